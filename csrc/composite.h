@@ -1,0 +1,29 @@
+// Feathered alpha blend, shared by the CPU and CUDA versions.
+#pragma once
+#include "common.h"
+
+namespace poce {
+
+// One 1D pass of a (2r+1) box mean along a row (step 1) or a column (step = width), averaging
+// only the samples inside the image so the face is not faded where it touches the border.
+POCE_HD float box_mean(const float* src, int n, int64_t step, int i, int r) {
+  int lo = i - r < 0 ? 0 : i - r, hi = i + r >= n ? n - 1 : i + r;
+  float s = 0.f;
+  for (int k = lo; k <= hi; ++k) s += src[int64_t(k) * step];
+  return s / float(hi - lo + 1);
+}
+
+// Feathered alpha: a linear ramp over `r` pixels inward from the coverage edge (blurred alpha
+// is 0.5 on the edge and reaches 1 r pixels inside), never outside the rendered coverage.
+POCE_HD uint8_t blend_pixel(uint8_t f, float rgb01, float a) {
+  float v = float(f) * (1.f - a) + rgb01 * 255.f * a;
+  v = fminf(fmaxf(v, 0.f), 255.f);
+  return uint8_t(v + 0.5f);
+}
+
+POCE_HD float feather(float alpha, float blurred) {
+  float ramp = fminf(fmaxf(2.f * blurred - 1.f, 0.f), 1.f);
+  return alpha * ramp;
+}
+
+}  // namespace poce

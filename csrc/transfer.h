@@ -1,0 +1,20 @@
+// Feature transfer (Eq. 8), shared by the CPU and CUDA versions.
+#pragma once
+#include "common.h"
+
+namespace poce {
+
+// Max of the mask over the adaptive pooling window of output cell (i, j) - the same windows as
+// torch.nn.functional.adaptive_max_pool2d: rows [floor(i*Hm/h), ceil((i+1)*Hm/h)).
+POCE_HD float pooled_mask(const float* mask, int hm, int wm, int h, int w, int i, int j) {
+  int r0 = int((int64_t(i) * hm) / h), r1 = int((int64_t(i + 1) * hm + h - 1) / h);
+  int c0 = int((int64_t(j) * wm) / w), c1 = int((int64_t(j + 1) * wm + w - 1) / w);
+  float m = -INFINITY;
+  for (int r = r0; r < r1; ++r)
+    for (int c = c0; c < c1; ++c) m = fmaxf(m, mask[int64_t(r) * wm + c]);
+  return m;
+}
+
+POCE_HD float blend(float src, float ref, float m) { return m * ref + (1.f - m) * src; }
+
+}  // namespace poce

@@ -1,0 +1,14 @@
+"""The kernels, one op per file: NumPy arrays run the C++ CPU kernels, CUDA arrays the CUDA ones.
+
+Plain NumPy references live in ``poce_rt.ops.ref`` (tests and benchmarks compare against them).
+"""
+from .composite import composite
+from .modulate import modulate
+from .rasterize import rasterize
+from .render import render
+from .sample_uv import sample_uv
+from .transfer import transfer
+from .uv_layout import UVLayout, uv_layout
+
+__all__ = ["rasterize", "uv_layout", "UVLayout", "sample_uv", "render", "modulate", "transfer",
+           "composite"]

@@ -1,0 +1,63 @@
+"""sample_uv: image + posed mesh -> UV texture and visibility mask (POCE Eq. 15)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._arrays import check, check_size, check_tris, cuda_native, native, on_gpu, ptr, stream_handle
+from .uv_layout import UVLayout
+
+
+def default_depth_tol(verts) -> float:
+    """2% of the mesh's extent in the image: covers the depth slope inside one pixel."""
+    xy = verts[:, :2]
+    extent = float((xy.max(0) - xy.min(0)).max()) if len(verts) else 0.0
+    return max(0.5, 0.02 * extent)
+
+
+def sample_uv(image, verts, tris, layout: UVLayout, depth_tol: float | None = None, stream=None):
+    """Sample the image into the UV layout where the surface is visible.
+
+    Args:
+        image: [H,W,3] uint8 RGB.
+        verts: [N,3] float32 posed vertices (x, y px; depth, smaller = nearer).
+        tris: [F,3] int32, the topology of `layout`.
+        layout: UVLayout of the same mesh (size S).
+        depth_tol: depth test tolerance in pixel units (default: 2% of the face's extent).
+
+    Returns:
+        uv [S,S,3] float32 in [0,1] (0 where not visible) and mask [S,S] float32 (1 = visible).
+
+    A texel is visible when its surface point projects inside the image, its triangle faces the
+    camera (same winding as in the UV layout), and the depth buffer holds that triangle or a depth
+    no nearer than the point's own minus the tolerance. Colours are read bilinearly.
+    """
+    gpu = on_gpu(image, verts, tris)
+    image = check("image", image, np.uint8, (None, None, 3), gpu)
+    verts = check("verts", verts, np.float32, (None, 3), gpu)
+    tris = check("tris", tris, np.int32, (None, 3), gpu)
+    check_size(image.shape[0], image.shape[1])
+    if len(tris) != len(layout.tris) or len(verts) != len(layout.uvs):
+        raise ValueError(
+            f"layout is for a mesh of {len(layout.uvs)} vertices / {len(layout.tris)} triangles, "
+            f"got {len(verts)} / {len(tris)}")
+    check_tris(tris, len(verts))
+    if depth_tol is None:
+        depth_tol = default_depth_tol(verts)
+    if not gpu:
+        return native().sample_uv(image, verts, tris, layout.uvs, layout.tri_id, layout.bary,
+                                  float(depth_tol))
+    import cupy as cp
+
+    C = cuda_native()
+    lay = layout if on_gpu(layout.tri_id) else layout.to_device()
+    h, w, s = image.shape[0], image.shape[1], layout.size
+    zbuf = cp.empty((h, w), cp.uint64)
+    tri_id = cp.empty((h, w), cp.int32)
+    bary = cp.empty((h, w, 3), cp.float32)
+    depth = cp.empty((h, w), cp.float32)
+    uv = cp.empty((s, s, 3), cp.float32)
+    mask = cp.empty((s, s), cp.float32)
+    C.sample_uv_cuda(ptr(image), h, w, ptr(verts), len(verts), ptr(tris), len(tris), ptr(lay.uvs),
+                     ptr(lay.tri_id), ptr(lay.bary), s, float(depth_tol), ptr(zbuf), ptr(tri_id),
+                     ptr(bary), ptr(depth), ptr(uv), ptr(mask), stream_handle(stream))
+    return uv, mask
