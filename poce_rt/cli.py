@@ -1,0 +1,194 @@
+"""The `poce-rt` command line. Subcommands mirror the Python API:
+
+    poce-rt uv IMAGE -o UV.png          sample_uv            (poce_rt.stages.sample_face)
+    poce-rt pose IMAGE --yaw 25 -o OUT  repose               (poce_rt.stages.repose)
+    poce-rt doctor                      what this machine can run
+    poce-rt train ... / export / engines ...   (poce_rt.train, poce_rt.backends)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+class CLIError(Exception):
+    """A user-facing failure: printed as one line, exit status 2, no traceback."""
+
+
+def _write_png(path: str, rgb: np.ndarray) -> None:
+    import cv2
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    arr = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    if not cv2.imwrite(str(path), arr):
+        raise CLIError(f"could not write {path} (unsupported extension or unwritable folder)")
+
+
+def _to_u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _track(image_path: str, bundle: str | None):
+    from .assets import load_image
+    from .tracker import FaceTracker, NoFaceError
+
+    image = load_image(image_path)
+    with FaceTracker(bundle, max_faces=4) as tracker:
+        faces = tracker.track(image)
+    if not faces:
+        raise NoFaceError(f"no face found in {image_path}")
+    if len(faces) > 1:
+        print(f"note: {len(faces)} faces in {image_path}; using the largest", file=sys.stderr)
+    return image, faces[0]
+
+
+def cmd_uv(args) -> None:
+    from . import stages
+
+    image, face = _track(args.image, args.bundle)
+    uv, mask = stages.sample_face(image, face, stages.geometry(args.size))
+    _write_png(args.output, _to_u8(uv))
+    if args.mask_out:
+        _write_png(args.mask_out, _to_u8(mask))
+    print(f"wrote {args.output}: {args.size}x{args.size}, {mask.mean() * 100:.1f}% of texels visible "
+          f"(pose pitch {face.pose.pitch:+.1f} yaw {face.pose.yaw:+.1f} roll {face.pose.roll:+.1f})")
+
+
+def cmd_pose(args) -> None:
+    from . import stages
+
+    image, face = _track(args.image, args.bundle)
+    geom = stages.geometry(args.size, args.subdivide)
+    out = stages.repose(image, face, pitch=args.pitch, yaw=args.yaw, roll=args.roll, geom=geom)
+    _write_png(args.output, out.image)
+    if args.grid:
+        _write_png(args.grid, _grid(image, out))
+    t = out.target_pose
+    print(f"wrote {args.output}: pose pitch {t.pitch:+.1f} yaw {t.yaw:+.1f} roll {t.roll:+.1f} "
+          f"(source {face.pose.pitch:+.1f} {face.pose.yaw:+.1f} {face.pose.roll:+.1f})")
+
+
+def _grid(image: np.ndarray, out) -> np.ndarray:
+    """source | sampled UV | completed UV | output, each scaled to the UV's height."""
+    import cv2
+
+    s = out.uv_sampled.shape[0]
+
+    def fit(img):
+        h, w = img.shape[:2]
+        return cv2.resize(img, (max(1, round(w * s / h)), s), interpolation=cv2.INTER_AREA)
+
+    return np.hstack([fit(image), _to_u8(out.uv_sampled), _to_u8(out.uv_completed), fit(out.image)])
+
+
+def doctor_report() -> dict:
+    """Python, extension build, CUDA/GPU, backends (TensorRT flavour, ONNX Runtime providers), bundle."""
+    import platform
+
+    rep: dict = {"python": sys.version.split()[0], "platform": platform.platform()}
+    try:
+        from poce_rt import _C
+
+        rep["extension"] = dict(_C.build_info)
+        rep["cuda_devices"] = _C.cuda_device_count()
+    except ImportError as e:
+        rep["extension"] = f"not built: {e}"
+    from . import cuda_available
+
+    rep["cuda_available"] = cuda_available()
+    if rep["cuda_available"]:
+        try:
+            import cupy as cp
+
+            props = cp.cuda.runtime.getDeviceProperties(0)
+            rep["gpu"] = {"name": props["name"].decode(), "compute_capability": f"{props['major']}.{props['minor']}"}
+        except Exception as e:  # noqa: BLE001 - report, don't fail
+            rep["gpu"] = f"cupy unavailable: {e}"
+    try:
+        from .backends import doctor_report as backends_report
+
+        rep["backends"] = backends_report()
+    except Exception as e:  # noqa: BLE001
+        rep["backends"] = f"unavailable: {e}"
+    from .assets import AssetError, bundle_status
+
+    try:
+        rep["landmarker_bundle"] = bundle_status()
+    except AssetError as e:
+        rep["landmarker_bundle"] = f"missing: {e}"
+    return rep
+
+
+def cmd_doctor(args) -> None:
+    rep = doctor_report()
+    if args.json:
+        print(json.dumps(rep, indent=2, default=str))
+        return
+    for key, value in rep.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k}: {v}")
+        else:
+            print(f"{key}: {value}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="poce-rt", description="Pose-controllable facial expression editing.")
+    p.add_argument("--bundle", help="path of face_landmarker.task (default: cache, then download)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("uv", help="sample the UV texture and visibility mask of the face in IMAGE")
+    s.add_argument("image")
+    s.add_argument("-o", "--output", required=True, help="UV texture PNG")
+    s.add_argument("--mask-out", help="visibility mask PNG")
+    s.add_argument("--size", type=int, default=256, help="UV size S (default 256)")
+    s.set_defaults(func=cmd_uv)
+
+    s = sub.add_parser("pose", help="re-render the face at its pose plus offsets, blended into the photo")
+    s.add_argument("image")
+    s.add_argument("-o", "--output", required=True)
+    for ax in ("yaw", "pitch", "roll"):
+        s.add_argument(f"--{ax}", type=float, default=0.0, help=f"{ax} offset in degrees")
+    s.add_argument("--size", type=int, default=256, help="UV size S (default 256)")
+    s.add_argument("--subdivide", type=int, default=0, help="Loop subdivision levels of the mesh (0-3)")
+    s.add_argument("--grid", help="also write source | sampled UV | completed UV | output")
+    s.set_defaults(func=cmd_pose)
+
+    s = sub.add_parser("doctor", help="report what this machine can run")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_doctor)
+
+    for mod in ("poce_rt.train.cli", "poce_rt.backends.cli"):
+        try:
+            module = __import__(mod, fromlist=["add_parser"])
+        except ImportError as e:
+            if e.name and e.name.startswith("poce_rt"):
+                raise
+            continue  # an optional dependency (e.g. torch for training) is missing
+        module.add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .assets import AssetError
+    from .tracker import TrackerError
+
+    try:
+        args.func(args)
+    except (CLIError, AssetError, TrackerError, FileNotFoundError, ValueError, TypeError) as e:
+        print(f"poce-rt {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

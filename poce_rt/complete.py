@@ -1,0 +1,80 @@
+"""Weight-free UV completion: the fallback behind the learned completion network.
+
+1. Mirror: a texel hidden in the photo takes the colour of its left-right mirror texel where that
+   one is visible (the canonical UV layout is symmetric about u = 0.5, so the mirror of column j is
+   column S-1-j).
+2. Fill everything still unknown by push-pull (so bilinear reads at the layout's border never pull
+   in black), then redo the holes inside the layout with OpenCV's Telea inpainting.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .ops.uv_layout import UVLayout
+
+
+def mirror_fill(uv: np.ndarray, mask: np.ndarray, layout: UVLayout | None = None):
+    """[S,S,3], [S,S] -> (uv, mask) with hidden texels taken from their visible mirror texels."""
+    mirrored_uv = uv[:, ::-1]
+    mirrored_mask = mask[:, ::-1]
+    take = (mask < 0.5) & (mirrored_mask >= 0.5)
+    if layout is not None:
+        take &= layout.coverage
+    out = uv.copy()
+    out[take] = mirrored_uv[take]
+    return out, np.maximum(mask, take.astype(np.float32))
+
+
+def push_pull(img: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Fill unknown pixels of [S,S,C] with a mask-weighted pyramid (pull: average known values down
+    to 1x1; push: fill holes from the coarser level on the way up). OpenCV has no such fill, and
+    its inpainting spreads far too slowly over the large empty area outside the UV layout."""
+    w = known.astype(np.float32)[..., None]
+    levels = [(img.astype(np.float32) * w, w)]
+    while min(levels[-1][1].shape[:2]) > 1:
+        c, wt = levels[-1]
+        h, wd = (c.shape[0] + 1) // 2 * 2, (c.shape[1] + 1) // 2 * 2
+        c = np.pad(c, ((0, h - c.shape[0]), (0, wd - c.shape[1]), (0, 0)))
+        wt = np.pad(wt, ((0, h - wt.shape[0]), (0, wd - wt.shape[1]), (0, 0)))
+        c = c.reshape(h // 2, 2, wd // 2, 2, -1).sum((1, 3))
+        wt = wt.reshape(h // 2, 2, wd // 2, 2, -1).sum((1, 3))
+        levels.append((c, wt))
+    colour = levels[-1][0] / np.maximum(levels[-1][1], 1e-8)
+    for c, wt in reversed(levels[:-1]):
+        up = cv2.resize(colour, (colour.shape[1] * 2, colour.shape[0] * 2), interpolation=cv2.INTER_LINEAR)
+        up = up.reshape(up.shape[0], up.shape[1], -1)[: c.shape[0], : c.shape[1]]
+        own = c / np.maximum(wt, 1e-8)
+        a = np.clip(wt, 0, 1)
+        colour = own * a + up * (1 - a)
+    return colour.astype(img.dtype)
+
+
+def complete_uv_fallback(uv: np.ndarray, mask: np.ndarray, layout: UVLayout,
+                         inpaint_radius: int = 5) -> np.ndarray:
+    """Weight-free completion.
+
+    Args:
+        uv: [S,S,3] float32 in [0,1], the sampled UV.
+        mask: [S,S] float32, 1 where visible.
+        layout: the UV layout (its coverage says which texels belong to the face).
+
+    Returns:
+        [S,S,3] float32 complete texture; visible texels are kept exactly.
+    """
+    if uv.shape[:2] != mask.shape or uv.shape[:2] != layout.tri_id.shape or uv.shape[2:] != (3,):
+        raise ValueError(f"uv {uv.shape}, mask {mask.shape} and layout {layout.tri_id.shape} disagree")
+    if mask.max(initial=0) < 0.5:
+        raise ValueError("the sampled UV has no visible texel: nothing to complete from")
+    filled, known = mirror_fill(uv, mask, layout)
+    # Push-pull first so that every texel outside the face has a plausible colour, then let Telea
+    # redo the holes inside the layout from their border (it treats all non-hole texels as known).
+    out = push_pull(filled, known >= 0.5)
+    holes = layout.coverage & (known < 0.5)
+    if holes.any():
+        u8 = np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
+        painted = cv2.inpaint(u8, holes.astype(np.uint8), inpaint_radius, cv2.INPAINT_TELEA)
+        out[holes] = painted[holes].astype(np.float32) / 255.0
+    keep = mask >= 0.5
+    out[keep] = uv[keep]
+    return np.ascontiguousarray(out, dtype=np.float32)

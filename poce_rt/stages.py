@@ -1,0 +1,106 @@
+"""The geometric stages of one frame (POCE Fig. 1), on top of the ops and the face model:
+sample_face (Eq. 15), complete (weight-free here; the network lives in the pipeline),
+render_face (Eq. 16) and repose (all of them plus composite)."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from . import ops
+from .complete import complete_uv_fallback
+from .facemodel import FaceModel, load_face_model, subdivide
+from .fit import Pose, pose_vertices
+from .tracker import Face
+
+
+@dataclass(frozen=True, eq=False)
+class Geometry:
+    """A face mesh (possibly subdivided) and its UV layout: fixed per topology, built once."""
+
+    model: FaceModel
+    layout: ops.UVLayout
+
+    @property
+    def size(self) -> int:
+        return self.layout.size
+
+    def posed(self, base_vertices: np.ndarray) -> np.ndarray:
+        """[468,3] image-space vertices -> [N,3] float32 C-contiguous vertices of this mesh."""
+        v = np.asarray(base_vertices, np.float32)
+        if v.shape != (468, 3):
+            raise ValueError(f"expected [468,3] vertices, got {list(v.shape)}")
+        if not np.isfinite(v).all():
+            raise ValueError("vertices contain NaN or inf")
+        return np.ascontiguousarray(self.model.pose_from_base(v), dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def geometry(size: int = 256, subdivisions: int = 0, scheme: str = "loop") -> Geometry:
+    """The canonical mesh (subdivided `subdivisions` times) and its S x S layout, cached."""
+    if not 16 <= int(size) <= 4096:
+        raise ValueError(f"UV size must be in 16..4096, got {size}")
+    model = load_face_model()
+    if subdivisions:
+        model = subdivide(model, int(subdivisions), scheme)
+    tris = np.ascontiguousarray(model.tris, np.int32)
+    uvs = np.ascontiguousarray(model.uvs, np.float32)
+    return Geometry(model, ops.uv_layout(uvs, tris, int(size)))
+
+
+def sample_face(image: np.ndarray, face: Face | np.ndarray, geom: Geometry | None = None):
+    """Eq. 15: image [H,W,3] uint8 + tracked face (or its [468,3] vertices) ->
+    uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible)."""
+    geom = geom or geometry()
+    base = face.vertices if isinstance(face, Face) else face
+    verts = geom.posed(base)
+    uv, mask = ops.sample_uv(image, verts, geom.layout.tris, geom.layout)
+    # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
+    # alternately visible and back-facing texels there; one erosion drops those unreliable
+    # grazing-angle texels (and shaves one texel off clean borders) so completion fills them.
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
+    uv[mask < 0.5] = 0.0
+    return uv, mask
+
+
+def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int, width: int,
+                geom: Geometry | None = None):
+    """Eq. 16: texture [S,S,3] + canonical-frame shape [468,3] at `pose` -> rgb [H,W,3], alpha [H,W]."""
+    geom = geom or geometry()
+    verts = geom.posed(pose_vertices(shape, pose))
+    return ops.render(np.ascontiguousarray(texture, np.float32), verts, geom.layout.tris, geom.layout,
+                      height, width)
+
+
+@dataclass
+class Reposed:
+    """Output of :func:`repose` and the maps it went through."""
+
+    image: np.ndarray          # [H,W,3] uint8, the edited frame
+    uv_sampled: np.ndarray     # [S,S,3]
+    mask: np.ndarray           # [S,S]
+    uv_completed: np.ndarray   # [S,S,3]
+    rendered: np.ndarray       # [H,W,3] float32 in [0,1]
+    alpha: np.ndarray          # [H,W]
+    source_pose: Pose
+    target_pose: Pose
+    extras: dict = field(default_factory=dict)
+
+
+def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, roll: float = 0.0,
+           geom: Geometry | None = None, feather_px: int | None = None) -> Reposed:
+    """Re-render the face at its pose plus (pitch, yaw, roll) degrees and blend it into the photo.
+
+    With no offsets this is the round trip sample -> complete -> render -> composite."""
+    geom = geom or geometry()
+    uv, mask = sample_face(image, face, geom)
+    completed = complete_uv_fallback(uv, mask, geom.layout)
+    target = face.pose.offset(pitch=pitch, yaw=yaw, roll=roll)
+    h, w = image.shape[:2]
+    rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
+    if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
+        feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
+    out = ops.composite(image, rgb, alpha, feather_px)
+    return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target)
