@@ -1,0 +1,78 @@
+"""The poce-rt command line: real photos in, PNGs out, clear one-line errors."""
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from poce_rt.assets import data_path
+from poce_rt.cli import main
+
+
+def test_uv_writes_texture_and_mask(tmp_path, capsys):
+    uv, mask = tmp_path / "uv.png", tmp_path / "mask.png"
+    assert main(["uv", str(data_path("astronaut")), "-o", str(uv), "--mask-out", str(mask)]) == 0
+    tex = cv2.imread(str(uv))
+    m = cv2.imread(str(mask), cv2.IMREAD_GRAYSCALE)
+    assert tex.shape == (256, 256, 3) and m.shape == (256, 256)
+    assert 0.4 < (m > 127).mean() < 0.8
+    assert "visible" in capsys.readouterr().out
+
+
+def test_pose_writes_the_edited_photo_and_grid(tmp_path):
+    out, grid = tmp_path / "out.png", tmp_path / "grid.png"
+    src = cv2.imread(str(data_path("single_face.jpg")))
+    assert main(["pose", str(data_path("single_face.jpg")), "--yaw", "20", "-o", str(out), "--grid", str(grid)]) == 0
+    res = cv2.imread(str(out))
+    assert res.shape == src.shape
+    changed = np.abs(res.astype(int) - src.astype(int)).max(-1) > 30
+    assert 0.01 < changed.mean() < 0.3  # the face changed, the rest of the photo did not
+    assert cv2.imread(str(grid)).shape[0] == 512
+
+
+def test_pose_without_offsets_is_nearly_the_photo(tmp_path):
+    out = tmp_path / "out.png"
+    assert main(["pose", str(data_path("astronaut")), "-o", str(out)]) == 0
+    src = cv2.imread(str(data_path("astronaut"))).astype(float)
+    mse = np.mean((cv2.imread(str(out)).astype(float) - src) ** 2)
+    assert 10 * np.log10(255 ** 2 / mse) > 35
+
+
+def test_no_face_is_a_clear_error(tmp_path, capsys):
+    rc = main(["pose", str(data_path("free-mountain-vector-01.jpg")), "-o", str(tmp_path / "x.png")])
+    assert rc == 2
+    assert "no face" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_missing_and_unreadable_files(tmp_path, capsys):
+    assert main(["uv", str(tmp_path / "nope.jpg"), "-o", str(tmp_path / "x.png")]) == 2
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"not an image")
+    assert main(["uv", str(junk), "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.jpg" in err and "junk.jpg" in err
+
+
+def test_corrupt_bundle_is_a_clear_error(tmp_path, capsys, bundle):
+    bad = tmp_path / "face_landmarker.task"
+    data = bytearray(bundle.read_bytes())
+    data[1000:1010] = b"\0" * 10
+    bad.write_bytes(bytes(data))
+    assert main(["--bundle", str(bad), "uv", str(data_path("astronaut")), "-o", str(tmp_path / "x.png")]) == 2
+    assert "sha256" in capsys.readouterr().err
+
+
+def test_grayscale_and_rgba_photos_are_handled(tmp_path):
+    gray = tmp_path / "gray.png"
+    cv2.imwrite(str(gray), cv2.imread(str(data_path("single_face.jpg")), cv2.IMREAD_GRAYSCALE))
+    assert main(["uv", str(gray), "-o", str(tmp_path / "g.png")]) == 0  # loaded as RGB
+    assert main(["uv", str(data_path("Image_with_alpha.png")), "-o", str(tmp_path / "a.png")]) in (0, 2)
+
+
+def test_doctor_runs_as_a_module():
+    res = subprocess.run([sys.executable, "-m", "poce_rt.cli", "doctor", "--json"], capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert '"cuda_available"' in res.stdout and '"landmarker_bundle"' in res.stdout

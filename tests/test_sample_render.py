@@ -1,0 +1,154 @@
+"""sample_uv and render on real photos: against the NumPy references, the round trip, visibility."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from poce_rt import ops, stages
+from poce_rt.fit import pose_vertices
+from poce_rt.ops.ref import render_ref, sample_uv_ref
+from poce_rt.ops.sample_uv import default_depth_tol
+
+
+@pytest.fixture(scope="module")
+def geom():
+    return stages.geometry(256)
+
+
+@pytest.fixture(scope="module")
+def astro_face(tracker, astronaut):
+    return tracker.track_one(astronaut)
+
+
+@pytest.fixture(scope="module")
+def single_face_face(tracker, single_face):
+    return tracker.track_one(single_face)
+
+
+def psnr(a, b):
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 10 * np.log10(255.0 ** 2 / mse)
+
+
+def test_layout_covers_the_face_and_is_mirror_symmetric(geom):
+    cov = geom.layout.coverage
+    assert 0.5 < cov.mean() < 0.9
+    assert (cov == cov[:, ::-1]).mean() > 0.98
+
+
+def test_sample_uv_matches_numpy_reference(geom, astronaut, astro_face):
+    verts = geom.posed(astro_face.vertices)
+    tol = default_depth_tol(verts)
+    uv, mask = ops.sample_uv(astronaut, verts, geom.layout.tris, geom.layout, tol)
+    ref_uv, ref_mask = sample_uv_ref(astronaut, verts, geom.layout.tris, geom.layout, tol)
+    assert (mask != ref_mask).mean() < 0.002  # only texels whose depth test sits on a float tie
+    both = (mask > 0) & (ref_mask > 0)
+    np.testing.assert_allclose(uv[both], ref_uv[both], atol=2e-3)
+
+
+def test_render_matches_numpy_reference(geom, astro_face, astronaut):
+    tex = np.random.default_rng(0).uniform(size=(64, 64, 3)).astype(np.float32)
+    verts = geom.posed(astro_face.vertices)
+    h, w = astronaut.shape[:2]
+    rgb, alpha = ops.render(tex, verts, geom.layout.tris, geom.layout, h, w)
+    ref_rgb, ref_alpha = render_ref(tex, verts, geom.layout.tris, geom.layout.uvs, h, w)
+    centre = ops.rasterize(verts, geom.layout.tris, h, w)[0] >= 0
+    np.testing.assert_allclose(rgb[centre], ref_rgb[centre], atol=1e-4)
+    # The kernel looks for sub-sample coverage only among the triangles of the 3x3 neighbourhood;
+    # slivers that own no pixel centre (folds of the tracked mesh) are missed on a few pixels.
+    assert (alpha != ref_alpha).mean() < 1e-3
+    edge = (alpha > 0) & (alpha < 1)
+    assert edge.sum() > 100  # the silhouette is antialiased
+
+
+@pytest.mark.parametrize("name, size", [("astronaut", 256), ("astronaut", 512), ("single_face.jpg", 512)])
+def test_round_trip_psnr_at_least_30db(name, size, tracker, real_image):
+    # `poce-rt pose` samples at 512 by default: single_face.jpg's 180-px face reaches 29.6 dB
+    # through a 256 map and 30.6 dB through a 512 one.
+    image = real_image(name)
+    face = tracker.track_one(image)
+    out = stages.repose(image, face, geom=stages.geometry(size))
+    inside = out.alpha > 0.999
+    assert inside.sum() > 5000
+    value = psnr(out.rendered[inside] * 255.0, image[inside])
+    assert value >= 30.0, f"{name}: round-trip PSNR {value:.2f} dB"
+
+
+def test_visible_fraction_falls_with_yaw_and_is_mirror_symmetric(geom, astronaut, astro_face):
+    h, w = astronaut.shape[:2]
+    base = dataclasses.replace(astro_face.pose, pitch=0.0, yaw=0.0, roll=0.0)
+    frac = {}
+    for yaw in (-45, -30, -15, 0, 15, 30, 45):
+        verts = geom.posed(pose_vertices(astro_face.shape, dataclasses.replace(base, yaw=float(yaw))))
+        _, mask = ops.sample_uv(astronaut, verts, geom.layout.tris, geom.layout)
+        frac[yaw] = mask[geom.layout.coverage].mean() * 100
+    for a, b in ((0, 15), (15, 30), (30, 45)):
+        assert frac[b] < frac[a] and frac[-b] < frac[-a], frac
+    for yaw in (15, 30, 45):
+        assert abs(frac[yaw] - frac[-yaw]) <= 5.0, frac
+
+
+def test_repose_yaw_reads_back_from_the_tracker(tracker, single_face, single_face_face, geom):
+    out = stages.repose(single_face, single_face_face, yaw=25, geom=geom)
+    again = tracker.track_one(out.image)
+    change = again.pose.yaw - single_face_face.pose.yaw
+    # The rendered geometry turns by exactly 25 degrees; MediaPipe reads our renders as turned by
+    # about 17-18 (see README, "Known gaps"). Guard the sign and the magnitude we do reach.
+    assert 14.0 < change < 31.0, change
+
+
+def test_stage_rejects_nan_vertices(single_face, single_face_face, geom):
+    bad = single_face_face.vertices.copy()
+    bad[10] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        stages.sample_face(single_face, bad, geom)
+
+
+@pytest.mark.parametrize("image", [
+    np.zeros((64, 64), np.uint8), np.zeros((64, 64, 4), np.uint8), np.zeros((64, 64, 3), np.float32),
+    np.zeros((1, 1, 3), np.uint8)[:, :, :2],
+])
+def test_sample_uv_rejects_bad_images(image, geom, single_face_face):
+    verts = geom.posed(single_face_face.vertices)
+    with pytest.raises((TypeError, ValueError)):
+        ops.sample_uv(image, verts, geom.layout.tris, geom.layout)
+
+
+def test_tiny_image_gives_an_empty_sample_not_a_crash(geom, single_face_face):
+    verts = geom.posed(single_face_face.vertices)
+    uv, mask = ops.sample_uv(np.zeros((1, 1, 3), np.uint8), verts, geom.layout.tris, geom.layout)
+    assert mask.sum() <= 4 and np.isfinite(uv).all()
+
+
+def test_layout_mismatch_is_rejected(geom, single_face, single_face_face):
+    verts = geom.posed(single_face_face.vertices)
+    with pytest.raises(ValueError, match="layout"):
+        ops.sample_uv(single_face, verts, geom.layout.tris[:-1].copy(), geom.layout)
+
+
+def test_render_rejects_bad_textures(geom, single_face_face):
+    verts = geom.posed(single_face_face.vertices)
+    for tex, err in ((np.zeros((8, 9, 3), np.float32), ValueError), (np.zeros((8, 8, 3), np.uint8), TypeError)):
+        with pytest.raises(err):
+            ops.render(tex, verts, geom.layout.tris, geom.layout, 32, 32)
+
+
+def test_completion_keeps_visible_texels_and_fills_the_rest(geom, single_face, single_face_face):
+    from poce_rt.complete import complete_uv_fallback
+
+    uv, mask = stages.sample_face(single_face, single_face_face, geom)
+    out = complete_uv_fallback(uv, mask, geom.layout)
+    vis = mask > 0.5
+    np.testing.assert_array_equal(out[vis], uv[vis])
+    hidden = geom.layout.coverage & ~vis
+    assert hidden.sum() > 0
+    assert out[hidden].mean() > 0.2  # skin-like, not black
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+
+
+def test_subdivided_mesh_renders_the_same_face(single_face, single_face_face):
+    geom2 = stages.geometry(256, subdivisions=2)
+    assert len(geom2.layout.tris) == 898 * 16
+    out = stages.repose(single_face, single_face_face, geom=geom2)
+    inside = out.alpha > 0.999
+    assert psnr(out.rendered[inside] * 255.0, single_face[inside]) >= 28.0
