@@ -24,4 +24,19 @@ def cuda_available() -> bool:
     return bool(_C.build_info["cuda"]) and _C.cuda_device_count() > 0
 
 
-__all__ = ["__version__", "build_info", "cuda_available"]
+def __getattr__(name):
+    # The pipeline pulls in MediaPipe and OpenCV; import it on first use so `import poce_rt` stays
+    # cheap for code that only needs the kernels.
+    if name in ("Editor", "EditorConfig", "EditResult"):
+        from . import pipeline
+
+        return getattr(pipeline, name)
+    if name in ("Reenactor", "ReenactConfig"):
+        from . import reenact
+
+        return getattr(reenact, name)
+    raise AttributeError(f"module 'poce_rt' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "build_info", "cuda_available", "Editor", "EditorConfig", "EditResult",
+           "Reenactor", "ReenactConfig"]

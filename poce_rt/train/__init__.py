@@ -1,0 +1,1 @@
+"""Training of the POCE networks: dataset builder, completion / editing loops, CLI (needs torch)."""

@@ -1,0 +1,96 @@
+"""Shared training utilities: resumable training state (safetensors, no pickle), JSONL log, PNG grids."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from safetensors import safe_open
+
+from poce_rt.models.io import atomic_save_safetensors
+
+
+def lr_at(step: int, steps: int, lr: float) -> float:
+    """Sec. IV-A schedule: constant for the first half, then linear decay to 0 over the second half."""
+    half = steps / 2
+    return lr if step < half else lr * max(0.0, (steps - step) / max(half, 1))
+
+
+def save_train_state(path, modules: dict, optimizers: dict, step: int, extra: dict | None = None) -> None:
+    """All module weights + Adam states in one safetensors file; non-tensor state in its metadata."""
+    tensors, meta = {}, {"step": str(step), "extra": json.dumps(extra or {})}
+    for name, m in modules.items():
+        for k, v in m.state_dict().items():
+            tensors[f"module.{name}.{k}"] = v
+    for name, opt in optimizers.items():
+        sd = opt.state_dict()
+        scal = {}
+        for pid, st in sd["state"].items():
+            for k, v in st.items():
+                if torch.is_tensor(v):
+                    tensors[f"optim.{name}.{pid}.{k}"] = v
+                else:
+                    scal[f"{pid}.{k}"] = v
+        meta[f"optim.{name}"] = json.dumps({"param_groups": sd["param_groups"], "scalars": scal})
+    atomic_save_safetensors(tensors, Path(path), meta)
+
+
+def load_train_state(path, modules: dict, optimizers: dict, device="cpu") -> tuple[int, dict]:
+    """Inverse of save_train_state -> (step, extra). Raises ValueError with the file name if corrupt."""
+    try:
+        with safe_open(str(path), framework="pt", device=str(device)) as f:
+            meta = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e:
+        raise ValueError(f"training state {path} is unreadable ({type(e).__name__}: {e}); "
+                         "delete it to start over") from e
+    for name, m in modules.items():
+        pre = f"module.{name}."
+        m.load_state_dict({k[len(pre):]: v for k, v in tensors.items() if k.startswith(pre)})
+    for name, opt in optimizers.items():
+        info = json.loads(meta[f"optim.{name}"])
+        state: dict = {}
+        pre = f"optim.{name}."
+        for k, v in tensors.items():
+            if k.startswith(pre):
+                pid, key = k[len(pre):].split(".", 1)
+                state.setdefault(int(pid), {})[key] = v
+        for k, v in info["scalars"].items():
+            pid, key = k.split(".", 1)
+            state.setdefault(int(pid), {})[key] = v
+        opt.load_state_dict({"state": state, "param_groups": info["param_groups"]})
+    return int(meta.get("step", 0)), json.loads(meta.get("extra", "{}"))
+
+
+class JsonlLog:
+    """Appends one JSON object per line (losses as floats) to ``path``."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.t0 = time.time()
+
+    def write(self, **rec) -> None:
+        out = {"time": round(time.time() - self.t0, 3)}
+        for k, v in rec.items():
+            out[k] = float(v.detach()) if torch.is_tensor(v) else v
+        with self.path.open("a") as f:
+            f.write(json.dumps(out) + "\n")
+
+
+def save_grid(path, columns: list, labels: list[str] | None = None) -> None:
+    """columns: list of [B,3,H,W] tensors in [-1,1] (all the same H,W) -> PNG with one row per item."""
+    cols = [((c.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+            for c in columns]
+    rows = [np.concatenate([c[b] for c in cols], axis=1) for b in range(cols[0].shape[0])]
+    img = np.concatenate(rows, axis=0)
+    if labels:
+        w = cols[0].shape[2]
+        bar = np.full((18, img.shape[1], 3), 255, np.uint8)
+        for i, t in enumerate(labels):
+            cv2.putText(bar, t, (i * w + 3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+        img = np.concatenate([bar, img], axis=0)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.ascontiguousarray(img[..., ::-1]))

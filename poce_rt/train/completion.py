@@ -1,0 +1,145 @@
+"""Training loop of the UV completion network (Sec. III-B4, IV-A).
+
+Each step: a batch of sampled UVs; one random macro coordinate per item is generated (with its
+mirror, for Eq. 5); real macro patches are drawn from the whole dataset among the patches with
+> ``valid_frac`` valid texels (counted over the layout footprint, see ``macro_valid_fraction``).
+One critic step then one generator step (Adam(0, 0.999), lr 1e-4, constant then linear decay).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import torch
+
+from poce_rt.models import io as mio
+from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction
+from poce_rt.models.config import CompletionConfig, ModelConfig
+from poce_rt.models.losses import completion_d_loss, completion_g_loss
+from .common import JsonlLog, load_train_state, lr_at, save_grid, save_train_state
+from .dataset import UVDataset
+
+TRAIN_STATE = "completion_train.safetensors"
+LOG = "train_log.jsonl"
+
+
+def real_patch_index(ds: UVDataset, cfg: CompletionConfig, footprint: torch.Tensor) -> torch.Tensor:
+    """[R,3] (frame, i, j) of all macro patches with more than cfg.valid_frac valid footprint texels.
+
+    If none qualifies (tiny or very occluded data), the best 10% of patches are used instead.
+    """
+    fr = []
+    for s in range(0, len(ds), 64):
+        _, m, _ = ds.get(range(s, min(s + 64, len(ds))))
+        fr.append(macro_valid_fraction(m, cfg, footprint))
+    frac = torch.cat(fr)                                     # [K, m', m']
+    idx = (frac > cfg.valid_frac).nonzero()
+    if len(idx) == 0:
+        thr = torch.quantile(frac.flatten(), 0.9)
+        idx = (frac >= thr).nonzero()
+        print(f"warning: no macro patch has > {cfg.valid_frac:.0%} valid texels; "
+              f"using the best 10% (>= {float(thr):.0%})")
+    return idx
+
+
+def _resolve_config(out: Path, cfg: Optional[CompletionConfig]) -> tuple[ModelConfig, CompletionConfig]:
+    mc = mio.read_config(out) if (out / mio.CONFIG).is_file() else ModelConfig()
+    if mc.completion is not None and cfg is not None and mc.completion.hash() != cfg.hash():
+        if (out / TRAIN_STATE).is_file() or (out / mio.COMPLETION).is_file():
+            raise ValueError(f"{out} already holds a completion network with another config; "
+                             "use another --out or delete it")
+    cfg = cfg or mc.completion or CompletionConfig()
+    mc.completion = cfg
+    return mc, cfg
+
+
+def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: str = "cpu",
+                     sample_every: int = 500, save_every: int = 500, log_every: int = 10,
+                     cfg: Optional[CompletionConfig] = None, seed: int = 0, progress: bool = True,
+                     dataset: Optional[UVDataset] = None) -> dict:
+    """Train (or resume) the completion network into model dir ``out``; returns the last losses.
+
+    data: dataset directories (see ``poce_rt.train.dataset``); ``dataset`` overrides it (tests).
+    """
+    from tqdm import tqdm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    mc, cfg = _resolve_config(out, cfg)
+    torch.manual_seed(seed)
+    dev = torch.device(device)
+    ds = dataset if dataset is not None else UVDataset(data, size=cfg.uv_size)
+    if ds.size != cfg.uv_size:
+        raise ValueError(f"dataset UV size {ds.size} != config uv_size {cfg.uv_size}")
+    footprint = ds.footprint()
+    real_idx_all = real_patch_index(ds, cfg, footprint)
+
+    net, disc = UVCompletion(cfg).to(dev), PatchDiscriminator(cfg).to(dev)
+    net.footprint.copy_(footprint)
+    opt_g = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
+    step = 0
+    if (out / TRAIN_STATE).is_file():
+        step, _ = load_train_state(out / TRAIN_STATE, {"net": net, "disc": disc},
+                                   {"g": opt_g, "d": opt_d}, device=dev)
+        net.footprint.copy_(footprint.to(dev))             # the data may have grown since
+    mio.write_config(out, mc)
+    log = JsonlLog(out / LOG)
+    fixed = torch.arange(min(4, len(ds)))                    # the same faces in every sample grid
+    gen = torch.Generator().manual_seed(seed + step)
+    k = cfg.macro_grid
+
+    def save():
+        mio.save_weights(out, mio.COMPLETION, net)
+        save_train_state(out / TRAIN_STATE, {"net": net, "disc": disc}, {"g": opt_g, "d": opt_d}, step)
+
+    losses: dict = {}
+    bar = tqdm(total=steps, initial=step, desc="completion", unit="step", disable=not progress)
+    t0 = time.time()
+    while step < steps:
+        lr = lr_at(step, steps, cfg.lr)
+        for o in (opt_g, opt_d):
+            for g in o.param_groups:
+                g["lr"] = lr
+        bi = torch.randint(len(ds), (batch,), generator=gen)
+        uv, mask, _ = ds.get(bi, dev)
+        fake_idx = torch.randint(k, (batch, 2), generator=gen).to(dev)
+        ri = real_idx_all[torch.randint(len(real_idx_all), (batch,), generator=gen)]
+        ruv, _, _ = ds.get(ri[:, 0], dev)
+        real = crop_macro(ruv, ri[:, 1:], cfg)
+        ri = ri[:, 1:].to(dev)
+
+        ld = completion_d_loss(net, disc, uv, mask, fake_idx, real, ri, cfg)
+        opt_d.zero_grad(set_to_none=True)
+        ld["total"].backward()
+        opt_d.step()
+
+        lg = completion_g_loss(net, disc, uv, mask, fake_idx, cfg)
+        opt_g.zero_grad(set_to_none=True)
+        lg["total"].backward()
+        opt_g.step()
+        step += 1
+        losses = {**{f"d_{k2}" if k2 == "total" else k2: v for k2, v in ld.items()},
+                  **{f"g_{k2}" if k2 == "total" else k2: v for k2, v in lg.items()}}
+        losses = {k2: float(v.detach()) for k2, v in losses.items()}
+        if step % log_every == 0 or step == steps:
+            log.write(stage="completion", step=step, lr=lr, sec_per_step=(time.time() - t0) / log_every, **losses)
+            t0 = time.time()
+        bar.update(1)
+        bar.set_postfix(cont=f"{losses['g_cont']:.3f}", d=f"{losses['d_total']:.2f}")
+        if sample_every and (step % sample_every == 0 or step == steps):
+            net.eval()
+            with torch.no_grad():
+                suv, smask, _ = ds.get(fixed, dev)
+                com = net(suv, smask)
+                raw = net.generate_full(net.encoder(suv, smask))
+            net.train()
+            save_grid(out / "samples" / f"completion_{step:07d}.png",
+                      [suv * smask + (smask - 1), com, raw], ["sampled", "completed", "generated"])
+        if step % save_every == 0 or step == steps:
+            save()
+    bar.close()
+    save()
+    return losses
