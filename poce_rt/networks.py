@@ -1,0 +1,132 @@
+"""The trained POCE networks of a model directory, behind the backends (no torch needed unless
+the torch backend is asked for).
+
+A model directory holds config.json, completion.safetensors / editing.safetensors and, after
+`poce-rt export`, the ONNX graphs: completion.onnx (uv_sam, mask -> uv_com), edit_mapping.onnx
+(uv, code -> gamma_i, beta_i), edit_generator.onnx (gamma_i, beta_i -> uv_edit) and editing.onnx
+(uv, code -> uv_edit, the fused expression-code path).
+
+Maps cross this boundary as [S,S,3] float32 in [0,1]; the networks see NCHW in [-1,1].
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import ops
+from .backends import BackendUnavailable, load_backend
+
+GRAPHS = {"completion": "completion", "mapping": "edit_mapping", "generator": "edit_generator",
+          "editing": "editing"}
+
+
+def _nchw(uv01: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray((uv01.transpose(2, 0, 1)[None] * 2.0 - 1.0), np.float32)
+
+
+def _hwc(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.clip((x[0].transpose(1, 2, 0) + 1.0) * 0.5, 0.0, 1.0), np.float32)
+
+
+class Networks:
+    """complete / edit / transfer on one backend. Use Networks.load(model_dir, backend, device)."""
+
+    def __init__(self, graphs: dict, uv_size: int, backend: str):
+        self.graphs = graphs
+        self.uv_size = uv_size
+        self.backend = backend
+
+    @classmethod
+    def load(cls, model_dir, backend: str = "auto", device: str = "cpu", precision: str = "fp32") -> "Networks":
+        d = Path(model_dir)
+        cfg_file = d / "config.json"
+        if not cfg_file.is_file():
+            raise FileNotFoundError(f"{d} is not a model directory (no config.json)")
+        try:
+            cfg = json.loads(cfg_file.read_text())
+            uv_size = int((cfg.get("editing") or cfg.get("completion"))["uv_size"])
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{cfg_file} is not a valid poce-rt config: {e}") from e
+        if backend == "torch":
+            return cls(_torch_graphs(d, device), uv_size, "torch")
+        names = ["onnxruntime"] if backend == "onnxruntime" else ["tensorrt"] if backend == "tensorrt" \
+            else (["tensorrt", "onnxruntime"] if device == "cuda" else ["onnxruntime"])
+        suffix = ".fp16.onnx" if precision == "fp16" else ".onnx"
+        errors = []
+        for name in names:
+            graphs = {}
+            try:
+                for kind, stem in GRAPHS.items():
+                    f = d / (stem + suffix)
+                    if f.is_file():
+                        graphs[kind] = load_backend(name, f)
+            except (BackendUnavailable, ImportError) as e:
+                errors.append(f"{name}: {e}")
+                continue
+            if not graphs:
+                raise FileNotFoundError(f"no exported graphs in {d}: run `poce-rt export {d}` first")
+            return cls(graphs, uv_size, name)
+        raise BackendUnavailable("no backend could load the networks: " + "; ".join(errors))
+
+    def _run(self, kind: str, inputs: dict) -> dict:
+        if kind not in self.graphs:
+            raise RuntimeError(f"this model directory has no {kind} network")
+        return self.graphs[kind].run(inputs)
+
+    def complete(self, uv: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """[S,S,3] sampled UV in [0,1], [S,S] mask -> [S,S,3] completed UV (visible texels kept)."""
+        out = self._run("completion", {"uv_sam": _nchw(uv), "mask": np.ascontiguousarray(mask[None, None], np.float32)})
+        com = _hwc(next(iter(out.values())))
+        keep = mask >= 0.5
+        com[keep] = uv[keep]
+        return com
+
+    def edit(self, uv: np.ndarray, code: np.ndarray) -> np.ndarray:
+        """[S,S,3] completed UV + [52] relative code -> [S,S,3] edited UV (Eq. 11)."""
+        code = np.ascontiguousarray(np.asarray(code, np.float32)[None])
+        if "editing" in self.graphs:
+            return _hwc(next(iter(self._run("editing", {"uv": _nchw(uv), "code": code}).values())))
+        params = self._run("mapping", {"uv": _nchw(uv), "code": code})
+        return _hwc(next(iter(self._run("generator", params).values())))
+
+    def transfer(self, uv_src: np.ndarray, uv_ref: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Fig. 5 / Eq. 8: zero codes for both maps, blend every modulation parameter under the
+        mask (the transfer kernel max-pools it to each block's size), generate."""
+        zero = np.zeros((1, 52), np.float32)
+        p_src = self._run("mapping", {"uv": _nchw(uv_src), "code": zero})
+        p_ref = self._run("mapping", {"uv": _nchw(uv_ref), "code": zero})
+        m = np.ascontiguousarray(mask, np.float32)
+        blended = {k: ops.transfer(np.ascontiguousarray(p_src[k]), np.ascontiguousarray(p_ref[k]), m) for k in p_src}
+        return _hwc(next(iter(self._run("generator", blended).values())))
+
+
+def _torch_graphs(d: Path, device: str) -> dict:
+    """The torch reference: the modules themselves, wrapped to the same named-array interface."""
+    import torch
+
+    from .models.io import load_model_dir
+
+    _, comp, edit = load_model_dir(d, device=device)
+
+    class _Fn:
+        def __init__(self, fn, out_names):
+            self.fn, self.out_names = fn, out_names
+
+        @torch.no_grad()
+        def run(self, inputs):
+            t = {k: torch.from_numpy(np.asarray(v)).to(device) for k, v in inputs.items()}
+            out = self.fn(**t)
+            out = out if isinstance(out, (tuple, list)) else (out,)
+            return {n: o.detach().cpu().numpy() for n, o in zip(self.out_names, out)}
+
+    graphs = {}
+    if comp is not None:
+        graphs["completion"] = _Fn(lambda uv_sam, mask: comp(uv_sam, mask), ["uv_com"])
+    if edit is not None:
+        names = edit.cfg.param_names()
+        graphs["editing"] = _Fn(lambda uv, code: edit(uv, code), ["uv_edit"])
+        graphs["mapping"] = _Fn(lambda uv, code: edit.mapping(uv, code), names)
+        graphs["generator"] = _Fn(lambda **p: edit.generator(*[p[n] for n in names]), ["uv_edit"])
+    return graphs

@@ -1,0 +1,56 @@
+"""The Editor with networks: the same model directory through ONNX Runtime and through torch."""
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("onnx_graphsurgeon")
+
+import poce_rt  # noqa: E402
+from export import export_model_dir  # noqa: E402
+from poce_rt.networks import Networks  # noqa: E402
+from test_export import write_model_dir  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    d = write_model_dir(tmp_path_factory.mktemp("nets"))
+    export_model_dir(d, progress=None, fp16=False)
+    return d
+
+
+def test_onnxruntime_and_torch_networks_agree(exported, single_face, tracker):
+    ort_nets = Networks.load(exported, backend="onnxruntime")
+    torch_nets = Networks.load(exported, backend="torch")
+    assert ort_nets.backend == "onnxruntime" and ort_nets.uv_size == 64
+    from poce_rt import stages
+    face = tracker.track_one(single_face)
+    uv, mask = stages.sample_face(single_face, face, stages.geometry(64))
+    a, b = ort_nets.complete(uv, mask), torch_nets.complete(uv, mask)
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    np.testing.assert_array_equal(a[mask > 0.5], uv[mask > 0.5])  # visible texels kept
+    code = np.zeros(52, np.float32)
+    code[25] = 0.7
+    np.testing.assert_allclose(ort_nets.edit(a, code), torch_nets.edit(a, code), atol=1e-4)
+    m = np.zeros((64, 64), np.float32)
+    m[40:, :] = 1
+    np.testing.assert_allclose(ort_nets.transfer(a, a[:, ::-1].copy(), m),
+                               torch_nets.transfer(a, a[:, ::-1].copy(), m), atol=1e-4)
+
+
+def test_editor_runs_with_networks(exported, single_face, tracker):
+    with poce_rt.Editor(exported, backend="onnxruntime", tracker=tracker) as ed:
+        res = ed.edit(single_face, expression={"jawOpen": 0.5}, steps=2)
+        assert res.uv_edited.shape == (64, 64, 3) and res.image.shape == single_face.shape
+        ref = ed.edit(single_face, reference=single_face[:, ::-1].copy(), mask="mouth")
+        assert np.isfinite(ref.uv_edited).all()
+
+
+def test_bad_model_dirs(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        Networks.load(tmp_path)
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(ValueError):
+        Networks.load(tmp_path)
+    (tmp_path / "config.json").write_text('{"editing": {"uv_size": 64}}')
+    with pytest.raises(FileNotFoundError, match="export"):
+        Networks.load(tmp_path, backend="onnxruntime")
