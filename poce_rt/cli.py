@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_doctor)
 
-    for mod in ("poce_rt.train.cli", "poce_rt.backends.cli"):
+    for mod in ("poce_rt.train.cli", "poce_rt.backends.cli", "poce_rt.pipeline_cli"):
         try:
             module = __import__(mod, fromlist=["add_parser"])
         except ImportError as e:

@@ -24,6 +24,29 @@ from .tracker import BLENDSHAPE_NAMES, Face, FaceTracker, NoFaceError, validate_
 
 N_CODES = len(BLENDSHAPE_NAMES)
 
+# Inner-lip loop of the MediaPipe mesh, as (upper, lower) vertex pairs facing each other. The
+# triangles spanning the mouth opening use only these vertices.
+LIP_PAIRS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402), (80, 88), (310, 318),
+             (191, 95), (415, 324))
+LIP_CORNERS = (78, 308)
+MOUTH_COLOUR = np.array([0.22, 0.07, 0.07], np.float32)  # a dark mouth cavity
+
+
+def mouth_opening(shape: np.ndarray) -> float:
+    """Mean gap between the inner lips of a canonical-frame shape, in canonical units (cm)."""
+    up, lo = np.array(LIP_PAIRS).T
+    return float(np.linalg.norm(shape[up] - shape[lo], axis=1).mean())
+
+
+def mouth_gap_texels(layout) -> np.ndarray:
+    """[S,S] bool: texels of the triangles that span the mouth opening (base mesh layout)."""
+    inner = set(np.array(LIP_PAIRS).ravel()) | set(LIP_CORNERS)
+    gap = np.array([i for i, t in enumerate(layout.tris) if set(t.tolist()) <= inner])
+    import cv2
+
+    m = np.isin(layout.tri_id, gap).astype(np.uint8)
+    return cv2.dilate(m, np.ones((3, 3), np.uint8)).astype(bool)
+
 
 @dataclass
 class EditorConfig:
@@ -127,6 +150,8 @@ class Editor:
             self.networks = Networks.load(model_dir, backend=backend, device=device)
             self.config.uv_size = self.networks.uv_size
         self.geometry = stages.geometry(self.config.uv_size, self.config.subdivisions)
+        # The UV layout is the same at every subdivision level: take the gap from the base mesh.
+        self._mouth_gap = mouth_gap_texels(stages.geometry(self.config.uv_size).layout)
         self.rig = rig or load_rig()
         self._own_tracker = tracker is None
         self.tracker = tracker or FaceTracker(max_faces=self.config.max_faces, mode="image")
@@ -211,6 +236,8 @@ class Editor:
         if region is not None:
             delta *= self._vertex_weights(region)[:, None]
         shape = face.shape + delta
+        if self.networks is None:
+            uv_edit = self._darken_mouth(uv_edit, face.shape, shape)
         target_pose = self._target_pose(face.pose, pose, pose_relative)
 
         h, w = src.image.shape[:2]
@@ -221,6 +248,19 @@ class Editor:
                           face.pose, target_pose, face.blendshapes.copy(), rel)
 
     # -- helpers
+    def _darken_mouth(self, uv: np.ndarray, shape_src: np.ndarray, shape_dst: np.ndarray) -> np.ndarray:
+        """Weight-free stand-in for the texture edit of an opening mouth: the triangles spanning
+        the lips stretch when the rig opens the jaw, and without this they would show the
+        stretched lip line (or teeth) of a closed mouth instead of the dark cavity."""
+        opening = mouth_opening(shape_dst) - mouth_opening(shape_src)
+        amount = float(np.clip(opening / 0.5, 0.0, 0.85))  # fully dark by ~5 mm of extra opening
+        if amount <= 0:
+            return uv
+        out = uv.copy()
+        g = self._mouth_gap
+        out[g] = out[g] * (1 - amount) + MOUTH_COLOUR * amount
+        return out
+
     def _mask(self, spec) -> np.ndarray:
         from .masks import get_mask
 

@@ -1,0 +1,87 @@
+"""Each stage and the whole frame on the CPU at 640x480 and 1280x720 (a real face, letterboxed),
+with and without tracking. Frames per second = 1000 / median ms of the `frame` rows.
+
+    pytest benchmarks/bench_pipeline.py
+"""
+import cv2
+import numpy as np
+import pytest
+
+import poce_rt
+from poce_rt import ops, stages
+from poce_rt.assets import data_path, load_image
+from poce_rt.complete import complete_uv_fallback
+
+SIZES = {"640x480": (640, 480), "1280x720": (1280, 720)}
+
+
+def letterbox(img, w, h):
+    s = min(w / img.shape[1], h / img.shape[0])
+    small = cv2.resize(img, (int(img.shape[1] * s), int(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+    out = np.zeros((h, w, 3), np.uint8)
+    y, x = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
+    out[y:y + small.shape[0], x:x + small.shape[1]] = small
+    return out
+
+
+@pytest.fixture(scope="module")
+def editor():
+    with poce_rt.Editor() as ed:
+        yield ed
+
+
+@pytest.fixture(scope="module", params=list(SIZES))
+def frame(request, editor):
+    img = letterbox(load_image(data_path("single_face.jpg")), *SIZES[request.param])
+    return request.param, img, editor.prepare(img)
+
+
+def _g(benchmark, name, size):
+    benchmark.group = f"pipeline {size}"
+    benchmark.name = f"{name} {size}"
+
+
+def test_track(benchmark, editor, frame):
+    size, img, _ = frame
+    _g(benchmark, "1 track", size)
+    benchmark(editor.track, img)
+
+
+def test_sample_uv(benchmark, editor, frame):
+    size, img, src = frame
+    _g(benchmark, "3 sample_uv", size)
+    benchmark(stages.sample_face, img, src.face, editor.geometry)
+
+
+def test_complete_fallback(benchmark, editor, frame):
+    size, _, src = frame
+    _g(benchmark, "4 complete (fallback)", size)
+    benchmark(complete_uv_fallback, src.uv_sampled, src.mask, editor.geometry.layout)
+
+
+def test_render(benchmark, editor, frame):
+    size, img, src = frame
+    _g(benchmark, "6 render", size)
+    h, w = img.shape[:2]
+    benchmark(stages.render_face, src.uv_completed, src.face.shape, src.face.pose.offset(yaw=15), h, w, editor.geometry)
+
+
+def test_composite(benchmark, editor, frame):
+    size, img, src = frame
+    _g(benchmark, "7 composite", size)
+    h, w = img.shape[:2]
+    rgb, alpha = stages.render_face(src.uv_completed, src.face.shape, src.face.pose, h, w, editor.geometry)
+    benchmark(ops.composite, img, rgb, alpha, 6)
+
+
+def test_frame_cached_source(benchmark, editor, frame):
+    """Reenactment's per-frame cost: source prepared once, steps 5-7 per frame, no tracking."""
+    size, img, src = frame
+    _g(benchmark, "frame without tracking", size)
+    benchmark(editor.edit, img, expression={"jawOpen": 0.3}, pose=(0, 15, 0), source=src)
+
+
+def test_frame_with_tracking(benchmark, editor, frame):
+    size, img, _ = frame
+    _g(benchmark, "frame with tracking", size)
+    benchmark(editor.edit, img, expression={"jawOpen": 0.3}, pose=(0, 15, 0))

@@ -1,0 +1,304 @@
+"""`poce-rt edit` and `poce-rt reenact` (registered by poce_rt.cli.build_parser).
+
+    poce-rt edit face.jpg --expr jawOpen=0.6 mouthSmileLeft=0.3 --yaw 15 -o out.png --grid grid.png
+    poce-rt edit face.jpg --reference smile.jpg --mask mouth -o out.png
+    poce-rt reenact --source face.jpg --driver talk.mp4 -o out.mp4
+    poce-rt reenact --source face.jpg --driver 0 --show            # camera 0, live window
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .cli import CLIError as _BaseCLIError, _to_u8, _write_png
+
+
+class CLIError(_BaseCLIError, ValueError):
+    """One-line user error (exit 2). Also a ValueError, so `python -m poce_rt.cli` (where cli.py runs as
+    __main__ and its CLIError class is a different object) reports it the same way."""
+
+
+# ------------------------------------------------------------------------------------------- helpers
+def _make_editor(model, backend):
+    from .pipeline import Editor
+
+    if model is not None and not Path(model).is_dir():
+        raise CLIError(f"model directory not found: {model}")
+    try:
+        return Editor(model, backend=backend)
+    except ImportError as e:
+        raise CLIError(f"cannot load the networks for --model {model}: {e}") from None
+
+
+def _parse_exprs(items) -> dict:
+    from .tracker import BLENDSHAPE_NAMES
+
+    out = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not value.strip():
+            raise CLIError(f"malformed --expr {item!r}: expected name=value, e.g. jawOpen=0.6")
+        if name not in BLENDSHAPE_NAMES:
+            close = [n for n in BLENDSHAPE_NAMES if n.lower() == name.lower()]
+            hint = f" (did you mean {close[0]}?)" if close else " (see poce_rt.tracker.BLENDSHAPE_NAMES)"
+            raise CLIError(f"unknown blendshape {name!r} in --expr {item!r}{hint}")
+        try:
+            v = float(value)
+        except ValueError:
+            raise CLIError(f"malformed --expr {item!r}: {value!r} is not a number") from None
+        if not np.isfinite(v):
+            raise CLIError(f"--expr {item!r}: value must be finite")
+        out[name] = v
+    return out
+
+
+def _check_mask(spec: str, size: int):
+    """Named regions (comma-joined) pass through; a path must be a readable, square mask image."""
+    import cv2
+
+    from .masks import MASK_NAMES
+
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if parts and all(p in MASK_NAMES for p in parts):
+        return ",".join(parts)
+    p = Path(spec)
+    if not p.is_file():
+        raise CLIError(f"--mask {spec!r} is neither a mask name ({', '.join(MASK_NAMES)}, joined by ',') "
+                       "nor an existing mask image")
+    img = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
+    if img is None or img.size == 0:
+        raise CLIError(f"cannot read mask image {p} (not an image OpenCV can decode)")
+    h, w = img.shape[:2]
+    if h != w:
+        raise CLIError(f"mask image {p} is {w}x{h}; a UV mask must be square ({size}x{size} for this model)")
+    from .masks import load_mask
+
+    return load_mask(p, size)
+
+
+def _grid(image: np.ndarray, res) -> np.ndarray:
+    """source | sampled UV | completed UV | edited UV | output, each scaled to the UV's height."""
+    import cv2
+
+    s = res.uv_sampled.shape[0]
+
+    def fit(img):
+        h, w = img.shape[:2]
+        return cv2.resize(img, (max(1, round(w * s / h)), s), interpolation=cv2.INTER_AREA)
+
+    return np.hstack([fit(image), _to_u8(res.uv_sampled), _to_u8(res.uv_completed), _to_u8(res.uv_edited),
+                      fit(res.image)])
+
+
+def _check_out(path: str, exts) -> None:
+    if Path(path).suffix.lower() not in exts:
+        raise CLIError(f"output {path}: extension must be one of {', '.join(exts)}")
+
+
+# ---------------------------------------------------------------------------------------------- edit
+def cmd_edit(args) -> None:
+    from .assets import load_image
+    from .tracker import NoFaceError
+
+    _check_out(args.output, (".png", ".jpg", ".jpeg", ".bmp", ".webp"))
+    if args.grid:
+        _check_out(args.grid, (".png", ".jpg", ".jpeg", ".bmp", ".webp"))
+    expr = _parse_exprs(args.expr)
+    if args.mask and not args.reference and not expr:
+        raise CLIError("--mask limits an edit: give --reference or --expr too")
+    if args.reference and expr:
+        raise CLIError("give either --expr or --reference, not both")
+    image = load_image(args.image)
+    with _make_editor(args.model, args.backend) as editor:
+        mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
+        try:
+            source = editor.prepare(image)
+        except NoFaceError:
+            raise CLIError(f"no face found in {args.image}") from None
+        reference = None
+        if args.reference:
+            try:
+                reference = editor.prepare(load_image(args.reference))
+            except NoFaceError:
+                raise CLIError(f"no face found in the reference {args.reference}") from None
+        pose = None
+        given = [args.pitch, args.yaw, args.roll]
+        if any(v is not None for v in given):
+            if args.absolute_pose:
+                sp = source.face.pose
+                base = [sp.pitch, sp.yaw, sp.roll]
+                pose = tuple(b if v is None else v for v, b in zip(given, base))
+            else:
+                pose = tuple(0.0 if v is None else v for v in given)
+        res = editor.edit(image, expression=expr or None, relative=not args.absolute, reference=reference,
+                          mask=mask, pose=pose, pose_relative=not args.absolute_pose,
+                          intensity=args.intensity, steps=args.steps, source=source)
+    _write_png(args.output, res.image)
+    if args.grid:
+        _write_png(args.grid, _grid(image, res))
+    t = res.target_pose
+    changed = np.flatnonzero(np.abs(res.relative_code) > 1e-6).size
+    print(f"wrote {args.output}: pose pitch {t.pitch:+.1f} yaw {t.yaw:+.1f} roll {t.roll:+.1f}, "
+          f"{changed} blendshapes changed")
+
+
+# ------------------------------------------------------------------------------------------- reenact
+def _has_display() -> bool:
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def cmd_reenact(args) -> None:
+    from .assets import load_image
+    from .reenact import DriverError, ReenactConfig, Reenactor, VideoSink, open_driver
+    from .tracker import NoFaceError
+
+    if not (args.output or args.show or args.virtual_cam):
+        raise CLIError("nothing to do: give -o OUT.mp4, --show or --virtual-cam")
+    if args.output:
+        _check_out(args.output, (".mp4", ".m4v", ".mov"))
+    if args.max_frames is not None and args.max_frames < 1:
+        raise CLIError(f"--max-frames must be >= 1, got {args.max_frames}")
+    vcam_mod = None
+    if args.virtual_cam:
+        try:
+            import pyvirtualcam as vcam_mod
+        except ImportError:
+            raise CLIError("--virtual-cam needs pyvirtualcam, which is not installed: pip install pyvirtualcam") from None
+    show = args.show
+    if show and not _has_display():
+        print("poce-rt reenact: --show: no display available (DISPLAY is not set); continuing without a window",
+              file=sys.stderr)
+        show = False
+
+    source = load_image(args.source)
+    try:
+        driver = open_driver(args.driver)
+    except DriverError as e:
+        raise CLIError(str(e)) from None
+    config = ReenactConfig(relative=not args.absolute, fps=driver.fps)
+    editor = _make_editor(args.model, args.backend) if args.model else None
+    n = lost = waiting = 0
+    cam = None
+    bar = None
+    t0 = time.perf_counter()
+    try:
+        try:
+            reen = Reenactor(source, editor=editor, config=config)
+        except NoFaceError:
+            raise CLIError(f"no face found in the source {args.source}") from None
+        with reen, VideoSink(args.output, driver.fps) if args.output else _Null() as sink:
+            total = driver.frame_count
+            if args.max_frames is not None:
+                total = min(total, args.max_frames) if total else None
+            if not driver.is_camera:
+                from tqdm import tqdm
+
+                bar = tqdm(total=total, unit="frame", desc="reenact", dynamic_ncols=True, file=sys.stderr)
+            frames = driver.timed()
+            fps_ema = None
+            t_prev = time.perf_counter()
+            for out in reen.run(frames):
+                now = time.perf_counter()
+                inst = 1.0 / max(now - t_prev, 1e-6)
+                t_prev = now
+                fps_ema = inst if fps_ema is None else 0.9 * fps_ema + 0.1 * inst
+                n += 1
+                lost += out.status.startswith("lost")
+                waiting += out.status.startswith("waiting")
+                if sink is not None:
+                    sink.write(out.image)
+                if vcam_mod is not None:
+                    if cam is None:
+                        h, w = out.image.shape[:2]
+                        try:
+                            cam = vcam_mod.Camera(width=w, height=h, fps=driver.fps)
+                        except Exception as e:  # noqa: BLE001 - no v4l2loopback device, etc.
+                            raise CLIError(f"cannot open a virtual camera: {e}") from None
+                        print(f"virtual camera: {cam.device}", file=sys.stderr)
+                    cam.send(out.image)
+                if show and not _show(out, fps_ema):
+                    break
+                if bar is not None:
+                    bar.set_postfix_str(f"{fps_ema:.1f} fps, {out.status}", refresh=False)
+                    bar.update(1)
+                if args.max_frames is not None and n >= args.max_frames:
+                    break
+    finally:
+        if bar is not None:
+            bar.close()
+        if cam is not None:
+            cam.close()
+        driver.close()
+        if show:
+            import cv2
+
+            cv2.destroyAllWindows()
+        if editor is not None:
+            editor.close()
+    dt = time.perf_counter() - t0
+    if driver.ended_early:
+        print(f"poce-rt reenact: note: driver {driver.ended_early}", file=sys.stderr)
+    where = f" -> {args.output}" if args.output else ""
+    print(f"reenacted {n} frames{where} ({n / max(dt, 1e-9):.1f} fps); "
+          f"{lost + waiting} frames without a driver face ({lost} held the last state, "
+          f"{waiting} before the first face)")
+
+
+class _Null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return None
+
+
+def _show(out, fps: float) -> bool:
+    """Show a frame with a live FPS readout; False when the user closes it (q / Esc)."""
+    import cv2
+
+    bgr = cv2.cvtColor(out.image, cv2.COLOR_RGB2BGR)
+    text = f"{fps:.1f} fps  {out.status}"
+    cv2.putText(bgr, text, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(bgr, text, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 1, cv2.LINE_AA)
+    cv2.imshow("poce-rt reenact (q to quit)", bgr)
+    return (cv2.waitKey(1) & 0xFF) not in (ord("q"), 27)
+
+
+# -------------------------------------------------------------------------------------------- parser
+def add_parser(sub) -> None:
+    s = sub.add_parser("edit", help="edit the expression and head pose of the face in IMAGE")
+    s.add_argument("image")
+    s.add_argument("-o", "--output", required=True, help="edited image (PNG)")
+    s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")
+    s.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "tensorrt", "torch"))
+    s.add_argument("--expr", nargs="+", action="extend", metavar="NAME=VALUE",
+                   help="blendshape changes (relative) or targets (--absolute), e.g. jawOpen=0.6")
+    s.add_argument("--absolute", action="store_true", help="--expr values are target scores, not changes")
+    s.add_argument("--reference", help="transplant this face's expression (feature transfer)")
+    s.add_argument("--mask", help="region(s) eyes,nose,mouth,eyes_nose_mouth (comma-joined) or a square mask image")
+    for ax in ("yaw", "pitch", "roll"):
+        s.add_argument(f"--{ax}", type=float, default=None, help=f"{ax} in degrees (an offset unless --absolute-pose)")
+    s.add_argument("--absolute-pose", action="store_true", help="--yaw/--pitch/--roll are absolute angles")
+    s.add_argument("--intensity", type=float, default=1.0, help="scale of the expression change (default 1)")
+    s.add_argument("--steps", type=int, default=1, help="cascade steps of the texture edit (default 1)")
+    s.add_argument("--grid", help="also write source | sampled UV | completed UV | edited UV | output")
+    s.set_defaults(func=cmd_edit)
+
+    s = sub.add_parser("reenact", help="drive the source face with a video file or a camera")
+    s.add_argument("--source", required=True, help="source portrait")
+    s.add_argument("--driver", required=True, help="driver video file, or a camera index (0, 1, ...)")
+    s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")
+    s.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "tensorrt", "torch"))
+    s.add_argument("-o", "--output", help="output video (.mp4)")
+    s.add_argument("--show", action="store_true", help="show the output in a window with live FPS (q quits)")
+    s.add_argument("--virtual-cam", action="store_true", help="send the output to a virtual camera (pyvirtualcam)")
+    s.add_argument("--absolute", action="store_true", help="copy the driver's absolute pose and expression")
+    s.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    s.set_defaults(func=cmd_reenact)
