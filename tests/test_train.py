@@ -147,3 +147,65 @@ def wolfgang_dataset(tmp_path_factory):
     rep = build_dataset([data_path("WolfgangLanger_Pexels.mp4")], out, every=2, progress=False)
     assert rep.frames > 200
     return out
+
+
+REAL_S = 64
+REAL_C = CompletionConfig(uv_size=REAL_S, id_dim=64, enc_channels=(16, 32, 64, 64), gen_channels=(64, 32, 16),
+                          disc_channels=(16, 32, 64))
+REAL_E = EditingConfig(uv_size=REAL_S, const_channels=32, gen_channels=(32, 64, 32, 16),
+                       map_channels=(16, 32, 64, 64), disc_channels=(16, 32, 64, 64))
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="at this CPU budget (400 steps, 64px) the completion network is "
+                   "still worse than mirror+inpaint on held-out texels (L1 ~0.10 vs ~0.067); needs a GPU run")
+def test_real_completion_beats_fallback_on_held_out_texels(wolfgang_dataset, tmp_path):
+    from poce_rt.complete import complete_uv_fallback
+    from poce_rt.stages import geometry
+    from poce_rt.train.completion import train_completion
+    torch.set_num_threads(2)
+    K = len(UVDataset(wolfgang_dataset, size=REAL_S))
+    ntest = K // 10                                        # the last 10% of the video is held out
+    train = UVDataset(wolfgang_dataset, size=REAL_S, indices=range(K - ntest))
+    test = UVDataset(wolfgang_dataset, size=REAL_S, indices=range(K - ntest, K))
+    train_completion(None, tmp_path, steps=400, batch=8, cfg=REAL_C, dataset=train, sample_every=0,
+                     progress=False)
+    _, net, _ = mio.load_model_dir(tmp_path)
+    layout = geometry(REAL_S).layout
+    uv, mask, _ = test.get(range(len(test)))
+    rng = np.random.default_rng(0)
+    e_net, e_fb = [], []
+    for b in range(len(test)):
+        m = mask[b, 0].numpy()
+        for _ in range(3):                                  # 12x12 holes cut into visible texels
+            while True:
+                y, x = rng.integers(8, REAL_S - 20, 2)
+                hole = np.zeros_like(m)
+                hole[y:y + 12, x:x + 12] = 1
+                hole *= m
+                if hole.sum() > 100:
+                    break
+            mh = (m * (1 - hole)).astype(np.float32)
+            with torch.no_grad():
+                out = (net(uv[b:b + 1], torch.from_numpy(mh)[None, None])[0] + 1) / 2
+            gt = ((uv[b] + 1) / 2).permute(1, 2, 0).numpy()
+            fb = complete_uv_fallback(gt.copy(), mh, layout)
+            h = hole > 0
+            e_net.append(np.abs(out.permute(1, 2, 0).numpy() - gt)[h].mean())
+            e_fb.append(np.abs(fb - gt)[h].mean())
+    assert np.mean(e_net) < np.mean(e_fb), (np.mean(e_net), np.mean(e_fb))
+
+
+@pytest.mark.slow
+def test_real_editing_cycle_loss_halves(wolfgang_dataset, tmp_path):
+    from poce_rt.train.completion import train_completion
+    from poce_rt.train.editing import train_editing
+    torch.set_num_threads(2)
+    ds = UVDataset(wolfgang_dataset, size=REAL_S)
+    train_completion(None, tmp_path, steps=20, batch=4, cfg=REAL_C, dataset=ds, sample_every=0, progress=False)
+    train_editing(None, tmp_path, steps=150, batch=4, cfg=REAL_E, dataset=ds, sample_every=0, log_every=5,
+                  progress=False)
+    cyc = [json.loads(l)["g_cyc"] for l in (tmp_path / "train_log.jsonl").read_text().splitlines()
+           if json.loads(l)["stage"] == "editing"]
+    first, last = np.mean(cyc[:2]), np.mean(cyc[-3:])
+    assert last < 0.5 * first, (first, last)

@@ -10,8 +10,10 @@ Why these channel counts (the paper defers them to its supplement):
   ~13.8 GFLOPs per 256x256 image (``poce_rt.models.flops.count_flops``; tested < 20 GFLOPs), i.e.
   a few ms on a modern GPU, which leaves room for the mapping net in a real-time frame budget.
 * Mapping network M_e: a small U-Net (UV -> multi-scale spatial embedding, the relative code injected
-  at the 8x8 bottleneck and carried up by the decoder), ``map_channels`` per encoder level 256..8.
+  at the 8x8 bottleneck and FiLMing every decoder level), ``map_channels`` per level 256..8, narrow at
+  the top (16, 32) because those levels are the expensive ones: ~11.1 GFLOPs per 256x256 image.
   Its per-resolution heads emit gamma_i/beta_i of exactly the generator's f_i shape.
+  The editing critic D_e is ~1.0 GFLOPs, the completion network (16 micro patches) ~14.6 GFLOPs.
 * Completion (Sec. III-B): identity encoder with ``enc_channels`` (256 -> 8 by stride-2 convs, then a
   global pool to a ``id_dim`` code), micro-patch generator 4x4 -> 64x64 with ``gen_channels``, macro
   patch critic with ``disc_channels``.

@@ -19,6 +19,12 @@ def lr_at(step: int, steps: int, lr: float) -> float:
     return lr if step < half else lr * max(0.0, (steps - step) / max(half, 1))
 
 
+def set_lr(optimizers, lr: float) -> None:
+    for o in optimizers:
+        for g in o.param_groups:
+            g["lr"] = lr
+
+
 def save_train_state(path, modules: dict, optimizers: dict, step: int, extra: dict | None = None) -> None:
     """All module weights + Adam states in one safetensors file; non-tensor state in its metadata."""
     tensors, meta = {}, {"step": str(step), "extra": json.dumps(extra or {})}

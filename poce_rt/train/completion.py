@@ -18,7 +18,7 @@ from poce_rt.models import io as mio
 from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction
 from poce_rt.models.config import CompletionConfig, ModelConfig
 from poce_rt.models.losses import completion_d_loss, completion_g_loss
-from .common import JsonlLog, load_train_state, lr_at, save_grid, save_train_state
+from .common import JsonlLog, load_train_state, lr_at, set_lr, save_grid, save_train_state
 from .dataset import UVDataset
 
 TRAIN_STATE = "completion_train.safetensors"
@@ -99,10 +99,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
     bar = tqdm(total=steps, initial=step, desc="completion", unit="step", disable=not progress)
     t0 = time.time()
     while step < steps:
-        lr = lr_at(step, steps, cfg.lr)
-        for o in (opt_g, opt_d):
-            for g in o.param_groups:
-                g["lr"] = lr
+        set_lr((opt_g, opt_d), lr_at(step, steps, cfg.lr))
         bi = torch.randint(len(ds), (batch,), generator=gen)
         uv, mask, _ = ds.get(bi, dev)
         fake_idx = torch.randint(k, (batch, 2), generator=gen).to(dev)

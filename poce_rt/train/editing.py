@@ -19,7 +19,7 @@ from poce_rt.models.completion import UVCompletion
 from poce_rt.models.config import EditingConfig
 from poce_rt.models.editing import EditDiscriminator, Editor
 from poce_rt.models.losses import editing_d_loss, editing_g_loss
-from .common import JsonlLog, load_train_state, lr_at, save_grid, save_train_state
+from .common import JsonlLog, load_train_state, lr_at, set_lr, save_grid, save_train_state
 from .dataset import UVDataset
 
 TRAIN_STATE = "editing_train.safetensors"
@@ -96,10 +96,7 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
     bar = tqdm(total=steps, initial=step, desc="editing", unit="step", disable=not progress)
     t0 = time.time()
     while step < steps:
-        lr = lr_at(step, steps, cfg.lr)
-        for o in (opt_g, opt_d):
-            for g in o.param_groups:
-                g["lr"] = lr
+        set_lr((opt_g, opt_d), lr_at(step, steps, cfg.lr))
         si = torch.randint(K, (batch,), generator=gen)
         ti = (si + torch.randint(1, K, (batch,), generator=gen)) % K     # another frame's expression
         uv_src = fetch(si)
