@@ -99,7 +99,8 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
     bar = tqdm(total=steps, initial=step, desc="completion", unit="step", disable=not progress)
     t0 = time.time()
     while step < steps:
-        set_lr((opt_g, opt_d), lr_at(step, steps, cfg.lr))
+        lr = lr_at(step, steps, cfg.lr)
+        set_lr((opt_g, opt_d), lr)
         bi = torch.randint(len(ds), (batch,), generator=gen)
         uv, mask, _ = ds.get(bi, dev)
         fake_idx = torch.randint(k, (batch, 2), generator=gen).to(dev)

@@ -96,7 +96,8 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
     bar = tqdm(total=steps, initial=step, desc="editing", unit="step", disable=not progress)
     t0 = time.time()
     while step < steps:
-        set_lr((opt_g, opt_d), lr_at(step, steps, cfg.lr))
+        lr = lr_at(step, steps, cfg.lr)
+        set_lr((opt_g, opt_d), lr)
         si = torch.randint(K, (batch,), generator=gen)
         ti = (si + torch.randint(1, K, (batch,), generator=gen)) % K     # another frame's expression
         uv_src = fetch(si)
