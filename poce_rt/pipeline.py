@@ -19,6 +19,7 @@ import numpy as np
 from . import ops, stages
 from .complete import complete_uv_fallback
 from .fit import Pose
+from .profiling import stage
 from .rig import ExpressionRig, load_rig
 from .tracker import BLENDSHAPE_NAMES, Face, FaceTracker, NoFaceError, validate_image
 
@@ -169,7 +170,8 @@ class Editor:
 
     # -- steps 1-4, cached by callers that keep the Source
     def track(self, image) -> Face:
-        faces = self.tracker.track(_to_host_image(image))
+        with stage("track"):
+            faces = self.tracker.track(_to_host_image(image))
         if not faces:
             raise NoFaceError("no face found in the image")
         return faces[0]
@@ -178,11 +180,13 @@ class Editor:
         """Track, sample (Eq. 15) and complete the source once."""
         image = _to_host_image(image)
         face = face or self.track(image)
-        uv, mask = stages.sample_face(image, face, self.geometry)
-        if self.networks is not None:
-            completed = self.networks.complete(uv, mask)
-        else:
-            completed = complete_uv_fallback(uv, mask, self.geometry.layout)
+        with stage("sample_uv"):
+            uv, mask = stages.sample_face(image, face, self.geometry)
+        with stage("complete_uv"):
+            if self.networks is not None:
+                completed = self.networks.complete(uv, mask)
+            else:
+                completed = complete_uv_fallback(uv, mask, self.geometry.layout)
         return Source(image, face, uv, mask, completed)
 
     # -- steps 5-7
@@ -224,12 +228,13 @@ class Editor:
         # Texture (networks): relative-code editing, or feature transfer with a reference.
         uv_edit = src.uv_completed
         if self.networks is not None:
-            if reference is not None:
-                m = region if region is not None else self._mask("eyes_nose_mouth")
-                uv_edit = self.networks.transfer(src.uv_completed, ref.uv_completed, m)
-            elif np.any(rel != 0):
-                for _ in range(int(steps)):
-                    uv_edit = self.networks.edit(uv_edit, rel / int(steps))
+            with stage("edit_uv"):
+                if reference is not None:
+                    m = region if region is not None else self._mask("eyes_nose_mouth")
+                    uv_edit = self.networks.transfer(src.uv_completed, ref.uv_completed, m)
+                elif np.any(rel != 0):
+                    for _ in range(int(steps)):
+                        uv_edit = self.networks.edit(uv_edit, rel / int(steps))
 
         # Geometry (rig): the relative code moves the mesh; a mask limits it to its region.
         delta = self.rig.delta(rel)
@@ -241,9 +246,11 @@ class Editor:
         target_pose = self._target_pose(face.pose, pose, pose_relative)
 
         h, w = src.image.shape[:2]
-        rgb, alpha = stages.render_face(uv_edit, shape, target_pose, h, w, self.geometry)
+        with stage("render"):
+            rgb, alpha = stages.render_face(uv_edit, shape, target_pose, h, w, self.geometry)
         feather = max(1, int(round(self.config.feather * (face.bbox[2] - face.bbox[0]))))
-        out = ops.composite(src.image, rgb, alpha, feather)
+        with stage("composite"):
+            out = ops.composite(src.image, rgb, alpha, feather)
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
                           face.pose, target_pose, face.blendshapes.copy(), rel)
 
