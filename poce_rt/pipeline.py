@@ -154,6 +154,7 @@ class Editor:
         # The UV layout is the same at every subdivision level: take the gap from the base mesh.
         self._mouth_gap = mouth_gap_texels(stages.geometry(self.config.uv_size).layout)
         self.rig = rig or load_rig()
+        self._masks: dict = {}  # named masks, built once per Editor
         self._own_tracker = tracker is None
         self.tracker = tracker or FaceTracker(max_faces=self.config.max_faces, mode="image")
 
@@ -280,12 +281,19 @@ class Editor:
                 raise ValueError("mask contains NaN or inf")
             return np.clip(m, 0, 1)
         if isinstance(spec, str) and "," in spec:
-            return np.max([get_mask(p.strip(), s) for p in spec.split(",") if p.strip()], axis=0)
-        return get_mask(spec, s)
+            return np.max([self._mask(p.strip()) for p in spec.split(",") if p.strip()], axis=0)
+        if isinstance(spec, str) and spec in self._masks:
+            return self._masks[spec]
+        m = get_mask(spec, s)
+        from .masks import MASK_NAMES
+
+        if isinstance(spec, str) and spec in MASK_NAMES:
+            self._masks[spec] = m
+        return m
 
     def _vertex_weights(self, region: np.ndarray) -> np.ndarray:
         """[468] mask value at each base vertex's UV (nearest texel)."""
-        uvs = self.geometry.model.uvs[:468] if self.geometry.model.level == 0 else stages.geometry(self.config.uv_size).model.uvs
+        uvs = stages.geometry(self.config.uv_size).model.uvs  # the base mesh's 468 UVs (cached)
         s = region.shape[0]
         ij = np.clip((uvs * s).astype(int), 0, s - 1)
         return region[ij[:, 1], ij[:, 0]].astype(np.float32)

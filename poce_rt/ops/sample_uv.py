@@ -49,7 +49,7 @@ def sample_uv(image, verts, tris, layout: UVLayout, depth_tol: float | None = No
     import cupy as cp
 
     C = cuda_native()
-    lay = layout if on_gpu(layout.tri_id) else layout.to_device()
+    lay = layout.to_device()  # cached on the layout: no per-frame copy
     h, w, s = image.shape[0], image.shape[1], layout.size
     zbuf = cp.empty((h, w), cp.uint64)
     tri_id = cp.empty((h, w), cp.int32)

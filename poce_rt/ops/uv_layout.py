@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -32,9 +33,15 @@ class UVLayout:
         return self.tri_id >= 0
 
     def to_device(self) -> "UVLayout":
-        """The same layout with CuPy arrays, for the GPU path."""
+        """The same layout with CuPy arrays, for the GPU path (copied once, then reused)."""
+        return self._device
+
+    @cached_property
+    def _device(self) -> "UVLayout":
         import cupy as cp
 
+        if hasattr(self.tri_id, "__cuda_array_interface__"):
+            return self
         return UVLayout(*(cp.asarray(a) for a in (self.tri_id, self.bary, self.uvs, self.tris)))
 
 
