@@ -227,6 +227,14 @@ def front_facing(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
     return signed_area_px(verts, tris) < 0
 
 
+def facing_cosine(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """[F] cosine between each triangle's outward normal and the direction to the camera
+    (1 = facing it, 0 = seen edge-on, < 0 = facing away); weak perspective, so the view is along depth."""
+    v = np.asarray(verts, np.float64)[np.asarray(tris)]
+    n = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
+    return -n[:, 2] / np.maximum(np.linalg.norm(n, axis=1), 1e-12)
+
+
 def edges_of(tris: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique undirected edges [E,2] (sorted pairs) and, per triangle, the edge id of (v0v1, v1v2, v2v0) [F,3]."""
     t = np.asarray(tris, np.int64)

@@ -11,9 +11,14 @@ import numpy as np
 
 from . import ops
 from .complete import complete_uv_fallback
-from .facemodel import FaceModel, load_face_model, subdivide
+from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
+from .surround import warp_surround
 from .tracker import Face
+
+# Texels seen at more than ~81 degrees from the view are a smear of a few pixels; rendered facing
+# the camera after a pose change they show as blurred streaks, so completion redoes them instead.
+MIN_FACING_COS = 0.15
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +62,9 @@ def sample_face(image: np.ndarray, face: Face | np.ndarray, geom: Geometry | Non
     base = face.vertices if isinstance(face, Face) else face
     verts = geom.posed(base)
     uv, mask = ops.sample_uv(image, verts, geom.layout.tris, geom.layout)
+    tri_id = geom.layout.tri_id
+    grazing = (facing_cosine(verts, geom.layout.tris) < MIN_FACING_COS)[tri_id]
+    mask[grazing & (tri_id >= 0)] = 0.0
     # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
     # alternately visible and back-facing texels there; one erosion drops those unreliable
     # grazing-angle texels (and shaves one texel off clean borders) so completion fills them.
@@ -93,7 +101,8 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
            geom: Geometry | None = None, feather_px: int | None = None) -> Reposed:
     """Re-render the face at its pose plus (pitch, yaw, roll) degrees and blend it into the photo.
 
-    With no offsets this is the round trip sample -> complete -> render -> composite."""
+    With no offsets this is the round trip sample -> complete -> render -> composite; with offsets
+    the ring around the face (ears, hair, jaw line) is first warped to follow the face oval."""
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)
     completed = complete_uv_fallback(uv, mask, geom.layout)
@@ -102,5 +111,6 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
-    out = ops.composite(image, rgb, alpha, feather_px)
+    base = warp_surround(image, face.vertices, pose_vertices(face.shape, target))
+    out = ops.composite(base, rgb, alpha, feather_px)
     return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target)

@@ -32,8 +32,8 @@ def test_pose_edit_reads_back_as_a_yaw_change(editor, judge, photos, name):
     img = photos[name]
     res = editor.edit(img, pose=(0, 20, 0))
     change = judge.track_one(res.image).pose.yaw - judge.track_one(img).pose.yaw
-    # Geometry turns by exactly 20 degrees; MediaPipe reads ~14 (see README "Known gaps").
-    assert 10.0 < change < 26.0, change
+    # The acceptance check (+20 +/- 6); we read 16-17 back on these photos.
+    assert abs(change - 20.0) <= 6.0, change
     assert res.target_pose.yaw == pytest.approx(res.source_pose.yaw + 20, abs=0.5)
 
 

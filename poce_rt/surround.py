@@ -1,0 +1,81 @@
+"""Move the head's surroundings with the face boundary when the face is re-posed.
+
+The face mesh ends at the face oval (hairline, jaw, cheeks). Rendering only the mesh at a new pose
+leaves the photo's old face contour, ears and jaw line where they were: on the side the face turns
+away from, the old cheek edge stays next to the new, narrower face, and the tracker (and a viewer)
+reads the head as barely turned (a 25 degree yaw read back as 17-18; with this warp 19-22).
+
+The warp is a band of triangles between two rings: the inner ring follows the face oval from its
+source to its target position; the outer ring (the oval scaled about its centre, where the side of
+the head, hair and neck are) stays put, so the band blends into the untouched photo with no seam.
+The band is drawn with the same `render` op as the face, textured with the photo itself.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from . import ops
+
+# MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+             152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+
+REACH = 1.4    # outer ring radius / oval radius: out to the ears and hair
+INSET = 1.04   # the band's inner edge samples just outside the old oval, skipping its contour line
+MIN_MOVE_PX = 0.5
+
+
+def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
+                  inset: float = INSET):
+    """The band between the moving oval and the fixed outer ring.
+
+    src_oval, dst_oval: [K,2] oval positions in the photo and at the target pose (pixels).
+    Returns verts [2K,3] float32 (target positions; inner ring first), tris [2K,3] int32 and
+    src [2K,2] float64 (where each vertex reads the photo).
+    """
+    p = np.asarray(src_oval, np.float64)
+    q = np.asarray(dst_oval, np.float64)
+    k = len(p)
+    c = p.mean(0)
+    r_src = np.linalg.norm(p - c, axis=1) + 1e-6
+    # keep the outer ring outside the moved oval, or the band would fold over itself
+    r_dst = np.linalg.norm(q - c, axis=1)
+    scale = np.maximum(reach, 1.15 * r_dst / r_src)[:, None]
+    outer = c + scale * (p - c)
+    verts = np.zeros((2 * k, 3), np.float32)
+    verts[:k, :2], verts[k:, :2] = q, outer
+    src = np.concatenate([c + inset * (p - c), outer])
+    i = np.arange(k)
+    j = (i + 1) % k
+    tris = np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32)
+    return verts, tris, src
+
+
+def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
+                  reach: float = REACH) -> np.ndarray:
+    """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
+    with the ring around the face warped to follow the face oval (a copy; the input is not changed).
+    Returns the image unchanged (same object) when the oval does not move."""
+    src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+    dst_oval = np.asarray(dst_vertices, np.float64)[list(FACE_OVAL), :2]
+    if not (np.isfinite(src_oval).all() and np.isfinite(dst_oval).all()):
+        raise ValueError("vertices contain NaN or inf")
+    if np.abs(dst_oval - src_oval).max() < MIN_MOVE_PX:
+        return image
+    verts, tris, src = surround_mesh(src_oval, dst_oval, reach)
+    h, w = image.shape[:2]
+    # Texture: the square crop of the photo under the band, edge-replicated where it leaves the
+    # photo (render needs a square texture; the whole photo would cost far more to convert).
+    lo = np.floor(src.min(0)).astype(int) - 2
+    side = int(np.ceil((src.max(0) - lo).max())) + 2
+    if side > 4 * max(h, w):
+        raise ValueError("face oval is far larger than the image")
+    pad = [max(0, -lo[1]), max(0, lo[1] + side - h), max(0, -lo[0]), max(0, lo[0] + side - w)]
+    padded = cv2.copyMakeBorder(image, *pad, cv2.BORDER_REPLICATE)
+    y0, x0 = lo[1] + pad[0], lo[0] + pad[2]
+    texture = padded[y0:y0 + side, x0:x0 + side].astype(np.float32) * np.float32(1 / 255)
+    uvs = ((src - lo) / side).astype(np.float32)
+    rgb, alpha = ops.render(texture, verts, tris, uvs, h, w)
+    # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
+    return ops.composite(image, rgb, alpha, 1)
