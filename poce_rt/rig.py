@@ -6,9 +6,16 @@ It lets the pipeline change expression through geometry before (and beside) the 
 networks edit the texture, the rig moves the mesh. The offsets were fitted by ridge regression of
 tracked canonical-frame shapes on MediaPipe's 52 blendshape scores, over real tracked video
 (``scripts/fit_expression_rig.py``; the packaged file records its sources and settings).
+
+jawOpen also turns the lower face about a jaw joint (as FLAME's jaw does): the real data hardly
+opens the jaw (jawOpen <= 0.13 in the videos), so its fitted offset moves the lower lip 2.3 cm per
+unit and the chin less, which MediaPipe reads as a lowered lip rather than an open jaw. With the
+joint, jawOpen = 1 parts the inner lips by 4.5 cm, an adult's widest opening (40-50 mm between
+the incisors); the joint's angle per unit is solved for that at load time.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +25,50 @@ import numpy as np
 from .tracker import BLENDSHAPE_NAMES
 
 RIG_PATH = Path(__file__).with_name("data") / "expression_rig.npz"
+JAW_OPEN = BLENDSHAPE_NAMES.index("jawOpen")
+UPPER_LIP, LOWER_LIP = 13, 14     # inner lip midpoints of the MediaPipe mesh
+MAX_OPENING_CM = 4.5
+
+
+@dataclass(frozen=True)
+class JawJoint:
+    """A rotation of the lower face about the temporomandibular axis (canonical frame, cm).
+
+    pivot [3]: a point on the axis, which runs along x (ear to ear), in front of the ears at the
+    height of the nose base. weights [468]: 0 on and above the upper lip, 1 on the lower lip and
+    below, blended over the cheeks. degrees_per_unit: jaw rotation per unit of jawOpen.
+    """
+
+    canonical: np.ndarray
+    weights: np.ndarray
+    degrees_per_unit: float
+    pivot: tuple = (0.0, 1.0, 4.5)
+
+    @staticmethod
+    def from_canonical(canonical: np.ndarray, fitted_gap: float = 0.0) -> "JawJoint":
+        """The joint for a canonical mesh; ``fitted_gap`` is how far (cm) the rig's fitted jawOpen
+        offset alone parts the inner lips per unit, the rotation supplies the rest of MAX_OPENING_CM."""
+        c = np.asarray(canonical, np.float64)
+        mouth_line = 0.5 * (c[UPPER_LIP, 1] + c[LOWER_LIP, 1])
+        # the blend band widens towards the cheeks, where the skin stretches over the jaw
+        t = np.clip((c[:, 1] - (mouth_line - 0.05)) / (0.3 + 0.3 * np.abs(c[:, 0])), 0.0, 1.0)
+        joint = JawJoint(c, t * t * (3 - 2 * t), 0.0)
+        want = MAX_OPENING_CM - fitted_gap
+        lo, hi = 0.0, 45.0                             # bisection: the gap grows with the angle
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            d = dataclasses.replace(joint, degrees_per_unit=mid).delta(1.0)
+            lo, hi = (mid, hi) if d[LOWER_LIP, 1] - d[UPPER_LIP, 1] < want else (lo, mid)
+        return dataclasses.replace(joint, degrees_per_unit=0.5 * (lo + hi))
+
+    def delta(self, jaw_open: float) -> np.ndarray:
+        """[468,3] offsets opening the jaw by ``jaw_open`` units (negative closes it)."""
+        a = np.radians(self.degrees_per_unit * float(jaw_open))
+        # about +x, opening = the chin moves down (+y) and back (+depth)
+        rot = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+        p = np.asarray(self.pivot)
+        moved = (self.canonical - p) @ rot.T + p
+        return self.weights[:, None] * (moved - self.canonical)
 
 
 @dataclass(frozen=True)
@@ -29,6 +80,7 @@ class ExpressionRig:
     offsets: np.ndarray
     support: np.ndarray
     meta: dict
+    jaw: JawJoint | None = None
 
     def delta(self, relative_code) -> np.ndarray:
         """[52] relative code (target - source) -> [468,3] float32 offsets in the canonical frame."""
@@ -37,7 +89,10 @@ class ExpressionRig:
             raise ValueError(f"expected a [{len(BLENDSHAPE_NAMES)}] expression code, got {code.shape}")
         if not np.isfinite(code).all():
             raise ValueError("expression code contains NaN or inf")
-        return np.tensordot(code, self.offsets, axes=1).astype(np.float32)
+        out = np.tensordot(code, self.offsets, axes=1)
+        if self.jaw is not None and code[JAW_OPEN] != 0:
+            out = out + self.jaw.delta(code[JAW_OPEN])
+        return out.astype(np.float32)
 
     def apply(self, shape: np.ndarray, relative_code) -> np.ndarray:
         """[468,3] canonical-frame shape moved by a relative code."""
@@ -56,4 +111,8 @@ def load_rig(path: str | None = None) -> ExpressionRig:
         raise RuntimeError(f"cannot read the expression rig {p}: {e}") from e
     if offsets.shape != (len(BLENDSHAPE_NAMES), 468, 3) or not np.isfinite(offsets).all():
         raise RuntimeError(f"expression rig {p} is malformed: offsets {offsets.shape}")
-    return ExpressionRig(offsets, support, meta)
+    from .facemodel import load_face_model
+
+    fitted_gap = float(offsets[JAW_OPEN, LOWER_LIP, 1] - offsets[JAW_OPEN, UPPER_LIP, 1])
+    jaw = JawJoint.from_canonical(load_face_model().vertices, max(fitted_gap, 0.0))
+    return ExpressionRig(offsets, support, meta, jaw)
