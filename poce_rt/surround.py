@@ -76,6 +76,17 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     y0, x0 = lo[1] + pad[0], lo[0] + pad[2]
     texture = padded[y0:y0 + side, x0:x0 + side].astype(np.float32) * np.float32(1 / 255)
     uvs = ((src - lo) / side).astype(np.float32)
-    rgb, alpha = ops.render(texture, verts, tris, uvs, h, w)
+    # Draw only the band's bounding box: the band is a small part of the frame, and render and
+    # composite cost per output pixel.
+    x0, y0 = np.maximum(np.floor(verts[:, :2].min(0)).astype(int) - 1, 0)
+    x1, y1 = np.minimum(np.ceil(verts[:, :2].max(0)).astype(int) + 1, (w, h))
+    if x1 <= x0 or y1 <= y0:
+        return image
+    local = verts.copy()
+    local[:, 0] -= x0
+    local[:, 1] -= y0
+    rgb, alpha = ops.render(texture, local, tris, uvs, int(y1 - y0), int(x1 - x0))
+    out = image.copy()
     # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
-    return ops.composite(image, rgb, alpha, 1)
+    out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(image[y0:y1, x0:x1]), rgb, alpha, 1)
+    return out
