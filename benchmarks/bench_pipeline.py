@@ -11,6 +11,8 @@ import poce_rt
 from poce_rt import ops, stages
 from poce_rt.assets import data_path, load_image
 from poce_rt.complete import complete_uv_fallback
+from poce_rt.fit import pose_vertices
+from poce_rt.surround import warp_surround
 
 SIZES = {"640x480": (640, 480), "1280x720": (1280, 720)}
 
@@ -72,6 +74,14 @@ def test_composite(benchmark, editor, frame):
     h, w = img.shape[:2]
     rgb, alpha = stages.render_face(src.uv_completed, src.face.shape, src.face.pose, h, w, editor.geometry)
     benchmark(ops.composite, img, rgb, alpha, 6)
+
+
+def test_surround(benchmark, frame):
+    """The warp of the ring around the face that follows the oval on a pose change."""
+    size, img, src = frame
+    _g(benchmark, "6b surround", size)
+    dst = pose_vertices(src.face.shape, src.face.pose.offset(yaw=15))
+    benchmark(warp_surround, img, src.face.vertices, dst)
 
 
 def test_frame_cached_source(benchmark, editor, frame):
