@@ -16,12 +16,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import ops, stages
+from . import stages
 from .complete import complete_uv_fallback
-from .fit import Pose, pose_vertices
+from .fit import Pose
 from .profiling import stage
 from .rig import ExpressionRig, load_rig
-from .surround import warp_surround
 from .tracker import BLENDSHAPE_NAMES, Face, FaceTracker, NoFaceError, validate_image
 
 N_CODES = len(BLENDSHAPE_NAMES)
@@ -252,9 +251,7 @@ class Editor:
             rgb, alpha = stages.render_face(uv_edit, shape, target_pose, h, w, self.geometry)
         feather = max(1, int(round(self.config.feather * (face.bbox[2] - face.bbox[0]))))
         with stage("composite"):
-            # the ring around the face (ears, hair, jaw line) follows the moved face oval
-            base = warp_surround(src.image, face.vertices, pose_vertices(shape, target_pose))
-            out = ops.composite(base, rgb, alpha, feather)
+            out = stages.blend_face(src.image, face, shape, target_pose, rgb, alpha, feather)
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
                           face.pose, target_pose, face.blendshapes.copy(), rel)
 

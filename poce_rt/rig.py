@@ -37,6 +37,8 @@ class JawJoint:
     pivot [3]: a point on the axis, which runs along x (ear to ear), in front of the ears at the
     height of the nose base. weights [468]: 0 on and above the upper lip, 1 on the lower lip and
     below, blended over the cheeks. degrees_per_unit: jaw rotation per unit of jawOpen.
+    The offsets are those of the canonical mesh, like the fitted ones: a subject's own shape is
+    within ~1 cm of it around the jaw, which changes the offsets by a few percent.
     """
 
     canonical: np.ndarray

@@ -82,6 +82,15 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
                       height, width)
 
 
+def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
+               alpha: np.ndarray, feather_px: int) -> np.ndarray:
+    """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
+    around the face (ears, hair, jaw line) first follows the moved face oval, then the feathered
+    composite. -> [H,W,3] uint8."""
+    base = warp_surround(image, face.vertices, pose_vertices(shape, pose))
+    return ops.composite(base, rgb, alpha, feather_px)
+
+
 @dataclass
 class Reposed:
     """Output of :func:`repose` and the maps it went through."""
@@ -111,6 +120,5 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
-    base = warp_surround(image, face.vertices, pose_vertices(face.shape, target))
-    out = ops.composite(base, rgb, alpha, feather_px)
+    out = blend_face(image, face, face.shape, target, rgb, alpha, feather_px)
     return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target)

@@ -71,10 +71,10 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     side = int(np.ceil((src.max(0) - lo).max())) + 2
     if side > 4 * max(h, w):
         raise ValueError("face oval is far larger than the image")
-    pad = [max(0, -lo[1]), max(0, lo[1] + side - h), max(0, -lo[0]), max(0, lo[0] + side - w)]
-    padded = cv2.copyMakeBorder(image, *pad, cv2.BORDER_REPLICATE)
-    y0, x0 = lo[1] + pad[0], lo[0] + pad[2]
-    texture = padded[y0:y0 + side, x0:x0 + side].astype(np.float32) * np.float32(1 / 255)
+    (cx0, cy0), (cx1, cy1) = np.clip(lo, 0, (w - 1, h - 1)), np.clip(lo + side, 1, (w, h))
+    pad = [cy0 - lo[1], lo[1] + side - cy1, cx0 - lo[0], lo[0] + side - cx1]
+    crop = cv2.copyMakeBorder(image[cy0:cy1, cx0:cx1], *(int(v) for v in pad), cv2.BORDER_REPLICATE)
+    texture = crop.astype(np.float32) * np.float32(1 / 255)
     uvs = ((src - lo) / side).astype(np.float32)
     # Draw only the band's bounding box: the band is a small part of the frame, and render and
     # composite cost per output pixel.
