@@ -10,8 +10,15 @@ tracked canonical-frame shapes on MediaPipe's 52 blendshape scores, over real tr
 jawOpen also turns the lower face about a jaw joint (as FLAME's jaw does): the real data hardly
 opens the jaw (jawOpen <= 0.13 in the videos), so its fitted offset moves the lower lip 2.3 cm per
 unit and the chin less, which MediaPipe reads as a lowered lip rather than an open jaw. With the
-joint, jawOpen = 1 parts the inner lips by 4.5 cm, an adult's widest opening (40-50 mm between
-the incisors); the joint's angle per unit is solved for that at load time.
+joint, one unit of jawOpen parts the inner lips by 4.5 cm, an adult's widest opening (40-50 mm
+between the incisors); the joint's angle per unit is solved for that at load time.
+
+MediaPipe's jawOpen is not proportional to the lip gap: on our renders it hardly registers the
+first few millimetres and levels off near +0.4 (wider, the tracker stops following the lower
+lip). So the rig carries a calibration (``scripts/calibrate_jaw.py``): a monotone curve from a
+jawOpen command to the rig's units above, measured by rendering closed-mouth photos and
+re-tracking them, so that a command of x reads back as a rise of about x where the renders can
+show it (commands past that keep the opening where the read-back levels off, 0.78 units here).
 """
 from __future__ import annotations
 
@@ -27,6 +34,9 @@ from .tracker import BLENDSHAPE_NAMES
 RIG_PATH = Path(__file__).with_name("data") / "expression_rig.npz"
 JAW_OPEN = BLENDSHAPE_NAMES.index("jawOpen")
 UPPER_LIP, LOWER_LIP = 13, 14     # inner lip midpoints of the MediaPipe mesh
+# the inner lip contours, corner to corner (left to right)
+INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
+INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 MAX_OPENING_CM = 4.5
 
 
@@ -51,9 +61,16 @@ class JawJoint:
         """The joint for a canonical mesh; ``fitted_gap`` is how far (cm) the rig's fitted jawOpen
         offset alone parts the inner lips per unit, the rotation supplies the rest of MAX_OPENING_CM."""
         c = np.asarray(canonical, np.float64)
-        mouth_line = 0.5 * (c[UPPER_LIP, 1] + c[LOWER_LIP, 1])
-        # the blend band widens towards the cheeks, where the skin stretches over the jaw
-        t = np.clip((c[:, 1] - (mouth_line - 0.05)) / (0.3 + 0.3 * np.abs(c[:, 0])), 0.0, 1.0)
+        x, y = c[:, 0], c[:, 1]
+        # The whole lower lip rides on the jaw (a horizontal cut left its sides behind and opened
+        # a V the tracker reads as a lowered lip): the band runs along the lip line, from the
+        # upper inner lip (0) to the lower one (1), half way at the corners, and beyond them
+        # widens over the cheeks, where the skin stretches over the jaw.
+        upper = np.interp(x, c[list(INNER_UPPER), 0], c[list(INNER_UPPER), 1])
+        lower = np.interp(x, c[list(INNER_LOWER), 0], c[list(INNER_LOWER), 1])
+        corner = 0.5 * (c[INNER_UPPER[-1], 0] - c[INNER_UPPER[0], 0])
+        band = np.maximum(lower - upper, 0.1 + 0.5 * np.maximum(np.abs(x) - corner, 0.0))
+        t = np.clip(0.5 + (y - 0.5 * (upper + lower)) / band, 0.0, 1.0)
         joint = JawJoint(c, t * t * (3 - 2 * t), 0.0)
         want = MAX_OPENING_CM - fitted_gap
         lo, hi = 0.0, 45.0                             # bisection: the gap grows with the angle
@@ -83,6 +100,16 @@ class ExpressionRig:
     support: np.ndarray
     meta: dict
     jaw: JawJoint | None = None
+    jaw_curve: np.ndarray | None = None   # [2,K]: jawOpen command -> rig units, from (0,0) up
+
+    def jaw_units(self, command: float) -> float:
+        """The rig's jawOpen units for a jawOpen command (the change the tracker should read).
+        Closing mirrors opening (a relative -x undoes +x); past the table the jaw keeps its last
+        opening. Without a curve, units = command."""
+        if self.jaw_curve is None:
+            return float(command)
+        x, u = self.jaw_curve
+        return float(np.copysign(np.interp(abs(command), x, u), command))
 
     def delta(self, relative_code) -> np.ndarray:
         """[52] relative code (target - source) -> [468,3] float32 offsets in the canonical frame."""
@@ -91,6 +118,9 @@ class ExpressionRig:
             raise ValueError(f"expected a [{len(BLENDSHAPE_NAMES)}] expression code, got {code.shape}")
         if not np.isfinite(code).all():
             raise ValueError("expression code contains NaN or inf")
+        if code[JAW_OPEN] != 0:
+            code = code.copy()
+            code[JAW_OPEN] = self.jaw_units(code[JAW_OPEN])
         out = np.tensordot(code, self.offsets, axes=1)
         if self.jaw is not None and code[JAW_OPEN] != 0:
             out = out + self.jaw.delta(code[JAW_OPEN])
@@ -109,12 +139,17 @@ def load_rig(path: str | None = None) -> ExpressionRig:
             offsets = z["offsets"].astype(np.float32)
             support = z["support"].astype(np.float32)
             meta = {k[5:]: str(z[k]) for k in z.files if k.startswith("meta_")}
+            curve = z["jaw_calibration"].astype(np.float64) if "jaw_calibration" in z.files else None
     except (OSError, KeyError, ValueError) as e:
         raise RuntimeError(f"cannot read the expression rig {p}: {e}") from e
     if offsets.shape != (len(BLENDSHAPE_NAMES), 468, 3) or not np.isfinite(offsets).all():
         raise RuntimeError(f"expression rig {p} is malformed: offsets {offsets.shape}")
+    if curve is not None and not (
+            curve.ndim == 2 and curve.shape[0] == 2 and curve.shape[1] >= 2 and np.isfinite(curve).all()
+            and (curve[:, 0] == 0).all() and (np.diff(curve[0]) > 0).all() and (np.diff(curve[1]) >= 0).all()):
+        raise RuntimeError(f"expression rig {p} is malformed: jaw_calibration must be [2,K], monotone from (0,0)")
     from .facemodel import load_face_model
 
     fitted_gap = float(offsets[JAW_OPEN, LOWER_LIP, 1] - offsets[JAW_OPEN, UPPER_LIP, 1])
     jaw = JawJoint.from_canonical(load_face_model().vertices, max(fitted_gap, 0.0))
-    return ExpressionRig(offsets, support, meta, jaw)
+    return ExpressionRig(offsets, support, meta, jaw, curve)

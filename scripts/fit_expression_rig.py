@@ -5,7 +5,8 @@
 Every frame is tracked; its shape in the canonical frame (pose removed by the similarity fit)
 and its 52 blendshape scores are centred per video (so the identity of each person cancels
 out), then offsets = ridge regression of shapes on scores. The ridge strength is picked on the
-last 20% of each video held out.
+last 20% of each video held out. The file it writes has no jaw calibration: run
+scripts/calibrate_jaw.py after it.
 """
 from __future__ import annotations
 

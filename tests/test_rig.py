@@ -1,4 +1,6 @@
 """The expression rig: fitted offsets plus the jaw joint."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -29,8 +31,8 @@ def test_jaw_joint_opens_the_mouth_like_a_jaw(rig):
     assert w[10] == 0.0 and w[1] == 0.0 and w[13] == 0.0          # forehead, nose tip, upper lip stay
     assert w[14] == 1.0 and w[152] == 1.0                            # lower lip and chin turn fully
     assert d[14, 1] > 1.0 and d[152, 1] > 1.0 and d[152, 2] > 0.5   # down, and the chin back
-    # jawOpen = 1 parts the lips by about an adult's widest opening
-    full = rig.delta(code(jawOpen=1.0))
+    # one rig unit of jawOpen parts the lips by about an adult's widest opening
+    full = dataclasses.replace(rig, jaw_curve=None).delta(code(jawOpen=1.0))
     gap = (full[14, 1] - full[13, 1])
     assert gap == pytest.approx(MAX_OPENING_CM, abs=1e-3)
     # fully weighted vertices move rigidly: distances among them are kept
@@ -39,6 +41,42 @@ def test_jaw_joint_opens_the_mouth_like_a_jaw(rig):
     moved = c + d[rigid]
     dist = lambda x: np.linalg.norm(x[:, None] - x[None], axis=-1)
     np.testing.assert_allclose(dist(moved), dist(c), atol=1e-6)
+
+
+def test_jaw_joint_moves_the_whole_lower_lip(rig):
+    from poce_rt.rig import INNER_LOWER, INNER_UPPER
+
+    w = rig.jaw.weights
+    assert (w[list(INNER_UPPER[1:-1])] < 1e-6).all()
+    assert (w[list(INNER_LOWER[1:-1])] > 1 - 1e-6).all()   # no V: its sides go down with the middle
+    assert w[INNER_LOWER[0]] == pytest.approx(0.5) and w[INNER_LOWER[-1]] == pytest.approx(0.5)
+
+
+def test_jaw_calibration_curve(rig):
+    x, u = rig.jaw_curve
+    assert x[0] == 0 and u[0] == 0 and (np.diff(x) > 0).all() and (np.diff(u) >= 0).all()
+    assert u.max() <= 1.0                          # never wider than the widest opening
+    # the tracker hardly sees small openings: small commands need more of the rig's units
+    assert rig.jaw_units(0.05) > 2 * 0.05
+    assert rig.jaw_units(-0.2) == -rig.jaw_units(0.2)   # closing undoes opening
+    assert rig.jaw_units(0.0) == 0.0 and rig.jaw_units(5.0) == u[-1]
+    bare = dataclasses.replace(rig, jaw_curve=None)
+    assert bare.jaw_units(0.3) == pytest.approx(0.3)
+    np.testing.assert_allclose(rig.delta(code(jawOpen=0.3)), bare.delta(code(jawOpen=rig.jaw_units(0.3))), atol=1e-6)
+
+
+def test_calibrated_jaw_reads_back_in_order(tracker, astronaut, single_face):
+    """Small commands register on the re-tracked output, and larger ones read back larger."""
+    import poce_rt
+    from poce_rt.tracker import FaceTracker
+
+    with poce_rt.Editor(tracker=tracker) as ed, FaceTracker(max_faces=1) as judge:
+        for img in (astronaut, single_face):
+            src = ed.prepare(img)
+            j0 = judge.track_one(img).blendshape("jawOpen")
+            rise = [judge.track_one(ed.edit(img, expression={"jawOpen": x}, source=src).image)
+                    .blendshape("jawOpen") - j0 for x in (0.1, 0.3, 0.7)]
+            assert rise[0] >= 0.05 and rise[0] < rise[1] < rise[2] + 0.02, rise
 
 
 def test_jaw_joint_is_left_right_symmetric(rig, face_model):
@@ -70,3 +108,7 @@ def test_bad_codes_and_files(rig, tmp_path):
     np.savez(tmp_path / "small.npz", offsets=np.zeros((52, 10, 3)), support=np.zeros(52))
     with pytest.raises(RuntimeError, match="malformed"):
         load_rig(str(tmp_path / "small.npz"))
+    np.savez(tmp_path / "curve.npz", offsets=rig.offsets, support=rig.support,
+             jaw_calibration=np.array([[0.0, 0.5, 0.4], [0.0, 0.5, 1.0]]))
+    with pytest.raises(RuntimeError, match="jaw_calibration"):
+        load_rig(str(tmp_path / "curve.npz"))
