@@ -65,6 +65,20 @@ def test_symmetry_loss_pairs_true_mirror():
     assert torch.allclose(symmetry_loss(p, q), (p - q.flip(-1)).abs().mean())
 
 
+def test_symmetry_loss_hidden_and_high_pass():
+    torch.manual_seed(0)
+    p = torch.rand(2, 3, 32, 32)
+    lit = p.flip(-1) + 0.3                                          # same structure, brighter light
+    assert symmetry_loss(p, lit) > 0.25
+    assert symmetry_loss(p, lit, window=9) < 1e-5                   # high-pass: lighting offset ignored
+    hidden = torch.zeros(2, 1, 32, 32)
+    assert symmetry_loss(p, torch.rand(2, 3, 32, 32), hidden=hidden) == 0
+    hidden[..., :8, :8] = 1
+    q = torch.rand(2, 3, 32, 32)
+    ref = ((p - q.flip(-1)) * hidden).abs().flatten(1).sum(1).mean()
+    assert torch.allclose(symmetry_loss(p, q, "sum", hidden=hidden), ref)
+
+
 def test_content_loss_ignores_invalid_texels():
     a, b = torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4)
     b[..., :2] = 100.0

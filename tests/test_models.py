@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from poce_rt.models.completion import (PatchDiscriminator, UVCompletion, crop_macro, macro_coord,
+from poce_rt.models.completion import (PatchDiscriminator, UVCompletion, crop_macro, macro_coord, push_pull,
+                                      symmetric_prior,
                                        macro_valid_fraction, micro_coords, mirror_macro_index)
 from poce_rt.models.config import CompletionConfig, EditingConfig, ModelConfig
 from poce_rt.models.editing import (EditDiscriminator, EditGenerator, Editor, MappingNet, feature_transfer,
@@ -69,17 +70,50 @@ def test_macro_patch_is_the_stitched_micro_patches():
     """generate_macro(i, j) must equal the crop of the full stitched map at macro (i, j)."""
     torch.manual_seed(0)
     net = UVCompletion(SMALL_C).eval()
+    torch.nn.init.normal_(net.generator.to_rgb.weight, std=0.1)     # zero at init: make G_c's own output count
     uv, mask = _uv(2, 64)
     with torch.no_grad():
         z = net.encoder(uv, mask)
-        full = net.generate_full(z)
+        prior = symmetric_prior(uv, mask)
+        full = net.generate_full(z, prior)
         for i in range(3):
             for j in range(3):
                 idx = torch.tensor([[i, j], [j, i]])
-                assert torch.allclose(net.generate_macro(z, idx), crop_macro(full, idx, SMALL_C), atol=1e-6)
-        # micro patch (1, 2) of the full map is G_c(z, coordinate of (1, 2))
-        p = net.generator(z[:1], micro_coords(SMALL_C)[6:7])
+                assert torch.allclose(net.generate_macro(z, idx, prior), crop_macro(full, idx, SMALL_C), atol=1e-6)
+        # micro patch (1, 2) of the full map is G_c(z, coordinate of (1, 2), local evidence under (1, 2))
+        local = net.local(prior)[:1, :, 16:32, 32:48]
+        p = net.generator(z[:1], micro_coords(SMALL_C)[6:7], local)
         assert torch.allclose(full[:1, :, 16:32, 32:48], p, atol=1e-6)
+
+
+def test_push_pull_matches_the_numpy_fallback():
+    from poce_rt.complete import push_pull as push_pull_np
+    rng = np.random.default_rng(0)
+    img = rng.random((64, 64, 3)).astype(np.float32)
+    known = rng.random((64, 64)) > 0.7
+    known[20:50, 10:40] = False                                       # a large hole too
+    ref = push_pull_np(img, known)
+    out = push_pull(torch.from_numpy(img).permute(2, 0, 1)[None],
+                    torch.from_numpy(known.astype(np.float32))[None, None])[0].permute(1, 2, 0).numpy()
+    assert np.abs(out - ref).max() < 1e-4
+    assert np.array_equal(out[known], img[known])
+
+
+def test_symmetric_prior_takes_the_visible_mirror_texel():
+    uv = torch.rand(1, 3, 64, 64) * 2 - 1
+    mask = torch.ones(1, 1, 64, 64)
+    mask[..., 10:20, 5:15] = 0                                        # hidden, mirror (cols 49..58) visible
+    mask[..., 40:44, 30:34] = 0                                       # straddles u = 0.5: mirror hidden too
+    p = symmetric_prior(uv, mask)
+    assert p.shape == (1, 5, 64, 64)
+    assert torch.equal(p[:, :3, 10:20, 5:15], uv.flip(-1)[:, :, 10:20, 5:15])
+    assert torch.equal(p[:, :3][mask.expand(-1, 3, -1, -1) > 0], uv[mask.expand(-1, 3, -1, -1) > 0])
+    assert (p[:, 3, 10:20, 5:15] == 1).all() and (p[:, 3, 40:44, 30:34] == 0).all()
+    assert torch.equal(p[:, 4:], mask)
+    # an untrained network returns that prior: G_c's correction starts at zero
+    net = UVCompletion(SMALL_C).eval()
+    with torch.no_grad():
+        assert torch.allclose(net(uv, mask), p[:, :3].clamp(-1, 1), atol=1e-6)
 
 
 def test_macro_valid_fraction_uses_footprint():

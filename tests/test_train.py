@@ -150,15 +150,14 @@ def wolfgang_dataset(tmp_path_factory):
 
 
 REAL_S = 64
+# lr 1e-3 (the paper's 1e-4 is for its 100-epoch runs): these runs last seconds on a CPU.
 REAL_C = CompletionConfig(uv_size=REAL_S, id_dim=64, enc_channels=(16, 32, 64, 64), gen_channels=(64, 32, 16),
-                          disc_channels=(16, 32, 64))
+                          disc_channels=(16, 32, 64), local_channels=8, lr=1e-3)
 REAL_E = EditingConfig(uv_size=REAL_S, const_channels=32, gen_channels=(32, 64, 32, 16),
                        map_channels=(16, 32, 64, 64), disc_channels=(16, 32, 64, 64))
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="at this CPU budget (400 steps, 64px) the completion network is "
-                   "still worse than mirror+inpaint on held-out texels (L1 ~0.10 vs ~0.067); needs a GPU run")
 def test_real_completion_beats_fallback_on_held_out_texels(wolfgang_dataset, tmp_path):
     from poce_rt.complete import complete_uv_fallback
     from poce_rt.stages import geometry
@@ -168,7 +167,7 @@ def test_real_completion_beats_fallback_on_held_out_texels(wolfgang_dataset, tmp
     ntest = K // 10                                        # the last 10% of the video is held out
     train = UVDataset(wolfgang_dataset, size=REAL_S, indices=range(K - ntest))
     test = UVDataset(wolfgang_dataset, size=REAL_S, indices=range(K - ntest, K))
-    train_completion(None, tmp_path, steps=400, batch=8, cfg=REAL_C, dataset=train, sample_every=0,
+    train_completion(None, tmp_path, steps=600, batch=8, cfg=REAL_C, dataset=train, sample_every=0,
                      progress=False)
     _, net, _ = mio.load_model_dir(tmp_path)
     layout = geometry(REAL_S).layout
@@ -193,6 +192,8 @@ def test_real_completion_beats_fallback_on_held_out_texels(wolfgang_dataset, tmp
             h = hole > 0
             e_net.append(np.abs(out.permute(1, 2, 0).numpy() - gt)[h].mean())
             e_fb.append(np.abs(fb - gt)[h].mean())
+    # measured here: 0.057 vs 0.061 (untrained: 0.062, the prior alone; the paper's literal Eq. 5: 0.087)
+    print(f"held-out L1: network {np.mean(e_net):.4f}, fallback {np.mean(e_fb):.4f}")
     assert np.mean(e_net) < np.mean(e_fb), (np.mean(e_net), np.mean(e_fb))
 
 

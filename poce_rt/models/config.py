@@ -13,10 +13,12 @@ Why these channel counts (the paper defers them to its supplement):
   at the 8x8 bottleneck and FiLMing every decoder level), ``map_channels`` per level 256..8, narrow at
   the top (16, 32) because those levels are the expensive ones: ~11.1 GFLOPs per 256x256 image.
   Its per-resolution heads emit gamma_i/beta_i of exactly the generator's f_i shape.
-  The editing critic D_e is ~1.0 GFLOPs, the completion network (16 micro patches) ~14.6 GFLOPs.
+  The editing critic D_e is ~1.0 GFLOPs, the completion network (16 micro patches) ~17.4 GFLOPs.
 * Completion (Sec. III-B): identity encoder with ``enc_channels`` (256 -> 8 by stride-2 convs, then a
   global pool to a ``id_dim`` code), micro-patch generator 4x4 -> 64x64 with ``gen_channels``, macro
-  patch critic with ``disc_channels``.
+  patch critic with ``disc_channels``; ``local_channels`` feature maps of the local evidence each micro
+  patch sees (our addition, see ``models.completion``: 16 maps of 5 dilated 3x3 convs over the whole
+  UV cost ~1.3 GFLOPs, the wider first conv of each G_c level ~1.5).
 
 All sizes are derived from ``uv_size`` so a small config (e.g. uv_size=64) trains in tests on a CPU.
 """
@@ -71,6 +73,7 @@ class CompletionConfig(_JsonMixin):
     enc_channels: tuple = (32, 64, 128, 256, 256)   # E_I, one stride-2 conv per entry
     gen_base: int = 4             # G_c starts at gen_base x gen_base
     gen_channels: tuple = (256, 256, 128, 64, 32)   # G_c at 4, 8, 16, 32, 64 (for 64x64 micro)
+    local_channels: int = 16      # E_L feature maps of the local evidence (see models.completion)
     disc_channels: tuple = (32, 64, 128, 256, 256)  # D_c, one stride-2 conv per entry
     valid_frac: float = 0.95      # real macro patch: > 95% valid texels
     # Eq. 4-5 L1 normalisation: "sum" = the literal patch norm ||.||_1 per sample (batch mean);

@@ -65,13 +65,21 @@ def content_loss(gen: torch.Tensor, real: torch.Tensor, mask: torch.Tensor, redu
     return d.sum() / (mask.expand_as(gen).sum() + 1e-6)
 
 
-def symmetry_loss(patch: torch.Tensor, mirror_patch: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+def symmetry_loss(patch: torch.Tensor, mirror_patch: torch.Tensor, reduction: str = "mean",
+                  hidden: torch.Tensor | None = None, window: int = 0) -> torch.Tensor:
     """Eq. 5: |T_G^i - flip(T_G^{-i})|_1, flip = horizontal (last axis).
 
     ``mirror_patch`` must be the generated patch at the mirror location (see
-    ``completion.mirror_macro_index``), not the same patch.
+    ``completion.mirror_macro_index``), not the same patch. Defaults give the literal Eq. 5.
+    hidden [B,1,H,W]: weight per texel of ``patch`` (e.g. 1 where the generator was shown nothing).
+    window > 0 (odd): compare each texture minus its window x window local mean (high-pass).
     """
-    return l1(patch - mirror_patch.flip(-1), reduction)
+    a, b = patch, mirror_patch.flip(-1)
+    if window:
+        a = a - F.avg_pool2d(a, window, 1, window // 2, count_include_pad=False)
+        b = b - F.avg_pool2d(b, window, 1, window // 2, count_include_pad=False)
+    d = a - b
+    return l1(d if hidden is None else d * hidden, reduction)
 
 
 def cycle_l1(a: torch.Tensor, b: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
@@ -81,12 +89,13 @@ def cycle_l1(a: torch.Tensor, b: torch.Tensor, reduction: str = "mean") -> torch
 # ---- completion (Eq. 1-5) -------------------------------------------------------------------
 
 def completion_d_loss(net, disc, uv, mask, fake_idx, real, real_idx, cfg):
-    """Critic step. uv [B,3,S,S], mask [B,1,S,S] (the faces whose patches are generated), fake_idx [B,2]
-    macro indices to generate; real [R,3,2P,2P] real macro patches (> valid_frac valid texels, cropped
-    from sampled UVs) at macro indices real_idx [R,2]. Returns a dict of terms, 'total' to minimise."""
-    from .completion import macro_coord
+    """Critic step. uv [B,3,S,S], mask [B,1,S,S] (the faces whose patches are generated, as the
+    networks see them), fake_idx [B,2] macro indices to generate; real [R,3,2P,2P] real macro patches
+    (> valid_frac valid texels, cropped from sampled UVs) at macro indices real_idx [R,2]. Returns a
+    dict of terms, 'total' to minimise."""
+    from .completion import macro_coord, symmetric_prior
     with torch.no_grad():
-        fake = net.generate_macro(net.encoder(uv, mask), fake_idx)
+        fake = net.generate_macro(net.encoder(uv, mask), fake_idx, symmetric_prior(uv, mask))
     d_real, c_real = disc(real)
     d_fake, c_fake = disc(fake)
     n = min(real.shape[0], fake.shape[0])
@@ -97,17 +106,29 @@ def completion_d_loss(net, disc, uv, mask, fake_idx, real, real_idx, cfg):
     return {"total": total, "d_adv": adv, "d_gp": gp, "d_coord": coord}
 
 
-def completion_g_loss(net, disc, uv, mask, fake_idx, cfg):
-    """Generator step (E_I + G_c): adversarial + coordinate + content (Eq. 4) + symmetry (Eq. 5)."""
-    from .completion import crop_macro, macro_coord, mirror_macro_index
-    z = net.encoder(uv, mask)
-    fake = net.generate_macro(z, fake_idx)
-    mirror = net.generate_macro(z, mirror_macro_index(cfg, fake_idx))
+def completion_g_loss(net, disc, uv, mask, fake_idx, cfg, mask_in=None):
+    """Generator step (E_I + G_c): adversarial + coordinate + content (Eq. 4) + symmetry (Eq. 5).
+
+    mask [B,1,S,S]: the valid texels, where Eq. 4 compares. mask_in (default: mask): the texels the
+    networks are shown; the trainer hides random blocks of valid texels so that Eq. 4 also grades
+    texels the generator had to complete.
+    """
+    from .completion import crop_macro, macro_coord, mirror_macro_index, symmetric_prior
+    mask_in = mask if mask_in is None else mask_in
+    z = net.encoder(uv, mask_in)
+    prior = symmetric_prior(uv, mask_in)
+    fake = net.generate_macro(z, fake_idx, prior)
+    mirror = net.generate_macro(z, mirror_macro_index(cfg, fake_idx), prior)
     d_fake, c_fake = disc(fake)
     adv = wgan_g(d_fake)
     coord = sq_l2(c_fake, macro_coord(cfg, fake_idx))
     cont = content_loss(fake, crop_macro(uv, fake_idx, cfg), crop_macro(mask, fake_idx, cfg), cfg.l1_reduction)
-    sym = symmetry_loss(fake, mirror, cfg.l1_reduction)
+    # Eq. 5 graded only where G_c had to invent texels, and on the texture minus its local mean: a
+    # face's structure is symmetric, a photo's lighting is not. The literal Eq. 5 (whole patch, raw
+    # colours) at the paper's weight 10 vs content 1 makes L1's optimum at a hidden texel exactly the
+    # mirror texel: training then ends worse than the fallback's mirror copy (measured, issue 3 note).
+    sym = symmetry_loss(fake, mirror, cfg.l1_reduction, hidden=1 - crop_macro(mask_in, fake_idx, cfg),
+                        window=cfg.uv_size // 8 + 1)
     total = adv + cfg.lambda_coord * coord + cfg.lambda_cont * cont + cfg.lambda_sym * sym
     return {"total": total, "g_adv": adv, "g_coord": coord, "g_cont": cont, "g_sym": sym}
 

@@ -4,6 +4,8 @@ Each step: a batch of sampled UVs; one random macro coordinate per item is gener
 mirror, for Eq. 5); real macro patches are drawn from the whole dataset among the patches with
 > ``valid_frac`` valid texels (counted over the layout footprint, see ``macro_valid_fraction``).
 One critic step then one generator step (Adam(0, 0.999), lr 1e-4, constant then linear decay).
+Self-supervision: the networks are shown each UV with a few random blocks of its visible texels
+hidden (``hide_blocks``); Eq. 4 compares over all visible texels, so it grades those completions.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from typing import Optional
 import torch
 
 from poce_rt.models import io as mio
-from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction
+from poce_rt.models.completion import (PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction,
+                                      symmetric_prior)
 from poce_rt.models.config import CompletionConfig, ModelConfig
 from poce_rt.models.losses import completion_d_loss, completion_g_loss
 from .common import JsonlLog, load_train_state, lr_at, set_lr, save_grid, save_train_state
@@ -42,6 +45,22 @@ def real_patch_index(ds: UVDataset, cfg: CompletionConfig, footprint: torch.Tens
         print(f"warning: no macro patch has > {cfg.valid_frac:.0%} valid texels; "
               f"using the best 10% (>= {float(thr):.0%})")
     return idx
+
+
+def hide_blocks(mask: torch.Tensor, gen: torch.Generator, max_blocks: int = 4) -> torch.Tensor:
+    """mask [B,1,S,S] -> a copy with 1..max_blocks random square blocks (side S/16..S/4) set to 0.
+
+    The holes that completion must fill in a photo are large connected regions, not scattered texels,
+    so the self-supervised holes are blocks too.
+    """
+    B, _, S, _ = mask.shape
+    out = mask.clone()
+    for b in range(B):
+        for _ in range(int(torch.randint(1, max_blocks + 1, (1,), generator=gen))):
+            side = int(torch.randint(max(1, S // 16), S // 4 + 1, (1,), generator=gen))
+            y, x = torch.randint(0, S - side + 1, (2,), generator=gen).tolist()
+            out[b, :, y:y + side, x:x + side] = 0
+    return out
 
 
 def _resolve_config(out: Path, cfg: Optional[CompletionConfig]) -> tuple[ModelConfig, CompletionConfig]:
@@ -109,12 +128,13 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
         real = crop_macro(ruv, ri[:, 1:], cfg)
         ri = ri[:, 1:].to(dev)
 
-        ld = completion_d_loss(net, disc, uv, mask, fake_idx, real, ri, cfg)
+        mask_in = hide_blocks(mask, gen).to(dev)
+        ld = completion_d_loss(net, disc, uv, mask_in, fake_idx, real, ri, cfg)
         opt_d.zero_grad(set_to_none=True)
         ld["total"].backward()
         opt_d.step()
 
-        lg = completion_g_loss(net, disc, uv, mask, fake_idx, cfg)
+        lg = completion_g_loss(net, disc, uv, mask, fake_idx, cfg, mask_in=mask_in)
         opt_g.zero_grad(set_to_none=True)
         lg["total"].backward()
         opt_g.step()
@@ -132,7 +152,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
             with torch.no_grad():
                 suv, smask, _ = ds.get(fixed, dev)
                 com = net(suv, smask)
-                raw = net.generate_full(net.encoder(suv, smask))
+                raw = net.generate_full(net.encoder(suv, smask), symmetric_prior(suv, smask))
             net.train()
             save_grid(out / "samples" / f"completion_{step:07d}.png",
                       [suv * smask + (smask - 1), com, raw], ["sampled", "completed", "generated"])
