@@ -69,8 +69,18 @@ def test_render(benchmark, editor, frame):
 
 
 def test_composite(benchmark, editor, frame):
+    """The pipeline's blend-back (pose unchanged, so no ring warp): the face's box only."""
     size, img, src = frame
     _g(benchmark, "7 composite", size)
+    h, w = img.shape[:2]
+    rgb, alpha = stages.render_face(src.uv_completed, src.face.shape, src.face.pose, h, w, editor.geometry)
+    benchmark(stages.blend_face, img, src.face, src.face.shape, src.face.pose, rgb, alpha, 6)
+
+
+def test_composite_full_frame(benchmark, editor, frame):
+    """The same blend over the whole frame (what the pipeline did before drawing only the face box)."""
+    size, img, src = frame
+    _g(benchmark, "7 composite, whole frame", size)
     h, w = img.shape[:2]
     rgb, alpha = stages.render_face(src.uv_completed, src.face.shape, src.face.pose, h, w, editor.geometry)
     benchmark(ops.composite, img, rgb, alpha, 6)

@@ -55,13 +55,36 @@ def geometry(size: int = 256, subdivisions: int = 0, scheme: str = "loop") -> Ge
     return Geometry(model, ops.uv_layout(uvs, tris, int(size)))
 
 
+def face_box(base_vertices: np.ndarray, height: int, width: int, margin: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the frame pixels within `margin` of the [468,3] vertices' bounding box.
+
+    Render and composite cost per output pixel and a face is a small part of a frame, so both run
+    on this box only. A subdivided mesh stays inside its base mesh's bounding box (Loop
+    subdivision only averages vertices), so the base vertices bound it."""
+    xy = np.asarray(base_vertices, np.float64)[:, :2]
+    x0, y0 = np.clip(np.floor(xy.min(0)).astype(int) - margin, 0, (width, height))
+    x1, y1 = np.clip(np.ceil(xy.max(0)).astype(int) + 1 + margin, 0, (width, height))
+    return int(x0), int(y0), int(max(x1, x0)), int(max(y1, y0))
+
+
 def sample_face(image: np.ndarray, face: Face | np.ndarray, geom: Geometry | None = None):
     """Eq. 15: image [H,W,3] uint8 + tracked face (or its [468,3] vertices) ->
     uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible)."""
     geom = geom or geometry()
     base = face.vertices if isinstance(face, Face) else face
     verts = geom.posed(base)
-    uv, mask = ops.sample_uv(image, verts, geom.layout.tris, geom.layout)
+    # The visibility depth buffer costs per image pixel: rasterize only the face's box (offset
+    # vertices, same pixels), with a margin for the bilinear reads at its edge.
+    h, w = image.shape[:2] if getattr(image, "ndim", 0) == 3 else (0, 0)
+    x0, y0, x1, y1 = face_box(base, h, w, margin=2)
+    if x1 - x0 >= 1 and y1 - y0 >= 1 and (x1 - x0, y1 - y0) != (w, h):
+        local = verts.copy()
+        local[:, 0] -= x0
+        local[:, 1] -= y0
+        uv, mask = ops.sample_uv(np.ascontiguousarray(image[y0:y1, x0:x1]), local, geom.layout.tris,
+                                 geom.layout)
+    else:
+        uv, mask = ops.sample_uv(image, verts, geom.layout.tris, geom.layout)
     tri_id = geom.layout.tri_id
     grazing = (facing_cosine(verts, geom.layout.tris) < MIN_FACING_COS)[tri_id]
     mask[grazing & (tri_id >= 0)] = 0.0
@@ -75,20 +98,41 @@ def sample_face(image: np.ndarray, face: Face | np.ndarray, geom: Geometry | Non
 
 def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int, width: int,
                 geom: Geometry | None = None):
-    """Eq. 16: texture [S,S,3] + canonical-frame shape [468,3] at `pose` -> rgb [H,W,3], alpha [H,W]."""
+    """Eq. 16: texture [S,S,3] + canonical-frame shape [468,3] at `pose` -> rgb [H,W,3], alpha [H,W]
+    (zero outside the face's box)."""
     geom = geom or geometry()
-    verts = geom.posed(pose_vertices(shape, pose))
-    return ops.render(np.ascontiguousarray(texture, np.float32), verts, geom.layout.tris, geom.layout,
-                      height, width)
+    base = pose_vertices(shape, pose)
+    verts = geom.posed(base)
+    rgb = np.zeros((height, width, 3), np.float32)
+    alpha = np.zeros((height, width), np.float32)
+    x0, y0, x1, y1 = face_box(base, height, width, margin=2)
+    if x1 > x0 and y1 > y0:
+        verts[:, 0] -= x0
+        verts[:, 1] -= y0
+        rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = ops.render(
+            np.ascontiguousarray(texture, np.float32), verts, geom.layout.tris, geom.layout, y1 - y0, x1 - x0)
+    return rgb, alpha
 
 
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
                alpha: np.ndarray, feather_px: int) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the feathered
-    composite. -> [H,W,3] uint8."""
-    base = warp_surround(image, face.vertices, pose_vertices(shape, pose))
-    return ops.composite(base, rgb, alpha, feather_px)
+    composite, over the face's box only (the render is zero outside it). -> [H,W,3] uint8."""
+    target = pose_vertices(shape, pose)
+    base = warp_surround(image, face.vertices, target)
+    h, w = image.shape[:2]
+    for name, a in (("rgb", rgb), ("alpha", alpha)):
+        if getattr(a, "shape", (None, None))[:2] != (h, w):
+            raise ValueError(f"{name} must cover the {h}x{w} image, got shape {getattr(a, 'shape', None)}")
+    # the feather reaches feather_px inside the coverage: a wider margin keeps it exact
+    x0, y0, x1, y1 = face_box(target, h, w, margin=int(feather_px) + 3)
+    out = base.copy() if base is image else base
+    if x1 > x0 and y1 > y0:
+        out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(base[y0:y1, x0:x1]),
+                                          np.ascontiguousarray(rgb[y0:y1, x0:x1]),
+                                          np.ascontiguousarray(alpha[y0:y1, x0:x1]), feather_px)
+    return out
 
 
 @dataclass

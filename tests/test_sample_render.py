@@ -162,3 +162,37 @@ def test_subdivided_mesh_renders_the_same_face(single_face, single_face_face):
     out = stages.repose(single_face, single_face_face, geom=geom2)
     inside = out.alpha > 0.999
     assert psnr(out.rendered[inside] * 255.0, single_face[inside]) >= 28.0
+
+
+@pytest.mark.parametrize("subdivisions", [0, 1])
+@pytest.mark.parametrize("shift", [0, 150])                     # 150: the face runs off the left border
+def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_face, subdivisions, shift):
+    """render_face and blend_face draw only the face's box; the frame must not change by a bit."""
+    g = stages.geometry(geom.size, subdivisions)
+    img = np.ascontiguousarray(astronaut[:, shift:])
+    face = dataclasses.replace(astro_face, vertices=astro_face.vertices - np.float32([shift, 0, 0]))
+    uv, mask = stages.sample_face(img, face, g)
+    tex = stages.complete_uv_fallback(uv, mask, g.layout)
+    target = face.pose.offset(yaw=20)
+    h, w = img.shape[:2]
+    rgb, alpha = stages.render_face(tex, face.shape, target, h, w, g)
+    full_rgb, full_alpha = ops.render(tex, g.posed(pose_vertices(face.shape, target)), g.layout.tris, g.layout, h, w)
+    assert np.array_equal(rgb, full_rgb) and np.array_equal(alpha, full_alpha)
+    out = stages.blend_face(img, face, face.shape, target, rgb, alpha, 9)
+    base = stages.warp_surround(img, face.vertices, pose_vertices(face.shape, target))
+    assert np.array_equal(out, ops.composite(base, full_rgb, full_alpha, 9))
+    with pytest.raises(ValueError, match="must cover"):
+        stages.blend_face(img, face, face.shape, target, rgb[:10], alpha, 9)
+
+
+@pytest.mark.parametrize("shift", [0, 150])
+def test_sample_face_over_the_face_box_equals_the_full_frame(geom, astronaut, astro_face, shift):
+    img = np.ascontiguousarray(astronaut[:, shift:])
+    face = dataclasses.replace(astro_face, vertices=astro_face.vertices - np.float32([shift, 0, 0]))
+    uv, mask = stages.sample_face(img, face, geom)
+    ref_uv, ref_mask = ops.sample_uv(img, geom.posed(face.vertices), geom.layout.tris, geom.layout)
+    # the stage then drops grazing texels and erodes: compare where the kernel's output survives
+    keep = mask > 0.5
+    assert keep.sum() > 0.3 * (geom.layout.tri_id >= 0).sum()
+    assert np.allclose(uv[keep], ref_uv[keep], atol=1e-4) and (ref_mask[keep] == 1).all()   # float32 offsets
+    assert not (mask > ref_mask).any()
