@@ -98,7 +98,8 @@ def push_pull(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     # Averages rather than the NumPy twin's sums, and a guarded division: the fp16 graph must neither
     # overflow (a 256x256 weight sum is 65536) nor divide 0 by 0 where a block holds no known texel.
     levels = [(x * w, w)]
-    while min(levels[-1][1].shape[-2:]) > 1:
+    # depth from the static size (python ints, so a traced graph does not branch on a tensor)
+    for _ in range(min(int(d) for d in x.shape[-2:]).bit_length() - 1):
         c, wt = levels[-1]
         levels.append((F.avg_pool2d(c, 2), F.avg_pool2d(wt, 2)))
 
