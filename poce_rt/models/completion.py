@@ -88,7 +88,7 @@ def macro_valid_fraction(mask: torch.Tensor, cfg: CompletionConfig,
     return num / den.clamp_min(1e-6) * (den > 0)
 
 
-def push_pull(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+def push_pull(x: torch.Tensor, w: torch.Tensor, depth: int | None = None) -> torch.Tensor:
     """Fill where w == 0: x [N,C,H,W], w [N,1,H,W] in [0,1] -> [N,C,H,W].
 
     The graph twin of ``poce_rt.complete.push_pull`` (NumPy, used by the weight-free fallback): a
@@ -98,8 +98,11 @@ def push_pull(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     # Averages rather than the NumPy twin's sums, and a guarded division: the fp16 graph must neither
     # overflow (a 256x256 weight sum is 65536) nor divide 0 by 0 where a block holds no known texel.
     levels = [(x * w, w)]
-    # depth from the static size (python ints, so a traced graph does not branch on a tensor)
-    for _ in range(min(int(d) for d in x.shape[-2:]).bit_length() - 1):
+    # depth: halvings down to 1x1. Callers that trace pass it from the config, so the graph never
+    # turns a traced shape into a python number.
+    if depth is None:
+        depth = min(int(d) for d in x.shape[-2:]).bit_length() - 1
+    for _ in range(depth):
         c, wt = levels[-1]
         levels.append((F.avg_pool2d(c, 2), F.avg_pool2d(wt, 2)))
 
@@ -115,7 +118,7 @@ def push_pull(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return colour
 
 
-def symmetric_prior(uv: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def symmetric_prior(uv: torch.Tensor, mask: torch.Tensor, depth: int | None = None) -> torch.Tensor:
     """The local evidence G_c completes from: uv [N,3,S,S] in [-1,1], mask [N,1,S,S] -> [N,5,S,S].
 
     Channels: prior colour (visible texels; else the mirror texel across u = 0.5 where that one is
@@ -124,7 +127,7 @@ def symmetric_prior(uv: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     mirrored = uv.flip(-1)
     take = (1 - mask) * mask.flip(-1)
     known = mask + take
-    colour = push_pull(uv * mask + mirrored * take, known)
+    colour = push_pull(uv * mask + mirrored * take, known, depth)
     return torch.cat([colour, known, mask], dim=1)
 
 
@@ -311,6 +314,7 @@ class UVCompletion(nn.Module):
         return self._stitch(self.generator(zz, coords, local), self.cfg.grid)
 
     def forward(self, uv_sam: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        gen = self.generate_full(self.encoder(uv_sam, mask), symmetric_prior(uv_sam, mask))
+        prior = symmetric_prior(uv_sam, mask, depth=self.cfg.uv_size.bit_length() - 1)
+        gen = self.generate_full(self.encoder(uv_sam, mask), prior)
         gen = self.footprint * gen + (self.footprint - 1)
         return mask * uv_sam + (1 - mask) * gen             # keep the visible texels (Sec. III-B1)
