@@ -77,7 +77,7 @@ def sample_face(image: np.ndarray, face: Face | np.ndarray, geom: Geometry | Non
     # vertices, same pixels), with a margin for the bilinear reads at its edge.
     h, w = image.shape[:2] if getattr(image, "ndim", 0) == 3 else (0, 0)
     x0, y0, x1, y1 = face_box(base, h, w, margin=2)
-    if x1 - x0 >= 1 and y1 - y0 >= 1 and (x1 - x0, y1 - y0) != (w, h):
+    if x1 > x0 and y1 > y0:
         local = verts.copy()
         local[:, 0] -= x0
         local[:, 1] -= y0

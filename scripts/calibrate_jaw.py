@@ -33,7 +33,10 @@ CLOSED = 0.1
 
 
 def pool_adjacent_violators(y: np.ndarray) -> list[tuple[float, int, int]]:
-    """Isotonic (non-decreasing) fit of y: [(level, first index, count)] per block."""
+    """Isotonic (non-decreasing) fit of y: [(level, first index, count)] per block.
+
+    scikit-learn's IsotonicRegression does this, but it is not a dependency of the project and
+    this script needs the blocks themselves (to invert the curve), so: ten lines by hand."""
     blocks: list[list[float]] = []
     for i, v in enumerate(y):
         blocks.append([float(v), i, 1])

@@ -74,14 +74,14 @@ def test_macro_patch_is_the_stitched_micro_patches():
     uv, mask = _uv(2, 64)
     with torch.no_grad():
         z = net.encoder(uv, mask)
-        prior = symmetric_prior(uv, mask)
-        full = net.generate_full(z, prior)
+        ev = net.evidence(uv, mask)
+        full = net.generate_full(z, ev)
         for i in range(3):
             for j in range(3):
                 idx = torch.tensor([[i, j], [j, i]])
-                assert torch.allclose(net.generate_macro(z, idx, prior), crop_macro(full, idx, SMALL_C), atol=1e-6)
+                assert torch.allclose(net.generate_macro(z, idx, ev), crop_macro(full, idx, SMALL_C), atol=1e-6)
         # micro patch (1, 2) of the full map is G_c(z, coordinate of (1, 2), local evidence under (1, 2))
-        local = net.local(prior)[:1, :, 16:32, 32:48]
+        local = net.local(symmetric_prior(uv, mask))[:1, :, 16:32, 32:48]
         p = net.generator(z[:1], micro_coords(SMALL_C)[6:7], local)
         assert torch.allclose(full[:1, :, 16:32, 32:48], p, atol=1e-6)
 

@@ -10,7 +10,7 @@ direction first, then y), so micro and macro coordinates share one frame and D_c
 
 Networks:
   * ``IdentityEncoder`` E_I: [N,4,S,S] (masked UV, mask) -> identity code [N, id_dim].
-  * ``MicroGenerator`` G_c: (code [B,id_dim], micro coordinate [B,2], local evidence [B,5,P,P]) ->
+  * ``MicroGenerator`` G_c: (code [B,id_dim], micro coordinate [B,2], local evidence [B,5+C,P,P]) ->
     micro patch [B,3,P,P] in [-1,1]. Every level also sees the absolute UV position of each of its
     pixels (2 coordinate channels), so adjacent micro patches are functions of one continuous
     position: that is what lets stitched patches line up.
@@ -156,6 +156,9 @@ class IdentityEncoder(nn.Module):
         return self.fc(h.mean(dim=(2, 3)))
 
 
+PRIOR_CHANNELS = 5        # symmetric_prior: colour (3), known, mask
+
+
 class LocalEncoder(nn.Module):
     """E_L: ``symmetric_prior`` [N,5,S,S] -> local evidence [N,5+C,S,S] (the prior and C feature maps).
 
@@ -175,9 +178,6 @@ class LocalEncoder(nn.Module):
 
     def forward(self, prior: torch.Tensor) -> torch.Tensor:
         return torch.cat([prior, self.body(prior)], dim=1)
-
-
-PRIOR_CHANNELS = 5
 
 
 class _GenLevel(nn.Module):
@@ -210,7 +210,7 @@ class _GenLevel(nn.Module):
 
 
 class MicroGenerator(nn.Module):
-    """G_c: (code [B,id_dim], micro coordinate [B,2] in [-1,1], evidence [B,5,P,P] from
+    """G_c: (code [B,id_dim], micro coordinate [B,2] in [-1,1], evidence [B,5+C,P,P] from
     ``symmetric_prior``) -> micro patch [B,3,P,P] in [-1,1]: the prior colour plus a learned correction."""
 
     def __init__(self, cfg: CompletionConfig):
@@ -281,10 +281,15 @@ class UVCompletion(nn.Module):
         # masks); outside it the output is -1 (black): no loss ever constrains those texels.
         self.register_buffer("footprint", torch.ones(1, 1, cfg.uv_size, cfg.uv_size))
 
-    def generate_macro(self, z: torch.Tensor, idx: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
+    def evidence(self, uv_sam: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The local evidence every micro patch is cut from: E_L(symmetric_prior) [N,5+C,S,S].
+        Computed once per UV, whatever number of patches is then generated from it."""
+        return self.local(symmetric_prior(uv_sam, mask, depth=self.cfg.uv_size.bit_length() - 1))
+
+    def generate_macro(self, z: torch.Tensor, idx: torch.Tensor, evidence: torch.Tensor) -> torch.Tensor:
         """Generate the p x q consecutive micro patches of macro patch ``idx`` [B,2] and stitch them.
 
-        z [B,id_dim], prior [B,5,S,S] (``symmetric_prior``) -> [B,3,pP,pP]. Micro coordinates are
+        z [B,id_dim], evidence [B,5+C,S,S] (``evidence``) -> [B,3,pP,pP]. Micro coordinates are
         derived from the macro index.
         """
         cfg, p = self.cfg, self.cfg.macro
@@ -295,7 +300,7 @@ class UVCompletion(nn.Module):
         flat = (ii * cfg.grid + jj).reshape(-1)              # [B*p*p] raster order within the macro
         coords = self.micro[flat]
         zz = z.unsqueeze(1).expand(-1, p * p, -1).reshape(B * p * p, -1)
-        local = unstitch(crop_macro(self.local(prior), idx, cfg), p)
+        local = unstitch(crop_macro(evidence, idx, cfg), p)
         return self._stitch(self.generator(zz, coords, local), p)
 
     @staticmethod
@@ -305,16 +310,15 @@ class UVCompletion(nn.Module):
         x = patches.reshape(-1, k, k, 3, P, P).permute(0, 3, 1, 4, 2, 5)
         return x.reshape(-1, 3, k * P, k * P)
 
-    def generate_full(self, z: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
-        """All m*n micro patches for code z [N,id_dim] and prior [N,5,S,S], stitched: [N,3,S,S]."""
+    def generate_full(self, z: torch.Tensor, evidence: torch.Tensor) -> torch.Tensor:
+        """All m*n micro patches for code z [N,id_dim] and ``evidence`` [N,5+C,S,S], stitched: [N,3,S,S]."""
         mn = self.micro.shape[0]
         zz = z.unsqueeze(1).expand(-1, mn, -1).reshape(-1, z.shape[1])
         coords = self.micro.unsqueeze(0).expand(z.shape[0], -1, -1).reshape(-1, 2)
-        local = unstitch(self.local(prior), self.cfg.grid)
+        local = unstitch(evidence, self.cfg.grid)
         return self._stitch(self.generator(zz, coords, local), self.cfg.grid)
 
     def forward(self, uv_sam: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        prior = symmetric_prior(uv_sam, mask, depth=self.cfg.uv_size.bit_length() - 1)
-        gen = self.generate_full(self.encoder(uv_sam, mask), prior)
+        gen = self.generate_full(self.encoder(uv_sam, mask), self.evidence(uv_sam, mask))
         gen = self.footprint * gen + (self.footprint - 1)
         return mask * uv_sam + (1 - mask) * gen             # keep the visible texels (Sec. III-B1)

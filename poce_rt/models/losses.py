@@ -93,9 +93,9 @@ def completion_d_loss(net, disc, uv, mask, fake_idx, real, real_idx, cfg):
     networks see them), fake_idx [B,2] macro indices to generate; real [R,3,2P,2P] real macro patches
     (> valid_frac valid texels, cropped from sampled UVs) at macro indices real_idx [R,2]. Returns a
     dict of terms, 'total' to minimise."""
-    from .completion import macro_coord, symmetric_prior
+    from .completion import macro_coord
     with torch.no_grad():
-        fake = net.generate_macro(net.encoder(uv, mask), fake_idx, symmetric_prior(uv, mask))
+        fake = net.generate_macro(net.encoder(uv, mask), fake_idx, net.evidence(uv, mask))
     d_real, c_real = disc(real)
     d_fake, c_fake = disc(fake)
     n = min(real.shape[0], fake.shape[0])
@@ -113,12 +113,12 @@ def completion_g_loss(net, disc, uv, mask, fake_idx, cfg, mask_in=None):
     networks are shown; the trainer hides random blocks of valid texels so that Eq. 4 also grades
     texels the generator had to complete.
     """
-    from .completion import crop_macro, macro_coord, mirror_macro_index, symmetric_prior
+    from .completion import crop_macro, macro_coord, mirror_macro_index
     mask_in = mask if mask_in is None else mask_in
     z = net.encoder(uv, mask_in)
-    prior = symmetric_prior(uv, mask_in)
-    fake = net.generate_macro(z, fake_idx, prior)
-    mirror = net.generate_macro(z, mirror_macro_index(cfg, fake_idx), prior)
+    ev = net.evidence(uv, mask_in)
+    fake = net.generate_macro(z, fake_idx, ev)
+    mirror = net.generate_macro(z, mirror_macro_index(cfg, fake_idx), ev)
     d_fake, c_fake = disc(fake)
     adv = wgan_g(d_fake)
     coord = sq_l2(c_fake, macro_coord(cfg, fake_idx))

@@ -17,8 +17,7 @@ from typing import Optional
 import torch
 
 from poce_rt.models import io as mio
-from poce_rt.models.completion import (PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction,
-                                      symmetric_prior)
+from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction
 from poce_rt.models.config import CompletionConfig, ModelConfig
 from poce_rt.models.losses import completion_d_loss, completion_g_loss
 from .common import JsonlLog, load_train_state, lr_at, set_lr, save_grid, save_train_state
@@ -128,7 +127,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
         real = crop_macro(ruv, ri[:, 1:], cfg)
         ri = ri[:, 1:].to(dev)
 
-        mask_in = hide_blocks(mask, gen).to(dev)
+        mask_in = hide_blocks(mask, gen)
         ld = completion_d_loss(net, disc, uv, mask_in, fake_idx, real, ri, cfg)
         opt_d.zero_grad(set_to_none=True)
         ld["total"].backward()
@@ -152,7 +151,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
             with torch.no_grad():
                 suv, smask, _ = ds.get(fixed, dev)
                 com = net(suv, smask)
-                raw = net.generate_full(net.encoder(suv, smask), symmetric_prior(suv, smask))
+                raw = net.generate_full(net.encoder(suv, smask), net.evidence(suv, smask))
             net.train()
             save_grid(out / "samples" / f"completion_{step:07d}.png",
                       [suv * smask + (smask - 1), com, raw], ["sampled", "completed", "generated"])
