@@ -86,8 +86,9 @@ py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, p
   return py::make_tuple(uv, mask);
 }
 
+// `rgb_o`/`alpha_o` (optional): caller-owned outputs, written in place (a frame loop reuses them).
 py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py::handle uvs_o,
-                 int height, int width) {
+                 int height, int width, py::object rgb_o, py::object alpha_o) {
   check_size(height, width);
   auto texture = checked<float>(texture_o, "texture", {-1, -1, -1});
   int size = int(texture.shape(0)), channels = int(texture.shape(2));
@@ -95,8 +96,11 @@ py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py
   auto verts = checked<float>(verts_o, "verts", {-1, 3});
   auto tris = checked<int>(tris_o, "tris", {-1, 3});
   auto uvs = checked<float>(uvs_o, "uvs", {verts.shape(0), 2});
-  py::array_t<float> rgb({height, width, channels});
-  py::array_t<float> alpha({height, width});
+  auto rgb = rgb_o.is_none() ? py::array_t<float>({height, width, channels})
+                             : checked<float>(rgb_o, "rgb out", {height, width, channels});
+  auto alpha = alpha_o.is_none() ? py::array_t<float>({height, width})
+                                 : checked<float>(alpha_o, "alpha out", {height, width});
+  if (!rgb.writeable() || !alpha.writeable()) throw py::value_error("render: outputs must be writeable");
   std::vector<uint64_t> zbuf(size_t(height) * width);
   std::vector<int> tri_id(size_t(height) * width);
   std::vector<float> bary(size_t(height) * width * 3), depth(size_t(height) * width);
@@ -137,15 +141,18 @@ py::array_t<float> transfer(py::handle src_o, py::handle ref_o, py::handle mask_
   return out;
 }
 
+// `out_o` (optional): a caller-owned output, written in place; it may be `frame` itself (each
+// pixel reads only its own frame pixel).
 py::array_t<uint8_t> composite(py::handle frame_o, py::handle rgb_o, py::handle alpha_o,
-                               int feather_px) {
+                               int feather_px, py::object out_o) {
   auto frame = checked<uint8_t>(frame_o, "frame", {-1, -1, 3});
   int h = int(frame.shape(0)), w = int(frame.shape(1));
   check_size(h, w);
   auto rgb = checked<float>(rgb_o, "rgb", {h, w, 3});
   auto alpha = checked<float>(alpha_o, "alpha", {h, w});
   if (feather_px < 0 || feather_px > 4096) throw py::value_error("feather_px must be in 0..4096");
-  py::array_t<uint8_t> out({h, w, 3});
+  auto out = out_o.is_none() ? py::array_t<uint8_t>({h, w, 3}) : checked<uint8_t>(out_o, "out", {h, w, 3});
+  if (!out.writeable()) throw py::value_error("composite: out must be writeable");
   std::vector<float> work(size_t(h) * w * 2);
   {
     py::gil_scoped_release nogil;
@@ -168,10 +175,12 @@ PYBIND11_MODULE(_C, m) {
   m.def("sample_uv", &sample_uv, py::arg("image"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
         py::arg("layout_tri"), py::arg("layout_bary"), py::arg("depth_tol"));
   m.def("render", &render, py::arg("texture"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
-        py::arg("height"), py::arg("width"));
+        py::arg("height"), py::arg("width"), py::arg("rgb_out") = py::none(),
+        py::arg("alpha_out") = py::none());
   m.def("modulate", &modulate, py::arg("x"), py::arg("gamma"), py::arg("beta"), py::arg("eps"));
   m.def("transfer", &transfer, py::arg("e_src"), py::arg("e_ref"), py::arg("mask"));
-  m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"));
+  m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"),
+        py::arg("out") = py::none());
 
   py::dict info;
 #ifdef POCE_WITH_CUDA

@@ -91,6 +91,33 @@ class Networks:
         params = self._run("mapping", {"uv": _nchw(uv), "code": code})
         return _hwc(next(iter(self._run("generator", params).values())))
 
+    def edit_into(self, uv, code, out, stream=None) -> None:
+        """The edit of `edit` on preallocated arrays of one device, in the networks' own layout, for
+        a frame loop: uv [1,3,S,S] float32 in [-1,1], code [1,52] float32 -> out [1,3,S,S].
+
+        Backends with a device path (TensorRT; torch through DLPack) run in place on `stream`;
+        ONNX Runtime runs on host copies (and on the CPU that is no copy at all)."""
+        if "editing" in self.graphs:
+            self._run_into("editing", {"uv": uv, "code": code}, out, stream)
+            return
+        params = self._run("mapping", {"uv": _host(uv), "code": _host(code)})  # unfused: host
+        self._run_into("generator", params, out, stream)
+
+    def _run_into(self, kind: str, inputs: dict, out, stream) -> None:
+        if kind not in self.graphs:
+            raise RuntimeError(f"this model directory has no {kind} network")
+        g = self.graphs[kind]
+        name = g.output_names[0]
+        if getattr(g, "device_path", False) and all(ops.is_device_array(v) == ops.is_device_array(out)
+                                                    for v in inputs.values()):
+            g.run_device(inputs, {name: out}, stream=stream)
+            return
+        res = g.run({k: _host(v) for k, v in inputs.items()})[name]
+        if ops.is_device_array(out):
+            out.set(np.ascontiguousarray(res, np.float32), stream=stream)
+        else:
+            np.copyto(out, res)
+
     def transfer(self, uv_src: np.ndarray, uv_ref: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Fig. 5 / Eq. 8: zero codes for both maps, blend every modulation parameter under the
         mask (the transfer kernel max-pools it to each block's size), generate."""
@@ -102,6 +129,14 @@ class Networks:
         return _hwc(next(iter(self._run("generator", blended).values())))
 
 
+def _host(a) -> np.ndarray:
+    if ops.is_device_array(a):
+        import cupy as cp
+
+        return cp.asnumpy(a)
+    return np.asarray(a)
+
+
 def _torch_graphs(d: Path, device: str) -> dict:
     """The torch reference: the modules themselves, wrapped to the same named-array interface."""
     import torch
@@ -111,15 +146,35 @@ def _torch_graphs(d: Path, device: str) -> dict:
     _, comp, edit = load_model_dir(d, device=device)
 
     class _Fn:
+        device_path = True   # arrays of the module's device in and out, through DLPack
+
         def __init__(self, fn, out_names):
-            self.fn, self.out_names = fn, out_names
+            self.fn, self.output_names = fn, out_names
 
         @torch.no_grad()
         def run(self, inputs):
             t = {k: torch.from_numpy(np.asarray(v)).to(device) for k, v in inputs.items()}
             out = self.fn(**t)
             out = out if isinstance(out, (tuple, list)) else (out,)
-            return {n: o.detach().cpu().numpy() for n, o in zip(self.out_names, out)}
+            return {n: o.detach().cpu().numpy() for n, o in zip(self.output_names, out)}
+
+        @torch.no_grad()
+        def run_device(self, inputs, outputs, stream=None):
+            """NumPy (CPU module) or CuPy (CUDA module) arrays in, `outputs` written in place;
+            on the GPU the module runs on `stream` (torch sees it as an external stream)."""
+            import contextlib
+
+            ctx = contextlib.nullcontext()
+            if stream is not None and device != "cpu":
+                ctx = torch.cuda.stream(torch.cuda.ExternalStream(int(stream.ptr)))
+            with ctx:
+                t = {k: torch.from_dlpack(v) for k, v in inputs.items()}
+                out = self.fn(**t)
+                out = out if isinstance(out, (tuple, list)) else (out,)
+                for n, o in zip(self.output_names, out):
+                    if n in outputs:
+                        torch.from_dlpack(outputs[n]).copy_(o)
+            return outputs
 
     graphs = {}
     if comp is not None:

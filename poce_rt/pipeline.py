@@ -16,9 +16,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import stages
+from . import ops, stages
 from .complete import complete_uv_fallback
 from .fit import Pose
+from .frame_loop import FrameLoop
 from .profiling import stage
 from .rig import ExpressionRig, load_rig
 from .tracker import BLENDSHAPE_NAMES, Face, FaceTracker, NoFaceError, validate_image
@@ -30,7 +31,6 @@ N_CODES = len(BLENDSHAPE_NAMES)
 LIP_PAIRS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402), (80, 88), (310, 318),
              (191, 95), (415, 324))
 LIP_CORNERS = (78, 308)
-MOUTH_COLOUR = np.array([0.22, 0.07, 0.07], np.float32)  # a dark mouth cavity
 
 
 def mouth_opening(shape: np.ndarray) -> float:
@@ -69,20 +69,35 @@ class EditorConfig:
 
 @dataclass
 class Source:
-    """A prepared source portrait: tracking, sampling and completion done once (steps 1-4)."""
+    """A prepared source portrait: tracking, sampling and completion done once (steps 1-4).
+    device_image: the caller's photo when it was a CUDA array (the frame loop uses it, no copy)."""
 
     image: np.ndarray
     face: Face
     uv_sampled: np.ndarray
     mask: np.ndarray
     uv_completed: np.ndarray
+    device_image: object = None
+
+
+@dataclass
+class Plan:
+    """What an edit applies, worked out on the host (Editor.plan): the relative code, the rig's
+    shape, the target pose, the mask region, a prepared reference and the mouth darkening."""
+
+    rel: np.ndarray            # [52], after intensity
+    shape: np.ndarray          # [468,3] canonical frame
+    target_pose: Pose
+    region: np.ndarray | None  # [S,S]
+    reference: Source | None
+    mouth: float               # weight-free darkening of the mouth gap, 0..0.85
 
 
 @dataclass
 class EditResult:
     """The edited frame and every intermediate map (for grids like the paper's figures)."""
 
-    image: np.ndarray          # [H,W,3] uint8
+    image: np.ndarray          # [H,W,3] uint8 (a CuPy array when the input was a CUDA array)
     uv_sampled: np.ndarray     # [S,S,3] float32 in [0,1]
     mask: np.ndarray           # [S,S] float32
     uv_completed: np.ndarray   # [S,S,3]
@@ -179,6 +194,7 @@ class Editor:
 
     def prepare(self, image, face: Face | None = None) -> Source:
         """Track, sample (Eq. 15) and complete the source once."""
+        device_image = image if ops.is_device_array(image) else None
         image = _to_host_image(image)
         face = face or self.track(image)
         with stage("sample_uv"):
@@ -188,9 +204,44 @@ class Editor:
                 completed = self.networks.complete(uv, mask)
             else:
                 completed = complete_uv_fallback(uv, mask, self.geometry.layout)
-        return Source(image, face, uv, mask, completed)
+        return Source(image, face, uv, mask, completed, device_image)
 
     # -- steps 5-7
+    def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,
+             pose=None, pose_relative: bool = True, intensity: float = 1.0) -> Plan:
+        """The host half of an edit (arguments as `edit`): codes, rig geometry and target pose."""
+        if not np.isfinite(intensity) or abs(intensity) > self.config.max_intensity:
+            raise ValueError(f"intensity must be finite and within +/-{self.config.max_intensity}, got {intensity}")
+        face = source.face
+        region = None if mask is None else self._mask(mask)
+        ref = None
+        if reference is not None:
+            ref = reference if isinstance(reference, Source) else self.prepare(reference)
+            rel = ref.face.blendshapes - face.blendshapes
+        elif expression is not None:
+            target = code_vector(expression, None if relative else face.blendshapes)
+            rel = target if relative else target - face.blendshapes
+        else:
+            rel = np.zeros(N_CODES, np.float32)
+        rel = (rel * np.float32(intensity)).astype(np.float32)
+        # Geometry (rig): the relative code moves the mesh; a mask limits it to its region.
+        delta = self.rig.delta(rel)
+        if region is not None:
+            delta *= self._vertex_weights(region)[:, None]
+        shape = face.shape + delta
+        mouth = 0.0 if self.networks is not None else self._mouth_amount(face.shape, shape)
+        return Plan(rel, shape, self._target_pose(face.pose, pose, pose_relative), region, ref, mouth)
+
+    def frame_loop(self, source: Source) -> FrameLoop:
+        """The FrameLoop drawing `source` on this Editor's device (kept for the last source)."""
+        loop = getattr(self, "_loop", None)
+        if loop is None or loop.source is not source:
+            face = source.face
+            feather = max(1, int(round(self.config.feather * (face.bbox[2] - face.bbox[0]))))
+            loop = FrameLoop(source, self.geometry, feather, self.networks, self._mouth_gap, self.device)
+            self._loop = loop
+        return loop
+
     def edit(self, image, expression=None, relative: bool = True, reference=None, mask=None,
              pose=None, pose_relative: bool = True, intensity: float = 1.0, steps: int = 1,
              source: Source | None = None) -> EditResult:
@@ -206,68 +257,43 @@ class Editor:
         intensity: scales the relative code (0 = none, 1 = as asked, >1 extrapolates; Fig. 11).
         steps: >1 splits the texture edit into a cascade of smaller ones (Cascade EF-GAN).
         source: a Source from prepare(image) to skip steps 1-4.
+
+        image may be NumPy, CuPy or a torch tensor; a CUDA array gives a CuPy result image (the
+        maps stay NumPy), drawn from the caller's array without copying it.
         """
         if not np.isfinite(intensity) or abs(intensity) > self.config.max_intensity:
             raise ValueError(f"intensity must be finite and within +/-{self.config.max_intensity}, got {intensity}")
         if int(steps) < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         src = source or self.prepare(image)
-        face = src.face
-        s = self.geometry.size
-        region = None if mask is None else self._mask(mask)
+        plan = self.plan(src, expression, relative, reference, mask, pose, pose_relative, intensity)
 
-        if reference is not None:
-            ref = reference if isinstance(reference, Source) else self.prepare(reference)
-            rel = ref.face.blendshapes - face.blendshapes
-        elif expression is not None:
-            target = code_vector(expression, None if relative else face.blendshapes)
-            rel = target if relative else target - face.blendshapes
-        else:
-            ref, rel = None, np.zeros(N_CODES, np.float32)
-        rel = (rel * np.float32(intensity)).astype(np.float32)
-
-        # Texture (networks): relative-code editing, or feature transfer with a reference.
-        uv_edit = src.uv_completed
-        if self.networks is not None:
+        # Texture: feature transfer with a reference is a one-off on the host; the relative-code
+        # edit runs inside the frame loop, on its device.
+        texture = None
+        if self.networks is not None and plan.reference is not None:
             with stage("edit_uv"):
-                if reference is not None:
-                    m = region if region is not None else self._mask("eyes_nose_mouth")
-                    uv_edit = self.networks.transfer(src.uv_completed, ref.uv_completed, m)
-                elif np.any(rel != 0):
-                    for _ in range(int(steps)):
-                        uv_edit = self.networks.edit(uv_edit, rel / int(steps))
+                m = plan.region if plan.region is not None else self._mask("eyes_nose_mouth")
+                texture = self.networks.transfer(src.uv_completed, plan.reference.uv_completed, m)
 
-        # Geometry (rig): the relative code moves the mesh; a mask limits it to its region.
-        delta = self.rig.delta(rel)
-        if region is not None:
-            delta *= self._vertex_weights(region)[:, None]
-        shape = face.shape + delta
-        if self.networks is None:
-            uv_edit = self._darken_mouth(uv_edit, face.shape, shape)
-        target_pose = self._target_pose(face.pose, pose, pose_relative)
-
-        h, w = src.image.shape[:2]
-        with stage("render"):
-            rgb, alpha = stages.render_face(uv_edit, shape, target_pose, h, w, self.geometry)
-        feather = max(1, int(round(self.config.feather * (face.bbox[2] - face.bbox[0]))))
-        with stage("composite"):
-            out = stages.blend_face(src.image, face, shape, target_pose, rgb, alpha, feather)
+        loop = self.frame_loop(src)
+        frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth, texture=texture,
+                          steps=int(steps))
+        rgb, alpha = loop.maps()
+        uv_edit = loop.host(loop.texture).copy()
+        out = frame.copy() if ops.is_device_array(image) and loop.gpu else loop.frame_to_host()
+        face = src.face
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
-                          face.pose, target_pose, face.blendshapes.copy(), rel)
+                          face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel)
 
     # -- helpers
-    def _darken_mouth(self, uv: np.ndarray, shape_src: np.ndarray, shape_dst: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _mouth_amount(shape_src: np.ndarray, shape_dst: np.ndarray) -> float:
         """Weight-free stand-in for the texture edit of an opening mouth: the triangles spanning
-        the lips stretch when the rig opens the jaw, and without this they would show the
+        the lips stretch when the rig opens the jaw, and without darkening they would show the
         stretched lip line (or teeth) of a closed mouth instead of the dark cavity."""
         opening = mouth_opening(shape_dst) - mouth_opening(shape_src)
-        amount = float(np.clip(opening / 0.5, 0.0, 0.85))  # fully dark by ~5 mm of extra opening
-        if amount <= 0:
-            return uv
-        out = uv.copy()
-        g = self._mouth_gap
-        out[g] = out[g] * (1 - amount) + MOUTH_COLOUR * amount
-        return out
+        return float(np.clip(opening / 0.5, 0.0, 0.85))  # fully dark by ~5 mm of extra opening
 
     def _mask(self, spec) -> np.ndarray:
         from .masks import get_mask

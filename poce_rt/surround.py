@@ -46,10 +46,14 @@ def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REA
     verts = np.zeros((2 * k, 3), np.float32)
     verts[:k, :2], verts[k:, :2] = q, outer
     src = np.concatenate([c + inset * (p - c), outer])
+    return verts, band_tris(k), src
+
+
+def band_tris(k: int) -> np.ndarray:
+    """[2K,3] int32 triangles of the band between two K-vertex rings (inner ring first)."""
     i = np.arange(k)
     j = (i + 1) % k
-    tris = np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32)
-    return verts, tris, src
+    return np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32)
 
 
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,

@@ -129,6 +129,7 @@ class Backend:
 
     name = "base"
     max_batch: int | None = None
+    device_path = False   # True where run_device takes and fills device arrays
 
     def __init__(self):
         self._inputs: list[TensorSpec] = []

@@ -32,6 +32,7 @@ class TorchBackend(Backend):
     """
 
     name = "torch"
+    device_path = True
 
     def __init__(self, module: Any, input_specs: Sequence[TensorSpec],
                  output_specs: Sequence[TensorSpec], device: str = "cpu"):
@@ -73,16 +74,24 @@ class TorchBackend(Backend):
                 else v.detach().to("cpu").numpy() for k, v in out.items()}
 
     def run_device(self, inputs, outputs=None, stream=None, check_finite=False):
-        """torch or DLPack-capable (CuPy) arrays in; torch tensors out (zero-copy via DLPack)."""
+        """torch or DLPack-capable (CuPy, NumPy) arrays in; torch tensors out (zero-copy via
+        DLPack), or `outputs` written in place. On CUDA the module runs on `stream` (a CuPy
+        stream, seen by torch as an external stream)."""
+        import contextlib  # noqa: PLC0415
+
         torch = self._torch
         self.validate(inputs, check_finite=check_finite)
-        args = [inputs[s.name] if isinstance(inputs[s.name], torch.Tensor)
-                else torch.from_dlpack(inputs[s.name]) for s in self._inputs]
-        with torch.inference_mode():
-            out = self._to_outputs(self.module(*args))
-        if outputs:
-            for k, dst in outputs.items():
-                t = dst if isinstance(dst, torch.Tensor) else torch.from_dlpack(dst)
-                t.copy_(out[k])
-            return dict(outputs)
+        ctx = contextlib.nullcontext()
+        if stream is not None and self.device.type == "cuda":
+            ctx = torch.cuda.stream(torch.cuda.ExternalStream(int(getattr(stream, "ptr", stream))))
+        with ctx:
+            args = [inputs[s.name] if isinstance(inputs[s.name], torch.Tensor)
+                    else torch.from_dlpack(inputs[s.name]) for s in self._inputs]
+            with torch.inference_mode():
+                out = self._to_outputs(self.module(*args))
+            if outputs:
+                for k, dst in outputs.items():
+                    t = dst if isinstance(dst, torch.Tensor) else torch.from_dlpack(dst)
+                    t.copy_(out[k])
+                return dict(outputs)
         return out

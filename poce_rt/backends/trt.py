@@ -291,6 +291,8 @@ _NP_FROM_TRT = {"FLOAT": np.float32, "HALF": np.float16, "INT32": np.int32, "INT
 class TrtBackend(Backend):
     """Run a serialized engine on the GPU (CuPy device buffers, tensors bound by name)."""
 
+    device_path = True
+
     name = "tensorrt"
 
     def __init__(self, engine: str | os.PathLike | bytes, *, device: int = 0):

@@ -2,6 +2,7 @@
 
 Plain NumPy references live in ``poce_rt.ops.ref`` (tests and benchmarks compare against them).
 """
+from ._arrays import Workspace, is_device_array
 from .composite import composite
 from .modulate import modulate
 from .rasterize import rasterize
@@ -11,4 +12,4 @@ from .transfer import transfer
 from .uv_layout import UVLayout, uv_layout
 
 __all__ = ["rasterize", "uv_layout", "UVLayout", "sample_uv", "render", "modulate", "transfer",
-           "composite"]
+           "composite", "Workspace", "is_device_array"]

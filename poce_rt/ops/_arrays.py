@@ -58,13 +58,81 @@ def check_size(height: int, width: int) -> None:
         raise ValueError(f"height and width must be in 1..{MAX_SIDE}, got {height}x{width}")
 
 
+_CHECKED_DEVICE_TRIS: dict = {}
+
+
 def check_tris(tris, nverts: int) -> None:
-    """Out-of-range indices are an error (the kernels would skip them, but it is a caller bug)."""
+    """Out-of-range indices are an error (the kernels would skip them, but it is a caller bug).
+
+    On the GPU the check reads back to the host, which a frame loop cannot afford every frame and
+    which is not allowed while a CUDA graph is being captured: a device index buffer is checked
+    once per (address, size, vertex count). That is safe because the kernels skip bad indices."""
     if len(tris) == 0:
         return
+    key = None
+    if is_device_array(tris):
+        key = (int(tris.data.ptr), int(tris.size), int(nverts))
+        if key in _CHECKED_DEVICE_TRIS:
+            return
     lo, hi = int(tris.min()), int(tris.max())
     if lo < 0 or hi >= nverts:
         raise ValueError(f"tris: indices must be in 0..{nverts - 1}, found {lo}..{hi}")
+    if key is not None:
+        if len(_CHECKED_DEVICE_TRIS) > 256:
+            _CHECKED_DEVICE_TRIS.clear()
+        _CHECKED_DEVICE_TRIS[key] = True
+
+
+class Workspace:
+    """Buffers that outlive one call, by name, on one device.
+
+    Ops given a workspace take their GPU temporaries from it instead of allocating, and a frame
+    loop takes its outputs from it too: the addresses then stay the same from frame to frame, which
+    CUDA graph replay needs (a graph replays the pointers it was captured with) and which keeps a
+    steady-state frame free of allocations. A buffer grows when a call asks for more than it holds
+    (`reallocations` counts that, so a captured graph can tell it went stale); what `take` returns
+    is a C-contiguous view of the first bytes, valid until the next `take` of the same name.
+    """
+
+    def __init__(self, gpu: bool = False):
+        self.gpu = bool(gpu)
+        self._flat: dict[str, object] = {}
+        self.reallocations = 0
+
+    @property
+    def xp(self):
+        if self.gpu:
+            import cupy as cp
+
+            return cp
+        return np
+
+    def take(self, name: str, shape, dtype):
+        shape = tuple(int(d) for d in shape)
+        dtype = np.dtype(dtype)
+        n = int(np.prod(shape, dtype=np.int64))
+        flat = self._flat.get(name)
+        if flat is None or flat.dtype != dtype or flat.size < n:
+            flat = self.xp.empty(max(n, 1), dtype)
+            self._flat[name] = flat
+            self.reallocations += 1
+        return flat[:n].reshape(shape)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(int(a.nbytes) for a in self._flat.values())
+
+
+def check_out(name: str, x, dtype, shape: tuple, gpu: bool):
+    """An output buffer given by the caller: right device, dtype, shape, contiguous, writeable."""
+    if x is None:
+        return None
+    if is_device_array(x) != gpu:
+        raise TypeError(f"{name}: the output must live on the same device as the inputs")
+    x = check(name, x, dtype, shape, gpu)
+    if not gpu and not x.flags.writeable:
+        raise ValueError(f"{name}: output must be writeable")
+    return x
 
 
 def stream_handle(stream) -> int:

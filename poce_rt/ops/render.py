@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import check, check_size, check_tris, cuda_native, native, on_gpu, ptr, stream_handle
+from ._arrays import (Workspace, check, check_out, check_size, check_tris, cuda_native, native, on_gpu, ptr,
+                      stream_handle)
 from .uv_layout import UVLayout
 
 
-def render(texture, verts, tris, uvs, height: int, width: int, stream=None):
+def render(texture, verts, tris, uvs, height: int, width: int, stream=None, out=None,
+           workspace: Workspace | None = None):
     """Render a textured mesh.
 
     Args:
@@ -16,6 +18,11 @@ def render(texture, verts, tris, uvs, height: int, width: int, stream=None):
         tris: [F,3] int32.
         uvs: [N,2] float32 per-vertex UVs, or a UVLayout (its uvs are used).
         height, width: output size.
+        stream: CUDA stream for device arrays (a CuPy stream or a handle; None = CuPy's current).
+        out: optional (rgb, alpha) buffers of the shapes below, on the inputs' device, written in
+            place and returned (a frame loop reuses them).
+        workspace: optional Workspace for the GPU temporaries (z-buffer, triangle ids,
+            barycentrics, depth), so that nothing is allocated per call; unused on the CPU.
 
     Returns:
         rgb [H,W,C] float32 and alpha [H,W] float32 coverage in [0,1] (4 sub-samples per pixel, so
@@ -32,18 +39,22 @@ def render(texture, verts, tris, uvs, height: int, width: int, stream=None):
     uvs = check("uvs", uvs, np.float32, (len(verts), 2), gpu)
     check_size(height, width)
     check_tris(tris, len(verts))
+    s, ch = texture.shape[0], texture.shape[2]
+    rgb, alpha = out if out is not None else (None, None)
+    rgb = check_out("out[0] (rgb)", rgb, np.float32, (height, width, ch), gpu)
+    alpha = check_out("out[1] (alpha)", alpha, np.float32, (height, width), gpu)
     if not gpu:
-        return native().render(texture, verts, tris, uvs, int(height), int(width))
+        return native().render(texture, verts, tris, uvs, int(height), int(width), rgb, alpha)
     import cupy as cp
 
     C = cuda_native()
-    s, ch = texture.shape[0], texture.shape[2]
-    zbuf = cp.empty((height, width), cp.uint64)
-    tri_id = cp.empty((height, width), cp.int32)
-    bary = cp.empty((height, width, 3), cp.float32)
-    depth = cp.empty((height, width), cp.float32)
-    rgb = cp.empty((height, width, ch), cp.float32)
-    alpha = cp.empty((height, width), cp.float32)
+    ws = workspace or Workspace(gpu=True)
+    zbuf = ws.take("render.zbuf", (height, width), cp.uint64)
+    tri_id = ws.take("render.tri_id", (height, width), cp.int32)
+    bary = ws.take("render.bary", (height, width, 3), cp.float32)
+    depth = ws.take("render.depth", (height, width), cp.float32)
+    rgb = cp.empty((height, width, ch), cp.float32) if rgb is None else rgb
+    alpha = cp.empty((height, width), cp.float32) if alpha is None else alpha
     C.render_cuda(ptr(texture), s, ch, ptr(verts), len(verts), ptr(tris), len(tris), ptr(uvs), height,
                   width, ptr(zbuf), ptr(tri_id), ptr(bary), ptr(depth), ptr(rgb), ptr(alpha),
                   stream_handle(stream))

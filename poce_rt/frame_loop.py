@@ -1,0 +1,426 @@
+"""Steps 5-7 of a frame (edit_uv, render, blend) for one prepared source, on one device.
+
+    loop = FrameLoop(source, geometry, feather_px, device="cuda")   # or "cpu"
+    frame = loop.step(rel_code, shape, target_pose)                  # CuPy on the GPU, NumPy on the CPU
+
+A loop owns a source's buffers: the photo, its completed UV and the texture of the ring around the
+face are put on the device once; a step uploads only what changes per frame (posed vertices, the
+ring's vertices, the relative code, the mouth amount), runs every stage on one stream into buffers
+of a Workspace, and returns the frame buffer (valid until the next step: copy it to keep it).
+
+On the GPU the stages draw into a fixed canvas around the face, so every shape is static and the
+step's device work is captured once as a CUDA graph and replayed; the canvas grows (and the graph
+is captured again) only when the face leaves it. On the CPU the same code runs on NumPy arrays and
+the C++ kernels, drawing into the face's exact box each frame. Either way the result is the one of
+stages.render_face + stages.blend_face (tests compare them).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ops
+from .fit import Pose, pose_vertices
+from .ops._arrays import Workspace, is_device_array
+from .profiling import stage
+from .stages import Geometry, face_box
+from .surround import FACE_OVAL, MIN_MOVE_PX, band_tris, surround_mesh
+
+log = logging.getLogger("poce_rt.frame_loop")
+
+MOUTH_COLOUR = np.array([0.22, 0.07, 0.07], np.float32)  # a dark mouth cavity
+CANVAS_GROWTH = 0.25   # a new canvas reaches this fraction of its size beyond the face's box
+RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
+
+
+@dataclass(frozen=True)
+class Box:
+    """Pixels x0 <= x < x1, y0 <= y < y1 of a frame."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def empty(self) -> bool:
+        return self.x1 <= self.x0 or self.y1 <= self.y0
+
+    def contains(self, other: "Box") -> bool:
+        return (self.x0 <= other.x0 and self.y0 <= other.y0 and other.x1 <= self.x1
+                and other.y1 <= self.y1)
+
+    def union(self, other: "Box") -> "Box":
+        if self.empty:
+            return other
+        if other.empty:
+            return self
+        return Box(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1),
+                   max(self.y1, other.y1))
+
+    def grown(self, fraction: float, height: int, width: int) -> "Box":
+        m = int(np.ceil(fraction * max(self.width, self.height)))
+        return Box(max(self.x0 - m, 0), max(self.y0 - m, 0), min(self.x1 + m, width),
+                   min(self.y1 + m, height))
+
+    def slices(self):
+        return slice(self.y0, self.y1), slice(self.x0, self.x1)
+
+
+@dataclass
+class Ring:
+    """The band of the ring warp (poce_rt.surround) for one step, in frame pixels."""
+
+    verts: np.ndarray   # [2K,3] float32 target positions
+    src: np.ndarray     # [2K,2] float64 where each vertex reads the photo
+    box: Box
+
+
+class FrameLoop:
+    """Draws a prepared source at a new expression and pose, frame after frame.
+
+    Args:
+        source: a pipeline.Source (image, face, uv_completed; device_image if the caller's photo
+            already lives on the GPU: it is used without a copy).
+        geometry: the stages.Geometry the source was sampled with.
+        feather_px: soft edge of the face composite.
+        networks: poce_rt.networks.Networks for the texture edit, or None (the completed UV is
+            drawn as it is, with the mouth gap darkened by `step`'s `mouth`).
+        mouth_gap: [S,S] bool texels of the mouth opening (weight-free darkening), or None.
+        device: 'cpu' (NumPy, C++ kernels) or 'cuda' (CuPy, CUDA kernels, one stream).
+        graphs: capture the step as a CUDA graph and replay it (default: on for 'cuda'; the CPU
+            has nothing to capture).
+        static: draw into a fixed canvas that grows only when the face leaves it (default: with
+            graphs, which replay fixed shapes); else into the face's exact box each step.
+    """
+
+    def __init__(self, source, geometry: Geometry, feather_px: int, networks=None,
+                 mouth_gap: np.ndarray | None = None, device: str = "cpu", graphs: bool | None = None,
+                 static: bool | None = None):
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+        self.gpu = device == "cuda"
+        if graphs and not self.gpu:
+            raise ValueError("CUDA graphs need device='cuda'")
+        self.graphs = self.gpu if graphs is None else bool(graphs)
+        if self.graphs and static is False:
+            raise ValueError("CUDA graphs replay fixed shapes: they need static=True")
+        self.static = self.graphs if static is None else bool(static)
+        self.source = source
+        self.geometry = geometry
+        self.feather_px = int(feather_px)
+        self.networks = networks
+        self.ws = Workspace(gpu=self.gpu)
+        if self.gpu:
+            import cupy as cp
+
+            self.xp = cp
+            self.stream = cp.cuda.Stream(non_blocking=True)
+        else:
+            self.xp = np
+            self.stream = None
+        xp = self.xp
+        image = getattr(source, "device_image", None) if self.gpu else None
+        image = source.image if image is None else image
+        h, w = source.image.shape[:2]
+        self.height, self.width = h, w
+        s = geometry.size
+        with self._on_stream():
+            # asarray: no copy for a CuPy/torch CUDA photo or a NumPy one on the CPU
+            self._image = xp.ascontiguousarray(xp.asarray(image, dtype=xp.uint8))
+            self._tris = xp.asarray(geometry.layout.tris)
+            self._uvs = xp.asarray(geometry.layout.uvs)
+            self._uv_completed = xp.asarray(np.ascontiguousarray(source.uv_completed, np.float32))
+            gap = np.zeros((s, s, 1), np.float32) if mouth_gap is None else \
+                np.asarray(mouth_gap, np.float32).reshape(s, s, 1)
+            self._gap = xp.asarray(gap)
+            self._not_gap = xp.asarray(1.0 - gap)
+            self._mouth_colour = xp.asarray(MOUTH_COLOUR)
+            self.frame = self.ws.take("frame", (h, w, 3), np.uint8)
+            self.frame[...] = self._image
+        # per-step inputs, uploaded into these fixed buffers before the device work
+        n = len(geometry.model.uvs)
+        self._verts = self.ws.take("in.verts", (n, 3), np.float32)
+        k = 2 * len(FACE_OVAL)
+        self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
+        self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
+        self._ring_tris = xp.asarray(band_tris(k // 2))
+        self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
+        self._code = self.ws.take("in.code", (1, 52), np.float32)
+        self._ring_texture = None  # (texture, lo [2], side), built on the first pose change
+        self._canvas = None        # the box drawn in by the last step
+        self._written = Box(0, 0, 0, 0)
+        self._captured: dict = {}   # key -> (graph, workspace generation, texture buffer)
+        self._capture_failed = False
+        self.texture = self._uv_completed   # the texture drawn by the last step
+        self.last_box = Box(0, 0, 0, 0)
+        self.last_ring = False
+
+    # -- the per-frame entry point
+    def step(self, rel_code, shape: np.ndarray, target_pose: Pose, mouth: float = 0.0,
+             texture=None, steps: int = 1):
+        """Draw the source with `shape` (canonical frame, the rig's geometry) at `target_pose`.
+
+        rel_code: [52] relative code for the networks' texture edit (ignored without networks).
+        mouth: weight-free darkening of the mouth gap in [0, 1] (ignored with networks).
+        texture: an [S,S,3] texture to draw instead of editing one (e.g. a feature transfer).
+        steps: cascade of the texture edit (Cascade EF-GAN).
+        Returns the [H,W,3] uint8 frame buffer (NumPy or CuPy; overwritten by the next step).
+        """
+        h, w = self.height, self.width
+        base = pose_vertices(shape, target_pose)
+        verts = self.geometry.posed(base)
+        ring = self._ring(base)
+        need = Box(*face_box(base, h, w, margin=self.feather_px + 3))
+        if ring is not None:
+            need = need.union(ring.box)
+        canvas = self._canvas_for(need)
+        self.last_box, self.last_ring = canvas, ring is not None
+        xp = self.xp
+        with self._on_stream():
+            if not self._written.empty and self._written != canvas:
+                ys, xs = self._written.slices()
+                self.frame[ys, xs] = self._image[ys, xs]   # the last canvas back to the photo
+            self._written = canvas
+            if canvas.empty:
+                return self.frame
+            # inputs of this step
+            local = verts.copy()
+            local[:, 0] -= canvas.x0
+            local[:, 1] -= canvas.y0
+            self._put(self._verts, local)
+            if ring is not None:
+                rv = ring.verts.copy()
+                rv[:, 0] -= canvas.x0
+                rv[:, 1] -= canvas.y0
+                self._put(self._ring_verts, rv)
+                tex, lo, side = self._ring_texture_for(ring)
+                self._put(self._ring_uvs, ((ring.src - lo) / side).astype(np.float32))
+            amount = float(np.clip(mouth, 0.0, 1.0))
+            self._put(self._mouth, np.array([amount, 1.0 - amount], np.float32))
+            edit = self.networks is not None and texture is None and bool(np.any(np.asarray(rel_code) != 0))
+            if edit:
+                self._put(self._code, np.asarray(rel_code, np.float32).reshape(1, 52))
+            if texture is not None:
+                self._put(self.ws.take("in.texture", self._uv_completed.shape, np.float32),
+                          np.asarray(texture, np.float32))
+            ring_side = self._ring_texture[2] if ring is not None else 0
+            key = (canvas, ring_side, "texture" if texture is not None else edit, int(steps))
+            self._draw_or_replay(key, canvas, ring is not None, texture is not None, edit, int(steps))
+        return self.frame
+
+    # -- host-side planning
+    def _ring(self, target: np.ndarray) -> Ring | None:
+        """The ring warp of poce_rt.surround.warp_surround for this step, or None when the face
+        oval does not move (then the photo around the face is left as it is)."""
+        src_oval = np.asarray(self.source.face.vertices, np.float64)[list(FACE_OVAL), :2]
+        dst_oval = np.asarray(target, np.float64)[list(FACE_OVAL), :2]
+        if not np.isfinite(dst_oval).all():
+            raise ValueError("vertices contain NaN or inf")
+        if np.abs(dst_oval - src_oval).max() < MIN_MOVE_PX:
+            return None
+        verts, _, src = surround_mesh(src_oval, dst_oval)
+        side = (src.max(0) - src.min(0)).max() + 4
+        if side > 4 * max(self.height, self.width):
+            raise ValueError("face oval is far larger than the image")
+        x0, y0 = np.maximum(np.floor(verts[:, :2].min(0)).astype(int) - 1, 0)
+        x1, y1 = np.minimum(np.ceil(verts[:, :2].max(0)).astype(int) + 1, (self.width, self.height))
+        box = Box(int(x0), int(y0), int(x1), int(y1))
+        return None if box.empty else Ring(verts, src, box)
+
+    def _canvas_for(self, need: Box) -> Box:
+        if not self.static or need.empty:
+            return need
+        if self._canvas is None or not self._canvas.contains(need):
+            grown = need.union(self._canvas or need).grown(CANVAS_GROWTH, self.height, self.width)
+            if self._canvas is not None:
+                log.info("face left the canvas %s: drawing into %s (graphs are captured again)",
+                         self._canvas, grown)
+            self._canvas = grown
+        return self._canvas
+
+    def _ring_texture_for(self, ring: Ring):
+        """The photo as the ring's texture: a square crop, edge-replicated beyond the photo,
+        built once per source (grown when a pose change reads beyond it)."""
+        lo_need = np.floor(ring.src.min(0)).astype(int) - 2
+        hi_need = np.ceil(ring.src.max(0)).astype(int) + 2
+        if self._ring_texture is not None:
+            tex, lo, side = self._ring_texture
+            if (lo_need >= lo).all() and (hi_need <= lo + side).all():
+                return self._ring_texture
+        oval = np.asarray(self.source.face.vertices, np.float64)[list(FACE_OVAL), :2]
+        c = oval.mean(0)
+        reach = RING_TEXTURE_REACH * np.abs(oval - c).max()
+        lo = np.minimum(np.floor(c - reach).astype(int), lo_need)
+        hi = np.maximum(np.ceil(c + reach).astype(int), hi_need)
+        side = int((hi - lo).max())
+        ys = np.clip(np.arange(lo[1], lo[1] + side), 0, self.height - 1)
+        xs = np.clip(np.arange(lo[0], lo[0] + side), 0, self.width - 1)
+        xp = self.xp
+        with self._on_stream():
+            crop = self._image[xp.asarray(ys)[:, None], xp.asarray(xs)[None, :]]  # edge-replicated
+            tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
+            xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
+        self._ring_texture = (tex, lo, side)
+        return self._ring_texture
+
+    # -- device work
+    def _draw_or_replay(self, key, canvas: Box, ring: bool, given_texture: bool, edit: bool, steps: int):
+        if not self.graphs or self._capture_failed:
+            self.texture = self._draw(canvas, ring, given_texture, edit, steps)
+            return
+        entry = self._captured.get(key)
+        if entry is not None and entry[1] == self.ws.reallocations:
+            entry[0].launch(self.stream)
+            self.texture = entry[2]
+            return
+        # first time for these shapes: run eagerly (this also compiles CuPy's kernels and sizes
+        # the workspace), then capture the same work for the next frames
+        self.texture = self._draw(canvas, ring, given_texture, edit, steps)
+        self._capture(key, canvas, ring, given_texture, edit, steps)
+
+    def _capture(self, key, canvas, ring, given_texture, edit, steps) -> None:
+        before = self.ws.reallocations
+        try:
+            self.stream.begin_capture()
+            try:
+                self._draw(canvas, ring, given_texture, edit, steps)
+            finally:
+                graph = self.stream.end_capture()
+        except Exception as e:  # noqa: BLE001 - any stage that cannot be captured: stay eager
+            log.warning("CUDA graph capture failed (%s: %s); the frame loop runs eagerly", type(e).__name__, e)
+            self._capture_failed = True
+            return
+        if self.ws.reallocations != before:   # a buffer moved during capture: the graph is stale
+            return
+        self._captured = {k: v for k, v in self._captured.items() if v[1] == before}
+        self._captured[key] = (graph, before, self.texture)
+
+    def _draw(self, canvas: Box, ring: bool, given_texture: bool, edit: bool, steps: int):
+        """The device work of a step: every op on this loop's stream, into workspace buffers.
+        Returns the texture buffer drawn."""
+        xp, ws = self.xp, self.ws
+        ch, cw = canvas.height, canvas.width
+        ys, xs = canvas.slices()
+        with stage("edit_uv"):
+            tex = self._texture(given_texture, edit, steps)
+        out = ws.take("canvas.out", (ch, cw, 3), np.uint8)
+        with stage("surround"):
+            if ring:
+                rgb = ws.take("canvas.ring_rgb", (ch, cw, 3), np.float32)
+                alpha = ws.take("canvas.ring_alpha", (ch, cw), np.float32)
+                ops.render(self._ring_texture[0], self._ring_verts, self._ring_tris, self._ring_uvs,
+                           ch, cw, stream=self.stream, out=(rgb, alpha), workspace=ws)
+                ops.composite(self._crop(canvas), rgb, alpha, 1, stream=self.stream, out=out, workspace=ws)
+            else:
+                out[...] = self._image[ys, xs]
+        with stage("render"):
+            rgb = ws.take("canvas.face_rgb", (ch, cw, 3), np.float32)
+            alpha = ws.take("canvas.face_alpha", (ch, cw), np.float32)
+            ops.render(tex, self._verts, self._tris, self._uvs, ch, cw, stream=self.stream,
+                       out=(rgb, alpha), workspace=ws)
+        with stage("composite"):
+            ops.composite(out, rgb, alpha, self.feather_px, stream=self.stream, out=out, workspace=ws)
+            self.frame[ys, xs] = out
+        return tex
+
+    def _crop(self, canvas: Box):
+        """The photo under the canvas, contiguous (composite's input), kept per canvas."""
+        crop = self.ws.take("canvas.photo", (canvas.height, canvas.width, 3), np.uint8)
+        ys, xs = canvas.slices()
+        crop[...] = self._image[ys, xs]
+        return crop
+
+    def _texture(self, given: bool, edit: bool, steps: int):
+        xp, ws = self.xp, self.ws
+        s = self.geometry.size
+        if given:
+            return ws.take("in.texture", (s, s, 3), np.float32)
+        if self.networks is not None:
+            if not edit:
+                return self._uv_completed
+            return self._edit(steps)
+        # weight-free: uv * keep + colour * amount on the gap texels; keep = 1 exactly elsewhere,
+        # so untouched texels stay bit-identical
+        keep = ws.take("tex.keep", (s, s, 1), np.float32)
+        xp.multiply(self._gap, self._mouth[1:2], out=keep)
+        xp.add(keep, self._not_gap, out=keep)
+        dark = ws.take("tex.dark", (s, s, 1), np.float32)
+        xp.multiply(self._gap, self._mouth[0:1], out=dark)
+        tex = ws.take("tex.out", (s, s, 3), np.float32)
+        colour = ws.take("tex.colour", (s, s, 3), np.float32)
+        xp.multiply(self._uv_completed, keep, out=tex)
+        xp.multiply(dark, self._mouth_colour, out=colour)
+        xp.add(tex, colour, out=tex)
+        return tex
+
+    def _edit(self, steps: int):
+        """The networks' texture edit (Eq. 11), cascaded over `steps`, in the networks' NCHW [-1,1]
+        layout between steps."""
+        xp, ws = self.xp, self.ws
+        s = self.geometry.size
+        a = ws.take("net.a", (1, 3, s, s), np.float32)
+        b = ws.take("net.b", (1, 3, s, s), np.float32)
+        code = ws.take("net.code", (1, 52), np.float32)
+        xp.multiply(self._code, np.float32(1.0 / steps), out=code)
+        xp.multiply(self._uv_completed.transpose(2, 0, 1)[None], np.float32(2.0), out=a)
+        xp.subtract(a, np.float32(1.0), out=a)
+        for _ in range(steps):
+            self.networks.edit_into(a, code, b, stream=self.stream)
+            a, b = b, a
+        tex = ws.take("tex.out", (s, s, 3), np.float32)
+        xp.add(a[0].transpose(1, 2, 0), np.float32(1.0), out=tex)
+        xp.multiply(tex, np.float32(0.5), out=tex)
+        xp.clip(tex, 0.0, 1.0, out=tex)
+        return tex
+
+    # -- helpers
+    def _on_stream(self):
+        import contextlib
+
+        return self.stream if self.stream is not None else contextlib.nullcontext()
+
+    def _put(self, dst, host: np.ndarray) -> None:
+        if self.gpu:
+            dst.set(np.ascontiguousarray(host, dst.dtype), stream=self.stream)
+        else:
+            np.copyto(dst, host, casting="same_kind")
+
+    def maps(self):
+        """(rgb [H,W,3] float32, alpha [H,W] float32) of the last step's face render as host
+        arrays over the whole frame (zero outside the canvas)."""
+        h, w = self.height, self.width
+        rgb = np.zeros((h, w, 3), np.float32)
+        alpha = np.zeros((h, w), np.float32)
+        box = self._written
+        if not box.empty:
+            ys, xs = box.slices()
+            rgb[ys, xs] = self.host(self.ws.take("canvas.face_rgb", (box.height, box.width, 3), np.float32))
+            alpha[ys, xs] = self.host(self.ws.take("canvas.face_alpha", (box.height, box.width), np.float32))
+        return rgb, alpha
+
+    def host(self, a) -> np.ndarray:
+        """A host copy of one of this loop's arrays (a fresh NumPy array either way)."""
+        if is_device_array(a):
+            import cupy as cp
+
+            return cp.asnumpy(a, stream=self.stream, blocking=True)
+        return np.array(a)
+
+    def frame_to_host(self) -> np.ndarray:
+        """A host copy of the last frame."""
+        return self.host(self.frame)
+
+    def synchronize(self) -> None:
+        if self.stream is not None:
+            self.stream.synchronize()
