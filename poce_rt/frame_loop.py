@@ -166,6 +166,11 @@ class FrameLoop:
         self.last_box = Box(0, 0, 0, 0)
         self.last_ring = False
 
+    @property
+    def photo(self):
+        """The source photo on this loop's device (do not write to it)."""
+        return self._image
+
     # -- the per-frame entry point
     def step(self, rel_code, shape: np.ndarray, target_pose: Pose, mouth: float = 0.0,
              texture=None, steps: int = 1):

@@ -56,6 +56,8 @@ class ReenactConfig:
     intensity: scales the relative code (as Editor.edit).
     max_faces: faces the driver tracker looks for (the largest drives).
     bundle: landmarker bundle path (None: the default resolution).
+    output: 'host' = frames as NumPy arrays; 'device' = frames stay where the editor draws them
+        (CuPy arrays on an Editor(device='cuda'), for a GPU consumer; NumPy on the CPU).
     """
 
     relative: bool = True
@@ -70,6 +72,7 @@ class ReenactConfig:
     intensity: float = 1.0
     max_faces: int = 1
     bundle: str | None = None
+    output: str = "host"
 
 
 @dataclass
@@ -109,6 +112,8 @@ class Reenactor:
         self.config = config or ReenactConfig()
         if int(self.config.track_ahead) < 1:
             raise ValueError(f"track_ahead must be >= 1, got {self.config.track_ahead}")
+        if self.config.output not in ("host", "device"):
+            raise ValueError(f"output must be 'host' or 'device', got {self.config.output!r}")
         if not (np.isfinite(self.config.fps) and self.config.fps > 0):
             raise ValueError(f"fps must be positive, got {self.config.fps}")
         self._own_editor = editor is None
@@ -178,7 +183,9 @@ class Reenactor:
         if face is None:
             if self._last is None:
                 self.frames_waiting += 1
-                return ReenactFrame(i, self.source.image.copy(), STATUS_WAITING, timestamp_s)
+                src = self.editor.frame_loop(self.source).photo if self.config.output == "device" \
+                    else self.source.image
+                return ReenactFrame(i, src.copy(), STATUS_WAITING, timestamp_s)
             self.frames_lost += 1
             img, pose, code = self._last
             return ReenactFrame(i, img.copy(), STATUS_LOST, timestamp_s, pose=pose, code=code.copy())
@@ -201,15 +208,16 @@ class Reenactor:
             d = pose_s - self._ref_pose
             applied_pose = (float(d[0]), float(d[1]), float(d[2]))
             applied_code = (code_s - self._ref_code).astype(np.float32)
-            res = self.editor.edit(None, expression=applied_code, relative=True, pose=applied_pose,
-                                   pose_relative=True, intensity=c.intensity, source=self.source)
         else:
             applied_pose = (float(pose_s[0]), float(pose_s[1]), float(pose_s[2]))
             applied_code = np.clip(code_s, 0.0, 1.0).astype(np.float32)
-            res = self.editor.edit(None, expression=applied_code, relative=False, pose=applied_pose,
-                                   pose_relative=False, intensity=c.intensity, source=self.source)
-        self._last = (res.image, applied_pose, applied_code)
-        return ReenactFrame(i, res.image, STATUS_OK, timestamp_s,
+        plan = self.editor.plan(self.source, expression=applied_code, relative=c.relative,
+                                pose=applied_pose, pose_relative=c.relative, intensity=c.intensity)
+        loop = self.editor.frame_loop(self.source)
+        frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+        image = frame.copy() if c.output == "device" else loop.frame_to_host()
+        self._last = (image, applied_pose, applied_code)
+        return ReenactFrame(i, image, STATUS_OK, timestamp_s,
                             driver_pose=(float(p.pitch), float(p.yaw), float(p.roll)),
                             driver_code=face.blendshapes.copy(), pose=applied_pose, code=applied_code.copy())
 
