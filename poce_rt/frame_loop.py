@@ -112,7 +112,13 @@ class FrameLoop:
         self.gpu = device == "cuda"
         if graphs and not self.gpu:
             raise ValueError("CUDA graphs need device='cuda'")
-        self.graphs = self.gpu if graphs is None else bool(graphs)
+        # Only TensorRT engines are captured with the rest: ONNX Runtime runs on host copies
+        # (a sync, which capture forbids), and torch's allocator hands out memory a foreign graph
+        # would keep using after torch has freed it (torch.cuda.graph has its own pool for that).
+        capturable = networks is None or getattr(networks, "backend", None) == "tensorrt"
+        self.graphs = (self.gpu and capturable) if graphs is None else bool(graphs)
+        if self.graphs and not capturable:
+            raise ValueError(f"CUDA graphs need TensorRT networks, not {networks.backend!r}")
         if self.graphs and static is False:
             raise ValueError("CUDA graphs replay fixed shapes: they need static=True")
         self.static = self.graphs if static is None else bool(static)

@@ -166,7 +166,7 @@ def _torch_graphs(d: Path, device: str) -> dict:
 
             ctx = contextlib.nullcontext()
             if stream is not None and device != "cpu":
-                ctx = torch.cuda.stream(torch.cuda.ExternalStream(int(stream.ptr)))
+                ctx = torch.cuda.stream(torch.cuda.ExternalStream(int(getattr(stream, "ptr", stream))))
             with ctx:
                 t = {k: torch.from_dlpack(v) for k, v in inputs.items()}
                 out = self.fn(**t)

@@ -54,3 +54,19 @@ def test_bad_model_dirs(tmp_path):
     (tmp_path / "config.json").write_text('{"editing": {"uv_size": 64}}')
     with pytest.raises(FileNotFoundError, match="export"):
         Networks.load(tmp_path, backend="onnxruntime")
+
+
+@pytest.mark.parametrize("backend", ["onnxruntime", "torch"])
+def test_frame_loop_edits_like_the_networks(exported, single_face, tracker, backend):
+    """The frame loop's texture edit (ONNX Runtime on host copies, torch in place through DLPack)
+    is the cascade of Networks.edit calls."""
+    with poce_rt.Editor(exported, backend=backend, tracker=tracker) as ed:
+        src = ed.prepare(single_face)
+        res = ed.edit(None, expression={"jawOpen": 0.6, "eyeBlinkLeft": 0.4}, steps=2, source=src)
+        uv = src.uv_completed
+        for _ in range(2):
+            uv = ed.networks.edit(uv, res.relative_code / 2)
+        np.testing.assert_allclose(res.uv_edited, uv, atol=2e-6)
+        assert not np.allclose(uv, src.uv_completed, atol=1e-3)   # the edit did something
+        still = ed.edit(None, source=src)   # no change asked: the completed UV is drawn as it is
+        np.testing.assert_array_equal(still.uv_edited, src.uv_completed)

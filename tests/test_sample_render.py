@@ -196,3 +196,41 @@ def test_sample_face_over_the_face_box_equals_the_full_frame(geom, astronaut, as
     assert keep.sum() > 0.3 * (geom.layout.tri_id >= 0).sum()
     assert np.allclose(uv[keep], ref_uv[keep], atol=1e-4) and (ref_mask[keep] == 1).all()   # float32 offsets
     assert not (mask > ref_mask).any()
+
+
+def test_render_and_composite_write_into_given_buffers(geom, astro_face, astronaut):
+    """out= buffers (what a frame loop reuses) get exactly the fresh result, in place."""
+    verts = geom.posed(astro_face.vertices)
+    tex = np.random.default_rng(3).random((256, 256, 3), dtype=np.float32)
+    h, w = astronaut.shape[:2]
+    rgb, alpha = ops.render(tex, verts, geom.layout.tris, geom.layout, h, w)
+    out = (np.full((h, w, 3), 7, np.float32), np.full((h, w), 7, np.float32))
+    got = ops.render(tex, verts, geom.layout.tris, geom.layout, h, w, out=out)
+    assert got[0] is out[0] and got[1] is out[1]
+    np.testing.assert_array_equal(out[0], rgb)
+    np.testing.assert_array_equal(out[1], alpha)
+    fresh = ops.composite(astronaut, rgb, alpha, 6)
+    frame = astronaut.copy()
+    assert ops.composite(frame, rgb, alpha, 6, out=frame) is frame   # in place on its own input
+    np.testing.assert_array_equal(frame, fresh)
+    with pytest.raises(ValueError, match="shape"):
+        ops.render(tex, verts, geom.layout.tris, geom.layout, h, w, out=(out[0][:-1], out[1]))
+    with pytest.raises(TypeError, match="dtype"):
+        ops.render(tex, verts, geom.layout.tris, geom.layout, h, w, out=(out[0], out[1].astype(np.float64)))
+    ro = np.zeros((h, w, 3), np.uint8)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        ops.composite(astronaut, rgb, alpha, 6, out=ro)
+    with pytest.raises(ValueError, match="contiguous"):
+        ops.composite(astronaut, rgb, alpha, 6, out=np.zeros((h, 2 * w, 3), np.uint8)[:, ::2])
+
+
+def test_workspace_reuses_and_grows():
+    ws = ops.Workspace()
+    a = ws.take("x", (4, 4), np.float32)
+    b = ws.take("x", (2, 8), np.float32)     # fits: the same memory, another shape
+    assert np.shares_memory(a, b) and b.flags.c_contiguous and ws.reallocations == 1
+    c = ws.take("x", (5, 5), np.float32)     # more than it holds: a new buffer
+    assert not np.shares_memory(a, c) and ws.reallocations == 2
+    d = ws.take("x", (5, 5), np.uint8)       # another dtype: a new buffer too
+    assert d.dtype == np.uint8 and ws.reallocations == 3 and ws.nbytes == 25
