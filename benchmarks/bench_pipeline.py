@@ -101,6 +101,35 @@ def test_frame_cached_source(benchmark, editor, frame):
     benchmark(editor.edit, img, expression={"jawOpen": 0.3}, pose=(0, 15, 0), source=src)
 
 
+def test_frame_loop_step(benchmark, editor, frame):
+    """What the Reenactor does per frame: plan on the host, then the frame loop's step (buffers
+    reused, the face's box only); no tracking, no full-frame maps."""
+    size, img, src = frame
+    _g(benchmark, "frame loop step", size)
+    loop = editor.frame_loop(src)
+
+    def step():
+        plan = editor.plan(src, expression={"jawOpen": 0.3}, pose=(0, 15, 0))
+        return loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+
+    benchmark(step)
+
+
+def test_frame_functional_stages(benchmark, editor, frame):
+    """The same frame through the plain functional stages (fresh arrays every call), for comparison."""
+    size, img, src = frame
+    _g(benchmark, "frame, functional stages", size)
+    h, w = img.shape[:2]
+    feather = editor.feather_px(src.face)
+
+    def step():
+        plan = editor.plan(src, expression={"jawOpen": 0.3}, pose=(0, 15, 0))
+        rgb, alpha = stages.render_face(src.uv_completed, plan.shape, plan.target_pose, h, w, editor.geometry)
+        return stages.blend_face(img, src.face, plan.shape, plan.target_pose, rgb, alpha, feather)
+
+    benchmark(step)
+
+
 def test_frame_with_tracking(benchmark, editor, frame):
     size, img, _ = frame
     _g(benchmark, "frame with tracking", size)

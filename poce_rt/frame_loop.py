@@ -8,10 +8,10 @@ face are put on the device once; a step uploads only what changes per frame (pos
 ring's vertices, the relative code, the mouth amount), runs every stage on one stream into buffers
 of a Workspace, and returns the frame buffer (valid until the next step: copy it to keep it).
 
-On the GPU the stages draw into a fixed canvas around the face, so every shape is static and the
-step's device work is captured once as a CUDA graph and replayed; the canvas grows (and the graph
-is captured again) only when the face leaves it. On the CPU the same code runs on NumPy arrays and
-the C++ kernels, drawing into the face's exact box each frame. Either way the result is the one of
+On the GPU the stages draw into fixed canvases around the face and the ring around it, so every
+shape is static and the step's device work is captured once as a CUDA graph and replayed; a canvas
+grows (and the graph is captured again) only when the face leaves it. On the CPU the same code runs
+on NumPy arrays and the C++ kernels, drawing into the exact boxes each frame. Either way the result is the one of
 stages.render_face + stages.blend_face (tests compare them).
 """
 from __future__ import annotations
@@ -164,8 +164,8 @@ class FrameLoop:
         self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
         self._code = self.ws.take("in.code", (1, 52), np.float32)
         self._ring_texture = None  # (texture, lo [2], side), built on the first pose change
-        self._canvas = None        # the box drawn in by the last step
-        self._written = Box(0, 0, 0, 0)
+        self._canvas: dict = {}    # role -> fixed canvas (static shapes)
+        self._written = ()         # the boxes the last step drew in
         self._captured: dict = {}   # key -> (graph, workspace generation, texture buffer)
         self._capture_failed = False
         self.texture = self._uv_completed   # the texture drawn by the last step
@@ -192,30 +192,31 @@ class FrameLoop:
         base = pose_vertices(shape, target_pose)
         verts = self.geometry.posed(base)
         ring = self._ring(base)
-        need = Box(*face_box(base, h, w, margin=self.feather_px + 3))
-        if ring is not None:
-            need = need.union(ring.box)
-        canvas = self._canvas_for(need)
-        self.last_box, self.last_ring = canvas, ring is not None
-        xp = self.xp
+        # Two boxes, as in stages.render_face/blend_face: the face's (with room for the feather)
+        # and the ring's; render and composite cost per pixel, and the ring's box is ~2x the face's.
+        face = self._canvas_for("face", Box(*face_box(base, h, w, margin=self.feather_px + 3)))
+        ring_box = self._canvas_for("ring", ring.box) if ring is not None else None
+        boxes = (face, ring_box)
+        self.last_box = face.union(ring_box) if ring_box is not None else face
+        self.last_ring = ring is not None
         with self._on_stream():
-            if not self._written.empty and self._written != canvas:
-                ys, xs = self._written.slices()
-                self.frame[ys, xs] = self._image[ys, xs]   # the last canvas back to the photo
-            self._written = canvas
-            if canvas.empty:
+            for old in self._written:   # what earlier steps drew elsewhere goes back to the photo
+                if old is not None and not old.empty and old not in boxes:
+                    ys, xs = old.slices()
+                    self.frame[ys, xs] = self._image[ys, xs]
+            self._written = boxes
+            if face.empty and ring_box is None:
                 return self.frame
-            # inputs of this step
             local = verts.copy()
-            local[:, 0] -= canvas.x0
-            local[:, 1] -= canvas.y0
+            local[:, 0] -= face.x0
+            local[:, 1] -= face.y0
             self._put(self._verts, local)
             if ring is not None:
                 rv = ring.verts.copy()
-                rv[:, 0] -= canvas.x0
-                rv[:, 1] -= canvas.y0
+                rv[:, 0] -= ring_box.x0
+                rv[:, 1] -= ring_box.y0
                 self._put(self._ring_verts, rv)
-                tex, lo, side = self._ring_texture_for(ring)
+                _, lo, side = self._ring_texture_for(ring)
                 self._put(self._ring_uvs, ((ring.src - lo) / side).astype(np.float32))
             amount = float(np.clip(mouth, 0.0, 1.0))
             self._put(self._mouth, np.array([amount, 1.0 - amount], np.float32))
@@ -226,8 +227,8 @@ class FrameLoop:
                 self._put(self.ws.take("in.texture", self._uv_completed.shape, np.float32),
                           np.asarray(texture, np.float32))
             ring_side = self._ring_texture[2] if ring is not None else 0
-            key = (canvas, ring_side, "texture" if texture is not None else edit, int(steps))
-            self._draw_or_replay(key, canvas, ring is not None, texture is not None, edit, int(steps))
+            key = (face, ring_box, ring_side, "texture" if texture is not None else edit, int(steps))
+            self._draw_or_replay(key, face, ring_box, texture is not None, edit, int(steps))
         return self.frame
 
     # -- host-side planning
@@ -249,16 +250,19 @@ class FrameLoop:
         box = Box(int(x0), int(y0), int(x1), int(y1))
         return None if box.empty else Ring(verts, src, box)
 
-    def _canvas_for(self, need: Box) -> Box:
+    def _canvas_for(self, role: str, need: Box) -> Box:
+        """The box to draw `role` ('face' or 'ring') in: `need` itself, or with static shapes a
+        fixed canvas holding it (grown by CANVAS_GROWTH when `need` leaves it)."""
         if not self.static or need.empty:
             return need
-        if self._canvas is None or not self._canvas.contains(need):
-            grown = need.union(self._canvas or need).grown(CANVAS_GROWTH, self.height, self.width)
-            if self._canvas is not None:
-                log.info("face left the canvas %s: drawing into %s (graphs are captured again)",
-                         self._canvas, grown)
-            self._canvas = grown
-        return self._canvas
+        canvas = self._canvas.get(role)
+        if canvas is None or not canvas.contains(need):
+            grown = need.union(canvas or need).grown(CANVAS_GROWTH, self.height, self.width)
+            if canvas is not None:
+                log.info("the %s left its canvas %s: drawing into %s (graphs are captured again)",
+                         role, canvas, grown)
+            self._canvas[role] = canvas = grown
+        return canvas
 
     def _ring_texture_for(self, ring: Ring):
         """The photo as the ring's texture: a square crop, edge-replicated beyond the photo,
@@ -286,9 +290,11 @@ class FrameLoop:
         return self._ring_texture
 
     # -- device work
-    def _draw_or_replay(self, key, canvas: Box, ring: bool, given_texture: bool, edit: bool, steps: int):
+    def _draw_or_replay(self, key, face: Box, ring: Box | None, given_texture: bool, edit: bool,
+                        steps: int):
+        args = (face, ring, given_texture, edit, steps)
         if not self.graphs or self._capture_failed:
-            self.texture = self._draw(canvas, ring, given_texture, edit, steps)
+            self.texture = self._draw(*args)
             return
         entry = self._captured.get(key)
         if entry is not None and entry[1] == self.ws.reallocations:
@@ -297,15 +303,15 @@ class FrameLoop:
             return
         # first time for these shapes: run eagerly (this also compiles CuPy's kernels and sizes
         # the workspace), then capture the same work for the next frames
-        self.texture = self._draw(canvas, ring, given_texture, edit, steps)
-        self._capture(key, canvas, ring, given_texture, edit, steps)
+        self.texture = self._draw(*args)
+        self._capture(key, args)
 
-    def _capture(self, key, canvas, ring, given_texture, edit, steps) -> None:
+    def _capture(self, key, args) -> None:
         before = self.ws.reallocations
         try:
             self.stream.begin_capture()
             try:
-                self._draw(canvas, ring, given_texture, edit, steps)
+                self._draw(*args)
             finally:
                 graph = self.stream.end_capture()
         except Exception as e:  # noqa: BLE001 - any stage that cannot be captured: stay eager
@@ -317,40 +323,41 @@ class FrameLoop:
         self._captured = {k: v for k, v in self._captured.items() if v[1] == before}
         self._captured[key] = (graph, before, self.texture)
 
-    def _draw(self, canvas: Box, ring: bool, given_texture: bool, edit: bool, steps: int):
+    def _draw(self, face: Box, ring: Box | None, given_texture: bool, edit: bool, steps: int):
         """The device work of a step: every op on this loop's stream, into workspace buffers.
         Returns the texture buffer drawn."""
-        xp, ws = self.xp, self.ws
-        ch, cw = canvas.height, canvas.width
-        ys, xs = canvas.slices()
+        ws, st = self.ws, self.stream
         with stage("edit_uv"):
             tex = self._texture(given_texture, edit, steps)
-        out = ws.take("canvas.out", (ch, cw, 3), np.uint8)
-        with stage("surround"):
-            if ring:
-                rgb = ws.take("canvas.ring_rgb", (ch, cw, 3), np.float32)
-                alpha = ws.take("canvas.ring_alpha", (ch, cw), np.float32)
+        fy, fx = face.slices()
+        base = ws.take("face.base", (face.height, face.width, 3), np.uint8)
+        if ring is not None:
+            # the face box back to the photo first: the ring's box may not cover all of it
+            self.frame[fy, fx] = self._image[fy, fx]
+            with stage("surround"):
+                ry, rx = ring.slices()
+                photo = ws.take("ring.photo", (ring.height, ring.width, 3), np.uint8)
+                photo[...] = self._image[ry, rx]
+                rgb = ws.take("ring.rgb", (ring.height, ring.width, 3), np.float32)
+                alpha = ws.take("ring.alpha", (ring.height, ring.width), np.float32)
                 ops.render(self._ring_texture[0], self._ring_verts, self._ring_tris, self._ring_uvs,
-                           ch, cw, stream=self.stream, out=(rgb, alpha), workspace=ws)
-                ops.composite(self._crop(canvas), rgb, alpha, 1, stream=self.stream, out=out, workspace=ws)
-            else:
-                out[...] = self._image[ys, xs]
+                           ring.height, ring.width, stream=st, out=(rgb, alpha), workspace=ws)
+                ops.composite(photo, rgb, alpha, 1, stream=st, out=photo, workspace=ws)
+                self.frame[ry, rx] = photo
+            base[...] = self.frame[fy, fx]
+        else:
+            base[...] = self._image[fy, fx]
+        if face.empty:
+            return tex
         with stage("render"):
-            rgb = ws.take("canvas.face_rgb", (ch, cw, 3), np.float32)
-            alpha = ws.take("canvas.face_alpha", (ch, cw), np.float32)
-            ops.render(tex, self._verts, self._tris, self._uvs, ch, cw, stream=self.stream,
+            rgb = ws.take("face.rgb", (face.height, face.width, 3), np.float32)
+            alpha = ws.take("face.alpha", (face.height, face.width), np.float32)
+            ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
                        out=(rgb, alpha), workspace=ws)
         with stage("composite"):
-            ops.composite(out, rgb, alpha, self.feather_px, stream=self.stream, out=out, workspace=ws)
-            self.frame[ys, xs] = out
+            ops.composite(base, rgb, alpha, self.feather_px, stream=st, out=base, workspace=ws)
+            self.frame[fy, fx] = base
         return tex
-
-    def _crop(self, canvas: Box):
-        """The photo under the canvas, contiguous (composite's input), kept per canvas."""
-        crop = self.ws.take("canvas.photo", (canvas.height, canvas.width, 3), np.uint8)
-        ys, xs = canvas.slices()
-        crop[...] = self._image[ys, xs]
-        return crop
 
     def _texture(self, given: bool, edit: bool, steps: int):
         xp, ws = self.xp, self.ws
@@ -409,15 +416,15 @@ class FrameLoop:
 
     def maps(self):
         """(rgb [H,W,3] float32, alpha [H,W] float32) of the last step's face render as host
-        arrays over the whole frame (zero outside the canvas)."""
+        arrays over the whole frame (zero outside the face's box)."""
         h, w = self.height, self.width
         rgb = np.zeros((h, w, 3), np.float32)
         alpha = np.zeros((h, w), np.float32)
-        box = self._written
+        box = self._written[0] if self._written else Box(0, 0, 0, 0)
         if not box.empty:
             ys, xs = box.slices()
-            rgb[ys, xs] = self.host(self.ws.take("canvas.face_rgb", (box.height, box.width, 3), np.float32))
-            alpha[ys, xs] = self.host(self.ws.take("canvas.face_alpha", (box.height, box.width), np.float32))
+            rgb[ys, xs] = self.host(self.ws.take("face.rgb", (box.height, box.width, 3), np.float32))
+            alpha[ys, xs] = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
         return rgb, alpha
 
     def host(self, a) -> np.ndarray:

@@ -236,11 +236,14 @@ class Editor:
         """The FrameLoop drawing `source` on this Editor's device (kept for the last source)."""
         loop = getattr(self, "_loop", None)
         if loop is None or loop.source is not source:
-            face = source.face
-            feather = max(1, int(round(self.config.feather * (face.bbox[2] - face.bbox[0]))))
-            loop = FrameLoop(source, self.geometry, feather, self.networks, self._mouth_gap, self.device)
+            loop = FrameLoop(source, self.geometry, self.feather_px(source.face), self.networks,
+                             self._mouth_gap, self.device)
             self._loop = loop
         return loop
+
+    def feather_px(self, face: Face) -> int:
+        """The composite's soft edge for a face: config.feather of its width, at least 1 px."""
+        return max(1, int(round(self.config.feather * (face.bbox[2] - face.bbox[0]))))
 
     def edit(self, image, expression=None, relative: bool = True, reference=None, mask=None,
              pose=None, pose_relative: bool = True, intensity: float = 1.0, steps: int = 1,

@@ -31,12 +31,12 @@ def reference_frame(editor, src, plan):
     tex[g] = tex[g] * (1 - plan.mouth) + MOUTH_COLOUR * plan.mouth
     h, w = src.image.shape[:2]
     rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry)
-    feather = editor.frame_loop(src).feather_px
+    feather = editor.feather_px(src.face)
     return stages.blend_face(src.image, src.face, plan.shape, plan.target_pose, rgb, alpha, feather), rgb, alpha
 
 
 def new_loop(editor, src, static=False):
-    return FrameLoop(src, editor.geometry, editor.frame_loop(src).feather_px, None, editor._mouth_gap,
+    return FrameLoop(src, editor.geometry, editor.feather_px(src.face), None, editor._mouth_gap,
                      "cpu", static=static)
 
 
@@ -158,7 +158,7 @@ def test_box_algebra():
 def test_gpu_loop_matches_the_cpu_loop(editor, sources, pose, graphs):
     cp = pytest.importorskip("cupy")
     src = sources["single_face"]
-    feather = editor.frame_loop(src).feather_px
+    feather = editor.feather_px(src.face)
     dev = FrameLoop(src, editor.geometry, feather, None, editor._mouth_gap, "cuda", graphs=graphs)
     cpu = new_loop(editor, src, static=True)
     for k in range(3):   # the first step runs eagerly and captures, the next ones replay
