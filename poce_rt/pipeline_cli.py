@@ -23,13 +23,22 @@ class CLIError(_BaseCLIError, ValueError):
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def _make_editor(model, backend):
+def _make_editor(model, backend, device="cpu"):
+    from . import cuda_available
     from .pipeline import Editor
 
     if model is not None and not Path(model).is_dir():
         raise CLIError(f"model directory not found: {model}")
+    if device == "cuda":
+        try:
+            import cupy  # noqa: F401
+        except ImportError:
+            raise CLIError("--device cuda needs CuPy: pip install -e '.[gpu]'") from None
+        if not cuda_available():
+            raise CLIError("--device cuda: no CUDA GPU here, or poce_rt._C was built without CUDA "
+                           "(`poce-rt doctor` says which)")
     try:
-        return Editor(model, backend=backend)
+        return Editor(model, backend=backend, device=device)
     except ImportError as e:
         raise CLIError(f"cannot load the networks for --model {model}: {e}") from None
 
@@ -114,7 +123,7 @@ def cmd_edit(args) -> None:
     if args.reference and expr:
         raise CLIError("give either --expr or --reference, not both")
     image = load_image(args.image)
-    with _make_editor(args.model, args.backend) as editor:
+    with _make_editor(args.model, args.backend, args.device) as editor:
         mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
         try:
             source = editor.prepare(image)
@@ -183,7 +192,7 @@ def cmd_reenact(args) -> None:
     except DriverError as e:
         raise CLIError(str(e)) from None
     config = ReenactConfig(relative=not args.absolute, fps=driver.fps)
-    editor = _make_editor(args.model, args.backend) if args.model else None
+    editor = _make_editor(args.model, args.backend, args.device) if args.model or args.device != "cpu" else None
     n = lost = waiting = 0
     cam = None
     bar = None
@@ -288,6 +297,8 @@ def add_parser(sub) -> None:
     s.add_argument("--absolute-pose", action="store_true", help="--yaw/--pitch/--roll are absolute angles")
     s.add_argument("--intensity", type=float, default=1.0, help="scale of the expression change (default 1)")
     s.add_argument("--steps", type=int, default=1, help="cascade steps of the texture edit (default 1)")
+    s.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
+                   help="where steps 5-7 run (cuda: one stream, CUDA graphs; default cpu)")
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | edited UV | output")
     s.set_defaults(func=cmd_edit)
 
@@ -300,5 +311,7 @@ def add_parser(sub) -> None:
     s.add_argument("--show", action="store_true", help="show the output in a window with live FPS (q quits)")
     s.add_argument("--virtual-cam", action="store_true", help="send the output to a virtual camera (pyvirtualcam)")
     s.add_argument("--absolute", action="store_true", help="copy the driver's absolute pose and expression")
+    s.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
+                   help="where steps 5-7 run (cuda: one stream, CUDA graphs; default cpu)")
     s.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
     s.set_defaults(func=cmd_reenact)

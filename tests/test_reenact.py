@@ -4,6 +4,8 @@ import itertools
 
 import cv2
 import numpy as np
+
+import poce_rt
 import pytest
 
 from poce_rt.assets import data_path
@@ -224,6 +226,8 @@ def test_cli_edit(tmp_path):
                  ["--reference", ref, "--mask", str(square)],
                  ["--reference", ref, "--mask", str(junk)]):
         assert main(["edit", img, *argv, "-o", str(bad)]) == 2, argv
+    if not poce_rt.cuda_available():   # --device cuda where there is none: one clear line
+        assert main(["edit", img, "--device", "cuda", "-o", str(bad)]) == 2
     assert not bad.exists()
 
 
