@@ -102,11 +102,12 @@ class FrameLoop:
             has nothing to capture).
         static: draw into a fixed canvas that grows only when the face leaves it (default: with
             graphs, which replay fixed shapes); else into the face's exact box each step.
+        stream: the CuPy stream to run on ('cuda'; default: a new non-blocking one).
     """
 
     def __init__(self, source, geometry: Geometry, feather_px: int, networks=None,
                  mouth_gap: np.ndarray | None = None, device: str = "cpu", graphs: bool | None = None,
-                 static: bool | None = None):
+                 static: bool | None = None, stream=None):
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.gpu = device == "cuda"
@@ -131,7 +132,8 @@ class FrameLoop:
             import cupy as cp
 
             self.xp = cp
-            self.stream = cp.cuda.Stream(non_blocking=True)
+            # a stream of our own by default: capture cannot use the legacy default stream
+            self.stream = stream if stream is not None else cp.cuda.Stream(non_blocking=True)
         else:
             self.xp = np
             self.stream = None
@@ -144,8 +146,8 @@ class FrameLoop:
         with self._on_stream():
             # asarray: no copy for a CuPy/torch CUDA photo or a NumPy one on the CPU
             self._image = xp.ascontiguousarray(xp.asarray(image, dtype=xp.uint8))
-            self._tris = xp.asarray(geometry.layout.tris)
-            self._uvs = xp.asarray(geometry.layout.uvs)
+            layout = geometry.layout.to_device() if self.gpu else geometry.layout
+            self._tris, self._uvs = layout.tris, layout.uvs   # copied to the GPU once per layout
             self._uv_completed = xp.asarray(np.ascontiguousarray(source.uv_completed, np.float32))
             gap = np.zeros((s, s, 1), np.float32) if mouth_gap is None else \
                 np.asarray(mouth_gap, np.float32).reshape(s, s, 1)

@@ -159,6 +159,11 @@ class Editor:
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.device = device
+        self.stream = None   # the one CUDA stream of everything after tracking (device='cuda')
+        if device == "cuda":
+            import cupy as cp
+
+            self.stream = cp.cuda.Stream(non_blocking=True)
         self.networks = None
         if model_dir is not None:
             from .networks import Networks
@@ -198,7 +203,16 @@ class Editor:
         image = _to_host_image(image)
         face = face or self.track(image)
         with stage("sample_uv"):
-            uv, mask = stages.sample_face(image, face, self.geometry)
+            if self.device == "cuda":   # on the Editor's stream; the maps come back for completion
+                import cupy as cp
+
+                with self.stream:
+                    device_image = cp.asarray(image) if device_image is None else device_image
+                    uv, mask = stages.sample_face(device_image, face, self.geometry, self.stream)
+                    uv = cp.asnumpy(uv, stream=self.stream, blocking=True)
+                    mask = cp.asnumpy(mask, stream=self.stream, blocking=True)
+            else:
+                uv, mask = stages.sample_face(image, face, self.geometry)
         with stage("complete_uv"):
             if self.networks is not None:
                 completed = self.networks.complete(uv, mask)
@@ -237,7 +251,7 @@ class Editor:
         loop = getattr(self, "_loop", None)
         if loop is None or loop.source is not source:
             loop = FrameLoop(source, self.geometry, self.feather_px(source.face), self.networks,
-                             self._mouth_gap, self.device)
+                             self._mouth_gap, self.device, stream=self.stream)
             self._loop = loop
         return loop
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from . import ops
@@ -67,33 +66,73 @@ def face_box(base_vertices: np.ndarray, height: int, width: int, margin: int) ->
     return int(x0), int(y0), int(max(x1, x0)), int(max(y1, y0))
 
 
-def sample_face(image: np.ndarray, face: Face | np.ndarray, geom: Geometry | None = None):
+def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, stream=None):
     """Eq. 15: image [H,W,3] uint8 + tracked face (or its [468,3] vertices) ->
-    uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible)."""
+    uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible).
+
+    A CuPy (or other CUDA) image is sampled on the GPU, on `stream`, and gives CuPy maps; the
+    code after the kernel is the same array code on both devices, so the CPU tests cover it."""
     geom = geom or geometry()
     base = face.vertices if isinstance(face, Face) else face
     verts = geom.posed(base)
+    gpu = ops.is_device_array(image)
+    if gpu:
+        import cupy as xp
+
+        image = xp.asarray(image)
+    else:
+        xp = np
+    layout = geom.layout.to_device() if gpu else geom.layout
     # The visibility depth buffer costs per image pixel: rasterize only the face's box (offset
     # vertices, same pixels), with a margin for the bilinear reads at its edge.
     h, w = image.shape[:2] if getattr(image, "ndim", 0) == 3 else (0, 0)
     x0, y0, x1, y1 = face_box(base, h, w, margin=2)
+    local = verts
     if x1 > x0 and y1 > y0:
         local = verts.copy()
         local[:, 0] -= x0
         local[:, 1] -= y0
-        uv, mask = ops.sample_uv(np.ascontiguousarray(image[y0:y1, x0:x1]), local, geom.layout.tris,
-                                 geom.layout)
-    else:
-        uv, mask = ops.sample_uv(image, verts, geom.layout.tris, geom.layout)
-    tri_id = geom.layout.tri_id
-    grazing = (facing_cosine(verts, geom.layout.tris) < MIN_FACING_COS)[tri_id]
-    mask[grazing & (tri_id >= 0)] = 0.0
-    # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
-    # alternately visible and back-facing texels there; one erosion drops those unreliable
-    # grazing-angle texels (and shaves one texel off clean borders) so completion fills them.
-    mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
-    uv[mask < 0.5] = 0.0
+        image = xp.ascontiguousarray(image[y0:y1, x0:x1])
+    tol = ops.sample_uv_depth_tol(local)
+    uv, mask = ops.sample_uv(image, xp.asarray(local), layout.tris, layout, tol, stream=stream)
+    with _current(stream):
+        tri_id = layout.tri_id
+        grazing = xp.asarray(facing_cosine(verts, geom.layout.tris) < MIN_FACING_COS)
+        drop = grazing[xp.maximum(tri_id, 0)] & (tri_id >= 0)
+        mask = xp.where(drop, xp.float32(0), mask)
+        # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
+        # alternately visible and back-facing texels there; one erosion drops those unreliable
+        # grazing-angle texels (and shaves one texel off clean borders) so completion fills them.
+        mask = erode3(mask)
+        uv = uv * (mask >= 0.5)[..., None]
     return uv, mask
+
+
+def erode3(mask):
+    """3x3 minimum filter (pixels outside count as absent, like cv2.erode's default border) of an
+    [S,S] NumPy or CuPy array. Written with array slicing rather than cv2/cupyx so that the CPU
+    and the GPU run the same lines and one test covers both."""
+    xp = _xp(mask)
+    p = xp.pad(mask, 1, mode="edge")
+    out = p[1:-1, 1:-1].copy()
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            xp.minimum(out, p[dy:dy + mask.shape[0], dx:dx + mask.shape[1]], out=out)
+    return out
+
+
+def _xp(a):
+    if ops.is_device_array(a):
+        import cupy
+
+        return cupy
+    return np
+
+
+def _current(stream):
+    import contextlib
+
+    return stream if stream is not None else contextlib.nullcontext()
 
 
 def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int, width: int,

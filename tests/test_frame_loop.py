@@ -185,3 +185,16 @@ def test_gpu_editor_takes_and_returns_device_arrays(tracker, single_face):
         host = ed.edit(single_face, pose=(0, 15, 0)).image
     d = np.abs(cp.asnumpy(res.image).astype(int) - host.astype(int))
     assert d.max() <= 1 and (d > 0).mean() < 1e-3
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not poce_rt.cuda_available(), reason="needs a CUDA GPU and the CUDA build")
+def test_gpu_sample_face_matches_the_cpu(tracker, single_face):
+    cp = pytest.importorskip("cupy")
+    geom = stages.geometry(256)
+    face = tracker.track_one(single_face)
+    uv, mask = stages.sample_face(single_face, face, geom)
+    guv, gmask = stages.sample_face(cp.asarray(single_face), face, geom)
+    assert isinstance(guv, cp.ndarray) and isinstance(gmask, cp.ndarray)
+    np.testing.assert_array_equal(mask, cp.asnumpy(gmask))
+    np.testing.assert_allclose(uv, cp.asnumpy(guv), atol=1e-5)

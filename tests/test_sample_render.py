@@ -234,3 +234,14 @@ def test_workspace_reuses_and_grows():
     assert not np.shares_memory(a, c) and ws.reallocations == 2
     d = ws.take("x", (5, 5), np.uint8)       # another dtype: a new buffer too
     assert d.dtype == np.uint8 and ws.reallocations == 3 and ws.nbytes == 25
+
+
+def test_erode3_is_cv2_erode(single_face_face, single_face, geom):
+    """sample_face's erosion (array code shared by CPU and GPU) is OpenCV's, borders included."""
+    import cv2
+
+    rng = np.random.default_rng(5)
+    kernel = np.ones((3, 3), np.uint8)
+    for m in ((rng.random((64, 48)) > 0.2).astype(np.float32), np.ones((5, 5), np.float32),
+              ops.sample_uv(single_face, geom.posed(single_face_face.vertices), geom.layout.tris, geom.layout)[1]):
+        np.testing.assert_array_equal(stages.erode3(m), cv2.erode(m, kernel))

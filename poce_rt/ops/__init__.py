@@ -7,6 +7,7 @@ from .composite import composite
 from .modulate import modulate
 from .rasterize import rasterize
 from .render import render
+from .sample_uv import default_depth_tol as sample_uv_depth_tol
 from .sample_uv import sample_uv
 from .transfer import transfer
 from .uv_layout import UVLayout, uv_layout
