@@ -6,7 +6,7 @@ VENV ?= .venv
 VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip
 
-.PHONY: setup demo test bench dev clean
+.PHONY: setup demo test bench dev gpu-check clean
 
 $(VENV)/.installed: pyproject.toml CMakeLists.txt
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,16 @@ test: setup
 
 bench: setup
 	$(VPY) -m pytest -q benchmarks --benchmark-columns=median,iqr,ops --benchmark-sort=name
+
+# On a machine with an NVIDIA GPU (and this project's dependencies in $(PY)): build the CUDA
+# kernels in place, run the GPU tests (CUDA against the CPU twins), then the GPU benchmarks; the
+# frame-loop figures also go to out/gpu_frame.json.
+gpu-check:
+	POCE_RT_CUDA=ON $(MAKE) dev PY=$(PY)
+	$(PY) -m poce_rt.assets fetch
+	$(PY) -m pytest -q -m gpu tests
+	$(PY) benchmarks/bench_gpu_kernels.py
+	mkdir -p out && $(PY) benchmarks/bench_gpu_frame.py --json out/gpu_frame.json
 
 # Fast in-place rebuild of the extension while developing (no pip).
 dev:
