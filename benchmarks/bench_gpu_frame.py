@@ -6,9 +6,9 @@ and 1280x720, side by side in one run on the same GPU:
 * with --model: the networks through TensorRT (captured with the rest) against the same pipeline
   with the networks in plain PyTorch eager (no graphs).
 
-Per configuration: the device time of a step (CUDA events around it on the loop's stream), the
-wall time of a step (host planning + uploads + launch + wait), and the wall time of a whole frame
-with tracking (MediaPipe on the host) and the copy of the result back to the host.
+Per configuration: the device time of a step (CUDA events around its device work on the loop's
+stream), the wall time of a step (host planning + uploads + launch + wait), and the wall time of a
+whole frame with tracking (MediaPipe on the host) and the copy of the result back to the host.
 
     python benchmarks/bench_gpu_frame.py [--model MODEL_DIR] [--frames 200] [--json OUT.json]
 """
@@ -33,21 +33,16 @@ def motion(t: int):
 
 def time_loop(editor, loop, src, frames: int, image=None):
     """(device ms, step wall ms, frame-with-tracking wall ms) medians."""
-    import cupy as cp
-
-    start, end = cp.cuda.Event(), cp.cuda.Event()
+    loop.time_device_work()
     dev, wall, full = [], [], []
     for t in range(frames + 10):
         expr, pose = motion(t)
         t0 = time.perf_counter()
         plan = editor.plan(src, expression=expr, pose=pose)
-        start.record(loop.stream)
-        loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
-        end.record(loop.stream)
-        end.synchronize()
+        loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)   # waits for the GPU
         t1 = time.perf_counter()
         if t >= 10:   # the first steps compile kernels and capture graphs
-            dev.append(cp.cuda.get_elapsed_time(start, end))
+            dev.append(loop.device_ms())
             wall.append((t1 - t0) * 1e3)
     if image is not None:
         for t in range(frames // 4 + 3):

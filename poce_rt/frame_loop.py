@@ -173,6 +173,24 @@ class FrameLoop:
         self.texture = self._uv_completed   # the texture drawn by the last step
         self.last_box = Box(0, 0, 0, 0)
         self.last_ring = False
+        self._events = None
+
+    def time_device_work(self, on: bool = True) -> None:
+        """Record CUDA events around each step's device work (after the host planning and the
+        uploads); `device_ms()` reads the last step's."""
+        if self.gpu:
+            import cupy as cp
+
+            self._events = (cp.cuda.Event(), cp.cuda.Event()) if on else None
+
+    def device_ms(self) -> float:
+        """Milliseconds of the last step's device work (time_device_work must be on)."""
+        if self._events is None:
+            raise RuntimeError("call time_device_work() first (GPU loops only)")
+        import cupy as cp
+
+        self._events[1].synchronize()
+        return float(cp.cuda.get_elapsed_time(*self._events))
 
     @property
     def photo(self):
@@ -181,13 +199,15 @@ class FrameLoop:
 
     # -- the per-frame entry point
     def step(self, rel_code, shape: np.ndarray, target_pose: Pose, mouth: float = 0.0,
-             texture=None, steps: int = 1):
+             texture=None, steps: int = 1, sync: bool = True):
         """Draw the source with `shape` (canonical frame, the rig's geometry) at `target_pose`.
 
         rel_code: [52] relative code for the networks' texture edit (ignored without networks).
         mouth: weight-free darkening of the mouth gap in [0, 1] (ignored with networks).
         texture: an [S,S,3] texture to draw instead of editing one (e.g. a feature transfer).
         steps: cascade of the texture edit (Cascade EF-GAN).
+        sync: on the GPU, wait for the step before returning, so the frame can be read from any
+            stream; sync=False leaves it queued on `self.stream` (order your own work after it).
         Returns the [H,W,3] uint8 frame buffer (NumPy or CuPy; overwritten by the next step).
         """
         h, w = self.height, self.width
@@ -208,6 +228,8 @@ class FrameLoop:
                     self.frame[ys, xs] = self._image[ys, xs]
             self._written = boxes
             if face.empty and ring_box is None:
+                if sync:
+                    self.synchronize()
                 return self.frame
             local = verts.copy()
             local[:, 0] -= face.x0
@@ -230,7 +252,13 @@ class FrameLoop:
                           np.asarray(texture, np.float32))
             ring_side = self._ring_texture[2] if ring is not None else 0
             key = (face, ring_box, ring_side, "texture" if texture is not None else edit, int(steps))
+            if self._events is not None:
+                self._events[0].record(self.stream)
             self._draw_or_replay(key, face, ring_box, texture is not None, edit, int(steps))
+            if self._events is not None:
+                self._events[1].record(self.stream)
+        if sync:
+            self.synchronize()
         return self.frame
 
     # -- host-side planning

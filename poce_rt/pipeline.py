@@ -161,8 +161,14 @@ class Editor:
         self.device = device
         self.stream = None   # the one CUDA stream of everything after tracking (device='cuda')
         if device == "cuda":
-            import cupy as cp
+            from . import cuda_available
 
+            try:
+                import cupy as cp
+            except ImportError as e:
+                raise RuntimeError("device='cuda' needs CuPy: pip install -e '.[gpu]'") from e
+            if not cuda_available():
+                raise RuntimeError("device='cuda': no CUDA GPU, or poce_rt._C was built without CUDA")
             self.stream = cp.cuda.Stream(non_blocking=True)
         self.networks = None
         if model_dir is not None:

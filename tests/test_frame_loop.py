@@ -139,6 +139,9 @@ def test_given_texture_and_bad_input(editor, sources):
         FrameLoop(src, editor.geometry, 3, device="tpu")
     with pytest.raises(ValueError, match="CUDA graphs"):
         FrameLoop(src, editor.geometry, 3, device="cpu", graphs=True)
+    if not poce_rt.cuda_available():   # a clear error, not a crash, where there is no GPU
+        with pytest.raises(RuntimeError, match="cuda"):
+            poce_rt.Editor(device="cuda")
 
 
 def test_box_algebra():
