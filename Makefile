@@ -35,6 +35,7 @@ gpu-check:
 	POCE_RT_CUDA=ON $(MAKE) dev PY=$(PY)
 	$(PY) -m poce_rt.assets fetch
 	$(PY) -m pytest -q -m gpu tests
+	$(PY) -m pytest -q benchmarks/bench_pipeline.py -m gpu --benchmark-columns=median,iqr,rounds
 	$(PY) benchmarks/bench_gpu_kernels.py
 	mkdir -p out && $(PY) benchmarks/bench_gpu_frame.py --json out/gpu_frame.json
 

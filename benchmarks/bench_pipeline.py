@@ -134,3 +134,50 @@ def test_frame_with_tracking(benchmark, editor, frame):
     size, img, _ = frame
     _g(benchmark, "frame with tracking", size)
     benchmark(editor.edit, img, expression={"jawOpen": 0.3}, pose=(0, 15, 0))
+
+
+# ------------------------------------------------------------------------------------ GPU (marked)
+needs_gpu = pytest.mark.skipif(not poce_rt.cuda_available(), reason="needs a CUDA GPU and the CUDA build")
+
+
+@pytest.fixture(scope="module")
+def gpu_editor():
+    with poce_rt.Editor(device="cuda") as ed:
+        yield ed
+
+
+@pytest.mark.gpu
+@needs_gpu
+@pytest.mark.parametrize("graphs", [False, True], ids=["eager", "graphs"])
+def test_gpu_frame_loop_step(benchmark, gpu_editor, frame, graphs):
+    """The frame loop on the GPU, step by step (waits for the GPU each step): CUDA graph replay
+    against eager launches."""
+    from poce_rt.frame_loop import FrameLoop
+
+    size, img, _ = frame
+    _g(benchmark, f"gpu frame loop step, {'graphs' if graphs else 'eager'}", size)
+    ed = gpu_editor
+    src = ed.prepare(img)
+    loop = FrameLoop(src, ed.geometry, ed.feather_px(src.face), None, ed._mouth_gap, "cuda",
+                     graphs=graphs, static=True, stream=ed.stream)
+    plan = ed.plan(src, expression={"jawOpen": 0.3}, pose=(0, 15, 0))
+    for _ in range(3):   # compile kernels, capture
+        loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+    benchmark(loop.step, plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+
+
+@pytest.mark.gpu
+@needs_gpu
+def test_gpu_sample_uv(benchmark, gpu_editor, frame):
+    import cupy as cp
+
+    size, img, src = frame
+    _g(benchmark, "gpu 3 sample_uv", size)
+    dev = cp.asarray(img)
+
+    def sample():
+        out = stages.sample_face(dev, src.face, gpu_editor.geometry)
+        cp.cuda.get_current_stream().synchronize()
+        return out
+
+    benchmark(sample)
