@@ -91,7 +91,8 @@ def main():
             with poce_rt.Editor(model, backend=backend or "auto", device=device) as ed:
                 src = ed.prepare(image)
                 feather = ed.feather_px(src.face)
-                loop = FrameLoop(src, ed.geometry, feather, ed.networks, ed._mouth_gap, device, graphs=graphs)
+                loop = FrameLoop(src, ed.geometry, feather, ed.networks, ed._mouth_gap, device, graphs=graphs,
+                                 mouth_colour=ed._mouth_colour)
                 d, s, f = time_loop(ed, loop, src, args.frames, image)
                 captured = bool(loop._captured) and not loop._capture_failed
             rows.append(dict(size=size, config=label, device_ms=d, step_ms=s, with_tracking_ms=f,

@@ -159,7 +159,7 @@ def test_gpu_frame_loop_step(benchmark, gpu_editor, frame, graphs):
     ed = gpu_editor
     src = ed.prepare(img)
     loop = FrameLoop(src, ed.geometry, ed.feather_px(src.face), None, ed._mouth_gap, "cuda",
-                     graphs=graphs, static=True, stream=ed.stream)
+                     graphs=graphs, static=True, stream=ed.stream, mouth_colour=ed._mouth_colour)
     plan = ed.plan(src, expression={"jawOpen": 0.3}, pose=(0, 15, 0))
     for _ in range(3):   # compile kernels, capture
         loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)

@@ -103,11 +103,13 @@ class FrameLoop:
         static: draw into a fixed canvas that grows only when the face leaves it (default: with
             graphs, which replay fixed shapes); else into the face's exact box each step.
         stream: the CuPy stream to run on ('cuda'; default: a new non-blocking one).
+        mouth_colour: [S,S,3] (or [3]) colour the mouth gap is blended towards by `mouth`
+            (default: MOUTH_COLOUR everywhere).
     """
 
     def __init__(self, source, geometry: Geometry, feather_px: int, networks=None,
                  mouth_gap: np.ndarray | None = None, device: str = "cpu", graphs: bool | None = None,
-                 static: bool | None = None, stream=None):
+                 static: bool | None = None, stream=None, mouth_colour: np.ndarray | None = None):
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.gpu = device == "cuda"
@@ -153,7 +155,8 @@ class FrameLoop:
                 np.asarray(mouth_gap, np.float32).reshape(s, s, 1)
             self._gap = xp.asarray(gap)
             self._not_gap = xp.asarray(1.0 - gap)
-            self._mouth_colour = xp.asarray(MOUTH_COLOUR)
+            self._mouth_colour = xp.asarray(np.asarray(
+                MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32))
             self.frame = self.ws.take("frame", (h, w, 3), np.uint8)
             self.frame[...] = self._image
         # per-step inputs, uploaded into these fixed buffers before the device work

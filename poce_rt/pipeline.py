@@ -31,6 +31,8 @@ N_CODES = len(BLENDSHAPE_NAMES)
 LIP_PAIRS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402), (80, 88), (310, 318),
              (191, 95), (415, 324))
 LIP_CORNERS = (78, 308)
+MOUTH_EDGE = np.array([0.40, 0.16, 0.15], np.float32)  # the cavity just inside the lips
+MOUTH_DEEP = np.array([0.05, 0.015, 0.015], np.float32)  # and deep inside
 
 
 def mouth_opening(shape: np.ndarray) -> float:
@@ -47,6 +49,18 @@ def mouth_gap_texels(layout) -> np.ndarray:
 
     m = np.isin(layout.tri_id, gap).astype(np.uint8)
     return cv2.dilate(m, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def mouth_cavity(gap: np.ndarray) -> np.ndarray:
+    """[S,S,3] float32 colour of the weight-free mouth cavity on the gap texels: dark red at the
+    lips, near black deep inside (by distance from the gap's border), zero elsewhere. The gap
+    triangles stretch across the opening, so this is a gradient from the lips to the middle."""
+    import cv2
+
+    d = cv2.distanceTransform(gap.astype(np.uint8), cv2.DIST_L2, 3)
+    t = np.clip(d / max(float(d.max()), 1e-6), 0.0, 1.0)[..., None]
+    colour = MOUTH_EDGE * (1.0 - t) + MOUTH_DEEP * t
+    return (colour * gap[..., None]).astype(np.float32)
 
 
 @dataclass
@@ -179,6 +193,7 @@ class Editor:
         self.geometry = stages.geometry(self.config.uv_size, self.config.subdivisions)
         # The UV layout is the same at every subdivision level: take the gap from the base mesh.
         self._mouth_gap = mouth_gap_texels(stages.geometry(self.config.uv_size).layout)
+        self._mouth_colour = mouth_cavity(self._mouth_gap)
         self.rig = rig or load_rig()
         self._masks: dict = {}  # named masks, built once per Editor
         self._own_tracker = tracker is None
@@ -257,7 +272,8 @@ class Editor:
         loop = getattr(self, "_loop", None)
         if loop is None or loop.source is not source:
             loop = FrameLoop(source, self.geometry, self.feather_px(source.face), self.networks,
-                             self._mouth_gap, self.device, stream=self.stream)
+                             self._mouth_gap, self.device, stream=self.stream,
+                             mouth_colour=self._mouth_colour)
             self._loop = loop
         return loop
 
@@ -316,7 +332,7 @@ class Editor:
         the lips stretch when the rig opens the jaw, and without darkening they would show the
         stretched lip line (or teeth) of a closed mouth instead of the dark cavity."""
         opening = mouth_opening(shape_dst) - mouth_opening(shape_src)
-        return float(np.clip(opening / 0.5, 0.0, 0.85))  # fully dark by ~5 mm of extra opening
+        return float(np.clip(opening / 0.5, 0.0, 1.0))  # all cavity by ~5 mm of extra opening
 
     def _mask(self, spec) -> np.ndarray:
         from .masks import get_mask

@@ -8,7 +8,7 @@ import pytest
 
 import poce_rt
 from poce_rt import ops, stages
-from poce_rt.frame_loop import MOUTH_COLOUR, Box, FrameLoop
+from poce_rt.frame_loop import Box, FrameLoop
 
 POSES = [(0, 0, 0), (0, 20, 0), (10, -15, 5), (-8, 30, -4)]
 
@@ -28,7 +28,7 @@ def reference_frame(editor, src, plan):
     """The functional path: darken the mouth gap, render over the face's box, ring warp, blend."""
     tex = src.uv_completed.copy()
     g = editor._mouth_gap
-    tex[g] = tex[g] * (1 - plan.mouth) + MOUTH_COLOUR * plan.mouth
+    tex[g] = tex[g] * (1 - plan.mouth) + editor._mouth_colour[g] * plan.mouth
     h, w = src.image.shape[:2]
     rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry)
     feather = editor.feather_px(src.face)
@@ -37,7 +37,7 @@ def reference_frame(editor, src, plan):
 
 def new_loop(editor, src, static=False):
     return FrameLoop(src, editor.geometry, editor.feather_px(src.face), None, editor._mouth_gap,
-                     "cpu", static=static)
+                     "cpu", static=static, mouth_colour=editor._mouth_colour)
 
 
 def assert_frames_match(a, b):
@@ -162,7 +162,8 @@ def test_gpu_loop_matches_the_cpu_loop(editor, sources, pose, graphs):
     cp = pytest.importorskip("cupy")
     src = sources["single_face"]
     feather = editor.feather_px(src.face)
-    dev = FrameLoop(src, editor.geometry, feather, None, editor._mouth_gap, "cuda", graphs=graphs)
+    dev = FrameLoop(src, editor.geometry, feather, None, editor._mouth_gap, "cuda", graphs=graphs,
+                    mouth_colour=editor._mouth_colour)
     cpu = new_loop(editor, src, static=True)
     for k in range(3):   # the first step runs eagerly and captures, the next ones replay
         plan = editor.plan(src, expression={"jawOpen": 0.2 * k}, pose=tuple(p + k for p in pose))

@@ -120,7 +120,7 @@ def test_reenact_video_follows_driver(reenacted):
 
 @pytest.mark.slow
 def test_reenact_video_jaw_follows_driver(reenacted):
-    # We measure 0.93 (0.67 before the rig's jaw calibration, which lets the driver's small
+    # We measure 0.91 (0.67 before the rig's jaw calibration, which lets the driver's small
     # openings, <= 0.11, register on the re-tracked output; 0.79 vs 0.52 on frames 240-479).
     outs, oj = reenacted["outs"], reenacted["out_jaw"]
     dj = np.array([o.driver_code[25] for o in outs])
