@@ -84,7 +84,8 @@ class EditorConfig:
 @dataclass
 class Source:
     """A prepared source portrait: tracking, sampling and completion done once (steps 1-4).
-    device_image: the caller's photo when it was a CUDA array (the frame loop uses it, no copy)."""
+    device_image: the photo on the GPU (Editor(device='cuda')): the caller's own CUDA array when
+    it was one, used without a copy (do not write to it while the source is in use)."""
 
     image: np.ndarray
     face: Face
@@ -104,7 +105,7 @@ class Plan:
     target_pose: Pose
     region: np.ndarray | None  # [S,S]
     reference: Source | None
-    mouth: float               # weight-free darkening of the mouth gap, 0..0.85
+    mouth: float               # weight-free: how far the mouth gap turns to cavity, 0..1
 
 
 @dataclass
@@ -319,7 +320,7 @@ class Editor:
         frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth, texture=texture,
                           steps=int(steps))
         rgb, alpha = loop.maps()
-        uv_edit = loop.host(loop.texture).copy()
+        uv_edit = loop.host(loop.texture)
         out = frame.copy() if ops.is_device_array(image) and loop.gpu else loop.frame_to_host()
         face = src.face
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
@@ -329,8 +330,8 @@ class Editor:
     @staticmethod
     def _mouth_amount(shape_src: np.ndarray, shape_dst: np.ndarray) -> float:
         """Weight-free stand-in for the texture edit of an opening mouth: the triangles spanning
-        the lips stretch when the rig opens the jaw, and without darkening they would show the
-        stretched lip line (or teeth) of a closed mouth instead of the dark cavity."""
+        the lips stretch when the rig opens the jaw, and without the cavity they would show the
+        stretched lip line (or teeth) of a closed mouth instead of an open mouth."""
         opening = mouth_opening(shape_dst) - mouth_opening(shape_src)
         return float(np.clip(opening / 0.5, 0.0, 1.0))  # all cavity by ~5 mm of extra opening
 

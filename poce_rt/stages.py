@@ -92,10 +92,11 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
         local = verts.copy()
         local[:, 0] -= x0
         local[:, 1] -= y0
-        image = xp.ascontiguousarray(image[y0:y1, x0:x1])
     tol = ops.sample_uv_depth_tol(local)
-    uv, mask = ops.sample_uv(image, xp.asarray(local), layout.tris, layout, tol, stream=stream)
-    with _current(stream):
+    with _current(stream):   # every copy and kernel on `stream`, in order
+        if x1 > x0 and y1 > y0:
+            image = xp.ascontiguousarray(image[y0:y1, x0:x1])
+        uv, mask = ops.sample_uv(image, xp.asarray(local), layout.tris, layout, tol, stream=stream)
         tri_id = layout.tri_id
         grazing = xp.asarray(facing_cosine(verts, geom.layout.tris) < MIN_FACING_COS)
         drop = grazing[xp.maximum(tri_id, 0)] & (tri_id >= 0)

@@ -42,7 +42,11 @@ class UVLayout:
 
         if hasattr(self.tri_id, "__cuda_array_interface__"):
             return self
-        return UVLayout(*(cp.asarray(a) for a in (self.tri_id, self.bary, self.uvs, self.tris)))
+        dev = UVLayout(*(cp.asarray(a) for a in (self.tri_id, self.bary, self.uvs, self.tris)))
+        # the copies ran on whatever stream was current; kernels on other streams read these
+        # arrays from now on, so wait for them once
+        cp.cuda.get_current_stream().synchronize()
+        return dev
 
 
 def uv_layout(uvs, tris, size: int = 256) -> UVLayout:
