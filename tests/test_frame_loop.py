@@ -202,3 +202,14 @@ def test_gpu_sample_face_matches_the_cpu(tracker, single_face):
     assert isinstance(guv, cp.ndarray) and isinstance(gmask, cp.ndarray)
     np.testing.assert_array_equal(mask, cp.asnumpy(gmask))
     np.testing.assert_allclose(uv, cp.asnumpy(guv), atol=1e-5)
+
+
+def test_loop_on_a_subdivided_mesh(tracker, single_face):
+    """EditorConfig.subdivisions: the loop draws the finer mesh like the functional stages do."""
+    with poce_rt.Editor(config=poce_rt.EditorConfig(subdivisions=1), tracker=tracker) as ed:
+        src = ed.prepare(single_face)
+        plan = ed.plan(src, expression={"jawOpen": 0.5}, pose=(0, 15, 0))
+        loop = new_loop(ed, src)
+        assert loop._verts.shape[0] == len(ed.geometry.model.uvs) > 468
+        frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+        assert_frames_match(frame, reference_frame(ed, src, plan)[0])
