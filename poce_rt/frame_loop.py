@@ -388,8 +388,10 @@ class FrameLoop:
             ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
                        out=(rgb, alpha), workspace=ws)
         with stage("composite"):
-            ops.composite(base, rgb, alpha, self.feather_px, stream=st, out=base, workspace=ws)
-            self.frame[fy, fx] = base
+            # into its own buffer: the frame under the face stays readable (under_face)
+            out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
+            ops.composite(base, rgb, alpha, self.feather_px, stream=st, out=out, workspace=ws)
+            self.frame[fy, fx] = out
         return tex
 
     def _texture(self, given: bool, edit: bool, steps: int):
@@ -459,6 +461,16 @@ class FrameLoop:
             rgb[ys, xs] = self.host(self.ws.take("face.rgb", (box.height, box.width, 3), np.float32))
             alpha[ys, xs] = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
         return rgb, alpha
+
+    def under_face(self) -> np.ndarray:
+        """[H,W,3] uint8 host copy of the last frame without the face: the photo with the ring
+        warped (what the face was composited onto), e.g. for another blend (Poisson)."""
+        out = self.frame_to_host()
+        box = self._written[0] if self._written else Box(0, 0, 0, 0)
+        if not box.empty:
+            ys, xs = box.slices()
+            out[ys, xs] = self.host(self.ws.take("face.base", (box.height, box.width, 3), np.uint8))
+        return out
 
     def host(self, a) -> np.ndarray:
         """A host copy of one of this loop's arrays (a fresh NumPy array either way)."""

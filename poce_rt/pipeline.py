@@ -72,6 +72,8 @@ class EditorConfig:
     feather: soft edge of the composite, as a fraction of the face's width.
     max_faces: faces the tracker looks for (the largest is edited).
     max_intensity: |intensity| above this is refused (extrapolation far out only breaks the mesh).
+    blend: 'feather' (the composite kernel, on the frame loop's device) or 'poisson' (Poisson
+        editing with OpenCV on the host after it, POCE Sec. IV-C; slower, no CUDA graph benefit).
     """
 
     uv_size: int = 256
@@ -79,6 +81,7 @@ class EditorConfig:
     feather: float = 0.03
     max_faces: int = 4
     max_intensity: float = 3.0
+    blend: str = "feather"
 
 
 @dataclass
@@ -171,6 +174,8 @@ class Editor:
                  config: EditorConfig | None = None, tracker: FaceTracker | None = None,
                  rig: ExpressionRig | None = None):
         self.config = config or EditorConfig()
+        if self.config.blend not in ("feather", "poisson"):
+            raise ValueError(f"blend must be 'feather' or 'poisson', got {self.config.blend!r}")
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.device = device
@@ -317,14 +322,26 @@ class Editor:
                 texture = self.networks.transfer(src.uv_completed, plan.reference.uv_completed, m)
 
         loop = self.frame_loop(src)
-        frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth, texture=texture,
-                          steps=int(steps))
+        loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth, texture=texture,
+                  steps=int(steps))
         rgb, alpha = loop.maps()
         uv_edit = loop.host(loop.texture)
-        out = frame.copy() if ops.is_device_array(image) and loop.gpu else loop.frame_to_host()
+        out = self.blended(loop, on_device=ops.is_device_array(image))
         face = src.face
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
                           face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel)
+
+    def blended(self, loop: FrameLoop, on_device: bool = False):
+        """The last frame of `loop` as a new array: feathered by the loop itself, or Poisson-blended
+        on the host (config.blend); a CuPy array when `on_device` and the loop is on the GPU."""
+        if self.config.blend == "poisson":
+            out = stages.poisson_blend(loop.under_face(), *loop.maps())
+            if on_device and loop.gpu:
+                import cupy as cp
+
+                out = cp.asarray(out)
+            return out
+        return loop.frame.copy() if on_device and loop.gpu else loop.frame_to_host()
 
     # -- helpers
     @staticmethod

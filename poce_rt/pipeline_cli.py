@@ -23,9 +23,9 @@ class CLIError(_BaseCLIError, ValueError):
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def _make_editor(model, backend, device="cpu"):
+def _make_editor(model, backend, device="cpu", blend="feather"):
     from . import cuda_available
-    from .pipeline import Editor
+    from .pipeline import Editor, EditorConfig
 
     if model is not None and not Path(model).is_dir():
         raise CLIError(f"model directory not found: {model}")
@@ -38,7 +38,7 @@ def _make_editor(model, backend, device="cpu"):
             raise CLIError("--device cuda: no CUDA GPU here, or poce_rt._C was built without CUDA "
                            "(`poce-rt doctor` says which)")
     try:
-        return Editor(model, backend=backend, device=device)
+        return Editor(model, backend=backend, device=device, config=EditorConfig(blend=blend))
     except ImportError as e:
         raise CLIError(f"cannot load the networks for --model {model}: {e}") from None
 
@@ -123,7 +123,7 @@ def cmd_edit(args) -> None:
     if args.reference and expr:
         raise CLIError("give either --expr or --reference, not both")
     image = load_image(args.image)
-    with _make_editor(args.model, args.backend, args.device) as editor:
+    with _make_editor(args.model, args.backend, args.device, args.blend) as editor:
         mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
         try:
             source = editor.prepare(image)
@@ -192,7 +192,8 @@ def cmd_reenact(args) -> None:
     except DriverError as e:
         raise CLIError(str(e)) from None
     config = ReenactConfig(relative=not args.absolute, fps=driver.fps)
-    editor = _make_editor(args.model, args.backend, args.device) if args.model or args.device != "cpu" else None
+    custom = args.model or args.device != "cpu" or args.blend != "feather"
+    editor = _make_editor(args.model, args.backend, args.device, args.blend) if custom else None
     n = lost = waiting = 0
     cam = None
     bar = None
@@ -299,6 +300,8 @@ def add_parser(sub) -> None:
     s.add_argument("--steps", type=int, default=1, help="cascade steps of the texture edit (default 1)")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
                    help="where steps 5-7 run (cuda: one stream, CUDA graphs; default cpu)")
+    s.add_argument("--blend", default="feather", choices=("feather", "poisson"),
+                   help="how the face goes back into the frame (poisson: OpenCV, on the host)")
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | edited UV | output")
     s.set_defaults(func=cmd_edit)
 
@@ -313,5 +316,7 @@ def add_parser(sub) -> None:
     s.add_argument("--absolute", action="store_true", help="copy the driver's absolute pose and expression")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
                    help="where steps 5-7 run (cuda: one stream, CUDA graphs; default cpu)")
+    s.add_argument("--blend", default="feather", choices=("feather", "poisson"),
+                   help="how the face goes back into the frame (poisson: OpenCV, on the host)")
     s.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
     s.set_defaults(func=cmd_reenact)

@@ -214,8 +214,8 @@ class Reenactor:
         plan = self.editor.plan(self.source, expression=applied_code, relative=c.relative,
                                 pose=applied_pose, pose_relative=c.relative, intensity=c.intensity)
         loop = self.editor.frame_loop(self.source)
-        frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
-        image = frame.copy() if c.output == "device" else loop.frame_to_host()
+        loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+        image = self.editor.blended(loop, on_device=c.output == "device")
         self._last = (image, applied_pose, applied_code)
         return ReenactFrame(i, image, STATUS_OK, timestamp_s,
                             driver_pose=(float(p.pitch), float(p.yaw), float(p.roll)),

@@ -175,6 +175,36 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     return out
 
 
+def poisson_blend(base: np.ndarray, rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Poisson editing of a rendered face into a frame (POCE Sec. IV-C, "Face blending"): the
+    face's gradients inside its coverage, the frame's colours on its border (OpenCV's
+    seamlessClone, on the host). base [H,W,3] uint8 is the frame under the face (the photo, ring
+    warped), rgb [H,W,3] / alpha [H,W] the render. -> [H,W,3] uint8; base where nothing is drawn."""
+    import cv2
+
+    h, w = base.shape[:2]
+    if rgb.shape[:2] != (h, w) or alpha.shape != (h, w):
+        raise ValueError(f"rgb {rgb.shape} and alpha {alpha.shape} must cover the {h}x{w} frame")
+    # fully covered pixels only, off the antialiased edge, and off the frame's border (OpenCV
+    # needs the region strictly inside the destination)
+    mask = cv2.erode((alpha >= 0.999).astype(np.uint8) * 255, np.ones((3, 3), np.uint8), iterations=2)
+    mask[[0, -1], :] = 0
+    mask[:, [0, -1]] = 0
+    if not mask.any():
+        return base.copy()
+    x, y, bw, bh = cv2.boundingRect(mask)
+    face = (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    inside = mask > 0
+    # seamlessClone centres the mask's bounding box on this point: its own centre keeps it in place.
+    # It writes into the mask it is given (OpenCV 5.0), hence the copy.
+    cloned = cv2.seamlessClone(face, np.ascontiguousarray(base), mask.copy(), (x + bw // 2, y + bh // 2),
+                               cv2.NORMAL_CLONE)
+    # it also touches its bounding box outside the mask (by a few levels): keep the frame there
+    out = base.copy()
+    out[inside] = cloned[inside]
+    return out
+
+
 @dataclass
 class Reposed:
     """Output of :func:`repose` and the maps it went through."""

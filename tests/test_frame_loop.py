@@ -3,6 +3,8 @@
 same code on NumPy arrays; the GPU tests at the end compare the two and graph replay with eager."""
 import dataclasses
 
+import cv2
+
 import numpy as np
 import pytest
 
@@ -213,3 +215,25 @@ def test_loop_on_a_subdivided_mesh(tracker, single_face):
         assert loop._verts.shape[0] == len(ed.geometry.model.uvs) > 468
         frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
         assert_frames_match(frame, reference_frame(ed, src, plan)[0])
+
+
+def test_poisson_blend_option(tracker, single_face):
+    """EditorConfig(blend='poisson'): the face goes in by Poisson editing on top of the same frame
+    under it (photo + ring warp); nothing outside the face's coverage changes."""
+    with poce_rt.Editor(config=poce_rt.EditorConfig(blend="poisson"), tracker=tracker) as ed:
+        src = ed.prepare(single_face)
+        res = ed.edit(None, expression={"jawOpen": 0.4}, pose=(0, 15, 0), source=src)
+        under = ed.frame_loop(src).under_face()
+        feathered = ed.frame_loop(src).frame_to_host()
+    inside = res.alpha >= 0.999
+    assert res.image.dtype == np.uint8 and res.image.shape == single_face.shape
+    d = np.abs(res.image.astype(int) - under.astype(int)).max(axis=2)
+    assert d[~inside].max() == 0                        # the photo (+ ring) outside the face
+    assert d[inside].mean() > 5                         # the face is in
+    # the face's gradients: inside the coverage Poisson and feather differ by a smooth offset
+    diff = res.image.astype(float) - feathered.astype(float)
+    core = cv2.erode(inside.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    gy = np.abs(np.diff(diff, axis=0))[core[1:] & core[:-1]].mean()
+    assert gy < 2.0, gy
+    with pytest.raises(ValueError, match="blend"):
+        poce_rt.Editor(config=poce_rt.EditorConfig(blend="laplace"), tracker=tracker)
