@@ -23,10 +23,10 @@ import numpy as np
 
 from . import ops
 from .fit import Pose, pose_vertices
-from .ops._arrays import Workspace, is_device_array
+from .ops._arrays import Workspace, on_stream, to_host
 from .profiling import stage
 from .stages import Geometry, face_box
-from .surround import FACE_OVAL, MIN_MOVE_PX, band_tris, surround_mesh
+from .surround import FACE_OVAL, band_tris, ring_band
 
 log = logging.getLogger("poce_rt.frame_loop")
 
@@ -145,7 +145,7 @@ class FrameLoop:
         h, w = source.image.shape[:2]
         self.height, self.width = h, w
         s = geometry.size
-        with self._on_stream():
+        with on_stream(self.stream):
             # asarray: no copy for a CuPy/torch CUDA photo or a NumPy one on the CPU
             self._image = xp.ascontiguousarray(xp.asarray(image, dtype=xp.uint8))
             layout = geometry.layout.to_device() if self.gpu else geometry.layout
@@ -224,7 +224,7 @@ class FrameLoop:
         boxes = (face, ring_box)
         self.last_box = face.union(ring_box) if ring_box is not None else face
         self.last_ring = ring is not None
-        with self._on_stream():
+        with on_stream(self.stream):
             for old in self._written:   # what earlier steps drew elsewhere goes back to the photo
                 if old is not None and not old.empty and old not in boxes:
                     ys, xs = old.slices()
@@ -266,22 +266,13 @@ class FrameLoop:
 
     # -- host-side planning
     def _ring(self, target: np.ndarray) -> Ring | None:
-        """The ring warp of poce_rt.surround.warp_surround for this step, or None when the face
-        oval does not move (then the photo around the face is left as it is)."""
-        src_oval = np.asarray(self.source.face.vertices, np.float64)[list(FACE_OVAL), :2]
-        dst_oval = np.asarray(target, np.float64)[list(FACE_OVAL), :2]
-        if not np.isfinite(dst_oval).all():
-            raise ValueError("vertices contain NaN or inf")
-        if np.abs(dst_oval - src_oval).max() < MIN_MOVE_PX:
+        """The ring warp of poce_rt.surround for this step, or None when the face oval does not
+        move (then the photo around the face is left as it is)."""
+        band = ring_band(self.source.face.vertices, target, self.height, self.width)
+        if band is None:
             return None
-        verts, _, src = surround_mesh(src_oval, dst_oval)
-        side = (src.max(0) - src.min(0)).max() + 4
-        if side > 4 * max(self.height, self.width):
-            raise ValueError("face oval is far larger than the image")
-        x0, y0 = np.maximum(np.floor(verts[:, :2].min(0)).astype(int) - 1, 0)
-        x1, y1 = np.minimum(np.ceil(verts[:, :2].max(0)).astype(int) + 1, (self.width, self.height))
-        box = Box(int(x0), int(y0), int(x1), int(y1))
-        return None if box.empty else Ring(verts, src, box)
+        verts, _, src, box = band
+        return Ring(verts, src, Box(*box))
 
     def _canvas_for(self, role: str, need: Box) -> Box:
         """The box to draw `role` ('face' or 'ring') in: `need` itself, or with static shapes a
@@ -315,7 +306,7 @@ class FrameLoop:
         ys = np.clip(np.arange(lo[1], lo[1] + side), 0, self.height - 1)
         xs = np.clip(np.arange(lo[0], lo[0] + side), 0, self.width - 1)
         xp = self.xp
-        with self._on_stream():
+        with on_stream(self.stream):
             crop = self._image[xp.asarray(ys)[:, None], xp.asarray(xs)[None, :]]  # edge-replicated
             tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
             xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
@@ -438,11 +429,6 @@ class FrameLoop:
         return tex
 
     # -- helpers
-    def _on_stream(self):
-        import contextlib
-
-        return self.stream if self.stream is not None else contextlib.nullcontext()
-
     def _put(self, dst, host: np.ndarray) -> None:
         if self.gpu:
             dst.set(np.ascontiguousarray(host, dst.dtype), stream=self.stream)
@@ -474,11 +460,7 @@ class FrameLoop:
 
     def host(self, a) -> np.ndarray:
         """A host copy of one of this loop's arrays (a fresh NumPy array either way)."""
-        if is_device_array(a):
-            import cupy as cp
-
-            return cp.asnumpy(a, stream=self.stream, blocking=True)
-        return np.array(a)
+        return to_host(a, self.stream)
 
     def frame_to_host(self) -> np.ndarray:
         """A host copy of the last frame."""

@@ -100,7 +100,7 @@ class Networks:
         if "editing" in self.graphs:
             self._run_into("editing", {"uv": uv, "code": code}, out, stream)
             return
-        params = self._run("mapping", {"uv": _host(uv), "code": _host(code)})  # unfused: host
+        params = self._run("mapping", {"uv": ops.to_host(uv), "code": ops.to_host(code)})  # unfused: host
         self._run_into("generator", params, out, stream)
 
     def _run_into(self, kind: str, inputs: dict, out, stream) -> None:
@@ -112,7 +112,7 @@ class Networks:
                                                     for v in inputs.values()):
             g.run_device(inputs, {name: out}, stream=stream)
             return
-        res = g.run({k: _host(v) for k, v in inputs.items()})[name]
+        res = g.run({k: ops.to_host(v) for k, v in inputs.items()})[name]
         if ops.is_device_array(out):
             out.set(np.ascontiguousarray(res, np.float32), stream=stream)
         else:
@@ -127,14 +127,6 @@ class Networks:
         m = np.ascontiguousarray(mask, np.float32)
         blended = {k: ops.transfer(np.ascontiguousarray(p_src[k]), np.ascontiguousarray(p_ref[k]), m) for k in p_src}
         return _hwc(next(iter(self._run("generator", blended).values())))
-
-
-def _host(a) -> np.ndarray:
-    if ops.is_device_array(a):
-        import cupy as cp
-
-        return cp.asnumpy(a)
-    return np.asarray(a)
 
 
 def _torch_graphs(d: Path, device: str) -> dict:

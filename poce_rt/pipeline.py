@@ -150,10 +150,8 @@ def code_vector(expression, base: np.ndarray | None = None) -> np.ndarray:
 def _to_host_image(image) -> np.ndarray:
     """NumPy, CuPy or torch (CPU/CUDA) HxWx3 uint8 -> NumPy. Tracking runs on the host, so the
     frame has to come here once; everything after tracking could stay on the device."""
-    if hasattr(image, "__cuda_array_interface__"):
-        import cupy as cp
-
-        image = cp.asnumpy(cp.asarray(image))
+    if ops.is_device_array(image):
+        image = ops.to_host(image)
     elif type(image).__module__.startswith("torch"):
         image = image.detach().cpu().numpy()
     return validate_image(image)
@@ -202,6 +200,7 @@ class Editor:
         self._mouth_colour = mouth_cavity(self._mouth_gap)
         self.rig = rig or load_rig()
         self._masks: dict = {}  # named masks, built once per Editor
+        self._loop: FrameLoop | None = None  # the frame loop of the last source drawn
         self._own_tracker = tracker is None
         self.tracker = tracker or FaceTracker(max_faces=self.config.max_faces, mode="image")
 
@@ -236,8 +235,7 @@ class Editor:
                 with self.stream:
                     device_image = cp.asarray(image) if device_image is None else device_image
                     uv, mask = stages.sample_face(device_image, face, self.geometry, self.stream)
-                    uv = cp.asnumpy(uv, stream=self.stream, blocking=True)
-                    mask = cp.asnumpy(mask, stream=self.stream, blocking=True)
+                    uv, mask = ops.to_host(uv, self.stream), ops.to_host(mask, self.stream)
             else:
                 uv, mask = stages.sample_face(image, face, self.geometry)
         with stage("complete_uv"):
@@ -275,7 +273,7 @@ class Editor:
 
     def frame_loop(self, source: Source) -> FrameLoop:
         """The FrameLoop drawing `source` on this Editor's device (kept for the last source)."""
-        loop = getattr(self, "_loop", None)
+        loop = self._loop
         if loop is None or loop.source is not source:
             loop = FrameLoop(source, self.geometry, self.feather_px(source.face), self.networks,
                              self._mouth_gap, self.device, stream=self.stream,
@@ -326,16 +324,17 @@ class Editor:
                   steps=int(steps))
         rgb, alpha = loop.maps()
         uv_edit = loop.host(loop.texture)
-        out = self.blended(loop, on_device=ops.is_device_array(image))
+        out = self.blended(loop, on_device=ops.is_device_array(image), maps=(rgb, alpha))
         face = src.face
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
                           face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel)
 
-    def blended(self, loop: FrameLoop, on_device: bool = False):
+    def blended(self, loop: FrameLoop, on_device: bool = False, maps=None):
         """The last frame of `loop` as a new array: feathered by the loop itself, or Poisson-blended
-        on the host (config.blend); a CuPy array when `on_device` and the loop is on the GPU."""
+        on the host (config.blend; `maps` = loop.maps() if the caller has them already); a CuPy
+        array when `on_device` and the loop is on the GPU."""
         if self.config.blend == "poisson":
-            out = stages.poisson_blend(loop.under_face(), *loop.maps())
+            out = stages.poisson_blend(loop.under_face(), *(maps or loop.maps()))
             if on_device and loop.gpu:
                 import cupy as cp
 

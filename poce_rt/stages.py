@@ -76,12 +76,8 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
     base = face.vertices if isinstance(face, Face) else face
     verts = geom.posed(base)
     gpu = ops.is_device_array(image)
-    if gpu:
-        import cupy as xp
-
-        image = xp.asarray(image)
-    else:
-        xp = np
+    xp = ops.array_module(image)
+    image = xp.asarray(image)
     layout = geom.layout.to_device() if gpu else geom.layout
     # The visibility depth buffer costs per image pixel: rasterize only the face's box (offset
     # vertices, same pixels), with a margin for the bilinear reads at its edge.
@@ -92,8 +88,8 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
         local = verts.copy()
         local[:, 0] -= x0
         local[:, 1] -= y0
-    tol = ops.sample_uv_depth_tol(local)
-    with _current(stream):   # every copy and kernel on `stream`, in order
+    tol = ops.sample_uv_depth_tol(local)   # from the host vertices: no device read-back
+    with ops.on_stream(stream):   # every copy and kernel on `stream`, in order
         if x1 > x0 and y1 > y0:
             image = xp.ascontiguousarray(image[y0:y1, x0:x1])
         uv, mask = ops.sample_uv(image, xp.asarray(local), layout.tris, layout, tol, stream=stream)
@@ -113,27 +109,13 @@ def erode3(mask):
     """3x3 minimum filter (pixels outside count as absent, like cv2.erode's default border) of an
     [S,S] NumPy or CuPy array. Written with array slicing rather than cv2/cupyx so that the CPU
     and the GPU run the same lines and one test covers both."""
-    xp = _xp(mask)
+    xp = ops.array_module(mask)
     p = xp.pad(mask, 1, mode="edge")
     out = p[1:-1, 1:-1].copy()
     for dy in (0, 1, 2):
         for dx in (0, 1, 2):
             xp.minimum(out, p[dy:dy + mask.shape[0], dx:dx + mask.shape[1]], out=out)
     return out
-
-
-def _xp(a):
-    if ops.is_device_array(a):
-        import cupy
-
-        return cupy
-    return np
-
-
-def _current(stream):
-    import contextlib
-
-    return stream if stream is not None else contextlib.nullcontext()
 
 
 def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int, width: int,

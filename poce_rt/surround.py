@@ -56,36 +56,50 @@ def band_tris(k: int) -> np.ndarray:
     return np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32)
 
 
-def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
-                  reach: float = REACH) -> np.ndarray:
-    """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
-    with the ring around the face warped to follow the face oval (a copy; the input is not changed).
-    Returns the image unchanged (same object) when the oval does not move."""
+def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, width: int,
+              reach: float = REACH):
+    """The band of the ring warp for a move of the face, or None when the oval does not move (or
+    the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
+    photo and at the target. Returns (verts [2K,3] float32 target positions, tris [2K,3] int32,
+    src [2K,2] float64 where each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it
+    covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
     dst_oval = np.asarray(dst_vertices, np.float64)[list(FACE_OVAL), :2]
     if not (np.isfinite(src_oval).all() and np.isfinite(dst_oval).all()):
         raise ValueError("vertices contain NaN or inf")
     if np.abs(dst_oval - src_oval).max() < MIN_MOVE_PX:
-        return image
+        return None
     verts, tris, src = surround_mesh(src_oval, dst_oval, reach)
+    if np.ceil((src.max(0) - src.min(0)).max()) + 6 > 4 * max(height, width):
+        raise ValueError("face oval is far larger than the image")
+    # Only the band's bounding box is drawn: the band is a small part of the frame, and render and
+    # composite cost per output pixel.
+    x0, y0 = np.maximum(np.floor(verts[:, :2].min(0)).astype(int) - 1, 0)
+    x1, y1 = np.minimum(np.ceil(verts[:, :2].max(0)).astype(int) + 1, (width, height))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return verts, tris, src, (int(x0), int(y0), int(x1), int(y1))
+
+
+def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
+                  reach: float = REACH) -> np.ndarray:
+    """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
+    with the ring around the face warped to follow the face oval (a copy; the input is not changed).
+    Returns the image unchanged (same object) when the oval does not move."""
     h, w = image.shape[:2]
+    band = ring_band(src_vertices, dst_vertices, h, w, reach)
+    if band is None:
+        return image
+    verts, tris, src, (x0, y0, x1, y1) = band
     # Texture: the square crop of the photo under the band, edge-replicated where it leaves the
     # photo (render needs a square texture; the whole photo would cost far more to convert).
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
-    if side > 4 * max(h, w):
-        raise ValueError("face oval is far larger than the image")
     (cx0, cy0), (cx1, cy1) = np.clip(lo, 0, (w - 1, h - 1)), np.clip(lo + side, 1, (w, h))
     pad = [cy0 - lo[1], lo[1] + side - cy1, cx0 - lo[0], lo[0] + side - cx1]
     crop = cv2.copyMakeBorder(image[cy0:cy1, cx0:cx1], *(int(v) for v in pad), cv2.BORDER_REPLICATE)
     texture = crop.astype(np.float32) * np.float32(1 / 255)
     uvs = ((src - lo) / side).astype(np.float32)
-    # Draw only the band's bounding box: the band is a small part of the frame, and render and
-    # composite cost per output pixel.
-    x0, y0 = np.maximum(np.floor(verts[:, :2].min(0)).astype(int) - 1, 0)
-    x1, y1 = np.minimum(np.ceil(verts[:, :2].max(0)).astype(int) + 1, (w, h))
-    if x1 <= x0 or y1 <= y0:
-        return image
     local = verts.copy()
     local[:, 0] -= x0
     local[:, 1] -= y0

@@ -2,7 +2,7 @@
 
 Plain NumPy references live in ``poce_rt.ops.ref`` (tests and benchmarks compare against them).
 """
-from ._arrays import Workspace, is_device_array
+from ._arrays import Workspace, array_module, is_device_array, on_stream, to_host
 from .composite import composite
 from .modulate import modulate
 from .rasterize import rasterize
@@ -13,4 +13,5 @@ from .transfer import transfer
 from .uv_layout import UVLayout, uv_layout
 
 __all__ = ["rasterize", "uv_layout", "UVLayout", "sample_uv", "render", "modulate", "transfer",
-           "composite", "Workspace", "is_device_array"]
+           "composite", "Workspace", "is_device_array",
+           "array_module", "to_host", "on_stream"]

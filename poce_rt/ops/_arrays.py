@@ -15,6 +15,31 @@ def is_device_array(x) -> bool:
     return hasattr(x, "__cuda_array_interface__")
 
 
+def array_module(x):
+    """cupy for device arrays, numpy otherwise: code written against it runs on both."""
+    if is_device_array(x):
+        import cupy
+
+        return cupy
+    return np
+
+
+def to_host(x, stream=None) -> np.ndarray:
+    """A fresh NumPy copy of a NumPy or device array (a device copy waits for `stream`)."""
+    if is_device_array(x):
+        import cupy
+
+        return cupy.asnumpy(cupy.asarray(x), stream=stream, blocking=True)
+    return np.array(x)
+
+
+def on_stream(stream):
+    """`with on_stream(s):` makes CuPy stream `s` current; a no-op for None (the CPU)."""
+    import contextlib
+
+    return stream if stream is not None else contextlib.nullcontext()
+
+
 def on_gpu(*arrays) -> bool:
     """True if the arrays live on the GPU, False if on the host; TypeError if they are mixed."""
     flags = [is_device_array(a) for a in arrays]
