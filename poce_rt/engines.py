@@ -24,6 +24,7 @@ import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -144,20 +145,50 @@ class EngineCache:
         return self.engine_dir / MANIFEST
 
     def manifest(self) -> dict[str, dict]:
+        """``key -> record dict`` of the manifest; ``{}`` if there is none. A manifest that is not
+        JSON or not of this cache's shape is set aside (renamed ``manifest.json.corrupt-<time>``)
+        and treated as empty, so its engines are rebuilt and recorded afresh."""
+        engines, problem = self._read_manifest()
+        if problem is None:
+            return engines
+        with _file_lock(self.engine_dir / ".manifest.lock"):
+            return self._manifest_locked()
+
+    def _manifest_locked(self) -> dict[str, dict]:
+        """`manifest()` for a caller that holds the manifest lock: another process may have set a
+        corrupt manifest aside and written a good one meanwhile, so read it again here."""
+        engines, problem = self._read_manifest()
+        if problem is not None:
+            self._set_aside(problem)
+        return engines
+
+    def _read_manifest(self) -> tuple[dict[str, dict], str | None]:
+        """(engines, None) or ({}, why the manifest is corrupt); a missing manifest is empty."""
         try:
-            with open(self.manifest_path) as f:
-                data = json.load(f)
+            with open(self.manifest_path, "rb") as f:
+                data = json.loads(f.read().decode("utf-8"))
         except FileNotFoundError:
-            return {}
-        except (json.JSONDecodeError, OSError) as exc:
-            log.warning("engine manifest %s is unreadable (%s); treating it as empty",
-                        self.manifest_path, exc)
-            return {}
-        return data.get("engines", {}) if isinstance(data, dict) else {}
+            return {}, None
+        except ValueError as exc:   # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            return {}, f"not JSON ({exc})"
+        except IsADirectoryError:
+            return {}, "a directory, not a file"
+        problem = _manifest_problem(data)
+        return ({}, problem) if problem else (data["engines"], None)
+
+    def _set_aside(self, problem: str) -> None:
+        aside = self.manifest_path.with_name(f"{MANIFEST}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}"
+                                             f"-{os.getpid()}")
+        try:
+            os.replace(self.manifest_path, aside)
+        except FileNotFoundError:
+            return
+        log.warning("engine manifest %s is corrupt (%s): set aside as %s; its engines will be "
+                    "rebuilt", self.manifest_path, problem, aside.name)
 
     def _update_manifest(self, key: str, record: dict | None) -> None:
         with _file_lock(self.engine_dir / ".manifest.lock"):
-            engines = self.manifest()
+            engines = self._manifest_locked()
             if record is None:
                 engines.pop(key, None)
             else:
@@ -166,11 +197,8 @@ class EngineCache:
                           json.dumps({"version": 1, "engines": engines}, indent=2, sort_keys=True))
 
     def records(self) -> list[EngineRecord]:
-        out = []
-        for rec in self.manifest().values():
-            with contextlib.suppress(TypeError):
-                out.append(EngineRecord(**rec))
-        return sorted(out, key=lambda r: r.file)
+        return sorted((EngineRecord(**{f: rec[f] for f in _RECORD_FIELDS})
+                       for rec in self.manifest().values()), key=lambda r: r.file)
 
     # -- keys ---------------------------------------------------------------------------------
     def key_fields(self, onnx_path: str | os.PathLike, precision: str | None = None, *,
@@ -275,7 +303,8 @@ class EngineCache:
             return 0
         with _file_lock(self.engine_dir / ".manifest.lock"):
             for p in self.engine_dir.iterdir():
-                if p.suffix == ENGINE_SUFFIX or p.name == MANIFEST or p.name.endswith(".tmp"):
+                if (p.suffix == ENGINE_SUFFIX or p.name == MANIFEST or p.name.endswith(".tmp")
+                        or p.name.startswith(MANIFEST + ".corrupt-")) and p.is_file():
                     p.unlink()
                     n += 1
         for p in self.engine_dir.glob(".*.lock"):
@@ -284,15 +313,38 @@ class EngineCache:
         return n
 
 
+_RECORD_FIELDS = tuple(f.name for f in dataclass_fields(EngineRecord))
+
+
+def _manifest_problem(data) -> str | None:
+    """Why `data` (a parsed manifest) is not ``{"engines": {key: record}}``, or None."""
+    if not isinstance(data, dict):
+        return f"top level is a {type(data).__name__}, not an object"
+    engines = data.get("engines")
+    if not isinstance(engines, dict):
+        return f"'engines' is a {type(engines).__name__}, not an object"
+    for key, rec in engines.items():
+        if not isinstance(rec, dict):
+            return f"record {key!r} is a {type(rec).__name__}, not an object"
+        missing = [f for f in _RECORD_FIELDS if f not in rec]
+        if missing:
+            return f"record {key!r} lacks {missing}"
+        if rec["key"] != key or not isinstance(rec["size"], int) or not isinstance(rec["file"], str):
+            return f"record {key!r} is inconsistent (key, size or file)"
+    return None
+
+
 def _precision_of(onnx_path: Path) -> str:
     """'fp16' or 'fp32' from the graph's metadata (``precision``), else from the file name."""
-    try:
-        import onnx  # noqa: PLC0415
+    import onnx  # noqa: PLC0415
+    from google.protobuf.message import DecodeError  # noqa: PLC0415
 
+    try:
         m = onnx.load(str(onnx_path), load_external_data=False)
+    except (OSError, ValueError, DecodeError) as exc:  # the build reports a bad graph clearly
+        log.debug("cannot read the precision of %s (%s); going by its name", onnx_path, exc)
+    else:
         meta = {p.key: p.value for p in m.metadata_props}
         if meta.get("poce_rt.precision") in ("fp16", "fp32"):
             return meta["poce_rt.precision"]
-    except Exception:
-        pass
     return "fp16" if ".fp16." in onnx_path.name else "fp32"

@@ -86,6 +86,14 @@ class Ring:
     box: Box
 
 
+def step_capturable(networks) -> bool:
+    """Whether a step's device work can be captured as a CUDA graph with these networks (None: the
+    weight-free edit, pure device work). Host work (ONNX Runtime, the unfused mapping network on
+    host copies) would fail the capture or record a stale copy; torch's allocator hands out memory
+    a foreign graph would keep using after torch has freed it (torch.cuda.graph has its own pool)."""
+    return networks is None or bool(getattr(networks, "capturable", False))
+
+
 class FrameLoop:
     """Draws a prepared source at a new expression and pose, frame after frame.
 
@@ -115,13 +123,12 @@ class FrameLoop:
         self.gpu = device == "cuda"
         if graphs and not self.gpu:
             raise ValueError("CUDA graphs need device='cuda'")
-        # Only TensorRT engines are captured with the rest: ONNX Runtime runs on host copies
-        # (a sync, which capture forbids), and torch's allocator hands out memory a foreign graph
-        # would keep using after torch has freed it (torch.cuda.graph has its own pool for that).
-        capturable = networks is None or getattr(networks, "backend", None) == "tensorrt"
+        capturable = step_capturable(networks)
         self.graphs = (self.gpu and capturable) if graphs is None else bool(graphs)
         if self.graphs and not capturable:
-            raise ValueError(f"CUDA graphs need TensorRT networks, not {networks.backend!r}")
+            raise ValueError("CUDA graphs need networks whose edit is pure device work (TensorRT "
+                             f"with the fused editing graph), not {networks.backend!r} with graphs "
+                             f"{sorted(networks.graphs)}")
         if self.graphs and static is False:
             raise ValueError("CUDA graphs replay fixed shapes: they need static=True")
         self.static = self.graphs if static is None else bool(static)
@@ -159,15 +166,17 @@ class FrameLoop:
                 MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32))
             self.frame = self.ws.take("frame", (h, w, 3), np.uint8)
             self.frame[...] = self._image
-        # per-step inputs, uploaded into these fixed buffers before the device work
-        n = len(geometry.model.uvs)
-        self._verts = self.ws.take("in.verts", (n, 3), np.float32)
-        k = 2 * len(FACE_OVAL)
-        self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
-        self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
-        self._ring_tris = xp.asarray(band_tris(k // 2))
-        self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
-        self._code = self.ws.take("in.code", (1, 52), np.float32)
+            # per-step inputs, uploaded into these fixed buffers before the device work; allocated
+            # and filled on the loop's stream, whose kernels read them (the caller's stream may
+            # not be ordered with it)
+            n = len(geometry.model.uvs)
+            self._verts = self.ws.take("in.verts", (n, 3), np.float32)
+            k = 2 * len(FACE_OVAL)
+            self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
+            self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
+            self._ring_tris = xp.asarray(band_tris(k // 2))
+            self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
+            self._code = self.ws.take("in.code", (1, 52), np.float32)
         self._ring_texture = None  # (texture, lo [2], side), built on the first pose change
         self._canvas: dict = {}    # role -> fixed canvas (static shapes)
         self._written = ()         # the boxes the last step drew in

@@ -11,15 +11,23 @@ Maps cross this boundary as [S,S,3] float32 in [0,1]; the networks see NCHW in [
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from . import ops
 from .backends import BackendUnavailable, load_backend
+from .ops._arrays import is_capturing
+
+log = logging.getLogger("poce_rt.networks")
 
 GRAPHS = {"completion": "completion", "mapping": "edit_mapping", "generator": "edit_generator",
           "editing": "editing"}
+# The graphs `poce-rt export` writes for each trained network (its weights file): a model directory
+# with the weights but without one of these graphs was exported partly or had a graph deleted.
+EXPORTED = {"completion.safetensors": ("completion",),
+            "editing.safetensors": ("mapping", "generator")}
 
 
 def _nchw(uv01: np.ndarray) -> np.ndarray:
@@ -54,21 +62,28 @@ class Networks:
         names = ["onnxruntime"] if backend == "onnxruntime" else ["tensorrt"] if backend == "tensorrt" \
             else (["tensorrt", "onnxruntime"] if device == "cuda" else ["onnxruntime"])
         suffix = ".fp16.onnx" if precision == "fp16" else ".onnx"
+        files = _graph_files(d, suffix)
         errors = []
         for name in names:
             graphs = {}
             try:
-                for kind, stem in GRAPHS.items():
-                    f = d / (stem + suffix)
-                    if f.is_file():
-                        graphs[kind] = load_backend(name, f)
+                for kind, f in files.items():
+                    graphs[kind] = load_backend(name, f)
             except (BackendUnavailable, ImportError) as e:
                 errors.append(f"{name}: {e}")
+                if len(names) > 1:
+                    log.warning("%s cannot run the networks here (%s); trying the next backend", name, e)
                 continue
-            if not graphs:
-                raise FileNotFoundError(f"no exported graphs in {d}: run `poce-rt export {d}` first")
             return cls(graphs, uv_size, name)
         raise BackendUnavailable("no backend could load the networks: " + "; ".join(errors))
+
+    @property
+    def capturable(self) -> bool:
+        """Whether `edit_into` is pure device work that a CUDA graph can capture: TensorRT engines
+        on the fused path. The unfused path runs the mapping network on host copies (a sync, which
+        capture forbids), ONNX Runtime always runs on the host, and torch's allocator frees memory a
+        foreign graph would keep using."""
+        return self.backend == "tensorrt" and "editing" in self.graphs
 
     def _run(self, kind: str, inputs: dict) -> dict:
         if kind not in self.graphs:
@@ -100,6 +115,7 @@ class Networks:
         if "editing" in self.graphs:
             self._run_into("editing", {"uv": uv, "code": code}, out, stream)
             return
+        _no_host_work_in_capture(stream, "the unfused mapping network")
         params = self._run("mapping", {"uv": ops.to_host(uv), "code": ops.to_host(code)})  # unfused: host
         self._run_into("generator", params, out, stream)
 
@@ -112,6 +128,7 @@ class Networks:
                                                     for v in inputs.values()):
             g.run_device(inputs, {name: out}, stream=stream)
             return
+        _no_host_work_in_capture(stream, f"the {self.backend} {kind} network")
         res = g.run({k: ops.to_host(v) for k, v in inputs.items()})[name]
         if ops.is_device_array(out):
             out.set(np.ascontiguousarray(res, np.float32), stream=stream)
@@ -127,6 +144,29 @@ class Networks:
         m = np.ascontiguousarray(mask, np.float32)
         blended = {k: ops.transfer(np.ascontiguousarray(p_src[k]), np.ascontiguousarray(p_ref[k]), m) for k in p_src}
         return _hwc(next(iter(self._run("generator", blended).values())))
+
+
+def _no_host_work_in_capture(stream, what: str) -> None:
+    """Host copies inside a CUDA graph capture would fail it (or record a stale copy): a frame loop
+    captures only networks that are `capturable`."""
+    if stream is not None and is_capturing(stream):
+        raise RuntimeError(f"{what} runs on host copies and cannot be captured in a CUDA graph "
+                           "(Networks.capturable is False: run this frame loop eagerly)")
+
+
+def _graph_files(d: Path, suffix: str) -> dict[str, Path]:
+    """kind -> exported graph file of model directory `d`. FileNotFoundError names what is missing:
+    no graph at all, or a trained network whose graph is not there (deleted, or a partial export)."""
+    files = {kind: d / (stem + suffix) for kind, stem in GRAPHS.items()}
+    files = {kind: f for kind, f in files.items() if f.is_file()}
+    if not files:
+        raise FileNotFoundError(f"no exported {suffix[1:]} graphs in {d}: run `poce-rt export {d}` first")
+    for weights, kinds in EXPORTED.items():
+        missing = [GRAPHS[k] + suffix for k in kinds if k not in files]
+        if (d / weights).is_file() and missing:
+            raise FileNotFoundError(f"{d} has {weights} but not {', '.join(missing)}: re-run "
+                                    f"`poce-rt export {d}`")
+    return files
 
 
 def _torch_graphs(d: Path, device: str) -> dict:

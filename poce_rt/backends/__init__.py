@@ -29,9 +29,10 @@ def load_backend(name: str, path: str | os.PathLike, **kw: Any) -> Backend:
         from .ort import OrtBackend  # noqa: PLC0415
         return OrtBackend(path, **kw)
     if name in ("tensorrt", "trt"):
-        from .trt import TrtBackend, gpu_info  # noqa: PLC0415
-        if gpu_info()["count"] < 1:  # fail before spending a build on a machine that cannot run it
-            raise BackendUnavailable(f"TensorRT backend needs a CUDA GPU: {gpu_info()['reason']}")
+        from .trt import TrtBackend, check_gpu_supported, import_tensorrt  # noqa: PLC0415
+        # fail before spending a build on a machine that cannot run it: no GPU, or one the
+        # flavour has no target for (TensorRT-RTX on an H100/H200)
+        check_gpu_supported(import_tensorrt()[1])
         if str(path).endswith(".onnx"):
             from ..engines import EngineCache  # noqa: PLC0415
             cache = EngineCache(kw.pop("engine_dir", None))

@@ -27,6 +27,7 @@ from .base import Backend, BackendUnavailable, TensorSpec
 
 __all__ = [
     "import_tensorrt", "trt_available", "gpu_info", "build_engine", "engine_validity",
+    "flavour_supports", "check_gpu_supported", "RTX_TARGETS",
     "supported_targets", "default_target_label", "TrtBackend", "DEFAULT_PROFILE_BATCH",
     "MALFORMED_ENGINE",
 ]
@@ -35,6 +36,11 @@ log = logging.getLogger("poce_rt.trt")
 
 DEFAULT_PROFILE_BATCH = (1, 1, 8)
 MALFORMED_ENGINE = 32  # EngineInvalidityDiagnostics.MALFORMED_ENGINE
+# TensorRT-RTX's compute-capability targets (its ComputeCapability enum, 1.7): the RTX cards of
+# Turing, Ampere, Ada and Blackwell. No data-centre Hopper (sm90) or Blackwell (sm100) target:
+# those GPUs need full TensorRT.
+RTX_TARGETS = ("SM75", "SM80", "SM86", "SM89", "SM120", "SM121")
+TRT_MIN_CC = (7, 5)   # full TensorRT 10 runs Turing and later
 _TRT_CACHE: dict[str, Any] = {}
 
 
@@ -81,6 +87,50 @@ def gpu_info() -> dict:
     return {"count": n, "name": name, "cc": f"sm{props['major']}{props['minor']}"}
 
 
+def _cc_tuple(cc) -> tuple[int, int]:
+    """'sm90' / 'SM90' / '9.0' / (9, 0) -> (9, 0)."""
+    if isinstance(cc, (tuple, list)):
+        return int(cc[0]), int(cc[1])
+    text = str(cc).strip().lower()
+    if "." in text:
+        major, minor = text.split(".", 1)
+        return int(major), int(minor)
+    digits = text[2:] if text.startswith("sm") else text
+    if not digits.isdigit() or len(digits) < 2:
+        raise ValueError(f"not a compute capability: {cc!r} (use e.g. 'sm86' or '8.6')")
+    return int(digits[:-1]), int(digits[-1])
+
+
+def flavour_supports(flavour: str, cc, targets: Sequence[str] | None = None) -> bool:
+    """Whether TensorRT ``flavour`` ('tensorrt' or 'tensorrt_rtx') can run on a GPU of compute
+    capability ``cc`` ('sm90', '9.0' or (9, 0)).
+
+    TensorRT-RTX runs only the compute capabilities it has targets for (``targets``, by default
+    RTX_TARGETS): on an H100/H200 (sm90) it builds nothing runnable. Full TensorRT runs Turing
+    (sm75) and later.
+    """
+    major, minor = _cc_tuple(cc)
+    if flavour == "tensorrt_rtx":
+        return f"SM{major}{minor}" in {t.upper() for t in (targets or RTX_TARGETS)}
+    if flavour == "tensorrt":
+        return (major, minor) >= TRT_MIN_CC
+    raise ValueError(f"unknown TensorRT flavour {flavour!r}")
+
+
+def check_gpu_supported(flavour: str, gpu: Mapping | None = None) -> None:
+    """Raise ``BackendUnavailable`` unless there is a GPU (``gpu_info()``) that ``flavour`` can run on."""
+    gpu = gpu_info() if gpu is None else gpu
+    if gpu["count"] < 1:
+        raise BackendUnavailable(f"TensorRT backend needs a CUDA GPU: {gpu['reason']}. "
+                                 "Use the onnxruntime backend on this machine.")
+    targets = supported_targets() if flavour == "tensorrt_rtx" else None
+    if not flavour_supports(flavour, gpu["cc"], targets or None):
+        raise BackendUnavailable(
+            f"{flavour} cannot run on {gpu['name']} ({gpu['cc']}): its targets are "
+            f"{list(targets or RTX_TARGETS)}; install full TensorRT (pip install tensorrt) for this "
+            "GPU, or use the torch/onnxruntime backends")
+
+
 def trt_available() -> tuple[bool, bool, str]:
     """``(can_build, can_run, reason)``."""
     try:
@@ -91,6 +141,10 @@ def trt_available() -> tuple[bool, bool, str]:
     can_build = flavour == "tensorrt_rtx" or gpu["count"] > 0  # RTX builds ahead-of-time on a CPU
     why = f"{flavour} {trt.__version__}"
     if gpu["count"] > 0:
+        try:
+            check_gpu_supported(flavour, gpu)
+        except BackendUnavailable as exc:
+            return can_build, False, f"{why}; {exc}"
         return can_build, True, f"{why}; GPU {gpu['name']} ({gpu['cc']})"
     return can_build, False, (f"{why}; engines build ahead-of-time for {default_target_label()} but "
                               f"cannot run: {gpu['reason']}")
@@ -204,7 +258,7 @@ def _make_progress_monitor(trt, label: str, stream=None):
             try:
                 stream.write(msg[:160].ljust(100))
                 stream.flush()
-            except Exception:
+            except (OSError, ValueError):  # a closed or broken stderr must not cancel the build
                 pass
 
     return _Monitor()
@@ -236,10 +290,8 @@ def build_engine(onnx_path: str | os.PathLike, *, profile: Mapping[str, Sequence
         errs = [str(parser.get_error(i)) for i in range(parser.num_errors)]
         raise ValueError(f"{flavour} cannot parse {onnx_path}: " + "; ".join(errs))
     config = builder.create_builder_config()
-    try:
+    if hasattr(config, "set_memory_pool_limit"):  # flavours without the call size it themselves
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, int(workspace_mb) << 20)
-    except Exception:
-        pass
     if targets:
         if not hasattr(config, "set_compute_capability"):
             raise ValueError(f"{flavour} does not take compute-capability targets")
@@ -298,14 +350,15 @@ class TrtBackend(Backend):
     def __init__(self, engine: str | os.PathLike | bytes, *, device: int = 0):
         super().__init__()
         trt, self.flavour = import_tensorrt()
-        gpu = gpu_info()
-        if gpu["count"] < 1:
-            raise BackendUnavailable(f"TensorRT backend needs a CUDA GPU: {gpu['reason']}. "
-                                     "Use the onnxruntime backend on this machine.")
+        check_gpu_supported(self.flavour)
         import cupy  # noqa: PLC0415
         self._cp = cupy
         self._trt = trt
-        data = engine if isinstance(engine, (bytes, bytearray)) else open(engine, "rb").read()
+        if isinstance(engine, (bytes, bytearray)):
+            data = engine
+        else:
+            with open(engine, "rb") as f:
+                data = f.read()
         validity, diag = engine_validity(data)
         if validity == "INVALID":
             raise ValueError(f"engine rejected by {self.flavour} (diagnostics {diag}); rebuild it")
@@ -322,10 +375,19 @@ class TrtBackend(Backend):
             dt = np.dtype(_NP_FROM_TRT[self.engine.get_tensor_dtype(n).name])
             spec = TensorSpec(n, dt.name, tuple(self.engine.get_tensor_shape(n)))
             (self._inputs if self.engine.get_tensor_mode(n) == mode_in else self._outputs).append(spec)
+        self.max_batch = None
+        first = self._inputs[0] if self._inputs else None
+        if first is not None and first.rank and first.shape[0] < 0:
+            # a dynamic batch: the profile's maximum bounds it (validate() says so before a run)
+            self.max_batch = int(self.engine.get_tensor_profile_shape(first.name, 0)[2][0])
+
+    def _profile_text(self, name: str) -> str:
+        """'min (1, 3, 64, 64), opt ..., max ...' of profile 0 for input `name`, for errors."""
         try:
-            self.max_batch = int(self.engine.get_tensor_profile_shape(self._inputs[0].name, 0)[2][0])
-        except Exception:
-            self.max_batch = None
+            mn, opt, mx = self.engine.get_tensor_profile_shape(name, 0)
+        except (RuntimeError, TypeError, ValueError) as exc:  # no profile: a static engine
+            return f"no shape profile ({type(exc).__name__})"
+        return f"profile 0: min {tuple(mn)}, opt {tuple(opt)}, max {tuple(mx)}"
 
     def run_device(self, inputs, outputs=None, stream=None, check_finite=False):
         cp = self._cp
@@ -336,8 +398,10 @@ class TrtBackend(Backend):
                 a = inputs[s.name]
                 if not a.flags.c_contiguous:
                     raise ValueError(f"input '{s.name}' must be C-contiguous on the device")
-                self.context.set_input_shape(s.name, tuple(a.shape))
-                self.context.set_tensor_address(s.name, int(a.data.ptr))
+                if not self.context.set_input_shape(s.name, tuple(a.shape)):
+                    raise ValueError(f"{self.flavour}: input '{s.name}' shape {tuple(a.shape)} is "
+                                     f"outside the engine's {self._profile_text(s.name)}")
+                self._bind(s.name, a)
             result = dict(outputs or {})
             for s in self._outputs:
                 shape = tuple(self.context.get_tensor_shape(s.name))
@@ -347,10 +411,19 @@ class TrtBackend(Backend):
                 if tuple(out.shape) != shape or np.dtype(out.dtype) != np.dtype(s.dtype):
                     raise ValueError(f"output '{s.name}' buffer is {out.dtype}{tuple(out.shape)}, "
                                      f"needs {s.dtype}{shape}")
-                self.context.set_tensor_address(s.name, int(out.data.ptr))
+                self._bind(s.name, out)
+            _TRT_CACHE["errors"] = []
             if not self.context.execute_async_v3(stream.ptr):
-                raise RuntimeError("TensorRT execute_async_v3 failed")
+                errs = "; ".join(_TRT_CACHE.get("errors", [])) or "see the TensorRT log"
+                raise RuntimeError(f"{self.flavour} execute_async_v3 failed: {errs}")
         return result
+
+    def _bind(self, name: str, array) -> None:
+        """Bind a device buffer to tensor `name`; TensorRT refuses e.g. a misaligned address."""
+        if not self.context.set_tensor_address(name, int(array.data.ptr)):
+            errs = "; ".join(_TRT_CACHE.get("errors", [])[-1:]) or "see the TensorRT log"
+            raise ValueError(f"{self.flavour}: cannot bind tensor '{name}' at address "
+                             f"{int(array.data.ptr):#x} ({errs})")
 
     def _run(self, inputs):
         cp = self._cp

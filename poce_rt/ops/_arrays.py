@@ -34,10 +34,27 @@ def to_host(x, stream=None) -> np.ndarray:
 
 
 def on_stream(stream):
-    """`with on_stream(s):` makes CuPy stream `s` current; a no-op for None (the CPU)."""
+    """`with on_stream(s):` makes stream `s` current for CuPy, so that what is allocated and
+    launched inside runs on `s` (a memory-pool block freed there is reused only in `s`'s order).
+    `s`: a CuPy stream, a raw handle (int), or None (no change: the CPU, or CuPy's current)."""
     import contextlib
 
-    return stream if stream is not None else contextlib.nullcontext()
+    if stream is None:
+        return contextlib.nullcontext()
+    if isinstance(stream, int):
+        import cupy as cp
+
+        return cp.cuda.ExternalStream(stream)
+    return stream
+
+
+def is_capturing(stream) -> bool:
+    """Whether a CUDA graph capture is under way on `stream` (CuPy stream or handle; None = CuPy's
+    current). Nothing in a capture may read device memory back to the host."""
+    import cupy as cp
+
+    handle = stream_handle(stream)
+    return bool(cp.cuda.runtime.streamIsCapturing(handle))
 
 
 def on_gpu(*arrays) -> bool:
@@ -83,29 +100,67 @@ def check_size(height: int, width: int) -> None:
         raise ValueError(f"height and width must be in 1..{MAX_SIDE}, got {height}x{width}")
 
 
-_CHECKED_DEVICE_TRIS: dict = {}
+class ObjectMemo:
+    """Facts remembered about live objects, keyed by identity: an entry goes when its object is
+    garbage-collected (a weak reference's callback), so a new object at a reused address, or a new
+    array in a freed and reused device buffer, is never mistaken for an old one, and nothing has to
+    be evicted while its object lives. Objects must support weak references (NumPy and CuPy arrays
+    do)."""
+
+    def __init__(self):
+        self._entries: dict[int, tuple] = {}   # id -> (weakref, fact)
+
+    def get(self, obj):
+        entry = self._entries.get(id(obj))
+        if entry is None or entry[0]() is not obj:
+            return None
+        return entry[1]
+
+    def put(self, obj, fact) -> None:
+        import weakref
+
+        key = id(obj)
+        entries = self._entries
+
+        def forget(ref, key=key):
+            if entries.get(key, (None,))[0] is ref:
+                del entries[key]
+
+        entries[key] = (weakref.ref(obj, forget), fact)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
-def check_tris(tris, nverts: int) -> None:
+_CHECKED_DEVICE_TRIS = ObjectMemo()   # device index array -> (data pointer, size, vertex count)
+
+
+def check_tris(tris, nverts: int, stream=None) -> None:
     """Out-of-range indices are an error (the kernels would skip them, but it is a caller bug).
 
-    On the GPU the check reads back to the host, which a frame loop cannot afford every frame and
-    which is not allowed while a CUDA graph is being captured: a device index buffer is checked
-    once per (address, size, vertex count). That is safe because the kernels skip bad indices."""
+    A device index array is read back (on `stream`) the first time it is seen and remembered by
+    identity while it lives, so a frame loop that passes the same array every frame pays once, and
+    a CUDA graph capture (which forbids the read-back) finds it checked from the eager run before.
+    An array first seen during a capture is an error rather than a silent skip. Rewriting a checked
+    array in place is not re-checked: the kernels skip bad indices, so that stays memory-safe."""
     if len(tris) == 0:
         return
-    key = None
     if is_device_array(tris):
-        key = (int(tris.data.ptr), int(tris.size), int(nverts))
-        if key in _CHECKED_DEVICE_TRIS:
+        fact = (int(tris.data.ptr), int(tris.size), int(nverts))
+        if _CHECKED_DEVICE_TRIS.get(tris) == fact:
             return
-    lo, hi = int(tris.min()), int(tris.max())
+        if is_capturing(stream):
+            raise RuntimeError("tris: a device index array must be used once outside CUDA graph "
+                               "capture (where its indices are checked) before it is captured")
+        with on_stream(stream):
+            lo, hi = int(tris.min()), int(tris.max())
+    else:
+        fact = None
+        lo, hi = int(tris.min()), int(tris.max())
     if lo < 0 or hi >= nverts:
         raise ValueError(f"tris: indices must be in 0..{nverts - 1}, found {lo}..{hi}")
-    if key is not None:
-        if len(_CHECKED_DEVICE_TRIS) > 256:
-            _CHECKED_DEVICE_TRIS.clear()
-        _CHECKED_DEVICE_TRIS[key] = True
+    if fact is not None:
+        _CHECKED_DEVICE_TRIS.put(tris, fact)
 
 
 class Workspace:

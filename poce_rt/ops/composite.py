@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import Workspace, check, check_out, check_size, cuda_native, native, on_gpu, ptr, stream_handle
+from ._arrays import (Workspace, check, check_out, check_size, cuda_native, native, on_gpu, on_stream, ptr,
+                      stream_handle)
 
 
 def composite(frame, rgb, alpha, feather_px: int = 8, stream=None, out=None,
@@ -36,8 +37,9 @@ def composite(frame, rgb, alpha, feather_px: int = 8, stream=None, out=None,
         return native().composite(frame, rgb, alpha, int(feather_px), out)
     import cupy as cp
 
-    work = (workspace or Workspace(gpu=True)).take("composite.work", (2, h, w), cp.float32)
-    out = cp.empty_like(frame) if out is None else out
-    cuda_native().composite_cuda(ptr(frame), ptr(rgb), ptr(alpha), h, w, int(feather_px), ptr(work),
-                                 ptr(out), stream_handle(stream))
+    with on_stream(stream):  # allocate where the kernel runs: the pool reuses a block in that order
+        work = (workspace or Workspace(gpu=True)).take("composite.work", (2, h, w), cp.float32)
+        out = cp.empty_like(frame) if out is None else out
+        cuda_native().composite_cuda(ptr(frame), ptr(rgb), ptr(alpha), h, w, int(feather_px), ptr(work),
+                                     ptr(out), stream_handle(stream))
     return out

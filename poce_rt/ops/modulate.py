@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import check, cuda_native, native, on_gpu, ptr, stream_handle
+from ._arrays import check, cuda_native, native, on_gpu, on_stream, ptr, stream_handle
 
 
 def modulate(x, gamma, beta, eps: float = 1e-5, stream=None):
@@ -26,8 +26,9 @@ def modulate(x, gamma, beta, eps: float = 1e-5, stream=None):
         return native().modulate(x, gamma, beta, float(eps))
     import cupy as cp
 
-    out = cp.empty_like(x)
     n, c, h, w = x.shape
-    cuda_native().modulate_cuda(ptr(x), ptr(gamma), ptr(beta), n * c, h * w, float(eps), ptr(out),
-                                stream_handle(stream))
+    with on_stream(stream):  # allocate where the kernel runs
+        out = cp.empty_like(x)
+        cuda_native().modulate_cuda(ptr(x), ptr(gamma), ptr(beta), n * c, h * w, float(eps), ptr(out),
+                                    stream_handle(stream))
     return out

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import check, check_size, check_tris, cuda_native, native, on_gpu, ptr, stream_handle
+from ._arrays import check, check_size, check_tris, cuda_native, native, on_gpu, on_stream, ptr, stream_handle
 
 
 def rasterize(verts, tris, height: int, width: int, stream=None):
@@ -26,16 +26,17 @@ def rasterize(verts, tris, height: int, width: int, stream=None):
     verts = check("verts", verts, np.float32, (None, 3), gpu)
     tris = check("tris", tris, np.int32, (None, 3), gpu)
     check_size(height, width)
-    check_tris(tris, len(verts))
+    check_tris(tris, len(verts), stream)
     if not gpu:
         return native().rasterize(verts, tris, int(height), int(width))
     import cupy as cp
 
     C = cuda_native()
-    zbuf = cp.empty((height, width), cp.uint64)
-    tri_id = cp.empty((height, width), cp.int32)
-    bary = cp.empty((height, width, 3), cp.float32)
-    depth = cp.empty((height, width), cp.float32)
-    C.rasterize_cuda(ptr(verts), len(verts), ptr(tris), len(tris), height, width, ptr(zbuf),
-                     ptr(tri_id), ptr(bary), ptr(depth), stream_handle(stream))
+    with on_stream(stream):  # allocate where the kernel runs
+        zbuf = cp.empty((height, width), cp.uint64)
+        tri_id = cp.empty((height, width), cp.int32)
+        bary = cp.empty((height, width, 3), cp.float32)
+        depth = cp.empty((height, width), cp.float32)
+        C.rasterize_cuda(ptr(verts), len(verts), ptr(tris), len(tris), height, width, ptr(zbuf),
+                         ptr(tri_id), ptr(bary), ptr(depth), stream_handle(stream))
     return tri_id, bary, depth

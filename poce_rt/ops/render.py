@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import (Workspace, check, check_out, check_size, check_tris, cuda_native, native, on_gpu, ptr,
-                      stream_handle)
+from ._arrays import (Workspace, check, check_out, check_size, check_tris, cuda_native, native, on_gpu,
+                      on_stream, ptr, stream_handle)
 from .uv_layout import UVLayout
 
 
@@ -38,7 +38,7 @@ def render(texture, verts, tris, uvs, height: int, width: int, stream=None, out=
     tris = check("tris", tris, np.int32, (None, 3), gpu)
     uvs = check("uvs", uvs, np.float32, (len(verts), 2), gpu)
     check_size(height, width)
-    check_tris(tris, len(verts))
+    check_tris(tris, len(verts), stream)
     s, ch = texture.shape[0], texture.shape[2]
     rgb, alpha = out if out is not None else (None, None)
     rgb = check_out("out[0] (rgb)", rgb, np.float32, (height, width, ch), gpu)
@@ -49,13 +49,14 @@ def render(texture, verts, tris, uvs, height: int, width: int, stream=None, out=
 
     C = cuda_native()
     ws = workspace or Workspace(gpu=True)
-    zbuf = ws.take("render.zbuf", (height, width), cp.uint64)
-    tri_id = ws.take("render.tri_id", (height, width), cp.int32)
-    bary = ws.take("render.bary", (height, width, 3), cp.float32)
-    depth = ws.take("render.depth", (height, width), cp.float32)
-    rgb = cp.empty((height, width, ch), cp.float32) if rgb is None else rgb
-    alpha = cp.empty((height, width), cp.float32) if alpha is None else alpha
-    C.render_cuda(ptr(texture), s, ch, ptr(verts), len(verts), ptr(tris), len(tris), ptr(uvs), height,
-                  width, ptr(zbuf), ptr(tri_id), ptr(bary), ptr(depth), ptr(rgb), ptr(alpha),
-                  stream_handle(stream))
+    with on_stream(stream):  # allocate where the kernel runs
+        zbuf = ws.take("render.zbuf", (height, width), cp.uint64)
+        tri_id = ws.take("render.tri_id", (height, width), cp.int32)
+        bary = ws.take("render.bary", (height, width, 3), cp.float32)
+        depth = ws.take("render.depth", (height, width), cp.float32)
+        rgb = cp.empty((height, width, ch), cp.float32) if rgb is None else rgb
+        alpha = cp.empty((height, width), cp.float32) if alpha is None else alpha
+        C.render_cuda(ptr(texture), s, ch, ptr(verts), len(verts), ptr(tris), len(tris), ptr(uvs), height,
+                      width, ptr(zbuf), ptr(tri_id), ptr(bary), ptr(depth), ptr(rgb), ptr(alpha),
+                      stream_handle(stream))
     return rgb, alpha

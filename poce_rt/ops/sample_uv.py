@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import check, check_size, check_tris, cuda_native, native, on_gpu, ptr, stream_handle
+from ._arrays import check, check_size, check_tris, cuda_native, native, on_gpu, on_stream, ptr, stream_handle
 from .uv_layout import UVLayout
 
 
@@ -40,7 +40,7 @@ def sample_uv(image, verts, tris, layout: UVLayout, depth_tol: float | None = No
         raise ValueError(
             f"layout is for a mesh of {len(layout.uvs)} vertices / {len(layout.tris)} triangles, "
             f"got {len(verts)} / {len(tris)}")
-    check_tris(tris, len(verts))
+    check_tris(tris, len(verts), stream)
     if depth_tol is None:
         depth_tol = default_depth_tol(verts)
     if not gpu:
@@ -49,15 +49,16 @@ def sample_uv(image, verts, tris, layout: UVLayout, depth_tol: float | None = No
     import cupy as cp
 
     C = cuda_native()
-    lay = layout.to_device()  # cached on the layout: no per-frame copy
     h, w, s = image.shape[0], image.shape[1], layout.size
-    zbuf = cp.empty((h, w), cp.uint64)
-    tri_id = cp.empty((h, w), cp.int32)
-    bary = cp.empty((h, w, 3), cp.float32)
-    depth = cp.empty((h, w), cp.float32)
-    uv = cp.empty((s, s, 3), cp.float32)
-    mask = cp.empty((s, s), cp.float32)
-    C.sample_uv_cuda(ptr(image), h, w, ptr(verts), len(verts), ptr(tris), len(tris), ptr(lay.uvs),
-                     ptr(lay.tri_id), ptr(lay.bary), s, float(depth_tol), ptr(zbuf), ptr(tri_id),
-                     ptr(bary), ptr(depth), ptr(uv), ptr(mask), stream_handle(stream))
+    with on_stream(stream):  # allocate where the kernel runs
+        lay = layout.to_device()  # cached on the layout: no per-frame copy
+        zbuf = cp.empty((h, w), cp.uint64)
+        tri_id = cp.empty((h, w), cp.int32)
+        bary = cp.empty((h, w, 3), cp.float32)
+        depth = cp.empty((h, w), cp.float32)
+        uv = cp.empty((s, s, 3), cp.float32)
+        mask = cp.empty((s, s), cp.float32)
+        C.sample_uv_cuda(ptr(image), h, w, ptr(verts), len(verts), ptr(tris), len(tris), ptr(lay.uvs),
+                         ptr(lay.tri_id), ptr(lay.bary), s, float(depth_tol), ptr(zbuf), ptr(tri_id),
+                         ptr(bary), ptr(depth), ptr(uv), ptr(mask), stream_handle(stream))
     return uv, mask

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import check, cuda_native, native, on_gpu, ptr, stream_handle
+from ._arrays import check, cuda_native, native, on_gpu, on_stream, ptr, stream_handle
 
 
 def transfer(e_src, e_ref, mask, stream=None):
@@ -26,7 +26,8 @@ def transfer(e_src, e_ref, mask, stream=None):
         raise TypeError(f"mask: expected an array, got {type(mask).__name__}")
     if mask.ndim == 2:
         mask = check("mask", mask, np.float32, (None, None), gpu)
-        mask = xp.ascontiguousarray(xp.broadcast_to(mask[None], (n,) + mask.shape))
+        with on_stream(stream if gpu else None):  # the broadcast copy is read by the kernel below
+            mask = xp.ascontiguousarray(xp.broadcast_to(mask[None], (n,) + mask.shape))
     elif mask.ndim == 4:
         mask = check("mask", mask, np.float32, (n, 1, None, None), gpu).reshape(n, *mask.shape[2:])
     mask = check("mask", mask, np.float32, (n, None, None), gpu)
@@ -34,7 +35,8 @@ def transfer(e_src, e_ref, mask, stream=None):
         raise ValueError(f"mask: {mask.shape[1]}x{mask.shape[2]} is smaller than the embedding's {h}x{w}")
     if not gpu:
         return native().transfer(e_src, e_ref, mask)
-    out = xp.empty_like(e_src)
-    cuda_native().transfer_cuda(ptr(e_src), ptr(e_ref), ptr(mask), n, c, h, w, mask.shape[1],
-                                mask.shape[2], ptr(out), stream_handle(stream))
+    with on_stream(stream):  # allocate where the kernel runs
+        out = xp.empty_like(e_src)
+        cuda_native().transfer_cuda(ptr(e_src), ptr(e_ref), ptr(mask), n, c, h, w, mask.shape[1],
+                                    mask.shape[2], ptr(out), stream_handle(stream))
     return out
