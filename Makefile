@@ -6,7 +6,7 @@ VENV ?= .venv
 VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip
 
-.PHONY: setup demo test bench dev gpu-check clean
+.PHONY: setup demo test bench dev gpu-check gpu-cache clean
 
 $(VENV)/.installed: pyproject.toml CMakeLists.txt
 	$(PY) -m venv $(VENV)
@@ -28,16 +28,36 @@ test: setup
 bench: setup
 	$(VPY) -m pytest -q benchmarks --benchmark-columns=median,iqr,ops --benchmark-sort=name
 
-# On a machine with an NVIDIA GPU (and this project's dependencies in $(PY)): build the CUDA
-# kernels in place, run the GPU tests (CUDA against the CPU twins), then the GPU benchmarks; the
-# frame-loop figures also go to out/gpu_frame.json.
+# On a machine with an NVIDIA GPU, a CUDA 13 driver, nvcc, and Python with torch and CuPy: install
+# what the project needs (the machine's torch and CuPy are kept: pip gets them as constraints),
+# build the CUDA kernels into an editable install, FAIL unless poce_rt.cuda_available() (a driver
+# too old for the build would otherwise skip every GPU test), then run the GPU tests (CUDA against
+# the CPU twins) and the GPU benchmarks; the frame-loop figures also go to out/gpu_frame.json.
+# Nothing is downloaded but Python packages: the test assets come from GPU_CACHE (POCE_RT_CACHE),
+# filled by `make gpu-cache` where there is a network and carried with the checkout. A machine
+# without a network takes the packages from a folder of wheels: make gpu-check WHEELS=.whl
+GPU_CACHE ?= $(CURDIR)/.cache/poce_rt
+WHEELS ?=
+GPU_PIP = $(PY) -m pip install -q $(if $(WHEELS),--no-index --find-links $(WHEELS)) -c build/gpu-keep.txt
+
 gpu-check:
-	POCE_RT_CUDA=ON $(MAKE) dev PY=$(PY)
-	$(PY) -m poce_rt.assets fetch
-	$(PY) -m pytest -q -m gpu tests
-	$(PY) -m pytest -q benchmarks/bench_pipeline.py -m gpu --benchmark-columns=median,iqr,rounds
-	$(PY) benchmarks/bench_gpu_kernels.py
-	mkdir -p out && $(PY) benchmarks/bench_gpu_frame.py --json out/gpu_frame.json
+	mkdir -p build
+	$(PY) -m pip list --format=freeze 2>/dev/null | grep -i -E '^(torch|torchvision|cupy|cupy-cuda[0-9a-z]+)==' \
+	  > build/gpu-keep.txt || true
+	$(GPU_PIP) pybind11 'cmake>=3.24' 'scikit-build-core>=0.10'
+	POCE_RT_CUDA=ON $(GPU_PIP) --no-build-isolation -e '.[dev,gpu]'
+	$(PY) scripts/require_cuda.py
+	test -s "$(GPU_CACHE)/face_landmarker.task" || { echo "gpu-check: no test assets in $(GPU_CACHE):" \
+	  "run 'make gpu-cache' where there is a network and carry that folder with the checkout" >&2; exit 1; }
+	POCE_RT_CACHE="$(GPU_CACHE)" $(PY) -m poce_rt.assets fetch
+	POCE_RT_CACHE="$(GPU_CACHE)" $(PY) -m pytest -q -m gpu tests
+	POCE_RT_CACHE="$(GPU_CACHE)" $(PY) -m pytest -q benchmarks/bench_pipeline.py -m gpu --benchmark-columns=median,iqr,rounds
+	POCE_RT_CACHE="$(GPU_CACHE)" $(PY) benchmarks/bench_gpu_kernels.py
+	mkdir -p out && POCE_RT_CACHE="$(GPU_CACHE)" $(PY) benchmarks/bench_gpu_frame.py --json out/gpu_frame.json
+
+# The test assets gpu-check reads (landmarker bundle + photos and videos, ~10 MB), into GPU_CACHE.
+gpu-cache:
+	POCE_RT_CACHE="$(GPU_CACHE)" $(PY) -m poce_rt.assets fetch
 
 # Fast in-place rebuild of the extension while developing (no pip).
 dev:

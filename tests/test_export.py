@@ -41,7 +41,21 @@ def small_nets(seed: int = 0):
 
     torch.manual_seed(seed)
     ec, cc = EditingConfig(**SMALL_EDIT), CompletionConfig(**SMALL_COMP)
-    return cc, ec, UVCompletion(cc).eval(), Editor(ec).eval()
+    comp = UVCompletion(cc).eval()
+    with torch.no_grad():
+        # as trained: G_c adds to its prior (a fresh to_rgb is zero, so the encoders and G_c would
+        # not reach the output) and the footprint covers part of the map (fresh: all of it)
+        torch.nn.init.normal_(comp.generator.to_rgb.weight, std=0.2)
+        torch.nn.init.normal_(comp.generator.to_rgb.bias, std=0.1)
+        comp.footprint.copy_(partial_footprint(cc.uv_size))
+    return cc, ec, comp, Editor(ec).eval()
+
+
+def partial_footprint(size: int) -> torch.Tensor:
+    """[1,1,S,S] a disc of texels, ~55% of the map, like a UV layout's face footprint."""
+    yy, xx = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    c = (size - 1) / 2
+    return (((yy - c) ** 2 + (xx - c) ** 2) < (0.42 * size) ** 2).float()[None, None]
 
 
 def write_model_dir(path: Path, seed: int = 0) -> Path:
@@ -192,6 +206,17 @@ def test_ort_matches_torch_fp32(model_dir, nets, kind, batch):
     for name, ref in zip(ort_b.output_names, out):
         err = float(np.abs(got[name] - ref.numpy()).max())
         assert err <= FP32_ATOL, f"{kind}/{name}: max abs error {err:.2e} > {FP32_ATOL}"
+    if kind == "completion":   # the parity covers E_I, E_L, G_c and the footprint, not a copy
+        _, _, comp, _ = nets
+        fp = comp.footprint.expand_as(out[0]).numpy() > 0
+        hidden = np.broadcast_to(f["mask"] < 0.5, out[0].shape)
+        assert 0.3 < fp.mean() < 0.9 and (got["uv_com"][~fp & hidden] == -1).all()
+        with torch.no_grad():
+            w = comp.generator.to_rgb.weight.clone()
+            comp.generator.to_rgb.weight.zero_()
+            prior_only = comp(*[torch.from_numpy(f[n]) for n in ort_b.input_names]).numpy()
+            comp.generator.to_rgb.weight.copy_(w)
+        assert np.abs(got["uv_com"] - prior_only)[fp & hidden].mean() > 1e-2
 
 
 def test_parity_inputs_are_real_when_available():

@@ -268,3 +268,39 @@ def test_load_mask(tmp_path):
         load_mask(tmp_path / "bad.png")
     with pytest.raises(FileNotFoundError):
         load_mask(tmp_path / "missing.png")
+
+
+def test_critic_sees_generated_patches_black_outside_the_footprint():
+    """Real macro patches are -1 outside the UV footprint; generated ones must reach the critic the
+    same way (in the critic step and the generator step), or it tells them apart by that alone."""
+    from poce_rt.models.losses import completion_d_loss, completion_g_loss
+
+    torch.manual_seed(0)
+    cfg = SMALL_C
+    net, disc = UVCompletion(cfg), PatchDiscriminator(cfg)
+    with torch.no_grad():
+        torch.nn.init.normal_(net.generator.to_rgb.weight, std=0.5)   # G_c output is not its prior
+        net.footprint.zero_()
+        net.footprint[..., 8:56, 12:40] = 1                           # partial on every macro patch row
+    seen = []
+
+    class Recorder(torch.nn.Module):   # the real critic, recording what it is shown
+        def forward(self, x):
+            seen.append(x.detach())
+            return disc(x)
+
+    uv, mask = _uv(2, cfg.uv_size)
+    g = cfg.macro_grid
+    fake_idx = torch.tensor([[0, 0], [g - 1, g - 1]])
+    real_idx = torch.tensor([[0, 1], [1, 0]])
+    real = net.on_footprint(crop_macro(uv, real_idx, cfg), real_idx)
+    completion_d_loss(net, Recorder(), uv, mask, fake_idx, real, real_idx, cfg)
+    d_fake = seen[1]                      # calls: real, fake, then the penalty's interpolation
+    seen.clear()
+    completion_g_loss(net, Recorder(), uv, mask, fake_idx, cfg)
+    g_fake = seen[0]
+    fp = crop_macro(net.footprint.expand(2, -1, -1, -1), fake_idx, cfg).expand_as(d_fake) > 0
+    assert 0 < fp.float().mean() < 1
+    for fake in (d_fake, g_fake):
+        assert (fake[~fp] == -1).all()
+        assert (fake[fp] != -1).float().mean() > 0.9

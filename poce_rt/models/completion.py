@@ -310,6 +310,16 @@ class UVCompletion(nn.Module):
         x = patches.reshape(-1, k, k, 3, P, P).permute(0, 3, 1, 4, 2, 5)
         return x.reshape(-1, 3, k * P, k * P)
 
+    def on_footprint(self, x: torch.Tensor, idx: torch.Tensor | None = None) -> torch.Tensor:
+        """``x`` with -1 (black) outside the UV layout's footprint, as the output of ``forward``
+        and the sampled (real) UVs have it: x [N,3,S,S], or macro patches [B,3,2P,2P] at ``idx``
+        [B,2]. The critic must see generated patches this way, or it tells them from real ones by
+        the black outside the face alone."""
+        fp = self.footprint
+        if idx is not None:
+            fp = crop_macro(fp.expand(idx.shape[0], -1, -1, -1), idx, self.cfg)
+        return fp * x + (fp - 1)
+
     def generate_full(self, z: torch.Tensor, evidence: torch.Tensor) -> torch.Tensor:
         """All m*n micro patches for code z [N,id_dim] and ``evidence`` [N,5+C,S,S], stitched: [N,3,S,S]."""
         mn = self.micro.shape[0]
@@ -320,5 +330,5 @@ class UVCompletion(nn.Module):
 
     def forward(self, uv_sam: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         gen = self.generate_full(self.encoder(uv_sam, mask), self.evidence(uv_sam, mask))
-        gen = self.footprint * gen + (self.footprint - 1)
+        gen = self.on_footprint(gen)
         return mask * uv_sam + (1 - mask) * gen             # keep the visible texels (Sec. III-B1)

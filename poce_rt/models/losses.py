@@ -95,7 +95,8 @@ def completion_d_loss(net, disc, uv, mask, fake_idx, real, real_idx, cfg):
     dict of terms, 'total' to minimise."""
     from .completion import macro_coord
     with torch.no_grad():
-        fake = net.generate_macro(net.encoder(uv, mask), fake_idx, net.evidence(uv, mask))
+        fake = net.on_footprint(net.generate_macro(net.encoder(uv, mask), fake_idx,
+                                                   net.evidence(uv, mask)), fake_idx)
     d_real, c_real = disc(real)
     d_fake, c_fake = disc(fake)
     n = min(real.shape[0], fake.shape[0])
@@ -119,7 +120,7 @@ def completion_g_loss(net, disc, uv, mask, fake_idx, cfg, mask_in=None):
     ev = net.evidence(uv, mask_in)
     fake = net.generate_macro(z, fake_idx, ev)
     mirror = net.generate_macro(z, mirror_macro_index(cfg, fake_idx), ev)
-    d_fake, c_fake = disc(fake)
+    d_fake, c_fake = disc(net.on_footprint(fake, fake_idx))   # as real patches are: black outside
     adv = wgan_g(d_fake)
     coord = sq_l2(c_fake, macro_coord(cfg, fake_idx))
     cont = content_loss(fake, crop_macro(uv, fake_idx, cfg), crop_macro(mask, fake_idx, cfg), cfg.l1_reduction)
