@@ -237,3 +237,106 @@ def test_poisson_blend_option(tracker, single_face):
     assert gy < 2.0, gy
     with pytest.raises(ValueError, match="blend"):
         poce_rt.Editor(config=poce_rt.EditorConfig(blend="laplace"), tracker=tracker)
+
+
+# -- what a CUDA graph may capture (the rule, on the CPU twin) ---------------------------------
+def test_capture_rule_keeps_host_work_out_of_graphs(tmp_path_factory):
+    """A step is captured only when its edit is pure device work: no networks, or TensorRT with the
+    fused editing graph. ONNX Runtime and an unfused model (mapping network on host copies) stay
+    eager, and asking for graphs with them is an error."""
+    pytest.importorskip("torch")
+    from test_export import write_model_dir
+
+    from export import export_model_dir
+    from poce_rt.frame_loop import step_capturable
+    from poce_rt.networks import Networks
+
+    d = write_model_dir(tmp_path_factory.mktemp("capture_model"))
+    export_model_dir(d, fp16=False, progress=None)
+    ort = Networks.load(d, backend="onnxruntime")
+    assert step_capturable(None)
+    assert not ort.capturable and not step_capturable(ort)
+    fused = Networks(dict(ort.graphs), ort.uv_size, "tensorrt")        # the rule reads the backend
+    unfused = Networks({k: v for k, v in ort.graphs.items() if k != "editing"}, ort.uv_size, "tensorrt")
+    assert fused.capturable and step_capturable(fused)
+    assert not unfused.capturable and not step_capturable(unfused)
+    # the unfused path still edits (on host copies) and gives the fused path's result
+    rng = np.random.default_rng(0)
+    s = ort.uv_size
+    uv = rng.uniform(-1, 1, (1, 3, s, s)).astype(np.float32)
+    code = rng.uniform(-0.5, 0.5, (1, 52)).astype(np.float32)
+    a, b = np.empty_like(uv), np.empty_like(uv)
+    fused.edit_into(uv, code, a)
+    unfused.edit_into(uv, code, b)
+    np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_object_memo_forgets_dead_objects():
+    """check_tris remembers checked device index arrays by identity: an entry lives exactly as long
+    as its array, so a new array (possibly at a freed and reused address) is checked again, and no
+    eviction ever drops a live one (which would force a read-back inside a later graph capture)."""
+    from poce_rt.ops._arrays import ObjectMemo
+
+    memo = ObjectMemo()
+    arrays = [np.arange(6, dtype=np.int32).reshape(2, 3) for _ in range(300)]
+    for i, a in enumerate(arrays):
+        memo.put(a, ("fact", i))
+    assert len(memo) == 300 and all(memo.get(a) == ("fact", i) for i, a in enumerate(arrays))
+    view = arrays[0][:]
+    assert memo.get(view) is None                 # another object over the same memory: unknown
+    del arrays[:150], view
+    import gc
+
+    gc.collect()
+    assert len(memo) == 150
+    fresh = np.arange(6, dtype=np.int32).reshape(2, 3)
+    assert memo.get(fresh) is None
+    memo.put(arrays[0], "again")                  # replacing an entry keeps one
+    assert len(memo) == 150 and memo.get(arrays[0]) == "again"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not poce_rt.cuda_available(), reason="needs a CUDA GPU and the CUDA build")
+def test_device_tris_check_is_by_identity_and_capture_safe():
+    import cupy as cp
+
+    from poce_rt.ops._arrays import _CHECKED_DEVICE_TRIS
+
+    verts = cp.asarray(np.array([[1, 1, 0], [9, 1, 0], [1, 9, 0]], np.float32))
+    good = cp.asarray(np.array([[0, 1, 2]], np.int32))
+    ops.rasterize(verts, good, 12, 12)
+    assert _CHECKED_DEVICE_TRIS.get(good) is not None
+    n = len(_CHECKED_DEVICE_TRIS)
+    del good
+    assert len(_CHECKED_DEVICE_TRIS) == n - 1
+    bad = cp.asarray(np.array([[0, 1, 7]], np.int32))   # CuPy's pool hands out the freed block
+    with pytest.raises(ValueError, match="indices must be in 0..2"):
+        ops.rasterize(verts, bad, 12, 12)
+    assert _CHECKED_DEVICE_TRIS.get(bad) is None
+    stream = cp.cuda.Stream(non_blocking=True)
+    unseen = cp.asarray(np.array([[2, 1, 0]], np.int32))
+    stream.synchronize()
+    stream.begin_capture()
+    try:
+        with pytest.raises(RuntimeError, match="outside CUDA graph capture"):
+            ops.rasterize(verts, unseen, 12, 12, stream=stream)
+    finally:
+        stream.end_capture()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not poce_rt.cuda_available(), reason="needs a CUDA GPU and the CUDA build")
+def test_unfused_networks_are_not_captured_on_the_gpu(editor, sources, tmp_path_factory):
+    pytest.importorskip("torch")
+    from test_export import write_model_dir
+
+    from export import export_model_dir
+    from poce_rt.networks import Networks
+
+    d = write_model_dir(tmp_path_factory.mktemp("gpu_capture_model"))
+    export_model_dir(d, fp16=False, progress=None)
+    nets = Networks.load(d, backend="onnxruntime")
+    loop = FrameLoop(sources["astronaut"], editor.geometry, 4, networks=nets, device="cuda")
+    assert loop.graphs is False
+    with pytest.raises(ValueError, match="CUDA graphs need networks"):
+        FrameLoop(sources["astronaut"], editor.geometry, 4, networks=nets, device="cuda", graphs=True)
