@@ -167,6 +167,7 @@ def test_trt_matches_ort_on_gpu(model_dir, nets, kind, prec, tmp_path):  # noqa:
         pytest.skip("no TensorRT flavour installed")
     if gpu_info()["count"] < 1:
         pytest.skip("no CUDA GPU")
+    _skip_unless_flavour_runs_here()
     import cupy as cp
 
     tb = load_backend("tensorrt", model_dir / graph_file(kind, prec), engine_dir=tmp_path)
@@ -185,3 +186,56 @@ def test_trt_matches_ort_on_gpu(model_dir, nets, kind, prec, tmp_path):  # noqa:
     stream.synchronize()
     for k in ref:
         assert np.abs(cp.asnumpy(dev_out[k]) - ref[k]).max() <= tol * max(1.0, float(np.abs(ref[k]).max()))
+
+
+def _skip_unless_flavour_runs_here():
+    from poce_rt.backends.trt import check_gpu_supported, import_tensorrt
+
+    try:
+        check_gpu_supported(import_tensorrt()[1])
+    except BackendUnavailable as e:   # e.g. TensorRT-RTX on an H100/H200: tested below instead
+        pytest.skip(str(e))
+
+
+@pytest.mark.gpu
+def test_trt_shape_outside_the_profile_names_tensor_and_profile(model_dir, tmp_path):  # noqa: F811
+    from poce_rt.backends.trt import TrtBackend, gpu_info
+    from poce_rt.engines import EngineCache
+
+    if gpu_info()["count"] < 1:
+        pytest.skip("no CUDA GPU")
+    _skip_unless_flavour_runs_here()
+    engine = EngineCache(tmp_path, progress=False).get(model_dir / graph_file("editing"), "fp32",
+                                                       batch=(2, 2, 4))
+    tb = TrtBackend(engine)
+    assert tb.max_batch == 4
+    with pytest.raises(ValueError, match=r"input 'uv' shape \(1, 3, 64, 64\) is outside the engine's "
+                                         r"profile 0: min \(2, 3, 64, 64\)"):
+        tb.run(feeds("editing", 1))
+    assert tb.run(feeds("editing", 2))["uv_edit"].shape == (2, 3, 64, 64)   # the context still works
+
+
+@pytest.mark.gpu
+def test_unsupported_gpu_falls_back_from_tensorrt(model_dir, caplog):  # noqa: F811
+    """On a GPU the TensorRT flavour has no target for (TensorRT-RTX on sm90), device='cuda' loads
+    the networks on ONNX Runtime with one warning, and doctor says why TensorRT cannot run."""
+    import logging
+
+    from poce_rt.backends.trt import check_gpu_supported, gpu_info, import_tensorrt
+    from poce_rt.networks import Networks
+
+    if gpu_info()["count"] < 1:
+        pytest.skip("no CUDA GPU")
+    try:
+        check_gpu_supported(import_tensorrt()[1])
+        pytest.skip("the installed TensorRT runs on this GPU")
+    except BackendUnavailable as e:
+        why = str(e)
+    with caplog.at_level(logging.WARNING, logger="poce_rt.networks"):
+        nets = Networks.load(model_dir, device="cuda")
+    assert nets.backend == "onnxruntime"
+    assert any("tensorrt cannot run" in r.getMessage() for r in caplog.records)
+    rep = doctor_report()["tensorrt"]
+    assert rep["available"] is False and why in rep["detail"]
+    with pytest.raises(BackendUnavailable, match="cannot run on"):
+        Networks.load(model_dir, backend="tensorrt", device="cuda")

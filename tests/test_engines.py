@@ -201,6 +201,8 @@ def test_default_engine_dir(tmp_path, monkeypatch):
 def test_unreadable_manifest_is_treated_as_empty(tmp_path):
     (tmp_path / MANIFEST).write_text("{broken")
     assert EngineCache(tmp_path).manifest() == {}
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith(MANIFEST + ".corrupt-")]
+    assert len(aside) == 1 and aside[0].read_text() == "{broken"   # set aside, not lost
 
 
 @needs_build
