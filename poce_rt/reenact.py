@@ -172,7 +172,7 @@ class Reenactor:
         if self.tracker is None:
             raise RuntimeError("Reenactor is closed")
         ts_ms = int(round(timestamp_s * 1000.0))
-        ts_ms = max(ts_ms, self.tracker._last_ts + 1)   # video mode needs strictly increasing ms
+        ts_ms = max(ts_ms, self.tracker.last_timestamp_ms + 1)   # video mode needs strictly increasing ms
         faces = self.tracker.track(frame, ts_ms)
         return faces[0] if faces else None
 
