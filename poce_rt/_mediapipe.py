@@ -21,9 +21,7 @@ import threading
 # the packages whose __init__ imports far more than the face landmarker needs
 _HEAVY = ("mediapipe", "mediapipe.tasks", "mediapipe.tasks.python", "mediapipe.tasks.python.vision")
 _lock = threading.RLock()   # re-entered when one shell's real __init__ asks another shell
-
-
-_specs: dict = {}          # shell name -> its spec, while its real __init__ has not run
+_specs: dict = {}           # shell name -> its spec, while its real __init__ has not run
 
 
 def _materialize() -> None:
@@ -40,8 +38,6 @@ def _shell(name: str, spec) -> None:
     module = importlib.util.module_from_spec(spec)
 
     def __getattr__(attr: str):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
         # a submodule: import just it (importlib's `from pkg import sub` asks for it this way too)
         if importlib.util.find_spec(f"{name}.{attr}") is not None:
             return importlib.import_module(f"{name}.{attr}")
@@ -76,6 +72,15 @@ def _install_shells() -> None:
         _shell(name, spec)
 
 
+def _api():
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import face_landmarker
+    from mediapipe.tasks.python.vision.core.image import Image, ImageFormat
+    from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
+
+    return face_landmarker, BaseOptions, VisionTaskRunningMode, Image, ImageFormat
+
+
 def face_landmarker_api():
     """(face_landmarker module, BaseOptions, VisionTaskRunningMode, Image, ImageFormat)."""
     with _lock:
@@ -86,9 +91,10 @@ def face_landmarker_api():
                 for name in _HEAVY:          # an unexpected layout: fall back to the plain import
                     if _specs.pop(name, None) is not None:
                         del sys.modules[name]
-    from mediapipe.tasks.python.core.base_options import BaseOptions
-    from mediapipe.tasks.python.vision import face_landmarker
-    from mediapipe.tasks.python.vision.core.image import Image, ImageFormat
-    from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
-
-    return face_landmarker, BaseOptions, VisionTaskRunningMode, Image, ImageFormat
+    try:
+        return _api()
+    except (ImportError, AttributeError):
+        if not _specs:
+            raise
+        _materialize()      # a MediaPipe whose modules need their packages' __init__: run them
+        return _api()

@@ -65,3 +65,13 @@ def test_import_poce_rt_and_cli_stay_light():
                      if m in sys.modules))
         """)
     assert out == "[]"
+
+
+def test_mediapipe_version_through_the_shell():
+    out = _run("""
+        from poce_rt.tracker import FaceTracker
+        FaceTracker().close()
+        import mediapipe
+        print(mediapipe.__version__.count('.') >= 1)
+        """)
+    assert out == "True"
