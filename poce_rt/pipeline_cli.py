@@ -308,6 +308,8 @@ def _reenact(args) -> None:
                     bar.update(1)
                 if args.max_frames is not None and n >= args.max_frames:
                     break
+    except DriverError as e:      # the output cannot be written (the frames so far are kept)
+        raise CLIError(str(e)) from None
     except (_Stopped, KeyboardInterrupt) as e:
         what = f"signal {e.signum}" if isinstance(e, _Stopped) else "interrupted"
         kept = f"; {args.output} holds the {n} frames written" if args.output and n else ""

@@ -227,3 +227,20 @@ def test_cli_reenact_stopped_by_a_signal_leaves_a_playable_video(tmp_path, sig):
     assert 0 < n < 472
     assert _count_frames(out) == n                 # finalised: every frame written decodes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"]
+
+
+def test_cli_reenact_output_errors_are_one_line(tmp_path, capsys):
+    from poce_rt.cli import main
+
+    args = ["reenact", "--source", str(data_path("single_face.jpg")), "--driver", str(data_path(DRIVER)),
+            "--max-frames", "3", "-o"]
+    folder = tmp_path / "dir.mp4"
+    folder.mkdir()
+    assert main(args + [str(folder)]) == 2
+    assert "folder" in capsys.readouterr().err
+    afile = tmp_path / "file.txt"
+    afile.write_text("x")
+    assert main(args + [str(afile / "out.mp4")]) == 2       # its folder cannot be made
+    assert "cannot write video" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.mp4", "file.txt"]
+    assert not any(folder.iterdir())
