@@ -203,11 +203,11 @@ def _stop_on_signals(signums=("SIGTERM", "SIGHUP")):
 
 
 def _default_kernel_threads() -> None:
-    """The reenact pipeline keeps two threads busy (MediaPipe's tracking and our rendering), and the
-    kernels fanning out onto the same cores only make them wait for each other (2 cores: 55 fps
-    with one kernel thread against 38 with two). Unless the user chose, the kernels get the cores
-    left over, at least one. Only meaningful before poce_rt._C is loaded (the thread settings are
-    read then); POCE_RT_THREADS is the kernels' own setting, OMP_NUM_THREADS that of OpenMP."""
+    """The reenact pipeline keeps two threads busy (MediaPipe's tracking and our rendering), and
+    kernels fanning out onto the same cores only make them wait for each other (on a shared 2-core
+    machine: 55 fps with one kernel thread, 38 with two). Unless the user chose, the kernels get
+    the cores left over, at least one. Only effective before poce_rt._C is loaded (the setting is
+    read then); POCE_RT_THREADS is the kernels' own setting, OMP_NUM_THREADS OpenMP's."""
     if "poce_rt._C" in sys.modules:
         return
     chosen = os.environ.get("POCE_RT_THREADS") or os.environ.get("OMP_NUM_THREADS")
@@ -311,7 +311,9 @@ def _reenact(args) -> None:
     except DriverError as e:      # the output cannot be written (the frames so far are kept)
         raise CLIError(str(e)) from None
     except (_Stopped, KeyboardInterrupt) as e:
-        what = f"signal {e.signum}" if isinstance(e, _Stopped) else "interrupted"
+        import signal
+
+        what = signal.Signals(e.signum).name if isinstance(e, _Stopped) else "interrupted"
         kept = f"; {args.output} holds the {n} frames written" if args.output and n else ""
         print(f"poce-rt reenact: stopped ({what}) after {n} frames{kept}", file=sys.stderr)
         raise
