@@ -126,7 +126,7 @@ def test_staged_order_and_overlap():
                 seen[name].add(threading.current_thread().name)
             if name == "b" and x == 1:
                 # stage a must be able to run item 2 while b still holds item 1
-                both.wait(2.0)
+                both.wait(30.0)   # a liveness bound, not a speed one: returns as soon as a runs ahead
             if name == "a" and x == 2:
                 both.set()
             return x * 10 if name == "a" else x + 1
