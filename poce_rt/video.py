@@ -213,7 +213,12 @@ class VideoSink:
         wr, self._writer = self._writer, None
         if wr is None:
             return
-        wr.release()
+        try:
+            wr.release()   # writes the index (a stop signal meanwhile is raised after it: still moved)
+        finally:
+            self._move_into_place()
+
+    def _move_into_place(self) -> None:
         tmp = self.partial_path
         try:
             if self.frames_written > 0:
