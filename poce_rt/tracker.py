@@ -142,9 +142,9 @@ class FaceTracker:
         self.mode = mode
         self._last_ts = -1
 
-        from mediapipe.tasks.python.core.base_options import BaseOptions
-        from mediapipe.tasks.python.vision import face_landmarker as fl
-        from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode as RM
+        from ._mediapipe import face_landmarker_api
+
+        fl, BaseOptions, RM, self._mp_image, self._mp_format = face_landmarker_api()
 
         opts = fl.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.bundle)),
@@ -164,6 +164,12 @@ class FaceTracker:
         lm, self._landmarker = getattr(self, "_landmarker", None), None
         if lm is not None:
             lm.close()
+
+    @property
+    def last_timestamp_ms(self) -> int:
+        """Timestamp of the last video-mode frame tracked (-1 before the first): the next one must
+        be larger."""
+        return self._last_ts
 
     @property
     def closed(self) -> bool:
@@ -187,9 +193,7 @@ class FaceTracker:
         if self._landmarker is None:
             raise RuntimeError("FaceTracker is closed")
         image = validate_image(image)
-        import mediapipe as mp
-
-        mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=image)
+        mp_image = self._mp_image(image_format=self._mp_format.SRGB, data=image)
         if self.mode == "image":
             res = self._landmarker.detect(mp_image)
         else:
