@@ -212,7 +212,8 @@ class Reenactor:
             applied_pose = (float(pose_s[0]), float(pose_s[1]), float(pose_s[2]))
             applied_code = np.clip(code_s, 0.0, 1.0).astype(np.float32)
         plan = self.editor.plan(self.source, expression=applied_code, relative=c.relative,
-                                pose=applied_pose, pose_relative=c.relative, intensity=c.intensity)
+                                pose=applied_pose, pose_relative=c.relative, intensity=c.intensity,
+                                clamp_pose=True)
         loop = self.editor.frame_loop(self.source)
         loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
         image = self.editor.blended(loop, on_device=c.output == "device")
