@@ -35,8 +35,8 @@ def int_in(lo: int, hi: int | None = None):
         try:
             return limits.check_int("value", int(text), lo, hi)
         except (ValueError, limits.InputError):
-            rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer in {rng}") from None
+            rng = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer {rng}") from None
     parse.__name__ = "integer"
     return parse
 
@@ -267,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - re-raised below unless it is a user error
         if not isinstance(e, user_errors()):
             raise
-        print(f"poce-rt {args.command}: error: {one_line(e)}", file=sys.stderr)
+        command = " ".join(filter(None, (args.command, getattr(args, "engines_cmd", None),
+                                         getattr(args, "train_cmd", None))))
+        print(f"poce-rt {command}: error: {one_line(e)}", file=sys.stderr)
         return 2
     return int(rc or 0)
 
