@@ -17,6 +17,7 @@ import numpy as np
 
 from . import ops
 from .backends import BackendUnavailable, load_backend
+from .errors import InputError
 
 GRAPHS = {"completion": "completion", "mapping": "edit_mapping", "generator": "edit_generator",
           "editing": "editing"}
@@ -46,9 +47,11 @@ class Networks:
             raise FileNotFoundError(f"{d} is not a model directory (no config.json)")
         try:
             cfg = json.loads(cfg_file.read_text())
+            if not isinstance(cfg, dict):
+                raise TypeError(f"a JSON object is expected, not {type(cfg).__name__}")
             uv_size = int((cfg.get("editing") or cfg.get("completion"))["uv_size"])
         except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"{cfg_file} is not a valid poce-rt config: {e}") from e
+            raise InputError(f"{cfg_file} is not a valid poce-rt config: {e}") from e
         if backend == "torch":
             return cls(_torch_graphs(d, device), uv_size, "torch")
         names = ["onnxruntime"] if backend == "onnxruntime" else ["tensorrt"] if backend == "tensorrt" \
@@ -67,12 +70,13 @@ class Networks:
                 continue
             if not graphs:
                 raise FileNotFoundError(f"no exported graphs in {d}: run `poce-rt export {d}` first")
+            _check_complete(d, cfg, graphs, suffix)
             return cls(graphs, uv_size, name)
         raise BackendUnavailable("no backend could load the networks: " + "; ".join(errors))
 
     def _run(self, kind: str, inputs: dict) -> dict:
         if kind not in self.graphs:
-            raise RuntimeError(f"this model directory has no {kind} network")
+            raise InputError(f"this model directory has no {kind} network (re-run `poce-rt export`)")
         return self.graphs[kind].run(inputs)
 
     def complete(self, uv: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -105,7 +109,7 @@ class Networks:
 
     def _run_into(self, kind: str, inputs: dict, out, stream) -> None:
         if kind not in self.graphs:
-            raise RuntimeError(f"this model directory has no {kind} network")
+            raise InputError(f"this model directory has no {kind} network (re-run `poce-rt export`)")
         g = self.graphs[kind]
         name = g.output_names[0]
         if getattr(g, "device_path", False) and all(ops.is_device_array(v) == ops.is_device_array(out)
@@ -127,6 +131,19 @@ class Networks:
         m = np.ascontiguousarray(mask, np.float32)
         blended = {k: ops.transfer(np.ascontiguousarray(p_src[k]), np.ascontiguousarray(p_ref[k]), m) for k in p_src}
         return _hwc(next(iter(self._run("generator", blended).values())))
+
+
+def _check_complete(d: Path, cfg: dict, graphs: dict, suffix: str) -> None:
+    """Every network config.json lists has its graphs (found at load time, not mid-edit)."""
+    need = []
+    if cfg.get("completion"):
+        need.append(("completion",))
+    if cfg.get("editing"):
+        need.append(("editing",) if "editing" in graphs else ("mapping", "generator"))
+    missing = [GRAPHS[k] + suffix for group in need for k in group if k not in graphs]
+    if missing:
+        raise FileNotFoundError(f"{d} lacks {', '.join(missing)} (config.json lists these networks): "
+                                f"run `poce-rt export {d}`")
 
 
 def _torch_graphs(d: Path, device: str) -> dict:
