@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -65,8 +66,13 @@ def check_output(path: str, exts=IMAGE_EXTS) -> Path:
         parent = parent.parent      # the nearest existing folder: missing ones get created in it
     if not parent.is_dir():
         raise CLIError(f"output {path}: {parent} is not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise CLIError(f"output {path}: cannot write in {parent} (read-only or no permission)")
+    try:  # a real probe: os.access says yes to root on pseudo file systems like /proc
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise PermissionError(f"no write permission on {parent}")
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as e:
+        raise CLIError(f"output {path}: cannot write in {parent} (read-only or no permission: "
+                       f"{e.strerror or e})") from None
     return p
 
 
@@ -212,12 +218,18 @@ def cmd_doctor(args) -> None:
             print(f"{key}: {value}")
 
 
+def add_bundle_option(s) -> None:
+    """--bundle after the command name too (`poce-rt edit IMG --bundle X`), same destination."""
+    s.add_argument("--bundle", default=argparse.SUPPRESS, help="path of face_landmarker.task")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="poce-rt", description="Pose-controllable facial expression editing.")
     p.add_argument("--bundle", help="path of face_landmarker.task (default: cache, then download)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("uv", help="sample the UV texture and visibility mask of the face in IMAGE")
+    add_bundle_option(s)
     s.add_argument("image")
     s.add_argument("-o", "--output", required=True, help="UV texture PNG")
     s.add_argument("--mask-out", help="visibility mask PNG")
@@ -226,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_uv)
 
     s = sub.add_parser("pose", help="re-render the face at its pose plus offsets, blended into the photo")
+    add_bundle_option(s)
     s.add_argument("image")
     s.add_argument("-o", "--output", required=True)
     for ax in ("yaw", "pitch", "roll"):

@@ -164,15 +164,20 @@ def code_vector(expression, base: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def check_expression(values: np.ndarray, relative: bool) -> None:
-    """Targets (relative=False) are blendshape scores, in [0,1]; changes (relative=True) move a
-    score by at most its whole range, [-1,1] (poce_rt.limits). Beyond, the rig folds the mesh."""
+def check_expression(expression, relative: bool) -> None:
+    """The caller's values (a dict of names, or a [52] array): targets (relative=False) are
+    blendshape scores, in [0,1]; changes (relative=True) move a score by at most its whole range,
+    [-1,1] (poce_rt.limits). Beyond, the rig folds the mesh. InputError otherwise."""
+    if isinstance(expression, Mapping):
+        names, values = list(expression), code_vector(expression)[[BLENDSHAPE_NAMES.index(n) for n in expression]]
+    else:
+        names, values = BLENDSHAPE_NAMES, code_vector(expression)
     lo, hi = limits.EXPR_RELATIVE if relative else limits.EXPR_ABSOLUTE
     bad = np.flatnonzero((values < lo - 1e-6) | (values > hi + 1e-6))
     if bad.size:
         k = int(bad[0])
         kind = "a change" if relative else "a target score"
-        raise InputError(f"expression {BLENDSHAPE_NAMES[k]}={float(values[k]):g} is out of range: {kind} "
+        raise InputError(f"expression {names[k]}={float(values[k]):g} is out of range: {kind} "
                          f"must be in [{lo:g}, {hi:g}]")
 
 
@@ -286,10 +291,7 @@ class Editor:
             ref = reference if isinstance(reference, Source) else self.prepare(reference)
             rel = ref.face.blendshapes - face.blendshapes
         elif expression is not None:
-            given = code_vector(expression)
-            if isinstance(expression, Mapping):   # only the names given are the caller's values
-                given = given[[BLENDSHAPE_NAMES.index(n) for n in expression]]
-            check_expression(given, relative)
+            check_expression(expression, relative)
             target = code_vector(expression, None if relative else face.blendshapes)
             rel = target if relative else target - face.blendshapes
         else:

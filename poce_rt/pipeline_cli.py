@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import limits
-from .cli import IMAGE_EXTS, _to_u8, _write_png, check_output, float_in, int_in
+from .cli import IMAGE_EXTS, _to_u8, _write_png, add_bundle_option, check_output, float_in, int_in
 from .errors import CLIError
 
 VIDEO_EXTS = (".mp4", ".m4v", ".mov")
@@ -108,7 +108,7 @@ def _check_edit_ranges(args, expr: dict) -> None:
     from .pipeline import check_expression
 
     if expr:
-        check_expression(np.array(list(expr.values()), np.float32), relative=not args.absolute)
+        check_expression(expr, relative=not args.absolute)
     if any(v is not None for v in (args.pitch, args.yaw, args.roll)):
         limits.check_angles(*(0.0 if v is None else v for v in (args.pitch, args.yaw, args.roll)),
                             what="pose" if args.absolute_pose else "pose offset")
@@ -288,6 +288,7 @@ def _show(out, fps: float) -> bool:
 # -------------------------------------------------------------------------------------------- parser
 def add_parser(sub) -> None:
     s = sub.add_parser("edit", help="edit the expression and head pose of the face in IMAGE")
+    add_bundle_option(s)
     s.add_argument("image")
     s.add_argument("-o", "--output", required=True, help="edited image (PNG)")
     s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")
@@ -315,6 +316,7 @@ def add_parser(sub) -> None:
     s.set_defaults(func=cmd_edit)
 
     s = sub.add_parser("reenact", help="drive the source face with a video file or a camera")
+    add_bundle_option(s)
     s.add_argument("--source", required=True, help="source portrait")
     s.add_argument("--driver", required=True, help="driver video file, or a camera index (0, 1, ...)")
     s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")

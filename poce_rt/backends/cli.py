@@ -82,7 +82,8 @@ def _cmd_build(args) -> int:
     from ..engines import EngineCache  # noqa: PLC0415
     from .base import BackendUnavailable  # noqa: PLC0415
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # progress and TensorRT's own log on stdout: stderr is for the one-line error
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     model_dir = Path(args.model_dir)
     if not model_dir.is_dir():
         raise CLIError(f"model directory not found: {model_dir}")
