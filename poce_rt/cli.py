@@ -108,16 +108,20 @@ def _to_u8(x: np.ndarray) -> np.ndarray:
 
 def _track(image_path: str, bundle: str | None):
     from .assets import load_image
+    from .fit_check import confirmed_faces
     from .tracker import FaceTracker, NoFaceError
 
     image = load_image(image_path)
     with FaceTracker(bundle, max_faces=4) as tracker:
         faces = tracker.track(image)
-    if not faces:
-        raise NoFaceError(f"no face found in {image_path}")
-    if len(faces) > 1:
-        print(f"note: {len(faces)} faces in {image_path}; using the largest", file=sys.stderr)
-    return image, faces[0]
+        if not faces:
+            raise NoFaceError(f"no face found in {image_path}")
+        if len(faces) > 1:
+            print(f"note: {len(faces)} faces in {image_path}; using the largest", file=sys.stderr)
+        confirmed = confirmed_faces(tracker, image, faces)   # misplaced fits: refitted or skipped
+    if not confirmed:
+        raise NoFaceError(f"no face in {image_path} could be fitted reliably")
+    return image, confirmed[0]
 
 
 def cmd_uv(args) -> None:
@@ -268,13 +272,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line each (no source path and line)."""
+    print(f"poce-rt: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command -> its exit status: 0 done, what the command returned when it failed, 2
     for a user error (one line on stderr: the types in poce_rt.errors.user_errors), 130 on
     Ctrl-C. Anything else is a bug and keeps its traceback."""
+    import warnings
+
     args = build_parser().parse_args(argv)
     try:
-        rc = args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            rc = args.func(args)
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # noqa: BLE001 - re-raised below unless it is a user error

@@ -250,10 +250,17 @@ class Editor:
 
     # -- steps 1-4, cached by callers that keep the Source
     def track(self, image) -> Face:
+        from .fit_check import confirmed_faces
+
         with stage("track"):
-            faces = self.tracker.track(_to_host_image(image))
+            host = _to_host_image(image)
+            faces = self.tracker.track(host)
+            if not faces:
+                raise NoFaceError("no face found in the image")
+            # a misplaced fit is refitted on its crop or skipped (FitWarning), never drawn
+            faces = confirmed_faces(self.tracker, host, faces)
         if not faces:
-            raise NoFaceError("no face found in the image")
+            raise NoFaceError("no face in the image could be fitted reliably")
         return faces[0]
 
     def prepare(self, image, face: Face | None = None) -> Source:
