@@ -283,7 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C. Anything else is a bug and keeps its traceback."""
     import warnings
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:   # a usage error (one line, see Parser.error) or --help: a status
+        return int(e.code or 0)
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
