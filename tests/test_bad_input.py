@@ -207,6 +207,22 @@ def test_model_dir_without_its_completion_graph(model_dir, tmp_path, capsys):
     assert listing(d) == before and not (tmp_path / "o.png").exists()
 
 
+def test_model_dir_with_a_garbage_graph(model_dir, tmp_path, capsys):
+    d = model_copy(model_dir, tmp_path)
+    (d / "completion.onnx").write_bytes(os.urandom(3000))
+    line = one_line_error(capsys, ["edit", IMG, "--model", str(d), "-o", str(tmp_path / "o.png")])
+    assert "completion.onnx" in line and not (tmp_path / "o.png").exists()
+
+
+def test_export_of_a_corrupt_weights_file(model_dir, tmp_path, capsys):
+    d = model_copy(model_dir, tmp_path)
+    for f in d.glob("*.onnx"):
+        f.unlink()
+    (d / "editing.safetensors").write_bytes(b"\x00" * 100)
+    assert "editing.safetensors" in one_line_error(capsys, ["export", str(d)])
+    assert not list(d.glob("*.onnx"))   # nothing half-exported
+
+
 def test_tensorrt_backend_without_a_gpu(model_dir, tmp_path, capsys):
     if poce_rt.cuda_available():
         pytest.skip("a GPU is present: the TensorRT backend may run")
