@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 from . import limits
 from .errors import CLIError, one_line, user_errors
 
