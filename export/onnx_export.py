@@ -30,6 +30,8 @@ from typing import Any, Callable, Mapping, Sequence
 import onnx
 import torch
 
+from poce_rt.errors import InputError
+
 from . import surgery
 
 __all__ = [
@@ -318,13 +320,13 @@ def export_model_dir(model_dir: str | os.PathLike, *, opset: int = DEFAULT_OPSET
         loaded = mio.load_model_dir(model_dir)
     except ImportError:  # poce_rt.models.io missing: config.json + <part>.safetensors
         loaded = _load_model_dir_fallback(model_dir)
-    except Exception as exc:  # ModelDirError and friends: a clear one-line error
-        raise ValueError(str(exc)) from exc
+    # (a missing or corrupt file raises ModelDirError, an InputError: one line in the CLI; anything
+    # else is a bug and keeps its traceback)
     nets = _unpack_loaded(loaded)
     cfg_path = model_dir / "config.json"
     config = json.loads(cfg_path.read_text()) if cfg_path.is_file() else nets.get("config")
     if not any(nets.get(k) is not None for k in ("completion", "mapping")):
-        raise ValueError(f"{model_dir}: no completion or editing networks found")
+        raise InputError(f"{model_dir}: no completion or editing networks found")
     return export_models(model_dir, completion=nets.get("completion"), mapping=nets.get("mapping"),
                          generator=nets.get("generator"), fused=nets.get("fused"),
                          uv_size=int(nets.get("uv_size") or 256),

@@ -277,7 +277,8 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file -> HxWx3 uint8 RGB, C-contiguous.
 
     Grayscale is expanded to 3 channels, alpha dropped, 16-bit scaled to 8-bit, EXIF orientation applied.
-    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` for one that cannot be decoded.
+    Raises ``FileNotFoundError`` for a missing file and ``InputError`` (a ValueError) for one that
+    cannot be decoded.
     """
     import cv2  # comes with mediapipe (opencv-contrib-python)
 
@@ -287,7 +288,9 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     buf = np.fromfile(p, dtype=np.uint8)  # imdecode (not imread): no surprises with non-ASCII paths
     img = cv2.imdecode(buf, cv2.IMREAD_COLOR) if buf.size else None
     if img is None or img.ndim != 3 or img.shape[2] != 3 or img.size == 0:
-        raise ValueError(f"cannot decode image file {p} (not an image, or a format OpenCV cannot read)")
+        from .errors import InputError
+
+        raise InputError(f"cannot decode image file {p} (not an image, or a format OpenCV cannot read)")
     return np.ascontiguousarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 

@@ -11,22 +11,94 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from . import limits
+from .errors import CLIError, one_line, user_errors
 
-class CLIError(Exception):
-    """A user-facing failure: printed as one line, exit status 2, no traceback."""
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `poce-rt: error: ...` and exit status 2, no usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def int_in(lo: int, hi: int | None = None):
+    """argparse type: an integer in lo..hi (None: no upper bound)."""
+    def parse(text: str) -> int:
+        try:
+            return limits.check_int("value", int(text), lo, hi)
+        except (ValueError, limits.InputError):
+            rng = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer {rng}") from None
+    parse.__name__ = "integer"
+    return parse
+
+
+def float_in(lo: float | None = None, hi: float | None = None):
+    """argparse type: a finite number in [lo, hi]."""
+    def parse(text: str) -> float:
+        try:
+            return limits.check_float("value", text, lo, hi)
+        except limits.InputError as e:
+            raise argparse.ArgumentTypeError(f"{text!r}: {str(e).replace('value ', '', 1)}") from None
+    parse.__name__ = "number"
+    return parse
+
+
+def check_output(path: str, exts=IMAGE_EXTS) -> Path:
+    """Refuse, before any work, an output the command could not write: a wrong extension, a
+    directory, or a folder that cannot be created or written (read-only file system)."""
+    p = Path(path)
+    if exts and p.suffix.lower() not in exts:
+        raise CLIError(f"output {path}: extension must be one of {', '.join(exts)}")
+    if p.is_dir():
+        raise CLIError(f"output {path} is a directory; give a file name")
+    parent = p.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent      # the nearest existing folder: missing ones get created in it
+    if not parent.is_dir():
+        raise CLIError(f"output {path}: {parent} is not a folder")
+    try:  # a real probe: os.access says yes to root on pseudo file systems like /proc
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise PermissionError(f"no write permission on {parent}")
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as e:
+        raise CLIError(f"output {path}: cannot write in {parent} (read-only or no permission: "
+                       f"{e.strerror or e})") from None
+    return p
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it: never a partial file."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.partial")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _write_png(path: str, rgb: np.ndarray) -> None:
+    """Encode by the path's extension (checked by check_output) and write atomically."""
     import cv2
 
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ext = Path(path).suffix.lower()
+    if ext not in IMAGE_EXTS:
+        raise CLIError(f"output {path}: extension must be one of {', '.join(IMAGE_EXTS)}")
     arr = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    if not cv2.imwrite(str(path), arr):
-        raise CLIError(f"could not write {path} (unsupported extension or unwritable folder)")
+    ok, buf = cv2.imencode(ext, np.ascontiguousarray(arr))
+    if not ok:
+        raise CLIError(f"could not encode {path} as {ext}")
+    write_atomic(path, buf.tobytes())
 
 
 def _to_u8(x: np.ndarray) -> np.ndarray:
@@ -35,21 +107,28 @@ def _to_u8(x: np.ndarray) -> np.ndarray:
 
 def _track(image_path: str, bundle: str | None):
     from .assets import load_image
+    from .fit_check import confirmed_faces
     from .tracker import FaceTracker, NoFaceError
 
     image = load_image(image_path)
     with FaceTracker(bundle, max_faces=4) as tracker:
         faces = tracker.track(image)
-    if not faces:
-        raise NoFaceError(f"no face found in {image_path}")
-    if len(faces) > 1:
-        print(f"note: {len(faces)} faces in {image_path}; using the largest", file=sys.stderr)
-    return image, faces[0]
+        if not faces:
+            raise NoFaceError(f"no face found in {image_path}")
+        if len(faces) > 1:
+            print(f"note: {len(faces)} faces in {image_path}; using the largest", file=sys.stderr)
+        confirmed = confirmed_faces(tracker, image, faces)   # misplaced fits: refitted or skipped
+    if not confirmed:
+        raise NoFaceError(f"no face in {image_path} could be fitted reliably")
+    return image, confirmed[0]
 
 
 def cmd_uv(args) -> None:
     from . import stages
 
+    check_output(args.output)
+    if args.mask_out:
+        check_output(args.mask_out)
     image, face = _track(args.image, args.bundle)
     uv, mask = stages.sample_face(image, face, stages.geometry(args.size))
     _write_png(args.output, _to_u8(uv))
@@ -62,6 +141,10 @@ def cmd_uv(args) -> None:
 def cmd_pose(args) -> None:
     from . import stages
 
+    check_output(args.output)
+    if args.grid:
+        check_output(args.grid)
+    limits.check_angles(args.pitch, args.yaw, args.roll, "offset")
     image, face = _track(args.image, args.bundle)
     geom = stages.geometry(args.size, args.subdivide)
     out = stages.repose(image, face, pitch=args.pitch, yaw=args.yaw, roll=args.roll, geom=geom)
@@ -138,27 +221,38 @@ def cmd_doctor(args) -> None:
             print(f"{key}: {value}")
 
 
+def add_bundle_option(s) -> None:
+    """--bundle after the command name too (`poce-rt edit IMG --bundle X`), same destination."""
+    s.add_argument("--bundle", default=argparse.SUPPRESS, help="path of face_landmarker.task")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="poce-rt", description="Pose-controllable facial expression editing.")
+    p = Parser(prog="poce-rt", description="Pose-controllable facial expression editing.")
     p.add_argument("--bundle", help="path of face_landmarker.task (default: cache, then download)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("uv", help="sample the UV texture and visibility mask of the face in IMAGE")
+    add_bundle_option(s)
     s.add_argument("image")
     s.add_argument("-o", "--output", required=True, help="UV texture PNG")
     s.add_argument("--mask-out", help="visibility mask PNG")
-    s.add_argument("--size", type=int, default=256, help="UV size S (default 256)")
+    s.add_argument("--size", type=int_in(*limits.UV_SIZE), default=256,
+                   help=f"UV size S, {limits.UV_SIZE[0]}-{limits.UV_SIZE[1]} (default 256)")
     s.set_defaults(func=cmd_uv)
 
     s = sub.add_parser("pose", help="re-render the face at its pose plus offsets, blended into the photo")
+    add_bundle_option(s)
     s.add_argument("image")
     s.add_argument("-o", "--output", required=True)
     for ax in ("yaw", "pitch", "roll"):
-        s.add_argument(f"--{ax}", type=float, default=0.0, help=f"{ax} offset in degrees")
+        s.add_argument(f"--{ax}", type=float_in(), default=0.0,
+                       help=f"{ax} offset in degrees, {limits.pose_help(ax)} (and so must be the pose it leads to)")
     # 512 rather than the networks' 256: without networks nothing ties us to 256, and a face of
     # ~180 px loses ~1 dB in the round trip through a 256 map (see README).
-    s.add_argument("--size", type=int, default=512, help="UV size S (default 512)")
-    s.add_argument("--subdivide", type=int, default=0, help="Loop subdivision levels of the mesh (0-3)")
+    s.add_argument("--size", type=int_in(*limits.UV_SIZE), default=512,
+                   help=f"UV size S, {limits.UV_SIZE[0]}-{limits.UV_SIZE[1]} (default 512)")
+    s.add_argument("--subdivide", type=int_in(*limits.SUBDIVISIONS), default=0,
+                   help="Loop subdivision levels of the mesh, 0-3 (default 0)")
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | output")
     s.set_defaults(func=cmd_pose)
 
@@ -177,19 +271,35 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line each (no source path and line)."""
+    print(f"poce-rt: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from .assets import AssetError
-    from .tracker import TrackerError
+    """Run one command -> its exit status: 0 done, what the command returned when it failed, 2
+    for a user error (one line on stderr: the types in poce_rt.errors.user_errors), 130 on
+    Ctrl-C. Anything else is a bug and keeps its traceback."""
+    import warnings
 
     try:
-        args.func(args)
-    except (CLIError, AssetError, TrackerError, FileNotFoundError, ValueError, TypeError) as e:
-        print(f"poce-rt {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:   # a usage error (one line, see Parser.error) or --help: a status
+        return int(e.code or 0)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            rc = args.func(args)
     except KeyboardInterrupt:
         return 130
-    return 0
+    except Exception as e:  # noqa: BLE001 - re-raised below unless it is a user error
+        if not isinstance(e, user_errors()):
+            raise
+        command = " ".join(filter(None, (args.command, getattr(args, "engines_cmd", None),
+                                         getattr(args, "train_cmd", None))))
+        print(f"poce-rt {command}: error: {one_line(e)}", file=sys.stderr)
+        return 2
+    return int(rc or 0)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .errors import InputError
 from .ops.uv_layout import UVLayout
 
 
@@ -65,7 +66,7 @@ def complete_uv_fallback(uv: np.ndarray, mask: np.ndarray, layout: UVLayout,
     if uv.shape[:2] != mask.shape or uv.shape[:2] != layout.tri_id.shape or uv.shape[2:] != (3,):
         raise ValueError(f"uv {uv.shape}, mask {mask.shape} and layout {layout.tri_id.shape} disagree")
     if mask.max(initial=0) < 0.5:
-        raise ValueError("the sampled UV has no visible texel: nothing to complete from")
+        raise InputError("the sampled UV has no visible texel: nothing to complete from")
     filled, known = mirror_fill(uv, mask, layout)
     # Push-pull first so that every texel outside the face has a plausible colour, then let Telea
     # redo the holes inside the layout from their border (it treats all non-hole texels as known).

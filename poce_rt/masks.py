@@ -17,6 +17,8 @@ from typing import Optional, Union
 import cv2
 import numpy as np
 
+from .errors import InputError
+
 LEFT_EYE = (249, 263, 362, 373, 374, 380, 381, 382, 384, 385, 386, 387, 388, 390, 398, 466)
 RIGHT_EYE = (7, 33, 133, 144, 145, 153, 154, 155, 157, 158, 159, 160, 161, 163, 173, 246)
 LEFT_EYEBROW = (276, 282, 283, 285, 293, 295, 296, 300, 334, 336)
@@ -45,7 +47,7 @@ def region_mask(name: str, size: int = 256, uvs: Optional[np.ndarray] = None,
     """Named region mask -> float32 [size,size] (1 inside). ``uvs`` [468,2] in [0,1] (default: the
     canonical face model); ``dilate`` in texels (default size // 64, i.e. 4 texels at 256)."""
     if name not in REGIONS:
-        raise ValueError(f"unknown mask {name!r}; named masks: {', '.join(MASK_NAMES)}")
+        raise InputError(f"unknown mask {name!r}; named masks: {', '.join(MASK_NAMES)}")
     uvs = _layout_uvs() if uvs is None else np.asarray(uvs, dtype=np.float64)
     if uvs.ndim != 2 or uvs.shape[1] != 2 or uvs.shape[0] < 468:
         raise ValueError(f"uvs must be [468,2], got {uvs.shape}")
@@ -69,7 +71,7 @@ def load_mask(path: Union[str, Path], size: int = 256) -> np.ndarray:
         raise FileNotFoundError(f"mask image {p} does not exist")
     img = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
     if img is None or img.size == 0:
-        raise ValueError(f"cannot read mask image {p} (not an image format OpenCV can decode)")
+        raise InputError(f"cannot read mask image {p} (not an image format OpenCV can decode)")
     scale = float(np.iinfo(img.dtype).max) if np.issubdtype(img.dtype, np.integer) else 1.0
     img = img.astype(np.float32) / scale
     if img.ndim == 3:

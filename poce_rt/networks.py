@@ -18,6 +18,7 @@ import numpy as np
 
 from . import ops
 from .backends import BackendUnavailable, load_backend
+from .errors import InputError
 from .ops._arrays import is_capturing
 
 log = logging.getLogger("poce_rt.networks")
@@ -54,9 +55,11 @@ class Networks:
             raise FileNotFoundError(f"{d} is not a model directory (no config.json)")
         try:
             cfg = json.loads(cfg_file.read_text())
+            if not isinstance(cfg, dict):
+                raise TypeError(f"a JSON object is expected, not {type(cfg).__name__}")
             uv_size = int((cfg.get("editing") or cfg.get("completion"))["uv_size"])
         except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"{cfg_file} is not a valid poce-rt config: {e}") from e
+            raise InputError(f"{cfg_file} is not a valid poce-rt config: {e}") from e
         if backend == "torch":
             return cls(_torch_graphs(d, device), uv_size, "torch")
         names = ["onnxruntime"] if backend == "onnxruntime" else ["tensorrt"] if backend == "tensorrt" \
@@ -87,7 +90,7 @@ class Networks:
 
     def _run(self, kind: str, inputs: dict) -> dict:
         if kind not in self.graphs:
-            raise RuntimeError(f"this model directory has no {kind} network")
+            raise InputError(f"this model directory has no {kind} network (re-run `poce-rt export`)")
         return self.graphs[kind].run(inputs)
 
     def complete(self, uv: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -121,7 +124,7 @@ class Networks:
 
     def _run_into(self, kind: str, inputs: dict, out, stream) -> None:
         if kind not in self.graphs:
-            raise RuntimeError(f"this model directory has no {kind} network")
+            raise InputError(f"this model directory has no {kind} network (re-run `poce-rt export`)")
         g = self.graphs[kind]
         name = g.output_names[0]
         if getattr(g, "device_path", False) and all(ops.is_device_array(v) == ops.is_device_array(out)

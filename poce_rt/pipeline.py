@@ -16,8 +16,9 @@ from typing import Mapping
 
 import numpy as np
 
-from . import ops, stages
+from . import limits, ops, stages
 from .complete import complete_uv_fallback
+from .errors import InputError
 from .fit import Pose
 from .frame_loop import FrameLoop
 from .profiling import stage
@@ -67,13 +68,17 @@ def mouth_cavity(gap: np.ndarray) -> np.ndarray:
 class EditorConfig:
     """Settings of an Editor (LivePortrait-style: plain data, defaults for the common case).
 
-    uv_size: S of the UV maps; 256 when networks are used (they are trained at 256).
-    subdivisions: Loop subdivision levels of the render mesh (smoother silhouettes, slower).
-    feather: soft edge of the composite, as a fraction of the face's width.
-    max_faces: faces the tracker looks for (the largest is edited).
-    max_intensity: |intensity| above this is refused (extrapolation far out only breaks the mesh).
+    uv_size: S of the UV maps, 16-4096; a model directory's networks use their own trained size
+        (the Editor's geometry follows it; this config is not changed).
+    subdivisions: Loop subdivision levels of the render mesh, 0-3 (smoother silhouettes, slower).
+    feather: soft edge of the composite, as a fraction 0-0.5 of the face's width.
+    max_faces: faces the tracker looks for, 1-64 (the largest is edited).
+    max_intensity: |intensity| above this is refused, in (0, 10] (extrapolation far out only
+        breaks the mesh).
     blend: 'feather' (the composite kernel, on the frame loop's device) or 'poisson' (Poisson
         editing with OpenCV on the host after it, POCE Sec. IV-C; slower, no CUDA graph benefit).
+    bundle: landmarker bundle path (None: the default resolution; see poce_rt.assets).
+    Ranges are in poce_rt.limits; a value outside them raises InputError (a ValueError).
     """
 
     uv_size: int = 256
@@ -82,6 +87,18 @@ class EditorConfig:
     max_faces: int = 4
     max_intensity: float = 3.0
     blend: str = "feather"
+    bundle: str | None = None
+
+    def __post_init__(self):
+        self.uv_size = limits.check_int("uv_size", self.uv_size, *limits.UV_SIZE)
+        self.subdivisions = limits.check_int("subdivisions", self.subdivisions, *limits.SUBDIVISIONS)
+        self.feather = limits.check_float("feather", self.feather, *limits.FEATHER)
+        self.max_faces = limits.check_int("max_faces", self.max_faces, *limits.MAX_FACES)
+        self.max_intensity = limits.check_float("max_intensity", self.max_intensity, 0.0, limits.MAX_INTENSITY)
+        if self.max_intensity <= 0:
+            raise InputError(f"max_intensity must be > 0, got {self.max_intensity:g}")
+        if self.blend not in ("feather", "poisson"):
+            raise InputError(f"blend must be 'feather' or 'poisson', got {self.blend!r}")
 
 
 @dataclass
@@ -137,14 +154,31 @@ def code_vector(expression, base: np.ndarray | None = None) -> np.ndarray:
         for name, value in expression.items():
             if name not in BLENDSHAPE_NAMES:
                 raise KeyError(f"unknown blendshape {name!r}; see poce_rt.tracker.BLENDSHAPE_NAMES")
-            out[BLENDSHAPE_NAMES.index(name)] = float(value)
+            out[BLENDSHAPE_NAMES.index(name)] = limits.check_float(f"expression {name}", value)
     else:
         out = np.asarray(expression, np.float32).reshape(-1)
         if out.shape != (N_CODES,):
-            raise ValueError(f"expression must be a dict of names or a [{N_CODES}] array, got shape {out.shape}")
+            raise InputError(f"expression must be a dict of names or a [{N_CODES}] array, got shape {out.shape}")
     if not np.isfinite(out).all():
-        raise ValueError("expression contains NaN or inf")
+        raise InputError("expression contains NaN or inf")
     return out
+
+
+def check_expression(expression, relative: bool) -> None:
+    """The caller's values (a dict of names, or a [52] array): targets (relative=False) are
+    blendshape scores, in [0,1]; changes (relative=True) move a score by at most its whole range,
+    [-1,1] (poce_rt.limits). Beyond, the rig folds the mesh. InputError otherwise."""
+    if isinstance(expression, Mapping):
+        names, values = list(expression), code_vector(expression)[[BLENDSHAPE_NAMES.index(n) for n in expression]]
+    else:
+        names, values = BLENDSHAPE_NAMES, code_vector(expression)
+    lo, hi = limits.EXPR_RELATIVE if relative else limits.EXPR_ABSOLUTE
+    bad = np.flatnonzero((values < lo - 1e-6) | (values > hi + 1e-6))
+    if bad.size:
+        k = int(bad[0])
+        kind = "a change" if relative else "a target score"
+        raise InputError(f"expression {names[k]}={float(values[k]):g} is out of range: {kind} "
+                         f"must be in [{lo:g}, {hi:g}]")
 
 
 def _to_host_image(image) -> np.ndarray:
@@ -171,11 +205,10 @@ class Editor:
     def __init__(self, model_dir=None, backend: str = "auto", device: str = "cpu",
                  config: EditorConfig | None = None, tracker: FaceTracker | None = None,
                  rig: ExpressionRig | None = None):
-        self.config = config or EditorConfig()
-        if self.config.blend not in ("feather", "poisson"):
-            raise ValueError(f"blend must be 'feather' or 'poisson', got {self.config.blend!r}")
+        # a copy: the networks' UV size is set below, and the caller's config is theirs
+        self.config = dataclasses.replace(config) if config is not None else EditorConfig()
         if device not in ("cpu", "cuda"):
-            raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+            raise InputError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.device = device
         self.stream = None   # the one CUDA stream of everything after tracking (device='cuda')
         if device == "cuda":
@@ -202,7 +235,7 @@ class Editor:
         self._masks: dict = {}  # named masks, built once per Editor
         self._loop: FrameLoop | None = None  # the frame loop of the last source drawn
         self._own_tracker = tracker is None
-        self.tracker = tracker or FaceTracker(max_faces=self.config.max_faces, mode="image")
+        self.tracker = tracker or FaceTracker(self.config.bundle, max_faces=self.config.max_faces, mode="image")
 
     # -- lifecycle
     def close(self) -> None:
@@ -217,10 +250,17 @@ class Editor:
 
     # -- steps 1-4, cached by callers that keep the Source
     def track(self, image) -> Face:
+        from .fit_check import confirmed_faces
+
         with stage("track"):
-            faces = self.tracker.track(_to_host_image(image))
+            host = _to_host_image(image)
+            faces = self.tracker.track(host)
+            if not faces:
+                raise NoFaceError("no face found in the image")
+            # a misplaced fit is refitted on its crop or skipped (FitWarning), never drawn
+            faces = confirmed_faces(self.tracker, host, faces)
         if not faces:
-            raise NoFaceError("no face found in the image")
+            raise NoFaceError("no face in the image could be fitted reliably")
         return faces[0]
 
     def prepare(self, image, face: Face | None = None) -> Source:
@@ -247,10 +287,10 @@ class Editor:
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,
-             pose=None, pose_relative: bool = True, intensity: float = 1.0) -> Plan:
-        """The host half of an edit (arguments as `edit`): codes, rig geometry and target pose."""
-        if not np.isfinite(intensity) or abs(intensity) > self.config.max_intensity:
-            raise ValueError(f"intensity must be finite and within +/-{self.config.max_intensity}, got {intensity}")
+             pose=None, pose_relative: bool = True, intensity: float = 1.0, clamp_pose: bool = False) -> Plan:
+        """The host half of an edit (arguments as `edit`): codes, rig geometry and target pose.
+        clamp_pose: clamp the pose into poce_rt.limits.POSE_DEG instead of refusing it (streams)."""
+        self._check_intensity(intensity)
         face = source.face
         region = None if mask is None else self._mask(mask)
         ref = None
@@ -258,6 +298,7 @@ class Editor:
             ref = reference if isinstance(reference, Source) else self.prepare(reference)
             rel = ref.face.blendshapes - face.blendshapes
         elif expression is not None:
+            check_expression(expression, relative)
             target = code_vector(expression, None if relative else face.blendshapes)
             rel = target if relative else target - face.blendshapes
         else:
@@ -269,7 +310,7 @@ class Editor:
             delta *= self._vertex_weights(region)[:, None]
         shape = face.shape + delta
         mouth = 0.0 if self.networks is not None else self._mouth_amount(face.shape, shape)
-        return Plan(rel, shape, self._target_pose(face.pose, pose, pose_relative), region, ref, mouth)
+        return Plan(rel, shape, self._target_pose(face.pose, pose, pose_relative, clamp_pose), region, ref, mouth)
 
     def frame_loop(self, source: Source) -> FrameLoop:
         """The FrameLoop drawing `source` on this Editor's device (kept for the last source)."""
@@ -304,10 +345,8 @@ class Editor:
         image may be NumPy, CuPy or a torch tensor; a CUDA array gives a CuPy result image (the
         maps stay NumPy), drawn from the caller's array without copying it.
         """
-        if not np.isfinite(intensity) or abs(intensity) > self.config.max_intensity:
-            raise ValueError(f"intensity must be finite and within +/-{self.config.max_intensity}, got {intensity}")
-        if int(steps) < 1:
-            raise ValueError(f"steps must be >= 1, got {steps}")
+        self._check_intensity(intensity)
+        steps = limits.check_int("steps", steps, *limits.STEPS)
         src = source or self.prepare(image)
         plan = self.plan(src, expression, relative, reference, mask, pose, pose_relative, intensity)
 
@@ -343,6 +382,10 @@ class Editor:
         return loop.frame.copy() if on_device and loop.gpu else loop.frame_to_host()
 
     # -- helpers
+    def _check_intensity(self, intensity) -> None:
+        m = self.config.max_intensity
+        limits.check_float("intensity", intensity, -m, m)
+
     @staticmethod
     def _mouth_amount(shape_src: np.ndarray, shape_dst: np.ndarray) -> float:
         """Weight-free stand-in for the texture edit of an opening mouth: the triangles spanning
@@ -358,9 +401,9 @@ class Editor:
         if isinstance(spec, np.ndarray):
             m = spec.astype(np.float32)
             if m.shape != (s, s):
-                raise ValueError(f"mask array must be [{s},{s}] (the UV size), got {list(m.shape)}")
+                raise InputError(f"mask array must be [{s},{s}] (the UV size), got {list(m.shape)}")
             if not np.isfinite(m).all():
-                raise ValueError("mask contains NaN or inf")
+                raise InputError("mask contains NaN or inf")
             return np.clip(m, 0, 1)
         if isinstance(spec, str) and "," in spec:
             return np.max([self._mask(p.strip()) for p in spec.split(",") if p.strip()], axis=0)
@@ -381,14 +424,27 @@ class Editor:
         return region[ij[:, 1], ij[:, 0]].astype(np.float32)
 
     @staticmethod
-    def _target_pose(src: Pose, pose, pose_relative: bool) -> Pose:
+    def _target_pose(src: Pose, pose, pose_relative: bool, clamp: bool = False) -> Pose:
+        """The pose to draw: offsets and absolute angles within poce_rt.limits.POSE_DEG, and so
+        must be the pose they lead to (clamp: clamped into them instead of refused)."""
         if pose is None:
             return src
         if isinstance(pose, Pose):
-            return pose
-        p = np.asarray(pose, np.float64).reshape(-1)
-        if p.shape != (3,) or not np.isfinite(p).all():
-            raise ValueError(f"pose must be (pitch, yaw, roll) in degrees, got {pose!r}")
-        if pose_relative:
-            return src.offset(pitch=p[0], yaw=p[1], roll=p[2])
-        return dataclasses.replace(src, pitch=float(p[0]), yaw=float(p[1]), roll=float(p[2]))
+            target = pose
+        else:
+            try:
+                p = np.asarray(pose, np.float64).reshape(-1)
+            except (TypeError, ValueError):
+                p = np.zeros(0)
+            if p.shape != (3,) or not np.isfinite(p).all():
+                raise InputError(f"pose must be (pitch, yaw, roll) in degrees, got {pose!r}")
+            if clamp:
+                p = np.array(limits.clamp_angles(*p))
+            limits.check_angles(*p, what="pose offset" if pose_relative else "pose")
+            target = (src.offset(pitch=p[0], yaw=p[1], roll=p[2]) if pose_relative else
+                      dataclasses.replace(src, pitch=float(p[0]), yaw=float(p[1]), roll=float(p[2])))
+        if clamp:
+            target = dataclasses.replace(target, **dict(zip(
+                ("pitch", "yaw", "roll"), limits.clamp_angles(target.pitch, target.yaw, target.roll))))
+        limits.check_angles(target.pitch, target.yaw, target.roll, "target pose")
+        return target

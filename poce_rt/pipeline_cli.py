@@ -15,16 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import CLIError as _BaseCLIError, _to_u8, _write_png
+from . import limits
+from .cli import IMAGE_EXTS, _to_u8, _write_png, add_bundle_option, check_output, float_in, int_in
+from .errors import CLIError
 
-
-class CLIError(_BaseCLIError, ValueError):
-    """One-line user error (exit 2). Also a ValueError, so `python -m poce_rt.cli` (where cli.py runs as
-    __main__ and its CLIError class is a different object) reports it the same way."""
+VIDEO_EXTS = (".mp4", ".m4v", ".mov")
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def _make_editor(model, backend, device="cpu", blend="feather"):
+def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
     from . import cuda_available
     from .pipeline import Editor, EditorConfig
 
@@ -39,7 +38,7 @@ def _make_editor(model, backend, device="cpu", blend="feather"):
             raise CLIError("--device cuda: no CUDA GPU here, or poce_rt._C was built without CUDA "
                            "(`poce-rt doctor` says which)")
     try:
-        return Editor(model, backend=backend, device=device, config=EditorConfig(blend=blend))
+        return Editor(model, backend=backend, device=device, config=EditorConfig(blend=blend, bundle=bundle))
     except ImportError as e:
         raise CLIError(f"cannot load the networks for --model {model}: {e}") from None
 
@@ -105,9 +104,15 @@ def _grid(image: np.ndarray, res) -> np.ndarray:
                       fit(res.image)])
 
 
-def _check_out(path: str, exts) -> None:
-    if Path(path).suffix.lower() not in exts:
-        raise CLIError(f"output {path}: extension must be one of {', '.join(exts)}")
+def _check_edit_ranges(args, expr: dict) -> None:
+    """The ranges of poce_rt.limits, checked before any work (the API checks them again)."""
+    from .pipeline import check_expression
+
+    if expr:
+        check_expression(expr, relative=not args.absolute)
+    if any(v is not None for v in (args.pitch, args.yaw, args.roll)):
+        limits.check_angles(*(0.0 if v is None else v for v in (args.pitch, args.yaw, args.roll)),
+                            what="pose" if args.absolute_pose else "pose offset")
 
 
 # ---------------------------------------------------------------------------------------------- edit
@@ -115,16 +120,17 @@ def cmd_edit(args) -> None:
     from .assets import load_image
     from .tracker import NoFaceError
 
-    _check_out(args.output, (".png", ".jpg", ".jpeg", ".bmp", ".webp"))
+    check_output(args.output, IMAGE_EXTS)
     if args.grid:
-        _check_out(args.grid, (".png", ".jpg", ".jpeg", ".bmp", ".webp"))
+        check_output(args.grid, IMAGE_EXTS)
     expr = _parse_exprs(args.expr)
+    _check_edit_ranges(args, expr)
     if args.mask and not args.reference and not expr:
         raise CLIError("--mask limits an edit: give --reference or --expr too")
     if args.reference and expr:
         raise CLIError("give either --expr or --reference, not both")
     image = load_image(args.image)
-    with _make_editor(args.model, args.backend, args.device, args.blend) as editor:
+    with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) as editor:
         mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
         try:
             source = editor.prepare(image)
@@ -238,9 +244,7 @@ def _reenact(args) -> None:
     if not (args.output or args.show or args.virtual_cam):
         raise CLIError("nothing to do: give -o OUT.mp4, --show or --virtual-cam")
     if args.output:
-        _check_out(args.output, (".mp4", ".m4v", ".mov"))
-    if args.max_frames is not None and args.max_frames < 1:
-        raise CLIError(f"--max-frames must be >= 1, got {args.max_frames}")
+        check_output(args.output, VIDEO_EXTS)   # also refuses a directory, before any work
     vcam_mod = None
     if args.virtual_cam:
         try:
@@ -258,9 +262,9 @@ def _reenact(args) -> None:
         driver = open_driver(args.driver)
     except DriverError as e:
         raise CLIError(str(e)) from None
-    config = ReenactConfig(relative=not args.absolute, fps=driver.fps)
+    config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle)
     custom = args.model or args.device != "cpu" or args.blend != "feather"
-    editor = _make_editor(args.model, args.backend, args.device, args.blend) if custom else None
+    editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) if custom else None
     n = lost = waiting = 0
     cam = None
     bar = None
@@ -361,20 +365,26 @@ def _show(out, fps: float) -> bool:
 # -------------------------------------------------------------------------------------------- parser
 def add_parser(sub) -> None:
     s = sub.add_parser("edit", help="edit the expression and head pose of the face in IMAGE")
+    add_bundle_option(s)
     s.add_argument("image")
     s.add_argument("-o", "--output", required=True, help="edited image (PNG)")
     s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")
     s.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "tensorrt", "torch"))
     s.add_argument("--expr", nargs="+", action="extend", metavar="NAME=VALUE",
-                   help="blendshape changes (relative) or targets (--absolute), e.g. jawOpen=0.6")
+                   help="blendshape changes in [-1,1] (relative) or target scores in [0,1] (--absolute), "
+                        "e.g. jawOpen=0.6")
     s.add_argument("--absolute", action="store_true", help="--expr values are target scores, not changes")
     s.add_argument("--reference", help="transplant this face's expression (feature transfer)")
     s.add_argument("--mask", help="region(s) eyes,nose,mouth,eyes_nose_mouth (comma-joined) or a square mask image")
     for ax in ("yaw", "pitch", "roll"):
-        s.add_argument(f"--{ax}", type=float, default=None, help=f"{ax} in degrees (an offset unless --absolute-pose)")
+        s.add_argument(f"--{ax}", type=float_in(), default=None,
+                       help=f"{ax} in degrees, {limits.pose_help(ax)} (an offset unless --absolute-pose; "
+                            "the pose it leads to must be within the same range)")
     s.add_argument("--absolute-pose", action="store_true", help="--yaw/--pitch/--roll are absolute angles")
-    s.add_argument("--intensity", type=float, default=1.0, help="scale of the expression change (default 1)")
-    s.add_argument("--steps", type=int, default=1, help="cascade steps of the texture edit (default 1)")
+    s.add_argument("--intensity", type=float_in(-3.0, 3.0), default=1.0,
+                   help="scale of the expression change, -3..3 (>1 extrapolates; default 1)")
+    s.add_argument("--steps", type=int_in(*limits.STEPS), default=1,
+                   help=f"cascade steps of the texture edit, {limits.STEPS[0]}-{limits.STEPS[1]} (default 1)")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
                    help="where steps 5-7 run (cuda: one stream, CUDA graphs; default cpu)")
     s.add_argument("--blend", default="feather", choices=("feather", "poisson"),
@@ -383,6 +393,7 @@ def add_parser(sub) -> None:
     s.set_defaults(func=cmd_edit)
 
     s = sub.add_parser("reenact", help="drive the source face with a video file or a camera")
+    add_bundle_option(s)
     s.add_argument("--source", required=True, help="source portrait")
     s.add_argument("--driver", required=True, help="driver video file, or a camera index (0, 1, ...)")
     s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")
@@ -395,5 +406,5 @@ def add_parser(sub) -> None:
                    help="where steps 5-7 run (cuda: one stream, CUDA graphs; default cpu)")
     s.add_argument("--blend", default="feather", choices=("feather", "poisson"),
                    help="how the face goes back into the frame (poisson: OpenCV, on the host)")
-    s.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    s.add_argument("--max-frames", type=int_in(1), default=None, help="stop after N frames (N >= 1)")
     s.set_defaults(func=cmd_reenact)

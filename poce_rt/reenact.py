@@ -72,6 +72,23 @@ class ReenactConfig:
     bundle: str | None = None
     output: str = "host"
 
+    def __post_init__(self):
+        # the ranges (poce_rt.limits): refused here, not frames into a stream
+        from .errors import InputError
+        from .limits import MAX_FACES, MAX_INTENSITY, check_float, check_int
+
+        for name in ("pose_min_cutoff", "code_min_cutoff", "d_cutoff", "pose_beta", "code_beta"):
+            if check_float(name, getattr(self, name), 0.0) <= 0 and "cutoff" in name:
+                raise InputError(f"{name} must be > 0 (Hz), got {getattr(self, name)}")
+        self.track_ahead = check_int("track_ahead", self.track_ahead, 1, 64)
+        self.fps = check_float("fps", self.fps, 0.0, 1000.0)
+        if self.fps <= 0:
+            raise InputError(f"fps must be positive, got {self.fps:g}")
+        self.intensity = check_float("intensity", self.intensity, -MAX_INTENSITY, MAX_INTENSITY)
+        self.max_faces = check_int("max_faces", self.max_faces, *MAX_FACES)
+        if self.output not in ("host", "device"):
+            raise InputError(f"output must be 'host' or 'device', got {self.output!r}")
+
 
 @dataclass
 class ReenactFrame:
@@ -105,21 +122,15 @@ class Reenactor:
     """
 
     def __init__(self, source_image, editor=None, config: ReenactConfig | None = None):
-        from .pipeline import Editor
+        from .pipeline import Editor, EditorConfig
 
-        self.config = config or ReenactConfig()
-        if int(self.config.track_ahead) < 1:
-            raise ValueError(f"track_ahead must be >= 1, got {self.config.track_ahead}")
-        if self.config.output not in ("host", "device"):
-            raise ValueError(f"output must be 'host' or 'device', got {self.config.output!r}")
-        if not (np.isfinite(self.config.fps) and self.config.fps > 0):
-            raise ValueError(f"fps must be positive, got {self.config.fps}")
+        self.config = config or ReenactConfig()   # its __post_init__ checked the ranges
         self._own_editor = editor is None
         self._runs = weakref.WeakSet()   # run() generators not finished yet
         self.editor = None
         self.tracker = None
         try:
-            self.editor = editor if editor is not None else Editor()
+            self.editor = editor if editor is not None else Editor(config=EditorConfig(bundle=self.config.bundle))
             self.source = self.editor.prepare(source_image)   # NoFaceError if the source has no face
             self.tracker = FaceTracker(self.config.bundle, max_faces=self.config.max_faces, mode="video")
         except BaseException:
@@ -215,7 +226,8 @@ class Reenactor:
             applied_pose = (float(pose_s[0]), float(pose_s[1]), float(pose_s[2]))
             applied_code = np.clip(code_s, 0.0, 1.0).astype(np.float32)
         plan = self.editor.plan(self.source, expression=applied_code, relative=c.relative,
-                                pose=applied_pose, pose_relative=c.relative, intensity=c.intensity)
+                                pose=applied_pose, pose_relative=c.relative, intensity=c.intensity,
+                                clamp_pose=True)
         loop = self.editor.frame_loop(self.source)
         loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
         image = self.editor.blended(loop, on_device=c.output == "device")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ops
+from . import limits, ops
 from .complete import complete_uv_fallback
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
@@ -43,12 +43,13 @@ class Geometry:
 
 @functools.lru_cache(maxsize=8)
 def geometry(size: int = 256, subdivisions: int = 0, scheme: str = "loop") -> Geometry:
-    """The canonical mesh (subdivided `subdivisions` times) and its S x S layout, cached."""
-    if not 16 <= int(size) <= 4096:
-        raise ValueError(f"UV size must be in 16..4096, got {size}")
+    """The canonical mesh (subdivided `subdivisions` times, 0-3) and its S x S layout (S in
+    16-4096), cached. Out-of-range values raise InputError (poce_rt.limits)."""
+    size = limits.check_int("UV size", size, *limits.UV_SIZE)
+    subdivisions = limits.check_int("subdivisions", subdivisions, *limits.SUBDIVISIONS)
     model = load_face_model()
     if subdivisions:
-        model = subdivide(model, int(subdivisions), scheme)
+        model = subdivide(model, subdivisions, scheme)
     tris = np.ascontiguousarray(model.tris, np.int32)
     uvs = np.ascontiguousarray(model.uvs, np.float32)
     return Geometry(model, ops.uv_layout(uvs, tris, int(size)))
@@ -207,11 +208,14 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     """Re-render the face at its pose plus (pitch, yaw, roll) degrees and blend it into the photo.
 
     With no offsets this is the round trip sample -> complete -> render -> composite; with offsets
-    the ring around the face (ears, hair, jaw line) is first warped to follow the face oval."""
+    the ring around the face (ears, hair, jaw line) is first warped to follow the face oval.
+    Offsets and the pose they lead to must be within poce_rt.limits.POSE_DEG (else InputError)."""
+    limits.check_angles(pitch, yaw, roll, "offset")
+    target = face.pose.offset(pitch=pitch, yaw=yaw, roll=roll)
+    limits.check_angles(target.pitch, target.yaw, target.roll, "target pose")
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)
     completed = complete_uv_fallback(uv, mask, geom.layout)
-    target = face.pose.offset(pitch=pitch, yaw=yaw, roll=roll)
     h, w = image.shape[:2]
     rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face

@@ -16,6 +16,7 @@ import os
 import numpy as np
 
 from .facemodel import N_VERTICES, FaceModel, load_face_model
+from .errors import InputError
 from .fit import Pose, fit_similarity
 
 __all__ = ["BLENDSHAPE_NAMES", "Face", "FaceTracker", "TrackerError", "NoFaceError", "MultipleFacesError",
@@ -102,17 +103,17 @@ def validate_image(image) -> np.ndarray:
         raise TypeError(f"image must be uint8 RGB, got dtype {image.dtype} "
                         "(convert floats in [0,1] with (img * 255).round().clip(0, 255).astype(np.uint8))")
     if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1):
-        raise ValueError(f"image is grayscale {image.shape}; expected HxWx3 RGB "
+        raise InputError(f"image is grayscale {image.shape}; expected HxWx3 RGB "
                          "(use np.repeat(img.reshape(H, W, 1), 3, axis=2))")
     if image.ndim == 3 and image.shape[2] == 4:
-        raise ValueError(f"image is RGBA {image.shape}; expected HxWx3 RGB (drop alpha: img[..., :3])")
+        raise InputError(f"image is RGBA {image.shape}; expected HxWx3 RGB (drop alpha: img[..., :3])")
     if image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"image must be HxWx3 RGB, got shape {image.shape}")
+        raise InputError(f"image must be HxWx3 RGB, got shape {image.shape}")
     h, w = image.shape[:2]
     if min(h, w) < MIN_SIDE:
-        raise ValueError(f"image is too small ({w}x{h}); each side must be at least {MIN_SIDE} px")
+        raise InputError(f"image is too small ({w}x{h}); each side must be at least {MIN_SIDE} px")
     if max(h, w) > MAX_SIDE:
-        raise ValueError(f"image is too large ({w}x{h}); each side must be at most {MAX_SIDE} px (downscale it)")
+        raise InputError(f"image is too large ({w}x{h}); each side must be at most {MAX_SIDE} px (downscale it)")
     # MediaPipe copies from a dense buffer; a strided view (e.g. img[:, ::-1]) would be read wrongly
     return np.ascontiguousarray(image)
 

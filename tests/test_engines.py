@@ -222,5 +222,5 @@ def test_cli_engines_build_list_clean(model_dir, tmp_path, capsys):  # noqa: F81
     assert main(["engines", "clean", "--engine-dir", str(ed)]) == 0
     assert "removed" in capsys.readouterr().out
     assert not list(ed.glob("*.engine")) and not (ed / MANIFEST).exists()
-    assert main(["engines", "build", str(tmp_path), "--engine-dir", str(ed)]) == 1
+    assert main(["engines", "build", str(tmp_path), "--engine-dir", str(ed)]) == 2   # a user error: one line, exit status 2
     assert "poce-rt export" in capsys.readouterr().err

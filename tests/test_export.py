@@ -331,10 +331,10 @@ def test_cli_export_progress_and_errors(tmp_path, capsys):
         assert f"[export] {kind}" in out
         assert (d / graph_file(kind)).is_file()
     assert not (d / graph_file("editing", "fp16")).exists()
-    assert main(["export", str(tmp_path / "nope")]) == 1
+    assert main(["export", str(tmp_path / "nope")]) == 2   # a user error: one line, exit status 2
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "config.json").write_text("{not json")
-    assert main(["export", str(tmp_path / "broken")]) == 1
+    assert main(["export", str(tmp_path / "broken")]) == 2
     assert "config.json" in capsys.readouterr().err
 
 

@@ -20,6 +20,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import InputError
+
 __all__ = [
     "TensorSpec",
     "Backend",
@@ -193,7 +195,7 @@ def check_onnx_file(path: str | os.PathLike, expected_inputs: Sequence[str] | No
                     expected_outputs: Sequence[str] | None = None):
     """Load and check an ONNX file; return the ``onnx.ModelProto``.
 
-    Raises ``FileNotFoundError`` if it does not exist and ``ValueError`` if it is not an ONNX model,
+    Raises ``FileNotFoundError`` if it does not exist and ``InputError`` (a ValueError) if it is not an ONNX model,
     fails ``onnx.checker`` (e.g. a node reads a tensor nothing produces), or lacks inputs/outputs
     named in ``expected_inputs``/``expected_outputs``.
     """
@@ -205,24 +207,24 @@ def check_onnx_file(path: str | os.PathLike, expected_inputs: Sequence[str] | No
     try:
         model = onnx.load(path)
     except Exception as exc:  # protobuf DecodeError and friends
-        raise ValueError(f"{path} is not a valid ONNX model ({type(exc).__name__}: {exc})") from exc
+        raise InputError(f"{path} is not a valid ONNX model ({type(exc).__name__}: {exc})") from exc
     if not model.graph.node and not model.graph.input:
-        raise ValueError(f"{path} is not a valid ONNX model (empty graph)")
+        raise InputError(f"{path} is not a valid ONNX model (empty graph)")
     try:
         onnx.checker.check_model(model, full_check=False)
     except Exception as exc:
-        raise ValueError(f"{path} failed the ONNX checker: {exc}") from exc
+        raise InputError(f"{path} failed the ONNX checker: {exc}") from exc
     init_names = {i.name for i in model.graph.initializer}
     names = [i.name for i in model.graph.input if i.name not in init_names]
     if expected_inputs is not None:
         missing = [n for n in expected_inputs if n not in names]
         if missing:
-            raise ValueError(f"{path}: graph is missing input(s) {missing}; it has {names}")
+            raise InputError(f"{path}: graph is missing input(s) {missing}; it has {names}")
     if expected_outputs is not None:
         outs = [o.name for o in model.graph.output]
         missing = [n for n in expected_outputs if n not in outs]
         if missing:
-            raise ValueError(f"{path}: graph is missing output(s) {missing}; it has {outs}")
+            raise InputError(f"{path}: graph is missing output(s) {missing}; it has {outs}")
     return model
 
 

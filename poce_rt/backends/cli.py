@@ -1,24 +1,31 @@
 """CLI: ``poce-rt export MODEL_DIR`` and ``poce-rt engines build|list|clean``.
 
 ``add_parser(subparsers)`` registers both commands on the main ``poce-rt`` parser; every command
-sets ``func`` (call ``args.func(args)`` -> exit code). Standalone: ``python -m poce_rt.backends.cli``.
+sets ``func`` (``args.func(args)`` returns 0 or raises; ``poce_rt.cli.main`` turns user errors into
+one line and exit status 2). Standalone: ``python -m poce_rt.backends.cli``.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
 import time
 from pathlib import Path
 
+from ..errors import CLIError
+
 __all__ = ["add_parser", "main"]
 
 
+MAX_BATCH = 256   # a profile's max batch: far above any use here, and TensorRT sizes memory by it
+
+
 def add_parser(subparsers) -> None:
+    from ..cli import int_in  # noqa: PLC0415
+
     p = subparsers.add_parser("export", help="export a model directory's networks to ONNX (fp32 + fp16)")
     p.add_argument("model_dir", help="directory with config.json + *.safetensors")
-    p.add_argument("--opset", type=int, default=17, help="ONNX opset (17 or newer)")
+    p.add_argument("--opset", type=int_in(17), default=17, help="ONNX opset (17 or newer)")
     p.add_argument("--no-fp16", action="store_true", help="skip the fp16 graphs")
     p.set_defaults(func=_cmd_export)
 
@@ -28,7 +35,8 @@ def add_parser(subparsers) -> None:
     b.add_argument("model_dir")
     b.add_argument("--precision", choices=("fp16", "fp32"), default="fp16")
     b.add_argument("--engine-dir", default=None, help="default: $POCE_RT_ENGINE_DIR or ./engines")
-    b.add_argument("--max-batch", type=int, default=8, help="dynamic batch profile max (min=opt=1)")
+    b.add_argument("--max-batch", type=int_in(1, MAX_BATCH), default=8,
+                   help=f"dynamic batch profile max, 1-{MAX_BATCH} (min=opt=1; default 8)")
     b.add_argument("--target", action="append", default=None, metavar="SMxy",
                    help="TensorRT-RTX ahead-of-time target(s), e.g. SM75 for Turing (repeatable); "
                         "default: this GPU, or SM80/86/89/120+ without one")
@@ -47,16 +55,14 @@ def _cmd_export(args) -> int:
     try:
         from export.onnx_export import export_model_dir  # noqa: PLC0415
     except ImportError as exc:
-        print(f"error: export needs torch and onnx-graphsurgeon ({exc}); pip install "
-              "'poce-rt[train]' and run from the source tree", file=sys.stderr)
-        return 2
+        raise CLIError(f"export needs torch and onnx-graphsurgeon ({exc}); pip install "
+                       "'poce-rt[train]' and run from the source tree") from None
+    if not Path(args.model_dir).is_dir():
+        raise CLIError(f"model directory not found: {args.model_dir}")
     t0 = time.monotonic()
-    try:
-        res = export_model_dir(args.model_dir, opset=args.opset, fp16=not args.no_fp16,
-                               progress=lambda s: print(s, flush=True))
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    # export_model_dir raises ModelDirError (an InputError) for a missing or corrupt model file
+    res = export_model_dir(args.model_dir, opset=args.opset, fp16=not args.no_fp16,
+                           progress=lambda s: print(s, flush=True))
     n = sum(len(v) for v in res.values())
     print(f"[export] {n} graphs in {args.model_dir} ({time.monotonic() - t0:.1f}s)")
     return 0
@@ -76,13 +82,16 @@ def _cmd_build(args) -> int:
     from ..engines import EngineCache  # noqa: PLC0415
     from .base import BackendUnavailable  # noqa: PLC0415
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # progress and TensorRT's own log on stdout: stderr is for the one-line error
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     model_dir = Path(args.model_dir)
+    if not model_dir.is_dir():
+        raise CLIError(f"model directory not found: {model_dir}")
+    _check_targets(args.target)
     graphs = _find_graphs(model_dir, args.precision)
     if not graphs:
-        print(f"error: no {args.precision} ONNX graphs in {model_dir}; run 'poce-rt export "
-              f"{model_dir}' first", file=sys.stderr)
-        return 1
+        raise CLIError(f"no {args.precision} ONNX graphs in {model_dir}; run 'poce-rt export "
+                       f"{model_dir}' first")
     cache = EngineCache(args.engine_dir)
     for g in graphs:
         t0 = time.monotonic()
@@ -90,11 +99,24 @@ def _cmd_build(args) -> int:
             path = cache.get(g, args.precision, batch=(1, 1, args.max_batch), targets=args.target,
                              force=args.force)
         except (BackendUnavailable, ValueError, RuntimeError) as exc:
-            print(f"error: {g.name}: {exc}", file=sys.stderr)
-            return 1
+            # the builder's own verdict on this graph (unparsable file, failed build, no TensorRT)
+            raise CLIError(f"{g.name}: {exc}") from exc
         print(f"[engine] {g.name:<28} -> {path} ({cache.last_event}, {time.monotonic() - t0:.1f}s)",
               flush=True)
     return 0
+
+
+def _check_targets(targets) -> None:
+    """--target values look like SM75 and, where TensorRT-RTX is here to ask, are among its targets."""
+    import re  # noqa: PLC0415
+
+    from .trt import supported_targets  # noqa: PLC0415
+
+    known = supported_targets()
+    for t in targets or ():
+        if not re.fullmatch(r"SM\d{2,3}", t) or (known and t not in known):
+            hint = f"one of {', '.join(known)}" if known else "like SM75, SM86, SM120"
+            raise CLIError(f"unknown --target {t!r}: {hint}")
 
 
 def _cmd_list(args) -> int:
@@ -131,10 +153,10 @@ def _cmd_clean(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="poce-rt")
-    add_parser(parser.add_subparsers(dest="cmd", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    """Standalone entry: the same commands, exit statuses and one-line errors as ``poce-rt``."""
+    from ..cli import main as cli_main  # noqa: PLC0415
+
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..errors import InputError
 from .base import Backend, BackendUnavailable, check_onnx_file, specs_from_onnx
 
 __all__ = ["OrtBackend", "ort_available"]
@@ -49,7 +50,7 @@ class OrtBackend(Backend):
         try:
             self.session = ort.InferenceSession(model.SerializeToString(), opts, providers=providers)
         except Exception as exc:
-            raise ValueError(f"onnxruntime cannot load {self.path}: {exc}") from exc
+            raise InputError(f"onnxruntime cannot load {self.path}: {exc}") from exc
         del model
 
     def _run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -13,6 +13,7 @@ from typing import Optional
 import torch
 from safetensors.torch import load_file, save_file
 
+from ..errors import InputError
 from .completion import UVCompletion
 from .config import ModelConfig
 from .editing import Editor
@@ -22,7 +23,7 @@ COMPLETION = "completion.safetensors"
 EDITING = "editing.safetensors"
 
 
-class ModelDirError(ValueError):
+class ModelDirError(InputError):
     """A model directory is missing, incomplete or corrupt (message says which file and why)."""
 
 

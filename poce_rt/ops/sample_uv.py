@@ -43,6 +43,8 @@ def sample_uv(image, verts, tris, layout: UVLayout, depth_tol: float | None = No
     check_tris(tris, len(verts), stream)
     if depth_tol is None:
         depth_tol = default_depth_tol(verts)
+    if not (np.isfinite(depth_tol) and depth_tol >= 0):   # NaN would make every test false
+        raise ValueError(f"depth_tol must be finite and >= 0 (pixels), got {depth_tol}")
     if not gpu:
         return native().sample_uv(image, verts, tris, layout.uvs, layout.tri_id, layout.bary,
                                   float(depth_tol))

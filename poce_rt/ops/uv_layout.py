@@ -23,6 +23,18 @@ class UVLayout:
     uvs: np.ndarray
     tris: np.ndarray
 
+    def __post_init__(self):
+        # a hand-built layout reaches the kernels as it is: S >= 1 and consistent shapes
+        s = self.tri_id.shape[0] if getattr(self.tri_id, "ndim", 0) == 2 else 0
+        if s < 1 or self.tri_id.shape != (s, s):
+            raise ValueError(f"UVLayout: tri_id must be [S,S] with S >= 1, got {getattr(self.tri_id, 'shape', None)}")
+        if getattr(self.bary, "shape", None) != (s, s, 3):
+            raise ValueError(f"UVLayout: bary must be [{s},{s},3], got {getattr(self.bary, 'shape', None)}")
+        for name, arr in (("uvs", self.uvs), ("tris", self.tris)):
+            if getattr(arr, "ndim", 0) != 2 or arr.shape[1] != (2 if name == "uvs" else 3):
+                raise ValueError(f"UVLayout: {name} must be [N,{2 if name == 'uvs' else 3}], "
+                                 f"got {getattr(arr, 'shape', None)}")
+
     @property
     def size(self) -> int:
         return int(self.tri_id.shape[0])
@@ -55,8 +67,10 @@ def uv_layout(uvs, tris, size: int = 256) -> UVLayout:
     Args:
         uvs: [N,2] float32 per-vertex UVs in [0,1], v growing downwards.
         tris: [F,3] int32.
-        size: S.
+        size: S, 1..4096.
     """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= 4096:
+        raise ValueError(f"size must be an integer in 1..4096, got {size!r}")
     uvs = check("uvs", uvs, np.float32, (None, 2))
     tris = check("tris", tris, np.int32, (None, 3))
     check_tris(tris, len(uvs))

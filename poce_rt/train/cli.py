@@ -13,28 +13,32 @@ from pathlib import Path
 
 
 def _common(p: argparse.ArgumentParser, batch: int) -> None:
+    from poce_rt.cli import int_in
+
     p.add_argument("data", nargs="+", help="dataset dirs, or images / folders / videos")
     p.add_argument("--out", required=True, help="model directory (config.json + *.safetensors)")
-    p.add_argument("--steps", type=int, default=10000, help="total steps (resumes up to this)")
-    p.add_argument("--batch", type=int, default=batch)
+    p.add_argument("--steps", type=int_in(1), default=10000, help="total steps, >= 1 (resumes up to this)")
+    p.add_argument("--batch", type=int_in(1), default=batch, help=f"batch size, >= 1 (default {batch})")
     p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
-    p.add_argument("--sample-every", type=int, default=500, help="PNG grid every N steps (0: never)")
-    p.add_argument("--save-every", type=int, default=500)
-    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument("--sample-every", type=int_in(0), default=500, help="PNG grid every N steps (0: never)")
+    p.add_argument("--save-every", type=int_in(1), default=500, help="checkpoint every N steps, >= 1")
+    p.add_argument("--log-every", type=int_in(1), default=10, help="log every N steps, >= 1")
     p.add_argument("--config", help="JSON file with the architecture config of this network")
     p.add_argument("--data-dir", help="where to build the dataset when DATA are raw images/videos")
-    p.add_argument("--every", type=int, default=1, help="video frame stride when building a dataset")
+    p.add_argument("--every", type=int_in(1), default=1, help="video frame stride when building a dataset, >= 1")
     p.add_argument("--seed", type=int, default=0)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
+    from poce_rt.cli import int_in
+
     tp = subparsers.add_parser("train", help="build datasets and train the POCE networks")
     sub = tp.add_subparsers(dest="train_cmd", required=True)
     d = sub.add_parser("dataset", help="track faces and sample UV maps into dataset shards")
     d.add_argument("inputs", nargs="+")
     d.add_argument("--out", required=True)
-    d.add_argument("--every", type=int, default=1)
-    d.add_argument("--max-frames", type=int, default=None, help="per source")
+    d.add_argument("--every", type=int_in(1), default=1, help="video frame stride, >= 1")
+    d.add_argument("--max-frames", type=int_in(1), default=None, help="per source, >= 1")
     d.set_defaults(func=_run_dataset)
     c = sub.add_parser("completion", help="train the UV completion network (Sec. III-B)")
     _common(c, 2)
@@ -84,11 +88,11 @@ def _run_editing(args) -> int:
 
 
 def main(argv=None) -> int:
-    """Standalone entry (python -m poce_rt.train.cli train ...)."""
-    ap = argparse.ArgumentParser(prog="poce-rt")
-    add_parser(ap.add_subparsers(dest="cmd", required=True))
-    args = ap.parse_args(argv)
-    return args.func(args)
+    """Standalone entry (python -m poce_rt.train.cli train ...): the same exit statuses and
+    one-line errors as ``poce-rt``."""
+    from poce_rt.cli import main as cli_main
+
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

@@ -100,3 +100,13 @@ def save_grid(path, columns: list, labels: list[str] | None = None) -> None:
         img = np.concatenate([bar, img], axis=0)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), np.ascontiguousarray(img[..., ::-1]))
+
+
+def check_schedule(steps: int, batch: int, sample_every: int, save_every: int, log_every: int) -> None:
+    """The schedule's ranges (InputError otherwise): steps, batch, save_every and log_every >= 1,
+    sample_every >= 0 (0: never). `steps=-5` used to write an untrained model and report success."""
+    from poce_rt.limits import check_int
+
+    for name, v, lo in (("steps", steps, 1), ("batch", batch, 1), ("sample_every", sample_every, 0),
+                        ("save_every", save_every, 1), ("log_every", log_every, 1)):
+        check_int(name, v, lo)

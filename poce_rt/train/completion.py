@@ -20,7 +20,7 @@ from poce_rt.models import io as mio
 from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction
 from poce_rt.models.config import CompletionConfig, ModelConfig
 from poce_rt.models.losses import completion_d_loss, completion_g_loss
-from .common import JsonlLog, load_train_state, lr_at, set_lr, save_grid, save_train_state
+from .common import JsonlLog, check_schedule, load_train_state, lr_at, set_lr, save_grid, save_train_state
 from .dataset import UVDataset
 
 TRAIN_STATE = "completion_train.safetensors"
@@ -83,6 +83,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
     """
     from tqdm import tqdm
 
+    check_schedule(steps, batch, sample_every, save_every, log_every)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     mc, cfg = _resolve_config(out, cfg)

@@ -19,7 +19,7 @@ from poce_rt.models.completion import UVCompletion
 from poce_rt.models.config import EditingConfig
 from poce_rt.models.editing import EditDiscriminator, Editor
 from poce_rt.models.losses import editing_d_loss, editing_g_loss
-from .common import JsonlLog, load_train_state, lr_at, set_lr, save_grid, save_train_state
+from .common import JsonlLog, check_schedule, load_train_state, lr_at, set_lr, save_grid, save_train_state
 from .dataset import UVDataset
 
 TRAIN_STATE = "editing_train.safetensors"
@@ -45,6 +45,7 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
     completion network unless ``require_completion=False``); returns the last losses."""
     from tqdm import tqdm
 
+    check_schedule(steps, batch, sample_every, save_every, log_every)
     out = Path(out)
     dev = torch.device(device)
     mc = mio.read_config(out) if (out / mio.CONFIG).is_file() else None
