@@ -43,6 +43,7 @@ py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, p
   auto uvs = checked<float>(uvs_o, "uvs", {verts.shape(0), 2});
   auto ltri = checked<int>(layout_tri_o, "layout.tri_id", {-1, -1});
   int64_t size = ltri.shape(0);
+  if (ltri.shape(1) != size) bad_value("layout.tri_id must be square [S,S]");
   check_range("layout size", size, 1, kMaxSide);
   auto lbary = checked<float>(layout_bary_o, "layout.bary", {size, size, 3});
   check_indices("layout.tri_id", ltri, -1, tris.shape(0));  // -1: no triangle at that texel

@@ -148,6 +148,8 @@ def random_layout(c: Case, ntris: int):
         tri_id[:] = -1
     if tri_id.size and c.flaw(0.3):
         tri_id.flat[c.rng.integers(0, tri_id.size)] = c.pick(*BAD_INDICES, ntris, -2)
+    if s > 1 and c.flaw(0.1):
+        tri_id = np.ascontiguousarray(tri_id[:, 1:])  # not square
     bary = c.floats((s, s + int(c.flaw(0.1)), 3), 0, 1)  # sometimes not square
     return tri_id, bary
 
