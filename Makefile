@@ -53,7 +53,7 @@ dev:
 # with it (python does not link it, and ASan's __cxa_throw interceptor must find the real one at
 # start-up, or the first C++ exception of any extension aborts). Python leaks by design
 # (detect_leaks=0). Any report aborts with a non-zero status.
-FUZZ_ITERS ?= 3000
+FUZZ_ITERS ?= 5000
 KERNEL_TESTS = tests/test_rasterize.py tests/test_sample_render.py tests/test_modulate_transfer.py \
 	tests/test_bad_input_kernels.py
 SANITIZE_ENV = LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libstdc++.so)" \
