@@ -196,7 +196,10 @@ PYBIND11_MODULE(_C, m) {
   m.def("cuda_device_count", []() { int n = 0; cuda_device_count(&n); return n; });
   // Raw-pointer CUDA entry points, called by poce_rt/ops after validation. They cannot see device
   // memory, so they check every integer (sizes, counts, channels: no 0-size grid, no overflowing
-  // index) and that the buffers they need are not null; the buffers' sizes are the caller's word.
+  // index) and that the buffers they need are not null; the buffers' sizes are the caller's word,
+  // and the stream is an opaque handle (0 = the default stream; a bad one fails the launch, which
+  // check_launch raises). Device contents need no check: the kernels skip bad triangle and layout
+  // ids themselves (setup_tri, sample_texel).
   m.def("rasterize_cuda", [](uintptr_t v, int64_t nv, uintptr_t t, int64_t nt, int64_t h, int64_t w,
                              uintptr_t zbuf, uintptr_t tri_id, uintptr_t bary, uintptr_t depth,
                              uintptr_t stream) {

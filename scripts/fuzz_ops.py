@@ -172,7 +172,13 @@ def case_sample_uv(c: Case, C, ops):
         assert np.all((mask == 0) | (mask == 1))
         assert np.all(uv >= 0) and np.all(uv <= 1 + 1e-6) and np.all(uv[mask == 0] == 0)
 
-    calls = [("_C.sample_uv", lambda: C.sample_uv(*args, tol), check)]
+    def check_layout(lay):
+        s = ltri.shape[0]
+        assert lay.tri_id.shape == (s, s) and lay.tri_id.min(initial=0) >= -1
+        assert lay.tri_id.max(initial=-1) < len(tris)
+
+    calls = [("_C.sample_uv", lambda: C.sample_uv(*args, tol), check),
+             ("ops.uv_layout", lambda: ops.uv_layout(args[3], args[2], ltri.shape[0]), check_layout)]
     if len(tris) and np.isfinite(uvs).all() and 0 <= tris.min() and tris.max() < len(verts) \
             and 1 <= ltri.shape[0] <= 64:
         layout = ops.uv_layout(uvs, tris, ltri.shape[0])
