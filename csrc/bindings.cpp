@@ -1,8 +1,9 @@
 // pybind11 bindings of poce_rt._C.
-// CPU entry points take NumPy arrays, check them (dtype, rank, shape, C-contiguity; the Python
-// wrappers in poce_rt/ops check first and with friendlier messages, this is the second line),
-// release the GIL and return new arrays. CUDA entry points take raw device pointers from CuPy
-// (or any __cuda_array_interface__ producer) and a stream handle; Python owns every buffer.
+// CPU entry points take NumPy arrays, check them (csrc/bind_checks.h: dtype, shape, contiguity,
+// alignment, sizes, index ranges; poce_rt/ops checks first with friendlier messages, but _C is
+// importable and must stand on its own), release the GIL and return new arrays. CUDA entry points
+// take raw device pointers from CuPy (or any __cuda_array_interface__ producer) and a stream
+// handle; Python owns every buffer, and they check every integer they are given.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
