@@ -6,7 +6,7 @@ VENV ?= .venv
 VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip
 
-.PHONY: setup demo test bench dev gpu-check gpu-cache clean
+.PHONY: setup demo test bench dev gpu-check gpu-cache sanitize clean
 
 $(VENV)/.installed: pyproject.toml CMakeLists.txt
 	$(PY) -m venv $(VENV)
@@ -65,6 +65,29 @@ dev:
 	  -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir) -DPOCE_RT_CUDA=$${POCE_RT_CUDA:-AUTO} >/dev/null
 	cmake --build build/dev -j2
 	cp build/dev/_C*.so poce_rt/
+
+# AddressSanitizer + UndefinedBehaviorSanitizer: build the CPU kernels into build/asan (never copied
+# into poce_rt/, so `make test` keeps its own build; scripts/sanitize_native.py loads this one as
+# poce_rt._C), then run the kernel tests and a bounded random fuzz of every op against it. gcc's
+# libasan has to be the first library in the process, hence LD_PRELOAD into python, and libstdc++
+# with it (python does not link it, and ASan's __cxa_throw interceptor must find the real one at
+# start-up, or the first C++ exception of any extension aborts). Python leaks by design
+# (detect_leaks=0). Any report aborts with a non-zero status.
+FUZZ_ITERS ?= 5000
+KERNEL_TESTS = tests/test_rasterize.py tests/test_sample_render.py tests/test_modulate_transfer.py \
+	tests/test_bad_input_kernels.py
+SANITIZE_ENV = LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libstdc++.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	POCE_RT_NATIVE_SO=$$(ls build/asan/_C*.so) PYTHONPATH=scripts$${PYTHONPATH:+:$$PYTHONPATH}
+
+sanitize: setup
+	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=$$(which $(CXX)) \
+	  -DPython_EXECUTABLE=$$(which $(VPY)) -Dpybind11_DIR=$$($(VPY) -m pybind11 --cmakedir) \
+	  -DPOCE_RT_CUDA=OFF -DPOCE_RT_SANITIZE=ON >/dev/null
+	cmake --build build/asan -j2
+	$(VPY) -m poce_rt.assets fetch
+	$(SANITIZE_ENV) $(VPY) -m pytest -q -p sanitize_native -p no:cacheprovider $(KERNEL_TESTS)
+	$(SANITIZE_ENV) $(VPY) scripts/fuzz_ops.py --iterations $(FUZZ_ITERS)
 
 clean:
 	rm -rf build $(VENV) poce_rt/_C*.so

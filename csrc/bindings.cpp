@@ -1,60 +1,36 @@
 // pybind11 bindings of poce_rt._C.
-// CPU entry points take NumPy arrays, check them (dtype, rank, shape, C-contiguity; the Python
-// wrappers in poce_rt/ops check first and with friendlier messages, this is the second line),
-// release the GIL and return new arrays. CUDA entry points take raw device pointers from CuPy
-// (or any __cuda_array_interface__ producer) and a stream handle; Python owns every buffer.
+// CPU entry points take NumPy arrays, check them (csrc/bind_checks.h: dtype, shape, contiguity,
+// alignment, sizes, index ranges; poce_rt/ops checks first with friendlier messages, but _C is
+// importable and must stand on its own), release the GIL and return new arrays. CUDA entry points
+// take raw device pointers from CuPy (or any __cuda_array_interface__ producer) and a stream
+// handle; Python owns every buffer, and they check every integer they are given.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <string>
 #include <vector>
 
+#include "bind_checks.h"
 #include "kernels.h"
 
 namespace py = pybind11;
 using namespace poce;
+using namespace poce_bind;
 
 namespace {
 
-template <typename T>
-py::array_t<T> checked(const py::handle& obj, const char* name, std::vector<py::ssize_t> shape) {
-  if (!py::isinstance<py::array>(obj))
-    throw py::type_error(std::string(name) + ": expected a numpy array");
-  py::array a = py::reinterpret_borrow<py::array>(obj);
-  if (!a.dtype().is(py::dtype::of<T>()))
-    throw py::type_error(std::string(name) + ": expected dtype " +
-                         std::string(py::str(py::dtype::of<T>())) + ", got " +
-                         std::string(py::str(a.dtype())));
-  if (!(a.flags() & py::array::c_style))
-    throw py::value_error(std::string(name) + ": must be C-contiguous");
-  if (a.ndim() != py::ssize_t(shape.size()))
-    throw py::value_error(std::string(name) + ": expected " + std::to_string(shape.size()) +
-                          " dimensions, got " + std::to_string(a.ndim()));
-  for (size_t i = 0; i < shape.size(); ++i)
-    if (shape[i] >= 0 && a.shape(i) != shape[i])
-      throw py::value_error(std::string(name) + ": dimension " + std::to_string(i) + " must be " +
-                            std::to_string(shape[i]) + ", got " + std::to_string(a.shape(i)));
-  return py::reinterpret_borrow<py::array_t<T>>(a);
-}
-
-void check_size(int h, int w) {
-  if (h <= 0 || w <= 0 || h > 16384 || w > 16384)
-    throw py::value_error("height and width must be in 1..16384, got " + std::to_string(h) + "x" +
-                          std::to_string(w));
-}
-
-py::tuple rasterize(py::handle verts_o, py::handle tris_o, int height, int width) {
+py::tuple rasterize(py::handle verts_o, py::handle tris_o, int64_t height, int64_t width) {
   check_size(height, width);
-  auto verts = checked<float>(verts_o, "verts", {-1, 3});
-  auto tris = checked<int>(tris_o, "tris", {-1, 3});
+  auto [verts, tris] = checked_mesh(verts_o, tris_o);
   py::array_t<int> tri_id({height, width});
-  py::array_t<float> bary({height, width, 3});
+  py::array_t<float> bary({height, width, int64_t(3)});
   py::array_t<float> depth({height, width});
   std::vector<uint64_t> zbuf(size_t(height) * width);
   {
     py::gil_scoped_release nogil;
-    rasterize_cpu(verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0)), height, width,
-                  zbuf.data(), tri_id.mutable_data(), bary.mutable_data(), depth.mutable_data());
+    rasterize_cpu(verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0)), int(height),
+                  int(width), zbuf.data(), tri_id.mutable_data(), bary.mutable_data(),
+                  depth.mutable_data());
   }
   return py::make_tuple(tri_id, bary, depth);
 }
@@ -62,64 +38,67 @@ py::tuple rasterize(py::handle verts_o, py::handle tris_o, int height, int width
 py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, py::handle uvs_o,
                     py::handle layout_tri_o, py::handle layout_bary_o, float depth_tol) {
   auto image = checked<uint8_t>(image_o, "image", {-1, -1, 3});
-  auto verts = checked<float>(verts_o, "verts", {-1, 3});
-  auto tris = checked<int>(tris_o, "tris", {-1, 3});
+  int64_t height = image.shape(0), width = image.shape(1);
+  check_size(height, width);
+  auto [verts, tris] = checked_mesh(verts_o, tris_o);
   auto uvs = checked<float>(uvs_o, "uvs", {verts.shape(0), 2});
   auto ltri = checked<int>(layout_tri_o, "layout.tri_id", {-1, -1});
-  int size = int(ltri.shape(0));
-  if (ltri.shape(1) != size) throw py::value_error("layout.tri_id must be square");
+  int64_t size = ltri.shape(0);
+  if (ltri.shape(1) != size) bad_value("layout.tri_id must be square [S,S]");
+  check_range("layout size", size, 1, kMaxSide);
   auto lbary = checked<float>(layout_bary_o, "layout.bary", {size, size, 3});
-  int height = int(image.shape(0)), width = int(image.shape(1));
-  check_size(height, width);
-  py::array_t<float> uv({size, size, 3});
+  check_indices("layout.tri_id", ltri, -1, tris.shape(0));  // -1: no triangle at that texel
+  check_real("depth_tol", depth_tol, 0.f, true);
+  py::array_t<float> uv({size, size, int64_t(3)});
   py::array_t<float> mask({size, size});
   std::vector<uint64_t> zbuf(size_t(height) * width);
   std::vector<int> tri_id(size_t(height) * width);
   std::vector<float> bary(size_t(height) * width * 3), depth(size_t(height) * width);
   {
     py::gil_scoped_release nogil;
-    sample_uv_cpu(image.data(), height, width, verts.data(), int(verts.shape(0)), tris.data(),
-                  int(tris.shape(0)), uvs.data(), ltri.data(), lbary.data(), size, depth_tol,
-                  zbuf.data(), tri_id.data(), bary.data(), depth.data(), uv.mutable_data(),
-                  mask.mutable_data());
+    sample_uv_cpu(image.data(), int(height), int(width), verts.data(), int(verts.shape(0)),
+                  tris.data(), int(tris.shape(0)), uvs.data(), ltri.data(), lbary.data(), int(size),
+                  depth_tol, zbuf.data(), tri_id.data(), bary.data(), depth.data(),
+                  uv.mutable_data(), mask.mutable_data());
   }
   return py::make_tuple(uv, mask);
 }
 
 // `rgb_o`/`alpha_o` (optional): caller-owned outputs, written in place (a frame loop reuses them).
 py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py::handle uvs_o,
-                 int height, int width, py::object rgb_o, py::object alpha_o) {
+                 int64_t height, int64_t width, py::object rgb_o, py::object alpha_o) {
   check_size(height, width);
   auto texture = checked<float>(texture_o, "texture", {-1, -1, -1});
-  int size = int(texture.shape(0)), channels = int(texture.shape(2));
-  if (texture.shape(1) != size) throw py::value_error("texture must be square [S,S,C]");
-  auto verts = checked<float>(verts_o, "verts", {-1, 3});
-  auto tris = checked<int>(tris_o, "tris", {-1, 3});
+  int64_t size = texture.shape(0), channels = texture.shape(2);
+  if (texture.shape(1) != size) bad_value("texture must be square [S,S,C]");
+  check_range("texture size", size, 1, kMaxSide);
+  check_range("texture channels", channels, 1, kMaxChannels);
+  auto [verts, tris] = checked_mesh(verts_o, tris_o);
   auto uvs = checked<float>(uvs_o, "uvs", {verts.shape(0), 2});
-  auto rgb = rgb_o.is_none() ? py::array_t<float>({height, width, channels})
-                             : checked<float>(rgb_o, "rgb out", {height, width, channels});
-  auto alpha = alpha_o.is_none() ? py::array_t<float>({height, width})
-                                 : checked<float>(alpha_o, "alpha out", {height, width});
-  if (!rgb.writeable() || !alpha.writeable()) throw py::value_error("render: outputs must be writeable");
+  auto rgb = out_array<float>(rgb_o, "rgb out", {height, width, channels});
+  auto alpha = out_array<float>(alpha_o, "alpha out", {height, width});
   std::vector<uint64_t> zbuf(size_t(height) * width);
   std::vector<int> tri_id(size_t(height) * width);
   std::vector<float> bary(size_t(height) * width * 3), depth(size_t(height) * width);
   {
     py::gil_scoped_release nogil;
-    render_cpu(texture.data(), size, channels, verts.data(), int(verts.shape(0)), tris.data(),
-               int(tris.shape(0)), uvs.data(), height, width, zbuf.data(), tri_id.data(),
-               bary.data(), depth.data(), rgb.mutable_data(), alpha.mutable_data());
+    render_cpu(texture.data(), int(size), int(channels), verts.data(), int(verts.shape(0)),
+               tris.data(), int(tris.shape(0)), uvs.data(), int(height), int(width), zbuf.data(),
+               tri_id.data(), bary.data(), depth.data(), rgb.mutable_data(), alpha.mutable_data());
   }
   return py::make_tuple(rgb, alpha);
 }
 
+// An empty [N,C,H,W] gives an empty result (no statistics to take).
 py::array_t<float> modulate(py::handle x_o, py::handle gamma_o, py::handle beta_o, float eps) {
   auto x = checked<float>(x_o, "x", {-1, -1, -1, -1});
   std::vector<py::ssize_t> shp(x.shape(), x.shape() + 4);
   auto gamma = checked<float>(gamma_o, "gamma", shp);
   auto beta = checked<float>(beta_o, "beta", shp);
+  check_real("eps", eps, 0.f, false);
   py::array_t<float> out(shp);
   int64_t planes = int64_t(shp[0]) * shp[1], plane_size = int64_t(shp[2]) * shp[3];
+  if (planes == 0 || plane_size == 0) return out;
   {
     py::gil_scoped_release nogil;
     modulate_cpu(x.data(), gamma.data(), beta.data(), planes, plane_size, eps, out.mutable_data());
@@ -127,11 +106,16 @@ py::array_t<float> modulate(py::handle x_o, py::handle gamma_o, py::handle beta_
   return out;
 }
 
+// The mask must hold at least one value per image (an empty mask has no maximum to pool); an
+// empty embedding gives an empty result.
 py::array_t<float> transfer(py::handle src_o, py::handle ref_o, py::handle mask_o) {
   auto src = checked<float>(src_o, "e_src", {-1, -1, -1, -1});
   std::vector<py::ssize_t> shp(src.shape(), src.shape() + 4);
+  for (int i = 0; i < 4; ++i) check_range("e_src dimension", shp[i], 0, INT_MAX);
   auto ref = checked<float>(ref_o, "e_ref", shp);
   auto mask = checked<float>(mask_o, "mask", {shp[0], -1, -1});
+  check_range("mask height", mask.shape(1), 1, INT_MAX);
+  check_range("mask width", mask.shape(2), 1, INT_MAX);
   py::array_t<float> out(shp);
   {
     py::gil_scoped_release nogil;
@@ -144,20 +128,19 @@ py::array_t<float> transfer(py::handle src_o, py::handle ref_o, py::handle mask_
 // `out_o` (optional): a caller-owned output, written in place; it may be `frame` itself (each
 // pixel reads only its own frame pixel).
 py::array_t<uint8_t> composite(py::handle frame_o, py::handle rgb_o, py::handle alpha_o,
-                               int feather_px, py::object out_o) {
+                               int64_t feather_px, py::object out_o) {
   auto frame = checked<uint8_t>(frame_o, "frame", {-1, -1, 3});
-  int h = int(frame.shape(0)), w = int(frame.shape(1));
+  int64_t h = frame.shape(0), w = frame.shape(1);
   check_size(h, w);
   auto rgb = checked<float>(rgb_o, "rgb", {h, w, 3});
   auto alpha = checked<float>(alpha_o, "alpha", {h, w});
-  if (feather_px < 0 || feather_px > 4096) throw py::value_error("feather_px must be in 0..4096");
-  auto out = out_o.is_none() ? py::array_t<uint8_t>({h, w, 3}) : checked<uint8_t>(out_o, "out", {h, w, 3});
-  if (!out.writeable()) throw py::value_error("composite: out must be writeable");
+  check_range("feather_px", feather_px, 0, 4096);
+  auto out = out_array<uint8_t>(out_o, "out", {h, w, 3});
   std::vector<float> work(size_t(h) * w * 2);
   {
     py::gil_scoped_release nogil;
-    composite_cpu(frame.data(), rgb.data(), alpha.data(), h, w, feather_px, work.data(),
-                  out.mutable_data());
+    composite_cpu(frame.data(), rgb.data(), alpha.data(), int(h), int(w), int(feather_px),
+                  work.data(), out.mutable_data());
   }
   return out;
 }
@@ -165,6 +148,15 @@ py::array_t<uint8_t> composite(py::handle frame_o, py::handle rgb_o, py::handle 
 #ifdef POCE_WITH_CUDA
 template <typename T>
 T* ptr(uintptr_t p) { return reinterpret_cast<T*>(p); }
+
+// The mesh arguments of the raw CUDA entry points; pointers may be null only for empty arrays.
+void check_mesh_cuda(uintptr_t verts, int64_t nverts, uintptr_t tris, int64_t ntris) {
+  check_count("nverts", nverts);
+  check_count("ntris", ntris);
+  if (ntris > 0 && nverts == 0) bad_value("ntris > 0 needs vertices (nverts is 0)");
+  if (nverts > 0) check_ptr("verts", verts);
+  if (ntris > 0) check_ptr("tris", tris);
+}
 #endif
 
 }  // namespace
@@ -194,51 +186,96 @@ PYBIND11_MODULE(_C, m) {
   info["openmp"] = false;
 #endif
   info["compiler"] = py::str(__VERSION__);
+#ifdef POCE_SANITIZE
+  info["sanitize"] = true;  // `make sanitize` checks it loaded this build
+#else
+  info["sanitize"] = false;
+#endif
   m.attr("build_info") = info;
 
 #ifdef POCE_WITH_CUDA
   m.def("cuda_device_count", []() { int n = 0; cuda_device_count(&n); return n; });
-  // Raw-pointer CUDA entry points: called only by poce_rt/ops after validation.
-  m.def("rasterize_cuda", [](uintptr_t v, int nv, uintptr_t t, int nt, int h, int w, uintptr_t zbuf,
-                             uintptr_t tri_id, uintptr_t bary, uintptr_t depth, uintptr_t stream) {
-    py::gil_scoped_release nogil;
-    rasterize_cuda(ptr<float>(v), nv, ptr<int>(t), nt, h, w, ptr<uint64_t>(zbuf), ptr<int>(tri_id),
-                   ptr<float>(bary), ptr<float>(depth), stream);
-  });
-  m.def("sample_uv_cuda", [](uintptr_t img, int h, int w, uintptr_t v, int nv, uintptr_t t, int nt,
-                             uintptr_t uvs, uintptr_t ltri, uintptr_t lbary, int size, float tol,
+  // Raw-pointer CUDA entry points, called by poce_rt/ops after validation. They cannot see device
+  // memory, so they check every integer (sizes, counts, channels: no 0-size grid, no overflowing
+  // index) and that the buffers they need are not null; the buffers' sizes are the caller's word,
+  // and the stream is an opaque handle (0 = the default stream; a bad one fails the launch, which
+  // check_launch raises). Device contents need no check: the kernels skip bad triangle and layout
+  // ids themselves (setup_tri, sample_texel).
+  m.def("rasterize_cuda", [](uintptr_t v, int64_t nv, uintptr_t t, int64_t nt, int64_t h, int64_t w,
                              uintptr_t zbuf, uintptr_t tri_id, uintptr_t bary, uintptr_t depth,
-                             uintptr_t uv, uintptr_t mask, uintptr_t stream) {
+                             uintptr_t stream) {
+    check_size(h, w);
+    check_mesh_cuda(v, nv, t, nt);
+    check_ptrs({{"zbuf", zbuf}, {"tri_id", tri_id}, {"bary", bary}, {"depth", depth}});
     py::gil_scoped_release nogil;
-    sample_uv_cuda(ptr<uint8_t>(img), h, w, ptr<float>(v), nv, ptr<int>(t), nt, ptr<float>(uvs),
-                   ptr<int>(ltri), ptr<float>(lbary), size, tol, ptr<uint64_t>(zbuf), ptr<int>(tri_id),
-                   ptr<float>(bary), ptr<float>(depth), ptr<float>(uv), ptr<float>(mask), stream);
+    rasterize_cuda(ptr<float>(v), int(nv), ptr<int>(t), int(nt), int(h), int(w), ptr<uint64_t>(zbuf),
+                   ptr<int>(tri_id), ptr<float>(bary), ptr<float>(depth), stream);
   });
-  m.def("render_cuda", [](uintptr_t tex, int size, int ch, uintptr_t v, int nv, uintptr_t t, int nt,
-                          uintptr_t uvs, int h, int w, uintptr_t zbuf, uintptr_t tri_id, uintptr_t bary,
-                          uintptr_t depth, uintptr_t rgb, uintptr_t alpha, uintptr_t stream) {
+  m.def("sample_uv_cuda", [](uintptr_t img, int64_t h, int64_t w, uintptr_t v, int64_t nv, uintptr_t t,
+                             int64_t nt, uintptr_t uvs, uintptr_t ltri, uintptr_t lbary, int64_t size,
+                             float tol, uintptr_t zbuf, uintptr_t tri_id, uintptr_t bary,
+                             uintptr_t depth, uintptr_t uv, uintptr_t mask, uintptr_t stream) {
+    check_size(h, w);
+    check_mesh_cuda(v, nv, t, nt);
+    check_range("layout size", size, 1, kMaxSide);
+    check_real("depth_tol", tol, 0.f, true);
+    if (nv > 0) check_ptr("uvs", uvs);
+    check_ptrs({{"image", img}, {"layout_tri", ltri}, {"layout_bary", lbary}, {"zbuf", zbuf},
+                {"tri_id", tri_id}, {"bary", bary}, {"depth", depth}, {"uv", uv}, {"mask", mask}});
     py::gil_scoped_release nogil;
-    render_cuda(ptr<float>(tex), size, ch, ptr<float>(v), nv, ptr<int>(t), nt, ptr<float>(uvs), h, w,
-                ptr<uint64_t>(zbuf), ptr<int>(tri_id), ptr<float>(bary), ptr<float>(depth),
-                ptr<float>(rgb), ptr<float>(alpha), stream);
+    sample_uv_cuda(ptr<uint8_t>(img), int(h), int(w), ptr<float>(v), int(nv), ptr<int>(t), int(nt),
+                   ptr<float>(uvs), ptr<int>(ltri), ptr<float>(lbary), int(size), tol,
+                   ptr<uint64_t>(zbuf), ptr<int>(tri_id), ptr<float>(bary), ptr<float>(depth),
+                   ptr<float>(uv), ptr<float>(mask), stream);
   });
+  m.def("render_cuda", [](uintptr_t tex, int64_t size, int64_t ch, uintptr_t v, int64_t nv, uintptr_t t,
+                          int64_t nt, uintptr_t uvs, int64_t h, int64_t w, uintptr_t zbuf,
+                          uintptr_t tri_id, uintptr_t bary, uintptr_t depth, uintptr_t rgb,
+                          uintptr_t alpha, uintptr_t stream) {
+    check_size(h, w);
+    check_range("texture size", size, 1, kMaxSide);
+    check_range("texture channels", ch, 1, kMaxChannels);
+    check_mesh_cuda(v, nv, t, nt);
+    if (nv > 0) check_ptr("uvs", uvs);
+    check_ptrs({{"texture", tex}, {"zbuf", zbuf}, {"tri_id", tri_id}, {"bary", bary},
+                {"depth", depth}, {"rgb", rgb}, {"alpha", alpha}});
+    py::gil_scoped_release nogil;
+    render_cuda(ptr<float>(tex), int(size), int(ch), ptr<float>(v), int(nv), ptr<int>(t), int(nt),
+                ptr<float>(uvs), int(h), int(w), ptr<uint64_t>(zbuf), ptr<int>(tri_id),
+                ptr<float>(bary), ptr<float>(depth), ptr<float>(rgb), ptr<float>(alpha), stream);
+  });
+  // No planes or empty planes: nothing to launch (a 0-block grid is an invalid configuration).
   m.def("modulate_cuda", [](uintptr_t x, uintptr_t g, uintptr_t b, int64_t planes, int64_t plane_size,
                             float eps, uintptr_t out, uintptr_t stream) {
+    check_range("planes", planes, 0, INT_MAX);  // one block per plane
+    int64_t numel = checked_numel("modulate dimensions", {planes, plane_size});
+    check_real("eps", eps, 0.f, false);
+    if (numel == 0) return;
+    check_ptrs({{"x", x}, {"gamma", g}, {"beta", b}, {"out", out}});
     py::gil_scoped_release nogil;
-    modulate_cuda(ptr<float>(x), ptr<float>(g), ptr<float>(b), planes, plane_size, eps, ptr<float>(out),
-                  stream);
+    modulate_cuda(ptr<float>(x), ptr<float>(g), ptr<float>(b), planes, plane_size, eps,
+                  ptr<float>(out), stream);
   });
-  m.def("transfer_cuda", [](uintptr_t s, uintptr_t r, uintptr_t mk, int n, int c, int h, int w, int hm,
-                            int wm, uintptr_t out, uintptr_t stream) {
+  m.def("transfer_cuda", [](uintptr_t s, uintptr_t r, uintptr_t mk, int64_t n, int64_t c, int64_t h,
+                            int64_t w, int64_t hm, int64_t wm, uintptr_t out, uintptr_t stream) {
+    for (int64_t d : {n, c, h, w}) check_range("e_src dimension", d, 0, INT_MAX);
+    check_range("mask height", hm, 1, INT_MAX);
+    check_range("mask width", wm, 1, INT_MAX);
+    checked_numel("mask dimensions", {n, hm, wm});
+    if (checked_numel("e_src dimensions", {n, c, h, w}) == 0) return;
+    check_ptrs({{"e_src", s}, {"e_ref", r}, {"mask", mk}, {"out", out}});
     py::gil_scoped_release nogil;
-    transfer_cuda(ptr<float>(s), ptr<float>(r), ptr<float>(mk), n, c, h, w, hm, wm, ptr<float>(out),
-                  stream);
+    transfer_cuda(ptr<float>(s), ptr<float>(r), ptr<float>(mk), int(n), int(c), int(h), int(w),
+                  int(hm), int(wm), ptr<float>(out), stream);
   });
-  m.def("composite_cuda", [](uintptr_t f, uintptr_t rgb, uintptr_t a, int h, int w, int feather,
-                             uintptr_t work, uintptr_t out, uintptr_t stream) {
+  m.def("composite_cuda", [](uintptr_t f, uintptr_t rgb, uintptr_t a, int64_t h, int64_t w,
+                             int64_t feather, uintptr_t work, uintptr_t out, uintptr_t stream) {
+    check_size(h, w);
+    check_range("feather_px", feather, 0, 4096);
+    check_ptrs({{"frame", f}, {"rgb", rgb}, {"alpha", a}, {"work", work}, {"out", out}});
     py::gil_scoped_release nogil;
-    composite_cuda(ptr<uint8_t>(f), ptr<float>(rgb), ptr<float>(a), h, w, feather, ptr<float>(work),
-                   ptr<uint8_t>(out), stream);
+    composite_cuda(ptr<uint8_t>(f), ptr<float>(rgb), ptr<float>(a), int(h), int(w), int(feather),
+                   ptr<float>(work), ptr<uint8_t>(out), stream);
   });
 #else
   m.def("cuda_device_count", []() { return 0; });

@@ -16,6 +16,9 @@ POCE_HD float box_mean(const float* src, int n, int64_t step, int i, int r) {
 // Feathered alpha: a linear ramp over `r` pixels inward from the coverage edge (blurred alpha
 // is 0.5 on the edge and reaches 1 r pixels inside), never outside the rendered coverage.
 POCE_HD uint8_t blend_pixel(uint8_t f, float rgb01, float a) {
+  // Uncovered pixels keep the frame exactly: a finite but huge render value would otherwise give
+  // 255 * v = inf, inf * 0 = NaN, and a black pixel (found by scripts/fuzz_ops.py).
+  if (!(a > 0.f)) return f;
   float v = float(f) * (1.f - a) + rgb01 * 255.f * a;
   v = fminf(fmaxf(v, 0.f), 255.f);
   return uint8_t(v + 0.5f);

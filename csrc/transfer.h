@@ -9,6 +9,7 @@ namespace poce {
 POCE_HD float pooled_mask(const float* mask, int hm, int wm, int h, int w, int i, int j) {
   int r0 = int((int64_t(i) * hm) / h), r1 = int((int64_t(i + 1) * hm + h - 1) / h);
   int c0 = int((int64_t(j) * wm) / w), c1 = int((int64_t(j + 1) * wm + w - 1) / w);
+  if (r0 >= r1 || c0 >= c1) return 0.f;  // an empty mask (bindings reject it): nothing to transfer
   float m = -INFINITY;
   for (int r = r0; r < r1; ++r)
     for (int c = c0; c < c1; ++c) m = fmaxf(m, mask[int64_t(r) * wm + c]);
