@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "parallel.h"
 
 namespace py = pybind11;
 using namespace poce;
@@ -43,18 +44,34 @@ void check_size(int h, int w) {
                           std::to_string(w));
 }
 
-py::tuple rasterize(py::handle verts_o, py::handle tris_o, int height, int width) {
+// `tri_id_o`/`bary_o`/`depth_o` (optional, all or none): caller-owned outputs, written in place.
+// `drawn_o` (optional int32 [6]): the record rasterize_cpu keeps of what it drew in those buffers
+// (kernels.h), so that a caller reusing them gets only that box cleared.
+py::tuple rasterize(py::handle verts_o, py::handle tris_o, int height, int width, py::object tri_id_o,
+                    py::object bary_o, py::object depth_o, py::object drawn_o) {
   check_size(height, width);
   auto verts = checked<float>(verts_o, "verts", {-1, 3});
   auto tris = checked<int>(tris_o, "tris", {-1, 3});
-  py::array_t<int> tri_id({height, width});
-  py::array_t<float> bary({height, width, 3});
-  py::array_t<float> depth({height, width});
-  std::vector<uint64_t> zbuf(size_t(height) * width);
+  bool given = !tri_id_o.is_none();
+  if (bary_o.is_none() == given || depth_o.is_none() == given)
+    throw py::value_error("rasterize: give all three outputs or none");
+  auto tri_id = given ? checked<int>(tri_id_o, "tri_id out", {height, width}) : py::array_t<int>({height, width});
+  auto bary = given ? checked<float>(bary_o, "bary out", {height, width, 3}) : py::array_t<float>({height, width, 3});
+  auto depth = given ? checked<float>(depth_o, "depth out", {height, width}) : py::array_t<float>({height, width});
+  if (!tri_id.writeable() || !bary.writeable() || !depth.writeable())
+    throw py::value_error("rasterize: outputs must be writeable");
+  int* drawn = nullptr;
+  py::array_t<int> drawn_a;
+  if (!drawn_o.is_none()) {
+    if (!given) throw py::value_error("rasterize: `drawn` describes given outputs");
+    drawn_a = checked<int>(drawn_o, "drawn", {6});
+    if (!drawn_a.writeable()) throw py::value_error("rasterize: drawn must be writeable");
+    drawn = drawn_a.mutable_data();
+  }
   {
     py::gil_scoped_release nogil;
     rasterize_cpu(verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0)), height, width,
-                  zbuf.data(), tri_id.mutable_data(), bary.mutable_data(), depth.mutable_data());
+                  tri_id.mutable_data(), bary.mutable_data(), depth.mutable_data(), drawn);
   }
   return py::make_tuple(tri_id, bary, depth);
 }
@@ -73,15 +90,11 @@ py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, p
   check_size(height, width);
   py::array_t<float> uv({size, size, 3});
   py::array_t<float> mask({size, size});
-  std::vector<uint64_t> zbuf(size_t(height) * width);
-  std::vector<int> tri_id(size_t(height) * width);
-  std::vector<float> bary(size_t(height) * width * 3), depth(size_t(height) * width);
   {
     py::gil_scoped_release nogil;
     sample_uv_cpu(image.data(), height, width, verts.data(), int(verts.shape(0)), tris.data(),
                   int(tris.shape(0)), uvs.data(), ltri.data(), lbary.data(), size, depth_tol,
-                  zbuf.data(), tri_id.data(), bary.data(), depth.data(), uv.mutable_data(),
-                  mask.mutable_data());
+                  uv.mutable_data(), mask.mutable_data());
   }
   return py::make_tuple(uv, mask);
 }
@@ -101,14 +114,10 @@ py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py
   auto alpha = alpha_o.is_none() ? py::array_t<float>({height, width})
                                  : checked<float>(alpha_o, "alpha out", {height, width});
   if (!rgb.writeable() || !alpha.writeable()) throw py::value_error("render: outputs must be writeable");
-  std::vector<uint64_t> zbuf(size_t(height) * width);
-  std::vector<int> tri_id(size_t(height) * width);
-  std::vector<float> bary(size_t(height) * width * 3), depth(size_t(height) * width);
   {
     py::gil_scoped_release nogil;
     render_cpu(texture.data(), size, channels, verts.data(), int(verts.shape(0)), tris.data(),
-               int(tris.shape(0)), uvs.data(), height, width, zbuf.data(), tri_id.data(),
-               bary.data(), depth.data(), rgb.mutable_data(), alpha.mutable_data());
+               int(tris.shape(0)), uvs.data(), height, width, rgb.mutable_data(), alpha.mutable_data());
   }
   return py::make_tuple(rgb, alpha);
 }
@@ -153,11 +162,9 @@ py::array_t<uint8_t> composite(py::handle frame_o, py::handle rgb_o, py::handle 
   if (feather_px < 0 || feather_px > 4096) throw py::value_error("feather_px must be in 0..4096");
   auto out = out_o.is_none() ? py::array_t<uint8_t>({h, w, 3}) : checked<uint8_t>(out_o, "out", {h, w, 3});
   if (!out.writeable()) throw py::value_error("composite: out must be writeable");
-  std::vector<float> work(size_t(h) * w * 2);
   {
     py::gil_scoped_release nogil;
-    composite_cpu(frame.data(), rgb.data(), alpha.data(), h, w, feather_px, work.data(),
-                  out.mutable_data());
+    composite_cpu(frame.data(), rgb.data(), alpha.data(), h, w, feather_px, out.mutable_data());
   }
   return out;
 }
@@ -171,7 +178,9 @@ T* ptr(uintptr_t p) { return reinterpret_cast<T*>(p); }
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "poce-rt kernels (CPU always; CUDA when built with nvcc). See poce_rt/ops for the API.";
-  m.def("rasterize", &rasterize, py::arg("verts"), py::arg("tris"), py::arg("height"), py::arg("width"));
+  m.def("rasterize", &rasterize, py::arg("verts"), py::arg("tris"), py::arg("height"), py::arg("width"),
+        py::arg("tri_id_out") = py::none(), py::arg("bary_out") = py::none(),
+        py::arg("depth_out") = py::none(), py::arg("drawn") = py::none());
   m.def("sample_uv", &sample_uv, py::arg("image"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
         py::arg("layout_tri"), py::arg("layout_bary"), py::arg("depth_tol"));
   m.def("render", &render, py::arg("texture"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
@@ -181,6 +190,13 @@ PYBIND11_MODULE(_C, m) {
   m.def("transfer", &transfer, py::arg("e_src"), py::arg("e_ref"), py::arg("mask"));
   m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"),
         py::arg("out") = py::none());
+
+  m.def("num_threads", &num_threads, "Threads the CPU kernels use (the caller included).");
+  m.def("set_num_threads", [](int n) {
+    if (n < 1 || n > kMaxThreads)
+      throw py::value_error("threads must be in 1.." + std::to_string(kMaxThreads) + ", got " + std::to_string(n));
+    set_num_threads(n);
+  }, py::arg("n"));
 
   py::dict info;
 #ifdef POCE_WITH_CUDA
