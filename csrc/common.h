@@ -109,10 +109,10 @@ POCE_HD Edge make_edge(float ax, float ay, float bx, float by) {
   return e;
 }
 
-// Reads triangle t and prepares it. Returns false for triangles to skip: indices out of range,
-// non-finite coordinates, zero area, or entirely off-screen.
-POCE_HD bool setup_tri(const float* verts, int nverts, const int* tris, int t, int height, int width,
-                       Tri2D& s) {
+// Reads triangle t and prepares its edges. Returns false for triangles to skip: indices out of
+// range, non-finite coordinates or zero area. (Sub-sample tests use it as is: a sliver that owns
+// no pixel centre still covers sub-samples.)
+POCE_HD bool setup_shape(const float* verts, int nverts, const int* tris, int t, Tri2D& s) {
   int i0 = tris[3 * t], i1 = tris[3 * t + 1], i2 = tris[3 * t + 2];
   if (i0 < 0 || i1 < 0 || i2 < 0 || i0 >= nverts || i1 >= nverts || i2 >= nverts) return false;
   const float* a = verts + 3 * i0;
@@ -132,6 +132,14 @@ POCE_HD bool setup_tri(const float* verts, int nverts, const int* tris, int t, i
   s.e0 = make_edge(s.x1, s.y1, s.x2, s.y2);
   s.e1 = make_edge(s.x2, s.y2, s.x0, s.y0);
   s.e2 = make_edge(s.x0, s.y0, s.x1, s.y1);
+  return true;
+}
+
+// setup_shape, plus the box of pixel centres it can cover; false also when that is empty
+// (entirely off-screen, or a sliver between pixel centres).
+POCE_HD bool setup_tri(const float* verts, int nverts, const int* tris, int t, int height, int width,
+                       Tri2D& s) {
+  if (!setup_shape(verts, nverts, tris, t, s)) return false;
   float fxmin = min_f(s.x0, min_f(s.x1, s.x2)), fxmax = max_f(s.x0, max_f(s.x1, s.x2));
   float fymin = min_f(s.y0, min_f(s.y1, s.y2)), fymax = max_f(s.y0, max_f(s.y1, s.y2));
   // Pixel (x, y) has its centre at (x + 0.5, y + 0.5). The clamps keep the conversions in range

@@ -45,7 +45,7 @@ template <typename OrFn, typename MinFn>
 POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris, int t, const Box& box,
                                 const int* tri_id, const uint32_t* cov, OrFn&& cov_or, MinFn&& sub_min) {
   Tri2D s;
-  if (!setup_tri(verts, nverts, tris, t, 1 << 30, 1 << 30, s)) return;  // box clipped below
+  if (!setup_shape(verts, nverts, tris, t, s)) return;
   const int bw = box.w();
   int x0 = pixel_of(min_f(s.x0, min_f(s.x1, s.x2)), box.x1), x1 = pixel_of(max_f(s.x0, max_f(s.x1, s.x2)), box.x1);
   int y0 = pixel_of(min_f(s.y0, min_f(s.y1, s.y2)), box.y1), y1 = pixel_of(max_f(s.y0, max_f(s.y1, s.y2)), box.y1);
@@ -95,7 +95,7 @@ POCE_HD void render_pixel(int x, int y, const Box& box, const float* texture, in
   if (w == kEmptyWord) return;
   int u = int(uint32_t(w & 0xffffffffu)) >> 2, k = int(w & 3u);
   Tri2D s;
-  if (!setup_tri(verts, nverts, tris, u, 1 << 30, 1 << 30, s)) return;
+  if (!setup_shape(verts, nverts, tris, u, s)) return;
   float b0, b1, b2;
   barycentric(s, x + subsample_x(k), y + subsample_y(k), b0, b1, b2);
   shade(texture, size, channels, uvs, tris + 3 * u, b0, b1, b2, out);

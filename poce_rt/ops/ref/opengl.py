@@ -1,0 +1,98 @@
+"""OpenGL as an independent peer (moderngl on a headless EGL context, e.g. Mesa llvmpipe): the
+triangle under each pixel centre and 4x MSAA coverage of the same mesh, for tests and benchmarks.
+
+Optional: needs ``moderngl`` (pip) and an EGL driver (Debian: libegl1, libegl-mesa0,
+libgl1-mesa-dri). `context()` raises ImportError/RuntimeError when either is missing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_VS = """
+#version 330
+uniform vec2 size;
+uniform vec2 zrange;
+in vec3 pos;
+void main() {
+    // pixel (x, y) has its centre at (x + 0.5, y + 0.5), row 0 on top
+    gl_Position = vec4(2.0 * pos.x / size.x - 1.0, 2.0 * pos.y / size.y - 1.0,
+                       2.0 * (pos.z - zrange.x) / (zrange.y - zrange.x) - 1.0, 1.0);
+}
+"""
+_FS = """
+#version 330
+out int tri;
+void main() { tri = gl_PrimitiveID + 1; }  // the target clears to 0 = empty
+"""
+_FS_COVER = """
+#version 330
+out float cover;
+void main() { cover = 1.0; }
+"""
+
+
+def context():
+    """A standalone moderngl context on EGL (headless)."""
+    import moderngl
+
+    return moderngl.create_context(standalone=True, backend="egl")
+
+
+class GLRaster:
+    """Draws one mesh size after size into offscreen targets of one context."""
+
+    def __init__(self, ctx=None):
+        self.ctx = ctx or context()
+        self.ids = self.ctx.program(vertex_shader=_VS, fragment_shader=_FS)
+        self.cover = self.ctx.program(vertex_shader=_VS, fragment_shader=_FS_COVER)
+        self._targets = {}
+
+    def _target(self, kind, h, w):
+        key = (kind, h, w)
+        if key not in self._targets:
+            ctx = self.ctx
+            if kind == "ids":
+                fbo = ctx.framebuffer([ctx.renderbuffer((w, h), 1, dtype="i4")], ctx.depth_renderbuffer((w, h)))
+                self._targets[key] = (fbo, None)
+            else:
+                ms = ctx.framebuffer([ctx.renderbuffer((w, h), 1, samples=4, dtype="f4")])
+                resolved = ctx.framebuffer([ctx.renderbuffer((w, h), 1, dtype="f4")])
+                self._targets[key] = (ms, resolved)
+        return self._targets[key]
+
+    def _vao(self, prog, verts, tris, h, w):
+        verts = np.ascontiguousarray(verts, np.float32)
+        z = verts[:, 2]
+        lo, hi = float(z.min()), float(z.max())
+        prog["size"].value = (float(w), float(h))
+        prog["zrange"].value = (lo - 1.0, hi + 1.0)
+        vbo = self.ctx.buffer(verts.tobytes())
+        ibo = self.ctx.buffer(np.ascontiguousarray(tris, np.int32).tobytes())
+        return self.ctx.vertex_array(prog, [(vbo, "3f", "pos")], index_buffer=ibo, index_element_size=4), vbo, ibo
+
+    def triangle_ids(self, verts, tris, h, w):
+        """[H,W] int32: id of the nearest triangle over each pixel centre, -1 where empty."""
+        fbo, _ = self._target("ids", h, w)
+        vao, *bufs = self._vao(self.ids, verts, tris, h, w)
+        import moderngl
+
+        fbo.use()
+        fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        self.ctx.enable(moderngl.DEPTH_TEST)
+        vao.render(moderngl.TRIANGLES)
+        self.ctx.finish()
+        return np.frombuffer(fbo.read(components=1, dtype="i4"), np.int32).reshape(h, w) - 1
+
+    def coverage_msaa4(self, verts, tris, h, w):
+        """[H,W] float32: fraction of the 4 MSAA samples of each pixel covered by the mesh."""
+        ms, resolved = self._target("cover", h, w)
+        vao, *bufs = self._vao(self.cover, verts, tris, h, w)
+        import moderngl
+
+        ms.use()
+        self.ctx.disable(moderngl.DEPTH_TEST)
+        ms.clear(0.0, 0.0, 0.0, 0.0)
+        vao.render(moderngl.TRIANGLES)
+        self.ctx.copy_framebuffer(resolved, ms)
+        self.ctx.finish()
+        return np.frombuffer(resolved.read(components=1, dtype="f4"), np.float32).reshape(h, w).copy()
