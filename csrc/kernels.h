@@ -52,6 +52,7 @@ inline void atomic_min_u64(uint64_t* addr, uint64_t value) {
 }
 
 #ifdef POCE_WITH_CUDA
+// zbuf holds H*W + 2 words: the depth test's words, then the mesh's box (computed on the device).
 bool cuda_device_count(int* count);
 void rasterize_cuda(const float* verts, int nverts, const int* tris, int ntris, int height, int width,
                     uint64_t* zbuf, int* tri_id, float* bary, float* depth, uintptr_t stream);
