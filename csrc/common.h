@@ -166,17 +166,28 @@ POCE_HD void barycentric(const Tri2D& s, float px, float py, float& b0, float& b
   b2 = s.swapped ? w1 : w2;
 }
 
+// Inside test with the fill rule at point (px, py); w receives the three edge values
+// (barycentrics times the area).
+POCE_HD bool inside(const Tri2D& s, float px, float py, float* w) {
+  w[0] = edge_at(s.e0, px, py);
+  w[1] = edge_at(s.e1, px, py);
+  w[2] = edge_at(s.e2, px, py);
+  bool in0 = w[0] > 0.f || (w[0] == 0.f && s.e0.tl);
+  bool in1 = w[1] > 0.f || (w[1] == 0.f && s.e1.tl);
+  bool in2 = w[2] > 0.f || (w[2] == 0.f && s.e2.tl);
+  return in0 && in1 && in2;
+}
+
+// Depth at a point inside, from its edge values; false if not finite.
+POCE_HD bool depth_at(const Tri2D& s, const float* w, float& z) {
+  z = (w[0] * s.z0 + w[1] * s.z1 + w[2] * s.z2) * s.inv_area;
+  return std::isfinite(z);
+}
+
 // Inside test with the fill rule at pixel centre (px, py); on success writes the depth.
 POCE_HD bool cover(const Tri2D& s, float px, float py, float& z) {
-  float w0 = edge_at(s.e0, px, py);
-  float w1 = edge_at(s.e1, px, py);
-  float w2 = edge_at(s.e2, px, py);
-  bool in0 = w0 > 0.f || (w0 == 0.f && s.e0.tl);
-  bool in1 = w1 > 0.f || (w1 == 0.f && s.e1.tl);
-  bool in2 = w2 > 0.f || (w2 == 0.f && s.e2.tl);
-  if (!(in0 && in1 && in2)) return false;
-  z = (w0 * s.z0 + w1 * s.z1 + w2 * s.z2) * s.inv_area;
-  return std::isfinite(z);
+  float w[3];
+  return inside(s, px, py, w) && depth_at(s, w, z);
 }
 
 // The pixels a mesh can touch: those whose footprint [x, x+1) x [y, y+1) meets the bounding box
@@ -204,19 +215,15 @@ POCE_HD Box clip_box(int xlo, int ylo, int xhi, int yhi, int height, int width) 
   return b;
 }
 
-// Triangle t (set up in `s`) won pixel (x, y): its id, barycentrics and depth.
-POCE_HD void hit_pixel(const Tri2D& s, int t, const float* verts, const int* tris, int x, int y,
-                       int* tri_out, float* bary_out, float* depth_out) {
-  float b0, b1, b2;
-  barycentric(s, x + 0.5f, y + 0.5f, b0, b1, b2);
+// Triangle t (set up in `s`) won a pixel whose centre has edge values w: its id, barycentrics
+// (as barycentric() computes them) and depth, in the caller's vertex order.
+POCE_HD void hit_pixel(const Tri2D& s, int t, const float* w, int* tri_out, float* bary_out,
+                       float* depth_out) {
+  float b0 = w[0] * s.inv_area, c1 = w[1] * s.inv_area, c2 = w[2] * s.inv_area;
+  float b1 = s.swapped ? c2 : c1, b2 = s.swapped ? c1 : c2;
   *tri_out = t;
   bary_out[0] = b0; bary_out[1] = b1; bary_out[2] = b2;
-  if (depth_out) {
-    const float* a = verts + 3 * tris[3 * t];
-    const float* b = verts + 3 * tris[3 * t + 1];
-    const float* c = verts + 3 * tris[3 * t + 2];
-    *depth_out = b0 * a[2] + b1 * b[2] + b2 * c[2];
-  }
+  if (depth_out) *depth_out = b0 * s.z0 + b1 * (s.swapped ? s.z2 : s.z1) + b2 * (s.swapped ? s.z1 : s.z2);
 }
 
 POCE_HD void empty_pixel(int* tri_out, float* bary_out, float* depth_out) {
@@ -232,9 +239,11 @@ POCE_HD void resolve_pixel(uint64_t word, const float* verts, int nverts, const 
                            float* bary_out, float* depth_out) {
   int t = (word == kEmptyWord) ? -1 : int(uint32_t(word & 0xffffffffu));
   if (t >= 0 && t != cache_t) cache_t = setup_tri(verts, nverts, tris, t, height, width, cache) ? t : -1;
-  if (t >= 0 && t == cache_t)
-    hit_pixel(cache, t, verts, tris, x, y, tri_out, bary_out, depth_out);
-  else
+  if (t >= 0 && t == cache_t) {
+    float px = x + 0.5f, py = y + 0.5f;
+    float w[3] = {edge_at(cache.e0, px, py), edge_at(cache.e1, px, py), edge_at(cache.e2, px, py)};
+    hit_pixel(cache, t, w, tri_out, bary_out, depth_out);
+  } else
     empty_pixel(tri_out, bary_out, depth_out);
 }
 

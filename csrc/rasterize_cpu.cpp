@@ -51,35 +51,61 @@ void triangle_rows(const float* verts, int nverts, const int* tris, int t, int h
 void raster_cpu(const float* verts, int nverts, const int* tris, int ntris, int height, int width,
                 const Box& box, uint64_t* zbuf, const PixelMap& out, int* tri_id, float* bary,
                 float* depth) {
-  // Threads split the box into bands of rows, each band drawn whole by one thread: no atomics,
-  // and a pixel's outputs are written as soon as its word drops (the last write is the final
-  // word's triangle: what a resolve pass would write), so there is no resolve pass. Every band
-  // skips the triangles outside it by their row span; with one band that list is not needed.
+  // The box is drawn in bands of rows, each band whole by one thread: no atomics, and a pixel's
+  // outputs are written as soon as its word drops (the last write is the final word's triangle:
+  // what a resolve pass would write), so there is no resolve pass. Triangles are binned to the
+  // bands their rows span. Bands keep their depth words in cache (~512 KB) where triangles are
+  // large (per-pixel work dominates), and feed the threads where the work is worth splitting;
+  // a dense mesh on one thread is drawn as one band (binning would cost more than it saves).
   const int bw = box.w(), bh = box.h();
   const PixelMap local{bw, box.x0, box.y0};
-  const double cost_ns = ntris * 80.0 + double(bw) * bh * 3.0;
-  int nbands = cost_ns < 200e3 || num_threads() == 1 ? 1 : std::min(bh / 8, 4 * num_threads());
-  nbands = std::max(nbands, 1);
-  int* rows = nullptr;
+  const double npix = double(bw) * bh, cost_ns = ntris * 80.0 + npix * 3.0;
+  int want = 1;
+  if (npix > 16.0 * ntris) want = int(npix / 65536) + 1;
+  if (num_threads() > 1 && cost_ns > 300e3) want = std::max(want, 2 * num_threads());
+  const int band_rows = std::max(8, (bh + want - 1) / std::max(want, 1));
+  const int nbands = std::max(1, (bh + band_rows - 1) / band_rows);
+  const int* order = nullptr;  // triangles of band b: order[start[b] .. start[b + 1])
+  const int* start = nullptr;
   if (nbands > 1) {
-    rows = scratch<int>(kScratchRows, 2 * size_t(ntris));
-    parallel_for(ntris, grain_for(ntris, 4.0), [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; ++t) triangle_rows(verts, nverts, tris, int(t), height, rows + 2 * t);
+    int* rows = scratch<int>(kScratchRows, 2 * size_t(ntris));
+    int* first = scratch<int>(kScratchBins, size_t(nbands) + 1);
+    std::fill_n(first, nbands + 1, 0);
+    auto band_of = [&](int y) { return std::clamp((y - box.y0) / band_rows, 0, nbands - 1); };
+    parallel_for(ntris, grain_for(ntris, 10.0), [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        int* r = rows + 2 * t;
+        triangle_rows(verts, nverts, tris, int(t), height, r);
+        if (r[1] < box.y0 || r[0] >= box.y1 || r[0] > r[1]) { r[0] = 1; r[1] = 0; }  // no band
+      }
     });
+    for (int t = 0; t < ntris; ++t)
+      if (rows[2 * t] <= rows[2 * t + 1])
+        for (int b = band_of(rows[2 * t]); b <= band_of(rows[2 * t + 1]); ++b) ++first[b + 1];
+    for (int b = 0; b < nbands; ++b) first[b + 1] += first[b];
+    int* list = scratch<int>(kScratchOrder, size_t(first[nbands]) + 1);
+    int* fill = scratch<int>(kScratchFill, size_t(nbands));
+    std::copy_n(first, nbands, fill);
+    for (int t = 0; t < ntris; ++t) {
+      if (rows[2 * t] > rows[2 * t + 1]) continue;
+      for (int b = band_of(rows[2 * t]); b <= band_of(rows[2 * t + 1]); ++b) list[fill[b]++] = t;
+    }
+    order = list;
+    start = first;
   }
-  parallel_for(nbands, 1, [&](int64_t b, int64_t e) {
+  parallel_for(nbands, grain_for(nbands, cost_ns / nbands), [&](int64_t b, int64_t e) {
     for (int64_t band = b; band < e; ++band) {
-      const int y0 = box.y0 + int(bh * band / nbands), y1 = box.y0 + int(bh * (band + 1) / nbands);
+      const int y0 = box.y0 + int(band) * band_rows, y1 = std::min(box.y1, y0 + band_rows);
       std::fill(zbuf + int64_t(y0 - box.y0) * bw, zbuf + int64_t(y1 - box.y0) * bw, kEmptyWord);
-      for (int t = 0; t < ntris; ++t) {
-        if (rows && (rows[2 * t + 1] < y0 || rows[2 * t] >= y1)) continue;
+      const int n = order ? start[band + 1] - start[band] : ntris;
+      for (int k = 0; k < n; ++k) {
+        const int t = order ? order[start[band] + k] : k;
         raster_triangle(verts, nverts, tris, t, height, width, y0, y1, local,
-                        [&](int64_t i, uint64_t w, const Tri2D& s, int x, int y) {
-                          if (w >= zbuf[i]) return;
-                          zbuf[i] = w;
+                        [&](int64_t i, uint64_t word, const Tri2D& s, const float* w, int x, int y) {
+                          if (word >= zbuf[i]) return;
+                          zbuf[i] = word;
                           int64_t o = out.at(x, y);
-                          hit_pixel(s, t, verts, tris, x, y, tri_id + o, bary + 3 * o,
-                                    depth ? depth + o : nullptr);
+                          hit_pixel(s, t, w, tri_id + o, bary + 3 * o, depth ? depth + o : nullptr);
                         });
       }
       for (int y = y0; y < y1; ++y) {

@@ -38,8 +38,8 @@ __global__ void raster_kernel(const float* verts, int nverts, const int* tris, i
   if (t >= ntris) return;
   Box box = device_box(raw, height, width);
   raster_triangle(verts, nverts, tris, t, height, width, 0, height, PixelMap{box.w(), box.x0, box.y0},
-                  [&](int64_t i, uint64_t w, const Tri2D&, int, int) {
-                    atomicMin(zbuf + i, (unsigned long long)w);
+                  [&](int64_t i, uint64_t word, const Tri2D&, const float*, int, int) {
+                    atomicMin(zbuf + i, (unsigned long long)word);
                   });
 }
 

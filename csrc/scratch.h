@@ -7,6 +7,7 @@
 namespace poce {
 
 enum ScratchSlot { kScratchZbuf, kScratchTriId, kScratchBary, kScratchDepth, kScratchCov, kScratchWork, kScratchRows,
+                   kScratchBins, kScratchOrder, kScratchFill,
                    kScratchSlots };
 
 void* scratch_bytes(int slot, size_t bytes);

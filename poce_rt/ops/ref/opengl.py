@@ -24,6 +24,26 @@ _FS = """
 out int tri;
 void main() { tri = gl_PrimitiveID + 1; }  // the target clears to 0 = empty
 """
+_VS_TEX = """
+#version 330
+uniform vec2 size;
+uniform vec2 zrange;
+in vec3 pos;
+in vec2 uv;
+out vec2 v_uv;
+void main() {
+    gl_Position = vec4(2.0 * pos.x / size.x - 1.0, 2.0 * pos.y / size.y - 1.0,
+                       2.0 * (pos.z - zrange.x) / (zrange.y - zrange.x) - 1.0, 1.0);
+    v_uv = uv;
+}
+"""
+_FS_TEX = """
+#version 330
+uniform sampler2D tex;
+in vec2 v_uv;
+out vec4 color;
+void main() { color = vec4(texture(tex, v_uv).rgb, 1.0); }
+"""
 _FS_COVER = """
 #version 330
 out float cover;
@@ -45,6 +65,7 @@ class GLRaster:
         self.ctx = ctx or context()
         self.ids = self.ctx.program(vertex_shader=_VS, fragment_shader=_FS)
         self.cover = self.ctx.program(vertex_shader=_VS, fragment_shader=_FS_COVER)
+        self.textured = self.ctx.program(vertex_shader=_VS_TEX, fragment_shader=_FS_TEX)
         self._targets = {}
 
     def _target(self, kind, h, w):
@@ -55,8 +76,10 @@ class GLRaster:
                 fbo = ctx.framebuffer([ctx.renderbuffer((w, h), 1, dtype="i4")], ctx.depth_renderbuffer((w, h)))
                 self._targets[key] = (fbo, None)
             else:
-                ms = ctx.framebuffer([ctx.renderbuffer((w, h), 1, samples=4, dtype="f4")])
-                resolved = ctx.framebuffer([ctx.renderbuffer((w, h), 1, dtype="f4")])
+                comps = 4 if kind == "rgba" else 1
+                ms = ctx.framebuffer([ctx.renderbuffer((w, h), comps, samples=4, dtype="f4")],
+                                     ctx.depth_renderbuffer((w, h), samples=4))
+                resolved = ctx.framebuffer([ctx.renderbuffer((w, h), comps, dtype="f4")])
                 self._targets[key] = (ms, resolved)
         return self._targets[key]
 
@@ -81,7 +104,10 @@ class GLRaster:
         self.ctx.enable(moderngl.DEPTH_TEST)
         vao.render(moderngl.TRIANGLES)
         self.ctx.finish()
-        return np.frombuffer(fbo.read(components=1, dtype="i4"), np.int32).reshape(h, w) - 1
+        out = np.frombuffer(fbo.read(components=1, dtype="i4"), np.int32).reshape(h, w) - 1
+        for obj in (vao, *bufs):
+            obj.release()
+        return out
 
     def coverage_msaa4(self, verts, tris, h, w):
         """[H,W] float32: fraction of the 4 MSAA samples of each pixel covered by the mesh."""
@@ -91,8 +117,40 @@ class GLRaster:
 
         ms.use()
         self.ctx.disable(moderngl.DEPTH_TEST)
-        ms.clear(0.0, 0.0, 0.0, 0.0)
+        ms.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         vao.render(moderngl.TRIANGLES)
         self.ctx.copy_framebuffer(resolved, ms)
         self.ctx.finish()
-        return np.frombuffer(resolved.read(components=1, dtype="f4"), np.float32).reshape(h, w).copy()
+        out = np.frombuffer(resolved.read(components=1, dtype="f4"), np.float32).reshape(h, w).copy()
+        for obj in (vao, *bufs):
+            obj.release()
+        return out
+
+    def render_msaa4(self, texture, verts, tris, uvs, h, w):
+        """[H,W,4] float32: the textured mesh with 4x MSAA and a depth test, resolved (rgb
+        premultiplied by coverage, alpha = coverage): what poce_rt.ops.render computes."""
+        import moderngl
+
+        ms, resolved = self._target("rgba", h, w)
+        prog = self.textured
+        verts = np.ascontiguousarray(verts, np.float32)
+        z = verts[:, 2]
+        prog["size"].value = (float(w), float(h))
+        prog["zrange"].value = (float(z.min()) - 1.0, float(z.max()) + 1.0)
+        tex = self.ctx.texture((texture.shape[1], texture.shape[0]), texture.shape[2],
+                               np.ascontiguousarray(texture, np.float32).tobytes(), dtype="f4")
+        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        tex.use(0)
+        vbo = self.ctx.buffer(np.hstack([verts, np.asarray(uvs, np.float32)]).tobytes())
+        ibo = self.ctx.buffer(np.ascontiguousarray(tris, np.int32).tobytes())
+        vao = self.ctx.vertex_array(prog, [(vbo, "3f 2f", "pos", "uv")], index_buffer=ibo, index_element_size=4)
+        ms.use()
+        self.ctx.enable(moderngl.DEPTH_TEST)
+        ms.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        vao.render(moderngl.TRIANGLES)
+        self.ctx.copy_framebuffer(resolved, ms)
+        self.ctx.finish()
+        out = np.frombuffer(resolved.read(components=4, dtype="f4"), np.float32).reshape(h, w, 4)
+        for obj in (vao, vbo, ibo, tex):
+            obj.release()
+        return out
