@@ -192,11 +192,13 @@ PYBIND11_MODULE(_C, m) {
         py::arg("out") = py::none());
 
   m.def("num_threads", &num_threads, "Threads the CPU kernels use (the caller included).");
-  m.def("set_num_threads", [](int n) {
+  m.def("set_num_threads", [](int n, bool adapt) {
     if (n < 1 || n > kMaxThreads)
       throw py::value_error("threads must be in 1.." + std::to_string(kMaxThreads) + ", got " + std::to_string(n));
     set_num_threads(n);
-  }, py::arg("n"));
+    set_adaptive(adapt);
+  }, py::arg("n"), py::arg("adapt_to_load") = true);
+  m.def("threads_adapt_to_load", &adaptive);
 
   py::dict info;
 #ifdef POCE_WITH_CUDA

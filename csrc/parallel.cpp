@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -25,6 +27,39 @@ int default_threads() {
   unsigned hw = std::thread::hardware_concurrency();
   return int(std::clamp(hw == 0 ? 1u : hw, 1u, 4u));
 }
+
+// Cores the other runnable threads of the machine leave to us, the calling thread's included:
+// /proc/loadavg's instantaneous count of runnable tasks (this thread among them), smoothed and
+// refreshed at most every 100 ms. Helpers are only woken for cores nobody else wants: on a
+// machine already busy (a browser, a call, the tracker's own thread) a helper would wait in the
+// run queue and the caller for it. Without /proc it assumes the machine is ours.
+int free_cores() {
+  static const int ncores = std::max(1u, std::thread::hardware_concurrency());
+  static std::mutex m;
+  static double others = 0.0;  // smoothed runnable tasks besides the caller
+  static int64_t next_ns = 0;
+  static std::atomic<int> cached{ncores};
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  std::unique_lock<std::mutex> lk(m, std::try_to_lock);
+  if (!lk.owns_lock() || now < next_ns) return cached.load();
+  next_ns = now + 100000000;
+  int running = 0;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%*f %*f %*f %d", &running) != 1) running = 0;
+    std::fclose(f);
+  }
+  if (running <= 0) return cached.load();
+  others = 0.5 * others + 0.5 * double(running - 1);
+  cached.store(std::max(1, ncores - int(others + 0.5)));
+  return cached.load();
+}
+
+}  // namespace
+
+int usable_threads();
+
+namespace {
 
 class Pool {
  public:
@@ -50,7 +85,8 @@ class Pool {
     if (n <= 0) return;
     grain = std::max<int64_t>(grain, 1);
     int64_t chunks = (n + grain - 1) / grain;
-    int want = int(std::min<int64_t>(threads_.load(), chunks)) - 1;  // helpers besides the caller
+    // helpers besides the caller: at most the setting, the chunks, and the cores free right now
+    int want = int(std::min<int64_t>(usable_threads(), chunks)) - 1;
     std::unique_lock<std::mutex> lk(m_, std::defer_lock);
     if (want <= 0 || in_pool_ || !lk.try_lock() || job_ != nullptr) {
       fn(0, n);
@@ -130,6 +166,10 @@ Pool& pool() {
 }  // namespace
 
 int num_threads() { return pool().threads(); }
+std::atomic<bool> g_adaptive{true};
+bool adaptive() { return g_adaptive.load(); }
+void set_adaptive(bool on) { g_adaptive.store(on); }
+int usable_threads() { return g_adaptive.load() ? std::min(pool().threads(), free_cores()) : pool().threads(); }
 void set_num_threads(int n) { pool().set_threads(n); }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
@@ -139,7 +179,8 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 int64_t grain_for(int64_t n, double cost_ns) {
   const double min_chunk_ns = 50e3;
   int64_t min_grain = std::max<int64_t>(1, int64_t(min_chunk_ns / std::max(cost_ns, 1e-3)));
-  int64_t balance = (n + 4 * num_threads() - 1) / (4 * num_threads());
+  const int threads = usable_threads();
+  int64_t balance = (n + 4 * threads - 1) / (4 * threads);
   return std::max(min_grain, balance);
 }
 

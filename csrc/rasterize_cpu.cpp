@@ -62,7 +62,8 @@ void raster_cpu(const float* verts, int nverts, const int* tris, int ntris, int 
   const double npix = double(bw) * bh, cost_ns = ntris * 80.0 + npix * 3.0;
   int want = 1;
   if (npix > 16.0 * ntris) want = int(npix / 65536) + 1;
-  if (num_threads() > 1 && cost_ns > 300e3) want = std::max(want, 2 * num_threads());
+  const int threads = usable_threads();
+  if (threads > 1 && cost_ns > 300e3) want = std::max(want, 2 * threads);
   const int band_rows = std::max(8, (bh + want - 1) / std::max(want, 1));
   const int nbands = std::max(1, (bh + band_rows - 1) / band_rows);
   const int* order = nullptr;  // triangles of band b: order[start[b] .. start[b + 1])
