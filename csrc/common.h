@@ -251,10 +251,11 @@ POCE_HD void resolve_pixel(uint64_t word, const float* verts, int nverts, const 
 // has its centre at (j + 0.5, i + 0.5); clamps at the borders.
 template <typename T>
 POCE_HD void bilinear(const T* img, int h, int w, int c, float x, float y, float scale, float* out) {
-  float fx = x - 0.5f, fy = y - 0.5f;
-  fx = fminf(fmaxf(fx, 0.f), float(w - 1));
-  fy = fminf(fmaxf(fy, 0.f), float(h - 1));
-  int x0 = (int)floorf(fx), y0 = (int)floorf(fy);
+  // max_f first: it turns NaN into 0 as fmaxf does (without the libm call); then fx >= 0, so
+  // truncation is the floor.
+  float fx = min_f(max_f(x - 0.5f, 0.f), float(w - 1));
+  float fy = min_f(max_f(y - 0.5f, 0.f), float(h - 1));
+  int x0 = (int)fx, y0 = (int)fy;
   int x1 = x0 + 1 < w ? x0 + 1 : w - 1;
   int y1 = y0 + 1 < h ? y0 + 1 : h - 1;
   float ax = fx - x0, ay = fy - y0;
