@@ -83,47 +83,55 @@ class GLRaster:
                 self._targets[key] = (ms, resolved)
         return self._targets[key]
 
-    def _vao(self, prog, verts, tris, h, w):
+    def _vao(self, prog, verts, tris, h, w, uvs=None):
+        """The mesh's buffers, bound to `prog` (with per-vertex UVs when given)."""
         verts = np.ascontiguousarray(verts, np.float32)
         z = verts[:, 2]
-        lo, hi = float(z.min()), float(z.max())
         prog["size"].value = (float(w), float(h))
-        prog["zrange"].value = (lo - 1.0, hi + 1.0)
-        vbo = self.ctx.buffer(verts.tobytes())
+        prog["zrange"].value = (float(z.min()) - 1.0, float(z.max()) + 1.0)
+        data, layout = (verts, ("3f", "pos")) if uvs is None else \
+            (np.hstack([verts, np.asarray(uvs, np.float32)]), ("3f 2f", "pos", "uv"))
+        vbo = self.ctx.buffer(np.ascontiguousarray(data).tobytes())
         ibo = self.ctx.buffer(np.ascontiguousarray(tris, np.int32).tobytes())
-        return self.ctx.vertex_array(prog, [(vbo, "3f", "pos")], index_buffer=ibo, index_element_size=4), vbo, ibo
+        vao = self.ctx.vertex_array(prog, [(vbo, *layout)], index_buffer=ibo, index_element_size=4)
+        return vao, (vao, vbo, ibo)
 
-    def triangle_ids(self, verts, tris, h, w):
-        """[H,W] int32: id of the nearest triangle over each pixel centre, -1 where empty."""
-        fbo, _ = self._target("ids", h, w)
-        vao, *bufs = self._vao(self.ids, verts, tris, h, w)
+    def _draw(self, vao, fbo, depth_test):
         import moderngl
 
         fbo.use()
         fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        self.ctx.enable(moderngl.DEPTH_TEST)
+        (self.ctx.enable if depth_test else self.ctx.disable)(moderngl.DEPTH_TEST)
         vao.render(moderngl.TRIANGLES)
+
+    def _resolved(self, ms, resolved, h, w, components):
+        self.ctx.copy_framebuffer(resolved, ms)
+        self.ctx.finish()
+        out = np.frombuffer(resolved.read(components=components, dtype="f4"), np.float32)
+        return out.reshape((h, w, components) if components > 1 else (h, w)).copy()
+
+    @staticmethod
+    def _release(objs):
+        for obj in objs:
+            obj.release()
+
+    def triangle_ids(self, verts, tris, h, w):
+        """[H,W] int32: id of the nearest triangle over each pixel centre, -1 where empty."""
+        fbo, _ = self._target("ids", h, w)
+        vao, objs = self._vao(self.ids, verts, tris, h, w)
+        self._draw(vao, fbo, depth_test=True)
         self.ctx.finish()
         out = np.frombuffer(fbo.read(components=1, dtype="i4"), np.int32).reshape(h, w) - 1
-        for obj in (vao, *bufs):
-            obj.release()
+        self._release(objs)
         return out
 
     def coverage_msaa4(self, verts, tris, h, w):
         """[H,W] float32: fraction of the 4 MSAA samples of each pixel covered by the mesh."""
         ms, resolved = self._target("cover", h, w)
-        vao, *bufs = self._vao(self.cover, verts, tris, h, w)
-        import moderngl
-
-        ms.use()
-        self.ctx.disable(moderngl.DEPTH_TEST)
-        ms.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        vao.render(moderngl.TRIANGLES)
-        self.ctx.copy_framebuffer(resolved, ms)
-        self.ctx.finish()
-        out = np.frombuffer(resolved.read(components=1, dtype="f4"), np.float32).reshape(h, w).copy()
-        for obj in (vao, *bufs):
-            obj.release()
+        vao, objs = self._vao(self.cover, verts, tris, h, w)
+        self._draw(vao, ms, depth_test=False)
+        out = self._resolved(ms, resolved, h, w, 1)
+        self._release(objs)
         return out
 
     def render_msaa4(self, texture, verts, tris, uvs, h, w):
@@ -132,25 +140,12 @@ class GLRaster:
         import moderngl
 
         ms, resolved = self._target("rgba", h, w)
-        prog = self.textured
-        verts = np.ascontiguousarray(verts, np.float32)
-        z = verts[:, 2]
-        prog["size"].value = (float(w), float(h))
-        prog["zrange"].value = (float(z.min()) - 1.0, float(z.max()) + 1.0)
         tex = self.ctx.texture((texture.shape[1], texture.shape[0]), texture.shape[2],
                                np.ascontiguousarray(texture, np.float32).tobytes(), dtype="f4")
         tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
         tex.use(0)
-        vbo = self.ctx.buffer(np.hstack([verts, np.asarray(uvs, np.float32)]).tobytes())
-        ibo = self.ctx.buffer(np.ascontiguousarray(tris, np.int32).tobytes())
-        vao = self.ctx.vertex_array(prog, [(vbo, "3f 2f", "pos", "uv")], index_buffer=ibo, index_element_size=4)
-        ms.use()
-        self.ctx.enable(moderngl.DEPTH_TEST)
-        ms.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        vao.render(moderngl.TRIANGLES)
-        self.ctx.copy_framebuffer(resolved, ms)
-        self.ctx.finish()
-        out = np.frombuffer(resolved.read(components=4, dtype="f4"), np.float32).reshape(h, w, 4)
-        for obj in (vao, vbo, ibo, tex):
-            obj.release()
+        vao, objs = self._vao(self.textured, verts, tris, h, w, uvs)
+        self._draw(vao, ms, depth_test=True)
+        out = self._resolved(ms, resolved, h, w, 4)
+        self._release((*objs, tex))
         return out
