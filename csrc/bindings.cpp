@@ -12,6 +12,7 @@
 
 #include "bind_checks.h"
 #include "kernels.h"
+#include "parallel.h"
 
 namespace py = pybind11;
 using namespace poce;
@@ -19,18 +20,30 @@ using namespace poce_bind;
 
 namespace {
 
-py::tuple rasterize(py::handle verts_o, py::handle tris_o, int64_t height, int64_t width) {
+// `tri_id_o`/`bary_o`/`depth_o` (optional, all or none): caller-owned outputs, written in place.
+// `drawn_o` (optional int32 [6]): the record rasterize_cpu keeps of what it drew in those buffers
+// (kernels.h), so that a caller reusing them gets only that box cleared.
+py::tuple rasterize(py::handle verts_o, py::handle tris_o, int64_t height, int64_t width, py::object tri_id_o,
+                    py::object bary_o, py::object depth_o, py::object drawn_o) {
   check_size(height, width);
   auto [verts, tris] = checked_mesh(verts_o, tris_o);
-  py::array_t<int> tri_id({height, width});
-  py::array_t<float> bary({height, width, int64_t(3)});
-  py::array_t<float> depth({height, width});
-  std::vector<uint64_t> zbuf(size_t(height) * width);
+  bool given = !tri_id_o.is_none();
+  if (bary_o.is_none() == given || depth_o.is_none() == given)
+    bad_value("rasterize: give all three outputs or none");
+  auto tri_id = out_array<int>(tri_id_o, "tri_id out", {height, width});
+  auto bary = out_array<float>(bary_o, "bary out", {height, width, 3});
+  auto depth = out_array<float>(depth_o, "depth out", {height, width});
+  int* drawn = nullptr;
+  py::array_t<int> drawn_a;
+  if (!drawn_o.is_none()) {
+    if (!given) bad_value("rasterize: `drawn` describes given outputs");
+    drawn_a = out_array<int>(drawn_o, "drawn", {6});
+    drawn = drawn_a.mutable_data();
+  }
   {
     py::gil_scoped_release nogil;
     rasterize_cpu(verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0)), int(height),
-                  int(width), zbuf.data(), tri_id.mutable_data(), bary.mutable_data(),
-                  depth.mutable_data());
+                  int(width), tri_id.mutable_data(), bary.mutable_data(), depth.mutable_data(), drawn);
   }
   return py::make_tuple(tri_id, bary, depth);
 }
@@ -51,14 +64,11 @@ py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, p
   check_real("depth_tol", depth_tol, 0.f, true);
   py::array_t<float> uv({size, size, int64_t(3)});
   py::array_t<float> mask({size, size});
-  std::vector<uint64_t> zbuf(size_t(height) * width);
-  std::vector<int> tri_id(size_t(height) * width);
-  std::vector<float> bary(size_t(height) * width * 3), depth(size_t(height) * width);
   {
     py::gil_scoped_release nogil;
     sample_uv_cpu(image.data(), int(height), int(width), verts.data(), int(verts.shape(0)),
                   tris.data(), int(tris.shape(0)), uvs.data(), ltri.data(), lbary.data(), int(size),
-                  depth_tol, zbuf.data(), tri_id.data(), bary.data(), depth.data(),
+                  depth_tol,
                   uv.mutable_data(), mask.mutable_data());
   }
   return py::make_tuple(uv, mask);
@@ -77,14 +87,11 @@ py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py
   auto uvs = checked<float>(uvs_o, "uvs", {verts.shape(0), 2});
   auto rgb = out_array<float>(rgb_o, "rgb out", {height, width, channels});
   auto alpha = out_array<float>(alpha_o, "alpha out", {height, width});
-  std::vector<uint64_t> zbuf(size_t(height) * width);
-  std::vector<int> tri_id(size_t(height) * width);
-  std::vector<float> bary(size_t(height) * width * 3), depth(size_t(height) * width);
   {
     py::gil_scoped_release nogil;
     render_cpu(texture.data(), int(size), int(channels), verts.data(), int(verts.shape(0)),
-               tris.data(), int(tris.shape(0)), uvs.data(), int(height), int(width), zbuf.data(),
-               tri_id.data(), bary.data(), depth.data(), rgb.mutable_data(), alpha.mutable_data());
+               tris.data(), int(tris.shape(0)), uvs.data(), int(height), int(width), rgb.mutable_data(),
+               alpha.mutable_data());
   }
   return py::make_tuple(rgb, alpha);
 }
@@ -136,11 +143,10 @@ py::array_t<uint8_t> composite(py::handle frame_o, py::handle rgb_o, py::handle 
   auto alpha = checked<float>(alpha_o, "alpha", {h, w});
   check_range("feather_px", feather_px, 0, 4096);
   auto out = out_array<uint8_t>(out_o, "out", {h, w, 3});
-  std::vector<float> work(size_t(h) * w * 2);
   {
     py::gil_scoped_release nogil;
     composite_cpu(frame.data(), rgb.data(), alpha.data(), int(h), int(w), int(feather_px),
-                  work.data(), out.mutable_data());
+                  out.mutable_data());
   }
   return out;
 }
@@ -163,7 +169,9 @@ void check_mesh_cuda(uintptr_t verts, int64_t nverts, uintptr_t tris, int64_t nt
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "poce-rt kernels (CPU always; CUDA when built with nvcc). See poce_rt/ops for the API.";
-  m.def("rasterize", &rasterize, py::arg("verts"), py::arg("tris"), py::arg("height"), py::arg("width"));
+  m.def("rasterize", &rasterize, py::arg("verts"), py::arg("tris"), py::arg("height"), py::arg("width"),
+        py::arg("tri_id_out") = py::none(), py::arg("bary_out") = py::none(),
+        py::arg("depth_out") = py::none(), py::arg("drawn") = py::none());
   m.def("sample_uv", &sample_uv, py::arg("image"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
         py::arg("layout_tri"), py::arg("layout_bary"), py::arg("depth_tol"));
   m.def("render", &render, py::arg("texture"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
@@ -173,6 +181,15 @@ PYBIND11_MODULE(_C, m) {
   m.def("transfer", &transfer, py::arg("e_src"), py::arg("e_ref"), py::arg("mask"));
   m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"),
         py::arg("out") = py::none());
+
+  m.def("num_threads", &num_threads, "Threads the CPU kernels use (the caller included).");
+  m.def("set_num_threads", [](int n, bool adapt) {
+    if (n < 1 || n > kMaxThreads)
+      throw py::value_error("threads must be in 1.." + std::to_string(kMaxThreads) + ", got " + std::to_string(n));
+    set_num_threads(n);
+    set_adaptive(adapt);
+  }, py::arg("n"), py::arg("adapt_to_load") = true);
+  m.def("threads_adapt_to_load", &adaptive);
 
   py::dict info;
 #ifdef POCE_WITH_CUDA

@@ -1,53 +1,98 @@
-// composite, CPU: separable box blur of alpha (work: 2*H*W floats), then the feathered blend.
+// composite, CPU: over the box where alpha > 0 only (the blur, then the feathered blend); the
+// rest of the frame is copied, or left alone when compositing in place.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
 #include "composite.h"
 #include "kernels.h"
-
-#include <vector>
+#include "parallel.h"
+#include "scratch.h"
 
 namespace poce {
 namespace {
 
-// dst[i * step] = box_mean(src, n, step, i, r) for every i, from running sums (sums: n + 1).
-void box_means(const float* src, int n, int64_t step, int r, double* sums, float* dst) {
+// Rows and columns where alpha > 0 (NaN and negative alphas blend as 0).
+Box alpha_box(const float* alpha, int height, int width) {
+  int y0 = height, y1 = -1;
+  int x0 = width, x1 = -1;
+  for (int y = 0; y < height; ++y) {
+    const float* row = alpha + int64_t(y) * width;
+    int first = -1, last = -1;
+    for (int x = 0; x < width; ++x)
+      if (row[x] > 0.f) { first = x; break; }
+    if (first < 0) continue;
+    for (int x = width - 1; x >= first; --x)
+      if (row[x] > 0.f) { last = x; break; }
+    y0 = std::min(y0, y); y1 = y;
+    x0 = std::min(x0, first); x1 = std::max(x1, last);
+  }
+  if (y1 < 0) return Box{0, 0, 0, 0};
+  return Box{x0, y0, x1 + 1, y1 + 1};
+}
+
+// The same (2r+1) box means as box_mean (composite.h, which the GPU runs per pixel), from running
+// sums: O(1) per pixel, so a wide feather costs no more than a narrow one (a direct sum took ~1 min
+// at 2048x2048 with r=4096). Sums in double keep the means within float rounding of the direct ones.
+// src[(k - k0) * step] for k in [k0, k1) are samples k0..k1 of a line of n; dst gets the means at
+// [i0, i1), whose windows (clipped to [0, n)) must lie inside [k0, k1).
+void box_means(const float* src, int64_t step, int n, int k0, int k1, int i0, int i1, int r, float* dst,
+               int64_t dstep) {
+  thread_local std::vector<double> sums;
+  if (sums.size() < size_t(k1 - k0 + 1)) sums.resize(size_t(k1 - k0 + 1));
   sums[0] = 0.0;
-  for (int k = 0; k < n; ++k) sums[k + 1] = sums[k] + double(src[int64_t(k) * step]);
-  for (int i = 0; i < n; ++i) {
+  for (int k = k0; k < k1; ++k) sums[k - k0 + 1] = sums[k - k0] + double(src[int64_t(k - k0) * step]);
+  for (int i = i0; i < i1; ++i) {
     int lo = i - r < 0 ? 0 : i - r, hi = i + r >= n ? n - 1 : i + r;
-    dst[int64_t(i) * step] = float((sums[hi + 1] - sums[lo]) / double(hi - lo + 1));
+    dst[int64_t(i - i0) * dstep] = float((sums[hi - k0 + 1] - sums[lo - k0]) / double(hi - lo + 1));
   }
 }
 
 }  // namespace
 
 void composite_cpu(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,
-                   int feather_px, float* work, uint8_t* out) {
-  const int64_t npix = int64_t(height) * width;
-  float* tmp = work;
-  float* blurred = work + npix;
-  if (feather_px > 0) {
-    // The same (2r+1) box means as box_mean (composite.h, which the GPU runs per pixel), from
-    // running sums: O(1) per pixel, so a wide feather costs no more than a narrow one (a direct
-    // sum took ~1 min at 2048x2048 with r=4096). Sums in double keep the means within float
-    // rounding of the direct ones.
-#pragma omp parallel
-    {
-      std::vector<double> sums(size_t(height > width ? height : width) + 1);
-#pragma omp for schedule(static)
-      for (int y = 0; y < height; ++y)
-        box_means(alpha + int64_t(y) * width, width, 1, feather_px, sums.data(), tmp + int64_t(y) * width);
-#pragma omp for schedule(static)
-      for (int x = 0; x < width; ++x)
-        box_means(tmp + x, height, width, feather_px, sums.data(), blurred + x);
-    }
+                   int feather_px, uint8_t* out) {
+  const Box box = alpha_box(alpha, height, width);
+  const int bw = box.w(), r = feather_px;
+  if (out != frame) {  // outside the box out = frame (alpha 0); inside it is overwritten below
+    parallel_for(height, grain_for(height, 0.3 * width), [&](int64_t b, int64_t e) {
+      std::memcpy(out + b * width * 3, frame + b * width * 3, size_t(e - b) * width * 3);
+    });
   }
-#pragma omp parallel for schedule(static)
-  for (int64_t p = 0; p < npix; ++p) {
-    float a = alpha[p];
-    if (!(a >= 0.f)) a = 0.f;  // NaN-safe
-    a = fminf(a, 1.f);
-    if (feather_px > 0) a = feather(a, blurred[p]);
-    for (int k = 0; k < 3; ++k) out[3 * p + k] = blend_pixel(frame[3 * p + k], rgb[3 * p + k], a);
+  if (box.empty()) return;
+  // Row pass over the box's columns, on the rows the column pass reads (alpha is 0 outside the box,
+  // so the windows only need the columns within r of it).
+  const int ty0 = std::max(0, box.y0 - r), ty1 = std::min(height, box.y1 + r);
+  const int cx0 = std::max(0, box.x0 - r), cx1 = std::min(width, box.x1 + r);
+  float* tmp = scratch<float>(kScratchWork, size_t(bw) * (ty1 - ty0));
+  float* blurred = scratch<float>(kScratchRows, size_t(bw) * box.h());
+  if (r > 0) {
+    parallel_for(ty1 - ty0, grain_for(ty1 - ty0, 2.0 * (cx1 - cx0)), [&](int64_t b, int64_t e) {
+      for (int y = ty0 + int(b); y < ty0 + int(e); ++y) {
+        float* trow = tmp + int64_t(y - ty0) * bw;
+        if (y < box.y0 || y >= box.y1) {  // alpha is 0 on these rows
+          std::fill_n(trow, bw, 0.f);
+          continue;
+        }
+        box_means(alpha + int64_t(y) * width + cx0, 1, width, cx0, cx1, box.x0, box.x1, r, trow, 1);
+      }
+    });
+    parallel_for(bw, grain_for(bw, 2.0 * (ty1 - ty0)), [&](int64_t b, int64_t e) {
+      for (int x = int(b); x < int(e); ++x)  // tmp's rows are image rows ty0..ty1
+        box_means(tmp + x, bw, height, ty0, ty1, box.y0, box.y1, r, blurred + x, bw);
+    });
   }
+  parallel_for(box.h(), grain_for(box.h(), bw * 12.0), [&](int64_t b, int64_t e) {
+    for (int y = box.y0 + int(b); y < box.y0 + int(e); ++y)
+      for (int x = box.x0; x < box.x1; ++x) {
+        int64_t p = int64_t(y) * width + x;
+        float a = alpha[p];
+        if (!(a >= 0.f)) a = 0.f;  // NaN-safe
+        a = fminf(a, 1.f);
+        if (r > 0) a = feather(a, blurred[int64_t(y - box.y0) * bw + (x - box.x0)]);
+        for (int k = 0; k < 3; ++k) out[3 * p + k] = blend_pixel(frame[3 * p + k], rgb[3 * p + k], a);
+      }
+  });
 }
 
 }  // namespace poce

@@ -7,18 +7,22 @@
 
 namespace poce {
 
-// ---- rasterize: verts [N,3] (x, y px; depth), tris [F,3] -> tri_id [H,W], bary [H,W,3], depth [H,W]
+// CPU kernels keep their temporaries in per-thread buffers (scratch.h) and work over the mesh's
+// box (common.h: Box); outputs outside it get their empty values.
+// ---- rasterize: verts [N,3] (x, y px; depth), tris [F,3] -> tri_id [H,W], bary [H,W,3], depth [H,W].
+// `drawn` (optional, 6 ints [H, W, y0, x0, y1, x1]): in, where these output buffers may still hold
+// an earlier call's values (ignored unless H, W match: then the whole frame is cleared); out, the
+// box this call drew. With it a steady state clears only what the last call drew.
 void rasterize_cpu(const float* verts, int nverts, const int* tris, int ntris, int height, int width,
-                   uint64_t* zbuf, int* tri_id, float* bary, float* depth);
+                   int* tri_id, float* bary, float* depth, int* drawn);
 // ---- sample_uv: image [H,W,3] u8 -> uv [S,S,3] f32 in [0,1], mask [S,S]
 void sample_uv_cpu(const uint8_t* image, int height, int width, const float* verts, int nverts,
                    const int* tris, int ntris, const float* uvs, const int* layout_tri,
-                   const float* layout_bary, int size, float depth_tol, uint64_t* zbuf,
-                   int* tri_id, float* bary, float* depth, float* uv_out, float* mask_out);
+                   const float* layout_bary, int size, float depth_tol, float* uv_out, float* mask_out);
 // ---- render: texture [S,S,C] -> rgb [H,W,C], alpha [H,W]
 void render_cpu(const float* texture, int size, int channels, const float* verts, int nverts,
-                const int* tris, int ntris, const float* uvs, int height, int width, uint64_t* zbuf,
-                int* tri_id, float* bary, float* depth, float* rgb, float* alpha);
+                const int* tris, int ntris, const float* uvs, int height, int width, float* rgb,
+                float* alpha);
 // ---- modulate: x, gamma, beta [N,C,H,W] -> out [N,C,H,W]
 void modulate_cpu(const float* x, const float* gamma, const float* beta, int64_t planes,
                   int64_t plane_size, float eps, float* out);
@@ -27,9 +31,28 @@ void transfer_cpu(const float* e_src, const float* e_ref, const float* mask, int
                   int w, int hm, int wm, float* out);
 // ---- composite: frame [H,W,3] u8, rgb [H,W,3] f32 in [0,1], alpha [H,W] -> out [H,W,3] u8
 void composite_cpu(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,
-                   int feather_px, float* work, uint8_t* out);
+                   int feather_px, uint8_t* out);
+
+// ---- the CPU rasterizer's passes (rasterize_cpu.cpp), shared by render and sample_uv
+struct Box;
+struct PixelMap;
+Box mesh_box_cpu(const float* verts, int nverts, int height, int width);
+// Depth test over `box` into zbuf (box-local, row stride box.w()), then the triangle ids,
+// barycentrics and depths (depth may be null) of the box's pixels at `out`. zbuf keeps the
+// depth test's words (empty exactly where no centre is covered).
+void raster_cpu(const float* verts, int nverts, const int* tris, int ntris, int height, int width,
+                const Box& box, uint64_t* zbuf, const PixelMap& out, int* tri_id, float* bary,
+                float* depth);
+
+inline void atomic_min_u64(uint64_t* addr, uint64_t value) {
+  uint64_t cur = __atomic_load_n(addr, __ATOMIC_RELAXED);
+  while (value < cur &&
+         !__atomic_compare_exchange_n(addr, &cur, value, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
 
 #ifdef POCE_WITH_CUDA
+// zbuf holds H*W + 2 words: the depth test's words, then the mesh's box (computed on the device).
 bool cuda_device_count(int* count);
 void rasterize_cuda(const float* verts, int nverts, const int* tris, int ntris, int height, int width,
                     uint64_t* zbuf, int* tri_id, float* bary, float* depth, uintptr_t stream);

@@ -1,8 +1,17 @@
-// Per-pixel work of render (Eq. 16), shared by the CPU and CUDA versions.
+// Per-pixel work of render (Eq. 16), shared by the CPU and CUDA versions. Everything reads the
+// mesh's raster over its box, in box-local pixels (row stride box.w()).
 #pragma once
 #include "common.h"
 
 namespace poce {
+
+// Four rotated-grid sub-samples per pixel (the pattern of 4x MSAA), as offsets in the pixel.
+POCE_HD float subsample_x(int s) { return s == 0 ? 0.375f : s == 1 ? 0.875f : s == 2 ? 0.625f : 0.125f; }
+POCE_HD float subsample_y(int s) { return s == 0 ? 0.125f : s == 1 ? 0.375f : s == 2 ? 0.875f : 0.625f; }
+
+// Per-pixel coverage word: bits 0-3 = sub-samples covered; kNeedsTest marks the pixels whose
+// sub-samples are tested against the triangles (all but the interior ones).
+constexpr uint32_t kAllSamples = 0xFu, kNeedsTest = 0x10u;
 
 // Colour of triangle `tri` at barycentrics (b0, b1, b2): interpolate the vertex UVs, then a
 // bilinear texture read (texel centres at (i + 0.5) / S).
@@ -16,70 +25,80 @@ POCE_HD void shade(const float* texture, int size, int channels, const float* uv
   bilinear(texture, size, size, channels, u * size, v * size, 1.f, out);
 }
 
-// Pixel (x, y): colour from the triangle under its centre; alpha = fraction of 4 rotated-grid
-// sub-samples covered by a triangle of the 3x3 neighbourhood (cheap analytic-free antialiasing,
-// exact wherever silhouette triangles are wider than a pixel). Silhouette pixels whose centre
-// misses the mesh take their colour from the nearest neighbouring triangle that covers one of
-// their sub-samples, so the soft edge carries the face's colour rather than black.
-POCE_HD void render_pixel(int x, int y, const float* texture, int size, int channels,
+// Interior pixels (the centres of all 3x3 neighbours covered, deep inside the face) are fully
+// covered; every other pixel of the box gets its sub-samples tested.
+POCE_HD uint32_t coverage_seed(const int* tri_id, int bw, int bh, int lx, int ly) {
+  for (int dy = -1; dy <= 1; ++dy)
+    for (int dx = -1; dx <= 1; ++dx) {
+      int xx = lx + dx, yy = ly + dy;
+      if (xx < 0 || yy < 0 || xx >= bw || yy >= bh || tri_id[int64_t(yy) * bw + xx] < 0) return kNeedsTest;
+    }
+  return kAllSamples;
+}
+
+// Sub-sample coverage of triangle t, as MSAA counts it: every sub-sample of a tested pixel
+// that t covers (fill rule) sets its bit, whichever triangle owns the pixel centre (on a dense
+// mesh many edge sub-samples belong to triangles that own no centre). Where the centre is empty,
+// `sub` keeps the nearest (depth, t, sub-sample) for the pixel's colour; it starts empty there
+// (the depth test's own empty word).
+template <typename OrFn, typename MinFn>
+POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris, int t, const Box& box,
+                                const int* tri_id, const uint32_t* cov, OrFn&& cov_or, MinFn&& sub_min) {
+  Tri2D s;
+  if (!setup_shape(verts, nverts, tris, t, s)) return;
+  const int bw = box.w();
+  int x0 = pixel_of(min_f(s.x0, min_f(s.x1, s.x2)), box.x1), x1 = pixel_of(max_f(s.x0, max_f(s.x1, s.x2)), box.x1);
+  int y0 = pixel_of(min_f(s.y0, min_f(s.y1, s.y2)), box.y1), y1 = pixel_of(max_f(s.y0, max_f(s.y1, s.y2)), box.y1);
+  x0 = x0 < box.x0 ? box.x0 : x0; y0 = y0 < box.y0 ? box.y0 : y0;
+  x1 = x1 >= box.x1 ? box.x1 - 1 : x1; y1 = y1 >= box.y1 ? box.y1 - 1 : y1;
+  for (int y = y0; y <= y1; ++y)
+    for (int x = x0; x <= x1; ++x) {
+      int64_t q = int64_t(y - box.y0) * bw + (x - box.x0);
+      uint32_t c = cov[q];
+      if (!(c & kNeedsTest)) continue;
+      bool centre = tri_id[q] >= 0;
+      if (centre && (c & kAllSamples) == kAllSamples) continue;
+      uint32_t bits = 0;
+      for (int k = 0; k < 4; ++k) {
+        float z;
+        if (!cover(s, x + subsample_x(k), y + subsample_y(k), z)) continue;
+        bits |= 1u << k;
+        if (!centre && t < (1 << 29)) sub_min(q, pack_depth_tri(z, t * 4 + k));
+      }
+      if (bits & ~c) cov_or(q, bits);
+    }
+}
+
+// Pixel (x, y) of the box, written at index p of the frame's outputs: colour from the triangle
+// under the centre; alpha = covered sub-samples / 4 (at least 1/4 where the centre is covered,
+// so a sliver owning a centre is never fully transparent). Silhouette pixels whose centre misses
+// the mesh take the colour of the nearest triangle covering one of their sub-samples, so the soft
+// edge carries the face's colour rather than black.
+POCE_HD void render_pixel(int x, int y, const Box& box, const float* texture, int size, int channels,
                           const float* verts, int nverts, const int* tris, const float* uvs,
-                          int height, int width, const int* tri_id, const float* bary,
-                          const float* depth, float* rgb, float* alpha) {
-  const float sx[4] = {0.375f, 0.875f, 0.625f, 0.125f};
-  const float sy[4] = {0.125f, 0.375f, 0.875f, 0.625f};
-  int64_t p = int64_t(y) * width + x;
+                          const int* tri_id, const float* bary, const uint32_t* cov,
+                          const uint64_t* sub, int64_t p, float* rgb, float* alpha) {
+  int64_t q = int64_t(y - box.y0) * box.w() + (x - box.x0);
   float* out = rgb + p * channels;
   for (int k = 0; k < channels; ++k) out[k] = 0.f;
-  int t = tri_id[p];
-  int neigh[9];
-  bool interior = t >= 0;
-  for (int dy = -1, n = 0; dy <= 1; ++dy)
-    for (int dx = -1; dx <= 1; ++dx, ++n) {
-      int xx = x + dx, yy = y + dy;
-      bool in = xx >= 0 && yy >= 0 && xx < width && yy < height;
-      neigh[n] = in ? tri_id[int64_t(yy) * width + xx] : -1;
-      if (neigh[n] < 0) interior = false;
-    }
-  if (interior) {  // the common case: deep inside the face
-    const float* b = bary + 3 * p;
+  uint32_t c = cov[q] & kAllSamples;
+  float a = float((c & 1u) + ((c >> 1) & 1u) + ((c >> 2) & 1u) + ((c >> 3) & 1u)) * 0.25f;
+  int t = tri_id[q];
+  if (t >= 0) {
+    const float* b = bary + 3 * q;
     shade(texture, size, channels, uvs, tris + 3 * t, b[0], b[1], b[2], out);
-    alpha[p] = 1.f;
+    alpha[p] = a < 0.25f ? 0.25f : a;
     return;
   }
-  int covered = 0, best = -1;
-  float best_z = INFINITY, best_b[3] = {0.f, 0.f, 0.f};
-  for (int s = 0; s < 4; ++s) {
-    float qx = x + sx[s], qy = y + sy[s];
-    bool hit = false;
-    for (int n = 0; n < 9; ++n) {
-      int u = neigh[n];
-      if (u < 0) continue;
-      Tri2D tri;
-      // Height/width are only used to clip the bounding box, which we don't need here.
-      if (!setup_tri(verts, nverts, tris, u, 1 << 30, 1 << 30, tri)) continue;
-      float b0, b1, b2;
-      barycentric(tri, qx, qy, b0, b1, b2);
-      if (b0 < 0.f || b1 < 0.f || b2 < 0.f) continue;
-      hit = true;
-      const int* iv = tris + 3 * u;
-      float z = b0 * verts[3 * iv[0] + 2] + b1 * verts[3 * iv[1] + 2] + b2 * verts[3 * iv[2] + 2];
-      if (t < 0 && (z < best_z || (z == best_z && u < best))) {
-        best = u; best_z = z; best_b[0] = b0; best_b[1] = b1; best_b[2] = b2;
-      }
-      if (t >= 0) break;  // coverage is all we need when the centre has a triangle
-    }
-    covered += hit ? 1 : 0;
-  }
-  alpha[p] = covered * 0.25f;
-  if (t >= 0) {
-    const float* b = bary + 3 * p;
-    shade(texture, size, channels, uvs, tris + 3 * t, b[0], b[1], b[2], out);
-    // The centre is covered but a sub-sample was not caught by a neighbour (e.g. a sliver):
-    // never let a covered centre be fully transparent.
-    if (alpha[p] < 0.25f) alpha[p] = 0.25f;
-  } else if (best >= 0) {
-    shade(texture, size, channels, uvs, tris + 3 * best, best_b[0], best_b[1], best_b[2], out);
-  }
+  alpha[p] = a;
+  uint64_t w = sub[q];
+  if (w == kEmptyWord) return;
+  int u = int(uint32_t(w & 0xffffffffu)) >> 2, k = int(w & 3u);
+  Tri2D s;
+  if (!setup_shape(verts, nverts, tris, u, s)) return;
+  float b0, b1, b2;
+  barycentric(s, x + subsample_x(k), y + subsample_y(k), b0, b1, b2);
+  shade(texture, size, channels, uvs, tris + 3 * u, b0, b1, b2, out);
 }
 
 }  // namespace poce

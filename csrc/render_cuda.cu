@@ -1,28 +1,65 @@
-// render, CUDA: the rasterizer on the stream, then one thread per pixel.
+// render, CUDA: the CPU version's passes as kernels on the stream. Temporaries come from the
+// caller's workspace: tri_id and bary box-local, the depth buffer reused as the coverage words
+// (render needs no depth), zbuf's words as the nearest sub-sample where a centre is empty.
 #include "cuda_utils.h"
 #include "kernels.h"
+#include "raster_cuda.h"
 #include "render.h"
 
 namespace poce {
 
+__global__ void coverage_seed_kernel(const int* raw, int height, int width, const int* tri_id,
+                                     uint32_t* cov) {
+  Box box = device_box(raw, height, width);
+  int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (i >= int64_t(box.w()) * box.h()) return;
+  cov[i] = coverage_seed(tri_id, box.w(), box.h(), int(i % box.w()), int(i / box.w()));
+}
+
+__global__ void subsample_kernel(const float* verts, int nverts, const int* tris, int ntris, int height,
+                                 int width, const int* raw, const int* tri_id, uint32_t* cov,
+                                 unsigned long long* sub) {
+  int t = blockIdx.x * blockDim.x + threadIdx.x;
+  if (t >= ntris) return;
+  Box box = device_box(raw, height, width);
+  subsample_triangle(
+      verts, nverts, tris, t, box, tri_id, cov, [&](int64_t q, uint32_t bits) { atomicOr(cov + q, bits); },
+      [&](int64_t q, uint64_t w) { atomicMin(sub + q, (unsigned long long)w); });
+}
+
 __global__ void render_kernel(const float* texture, int size, int channels, const float* verts,
                               int nverts, const int* tris, const float* uvs, int height, int width,
-                              const int* tri_id, const float* bary, const float* depth, float* rgb,
-                              float* alpha) {
+                              const int* raw, const int* tri_id, const float* bary, const uint32_t* cov,
+                              const uint64_t* sub, float* rgb, float* alpha) {
+  Box box = device_box(raw, height, width);
   int64_t p = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (p >= int64_t(height) * width) return;
-  render_pixel(int(p % width), int(p / width), texture, size, channels, verts, nverts, tris, uvs,
-               height, width, tri_id, bary, depth, rgb, alpha);
+  int y = int(p / width), x = int(p % width);
+  if (x < box.x0 || x >= box.x1 || y < box.y0 || y >= box.y1) {
+    for (int k = 0; k < channels; ++k) rgb[p * channels + k] = 0.f;
+    alpha[p] = 0.f;
+    return;
+  }
+  render_pixel(x, y, box, texture, size, channels, verts, nverts, tris, uvs, tri_id, bary, cov, sub, p,
+               rgb, alpha);
 }
 
 void render_cuda(const float* texture, int size, int channels, const float* verts, int nverts,
                  const int* tris, int ntris, const float* uvs, int height, int width, uint64_t* zbuf,
                  int* tri_id, float* bary, float* depth, float* rgb, float* alpha, uintptr_t stream) {
-  rasterize_cuda(verts, nverts, tris, ntris, height, width, zbuf, tri_id, bary, depth, stream);
+  cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
   int64_t npix = int64_t(height) * width;
-  render_kernel<<<grid_for(npix), kBlock, 0, reinterpret_cast<cudaStream_t>(stream)>>>(
-      texture, size, channels, verts, nverts, tris, uvs, height, width, tri_id, bary, depth, rgb,
-      alpha);
+  raster_cuda(verts, nverts, tris, ntris, height, width, zbuf, false, tri_id, bary, nullptr, st);
+  const int* raw = box_words(zbuf, height, width);
+  uint32_t* cov = reinterpret_cast<uint32_t*>(depth);
+  coverage_seed_kernel<<<grid_for(npix), kBlock, 0, st>>>(raw, height, width, tri_id, cov);
+  if (ntris > 0)
+    subsample_kernel<<<grid_for(ntris), kBlock, 0, st>>>(verts, nverts, tris, ntris, height, width, raw,
+                                                         tri_id, cov,
+                                                         reinterpret_cast<unsigned long long*>(zbuf));
+  render_kernel<<<grid_for(npix), kBlock, 0, st>>>(texture, size, channels, verts, nverts, tris, uvs,
+                                                   height, width, raw, tri_id, bary, cov, zbuf, rgb,
+                                                   alpha);
   check_launch("render");
 }
 

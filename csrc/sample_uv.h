@@ -18,10 +18,13 @@ POCE_HD float signed_area2(const float* pts, int stride, const int* tri) {
 //    so a flipped winding means we look at its back);
 //  - not occluded: the depth buffer at that pixel holds this triangle, or a depth no nearer than
 //    the point's own minus `depth_tol` (pixel units; absorbs the slope of the depth inside a pixel).
+// `tri_id` and `depth` cover the mesh's box (box-local, row stride box.w()); outside it the
+// depth buffer is empty.
 POCE_HD void sample_texel(int k, const uint8_t* image, int height, int width, const float* verts,
                           int nverts, const int* tris, int ntris, const float* uvs,
                           const int* layout_tri, const float* layout_bary, float depth_tol,
-                          const int* tri_id, const float* depth, float* uv_out, float* mask_out) {
+                          const Box& box, const int* tri_id, const float* depth, float* uv_out,
+                          float* mask_out) {
   uv_out[3 * k] = uv_out[3 * k + 1] = uv_out[3 * k + 2] = 0.f;
   mask_out[k] = 0.f;
   int t = layout_tri[k];
@@ -43,8 +46,14 @@ POCE_HD void sample_texel(int k, const uint8_t* image, int height, int width, co
   float a_uv = signed_area2(uvs, 2, tri);
   if (!(a_img * a_uv > 0.f)) return;
   int ix = (int)px, iy = (int)py;
-  int64_t pix = int64_t(iy) * width + ix;
-  if (tri_id[pix] != t && !(pz <= depth[pix] + depth_tol)) return;
+  int tid = -1;
+  float d = INFINITY;
+  if (ix >= box.x0 && ix < box.x1 && iy >= box.y0 && iy < box.y1) {
+    int64_t q = int64_t(iy - box.y0) * box.w() + (ix - box.x0);
+    tid = tri_id[q];
+    d = depth[q];
+  }
+  if (tid != t && !(pz <= d + depth_tol)) return;
   bilinear(image, height, width, 3, px, py, 1.f / 255.f, uv_out + 3 * k);
   mask_out[k] = 1.f;
 }

@@ -1,6 +1,7 @@
-// sample_uv, CUDA: the rasterizer on the stream, then one thread per texel.
+// sample_uv, CUDA: the rasterizer over the mesh's box on the stream, then one thread per texel.
 #include "cuda_utils.h"
 #include "kernels.h"
+#include "raster_cuda.h"
 #include "sample_uv.h"
 
 namespace poce {
@@ -8,12 +9,13 @@ namespace poce {
 __global__ void sample_uv_kernel(const uint8_t* image, int height, int width, const float* verts,
                                  int nverts, const int* tris, int ntris, const float* uvs,
                                  const int* layout_tri, const float* layout_bary, int64_t ntex,
-                                 float depth_tol, const int* tri_id, const float* depth,
+                                 float depth_tol, const int* raw, const int* tri_id, const float* depth,
                                  float* uv_out, float* mask_out) {
   int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (k >= ntex) return;
+  Box box = device_box(raw, height, width);
   sample_texel(int(k), image, height, width, verts, nverts, tris, ntris, uvs, layout_tri, layout_bary,
-               depth_tol, tri_id, depth, uv_out, mask_out);
+               depth_tol, box, tri_id, depth, uv_out, mask_out);
 }
 
 void sample_uv_cuda(const uint8_t* image, int height, int width, const float* verts, int nverts,
@@ -21,11 +23,12 @@ void sample_uv_cuda(const uint8_t* image, int height, int width, const float* ve
                     const float* layout_bary, int size, float depth_tol, uint64_t* zbuf,
                     int* tri_id, float* bary, float* depth, float* uv_out, float* mask_out,
                     uintptr_t stream) {
-  rasterize_cuda(verts, nverts, tris, ntris, height, width, zbuf, tri_id, bary, depth, stream);
+  cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
+  raster_cuda(verts, nverts, tris, ntris, height, width, zbuf, false, tri_id, bary, depth, st);
   int64_t ntex = int64_t(size) * size;
-  sample_uv_kernel<<<grid_for(ntex), kBlock, 0, reinterpret_cast<cudaStream_t>(stream)>>>(
+  sample_uv_kernel<<<grid_for(ntex), kBlock, 0, st>>>(
       image, height, width, verts, nverts, tris, ntris, uvs, layout_tri, layout_bary, ntex, depth_tol,
-      tri_id, depth, uv_out, mask_out);
+      box_words(zbuf, height, width), tri_id, depth, uv_out, mask_out);
   check_launch("sample_uv");
 }
 

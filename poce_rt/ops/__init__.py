@@ -5,6 +5,7 @@ Plain NumPy references live in ``poce_rt.ops.ref`` (tests and benchmarks compare
 from ._arrays import Workspace, array_module, is_device_array, on_stream, to_host
 from .composite import composite
 from .modulate import modulate
+from .threads import get_num_threads, set_num_threads
 from .rasterize import rasterize
 from .render import render
 from .sample_uv import default_depth_tol as sample_uv_depth_tol
@@ -14,4 +15,4 @@ from .uv_layout import UVLayout, uv_layout
 
 __all__ = ["rasterize", "uv_layout", "UVLayout", "sample_uv", "render", "modulate", "transfer",
            "composite", "Workspace", "is_device_array",
-           "array_module", "to_host", "on_stream"]
+           "array_module", "to_host", "on_stream", "set_num_threads", "get_num_threads"]

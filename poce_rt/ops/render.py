@@ -50,7 +50,7 @@ def render(texture, verts, tris, uvs, height: int, width: int, stream=None, out=
     C = cuda_native()
     ws = workspace or Workspace(gpu=True)
     with on_stream(stream):  # allocate where the kernel runs
-        zbuf = ws.take("render.zbuf", (height, width), cp.uint64)
+        zbuf = ws.take("render.zbuf", (height * width + 2,), cp.uint64)  # + the mesh's box
         tri_id = ws.take("render.tri_id", (height, width), cp.int32)
         bary = ws.take("render.bary", (height, width, 3), cp.float32)
         depth = ws.take("render.depth", (height, width), cp.float32)

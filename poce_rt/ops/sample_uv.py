@@ -54,7 +54,7 @@ def sample_uv(image, verts, tris, layout: UVLayout, depth_tol: float | None = No
     h, w, s = image.shape[0], image.shape[1], layout.size
     with on_stream(stream):  # allocate where the kernel runs
         lay = layout.to_device()  # cached on the layout: no per-frame copy
-        zbuf = cp.empty((h, w), cp.uint64)
+        zbuf = cp.empty(h * w + 2, cp.uint64)  # + the mesh's box, computed on the device
         tri_id = cp.empty((h, w), cp.int32)
         bary = cp.empty((h, w, 3), cp.float32)
         depth = cp.empty((h, w), cp.float32)
