@@ -20,7 +20,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx_graphsurgeon")
 
-from export import GRAPHS, export_model_dir, export_module, graph_file, to_fp16  # noqa: E402
+from poce_rt.export import GRAPHS, export_model_dir, export_module, graph_file, to_fp16  # noqa: E402
 from poce_rt.backends.ort import OrtBackend  # noqa: E402
 
 UV = 64

@@ -53,7 +53,7 @@ def add_parser(subparsers) -> None:
 
 def _cmd_export(args) -> int:
     try:
-        from export.onnx_export import export_model_dir  # noqa: PLC0415
+        from ..export.onnx_export import export_model_dir  # noqa: PLC0415
     except ImportError as exc:
         raise CLIError(f"export needs torch and onnx-graphsurgeon ({exc}); pip install "
                        "'poce-rt[train]' and run from the source tree") from None
