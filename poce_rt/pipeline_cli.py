@@ -44,7 +44,7 @@ def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
 
 
 def _parse_exprs(items) -> dict:
-    from .tracker import BLENDSHAPE_NAMES
+    from .codes import BLENDSHAPE_NAMES
 
     out = {}
     for item in items or ():

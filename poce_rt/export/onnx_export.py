@@ -32,7 +32,7 @@ import torch
 
 from ..errors import InputError
 from ..networks import GRAPHS  # the graph table lives with its loader
-from ..tracker import BLENDSHAPE_NAMES
+from ..codes import BLENDSHAPE_NAMES
 
 from . import surgery
 
