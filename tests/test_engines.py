@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from poce_rt.backends import BackendUnavailable
-from poce_rt.engines import MANIFEST, EngineCache, default_engine_dir, sha256_file
+from poce_rt.backends.engines import MANIFEST, EngineCache, default_engine_dir, sha256_file
 
 pytest.importorskip("torch")
 from test_export import KINDS, graph_file, model_dir  # noqa: E402,F401

@@ -340,7 +340,7 @@ def test_cli_export_progress_and_errors(tmp_path, capsys):
 
 def test_backends_package_imports_without_torch():
     code = ("import sys; sys.modules['torch'] = None\n"
-            "import poce_rt.backends as b, poce_rt.engines, poce_rt.backends.cli\n"
+            "import poce_rt.backends as b, poce_rt.backends.engines, poce_rt.backends.cli\n"
             "import poce_rt.backends.ort, poce_rt.backends.trt, poce_rt.backends.torch_backend\n"
             "r = b.doctor_report(); assert r['onnxruntime']['available'], r\n"
             "print('ok', r['default'])")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from ..errors import CLIError
+from .trt import DEFAULT_PROFILE_BATCH
 
 __all__ = ["add_parser", "main"]
 
@@ -35,8 +36,8 @@ def add_parser(subparsers) -> None:
     b.add_argument("model_dir")
     b.add_argument("--precision", choices=("fp16", "fp32"), default="fp16")
     b.add_argument("--engine-dir", default=None, help="default: $POCE_RT_ENGINE_DIR or ./engines")
-    b.add_argument("--max-batch", type=int_in(1, MAX_BATCH), default=8,
-                   help=f"dynamic batch profile max, 1-{MAX_BATCH} (min=opt=1; default 8)")
+    b.add_argument("--max-batch", type=int_in(1, MAX_BATCH), default=DEFAULT_PROFILE_BATCH[2],
+                   help=f"dynamic batch profile max, 1-{MAX_BATCH} (min=opt=1; default {DEFAULT_PROFILE_BATCH[2]})")
     b.add_argument("--target", action="append", default=None, metavar="SMxy",
                    help="TensorRT-RTX ahead-of-time target(s), e.g. SM75 for Turing (repeatable); "
                         "default: this GPU, or SM80/86/89/120+ without one")
@@ -79,7 +80,7 @@ def _find_graphs(model_dir: Path, precision: str) -> list[Path]:
 
 
 def _cmd_build(args) -> int:
-    from ..engines import EngineCache  # noqa: PLC0415
+    from .engines import EngineCache  # noqa: PLC0415
     from .base import BackendUnavailable  # noqa: PLC0415
 
     # progress and TensorRT's own log on stdout: stderr is for the one-line error
@@ -96,8 +97,8 @@ def _cmd_build(args) -> int:
     for g in graphs:
         t0 = time.monotonic()
         try:
-            path = cache.get(g, args.precision, batch=(1, 1, args.max_batch), targets=args.target,
-                             force=args.force)
+            path = cache.get(g, args.precision, batch=(*DEFAULT_PROFILE_BATCH[:2], args.max_batch),
+                             targets=args.target, force=args.force)
         except (BackendUnavailable, ValueError, RuntimeError) as exc:
             # the builder's own verdict on this graph (unparsable file, failed build, no TensorRT)
             raise CLIError(f"{g.name}: {exc}") from exc
@@ -120,7 +121,7 @@ def _check_targets(targets) -> None:
 
 
 def _cmd_list(args) -> int:
-    from ..engines import EngineCache  # noqa: PLC0415
+    from .engines import EngineCache  # noqa: PLC0415
 
     cache = EngineCache(args.engine_dir)
     rows = []
@@ -144,7 +145,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_clean(args) -> int:
-    from ..engines import EngineCache  # noqa: PLC0415
+    from .engines import EngineCache  # noqa: PLC0415
 
     cache = EngineCache(args.engine_dir)
     n = cache.clean()
