@@ -157,7 +157,8 @@ def cmd_pose(args) -> None:
 
 
 def _grid(image: np.ndarray, out) -> np.ndarray:
-    """source | sampled UV | completed UV | output, each scaled to the UV's height."""
+    """source | sampled UV | completed UV | edited UV (an edit's result only) | output, each scaled
+    to the UV's height. `out`: a stages.Reposed or a pipeline.EditResult."""
     import cv2
 
     s = out.uv_sampled.shape[0]
@@ -166,7 +167,8 @@ def _grid(image: np.ndarray, out) -> np.ndarray:
         h, w = img.shape[:2]
         return cv2.resize(img, (max(1, round(w * s / h)), s), interpolation=cv2.INTER_AREA)
 
-    return np.hstack([fit(image), _to_u8(out.uv_sampled), _to_u8(out.uv_completed), fit(out.image)])
+    maps = [out.uv_sampled, out.uv_completed] + ([out.uv_edited] if hasattr(out, "uv_edited") else [])
+    return np.hstack([fit(image), *(_to_u8(m) for m in maps), fit(out.image)])
 
 
 def doctor_report() -> dict:

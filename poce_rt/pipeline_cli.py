@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import limits
-from .cli import IMAGE_EXTS, _to_u8, _write_png, add_bundle_option, check_output, float_in, int_in
+from .cli import IMAGE_EXTS, _grid, _write_png, add_bundle_option, check_output, float_in, int_in
 from .errors import CLIError
 
 VIDEO_EXTS = (".mp4", ".m4v", ".mov")
@@ -88,20 +88,6 @@ def _check_mask(spec: str, size: int):
     from .masks import load_mask
 
     return load_mask(p, size)
-
-
-def _grid(image: np.ndarray, res) -> np.ndarray:
-    """source | sampled UV | completed UV | edited UV | output, each scaled to the UV's height."""
-    import cv2
-
-    s = res.uv_sampled.shape[0]
-
-    def fit(img):
-        h, w = img.shape[:2]
-        return cv2.resize(img, (max(1, round(w * s / h)), s), interpolation=cv2.INTER_AREA)
-
-    return np.hstack([fit(image), _to_u8(res.uv_sampled), _to_u8(res.uv_completed), _to_u8(res.uv_edited),
-                      fit(res.image)])
 
 
 def _check_edit_ranges(args, expr: dict) -> None:
@@ -275,7 +261,7 @@ def _reenact(args) -> None:
             reen = Reenactor(source, editor=editor, config=config)
         except NoFaceError:
             raise CLIError(f"no face found in the source {args.source}") from None
-        with reen, VideoSink(args.output, driver.fps) if args.output else _Null() as sink:
+        with reen, VideoSink(args.output, driver.fps) if args.output else contextlib.nullcontext() as sink:
             total = driver.frame_count
             if args.max_frames is not None:
                 total = min(total, args.max_frames) if total else None
@@ -340,14 +326,6 @@ def _reenact(args) -> None:
     print(f"reenacted {n} frames{where} ({n / max(t1 - t_stream, 1e-9):.1f} fps after {t_stream - t0:.2f} s "
           f"of setup); {lost + waiting} frames without a driver face ({lost} held the last state, "
           f"{waiting} before the first face)")
-
-
-class _Null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return None
 
 
 def _show(out, fps: float) -> bool:
