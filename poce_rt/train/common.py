@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -110,3 +111,51 @@ def check_schedule(steps: int, batch: int, sample_every: int, save_every: int, l
     for name, v, lo in (("steps", steps, 1), ("batch", batch, 1), ("sample_every", sample_every, 0),
                         ("save_every", save_every, 1), ("log_every", log_every, 1)):
         check_int(name, v, lo)
+
+
+def adversarial_loop(stage: str, *, step: int, steps: int, lr: float, opt_g, opt_d,
+                     batch_losses: Callable[[], tuple[Callable[[], dict], Callable[[], dict]]],
+                     log: JsonlLog, log_every: int, sample_every: int, save_every: int,
+                     sample: Callable[[int], None], save: Callable[[int], None],
+                     postfix: Callable[[dict], dict], progress: bool = True) -> dict:
+    """The loop both trainings share (Sec. IV-A): per step the lr schedule, one critic step, one
+    generator step, the JSONL log, a sample grid and a checkpoint at their intervals; a last save.
+
+    batch_losses(): draws the step's batch and returns (critic loss, generator loss) closures, each
+    returning a dict of scalar tensors with a "total" to minimise. sample(step), save(step): write
+    the sample grid / the weights and training state. postfix(losses): the progress bar's fields.
+    Returns the last step's losses as floats ("total" renamed d_total / g_total).
+    """
+    from tqdm import tqdm
+
+    losses: dict = {}
+    bar = tqdm(total=steps, initial=step, desc=stage, unit="step", disable=not progress)
+    t0 = time.time()
+    while step < steps:
+        lr_now = lr_at(step, steps, lr)
+        set_lr((opt_g, opt_d), lr_now)
+        d_loss, g_loss = batch_losses()
+        ld = d_loss()
+        opt_d.zero_grad(set_to_none=True)
+        ld["total"].backward()
+        opt_d.step()
+
+        lg = g_loss()
+        opt_g.zero_grad(set_to_none=True)
+        lg["total"].backward()
+        opt_g.step()
+        step += 1
+        losses = {**{("d_total" if k == "total" else k): float(v.detach()) for k, v in ld.items()},
+                  **{("g_total" if k == "total" else k): float(v.detach()) for k, v in lg.items()}}
+        if step % log_every == 0 or step == steps:
+            log.write(stage=stage, step=step, lr=lr_now, sec_per_step=(time.time() - t0) / log_every, **losses)
+            t0 = time.time()
+        bar.update(1)
+        bar.set_postfix(**postfix(losses))
+        if sample_every and (step % sample_every == 0 or step == steps):
+            sample(step)
+        if step % save_every == 0 or step == steps:
+            save(step)
+    bar.close()
+    save(step)
+    return losses
