@@ -18,11 +18,10 @@ from poce_rt.models import io as mio
 from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction
 from poce_rt.models.config import CompletionConfig, ModelConfig
 from poce_rt.models.losses import completion_d_loss, completion_g_loss
-from .common import JsonlLog, adversarial_loop, check_schedule, load_train_state, save_grid, save_train_state
+from .common import adversarial_loop, check_schedule, load_train_state, save_train_state
 from .dataset import UVDataset
 
 TRAIN_STATE = "completion_train.safetensors"
-LOG = "train_log.jsonl"
 
 
 def real_patch_index(ds: UVDataset, cfg: CompletionConfig, footprint: torch.Tensor) -> torch.Tensor:
@@ -79,7 +78,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
 
     data: dataset directories (see ``poce_rt.train.dataset``); ``dataset`` overrides it (tests).
     """
-    check_schedule(steps, batch, sample_every, save_every, log_every)
+    schedule = check_schedule(steps, batch, sample_every, save_every, log_every)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     mc, cfg = _resolve_config(out, cfg)
@@ -101,7 +100,6 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
                                    {"g": opt_g, "d": opt_d}, device=dev)
         net.footprint.copy_(footprint.to(dev))             # the data may have grown since
     mio.write_config(out, mc)
-    log = JsonlLog(out / LOG)
     fixed = torch.arange(min(4, len(ds)))                    # the same faces in every sample grid
     gen = torch.Generator().manual_seed(seed + step)
     k = cfg.macro_grid
@@ -122,18 +120,12 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
         return (lambda: completion_d_loss(net, disc, uv, mask_in, fake_idx, real, ri, cfg),
                 lambda: completion_g_loss(net, disc, uv, mask, fake_idx, cfg, mask_in=mask_in))
 
-    def sample(step):
-        net.eval()
-        with torch.no_grad():
-            suv, smask, _ = ds.get(fixed, dev)
-            com = net(suv, smask)
-            raw = net.generate_full(net.encoder(suv, smask), net.evidence(suv, smask))
-        net.train()
-        save_grid(out / "samples" / f"completion_{step:07d}.png",
-                  [suv * smask + (smask - 1), com, raw], ["sampled", "completed", "generated"])
+    def sample():
+        suv, smask, _ = ds.get(fixed, dev)
+        com = net(suv, smask)
+        raw = net.generate_full(net.encoder(suv, smask), net.evidence(suv, smask))
+        return [suv * smask + (smask - 1), com, raw], ["sampled", "completed", "generated"]
 
-    return adversarial_loop("completion", step=step, steps=steps, lr=cfg.lr, opt_g=opt_g, opt_d=opt_d,
-                            batch_losses=batch_losses, log=log, log_every=log_every,
-                            sample_every=sample_every, save_every=save_every, sample=sample, save=save,
-                            postfix=lambda ls: {"cont": f"{ls['g_cont']:.3f}", "d": f"{ls['d_total']:.2f}"},
-                            progress=progress)
+    return adversarial_loop("completion", out, net, opt_g, opt_d, step=step, lr=cfg.lr, schedule=schedule,
+                            progress=progress, batch_losses=batch_losses, sample=sample, save=save,
+                            postfix=lambda ls: {"cont": f"{ls['g_cont']:.3f}", "d": f"{ls['d_total']:.2f}"})

@@ -18,11 +18,10 @@ from poce_rt.models.completion import UVCompletion
 from poce_rt.models.config import EditingConfig
 from poce_rt.models.editing import EditDiscriminator, Editor
 from poce_rt.models.losses import editing_d_loss, editing_g_loss
-from .common import JsonlLog, adversarial_loop, check_schedule, load_train_state, save_grid, save_train_state
+from .common import adversarial_loop, check_schedule, load_train_state, save_train_state
 from .dataset import UVDataset
 
 TRAIN_STATE = "editing_train.safetensors"
-LOG = "train_log.jsonl"
 
 
 @torch.no_grad()
@@ -42,7 +41,7 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
                   dataset: Optional[UVDataset] = None, require_completion: bool = True) -> dict:
     """Train (or resume) the editing network into model dir ``out`` (which must hold a trained
     completion network unless ``require_completion=False``); returns the last losses."""
-    check_schedule(steps, batch, sample_every, save_every, log_every)
+    schedule = check_schedule(steps, batch, sample_every, save_every, log_every)
     out = Path(out)
     dev = torch.device(device)
     mc = mio.read_config(out) if (out / mio.CONFIG).is_file() else None
@@ -77,7 +76,6 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
         step, _ = load_train_state(out / TRAIN_STATE, {"editor": editor, "disc": disc},
                                    {"g": opt_g, "d": opt_d}, device=dev)
     mio.write_config(out, mc)
-    log = JsonlLog(out / LOG)
     gen = torch.Generator().manual_seed(seed + 1 + step)
     K = len(ds)
     fixed = torch.arange(min(4, K))
@@ -103,18 +101,12 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
 
         return lambda: editing_d_loss(editor, disc, uv_src, code_src, code_tgt, cfg), g_loss
 
-    def sample(step):
-        editor.eval()
-        with torch.no_grad():
-            suv, smask, scode = ds.get(fixed, dev)
-            src = fetch(fixed)
-            edit = editor(src, ds.code[fixed_tgt].to(dev) - scode)
-        editor.train()
-        save_grid(out / "samples" / f"editing_{step:07d}.png",
-                  [suv * smask + (smask - 1), src, edit], ["sampled", "completed", "edited"])
+    def sample():
+        suv, smask, scode = ds.get(fixed, dev)
+        src = fetch(fixed)
+        edit = editor(src, ds.code[fixed_tgt].to(dev) - scode)
+        return [suv * smask + (smask - 1), src, edit], ["sampled", "completed", "edited"]
 
-    return adversarial_loop("editing", step=step, steps=steps, lr=cfg.lr, opt_g=opt_g, opt_d=opt_d,
-                            batch_losses=batch_losses, log=log, log_every=log_every,
-                            sample_every=sample_every, save_every=save_every, sample=sample, save=save,
-                            postfix=lambda ls: {"cyc": f"{ls['g_cyc']:.3f}", "exp": f"{ls['g_exp']:.3f}"},
-                            progress=progress)
+    return adversarial_loop("editing", out, editor, opt_g, opt_d, step=step, lr=cfg.lr, schedule=schedule,
+                            progress=progress, batch_losses=batch_losses, sample=sample, save=save,
+                            postfix=lambda ls: {"cyc": f"{ls['g_cyc']:.3f}", "exp": f"{ls['g_exp']:.3f}"})
