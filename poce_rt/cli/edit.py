@@ -15,17 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from . import limits
-from .cli import IMAGE_EXTS, _grid, _write_png, add_bundle_option, check_output, float_in, int_in
-from .errors import CLIError
+from .. import limits
+from . import IMAGE_EXTS, _grid, _write_png, add_bundle_option, check_output, float_in, int_in
+from ..errors import CLIError
 
 VIDEO_EXTS = (".mp4", ".m4v", ".mov")
 
 
 # ------------------------------------------------------------------------------------------- helpers
 def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
-    from . import cuda_available
-    from .pipeline import Editor, EditorConfig
+    from .. import cuda_available
+    from ..pipeline import Editor, EditorConfig
 
     if model is not None and not Path(model).is_dir():
         raise CLIError(f"model directory not found: {model}")
@@ -44,7 +44,7 @@ def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
 
 
 def _parse_exprs(items) -> dict:
-    from .codes import BLENDSHAPE_NAMES
+    from ..codes import BLENDSHAPE_NAMES
 
     out = {}
     for item in items or ():
@@ -70,7 +70,7 @@ def _check_mask(spec: str, size: int):
     """Named regions (comma-joined) pass through; a path must be a readable, square mask image."""
     import cv2
 
-    from .masks import MASK_NAMES
+    from ..masks import MASK_NAMES
 
     parts = [p.strip() for p in spec.split(",") if p.strip()]
     if parts and all(p in MASK_NAMES for p in parts):
@@ -85,14 +85,14 @@ def _check_mask(spec: str, size: int):
     h, w = img.shape[:2]
     if h != w:
         raise CLIError(f"mask image {p} is {w}x{h}; a UV mask must be square ({size}x{size} for this model)")
-    from .masks import load_mask
+    from ..masks import load_mask
 
     return load_mask(p, size)
 
 
 def _check_edit_ranges(args, expr: dict) -> None:
     """The ranges of poce_rt.limits, checked before any work (the API checks them again)."""
-    from .pipeline import check_expression
+    from ..pipeline import check_expression
 
     if expr:
         check_expression(expr, relative=not args.absolute)
@@ -103,8 +103,8 @@ def _check_edit_ranges(args, expr: dict) -> None:
 
 # ---------------------------------------------------------------------------------------------- edit
 def cmd_edit(args) -> None:
-    from .assets import load_image
-    from .tracker import NoFaceError
+    from ..assets import load_image
+    from ..tracker import NoFaceError
 
     check_output(args.output, IMAGE_EXTS)
     if args.grid:
@@ -223,9 +223,9 @@ def cmd_reenact(args) -> None:
 
 
 def _reenact(args) -> None:
-    from .assets import load_image
-    from .reenact import DriverError, ReenactConfig, Reenactor, VideoSink, open_driver
-    from .tracker import NoFaceError
+    from ..assets import load_image
+    from ..reenact import DriverError, ReenactConfig, Reenactor, VideoSink, open_driver
+    from ..tracker import NoFaceError
 
     if not (args.output or args.show or args.virtual_cam):
         raise CLIError("nothing to do: give -o OUT.mp4, --show or --virtual-cam")
