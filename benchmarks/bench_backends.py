@@ -36,7 +36,7 @@ def _configs():
 
 @pytest.fixture(scope="session")
 def graphs(tmp_path_factory):
-    from export import export_models, graph_file
+    from poce_rt.export import export_models, graph_file
     from poce_rt.models.completion import UVCompletion
     from poce_rt.models.editing import Editor
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .tracker import BLENDSHAPE_NAMES
+from .codes import BLENDSHAPE_NAMES
 
 RIG_PATH = Path(__file__).with_name("data") / "expression_rig.npz"
 JAW_OPEN = BLENDSHAPE_NAMES.index("jawOpen")

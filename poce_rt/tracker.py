@@ -16,25 +16,13 @@ import os
 import numpy as np
 
 from .facemodel import N_VERTICES, FaceModel, load_face_model
+from .codes import BLENDSHAPE_NAMES
 from .errors import InputError
 from .fit import Pose, fit_similarity
 
 __all__ = ["BLENDSHAPE_NAMES", "Face", "FaceTracker", "TrackerError", "NoFaceError", "MultipleFacesError",
            "validate_image", "MIN_SIDE", "MAX_SIDE"]
 
-#: The 52 blendshape names, in MediaPipe's output order (index 0 is the neutral score).
-BLENDSHAPE_NAMES: tuple[str, ...] = (
-    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
-    "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight",
-    "eyeLookDownLeft", "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft",
-    "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight",
-    "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen", "jawRight", "mouthClose",
-    "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft", "mouthFrownRight", "mouthFunnel",
-    "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight",
-    "mouthPucker", "mouthRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower",
-    "mouthShrugUpper", "mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight",
-    "mouthUpperUpLeft", "mouthUpperUpRight", "noseSneerLeft", "noseSneerRight",
-)
 _BLENDSHAPE_INDEX = {n: i for i, n in enumerate(BLENDSHAPE_NAMES)}
 
 MIN_SIDE = 16     # smaller images carry no usable face and are rejected up front

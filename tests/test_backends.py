@@ -200,7 +200,7 @@ def _skip_unless_flavour_runs_here():
 @pytest.mark.gpu
 def test_trt_shape_outside_the_profile_names_tensor_and_profile(model_dir, tmp_path):  # noqa: F811
     from poce_rt.backends.trt import TrtBackend, gpu_info
-    from poce_rt.engines import EngineCache
+    from poce_rt.backends.engines import EngineCache
 
     if gpu_info()["count"] < 1:
         pytest.skip("no CUDA GPU")

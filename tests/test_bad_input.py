@@ -43,7 +43,7 @@ def listing(d: Path) -> list:
 def model_dir(tmp_path_factory):
     pytest.importorskip("torch")
     pytest.importorskip("onnx_graphsurgeon")
-    from export import export_model_dir
+    from poce_rt.export import export_model_dir
     from test_export import write_model_dir
 
     d = write_model_dir(tmp_path_factory.mktemp("model"))

@@ -11,7 +11,7 @@ import pytest
 
 from poce_rt.backends import BackendUnavailable, load_backend
 from poce_rt.backends.trt import RTX_TARGETS, check_gpu_supported, flavour_supports
-from poce_rt.engines import MANIFEST, EngineCache
+from poce_rt.backends.engines import MANIFEST, EngineCache
 
 pytest.importorskip("torch")
 from test_export import graph_file, model_dir  # noqa: E402,F401

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from poce_rt.backends import BackendUnavailable
-from poce_rt.engines import MANIFEST, EngineCache, default_engine_dir, sha256_file
+from poce_rt.backends.engines import MANIFEST, EngineCache, default_engine_dir, sha256_file
 
 pytest.importorskip("torch")
 from test_export import KINDS, graph_file, model_dir  # noqa: E402,F401
@@ -208,7 +208,7 @@ def test_unreadable_manifest_is_treated_as_empty(tmp_path):
 @needs_build
 @pytest.mark.slow
 def test_cli_engines_build_list_clean(model_dir, tmp_path, capsys):  # noqa: F811
-    from poce_rt.backends.cli import main
+    from poce_rt.cli.backends import main
 
     ed = tmp_path / "eng"
     assert main(["engines", "build", str(model_dir), "--precision", "fp32", "--engine-dir", str(ed)]) == 0

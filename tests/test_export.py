@@ -20,7 +20,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx_graphsurgeon")
 
-from export import GRAPHS, export_model_dir, export_module, graph_file, to_fp16  # noqa: E402
+from poce_rt.export import GRAPHS, export_model_dir, export_module, graph_file, to_fp16  # noqa: E402
 from poce_rt.backends.ort import OrtBackend  # noqa: E402
 
 UV = 64
@@ -322,7 +322,7 @@ def test_export_refuses_unused_input(tmp_path):
 
 
 def test_cli_export_progress_and_errors(tmp_path, capsys):
-    from poce_rt.backends.cli import main
+    from poce_rt.cli.backends import main
 
     d = write_model_dir(tmp_path / "m", seed=1)
     assert main(["export", str(d), "--no-fp16"]) == 0
@@ -340,7 +340,7 @@ def test_cli_export_progress_and_errors(tmp_path, capsys):
 
 def test_backends_package_imports_without_torch():
     code = ("import sys; sys.modules['torch'] = None\n"
-            "import poce_rt.backends as b, poce_rt.engines, poce_rt.backends.cli\n"
+            "import poce_rt.backends as b, poce_rt.backends.engines, poce_rt.cli.backends\n"
             "import poce_rt.backends.ort, poce_rt.backends.trt, poce_rt.backends.torch_backend\n"
             "r = b.doctor_report(); assert r['onnxruntime']['available'], r\n"
             "print('ok', r['default'])")

@@ -247,7 +247,7 @@ def test_capture_rule_keeps_host_work_out_of_graphs(tmp_path_factory):
     pytest.importorskip("torch")
     from test_export import write_model_dir
 
-    from export import export_model_dir
+    from poce_rt.export import export_model_dir
     from poce_rt.frame_loop import step_capturable
     from poce_rt.networks import Networks
 
@@ -330,7 +330,7 @@ def test_unfused_networks_are_not_captured_on_the_gpu(editor, sources, tmp_path_
     pytest.importorskip("torch")
     from test_export import write_model_dir
 
-    from export import export_model_dir
+    from poce_rt.export import export_model_dir
     from poce_rt.networks import Networks
 
     d = write_model_dir(tmp_path_factory.mktemp("gpu_capture_model"))

@@ -6,7 +6,7 @@ pytest.importorskip("torch")
 pytest.importorskip("onnx_graphsurgeon")
 
 import poce_rt  # noqa: E402
-from export import export_model_dir  # noqa: E402
+from poce_rt.export import export_model_dir  # noqa: E402
 from poce_rt.networks import Networks  # noqa: E402
 from test_export import write_model_dir  # noqa: E402
 

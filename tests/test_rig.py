@@ -13,7 +13,7 @@ def rig(bundle):
 
 
 def code(**named):
-    from poce_rt.tracker import BLENDSHAPE_NAMES
+    from poce_rt.codes import BLENDSHAPE_NAMES
 
     c = np.zeros(len(BLENDSHAPE_NAMES), np.float32)
     for k, v in named.items():

@@ -121,7 +121,7 @@ def test_train_completion_then_editing_resume(tmp_path):
 
 
 def test_cli_registers_train_commands(tmp_path):
-    from poce_rt.train.cli import add_parser
+    from poce_rt.cli.train import add_parser
     ap = argparse.ArgumentParser()
     add_parser(ap.add_subparsers(dest="cmd"))
     a = ap.parse_args(["train", "completion", "d1", "d2", "--out", "m", "--steps", "7", "--batch", "3",

@@ -34,7 +34,7 @@ def load_backend(name: str, path: str | os.PathLike, **kw: Any) -> Backend:
         # flavour has no target for (TensorRT-RTX on an H100/H200)
         check_gpu_supported(import_tensorrt()[1])
         if str(path).endswith(".onnx"):
-            from ..engines import EngineCache  # noqa: PLC0415
+            from .engines import EngineCache  # noqa: PLC0415
             cache = EngineCache(kw.pop("engine_dir", None))
             path = cache.get(path, kw.pop("precision", None))
         return TrtBackend(path, **kw)

@@ -28,7 +28,7 @@ class TorchBackend(Backend):
     """Run ``module(*inputs in input_specs order)``; outputs (tensor, tuple or dict) -> names.
 
     ``input_specs``/``output_specs``: the same specs as the exported graph (use
-    ``export.onnx_export.graph_specs`` or ``TorchBackend.like(onnx_backend, module)``).
+    ``poce_rt.export.onnx_export.graph_specs`` or ``TorchBackend.like(onnx_backend, module)``).
     """
 
     name = "torch"

@@ -34,6 +34,7 @@ __all__ = [
 
 log = logging.getLogger("poce_rt.trt")
 
+# (min, opt, max) batch of the optimisation profile: the one default for builds and the engine cache's key.
 DEFAULT_PROFILE_BATCH = (1, 1, 8)
 MALFORMED_ENGINE = 32  # EngineInvalidityDiagnostics.MALFORMED_ENGINE
 # TensorRT-RTX's compute-capability targets (its ComputeCapability enum, 1.7): the RTX cards of

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -102,11 +103,73 @@ def save_grid(path, columns: list, labels: list[str] | None = None) -> None:
     cv2.imwrite(str(path), np.ascontiguousarray(img[..., ::-1]))
 
 
-def check_schedule(steps: int, batch: int, sample_every: int, save_every: int, log_every: int) -> None:
+def check_schedule(steps: int, batch: int, sample_every: int, save_every: int, log_every: int) -> dict:
     """The schedule's ranges (InputError otherwise): steps, batch, save_every and log_every >= 1,
-    sample_every >= 0 (0: never). `steps=-5` used to write an untrained model and report success."""
+    sample_every >= 0 (0: never). `steps=-5` used to write an untrained model and report success.
+    Returns the schedule of :func:`adversarial_loop` (steps and the three intervals)."""
     from poce_rt.limits import check_int
 
     for name, v, lo in (("steps", steps, 1), ("batch", batch, 1), ("sample_every", sample_every, 0),
                         ("save_every", save_every, 1), ("log_every", log_every, 1)):
         check_int(name, v, lo)
+    return {"steps": steps, "sample_every": sample_every, "save_every": save_every, "log_every": log_every}
+
+
+LOG = "train_log.jsonl"   # one log per model directory, both trainings append to it
+
+
+def adversarial_loop(stage: str, out: Path, generator, opt_g, opt_d, *, step: int, lr: float, schedule: dict,
+                     progress: bool, batch_losses: Callable[[], tuple[Callable[[], dict], Callable[[], dict]]],
+                     sample: Callable[[], tuple[list, list[str]]], save: Callable[[int], None],
+                     postfix: Callable[[dict], dict]) -> dict:
+    """The loop both trainings share (Sec. IV-A): per step the lr schedule, one critic step, one
+    generator step, the JSONL log (``out/train_log.jsonl``), a sample grid
+    (``out/samples/<stage>_<step>.png``) and a checkpoint at their intervals; a last save.
+
+    schedule: steps, sample_every, save_every, log_every (from :func:`check_schedule`).
+    batch_losses(): draws the step's batch and returns (critic loss, generator loss) closures, each
+    returning a dict of scalar tensors with a "total" to minimise. sample(): the grid's columns and
+    labels (run with `generator` in eval mode, without grad). save(step): writes the weights and
+    training state. postfix(losses): the progress bar's fields.
+    Returns the last step's losses as floats ("total" renamed d_total / g_total).
+    """
+    from tqdm import tqdm
+
+    steps, log_every, sample_every, save_every = (schedule[k] for k in ("steps", "log_every",
+                                                                          "sample_every", "save_every"))
+    log = JsonlLog(out / LOG)
+    losses: dict = {}
+    bar = tqdm(total=steps, initial=step, desc=stage, unit="step", disable=not progress)
+    t0 = time.time()
+    while step < steps:
+        lr_now = lr_at(step, steps, lr)
+        set_lr((opt_g, opt_d), lr_now)
+        d_loss, g_loss = batch_losses()
+        ld = d_loss()
+        opt_d.zero_grad(set_to_none=True)
+        ld["total"].backward()
+        opt_d.step()
+
+        lg = g_loss()
+        opt_g.zero_grad(set_to_none=True)
+        lg["total"].backward()
+        opt_g.step()
+        step += 1
+        losses = {**{("d_total" if k == "total" else k): float(v.detach()) for k, v in ld.items()},
+                  **{("g_total" if k == "total" else k): float(v.detach()) for k, v in lg.items()}}
+        if step % log_every == 0 or step == steps:
+            log.write(stage=stage, step=step, lr=lr_now, sec_per_step=(time.time() - t0) / log_every, **losses)
+            t0 = time.time()
+        bar.update(1)
+        bar.set_postfix(**postfix(losses))
+        if sample_every and (step % sample_every == 0 or step == steps):
+            generator.eval()
+            with torch.no_grad():
+                columns, labels = sample()
+            generator.train()
+            save_grid(out / "samples" / f"{stage}_{step:07d}.png", columns, labels)
+        if step % save_every == 0 or step == steps:
+            save(step)
+    bar.close()
+    save(step)
+    return losses

@@ -9,8 +9,6 @@ hidden (``hide_blocks``); Eq. 4 compares over all visible texels, so it grades t
 """
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from typing import Optional
 
@@ -20,11 +18,10 @@ from poce_rt.models import io as mio
 from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction
 from poce_rt.models.config import CompletionConfig, ModelConfig
 from poce_rt.models.losses import completion_d_loss, completion_g_loss
-from .common import JsonlLog, check_schedule, load_train_state, lr_at, set_lr, save_grid, save_train_state
+from .common import adversarial_loop, check_schedule, load_train_state, save_train_state
 from .dataset import UVDataset
 
 TRAIN_STATE = "completion_train.safetensors"
-LOG = "train_log.jsonl"
 
 
 def real_patch_index(ds: UVDataset, cfg: CompletionConfig, footprint: torch.Tensor) -> torch.Tensor:
@@ -81,9 +78,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
 
     data: dataset directories (see ``poce_rt.train.dataset``); ``dataset`` overrides it (tests).
     """
-    from tqdm import tqdm
-
-    check_schedule(steps, batch, sample_every, save_every, log_every)
+    schedule = check_schedule(steps, batch, sample_every, save_every, log_every)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     mc, cfg = _resolve_config(out, cfg)
@@ -105,21 +100,15 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
                                    {"g": opt_g, "d": opt_d}, device=dev)
         net.footprint.copy_(footprint.to(dev))             # the data may have grown since
     mio.write_config(out, mc)
-    log = JsonlLog(out / LOG)
     fixed = torch.arange(min(4, len(ds)))                    # the same faces in every sample grid
     gen = torch.Generator().manual_seed(seed + step)
     k = cfg.macro_grid
 
-    def save():
+    def save(step):
         mio.save_weights(out, mio.COMPLETION, net)
         save_train_state(out / TRAIN_STATE, {"net": net, "disc": disc}, {"g": opt_g, "d": opt_d}, step)
 
-    losses: dict = {}
-    bar = tqdm(total=steps, initial=step, desc="completion", unit="step", disable=not progress)
-    t0 = time.time()
-    while step < steps:
-        lr = lr_at(step, steps, cfg.lr)
-        set_lr((opt_g, opt_d), lr)
+    def batch_losses():
         bi = torch.randint(len(ds), (batch,), generator=gen)
         uv, mask, _ = ds.get(bi, dev)
         fake_idx = torch.randint(k, (batch, 2), generator=gen).to(dev)
@@ -127,37 +116,16 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
         ruv, _, _ = ds.get(ri[:, 0], dev)
         real = crop_macro(ruv, ri[:, 1:], cfg)
         ri = ri[:, 1:].to(dev)
-
         mask_in = hide_blocks(mask, gen)
-        ld = completion_d_loss(net, disc, uv, mask_in, fake_idx, real, ri, cfg)
-        opt_d.zero_grad(set_to_none=True)
-        ld["total"].backward()
-        opt_d.step()
+        return (lambda: completion_d_loss(net, disc, uv, mask_in, fake_idx, real, ri, cfg),
+                lambda: completion_g_loss(net, disc, uv, mask, fake_idx, cfg, mask_in=mask_in))
 
-        lg = completion_g_loss(net, disc, uv, mask, fake_idx, cfg, mask_in=mask_in)
-        opt_g.zero_grad(set_to_none=True)
-        lg["total"].backward()
-        opt_g.step()
-        step += 1
-        losses = {**{f"d_{k2}" if k2 == "total" else k2: v for k2, v in ld.items()},
-                  **{f"g_{k2}" if k2 == "total" else k2: v for k2, v in lg.items()}}
-        losses = {k2: float(v.detach()) for k2, v in losses.items()}
-        if step % log_every == 0 or step == steps:
-            log.write(stage="completion", step=step, lr=lr, sec_per_step=(time.time() - t0) / log_every, **losses)
-            t0 = time.time()
-        bar.update(1)
-        bar.set_postfix(cont=f"{losses['g_cont']:.3f}", d=f"{losses['d_total']:.2f}")
-        if sample_every and (step % sample_every == 0 or step == steps):
-            net.eval()
-            with torch.no_grad():
-                suv, smask, _ = ds.get(fixed, dev)
-                com = net(suv, smask)
-                raw = net.generate_full(net.encoder(suv, smask), net.evidence(suv, smask))
-            net.train()
-            save_grid(out / "samples" / f"completion_{step:07d}.png",
-                      [suv * smask + (smask - 1), com, raw], ["sampled", "completed", "generated"])
-        if step % save_every == 0 or step == steps:
-            save()
-    bar.close()
-    save()
-    return losses
+    def sample():
+        suv, smask, _ = ds.get(fixed, dev)
+        com = net(suv, smask)
+        raw = net.generate_full(net.encoder(suv, smask), net.evidence(suv, smask))
+        return [suv * smask + (smask - 1), com, raw], ["sampled", "completed", "generated"]
+
+    return adversarial_loop("completion", out, net, opt_g, opt_d, step=step, lr=cfg.lr, schedule=schedule,
+                            progress=progress, batch_losses=batch_losses, sample=sample, save=save,
+                            postfix=lambda ls: {"cont": f"{ls['g_cont']:.3f}", "d": f"{ls['d_total']:.2f}"})

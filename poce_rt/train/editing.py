@@ -8,7 +8,6 @@ One critic step then one generator step (Adam(0.5, 0.999), lr 2e-4, constant the
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Optional
 
@@ -19,11 +18,10 @@ from poce_rt.models.completion import UVCompletion
 from poce_rt.models.config import EditingConfig
 from poce_rt.models.editing import EditDiscriminator, Editor
 from poce_rt.models.losses import editing_d_loss, editing_g_loss
-from .common import JsonlLog, check_schedule, load_train_state, lr_at, set_lr, save_grid, save_train_state
+from .common import adversarial_loop, check_schedule, load_train_state, save_train_state
 from .dataset import UVDataset
 
 TRAIN_STATE = "editing_train.safetensors"
-LOG = "train_log.jsonl"
 
 
 @torch.no_grad()
@@ -43,9 +41,7 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
                   dataset: Optional[UVDataset] = None, require_completion: bool = True) -> dict:
     """Train (or resume) the editing network into model dir ``out`` (which must hold a trained
     completion network unless ``require_completion=False``); returns the last losses."""
-    from tqdm import tqdm
-
-    check_schedule(steps, batch, sample_every, save_every, log_every)
+    schedule = check_schedule(steps, batch, sample_every, save_every, log_every)
     out = Path(out)
     dev = torch.device(device)
     mc = mio.read_config(out) if (out / mio.CONFIG).is_file() else None
@@ -80,7 +76,6 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
         step, _ = load_train_state(out / TRAIN_STATE, {"editor": editor, "disc": disc},
                                    {"g": opt_g, "d": opt_d}, device=dev)
     mio.write_config(out, mc)
-    log = JsonlLog(out / LOG)
     gen = torch.Generator().manual_seed(seed + 1 + step)
     K = len(ds)
     fixed = torch.arange(min(4, K))
@@ -89,50 +84,29 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
     def fetch(i):
         return completed[i].to(dev).float() / 127.5 - 1
 
-    def save():
+    def save(step):
         mio.save_weights(out, mio.EDITING, editor)
         save_train_state(out / TRAIN_STATE, {"editor": editor, "disc": disc}, {"g": opt_g, "d": opt_d}, step)
 
-    losses: dict = {}
-    bar = tqdm(total=steps, initial=step, desc="editing", unit="step", disable=not progress)
-    t0 = time.time()
-    while step < steps:
-        lr = lr_at(step, steps, cfg.lr)
-        set_lr((opt_g, opt_d), lr)
+    def batch_losses():
         si = torch.randint(K, (batch,), generator=gen)
         ti = (si + torch.randint(1, K, (batch,), generator=gen)) % K     # another frame's expression
         uv_src = fetch(si)
         code_src, code_tgt = ds.code[si].to(dev), ds.code[ti].to(dev)
 
-        ld = editing_d_loss(editor, disc, uv_src, code_src, code_tgt, cfg)
-        opt_d.zero_grad(set_to_none=True)
-        ld["total"].backward()
-        opt_d.step()
+        def g_loss():
+            lg = editing_g_loss(editor, disc, uv_src, code_src, code_tgt, cfg)
+            lg.pop("edit")
+            return lg
 
-        lg = editing_g_loss(editor, disc, uv_src, code_src, code_tgt, cfg)
-        lg.pop("edit")
-        opt_g.zero_grad(set_to_none=True)
-        lg["total"].backward()
-        opt_g.step()
-        step += 1
-        losses = {**{("d_total" if k == "total" else k): float(v.detach()) for k, v in ld.items()},
-                  **{("g_total" if k == "total" else k): float(v.detach()) for k, v in lg.items()}}
-        if step % log_every == 0 or step == steps:
-            log.write(stage="editing", step=step, lr=lr, sec_per_step=(time.time() - t0) / log_every, **losses)
-            t0 = time.time()
-        bar.update(1)
-        bar.set_postfix(cyc=f"{losses['g_cyc']:.3f}", exp=f"{losses['g_exp']:.3f}")
-        if sample_every and (step % sample_every == 0 or step == steps):
-            editor.eval()
-            with torch.no_grad():
-                suv, smask, scode = ds.get(fixed, dev)
-                src = fetch(fixed)
-                edit = editor(src, ds.code[fixed_tgt].to(dev) - scode)
-            editor.train()
-            save_grid(out / "samples" / f"editing_{step:07d}.png",
-                      [suv * smask + (smask - 1), src, edit], ["sampled", "completed", "edited"])
-        if step % save_every == 0 or step == steps:
-            save()
-    bar.close()
-    save()
-    return losses
+        return lambda: editing_d_loss(editor, disc, uv_src, code_src, code_tgt, cfg), g_loss
+
+    def sample():
+        suv, smask, scode = ds.get(fixed, dev)
+        src = fetch(fixed)
+        edit = editor(src, ds.code[fixed_tgt].to(dev) - scode)
+        return [suv * smask + (smask - 1), src, edit], ["sampled", "completed", "edited"]
+
+    return adversarial_loop("editing", out, editor, opt_g, opt_d, step=step, lr=cfg.lr, schedule=schedule,
+                            progress=progress, batch_losses=batch_losses, sample=sample, save=save,
+                            postfix=lambda ls: {"cyc": f"{ls['g_cyc']:.3f}", "exp": f"{ls['g_exp']:.3f}"})

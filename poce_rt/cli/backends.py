@@ -2,7 +2,7 @@
 
 ``add_parser(subparsers)`` registers both commands on the main ``poce-rt`` parser; every command
 sets ``func`` (``args.func(args)`` returns 0 or raises; ``poce_rt.cli.main`` turns user errors into
-one line and exit status 2). Standalone: ``python -m poce_rt.backends.cli``.
+one line and exit status 2). Standalone: ``python -m poce_rt.cli.backends``.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from ..errors import CLIError
+from ..backends.trt import DEFAULT_PROFILE_BATCH
 
 __all__ = ["add_parser", "main"]
 
@@ -21,7 +22,7 @@ MAX_BATCH = 256   # a profile's max batch: far above any use here, and TensorRT 
 
 
 def add_parser(subparsers) -> None:
-    from ..cli import int_in  # noqa: PLC0415
+    from . import int_in  # noqa: PLC0415
 
     p = subparsers.add_parser("export", help="export a model directory's networks to ONNX (fp32 + fp16)")
     p.add_argument("model_dir", help="directory with config.json + *.safetensors")
@@ -35,8 +36,8 @@ def add_parser(subparsers) -> None:
     b.add_argument("model_dir")
     b.add_argument("--precision", choices=("fp16", "fp32"), default="fp16")
     b.add_argument("--engine-dir", default=None, help="default: $POCE_RT_ENGINE_DIR or ./engines")
-    b.add_argument("--max-batch", type=int_in(1, MAX_BATCH), default=8,
-                   help=f"dynamic batch profile max, 1-{MAX_BATCH} (min=opt=1; default 8)")
+    b.add_argument("--max-batch", type=int_in(1, MAX_BATCH), default=DEFAULT_PROFILE_BATCH[2],
+                   help=f"dynamic batch profile max, 1-{MAX_BATCH} (min=opt=1; default {DEFAULT_PROFILE_BATCH[2]})")
     b.add_argument("--target", action="append", default=None, metavar="SMxy",
                    help="TensorRT-RTX ahead-of-time target(s), e.g. SM75 for Turing (repeatable); "
                         "default: this GPU, or SM80/86/89/120+ without one")
@@ -53,7 +54,7 @@ def add_parser(subparsers) -> None:
 
 def _cmd_export(args) -> int:
     try:
-        from export.onnx_export import export_model_dir  # noqa: PLC0415
+        from ..export.onnx_export import export_model_dir  # noqa: PLC0415
     except ImportError as exc:
         raise CLIError(f"export needs torch and onnx-graphsurgeon ({exc}); pip install "
                        "'poce-rt[train]' and run from the source tree") from None
@@ -79,8 +80,8 @@ def _find_graphs(model_dir: Path, precision: str) -> list[Path]:
 
 
 def _cmd_build(args) -> int:
-    from ..engines import EngineCache  # noqa: PLC0415
-    from .base import BackendUnavailable  # noqa: PLC0415
+    from ..backends.engines import EngineCache  # noqa: PLC0415
+    from ..backends.base import BackendUnavailable  # noqa: PLC0415
 
     # progress and TensorRT's own log on stdout: stderr is for the one-line error
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
@@ -96,8 +97,8 @@ def _cmd_build(args) -> int:
     for g in graphs:
         t0 = time.monotonic()
         try:
-            path = cache.get(g, args.precision, batch=(1, 1, args.max_batch), targets=args.target,
-                             force=args.force)
+            path = cache.get(g, args.precision, batch=(*DEFAULT_PROFILE_BATCH[:2], args.max_batch),
+                             targets=args.target, force=args.force)
         except (BackendUnavailable, ValueError, RuntimeError) as exc:
             # the builder's own verdict on this graph (unparsable file, failed build, no TensorRT)
             raise CLIError(f"{g.name}: {exc}") from exc
@@ -110,7 +111,7 @@ def _check_targets(targets) -> None:
     """--target values look like SM75 and, where TensorRT-RTX is here to ask, are among its targets."""
     import re  # noqa: PLC0415
 
-    from .trt import supported_targets  # noqa: PLC0415
+    from ..backends.trt import supported_targets  # noqa: PLC0415
 
     known = supported_targets()
     for t in targets or ():
@@ -120,7 +121,7 @@ def _check_targets(targets) -> None:
 
 
 def _cmd_list(args) -> int:
-    from ..engines import EngineCache  # noqa: PLC0415
+    from ..backends.engines import EngineCache  # noqa: PLC0415
 
     cache = EngineCache(args.engine_dir)
     rows = []
@@ -144,7 +145,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_clean(args) -> int:
-    from ..engines import EngineCache  # noqa: PLC0415
+    from ..backends.engines import EngineCache  # noqa: PLC0415
 
     cache = EngineCache(args.engine_dir)
     n = cache.clean()
@@ -154,7 +155,7 @@ def _cmd_clean(args) -> int:
 
 def main(argv=None) -> int:
     """Standalone entry: the same commands, exit statuses and one-line errors as ``poce-rt``."""
-    from ..cli import main as cli_main  # noqa: PLC0415
+    from . import main as cli_main  # noqa: PLC0415
 
     return cli_main(argv)
 

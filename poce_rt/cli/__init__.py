@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import limits
-from .errors import CLIError, one_line, user_errors
+from .. import limits
+from ..errors import CLIError, one_line, user_errors
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
@@ -106,9 +106,9 @@ def _to_u8(x: np.ndarray) -> np.ndarray:
 
 
 def _track(image_path: str, bundle: str | None):
-    from .assets import load_image
-    from .fit_check import confirmed_faces
-    from .tracker import FaceTracker, NoFaceError
+    from ..assets import load_image
+    from ..fit_check import confirmed_faces
+    from ..tracker import FaceTracker, NoFaceError
 
     image = load_image(image_path)
     with FaceTracker(bundle, max_faces=4) as tracker:
@@ -124,7 +124,7 @@ def _track(image_path: str, bundle: str | None):
 
 
 def cmd_uv(args) -> None:
-    from . import stages
+    from .. import stages
 
     check_output(args.output)
     if args.mask_out:
@@ -139,7 +139,7 @@ def cmd_uv(args) -> None:
 
 
 def cmd_pose(args) -> None:
-    from . import stages
+    from .. import stages
 
     check_output(args.output)
     if args.grid:
@@ -157,7 +157,8 @@ def cmd_pose(args) -> None:
 
 
 def _grid(image: np.ndarray, out) -> np.ndarray:
-    """source | sampled UV | completed UV | output, each scaled to the UV's height."""
+    """source | sampled UV | completed UV | edited UV (an edit's result only) | output, each scaled
+    to the UV's height. `out`: a stages.Reposed or a pipeline.EditResult."""
     import cv2
 
     s = out.uv_sampled.shape[0]
@@ -166,7 +167,8 @@ def _grid(image: np.ndarray, out) -> np.ndarray:
         h, w = img.shape[:2]
         return cv2.resize(img, (max(1, round(w * s / h)), s), interpolation=cv2.INTER_AREA)
 
-    return np.hstack([fit(image), _to_u8(out.uv_sampled), _to_u8(out.uv_completed), fit(out.image)])
+    maps = [out.uv_sampled, out.uv_completed] + ([out.uv_edited] if hasattr(out, "uv_edited") else [])
+    return np.hstack([fit(image), *(_to_u8(m) for m in maps), fit(out.image)])
 
 
 def doctor_report() -> dict:
@@ -181,7 +183,7 @@ def doctor_report() -> dict:
         rep["cuda_devices"] = _C.cuda_device_count()
     except ImportError as e:
         rep["extension"] = f"not built: {e}"
-    from . import cuda_available
+    from .. import cuda_available
 
     rep["cuda_available"] = cuda_available()
     if rep["cuda_available"]:
@@ -193,12 +195,12 @@ def doctor_report() -> dict:
         except Exception as e:  # noqa: BLE001 - report, don't fail
             rep["gpu"] = f"cupy unavailable: {e}"
     try:
-        from .backends import doctor_report as backends_report
+        from ..backends import doctor_report as backends_report
 
         rep["backends"] = backends_report()
     except Exception as e:  # noqa: BLE001
         rep["backends"] = f"unavailable: {e}"
-    from .assets import AssetError, bundle_status
+    from ..assets import AssetError, bundle_status
 
     try:
         rep["landmarker_bundle"] = bundle_status()
@@ -260,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_doctor)
 
-    for mod in ("poce_rt.train.cli", "poce_rt.backends.cli", "poce_rt.pipeline_cli"):
+    for mod in ("poce_rt.cli.train", "poce_rt.cli.backends", "poce_rt.cli.edit"):
         try:
             module = __import__(mod, fromlist=["add_parser"])
         except ImportError as e:
@@ -300,7 +302,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"poce-rt {command}: error: {one_line(e)}", file=sys.stderr)
         return 2
     return int(rc or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -30,7 +30,9 @@ from typing import Any, Callable, Mapping, Sequence
 import onnx
 import torch
 
-from poce_rt.errors import InputError
+from ..errors import InputError
+from ..networks import GRAPHS  # the graph table lives with its loader
+from ..codes import BLENDSHAPE_NAMES
 
 from . import surgery
 
@@ -40,31 +42,11 @@ __all__ = [
 ]
 
 DEFAULT_OPSET = 17
-GRAPHS = {"completion": "completion", "mapping": "edit_mapping", "generator": "edit_generator",
-          "editing": "editing"}
-
-# MediaPipe FaceLandmarker's 52 blendshape names, in its output order (the expression code).
-BLENDSHAPE_NAMES = (
-    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft",
-    "browOuterUpRight", "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft",
-    "eyeBlinkRight", "eyeLookDownLeft", "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight",
-    "eyeLookOutLeft", "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft",
-    "eyeSquintRight", "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen",
-    "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft",
-    "mouthFrownRight", "mouthFunnel", "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight",
-    "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight", "mouthRollLower",
-    "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft", "mouthSmileRight",
-    "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
-    "noseSneerLeft", "noseSneerRight",
-)
 
 
 def code_names() -> list[str]:
-    try:  # the tracker's list is the source of truth once it exists
-        from poce_rt.tracker import BLENDSHAPE_NAMES as names  # noqa: PLC0415
-        return list(names)
-    except Exception:
-        return list(BLENDSHAPE_NAMES)
+    """The expression code's names (JSON metadata of every exported graph)."""
+    return list(BLENDSHAPE_NAMES)
 
 
 def graph_file(kind: str, precision: str = "fp32") -> str:
@@ -316,7 +298,7 @@ def export_model_dir(model_dir: str | os.PathLike, *, opset: int = DEFAULT_OPSET
     if not model_dir.is_dir():
         raise FileNotFoundError(f"model directory not found: {model_dir}")
     try:
-        from poce_rt.models import io as mio  # noqa: PLC0415
+        from ..models import io as mio  # noqa: PLC0415
         loaded = mio.load_model_dir(model_dir)
     except ImportError:  # poce_rt.models.io missing: config.json + <part>.safetensors
         loaded = _load_model_dir_fallback(model_dir)
@@ -337,9 +319,9 @@ def export_model_dir(model_dir: str | os.PathLike, *, opset: int = DEFAULT_OPSET
 def _load_model_dir_fallback(model_dir: Path) -> dict:
     from safetensors.torch import load_file  # noqa: PLC0415
 
-    from poce_rt.models.completion import UVCompletion  # noqa: PLC0415
-    from poce_rt.models.config import ModelConfig  # noqa: PLC0415
-    from poce_rt.models.editing import Editor  # noqa: PLC0415
+    from ..models.completion import UVCompletion  # noqa: PLC0415
+    from ..models.config import ModelConfig  # noqa: PLC0415
+    from ..models.editing import Editor  # noqa: PLC0415
 
     cfg_path = model_dir / "config.json"
     if not cfg_path.is_file():
@@ -390,5 +372,5 @@ def _unpack_loaded(loaded: Any) -> dict:
     return nets
 
 
-if __name__ == "__main__":  # python -m export.onnx_export MODEL_DIR
+if __name__ == "__main__":  # python -m poce_rt.export.onnx_export MODEL_DIR
     export_model_dir(sys.argv[1])

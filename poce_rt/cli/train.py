@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def _common(p: argparse.ArgumentParser, batch: int) -> None:
-    from poce_rt.cli import int_in
+    from . import int_in
 
     p.add_argument("data", nargs="+", help="dataset dirs, or images / folders / videos")
     p.add_argument("--out", required=True, help="model directory (config.json + *.safetensors)")
@@ -30,7 +30,7 @@ def _common(p: argparse.ArgumentParser, batch: int) -> None:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from poce_rt.cli import int_in
+    from . import int_in
 
     tp = subparsers.add_parser("train", help="build datasets and train the POCE networks")
     sub = tp.add_subparsers(dest="train_cmd", required=True)
@@ -50,13 +50,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _run_dataset(args) -> int:
-    from .dataset import build_dataset
+    from ..train.dataset import build_dataset
     build_dataset(args.inputs, args.out, every=args.every, max_frames=args.max_frames)
     return 0
 
 
 def _datasets(args) -> list[str]:
-    from .dataset import build_dataset, is_dataset
+    from ..train.dataset import build_dataset, is_dataset
     dirs = [d for d in args.data if is_dataset(d)]
     raw = [d for d in args.data if not is_dataset(d)]
     if raw:
@@ -73,7 +73,7 @@ def _train_kwargs(args) -> dict:
 
 def _run_completion(args) -> int:
     from poce_rt.models.config import CompletionConfig
-    from .completion import train_completion
+    from ..train.completion import train_completion
     cfg = CompletionConfig.from_json(Path(args.config).read_text()) if args.config else None
     train_completion(_datasets(args), args.out, cfg=cfg, **_train_kwargs(args))
     return 0
@@ -81,16 +81,16 @@ def _run_completion(args) -> int:
 
 def _run_editing(args) -> int:
     from poce_rt.models.config import EditingConfig
-    from .editing import train_editing
+    from ..train.editing import train_editing
     cfg = EditingConfig.from_json(Path(args.config).read_text()) if args.config else None
     train_editing(_datasets(args), args.out, cfg=cfg, **_train_kwargs(args))
     return 0
 
 
 def main(argv=None) -> int:
-    """Standalone entry (python -m poce_rt.train.cli train ...): the same exit statuses and
+    """Standalone entry (python -m poce_rt.cli.train train ...): the same exit statuses and
     one-line errors as ``poce-rt``."""
-    from poce_rt.cli import main as cli_main
+    from . import main as cli_main
 
     return cli_main(argv)
 

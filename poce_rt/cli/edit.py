@@ -15,17 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from . import limits
-from .cli import IMAGE_EXTS, _to_u8, _write_png, add_bundle_option, check_output, float_in, int_in
-from .errors import CLIError
+from .. import limits
+from . import IMAGE_EXTS, _grid, _write_png, add_bundle_option, check_output, float_in, int_in
+from ..errors import CLIError
 
 VIDEO_EXTS = (".mp4", ".m4v", ".mov")
 
 
 # ------------------------------------------------------------------------------------------- helpers
 def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
-    from . import cuda_available
-    from .pipeline import Editor, EditorConfig
+    from .. import cuda_available
+    from ..pipeline import Editor, EditorConfig
 
     if model is not None and not Path(model).is_dir():
         raise CLIError(f"model directory not found: {model}")
@@ -44,7 +44,7 @@ def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
 
 
 def _parse_exprs(items) -> dict:
-    from .tracker import BLENDSHAPE_NAMES
+    from ..codes import BLENDSHAPE_NAMES
 
     out = {}
     for item in items or ():
@@ -70,7 +70,7 @@ def _check_mask(spec: str, size: int):
     """Named regions (comma-joined) pass through; a path must be a readable, square mask image."""
     import cv2
 
-    from .masks import MASK_NAMES
+    from ..masks import MASK_NAMES
 
     parts = [p.strip() for p in spec.split(",") if p.strip()]
     if parts and all(p in MASK_NAMES for p in parts):
@@ -85,28 +85,14 @@ def _check_mask(spec: str, size: int):
     h, w = img.shape[:2]
     if h != w:
         raise CLIError(f"mask image {p} is {w}x{h}; a UV mask must be square ({size}x{size} for this model)")
-    from .masks import load_mask
+    from ..masks import load_mask
 
     return load_mask(p, size)
 
 
-def _grid(image: np.ndarray, res) -> np.ndarray:
-    """source | sampled UV | completed UV | edited UV | output, each scaled to the UV's height."""
-    import cv2
-
-    s = res.uv_sampled.shape[0]
-
-    def fit(img):
-        h, w = img.shape[:2]
-        return cv2.resize(img, (max(1, round(w * s / h)), s), interpolation=cv2.INTER_AREA)
-
-    return np.hstack([fit(image), _to_u8(res.uv_sampled), _to_u8(res.uv_completed), _to_u8(res.uv_edited),
-                      fit(res.image)])
-
-
 def _check_edit_ranges(args, expr: dict) -> None:
     """The ranges of poce_rt.limits, checked before any work (the API checks them again)."""
-    from .pipeline import check_expression
+    from ..pipeline import check_expression
 
     if expr:
         check_expression(expr, relative=not args.absolute)
@@ -117,8 +103,8 @@ def _check_edit_ranges(args, expr: dict) -> None:
 
 # ---------------------------------------------------------------------------------------------- edit
 def cmd_edit(args) -> None:
-    from .assets import load_image
-    from .tracker import NoFaceError
+    from ..assets import load_image
+    from ..tracker import NoFaceError
 
     check_output(args.output, IMAGE_EXTS)
     if args.grid:
@@ -237,9 +223,9 @@ def cmd_reenact(args) -> None:
 
 
 def _reenact(args) -> None:
-    from .assets import load_image
-    from .reenact import DriverError, ReenactConfig, Reenactor, VideoSink, open_driver
-    from .tracker import NoFaceError
+    from ..assets import load_image
+    from ..reenact import DriverError, ReenactConfig, Reenactor, VideoSink, open_driver
+    from ..tracker import NoFaceError
 
     if not (args.output or args.show or args.virtual_cam):
         raise CLIError("nothing to do: give -o OUT.mp4, --show or --virtual-cam")
@@ -275,7 +261,7 @@ def _reenact(args) -> None:
             reen = Reenactor(source, editor=editor, config=config)
         except NoFaceError:
             raise CLIError(f"no face found in the source {args.source}") from None
-        with reen, VideoSink(args.output, driver.fps) if args.output else _Null() as sink:
+        with reen, VideoSink(args.output, driver.fps) if args.output else contextlib.nullcontext() as sink:
             total = driver.frame_count
             if args.max_frames is not None:
                 total = min(total, args.max_frames) if total else None
@@ -340,14 +326,6 @@ def _reenact(args) -> None:
     print(f"reenacted {n} frames{where} ({n / max(t1 - t_stream, 1e-9):.1f} fps after {t_stream - t0:.2f} s "
           f"of setup); {lost + waiting} frames without a driver face ({lost} held the last state, "
           f"{waiting} before the first face)")
-
-
-class _Null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return None
 
 
 def _show(out, fps: float) -> bool:

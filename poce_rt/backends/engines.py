@@ -28,9 +28,11 @@ from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from .trt import DEFAULT_PROFILE_BATCH
+
 __all__ = ["EngineCache", "EngineRecord", "default_engine_dir", "sha256_file", "MANIFEST"]
 
-log = logging.getLogger("poce_rt.engines")
+log = logging.getLogger("poce_rt.engines")  # the name users filter on, kept across the move
 MANIFEST = "manifest.json"
 ENGINE_SUFFIX = ".engine"
 
@@ -202,9 +204,9 @@ class EngineCache:
 
     # -- keys ---------------------------------------------------------------------------------
     def key_fields(self, onnx_path: str | os.PathLike, precision: str | None = None, *,
-                   profile=None, batch: Sequence[int] = (1, 1, 8),
+                   profile=None, batch: Sequence[int] = DEFAULT_PROFILE_BATCH,
                    targets: Sequence[str] | None = None) -> dict:
-        from .backends.trt import default_target_label, import_tensorrt  # noqa: PLC0415
+        from .trt import default_target_label, import_tensorrt  # noqa: PLC0415
 
         trt, flavour = import_tensorrt()
         onnx_path = Path(onnx_path)
@@ -231,7 +233,7 @@ class EngineCache:
     # -- validation ---------------------------------------------------------------------------
     def check(self, path: Path, record: Mapping | None) -> str | None:
         """Return why the engine at ``path`` must not be used, or None if it is fine."""
-        from .backends.trt import MALFORMED_ENGINE, engine_validity, gpu_info  # noqa: PLC0415
+        from .trt import MALFORMED_ENGINE, engine_validity, gpu_info  # noqa: PLC0415
 
         if record is None:
             return "no manifest entry"
@@ -254,10 +256,10 @@ class EngineCache:
 
     # -- build / get --------------------------------------------------------------------------
     def get(self, onnx_path: str | os.PathLike, precision: str | None = None, *, profile=None,
-            batch: Sequence[int] = (1, 1, 8), targets: Sequence[str] | None = None,
+            batch: Sequence[int] = DEFAULT_PROFILE_BATCH, targets: Sequence[str] | None = None,
             force: bool = False) -> Path:
         """Path of a valid engine for ``onnx_path``, built (and recorded) if needed."""
-        from .backends.trt import build_engine  # noqa: PLC0415
+        from .trt import build_engine  # noqa: PLC0415
 
         onnx_path = Path(onnx_path)
         if not onnx_path.is_file():
