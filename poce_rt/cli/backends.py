@@ -121,6 +121,7 @@ def _check_targets(targets) -> None:
 
 
 def _cmd_list(args) -> int:
+    from ..backends.base import BackendUnavailable  # noqa: PLC0415
     from ..backends.engines import EngineCache  # noqa: PLC0415
 
     cache = EngineCache(args.engine_dir)
@@ -129,7 +130,7 @@ def _cmd_list(args) -> int:
         path = cache.engine_dir / rec.file
         try:
             problem = cache.check(path, cache.manifest().get(rec.key))
-        except Exception as exc:  # no TensorRT here: still list what the manifest says
+        except (ImportError, BackendUnavailable, OSError) as exc:  # no TensorRT here: list what the manifest says
             problem = f"not checked ({exc})"
         rows.append({**rec.__dict__, "status": problem or "ok"})
     if args.json:
