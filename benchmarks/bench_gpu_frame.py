@@ -94,7 +94,7 @@ def main():
                 loop = FrameLoop(src, ed.geometry, feather, ed.networks, ed._mouth_gap, device, graphs=graphs,
                                  mouth_colour=ed._mouth_colour)
                 d, s, f = time_loop(ed, loop, src, args.frames, image)
-                captured = bool(loop._captured) and not loop._capture_failed
+                captured = bool(loop.graph_cache and loop.graph_cache.captured) and not loop.graph_cache.failed
             rows.append(dict(size=size, config=label, device_ms=d, step_ms=s, with_tracking_ms=f,
                              graphs_captured=captured, gpu=gpu_name))
             print(f"{size:9s} {label:34s} {d:10.3f} {s:9.3f} {f:10.2f} {1e3 / s:6.0f}"

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 
 class InputError(ValueError):
-    """An argument out of its documented range, or an input file that is not what it should be."""
-
-
-class CLIError(InputError):
-    """A command-line usage error found by the CLI itself (printed as one line, exit status 2)."""
+    """An argument out of its documented range, or an input file that is not what it should be
+    (the CLI's own usage errors too: one type, printed as one line with exit status 2)."""
 
 
 def user_errors() -> tuple[type[BaseException], ...]:

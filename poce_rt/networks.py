@@ -173,50 +173,35 @@ def _graph_files(d: Path, suffix: str) -> dict[str, Path]:
 
 
 def _torch_graphs(d: Path, device: str) -> dict:
-    """The torch reference: the modules themselves, wrapped to the same named-array interface."""
+    """The torch reference: the modules themselves, each a torch backend with the named tensors of
+    the graph `poce-rt export` writes for it (so the same input checks as every other backend)."""
     import torch
 
-    from .models.io import load_model_dir
+    from .backends import TensorSpec
+    from .models.io import COMPLETION, EDITING, load_model_dir
 
-    _, comp, edit = load_model_dir(d, device=device)
+    cfg, comp, edit = load_model_dir(d, device=device)
 
-    class _Fn:
-        device_path = True   # arrays of the module's device in and out, through DLPack
+    def spec(name, *dims):
+        return TensorSpec(name, "float32", (-1, *dims))
 
-        def __init__(self, fn, out_names):
-            self.fn, self.output_names = fn, out_names
-
-        @torch.no_grad()
-        def run(self, inputs):
-            t = {k: torch.from_numpy(np.asarray(v)).to(device) for k, v in inputs.items()}
-            out = self.fn(**t)
-            out = out if isinstance(out, (tuple, list)) else (out,)
-            return {n: o.detach().cpu().numpy() for n, o in zip(self.output_names, out)}
-
-        @torch.no_grad()
-        def run_device(self, inputs, outputs, stream=None):
-            """NumPy (CPU module) or CuPy (CUDA module) arrays in, `outputs` written in place;
-            on the GPU the module runs on `stream` (torch sees it as an external stream)."""
-            import contextlib
-
-            ctx = contextlib.nullcontext()
-            if stream is not None and device != "cpu":
-                ctx = torch.cuda.stream(torch.cuda.ExternalStream(int(getattr(stream, "ptr", stream))))
-            with ctx:
-                t = {k: torch.from_dlpack(v) for k, v in inputs.items()}
-                out = self.fn(**t)
-                out = out if isinstance(out, (tuple, list)) else (out,)
-                for n, o in zip(self.output_names, out):
-                    if n in outputs:
-                        torch.from_dlpack(outputs[n]).copy_(o)
-            return outputs
+    def torch_graph(weights, module, ins, outs):
+        return load_backend("torch", d / weights, module=module, input_specs=ins, output_specs=outs,
+                            device=device)
 
     graphs = {}
     if comp is not None:
-        graphs["completion"] = _Fn(lambda uv_sam, mask: comp(uv_sam, mask), ["uv_com"])
+        s = cfg.completion.uv_size
+        graphs["completion"] = torch_graph(COMPLETION, comp, [spec("uv_sam", 3, s, s), spec("mask", 1, s, s)],
+                                           [spec("uv_com", 3, s, s)])
     if edit is not None:
-        names = edit.cfg.param_names()
-        graphs["editing"] = _Fn(lambda uv, code: edit(uv, code), ["uv_edit"])
-        graphs["mapping"] = _Fn(lambda uv, code: edit.mapping(uv, code), names)
-        graphs["generator"] = _Fn(lambda **p: edit.generator(*[p[n] for n in names]), ["uv_edit"])
+        s, names = cfg.editing.uv_size, edit.cfg.param_names()
+        ins, uv_edit = [spec("uv", 3, s, s), spec("code", cfg.editing.code_dim)], [spec("uv_edit", 3, s, s)]
+        with torch.inference_mode():  # the modulation parameters' shapes, as the export traces them
+            probe = edit.mapping(torch.zeros(1, 3, s, s, device=device),
+                                 torch.zeros(1, cfg.editing.code_dim, device=device))
+        params = [spec(n, *p.shape[1:]) for n, p in zip(names, probe)]
+        graphs["editing"] = torch_graph(EDITING, edit, ins, uv_edit)
+        graphs["mapping"] = torch_graph(EDITING, edit.mapping, ins, params)
+        graphs["generator"] = torch_graph(EDITING, edit.generator, params, uv_edit)
     return graphs

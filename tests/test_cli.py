@@ -76,3 +76,24 @@ def test_doctor_runs_as_a_module():
                          text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert '"cuda_available"' in res.stdout and '"landmarker_bundle"' in res.stdout
+
+
+def test_commands_needing_an_extra_are_listed_and_name_it(tmp_path):
+    """Without torch (blocked in a fresh interpreter) train/export stay in --help, and running
+    them says which extra to install, in one line with exit status 2."""
+    block = "import sys; sys.modules['torch'] = None; from poce_rt.cli import main; sys.exit(main(sys.argv[1:]))"
+
+    def run(*argv):
+        return subprocess.run([sys.executable, "-c", block, *argv], capture_output=True, text=True, timeout=120)
+
+    helped = run("--help")
+    assert helped.returncode == 0
+    for command in ("train", "export", "engines", "edit"):
+        assert command in helped.stdout
+    (tmp_path / "model").mkdir()
+    for argv in (("train", "completion", str(tmp_path), "--out", str(tmp_path / "m")),
+                 ("export", str(tmp_path / "model"))):
+        r = run(*argv)
+        assert r.returncode == 2, r.stderr
+        assert "pip install 'poce-rt[train]'" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr

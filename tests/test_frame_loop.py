@@ -175,7 +175,7 @@ def test_gpu_loop_matches_the_cpu_loop(editor, sources, pose, graphs):
         d = np.abs(a.astype(int) - cp.asnumpy(b).astype(int))
         assert d.max() <= 1 and (d > 0).mean() < 1e-3
     if graphs:
-        assert dev._captured and not dev._capture_failed
+        assert dev.graph_cache.captured and not dev.graph_cache.failed
 
 
 @pytest.mark.gpu

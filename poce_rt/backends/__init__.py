@@ -24,7 +24,8 @@ BACKENDS = ("torch", "onnxruntime", "tensorrt")
 def load_backend(name: str, path: str | os.PathLike, **kw: Any) -> Backend:
     """Create a backend for one graph: ``'onnxruntime'`` takes an ``.onnx`` file, ``'tensorrt'``
     an ``.onnx`` (built through the engine cache; ``precision``/``engine_dir`` keywords) or an
-    ``.engine`` file. The torch backend wraps a module: use ``TorchBackend`` directly."""
+    ``.engine`` file. ``'torch'`` runs the module the weights file ``path`` was loaded into
+    (``module``, ``input_specs``, ``output_specs``, ``device`` keywords: see ``TorchBackend``)."""
     if name in ("onnxruntime", "ort"):
         from .ort import OrtBackend  # noqa: PLC0415
         return OrtBackend(path, **kw)
@@ -39,8 +40,10 @@ def load_backend(name: str, path: str | os.PathLike, **kw: Any) -> Backend:
             path = cache.get(path, kw.pop("precision", None))
         return TrtBackend(path, **kw)
     if name == "torch":
-        raise ValueError("the torch backend runs a module: use poce_rt.backends.torch_backend."
-                         "TorchBackend(module, input_specs, output_specs)")
+        from .torch_backend import TorchBackend  # noqa: PLC0415
+        backend = TorchBackend(**kw)
+        backend.metadata["source"] = os.fspath(path)
+        return backend
     raise ValueError(f"unknown backend {name!r}; one of {list(BACKENDS)}")
 
 

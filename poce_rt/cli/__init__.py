@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import limits
-from ..errors import CLIError, one_line, user_errors
+from ..errors import InputError, one_line, user_errors
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
@@ -57,20 +57,20 @@ def check_output(path: str, exts=IMAGE_EXTS) -> Path:
     directory, or a folder that cannot be created or written (read-only file system)."""
     p = Path(path)
     if exts and p.suffix.lower() not in exts:
-        raise CLIError(f"output {path}: extension must be one of {', '.join(exts)}")
+        raise InputError(f"output {path}: extension must be one of {', '.join(exts)}")
     if p.is_dir():
-        raise CLIError(f"output {path} is a directory; give a file name")
+        raise InputError(f"output {path} is a directory; give a file name")
     parent = p.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent      # the nearest existing folder: missing ones get created in it
     if not parent.is_dir():
-        raise CLIError(f"output {path}: {parent} is not a folder")
+        raise InputError(f"output {path}: {parent} is not a folder")
     try:  # a real probe: os.access says yes to root on pseudo file systems like /proc
         if not os.access(parent, os.W_OK | os.X_OK):
             raise PermissionError(f"no write permission on {parent}")
         tempfile.TemporaryFile(dir=parent).close()
     except OSError as e:
-        raise CLIError(f"output {path}: cannot write in {parent} (read-only or no permission: "
+        raise InputError(f"output {path}: cannot write in {parent} (read-only or no permission: "
                        f"{e.strerror or e})") from None
     return p
 
@@ -93,11 +93,11 @@ def _write_png(path: str, rgb: np.ndarray) -> None:
 
     ext = Path(path).suffix.lower()
     if ext not in IMAGE_EXTS:
-        raise CLIError(f"output {path}: extension must be one of {', '.join(IMAGE_EXTS)}")
+        raise InputError(f"output {path}: extension must be one of {', '.join(IMAGE_EXTS)}")
     arr = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     ok, buf = cv2.imencode(ext, np.ascontiguousarray(arr))
     if not ok:
-        raise CLIError(f"could not encode {path} as {ext}")
+        raise InputError(f"could not encode {path} as {ext}")
     write_atomic(path, buf.tobytes())
 
 
@@ -262,15 +262,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_doctor)
 
-    for mod in ("poce_rt.cli.train", "poce_rt.cli.backends", "poce_rt.cli.edit"):
-        try:
-            module = __import__(mod, fromlist=["add_parser"])
-        except ImportError as e:
-            if e.name and e.name.startswith("poce_rt"):
-                raise
-            continue  # an optional dependency (e.g. torch for training) is missing
+    # Every command is listed, whatever is installed: these modules import no optional
+    # dependency, and a command that needs one says which extra to install (see `require`).
+    from . import backends, edit, train
+
+    for module in (train, backends, edit):
         module.add_parser(sub)
     return p
+
+
+def require(module: str, extra: str, what: str):
+    """Import `module` for the command `what`; if an optional dependency is missing, an
+    InputError naming the extra that installs it (one line, exit 2) instead of a traceback."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        if e.name and e.name.startswith("poce_rt"):
+            raise   # our own module is broken: a bug, keep the traceback
+        raise InputError(f"{what} needs {e.name or e}, which is not installed: "
+                         f"pip install 'poce-rt[{extra}]'") from None
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import CLIError
+from ..errors import InputError
 from ..backends.trt import DEFAULT_PROFILE_BATCH
 
 __all__ = ["add_parser", "main"]
@@ -53,13 +53,11 @@ def add_parser(subparsers) -> None:
 
 
 def _cmd_export(args) -> int:
-    try:
-        from ..export.onnx_export import export_model_dir  # noqa: PLC0415
-    except ImportError as exc:
-        raise CLIError(f"export needs torch and onnx-graphsurgeon ({exc}); pip install "
-                       "'poce-rt[train]' and run from the source tree") from None
+    from . import require  # noqa: PLC0415
+
+    export_model_dir = require("poce_rt.export.onnx_export", "train", "export").export_model_dir
     if not Path(args.model_dir).is_dir():
-        raise CLIError(f"model directory not found: {args.model_dir}")
+        raise InputError(f"model directory not found: {args.model_dir}")
     t0 = time.monotonic()
     # export_model_dir raises ModelDirError (an InputError) for a missing or corrupt model file
     res = export_model_dir(args.model_dir, opset=args.opset, fp16=not args.no_fp16,
@@ -87,11 +85,11 @@ def _cmd_build(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     model_dir = Path(args.model_dir)
     if not model_dir.is_dir():
-        raise CLIError(f"model directory not found: {model_dir}")
+        raise InputError(f"model directory not found: {model_dir}")
     _check_targets(args.target)
     graphs = _find_graphs(model_dir, args.precision)
     if not graphs:
-        raise CLIError(f"no {args.precision} ONNX graphs in {model_dir}; run 'poce-rt export "
+        raise InputError(f"no {args.precision} ONNX graphs in {model_dir}; run 'poce-rt export "
                        f"{model_dir}' first")
     cache = EngineCache(args.engine_dir)
     for g in graphs:
@@ -101,7 +99,7 @@ def _cmd_build(args) -> int:
                              targets=args.target, force=args.force)
         except (BackendUnavailable, ValueError, RuntimeError) as exc:
             # the builder's own verdict on this graph (unparsable file, failed build, no TensorRT)
-            raise CLIError(f"{g.name}: {exc}") from exc
+            raise InputError(f"{g.name}: {exc}") from exc
         print(f"[engine] {g.name:<28} -> {path} ({cache.last_event}, {time.monotonic() - t0:.1f}s)",
               flush=True)
     return 0
@@ -117,7 +115,7 @@ def _check_targets(targets) -> None:
     for t in targets or ():
         if not re.fullmatch(r"SM\d{2,3}", t) or (known and t not in known):
             hint = f"one of {', '.join(known)}" if known else "like SM75, SM86, SM120"
-            raise CLIError(f"unknown --target {t!r}: {hint}")
+            raise InputError(f"unknown --target {t!r}: {hint}")
 
 
 def _cmd_list(args) -> int:

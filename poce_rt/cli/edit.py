@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import limits
 from . import IMAGE_EXTS, _grid, _write_png, add_bundle_option, check_output, float_in, int_in
-from ..errors import CLIError
+from ..errors import InputError
 
 VIDEO_EXTS = (".mp4", ".m4v", ".mov")
 
@@ -28,19 +28,19 @@ def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
     from ..pipeline import Editor, EditorConfig
 
     if model is not None and not Path(model).is_dir():
-        raise CLIError(f"model directory not found: {model}")
+        raise InputError(f"model directory not found: {model}")
     if device == "cuda":
         try:
             import cupy  # noqa: F401
         except ImportError:
-            raise CLIError("--device cuda needs CuPy: pip install -e '.[gpu]'") from None
+            raise InputError("--device cuda needs CuPy: pip install -e '.[gpu]'") from None
         if not cuda_available():
-            raise CLIError("--device cuda: no CUDA GPU here, or poce_rt._C was built without CUDA "
+            raise InputError("--device cuda: no CUDA GPU here, or poce_rt._C was built without CUDA "
                            "(`poce-rt doctor` says which)")
     try:
         return Editor(model, backend=backend, device=device, config=EditorConfig(blend=blend, bundle=bundle))
     except ImportError as e:
-        raise CLIError(f"cannot load the networks for --model {model}: {e}") from None
+        raise InputError(f"cannot load the networks for --model {model}: {e}") from None
 
 
 def _parse_exprs(items) -> dict:
@@ -51,17 +51,17 @@ def _parse_exprs(items) -> dict:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name or not value.strip():
-            raise CLIError(f"malformed --expr {item!r}: expected name=value, e.g. jawOpen=0.6")
+            raise InputError(f"malformed --expr {item!r}: expected name=value, e.g. jawOpen=0.6")
         if name not in BLENDSHAPE_NAMES:
             close = [n for n in BLENDSHAPE_NAMES if n.lower() == name.lower()]
             hint = f" (did you mean {close[0]}?)" if close else " (see poce_rt.tracker.BLENDSHAPE_NAMES)"
-            raise CLIError(f"unknown blendshape {name!r} in --expr {item!r}{hint}")
+            raise InputError(f"unknown blendshape {name!r} in --expr {item!r}{hint}")
         try:
             v = float(value)
         except ValueError:
-            raise CLIError(f"malformed --expr {item!r}: {value!r} is not a number") from None
+            raise InputError(f"malformed --expr {item!r}: {value!r} is not a number") from None
         if not np.isfinite(v):
-            raise CLIError(f"--expr {item!r}: value must be finite")
+            raise InputError(f"--expr {item!r}: value must be finite")
         out[name] = v
     return out
 
@@ -77,14 +77,14 @@ def _check_mask(spec: str, size: int):
         return ",".join(parts)
     p = Path(spec)
     if not p.is_file():
-        raise CLIError(f"--mask {spec!r} is neither a mask name ({', '.join(MASK_NAMES)}, joined by ',') "
+        raise InputError(f"--mask {spec!r} is neither a mask name ({', '.join(MASK_NAMES)}, joined by ',') "
                        "nor an existing mask image")
     img = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
     if img is None or img.size == 0:
-        raise CLIError(f"cannot read mask image {p} (not an image OpenCV can decode)")
+        raise InputError(f"cannot read mask image {p} (not an image OpenCV can decode)")
     h, w = img.shape[:2]
     if h != w:
-        raise CLIError(f"mask image {p} is {w}x{h}; a UV mask must be square ({size}x{size} for this model)")
+        raise InputError(f"mask image {p} is {w}x{h}; a UV mask must be square ({size}x{size} for this model)")
     from ..masks import load_mask
 
     return load_mask(p, size)
@@ -112,22 +112,22 @@ def cmd_edit(args) -> None:
     expr = _parse_exprs(args.expr)
     _check_edit_ranges(args, expr)
     if args.mask and not args.reference and not expr:
-        raise CLIError("--mask limits an edit: give --reference or --expr too")
+        raise InputError("--mask limits an edit: give --reference or --expr too")
     if args.reference and expr:
-        raise CLIError("give either --expr or --reference, not both")
+        raise InputError("give either --expr or --reference, not both")
     image = load_image(args.image)
     with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) as editor:
         mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
         try:
             source = editor.prepare(image)
         except NoFaceError:
-            raise CLIError(f"no face found in {args.image}") from None
+            raise InputError(f"no face found in {args.image}") from None
         reference = None
         if args.reference:
             try:
                 reference = editor.prepare(load_image(args.reference))
             except NoFaceError:
-                raise CLIError(f"no face found in the reference {args.reference}") from None
+                raise InputError(f"no face found in the reference {args.reference}") from None
         pose = None
         given = [args.pitch, args.yaw, args.roll]
         if any(v is not None for v in given):
@@ -228,7 +228,7 @@ def _reenact(args) -> None:
     from ..tracker import NoFaceError
 
     if not (args.output or args.show or args.virtual_cam):
-        raise CLIError("nothing to do: give -o OUT.mp4, --show or --virtual-cam")
+        raise InputError("nothing to do: give -o OUT.mp4, --show or --virtual-cam")
     if args.output:
         check_output(args.output, VIDEO_EXTS)   # also refuses a directory, before any work
     vcam_mod = None
@@ -236,7 +236,7 @@ def _reenact(args) -> None:
         try:
             import pyvirtualcam as vcam_mod
         except ImportError:
-            raise CLIError("--virtual-cam needs pyvirtualcam, which is not installed: pip install pyvirtualcam") from None
+            raise InputError("--virtual-cam needs pyvirtualcam, which is not installed: pip install pyvirtualcam") from None
     show = args.show
     if show and not _has_display():
         print("poce-rt reenact: --show: no display available (DISPLAY is not set); continuing without a window",
@@ -247,7 +247,7 @@ def _reenact(args) -> None:
     try:
         driver = open_driver(args.driver)
     except DriverError as e:
-        raise CLIError(str(e)) from None
+        raise InputError(str(e)) from None
     config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle)
     custom = args.model or args.device != "cpu" or args.blend != "feather"
     editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) if custom else None
@@ -260,7 +260,7 @@ def _reenact(args) -> None:
         try:
             reen = Reenactor(source, editor=editor, config=config)
         except NoFaceError:
-            raise CLIError(f"no face found in the source {args.source}") from None
+            raise InputError(f"no face found in the source {args.source}") from None
         with reen, VideoSink(args.output, driver.fps) if args.output else contextlib.nullcontext() as sink:
             total = driver.frame_count
             if args.max_frames is not None:
@@ -288,7 +288,7 @@ def _reenact(args) -> None:
                         try:
                             cam = vcam_mod.Camera(width=w, height=h, fps=driver.fps)
                         except Exception as e:  # noqa: BLE001 - no v4l2loopback device, etc.
-                            raise CLIError(f"cannot open a virtual camera: {e}") from None
+                            raise InputError(f"cannot open a virtual camera: {e}") from None
                         print(f"virtual camera: {cam.device}", file=sys.stderr)
                     cam.send(out.image)
                 if show and not _show(out, fps_ema):
@@ -299,7 +299,7 @@ def _reenact(args) -> None:
                 if args.max_frames is not None and n >= args.max_frames:
                     break
     except DriverError as e:      # the output cannot be written (the frames so far are kept)
-        raise CLIError(str(e)) from None
+        raise InputError(str(e)) from None
     except (_Stopped, KeyboardInterrupt) as e:
         import signal
 

@@ -73,7 +73,8 @@ def _train_kwargs(args) -> dict:
 
 def _run_completion(args) -> int:
     from poce_rt.models.config import CompletionConfig
-    from ..train.completion import train_completion
+    from . import require
+    train_completion = require("poce_rt.train.completion", "train", "train completion").train_completion
     cfg = CompletionConfig.from_json(Path(args.config).read_text()) if args.config else None
     train_completion(_datasets(args), args.out, cfg=cfg, **_train_kwargs(args))
     return 0
@@ -81,7 +82,8 @@ def _run_completion(args) -> int:
 
 def _run_editing(args) -> int:
     from poce_rt.models.config import EditingConfig
-    from ..train.editing import train_editing
+    from . import require
+    train_editing = require("poce_rt.train.editing", "train", "train editing").train_editing
     cfg = EditingConfig.from_json(Path(args.config).read_text()) if args.config else None
     train_editing(_datasets(args), args.out, cfg=cfg, **_train_kwargs(args))
     return 0

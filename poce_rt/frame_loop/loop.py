@@ -16,74 +16,21 @@ stages.render_face + stages.blend_face (tests compare them).
 """
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+import functools
 
 import numpy as np
 
-from . import ops
-from .fit import Pose, pose_vertices
-from .ops._arrays import Workspace, on_stream, to_host
-from .profiling import stage
-from .stages import Geometry, face_box
-from .surround import FACE_OVAL, band_tris, ring_band
-
-log = logging.getLogger("poce_rt.frame_loop")
+from .. import ops
+from ..fit import Pose, pose_vertices
+from ..ops._arrays import Workspace, on_stream, to_host
+from ..profiling import stage
+from ..stages import Geometry, face_box
+from ..surround import FACE_OVAL, band_tris, ring_band
+from .canvas import EMPTY, Box, Canvases, Ring
+from .graph_cache import GraphCache, StepKey
+from .ring_texture import RingTextureCache
 
 MOUTH_COLOUR = np.array([0.22, 0.07, 0.07], np.float32)  # a dark mouth cavity
-CANVAS_GROWTH = 0.25   # a new canvas reaches this fraction of its size beyond the face's box
-RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
-
-
-@dataclass(frozen=True)
-class Box:
-    """Pixels x0 <= x < x1, y0 <= y < y1 of a frame."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    @property
-    def width(self) -> int:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
-
-    @property
-    def empty(self) -> bool:
-        return self.x1 <= self.x0 or self.y1 <= self.y0
-
-    def contains(self, other: "Box") -> bool:
-        return (self.x0 <= other.x0 and self.y0 <= other.y0 and other.x1 <= self.x1
-                and other.y1 <= self.y1)
-
-    def union(self, other: "Box") -> "Box":
-        if self.empty:
-            return other
-        if other.empty:
-            return self
-        return Box(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1),
-                   max(self.y1, other.y1))
-
-    def grown(self, fraction: float, height: int, width: int) -> "Box":
-        m = int(np.ceil(fraction * max(self.width, self.height)))
-        return Box(max(self.x0 - m, 0), max(self.y0 - m, 0), min(self.x1 + m, width),
-                   min(self.y1 + m, height))
-
-    def slices(self):
-        return slice(self.y0, self.y1), slice(self.x0, self.x1)
-
-
-@dataclass
-class Ring:
-    """The band of the ring warp (poce_rt.surround) for one step, in frame pixels."""
-
-    verts: np.ndarray   # [2K,3] float32 target positions
-    src: np.ndarray     # [2K,2] float64 where each vertex reads the photo
-    box: Box
 
 
 def step_capturable(networks) -> bool:
@@ -177,13 +124,13 @@ class FrameLoop:
             self._ring_tris = xp.asarray(band_tris(k // 2))
             self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
             self._code = self.ws.take("in.code", (1, 52), np.float32)
-        self._ring_texture = None  # (texture, lo [2], side), built on the first pose change
-        self._canvas: dict = {}    # role -> fixed canvas (static shapes)
-        self._written = ()         # the boxes the last step drew in
-        self._captured: dict = {}   # key -> (graph, workspace generation, texture buffer)
-        self._capture_failed = False
+        oval = np.asarray(source.face.vertices, np.float64)[list(FACE_OVAL), :2]
+        self.ring_texture = RingTextureCache(self._image, oval, xp, self.ws, self.stream)
+        self.canvases = Canvases(h, w, self.static)
+        self.graph_cache = GraphCache(self.stream, self.ws) if self.graphs else None
+        self._written: tuple[Box | None, ...] = ()   # the (face, ring) boxes the last step drew in
         self.texture = self._uv_completed   # the texture drawn by the last step
-        self.last_box = Box(0, 0, 0, 0)
+        self.last_box = EMPTY
         self.last_ring = False
         self._events = None
 
@@ -228,8 +175,8 @@ class FrameLoop:
         ring = self._ring(base)
         # Two boxes, as in stages.render_face/blend_face: the face's (with room for the feather)
         # and the ring's; render and composite cost per pixel, and the ring's box is ~2x the face's.
-        face = self._canvas_for("face", Box(*face_box(base, h, w, margin=self.feather_px + 3)))
-        ring_box = self._canvas_for("ring", ring.box) if ring is not None else None
+        face = self.canvases.for_role("face", Box(*face_box(base, h, w, margin=self.feather_px + 3)))
+        ring_box = self.canvases.for_role("ring", ring.box) if ring is not None else None
         boxes = (face, ring_box)
         self.last_box = face.union(ring_box) if ring_box is not None else face
         self.last_ring = ring is not None
@@ -252,8 +199,7 @@ class FrameLoop:
                 rv[:, 0] -= ring_box.x0
                 rv[:, 1] -= ring_box.y0
                 self._put(self._ring_verts, rv)
-                _, lo, side = self._ring_texture_for(ring)
-                self._put(self._ring_uvs, ((ring.src - lo) / side).astype(np.float32))
+                self._put(self._ring_uvs, self.ring_texture.for_ring(ring).uvs(ring.src))
             amount = float(np.clip(mouth, 0.0, 1.0))
             self._put(self._mouth, np.array([amount, 1.0 - amount], np.float32))
             edit = self.networks is not None and texture is None and bool(np.any(np.asarray(rel_code) != 0))
@@ -262,11 +208,12 @@ class FrameLoop:
             if texture is not None:
                 self._put(self.ws.take("in.texture", self._uv_completed.shape, np.float32),
                           np.asarray(texture, np.float32))
-            ring_side = self._ring_texture[2] if ring is not None else 0
-            key = (face, ring_box, ring_side, "texture" if texture is not None else edit, int(steps))
+            ring_side = self.ring_texture.current.side if ring is not None else 0
+            key = StepKey(face, ring_box, ring_side, "texture" if texture is not None else edit, int(steps))
             if self._events is not None:
                 self._events[0].record(self.stream)
-            self._draw_or_replay(key, face, ring_box, texture is not None, edit, int(steps))
+            draw = functools.partial(self._draw, face, ring_box, texture is not None, edit, int(steps))
+            self.texture = draw() if self.graph_cache is None else self.graph_cache.run(key, draw)
             if self._events is not None:
                 self._events[1].record(self.stream)
         if sync:
@@ -283,79 +230,7 @@ class FrameLoop:
         verts, _, src, box = band
         return Ring(verts, src, Box(*box))
 
-    def _canvas_for(self, role: str, need: Box) -> Box:
-        """The box to draw `role` ('face' or 'ring') in: `need` itself, or with static shapes a
-        fixed canvas holding it (grown by CANVAS_GROWTH when `need` leaves it)."""
-        if not self.static or need.empty:
-            return need
-        canvas = self._canvas.get(role)
-        if canvas is None or not canvas.contains(need):
-            grown = need.union(canvas or need).grown(CANVAS_GROWTH, self.height, self.width)
-            if canvas is not None:
-                log.info("the %s left its canvas %s: drawing into %s (graphs are captured again)",
-                         role, canvas, grown)
-            self._canvas[role] = canvas = grown
-        return canvas
-
-    def _ring_texture_for(self, ring: Ring):
-        """The photo as the ring's texture: a square crop, edge-replicated beyond the photo,
-        built once per source (grown when a pose change reads beyond it)."""
-        lo_need = np.floor(ring.src.min(0)).astype(int) - 2
-        hi_need = np.ceil(ring.src.max(0)).astype(int) + 2
-        if self._ring_texture is not None:
-            tex, lo, side = self._ring_texture
-            if (lo_need >= lo).all() and (hi_need <= lo + side).all():
-                return self._ring_texture
-        oval = np.asarray(self.source.face.vertices, np.float64)[list(FACE_OVAL), :2]
-        c = oval.mean(0)
-        reach = RING_TEXTURE_REACH * np.abs(oval - c).max()
-        lo = np.minimum(np.floor(c - reach).astype(int), lo_need)
-        hi = np.maximum(np.ceil(c + reach).astype(int), hi_need)
-        side = int((hi - lo).max())
-        ys = np.clip(np.arange(lo[1], lo[1] + side), 0, self.height - 1)
-        xs = np.clip(np.arange(lo[0], lo[0] + side), 0, self.width - 1)
-        xp = self.xp
-        with on_stream(self.stream):
-            crop = self._image[xp.asarray(ys)[:, None], xp.asarray(xs)[None, :]]  # edge-replicated
-            tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
-            xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
-        self._ring_texture = (tex, lo, side)
-        return self._ring_texture
-
     # -- device work
-    def _draw_or_replay(self, key, face: Box, ring: Box | None, given_texture: bool, edit: bool,
-                        steps: int):
-        args = (face, ring, given_texture, edit, steps)
-        if not self.graphs or self._capture_failed:
-            self.texture = self._draw(*args)
-            return
-        entry = self._captured.get(key)
-        if entry is not None and entry[1] == self.ws.reallocations:
-            entry[0].launch(self.stream)
-            self.texture = entry[2]
-            return
-        # first time for these shapes: run eagerly (this also compiles CuPy's kernels and sizes
-        # the workspace), then capture the same work for the next frames
-        self.texture = self._draw(*args)
-        self._capture(key, args)
-
-    def _capture(self, key, args) -> None:
-        before = self.ws.reallocations
-        try:
-            self.stream.begin_capture()
-            try:
-                self._draw(*args)
-            finally:
-                graph = self.stream.end_capture()
-        except Exception as e:  # noqa: BLE001 - any stage that cannot be captured: stay eager
-            log.warning("CUDA graph capture failed (%s: %s); the frame loop runs eagerly", type(e).__name__, e)
-            self._capture_failed = True
-            return
-        if self.ws.reallocations != before:   # a buffer moved during capture: the graph is stale
-            return
-        self._captured = {k: v for k, v in self._captured.items() if v[1] == before}
-        self._captured[key] = (graph, before, self.texture)
-
     def _draw(self, face: Box, ring: Box | None, given_texture: bool, edit: bool, steps: int):
         """The device work of a step: every op on this loop's stream, into workspace buffers.
         Returns the texture buffer drawn."""
@@ -373,7 +248,7 @@ class FrameLoop:
                 photo[...] = self._image[ry, rx]
                 rgb = ws.take("ring.rgb", (ring.height, ring.width, 3), np.float32)
                 alpha = ws.take("ring.alpha", (ring.height, ring.width), np.float32)
-                ops.render(self._ring_texture[0], self._ring_verts, self._ring_tris, self._ring_uvs,
+                ops.render(self.ring_texture.current.texture, self._ring_verts, self._ring_tris, self._ring_uvs,
                            ring.height, ring.width, stream=st, out=(rgb, alpha), workspace=ws)
                 ops.composite(photo, rgb, alpha, 1, stream=st, out=photo, workspace=ws)
                 self.frame[ry, rx] = photo
@@ -450,7 +325,7 @@ class FrameLoop:
         h, w = self.height, self.width
         rgb = np.zeros((h, w, 3), np.float32)
         alpha = np.zeros((h, w), np.float32)
-        box = self._written[0] if self._written else Box(0, 0, 0, 0)
+        box = self._written[0] if self._written else EMPTY
         if not box.empty:
             ys, xs = box.slices()
             rgb[ys, xs] = self.host(self.ws.take("face.rgb", (box.height, box.width, 3), np.float32))
@@ -461,7 +336,7 @@ class FrameLoop:
         """[H,W,3] uint8 host copy of the last frame without the face: the photo with the ring
         warped (what the face was composited onto), e.g. for another blend (Poisson)."""
         out = self.frame_to_host()
-        box = self._written[0] if self._written else Box(0, 0, 0, 0)
+        box = self._written[0] if self._written else EMPTY
         if not box.empty:
             ys, xs = box.slices()
             out[ys, xs] = self.host(self.ws.take("face.base", (box.height, box.width, 3), np.uint8))
