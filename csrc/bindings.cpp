@@ -66,10 +66,9 @@ py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, p
   py::array_t<float> mask({size, size});
   {
     py::gil_scoped_release nogil;
-    sample_uv_cpu(image.data(), int(height), int(width), verts.data(), int(verts.shape(0)),
-                  tris.data(), int(tris.shape(0)), uvs.data(), ltri.data(), lbary.data(), int(size),
-                  depth_tol,
-                  uv.mutable_data(), mask.mutable_data());
+    MeshParams mesh{verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0))};
+    sample_uv_cpu(SampleUVParams{image.data(), int(height), int(width), mesh, uvs.data(), ltri.data(),
+                                 lbary.data(), int(size), depth_tol, uv.mutable_data(), mask.mutable_data()});
   }
   return py::make_tuple(uv, mask);
 }
@@ -89,9 +88,9 @@ py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py
   auto alpha = out_array<float>(alpha_o, "alpha out", {height, width});
   {
     py::gil_scoped_release nogil;
-    render_cpu(texture.data(), int(size), int(channels), verts.data(), int(verts.shape(0)),
-               tris.data(), int(tris.shape(0)), uvs.data(), int(height), int(width), rgb.mutable_data(),
-               alpha.mutable_data());
+    MeshParams mesh{verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0))};
+    render_cpu(RenderParams{texture.data(), int(size), int(channels), mesh, uvs.data(), int(height), int(width),
+                            rgb.mutable_data(), alpha.mutable_data()});
   }
   return py::make_tuple(rgb, alpha);
 }
@@ -240,10 +239,12 @@ PYBIND11_MODULE(_C, m) {
     check_ptrs({{"image", img}, {"layout_tri", ltri}, {"layout_bary", lbary}, {"zbuf", zbuf},
                 {"tri_id", tri_id}, {"bary", bary}, {"depth", depth}, {"uv", uv}, {"mask", mask}});
     py::gil_scoped_release nogil;
-    sample_uv_cuda(ptr<uint8_t>(img), int(h), int(w), ptr<float>(v), int(nv), ptr<int>(t), int(nt),
-                   ptr<float>(uvs), ptr<int>(ltri), ptr<float>(lbary), int(size), tol,
-                   ptr<uint64_t>(zbuf), ptr<int>(tri_id), ptr<float>(bary), ptr<float>(depth),
-                   ptr<float>(uv), ptr<float>(mask), stream);
+    sample_uv_cuda(SampleUVParams{ptr<uint8_t>(img), int(h), int(w),
+                                  MeshParams{ptr<float>(v), int(nv), ptr<int>(t), int(nt)}, ptr<float>(uvs),
+                                  ptr<int>(ltri), ptr<float>(lbary), int(size), tol, ptr<float>(uv),
+                                  ptr<float>(mask)},
+                   RasterBuffers{ptr<uint64_t>(zbuf), ptr<int>(tri_id), ptr<float>(bary), ptr<float>(depth)},
+                   stream);
   });
   m.def("render_cuda", [](uintptr_t tex, int64_t size, int64_t ch, uintptr_t v, int64_t nv, uintptr_t t,
                           int64_t nt, uintptr_t uvs, int64_t h, int64_t w, uintptr_t zbuf,
@@ -257,9 +258,11 @@ PYBIND11_MODULE(_C, m) {
     check_ptrs({{"texture", tex}, {"zbuf", zbuf}, {"tri_id", tri_id}, {"bary", bary},
                 {"depth", depth}, {"rgb", rgb}, {"alpha", alpha}});
     py::gil_scoped_release nogil;
-    render_cuda(ptr<float>(tex), int(size), int(ch), ptr<float>(v), int(nv), ptr<int>(t), int(nt),
-                ptr<float>(uvs), int(h), int(w), ptr<uint64_t>(zbuf), ptr<int>(tri_id),
-                ptr<float>(bary), ptr<float>(depth), ptr<float>(rgb), ptr<float>(alpha), stream);
+    render_cuda(RenderParams{ptr<float>(tex), int(size), int(ch),
+                             MeshParams{ptr<float>(v), int(nv), ptr<int>(t), int(nt)}, ptr<float>(uvs), int(h),
+                             int(w), ptr<float>(rgb), ptr<float>(alpha)},
+                RasterBuffers{ptr<uint64_t>(zbuf), ptr<int>(tri_id), ptr<float>(bary), ptr<float>(depth)},
+                stream);
   });
   // No planes or empty planes: nothing to launch (a 0-block grid is an invalid configuration).
   m.def("modulate_cuda", [](uintptr_t x, uintptr_t g, uintptr_t b, int64_t planes, int64_t plane_size,

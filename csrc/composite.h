@@ -29,4 +29,15 @@ POCE_HD float feather(float alpha, float blurred) {
   return alpha * ramp;
 }
 
+// Pixel p of the frame: alpha clamped to [0, 1] (NaN blends as 0), feathered by the blurred alpha
+// when feather_px > 0 (`blurred` then points at this pixel's value), then the three channels.
+POCE_HD void composite_pixel(const uint8_t* frame, const float* rgb, const float* alpha,
+                             const float* blurred, int feather_px, int64_t p, uint8_t* out) {
+  float a = alpha[p];
+  if (!(a >= 0.f)) a = 0.f;  // NaN-safe
+  a = fminf(a, 1.f);
+  if (feather_px > 0) a = feather(a, *blurred);
+  for (int k = 0; k < 3; ++k) out[3 * p + k] = blend_pixel(frame[3 * p + k], rgb[3 * p + k], a);
+}
+
 }  // namespace poce

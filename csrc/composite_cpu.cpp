@@ -84,14 +84,9 @@ void composite_cpu(const uint8_t* frame, const float* rgb, const float* alpha, i
   }
   parallel_for(box.h(), grain_for(box.h(), bw * 12.0), [&](int64_t b, int64_t e) {
     for (int y = box.y0 + int(b); y < box.y0 + int(e); ++y)
-      for (int x = box.x0; x < box.x1; ++x) {
-        int64_t p = int64_t(y) * width + x;
-        float a = alpha[p];
-        if (!(a >= 0.f)) a = 0.f;  // NaN-safe
-        a = fminf(a, 1.f);
-        if (r > 0) a = feather(a, blurred[int64_t(y - box.y0) * bw + (x - box.x0)]);
-        for (int k = 0; k < 3; ++k) out[3 * p + k] = blend_pixel(frame[3 * p + k], rgb[3 * p + k], a);
-      }
+      for (int x = box.x0; x < box.x1; ++x)
+        composite_pixel(frame, rgb, alpha, blurred + int64_t(y - box.y0) * bw + (x - box.x0), r,
+                        int64_t(y) * width + x, out);
   });
 }
 

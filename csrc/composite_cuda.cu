@@ -23,11 +23,7 @@ __global__ void blend_kernel(const uint8_t* frame, const float* rgb, const float
                              const float* blurred, int64_t npix, int feather_px, uint8_t* out) {
   int64_t p = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (p >= npix) return;
-  float a = alpha[p];
-  if (!(a >= 0.f)) a = 0.f;
-  a = fminf(a, 1.f);
-  if (feather_px > 0) a = feather(a, blurred[p]);
-  for (int k = 0; k < 3; ++k) out[3 * p + k] = blend_pixel(frame[3 * p + k], rgb[3 * p + k], a);
+  composite_pixel(frame, rgb, alpha, blurred + p, feather_px, p, out);
 }
 
 void composite_cuda(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,

@@ -15,14 +15,39 @@ namespace poce {
 // box this call drew. With it a steady state clears only what the last call drew.
 void rasterize_cpu(const float* verts, int nverts, const int* tris, int ntris, int height, int width,
                    int* tri_id, float* bary, float* depth, int* drawn);
-// ---- sample_uv: image [H,W,3] u8 -> uv [S,S,3] f32 in [0,1], mask [S,S]
-void sample_uv_cpu(const uint8_t* image, int height, int width, const float* verts, int nverts,
-                   const int* tris, int ntris, const float* uvs, const int* layout_tri,
-                   const float* layout_bary, int size, float depth_tol, float* uv_out, float* mask_out);
-// ---- render: texture [S,S,C] -> rgb [H,W,C], alpha [H,W]
-void render_cpu(const float* texture, int size, int channels, const float* verts, int nverts,
-                const int* tris, int ntris, const float* uvs, int height, int width, float* rgb,
-                float* alpha);
+// The posed mesh: verts [N,3] (x, y px; depth), tris [F,3].
+struct MeshParams {
+  const float* verts;
+  int nverts;
+  const int* tris;
+  int ntris;
+};
+// ---- sample_uv: image [H,W,3] u8 -> uv [S,S,3] f32 in [0,1], mask [S,S]; the layout's uvs [N,2],
+// tri_id [S,S] and bary [S,S,3] (UVLayout).
+struct SampleUVParams {
+  const uint8_t* image;
+  int height, width;
+  MeshParams mesh;
+  const float* uvs;
+  const int* layout_tri;
+  const float* layout_bary;
+  int size;
+  float depth_tol;
+  float* uv_out;
+  float* mask_out;
+};
+void sample_uv_cpu(const SampleUVParams& p);
+// ---- render: texture [S,S,C], uvs [N,2] -> rgb [H,W,C], alpha [H,W]
+struct RenderParams {
+  const float* texture;
+  int size, channels;
+  MeshParams mesh;
+  const float* uvs;
+  int height, width;
+  float* rgb;
+  float* alpha;
+};
+void render_cpu(const RenderParams& p);
 // ---- modulate: x, gamma, beta [N,C,H,W] -> out [N,C,H,W]
 void modulate_cpu(const float* x, const float* gamma, const float* beta, int64_t planes,
                   int64_t plane_size, float eps, float* out);
@@ -56,14 +81,15 @@ inline void atomic_min_u64(uint64_t* addr, uint64_t value) {
 bool cuda_device_count(int* count);
 void rasterize_cuda(const float* verts, int nverts, const int* tris, int ntris, int height, int width,
                     uint64_t* zbuf, int* tri_id, float* bary, float* depth, uintptr_t stream);
-void sample_uv_cuda(const uint8_t* image, int height, int width, const float* verts, int nverts,
-                    const int* tris, int ntris, const float* uvs, const int* layout_tri,
-                    const float* layout_bary, int size, float depth_tol, uint64_t* zbuf,
-                    int* tri_id, float* bary, float* depth, float* uv_out, float* mask_out,
-                    uintptr_t stream);
-void render_cuda(const float* texture, int size, int channels, const float* verts, int nverts,
-                 const int* tris, int ntris, const float* uvs, int height, int width, uint64_t* zbuf,
-                 int* tri_id, float* bary, float* depth, float* rgb, float* alpha, uintptr_t stream);
+// The rasterizer's device temporaries (H*W each, zbuf + 2 words), from the caller's workspace.
+struct RasterBuffers {
+  uint64_t* zbuf;
+  int* tri_id;
+  float* bary;
+  float* depth;
+};
+void sample_uv_cuda(const SampleUVParams& p, const RasterBuffers& ws, uintptr_t stream);
+void render_cuda(const RenderParams& p, const RasterBuffers& ws, uintptr_t stream);
 void modulate_cuda(const float* x, const float* gamma, const float* beta, int64_t planes,
                    int64_t plane_size, float eps, float* out, uintptr_t stream);
 void transfer_cuda(const float* e_src, const float* e_ref, const float* mask, int n, int c, int h,

@@ -44,22 +44,21 @@ __global__ void render_kernel(const float* texture, int size, int channels, cons
                rgb, alpha);
 }
 
-void render_cuda(const float* texture, int size, int channels, const float* verts, int nverts,
-                 const int* tris, int ntris, const float* uvs, int height, int width, uint64_t* zbuf,
-                 int* tri_id, float* bary, float* depth, float* rgb, float* alpha, uintptr_t stream) {
+void render_cuda(const RenderParams& p, const RasterBuffers& ws, uintptr_t stream) {
   cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
-  int64_t npix = int64_t(height) * width;
-  raster_cuda(verts, nverts, tris, ntris, height, width, zbuf, false, tri_id, bary, nullptr, st);
-  const int* raw = box_words(zbuf, height, width);
-  uint32_t* cov = reinterpret_cast<uint32_t*>(depth);
-  coverage_seed_kernel<<<grid_for(npix), kBlock, 0, st>>>(raw, height, width, tri_id, cov);
-  if (ntris > 0)
-    subsample_kernel<<<grid_for(ntris), kBlock, 0, st>>>(verts, nverts, tris, ntris, height, width, raw,
-                                                         tri_id, cov,
-                                                         reinterpret_cast<unsigned long long*>(zbuf));
-  render_kernel<<<grid_for(npix), kBlock, 0, st>>>(texture, size, channels, verts, nverts, tris, uvs,
-                                                   height, width, raw, tri_id, bary, cov, zbuf, rgb,
-                                                   alpha);
+  int64_t npix = int64_t(p.height) * p.width;
+  raster_cuda(p.mesh.verts, p.mesh.nverts, p.mesh.tris, p.mesh.ntris, p.height, p.width, ws.zbuf, false,
+              ws.tri_id, ws.bary, nullptr, st);
+  const int* raw = box_words(ws.zbuf, p.height, p.width);
+  uint32_t* cov = reinterpret_cast<uint32_t*>(ws.depth);
+  coverage_seed_kernel<<<grid_for(npix), kBlock, 0, st>>>(raw, p.height, p.width, ws.tri_id, cov);
+  if (p.mesh.ntris > 0)
+    subsample_kernel<<<grid_for(p.mesh.ntris), kBlock, 0, st>>>(
+        p.mesh.verts, p.mesh.nverts, p.mesh.tris, p.mesh.ntris, p.height, p.width, raw, ws.tri_id, cov,
+        reinterpret_cast<unsigned long long*>(ws.zbuf));
+  render_kernel<<<grid_for(npix), kBlock, 0, st>>>(p.texture, p.size, p.channels, p.mesh.verts,
+                                                   p.mesh.nverts, p.mesh.tris, p.uvs, p.height, p.width, raw,
+                                                   ws.tri_id, ws.bary, cov, ws.zbuf, p.rgb, p.alpha);
   check_launch("render");
 }
 

@@ -18,17 +18,15 @@ __global__ void sample_uv_kernel(const uint8_t* image, int height, int width, co
                depth_tol, box, tri_id, depth, uv_out, mask_out);
 }
 
-void sample_uv_cuda(const uint8_t* image, int height, int width, const float* verts, int nverts,
-                    const int* tris, int ntris, const float* uvs, const int* layout_tri,
-                    const float* layout_bary, int size, float depth_tol, uint64_t* zbuf,
-                    int* tri_id, float* bary, float* depth, float* uv_out, float* mask_out,
-                    uintptr_t stream) {
+void sample_uv_cuda(const SampleUVParams& p, const RasterBuffers& ws, uintptr_t stream) {
   cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
-  raster_cuda(verts, nverts, tris, ntris, height, width, zbuf, false, tri_id, bary, depth, st);
-  int64_t ntex = int64_t(size) * size;
+  raster_cuda(p.mesh.verts, p.mesh.nverts, p.mesh.tris, p.mesh.ntris, p.height, p.width, ws.zbuf, false,
+              ws.tri_id, ws.bary, ws.depth, st);
+  int64_t ntex = int64_t(p.size) * p.size;
   sample_uv_kernel<<<grid_for(ntex), kBlock, 0, st>>>(
-      image, height, width, verts, nverts, tris, ntris, uvs, layout_tri, layout_bary, ntex, depth_tol,
-      box_words(zbuf, height, width), tri_id, depth, uv_out, mask_out);
+      p.image, p.height, p.width, p.mesh.verts, p.mesh.nverts, p.mesh.tris, p.mesh.ntris, p.uvs,
+      p.layout_tri, p.layout_bary, ntex, p.depth_tol, box_words(ws.zbuf, p.height, p.width), ws.tri_id,
+      ws.depth, p.uv_out, p.mask_out);
   check_launch("sample_uv");
 }
 

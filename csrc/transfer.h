@@ -18,4 +18,17 @@ POCE_HD float pooled_mask(const float* mask, int hm, int wm, int h, int w, int i
 
 POCE_HD float blend(float src, float ref, float m) { return m * ref + (1.f - m) * src; }
 
+// Output cell q of n*h*w (batch-major): pool the mask once, then blend every channel there.
+POCE_HD void transfer_cell(const float* e_src, const float* e_ref, const float* mask, int c, int h,
+                           int w, int hm, int wm, int64_t q, float* out) {
+  const int64_t hw = int64_t(h) * w;
+  int b = int(q / hw);
+  int64_t ij = q % hw;
+  float m = pooled_mask(mask + int64_t(b) * hm * wm, hm, wm, h, w, int(ij / w), int(ij % w));
+  for (int k = 0; k < c; ++k) {
+    int64_t idx = (int64_t(b) * c + k) * hw + ij;
+    out[idx] = blend(e_src[idx], e_ref[idx], m);
+  }
+}
+
 }  // namespace poce

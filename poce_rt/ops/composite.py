@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import (Workspace, check, check_out, check_size, cuda_native, native, on_gpu, on_stream, ptr,
-                      stream_handle)
+from ._arrays import Workspace, on_stream, ptr, stream_handle
+from ._declare import Arg, Op
+
+OP = Op("composite", "composite_cuda",
+        Arg("frame", np.uint8, ("H", "W", 3)),
+        Arg("rgb", np.float32, ("H", "W", 3)),
+        Arg("alpha", np.float32, ("H", "W")),
+        Arg("out", np.uint8, ("H", "W", 3), out=True),
+        sizes=("H", "W"))
 
 
 def composite(frame, rgb, alpha, feather_px: int = 8, stream=None, out=None,
@@ -24,22 +31,20 @@ def composite(frame, rgb, alpha, feather_px: int = 8, stream=None, out=None,
     Returns:
         [H,W,3] uint8.
     """
-    gpu = on_gpu(frame, rgb, alpha)
-    frame = check("frame", frame, np.uint8, (None, None, 3), gpu)
-    h, w = frame.shape[:2]
-    check_size(h, w)
-    rgb = check("rgb", rgb, np.float32, (h, w, 3), gpu)
-    alpha = check("alpha", alpha, np.float32, (h, w), gpu)
+    a = OP.check(frame=frame, rgb=rgb, alpha=alpha)
+    h, w = a.dims["H"], a.dims["W"]
     if not (0 <= int(feather_px) <= 4096):
         raise ValueError(f"feather_px must be in 0..4096, got {feather_px}")
-    out = check_out("out", out, np.uint8, (h, w, 3), gpu)
-    if not gpu:
-        return native().composite(frame, rgb, alpha, int(feather_px), out)
-    import cupy as cp
+    out = OP.check(a.dims, gpu=a.gpu, out=out).out
 
-    with on_stream(stream):  # allocate where the kernel runs: the pool reuses a block in that order
-        work = (workspace or Workspace(gpu=True)).take("composite.work", (2, h, w), cp.float32)
-        out = cp.empty_like(frame) if out is None else out
-        cuda_native().composite_cuda(ptr(frame), ptr(rgb), ptr(alpha), h, w, int(feather_px), ptr(work),
-                                     ptr(out), stream_handle(stream))
-    return out
+    def cuda(kernel):
+        import cupy as cp
+
+        with on_stream(stream):  # allocate where the kernel runs: the pool reuses a block in that order
+            work = (workspace or Workspace(gpu=True)).take("composite.work", (2, h, w), cp.float32)
+            res = cp.empty_like(a.frame) if out is None else out
+            kernel(ptr(a.frame), ptr(a.rgb), ptr(a.alpha), h, w, int(feather_px), ptr(work), ptr(res),
+                   stream_handle(stream))
+        return res
+
+    return OP.run(a, lambda kernel: kernel(a.frame, a.rgb, a.alpha, int(feather_px), out), cuda)

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import check, cuda_native, native, on_gpu, on_stream, ptr, stream_handle
+from ._arrays import on_stream, ptr, stream_handle
+from ._declare import Arg, Op
+
+OP = Op("modulate", "modulate_cuda",
+        Arg("x", np.float32, ("N", "C", "H", "W")),
+        Arg("gamma", np.float32, ("N", "C", "H", "W")),
+        Arg("beta", np.float32, ("N", "C", "H", "W")))
 
 
 def modulate(x, gamma, beta, eps: float = 1e-5, stream=None):
@@ -16,19 +22,17 @@ def modulate(x, gamma, beta, eps: float = 1e-5, stream=None):
     Returns:
         [N,C,H,W] float32.
     """
-    gpu = on_gpu(x, gamma, beta)
-    x = check("x", x, np.float32, (None, None, None, None), gpu)
-    gamma = check("gamma", gamma, np.float32, tuple(x.shape), gpu)
-    beta = check("beta", beta, np.float32, tuple(x.shape), gpu)
+    a = OP.check(x=x, gamma=gamma, beta=beta)
     if not (eps > 0):
         raise ValueError(f"eps must be > 0, got {eps}")
-    if not gpu:
-        return native().modulate(x, gamma, beta, float(eps))
-    import cupy as cp
 
-    n, c, h, w = x.shape
-    with on_stream(stream):  # allocate where the kernel runs
-        out = cp.empty_like(x)
-        cuda_native().modulate_cuda(ptr(x), ptr(gamma), ptr(beta), n * c, h * w, float(eps), ptr(out),
-                                    stream_handle(stream))
-    return out
+    def cuda(kernel):
+        import cupy as cp
+
+        n, c, h, w = a.x.shape
+        with on_stream(stream):  # allocate where the kernel runs
+            out = cp.empty_like(a.x)
+            kernel(ptr(a.x), ptr(a.gamma), ptr(a.beta), n * c, h * w, float(eps), ptr(out), stream_handle(stream))
+        return out
+
+    return OP.run(a, lambda kernel: kernel(a.x, a.gamma, a.beta, float(eps)), cuda)

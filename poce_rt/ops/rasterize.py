@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import (Workspace, check, check_out, check_size, check_tris, cuda_native, native, on_gpu,
-                      on_stream, ptr, stream_handle)
+from ._arrays import Workspace, check_size, check_tris, on_stream, ptr, stream_handle
+from ._declare import Arg, Op
+
+OP = Op("rasterize", "rasterize_cuda",
+        Arg("verts", np.float32, ("N", 3)),
+        Arg("tris", np.int32, (None, 3)),
+        Arg("tri_id", np.int32, ("H", "W"), out=True, label="out[0] (tri_id)"),
+        Arg("bary", np.float32, ("H", "W", 3), out=True, label="out[1] (bary)"),
+        Arg("depth", np.float32, ("H", "W"), out=True, label="out[2] (depth)"))
 
 
 def rasterize(verts, tris, height: int, width: int, stream=None, out=None,
@@ -29,45 +36,45 @@ def rasterize(verts, tris, height: int, width: int, stream=None, out=None,
     the lower triangle id on CPU and GPU alike; top-left fill rule; degenerate, NaN and off-screen
     triangles are skipped. Work, clears and the resolve cover only the box of the mesh's vertices.
     """
-    gpu = on_gpu(verts, tris)
-    verts = check("verts", verts, np.float32, (None, 3), gpu)
-    tris = check("tris", tris, np.int32, (None, 3), gpu)
+    a = OP.check(verts=verts, tris=tris)
     check_size(height, width)
-    check_tris(tris, len(verts), stream)
-    if not gpu:
-        h, w = int(height), int(width)
+    check_tris(a.tris, len(a.verts), stream)
+    h, w = int(height), int(width)
+
+    def cpu(kernel):
         if workspace is not None:
             if workspace.gpu:
                 raise TypeError("workspace: a GPU workspace for host arrays")
-            return _rasterize_into_workspace(verts, tris, h, w, workspace)
+            return _rasterize_into_workspace(kernel, a.verts, a.tris, h, w, workspace)
         if out is not None:
             tri_id, bary, depth = out
-            out = (check_out("out[0] (tri_id)", tri_id, np.int32, (h, w), False),
-                   check_out("out[1] (bary)", bary, np.float32, (h, w, 3), False),
-                   check_out("out[2] (depth)", depth, np.float32, (h, w), False))
-            return native().rasterize(verts, tris, h, w, *out)
-        return native().rasterize(verts, tris, h, w)
-    import cupy as cp
+            o = OP.check({"H": h, "W": w}, gpu=False, tri_id=tri_id, bary=bary, depth=depth)
+            return kernel(a.verts, a.tris, h, w, o.tri_id, o.bary, o.depth)
+        return kernel(a.verts, a.tris, h, w)
 
-    C = cuda_native()
-    with on_stream(stream):  # allocate where the kernel runs
-        zbuf = cp.empty(height * width + 2, cp.uint64)  # + the mesh's box, computed on the device
-        tri_id = cp.empty((height, width), cp.int32)
-        bary = cp.empty((height, width, 3), cp.float32)
-        depth = cp.empty((height, width), cp.float32)
-        C.rasterize_cuda(ptr(verts), len(verts), ptr(tris), len(tris), height, width, ptr(zbuf),
-                         ptr(tri_id), ptr(bary), ptr(depth), stream_handle(stream))
-    return tri_id, bary, depth
+    def cuda(kernel):
+        import cupy as cp
+
+        with on_stream(stream):  # allocate where the kernel runs
+            zbuf = cp.empty(h * w + 2, cp.uint64)  # + the mesh's box, computed on the device
+            tri_id = cp.empty((h, w), cp.int32)
+            bary = cp.empty((h, w, 3), cp.float32)
+            depth = cp.empty((h, w), cp.float32)
+            kernel(ptr(a.verts), len(a.verts), ptr(a.tris), len(a.tris), h, w, ptr(zbuf), ptr(tri_id), ptr(bary),
+                   ptr(depth), stream_handle(stream))
+        return tri_id, bary, depth
+
+    return OP.run(a, cpu, cuda)
 
 
-def _rasterize_into_workspace(verts, tris, h: int, w: int, ws: Workspace):
+def _rasterize_into_workspace(kernel, verts, tris, h: int, w: int, ws: Workspace):
     before = ws.reallocations
     outs = (ws.take("rasterize.tri_id", (h, w), np.int32), ws.take("rasterize.bary", (h, w, 3), np.float32),
             ws.take("rasterize.depth", (h, w), np.float32))
     drawn = ws.take("rasterize.drawn", (6,), np.int32)
     if ws.reallocations != before:
         drawn[:] = -1  # fresh buffers: nothing known, clear them whole
-    native().rasterize(verts, tris, h, w, *outs, drawn)
+    kernel(verts, tris, h, w, *outs, drawn)
     views = tuple(o.view() for o in outs)
     for v in views:
         v.flags.writeable = False  # the record of what was drawn holds only if nobody writes

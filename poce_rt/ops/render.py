@@ -3,9 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import (Workspace, check, check_out, check_size, check_tris, cuda_native, native, on_gpu,
-                      on_stream, ptr, stream_handle)
+from ._arrays import Workspace, check_size, check_tris, on_gpu, on_stream, ptr, stream_handle
+from ._declare import Arg, Op
 from .uv_layout import UVLayout
+
+OP = Op("render", "render_cuda",
+        Arg("texture", np.float32, (None, None, None)),
+        Arg("verts", np.float32, ("N", 3)),
+        Arg("tris", np.int32, (None, 3)),
+        Arg("uvs", np.float32, ("N", 2)),
+        Arg("rgb", np.float32, ("H", "W", "C"), out=True, label="out[0] (rgb)"),
+        Arg("alpha", np.float32, ("H", "W"), out=True, label="out[1] (alpha)"))
 
 
 def render(texture, verts, tris, uvs, height: int, width: int, stream=None, out=None,
@@ -31,32 +39,31 @@ def render(texture, verts, tris, uvs, height: int, width: int, stream=None, out=
     if isinstance(uvs, UVLayout):
         uvs = uvs.uvs
     gpu = on_gpu(texture, verts, tris, uvs)
-    texture = check("texture", texture, np.float32, (None, None, None), gpu)
+    texture = OP.check(gpu=gpu, texture=texture).texture
     if texture.shape[0] != texture.shape[1] or texture.shape[0] == 0 or texture.shape[2] == 0:
         raise ValueError(f"texture: expected a square [S,S,C] map, got {list(texture.shape)}")
-    verts = check("verts", verts, np.float32, (None, 3), gpu)
-    tris = check("tris", tris, np.int32, (None, 3), gpu)
-    uvs = check("uvs", uvs, np.float32, (len(verts), 2), gpu)
+    a = OP.check(gpu=gpu, verts=verts, tris=tris, uvs=uvs)
     check_size(height, width)
-    check_tris(tris, len(verts), stream)
+    check_tris(a.tris, len(a.verts), stream)
     s, ch = texture.shape[0], texture.shape[2]
     rgb, alpha = out if out is not None else (None, None)
-    rgb = check_out("out[0] (rgb)", rgb, np.float32, (height, width, ch), gpu)
-    alpha = check_out("out[1] (alpha)", alpha, np.float32, (height, width), gpu)
-    if not gpu:
-        return native().render(texture, verts, tris, uvs, int(height), int(width), rgb, alpha)
-    import cupy as cp
+    o = OP.check({"H": height, "W": width, "C": ch}, gpu=gpu, rgb=rgb, alpha=alpha)
 
-    C = cuda_native()
-    ws = workspace or Workspace(gpu=True)
-    with on_stream(stream):  # allocate where the kernel runs
-        zbuf = ws.take("render.zbuf", (height * width + 2,), cp.uint64)  # + the mesh's box
-        tri_id = ws.take("render.tri_id", (height, width), cp.int32)
-        bary = ws.take("render.bary", (height, width, 3), cp.float32)
-        depth = ws.take("render.depth", (height, width), cp.float32)
-        rgb = cp.empty((height, width, ch), cp.float32) if rgb is None else rgb
-        alpha = cp.empty((height, width), cp.float32) if alpha is None else alpha
-        C.render_cuda(ptr(texture), s, ch, ptr(verts), len(verts), ptr(tris), len(tris), ptr(uvs), height,
-                      width, ptr(zbuf), ptr(tri_id), ptr(bary), ptr(depth), ptr(rgb), ptr(alpha),
-                      stream_handle(stream))
-    return rgb, alpha
+    def cuda(kernel):
+        import cupy as cp
+
+        ws = workspace or Workspace(gpu=True)
+        with on_stream(stream):  # allocate where the kernel runs
+            zbuf = ws.take("render.zbuf", (height * width + 2,), cp.uint64)  # + the mesh's box
+            tri_id = ws.take("render.tri_id", (height, width), cp.int32)
+            bary = ws.take("render.bary", (height, width, 3), cp.float32)
+            depth = ws.take("render.depth", (height, width), cp.float32)
+            rgb = cp.empty((height, width, ch), cp.float32) if o.rgb is None else o.rgb
+            alpha = cp.empty((height, width), cp.float32) if o.alpha is None else o.alpha
+            kernel(ptr(texture), s, ch, ptr(a.verts), len(a.verts), ptr(a.tris), len(a.tris), ptr(a.uvs), height,
+                   width, ptr(zbuf), ptr(tri_id), ptr(bary), ptr(depth), ptr(rgb), ptr(alpha),
+                   stream_handle(stream))
+        return rgb, alpha
+
+    return OP.run(a, lambda kernel: kernel(texture, a.verts, a.tris, a.uvs, int(height), int(width), o.rgb,
+                                           o.alpha), cuda)

@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import check, check_size, check_tris, cuda_native, native, on_gpu, on_stream, ptr, stream_handle
+from ._arrays import check_tris, on_stream, ptr, stream_handle
+from ._declare import Arg, Op
 from .uv_layout import UVLayout
+
+OP = Op("sample_uv", "sample_uv_cuda",
+        Arg("image", np.uint8, ("H", "W", 3)),
+        Arg("verts", np.float32, (None, 3)),
+        Arg("tris", np.int32, (None, 3)),
+        sizes=("H", "W"))
 
 
 def default_depth_tol(verts) -> float:
@@ -31,11 +38,9 @@ def sample_uv(image, verts, tris, layout: UVLayout, depth_tol: float | None = No
     camera (same winding as in the UV layout), and the depth buffer holds that triangle or a depth
     no nearer than the point's own minus the tolerance. Colours are read bilinearly.
     """
-    gpu = on_gpu(image, verts, tris)
-    image = check("image", image, np.uint8, (None, None, 3), gpu)
-    verts = check("verts", verts, np.float32, (None, 3), gpu)
-    tris = check("tris", tris, np.int32, (None, 3), gpu)
-    check_size(image.shape[0], image.shape[1])
+    a = OP.check(image=image, verts=verts, tris=tris)
+    h, w = a.dims["H"], a.dims["W"]
+    verts, tris = a.verts, a.tris
     if len(tris) != len(layout.tris) or len(verts) != len(layout.uvs):
         raise ValueError(
             f"layout is for a mesh of {len(layout.uvs)} vertices / {len(layout.tris)} triangles, "
@@ -45,22 +50,23 @@ def sample_uv(image, verts, tris, layout: UVLayout, depth_tol: float | None = No
         depth_tol = default_depth_tol(verts)
     if not (np.isfinite(depth_tol) and depth_tol >= 0):   # NaN would make every test false
         raise ValueError(f"depth_tol must be finite and >= 0 (pixels), got {depth_tol}")
-    if not gpu:
-        return native().sample_uv(image, verts, tris, layout.uvs, layout.tri_id, layout.bary,
-                                  float(depth_tol))
-    import cupy as cp
 
-    C = cuda_native()
-    h, w, s = image.shape[0], image.shape[1], layout.size
-    with on_stream(stream):  # allocate where the kernel runs
-        lay = layout.to_device()  # cached on the layout: no per-frame copy
-        zbuf = cp.empty(h * w + 2, cp.uint64)  # + the mesh's box, computed on the device
-        tri_id = cp.empty((h, w), cp.int32)
-        bary = cp.empty((h, w, 3), cp.float32)
-        depth = cp.empty((h, w), cp.float32)
-        uv = cp.empty((s, s, 3), cp.float32)
-        mask = cp.empty((s, s), cp.float32)
-        C.sample_uv_cuda(ptr(image), h, w, ptr(verts), len(verts), ptr(tris), len(tris), ptr(lay.uvs),
-                         ptr(lay.tri_id), ptr(lay.bary), s, float(depth_tol), ptr(zbuf), ptr(tri_id),
-                         ptr(bary), ptr(depth), ptr(uv), ptr(mask), stream_handle(stream))
-    return uv, mask
+    def cuda(kernel):
+        import cupy as cp
+
+        s = layout.size
+        with on_stream(stream):  # allocate where the kernel runs
+            lay = layout.to_device()  # cached on the layout: no per-frame copy
+            zbuf = cp.empty(h * w + 2, cp.uint64)  # + the mesh's box, computed on the device
+            tri_id = cp.empty((h, w), cp.int32)
+            bary = cp.empty((h, w, 3), cp.float32)
+            depth = cp.empty((h, w), cp.float32)
+            uv = cp.empty((s, s, 3), cp.float32)
+            mask = cp.empty((s, s), cp.float32)
+            kernel(ptr(a.image), h, w, ptr(verts), len(verts), ptr(tris), len(tris), ptr(lay.uvs), ptr(lay.tri_id),
+                   ptr(lay.bary), s, float(depth_tol), ptr(zbuf), ptr(tri_id), ptr(bary), ptr(depth), ptr(uv),
+                   ptr(mask), stream_handle(stream))
+        return uv, mask
+
+    return OP.run(a, lambda kernel: kernel(a.image, verts, tris, layout.uvs, layout.tri_id, layout.bary,
+                                           float(depth_tol)), cuda)
