@@ -197,20 +197,17 @@ def _stop_on_signals(signums=("SIGTERM", "SIGHUP")):
 def _default_kernel_threads() -> None:
     """The reenact pipeline keeps two threads busy (MediaPipe's tracking and our rendering), and
     kernels fanning out onto the same cores only make them wait for each other (on a shared 2-core
-    machine: 55 fps with one kernel thread, 38 with two). Unless the user chose, the kernels get
-    the cores left over, at least one. Only effective before poce_rt._C is loaded (the setting is
-    read then); POCE_RT_THREADS is the kernels' own setting, OMP_NUM_THREADS OpenMP's."""
-    if "poce_rt._C" in sys.modules:
+    machine: 55 fps with one kernel thread, 38 with two). Unless the user chose (POCE_RT_THREADS,
+    or OMP_NUM_THREADS for the OpenMP ops), the kernels get the cores left over, at least one."""
+    if os.environ.get("POCE_RT_THREADS") or os.environ.get("OMP_NUM_THREADS"):
         return
-    chosen = os.environ.get("POCE_RT_THREADS") or os.environ.get("OMP_NUM_THREADS")
-    if not chosen:
-        try:
-            cores = len(os.sched_getaffinity(0))
-        except AttributeError:
-            cores = os.cpu_count() or 1
-        chosen = str(max(1, cores - 2))
-    for var in ("POCE_RT_THREADS", "OMP_NUM_THREADS"):
-        os.environ.setdefault(var, chosen)
+    from ..ops import set_num_threads
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    set_num_threads(max(1, cores - 2))
 
 
 def cmd_reenact(args) -> None:
