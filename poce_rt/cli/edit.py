@@ -164,31 +164,64 @@ class _Stopped(BaseException):
         self.signum = signum
 
 
+class _SignalGuard:
+    """Turns a stop signal into an exception in the main thread, except inside `hold()`, where it
+    waits for the block to end: a frame is either written and counted or neither, so the count we
+    report is exactly what the finalised video holds."""
+
+    def __init__(self):
+        self.fired = False
+        self.held = 0
+        self.pending: int | None = None
+
+    @staticmethod
+    def _raise(signum: int):
+        import signal
+
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise _Stopped(signum)
+
+    def handler(self, signum, frame):
+        if self.fired:       # a second signal while unwinding: do not cut the finalising short
+            return
+        self.fired = True
+        if self.held:
+            self.pending = signum
+            return
+        self._raise(signum)
+
+    @contextlib.contextmanager
+    def hold(self):
+        self.held += 1
+        try:
+            yield
+        finally:
+            self.held -= 1
+            if not self.held and self.pending is not None:
+                signum, self.pending = self.pending, None
+                self._raise(signum)
+
+
 @contextlib.contextmanager
-def _stop_on_signals(signums=("SIGTERM", "SIGHUP")):
-    """A service manager's stop (SIGTERM) or a closed terminal (SIGHUP) raises _Stopped in the main
-    thread instead of killing the process mid-write; a second signal while unwinding is ignored, so
-    the finalising of the output is not cut short."""
+def _stop_on_signals(signums=("SIGTERM", "SIGHUP", "SIGINT")):
+    """A service manager's stop (SIGTERM), a closed terminal (SIGHUP) or Ctrl-C (SIGINT) raises in the
+    main thread (_Stopped, or KeyboardInterrupt for SIGINT) instead of killing the process
+    mid-write. Yields the _SignalGuard (its `hold()` defers a signal to the end of a block)."""
     import signal
     import threading
 
+    guard = _SignalGuard()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield guard
         return
-    fired = []
-
-    def handler(signum, frame):
-        if not fired:
-            fired.append(signum)
-            raise _Stopped(signum)
-
     old = {}
     for name in signums:
         if hasattr(signal, name):
             sig = getattr(signal, name)
-            old[sig] = signal.signal(sig, handler)
+            old[sig] = signal.signal(sig, guard.handler)
     try:
-        yield
+        yield guard
     finally:
         for sig, h in old.items():
             signal.signal(sig, h)
@@ -212,14 +245,14 @@ def _default_kernel_threads() -> None:
 
 def cmd_reenact(args) -> None:
     _default_kernel_threads()
-    with _stop_on_signals():
+    with _stop_on_signals() as guard:
         try:
-            _reenact(args)
+            _reenact(args, guard)
         except _Stopped as e:
             raise SystemExit(128 + e.signum) from None   # the shell's convention for "killed by"
 
 
-def _reenact(args) -> None:
+def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     from ..assets import load_image
     from ..reenact import DriverError, ReenactConfig, Reenactor, VideoSink, open_driver
     from ..tracker import NoFaceError
@@ -274,11 +307,12 @@ def _reenact(args) -> None:
                 inst = 1.0 / max(now - t_prev, 1e-6)
                 t_prev = now
                 fps_ema = inst if fps_ema is None else 0.9 * fps_ema + 0.1 * inst
-                n += 1
+                with guard.hold() if guard is not None else contextlib.nullcontext():
+                    if sink is not None:
+                        sink.write(out.image)
+                    n += 1          # after the write: a stop between the two cannot miscount
                 lost += out.status.startswith("lost")
                 waiting += out.status.startswith("waiting")
-                if sink is not None:
-                    sink.write(out.image)
                 if vcam_mod is not None:
                     if cam is None:
                         h, w = out.image.shape[:2]
