@@ -9,6 +9,7 @@ DATA: dataset directories, or images / folders / videos (then a dataset is built
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 
@@ -27,6 +28,8 @@ def _common(p: argparse.ArgumentParser, batch: int) -> None:
     p.add_argument("--data-dir", help="where to build the dataset when DATA are raw images/videos")
     p.add_argument("--every", type=int_in(1), default=1, help="video frame stride when building a dataset, >= 1")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--nproc", type=int_in(1, 1024), default=1,
+                   help="data-parallel processes on this machine (gloo on the CPU, NCCL on GPUs; or run under torchrun)")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -42,11 +45,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     d.set_defaults(func=_run_dataset)
     c = sub.add_parser("completion", help="train the UV completion network (Sec. III-B)")
     _common(c, 2)
-    c.set_defaults(func=_run_completion)
+    c.set_defaults(func=_launch(_run_completion))
     e = sub.add_parser("editing", help="train the UV editing network (Sec. III-C); needs completion")
     _common(e, 4)
-    e.set_defaults(func=_run_editing)
+    e.set_defaults(func=_launch(_run_editing))
     return tp
+
+
+def _launch(fn):
+    """fn on --nproc processes (poce_rt.train.distributed, imported when the command runs: torch).
+    A partial, not a closure: the arguments travel to spawned processes by pickling."""
+    return functools.partial(_launched, fn)
+
+
+def _launched(fn, args) -> int:
+    from . import require
+    return require("poce_rt.train.distributed", "train", "train").Launch(fn)(args)
 
 
 def _run_dataset(args) -> int:
@@ -66,6 +80,11 @@ def _datasets(args) -> list[str]:
     return dirs
 
 
+def _rank0_first(fn, args):
+    from ..train.distributed import rank0_first
+    return rank0_first(fn, args)
+
+
 def _train_kwargs(args) -> dict:
     return dict(steps=args.steps, batch=args.batch, device=args.device, sample_every=args.sample_every,
                 save_every=args.save_every, log_every=args.log_every, seed=args.seed)
@@ -76,7 +95,7 @@ def _run_completion(args) -> int:
     from . import require
     train_completion = require("poce_rt.train.completion", "train", "train completion").train_completion
     cfg = CompletionConfig.from_json(Path(args.config).read_text()) if args.config else None
-    train_completion(_datasets(args), args.out, cfg=cfg, **_train_kwargs(args))
+    train_completion(_rank0_first(_datasets, args), args.out, cfg=cfg, **_train_kwargs(args))
     return 0
 
 
@@ -85,7 +104,7 @@ def _run_editing(args) -> int:
     from . import require
     train_editing = require("poce_rt.train.editing", "train", "train editing").train_editing
     cfg = EditingConfig.from_json(Path(args.config).read_text()) if args.config else None
-    train_editing(_datasets(args), args.out, cfg=cfg, **_train_kwargs(args))
+    train_editing(_rank0_first(_datasets, args), args.out, cfg=cfg, **_train_kwargs(args))
     return 0
 
 

@@ -13,6 +13,8 @@ from safetensors import safe_open
 
 from poce_rt.models.io import atomic_save_safetensors
 
+from . import distributed
+
 
 def lr_at(step: int, steps: int, lr: float) -> float:
     """Sec. IV-A schedule: constant for the first half, then linear decay to 0 over the second half."""
@@ -139,7 +141,9 @@ def adversarial_loop(stage: str, out: Path, generator, opt_g, opt_d, *, step: in
                                                                           "sample_every", "save_every"))
     log = JsonlLog(out / LOG)
     losses: dict = {}
-    bar = tqdm(total=steps, initial=step, desc=stage, unit="step", disable=not progress)
+    rank0 = distributed.is_rank0()   # (data-parallel: rank 0 alone logs, samples and saves)
+    distributed.broadcast_params(opt_g, opt_d)
+    bar = tqdm(total=steps, initial=step, desc=stage, unit="step", disable=not progress or not rank0)
     t0 = time.time()
     while step < steps:
         lr_now = lr_at(step, steps, lr)
@@ -148,28 +152,32 @@ def adversarial_loop(stage: str, out: Path, generator, opt_g, opt_d, *, step: in
         ld = d_loss()
         opt_d.zero_grad(set_to_none=True)
         ld["total"].backward()
+        distributed.average_grads(opt_d)
         opt_d.step()
 
         lg = g_loss()
         opt_g.zero_grad(set_to_none=True)
         lg["total"].backward()
+        distributed.average_grads(opt_g)
         opt_g.step()
         step += 1
         losses = {**{("d_total" if k == "total" else k): float(v.detach()) for k, v in ld.items()},
                   **{("g_total" if k == "total" else k): float(v.detach()) for k, v in lg.items()}}
-        if step % log_every == 0 or step == steps:
-            log.write(stage=stage, step=step, lr=lr_now, sec_per_step=(time.time() - t0) / log_every, **losses)
+        if rank0 and (step % log_every == 0 or step == steps):
+            log.write(stage=stage, step=step, lr=lr_now, sec_per_step=(time.time() - t0) / log_every,
+                      world_size=distributed.world_size(), **losses)
             t0 = time.time()
         bar.update(1)
         bar.set_postfix(**postfix(losses))
-        if sample_every and (step % sample_every == 0 or step == steps):
+        if rank0 and sample_every and (step % sample_every == 0 or step == steps):
             generator.eval()
             with torch.no_grad():
                 columns, labels = sample()
             generator.train()
             save_grid(out / "samples" / f"{stage}_{step:07d}.png", columns, labels)
-        if step % save_every == 0 or step == steps:
+        if rank0 and (step % save_every == 0 or step == steps):
             save(step)
     bar.close()
-    save(step)
+    if rank0:
+        save(step)
     return losses

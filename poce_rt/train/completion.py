@@ -18,6 +18,7 @@ from poce_rt.models import io as mio
 from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, macro_valid_fraction
 from poce_rt.models.config import CompletionConfig, ModelConfig
 from poce_rt.models.losses import completion_d_loss, completion_g_loss
+from . import distributed
 from .common import adversarial_loop, check_schedule, load_train_state, save_train_state
 from .dataset import UVDataset
 
@@ -101,7 +102,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
         net.footprint.copy_(footprint.to(dev))             # the data may have grown since
     mio.write_config(out, mc)
     fixed = torch.arange(min(4, len(ds)))                    # the same faces in every sample grid
-    gen = torch.Generator().manual_seed(seed + step)
+    gen = torch.Generator().manual_seed(distributed.seed(seed + step))
     k = cfg.macro_grid
 
     def save(step):
@@ -109,7 +110,7 @@ def train_completion(data, out, *, steps: int = 10000, batch: int = 2, device: s
         save_train_state(out / TRAIN_STATE, {"net": net, "disc": disc}, {"g": opt_g, "d": opt_d}, step)
 
     def batch_losses():
-        bi = torch.randint(len(ds), (batch,), generator=gen)
+        bi = distributed.shard_draw(len(ds), batch, gen)
         uv, mask, _ = ds.get(bi, dev)
         fake_idx = torch.randint(k, (batch, 2), generator=gen).to(dev)
         ri = real_idx_all[torch.randint(len(real_idx_all), (batch,), generator=gen)]

@@ -18,6 +18,7 @@ from poce_rt.models.completion import UVCompletion
 from poce_rt.models.config import EditingConfig
 from poce_rt.models.editing import EditDiscriminator, Editor
 from poce_rt.models.losses import editing_d_loss, editing_g_loss
+from . import distributed
 from .common import adversarial_loop, check_schedule, load_train_state, save_train_state
 from .dataset import UVDataset
 
@@ -76,7 +77,7 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
         step, _ = load_train_state(out / TRAIN_STATE, {"editor": editor, "disc": disc},
                                    {"g": opt_g, "d": opt_d}, device=dev)
     mio.write_config(out, mc)
-    gen = torch.Generator().manual_seed(seed + 1 + step)
+    gen = torch.Generator().manual_seed(distributed.seed(seed + 1 + step))
     K = len(ds)
     fixed = torch.arange(min(4, K))
     fixed_tgt = (fixed + K // 2) % K
@@ -89,7 +90,7 @@ def train_editing(data, out, *, steps: int = 10000, batch: int = 4, device: str 
         save_train_state(out / TRAIN_STATE, {"editor": editor, "disc": disc}, {"g": opt_g, "d": opt_d}, step)
 
     def batch_losses():
-        si = torch.randint(K, (batch,), generator=gen)
+        si = distributed.shard_draw(K, batch, gen)
         ti = (si + torch.randint(1, K, (batch,), generator=gen)) % K     # another frame's expression
         uv_src = fetch(si)
         code_src, code_tgt = ds.code[si].to(dev), ds.code[ti].to(dev)
