@@ -85,3 +85,43 @@ def test_triton_answers_tritonclient(model, single_face, tracker):
             params.set_data_from_numpy(np.array([[PARAMS]], dtype=object))
             edited = client.infer("poce_edit", [image, params]).as_numpy("image")[0]
             assert tracker.track(edited)[0].blendshapes[JAW] - before >= 0.3
+
+
+# ------------------------------------------------------------------ export --triton-repo
+def test_export_writes_a_triton_repository(tmp_path, single_face, capsys):
+    model_config_pb2 = pytest.importorskip("tritonclient.grpc.model_config_pb2",
+                                           reason="tritonclient (the scale extra) is not installed")
+    import onnxruntime as ort
+    from google.protobuf import text_format
+
+    from poce_rt.cli import main
+    from test_export import write_model_dir
+
+    d = write_model_dir(tmp_path / "m", seed=1)
+    repo = tmp_path / "repo"
+    assert main(["export", str(d), "--no-fp16", "--triton-repo", str(repo)]) == 0
+    assert "Triton repository" in capsys.readouterr().out
+
+    def config(name):   # parsed by Triton's own schema: a typo in a config fails here
+        return text_format.Parse((repo / name / "config.pbtxt").read_text(), model_config_pb2.ModelConfig())
+
+    edit = config("poce_edit")
+    assert edit.backend == "python" and edit.max_batch_size == 8 and edit.HasField("dynamic_batching")
+    assert [(t.name, model_config_pb2.DataType.Name(t.data_type), list(t.dims)) for t in edit.input] == [
+        ("image", "TYPE_UINT8", [-1, -1, 3]), ("params", "TYPE_STRING", [1])]
+    compile((repo / "poce_edit" / "1" / "model.py").read_text(), "model.py", "exec")
+    graphs = sorted(p.name for p in repo.iterdir() if p.name != "poce_edit")
+    assert graphs and all((repo / g / "1" / "model.onnx").is_file() for g in graphs)
+    for g in graphs:
+        cfg = config(g)
+        sess = ort.InferenceSession(str(repo / g / "1" / "model.onnx"), providers=["CPUExecutionProvider"])
+        want = {i.name: [d if isinstance(d, int) else -1 for d in i.shape[1:]] for i in sess.get_inputs()}
+        assert cfg.platform == "onnxruntime_onnx" and cfg.max_batch_size == 8
+        assert {t.name: list(t.dims) for t in cfg.input} == want
+    # the Python backend's copy of the model directory is complete: the same edit runs from it
+    m = EditModel(str(repo / "poce_edit" / "1" / "model"))
+    try:
+        (out,) = m.infer([_request(single_face)])
+        assert out["image"].shape == (1,) + single_face.shape
+    finally:
+        m.close()

@@ -28,6 +28,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("model_dir", help="directory with config.json + *.safetensors")
     p.add_argument("--opset", type=int_in(17), default=17, help="ONNX opset (17 or newer)")
     p.add_argument("--no-fp16", action="store_true", help="skip the fp16 graphs")
+    p.add_argument("--triton-repo", metavar="DIR", help="also write a Triton model repository (poce_rt.scale.triton_repo)")
     p.set_defaults(func=_cmd_export)
 
     e = subparsers.add_parser("engines", help="TensorRT engine cache: build, list, clean")
@@ -64,6 +65,9 @@ def _cmd_export(args) -> int:
                            progress=lambda s: print(s, flush=True))
     n = sum(len(v) for v in res.values())
     print(f"[export] {n} graphs in {args.model_dir} ({time.monotonic() - t0:.1f}s)")
+    if getattr(args, "triton_repo", None):
+        from ..scale.triton_repo import write_repository  # noqa: PLC0415
+        print(f"[export] Triton repository {args.triton_repo}: {', '.join(write_repository(args.model_dir, args.triton_repo))}")
     return 0
 
 
