@@ -121,7 +121,7 @@ class Worker:
     def _video(self, item: Item, final: Path) -> dict:
         """Frames go to a temporary video (VideoSink: itself written under a hidden name), renamed to
         `final` only when every frame is in; a failure deletes it."""
-        from ..video import DriverError, VideoSink, open_driver
+        from ..video import DriverError, open_driver
 
         driver_path = item.inputs[-1]
         tmp = final.with_name(f".{final.stem}.{os.getpid()}.partial{final.suffix}")
@@ -130,7 +130,7 @@ class Worker:
         except DriverError as e:
             raise InputError(str(e)) from None
         try:
-            with driver, VideoSink(tmp, driver.fps) as sink:
+            with driver, _sink(tmp, driver.fps, driver_path) as sink:
                 frames = self._frames(item, driver)
                 stats = {"frames": 0, "frames_without_face": 0}
                 for image, face_found in frames:
@@ -142,9 +142,10 @@ class Worker:
                 frames.close()
             if driver.ended_early:
                 stats["note"] = f"driver {driver.ended_early}"
+            if getattr(sink, "audio_note", None):
+                stats["audio"] = sink.audio_note   # why the output is silent
             if item.kind == "video" and stats["frames"] and stats["frames_without_face"] == stats["frames"]:
                 raise InputError(f"no face found in any of the {stats['frames']} frames of {driver_path}")
-            _keep_audio(driver_path, tmp)
             os.replace(tmp, final)
             return stats
         finally:
@@ -171,14 +172,16 @@ class Worker:
                 yield out.image, out.face_found
 
 
-def _keep_audio(source_video: str, video: Path) -> None:
-    """Copy the source's audio track into `video` (in place) when poce_rt.video can: the shared
-    video module owns audio remuxing; until it has it, outputs are silent."""
-    from .. import video as vio
+def _sink(path, fps: float, audio_from: str):
+    """A VideoSink that keeps `audio_from`'s sound where the shared video module can remux it
+    (VideoSink's `audio_from`); otherwise the video is silent."""
+    import inspect
 
-    remux = getattr(vio, "copy_audio", None)
-    if remux is not None:
-        remux(source_video, video)
+    from ..video import VideoSink
+
+    if "audio_from" in inspect.signature(VideoSink).parameters:
+        return VideoSink(path, fps, audio_from=audio_from)
+    return VideoSink(path, fps)
 
 
 def plain_loop(spec: WorkSpec, items, out_dir) -> list[dict]:
