@@ -151,8 +151,12 @@ def _child(rank_: int, n: int, port: int, launch: Launch, args) -> None:
         if not isinstance(e, user_errors()):
             raise
         print(f"poce-rt train (rank {rank_}): error: {one_line(e)}", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(int(rc or 0))
+        rc = 2
+    # os._exit, not sys.exit: gloo's threads are C++ objects whose destructors at interpreter exit
+    # can abort a process that finished its work ("terminate called without an active exception")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(rc or 0))
 
 
 def spawn(n: int, launch: Launch, args) -> int:
