@@ -55,6 +55,9 @@ def ray_session(address: str | None = None, num_cpus: int | None = None, num_gpu
         from ..errors import InputError
 
         raise InputError(f"batch jobs need Ray ({e}): pip install 'poce-rt[scale]'") from None
+    import signal
+
+    sigterm = signal.getsignal(signal.SIGTERM)   # ray.init installs its own and leaves it after shutdown
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")   # no usage reports from a studio's machines
     runtime_env = {"env_vars": worker_env()}
     if address:
@@ -78,6 +81,8 @@ def ray_session(address: str | None = None, num_cpus: int | None = None, num_gpu
     finally:
         if shutdown:
             ray.shutdown()
+            if sigterm is not None:
+                signal.signal(signal.SIGTERM, sigterm)
 
 
 _LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
