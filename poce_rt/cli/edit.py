@@ -254,19 +254,15 @@ def cmd_reenact(args) -> None:
 
 def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     from ..assets import load_image
-    from ..reenact import DriverError, ReenactConfig, Reenactor, VideoSink, open_driver
-    from ..tracker import NoFaceError
+    from ..reenact import DriverError, ReenactConfig, open_driver
+    from ..video import Pacer, is_stream_url, open_virtual_camera
 
     if not (args.output or args.show or args.virtual_cam):
-        raise InputError("nothing to do: give -o OUT.mp4, --show or --virtual-cam")
-    if args.output:
+        raise InputError("nothing to do: give -o OUT.mp4 (or a stream URL such as udp://127.0.0.1:5000), "
+                         "--show or --virtual-cam")
+    streaming = args.output is not None and is_stream_url(args.output)
+    if args.output and not streaming:
         check_output(args.output, VIDEO_EXTS)   # also refuses a directory, before any work
-    vcam_mod = None
-    if args.virtual_cam:
-        try:
-            import pyvirtualcam as vcam_mod
-        except ImportError:
-            raise InputError("--virtual-cam needs pyvirtualcam, which is not installed: pip install pyvirtualcam") from None
     show = args.show
     if show and not _has_display():
         print("poce-rt reenact: --show: no display available (DISPLAY is not set); continuing without a window",
@@ -278,12 +274,36 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
         driver = open_driver(args.driver)
     except DriverError as e:
         raise InputError(str(e)) from None
-    config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle)
-    custom = args.model or args.device != "cpu" or args.blend != "feather"
-    editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) if custom else None
-    n = lost = waiting = 0
     cam = None
-    bar = None
+    editor = None
+    try:
+        if args.virtual_cam:   # opened before any work: no backend fails at once, naming what to install
+            try:
+                cam = open_virtual_camera(source.shape[1], source.shape[0], driver.fps)
+            except DriverError as e:
+                raise InputError(str(e)) from None
+            print(f"virtual camera: {cam.device}", file=sys.stderr)
+        config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle)
+        custom = args.model or args.device != "cpu" or args.blend != "feather"
+        editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) if custom else None
+        # a file read faster than real time is held to its frame rate when it goes out live
+        pacer = Pacer(driver.fps) if (cam is not None or streaming) and not driver.is_camera else None
+        _reenact_loop(args, guard, source, driver, editor, config, cam, show, pacer)
+    finally:
+        if cam is not None:
+            cam.close()
+        driver.close()
+        if editor is not None:
+            editor.close()
+
+
+def _reenact_loop(args, guard, source, driver, editor, config, cam, show, pacer) -> None:
+    from ..reenact import DriverError, Reenactor
+    from ..tracker import NoFaceError
+    from ..video import open_sink
+
+    n = lost = waiting = 0
+    bar = sink = None
     t0 = time.perf_counter()
     t_stream = None
     try:
@@ -291,7 +311,8 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
             reen = Reenactor(source, editor=editor, config=config)
         except NoFaceError:
             raise InputError(f"no face found in the source {args.source}") from None
-        with reen, VideoSink(args.output, driver.fps) if args.output else contextlib.nullcontext() as sink:
+        with reen, open_sink(args.output, driver.fps, audio_from=driver) if args.output \
+                else contextlib.nullcontext() as sink:
             total = driver.frame_count
             if args.max_frames is not None:
                 total = min(total, args.max_frames) if total else None
@@ -307,20 +328,15 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
                 inst = 1.0 / max(now - t_prev, 1e-6)
                 t_prev = now
                 fps_ema = inst if fps_ema is None else 0.9 * fps_ema + 0.1 * inst
+                if pacer is not None:
+                    pacer.wait()
                 with guard.hold() if guard is not None else contextlib.nullcontext():
                     if sink is not None:
                         sink.write(out.image)
                     n += 1          # after the write: a stop between the two cannot miscount
                 lost += out.status.startswith("lost")
                 waiting += out.status.startswith("waiting")
-                if vcam_mod is not None:
-                    if cam is None:
-                        h, w = out.image.shape[:2]
-                        try:
-                            cam = vcam_mod.Camera(width=w, height=h, fps=driver.fps)
-                        except Exception as e:  # noqa: BLE001 - no v4l2loopback device, etc.
-                            raise InputError(f"cannot open a virtual camera: {e}") from None
-                        print(f"virtual camera: {cam.device}", file=sys.stderr)
+                if cam is not None:
                     cam.send(out.image)
                 if show and not _show(out, fps_ema):
                     break
@@ -341,18 +357,16 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     finally:
         if bar is not None:
             bar.close()
-        if cam is not None:
-            cam.close()
-        driver.close()
         if show:
             import cv2
 
             cv2.destroyAllWindows()
-        if editor is not None:
-            editor.close()
     t1 = time.perf_counter()
     if driver.ended_early:
         print(f"poce-rt reenact: note: driver {driver.ended_early}", file=sys.stderr)
+    note = getattr(sink, "audio_note", None)
+    if note:
+        print(f"poce-rt reenact: note: {note}; the video is silent", file=sys.stderr)
     where = f" -> {args.output}" if args.output else ""
     print(f"reenacted {n} frames{where} ({n / max(t1 - t_stream, 1e-9):.1f} fps after {t_stream - t0:.2f} s "
           f"of setup); {lost + waiting} frames without a driver face ({lost} held the last state, "
@@ -407,9 +421,12 @@ def add_parser(sub) -> None:
     s.add_argument("--driver", required=True, help="driver video file, or a camera index (0, 1, ...)")
     s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")
     s.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "tensorrt", "torch"))
-    s.add_argument("-o", "--output", help="output video (.mp4)")
+    s.add_argument("-o", "--output", help="output video (.mp4; keeps a driver file's sound) or a live stream URL: "
+                                          "udp://HOST:PORT, tcp://, srt:// (MPEG-TS), rtsp://SERVER/PATH")
     s.add_argument("--show", action="store_true", help="show the output in a window with live FPS (q quits)")
-    s.add_argument("--virtual-cam", action="store_true", help="send the output to a virtual camera (pyvirtualcam)")
+    s.add_argument("--virtual-cam", action="store_true",
+                   help="send the output to a virtual camera (pyvirtualcam + v4l2loopback / OBS), paced at "
+                        "the driver's frame rate")
     s.add_argument("--absolute", action="store_true", help="copy the driver's absolute pose and expression")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
                    help="where steps 5-7 run (cuda: one stream, CUDA graphs; default cpu)")
