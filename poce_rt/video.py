@@ -328,7 +328,7 @@ class StreamSink:
     URL cannot be opened (an RTSP server that does not answer, a protocol this FFmpeg lacks).
     """
 
-    def __init__(self, url: str, fps: float = 30.0):
+    def __init__(self, url: str, fps: float = 30.0, size: tuple[int, int] | None = None):
         scheme = url.split("://", 1)[0].lower()
         if scheme not in _STREAM_FORMATS:
             raise DriverError(f"cannot stream to {url}: schemes are {', '.join(sorted(_STREAM_FORMATS))}")
@@ -345,6 +345,13 @@ class StreamSink:
             raise DriverError(f"cannot open the stream {url}: {e}") from None
         self._stream = None
         self.frames_written = 0
+        if size is not None:   # connect now (the header goes out), not at the first frame
+            try:
+                self._open_stream((int(size[0]) // 2) * 2, (int(size[1]) // 2) * 2)
+                self._out.start_encoding()
+            except (av.FFmpegError, OSError) as e:
+                self._out.close()
+                raise DriverError(f"cannot open the stream {url}: {e}") from None
 
     def _open_stream(self, w: int, h: int) -> None:
         from fractions import Fraction
@@ -396,11 +403,11 @@ class StreamSink:
         self.close()
 
 
-def open_sink(target, fps: float = 30.0, audio_from=None):
-    """A StreamSink for a URL, else a VideoSink (which keeps `audio_from`'s sound: a DriverStream of
-    a file or a path; a camera has none)."""
+def open_sink(target, fps: float = 30.0, audio_from=None, size=None):
+    """A StreamSink for a URL (connected now when `size` (w, h) is given), else a VideoSink (which
+    keeps `audio_from`'s sound: a DriverStream of a file or a path; a camera has none)."""
     if is_stream_url(target):
-        return StreamSink(target, fps)
+        return StreamSink(target, fps, size=size)
     if isinstance(audio_from, DriverStream):
         audio_from = None if audio_from.is_camera else audio_from.name
     return VideoSink(target, fps, audio_from=audio_from)

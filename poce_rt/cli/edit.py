@@ -255,7 +255,7 @@ def cmd_reenact(args) -> None:
 def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     from ..assets import load_image
     from ..reenact import DriverError, ReenactConfig, open_driver
-    from ..video import Pacer, is_stream_url, open_virtual_camera
+    from ..video import Pacer, is_stream_url, open_sink, open_virtual_camera
 
     if not (args.output or args.show or args.virtual_cam):
         raise InputError("nothing to do: give -o OUT.mp4 (or a stream URL such as udp://127.0.0.1:5000), "
@@ -274,9 +274,13 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
         driver = open_driver(args.driver)
     except DriverError as e:
         raise InputError(str(e)) from None
-    cam = None
-    editor = None
+    cam = sink = editor = None
     try:
+        if args.output:   # a stream connects here (its size is the source's): an error comes before any work
+            try:
+                sink = open_sink(args.output, driver.fps, audio_from=driver, size=source.shape[1::-1])
+            except DriverError as e:
+                raise InputError(str(e)) from None
         if args.virtual_cam:   # opened before any work: no backend fails at once, naming what to install
             try:
                 cam = open_virtual_camera(source.shape[1], source.shape[0], driver.fps)
@@ -288,8 +292,10 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
         editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) if custom else None
         # a file read faster than real time is held to its frame rate when it goes out live
         pacer = Pacer(driver.fps) if (cam is not None or streaming) and not driver.is_camera else None
-        _reenact_loop(args, guard, source, driver, editor, config, cam, show, pacer)
+        _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer)
     finally:
+        if sink is not None:
+            sink.close()
         if cam is not None:
             cam.close()
         driver.close()
@@ -297,13 +303,12 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
             editor.close()
 
 
-def _reenact_loop(args, guard, source, driver, editor, config, cam, show, pacer) -> None:
+def _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer) -> None:
     from ..reenact import DriverError, Reenactor
     from ..tracker import NoFaceError
-    from ..video import open_sink
 
     n = lost = waiting = 0
-    bar = sink = None
+    bar = None
     t0 = time.perf_counter()
     t_stream = None
     try:
@@ -311,8 +316,7 @@ def _reenact_loop(args, guard, source, driver, editor, config, cam, show, pacer)
             reen = Reenactor(source, editor=editor, config=config)
         except NoFaceError:
             raise InputError(f"no face found in the source {args.source}") from None
-        with reen, open_sink(args.output, driver.fps, audio_from=driver) if args.output \
-                else contextlib.nullcontext() as sink:
+        with reen:
             total = driver.frame_count
             if args.max_frames is not None:
                 total = min(total, args.max_frames) if total else None
@@ -361,6 +365,8 @@ def _reenact_loop(args, guard, source, driver, editor, config, cam, show, pacer)
             import cv2
 
             cv2.destroyAllWindows()
+        if sink is not None:
+            sink.close()   # finalised (and the sound remuxed) before the summary
     t1 = time.perf_counter()
     if driver.ended_early:
         print(f"poce-rt reenact: note: driver {driver.ended_early}", file=sys.stderr)
