@@ -165,10 +165,19 @@ def test_token_required_on_http_and_websocket():
 @pytest.mark.parametrize("argv,message", [
     (["--host", "0.0.0.0"], "--token"),
     (["--host", "0.0.0.0", "--token", "short"], "at least 8"),
+    (["--source", str(data_path("free-mountain-vector-01.jpg"))], "no face found in --source"),
+    (["--port", "PORT_IN_USE"], "cannot serve on 127.0.0.1"),
 ])
-def test_cli_studio_refuses_an_open_host_without_a_token(argv, message):
+def test_cli_studio_refuses_what_it_cannot_serve(argv, message):
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    argv = [a.replace("PORT_IN_USE", str(busy.getsockname()[1])) for a in argv]
     r = subprocess.run([sys.executable, "-m", "poce_rt.cli", "studio", *argv], capture_output=True, text=True,
                        timeout=60)
+    busy.close()
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
 
 
@@ -217,7 +226,23 @@ def test_websocket_bad_messages_get_errors_not_a_crash(client, driver_jpegs):
         ws.send_text("stats")
         json.loads(ws.receive_text())                             # the frame's info
         stats = json.loads(ws.receive_text())
-        assert stats["bad_frames"] == 1 and stats["frames_out"] == 1
+        # the bad frame was skipped, or replaced by the good one before it was read
+        assert stats["bad_frames"] + stats["dropped"] == 1 and stats["frames_out"] == 1
+
+
+def test_virtual_camera_switch_without_a_backend_reports_and_goes_on(client, driver_jpegs):
+    try:
+        import pyvirtualcam  # noqa: F401
+        pytest.skip("pyvirtualcam is installed here")
+    except ImportError:
+        pass
+    with client.websocket_connect("/api/reenact") as ws:
+        ws.send_text(json.dumps({"type": "start", "source": "default", "virtual_cam": True}))
+        err = json.loads(ws.receive_text())
+        assert err["type"] == "error" and "pyvirtualcam" in err["error"]
+        assert json.loads(ws.receive_text())["type"] == "ready"
+        ws.send_bytes(pack(1, driver_jpegs[0]))
+        assert unpack(ws.receive_bytes())[0] == 1
 
 
 def test_a_client_that_stops_reading_does_not_stall_another(client, driver_jpegs):

@@ -32,8 +32,16 @@ def cmd_studio(args) -> None:
     from ..assets import load_image
     from .edit import _make_editor
 
+    from ..tracker import NoFaceError
+
     source = load_image(args.source) if args.source else None
-    _make_editor(args.model, args.backend, args.device, "feather", args.bundle).close()   # checks, at once
+    with _make_editor(args.model, args.backend, args.device, "feather", args.bundle) as editor:  # checks, at once
+        if source is not None:
+            try:
+                editor.prepare(source)
+            except NoFaceError:
+                raise InputError(f"no face found in --source {args.source}") from None
+    sock = _bind(args.host, args.port)
 
     def make_editor():
         return _make_editor(args.model, args.backend, args.device, "feather", args.bundle)
@@ -44,12 +52,29 @@ def cmd_studio(args) -> None:
     host = f"[{args.host}]" if ":" in args.host else args.host
     query = f"?token={args.token}" if args.token else ""
     print(f"poce-rt studio: http://{host}:{args.port}/{query}", flush=True)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", ws_max_size=4 * 2**20)
+    config = uvicorn.Config(app, log_level="warning", ws_max_size=4 * 2**20)
     try:
-        uvicorn.Server(config).run()
-    except OSError as e:   # the port is taken, or the address is not this machine's
-        raise InputError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
     print("poce-rt studio: stopped", file=sys.stderr)
+
+
+def _bind(host: str, port: int):
+    """The listening socket, bound here so a taken port or a foreign address is one clear error
+    (uvicorn would log it and exit 1)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        raise InputError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
+    return sock
 
 
 def add_parser(sub) -> None:

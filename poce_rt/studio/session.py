@@ -141,7 +141,8 @@ class LiveSession:
         self._slot.close()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
-        self.reenactor.close()
+        if not self._thread.is_alive():   # a run still going cannot be closed from here: left to end
+            self.reenactor.close()
 
     def stats(self) -> dict:
         return {"frames_in": self.frames_in, "frames_out": self.frames_out, "dropped": self.dropped,
