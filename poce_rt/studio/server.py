@@ -28,7 +28,7 @@ import hashlib
 import hmac
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -66,7 +66,6 @@ class Settings:
     device: str = "cpu"
     max_sessions: int = 4
     cache_size: int = 8
-    extra: dict = field(default_factory=dict)
 
 
 def _region(name: str) -> str:
