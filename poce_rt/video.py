@@ -11,8 +11,9 @@ frames written so far as a finalised, playable file; killed outright, it leaves 
 Given `audio_from` (the driver's file), closing it also remuxes the driver's sound into the video
 (PyAV, no re-encode when the container takes the codec), cut to the frames written.
 
-StreamSink sends the frames as a live stream (PyAV: H.264 in MPEG-TS over udp://, tcp://, srt://;
-RTSP to a server's rtsp:// URL); open_virtual_camera opens a system virtual camera (pyvirtualcam).
+StreamSink sends the frames as a live stream (PyAV: H.264 in MPEG-TS over udp://, tcp://, and srt://
+where FFmpeg has libsrt; RTSP to a server's rtsp:// URL); open_virtual_camera opens a system virtual
+camera (pyvirtualcam).
 Pacer holds a file-driven stream to the driver's frame rate. PyAV and pyvirtualcam are imported
 only when used (the `live` extra).
 """
@@ -319,8 +320,16 @@ _STREAM_FORMATS = {"udp": "mpegts", "tcp": "mpegts", "srt": "mpegts", "rtp": "rt
                    "rtmp": "flv"}
 
 
+def _stream_error(url: str, scheme: str, e: Exception) -> str:
+    if "Protocol not found" in str(e):   # PyAV's wheels bundle an FFmpeg without libsrt
+        return (f"cannot open the stream {url}: the FFmpeg inside PyAV has no {scheme}:// support; "
+                "use udp:// or tcp:// (MPEG-TS), or rtsp:// to an RTSP server")
+    return f"cannot open the stream {url}: {e}"
+
+
 class StreamSink:
-    """Sends RGB frames as a live H.264 stream to a URL (udp://127.0.0.1:5000, srt://..., rtsp://...).
+    """Sends RGB frames as a live H.264 stream to a URL (udp://127.0.0.1:5000, tcp://..., rtsp://...;
+    srt://... where FFmpeg has libsrt, which the FFmpeg in PyAV wheels lacks).
 
     Encoded with x264's zero-latency tuning, one keyframe a second (a player that joins late shows
     a picture within a second). The size is fixed by the first frame (odd sides are trimmed by a
@@ -342,7 +351,7 @@ class StreamSink:
         try:
             self._out = av.open(url, "w", format=self._format, timeout=5.0)
         except (av.FFmpegError, OSError) as e:
-            raise DriverError(f"cannot open the stream {url}: {e}") from None
+            raise DriverError(_stream_error(url, scheme, e)) from None
         self._stream = None
         self.frames_written = 0
         if size is not None:   # connect now (the header goes out), not at the first frame
@@ -351,7 +360,7 @@ class StreamSink:
                 self._out.start_encoding()
             except (av.FFmpegError, OSError) as e:
                 self._out.close()
-                raise DriverError(f"cannot open the stream {url}: {e}") from None
+                raise DriverError(_stream_error(url, scheme, e)) from None
 
     def _open_stream(self, w: int, h: int) -> None:
         from fractions import Fraction

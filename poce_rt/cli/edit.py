@@ -428,7 +428,7 @@ def add_parser(sub) -> None:
     s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")
     s.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "tensorrt", "torch"))
     s.add_argument("-o", "--output", help="output video (.mp4; keeps a driver file's sound) or a live stream URL: "
-                                          "udp://HOST:PORT, tcp://, srt:// (MPEG-TS), rtsp://SERVER/PATH")
+                                          "udp://HOST:PORT, tcp:// (MPEG-TS), rtsp://SERVER/PATH")
     s.add_argument("--show", action="store_true", help="show the output in a window with live FPS (q quits)")
     s.add_argument("--virtual-cam", action="store_true",
                    help="send the output to a virtual camera (pyvirtualcam + v4l2loopback / OBS), paced at "
