@@ -260,8 +260,8 @@ def create_app(settings: Settings) -> FastAPI:
             return
         try:
             await _reenact_session(ws, studio)
-        except WebSocketDisconnect:
-            pass
+        except (WebSocketDisconnect, asyncio.CancelledError):
+            pass   # the client went away, or the server is stopping: the session is released either way
         finally:
             studio.release_session()
 
@@ -309,13 +309,19 @@ async def _reenact_session(ws: WebSocket, studio: Studio) -> None:
             out.get_nowait()
         out.put_nowait(item)
 
+    def post(item):
+        try:
+            loop.call_soon_threadsafe(offer, item)
+        except RuntimeError:   # the loop has closed (server stopped): the release below ends the session
+            pass
+
     def on_output(seq, jpeg, info):
-        loop.call_soon_threadsafe(offer, (seq, jpeg, info))
+        post((seq, jpeg, info))
 
     def on_end(error):
-        loop.call_soon_threadsafe(offer, error if error is not None else end)
+        post(error if error is not None else end)
 
-    vcam = None
+    vcam = session = None
     editor = await run_in_threadpool(studio.settings.make_editor)
     try:
         if start.get("virtual_cam"):
@@ -331,16 +337,24 @@ async def _reenact_session(ws: WebSocket, studio: Studio) -> None:
         except NoFaceError:
             await _send_error(ws, "no face found in the source portrait")
             return
-        try:
-            await ws.send_text(json.dumps({"type": "ready", "width": int(source.shape[1]),
-                                           "height": int(source.shape[0])}))
-            await _pump(ws, session, out, end)
-        finally:
-            await run_in_threadpool(session.close)
+        await ws.send_text(json.dumps({"type": "ready", "width": int(source.shape[1]),
+                                       "height": int(source.shape[0])}))
+        await _pump(ws, session, out, end)
     finally:
-        if vcam is not None:
-            vcam.close()
-        editor.close()
+        # on a thread of its own, not awaited: a handler cancelled by the server's shutdown still
+        # stops the session's threads and releases its tracker
+        threading.Thread(target=_release, args=(session, vcam, editor), name="poce_rt-studio-release",
+                         daemon=True).start()
+
+
+def _release(*things) -> None:
+    """Close each of `things` (None skipped) in order; one failing does not keep the others open."""
+    for thing in things:
+        if thing is not None:
+            try:
+                thing.close()
+            except Exception:  # noqa: BLE001 - best effort at the end of a session
+                pass
 
 
 async def _pump(ws: WebSocket, session: LiveSession, out: asyncio.Queue, end) -> None:
