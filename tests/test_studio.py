@@ -160,6 +160,16 @@ def test_token_required_on_http_and_websocket():
         with c.websocket_connect(f"/api/reenact?token={TOKEN}") as ws:
             ws.send_text(json.dumps({"type": "start", "source": "default"}))
             assert json.loads(ws.receive_text())["type"] == "ready"
+    # the app stopped with a session just opened: its threads still end
+    _wait_no_session_threads()
+
+
+def _wait_no_session_threads(timeout: float = 15.0) -> None:
+    names = ("poce_rt-reenact", "poce_rt-studio")
+    t_end = time.monotonic() + timeout
+    while any(t.name.startswith(names) for t in threading.enumerate()):
+        assert time.monotonic() < t_end, sorted(t.name for t in threading.enumerate())
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("argv,message", [
