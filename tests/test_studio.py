@@ -33,6 +33,14 @@ def client():
         yield c
 
 
+@pytest.fixture(autouse=True)
+def no_session_left_behind():
+    """Every session a test opened has stopped its threads soon after the test (closed sockets,
+    an app stopped with a session open)."""
+    yield
+    _wait_no_session_threads()
+
+
 @pytest.fixture(scope="module")
 def driver_jpegs():
     with open_driver(data_path("WolfgangLanger_Pexels.mp4")) as d:
@@ -160,8 +168,7 @@ def test_token_required_on_http_and_websocket():
         with c.websocket_connect(f"/api/reenact?token={TOKEN}") as ws:
             ws.send_text(json.dumps({"type": "start", "source": "default"}))
             assert json.loads(ws.receive_text())["type"] == "ready"
-    # the app stopped with a session just opened: its threads still end
-    _wait_no_session_threads()
+    # (the app stopped with a session just opened: its threads still end, see no_session_left_behind)
 
 
 def _wait_no_session_threads(timeout: float = 15.0) -> None:
