@@ -24,7 +24,8 @@ from .fit import Pose
 from .frame_loop import FrameLoop
 from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
 from .profiling import stage
-from .rig import ExpressionRig, load_rig
+from .locality import default_rig
+from .rig import ExpressionRig
 from .tracker import Face, FaceTracker, NoFaceError, validate_image
 
 
@@ -107,6 +108,7 @@ class EditResult:
     target_pose: Pose
     source_code: np.ndarray    # [52]
     relative_code: np.ndarray  # [52], as applied (after intensity)
+    moved: np.ndarray | None = None  # [H,W] float32: 0 where the photo was kept, 1 where re-rendered
 
 
 def code_vector(expression, base: np.ndarray | None = None) -> np.ndarray:
@@ -195,7 +197,9 @@ class Editor:
         # The UV layout is the same at every subdivision level: take the gap from the base mesh.
         self._mouth_gap = mouth_gap_texels(stages.geometry(self.config.uv_size).layout)
         self._mouth_colour = mouth_cavity(self._mouth_gap)
-        self.rig = rig or load_rig()
+        # the packaged rig kept to where each blendshape acts (poce_rt.locality): an eye edit
+        # leaves the forehead and the face's border still, so the photo is kept there
+        self.rig = rig or default_rig()
         self._masks: dict = {}  # named masks, built once per Editor
         self._loop: FrameLoop | None = None  # the frame loop of the last source drawn
         self._own_tracker = tracker is None
@@ -330,7 +334,7 @@ class Editor:
         out = self.blended(loop, on_device=ops.is_device_array(image), maps=(rgb, alpha))
         face = src.face
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
-                          face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel)
+                          face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel, loop.moved())
 
     def blended(self, loop: FrameLoop, on_device: bool = False, maps=None):
         """The last frame of `loop` as a new array: feathered by the loop itself, or Poisson-blended

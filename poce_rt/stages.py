@@ -12,6 +12,7 @@ from . import limits, ops
 from .complete import complete_uv_fallback
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
+from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .surround import warp_surround
 from .tracker import Face
 
@@ -137,11 +138,22 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
     return rgb, alpha
 
 
+@functools.lru_cache(maxsize=8)
+def texel_motion(geom: Geometry) -> TexelMotion:
+    """The host TexelMotion of a geometry's layout (built once per geometry)."""
+    return TexelMotion(geom.layout)
+
+
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
-               alpha: np.ndarray, feather_px: int) -> np.ndarray:
+               alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
+               moved_out: np.ndarray | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
-    around the face (ears, hair, jaw line) first follows the moved face oval, then the feathered
-    composite, over the face's box only (the render is zero outside it). -> [H,W,3] uint8."""
+    around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
+    kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
+    face's box only (the render is zero outside it). geom: the mesh the render was drawn with
+    (default geometry()). moved_out: an optional [H,W] float32 array that receives the `moved`
+    weight (zero outside the box). -> [H,W,3] uint8."""
+    geom = geom or geometry()
     target = pose_vertices(shape, pose)
     base = warp_surround(image, face.vertices, target)
     h, w = image.shape[:2]
@@ -152,9 +164,18 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     x0, y0, x1, y1 = face_box(target, h, w, margin=int(feather_px) + 3)
     out = base.copy() if base is image else base
     if x1 > x0 and y1 > y0:
-        out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(base[y0:y1, x0:x1]),
-                                          np.ascontiguousarray(rgb[y0:y1, x0:x1]),
-                                          np.ascontiguousarray(alpha[y0:y1, x0:x1]), feather_px)
+        src, dst = geom.posed(face.vertices), geom.posed(target)
+        local = dst.copy()
+        local[:, 0] -= x0
+        local[:, 1] -= y0
+        moved = moved_map(texel_motion(geom), vertex_motion(src, dst), local, geom.layout.tris, geom.layout.uvs,
+                          y1 - y0, x1 - x0, lambda name, sh: np.empty(sh, np.float32))
+        if moved_out is not None:
+            moved_out[y0:y1, x0:x1] = moved[..., 0]
+        photo = np.ascontiguousarray(base[y0:y1, x0:x1])
+        kept = keep_still(photo, np.ascontiguousarray(rgb[y0:y1, x0:x1]), moved,
+                          np.empty(photo.shape, np.float32), np.empty(photo.shape, np.float32))
+        out[y0:y1, x0:x1] = ops.composite(photo, kept, np.ascontiguousarray(alpha[y0:y1, x0:x1]), feather_px)
     return out
 
 
@@ -220,5 +241,5 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
-    out = blend_face(image, face, face.shape, target, rgb, alpha, feather_px)
+    out = blend_face(image, face, face.shape, target, rgb, alpha, feather_px, geom)
     return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target)

@@ -34,7 +34,8 @@ def reference_frame(editor, src, plan):
     h, w = src.image.shape[:2]
     rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry)
     feather = editor.feather_px(src.face)
-    return stages.blend_face(src.image, src.face, plan.shape, plan.target_pose, rgb, alpha, feather), rgb, alpha
+    return (stages.blend_face(src.image, src.face, plan.shape, plan.target_pose, rgb, alpha, feather,
+                              editor.geometry), rgb, alpha)
 
 
 def new_loop(editor, src, static=False):

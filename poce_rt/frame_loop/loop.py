@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import ops
 from ..fit import Pose, pose_vertices
+from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box
@@ -124,6 +125,10 @@ class FrameLoop:
             self._ring_tris = xp.asarray(band_tris(k // 2))
             self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
             self._code = self.ws.take("in.code", (1, 52), np.float32)
+            # how far each vertex moved from the photo (keep the photo where nothing moves)
+            self._vmotion = self.ws.take("in.vmotion", (n,), np.float32)
+            self._texels = TexelMotion(layout, xp)
+        self._src_verts = geometry.posed(source.face.vertices)
         oval = np.asarray(source.face.vertices, np.float64)[list(FACE_OVAL), :2]
         self.ring_texture = RingTextureCache(self._image, oval, xp, self.ws, self.stream)
         self.canvases = Canvases(h, w, self.static)
@@ -194,6 +199,7 @@ class FrameLoop:
             local[:, 0] -= face.x0
             local[:, 1] -= face.y0
             self._put(self._verts, local)
+            self._put(self._vmotion, vertex_motion(self._src_verts, verts))
             if ring is not None:
                 rv = ring.verts.copy()
                 rv[:, 0] -= ring_box.x0
@@ -262,10 +268,17 @@ class FrameLoop:
             alpha = ws.take("face.alpha", (face.height, face.width), np.float32)
             ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
                        out=(rgb, alpha), workspace=ws)
+        with stage("keep_still"):
+            def take(name, shape):
+                return ws.take(name, shape, np.float32)
+
+            moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
+                              face.height, face.width, take, stream=st, workspace=ws)
+            kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape))
         with stage("composite"):
             # into its own buffer: the frame under the face stays readable (under_face)
             out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
-            ops.composite(base, rgb, alpha, self.feather_px, stream=st, out=out, workspace=ws)
+            ops.composite(base, kept, alpha, self.feather_px, stream=st, out=out, workspace=ws)
             self.frame[fy, fx] = out
         return tex
 
@@ -331,6 +344,16 @@ class FrameLoop:
             rgb[ys, xs] = self.host(self.ws.take("face.rgb", (box.height, box.width, 3), np.float32))
             alpha[ys, xs] = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
         return rgb, alpha
+
+    def moved(self) -> np.ndarray:
+        """[H,W] float32 host map of the last step's `moved` weight (poce_rt.motion): 0 where the
+        photo was kept, 1 where the re-render was drawn fully (zero outside the face's box)."""
+        out = np.zeros((self.height, self.width), np.float32)
+        box = self._written[0] if self._written else EMPTY
+        if not box.empty:
+            ys, xs = box.slices()
+            out[ys, xs] = self.host(self.ws.take("face.moved", (box.height, box.width, 1), np.float32))[..., 0]
+        return out
 
     def under_face(self) -> np.ndarray:
         """[H,W,3] uint8 host copy of the last frame without the face: the photo with the ring
