@@ -24,9 +24,9 @@ from .codes import BLENDSHAPE_NAMES
 from .masks import LEFT_EYE, LEFT_EYEBROW, LIPS, NOSE, RIGHT_EYE, RIGHT_EYEBROW
 from .rig import ExpressionRig, load_rig
 
-REACH_CM = (1.5, 3.0)   # offsets are kept fully within the first distance of the core, none past the second
-_EYES = LEFT_EYE + RIGHT_EYE + LEFT_EYEBROW + RIGHT_EYEBROW
-CORES = (("brow", _EYES), ("eye", _EYES), ("mouth", LIPS), ("jaw", LIPS), ("nose", NOSE),
+REACH_CM = (1.0, 2.0)   # offsets are kept fully within the first distance of the core, none past the second
+_EYES, _BROWS = LEFT_EYE + RIGHT_EYE, LEFT_EYEBROW + RIGHT_EYEBROW
+CORES = (("brow", _BROWS), ("eye", _EYES), ("mouth", LIPS), ("jaw", LIPS), ("nose", NOSE),
          ("cheek", LIPS + _EYES))
 
 
