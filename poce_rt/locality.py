@@ -7,11 +7,11 @@ so the fitted offsets move the whole face a little: a blink of 0.8 moved the fac
 cheeks for an edit of the eyes, and the softer re-render shows as an arc along the face's border.
 
 Here each blendshape's offsets are kept within a reach of the feature it names (its core: the
-eyes and brows for brow*/eye*, the lips for mouth*/jaw*, the nose for nose*, lips and eyes for
-cheek*; MediaPipe's landmark groups, as poce_rt.masks uses them) and faded out beyond, by distance
-in the canonical frame. The core comes from the name, not the offsets: the oval's wobble is often
-the largest offset a blendshape has. The jaw joint (rig.JawJoint) is a separate, deliberate motion of the whole lower face and
-is left as it is.
+brows for brow*, the eyes for eye*, the lips for mouth*/jaw*, the nose for nose*, lips and eyes
+for cheek*; MediaPipe's landmark groups, as poce_rt.masks uses them) and faded out beyond, by
+distance in the canonical frame. The core comes from the name, not the offsets: the oval's wobble
+is often the largest offset a blendshape has. The jaw's blendshapes also keep their offsets
+wherever the jaw joint (rig.JawJoint) moves the lower face; the joint itself is left as it is.
 """
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ def localized(rig: ExpressionRig) -> ExpressionRig:
     from .facemodel import load_face_model
 
     w = locality_weights(load_face_model().vertices)
+    if rig.jaw is not None:
+        # the jaw's blendshapes move the whole mandible: keep them wherever the jaw joint acts
+        jaw = np.array([n.startswith("jaw") for n in BLENDSHAPE_NAMES])
+        w[jaw] = np.maximum(w[jaw], rig.jaw.weights[None].astype(np.float32))
     return dataclasses.replace(rig, offsets=(rig.offsets * w[..., None]).astype(np.float32),
                                meta={**rig.meta, "localized": f"reach {REACH_CM} cm of each feature"})
 

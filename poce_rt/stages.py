@@ -12,6 +12,7 @@ from . import limits, ops
 from .complete import complete_uv_fallback
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
+from .mouth import draw_interior, interior_tris, interior_uvs, interior_verts
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .surround import warp_surround
 from .tracker import Face
@@ -142,6 +143,16 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
 def texel_motion(geom: Geometry) -> TexelMotion:
     """The host TexelMotion of a geometry's layout (built once per geometry)."""
     return TexelMotion(geom.layout)
+
+
+def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, card: np.ndarray) -> np.ndarray:
+    """The inside of the mouth (poce_rt.mouth) over a face render rgb [H,W,3] of (shape, pose),
+    in place, by `amount` in [0,1] (Plan.mouth); card from mouth.mouth_card. Returns rgb."""
+    verts = interior_verts(pose_vertices(shape, pose), pose.scale)
+    h, w = rgb.shape[:2]
+    return draw_interior(rgb, np.asarray(card, np.float32), verts, interior_tris(), interior_uvs(),
+                         np.array([np.clip(amount, 0.0, 1.0)], np.float32),
+                         lambda name, sh: np.empty(sh, np.float32))
 
 
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,

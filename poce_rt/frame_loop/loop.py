@@ -23,6 +23,7 @@ import numpy as np
 from .. import ops
 from ..fit import Pose, pose_vertices
 from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
+from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, mouth_card, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box
@@ -128,6 +129,15 @@ class FrameLoop:
             # how far each vertex moved from the photo (keep the photo where nothing moves)
             self._vmotion = self.ws.take("in.vmotion", (n,), np.float32)
             self._texels = TexelMotion(layout, xp)
+            # weight-free: the inside of an opening mouth is drawn as teeth, tongue and the dark
+            # back (poce_rt.mouth), lit by this face's skin; with networks the texture edit does it
+            self.draws_mouth = networks is None
+            if self.draws_mouth:
+                card = mouth_card(skin_tone(source.uv_completed, geometry.layout.coverage))
+                self._mouth_card = xp.asarray(card)
+                self._mouth_tris, uvs = xp.asarray(interior_tris()), interior_uvs()
+                self._mouth_uvs = xp.asarray(uvs)
+                self._mouth_verts = self.ws.take("in.mouth_verts", (len(uvs), 3), np.float32)
         self._src_verts = geometry.posed(source.face.vertices)
         oval = np.asarray(source.face.vertices, np.float64)[list(FACE_OVAL), :2]
         self.ring_texture = RingTextureCache(self._image, oval, xp, self.ws, self.stream)
@@ -200,6 +210,11 @@ class FrameLoop:
             local[:, 1] -= face.y0
             self._put(self._verts, local)
             self._put(self._vmotion, vertex_motion(self._src_verts, verts))
+            if self.draws_mouth:
+                mv = interior_verts(base, target_pose.scale)
+                mv[:, 0] -= face.x0
+                mv[:, 1] -= face.y0
+                self._put(self._mouth_verts, mv)
             if ring is not None:
                 rv = ring.verts.copy()
                 rv[:, 0] -= ring_box.x0
@@ -268,10 +283,14 @@ class FrameLoop:
             alpha = ws.take("face.alpha", (face.height, face.width), np.float32)
             ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
                        out=(rgb, alpha), workspace=ws)
-        with stage("keep_still"):
-            def take(name, shape):
-                return ws.take(name, shape, np.float32)
+        def take(name, shape):
+            return ws.take(name, shape, np.float32)
 
+        if self.draws_mouth:
+            with stage("mouth"):
+                draw_interior(rgb, self._mouth_card, self._mouth_verts, self._mouth_tris, self._mouth_uvs,
+                              self._mouth[0:1], take, stream=st, workspace=ws)
+        with stage("keep_still"):
             moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
                               face.height, face.width, take, stream=st, workspace=ws)
             kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape))
