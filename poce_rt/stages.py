@@ -157,16 +157,18 @@ def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, ca
 
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
                alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
-               moved_out: np.ndarray | None = None) -> np.ndarray:
+               moved_out: np.ndarray | None = None, head_proxy: bool = True) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
     face's box only (the render is zero outside it). geom: the mesh the render was drawn with
     (default geometry()). moved_out: an optional [H,W] float32 array that receives the `moved`
-    weight (zero outside the box). -> [H,W,3] uint8."""
+    weight (zero outside the box). head_proxy: the ring carries the head proxy's rings, which turn
+    with the face (poce_rt.surround); False: the plain band of the oval. -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
-    base = warp_surround(image, face.vertices, target)
+    base = warp_surround(image, face.vertices, target,
+                         proxy=(face.shape, face.pose, pose) if head_proxy else None)
     h, w = image.shape[:2]
     for name, a in (("rgb", rgb), ("alpha", alpha)):
         if getattr(a, "shape", (None, None))[:2] != (h, w):

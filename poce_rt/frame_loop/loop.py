@@ -27,7 +27,7 @@ from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, 
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box
-from ..surround import FACE_OVAL, band_tris, ring_band
+from ..surround import FACE_OVAL, PROXY_SCALES, band_tris, ring_band, rings_tris
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -62,11 +62,14 @@ class FrameLoop:
         stream: the CuPy stream to run on ('cuda'; default: a new non-blocking one).
         mouth_colour: [S,S,3] (or [3]) colour the mouth gap is blended towards by `mouth`
             (default: MOUTH_COLOUR everywhere).
+        head_proxy: the ring around the face carries the head proxy's rings, which turn with the
+            face (poce_rt.surround); False: the plain band of the face oval (the path before).
     """
 
     def __init__(self, source, geometry: Geometry, feather_px: int, networks=None,
                  mouth_gap: np.ndarray | None = None, device: str = "cpu", graphs: bool | None = None,
-                 static: bool | None = None, stream=None, mouth_colour: np.ndarray | None = None):
+                 static: bool | None = None, stream=None, mouth_colour: np.ndarray | None = None,
+                 head_proxy: bool = True):
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.gpu = device == "cuda"
@@ -85,6 +88,7 @@ class FrameLoop:
         self.geometry = geometry
         self.feather_px = int(feather_px)
         self.networks = networks
+        self.head_proxy = bool(head_proxy)
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -120,10 +124,12 @@ class FrameLoop:
             # not be ordered with it)
             n = len(geometry.model.uvs)
             self._verts = self.ws.take("in.verts", (n, 3), np.float32)
-            k = 2 * len(FACE_OVAL)
+            rings = len(PROXY_SCALES) + 2 if self.head_proxy else 2
+            k = rings * len(FACE_OVAL)
             self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
-            self._ring_tris = xp.asarray(band_tris(k // 2))
+            self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
+                                         else band_tris(len(FACE_OVAL)))
             self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
             self._code = self.ws.take("in.code", (1, 52), np.float32)
             # how far each vertex moved from the photo (keep the photo where nothing moves)
@@ -187,7 +193,7 @@ class FrameLoop:
         h, w = self.height, self.width
         base = pose_vertices(shape, target_pose)
         verts = self.geometry.posed(base)
-        ring = self._ring(base)
+        ring = self._ring(base, target_pose)
         # Two boxes, as in stages.render_face/blend_face: the face's (with room for the feather)
         # and the ring's; render and composite cost per pixel, and the ring's box is ~2x the face's.
         face = self.canvases.for_role("face", Box(*face_box(base, h, w, margin=self.feather_px + 3)))
@@ -242,10 +248,12 @@ class FrameLoop:
         return self.frame
 
     # -- host-side planning
-    def _ring(self, target: np.ndarray) -> Ring | None:
+    def _ring(self, target: np.ndarray, target_pose: Pose) -> Ring | None:
         """The ring warp of poce_rt.surround for this step, or None when the face oval does not
         move (then the photo around the face is left as it is)."""
-        band = ring_band(self.source.face.vertices, target, self.height, self.width)
+        face = self.source.face
+        proxy = (face.shape, face.pose, target_pose) if self.head_proxy else None
+        band = ring_band(face.vertices, target, self.height, self.width, proxy=proxy)
         if band is None:
             return None
         verts, _, src, box = band
