@@ -14,7 +14,8 @@ Head proxy (issue 15, items 1 and 4; DESIGN.md "Head, not face"): given the pose
 rings of a per-photo head proxy between the oval and the fixed outer ring. They continue the
 subject's own face oval outwards and backwards in the canonical frame (the hair cap above the
 forehead, the ears and the sides of the head, the neck under the chin), are posed with the face's
-pose like the mesh, and so turn with the face as one 3D surface: the silhouette (cheek contour,
+pose like the mesh (the neck less, fading to not at all under the chin, where the collar is), and
+so turn with the face as one 3D surface: the silhouette (cheek contour,
 ears, hair) moves the way a rotating head's does, and only the outermost ring, in the
 background, stays put. Each proxy vertex reads the photo where it lies at the source pose.
 """
@@ -37,6 +38,9 @@ MIN_MOVE_PX = 0.5
 PROXY_SCALES = (1.18, 1.4)
 PROXY_DEPTH_CM = 16.0
 PROXY_REACH = 1.75   # the fixed outer ring around a head proxy
+# the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
+# pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
+NECK_CM = (3.0, 8.0)
 
 
 def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
@@ -98,7 +102,8 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose):
     rings = head_proxy(shape)
     k = len(p)
     src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
-    dst_r = [pose_vertices(r, dst_pose).astype(np.float64) for r in rings]
+    turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
+    dst_r = [a + t * (pose_vertices(r, dst_pose) - a) for a, r, t in zip(src_r, rings, turn)]
     c = p[:, :2].mean(0)
     r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
     # the outer ring stays outside everything that moves, or the band would fold over itself
