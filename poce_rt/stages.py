@@ -20,6 +20,7 @@ from .tracker import Face
 # Texels seen at more than ~81 degrees from the view are a smear of a few pixels; rendered facing
 # the camera after a pose change they show as blurred streaks, so completion redoes them instead.
 MIN_FACING_COS = 0.15
+ERODE_BELOW_COS = 0.6   # texels of triangles turned further than ~53 degrees lose their border
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,13 +98,17 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
             image = xp.ascontiguousarray(image[y0:y1, x0:x1])
         uv, mask = ops.sample_uv(image, xp.asarray(local), layout.tris, layout, tol, stream=stream)
         tri_id = layout.tri_id
-        grazing = xp.asarray(facing_cosine(verts, geom.layout.tris) < MIN_FACING_COS)
-        drop = grazing[xp.maximum(tri_id, 0)] & (tri_id >= 0)
+        cosine = facing_cosine(verts, geom.layout.tris)
+        on_tri = xp.maximum(tri_id, 0)
+        drop = xp.asarray(cosine < MIN_FACING_COS)[on_tri] & (tri_id >= 0)
         mask = xp.where(drop, xp.float32(0), mask)
         # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
         # alternately visible and back-facing texels there; one erosion drops those unreliable
-        # grazing-angle texels (and shaves one texel off clean borders) so completion fills them.
-        mask = erode3(mask)
+        # grazing-angle texels so completion fills them. Only there: on the face's border where it
+        # faces the camera (the forehead under the hair line) the border texels are good photo,
+        # and a completed ring of them drew a dark line along the border on a pose change.
+        steep = xp.asarray(cosine < ERODE_BELOW_COS)[on_tri]
+        mask = xp.where(steep, erode3(mask), mask)
         uv = uv * (mask >= 0.5)[..., None]
     return uv, mask
 
