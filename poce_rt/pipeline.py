@@ -43,6 +43,8 @@ class EditorConfig:
     blend: 'feather' (the composite kernel, on the frame loop's device) or 'poisson' (Poisson
         editing with OpenCV on the host after it, POCE Sec. IV-C; slower, no CUDA graph benefit).
     bundle: landmarker bundle path (None: the default resolution; see poce_rt.assets).
+    head_proxy: on a pose change the ring around the face carries a head proxy that turns with
+        it (poce_rt.surround); False: the plain band of the face oval (the surround before).
     Ranges are in poce_rt.limits; a value outside them raises InputError (a ValueError).
     """
 
@@ -53,6 +55,7 @@ class EditorConfig:
     max_intensity: float = 3.0
     blend: str = "feather"
     bundle: str | None = None
+    head_proxy: bool = True
 
     def __post_init__(self):
         self.uv_size = limits.check_int("uv_size", self.uv_size, *limits.UV_SIZE)
@@ -301,7 +304,7 @@ class Editor:
         if loop is None or loop.source is not source:
             loop = FrameLoop(source, self.geometry, self.feather_px(source.face), self.networks,
                              self._mouth_gap, self.device, stream=self.stream,
-                             mouth_colour=self._mouth_colour)
+                             mouth_colour=self._mouth_colour, head_proxy=self.config.head_proxy)
             self._loop = loop
         return loop
 

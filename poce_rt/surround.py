@@ -38,6 +38,7 @@ MIN_MOVE_PX = 0.5
 PROXY_SCALES = (1.18, 1.4)
 PROXY_DEPTH_CM = 16.0
 PROXY_REACH = 1.75   # the fixed outer ring around a head proxy
+PROXY_INSET = 1.0    # the proxy's band continues the photo right at the oval (its rings turn in 3D)
 # the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
 # pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
 NECK_CM = (3.0, 8.0)
@@ -112,7 +113,7 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose):
     outer = c + scale * (p[:, :2] - c)
     far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
     verts = np.concatenate([q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
-    src = np.concatenate([c + INSET * (p[:, :2] - c)] + [x[:, :2] for x in src_r] + [outer])
+    src = np.concatenate([c + PROXY_INSET * (p[:, :2] - c)] + [x[:, :2] for x in src_r] + [outer])
     return verts, rings_tris(k, len(rings) + 2), src
 
 
