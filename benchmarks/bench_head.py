@@ -4,7 +4,6 @@ three real faces, with the head proxy (the default) against the plain ring band 
 
     pytest benchmarks/bench_head.py
 """
-import cv2
 import numpy as np
 import pytest
 
@@ -12,19 +11,15 @@ import poce_rt
 from poce_rt.assets import data_path, load_image
 from poce_rt.frame_loop import FrameLoop
 
+from bench_pipeline import letterbox
+
 SIZES = {"640x480": (640, 480), "1280x720": (1280, 720)}
 PORTRAITS = ("15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg", "single_face.jpg")
 
 
 def frame_of(n: int, w: int, h: int) -> np.ndarray:
-    """n real (square) portraits side by side, scaled into a w x h frame, centred."""
-    side = min(h, w // n)
-    row = np.hstack([cv2.resize(load_image(data_path(p)), (side, side), interpolation=cv2.INTER_AREA)
-                     for p in PORTRAITS[:n]])
-    out = np.zeros((h, w, 3), np.uint8)
-    y, x = (h - row.shape[0]) // 2, (w - row.shape[1]) // 2
-    out[y:y + row.shape[0], x:x + row.shape[1]] = row
-    return out
+    """n real (square) portraits side by side, letterboxed into a w x h frame."""
+    return letterbox(np.hstack([letterbox(load_image(data_path(p)), 512, 512) for p in PORTRAITS[:n]]), w, h)
 
 
 @pytest.fixture(scope="module")

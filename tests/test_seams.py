@@ -35,8 +35,9 @@ def sources(editor):
 
 @pytest.fixture(scope="module")
 def old_editor(tracker):
-    """The pipeline as it was: the packaged rig as fitted (its offsets move the whole face)."""
-    with poce_rt.Editor(tracker=tracker, rig=load_rig()) as ed:
+    """The pipeline as it was: the packaged rig as fitted (its offsets move the whole face) and the
+    plain ring band of the face oval."""
+    with poce_rt.Editor(tracker=tracker, rig=load_rig(), config=poce_rt.EditorConfig(head_proxy=False)) as ed:
         yield ed
 
 
