@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import limits
-from . import IMAGE_EXTS, _grid, _write_png, add_bundle_option, check_output, float_in, int_in
+from . import IMAGE_EXTS, _grid, _write_png, add_bundle_option, add_faces_option, check_output, float_in, int_in
 from ..errors import InputError
 
 VIDEO_EXTS = (".mp4", ".m4v", ".mov")
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
+def _make_editor(model, backend, device="cpu", blend="feather", bundle=None, max_faces=4):
     from .. import cuda_available
     from ..pipeline import Editor, EditorConfig
 
@@ -38,7 +38,8 @@ def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
             raise InputError("--device cuda: no CUDA GPU here, or poce_rt._C was built without CUDA "
                            "(`poce-rt doctor` says which)")
     try:
-        return Editor(model, backend=backend, device=device, config=EditorConfig(blend=blend, bundle=bundle))
+        return Editor(model, backend=backend, device=device,
+                      config=EditorConfig(blend=blend, bundle=bundle, max_faces=max_faces))
     except ImportError as e:
         raise InputError(f"cannot load the networks for --model {model}: {e}") from None
 
@@ -115,11 +116,15 @@ def cmd_edit(args) -> None:
         raise InputError("--mask limits an edit: give --reference or --expr too")
     if args.reference and expr:
         raise InputError("give either --expr or --reference, not both")
+    from ..fit_check import parse_faces
+
+    faces = parse_faces(args.faces)
     image = load_image(args.image)
-    with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) as editor:
+    max_faces = 4 if faces == "largest" else limits.MAX_FACES[1]
+    with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle, max_faces) as editor:
         mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
         try:
-            source = editor.prepare(image)
+            chosen = editor.faces(image, faces)
         except NoFaceError:
             raise InputError(f"no face found in {args.image}") from None
         reference = None
@@ -131,22 +136,20 @@ def cmd_edit(args) -> None:
         pose = None
         given = [args.pitch, args.yaw, args.roll]
         if any(v is not None for v in given):
-            if args.absolute_pose:
-                sp = source.face.pose
-                base = [sp.pitch, sp.yaw, sp.roll]
-                pose = tuple(b if v is None else v for v, b in zip(given, base))
-            else:
-                pose = tuple(0.0 if v is None else v for v in given)
+            pose = tuple(0.0 if v is None else v for v in given)
+        if pose is not None and args.absolute_pose:   # angles not given keep each face's own
+            pose = [tuple(b if v is None else v for v, b in zip(given, (f.pose.pitch, f.pose.yaw, f.pose.roll)))
+                    for f in chosen]
         res = editor.edit(image, expression=expr or None, relative=not args.absolute, reference=reference,
                           mask=mask, pose=pose, pose_relative=not args.absolute_pose,
-                          intensity=args.intensity, steps=args.steps, source=source)
+                          intensity=args.intensity, steps=args.steps, faces=chosen)
     _write_png(args.output, res.image)
     if args.grid:
         _write_png(args.grid, _grid(image, res))
     t = res.target_pose
     changed = np.flatnonzero(np.abs(res.relative_code) > 1e-6).size
-    print(f"wrote {args.output}: pose pitch {t.pitch:+.1f} yaw {t.yaw:+.1f} roll {t.roll:+.1f}, "
-          f"{changed} blendshapes changed")
+    print(f"wrote {args.output}: {len(res.per_face)} face(s); pose pitch {t.pitch:+.1f} yaw {t.yaw:+.1f} "
+          f"roll {t.roll:+.1f} (first face), {changed} blendshapes changed")
 
 
 # ------------------------------------------------------------------------------------------- reenact
@@ -419,6 +422,7 @@ def add_parser(sub) -> None:
     s.add_argument("--blend", default="feather", choices=("feather", "poisson"),
                    help="how the face goes back into the frame (poisson: OpenCV, on the host)")
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | edited UV | output")
+    add_faces_option(s)
     s.set_defaults(func=cmd_edit)
 
     s = sub.add_parser("reenact", help="drive the source face with a video file or a camera")
