@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml CMakeLists.txt
 	$(PY) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0 scikit-build-core pybind11
-	$(PIP) install -q --no-build-isolation -e ".[dev,train,trt,eval,scale]"
+	$(PIP) install -q --no-build-isolation -e ".[dev,train,trt,eval,live,scale]"
 	touch $@
 
 setup: $(VENV)/.installed

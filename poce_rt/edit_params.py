@@ -98,13 +98,16 @@ class EditParams:
 
     def apply(self, editor, image: np.ndarray, reference: np.ndarray | None = None, source=None):
         """Run the edit on `editor` (a poce_rt.Editor); returns its EditResult.
-        reference: an RGB image whose expression is transferred (under `mask`)."""
+        reference: an RGB image whose expression is transferred (under `mask`), or its Source
+        already prepared by `editor` (a server's cache)."""
         if self.mask is not None and reference is None and not self.expression:
             raise InputError("params.mask limits an edit: give a reference or an expression too")
         if reference is not None and self.expression:
             raise InputError("give either params.expression or a reference, not both")
         src = source or editor.prepare(image)
-        ref = editor.prepare(reference) if reference is not None else None
+        from .pipeline import Source
+
+        ref = reference if reference is None or isinstance(reference, Source) else editor.prepare(reference)
         return editor.edit(image, expression=self.expression or None, relative=not self.absolute,
                            reference=ref, mask=self.mask, pose=self.pose, pose_relative=not self.absolute_pose,
                            intensity=self.intensity, steps=self.steps, source=src)

@@ -102,3 +102,53 @@ def confirmed_faces(tracker: FaceTracker, image: np.ndarray, faces: list[Face], 
                 break
     out.sort(key=lambda f: -f.area)
     return out
+
+
+def is_index(i) -> bool:
+    return isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+
+
+def parse_faces(spec: str):
+    """A --faces value ('all', 'largest', 'N' or 'N,M,...') -> what select_faces takes."""
+    from .errors import InputError
+
+    spec = str(spec).strip()
+    if spec in ("all", "largest"):
+        return spec
+    try:
+        picked = [int(p) for p in spec.split(",") if p.strip()]
+    except ValueError:
+        raise InputError(f"--faces must be all, largest, an index or indices like 0,2; got {spec!r}") from None
+    if not picked:
+        raise InputError(f"--faces must be all, largest, an index or indices like 0,2; got {spec!r}")
+    return picked[0] if len(picked) == 1 else picked
+
+
+def select_faces(tracker: FaceTracker, image: np.ndarray, which="all") -> list[Face]:
+    """The tracked faces of `image` that `which` selects: 'all' (left to right), 'largest', an
+    index or a list of indices into the faces numbered left to right (by their box's centre).
+    Fits that cannot be confirmed are skipped with a FitWarning and do not count in the
+    numbering. NoFaceError when none is left; InputError for a bad selection."""
+    from .errors import InputError
+    from .tracker import NoFaceError
+
+    if not (which in ("all", "largest") or is_index(which) or
+            (isinstance(which, (list, tuple)) and which and all(is_index(i) for i in which))):
+        raise InputError(f"faces must be 'all', 'largest', an index or a list of indices, got {which!r}")
+    found = tracker.track(image)
+    if not found:
+        raise NoFaceError("no face found in the image")
+    found = confirmed_faces(tracker, image, found, first_only=which == "largest")
+    if not found:
+        raise NoFaceError("no face in the image could be fitted reliably")
+    if which == "largest":
+        return found[:1]
+    ordered = sorted(found, key=lambda f: 0.5 * (f.bbox[0] + f.bbox[2]))
+    if which == "all":
+        return ordered
+    picked = [which] if is_index(which) else list(which)
+    for i in picked:
+        if not -len(ordered) <= int(i) < len(ordered):
+            raise InputError(f"face index {int(i)} is out of range: {len(ordered)} face(s) found, "
+                             f"numbered 0-{len(ordered) - 1} left to right")
+    return [ordered[int(i)] for i in picked]

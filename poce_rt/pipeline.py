@@ -24,7 +24,8 @@ from .fit import Pose
 from .frame_loop import FrameLoop
 from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
 from .profiling import stage
-from .rig import ExpressionRig, load_rig
+from .locality import default_rig
+from .rig import ExpressionRig
 from .tracker import Face, FaceTracker, NoFaceError, validate_image
 
 
@@ -42,6 +43,8 @@ class EditorConfig:
     blend: 'feather' (the composite kernel, on the frame loop's device) or 'poisson' (Poisson
         editing with OpenCV on the host after it, POCE Sec. IV-C; slower, no CUDA graph benefit).
     bundle: landmarker bundle path (None: the default resolution; see poce_rt.assets).
+    head_proxy: on a pose change the ring around the face carries a head proxy that turns with
+        it (poce_rt.surround); False: the plain band of the face oval (the surround before).
     Ranges are in poce_rt.limits; a value outside them raises InputError (a ValueError).
     """
 
@@ -52,6 +55,7 @@ class EditorConfig:
     max_intensity: float = 3.0
     blend: str = "feather"
     bundle: str | None = None
+    head_proxy: bool = True
 
     def __post_init__(self):
         self.uv_size = limits.check_int("uv_size", self.uv_size, *limits.UV_SIZE)
@@ -107,6 +111,9 @@ class EditResult:
     target_pose: Pose
     source_code: np.ndarray    # [52]
     relative_code: np.ndarray  # [52], as applied (after intensity)
+    moved: np.ndarray | None = None  # [H,W] float32: 0 where the photo was kept, 1 where re-rendered
+    per_face: list | None = None     # edit(faces=...): each face's EditResult, left to right (its
+                                     # image: the frame after that face); the maps above are the first's
 
 
 def code_vector(expression, base: np.ndarray | None = None) -> np.ndarray:
@@ -143,6 +150,19 @@ def check_expression(expression, relative: bool) -> None:
         kind = "a change" if relative else "a target score"
         raise InputError(f"expression {names[k]}={float(values[k]):g} is out of range: {kind} "
                          f"must be in [{lo:g}, {hi:g}]")
+
+
+def _per_face(value, what: str, n: int | None = None):
+    """A per-face list of expressions or poses -> that list (checked against n faces), or None
+    when `value` is one expression / pose for every face. A per-face list holds dicts, [52] or
+    (pitch, yaw, roll) sequences, Poses or None, where a single value holds numbers."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return None
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in value):
+        return None
+    if n is not None and len(value) != n:
+        raise InputError(f"{len(value)} {what}s given for {n} face(s): give one per chosen face")
+    return list(value)
 
 
 def _to_host_image(image) -> np.ndarray:
@@ -195,7 +215,9 @@ class Editor:
         # The UV layout is the same at every subdivision level: take the gap from the base mesh.
         self._mouth_gap = mouth_gap_texels(stages.geometry(self.config.uv_size).layout)
         self._mouth_colour = mouth_cavity(self._mouth_gap)
-        self.rig = rig or load_rig()
+        # the packaged rig kept to where each blendshape acts (poce_rt.locality): an eye edit
+        # leaves the forehead and the face's border still, so the photo is kept there
+        self.rig = rig or default_rig()
         self._masks: dict = {}  # named masks, built once per Editor
         self._loop: FrameLoop | None = None  # the frame loop of the last source drawn
         self._own_tracker = tracker is None
@@ -282,7 +304,7 @@ class Editor:
         if loop is None or loop.source is not source:
             loop = FrameLoop(source, self.geometry, self.feather_px(source.face), self.networks,
                              self._mouth_gap, self.device, stream=self.stream,
-                             mouth_colour=self._mouth_colour)
+                             mouth_colour=self._mouth_colour, head_proxy=self.config.head_proxy)
             self._loop = loop
         return loop
 
@@ -290,10 +312,19 @@ class Editor:
         """The composite's soft edge for a face: config.feather of its width, at least 1 px."""
         return max(1, int(round(self.config.feather * (face.bbox[2] - face.bbox[0]))))
 
+    def faces(self, image, which="all") -> list[Face]:
+        """The tracked faces of `image` that `which` selects, left to right: 'all', 'largest', an
+        index or a list of indices (poce_rt.fit_check.select_faces: unconfirmed fits are skipped
+        with a FitWarning). NoFaceError when none is left; InputError for a bad selection."""
+        from .fit_check import select_faces
+
+        with stage("track"):
+            return select_faces(self.tracker, _to_host_image(image), which)
+
     def edit(self, image, expression=None, relative: bool = True, reference=None, mask=None,
              pose=None, pose_relative: bool = True, intensity: float = 1.0, steps: int = 1,
-             source: Source | None = None) -> EditResult:
-        """Edit expression and head pose of the largest face in `image`.
+             source: Source | None = None, faces=None) -> EditResult:
+        """Edit expression and head pose of the largest face in `image` (or of the `faces` chosen).
 
         expression: dict of named blendshape scores or a [52] array. relative=True: it is the
             change (target - source, POCE Eq. 6); relative=False: target scores (names not given
@@ -305,10 +336,23 @@ class Editor:
         intensity: scales the relative code (0 = none, 1 = as asked, >1 extrapolates; Fig. 11).
         steps: >1 splits the texture edit into a cascade of smaller ones (Cascade EF-GAN).
         source: a Source from prepare(image) to skip steps 1-4.
+        faces: None (the largest face), or which faces to edit, as `Editor.faces` takes them
+            ('all', 'largest', an index or a list of indices, numbered left to right), or a list
+            of Faces it returned (tracked once already). With
+            several, `expression` and `pose` may be lists with one entry per chosen face (None:
+            no change for that face); the faces are drawn one after the other into one frame,
+            and the result's per_face holds each face's EditResult.
 
         image may be NumPy, CuPy or a torch tensor; a CUDA array gives a CuPy result image (the
         maps stay NumPy), drawn from the caller's array without copying it.
         """
+        if faces is not None and not (isinstance(faces, str) and faces == "largest"):
+            if source is not None:
+                raise InputError("source= is one prepared face: give faces=None with it")
+            return self._edit_faces(image, faces, expression, pose, relative=relative, reference=reference,
+                                    mask=mask, pose_relative=pose_relative, intensity=intensity, steps=steps)
+        if (_per_face(expression, "expression") or _per_face(pose, "pose")) is not None:
+            raise InputError("a list of expressions or poses needs faces= (one entry per chosen face)")
         self._check_intensity(intensity)
         steps = limits.check_int("steps", steps, *limits.STEPS)
         src = source or self.prepare(image)
@@ -330,7 +374,30 @@ class Editor:
         out = self.blended(loop, on_device=ops.is_device_array(image), maps=(rgb, alpha))
         face = src.face
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
-                          face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel)
+                          face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel, loop.moved())
+
+    def _edit_faces(self, image, which, expression, pose, **kw) -> EditResult:
+        """edit() over several faces: each drawn into the frame the previous one left."""
+        self._check_intensity(kw["intensity"])
+        given = isinstance(which, list) and which and all(isinstance(f, Face) for f in which)
+        chosen = which if given else self.faces(image, which)
+        exprs = _per_face(expression, "expression", len(chosen))
+        poses = _per_face(pose, "pose", len(chosen))
+        if isinstance(kw.get("reference"), np.ndarray) or (kw.get("reference") is not None
+                                                         and not isinstance(kw["reference"], Source)):
+            kw["reference"] = self.prepare(kw["reference"])   # once for every face
+        frame = _to_host_image(image)
+        results = []
+        for face, expr, p in zip(chosen, exprs or [expression] * len(chosen), poses or [pose] * len(chosen)):
+            res = self.edit(frame, expression=expr, pose=p, source=self.prepare(frame, face), **kw)
+            results.append(res)
+            frame = res.image
+        out = frame
+        if ops.is_device_array(image) and self.device == "cuda":
+            import cupy as cp
+
+            out = cp.asarray(frame)
+        return dataclasses.replace(results[0], image=out, per_face=results)
 
     def blended(self, loop: FrameLoop, on_device: bool = False, maps=None):
         """The last frame of `loop` as a new array: feathered by the loop itself, or Poisson-blended

@@ -12,12 +12,15 @@ from . import limits, ops
 from .complete import complete_uv_fallback
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
+from .mouth import draw_interior, interior_tris, interior_uvs, interior_verts
+from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .surround import warp_surround
 from .tracker import Face
 
 # Texels seen at more than ~81 degrees from the view are a smear of a few pixels; rendered facing
 # the camera after a pose change they show as blurred streaks, so completion redoes them instead.
 MIN_FACING_COS = 0.15
+ERODE_BELOW_COS = 0.6   # texels of triangles turned further than ~53 degrees lose their border
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,13 +98,17 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
             image = xp.ascontiguousarray(image[y0:y1, x0:x1])
         uv, mask = ops.sample_uv(image, xp.asarray(local), layout.tris, layout, tol, stream=stream)
         tri_id = layout.tri_id
-        grazing = xp.asarray(facing_cosine(verts, geom.layout.tris) < MIN_FACING_COS)
-        drop = grazing[xp.maximum(tri_id, 0)] & (tri_id >= 0)
+        cosine = facing_cosine(verts, geom.layout.tris)
+        on_tri = xp.maximum(tri_id, 0)
+        drop = xp.asarray(cosine < MIN_FACING_COS)[on_tri] & (tri_id >= 0)
         mask = xp.where(drop, xp.float32(0), mask)
         # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
         # alternately visible and back-facing texels there; one erosion drops those unreliable
-        # grazing-angle texels (and shaves one texel off clean borders) so completion fills them.
-        mask = erode3(mask)
+        # grazing-angle texels so completion fills them. Only there: on the face's border where it
+        # faces the camera (the forehead under the hair line) the border texels are good photo,
+        # and a completed ring of them drew a dark line along the border on a pose change.
+        steep = xp.asarray(cosine < ERODE_BELOW_COS)[on_tri]
+        mask = xp.where(steep, erode3(mask), mask)
         uv = uv * (mask >= 0.5)[..., None]
     return uv, mask
 
@@ -137,13 +144,36 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
     return rgb, alpha
 
 
+@functools.lru_cache(maxsize=8)
+def texel_motion(geom: Geometry) -> TexelMotion:
+    """The host TexelMotion of a geometry's layout (built once per geometry)."""
+    return TexelMotion(geom.layout)
+
+
+def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, card: np.ndarray) -> np.ndarray:
+    """The inside of the mouth (poce_rt.mouth) over a face render rgb [H,W,3] of (shape, pose),
+    in place, by `amount` in [0,1] (Plan.mouth); card from mouth.mouth_card. Returns rgb."""
+    verts = interior_verts(pose_vertices(shape, pose), pose.scale)
+    h, w = rgb.shape[:2]
+    return draw_interior(rgb, np.asarray(card, np.float32), verts, interior_tris(), interior_uvs(),
+                         np.array([np.clip(amount, 0.0, 1.0)], np.float32),
+                         lambda name, sh: np.empty(sh, np.float32))
+
+
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
-               alpha: np.ndarray, feather_px: int) -> np.ndarray:
+               alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
+               moved_out: np.ndarray | None = None, head_proxy: bool = True) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
-    around the face (ears, hair, jaw line) first follows the moved face oval, then the feathered
-    composite, over the face's box only (the render is zero outside it). -> [H,W,3] uint8."""
+    around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
+    kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
+    face's box only (the render is zero outside it). geom: the mesh the render was drawn with
+    (default geometry()). moved_out: an optional [H,W] float32 array that receives the `moved`
+    weight (zero outside the box). head_proxy: the ring carries the head proxy's rings, which turn
+    with the face (poce_rt.surround); False: the plain band of the oval. -> [H,W,3] uint8."""
+    geom = geom or geometry()
     target = pose_vertices(shape, pose)
-    base = warp_surround(image, face.vertices, target)
+    base = warp_surround(image, face.vertices, target,
+                         proxy=(face.shape, face.pose, pose) if head_proxy else None)
     h, w = image.shape[:2]
     for name, a in (("rgb", rgb), ("alpha", alpha)):
         if getattr(a, "shape", (None, None))[:2] != (h, w):
@@ -152,9 +182,18 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     x0, y0, x1, y1 = face_box(target, h, w, margin=int(feather_px) + 3)
     out = base.copy() if base is image else base
     if x1 > x0 and y1 > y0:
-        out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(base[y0:y1, x0:x1]),
-                                          np.ascontiguousarray(rgb[y0:y1, x0:x1]),
-                                          np.ascontiguousarray(alpha[y0:y1, x0:x1]), feather_px)
+        src, dst = geom.posed(face.vertices), geom.posed(target)
+        local = dst.copy()
+        local[:, 0] -= x0
+        local[:, 1] -= y0
+        moved = moved_map(texel_motion(geom), vertex_motion(src, dst), local, geom.layout.tris, geom.layout.uvs,
+                          y1 - y0, x1 - x0, lambda name, sh: np.empty(sh, np.float32))
+        if moved_out is not None:
+            moved_out[y0:y1, x0:x1] = moved[..., 0]
+        photo = np.ascontiguousarray(base[y0:y1, x0:x1])
+        kept = keep_still(photo, np.ascontiguousarray(rgb[y0:y1, x0:x1]), moved,
+                          np.empty(photo.shape, np.float32), np.empty(photo.shape, np.float32))
+        out[y0:y1, x0:x1] = ops.composite(photo, kept, np.ascontiguousarray(alpha[y0:y1, x0:x1]), feather_px)
     return out
 
 
@@ -220,5 +259,5 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
-    out = blend_face(image, face, face.shape, target, rgb, alpha, feather_px)
+    out = blend_face(image, face, face.shape, target, rgb, alpha, feather_px, geom)
     return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target)

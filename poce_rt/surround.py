@@ -9,6 +9,15 @@ The warp is a band of triangles between two rings: the inner ring follows the fa
 source to its target position; the outer ring (the oval scaled about its centre, where the side of
 the head, hair and neck are) stays put, so the band blends into the untouched photo with no seam.
 The band is drawn with the same `render` op as the face, textured with the photo itself.
+
+Head proxy (issue 15, items 1 and 4; DESIGN.md "Head, not face"): given the poses, the band gets
+rings of a per-photo head proxy between the oval and the fixed outer ring. They continue the
+subject's own face oval outwards and backwards in the canonical frame (the hair cap above the
+forehead, the ears and the sides of the head, the neck under the chin), are posed with the face's
+pose like the mesh (the neck less, fading to not at all under the chin, where the collar is), and
+so turn with the face as one 3D surface: the silhouette (cheek contour,
+ears, hair) moves the way a rotating head's does, and only the outermost ring, in the
+background, stays put. Each proxy vertex reads the photo where it lies at the source pose.
 """
 from __future__ import annotations
 
@@ -24,6 +33,15 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
 REACH = 1.4    # outer ring radius / oval radius: out to the ears and hair
 INSET = 1.04   # the band's inner edge samples just outside the old oval, skipping its contour line
 MIN_MOVE_PX = 0.5
+# head proxy rings: scale about the oval's centre (canonical x, y), and how far each lies behind
+# the oval (cm of depth per unit of scale beyond the oval): the skull curves away from the camera
+PROXY_SCALES = (1.18, 1.4)
+PROXY_DEPTH_CM = 16.0
+PROXY_REACH = 1.75   # the fixed outer ring around a head proxy
+PROXY_INSET = 1.0    # the proxy's band continues the photo right at the oval (its rings turn in 3D)
+# the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
+# pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
+NECK_CM = (3.0, 8.0)
 
 
 def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
@@ -56,20 +74,67 @@ def band_tris(k: int) -> np.ndarray:
     return np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32)
 
 
+def rings_tris(k: int, rings: int) -> np.ndarray:
+    """[2K(R-1),3] int32 triangles of bands between R consecutive K-vertex rings (ring r's
+    vertices at r*K..r*K+K-1)."""
+    return np.concatenate([band_tris(k) + r * k for r in range(rings - 1)]).astype(np.int32)
+
+
+def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, depth_cm: float = PROXY_DEPTH_CM) -> np.ndarray:
+    """[468,3] canonical-frame shape (cm) -> [R,K,3] canonical rings of the head proxy beyond its
+    face oval: each the oval scaled about its centre in x, y by scales[r] and pushed back
+    (depth grows away from the camera) by depth_cm per unit of scale beyond the oval."""
+    o = np.asarray(shape, np.float64)[list(FACE_OVAL)]
+    c = o[:, :2].mean(0)
+    out = np.empty((len(scales), len(o), 3))
+    for r, sc in enumerate(scales):
+        out[r, :, :2] = c + sc * (o[:, :2] - c)
+        out[r, :, 2] = o[:, 2] + (sc - 1.0) * depth_cm
+    return out
+
+
+def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose):
+    """The band with the head proxy: rings oval (moving), proxy rings (posed), outer (fixed).
+    Returns verts [RK,3] float32 (target positions, depth for the depth test), tris, src [RK,2]."""
+    from .fit import pose_vertices
+
+    p = np.asarray(src_vertices, np.float64)[list(FACE_OVAL)]
+    q = np.asarray(dst_vertices, np.float64)[list(FACE_OVAL)]
+    rings = head_proxy(shape)
+    k = len(p)
+    src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
+    turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
+    dst_r = [a + t * (pose_vertices(r, dst_pose) - a) for a, r, t in zip(src_r, rings, turn)]
+    c = p[:, :2].mean(0)
+    r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
+    # the outer ring stays outside everything that moves, or the band would fold over itself
+    r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
+    scale = np.maximum(PROXY_REACH, 1.12 * r_dst / r_src)[:, None]
+    outer = c + scale * (p[:, :2] - c)
+    far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
+    verts = np.concatenate([q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
+    src = np.concatenate([c + PROXY_INSET * (p[:, :2] - c)] + [x[:, :2] for x in src_r] + [outer])
+    return verts, rings_tris(k, len(rings) + 2), src
+
+
 def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, width: int,
-              reach: float = REACH):
+              reach: float = REACH, proxy=None):
     """The band of the ring warp for a move of the face, or None when the oval does not move (or
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
-    photo and at the target. Returns (verts [2K,3] float32 target positions, tris [2K,3] int32,
-    src [2K,2] float64 where each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it
-    covers)."""
+    photo and at the target. proxy: None (the band between the oval and a fixed ring), or
+    (source shape [468,3] canonical, source Pose, target Pose) for the head proxy's rings.
+    Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
+    each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
     dst_oval = np.asarray(dst_vertices, np.float64)[list(FACE_OVAL), :2]
     if not (np.isfinite(src_oval).all() and np.isfinite(dst_oval).all()):
         raise ValueError("vertices contain NaN or inf")
     if np.abs(dst_oval - src_oval).max() < MIN_MOVE_PX:
         return None
-    verts, tris, src = surround_mesh(src_oval, dst_oval, reach)
+    if proxy is not None:
+        verts, tris, src = proxy_mesh(src_vertices, dst_vertices, *proxy)
+    else:
+        verts, tris, src = surround_mesh(src_oval, dst_oval, reach)
     if np.ceil((src.max(0) - src.min(0)).max()) + 6 > 4 * max(height, width):
         raise ValueError("face oval is far larger than the image")
     # Only the band's bounding box is drawn: the band is a small part of the frame, and render and
@@ -82,12 +147,12 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
 
 
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
-                  reach: float = REACH) -> np.ndarray:
+                  reach: float = REACH, proxy=None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
-    with the ring around the face warped to follow the face oval (a copy; the input is not changed).
-    Returns the image unchanged (same object) when the oval does not move."""
+    with the ring around the face warped to follow the face oval (a copy; the input is not changed);
+    proxy: as ring_band's. Returns the image unchanged (same object) when the oval does not move."""
     h, w = image.shape[:2]
-    band = ring_band(src_vertices, dst_vertices, h, w, reach)
+    band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
     if band is None:
         return image
     verts, tris, src, (x0, y0, x1, y1) = band

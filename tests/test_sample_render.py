@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from poce_rt import ops, stages
+from poce_rt import motion, ops, stages
 from poce_rt.fit import pose_vertices
 from poce_rt.ops.ref import render_ref, sample_uv_ref
 from poce_rt.ops.sample_uv import default_depth_tol
@@ -178,9 +178,15 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     rgb, alpha = stages.render_face(tex, face.shape, target, h, w, g)
     full_rgb, full_alpha = ops.render(tex, g.posed(pose_vertices(face.shape, target)), g.layout.tris, g.layout, h, w)
     assert np.array_equal(rgb, full_rgb) and np.array_equal(alpha, full_alpha)
-    out = stages.blend_face(img, face, face.shape, target, rgb, alpha, 9)
-    base = stages.warp_surround(img, face.vertices, pose_vertices(face.shape, target))
-    assert np.array_equal(out, ops.composite(base, full_rgb, full_alpha, 9))
+    out = stages.blend_face(img, face, face.shape, target, rgb, alpha, 9, g)
+    # the same blend over the whole frame: head-proxy ring warp, the render kept where the surface
+    # moved (poce_rt.motion), feathered composite
+    dst = pose_vertices(face.shape, target)
+    base = stages.warp_surround(img, face.vertices, dst, proxy=(face.shape, face.pose, target))
+    moved = motion.moved_map(stages.texel_motion(g), motion.vertex_motion(g.posed(face.vertices), g.posed(dst)),
+                             g.posed(dst), g.layout.tris, g.layout.uvs, h, w, lambda n, sh: np.empty(sh, np.float32))
+    kept = motion.keep_still(base, full_rgb, moved, np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32))
+    assert np.array_equal(out, ops.composite(base, kept, full_alpha, 9))
     with pytest.raises(ValueError, match="must cover"):
         stages.blend_face(img, face, face.shape, target, rgb[:10], alpha, 9)
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -123,6 +124,20 @@ def _track(image_path: str, bundle: str | None):
     return image, confirmed[0]
 
 
+def _track_faces(image_path: str, bundle: str | None, which):
+    """(image, the faces `which` selects; poce_rt.fit_check.select_faces)."""
+    from ..assets import load_image
+    from ..fit_check import select_faces
+    from ..tracker import FaceTracker, NoFaceError
+
+    image = load_image(image_path)
+    with FaceTracker(bundle, max_faces=4 if which == "largest" else limits.MAX_FACES[1]) as tracker:
+        try:
+            return image, select_faces(tracker, image, which)
+        except NoFaceError as e:
+            raise NoFaceError(f"{e} ({image_path})") from None
+
+
 def cmd_uv(args) -> None:
     from .. import stages
 
@@ -145,15 +160,20 @@ def cmd_pose(args) -> None:
     if args.grid:
         check_output(args.grid)
     limits.check_angles(args.pitch, args.yaw, args.roll, "offset")
-    image, face = _track(args.image, args.bundle)
+    from ..fit_check import parse_faces
+
+    image, faces = _track_faces(args.image, args.bundle, parse_faces(args.faces))
     geom = stages.geometry(args.size, args.subdivide)
-    out = stages.repose(image, face, pitch=args.pitch, yaw=args.yaw, roll=args.roll, geom=geom)
-    _write_png(args.output, out.image)
+    frame = image
+    for face in faces:   # left to right, each into the frame the previous one left
+        out = stages.repose(frame, face, pitch=args.pitch, yaw=args.yaw, roll=args.roll, geom=geom)
+        frame = out.image
+    _write_png(args.output, frame)
     if args.grid:
-        _write_png(args.grid, _grid(image, out))
-    t = out.target_pose
-    print(f"wrote {args.output}: pose pitch {t.pitch:+.1f} yaw {t.yaw:+.1f} roll {t.roll:+.1f} "
-          f"(source {face.pose.pitch:+.1f} {face.pose.yaw:+.1f} {face.pose.roll:+.1f})")
+        _write_png(args.grid, _grid(image, dataclasses.replace(out, image=frame)))
+    t, face = out.target_pose, faces[-1]
+    print(f"wrote {args.output}: {len(faces)} face(s); pose pitch {t.pitch:+.1f} yaw {t.yaw:+.1f} "
+          f"roll {t.roll:+.1f} (source {face.pose.pitch:+.1f} {face.pose.yaw:+.1f} {face.pose.roll:+.1f}; last face)")
 
 
 def _grid(image: np.ndarray, out) -> np.ndarray:
@@ -228,6 +248,13 @@ def add_bundle_option(s) -> None:
     s.add_argument("--bundle", default=argparse.SUPPRESS, help="path of face_landmarker.task")
 
 
+def add_faces_option(s) -> None:
+    """--faces of `edit` and `pose`: which faces of a photo to change."""
+    s.add_argument("--faces", default="all", metavar="all|largest|INDEX[,INDEX...]",
+                   help="faces to edit: all (default), the largest, or indices numbered left to right "
+                        "from 0; a face the tracker cannot fit reliably is skipped with a warning")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="poce-rt", description="Pose-controllable facial expression editing.")
     p.add_argument("--bundle", help="path of face_landmarker.task (default: cache, then download)")
@@ -256,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--subdivide", type=int_in(*limits.SUBDIVISIONS), default=0,
                    help="Loop subdivision levels of the mesh, 0-3 (default 0)")
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | output")
+    add_faces_option(s)
     s.set_defaults(func=cmd_pose)
 
     s = sub.add_parser("doctor", help="report what this machine can run")
@@ -264,9 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Every command is listed, whatever is installed: these modules import no optional
     # dependency, and a command that needs one says which extra to install (see `require`).
-    from . import backends, batch, edit, serve, train
+    from . import backends, batch, edit, serve, studio, train
 
-    for module in (train, backends, edit, batch, serve):
+    for module in (train, backends, edit, studio, batch, serve):
         module.add_parser(sub)
     return p
 

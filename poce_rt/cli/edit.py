@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import limits
-from . import IMAGE_EXTS, _grid, _write_png, add_bundle_option, check_output, float_in, int_in
+from . import IMAGE_EXTS, _grid, _write_png, add_bundle_option, add_faces_option, check_output, float_in, int_in
 from ..errors import InputError
 
 VIDEO_EXTS = (".mp4", ".m4v", ".mov")
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
+def _make_editor(model, backend, device="cpu", blend="feather", bundle=None, max_faces=4):
     from .. import cuda_available
     from ..pipeline import Editor, EditorConfig
 
@@ -38,7 +38,8 @@ def _make_editor(model, backend, device="cpu", blend="feather", bundle=None):
             raise InputError("--device cuda: no CUDA GPU here, or poce_rt._C was built without CUDA "
                            "(`poce-rt doctor` says which)")
     try:
-        return Editor(model, backend=backend, device=device, config=EditorConfig(blend=blend, bundle=bundle))
+        return Editor(model, backend=backend, device=device,
+                      config=EditorConfig(blend=blend, bundle=bundle, max_faces=max_faces))
     except ImportError as e:
         raise InputError(f"cannot load the networks for --model {model}: {e}") from None
 
@@ -115,11 +116,15 @@ def cmd_edit(args) -> None:
         raise InputError("--mask limits an edit: give --reference or --expr too")
     if args.reference and expr:
         raise InputError("give either --expr or --reference, not both")
+    from ..fit_check import parse_faces
+
+    faces = parse_faces(args.faces)
     image = load_image(args.image)
-    with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) as editor:
+    max_faces = 4 if faces == "largest" else limits.MAX_FACES[1]
+    with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle, max_faces) as editor:
         mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
         try:
-            source = editor.prepare(image)
+            chosen = editor.faces(image, faces)
         except NoFaceError:
             raise InputError(f"no face found in {args.image}") from None
         reference = None
@@ -131,22 +136,20 @@ def cmd_edit(args) -> None:
         pose = None
         given = [args.pitch, args.yaw, args.roll]
         if any(v is not None for v in given):
-            if args.absolute_pose:
-                sp = source.face.pose
-                base = [sp.pitch, sp.yaw, sp.roll]
-                pose = tuple(b if v is None else v for v, b in zip(given, base))
-            else:
-                pose = tuple(0.0 if v is None else v for v in given)
+            pose = tuple(0.0 if v is None else v for v in given)
+        if pose is not None and args.absolute_pose:   # angles not given keep each face's own
+            pose = [tuple(b if v is None else v for v, b in zip(given, (f.pose.pitch, f.pose.yaw, f.pose.roll)))
+                    for f in chosen]
         res = editor.edit(image, expression=expr or None, relative=not args.absolute, reference=reference,
                           mask=mask, pose=pose, pose_relative=not args.absolute_pose,
-                          intensity=args.intensity, steps=args.steps, source=source)
+                          intensity=args.intensity, steps=args.steps, faces=chosen)
     _write_png(args.output, res.image)
     if args.grid:
         _write_png(args.grid, _grid(image, res))
     t = res.target_pose
     changed = np.flatnonzero(np.abs(res.relative_code) > 1e-6).size
-    print(f"wrote {args.output}: pose pitch {t.pitch:+.1f} yaw {t.yaw:+.1f} roll {t.roll:+.1f}, "
-          f"{changed} blendshapes changed")
+    print(f"wrote {args.output}: {len(res.per_face)} face(s); pose pitch {t.pitch:+.1f} yaw {t.yaw:+.1f} "
+          f"roll {t.roll:+.1f} (first face), {changed} blendshapes changed")
 
 
 # ------------------------------------------------------------------------------------------- reenact
@@ -254,19 +257,15 @@ def cmd_reenact(args) -> None:
 
 def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     from ..assets import load_image
-    from ..reenact import DriverError, ReenactConfig, Reenactor, VideoSink, open_driver
-    from ..tracker import NoFaceError
+    from ..reenact import DriverError, ReenactConfig, open_driver
+    from ..video import Pacer, is_stream_url, open_sink, open_virtual_camera
 
     if not (args.output or args.show or args.virtual_cam):
-        raise InputError("nothing to do: give -o OUT.mp4, --show or --virtual-cam")
-    if args.output:
+        raise InputError("nothing to do: give -o OUT.mp4 (or a stream URL such as udp://127.0.0.1:5000), "
+                         "--show or --virtual-cam")
+    streaming = args.output is not None and is_stream_url(args.output)
+    if args.output and not streaming:
         check_output(args.output, VIDEO_EXTS)   # also refuses a directory, before any work
-    vcam_mod = None
-    if args.virtual_cam:
-        try:
-            import pyvirtualcam as vcam_mod
-        except ImportError:
-            raise InputError("--virtual-cam needs pyvirtualcam, which is not installed: pip install pyvirtualcam") from None
     show = args.show
     if show and not _has_display():
         print("poce-rt reenact: --show: no display available (DISPLAY is not set); continuing without a window",
@@ -278,11 +277,40 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
         driver = open_driver(args.driver)
     except DriverError as e:
         raise InputError(str(e)) from None
-    config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle)
-    custom = args.model or args.device != "cpu" or args.blend != "feather"
-    editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) if custom else None
+    cam = sink = editor = None
+    try:
+        if args.output:   # a stream connects here (its size is the source's): an error comes before any work
+            try:
+                sink = open_sink(args.output, driver.fps, audio_from=driver, size=source.shape[1::-1])
+            except DriverError as e:
+                raise InputError(str(e)) from None
+        if args.virtual_cam:   # opened before any work: no backend fails at once, naming what to install
+            try:
+                cam = open_virtual_camera(source.shape[1], source.shape[0], driver.fps)
+            except DriverError as e:
+                raise InputError(str(e)) from None
+            print(f"virtual camera: {cam.device}", file=sys.stderr)
+        config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle)
+        custom = args.model or args.device != "cpu" or args.blend != "feather"
+        editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) if custom else None
+        # a file read faster than real time is held to its frame rate when it goes out live
+        pacer = Pacer(driver.fps) if (cam is not None or streaming) and not driver.is_camera else None
+        _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer)
+    finally:
+        if sink is not None:
+            sink.close()
+        if cam is not None:
+            cam.close()
+        driver.close()
+        if editor is not None:
+            editor.close()
+
+
+def _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer) -> None:
+    from ..reenact import DriverError, Reenactor
+    from ..tracker import NoFaceError
+
     n = lost = waiting = 0
-    cam = None
     bar = None
     t0 = time.perf_counter()
     t_stream = None
@@ -291,7 +319,7 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
             reen = Reenactor(source, editor=editor, config=config)
         except NoFaceError:
             raise InputError(f"no face found in the source {args.source}") from None
-        with reen, VideoSink(args.output, driver.fps) if args.output else contextlib.nullcontext() as sink:
+        with reen:
             total = driver.frame_count
             if args.max_frames is not None:
                 total = min(total, args.max_frames) if total else None
@@ -307,20 +335,15 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
                 inst = 1.0 / max(now - t_prev, 1e-6)
                 t_prev = now
                 fps_ema = inst if fps_ema is None else 0.9 * fps_ema + 0.1 * inst
+                if pacer is not None:
+                    pacer.wait()
                 with guard.hold() if guard is not None else contextlib.nullcontext():
                     if sink is not None:
                         sink.write(out.image)
                     n += 1          # after the write: a stop between the two cannot miscount
                 lost += out.status.startswith("lost")
                 waiting += out.status.startswith("waiting")
-                if vcam_mod is not None:
-                    if cam is None:
-                        h, w = out.image.shape[:2]
-                        try:
-                            cam = vcam_mod.Camera(width=w, height=h, fps=driver.fps)
-                        except Exception as e:  # noqa: BLE001 - no v4l2loopback device, etc.
-                            raise InputError(f"cannot open a virtual camera: {e}") from None
-                        print(f"virtual camera: {cam.device}", file=sys.stderr)
+                if cam is not None:
                     cam.send(out.image)
                 if show and not _show(out, fps_ema):
                     break
@@ -341,18 +364,18 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     finally:
         if bar is not None:
             bar.close()
-        if cam is not None:
-            cam.close()
-        driver.close()
         if show:
             import cv2
 
             cv2.destroyAllWindows()
-        if editor is not None:
-            editor.close()
+        if sink is not None:
+            sink.close()   # finalised (and the sound remuxed) before the summary
     t1 = time.perf_counter()
     if driver.ended_early:
         print(f"poce-rt reenact: note: driver {driver.ended_early}", file=sys.stderr)
+    note = getattr(sink, "audio_note", None)
+    if note:
+        print(f"poce-rt reenact: note: {note}; the video is silent", file=sys.stderr)
     where = f" -> {args.output}" if args.output else ""
     print(f"reenacted {n} frames{where} ({n / max(t1 - t_stream, 1e-9):.1f} fps after {t_stream - t0:.2f} s "
           f"of setup); {lost + waiting} frames without a driver face ({lost} held the last state, "
@@ -399,6 +422,7 @@ def add_parser(sub) -> None:
     s.add_argument("--blend", default="feather", choices=("feather", "poisson"),
                    help="how the face goes back into the frame (poisson: OpenCV, on the host)")
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | edited UV | output")
+    add_faces_option(s)
     s.set_defaults(func=cmd_edit)
 
     s = sub.add_parser("reenact", help="drive the source face with a video file or a camera")
@@ -407,9 +431,12 @@ def add_parser(sub) -> None:
     s.add_argument("--driver", required=True, help="driver video file, or a camera index (0, 1, ...)")
     s.add_argument("--model", help="trained model directory (default: weight-free pipeline)")
     s.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "tensorrt", "torch"))
-    s.add_argument("-o", "--output", help="output video (.mp4)")
+    s.add_argument("-o", "--output", help="output video (.mp4; keeps a driver file's sound) or a live stream URL: "
+                                          "udp://HOST:PORT, tcp:// (MPEG-TS), rtsp://SERVER/PATH")
     s.add_argument("--show", action="store_true", help="show the output in a window with live FPS (q quits)")
-    s.add_argument("--virtual-cam", action="store_true", help="send the output to a virtual camera (pyvirtualcam)")
+    s.add_argument("--virtual-cam", action="store_true",
+                   help="send the output to a virtual camera (pyvirtualcam + v4l2loopback / OBS), paced at "
+                        "the driver's frame rate")
     s.add_argument("--absolute", action="store_true", help="copy the driver's absolute pose and expression")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
                    help="where steps 5-7 run (cuda: one stream, CUDA graphs; default cpu)")

@@ -22,10 +22,12 @@ import numpy as np
 
 from .. import ops
 from ..fit import Pose, pose_vertices
+from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
+from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, mouth_card, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box
-from ..surround import FACE_OVAL, band_tris, ring_band
+from ..surround import FACE_OVAL, PROXY_SCALES, band_tris, ring_band, rings_tris
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -60,11 +62,14 @@ class FrameLoop:
         stream: the CuPy stream to run on ('cuda'; default: a new non-blocking one).
         mouth_colour: [S,S,3] (or [3]) colour the mouth gap is blended towards by `mouth`
             (default: MOUTH_COLOUR everywhere).
+        head_proxy: the ring around the face carries the head proxy's rings, which turn with the
+            face (poce_rt.surround); False: the plain band of the face oval (the path before).
     """
 
     def __init__(self, source, geometry: Geometry, feather_px: int, networks=None,
                  mouth_gap: np.ndarray | None = None, device: str = "cpu", graphs: bool | None = None,
-                 static: bool | None = None, stream=None, mouth_colour: np.ndarray | None = None):
+                 static: bool | None = None, stream=None, mouth_colour: np.ndarray | None = None,
+                 head_proxy: bool = True):
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.gpu = device == "cuda"
@@ -83,6 +88,7 @@ class FrameLoop:
         self.geometry = geometry
         self.feather_px = int(feather_px)
         self.networks = networks
+        self.head_proxy = bool(head_proxy)
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -118,12 +124,27 @@ class FrameLoop:
             # not be ordered with it)
             n = len(geometry.model.uvs)
             self._verts = self.ws.take("in.verts", (n, 3), np.float32)
-            k = 2 * len(FACE_OVAL)
+            rings = len(PROXY_SCALES) + 2 if self.head_proxy else 2
+            k = rings * len(FACE_OVAL)
             self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
-            self._ring_tris = xp.asarray(band_tris(k // 2))
+            self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
+                                         else band_tris(len(FACE_OVAL)))
             self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
             self._code = self.ws.take("in.code", (1, 52), np.float32)
+            # how far each vertex moved from the photo (keep the photo where nothing moves)
+            self._vmotion = self.ws.take("in.vmotion", (n,), np.float32)
+            self._texels = TexelMotion(layout, xp)
+            # weight-free: the inside of an opening mouth is drawn as teeth, tongue and the dark
+            # back (poce_rt.mouth), lit by this face's skin; with networks the texture edit does it
+            self.draws_mouth = networks is None
+            if self.draws_mouth:
+                card = mouth_card(skin_tone(source.uv_completed, geometry.layout.coverage))
+                self._mouth_card = xp.asarray(card)
+                self._mouth_tris, uvs = xp.asarray(interior_tris()), interior_uvs()
+                self._mouth_uvs = xp.asarray(uvs)
+                self._mouth_verts = self.ws.take("in.mouth_verts", (len(uvs), 3), np.float32)
+        self._src_verts = geometry.posed(source.face.vertices)
         oval = np.asarray(source.face.vertices, np.float64)[list(FACE_OVAL), :2]
         self.ring_texture = RingTextureCache(self._image, oval, xp, self.ws, self.stream)
         self.canvases = Canvases(h, w, self.static)
@@ -172,7 +193,7 @@ class FrameLoop:
         h, w = self.height, self.width
         base = pose_vertices(shape, target_pose)
         verts = self.geometry.posed(base)
-        ring = self._ring(base)
+        ring = self._ring(base, target_pose)
         # Two boxes, as in stages.render_face/blend_face: the face's (with room for the feather)
         # and the ring's; render and composite cost per pixel, and the ring's box is ~2x the face's.
         face = self.canvases.for_role("face", Box(*face_box(base, h, w, margin=self.feather_px + 3)))
@@ -194,6 +215,12 @@ class FrameLoop:
             local[:, 0] -= face.x0
             local[:, 1] -= face.y0
             self._put(self._verts, local)
+            self._put(self._vmotion, vertex_motion(self._src_verts, verts))
+            if self.draws_mouth:
+                mv = interior_verts(base, target_pose.scale)
+                mv[:, 0] -= face.x0
+                mv[:, 1] -= face.y0
+                self._put(self._mouth_verts, mv)
             if ring is not None:
                 rv = ring.verts.copy()
                 rv[:, 0] -= ring_box.x0
@@ -221,10 +248,12 @@ class FrameLoop:
         return self.frame
 
     # -- host-side planning
-    def _ring(self, target: np.ndarray) -> Ring | None:
+    def _ring(self, target: np.ndarray, target_pose: Pose) -> Ring | None:
         """The ring warp of poce_rt.surround for this step, or None when the face oval does not
         move (then the photo around the face is left as it is)."""
-        band = ring_band(self.source.face.vertices, target, self.height, self.width)
+        face = self.source.face
+        proxy = (face.shape, face.pose, target_pose) if self.head_proxy else None
+        band = ring_band(face.vertices, target, self.height, self.width, proxy=proxy)
         if band is None:
             return None
         verts, _, src, box = band
@@ -262,10 +291,21 @@ class FrameLoop:
             alpha = ws.take("face.alpha", (face.height, face.width), np.float32)
             ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
                        out=(rgb, alpha), workspace=ws)
+        def take(name, shape):
+            return ws.take(name, shape, np.float32)
+
+        if self.draws_mouth:
+            with stage("mouth"):
+                draw_interior(rgb, self._mouth_card, self._mouth_verts, self._mouth_tris, self._mouth_uvs,
+                              self._mouth[0:1], take, stream=st, workspace=ws)
+        with stage("keep_still"):
+            moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
+                              face.height, face.width, take, stream=st, workspace=ws)
+            kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape))
         with stage("composite"):
             # into its own buffer: the frame under the face stays readable (under_face)
             out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
-            ops.composite(base, rgb, alpha, self.feather_px, stream=st, out=out, workspace=ws)
+            ops.composite(base, kept, alpha, self.feather_px, stream=st, out=out, workspace=ws)
             self.frame[fy, fx] = out
         return tex
 
@@ -331,6 +371,16 @@ class FrameLoop:
             rgb[ys, xs] = self.host(self.ws.take("face.rgb", (box.height, box.width, 3), np.float32))
             alpha[ys, xs] = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
         return rgb, alpha
+
+    def moved(self) -> np.ndarray:
+        """[H,W] float32 host map of the last step's `moved` weight (poce_rt.motion): 0 where the
+        photo was kept, 1 where the re-render was drawn fully (zero outside the face's box)."""
+        out = np.zeros((self.height, self.width), np.float32)
+        box = self._written[0] if self._written else EMPTY
+        if not box.empty:
+            ys, xs = box.slices()
+            out[ys, xs] = self.host(self.ws.take("face.moved", (box.height, box.width, 1), np.float32))[..., 0]
+        return out
 
     def under_face(self) -> np.ndarray:
         """[H,W,3] uint8 host copy of the last frame without the face: the photo with the ring

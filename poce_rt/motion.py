@@ -1,0 +1,93 @@
+"""Keep the photo where nothing moves (issue 15, item 2).
+
+The face drawn from its UV map is a resampled copy of the photo: softer, and a few levels off. Where
+an edit does not move the geometry (an eye edit leaves the forehead, the hair line and the cheeks
+where they were) the photo itself is the better picture, and blending the re-render there only
+draws the mesh's border as an arc. So the render is blended in by how far each pixel's surface
+point moved between the source and the target, in screen pixels:
+
+    moved  = smoothstep((|target_xy - source_xy| - STILL_PX) / (MOVING_PX - STILL_PX))
+    rgb'   = photo + moved * (render - photo)
+
+and rgb' goes to the composite as before. The motion is linear over each triangle (both positions
+are affine in the barycentrics), so it is exact per vertex and interpolated like the texture: the
+per-vertex motion is spread over the UV layout's texels and drawn by the same `render` op, at the
+same vertices, as the face. The transition then follows the motion (a wide, soft one around a
+small move; none under a pose change, where everything moves), not the mesh's border.
+
+All functions take NumPy or CuPy arrays and write into the buffers given (the frame loop's
+workspace), so the CPU and the GPU run the same lines.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+
+STILL_PX = 0.25    # below this a surface point counts as still: the photo is kept exactly
+MOVING_PX = 1.0    # from this on the re-render is drawn fully
+
+
+def vertex_motion(source_verts: np.ndarray, target_verts: np.ndarray) -> np.ndarray:
+    """[N,3] image-space vertices at the source and at the target -> [N] float32 screen motion (px)."""
+    d = np.asarray(target_verts, np.float64)[:, :2] - np.asarray(source_verts, np.float64)[:, :2]
+    return np.sqrt((d * d).sum(1)).astype(np.float32)
+
+
+class TexelMotion:
+    """Spreads per-vertex values over a UV layout's texels (barycentric interpolation):
+    [N] -> [S,S,1]. Built once per layout; `layout` may be a device layout (CuPy)."""
+
+    def __init__(self, layout, xp=np):
+        covered = layout.tri_id >= 0
+        self.xp = xp
+        self.vidx = xp.ascontiguousarray(layout.tris[xp.maximum(layout.tri_id, 0)])        # [S,S,3]
+        self.bary = xp.ascontiguousarray(layout.bary * covered[..., None]).astype(xp.float32)  # 0 outside
+
+    def __call__(self, values, out, work):
+        """values [N] float32 -> out [S,S,1] float32; work: an [S,S,3] float32 scratch buffer."""
+        xp = self.xp
+        xp.take(values, self.vidx, out=work)
+        xp.multiply(work, self.bary, out=work)
+        xp.sum(work, axis=2, keepdims=True, out=out)
+        return out
+
+
+def moved_weight(motion, out, work):
+    """[...] motion in px -> `out` = smoothstep weight in [0,1] (0 below STILL_PX, 1 from
+    MOVING_PX); `work`: a scratch buffer of out's shape."""
+    xp = ops.array_module(out)
+    xp.subtract(motion, np.float32(STILL_PX), out=out)
+    xp.multiply(out, np.float32(1.0 / (MOVING_PX - STILL_PX)), out=out)
+    xp.clip(out, 0.0, 1.0, out=out)
+    xp.multiply(out, out, out=work)                 # t^2
+    xp.multiply(out, np.float32(-2.0), out=out)
+    xp.add(out, np.float32(3.0), out=out)           # 3 - 2t
+    xp.multiply(out, work, out=out)
+    return out
+
+
+def keep_still(photo, rgb, moved, out, work):
+    """out [h,w,3] float32 = photo/255 + moved * (rgb - photo/255): the render only where it moved.
+    photo [h,w,3] uint8, rgb [h,w,3] float32 in [0,1], moved [h,w,1] float32; work: [h,w,3]
+    float32 scratch."""
+    xp = ops.array_module(out)
+    xp.multiply(photo, np.float32(1 / 255), out=work)
+    xp.subtract(rgb, work, out=out)
+    xp.multiply(out, moved, out=out)
+    xp.add(out, work, out=out)
+    return out
+
+
+def moved_map(texels: TexelMotion, vmotion, verts, tris, uvs, height: int, width: int, take,
+              stream=None, workspace=None):
+    """The `moved` weight [h,w,1] float32 of a face drawn with `verts` (offset to an h x w box):
+    the per-vertex motion `vmotion` [N] spread over the texels, rendered like the face, and
+    weighted (moved_weight). take(name, shape) -> a float32 buffer (the loop's workspace, or
+    fresh arrays)."""
+    s = texels.vidx.shape[0]
+    tex = texels(vmotion, take("motion.texels", (s, s, 1)), take("motion.work", (s, s, 3)))
+    moved = take("face.moved", (height, width, 1))
+    ops.render(tex, verts, tris, uvs, height, width, stream=stream,
+               out=(moved, take("face.moved_alpha", (height, width))), workspace=workspace)
+    return moved_weight(moved, moved, take("face.moved_work", (height, width, 1)))

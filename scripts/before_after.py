@@ -1,0 +1,74 @@
+"""Before/after pictures of issue 15 (seamless faces) on the repository's real photos.
+
+    python scripts/before_after.py OUT_DIR
+
+Writes OUT_DIR/pose.png (per photo: source | yaw -25 and +25 with the plain oval ring and the
+packaged rig as fitted, i.e. the surround before the head proxy | yaw -25 and +25 now) and
+OUT_DIR/mouth.png (per photo: source | jawOpen 0.4 | jawOpen 0.8, crops around the mouth).
+The "before" columns reproduce the old surround and rig; the motion-gated blend and the drawn
+mouth are on in both (the old code is in git history: check out a commit before issue 15 to see
+its exact output).
+"""
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+import poce_rt
+from poce_rt.assets import data_path, load_image
+from poce_rt.rig import load_rig
+
+PHOTOS = ("single_face.jpg", "15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg", "astronaut", "0-f1-su-ph.jpg")
+TILE = 256
+
+
+def tile(img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    return cv2.resize(img, (TILE, int(round(TILE * h / w))), interpolation=cv2.INTER_AREA)
+
+
+def pose_row(new: poce_rt.Editor, old: poce_rt.Editor, img: np.ndarray) -> np.ndarray:
+    tiles = [img]
+    for ed, proxy in ((old, False), (new, True)):
+        src = ed.prepare(img)
+        for yaw in (-25, 25):
+            plan = ed.plan(src, pose=(0, yaw, 0))
+            loop = poce_rt.frame_loop.FrameLoop(src, ed.geometry, ed.feather_px(src.face), None, ed._mouth_gap,
+                                                head_proxy=proxy)
+            tiles.append(loop.step(plan.rel, plan.shape, plan.target_pose).copy())
+    return np.hstack([tile(t) for t in tiles])
+
+
+def mouth_row(ed: poce_rt.Editor, img: np.ndarray) -> np.ndarray:
+    src = ed.prepare(img)
+    x0, _, x1, _ = src.face.bbox
+    cx, cy = src.face.vertices[14, :2].astype(int)
+    r = int(0.35 * (x1 - x0))
+    tiles = []
+    for j in (0.0, 0.4, 0.8):
+        out = ed.edit(img, expression={"jawOpen": j}, source=src).image if j else img
+        tiles.append(cv2.resize(out[max(cy - r, 0):cy + r, max(cx - r, 0):cx + r], (TILE, TILE)))
+    return np.hstack(tiles)
+
+
+def main(out_dir: str) -> None:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    warnings.simplefilter("ignore")
+    with poce_rt.Editor() as new, poce_rt.Editor(rig=load_rig()) as old:
+        images = [load_image(data_path(n)) for n in PHOTOS]
+        rows = [pose_row(new, old, im) for im in images]
+        width = max(r.shape[1] for r in rows)
+        pose = np.vstack([np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows])
+        cv2.imwrite(str(out / "pose.png"), cv2.cvtColor(pose, cv2.COLOR_RGB2BGR))
+        mouth = np.vstack([mouth_row(new, im) for im in images])
+        cv2.imwrite(str(out / "mouth.png"), cv2.cvtColor(mouth, cv2.COLOR_RGB2BGR))
+    print(f"wrote {out / 'pose.png'} and {out / 'mouth.png'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "out/issue15")
