@@ -20,7 +20,7 @@ def poce() -> dict:
 def cascade_ef() -> dict:
     """Cascade EF-GAN (poce_rt.models.cascade_ef.CascadeEFConfig): 128x128 faces in the paper."""
     return {
-        "tiny": {"cascade-ef": {"crop_size": 64, "stages": 3, "g_channels": 8, "l_channels": 4, "n_res": 1,
+        "tiny": {"cascade-ef": {"crop_size": 64, "stages": 3, "g_channels": 8, "l_channels": 4, "n_res": 1, "kernel": 3,
                                 "r_channels": 8, "d_channels": [8, 16, 32, 32], "interp_hidden": 32}},
         "paper": {"cascade-ef": {"crop_size": 128, "stages": 3, "g_channels": 64, "l_channels": 32, "n_res": 6,
                                  "r_channels": 64, "d_channels": [64, 128, 256, 512, 1024, 2048],
