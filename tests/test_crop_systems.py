@@ -92,46 +92,51 @@ def _split(ds):
     return train, range(len(ds) - HELD_OUT, len(ds))
 
 
+def _train_briefly(crops, out, heldout, fresh, train, trained, export, steps):
+    """Held-out losses of a fresh network, `steps` of training at the tiny preset on the other crops,
+    the held-out losses of the trained one, the export. -> (out, before, after, last losses)."""
+    torch.set_num_threads(1)
+    train_set, held = _split(crops)
+    torch.manual_seed(0)
+    before = heldout(fresh(), crops, held)
+    last = train([], out, steps=steps, batch=4, sample_every=0, save_every=steps, log_every=10, progress=False,
+                 dataset=train_set)
+    after = heldout(trained(), crops, held)
+    export(out, progress=None)
+    return out, before, after, last
+
+
 @pytest.fixture(scope="module")
 def cascade_dir(crops, tmp_path_factory):
     """A Cascade EF-GAN trained briefly at the tiny preset (both phases of Sec. 3.3), exported."""
     from poce_rt.export.systems import export_cascade_ef
     from poce_rt.train import cascade_ef as ce
 
-    torch.set_num_threads(1)
-    out = tmp_path_factory.mktemp("cascade")
-    train, held = _split(crops)
     cfg = ce.make_config(presets.cascade_ef()["tiny"]["cascade-ef"])
-    torch.manual_seed(0)
-    before = ce.heldout_losses(ce.CascadeEF(cfg), crops, held)
-    last = ce.train_cascade_ef([], out, cfg=cfg.to_dict(), steps=40, batch=4, sample_every=0, save_every=40,
-                               log_every=10, progress=False, dataset=train)
-    after = ce.heldout_losses(ce.load_cascade_ef(out).train(), crops, held)
-    export_cascade_ef(out, progress=None)
-    return out, before, after, last
+    out = tmp_path_factory.mktemp("cascade")
+    return _train_briefly(crops, out, ce.heldout_losses, lambda: ce.CascadeEF(cfg),
+                          lambda *a, **k: ce.train_cascade_ef(*a, cfg=cfg.to_dict(), **k),
+                          lambda: ce.load_cascade_ef(out).train(), export_cascade_ef, 40)
 
 
 @pytest.fixture(scope="module")
 def leed_dir(crops, tmp_path_factory):
+    """LEED trained briefly at the tiny preset (the neutraliser, then the rest), exported."""
     from poce_rt.export.systems import export_leed
     from poce_rt.models.leed import LEEDConfig
     from poce_rt.train import leed as tl
-
-    torch.set_num_threads(1)
-    out = tmp_path_factory.mktemp("leed")
-    train, held = _split(crops)
-    cfg = LEEDConfig.from_dict(presets.leed()["tiny"]["leed"])
-    torch.manual_seed(0)
-    before = tl.heldout_losses(tl.Trainee(cfg), crops, held)
-    last = tl.train_leed([], out, cfg=cfg.to_dict(), steps=80, batch=4, sample_every=0, save_every=80,
-                         log_every=10, progress=False, dataset=train)
-    t = tl.Trainee(cfg)
     from poce_rt.train.common import load_train_state
 
-    load_train_state(out / tl.TRAIN_STATE, {"trainee": t}, {})
-    after = tl.heldout_losses(t, crops, held)
-    export_leed(out, progress=None)
-    return out, before, after, last
+    cfg = LEEDConfig.from_dict(presets.leed()["tiny"]["leed"])
+    out = tmp_path_factory.mktemp("leed")
+
+    def trained():
+        t = tl.Trainee(cfg)
+        load_train_state(out / tl.TRAIN_STATE, {"net": t}, {})
+        return t
+
+    return _train_briefly(crops, out, tl.heldout_losses, lambda: tl.Trainee(cfg),
+                          lambda *a, **k: tl.train_leed(*a, cfg=cfg.to_dict(), **k), trained, export_leed, 80)
 
 
 def test_cascade_ef_training_lowers_its_losses(cascade_dir):

@@ -205,24 +205,36 @@ class CascadeEF(nn.Module):
             ef.load_state_dict(self.stages[0].state_dict())
 
 
-class Critic(nn.Module):
-    """PatchGAN critic with an expression head (StarGAN / GANimation): x -> (realness [N], code [N,D])."""
+class PatchCritic(nn.Module):
+    """StarGAN's critic: stride-2 convolutions (`channels`, until 2x2), then a realness map (averaged
+    over the patches) and a classification head over the whole map: x -> (realness [N], logits [N,K])."""
 
-    def __init__(self, cfg: CascadeEFConfig):
+    def __init__(self, size: int, channels, classes: int):
         super().__init__()
-        layers, c_in, size = [], 3, cfg.crop_size
-        for c in cfg.d_channels:
+        layers, c_in = [], 3
+        for c in channels:
             if size <= 2:
                 break
             layers += [nn.Conv2d(c_in, c, 4, 2, 1), nn.LeakyReLU(0.01, True)]
             c_in, size = c, size // 2
         self.body = nn.Sequential(*layers)
         self.src = nn.Conv2d(c_in, 1, 3, 1, 1, bias=False)
-        self.cls = nn.Conv2d(c_in, cfg.code_dim, size, bias=False)
+        self.cls = nn.Conv2d(c_in, classes, size, bias=False)
 
     def forward(self, x):
         h = self.body(x)
-        return self.src(h).mean((1, 2, 3)), torch.sigmoid(self.cls(h).flatten(1))
+        return self.src(h).mean((1, 2, 3)), self.cls(h).flatten(1)
+
+
+class Critic(PatchCritic):
+    """The image critic with an expression head (GANimation): x -> (realness [N], scores [N,D] in [0,1])."""
+
+    def __init__(self, cfg: CascadeEFConfig):
+        super().__init__(cfg.crop_size, cfg.d_channels, cfg.code_dim)
+
+    def forward(self, x):
+        real, logits = super().forward(x)
+        return real, torch.sigmoid(logits)
 
 
 class CodeCritic(nn.Module):

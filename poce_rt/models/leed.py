@@ -31,7 +31,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .cascade_ef import ResBlock, _norm
+from .cascade_ef import PatchCritic, ResBlock, _norm
 from .config import _JsonMixin
 
 # Blendshapes that make an expression (eye blinks and gaze do not; index 0 is MediaPipe's _neutral).
@@ -103,24 +103,15 @@ class Neutraliser(nn.Module):
         return self.net(torch.cat([x, d], 1))
 
 
-class DomainCritic(nn.Module):
+class DomainCritic(PatchCritic):
     """StarGAN critic: x -> (realness [N], expressive logit [N])."""
 
     def __init__(self, cfg: LEEDConfig):
-        super().__init__()
-        layers, c_in, size = [], 3, cfg.crop_size
-        for c in cfg.d_channels:
-            if size <= 2:
-                break
-            layers += [nn.Conv2d(c_in, c, 4, 2, 1), nn.LeakyReLU(0.01, True)]
-            c_in, size = c, size // 2
-        self.body = nn.Sequential(*layers)
-        self.src = nn.Conv2d(c_in, 1, 3, 1, 1, bias=False)
-        self.cls = nn.Conv2d(c_in, 1, size, bias=False)
+        super().__init__(cfg.crop_size, cfg.d_channels, 1)
 
     def forward(self, x):
-        h = self.body(x)
-        return self.src(h).mean((1, 2, 3)), self.cls(h).flatten()
+        real, logit = super().forward(x)
+        return real, logit[:, 0]
 
 
 class Encoder(nn.Module):

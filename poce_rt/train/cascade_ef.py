@@ -20,8 +20,8 @@ import torch.nn.functional as F
 
 from poce_rt.models import io as mio
 from poce_rt.models.cascade_ef import PATCHES_AT_128, CascadeEF, CascadeEFConfig, CodeCritic, Critic, attention_loss
-from .common import (FaceCrops, adversarial_loop, check_schedule, crop_datasets, gradient_penalty,
-                     load_train_state, read_system_config, save_train_state, write_system_config)
+from .common import (FaceCrops, adversarial_loop, check_schedule, gradient_penalty, read_system_config,
+                     save_train_state, start_crop_training)
 
 SYSTEM = "cascade-ef"
 WEIGHTS = "cascade_ef.safetensors"
@@ -100,28 +100,12 @@ def train_cascade_ef(data, out, *, cfg: dict | None = None, data_dir=None, every
     """Train (or resume) Cascade EF-GAN into model directory `out`; returns the last losses."""
     schedule = check_schedule(steps, batch, sample_every, save_every, log_every)
     out = Path(out)
-    if (out / "config.json").is_file():
-        old = read_system_config(out, SYSTEM, CascadeEFConfig)
-        if cfg is not None and make_config(cfg).hash() != old.hash() and (out / WEIGHTS).is_file():
-            raise ValueError(f"{out} already holds a Cascade EF-GAN with another config; use another --out")
-        cfg = old
-    cfg = make_config(cfg)
-    torch.manual_seed(seed)
-    dev = torch.device(device)
-    ds = dataset if dataset is not None else FaceCrops(crop_datasets(data, out, cfg.crop_size, data_dir, every))
-    if ds.size != cfg.crop_size:
-        raise ValueError(f"crops are {ds.size}px, the config's crop_size is {cfg.crop_size}")
-    if len(ds) < 2:
-        raise ValueError("Cascade EF-GAN needs at least 2 face crops (targets come from other frames)")
-    net, critic, code_critic = CascadeEF(cfg).to(dev), Critic(cfg).to(dev), CodeCritic(cfg).to(dev)
-    opt_g = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
-    opt_d = torch.optim.Adam(list(critic.parameters()) + list(code_critic.parameters()), lr=cfg.lr,
-                             betas=tuple(cfg.betas))
-    modules = {"net": net, "critic": critic, "code_critic": code_critic}
-    step, extra = 0, {}
-    if (out / TRAIN_STATE).is_file():
-        step, extra = load_train_state(out / TRAIN_STATE, modules, {"g": opt_g, "d": opt_d}, device=dev)
-    write_system_config(out, SYSTEM, cfg)
+    cfg, ds, dev, modules, opt_g, opt_d, step, extra = start_crop_training(
+        out, system=SYSTEM, cls=CascadeEFConfig, cfg=None if cfg is None else make_config(cfg), weights=WEIGHTS,
+        state=TRAIN_STATE, make_modules=lambda c: (CascadeEF(c), {"critic": Critic(c), "code_critic": CodeCritic(c)}),
+        data=data, data_dir=data_dir, every=every, dataset=dataset, device=device, seed=seed,
+        why="targets come from other frames", complete=make_config)
+    net, critic, code_critic = modules["net"], modules["critic"], modules["code_critic"]
     switch = int(round(cfg.pretrain_frac * steps)) if cfg.stages > 1 else 0
     state = {"step": step, "cascade": bool(extra.get("cascade", switch == 0 or step >= switch))}
     gen = torch.Generator().manual_seed(seed + 1 + step)

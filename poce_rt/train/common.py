@@ -270,3 +270,38 @@ def read_system_config(model_dir, system: str, cls):
         return cls.from_dict(d["config"])
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ModelDirError(f"{f}: not a {system} model directory ({e})") from None
+
+
+def start_crop_training(out, *, system: str, cls, cfg, weights: str, state: str, make_modules: Callable,
+                        data, data_dir, every: int, dataset, device, seed: int, why: str,
+                        complete: Callable = lambda c: c):
+    """What every image-space system's training starts with: the config (the model directory's own
+    when it has one; another requested once weights exist is refused; `complete` fills what the
+    system derives, e.g. patch boxes), the face crops, the networks
+    ("net" the generator side, the critics by name), Adam on each side, and a resumed state.
+    -> (cfg, crops, device, modules, opt_g, opt_d, step, extra)."""
+    out = Path(out)
+    if (out / "config.json").is_file():
+        old = read_system_config(out, system, cls)
+        trained = (out / weights).is_file()
+        if cfg is not None and cfg.hash() != old.hash() and trained:
+            raise ValueError(f"{out} already holds a {system} model with another config; use another --out")
+        cfg = old if cfg is None or trained else cfg
+    cfg = complete(cfg or cls())
+    torch.manual_seed(seed)
+    dev = torch.device(device)
+    ds = dataset if dataset is not None else FaceCrops(crop_datasets(data, out, cfg.crop_size, data_dir, every))
+    if ds.size != cfg.crop_size:
+        raise ValueError(f"crops are {ds.size}px, the config's crop_size is {cfg.crop_size}")
+    if len(ds) < 2:
+        raise ValueError(f"{system} needs at least 2 face crops ({why})")
+    net, critics = make_modules(cfg)
+    modules = {"net": net.to(dev), **{k: c.to(dev) for k, c in critics.items()}}
+    opt_g = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
+    opt_d = torch.optim.Adam([p for c in critics.values() for p in c.parameters()], lr=cfg.lr,
+                             betas=tuple(cfg.betas))
+    step, extra = 0, {}
+    if (out / state).is_file():
+        step, extra = load_train_state(out / state, modules, {"g": opt_g, "d": opt_d}, device=dev)
+    write_system_config(out, system, cfg)
+    return cfg, ds, dev, modules, opt_g, opt_d, step, extra

@@ -19,8 +19,8 @@ import torch.nn.functional as F
 from poce_rt.models import io as mio
 from poce_rt.models.leed import (LEED, CodeCritic, DomainCritic, LEEDConfig, Regulariser, Siamese, is_expressive,
                                  multiscale_l1)
-from .common import (FaceCrops, adversarial_loop, check_schedule, crop_datasets, gradient_penalty,
-                     load_train_state, read_system_config, save_train_state, write_system_config)
+from .common import (FaceCrops, adversarial_loop, check_schedule, gradient_penalty, read_system_config,
+                     save_train_state, start_crop_training)
 
 SYSTEM = "leed"
 WEIGHTS = "leed.safetensors"
@@ -116,27 +116,13 @@ def train_leed(data, out, *, cfg: dict | None = None, data_dir=None, every: int 
     """Train (or resume) LEED into model directory `out`; returns the last losses."""
     schedule = check_schedule(steps, batch, sample_every, save_every, log_every)
     out = Path(out)
-    cfg = cfg if isinstance(cfg, LEEDConfig) else LEEDConfig.from_dict(dict(cfg or {}))
-    if (out / "config.json").is_file():
-        old = read_system_config(out, SYSTEM, LEEDConfig)
-        if cfg.hash() != old.hash() and (out / WEIGHTS).is_file():
-            raise ValueError(f"{out} already holds a LEED model with another config; use another --out")
-    torch.manual_seed(seed)
-    dev = torch.device(device)
-    ds = dataset if dataset is not None else FaceCrops(crop_datasets(data, out, cfg.crop_size, data_dir, every))
-    if ds.size != cfg.crop_size:
-        raise ValueError(f"crops are {ds.size}px, the config's crop_size is {cfg.crop_size}")
-    if len(ds) < 2:
-        raise ValueError("LEED needs at least 2 face crops (references come from other frames)")
-    t, critic, code_critic = Trainee(cfg).to(dev), DomainCritic(cfg).to(dev), CodeCritic(cfg).to(dev)
-    opt_g = torch.optim.Adam(t.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
-    opt_d = torch.optim.Adam(list(critic.parameters()) + list(code_critic.parameters()), lr=cfg.lr,
-                             betas=tuple(cfg.betas))
-    modules = {"trainee": t, "critic": critic, "code_critic": code_critic}
-    step = 0
-    if (out / TRAIN_STATE).is_file():
-        step, _ = load_train_state(out / TRAIN_STATE, modules, {"g": opt_g, "d": opt_d}, device=dev)
-    write_system_config(out, SYSTEM, cfg)
+    cfg, ds, dev, modules, opt_g, opt_d, step, _ = start_crop_training(
+        out, system=SYSTEM, cls=LEEDConfig, cfg=None if cfg is None else LEEDConfig.from_dict(dict(cfg)),
+        weights=WEIGHTS, state=TRAIN_STATE,
+        make_modules=lambda c: (Trainee(c), {"critic": DomainCritic(c), "code_critic": CodeCritic(c)}),
+        data=data, data_dir=data_dir, every=every, dataset=dataset, device=device, seed=seed,
+        why="references come from other frames")
+    t, critic, code_critic = modules["net"], modules["critic"], modules["code_critic"]
     switch = max(1, int(round(cfg.neutral_frac * steps))) if steps > 1 else 0
     state = {"step": step}
     gen = torch.Generator().manual_seed(seed + 1 + step)
