@@ -123,9 +123,14 @@ class Encoder(nn.Module):
             c_in = c
         self.body = nn.Sequential(*layers)
         self.fc = nn.Linear(c_in * cfg.bottom ** 2, cfg.code_dim)
+        self.code_dim = cfg.code_dim
 
     def forward(self, x):
-        return self.fc(self.body(x).flatten(1))
+        # Layer-normalised: nothing else bounds the codes' scale, and with the code critic pulling
+        # them about it grew without limit (L_exp's pseudo labels C_B - C_N with it: 1e4 in 800
+        # steps); a fixed scale keeps Delta exp, the interpolation and alpha * Delta exp meaningful.
+        c = self.fc(self.body(x).flatten(1))
+        return F.layer_norm(c, (self.code_dim,))
 
 
 class Decoder(nn.Module):
