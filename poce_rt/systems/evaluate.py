@@ -2,7 +2,8 @@
 
 Per photo and method (the weight-free engine or a model directory of any system):
   IED   identity embedding distance between the photo and the edit (dlib's face-recognition
-        ResNet, poce_rt.metrics; < 0.6 = the same person by dlib's rule). Lower is better.
+        ResNet, poce_rt.metrics, both at the tracked face's box; < 0.6 = the same person by dlib's
+        rule). Lower is better.
   EXD   expression distance: mean absolute difference over the 52 blendshape scores the tracker
         reads on the edit and the target code (source + relative code; a reference's own scores
         when editing by reference). Lower is better.
@@ -100,20 +101,18 @@ def _face_box(face, h, w):
 
 
 def evaluate(method: Method, images: list, references: list | None, expression: dict | None, tracker,
-             intensity: float = 1.0, identity=None) -> dict:
+             intensity: float = 1.0) -> dict:
     """Run `method` over (name, image) pairs -> {"per_image": [...], "mean": {...}, "failures": n}.
 
     references: None, or (name, image) pairs, one for all photos or one per photo.
-    identity: the IED function (default poce_rt.metrics.identity_distance; None results when dlib is missing).
     """
     from ..pipeline import Source
 
-    if identity is None:
-        try:
-            from ..metrics import identity_distance as identity
-            import dlib  # noqa: F401
-        except ImportError:
-            identity = None
+    try:
+        import dlib  # noqa: F401
+        have_dlib = True
+    except ImportError:
+        have_dlib = False
     rows = []
     for i, (name, image) in enumerate(images):
         row: dict = {"image": name}
@@ -138,7 +137,7 @@ def evaluate(method: Method, images: list, references: list | None, expression: 
             same, _, _ = method.edit(image, face, None, None, 1.0)
             box = _face_box(face, *image.shape[:2])
             row["psnr"], row["ssim"] = psnr(same[box], image[box]), ssim(same[box], image[box])
-            row["ied"] = _ied(identity, image, out, row)
+            row["ied"] = _ied(have_dlib, image, out, face.bbox, row)
             got = tracker.track(out)
             if not got:   # the measures above stand; the ones read off the tracked edit cannot be taken
                 raise ValueError("the tracker finds no face in the edit (no EXD, no pose error)")
@@ -158,16 +157,25 @@ def evaluate(method: Method, images: list, references: list | None, expression: 
             "failures": failures, "images": len(rows)}
 
 
-def _ied(identity, image, out, row) -> float | None:
-    """IED, or None (with the reason in the row) when dlib is missing or finds no face in the edit."""
-    if identity is None:
+def _ied(have_dlib: bool, image, out, bbox, row) -> float | None:
+    """IED of the tracked face: dlib's embedding of the photo and of the edit, both at the face's
+    box (the detector run on a poorly edited face finds some other patch of the frame instead, and
+    would grade that). None, with the reason in the row, without dlib."""
+    if not have_dlib:
         row["ied_note"] = "dlib is not installed (pip install 'poce-rt[eval]')"
         return None
-    try:
-        return identity(image, out)
-    except ValueError as e:
-        row["ied_note"] = str(e)
-        return None
+    import dlib
+
+    from ..metrics import _dlib_models
+
+    _, predictor, encoder = _dlib_models()
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    rect = dlib.rectangle(x0, y0, x1, y1)
+
+    def embed(img):
+        return np.array(encoder.compute_face_descriptor(img, predictor(img, rect), 1), np.float32)
+
+    return float(np.linalg.norm(embed(image) - embed(out)))
 
 
 def markdown(results: list[dict]) -> str:
