@@ -57,6 +57,10 @@ void transfer_cpu(const float* e_src, const float* e_ref, const float* mask, int
 // ---- composite: frame [H,W,3] u8, rgb [H,W,3] f32 in [0,1], alpha [H,W] -> out [H,W,3] u8
 void composite_cpu(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,
                    int feather_px, uint8_t* out);
+// ---- crop: image [H,W,C] (u8, read as /255, or f32), theta [B,2,3] (output -> input pixel
+// coordinates), sr x sr samples per output pixel -> out [B,OH,OW,C] f32 (0 outside the image)
+void crop_cpu(const void* image, bool u8, int height, int width, int channels, const float* theta, int boxes,
+              int out_h, int out_w, int sr, float* out);
 
 // ---- the CPU rasterizer's passes (rasterize_cpu.cpp), shared by render and sample_uv
 struct Box;
@@ -96,6 +100,8 @@ void transfer_cuda(const float* e_src, const float* e_ref, const float* mask, in
                    int w, int hm, int wm, float* out, uintptr_t stream);
 void composite_cuda(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,
                     int feather_px, float* work, uint8_t* out, uintptr_t stream);
+void crop_cuda(const void* image, bool u8, int height, int width, int channels, const float* theta, int boxes,
+               int out_h, int out_w, int sr, float* out, uintptr_t stream);
 #endif
 
 }  // namespace poce

@@ -62,23 +62,9 @@ class Networks:
             raise InputError(f"{cfg_file} is not a valid poce-rt config: {e}") from e
         if backend == "torch":
             return cls(_torch_graphs(d, device), uv_size, "torch")
-        names = ["onnxruntime"] if backend == "onnxruntime" else ["tensorrt"] if backend == "tensorrt" \
-            else (["tensorrt", "onnxruntime"] if device == "cuda" else ["onnxruntime"])
         suffix = ".fp16.onnx" if precision == "fp16" else ".onnx"
-        files = _graph_files(d, suffix)
-        errors = []
-        for name in names:
-            graphs = {}
-            try:
-                for kind, f in files.items():
-                    graphs[kind] = load_backend(name, f)
-            except (BackendUnavailable, ImportError) as e:
-                errors.append(f"{name}: {e}")
-                if len(names) > 1:
-                    log.warning("%s cannot run the networks here (%s); trying the next backend", name, e)
-                continue
-            return cls(graphs, uv_size, name)
-        raise BackendUnavailable("no backend could load the networks: " + "; ".join(errors))
+        graphs, name = load_graphs(_graph_files(d, suffix), backend, device)
+        return cls(graphs, uv_size, name)
 
     @property
     def capturable(self) -> bool:
@@ -147,6 +133,28 @@ class Networks:
         m = np.ascontiguousarray(mask, np.float32)
         blended = {k: ops.transfer(np.ascontiguousarray(p_src[k]), np.ascontiguousarray(p_ref[k]), m) for k in p_src}
         return _hwc(next(iter(self._run("generator", blended).values())))
+
+
+def load_graphs(files: dict, backend: str = "auto", device: str = "cpu") -> tuple[dict, str]:
+    """kind -> ONNX file, loaded on one backend -> (kind -> Backend, the backend's name).
+
+    backend 'onnxruntime' or 'tensorrt' as asked; 'auto' tries TensorRT then ONNX Runtime on
+    device='cuda', ONNX Runtime on the CPU. BackendUnavailable when none can load every graph."""
+    names = ["onnxruntime"] if backend == "onnxruntime" else ["tensorrt"] if backend == "tensorrt" \
+        else (["tensorrt", "onnxruntime"] if device == "cuda" else ["onnxruntime"])
+    errors = []
+    for name in names:
+        graphs = {}
+        try:
+            for kind, f in files.items():
+                graphs[kind] = load_backend(name, f)
+        except (BackendUnavailable, ImportError) as e:
+            errors.append(f"{name}: {e}")
+            if len(names) > 1:
+                log.warning("%s cannot run the networks here (%s); trying the next backend", name, e)
+            continue
+        return graphs, name
+    raise BackendUnavailable("no backend could load the networks: " + "; ".join(errors))
 
 
 def _no_host_work_in_capture(stream, what: str) -> None:

@@ -292,9 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Every command is listed, whatever is installed: these modules import no optional
     # dependency, and a command that needs one says which extra to install (see `require`).
-    from . import backends, batch, edit, serve, studio, train
+    from . import backends, batch, edit, eval as eval_cmd, serve, studio, train
 
-    for module in (train, backends, edit, studio, batch, serve):
+    for module in (train, backends, edit, eval_cmd, studio, batch, serve):
         module.add_parser(sub)
     return p
 
