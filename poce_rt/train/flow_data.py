@@ -125,7 +125,17 @@ class CropPairs:
         f = self.frames[i]
         box = crop_box(f.face)
         return {"img": crop_image(f.image, box, self.size), "verts": to_crop(f.face.vertices, box, self.size),
-                "code": f.face.blendshapes, "shape": f.face.shape}
+                "code": f.face.blendshapes, "shape": f.face.shape, "box": box, "face": f.face}
+
+    def moved(self, own: dict, code) -> tuple[np.ndarray, np.ndarray]:
+        """An `own()` frame's mesh moved by the rig to `code` at its pose: (crop-pixel vertices
+        [468,3], canonical-frame shape [468,3])."""
+        from ..rig import load_rig
+
+        face = own["face"]
+        shape = load_rig().apply(face.shape, np.asarray(code, np.float32) - face.blendshapes)
+        verts = flow.face_mesh(face.shape, face.blendshapes, code, face.pose)
+        return to_crop(verts, own["box"], self.size), shape
 
     def sample(self, rng: np.random.Generator, paired: bool = True) -> dict:
         """A random pair (paired: both from one input; else the target from anywhere, GaFET's
