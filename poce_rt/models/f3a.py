@@ -108,7 +108,10 @@ class FadeUp(nn.Module):
         super().__init__()
         self.deconv = nn.ConvTranspose2d(cin, cout, 4, 2, 1)
         self.up_proj = nn.Conv2d(cin, cout, 1)
-        self.conv = nn.Sequential(nn.Conv2d(cout, cout, 3, 1, 1), _act())
+        # Normalised: Eq. 4 multiplies h_dec into each level, so un-normalised decoder features
+        # would compound level by level (x1000 over four levels in a tiny run, saturating the tanh
+        # and the fp16 graph); Conv-IN-LReLU keeps every h_dec^l at unit scale.
+        self.conv = nn.Sequential(nn.Conv2d(cout, cout, 3, 1, 1), nn.InstanceNorm2d(cout, affine=True), _act())
 
     def forward(self, h, alpha):
         up = self.up_proj(F.interpolate(h, scale_factor=2.0, mode="bilinear", align_corners=False))
@@ -124,7 +127,8 @@ class F3AGenerator(nn.Module):
         ch, fch = cfg.channels, cfg.flow_channels
         self.t_enc = _Pyramid(3, ch)
         self.t_flow = _Pyramid(FLOW_CHANNELS, fch)
-        self.bottleneck = nn.Sequential(nn.Conv2d(ch[-1], ch[-1], 3, 1, 1), _act())   # h_dec^L
+        self.bottleneck = nn.Sequential(nn.Conv2d(ch[-1], ch[-1], 3, 1, 1),          # h_dec^L
+                                        nn.InstanceNorm2d(ch[-1], affine=True), _act())
         self.manip = nn.ModuleList(HierarchicalManipulation(c, f, cfg.hidden) for c, f in zip(ch, fch))
         self.fade = nn.ModuleList(FadeUp(ch[i + 1], ch[i]) for i in range(len(ch) - 1))
         self.to_rgb = nn.Conv2d(ch[0], 3, 3, 1, 1)

@@ -131,20 +131,42 @@ class FeatureDeformation(nn.Module):
         return F.grid_sample(feat, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
+class Attention(nn.Module):
+    """Multi-head attention written out (q, k, v projections, softmax(q k^T / sqrt(d)) v): it exports
+    as MatMul + Softmax at any opset, where nn.MultiheadAttention's fused eval path does not export.
+    q is scaled before the product, which keeps fp16 logits in range."""
+
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.heads, self.scale = heads, (dim // heads) ** -0.5
+        self.q, self.k, self.v, self.o = (nn.Linear(dim, dim) for _ in range(4))
+
+    def forward(self, x, kv):
+        n, t, c = x.shape
+        h = self.heads
+
+        def split(z):
+            return z.reshape(n, -1, h, c // h).transpose(1, 2)     # [N,h,T,d]
+
+        q, k, v = split(self.q(x) * self.scale), split(self.k(kv)), split(self.v(kv))
+        a = torch.softmax(q @ k.transpose(-1, -2), dim=-1)
+        return self.o((a @ v).transpose(1, 2).reshape(n, t, c))
+
+
 class _Block(nn.Module):
     """A transformer encoder layer (pre-norm): x + MHA(x, kv), then x + MLP(x)."""
 
     def __init__(self, dim: int, heads: int):
         super().__init__()
         self.nq, self.nkv = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.attn = Attention(dim, heads)
         self.nm = nn.LayerNorm(dim)
         self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
 
     def forward(self, x, kv=None):
         q = self.nq(x)
         k = q if kv is None else self.nkv(kv)
-        x = x + self.attn(q, k, k, need_weights=False)[0]
+        x = x + self.attn(q, k)
         return x + self.mlp(self.nm(x))
 
 
