@@ -150,6 +150,33 @@ py::array_t<uint8_t> composite(py::handle frame_o, py::handle rgb_o, py::handle 
   return out;
 }
 
+constexpr int64_t kMaxBoxes = 1 << 20;
+constexpr int64_t kMaxSamples = 64;      // sr: samples per output pixel side
+
+// image [H,W,C] uint8 or float32, theta [B,2,3] float32 -> [B,out_h,out_w,C] float32.
+py::array_t<float> crop(py::handle image_o, py::handle theta_o, int64_t out_h, int64_t out_w, int64_t sr) {
+  if (!py::isinstance<py::array>(image_o)) checked<float>(image_o, "image", {-1, -1, -1});  // raises
+  bool u8 = py::reinterpret_borrow<py::array>(image_o).dtype().is(py::dtype::of<uint8_t>());
+  py::array image = u8 ? py::array(checked<uint8_t>(image_o, "image", {-1, -1, -1}))
+                       : py::array(checked<float>(image_o, "image", {-1, -1, -1}));
+  int64_t h = image.shape(0), w = image.shape(1), c = image.shape(2);
+  check_size(h, w);
+  check_range("image channels", c, 1, kMaxChannels);
+  check_size(out_h, out_w);
+  check_range("samples", sr, 1, kMaxSamples);
+  auto theta = checked<float>(theta_o, "theta", {-1, 2, 3});
+  int64_t b = theta.shape(0);
+  check_range("boxes", b, 0, kMaxBoxes);
+  checked_numel("crop output", {b, out_h, out_w, c});
+  py::array_t<float> out({b, out_h, out_w, c});
+  {
+    py::gil_scoped_release nogil;
+    crop_cpu(image.data(), u8, int(h), int(w), int(c), theta.data(), int(b), int(out_h), int(out_w), int(sr),
+             out.mutable_data());
+  }
+  return out;
+}
+
 #ifdef POCE_WITH_CUDA
 template <typename T>
 T* ptr(uintptr_t p) { return reinterpret_cast<T*>(p); }
@@ -342,6 +369,19 @@ PYBIND11_MODULE(_C, m) {
     composite_cuda(ptr<uint8_t>(f), ptr<float>(rgb), ptr<float>(a), int(h), int(w), int(feather),
                    ptr<float>(work), ptr<uint8_t>(out), stream);
   });
+  m.def("crop_cuda", [](uintptr_t img, bool u8, int64_t h, int64_t w, int64_t c, uintptr_t theta, int64_t b,
+                        int64_t oh, int64_t ow, int64_t sr, uintptr_t out, uintptr_t stream) {
+    check_size(h, w);
+    check_range("image channels", c, 1, kMaxChannels);
+    check_size(oh, ow);
+    check_range("samples", sr, 1, kMaxSamples);
+    check_range("boxes", b, 0, kMaxBoxes);
+    if (checked_numel("crop output", {b, oh, ow, c}) == 0) return;
+    check_ptrs({{"image", img}, {"theta", theta}, {"out", out}});
+    py::gil_scoped_release nogil;
+    crop_cuda(reinterpret_cast<const void*>(img), u8, int(h), int(w), int(c), ptr<float>(theta), int(b),
+              int(oh), int(ow), int(sr), ptr<float>(out), stream);
+  });
 #else
   m.def("cuda_device_count", []() { return 0; });
 #endif
@@ -368,4 +408,6 @@ PYBIND11_MODULE(_C, m) {
                      stream);
   });
 #endif
+  m.def("crop", &crop, py::arg("image"), py::arg("theta"), py::arg("out_h"), py::arg("out_w"),
+        py::arg("samples") = 1);
 }

@@ -73,6 +73,10 @@ struct InterpolateParams {
   float* mask;
 };
 void interpolate_cpu(const InterpolateParams& p);
+// ---- crop: image [H,W,C] (u8, read as /255, or f32), theta [B,2,3] (output -> input pixel
+// coordinates), sr x sr samples per output pixel -> out [B,OH,OW,C] f32 (0 outside the image)
+void crop_cpu(const void* image, bool u8, int height, int width, int channels, const float* theta, int boxes,
+              int out_h, int out_w, int sr, float* out);
 
 // ---- the CPU rasterizer's passes (rasterize_cpu.cpp), shared by render and sample_uv
 struct Box;
@@ -113,6 +117,8 @@ void transfer_cuda(const float* e_src, const float* e_ref, const float* mask, in
 void composite_cuda(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,
                     int feather_px, float* work, uint8_t* out, uintptr_t stream);
 void interpolate_cuda(const InterpolateParams& p, uintptr_t stream);
+void crop_cuda(const void* image, bool u8, int height, int width, int channels, const float* theta, int boxes,
+               int out_h, int out_w, int sr, float* out, uintptr_t stream);
 #endif
 
 }  // namespace poce

@@ -36,7 +36,7 @@ from . import ops
 from .fit import Pose, pose_vertices
 
 __all__ = ["FaceState", "lerp_states", "face_mesh", "facial_flow", "motion_flow", "geometry_map",
-           "continuous_flows", "to_network"]
+           "continuous_flows", "to_network", "f3a_input", "gafet_inputs"]
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,18 @@ def motion_flow(src_verts, tgt_verts, height: int, width: int, tris=None):
     return ops.interpolate(np.ascontiguousarray(src[:, :2] - tgt[:, :2]), tris, tri_id, bary)
 
 
-def geometry_map(verts, shape, height: int, width: int, tris=None):
+def geometry_map(verts, height: int, width: int, shape=None, tris=None):
     """The 3D geometry a network sees (GaFET's E_e input): the canonical-frame position of the
     surface under each pixel of `verts` (so expression shows as shape, independently of pose),
-    divided by the shape's extent into about [-1, 1]. -> [H,W,3] float32, mask [H,W] float32."""
+    divided by the shape's extent into about [-1, 1]. `shape` [N,3]: the canonical-frame shape
+    (default: `verts` brought back by a similarity fit to the canonical mesh, poce_rt.fit).
+    -> [H,W,3] float32, mask [H,W] float32."""
     verts = np.ascontiguousarray(verts, np.float32)
+    if shape is None:
+        from .facemodel import load_face_model
+        from .fit import fit_similarity
+
+        shape = fit_similarity(verts, load_face_model().vertices)[1]
     shape = np.asarray(shape, np.float32)
     tris = _tris() if tris is None else tris
     centre = 0.5 * (shape.max(0) + shape.min(0))
@@ -145,3 +152,18 @@ def to_network(flow: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
     (which tells "no motion" apart from "no face")."""
     f = np.asarray(flow, np.float32) * np.float32(2.0 / size)
     return np.concatenate([f.transpose(2, 0, 1), np.asarray(mask, np.float32)[None]], 0)
+
+
+def f3a_input(src_verts, tgt_verts, size: int, tris=None) -> np.ndarray:
+    """F3A-GAN's flow input [4,S,S]: the facial flow of two crop-pixel meshes in grid units + mask."""
+    f, m = facial_flow(src_verts, tgt_verts, size, size, tris)
+    return to_network(f, m, size)
+
+
+def gafet_inputs(src_verts, tgt_verts, size: int, tris=None) -> tuple[np.ndarray, np.ndarray]:
+    """GaFET's geometry [4,S,S] (the target's canonical x, y, z in [-1, 1] + mask) and motion
+    [3,S,S] (backward flow in grid units + mask) of a source and a target mesh in crop pixels."""
+    g, gm = geometry_map(tgt_verts, size, size, tris=tris)
+    m, mm = motion_flow(src_verts, tgt_verts, size, size, tris)
+    geo = np.concatenate([g.transpose(2, 0, 1), gm[None]], 0).astype(np.float32)
+    return geo, to_network(m, mm, size)

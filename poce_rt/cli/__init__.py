@@ -264,9 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Every command is listed, whatever is installed: these modules import no optional
     # dependency, and a command that needs one says which extra to install (see `require`).
-    from . import backends, edit, train
+    from . import backends, edit, eval as eval_cmd, train
 
-    for module in (train, backends, edit):
+    for module in (train, backends, edit, eval_cmd):
         module.add_parser(sub)
     return p
 

@@ -52,29 +52,36 @@ def add_parser(subparsers) -> None:
     c.set_defaults(func=_cmd_clean)
 
 
+def _system(model_dir: Path):
+    """The model directory's system (poce_rt.systems); a directory without config.json is left to
+    POCE's loader, which says what is missing."""
+    from ..systems import get, system_of  # noqa: PLC0415
+
+    if not model_dir.is_dir():
+        raise InputError(f"model directory not found: {model_dir}")
+    return system_of(model_dir) if (model_dir / "config.json").is_file() else get("poce")
+
+
 def _cmd_export(args) -> int:
     from . import require  # noqa: PLC0415
 
-    export_model_dir = require("poce_rt.export.onnx_export", "train", "export").export_model_dir
-    if not Path(args.model_dir).is_dir():
-        raise InputError(f"model directory not found: {args.model_dir}")
+    system = _system(Path(args.model_dir))
+    module, _, attr = system.export.partition(":")
+    export = getattr(require(module, "train", "export"), attr)
     t0 = time.monotonic()
-    # export_model_dir raises ModelDirError (an InputError) for a missing or corrupt model file
-    res = export_model_dir(args.model_dir, opset=args.opset, fp16=not args.no_fp16,
-                           progress=lambda s: print(s, flush=True))
+    # the export raises ModelDirError (an InputError) for a missing or corrupt model file
+    res = export(args.model_dir, opset=args.opset, fp16=not args.no_fp16,
+                 progress=lambda s: print(s, flush=True))
     n = sum(len(v) for v in res.values())
-    print(f"[export] {n} graphs in {args.model_dir} ({time.monotonic() - t0:.1f}s)")
+    print(f"[export] {n} {system.name} graphs in {args.model_dir} ({time.monotonic() - t0:.1f}s)")
     return 0
 
 
 def _find_graphs(model_dir: Path, precision: str) -> list[Path]:
+    """The exported graphs of the model directory's system (its registry entry names them)."""
     suffix = ".fp16.onnx" if precision == "fp16" else ".onnx"
-    out = []
-    for p in sorted(model_dir.glob("*.onnx")):
-        is16 = p.name.endswith(".fp16.onnx")
-        if (precision == "fp16") == is16 and p.name.endswith(suffix):
-            out.append(p)
-    return out
+    return [model_dir / (stem + suffix) for stem in _system(model_dir).graphs
+            if (model_dir / (stem + suffix)).is_file()]
 
 
 def _cmd_build(args) -> int:

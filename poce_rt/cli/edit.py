@@ -101,6 +101,18 @@ def _check_edit_ranges(args, expr: dict) -> None:
                             what="pose" if args.absolute_pose else "pose offset")
 
 
+def pose_request(args, source_pose):
+    """(pitch, yaw, roll) for Editor.edit from --pitch/--yaw/--roll: offsets (missing ones 0), or
+    with --absolute-pose absolute angles (missing ones the source's); None when none is given."""
+    given = [args.pitch, args.yaw, args.roll]
+    if not any(v is not None for v in given):
+        return None
+    if args.absolute_pose:
+        base = [source_pose.pitch, source_pose.yaw, source_pose.roll]
+        return tuple(b if v is None else v for v, b in zip(given, base))
+    return tuple(0.0 if v is None else v for v in given)
+
+
 # ---------------------------------------------------------------------------------------------- edit
 def cmd_edit(args) -> None:
     from ..assets import load_image
@@ -115,6 +127,11 @@ def cmd_edit(args) -> None:
         raise InputError("--mask limits an edit: give --reference or --expr too")
     if args.reference and expr:
         raise InputError("give either --expr or --reference, not both")
+    if args.model:   # an image-space system edits an aligned crop (poce_rt.systems.crop)
+        from ..systems.edit_cli import cmd_edit_crop, is_crop_model
+
+        if is_crop_model(args.model):
+            return cmd_edit_crop(args, expr)
     image = load_image(args.image)
     with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) as editor:
         mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
@@ -128,15 +145,7 @@ def cmd_edit(args) -> None:
                 reference = editor.prepare(load_image(args.reference))
             except NoFaceError:
                 raise InputError(f"no face found in the reference {args.reference}") from None
-        pose = None
-        given = [args.pitch, args.yaw, args.roll]
-        if any(v is not None for v in given):
-            if args.absolute_pose:
-                sp = source.face.pose
-                base = [sp.pitch, sp.yaw, sp.roll]
-                pose = tuple(b if v is None else v for v, b in zip(given, base))
-            else:
-                pose = tuple(0.0 if v is None else v for v in given)
+        pose = pose_request(args, source.face.pose)
         res = editor.edit(image, expression=expr or None, relative=not args.absolute, reference=reference,
                           mask=mask, pose=pose, pose_relative=not args.absolute_pose,
                           intensity=args.intensity, steps=args.steps, source=source)

@@ -1,18 +1,22 @@
 """``poce-rt train ...`` subcommands (the main CLI calls ``add_parser(subparsers)``).
 
   train dataset INPUTS... --out DATA_DIR [--every N] [--max-frames N]
-  train completion DATA... --out MODEL_DIR [--steps N] [--batch B] [--device cpu|cuda] [--sample-every N]
-  train editing    DATA... --out MODEL_DIR [same options]
-DATA: dataset directories, or images / folders / videos (then a dataset is built first into
-``--data-dir``, default MODEL_DIR/dataset, resumably).
+  train <command> DATA... --out MODEL_DIR [--steps N] [--batch B] [--preset tiny|paper] [--config JSON]
+                  [--device cpu|cuda] [--sample-every N]
+One <command> per training of every system in the registry (poce_rt.systems): completion and
+editing (POCE), cascade-ef, leed, ... DATA: dataset directories, or images / folders / videos (then a
+dataset is built first into ``--data-dir``, default MODEL_DIR/dataset, resumably).
 """
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
+from ..errors import InputError
 
-def _common(p: argparse.ArgumentParser, batch: int) -> None:
+
+def _common(p: argparse.ArgumentParser, batch: int, presets) -> None:
     from . import int_in
 
     p.add_argument("data", nargs="+", help="dataset dirs, or images / folders / videos")
@@ -23,16 +27,19 @@ def _common(p: argparse.ArgumentParser, batch: int) -> None:
     p.add_argument("--sample-every", type=int_in(0), default=500, help="PNG grid every N steps (0: never)")
     p.add_argument("--save-every", type=int_in(1), default=500, help="checkpoint every N steps, >= 1")
     p.add_argument("--log-every", type=int_in(1), default=10, help="log every N steps, >= 1")
-    p.add_argument("--config", help="JSON file with the architecture config of this network")
+    p.add_argument("--preset", choices=tuple(presets), default=None,
+                   help="architecture preset: tiny (a few CPU steps) or paper (the paper's sizes)")
+    p.add_argument("--config", help="JSON file with the architecture config (over the preset's)")
     p.add_argument("--data-dir", help="where to build the dataset when DATA are raw images/videos")
     p.add_argument("--every", type=int_in(1), default=1, help="video frame stride when building a dataset, >= 1")
     p.add_argument("--seed", type=int, default=0)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
+    from ..systems import presets_of, train_commands
     from . import int_in
 
-    tp = subparsers.add_parser("train", help="build datasets and train the POCE networks")
+    tp = subparsers.add_parser("train", help="build datasets and train a system's networks")
     sub = tp.add_subparsers(dest="train_cmd", required=True)
     d = sub.add_parser("dataset", help="track faces and sample UV maps into dataset shards")
     d.add_argument("inputs", nargs="+")
@@ -40,12 +47,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     d.add_argument("--every", type=int_in(1), default=1, help="video frame stride, >= 1")
     d.add_argument("--max-frames", type=int_in(1), default=None, help="per source, >= 1")
     d.set_defaults(func=_run_dataset)
-    c = sub.add_parser("completion", help="train the UV completion network (Sec. III-B)")
-    _common(c, 2)
-    c.set_defaults(func=_run_completion)
-    e = sub.add_parser("editing", help="train the UV editing network (Sec. III-C); needs completion")
-    _common(e, 4)
-    e.set_defaults(func=_run_editing)
+    for command, (system, fn, batch) in train_commands().items():
+        c = sub.add_parser(command, help=f"train {system.help or system.name}" +
+                           ("" if command == system.name else f": the {command} network"))
+        _common(c, batch, presets_of(system))
+        c.set_defaults(func=_run_train, system=system.name, train_fn=fn)
     return tp
 
 
@@ -55,37 +61,33 @@ def _run_dataset(args) -> int:
     return 0
 
 
-def _datasets(args) -> list[str]:
-    from ..train.dataset import build_dataset, is_dataset
-    dirs = [d for d in args.data if is_dataset(d)]
-    raw = [d for d in args.data if not is_dataset(d)]
-    if raw:
-        dd = args.data_dir or str(Path(args.out) / "dataset")
-        build_dataset(raw, dd, every=args.every)
-        dirs.append(dd)
-    return dirs
+def _config(args, system, command: str) -> dict | None:
+    """The preset's config of this command, updated by the --config file's fields."""
+    from ..systems import preset_config
+
+    cfg = preset_config(system, args.preset, command) if args.preset else None
+    if args.config:
+        try:
+            given = json.loads(Path(args.config).read_text())
+        except (OSError, ValueError) as e:
+            raise InputError(f"--config {args.config}: {e}") from None
+        if not isinstance(given, dict):
+            raise InputError(f"--config {args.config}: a JSON object is expected")
+        cfg = {**(cfg or {}), **given}
+    return cfg
 
 
-def _train_kwargs(args) -> dict:
-    return dict(steps=args.steps, batch=args.batch, device=args.device, sample_every=args.sample_every,
-                save_every=args.save_every, log_every=args.log_every, seed=args.seed)
-
-
-def _run_completion(args) -> int:
-    from poce_rt.models.config import CompletionConfig
+def _run_train(args) -> int:
+    from ..systems import get
     from . import require
-    train_completion = require("poce_rt.train.completion", "train", "train completion").train_completion
-    cfg = CompletionConfig.from_json(Path(args.config).read_text()) if args.config else None
-    train_completion(_datasets(args), args.out, cfg=cfg, **_train_kwargs(args))
-    return 0
 
-
-def _run_editing(args) -> int:
-    from poce_rt.models.config import EditingConfig
-    from . import require
-    train_editing = require("poce_rt.train.editing", "train", "train editing").train_editing
-    cfg = EditingConfig.from_json(Path(args.config).read_text()) if args.config else None
-    train_editing(_datasets(args), args.out, cfg=cfg, **_train_kwargs(args))
+    system = get(args.system)
+    module, _, attr = args.train_fn.partition(":")
+    train = getattr(require(module, "train", f"train {args.train_cmd}"), attr)
+    cfg = _config(args, system, args.train_cmd)
+    train(args.data, args.out, cfg=cfg, data_dir=args.data_dir, every=args.every, steps=args.steps,
+          batch=args.batch, device=args.device, sample_every=args.sample_every, save_every=args.save_every,
+          log_every=args.log_every, seed=args.seed)
     return 0
 
 

@@ -60,6 +60,16 @@ def load_system(model_dir):
     raise ValueError(f"{model_dir}: system {system!r} is neither 'f3a' nor 'gafet'")
 
 
+def export_model_dir(model_dir, *, opset: int = DEFAULT_OPSET, fp16: bool = True, progress=print):
+    """The registry's export contract: {system: {'fp32': path, 'fp16': path}}."""
+    system = load_system_name(model_dir)
+    return {system: export_flow_system(model_dir, opset=opset, fp16=fp16, progress=progress)}
+
+
+def load_system_name(model_dir) -> str:
+    return json.loads((Path(model_dir) / "config.json").read_text()).get("system")
+
+
 def export_flow_system(model_dir, *, opset: int = DEFAULT_OPSET, fp16: bool = True, progress=print):
     """Export the generator of an f3a / gafet model directory into it -> {'fp32': path, 'fp16': path}."""
     system, cfg, net = load_system(model_dir)

@@ -27,6 +27,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..systems.flow import f3a as _presets
 from .config import _JsonMixin
 
 FLOW_CHANNELS = 4   # dx, dy, dz (grid units) + the source mesh's mask (poce_rt.flow.to_network)
@@ -57,11 +58,8 @@ class F3AConfig(_JsonMixin):
         return len(self.channels)
 
 
-PRESETS = {
-    "tiny": F3AConfig(size=64, channels=(8, 16, 32, 32), flow_channels=(4, 8, 16, 16), hidden=16,
-                      disc_channels=(16, 32, 32), lr=1e-3),
-    "paper": F3AConfig(),
-}
+# The presets live with the registry (plain dicts, poce_rt.systems.flow) so the CLI needs no torch.
+PRESETS = {name: F3AConfig.from_dict(d["f3a"]) for name, d in _presets().items()}
 
 
 def _act():

@@ -38,6 +38,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..codes import N_CODES
+from ..systems.flow import gafet as _presets
 from .config import _JsonMixin
 
 GEOMETRY_CHANNELS = 4   # canonical x, y, z + mask (poce_rt.flow.geometry_map / to_network)
@@ -82,12 +83,8 @@ class GaFETConfig(_JsonMixin):
         return len(self.channels)
 
 
-PRESETS = {
-    "tiny": GaFETConfig(size=64, channels=(8, 16, 32, 32), geo_channels=(8, 8, 16, 16), global_dim=16,
-                        mfat_levels=2, heads=2, mfat_dim=16, disc_channels=(16, 32, 32),
-                        deexp_channels=(8, 16), part_size=16, lr=1e-3),
-    "paper": GaFETConfig(),
-}
+# The presets live with the registry (plain dicts, poce_rt.systems.flow) so the CLI needs no torch.
+PRESETS = {name: GaFETConfig.from_dict(d["gafet"]) for name, d in _presets().items()}
 
 
 def _act():

@@ -173,3 +173,100 @@ def adversarial_loop(stage: str, out: Path, generator, opt_g, opt_d, *, step: in
     bar.close()
     save(step)
     return losses
+
+
+# ---- face-crop datasets of the image-space systems (Cascade EF-GAN, LEED, ...) -----------------------
+CROP_KIND = "face_crop"
+
+
+def _crop_sampler(size: int):
+    """build_dataset's sample_fn for face crops: (rgb, face) -> (aligned crop [S,S,3] in [0,1],
+    face mask [S,S]); the shards then hold the crops under "uv" and the masks under "mask"."""
+    from poce_rt.systems.crop import align_crop, face_mask, to_crop
+
+    def sample(rgb, face):
+        crop, theta = align_crop(rgb, face.vertices, size)
+        return crop, face_mask(to_crop(face.vertices, theta), size)
+
+    return sample
+
+
+def crop_datasets(data, out, size: int, data_dir=None, every: int = 1) -> list[str]:
+    """Face-crop dataset directories for `data`: crop datasets as they are, raw images / folders /
+    videos tracked and aligned (resumably) into `data_dir` (default out/crops_<size>)."""
+    from .dataset import MANIFEST, _atomic_json, build_dataset, is_dataset, read_manifest
+
+    dirs, raw = [], []
+    for d in data:
+        if is_dataset(d):
+            man = read_manifest(d)
+            if man.get("kind") != CROP_KIND or man.get("uv_size") != size:
+                raise ValueError(f"{d} is not a {size}px face-crop dataset (it holds {man.get('kind', 'UV maps')} "
+                                 f"of {man.get('uv_size')}px): give the photos or videos instead")
+            dirs.append(str(d))
+        else:
+            raw.append(d)
+    if raw:
+        dd = Path(data_dir or Path(out) / f"crops_{size}")
+        build_dataset(raw, dd, every=every, sample_fn=_crop_sampler(size))
+        man = read_manifest(dd)
+        man["kind"] = CROP_KIND
+        _atomic_json(dd / MANIFEST, man)
+        dirs.append(str(dd))
+    return dirs
+
+
+class FaceCrops:
+    """All face crops of crop datasets in memory: crops uint8 [K,3,S,S], masks uint8 [K,1,S,S],
+    codes float32 [K,52] (the tracker's blendshape scores). get(idx) -> crops in [-1,1], masks in
+    {0,1}, codes."""
+
+    def __init__(self, dirs, indices=None):
+        from .dataset import UVDataset
+
+        ds = UVDataset(dirs, indices=indices)   # the same shards: "uv" holds the crops
+        self.crops, self.masks, self.codes = ds.uv, ds.mask, ds.code
+        self.size = ds.size
+
+    def __len__(self) -> int:
+        return int(self.crops.shape[0])
+
+    def get(self, idx, device="cpu"):
+        idx = torch.as_tensor(idx, dtype=torch.long)
+        return (self.crops[idx].to(device).float() / 127.5 - 1, (self.masks[idx].to(device) > 127).float(),
+                self.codes[idx].to(device))
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """WGAN-GP (Gulrajani et al.): (||grad critic(x~)||_2 - 1)^2 at random points between real and fake."""
+    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    eps = torch.rand(shape, device=real.device)
+    x = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+    out = critic(x)
+    out = out[0] if isinstance(out, tuple) else out
+    g, = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def write_system_config(out, system: str, cfg) -> None:
+    """config.json of an image-space system's model directory: {"system", "format", "config"}."""
+    from poce_rt.models.io import atomic_write_text
+
+    Path(out).mkdir(parents=True, exist_ok=True)
+    atomic_write_text(Path(out) / "config.json", json.dumps(
+        {"format": "poce-rt-model/1", "system": system, "config": cfg.to_dict(), "config_hash": cfg.hash()},
+        indent=2, sort_keys=True))
+
+
+def read_system_config(model_dir, system: str, cls):
+    """The architecture config of an image-space system's model directory (ModelDirError if absent)."""
+    from poce_rt.models.io import ModelDirError
+
+    f = Path(model_dir) / "config.json"
+    try:
+        d = json.loads(f.read_text())
+        if d.get("system") != system:
+            raise ValueError(f"it holds a {d.get('system', 'poce')} model, not {system}")
+        return cls.from_dict(d["config"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ModelDirError(f"{f}: not a {system} model directory ({e})") from None

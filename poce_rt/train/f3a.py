@@ -32,7 +32,9 @@ from poce_rt.models.io import atomic_write_text, load_weights, save_weights
 from poce_rt.models.losses import gradient_penalty, wgan_d, wgan_g
 
 from .common import adversarial_loop, check_schedule, load_train_state, save_train_state
-from .flow_data import CropPairs, Tracked, facial_flow_input, feature_weights, image_tensor, track_inputs
+from poce_rt.flow import f3a_input
+
+from .flow_data import CropPairs, Tracked, feature_weights, image_tensor, track_inputs
 
 SYSTEM = "f3a"
 WEIGHTS = "f3a.safetensors"
@@ -73,7 +75,7 @@ def make_batch(pairs: CropPairs, rng, batch: int, cfg: F3AConfig, self_recon: bo
         tv = p["src_verts"] if self_recon else p["tgt_verts"]
         src.append(image_tensor(p["src"]))
         tgt.append(image_tensor(p["src"] if self_recon else p["tgt"]))
-        flw.append(torch.from_numpy(facial_flow_input(p["src_verts"], tv, cfg.size)))
+        flw.append(torch.from_numpy(f3a_input(p["src_verts"], tv, cfg.size)))
         wts.append(torch.from_numpy(feature_weights(tv, cfg.size, cfg.feature_weight)))
     return (torch.stack(src).to(dev), torch.stack(tgt).to(dev), torch.stack(flw).to(dev),
             torch.stack(wts)[:, None].to(dev))
@@ -154,7 +156,7 @@ def train_f3a(data, out, *, preset: str = "tiny", cfg: F3AConfig | None = None, 
     def sample():
         src = torch.stack([image_tensor(p["src"]) for p in fixed]).to(dev)
         tgt = torch.stack([image_tensor(p["tgt"]) for p in fixed]).to(dev)
-        flw = torch.stack([torch.from_numpy(facial_flow_input(p["src_verts"], p["tgt_verts"], cfg.size))
+        flw = torch.stack([torch.from_numpy(f3a_input(p["src_verts"], p["tgt_verts"], cfg.size))
                            for p in fixed]).to(dev)
         return [src, tgt, gen(src, flw)], ["source", "target", "T(I_s, f)"]
 
@@ -181,3 +183,15 @@ def train_f3a(data, out, *, preset: str = "tiny", cfg: F3AConfig | None = None, 
         gen.alpha.fill_(1.0)
     save(step)
     return results
+
+
+def train(data, out, *, cfg: dict | None = None, data_dir=None, every: int = 1, steps: int = 1000,
+          batch: int = 4, device: str = "cpu", sample_every: int = 0, save_every: int = 500,
+          log_every: int = 10, seed: int = 0, progress: bool = True) -> dict:
+    """The registry's train contract (poce_rt.systems): `poce-rt train f3a DATA... --out DIR`.
+    DATA are images / folders / videos (tracked in memory, up to 64 frames spread over them;
+    `data_dir` is unused: nothing is built on disk). Returns the last step's losses."""
+    res = train_f3a(list(data), out, cfg=None if cfg is None else F3AConfig.from_dict(cfg), steps=steps,
+                    batch=batch, device=device, seed=seed, sample_every=sample_every, save_every=save_every,
+                    log_every=log_every, every=every, progress=progress)
+    return res.get("flow") or res.get("recon") or {}

@@ -1,5 +1,8 @@
 """Training data of the flow-guided systems (F3A-GAN, GaFET): tracked frames -> aligned crop pairs.
 
+Crops are those of poce_rt.systems.crop (a similarity from the eyes, nose and mouth onto a template),
+so a network trains on exactly what its runner is given.
+
 Photos and videos are tracked once (frames kept in memory: the tiny and test runs use a few dozen);
 a pair (s, t) takes two frames of one source (a photo pairs with itself: no motion), crops both
 with the *source's* box (the network outputs the target in the source's crop, as F3A-GAN's paired
@@ -12,38 +15,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-import cv2
 import numpy as np
 
 from .. import flow
 from ..masks import LEFT_EYE, LEFT_EYEBROW, LIPS, NOSE, RIGHT_EYE, RIGHT_EYEBROW
 from ..tracker import Face
-from .dataset import expand_inputs, iter_frames
+from .dataset import expand_inputs, is_dataset, iter_frames
 
 REGIONS = {"eyes": LEFT_EYE + RIGHT_EYE + LEFT_EYEBROW + RIGHT_EYEBROW, "nose": NOSE, "mouth": LIPS}
-MARGIN = 1.6   # crop side / the landmarks' larger extent: forehead, chin and cheeks all inside
 
 
-def crop_box(face: Face) -> tuple[float, float, float]:
-    """(x0, y0, side): a square around the face's landmarks, MARGIN times their extent."""
-    x0, y0, x1, y1 = face.bbox
-    side = MARGIN * max(x1 - x0, y1 - y0, 1.0)
-    return 0.5 * (x0 + x1) - 0.5 * side, 0.5 * (y0 + y1) - 0.5 * side, side
+def crop_frame(image: np.ndarray, theta: np.ndarray, size: int) -> np.ndarray:
+    """[H,W,3] uint8 -> [size,size,3] uint8: the crop of `theta` (poce_rt.systems.crop's alignment,
+    the very crop the runners get at inference)."""
+    from .. import ops
 
-
-def crop_image(image: np.ndarray, box, size: int) -> np.ndarray:
-    """[H,W,3] uint8 -> [size,size,3] uint8 of `box` (edge pixels repeated outside the frame)."""
-    x0, y0, side = box
-    s = size / side
-    m = np.float32([[s, 0, -x0 * s], [0, s, -y0 * s]])
-    return cv2.warpAffine(image, m, (size, size), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
-
-
-def to_crop(verts: np.ndarray, box, size: int) -> np.ndarray:
-    """[N,3] image-space vertices -> crop pixels (depth scaled alike, so flows stay isotropic)."""
-    x0, y0, side = box
-    return ((np.asarray(verts, np.float64) - [x0, y0, 0.0]) * (size / side)).astype(np.float32)
+    c = ops.crop(image, np.asarray(theta, np.float32)[None], (size, size))[0]
+    return np.clip(c * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def region_boxes(verts_crop: np.ndarray, size: int, pad: float = 0.15) -> dict[str, tuple[int, int, int, int]]:
@@ -76,21 +64,30 @@ class Tracked:
 
 def track_inputs(inputs: Sequence, *, every: int = 1, max_frames: int | None = None, bundle=None,
                  progress: bool = False) -> list[Tracked]:
-    """Track the first face of every `every`-th frame of each input (frames without one skipped)."""
+    """Track the first face of every `every`-th frame of each input (frames without one skipped).
+    max_frames: at most this many in all, shared out over the inputs; a long video's stride grows
+    so that its share spans the whole video rather than its first seconds."""
     from ..tracker import FaceTracker, NoFaceError
+    from .dataset import count_frames
 
     files = expand_inputs(inputs)
+    if any(is_dataset(p) for p in inputs):
+        raise ValueError("F3A-GAN / GaFET train on images and videos (their frames), not UV dataset directories")
+    share = None if max_frames is None else max(1, max_frames // max(1, len(files)))
     out: list[Tracked] = []
     with FaceTracker(bundle, max_faces=1, mode="image") as tracker:
         for k, path in enumerate(files):
-            for _, frame in iter_frames(path, every):
-                if max_frames is not None and len(out) >= max_frames:
+            stride = every if share is None else max(every, -(-count_frames(path, 1) // share))
+            taken = 0
+            for _, frame in iter_frames(path, stride):
+                if share is not None and taken >= share:
                     break
                 try:
                     face = tracker.track_one(frame)
                 except NoFaceError:
                     continue
                 out.append(Tracked(frame, face, k))
+                taken += 1
                 if progress:
                     print(f"\rtracked {len(out)} frames", end="", flush=True)
     if progress:
@@ -112,30 +109,30 @@ class CropPairs:
     def pair(self, i: int, j: int) -> dict:
         """Frames i (source) and j (target, same input) in i's crop: images [S,S,3] uint8, meshes
         [468,3] in crop pixels, codes [52], the source's canonical shape and its region boxes."""
+        from ..systems.crop import crop_theta, to_crop
+
         s, t = self.frames[i], self.frames[j]
-        box = crop_box(s.face)
-        return {"src": crop_image(s.image, box, self.size), "tgt": crop_image(t.image, box, self.size),
-                "src_verts": to_crop(s.face.vertices, box, self.size),
-                "tgt_verts": to_crop(t.face.vertices, box, self.size),
+        theta = crop_theta(s.face.vertices, self.size)
+        return {"src": crop_frame(s.image, theta, self.size), "tgt": crop_frame(t.image, theta, self.size),
+                "src_verts": to_crop(s.face.vertices, theta), "tgt_verts": to_crop(t.face.vertices, theta),
                 "src_code": s.face.blendshapes, "tgt_code": t.face.blendshapes, "shape": s.face.shape,
                 "tgt_shape": t.face.shape}
 
     def own(self, i: int) -> dict:
         """Frame i in its own crop: image [S,S,3] uint8, mesh [468,3] in crop pixels, code, shape."""
-        f = self.frames[i]
-        box = crop_box(f.face)
-        return {"img": crop_image(f.image, box, self.size), "verts": to_crop(f.face.vertices, box, self.size),
-                "code": f.face.blendshapes, "shape": f.face.shape, "box": box, "face": f.face}
+        from ..systems.crop import crop_theta, to_crop
 
-    def moved(self, own: dict, code) -> tuple[np.ndarray, np.ndarray]:
-        """An `own()` frame's mesh moved by the rig to `code` at its pose: (crop-pixel vertices
-        [468,3], canonical-frame shape [468,3])."""
-        from ..rig import load_rig
+        f = self.frames[i]
+        theta = crop_theta(f.face.vertices, self.size)
+        return {"img": crop_frame(f.image, theta, self.size), "verts": to_crop(f.face.vertices, theta),
+                "code": f.face.blendshapes, "shape": f.face.shape, "theta": theta, "face": f.face}
+
+    def moved(self, own: dict, code) -> np.ndarray:
+        """An `own()` frame's mesh moved by the rig to `code` at its pose: crop-pixel vertices [468,3]."""
+        from ..systems.crop import to_crop
 
         face = own["face"]
-        shape = load_rig().apply(face.shape, np.asarray(code, np.float32) - face.blendshapes)
-        verts = flow.face_mesh(face.shape, face.blendshapes, code, face.pose)
-        return to_crop(verts, own["box"], self.size), shape
+        return to_crop(flow.face_mesh(face.shape, face.blendshapes, code, face.pose), own["theta"])
 
     def sample(self, rng: np.random.Generator, paired: bool = True) -> dict:
         """A random pair (paired: both from one input; else the target from anywhere, GaFET's
@@ -152,8 +149,3 @@ def image_tensor(img: np.ndarray):
 
     return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float() / 127.5 - 1.0
 
-
-def facial_flow_input(src_verts, tgt_verts, size: int) -> np.ndarray:
-    """[4,S,S] float32: the F3A facial flow in grid units + the source mesh's mask."""
-    f, m = flow.facial_flow(src_verts, tgt_verts, size, size)
-    return flow.to_network(f, m, size)

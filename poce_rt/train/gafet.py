@@ -60,15 +60,6 @@ def load_gafet(path, device="cpu") -> tuple[GaFETConfig, GaFETGenerator]:
     return cfg, load_weights(Path(path) / WEIGHTS, GaFETGenerator(cfg), device).eval()
 
 
-def gafet_inputs(src_verts, tgt_verts, tgt_shape, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(geometry [4,S,S], motion [3,S,S]) network inputs for a source mesh and a target mesh
-    (crop pixels) and the target's canonical shape."""
-    g, gm = flow.geometry_map(tgt_verts, tgt_shape, size, size)
-    m, mm = flow.motion_flow(src_verts, tgt_verts, size, size)
-    return (np.concatenate([g.transpose(2, 0, 1), gm[None]], 0).astype(np.float32),
-            flow.to_network(m, mm, size))
-
-
 def smooth_warp(n: int, size: int, amount: float, gen: torch.Generator) -> torch.Tensor:
     """Random smooth sampling grids [n,S,S,2] (a 4x4 field of offsets, upsampled): the geometric
     augmentation of the De-expression training."""
@@ -138,7 +129,7 @@ class Batches:
         x, y, c = [], [], []
         for _ in range(n):
             o = self.pairs.own(int(self.rng.integers(len(self.pairs.frames))))
-            nv, _ = self.pairs.moved(o, self.neutral)
+            nv = self.pairs.moved(o, self.neutral)
             m, mm = flow.motion_flow(o["verts"], nv, self.cfg.size, self.cfg.size)
             x.append(image_tensor(o["img"]))
             y.append(torch.from_numpy(flow.to_network(m, mm, self.cfg.size)))
@@ -154,9 +145,9 @@ class Batches:
         for _ in range(n):
             o = self.pairs.own(int(self.rng.integers(len(self.pairs.frames))))
             r = o if paired else self.pairs.own(int(self.rng.integers(len(self.pairs.frames))))
-            nv, _ = self.pairs.moved(o, self.neutral)
-            tv, ts = self.pairs.moved(o, r["code"])
-            g, m = gafet_inputs(nv, tv, ts, self.cfg.size)
+            nv = self.pairs.moved(o, self.neutral)
+            tv = self.pairs.moved(o, r["code"])
+            g, m = flow.gafet_inputs(nv, tv, self.cfg.size)
             xs.append(image_tensor(o["img"]))
             refs.append(image_tensor(r["img"]))
             geos.append(torch.from_numpy(g))
@@ -290,3 +281,15 @@ def train_gafet(data, out, *, preset: str = "tiny", cfg: GaFETConfig | None = No
                                         postfix=lambda ls: {"shape": f"{ls['g_shape']:.4f}"})
     return results
 
+
+
+def train(data, out, *, cfg: dict | None = None, data_dir=None, every: int = 1, steps: int = 1000,
+          batch: int = 4, device: str = "cpu", sample_every: int = 0, save_every: int = 500,
+          log_every: int = 10, seed: int = 0, progress: bool = True) -> dict:
+    """The registry's train contract (poce_rt.systems): `poce-rt train gafet DATA... --out DIR`.
+    DATA are images / folders / videos (tracked in memory, up to 64 frames spread over them;
+    `data_dir` is unused). Returns the last step's losses."""
+    res = train_gafet(list(data), out, cfg=None if cfg is None else GaFETConfig.from_dict(cfg), steps=steps,
+                      batch=batch, device=device, seed=seed, sample_every=sample_every, save_every=save_every,
+                      log_every=log_every, every=every, progress=progress)
+    return res.get("gafet") or {}

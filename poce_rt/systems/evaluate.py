@@ -1,0 +1,175 @@
+"""`poce-rt eval`: the papers' measures that can be computed here, for any system, side by side.
+
+Per photo and method (the weight-free engine or a model directory of any system):
+  IED   identity embedding distance between the photo and the edit (dlib's face-recognition
+        ResNet, poce_rt.metrics; < 0.6 = the same person by dlib's rule). Lower is better.
+  EXD   expression distance: mean absolute difference over the 52 blendshape scores the tracker
+        reads on the edit and the target code (source + relative code; a reference's own scores
+        when editing by reference). Lower is better.
+  pose_err_deg  mean absolute (pitch, yaw, roll) difference between the tracked edit and the target pose.
+  psnr / ssim   of the round trip (an edit that asks for no change) against the photo, inside the
+        face's box: what the method loses when it should change nothing.
+  seconds  wall time of the edit (tracking included).
+A photo where the edit or the re-tracking fails counts as a failure (its message is kept).
+FID and IS need the Inception network's weights, which no package reachable here ships: they are
+not computed (and not approximated by anything else).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FID_NOTE = ("FID and IS are not reported: they need Inception-v3 weights, which no package available "
+            "here ships; no substitute network is used in their place.")
+MEASURES = ("ied", "exd", "pose_err_deg", "psnr", "ssim", "seconds")
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03) of the
+    luma of two uint8 RGB images."""
+    import cv2
+
+    def luma(x):
+        return cv2.cvtColor(np.ascontiguousarray(x), cv2.COLOR_RGB2GRAY).astype(np.float64)
+
+    x, y = luma(a), luma(b)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def blur(z):
+        return cv2.GaussianBlur(z, (11, 11), 1.5)
+
+    mx, my = blur(x), blur(y)
+    sxx, syy, sxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
+    return float(s.mean())
+
+
+@dataclass
+class Method:
+    """One column of the table: an editor and how to call it."""
+
+    name: str
+    system: str
+    editor: object        # pipeline.Editor or systems.crop.CropEditor
+    crop: bool
+
+    def edit(self, image, face, expression, reference, intensity):
+        """-> (edited [H,W,3] uint8, target code [52], target pose)."""
+        if self.crop:
+            r = self.editor.edit(image, expression=expression, reference=reference, intensity=intensity, face=face)
+            return r.image, r.target_code, r.target_pose
+        from ..pipeline import Source
+
+        src = self.editor.prepare(image, face)
+        r = self.editor.edit(image, expression=expression, reference=reference, intensity=intensity, source=src)
+        assert isinstance(src, Source)
+        return r.image, np.clip(r.source_code + r.relative_code, 0, 1), r.target_pose
+
+    def close(self):
+        self.editor.close()
+
+
+def open_method(model_dir, tracker, backend: str = "auto") -> Method:
+    """The weight-free engine (model_dir None) or a model directory of any system."""
+    from ..pipeline import Editor
+    from . import system_of
+
+    if model_dir is None:
+        return Method("weight-free", "weight-free", Editor(tracker=tracker), False)
+    system = system_of(model_dir)
+    name = f"{system.name} ({Path(model_dir).name})"
+    if system.space == "crop":
+        from .crop import CropEditor
+
+        return Method(name, system.name, CropEditor(model_dir, backend=backend,
+                                                    editor=Editor(tracker=tracker)), True)
+    return Method(name, system.name, Editor(model_dir, backend=backend, tracker=tracker), False)
+
+
+def _face_box(face, h, w):
+    x0, y0, x1, y1 = face.bbox
+    return (slice(max(0, int(y0)), min(h, int(math.ceil(y1)))), slice(max(0, int(x0)), min(w, int(math.ceil(x1)))))
+
+
+def evaluate(method: Method, images: list, references: list | None, expression: dict | None, tracker,
+             intensity: float = 1.0, identity=None) -> dict:
+    """Run `method` over (name, image) pairs -> {"per_image": [...], "mean": {...}, "failures": n}.
+
+    references: None, or (name, image) pairs, one for all photos or one per photo.
+    identity: the IED function (default poce_rt.metrics.identity_distance; None results when dlib is missing).
+    """
+    from ..pipeline import Source
+
+    if identity is None:
+        try:
+            from ..metrics import identity_distance as identity
+            import dlib  # noqa: F401
+        except ImportError:
+            identity = None
+    rows = []
+    for i, (name, image) in enumerate(images):
+        row: dict = {"image": name}
+        try:
+            faces = tracker.track(image)
+            if not faces:
+                raise ValueError("no face in the photo")
+            face = faces[0]
+            ref = None
+            if references:
+                rname, rimg = references[i if len(references) > 1 else 0]
+                rfaces = tracker.track(rimg)
+                if not rfaces:
+                    raise ValueError(f"no face in the reference {rname}")
+                ref = Source(rimg, rfaces[0], None, None, None)
+                if not method.crop:
+                    ref = method.editor.prepare(rimg, rfaces[0])
+                row["reference"] = rname
+            t0 = time.perf_counter()
+            out, target, tpose = method.edit(image, face, expression, ref, intensity)
+            row["seconds"] = time.perf_counter() - t0
+            got = tracker.track(out)
+            if not got:
+                raise ValueError("no face in the edited photo")
+            row["exd"] = float(np.mean(np.abs(got[0].blendshapes - target)))
+            row["pose_err_deg"] = float(np.mean(np.abs([got[0].pose.pitch - tpose.pitch,
+                                                        got[0].pose.yaw - tpose.yaw,
+                                                        got[0].pose.roll - tpose.roll])))
+            row["ied"] = identity(image, out) if identity is not None else None
+            same, _, _ = method.edit(image, face, None, None, 1.0)
+            box = _face_box(face, *image.shape[:2])
+            row["psnr"], row["ssim"] = psnr(same[box], image[box]), ssim(same[box], image[box])
+        except Exception as e:  # noqa: BLE001 - a failure is a measured outcome, counted and kept
+            row["error"] = f"{type(e).__name__}: {e}"
+        rows.append(row)
+    ok = [r for r in rows if "error" not in r]
+    mean = {}
+    for k in MEASURES:
+        vals = [r[k] for r in ok if r.get(k) is not None and np.isfinite(r[k])]
+        mean[k] = float(np.mean(vals)) if vals else None
+    return {"method": method.name, "system": method.system, "per_image": rows, "mean": mean,
+            "failures": len(rows) - len(ok), "images": len(rows)}
+
+
+def markdown(results: list[dict]) -> str:
+    """One row per method: the means and the failure count."""
+    head = "| method | IED ↓ | EXD ↓ | pose err (deg) ↓ | round-trip PSNR (dB) ↑ | round-trip SSIM ↑ | failures | s / image |"
+    lines = [head, "|" + " --- |" * 8]
+
+    def f(v, fmt):
+        return "n/a" if v is None else format(v, fmt)
+
+    for r in results:
+        m = r["mean"]
+        lines.append(f"| {r['method']} | {f(m['ied'], '.3f')} | {f(m['exd'], '.3f')} | "
+                     f"{f(m['pose_err_deg'], '.2f')} | {f(m['psnr'], '.2f')} | {f(m['ssim'], '.3f')} | "
+                     f"{r['failures']}/{r['images']} | {f(m['seconds'], '.2f')} |")
+    return "\n".join(lines) + "\n\n" + FID_NOTE + "\n"
