@@ -98,7 +98,7 @@ def test_edit_and_eval_through_the_cli(f3a_dir, gafet_dir, tmp_path, photo):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("system", ["f3a"])   # gafet's train() is the same contract (its fixture runs it)
+@pytest.mark.parametrize("system", ["f3a"])   # gafet: the same contract over train_gafet, which its fixture runs
 def test_train_tiny_three_steps_through_the_cli(system, tmp_path):
     from poce_rt.assets import data_path
     from poce_rt.cli import main
