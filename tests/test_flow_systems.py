@@ -111,3 +111,15 @@ def test_train_tiny_three_steps_through_the_cli(system, tmp_path):
     assert cfg["system"] == system and cfg[system]["size"] == 64
     assert (out / f"{system}.safetensors").is_file()
     assert systems.system_of(out).name == system
+
+
+@pytest.mark.slow
+def test_f3a_reenacts_a_driver_video(f3a_dir, photo):
+    from poce_rt.assets import data_path
+    from poce_rt.systems.flow import reenact_frames
+    from poce_rt.train.dataset import iter_frames
+
+    driver = (f for i, f in iter_frames(data_path("single_face.mp4"), every=10) if i < 30)
+    frames = list(reenact_frames(f3a_dir, photo, driver, backend="onnxruntime"))
+    assert len(frames) == 3 and all(f.shape == photo.shape and f.dtype == np.uint8 for f in frames)
+    assert any((f != photo).any() for f in frames)
