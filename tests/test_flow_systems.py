@@ -21,6 +21,61 @@ def test_registry_entries_and_presets():
         assert systems.resolve(s.runner).__name__.endswith("Runner")
 
 
+INPUTS = {"f3a": ["image", "flow"], "gafet": ["source", "reference", "geometry", "motion"]}
+
+
+@pytest.fixture(scope="module")
+def model_dirs(f3a_dir, gafet_dir):
+    return {"f3a": f3a_dir, "gafet": gafet_dir}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("system", ["f3a", "gafet"])
+def test_onnx_matches_torch(system, model_dirs):
+    ort = pytest.importorskip("onnxruntime")
+    import onnx
+
+    from poce_rt.export.flow_systems import example_inputs, load_system
+    from poce_rt.export.surgery import get_metadata
+
+    d = model_dirs[system]
+    _, cfg, net = load_system(d)
+    x = example_inputs(system, cfg, batch=1, seed=5)
+    with torch.no_grad():
+        ref = net(*x.values()).numpy()
+    for name, tol in ((f"{system}.onnx", 1e-4), (f"{system}.fp16.onnx", 0.05)):
+        s = ort.InferenceSession(str(d / name), providers=["CPUExecutionProvider"])
+        assert [i.name for i in s.get_inputs()] == INPUTS[system]
+        assert [o.name for o in s.get_outputs()] == ["image_out"]
+        out = s.run(None, {k: v.numpy() for k, v in x.items()})[0]
+        assert np.abs(out - ref).max() < tol, name
+    model = onnx.load(str(d / f"{system}.onnx"))
+    meta = get_metadata(model)
+    assert meta["poce_rt.system"] == system and int(meta["poce_rt.opset"]) >= 17
+    if system == "gafet":   # the deformation and MFAT's attention, and softmax kept fp32 in fp16
+        assert {"GridSample", "Softmax", "MatMul"} <= {n.op_type for n in model.graph.node}
+        m16 = onnx.load(str(d / "gafet.fp16.onnx"))
+        types = {vi.name: vi.type.tensor_type.elem_type for vi in m16.graph.value_info}
+        soft = [n for n in m16.graph.node if n.op_type == "Softmax"]
+        assert soft and all(types.get(n.output[0], onnx.TensorProto.FLOAT) == onnx.TensorProto.FLOAT for n in soft)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("system", ["f3a", "gafet"])
+def test_engines_build(system, model_dirs, tmp_path):
+    from test_engines import can_build
+
+    if not can_build:
+        pytest.skip("cannot build engines on this machine")
+    from poce_rt.backends.engines import EngineCache
+
+    cache = EngineCache(tmp_path, progress=False)
+    for name, prec in ((f"{system}.onnx", "fp32"), (f"{system}.fp16.onnx", "fp16")):
+        p = cache.get(model_dirs[system] / name, prec)
+        assert p.stat().st_size > 0 and cache.get(model_dirs[system] / name, prec) == p
+    assert cache.builds == 2
+
+
 @pytest.fixture(scope="module")
 def photo(real_image):
     return real_image("single_face.jpg")
@@ -99,7 +154,7 @@ def test_edit_and_eval_through_the_cli(f3a_dir, gafet_dir, tmp_path, photo):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("system", ["f3a"])   # gafet: the same contract over train_gafet, which its fixture runs
-def test_train_tiny_three_steps_through_the_cli(system, tmp_path):
+def test_train_tiny_three_steps_through_the_cli(system, tmp_path, one_torch_thread):
     from poce_rt.assets import data_path
     from poce_rt.cli import main
 

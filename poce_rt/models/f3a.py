@@ -66,8 +66,9 @@ def _act():
     return nn.LeakyReLU(0.2, inplace=False)
 
 
-class _Pyramid(nn.Module):
-    """Conv stem at full resolution, then one stride-2 level per entry: [h^0, ..., h^L]."""
+class Pyramid(nn.Module):
+    """Conv stem at full resolution, then one stride-2 level per entry: [h^0, ..., h^L] (also
+    GaFET's encoders)."""
 
     def __init__(self, cin: int, widths: tuple):
         super().__init__()
@@ -123,8 +124,8 @@ class F3AGenerator(nn.Module):
         super().__init__()
         self.cfg = cfg
         ch, fch = cfg.channels, cfg.flow_channels
-        self.t_enc = _Pyramid(3, ch)
-        self.t_flow = _Pyramid(FLOW_CHANNELS, fch)
+        self.t_enc = Pyramid(3, ch)
+        self.t_flow = Pyramid(FLOW_CHANNELS, fch)
         self.bottleneck = nn.Sequential(nn.Conv2d(ch[-1], ch[-1], 3, 1, 1),          # h_dec^L
                                         nn.InstanceNorm2d(ch[-1], affine=True), _act())
         self.manip = nn.ModuleList(HierarchicalManipulation(c, f, cfg.hidden) for c, f in zip(ch, fch))
@@ -150,17 +151,23 @@ class F3AGenerator(nn.Module):
         return self.t_enc(image)
 
 
+def strided(widths: tuple, cin: int = 3) -> tuple[list, int]:
+    """One stride-2 4x4 conv + LeakyReLU per entry (the critics' and regressors' trunk) ->
+    (layers, output channels)."""
+    layers, c = [], cin
+    for w in widths:
+        layers += [nn.Conv2d(c, w, 4, 2, 1), _act()]
+        c = w
+    return layers, c
+
+
 class F3APatchCritic(nn.Module):
     """PatchGAN D: image [N,3,S,S] -> patch scores [N,1,h,w] (higher = more real; WGAN critic)."""
 
     def __init__(self, cfg: F3AConfig):
         super().__init__()
-        layers, c = [], 3
-        for w in cfg.disc_channels:
-            layers += [nn.Conv2d(c, w, 4, 2, 1), _act()]
-            c = w
-        layers.append(nn.Conv2d(c, 1, 3, 1, 1))
-        self.net = nn.Sequential(*layers)
+        layers, c = strided(cfg.disc_channels)
+        self.net = nn.Sequential(*layers, nn.Conv2d(c, 1, 3, 1, 1))
 
     def forward(self, x):
         return self.net(x)

@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from ..codes import N_CODES
 from ..systems.flow import gafet as _presets
 from .config import _JsonMixin
+from .f3a import Pyramid, strided
 
 GEOMETRY_CHANNELS = 4   # canonical x, y, z + mask (poce_rt.flow.geometry_map / to_network)
 MOTION_CHANNELS = 3     # dx, dy (grid units) + mask (poce_rt.flow.motion_flow / to_network)
@@ -89,22 +90,6 @@ PRESETS = {name: GaFETConfig.from_dict(d["gafet"]) for name, d in _presets().ite
 
 def _act():
     return nn.LeakyReLU(0.2)
-
-
-class _Down(nn.Module):
-    """Conv stem, then one stride-2 level per entry: [f^0 .. f^L]."""
-
-    def __init__(self, cin, widths):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(cin, widths[0], 3, 1, 1), _act())
-        self.down = nn.ModuleList(nn.Sequential(nn.Conv2d(a, b, 4, 2, 1), _act(), nn.Conv2d(b, b, 3, 1, 1), _act())
-                                  for a, b in zip(widths[:-1], widths[1:]))
-
-    def forward(self, x):
-        f = [self.stem(x)]
-        for d in self.down:
-            f.append(d(f[-1]))
-        return f
 
 
 class FeatureDeformation(nn.Module):
@@ -220,12 +205,12 @@ class GaFETGenerator(nn.Module):
         super().__init__()
         self.cfg = cfg
         ch, gch, L = cfg.channels, cfg.geo_channels, cfg.levels
-        self.e_a = _Down(3, ch)
+        self.e_a = Pyramid(3, ch)
         self.deform = nn.ModuleList(FeatureDeformation(c) for c in ch)
-        self.e_e = _Down(GEOMETRY_CHANNELS, gch)
+        self.e_e = Pyramid(GEOMETRY_CHANNELS, gch)
         self.e_e_global = nn.Sequential(nn.Linear(gch[-1], cfg.global_dim), _act(),
                                         nn.Linear(cfg.global_dim, cfg.global_dim))
-        self.e_d = _Down(3, ch)
+        self.e_d = Pyramid(3, ch)
         lv = self.mfat_ids = tuple(range(L - cfg.mfat_levels, L))
         self.mfat = nn.ModuleList(MFATLevel(ch[i], gch[i], cfg.mfat_dim, cfg.heads, (cfg.size >> i) ** 2) for i in lv)
         self.sgmm = nn.ModuleList(SGMM(2 * ch[i] if i < L - 1 else ch[i], ch[i], gch[i], cfg.global_dim)
@@ -256,12 +241,8 @@ class GaFETCritic(nn.Module):
 
     def __init__(self, widths: tuple):
         super().__init__()
-        layers, c = [], 3
-        for w in widths:
-            layers += [nn.Conv2d(c, w, 4, 2, 1), _act()]
-            c = w
-        layers.append(nn.Conv2d(c, 1, 3, 1, 1))
-        self.net = nn.Sequential(*layers)
+        layers, c = strided(widths)
+        self.net = nn.Sequential(*layers, nn.Conv2d(c, 1, 3, 1, 1))
 
     def forward(self, x):
         return self.net(x).mean(dim=(1, 2, 3))
@@ -320,10 +301,7 @@ class ExpressionRegressor(nn.Module):
 
     def __init__(self, cfg: GaFETConfig):
         super().__init__()
-        layers, c = [], 3
-        for w in cfg.disc_channels:
-            layers += [nn.Conv2d(c, w, 4, 2, 1), _act()]
-            c = w
+        layers, c = strided(cfg.disc_channels)
         self.net = nn.Sequential(*layers)
         self.head = nn.Linear(c, N_CODES)
 

@@ -21,41 +21,27 @@ f3a_train.safetensors (T, D, optimisers, the frozen encoder) to resume.
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from poce_rt.flow import f3a_input
 from poce_rt.models.f3a import PRESETS, F3AConfig, F3AGenerator, F3APatchCritic
-from poce_rt.models.io import atomic_write_text, load_weights, save_weights
+from poce_rt.models.io import save_weights
 from poce_rt.models.losses import gradient_penalty, wgan_d, wgan_g
 
 from .common import adversarial_loop, check_schedule, load_train_state, save_train_state
-from poce_rt.flow import f3a_input
-
-from .flow_data import CropPairs, Tracked, feature_weights, image_tensor, track_inputs
+from .flow_data import (CropPairs, Tracked, feature_weights, image_tensor, load_generator, track_inputs,
+                        write_system_config)
 
 SYSTEM = "f3a"
 WEIGHTS = "f3a.safetensors"
 TRAIN_STATE = "f3a_train.safetensors"
 
 
-def write_f3a_config(out: Path, cfg: F3AConfig) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "config.json", json.dumps({"system": SYSTEM, "f3a": cfg.to_dict()}, indent=2))
-
-
-def read_f3a_config(path) -> F3AConfig:
-    d = json.loads((Path(path) / "config.json").read_text())
-    if d.get("system") != SYSTEM:
-        raise ValueError(f"{path} holds a {d.get('system')!r} model, not {SYSTEM!r}")
-    return F3AConfig.from_dict(d[SYSTEM])
-
-
 def load_f3a(path, device="cpu") -> tuple[F3AConfig, F3AGenerator]:
-    cfg = read_f3a_config(path)
-    return cfg, load_weights(Path(path) / WEIGHTS, F3AGenerator(cfg), device).eval()
+    return load_generator(path, SYSTEM, F3AConfig, F3AGenerator, WEIGHTS, device)
 
 
 def fade_alphas(progress: float, transitions: int) -> torch.Tensor:
@@ -144,7 +130,7 @@ def train_f3a(data, out, *, preset: str = "tiny", cfg: F3AConfig | None = None, 
         step, _ = load_train_state(out / TRAIN_STATE, {**state, "enc": enc_frozen}, {"g": opt_g, "d": opt_d}, dev)
         if step < recon_steps:
             enc_frozen = None
-    write_f3a_config(out, cfg)
+    write_system_config(out, SYSTEM, cfg)
     fixed = [pairs.sample(np.random.default_rng(1000 + k)) for k in range(2)]
     results = {}
 

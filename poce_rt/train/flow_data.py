@@ -12,7 +12,9 @@ the eyes, nose and mouth in the crop (L_wp's weights, GaFET's component discrimi
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -23,6 +25,30 @@ from ..tracker import Face
 from .dataset import expand_inputs, is_dataset, iter_frames
 
 REGIONS = {"eyes": LEFT_EYE + RIGHT_EYE + LEFT_EYEBROW + RIGHT_EYEBROW, "nose": NOSE, "mouth": LIPS}
+
+
+def write_system_config(out: Path, system: str, cfg) -> None:
+    """config.json of a flow-system model directory: {"system": name, name: cfg}."""
+    from ..models.io import atomic_write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "config.json", json.dumps({"system": system, system: cfg.to_dict()}, indent=2))
+
+
+def read_system_config(path, system: str, cls):
+    """The `cls` config of a model directory written by write_system_config (ValueError otherwise)."""
+    d = json.loads((Path(path) / "config.json").read_text())
+    if d.get("system") != system:
+        raise ValueError(f"{path} holds a {d.get('system')!r} model, not {system!r}")
+    return cls.from_dict(d[system])
+
+
+def load_generator(path, system: str, cfg_cls, net_cls, weights: str, device="cpu"):
+    """(config, generator in eval mode) of a flow-system model directory."""
+    from ..models.io import load_weights
+
+    cfg = read_system_config(path, system, cfg_cls)
+    return cfg, load_weights(Path(path) / weights, net_cls(cfg), device).eval()
 
 
 def crop_frame(image: np.ndarray, theta: np.ndarray, size: int) -> np.ndarray:

@@ -21,7 +21,6 @@ gafet_aux.safetensors (De-expression, R), gafet_train.safetensors (resume state)
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -32,10 +31,11 @@ import torch.nn.functional as F
 from poce_rt import flow
 from poce_rt.models.gafet import (PRESETS, DeExpression, ExpressionRegressor, GaFETConfig, GaFETCritic,
                                   GaFETGenerator)
-from poce_rt.models.io import atomic_save_safetensors, atomic_write_text, load_weights, save_weights
+from poce_rt.models.io import atomic_save_safetensors, save_weights
 
 from .common import LOG, JsonlLog, adversarial_loop, check_schedule, load_train_state, save_train_state
-from .flow_data import CropPairs, Tracked, image_tensor, region_boxes, track_inputs
+from .flow_data import (CropPairs, Tracked, image_tensor, load_generator, region_boxes, track_inputs,
+                        write_system_config)
 
 SYSTEM = "gafet"
 WEIGHTS = "gafet.safetensors"
@@ -43,21 +43,8 @@ AUX = "gafet_aux.safetensors"
 TRAIN_STATE = "gafet_train.safetensors"
 
 
-def write_gafet_config(out: Path, cfg: GaFETConfig) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "config.json", json.dumps({"system": SYSTEM, "gafet": cfg.to_dict()}, indent=2))
-
-
-def read_gafet_config(path) -> GaFETConfig:
-    d = json.loads((Path(path) / "config.json").read_text())
-    if d.get("system") != SYSTEM:
-        raise ValueError(f"{path} holds a {d.get('system')!r} model, not {SYSTEM!r}")
-    return GaFETConfig.from_dict(d[SYSTEM])
-
-
 def load_gafet(path, device="cpu") -> tuple[GaFETConfig, GaFETGenerator]:
-    cfg = read_gafet_config(path)
-    return cfg, load_weights(Path(path) / WEIGHTS, GaFETGenerator(cfg), device).eval()
+    return load_generator(path, SYSTEM, GaFETConfig, GaFETGenerator, WEIGHTS, device)
 
 
 def smooth_warp(n: int, size: int, amount: float, gen: torch.Generator) -> torch.Tensor:
@@ -210,7 +197,7 @@ def train_gafet(data, out, *, preset: str = "tiny", cfg: GaFETConfig | None = No
     opt_g = torch.optim.Adam(gen_net.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
     opt_d = torch.optim.Adam(list(d_global.parameters()) + list(d_comp.parameters()), lr=cfg.lr,
                              betas=tuple(cfg.betas))
-    write_gafet_config(out, cfg)
+    write_system_config(out, SYSTEM, cfg)
     mods = {"gen": gen_net, "d_global": d_global, "d_comp": d_comp, "deexp": deexp, "reg": reg}
     step, results = 0, {}
     if (out / TRAIN_STATE).is_file():
