@@ -115,6 +115,18 @@ inline std::pair<py::array_t<float>, py::array_t<int>> checked_mesh(const py::ha
   return {verts, tris};
 }
 
+// [N,C] float32 per-vertex attributes (C in 1..kMaxChannels) and [F,3] int32 triangles indexing them.
+inline std::pair<py::array_t<float>, py::array_t<int>> checked_mesh_attr(const py::handle& attr_o,
+                                                                         const py::handle& tris_o) {
+  auto attr = checked<float>(attr_o, "attr", {-1, -1});
+  check_count("attr: vertex count", attr.shape(0));
+  check_range("attr channels", attr.shape(1), 1, kMaxChannels);
+  auto tris = checked<int>(tris_o, "tris", {-1, 3});
+  check_count("tris: triangle count", tris.shape(0));
+  check_indices("tris", tris, 0, attr.shape(0));
+  return {attr, tris};
+}
+
 // Required device pointers must not be null (CuPy gives a size-0 allocation a null pointer).
 inline void check_ptr(const char* name, uintptr_t p) {
   if (p == 0) bad_value(std::string(name) + ": null device pointer");

@@ -191,6 +191,51 @@ void check_mesh_cuda(uintptr_t verts, int64_t nverts, uintptr_t tris, int64_t nt
 }
 #endif
 
+
+// interpolate: `box` (optional, x0, y0, x1, y1, half-open) is where the rasterizer drew (its
+// `drawn` record): pixels outside it are taken as empty and not read. The ids inside it are checked
+// here (-1..F-1); the kernel would treat a bad one as empty, but a host caller gets told.
+py::tuple interpolate(py::handle attr_o, py::handle tris_o, py::handle tri_id_o, py::handle bary_o,
+                      py::object box_o, py::object out_o, py::object mask_o) {
+  auto [attr, tris] = checked_mesh_attr(attr_o, tris_o);
+  auto tri_id = checked<int>(tri_id_o, "tri_id", {-1, -1});
+  int64_t h = tri_id.shape(0), w = tri_id.shape(1), c = attr.shape(1);
+  check_size(h, w);
+  auto bary = checked<float>(bary_o, "bary", {h, w, 3});
+  int box[4] = {0, 0, int(w), int(h)};
+  if (!box_o.is_none()) {
+    if (!py::isinstance<py::sequence>(box_o) || py::isinstance<py::str>(box_o) || py::len(box_o) != 4)
+      throw py::type_error("box: expected a sequence (x0, y0, x1, y1) of 4 integers");
+    std::vector<int64_t> b;
+    for (py::handle v : py::reinterpret_borrow<py::sequence>(box_o)) {
+      if (!py::isinstance<py::int_>(v)) throw py::type_error("box: expected integers");
+      b.push_back(v.cast<int64_t>());
+    }
+    check_range("box x0", b[0], 0, w);
+    check_range("box y0", b[1], 0, h);
+    check_range("box x1", b[2], b[0], w);
+    check_range("box y1", b[3], b[1], h);
+    for (int i = 0; i < 4; ++i) box[i] = int(b[i]);
+  }
+  const int* ids = tri_id.data();
+  for (int y = box[1]; y < box[3]; ++y)
+    for (int x = box[0]; x < box[2]; ++x) {
+      int t = ids[int64_t(y) * w + x];
+      if (t < -1 || t >= tris.shape(0))
+        bad_value("tri_id: index " + std::to_string(t) + " at (" + std::to_string(y) + ", " +
+                  std::to_string(x) + ") is outside -1.." + std::to_string(tris.shape(0) - 1));
+    }
+  auto out = out_array<float>(out_o, "out", {h, w, c});
+  auto mask = out_array<float>(mask_o, "mask out", {h, w});
+  {
+    py::gil_scoped_release nogil;
+    interpolate_cpu(InterpolateParams{attr.data(), int(attr.shape(0)), int(c), tris.data(), int(tris.shape(0)),
+                                      ids, bary.data(), int(h), int(w), {box[0], box[1], box[2], box[3]},
+                                      out.mutable_data(), mask.mutable_data()});
+  }
+  return py::make_tuple(out, mask);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_C, m) {
@@ -339,6 +384,29 @@ PYBIND11_MODULE(_C, m) {
   });
 #else
   m.def("cuda_device_count", []() { return 0; });
+#endif
+
+  // ---- interpolate (issue 17: facial flow)
+  m.def("interpolate", &interpolate, py::arg("attr"), py::arg("tris"), py::arg("tri_id"), py::arg("bary"),
+        py::arg("box") = py::none(), py::arg("out") = py::none(), py::arg("mask_out") = py::none());
+#ifdef POCE_WITH_CUDA
+  m.def("interpolate_cuda", [](uintptr_t attr, int64_t nv, int64_t ch, uintptr_t t, int64_t nt, uintptr_t tri_id,
+                               uintptr_t bary, int64_t h, int64_t w, int64_t x0, int64_t y0, int64_t x1,
+                               int64_t y1, uintptr_t out, uintptr_t mask, uintptr_t stream) {
+    check_size(h, w);
+    check_range("channels", ch, 1, kMaxChannels);
+    check_mesh_cuda(attr, nv, t, nt);
+    check_range("box x0", x0, 0, w);
+    check_range("box y0", y0, 0, h);
+    check_range("box x1", x1, x0, w);
+    check_range("box y1", y1, y0, h);
+    check_ptrs({{"tri_id", tri_id}, {"bary", bary}, {"out", out}, {"mask", mask}});
+    py::gil_scoped_release nogil;
+    interpolate_cuda(InterpolateParams{ptr<float>(attr), int(nv), int(ch), ptr<int>(t), int(nt), ptr<int>(tri_id),
+                                       ptr<float>(bary), int(h), int(w), {int(x0), int(y0), int(x1), int(y1)},
+                                       ptr<float>(out), ptr<float>(mask)},
+                     stream);
+  });
 #endif
   m.def("crop", &crop, py::arg("image"), py::arg("theta"), py::arg("out_h"), py::arg("out_w"),
         py::arg("samples") = 1);

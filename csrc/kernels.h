@@ -57,6 +57,22 @@ void transfer_cpu(const float* e_src, const float* e_ref, const float* mask, int
 // ---- composite: frame [H,W,3] u8, rgb [H,W,3] f32 in [0,1], alpha [H,W] -> out [H,W,3] u8
 void composite_cpu(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,
                    int feather_px, uint8_t* out);
+// ---- interpolate: attr [N,C] over the rasterizer's tri_id [H,W], bary [H,W,3] (tris [F,3]) ->
+// out [H,W,C], mask [H,W] (1 where a triangle covers the pixel centre). Only pixels in `box`
+// (x0, y0, x1, y1; half-open, within the frame) are read; the rest are written empty.
+struct InterpolateParams {
+  const float* attr;
+  int nverts, channels;
+  const int* tris;
+  int ntris;
+  const int* tri_id;
+  const float* bary;
+  int height, width;
+  int box[4];
+  float* out;
+  float* mask;
+};
+void interpolate_cpu(const InterpolateParams& p);
 // ---- crop: image [H,W,C] (u8, read as /255, or f32), theta [B,2,3] (output -> input pixel
 // coordinates), sr x sr samples per output pixel -> out [B,OH,OW,C] f32 (0 outside the image)
 void crop_cpu(const void* image, bool u8, int height, int width, int channels, const float* theta, int boxes,
@@ -100,6 +116,7 @@ void transfer_cuda(const float* e_src, const float* e_ref, const float* mask, in
                    int w, int hm, int wm, float* out, uintptr_t stream);
 void composite_cuda(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,
                     int feather_px, float* work, uint8_t* out, uintptr_t stream);
+void interpolate_cuda(const InterpolateParams& p, uintptr_t stream);
 void crop_cuda(const void* image, bool u8, int height, int width, int channels, const float* theta, int boxes,
                int out_h, int out_w, int sr, float* out, uintptr_t stream);
 #endif

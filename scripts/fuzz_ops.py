@@ -288,6 +288,43 @@ def case_composite(c: Case, C, ops):
             ("_C.composite", lambda: C.composite(*args, feather, out), check)]
 
 
+def case_interpolate(c: Case, C, ops):
+    h, w = c.size2()
+    h, w = (h, w) if fits(h, w) else (int(c.pick(1, 3, 8)), int(c.pick(1, 5, 9)))
+    verts, tris = c.mesh(h, w)
+    good = len(tris) == 0 or (tris.min() >= 0 and tris.max() < len(verts))
+    tri_id, bary, _ = (ops.rasterize(verts, tris, h, w) if good else
+                       (np.full((h, w), -1, np.int32), np.zeros((h, w, 3), np.float32), None))
+    tri_id, bary = tri_id.copy(), bary.copy()
+    if c.flaw(0.3) and tri_id.size:
+        tri_id.flat[c.rng.integers(0, tri_id.size)] = c.pick(-2, len(tris), 2**31 - 1)
+    ch = int(c.pick(1, 2, 3, 8)) if not c.flaw(0.2) else int(c.pick(0, 1025))
+    attr = c.floats((len(verts), ch))
+    box = None
+    if c.rng.random() < 0.4:
+        x0, y0 = int(c.rng.integers(0, w + 1)), int(c.rng.integers(0, h + 1))
+        box = (x0, y0, int(c.rng.integers(x0, w + 1)), int(c.rng.integers(y0, h + 1)))
+        if c.flaw(0.4):
+            box = c.pick((0, 0, w + 1, h), (-1, 0, 1, 1), (2, 0, 1, 1), (0, 0, 1), "bad")
+    out = None
+    if c.rng.random() < 0.3:
+        res, mask = np.empty((h, w, ch), np.float32), np.empty((h, w), np.float32)
+        if c.flaw(0.5):
+            res = c.pick(np.empty((h, w + 1, ch), np.float32), c.array(res))
+        out = (res, mask)
+    args = [c.array(attr), c.array(tris), c.array(tri_id), c.array(bary)]
+
+    def check(r):
+        res, mask = r
+        assert res.shape == (h, w, ch) and mask.shape == (h, w)
+        assert set(np.unique(mask)) <= {0.0, 1.0}
+        assert not res[mask == 0].any()
+
+    raw_out = out if out is not None else (None, None)
+    return [("ops.interpolate", lambda: ops.interpolate(*args, box=box, out=out), check),
+            ("_C.interpolate", lambda: C.interpolate(*args, box, *raw_out), check)]
+
+
 def case_cuda_ints(c: Case, C, ops):
     """Raw CUDA entry points with nonsensical integers: rejected before any device work."""
     bad = int(c.pick(0, -1, 16385, 2**31, 2**40))
@@ -301,6 +338,8 @@ def case_cuda_ints(c: Case, C, ops):
         "transfer_cuda": lambda: C.transfer_cuda(fake, fake, fake, 1, 1, 2, 2, min(bad, 0), 2, fake, 0),
         "modulate_cuda": lambda: C.modulate_cuda(fake, fake, fake, 2, 4, float(c.pick(0.0, -1.0, np.nan)),
                                                  fake, 0),
+        "interpolate_cuda": lambda: C.interpolate_cuda(fake, 3, 2, fake, 1, fake, fake, 4, bad, 0, 0, 1, 1,
+                                                       fake, fake, 0),
     }
     name = c.pick(*sorted(calls))
 
@@ -310,7 +349,8 @@ def case_cuda_ints(c: Case, C, ops):
     return [(f"_C.{name}", calls[name], check)]
 
 
-CASES = [case_rasterize, case_sample_uv, case_render, case_modulate, case_transfer, case_composite]
+CASES = [case_rasterize, case_sample_uv, case_render, case_modulate, case_transfer, case_composite,
+         case_interpolate]
 
 
 def run(iterations: int, seed: int, start: int, verbose: bool) -> dict:

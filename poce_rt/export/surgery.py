@@ -25,7 +25,8 @@ META_PREFIX = "poce_rt."
 # ops whose computation stays in fp32 (normalisation statistics and what feeds them)
 FP32_OPS = {"InstanceNormalization", "LayerNormalization", "GroupNormalization",
             "BatchNormalization", "ReduceMean", "ReduceSumSquare", "ReduceL2", "ReduceSum",
-            "ReduceLogSumExp", "Pow", "Sqrt", "Reciprocal"}
+            "ReduceLogSumExp", "Pow", "Sqrt", "Reciprocal",
+            "Softmax"}  # attention (GaFET's MFAT): exp of fp16 logits overflows past ~11
 # elementwise ops that stay fp32 when every float input comes from an fp32 island (e.g. var + eps)
 _FOLLOW_OPS = {"Add", "Sub", "Mul", "Div", "Sqrt", "Reciprocal", "Pow", "Max", "Clip"}
 # ops that accept any type and need no cast

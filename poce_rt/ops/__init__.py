@@ -4,6 +4,7 @@ Plain NumPy references live in ``poce_rt.ops.ref`` (tests and benchmarks compare
 """
 from ._arrays import Workspace, array_module, is_device_array, on_stream, to_host
 from .composite import composite
+from .interpolate import interpolate
 from .crop import crop
 from .modulate import modulate
 from .threads import get_num_threads, set_num_threads
@@ -15,5 +16,5 @@ from .transfer import transfer
 from .uv_layout import UVLayout, uv_layout
 
 __all__ = ["rasterize", "uv_layout", "UVLayout", "sample_uv", "render", "modulate", "transfer",
-           "composite", "crop", "Workspace", "is_device_array",
+           "composite", "interpolate", "crop", "Workspace", "is_device_array",
            "array_module", "to_host", "on_stream", "set_num_threads", "get_num_threads"]

@@ -87,6 +87,12 @@ SYSTEMS: dict[str, System] = {s.name: s for s in (
            (("leed", "poce_rt.train.leed:train_leed", 4),),
            "poce_rt.export.systems:export_leed", "poce_rt.systems.runners:LEEDRunner",
            "poce_rt.systems.presets:leed", "LEED (label-free expression editing via disentanglement)"),
+    System("f3a", "crop", ("f3a",), (("f3a", "poce_rt.train.f3a:train", 4),),
+           "poce_rt.export.flow_systems:export_model_dir", "poce_rt.systems.flow:F3ARunner",
+           "poce_rt.systems.flow:f3a", "F3A-GAN (facial-flow-driven two-stream generator)"),
+    System("gafet", "crop", ("gafet",), (("gafet", "poce_rt.train.gafet:train", 4),),
+           "poce_rt.export.flow_systems:export_model_dir", "poce_rt.systems.flow:GaFETRunner",
+           "poce_rt.systems.flow:gafet", "GaFET (geometry-aware expression translation, MFAT + SGMM)"),
 )}
 
 
