@@ -269,6 +269,12 @@ def cmd_reenact(args) -> None:
             raise SystemExit(128 + e.signum) from None   # the shell's convention for "killed by"
 
 
+def _is_crop_model(model_dir) -> bool:
+    from ..systems.edit_cli import is_crop_model
+
+    return is_crop_model(model_dir)
+
+
 def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     from ..assets import load_image
     from ..reenact import DriverError, ReenactConfig, open_driver
@@ -305,8 +311,10 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
                 raise InputError(str(e)) from None
             print(f"virtual camera: {cam.device}", file=sys.stderr)
         config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle)
+        crop_model = bool(args.model) and _is_crop_model(args.model)
         custom = args.model or args.device != "cpu" or args.blend != "feather"
-        editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle) if custom else None
+        if custom and not crop_model:
+            editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle)
         # a file read faster than real time is held to its frame rate when it goes out live
         pacer = Pacer(driver.fps) if (cam is not None or streaming) and not driver.is_camera else None
         _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer)
@@ -330,7 +338,13 @@ def _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, 
     t_stream = None
     try:
         try:
-            reen = Reenactor(source, editor=editor, config=config)
+            if args.model and _is_crop_model(args.model):   # an image-space system (F3A-GAN, ...)
+                from ..systems.crop_reenact import CropReenactor
+
+                reen = CropReenactor(args.model, source, backend=args.backend, device=args.device,
+                                     relative=config.relative, bundle=args.bundle)
+            else:
+                reen = Reenactor(source, editor=editor, config=config)
         except NoFaceError:
             raise InputError(f"no face found in the source {args.source}") from None
         with reen:

@@ -130,36 +130,11 @@ class GaFETRunner(_FlowRunner):
 def reenact_frames(model_dir, source_image, driver_frames, *, backend: str = "auto", relative: bool = True,
                    bundle=None):
     """Face animation with a crop-space model (F3A-GAN's expression and pose reenactment): one
-    [H,W,3] uint8 frame per driver frame (an iterable of [H,W,3] uint8), each generated from the
-    source directly, never from the previous output (F3A-GAN's one-to-one, non-recursive
-    generation, so errors do not accumulate). The per-frame flow is that of the source mesh moved
-    by the driver's change of expression code and head pose since its first frame (relative; or the
-    driver's own code and angles with relative=False). A frame whose driver face is lost repeats
-    the last output. This is the runner-side hook `poce-rt reenact --model` needs (the CLI's
-    Reenactor drives POCE's frame loop)."""
-    from ..tracker import NoFaceError
-    from .crop import CropEditor
+    [H,W,3] uint8 frame per driver frame (an iterable of [H,W,3] uint8); see
+    poce_rt.systems.crop_reenact.CropReenactor (what `poce-rt reenact --model` runs). A frame whose
+    driver face is lost repeats the last output."""
+    from .crop_reenact import CropReenactor
 
-    with CropEditor(model_dir, backend=backend, bundle=bundle) as ed:
-        face = ed.editor.track(source_image)
-        first = None
-        last = np.ascontiguousarray(source_image)
-        for frame in driver_frames:
-            try:
-                d = ed.editor.track(frame)
-            except NoFaceError:
-                yield last
-                continue
-            first = first or d
-            if relative:
-                code = d.blendshapes - first.blendshapes
-                angles = (d.pose.pitch - first.pose.pitch, d.pose.yaw - first.pose.yaw, d.pose.roll - first.pose.roll)
-            else:
-                code, angles = d.blendshapes, (d.pose.pitch, d.pose.yaw, d.pose.roll)
-            try:
-                res = ed.edit(source_image, expression=code, relative=relative, pose=angles, pose_relative=relative,
-                              face=face)
-            except InputError:   # a pose past poce_rt.limits: keep the expression, drop the turn
-                res = ed.edit(source_image, expression=code, relative=relative, face=face)
-            last = res.image
-            yield last
+    with CropReenactor(model_dir, source_image, backend=backend, relative=relative, bundle=bundle) as reen:
+        for out in reen.run((f, 0.0) for f in driver_frames):
+            yield out.image
