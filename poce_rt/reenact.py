@@ -9,6 +9,11 @@ is applied to the source: target pose = source pose offset by (driver pose - dri
 the relative code = driver code - driver first code. Absolute mode copies the driver's angles and
 blendshape scores. Pose and code are smoothed with a One Euro filter (poce_rt.filters).
 
+Several faces (config.faces 'all' or indices): each chosen source face is drawn by its own
+FrameLoop with its own reference and filters; per frame the driver's faces and the source's are
+paired left to right (box centre x); a single driver face, or the largest when the source has
+more faces than the driver, drives the rest.
+
 A frame whose driver face is lost holds the last good output ('lost: holding last good state'); until
 the driver's first face the untouched source is output ('waiting for first face').
 
@@ -31,8 +36,8 @@ from .staged import staged
 from .tracker import Face, FaceTracker, validate_image
 from .video import DriverError, DriverStream, VideoSink, open_driver, write_video
 
-__all__ = ["ReenactConfig", "ReenactFrame", "Reenactor", "DriverError", "DriverStream", "open_driver",
-           "VideoSink", "write_video", "STATUS_OK", "STATUS_LOST", "STATUS_WAITING"]
+__all__ = ["ReenactConfig", "ReenactFrame", "FaceDrive", "pair_faces", "Reenactor", "DriverError",
+           "DriverStream", "open_driver", "VideoSink", "write_video", "STATUS_OK", "STATUS_LOST", "STATUS_WAITING"]
 
 STATUS_OK = "ok"
 STATUS_LOST = "lost: holding last good state"
@@ -52,7 +57,10 @@ class ReenactConfig:
         tracking of rendering, rendering of the caller.
     fps: assumed frame rate when no timestamps are given.
     intensity: scales the relative code (as Editor.edit).
-    max_faces: faces the driver tracker looks for (the largest drives).
+    max_faces: faces the driver tracker looks for (the largest drives; with several source faces
+        the tracker looks for at least as many, and at least 4).
+    faces: the source faces driven: 'largest' (the one-face path), 'all', an index or a list of
+        indices numbered left to right (as Editor.faces takes them).
     bundle: landmarker bundle path (None: the default resolution).
     output: 'host' = frames as NumPy arrays; 'device' = frames stay where the editor draws them
         (CuPy arrays on an Editor(device='cuda'), for a GPU consumer; NumPy on the CPU).
@@ -71,6 +79,7 @@ class ReenactConfig:
     max_faces: int = 1
     bundle: str | None = None
     output: str = "host"
+    faces: object = "largest"
 
     def __post_init__(self):
         # the ranges (poce_rt.limits): refused here, not frames into a stream
@@ -88,6 +97,12 @@ class ReenactConfig:
         self.max_faces = check_int("max_faces", self.max_faces, *MAX_FACES)
         if self.output not in ("host", "device"):
             raise InputError(f"output must be 'host' or 'device', got {self.output!r}")
+        from .fit_check import is_index
+
+        f = self.faces
+        if not (f in ("all", "largest") or is_index(f) or
+                (isinstance(f, (list, tuple)) and f and all(is_index(i) for i in f))):
+            raise InputError(f"faces must be 'all', 'largest', an index or a list of indices, got {f!r}")
 
 
 @dataclass
@@ -104,10 +119,51 @@ class ReenactFrame:
     driver_code: np.ndarray | None = None  # [52]
     pose: tuple | None = None
     code: np.ndarray | None = None
+    per_face: list | None = None           # several source faces: a FaceDrive each, left to right
 
     @property
     def face_found(self) -> bool:
         return self.status == STATUS_OK
+
+
+@dataclass
+class FaceDrive:
+    """What drove one source face in a frame (config.faces other than 'largest'): the index of its
+    driver face among the driver's faces left to right, that face's raw pose/code and what was
+    applied (as ReenactFrame's fields)."""
+
+    driver_index: int
+    driver_pose: tuple
+    driver_code: np.ndarray
+    pose: tuple
+    code: np.ndarray
+
+
+class _FaceState:
+    """One source face's smoothing state: the driver's reference frame and the One Euro filters."""
+
+    def __init__(self, c: "ReenactConfig"):
+        self.pose_f = OneEuroFilter(c.pose_min_cutoff, c.pose_beta, c.d_cutoff, rate=c.fps)
+        self.code_f = OneEuroFilter(c.code_min_cutoff, c.code_beta, c.d_cutoff, rate=c.fps)
+        self.reset()
+
+    def reset(self) -> None:
+        self.pose_f.reset()
+        self.code_f.reset()
+        self.ref_pose = None
+        self.ref_code = None
+        self.driven_by = None   # (driver faces, index) of the last frame: a change resets the reference
+
+
+def pair_faces(driver: list, n_source: int) -> list[int]:
+    """Indices into `driver` (largest first, as the tracker gives them) of the face driving each of
+    `n_source` source faces numbered left to right: the driver's faces left to right by box centre,
+    pairwise; source faces beyond them follow the largest (driver[0]); driver faces beyond the
+    source's are unused."""
+    order = sorted(range(len(driver)), key=lambda k: driver[k].bbox[0] + driver[k].bbox[2])
+    if len(driver) == 1:
+        return [0] * n_source
+    return [order[i] if i < len(order) else 0 for i in range(n_source)]
 
 
 def _wrap_deg(a: np.ndarray) -> np.ndarray:
@@ -130,25 +186,42 @@ class Reenactor:
         self.editor = None
         self.tracker = None
         try:
-            self.editor = editor if editor is not None else Editor(config=EditorConfig(bundle=self.config.bundle))
-            self.source = self.editor.prepare(source_image)   # NoFaceError if the source has no face
-            self.tracker = FaceTracker(self.config.bundle, max_faces=self.config.max_faces, mode="video")
+            if editor is None:
+                from .limits import MAX_FACES
+
+                # several faces: the source tracker looks for as many as it may (edit --faces does too)
+                more = {} if self.config.faces == "largest" else {"max_faces": MAX_FACES[1]}
+                editor = Editor(config=EditorConfig(bundle=self.config.bundle, **more))
+            self.editor = editor
+            self.sources = self._prepare_sources(source_image)   # NoFaceError if the source has no face
+            self.source = self.sources[0]
+            # several faces: MediaPipe's num_faces caps its candidates before the tracker drops the
+            # ones it cannot fit, so a cap of exactly n can miss one (multi_face.jpg: 2 finds 1, 4 both)
+            max_faces = self.config.max_faces if self._loops is None else \
+                max(self.config.max_faces, len(self.sources), 4)
+            self.tracker = FaceTracker(self.config.bundle, max_faces=max_faces, mode="video")
         except BaseException:
             self.close()
             raise
-        c = self.config
-        self._pose_f = OneEuroFilter(c.pose_min_cutoff, c.pose_beta, c.d_cutoff, rate=c.fps)
-        self._code_f = OneEuroFilter(c.code_min_cutoff, c.code_beta, c.d_cutoff, rate=c.fps)
+        self._states = [_FaceState(self.config) for _ in self.sources]
         self.reset()
+
+    def _prepare_sources(self, image) -> list:
+        """The prepared source faces, left to right; with config.faces other than 'largest', a
+        FrameLoop of each kept in self._loops (the Editor caches only its last one)."""
+        self._loops = None
+        if self.config.faces == "largest":
+            return [self.editor.prepare(image)]
+        sources = [self.editor.prepare(image, face) for face in self.editor.faces(image, self.config.faces)]
+        self._loops = [self.editor.frame_loop(s) for s in sources]
+        return sources
 
     # -- lifecycle
     def reset(self) -> None:
         """Forget the driver's reference frame, the filters and the held state (not the tracker's
         timestamps: video-mode timestamps keep increasing)."""
-        self._pose_f.reset()
-        self._code_f.reset()
-        self._ref_pose = None
-        self._ref_code = None
+        for state in self._states:
+            state.reset()
         self._last = None            # (image, pose, code) of the last good frame
         self._index = 0
         self._t_auto = None
@@ -188,53 +261,96 @@ class Reenactor:
         ts_ms = int(round(timestamp_s * 1000.0))
         ts_ms = max(ts_ms, self.tracker.last_timestamp_ms + 1)   # video mode needs strictly increasing ms
         faces = self.tracker.track(frame, ts_ms)
+        if self._loops is not None:
+            return faces or None
         return faces[0] if faces else None
 
-    def render(self, face: Face | None, timestamp_s: float) -> ReenactFrame:
-        """Update the smoothed state with a tracked driver face (or hold it) and render the source."""
+    def render(self, face, timestamp_s: float) -> ReenactFrame:
+        """Update the smoothed state with a tracked driver face (or hold it) and render the source.
+        With several source faces `face` is track()'s list of driver faces (largest first)."""
         i = self._index
         self._index += 1
         if face is None:
             if self._last is None:
                 self.frames_waiting += 1
-                src = self.editor.frame_loop(self.source).photo if self.config.output == "device" \
+                loop = self._loops[0] if self._loops is not None else None
+                src = (loop or self.editor.frame_loop(self.source)).photo if self.config.output == "device" \
                     else self.source.image
                 return ReenactFrame(i, src.copy(), STATUS_WAITING, timestamp_s)
             self.frames_lost += 1
             img, pose, code = self._last
             return ReenactFrame(i, img.copy(), STATUS_LOST, timestamp_s, pose=pose, code=code.copy())
 
+        if self._loops is not None:
+            return self._render_faces(i, face, timestamp_s)
         p = face.pose
-        raw_pose = np.array([p.pitch, p.yaw, p.roll], np.float64)
-        raw_code = face.blendshapes.astype(np.float64)
-        if self._ref_pose is None:
-            self._ref_pose, self._ref_code = raw_pose.copy(), raw_code.copy()
-        # filter the angles unwrapped around the reference, so a +-180 crossing does not jump
-        pose_in = self._ref_pose + _wrap_deg(raw_pose - self._ref_pose)
-        if self.config.smooth:
-            pose_s = self._pose_f(pose_in, timestamp_s)
-            code_s = self._code_f(raw_code, timestamp_s)
-        else:
-            pose_s, code_s = pose_in, raw_code
-
-        c = self.config
-        if c.relative:
-            d = pose_s - self._ref_pose
-            applied_pose = (float(d[0]), float(d[1]), float(d[2]))
-            applied_code = (code_s - self._ref_code).astype(np.float32)
-        else:
-            applied_pose = (float(pose_s[0]), float(pose_s[1]), float(pose_s[2]))
-            applied_code = np.clip(code_s, 0.0, 1.0).astype(np.float32)
-        plan = self.editor.plan(self.source, expression=applied_code, relative=c.relative,
-                                pose=applied_pose, pose_relative=c.relative, intensity=c.intensity,
-                                clamp_pose=True)
+        applied_pose, applied_code = self._drive(self._states[0], face, timestamp_s)
         loop = self.editor.frame_loop(self.source)
-        loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
-        image = self.editor.blended(loop, on_device=c.output == "device")
+        self._draw(loop, self.source, applied_pose, applied_code)
+        image = self.editor.blended(loop, on_device=self.config.output == "device")
         self._last = (image, applied_pose, applied_code)
         return ReenactFrame(i, image, STATUS_OK, timestamp_s,
                             driver_pose=(float(p.pitch), float(p.yaw), float(p.roll)),
                             driver_code=face.blendshapes.copy(), pose=applied_pose, code=applied_code.copy())
+
+    def _drive(self, state: _FaceState, face: Face, timestamp_s: float) -> tuple:
+        """One driver face -> the (pose, code) applied to a source face, through its state."""
+        p = face.pose
+        raw_pose = np.array([p.pitch, p.yaw, p.roll], np.float64)
+        raw_code = face.blendshapes.astype(np.float64)
+        if state.ref_pose is None:
+            state.ref_pose, state.ref_code = raw_pose.copy(), raw_code.copy()
+        # filter the angles unwrapped around the reference, so a +-180 crossing does not jump
+        pose_in = state.ref_pose + _wrap_deg(raw_pose - state.ref_pose)
+        if self.config.smooth:
+            pose_s = state.pose_f(pose_in, timestamp_s)
+            code_s = state.code_f(raw_code, timestamp_s)
+        else:
+            pose_s, code_s = pose_in, raw_code
+
+        if self.config.relative:
+            d = pose_s - state.ref_pose
+            return (float(d[0]), float(d[1]), float(d[2])), (code_s - state.ref_code).astype(np.float32)
+        return (float(pose_s[0]), float(pose_s[1]), float(pose_s[2])), \
+            np.clip(code_s, 0.0, 1.0).astype(np.float32)
+
+    def _draw(self, loop, source, pose: tuple, code: np.ndarray) -> None:
+        c = self.config
+        plan = self.editor.plan(source, expression=code, relative=c.relative, pose=pose,
+                                pose_relative=c.relative, intensity=c.intensity, clamp_pose=True)
+        loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+
+    def _render_faces(self, i: int, driver: list, timestamp_s: float) -> ReenactFrame:
+        """Several source faces: each drawn by its own loop over the untouched photo; the pixels a
+        loop changed (within its last box) go into one frame, later faces over earlier ones."""
+        pairs = pair_faces(driver, len(self.sources))
+        on_device = self.config.output == "device"
+        out, drives = None, []
+        for state, source, loop, k in zip(self._states, self.sources, self._loops, pairs):
+            key = (len(driver), k)
+            if state.driven_by is not None and state.driven_by != key:
+                state.reset()   # another driver face: its motion is measured from its own first frame
+            state.driven_by = key
+            face = driver[k]
+            pose, code = self._drive(state, face, timestamp_s)
+            self._draw(loop, source, pose, code)
+            image = self.editor.blended(loop, on_device=on_device)
+            if out is None:
+                out = image
+            else:
+                xp = loop.xp if on_device else np
+                photo = loop.photo if on_device else source.image
+                ys, xs = loop.last_box.slices()
+                changed = xp.any(image[ys, xs] != photo[ys, xs], axis=-1, keepdims=True)
+                out[ys, xs] = xp.where(changed, image[ys, xs], out[ys, xs])
+            fp = face.pose
+            drives.append(FaceDrive(k, (float(fp.pitch), float(fp.yaw), float(fp.roll)),
+                                    face.blendshapes.copy(), pose, code.copy()))
+        first = drives[0]
+        self._last = (out, first.pose, first.code)
+        return ReenactFrame(i, out, STATUS_OK, timestamp_s, driver_pose=first.driver_pose,
+                            driver_code=first.driver_code.copy(), pose=first.pose, code=first.code.copy(),
+                            per_face=drives)
 
     def step(self, frame, timestamp_s: float | None = None) -> ReenactFrame:
         """Track one driver frame and render the source with it (no overlap)."""

@@ -277,6 +277,7 @@ def _is_crop_model(model_dir) -> bool:
 
 def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     from ..assets import load_image
+    from ..fit_check import parse_faces
     from ..reenact import DriverError, ReenactConfig, open_driver
     from ..video import Pacer, is_stream_url, open_sink, open_virtual_camera
 
@@ -292,6 +293,11 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
               file=sys.stderr)
         show = False
 
+    faces = parse_faces(args.faces)
+    crop_model = bool(args.model) and _is_crop_model(args.model)
+    if crop_model and faces != "largest":
+        raise InputError(f"--faces {args.faces}: the crop-space model {args.model} drives one face; "
+                         "give --faces largest (the default) with it")
     source = load_image(args.source)
     try:
         driver = open_driver(args.driver)
@@ -310,11 +316,11 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
             except DriverError as e:
                 raise InputError(str(e)) from None
             print(f"virtual camera: {cam.device}", file=sys.stderr)
-        config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle)
-        crop_model = bool(args.model) and _is_crop_model(args.model)
+        config = ReenactConfig(relative=not args.absolute, fps=driver.fps, bundle=args.bundle, faces=faces)
         custom = args.model or args.device != "cpu" or args.blend != "feather"
         if custom and not crop_model:
-            editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle)
+            max_faces = 4 if faces == "largest" else limits.MAX_FACES[1]
+            editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle, max_faces)
         # a file read faster than real time is held to its frame rate when it goes out live
         pacer = Pacer(driver.fps) if (cam is not None or streaming) and not driver.is_camera else None
         _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer)
@@ -471,4 +477,8 @@ def add_parser(sub) -> None:
     s.add_argument("--blend", default="feather", choices=("feather", "poisson"),
                    help="how the face goes back into the frame (poisson: OpenCV, on the host)")
     s.add_argument("--max-frames", type=int_in(1), default=None, help="stop after N frames (N >= 1)")
+    s.add_argument("--faces", default="largest", metavar="all|largest|INDEX[,INDEX...]",
+                   help="source faces to drive: the largest (default), all, or indices numbered left to "
+                        "right from 0; driver faces pair with them left to right, and a single (or the "
+                        "largest) driver face drives the source faces left without one")
     s.set_defaults(func=cmd_reenact)
