@@ -269,12 +269,6 @@ def cmd_reenact(args) -> None:
             raise SystemExit(128 + e.signum) from None   # the shell's convention for "killed by"
 
 
-def _is_crop_model(model_dir) -> bool:
-    from ..systems.edit_cli import is_crop_model
-
-    return is_crop_model(model_dir)
-
-
 def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
     from ..assets import load_image
     from ..fit_check import parse_faces
@@ -294,7 +288,9 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
         show = False
 
     faces = parse_faces(args.faces)
-    crop_model = bool(args.model) and _is_crop_model(args.model)
+    from ..systems.edit_cli import is_crop_model
+
+    crop_model = bool(args.model) and is_crop_model(args.model)   # an image-space system (F3A-GAN, ...)
     if crop_model and faces != "largest":
         raise InputError(f"--faces {args.faces}: the crop-space model {args.model} drives one face; "
                          "give --faces largest (the default) with it")
@@ -323,7 +319,7 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
             editor = _make_editor(args.model, args.backend, args.device, args.blend, args.bundle, max_faces)
         # a file read faster than real time is held to its frame rate when it goes out live
         pacer = Pacer(driver.fps) if (cam is not None or streaming) and not driver.is_camera else None
-        _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer)
+        _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer, crop_model)
     finally:
         if sink is not None:
             sink.close()
@@ -334,7 +330,8 @@ def _reenact(args, guard: "_SignalGuard | None" = None) -> None:
             editor.close()
 
 
-def _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer) -> None:
+def _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, pacer,
+                  crop_model: bool = False) -> None:
     from ..reenact import DriverError, Reenactor
     from ..tracker import NoFaceError
 
@@ -344,7 +341,7 @@ def _reenact_loop(args, guard, source, driver, editor, config, sink, cam, show, 
     t_stream = None
     try:
         try:
-            if args.model and _is_crop_model(args.model):   # an image-space system (F3A-GAN, ...)
+            if crop_model:
                 from ..systems.crop_reenact import CropReenactor
 
                 reen = CropReenactor(args.model, source, backend=args.backend, device=args.device,
