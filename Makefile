@@ -6,7 +6,7 @@ VENV ?= .venv
 VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip
 
-.PHONY: setup demo test bench dev gpu-check gpu-cache sanitize clean
+.PHONY: setup demo test bench dev gpu-check gpu-cache sanitize clean triton-env
 
 $(VENV)/.installed: pyproject.toml CMakeLists.txt
 	$(PY) -m venv $(VENV)
@@ -15,7 +15,16 @@ $(VENV)/.installed: pyproject.toml CMakeLists.txt
 	$(PIP) install -q --no-build-isolation -e ".[dev,train,trt,eval,live,scale]"
 	touch $@
 
-setup: $(VENV)/.installed
+# `poce-rt serve` runs PyTriton in a Python of its own (numpy < 2: see requirements-triton.txt)
+TRITON_VENV ?= .venv-triton
+$(TRITON_VENV)/.installed: requirements-triton.txt
+	$(PY) -m venv $(TRITON_VENV)
+	$(TRITON_VENV)/bin/python -m pip install -q -r requirements-triton.txt
+	touch $@
+
+triton-env: $(TRITON_VENV)/.installed
+
+setup: $(VENV)/.installed $(TRITON_VENV)/.installed
 
 demo: setup
 	$(VPY) -m poce_rt.assets fetch
@@ -90,4 +99,4 @@ sanitize: setup
 	$(SANITIZE_ENV) $(VPY) scripts/fuzz_ops.py --iterations $(FUZZ_ITERS)
 
 clean:
-	rm -rf build $(VENV) poce_rt/_C*.so
+	rm -rf build $(VENV) $(TRITON_VENV) poce_rt/_C*.so

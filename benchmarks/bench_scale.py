@@ -1,6 +1,6 @@
 """Scale-out throughput: batch items per second on Ray with 1 and 2 workers against a plain loop in
 one process over the same items; Triton requests per second and latency at batch 1 and with
-dynamic batching (where PyTriton can run: numpy < 2, see poce_rt/scale/serve.py).
+dynamic batching through `poce-rt serve` (PyTriton in .venv-triton: make triton-env).
 
     pytest benchmarks/bench_scale.py -s          # or: python benchmarks/bench_scale.py
 
@@ -92,48 +92,38 @@ def batch_figures(n: int) -> dict:
 
 
 def triton_figures(requests: int = 16) -> dict:
-    """Requests/s and median latency: one client at a time (batch 1), then `requests` at once from
-    threads (the dynamic batcher may group them)."""
+    """Requests/s and median latency through `poce-rt serve` (PyTriton in its own Python): one
+    client at a time (batch 1), then `requests` at once from 8 threads (the dynamic batcher may
+    group them)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import tritonclient.http as httpclient
-    from pytriton.triton import Triton
 
     from poce_rt.assets import load_image
-    from poce_rt.scale import serve
-    from poce_rt.scale.ray_local import free_port
-    from poce_rt.scale.triton_model import EditModel
+    from poce_rt.scale.serve import ServeProcess
 
-    serve.check_numpy()
     image = load_image(data_path("single_face.jpg"))
-    http = free_port()
+    with ServeProcess() as server:
+        url = f"127.0.0.1:{server.ports['http']}"
 
-    def call(_=None) -> float:
-        c = httpclient.InferenceServerClient(f"127.0.0.1:{http}")
-        a = httpclient.InferInput("image", [1, *image.shape], "UINT8")
-        a.set_data_from_numpy(image[None])
-        b = httpclient.InferInput("params", [1, 1], "BYTES")
-        b.set_data_from_numpy(np.array([[PARAMS.encode()]], dtype=object))
-        t = time.perf_counter()
-        c.infer("poce_edit", [a, b])
-        return time.perf_counter() - t
+        def call(_=None) -> float:
+            c = httpclient.InferenceServerClient(url)
+            a = httpclient.InferInput("image", [1, *image.shape], "UINT8")
+            a.set_data_from_numpy(image[None])
+            b = httpclient.InferInput("params", [1, 1], "BYTES")
+            b.set_data_from_numpy(np.array([[PARAMS.encode()]], dtype=object))
+            t = time.perf_counter()
+            c.infer("poce_edit", [a, b])
+            return time.perf_counter() - t
 
-    serve._libpython_first()
-    model = EditModel()
-    try:
-        with Triton(config=serve.triton_config("127.0.0.1", http, free_port(), free_port())) as triton:
-            serve.bind(triton, model)
-            triton.run()
-            call()
-            t0 = time.perf_counter()
-            lat1 = [call() for _ in range(requests)]
-            rps1 = requests / (time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            with ThreadPoolExecutor(8) as ex:
-                latn = list(ex.map(call, range(requests)))
-            rpsn = requests / (time.perf_counter() - t0)
-    finally:
-        model.close()
+        call()
+        t0 = time.perf_counter()
+        lat1 = [call() for _ in range(requests)]
+        rps1 = requests / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(8) as ex:
+            latn = list(ex.map(call, range(requests)))
+        rpsn = requests / (time.perf_counter() - t0)
     return {"batch1_req_per_s": round(rps1, 2), "batch1_median_ms": round(1e3 * float(np.median(lat1)), 1),
             "concurrent8_req_per_s": round(rpsn, 2), "concurrent8_median_ms": round(1e3 * float(np.median(latn)), 1)}
 
@@ -152,9 +142,14 @@ def test_batch_items_per_second(benchmark):
 
 
 def test_triton_requests_per_second(benchmark):
-    pytest.importorskip("pytriton")
-    if int(np.__version__.split(".")[0]) >= 2:
-        pytest.skip("PyTriton's Triton stub needs numpy < 2")
+    pytest.importorskip("tritonclient.http")
+    from poce_rt.errors import InputError
+    from poce_rt.scale.serve import triton_python
+
+    try:
+        triton_python()
+    except InputError as e:
+        pytest.skip(str(e))
     benchmark.group = "scale-out (Triton)"
     benchmark.name = "poce_edit batch 1 / 8 concurrent"
     res = benchmark.pedantic(triton_figures, rounds=1, iterations=1)

@@ -1,8 +1,12 @@
 """`poce_edit` for Triton: the inference function itself (what PyTriton calls) on a real photo, and
-`poce-rt serve` answered by tritonclient over HTTP and gRPC where PyTriton can run (numpy < 2)."""
+`poce-rt serve` answered by tritonclient over HTTP and gRPC (PyTriton in .venv-triton: make triton-env)."""
 from __future__ import annotations
 
 import json
+import re
+import sys
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -49,42 +53,68 @@ def test_infer_batches_of_requests_and_refuses_bad_ones(model, single_face):
         model.infer([{"image": single_face.astype(np.float32)[None], "params": np.array([[PARAMS]], object)}])
 
 
-def test_serve_refuses_numpy2_with_the_reason(capsys):
+def test_serve_without_a_triton_python_says_what_to_install(tmp_path, capsys):
     from poce_rt.cli import main
 
-    if int(np.__version__.split(".")[0]) < 2:
-        pytest.skip("numpy < 2: PyTriton can run here")
-    assert main(["serve", "--http-port", "18000"]) == 2
-    assert "numpy < 2" in capsys.readouterr().err
+    assert main(["serve", "--triton-python", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "not an executable file" in err and "nvidia-pytriton" in err
+    # this environment's own Python has numpy 2 (or no PyTriton): refused with the reason
+    assert main(["serve", "--triton-python", sys.executable]) == 2
+    assert re.search(r"numpy 2\.|No module named 'pytriton'", capsys.readouterr().err)
 
 
-def test_triton_answers_tritonclient(model, single_face, tracker):
-    """PyTriton on loopback, tritonclient over HTTP and gRPC (needs numpy < 2: see serve.py)."""
-    pytest.importorskip("pytriton", reason="nvidia-pytriton is not installed")
-    if int(np.__version__.split(".")[0]) >= 2:
-        pytest.skip(f"PyTriton's Triton stub needs numpy < 2; this environment has {np.__version__}")
+@pytest.fixture(scope="module")
+def served(bundle):
+    """`poce-rt serve` as a user runs it: the engine here, PyTriton in its own Python, on loopback."""
+    from poce_rt.scale.serve import ServeProcess
+
+    try:
+        server = ServeProcess(bundle=bundle, max_batch=4)
+    except InputError as e:
+        pytest.skip(str(e))
+    with server:
+        yield server
+
+
+def _infer(mod, port, image, params=PARAMS):
+    client = mod.InferenceServerClient(f"127.0.0.1:{port}")
+    batch = image if image.ndim == 4 else image[None]
+    x = mod.InferInput("image", list(batch.shape), "UINT8")
+    x.set_data_from_numpy(batch)
+    p = mod.InferInput("params", [len(batch), 1], "BYTES")
+    p.set_data_from_numpy(np.array([[params]] * len(batch), dtype=object))
+    return client.infer("poce_edit", [x, p]).as_numpy("image")
+
+
+def test_serve_answers_tritonclient(served, single_face, tracker):
+    """HTTP and gRPC edits raise the tracked jawOpen; a bad item is that caller's error and serving
+    goes on; several callers at once are all answered; Triton's health and metrics; SIGTERM stops
+    both processes."""
     import tritonclient.grpc as grpcclient
     import tritonclient.http as httpclient
-    from pytriton.triton import Triton
+    from tritonclient.utils import InferenceServerException
 
-    from poce_rt.scale import serve
-    from poce_rt.scale.ray_local import free_port
-
-    http, grpc, metrics = free_port(), free_port(), free_port()
-    serve._libpython_first()
-    with Triton(config=serve.triton_config("127.0.0.1", http, grpc, metrics)) as triton:
-        serve.bind(triton, model)
-        triton.run()
-        before = tracker.track(single_face)[0].blendshapes[JAW]
-        for mod, url in ((httpclient, f"127.0.0.1:{http}"), (grpcclient, f"127.0.0.1:{grpc}")):
-            client = mod.InferenceServerClient(url)
-            assert client.is_server_ready()
-            image = mod.InferInput("image", [1, *single_face.shape], "UINT8")
-            image.set_data_from_numpy(single_face[None])
-            params = mod.InferInput("params", [1, 1], "BYTES")
-            params.set_data_from_numpy(np.array([[PARAMS]], dtype=object))
-            edited = client.infer("poce_edit", [image, params]).as_numpy("image")[0]
-            assert tracker.track(edited)[0].blendshapes[JAW] - before >= 0.3
+    ports = served.ports
+    assert httpclient.InferenceServerClient(f"127.0.0.1:{ports['http']}").is_model_ready("poce_edit")
+    before = tracker.track(single_face)[0].blendshapes[JAW]
+    for mod, port in ((httpclient, ports["http"]), (grpcclient, ports["grpc"])):
+        edited = _infer(mod, port, single_face)
+        assert edited.shape == (1,) + single_face.shape
+        assert tracker.track(edited[0])[0].blendshapes[JAW] - before >= 0.3
+        with pytest.raises(InferenceServerException, match="not valid JSON"):
+            _infer(mod, port, single_face, b"{")
+        with pytest.raises(InferenceServerException, match="no face"):
+            _infer(mod, port, np.zeros((64, 64, 3), np.uint8))
+    small = np.ascontiguousarray(single_face[::2, ::2])
+    two = _infer(httpclient, ports["http"], np.stack([small, small[:, ::-1]]))
+    assert two.shape == (2,) + small.shape
+    with ThreadPoolExecutor(4) as pool:   # concurrent callers: dynamic batching may group them
+        outs = list(pool.map(lambda _: _infer(grpcclient, ports["grpc"], small), range(6)))
+    assert all(np.array_equal(o, outs[0]) for o in outs)
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{ports['metrics']}/metrics", timeout=10).read().decode()
+    assert re.search(r'nv_inference_request_success\{model="poce_edit".*\} (\d+)', metrics)
+    assert served.stop() == 0   # SIGTERM
 
 
 # ------------------------------------------------------------------ export --triton-repo

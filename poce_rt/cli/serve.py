@@ -16,9 +16,9 @@ def cmd_serve(args) -> int:
     if args.model is not None and not Path(args.model).is_dir():
         raise InputError(f"model directory not found: {args.model}")
     serve = require("poce_rt.scale.serve", "scale", "poce-rt serve")
-    serve.serve(args.model, host=args.host, http_port=args.http_port, grpc_port=args.grpc_port,
-                metrics_port=args.metrics_port, max_batch=args.max_batch, device=args.device, bundle=args.bundle)
-    return 0
+    return serve.serve(args.model, host=args.host, http_port=args.http_port, grpc_port=args.grpc_port,
+                       metrics_port=args.metrics_port, max_batch=args.max_batch, device=args.device,
+                       bundle=args.bundle, triton_python_path=args.triton_python)
 
 
 def add_parser(sub) -> None:
@@ -33,4 +33,7 @@ def add_parser(sub) -> None:
     s.add_argument("--metrics-port", type=int_in(1, 65535), default=8002)
     s.add_argument("--max-batch", type=int_in(1, 256), default=8, help="largest dynamic batch (default 8)")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    s.add_argument("--triton-python", metavar="PYTHON",
+                   help="a Python with nvidia-pytriton and numpy<2 to run Triton in (default: "
+                        "$POCE_RT_TRITON_PYTHON, else .venv-triton beside this venv: `make triton-env`)")
     s.set_defaults(func=cmd_serve)

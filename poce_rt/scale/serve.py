@@ -1,81 +1,180 @@
 """`poce-rt serve`: the `poce_edit` model (triton_model.py) behind Triton Inference Server, through
 PyTriton, on 127.0.0.1 unless asked otherwise. Health, readiness and metrics are Triton's own:
-GET /v2/health/ready on the HTTP port, Prometheus text on the metrics port.
+GET /v2/health/ready on the HTTP port, Prometheus text on the metrics port's /metrics.
 
-Two facts of the PyTriton wheel that this module deals with:
-  - Triton's Python backend stub links `libpython3.X.so.1.0` by name; on a machine whose system
-    Python is another patch release than the running interpreter (Debian's 3.11.2 vs a 3.11.7 here),
-    the stub loads the system one with the running one's standard library and fails in
-    multiprocessing. The running interpreter's LIBDIR goes first on LD_LIBRARY_PATH of the server.
-  - nvidia-pytriton (0.7.0, the newest) requires numpy < 2, and its stub really does not work with
-    numpy 2 (outputs come back empty, BYTES inputs garbled: checked). `check_numpy()` says so
-    before starting anything.
+Two processes (see triton_front.py for why): this one holds the engine (one Editor) and answers
+edit messages on a private AF_UNIX socket; PyTriton's server runs in a second Python that has
+nvidia-pytriton and numpy < 2 (`make triton-env`: .venv-triton beside .venv), started and stopped
+with this one. Ctrl-C / SIGTERM / SIGHUP stop both.
 """
 from __future__ import annotations
 
 import os
-import sysconfig
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Listener
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
-from .triton_model import MODEL_NAME, EditModel
+from .triton_model import EditModel
+
+FRONT = Path(__file__).with_name("triton_front.py")
+TRITON_REQUIREMENTS = "nvidia-pytriton==0.7.0 'numpy<2'"
+_PROBE = "import numpy, pytriton; print(numpy.__version__)"
 
 
-def check_numpy() -> None:
-    major = int(np.__version__.split(".")[0])
-    if major >= 2:
-        raise InputError(f"poce-rt serve: PyTriton's Triton stub needs numpy < 2, this environment has "
-                         f"numpy {np.__version__} (which opencv-contrib-python 5 requires); run "
-                         "`poce-rt export MODEL_DIR --triton-repo DIR` and a stand-alone Triton instead")
+def _probe(python: str) -> str | None:
+    """None when `python` can run the front, else why not."""
+    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        return f"{python}: not an executable file"
+    try:
+        r = subprocess.run([python, "-c", _PROBE], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"{python}: {e}"
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["failed"])[-1]
+        return f"{python}: {last}"
+    version = r.stdout.strip()
+    if int(version.split(".")[0]) >= 2:
+        return f"{python}: has numpy {version} (PyTriton's Triton stub needs numpy < 2)"
+    return None
 
 
-def _libpython_first() -> None:
-    libdir = sysconfig.get_config_var("LIBDIR")
-    if libdir and os.path.isdir(libdir):
-        old = os.environ.get("LD_LIBRARY_PATH", "")
-        if libdir not in old.split(os.pathsep):
-            os.environ["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [libdir, old]))
+def triton_python(explicit: str | None = None) -> str:
+    """The Python to run PyTriton in: --triton-python, else $POCE_RT_TRITON_PYTHON, else
+    .venv-triton beside the running virtual environment, else this interpreter if it can."""
+    if explicit or os.environ.get("POCE_RT_TRITON_PYTHON"):
+        python = explicit or os.environ["POCE_RT_TRITON_PYTHON"]
+        why = _probe(python)
+        if why:
+            raise InputError(f"poce-rt serve: cannot run PyTriton with {why}; it needs {TRITON_REQUIREMENTS}")
+        return python
+    reasons = []
+    for python in (str(Path(sys.prefix).parent / ".venv-triton" / "bin" / "python"), sys.executable):
+        if os.path.exists(python):
+            why = _probe(python)
+            if why is None:
+                return python
+            reasons.append(why)
+    raise InputError(
+        "poce-rt serve needs a Python with " + TRITON_REQUIREMENTS + " (PyTriton's Triton stub fails with "
+        "numpy 2, which poce-rt's OpenCV needs, so it runs in a Python of its own): `make triton-env` "
+        "makes .venv-triton, or `python3 -m venv DIR && DIR/bin/pip install " + TRITON_REQUIREMENTS +
+        "` and pass --triton-python DIR/bin/python. Tried: " + "; ".join(reasons))
 
 
-def bind(triton, model: EditModel, max_batch: int = 8) -> None:
-    """Bind `poce_edit` to a pytriton.triton.Triton (dynamic batching up to `max_batch`)."""
-    from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
-
-    triton.bind(
-        model_name=MODEL_NAME,
-        infer_func=model.infer,
-        inputs=[Tensor(name="image", dtype=np.uint8, shape=(-1, -1, 3)),
-                Tensor(name="params", dtype=bytes, shape=(1,))],
-        outputs=[Tensor(name="image", dtype=np.uint8, shape=(-1, -1, 3))],
-        config=ModelConfig(max_batch_size=max_batch, batcher=DynamicBatcher(max_queue_delay_microseconds=2000)),
-        strict=True,
-    )
-
-
-def triton_config(host: str = "127.0.0.1", http_port: int = 8000, grpc_port: int = 8001,
-                  metrics_port: int = 8002):
-    from pytriton.triton import TritonConfig
-
-    return TritonConfig(http_address=host, http_port=http_port, grpc_address=host, grpc_port=grpc_port,
-                        metrics_port=metrics_port, allow_metrics=True)
+def answer(conn, model: EditModel) -> None:
+    """Edit messages from the front until it hangs up: ("edit", h, w, rgb bytes, params JSON) ->
+    ("ok", h, w, rgb bytes) or ("error", why). A bad item is that caller's error, never ours."""
+    with conn:
+        while True:
+            try:
+                _, h, w, data, params = conn.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                image = np.frombuffer(data, np.uint8).reshape(h, w, 3)
+                out = model.edit_one(image, params)
+                conn.send(("ok", out.shape[0], out.shape[1], out.tobytes()))
+            except InputError as e:
+                conn.send(("error", str(e)))
+            except Exception as e:  # noqa: BLE001 - reported to the caller, logged here, serving goes on
+                traceback.print_exc()
+                conn.send(("error", f"internal error: {type(e).__name__}: {e}"))
 
 
 def serve(model_dir=None, *, host: str = "127.0.0.1", http_port: int = 8000, grpc_port: int = 8001,
-          metrics_port: int = 8002, max_batch: int = 8, device: str = "cpu", bundle=None) -> None:
-    """Serve until interrupted (Ctrl-C / SIGTERM)."""
-    check_numpy()
-    try:
-        from pytriton.triton import Triton
-    except ImportError as e:
-        raise InputError(f"poce-rt serve needs PyTriton ({e}): pip install nvidia-pytriton") from None
-    _libpython_first()
+          metrics_port: int = 8002, max_batch: int = 8, device: str = "cpu", bundle=None,
+          triton_python_path: str | None = None) -> int:
+    """Serve until interrupted; returns the front's exit status (0 after a signal)."""
+    python = triton_python(triton_python_path)
     model = EditModel(model_dir, device=device, bundle=bundle)
-    try:
-        with Triton(config=triton_config(host, http_port, grpc_port, metrics_port)) as triton:
-            bind(triton, model, max_batch)
-            print(f"serving {MODEL_NAME}: HTTP {host}:{http_port}, gRPC {host}:{grpc_port}, "
-                  f"metrics {host}:{metrics_port}", flush=True)
-            triton.serve()
-    finally:
-        model.close()
+    with tempfile.TemporaryDirectory(prefix="poce-rt-serve-") as tmp:
+        address = os.path.join(tmp, "engine.sock")
+        key = secrets.token_bytes(32)
+        listener = Listener(address, family="AF_UNIX", authkey=key)
+        closing = threading.Event()
+
+        def accept():
+            while True:
+                try:
+                    conn = listener.accept()
+                except (OSError, EOFError, AuthenticationError):   # closed at shutdown, or a bad handshake
+                    if closing.is_set():
+                        return
+                    continue
+                threading.Thread(target=answer, args=(conn, model), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+        cmd = [python, str(FRONT), "--engine", address, "--host", host, "--http-port", str(http_port),
+               "--grpc-port", str(grpc_port), "--metrics-port", str(metrics_port), "--max-batch", str(max_batch)]
+        front = subprocess.Popen(cmd, env=dict(os.environ, POCE_RT_TRITON_AUTHKEY=key.hex()))
+
+        def stop(*_):
+            if front.poll() is None:
+                front.send_signal(signal.SIGTERM)
+
+        old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            while True:
+                try:
+                    return front.wait()
+                except KeyboardInterrupt:
+                    stop()
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+            if front.poll() is None:
+                front.kill()
+                front.wait()
+            closing.set()
+            listener.close()
+            model.close()
+
+
+class ServeProcess:
+    """`poce-rt serve` in a child process on free loopback ports, for tests and benchmarks:
+
+        with ServeProcess(bundle=...) as s:   # s.ports: {"http", "grpc", "metrics"}
+            ...                                # stopped by SIGTERM on exit (s.stop() -> exit status)
+    """
+
+    def __init__(self, *args: str, bundle=None, max_batch: int = 8, timeout_s: float = 300):
+        from .ray_local import free_port
+
+        triton_python()   # InputError, with what to install, before anything starts
+        self.ports = {"http": free_port(), "grpc": free_port(), "metrics": free_port()}
+        cmd = [sys.executable, "-m", "poce_rt.cli", "serve", "--max-batch", str(max_batch), *args,
+               *[a for k, p in self.ports.items() for a in (f"--{k}-port", str(p))]]
+        if bundle is not None:
+            cmd += ["--bundle", str(bundle)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        ready = threading.Event()
+        threading.Thread(target=lambda: [ready.set() for line in self.proc.stdout if line.startswith("serving")],
+                         daemon=True).start()
+        if not ready.wait(timeout_s):
+            self.proc.kill()
+            raise TimeoutError(f"poce-rt serve did not report ready in {timeout_s:.0f} s")
+
+    def stop(self, timeout_s: float = 120) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
