@@ -159,6 +159,20 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     return fill_unreliable(uv, mask, confidence, geom.layout, complete)
 
 
+def texture_at(photo: np.ndarray, fill: np.ndarray | None, face: Face, target: Pose,
+               geom: Geometry | None = None):
+    """The texture drawn at `target` (complete_face's photo and fill textures of `face`): the
+    fill where the pose change reveals texels (poce_rt.disocclusion) -> ([S,S,3] float32,
+    revealed [S,S,1] float32). fill None: the photo's texture, nothing revealed."""
+    geom = geom or geometry()
+    s = geom.size
+    revealed = texel_motion(geom)(PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(target),
+                                  np.empty((s, s, 1), np.float32), np.empty((s, s, 3), np.float32))
+    if fill is None:
+        return np.asarray(photo, np.float32), revealed * 0
+    return revealed_texture(photo, fill - photo, revealed, np.empty_like(photo)), revealed
+
+
 @functools.lru_cache(maxsize=8)
 def texel_motion(geom: Geometry) -> TexelMotion:
     """The host TexelMotion of a geometry's layout (built once per geometry)."""
@@ -273,11 +287,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     uv, mask = sample_face(image, face, geom)
     h, w = image.shape[:2]
     photo, fill, filled_uv = complete_face(uv, mask, face, h, w, geom)
-    spread = texel_motion(geom)
-    s = geom.size
-    revealed = spread(PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(target),
-                      np.empty((s, s, 1), np.float32), np.empty((s, s, 3), np.float32))
-    completed = revealed_texture(photo, fill - photo, revealed, np.empty_like(photo))
+    completed, revealed = texture_at(photo, fill, face, target, geom)
     uv_filled = fill_share(filled_uv, mask, revealed)
     rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
