@@ -75,7 +75,7 @@ def silhouette_distance(verts: np.ndarray, tris: np.ndarray, uvs: np.ndarray, he
     local[:, 1] -= y0
     _, alpha = ops.render(np.ones((1, 1, 1), np.float32), local, tris, uvs, int(y1 - y0), int(x1 - x0))
     inside = np.pad((alpha >= 0.5).astype(np.uint8), 1)   # the box's edge counts as outside
-    return cv2.distanceTransform(inside, cv2.DIST_L2, 5)[1:-1, 1:-1], (int(x0), int(y0))
+    return cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1], (int(x0), int(y0))
 
 
 def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLayout, height: int,
