@@ -18,12 +18,20 @@ is good photo). Then
     F      = complete_uv_fallback(uv, c >= C_KEEP)   (mirror where the mirror texel is trusted,
                                                       inpainting elsewhere: poce_rt.complete)
     t      = smoothstep(c; C_DROP, C_KEEP)
-    out    = t * uv + (1 - t) * F,    filled = 1 - t   (on the layout; push-pulled beyond it)
+    photo  = uv where the photo saw the texel, F elsewhere
+    fill   = t * uv + (1 - t) * F,    filled = 1 - t   (push-pulled beyond the layout)
 
-so nothing below C_DROP comes from the photo where it was read, and the change is soft. `filled`
-[S,S] is the texture's share of fill; rendered at the target pose and weighted by how much of the
-render is drawn (poce_rt.motion's `moved`), it gives the [H,W] map of output pixels whose colour
-came from filled texels (EditResult.filled).
+At the photo's own pose the photo texture is right: every texel is drawn where it was read, so
+the far eye of a three-quarter view blinks as the photo showed it. A pose change reveals texels
+that turn towards the camera: per vertex, r = smoothstep of the facing cosine it gains (the
+source's rigid shape at the target pose against the photo's; an expression alone gains nothing),
+spread over the texels like poce_rt.motion's motion, and the texture drawn is
+
+    photo + r * (fill - photo)
+
+with r * filled (all of it on texels the photo did not see) its share of fill. Drawn at the target
+pose and weighted by the render's coverage and `moved`, that share is the [H,W] map of output
+pixels whose colour came from filled texels (EditResult.filled).
 """
 from __future__ import annotations
 
