@@ -175,6 +175,44 @@ def revealed_texture(photo, fill_minus_photo, revealed, out):
     return out
 
 
+class RevealedTexture:
+    """revealed_texture for a frame loop: the texture at each step's pose in one buffer of its own,
+    rewritten only on the texels where the fill differs from the photo's texture (the untrusted
+    and hidden ones, a fraction of the map), with fixed shapes (CUDA graphs replay them).
+
+    photo, fill: [S,S,3] host textures (fill_unreliable); layout: the host UV layout; xp: NumPy
+    or CuPy (arrays are put there once)."""
+
+    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np):
+        s = layout.size
+        diff = (np.asarray(fill, np.float32) - np.asarray(photo, np.float32)).reshape(-1, 3)
+        idx = np.flatnonzero(np.any(diff != 0, axis=1) & (layout.tri_id.reshape(-1) >= 0))
+        self.xp = xp
+        self.idx = xp.asarray(idx.astype(np.int64))
+        tri = layout.tri_id.reshape(-1)[idx]
+        self.vidx = xp.asarray(np.ascontiguousarray(layout.tris[tri], np.int32))        # [K,3]
+        self.bary = xp.asarray(np.ascontiguousarray(layout.bary.reshape(-1, 3)[idx], np.float32))
+        self.photo = xp.asarray(np.ascontiguousarray(photo, np.float32).reshape(-1, 3)[idx])
+        self.diff = xp.asarray(np.ascontiguousarray(diff[idx]))
+        # a copy of its own: the scatter below writes into it (asarray would alias a NumPy photo)
+        self.texture = xp.array(np.asarray(photo, np.float32).reshape(s, s, 3), copy=True)
+        k = len(idx)
+        self._w, self._r, self._vals = (xp.empty((k, 3), xp.float32), xp.empty((k, 1), xp.float32),
+                                        xp.empty((k, 3), xp.float32))
+
+    def __call__(self, reveal_values):
+        """reveal_values [N] float32 (reveal(), on xp) -> the [S,S,3] texture buffer at that pose."""
+        xp = self.xp
+        if len(self._w):
+            xp.take(reveal_values, self.vidx, out=self._w)
+            xp.multiply(self._w, self.bary, out=self._w)
+            xp.sum(self._w, axis=1, keepdims=True, out=self._r)
+            xp.multiply(self.diff, self._r, out=self._vals)
+            xp.add(self._vals, self.photo, out=self._vals)
+            self.texture.reshape(-1, 3)[self.idx] = self._vals
+        return self.texture
+
+
 def fill_share(filled: np.ndarray, mask: np.ndarray, revealed: np.ndarray) -> np.ndarray:
     """[S,S] share of fill in the texture drawn at one pose: filled where a pose change revealed
     the texel (revealed [S,S] or [S,S,1]), all of it where the photo did not see the texel."""

@@ -134,6 +134,27 @@ def test_reveal_and_the_texture_at_a_pose():
     np.testing.assert_allclose(share, np.where(mask >= 0.5, filled * revealed[..., 0], filled), atol=1e-6)
 
 
+def test_revealed_texture_of_the_loop_matches_the_full_map():
+    """RevealedTexture (the frame loop's, rewriting only the texels whose fill differs) against
+    revealed_texture over the whole map with the reveal spread by TexelMotion."""
+    g = stages.geometry(64)
+    lay = g.layout
+    rng = np.random.default_rng(1)
+    photo = rng.random((64, 64, 3), dtype=np.float32)
+    fill = photo.copy()
+    some = rng.random((64, 64)) < 0.3
+    fill[some] = rng.random((int(some.sum()), 3), dtype=np.float32)
+    keep = photo.copy()
+    rt = D.RevealedTexture(photo, fill, lay)
+    spread = stages.texel_motion(g)
+    for _ in range(2):   # twice: the second pose rewrites what the first wrote
+        r = rng.random(len(g.model.uvs), dtype=np.float32)
+        revealed = spread(r, np.empty((64, 64, 1), np.float32), np.empty((64, 64, 3), np.float32))
+        ref = D.revealed_texture(photo, fill - photo, revealed, np.empty_like(photo))
+        np.testing.assert_allclose(rt(r), ref, atol=1e-6)
+    np.testing.assert_array_equal(photo, keep)   # the source's texture is not written to
+
+
 def test_filled_pixels_is_the_render_of_the_map_times_the_weight():
     g = stages.geometry(64)
     verts = g.posed(pose_vertices(g.model.vertices, Pose(yaw=10, tx=60, ty=60, scale=4)))

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import ops
 from ..fit import Pose, pose_vertices
-from ..disocclusion import PoseReveal, fill_share, filled_pixels, revealed_texture
+from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
 from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, mouth_card, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
@@ -137,13 +137,12 @@ class FrameLoop:
             self._vmotion = self.ws.take("in.vmotion", (n,), np.float32)
             self._texels = TexelMotion(layout, xp)
             # where a pose change reveals texels the photo saw badly, their fill is drawn
-            # (poce_rt.disocclusion): the fill's difference to the photo's texture, and per step
-            # how far each vertex is revealed
+            # (poce_rt.disocclusion): per step, how far each vertex is revealed
             fill = getattr(source, "uv_fill", None)
             self._reveal = None if fill is None else PoseReveal(
                 geometry.posed, geometry.layout.tris, source.face.shape, source.face.pose)
             if self._reveal is not None:
-                self._fill_diff = xp.asarray(np.asarray(fill, np.float32) - source.uv_completed)
+                self._revealed_texture = RevealedTexture(source.uv_completed, fill, geometry.layout, xp)
                 self._revealed = self.ws.take("in.reveal", (n,), np.float32)
                 self._revealed_host = np.zeros(n, np.float32)
             # weight-free: the inside of an opening mouth is drawn as teeth, tongue and the dark
@@ -328,10 +327,7 @@ class FrameLoop:
         change reveals texels (poce_rt.disocclusion)."""
         if self._reveal is None:
             return self._uv_completed
-        s = self.geometry.size
-        take = functools.partial(self.ws.take, dtype=np.float32)
-        revealed = self._texels(self._revealed, take("fill.revealed", (s, s, 1)), take("fill.work", (s, s, 3)))
-        return revealed_texture(self._uv_completed, self._fill_diff, revealed, take("fill.texture", (s, s, 3)))
+        return self._revealed_texture(self._revealed)
 
     def _texture(self, given: bool, edit: bool, steps: int):
         xp, ws = self.xp, self.ws
