@@ -61,6 +61,14 @@ def test_complete_fallback(benchmark, editor, frame):
     benchmark(complete_uv_fallback, src.uv_sampled, src.mask, editor.geometry.layout)
 
 
+def test_complete_face(benchmark, editor, frame):
+    """What Editor.prepare runs now: the fallback on the trusted texels, the confidence and the
+    fill map (poce_rt.disocclusion)."""
+    size, img, src = frame
+    _g(benchmark, "4 complete (with disocclusion)", size)
+    benchmark(stages.complete_face, src.uv_sampled, src.mask, src.face, *img.shape[:2], editor.geometry)
+
+
 def test_render(benchmark, editor, frame):
     size, img, src = frame
     _g(benchmark, "6 render", size)

@@ -73,7 +73,11 @@ class EditorConfig:
 class Source:
     """A prepared source portrait: tracking, sampling and completion done once (steps 1-4).
     device_image: the photo on the GPU (Editor(device='cuda')): the caller's own CUDA array when
-    it was one, used without a copy (do not write to it while the source is in use)."""
+    it was one, used without a copy (do not write to it while the source is in use).
+    uv_fill: [S,S,3] the texture drawn where a pose change reveals texels that the photo did not
+    show, or showed edge-on or across the face's silhouette (poce_rt.disocclusion; uv_completed
+    is the one drawn at the photo's own pose), and filled: [S,S] float32 in [0,1], each texel's
+    share of fill in it; None: uv_completed is drawn at every pose."""
 
     image: np.ndarray
     face: Face
@@ -81,6 +85,8 @@ class Source:
     mask: np.ndarray
     uv_completed: np.ndarray
     device_image: object = None
+    uv_fill: np.ndarray | None = None
+    filled: np.ndarray | None = None
 
 
 @dataclass
@@ -98,7 +104,17 @@ class Plan:
 
 @dataclass
 class EditResult:
-    """The edited frame and every intermediate map (for grids like the paper's figures)."""
+    """The edited frame and every intermediate map (for grids like the paper's figures).
+
+    mask is the sampled visibility (Eq. 15). Texture the photo did not show, or showed edge-on or
+    across the face's silhouette (where it reads the background), is filled (mirror where the
+    mirror texel was seen well, inpainting elsewhere; poce_rt.disocclusion) and marked:
+    the fill is drawn where a pose change reveals texels (the texels that turn towards the camera;
+    an edit with no pose change draws the photo's own texels). uv_filled [S,S] is each texel's
+    share of fill at the target pose, filled [H,W] each output pixel's share of colour from filled
+    texels (uv_filled drawn at the target pose, times the render's coverage and `moved`: 0
+    wherever the photo was kept).
+    """
 
     image: np.ndarray          # [H,W,3] uint8 (a CuPy array when the input was a CUDA array)
     uv_sampled: np.ndarray     # [S,S,3] float32 in [0,1]
@@ -112,6 +128,8 @@ class EditResult:
     source_code: np.ndarray    # [52]
     relative_code: np.ndarray  # [52], as applied (after intensity)
     moved: np.ndarray | None = None  # [H,W] float32: 0 where the photo was kept, 1 where re-rendered
+    uv_filled: np.ndarray | None = None  # [S,S] float32 in [0,1]: each texel's share of fill
+    filled: np.ndarray | None = None     # [H,W] float32 in [0,1]: each pixel's share from filled texels
     per_face: list | None = None     # edit(faces=...): each face's EditResult, left to right (its
                                      # image: the frame after that face); the maps above are the first's
 
@@ -265,11 +283,12 @@ class Editor:
             else:
                 uv, mask = stages.sample_face(image, face, self.geometry)
         with stage("complete_uv"):
-            if self.networks is not None:
-                completed = self.networks.complete(uv, mask)
-            else:
-                completed = complete_uv_fallback(uv, mask, self.geometry.layout)
-        return Source(image, face, uv, mask, completed, device_image)
+            # untrusted texels (edge-on, across the silhouette) are completed too (disocclusion)
+            complete = complete_uv_fallback if self.networks is None else \
+                (lambda uv_known, known, layout: self.networks.complete(uv_known, known))
+            completed, fill, filled = stages.complete_face(uv, mask, face, *image.shape[:2], self.geometry,
+                                                           complete)
+        return Source(image, face, uv, mask, completed, device_image, fill, filled)
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,
@@ -374,7 +393,8 @@ class Editor:
         out = self.blended(loop, on_device=ops.is_device_array(image), maps=(rgb, alpha))
         face = src.face
         return EditResult(out, src.uv_sampled, src.mask, src.uv_completed, uv_edit, rgb, alpha,
-                          face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel, loop.moved())
+                          face.pose, plan.target_pose, face.blendshapes.copy(), plan.rel, loop.moved(),
+                          *loop.filled())
 
     def _edit_faces(self, image, which, expression, pose, **kw) -> EditResult:
         """edit() over several faces: each drawn into the frame the previous one left."""

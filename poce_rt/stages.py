@@ -10,6 +10,8 @@ import numpy as np
 
 from . import limits, ops
 from .complete import complete_uv_fallback
+from .disocclusion import (PoseReveal, fill_share, fill_unreliable, filled_pixels, revealed_texture,
+                           visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .mouth import draw_interior, interior_tris, interior_uvs, interior_verts
@@ -144,6 +146,33 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
     return rgb, alpha
 
 
+def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
+                  geom: Geometry | None = None, complete=complete_uv_fallback):
+    """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
+    uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
+    texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
+    filled [S,S] float32 in [0,1] each texel's share of fill in it). complete(uv, mask, layout):
+    the completion that fills the untrusted texels (default: mirror + inpainting)."""
+    geom = geom or geometry()
+    confidence = visibility_confidence(mask, geom.posed(face.vertices), geom.layout, height, width,
+                                       face.bbox[2] - face.bbox[0], texel_motion(geom))
+    return fill_unreliable(uv, mask, confidence, geom.layout, complete)
+
+
+def texture_at(photo: np.ndarray, fill: np.ndarray | None, face: Face, target: Pose,
+               geom: Geometry | None = None):
+    """The texture drawn at `target` (complete_face's photo and fill textures of `face`): the
+    fill where the pose change reveals texels (poce_rt.disocclusion) -> ([S,S,3] float32,
+    revealed [S,S,1] float32). fill None: the photo's texture, nothing revealed."""
+    geom = geom or geometry()
+    s = geom.size
+    revealed = texel_motion(geom)(PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(target),
+                                  np.empty((s, s, 1), np.float32), np.empty((s, s, 3), np.float32))
+    if fill is None:
+        return np.asarray(photo, np.float32), revealed * 0
+    return revealed_texture(photo, fill - photo, revealed, np.empty_like(photo)), revealed
+
+
 @functools.lru_cache(maxsize=8)
 def texel_motion(geom: Geometry) -> TexelMotion:
     """The host TexelMotion of a geometry's layout (built once per geometry)."""
@@ -240,6 +269,8 @@ class Reposed:
     source_pose: Pose
     target_pose: Pose
     extras: dict = field(default_factory=dict)
+    uv_filled: np.ndarray | None = None   # [S,S] each texel's share of fill (poce_rt.disocclusion)
+    filled: np.ndarray | None = None      # [H,W] share of each output pixel's colour from filled texels
 
 
 def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, roll: float = 0.0,
@@ -254,10 +285,14 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     limits.check_angles(target.pitch, target.yaw, target.roll, "target pose")
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)
-    completed = complete_uv_fallback(uv, mask, geom.layout)
     h, w = image.shape[:2]
+    photo, fill, filled_uv = complete_face(uv, mask, face, h, w, geom)
+    completed, revealed = texture_at(photo, fill, face, target, geom)
+    uv_filled = fill_share(filled_uv, mask, revealed)
     rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
-    out = blend_face(image, face, face.shape, target, rgb, alpha, feather_px, geom)
-    return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target)
+    moved = np.zeros((h, w), np.float32)
+    out = blend_face(image, face, face.shape, target, rgb, alpha, feather_px, geom, moved_out=moved)
+    filled = filled_pixels(uv_filled, geom.posed(pose_vertices(face.shape, target)), geom.layout, moved * alpha)
+    return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target, uv_filled=uv_filled, filled=filled)

@@ -31,6 +31,16 @@ def test_pose_writes_the_edited_photo_and_grid(tmp_path):
     assert cv2.imread(str(grid)).shape[0] == 512
 
 
+def test_pose_writes_the_fill_map(tmp_path):
+    """A three-quarter view turned towards the camera: the revealed cheek is filled and marked."""
+    out, filled = tmp_path / "out.png", tmp_path / "filled.png"
+    photo = str(data_path("45-m7-di-ph.jpg"))
+    assert main(["pose", photo, "--yaw", "25", "-o", str(out), "--filled-out", str(filled)]) == 0
+    m = cv2.imread(str(filled), cv2.IMREAD_GRAYSCALE)
+    assert m.shape == cv2.imread(photo).shape[:2]
+    assert 0.01 < (m > 127).mean() < 0.2   # the far cheek, not the whole photo
+
+
 def test_pose_without_offsets_is_nearly_the_photo(tmp_path):
     out = tmp_path / "out.png"
     assert main(["pose", str(data_path("astronaut")), "-o", str(out)]) == 0

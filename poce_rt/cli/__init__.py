@@ -159,16 +159,22 @@ def cmd_pose(args) -> None:
     check_output(args.output)
     if args.grid:
         check_output(args.grid)
+    if args.filled_out:
+        check_output(args.filled_out)
     limits.check_angles(args.pitch, args.yaw, args.roll, "offset")
     from ..fit_check import parse_faces
 
     image, faces = _track_faces(args.image, args.bundle, parse_faces(args.faces))
     geom = stages.geometry(args.size, args.subdivide)
     frame = image
+    filled = np.zeros(image.shape[:2], np.float32)
     for face in faces:   # left to right, each into the frame the previous one left
         out = stages.repose(frame, face, pitch=args.pitch, yaw=args.yaw, roll=args.roll, geom=geom)
         frame = out.image
+        filled = np.maximum(filled, out.filled)
     _write_png(args.output, frame)
+    if args.filled_out:
+        _write_png(args.filled_out, _to_u8(filled))
     if args.grid:
         _write_png(args.grid, _grid(image, dataclasses.replace(out, image=frame)))
     t, face = out.target_pose, faces[-1]
@@ -283,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--subdivide", type=int_in(*limits.SUBDIVISIONS), default=0,
                    help="Loop subdivision levels of the mesh, 0-3 (default 0)")
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | output")
+    s.add_argument("--filled-out", help="also write the fill map PNG: where the output's colour came from "
+                   "texture the photo did not show (mirror / inpainting), 255 = all of it")
     add_faces_option(s)
     s.set_defaults(func=cmd_pose)
 

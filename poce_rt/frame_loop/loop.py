@@ -22,11 +22,12 @@ import numpy as np
 
 from .. import ops
 from ..fit import Pose, pose_vertices
+from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
 from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, mouth_card, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
-from ..stages import Geometry, face_box
+from ..stages import Geometry, face_box, texel_motion
 from ..surround import FACE_OVAL, PROXY_SCALES, band_tris, ring_band, rings_tris
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
@@ -135,6 +136,15 @@ class FrameLoop:
             # how far each vertex moved from the photo (keep the photo where nothing moves)
             self._vmotion = self.ws.take("in.vmotion", (n,), np.float32)
             self._texels = TexelMotion(layout, xp)
+            # where a pose change reveals texels the photo saw badly, their fill is drawn
+            # (poce_rt.disocclusion): per step, how far each vertex is revealed
+            fill = getattr(source, "uv_fill", None)
+            self._reveal = None if fill is None else PoseReveal(
+                geometry.posed, geometry.layout.tris, source.face.shape, source.face.pose)
+            if self._reveal is not None:
+                self._revealed_texture = RevealedTexture(source.uv_completed, fill, geometry.layout, xp)
+                self._revealed = self.ws.take("in.reveal", (n,), np.float32)
+                self._revealed_host = np.zeros(n, np.float32)
             # weight-free: the inside of an opening mouth is drawn as teeth, tongue and the dark
             # back (poce_rt.mouth), lit by this face's skin; with networks the texture edit does it
             self.draws_mouth = networks is None
@@ -216,6 +226,9 @@ class FrameLoop:
             local[:, 1] -= face.y0
             self._put(self._verts, local)
             self._put(self._vmotion, vertex_motion(self._src_verts, verts))
+            if self._reveal is not None:
+                self._revealed_host = self._reveal(target_pose)
+                self._put(self._revealed, self._revealed_host)
             if self.draws_mouth:
                 mv = interior_verts(base, target_pose.scale)
                 mv[:, 0] -= face.x0
@@ -309,15 +322,23 @@ class FrameLoop:
             self.frame[fy, fx] = out
         return tex
 
+    def _source_texture(self):
+        """The source's texture at this step's pose: the photo's, with the fill where the pose
+        change reveals texels (poce_rt.disocclusion)."""
+        if self._reveal is None:
+            return self._uv_completed
+        return self._revealed_texture(self._revealed)
+
     def _texture(self, given: bool, edit: bool, steps: int):
         xp, ws = self.xp, self.ws
         s = self.geometry.size
         if given:
             return ws.take("in.texture", (s, s, 3), np.float32)
+        source = self._source_texture()
         if self.networks is not None:
             if not edit:
-                return self._uv_completed
-            return self._edit(steps)
+                return source
+            return self._edit(source, steps)
         # weight-free: uv * keep + colour * amount on the gap texels; keep = 1 exactly elsewhere,
         # so untouched texels stay bit-identical
         keep = ws.take("tex.keep", (s, s, 1), np.float32)
@@ -327,12 +348,12 @@ class FrameLoop:
         xp.multiply(self._gap, self._mouth[0:1], out=dark)
         tex = ws.take("tex.out", (s, s, 3), np.float32)
         colour = ws.take("tex.colour", (s, s, 3), np.float32)
-        xp.multiply(self._uv_completed, keep, out=tex)
+        xp.multiply(source, keep, out=tex)
         xp.multiply(dark, self._mouth_colour, out=colour)
         xp.add(tex, colour, out=tex)
         return tex
 
-    def _edit(self, steps: int):
+    def _edit(self, source, steps: int):
         """The networks' texture edit (Eq. 11), cascaded over `steps`, in the networks' NCHW [-1,1]
         layout between steps."""
         xp, ws = self.xp, self.ws
@@ -341,7 +362,7 @@ class FrameLoop:
         b = ws.take("net.b", (1, 3, s, s), np.float32)
         code = ws.take("net.code", (1, 52), np.float32)
         xp.multiply(self._code, np.float32(1.0 / steps), out=code)
-        xp.multiply(self._uv_completed.transpose(2, 0, 1)[None], np.float32(2.0), out=a)
+        xp.multiply(source.transpose(2, 0, 1)[None], np.float32(2.0), out=a)
         xp.subtract(a, np.float32(1.0), out=a)
         for _ in range(steps):
             self.networks.edit_into(a, code, b, stream=self.stream)
@@ -381,6 +402,27 @@ class FrameLoop:
             ys, xs = box.slices()
             out[ys, xs] = self.host(self.ws.take("face.moved", (box.height, box.width, 1), np.float32))[..., 0]
         return out
+
+    def filled(self):
+        """Where the last step drew fill (poce_rt.disocclusion) -> (uv [S,S] float32 each texel's
+        share of fill in the texture drawn, or None when the source has no fill; [H,W] float32
+        host map of each pixel's share of colour from filled texels: the former drawn at the
+        step's pose, times the render's coverage and `moved` weight)."""
+        out = np.zeros((self.height, self.width), np.float32)
+        filled = getattr(self.source, "filled", None)
+        if self._reveal is None or filled is None:
+            return None, out
+        s = self.geometry.size
+        revealed = texel_motion(self.geometry)(self._revealed_host, np.empty((s, s, 1), np.float32),
+                                               np.empty((s, s, 3), np.float32))
+        uv = fill_share(filled, self.source.mask, revealed)
+        box = self._written[0] if self._written else EMPTY
+        if not box.empty:
+            ys, xs = box.slices()
+            alpha = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
+            weight = self.moved()[ys, xs] * alpha
+            out[ys, xs] = filled_pixels(uv, self.host(self._verts), self.geometry.layout, weight)
+        return uv, out
 
     def under_face(self) -> np.ndarray:
         """[H,W,3] uint8 host copy of the last frame without the face: the photo with the ring

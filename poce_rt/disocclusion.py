@@ -1,0 +1,240 @@
+"""Disoccluded texture (issue 15, item 1): which sampled texels to trust, how the rest is filled,
+and where the fill shows in the output.
+
+The UV map is read from the photo where the tracked mesh lies (stages.sample_face). On a turned
+face the mesh's outline on the far side is off by a few pixels and seen edge-on there, so the
+texels along the silhouette read the background beside the head, and a strip of a few pixels is
+spread over a large part of the map (the far cheek of a three-quarter view). A pose change
+towards the camera then draws the background's colour across the revealed cheek. So each sampled
+texel gets a confidence from how it was seen:
+
+    c = visible * smoothstep(cos; COS_LO, COS_HI) * max(smoothstep(d; D_LO*D, D), smoothstep(cos; FACING))
+
+cos: the texel's triangle's facing cosine in the photo (1 facing the camera); d: its distance in
+photo pixels to the mesh's silhouette, D = SILHOUETTE_FRAC of the face's width (the tracker's
+outline error). Texels that face the camera keep their border (the forehead under the hair line
+is good photo). Then
+
+    F      = complete_uv_fallback(uv, c >= C_KEEP)   (mirror where the mirror texel is trusted,
+                                                      inpainting elsewhere: poce_rt.complete)
+    t      = smoothstep(c; C_DROP, C_KEEP)
+    photo  = uv where the photo saw the texel, F elsewhere
+    fill   = t * uv + (1 - t) * F,    filled = 1 - t   (push-pulled beyond the layout)
+
+At the photo's own pose the photo texture is right: every texel is drawn where it was read, so
+the far eye of a three-quarter view blinks as the photo showed it. A pose change reveals texels
+that turn towards the camera: per vertex, r = smoothstep of the facing cosine it gains (the
+source's rigid shape at the target pose against the photo's; an expression alone gains nothing),
+spread over the texels like poce_rt.motion's motion, and the texture drawn is
+
+    photo + r * (fill - photo)
+
+with r * filled (all of it on texels the photo did not see) its share of fill. Drawn at the target
+pose and weighted by the render's coverage and `moved`, that share is the [H,W] map of output
+pixels whose colour came from filled texels (EditResult.filled).
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from . import ops
+from .complete import complete_uv_fallback, push_pull
+from .facemodel import facing_cosine
+from .fit import Pose, pose_vertices
+from .motion import TexelMotion
+
+COS_LO, COS_HI = 0.15, 0.5      # facing cosine: no trust at ~81 degrees, full trust from 60
+SILHOUETTE_FRAC = 0.05          # D: 5% of the face's width from the silhouette (~13 px at 250 px)
+D_LO = 0.5                      # no trust closer than D_LO * D to the silhouette
+FACING = (0.5, 0.7)             # facing cosine from which a texel keeps its trust at the border
+C_DROP, C_KEEP = 0.3, 0.8       # confidence below C_DROP: all fill; from C_KEEP: all photo
+REVEAL_LO, REVEAL_HI = 0.02, 0.15   # facing cosine gained by a pose change: none .. fully revealed
+
+
+def smoothstep(x, lo: float, hi: float):
+    """0 below lo, 1 above hi, 3t^2 - 2t^3 between (float32, any shape)."""
+    t = np.clip((np.asarray(x, np.float32) - np.float32(lo)) / np.float32(hi - lo), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def texel_positions(verts: np.ndarray, layout: ops.UVLayout, spread: TexelMotion | None = None) -> np.ndarray:
+    """[N,3] image-space vertices -> [S,S,2] float32 photo position of every texel (0 off the
+    layout), interpolated like the texture (barycentrics of each texel's triangle)."""
+    spread = spread or TexelMotion(layout)
+    s = layout.size
+    out = np.empty((s, s, 2), np.float32)
+    work = np.empty((s, s, 3), np.float32)
+    for k in range(2):
+        spread(np.ascontiguousarray(verts[:, k], np.float32), out[..., k:k + 1], work)
+    return out
+
+
+def silhouette_distance(verts: np.ndarray, tris: np.ndarray, uvs: np.ndarray, height: int, width: int):
+    """Distance in pixels from each photo pixel inside the mesh's coverage to the nearest pixel
+    outside it -> ([h,w] float32 over the mesh's box, (x0, y0) of the box). The coverage is the
+    rasterizer's own (ops.render), over the vertices' box plus a margin."""
+    x0, y0 = np.maximum(np.floor(verts[:, :2].min(0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(verts[:, :2].max(0)).astype(int) + 3, (width, height))
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros((1, 1), np.float32), (0, 0)
+    local = np.ascontiguousarray(verts, np.float32).copy()
+    local[:, 0] -= x0
+    local[:, 1] -= y0
+    _, alpha = ops.render(np.ones((1, 1, 1), np.float32), local, tris, uvs, int(y1 - y0), int(x1 - x0))
+    inside = np.pad((alpha >= 0.5).astype(np.uint8), 1)   # the box's edge counts as outside
+    return cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1], (int(x0), int(y0))
+
+
+def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLayout, height: int,
+                          width: int, face_width: float, spread: TexelMotion | None = None) -> np.ndarray:
+    """How far each sampled texel can be trusted (module docstring) -> [S,S] float32 in [0,1].
+
+    mask: [S,S] the sampled visibility (stages.sample_face); verts: [N,3] the mesh's image-space
+    vertices in the photo (height x width) it was sampled from; face_width: in pixels."""
+    tri = np.maximum(layout.tri_id, 0)
+    cos = facing_cosine(verts, layout.tris).astype(np.float32)[tri]
+    dist, (x0, y0) = silhouette_distance(verts, layout.tris, layout.uvs, height, width)
+    pos = texel_positions(verts, layout, spread)
+    xi = np.clip(np.round(pos[..., 0]).astype(np.int64) - x0, 0, dist.shape[1] - 1)
+    yi = np.clip(np.round(pos[..., 1]).astype(np.int64) - y0, 0, dist.shape[0] - 1)
+    d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
+    near = np.maximum(smoothstep(dist[yi, xi], D_LO * d_max, d_max), smoothstep(cos, *FACING))
+    c = (mask >= 0.5) * smoothstep(cos, COS_LO, COS_HI) * near * layout.coverage
+    return c.astype(np.float32)
+
+
+def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
+                    complete=complete_uv_fallback):
+    """The two textures of a source and the share of fill between them.
+
+    uv [S,S,3] float32, mask [S,S] (sampled visibility), confidence [S,S] (visibility_confidence).
+    complete(uv, known_mask, layout) -> [S,S,3]: the completion of the untrusted texels (default:
+    mirror where the mirror texel is trusted, inpainting elsewhere).
+    Returns (photo [S,S,3]: the sampled texels wherever the photo saw them, the fill elsewhere;
+    fill [S,S,3]: t * uv + (1 - t) * completion; filled [S,S] float32 = 1 - t in [0,1], each
+    texel's share of fill, 1 where the photo did not see it, push-pulled beyond the layout so that
+    bilinear reads at its border see the values inside). At the source's pose the photo texture is
+    the right one (every texel is drawn where it was read); where a pose change reveals texels,
+    the fill is (reveal)."""
+    keep = confidence >= C_KEEP
+    if not keep.any():   # nothing trusted enough to fill from: fall back on the sampled mask
+        keep = mask >= 0.5
+    completion = complete(uv * keep[..., None], keep.astype(np.float32), layout)
+    seen = (mask >= 0.5)[..., None]
+    t = np.where(seen[..., 0], smoothstep(confidence, C_DROP, C_KEEP), 0.0).astype(np.float32)
+    t = np.maximum(t, keep)   # the texels completion kept are the photo's
+    fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
+    photo = np.where(seen, uv, completion)
+    filled = push_pull((1.0 - t)[..., None], layout.coverage)[..., 0]
+    return (np.ascontiguousarray(photo, np.float32), np.ascontiguousarray(fill, np.float32),
+            np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
+
+
+def vertex_facing(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """[N,3] image-space vertices -> [N] float32 facing cosine of each vertex's normal (the
+    area-weighted sum of its triangles' normals; 1 = facing the camera, as facing_cosine)."""
+    v = np.asarray(verts, np.float64)
+    t = np.asarray(tris, np.int64)
+    n = np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]])
+    acc = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(acc, t[:, k], n)
+    return (-acc[:, 2] / np.maximum(np.linalg.norm(acc, axis=1), 1e-12)).astype(np.float32)
+
+
+def reveal(source_facing: np.ndarray, target_verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """[N] how far a pose change reveals each vertex: smoothstep of how much more it faces the
+    camera at the target than in the photo (REVEAL_LO..REVEAL_HI of facing cosine). source_facing:
+    vertex_facing of the source's rigid shape at its own pose; target_verts [N,3]: the same shape
+    at the target pose (so an expression alone reveals nothing). -> [N] float32 in [0,1]."""
+    gain = vertex_facing(target_verts, tris) - np.asarray(source_facing, np.float32)
+    return smoothstep(gain, REVEAL_LO, REVEAL_HI).astype(np.float32)
+
+
+class PoseReveal:
+    """reveal() of a source's rigid shape at any target pose, the source's side computed once.
+    posed: [468,3] image-space vertices -> [N,3] of the drawn mesh (stages.Geometry.posed); tris
+    [F,3] its triangles; shape [468,3] canonical; source_pose: the photo's."""
+
+    def __init__(self, posed, tris: np.ndarray, shape: np.ndarray, source_pose: Pose):
+        self.posed, self.tris, self.shape = posed, tris, shape
+        self.source_facing = vertex_facing(posed(pose_vertices(shape, source_pose)), tris)
+
+    def __call__(self, target_pose: Pose) -> np.ndarray:
+        """-> [N] float32 in [0,1]."""
+        return reveal(self.source_facing, self.posed(pose_vertices(self.shape, target_pose)), self.tris)
+
+
+def revealed_texture(photo, fill_minus_photo, revealed, out):
+    """out [S,S,3] = photo + revealed * (fill - photo): the texture drawn at one pose. photo,
+    fill_minus_photo [S,S,3], revealed [S,S,1] (reveal spread over the texels); NumPy or CuPy."""
+    xp = ops.array_module(out)
+    xp.multiply(fill_minus_photo, revealed, out=out)
+    xp.add(out, photo, out=out)
+    return out
+
+
+class RevealedTexture:
+    """revealed_texture for a frame loop: the texture at each step's pose in one buffer of its own,
+    rewritten only on the texels where the fill differs from the photo's texture (the untrusted
+    and hidden ones, a fraction of the map), with fixed shapes (CUDA graphs replay them).
+
+    photo, fill: [S,S,3] host textures (fill_unreliable); layout: the host UV layout; xp: NumPy
+    or CuPy (arrays are put there once)."""
+
+    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np):
+        s = layout.size
+        diff = (np.asarray(fill, np.float32) - np.asarray(photo, np.float32)).reshape(-1, 3)
+        idx = np.flatnonzero(np.any(diff != 0, axis=1) & (layout.tri_id.reshape(-1) >= 0))
+        self.xp = xp
+        self.idx = xp.asarray(idx.astype(np.int64))
+        tri = layout.tri_id.reshape(-1)[idx]
+        self.vidx = xp.asarray(np.ascontiguousarray(layout.tris[tri], np.int32))        # [K,3]
+        self.bary = xp.asarray(np.ascontiguousarray(layout.bary.reshape(-1, 3)[idx], np.float32))
+        self.photo = xp.asarray(np.ascontiguousarray(photo, np.float32).reshape(-1, 3)[idx])
+        self.diff = xp.asarray(np.ascontiguousarray(diff[idx]))
+        # a copy of its own: the scatter below writes into it (asarray would alias a NumPy photo)
+        self.texture = xp.array(np.asarray(photo, np.float32).reshape(s, s, 3), copy=True)
+        k = len(idx)
+        self._w, self._r, self._vals = (xp.empty((k, 3), xp.float32), xp.empty((k, 1), xp.float32),
+                                        xp.empty((k, 3), xp.float32))
+
+    def __call__(self, reveal_values):
+        """reveal_values [N] float32 (reveal(), on xp) -> the [S,S,3] texture buffer at that pose."""
+        xp = self.xp
+        if len(self._w):
+            xp.take(reveal_values, self.vidx, out=self._w)
+            xp.multiply(self._w, self.bary, out=self._w)
+            xp.sum(self._w, axis=1, keepdims=True, out=self._r)
+            xp.multiply(self.diff, self._r, out=self._vals)
+            xp.add(self._vals, self.photo, out=self._vals)
+            self.texture.reshape(-1, 3)[self.idx] = self._vals
+        return self.texture
+
+
+def fill_share(filled: np.ndarray, mask: np.ndarray, revealed: np.ndarray) -> np.ndarray:
+    """[S,S] share of fill in the texture drawn at one pose: filled where a pose change revealed
+    the texel (revealed [S,S] or [S,S,1]), all of it where the photo did not see the texel."""
+    r = np.asarray(revealed, np.float32).reshape(filled.shape)
+    return np.where(mask >= 0.5, filled * r, filled).astype(np.float32)
+
+
+def filled_pixels(uv_filled: np.ndarray, verts: np.ndarray, layout: ops.UVLayout, weight: np.ndarray) -> np.ndarray:
+    """The [h,w] float32 map of how much of each output pixel's colour came from filled texels:
+    uv_filled [S,S] (fill_unreliable) drawn with the face's [N,3] vertices (in the h x w frame of
+    `weight`) by the same `render` op as the face, times `weight` [h,w] (the render's share of the
+    output there: coverage times poce_rt.motion's `moved`). Rendered over the vertices' box only."""
+    h, w = weight.shape
+    out = np.zeros((h, w), np.float32)
+    x0, y0 = np.maximum(np.floor(verts[:, :2].min(0)).astype(int) - 1, 0)
+    x1, y1 = np.minimum(np.ceil(verts[:, :2].max(0)).astype(int) + 2, (w, h))
+    if x1 <= x0 or y1 <= y0:
+        return out
+    local = np.ascontiguousarray(verts, np.float32).copy()
+    local[:, 0] -= x0
+    local[:, 1] -= y0
+    tex = np.ascontiguousarray(uv_filled, np.float32)[..., None]
+    rgb, _ = ops.render(tex, local, layout.tris, layout.uvs, int(y1 - y0), int(x1 - x0))
+    out[y0:y1, x0:x1] = np.clip(rgb[..., 0], 0.0, 1.0) * weight[y0:y1, x0:x1]
+    return out
