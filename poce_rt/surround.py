@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from . import ops
+from .camera import CAMERA_DISTANCE_CM, perspective_shape
 
 # MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
@@ -93,8 +94,9 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, depth_cm: float = PROXY_D
     return out
 
 
-def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose):
-    """The band with the head proxy: rings oval (moving), proxy rings (posed), outer (fixed).
+def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM):
+    """The band with the head proxy: rings oval (moving), proxy rings (posed through the camera
+    of poce_rt.camera, distance_cm from the head, like the face), outer (fixed).
     Returns verts [RK,3] float32 (target positions, depth for the depth test), tris, src [RK,2]."""
     from .fit import pose_vertices
 
@@ -104,7 +106,8 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose):
     k = len(p)
     src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
     turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
-    dst_r = [a + t * (pose_vertices(r, dst_pose) - a) for a, r, t in zip(src_r, rings, turn)]
+    dst_r = [a + t * (pose_vertices(perspective_shape(r, src_pose, dst_pose, distance_cm), dst_pose) - a)
+             for a, r, t in zip(src_r, rings, turn)]
     c = p[:, :2].mean(0)
     r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
     # the outer ring stays outside everything that moves, or the band would fold over itself
@@ -122,7 +125,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     """The band of the ring warp for a move of the face, or None when the oval does not move (or
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
-    (source shape [468,3] canonical, source Pose, target Pose) for the head proxy's rings.
+    (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm]) for the head
+    proxy's rings.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]

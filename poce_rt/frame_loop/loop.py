@@ -21,6 +21,7 @@ import functools
 import numpy as np
 
 from .. import ops
+from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
 from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, mouth_card, skin_tone
@@ -64,12 +65,14 @@ class FrameLoop:
             (default: MOUTH_COLOUR everywhere).
         head_proxy: the ring around the face carries the head proxy's rings, which turn with the
             face (poce_rt.surround); False: the plain band of the face oval (the path before).
+        camera_distance_cm: the camera the head proxy's rings are projected with (poce_rt.camera;
+            the face's own shape comes with it folded in, Editor.plan).
     """
 
     def __init__(self, source, geometry: Geometry, feather_px: int, networks=None,
                  mouth_gap: np.ndarray | None = None, device: str = "cpu", graphs: bool | None = None,
                  static: bool | None = None, stream=None, mouth_colour: np.ndarray | None = None,
-                 head_proxy: bool = True):
+                 head_proxy: bool = True, camera_distance_cm: float = CAMERA_DISTANCE_CM):
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.gpu = device == "cuda"
@@ -89,6 +92,7 @@ class FrameLoop:
         self.feather_px = int(feather_px)
         self.networks = networks
         self.head_proxy = bool(head_proxy)
+        self.camera_distance_cm = float(camera_distance_cm)
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -252,7 +256,7 @@ class FrameLoop:
         """The ring warp of poce_rt.surround for this step, or None when the face oval does not
         move (then the photo around the face is left as it is)."""
         face = self.source.face
-        proxy = (face.shape, face.pose, target_pose) if self.head_proxy else None
+        proxy = (face.shape, face.pose, target_pose, self.camera_distance_cm) if self.head_proxy else None
         band = ring_band(face.vertices, target, self.height, self.width, proxy=proxy)
         if band is None:
             return None
