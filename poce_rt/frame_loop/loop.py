@@ -28,7 +28,7 @@ from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, 
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box
-from ..surround import FACE_OVAL, PROXY_SCALES, band_tris, ring_band, rings_tris
+from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, rings_tris
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -128,7 +128,7 @@ class FrameLoop:
             # not be ordered with it)
             n = len(geometry.model.uvs)
             self._verts = self.ws.take("in.verts", (n, 3), np.float32)
-            rings = len(PROXY_SCALES) + 2 if self.head_proxy else 2
+            rings = PROXY_RINGS if self.head_proxy else 2
             k = rings * len(FACE_OVAL)
             self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
