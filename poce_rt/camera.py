@@ -16,10 +16,11 @@ for, and everything drawn from (shape, pose) downstream (face, mouth, motion, ri
 The head is taken to lie on the optical axis (magnified about its own origin's projection).
 
 CAMERA_DISTANCE_CM is the assumed distance from the camera to the head's origin (MediaPipe's
-canonical origin, inside the head behind the nose). The photos carry no focal length; 60 cm is
-an arm's-length phone or webcam photo, the kind MediaPipe's tracker is built for. Farther cameras
-(a portrait lens at 1.5 m) flatten the effect towards weak perspective (`math.inf`, the drawing
-before this module). README "Seamless faces" has the read-back at several distances.
+canonical origin, inside the head behind the nose). A photo carries no trustworthy focal length
+(the repository's have none; a crop changes the field of view), so this is a typical value, not
+a fitted one: 80 cm, between an arm's-length selfie or webcam (40-60 cm) and a portrait taken
+across a room (1-2 m). Farther cameras flatten the effect towards weak perspective (`math.inf`,
+the drawing before this module). README "Seamless faces" has the read-back at 45-120 cm and inf.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from .fit import Pose
 
-CAMERA_DISTANCE_CM = 60.0
+CAMERA_DISTANCE_CM = 80.0
 MIN_DISTANCE_CM = 20.0   # nearer than this a head no longer fits in front of the camera
 _NEAREST = 0.1   # a point never counts as nearer than 10% of the distance (no division by ~0)
 
@@ -41,7 +42,7 @@ def perspective_shape(shape: np.ndarray, source_pose: Pose, target_pose: Pose,
     from source_pose to target_pose, seen from distance_cm (cm from the head's origin).
 
     At the source's own rotation, or with distance_cm = inf, the shape comes back unchanged (the
-    same values), so a still head is drawn exactly as before."""
+    same array), so a still head is drawn exactly as before."""
     s = np.asarray(shape, np.float32)
     if s.ndim != 2 or s.shape[1] != 3:
         raise ValueError(f"shape must be [N,3], got {s.shape}")
@@ -49,7 +50,7 @@ def perspective_shape(shape: np.ndarray, source_pose: Pose, target_pose: Pose,
     if not d >= MIN_DISTANCE_CM:   # (NaN fails too)
         raise ValueError(f"distance_cm must be >= {MIN_DISTANCE_CM:g} or inf, got {distance_cm!r}")
     r_src, r_dst = source_pose.rotation, target_pose.rotation
-    if math.isinf(d) or np.array_equal(r_src, r_dst):
+    if math.isinf(d) or np.abs(r_src - r_dst).max() < 1e-9:   # (a zero offset, through Euler angles)
         return s
     a = s.astype(np.float64) @ r_src.T                  # camera-frame offsets from the origin (cm)
     a[:, :2] *= (1.0 + a[:, 2:] / d)                    # undo the photo's magnification Z/(Z+z)
