@@ -56,3 +56,14 @@ def test_there_and_back_is_the_identity(shape):
 def test_bad_distance_is_refused(shape, d):
     with pytest.raises(ValueError, match="distance_cm"):
         perspective_shape(shape, SOURCE, SOURCE.offset(yaw=10), d)
+
+
+def test_editor_config_takes_a_distance_or_inf():
+    from poce_rt import EditorConfig
+    from poce_rt.errors import InputError
+
+    assert EditorConfig().camera_distance_cm == 80.0
+    assert math.isinf(EditorConfig(camera_distance_cm=math.inf).camera_distance_cm)
+    for bad in (10, -80, float("nan")):
+        with pytest.raises(InputError, match="camera_distance_cm"):
+            EditorConfig(camera_distance_cm=bad)
