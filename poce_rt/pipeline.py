@@ -17,6 +17,7 @@ from typing import Mapping
 import numpy as np
 
 from . import limits, ops, stages
+from .camera import CAMERA_DISTANCE_CM, MIN_DISTANCE_CM, perspective_shape
 from .codes import BLENDSHAPE_NAMES, N_CODES
 from .complete import complete_uv_fallback
 from .errors import InputError
@@ -45,6 +46,8 @@ class EditorConfig:
     bundle: landmarker bundle path (None: the default resolution; see poce_rt.assets).
     head_proxy: on a pose change the ring around the face carries a head proxy that turns with
         it (poce_rt.surround); False: the plain band of the face oval (the surround before).
+    camera_distance_cm: a pose change is drawn as a pinhole camera this far from the head would
+        see it (poce_rt.camera; >= 20), math.inf: weak perspective (the drawing before).
     Ranges are in poce_rt.limits; a value outside them raises InputError (a ValueError).
     """
 
@@ -56,6 +59,7 @@ class EditorConfig:
     blend: str = "feather"
     bundle: str | None = None
     head_proxy: bool = True
+    camera_distance_cm: float = CAMERA_DISTANCE_CM
 
     def __post_init__(self):
         self.uv_size = limits.check_int("uv_size", self.uv_size, *limits.UV_SIZE)
@@ -65,6 +69,10 @@ class EditorConfig:
         self.max_intensity = limits.check_float("max_intensity", self.max_intensity, 0.0, limits.MAX_INTENSITY)
         if self.max_intensity <= 0:
             raise InputError(f"max_intensity must be > 0, got {self.max_intensity:g}")
+        d = float(self.camera_distance_cm)
+        if not (d >= MIN_DISTANCE_CM):
+            raise InputError(f"camera_distance_cm must be >= {MIN_DISTANCE_CM:g} or inf, got {self.camera_distance_cm!r}")
+        self.camera_distance_cm = d
         if self.blend not in ("feather", "poisson"):
             raise InputError(f"blend must be 'feather' or 'poisson', got {self.blend!r}")
 
@@ -95,7 +103,8 @@ class Plan:
     shape, the target pose, the mask region, a prepared reference and the mouth darkening."""
 
     rel: np.ndarray            # [52], after intensity
-    shape: np.ndarray          # [468,3] canonical frame
+    shape: np.ndarray          # [468,3] canonical frame: the rig's, with the camera's perspective
+                               # at target_pose folded in (poce_rt.camera)
     target_pose: Pose
     region: np.ndarray | None  # [S,S]
     reference: Source | None
@@ -315,7 +324,9 @@ class Editor:
             delta *= self._vertex_weights(region)[:, None]
         shape = face.shape + delta
         mouth = 0.0 if self.networks is not None else mouth_amount(face.shape, shape)
-        return Plan(rel, shape, self._target_pose(face.pose, pose, pose_relative, clamp_pose), region, ref, mouth)
+        target_pose = self._target_pose(face.pose, pose, pose_relative, clamp_pose)
+        shape = perspective_shape(shape, face.pose, target_pose, self.config.camera_distance_cm)
+        return Plan(rel, shape, target_pose, region, ref, mouth)
 
     def frame_loop(self, source: Source) -> FrameLoop:
         """The FrameLoop drawing `source` on this Editor's device (kept for the last source)."""
@@ -323,7 +334,8 @@ class Editor:
         if loop is None or loop.source is not source:
             loop = FrameLoop(source, self.geometry, self.feather_px(source.face), self.networks,
                              self._mouth_gap, self.device, stream=self.stream,
-                             mouth_colour=self._mouth_colour, head_proxy=self.config.head_proxy)
+                             mouth_colour=self._mouth_colour, head_proxy=self.config.head_proxy,
+                             camera_distance_cm=self.config.camera_distance_cm)
             self._loop = loop
         return loop
 

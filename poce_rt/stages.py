@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import limits, ops
+from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
 from .disocclusion import (PoseReveal, fill_share, fill_unreliable, filled_pixels, revealed_texture,
                            visibility_confidence)
@@ -191,18 +192,21 @@ def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, ca
 
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
                alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
-               moved_out: np.ndarray | None = None, head_proxy: bool = True) -> np.ndarray:
+               moved_out: np.ndarray | None = None, head_proxy: bool = True,
+               camera_distance_cm: float = CAMERA_DISTANCE_CM) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
     face's box only (the render is zero outside it). geom: the mesh the render was drawn with
     (default geometry()). moved_out: an optional [H,W] float32 array that receives the `moved`
     weight (zero outside the box). head_proxy: the ring carries the head proxy's rings, which turn
-    with the face (poce_rt.surround); False: the plain band of the oval. -> [H,W,3] uint8."""
+    with the face (poce_rt.surround); False: the plain band of the oval. camera_distance_cm: the
+    camera the proxy's rings are projected with (poce_rt.camera; `shape` has it folded in already,
+    as perspective_shape gives it). -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
     base = warp_surround(image, face.vertices, target,
-                         proxy=(face.shape, face.pose, pose) if head_proxy else None)
+                         proxy=(face.shape, face.pose, pose, camera_distance_cm) if head_proxy else None)
     h, w = image.shape[:2]
     for name, a in (("rgb", rgb), ("alpha", alpha)):
         if getattr(a, "shape", (None, None))[:2] != (h, w):
@@ -274,11 +278,13 @@ class Reposed:
 
 
 def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, roll: float = 0.0,
-           geom: Geometry | None = None, feather_px: int | None = None) -> Reposed:
+           geom: Geometry | None = None, feather_px: int | None = None,
+           camera_distance_cm: float = CAMERA_DISTANCE_CM) -> Reposed:
     """Re-render the face at its pose plus (pitch, yaw, roll) degrees and blend it into the photo.
 
     With no offsets this is the round trip sample -> complete -> render -> composite; with offsets
-    the ring around the face (ears, hair, jaw line) is first warped to follow the face oval.
+    the ring around the face (ears, hair, jaw line) is first warped to follow the face oval. The
+    turned head is drawn as a pinhole camera camera_distance_cm from it sees it (poce_rt.camera).
     Offsets and the pose they lead to must be within poce_rt.limits.POSE_DEG (else InputError)."""
     limits.check_angles(pitch, yaw, roll, "offset")
     target = face.pose.offset(pitch=pitch, yaw=yaw, roll=roll)
@@ -289,10 +295,12 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     photo, fill, filled_uv = complete_face(uv, mask, face, h, w, geom)
     completed, revealed = texture_at(photo, fill, face, target, geom)
     uv_filled = fill_share(filled_uv, mask, revealed)
-    rgb, alpha = render_face(completed, face.shape, target, h, w, geom)
+    shape = perspective_shape(face.shape, face.pose, target, camera_distance_cm)
+    rgb, alpha = render_face(completed, shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
     moved = np.zeros((h, w), np.float32)
-    out = blend_face(image, face, face.shape, target, rgb, alpha, feather_px, geom, moved_out=moved)
-    filled = filled_pixels(uv_filled, geom.posed(pose_vertices(face.shape, target)), geom.layout, moved * alpha)
+    out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
+                     camera_distance_cm=camera_distance_cm)
+    filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, moved * alpha)
     return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target, uv_filled=uv_filled, filled=filled)

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from . import ops
+from .camera import CAMERA_DISTANCE_CM, perspective_shape
 
 # MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
@@ -33,15 +34,26 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
 REACH = 1.4    # outer ring radius / oval radius: out to the ears and hair
 INSET = 1.04   # the band's inner edge samples just outside the old oval, skipping its contour line
 MIN_MOVE_PX = 0.5
-# head proxy rings: scale about the oval's centre (canonical x, y), and how far each lies behind
-# the oval (cm of depth per unit of scale beyond the oval): the skull curves away from the camera
-PROXY_SCALES = (1.18, 1.4)
-PROXY_DEPTH_CM = 16.0
+# head proxy rings: scale about the oval's centre (canonical x, y); the last one is the head's
+# silhouette (hair cap, ears), where the surface has turned edge-on to the camera
+PROXY_SCALES = (1.1, 1.22, 1.4)
+# the silhouette lies in the head's mid-depth plane: this far behind the face oval's rearmost
+# point (its sides, in front of the ears; the ear canal is ~1.5 cm further back)
+HEAD_MID_CM = 1.5
+# the depth profile from the oval to the silhouette: 1 - (1 - t)^p, p from the face's own slope
+# at the oval, kept in [P_MIN, P_MAX] (p < 1: edge-on at the silhouette)
+P_MIN, P_MAX = 0.15, 0.9
 PROXY_REACH = 1.75   # the fixed outer ring around a head proxy
-PROXY_INSET = 1.0    # the proxy's band continues the photo right at the oval (its rings turn in 3D)
 # the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
 # pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
 NECK_CM = (3.0, 8.0)
+# each oval vertex's neighbours inside the face (MediaPipe's topology): the face's slope there
+OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (301, 368), (264, 368),
+              (264, 447), (366, 447), (366, 401), (401,), (401, 435), (367, 435), (364, 367), (364, 394),
+              (369, 394, 395), (369, 396), (396,), (171, 175, 396), (171,), (140, 171), (140, 169, 170),
+              (135, 169), (135, 138), (138, 215), (177, 215), (177,), (137, 177), (137, 227), (34, 227),
+              (34, 139), (71, 139), (68, 71), (68, 104), (69, 104), (69, 108))
+PROXY_RINGS = len(PROXY_SCALES) + 3   # proxy_mesh's rings: inside the oval, oval, proxy, outer
 
 
 def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
@@ -80,31 +92,56 @@ def rings_tris(k: int, rings: int) -> np.ndarray:
     return np.concatenate([band_tris(k) + r * k for r in range(rings - 1)]).astype(np.int32)
 
 
-def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, depth_cm: float = PROXY_DEPTH_CM) -> np.ndarray:
+def head_proxy(shape: np.ndarray, scales=PROXY_SCALES) -> np.ndarray:
     """[468,3] canonical-frame shape (cm) -> [R,K,3] canonical rings of the head proxy beyond its
-    face oval: each the oval scaled about its centre in x, y by scales[r] and pushed back
-    (depth grows away from the camera) by depth_cm per unit of scale beyond the oval."""
-    o = np.asarray(shape, np.float64)[list(FACE_OVAL)]
+    face oval: ring r is the oval scaled about its centre in x, y by scales[r]; its depth follows
+    the face's own surface out of the oval (same slope there: no crease where face and proxy
+    meet, which drew an arc over the forehead) and curves back to edge-on at the last ring, the
+    silhouette, which lies in the head's mid-depth plane (HEAD_MID_CM behind the oval's sides).
+    The profile, t = 0 at the oval and 1 at the silhouette: depth = mid * (1 - (1 - t)^p)."""
+    s = np.asarray(shape, np.float64)
+    o = s[list(FACE_OVAL)]
+    inner = np.array([s[list(i)].mean(0) for i in OVAL_INNER])
     c = o[:, :2].mean(0)
+    radial = o[:, :2] - c
+    r_o = np.linalg.norm(radial, axis=1) + 1e-9
+    u = radial / r_o[:, None]
+    # the face's slope at the oval, outwards: depth gained per cm of radius
+    dr = np.maximum(((o[:, :2] - inner[:, :2]) * u).sum(1), 1e-3)
+    slope = np.maximum(o[:, 2] - inner[:, 2], 0.0) / dr
+    mid = np.maximum(o[:, 2].max() + HEAD_MID_CM - o[:, 2], 0.1)      # depth to the silhouette
+    reach = (scales[-1] - 1.0) * r_o
+    # d/dt of mid * (1 - (1 - t)^p) at t = 0 is p * mid, which must be slope * reach
+    p = np.clip(slope * reach / mid, P_MIN, P_MAX)
     out = np.empty((len(scales), len(o), 3))
     for r, sc in enumerate(scales):
-        out[r, :, :2] = c + sc * (o[:, :2] - c)
-        out[r, :, 2] = o[:, 2] + (sc - 1.0) * depth_cm
+        t = (sc - 1.0) / (scales[-1] - 1.0)
+        out[r, :, :2] = c + sc * radial
+        out[r, :, 2] = o[:, 2] + mid * (1.0 - (1.0 - t) ** p)
     return out
 
 
-def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose):
-    """The band with the head proxy: rings oval (moving), proxy rings (posed), outer (fixed).
-    Returns verts [RK,3] float32 (target positions, depth for the depth test), tris, src [RK,2]."""
+def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM):
+    """The band with the head proxy, ring by ring: the face's own vertices next to its oval
+    (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
+    of poce_rt.camera, distance_cm from the head, like the face); the outer ring (fixed).
+    The ring inside the oval lies under the face's feathered border: there the face is blended
+    with what lies under it, which must be the face's own surface warped the same way, not the
+    photo's unmoved forehead (that drew a bright arc along the border of a turned face).
+    Returns verts [PROXY_RINGS*K,3] float32 (target positions, depth for the depth test), tris,
+    src [PROXY_RINGS*K,2] (where each vertex reads the photo)."""
     from .fit import pose_vertices
 
-    p = np.asarray(src_vertices, np.float64)[list(FACE_OVAL)]
-    q = np.asarray(dst_vertices, np.float64)[list(FACE_OVAL)]
+    sv, dv = np.asarray(src_vertices, np.float64), np.asarray(dst_vertices, np.float64)
+    p, q = sv[list(FACE_OVAL)], dv[list(FACE_OVAL)]
+    p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
+    q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
     rings = head_proxy(shape)
     k = len(p)
     src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
     turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
-    dst_r = [a + t * (pose_vertices(r, dst_pose) - a) for a, r, t in zip(src_r, rings, turn)]
+    dst_r = [a + t * (pose_vertices(perspective_shape(r, src_pose, dst_pose, distance_cm), dst_pose) - a)
+             for a, r, t in zip(src_r, rings, turn)]
     c = p[:, :2].mean(0)
     r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
     # the outer ring stays outside everything that moves, or the band would fold over itself
@@ -112,9 +149,9 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose):
     scale = np.maximum(PROXY_REACH, 1.12 * r_dst / r_src)[:, None]
     outer = c + scale * (p[:, :2] - c)
     far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
-    verts = np.concatenate([q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
-    src = np.concatenate([c + PROXY_INSET * (p[:, :2] - c)] + [x[:, :2] for x in src_r] + [outer])
-    return verts, rings_tris(k, len(rings) + 2), src
+    verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
+    src = np.concatenate([p_in[:, :2], p[:, :2]] + [x[:, :2] for x in src_r] + [outer])
+    return verts, rings_tris(k, PROXY_RINGS), src
 
 
 def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, width: int,
@@ -122,7 +159,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     """The band of the ring warp for a move of the face, or None when the oval does not move (or
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
-    (source shape [468,3] canonical, source Pose, target Pose) for the head proxy's rings.
+    (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm]) for the head
+    proxy's rings.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]

@@ -2,8 +2,9 @@
 
     python scripts/before_after.py OUT_DIR
 
-Writes OUT_DIR/pose.png (per photo: source | yaw -25 and +25 with the plain oval ring and the
-packaged rig as fitted, i.e. the surround before the head proxy | yaw -25 and +25 now) and
+Writes OUT_DIR/pose.png (per photo: source | yaw -25 and +25 with the plain oval ring, weak
+perspective and the packaged rig as fitted, i.e. the drawing before issue 15 | yaw -25 and +25
+now: head proxy, pinhole camera) and
 OUT_DIR/mouth.png (per photo: source | jawOpen 0.4 | jawOpen 0.8, crops around the mouth).
 The "before" columns reproduce the old surround and rig; the motion-gated blend and the drawn
 mouth are on in both (the old code is in git history: check out a commit before issue 15 to see
@@ -11,6 +12,7 @@ its exact output).
 """
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 from pathlib import Path
@@ -33,13 +35,9 @@ def tile(img: np.ndarray) -> np.ndarray:
 
 def pose_row(new: poce_rt.Editor, old: poce_rt.Editor, img: np.ndarray) -> np.ndarray:
     tiles = [img]
-    for ed, proxy in ((old, False), (new, True)):
+    for ed in (old, new):
         src = ed.prepare(img)
-        for yaw in (-25, 25):
-            plan = ed.plan(src, pose=(0, yaw, 0))
-            loop = poce_rt.frame_loop.FrameLoop(src, ed.geometry, ed.feather_px(src.face), None, ed._mouth_gap,
-                                                head_proxy=proxy)
-            tiles.append(loop.step(plan.rel, plan.shape, plan.target_pose).copy())
+        tiles += [ed.edit(img, pose=(0, yaw, 0), source=src).image for yaw in (-25, 25)]
     return np.hstack([tile(t) for t in tiles])
 
 
@@ -59,7 +57,8 @@ def main(out_dir: str) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     warnings.simplefilter("ignore")
-    with poce_rt.Editor() as new, poce_rt.Editor(rig=load_rig()) as old:
+    before = poce_rt.EditorConfig(head_proxy=False, camera_distance_cm=math.inf)
+    with poce_rt.Editor() as new, poce_rt.Editor(rig=load_rig(), config=before) as old:
         images = [load_image(data_path(n)) for n in PHOTOS]
         rows = [pose_row(new, old, im) for im in images]
         width = max(r.shape[1] for r in rows)

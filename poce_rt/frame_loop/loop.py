@@ -21,6 +21,7 @@ import functools
 import numpy as np
 
 from .. import ops
+from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
@@ -28,7 +29,7 @@ from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, 
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import FACE_OVAL, PROXY_SCALES, band_tris, ring_band, rings_tris
+from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, rings_tris
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -65,12 +66,14 @@ class FrameLoop:
             (default: MOUTH_COLOUR everywhere).
         head_proxy: the ring around the face carries the head proxy's rings, which turn with the
             face (poce_rt.surround); False: the plain band of the face oval (the path before).
+        camera_distance_cm: the camera the head proxy's rings are projected with (poce_rt.camera;
+            the face's own shape comes with it folded in, Editor.plan).
     """
 
     def __init__(self, source, geometry: Geometry, feather_px: int, networks=None,
                  mouth_gap: np.ndarray | None = None, device: str = "cpu", graphs: bool | None = None,
                  static: bool | None = None, stream=None, mouth_colour: np.ndarray | None = None,
-                 head_proxy: bool = True):
+                 head_proxy: bool = True, camera_distance_cm: float = CAMERA_DISTANCE_CM):
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
         self.gpu = device == "cuda"
@@ -90,6 +93,7 @@ class FrameLoop:
         self.feather_px = int(feather_px)
         self.networks = networks
         self.head_proxy = bool(head_proxy)
+        self.camera_distance_cm = float(camera_distance_cm)
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -125,7 +129,7 @@ class FrameLoop:
             # not be ordered with it)
             n = len(geometry.model.uvs)
             self._verts = self.ws.take("in.verts", (n, 3), np.float32)
-            rings = len(PROXY_SCALES) + 2 if self.head_proxy else 2
+            rings = PROXY_RINGS if self.head_proxy else 2
             k = rings * len(FACE_OVAL)
             self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
@@ -265,7 +269,7 @@ class FrameLoop:
         """The ring warp of poce_rt.surround for this step, or None when the face oval does not
         move (then the photo around the face is left as it is)."""
         face = self.source.face
-        proxy = (face.shape, face.pose, target_pose) if self.head_proxy else None
+        proxy = (face.shape, face.pose, target_pose, self.camera_distance_cm) if self.head_proxy else None
         band = ring_band(face.vertices, target, self.height, self.width, proxy=proxy)
         if band is None:
             return None

@@ -1,0 +1,143 @@
+"""Yaw read-back, identity, round trip and forehead seam of pose edits (issue 15, item 4).
+
+    python scripts/yaw_readback.py [--config KEY=VALUE ...] [--label NAME] [--out TABLE.md]
+
+Each photo is edited by `Editor.edit(image, pose=(0, yaw, 0))` at every requested yaw, and a
+separate MediaPipe tracker (image mode, the tests' judge) reads the head pose of the source and of
+the output: the table shows the change it reads. A target pose outside poce_rt.limits is "n/a".
+Per photo it also gives
+  - IED: dlib's identity distance (poce_rt.metrics) between the source and the +-25 outputs
+    (the larger of the two; < 0.5 required),
+  - round trip: PSNR (dB) in the source face's box of (+25, then the output tracked again and
+    edited back to the source's absolute pose) against the source,
+  - seam: how much the drawn face's border stands out on the forehead at +25: rms of the normal
+    derivative across the border (poce_rt.seams' band, upper half of the face) in the output, over
+    the same in the source along its own border (1: the border looks like the source's; the
+    forehead arc scores above 1).
+--config sets EditorConfig fields (e.g. camera_distance_cm=inf, head_proxy=false) to measure a
+"before" in the same run; run it twice with different --label/--config and compare the tables.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import warnings
+
+import cv2
+import numpy as np
+
+import poce_rt
+from poce_rt.assets import data_path, load_image
+from poce_rt.errors import InputError
+from poce_rt.seams import boundary_band, grey
+from poce_rt.systems.evaluate import psnr
+from poce_rt.tracker import FaceTracker
+
+PHOTOS = ("single_face.jpg", "15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg", "astronaut", "0-f1-su-ph.jpg",
+          "45-m7-di-ph.jpg")
+YAWS = (-30, -25, -20, -10, 10, 20, 25, 30)
+
+
+def parse_config(items) -> dict:
+    out = {}
+    for item in items or ():
+        key, _, value = item.partition("=")
+        low = value.lower()
+        out[key] = (low == "true") if low in ("true", "false") else (math.inf if low == "inf" else float(value))
+    return out
+
+
+def border_step(image: np.ndarray, region: np.ndarray, top: float) -> float:
+    """rms of the normal derivative of image's luma across the border of region [H,W] bool, in
+    the band above image row `top` (the forehead)."""
+    band, n = boundary_band(region)
+    band[int(top):] = False
+    g = grey(image)
+    dx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    dy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    step = (dx * n[..., 0] + dy * n[..., 1])[band]
+    return float(np.sqrt((step * step).mean())) if step.size else float("nan")
+
+
+def face_region(face, shape) -> np.ndarray:
+    """[H,W] bool: the face oval's polygon."""
+    from poce_rt.surround import FACE_OVAL
+
+    m = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(m, [np.round(face.vertices[list(FACE_OVAL), :2]).astype(np.int32)], 1)
+    return m.astype(bool)
+
+
+def identity(a: np.ndarray, b: np.ndarray) -> float:
+    try:
+        from poce_rt.metrics import identity_distance
+        return identity_distance(a, b)
+    except (ImportError, ValueError):
+        return float("nan")
+
+
+def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
+    img = load_image(data_path(name))
+    src = ed.prepare(img)
+    face = src.face
+    j0 = judge.track_one(img)
+    row = {"photo": name, "source_yaw": j0.pose.yaw, "yaw": {}}
+    outs = {}
+    for yaw in YAWS:
+        try:
+            out = ed.edit(img, pose=(0, yaw, 0), source=src).image
+        except InputError:
+            row["yaw"][yaw] = None
+            continue
+        outs[yaw] = out
+        row["yaw"][yaw] = judge.track_one(out).pose.yaw - j0.pose.yaw
+    row["ied"] = max((identity(img, outs[y]) for y in (-25, 25) if y in outs), default=float("nan"))
+    if 25 in outs:
+        back = ed.edit(outs[25], pose=(face.pose.pitch, face.pose.yaw, face.pose.roll), pose_relative=False)
+        x0, y0, x1, y1 = (int(round(v)) for v in face.bbox)
+        box = (slice(max(y0, 0), y1), slice(max(x0, 0), x1))
+        row["round_trip_db"] = psnr(back.image[box], img[box])
+        turned = judge.track_one(outs[25])
+        top = face.vertices[:, 1].min() + 0.5 * np.ptp(face.vertices[:, 1])
+        ttop = turned.vertices[:, 1].min() + 0.5 * np.ptp(turned.vertices[:, 1])
+        row["seam"] = (border_step(outs[25], face_region(turned, img.shape), ttop)
+                       / max(border_step(img, face_region(face, img.shape), top), 1e-6))
+    return row
+
+
+def markdown(rows: list[dict], label: str) -> str:
+    def f(v, spec="+.1f"):
+        return "n/a" if v is None or not np.isfinite(v) else format(v, spec)
+
+    lines = [f"yaw read-back ({label}), degrees of change for requests {' '.join(f'{y:+d}' for y in YAWS)}:", "",
+             "| photo (source yaw) | read-back | +25 / -25 (% of 25) | IED (max +-25) | round trip +25 and back (dB) | forehead seam at +25 |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        y = r["yaw"]
+        pct = " / ".join(f"{100 * abs(y[a]) / 25:.0f}%" if y.get(a) is not None else "n/a" for a in (25, -25))
+        lines.append(f"| {r['photo']} ({r['source_yaw']:+.0f}) | {' '.join(f(y[a]) for a in YAWS)} | {pct} | "
+                     f"{f(r['ied'], '.3f')} | {f(r.get('round_trip_db'), '.1f')} | {f(r.get('seam'), '.2f')} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", nargs="*", help="EditorConfig fields, KEY=VALUE")
+    ap.add_argument("--label", default="this tree")
+    ap.add_argument("--photos", nargs="*", default=list(PHOTOS))
+    ap.add_argument("--out", help="also write the table here")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    cfg = poce_rt.EditorConfig(**parse_config(args.config))
+    with poce_rt.Editor(config=cfg) as ed, FaceTracker(max_faces=1) as judge:
+        rows = [measure(ed, judge, n) for n in args.photos]
+    table = markdown(rows, args.label)
+    print(table)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(table)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
