@@ -263,11 +263,11 @@ class Editor:
 
     # -- steps 1-4, cached by callers that keep the Source
     def track(self, image) -> Face:
-        from .fit_check import confirmed_faces
+        from .fit_check import confirmed_faces, tracked_faces
 
         with stage("track"):
             host = _to_host_image(image)
-            faces = self.tracker.track(host)
+            faces = tracked_faces(self.tracker, host)   # small faces: on tiles too
             if not faces:
                 raise NoFaceError("no face found in the image")
             # a misplaced fit is refitted on its crop or skipped (FitWarning), never drawn

@@ -108,12 +108,12 @@ def _to_u8(x: np.ndarray) -> np.ndarray:
 
 def _track(image_path: str, bundle: str | None):
     from ..assets import load_image
-    from ..fit_check import confirmed_faces
+    from ..fit_check import confirmed_faces, tracked_faces
     from ..tracker import FaceTracker, NoFaceError
 
     image = load_image(image_path)
     with FaceTracker(bundle, max_faces=4) as tracker:
-        faces = tracker.track(image)
+        faces = tracked_faces(tracker, image)
         if not faces:
             raise NoFaceError(f"no face found in {image_path}")
         if len(faces) > 1:
