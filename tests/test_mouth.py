@@ -6,7 +6,8 @@ import pytest
 
 import poce_rt
 from poce_rt.fit import pose_vertices
-from poce_rt.mouth import (INNER_LOWER, INNER_UPPER, interior_tris, interior_uvs, interior_verts, mouth_card)
+from poce_rt.mouth import (CARD_ROWS, INNER_LOWER, INNER_UPPER, LO_EDGE, LOWER_TEETH_CM, MAX_LOWER, MAX_UPPER, UP_EDGE,
+                           UPPER_TEETH_CM, interior_mesh, interior_tris, interior_uvs, interior_verts, mouth_card)
 from poce_rt.rig import INNER_LOWER as RIG_LOWER, INNER_UPPER as RIG_UPPER
 
 
@@ -27,20 +28,43 @@ def test_card_has_teeth_a_dark_back_and_follows_the_light():
     assert tongue[0] > 1.5 * tongue[1]                     # red, not grey
 
 
-def test_interior_mesh_keeps_the_teeth_their_size():
-    assert INNER_UPPER == RIG_UPPER and INNER_LOWER == RIG_LOWER
+def lips(gap_px):
+    """[468,3] vertices with straight inner lips 100 px wide, `gap_px` apart but at the corners."""
     v = np.zeros((468, 3), np.float32)
     for i, (u, lo) in enumerate(zip(INNER_UPPER, INNER_LOWER)):
         v[u] = (10.0 * i, 100.0, 0.0)
-        v[lo] = (10.0 * i, 100.0 + (0.0 if i in (0, 10) else 60.0), 0.0)
-    m = interior_verts(v, scale=20.0).reshape(5, 11, 3)
+        v[lo] = (10.0 * i, 100.0 + (0.0 if i in (0, 10) else gap_px), 0.0)
+    return v
+
+
+def test_interior_mesh_keeps_the_teeth_their_size():
+    assert INNER_UPPER == RIG_UPPER and INNER_LOWER == RIG_LOWER
+    verts, uvs = interior_mesh(lips(60.0), scale=20.0)
+    m, uv = verts.reshape(5, 11, 3), uvs.reshape(5, 11, 2)
     assert np.allclose(m[0, 5, 1], 100) and np.allclose(m[4, 5, 1], 160)
-    assert np.isclose(m[1, 5, 1] - 100, 0.8 * 20)       # upper teeth: 0.8 cm at 20 px/cm
-    assert np.isclose(160 - m[3, 5, 1], 0.4 * 20)
+    assert np.isclose(m[1, 5, 1] - 100, UPPER_TEETH_CM * 20)   # the crowns at their size in cm
+    assert np.isclose(160 - m[3, 5, 1], LOWER_TEETH_CM * 20)
+    assert np.allclose(uv[:, 5, 1], CARD_ROWS)                 # shown whole
     assert (np.diff(m[:, 5, 1]) >= 0).all()
-    assert np.isfinite(m).all()                          # corners (no gap) too
+    assert np.isfinite(m).all() and np.isfinite(uv).all()      # corners (no gap) too
+    assert np.array_equal(interior_verts(lips(60.0), 20.0), verts)
     t = interior_tris()
     assert t.max() < 55 and len(t) == 2 * 10 * 4 and interior_uvs().shape == (55, 2)
+
+
+def test_a_narrow_opening_crops_the_teeth_instead_of_squashing_them():
+    m, uv = (a.reshape(5, 11, -1) for a in interior_mesh(lips(10.0), scale=20.0))
+    # 10 px of opening: each row fills at most its share, and shows its incisal end only
+    assert np.isclose(m[1, 5, 1] - 100, MAX_UPPER * 10) and np.isclose(110 - m[3, 5, 1], MAX_LOWER * 10)
+    shown_up = MAX_UPPER * 10 / (UPPER_TEETH_CM * 20)
+    assert np.isclose(uv[0, 5, 1], UP_EDGE * (1 - shown_up)) and np.isclose(uv[1, 5, 1], UP_EDGE)
+    shown_lo = MAX_LOWER * 10 / (LOWER_TEETH_CM * 20)
+    assert np.isclose(uv[4, 5, 1], LO_EDGE + (1 - LO_EDGE) * shown_lo)
+    # per-column heights (a photo's own teeth): a column without teeth shows none
+    cm = np.full(11, 0.5)
+    cm[2] = 0.0
+    m2 = interior_mesh(lips(60.0), 20.0, upper_cm=cm)[0].reshape(5, 11, 3)
+    assert np.isclose(m2[1, 2, 1], 100) and np.isclose(m2[1, 5, 1] - 100, 10)
 
 
 @pytest.mark.parametrize("name", ["single_face", "astronaut"])
