@@ -81,7 +81,7 @@ TOOTH_WIDTHS_CM = {"upper": (0.86, 0.66, 0.76, 0.70, 0.68, 1.0), "lower": (0.53,
 TOOTH_LENGTHS = {"upper": (1.0, 0.86, 0.95, 0.8, 0.75, 0.7), "lower": (1.0, 1.0, 0.95, 0.85, 0.8, 0.7)}
 ENAMEL = np.array([0.86, 0.84, 0.78], np.float32)   # off-white, barely saturated
 TONGUE = np.array([0.64, 0.36, 0.36], np.float32)
-BACK = np.array([0.10, 0.035, 0.035], np.float32)
+BACK = np.array([0.13, 0.045, 0.042], np.float32)
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 # photo teeth: a pixel of the parted lips is tooth-like when it is at least this bright relative
 # to the skin and less saturated than the lips; this share of the opening must be tooth-like
@@ -178,24 +178,24 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6) -
     out = (BACK * cast * light)[None, None] * (0.8 + 2.2 * depth ** 2)[..., None] * (0.5 + 0.5 * corner)[..., None]
     # the tongue: a wide hump behind the lower teeth, darker further back (up) and at the sides,
     # with a faint groove down its middle
-    r = np.sqrt(((u - 0.5) / 0.42) ** 2 + ((v - 0.95) / 0.42) ** 2)
+    r = np.sqrt(((u - 0.5) / 0.45) ** 2 + ((v - 0.97) / 0.47) ** 2)
     cover = 1 - _smooth(0.8, 1.0, r)
     shade = (0.45 + 0.55 * _smooth(0.5, 0.9, v)) * (0.55 + 0.45 * corner) * (1 - 0.12 * np.exp(-((u - 0.5) / 0.03) ** 2))
     tongue = (TONGUE * cast * light)[None, None] * shade[..., None]
     out = out + cover[..., None] * (tongue - out)
     # the teeth: enamel a little brighter than the skin, never glaring; the cheeks hide the
     # teeth past the canines (upper) and the lower lip most of the lower row
-    enamel = ENAMEL * cast ** 0.5 * float(np.clip(1.15 * y_skin, 0.25, 0.85) / float(ENAMEL @ LUMA))
+    enamel = ENAMEL * cast ** 0.5 * float(np.clip(1.25 * y_skin, 0.3, 0.88) / float(ENAMEL @ LUMA))
     x = np.abs(u[0] - 0.5) * width_cm
     for row, edge, dim, reach in (("upper", UP_EDGE, 1.0, 2.2), ("lower", 1 - LO_EDGE, 0.85, 1.25)):
         d, length, facing = _arch(u[0], width_cm, row)
         vv = v if row == "upper" else 1 - v                     # from the gums to the incisal edge
         tip = edge * length * (1 - 0.08 * (1 - _smooth(0.0, 0.1, d)))   # rounded corners
         crown = (1 - _smooth(tip - 0.01, tip + 0.01, vv)) * (1 - _smooth(reach - 0.4, reach, x))
-        shade = (dim * (0.72 + 0.28 * _smooth(0.0, 0.07, d))          # soft gaps between the teeth
-                 * (0.8 + 0.2 * _smooth(0.0, 0.5 * edge, vv))       # the lip's shadow
-                 * (1 - 0.12 * _smooth(tip - 0.04, tip, vv))         # translucent incisal edge
-                 * (0.45 + 0.55 * np.clip(facing, 0, 1) ** 1.5) * (0.5 + 0.5 * corner))
+        shade = (dim * (0.78 + 0.22 * _smooth(0.0, 0.06, d))          # soft gaps between the teeth
+                 * (0.85 + 0.15 * _smooth(0.0, 0.5 * edge, vv))       # the lip's shadow
+                 * (1 - 0.08 * _smooth(tip - 0.03, tip, vv))         # translucent incisal edge
+                 * (0.5 + 0.5 * np.clip(facing, 0, 1) ** 1.5) * (0.6 + 0.4 * corner))
         out = out + crown[..., None] * (enamel[None, None] * shade[..., None] - out)
     return np.clip(cv2.GaussianBlur(out, (0, 0), size / 256.0), 0.0, 1.0).astype(np.float32)
 
