@@ -29,8 +29,8 @@ def mouth_opening(shape: np.ndarray) -> float:
 
 def mouth_gap_texels(layout) -> np.ndarray:
     """[S,S] bool: texels of the triangles that span the mouth opening (base mesh layout). Not
-    dilated: the inside of the mouth is drawn over the opening, and a darkened ring of lip
-    texels around it drew a dark outline along the lips."""
+    dilated: the inside of the mouth (draw_interior) is drawn over the opening, and a darkened
+    ring of lip texels around it drew a dark outline along the lips."""
     inner = set(np.array(LIP_PAIRS).ravel()) | set(LIP_CORNERS)
     gap = np.array([i for i, t in enumerate(layout.tris) if set(t.tolist()) <= inner])
     return np.isin(layout.tri_id, gap)
@@ -69,9 +69,12 @@ def mouth_amount(shape_src: np.ndarray, shape_dst: np.ndarray) -> float:
 INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)   # = rig.INNER_UPPER
 INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)   # = rig.INNER_LOWER
 UP_EDGE, LO_EDGE = 0.25, 0.75   # card v of the upper and the lower incisal edges
-CARD_ROWS = (0.0, UP_EDGE, 0.5, LO_EDGE, 1.0)   # card v of the mesh rows when the teeth show whole
+CARD_ROWS = (0.0, UP_EDGE, 0.5, LO_EDGE, LO_EDGE, 1.0)   # card v of the mesh rows, the mouth wide open
+# the share of the back's card rows (UP_EDGE..LO_EDGE) an opening shows: REVEAL (the dark back
+# only) up to an opening of REVEAL_CM[0] cm, all of them (the tongue too) from REVEAL_CM[1] cm
+REVEAL, REVEAL_CM = 0.4, (0.8, 2.5)
 UPPER_TEETH_CM, LOWER_TEETH_CM = 0.7, 0.3   # generic crown heights the parted lips uncover
-MAX_UPPER, MAX_LOWER = 0.38, 0.25   # a tooth row never fills more than this fraction of the opening
+MAX_UPPER, MAX_LOWER = 0.3, 0.2   # a tooth row never fills more than this fraction of the opening
 CARD_SIZE = 256
 # the dental arch seen from the front: teeth at their widths (cm, central incisor first) along
 # an arc of ARCH_CM radius, so they narrow towards the corners as the arch turns away; crown
@@ -113,8 +116,10 @@ def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM,
     """The interior grid of a posed face: base_verts [468,3] image-space vertices, `scale` px per
     cm, upper_cm / lower_cm the crown heights (scalars or [C] per lip column).
     Returns verts [R*C,3] float32 (rows: upper lip, upper incisal edge, middle, lower incisal
-    edge, lower lip) and uvs [R*C,2] float32 (the card rows each shows: a tooth row cut short
-    by the opening shows its incisal end)."""
+    edge twice (the back's side and the teeth's), lower lip) and uvs [R*C,2] float32: the card
+    rows each shows. A tooth row cut short by the opening shows its incisal end; a narrow
+    opening shows only the dark back between the teeth, the tongue (low in the mouth) comes
+    into view as the jaw opens (REVEAL_CM)."""
     v = np.asarray(base_verts, np.float64)
     up, lo = v[list(INNER_UPPER)], v[list(INNER_LOWER)]
     gap = np.maximum(np.linalg.norm((lo - up)[:, :2], axis=1), 1e-6)
@@ -124,10 +129,13 @@ def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM,
         t = np.minimum(h / gap, cap)
         rows.append((t, np.where(h > 1e-6, t * gap / np.maximum(h, 1e-6), 1.0)))   # (t, shown fraction)
     (t_up, f_up), (t_lo, f_lo) = rows
-    ts = np.stack([np.zeros_like(gap), t_up, 0.5 * (t_up + 1 - t_lo), 1 - t_lo, np.ones_like(gap)])
+    zero, one = np.zeros_like(gap), np.ones_like(gap)
+    ts = np.stack([zero, t_up, 0.5 * (t_up + 1 - t_lo), 1 - t_lo, 1 - t_lo, one])
     verts = up[None] + ts[..., None] * (lo - up)[None]          # [R,C,3]
-    cv = np.stack([UP_EDGE * (1 - f_up), np.full_like(gap, UP_EDGE), np.full_like(gap, 0.5),
-                   np.full_like(gap, LO_EDGE), LO_EDGE + (1 - LO_EDGE) * f_lo])
+    reveal = REVEAL + (1 - REVEAL) * _smooth(*REVEAL_CM, gap / max(float(scale), 1e-6))
+    low = UP_EDGE + (LO_EDGE - UP_EDGE) * reveal
+    cv = np.stack([UP_EDGE * (1 - f_up), UP_EDGE + zero, 0.5 * (UP_EDGE + low), low, LO_EDGE + zero,
+                   LO_EDGE + (1 - LO_EDGE) * f_lo])
     cu = np.broadcast_to(np.linspace(0.0, 1.0, len(gap)), cv.shape)
     uvs = np.stack([cu, cv], -1).reshape(-1, 2)
     return np.ascontiguousarray(verts.reshape(-1, 3), np.float32), np.ascontiguousarray(uvs, np.float32)

