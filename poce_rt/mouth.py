@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["LIP_PAIRS", "LIP_CORNERS", "mouth_opening", "mouth_amount", "mouth_gap_texels", "mouth_cavity",
-           "MouthInterior", "mouth_interior", "mouth_card", "interior_mesh", "skin_tone", "draw_interior"]
+           "MouthInterior", "mouth_interior", "mouth_card", "interior_mesh", "skin_tone", "draw_interior",
+           "sample_between", "tooth_like"]
 
 # Inner-lip loop of the MediaPipe mesh, as (upper, lower) vertex pairs facing each other. The
 # triangles spanning the mouth opening use only these vertices.
@@ -188,7 +189,8 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6) -
     # with a faint groove down its middle
     r = np.sqrt(((u - 0.5) / 0.45) ** 2 + ((v - 0.97) / 0.47) ** 2)
     cover = 1 - _smooth(0.8, 1.0, r)
-    shade = (0.45 + 0.55 * _smooth(0.5, 0.9, v)) * (0.55 + 0.45 * corner) * (1 - 0.12 * np.exp(-((u - 0.5) / 0.03) ** 2))
+    groove = 1 - 0.12 * np.exp(-((u - 0.5) / 0.03) ** 2)
+    shade = (0.45 + 0.55 * _smooth(0.5, 0.9, v)) * (0.55 + 0.45 * corner) * groove
     tongue = (TONGUE * cast * light)[None, None] * shade[..., None]
     out = out + cover[..., None] * (tongue - out)
     # the teeth: enamel a little brighter than the skin, never glaring; the cheeks hide the
@@ -208,20 +210,28 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6) -
     return np.clip(cv2.GaussianBlur(out, (0, 0), size / 256.0), 0.0, 1.0).astype(np.float32)
 
 
-def _lip_strip(image: np.ndarray, vertices: np.ndarray, t0: float, t1: float, rows: int, cols: int):
-    """[rows,cols,3] float32 (0..1) samples of a photo between its inner lips: columns corner to
-    corner, rows from t0 to t1 of the way from the upper lip to the lower one."""
+def sample_between(image: np.ndarray, top: np.ndarray, bottom: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """[rows,cols,3] float32 (0..1) bilinear samples of a photo [H,W,3] uint8 between two
+    polylines top / bottom [C,2] (x, y px, column for column): columns evenly along them, rows
+    from top to bottom."""
     import cv2
 
-    v = np.asarray(vertices, np.float64)[:, :2]
-    k = np.linspace(0.0, len(INNER_UPPER) - 1.0, cols)
-    idx = np.arange(len(INNER_UPPER))
-    up = np.stack([np.interp(k, idx, v[list(INNER_UPPER), a]) for a in (0, 1)], -1)
-    lo = np.stack([np.interp(k, idx, v[list(INNER_LOWER), a]) for a in (0, 1)], -1)
-    t = np.linspace(t0, t1, rows)[:, None, None]
-    p = (up[None] + t * (lo - up)[None]).astype(np.float32)
+    k = np.linspace(0.0, len(top) - 1.0, cols)
+    idx = np.arange(len(top))
+    a = np.stack([np.interp(k, idx, np.asarray(top, np.float64)[:, i]) for i in (0, 1)], -1)
+    b = np.stack([np.interp(k, idx, np.asarray(bottom, np.float64)[:, i]) for i in (0, 1)], -1)
+    t = np.linspace(0.0, 1.0, rows)[:, None, None]
+    p = (a[None] + t * (b - a)[None]).astype(np.float32)
     img = np.asarray(image, np.float32) / 255.0
     return cv2.remap(img, p[..., 0], p[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _lip_strip(image: np.ndarray, vertices: np.ndarray, t0: float, t1: float, rows: int, cols: int):
+    """sample_between a photo's inner lips (vertices [468,3] px), corner to corner, from t0 to t1
+    of the way from the upper lip to the lower one."""
+    v = np.asarray(vertices, np.float64)[:, :2]
+    up, lo = v[list(INNER_UPPER)], v[list(INNER_LOWER)]
+    return sample_between(image, up + t0 * (lo - up), up + t1 * (lo - up), rows, cols)
 
 
 def tooth_like(px: np.ndarray, skin: np.ndarray) -> np.ndarray:
