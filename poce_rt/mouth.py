@@ -84,7 +84,7 @@ ARCH_CM = {"upper": 2.6, "lower": 2.3}
 TOOTH_WIDTHS_CM = {"upper": (0.86, 0.66, 0.76, 0.70, 0.68, 1.0), "lower": (0.53, 0.58, 0.68, 0.70, 0.72, 1.1)}
 TOOTH_LENGTHS = {"upper": (1.0, 0.86, 0.95, 0.8, 0.75, 0.7), "lower": (1.0, 1.0, 0.95, 0.85, 0.8, 0.7)}
 ENAMEL = np.array([0.86, 0.84, 0.78], np.float32)   # off-white, barely saturated
-TONGUE = np.array([0.64, 0.36, 0.36], np.float32)
+TONGUE = np.array([0.58, 0.29, 0.30], np.float32)
 BACK = np.array([0.13, 0.045, 0.042], np.float32)
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 # photo teeth: a pixel of the parted lips is tooth-like when it is at least this bright relative
@@ -113,9 +113,13 @@ def interior_uvs(cols: int = len(INNER_UPPER)) -> np.ndarray:
     return np.stack([u.ravel(), v.ravel()], 1).astype(np.float32)
 
 
-def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM, lower_cm=LOWER_TEETH_CM):
+def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM, lower_cm=LOWER_TEETH_CM,
+                  level=(True, True)):
     """The interior grid of a posed face: base_verts [468,3] image-space vertices, `scale` px per
-    cm, upper_cm / lower_cm the crown heights (scalars or [C] per lip column).
+    cm, upper_cm / lower_cm the crown heights (scalars or [C] per lip column). level: per row,
+    whether its incisal edge runs straight across the mouth at the middle's height (generic
+    teeth: where the lip curves down towards a corner it hides that much more of the crown) or
+    each column keeps its own height (a photo's teeth, whose heights were measured there).
     Returns verts [R*C,3] float32 (rows: upper lip, upper incisal edge, middle, lower incisal
     edge twice (the back's side and the teeth's), lower lip) and uvs [R*C,2] float32: the card
     rows each shows. A tooth row cut short by the opening shows its incisal end; a narrow
@@ -124,9 +128,14 @@ def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM,
     v = np.asarray(base_verts, np.float64)
     up, lo = v[list(INNER_UPPER)], v[list(INNER_LOWER)]
     gap = np.maximum(np.linalg.norm((lo - up)[:, :2], axis=1), 1e-6)
+    mid = len(gap) // 2
+    down = (lo[mid] - up[mid])[:2] / gap[mid]
+    # how far each column's lip lies inside the opening from the middle's (px, along `down`)
+    inset = (((up - up[mid])[:, :2] @ down), ((lo[mid] - lo)[:, :2] @ down))
     rows = []
-    for cm, cap in ((upper_cm, MAX_UPPER), (lower_cm, MAX_LOWER)):
-        h = np.maximum(np.broadcast_to(np.asarray(cm, np.float64) * scale, gap.shape), 0.0)
+    for cm, cap, flat, drop in ((upper_cm, MAX_UPPER, level[0], inset[0]), (lower_cm, MAX_LOWER, level[1], inset[1])):
+        h = np.broadcast_to(np.asarray(cm, np.float64) * scale, gap.shape)
+        h = np.maximum(h - np.maximum(drop, 0.0) if flat else h, 0.0)
         t = np.minimum(h / gap, cap)
         rows.append((t, np.where(h > 1e-6, t * gap / np.maximum(h, 1e-6), 1.0)))   # (t, shown fraction)
     (t_up, f_up), (t_lo, f_lo) = rows
@@ -190,18 +199,18 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6) -
     r = np.sqrt(((u - 0.5) / 0.45) ** 2 + ((v - 0.97) / 0.47) ** 2)
     cover = 1 - _smooth(0.8, 1.0, r)
     groove = 1 - 0.12 * np.exp(-((u - 0.5) / 0.03) ** 2)
-    shade = (0.45 + 0.55 * _smooth(0.5, 0.9, v)) * (0.55 + 0.45 * corner) * groove
-    tongue = (TONGUE * cast * light)[None, None] * shade[..., None]
+    shade = (0.35 + 0.65 * _smooth(0.5, 0.95, v)) * (0.5 + 0.5 * corner) * groove
+    tongue = (TONGUE * light)[None, None] * shade[..., None]
     out = out + cover[..., None] * (tongue - out)
     # the teeth: enamel a little brighter than the skin, never glaring; the cheeks hide the
     # teeth past the canines (upper) and the lower lip most of the lower row
     enamel = ENAMEL * cast ** 0.5 * float(np.clip(1.25 * y_skin, 0.3, 0.88) / float(ENAMEL @ LUMA))
     x = np.abs(u[0] - 0.5) * width_cm
-    for row, edge, dim, reach in (("upper", UP_EDGE, 1.0, 2.2), ("lower", 1 - LO_EDGE, 0.85, 1.25)):
+    for row, edge, dim, reach in (("upper", UP_EDGE, 1.0, 1.9), ("lower", 1 - LO_EDGE, 0.85, 1.0)):
         d, length, facing = _arch(u[0], width_cm, row)
         vv = v if row == "upper" else 1 - v                     # from the gums to the incisal edge
         tip = edge * length * (1 - 0.08 * (1 - _smooth(0.0, 0.1, d)))   # rounded corners
-        crown = (1 - _smooth(tip - 0.01, tip + 0.01, vv)) * (1 - _smooth(reach - 0.4, reach, x))
+        crown = (1 - _smooth(tip - 0.015, tip + 0.015, vv)) * (1 - _smooth(reach - 0.4, reach, x))
         shade = (dim * (0.78 + 0.22 * _smooth(0.0, 0.06, d))          # soft gaps between the teeth
                  * (0.85 + 0.15 * _smooth(0.0, 0.5 * edge, vv))       # the lip's shadow
                  * (1 - 0.08 * _smooth(tip - 0.03, tip, vv))         # translucent incisal edge
@@ -256,7 +265,9 @@ class MouthInterior:
 
     def mesh(self, base_verts: np.ndarray, scale: float):
         """(verts [R*C,3], uvs [R*C,2]) of the interior grid of a posed face (interior_mesh)."""
-        return interior_mesh(base_verts, scale, self.upper_cm, self.lower_cm)
+        rows = self.photo_teeth.split(",")
+        return interior_mesh(base_verts, scale, self.upper_cm, self.lower_cm,
+                             level=("upper" not in rows, "lower" not in rows))
 
 
 def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_SIZE) -> MouthInterior:

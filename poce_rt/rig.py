@@ -17,8 +17,8 @@ MediaPipe's jawOpen is not proportional to the lip gap: on our renders it hardly
 first few millimetres and levels off near +0.5-0.7 (wider, the tracker stops following the lower
 lip). So the rig carries a calibration (``scripts/calibrate_jaw.py``): a monotone curve from a
 jawOpen command to the rig's units above, measured by rendering closed-mouth photos and
-re-tracking them, so that a command of x up to 0.2 reads back as a rise of about x, and from
-there the jaw opens linearly in the command up to where the read-back levels off (0.93 units
+re-tracking them, so that a command of x up to 0.1 reads back as a rise of about x, and from
+there the jaw opens linearly in the command up to where the read-back levels off (0.95 units
 at a command of 1), so that 0.4 and 0.8 open visibly differently and read back in order.
 """
 from __future__ import annotations

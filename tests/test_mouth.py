@@ -114,8 +114,8 @@ def test_open_mouth_shows_teeth_and_a_dark_back(editor, name, jaw):
 def test_read_back_and_opening_rise_with_the_command(editor, judge):
     """The jaw calibration: on closed mouths the tracker's jawOpen read-back rises with every
     step of the command, and 0.8 opens visibly wider than 0.4 (before: 0.6 and 0.8 opened alike,
-    0.4 reached ~80% of 0.8's opening). Measured: single_face +0.39 +0.48 +0.54 +0.60, 15-f13
-    +0.20 +0.28 +0.37 +0.49; extra inner-lip gap at 0.8 / at 0.4: 1.36 on both."""
+    0.4 reached 77% of 0.8's opening). Measured: single_face +0.35 +0.45 +0.53 +0.60, 15-f13
+    +0.18 +0.26 +0.35 +0.48; extra inner-lip gap at 0.8 / at 0.4: 1.46 on both."""
     for name in ("single_face.jpg", "15-f13-anc-ph.jpg"):
         img = photo(name)
         src = editor.prepare(img)
@@ -157,7 +157,7 @@ def upper_teeth_profile(image, top, bottom):
 def test_open_mouth_keeps_the_photos_teeth(editor, monkeypatch, name):
     """At jawOpen 0.8 the upper teeth under the lip are the photo's: across the mouth the output's
     band of upper teeth follows the photo's teeth, tooth for tooth (correlation 0.74 on 0-f15,
-    0.86 on single_face; with the generic teeth -0.01 and 0.27)."""
+    0.86 on single_face; with the generic teeth 0.21 and 0.39)."""
     img = photo(name)
 
     def correlation():
@@ -173,7 +173,7 @@ def test_open_mouth_keeps_the_photos_teeth(editor, monkeypatch, name):
         drawn = upper_teeth_profile(out, top + 0.3 * (edge - top), top + 0.8 * (edge - top))
         return float(np.corrcoef(own, drawn)[0, 1])
 
-    assert correlation() > 0.6
-
+    own = correlation()
+    assert own > 0.6
     monkeypatch.setattr(poce_rt.mouth, "TOOTH_SHARE", 2.0)   # never the photo's: the measure can fail
-    assert correlation() < 0.4
+    assert correlation() < own - 0.3
