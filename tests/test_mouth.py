@@ -69,8 +69,15 @@ def test_a_narrow_opening_crops_the_teeth_instead_of_squashing_them():
     # per-column heights (a photo's own teeth): a column without teeth shows none
     cm = np.full(11, 0.5)
     cm[2] = 0.0
-    m2 = interior_mesh(lips(60.0), 20.0, upper_cm=cm)[0].reshape(6, 11, 3)
+    m2 = interior_mesh(lips(60.0), 20.0, upper_cm=cm, level=(False, False))[0].reshape(6, 11, 3)
     assert np.isclose(m2[1, 2, 1], 100) and np.isclose(m2[1, 5, 1] - 100, 10)
+    # generic teeth keep a level edge: where the upper lip curves 10 px down, 10 px less crown
+    v = lips(60.0)
+    v[INNER_UPPER[2], 1] += 10.0
+    m3 = interior_mesh(v, 20.0)[0].reshape(6, 11, 3)
+    assert np.isclose(m3[1, 2, 1], m3[1, 5, 1]) and np.isclose(m3[1, 2, 1] - m3[0, 2, 1], UPPER_TEETH_CM * 20 - 10)
+    m4 = interior_mesh(v, 20.0, level=(False, False))[0].reshape(6, 11, 3)
+    assert np.isclose(m4[1, 2, 1] - m4[0, 2, 1], UPPER_TEETH_CM * 20)
 
 
 @pytest.fixture(scope="module")
