@@ -119,8 +119,9 @@ def main():
     data["jaw_calibration"] = curve
     data["meta_jaw_calibration"] = (
         f"{QUANTILE:g} quantile of the tracked jawOpen rise over {', '.join(used)}, edited with the "
-        f"uncalibrated rig at u = 0..1 step {args.step:g}; monotone by pool-adjacent-violators, inverted up to a command of "
-        f"{LINEAR_FROM:g}, linear in the jaw's travel from there to where the read-back levels off")
+        f"uncalibrated rig at u = 0..1 step {args.step:g}; monotone by pool-adjacent-violators, inverted "
+        f"up to a command of {LINEAR_FROM:g}, linear in the jaw's travel from there to where the read-back "
+        "levels off")
     np.savez_compressed(args.rig, **data)
     load_rig.cache_clear()
     load_rig(args.rig)   # refuses a malformed curve
