@@ -38,6 +38,7 @@ SMALL = 0.18
 TILE_GRIDS = (2, 3)
 TILE_SPAN = 1.5
 MIN_TILE = 160
+EDGE_ROOM = 0.1   # a tile's fit is used when the face is this far (x its size) from the tile's inner edges
 
 
 class FitWarning(UserWarning):
@@ -121,21 +122,30 @@ def _same_face(a: Face, b: Face) -> bool:
 
 def tracked_faces(tracker: FaceTracker, image: np.ndarray) -> list[Face]:
     """Every face of a photo, largest first: the tracker on the whole photo and, where it finds no
-    face or only small ones, on overlapping tiles too (see the module's docstring). A face cut by a
-    tile's inner edge is not taken from that tile. Video-mode trackers track the whole frame only."""
-    found = tracker.track(image)
+    face or only small ones, on overlapping tiles too (see the module's docstring), one fit per
+    face: that of the tile that sees it farthest from its inner edges (a face closer than
+    EDGE_ROOM of its size to one is not taken from that tile), else the whole photo's. The whole
+    photo's fit of a small face is the less reliable one: MediaPipe's detector sees a ~110 px face
+    of a 1000 px photo at ~14 px and finds or loses it by a one-pixel shift of the photo.
+    Video-mode trackers (their timestamps and state belong to the stream) track the whole frame only."""
+    whole = tracker.track(image)
     h, w = image.shape[:2]
-    if tracker.mode != "image" or (found and face_size(found[0]) >= SMALL * max(h, w)):
-        return found
+    if tracker.mode != "image" or (whole and face_size(whole[0]) >= SMALL * max(h, w)):
+        return whole
+    seen = [(f, -1.0) for f in whole]   # ranked after every tile's fit
     for x0, y0, x1, y1 in _tiles(h, w):
         for f in tracker.track(np.ascontiguousarray(image[y0:y1, x0:x1])):
-            fx0, fy0, fx1, fy1 = f.bbox
-            cut = ((x0 > 0 and fx0 < 2) or (y0 > 0 and fy0 < 2) or
-                   (x1 < w and fx1 > x1 - x0 - 2) or (y1 < h and fy1 > y1 - y0 - 2))
             g = shifted(f, x0, y0)
-            if not cut and not any(_same_face(g, k) for k in found):
-                found.append(g)
-    return sorted(found, key=lambda f: -f.area)
+            b = g.bbox
+            room = min(b[0] - x0 if x0 > 0 else np.inf, b[1] - y0 if y0 > 0 else np.inf,
+                       x1 - b[2] if x1 < w else np.inf, y1 - b[3] if y1 < h else np.inf) / face_size(g)
+            if room >= EDGE_ROOM:
+                seen.append((g, room))
+    out: list[Face] = []
+    for f, _ in sorted(seen, key=lambda s: -s[1]):
+        if not any(_same_face(f, g) for g in out):
+            out.append(f)
+    return sorted(out, key=lambda f: -f.area)
 
 
 def confirmed_faces(tracker: FaceTracker, image: np.ndarray, faces: list[Face], first_only: bool = True) -> list[Face]:
@@ -177,7 +187,8 @@ def parse_faces(spec: str):
 
 def select_faces(tracker: FaceTracker, image: np.ndarray, which="all") -> list[Face]:
     """The tracked faces of `image` that `which` selects: 'all' (left to right), 'largest', an
-    index or a list of indices into the faces numbered left to right (by their box's centre).
+    index or a list of indices into the faces numbered left to right (by their box's centre);
+    small faces are searched on tiles too (tracked_faces).
     Fits that cannot be confirmed are skipped with a FitWarning and do not count in the
     numbering. NoFaceError when none is left; InputError for a bad selection."""
     from .errors import InputError

@@ -14,11 +14,12 @@ joint, one unit of jawOpen parts the inner lips by 4.5 cm, an adult's widest ope
 between the incisors); the joint's angle per unit is solved for that at load time.
 
 MediaPipe's jawOpen is not proportional to the lip gap: on our renders it hardly registers the
-first few millimetres and levels off near +0.4 (wider, the tracker stops following the lower
+first few millimetres and levels off near +0.5-0.7 (wider, the tracker stops following the lower
 lip). So the rig carries a calibration (``scripts/calibrate_jaw.py``): a monotone curve from a
 jawOpen command to the rig's units above, measured by rendering closed-mouth photos and
-re-tracking them, so that a command of x reads back as a rise of about x where the renders can
-show it (commands past that keep the opening where the read-back levels off, 0.78 units here).
+re-tracking them, so that a command of x up to 0.1 reads back as a rise of about x, and from
+there the jaw opens linearly in the command up to where the read-back levels off (0.95 units
+at a command of 1), so that 0.4 and 0.8 open visibly differently and read back in order.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from .disocclusion import (PoseReveal, fill_share, fill_unreliable, filled_pixel
                            visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
-from .mouth import draw_interior, interior_tris, interior_uvs, interior_verts
+from .mouth import MouthInterior, draw_interior, interior_tris
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .surround import warp_surround
 from .tracker import Face
@@ -180,12 +180,11 @@ def texel_motion(geom: Geometry) -> TexelMotion:
     return TexelMotion(geom.layout)
 
 
-def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, card: np.ndarray) -> np.ndarray:
+def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, inside: MouthInterior) -> np.ndarray:
     """The inside of the mouth (poce_rt.mouth) over a face render rgb [H,W,3] of (shape, pose),
-    in place, by `amount` in [0,1] (Plan.mouth); card from mouth.mouth_card. Returns rgb."""
-    verts = interior_verts(pose_vertices(shape, pose), pose.scale)
-    h, w = rgb.shape[:2]
-    return draw_interior(rgb, np.asarray(card, np.float32), verts, interior_tris(), interior_uvs(),
+    in place, by `amount` in [0,1] (Plan.mouth); inside from mouth.mouth_interior. Returns rgb."""
+    verts, uvs = inside.mesh(pose_vertices(shape, pose), pose.scale)
+    return draw_interior(rgb, np.asarray(inside.card, np.float32), verts, interior_tris(), uvs,
                          np.array([np.clip(amount, 0.0, 1.0)], np.float32),
                          lambda name, sh: np.empty(sh, np.float32))
 

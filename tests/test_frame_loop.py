@@ -11,7 +11,7 @@ import pytest
 import poce_rt
 from poce_rt import ops, stages
 from poce_rt.frame_loop import Box, FrameLoop
-from poce_rt.mouth import mouth_card, skin_tone
+from poce_rt.mouth import mouth_interior, skin_tone
 
 POSES = [(0, 0, 0), (0, 20, 0), (10, -15, 5), (-8, 30, -4)]
 
@@ -35,8 +35,8 @@ def reference_frame(editor, src, plan):
     tex[g] = tex[g] * (1 - plan.mouth) + editor._mouth_colour[g] * plan.mouth
     h, w = src.image.shape[:2]
     rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry)
-    card = mouth_card(skin_tone(src.uv_completed, editor.geometry.layout.coverage))
-    stages.draw_mouth(rgb, plan.shape, plan.target_pose, plan.mouth, card)
+    inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
+    stages.draw_mouth(rgb, plan.shape, plan.target_pose, plan.mouth, inside)
     feather = editor.feather_px(src.face)
     return (stages.blend_face(src.image, src.face, plan.shape, plan.target_pose, rgb, alpha, feather,
                               editor.geometry), rgb, alpha)

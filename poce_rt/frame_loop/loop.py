@@ -25,7 +25,7 @@ from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
-from ..mouth import draw_interior, interior_tris, interior_uvs, interior_verts, mouth_card, skin_tone
+from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
@@ -153,11 +153,13 @@ class FrameLoop:
             # back (poce_rt.mouth), lit by this face's skin; with networks the texture edit does it
             self.draws_mouth = networks is None
             if self.draws_mouth:
-                card = mouth_card(skin_tone(source.uv_completed, geometry.layout.coverage))
-                self._mouth_card = xp.asarray(card)
-                self._mouth_tris, uvs = xp.asarray(interior_tris()), interior_uvs()
-                self._mouth_uvs = xp.asarray(uvs)
-                self._mouth_verts = self.ws.take("in.mouth_verts", (len(uvs), 3), np.float32)
+                self.mouth = mouth_interior(source.image, source.face,
+                                            skin_tone(source.uv_completed, geometry.layout.coverage))
+                self._mouth_card = xp.asarray(self.mouth.card)
+                tris = interior_tris()
+                self._mouth_tris = xp.asarray(tris)
+                self._mouth_verts = self.ws.take("in.mouth_verts", (tris.max() + 1, 3), np.float32)
+                self._mouth_uvs = self.ws.take("in.mouth_uvs", (tris.max() + 1, 2), np.float32)
         self._src_verts = geometry.posed(source.face.vertices)
         oval = np.asarray(source.face.vertices, np.float64)[list(FACE_OVAL), :2]
         self.ring_texture = RingTextureCache(self._image, oval, xp, self.ws, self.stream)
@@ -234,10 +236,11 @@ class FrameLoop:
                 self._revealed_host = self._reveal(target_pose)
                 self._put(self._revealed, self._revealed_host)
             if self.draws_mouth:
-                mv = interior_verts(base, target_pose.scale)
+                mv, mu = self.mouth.mesh(base, target_pose.scale)
                 mv[:, 0] -= face.x0
                 mv[:, 1] -= face.y0
                 self._put(self._mouth_verts, mv)
+                self._put(self._mouth_uvs, mu)
             if ring is not None:
                 rv = ring.verts.copy()
                 rv[:, 0] -= ring_box.x0
