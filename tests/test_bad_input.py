@@ -339,16 +339,20 @@ def test_uv_layout_sizes():
 # ---------------------------------------------------------------------------------- item 5: mis-fits
 def test_misplaced_face_is_refitted_not_painted_on_the_neck(tracker, real_image):
     """multi_face.jpg: MediaPipe places the right woman's mesh ~45 px low in the full photo. The
-    Editor refits her on her crop (FitWarning); the open mouth lands on her face, not her neck."""
-    from poce_rt.fit_check import FitWarning
+    check refits her on her crop (FitWarning); the Editor, which takes a small face's fit from a
+    tile (fit_check.tracked_faces), finds her on her face too: the open mouth lands there, not on
+    her neck."""
+    from poce_rt.fit_check import FitWarning, confirmed_faces
 
     img = real_image("multi_face.jpg")
     raw = tracker.track(img)[0]
+    with pytest.warns(FitWarning, match="refitted"):
+        (refit,) = confirmed_faces(tracker, img, [raw])
+    assert refit.bbox[1] < raw.bbox[1] - 15      # moved up onto her face
     with poce_rt.Editor(tracker=tracker) as ed:
-        with pytest.warns(FitWarning, match="refitted"):
-            face = ed.track(img)
+        face = ed.track(img)
         res = ed.edit(img, expression={"jawOpen": 0.5}, source=ed.prepare(img, face=face))
-    assert face.bbox[1] < raw.bbox[1] - 15      # moved up onto her face
+    assert abs(face.bbox[0] - refit.bbox[0]) < 10 and abs(face.bbox[1] - refit.bbox[1]) < 10
     diff = np.abs(res.image.astype(int) - img.astype(int)).max(-1)
     neck = diff[440:470, 725:765]                # where the misplaced fit put the mouth
     mouth = diff[int(face.bbox[1]):int(face.bbox[3]), int(face.bbox[0]):int(face.bbox[2])]
