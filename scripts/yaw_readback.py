@@ -77,11 +77,23 @@ def identity(a: np.ndarray, b: np.ndarray) -> float:
         return float("nan")
 
 
+def judged(judge: FaceTracker, img: np.ndarray, near):
+    """The judge's fit of the face nearest the box `near` (whole photo and tiles, as the editor
+    searches: a group photo's small faces too), or None when it finds none."""
+    from poce_rt.fit_check import tracked_faces
+
+    found = tracked_faces(judge, img)
+    cx, cy = 0.5 * (near[0] + near[2]), 0.5 * (near[1] + near[3])
+    return min(found, key=lambda f: abs(0.5 * (f.bbox[0] + f.bbox[2]) - cx) + abs(0.5 * (f.bbox[1] + f.bbox[3]) - cy),
+               default=None)
+
+
 def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
+    """The largest face of the photo (the editor's default), judged where it is."""
     img = load_image(data_path(name))
     src = ed.prepare(img)
     face = src.face
-    j0 = judge.track_one(img)
+    j0 = judged(judge, img, face.bbox)
     row = {"photo": name, "source_yaw": j0.pose.yaw, "yaw": {}}
     outs = {}
     for yaw in YAWS:
@@ -91,14 +103,17 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
             row["yaw"][yaw] = None
             continue
         outs[yaw] = out
-        row["yaw"][yaw] = judge.track_one(out).pose.yaw - j0.pose.yaw
+        j = judged(judge, out, face.bbox)
+        row["yaw"][yaw] = float("nan") if j is None else j.pose.yaw - j0.pose.yaw   # nan: the judge lost it
     row["ied"] = max((identity(img, outs[y]) for y in (-25, 25) if y in outs), default=float("nan"))
+    turned = None
     if 25 in outs:
         back = ed.edit(outs[25], pose=(face.pose.pitch, face.pose.yaw, face.pose.roll), pose_relative=False)
         x0, y0, x1, y1 = (int(round(v)) for v in face.bbox)
         box = (slice(max(y0, 0), y1), slice(max(x0, 0), x1))
         row["round_trip_db"] = psnr(back.image[box], img[box])
-        turned = judge.track_one(outs[25])
+        turned = judged(judge, outs[25], face.bbox)
+    if 25 in outs and turned is not None:
         top = face.vertices[:, 1].min() + 0.5 * np.ptp(face.vertices[:, 1])
         ttop = turned.vertices[:, 1].min() + 0.5 * np.ptp(turned.vertices[:, 1])
         row["seam"] = (border_step(outs[25], face_region(turned, img.shape), ttop)
@@ -108,14 +123,15 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
 
 def markdown(rows: list[dict], label: str) -> str:
     def f(v, spec="+.1f"):
-        return "n/a" if v is None or not np.isfinite(v) else format(v, spec)
+        return "n/a" if v is None else "lost" if not np.isfinite(v) else format(v, spec)
 
     lines = [f"yaw read-back ({label}), degrees of change for requests {' '.join(f'{y:+d}' for y in YAWS)}:", "",
              "| photo (source yaw) | read-back | +25 / -25 (% of 25) | IED (max +-25) | round trip +25 and back (dB) | forehead seam at +25 |",
              "| --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         y = r["yaw"]
-        pct = " / ".join(f"{100 * abs(y[a]) / 25:.0f}%" if y.get(a) is not None else "n/a" for a in (25, -25))
+        pct = " / ".join(f"{100 * abs(y[a]) / 25:.0f}%" if y.get(a) is not None and np.isfinite(y[a]) else f(y.get(a))
+                         for a in (25, -25))
         lines.append(f"| {r['photo']} ({r['source_yaw']:+.0f}) | {' '.join(f(y[a]) for a in YAWS)} | {pct} | "
                      f"{f(r['ied'], '.3f')} | {f(r.get('round_trip_db'), '.1f')} | {f(r.get('seam'), '.2f')} |")
     return "\n".join(lines) + "\n"
@@ -130,7 +146,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     cfg = poce_rt.EditorConfig(**parse_config(args.config))
-    with poce_rt.Editor(config=cfg) as ed, FaceTracker(max_faces=1) as judge:
+    with poce_rt.Editor(config=cfg) as ed, FaceTracker(max_faces=4) as judge:
         rows = [measure(ed, judge, n) for n in args.photos]
     table = markdown(rows, args.label)
     print(table)
