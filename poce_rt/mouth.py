@@ -11,7 +11,7 @@ import numpy as np
 
 __all__ = ["LIP_PAIRS", "LIP_CORNERS", "mouth_opening", "mouth_amount", "mouth_gap_texels", "mouth_cavity",
            "MouthInterior", "mouth_interior", "mouth_card", "interior_mesh", "skin_tone", "draw_interior",
-           "sample_between", "tooth_like"]
+           "sample_between", "tooth_like", "black_level", "lift_blacks"]
 
 # Inner-lip loop of the MediaPipe mesh, as (upper, lower) vertex pairs facing each other. The
 # triangles spanning the mouth opening use only these vertices.
@@ -78,11 +78,13 @@ MESH_ROWS = len(CARD_ROWS)
 REVEAL, REVEAL_CM = 0.4, (0.8, 2.5)
 UPPER_TEETH_CM, LOWER_TEETH_CM = 0.7, 0.3   # generic crown heights the parted lips uncover
 MAX_UPPER, MAX_LOWER = 0.3, 0.2   # a tooth row never fills more than this fraction of the opening
-CARD_SIZE = 256
+CARD_SIZE, MIN_CARD, BLUR_PX = 256, 32, 0.6
 # the photo's own opening: its bands above and below its split fill this share of the card each
 # (the generic card the middle); up to this much wider an opening stretches them rather than
 # showing a sliver of the generic card between (the camera's perspective alone changes it a little)
 PHOTO_SHARE, STRETCH = 0.25, 0.1
+# a face's black: this percentile of its luma; above BLACK_FREE it lifts the generic card's darks
+BLACK_FREE, BLACK_GAIN, BLACK_PERCENTILE = 0.15, 2.0, 0.5
 FADE = 0.06   # card v over which the generic back fades out of the photo's colour at its split
 # the dental arch seen from the front: teeth at their widths (cm, central incisor first) along
 # an arc of ARCH_CM radius, so they narrow towards the corners as the arch turns away; crown
@@ -233,13 +235,13 @@ def _arch(u: np.ndarray, width_cm: float, row: str):
 
 
 def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6, rows: int | None = None,
-               tongue: bool = True) -> np.ndarray:
+               tongue: bool = True, blur: float | None = None) -> np.ndarray:
     """[rows,size,3] float32 (rows default: size) texture of the mouth's inside, lit like a face of colour `skin` [3],
     for a mouth `width_cm` wide at the inner-lip corners: upper crowns on v < UP_EDGE and lower
     ones on v > LO_EDGE (separate teeth along the arch, darker under the lips, towards the
     corners and where the arch turns away), the dark back between and the tongue rising behind
     the lower teeth (unless not `tongue`: where the photo's own shows below). Low saturation
-    everywhere but the tongue, soft edges."""
+    everywhere but the tongue, soft edges (a Gaussian of `blur` texels, default size / 256)."""
     import cv2
 
     skin = np.clip(np.asarray(skin, np.float32), 0.02, 1.0)
@@ -276,7 +278,8 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6, r
                  * (1 - 0.08 * _smooth(tip - 0.03, tip, vv))         # translucent incisal edge
                  * (0.5 + 0.5 * np.clip(facing, 0, 1) ** 1.5) * (0.6 + 0.4 * corner))
         out = out + crown[..., None] * (enamel[None, None] * shade[..., None] - out)
-    return np.clip(cv2.GaussianBlur(out, (0, 0), sigmaX=size / 256.0, sigmaY=rows / 256.0), 0.0, 1.0).astype(np.float32)
+    sigma = size / 256.0 if blur is None else float(blur)
+    return np.clip(cv2.GaussianBlur(out, (0, 0), sigmaX=sigma, sigmaY=sigma * rows / size), 0.0, 1.0).astype(np.float32)
 
 
 def sample_between(image: np.ndarray, top: np.ndarray, bottom: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -348,6 +351,34 @@ class MouthInterior:
                              card_size=self.card.shape[0])
 
 
+def black_level(image: np.ndarray, vertices: np.ndarray) -> float:
+    """The darkest luma (0..1) a photo [H,W,3] uint8 shows on a face (vertices [468,>=2] px): the
+    BLACK_PERCENTILE of the pixels inside their hull (pupils, nostrils, the lip line)."""
+    import cv2
+
+    v = np.asarray(vertices, np.float64)[:, :2]
+    h, w = image.shape[:2]
+    x0, y0 = np.clip(np.floor(v.min(0)).astype(int), 0, [w - 1, h - 1])
+    x1, y1 = np.clip(np.ceil(v.max(0)).astype(int) + 1, 1, [w, h])
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(inside, [cv2.convexHull((v - [x0, y0]).astype(np.float32)).astype(np.int32)], 1)
+    px = image[y0:y1, x0:x1][inside > 0]
+    return float(np.percentile(px.astype(np.float32) @ LUMA, BLACK_PERCENTILE) / 255.0) if len(px) else 0.0
+
+
+def lift_blacks(card: np.ndarray, black: float, skin: np.ndarray) -> np.ndarray:
+    """A generic card [...,3] with its darks lifted by how far a photo's black level (black_level)
+    lies above BLACK_FREE: in a soft, low-contrast photo (the small faces of a group photo, blacks
+    at 0.18-0.27) nothing on a face is near black, and a black mouth reads as a hole cut into it;
+    a photo with real blacks (0.07-0.14 on the repository's portraits) keeps the card as it is.
+    Lifted towards the skin's hue, the whites kept."""
+    floor = BLACK_GAIN * max(float(black) - BLACK_FREE, 0.0)
+    if floor <= 0:
+        return card
+    tint = np.asarray(skin, np.float32) / max(float(np.asarray(skin, np.float32) @ LUMA), 1e-6)
+    return np.clip(card + floor * tint * (1 - card), 0.0, 1.0).astype(np.float32)
+
+
 def _photo_split(strip: np.ndarray, skin: np.ndarray):
     """Where a photo's opening (strip [32,48,3] from the upper inner lip down to the lower one)
     splits into what rides on the upper lip and what rides on the jaw: (t in [0,1], whether its
@@ -365,7 +396,9 @@ def _photo_split(strip: np.ndarray, skin: np.ndarray):
 
 def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_SIZE) -> MouthInterior:
     """The mouth's inside for a tracked face (vertices [468,3] image px, pose.scale px/cm, shape
-    [468,3] cm) of a photo [H,W,3] uint8, lit like skin [3]. Where the photo's lips are parted
+    [468,3] cm) of a photo [H,W,3] uint8, lit like skin [3], on a card of at most `size` texels
+    (about two per pixel of the mouth's width, at least MIN_CARD: a far finer card, read
+    bilinearly on a small face, aliased into hard, cartoonish edges). Where the photo's lips are parted
     (MIN_PHOTO_GAP_CM), its own opening is drawn, sampled between its inner lips: above its split
     (_photo_split) riding on the upper lip, below it on the jaw, each at its height in the photo;
     the generic card fills only what an opening jaw adds (the dark back, and the generic lower
@@ -374,10 +407,15 @@ def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_S
     width = float(np.linalg.norm(shape[LIP_CORNERS[1]] - shape[LIP_CORNERS[0]]))
     cols = len(INNER_UPPER)
     v = np.asarray(face.vertices, np.float64)
+    width_px = float(np.linalg.norm((v[LIP_CORNERS[1]] - v[LIP_CORNERS[0]])[:2]))
+    size = int(min(size, max(MIN_CARD, 2 ** int(np.ceil(np.log2(max(2.0 * width_px, 1.0)))))))
+    # no sharper than a photo at its pixels: BLUR_PX as the card is drawn
+    blur = max(size / 256.0, BLUR_PX * size / max(width_px, 1.0))
     gap_px = np.linalg.norm((v[list(INNER_LOWER)] - v[list(INNER_UPPER)])[:, :2], axis=1)
     scale = float(face.pose.scale)
+    black = black_level(image, v)
     if gap_px[cols // 2] < MIN_PHOTO_GAP_CM * scale:
-        return MouthInterior(mouth_card(skin, size, width), np.full(cols, UPPER_TEETH_CM),
+        return MouthInterior(lift_blacks(mouth_card(skin, size, width, blur=blur), black, skin), np.full(cols, UPPER_TEETH_CM),
                              np.full(cols, LOWER_TEETH_CM))
     strip = _lip_strip(image, v, 0.0, 1.0, 32, 48)
     t_split, teeth = _photo_split(strip, skin)
@@ -393,7 +431,7 @@ def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_S
     # the back an opening jaw adds comes out of the photo's own colour at its split (per column),
     # not at a hard edge; below, only where the photo's lower band borders it (no generic teeth),
     # over more of the back: the floor of the mouth catches light
-    back = mouth_card(skin, size, width, rows=size - 2 * n, tongue=not lower_teeth)
+    back = lift_blacks(mouth_card(skin, size, width, rows=size - 2 * n, tongue=not lower_teeth, blur=blur), black, skin)
     g = (np.arange(size - 2 * n, dtype=np.float32) + 0.5) / (size - 2 * n)
     back += (1 - _smooth(UP_EDGE, UP_EDGE + FADE, g))[:, None, None] * (card[n - 1][None] - back)
     if lower_teeth:
