@@ -262,3 +262,26 @@ def test_a_pose_change_turns_the_photos_open_mouth_with_the_head(editor, name):
     assert np.corrcoef(own.ravel(), drawn.ravel())[0, 1] > 0.9
     # the teeth band is not stretched: as much light and dark down each column as in the photo
     assert 0.75 < drawn.std(0).mean() / own.std(0).mean() < 1.25
+
+
+def test_a_soft_photos_mouth_is_not_a_black_hole():
+    """In a low-contrast photo (the small faces of t1.jpg: the darkest 0.5% of a face at luma
+    0.18-0.27) the generic card's darks are lifted by twice what its black exceeds 0.15; a photo
+    with real blacks (the repository's portraits: 0.07-0.14) keeps the card as it is."""
+    from poce_rt.mouth import BLACK_FREE, black_level, lift_blacks
+
+    skin = np.array([0.8, 0.6, 0.5], np.float32)
+    card = mouth_card(skin, 64)
+    verts = np.zeros((468, 2))
+    verts[:3] = [(10, 10), (50, 10), (30, 50)]
+    for black, lifted in ((0.08, False), (0.25, True)):
+        img = np.full((64, 64, 3), 200, np.uint8)
+        img[20:30, 25:35] = round(black * 255)                  # a dark patch on the face
+        b = black_level(img, verts)
+        assert abs(b - black) < 0.01
+        out = lift_blacks(card, b, skin)
+        if lifted:
+            assert b > BLACK_FREE and luma(out).min() - luma(card).min() > 0.1
+            assert luma(out).max() - luma(card).max() < 0.05      # the teeth barely change
+        else:
+            assert np.array_equal(out, card)
