@@ -398,8 +398,8 @@ def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_S
     """The mouth's inside for a tracked face (vertices [468,3] image px, pose.scale px/cm, shape
     [468,3] cm) of a photo [H,W,3] uint8, lit like skin [3], on a card of at most `size` texels
     (about two per pixel of the mouth's width, at least MIN_CARD: a far finer card, read
-    bilinearly on a small face, aliased into hard, cartoonish edges). Where the photo's lips are parted
-    (MIN_PHOTO_GAP_CM), its own opening is drawn, sampled between its inner lips: above its split
+    bilinearly on a small face, aliased into hard, cartoonish edges). Where the photo's lips are
+    parted (MIN_PHOTO_GAP_CM), its own opening is drawn, sampled between its inner lips: above its split
     (_photo_split) riding on the upper lip, below it on the jaw, each at its height in the photo;
     the generic card fills only what an opening jaw adds (the dark back, and the generic lower
     teeth and tongue unless the photo's lower band shows teeth of its own)."""
@@ -415,15 +415,18 @@ def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_S
     scale = float(face.pose.scale)
     black = black_level(image, v)
     if gap_px[cols // 2] < MIN_PHOTO_GAP_CM * scale:
-        return MouthInterior(lift_blacks(mouth_card(skin, size, width, blur=blur), black, skin), np.full(cols, UPPER_TEETH_CM),
-                             np.full(cols, LOWER_TEETH_CM))
+        card = lift_blacks(mouth_card(skin, size, width, blur=blur), black, skin)
+        return MouthInterior(card, np.full(cols, UPPER_TEETH_CM), np.full(cols, LOWER_TEETH_CM))
     strip = _lip_strip(image, v, 0.0, 1.0, 32, 48)
     t_split, teeth = _photo_split(strip, skin)
     split = int(round(t_split * 31))
-    below = tooth_like(strip[split + 1:31, 12:36], skin)
-    # the photo's lower band shows teeth: none of the generic ones (nor the tongue behind them)
+    below = tooth_like(strip[split + 1:31, 12:36], skin)       # the photo's lower band, off the lip
+    # a row of it half teeth (lower teeth behind the lip's edge): none of the generic ones, nor
+    # the generic tongue behind them
     lower_teeth = len(below) > 0 and bool((below.mean(1) >= 0.5).any())
-    used = "upper" + (",lower" if teeth and len(below) and below.mean() >= TOOTH_SHARE else "") if teeth else ""
+    used = ""
+    if teeth:
+        used = "upper,lower" if len(below) and below.mean() >= TOOTH_SHARE else "upper"
     n = int(round(size * PHOTO_SHARE))
     card = np.empty((size, size, 3), np.float32)
     card[:n] = _lip_strip(image, v, 0.0, t_split, n, size)
