@@ -80,8 +80,9 @@ UPPER_TEETH_CM, LOWER_TEETH_CM = 0.7, 0.3   # generic crown heights the parted l
 MAX_UPPER, MAX_LOWER = 0.3, 0.2   # a tooth row never fills more than this fraction of the opening
 CARD_SIZE, MIN_CARD, BLUR_PX = 256, 32, 0.6
 # the photo's own opening: its bands above and below its split fill this share of the card each
-# (the generic card the middle); up to this much wider an opening stretches them rather than
-# showing a sliver of the generic card between (the camera's perspective alone changes it a little)
+# (the generic card the middle); up to this much wider or narrower an opening stretches or
+# squeezes them rather than showing a sliver of the generic card between or cropping them (the
+# camera's perspective alone changes a turned mouth's opening by -10..+6%)
 PHOTO_SHARE, STRETCH = 0.25, 0.1
 # a face's black: this percentile of its luma; above BLACK_FREE it lifts the generic card's darks
 BLACK_FREE, BLACK_GAIN, BLACK_PERCENTILE = 0.15, 2.0, 0.5
@@ -155,8 +156,8 @@ def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM,
     cm. photo_cm: (upper, lower) heights in cm (scalars or [C] per lip column) of the photo's own
     opening above and below its split, whose texels fill the top and bottom `photo_share` of the
     card (0: none). They are drawn at their size, riding on their lips: a pose change draws the
-    photo's mouth as it was, an opening up to STRETCH wider stretches them, a narrower one crops
-    them (the lips cover their far sides), and what a wider opening adds is the generic card's:
+    photo's mouth as it was, an opening up to STRETCH wider or narrower stretches or squeezes
+    them, a still narrower one crops them (the lips cover their far sides), and what a wider opening adds is the generic card's:
     upper_cm / lower_cm the generic crown heights (scalars or [C]; 0: none), never more than
     MAX_UPPER / MAX_LOWER of that added room, and the dark back between (the tongue when
     `tongue`, coming into view as the room grows, REVEAL_CM). level: per generic row, whether
@@ -178,7 +179,7 @@ def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM,
     p = pu + pl
     k = gap / np.maximum(p, 1e-6)             # the opening over the photo's
     grow = np.where(k <= 1 + STRETCH, k, np.maximum(1.0, 1 + STRETCH - 0.5 * (k - 1 - STRETCH)))
-    shown = np.minimum(k, 1.0)                # cropped where narrower
+    shown = np.minimum(k / (1 - STRETCH), 1.0)   # squeezed where a little narrower, then cropped
     t_pu, t_pl = pu * grow / gap, pl * grow / gap
     room = np.maximum(gap - p * grow, 0.0)    # what the generic card fills
     gen = []

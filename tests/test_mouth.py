@@ -10,7 +10,7 @@ import poce_rt
 from poce_rt.assets import data_path, load_image
 from poce_rt.fit import pose_vertices
 from poce_rt.mouth import (CARD_ROWS, CARD_SIZE, INNER_LOWER, INNER_UPPER, LO_EDGE, LOWER_TEETH_CM, MAX_LOWER,
-                           MAX_UPPER, MESH_ROWS, REVEAL, UP_EDGE, UPPER_TEETH_CM, interior_mesh, interior_tris,
+                           MAX_UPPER, MESH_ROWS, REVEAL, STRETCH, UP_EDGE, UPPER_TEETH_CM, interior_mesh, interior_tris,
                            interior_uvs, interior_verts, mouth_card, mouth_interior, sample_between, skin_tone)
 from poce_rt.rig import INNER_LOWER as RIG_LOWER, INNER_UPPER as RIG_UPPER
 
@@ -100,7 +100,8 @@ def test_a_narrow_opening_crops_the_teeth_instead_of_squashing_them():
 def test_the_photos_opening_rides_on_its_lips_and_the_card_fills_what_the_jaw_adds():
     """A photo's opening (1 cm above its split, 0.5 cm below, 20 px/cm: 30 px) drawn at the same
     opening shows all of it and nothing of the card; a little wider stretches it; 60 px shows
-    it at its size on its lips and the generic back between; 15 px crops both bands."""
+    it at its size on its lips and the generic back between; 28 px squeezes it, 15 px crops both
+    bands."""
     share = 0.25
 
     def mesh(gap):
@@ -118,9 +119,12 @@ def test_the_photos_opening_rides_on_its_lips_and_the_card_fills_what_the_jaw_ad
     assert np.isclose(y[1], 120) and np.isclose(y[PHOTO_LO], 150)          # at their size, on their lips
     assert np.isclose(v[UP_TEETH], card_v(UP_EDGE, start=None, share=share))
     assert np.isclose(v[LO_BACK], card_v(LO_EDGE, start=None, share=share))   # no tongue: all of the back
+    y, v = mesh(28.0)                                                    # within STRETCH: all of it
+    assert np.isclose(y[1], 100 + 28 * 2 / 3) and np.isclose(v[LIP_UP], card_v(0.0, share, 0))
     y, v = mesh(15.0)                                                    # narrower: each band cropped
     assert np.isclose(y[1], 110) and np.isclose(y[PHOTO_LO], 110)
-    assert np.isclose(v[LIP_UP], card_v(0.5, share, 0)) and np.isclose(v[LIP_LO], card_v(0.5, share, 1))
+    shown = 0.5 / (1 - STRETCH)
+    assert np.isclose(v[LIP_UP], card_v(1 - shown, share, 0)) and np.isclose(v[LIP_LO], card_v(shown, share, 1))
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +255,7 @@ def test_a_pose_change_turns_the_photos_open_mouth_with_the_head(editor, name):
     laughing, upper teeth over the dark back, tongue and lower teeth; 0-f1: open on the tongue).
     Before, the face's texture drew it from the sliver of texels the UV layout has across the
     opening: the teeth stretched into vertical bars over all of it (correlation 0.64 / 0.78,
-    a tenth / a third of the source's contrast down each column; now 0.97 / 0.97 and ~1x)."""
+    a tenth / a third of the source's contrast down each column; now 0.98 / 0.97 and ~1x)."""
     img = photo(name)
     src = editor.prepare(img)
     plan = editor.plan(src, pose=(0, 25, 0))
