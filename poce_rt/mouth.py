@@ -86,6 +86,7 @@ CARD_SIZE, MIN_CARD, BLUR_PX = 256, 32, 0.6
 PHOTO_SHARE, STRETCH = 0.25, 0.1
 # a face's black: this percentile of its luma; above BLACK_FREE it lifts the generic card's darks
 BLACK_FREE, BLACK_GAIN, BLACK_PERCENTILE = 0.15, 2.0, 0.5
+CLOSING = (0.55, 0.8)   # the share of the photo's opening over which its inside gives way as the mouth closes
 FADE = 0.06   # card v over which the generic back fades out of the photo's colour at its split
 # the dental arch seen from the front: teeth at their widths (cm, central incisor first) along
 # an arc of ARCH_CM radius, so they narrow towards the corners as the arch turns away; crown
@@ -338,12 +339,21 @@ class MouthInterior:
         """Whether the photo's own opening is drawn (its lips are parted)."""
         return self.photo_share > 0
 
-    def coverage(self, amount: float) -> float:
-        """How much of the interior a step draws over the face render: `amount` (Plan.mouth) for
-        a closed mouth, all of it where the photo's own opening is drawn (the face's texture has
-        only a sliver of texels across the opening: resampled from there, the photo's teeth came
-        out as vertical bars)."""
-        return 1.0 if self.from_photo else float(np.clip(amount, 0.0, 1.0))
+    def coverage(self, amount: float, base_verts: np.ndarray, scale: float) -> float:
+        """How much of the interior a step draws over the face render of a posed face (base_verts
+        [468,3] px, `scale` px per cm): `amount` (Plan.mouth) for a closed mouth; where the
+        photo's own opening is drawn, all of it (the face's texture has only a sliver of texels
+        across the opening: resampled from there, the photo's teeth came out as vertical bars)
+        unless an edit closes the mouth: from CLOSING[1] of the photo's opening down to
+        CLOSING[0] it gives way to the face render, whose sliver of lip texels draws a closed
+        mouth (the photo's opening cropped that far reads as a gash without lips)."""
+        if not self.from_photo:
+            return float(np.clip(amount, 0.0, 1.0))
+        v = np.asarray(base_verts, np.float64)
+        mid = len(INNER_UPPER) // 2
+        gap = float(np.linalg.norm((v[INNER_LOWER[mid]] - v[INNER_UPPER[mid]])[:2]))
+        own = float(np.sum(self.photo_cm, axis=0)[mid]) * float(scale)
+        return float(_smooth(*CLOSING, np.array(gap / max(own, 1e-6))))
 
     def mesh(self, base_verts: np.ndarray, scale: float):
         """(verts [R*C,3], uvs [R*C,2]) of the interior grid of a posed face (interior_mesh)."""

@@ -197,7 +197,8 @@ def test_the_photos_own_teeth_where_its_lips_part_over_them(editor):
         src = editor.prepare(photo(name))
         inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
         assert inside.photo_teeth == want and inside.from_photo == opening, name
-        assert inside.coverage(0.0) == float(opening), name   # drawn over the face render when open
+        own = inside.coverage(0.0, src.face.vertices, src.face.pose.scale)
+        assert own == float(opening), name   # drawn over the face render when open
         if want:   # sized from the photo: the height the lips uncover there, a few mm at the corners
             up = inside.photo_cm[0]
             assert 0.5 < up[5] < 2.0 and up[0] < 0.2 * up[5], name
@@ -205,6 +206,10 @@ def test_the_photos_own_teeth_where_its_lips_part_over_them(editor):
             assert not inside.upper_cm.any(), name
     # 0-f1's tongue and lower teeth ride on the jaw, below a split just under the upper lip
     assert inside.photo_cm[0, 5] < 0.2 * inside.photo_cm[1, 5] and not inside.lower_cm.any() and not inside.tongue
+    # closing her jaw (jawOpen 0: half the opening) leaves the face render's closed lips, not a
+    # gash of her cropped tongue
+    plan = editor.plan(src, expression={"jawOpen": 0.0}, relative=False)
+    assert inside.coverage(plan.mouth, pose_vertices(plan.shape, plan.target_pose), plan.target_pose.scale) == 0.0
 
 
 def upper_teeth_profile(image, top, bottom):

@@ -250,7 +250,8 @@ class FrameLoop:
                 self._put(self._ring_uvs, self.ring_texture.for_ring(ring).uvs(ring.src))
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
-            inside = self.mouth.coverage(amount) if self.draws_mouth and texture is None else amount
+            inside = self.mouth.coverage(amount, base, target_pose.scale) if self.draws_mouth and texture is None \
+                else amount
             self._put(self._mouth, np.array([amount, 1.0 - amount, inside], np.float32))
             edit = self.networks is not None and texture is None and bool(np.any(np.asarray(rel_code) != 0))
             if edit:
