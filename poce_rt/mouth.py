@@ -5,13 +5,13 @@ spanning the lips are painted as a cavity (POCE leaves this to the texture-editi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 __all__ = ["LIP_PAIRS", "LIP_CORNERS", "mouth_opening", "mouth_amount", "mouth_gap_texels", "mouth_cavity",
            "MouthInterior", "mouth_interior", "mouth_card", "interior_mesh", "skin_tone", "draw_interior",
-           "sample_between", "tooth_like"]
+           "sample_between", "tooth_like", "black_level", "lift_blacks"]
 
 # Inner-lip loop of the MediaPipe mesh, as (upper, lower) vertex pairs facing each other. The
 # triangles spanning the mouth opening use only these vertices.
@@ -70,13 +70,24 @@ def mouth_amount(shape_src: np.ndarray, shape_dst: np.ndarray) -> float:
 INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)   # = rig.INNER_UPPER
 INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)   # = rig.INNER_LOWER
 UP_EDGE, LO_EDGE = 0.25, 0.75   # card v of the upper and the lower incisal edges
-CARD_ROWS = (0.0, UP_EDGE, 0.5, LO_EDGE, LO_EDGE, 1.0)   # card v of the mesh rows, the mouth wide open
+# card v of the mesh rows (interior_mesh) on a generic card, the mouth wide open
+CARD_ROWS = (0.0, 0.0, 0.0, UP_EDGE, 0.5, LO_EDGE, LO_EDGE, 1.0, 1.0, 1.0)
+MESH_ROWS = len(CARD_ROWS)
 # the share of the back's card rows (UP_EDGE..LO_EDGE) an opening shows: REVEAL (the dark back
 # only) up to an opening of REVEAL_CM[0] cm, all of them (the tongue too) from REVEAL_CM[1] cm
 REVEAL, REVEAL_CM = 0.4, (0.8, 2.5)
 UPPER_TEETH_CM, LOWER_TEETH_CM = 0.7, 0.3   # generic crown heights the parted lips uncover
 MAX_UPPER, MAX_LOWER = 0.3, 0.2   # a tooth row never fills more than this fraction of the opening
-CARD_SIZE = 256
+CARD_SIZE, MIN_CARD, BLUR_PX = 256, 32, 0.6
+# the photo's own opening: its bands above and below its split fill this share of the card each
+# (the generic card the middle); up to this much wider or narrower an opening stretches or
+# squeezes them rather than showing a sliver of the generic card between or cropping them (the
+# camera's perspective alone changes a turned mouth's opening by -10..+6%)
+PHOTO_SHARE, STRETCH = 0.25, 0.1
+# a face's black: this percentile of its luma; above BLACK_FREE it lifts the generic card's darks
+BLACK_FREE, BLACK_GAIN, BLACK_PERCENTILE = 0.15, 2.0, 0.5
+CLOSING = (0.55, 0.8)   # the share of the photo's opening over which its inside gives way as the mouth closes
+FADE = 0.06   # card v over which the generic back fades out of the photo's colour at its split
 # the dental arch seen from the front: teeth at their widths (cm, central incisor first) along
 # an arc of ARCH_CM radius, so they narrow towards the corners as the arch turns away; crown
 # lengths relative to the central incisor's
@@ -97,7 +108,7 @@ def _smooth(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def interior_tris(cols: int = len(INNER_UPPER), rows: int = len(CARD_ROWS)) -> np.ndarray:
+def interior_tris(cols: int = len(INNER_UPPER), rows: int = MESH_ROWS) -> np.ndarray:
     """[2(C-1)(R-1),3] int32 triangles of the interior grid (vertex index = row * C + col)."""
     out = []
     for r in range(rows - 1):
@@ -108,23 +119,55 @@ def interior_tris(cols: int = len(INNER_UPPER), rows: int = len(CARD_ROWS)) -> n
 
 
 def interior_uvs(cols: int = len(INNER_UPPER)) -> np.ndarray:
-    """[R*C,2] float32 card coordinates of the interior grid with the teeth shown whole."""
-    u, v = np.meshgrid(np.linspace(0.0, 1.0, cols), np.array(CARD_ROWS))
+    """[R*C,2] float32 card coordinates of the interior grid of a generic card with the teeth
+    shown whole (CARD_ROWS)."""
+    u, v = np.meshgrid(_card_u(cols, CARD_SIZE), _card_v(np.array(CARD_ROWS), 0.0, CARD_SIZE))
     return np.stack([u.ravel(), v.ravel()], 1).astype(np.float32)
 
 
+def _card_v(x: np.ndarray, share: float, size: int, band: str = "generic") -> np.ndarray:
+    """Texture v of a card whose top and bottom `share` are the photo's bands (0: a generic card
+    only): x in [0,1] along the band, mapped onto its texel centres so that bilinear reads never
+    mix two bands."""
+    p = int(round(share * size))
+    start, n = {"upper": (0, p), "generic": (p, size - 2 * p), "lower": (size - p, p)}[band]
+    x = np.asarray(x, np.float64)
+    if n == 0:   # no photo band: its rows have no height; the generic card's edge
+        start, n, x = p, size - 2 * p, 0 * x + (band == "lower")
+    return (start + 0.5 + x * (n - 1)) / size
+
+
+def _card_u(cols: int, size: int) -> np.ndarray:
+    """[cols] texture u of the lip columns, corner to corner, on the card's texel centres (as
+    sample_between samples them)."""
+    return (0.5 + np.linspace(0.0, 1.0, cols) * (size - 1)) / size
+
+
+def _generic_rows(h: np.ndarray, room: np.ndarray, gap: np.ndarray, cap: float):
+    """A generic row of teeth of crown heights h [C] px in `room` [C] px of the opening (gap
+    [C] px): (its share of the gap, the share of its crowns shown)."""
+    t = np.minimum(h, cap * room) / gap
+    return t, np.where(h > 1e-6, t * gap / np.maximum(h, 1e-6), 1.0)
+
+
 def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM, lower_cm=LOWER_TEETH_CM,
-                  level=(True, True)):
+                  level=(True, True), photo_cm=(0.0, 0.0), photo_share: float = 0.0, tongue: bool = True,
+                  card_size: int = CARD_SIZE):
     """The interior grid of a posed face: base_verts [468,3] image-space vertices, `scale` px per
-    cm, upper_cm / lower_cm the crown heights (scalars or [C] per lip column). level: per row,
-    whether its incisal edge runs straight across the mouth at the middle's height (generic
-    teeth: where the lip curves down towards a corner it hides that much more of the crown) or
-    each column keeps its own height (a photo's teeth, whose heights were measured there).
-    Returns verts [R*C,3] float32 (rows: upper lip, upper incisal edge, middle, lower incisal
-    edge twice (the back's side and the teeth's), lower lip) and uvs [R*C,2] float32: the card
-    rows each shows. A tooth row cut short by the opening shows its incisal end; a narrow
-    opening shows only the dark back between the teeth, the tongue (low in the mouth) comes
-    into view as the jaw opens (REVEAL_CM)."""
+    cm. photo_cm: (upper, lower) heights in cm (scalars or [C] per lip column) of the photo's own
+    opening above and below its split, whose texels fill the top and bottom `photo_share` of the
+    card (0: none). They are drawn at their size, riding on their lips: a pose change draws the
+    photo's mouth as it was, an opening up to STRETCH wider or narrower stretches or squeezes
+    them, a still narrower one crops them (the lips cover their far sides), and what a wider opening adds is the generic card's:
+    upper_cm / lower_cm the generic crown heights (scalars or [C]; 0: none), never more than
+    MAX_UPPER / MAX_LOWER of that added room, and the dark back between (the tongue when
+    `tongue`, coming into view as the room grows, REVEAL_CM). level: per generic row, whether
+    its incisal edge runs straight across the mouth at the middle's height (where the lip curves
+    down towards a corner it hides that much more of the crown) or each column keeps its own.
+    Returns verts [R*C,3] float32 and uvs [R*C,2] float32 (card coordinates), rows (R =
+    MESH_ROWS): upper lip, the photo's upper band's end twice (its side, the generic side), the
+    generic upper incisal edge, middle, generic lower incisal edge twice (the back's side, the
+    teeth's), the photo's lower band's start twice (generic side, its side), lower lip."""
     v = np.asarray(base_verts, np.float64)
     up, lo = v[list(INNER_UPPER)], v[list(INNER_LOWER)]
     gap = np.maximum(np.linalg.norm((lo - up)[:, :2], axis=1), 1e-6)
@@ -132,21 +175,39 @@ def interior_mesh(base_verts: np.ndarray, scale: float, upper_cm=UPPER_TEETH_CM,
     down = (lo[mid] - up[mid])[:2] / gap[mid]
     # how far each column's lip lies inside the opening from the middle's (px, along `down`)
     inset = (((up - up[mid])[:, :2] @ down), ((lo[mid] - lo)[:, :2] @ down))
-    rows = []
+    # the photo's bands first
+    pu, pl = (np.broadcast_to(np.asarray(cm, np.float64) * scale, gap.shape) for cm in photo_cm)
+    p = pu + pl
+    k = gap / np.maximum(p, 1e-6)             # the opening over the photo's
+    grow = np.where(k <= 1 + STRETCH, k, np.maximum(1.0, 1 + STRETCH - 0.5 * (k - 1 - STRETCH)))
+    shown = np.minimum(k / (1 - STRETCH), 1.0)   # squeezed where a little narrower, then cropped
+    t_pu, t_pl = pu * grow / gap, pl * grow / gap
+    room = np.maximum(gap - p * grow, 0.0)    # what the generic card fills
+    gen = []
     for cm, cap, flat, drop in ((upper_cm, MAX_UPPER, level[0], inset[0]), (lower_cm, MAX_LOWER, level[1], inset[1])):
         h = np.broadcast_to(np.asarray(cm, np.float64) * scale, gap.shape)
         h = np.maximum(h - np.maximum(drop, 0.0) if flat else h, 0.0)
-        t = np.minimum(h / gap, cap)
-        rows.append((t, np.where(h > 1e-6, t * gap / np.maximum(h, 1e-6), 1.0)))   # (t, shown fraction)
-    (t_up, f_up), (t_lo, f_lo) = rows
-    zero, one = np.zeros_like(gap), np.ones_like(gap)
-    ts = np.stack([zero, t_up, 0.5 * (t_up + 1 - t_lo), 1 - t_lo, 1 - t_lo, one])
+        gen.append(_generic_rows(h, room, gap, cap))
+    (t_gu, f_gu), (t_gl, f_gl) = gen
+    a, b = t_pu, t_pu + t_gu
+    e, f = 1 - t_pl - t_gl, 1 - t_pl
+    ts = np.stack([0 * a, a, a, b, 0.5 * (b + e), e, e, f, f, 1 + 0 * a])
     verts = up[None] + ts[..., None] * (lo - up)[None]          # [R,C,3]
-    reveal = REVEAL + (1 - REVEAL) * _smooth(*REVEAL_CM, gap / max(float(scale), 1e-6))
-    low = UP_EDGE + (LO_EDGE - UP_EDGE) * reveal
-    cv = np.stack([UP_EDGE * (1 - f_up), UP_EDGE + zero, 0.5 * (UP_EDGE + low), low, LO_EDGE + zero,
-                   LO_EDGE + (1 - LO_EDGE) * f_lo])
-    cu = np.broadcast_to(np.linspace(0.0, 1.0, len(gap)), cv.shape)
+    # a card without the tongue (the photo's own shows below) shows all of its back, lighter
+    # towards the floor of the mouth
+    shown_back = REVEAL + (1 - REVEAL) * _smooth(*REVEAL_CM, room / max(float(scale), 1e-6)) if tongue else \
+        np.ones_like(gap)
+    low = UP_EDGE + (LO_EDGE - UP_EDGE) * shown_back
+    one = np.ones_like(gap)
+
+    def g(x):
+        return _card_v(x, photo_share, card_size)
+
+    cv = np.stack([_card_v(1 - shown, photo_share, card_size, "upper"), _card_v(one, photo_share, card_size, "upper"),
+                   g(UP_EDGE * (1 - f_gu)), g(UP_EDGE * one), g(0.5 * (UP_EDGE + low)), g(low), g(LO_EDGE * one),
+                   g(LO_EDGE + (1 - LO_EDGE) * f_gl), _card_v(0 * one, photo_share, card_size, "lower"),
+                   _card_v(shown, photo_share, card_size, "lower")])
+    cu = np.broadcast_to(_card_u(len(gap), card_size), cv.shape)
     uvs = np.stack([cu, cv], -1).reshape(-1, 2)
     return np.ascontiguousarray(verts.reshape(-1, 3), np.float32), np.ascontiguousarray(uvs, np.float32)
 
@@ -175,20 +236,23 @@ def _arch(u: np.ndarray, width_cm: float, row: str):
     return d, np.asarray(TOOTH_LENGTHS[row])[k], np.cos(s / r)
 
 
-def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6) -> np.ndarray:
-    """[size,size,3] float32 texture of the mouth's inside, lit like a face of colour `skin` [3],
+def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6, rows: int | None = None,
+               tongue: bool = True, blur: float | None = None) -> np.ndarray:
+    """[rows,size,3] float32 (rows default: size) texture of the mouth's inside, lit like a face of colour `skin` [3],
     for a mouth `width_cm` wide at the inner-lip corners: upper crowns on v < UP_EDGE and lower
     ones on v > LO_EDGE (separate teeth along the arch, darker under the lips, towards the
     corners and where the arch turns away), the dark back between and the tongue rising behind
-    the lower teeth. Low saturation everywhere but the tongue, soft edges."""
+    the lower teeth (unless not `tongue`: where the photo's own shows below). Low saturation
+    everywhere but the tongue, soft edges (a Gaussian of `blur` texels, default size / 256)."""
     import cv2
 
     skin = np.clip(np.asarray(skin, np.float32), 0.02, 1.0)
     y_skin = float(skin @ LUMA)
     light = float(np.clip(y_skin / 0.55, 0.35, 1.4))
     cast = (skin / skin.mean()) ** 0.2
-    c = (np.arange(size, dtype=np.float32) + 0.5) / size
-    v, u = np.meshgrid(c, c, indexing="ij")
+    rows = size if rows is None else int(rows)
+    v, u = np.meshgrid((np.arange(rows, dtype=np.float32) + 0.5) / rows,
+                       (np.arange(size, dtype=np.float32) + 0.5) / size, indexing="ij")
     corner = _smooth(0.0, 0.25, np.minimum(u, 1 - u))           # the cheeks shade the corners
     # the back: dark red-brown, lighter towards the lips and the teeth (the palate and the
     # inside of the cheeks catch some light), darkest at the throat
@@ -197,7 +261,7 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6) -
     # the tongue: a wide hump behind the lower teeth, darker further back (up) and at the sides,
     # with a faint groove down its middle
     r = np.sqrt(((u - 0.5) / 0.45) ** 2 + ((v - 0.97) / 0.47) ** 2)
-    cover = 1 - _smooth(0.8, 1.0, r)
+    cover = (1 - _smooth(0.8, 1.0, r)) * float(tongue)
     groove = 1 - 0.12 * np.exp(-((u - 0.5) / 0.03) ** 2)
     shade = (0.35 + 0.65 * _smooth(0.5, 0.95, v)) * (0.5 + 0.5 * corner) * groove
     tongue = (TONGUE * light)[None, None] * shade[..., None]
@@ -216,7 +280,8 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6) -
                  * (1 - 0.08 * _smooth(tip - 0.03, tip, vv))         # translucent incisal edge
                  * (0.5 + 0.5 * np.clip(facing, 0, 1) ** 1.5) * (0.6 + 0.4 * corner))
         out = out + crown[..., None] * (enamel[None, None] * shade[..., None] - out)
-    return np.clip(cv2.GaussianBlur(out, (0, 0), size / 256.0), 0.0, 1.0).astype(np.float32)
+    sigma = size / 256.0 if blur is None else float(blur)
+    return np.clip(cv2.GaussianBlur(out, (0, 0), sigmaX=sigma, sigmaY=sigma * rows / size), 0.0, 1.0).astype(np.float32)
 
 
 def sample_between(image: np.ndarray, top: np.ndarray, bottom: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -254,65 +319,141 @@ def tooth_like(px: np.ndarray, skin: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class MouthInterior:
-    """The inside of one face's mouth: card [T,T,3] float32, upper_cm / lower_cm the crown heights
-    the parted lips uncover ([C] per lip column), photo_teeth: which rows come from the photo
-    ('', 'upper' or 'upper,lower')."""
+    """The inside of one face's mouth: card [T,T,3] float32 (the photo's bands in its top and
+    bottom photo_share, the generic card between), upper_cm / lower_cm [C] the generic crown
+    heights per lip column (0 where the photo's own replace them), photo_cm [2,C] the heights of
+    the photo's opening above and below its split (0 for a closed mouth), tongue: whether the
+    generic back shows the tongue (not where the photo's lower band shows its own), photo_teeth:
+    which of the photo's bands show teeth ('', 'upper' or 'upper,lower')."""
 
     card: np.ndarray
     upper_cm: np.ndarray
     lower_cm: np.ndarray
     photo_teeth: str = ""
+    photo_cm: np.ndarray = field(default_factory=lambda: np.zeros((2, 1)))
+    photo_share: float = 0.0
+    tongue: bool = True
+
+    @property
+    def from_photo(self) -> bool:
+        """Whether the photo's own opening is drawn (its lips are parted)."""
+        return self.photo_share > 0
+
+    def coverage(self, amount: float, base_verts: np.ndarray, scale: float) -> float:
+        """How much of the interior a step draws over the face render of a posed face (base_verts
+        [468,3] px, `scale` px per cm): `amount` (Plan.mouth) for a closed mouth; where the
+        photo's own opening is drawn, all of it (the face's texture has only a sliver of texels
+        across the opening: resampled from there, the photo's teeth came out as vertical bars)
+        unless an edit closes the mouth: from CLOSING[1] of the photo's opening down to
+        CLOSING[0] it gives way to the face render, whose sliver of lip texels draws a closed
+        mouth (the photo's opening cropped that far reads as a gash without lips)."""
+        if not self.from_photo:
+            return float(np.clip(amount, 0.0, 1.0))
+        v = np.asarray(base_verts, np.float64)
+        mid = len(INNER_UPPER) // 2
+        gap = float(np.linalg.norm((v[INNER_LOWER[mid]] - v[INNER_UPPER[mid]])[:2]))
+        own = float(np.sum(self.photo_cm, axis=0)[mid]) * float(scale)
+        return float(_smooth(*CLOSING, np.array(gap / max(own, 1e-6))))
 
     def mesh(self, base_verts: np.ndarray, scale: float):
         """(verts [R*C,3], uvs [R*C,2]) of the interior grid of a posed face (interior_mesh)."""
-        rows = self.photo_teeth.split(",")
-        return interior_mesh(base_verts, scale, self.upper_cm, self.lower_cm,
-                             level=("upper" not in rows, "lower" not in rows))
+        return interior_mesh(base_verts, scale, self.upper_cm, self.lower_cm, level=(True, not self.from_photo),
+                             photo_cm=self.photo_cm, photo_share=self.photo_share, tongue=self.tongue,
+                             card_size=self.card.shape[0])
+
+
+def black_level(image: np.ndarray, vertices: np.ndarray) -> float:
+    """The darkest luma (0..1) a photo [H,W,3] uint8 shows on a face (vertices [468,>=2] px): the
+    BLACK_PERCENTILE of the pixels inside their hull (pupils, nostrils, the lip line)."""
+    import cv2
+
+    v = np.asarray(vertices, np.float64)[:, :2]
+    h, w = image.shape[:2]
+    x0, y0 = np.clip(np.floor(v.min(0)).astype(int), 0, [w - 1, h - 1])
+    x1, y1 = np.clip(np.ceil(v.max(0)).astype(int) + 1, 1, [w, h])
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(inside, [cv2.convexHull((v - [x0, y0]).astype(np.float32)).astype(np.int32)], 1)
+    px = image[y0:y1, x0:x1][inside > 0]
+    return float(np.percentile(px.astype(np.float32) @ LUMA, BLACK_PERCENTILE) / 255.0) if len(px) else 0.0
+
+
+def lift_blacks(card: np.ndarray, black: float, skin: np.ndarray) -> np.ndarray:
+    """A generic card [...,3] with its darks lifted by how far a photo's black level (black_level)
+    lies above BLACK_FREE: in a soft, low-contrast photo (the small faces of a group photo, blacks
+    at 0.18-0.27) nothing on a face is near black, and a black mouth reads as a hole cut into it;
+    a photo with real blacks (0.07-0.14 on the repository's portraits) keeps the card as it is.
+    Lifted towards the skin's hue, the whites kept."""
+    floor = BLACK_GAIN * max(float(black) - BLACK_FREE, 0.0)
+    if floor <= 0:
+        return card
+    tint = np.asarray(skin, np.float32) / max(float(np.asarray(skin, np.float32) @ LUMA), 1e-6)
+    return np.clip(card + floor * tint * (1 - card), 0.0, 1.0).astype(np.float32)
+
+
+def _photo_split(strip: np.ndarray, skin: np.ndarray):
+    """Where a photo's opening (strip [32,48,3] from the upper inner lip down to the lower one)
+    splits into what rides on the upper lip and what rides on the jaw: (t in [0,1], whether its
+    upper band shows teeth). Teeth: at the darkest line between the rows (their incisal edges)
+    when there is one, else all of it (the rows touch). No teeth (the tongue, the dark back): just
+    under the upper lip's inner shadow."""
+    profile = np.median(strip[:, 12:36] @ LUMA, axis=1)        # [32] luma from the upper lip down
+    if tooth_like(strip, skin)[4:28, 12:36].mean() >= TOOTH_SHARE:
+        rows = np.arange(13, 30)
+        split = int(rows[np.argmin(profile[rows])])
+        return (split / 31.0 if profile[split] < 0.75 * np.median(profile[3:12]) else 1.0), True
+    rows = np.arange(2, 17)
+    return int(rows[np.argmin(profile[rows])]) / 31.0, False
 
 
 def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_SIZE) -> MouthInterior:
     """The mouth's inside for a tracked face (vertices [468,3] image px, pose.scale px/cm, shape
-    [468,3] cm) of a photo [H,W,3] uint8, lit like skin [3]. Where the photo's lips are parted
-    over teeth (TOOTH_SHARE of the opening tooth-like), its own teeth replace the generic ones:
-    the opening from the upper lip down to the darkest line between the rows (the incisal edges)
-    becomes the upper teeth, what lies below it the lower teeth if it is tooth-like too, each at
-    its height in the photo."""
+    [468,3] cm) of a photo [H,W,3] uint8, lit like skin [3], on a card of at most `size` texels
+    (about two per pixel of the mouth's width, at least MIN_CARD: a far finer card, read
+    bilinearly on a small face, aliased into hard, cartoonish edges). Where the photo's lips are
+    parted (MIN_PHOTO_GAP_CM), its own opening is drawn, sampled between its inner lips: above its split
+    (_photo_split) riding on the upper lip, below it on the jaw, each at its height in the photo;
+    the generic card fills only what an opening jaw adds (the dark back, and the generic lower
+    teeth and tongue unless the photo's lower band shows teeth of its own)."""
     shape = np.asarray(face.shape, np.float64)
     width = float(np.linalg.norm(shape[LIP_CORNERS[1]] - shape[LIP_CORNERS[0]]))
-    card = mouth_card(skin, size, width)
     cols = len(INNER_UPPER)
-    upper, lower = np.full(cols, UPPER_TEETH_CM), np.full(cols, LOWER_TEETH_CM)
     v = np.asarray(face.vertices, np.float64)
+    width_px = float(np.linalg.norm((v[LIP_CORNERS[1]] - v[LIP_CORNERS[0]])[:2]))
+    size = int(min(size, max(MIN_CARD, 2 ** int(np.ceil(np.log2(max(2.0 * width_px, 1.0)))))))
+    # no sharper than a photo at its pixels: BLUR_PX as the card is drawn
+    blur = max(size / 256.0, BLUR_PX * size / max(width_px, 1.0))
     gap_px = np.linalg.norm((v[list(INNER_LOWER)] - v[list(INNER_UPPER)])[:, :2], axis=1)
     scale = float(face.pose.scale)
+    black = black_level(image, v)
     if gap_px[cols // 2] < MIN_PHOTO_GAP_CM * scale:
-        return MouthInterior(card, upper, lower)
-    # the middle half of the opening, where the lips' own pixels do not reach
+        card = lift_blacks(mouth_card(skin, size, width, blur=blur), black, skin)
+        return MouthInterior(card, np.full(cols, UPPER_TEETH_CM), np.full(cols, LOWER_TEETH_CM))
     strip = _lip_strip(image, v, 0.0, 1.0, 32, 48)
-    teeth = tooth_like(strip, skin)
-    if teeth[4:28, 12:36].mean() < TOOTH_SHARE:
-        return MouthInterior(card, upper, lower)
-    profile = np.median(strip[:, 12:36] @ LUMA, axis=1)        # [32] luma from the upper lip down
-    lo_rows = np.arange(13, 30)
-    split = int(lo_rows[np.argmin(profile[lo_rows])])
-    t_split = split / 31.0 if profile[split] < 0.75 * np.median(profile[3:12]) else 1.0
-    n_up = int(round(size * UP_EDGE))
-    # down to just short of the split (or the lower lip) and faded into the dark there: the
-    # incisal edge
-    top = _lip_strip(image, v, 0.04, max(t_split - 0.05, 0.1), n_up, size)
-    fade = 1 - _smooth(0.8, 1.0, np.linspace(0.0, 1.0, n_up))[:, None, None]
-    card = card.copy()
-    card[:n_up] = card[:n_up] + fade * (top - card[:n_up])
-    upper = t_split * gap_px / scale
-    used = "upper"
-    if t_split < 1.0 and tooth_like(strip[split + 2:30, 12:36], skin).mean() >= TOOTH_SHARE:
-        n_lo = size - int(round(size * LO_EDGE))
-        bottom = _lip_strip(image, v, min(t_split + 0.05, 0.9), 0.96, n_lo, size)
-        fade = _smooth(0.0, 0.2, np.linspace(0.0, 1.0, n_lo))[:, None, None]
-        card[-n_lo:] = card[-n_lo:] + fade * (bottom - card[-n_lo:])
-        lower = (1 - t_split) * gap_px / scale
-        used = "upper,lower"
-    return MouthInterior(np.ascontiguousarray(card, np.float32), upper, lower, used)
+    t_split, teeth = _photo_split(strip, skin)
+    split = int(round(t_split * 31))
+    below = tooth_like(strip[split + 1:31, 12:36], skin)       # the photo's lower band, off the lip
+    # a row of it half teeth (lower teeth behind the lip's edge): none of the generic ones, nor
+    # the generic tongue behind them
+    lower_teeth = len(below) > 0 and bool((below.mean(1) >= 0.5).any())
+    used = ""
+    if teeth:
+        used = "upper,lower" if len(below) and below.mean() >= TOOTH_SHARE else "upper"
+    n = int(round(size * PHOTO_SHARE))
+    card = np.empty((size, size, 3), np.float32)
+    card[:n] = _lip_strip(image, v, 0.0, t_split, n, size)
+    card[size - n:] = _lip_strip(image, v, t_split, 1.0, n, size)
+    # the back an opening jaw adds comes out of the photo's own colour at its split (per column),
+    # not at a hard edge; below, only where the photo's lower band borders it (no generic teeth),
+    # over more of the back: the floor of the mouth catches light
+    back = lift_blacks(mouth_card(skin, size, width, rows=size - 2 * n, tongue=not lower_teeth, blur=blur), black, skin)
+    g = (np.arange(size - 2 * n, dtype=np.float32) + 0.5) / (size - 2 * n)
+    back += (1 - _smooth(UP_EDGE, UP_EDGE + FADE, g))[:, None, None] * (card[n - 1][None] - back)
+    if lower_teeth:
+        back += _smooth(LO_EDGE - 3 * FADE, LO_EDGE, g)[:, None, None] * (card[size - n][None] - back)
+    card[n:size - n] = back
+    photo_cm = np.stack([t_split * gap_px, (1 - t_split) * gap_px]) / scale
+    return MouthInterior(card, np.zeros(cols), np.full(cols, 0.0 if lower_teeth else LOWER_TEETH_CM), used,
+                         photo_cm, PHOTO_SHARE, tongue=not lower_teeth)
 
 
 def draw_interior(rgb, card, verts, tris, uvs, amount, take, stream=None, workspace=None):

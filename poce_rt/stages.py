@@ -182,10 +182,12 @@ def texel_motion(geom: Geometry) -> TexelMotion:
 
 def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, inside: MouthInterior) -> np.ndarray:
     """The inside of the mouth (poce_rt.mouth) over a face render rgb [H,W,3] of (shape, pose),
-    in place, by `amount` in [0,1] (Plan.mouth); inside from mouth.mouth_interior. Returns rgb."""
-    verts, uvs = inside.mesh(pose_vertices(shape, pose), pose.scale)
+    in place, by `amount` in [0,1] (Plan.mouth; all of it where the photo's own opening is drawn,
+    MouthInterior.coverage); inside from mouth.mouth_interior. Returns rgb."""
+    base = pose_vertices(shape, pose)
+    verts, uvs = inside.mesh(base, pose.scale)
     return draw_interior(rgb, np.asarray(inside.card, np.float32), verts, interior_tris(), uvs,
-                         np.array([np.clip(amount, 0.0, 1.0)], np.float32),
+                         np.array([inside.coverage(amount, base, pose.scale)], np.float32),
                          lambda name, sh: np.empty(sh, np.float32))
 
 

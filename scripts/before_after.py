@@ -5,7 +5,8 @@
 Writes OUT_DIR/pose.png (per photo: source | yaw -25 and +25 with the plain oval ring, weak
 perspective and the packaged rig as fitted, i.e. the drawing before issue 15 | yaw -25 and +25
 now: head proxy, pinhole camera) and
-OUT_DIR/mouth.png (per photo: source | jawOpen 0.4 | jawOpen 0.8, crops around the mouth).
+OUT_DIR/mouth.png (per photo: source | jawOpen 0.4 | jawOpen 0.8 | yaw +25 alone, crops around
+the mouth; Image_with_alpha.png, laughing, last).
 The "before" columns reproduce the old surround and rig; the motion-gated blend and the drawn
 mouth are on in both (the old code is in git history: check out a commit before issue 15 to see
 its exact output).
@@ -47,8 +48,9 @@ def mouth_row(ed: poce_rt.Editor, img: np.ndarray) -> np.ndarray:
     cx, cy = src.face.vertices[14, :2].astype(int)
     r = int(0.35 * (x1 - x0))
     tiles = []
-    for j in (0.0, 0.4, 0.8):
-        out = ed.edit(img, expression={"jawOpen": j}, source=src).image if j else img
+    edits = [None, {"expression": {"jawOpen": 0.4}}, {"expression": {"jawOpen": 0.8}}, {"pose": (0, 25, 0)}]
+    for e in edits:
+        out = ed.edit(img, source=src, **e).image if e else img
         tiles.append(cv2.resize(out[max(cy - r, 0):cy + r, max(cx - r, 0):cx + r], (TILE, TILE)))
     return np.hstack(tiles)
 
@@ -64,7 +66,7 @@ def main(out_dir: str) -> None:
         width = max(r.shape[1] for r in rows)
         pose = np.vstack([np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows])
         cv2.imwrite(str(out / "pose.png"), cv2.cvtColor(pose, cv2.COLOR_RGB2BGR))
-        mouth = np.vstack([mouth_row(new, im) for im in images])
+        mouth = np.vstack([mouth_row(new, im) for im in images + [load_image(data_path("Image_with_alpha.png"))]])
         cv2.imwrite(str(out / "mouth.png"), cv2.cvtColor(mouth, cv2.COLOR_RGB2BGR))
     print(f"wrote {out / 'pose.png'} and {out / 'mouth.png'}")
 

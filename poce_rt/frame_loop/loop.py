@@ -135,7 +135,8 @@ class FrameLoop:
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
             self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
                                          else band_tris(len(FACE_OVAL)))
-            self._mouth = self.ws.take("in.mouth", (2,), np.float32)       # (amount, 1 - amount)
+            # (amount, 1 - amount, how much of the mouth's inside is drawn)
+            self._mouth = self.ws.take("in.mouth", (3,), np.float32)
             self._code = self.ws.take("in.code", (1, 52), np.float32)
             # how far each vertex moved from the photo (keep the photo where nothing moves)
             self._vmotion = self.ws.take("in.vmotion", (n,), np.float32)
@@ -248,7 +249,10 @@ class FrameLoop:
                 self._put(self._ring_verts, rv)
                 self._put(self._ring_uvs, self.ring_texture.for_ring(ring).uvs(ring.src))
             amount = float(np.clip(mouth, 0.0, 1.0))
-            self._put(self._mouth, np.array([amount, 1.0 - amount], np.float32))
+            # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
+            inside = self.mouth.coverage(amount, base, target_pose.scale) if self.draws_mouth and texture is None \
+                else amount
+            self._put(self._mouth, np.array([amount, 1.0 - amount, inside], np.float32))
             edit = self.networks is not None and texture is None and bool(np.any(np.asarray(rel_code) != 0))
             if edit:
                 self._put(self._code, np.asarray(rel_code, np.float32).reshape(1, 52))
@@ -317,7 +321,7 @@ class FrameLoop:
         if self.draws_mouth:
             with stage("mouth"):
                 draw_interior(rgb, self._mouth_card, self._mouth_verts, self._mouth_tris, self._mouth_uvs,
-                              self._mouth[0:1], take, stream=st, workspace=ws)
+                              self._mouth[2:3], take, stream=st, workspace=ws)
         with stage("keep_still"):
             moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
                               face.height, face.width, take, stream=st, workspace=ws)
