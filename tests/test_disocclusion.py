@@ -116,6 +116,32 @@ def test_fill_unreliable_mirrors_untrusted_texels_and_marks_them():
                                ref[cov & ~trusted & seen & (conf < D.C_DROP)], atol=1e-6)
 
 
+def test_relit_mirror_keeps_the_detail_and_takes_the_local_lighting():
+    """A hole on the shadowed side (0.4) whose mirror lies on the lit side (0.8, with a fine
+    checker): the fill is as dark as the texels around the hole and keeps the mirror's pattern.
+    The plain mirror copy (relight=False) brings the lit side's level along."""
+    from poce_rt.complete import mirror_fill
+
+    lay = stages.geometry(128).layout
+    s, cov = lay.size, lay.coverage
+    i, j = np.mgrid[0:s, 0:s]
+    level = np.where(j < s // 2, 0.8, 0.4).astype(np.float32)
+    checker = np.where((i // 2 + j // 2) % 2 == 0, 0.05, -0.05).astype(np.float32) * (j < s // 2)
+    uv = np.repeat((level + checker)[..., None], 3, axis=2) * cov[..., None]
+    mask = cov.astype(np.float32)
+    hole = cov & (j >= 80) & (j < 86) & (i > 30) & (i < 100)    # mirror: columns 42..47, lit
+    mask[hole] = 0
+    uv[hole] = 0
+    out, known = mirror_fill(uv, mask, lay)
+    assert (known[hole] == 1).all()
+    relit = out[hole][:, 0]
+    assert abs(relit.mean() - 0.4) < 0.03
+    pattern = checker[:, ::-1][hole]
+    assert np.corrcoef(relit, pattern)[0, 1] > 0.9
+    plain, _ = mirror_fill(uv, mask, lay, relight=False)
+    assert abs(plain[hole][:, 0].mean() - 0.8) < 0.03
+
+
 def test_reveal_and_the_texture_at_a_pose():
     g = stages.geometry(64)
     shape = g.model.vertices
