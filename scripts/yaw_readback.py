@@ -7,7 +7,7 @@ separate MediaPipe tracker (image mode, the tests' judge) reads the head pose of
 the output: the table shows the change it reads. A target pose outside poce_rt.limits is "n/a".
 Per photo it also gives
   - IED: dlib's identity distance (poce_rt.metrics) between the source and the +-25 outputs
-    (the larger of the two; < 0.5 required),
+    (the larger of the two; < 0.5 required), on crops about the edited face, its roll undone,
   - round trip: PSNR (dB) in the source face's box of (+25, then the output tracked again and
     edited back to the source's absolute pose) against the source,
   - seam: how much the drawn face's border stands out on the forehead at +25: rms of the normal
@@ -69,10 +69,24 @@ def face_region(face, shape) -> np.ndarray:
     return m.astype(bool)
 
 
-def identity(a: np.ndarray, b: np.ndarray) -> float:
+def face_crop(img: np.ndarray, face, side: int = 320) -> np.ndarray:
+    """The square of twice the face's box width about its centre, turned to undo the face's roll
+    (dlib's detector looks for upright faces) and scaled to side x side: the edited face itself
+    for dlib (the whole photo gave a group photo's largest face, which may be another one)."""
+    x0, y0, x1, y1 = face.bbox
+    c = (0.5 * (x0 + x1), 0.5 * (y0 + y1))
+    half = float(x1 - x0)
+    m = cv2.getRotationMatrix2D(c, float(face.pose.roll), side / (2 * half))
+    m[:, 2] += (side / 2 - c[0], side / 2 - c[1])
+    return cv2.warpAffine(img, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+def identity(a: np.ndarray, b: np.ndarray, face) -> float:
+    """dlib's identity distance between the source's and an output's face (crops about the source
+    face's box: the output's face is turned in place)."""
     try:
         from poce_rt.metrics import identity_distance
-        return identity_distance(a, b)
+        return identity_distance(face_crop(a, face), face_crop(b, face))
     except (ImportError, ValueError):
         return float("nan")
 
@@ -105,7 +119,7 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
         outs[yaw] = out
         j = judged(judge, out, face.bbox)
         row["yaw"][yaw] = float("nan") if j is None else j.pose.yaw - j0.pose.yaw   # nan: the judge lost it
-    row["ied"] = max((identity(img, outs[y]) for y in (-25, 25) if y in outs), default=float("nan"))
+    row["ied"] = max((identity(img, outs[y], face) for y in (-25, 25) if y in outs), default=float("nan"))
     turned = None
     if 25 in outs:
         back = ed.edit(outs[25], pose=(face.pose.pitch, face.pose.yaw, face.pose.roll), pose_relative=False)
