@@ -35,17 +35,30 @@ def mirror_fill(uv: np.ndarray, mask: np.ndarray, layout: UVLayout | None = None
 
 RELIGHT_SIGMA = 0.02    # the low-pass scale, as a fraction of S (~5 texels at 256: a nose's flank)
 RELIGHT_NEAR = 0.05     # share of visible texels in the low-pass window from which its lighting is used
-RELIGHT_GAIN = (1 / 3, 3.0)   # the relighting gain's range per channel
+RELIGHT_GAIN = (1 / 3, 3.0)
+RELIGHT_SCALES = 3
 _EPS = 0.02
 
 
 def low_pass(img: np.ndarray, weight: np.ndarray, sigma: float):
     """Normalised convolution: the Gaussian (sigma texels) average of img [S,S,C] over the texels
-    where weight [S,S] is set -> (average [S,S,C], the window's weight [S,S] in [0,1])."""
-    w = weight.astype(np.float32)
-    num = cv2.GaussianBlur(np.ascontiguousarray(img * w[..., None], np.float32), (0, 0), sigma)
-    den = cv2.GaussianBlur(w, (0, 0), sigma)
-    return num.reshape(img.shape) / np.maximum(den, 1e-6)[..., None], den
+    where weight [S,S] is set -> (average [S,S,C], the window's weight [S,S] in [0,1]). A wide
+    window is taken on a copy shrunk to keep sigma at 2-4 texels (the same average, at a fraction
+    of the cost), then scaled back."""
+    h, w = weight.shape
+    f = 2 ** max(0, int(np.log2(sigma / 2.0)))
+    wt = weight.astype(np.float32)
+    num = np.ascontiguousarray(img * wt[..., None], np.float32)
+    if f > 1:
+        size = (max(1, w // f), max(1, h // f))
+        num, wt = cv2.resize(num, size, interpolation=cv2.INTER_AREA), cv2.resize(wt, size, interpolation=cv2.INTER_AREA)
+    num = cv2.GaussianBlur(num, (0, 0), sigma / f).reshape(wt.shape + img.shape[2:])
+    den = cv2.GaussianBlur(wt, (0, 0), sigma / f)
+    avg = num / np.maximum(den, 1e-6)[..., None]
+    if f > 1:
+        avg = cv2.resize(avg, (w, h), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
+        den = cv2.resize(den, (w, h), interpolation=cv2.INTER_LINEAR)
+    return avg, den
 
 
 def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: UVLayout | None = None):
@@ -54,20 +67,27 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
 
         out = mirror * g,   g = low(uv; known) / low(mirror; mirror known)   (per channel)
 
-    low: a Gaussian average (RELIGHT_SIGMA of S) over the known texels only. So the mirror keeps
-    its detail (pores, hair, the eye's lines) and takes the lighting of the visible texels around
-    the hole: a shadowed nose flank stays shadowed. Deep in a large hole (the far cheek), where the
-    window holds too few known texels (< RELIGHT_NEAR), g is push-pulled from the hole's border
-    instead, so that the mirror's larger structures (an eye, a beard's edge) are kept, only
-    shifted to the border's lighting. uv [S,S,3], known / take [S,S] bool."""
+    low: a Gaussian average over the known texels only, at the finest of RELIGHT_SCALES scales
+    (RELIGHT_SIGMA of S, then twice, four times that) whose window holds enough known texels
+    (RELIGHT_NEAR). So the mirror keeps its detail (pores, hair, the eye's lines) and takes the
+    lighting of the visible texels around the hole: a shadowed nose flank stays shadowed. Deeper
+    in a large hole (the far cheek) g is push-pulled from where it is known, so that the mirror's
+    larger structures (an eye, a beard's edge) are kept, only shifted to the border's lighting.
+    uv [S,S,3], known / take [S,S] bool."""
     s = uv.shape[0]
     sigma = max(1.0, RELIGHT_SIGMA * s)
     region = layout.coverage if layout is not None else np.ones(known.shape, bool)
     mirrored = uv[:, ::-1]
-    local, near = low_pass(uv, known & region, sigma)
-    mirror_low, _ = low_pass(mirrored, known[:, ::-1] & region, sigma)
-    gain = np.clip((local + _EPS) / (mirror_low + _EPS), *RELIGHT_GAIN).astype(np.float32)
-    trusted = take & (near >= RELIGHT_NEAR)
+    gain = np.ones_like(uv, dtype=np.float32)
+    trusted = np.zeros(known.shape, bool)
+    for k in range(RELIGHT_SCALES):
+        if not (take & ~trusted).any():
+            break
+        local, near = low_pass(uv, known & region, sigma * 2 ** k)
+        mirror_low, _ = low_pass(mirrored, known[:, ::-1] & region, sigma * 2 ** k)
+        here = take & ~trusted & (near >= RELIGHT_NEAR)
+        gain[here] = np.clip((local[here] + _EPS) / (mirror_low[here] + _EPS), *RELIGHT_GAIN)
+        trusted |= here
     if not trusted.any():
         return mirrored
     gain = push_pull(gain, trusted)
