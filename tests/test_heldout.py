@@ -102,3 +102,22 @@ def test_off_photo_marks_the_texels_read_at_the_border():
     np.testing.assert_array_equal(off, (edge < stages.BORDER_PX) & g.layout.coverage)
     # a face clear of the border costs nothing
     assert stages.off_photo(verts + np.float32([60, 0, 0]), g, h, w) is None
+
+
+def test_face_embedding_near_a_point_is_that_face():
+    """The read-back's identity judge (scripts/yaw_readback.py) embeds the edited face of a group
+    photo, not dlib's largest one."""
+    metrics = pytest.importorskip("poce_rt.metrics")
+    pytest.importorskip("dlib")
+    img = load_image(data_path("t1.jpg"))
+    detector = metrics._dlib_models()[0]
+    dets = sorted(detector(img, 1), key=lambda r: r.left())
+    assert len(dets) >= 2
+    centre = [(0.5 * (r.left() + r.right()), 0.5 * (r.top() + r.bottom())) for r in dets]
+    first, last = (metrics.face_embedding(img, near=c, within=5) for c in (centre[0], centre[-1]))
+    assert np.linalg.norm(first - last) > metrics.SAME_PERSON_THRESHOLD   # two people
+    big = max(dets, key=lambda r: r.width() * r.height())
+    np.testing.assert_allclose(metrics.face_embedding(img), metrics.face_embedding(
+        img, near=(0.5 * (big.left() + big.right()), 0.5 * (big.top() + big.bottom())), within=5), atol=1e-6)
+    with pytest.raises(ValueError, match="no face within"):
+        metrics.face_embedding(img, near=(-500.0, -500.0), within=50)
