@@ -51,7 +51,8 @@ def low_pass(img: np.ndarray, weight: np.ndarray, sigma: float):
     num = np.ascontiguousarray(img * wt[..., None], np.float32)
     if f > 1:
         size = (max(1, w // f), max(1, h // f))
-        num, wt = cv2.resize(num, size, interpolation=cv2.INTER_AREA), cv2.resize(wt, size, interpolation=cv2.INTER_AREA)
+        num = cv2.resize(num, size, interpolation=cv2.INTER_AREA)
+        wt = cv2.resize(wt, size, interpolation=cv2.INTER_AREA)
     num = cv2.GaussianBlur(num, (0, 0), sigma / f).reshape(wt.shape + img.shape[2:])
     den = cv2.GaussianBlur(wt, (0, 0), sigma / f)
     avg = num / np.maximum(den, 1e-6)[..., None]
