@@ -2,7 +2,10 @@
 
 1. Mirror: a texel hidden in the photo takes the colour of its left-right mirror texel where that
    one is visible (the canonical UV layout is symmetric about u = 0.5, so the mirror of column j is
-   column S-1-j).
+   column S-1-j), relit to its own neighbourhood: the two sides of a face are seldom lit alike (a
+   nose's shadowed flank mirrored from its lit one drew pale streaks), so the mirror texel gives
+   only the detail, m / low(m), and the low frequencies come from the visible texels around the
+   texel itself (relight_mirror).
 2. Fill everything still unknown by push-pull (so bilinear reads at the layout's border never pull
    in black), then redo the holes inside the layout with OpenCV's Telea inpainting.
 """
@@ -15,16 +18,81 @@ from .errors import InputError
 from .ops.uv_layout import UVLayout
 
 
-def mirror_fill(uv: np.ndarray, mask: np.ndarray, layout: UVLayout | None = None):
-    """[S,S,3], [S,S] -> (uv, mask) with hidden texels taken from their visible mirror texels."""
+def mirror_fill(uv: np.ndarray, mask: np.ndarray, layout: UVLayout | None = None, relight: bool = True):
+    """[S,S,3], [S,S] -> (uv, mask) with hidden texels taken from their visible mirror texels
+    (relit to their own neighbourhood: relight_mirror; relight=False: copied as they are)."""
     mirrored_uv = uv[:, ::-1]
     mirrored_mask = mask[:, ::-1]
     take = (mask < 0.5) & (mirrored_mask >= 0.5)
     if layout is not None:
         take &= layout.coverage
     out = uv.copy()
+    if relight and take.any():
+        mirrored_uv = relight_mirror(uv, mask >= 0.5, take, layout)
     out[take] = mirrored_uv[take]
     return out, np.maximum(mask, take.astype(np.float32))
+
+
+RELIGHT_SIGMA = 0.02    # the low-pass scale, as a fraction of S (~5 texels at 256: a nose's flank)
+RELIGHT_NEAR = 0.05     # share of visible texels in the low-pass window from which its lighting is used
+RELIGHT_GAIN = (1 / 3, 3.0)
+RELIGHT_SCALES = 3
+_EPS = 0.02
+
+
+def low_pass(img: np.ndarray, weight: np.ndarray, sigma: float):
+    """Normalised convolution: the Gaussian (sigma texels) average of img [S,S,C] over the texels
+    where weight [S,S] is set -> (average [S,S,C], the window's weight [S,S] in [0,1]). A wide
+    window is taken on a copy shrunk to keep sigma at 2-4 texels (the same average, at a fraction
+    of the cost), then scaled back."""
+    h, w = weight.shape
+    f = 2 ** max(0, int(np.log2(sigma / 2.0)))
+    wt = weight.astype(np.float32)
+    num = np.ascontiguousarray(img * wt[..., None], np.float32)
+    if f > 1:
+        size = (max(1, w // f), max(1, h // f))
+        num = cv2.resize(num, size, interpolation=cv2.INTER_AREA)
+        wt = cv2.resize(wt, size, interpolation=cv2.INTER_AREA)
+    num = cv2.GaussianBlur(num, (0, 0), sigma / f).reshape(wt.shape + img.shape[2:])
+    den = cv2.GaussianBlur(wt, (0, 0), sigma / f)
+    avg = num / np.maximum(den, 1e-6)[..., None]
+    if f > 1:
+        avg = cv2.resize(avg, (w, h), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
+        den = cv2.resize(den, (w, h), interpolation=cv2.INTER_LINEAR)
+    return avg, den
+
+
+def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: UVLayout | None = None):
+    """The mirror texture relit to each texel's own neighbourhood -> [S,S,3] float32 (meant for
+    the `take` texels, whose mirror texel is known).
+
+        out = mirror * g,   g = low(uv; known) / low(mirror; mirror known)   (per channel)
+
+    low: a Gaussian average over the known texels only, at the finest of RELIGHT_SCALES scales
+    (RELIGHT_SIGMA of S, then twice, four times that) whose window holds enough known texels
+    (RELIGHT_NEAR). So the mirror keeps its detail (pores, hair, the eye's lines) and takes the
+    lighting of the visible texels around the hole: a shadowed nose flank stays shadowed. Deeper
+    in a large hole (the far cheek) g is push-pulled from where it is known, so that the mirror's
+    larger structures (an eye, a beard's edge) are kept, only shifted to the border's lighting.
+    uv [S,S,3], known / take [S,S] bool."""
+    s = uv.shape[0]
+    sigma = max(1.0, RELIGHT_SIGMA * s)
+    region = layout.coverage if layout is not None else np.ones(known.shape, bool)
+    mirrored = uv[:, ::-1]
+    gain = np.ones_like(uv, dtype=np.float32)
+    trusted = np.zeros(known.shape, bool)
+    for k in range(RELIGHT_SCALES):
+        if not (take & ~trusted).any():
+            break
+        local, near = low_pass(uv, known & region, sigma * 2 ** k)
+        mirror_low, _ = low_pass(mirrored, known[:, ::-1] & region, sigma * 2 ** k)
+        here = take & ~trusted & (near >= RELIGHT_NEAR)
+        gain[here] = np.clip((local[here] + _EPS) / (mirror_low[here] + _EPS), *RELIGHT_GAIN)
+        trusted |= here
+    if not trusted.any():
+        return mirrored
+    gain = push_pull(gain, trusted)
+    return np.clip(mirrored * gain, 0.0, 1.0).astype(np.float32)
 
 
 def push_pull(img: np.ndarray, known: np.ndarray) -> np.ndarray:

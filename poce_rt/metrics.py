@@ -54,13 +54,23 @@ def _dlib_models():
             dlib.face_recognition_model_v1(str(dlib_model_path("dlib_face_recognition_resnet_model_v1.dat"))))
 
 
-def face_embedding(image: np.ndarray) -> np.ndarray:
-    """[H,W,3] uint8 RGB -> [128] dlib embedding of the largest face (ValueError if none)."""
+def face_embedding(image: np.ndarray, near=None, within: float = np.inf) -> np.ndarray:
+    """[H,W,3] uint8 RGB -> [128] dlib embedding of the largest face, or with near=(x, y) of the
+    face whose box centre is nearest that point, if within `within` pixels of it (a group
+    photo's edited face). ValueError if there is none."""
     detector, predictor, encoder = _dlib_models()
     dets = detector(image, 1)
     if len(dets) == 0:
         raise ValueError("dlib finds no face in the image")
-    det = max(dets, key=lambda r: r.width() * r.height())
+    if near is None:
+        det = max(dets, key=lambda r: r.width() * r.height())
+    else:
+        def dist(r):
+            return float(np.hypot(0.5 * (r.left() + r.right()) - near[0], 0.5 * (r.top() + r.bottom()) - near[1]))
+
+        det = min(dets, key=dist)
+        if dist(det) > within:
+            raise ValueError(f"dlib finds no face within {within:.0f} px of {tuple(near)}")
     return np.array(encoder.compute_face_descriptor(image, predictor(image, det), 1), np.float32)
 
 

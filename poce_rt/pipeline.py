@@ -117,12 +117,13 @@ class EditResult:
 
     mask is the sampled visibility (Eq. 15). Texture the photo did not show, or showed edge-on or
     across the face's silhouette (where it reads the background), is filled (mirror where the
-    mirror texel was seen well, inpainting elsewhere; poce_rt.disocclusion) and marked:
-    the fill is drawn where a pose change reveals texels (the texels that turn towards the camera;
-    an edit with no pose change draws the photo's own texels). uv_filled [S,S] is each texel's
+    mirror texel was seen well, relit to its neighbourhood, inpainting elsewhere;
+    poce_rt.disocclusion) and marked: the fill is drawn where a pose change reveals texels (the
+    texels that turn towards the camera; an edit with no pose change draws the photo's own texels). uv_filled [S,S] is each texel's
     share of fill at the target pose, filled [H,W] each output pixel's share of colour from filled
     texels (uv_filled drawn at the target pose, times the render's coverage and `moved`: 0
-    wherever the photo was kept).
+    wherever the photo was kept), plus the head proxy's ring where it draws texels filled beyond
+    the photo's border (poce_rt.surround.photo_texture).
     """
 
     image: np.ndarray          # [H,W,3] uint8 (a CuPy array when the input was a CUDA array)

@@ -12,7 +12,7 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
 from .disocclusion import (PoseReveal, fill_share, fill_unreliable, filled_pixels, revealed_texture,
-                           visibility_confidence)
+                           texel_positions, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .mouth import MouthInterior, draw_interior, interior_tris
@@ -23,6 +23,7 @@ from .tracker import Face
 # Texels seen at more than ~81 degrees from the view are a smear of a few pixels; rendered facing
 # the camera after a pose change they show as blurred streaks, so completion redoes them instead.
 MIN_FACING_COS = 0.15
+BORDER_PX = 1.0         # texels closer than this to the photo's border are unknown (off_photo)
 ERODE_BELOW_COS = 0.6   # texels of triangles turned further than ~53 degrees lose their border
 
 
@@ -112,8 +113,26 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
         # and a completed ring of them drew a dark line along the border on a pose change.
         steep = xp.asarray(cosine < ERODE_BELOW_COS)[on_tri]
         mask = xp.where(steep, erode3(mask), mask)
+        off = off_photo(verts, geom, h, w)
+        if off is not None:
+            mask = xp.where(xp.asarray(off), xp.float32(0), mask)
         uv = uv * (mask >= 0.5)[..., None]
     return uv, mask
+
+
+def off_photo(verts: np.ndarray, geom: Geometry, height: int, width: int):
+    """[S,S] bool: the texels whose photo position lies within BORDER_PX of the photo's border (or
+    beyond it), whose bilinear read is clamped to the edge pixels: a face cut by the border (a
+    close crop) then mirrored its edge as an arc over the far cheek. They count as unknown
+    (completed, marked as fill). None when the mesh keeps clear of the border (the usual case).
+    verts: [N,3] the drawn mesh's image-space vertices in the height x width photo."""
+    lo, hi = verts[:, :2].min(0), verts[:, :2].max(0)
+    if lo.min() >= BORDER_PX and hi[0] <= width - 1 - BORDER_PX and hi[1] <= height - 1 - BORDER_PX:
+        return None
+    pos = texel_positions(np.asarray(verts, np.float32), geom.layout, texel_motion(geom))
+    edge = np.minimum(np.minimum(pos[..., 0], width - 1 - pos[..., 0]),
+                      np.minimum(pos[..., 1], height - 1 - pos[..., 1]))
+    return (edge < BORDER_PX) & geom.layout.coverage
 
 
 def erode3(mask):
@@ -194,7 +213,7 @@ def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, in
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
                alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
                moved_out: np.ndarray | None = None, head_proxy: bool = True,
-               camera_distance_cm: float = CAMERA_DISTANCE_CM) -> np.ndarray:
+               camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
@@ -203,11 +222,13 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     weight (zero outside the box). head_proxy: the ring carries the head proxy's rings, which turn
     with the face (poce_rt.surround); False: the plain band of the oval. camera_distance_cm: the
     camera the proxy's rings are projected with (poce_rt.camera; `shape` has it folded in already,
-    as perspective_shape gives it). -> [H,W,3] uint8."""
+    as perspective_shape gives it). ring_filled_out: an optional [H,W] float32 array that receives
+    the ring's share of texels filled beyond the photo (warp_surround's filled_out). -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
     base = warp_surround(image, face.vertices, target,
-                         proxy=(face.shape, face.pose, pose, camera_distance_cm) if head_proxy else None)
+                         proxy=(face.shape, face.pose, pose, camera_distance_cm) if head_proxy else None,
+                         filled_out=ring_filled_out)
     h, w = image.shape[:2]
     for name, a in (("rgb", rgb), ("alpha", alpha)):
         if getattr(a, "shape", (None, None))[:2] != (h, w):
@@ -300,8 +321,10 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     rgb, alpha = render_face(completed, shape, target, h, w, geom)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
-    moved = np.zeros((h, w), np.float32)
+    moved, ring_filled = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
-                     camera_distance_cm=camera_distance_cm)
-    filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, moved * alpha)
+                     camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled)
+    drawn = moved * alpha
+    filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
+    filled += ring_filled * (1.0 - drawn)   # the ring's fill beyond the photo, where the face leaves it
     return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target, uv_filled=uv_filled, filled=filled)

@@ -54,6 +54,7 @@ OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (
               (135, 169), (135, 138), (138, 215), (177, 215), (177,), (137, 177), (137, 227), (34, 227),
               (34, 139), (71, 139), (68, 71), (68, 104), (69, 104), (69, 108))
 PROXY_RINGS = len(PROXY_SCALES) + 3   # proxy_mesh's rings: inside the oval, oval, proxy, outer
+FILL_SHRINK = 4   # photo_texture's fill beyond the photo is push-pulled at 1/4 of the resolution
 
 
 def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
@@ -184,29 +185,72 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     return verts, tris, src, (int(x0), int(y0), int(x1), int(y1))
 
 
+def photo_texture(image: np.ndarray, lo, side: int):
+    """The ring's texture: photo pixels lo..lo+side (x, y) of image [H,W,3] uint8 as a square
+    [side,side,3] float32 texture in [0,1] (render needs a square one), and known [side,side]
+    float32 (1 on the photo's pixels but its outermost row and column on each side). Where the
+    square leaves the photo (a face cut by the border: the head proxy's rings read beyond it) and
+    on that outermost pixel, whose bilinear reads would be clamped to the edge, its texels are
+    unknown and filled by push-pull from the photo around them: a smooth continuation, never the
+    edge pixels stretched into streaks (edge replication drew an arc of them where a turn
+    brought that part into view)."""
+    from .complete import push_pull
+
+    h, w = image.shape[:2]
+    (x0, y0), side = np.asarray(lo, int), int(side)
+    texture = np.zeros((side, side, 3), np.float32)
+    known = np.zeros((side, side), np.float32)
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + side, w), min(y0 + side, h)
+    if cx1 > cx0 and cy1 > cy0:
+        texture[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] = image[cy0:cy1, cx0:cx1] * np.float32(1 / 255)
+    kx0, ky0, kx1, ky1 = max(x0, 1), max(y0, 1), min(x0 + side, w - 1), min(y0 + side, h - 1)
+    if kx1 > kx0 and ky1 > ky0:
+        known[ky0 - y0:ky1 - y0, kx0 - x0:kx1 - x0] = 1.0
+    if known.min() < 1.0 and known.max() > 0.0:
+        # the fill is smooth: push-pulled on a copy shrunk FILL_SHRINK times (the known texels'
+        # average over each block), at a fraction of the cost of the whole square
+        f = FILL_SHRINK if side >= 8 * FILL_SHRINK else 1
+        small = (side // f, side // f)
+        w = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
+        c = cv2.resize(texture * known[..., None], small, interpolation=cv2.INTER_AREA)
+        fill = push_pull(c / np.maximum(w, 1e-6)[..., None], w > 0)
+        fill = cv2.resize(fill, (side, side), interpolation=cv2.INTER_LINEAR)
+        texture = np.where(known[..., None] > 0, texture, fill)
+    return texture, known
+
+
+def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) -> np.ndarray:
+    """[h,w] float32 share of each pixel of a ring drawn over an h x w box (verts [NK,3] box-local,
+    tris, uvs [NK,2] on photo_texture's square) that came from texels beyond the photo: known
+    [side,side] (photo_texture's) drawn by the same `render` op, times the ring's coverage."""
+    unknown = np.ascontiguousarray(1.0 - np.asarray(known, np.float32))[..., None]
+    rgb, alpha = ops.render(unknown, np.asarray(verts, np.float32), np.asarray(tris, np.int32),
+                            np.asarray(uvs, np.float32), int(height), int(width))
+    return np.clip(rgb[..., 0], 0.0, 1.0) * alpha
+
+
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
-                  reach: float = REACH, proxy=None) -> np.ndarray:
+                  reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
     with the ring around the face warped to follow the face oval (a copy; the input is not changed);
-    proxy: as ring_band's. Returns the image unchanged (same object) when the oval does not move."""
+    proxy: as ring_band's. filled_out: an optional [H,W] float32 array that receives each pixel's
+    share of ring texels filled beyond the photo (unknown_share; untouched where the ring is not
+    drawn). Returns the image unchanged (same object) when the oval does not move."""
     h, w = image.shape[:2]
     band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
     if band is None:
         return image
     verts, tris, src, (x0, y0, x1, y1) = band
-    # Texture: the square crop of the photo under the band, edge-replicated where it leaves the
-    # photo (render needs a square texture; the whole photo would cost far more to convert).
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
-    (cx0, cy0), (cx1, cy1) = np.clip(lo, 0, (w - 1, h - 1)), np.clip(lo + side, 1, (w, h))
-    pad = [cy0 - lo[1], lo[1] + side - cy1, cx0 - lo[0], lo[0] + side - cx1]
-    crop = cv2.copyMakeBorder(image[cy0:cy1, cx0:cx1], *(int(v) for v in pad), cv2.BORDER_REPLICATE)
-    texture = crop.astype(np.float32) * np.float32(1 / 255)
+    texture, known = photo_texture(image, lo, side)
     uvs = ((src - lo) / side).astype(np.float32)
     local = verts.copy()
     local[:, 0] -= x0
     local[:, 1] -= y0
     rgb, alpha = ops.render(texture, local, tris, uvs, int(y1 - y0), int(x1 - x0))
+    if filled_out is not None and known.min() < 1.0:
+        filled_out[y0:y1, x0:x1] = unknown_share(known, local, tris, uvs, y1 - y0, x1 - x0)
     out = image.copy()
     # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
     out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(image[y0:y1, x0:x1]), rgb, alpha, 1)

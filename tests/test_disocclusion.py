@@ -99,17 +99,47 @@ def test_fill_unreliable_mirrors_untrusted_texels_and_marks_them():
     trusted = cov & (conf >= D.C_KEEP)
     np.testing.assert_allclose(fill[trusted], uv[trusted], atol=1e-6)
     assert (filled[trusted] == 0).all() and np.allclose(filled[(smear | hidden) & cov], 1)
-    # untrusted and hidden texels whose mirror texel is trusted take its colour, in both textures
+    # untrusted and hidden texels whose mirror texel is trusted take its colour relit to their
+    # neighbourhood (poce_rt.complete.relight_mirror), in both textures: the channels lit alike on
+    # both sides are the mirror's own, the red gradient follows this side's
     mirror = uv[:, ::-1]
     both = (smear | hidden) & trusted[:, ::-1]
     assert both.sum() > 100
-    np.testing.assert_allclose(fill[both], mirror[both], atol=1e-6)
-    np.testing.assert_allclose(photo[hidden & both], mirror[hidden & both], atol=1e-6)
+    np.testing.assert_allclose(fill[both][:, 1:], mirror[both][:, 1:], atol=1e-5)
+    truth = skin[0] + j[both] / s * 0.1
+    assert np.abs(fill[both][:, 0] - truth).mean() < 0.5 * np.abs(mirror[both][:, 0] - truth).mean()
+    np.testing.assert_allclose(photo[hidden & both], fill[hidden & both], atol=1e-6)
     np.testing.assert_allclose(photo[smear], np.broadcast_to(blue, photo[smear].shape))   # at the source's pose the photo is drawn
     # the same as the completion given only the trusted texels
     ref = complete_uv_fallback(uv * trusted[..., None], trusted.astype(np.float32), lay)
     np.testing.assert_allclose(fill[cov & ~trusted & seen & (conf < D.C_DROP)],
                                ref[cov & ~trusted & seen & (conf < D.C_DROP)], atol=1e-6)
+
+
+def test_relit_mirror_keeps_the_detail_and_takes_the_local_lighting():
+    """A hole on the shadowed side (0.4) whose mirror lies on the lit side (0.8, with a fine
+    checker): the fill is as dark as the texels around the hole and keeps the mirror's pattern.
+    The plain mirror copy (relight=False) brings the lit side's level along."""
+    from poce_rt.complete import mirror_fill
+
+    lay = stages.geometry(128).layout
+    s, cov = lay.size, lay.coverage
+    i, j = np.mgrid[0:s, 0:s]
+    level = np.where(j < s // 2, 0.8, 0.4).astype(np.float32)
+    checker = np.where((i // 2 + j // 2) % 2 == 0, 0.05, -0.05).astype(np.float32) * (j < s // 2)
+    uv = np.repeat((level + checker)[..., None], 3, axis=2) * cov[..., None]
+    mask = cov.astype(np.float32)
+    hole = cov & (j >= 80) & (j < 86) & (i > 30) & (i < 100)    # mirror: columns 42..47, lit
+    mask[hole] = 0
+    uv[hole] = 0
+    out, known = mirror_fill(uv, mask, lay)
+    assert (known[hole] == 1).all()
+    relit = out[hole][:, 0]
+    assert abs(relit.mean() - 0.4) < 0.03
+    pattern = checker[:, ::-1][hole]
+    assert np.corrcoef(relit, pattern)[0, 1] > 0.9
+    plain, _ = mirror_fill(uv, mask, lay, relight=False)
+    assert abs(plain[hole][:, 0].mean() - 0.8) < 0.03
 
 
 def test_reveal_and_the_texture_at_a_pose():
@@ -260,7 +290,7 @@ def test_without_the_fill_the_background_shows_on_the_cheek(editor, three_quarte
     res = editor.edit(img, pose=(0, 25, 0), source=old)
     region = revealed_cheek(src.face, res.target_pose, *img.shape[:2])
     assert background_share(res.image, region) > 0.02
-    assert not res.filled.any() and res.uv_filled is None
+    assert not res.filled[region].any() and res.uv_filled is None
 
 
 def test_no_pose_change_draws_no_fill(editor, three_quarter):

@@ -29,7 +29,7 @@ from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, rings_tris
+from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, rings_tris, unknown_share
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -418,8 +418,9 @@ class FrameLoop:
         """Where the last step drew fill (poce_rt.disocclusion) -> (uv [S,S] float32 each texel's
         share of fill in the texture drawn, or None when the source has no fill; [H,W] float32
         host map of each pixel's share of colour from filled texels: the former drawn at the
-        step's pose, times the render's coverage and `moved` weight)."""
-        out = np.zeros((self.height, self.width), np.float32)
+        step's pose, times the render's coverage and `moved` weight, plus the ring's texels filled
+        beyond the photo where the face does not cover it)."""
+        out = self._ring_filled()
         filled = getattr(self.source, "filled", None)
         if self._reveal is None or filled is None:
             return None, out
@@ -432,8 +433,20 @@ class FrameLoop:
             ys, xs = box.slices()
             alpha = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
             weight = self.moved()[ys, xs] * alpha
-            out[ys, xs] = filled_pixels(uv, self.host(self._verts), self.geometry.layout, weight)
+            out[ys, xs] = filled_pixels(uv, self.host(self._verts), self.geometry.layout, weight) + \
+                out[ys, xs] * (1.0 - weight)
         return uv, out
+
+    def _ring_filled(self) -> np.ndarray:
+        """[H,W] float32: the last step's ring's share of texels filled beyond the photo."""
+        out = np.zeros((self.height, self.width), np.float32)
+        ring = self._written[1] if len(self._written) > 1 else None
+        tex = self.ring_texture.current
+        if ring is not None and not ring.empty and tex is not None and tex.known is not None:
+            ys, xs = ring.slices()
+            out[ys, xs] = unknown_share(tex.known, self.host(self._ring_verts), self.host(self._ring_tris),
+                                        self.host(self._ring_uvs), ring.height, ring.width)
+        return out
 
     def under_face(self) -> np.ndarray:
         """[H,W,3] uint8 host copy of the last frame without the face: the photo with the ring

@@ -5,8 +5,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..ops._arrays import on_stream
-from ..surround import FACE_OVAL
+from ..ops._arrays import on_stream, to_host
+from ..surround import FACE_OVAL, photo_texture
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -18,6 +18,8 @@ class RingTexture(NamedTuple):
     texture: Any
     lo: np.ndarray   # [2] int, (x, y) of the texture's first texel in the photo
     side: int
+    known: np.ndarray | None = None   # [side,side] float32 host map (photo_texture's); None:
+                                      # the texture lies inside the photo, off its outermost pixels
 
     def uvs(self, src: np.ndarray) -> np.ndarray:
         """[K,2] photo positions -> [K,2] float32 texture coordinates."""
@@ -25,8 +27,9 @@ class RingTexture(NamedTuple):
 
 
 class RingTextureCache:
-    """The photo as the ring's texture: a square crop, edge-replicated beyond the photo, grown
-    when a pose change reads beyond it. `image`: the [H,W,3] uint8 photo on the loop's device;
+    """The photo as the ring's texture: a square crop, grown when a pose change reads beyond it;
+    beyond the photo filled as poce_rt.surround.photo_texture fills it (on the host: only faces
+    cut by the photo's border get there). `image`: the [H,W,3] uint8 photo on the loop's device;
     `oval`: [K,2] the source face's oval in photo pixels."""
 
     def __init__(self, image, oval: np.ndarray, xp, workspace, stream):
@@ -45,12 +48,18 @@ class RingTextureCache:
         hi = np.maximum(np.ceil(c + reach).astype(int), hi_need)
         side = int((hi - lo).max())
         height, width = self.image.shape[:2]
-        ys = np.clip(np.arange(lo[1], lo[1] + side), 0, height - 1)
-        xs = np.clip(np.arange(lo[0], lo[0] + side), 0, width - 1)
         xp = self.xp
+        known = None
         with on_stream(self.stream):
-            crop = self.image[xp.asarray(ys)[:, None], xp.asarray(xs)[None, :]]  # edge-replicated
             tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
-            xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
-        self.current = RingTexture(tex, lo, side)
+            if (lo >= 1).all() and lo[0] + side <= width - 1 and lo[1] + side <= height - 1:
+                crop = self.image[lo[1]:lo[1] + side, lo[0]:lo[0] + side]
+                xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
+            else:
+                # only the part inside the photo comes to the host
+                x0, y0 = max(lo[0], 0), max(lo[1], 0)
+                part = to_host(self.image[y0:max(lo[1] + side, y0), x0:max(lo[0] + side, x0)], self.stream)
+                host, known = photo_texture(part, lo - (x0, y0), side)
+                tex[...] = xp.asarray(host)
+        self.current = RingTexture(tex, lo, side, known)
         return self.current
