@@ -28,7 +28,8 @@ def mirror_fill(uv: np.ndarray, mask: np.ndarray, layout: UVLayout | None = None
         take &= layout.coverage
     out = uv.copy()
     if relight and take.any():
-        mirrored_uv = relight_mirror(uv, mask >= 0.5, take, layout)
+        mirrored_uv, lit_alike = relight_mirror(uv, mask >= 0.5, take, layout)
+        take &= lit_alike
     out[take] = mirrored_uv[take]
     return out, np.maximum(mask, take.astype(np.float32))
 
@@ -36,6 +37,10 @@ def mirror_fill(uv: np.ndarray, mask: np.ndarray, layout: UVLayout | None = None
 RELIGHT_SIGMA = 0.02    # the low-pass scale, as a fraction of S (~5 texels at 256: a nose's flank)
 RELIGHT_NEAR = 0.05     # share of visible texels in the low-pass window from which its lighting is used
 RELIGHT_GAIN = (1 / 3, 3.0)
+# a mirror texel whose side is lit more than this much darker or brighter than the hole's own
+# surroundings is not used (inpainted instead): a close crop's shadowed near side, dark to 20
+# levels at the photo's border, mirrored onto the lit far cheek drew a dark arc there even relit
+RELIGHT_TRUST = (0.5, 2.0)
 RELIGHT_SCALES = 3
 _EPS = 0.02
 
@@ -74,7 +79,9 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     lighting of the visible texels around the hole: a shadowed nose flank stays shadowed. Deeper
     in a large hole (the far cheek) g is push-pulled from where it is known, so that the mirror's
     larger structures (an eye, a beard's edge) are kept, only shifted to the border's lighting.
-    uv [S,S,3], known / take [S,S] bool."""
+    uv [S,S,3], known / take [S,S] bool.
+    Returns (relit [S,S,3] float32, lit_alike [S,S] bool: where the two sides' lighting differs
+    by no more than RELIGHT_TRUST, the mirror's structure can be trusted as detail)."""
     s = uv.shape[0]
     sigma = max(1.0, RELIGHT_SIGMA * s)
     region = layout.coverage if layout is not None else np.ones(known.shape, bool)
@@ -87,12 +94,14 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
         local, near = low_pass(uv, known & region, sigma * 2 ** k)
         mirror_low, _ = low_pass(mirrored, known[:, ::-1] & region, sigma * 2 ** k)
         here = take & ~trusted & (near >= RELIGHT_NEAR)
-        gain[here] = np.clip((local[here] + _EPS) / (mirror_low[here] + _EPS), *RELIGHT_GAIN)
+        gain[here] = (local[here] + _EPS) / (mirror_low[here] + _EPS)
         trusted |= here
     if not trusted.any():
-        return mirrored
+        return mirrored, np.ones(known.shape, bool)
     gain = push_pull(gain, trusted)
-    return np.clip(mirrored * gain, 0.0, 1.0).astype(np.float32)
+    g = gain.mean(-1)   # (the channels' lighting differs by a tint, not by a side's shadow)
+    lit_alike = (g >= RELIGHT_TRUST[0]) & (g <= RELIGHT_TRUST[1])
+    return np.clip(mirrored * np.clip(gain, *RELIGHT_GAIN), 0.0, 1.0).astype(np.float32), lit_alike
 
 
 def push_pull(img: np.ndarray, known: np.ndarray) -> np.ndarray:
