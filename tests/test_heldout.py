@@ -6,13 +6,16 @@
 - insightface's Tom_Hanks_54745.png (a 112x112 greyscale close crop, the face cut by the photo's
   border): texels and the head proxy's ring read the edge pixels clamped, and a turn stretched
   them into view (stages.off_photo, surround.photo_texture: there the texture is unknown).
+  Turned -25 (towards the camera), its far cheek, revealed, was filled by mirror from the near
+  side, in deep shadow at the photo's border (20-40 levels against ~180): even relit (gain capped
+  at 3) it drew a dark arc along the face's border (complete.RELIGHT_TRUST: inpainted instead).
 Regions come from the returned `filled` map and from the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
 import pytest
 
 import poce_rt
-from poce_rt import stages, surround
+from poce_rt import seams, stages, surround
 from poce_rt.assets import data_path, load_image
 
 GREEN = (0, 255, 0)
@@ -73,6 +76,45 @@ def test_no_pixel_copies_the_border(editor, close_crop, yaw):
     assert (tint[inside] > 20).sum() == 0
     if yaw == 25:   # the turn brings the head beyond the left border into view: marked as fill
         assert (res.filled[:, :10] > 0.5).sum() > 100
+
+
+def far_border_step(source: np.ndarray, res, face_centre_x: float, far_right: bool) -> float:
+    """rms of the output's own step across the drawn face's border (seams.boundary_band of
+    res.alpha, 3 px or more from the photo's border) on the side the face turned away from,
+    over the rms of the source's gradient there."""
+    band, n = seams.boundary_band(res.alpha > 0.5)
+    h, w = band.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    band &= ((xx > face_centre_x) if far_right else (xx < face_centre_x)) & \
+        (xx >= 3) & (xx < w - 3) & (yy >= 3) & (yy < h - 3)
+    out, src = seams.grey(res.image), seams.grey(source)
+    d = [cv2.Sobel(a, cv2.CV_32F, dx, 1 - dx, ksize=3) / 8.0 for a in (out, src) for dx in (1, 0)]
+    step = (d[0] * n[..., 0] + d[1] * n[..., 1])[band]
+    return float(np.sqrt((step ** 2).mean()) / max(np.sqrt((d[2] ** 2 + d[3] ** 2)[band].mean()), 1.0))
+
+
+def test_a_revealed_far_cheek_draws_no_dark_arc(editor):
+    """Tom_Hanks_54745.png turned -25: on the side the face turned away from (the viewer's
+    right, revealed by the turn) few filled pixels are far darker than the skin drawn around
+    them, and the output steps across the face's border there less. Before: 35% of the filled
+    pixels 50+ levels below that skin's median (after: 10%); border step 1.36 (after: 1.17)."""
+    img = load_image(data_path("Tom_Hanks_54745.png"))
+    src = editor.prepare(img)
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    x0, _, x1, _ = src.face.bbox
+    cx = 0.5 * (x0 + x1)
+    h, w = res.filled.shape
+    far = np.mgrid[0:h, 0:w][1] > cx
+    fill = (res.filled > 0.5) & (res.alpha > 0.5) & far
+    k = int(0.03 * (x1 - x0)) | 1
+    skin = cv2.dilate((res.filled > 0.5).astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool) & \
+        (res.filled < 0.05) & (res.moved > 0.5) & far
+    assert fill.sum() > 1000 and skin.sum() > 100
+    y = luma(res.image)
+    dark = float((y[fill] < np.median(y[skin]) - 50).mean())
+    assert dark < 0.2, dark
+    step = far_border_step(img, res, cx, far_right=True)
+    assert step < 1.25, step
 
 
 def test_photo_texture_fills_beyond_the_photo_smoothly():
