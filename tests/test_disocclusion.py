@@ -331,7 +331,8 @@ def fill_step(res, face) -> float:
     fill = (res.filled > 0.5) & side
     disc = lambda r: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
     k = max(2, int(0.03 * w))
-    skin = cv2.dilate(fill.astype(np.uint8), disc(k)).astype(bool) & (res.filled < 0.05) & (res.moved > 0.5)
+    skin = cv2.dilate(fill.astype(np.uint8), disc(k)).astype(bool) & (res.filled < 0.05) & (res.moved > 0.5) \
+        & (res.alpha > 0.5)   # the face drawn, not the ring around it (hair, ears)
     rim = fill & cv2.dilate(skin.astype(np.uint8), disc(2 * k)).astype(bool)
     assert rim.sum() > 500 and skin.sum() > 500
     out = res.image.astype(np.float64)
