@@ -8,6 +8,11 @@
    texel itself (relight_mirror).
 2. Fill everything still unknown by push-pull (so bilinear reads at the layout's border never pull
    in black), then redo the holes inside the layout with OpenCV's Telea inpainting.
+3. Inpainting is smooth: a revealed cheek filled so had half the fine detail of the skin beside it
+   (a flat, waxy disc). Each inpainted texel takes the detail ratio m / low(m) of a known texel,
+   its mirror texel where that one is known (its lighting was too unlike to copy it), else the
+   known skin beside the hole reflected across the hole's border (add_detail); the inpainted low
+   frequencies are kept.
 """
 from __future__ import annotations
 
@@ -104,6 +109,61 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     return np.clip(mirrored * np.clip(gain, *RELIGHT_GAIN), 0.0, 1.0).astype(np.float32), lit_alike
 
 
+DETAIL_SIGMA = 0.008    # the detail's low-pass scale, a fraction of S (~2 texels at 256): pores and
+                        # freckles; at RELIGHT_SIGMA the fill took blotches and the hair at a temple
+DETAIL_BAND = 0.03      # the band of known texels beside a hole whose detail it repeats, a fraction of S
+DETAIL_SLIDE = 1.7      # each band's depth of a hole takes the skin this many bands along the border
+DETAIL_CLIP = (0.75, 1.33)   # a detail ratio outside this (a hair, a brow, an eye's edge) is not skin
+
+
+def detail_source(known: np.ndarray, holes: np.ndarray, mirror: np.ndarray, band: float):
+    """Where each `holes` texel takes its detail from -> (rows, cols) [N] int (N = holes.sum(), in
+    raster order; -1: none): its mirror texel (column S-1-j) where `mirror`, else a known texel
+    of the band (`band` texels wide, half a band in from the hole's border, where the photo saw
+    the skin less edge-on) beside the hole: the texel moved back across the border along the
+    distance's smoothed gradient (a smooth direction field, so that neighbouring texels take
+    neighbouring detail, not one border texel's each) by its distance plus its depth in the band.
+    Every `band` texels of distance the depth starts over, slid along the border by DETAIL_SLIDE
+    bands, so that a wide hole repeats the skin beside it (not an eye further inside) without
+    the stripes of one band repeated. known / holes / mirror: [S,S] bool."""
+    s0, s1 = known.shape
+    dist = cv2.distanceTransform((~known).astype(np.uint8), cv2.DIST_L2, 5)
+    gy, gx = np.gradient(cv2.GaussianBlur(dist, (0, 0), band / 2))
+    rows, cols = np.nonzero(holes)
+    d, gy, gx = dist[rows, cols], gy[rows, cols], gx[rows, cols]
+    norm = np.maximum(np.hypot(gy, gx), 1e-6)
+    uy, ux = gy / norm, gx / norm
+    k, t = np.divmod(d, band)
+    step, slide = d + t + band / 2, k * band * DETAIL_SLIDE
+    sy = np.clip(np.rint(rows - uy * step + ux * slide), 0, s0 - 1).astype(np.intp)
+    sx = np.clip(np.rint(cols - ux * step - uy * slide), 0, s1 - 1).astype(np.intp)
+    sy = np.where(known[sy, sx], sy, -1)
+    m = mirror[rows, cols]
+    return np.where(m, rows, sy), np.where(m, s1 - 1 - cols, sx)
+
+
+def add_detail(filled: np.ndarray, uv: np.ndarray, known: np.ndarray, holes: np.ndarray,
+               layout: UVLayout | None = None) -> np.ndarray:
+    """The smooth fill of the `holes` texels given the fine detail of known skin -> [S,S,3] float32:
+
+        out = filled * m / low(m; known)   (per channel, low: low_pass at DETAIL_SIGMA of S)
+
+    m: the known texel detail_source picks (the mirror texel where it is known). A ratio, not a
+    difference, so the detail scales with the fill's own brightness (a shadowed fill takes the
+    lit side's pores at its own level), and its mean is ~1: the fill's colour stays. A ratio
+    outside DETAIL_CLIP in any channel (a hair, a brow, an eye's edge) gives no detail.
+    filled / uv [S,S,3], known / holes [S,S] bool."""
+    s = uv.shape[0]
+    region = layout.coverage if layout is not None else np.ones(known.shape, bool)
+    low, _ = low_pass(uv, known & region, max(1.0, DETAIL_SIGMA * s))
+    sy, sx = detail_source(known, holes, holes & known[:, ::-1] & region[:, ::-1], max(1.0, DETAIL_BAND * s))
+    ratio = (uv[sy, sx] + _EPS) / (low[sy, sx] + _EPS)
+    skin = (sy >= 0)[:, None] & ((ratio >= DETAIL_CLIP[0]) & (ratio <= DETAIL_CLIP[1])).all(-1, keepdims=True)
+    out = filled.copy()
+    out[holes] = np.clip(filled[holes] * np.where(skin, ratio, 1.0), 0.0, 1.0)
+    return out
+
+
 def push_pull(img: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Fill unknown pixels of [S,S,C] with a mask-weighted pyramid (pull: average known values down
     to 1x1; push: fill holes from the coarser level on the way up). OpenCV has no such fill, and
@@ -153,6 +213,7 @@ def complete_uv_fallback(uv: np.ndarray, mask: np.ndarray, layout: UVLayout,
         u8 = np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
         painted = cv2.inpaint(u8, holes.astype(np.uint8), inpaint_radius, cv2.INPAINT_TELEA)
         out[holes] = painted[holes].astype(np.float32) / 255.0
+        out = add_detail(out, uv, mask >= 0.5, holes, layout)
     keep = mask >= 0.5
     out[keep] = uv[keep]
     return np.ascontiguousarray(out, dtype=np.float32)

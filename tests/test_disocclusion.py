@@ -142,6 +142,32 @@ def test_relit_mirror_keeps_the_detail_and_takes_the_local_lighting():
     assert abs(plain[hole][:, 0].mean() - 0.8) < 0.03
 
 
+def test_inpainted_texels_take_the_detail_of_the_skin_beside_them():
+    """Both sides' outer bands hidden (no mirror texel to copy): the inpainted band keeps the
+    level of the skin beside it and takes its fine grain (poce_rt.complete.add_detail), which
+    plain inpainting smooths away; a hidden band whose mirror is known but lit 2.5x brighter
+    (not copied: RELIGHT_TRUST) takes the mirror's own pattern at its own level."""
+    lay = stages.geometry(128).layout
+    s, cov = lay.size, lay.coverage
+    i, j = np.mgrid[0:s, 0:s]
+    grain = np.random.default_rng(0).normal(0, 0.04, (s, s)).astype(np.float32)
+    level = np.where(j < s // 2, 0.3, 0.75).astype(np.float32)
+    uv = np.repeat((level * (1 + grain))[..., None], 3, axis=2) * cov[..., None]
+    mask = cov.astype(np.float32)
+    band = cov & ((j < 30) | (j >= s - 30))
+    lit_unlike = cov & (j >= 42) & (j < 50) & (i > 40) & (i < 90)   # mirror: columns 78..85
+    mask[band | lit_unlike] = 0
+    out = complete_uv_fallback(uv * mask[..., None], mask, lay)
+    hp = lambda a: a[..., 0] - cv2.GaussianBlur(a[..., 0], (0, 0), 1.0)
+    inner = cv2.erode(cov.astype(np.uint8), _disc(3)).astype(bool)
+    deep, beside = inner & (j >= 6) & (j < 24), inner & (j >= 34) & (j < 40)
+    assert abs(out[deep][:, 0].mean() - 0.3) < 0.02
+    assert hp(out)[deep].std() > 0.6 * hp(uv)[beside].std()
+    hole = cv2.erode(lit_unlike.astype(np.uint8), _disc(2)).astype(bool)
+    assert abs(out[hole][:, 0].mean() - 0.3) < 0.03
+    assert np.corrcoef(hp(out)[hole], hp(uv[:, ::-1])[hole])[0, 1] > 0.7
+
+
 def test_reveal_and_the_texture_at_a_pose():
     g = stages.geometry(64)
     shape = g.model.vertices
@@ -320,23 +346,48 @@ def test_confidence_properties_on_the_real_face(editor, three_quarter):
 
 # -- the revealed cheek continues the skin beside it (README "Seamless faces": a flat, pale disc) --
 
-def fill_step(res, face) -> float:
-    """Mean colour distance (RGB levels) between the filled pixels (res.filled > 0.5) on the side
-    a +yaw turn reveals (the viewer's left) within 6% of the face's width of skin drawn without
-    fill (res.filled < 0.05, re-rendered), and that skin within 3% of the fill."""
+def _disc(r):
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def fill_and_skin(res, face):
+    """(fill, skin, k) [H,W] bool: the filled pixels (res.filled > 0.5) on the side a +yaw turn
+    reveals (the viewer's left) and the skin drawn without fill (res.filled < 0.05, re-rendered)
+    within k = 3% of the face's width of them."""
     x0, _, x1, _ = face.bbox
     w = x1 - x0
     h, wd = res.filled.shape
     side = np.mgrid[0:h, 0:wd][1] < 0.5 * (x0 + x1)
     fill = (res.filled > 0.5) & side
-    disc = lambda r: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
     k = max(2, int(0.03 * w))
-    skin = cv2.dilate(fill.astype(np.uint8), disc(k)).astype(bool) & (res.filled < 0.05) & (res.moved > 0.5) \
+    skin = cv2.dilate(fill.astype(np.uint8), _disc(k)).astype(bool) & (res.filled < 0.05) & (res.moved > 0.5) \
         & (res.alpha > 0.5)   # the face drawn, not the ring around it (hair, ears)
-    rim = fill & cv2.dilate(skin.astype(np.uint8), disc(2 * k)).astype(bool)
+    return fill, skin, k
+
+
+def fill_step(res, face) -> float:
+    """Mean colour distance (RGB levels) between the filled pixels (fill_and_skin) within 6% of the
+    face's width of the skin beside them, and that skin."""
+    fill, skin, k = fill_and_skin(res, face)
+    rim = fill & cv2.dilate(skin.astype(np.uint8), _disc(2 * k)).astype(bool)
     assert rim.sum() > 500 and skin.sum() > 500
     out = res.image.astype(np.float64)
     return float(np.linalg.norm(out[rim].mean(0) - out[skin].mean(0)))
+
+
+def fill_detail(res, face) -> float:
+    """The fill's fine detail over the skin's beside it (fill_and_skin): the robust spread (1.4826
+    median absolute deviation) of luma minus its Gaussian (1 px) blur, both regions kept 2 px off
+    their borders and 4 px inside the face drawn (off the steps between them and at the oval)."""
+    fill, skin, _ = fill_and_skin(res, face)
+    inner = lambda m, r: cv2.erode(m.astype(np.uint8), _disc(r)).astype(bool)
+    face_in = inner(res.alpha > 0.5, 4)
+    fill, skin = inner(fill, 2) & face_in, inner(skin, 2) & face_in
+    assert fill.sum() > 500 and skin.sum() > 500
+    luma = res.image.astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
+    hp = luma - cv2.GaussianBlur(luma, (0, 0), 1.0)
+    spread = lambda v: 1.4826 * np.median(np.abs(v - np.median(v)))
+    return float(spread(hp[fill]) / spread(hp[skin]))
 
 
 @pytest.fixture(scope="module")
@@ -365,3 +416,11 @@ def test_a_face_mean_fill_shows_as_a_step(editor, turned_away):
     flat = np.where((src.filled > 0.5)[..., None], src.uv_fill[trusted].mean(0), src.uv_fill).astype(np.float32)
     res = editor.edit(img, pose=(0, 25, 0), source=dataclasses.replace(src, uv_fill=flat))
     assert fill_step(res, src.face) > 9.0
+
+
+def test_the_revealed_cheek_has_the_fine_detail_of_the_skin_beside_it(editor):
+    """0-f15-hao-ph.jpg at +25: the inpainted far cheek read 0.62 of the skin's fine detail (a
+    flat, waxy disc); with the skin's detail ratio laid on it (poce_rt.complete.add_detail): 1.00."""
+    img = load_image(data_path("0-f15-hao-ph.jpg"))
+    src = editor.prepare(img)
+    assert fill_detail(editor.edit(img, pose=(0, 25, 0), source=src), src.face) >= 0.8
