@@ -11,7 +11,7 @@
 3. Inpainting is smooth: a revealed cheek filled so had half the fine detail of the skin beside it
    (a flat, waxy disc). Each inpainted texel takes the detail ratio m / low(m) of a known texel,
    its mirror texel where that one is known (its lighting was too unlike to copy it), else the
-   known skin beside the hole reflected across the hole's border (add_detail); the inpainted low
+   known skin in a band beside the hole, carried across its border (add_detail); the inpainted low
    frequencies are kept.
 """
 from __future__ import annotations
