@@ -30,6 +30,24 @@ def tracker(bundle):
         yield t
 
 
+@pytest.fixture(scope="module")
+def editor(tracker):
+    """One weight-free Editor per test module, on the session's tracker."""
+    import poce_rt
+
+    with poce_rt.Editor(tracker=tracker) as ed:
+        yield ed
+
+
+@pytest.fixture(scope="module")
+def judge():
+    """A separate image-mode tracker that judges outputs (not the one the Editor tracks with)."""
+    from poce_rt.tracker import FaceTracker
+
+    with FaceTracker(max_faces=1) as t:
+        yield t
+
+
 def _image(name):
     from poce_rt.assets import data_path, load_image
     return load_image(data_path(name))

@@ -11,7 +11,6 @@ import cv2
 import numpy as np
 import pytest
 
-import poce_rt
 from poce_rt import disocclusion as D
 from poce_rt import ops, stages
 from poce_rt.assets import data_path, load_image
@@ -227,12 +226,6 @@ def test_filled_pixels_is_the_render_of_the_map_times_the_weight():
 # -- the known failure on a real three-quarter view ------------------------------------------------
 
 PHOTO = "45-m7-di-ph.jpg"
-
-
-@pytest.fixture(scope="module")
-def editor(tracker):
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed
 
 
 @pytest.fixture(scope="module")

@@ -15,16 +15,9 @@ import cv2
 import numpy as np
 import pytest
 
-import poce_rt
 from poce_rt.cli import main
 from poce_rt.errors import InputError
 from poce_rt.fit_check import FitWarning, parse_faces, tracked_faces
-
-
-@pytest.fixture(scope="module")
-def editor(tracker):
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed
 
 
 @pytest.fixture(scope="module")

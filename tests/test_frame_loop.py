@@ -17,12 +17,6 @@ POSES = [(0, 0, 0), (0, 20, 0), (10, -15, 5), (-8, 30, -4)]
 
 
 @pytest.fixture(scope="module")
-def editor(tracker):
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed
-
-
-@pytest.fixture(scope="module")
 def sources(editor, astronaut, single_face):
     return {"astronaut": editor.prepare(astronaut), "single_face": editor.prepare(single_face)}
 

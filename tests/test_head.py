@@ -98,22 +98,6 @@ def test_expression_only_leaves_the_proxy_where_it_was(face, single_face):
     assert (changed[:, 0] >= lo[1]).all() and (changed[:, 0] <= hi[1]).all()
 
 
-@pytest.fixture(scope="module")
-def judge():
-    from poce_rt.tracker import FaceTracker
-
-    with FaceTracker(max_faces=1) as t:   # a separate tracker instance, image mode
-        yield t
-
-
-@pytest.fixture(scope="module")
-def editor(tracker):
-    import poce_rt
-
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed
-
-
 @pytest.mark.parametrize("name", ["single_face.jpg", "0-f15-hao-ph.jpg"])
 def test_yaw_25_reads_back_as_at_least_85_percent(editor, judge, real_image, name):
     """The issue's check on frontal portraits: pose +25 and -25 each read back (by a separate

@@ -14,17 +14,10 @@ import cv2
 import numpy as np
 import pytest
 
-import poce_rt
 from poce_rt import seams, stages, surround
 from poce_rt.assets import data_path, load_image
 
 GREEN = (0, 255, 0)
-
-
-@pytest.fixture(scope="module")
-def editor(tracker):
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed
 
 
 def luma(img: np.ndarray) -> np.ndarray:

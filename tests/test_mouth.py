@@ -127,20 +127,6 @@ def test_the_photos_opening_rides_on_its_lips_and_the_card_fills_what_the_jaw_ad
     assert np.isclose(v[LIP_UP], card_v(1 - shown, share, 0)) and np.isclose(v[LIP_LO], card_v(shown, share, 1))
 
 
-@pytest.fixture(scope="module")
-def editor(tracker):
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed
-
-
-@pytest.fixture(scope="module")
-def judge():
-    from poce_rt.tracker import FaceTracker
-
-    with FaceTracker(max_faces=1) as t:
-        yield t
-
-
 def photo(name):
     return load_image(data_path(name))
 

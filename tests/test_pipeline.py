@@ -9,22 +9,8 @@ from poce_rt.tracker import NoFaceError
 
 
 @pytest.fixture(scope="module")
-def editor(tracker):
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed
-
-
-@pytest.fixture(scope="module")
 def photos(astronaut, single_face):
     return {"astronaut": astronaut, "single_face": single_face}
-
-
-@pytest.fixture(scope="module")
-def judge():
-    from poce_rt.tracker import FaceTracker
-
-    with FaceTracker(max_faces=1) as t:  # a separate tracker instance, image mode
-        yield t
 
 
 @pytest.mark.parametrize("name", ["astronaut", "single_face"])

@@ -19,12 +19,6 @@ NAMES = ["single_face.jpg", "15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg"]
 
 
 @pytest.fixture(scope="module")
-def editor(tracker):
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed
-
-
-@pytest.fixture(scope="module")
 def sources(editor):
     out = {}
     for n in NAMES:
