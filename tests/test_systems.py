@@ -145,3 +145,17 @@ def test_eval_weight_free_reports_the_measures(tmp_path):
         assert row["mean"][key] is not None
     assert row["mean"]["ied"] < 0.6 and row["mean"]["psnr"] > 25
     assert "Inception" in doc["note"] and "IED" in md.read_text()
+
+
+def test_eval_measures_a_group_photos_largest_face(tmp_path):
+    """t1.jpg (held out: six small faces) shows no face to the tracker on the whole photo; eval
+    searches tiles as the editor does, and reads the edit off the edited face, not another."""
+    pytest.importorskip("dlib")
+    from poce_rt.assets import data_path
+    from poce_rt.cli import main
+
+    out = tmp_path / "e.json"
+    assert main(["eval", str(data_path("t1.jpg")), "--weight-free", "--expr", "jawOpen=0.5", "--json", str(out)]) == 0
+    row = json.loads(out.read_text())["methods"][0]
+    assert row["failures"] == 0, row["per_image"]
+    assert row["mean"]["ied"] < 0.5 and row["mean"]["pose_err_deg"] < 5

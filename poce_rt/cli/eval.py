@@ -66,7 +66,7 @@ def cmd_eval(args) -> int:
         raise InputError(f"give one reference for all photos or one per photo ({len(images)}), not {len(refs)}")
     models = [None] * (args.weight_free or not args.model) + list(args.model)
     results = []
-    with FaceTracker(getattr(args, "bundle", None), max_faces=1, mode="image") as tracker:
+    with FaceTracker(getattr(args, "bundle", None), max_faces=4, mode="image") as tracker:
         for m in models:
             method = open_method(m, tracker, args.backend)
             try:
