@@ -1,0 +1,120 @@
+"""Hair over the face's outline (issue 15: a turned face drawn like a pale disc pasted on the head).
+
+The tracked mesh's oval often runs under the hair (a fringe over a temple, a bob over a cheek):
+its texels there are hair in the photo. They lie near the silhouette, so poce_rt.disocclusion does
+not trust them and fills them with skin, and a turn that reveals them drew skin where the head had
+hair: the face's outline became the mesh's smooth oval, the face wider than the head. This tells
+which untrusted texels near the layout's border are hair, to keep them in the fill as the photo saw
+them: their colour is unlike the face's own skin (the trusted texels' median and spread in Lab)
+and unlike the photo's backdrop (its top border and the upper part of its sides, where a portrait
+shows what lies behind the head). A texel read across the silhouette shows the backdrop (the
+distrust's reason: a three-quarter view's far cheek) and stays filled; where hair and backdrop
+look alike, hair is filled as before.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .complete import push_pull
+from .disocclusion import smoothstep
+from .ops.uv_layout import UVLayout
+
+SKIN_D = (2.5, 4.5)              # robust distance from the skin colour (in spreads): skin .. not skin
+SKIN_SPREAD_MIN = (4.0, 2.0, 2.0)   # floor of the skin's spread in L, a, b (a flat-lit face)
+BACKDROP_D = (8.0, 14.0)         # Lab distance to the nearest backdrop colour: backdrop .. not
+BORDER = 0.03                    # the photo's border strips, a fraction of its short side
+BORDER_SIDES = 0.6               # the upper share of the side borders (below: shoulders, clothes)
+SEGMENTS = 4                     # stretches of each side border, one backdrop colour each
+OUTLINE = (0.08, 0.14)           # distance from the layout's border, a fraction of S: outline .. inside
+DARK = (1.0, 2.5)                # how much darker than the skin (in spreads of its L): skin .. hair
+SMOOTH = 0.01                    # the hair weight's blur, a fraction of S (no speckles)
+OUTWARD_SPREAD = 0.01            # outward's average across rays, a fraction of a turn
+
+
+def lab(rgb: np.ndarray) -> np.ndarray:
+    """[...,3] RGB in [0,1] -> [...,3] float32 CIE Lab (L 0-100)."""
+    a = np.ascontiguousarray(np.asarray(rgb, np.float32).reshape(-1, 1, 3))
+    return cv2.cvtColor(a, cv2.COLOR_RGB2Lab).reshape(np.shape(rgb))
+
+
+def backdrop_colours(image: np.ndarray) -> np.ndarray:
+    """[H,W,3] uint8 photo -> [2*SEGMENTS,3] Lab: the median colour of each of SEGMENTS stretches of
+    its left and right borders (BORDER of the short side wide) over their upper BORDER_SIDES. A
+    portrait shows what lies behind the head there; the top border is left out (a fringe or a
+    dark ceiling), and medians ignore a stray strand of hair."""
+    h, w = image.shape[:2]
+    b, side = max(1, int(BORDER * min(h, w))), max(SEGMENTS, int(BORDER_SIDES * h))
+    strips = [image[:side, :b], image[:side, w - b:]]
+    px = [lab(seg.reshape(-1, 3).astype(np.float32) / 255.0) for st in strips
+          for seg in np.array_split(st, SEGMENTS, axis=0)]
+    return np.array([np.median(p, 0) for p in px], np.float32)
+
+
+def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:
+    """[S,S] -> [S,S] float32: each texel takes the largest weight between it and the layout's
+    centre along the ray from the centre (a running maximum outwards, in polar coordinates about
+    the coverage's centroid), averaged over OUTWARD_SPREAD of a turn (a lone dark texel draws no
+    spoke): hair over the face comes from beyond its outline, so the texels between a hair
+    texel and the outline are under the hair too."""
+    s = layout.size
+    ys, xs = np.nonzero(layout.coverage)
+    c = (float(xs.mean()), float(ys.mean()))
+    r = float(np.hypot(xs - c[0], ys - c[1]).max()) + 2.0
+    polar = cv2.warpPolar(np.ascontiguousarray(weight, np.float32), (s, 4 * s), c, r,
+                          cv2.INTER_LINEAR + cv2.WARP_POLAR_LINEAR)   # rows: angles, columns: radii
+    polar = np.maximum.accumulate(polar, axis=1)
+    sigma = OUTWARD_SPREAD * 4 * s
+    pad = int(np.ceil(3 * sigma))   # the angles wrap around
+    polar = cv2.GaussianBlur(np.pad(polar, ((pad, pad), (0, 0)), mode="wrap"), (1, 0), sigmaX=0.1,
+                             sigmaY=sigma)[pad:-pad]
+    back = cv2.warpPolar(polar, (s, s), c, r, cv2.INTER_LINEAR + cv2.WARP_POLAR_LINEAR + cv2.WARP_INVERSE_MAP)
+    return np.clip(back, 0.0, 1.0).astype(np.float32)
+
+
+def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[N,3] points, one point a [3], [K,3] points b -> [N] distance from each x to the nearest of
+    the K segments a-b (the colours a texel mixing a and b across the silhouette can take)."""
+    d = b - a                                                     # [K,3]
+    t = np.clip(((x[:, None, :] - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-6), 0.0, 1.0)
+    return np.sqrt(((x[:, None, :] - a - t[..., None] * d) ** 2).sum(-1)).min(1)
+
+
+def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout: UVLayout,
+                   image: np.ndarray):
+    """The photo's hair over the face's outline, as a layer of the texture -> (weight [S,S]
+    float32 in [0,1], colour [S,S,3] float32, photo [S,S] bool).
+
+    Hair texels: untrusted ones near the layout's border that are darker than the skin (the
+    trusted texels' Lab median, by DARK spreads of its L) and not skin (robust distance in their
+    spreads past SKIN_D) and not backdrop, nor a mix of skin and backdrop (Lab distance to the
+    segments from the skin's median to backdrop_colours past BACKDROP_D), fading out from
+    OUTLINE[0] to OUTLINE[1] of S inside the border (nostrils and eyes, seen edge-on, are not
+    hair). weight: that, smoothed, carried outwards to the border (outward), on the untrusted
+    texels. colour: the photo's texel where it is hair (`photo`), else the hair texels' colour
+    push-pulled. uv [S,S,3] in [0,1], seen / trusted [S,S] bool, image [H,W,3] uint8 the photo."""
+    s = layout.size
+    weight = np.zeros(seen.shape, np.float32)
+    cov = layout.coverage
+    none = (weight, uv, np.zeros(seen.shape, bool))
+    if trusted.sum() < 16:
+        return none
+    inside = cv2.distanceTransform(np.pad(cov.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    near = 1.0 - smoothstep(inside, OUTLINE[0] * s, OUTLINE[1] * s)
+    cand = seen & ~trusted & cov & (near > 0)
+    if not cand.any():
+        return none
+    skin = lab(uv[trusted & cov])
+    med = np.median(skin, 0)
+    spread = np.maximum(1.4826 * np.median(np.abs(skin - med), 0), SKIN_SPREAD_MIN)
+    c = lab(uv[cand])
+    dark = smoothstep((med[0] - c[:, 0]) / spread[0], *DARK)
+    not_skin = smoothstep(np.sqrt((((c - med) / spread) ** 2).sum(-1)), *SKIN_D)
+    not_backdrop = smoothstep(segment_distance(c, med, backdrop_colours(image)), *BACKDROP_D)
+    weight[cand] = dark * not_skin * not_backdrop * near[cand]
+    hair = weight >= 0.5
+    if hair.sum() < 16:
+        return none
+    colour = np.where(hair[..., None], uv, push_pull(uv, hair)).astype(np.float32)
+    smooth = cv2.GaussianBlur(weight, (0, 0), SMOOTH * s)
+    return outward(smooth, layout) * (cov & ~trusted), colour, hair
