@@ -81,7 +81,7 @@ def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout: UVLayout,
-                   image: np.ndarray):
+                   image: np.ndarray, positions: np.ndarray | None = None):
     """The photo's hair over the face's outline, as a layer of the texture -> (weight [S,S]
     float32 in [0,1], colour [S,S,3] float32, photo [S,S] bool).
 
@@ -92,7 +92,10 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     OUTLINE[0] to OUTLINE[1] of S inside the border (nostrils and eyes, seen edge-on, are not
     hair). weight: that, smoothed, carried outwards to the border (outward), on the untrusted
     texels. colour: the photo's texel where it is hair (`photo`), else the hair texels' colour
-    push-pulled. uv [S,S,3] in [0,1], seen / trusted [S,S] bool, image [H,W,3] uint8 the photo."""
+    push-pulled. uv [S,S,3] in [0,1], seen / trusted [S,S] bool, image [H,W,3] uint8 the photo.
+    positions: None, or [S,S,2] each texel's photo position (disocclusion.texel_positions): the
+    texels the photo saw edge-on (not sampled: a smear of a pixel or two, mostly where the mesh's
+    outline runs under the hair) are classified by the photo's colour there too."""
     s = layout.size
     weight = np.zeros(seen.shape, np.float32)
     cov = layout.coverage
@@ -101,18 +104,24 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
         return none
     inside = cv2.distanceTransform(np.pad(cov.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
     near = 1.0 - smoothstep(inside, OUTLINE[0] * s, OUTLINE[1] * s)
+    read, sampled = uv, seen
+    if positions is not None:
+        read = np.where(seen[..., None], uv, cv2.remap(image, positions[..., 0], positions[..., 1], cv2.INTER_LINEAR,
+                                                       borderMode=cv2.BORDER_REPLICATE).astype(np.float32) / 255.0)
+        seen = seen | (cov & (positions[..., 0] >= 0) & (positions[..., 1] >= 0)
+                       & (positions[..., 0] <= image.shape[1] - 1) & (positions[..., 1] <= image.shape[0] - 1))
     cand = seen & ~trusted & cov & (near > 0)
     if not cand.any():
         return none
     skin = lab(uv[trusted & cov])
     med = np.median(skin, 0)
     spread = np.maximum(1.4826 * np.median(np.abs(skin - med), 0), SKIN_SPREAD_MIN)
-    c = lab(uv[cand])
+    c = lab(read[cand])
     dark = smoothstep((med[0] - c[:, 0]) / spread[0], *DARK)
     not_skin = smoothstep(np.sqrt((((c - med) / spread) ** 2).sum(-1)), *SKIN_D)
     not_backdrop = smoothstep(segment_distance(c, med, backdrop_colours(image)), *BACKDROP_D)
     weight[cand] = dark * not_skin * not_backdrop * near[cand]
-    hair = weight >= 0.5
+    hair = (weight >= 0.5) & sampled
     if hair.sum() < 16:
         return none
     colour = np.where(hair[..., None], uv, push_pull(uv, hair)).astype(np.float32)

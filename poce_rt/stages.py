@@ -179,7 +179,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     confidence = visibility_confidence(mask, geom.posed(face.vertices), geom.layout, height, width,
                                        face.bbox[2] - face.bbox[0], texel_motion(geom))
     hair = None if image is None else \
-        hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image))
+        hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image),
+                       texel_positions(geom.posed(face.vertices), geom.layout, texel_motion(geom)))
     return fill_unreliable(uv, mask, confidence, geom.layout, complete, hair)
 
 
