@@ -3,13 +3,17 @@
 The tracked mesh's oval often runs under the hair (a fringe over a temple, a bob over a cheek):
 its texels there are hair in the photo. They lie near the silhouette, so poce_rt.disocclusion does
 not trust them and fills them with skin, and a turn that reveals them drew skin where the head had
-hair: the face's outline became the mesh's smooth oval, the face wider than the head. This tells
-which untrusted texels near the layout's border are hair, to keep them in the fill as the photo saw
-them: their colour is unlike the face's own skin (the trusted texels' median and spread in Lab)
-and unlike the photo's backdrop (its top border and the upper part of its sides, where a portrait
-shows what lies behind the head). A texel read across the silhouette shows the backdrop (the
-distrust's reason: a three-quarter view's far cheek) and stays filled; where hair and backdrop
-look alike, hair is filled as before.
+hair: a smooth oval of skin out to the mesh's outline, the face wider than the head, the hair's
+edge left as a dark line inside the face. This finds the hair among the untrusted texels near
+the layout's border, as a layer laid over their fill:
+  - hair: darker than the face's own skin and unlike it (the trusted texels' Lab median and
+    spread), and neither the photo's backdrop nor a mix of skin and backdrop (the colours a texel
+    read across the silhouette takes: a three-quarter view's far cheek stays filled); the backdrop
+    is read on the photo's side borders, where a portrait shows what lies behind the head. Where
+    hair and backdrop look alike, the hair is filled as before.
+  - hair over the face comes from beyond its outline: the texels between a hair texel and the
+    border are under the hair too (outward), the ones the photo saw edge-on included.
+  - the layer's colour is the photo's own where it saw hair, else the hair's colour carried in.
 """
 from __future__ import annotations
 
@@ -59,16 +63,25 @@ def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:
     texel and the outline are under the hair too."""
     s = layout.size
     ys, xs = np.nonzero(layout.coverage)
-    c = (float(xs.mean()), float(ys.mean()))
-    r = float(np.hypot(xs - c[0], ys - c[1]).max()) + 2.0
-    polar = cv2.warpPolar(np.ascontiguousarray(weight, np.float32), (s, 4 * s), c, r,
-                          cv2.INTER_LINEAR + cv2.WARP_POLAR_LINEAR)   # rows: angles, columns: radii
+    cx, cy = float(xs.mean()), float(ys.mean())
+    r_max = float(np.hypot(xs - cx, ys - cy).max()) + 2.0
+    # explicit maps both ways (cv2.warpPolar's inverse leaves pixels unwritten beyond its radius)
+    n_a, n_r = 4 * s, s
+    ang = np.arange(n_a, dtype=np.float32)[:, None] * np.float32(2 * np.pi / n_a)
+    rad = np.arange(n_r, dtype=np.float32)[None, :] * np.float32(r_max / (n_r - 1))
+    polar = cv2.remap(np.ascontiguousarray(weight, np.float32), cx + rad * np.cos(ang), cy + rad * np.sin(ang),
+                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)   # [angle, radius]
     polar = np.maximum.accumulate(polar, axis=1)
-    sigma = OUTWARD_SPREAD * 4 * s
+    sigma = OUTWARD_SPREAD * n_a
     pad = int(np.ceil(3 * sigma))   # the angles wrap around
     polar = cv2.GaussianBlur(np.pad(polar, ((pad, pad), (0, 0)), mode="wrap"), (1, 0), sigmaX=0.1,
                              sigmaY=sigma)[pad:-pad]
-    back = cv2.warpPolar(polar, (s, s), c, r, cv2.INTER_LINEAR + cv2.WARP_POLAR_LINEAR + cv2.WARP_INVERSE_MAP)
+    gy, gx = np.mgrid[0:s, 0:s].astype(np.float32)
+    a = (np.arctan2(gy - cy, gx - cx) % np.float32(2 * np.pi)) * np.float32(n_a / (2 * np.pi))
+    rr = np.hypot(gx - cx, gy - cy) * np.float32((n_r - 1) / r_max)
+    wrapped = np.concatenate([polar, polar[:1]], axis=0)   # angle n_a is angle 0
+    back = cv2.remap(wrapped, rr.astype(np.float32), a.astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return np.clip(back, 0.0, 1.0).astype(np.float32)
 
 
