@@ -43,15 +43,15 @@ def lab(rgb: np.ndarray) -> np.ndarray:
 
 
 def backdrop_colours(image: np.ndarray) -> np.ndarray:
-    """[H,W,3] uint8 photo -> [2*SEGMENTS,3] Lab: the median colour of each of SEGMENTS stretches of
-    its left and right borders (BORDER of the short side wide) over their upper BORDER_SIDES. A
-    portrait shows what lies behind the head there; the top border is left out (a fringe or a
-    dark ceiling), and medians ignore a stray strand of hair."""
+    """[H,W,3] uint8 photo -> [K,3] Lab: the median colour of each of SEGMENTS stretches of its left
+    and right borders (BORDER of the short side wide) over their upper BORDER_SIDES (K = 2 *
+    SEGMENTS; fewer on a photo of fewer rows). A portrait shows what lies behind the head there;
+    the top border is left out (a fringe or a dark ceiling), and medians ignore a stray strand."""
     h, w = image.shape[:2]
     b, side = max(1, int(BORDER * min(h, w))), max(SEGMENTS, int(BORDER_SIDES * h))
     strips = [image[:side, :b], image[:side, w - b:]]
     px = [lab(seg.reshape(-1, 3).astype(np.float32) / 255.0) for st in strips
-          for seg in np.array_split(st, SEGMENTS, axis=0)]
+          for seg in np.array_split(st, SEGMENTS, axis=0) if seg.size]   # (a tiny photo: fewer)
     return np.array([np.median(p, 0) for p in px], np.float32)
 
 

@@ -23,6 +23,8 @@ def test_backdrop_colours_are_medians_of_the_side_borders():
     want = H.lab(img[100, 0].astype(np.float32) / 255)
     # the top 8 rows fall into the first stretch of each side: its median stays blue
     np.testing.assert_allclose(cols, np.broadcast_to(want, cols.shape), atol=0.6)
+    tiny = H.backdrop_colours(img[:2, :2])     # fewer rows than stretches: no empty median
+    assert len(tiny) == 4 and np.isfinite(tiny).all()
 
 
 def test_segment_distance_matches_dense_sampling():
