@@ -62,11 +62,12 @@ def test_complete_fallback(benchmark, editor, frame):
 
 
 def test_complete_face(benchmark, editor, frame):
-    """What Editor.prepare runs now: the fallback on the trusted texels, the confidence and the
-    fill map (poce_rt.disocclusion)."""
+    """What Editor.prepare runs now: the fallback on the trusted texels, the confidence, the hair
+    over the outline (poce_rt.hair) and the fill map (poce_rt.disocclusion)."""
     size, img, src = frame
     _g(benchmark, "4 complete (with disocclusion)", size)
-    benchmark(stages.complete_face, src.uv_sampled, src.mask, src.face, *img.shape[:2], editor.geometry)
+    benchmark(stages.complete_face, src.uv_sampled, src.mask, src.face, *img.shape[:2], editor.geometry,
+              image=img)
 
 
 def test_render(benchmark, editor, frame):

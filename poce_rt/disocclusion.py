@@ -105,7 +105,7 @@ def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLay
 
 
 def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
-                    complete=complete_uv_fallback):
+                    complete=complete_uv_fallback, hair=None):
     """The two textures of a source and the share of fill between them.
 
     uv [S,S,3] float32, mask [S,S] (sampled visibility), confidence [S,S] (visibility_confidence).
@@ -116,7 +116,9 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     texel's share of fill, 1 where the photo did not see it, push-pulled beyond the layout so that
     bilinear reads at its border see the values inside). At the source's pose the photo texture is
     the right one (every texel is drawn where it was read); where a pose change reveals texels,
-    the fill is (reveal)."""
+    the fill is (reveal). hair: None, or poce_rt.hair.hair_over_face's (weight, colour, photo):
+    the photo's hair over the face's outline, laid over the fill by its weight (not skin painted
+    over it); where it is the photo's own texel (`photo`), it is not marked filled."""
     keep = confidence >= C_KEEP
     if not keep.any():   # nothing trusted enough to fill from: fall back on the sampled mask
         keep = mask >= 0.5
@@ -126,7 +128,13 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     t = np.maximum(t, keep)   # the texels completion kept are the photo's
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
     photo = np.where(seen, uv, completion)
-    filled = push_pull((1.0 - t)[..., None], layout.coverage)[..., 0]
+    share = 1.0 - t
+    if hair is not None:
+        weight, colour, own = hair
+        w = (weight * share)[..., None]
+        fill = fill + w * (colour - fill)
+        share = share - w[..., 0] * own
+    filled = push_pull(share[..., None], layout.coverage)[..., 0]
     return (np.ascontiguousarray(photo, np.float32), np.ascontiguousarray(fill, np.float32),
             np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
 

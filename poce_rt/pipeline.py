@@ -297,7 +297,7 @@ class Editor:
             complete = complete_uv_fallback if self.networks is None else \
                 (lambda uv_known, known, layout: self.networks.complete(uv_known, known))
             completed, fill, filled = stages.complete_face(uv, mask, face, *image.shape[:2], self.geometry,
-                                                           complete)
+                                                           complete, image)
         return Source(image, face, uv, mask, completed, device_image, fill, filled)
 
     # -- steps 5-7

@@ -11,10 +11,11 @@ import numpy as np
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
-from .disocclusion import (PoseReveal, fill_share, fill_unreliable, filled_pixels, revealed_texture,
+from .disocclusion import (C_KEEP, PoseReveal, fill_share, fill_unreliable, filled_pixels, revealed_texture,
                            texel_positions, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
+from .hair import hair_over_face
 from .mouth import MouthInterior, draw_interior, interior_tris
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .surround import warp_surround
@@ -167,16 +168,20 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
 
 
 def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
-                  geom: Geometry | None = None, complete=complete_uv_fallback):
+                  geom: Geometry | None = None, complete=complete_uv_fallback, image: np.ndarray | None = None):
     """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
     uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
     texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
     filled [S,S] float32 in [0,1] each texel's share of fill in it). complete(uv, mask, layout):
-    the completion that fills the untrusted texels (default: mirror + inpainting)."""
+    the completion that fills the untrusted texels (default: mirror + inpainting). image: the
+    photo [H,W,3] uint8; given, the photo's hair over the face's outline is kept (poce_rt.hair)."""
     geom = geom or geometry()
     confidence = visibility_confidence(mask, geom.posed(face.vertices), geom.layout, height, width,
                                        face.bbox[2] - face.bbox[0], texel_motion(geom))
-    return fill_unreliable(uv, mask, confidence, geom.layout, complete)
+    hair = None if image is None else \
+        hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image),
+                       texel_positions(geom.posed(face.vertices), geom.layout, texel_motion(geom)))
+    return fill_unreliable(uv, mask, confidence, geom.layout, complete, hair)
 
 
 def texture_at(photo: np.ndarray, fill: np.ndarray | None, face: Face, target: Pose,
@@ -314,7 +319,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)
     h, w = image.shape[:2]
-    photo, fill, filled_uv = complete_face(uv, mask, face, h, w, geom)
+    photo, fill, filled_uv = complete_face(uv, mask, face, h, w, geom, image=image)
     completed, revealed = texture_at(photo, fill, face, target, geom)
     uv_filled = fill_share(filled_uv, mask, revealed)
     shape = perspective_shape(face.shape, face.pose, target, camera_distance_cm)

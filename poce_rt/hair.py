@@ -1,0 +1,142 @@
+"""Hair over the face's outline (issue 15: a turned face drawn like a pale disc pasted on the head).
+
+The tracked mesh's oval often runs under the hair (a fringe over a temple, a bob over a cheek):
+its texels there are hair in the photo. They lie near the silhouette, so poce_rt.disocclusion does
+not trust them and fills them with skin, and a turn that reveals them drew skin where the head had
+hair: a smooth oval of skin out to the mesh's outline, the face wider than the head, the hair's
+edge left as a dark line inside the face. This finds the hair among the untrusted texels near
+the layout's border, as a layer laid over their fill:
+  - hair: darker than the face's own skin and unlike it (the trusted texels' Lab median and
+    spread), and neither the photo's backdrop nor a mix of skin and backdrop (the colours a texel
+    read across the silhouette takes: a three-quarter view's far cheek stays filled); the backdrop
+    is read on the photo's side borders, where a portrait shows what lies behind the head. Where
+    hair and backdrop look alike, the hair is filled as before.
+  - hair over the face comes from beyond its outline: the texels between a hair texel and the
+    border are under the hair too (outward), the ones the photo saw edge-on included.
+  - the layer's colour is the photo's own where it saw hair, else the hair's colour carried in.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .complete import push_pull
+from .disocclusion import smoothstep
+from .ops.uv_layout import UVLayout
+
+SKIN_D = (2.5, 4.5)              # robust distance from the skin colour (in spreads): skin .. not skin
+SKIN_SPREAD_MIN = (4.0, 2.0, 2.0)   # floor of the skin's spread in L, a, b (a flat-lit face)
+BACKDROP_D = (8.0, 14.0)         # Lab distance to the nearest backdrop colour: backdrop .. not
+BORDER = 0.03                    # the photo's border strips, a fraction of its short side
+BORDER_SIDES = 0.6               # the upper share of the side borders (below: shoulders, clothes)
+SEGMENTS = 4                     # stretches of each side border, one backdrop colour each
+OUTLINE = (0.08, 0.14)           # distance from the layout's border, a fraction of S: outline .. inside
+DARK = (1.0, 2.5)                # how much darker than the skin (in spreads of its L): skin .. hair
+SMOOTH = 0.01                    # the hair weight's blur, a fraction of S (no speckles)
+OUTWARD_SPREAD = 0.01            # outward's average across rays, a fraction of a turn
+
+
+def lab(rgb: np.ndarray) -> np.ndarray:
+    """[...,3] RGB in [0,1] -> [...,3] float32 CIE Lab (L 0-100)."""
+    a = np.ascontiguousarray(np.asarray(rgb, np.float32).reshape(-1, 1, 3))
+    return cv2.cvtColor(a, cv2.COLOR_RGB2Lab).reshape(np.shape(rgb))
+
+
+def backdrop_colours(image: np.ndarray) -> np.ndarray:
+    """[H,W,3] uint8 photo -> [K,3] Lab: the median colour of each of SEGMENTS stretches of its left
+    and right borders (BORDER of the short side wide) over their upper BORDER_SIDES (K = 2 *
+    SEGMENTS; fewer on a photo of fewer rows). A portrait shows what lies behind the head there;
+    the top border is left out (a fringe or a dark ceiling), and medians ignore a stray strand."""
+    h, w = image.shape[:2]
+    b, side = max(1, int(BORDER * min(h, w))), max(SEGMENTS, int(BORDER_SIDES * h))
+    strips = [image[:side, :b], image[:side, w - b:]]
+    px = [lab(seg.reshape(-1, 3).astype(np.float32) / 255.0) for st in strips
+          for seg in np.array_split(st, SEGMENTS, axis=0) if seg.size]   # (a tiny photo: fewer)
+    return np.array([np.median(p, 0) for p in px], np.float32)
+
+
+def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:
+    """[S,S] -> [S,S] float32: each texel takes the largest weight between it and the layout's
+    centre along the ray from the centre (a running maximum outwards, in polar coordinates about
+    the coverage's centroid), averaged over OUTWARD_SPREAD of a turn (a lone dark texel draws no
+    spoke): hair over the face comes from beyond its outline, so the texels between a hair
+    texel and the outline are under the hair too."""
+    s = layout.size
+    ys, xs = np.nonzero(layout.coverage)
+    cx, cy = float(xs.mean()), float(ys.mean())
+    r_max = float(np.hypot(xs - cx, ys - cy).max()) + 2.0
+    # explicit maps both ways (cv2.warpPolar's inverse leaves pixels unwritten beyond its radius)
+    n_a, n_r = 4 * s, s
+    ang = np.arange(n_a, dtype=np.float32)[:, None] * np.float32(2 * np.pi / n_a)
+    rad = np.arange(n_r, dtype=np.float32)[None, :] * np.float32(r_max / (n_r - 1))
+    polar = cv2.remap(np.ascontiguousarray(weight, np.float32), cx + rad * np.cos(ang), cy + rad * np.sin(ang),
+                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)   # [angle, radius]
+    polar = np.maximum.accumulate(polar, axis=1)
+    sigma = OUTWARD_SPREAD * n_a
+    pad = int(np.ceil(3 * sigma))   # the angles wrap around
+    polar = cv2.GaussianBlur(np.pad(polar, ((pad, pad), (0, 0)), mode="wrap"), (1, 0), sigmaX=0.1,
+                             sigmaY=sigma)[pad:-pad]
+    gy, gx = np.mgrid[0:s, 0:s].astype(np.float32)
+    a = (np.arctan2(gy - cy, gx - cx) % np.float32(2 * np.pi)) * np.float32(n_a / (2 * np.pi))
+    rr = np.hypot(gx - cx, gy - cy) * np.float32((n_r - 1) / r_max)
+    wrapped = np.concatenate([polar, polar[:1]], axis=0)   # angle n_a is angle 0
+    back = cv2.remap(wrapped, rr.astype(np.float32), a.astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return np.clip(back, 0.0, 1.0).astype(np.float32)
+
+
+def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[N,3] points, one point a [3], [K,3] points b -> [N] distance from each x to the nearest of
+    the K segments a-b (the colours a texel mixing a and b across the silhouette can take)."""
+    d = b - a                                                     # [K,3]
+    t = np.clip(((x[:, None, :] - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-6), 0.0, 1.0)
+    return np.sqrt(((x[:, None, :] - a - t[..., None] * d) ** 2).sum(-1)).min(1)
+
+
+def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout: UVLayout,
+                   image: np.ndarray, positions: np.ndarray | None = None):
+    """The photo's hair over the face's outline, as a layer of the texture -> (weight [S,S]
+    float32 in [0,1], colour [S,S,3] float32, photo [S,S] bool).
+
+    Hair texels: untrusted ones near the layout's border that are darker than the skin (the
+    trusted texels' Lab median, by DARK spreads of its L) and not skin (robust distance in their
+    spreads past SKIN_D) and not backdrop, nor a mix of skin and backdrop (Lab distance to the
+    segments from the skin's median to backdrop_colours past BACKDROP_D), fading out from
+    OUTLINE[0] to OUTLINE[1] of S inside the border (nostrils and eyes, seen edge-on, are not
+    hair). weight: that, smoothed, carried outwards to the border (outward), on the untrusted
+    texels. colour: the photo's texel where it is hair (`photo`), else the hair texels' colour
+    push-pulled. uv [S,S,3] in [0,1], seen / trusted [S,S] bool, image [H,W,3] uint8 the photo.
+    positions: None, or [S,S,2] each texel's photo position (disocclusion.texel_positions): the
+    texels the photo saw edge-on (not sampled: a smear of a pixel or two, mostly where the mesh's
+    outline runs under the hair) are classified by the photo's colour there too."""
+    s = layout.size
+    weight = np.zeros(seen.shape, np.float32)
+    cov = layout.coverage
+    none = (weight, uv, np.zeros(seen.shape, bool))
+    if trusted.sum() < 16:
+        return none
+    inside = cv2.distanceTransform(np.pad(cov.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    near = 1.0 - smoothstep(inside, OUTLINE[0] * s, OUTLINE[1] * s)
+    read, sampled = uv, seen
+    if positions is not None:
+        read = np.where(seen[..., None], uv, cv2.remap(image, positions[..., 0], positions[..., 1], cv2.INTER_LINEAR,
+                                                       borderMode=cv2.BORDER_REPLICATE).astype(np.float32) / 255.0)
+        seen = seen | (cov & (positions[..., 0] >= 0) & (positions[..., 1] >= 0)
+                       & (positions[..., 0] <= image.shape[1] - 1) & (positions[..., 1] <= image.shape[0] - 1))
+    cand = seen & ~trusted & cov & (near > 0)
+    if not cand.any():
+        return none
+    skin = lab(uv[trusted & cov])
+    med = np.median(skin, 0)
+    spread = np.maximum(1.4826 * np.median(np.abs(skin - med), 0), SKIN_SPREAD_MIN)
+    c = lab(read[cand])
+    dark = smoothstep((med[0] - c[:, 0]) / spread[0], *DARK)
+    not_skin = smoothstep(np.sqrt((((c - med) / spread) ** 2).sum(-1)), *SKIN_D)
+    not_backdrop = smoothstep(segment_distance(c, med, backdrop_colours(image)), *BACKDROP_D)
+    weight[cand] = dark * not_skin * not_backdrop * near[cand]
+    hair = (weight >= 0.5) & sampled
+    if hair.sum() < 16:
+        return none
+    colour = np.where(hair[..., None], uv, push_pull(uv, hair)).astype(np.float32)
+    smooth = cv2.GaussianBlur(weight, (0, 0), SMOOTH * s)
+    return outward(smooth, layout) * (cov & ~trusted), colour, hair

@@ -1,0 +1,126 @@
+"""Hair over the face's outline (poce_rt.hair): untrusted texels near the layout's border that show
+the photo's hair are kept as hair in the fill of revealed texels, not painted over with skin; the
+backdrop read across the silhouette is not taken for hair. Synthetic maps here; the real photos
+are in test_disocclusion.py ("hair over the outline")."""
+import cv2
+import numpy as np
+
+from poce_rt import disocclusion as D
+from poce_rt import hair as H
+from poce_rt import stages
+
+SKIN, HAIR, BLUE = (np.array(c, np.float32) for c in ([0.82, 0.62, 0.55], [0.16, 0.11, 0.09], [0.35, 0.45, 0.75]))
+
+
+def test_backdrop_colours_are_medians_of_the_side_borders():
+    img = np.zeros((200, 160, 3), np.uint8)
+    img[:] = (BLUE * 255).astype(np.uint8)
+    img[:8] = 20                       # a dark ceiling along the top border: not sampled
+    img[130:] = (200, 30, 30)          # clothes below the upper 60% of the sides: not sampled
+    img[40:43, :4] = 0                 # a stray strand in the left border: outvoted
+    cols = H.backdrop_colours(img)
+    assert cols.shape == (2 * H.SEGMENTS, 3)
+    want = H.lab(img[100, 0].astype(np.float32) / 255)
+    # the top 8 rows fall into the first stretch of each side: its median stays blue
+    np.testing.assert_allclose(cols, np.broadcast_to(want, cols.shape), atol=0.6)
+    tiny = H.backdrop_colours(img[:2, :2])     # fewer rows than stretches: no empty median
+    assert len(tiny) == 4 and np.isfinite(tiny).all()
+
+
+def test_segment_distance_matches_dense_sampling():
+    rng = np.random.default_rng(3)
+    x, a, b = rng.normal(size=(50, 3)) * 10, rng.normal(size=3) * 10, rng.normal(size=(4, 3)) * 10
+    t = np.linspace(0, 1, 20001)[:, None]
+    ref = np.array([min(np.linalg.norm(a + t * (bk - a) - xi, axis=1).min() for bk in b) for xi in x])
+    np.testing.assert_allclose(H.segment_distance(x, a, b), ref, atol=2e-3)
+
+
+def _inside(layout):
+    """Distance of each texel from the layout's border (texels), as hair.py measures it."""
+    cov = layout.coverage.astype(np.uint8)
+    return cv2.distanceTransform(np.pad(cov, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+
+
+def test_outward_carries_a_weight_to_the_border_not_inwards():
+    lay = stages.geometry(64).layout
+    s, cov = lay.size, lay.coverage
+    ys, xs = np.nonzero(cov)
+    cy, cx = int(round(ys.mean())), int(round(xs.mean()))
+    left = xs[ys == cy].min()                   # the border on the centre's row, to the left
+    blob = np.zeros((s, s), np.float32)
+    bx = left + 6
+    blob[cy - 2:cy + 3, bx - 1:bx + 2] = 1.0
+    out = H.outward(blob, lay)
+    assert out.shape == (s, s) and out.dtype == np.float32 and 0 <= out.min() and out.max() <= 1
+    assert (out[cy, left + 1:bx] > 0.5).all()   # between the blob and the border: under the hair
+    assert (out[cy, bx + 6:cx] < 0.05).all()    # inwards of it: not
+    assert (out[cy, cx + 5:][cov[cy, cx + 5:]] < 0.05).all()   # the other side: not
+
+
+def _synthetic_face(s=64):
+    """A skin-coloured layout with a hair band on its left border, the backdrop (and a mix of skin
+    and backdrop) on its right border, and a photo with the backdrop on its sides."""
+    lay = stages.geometry(s).layout
+    cov = lay.coverage
+    rng = np.random.default_rng(0)
+    uv = np.where(cov[..., None], SKIN + rng.normal(0, 0.01, (s, s, 3)).astype(np.float32), 0).astype(np.float32)
+    inside = _inside(lay)
+    j = np.arange(s)[None, :].repeat(s, 0)
+    band = cov & (inside < 0.06 * s)
+    hair, blue = band & (j < s // 2 - 6), band & (j >= s // 2 + 6)   # (apart where they would meet)
+    uv[hair] = HAIR
+    uv[blue] = np.where((inside[blue] < 0.03 * s)[:, None], BLUE, 0.5 * (BLUE + SKIN))
+    seen = cov.copy()
+    trusted = cov & (inside >= 0.12 * s)
+    img = np.zeros((120, 120, 3), np.uint8)
+    img[:] = (BLUE * 255).astype(np.uint8)
+    return lay, uv, seen, trusted, img, hair, blue
+
+
+def test_hair_over_face_finds_the_hair_not_the_backdrop():
+    lay, uv, seen, trusted, img, hair, blue = _synthetic_face()
+    weight, colour, photo = H.hair_over_face(uv, seen, trusted, lay, img)
+    assert weight.shape == seen.shape and weight.dtype == np.float32
+    assert np.median(weight[hair]) > 0.9 and weight[hair].mean() > 0.8
+    assert weight[blue].max() < 0.05            # the backdrop and its mix with skin stay filled
+    assert (weight[trusted] == 0).all()
+    assert photo[hair].mean() > 0.9 and not photo[blue].any() and not photo[trusted].any()
+    np.testing.assert_array_equal(colour[photo], uv[photo])   # the photo's own hair texels
+    # a backdrop of the hair's colour: the hair is taken for backdrop and filled (as before)
+    img[:] = (HAIR * 255).astype(np.uint8)
+    assert H.hair_over_face(uv, seen, trusted, lay, img)[0][hair].max() < 0.05
+
+
+def test_edge_on_texels_are_read_from_the_photo_at_their_position():
+    """Texels the photo saw edge-on (not sampled) beyond a hair texel are hair by outward; ones
+    with no sampled texel inwards are read from the photo where they lie."""
+    lay, uv, seen, trusted, img, hair, _ = _synthetic_face()
+    s = lay.size
+    unseen = hair & (_inside(lay) < 0.03 * s)
+    seen2 = seen & ~unseen
+    uv2 = uv * seen2[..., None]
+    # every texel lies on one photo pixel that shows hair: the unsampled band is read there
+    img2 = img.copy()
+    img2[10, 10] = (HAIR * 255).astype(np.uint8)
+    pos = np.full((s, s, 2), 10.0, np.float32)
+    pos[~unseen] = 60.0                         # (the others' position: the backdrop)
+    weight, colour, photo = H.hair_over_face(uv2, seen2, trusted, lay, img2, pos)
+    assert weight[unseen].mean() > 0.8
+    assert not photo[unseen].any()              # not the photo's own texel: the hair's colour
+    np.testing.assert_allclose(colour[unseen].mean(0), HAIR, atol=0.02)
+
+
+def test_fill_keeps_the_hair_layer_and_does_not_mark_it_filled():
+    lay, uv, seen, trusted, img, hair, blue = _synthetic_face()
+    conf = np.where(trusted, 1.0, 0.0).astype(np.float32)
+    mask = seen.astype(np.float32)
+    layer = H.hair_over_face(uv, seen, trusted, lay, img)
+    _, plain_fill, plain_filled = D.fill_unreliable(uv, mask, conf, lay)
+    photo, fill, filled = D.fill_unreliable(uv, mask, conf, lay, hair=layer)
+    core = hair & (layer[0] > 0.95)
+    assert core.sum() > 20
+    np.testing.assert_allclose(fill[core], uv[core], atol=0.05)        # the photo's hair
+    assert np.abs(plain_fill[core] - uv[core]).mean() > 0.3            # (skin was painted over it)
+    assert filled[core].max() < 0.06 and plain_filled[core].min() > 0.98
+    np.testing.assert_allclose(fill[blue], plain_fill[blue], atol=0.02)   # the backdrop: filled
+    np.testing.assert_array_equal(photo, D.fill_unreliable(uv, mask, conf, lay)[0])   # at the photo's pose
