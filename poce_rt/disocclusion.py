@@ -50,6 +50,8 @@ D_LO = 0.5                      # no trust closer than D_LO * D to the silhouett
 FACING = (0.5, 0.7)             # facing cosine from which a texel keeps its trust at the border
 C_DROP, C_KEEP = 0.3, 0.8       # confidence below C_DROP: all fill; from C_KEEP: all photo
 REVEAL_LO, REVEAL_HI = 0.02, 0.15   # facing cosine gained by a pose change: none .. fully revealed
+SHADE_RATIO = (0.45, 1.6)       # the fill's shading ratio at a pose (poce_rt.shading), clipped to this
+SHADE_EPS = 1e-3                # the anchor's shade, floored (a ratio follows)
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -58,16 +60,22 @@ def smoothstep(x, lo: float, hi: float):
     return t * t * (3.0 - 2.0 * t)
 
 
+def texel_values(values: np.ndarray, layout: ops.UVLayout, spread: TexelMotion | None = None) -> np.ndarray:
+    """[N,C] per-vertex values -> [S,S,C] float32 at every texel (0 off the layout), interpolated
+    like the texture (barycentrics of each texel's triangle)."""
+    spread = spread or TexelMotion(layout)
+    s, c = layout.size, values.shape[1]
+    out = np.empty((s, s, c), np.float32)
+    work = np.empty((s, s, 3), np.float32)
+    for k in range(c):
+        spread(np.ascontiguousarray(values[:, k], np.float32), out[..., k:k + 1], work)
+    return out
+
+
 def texel_positions(verts: np.ndarray, layout: ops.UVLayout, spread: TexelMotion | None = None) -> np.ndarray:
     """[N,3] image-space vertices -> [S,S,2] float32 photo position of every texel (0 off the
     layout), interpolated like the texture (barycentrics of each texel's triangle)."""
-    spread = spread or TexelMotion(layout)
-    s = layout.size
-    out = np.empty((s, s, 2), np.float32)
-    work = np.empty((s, s, 3), np.float32)
-    for k in range(2):
-        spread(np.ascontiguousarray(verts[:, k], np.float32), out[..., k:k + 1], work)
-    return out
+    return texel_values(np.asarray(verts)[:, :2], layout, spread)
 
 
 def silhouette_distance(verts: np.ndarray, tris: np.ndarray, uvs: np.ndarray, height: int, width: int):
@@ -104,6 +112,20 @@ def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLay
     return c.astype(np.float32)
 
 
+def trusted_texels(mask: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """[S,S] bool: the texels the completion keeps and fills from (confidence >= C_KEEP; the
+    sampled mask where none is)."""
+    keep = confidence >= C_KEEP
+    return keep if keep.any() else mask >= 0.5
+
+
+def trust(mask: np.ndarray, confidence: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """[S,S] float32 t in [0,1]: each texel's share of the photo in the fill (module docstring);
+    1 on the texels the completion keeps (keep = trusted_texels), 0 where the photo did not see it."""
+    t = np.where(mask >= 0.5, smoothstep(confidence, C_DROP, C_KEEP), 0.0).astype(np.float32)
+    return np.maximum(t, keep)
+
+
 def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
                     complete=complete_uv_fallback, hair=None):
     """The two textures of a source and the share of fill between them.
@@ -119,13 +141,10 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     the fill is (reveal). hair: None, or poce_rt.hair.hair_over_face's (weight, colour, photo):
     the photo's hair over the face's outline, laid over the fill by its weight (not skin painted
     over it); where it is the photo's own texel (`photo`), it is not marked filled."""
-    keep = confidence >= C_KEEP
-    if not keep.any():   # nothing trusted enough to fill from: fall back on the sampled mask
-        keep = mask >= 0.5
+    keep = trusted_texels(mask, confidence)
     completion = complete(uv * keep[..., None], keep.astype(np.float32), layout)
     seen = (mask >= 0.5)[..., None]
-    t = np.where(seen[..., 0], smoothstep(confidence, C_DROP, C_KEEP), 0.0).astype(np.float32)
-    t = np.maximum(t, keep)   # the texels completion kept are the photo's
+    t = trust(mask, confidence, keep)
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
     photo = np.where(seen, uv, completion)
     share = 1.0 - t
@@ -139,16 +158,22 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
             np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
 
 
-def vertex_facing(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """[N,3] image-space vertices -> [N] float32 facing cosine of each vertex's normal (the
-    area-weighted sum of its triangles' normals; 1 = facing the camera, as facing_cosine)."""
+def vertex_normals(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """[N,3] image-space vertices -> [N,3] float32 unit normals (the area-weighted sum of each
+    vertex's triangles' normals; (0, 0, -1) faces the camera)."""
     v = np.asarray(verts, np.float64)
     t = np.asarray(tris, np.int64)
     n = np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]])
     acc = np.zeros_like(v)
     for k in range(3):
         np.add.at(acc, t[:, k], n)
-    return (-acc[:, 2] / np.maximum(np.linalg.norm(acc, axis=1), 1e-12)).astype(np.float32)
+    return (acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def vertex_facing(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """[N,3] image-space vertices -> [N] float32 facing cosine of each vertex's normal (the
+    area-weighted sum of its triangles' normals; 1 = facing the camera, as facing_cosine)."""
+    return -vertex_normals(verts, tris)[:, 2]
 
 
 def reveal(source_facing: np.ndarray, target_verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
@@ -174,11 +199,38 @@ class PoseReveal:
         return reveal(self.source_facing, self.posed(pose_vertices(self.shape, target_pose)), self.tris)
 
 
-def revealed_texture(photo, fill_minus_photo, revealed, out):
+def revealed_texture(photo, fill_minus_photo, revealed, out, shaded=None, light=None, work=None):
     """out [S,S,3] = photo + revealed * (fill - photo): the texture drawn at one pose. photo,
-    fill_minus_photo [S,S,3], revealed [S,S,1] (reveal spread over the texels); NumPy or CuPy."""
+    fill_minus_photo [S,S,3], revealed [S,S,1] (reveal spread over the texels); NumPy or CuPy.
+    shaded: None, or (normal [S,S,4], anchor [S,S,4], gain [S,S,3]) of a poce_rt.shading
+    FillShading, with light [4] (FillShading.light at the pose): the fill is shaded at the pose,
+
+        fill' = fill + gain * (clip((normal . light) / (anchor . light), RATIO) - 1)
+
+    work: (w [S,S,4], shade [S,S,1], anchor_shade [S,S,1]) scratch buffers (None: allocated).
+    Any leading shape works in place of [S,S] (the frame loop passes [K] texels)."""
     xp = ops.array_module(out)
-    xp.multiply(fill_minus_photo, revealed, out=out)
+    if shaded is None:
+        xp.multiply(fill_minus_photo, revealed, out=out)
+        xp.add(out, photo, out=out)
+        return out
+    normal, anchor, gain = shaded
+    if work is None:
+        lead = normal.shape[:-1]
+        work = (xp.empty(lead + (4,), xp.float32), xp.empty(lead + (1,), xp.float32),
+                xp.empty(lead + (1,), xp.float32))
+    w, shade, at_anchor = work
+    xp.multiply(normal, light, out=w)
+    xp.sum(w, axis=-1, keepdims=True, out=shade)
+    xp.multiply(anchor, light, out=w)
+    xp.sum(w, axis=-1, keepdims=True, out=at_anchor)
+    xp.maximum(at_anchor, SHADE_EPS, out=at_anchor)
+    xp.divide(shade, at_anchor, out=shade)
+    xp.clip(shade, SHADE_RATIO[0], SHADE_RATIO[1], out=shade)
+    xp.subtract(shade, 1.0, out=shade)
+    xp.multiply(gain, shade, out=out)
+    xp.add(out, fill_minus_photo, out=out)
+    xp.multiply(out, revealed, out=out)
     xp.add(out, photo, out=out)
     return out
 
@@ -189,12 +241,16 @@ class RevealedTexture:
     and hidden ones, a fraction of the map), with fixed shapes (CUDA graphs replay them).
 
     photo, fill: [S,S,3] host textures (fill_unreliable); layout: the host UV layout; xp: NumPy
-    or CuPy (arrays are put there once)."""
+    or CuPy (arrays are put there once); shading: None or a poce_rt.shading.FillShading (the
+    fill shaded at each step's pose: its light is passed to each call)."""
 
-    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np):
+    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np, shading=None):
         s = layout.size
         diff = (np.asarray(fill, np.float32) - np.asarray(photo, np.float32)).reshape(-1, 3)
-        idx = np.flatnonzero(np.any(diff != 0, axis=1) & (layout.tri_id.reshape(-1) >= 0))
+        changes = np.any(diff != 0, axis=1)
+        if shading is not None:   # a texel the photo did not see is its fill: shading changes it
+            changes |= np.any(shading.gain.reshape(-1, 3) != 0, axis=1)
+        idx = np.flatnonzero(changes & (layout.tri_id.reshape(-1) >= 0))
         self.xp = xp
         self.idx = xp.asarray(idx.astype(np.int64))
         tri = layout.tri_id.reshape(-1)[idx]
@@ -207,16 +263,21 @@ class RevealedTexture:
         k = len(idx)
         self._w, self._r, self._vals = (xp.empty((k, 3), xp.float32), xp.empty((k, 1), xp.float32),
                                         xp.empty((k, 3), xp.float32))
+        self.shaded = None if shading is None else tuple(
+            xp.asarray(np.ascontiguousarray(m.reshape(-1, m.shape[-1])[idx], np.float32))
+            for m in (shading.normal, shading.anchor, shading.gain))
+        self._work = None if shading is None else (xp.empty((k, 4), xp.float32), xp.empty((k, 1), xp.float32),
+                                                   xp.empty((k, 1), xp.float32))
 
-    def __call__(self, reveal_values):
-        """reveal_values [N] float32 (reveal(), on xp) -> the [S,S,3] texture buffer at that pose."""
+    def __call__(self, reveal_values, light=None):
+        """reveal_values [N] float32 (reveal(), on xp), light [4] (FillShading.light, on xp; with
+        a shading) -> the [S,S,3] texture buffer at that pose."""
         xp = self.xp
         if len(self._w):
             xp.take(reveal_values, self.vidx, out=self._w)
             xp.multiply(self._w, self.bary, out=self._w)
             xp.sum(self._w, axis=1, keepdims=True, out=self._r)
-            xp.multiply(self.diff, self._r, out=self._vals)
-            xp.add(self._vals, self.photo, out=self._vals)
+            revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
             self.texture.reshape(-1, 3)[self.idx] = self._vals
         return self.texture
 

@@ -95,6 +95,7 @@ class Source:
     device_image: object = None
     uv_fill: np.ndarray | None = None
     filled: np.ndarray | None = None
+    shading: object = None   # poce_rt.shading.FillShading: uv_fill shaded at a target pose, or None
 
 
 @dataclass
@@ -296,9 +297,9 @@ class Editor:
             # untrusted texels (edge-on, across the silhouette) are completed too (disocclusion)
             complete = complete_uv_fallback if self.networks is None else \
                 (lambda uv_known, known, layout: self.networks.complete(uv_known, known))
-            completed, fill, filled = stages.complete_face(uv, mask, face, *image.shape[:2], self.geometry,
-                                                           complete, image)
-        return Source(image, face, uv, mask, completed, device_image, fill, filled)
+            completed, fill, filled, shading = stages.complete_face(uv, mask, face, *image.shape[:2],
+                                                                    self.geometry, complete, image)
+        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading)
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,

@@ -12,10 +12,12 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, PoseReveal, fill_share, fill_unreliable, filled_pixels, revealed_texture,
-                           texel_positions, visibility_confidence)
+                           texel_positions, texel_values, trust, trusted_texels, vertex_normals,
+                           visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import hair_over_face
+from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .surround import warp_surround
@@ -172,30 +174,40 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
     uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
     texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
-    filled [S,S] float32 in [0,1] each texel's share of fill in it). complete(uv, mask, layout):
-    the completion that fills the untrusted texels (default: mirror + inpainting). image: the
-    photo [H,W,3] uint8; given, the photo's hair over the face's outline is kept (poce_rt.hair)."""
+    filled [S,S] float32 in [0,1] each texel's share of fill in it, shading: the fill's shading at
+    a target pose, poce_rt.shading.FillShading, or None where the photo's light could not be
+    fitted). complete(uv, mask, layout): the completion that fills the untrusted texels (default:
+    mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
+    outline is kept (poce_rt.hair)."""
     geom = geom or geometry()
-    confidence = visibility_confidence(mask, geom.posed(face.vertices), geom.layout, height, width,
+    verts = geom.posed(face.vertices)
+    confidence = visibility_confidence(mask, verts, geom.layout, height, width,
                                        face.bbox[2] - face.bbox[0], texel_motion(geom))
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image),
-                       texel_positions(geom.posed(face.vertices), geom.layout, texel_motion(geom)))
-    return fill_unreliable(uv, mask, confidence, geom.layout, complete, hair)
+                       texel_positions(verts, geom.layout, texel_motion(geom)))
+    photo, fill, filled = fill_unreliable(uv, mask, confidence, geom.layout, complete, hair)
+    keep = trusted_texels(mask, confidence)
+    normals = texel_values(vertex_normals(verts, geom.layout.tris), geom.layout, texel_motion(geom))
+    shading = fill_shading(uv, keep, trust(mask, confidence, keep), fill, normals, geom.layout.coverage, face.pose)
+    return photo, fill, filled, shading
 
 
 def texture_at(photo: np.ndarray, fill: np.ndarray | None, face: Face, target: Pose,
-               geom: Geometry | None = None):
+               geom: Geometry | None = None, shading: FillShading | None = None):
     """The texture drawn at `target` (complete_face's photo and fill textures of `face`): the
-    fill where the pose change reveals texels (poce_rt.disocclusion) -> ([S,S,3] float32,
-    revealed [S,S,1] float32). fill None: the photo's texture, nothing revealed."""
+    fill where the pose change reveals texels (poce_rt.disocclusion), shaded at `target` by
+    `shading` (complete_face's) -> ([S,S,3] float32, revealed [S,S,1] float32). fill None: the
+    photo's texture, nothing revealed."""
     geom = geom or geometry()
     s = geom.size
     revealed = texel_motion(geom)(PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(target),
                                   np.empty((s, s, 1), np.float32), np.empty((s, s, 3), np.float32))
     if fill is None:
         return np.asarray(photo, np.float32), revealed * 0
-    return revealed_texture(photo, fill - photo, revealed, np.empty_like(photo)), revealed
+    shaded = None if shading is None else (shading.normal, shading.anchor, shading.gain)
+    light = None if shading is None else shading.light(target)
+    return revealed_texture(photo, fill - photo, revealed, np.empty_like(photo), shaded, light), revealed
 
 
 @functools.lru_cache(maxsize=8)
@@ -319,8 +331,8 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)
     h, w = image.shape[:2]
-    photo, fill, filled_uv = complete_face(uv, mask, face, h, w, geom, image=image)
-    completed, revealed = texture_at(photo, fill, face, target, geom)
+    photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image)
+    completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     shape = perspective_shape(face.shape, face.pose, target, camera_distance_cm)
     rgb, alpha = render_face(completed, shape, target, h, w, geom)

@@ -431,7 +431,7 @@ def hair_painted(editor, img, src, yaw) -> tuple[int, float]:
     g, f = editor.geometry, src.face
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     tgt = res.target_pose
-    _, revealed = stages.texture_at(src.uv_completed, src.uv_fill, f, tgt, g)
+    _, revealed = stages.texture_at(src.uv_completed, src.uv_fill, f, tgt, g, src.shading)
     cov = g.layout.coverage
     inside = cv2.distanceTransform(np.pad(cov.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
     shape = perspective_shape(f.shape, f.pose, tgt, editor.config.camera_distance_cm)
@@ -466,6 +466,7 @@ def test_skin_painted_over_the_hair_shows_in_the_check(editor, hair_over_temple)
     """The check above catches the fill before poce_rt.hair: the untrusted texels filled with skin
     whatever the photo showed there."""
     img, src = hair_over_temple
-    photo, fill, filled = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2], editor.geometry)
-    old = dataclasses.replace(src, uv_completed=photo, uv_fill=fill, filled=filled)
+    photo, fill, filled, shading = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2],
+                                                        editor.geometry)
+    old = dataclasses.replace(src, uv_completed=photo, uv_fill=fill, filled=filled, shading=shading)
     assert hair_painted(editor, img, old, 25)[1] > 0.5

@@ -24,7 +24,8 @@ def sources(editor, astronaut, single_face):
 def reference_frame(editor, src, plan):
     """The functional path: the texture at the target pose (the fill where the turn reveals texels),
     darken the mouth gap, render over the face's box, draw the inside of the mouth, ring warp, blend."""
-    tex = stages.texture_at(src.uv_completed, src.uv_fill, src.face, plan.target_pose, editor.geometry)[0].copy()
+    tex = stages.texture_at(src.uv_completed, src.uv_fill, src.face, plan.target_pose, editor.geometry,
+                           src.shading)[0].copy()
     g = editor._mouth_gap
     tex[g] = tex[g] * (1 - plan.mouth) + editor._mouth_colour[g] * plan.mouth
     h, w = src.image.shape[:2]

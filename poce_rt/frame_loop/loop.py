@@ -147,9 +147,13 @@ class FrameLoop:
             self._reveal = None if fill is None else PoseReveal(
                 geometry.posed, geometry.layout.tris, source.face.shape, source.face.pose)
             if self._reveal is not None:
-                self._revealed_texture = RevealedTexture(source.uv_completed, fill, geometry.layout, xp)
+                # the fill shaded at each step's pose (poce_rt.shading): a 4-vector light per step
+                self._shading = getattr(source, "shading", None)
+                self._revealed_texture = RevealedTexture(source.uv_completed, fill, geometry.layout, xp,
+                                                         self._shading)
                 self._revealed = self.ws.take("in.reveal", (n,), np.float32)
                 self._revealed_host = np.zeros(n, np.float32)
+                self._light = None if self._shading is None else self.ws.take("in.light", (4,), np.float32)
             # weight-free: the inside of an opening mouth is drawn as teeth, tongue and the dark
             # back (poce_rt.mouth), lit by this face's skin; with networks the texture edit does it
             self.draws_mouth = networks is None
@@ -236,6 +240,8 @@ class FrameLoop:
             if self._reveal is not None:
                 self._revealed_host = self._reveal(target_pose)
                 self._put(self._revealed, self._revealed_host)
+                if self._light is not None:
+                    self._put(self._light, self._shading.light(target_pose))
             if self.draws_mouth:
                 mv, mu = self.mouth.mesh(base, target_pose.scale)
                 mv[:, 0] -= face.x0
@@ -338,7 +344,7 @@ class FrameLoop:
         change reveals texels (poce_rt.disocclusion)."""
         if self._reveal is None:
             return self._uv_completed
-        return self._revealed_texture(self._revealed)
+        return self._revealed_texture(self._revealed, self._light)
 
     def _texture(self, given: bool, edit: bool, steps: int):
         xp, ws = self.xp, self.ws

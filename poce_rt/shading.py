@@ -1,0 +1,131 @@
+"""Shading of the revealed texels at the target pose (issue 15: a turned face drawn like a flat disc).
+
+The fill of texels the photo did not see (poce_rt.disocclusion) carries the colour of the trusted
+skin beside the hole, and with it that skin's shading at the photo's pose: a cheek that a turn
+reveals was drawn as a flat band of one brightness out to the new outline, where a real head's
+skin falls off as its normal turns away from the camera and the light. A turning head keeps its
+light fixed in the camera's frame, so the photo's skin is fitted with first-order spherical
+harmonics of its normal at the source pose (image space, light fixed):
+
+    Y = a + b . n        (luma of trusted skin texels, a robust least-squares fit)
+
+and a filled texel at a target pose is shaded by how much more or less light its turned normal
+R n takes than the trusted skin its colour came from (its anchor, n_a: the trusted texels' normals
+carried into the hole as the fill carries their colour):
+
+    fill' = fill * clip(shade(R n) / shade(R n_a), SHADE_RATIO),   shade(m) = a + b . m = a + (R^T b) . n
+
+on each texel's untrusted share (1 - t). Trusted photo texels keep their baked shading (the fill
+starts at the trusted skin's brightness and falls off towards the outline), and per pose only
+the 4-vector light = (a, R^T b) changes: the frame loop uploads it like the reveal values
+(disocclusion.revealed_texture draws it). Where
+the fit is unreliable (few skin texels, light that does not depend on the normal) there is no
+shading (FillShading is None) and the fill is drawn as before.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .complete import low_pass
+from .fit import Pose
+from .hair import lab
+
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+MIN_TEXELS = 0.05       # skin texels the fit needs, a fraction of the layout's coverage
+SKIN_D = 2.5            # robust Lab distance from the skin's median (in spreads): skin for the fit
+SKIN_SPREAD_MIN = (4.0, 2.0, 2.0)
+TRIM = 2.5              # residuals beyond this many robust spreads leave the fit (3 rounds)
+MIN_CONTRAST = 0.05     # |b| / a below this: light that does not follow the normal, no shading
+
+ANCHOR_SIGMA = 0.01      # the anchor normals' smoothing, a fraction of S
+_EPS = 1e-3
+
+
+def skin_texels(uv: np.ndarray, trusted: np.ndarray) -> np.ndarray:
+    """[S,S] bool: the trusted texels whose colour is the face's skin (robust Lab distance from
+    the trusted texels' median within SKIN_D spreads: no brows, lips, eyes, hair)."""
+    out = np.zeros(trusted.shape, bool)
+    if trusted.sum() < 16:
+        return out
+    c = lab(uv[trusted])
+    med = np.median(c, 0)
+    spread = np.maximum(1.4826 * np.median(np.abs(c - med), 0), SKIN_SPREAD_MIN)
+    out[trusted] = np.sqrt((((c - med) / spread) ** 2).sum(-1)) <= SKIN_D
+    return out
+
+
+def fit_shading(luma: np.ndarray, normals: np.ndarray):
+    """Y = a + b . n by least squares with outliers trimmed -> [4] float64 (a, b) or None when
+    the light does not follow the normal (|b| < MIN_CONTRAST * a) or a is not positive.
+    luma [K], normals [K,3] unit."""
+    x = np.concatenate([np.ones((len(luma), 1)), np.asarray(normals, np.float64)], 1)
+    y = np.asarray(luma, np.float64)
+    keep = np.ones(len(y), bool)
+    for _ in range(3):
+        coef = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
+        res = y - x @ coef
+        mad = 1.4826 * np.median(np.abs(res[keep])) + 1e-6
+        keep = np.abs(res) <= TRIM * mad
+    coef = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
+    # the shade at the normals it was fitted on must stay positive (a ratio of shades follows)
+    if coef[0] <= 0 or np.linalg.norm(coef[1:]) < MIN_CONTRAST * coef[0] or (x[keep] @ coef).min() <= _EPS:
+        return None
+    return coef
+
+
+def anchor_normals(normals: np.ndarray, trusted: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """[S,S,3] unit normals -> [S,S,3] float32: the normal of the trusted texel nearest to each
+    texel (its own where trusted), smoothed over ANCHOR_SIGMA of S (no Voronoi edges). The fill
+    carries the colour of its hole's border inwards (Telea, the mirror relit to its
+    neighbourhood), and with it the border's shading; a wider average (push-pull) reached the
+    face's middle, which faces the camera more: the whole fill drawn darker."""
+    s = trusted.shape[0]
+    _, labels = cv2.distanceTransformWithLabels((~trusted).astype(np.uint8), cv2.DIST_L2, 5,
+                                                labelType=cv2.DIST_LABEL_PIXEL)
+    rows, cols = np.nonzero(trusted)   # label k (from 1) is the k-th trusted texel in raster order
+    near = normals[rows, cols][np.clip(labels - 1, 0, len(rows) - 1)]
+    near, _ = low_pass(near, coverage, max(1.0, ANCHOR_SIGMA * s))
+    return (near / np.maximum(np.linalg.norm(near, axis=-1, keepdims=True), 1e-6)).astype(np.float32)
+
+
+@dataclass
+class FillShading:
+    """What shades the fill at any target pose (module docstring). Maps [S,S,C] float32:
+    normal (1, n) of each texel at the source pose, anchor (1, n_a) of the trusted skin its fill
+    colour came from, gain the fill's untrusted share (1 - t) * fill, whose shading changes."""
+
+    coeffs: np.ndarray           # [4] (a, b): luma = a + b . n at the source pose
+    source_rotation: np.ndarray  # [3,3] the photo's head rotation
+    normal: np.ndarray           # [S,S,4]
+    anchor: np.ndarray           # [S,S,4]
+    gain: np.ndarray             # [S,S,3]
+
+    def light(self, target: Pose) -> np.ndarray:
+        """[4] float32 (a, R^T b), R the rotation from the source's pose to `target`: so that
+        (1, n) . light is the shade at `target` of a texel whose normal at the source is n."""
+        rel = np.asarray(target.rotation, np.float64) @ np.asarray(self.source_rotation, np.float64).T
+        return np.concatenate([[self.coeffs[0]], rel.T @ self.coeffs[1:]]).astype(np.float32)
+
+
+def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: np.ndarray,
+                 normals: np.ndarray, coverage: np.ndarray, source_pose: Pose) -> FillShading | None:
+    """Fit the photo's shading and lay out what shades the fill (FillShading), or None where the
+    fit is unreliable (module docstring). uv [S,S,3] the sampled texels, trusted [S,S] bool the
+    ones the completion kept, trust [S,S] t in [0,1] (each texel's share of photo in fill),
+    fill [S,S,3] (disocclusion.fill_unreliable), normals [S,S,3] each texel's normal at the
+    source pose (the vertex normals spread over the texels), coverage [S,S] bool."""
+    n = normals / np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)
+    skin = skin_texels(uv, trusted & coverage)
+    if skin.sum() < MIN_TEXELS * coverage.sum():
+        return None
+    coeffs = fit_shading(uv[skin] @ LUMA, n[skin])
+    if coeffs is None:
+        return None
+    anchor = anchor_normals(n, trusted, coverage)
+    one = np.ones(n.shape[:2] + (1,), np.float32)
+    gain = (1.0 - np.asarray(trust, np.float32))[..., None] * coverage[..., None] * fill
+    return FillShading(coeffs, np.asarray(source_pose.rotation), np.concatenate([one, n], -1).astype(np.float32),
+                       np.concatenate([one, anchor], -1).astype(np.float32), np.ascontiguousarray(gain, np.float32))
