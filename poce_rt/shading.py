@@ -35,6 +35,7 @@ from .hair import lab
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 MIN_TEXELS = 0.05       # skin texels the fit needs, a fraction of the layout's coverage
+FIT_TEXELS = 8000       # at most about this many of them are fitted
 SKIN_D = 2.5            # robust Lab distance from the skin's median (in spreads): skin for the fit
 SKIN_SPREAD_MIN = (4.0, 2.0, 2.0)
 TRIM = 2.5              # residuals beyond this many robust spreads leave the fit (3 rounds)
@@ -121,7 +122,9 @@ def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: n
     skin = skin_texels(uv, trusted & coverage)
     if skin.sum() < MIN_TEXELS * coverage.sum():
         return None
-    coeffs = fit_shading(uv[skin] @ LUMA, n[skin])
+    rows, cols = np.nonzero(skin)
+    every = slice(None, None, max(1, len(rows) // FIT_TEXELS))   # (a sample fits the same 4 numbers)
+    coeffs = fit_shading(uv[rows[every], cols[every]] @ LUMA, n[rows[every], cols[every]])
     if coeffs is None:
         return None
     anchor = anchor_normals(n, trusted, coverage)

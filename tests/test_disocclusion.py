@@ -17,6 +17,7 @@ from poce_rt.assets import data_path, load_image
 from poce_rt.complete import complete_uv_fallback
 from poce_rt.facemodel import facing_cosine
 from poce_rt.fit import Pose, pose_vertices
+from poce_rt.shading import FillShading
 
 
 # -- helpers against plain references ------------------------------------------------------------
@@ -189,9 +190,19 @@ def test_reveal_and_the_texture_at_a_pose():
     np.testing.assert_allclose(share, np.where(mask >= 0.5, filled * revealed[..., 0], filled), atol=1e-6)
 
 
-def test_revealed_texture_of_the_loop_matches_the_full_map():
+def _hemisphere(n, rng):
+    """[n,3] unit normals facing the camera (z < 0), facing cosine 0.4..1 like trusted texels."""
+    v = rng.normal(size=(n, 3))
+    v[:, 2] = -np.abs(v[:, 2]) - 1.2
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("shaded", [False, True])
+def test_revealed_texture_of_the_loop_matches_the_full_map(shaded):
     """RevealedTexture (the frame loop's, rewriting only the texels whose fill differs) against
-    revealed_texture over the whole map with the reveal spread by TexelMotion."""
+    revealed_texture over the whole map with the reveal spread by TexelMotion. shaded: with a
+    poce_rt.shading FillShading, whose light changes per pose; texels the photo did not see
+    (fill == photo) are shaded too."""
     g = stages.geometry(64)
     lay = g.layout
     rng = np.random.default_rng(1)
@@ -200,13 +211,27 @@ def test_revealed_texture_of_the_loop_matches_the_full_map():
     some = rng.random((64, 64)) < 0.3
     fill[some] = rng.random((int(some.sum()), 3), dtype=np.float32)
     keep = photo.copy()
-    rt = D.RevealedTexture(photo, fill, lay)
+    sh, unseen = None, ~some & (rng.random((64, 64)) < 0.2)
+    if shaded:
+        one = np.ones((64, 64, 1))
+        sh = FillShading(np.array([0.45, 0.06, -0.11, -0.27]), np.eye(3),
+                         *(np.concatenate([one, _hemisphere(64 * 64, rng).reshape(64, 64, 3)], -1).astype(np.float32)
+                           for _ in range(2)), np.where((some | unseen)[..., None], fill, 0).astype(np.float32))
+    rt = D.RevealedTexture(photo, fill, lay, shading=sh)
     spread = stages.texel_motion(g)
-    for _ in range(2):   # twice: the second pose rewrites what the first wrote
+    for yaw in (10.0, -25.0):   # twice: the second pose rewrites what the first wrote
         r = rng.random(len(g.model.uvs), dtype=np.float32)
         revealed = spread(r, np.empty((64, 64, 1), np.float32), np.empty((64, 64, 3), np.float32))
-        ref = D.revealed_texture(photo, fill - photo, revealed, np.empty_like(photo))
-        np.testing.assert_allclose(rt(r), ref, atol=1e-6)
+        light = None if sh is None else sh.light(Pose(yaw=yaw))
+        parts = None if sh is None else (sh.normal, sh.anchor, sh.gain)
+        ref = D.revealed_texture(photo, fill - photo, revealed, np.empty_like(photo), parts, light)
+        np.testing.assert_allclose(rt(r, light), ref, atol=1e-6 if sh is None else 1e-5)
+        if sh is not None:   # fill' = fill + gain * (clipped shade ratio - 1), drawn where revealed
+            ratio = np.clip((sh.normal @ light) / np.maximum(sh.anchor @ light, D.SHADE_EPS), *D.SHADE_RATIO)
+            np.testing.assert_allclose(ref, photo + revealed * (fill + sh.gain * (ratio[..., None] - 1) - photo),
+                                       atol=1e-5)
+            shown = unseen & (revealed[..., 0] > 0.5)
+            assert not np.allclose(ref[shown], photo[shown])
     np.testing.assert_array_equal(photo, keep)   # the source's texture is not written to
 
 
