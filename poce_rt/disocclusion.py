@@ -29,7 +29,9 @@ spread over the texels like poce_rt.motion's motion, and the texture drawn is
 
     photo + r * (fill - photo)
 
-with r * filled (all of it on texels the photo did not see) its share of fill. Drawn at the target
+with r * filled (all of it on texels the photo did not see) its share of fill. The fill is shaded
+at the target pose (poce_rt.shading: it falls off towards the new outline as the turned skin's
+normal does; revealed_texture's `shaded`). Drawn at the target
 pose and weighted by the render's coverage and `moved`, that share is the [H,W] map of output
 pixels whose colour came from filled texels (EditResult.filled).
 """

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from poce_rt import shading as S
-from poce_rt import stages
 from poce_rt.assets import data_path, load_image
 from poce_rt.fit import Pose
 
