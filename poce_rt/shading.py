@@ -18,9 +18,9 @@ carried into the hole as the fill carries their colour):
 on each texel's untrusted share (1 - t). Trusted photo texels keep their baked shading (the fill
 starts at the trusted skin's brightness and falls off towards the outline), and per pose only
 the 4-vector light = (a, R^T b) changes: the frame loop uploads it like the reveal values
-(disocclusion.revealed_texture draws it). Where
-the fit is unreliable (few skin texels, light that does not depend on the normal) there is no
-shading (FillShading is None) and the fill is drawn as before.
+(disocclusion.revealed_texture draws it). Where the fit is unreliable (few skin texels, light that
+does not depend on the normal) there is no shading (FillShading is None): the fill is drawn as
+before.
 """
 from __future__ import annotations
 
@@ -40,8 +40,7 @@ SKIN_D = 2.5            # robust Lab distance from the skin's median (in spreads
 SKIN_SPREAD_MIN = (4.0, 2.0, 2.0)
 TRIM = 2.5              # residuals beyond this many robust spreads leave the fit (3 rounds)
 MIN_CONTRAST = 0.05     # |b| / a below this: light that does not follow the normal, no shading
-
-ANCHOR_SIGMA = 0.01      # the anchor normals' smoothing, a fraction of S
+ANCHOR_SIGMA = 0.01     # the anchor normals' smoothing, a fraction of S
 _EPS = 1e-3
 
 
