@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..ops._arrays import on_stream, to_host
-from ..surround import FACE_OVAL, photo_texture
+from ..surround import FACE_OVAL, FeatureMask, photo_texture, stretch_fill, stretch_weights
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -19,7 +19,9 @@ class RingTexture(NamedTuple):
     lo: np.ndarray   # [2] int, (x, y) of the texture's first texel in the photo
     side: int
     known: np.ndarray | None = None   # [side,side] float32 host map (photo_texture's); None:
-                                      # the texture lies inside the photo, off its outermost pixels
+                                      # the texture lies inside the photo, off its outermost pixels,
+                                      # and no band triangle is stretched
+    stretched: bytes = b""   # the stretch_weights it was filled for, quantized (b"": none)
 
     def uvs(self, src: np.ndarray) -> np.ndarray:
         """[K,2] photo positions -> [K,2] float32 texture coordinates."""
@@ -28,38 +30,49 @@ class RingTexture(NamedTuple):
 
 class RingTextureCache:
     """The photo as the ring's texture: a square crop, grown when a pose change reads beyond it;
-    beyond the photo filled as poce_rt.surround.photo_texture fills it (on the host: only faces
-    cut by the photo's border get there). `image`: the [H,W,3] uint8 photo on the loop's device;
-    `oval`: [K,2] the source face's oval in photo pixels."""
+    beyond the photo, and where a band triangle is drawn stretched, filled as
+    poce_rt.surround.photo_texture fills it (on the host: only faces cut by the photo's border and
+    rings with a stretched strip get there; rebuilt when the stretched triangles change).
+    `image`: the [H,W,3] uint8 photo on the loop's device; `src_vertices`: the source face's
+    [468,3] vertices in photo pixels."""
 
-    def __init__(self, image, oval: np.ndarray, xp, workspace, stream):
-        self.image, self.oval, self.xp, self.ws, self.stream = image, oval, xp, workspace, stream
+    def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream):
+        self.image, self.xp, self.ws, self.stream = image, xp, workspace, stream
+        self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+        self.features = FeatureMask(src_vertices)
         self.current: RingTexture | None = None   # built on the first pose change
 
     def for_ring(self, ring: Ring) -> RingTexture:
         lo_need = np.floor(ring.src.min(0)).astype(int) - 2
         hi_need = np.ceil(ring.src.max(0)).astype(int) + 2
+        weights = stretch_weights(ring.verts, ring.src, self.features)
+        stretched = np.round(weights * 16).astype(np.uint8).tobytes() if weights.any() else b""
         cur = self.current
-        if cur is not None and (lo_need >= cur.lo).all() and (hi_need <= cur.lo + cur.side).all():
+        covers = cur is not None and (lo_need >= cur.lo).all() and (hi_need <= cur.lo + cur.side).all()
+        if covers and cur.stretched == stretched:
             return cur
-        c = self.oval.mean(0)
-        reach = RING_TEXTURE_REACH * np.abs(self.oval - c).max()
-        lo = np.minimum(np.floor(c - reach).astype(int), lo_need)
-        hi = np.maximum(np.ceil(c + reach).astype(int), hi_need)
-        side = int((hi - lo).max())
+        if covers:
+            lo, side = cur.lo, cur.side
+        else:
+            c = self.oval.mean(0)
+            reach = RING_TEXTURE_REACH * np.abs(self.oval - c).max()
+            lo = np.minimum(np.floor(c - reach).astype(int), lo_need)
+            hi = np.maximum(np.ceil(c + reach).astype(int), hi_need)
+            side = int((hi - lo).max())
+        fill = stretch_fill(ring.verts, ring.src, lo, side, weights) if stretched else None
         height, width = self.image.shape[:2]
         xp = self.xp
         known = None
         with on_stream(self.stream):
             tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
-            if (lo >= 1).all() and lo[0] + side <= width - 1 and lo[1] + side <= height - 1:
+            if fill is None and (lo >= 1).all() and lo[0] + side <= width - 1 and lo[1] + side <= height - 1:
                 crop = self.image[lo[1]:lo[1] + side, lo[0]:lo[0] + side]
                 xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
             else:
                 # only the part inside the photo comes to the host
                 x0, y0 = max(lo[0], 0), max(lo[1], 0)
                 part = to_host(self.image[y0:max(lo[1] + side, y0), x0:max(lo[0] + side, x0)], self.stream)
-                host, known = photo_texture(part, lo - (x0, y0), side)
+                host, known = photo_texture(part, lo - (x0, y0), side, fill)
                 tex[...] = xp.asarray(host)
-        self.current = RingTexture(tex, lo, side, known)
+        self.current = RingTexture(tex, lo, side, known, stretched)
         return self.current
