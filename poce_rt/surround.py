@@ -196,17 +196,17 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
     return w
 
 
-def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, side: int,
-                 weights: np.ndarray | None = None, features: FeatureMask | None = None) -> np.ndarray | None:
-    """[side,side] float32 in [0,1]: how much of each texel of photo_texture's square (photo pixels
-    lo..lo+side) is to be filled, each band triangle's stretch_weights (given, or worked out from
+def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, shape, weights: np.ndarray | None = None,
+                 features: FeatureMask | None = None) -> np.ndarray | None:
+    """[h,w] float32 in [0,1] (shape (h, w)): how much of each texel of a box of photo pixels from
+    lo (x, y) is to be filled, each band triangle's stretch_weights (given, or worked out from
     verts, src and features) drawn where it reads the photo; None where no triangle is."""
     w = stretch_weights(verts, src, features) if weights is None else weights
     hot = np.flatnonzero(w > 0)
     if hot.size == 0:
         return None
     tris = band_triangles(len(verts))
-    out = np.zeros((int(side), int(side)), np.float32)
+    out = np.zeros(tuple(int(n) for n in shape), np.float32)
     shift = 4   # cv2's fixed point: sub-texel vertices
     pts = np.round((np.asarray(src, np.float64) - np.asarray(lo, np.float64)) * (1 << shift)).astype(np.int32)
     for t in hot[np.argsort(w[hot])]:   # the most stretched last: a texel shared by two keeps the larger
@@ -308,7 +308,7 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     return verts, tris, src, (int(x0), int(y0), int(x1), int(y1))
 
 
-def photo_texture(image: np.ndarray, lo, side: int, fill: np.ndarray | None = None):
+def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     """The ring's texture: photo pixels lo..lo+side (x, y) of image [H,W,3] uint8 as a square
     [side,side,3] float32 texture in [0,1] (render needs a square one), and known [side,side]
     float32 (1 on the photo's pixels but its outermost row and column on each side). Where the
@@ -316,10 +316,9 @@ def photo_texture(image: np.ndarray, lo, side: int, fill: np.ndarray | None = No
     on that outermost pixel, whose bilinear reads would be clamped to the edge, its texels are
     unknown and filled by push-pull from the photo around them: a smooth continuation, never the
     edge pixels stretched into streaks (edge replication drew an arc of them where a turn
-    brought that part into view). fill: an optional [side,side] float32 in [0,1] (stretch_fill's),
-    texels known only by 1 - fill and filled by the rest."""
-    from .complete import push_pull
-
+    brought that part into view). stretched: None, or (verts, src, weights) of a ring whose band
+    triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
+    weight, and filled by the rest (_fill_stretched)."""
     h, w = image.shape[:2]
     (x0, y0), side = np.asarray(lo, int), int(side)
     texture = np.zeros((side, side, 3), np.float32)
@@ -330,20 +329,65 @@ def photo_texture(image: np.ndarray, lo, side: int, fill: np.ndarray | None = No
     kx0, ky0, kx1, ky1 = max(x0, 1), max(y0, 1), min(x0 + side, w - 1), min(y0 + side, h - 1)
     if kx1 > kx0 and ky1 > ky0:
         known[ky0 - y0:ky1 - y0, kx0 - x0:kx1 - x0] = 1.0
-    if fill is not None:
-        known *= 1.0 - np.asarray(fill, np.float32)
     if known.min() < 1.0 and known.max() > 0.0:
-        # the fill is smooth: push-pulled on a copy shrunk FILL_SHRINK times (the known texels'
-        # average over each block, each texel weighted by how well it is known), at a fraction of
-        # the cost of the whole square
-        f = FILL_SHRINK if side >= 8 * FILL_SHRINK else 1
-        small = (side // f, side // f)
-        w = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
-        c = cv2.resize(texture * known[..., None], small, interpolation=cv2.INTER_AREA)
-        smooth = push_pull(c / np.maximum(w, 1e-6)[..., None], w > 0)
-        smooth = cv2.resize(smooth, (side, side), interpolation=cv2.INTER_LINEAR)
-        texture = texture * known[..., None] + smooth * (1.0 - known[..., None])
+        texture = smooth_fill(texture, known)
+    if stretched is not None:
+        _fill_stretched(texture, known, image, (x0, y0), *stretched)
     return texture, known
+
+
+def smooth_fill(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """[S,S',3] texture, known [S,S'] in [0,1] -> the texture with each texel's unknown part
+    (1 - known) push-pulled from the known texels around it: a smooth fill, worked out on a copy
+    shrunk FILL_SHRINK times (the known texels' average over each block, each texel weighted by
+    how well it is known), at a fraction of the cost."""
+    from .complete import push_pull
+
+    h, w = known.shape
+    f = FILL_SHRINK if min(h, w) >= 8 * FILL_SHRINK else 1
+    small = (max(w // f, 1), max(h // f, 1))
+    k = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
+    c = cv2.resize(texture * known[..., None], small, interpolation=cv2.INTER_AREA)
+    smooth = push_pull(c.reshape(k.shape + (-1,)) / np.maximum(k, 1e-6)[..., None], k > 0)
+    smooth = cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR).reshape(texture.shape)
+    return texture * known[..., None] + smooth * (1.0 - known[..., None])
+
+
+FILL_MARGIN = 32   # photo pixels of known texture around a stretched strip that its fill is pulled from
+
+
+def _fill_stretched(texture: np.ndarray, known: np.ndarray, image: np.ndarray, lo, verts, src, weights) -> None:
+    """Fill, in place, the texels of texture [S,S,3] / known [S,S] (the square's first texel at
+    photo pixel lo) that stretched band triangles read (stretch_fill of verts, src, weights), from
+    the photo (image [H,W,3] uint8) over a box around them alone, its corners on multiples of
+    FILL_SHRINK in photo pixels: the fill depends neither on where the square lies nor on its
+    size (the frame loop's square is larger than warp_surround's), and costs the box's size,
+    not the square's."""
+    hot = band_triangles(len(verts))[weights > 0]
+    if hot.size == 0:
+        return
+    pts = np.asarray(src, np.float64)[hot.reshape(-1)]
+    f, side = FILL_SHRINK, texture.shape[0]
+    lo = np.asarray(lo, int)
+    a = (np.floor(pts.min(0)).astype(int) - FILL_MARGIN) // f * f               # photo pixels
+    b = -((-(np.ceil(pts.max(0)).astype(int) + 1 + FILL_MARGIN)) // f) * f
+    fill = stretch_fill(verts, src, a, (b[1] - a[1], b[0] - a[0]), weights)
+    h, w = image.shape[:2]
+    box = np.zeros(fill.shape + (3,), np.float32)
+    box_known = np.zeros(fill.shape, np.float32)
+    p0, p1 = np.maximum(a, 0), np.minimum(b, (w, h))        # the box's part in the photo
+    if (p1 > p0).all():
+        box[p0[1] - a[1]:p1[1] - a[1], p0[0] - a[0]:p1[0] - a[0]] = image[p0[1]:p1[1], p0[0]:p1[0]] * np.float32(1 / 255)
+    k0, k1 = np.maximum(a, 1), np.minimum(b, (w - 1, h - 1))  # off the photo's outermost pixels
+    if (k1 > k0).all():
+        box_known[k0[1] - a[1]:k1[1] - a[1], k0[0] - a[0]:k1[0] - a[0]] = 1.0
+    box = smooth_fill(box, box_known * (1.0 - fill))
+    s0, s1 = np.maximum(a, lo), np.minimum(b, lo + side)     # the box's part in the square
+    if (s1 > s0).all():
+        sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
+        bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
+        texture[sq] = box[bx]
+        known[sq] *= 1.0 - fill[bx]
 
 
 def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) -> np.ndarray:
@@ -370,8 +414,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     verts, tris, src, (x0, y0, x1, y1) = band
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
-    fill = stretch_fill(verts, src, lo, side, features=FeatureMask(src_vertices))
-    texture, known = photo_texture(image, lo, side, fill)
+    weights = stretch_weights(verts, src, FeatureMask(src_vertices))
+    texture, known = photo_texture(image, lo, side, (verts, src, weights) if weights.any() else None)
     uvs = ((src - lo) / side).astype(np.float32)
     local = verts.copy()
     local[:, 0] -= x0

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..ops._arrays import on_stream, to_host
-from ..surround import FACE_OVAL, FeatureMask, photo_texture, stretch_fill, stretch_weights
+from ..surround import FACE_OVAL, FILL_MARGIN, FILL_SHRINK, FeatureMask, photo_texture, stretch_weights
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -43,10 +43,12 @@ class RingTextureCache:
         self.current: RingTexture | None = None   # built on the first pose change
 
     def for_ring(self, ring: Ring) -> RingTexture:
-        lo_need = np.floor(ring.src.min(0)).astype(int) - 2
-        hi_need = np.ceil(ring.src.max(0)).astype(int) + 2
         weights = stretch_weights(ring.verts, ring.src, self.features)
         stretched = np.round(weights * 16).astype(np.uint8).tobytes() if weights.any() else b""
+        # a stretched strip's fill reads the photo FILL_MARGIN around it (and its blocks' rounding)
+        pad = 2 + (FILL_MARGIN + FILL_SHRINK if stretched else 0)
+        lo_need = np.floor(ring.src.min(0)).astype(int) - pad
+        hi_need = np.ceil(ring.src.max(0)).astype(int) + pad
         cur = self.current
         covers = cur is not None and (lo_need >= cur.lo).all() and (hi_need <= cur.lo + cur.side).all()
         if covers and cur.stretched == stretched:
@@ -59,20 +61,23 @@ class RingTextureCache:
             lo = np.minimum(np.floor(c - reach).astype(int), lo_need)
             hi = np.maximum(np.ceil(c + reach).astype(int), hi_need)
             side = int((hi - lo).max())
-        fill = stretch_fill(ring.verts, ring.src, lo, side, weights) if stretched else None
         height, width = self.image.shape[:2]
         xp = self.xp
         known = None
         with on_stream(self.stream):
             tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
-            if fill is None and (lo >= 1).all() and lo[0] + side <= width - 1 and lo[1] + side <= height - 1:
+            if not stretched and (lo >= 1).all() and lo[0] + side <= width - 1 and lo[1] + side <= height - 1:
                 crop = self.image[lo[1]:lo[1] + side, lo[0]:lo[0] + side]
                 xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
             else:
-                # only the part inside the photo comes to the host
-                x0, y0 = max(lo[0], 0), max(lo[1], 0)
-                part = to_host(self.image[y0:max(lo[1] + side, y0), x0:max(lo[0] + side, x0)], self.stream)
-                host, known = photo_texture(part, lo - (x0, y0), side, fill)
+                # only the part inside the photo comes to the host, with a pixel more on each side
+                # where the photo has one (photo_texture takes the part's outermost pixels for the
+                # photo's own), from a multiple of FILL_SHRINK (its fill's blocks are aligned to the
+                # part's origin, as warp_surround's to the photo's)
+                x0, y0 = (max((v - 1) // FILL_SHRINK * FILL_SHRINK, 0) for v in lo)
+                part = to_host(self.image[y0:max(lo[1] + side + 1, y0), x0:max(lo[0] + side + 1, x0)], self.stream)
+                host, known = photo_texture(part, lo - (x0, y0), side,
+                                            (ring.verts, ring.src - (x0, y0), weights) if stretched else None)
                 tex[...] = xp.asarray(host)
         self.current = RingTexture(tex, lo, side, known, stretched)
         return self.current
