@@ -20,15 +20,15 @@ ears, hair) moves the way a rotating head's does, and only the outermost ring, i
 background, stays put. Each proxy vertex reads the photo where it lies at the source pose.
 
 Stretched strips (issue 15, held-out Tom_Hanks_54745.png at -25): a side of the head the photo
-sees edge-on lies in a strip a few pixels wide between the tracked oval and the silhouette, and a
-turn towards the camera draws it several times wider. Magnified that much, whatever the strip
-holds (the cheek's edge, the outer corner of an eye the oval runs through) is drawn as a smeared
-band and a second copy beside the face. The photo has no texture for that much surface, so a band
-triangle magnified more than STRETCH_FILL[0] times (linear) is filled instead, fully from
-STRETCH_FILL[1]: its texels are unknown to photo_texture and push-pulled from the trusted ones
-around them, and reported as filled like texels beyond the photo. So is a band triangle that
-is drawn larger than the photo shows it and reads one of the face's features (FEATURES), which
-the face mesh draws itself where they move to (the ring drew a second eye corner beside it).
+sees at a grazing angle lies in a strip a few pixels wide between the tracked oval and the
+silhouette, and a turn towards the camera draws it several times wider. The photo has no texture
+for that much surface: a band triangle magnified more than STRETCH_FILL[0] times (linear; the
+hair beside that face's far temple, drawn as streaks) is filled instead, fully from
+STRETCH_FILL[1]: its texels are unknown to photo_texture, push-pulled from the photo around them,
+and reported as filled like texels beyond the photo. So is a band triangle drawn more than
+FEATURE_STRETCH[0] times larger that reads one of the face's features (FEATURES): the oval of a
+far side can run through the outer corner of an eye or the end of a brow, which the face mesh
+draws where they move to, and the ring drew them a second time beside the face.
 """
 from __future__ import annotations
 
@@ -66,10 +66,11 @@ OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (
               (34, 139), (71, 139), (68, 71), (68, 104), (69, 104), (69, 108))
 PROXY_RINGS = len(PROXY_SCALES) + 3   # proxy_mesh's rings: inside the oval, oval, proxy, outer
 FILL_SHRINK = 4   # photo_texture's fill beyond the photo is push-pulled at 1/4 of the resolution
+FILL_MARGIN = 32   # photo pixels around a stretched strip that its fill is pulled from
 # a band triangle drawn this many times larger (largest singular value of its source -> target
 # map) starts to be filled, and is filled fully at the second: on the repository's and the held-out
-# photos at +-25 the proxy's bands stretch by 1.5-2.5 (90th percentile), their worst triangles by up
-# to ~5 on the far side; Tom_Hanks' 3-4 px strip by 3.3 (90th percentile) to 9
+# photos at +-25 the proxy's bands beyond the oval stretch by 1.4-2.6 (90th percentile), their worst
+# triangles by up to ~5 near the silhouette; Tom_Hanks' (-25) by up to 9
 STRETCH_FILL = (3.0, 4.5)
 STRETCH_BLUR = 1.0   # texels: the fill's weight is softened this much at a triangle's edge
 # The face's features are drawn by the face mesh where they move to; a band triangle that reads
@@ -176,6 +177,7 @@ class FeatureMask:
 
 
 def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
+    """0 below lo_hi[0], 1 above lo_hi[1], linear between."""
     return np.clip((x - lo_hi[0]) / (lo_hi[1] - lo_hi[0]), 0.0, 1.0)
 
 
@@ -353,9 +355,6 @@ def smooth_fill(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
     return texture * known[..., None] + smooth * (1.0 - known[..., None])
 
 
-FILL_MARGIN = 32   # photo pixels of known texture around a stretched strip that its fill is pulled from
-
-
 def _fill_stretched(texture: np.ndarray, known: np.ndarray, image: np.ndarray, lo, verts, src, weights) -> None:
     """Fill, in place, the texels of texture [S,S,3] / known [S,S] (the square's first texel at
     photo pixel lo) that stretched band triangles read (stretch_fill of verts, src, weights), from
@@ -392,8 +391,8 @@ def _fill_stretched(texture: np.ndarray, known: np.ndarray, image: np.ndarray, l
 
 def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) -> np.ndarray:
     """[h,w] float32 share of each pixel of a ring drawn over an h x w box (verts [NK,3] box-local,
-    tris, uvs [NK,2] on photo_texture's square) that came from texels beyond the photo: known
-    [side,side] (photo_texture's) drawn by the same `render` op, times the ring's coverage."""
+    tris, uvs [NK,2] on photo_texture's square) that came from filled texels (beyond the photo, or
+    read by a stretched band triangle): known [side,side] (photo_texture's) drawn by the same `render` op, times the ring's coverage."""
     unknown = np.ascontiguousarray(1.0 - np.asarray(known, np.float32))[..., None]
     rgb, alpha = ops.render(unknown, np.asarray(verts, np.float32), np.asarray(tris, np.int32),
                             np.asarray(uvs, np.float32), int(height), int(width))
