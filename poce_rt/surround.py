@@ -129,7 +129,11 @@ def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
     det = np.linalg.det(A)
     ok = np.abs(det) > 1e-9
     m = B @ np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2)))
-    return np.where(ok, np.linalg.svd(m, compute_uv=False)[:, 0], np.inf)
+    # a 2x2 map's largest singular value: sqrt((F + sqrt(F^2 - 4 det^2)) / 2), F its squared norm
+    fro = (m * m).sum((1, 2))
+    det_m = np.linalg.det(m)
+    top = np.sqrt(0.5 * (fro + np.sqrt(np.maximum(fro * fro - 4.0 * det_m * det_m, 0.0))))
+    return np.where(ok, top, np.inf)
 
 
 def band_triangles(n_verts: int) -> np.ndarray:
@@ -320,7 +324,7 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     edge pixels stretched into streaks (edge replication drew an arc of them where a turn
     brought that part into view). stretched: None, or (verts, src, weights) of a ring whose band
     triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
-    weight, and filled by the rest (_fill_stretched)."""
+    weight, and filled by the rest (stretched_patch)."""
     h, w = image.shape[:2]
     (x0, y0), side = np.asarray(lo, int), int(side)
     texture = np.zeros((side, side, 3), np.float32)
@@ -334,7 +338,11 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     if known.min() < 1.0 and known.max() > 0.0:
         texture = smooth_fill(texture, known)
     if stretched is not None:
-        _fill_stretched(texture, known, image, (x0, y0), *stretched)
+        patch = stretched_patch(image, (0, 0), (h, w), (x0, y0), side, *stretched)
+        if patch is not None:
+            sq, texels, fill = patch
+            texture[sq] = texels
+            known[sq] *= 1.0 - fill
     return texture, known
 
 
@@ -355,38 +363,53 @@ def smooth_fill(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
     return texture * known[..., None] + smooth * (1.0 - known[..., None])
 
 
-def _fill_stretched(texture: np.ndarray, known: np.ndarray, image: np.ndarray, lo, verts, src, weights) -> None:
-    """Fill, in place, the texels of texture [S,S,3] / known [S,S] (the square's first texel at
-    photo pixel lo) that stretched band triangles read (stretch_fill of verts, src, weights), from
-    the photo (image [H,W,3] uint8) over a box around them alone, its corners on multiples of
-    FILL_SHRINK in photo pixels: the fill depends neither on where the square lies nor on its
-    size (the frame loop's square is larger than warp_surround's), and costs the box's size,
-    not the square's."""
-    hot = band_triangles(len(verts))[weights > 0]
+def stretched_box(src: np.ndarray, verts_count: int, weights: np.ndarray):
+    """(a, b): the photo pixels [a, b) (x, y) whose texture stretched_patch fills for the band
+    triangles with weights > 0 (src [N,2] photo positions of a ring of verts_count vertices): their
+    source and FILL_MARGIN around, its corners on multiples of FILL_SHRINK; None where there are none."""
+    hot = band_triangles(verts_count)[np.asarray(weights) > 0]
     if hot.size == 0:
-        return
+        return None
     pts = np.asarray(src, np.float64)[hot.reshape(-1)]
-    f, side = FILL_SHRINK, texture.shape[0]
-    lo = np.asarray(lo, int)
-    a = (np.floor(pts.min(0)).astype(int) - FILL_MARGIN) // f * f               # photo pixels
+    f = FILL_SHRINK
+    a = (np.floor(pts.min(0)).astype(int) - FILL_MARGIN) // f * f
     b = -((-(np.ceil(pts.max(0)).astype(int) + 1 + FILL_MARGIN)) // f) * f
+    return a, b
+
+
+def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts, src, weights):
+    """The fill of the texels that stretched band triangles read (stretch_fill of verts, src,
+    weights), worked out over stretched_box alone, from the photo: image [h,w,3] uint8 holds the
+    photo's pixels from origin (x, y) and covers the box's part in the photo (photo_shape (H, W));
+    pixels beyond the photo and its outermost ones are unknown there too. The box is in photo
+    pixels, so the fill depends neither on where the texture's square lies nor on its size (the
+    frame loop's square is larger than warp_surround's), and costs the box's size.
+    Returns None, or (sq, texels, fill): the box's part in the square (lo, side) as a pair of
+    slices, its [h',w',3] float32 texels and [h',w'] float32 fill weights."""
+    box_ab = stretched_box(src, len(verts), weights)
+    if box_ab is None:
+        return None
+    a, b = box_ab
+    lo = np.asarray(lo, int)
+    s0, s1 = np.maximum(a, lo), np.minimum(b, lo + int(side))     # the box's part in the square
+    if not (s1 > s0).all():
+        return None
     fill = stretch_fill(verts, src, a, (b[1] - a[1], b[0] - a[0]), weights)
-    h, w = image.shape[:2]
+    h, w = photo_shape
     box = np.zeros(fill.shape + (3,), np.float32)
-    box_known = np.zeros(fill.shape, np.float32)
+    known = np.zeros(fill.shape, np.float32)
     p0, p1 = np.maximum(a, 0), np.minimum(b, (w, h))        # the box's part in the photo
     if (p1 > p0).all():
-        box[p0[1] - a[1]:p1[1] - a[1], p0[0] - a[0]:p1[0] - a[0]] = image[p0[1]:p1[1], p0[0]:p1[0]] * np.float32(1 / 255)
+        o = np.asarray(origin, int)
+        box[p0[1] - a[1]:p1[1] - a[1], p0[0] - a[0]:p1[0] - a[0]] = \
+            image[p0[1] - o[1]:p1[1] - o[1], p0[0] - o[0]:p1[0] - o[0]] * np.float32(1 / 255)
     k0, k1 = np.maximum(a, 1), np.minimum(b, (w - 1, h - 1))  # off the photo's outermost pixels
     if (k1 > k0).all():
-        box_known[k0[1] - a[1]:k1[1] - a[1], k0[0] - a[0]:k1[0] - a[0]] = 1.0
-    box = smooth_fill(box, box_known * (1.0 - fill))
-    s0, s1 = np.maximum(a, lo), np.minimum(b, lo + side)     # the box's part in the square
-    if (s1 > s0).all():
-        sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
-        bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
-        texture[sq] = box[bx]
-        known[sq] *= 1.0 - fill[bx]
+        known[k0[1] - a[1]:k1[1] - a[1], k0[0] - a[0]:k1[0] - a[0]] = 1.0
+    box = smooth_fill(box, known * (1.0 - fill))
+    sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
+    bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
+    return sq, box[bx], fill[bx]
 
 
 def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) -> np.ndarray:
