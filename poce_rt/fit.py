@@ -85,15 +85,21 @@ class Pose:
 
     def offset(self, pitch: float = 0.0, yaw: float = 0.0, roll: float = 0.0,
                center=(0.0, 0.0, 0.0)) -> "Pose":
-        """A new pose rotated further by (pitch, yaw, roll), about image-frame axes through the face's centre.
+        """A new pose turned further by (pitch, yaw, roll) about the head's own axes, through a pivot.
 
-        ``R' = R_offset @ R``: the offset is applied in the image frame (yaw=+10 always turns the nose
-        further to image-right, whatever the current roll); for a frontal face the angles simply add.
+        The angles add: ``R' = Rz(roll + d_roll) @ Ry(yaw + d_yaw) @ Rx(pitch + d_pitch)``. The Euler
+        order is the neck's (a tilt outermost, then the turn, the nod innermost), so a yaw offset turns
+        the head about its own up axis as tilted by the roll, like a head shaking "no" on a tilted neck,
+        and leaves pitch and roll as they were. Turning about the image's vertical axis instead
+        (``R_offset @ R``, before issue 15) mixed a nod into every turn of a rolled head: on
+        Image_with_alpha (roll -24) yaw +25 drew a turn of 22.9 and a nod of +10.1 degrees, and the
+        tracker read +20.6 and +11.6. For an upright face (roll 0) a yaw offset is the same turn as
+        before; a pitch offset of a turned face now nods about the face's own ear-to-ear axis.
         ``center`` [3] is the pivot in the canonical frame (default: the canonical origin, which MediaPipe
         places inside the head behind the nose); it stays where it was in the image.
         """
         R = self.rotation
-        R2 = matrix_from_euler(pitch, yaw, roll) @ R
+        R2 = matrix_from_euler(self.pitch + pitch, self.yaw + yaw, self.roll + roll)
         c = np.asarray(center, np.float64)
         t2 = self.translation + self.scale * (R @ c - R2 @ c)
         return Pose.from_rt(R2, t2, self.scale)

@@ -18,13 +18,24 @@ pose like the mesh (the neck less, fading to not at all under the chin, where th
 so turn with the face as one 3D surface: the silhouette (cheek contour,
 ears, hair) moves the way a rotating head's does, and only the outermost ring, in the
 background, stays put. Each proxy vertex reads the photo where it lies at the source pose.
+
+Stretched strips (issue 15, held-out Tom_Hanks_54745.png at -25): a side of the head the photo
+sees at a grazing angle lies in a strip a few pixels wide between the tracked oval and the
+silhouette, and a turn towards the camera draws it several times wider. The photo has no texture
+for that much surface: a band triangle magnified more than STRETCH_FILL[0] times (linear; the
+hair beside that face's far temple, drawn as streaks) is filled instead, fully from
+STRETCH_FILL[1]: its texels are unknown to photo_texture, push-pulled from the photo around them,
+and reported as filled like texels beyond the photo. So is a band triangle drawn more than
+FEATURE_STRETCH[0] times larger that reads one of the face's features (FEATURES): the oval of a
+far side can run through the outer corner of an eye or the end of a brow, which the face mesh
+draws where they move to, and the ring drew them a second time beside the face.
 """
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from . import ops
+from . import masks, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 
 # MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
@@ -55,6 +66,20 @@ OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (
               (34, 139), (71, 139), (68, 71), (68, 104), (69, 104), (69, 108))
 PROXY_RINGS = len(PROXY_SCALES) + 3   # proxy_mesh's rings: inside the oval, oval, proxy, outer
 FILL_SHRINK = 4   # photo_texture's fill beyond the photo is push-pulled at 1/4 of the resolution
+FILL_MARGIN = 32   # photo pixels around a stretched strip that its fill is pulled from
+# a band triangle drawn this many times larger (largest singular value of its source -> target
+# map) starts to be filled, and is filled fully at the second: on the repository's and the held-out
+# photos at +-25 the proxy's bands beyond the oval stretch by 1.4-2.6 (90th percentile), their worst
+# triangles by up to ~5 near the silhouette; Tom_Hanks' (-25) by up to 9
+STRETCH_FILL = (3.0, 4.5)
+STRETCH_BLUR = 1.0   # texels: the fill's weight is softened this much at a triangle's edge
+# The face's features are drawn by the face mesh where they move to; a band triangle that reads
+# one (the oval of a far side can run through an eye's outer corner or the end of a brow, as on
+# Tom_Hanks_54745.png) and is drawn larger than the photo shows it (a revealed side) draws it a
+# second time beside the face. Such triangles are filled from FEATURE_STRETCH[0], fully from [1].
+FEATURES = (masks.LEFT_EYE, masks.RIGHT_EYE, masks.LEFT_EYEBROW, masks.RIGHT_EYEBROW, masks.LIPS)
+FEATURE_STRETCH = (1.25, 1.75)
+FEATURE_MARGIN = 0.05   # x the oval's mean radius: lashes and brow hairs reach past the landmarks
 
 
 def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
@@ -91,6 +116,110 @@ def rings_tris(k: int, rings: int) -> np.ndarray:
     """[2K(R-1),3] int32 triangles of bands between R consecutive K-vertex rings (ring r's
     vertices at r*K..r*K+K-1)."""
     return np.concatenate([band_tris(k) + r * k for r in range(rings - 1)]).astype(np.int32)
+
+
+def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """[T] float64 how many times larger each triangle is drawn than the photo shows it: the largest
+    singular value of its affine map from src [N,2] (photo) to verts [N,>=2] (target); inf where
+    the source triangle is degenerate (a line or a point read out over an area)."""
+    a = np.asarray(src, np.float64)[tris]
+    b = np.asarray(verts, np.float64)[tris][..., :2]
+    A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)       # [T,2,2], edges as columns
+    B = np.stack([b[:, 1] - b[:, 0], b[:, 2] - b[:, 0]], 2)
+    det = np.linalg.det(A)
+    ok = np.abs(det) > 1e-9
+    m = B @ np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2)))
+    # a 2x2 map's largest singular value: sqrt((F + sqrt(F^2 - 4 det^2)) / 2), F its squared norm
+    fro = (m * m).sum((1, 2))
+    det_m = np.linalg.det(m)
+    top = np.sqrt(0.5 * (fro + np.sqrt(np.maximum(fro * fro - 4.0 * det_m * det_m, 0.0))))
+    return np.where(ok, top, np.inf)
+
+
+def band_triangles(n_verts: int) -> np.ndarray:
+    """The triangles of a ring band with n_verts vertices (ring_band's: the head proxy's rings or
+    the plain band) that draw photo texture around the face: the proxy's first band, between the
+    face's own vertices inside the oval and the oval, lies under the face and is left out."""
+    k = len(FACE_OVAL)
+    if n_verts == PROXY_RINGS * k:
+        return rings_tris(k, PROXY_RINGS)[2 * k:]
+    return band_tris(k)
+
+
+class FeatureMask:
+    """Where the face's features (FEATURES: eyes, brows, lips) lie in the photo, each landmark
+    group's convex hull grown by FEATURE_MARGIN of the oval's radius. src_vertices: the source
+    face's [468,3] (or [468,2]) vertices in photo pixels."""
+
+    def __init__(self, src_vertices: np.ndarray):
+        v = np.asarray(src_vertices, np.float64)[:, :2]
+        oval = v[list(FACE_OVAL)]
+        grow = FEATURE_MARGIN * np.linalg.norm(oval - oval.mean(0), axis=1).mean()
+        pts = np.concatenate([v[list(g)] for g in FEATURES])
+        self.lo = np.floor(pts.min(0) - grow).astype(int) - 1
+        size = np.ceil(pts.max(0) + grow).astype(int) + 2 - self.lo
+        self.mask = np.zeros((int(size[1]), int(size[0])), np.uint8)
+        for g in FEATURES:
+            hull = cv2.convexHull(np.round(v[list(g)] - self.lo).astype(np.int32))
+            cv2.fillConvexPoly(self.mask, hull, 1)
+        r = max(int(np.ceil(grow)), 1)
+        self.mask = cv2.dilate(self.mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+
+    def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
+        """[T] bool: does each triangle (src [N,2] photo positions, tris [T,3]) read a feature? Tested
+        on a barycentric grid of n steps per edge (the band's thin triangles included)."""
+        i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1))
+        keep = i + j <= n
+        b = np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n            # [P,3]
+        pts = np.einsum("pk,tkd->tpd", b, np.asarray(src, np.float64)[tris]) - self.lo
+        xy = np.round(pts).astype(int)
+        h, w = self.mask.shape
+        inside = (xy[..., 0] >= 0) & (xy[..., 0] < w) & (xy[..., 1] >= 0) & (xy[..., 1] < h)
+        hit = np.zeros(inside.shape, bool)
+        hit[inside] = self.mask[xy[..., 1][inside], xy[..., 0][inside]] > 0
+        return hit.any(1)
+
+
+def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
+    """0 below lo_hi[0], 1 above lo_hi[1], linear between."""
+    return np.clip((x - lo_hi[0]) / (lo_hi[1] - lo_hi[0]), 0.0, 1.0)
+
+
+def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | None = None) -> np.ndarray:
+    """[T] float64 in [0,1] for band_triangles(len(verts)): how much each is to be filled for being
+    drawn more than STRETCH_FILL[0] times larger than the photo shows it, or more than
+    FEATURE_STRETCH[0] times where it reads one of the face's features (features: the source's
+    FeatureMask; None: not tested). verts [N,3] target, src [N,2] photo positions, as ring_band
+    gives them."""
+    tris = band_triangles(len(verts))
+    s = stretch(verts, tris, src)
+    w = ramp(s, STRETCH_FILL)
+    if features is not None:
+        near = ramp(s, FEATURE_STRETCH)
+        check = (near > w)
+        if check.any():
+            w[check] = np.maximum(w[check], near[check] * features.touches(src, tris[check]))
+    return w
+
+
+def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, shape, weights: np.ndarray | None = None,
+                 features: FeatureMask | None = None) -> np.ndarray | None:
+    """[h,w] float32 in [0,1] (shape (h, w)): how much of each texel of a box of photo pixels from
+    lo (x, y) is to be filled, each band triangle's stretch_weights (given, or worked out from
+    verts, src and features) drawn where it reads the photo; None where no triangle is."""
+    w = stretch_weights(verts, src, features) if weights is None else weights
+    hot = np.flatnonzero(w > 0)
+    if hot.size == 0:
+        return None
+    tris = band_triangles(len(verts))
+    out = np.zeros(tuple(int(n) for n in shape), np.float32)
+    shift = 4   # cv2's fixed point: sub-texel vertices
+    pts = np.round((np.asarray(src, np.float64) - np.asarray(lo, np.float64)) * (1 << shift)).astype(np.int32)
+    for t in hot[np.argsort(w[hot])]:   # the most stretched last: a texel shared by two keeps the larger
+        cv2.fillPoly(out, [pts[tris[t]]], float(w[t]), lineType=cv2.LINE_AA, shift=shift)
+    # bilinear reads reach a texel beyond the triangle; the blur keeps the fill's edge soft
+    out = cv2.dilate(out, np.ones((3, 3), np.uint8))
+    return np.clip(cv2.GaussianBlur(out, (0, 0), STRETCH_BLUR), 0.0, 1.0)
 
 
 def head_proxy(shape: np.ndarray, scales=PROXY_SCALES) -> np.ndarray:
@@ -185,7 +314,7 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     return verts, tris, src, (int(x0), int(y0), int(x1), int(y1))
 
 
-def photo_texture(image: np.ndarray, lo, side: int):
+def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     """The ring's texture: photo pixels lo..lo+side (x, y) of image [H,W,3] uint8 as a square
     [side,side,3] float32 texture in [0,1] (render needs a square one), and known [side,side]
     float32 (1 on the photo's pixels but its outermost row and column on each side). Where the
@@ -193,9 +322,9 @@ def photo_texture(image: np.ndarray, lo, side: int):
     on that outermost pixel, whose bilinear reads would be clamped to the edge, its texels are
     unknown and filled by push-pull from the photo around them: a smooth continuation, never the
     edge pixels stretched into streaks (edge replication drew an arc of them where a turn
-    brought that part into view)."""
-    from .complete import push_pull
-
+    brought that part into view). stretched: None, or (verts, src, weights) of a ring whose band
+    triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
+    weight, and filled by the rest (stretched_patch)."""
     h, w = image.shape[:2]
     (x0, y0), side = np.asarray(lo, int), int(side)
     texture = np.zeros((side, side, 3), np.float32)
@@ -207,22 +336,86 @@ def photo_texture(image: np.ndarray, lo, side: int):
     if kx1 > kx0 and ky1 > ky0:
         known[ky0 - y0:ky1 - y0, kx0 - x0:kx1 - x0] = 1.0
     if known.min() < 1.0 and known.max() > 0.0:
-        # the fill is smooth: push-pulled on a copy shrunk FILL_SHRINK times (the known texels'
-        # average over each block), at a fraction of the cost of the whole square
-        f = FILL_SHRINK if side >= 8 * FILL_SHRINK else 1
-        small = (side // f, side // f)
-        w = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
-        c = cv2.resize(texture * known[..., None], small, interpolation=cv2.INTER_AREA)
-        fill = push_pull(c / np.maximum(w, 1e-6)[..., None], w > 0)
-        fill = cv2.resize(fill, (side, side), interpolation=cv2.INTER_LINEAR)
-        texture = np.where(known[..., None] > 0, texture, fill)
+        texture = smooth_fill(texture, known)
+    if stretched is not None:
+        patch = stretched_patch(image, (0, 0), (h, w), (x0, y0), side, *stretched)
+        if patch is not None:
+            sq, texels, fill = patch
+            texture[sq] = texels
+            known[sq] *= 1.0 - fill
     return texture, known
+
+
+def smooth_fill(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """[S,S',3] texture, known [S,S'] in [0,1] -> the texture with each texel's unknown part
+    (1 - known) push-pulled from the known texels around it: a smooth fill, worked out on a copy
+    shrunk FILL_SHRINK times (the known texels' average over each block, each texel weighted by
+    how well it is known), at a fraction of the cost."""
+    from .complete import push_pull
+
+    h, w = known.shape
+    f = FILL_SHRINK if min(h, w) >= 8 * FILL_SHRINK else 1
+    small = (max(w // f, 1), max(h // f, 1))
+    k = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
+    c = cv2.resize(texture * known[..., None], small, interpolation=cv2.INTER_AREA)
+    smooth = push_pull(c.reshape(k.shape + (-1,)) / np.maximum(k, 1e-6)[..., None], k > 0)
+    smooth = cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR).reshape(texture.shape)
+    return texture * known[..., None] + smooth * (1.0 - known[..., None])
+
+
+def stretched_box(src: np.ndarray, verts_count: int, weights: np.ndarray):
+    """(a, b): the photo pixels [a, b) (x, y) whose texture stretched_patch fills for the band
+    triangles with weights > 0 (src [N,2] photo positions of a ring of verts_count vertices): their
+    source and FILL_MARGIN around, its corners on multiples of FILL_SHRINK; None where there are none."""
+    hot = band_triangles(verts_count)[np.asarray(weights) > 0]
+    if hot.size == 0:
+        return None
+    pts = np.asarray(src, np.float64)[hot.reshape(-1)]
+    f = FILL_SHRINK
+    a = (np.floor(pts.min(0)).astype(int) - FILL_MARGIN) // f * f
+    b = -((-(np.ceil(pts.max(0)).astype(int) + 1 + FILL_MARGIN)) // f) * f
+    return a, b
+
+
+def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts, src, weights):
+    """The fill of the texels that stretched band triangles read (stretch_fill of verts, src,
+    weights), worked out over stretched_box alone, from the photo: image [h,w,3] uint8 holds the
+    photo's pixels from origin (x, y) and covers the box's part in the photo (photo_shape (H, W));
+    pixels beyond the photo and its outermost ones are unknown there too. The box is in photo
+    pixels, so the fill depends neither on where the texture's square lies nor on its size (the
+    frame loop's square is larger than warp_surround's), and costs the box's size.
+    Returns None, or (sq, texels, fill): the box's part in the square (lo, side) as a pair of
+    slices, its [h',w',3] float32 texels and [h',w'] float32 fill weights."""
+    box_ab = stretched_box(src, len(verts), weights)
+    if box_ab is None:
+        return None
+    a, b = box_ab
+    lo = np.asarray(lo, int)
+    s0, s1 = np.maximum(a, lo), np.minimum(b, lo + int(side))     # the box's part in the square
+    if not (s1 > s0).all():
+        return None
+    fill = stretch_fill(verts, src, a, (b[1] - a[1], b[0] - a[0]), weights)
+    h, w = photo_shape
+    box = np.zeros(fill.shape + (3,), np.float32)
+    known = np.zeros(fill.shape, np.float32)
+    p0, p1 = np.maximum(a, 0), np.minimum(b, (w, h))        # the box's part in the photo
+    if (p1 > p0).all():
+        o = np.asarray(origin, int)
+        box[p0[1] - a[1]:p1[1] - a[1], p0[0] - a[0]:p1[0] - a[0]] = \
+            image[p0[1] - o[1]:p1[1] - o[1], p0[0] - o[0]:p1[0] - o[0]] * np.float32(1 / 255)
+    k0, k1 = np.maximum(a, 1), np.minimum(b, (w - 1, h - 1))  # off the photo's outermost pixels
+    if (k1 > k0).all():
+        known[k0[1] - a[1]:k1[1] - a[1], k0[0] - a[0]:k1[0] - a[0]] = 1.0
+    box = smooth_fill(box, known * (1.0 - fill))
+    sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
+    bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
+    return sq, box[bx], fill[bx]
 
 
 def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) -> np.ndarray:
     """[h,w] float32 share of each pixel of a ring drawn over an h x w box (verts [NK,3] box-local,
-    tris, uvs [NK,2] on photo_texture's square) that came from texels beyond the photo: known
-    [side,side] (photo_texture's) drawn by the same `render` op, times the ring's coverage."""
+    tris, uvs [NK,2] on photo_texture's square) that came from filled texels (beyond the photo, or
+    read by a stretched band triangle): known [side,side] (photo_texture's) drawn by the same `render` op, times the ring's coverage."""
     unknown = np.ascontiguousarray(1.0 - np.asarray(known, np.float32))[..., None]
     rgb, alpha = ops.render(unknown, np.asarray(verts, np.float32), np.asarray(tris, np.int32),
                             np.asarray(uvs, np.float32), int(height), int(width))
@@ -234,8 +427,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
     with the ring around the face warped to follow the face oval (a copy; the input is not changed);
     proxy: as ring_band's. filled_out: an optional [H,W] float32 array that receives each pixel's
-    share of ring texels filled beyond the photo (unknown_share; untouched where the ring is not
-    drawn). Returns the image unchanged (same object) when the oval does not move."""
+    share of ring texels filled beyond the photo or for a stretched strip (unknown_share;
+    untouched where the ring is not drawn). Returns the image unchanged (same object) when the oval does not move."""
     h, w = image.shape[:2]
     band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
     if band is None:
@@ -243,7 +436,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     verts, tris, src, (x0, y0, x1, y1) = band
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
-    texture, known = photo_texture(image, lo, side)
+    weights = stretch_weights(verts, src, FeatureMask(src_vertices))
+    texture, known = photo_texture(image, lo, side, (verts, src, weights) if weights.any() else None)
     uvs = ((src - lo) / side).astype(np.float32)
     local = verts.copy()
     local[:, 0] -= x0

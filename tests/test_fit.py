@@ -53,9 +53,14 @@ def test_offset():
     off = base.offset(pitch=5, yaw=10, roll=-3)
     np.testing.assert_allclose((off.pitch, off.yaw, off.roll), (5, 10, -3), atol=1e-9)
     assert (off.tx, off.ty, off.scale) == pytest.approx((100, 50, 10))  # pivot at the origin stays put
-    # composing: offsets in the image frame
+    # composing: offsets about the head's own axes (the angles add), not the image's
     p = Pose(10, 20, 30, 0, 0, 1).offset(yaw=15)
-    np.testing.assert_allclose(p.rotation, matrix_from_euler(0, 15, 0) @ matrix_from_euler(10, 20, 30), atol=1e-12)
+    np.testing.assert_allclose((p.pitch, p.yaw, p.roll), (10, 35, 30), atol=1e-9)
+    np.testing.assert_allclose(p.rotation, matrix_from_euler(10, 35, 30), atol=1e-12)
+    # a turn of a rolled head is about its own tilted up axis (R @ -y), which the turn leaves where it was
+    up = Pose(0, 0, -24, 0, 0, 1).rotation @ np.array([0.0, -1.0, 0.0])
+    np.testing.assert_allclose(Pose(0, 0, -24, 0, 0, 1).offset(yaw=25).rotation @ np.array([0.0, -1.0, 0.0]), up,
+                               atol=1e-12)
     # a custom pivot stays where it was in the image
     c = np.array([[0.0, 0.0, -5.0]])
     q = base.offset(yaw=30, center=c[0])

@@ -62,3 +62,40 @@ def test_round_trip_is_untouched_by_the_warp(single_face, face):
     assert out.extras == {}
     np.testing.assert_array_equal(surround.warp_surround(single_face, face.vertices,
                                                          pose_vertices(face.shape, face.pose)), single_face)
+
+
+def test_stretch_is_the_largest_singular_value():
+    """surround.stretch against numpy's SVD of each triangle's source -> target map."""
+    rng = np.random.default_rng(0)
+    src = rng.normal(size=(40, 2)) * 10
+    verts = np.c_[rng.normal(size=(40, 2)) * 20, np.zeros(40)]
+    tris = np.array([t for t in rng.integers(0, 40, (80, 3)) if len(set(t)) == 3])
+    a, b = src[tris], verts[tris][..., :2]
+    A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)
+    B = np.stack([b[:, 1] - b[:, 0], b[:, 2] - b[:, 0]], 2)
+    want = np.linalg.svd(B @ np.linalg.inv(A), compute_uv=False)[:, 0]
+    np.testing.assert_allclose(surround.stretch(verts, tris, src), want, rtol=1e-9)
+    flat = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])          # a line read out over an area
+    assert surround.stretch(np.c_[rng.normal(size=(3, 2)), np.zeros(3)], np.array([[0, 1, 2]]), flat)[0] == np.inf
+
+
+def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
+    """Turned 30 degrees, some band triangles are stretched: the texels they read are filled
+    (known < 1 there, and only near them), and the fill is the same whether the texture's square
+    is tight around the band (warp_surround's) or larger (the frame loop's)."""
+    dst = pose_vertices(face.shape, face.pose.offset(yaw=30))
+    verts, tris, src, _ = surround.ring_band(face.vertices, dst, *single_face.shape[:2],
+                                             proxy=(face.shape, face.pose, face.pose.offset(yaw=30)))
+    weights = surround.stretch_weights(verts, src, surround.FeatureMask(face.vertices))
+    assert weights.any()
+    lo = np.floor(src.min(0)).astype(int) - 2
+    side = int(np.ceil((src.max(0) - lo).max())) + 2
+    tex_a, known_a = surround.photo_texture(single_face, lo, side, (verts, src, weights))
+    plain, _ = surround.photo_texture(single_face, lo, side)
+    assert known_a.min() < 0.01 and (known_a < 1).mean() < 0.2
+    assert np.abs(tex_a - plain)[known_a == 1].max() == 0           # known texels are the photo's
+    big_lo = lo - 17
+    tex_b, known_b = surround.photo_texture(single_face, big_lo, side + 40, (verts, src, weights))
+    inner = (slice(17, 17 + side), slice(17, 17 + side))
+    np.testing.assert_allclose(tex_b[inner], tex_a, atol=1e-6)
+    np.testing.assert_allclose(known_b[inner], known_a, atol=1e-6)

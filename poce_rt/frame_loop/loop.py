@@ -166,8 +166,7 @@ class FrameLoop:
                 self._mouth_verts = self.ws.take("in.mouth_verts", (tris.max() + 1, 3), np.float32)
                 self._mouth_uvs = self.ws.take("in.mouth_uvs", (tris.max() + 1, 2), np.float32)
         self._src_verts = geometry.posed(source.face.vertices)
-        oval = np.asarray(source.face.vertices, np.float64)[list(FACE_OVAL), :2]
-        self.ring_texture = RingTextureCache(self._image, oval, xp, self.ws, self.stream)
+        self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream)
         self.canvases = Canvases(h, w, self.static)
         self.graph_cache = GraphCache(self.stream, self.ws) if self.graphs else None
         self._written: tuple[Box | None, ...] = ()   # the (face, ring) boxes the last step drew in

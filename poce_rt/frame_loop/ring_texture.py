@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..ops._arrays import on_stream, to_host
-from ..surround import FACE_OVAL, photo_texture
+from ..surround import FACE_OVAL, FeatureMask, photo_texture, stretch_weights, stretched_box, stretched_patch
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -19,7 +19,9 @@ class RingTexture(NamedTuple):
     lo: np.ndarray   # [2] int, (x, y) of the texture's first texel in the photo
     side: int
     known: np.ndarray | None = None   # [side,side] float32 host map (photo_texture's); None:
-                                      # the texture lies inside the photo, off its outermost pixels
+                                      # the texture lies inside the photo, off its outermost pixels,
+                                      # and no band triangle is stretched
+    stretched: bytes = b""   # the stretch_weights it was filled for, quantized (b"": none)
 
     def uvs(self, src: np.ndarray) -> np.ndarray:
         """[K,2] photo positions -> [K,2] float32 texture coordinates."""
@@ -29,19 +31,42 @@ class RingTexture(NamedTuple):
 class RingTextureCache:
     """The photo as the ring's texture: a square crop, grown when a pose change reads beyond it;
     beyond the photo filled as poce_rt.surround.photo_texture fills it (on the host: only faces
-    cut by the photo's border get there). `image`: the [H,W,3] uint8 photo on the loop's device;
-    `oval`: [K,2] the source face's oval in photo pixels."""
+    cut by the photo's border get there). Where band triangles are drawn stretched, a patch of
+    poce_rt.surround.stretched_patch is written over it (worked out on the host over a box about
+    the stretched strip; the previous patch's texels are restored first).
+    `image`: the [H,W,3] uint8 photo on the loop's device; `src_vertices`: the source face's
+    [468,3] vertices in photo pixels."""
 
-    def __init__(self, image, oval: np.ndarray, xp, workspace, stream):
-        self.image, self.oval, self.xp, self.ws, self.stream = image, oval, xp, workspace, stream
+    def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream):
+        self.image, self.xp, self.ws, self.stream = image, xp, workspace, stream
+        self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+        self.features = FeatureMask(src_vertices)
         self.current: RingTexture | None = None   # built on the first pose change
+        self._plain_host = None   # the unpatched texture on the host where it was built there
+        self._plain_known = None  # its known map (None: all known)
+        self._patched = None      # (row, column) slices of the square the patch covers
 
     def for_ring(self, ring: Ring) -> RingTexture:
+        weights = stretch_weights(ring.verts, ring.src, self.features)
+        stretched = np.round(weights * 16).astype(np.uint8).tobytes() if weights.any() else b""
         lo_need = np.floor(ring.src.min(0)).astype(int) - 2
         hi_need = np.ceil(ring.src.max(0)).astype(int) + 2
         cur = self.current
-        if cur is not None and (lo_need >= cur.lo).all() and (hi_need <= cur.lo + cur.side).all():
+        covers = cur is not None and (lo_need >= cur.lo).all() and (hi_need <= cur.lo + cur.side).all()
+        if covers and cur.stretched == stretched:
             return cur
+        with on_stream(self.stream):
+            if covers:
+                self._unpatch()
+            else:
+                self._build(lo_need, hi_need)
+            known = self._patch(ring, weights) if stretched else self._plain_known
+        cur = self.current
+        self.current = RingTexture(cur.texture, cur.lo, cur.side, known, stretched)
+        return self.current
+
+    def _build(self, lo_need: np.ndarray, hi_need: np.ndarray) -> None:
+        """The plain texture: the photo over a square about the oval that covers lo_need..hi_need."""
         c = self.oval.mean(0)
         reach = RING_TEXTURE_REACH * np.abs(self.oval - c).max()
         lo = np.minimum(np.floor(c - reach).astype(int), lo_need)
@@ -49,17 +74,46 @@ class RingTextureCache:
         side = int((hi - lo).max())
         height, width = self.image.shape[:2]
         xp = self.xp
-        known = None
-        with on_stream(self.stream):
-            tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
-            if (lo >= 1).all() and lo[0] + side <= width - 1 and lo[1] + side <= height - 1:
-                crop = self.image[lo[1]:lo[1] + side, lo[0]:lo[0] + side]
-                xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
-            else:
-                # only the part inside the photo comes to the host
-                x0, y0 = max(lo[0], 0), max(lo[1], 0)
-                part = to_host(self.image[y0:max(lo[1] + side, y0), x0:max(lo[0] + side, x0)], self.stream)
-                host, known = photo_texture(part, lo - (x0, y0), side)
-                tex[...] = xp.asarray(host)
+        host = known = None
+        tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
+        if (lo >= 1).all() and lo[0] + side <= width - 1 and lo[1] + side <= height - 1:
+            crop = self.image[lo[1]:lo[1] + side, lo[0]:lo[0] + side]
+            xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
+        else:
+            # only the part inside the photo comes to the host
+            x0, y0 = max(lo[0], 0), max(lo[1], 0)
+            part = to_host(self.image[y0:max(lo[1] + side, y0), x0:max(lo[0] + side, x0)], self.stream)
+            host, known = photo_texture(part, lo - (x0, y0), side)
+            tex[...] = xp.asarray(host)
+        self._plain_host, self._plain_known, self._patched = host, known, None
         self.current = RingTexture(tex, lo, side, known)
-        return self.current
+
+    def _unpatch(self) -> None:
+        """The last patch's texels back to the plain texture's."""
+        if self._patched is None:
+            return
+        rows, cols = self._patched
+        tex, lo = self.current.texture, self.current.lo
+        if self._plain_host is not None:
+            tex[rows, cols] = self.xp.asarray(self._plain_host[rows, cols])
+        else:
+            crop = self.image[lo[1] + rows.start:lo[1] + rows.stop, lo[0] + cols.start:lo[0] + cols.stop]
+            tex[rows, cols] = crop.astype(self.xp.float32) * np.float32(1 / 255)
+        self._patched = None
+
+    def _patch(self, ring: Ring, weights: np.ndarray) -> np.ndarray | None:
+        """Write the stretched strip's fill over the plain texture -> the known map with it."""
+        box = stretched_box(ring.src, len(ring.verts), weights)
+        height, width = self.image.shape[:2]
+        a, b = np.maximum(box[0], 0), np.minimum(box[1], (width, height))
+        part = to_host(self.image[a[1]:max(b[1], a[1]), a[0]:max(b[0], a[0])], self.stream)
+        cur = self.current
+        patch = stretched_patch(part, a, (height, width), cur.lo, cur.side, ring.verts, ring.src, weights)
+        if patch is None:
+            return self._plain_known
+        (rows, cols), texels, fill = patch
+        cur.texture[rows, cols] = self.xp.asarray(texels)
+        self._patched = (rows, cols)
+        known = np.ones((cur.side, cur.side), np.float32) if self._plain_known is None else self._plain_known.copy()
+        known[rows, cols] *= 1.0 - fill
+        return known

