@@ -110,10 +110,14 @@ def find_face(image: np.ndarray, near=None, within: float = np.inf) -> FaceBox:
     det = _pick(list(_dlib_models()[0](image, 1)), near, within)
     if det is not None:
         return FaceBox(det, "hog")
-    upsample = 1 if max(image.shape[:2]) <= CNN_UPSAMPLE_MAX_SIDE else 0
-    det = _pick([m.rect for m in _cnn_detector()(image, upsample)], near, within)
-    if det is not None:
-        return FaceBox(det, "cnn")
+    h, w = image.shape[:2]
+    # a face's box centre lies in the image: a point farther than `within` from it has no face
+    # near it (saves the CNN's seconds on a large image)
+    if near is None or np.hypot(near[0] - np.clip(near[0], 0, w), near[1] - np.clip(near[1], 0, h)) <= within:
+        upsample = 1 if max(h, w) <= CNN_UPSAMPLE_MAX_SIDE else 0
+        det = _pick([m.rect for m in _cnn_detector()(image, upsample)], near, within)
+        if det is not None:
+            return FaceBox(det, "cnn")
     if near is None:
         raise ValueError("dlib finds no face in the image")
     raise ValueError(f"dlib finds no face within {within:.0f} px of {tuple(near)}")
