@@ -19,10 +19,10 @@ model with poce-rt:
     which is exactly what a 2D warp of the outline could fake or fail, so the judge ignores it;
   - cv2.solvePnP, a pinhole camera: the head on the optical axis (the principal point where the
     mean face's origin projects, as poce_rt.camera draws; a photo may be a crop, its centre is no
-    better a guess) and the focal length set so that the head lies `distance_cm` from the camera, by default poce_rt.camera's 80 cm
-    (no photo carries a trustworthy focal length; the same assumption the editor draws with, so the
-    judge reads a turn drawn for that camera as drawn; README "Seamless faces" gives the effect of
-    the distance).
+    better a guess) and the focal length set so that the head lies `distance_cm` from the camera,
+    by default poce_rt.camera's 80 cm (no photo carries a trustworthy focal length; the same
+    assumption the editor draws with, so the judge reads a turn drawn for that camera as drawn;
+    the source photos read within 2 deg of yaw alike at 80 and 300 cm).
 
 Angles come back in poce_rt.fit's convention (degrees; yaw > 0: the nose points to image-right,
 pitch > 0: the face tilts down, roll > 0: clockwise), the same as the MediaPipe judge's Pose.

@@ -11,7 +11,8 @@ Per photo it also gives
   - IED: dlib's identity distance (poce_rt.metrics) between the source and the -25 and +25
     outputs (< 0.5 required; "lost" where dlib finds no face), on crops about the edited face,
     its roll undone; a value on a face found by dlib's CNN detector, where the HOG one finds
-    none, is marked "c" (the PnP judge reads the faces the same detectors found, marked alike),
+    none, is marked "c" (the PnP judge reads the faces the same detectors found, marked alike;
+    its readings are marked "?" where it reads the source or the output beyond 40 degrees),
   - round trip: PSNR (dB) in the source face's box of (+25, then the output tracked again and
     edited back to the source's absolute pose) against the source,
   - seam: how much the drawn face's border stands out on the forehead at +25: rms of the normal
@@ -41,6 +42,8 @@ from poce_rt.tracker import FaceTracker, NoFaceError
 PHOTOS = ("single_face.jpg", "15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg", "astronaut", "0-f1-su-ph.jpg",
           "45-m7-di-ph.jpg")
 YAWS = (-30, -25, -20, -10, 10, 20, 25, 30)
+#: dlib's 68 landmarks misplace the far eye and brow past about this yaw (poce_rt.judge_dlib)
+DLIB_RELIABLE_DEG = 40.0
 
 
 def parse_config(items) -> dict:
@@ -134,7 +137,8 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
     face = src.face
     j0 = judged(judge, img, face.bbox)
     d0 = dlib_found(img, face)
-    row = {"photo": name, "source_yaw": j0.pose.yaw, "yaw": {}, "dlib_yaw": {}, "dlib_source_yaw": dlib_yaw(d0)}
+    row = {"photo": name, "source_yaw": j0.pose.yaw, "yaw": {}, "dlib_yaw": {}, "dlib_source_yaw": dlib_yaw(d0),
+           "dlib_far": set()}
     outs, found = {}, {}
     for yaw in YAWS:
         try:
@@ -146,7 +150,10 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
         j = judged(judge, out, face.bbox)
         row["yaw"][yaw] = float("nan") if j is None else j.pose.yaw - j0.pose.yaw   # nan: the judge lost it
         found[yaw] = dlib_found(out, face)
-        row["dlib_yaw"][yaw] = dlib_yaw(found[yaw]) - row["dlib_source_yaw"]
+        absolute = dlib_yaw(found[yaw])
+        row["dlib_yaw"][yaw] = absolute - row["dlib_source_yaw"]
+        if max(abs(absolute), abs(row["dlib_source_yaw"])) > DLIB_RELIABLE_DEG:
+            row["dlib_far"].add(yaw)
     # both, each nan where dlib finds no face (a max over the two hid a lost one)
     row["ied"] = [identity(d0, found[y]) if y in outs else None for y in (-25, 25)]
     cnn = {y for y, x in [("source", d0)] + list(found.items()) if x is not None and x[1].detector == "cnn"}
@@ -179,7 +186,9 @@ def markdown(rows: list[dict], label: str) -> str:
 
     lines = [f"yaw read-back ({label}), degrees of change for requests {' '.join(f'{y:+d}' for y in YAWS)}, "
              "by the MediaPipe judge and by dlib's 68 landmarks + PnP (interior points); marked c: dlib's CNN "
-             "detector found the face of the source or of that output (its HOG detector finds none):", "",
+             "detector found the face of the source or of that output (its HOG detector finds none); marked ?: "
+             f"the dlib judge reads the source or the output beyond {DLIB_RELIABLE_DEG:.0f} deg, where its landmarks "
+             "fail:", "",
              "| photo (source yaw MP / dlib) | MediaPipe read-back | +25 / -25 (% of 25) | dlib PnP read-back | "
              "+25 / -25 dlib (% of 25) | IED -25 / +25 | round trip +25 and back (dB) | forehead seam at +25 |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -187,8 +196,9 @@ def markdown(rows: list[dict], label: str) -> str:
         y, dy = r["yaw"], r["dlib_yaw"]
         c = {a: "c" if a in r["dlib_cnn"] else "" for a in YAWS}
         ied = " / ".join(f(v, ".3f") + c[a] for v, a in zip(r["ied"], (-25, 25)))
+        pnp = " ".join(f(dy[a]) + c[a] + ("?" if a in r["dlib_far"] else "") for a in YAWS)
         lines.append(f"| {r['photo']} ({r['source_yaw']:+.0f} / {f(r['dlib_source_yaw'], '+.0f')}) | "
-                     f"{' '.join(f(y[a]) for a in YAWS)} | {pct(y)} | {' '.join(f(dy[a]) + c[a] for a in YAWS)} | {pct(dy)} | "
+                     f"{' '.join(f(y[a]) for a in YAWS)} | {pct(y)} | {pnp} | {pct(dy)} | "
                      f"{ied} | {f(r.get('round_trip_db'), '.1f')} | {f(r.get('seam'), '.2f')} |")
     return "\n".join(lines) + "\n"
 

@@ -118,5 +118,6 @@ def test_hog_box_from_five_points_lies_where_hog_puts_it():
     face = metrics.find_face(img)
     assert face.detector == "hog"
     a, b = face.rect, judge_dlib.hog_box(metrics.landmarks5(img, face))
-    inter = max(0, min(a.right(), b.right()) - max(a.left(), b.left())) * max(0, min(a.bottom(), b.bottom()) - max(a.top(), b.top()))
+    inter = (max(0, min(a.right(), b.right()) - max(a.left(), b.left()))
+             * max(0, min(a.bottom(), b.bottom()) - max(a.top(), b.top())))
     assert inter / (a.area() + b.area() - inter) > 0.6
