@@ -14,6 +14,9 @@ the layout's border, as a layer laid over their fill:
   - hair over the face comes from beyond its outline: the texels between a hair texel and the
     border are under the hair too (outward), the ones the photo saw edge-on included.
   - the layer's colour is the photo's own where it saw hair, else the hair's colour carried in.
+
+The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.surround
+sizes the head proxy's silhouette to it, so that all of the hair turns with the head.
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ OUTLINE = (0.08, 0.14)           # distance from the layout's border, a fraction
 DARK = (1.0, 2.5)                # how much darker than the skin (in spreads of its L): skin .. hair
 SMOOTH = 0.01                    # the hair weight's blur, a fraction of S (no speckles)
 OUTWARD_SPREAD = 0.01            # outward's average across rays, a fraction of a turn
+HAIR_GAP_PX = 3                  # this many pixels in a row that are not hair end the hair along a ray
+SKIN_SHRINK = 0.8                # the photo's skin: inside the face oval shrunk this much about its centre
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -53,6 +58,62 @@ def backdrop_colours(image: np.ndarray) -> np.ndarray:
     px = [lab(seg.reshape(-1, 3).astype(np.float32) / 255.0) for st in strips
           for seg in np.array_split(st, SEGMENTS, axis=0) if seg.size]   # (a tiny photo: fewer)
     return np.array([np.median(p, 0) for p in px], np.float32)
+
+
+def photo_skin(image: np.ndarray, oval: np.ndarray):
+    """The face's skin colour in the photo: image [H,W,3] uint8, oval [K,2] the face oval (pixels)
+    -> (median [3], spread [3]) Lab of the pixels inside the oval shrunk SKIN_SHRINK about its
+    centre (robust: eyes, brows and lips are a minority), the spread floored at SKIN_SPREAD_MIN."""
+    oval = np.asarray(oval, np.float64)
+    c = oval.mean(0)
+    h, w = image.shape[:2]
+    pts = np.round(c + SKIN_SHRINK * (oval - c)).astype(np.int32)
+    lo = np.clip(pts.min(0), 0, (w - 1, h - 1))
+    hi = np.clip(pts.max(0) + 1, lo + 1, (w, h))
+    mask = np.zeros((hi[1] - lo[1], hi[0] - lo[0]), np.uint8)
+    cv2.fillPoly(mask, [pts - lo], 1)
+    px = image[lo[1]:hi[1], lo[0]:hi[0]][mask > 0]
+    if len(px) < 16:   # a face (nearly) beyond the photo: no skin to read
+        px = image[lo[1]:hi[1], lo[0]:hi[0]].reshape(-1, 3)
+    skin = lab(px.astype(np.float32) / 255.0)
+    med = np.median(skin, 0)
+    return med, np.maximum(1.4826 * np.median(np.abs(skin - med), 0), SKIN_SPREAD_MIN)
+
+
+def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray) -> np.ndarray:
+    """[...,3] Lab colours -> [...] float32 in [0,1]: how surely each is hair, as hair_over_face
+    tells it: darker than the skin (skin: photo_skin's (median, spread); by DARK spreads of its L)
+    and unlike it (robust distance past SKIN_D), and not the backdrop ([K,3] Lab,
+    backdrop_colours'; distance to the nearest past BACKDROP_D). White or grey hair is not found
+    (a cloud or a lit wall beside the head would be taken for it)."""
+    med, spread = skin
+    c = np.asarray(colours, np.float32)
+    dark = smoothstep((med[0] - c[..., 0]) / spread[0], *DARK)
+    not_skin = smoothstep(np.sqrt((((c - med) / spread) ** 2).sum(-1)), *SKIN_D)
+    d = np.sqrt(((c[..., None, :] - backdrop) ** 2).sum(-1)).min(-1)
+    return dark * not_skin * smoothstep(d, *BACKDROP_D)
+
+
+def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, skin, backdrop: np.ndarray) -> np.ndarray:
+    """How far the hair reaches along rays from start [K,2] to end [K,2] (photo pixels) -> [K]
+    float64 in [0,1], the share of each ray: 0 where the start is not hair (hair_like < 0.5),
+    else up to the last hair pixel before HAIR_GAP_PX in a row that are not (backdrop, skin: an
+    ear, a neighbour's face or arm). A ray that leaves the photo while in hair ends at the photo's
+    edge (what lies beyond is unknown). image [H,W,3] uint8; skin and backdrop as hair_like's."""
+    a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    n = int(np.ceil(np.linalg.norm(b - a, axis=1).max())) + 2        # about a sample per pixel
+    t = np.linspace(0.0, 1.0, n)
+    pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)     # [K,n,2]
+    h, w = image.shape[:2]
+    inside = (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
+    px = cv2.remap(image, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    hair = (hair_like(lab(px.astype(np.float32) / 255.0), skin, backdrop) >= 0.5) & inside
+    # the first run of HAIR_GAP_PX samples that are not hair (or the photo's edge) ends the hair
+    gap = np.ones((len(a), n + HAIR_GAP_PX), bool)
+    gap[:, :n] = ~hair
+    runs = np.lib.stride_tricks.sliding_window_view(gap, HAIR_GAP_PX, axis=1)[:, :n].all(-1) | ~inside
+    first = np.where(runs.any(1), runs.argmax(1), n)       # the first sample of the ending run
+    return np.where(hair[:, 0], t[np.maximum(first - 1, 0)], 0.0)
 
 
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:

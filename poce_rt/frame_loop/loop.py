@@ -29,7 +29,8 @@ from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, rings_tris, unknown_share
+from ..surround import (FACE_OVAL, PROXY_RINGS, band_tris, ring_band, rings_tris, silhouette_scales,
+                        unknown_share)
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -94,6 +95,10 @@ class FrameLoop:
         self.networks = networks
         self.head_proxy = bool(head_proxy)
         self.camera_distance_cm = float(camera_distance_cm)
+        # the proxy's silhouette sized to the photo's hair, once per source
+        face = source.face
+        self._silhouette = silhouette_scales(source.image, face.vertices, face.shape, face.pose) \
+            if self.head_proxy else None
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -281,7 +286,8 @@ class FrameLoop:
         """The ring warp of poce_rt.surround for this step, or None when the face oval does not
         move (then the photo around the face is left as it is)."""
         face = self.source.face
-        proxy = (face.shape, face.pose, target_pose, self.camera_distance_cm) if self.head_proxy else None
+        proxy = (face.shape, face.pose, target_pose, self.camera_distance_cm, self._silhouette) \
+            if self.head_proxy else None
         band = ring_band(face.vertices, target, self.height, self.width, proxy=proxy)
         if band is None:
             return None
