@@ -108,10 +108,15 @@ def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, skin, back
     inside = (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
     px = cv2.remap(image, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     hair = (hair_like(lab(px.astype(np.float32) / 255.0), skin, backdrop) >= 0.5) & inside
-    # the first run of HAIR_GAP_PX samples that are not hair (or the photo's edge) ends the hair
-    gap = np.ones((len(a), n + HAIR_GAP_PX), bool)
-    gap[:, :n] = ~hair
-    runs = np.lib.stride_tricks.sliding_window_view(gap, HAIR_GAP_PX, axis=1)[:, :n].all(-1) | ~inside
+    # the first run of HAIR_GAP_PX pixels (g samples on each ray) that are not hair, or the photo's
+    # edge, ends the hair
+    g = np.clip(np.ceil(HAIR_GAP_PX * (n - 1) / np.maximum(np.linalg.norm(b - a, axis=1), 1e-6)), 1, n).astype(int)
+    count = np.zeros((len(a), 2 * n + 1))
+    count[:, 1:n + 1] = np.cumsum(~hair, axis=1)
+    count[:, n + 1:] = count[:, n:n + 1] + np.arange(1, n + 1)     # beyond the ray: not hair
+    i = np.arange(n)[None, :]
+    rows = np.arange(len(a))[:, None]
+    runs = (count[rows, i + g[:, None]] - count[rows, i] >= g[:, None]) | ~inside
     first = np.where(runs.any(1), runs.argmax(1), n)       # the first sample of the ending run
     return np.where(hair[:, 0], t[np.maximum(first - 1, 0)], 0.0)
 

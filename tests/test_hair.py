@@ -124,3 +124,26 @@ def test_fill_keeps_the_hair_layer_and_does_not_mark_it_filled():
     assert filled[core].max() < 0.06 and plain_filled[core].min() > 0.98
     np.testing.assert_allclose(fill[blue], plain_fill[blue], atol=0.02)   # the backdrop: filled
     np.testing.assert_array_equal(photo, D.fill_unreliable(uv, mask, conf, lay)[0])   # at the photo's pose
+
+
+def test_hair_reach_runs_through_the_hair_to_the_backdrop_and_stops_at_skin():
+    """hair_reach along rows of a synthetic photo: hair from x = 20 to 59 on a blue backdrop; on
+    the second row skin (a neighbour's face, an arm) follows the hair, on the third the hair runs
+    out of the photo; the fourth starts on the backdrop."""
+    img = np.empty((40, 100, 3), np.uint8)
+    img[:] = (BLUE * 255).astype(np.uint8)
+    img[:, 20:60] = (HAIR * 255).astype(np.uint8)
+    img[10:20, 60:70] = (SKIN * 255).astype(np.uint8)
+    img[10:20, 70:90] = (HAIR * 255).astype(np.uint8)      # hair again beyond the skin: not reached
+    img[20:30, 60:] = (HAIR * 255).astype(np.uint8)
+    img[5, 40:42] = (BLUE * 255).astype(np.uint8)           # a 2-pixel gap in the hair: bridged
+    skin = (H.lab(SKIN), np.array(H.SKIN_SPREAD_MIN, np.float32))
+    backdrop = H.lab(BLUE)[None]
+    start = np.array([[25.0, 5.0], [25.0, 15.0], [25.0, 25.0], [5.0, 35.0]])
+    end = start + [[60.0, 0.0], [60.0, 0.0], [100.0, 0.0], [60.0, 0.0]]
+    got = H.hair_reach(img, start, end, skin, backdrop)
+    want = [(59 - 25) / 60, (59 - 25) / 60, (99 - 25) / 100, 0.0]
+    np.testing.assert_allclose(got, want, atol=1.5 / 60)
+    # the backdrop's colour is the hair's: nothing is hair
+    img[:] = (HAIR * 255).astype(np.uint8)
+    assert (H.hair_reach(img, start, end, skin, H.lab(HAIR)[None]) == 0).all()
