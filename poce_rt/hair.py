@@ -39,6 +39,7 @@ SMOOTH = 0.01                    # the hair weight's blur, a fraction of S (no s
 OUTWARD_SPREAD = 0.01            # outward's average across rays, a fraction of a turn
 HAIR_GAP_PX = 3                  # this many pixels in a row that are not hair end the hair along a ray
 SKIN_SHRINK = 0.8                # the photo's skin: inside the face oval shrunk this much about its centre
+SKIN_SAMPLES = 4096              # ... read on about this many of its pixels (a median: no need for all)
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -75,6 +76,7 @@ def photo_skin(image: np.ndarray, oval: np.ndarray):
     px = image[lo[1]:hi[1], lo[0]:hi[0]][mask > 0]
     if len(px) < 16:   # a face (nearly) beyond the photo: no skin to read
         px = image[lo[1]:hi[1], lo[0]:hi[0]].reshape(-1, 3)
+    px = px[::max(1, len(px) // SKIN_SAMPLES)]
     skin = lab(px.astype(np.float32) / 255.0)
     med = np.median(skin, 0)
     return med, np.maximum(1.4826 * np.median(np.abs(skin - med), 0), SKIN_SPREAD_MIN)
@@ -98,8 +100,8 @@ def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, skin, back
     """How far the hair reaches along rays from start [K,2] to end [K,2] (photo pixels) -> [K]
     float64 in [0,1], the share of each ray: 0 where the start is not hair (hair_like < 0.5),
     else up to the last hair pixel before HAIR_GAP_PX in a row that are not (backdrop, skin: an
-    ear, a neighbour's face or arm). A ray that leaves the photo while in hair ends at the photo's
-    edge (what lies beyond is unknown). image [H,W,3] uint8; skin and backdrop as hair_like's."""
+    ear, a neighbour's face or arm); 0 too where the hair runs to the photo's edge (where it ends
+    is unknown). image [H,W,3] uint8; skin and backdrop as hair_like's."""
     a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
     n = int(np.ceil(np.linalg.norm(b - a, axis=1).max())) + 2        # about a sample per pixel
     t = np.linspace(0.0, 1.0, n)
@@ -118,7 +120,10 @@ def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, skin, back
     rows = np.arange(len(a))[:, None]
     runs = (count[rows, i + g[:, None]] - count[rows, i] >= g[:, None]) | ~inside
     first = np.where(runs.any(1), runs.argmax(1), n)       # the first sample of the ending run
-    return np.where(hair[:, 0], t[np.maximum(first - 1, 0)], 0.0)
+    # hair up to the photo's edge: its end is not in the photo (a dark ceiling or frame beyond the
+    # hair, which the side borders do not show, reads as hair too): not measured
+    at_edge = ~inside[np.arange(len(a)), np.minimum(first, n - 1)]
+    return np.where(hair[:, 0] & ~at_edge, t[np.maximum(first - 1, 0)], 0.0)
 
 
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:

@@ -469,6 +469,45 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
     return sq, box[bx], fill[bx]
 
 
+def revealed_background(verts: np.ndarray, src: np.ndarray, origin, height: int, width: int) -> np.ndarray | None:
+    """[h,w] float32 in [0,1] over a box of h x w frame pixels from origin (x, y): the background
+    a turn uncovers, which the head covered in the photo: inside the head proxy's silhouette where
+    it reads the photo (src [N,2], photo pixels) and outside both the silhouette and the face oval
+    as drawn (verts [N,3], box-local). The outer band draws it from the background beyond the
+    silhouette (stretched; the silhouette lies at the hair's end, silhouette_scales): filled, and
+    marked so. None for a ring without the head proxy (N != PROXY_RINGS * K)."""
+    k = len(FACE_OVAL)
+    if len(verts) != PROXY_RINGS * k:
+        return None
+    sil = (PROXY_RINGS - 2) * k
+    shift = 4   # cv2's fixed point: sub-pixel vertices, antialiased edges
+
+    def fill(points):
+        out = np.zeros((int(height), int(width)), np.float32)
+        pts = np.round(np.asarray(points, np.float32)[:, :2].astype(np.float64) * (1 << shift)).astype(np.int32)
+        cv2.fillPoly(out, [pts], 1.0, lineType=cv2.LINE_AA, shift=shift)
+        return out
+
+    # the photo's positions as float32, like the drawn ones: a still head's silhouette cancels exactly
+    was = fill(np.asarray(src[sil:sil + k], np.float32) - np.asarray(origin, np.float32))
+    now = np.maximum(fill(verts[sil:sil + k]), fill(verts[k:2 * k]))
+    return np.clip(was - now, 0.0, 1.0)
+
+
+def ring_filled(known: np.ndarray | None, verts, tris, uvs, src, origin, height: int, width: int) -> np.ndarray:
+    """[h,w] float32: each pixel's share of the ring drawn over an h x w box from origin (x, y)
+    that is fill: texels unknown to photo_texture (known [side,side], None: all known;
+    unknown_share) or background the turn uncovered (revealed_background). verts [N,3] box-local,
+    tris, uvs [N,2] on the texture's square, src [N,2] photo positions."""
+    out = np.zeros((int(height), int(width)), np.float32)
+    if known is not None and known.min() < 1.0:
+        out = unknown_share(known, verts, tris, uvs, height, width)
+    revealed = revealed_background(verts, src, origin, height, width)
+    if revealed is not None:
+        out = 1.0 - (1.0 - out) * (1.0 - revealed)
+    return out
+
+
 def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) -> np.ndarray:
     """[h,w] float32 share of each pixel of a ring drawn over an h x w box (verts [NK,3] box-local,
     tris, uvs [NK,2] on photo_texture's square) that came from filled texels (beyond the photo, or
@@ -484,8 +523,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
     with the ring around the face warped to follow the face oval (a copy; the input is not changed);
     proxy: as ring_band's. filled_out: an optional [H,W] float32 array that receives each pixel's
-    share of ring texels filled beyond the photo or for a stretched strip (unknown_share;
-    untouched where the ring is not drawn). Returns the image unchanged (same object) when the oval does not move."""
+    share of ring texels filled beyond the photo or for a stretched strip, or of background the
+    turn uncovered (ring_filled; untouched where the ring is not drawn). Returns the image unchanged (same object) when the oval does not move."""
     h, w = image.shape[:2]
     band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
     if band is None:
@@ -500,8 +539,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     local[:, 0] -= x0
     local[:, 1] -= y0
     rgb, alpha = ops.render(texture, local, tris, uvs, int(y1 - y0), int(x1 - x0))
-    if filled_out is not None and known.min() < 1.0:
-        filled_out[y0:y1, x0:x1] = unknown_share(known, local, tris, uvs, y1 - y0, x1 - x0)
+    if filled_out is not None:
+        filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), y1 - y0, x1 - x0)
     out = image.copy()
     # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
     out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(image[y0:y1, x0:x1]), rgb, alpha, 1)
