@@ -37,9 +37,12 @@ OUTLINE = (0.08, 0.14)           # distance from the layout's border, a fraction
 DARK = (1.0, 2.5)                # how much darker than the skin (in spreads of its L): skin .. hair
 SMOOTH = 0.01                    # the hair weight's blur, a fraction of S (no speckles)
 OUTWARD_SPREAD = 0.01            # outward's average across rays, a fraction of a turn
-HAIR_GAP_PX = 3                  # this many pixels in a row that are not hair end the hair along a ray
+HAIR_GAP_PX = 4                  # this many pixels in a row that are not hair end the hair along a ray
 SKIN_SHRINK = 0.8                # the photo's skin: inside the face oval shrunk this much about its centre
 SKIN_SAMPLES = 4096              # ... read on about this many of its pixels (a median: no need for all)
+HAIR_REF_MIN = 12                # hair_reach: at least this many samples of the head's hair, else none is measured
+HAIR_SPREAD_MIN = (8.0, 3.0, 3.0)   # floor of the hair's spread in L, a, b (highlights, a flat colour)
+HAIR_D = 3.5                     # robust distance from the hair's colour (in spreads): still hair
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -96,34 +99,52 @@ def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray) -> np.ndarray:
     return dark * not_skin * smoothstep(d, *BACKDROP_D)
 
 
-def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, skin, backdrop: np.ndarray) -> np.ndarray:
-    """How far the hair reaches along rays from start [K,2] to end [K,2] (photo pixels) -> [K]
-    float64 in [0,1], the share of each ray: 0 where the start is not hair (hair_like < 0.5),
-    else up to the last hair pixel before HAIR_GAP_PX in a row that are not (backdrop, skin: an
-    ear, a neighbour's face or arm); 0 too where the hair runs to the photo's edge (where it ends
-    is unknown). image [H,W,3] uint8; skin and backdrop as hair_like's."""
+def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin: np.ndarray, skin,
+               backdrop: np.ndarray) -> np.ndarray:
+    """How far the head's hair reaches along rays from start [K,2] to end [K,2] (photo pixels) ->
+    [K] float64 in [0,1], the share of each ray where it ends. Hair: hair_like >= 0.5 and within
+    HAIR_D spreads of the hair's own colours, read on the rays' hair before share `begin` [K] of
+    the way (the head's hair: a teal curtain or a dark frame behind it is neither skin nor the side
+    borders' backdrop either). On each ray the hair must start before `begin` (skin, a forehead,
+    an ear may come first) and ends at the last hair pixel before HAIR_GAP_PX in a row that are
+    not (backdrop, skin: a neighbour's face or arm, something of another colour). 0 where no hair
+    starts before `begin`, where the hair runs to the photo's edge (where it ends is unknown), and
+    on all rays where the rays see less than HAIR_REF_MIN hair samples before `begin`.
+    image [H,W,3] uint8; skin and backdrop as hair_like's."""
     a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    k = len(a)
     n = int(np.ceil(np.linalg.norm(b - a, axis=1).max())) + 2        # about a sample per pixel
     t = np.linspace(0.0, 1.0, n)
     pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)     # [K,n,2]
     h, w = image.shape[:2]
     inside = (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
     px = cv2.remap(image, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    hair = (hair_like(lab(px.astype(np.float32) / 255.0), skin, backdrop) >= 0.5) & inside
-    # the first run of HAIR_GAP_PX pixels (g samples on each ray) that are not hair, or the photo's
-    # edge, ends the hair
+    colours = lab(px.astype(np.float32) / 255.0)
+    hair = (hair_like(colours, skin, backdrop) >= 0.5) & inside
+    early = t[None, :] < np.asarray(begin, np.float64)[:, None]
+    if (hair & early).sum() < HAIR_REF_MIN:
+        return np.zeros(k)
+    ref = colours[hair & early]
+    med = np.median(ref, 0)
+    spread = np.maximum(1.4826 * np.median(np.abs(ref - med), 0), HAIR_SPREAD_MIN)
+    hair &= np.sqrt((((colours - med) / spread) ** 2).sum(-1)) <= HAIR_D
+    rows = np.arange(k)
+    start_at = hair.argmax(1)                    # each ray's first hair sample
+    starts = hair[rows, start_at] & early[rows, start_at]
+    # from there, the first run of HAIR_GAP_PX pixels (g samples on each ray) that are not hair, or
+    # the photo's edge, ends the hair
     g = np.clip(np.ceil(HAIR_GAP_PX * (n - 1) / np.maximum(np.linalg.norm(b - a, axis=1), 1e-6)), 1, n).astype(int)
-    count = np.zeros((len(a), 2 * n + 1))
+    count = np.zeros((k, 2 * n + 1))
     count[:, 1:n + 1] = np.cumsum(~hair, axis=1)
     count[:, n + 1:] = count[:, n:n + 1] + np.arange(1, n + 1)     # beyond the ray: not hair
     i = np.arange(n)[None, :]
-    rows = np.arange(len(a))[:, None]
-    runs = (count[rows, i + g[:, None]] - count[rows, i] >= g[:, None]) | ~inside
+    runs = (count[rows[:, None], i + g[:, None]] - count[rows[:, None], i] >= g[:, None]) | ~inside
+    runs &= i > start_at[:, None]
     first = np.where(runs.any(1), runs.argmax(1), n)       # the first sample of the ending run
     # hair up to the photo's edge: its end is not in the photo (a dark ceiling or frame beyond the
     # hair, which the side borders do not show, reads as hair too): not measured
-    at_edge = ~inside[np.arange(len(a)), np.minimum(first, n - 1)]
-    return np.where(hair[:, 0] & ~at_edge, t[np.maximum(first - 1, 0)], 0.0)
+    at_edge = ~inside[rows, np.minimum(first, n - 1)]
+    return np.where(starts & ~at_edge, t[np.maximum(first - 1, 0)], 0.0)
 
 
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:

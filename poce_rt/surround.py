@@ -278,10 +278,10 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | 
 def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose) -> np.ndarray:
     """The head proxy's silhouette sized to the photo's hair: image [H,W,3] uint8, the face's
     [468,3] vertices in it, its canonical shape [468,3] and Pose -> [K] float64, the last ring's
-    scale per oval vertex for head_proxy. Rays from the oval's centre through the default
-    silhouette (PROXY_SCALES[-1], posed) out to SILHOUETTE_GROW times as far: where the photo
-    shows hair at the default silhouette and beyond (poce_rt.hair.hair_reach), the silhouette moves
-    out to its end, by the ray's share of the photo's distance; never inwards. Only above the jaw
+    scale per oval vertex for head_proxy. Rays from each oval vertex out to SILHOUETTE_GROW times
+    the default silhouette's (PROXY_SCALES[-1], posed) distance from the oval's centre: where the
+    head's hair (poce_rt.hair.hair_reach) starts inside the default silhouette and runs on past
+    it, the silhouette moves out to its end, by the photo's distances; never inwards. Only above the jaw
     (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
     (SILHOUETTE_SMOOTH). Once per source: a few ms."""
     from .fit import pose_vertices
@@ -296,12 +296,16 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     sil = pose_vertices(head_proxy(shape)[-1], pose)[:, :2].astype(np.float64)
     c = oval.mean(0)
     end = c + SILHOUETTE_GROW * (sil - c)
-    reach = hair_reach(image, sil, end, photo_skin(image, oval), backdrop_colours(image))
+    # rays from the oval: the head's hair starts inside the default silhouette and runs on past it
+    ray = np.linalg.norm(end - oval, axis=1) + 1e-9
+    begin = np.linalg.norm(sil - oval, axis=1) / ray
+    reach = hair_reach(image, oval, end, begin, photo_skin(image, oval), backdrop_colours(image))
+    far = np.linalg.norm(oval + reach[:, None] * (end - oval) - c, axis=1) / (np.linalg.norm(sil - c, axis=1) + 1e-9)
     w = SILHOUETTE_SMOOTH // 2
-    reach = np.median(np.stack([np.roll(reach, i) for i in range(-w, w + 1)]), 0)
+    grow = np.median(np.stack([np.roll(np.maximum(far, 1.0), i) for i in range(-w, w + 1)]), 0)
     rows = ramp(-np.asarray(shape, np.float64)[list(FACE_OVAL), 1], (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
     frontal = 1.0 - ramp(abs(float(pose.yaw)), SILHOUETTE_YAW_DEG)
-    return base * (1.0 + (SILHOUETTE_GROW - 1.0) * reach * rows * frontal)
+    return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,

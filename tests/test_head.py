@@ -90,6 +90,10 @@ def test_expression_only_leaves_the_proxy_where_it_was(face, single_face):
     k = len(surround.FACE_OVAL)
     np.testing.assert_allclose(verts[2 * k:, :2], src[2 * k:], atol=1e-3)
     out = surround.warp_surround(single_face, face.vertices, dst, proxy=(face.shape, face.pose, face.pose))
+    x0, y0, x1, y1 = band[3]
+    local = verts.copy()
+    local[:, :2] -= (x0, y0)
+    assert not surround.revealed_background(local, src, (x0, y0), y1 - y0, x1 - x0).any()   # nothing uncovered
     ring1 = verts[2 * k:3 * k, :2]
     lo, hi = np.floor(ring1.min(0)).astype(int) - 2, np.ceil(ring1.max(0)).astype(int) + 2
     changed = np.argwhere(np.any(out != single_face, axis=2))
@@ -173,7 +177,16 @@ def test_the_hair_beside_the_head_turns_with_it(editor, astronaut, yaw):
     skin = hair.photo_skin(astronaut, face.vertices[list(surround.FACE_OVAL), :2])
     backdrop = hair.backdrop_colours(astronaut)
     before = _outer_hair_edge(astronaut, face, rows, skin, backdrop)
-    out = editor.edit(astronaut, pose=(0, yaw, 0), source=src).image
-    shift = np.nanmedian(_outer_hair_edge(out, face, rows, skin, backdrop) - before) / (x1 - x0)
+    res = editor.edit(astronaut, pose=(0, yaw, 0), source=src)
+    after = _outer_hair_edge(res.image, face, rows, skin, backdrop)
+    shift = np.nanmedian(after - before) / (x1 - x0)
     assert np.isfinite(before).mean() > 0.9
     assert shift > 0.14, shift
+    # the background the hair uncovers is drawn from the background beside it and marked as fill
+    strip = np.zeros(astronaut.shape[:2], bool)
+    for r, a, b in zip(rows, before, after):
+        if np.isfinite(a) and np.isfinite(b) and b - a > 4:
+            strip[r, int(a) + 2:int(b) - 1] = True
+    assert strip.sum() > 200
+    assert res.filled[strip].mean() > 0.8, res.filled[strip].mean()
+    assert (hair.hair_like(hair.lab(res.image[strip].astype(np.float32) / 255), skin, backdrop) >= 0.5).mean() < 0.1
