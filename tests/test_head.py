@@ -190,3 +190,17 @@ def test_the_hair_beside_the_head_turns_with_it(editor, astronaut, yaw):
     assert strip.sum() > 200
     assert res.filled[strip].mean() > 0.8, res.filled[strip].mean()
     assert (hair.hair_like(hair.lab(res.image[strip].astype(np.float32) / 255), skin, backdrop) >= 0.5).mean() < 0.1
+
+
+def test_silhouette_of_a_face_cut_by_the_border_stays_in_bounds(tracker, astronaut):
+    """A face half beyond the photo's left border (the photo cropped through it): the rays read
+    only the photo (hair running to its edge is not measured), the result is finite and bounded."""
+    face = tracker.track_one(astronaut)
+    cut = int(face.vertices[:, 0].mean())
+    img = np.ascontiguousarray(astronaut[:, cut:])
+    verts = face.vertices - np.array([cut, 0, 0], np.float32)
+    sil = surround.silhouette_scales(img, verts, face.shape, face.pose)
+    base = surround.PROXY_SCALES[-1]
+    assert np.isfinite(sil).all() and (sil >= base - 1e-9).all() and (sil <= base * surround.SILHOUETTE_GROW + 1e-9).all()
+    with pytest.raises(ValueError, match="NaN"):
+        surround.silhouette_scales(img, np.full_like(verts, np.nan), face.shape, face.pose)
