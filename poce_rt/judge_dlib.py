@@ -151,17 +151,18 @@ def landmarks68(image: np.ndarray, face: FaceBox) -> np.ndarray:
     return np.array([(s.part(i).x, s.part(i).y) for i in range(68)], np.float64)
 
 
-def pnp_pose(points: np.ndarray, distance_cm: float = CAMERA_DISTANCE_CM) -> tuple[np.ndarray, float]:
+def pnp_pose(points: np.ndarray, distance_cm: float = CAMERA_DISTANCE_CM,
+             subset: np.ndarray = RIGID) -> tuple[np.ndarray, float]:
     """[68,2] dlib landmarks (px) -> ([3,3] rotation of the mean face into the camera frame, rms px)
-    by PnP on the RIGID points, the head's origin `distance_cm` in front of a pinhole camera, on
-    its axis."""
+    by PnP on the landmarks `subset` (indices; default the RIGID points), the head's origin
+    `distance_cm` in front of a pinhole camera, on its axis."""
     import cv2
 
     d = float(distance_cm)
     if not (MIN_DISTANCE_CM <= d <= MAX_DISTANCE_CM):
         raise ValueError(f"distance_cm must be in [{MIN_DISTANCE_CM:g}, {MAX_DISTANCE_CM:g}], got {distance_cm!r}")
-    img = np.ascontiguousarray(np.asarray(points, np.float64)[RIGID])
-    obj = np.ascontiguousarray(mean_face()[RIGID])
+    img = np.ascontiguousarray(np.asarray(points, np.float64)[subset])
+    obj = np.ascontiguousarray(mean_face()[subset])
     c = img.mean(axis=0)
     # focal length: start from the size ratio (px per cm times the distance), then rescale until
     # the fitted head sits at distance_cm (the fitted distance is proportional to f); principal

@@ -77,19 +77,22 @@ def _seen(face, yaw, d=80.0):
 def test_pnp_reads_a_surprised_face_like_a_neutral_one():
     """A face whose expression differs from the neutral mean face (brows raised 1 cm, lower lip
     dropped 1.5 cm: surprise, as 0-f1-su-ph.jpg) and is turned rigidly reads as turned as far as
-    it is. Read on all interior points (17-67), it read 25 deg as 33 and 10 as 18."""
+    it is. Read on all interior points (17-67), the judge before, it read 25 deg as 33 and 10 as 18."""
     face = judge_dlib.mean_face().copy()
     face[17:27, 1] -= 1.0
     face[[55, 56, 57, 58, 59, 65, 66, 67], 1] += 1.5
     for yaw in (-25, -10, 0, 10, 25):
         r, _ = judge_dlib.pnp_pose(_seen(face, yaw))
         assert euler_from_matrix(r)[1] == pytest.approx(yaw, abs=0.5)
+    # the expression is strong enough to matter: the brows and mouth misread it
+    r, _ = judge_dlib.pnp_pose(_seen(face, 25), subset=np.arange(17, 68))
+    assert euler_from_matrix(r)[1] > 30
 
 
 def test_pnp_judge_reads_a_surprised_photo_turned_as_others(editor):
     """poce-rt's +10 / -10 turns of 0-f1-su-ph.jpg (raised brows, open mouth; dlib's points follow
-    the turned mesh there within 1-3 px) read below 17 deg, as on the other frontal photos
-    (11-14); read on all interior points they were +23.9 / -21.9."""
+    the turned mesh there within 1-3 px) read below 17 deg (13-15; the other frontal photos
+    10-12); read on all interior points, the judge before, they were +23.9 / -21.9."""
     img = load_image(data_path("0-f1-su-ph.jpg"))
     src = editor.prepare(img)
     y0 = judge_dlib.dlib_head_pose(img)[1]
