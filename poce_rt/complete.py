@@ -7,7 +7,8 @@
    only the detail, m / low(m), and the low frequencies come from the visible texels around the
    texel itself (relight_mirror).
 2. Fill everything still unknown by push-pull (so bilinear reads at the layout's border never pull
-   in black), then redo the holes inside the layout with OpenCV's Telea inpainting.
+   in black), then redo the holes inside the layout with OpenCV's Telea inpainting, the texels
+   outside the layout given their nearest known texel's colour first (Telea reads them too).
 3. Inpainting is smooth: a revealed cheek filled so had half the fine detail of the skin beside it
    (a flat, waxy disc). Each inpainted texel takes the detail ratio m / low(m) of a known texel,
    its mirror texel where that one is known (its lighting was too unlike to copy it), else the
@@ -188,6 +189,15 @@ def push_pull(img: np.ndarray, known: np.ndarray) -> np.ndarray:
     return colour.astype(img.dtype)
 
 
+def nearest_known(img: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """img [S,S,C] -> [S,S,C]: at each texel the value of its nearest texel where known [S,S]
+    bool (not empty) is set (a Voronoi fill; its own value where known)."""
+    _, labels = cv2.distanceTransformWithLabels((~known).astype(np.uint8), cv2.DIST_L2, 5,
+                                                labelType=cv2.DIST_LABEL_PIXEL)
+    rows, cols = np.nonzero(known)
+    return img[rows, cols][np.clip(labels - 1, 0, len(rows) - 1)]
+
+
 def complete_uv_fallback(uv: np.ndarray, mask: np.ndarray, layout: UVLayout,
                          inpaint_radius: int = 5) -> np.ndarray:
     """Weight-free completion.
@@ -210,6 +220,12 @@ def complete_uv_fallback(uv: np.ndarray, mask: np.ndarray, layout: UVLayout,
     out = push_pull(filled, known >= 0.5)
     holes = layout.coverage & (known < 0.5)
     if holes.any():
+        # Telea fills a hole from every texel around it, the layout's outside too: push-pulled
+        # there, a face-wide average (a bearded face's border band was inpainted with the pale
+        # skin of the hand and forehead). Outside, each texel takes its nearest known texel's
+        # colour, so that the band's outer border has the colours of the skin or beard beside it.
+        outside = ~layout.coverage
+        out[outside] = nearest_known(filled, known >= 0.5)[outside]
         u8 = np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
         painted = cv2.inpaint(u8, holes.astype(np.uint8), inpaint_radius, cv2.INPAINT_TELEA)
         out[holes] = painted[holes].astype(np.float32) / 255.0
