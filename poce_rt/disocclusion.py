@@ -244,14 +244,22 @@ class RevealedTexture:
 
     photo, fill: [S,S,3] host textures (fill_unreliable); layout: the host UV layout; xp: NumPy
     or CuPy (arrays are put there once); shading: None or a poce_rt.shading.FillShading (the
-    fill shaded at each step's pose: its light is passed to each call)."""
+    fill shaded at each step's pose: its light is passed to each call); seen_filled: None, or
+    (mask [S,S] the sampled visibility, filled [S,S] fill_unreliable's share of fill): then `own`
+    [S,S,1] holds each texel's share of the photo's own sample in the texture at each call's pose
+    (poce_rt.photo_warp; photo_warp.own_share of fill_share)."""
 
-    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np, shading=None):
+    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np, shading=None,
+                 seen_filled=None):
         s = layout.size
         diff = (np.asarray(fill, np.float32) - np.asarray(photo, np.float32)).reshape(-1, 3)
         changes = np.any(diff != 0, axis=1)
         if shading is not None:   # a texel the photo did not see is its fill: shading changes it
             changes |= np.any(shading.gain.reshape(-1, 3) != 0, axis=1)
+        if seen_filled is not None:   # a seen texel with a share of fill: its own share changes
+            seen = (np.asarray(seen_filled[0]) >= 0.5).reshape(-1)
+            filled = np.asarray(seen_filled[1], np.float32).reshape(-1)
+            changes |= seen & (filled > 0)
         idx = np.flatnonzero(changes & (layout.tri_id.reshape(-1) >= 0))
         self.xp = xp
         self.idx = xp.asarray(idx.astype(np.int64))
@@ -270,6 +278,12 @@ class RevealedTexture:
             for m in (shading.normal, shading.anchor, shading.gain))
         self._work = None if shading is None else (xp.empty((k, 4), xp.float32), xp.empty((k, 1), xp.float32),
                                                    xp.empty((k, 1), xp.float32))
+        self.own = None
+        if seen_filled is not None:
+            self.own = xp.asarray(np.ascontiguousarray(seen.reshape(s, s, 1), np.float32))
+            self._own_seen = xp.asarray(np.ascontiguousarray(seen[idx].reshape(-1, 1), np.float32))
+            self._own_filled = xp.asarray(np.ascontiguousarray(filled[idx].reshape(-1, 1), np.float32))
+            self._own_vals = xp.empty((k, 1), xp.float32)
 
     def __call__(self, reveal_values, light=None):
         """reveal_values [N] float32 (reveal(), on xp), light [4] (FillShading.light, on xp; with
@@ -281,6 +295,11 @@ class RevealedTexture:
             xp.sum(self._w, axis=1, keepdims=True, out=self._r)
             revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
             self.texture.reshape(-1, 3)[self.idx] = self._vals
+            if self.own is not None:   # seen * (1 - filled * r)
+                xp.multiply(self._own_filled, self._r, out=self._own_vals)
+                xp.subtract(np.float32(1.0), self._own_vals, out=self._own_vals)
+                xp.multiply(self._own_vals, self._own_seen, out=self._own_vals)
+                self.own.reshape(-1, 1)[self.idx] = self._own_vals
         return self.texture
 
 
