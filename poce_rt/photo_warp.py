@@ -19,10 +19,11 @@ nothing is read there. The same array code runs on NumPy and CuPy, into caller-g
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from . import ops
-from .complete import push_pull
+from .complete import nearest_known
 from .disocclusion import texel_positions
 from .motion import TexelMotion
 
@@ -30,10 +31,11 @@ from .motion import TexelMotion
 def lookup_positions(verts: np.ndarray, layout: ops.UVLayout, spread: TexelMotion | None = None) -> np.ndarray:
     """[N,3] image-space vertices of the mesh the photo was sampled with -> [S,S,2] float32: the
     photo array position (column, row) each texel was read at (sample_uv reads pixel centres at
-    vertex coordinates i + 0.5), push-pulled beyond the layout so that bilinear reads at its
-    border stay near it."""
+    vertex coordinates i + 0.5); beyond the layout, its nearest texel's, so that a bilinear read
+    at the border stays within a texel of it (an average, push-pull, put the lips' border texels
+    halfway across the open mouth: a dark line along the lips)."""
     pos = texel_positions(np.asarray(verts, np.float32), layout, spread) - np.float32(0.5)
-    return np.ascontiguousarray(push_pull(pos, layout.coverage), np.float32)
+    return np.ascontiguousarray(nearest_known(pos, layout.coverage), np.float32)
 
 
 def own_share(mask: np.ndarray, uv_filled: np.ndarray) -> np.ndarray:
@@ -41,6 +43,22 @@ def own_share(mask: np.ndarray, uv_filled: np.ndarray) -> np.ndarray:
     pose. mask [S,S] the sampled visibility, uv_filled [S,S] the share of fill at that pose
     (disocclusion.fill_share)."""
     return ((np.asarray(mask) >= 0.5) * (1.0 - np.asarray(uv_filled, np.float32))).astype(np.float32)
+
+
+MOUTH_MARGIN = 2   # texels around the mouth's opening where the photo is not read either
+
+
+def outside_mouth(gap: np.ndarray | None, size: int) -> np.ndarray:
+    """[S,S,1] float32: 0 on the mouth's opening (gap [S,S] bool, the texels between the lips,
+    which poce_rt.mouth draws over) and MOUTH_MARGIN texels around it, 1 elsewhere (gap None: 1
+    everywhere). The opening is a sliver of the map stretched over the open mouth: read from the
+    photo, it and the lips' inner border drew a dark line along the lower lip where the mouth's
+    card ends."""
+    if gap is None:
+        return np.ones((size, size, 1), np.float32)
+    k = 2 * MOUTH_MARGIN + 1
+    near = cv2.dilate(np.asarray(gap, np.uint8).reshape(size, size), np.ones((k, k), np.uint8)) > 0
+    return (~near).astype(np.float32)[..., None]
 
 
 def lookup_texture(positions: np.ndarray, own: np.ndarray) -> np.ndarray:

@@ -184,7 +184,8 @@ def photo_lookup(face: Face, mask: np.ndarray, uv_filled: np.ndarray, geom: Geom
     """render_face's `photo` lookup texture [S,S,3] of a source (poce_rt.photo_warp): the photo
     position of each texel of `face`'s mesh and its share of the photo's own sample at one pose,
     from the sampled mask [S,S] and the share of fill there, uv_filled [S,S] (fill_share); keep
-    [S,S] (or [S,S,1]): what is left of each texel's colour (the darkened mouth gap), None: all."""
+    [S,S] (or [S,S,1]): 0 where the photo is not read (the mouth's opening, which poce_rt.mouth
+    draws; FrameLoop's mouth gap), None: 1 everywhere."""
     geom = geom or geometry()
     own = own_share(mask, uv_filled)
     if keep is not None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import poce_rt
-from poce_rt import ops, stages
+from poce_rt import ops, photo_warp, stages
 from poce_rt.disocclusion import fill_share
 from poce_rt.frame_loop import Box, FrameLoop
 from poce_rt.mouth import mouth_interior, skin_tone
@@ -33,7 +33,7 @@ def reference_frame(editor, src, plan):
     h, w = src.image.shape[:2]
     # the photo read once where the drawn texels are its own (poce_rt.photo_warp)
     lookup = stages.photo_lookup(src.face, src.mask, fill_share(src.filled, src.mask, revealed), editor.geometry,
-                                 np.where(g, np.float32(1 - plan.mouth), np.float32(1)))
+                                 photo_warp.outside_mouth(g, editor.geometry.size))
     rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry,
                                     photo=(src.image, lookup))
     inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))

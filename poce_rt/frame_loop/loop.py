@@ -27,7 +27,7 @@ from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixel
 from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
 from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
-from ..photo_warp import keep_photo, lookup_positions, lookup_texture
+from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
 from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, rings_tris, unknown_share
@@ -168,6 +168,7 @@ class FrameLoop:
                     lookup_positions(geometry.posed(source.face.vertices), geometry.layout, texel_motion(geometry)),
                     seen))
                 self._seen = xp.asarray(seen.reshape(s, s, 1))
+                self._read_photo = xp.asarray(outside_mouth(None if mouth_gap is None else np.asarray(mouth_gap) > 0.5, s))
             # weight-free: the inside of an opening mouth is drawn as teeth, tongue and the dark
             # back (poce_rt.mouth), lit by this face's skin; with networks the texture edit does it
             self.draws_mouth = networks is None
@@ -358,15 +359,11 @@ class FrameLoop:
     def _keep_photo(self, face: Box, rgb) -> None:
         """The photo's own pixels in the face render rgb [h,w,3], in place (poce_rt.photo_warp):
         the lookup's weight is each texel's share of the photo's own sample at this step's pose,
-        less the darkened mouth gap."""
+        none in and around the mouth's opening (photo_warp.outside_mouth)."""
         xp, ws = self.xp, self.ws
         rt = getattr(self, "_revealed_texture", None) if self._reveal is not None else None
         own = rt.own if rt is not None and rt.own is not None else self._seen
-        weight = self._lookup[..., 2:3]
-        if self.networks is None:   # the weight-free texture: the mouth gap darkened by tex.keep
-            xp.multiply(own, ws.take("tex.keep", own.shape, np.float32), out=weight)
-        else:
-            weight[...] = own
+        xp.multiply(own, self._read_photo, out=self._lookup[..., 2:3])
         drawn = ws.take("face.lookup", (face.height, face.width, 3), np.float32)
         ops.render(self._lookup, self._verts, self._tris, self._uvs, face.height, face.width, stream=self.stream,
                    out=(drawn, ws.take("face.lookup_alpha", (face.height, face.width), np.float32)), workspace=ws)
