@@ -54,6 +54,10 @@ C_DROP, C_KEEP = 0.3, 0.8       # confidence below C_DROP: all fill; from C_KEEP
 REVEAL_LO, REVEAL_HI = 0.02, 0.15   # facing cosine gained by a pose change: none .. fully revealed
 SHADE_RATIO = (0.45, 1.6)       # the fill's shading ratio at a pose (poce_rt.shading), clipped to this
 SHADE_EPS = 1e-3                # the anchor's shade, floored (a ratio follows)
+# Lab distance from the backdrop (and skin-backdrop mixes): read across the silhouette .. the
+# head's own (unlike_backdrop). Wider than poce_rt.hair's BACKDROP_D: beside the head the backdrop
+# is shaded unlike the photo's borders, where it is read (45-m7-di: its texels up to ~26 away)
+UNLIKE_BACKDROP = (20.0, 32.0)
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -112,6 +116,31 @@ def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLay
     near = np.maximum(smoothstep(dist[yi, xi], D_LO * d_max, d_max), smoothstep(cos, *FACING))
     c = (mask >= 0.5) * smoothstep(cos, COS_LO, COS_HI) * near * layout.coverage
     return c.astype(np.float32)
+
+
+def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
+                    image: np.ndarray) -> np.ndarray:
+    """[S,S] float32 in [0,1]: how far each seen texel's colour is from the photo's backdrop and
+    from every mix of the face's skin and the backdrop (poce_rt.hair's backdrop_colours and
+    segment_distance, smoothstep over UNLIKE_BACKDROP): 1 for a texel that cannot have read
+    across the silhouette. The silhouette's band is untrusted because the tracker's outline may be off by
+    a few pixels and read the background beside the head (a three-quarter view's far cheek); where
+    the outline runs inside the head (a sideburn, a beard), its texels are the head's own, and
+    their fill drew a skin-coloured band to the outline (Image_with_alpha.png turned -25: the
+    MediaPipe judge lost the face; presence 0.9 with the photo's texels there). uv [S,S,3] in
+    [0,1], mask / confidence [S,S] (sample_face, visibility_confidence), coverage [S,S] bool,
+    image [H,W,3] uint8 the photo."""
+    from .hair import backdrop_colours, lab, segment_distance   # (hair imports this module)
+
+    out = np.zeros(mask.shape, np.float32)
+    seen = (mask >= 0.5) & coverage
+    skin = confidence >= C_KEEP
+    if skin.sum() < 16 or not seen.any():
+        return out
+    med = np.median(lab(uv[skin & coverage]), 0)
+    d = segment_distance(lab(uv[seen]), med, backdrop_colours(np.asarray(image)[..., :3]))
+    out[seen] = smoothstep(d, *UNLIKE_BACKDROP)
+    return out
 
 
 def trusted_texels(mask: np.ndarray, confidence: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
-from .disocclusion import (C_KEEP, PoseReveal, fill_share, fill_unreliable, filled_pixels, revealed_texture,
+from .disocclusion import (C_KEEP, COS_HI, COS_LO, PoseReveal, smoothstep, unlike_backdrop, fill_share, fill_unreliable, filled_pixels, revealed_texture,
                            texel_positions, texel_values, trust, trusted_texels, vertex_normals,
                            visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
@@ -207,6 +207,11 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     verts = geom.posed(face.vertices)
     confidence = visibility_confidence(mask, verts, geom.layout, height, width,
                                        face.bbox[2] - face.bbox[0], texel_motion(geom))
+    if image is not None:   # near the silhouette, texels unlike the backdrop are the head's own
+        tri = np.maximum(geom.layout.tri_id, 0)
+        facing = smoothstep(facing_cosine(verts, geom.layout.tris)[tri], COS_LO, COS_HI)
+        confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, geom.layout.coverage,
+                                                                     np.asarray(image)))
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image),
                        texel_positions(verts, geom.layout, texel_motion(geom)))
