@@ -13,7 +13,12 @@ texel gets a confidence from how it was seen:
 cos: the texel's triangle's facing cosine in the photo (1 facing the camera); d: its distance in
 photo pixels to the mesh's silhouette, D = SILHOUETTE_FRAC of the face's width (the tracker's
 outline error). Texels that face the camera keep their border (the forehead under the hair line
-is good photo). Then
+is good photo), and so do those whose colour is unlike the photo's backdrop (a sideburn, a beard:
+the outline ran inside the head there; unlike_backdrop, from a facing cosine of UNLIKE_FACING):
+
+    c = max(c, visible * smoothstep(cos; UNLIKE_FACING) * unlike_backdrop)   (stages.complete_face)
+
+Then
 
     F      = complete_uv_fallback(uv, c >= C_KEEP)   (mirror where the mirror texel is trusted,
                                                       inpainting elsewhere: poce_rt.complete)
@@ -58,6 +63,10 @@ SHADE_EPS = 1e-3                # the anchor's shade, floored (a ratio follows)
 # head's own (unlike_backdrop). Wider than poce_rt.hair's BACKDROP_D: beside the head the backdrop
 # is shaded unlike the photo's borders, where it is read (45-m7-di: its texels up to ~26 away)
 UNLIKE_BACKDROP = (20.0, 32.0)
+# facing cosine from which such a texel is trusted: none .. all (stricter than COS_LO, COS_HI: a
+# texel seen more edge-on is a smear, and a hand's grey shadow beside a temple is unlike the
+# backdrop too: turned +25, Image_with_alpha's revealed temple took grey streaks from it)
+UNLIKE_FACING = (0.3, 0.6)
 
 
 def smoothstep(x, lo: float, hi: float):

@@ -92,7 +92,7 @@ def keep_photo(rgb, drawn, image, take):
     idx = take("pw.idx", shape, np.int64)
     xp.multiply(y0, np.float32(ww), out=y0)
     xp.add(y0, x0, out=y0)
-    idx[...] = y0               # exact: a frame has far fewer than 2^24 pixels
+    xp.copyto(idx, y0, casting="unsafe")   # exact: a frame has far fewer than 2^24 pixels
     flat = image.reshape(-1, 3)
     corner = take("pw.corner", shape + (3,), np.uint8)
     acc = take("pw.acc", shape + (3,), np.float32)

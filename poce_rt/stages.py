@@ -11,9 +11,9 @@ import numpy as np
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
-from .disocclusion import (C_KEEP, COS_HI, COS_LO, PoseReveal, smoothstep, unlike_backdrop, fill_share, fill_unreliable, filled_pixels, revealed_texture,
-                           texel_positions, texel_values, trust, trusted_texels, vertex_normals,
-                           visibility_confidence)
+from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
+                           revealed_texture, smoothstep, texel_positions, texel_values, trust, trusted_texels,
+                           unlike_backdrop, vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import hair_over_face
@@ -209,7 +209,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
                                        face.bbox[2] - face.bbox[0], texel_motion(geom))
     if image is not None:   # near the silhouette, texels unlike the backdrop are the head's own
         tri = np.maximum(geom.layout.tri_id, 0)
-        facing = smoothstep(facing_cosine(verts, geom.layout.tris)[tri], COS_LO, COS_HI)
+        facing = smoothstep(facing_cosine(verts, geom.layout.tris)[tri], *UNLIKE_FACING)
         confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, geom.layout.coverage,
                                                                      np.asarray(image)))
     hair = None if image is None else \

@@ -62,13 +62,13 @@ def test_a_bearded_face_turned_still_reads_as_a_face(editor, judge, yaw):
     MediaPipe judge (presence threshold 0.5) finds the face and reads the turn. The band of texels
     near the silhouette (sideburn, beard) was all filled with skin, out to the outline: the judge
     lost the face (presence 0.15-0.40 at -25, 0.00-0.10 at -30); those unlike the backdrop are
-    the head's own now (disocclusion.unlike_backdrop): 0.95, read back -21.3 / -25.8 (this judge)."""
+    the head's own now (disocclusion.unlike_backdrop): 0.90 / 0.50, read back -23.2 / -27.3."""
     img = load_image(data_path("Image_with_alpha.png"))
     src = editor.prepare(img)
     before = judge.track(img)
     after = judge.track(editor.edit(img, pose=(0, yaw, 0), source=src).image)
     assert before and after
-    assert after[0].pose.yaw - before[0].pose.yaw < 0.75 * yaw
+    assert after[0].pose.yaw - before[0].pose.yaw < 0.85 * yaw
 
 
 @pytest.fixture(scope="module")
