@@ -138,12 +138,12 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     their fill drew a skin-coloured band to the outline (Image_with_alpha.png turned -25: the
     MediaPipe judge lost the face; presence 0.9 with the photo's texels there). uv [S,S,3] in
     [0,1], mask / confidence [S,S] (sample_face, visibility_confidence), coverage [S,S] bool,
-    image [H,W,3] uint8 the photo."""
+    image [H,W,3] uint8 the photo. 0 on the trusted texels (confidence >= C_KEEP)."""
     from .hair import backdrop_colours, lab, segment_distance   # (hair imports this module)
 
     out = np.zeros(mask.shape, np.float32)
-    seen = (mask >= 0.5) & coverage
     skin = confidence >= C_KEEP
+    seen = (mask >= 0.5) & coverage & ~skin   # (the trusted ones are kept anyway: 0 there)
     if skin.sum() < 16 or not seen.any():
         return out
     med = np.median(lab(uv[skin & coverage]), 0)
