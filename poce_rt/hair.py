@@ -14,6 +14,9 @@ the layout's border, as a layer laid over their fill:
   - hair over the face comes from beyond its outline: the texels between a hair texel and the
     border are under the hair too (outward), the ones the photo saw edge-on included.
   - the layer's colour is the photo's own where it saw hair, else the hair's colour carried in.
+
+The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.surround
+sizes the head proxy's silhouette to it, so that all of the hair turns with the head.
 """
 from __future__ import annotations
 
@@ -34,6 +37,12 @@ OUTLINE = (0.08, 0.14)           # distance from the layout's border, a fraction
 DARK = (1.0, 2.5)                # how much darker than the skin (in spreads of its L): skin .. hair
 SMOOTH = 0.01                    # the hair weight's blur, a fraction of S (no speckles)
 OUTWARD_SPREAD = 0.01            # outward's average across rays, a fraction of a turn
+HAIR_GAP_PX = 4                  # this many pixels in a row that are not hair end the hair along a ray
+SKIN_SHRINK = 0.8                # the photo's skin: inside the face oval shrunk this much about its centre
+SKIN_SAMPLES = 4096              # ... read on about this many of its pixels (a median: no need for all)
+HAIR_REF_MIN = 12                # hair_reach: at least this many samples of the head's hair, else none is measured
+HAIR_SPREAD_MIN = (8.0, 3.0, 3.0)   # floor of the hair's spread in L, a, b (highlights, a flat colour)
+HAIR_D = 3.5                     # robust distance from the hair's colour (in spreads): still hair
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -53,6 +62,89 @@ def backdrop_colours(image: np.ndarray) -> np.ndarray:
     px = [lab(seg.reshape(-1, 3).astype(np.float32) / 255.0) for st in strips
           for seg in np.array_split(st, SEGMENTS, axis=0) if seg.size]   # (a tiny photo: fewer)
     return np.array([np.median(p, 0) for p in px], np.float32)
+
+
+def photo_skin(image: np.ndarray, oval: np.ndarray):
+    """The face's skin colour in the photo: image [H,W,3] uint8, oval [K,2] the face oval (pixels)
+    -> (median [3], spread [3]) Lab of the pixels inside the oval shrunk SKIN_SHRINK about its
+    centre (robust: eyes, brows and lips are a minority), the spread floored at SKIN_SPREAD_MIN."""
+    oval = np.asarray(oval, np.float64)
+    c = oval.mean(0)
+    h, w = image.shape[:2]
+    pts = np.round(c + SKIN_SHRINK * (oval - c)).astype(np.int32)
+    lo = np.clip(pts.min(0), 0, (w - 1, h - 1))
+    hi = np.clip(pts.max(0) + 1, lo + 1, (w, h))
+    mask = np.zeros((hi[1] - lo[1], hi[0] - lo[0]), np.uint8)
+    cv2.fillPoly(mask, [pts - lo], 1)
+    px = image[lo[1]:hi[1], lo[0]:hi[0]][mask > 0]
+    if len(px) < 16:   # a face (nearly) beyond the photo: no skin to read
+        px = image[lo[1]:hi[1], lo[0]:hi[0]].reshape(-1, 3)
+    px = px[::max(1, len(px) // SKIN_SAMPLES)]
+    skin = lab(px.astype(np.float32) / 255.0)
+    med = np.median(skin, 0)
+    return med, np.maximum(1.4826 * np.median(np.abs(skin - med), 0), SKIN_SPREAD_MIN)
+
+
+def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray) -> np.ndarray:
+    """[...,3] Lab colours -> [...] float32 in [0,1]: how surely each is hair, as hair_over_face
+    tells it: darker than the skin (skin: photo_skin's (median, spread); by DARK spreads of its L)
+    and unlike it (robust distance past SKIN_D), and not the backdrop ([K,3] Lab,
+    backdrop_colours'; distance to the nearest past BACKDROP_D). White or grey hair is not found
+    (a cloud or a lit wall beside the head would be taken for it)."""
+    med, spread = skin
+    c = np.asarray(colours, np.float32)
+    dark = smoothstep((med[0] - c[..., 0]) / spread[0], *DARK)
+    not_skin = smoothstep(np.sqrt((((c - med) / spread) ** 2).sum(-1)), *SKIN_D)
+    d = np.sqrt(((c[..., None, :] - backdrop) ** 2).sum(-1)).min(-1)
+    return dark * not_skin * smoothstep(d, *BACKDROP_D)
+
+
+def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin: np.ndarray, skin,
+               backdrop: np.ndarray) -> np.ndarray:
+    """How far the head's hair reaches along rays from start [K,2] to end [K,2] (photo pixels) ->
+    [K] float64 in [0,1], the share of each ray where it ends. Hair: hair_like >= 0.5 and within
+    HAIR_D spreads of the hair's own colours, read on the rays' hair before share `begin` [K] of
+    the way (the head's hair: a teal curtain or a dark frame behind it is neither skin nor the side
+    borders' backdrop either). On each ray the hair must start before `begin` (skin, a forehead,
+    an ear may come first) and ends at the last hair pixel before HAIR_GAP_PX in a row that are
+    not (backdrop, skin: a neighbour's face or arm, something of another colour). 0 where no hair
+    starts before `begin`, where the hair runs to the photo's edge (where it ends is unknown), and
+    on all rays where the rays see less than HAIR_REF_MIN hair samples before `begin`.
+    image [H,W,3] uint8; skin and backdrop as hair_like's."""
+    a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    k = len(a)
+    n = int(np.ceil(np.linalg.norm(b - a, axis=1).max())) + 2        # about a sample per pixel
+    t = np.linspace(0.0, 1.0, n)
+    pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)     # [K,n,2]
+    h, w = image.shape[:2]
+    inside = (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
+    px = cv2.remap(image, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    colours = lab(px.astype(np.float32) / 255.0)
+    hair = (hair_like(colours, skin, backdrop) >= 0.5) & inside
+    early = t[None, :] < np.asarray(begin, np.float64)[:, None]
+    if (hair & early).sum() < HAIR_REF_MIN:
+        return np.zeros(k)
+    ref = colours[hair & early]
+    med = np.median(ref, 0)
+    spread = np.maximum(1.4826 * np.median(np.abs(ref - med), 0), HAIR_SPREAD_MIN)
+    hair &= np.sqrt((((colours - med) / spread) ** 2).sum(-1)) <= HAIR_D
+    rows = np.arange(k)
+    start_at = hair.argmax(1)                    # each ray's first hair sample
+    starts = hair[rows, start_at] & early[rows, start_at]
+    # from there, the first run of HAIR_GAP_PX pixels (g samples on each ray) that are not hair, or
+    # the photo's edge, ends the hair
+    g = np.clip(np.ceil(HAIR_GAP_PX * (n - 1) / np.maximum(np.linalg.norm(b - a, axis=1), 1e-6)), 1, n).astype(int)
+    count = np.zeros((k, 2 * n + 1))
+    count[:, 1:n + 1] = np.cumsum(~hair, axis=1)
+    count[:, n + 1:] = count[:, n:n + 1] + np.arange(1, n + 1)     # beyond the ray: not hair
+    i = np.arange(n)[None, :]
+    runs = (count[rows[:, None], i + g[:, None]] - count[rows[:, None], i] >= g[:, None]) | ~inside
+    runs &= i > start_at[:, None]
+    first = np.where(runs.any(1), runs.argmax(1), n)       # the first sample of the ending run
+    # hair up to the photo's edge: its end is not in the photo (a dark ceiling or frame beyond the
+    # hair, which the side borders do not show, reads as hair too): not measured
+    at_edge = ~inside[rows, np.minimum(first, n - 1)]
+    return np.where(starts & ~at_edge, t[np.maximum(first - 1, 0)], 0.0)
 
 
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:

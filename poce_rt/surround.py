@@ -19,6 +19,15 @@ so turn with the face as one 3D surface: the silhouette (cheek contour,
 ears, hair) moves the way a rotating head's does, and only the outermost ring, in the
 background, stays put. Each proxy vertex reads the photo where it lies at the source pose.
 
+The silhouette is sized per photo (silhouette_scales): voluminous hair reaches past PROXY_SCALES[-1]
+of the oval (astronaut: to ~1.75 beside the temples), and the hair beyond the silhouette lay in the
+band to the fixed outer ring, where a turn stretched it between the moved and the unmoved: a faded
+second copy of the hair beside the turned head. Along each ray from the oval's centre past the
+default silhouette, the photo's colour classes (poce_rt.hair: not skin, not the backdrop read on
+the photo's side borders) say how far the hair goes; the silhouette is moved out to it (never in,
+at most SILHOUETTE_GROW times as far, only above the jaw: HAIR_ROWS_CM), and the fixed outer ring
+with it, so the hair turns with the head and the outer band holds background.
+
 Stretched strips (issue 15, held-out Tom_Hanks_54745.png at -25): a side of the head the photo
 sees at a grazing angle lies in a strip a few pixels wide between the tracked oval and the
 silhouette, and a turn towards the camera draws it several times wider. The photo has no texture
@@ -55,6 +64,18 @@ HEAD_MID_CM = 1.5
 # at the oval, kept in [P_MIN, P_MAX] (p < 1: edge-on at the silhouette)
 P_MIN, P_MAX = 0.15, 0.9
 PROXY_REACH = 1.75   # the fixed outer ring around a head proxy
+# silhouette_scales: the silhouette moves out to where the photo's hair ends, at most this many
+# times its default distance from the oval's centre (a neighbour's hair, a dark backdrop the side
+# borders do not show), and only on oval vertices above canonical y = HAIR_ROWS_CM[0] (fully) to
+# [1] (not at all): below, the ray runs into the neck and the collar, which do not turn
+SILHOUETTE_GROW = 1.5
+HAIR_ROWS_CM = (1.5, 4.5)
+# ... and on a head the photo sees within SILHOUETTE_YAW_DEG[0] of frontal (fully) to [1] (not at
+# all): beside a three-quarter view the ray runs along the side and front of the head, which the
+# proxy's shell does not model; grown there, a turn towards the camera (45-m7 at +25) stretched the
+# front hair over the background into a smooth dark blob
+SILHOUETTE_YAW_DEG = (25.0, 35.0)
+SILHOUETTE_SMOOTH = 5   # oval vertices: the reach's running median along the ring (a stray strand)
 # the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
 # pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
 NECK_CM = (3.0, 8.0)
@@ -222,9 +243,11 @@ def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, shape, weights: np.ndar
     return np.clip(cv2.GaussianBlur(out, (0, 0), STRETCH_BLUR), 0.0, 1.0)
 
 
-def head_proxy(shape: np.ndarray, scales=PROXY_SCALES) -> np.ndarray:
+def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | None = None) -> np.ndarray:
     """[468,3] canonical-frame shape (cm) -> [R,K,3] canonical rings of the head proxy beyond its
-    face oval: ring r is the oval scaled about its centre in x, y by scales[r]; its depth follows
+    face oval: ring r is the oval scaled about its centre in x, y by scales[r] (silhouette: None,
+    or [K] the last ring's scale per oval vertex, silhouette_scales'; the rings between keep their
+    share of the way to it); its depth follows
     the face's own surface out of the oval (same slope there: no crease where face and proxy
     meet, which drew an arc over the forehead) and curves back to edge-on at the last ring, the
     silhouette, which lies in the head's mid-depth plane (HEAD_MID_CM behind the oval's sides).
@@ -240,21 +263,57 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES) -> np.ndarray:
     dr = np.maximum(((o[:, :2] - inner[:, :2]) * u).sum(1), 1e-3)
     slope = np.maximum(o[:, 2] - inner[:, 2], 0.0) / dr
     mid = np.maximum(o[:, 2].max() + HEAD_MID_CM - o[:, 2], 0.1)      # depth to the silhouette
-    reach = (scales[-1] - 1.0) * r_o
+    last = np.full(len(o), float(scales[-1])) if silhouette is None else np.asarray(silhouette, np.float64)
+    reach = (last - 1.0) * r_o
     # d/dt of mid * (1 - (1 - t)^p) at t = 0 is p * mid, which must be slope * reach
     p = np.clip(slope * reach / mid, P_MIN, P_MAX)
     out = np.empty((len(scales), len(o), 3))
     for r, sc in enumerate(scales):
         t = (sc - 1.0) / (scales[-1] - 1.0)
-        out[r, :, :2] = c + sc * radial
+        out[r, :, :2] = c + (1.0 + t * (last - 1.0))[:, None] * radial
         out[r, :, 2] = o[:, 2] + mid * (1.0 - (1.0 - t) ** p)
     return out
 
 
-def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM):
+def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose) -> np.ndarray:
+    """The head proxy's silhouette sized to the photo's hair: image [H,W,3] uint8, the face's
+    [468,3] vertices in it, its canonical shape [468,3] and Pose -> [K] float64, the last ring's
+    scale per oval vertex for head_proxy. Rays from each oval vertex out to SILHOUETTE_GROW times
+    the default silhouette's (PROXY_SCALES[-1], posed) distance from the oval's centre: where the
+    head's hair (poce_rt.hair.hair_reach) starts inside the default silhouette and runs on past
+    it, the silhouette moves out to its end, by the photo's distances; never inwards. Only above the jaw
+    (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
+    (SILHOUETTE_SMOOTH). Once per source: a few ms."""
+    from .fit import pose_vertices
+    from .hair import backdrop_colours, hair_reach, photo_skin
+
+    image = np.asarray(image)
+    sv = np.asarray(src_vertices, np.float64)
+    if not np.isfinite(sv).all():
+        raise ValueError("vertices contain NaN or inf")
+    base = float(PROXY_SCALES[-1])
+    oval = sv[list(FACE_OVAL), :2]
+    sil = pose_vertices(head_proxy(shape)[-1], pose)[:, :2].astype(np.float64)
+    c = oval.mean(0)
+    end = c + SILHOUETTE_GROW * (sil - c)
+    # rays from the oval: the head's hair starts inside the default silhouette and runs on past it
+    ray = np.linalg.norm(end - oval, axis=1) + 1e-9
+    begin = np.linalg.norm(sil - oval, axis=1) / ray
+    reach = hair_reach(image, oval, end, begin, photo_skin(image, oval), backdrop_colours(image))
+    far = np.linalg.norm(oval + reach[:, None] * (end - oval) - c, axis=1) / (np.linalg.norm(sil - c, axis=1) + 1e-9)
+    w = SILHOUETTE_SMOOTH // 2
+    grow = np.median(np.stack([np.roll(np.maximum(far, 1.0), i) for i in range(-w, w + 1)]), 0)
+    rows = ramp(-np.asarray(shape, np.float64)[list(FACE_OVAL), 1], (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
+    frontal = 1.0 - ramp(abs(float(pose.yaw)), SILHOUETTE_YAW_DEG)
+    return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
+
+
+def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
+               silhouette: np.ndarray | None = None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
-    of poce_rt.camera, distance_cm from the head, like the face); the outer ring (fixed).
+    of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
+    for PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
@@ -266,7 +325,7 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     p, q = sv[list(FACE_OVAL)], dv[list(FACE_OVAL)]
     p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
     q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
-    rings = head_proxy(shape)
+    rings = head_proxy(shape, silhouette=silhouette)
     k = len(p)
     src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
     turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
@@ -276,7 +335,9 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
     # the outer ring stays outside everything that moves, or the band would fold over itself
     r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
-    scale = np.maximum(PROXY_REACH, 1.12 * r_dst / r_src)[:, None]
+    beyond = PROXY_REACH - PROXY_SCALES[-1]
+    sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
+    scale = np.maximum(sil + beyond, 1.12 * r_dst / r_src)[:, None]
     outer = c + scale * (p[:, :2] - c)
     far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
     verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
@@ -289,8 +350,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     """The band of the ring warp for a move of the face, or None when the oval does not move (or
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
-    (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm]) for the head
-    proxy's rings.
+    (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
+    [K] (silhouette_scales')]]) for the head proxy's rings.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
@@ -412,6 +473,45 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
     return sq, box[bx], fill[bx]
 
 
+def revealed_background(verts: np.ndarray, src: np.ndarray, origin, height: int, width: int) -> np.ndarray | None:
+    """[h,w] float32 in [0,1] over a box of h x w frame pixels from origin (x, y): the background
+    a turn uncovers, which the head covered in the photo: inside the head proxy's silhouette where
+    it reads the photo (src [N,2], photo pixels) and outside both the silhouette and the face oval
+    as drawn (verts [N,3], box-local). The outer band draws it from the background beyond the
+    silhouette (stretched; the silhouette lies at the hair's end, silhouette_scales): filled, and
+    marked so. None for a ring without the head proxy (N != PROXY_RINGS * K)."""
+    k = len(FACE_OVAL)
+    if len(verts) != PROXY_RINGS * k:
+        return None
+    sil = (PROXY_RINGS - 2) * k
+    shift = 4   # cv2's fixed point: sub-pixel vertices, antialiased edges
+
+    def fill(points):
+        out = np.zeros((int(height), int(width)), np.float32)
+        pts = np.round(np.asarray(points, np.float32)[:, :2].astype(np.float64) * (1 << shift)).astype(np.int32)
+        cv2.fillPoly(out, [pts], 1.0, lineType=cv2.LINE_AA, shift=shift)
+        return out
+
+    # the photo's positions as float32, like the drawn ones: a still head's silhouette cancels exactly
+    was = fill(np.asarray(src[sil:sil + k], np.float32) - np.asarray(origin, np.float32))
+    now = np.maximum(fill(verts[sil:sil + k]), fill(verts[k:2 * k]))
+    return np.clip(was - now, 0.0, 1.0)
+
+
+def ring_filled(known: np.ndarray | None, verts, tris, uvs, src, origin, height: int, width: int) -> np.ndarray:
+    """[h,w] float32: each pixel's share of the ring drawn over an h x w box from origin (x, y)
+    that is fill: texels unknown to photo_texture (known [side,side], None: all known;
+    unknown_share) or background the turn uncovered (revealed_background). verts [N,3] box-local,
+    tris, uvs [N,2] on the texture's square, src [N,2] photo positions."""
+    out = np.zeros((int(height), int(width)), np.float32)
+    if known is not None and known.min() < 1.0:
+        out = unknown_share(known, verts, tris, uvs, height, width)
+    revealed = revealed_background(verts, src, origin, height, width)
+    if revealed is not None:
+        out = 1.0 - (1.0 - out) * (1.0 - revealed)
+    return out
+
+
 def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) -> np.ndarray:
     """[h,w] float32 share of each pixel of a ring drawn over an h x w box (verts [NK,3] box-local,
     tris, uvs [NK,2] on photo_texture's square) that came from filled texels (beyond the photo, or
@@ -427,8 +527,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
     with the ring around the face warped to follow the face oval (a copy; the input is not changed);
     proxy: as ring_band's. filled_out: an optional [H,W] float32 array that receives each pixel's
-    share of ring texels filled beyond the photo or for a stretched strip (unknown_share;
-    untouched where the ring is not drawn). Returns the image unchanged (same object) when the oval does not move."""
+    share of ring texels filled beyond the photo or for a stretched strip, or of background the
+    turn uncovered (ring_filled; untouched where the ring is not drawn). Returns the image unchanged (same object) when the oval does not move."""
     h, w = image.shape[:2]
     band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
     if band is None:
@@ -443,8 +543,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     local[:, 0] -= x0
     local[:, 1] -= y0
     rgb, alpha = ops.render(texture, local, tris, uvs, int(y1 - y0), int(x1 - x0))
-    if filled_out is not None and known.min() < 1.0:
-        filled_out[y0:y1, x0:x1] = unknown_share(known, local, tris, uvs, y1 - y0, x1 - x0)
+    if filled_out is not None:
+        filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), y1 - y0, x1 - x0)
     out = image.copy()
     # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
     out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(image[y0:y1, x0:x1]), rgb, alpha, 1)

@@ -6,7 +6,8 @@ Each photo is edited by `Editor.edit(image, pose=(0, yaw, 0))` at every requeste
 separate MediaPipe tracker (image mode, the tests' judge) reads the head pose of the source and of
 the output: the table shows the change it reads. A target pose outside poce_rt.limits is "n/a".
 A second judge that shares no model with poce-rt, dlib's 68 landmarks with a PnP head pose on the
-interior points only (poce_rt.judge_dlib; the outline is not used), reads the same changes.
+points an expression hardly moves (nose and eye corners: poce_rt.judge_dlib.RIGID; not the
+outline, brows or mouth), reads the same changes.
 Per photo it also gives
   - IED: dlib's identity distance (poce_rt.metrics) between the source and the -25 and +25
     outputs (< 0.5 required; "lost" where dlib finds no face), on crops about the edited face,
@@ -185,7 +186,7 @@ def markdown(rows: list[dict], label: str) -> str:
                           for a in (25, -25))
 
     lines = [f"yaw read-back ({label}), degrees of change for requests {' '.join(f'{y:+d}' for y in YAWS)}, "
-             "by the MediaPipe judge and by dlib's 68 landmarks + PnP (interior points); marked c: dlib's CNN "
+             "by the MediaPipe judge and by dlib's 68 landmarks + PnP (nose and eye corners); marked c: dlib's CNN "
              "detector found the face of the source or of that output (its HOG detector finds none); marked ?: "
              f"the dlib judge reads the source or the output beyond {DLIB_RELIABLE_DEG:.0f} deg, where its landmarks "
              "fail:", "",

@@ -92,12 +92,13 @@ def _manifest(out: Path) -> dict:
     return {r["item"]: r for r in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())}
 
 
-def _finished_tasks(dashboard: str) -> list:
+def _finished_tasks(dashboard: str, want: int) -> list:
+    """The finished tasks, once `want` Worker.run tasks are among them (or after 30 s)."""
     from ray.util.state import list_tasks
 
-    for _ in range(30):   # the state API sees task events a moment after they happen
+    for _ in range(30):   # the state API sees task events a moment after they happen, one by one
         tasks = list_tasks(address=dashboard, filters=[("state", "=", "FINISHED")], limit=1000)
-        if any(t.name == "Worker.run" for t in tasks):
+        if [t.name for t in tasks].count("Worker.run") >= want:
             return tasks
         time.sleep(1)
     return tasks
@@ -129,7 +130,7 @@ def test_batch_edit_on_a_head_joined_by_address(head, shots, tmp_path, capsys):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]    # no temporary left behind
     # two workers, both used; Ray's state API lists their finished tasks
     assert len({r["worker"] for r in rec.values()}) == 2
-    names = [t.name for t in _finished_tasks(dashboard)]
+    names = [t.name for t in _finished_tasks(dashboard, 5)]
     assert names.count("Worker.run") >= 5
 
     # the rerun skips what is done and retries (and again records) the failures
@@ -176,7 +177,7 @@ def test_batch_embedded_default(tmp_path):
         assert s.dashboard_url.startswith("http://127.0.0.1:")
         node_ips = {n["NodeManagerAddress"] for n in ray.nodes()}
         assert node_ips == {"127.0.0.1"}
-        assert [t.name for t in _finished_tasks(s.dashboard_url)].count("Worker.run") == 2
+        assert [t.name for t in _finished_tasks(s.dashboard_url, 2)].count("Worker.run") == 2
     finally:
         ray.shutdown()
     assert (tmp_path / "out" / "face.png").is_file()

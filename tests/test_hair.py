@@ -124,3 +124,34 @@ def test_fill_keeps_the_hair_layer_and_does_not_mark_it_filled():
     assert filled[core].max() < 0.06 and plain_filled[core].min() > 0.98
     np.testing.assert_allclose(fill[blue], plain_fill[blue], atol=0.02)   # the backdrop: filled
     np.testing.assert_array_equal(photo, D.fill_unreliable(uv, mask, conf, lay)[0])   # at the photo's pose
+
+
+def test_hair_reach_runs_through_the_hair_to_the_backdrop_and_stops_at_skin():
+    """hair_reach along rows of a synthetic photo, from the skin (x = 10) on: hair from x = 20 to
+    59 on a blue backdrop; on the second row skin (a neighbour's face, an arm) follows the hair, on
+    the third the hair runs out of the photo (where it ends is unknown: not measured), on the
+    fourth a teal curtain (not the hair's colour) follows it; the fifth meets no hair before
+    `begin`."""
+    teal = np.array([0.2, 0.5, 0.5], np.float32)
+    img = np.empty((50, 100, 3), np.uint8)
+    img[:] = (BLUE * 255).astype(np.uint8)
+    img[:, 10:20] = (SKIN * 255).astype(np.uint8)
+    img[:40, 20:60] = (HAIR * 255).astype(np.uint8)
+    img[10:20, 60:70] = (SKIN * 255).astype(np.uint8)
+    img[10:20, 70:90] = (HAIR * 255).astype(np.uint8)      # hair again beyond the skin: not reached
+    img[20:30, 60:] = (HAIR * 255).astype(np.uint8)
+    img[30:40, 60:] = (teal * 255).astype(np.uint8)
+    img[5, 40:42] = (BLUE * 255).astype(np.uint8)           # a 2-pixel gap in the hair: bridged
+    skin = (H.lab(SKIN), np.array(H.SKIN_SPREAD_MIN, np.float32))
+    backdrop = H.lab(BLUE)[None]
+    start = np.array([[10.0, 5.0], [10.0, 15.0], [10.0, 25.0], [10.0, 35.0], [10.0, 45.0]])
+    end = start + [[80.0, 0.0], [80.0, 0.0], [100.0, 0.0], [80.0, 0.0], [80.0, 0.0]]
+    begin = np.full(5, 0.3)
+    got = H.hair_reach(img, start, end, begin, skin, backdrop)
+    want = [(59 - 10) / 80, (59 - 10) / 80, 0.0, (59 - 10) / 80, 0.0]
+    np.testing.assert_allclose(got, want, atol=1.5 / 80)
+    # the hair starts only past `begin`: not the head's
+    assert (H.hair_reach(img, start, end, np.full(5, 0.1), skin, backdrop) == 0).all()
+    # the backdrop has the hair's colour too: the hair is taken for backdrop, nothing is measured on
+    # its rows (the teal row's curtain is a hair of its own then)
+    assert (H.hair_reach(img, start, end, begin, skin, H.lab(np.stack([HAIR, BLUE]))) == 0)[:3].all()

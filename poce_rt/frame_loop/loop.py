@@ -30,7 +30,7 @@ from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, rings_tris, unknown_share
+from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, ring_filled, rings_tris, silhouette_scales
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -95,6 +95,10 @@ class FrameLoop:
         self.networks = networks
         self.head_proxy = bool(head_proxy)
         self.camera_distance_cm = float(camera_distance_cm)
+        # the proxy's silhouette sized to the photo's hair, once per source
+        face = source.face
+        self._silhouette = silhouette_scales(source.image, face.vertices, face.shape, face.pose) \
+            if self.head_proxy else None
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -185,6 +189,7 @@ class FrameLoop:
         self.canvases = Canvases(h, w, self.static)
         self.graph_cache = GraphCache(self.stream, self.ws) if self.graphs else None
         self._written: tuple[Box | None, ...] = ()   # the (face, ring) boxes the last step drew in
+        self._ring_src = None   # the last ring's photo positions (filled())
         self.texture = self._uv_completed   # the texture drawn by the last step
         self.last_box = EMPTY
         self.last_ring = False
@@ -268,6 +273,7 @@ class FrameLoop:
                 rv[:, 1] -= ring_box.y0
                 self._put(self._ring_verts, rv)
                 self._put(self._ring_uvs, self.ring_texture.for_ring(ring).uvs(ring.src))
+                self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
             inside = self.mouth.coverage(amount, base, target_pose.scale) if self.draws_mouth and texture is None \
@@ -296,7 +302,8 @@ class FrameLoop:
         """The ring warp of poce_rt.surround for this step, or None when the face oval does not
         move (then the photo around the face is left as it is)."""
         face = self.source.face
-        proxy = (face.shape, face.pose, target_pose, self.camera_distance_cm) if self.head_proxy else None
+        proxy = (face.shape, face.pose, target_pose, self.camera_distance_cm, self._silhouette) \
+            if self.head_proxy else None
         band = ring_band(face.vertices, target, self.height, self.width, proxy=proxy)
         if band is None:
             return None
@@ -474,14 +481,16 @@ class FrameLoop:
         return uv, out
 
     def _ring_filled(self) -> np.ndarray:
-        """[H,W] float32: the last step's ring's share of texels filled beyond the photo."""
+        """[H,W] float32: the last step's ring's share of fill (surround.ring_filled: texels filled
+        beyond the photo or for a stretched strip, background the turn uncovered)."""
         out = np.zeros((self.height, self.width), np.float32)
         ring = self._written[1] if len(self._written) > 1 else None
         tex = self.ring_texture.current
-        if ring is not None and not ring.empty and tex is not None and tex.known is not None:
+        if ring is not None and not ring.empty and tex is not None:
             ys, xs = ring.slices()
-            out[ys, xs] = unknown_share(tex.known, self.host(self._ring_verts), self.host(self._ring_tris),
-                                        self.host(self._ring_uvs), ring.height, ring.width)
+            out[ys, xs] = ring_filled(tex.known, self.host(self._ring_verts), self.host(self._ring_tris),
+                                      self.host(self._ring_uvs), self._ring_src, (ring.x0, ring.y0),
+                                      ring.height, ring.width)
         return out
 
     def under_face(self) -> np.ndarray:
