@@ -13,7 +13,12 @@ texel gets a confidence from how it was seen:
 cos: the texel's triangle's facing cosine in the photo (1 facing the camera); d: its distance in
 photo pixels to the mesh's silhouette, D = SILHOUETTE_FRAC of the face's width (the tracker's
 outline error). Texels that face the camera keep their border (the forehead under the hair line
-is good photo). Then
+is good photo), and so do those whose colour is unlike the photo's backdrop (a sideburn, a beard:
+the outline ran inside the head there; unlike_backdrop, from a facing cosine of UNLIKE_FACING):
+
+    c = max(c, visible * smoothstep(cos; UNLIKE_FACING) * unlike_backdrop)   (stages.complete_face)
+
+Then
 
     F      = complete_uv_fallback(uv, c >= C_KEEP)   (mirror where the mirror texel is trusted,
                                                       inpainting elsewhere: poce_rt.complete)
@@ -54,6 +59,14 @@ C_DROP, C_KEEP = 0.3, 0.8       # confidence below C_DROP: all fill; from C_KEEP
 REVEAL_LO, REVEAL_HI = 0.02, 0.15   # facing cosine gained by a pose change: none .. fully revealed
 SHADE_RATIO = (0.45, 1.6)       # the fill's shading ratio at a pose (poce_rt.shading), clipped to this
 SHADE_EPS = 1e-3                # the anchor's shade, floored (a ratio follows)
+# Lab distance from the backdrop (and skin-backdrop mixes): read across the silhouette .. the
+# head's own (unlike_backdrop). Wider than poce_rt.hair's BACKDROP_D: beside the head the backdrop
+# is shaded unlike the photo's borders, where it is read (45-m7-di: its texels up to ~26 away)
+UNLIKE_BACKDROP = (20.0, 32.0)
+# facing cosine from which such a texel is trusted: none .. all (stricter than COS_LO, COS_HI: a
+# texel seen more edge-on is a smear, and a hand's grey shadow beside a temple is unlike the
+# backdrop too: turned +25, Image_with_alpha's revealed temple took grey streaks from it)
+UNLIKE_FACING = (0.3, 0.6)
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -112,6 +125,31 @@ def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLay
     near = np.maximum(smoothstep(dist[yi, xi], D_LO * d_max, d_max), smoothstep(cos, *FACING))
     c = (mask >= 0.5) * smoothstep(cos, COS_LO, COS_HI) * near * layout.coverage
     return c.astype(np.float32)
+
+
+def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
+                    image: np.ndarray) -> np.ndarray:
+    """[S,S] float32 in [0,1]: how far each seen texel's colour is from the photo's backdrop and
+    from every mix of the face's skin and the backdrop (poce_rt.hair's backdrop_colours and
+    segment_distance, smoothstep over UNLIKE_BACKDROP): 1 for a texel that cannot have read
+    across the silhouette. The silhouette's band is untrusted because the tracker's outline may be off by
+    a few pixels and read the background beside the head (a three-quarter view's far cheek); where
+    the outline runs inside the head (a sideburn, a beard), its texels are the head's own, and
+    their fill drew a skin-coloured band to the outline (Image_with_alpha.png turned -25: the
+    MediaPipe judge lost the face; presence 0.9 with the photo's texels there). uv [S,S,3] in
+    [0,1], mask / confidence [S,S] (sample_face, visibility_confidence), coverage [S,S] bool,
+    image [H,W,3] uint8 the photo. 0 on the trusted texels (confidence >= C_KEEP)."""
+    from .hair import backdrop_colours, lab, segment_distance   # (hair imports this module)
+
+    out = np.zeros(mask.shape, np.float32)
+    skin = confidence >= C_KEEP
+    seen = (mask >= 0.5) & coverage & ~skin   # (the trusted ones are kept anyway: 0 there)
+    if skin.sum() < 16 or not seen.any():
+        return out
+    med = np.median(lab(uv[skin & coverage]), 0)
+    d = segment_distance(lab(uv[seen]), med, backdrop_colours(np.asarray(image)[..., :3]))
+    out[seen] = smoothstep(d, *UNLIKE_BACKDROP)
+    return out
 
 
 def trusted_texels(mask: np.ndarray, confidence: np.ndarray) -> np.ndarray:
@@ -244,14 +282,22 @@ class RevealedTexture:
 
     photo, fill: [S,S,3] host textures (fill_unreliable); layout: the host UV layout; xp: NumPy
     or CuPy (arrays are put there once); shading: None or a poce_rt.shading.FillShading (the
-    fill shaded at each step's pose: its light is passed to each call)."""
+    fill shaded at each step's pose: its light is passed to each call); seen_filled: None, or
+    (mask [S,S] the sampled visibility, filled [S,S] fill_unreliable's share of fill): then `own`
+    [S,S,1] holds each texel's share of the photo's own sample in the texture at each call's pose
+    (poce_rt.photo_warp; photo_warp.own_share of fill_share)."""
 
-    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np, shading=None):
+    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np, shading=None,
+                 seen_filled=None):
         s = layout.size
         diff = (np.asarray(fill, np.float32) - np.asarray(photo, np.float32)).reshape(-1, 3)
         changes = np.any(diff != 0, axis=1)
         if shading is not None:   # a texel the photo did not see is its fill: shading changes it
             changes |= np.any(shading.gain.reshape(-1, 3) != 0, axis=1)
+        if seen_filled is not None:   # a seen texel with a share of fill: its own share changes
+            seen = (np.asarray(seen_filled[0]) >= 0.5).reshape(-1)
+            filled = np.asarray(seen_filled[1], np.float32).reshape(-1)
+            changes |= seen & (filled > 0)
         idx = np.flatnonzero(changes & (layout.tri_id.reshape(-1) >= 0))
         self.xp = xp
         self.idx = xp.asarray(idx.astype(np.int64))
@@ -270,6 +316,12 @@ class RevealedTexture:
             for m in (shading.normal, shading.anchor, shading.gain))
         self._work = None if shading is None else (xp.empty((k, 4), xp.float32), xp.empty((k, 1), xp.float32),
                                                    xp.empty((k, 1), xp.float32))
+        self.own = None
+        if seen_filled is not None:
+            self.own = xp.asarray(np.ascontiguousarray(seen.reshape(s, s, 1), np.float32))
+            self._own_seen = xp.asarray(np.ascontiguousarray(seen[idx].reshape(-1, 1), np.float32))
+            self._own_filled = xp.asarray(np.ascontiguousarray(filled[idx].reshape(-1, 1), np.float32))
+            self._own_vals = xp.empty((k, 1), xp.float32)
 
     def __call__(self, reveal_values, light=None):
         """reveal_values [N] float32 (reveal(), on xp), light [4] (FillShading.light, on xp; with
@@ -281,6 +333,11 @@ class RevealedTexture:
             xp.sum(self._w, axis=1, keepdims=True, out=self._r)
             revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
             self.texture.reshape(-1, 3)[self.idx] = self._vals
+            if self.own is not None:   # seen * (1 - filled * r)
+                xp.multiply(self._own_filled, self._r, out=self._own_vals)
+                xp.subtract(np.float32(1.0), self._own_vals, out=self._own_vals)
+                xp.multiply(self._own_vals, self._own_seen, out=self._own_vals)
+                self.own.reshape(-1, 1)[self.idx] = self._own_vals
         return self.texture
 
 

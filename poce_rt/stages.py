@@ -11,15 +11,16 @@ import numpy as np
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
-from .disocclusion import (C_KEEP, PoseReveal, fill_share, fill_unreliable, filled_pixels, revealed_texture,
-                           texel_positions, texel_values, trust, trusted_texels, vertex_normals,
-                           visibility_confidence)
+from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
+                           revealed_texture, smoothstep, texel_positions, texel_values, trust, trusted_texels,
+                           unlike_backdrop, vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import hair_over_face
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
+from .photo_warp import keep_photo, lookup_positions, lookup_texture, own_share
 from .surround import silhouette_scales, warp_surround
 from .tracker import Face
 
@@ -152,9 +153,11 @@ def erode3(mask):
 
 
 def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int, width: int,
-                geom: Geometry | None = None):
+                geom: Geometry | None = None, photo: tuple[np.ndarray, np.ndarray] | None = None):
     """Eq. 16: texture [S,S,3] + canonical-frame shape [468,3] at `pose` -> rgb [H,W,3], alpha [H,W]
-    (zero outside the face's box)."""
+    (zero outside the face's box). photo: None, or (image [H,W,3] uint8 the photo the texture
+    was sampled from, lookup [S,S,3] photo_warp.lookup_texture): where the drawn texels are the
+    photo's own, the photo is read once at their position instead (poce_rt.photo_warp)."""
     geom = geom or geometry()
     base = pose_vertices(shape, pose)
     verts = geom.posed(base)
@@ -166,7 +169,28 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
         verts[:, 1] -= y0
         rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = ops.render(
             np.ascontiguousarray(texture, np.float32), verts, geom.layout.tris, geom.layout, y1 - y0, x1 - x0)
+        if photo is not None:
+            image, lookup = photo
+            drawn, _ = ops.render(np.ascontiguousarray(lookup, np.float32), verts, geom.layout.tris, geom.layout,
+                                  y1 - y0, x1 - x0)
+            local = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            rgb[y0:y1, x0:x1] = keep_photo(local, drawn, np.ascontiguousarray(image[..., :3], np.uint8),
+                                           lambda name, sh, dt: np.empty(sh, dt))
     return rgb, alpha
+
+
+def photo_lookup(face: Face, mask: np.ndarray, uv_filled: np.ndarray, geom: Geometry | None = None,
+                 keep: np.ndarray | None = None) -> np.ndarray:
+    """render_face's `photo` lookup texture [S,S,3] of a source (poce_rt.photo_warp): the photo
+    position of each texel of `face`'s mesh and its share of the photo's own sample at one pose,
+    from the sampled mask [S,S] and the share of fill there, uv_filled [S,S] (fill_share); keep
+    [S,S] (or [S,S,1]): 0 where the photo is not read (the mouth's opening, which poce_rt.mouth
+    draws; FrameLoop's mouth gap), None: 1 everywhere."""
+    geom = geom or geometry()
+    own = own_share(mask, uv_filled)
+    if keep is not None:
+        own = own * np.asarray(keep, np.float32).reshape(own.shape)
+    return lookup_texture(lookup_positions(geom.posed(face.vertices), geom.layout, texel_motion(geom)), own)
 
 
 def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
@@ -183,6 +207,11 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     verts = geom.posed(face.vertices)
     confidence = visibility_confidence(mask, verts, geom.layout, height, width,
                                        face.bbox[2] - face.bbox[0], texel_motion(geom))
+    if image is not None:   # near the silhouette, texels unlike the backdrop are the head's own
+        tri = np.maximum(geom.layout.tri_id, 0)
+        facing = smoothstep(facing_cosine(verts, geom.layout.tris)[tri], *UNLIKE_FACING)
+        confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, geom.layout.coverage,
+                                                                     np.asarray(image)))
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image),
                        texel_positions(verts, geom.layout, texel_motion(geom)))
@@ -336,7 +365,8 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     shape = perspective_shape(face.shape, face.pose, target, camera_distance_cm)
-    rgb, alpha = render_face(completed, shape, target, h, w, geom)
+    rgb, alpha = render_face(completed, shape, target, h, w, geom,
+                             photo=(image, photo_lookup(face, mask, uv_filled, geom)))
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
     moved, ring_filled = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)

@@ -497,3 +497,18 @@ def test_skin_painted_over_the_hair_shows_in_the_check(editor, hair_over_temple)
                                                         editor.geometry)
     old = dataclasses.replace(src, uv_completed=photo, uv_fill=fill, filled=filled, shading=shading)
     assert hair_painted(editor, img, old, 25)[1] > 0.5
+
+
+def test_nearest_known_is_the_nearest_known_texels_value():
+    from poce_rt.complete import nearest_known
+
+    rng = np.random.default_rng(1)
+    img = rng.random((24, 24, 3)).astype(np.float32)
+    known = rng.random((24, 24)) < 0.1
+    out = nearest_known(img, known)
+    np.testing.assert_array_equal(out[known], img[known])
+    rows, cols = np.nonzero(known)
+    for y, x in [(0, 0), (5, 17), (23, 23), (12, 3)]:
+        d = np.hypot(rows - y, cols - x)
+        # DIST_L2 with a 5x5 mask is exact to within a fraction of a texel
+        assert np.hypot(*(np.argwhere((out[y, x] == img).all(-1) & known)[0] - (y, x))) <= d.min() + 0.5

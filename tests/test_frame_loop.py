@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import poce_rt
-from poce_rt import ops, stages
+from poce_rt import ops, photo_warp, stages
+from poce_rt.disocclusion import fill_share
 from poce_rt.frame_loop import Box, FrameLoop
 from poce_rt.mouth import mouth_interior, skin_tone
 
@@ -24,12 +25,17 @@ def sources(editor, astronaut, single_face):
 def reference_frame(editor, src, plan):
     """The functional path: the texture at the target pose (the fill where the turn reveals texels),
     darken the mouth gap, render over the face's box, draw the inside of the mouth, ring warp, blend."""
-    tex = stages.texture_at(src.uv_completed, src.uv_fill, src.face, plan.target_pose, editor.geometry,
-                           src.shading)[0].copy()
+    tex, revealed = stages.texture_at(src.uv_completed, src.uv_fill, src.face, plan.target_pose, editor.geometry,
+                                      src.shading)
+    tex = tex.copy()
     g = editor._mouth_gap
     tex[g] = tex[g] * (1 - plan.mouth) + editor._mouth_colour[g] * plan.mouth
     h, w = src.image.shape[:2]
-    rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry)
+    # the photo read once where the drawn texels are its own (poce_rt.photo_warp)
+    lookup = stages.photo_lookup(src.face, src.mask, fill_share(src.filled, src.mask, revealed), editor.geometry,
+                                 photo_warp.outside_mouth(g, editor.geometry.size))
+    rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry,
+                                    photo=(src.image, lookup))
     inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
     stages.draw_mouth(rgb, plan.shape, plan.target_pose, plan.mouth, inside)
     feather = editor.feather_px(src.face)

@@ -27,6 +27,7 @@ from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixel
 from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
 from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
+from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
 from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, ring_filled, rings_tris, silhouette_scales
@@ -153,11 +154,25 @@ class FrameLoop:
             if self._reveal is not None:
                 # the fill shaded at each step's pose (poce_rt.shading): a 4-vector light per step
                 self._shading = getattr(source, "shading", None)
-                self._revealed_texture = RevealedTexture(source.uv_completed, fill, geometry.layout, xp,
-                                                         self._shading)
+                self._revealed_texture = RevealedTexture(
+                    source.uv_completed, fill, geometry.layout, xp, self._shading,
+                    None if getattr(source, "mask", None) is None or getattr(source, "filled", None) is None
+                    else (source.mask, np.where(geometry.layout.coverage, source.filled, 0)))
                 self._revealed = self.ws.take("in.reveal", (n,), np.float32)
                 self._revealed_host = np.zeros(n, np.float32)
                 self._light = None if self._shading is None else self.ws.take("in.light", (4,), np.float32)
+            # where the drawn texels are the photo's own, the render reads the photo once at their
+            # position (poce_rt.photo_warp): (x, y) fixed, the weight written per step
+            self._lookup = None
+            mask = getattr(source, "mask", None)
+            if mask is not None:
+                seen = (np.asarray(mask) >= 0.5).astype(np.float32)
+                self._lookup = self.ws.take("in.lookup", (s, s, 3), np.float32)
+                self._put(self._lookup, lookup_texture(
+                    lookup_positions(geometry.posed(source.face.vertices), geometry.layout, texel_motion(geometry)),
+                    seen))
+                self._seen = xp.asarray(seen.reshape(s, s, 1))
+                self._read_photo = xp.asarray(outside_mouth(None if mouth_gap is None else np.asarray(mouth_gap) > 0.5, s))
             # weight-free: the inside of an opening mouth is drawn as teeth, tongue and the dark
             # back (poce_rt.mouth), lit by this face's skin; with networks the texture edit does it
             self.draws_mouth = networks is None
@@ -330,6 +345,9 @@ class FrameLoop:
         def take(name, shape):
             return ws.take(name, shape, np.float32)
 
+        if self._lookup is not None and not given_texture and not edit:
+            with stage("photo_warp"):
+                self._keep_photo(face, rgb)
         if self.draws_mouth:
             with stage("mouth"):
                 draw_interior(rgb, self._mouth_card, self._mouth_verts, self._mouth_tris, self._mouth_uvs,
@@ -344,6 +362,19 @@ class FrameLoop:
             ops.composite(base, kept, alpha, self.feather_px, stream=st, out=out, workspace=ws)
             self.frame[fy, fx] = out
         return tex
+
+    def _keep_photo(self, face: Box, rgb) -> None:
+        """The photo's own pixels in the face render rgb [h,w,3], in place (poce_rt.photo_warp):
+        the lookup's weight is each texel's share of the photo's own sample at this step's pose,
+        none in and around the mouth's opening (photo_warp.outside_mouth)."""
+        xp, ws = self.xp, self.ws
+        rt = getattr(self, "_revealed_texture", None) if self._reveal is not None else None
+        own = rt.own if rt is not None and rt.own is not None else self._seen
+        xp.multiply(own, self._read_photo, out=self._lookup[..., 2:3])
+        drawn = ws.take("face.lookup", (face.height, face.width, 3), np.float32)
+        ops.render(self._lookup, self._verts, self._tris, self._uvs, face.height, face.width, stream=self.stream,
+                   out=(drawn, ws.take("face.lookup_alpha", (face.height, face.width), np.float32)), workspace=ws)
+        keep_photo(rgb, drawn, self._image, ws.take)
 
     def _source_texture(self):
         """The source's texture at this step's pose: the photo's, with the fill where the pose
