@@ -14,7 +14,8 @@ the turn), with the photo's own texture where B has fill.
 
 Per photo it prints, for the MediaPipe judge (as the tests) and the dlib PnP judge (judge_dlib):
   - A: its true yaw and each judge's reading of it (the judge's own error at a three-quarter view),
-  - per turn: the change the judge reads from A to B (what yaw_readback.py reports for 45-m7), and
+  - per turn: the change the judge reads from A to B (what yaw_readback.py reports for 45-m7), the
+    MediaPipe judge's reading of B less A's true yaw (the turn against the ground truth), and
     its reading of B against its reading of C (B - C: how far the three-quarter path lands from the
     frontal path at the same pose, as this judge sees it; ~0 means the fill and outline hold
     nothing back).
@@ -69,7 +70,8 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str, first: float) -> 
         b = ed.edit(a_img, pose=(0, turn, 0), source=a_src).image
         c = ed.edit(img, pose=(0, first + turn, 0), source=src).image
         (mb, db), (mc, dc) = readings(judge, b, src.face), readings(judge, c, src.face)
-        lines.append(f"  +{turn}: MediaPipe reads A->B {mb - ma:+.1f} ({100 * (mb - ma) / turn:.0f}%), "
+        lines.append(f"  +{turn}: MediaPipe reads A->B {mb - ma:+.1f} ({100 * (mb - ma) / turn:.0f}%), from A's true "
+                     f"pose {mb - truth_a:+.1f} ({100 * (mb - truth_a) / turn:.0f}%), "
                      f"B {mb:+.1f} vs C {mc:+.1f} (B - C {mb - mc:+.1f}); dlib A->B {db - da:+.1f} "
                      f"({100 * (db - da) / turn:.0f}%), B - C {db - dc:+.1f}")
     return lines

@@ -8,7 +8,7 @@ judge infers, they give +24.9). No real video here turns that far, so the ground
 then A used as the source and turned +25 (B). On five photos the judge misreads A itself by -0.6
 to +3.7 degrees (it reads a head drawn at -43.4 as -39.8) and reads B within 1.7 degrees of the
 frontal photo drawn directly at B's pose (C), so its A -> B change is short by about its error on A
-(83-99%), while B against A's true pose reads 93-104%. The shortfall is the judge's reading of the
+(83-99%), while B against A's true pose reads 96-100%. The shortfall is the judge's reading of the
 three-quarter source, not the revealed cheek's fill, the outline or the turn."""
 import pytest
 
