@@ -101,6 +101,14 @@ STRETCH_BLUR = 1.0   # texels: the fill's weight is softened this much at a tria
 FEATURES = (masks.LEFT_EYE, masks.RIGHT_EYE, masks.LEFT_EYEBROW, masks.RIGHT_EYEBROW, masks.LIPS)
 FEATURE_STRETCH = (1.25, 1.75)
 FEATURE_MARGIN = 0.05   # x the oval's mean radius: lashes and brow hairs reach past the landmarks
+# A turned head hides the far side of its head proxy behind the face: the photo shows the face
+# where those rings lie at the source pose (45-m7-di-ph.jpg, -43 degrees: 9-13 of each ring's 36
+# vertices; a frontal face: none), and a turn towards the camera drew that face texture beside the
+# turned face, a second nose and cheek outline. A band triangle that reads the face (the hull of
+# its vertices, HIDDEN_MARGIN of the oval's radius inside its edge, where the oval's own triangles
+# begin) is filled from HIDDEN_FILL[0] of its area, fully from [1], like a stretched one.
+HIDDEN_MARGIN = 0.04
+HIDDEN_FILL = (0.2, 0.5)
 
 
 def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
@@ -167,28 +175,16 @@ def band_triangles(n_verts: int) -> np.ndarray:
     return band_tris(k)
 
 
-class FeatureMask:
-    """Where the face's features (FEATURES: eyes, brows, lips) lie in the photo, each landmark
-    group's convex hull grown by FEATURE_MARGIN of the oval's radius. src_vertices: the source
-    face's [468,3] (or [468,2]) vertices in photo pixels."""
+class PhotoRegion:
+    """A region of the photo, rasterised ([h,w] uint8 mask from pixel lo (x, y)), that band
+    triangles are tested against."""
 
-    def __init__(self, src_vertices: np.ndarray):
-        v = np.asarray(src_vertices, np.float64)[:, :2]
-        oval = v[list(FACE_OVAL)]
-        grow = FEATURE_MARGIN * np.linalg.norm(oval - oval.mean(0), axis=1).mean()
-        pts = np.concatenate([v[list(g)] for g in FEATURES])
-        self.lo = np.floor(pts.min(0) - grow).astype(int) - 1
-        size = np.ceil(pts.max(0) + grow).astype(int) + 2 - self.lo
-        self.mask = np.zeros((int(size[1]), int(size[0])), np.uint8)
-        for g in FEATURES:
-            hull = cv2.convexHull(np.round(v[list(g)] - self.lo).astype(np.int32))
-            cv2.fillConvexPoly(self.mask, hull, 1)
-        r = max(int(np.ceil(grow)), 1)
-        self.mask = cv2.dilate(self.mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    def __init__(self, lo: np.ndarray, mask: np.ndarray):
+        self.lo, self.mask = lo, mask
 
-    def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
-        """[T] bool: does each triangle (src [N,2] photo positions, tris [T,3]) read a feature? Tested
-        on a barycentric grid of n steps per edge (the band's thin triangles included)."""
+    def share(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
+        """[T] float64: the share of each triangle (src [N,2] photo positions, tris [T,3]) that
+        reads the region, on a barycentric grid of n steps per edge (thin triangles included)."""
         i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1))
         keep = i + j <= n
         b = np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n            # [P,3]
@@ -198,7 +194,46 @@ class FeatureMask:
         inside = (xy[..., 0] >= 0) & (xy[..., 0] < w) & (xy[..., 1] >= 0) & (xy[..., 1] < h)
         hit = np.zeros(inside.shape, bool)
         hit[inside] = self.mask[xy[..., 1][inside], xy[..., 0][inside]] > 0
-        return hit.any(1)
+        return hit.mean(1)
+
+
+class FeatureMask:
+    """Where in the photo a band triangle must not read what it draws: the face's features
+    (FEATURES: eyes, brows, lips), each landmark group's convex hull grown by FEATURE_MARGIN of
+    the oval's radius (touches), and the face itself, which hides the head proxy's far side on a
+    turned head (hidden). src_vertices: the source face's [468,3] (or [468,2]) vertices in photo
+    pixels."""
+
+    def __init__(self, src_vertices: np.ndarray):
+        v = np.asarray(src_vertices, np.float64)[:, :2]
+        oval = v[list(FACE_OVAL)]
+        radius = np.linalg.norm(oval - oval.mean(0), axis=1).mean()
+        grow = FEATURE_MARGIN * radius
+        pts = np.concatenate([v[list(g)] for g in FEATURES])
+        lo = np.floor(pts.min(0) - grow).astype(int) - 1
+        size = np.ceil(pts.max(0) + grow).astype(int) + 2 - lo
+        mask = np.zeros((int(size[1]), int(size[0])), np.uint8)
+        for g in FEATURES:
+            hull = cv2.convexHull(np.round(v[list(g)] - lo).astype(np.int32))
+            cv2.fillConvexPoly(mask, hull, 1)
+        r = max(int(np.ceil(grow)), 1)
+        self.features = PhotoRegion(lo, cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))))
+        lo = np.floor(v.min(0)).astype(int) - 1
+        size = np.ceil(v.max(0)).astype(int) + 2 - lo
+        mask = np.zeros((int(size[1]), int(size[0])), np.uint8)
+        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(v - lo).astype(np.int32)), 1)
+        r = max(int(np.ceil(HIDDEN_MARGIN * radius)), 1)
+        self.face = PhotoRegion(lo, cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))))
+
+    def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
+        """[T] bool: does each triangle (src [N,2] photo positions, tris [T,3]) read a feature?"""
+        return self.features.share(src, tris, n) > 0
+
+    def hidden(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
+        """[T] float64: the share of each triangle that reads the face (the convex hull of its
+        vertices, HIDDEN_MARGIN inside it): a band triangle beyond the oval that lies there in the
+        photo is behind the face, which the photo shows in its place."""
+        return self.face.share(src, tris, n)
 
 
 def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
@@ -220,6 +255,8 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
         check = (near > w)
         if check.any():
             w[check] = np.maximum(w[check], near[check] * features.touches(src, tris[check]))
+        if len(verts) == PROXY_RINGS * len(FACE_OVAL):   # the head proxy's far side, behind the face
+            w = np.maximum(w, ramp(features.hidden(src, tris), HIDDEN_FILL))
     return w
 
 

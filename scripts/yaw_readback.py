@@ -20,6 +20,9 @@ Per photo it also gives
     derivative across the border (poce_rt.seams' band, upper half of the face) in the output, over
     the same in the source along its own border (1: the border looks like the source's; the
     forehead arc scores above 1).
+A photo the judge sees well turned (45-m7-di-ph.jpg, -43) reads short by about the judge's own
+error at its source pose: scripts/three_quarter_truth.py measures that error, and the turn against
+the true pose, on three-quarter views of known pose drawn from frontal photos.
 --config sets EditorConfig fields (e.g. camera_distance_cm=inf, head_proxy=false) to measure a
 "before" in the same run; run it twice with different --label/--config and compare the tables.
 """

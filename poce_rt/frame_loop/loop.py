@@ -464,6 +464,12 @@ class FrameLoop:
         step's pose, times the render's coverage and `moved` weight, plus the ring's texels filled
         beyond the photo where the face does not cover it)."""
         out = self._ring_filled()
+        box = self._written[0] if self._written else EMPTY
+        if not box.empty:   # the ring's fill counts only where the face does not cover it
+            ys, xs = box.slices()
+            alpha = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
+            weight = self.moved()[ys, xs] * alpha
+            out[ys, xs] *= 1.0 - weight
         filled = getattr(self.source, "filled", None)
         if self._reveal is None or filled is None:
             return None, out
@@ -471,13 +477,8 @@ class FrameLoop:
         revealed = texel_motion(self.geometry)(self._revealed_host, np.empty((s, s, 1), np.float32),
                                                np.empty((s, s, 3), np.float32))
         uv = fill_share(filled, self.source.mask, revealed)
-        box = self._written[0] if self._written else EMPTY
         if not box.empty:
-            ys, xs = box.slices()
-            alpha = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
-            weight = self.moved()[ys, xs] * alpha
-            out[ys, xs] = filled_pixels(uv, self.host(self._verts), self.geometry.layout, weight) + \
-                out[ys, xs] * (1.0 - weight)
+            out[ys, xs] += filled_pixels(uv, self.host(self._verts), self.geometry.layout, weight)
         return uv, out
 
     def _ring_filled(self) -> np.ndarray:

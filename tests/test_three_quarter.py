@@ -1,0 +1,109 @@
+"""A turn from a three-quarter view (issue 15): why 45-m7-di-ph.jpg's +25 reads back short.
+
+45-m7 (-43 degrees by MediaPipe) turned +25 reads +19.8 (79%; +18.5 before the fill below) by the
+MediaPipe judge, yet the mesh turns exactly +25 and the judge's landmarks on the output sit where
+the turned mesh puts them (median 2.4 px, inter-ocular 159 px; read with the drawn mesh's depth in
+place of the depth the judge infers, they give +25.4). No real video here turns that far, so the
+ground truth is drawn (scripts/three_quarter_truth.py): a frontal photo turned to a three-quarter
+view A of known pose, then A used as the source and turned +25 (B). On five photos the judge
+misreads A itself by -0.6 to +3.7 degrees (it reads a head drawn at -43.4 as -39.8) and reads B
+within 1.7 degrees of the frontal photo drawn directly at B's pose (C), so its A -> B change is
+short by about its error on A (83-99%), while B against A's true pose reads 97-101%. The
+shortfall is the judge's reading of the three-quarter source, not the turn, the revealed cheek's
+fill or the outline.
+
+What was at fault in the picture: the head proxy's far side lies behind the face in such a photo,
+and its ring drew the face's own texture (a second nose and lip outline) beside the turned face
+(surround.FeatureMask.hidden: such triangles are filled, and marked)."""
+import pytest
+
+from poce_rt.assets import data_path, load_image
+
+
+@pytest.fixture(scope="module")
+def turned(editor, judge):
+    img = load_image(data_path("0-f15-hao-ph.jpg"))
+    src = editor.prepare(img)
+    a_img = editor.edit(img, pose=(0, -35, 0), source=src).image   # the three-quarter view A
+    a_src = editor.prepare(a_img)
+    b = editor.edit(a_img, pose=(0, 25, 0), source=a_src).image
+    c = editor.edit(img, pose=(0, -10, 0), source=src).image       # A's true pose + 25, from frontal
+    read = {k: judge.track_one(v).pose.yaw for k, v in (("a", a_img), ("b", b), ("c", c))}
+    return src.face.pose.yaw - 35, read
+
+
+def test_a_three_quarter_source_turned_lands_where_the_frontal_turn_does(turned):
+    """B (the three-quarter view turned +25, its far cheek filled) reads within 2 degrees of C (the
+    same pose drawn from the frontal photo, the cheek's own texture); measured -0.5."""
+    _, read = turned
+    assert abs(read["b"] - read["c"]) < 2.0, read
+
+
+def test_a_three_quarter_turn_reads_back_from_its_true_pose(turned):
+    """+25 from A's true (drawn) pose reads 85-120% of 25 (measured 98%); the change from the
+    judge's own reading of A is what yaw_readback.py reports, short by the judge's error on A
+    (83%: it reads A, drawn at -35.0, as -31.3)."""
+    truth_a, read = turned
+    assert 0.85 * 25 <= read["b"] - truth_a <= 1.2 * 25, (truth_a, read)
+
+
+@pytest.fixture(scope="module")
+def three_quarter(editor):
+    img = load_image(data_path("45-m7-di-ph.jpg"))
+    src = editor.prepare(img)
+    assert src.face.pose.yaw < -35          # the case: a head the photo sees well turned
+    return img, src
+
+
+def _proxy(editor, img, src, yaw):
+    """(verts, photo positions, FeatureMask) of the head proxy's band for a turn by yaw."""
+    from poce_rt import surround as S
+    from poce_rt.fit import pose_vertices
+
+    f = src.face
+    plan = editor.plan(src, pose=(0, yaw, 0))
+    verts, _, photo = S.proxy_mesh(f.vertices, pose_vertices(plan.shape, plan.target_pose), f.shape, f.pose,
+                                   plan.target_pose, 80.0, S.silhouette_scales(img, f.vertices, f.shape, f.pose))
+    return verts, photo, S.FeatureMask(f.vertices)
+
+
+def test_the_head_proxy_behind_a_turned_face_is_filled(editor, three_quarter):
+    """At -43 degrees the head proxy's far side lies behind the face in the photo; its band
+    triangles read the face there and, turned +25, drew a second nose and lip outline beside the
+    face. Those triangles (more than half their area on the face) are now filled fully (before:
+    most were not filled at all); a frontal face's proxy reads no face (its turns are unchanged)."""
+    from poce_rt import surround as S
+
+    verts, photo, mask = _proxy(editor, *three_quarter, 25)
+    behind = mask.hidden(photo, S.band_triangles(len(verts))) > 0.5
+    assert behind.sum() >= 20
+    assert (S.stretch_weights(verts, photo, mask)[behind] == 1.0).all()
+    img = load_image(data_path("0-f15-hao-ph.jpg"))
+    for yaw in (-25, 25):
+        verts, photo, mask = _proxy(editor, img, editor.prepare(img), yaw)
+        assert (mask.hidden(photo, S.band_triangles(len(verts))) <= S.HIDDEN_FILL[0]).all()
+
+
+def test_beside_a_turned_three_quarter_face_the_fill_is_marked(editor, three_quarter):
+    """45-m7 turned +25: beside the face on its far side (within 15% of its width of the drawn face,
+    from the far eye down), a quarter of what the ring draws is fill and marked so (before: 5%),
+    with no sharp feature (95th percentile of the gradient < 13.5 levels/px; before 15.3)."""
+    import cv2
+    import numpy as np
+
+    from poce_rt.masks import LEFT_EYE, RIGHT_EYE
+
+    img, src = three_quarter
+    f = src.face
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    drawn = res.moved * res.alpha > 0.05
+    k = int(0.15 * (f.bbox[2] - f.bbox[0])) | 1
+    beside = cv2.dilate(drawn.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool) & ~drawn
+    eye = list(min((LEFT_EYE, RIGHT_EYE), key=lambda e: f.vertices[list(e), 0].mean()))   # the far eye (image left)
+    rows, cols = np.mgrid[:img.shape[0], :img.shape[1]]
+    region = beside & (rows >= f.vertices[eye, 1].min()) & (cols < f.vertices[eye, 0].min())
+    assert region.sum() > 1000
+    grey = res.image.astype(np.float32).mean(2)
+    grad = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)) / 8
+    assert res.filled[region].mean() > 0.15
+    assert np.percentile(grad[region], 95) < 13.5
