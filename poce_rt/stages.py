@@ -12,8 +12,8 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
-                           revealed_texture, smoothstep, texel_positions, texel_values, trust, trusted_texels,
-                           unlike_backdrop, vertex_normals, visibility_confidence)
+                           pixel_texels, revealed_texture, smoothstep, texel_positions, texel_values, trust,
+                           trusted_texels, unlike_backdrop, vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import hair_over_face
@@ -215,7 +215,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image),
                        texel_positions(verts, geom.layout, texel_motion(geom)))
-    photo, fill, filled = fill_unreliable(uv, mask, confidence, geom.layout, complete, hair)
+    photo, fill, filled = fill_unreliable(uv, mask, confidence, geom.layout, complete, hair,
+                                          pixel_texels(verts, geom.layout))
     keep = trusted_texels(mask, confidence)
     normals = texel_values(vertex_normals(verts, geom.layout.tris), geom.layout, texel_motion(geom))
     shading = fill_shading(uv, keep, trust(mask, confidence, keep), fill, normals, geom.layout.coverage, face.pose)

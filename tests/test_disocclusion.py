@@ -62,6 +62,22 @@ def test_texel_positions_match_barycentric_interpolation():
     assert (pos[lay.tri_id < 0] == 0).all()
 
 
+def test_pixel_texels_and_the_band_limit():
+    """A face drawn at half the scale has pixels twice as many texels wide; the band limit leaves
+    a map at one texel a pixel or finer as it is and takes the texel-scale grain off a coarser one."""
+    g = stages.geometry(256)
+    big = pose_vertices(g.model.vertices, Pose(yaw=10, tx=200, ty=200, scale=20))
+    small = pose_vertices(g.model.vertices, Pose(yaw=10, tx=100, ty=100, scale=10))
+    p_big, p_small = D.pixel_texels(big, g.layout), D.pixel_texels(small, g.layout)
+    assert p_small == pytest.approx(2 * p_big, rel=1e-3)
+    rng = np.random.default_rng(0)
+    tex = rng.random((64, 64, 3)).astype(np.float32)
+    assert D.band_limit(tex, 1.0) is tex
+    out = D.band_limit(tex, 2.5)
+    assert out.shape == tex.shape
+    assert out.std() < 0.5 * tex.std() and abs(out.mean() - tex.mean()) < 0.01
+
+
 def test_silhouette_distance_matches_brute_force():
     verts = np.array([[10, 12, 0], [50, 12, 0], [50, 44, 0], [10, 44, 0]], np.float32)
     tris = np.array([[0, 1, 2], [0, 2, 3]], np.int32)
