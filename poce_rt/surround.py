@@ -38,6 +38,12 @@ and reported as filled like texels beyond the photo. So is a band triangle drawn
 FEATURE_STRETCH[0] times larger that reads one of the face's features (FEATURES): the oval of a
 far side can run through the outer corner of an eye or the end of a brow, which the face mesh
 draws where they move to, and the ring drew them a second time beside the face.
+
+Folds (issue 15, Tom_Hanks_54745.png at +25): a head turned away folds the proxy's rings beyond
+its forehead behind the rings in front, and the depth test cuts the surface along the fold, a
+hard 1-pixel edge that render (shading each pixel from its centre) does not antialias. The ring
+is drawn a second time with position_texture, the photo position each pixel reads, and pixels
+beside a jump in it are blended with a small blur (soften_folds), on both paths.
 """
 from __future__ import annotations
 
@@ -110,12 +116,14 @@ FEATURE_MARGIN = 0.05   # x the oval's mean radius: lashes and brow hairs reach 
 HIDDEN_MARGIN = 0.04
 HIDDEN_FILL = (0.2, 0.5)
 # A head turned away folds its proxy's rings past the silhouette behind the rings in front, and the
-# depth test cuts the surface there: two neighbouring pixels read the photo FOLD_PX[0]..[1]+ photo
-# pixels apart (Tom_Hanks_54745.png at +25, beside the forehead: 20; elsewhere a ring's neighbours
+# depth test cuts the surface there: two neighbouring pixels read the photo far apart
+# (Tom_Hanks_54745.png at +25, beside the forehead: 20 photo pixels; elsewhere a ring's neighbours
 # read ~0.7 apart). render shades a pixel from its centre alone, so that cut was a hard 1-pixel
-# step where the photo's own edge was ~3 px wide. Pixels beside such a jump are blended (from
-# FOLD_PX[0], fully from [1]) with a 3x3 binomial blur of the ring: the occlusion edge antialiased.
-FOLD_PX = (3.0, 6.0)
+# step (216 212 150) where the photo's own edge was ~3 px wide (204 196 193 170 150). Pixels
+# beside a jump of FOLD_PX[0] photo pixels (the photo minified twice there: its detail aliases),
+# fully from [1], are blended with a 3x3 binomial blur of the ring: the occlusion edge antialiased
+# (soften_folds; 216 201 164 150).
+FOLD_PX = (2.0, 4.0)
 FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
 
 
