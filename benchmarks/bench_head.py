@@ -52,3 +52,38 @@ def test_pose_change(benchmark, editor, scene, proxy):
             loop.step(p.rel, p.shape, p.target_pose, mouth=p.mouth)
 
     benchmark(run)
+
+
+def test_fold_antialias(benchmark, editor, scene):
+    """What antialiasing the head proxy's folds (poce_rt.surround.soften_folds) adds to the pose
+    change above: the ring drawn a second time with its photo positions, and the blend across
+    their jumps, over each face's ring box (the frame loop's CPU work for it)."""
+    from poce_rt import ops
+    from poce_rt.fit import pose_vertices
+    from poce_rt.surround import CAMERA_DISTANCE_CM, ring_band, ring_positions, silhouette_scales, soften_folds
+
+    size, n, sources = scene
+    rings = []
+    for s in sources:
+        p, f = editor.plan(s, pose=(0, 20, 0)), s.face
+        proxy = (f.shape, f.pose, p.target_pose, CAMERA_DISTANCE_CM,
+                 silhouette_scales(s.image, f.vertices, f.shape, f.pose))
+        verts, tris, src, (x0, y0, x1, y1) = ring_band(f.vertices, pose_vertices(p.shape, p.target_pose),
+                                                       *s.image.shape[:2], proxy=proxy)
+        side = int(np.ceil((src - src.min(0)).max())) + 4
+        uvs = ((src - src.min(0) + 2) / side).astype(np.float32)
+        local = verts - np.float32([x0, y0, 0])
+        rgb, alpha = ops.render(np.zeros((side, side, 3), np.float32), local, tris, uvs, y1 - y0, x1 - x0)
+        rings.append((local, tris, uvs, side, rgb, alpha))
+    benchmark.group = f"pose change {size}, {n} face(s)"
+    benchmark.name = f"fold antialias {size} {n}f"
+    bufs = {}
+
+    def take(name, shape):
+        return bufs.setdefault((name, shape), np.empty(shape, np.float32))
+
+    def run():
+        for local, tris, uvs, side, rgb, alpha in rings:
+            soften_folds(rgb, alpha, ring_positions(local, tris, uvs, side, *alpha.shape), take)
+
+    benchmark(run)

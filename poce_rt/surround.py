@@ -38,6 +38,12 @@ and reported as filled like texels beyond the photo. So is a band triangle drawn
 FEATURE_STRETCH[0] times larger that reads one of the face's features (FEATURES): the oval of a
 far side can run through the outer corner of an eye or the end of a brow, which the face mesh
 draws where they move to, and the ring drew them a second time beside the face.
+
+Folds (issue 15, Tom_Hanks_54745.png at +25): a head turned away folds the proxy's rings beyond
+its forehead behind the rings in front, and the depth test cuts the surface along the fold, a
+hard 1-pixel edge that render (shading each pixel from its centre) does not antialias. The ring
+is drawn a second time with position_texture, the photo position each pixel reads, and pixels
+beside a jump in it are blended with a small blur (soften_folds), on both paths.
 """
 from __future__ import annotations
 
@@ -109,6 +115,16 @@ FEATURE_MARGIN = 0.05   # x the oval's mean radius: lashes and brow hairs reach 
 # begin) is filled from HIDDEN_FILL[0] of its area, fully from [1], like a stretched one.
 HIDDEN_MARGIN = 0.04
 HIDDEN_FILL = (0.2, 0.5)
+# A head turned away folds its proxy's rings past the silhouette behind the rings in front, and the
+# depth test cuts the surface there: two neighbouring pixels read the photo far apart
+# (Tom_Hanks_54745.png at +25, beside the forehead: 20 photo pixels; elsewhere a ring's neighbours
+# read ~0.7 apart). render shades a pixel from its centre alone, so that cut was a hard 1-pixel
+# step (216 212 150) where the photo's own edge was ~3 px wide (204 196 193 170 150). Pixels
+# beside a jump of FOLD_PX[0] photo pixels (the photo minified twice there: its detail aliases),
+# fully from [1], are blended with a 3x3 binomial blur of the ring: the occlusion edge antialiased
+# (soften_folds; 216 201 164 150).
+FOLD_PX = (2.0, 4.0)
+FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
 
 
 def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
@@ -559,6 +575,81 @@ def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) 
     return np.clip(rgb[..., 0], 0.0, 1.0) * alpha
 
 
+def position_texture(side: float) -> np.ndarray:
+    """[2,2,2] float32: a texture that, read at position_uvs, gives the photo position (x, y),
+    relative to the ring texture's first texel, that a ring texture of this side reads there:
+    bilinear reads of a linear map are exact between the texel centres."""
+    t = np.zeros((2, 2, 2), np.float32)
+    t[:, 1, 0] = t[1, :, 1] = side
+    return t
+
+
+def position_uvs(uvs: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """[N,2] ring texture coordinates -> [N,2] float32 coordinates on position_texture's square
+    (its texel centres at 0.25 and 0.75)."""
+    out = np.empty(np.shape(uvs), np.float32) if out is None else out
+    np.multiply(uvs, np.float32(0.5), out=out)
+    out += np.float32(0.25)
+    return out
+
+
+def soften_folds(rgb, alpha, pos, take):
+    """Antialias the ring's fold edges (FOLD_PX) in place. rgb [h,w,3] float32 and alpha [h,w]
+    float32: the ring's render; pos [h,w,2] float32: the photo position each pixel reads (the
+    ring drawn with position_texture, by the same render op, so the same triangle wins each pixel).
+    take(name, shape) -> a float32 buffer (the loop's workspace, or fresh arrays); host or device
+    arrays, no allocation but take's. Returns rgb."""
+    xp = ops.array_module(rgb)
+    h, w = alpha.shape
+    if h < 3 or w < 3:
+        return rgb
+    full = take("ring.fold_full", (h, w))      # 1 where the ring covers the pixel fully
+    xp.subtract(alpha, np.float32(FOLD_FULL), out=full)
+    xp.multiply(full, np.float32(1e6), out=full)
+    xp.clip(full, 0.0, 1.0, out=full)
+    jump = take("ring.fold_jump", (h, w, 1))   # the largest photo-space step to a 4-neighbour
+    jump[...] = 0.0
+    d = take("ring.fold_d", (h, w, 2))
+    e = take("ring.fold_e", (h, w))
+    j = jump[..., 0]
+    for axis in (0, 1):
+        a, b = (slice(1, None), slice(None, -1))
+        ia = (a, slice(None)) if axis == 0 else (slice(None), a)
+        ib = (b, slice(None)) if axis == 0 else (slice(None), b)
+        xp.subtract(pos[ia], pos[ib], out=d[ib])
+        xp.abs(d[ib], out=d[ib])
+        xp.maximum(d[ib][..., 0], d[ib][..., 1], out=e[ib])
+        xp.multiply(e[ib], full[ia], out=e[ib])
+        xp.multiply(e[ib], full[ib], out=e[ib])
+        xp.maximum(j[ib], e[ib], out=j[ib])
+        xp.maximum(j[ia], e[ib], out=j[ia])
+    xp.subtract(jump, np.float32(FOLD_PX[0]), out=jump)        # the blend weight: ramp(jump, FOLD_PX)
+    xp.multiply(jump, np.float32(1.0 / (FOLD_PX[1] - FOLD_PX[0])), out=jump)
+    xp.clip(jump, 0.0, 1.0, out=jump)
+    blur = take("ring.fold_blur", (h, w, 3))  # separable [1 2 1]/4, the border rows and columns kept
+    work = take("ring.fold_work", (h, w, 3))
+    for src, dst, axis in ((rgb, work, 1), (work, blur, 0)):
+        dst[...] = src
+        lo, mid, hi = ((slice(None, -2), slice(1, -1), slice(2, None)) if axis == 0 else
+                       ((slice(None), slice(None, -2)), (slice(None), slice(1, -1)), (slice(None), slice(2, None))))
+        xp.add(src[lo], src[hi], out=dst[mid])
+        xp.add(dst[mid], src[mid], out=dst[mid])
+        xp.add(dst[mid], src[mid], out=dst[mid])
+        xp.multiply(dst[mid], np.float32(0.25), out=dst[mid])
+    xp.subtract(blur, rgb, out=blur)
+    xp.multiply(blur, jump, out=blur)
+    xp.add(rgb, blur, out=rgb)
+    return rgb
+
+
+def ring_positions(verts, tris, uvs, side: int, height: int, width: int) -> np.ndarray:
+    """[h,w,2] float32: the photo position (from the ring texture's first texel) each pixel of a
+    ring drawn with verts [N,3] (box-local), tris, uvs [N,2] on a ring texture of this side reads
+    (soften_folds' pos)."""
+    pos, _ = ops.render(position_texture(side), verts, tris, position_uvs(uvs), int(height), int(width))
+    return pos
+
+
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
                   reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
@@ -580,6 +671,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     local[:, 0] -= x0
     local[:, 1] -= y0
     rgb, alpha = ops.render(texture, local, tris, uvs, int(y1 - y0), int(x1 - x0))
+    soften_folds(rgb, alpha, ring_positions(local, tris, uvs, side, y1 - y0, x1 - x0),
+                 lambda name, shape: np.empty(shape, np.float32))
     if filled_out is not None:
         filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), y1 - y0, x1 - x0)
     out = image.copy()

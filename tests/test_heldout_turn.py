@@ -8,7 +8,9 @@ for tuning.
 - insightface's Tom_Hanks_54745.png (112 px, greyscale, the face cut by the border), turned -25:
   the tracked oval of its far side runs through the outer corner of the eye and the end of the
   brow, and the head proxy's ring, drawn 2-3 times wider there, repeated them beside the face
-  (surround.FEATURES: such ring texels are filled, and marked).
+  (surround.FEATURES: such ring texels are filled, and marked). Turned +25, the head proxy's rings
+  beyond its forehead fold behind the rings in front, and the depth test cut the surface there: a
+  hard 1-pixel vertical edge beside the forehead (surround.soften_folds antialiases it).
 Regions come from the returned maps and the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
@@ -65,3 +67,20 @@ def test_the_ring_repeats_no_eye_corner_beside_a_close_crop(editor):
     grad = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)) / 8
     assert np.percentile(grad[region], 95) < 25
     assert res.filled[region].mean() > 0.5
+
+
+def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor):
+    """Tom_Hanks turned +25: on the forehead's rows (above the far eye), right of the face's centre,
+    no step between neighbouring pixels of the output exceeds 45 grey levels: the photo's own edge
+    of the forehead against the backdrop steps by 20-41 per pixel. Before: up to 65 (216 212 150,
+    where the photo had 204 196 193 170 150)."""
+    img = load_image(data_path("Tom_Hanks_54745.png"))
+    src = editor.prepare(img)
+    out = editor.edit(img, pose=(0, 25, 0), source=src).image.astype(np.float32).mean(2)
+    f = src.face
+    eye = list(max((LEFT_EYE, RIGHT_EYE), key=lambda e: f.vertices[list(e), 0].mean()))   # the far eye (image right)
+    rows = slice(0, int(f.vertices[eye, 1].min()) - 8)
+    cols = slice(int(f.vertices[:, 0].mean()), None)
+    steps = np.abs(np.diff(out[rows, cols], axis=1)).max(1)
+    assert len(steps) > 20
+    assert steps.max() < 45, np.round(steps)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from poce_rt import stages, surround
+from poce_rt import ops, stages, surround
 from poce_rt.facemodel import signed_area_px
 from poce_rt.fit import pose_vertices
 
@@ -99,3 +99,76 @@ def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
     inner = (slice(17, 17 + side), slice(17, 17 + side))
     np.testing.assert_allclose(tex_b[inner], tex_a, atol=1e-6)
     np.testing.assert_allclose(known_b[inner], known_a, atol=1e-6)
+
+
+def _soften_folds_reference(rgb, alpha, pos):
+    """surround.soften_folds written out pixel by pixel."""
+    h, w = alpha.shape
+    full = alpha >= surround.FOLD_FULL
+    jump = np.zeros((h, w))
+    for y in range(h):
+        for x in range(w):
+            for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+                v, u = y + dy, x + dx
+                if 0 <= v < h and 0 <= u < w and full[y, x] and full[v, u]:
+                    jump[y, x] = max(jump[y, x], np.abs(pos[v, u] - pos[y, x]).max())
+    weight = surround.ramp(jump, surround.FOLD_PX)
+    k = np.array([0.25, 0.5, 0.25])
+    rows = rgb.astype(np.float64).copy()
+    for x in range(1, w - 1):
+        rows[:, x] = np.tensordot(k, rgb[:, x - 1:x + 2], axes=([0], [1]))
+    blur = rows.copy()
+    for y in range(1, h - 1):
+        blur[y] = np.tensordot(k, rows[y - 1:y + 2], axes=([0], [0]))
+    return rgb + weight[..., None] * (blur - rgb)
+
+
+def test_soften_folds_matches_its_reference():
+    """On random colours, positions with jumps of 0-10 photo pixels and a partly covered edge."""
+    rng = np.random.default_rng(3)
+    h, w = 9, 13
+    rgb = rng.random((h, w, 3)).astype(np.float32)
+    pos = np.cumsum(rng.random((h, w, 2)) * rng.choice([1.0, 10.0], (h, w, 2), p=[0.8, 0.2]), 1).astype(np.float32)
+    alpha = np.ones((h, w), np.float32)
+    alpha[:, -2:] = 0.5
+    want = _soften_folds_reference(rgb, alpha, pos)
+    got = surround.soften_folds(rgb.copy(), alpha, pos, lambda name, shape: np.empty(shape, np.float32))
+    np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_soften_folds_antialiases_a_fold_and_nothing_else():
+    """A colour step where the positions read jump 20 photo pixels (a fold) becomes a 2-pixel ramp;
+    the same step with continuous positions (the photo's own edge), or on the ring's outline (not
+    fully covered), is left as it is."""
+    h, w = 6, 12
+    rgb = np.zeros((h, w, 3), np.float32)
+    rgb[:, :6], rgb[:, 6:] = 0.8, 0.2
+    cols = np.broadcast_to(np.arange(w, dtype=np.float32), (h, w))
+    pos = np.stack([cols, np.broadcast_to(np.arange(h, dtype=np.float32)[:, None], (h, w))], -1)
+    folded = pos.copy()
+    folded[:, 6:, 0] += 20.0
+    alpha = np.ones((h, w), np.float32)
+
+    def take(name, shape):
+        return np.empty(shape, np.float32)
+
+    out = surround.soften_folds(rgb.copy(), alpha, folded, take)
+    np.testing.assert_allclose(out[:, 4:8, 0], np.tile([0.8, 0.65, 0.35, 0.2], (h, 1)), atol=1e-6)
+    np.testing.assert_array_equal(surround.soften_folds(rgb.copy(), alpha, pos, take), rgb)
+    edge = alpha.copy()
+    edge[:, 6:] = 0.6
+    np.testing.assert_array_equal(surround.soften_folds(rgb.copy(), edge, folded, take), rgb)
+
+
+def test_position_texture_reads_the_photo_position():
+    """render with position_texture at position_uvs gives each pixel the position, in ring texture
+    pixels, of the texture read there: exactly the uvs' linear map, at any side."""
+    side = 317
+    verts = np.array([[0, 0, 1], [40, 0, 1], [0, 30, 1], [40, 30, 1]], np.float32)
+    tris = np.array([[0, 1, 2], [1, 3, 2]], np.int32)
+    uvs = np.array([[0.1, 0.2], [0.7, 0.2], [0.1, 0.9], [0.7, 0.9]], np.float32)
+    pos, alpha = ops.render(surround.position_texture(side), verts, tris, surround.position_uvs(uvs), 30, 40)
+    y, x = np.mgrid[:30, :40] + 0.5
+    inside = alpha > 0.999
+    np.testing.assert_allclose(pos[..., 0][inside], side * (0.1 + 0.6 * x[inside] / 40), atol=2e-3)
+    np.testing.assert_allclose(pos[..., 1][inside], side * (0.2 + 0.7 * y[inside] / 30), atol=2e-3)

@@ -30,7 +30,8 @@ from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import FACE_OVAL, PROXY_RINGS, band_tris, ring_band, ring_filled, rings_tris, silhouette_scales
+from ..surround import (FACE_OVAL, PROXY_RINGS, band_tris, position_texture, position_uvs, ring_band, ring_filled,
+                        rings_tris, silhouette_scales, soften_folds)
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -138,6 +139,9 @@ class FrameLoop:
             k = rings * len(FACE_OVAL)
             self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
+            # the photo position each ring pixel reads (surround.soften_folds: its fold edges)
+            self._ring_pos_uvs = self.ws.take("in.ring_pos_uvs", (k, 2), np.float32)
+            self._ring_pos_texture = self.ws.take("in.ring_pos_texture", (2, 2, 2), np.float32)
             self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
                                          else band_tris(len(FACE_OVAL)))
             # (amount, 1 - amount, how much of the mouth's inside is drawn)
@@ -272,7 +276,11 @@ class FrameLoop:
                 rv[:, 0] -= ring_box.x0
                 rv[:, 1] -= ring_box.y0
                 self._put(self._ring_verts, rv)
-                self._put(self._ring_uvs, self.ring_texture.for_ring(ring).uvs(ring.src))
+                ring_texture = self.ring_texture.for_ring(ring)
+                uvs = ring_texture.uvs(ring.src)
+                self._put(self._ring_uvs, uvs)
+                self._put(self._ring_pos_uvs, position_uvs(uvs))
+                self._put(self._ring_pos_texture, position_texture(ring_texture.side))
                 self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
@@ -330,6 +338,11 @@ class FrameLoop:
                 alpha = ws.take("ring.alpha", (ring.height, ring.width), np.float32)
                 ops.render(self.ring_texture.current.texture, self._ring_verts, self._ring_tris, self._ring_uvs,
                            ring.height, ring.width, stream=st, out=(rgb, alpha), workspace=ws)
+                pos = ws.take("ring.pos", (ring.height, ring.width, 2), np.float32)
+                ops.render(self._ring_pos_texture, self._ring_verts, self._ring_tris, self._ring_pos_uvs,
+                           ring.height, ring.width, stream=st, workspace=ws,
+                           out=(pos, ws.take("ring.pos_alpha", (ring.height, ring.width), np.float32)))
+                soften_folds(rgb, alpha, pos, lambda name, shape: ws.take(name, shape, np.float32))
                 ops.composite(photo, rgb, alpha, 1, stream=st, out=photo, workspace=ws)
                 self.frame[ry, rx] = photo
             base[...] = self.frame[fy, fx]
