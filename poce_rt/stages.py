@@ -21,7 +21,7 @@ from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, own_share
-from .surround import silhouette_scales, warp_surround
+from .surround import silhouette_scales, skin_strip, warp_surround
 from .tracker import Face
 
 # Texels seen at more than ~81 degrees from the view are a smear of a few pixels; rendered facing
@@ -275,7 +275,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     target = pose_vertices(shape, pose)
     base = warp_surround(image, face.vertices, target,
                          proxy=(face.shape, face.pose, pose, camera_distance_cm,
-                                silhouette_scales(image, face.vertices, face.shape, face.pose)) if head_proxy else None,
+                                silhouette_scales(image, face.vertices, face.shape, face.pose),
+                                skin_strip(image, face.vertices)) if head_proxy else None,
                          filled_out=ring_filled_out)
     h, w = image.shape[:2]
     for name, a in (("rgb", rgb), ("alpha", alpha)):

@@ -44,6 +44,12 @@ its forehead behind the rings in front, and the depth test cuts the surface alon
 hard 1-pixel edge that render (shading each pixel from its centre) does not antialias. The ring
 is drawn a second time with position_texture, the photo position each pixel reads, and pixels
 beside a jump in it are blended with a small blur (soften_folds), on both paths.
+
+Skin strip (issue 15, 15-f13-anc-ph.jpg at +25): where hair covers the cheek, the photo shows a
+strip of skin a few pixels wide between the tracked oval and the hair, and on the side a turn
+reveals the proxy's first band drew it outwards from the moved oval, a pale crescent beside the
+face. skin_strip measures it per oval vertex once per source, and proxy_mesh has the oval ring read
+the photo past it there (STRIP_MAX, REVEAL_MOVE).
 """
 from __future__ import annotations
 
@@ -124,6 +130,19 @@ HIDDEN_FILL = (0.2, 0.5)
 # fully from [1], are blended with a 3x3 binomial blur of the ring: the occlusion edge antialiased
 # (soften_folds; 216 201 164 150).
 FOLD_PX = (2.0, 4.0)
+# The photo's skin strip beside the oval (issue 15, 15-f13-anc-ph.jpg at +25: a bob of dark hair
+# over both cheeks): the tracked oval runs a few pixels inside the face's visible edge, and where
+# hair covers the cheek beyond it a strip of skin 4-6 px wide lies between the oval and the hair.
+# On the side a turn reveals, the proxy's first band drew that strip from the moved oval outwards,
+# a pale crescent 6-8 px wide beside the re-rendered face (row 330: L 44-54 where the photo has
+# hair and backdrop at 27-37), which reads as a flat disc pasted on the head. skin_strip measures
+# the strip along each oval vertex's ray (hair found within STRIP_MAX of the oval's mean radius,
+# skin before it); proxy_mesh moves the oval ring's photo position out across it, by how much the
+# turn reveals there (REVEAL_MOVE: the oval vertex's outward move past the oval's mean move, in
+# oval radii), so the first band reads the hair from the face's new outline and the strip is
+# pressed into the ring under the face's feathered border.
+STRIP_MAX = 0.1
+REVEAL_MOVE = (0.03, 0.08)
 FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
 
 
@@ -361,12 +380,40 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
 
 
+def skin_strip(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
+    """[K] float64 photo pixels: the width of the photo's skin strip beyond each face oval vertex
+    where hair covers the head beyond it (image [H,W,3] uint8, the face's [468,3] vertices in it):
+    the distance along the ray from the oval's centre through the vertex to the first pixel within
+    STRIP_MAX of the oval's mean radius that is hair (poce_rt.hair.hair_like >= 0.5, read on the
+    photo's own skin and backdrop; often a hair/skin mix, which the read then starts on); 0 where
+    no hair is found (a neck, an ear, a backdrop). Once per source: ~1 ms."""
+    from .hair import backdrop_colours, hair_like, lab, photo_skin
+
+    image = np.asarray(image)
+    oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+    if not np.isfinite(oval).all():
+        raise ValueError("vertices contain NaN or inf")
+    c = oval.mean(0)
+    radial = oval - c
+    u = radial / (np.linalg.norm(radial, axis=1, keepdims=True) + 1e-9)
+    steps = np.arange(1, max(int(np.ceil(STRIP_MAX * np.linalg.norm(radial, axis=1).mean())), 1) + 1)
+    h, w = image.shape[:2]
+    pts = np.round(oval[:, None] + steps[None, :, None] * u[:, None]).astype(int)      # [K,S,2]
+    inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+    px = image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1)].astype(np.float32) / 255.0
+    hair = (hair_like(lab(px), photo_skin(image, oval), backdrop_colours(image)) >= 0.5) & inside
+    first = np.argmax(hair, axis=1)
+    return np.where(hair.any(1), steps[first].astype(np.float64), 0.0)
+
+
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
-               silhouette: np.ndarray | None = None):
+               silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
     for PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
+    strip: None, or [K] skin_strip's: on the side the turn reveals, the oval ring reads the photo
+    that far out, past the skin strip beside the oval (REVEAL_MOVE).
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
@@ -394,7 +441,13 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     outer = c + scale * (p[:, :2] - c)
     far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
     verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
-    src = np.concatenate([p_in[:, :2], p[:, :2]] + [x[:, :2] for x in src_r] + [outer])
+    p_read = p[:, :2]
+    if strip is not None:
+        # how far each oval vertex moves out past the oval's mean move: the side the turn reveals
+        u = (p[:, :2] - c) / r_src[:, None]
+        out = (((q[:, :2] - p[:, :2]) - (q[:, :2] - p[:, :2]).mean(0)) * u).sum(1) / r_src.mean()
+        p_read = p_read + (ramp(out, REVEAL_MOVE) * np.asarray(strip, np.float64))[:, None] * u
+    src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
     return verts, rings_tris(k, PROXY_RINGS), src
 
 

@@ -183,7 +183,9 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     # moved (poce_rt.motion), feathered composite
     dst = pose_vertices(face.shape, target)
     sil = stages.silhouette_scales(img, face.vertices, face.shape, face.pose)   # sized to the hair
-    base = stages.warp_surround(img, face.vertices, dst, proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, sil))
+    strip = stages.skin_strip(img, face.vertices)   # the skin strip beside the oval, read past where revealed
+    base = stages.warp_surround(img, face.vertices, dst,
+                                proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, sil, strip))
     moved = motion.moved_map(stages.texel_motion(g), motion.vertex_motion(g.posed(face.vertices), g.posed(dst)),
                              g.posed(dst), g.layout.tris, g.layout.uvs, h, w, lambda n, sh: np.empty(sh, np.float32))
     kept = motion.keep_still(base, full_rgb, moved, np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32))

@@ -172,3 +172,38 @@ def test_position_texture_reads_the_photo_position():
     inside = alpha > 0.999
     np.testing.assert_allclose(pos[..., 0][inside], side * (0.1 + 0.6 * x[inside] / 40), atol=2e-3)
     np.testing.assert_allclose(pos[..., 1][inside], side * (0.2 + 0.7 * y[inside] / 30), atol=2e-3)
+
+
+def _crescent_l(image, face, strip):
+    """Mean Lab L of the ring warp's output within 8 px outside the moved oval on the side a +25
+    yaw reveals (the left of the picture), middle rows of the face; and of the photo's skin."""
+    import cv2
+
+    from poce_rt.camera import CAMERA_DISTANCE_CM, perspective_shape
+    from poce_rt.hair import lab, photo_skin
+
+    pose = face.pose.offset(yaw=25)
+    target = pose_vertices(perspective_shape(face.shape, face.pose, pose, CAMERA_DISTANCE_CM), pose)
+    proxy = (face.shape, face.pose, pose, CAMERA_DISTANCE_CM,
+             surround.silhouette_scales(image, face.vertices, face.shape, face.pose)) + \
+        ((surround.skin_strip(image, face.vertices),) if strip else ())
+    out = surround.warp_surround(image, face.vertices, target, proxy=proxy)
+    oval = target[list(surround.FACE_OVAL), :2]
+    inside = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round(oval).astype(np.int32)], 1)
+    d = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 5)
+    y0, y1 = np.percentile(oval[:, 1], [35, 75]).astype(int)
+    band = (d > 0) & (d <= 8)
+    band[:y0], band[y1:], band[:, int(oval[:, 0].mean()):] = False, False, False
+    l_out = lab(out[band].astype(np.float32) / 255)[:, 0].mean()
+    return l_out, photo_skin(image, face.vertices[list(surround.FACE_OVAL), :2])[0][0]
+
+
+def test_the_revealed_side_reads_no_skin_strip_beyond_the_oval(tracker, real_image):
+    """15-f13-anc-ph.jpg: a bob of dark hair over both cheeks, a strip of skin 4-6 px wide between
+    the tracked oval and the hair. Turned +25, the proxy's first band drew that strip from the moved
+    oval outwards, a pale crescent beside the face; past the strip (skin_strip) it reads the hair."""
+    image = real_image("15-f13-anc-ph.jpg")
+    face = tracker.track_one(image)
+    l_out, l_skin = _crescent_l(image, face, strip=True)
+    assert l_out < l_skin - 35, (l_out, l_skin)     # before: 34.9 at skin 64.5; after: 19.2
