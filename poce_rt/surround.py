@@ -142,7 +142,7 @@ FOLD_PX = (2.0, 4.0)
 # oval radii), so the first band reads the hair from the face's new outline and the strip is
 # pressed into the ring under the face's feathered border.
 STRIP_MAX = 0.1
-REVEAL_MOVE = (0.03, 0.08)
+REVEAL_MOVE = (0.05, 0.1)
 FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
 
 

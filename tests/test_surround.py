@@ -207,3 +207,40 @@ def test_the_revealed_side_reads_no_skin_strip_beyond_the_oval(tracker, real_ima
     face = tracker.track_one(image)
     l_out, l_skin = _crescent_l(image, face, strip=True)
     assert l_out < l_skin - 35, (l_out, l_skin)     # before: 34.9 at skin 64.5; after: 19.2
+
+
+def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, single_face):
+    """A drawn head: skin to 5 px beyond the tracked oval, dark hair 30 px further, a blue backdrop.
+    skin_strip finds the hair 5-8 px out along each ray (radial rays cross the 5 px offset at a
+    slant); no hair (skin beyond the oval, like a neck): 0. The oval ring reads past the strip only
+    on the side a turn reveals."""
+    import cv2
+
+    from poce_rt.camera import CAMERA_DISTANCE_CM
+
+    face = tracker.track_one(single_face)
+    oval = np.round(face.vertices[list(surround.FACE_OVAL), :2]).astype(np.int32)
+    img = np.zeros_like(single_face)
+    img[...] = (60, 90, 170)
+    skin = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(skin, [oval], 1)
+    disc = lambda r: cv2.dilate(skin, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+    img[disc(35)] = (25, 20, 18)
+    img[disc(5)] = (215, 170, 150)
+    strip = surround.skin_strip(img, face.vertices)
+    assert (strip >= 5).all() and (strip <= 9).all(), strip
+    img[disc(35)] = (215, 170, 150)
+    assert (surround.skin_strip(img, face.vertices) == 0).all()
+
+    pose = face.pose.offset(yaw=25)
+    dst = pose_vertices(face.shape, pose)
+    k = len(surround.FACE_OVAL)
+    args = (face.vertices, dst, face.shape, face.pose, pose, CAMERA_DISTANCE_CM, None)
+    plain = surround.proxy_mesh(*args)[2][k:2 * k]
+    read = surround.proxy_mesh(*args, strip)[2][k:2 * k]
+    moved = np.linalg.norm(read - plain, axis=1)
+    y0, y1 = np.percentile(plain[:, 1], [25, 75])
+    cheeks = (plain[:, 1] > y0) & (plain[:, 1] < y1)
+    left, right = cheeks & (plain[:, 0] < plain[:, 0].mean()), cheeks & (plain[:, 0] > plain[:, 0].mean())
+    # the left cheek: the side +25 reveals; the right one turns away
+    assert np.median(moved[left] / strip[left]) > 0.9 and (moved[right] == 0).all(), moved
