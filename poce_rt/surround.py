@@ -656,6 +656,8 @@ def soften_folds(rgb, alpha, pos, take):
     h, w = alpha.shape
     if h < 3 or w < 3:
         return rgb
+    if xp is np:
+        return _soften_folds_host(rgb, alpha, pos)
     full = take("ring.fold_full", (h, w))      # 1 where the ring covers the pixel fully
     xp.subtract(alpha, np.float32(FOLD_FULL), out=full)
     xp.multiply(full, np.float32(1e6), out=full)
@@ -692,6 +694,63 @@ def soften_folds(rgb, alpha, pos, take):
     xp.subtract(blur, rgb, out=blur)
     xp.multiply(blur, jump, out=blur)
     xp.add(rgb, blur, out=rgb)
+    return rgb
+
+
+def _soften_folds_host(rgb, alpha, pos):
+    """soften_folds on host arrays, the same float32 operations in the same order (the same result
+    bit for bit) at only the pixels it changes: a ring's folds touch ~1% of its box, and the dense
+    version's full-box passes cost ~3 ms a frame (417x320). A pixel's jump exceeds FOLD_PX[0] only
+    through a neighbour pair whose positions differ by more than that (full <= 1 only lowers it), so
+    those pairs alone are weighed, and the blur is gathered at the pixels they weigh."""
+    h, w = alpha.shape
+    lo = np.float32(FOLD_PX[0])
+    pos = np.ascontiguousarray(pos)            # cv2 reads whole rows
+    pairs = []                                  # (flat index a, flat index b, step) per candidate pair
+    for d, step in ((cv2.absdiff(pos[1:], pos[:-1]), w), (cv2.absdiff(pos[:, 1:], pos[:, :-1]), 1)):
+        over = cv2.findNonZero(cv2.compare(d.reshape(len(d), -1), float(lo), cv2.CMP_GT))  # (x, y) in raster order
+        if over is None:
+            continue
+        over = over.reshape(-1, 2)
+        k = over[:, 1] * d.shape[1] + (over[:, 0] >> 1)   # the pair; both channels over: twice in a row
+        k = k[np.r_[True, k[1:] != k[:-1]]]
+        dk = d.reshape(-1, 2).take(k, 0)
+        at = k if step == w else k + k // (w - 1)  # the pair's first pixel, flat
+        pairs.append((at, np.maximum(dk[:, 0], dk[:, 1]), step))
+    if not pairs:
+        return rgb
+    b = np.concatenate([p[0] for p in pairs])   # soften_folds' ib (the pair's first pixel) and ia
+    a = np.concatenate([p[0] + p[2] for p in pairs])
+    e = np.concatenate([p[1] for p in pairs])
+    cover = alpha.ravel()
+    full_a, full_b = (np.clip((cover.take(i) - np.float32(FOLD_FULL)) * np.float32(1e6), 0.0, 1.0) for i in (a, b))
+    e = e * full_a * full_b
+    ends = np.concatenate([a, b])
+    order = np.lexsort((-np.concatenate([e, e]), ends))        # each pixel's largest step first
+    ends, first = np.unique(ends[order], return_index=True)
+    jump = np.concatenate([e, e])[order][first]
+    keep = jump > lo
+    ends, jump = ends[keep], jump[keep]
+    if not len(ends):
+        return rgb
+    weight = np.clip((jump - lo) * np.float32(1.0 / (FOLD_PX[1] - FOLD_PX[0])), 0.0, 1.0)[:, None]
+    flat = rgb.reshape(-1, 3) if rgb.flags.c_contiguous else np.ascontiguousarray(rgb).reshape(-1, 3)
+    y, x = np.divmod(ends, w)
+    left, right = (x > 0).astype(np.intp), (x < w - 1).astype(np.intp)
+    inner_x = (left & right).astype(bool)[:, None]
+
+    def row_blur(at):                           # the horizontal pass at flat indices at (columns x)
+        m = flat.take(at, 0)
+        return np.where(inner_x, (flat.take(at - left, 0) + flat.take(at + right, 0) + m + m) * np.float32(0.25), m)
+
+    mid = row_blur(ends)
+    up, down = (y > 0).astype(np.intp) * w, (y < h - 1).astype(np.intp) * w
+    blur = np.where(((up > 0) & (down > 0))[:, None],
+                    (row_blur(ends - up) + row_blur(ends + down) + mid + mid) * np.float32(0.25), mid)
+    here = flat.take(ends, 0)
+    flat[ends] = here + (blur - here) * weight
+    if not np.shares_memory(flat, rgb):
+        rgb[...] = flat.reshape(rgb.shape)
     return rgb
 
 

@@ -136,6 +136,30 @@ def test_soften_folds_matches_its_reference():
     np.testing.assert_allclose(got, want, atol=1e-6)
 
 
+def test_soften_folds_host_path_matches_its_reference_at_the_border_and_on_views():
+    """The host path (only the pixels beside a candidate jump) on a larger box whose folds touch
+    every border row and column, and on a non-contiguous rgb view, still matches the reference."""
+    rng = np.random.default_rng(5)
+    h, w = 23, 29
+    rgb = rng.random((h, w, 3)).astype(np.float32)
+    pos = np.stack(np.meshgrid(np.arange(w), np.arange(h)), -1).astype(np.float32) * 0.7
+    pos[:, :3, 0] += 6.0                       # a fold beside the first columns
+    pos[-2:, :, 1] += rng.choice([0.0, 2.5, 9.0], (2, w))  # partial steps at the last rows
+    pos[0, ::4, 0] -= 3.0                      # single-pixel jumps along the top row
+    pos[5:9, -1] += 12.0                       # and on the right border
+    alpha = np.ones((h, w), np.float32)
+    alpha[10:13, 10:14] = 0.5
+    alpha[12, 20] = surround.FOLD_FULL
+    want = _soften_folds_reference(rgb, alpha, pos)
+    wide = np.zeros((h, w + 4, 3), np.float32)
+    wide[:, 2:-2] = rgb
+    got = surround.soften_folds(wide[:, 2:-2], alpha, pos, lambda name, shape: np.empty(shape, np.float32))
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    np.testing.assert_array_equal(wide[:, :2], 0.0)
+    np.testing.assert_array_equal(wide[:, -2:], 0.0)
+    assert np.abs(want - rgb).max() > 0.05
+
+
 def test_soften_folds_antialiases_a_fold_and_nothing_else():
     """A colour step where the positions read jump 20 photo pixels (a fold) becomes a 2-pixel ramp;
     the same step with continuous positions (the photo's own edge), or on the ring's outline (not
