@@ -11,20 +11,41 @@ def host_take(name, shape, dtype):
     return np.empty(shape, dtype)
 
 
-def test_keep_photo_matches_opencv_bilinear():
+@pytest.mark.parametrize("keep_photo", [photo_warp.keep_photo, photo_warp.keep_photo_arrays],
+                         ids=["host", "arrays"])
+def test_keep_photo_matches_opencv_bilinear(keep_photo):
+    """Both paths: the host's (cv2.remap over the weighted pixels' box) and the array code
+    CuPy runs (here on NumPy)."""
     rng = np.random.default_rng(3)
     image = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
     rgb = rng.random((20, 30, 3)).astype(np.float32)
     drawn = np.stack([rng.uniform(-3, 56, (20, 30)), rng.uniform(-3, 40, (20, 30)),
                       rng.uniform(-0.2, 1.2, (20, 30))], -1).astype(np.float32)
-    out = photo_warp.keep_photo(rgb.copy(), drawn, image, host_take)
+    out = keep_photo(rgb.copy(), drawn, image, host_take)
     x, y = np.clip(drawn[..., 0], 0, 52), np.clip(drawn[..., 1], 0, 36)
     photo = cv2.remap(image.astype(np.float32) / 255, x, y, cv2.INTER_LINEAR)
     w = np.clip(drawn[..., 2:3], 0, 1)
     np.testing.assert_allclose(out, rgb + w * (photo - rgb), atol=2e-5)
     # weight 0 leaves the render as it is, bit for bit
     drawn[..., 2] = 0
-    np.testing.assert_array_equal(photo_warp.keep_photo(rgb.copy(), drawn, image, host_take), rgb)
+    np.testing.assert_array_equal(keep_photo(rgb.copy(), drawn, image, host_take), rgb)
+
+
+def test_host_path_reads_only_the_weighted_box():
+    """Weights on a block of the render, as around a face (the rest drawn as 0: positions at the
+    photo's corner): the host path reads a window of the photo around the block's positions, the
+    same as the array code, and leaves every weight-0 pixel as it was, bit for bit."""
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    rgb = rng.random((40, 50, 3)).astype(np.float32)
+    drawn = np.zeros((40, 50, 3), np.float32)
+    drawn[8:30, 12:41] = np.stack([rng.uniform(30, 70, (22, 29)), rng.uniform(20, 50, (22, 29)),
+                                   rng.uniform(-0.3, 1.3, (22, 29))], -1)
+    host = photo_warp.keep_photo(rgb.copy(), drawn, image, host_take)
+    arrays = photo_warp.keep_photo_arrays(rgb.copy(), drawn, image, host_take)
+    np.testing.assert_allclose(host, arrays, atol=1e-6)
+    unweighted = drawn[..., 2] <= 0
+    np.testing.assert_array_equal(host[unweighted], rgb[unweighted])
 
 
 def test_the_lookup_reads_the_photo_where_it_was_sampled(editor, single_face):

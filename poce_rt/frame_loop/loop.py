@@ -351,17 +351,24 @@ class FrameLoop:
             base[...] = self._image[fy, fx]
         if face.empty:
             return tex
+        warp = self._lookup is not None and not given_texture and not edit
         with stage("render"):
             rgb = ws.take("face.rgb", (face.height, face.width, 3), np.float32)
             alpha = ws.take("face.alpha", (face.height, face.width), np.float32)
-            ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
-                       out=(rgb, alpha), workspace=ws)
+            if warp and self.xp is np:
+                drawn = self._render_with_lookup(face, tex, rgb, alpha)
+            else:
+                ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
+                           out=(rgb, alpha), workspace=ws)
         def take(name, shape):
             return ws.take(name, shape, np.float32)
 
-        if self._lookup is not None and not given_texture and not edit:
+        if warp:
             with stage("photo_warp"):
-                self._keep_photo(face, rgb)
+                if self.xp is np:
+                    keep_photo(rgb, drawn, self._image, ws.take)
+                else:
+                    self._keep_photo(face, rgb)
         if self.draws_mouth:
             with stage("mouth"):
                 draw_interior(rgb, self._mouth_card, self._mouth_verts, self._mouth_tris, self._mouth_uvs,
@@ -378,17 +385,36 @@ class FrameLoop:
         return tex
 
     def _keep_photo(self, face: Box, rgb) -> None:
-        """The photo's own pixels in the face render rgb [h,w,3], in place (poce_rt.photo_warp):
-        the lookup's weight is each texel's share of the photo's own sample at this step's pose,
-        none in and around the mouth's opening (photo_warp.outside_mouth)."""
-        xp, ws = self.xp, self.ws
-        rt = getattr(self, "_revealed_texture", None) if self._reveal is not None else None
-        own = rt.own if rt is not None and rt.own is not None else self._seen
-        xp.multiply(own, self._read_photo, out=self._lookup[..., 2:3])
+        """The photo's own pixels in the face render rgb [h,w,3], in place (poce_rt.photo_warp),
+        the lookup drawn by a render of its own (the device's: graph-capturable as it was)."""
+        ws = self.ws
+        self._lookup_weight()
         drawn = ws.take("face.lookup", (face.height, face.width, 3), np.float32)
         ops.render(self._lookup, self._verts, self._tris, self._uvs, face.height, face.width, stream=self.stream,
                    out=(drawn, ws.take("face.lookup_alpha", (face.height, face.width), np.float32)), workspace=ws)
         keep_photo(rgb, drawn, self._image, ws.take)
+
+    def _lookup_weight(self) -> None:
+        """The lookup's weight at this step's pose: each texel's share of the photo's own sample,
+        none in and around the mouth's opening (photo_warp.outside_mouth)."""
+        rt = getattr(self, "_revealed_texture", None) if self._reveal is not None else None
+        own = rt.own if rt is not None and rt.own is not None else self._seen
+        self.xp.multiply(own, self._read_photo, out=self._lookup[..., 2:3])
+
+    def _render_with_lookup(self, face: Box, tex, rgb, alpha):
+        """On the host, the face texture tex [S,S,C] and the photo lookup drawn by one render,
+        into rgb [h,w,C] and alpha [h,w]: rasterizing is most of a host render (1.5 of 1.6 ms on
+        single_face.jpg, 3 channels or 6), and each channel comes out as its own render draws
+        it, bit for bit. Returns the drawn lookup [h,w,3] (a view)."""
+        ws, c = self.ws, int(tex.shape[2])
+        self._lookup_weight()
+        both = ws.take("face.tex_lookup", tex.shape[:2] + (c + 3,), np.float32)
+        both[..., :c] = tex
+        both[..., c:] = self._lookup
+        drawn = ws.take("face.rgb_lookup", (face.height, face.width, c + 3), np.float32)
+        ops.render(both, self._verts, self._tris, self._uvs, face.height, face.width, out=(drawn, alpha))
+        rgb[...] = drawn[..., :c]
+        return drawn[..., c:]
 
     def _source_texture(self):
         """The source's texture at this step's pose: the photo's, with the fill where the pose
