@@ -47,7 +47,7 @@ import numpy as np
 
 from . import ops
 from .complete import complete_uv_fallback, push_pull
-from .facemodel import facing_cosine
+from .facemodel import facing_cosine, signed_area_px
 from .fit import Pose, pose_vertices
 from .motion import TexelMotion
 
@@ -172,14 +172,9 @@ def pixel_texels(verts: np.ndarray, layout: ops.UVLayout) -> float:
     in the photo; 1.0 where no triangle faces it."""
     v, t = np.asarray(verts, np.float32), layout.tris
     uvs = np.asarray(layout.uvs, np.float32) * layout.size
-
-    def area(p):
-        a, b, c = p[t[:, 0], :2], p[t[:, 1], :2], p[t[:, 2], :2]
-        return 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
-
     front = facing_cosine(v, t) >= COS_HI
-    image_area = float(area(v)[front].sum())
-    return float(np.sqrt(area(uvs)[front].sum() / image_area)) if image_area > 0 else 1.0
+    image_area = float(np.abs(signed_area_px(v, t))[front].sum())
+    return float(np.sqrt(np.abs(signed_area_px(uvs, t))[front].sum() / image_area)) if image_area > 0 else 1.0
 
 
 def band_limit(tex: np.ndarray, pixel: float) -> np.ndarray:

@@ -26,10 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from .complete import low_pass
+from .complete import low_pass, nearest_known
 from .fit import Pose
 from .hair import lab
 
@@ -83,11 +82,7 @@ def anchor_normals(normals: np.ndarray, trusted: np.ndarray, coverage: np.ndarra
     neighbourhood), and with it the border's shading; a wider average (push-pull) reached the
     face's middle, which faces the camera more: the whole fill drawn darker."""
     s = trusted.shape[0]
-    _, labels = cv2.distanceTransformWithLabels((~trusted).astype(np.uint8), cv2.DIST_L2, 5,
-                                                labelType=cv2.DIST_LABEL_PIXEL)
-    rows, cols = np.nonzero(trusted)   # label k (from 1) is the k-th trusted texel in raster order
-    near = normals[rows, cols][np.clip(labels - 1, 0, len(rows) - 1)]
-    near, _ = low_pass(near, coverage, max(1.0, ANCHOR_SIGMA * s))
+    near, _ = low_pass(nearest_known(normals, trusted), coverage, max(1.0, ANCHOR_SIGMA * s))
     return (near / np.maximum(np.linalg.norm(near, axis=-1, keepdims=True), 1e-6)).astype(np.float32)
 
 

@@ -214,7 +214,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
                                                                      np.asarray(image)))
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image),
-                       texel_positions(verts, geom.layout, texel_motion(geom)))
+                       # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
+                       texel_positions(verts, geom.layout, texel_motion(geom)) - np.float32(0.5))
     photo, fill, filled = fill_unreliable(uv, mask, confidence, geom.layout, complete, hair,
                                           pixel_texels(verts, geom.layout))
     keep = trusted_texels(mask, confidence)

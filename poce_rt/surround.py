@@ -53,6 +53,8 @@ the photo past it there (STRIP_MAX, REVEAL_MOVE).
 """
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -210,6 +212,16 @@ def band_triangles(n_verts: int) -> np.ndarray:
     return band_tris(k)
 
 
+@functools.lru_cache(maxsize=4)
+def _barycentric_grid(n: int) -> np.ndarray:
+    """[P,3] float64 barycentric weights of a triangle's grid of n steps per edge."""
+    i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1))
+    keep = i + j <= n
+    grid = np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n
+    grid.flags.writeable = False   # shared by every caller (lru_cache)
+    return grid
+
+
 class PhotoRegion:
     """A region of the photo, rasterised ([h,w] uint8 mask from pixel lo (x, y)), that band
     triangles are tested against."""
@@ -220,10 +232,7 @@ class PhotoRegion:
     def share(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
         """[T] float64: the share of each triangle (src [N,2] photo positions, tris [T,3]) that
         reads the region, on a barycentric grid of n steps per edge (thin triangles included)."""
-        i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1))
-        keep = i + j <= n
-        b = np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n            # [P,3]
-        pts = np.einsum("pk,tkd->tpd", b, np.asarray(src, np.float64)[tris]) - self.lo
+        pts = _barycentric_grid(n) @ np.asarray(src, np.float64)[tris] - self.lo   # [T,P,2]; matmul: per frame
         xy = np.round(pts).astype(int)
         h, w = self.mask.shape
         inside = (xy[..., 0] >= 0) & (xy[..., 0] < w) & (xy[..., 1] >= 0) & (xy[..., 1] < h)

@@ -48,6 +48,15 @@ def judge():
         yield t
 
 
+@pytest.fixture(scope="module")
+def three_quarter(editor):
+    """45-m7-di-ph.jpg, the three-quarter view (yaw about -43) the issue names, and its Source."""
+    img = _image("45-m7-di-ph.jpg")
+    src = editor.prepare(img)
+    assert src.face.pose.yaw < -35
+    return img, src
+
+
 def _image(name):
     from poce_rt.assets import data_path, load_image
     return load_image(data_path(name))

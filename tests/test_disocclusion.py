@@ -266,15 +266,6 @@ def test_filled_pixels_is_the_render_of_the_map_times_the_weight():
 
 # -- the known failure on a real three-quarter view ------------------------------------------------
 
-PHOTO = "45-m7-di-ph.jpg"
-
-
-@pytest.fixture(scope="module")
-def three_quarter(editor):
-    img = load_image(data_path(PHOTO))
-    src = editor.prepare(img)
-    assert src.face.pose.yaw < -35   # the photo is the three-quarter view the issue names
-    return img, src
 
 
 def revealed_cheek(face, target, height, width):

@@ -47,12 +47,6 @@ def test_a_three_quarter_turn_reads_back_from_its_true_pose(turned):
     assert 0.85 * 25 <= read["b"] - truth_a <= 1.2 * 25, (truth_a, read)
 
 
-@pytest.fixture(scope="module")
-def three_quarter(editor):
-    img = load_image(data_path("45-m7-di-ph.jpg"))
-    src = editor.prepare(img)
-    assert src.face.pose.yaw < -35          # the case: a head the photo sees well turned
-    return img, src
 
 
 def _proxy(editor, img, src, yaw):

@@ -174,18 +174,10 @@ def _ied(have_dlib: bool, image, out, bbox, row) -> float | None:
     if not have_dlib:
         row["ied_note"] = "dlib is not installed (pip install 'poce-rt[eval]')"
         return None
-    import dlib
+    from ..metrics import FaceBox, _dlib, embed
 
-    from ..metrics import _dlib_models
-
-    _, predictor, encoder = _dlib_models()
-    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    rect = dlib.rectangle(x0, y0, x1, y1)
-
-    def embed(img):
-        return np.array(encoder.compute_face_descriptor(img, predictor(img, rect), 1), np.float32)
-
-    return float(np.linalg.norm(embed(image) - embed(out)))
+    face = FaceBox(_dlib().rectangle(*(int(round(v)) for v in bbox)), "tracked")
+    return float(np.linalg.norm(embed(image, face) - embed(out, face)))
 
 
 def markdown(results: list[dict]) -> str:
