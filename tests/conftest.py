@@ -48,11 +48,45 @@ def judge():
         yield t
 
 
-@pytest.fixture(scope="module")
-def three_quarter(editor):
+@pytest.fixture(scope="session")
+def prepared(tracker):
+    """prepared(name) -> (image, Source): a real photo (as real_image) tracked and prepared once
+    per session by a default weight-free Editor, the `editor` fixture's twin (same config and
+    tracker: its Source is the one `editor.prepare(image)` returns). Many modules turn the same
+    photos, and preparing one costs 0.1-0.4 s. Both are shared by every test, so their arrays are
+    read-only: a test that writes into them fails at once (copy what you change, or prepare your
+    own)."""
+    import poce_rt
+
+    cache = {}
+    with poce_rt.Editor(tracker=tracker) as ed:
+        def get(name: str):
+            if name not in cache:
+                img = _frozen(_image(name))
+                cache[name] = img, _frozen(ed.prepare(img))
+            return cache[name]
+
+        yield get
+
+
+def _frozen(obj):
+    """obj with every array in it (through dataclass fields) made read-only, for sharing."""
+    import dataclasses
+
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        obj.flags.writeable = False
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            _frozen(getattr(obj, f.name))
+    return obj
+
+
+@pytest.fixture(scope="session")
+def three_quarter(prepared):
     """45-m7-di-ph.jpg, the three-quarter view (yaw about -43) the issue names, and its Source."""
-    img = _image("45-m7-di-ph.jpg")
-    src = editor.prepare(img)
+    img, src = prepared("45-m7-di-ph.jpg")
     assert src.face.pose.yaw < -35
     return img, src
 

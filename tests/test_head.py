@@ -103,12 +103,11 @@ def test_expression_only_leaves_the_proxy_where_it_was(face, single_face):
 
 
 @pytest.mark.parametrize("name", ["single_face.jpg", "0-f15-hao-ph.jpg"])
-def test_yaw_25_reads_back_as_at_least_85_percent(editor, judge, real_image, name):
+def test_yaw_25_reads_back_as_at_least_85_percent(editor, judge, prepared, name):
     """The issue's check on frontal portraits: pose +25 and -25 each read back (by a separate
     MediaPipe tracker on the output) as 85-120% of 25 degrees, in opposite directions. Before the
     camera model and this proxy: -20.1 / +22.8 (single_face) and -20.2 / +21.2 (0-f15)."""
-    img = real_image(name)
-    src = editor.prepare(img)
+    img, src = prepared(name)
     y0 = judge.track_one(img).pose.yaw
     for yaw in (-25, 25):
         res = editor.edit(img, pose=(0, yaw, 0), source=src)
@@ -163,14 +162,14 @@ def _outer_hair_edge(image, face, rows, skin, backdrop):
 
 
 @pytest.mark.parametrize("yaw", [-25, -30])
-def test_the_hair_beside_the_head_turns_with_it(editor, astronaut, yaw):
+def test_the_hair_beside_the_head_turns_with_it(editor, prepared, yaw):
     """The ghost (issue 15, astronaut at -25): her hair reaches past the proxy's default
     silhouette; the part beyond it stayed where it was while the rest turned, a faded second copy
     of the hair beside the turned head. Now the hair's outer edge on the side the face turns from
     follows the head: it moves by more than 0.14 of the face's width (before: 0.09 at -25)."""
     from poce_rt import hair
 
-    src = editor.prepare(astronaut)
+    astronaut, src = prepared("astronaut")
     face = src.face
     x0, y0, x1, y1 = face.bbox
     rows = np.arange(int(y0 + 0.1 * (y1 - y0)), int(y0 + 0.4 * (y1 - y0)))     # temples, beside the brows

@@ -24,11 +24,10 @@ def luma(img: np.ndarray) -> np.ndarray:
     return img[..., :3].astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
 
 
-def test_the_fill_keeps_the_local_shading(editor):
+def test_the_fill_keeps_the_local_shading(editor, prepared):
     """The filled pixels' mean luma is that of the skin drawn around them (a band of 3% of the
     face's width, pixels the re-render drew without fill). Before: 167 against 121 levels."""
-    img = load_image(data_path("Image_with_alpha.png"))
-    src = editor.prepare(img)
+    img, src = prepared("Image_with_alpha.png")
     res = editor.edit(img, pose=(0, 25, 0), source=src)
     fill = res.filled > 0.5
     assert fill.sum() > 5000          # the far cheek and the nose's flank
@@ -41,14 +40,13 @@ def test_the_fill_keeps_the_local_shading(editor):
 
 
 
-def test_the_border_fill_takes_the_colours_beside_it(editor):
+def test_the_border_fill_takes_the_colours_beside_it(editor, prepared):
     """Image_with_alpha.png (bearded): the band of texels the photo saw near the face's silhouette
     is untrusted and filled. Telea read the layout's outside too, push-pulled to a face-wide
     average (the pale hand and forehead), and drew a pale, glossy arc over the beard of a
     revealed cheek; the outside now takes its nearest known texel's colour. Mean luma step
     between the fill and what the photo showed there: before 39.7 levels, after 32.7."""
-    img = load_image(data_path("Image_with_alpha.png"))
-    src = editor.prepare(img)
+    img, src = prepared("Image_with_alpha.png")
     band = (src.mask >= 0.5) & (src.filled > 0.5) & editor.geometry.layout.coverage
     assert band.sum() > 5000
     step = np.abs((src.uv_fill - src.uv_sampled)[band] @ np.float32([0.299, 0.587, 0.114])) * 255
@@ -57,7 +55,7 @@ def test_the_border_fill_takes_the_colours_beside_it(editor):
 
 
 @pytest.mark.parametrize("yaw", [-25])
-def test_a_bearded_face_turned_still_reads_as_a_face(editor, judge, yaw):
+def test_a_bearded_face_turned_still_reads_as_a_face(editor, judge, prepared, yaw):
     """Image_with_alpha.png turned away from its beard's side (-25, -30): the independent
     MediaPipe judge (presence threshold 0.5) finds the face and reads the turn. The band of texels
     near the silhouette (sideburn, beard) was all filled with skin, out to the outline: the judge
@@ -65,8 +63,7 @@ def test_a_bearded_face_turned_still_reads_as_a_face(editor, judge, yaw):
     the head's own now (disocclusion.unlike_backdrop): 0.90 / 0.50, read back -23.2 / -27.3.
     -30 is not asserted: its presence sits on the judge's threshold, where any change near the
     silhouette (or another CPU's float rounding) flips it."""
-    img = load_image(data_path("Image_with_alpha.png"))
-    src = editor.prepare(img)
+    img, src = prepared("Image_with_alpha.png")
     before = judge.track(img)
     after = judge.track(editor.edit(img, pose=(0, yaw, 0), source=src).image)
     assert before and after
@@ -74,11 +71,11 @@ def test_a_bearded_face_turned_still_reads_as_a_face(editor, judge, yaw):
 
 
 @pytest.fixture(scope="module")
-def close_crop(editor):
+def close_crop(editor, prepared):
     """Tom_Hanks_54745.png with its outermost pixels painted green (the photo is greyscale), and
     the face tracked on the photo itself."""
-    img = load_image(data_path("Tom_Hanks_54745.png"))
-    face = editor.track(img)
+    img, src = prepared("Tom_Hanks_54745.png")
+    face = src.face
     assert face.vertices[:, 0].min() < 3 and face.vertices[:, 1].max() > img.shape[0] - 3   # cut by the border
     marked = img.copy()
     marked[[0, -1]] = GREEN
@@ -119,13 +116,12 @@ def far_border_step(source: np.ndarray, res, face_centre_x: float, far_right: bo
     return float(np.sqrt((step ** 2).mean()) / max(np.sqrt((d[2] ** 2 + d[3] ** 2)[band].mean()), 1.0))
 
 
-def test_a_revealed_far_cheek_draws_no_dark_arc(editor):
+def test_a_revealed_far_cheek_draws_no_dark_arc(editor, prepared):
     """Tom_Hanks_54745.png turned -25: on the side the face turned away from (the viewer's
     right, revealed by the turn) few filled pixels are far darker than the skin drawn around
     them, and the output steps across the face's border there less. Before: 35% of the filled
     pixels 50+ levels below that skin's median (after: 10%); border step 1.36 (after: 1.17)."""
-    img = load_image(data_path("Tom_Hanks_54745.png"))
-    src = editor.prepare(img)
+    img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, -25, 0), source=src)
     x0, _, x1, _ = src.face.bbox
     cx = 0.5 * (x0 + x1)
@@ -147,14 +143,13 @@ def laplacian_rms(y: np.ndarray, where: np.ndarray) -> float:
     return float(np.sqrt((cv2.Laplacian(y, cv2.CV_32F)[where] ** 2).mean()))
 
 
-def test_a_small_face_s_fill_has_the_grain_of_the_skin_beside_it(editor):
+def test_a_small_face_s_fill_has_the_grain_of_the_skin_beside_it(editor, prepared):
     """Tom_Hanks_54745.png turned -25: a photo pixel spans 2.5 texels of the 256 map, and the
     fill's detail (the skin's detail ratio, the unsharp mask) taken at the texel scale was noise
     the render aliased into salt-and-pepper dots over the revealed cheek. Laplacian rms of the
     filled pixels (5 px in from their edge) over that of the unfilled skin within 12 px of them:
     before 1.63 (21.9 / 13.4), after 1.13 (disocclusion.band_limit)."""
-    img = load_image(data_path("Tom_Hanks_54745.png"))
-    src = editor.prepare(img)
+    img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, -25, 0), source=src)
     fill = cv2.erode((res.filled > 0.7).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     near = cv2.dilate(fill.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool)

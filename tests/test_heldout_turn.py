@@ -16,14 +16,12 @@ import cv2
 import numpy as np
 import pytest
 
-from poce_rt.assets import data_path, load_image
 from poce_rt.masks import LEFT_EYE, RIGHT_EYE
 
 
 @pytest.fixture(scope="module")
-def rolled(editor):
-    img = load_image(data_path("Image_with_alpha.png"))
-    src = editor.prepare(img)
+def rolled(prepared):
+    img, src = prepared("Image_with_alpha.png")
     assert src.face.pose.roll < -15          # the case: a head rolled well off upright
     return img, src
 
@@ -47,12 +45,11 @@ def test_a_rolled_head_reads_back_the_turn(editor, judge, rolled):
     assert abs(after.pitch - before.pitch) < 5, (before, after)
 
 
-def test_the_ring_repeats_no_eye_corner_beside_a_close_crop(editor):
+def test_the_ring_repeats_no_eye_corner_beside_a_close_crop(editor, prepared):
     """Tom_Hanks turned -25: beside the face (pixels it did not draw, within 15% of its width) at
     the height of its far eye, the ring draws no sharp feature (95th percentile of the gradient
     < 25 levels/px; a smooth fill) and marks what it filled. Before: 40.5, nothing marked."""
-    img = load_image(data_path("Tom_Hanks_54745.png"))
-    src = editor.prepare(img)
+    img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, -25, 0), source=src)
     f = src.face
     drawn = res.moved * res.alpha > 0.05
@@ -69,13 +66,12 @@ def test_the_ring_repeats_no_eye_corner_beside_a_close_crop(editor):
     assert res.filled[region].mean() > 0.5
 
 
-def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor):
+def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor, prepared):
     """Tom_Hanks turned +25: on the forehead's rows (above the far eye), right of the face's centre,
     no step between neighbouring pixels of the output exceeds 45 grey levels: the photo's own edge
     of the forehead against the backdrop steps by 20-41 per pixel. Before: up to 65 (216 212 150,
     where the photo had 204 196 193 170 150)."""
-    img = load_image(data_path("Tom_Hanks_54745.png"))
-    src = editor.prepare(img)
+    img, src = prepared("Tom_Hanks_54745.png")
     out = editor.edit(img, pose=(0, 25, 0), source=src).image.astype(np.float32).mean(2)
     f = src.face
     eye = list(max((LEFT_EYE, RIGHT_EYE), key=lambda e: f.vertices[list(e), 0].mean()))   # the far eye (image right)

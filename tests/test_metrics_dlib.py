@@ -89,12 +89,11 @@ def test_pnp_reads_a_surprised_face_like_a_neutral_one():
     assert euler_from_matrix(r)[1] > 30
 
 
-def test_pnp_judge_reads_a_surprised_photo_turned_as_others(editor):
+def test_pnp_judge_reads_a_surprised_photo_turned_as_others(editor, prepared):
     """poce-rt's +10 / -10 turns of 0-f1-su-ph.jpg (raised brows, open mouth; dlib's points follow
     the turned mesh there within 1-3 px) read below 17 deg (13-15; the other frontal photos
     10-12); read on all interior points, the judge before, they were +23.9 / -21.9."""
-    img = load_image(data_path("0-f1-su-ph.jpg"))
-    src = editor.prepare(img)
+    img, src = prepared("0-f1-su-ph.jpg")
     y0 = judge_dlib.dlib_head_pose(img)[1]
     for yaw in (10, -10):
         y = judge_dlib.dlib_head_pose(editor.edit(img, pose=(0, yaw, 0), source=src).image)[1]
@@ -113,23 +112,22 @@ def test_pnp_judge_on_real_photos(judge):
     assert abs(p.yaw - mp) < 15
 
 
-def test_pnp_judge_reads_a_pose_edit(editor):
+def test_pnp_judge_reads_a_pose_edit(editor, prepared):
     """poce-rt's +25 / -25 turns of a frontal default photo read, by the judge that shares no model
     with poce-rt, as changes of the right sign and at least 15 degrees."""
-    img = load_image(data_path("0-f15-hao-ph.jpg"))
-    src = editor.prepare(img)
+    img, src = prepared("0-f15-hao-ph.jpg")
     y0 = judge_dlib.dlib_head_pose(img)[1]
     for yaw in (25, -25):
         y = judge_dlib.dlib_head_pose(editor.edit(img, pose=(0, yaw, 0), source=src).image)[1]
         assert np.sign(y - y0) == np.sign(yaw) and abs(y - y0) >= 15, (yaw, y0, y)
 
 
-def test_cnn_detector_finds_the_face_hog_misses(editor, judge):
+def test_cnn_detector_finds_the_face_hog_misses(editor, judge, prepared):
     """Tom_Hanks_54745.png (held out, a 112 px greyscale crop) turned +25: dlib's HOG detector finds
     no face (the identity check was unmeasured there), the CNN fallback finds it where MediaPipe
     sees it, the PnP judge on it reads a turn to image-right, and it is the same person."""
-    img = load_image(data_path("Tom_Hanks_54745.png"))
-    out = editor.edit(img, pose=(0, 25, 0)).image
+    img, prepared_src = prepared("Tom_Hanks_54745.png")
+    out = editor.edit(img, pose=(0, 25, 0), source=prepared_src).image
     assert len(metrics._dlib_models()[0](out, 1)) == 0
     face = metrics.find_face(out)
     assert face.detector == "cnn"

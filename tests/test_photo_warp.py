@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from poce_rt import photo_warp, stages
-from poce_rt.assets import data_path, load_image
 
 
 def host_take(name, shape, dtype):
@@ -48,8 +47,8 @@ def test_host_path_reads_only_the_weighted_box():
     np.testing.assert_array_equal(host[unweighted], rgb[unweighted])
 
 
-def test_the_lookup_reads_the_photo_where_it_was_sampled(editor, single_face):
-    src = editor.prepare(single_face)
+def test_the_lookup_reads_the_photo_where_it_was_sampled(editor, prepared):
+    single_face, src = prepared("single_face.jpg")
     g = editor.geometry
     pos = photo_warp.lookup_positions(g.posed(src.face.vertices), g.layout, stages.texel_motion(g))
     seen = src.mask >= 0.5
@@ -63,13 +62,12 @@ def laplacian_rms(img: np.ndarray, region: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("yaw", [-25, 25])
-def test_a_turned_face_keeps_the_photos_detail(editor, yaw):
+def test_a_turned_face_keeps_the_photos_detail(editor, prepared, yaw):
     """Held-out Image_with_alpha.png (a 350 px face) turned: the fine detail (Laplacian rms of
     luma) of the face drawn from the photo's own texels, against the photo's over the same
     pixels. Read through the 256 map, the photo's colours were resampled twice: 0.69 (-25) and
     0.71 (+25); read once (but around the mouth's opening), 0.87 and 0.89."""
-    img = load_image(data_path("Image_with_alpha.png"))
-    src = editor.prepare(img)
+    img, src = prepared("Image_with_alpha.png")
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     drawn = (res.moved * res.alpha > 0.5) & (res.filled < 0.05)
     assert drawn.sum() > 50000

@@ -56,9 +56,8 @@ def test_no_edit_is_the_round_trip(editor, photos):
         assert m.shape == (256, 256, 3)
 
 
-def test_intensity_scales_and_zero_means_none(editor, photos):
-    img = photos["single_face"]
-    src = editor.prepare(img)
+def test_intensity_scales_and_zero_means_none(editor, prepared):
+    img, src = prepared("single_face.jpg")
     full = editor.edit(img, expression={"mouthSmileLeft": 0.4}, source=src)
     double = editor.edit(img, expression={"mouthSmileLeft": 0.4}, intensity=2.0, source=src)
     none = editor.edit(img, expression={"mouthSmileLeft": 0.4}, intensity=0.0, source=src)
@@ -68,9 +67,8 @@ def test_intensity_scales_and_zero_means_none(editor, photos):
         editor.edit(img, expression={"jawOpen": 1}, intensity=float("nan"), source=src)
 
 
-def test_absolute_expression_keeps_unnamed_scores(editor, photos):
-    img = photos["single_face"]
-    src = editor.prepare(img)
+def test_absolute_expression_keeps_unnamed_scores(editor, prepared):
+    img, src = prepared("single_face.jpg")
     res = editor.edit(img, expression={"jawOpen": 0.5}, relative=False, source=src)
     j = poce_rt.tracker.BLENDSHAPE_NAMES.index("jawOpen")
     assert res.relative_code[j] == pytest.approx(0.5 - src.face.blendshapes[j])

@@ -7,7 +7,6 @@ import pytest
 
 import poce_rt
 from poce_rt import ops
-from poce_rt.assets import data_path, load_image
 from poce_rt.locality import default_rig, locality_weights
 from poce_rt.rig import load_rig
 from poce_rt.seams import boundary_band, seam_score
@@ -19,12 +18,8 @@ NAMES = ["single_face.jpg", "15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg"]
 
 
 @pytest.fixture(scope="module")
-def sources(editor):
-    out = {}
-    for n in NAMES:
-        img = load_image(data_path(n))
-        out[n] = (img, editor.prepare(img))
-    return out
+def sources(prepared):
+    return {n: prepared(n) for n in NAMES}
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from poce_rt import shading as S
-from poce_rt.assets import data_path, load_image
 from poce_rt.fit import Pose
 
 
@@ -57,13 +56,12 @@ def _bands(res, mask, layout):
 
 
 @pytest.mark.parametrize("yaw", [25, -25])
-def test_revealed_cheek_falls_off_towards_the_outline(editor, yaw):
+def test_revealed_cheek_falls_off_towards_the_outline(editor, prepared, yaw):
     """0-f15 at +-25: the fill by the new outline was as bright as by the photo's skin (outer/inner
     1.02-1.03, a flat band); shaded at the target pose it falls off towards the outline, by what
     the photo's own light says, from the brightness of the skin beside it (no step there), and a
     still head draws exactly what it drew."""
-    img = load_image(data_path("0-f15-hao-ph.jpg"))
-    src = editor.prepare(img)
+    img, src = prepared("0-f15-hao-ph.jpg")
     assert src.shading is not None
     lay = editor.geometry.layout
     outer, inner, beside = _bands(editor.edit(img, pose=(0, yaw, 0), source=src), src.mask, lay)

@@ -17,13 +17,11 @@ and its ring drew the face's own texture (a second nose and lip outline) beside 
 (surround.FeatureMask.hidden: such triangles are filled, and marked)."""
 import pytest
 
-from poce_rt.assets import data_path, load_image
 
 
 @pytest.fixture(scope="module")
-def turned(editor, judge):
-    img = load_image(data_path("0-f15-hao-ph.jpg"))
-    src = editor.prepare(img)
+def turned(editor, judge, prepared):
+    img, src = prepared("0-f15-hao-ph.jpg")
     a_img = editor.edit(img, pose=(0, -35, 0), source=src).image   # the three-quarter view A
     a_src = editor.prepare(a_img)
     b = editor.edit(a_img, pose=(0, 25, 0), source=a_src).image
@@ -61,7 +59,7 @@ def _proxy(editor, img, src, yaw):
     return verts, photo, S.FeatureMask(f.vertices)
 
 
-def test_the_head_proxy_behind_a_turned_face_is_filled(editor, three_quarter):
+def test_the_head_proxy_behind_a_turned_face_is_filled(editor, three_quarter, prepared):
     """At -43 degrees the head proxy's far side lies behind the face in the photo; its band
     triangles read the face there and, turned +25, drew a second nose and lip outline beside the
     face. Those triangles (more than half their area on the face) are now filled fully (before:
@@ -72,9 +70,8 @@ def test_the_head_proxy_behind_a_turned_face_is_filled(editor, three_quarter):
     behind = mask.hidden(photo, S.band_triangles(len(verts))) > 0.5
     assert behind.sum() >= 20
     assert (S.stretch_weights(verts, photo, mask)[behind] == 1.0).all()
-    img = load_image(data_path("0-f15-hao-ph.jpg"))
     for yaw in (-25, 25):
-        verts, photo, mask = _proxy(editor, img, editor.prepare(img), yaw)
+        verts, photo, mask = _proxy(editor, *prepared("0-f15-hao-ph.jpg"), yaw)
         assert (mask.hidden(photo, S.band_triangles(len(verts))) <= S.HIDDEN_FILL[0]).all()
 
 
