@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from . import boxes
 from .tracker import MIN_SIDE, Face, FaceTracker
 
 # Mean landmark distance between two fits of one face, as a fraction of the face's size, below
@@ -46,8 +47,7 @@ class FitWarning(UserWarning):
 
 
 def face_size(face: Face) -> float:
-    x0, y0, x1, y1 = face.bbox
-    return max(x1 - x0, y1 - y0, 1.0)
+    return boxes.size(face.bbox)
 
 
 def disagreement(a: Face, b: Face) -> float:

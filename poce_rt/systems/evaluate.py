@@ -13,9 +13,13 @@ Per photo and method (the weight-free engine or a model directory of any system)
         (the weight-free engine keeps the photo where nothing moves) reads PSNR_EXACT, 100 dB,
         so that means and JSON stay finite.
   seconds  wall time of the edit (tracking included).
-A photo where the edit or the re-tracking of its result fails counts as a failure (its message is
-kept); the measures that did not need the failed step are still reported, and every mean is over
-the photos that have that measure.
+Faces are tracked as the editor tracks them (poce_rt.fit_check: small faces on tiles too, fits
+confirmed on a crop, the largest edited), and the edit is read off its edited face: the tracked
+face of the result nearest where it was (poce_rt.boxes.same_face), never another one.
+A photo where the edit or the re-tracking of its result fails (the edited face not found there)
+counts as a failure (its message is kept); the measures that did not need the failed step are
+still reported, and every mean is over the photos that have that measure. A reference shared by
+every photo is tracked and prepared once.
 FID and IS need the Inception network's weights, which no package reachable here ships: they are
 not computed (and not approximated by anything else).
 """
@@ -27,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .. import boxes
 
 FID_NOTE = ("FID and IS are not reported: they need Inception-v3 weights, which no package available "
             "here ships; no substitute network is used in their place.")
@@ -103,10 +109,42 @@ def _face_box(face, h, w):
     return (slice(max(0, int(y0)), min(h, int(math.ceil(y1)))), slice(max(0, int(x0)), min(w, int(math.ceil(x1)))))
 
 
-def _centre_gap(a, b) -> float:
-    """Distance between the centres of two faces' boxes, in pixels."""
-    return float(np.hypot(0.5 * (a.bbox[0] + a.bbox[2] - b.bbox[0] - b.bbox[2]),
-                          0.5 * (a.bbox[1] + a.bbox[3] - b.bbox[1] - b.bbox[3])))
+def _largest(tracker, image, what: str):
+    """The face an edit of `image` edits: its largest confirmed face (poce_rt.fit_check, as
+    Editor.track finds it). NoFaceError naming `what` when there is none."""
+    from ..fit_check import select_faces
+    from ..tracker import NoFaceError
+
+    try:
+        return select_faces(tracker, image, "largest")[0]
+    except NoFaceError as e:
+        raise NoFaceError(f"{e} ({what})") from None
+
+
+def _reference(method: Method, tracker, name: str, image):
+    """A reference as `method` takes it (a crop system: its tracked face; else its prepared
+    Source), or the exception to report for it."""
+    from ..pipeline import Source
+
+    try:
+        face = _largest(tracker, image, f"the reference {name}")
+        return Source(image, face, None, None, None) if method.crop else method.editor.prepare(image, face)
+    except Exception as e:  # noqa: BLE001 - reported on every photo that uses this reference
+        return e
+
+
+def _edited_face(tracker, out, face):
+    """The tracked face of the edit `out` that is the edited `face` (boxes.same_face), its fit
+    confirmed. ValueError when the edit shows none there: it lost the face, or drew it elsewhere."""
+    from ..fit_check import confirmed_faces, tracked_faces
+
+    found = tracked_faces(tracker, out)
+    k = boxes.same_face([f.bbox for f in found], face.bbox)
+    got = [] if k is None else confirmed_faces(tracker, out, [found[k]])
+    if not got:
+        raise ValueError(f"the tracker finds no face in the edit within {boxes.MATCH_WITHIN * boxes.size(face.bbox):.0f}"
+                         " px of the edited face's place (no EXD, no pose error)")
+    return got[0]
 
 
 def evaluate(method: Method, images: list, references: list | None, expression: dict | None, tracker,
@@ -115,31 +153,23 @@ def evaluate(method: Method, images: list, references: list | None, expression: 
 
     references: None, or (name, image) pairs, one for all photos or one per photo.
     """
-    from ..fit_check import tracked_faces
-    from ..pipeline import Source
-
     try:
         import dlib  # noqa: F401
         have_dlib = True
     except ImportError:
         have_dlib = False
+    shared = _reference(method, tracker, *references[0]) if references and len(references) == 1 else None
     rows = []
     for i, (name, image) in enumerate(images):
         row: dict = {"image": name}
         try:
-            faces = tracked_faces(tracker, image)   # tiles too: a group photo's small faces
-            if not faces:
-                raise ValueError("no face in the photo")
-            face = faces[0]
+            face = _largest(tracker, image, "the photo")
             ref = None
             if references:
                 rname, rimg = references[i if len(references) > 1 else 0]
-                rfaces = tracked_faces(tracker, rimg)
-                if not rfaces:
-                    raise ValueError(f"no face in the reference {rname}")
-                ref = Source(rimg, rfaces[0], None, None, None)
-                if not method.crop:
-                    ref = method.editor.prepare(rimg, rfaces[0])
+                ref = shared if shared is not None else _reference(method, tracker, rname, rimg)
+                if isinstance(ref, Exception):
+                    raise ref
                 row["reference"] = rname
             t0 = time.perf_counter()
             out, target, tpose = method.edit(image, face, expression, ref, intensity)
@@ -148,13 +178,11 @@ def evaluate(method: Method, images: list, references: list | None, expression: 
             box = _face_box(face, *image.shape[:2])
             row["psnr"], row["ssim"] = psnr(same[box], image[box]), ssim(same[box], image[box])
             row["ied"] = _ied(have_dlib, image, out, face.bbox, row)
-            got = sorted(tracked_faces(tracker, out), key=lambda f: _centre_gap(f, face))   # the edited one
-            if not got:   # the measures above stand; the ones read off the tracked edit cannot be taken
-                raise ValueError("the tracker finds no face in the edit (no EXD, no pose error)")
-            row["exd"] = float(np.mean(np.abs(got[0].blendshapes - target)))
-            row["pose_err_deg"] = float(np.mean(np.abs([got[0].pose.pitch - tpose.pitch,
-                                                        got[0].pose.yaw - tpose.yaw,
-                                                        got[0].pose.roll - tpose.roll])))
+            # the measures above stand; the ones read off the tracked edit need its edited face
+            got = _edited_face(tracker, out, face)
+            row["exd"] = float(np.mean(np.abs(got.blendshapes - target)))
+            row["pose_err_deg"] = float(np.mean(np.abs([got.pose.pitch - tpose.pitch, got.pose.yaw - tpose.yaw,
+                                                        got.pose.roll - tpose.roll])))
         except Exception as e:  # noqa: BLE001 - a failure is a measured outcome, counted and kept
             row["error"] = f"{type(e).__name__}: {e}"
         rows.append(row)
