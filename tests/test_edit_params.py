@@ -4,7 +4,6 @@ import json
 import numpy as np
 import pytest
 
-from poce_rt.assets import data_path, load_image
 from poce_rt.edit_params import EditParams
 from poce_rt.errors import InputError
 
@@ -44,14 +43,10 @@ def test_oversized_json_is_refused():
         EditParams.parse(json.dumps({"expression": {}, "pad": "x" * 100_000}))
 
 
-def test_apply_matches_a_direct_edit():
-    from poce_rt import Editor
-
-    img = load_image(data_path("single_face.jpg"))
-    with Editor() as ed:
-        src = ed.prepare(img)
-        a = EditParams.parse('{"expression": {"jawOpen": 0.6}, "pose": [0, 10, 0]}').apply(ed, img, source=src)
-        b = ed.edit(img, expression={"jawOpen": 0.6}, pose=(0, 10, 0), source=src)
+def test_apply_matches_a_direct_edit(editor, prepared):
+    img, src = prepared("single_face.jpg")
+    a = EditParams.parse('{"expression": {"jawOpen": 0.6}, "pose": [0, 10, 0]}').apply(editor, img, source=src)
+    b = editor.edit(img, expression={"jawOpen": 0.6}, pose=(0, 10, 0), source=src)
     assert np.array_equal(a.image, b.image)
     with pytest.raises(InputError, match="mask limits"):
         EditParams.parse('{"mask": "mouth"}').apply(None, img)

@@ -18,8 +18,8 @@ POSES = [(0, 0, 0), (0, 20, 0), (10, -15, 5), (-8, 30, -4)]
 
 
 @pytest.fixture(scope="module")
-def sources(editor, astronaut, single_face):
-    return {"astronaut": editor.prepare(astronaut), "single_face": editor.prepare(single_face)}
+def sources(prepared):
+    return {"astronaut": prepared("astronaut")[1], "single_face": prepared("single_face.jpg")[1]}
 
 
 def reference_frame(editor, src, plan):
