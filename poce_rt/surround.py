@@ -41,9 +41,10 @@ draws where they move to, and the ring drew them a second time beside the face.
 
 Folds (issue 15, Tom_Hanks_54745.png at +25): a head turned away folds the proxy's rings beyond
 its forehead behind the rings in front, and the depth test cuts the surface along the fold, a
-hard 1-pixel edge that render (shading each pixel from its centre) does not antialias. The ring
-is drawn a second time with position_texture, the photo position each pixel reads, and pixels
-beside a jump in it are blended with a small blur (soften_folds), on both paths.
+hard 1-pixel edge that render (shading each pixel from its centre) does not antialias. The ring's
+texture carries each texel's photo position in two extra channels (with_positions), so the render
+that draws the ring gives the photo position each pixel reads too, and pixels beside a jump in it
+are blended with a small blur (soften_folds), on both paths (draw_ring).
 
 Skin strip (issue 15, 15-f13-anc-ph.jpg at +25): where hair covers the cheek, the photo shows a
 strip of skin a few pixels wide between the tracked oval and the hair, and on the side a turn
@@ -637,28 +638,46 @@ def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) 
     return np.clip(rgb[..., 0], 0.0, 1.0) * alpha
 
 
-def position_texture(side: float) -> np.ndarray:
-    """[2,2,2] float32: a texture that, read at position_uvs, gives the photo position (x, y),
-    relative to the ring texture's first texel, that a ring texture of this side reads there:
-    bilinear reads of a linear map are exact between the texel centres."""
-    t = np.zeros((2, 2, 2), np.float32)
-    t[:, 1, 0] = t[1, :, 1] = side
-    return t
+RING_CHANNELS = 5   # a ring texture's texels: (r, g, b) and the photo position (x, y) they hold
 
 
-def position_uvs(uvs: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """[N,2] ring texture coordinates -> [N,2] float32 coordinates on position_texture's square
-    (its texel centres at 0.25 and 0.75)."""
-    out = np.empty(np.shape(uvs), np.float32) if out is None else out
-    np.multiply(uvs, np.float32(0.5), out=out)
-    out += np.float32(0.25)
+def with_positions(texture, out=None):
+    """[side,side,3] ring texture (photo_texture's) -> [side,side,RING_CHANNELS] float32: its
+    colour and, in channels 3 and 4, each texel's photo position (x, y) relative to the square's
+    corner, at its centre (j + 0.5, i + 0.5). The render that draws the ring reads the position
+    of each of its pixels with its colour (soften_folds' pos): a bilinear read of a linear map is
+    exact between the texel centres (render's (x - 0.5) + 0.5: uv * side). NumPy or CuPy (the
+    array module of `texture`); out: the buffer to write (None: allocated)."""
+    xp = ops.array_module(texture)
+    side = int(texture.shape[0])
+    out = xp.empty((side, side, RING_CHANNELS), xp.float32) if out is None else out
+    out[..., :3] = texture
+    centres = xp.arange(side, dtype=xp.float32) + xp.float32(0.5)
+    out[..., 3] = centres[None, :]
+    out[..., 4] = centres[:, None]
     return out
+
+
+def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=None, workspace=None):
+    """The ring drawn over an h x w box, its folds antialiased: texture [side,side,RING_CHANNELS]
+    (with_positions'), verts [NK,3] box-local, tris, uvs [NK,2] on the texture's square ->
+    (rgb [h,w,3], alpha [h,w]) float32 buffers of take(name, shape) (the frame loop's workspace,
+    or fresh arrays). One render draws the colour and the photo position each pixel reads, so
+    the same triangle wins each pixel for both (soften_folds). Host or device arrays (stream,
+    workspace: the render's on the GPU)."""
+    both = take("ring.rgb_pos", (height, width, RING_CHANNELS))
+    alpha = take("ring.alpha", (height, width))
+    ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace)
+    rgb = take("ring.rgb", (height, width, 3))
+    rgb[...] = both[..., :3]
+    soften_folds(rgb, alpha, both[..., 3:], take)
+    return rgb, alpha
 
 
 def soften_folds(rgb, alpha, pos, take):
     """Antialias the ring's fold edges (FOLD_PX) in place. rgb [h,w,3] float32 and alpha [h,w]
-    float32: the ring's render; pos [h,w,2] float32: the photo position each pixel reads (the
-    ring drawn with position_texture, by the same render op, so the same triangle wins each pixel).
+    float32: the ring's render; pos [h,w,2] float32: the photo position each pixel reads (drawn
+    by the same render, draw_ring, so the same triangle wins each pixel; a view will do).
     take(name, shape) -> a float32 buffer (the loop's workspace, or fresh arrays); host or device
     arrays, no allocation but take's. Returns rgb."""
     xp = ops.array_module(rgb)
@@ -763,14 +782,6 @@ def _soften_folds_host(rgb, alpha, pos):
     return rgb
 
 
-def ring_positions(verts, tris, uvs, side: int, height: int, width: int) -> np.ndarray:
-    """[h,w,2] float32: the photo position (from the ring texture's first texel) each pixel of a
-    ring drawn with verts [N,3] (box-local), tris, uvs [N,2] on a ring texture of this side reads
-    (soften_folds' pos)."""
-    pos, _ = ops.render(position_texture(side), verts, tris, position_uvs(uvs), int(height), int(width))
-    return pos
-
-
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
                   reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
@@ -791,9 +802,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     local = verts.copy()
     local[:, 0] -= x0
     local[:, 1] -= y0
-    rgb, alpha = ops.render(texture, local, tris, uvs, int(y1 - y0), int(x1 - x0))
-    soften_folds(rgb, alpha, ring_positions(local, tris, uvs, side, y1 - y0, x1 - x0),
-                 lambda name, shape: np.empty(shape, np.float32))
+    rgb, alpha = draw_ring(with_positions(texture), local, tris, uvs, int(y1 - y0), int(x1 - x0),
+                           lambda name, shape: np.empty(shape, np.float32))
     if filled_out is not None:
         filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), y1 - y0, x1 - x0)
     out = image.copy()

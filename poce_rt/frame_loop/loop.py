@@ -30,8 +30,8 @@ from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import (FACE_OVAL, PROXY_RINGS, band_tris, position_texture, position_uvs, ring_band, ring_filled,
-                        rings_tris, silhouette_scales, skin_strip, soften_folds)
+from ..surround import (FACE_OVAL, PROXY_RINGS, band_tris, draw_ring, ring_band, ring_filled, rings_tris,
+                        silhouette_scales, skin_strip)
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -140,9 +140,6 @@ class FrameLoop:
             k = rings * len(FACE_OVAL)
             self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
-            # the photo position each ring pixel reads (surround.soften_folds: its fold edges)
-            self._ring_pos_uvs = self.ws.take("in.ring_pos_uvs", (k, 2), np.float32)
-            self._ring_pos_texture = self.ws.take("in.ring_pos_texture", (2, 2, 2), np.float32)
             self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
                                          else band_tris(len(FACE_OVAL)))
             # (amount, 1 - amount, how much of the mouth's inside is drawn)
@@ -280,8 +277,6 @@ class FrameLoop:
                 ring_texture = self.ring_texture.for_ring(ring)
                 uvs = ring_texture.uvs(ring.src)
                 self._put(self._ring_uvs, uvs)
-                self._put(self._ring_pos_uvs, position_uvs(uvs))
-                self._put(self._ring_pos_texture, position_texture(ring_texture.side))
                 self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
@@ -335,15 +330,9 @@ class FrameLoop:
                 ry, rx = ring.slices()
                 photo = ws.take("ring.photo", (ring.height, ring.width, 3), np.uint8)
                 photo[...] = self._image[ry, rx]
-                rgb = ws.take("ring.rgb", (ring.height, ring.width, 3), np.float32)
-                alpha = ws.take("ring.alpha", (ring.height, ring.width), np.float32)
-                ops.render(self.ring_texture.current.texture, self._ring_verts, self._ring_tris, self._ring_uvs,
-                           ring.height, ring.width, stream=st, out=(rgb, alpha), workspace=ws)
-                pos = ws.take("ring.pos", (ring.height, ring.width, 2), np.float32)
-                ops.render(self._ring_pos_texture, self._ring_verts, self._ring_tris, self._ring_pos_uvs,
-                           ring.height, ring.width, stream=st, workspace=ws,
-                           out=(pos, ws.take("ring.pos_alpha", (ring.height, ring.width), np.float32)))
-                soften_folds(rgb, alpha, pos, lambda name, shape: ws.take(name, shape, np.float32))
+                rgb, alpha = draw_ring(self.ring_texture.current.texture, self._ring_verts, self._ring_tris,
+                                       self._ring_uvs, ring.height, ring.width,
+                                       lambda name, shape: ws.take(name, shape, np.float32), stream=st, workspace=ws)
                 ops.composite(photo, rgb, alpha, 1, stream=st, out=photo, workspace=ws)
                 self.frame[ry, rx] = photo
             base[...] = self.frame[fy, fx]
