@@ -291,9 +291,9 @@ def revealed_texture(photo, fill_minus_photo, revealed, out, shaded=None, light=
                 xp.empty(lead + (1,), xp.float32))
     w, shade, at_anchor = work
     xp.multiply(normal, light, out=w)
-    xp.sum(w, axis=-1, keepdims=True, out=shade)
+    ops.channel_sum(w, shade)
     xp.multiply(anchor, light, out=w)
-    xp.sum(w, axis=-1, keepdims=True, out=at_anchor)
+    ops.channel_sum(w, at_anchor)
     xp.maximum(at_anchor, SHADE_EPS, out=at_anchor)
     xp.divide(shade, at_anchor, out=shade)
     xp.clip(shade, SHADE_RATIO[0], SHADE_RATIO[1], out=shade)
@@ -360,7 +360,7 @@ class RevealedTexture:
         if len(self._w):
             xp.take(reveal_values, self.vidx, out=self._w)
             xp.multiply(self._w, self.bary, out=self._w)
-            xp.sum(self._w, axis=1, keepdims=True, out=self._r)
+            ops.channel_sum(self._w, self._r)
             revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
             self.texture.reshape(-1, 3)[self.idx] = self._vals
             if self.own is not None:   # seen * (1 - filled * r)

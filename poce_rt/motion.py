@@ -49,7 +49,7 @@ class TexelMotion:
         xp = self.xp
         xp.take(values, self.vidx, out=work)
         xp.multiply(work, self.bary, out=work)
-        xp.sum(work, axis=2, keepdims=True, out=out)
+        ops.channel_sum(work, out)
         return out
 
 
