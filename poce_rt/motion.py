@@ -79,14 +79,20 @@ def keep_still(photo, rgb, moved, out, work):
     return out
 
 
+def motion_texture(texels: TexelMotion, vmotion, take):
+    """The per-vertex motion vmotion [N] spread over the texels -> [S,S,1] float32 (the texture
+    moved_map draws). take(name, shape) -> a float32 buffer."""
+    s = texels.vidx.shape[0]
+    return texels(vmotion, take("motion.texels", (s, s, 1)), take("motion.work", (s, s, 3)))
+
+
 def moved_map(texels: TexelMotion, vmotion, verts, tris, uvs, height: int, width: int, take,
               stream=None, workspace=None):
     """The `moved` weight [h,w,1] float32 of a face drawn with `verts` (offset to an h x w box):
-    the per-vertex motion `vmotion` [N] spread over the texels, rendered like the face, and
-    weighted (moved_weight). take(name, shape) -> a float32 buffer (the loop's workspace, or
-    fresh arrays)."""
-    s = texels.vidx.shape[0]
-    tex = texels(vmotion, take("motion.texels", (s, s, 1)), take("motion.work", (s, s, 3)))
+    the per-vertex motion `vmotion` [N] spread over the texels (motion_texture), rendered like
+    the face, and weighted (moved_weight). take(name, shape) -> a float32 buffer (the loop's
+    workspace, or fresh arrays)."""
+    tex = motion_texture(texels, vmotion, take)
     moved = take("face.moved", (height, width, 1))
     ops.render(tex, verts, tris, uvs, height, width, stream=stream,
                out=(moved, take("face.moved_alpha", (height, width))), workspace=workspace)

@@ -17,6 +17,7 @@ from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_u
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import hair_over_face
+from .layers import render_layers
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
@@ -167,13 +168,16 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
     if x1 > x0 and y1 > y0:
         verts[:, 0] -= x0
         verts[:, 1] -= y0
-        rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = ops.render(
-            np.ascontiguousarray(texture, np.float32), verts, geom.layout.tris, geom.layout, y1 - y0, x1 - x0)
-        if photo is not None:
+        texture = np.ascontiguousarray(texture, np.float32)
+        if photo is None:
+            rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = ops.render(texture, verts, geom.layout.tris, geom.layout,
+                                                                y1 - y0, x1 - x0)
+        else:   # the colour and the lookup drawn by one render (poce_rt.layers)
             image, lookup = photo
-            drawn, _ = ops.render(np.ascontiguousarray(lookup, np.float32), verts, geom.layout.tris, geom.layout,
-                                  y1 - y0, x1 - x0)
-            local = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            local = np.empty((y1 - y0, x1 - x0, texture.shape[2]), np.float32)
+            (local, drawn), alpha[y0:y1, x0:x1] = render_layers(
+                [texture, lookup], verts, geom.layout.tris, geom.layout.uvs, y1 - y0, x1 - x0,
+                lambda name, sh: np.empty(sh, np.float32), outs=[local, None])
             rgb[y0:y1, x0:x1] = keep_photo(local, drawn, np.ascontiguousarray(image[..., :3], np.uint8),
                                            lambda name, sh, dt: np.empty(sh, dt))
     return rgb, alpha

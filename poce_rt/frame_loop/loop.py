@@ -24,7 +24,8 @@ from .. import ops
 from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
-from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
+from ..layers import render_layers
+from ..motion import TexelMotion, keep_still, motion_texture, moved_map, moved_weight, vertex_motion
 from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
@@ -341,17 +342,19 @@ class FrameLoop:
         if face.empty:
             return tex
         warp = self._lookup is not None and not given_texture and not edit
-        with stage("render"):
-            rgb = ws.take("face.rgb", (face.height, face.width, 3), np.float32)
-            alpha = ws.take("face.alpha", (face.height, face.width), np.float32)
-            if warp and self.xp is np:
-                drawn = self._render_with_lookup(face, tex, rgb, alpha)
-            else:
-                ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
-                           out=(rgb, alpha), workspace=ws)
+
         def take(name, shape):
             return ws.take(name, shape, np.float32)
 
+        moved = None
+        with stage("render"):
+            rgb = take("face.rgb", (face.height, face.width, 3))
+            alpha = take("face.alpha", (face.height, face.width))
+            if self.xp is np:
+                drawn, moved = self._render_host(face, tex, warp, rgb, alpha)
+            else:
+                ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
+                           out=(rgb, alpha), workspace=ws)
         if warp:
             with stage("photo_warp"):
                 if self.xp is np:
@@ -363,8 +366,9 @@ class FrameLoop:
                 draw_interior(rgb, self._mouth_card, self._mouth_verts, self._mouth_tris, self._mouth_uvs,
                               self._mouth[2:3], take, stream=st, workspace=ws)
         with stage("keep_still"):
-            moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
-                              face.height, face.width, take, stream=st, workspace=ws)
+            if moved is None:
+                moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
+                                  face.height, face.width, take, stream=st, workspace=ws)
             kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape))
         with stage("composite"):
             # into its own buffer: the frame under the face stays readable (under_face)
@@ -390,20 +394,25 @@ class FrameLoop:
         own = rt.own if rt is not None and rt.own is not None else self._seen
         self.xp.multiply(own, self._read_photo, out=self._lookup[..., 2:3])
 
-    def _render_with_lookup(self, face: Box, tex, rgb, alpha):
-        """On the host, the face texture tex [S,S,C] and the photo lookup drawn by one render,
-        into rgb [h,w,C] and alpha [h,w]: rasterizing is most of a host render (1.5 of 1.6 ms on
-        single_face.jpg, 3 channels or 6), and each channel comes out as its own render draws
-        it, bit for bit. Returns the drawn lookup [h,w,3] (a view)."""
-        ws, c = self.ws, int(tex.shape[2])
-        self._lookup_weight()
-        both = ws.take("face.tex_lookup", tex.shape[:2] + (c + 3,), np.float32)
-        both[..., :c] = tex
-        both[..., c:] = self._lookup
-        drawn = ws.take("face.rgb_lookup", (face.height, face.width, c + 3), np.float32)
-        ops.render(both, self._verts, self._tris, self._uvs, face.height, face.width, out=(drawn, alpha))
-        rgb[...] = drawn[..., :c]
-        return drawn[..., c:]
+    def _render_host(self, face: Box, tex, warp: bool, rgb, alpha):
+        """On the host, the face texture tex [S,S,C], the photo lookup (warp: poce_rt.photo_warp)
+        and the texel motion (poce_rt.motion) drawn by one render (poce_rt.layers: each the same,
+        bit for bit, as a render of its own), the colour into rgb [h,w,C] and the coverage into
+        alpha [h,w] -> (the drawn lookup [h,w,3] or None, the `moved` weight [h,w,1])."""
+        ws = self.ws
+
+        def take(name, shape):
+            return ws.take(name, shape, np.float32)
+
+        h, w = face.height, face.width
+        motion = motion_texture(self._texels, self._vmotion, take)
+        if warp:
+            self._lookup_weight()
+        layers = [tex, self._lookup, motion] if warp else [tex, motion]
+        drawn, _ = render_layers(layers, self._verts, self._tris, self._uvs, h, w, take, "face.layers", alpha=alpha,
+                                 outs=[rgb] + [None] * (len(layers) - 1))
+        moved = moved_weight(drawn[-1], take("face.moved", (h, w, 1)), take("face.moved_work", (h, w, 1)))
+        return (drawn[1] if warp else None), moved
 
     def _source_texture(self):
         """The source's texture at this step's pose: the photo's, with the fill where the pose
