@@ -6,8 +6,8 @@ would, bit for bit (the same triangle and barycentrics win each pixel whatever t
 the textures a frame draws with the same vertices (the face's colour, the photo lookup of
 poce_rt.photo_warp, the texel motion of poce_rt.motion) are stacked channel-wise and drawn once.
 OpenCV moves the channels in and out (cv2.merge, cv2.mixChannels: 5x faster than NumPy's strided
-copies of a [256,256,3] map into a wider one). Host arrays only; the device path renders each
-texture on its own (poce_rt.frame_loop).
+copies of a [256,256,3] map into a wider one). render_layers takes host arrays only (the frame
+loop's device path renders each texture on its own); copy_channels takes either.
 """
 from __future__ import annotations
 
@@ -37,7 +37,18 @@ def render_layers(layers, verts, tris, uvs, height: int, width: int, take, name:
         if dst is None:
             out.append(drawn[..., first:first + c])
         else:
-            cv2.mixChannels([drawn], [dst], [v for j in range(c) for v in (first + j, j)])
-            out.append(dst)
+            out.append(copy_channels(drawn, first, dst))
         first += c
     return out, alpha
+
+
+def copy_channels(src, first: int, out):
+    """out [h,w,C] (C-contiguous) = src[..., first:first + C] of a C-contiguous [h,w,C'] buffer
+    (a drawn stack of layers): cv2.mixChannels on the host, a strided copy on the device.
+    Returns out."""
+    c = int(out.shape[2])
+    if ops.is_device_array(src):
+        out[...] = src[..., first:first + c]
+    else:
+        cv2.mixChannels([src], [out], [v for j in range(c) for v in (first + j, j)])
+    return out

@@ -61,6 +61,7 @@ import numpy as np
 
 from . import masks, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
+from .layers import copy_channels
 
 # MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
@@ -668,9 +669,8 @@ def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=N
     both = take("ring.rgb_pos", (height, width, RING_CHANNELS))
     alpha = take("ring.alpha", (height, width))
     ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace)
-    rgb = take("ring.rgb", (height, width, 3))
-    rgb[...] = both[..., :3]
-    soften_folds(rgb, alpha, both[..., 3:], take)
+    rgb = copy_channels(both, 0, take("ring.rgb", (height, width, 3)))
+    soften_folds(rgb, alpha, copy_channels(both, 3, take("ring.pos", (height, width, 2))), take)
     return rgb, alpha
 
 

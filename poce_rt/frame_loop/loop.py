@@ -124,12 +124,16 @@ class FrameLoop:
             layout = geometry.layout.to_device() if self.gpu else geometry.layout
             self._tris, self._uvs = layout.tris, layout.uvs   # copied to the GPU once per layout
             self._uv_completed = xp.asarray(np.ascontiguousarray(source.uv_completed, np.float32))
-            gap = np.zeros((s, s, 1), np.float32) if mouth_gap is None else \
-                np.asarray(mouth_gap, np.float32).reshape(s, s, 1)
-            self._gap = xp.asarray(gap)
-            self._not_gap = xp.asarray(1.0 - gap)
-            self._mouth_colour = xp.asarray(np.asarray(
-                MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32))
+            # the weight-free edit changes only the mouth gap's texels (_texture): them alone, by index
+            gap = np.zeros(s * s, np.float32) if mouth_gap is None else \
+                np.asarray(mouth_gap, np.float32).reshape(-1)
+            idx = np.flatnonzero(gap != 0)
+            colour = np.asarray(MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32)
+            self._gap_idx = xp.asarray(idx.astype(np.int64))
+            self._gap = xp.asarray(gap[idx, None])
+            self._not_gap = xp.asarray(1.0 - gap[idx, None])
+            self._mouth_colour = xp.asarray(np.ascontiguousarray(
+                colour.reshape(-1, 3)[idx] if colour.ndim == 3 else colour))
             self.frame = self.ws.take("frame", (h, w, 3), np.uint8)
             self.frame[...] = self._image
             # per-step inputs, uploaded into these fixed buffers before the device work; allocated
@@ -431,18 +435,24 @@ class FrameLoop:
             if not edit:
                 return source
             return self._edit(source, steps)
-        # weight-free: uv * keep + colour * amount on the gap texels; keep = 1 exactly elsewhere,
-        # so untouched texels stay bit-identical
-        keep = ws.take("tex.keep", (s, s, 1), np.float32)
-        xp.multiply(self._gap, self._mouth[1:2], out=keep)
-        xp.add(keep, self._not_gap, out=keep)
-        dark = ws.take("tex.dark", (s, s, 1), np.float32)
-        xp.multiply(self._gap, self._mouth[0:1], out=dark)
+        # weight-free: uv * keep + colour * amount on the gap texels (keep = gap * (1 - amount) +
+        # 1 - gap), the source's texels elsewhere, as that formula gives them there bit for bit
         tex = ws.take("tex.out", (s, s, 3), np.float32)
-        colour = ws.take("tex.colour", (s, s, 3), np.float32)
-        xp.multiply(source, keep, out=tex)
-        xp.multiply(dark, self._mouth_colour, out=colour)
-        xp.add(tex, colour, out=tex)
+        xp.copyto(tex, source)
+        k = len(self._gap_idx)
+        if k:
+            keep = ws.take("tex.keep", (k, 1), np.float32)
+            xp.multiply(self._gap, self._mouth[1:2], out=keep)
+            xp.add(keep, self._not_gap, out=keep)
+            dark = ws.take("tex.dark", (k, 1), np.float32)
+            xp.multiply(self._gap, self._mouth[0:1], out=dark)
+            texels = ws.take("tex.gap", (k, 3), np.float32)
+            colour = ws.take("tex.colour", (k, 3), np.float32)
+            xp.take(source.reshape(-1, 3), self._gap_idx, axis=0, out=texels)
+            xp.multiply(texels, keep, out=texels)
+            xp.multiply(dark, self._mouth_colour, out=colour)
+            xp.add(texels, colour, out=texels)
+            tex.reshape(-1, 3)[self._gap_idx] = texels
         return tex
 
     def _edit(self, source, steps: int):
