@@ -173,17 +173,25 @@ def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REA
     return verts, band_tris(k), src
 
 
+@functools.lru_cache(maxsize=8)
 def band_tris(k: int) -> np.ndarray:
-    """[2K,3] int32 triangles of the band between two K-vertex rings (inner ring first)."""
+    """[2K,3] int32 triangles of the band between two K-vertex rings (inner ring first); cached,
+    read-only (every frame asks for the same)."""
     i = np.arange(k)
     j = (i + 1) % k
-    return np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32)
+    return _read_only(np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32))
 
 
+@functools.lru_cache(maxsize=8)
 def rings_tris(k: int, rings: int) -> np.ndarray:
     """[2K(R-1),3] int32 triangles of bands between R consecutive K-vertex rings (ring r's
-    vertices at r*K..r*K+K-1)."""
-    return np.concatenate([band_tris(k) + r * k for r in range(rings - 1)]).astype(np.int32)
+    vertices at r*K..r*K+K-1); cached, read-only."""
+    return _read_only(np.concatenate([band_tris(k) + r * k for r in range(rings - 1)]).astype(np.int32))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False   # shared by every caller (lru_cache)
+    return a
 
 
 def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
@@ -219,9 +227,7 @@ def _barycentric_grid(n: int) -> np.ndarray:
     """[P,3] float64 barycentric weights of a triangle's grid of n steps per edge."""
     i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1))
     keep = i + j <= n
-    grid = np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n
-    grid.flags.writeable = False   # shared by every caller (lru_cache)
-    return grid
+    return _read_only(np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n)
 
 
 class PhotoRegion:
@@ -429,37 +435,57 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
     Returns verts [PROXY_RINGS*K,3] float32 (target positions, depth for the depth test), tris,
-    src [PROXY_RINGS*K,2] (where each vertex reads the photo)."""
-    from .fit import pose_vertices
+    src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
+    side once for many targets."""
+    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip).mesh(dst_vertices, dst_pose)
 
-    sv, dv = np.asarray(src_vertices, np.float64), np.asarray(dst_vertices, np.float64)
-    p, q = sv[list(FACE_OVAL)], dv[list(FACE_OVAL)]
-    p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
-    q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
-    rings = head_proxy(shape, silhouette=silhouette)
-    k = len(p)
-    src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
-    turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
-    dst_r = [a + t * (pose_vertices(perspective_shape(r, src_pose, dst_pose, distance_cm), dst_pose) - a)
-             for a, r, t in zip(src_r, rings, turn)]
-    c = p[:, :2].mean(0)
-    r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
-    # the outer ring stays outside everything that moves, or the band would fold over itself
-    r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
-    beyond = PROXY_REACH - PROXY_SCALES[-1]
-    sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
-    scale = np.maximum(sil + beyond, 1.12 * r_dst / r_src)[:, None]
-    outer = c + scale * (p[:, :2] - c)
-    far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
-    verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
-    p_read = p[:, :2]
-    if strip is not None:
-        # how far each oval vertex moves out past the oval's mean move: the side the turn reveals
-        u = (p[:, :2] - c) / r_src[:, None]
-        out = (((q[:, :2] - p[:, :2]) - (q[:, :2] - p[:, :2]).mean(0)) * u).sum(1) / r_src.mean()
-        p_read = p_read + (ramp(out, REVEAL_MOVE) * np.asarray(strip, np.float64))[:, None] * u
-    src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
-    return verts, rings_tris(k, PROXY_RINGS), src
+
+class HeadProxy:
+    """proxy_mesh of one source face (its arguments but the target's), the source's side (the
+    proxy's rings, where they read the photo) worked out once: a frame loop draws it every step."""
+
+    def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
+                 silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):
+        from .fit import pose_vertices
+
+        sv = np.asarray(src_vertices, np.float64)
+        self.src_pose, self.distance_cm = src_pose, distance_cm
+        self.p = p = sv[list(FACE_OVAL)]
+        self.p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
+        self.rings = rings = head_proxy(shape, silhouette=silhouette)
+        self.src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
+        self.turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
+        self.c = c = p[:, :2].mean(0)
+        self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
+        self.src_reach = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in self.src_r], axis=0)
+        self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
+        self.strip = None if strip is None else np.asarray(strip, np.float64)
+
+    def mesh(self, dst_vertices, dst_pose):
+        """-> proxy_mesh's (verts, tris, src) for the face's [468,3] vertices dst_vertices at dst_pose."""
+        from .fit import pose_vertices
+
+        dv = np.asarray(dst_vertices, np.float64)
+        p, c, r_src, k = self.p, self.c, self.r_src, len(self.p)
+        q = dv[list(FACE_OVAL)]
+        q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
+        dst_r = [a + t * (pose_vertices(perspective_shape(r, self.src_pose, dst_pose, self.distance_cm), dst_pose) - a)
+                 for a, r, t in zip(self.src_r, self.rings, self.turn)]
+        # the outer ring stays outside everything that moves, or the band would fold over itself
+        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + [q]] + [self.src_reach], axis=0)
+        beyond = PROXY_REACH - PROXY_SCALES[-1]
+        scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
+        outer = c + scale * (p[:, :2] - c)
+        far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
+        verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
+        p_read = p[:, :2]
+        if self.strip is not None:
+            # how far each oval vertex moves out past the oval's mean move: the side the turn reveals
+            u = (p[:, :2] - c) / r_src[:, None]
+            out = (((q[:, :2] - p[:, :2]) - (q[:, :2] - p[:, :2]).mean(0)) * u).sum(1) / r_src.mean()
+            p_read = p_read + (ramp(out, REVEAL_MOVE) * self.strip)[:, None] * u
+        src = np.concatenate([self.p_in[:, :2], p_read] + [x[:, :2] for x in self.src_r] + [outer])
+        return verts, rings_tris(k, PROXY_RINGS), src
 
 
 def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, width: int,
@@ -468,7 +494,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
-    [K] (silhouette_scales')]]) for the head proxy's rings.
+    [K] (silhouette_scales')[, strip [K] (skin_strip's)]]]) for the head proxy's rings, or
+    (HeadProxy, target Pose): the same with the source's side worked out once.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
@@ -477,7 +504,9 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
         raise ValueError("vertices contain NaN or inf")
     if np.abs(dst_oval - src_oval).max() < MIN_MOVE_PX:
         return None
-    if proxy is not None:
+    if proxy is not None and isinstance(proxy[0], HeadProxy):
+        verts, tris, src = proxy[0].mesh(dst_vertices, proxy[1])
+    elif proxy is not None:
         verts, tris, src = proxy_mesh(src_vertices, dst_vertices, *proxy)
     else:
         verts, tris, src = surround_mesh(src_oval, dst_oval, reach)

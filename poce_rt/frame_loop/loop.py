@@ -31,8 +31,8 @@ from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import (FACE_OVAL, PROXY_RINGS, band_tris, draw_ring, ring_band, ring_filled, rings_tris,
-                        silhouette_scales, skin_strip)
+from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, ring_band, ring_filled,
+                        rings_tris, silhouette_scales, skin_strip)
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -99,9 +99,9 @@ class FrameLoop:
         self.camera_distance_cm = float(camera_distance_cm)
         # the proxy's silhouette sized to the photo's hair and the skin strip beside the oval, once per source
         face = source.face
-        self._silhouette = silhouette_scales(source.image, face.vertices, face.shape, face.pose) \
-            if self.head_proxy else None
-        self._strip = skin_strip(source.image, face.vertices) if self.head_proxy else None
+        self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm,
+                                silhouette_scales(source.image, face.vertices, face.shape, face.pose),
+                                skin_strip(source.image, face.vertices)) if self.head_proxy else None
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -310,10 +310,8 @@ class FrameLoop:
     def _ring(self, target: np.ndarray, target_pose: Pose) -> Ring | None:
         """The ring warp of poce_rt.surround for this step, or None when the face oval does not
         move (then the photo around the face is left as it is)."""
-        face = self.source.face
-        proxy = (face.shape, face.pose, target_pose, self.camera_distance_cm, self._silhouette,
-                 self._strip) if self.head_proxy else None
-        band = ring_band(face.vertices, target, self.height, self.width, proxy=proxy)
+        proxy = None if self._proxy is None else (self._proxy, target_pose)
+        band = ring_band(self.source.face.vertices, target, self.height, self.width, proxy=proxy)
         if band is None:
             return None
         verts, _, src, box = band
