@@ -364,7 +364,7 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | 
     return out
 
 
-def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose) -> np.ndarray:
+def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, colours=None) -> np.ndarray:
     """The head proxy's silhouette sized to the photo's hair: image [H,W,3] uint8, the face's
     [468,3] vertices in it, its canonical shape [468,3] and Pose -> [K] float64, the last ring's
     scale per oval vertex for head_proxy. Rays from each oval vertex out to SILHOUETTE_GROW times
@@ -372,9 +372,10 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     head's hair (poce_rt.hair.hair_reach) starts inside the default silhouette and runs on past
     it, the silhouette moves out to its end, by the photo's distances; never inwards. Only above the jaw
     (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
-    (SILHOUETTE_SMOOTH). Once per source: a few ms."""
+    (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
+    (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
-    from .hair import backdrop_colours, hair_reach, photo_skin
+    from .hair import hair_reach, photo_colours
 
     image = np.asarray(image)
     sv = np.asarray(src_vertices, np.float64)
@@ -388,7 +389,8 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     # rays from the oval: the head's hair starts inside the default silhouette and runs on past it
     ray = np.linalg.norm(end - oval, axis=1) + 1e-9
     begin = np.linalg.norm(sil - oval, axis=1) / ray
-    reach = hair_reach(image, oval, end, begin, photo_skin(image, oval), backdrop_colours(image))
+    colours = photo_colours(image, oval) if colours is None else colours
+    reach = hair_reach(image, oval, end, begin, colours.skin, colours.backdrop)
     far = np.linalg.norm(oval + reach[:, None] * (end - oval) - c, axis=1) / (np.linalg.norm(sil - c, axis=1) + 1e-9)
     w = SILHOUETTE_SMOOTH // 2
     grow = np.median(np.stack([np.roll(np.maximum(far, 1.0), i) for i in range(-w, w + 1)]), 0)
@@ -397,14 +399,23 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
 
 
-def skin_strip(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
+def face_colours(image: np.ndarray, src_vertices: np.ndarray):
+    """poce_rt.hair.photo_colours of the face with these [468,3] vertices in image [H,W,3] uint8
+    (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
+    from .hair import photo_colours
+
+    return photo_colours(image, np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2])
+
+
+def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.ndarray:
     """[K] float64 photo pixels: the width of the photo's skin strip beyond each face oval vertex
     where hair covers the head beyond it (image [H,W,3] uint8, the face's [468,3] vertices in it):
     the distance along the ray from the oval's centre through the vertex to the first pixel within
     STRIP_MAX of the oval's mean radius that is hair (poce_rt.hair.hair_like >= 0.5, read on the
     photo's own skin and backdrop; often a hair/skin mix, which the read then starts on); 0 where
-    no hair is found (a neck, an ear, a backdrop). Once per source: ~1 ms."""
-    from .hair import backdrop_colours, hair_like, lab, photo_skin
+    no hair is found (a neck, an ear, a backdrop). colours: as silhouette_scales'. Once per
+    source: ~1 ms."""
+    from .hair import hair_like, lab, photo_colours
 
     image = np.asarray(image)
     oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
@@ -418,7 +429,8 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
     pts = np.round(oval[:, None] + steps[None, :, None] * u[:, None]).astype(int)      # [K,S,2]
     inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
     px = image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1)].astype(np.float32) / 255.0
-    hair = (hair_like(lab(px), photo_skin(image, oval), backdrop_colours(image)) >= 0.5) & inside
+    colours = photo_colours(image, oval) if colours is None else colours
+    hair = (hair_like(lab(px), colours.skin, colours.backdrop) >= 0.5) & inside
     first = np.argmax(hair, axis=1)
     return np.where(hair.any(1), steps[first].astype(np.float64), 0.0)
 

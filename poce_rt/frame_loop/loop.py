@@ -31,8 +31,8 @@ from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, ring_band, ring_filled,
-                        rings_tris, silhouette_scales, skin_strip)
+from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, face_colours, ring_band,
+                        ring_filled, rings_tris, silhouette_scales, skin_strip)
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -99,9 +99,13 @@ class FrameLoop:
         self.camera_distance_cm = float(camera_distance_cm)
         # the proxy's silhouette sized to the photo's hair and the skin strip beside the oval, once per source
         face = source.face
-        self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm,
-                                silhouette_scales(source.image, face.vertices, face.shape, face.pose),
-                                skin_strip(source.image, face.vertices)) if self.head_proxy else None
+        self._proxy = None
+        if self.head_proxy:
+            colours = getattr(source, "colours", None)
+            colours = face_colours(source.image, face.vertices) if colours is None else colours
+            self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm,
+                                    silhouette_scales(source.image, face.vertices, face.shape, face.pose, colours),
+                                    skin_strip(source.image, face.vertices, colours))
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
