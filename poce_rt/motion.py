@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
+from .layers import widen
 
 STILL_PX = 0.25    # below this a surface point counts as still: the photo is kept exactly
 MOVING_PX = 1.0    # from this on the re-render is drawn fully
@@ -67,14 +68,15 @@ def moved_weight(motion, out, work):
     return out
 
 
-def keep_still(photo, rgb, moved, out, work):
+def keep_still(photo, rgb, moved, out, work, wide=None):
     """out [h,w,3] float32 = photo/255 + moved * (rgb - photo/255): the render only where it moved.
     photo [h,w,3] uint8, rgb [h,w,3] float32 in [0,1], moved [h,w,1] float32; work: [h,w,3]
-    float32 scratch."""
+    float32 scratch; wide: [h,w,3] float32 scratch for moved on every channel (host, layers.widen;
+    None: allocated)."""
     xp = ops.array_module(out)
     xp.multiply(photo, np.float32(1 / 255), out=work)
     xp.subtract(rgb, work, out=out)
-    xp.multiply(out, moved, out=out)
+    xp.multiply(out, widen(moved, 3, wide), out=out)
     xp.add(out, work, out=out)
     return out
 

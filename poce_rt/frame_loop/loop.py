@@ -375,7 +375,8 @@ class FrameLoop:
             if moved is None:
                 moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
                                   face.height, face.width, take, stream=st, workspace=ws)
-            kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape))
+            kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
+                              take("face.moved_wide", rgb.shape))
         with stage("composite"):
             # into its own buffer: the frame under the face stays readable (under_face)
             out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
