@@ -291,30 +291,32 @@ def revealed_texture(photo, fill_minus_photo, revealed, out, shaded=None, light=
 
         fill' = fill + gain * (clip((normal . light) / (anchor . light), RATIO) - 1)
 
-    work: (w [S,S,4], shade [S,S,1], anchor_shade [S,S,1]) scratch buffers (None: allocated).
-    Any leading shape works in place of [S,S] (the frame loop passes [K] texels)."""
+    work: (w [S,S], shade [S,S,1], anchor_shade [S,S,1], wide [S,S,3]) scratch buffers (None:
+    allocated). Any leading shape works in place of [S,S] (the frame loop passes [K] texels).
+    On the host the [S,S,1] factors are widened to three channels first (layers.widen: a
+    broadcast multiply is 10x slower there), the same products bit for bit."""
+    from .layers import widen
+
     xp = ops.array_module(out)
+    lead = out.shape[:-1]
+    if work is None:
+        work = (xp.empty(lead, xp.float32), xp.empty(lead + (1,), xp.float32),
+                xp.empty(lead + (1,), xp.float32), xp.empty(lead + (3,), xp.float32))
+    w, shade, at_anchor, wide = work
     if shaded is None:
-        xp.multiply(fill_minus_photo, revealed, out=out)
+        xp.multiply(fill_minus_photo, widen(revealed, 3, wide), out=out)
         xp.add(out, photo, out=out)
         return out
     normal, anchor, gain = shaded
-    if work is None:
-        lead = normal.shape[:-1]
-        work = (xp.empty(lead + (4,), xp.float32), xp.empty(lead + (1,), xp.float32),
-                xp.empty(lead + (1,), xp.float32))
-    w, shade, at_anchor = work
-    xp.multiply(normal, light, out=w)
-    ops.channel_sum(w, shade)
-    xp.multiply(anchor, light, out=w)
-    ops.channel_sum(w, at_anchor)
+    ops.channel_dot(normal, light, shade, w)
+    ops.channel_dot(anchor, light, at_anchor, w)
     xp.maximum(at_anchor, SHADE_EPS, out=at_anchor)
     xp.divide(shade, at_anchor, out=shade)
     xp.clip(shade, SHADE_RATIO[0], SHADE_RATIO[1], out=shade)
     xp.subtract(shade, 1.0, out=shade)
-    xp.multiply(gain, shade, out=out)
+    xp.multiply(gain, widen(shade, 3, wide), out=out)
     xp.add(out, fill_minus_photo, out=out)
-    xp.multiply(out, revealed, out=out)
+    xp.multiply(out, widen(revealed, 3, wide), out=out)
     xp.add(out, photo, out=out)
     return out
 
@@ -345,6 +347,9 @@ class RevealedTexture:
         idx = np.flatnonzero(changes & (layout.tri_id.reshape(-1) >= 0))
         self.xp = xp
         self.idx = xp.asarray(idx.astype(np.int64))
+        # the texels' channels in the flat texture: a 1-D scatter (NumPy's scatter of [K,3] rows
+        # into [S*S,3] cost 4x more)
+        self.idx3 = xp.asarray((idx.astype(np.int64)[:, None] * 3 + np.arange(3)).reshape(-1))
         tri = layout.tri_id.reshape(-1)[idx]
         self.vidx = xp.asarray(np.ascontiguousarray(layout.tris[tri], np.int32))        # [K,3]
         self.bary = xp.asarray(np.ascontiguousarray(layout.bary.reshape(-1, 3)[idx], np.float32))
@@ -358,8 +363,8 @@ class RevealedTexture:
         self.shaded = None if shading is None else tuple(
             xp.asarray(np.ascontiguousarray(m.reshape(-1, m.shape[-1])[idx], np.float32))
             for m in (shading.normal, shading.anchor, shading.gain))
-        self._work = None if shading is None else (xp.empty((k, 4), xp.float32), xp.empty((k, 1), xp.float32),
-                                                   xp.empty((k, 1), xp.float32))
+        self._work = (xp.empty(k, xp.float32), xp.empty((k, 1), xp.float32), xp.empty((k, 1), xp.float32),
+                      xp.empty((k, 3), xp.float32))
         self.own = None
         if seen_filled is not None:
             self.own = xp.asarray(np.ascontiguousarray(seen.reshape(s, s, 1), np.float32))
@@ -376,12 +381,12 @@ class RevealedTexture:
             xp.multiply(self._w, self.bary, out=self._w)
             ops.channel_sum(self._w, self._r)
             revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
-            self.texture.reshape(-1, 3)[self.idx] = self._vals
+            self.texture.reshape(-1)[self.idx3] = self._vals.reshape(-1)
             if self.own is not None:   # seen * (1 - filled * r)
                 xp.multiply(self._own_filled, self._r, out=self._own_vals)
                 xp.subtract(np.float32(1.0), self._own_vals, out=self._own_vals)
                 xp.multiply(self._own_vals, self._own_seen, out=self._own_vals)
-                self.own.reshape(-1, 1)[self.idx] = self._own_vals
+                self.own.reshape(-1)[self.idx] = self._own_vals.reshape(-1)
         return self.texture
 
 

@@ -179,6 +179,20 @@ def channel_sum(x, out):
     return out
 
 
+def channel_dot(x, v, out, work):
+    """out [...,1] = x [...,C] . v [C] over the last axis, bit for bit what xp.multiply(x, v) and
+    channel_sum give: the same float32 products, added in the same order, one channel at a time
+    (NumPy's multiply of [...,C] by a broadcast [C] walks C elements per inner loop: 5-10x slower).
+    work: a [...] float32 scratch buffer. NumPy or CuPy, nothing allocated. Returns out."""
+    xp = array_module(x)
+    o = out[..., 0]
+    xp.multiply(x[..., 0], v[0], out=o)
+    for k in range(1, x.shape[-1]):
+        xp.multiply(x[..., k], v[k], out=work)
+        xp.add(o, work, out=o)
+    return out
+
+
 class Workspace:
     """Buffers that outlive one call, by name, on one device.
 
