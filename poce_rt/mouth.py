@@ -477,6 +477,8 @@ def draw_interior(rgb, card, verts, tris, uvs, amount, take, stream=None, worksp
         rgb, mouth, cover = rgb[y0:y1, x0:x1], mouth[y0:y1, x0:x1], cover[y0:y1, x0:x1]
     xp.multiply(cover, amount, out=cover)
     xp.subtract(mouth, rgb, out=mouth)
-    xp.multiply(mouth, widen(cover, 3, take("mouth.wide", mouth.shape) if xp is np else None), out=mouth)
+    # (the first bytes of a buffer the size of the render: the box changes, the buffer does not)
+    wide = take("mouth.wide", (h * w * 3,))[:mouth.size].reshape(mouth.shape) if xp is np else None
+    xp.multiply(mouth, widen(cover, 3, wide), out=mouth)
     xp.add(rgb, mouth, out=rgb)
     return out
