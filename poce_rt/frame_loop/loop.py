@@ -11,7 +11,9 @@ of a Workspace, and returns the frame buffer (valid until the next step: copy it
 On the GPU the stages draw into fixed canvases around the face and the ring around it, so every
 shape is static and the step's device work is captured once as a CUDA graph and replayed; a canvas
 grows (and the graph is captured again) only when the face leaves it. On the CPU the same code runs
-on NumPy arrays and the C++ kernels, drawing into the exact boxes each frame. Either way the result is the one of
+on NumPy arrays and the C++ kernels, drawing into the exact boxes each frame; there one render draws
+the face's texture, its photo lookup and its texel motion together (poce_rt.layers: rasterizing is
+most of a host render), where the GPU draws each on its own. Either way the result is the one of
 stages.render_face + stages.blend_face (tests compare them).
 """
 from __future__ import annotations
@@ -376,7 +378,7 @@ class FrameLoop:
                 moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
                                   face.height, face.width, take, stream=st, workspace=ws)
             kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
-                              take("face.moved_wide", rgb.shape))
+                              None if self.gpu else take("face.moved_wide", rgb.shape))
         with stage("composite"):
             # into its own buffer: the frame under the face stays readable (under_face)
             out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
