@@ -49,6 +49,7 @@ from . import ops
 from .complete import complete_uv_fallback, push_pull
 from .facemodel import facing_cosine, signed_area_px
 from .fit import Pose, pose_vertices
+from .layers import widen
 from .motion import TexelMotion
 
 COS_LO, COS_HI = 0.15, 0.5      # facing cosine: no trust at ~81 degrees, full trust from 60
@@ -295,8 +296,6 @@ def revealed_texture(photo, fill_minus_photo, revealed, out, shaded=None, light=
     allocated). Any leading shape works in place of [S,S] (the frame loop passes [K] texels).
     On the host the [S,S,1] factors are widened to three channels first (layers.widen: a
     broadcast multiply is 10x slower there), the same products bit for bit."""
-    from .layers import widen
-
     xp = ops.array_module(out)
     lead = out.shape[:-1]
     if work is None:
