@@ -54,14 +54,16 @@ def test_pose_change(benchmark, editor, scene, proxy):
     benchmark(run)
 
 
-def test_fold_antialias(benchmark, editor, scene):
-    """What antialiasing the head proxy's folds (poce_rt.surround.soften_folds) adds to the pose
-    change above: the ring drawn a second time with its photo positions, and the blend across
-    their jumps, over each face's ring box (the frame loop's CPU work for it)."""
+@pytest.mark.parametrize("folds", [False, True], ids=["ring", "ring + fold antialias"])
+def test_fold_antialias(benchmark, editor, scene, folds):
+    """What antialiasing the head proxy's folds (poce_rt.surround.draw_ring) adds to drawing the
+    ring of the pose change above: the photo positions as two more channels of the ring's render,
+    and the blend across their jumps, over each face's ring box (the frame loop's CPU work for
+    it), against the ring's colour alone, in the same run."""
     from poce_rt import ops
     from poce_rt.fit import pose_vertices
-    from poce_rt.surround import (CAMERA_DISTANCE_CM, ring_band, ring_positions, silhouette_scales, skin_strip,
-                                  soften_folds)
+    from poce_rt.surround import (CAMERA_DISTANCE_CM, draw_ring, ring_band, silhouette_scales, skin_strip,
+                                  with_positions)
 
     size, n, sources = scene
     rings = []
@@ -74,17 +76,20 @@ def test_fold_antialias(benchmark, editor, scene):
         side = int(np.ceil((src - src.min(0)).max())) + 4
         uvs = ((src - src.min(0) + 2) / side).astype(np.float32)
         local = verts - np.float32([x0, y0, 0])
-        rgb, alpha = ops.render(np.zeros((side, side, 3), np.float32), local, tris, uvs, y1 - y0, x1 - x0)
-        rings.append((local, tris, uvs, side, rgb, alpha))
+        tex = np.zeros((side, side, 3), np.float32)
+        rings.append((local, tris, uvs, with_positions(tex) if folds else tex, y1 - y0, x1 - x0))
     benchmark.group = f"pose change {size}, {n} face(s)"
-    benchmark.name = f"fold antialias {size} {n}f"
+    benchmark.name = f"{'ring + fold antialias' if folds else 'ring'} {size} {n}f"
     bufs = {}
 
     def take(name, shape):
         return bufs.setdefault((name, shape), np.empty(shape, np.float32))
 
     def run():
-        for local, tris, uvs, side, rgb, alpha in rings:
-            soften_folds(rgb, alpha, ring_positions(local, tris, uvs, side, *alpha.shape), take)
+        for local, tris, uvs, tex, h, w in rings:
+            if folds:
+                draw_ring(tex, local, tris, uvs, h, w, take)
+            else:
+                ops.render(tex, local, tris, uvs, h, w, out=(take("rgb", (h, w, 3)), take("alpha", (h, w))))
 
     benchmark(run)

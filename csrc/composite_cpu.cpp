@@ -77,9 +77,27 @@ void composite_cpu(const uint8_t* frame, const float* rgb, const float* alpha, i
         box_means(alpha + int64_t(y) * width + cx0, 1, width, cx0, cx1, box.x0, box.x1, r, trow, 1);
       }
     });
-    parallel_for(bw, grain_for(bw, 2.0 * (ty1 - ty0)), [&](int64_t b, int64_t e) {
-      for (int x = int(b); x < int(e); ++x)  // tmp's rows are image rows ty0..ty1
-        box_means(tmp + x, bw, height, ty0, ty1, box.y0, box.y1, r, blurred + x, bw);
+    // The column pass: box_means down each column, its running sums kept for all columns row
+    // by row (the same additions in the same order per column, so the same means bit for bit;
+    // walking each column on its own read one float per cache line).
+    const int rows = ty1 - ty0;
+    double* sums = scratch<double>(kScratchPrefix, size_t(rows + 1) * bw);
+    parallel_for(bw, grain_for(bw, 2.0 * rows), [&](int64_t b, int64_t e) {
+      std::fill(sums + b, sums + e, 0.0);
+      for (int k = 0; k < rows; ++k) {  // tmp's rows are image rows ty0..ty1
+        const double* prev = sums + int64_t(k) * bw;
+        double* next = sums + int64_t(k + 1) * bw;
+        const float* trow = tmp + int64_t(k) * bw;
+        for (int64_t x = b; x < e; ++x) next[x] = prev[x] + double(trow[x]);
+      }
+      for (int i = box.y0; i < box.y1; ++i) {
+        int lo = i - r < 0 ? 0 : i - r, hi = i + r >= height ? height - 1 : i + r;
+        const double* top = sums + int64_t(lo - ty0) * bw;
+        const double* bot = sums + int64_t(hi - ty0 + 1) * bw;
+        const double n = double(hi - lo + 1);
+        float* brow = blurred + int64_t(i - box.y0) * bw;
+        for (int64_t x = b; x < e; ++x) brow[x] = float((bot[x] - top[x]) / n);
+      }
     });
   }
   parallel_for(box.h(), grain_for(box.h(), bw * 12.0), [&](int64_t b, int64_t e) {

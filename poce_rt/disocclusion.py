@@ -49,6 +49,7 @@ from . import ops
 from .complete import complete_uv_fallback, push_pull
 from .facemodel import facing_cosine, signed_area_px
 from .fit import Pose, pose_vertices
+from .layers import widen
 from .motion import TexelMotion
 
 COS_LO, COS_HI = 0.15, 0.5      # facing cosine: no trust at ~81 degrees, full trust from 60
@@ -110,15 +111,18 @@ def silhouette_distance(verts: np.ndarray, tris: np.ndarray, uvs: np.ndarray, he
 
 
 def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLayout, height: int,
-                          width: int, face_width: float, spread: TexelMotion | None = None) -> np.ndarray:
+                          width: int, face_width: float, spread: TexelMotion | None = None,
+                          facing: np.ndarray | None = None, positions: np.ndarray | None = None) -> np.ndarray:
     """How far each sampled texel can be trusted (module docstring) -> [S,S] float32 in [0,1].
 
     mask: [S,S] the sampled visibility (stages.sample_face); verts: [N,3] the mesh's image-space
-    vertices in the photo (height x width) it was sampled from; face_width: in pixels."""
+    vertices in the photo (height x width) it was sampled from; face_width: in pixels. facing
+    ([F] facing_cosine of verts) and positions (texel_positions of verts): given when the caller
+    has them (None: worked out here)."""
     tri = np.maximum(layout.tri_id, 0)
-    cos = facing_cosine(verts, layout.tris).astype(np.float32)[tri]
+    cos = (facing_cosine(verts, layout.tris) if facing is None else facing).astype(np.float32)[tri]
     dist, (x0, y0) = silhouette_distance(verts, layout.tris, layout.uvs, height, width)
-    pos = texel_positions(verts, layout, spread)
+    pos = texel_positions(verts, layout, spread) if positions is None else positions
     xi = np.clip(np.round(pos[..., 0]).astype(np.int64) - x0, 0, dist.shape[1] - 1)
     yi = np.clip(np.round(pos[..., 1]).astype(np.int64) - y0, 0, dist.shape[0] - 1)
     d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
@@ -128,7 +132,7 @@ def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLay
 
 
 def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
-                    image: np.ndarray) -> np.ndarray:
+                    image: np.ndarray, backdrop: np.ndarray | None = None) -> np.ndarray:
     """[S,S] float32 in [0,1]: how far each seen texel's colour is from the photo's backdrop and
     from every mix of the face's skin and the backdrop (poce_rt.hair's backdrop_colours and
     segment_distance, smoothstep over UNLIKE_BACKDROP): 1 for a texel that cannot have read
@@ -138,7 +142,8 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     their fill drew a skin-coloured band to the outline (Image_with_alpha.png turned -25: the
     MediaPipe judge lost the face; presence 0.9 with the photo's texels there). uv [S,S,3] in
     [0,1], mask / confidence [S,S] (sample_face, visibility_confidence), coverage [S,S] bool,
-    image [H,W,3] uint8 the photo. 0 on the trusted texels (confidence >= C_KEEP)."""
+    image [H,W,3] uint8 the photo; backdrop: its backdrop_colours when the caller has them (None:
+    worked out here). 0 on the trusted texels (confidence >= C_KEEP)."""
     from .hair import backdrop_colours, lab, segment_distance   # (hair imports this module)
 
     out = np.zeros(mask.shape, np.float32)
@@ -147,7 +152,8 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     if skin.sum() < 16 or not seen.any():
         return out
     med = np.median(lab(uv[skin & coverage]), 0)
-    d = segment_distance(lab(uv[seen]), med, backdrop_colours(np.asarray(image)[..., :3]))
+    backdrop = backdrop_colours(np.asarray(image)[..., :3]) if backdrop is None else backdrop
+    d = segment_distance(lab(uv[seen]), med, backdrop)
     out[seen] = smoothstep(d, *UNLIKE_BACKDROP)
     return out
 
@@ -166,13 +172,21 @@ def trust(mask: np.ndarray, confidence: np.ndarray, keep: np.ndarray) -> np.ndar
     return np.maximum(t, keep)
 
 
-def pixel_texels(verts: np.ndarray, layout: ops.UVLayout) -> float:
+def trusted_maps(mask: np.ndarray, confidence: np.ndarray):
+    """(keep [S,S] bool trusted_texels, t [S,S] float32 trust): what the completion keeps, and
+    each texel's share of the photo in the fill."""
+    keep = trusted_texels(mask, confidence)
+    return keep, trust(mask, confidence, keep)
+
+
+def pixel_texels(verts: np.ndarray, layout: ops.UVLayout, facing: np.ndarray | None = None) -> float:
     """The side of one photo pixel in texels over the face: sqrt(UV area / image area) of the
     triangles that face the camera (facing cosine from COS_HI). verts [N,3] image-space vertices
-    in the photo; 1.0 where no triangle faces it."""
+    in the photo; 1.0 where no triangle faces it. facing: [F] facing_cosine of verts when the
+    caller has it (None: worked out here)."""
     v, t = np.asarray(verts, np.float32), layout.tris
     uvs = np.asarray(layout.uvs, np.float32) * layout.size
-    front = facing_cosine(v, t) >= COS_HI
+    front = (facing_cosine(v, t) if facing is None else facing) >= COS_HI
     image_area = float(np.abs(signed_area_px(v, t))[front].sum())
     return float(np.sqrt(np.abs(signed_area_px(uvs, t))[front].sum() / image_area)) if image_area > 0 else 1.0
 
@@ -196,7 +210,7 @@ def band_limit(tex: np.ndarray, pixel: float) -> np.ndarray:
 
 
 def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
-                    complete=complete_uv_fallback, hair=None, pixel: float = 1.0):
+                    complete=complete_uv_fallback, hair=None, pixel: float = 1.0, trusted=None):
     """The two textures of a source and the share of fill between them.
 
     uv [S,S,3] float32, mask [S,S] (sampled visibility), confidence [S,S] (visibility_confidence).
@@ -210,11 +224,12 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     the fill is (reveal). hair: None, or poce_rt.hair.hair_over_face's (weight, colour, photo):
     the photo's hair over the face's outline, laid over the fill by its weight (not skin painted
     over it); where it is the photo's own texel (`photo`), it is not marked filled. pixel: a photo
-    pixel's side in texels (pixel_texels): the completion carries no detail finer (band_limit)."""
-    keep = trusted_texels(mask, confidence)
+    pixel's side in texels (pixel_texels): the completion carries no detail finer (band_limit).
+    trusted: (keep, t) = (trusted_texels, trust) of mask and confidence when the caller has them
+    (None: worked out here)."""
+    keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
     completion = band_limit(complete(uv * keep[..., None], keep.astype(np.float32), layout), pixel)
     seen = (mask >= 0.5)[..., None]
-    t = trust(mask, confidence, keep)
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
     photo = np.where(seen, uv, completion)
     share = 1.0 - t
@@ -277,30 +292,30 @@ def revealed_texture(photo, fill_minus_photo, revealed, out, shaded=None, light=
 
         fill' = fill + gain * (clip((normal . light) / (anchor . light), RATIO) - 1)
 
-    work: (w [S,S,4], shade [S,S,1], anchor_shade [S,S,1]) scratch buffers (None: allocated).
-    Any leading shape works in place of [S,S] (the frame loop passes [K] texels)."""
+    work: (w [S,S], shade [S,S,1], anchor_shade [S,S,1], wide [S,S,3]) scratch buffers (None:
+    allocated). Any leading shape works in place of [S,S] (the frame loop passes [K] texels).
+    On the host the [S,S,1] factors are widened to three channels first (layers.widen: a
+    broadcast multiply is 10x slower there), the same products bit for bit."""
     xp = ops.array_module(out)
+    lead = out.shape[:-1]
+    if work is None:
+        work = (xp.empty(lead, xp.float32), xp.empty(lead + (1,), xp.float32),
+                xp.empty(lead + (1,), xp.float32), xp.empty(lead + (3,), xp.float32))
+    w, shade, at_anchor, wide = work
     if shaded is None:
-        xp.multiply(fill_minus_photo, revealed, out=out)
+        xp.multiply(fill_minus_photo, widen(revealed, 3, wide), out=out)
         xp.add(out, photo, out=out)
         return out
     normal, anchor, gain = shaded
-    if work is None:
-        lead = normal.shape[:-1]
-        work = (xp.empty(lead + (4,), xp.float32), xp.empty(lead + (1,), xp.float32),
-                xp.empty(lead + (1,), xp.float32))
-    w, shade, at_anchor = work
-    xp.multiply(normal, light, out=w)
-    xp.sum(w, axis=-1, keepdims=True, out=shade)
-    xp.multiply(anchor, light, out=w)
-    xp.sum(w, axis=-1, keepdims=True, out=at_anchor)
+    ops.channel_dot(normal, light, shade, w)
+    ops.channel_dot(anchor, light, at_anchor, w)
     xp.maximum(at_anchor, SHADE_EPS, out=at_anchor)
     xp.divide(shade, at_anchor, out=shade)
     xp.clip(shade, SHADE_RATIO[0], SHADE_RATIO[1], out=shade)
     xp.subtract(shade, 1.0, out=shade)
-    xp.multiply(gain, shade, out=out)
+    xp.multiply(gain, widen(shade, 3, wide), out=out)
     xp.add(out, fill_minus_photo, out=out)
-    xp.multiply(out, revealed, out=out)
+    xp.multiply(out, widen(revealed, 3, wide), out=out)
     xp.add(out, photo, out=out)
     return out
 
@@ -331,6 +346,9 @@ class RevealedTexture:
         idx = np.flatnonzero(changes & (layout.tri_id.reshape(-1) >= 0))
         self.xp = xp
         self.idx = xp.asarray(idx.astype(np.int64))
+        # the texels' channels in the flat texture: a 1-D scatter (NumPy's scatter of [K,3] rows
+        # into [S*S,3] cost 4x more)
+        self.idx3 = xp.asarray((idx.astype(np.int64)[:, None] * 3 + np.arange(3)).reshape(-1))
         tri = layout.tri_id.reshape(-1)[idx]
         self.vidx = xp.asarray(np.ascontiguousarray(layout.tris[tri], np.int32))        # [K,3]
         self.bary = xp.asarray(np.ascontiguousarray(layout.bary.reshape(-1, 3)[idx], np.float32))
@@ -344,8 +362,8 @@ class RevealedTexture:
         self.shaded = None if shading is None else tuple(
             xp.asarray(np.ascontiguousarray(m.reshape(-1, m.shape[-1])[idx], np.float32))
             for m in (shading.normal, shading.anchor, shading.gain))
-        self._work = None if shading is None else (xp.empty((k, 4), xp.float32), xp.empty((k, 1), xp.float32),
-                                                   xp.empty((k, 1), xp.float32))
+        self._work = (xp.empty(k, xp.float32), xp.empty((k, 1), xp.float32), xp.empty((k, 1), xp.float32),
+                      xp.empty((k, 3), xp.float32))
         self.own = None
         if seen_filled is not None:
             self.own = xp.asarray(np.ascontiguousarray(seen.reshape(s, s, 1), np.float32))
@@ -360,14 +378,14 @@ class RevealedTexture:
         if len(self._w):
             xp.take(reveal_values, self.vidx, out=self._w)
             xp.multiply(self._w, self.bary, out=self._w)
-            xp.sum(self._w, axis=1, keepdims=True, out=self._r)
+            ops.channel_sum(self._w, self._r)
             revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
-            self.texture.reshape(-1, 3)[self.idx] = self._vals
+            self.texture.reshape(-1)[self.idx3] = self._vals.reshape(-1)
             if self.own is not None:   # seen * (1 - filled * r)
                 xp.multiply(self._own_filled, self._r, out=self._own_vals)
                 xp.subtract(np.float32(1.0), self._own_vals, out=self._own_vals)
                 xp.multiply(self._own_vals, self._own_seen, out=self._own_vals)
-                self.own.reshape(-1, 1)[self.idx] = self._own_vals
+                self.own.reshape(-1)[self.idx] = self._own_vals.reshape(-1)
         return self.texture
 
 

@@ -20,6 +20,8 @@ sizes the head proxy's silhouette to it, so that all of the hair turns with the 
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -51,6 +53,38 @@ def lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(a, cv2.COLOR_RGB2Lab).reshape(np.shape(rgb))
 
 
+def robust_colour(colours: np.ndarray, spread_min) -> tuple[np.ndarray, np.ndarray]:
+    """[N,3] Lab colours -> (median [3], spread [3]): their median and robust spread (1.4826 x the
+    median absolute deviation), floored at spread_min ([3]): the robust Lab statistics of skin
+    (photo_skin, texel_skin) and hair (hair_reach)."""
+    med = np.median(colours, 0)
+    return med, np.maximum(1.4826 * np.median(np.abs(colours - med), 0), spread_min)
+
+
+def texel_skin(uv: np.ndarray, trusted: np.ndarray):
+    """The face's skin colour in its UV map: robust_colour of the trusted texels (uv [S,S,3] in
+    [0,1], trusted [S,S] bool), spread floored at SKIN_SPREAD_MIN; None under 16 trusted texels.
+    hair_over_face and poce_rt.shading read it, worked out once per source (stages.complete_face)."""
+    if trusted.sum() < 16:
+        return None
+    return robust_colour(lab(uv[trusted]), SKIN_SPREAD_MIN)
+
+
+class PhotoColours(NamedTuple):
+    """The colour classes of a source photo that hair_like tells hair by, worked out once per
+    source (photo_colours; pipeline.Source.colours): backdrop [K,3] Lab (backdrop_colours), skin
+    (median [3], spread [3]) Lab of the face in the photo (photo_skin)."""
+
+    backdrop: np.ndarray
+    skin: tuple
+
+
+def photo_colours(image: np.ndarray, oval: np.ndarray) -> PhotoColours:
+    """image [H,W,3] uint8, oval [K,2] the face oval (pixels) -> PhotoColours."""
+    image = np.asarray(image)[..., :3]
+    return PhotoColours(backdrop_colours(image), photo_skin(image, oval))
+
+
 def backdrop_colours(image: np.ndarray) -> np.ndarray:
     """[H,W,3] uint8 photo -> [K,3] Lab: the median colour of each of SEGMENTS stretches of its left
     and right borders (BORDER of the short side wide) over their upper BORDER_SIDES (K = 2 *
@@ -80,22 +114,24 @@ def photo_skin(image: np.ndarray, oval: np.ndarray):
     if len(px) < 16:   # a face (nearly) beyond the photo: no skin to read
         px = image[lo[1]:hi[1], lo[0]:hi[0]].reshape(-1, 3)
     px = px[::max(1, len(px) // SKIN_SAMPLES)]
-    skin = lab(px.astype(np.float32) / 255.0)
-    med = np.median(skin, 0)
-    return med, np.maximum(1.4826 * np.median(np.abs(skin - med), 0), SKIN_SPREAD_MIN)
+    return robust_colour(lab(px.astype(np.float32) / 255.0), SKIN_SPREAD_MIN)
 
 
-def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray) -> np.ndarray:
-    """[...,3] Lab colours -> [...] float32 in [0,1]: how surely each is hair, as hair_over_face
-    tells it: darker than the skin (skin: photo_skin's (median, spread); by DARK spreads of its L)
-    and unlike it (robust distance past SKIN_D), and not the backdrop ([K,3] Lab,
-    backdrop_colours'; distance to the nearest past BACKDROP_D). White or grey hair is not found
-    (a cloud or a lit wall beside the head would be taken for it)."""
+def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray, mixes: bool = False) -> np.ndarray:
+    """[...,3] Lab colours -> [...] float32 in [0,1]: how surely each is hair: darker than the
+    skin (skin: (median, spread), photo_skin's or texel_skin's; by DARK spreads of its L) and
+    unlike it (robust distance past SKIN_D), and not the backdrop ([K,3] Lab, backdrop_colours';
+    distance to the nearest past BACKDROP_D; mixes: to the nearest mix of the skin's median and
+    a backdrop colour, segment_distance, as a texel read across the silhouette takes: hair_over_face).
+    White or grey hair is not found (a cloud or a lit wall beside the head would be taken for it)."""
     med, spread = skin
     c = np.asarray(colours, np.float32)
     dark = smoothstep((med[0] - c[..., 0]) / spread[0], *DARK)
     not_skin = smoothstep(np.sqrt((((c - med) / spread) ** 2).sum(-1)), *SKIN_D)
-    d = np.sqrt(((c[..., None, :] - backdrop) ** 2).sum(-1)).min(-1)
+    if mixes:
+        d = segment_distance(c.reshape(-1, 3), med, backdrop).reshape(c.shape[:-1])
+    else:
+        d = np.sqrt(((c[..., None, :] - backdrop) ** 2).sum(-1)).min(-1)
     return dark * not_skin * smoothstep(d, *BACKDROP_D)
 
 
@@ -124,9 +160,7 @@ def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin: np.
     early = t[None, :] < np.asarray(begin, np.float64)[:, None]
     if (hair & early).sum() < HAIR_REF_MIN:
         return np.zeros(k)
-    ref = colours[hair & early]
-    med = np.median(ref, 0)
-    spread = np.maximum(1.4826 * np.median(np.abs(ref - med), 0), HAIR_SPREAD_MIN)
+    med, spread = robust_colour(colours[hair & early], HAIR_SPREAD_MIN)
     hair &= np.sqrt((((colours - med) / spread) ** 2).sum(-1)) <= HAIR_D
     rows = np.arange(k)
     start_at = hair.argmax(1)                    # each ray's first hair sample
@@ -186,7 +220,8 @@ def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout: UVLayout,
-                   image: np.ndarray, positions: np.ndarray | None = None):
+                   image: np.ndarray, positions: np.ndarray | None = None, backdrop: np.ndarray | None = None,
+                   skin=None):
     """The photo's hair over the face's outline, as a layer of the texture -> (weight [S,S]
     float32 in [0,1], colour [S,S,3] float32, photo [S,S] bool).
 
@@ -201,7 +236,9 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     positions: None, or [S,S,2] each texel's photo array position (column, row; the vertex
     coordinates of disocclusion.texel_positions less 0.5, as photo_warp.lookup_positions): the
     texels the photo saw edge-on (not sampled: a smear of a pixel or two, mostly where the mesh's
-    outline runs under the hair) are classified by the photo's colour there too."""
+    outline runs under the hair) are classified by the photo's colour there too. backdrop: the
+    photo's backdrop_colours, skin: texel_skin(uv, trusted), when the caller has them (None:
+    worked out here)."""
     s = layout.size
     weight = np.zeros(seen.shape, np.float32)
     cov = layout.coverage
@@ -219,14 +256,9 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     cand = seen & ~trusted & cov & (near > 0)
     if not cand.any():
         return none
-    skin = lab(uv[trusted & cov])
-    med = np.median(skin, 0)
-    spread = np.maximum(1.4826 * np.median(np.abs(skin - med), 0), SKIN_SPREAD_MIN)
-    c = lab(read[cand])
-    dark = smoothstep((med[0] - c[:, 0]) / spread[0], *DARK)
-    not_skin = smoothstep(np.sqrt((((c - med) / spread) ** 2).sum(-1)), *SKIN_D)
-    not_backdrop = smoothstep(segment_distance(c, med, backdrop_colours(image)), *BACKDROP_D)
-    weight[cand] = dark * not_skin * not_backdrop * near[cand]
+    skin = texel_skin(uv, trusted & cov) if skin is None else skin
+    backdrop = backdrop_colours(image) if backdrop is None else backdrop
+    weight[cand] = hair_like(lab(read[cand]), skin, backdrop, mixes=True) * near[cand]
     hair = (weight >= 0.5) & sampled
     if hair.sum() < 16:
         return none

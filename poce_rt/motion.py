@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
+from .layers import widen
 
 STILL_PX = 0.25    # below this a surface point counts as still: the photo is kept exactly
 MOVING_PX = 1.0    # from this on the re-render is drawn fully
@@ -49,7 +50,7 @@ class TexelMotion:
         xp = self.xp
         xp.take(values, self.vidx, out=work)
         xp.multiply(work, self.bary, out=work)
-        xp.sum(work, axis=2, keepdims=True, out=out)
+        ops.channel_sum(work, out)
         return out
 
 
@@ -67,26 +68,33 @@ def moved_weight(motion, out, work):
     return out
 
 
-def keep_still(photo, rgb, moved, out, work):
+def keep_still(photo, rgb, moved, out, work, wide=None):
     """out [h,w,3] float32 = photo/255 + moved * (rgb - photo/255): the render only where it moved.
     photo [h,w,3] uint8, rgb [h,w,3] float32 in [0,1], moved [h,w,1] float32; work: [h,w,3]
-    float32 scratch."""
+    float32 scratch; wide: [h,w,3] float32 scratch for moved on every channel (host, layers.widen;
+    None: allocated)."""
     xp = ops.array_module(out)
     xp.multiply(photo, np.float32(1 / 255), out=work)
     xp.subtract(rgb, work, out=out)
-    xp.multiply(out, moved, out=out)
+    xp.multiply(out, widen(moved, 3, wide), out=out)
     xp.add(out, work, out=out)
     return out
+
+
+def motion_texture(texels: TexelMotion, vmotion, take):
+    """The per-vertex motion vmotion [N] spread over the texels -> [S,S,1] float32 (the texture
+    moved_map draws). take(name, shape) -> a float32 buffer."""
+    s = texels.vidx.shape[0]
+    return texels(vmotion, take("motion.texels", (s, s, 1)), take("motion.work", (s, s, 3)))
 
 
 def moved_map(texels: TexelMotion, vmotion, verts, tris, uvs, height: int, width: int, take,
               stream=None, workspace=None):
     """The `moved` weight [h,w,1] float32 of a face drawn with `verts` (offset to an h x w box):
-    the per-vertex motion `vmotion` [N] spread over the texels, rendered like the face, and
-    weighted (moved_weight). take(name, shape) -> a float32 buffer (the loop's workspace, or
-    fresh arrays)."""
-    s = texels.vidx.shape[0]
-    tex = texels(vmotion, take("motion.texels", (s, s, 1)), take("motion.work", (s, s, 3)))
+    the per-vertex motion `vmotion` [N] spread over the texels (motion_texture), rendered like
+    the face, and weighted (moved_weight). take(name, shape) -> a float32 buffer (the loop's
+    workspace, or fresh arrays)."""
+    tex = motion_texture(texels, vmotion, take)
     moved = take("face.moved", (height, width, 1))
     ops.render(tex, verts, tris, uvs, height, width, stream=stream,
                out=(moved, take("face.moved_alpha", (height, width))), workspace=workspace)

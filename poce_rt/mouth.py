@@ -463,12 +463,22 @@ def draw_interior(rgb, card, verts, tris, uvs, amount, take, stream=None, worksp
     -> a float32 buffer. Returns rgb."""
     from . import ops
 
+    from .layers import widen
+
     xp = ops.array_module(rgb)
     h, w = rgb.shape[:2]
     mouth, cover = take("mouth.rgb", (h, w, 3)), take("mouth.alpha", (h, w, 1))
     ops.render(card, verts, tris, uvs, h, w, stream=stream, out=(mouth, cover.reshape(h, w)), workspace=workspace)
+    out = rgb
+    if xp is np:   # on the host, the blend over the mouth's box only: cover is 0 beyond it
+        v = np.asarray(verts)[:, :2]
+        x0, y0 = np.clip(np.floor(v.min(0)).astype(int) - 1, 0, (w, h))
+        x1, y1 = np.clip(np.ceil(v.max(0)).astype(int) + 2, (x0, y0), (w, h))
+        rgb, mouth, cover = rgb[y0:y1, x0:x1], mouth[y0:y1, x0:x1], cover[y0:y1, x0:x1]
     xp.multiply(cover, amount, out=cover)
     xp.subtract(mouth, rgb, out=mouth)
-    xp.multiply(mouth, cover, out=mouth)
+    # (the first bytes of a buffer the size of the render: the box changes, the buffer does not)
+    wide = take("mouth.wide", (h * w * 3,))[:mouth.size].reshape(mouth.shape) if xp is np else None
+    xp.multiply(mouth, widen(cover, 3, wide), out=mouth)
     xp.add(rgb, mouth, out=rgb)
-    return rgb
+    return out

@@ -25,6 +25,7 @@ import numpy as np
 from . import ops
 from .complete import nearest_known
 from .disocclusion import texel_positions
+from .layers import widen
 from .motion import TexelMotion
 
 
@@ -125,14 +126,15 @@ def keep_photo_arrays(rgb, drawn, image, take):
     return rgb
 
 
-def _mix(xp, rgb, acc, w, wt):
+def _mix(xp, rgb, acc, w, wt, wide=None):
     """rgb += w * (photo / 255 - rgb), in place: acc [h,w,3] float32 the photo read at the
     drawn positions (0..255, overwritten), w [h,w] the drawn weights (clipped into [0, 1]),
-    wt [h,w] float32 scratch."""
+    wt [h,w] float32 scratch; wide: [h,w,3] float32 scratch for wt on every channel (host,
+    layers.widen; None: allocated)."""
     xp.multiply(acc, np.float32(1.0 / 255.0), out=acc)
     xp.subtract(acc, rgb, out=acc)
     xp.clip(w, 0.0, 1.0, out=wt)
-    xp.multiply(acc, wt[..., None], out=acc)
+    xp.multiply(acc, widen(wt[..., None], 3, wide), out=acc)
     xp.add(rgb, acc, out=rgb)
 
 
@@ -176,5 +178,5 @@ def _keep_photo_host(rgb, drawn, image, take):
     # beyond the window (weight-0 pixels only) and at its far edge (a zero corner weight): its
     # edge pixels, finite
     cv2.remap(window, x, y, cv2.INTER_LINEAR, dst=acc, borderMode=cv2.BORDER_REPLICATE)
-    _mix(np, rgb[box], acc, part[..., 2], x)   # rgb[box]: a view, written in place
+    _mix(np, rgb[box], acc, part[..., 2], x, scratch("pw.wide", 3))   # rgb[box]: a view, written in place
     return rgb

@@ -25,6 +25,7 @@ from .fit import Pose
 from .frame_loop import FrameLoop
 from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
 from .profiling import stage
+from .surround import face_colours
 from .locality import default_rig
 from .rig import ExpressionRig
 from .tracker import Face, FaceTracker, validate_image
@@ -96,6 +97,7 @@ class Source:
     uv_fill: np.ndarray | None = None
     filled: np.ndarray | None = None
     shading: object = None   # poce_rt.shading.FillShading: uv_fill shaded at a target pose, or None
+    colours: object = None   # poce_rt.hair.PhotoColours of the photo and face (surround.face_colours), or None
 
 
 @dataclass
@@ -288,9 +290,10 @@ class Editor:
             # untrusted texels (edge-on, across the silhouette) are completed too (disocclusion)
             complete = complete_uv_fallback if self.networks is None else \
                 (lambda uv_known, known, layout: self.networks.complete(uv_known, known))
+            colours = face_colours(image, face.vertices)   # read once: completion and the ring's proxy
             completed, fill, filled, shading = stages.complete_face(uv, mask, face, *image.shape[:2],
-                                                                    self.geometry, complete, image)
-        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading)
+                                                                    self.geometry, complete, image, colours)
+        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours)
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,

@@ -30,29 +30,28 @@ import numpy as np
 
 from .complete import low_pass, nearest_known
 from .fit import Pose
-from .hair import lab
+from .hair import lab, texel_skin
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 MIN_TEXELS = 0.05       # skin texels the fit needs, a fraction of the layout's coverage
 FIT_TEXELS = 8000       # at most about this many of them are fitted
 SKIN_D = 2.5            # robust Lab distance from the skin's median (in spreads): skin for the fit
-SKIN_SPREAD_MIN = (4.0, 2.0, 2.0)
 TRIM = 2.5              # residuals beyond this many robust spreads leave the fit (3 rounds)
 MIN_CONTRAST = 0.05     # |b| / a below this: light that does not follow the normal, no shading
 ANCHOR_SIGMA = 0.01     # the anchor normals' smoothing, a fraction of S
 _EPS = 1e-3
 
 
-def skin_texels(uv: np.ndarray, trusted: np.ndarray) -> np.ndarray:
+def skin_texels(uv: np.ndarray, trusted: np.ndarray, skin=None) -> np.ndarray:
     """[S,S] bool: the trusted texels whose colour is the face's skin (robust Lab distance from
-    the trusted texels' median within SKIN_D spreads: no brows, lips, eyes, hair)."""
+    the trusted texels' median within SKIN_D spreads: no brows, lips, eyes, hair). skin:
+    poce_rt.hair.texel_skin(uv, trusted) when the caller has it (None: worked out here)."""
     out = np.zeros(trusted.shape, bool)
-    if trusted.sum() < 16:
+    skin = texel_skin(uv, trusted) if skin is None else skin
+    if skin is None:
         return out
-    c = lab(uv[trusted])
-    med = np.median(c, 0)
-    spread = np.maximum(1.4826 * np.median(np.abs(c - med), 0), SKIN_SPREAD_MIN)
-    out[trusted] = np.sqrt((((c - med) / spread) ** 2).sum(-1)) <= SKIN_D
+    med, spread = skin
+    out[trusted] = np.sqrt((((lab(uv[trusted]) - med) / spread) ** 2).sum(-1)) <= SKIN_D
     return out
 
 
@@ -106,14 +105,15 @@ class FillShading:
 
 
 def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: np.ndarray,
-                 normals: np.ndarray, coverage: np.ndarray, source_pose: Pose) -> FillShading | None:
+                 normals: np.ndarray, coverage: np.ndarray, source_pose: Pose, skin=None) -> FillShading | None:
     """Fit the photo's shading and lay out what shades the fill (FillShading), or None where the
     fit is unreliable (module docstring). uv [S,S,3] the sampled texels, trusted [S,S] bool the
     ones the completion kept, trust [S,S] t in [0,1] (each texel's share of photo in fill),
     fill [S,S,3] (disocclusion.fill_unreliable), normals [S,S,3] each texel's normal at the
-    source pose (the vertex normals spread over the texels), coverage [S,S] bool."""
+    source pose (the vertex normals spread over the texels), coverage [S,S] bool. skin:
+    poce_rt.hair.texel_skin(uv, trusted & coverage) when the caller has it (None: worked out)."""
     n = normals / np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)
-    skin = skin_texels(uv, trusted & coverage)
+    skin = skin_texels(uv, trusted & coverage, skin)
     if skin.sum() < MIN_TEXELS * coverage.sum():
         return None
     rows, cols = np.nonzero(skin)

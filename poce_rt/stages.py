@@ -12,16 +12,17 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
-                           pixel_texels, revealed_texture, smoothstep, texel_positions, texel_values, trust,
-                           trusted_texels, unlike_backdrop, vertex_normals, visibility_confidence)
+                           pixel_texels, revealed_texture, smoothstep, texel_positions, texel_values, trusted_maps,
+                           unlike_backdrop, vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
-from .hair import hair_over_face
+from .hair import PhotoColours, backdrop_colours, hair_over_face, texel_skin
+from .layers import render_layers
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, own_share
-from .surround import silhouette_scales, skin_strip, warp_surround
+from .surround import face_colours, silhouette_scales, skin_strip, warp_surround
 from .tracker import Face
 
 # Texels seen at more than ~81 degrees from the view are a smear of a few pixels; rendered facing
@@ -167,13 +168,16 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
     if x1 > x0 and y1 > y0:
         verts[:, 0] -= x0
         verts[:, 1] -= y0
-        rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = ops.render(
-            np.ascontiguousarray(texture, np.float32), verts, geom.layout.tris, geom.layout, y1 - y0, x1 - x0)
-        if photo is not None:
+        texture = np.ascontiguousarray(texture, np.float32)
+        if photo is None:
+            rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = ops.render(texture, verts, geom.layout.tris, geom.layout,
+                                                                y1 - y0, x1 - x0)
+        else:   # the colour and the lookup drawn by one render (poce_rt.layers)
             image, lookup = photo
-            drawn, _ = ops.render(np.ascontiguousarray(lookup, np.float32), verts, geom.layout.tris, geom.layout,
-                                  y1 - y0, x1 - x0)
-            local = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            local = np.empty((y1 - y0, x1 - x0, texture.shape[2]), np.float32)
+            (local, drawn), alpha[y0:y1, x0:x1] = render_layers(
+                [texture, lookup], verts, geom.layout.tris, geom.layout.uvs, y1 - y0, x1 - x0,
+                lambda name, sh: np.empty(sh, np.float32), outs=[local, None])
             rgb[y0:y1, x0:x1] = keep_photo(local, drawn, np.ascontiguousarray(image[..., :3], np.uint8),
                                            lambda name, sh, dt: np.empty(sh, dt))
     return rgb, alpha
@@ -194,7 +198,8 @@ def photo_lookup(face: Face, mask: np.ndarray, uv_filled: np.ndarray, geom: Geom
 
 
 def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
-                  geom: Geometry | None = None, complete=complete_uv_fallback, image: np.ndarray | None = None):
+                  geom: Geometry | None = None, complete=complete_uv_fallback, image: np.ndarray | None = None,
+                  colours: PhotoColours | None = None):
     """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
     uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
     texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
@@ -202,25 +207,35 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     a target pose, poce_rt.shading.FillShading, or None where the photo's light could not be
     fitted). complete(uv, mask, layout): the completion that fills the untrusted texels (default:
     mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
-    outline is kept (poce_rt.hair)."""
+    outline is kept (poce_rt.hair). colours: the photo's hair.photo_colours when the caller has
+    them (None: its backdrop is read here). What several steps read (the facing cosines, the
+    texels' photo positions, the trust, the skin's colour) is worked out once."""
     geom = geom or geometry()
+    lay, spread = geom.layout, texel_motion(geom)
     verts = geom.posed(face.vertices)
-    confidence = visibility_confidence(mask, verts, geom.layout, height, width,
-                                       face.bbox[2] - face.bbox[0], texel_motion(geom))
+    cosine = facing_cosine(verts, lay.tris)
+    positions = texel_positions(verts, lay, spread)
+    confidence = visibility_confidence(mask, verts, lay, height, width, face.bbox[2] - face.bbox[0], spread,
+                                       cosine, positions)
+    backdrop = None
     if image is not None:   # near the silhouette, texels unlike the backdrop are the head's own
-        tri = np.maximum(geom.layout.tri_id, 0)
-        facing = smoothstep(facing_cosine(verts, geom.layout.tris)[tri], *UNLIKE_FACING)
-        confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, geom.layout.coverage,
-                                                                     np.asarray(image)))
+        image = np.asarray(image)
+        backdrop = backdrop_colours(image[..., :3]) if colours is None else colours.backdrop
+        facing = smoothstep(cosine[np.maximum(lay.tri_id, 0)], *UNLIKE_FACING)
+        confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, lay.coverage, image,
+                                                                     backdrop))
+    keep, t = trusted_maps(mask, confidence)
+    # the trusted skin's colour: hair_over_face's and fill_shading's (keep is confidence >= C_KEEP
+    # wherever hair_over_face reads it: from 16 such texels)
+    skin = texel_skin(uv, keep & lay.coverage)
     hair = None if image is None else \
-        hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, geom.layout, np.asarray(image),
+        hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
-                       texel_positions(verts, geom.layout, texel_motion(geom)) - np.float32(0.5))
-    photo, fill, filled = fill_unreliable(uv, mask, confidence, geom.layout, complete, hair,
-                                          pixel_texels(verts, geom.layout))
-    keep = trusted_texels(mask, confidence)
-    normals = texel_values(vertex_normals(verts, geom.layout.tris), geom.layout, texel_motion(geom))
-    shading = fill_shading(uv, keep, trust(mask, confidence, keep), fill, normals, geom.layout.coverage, face.pose)
+                       positions - np.float32(0.5), backdrop, skin)
+    photo, fill, filled = fill_unreliable(uv, mask, confidence, lay, complete, hair,
+                                          pixel_texels(verts, lay, cosine), (keep, t))
+    normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
+    shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
     return photo, fill, filled, shading
 
 
@@ -274,10 +289,11 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     the ring's share of texels filled beyond the photo (warp_surround's filled_out). -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
+    colours = face_colours(image, face.vertices) if head_proxy else None
     base = warp_surround(image, face.vertices, target,
                          proxy=(face.shape, face.pose, pose, camera_distance_cm,
-                                silhouette_scales(image, face.vertices, face.shape, face.pose),
-                                skin_strip(image, face.vertices)) if head_proxy else None,
+                                silhouette_scales(image, face.vertices, face.shape, face.pose, colours),
+                                skin_strip(image, face.vertices, colours)) if head_proxy else None,
                          filled_out=ring_filled_out)
     h, w = image.shape[:2]
     for name, a in (("rgb", rgb), ("alpha", alpha)):

@@ -41,9 +41,10 @@ draws where they move to, and the ring drew them a second time beside the face.
 
 Folds (issue 15, Tom_Hanks_54745.png at +25): a head turned away folds the proxy's rings beyond
 its forehead behind the rings in front, and the depth test cuts the surface along the fold, a
-hard 1-pixel edge that render (shading each pixel from its centre) does not antialias. The ring
-is drawn a second time with position_texture, the photo position each pixel reads, and pixels
-beside a jump in it are blended with a small blur (soften_folds), on both paths.
+hard 1-pixel edge that render (shading each pixel from its centre) does not antialias. The ring's
+texture carries each texel's photo position in two extra channels (with_positions), so the render
+that draws the ring gives the photo position each pixel reads too, and pixels beside a jump in it
+are blended with a small blur (soften_folds), on both paths (draw_ring).
 
 Skin strip (issue 15, 15-f13-anc-ph.jpg at +25): where hair covers the cheek, the photo shows a
 strip of skin a few pixels wide between the tracked oval and the hair, and on the side a turn
@@ -60,6 +61,7 @@ import numpy as np
 
 from . import masks, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
+from .layers import copy_channels
 
 # MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
@@ -171,17 +173,25 @@ def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REA
     return verts, band_tris(k), src
 
 
+@functools.lru_cache(maxsize=8)
 def band_tris(k: int) -> np.ndarray:
-    """[2K,3] int32 triangles of the band between two K-vertex rings (inner ring first)."""
+    """[2K,3] int32 triangles of the band between two K-vertex rings (inner ring first); cached,
+    read-only (every frame asks for the same)."""
     i = np.arange(k)
     j = (i + 1) % k
-    return np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32)
+    return _read_only(np.concatenate([np.stack([i, k + i, k + j], 1), np.stack([i, k + j, j], 1)]).astype(np.int32))
 
 
+@functools.lru_cache(maxsize=8)
 def rings_tris(k: int, rings: int) -> np.ndarray:
     """[2K(R-1),3] int32 triangles of bands between R consecutive K-vertex rings (ring r's
-    vertices at r*K..r*K+K-1)."""
-    return np.concatenate([band_tris(k) + r * k for r in range(rings - 1)]).astype(np.int32)
+    vertices at r*K..r*K+K-1); cached, read-only."""
+    return _read_only(np.concatenate([band_tris(k) + r * k for r in range(rings - 1)]).astype(np.int32))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False   # shared by every caller (lru_cache)
+    return a
 
 
 def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
@@ -217,9 +227,7 @@ def _barycentric_grid(n: int) -> np.ndarray:
     """[P,3] float64 barycentric weights of a triangle's grid of n steps per edge."""
     i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1))
     keep = i + j <= n
-    grid = np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n
-    grid.flags.writeable = False   # shared by every caller (lru_cache)
-    return grid
+    return _read_only(np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n)
 
 
 class PhotoRegion:
@@ -356,7 +364,7 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | 
     return out
 
 
-def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose) -> np.ndarray:
+def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, colours=None) -> np.ndarray:
     """The head proxy's silhouette sized to the photo's hair: image [H,W,3] uint8, the face's
     [468,3] vertices in it, its canonical shape [468,3] and Pose -> [K] float64, the last ring's
     scale per oval vertex for head_proxy. Rays from each oval vertex out to SILHOUETTE_GROW times
@@ -364,9 +372,10 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     head's hair (poce_rt.hair.hair_reach) starts inside the default silhouette and runs on past
     it, the silhouette moves out to its end, by the photo's distances; never inwards. Only above the jaw
     (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
-    (SILHOUETTE_SMOOTH). Once per source: a few ms."""
+    (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
+    (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
-    from .hair import backdrop_colours, hair_reach, photo_skin
+    from .hair import hair_reach, photo_colours
 
     image = np.asarray(image)
     sv = np.asarray(src_vertices, np.float64)
@@ -380,7 +389,8 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     # rays from the oval: the head's hair starts inside the default silhouette and runs on past it
     ray = np.linalg.norm(end - oval, axis=1) + 1e-9
     begin = np.linalg.norm(sil - oval, axis=1) / ray
-    reach = hair_reach(image, oval, end, begin, photo_skin(image, oval), backdrop_colours(image))
+    colours = photo_colours(image, oval) if colours is None else colours
+    reach = hair_reach(image, oval, end, begin, colours.skin, colours.backdrop)
     far = np.linalg.norm(oval + reach[:, None] * (end - oval) - c, axis=1) / (np.linalg.norm(sil - c, axis=1) + 1e-9)
     w = SILHOUETTE_SMOOTH // 2
     grow = np.median(np.stack([np.roll(np.maximum(far, 1.0), i) for i in range(-w, w + 1)]), 0)
@@ -389,14 +399,23 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
 
 
-def skin_strip(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
+def face_colours(image: np.ndarray, src_vertices: np.ndarray):
+    """poce_rt.hair.photo_colours of the face with these [468,3] vertices in image [H,W,3] uint8
+    (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
+    from .hair import photo_colours
+
+    return photo_colours(image, np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2])
+
+
+def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.ndarray:
     """[K] float64 photo pixels: the width of the photo's skin strip beyond each face oval vertex
     where hair covers the head beyond it (image [H,W,3] uint8, the face's [468,3] vertices in it):
     the distance along the ray from the oval's centre through the vertex to the first pixel within
     STRIP_MAX of the oval's mean radius that is hair (poce_rt.hair.hair_like >= 0.5, read on the
     photo's own skin and backdrop; often a hair/skin mix, which the read then starts on); 0 where
-    no hair is found (a neck, an ear, a backdrop). Once per source: ~1 ms."""
-    from .hair import backdrop_colours, hair_like, lab, photo_skin
+    no hair is found (a neck, an ear, a backdrop). colours: as silhouette_scales'. Once per
+    source: ~1 ms."""
+    from .hair import hair_like, lab, photo_colours
 
     image = np.asarray(image)
     oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
@@ -410,7 +429,8 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
     pts = np.round(oval[:, None] + steps[None, :, None] * u[:, None]).astype(int)      # [K,S,2]
     inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
     px = image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1)].astype(np.float32) / 255.0
-    hair = (hair_like(lab(px), photo_skin(image, oval), backdrop_colours(image)) >= 0.5) & inside
+    colours = photo_colours(image, oval) if colours is None else colours
+    hair = (hair_like(lab(px), colours.skin, colours.backdrop) >= 0.5) & inside
     first = np.argmax(hair, axis=1)
     return np.where(hair.any(1), steps[first].astype(np.float64), 0.0)
 
@@ -427,37 +447,57 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
     Returns verts [PROXY_RINGS*K,3] float32 (target positions, depth for the depth test), tris,
-    src [PROXY_RINGS*K,2] (where each vertex reads the photo)."""
-    from .fit import pose_vertices
+    src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
+    side once for many targets."""
+    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip).mesh(dst_vertices, dst_pose)
 
-    sv, dv = np.asarray(src_vertices, np.float64), np.asarray(dst_vertices, np.float64)
-    p, q = sv[list(FACE_OVAL)], dv[list(FACE_OVAL)]
-    p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
-    q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
-    rings = head_proxy(shape, silhouette=silhouette)
-    k = len(p)
-    src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
-    turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
-    dst_r = [a + t * (pose_vertices(perspective_shape(r, src_pose, dst_pose, distance_cm), dst_pose) - a)
-             for a, r, t in zip(src_r, rings, turn)]
-    c = p[:, :2].mean(0)
-    r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
-    # the outer ring stays outside everything that moves, or the band would fold over itself
-    r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
-    beyond = PROXY_REACH - PROXY_SCALES[-1]
-    sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
-    scale = np.maximum(sil + beyond, 1.12 * r_dst / r_src)[:, None]
-    outer = c + scale * (p[:, :2] - c)
-    far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
-    verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
-    p_read = p[:, :2]
-    if strip is not None:
-        # how far each oval vertex moves out past the oval's mean move: the side the turn reveals
-        u = (p[:, :2] - c) / r_src[:, None]
-        out = (((q[:, :2] - p[:, :2]) - (q[:, :2] - p[:, :2]).mean(0)) * u).sum(1) / r_src.mean()
-        p_read = p_read + (ramp(out, REVEAL_MOVE) * np.asarray(strip, np.float64))[:, None] * u
-    src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
-    return verts, rings_tris(k, PROXY_RINGS), src
+
+class HeadProxy:
+    """proxy_mesh of one source face (its arguments but the target's), the source's side (the
+    proxy's rings, where they read the photo) worked out once: a frame loop draws it every step."""
+
+    def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
+                 silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):
+        from .fit import pose_vertices
+
+        sv = np.asarray(src_vertices, np.float64)
+        self.src_pose, self.distance_cm = src_pose, distance_cm
+        self.p = p = sv[list(FACE_OVAL)]
+        self.p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
+        self.rings = rings = head_proxy(shape, silhouette=silhouette)
+        self.src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
+        self.turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
+        self.c = c = p[:, :2].mean(0)
+        self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
+        self.src_reach = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in self.src_r], axis=0)
+        self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
+        self.strip = None if strip is None else np.asarray(strip, np.float64)
+
+    def mesh(self, dst_vertices, dst_pose):
+        """-> proxy_mesh's (verts, tris, src) for the face's [468,3] vertices dst_vertices at dst_pose."""
+        from .fit import pose_vertices
+
+        dv = np.asarray(dst_vertices, np.float64)
+        p, c, r_src, k = self.p, self.c, self.r_src, len(self.p)
+        q = dv[list(FACE_OVAL)]
+        q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
+        dst_r = [a + t * (pose_vertices(perspective_shape(r, self.src_pose, dst_pose, self.distance_cm), dst_pose) - a)
+                 for a, r, t in zip(self.src_r, self.rings, self.turn)]
+        # the outer ring stays outside everything that moves, or the band would fold over itself
+        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + [q]] + [self.src_reach], axis=0)
+        beyond = PROXY_REACH - PROXY_SCALES[-1]
+        scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
+        outer = c + scale * (p[:, :2] - c)
+        far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
+        verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
+        p_read = p[:, :2]
+        if self.strip is not None:
+            # how far each oval vertex moves out past the oval's mean move: the side the turn reveals
+            u = (p[:, :2] - c) / r_src[:, None]
+            out = (((q[:, :2] - p[:, :2]) - (q[:, :2] - p[:, :2]).mean(0)) * u).sum(1) / r_src.mean()
+            p_read = p_read + (ramp(out, REVEAL_MOVE) * self.strip)[:, None] * u
+        src = np.concatenate([self.p_in[:, :2], p_read] + [x[:, :2] for x in self.src_r] + [outer])
+        return verts, rings_tris(k, PROXY_RINGS), src
 
 
 def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, width: int,
@@ -466,7 +506,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
-    [K] (silhouette_scales')]]) for the head proxy's rings.
+    [K] (silhouette_scales')[, strip [K] (skin_strip's)]]]) for the head proxy's rings, or
+    (HeadProxy, target Pose): the same with the source's side worked out once.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
@@ -475,7 +516,9 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
         raise ValueError("vertices contain NaN or inf")
     if np.abs(dst_oval - src_oval).max() < MIN_MOVE_PX:
         return None
-    if proxy is not None:
+    if proxy is not None and isinstance(proxy[0], HeadProxy):
+        verts, tris, src = proxy[0].mesh(dst_vertices, proxy[1])
+    elif proxy is not None:
         verts, tris, src = proxy_mesh(src_vertices, dst_vertices, *proxy)
     else:
         verts, tris, src = surround_mesh(src_oval, dst_oval, reach)
@@ -637,28 +680,45 @@ def unknown_share(known: np.ndarray, verts, tris, uvs, height: int, width: int) 
     return np.clip(rgb[..., 0], 0.0, 1.0) * alpha
 
 
-def position_texture(side: float) -> np.ndarray:
-    """[2,2,2] float32: a texture that, read at position_uvs, gives the photo position (x, y),
-    relative to the ring texture's first texel, that a ring texture of this side reads there:
-    bilinear reads of a linear map are exact between the texel centres."""
-    t = np.zeros((2, 2, 2), np.float32)
-    t[:, 1, 0] = t[1, :, 1] = side
-    return t
+RING_CHANNELS = 5   # a ring texture's texels: (r, g, b) and the photo position (x, y) they hold
 
 
-def position_uvs(uvs: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """[N,2] ring texture coordinates -> [N,2] float32 coordinates on position_texture's square
-    (its texel centres at 0.25 and 0.75)."""
-    out = np.empty(np.shape(uvs), np.float32) if out is None else out
-    np.multiply(uvs, np.float32(0.5), out=out)
-    out += np.float32(0.25)
+def with_positions(texture, out=None):
+    """[side,side,3] ring texture (photo_texture's) -> [side,side,RING_CHANNELS] float32: its
+    colour and, in channels 3 and 4, each texel's photo position (x, y) relative to the square's
+    corner, at its centre (j + 0.5, i + 0.5). The render that draws the ring reads the position
+    of each of its pixels with its colour (soften_folds' pos): a bilinear read of a linear map is
+    exact between the texel centres (render's (x - 0.5) + 0.5: uv * side). NumPy or CuPy (the
+    array module of `texture`); out: the buffer to write (None: allocated)."""
+    xp = ops.array_module(texture)
+    side = int(texture.shape[0])
+    out = xp.empty((side, side, RING_CHANNELS), xp.float32) if out is None else out
+    out[..., :3] = texture
+    centres = xp.arange(side, dtype=xp.float32) + xp.float32(0.5)
+    out[..., 3] = centres[None, :]
+    out[..., 4] = centres[:, None]
     return out
+
+
+def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=None, workspace=None):
+    """The ring drawn over an h x w box, its folds antialiased: texture [side,side,RING_CHANNELS]
+    (with_positions'), verts [NK,3] box-local, tris, uvs [NK,2] on the texture's square ->
+    (rgb [h,w,3], alpha [h,w]) float32 buffers of take(name, shape) (the frame loop's workspace,
+    or fresh arrays). One render draws the colour and the photo position each pixel reads, so
+    the same triangle wins each pixel for both (soften_folds). Host or device arrays (stream,
+    workspace: the render's on the GPU)."""
+    both = take("ring.rgb_pos", (height, width, RING_CHANNELS))
+    alpha = take("ring.alpha", (height, width))
+    ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace)
+    rgb = copy_channels(both, 0, take("ring.rgb", (height, width, 3)))
+    soften_folds(rgb, alpha, copy_channels(both, 3, take("ring.pos", (height, width, 2))), take)
+    return rgb, alpha
 
 
 def soften_folds(rgb, alpha, pos, take):
     """Antialias the ring's fold edges (FOLD_PX) in place. rgb [h,w,3] float32 and alpha [h,w]
-    float32: the ring's render; pos [h,w,2] float32: the photo position each pixel reads (the
-    ring drawn with position_texture, by the same render op, so the same triangle wins each pixel).
+    float32: the ring's render; pos [h,w,2] float32: the photo position each pixel reads (drawn
+    by the same render, draw_ring, so the same triangle wins each pixel; a view will do).
     take(name, shape) -> a float32 buffer (the loop's workspace, or fresh arrays); host or device
     arrays, no allocation but take's. Returns rgb."""
     xp = ops.array_module(rgb)
@@ -763,14 +823,6 @@ def _soften_folds_host(rgb, alpha, pos):
     return rgb
 
 
-def ring_positions(verts, tris, uvs, side: int, height: int, width: int) -> np.ndarray:
-    """[h,w,2] float32: the photo position (from the ring texture's first texel) each pixel of a
-    ring drawn with verts [N,3] (box-local), tris, uvs [N,2] on a ring texture of this side reads
-    (soften_folds' pos)."""
-    pos, _ = ops.render(position_texture(side), verts, tris, position_uvs(uvs), int(height), int(width))
-    return pos
-
-
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
                   reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
@@ -791,9 +843,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     local = verts.copy()
     local[:, 0] -= x0
     local[:, 1] -= y0
-    rgb, alpha = ops.render(texture, local, tris, uvs, int(y1 - y0), int(x1 - x0))
-    soften_folds(rgb, alpha, ring_positions(local, tris, uvs, side, y1 - y0, x1 - x0),
-                 lambda name, shape: np.empty(shape, np.float32))
+    rgb, alpha = draw_ring(with_positions(texture), local, tris, uvs, int(y1 - y0), int(x1 - x0),
+                           lambda name, shape: np.empty(shape, np.float32))
     if filled_out is not None:
         filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), y1 - y0, x1 - x0)
     out = image.copy()

@@ -184,18 +184,29 @@ def test_soften_folds_antialiases_a_fold_and_nothing_else():
     np.testing.assert_array_equal(surround.soften_folds(rgb.copy(), edge, folded, take), rgb)
 
 
-def test_position_texture_reads_the_photo_position():
-    """render with position_texture at position_uvs gives each pixel the position, in ring texture
-    pixels, of the texture read there: exactly the uvs' linear map, at any side."""
+def test_ring_texture_positions_read_the_photo_position():
+    """A ring texture with_positions, drawn by one render, gives each pixel the colour a render
+    of the colour alone gives (bit for bit) and the position, in ring texture pixels, of the
+    texture read there: the uvs' linear map, at any side; draw_ring softens that render's folds."""
     side = 317
     verts = np.array([[0, 0, 1], [40, 0, 1], [0, 30, 1], [40, 30, 1]], np.float32)
     tris = np.array([[0, 1, 2], [1, 3, 2]], np.int32)
     uvs = np.array([[0.1, 0.2], [0.7, 0.2], [0.1, 0.9], [0.7, 0.9]], np.float32)
-    pos, alpha = ops.render(surround.position_texture(side), verts, tris, surround.position_uvs(uvs), 30, 40)
+    colour = np.random.default_rng(2).random((side, side, 3)).astype(np.float32)
+    tex = surround.with_positions(colour)
+    assert tex.shape == (side, side, surround.RING_CHANNELS)
+    both, alpha = ops.render(tex, verts, tris, uvs, 30, 40)
+    rgb, alpha3 = ops.render(colour, verts, tris, uvs, 30, 40)
+    np.testing.assert_array_equal(both[..., :3], rgb)
+    np.testing.assert_array_equal(alpha, alpha3)
     y, x = np.mgrid[:30, :40] + 0.5
     inside = alpha > 0.999
-    np.testing.assert_allclose(pos[..., 0][inside], side * (0.1 + 0.6 * x[inside] / 40), atol=2e-3)
-    np.testing.assert_allclose(pos[..., 1][inside], side * (0.2 + 0.7 * y[inside] / 30), atol=2e-3)
+    np.testing.assert_allclose(both[..., 3][inside], side * (0.1 + 0.6 * x[inside] / 40), atol=2e-3)
+    np.testing.assert_allclose(both[..., 4][inside], side * (0.2 + 0.7 * y[inside] / 30), atol=2e-3)
+    take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
+    drawn, drawn_alpha = surround.draw_ring(tex, verts, tris, uvs, 30, 40, take)
+    np.testing.assert_array_equal(drawn_alpha, alpha)
+    np.testing.assert_array_equal(drawn, surround.soften_folds(rgb.copy(), alpha, both[..., 3:].copy(), take))
 
 
 def _crescent_l(image, face, strip):

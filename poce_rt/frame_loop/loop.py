@@ -11,7 +11,9 @@ of a Workspace, and returns the frame buffer (valid until the next step: copy it
 On the GPU the stages draw into fixed canvases around the face and the ring around it, so every
 shape is static and the step's device work is captured once as a CUDA graph and replayed; a canvas
 grows (and the graph is captured again) only when the face leaves it. On the CPU the same code runs
-on NumPy arrays and the C++ kernels, drawing into the exact boxes each frame. Either way the result is the one of
+on NumPy arrays and the C++ kernels, drawing into the exact boxes each frame; there one render draws
+the face's texture, its photo lookup and its texel motion together (poce_rt.layers: rasterizing is
+most of a host render), where the GPU draws each on its own. Either way the result is the one of
 stages.render_face + stages.blend_face (tests compare them).
 """
 from __future__ import annotations
@@ -24,14 +26,15 @@ from .. import ops
 from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
-from ..motion import TexelMotion, keep_still, moved_map, vertex_motion
+from ..layers import render_layers
+from ..motion import TexelMotion, keep_still, motion_texture, moved_map, moved_weight, vertex_motion
 from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import (FACE_OVAL, PROXY_RINGS, band_tris, position_texture, position_uvs, ring_band, ring_filled,
-                        rings_tris, silhouette_scales, skin_strip, soften_folds)
+from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, face_colours, ring_band,
+                        ring_filled, rings_tris, silhouette_scales, skin_strip)
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -98,9 +101,13 @@ class FrameLoop:
         self.camera_distance_cm = float(camera_distance_cm)
         # the proxy's silhouette sized to the photo's hair and the skin strip beside the oval, once per source
         face = source.face
-        self._silhouette = silhouette_scales(source.image, face.vertices, face.shape, face.pose) \
-            if self.head_proxy else None
-        self._strip = skin_strip(source.image, face.vertices) if self.head_proxy else None
+        self._proxy = None
+        if self.head_proxy:
+            colours = getattr(source, "colours", None)
+            colours = face_colours(source.image, face.vertices) if colours is None else colours
+            self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm,
+                                    silhouette_scales(source.image, face.vertices, face.shape, face.pose, colours),
+                                    skin_strip(source.image, face.vertices, colours))
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -123,12 +130,16 @@ class FrameLoop:
             layout = geometry.layout.to_device() if self.gpu else geometry.layout
             self._tris, self._uvs = layout.tris, layout.uvs   # copied to the GPU once per layout
             self._uv_completed = xp.asarray(np.ascontiguousarray(source.uv_completed, np.float32))
-            gap = np.zeros((s, s, 1), np.float32) if mouth_gap is None else \
-                np.asarray(mouth_gap, np.float32).reshape(s, s, 1)
-            self._gap = xp.asarray(gap)
-            self._not_gap = xp.asarray(1.0 - gap)
-            self._mouth_colour = xp.asarray(np.asarray(
-                MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32))
+            # the weight-free edit changes only the mouth gap's texels (_texture): them alone, by index
+            gap = np.zeros(s * s, np.float32) if mouth_gap is None else \
+                np.asarray(mouth_gap, np.float32).reshape(-1)
+            idx = np.flatnonzero(gap != 0)
+            colour = np.asarray(MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32)
+            self._gap_idx = xp.asarray(idx.astype(np.int64))
+            self._gap = xp.asarray(gap[idx, None])
+            self._not_gap = xp.asarray(1.0 - gap[idx, None])
+            self._mouth_colour = xp.asarray(np.ascontiguousarray(
+                colour.reshape(-1, 3)[idx] if colour.ndim == 3 else colour))
             self.frame = self.ws.take("frame", (h, w, 3), np.uint8)
             self.frame[...] = self._image
             # per-step inputs, uploaded into these fixed buffers before the device work; allocated
@@ -140,9 +151,6 @@ class FrameLoop:
             k = rings * len(FACE_OVAL)
             self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
-            # the photo position each ring pixel reads (surround.soften_folds: its fold edges)
-            self._ring_pos_uvs = self.ws.take("in.ring_pos_uvs", (k, 2), np.float32)
-            self._ring_pos_texture = self.ws.take("in.ring_pos_texture", (2, 2, 2), np.float32)
             self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
                                          else band_tris(len(FACE_OVAL)))
             # (amount, 1 - amount, how much of the mouth's inside is drawn)
@@ -280,8 +288,6 @@ class FrameLoop:
                 ring_texture = self.ring_texture.for_ring(ring)
                 uvs = ring_texture.uvs(ring.src)
                 self._put(self._ring_uvs, uvs)
-                self._put(self._ring_pos_uvs, position_uvs(uvs))
-                self._put(self._ring_pos_texture, position_texture(ring_texture.side))
                 self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
@@ -310,10 +316,8 @@ class FrameLoop:
     def _ring(self, target: np.ndarray, target_pose: Pose) -> Ring | None:
         """The ring warp of poce_rt.surround for this step, or None when the face oval does not
         move (then the photo around the face is left as it is)."""
-        face = self.source.face
-        proxy = (face.shape, face.pose, target_pose, self.camera_distance_cm, self._silhouette,
-                 self._strip) if self.head_proxy else None
-        band = ring_band(face.vertices, target, self.height, self.width, proxy=proxy)
+        proxy = None if self._proxy is None else (self._proxy, target_pose)
+        band = ring_band(self.source.face.vertices, target, self.height, self.width, proxy=proxy)
         if band is None:
             return None
         verts, _, src, box = band
@@ -335,15 +339,9 @@ class FrameLoop:
                 ry, rx = ring.slices()
                 photo = ws.take("ring.photo", (ring.height, ring.width, 3), np.uint8)
                 photo[...] = self._image[ry, rx]
-                rgb = ws.take("ring.rgb", (ring.height, ring.width, 3), np.float32)
-                alpha = ws.take("ring.alpha", (ring.height, ring.width), np.float32)
-                ops.render(self.ring_texture.current.texture, self._ring_verts, self._ring_tris, self._ring_uvs,
-                           ring.height, ring.width, stream=st, out=(rgb, alpha), workspace=ws)
-                pos = ws.take("ring.pos", (ring.height, ring.width, 2), np.float32)
-                ops.render(self._ring_pos_texture, self._ring_verts, self._ring_tris, self._ring_pos_uvs,
-                           ring.height, ring.width, stream=st, workspace=ws,
-                           out=(pos, ws.take("ring.pos_alpha", (ring.height, ring.width), np.float32)))
-                soften_folds(rgb, alpha, pos, lambda name, shape: ws.take(name, shape, np.float32))
+                rgb, alpha = draw_ring(self.ring_texture.current.texture, self._ring_verts, self._ring_tris,
+                                       self._ring_uvs, ring.height, ring.width,
+                                       lambda name, shape: ws.take(name, shape, np.float32), stream=st, workspace=ws)
                 ops.composite(photo, rgb, alpha, 1, stream=st, out=photo, workspace=ws)
                 self.frame[ry, rx] = photo
             base[...] = self.frame[fy, fx]
@@ -352,17 +350,19 @@ class FrameLoop:
         if face.empty:
             return tex
         warp = self._lookup is not None and not given_texture and not edit
-        with stage("render"):
-            rgb = ws.take("face.rgb", (face.height, face.width, 3), np.float32)
-            alpha = ws.take("face.alpha", (face.height, face.width), np.float32)
-            if warp and self.xp is np:
-                drawn = self._render_with_lookup(face, tex, rgb, alpha)
-            else:
-                ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
-                           out=(rgb, alpha), workspace=ws)
+
         def take(name, shape):
             return ws.take(name, shape, np.float32)
 
+        moved = None
+        with stage("render"):
+            rgb = take("face.rgb", (face.height, face.width, 3))
+            alpha = take("face.alpha", (face.height, face.width))
+            if self.xp is np:
+                drawn, moved = self._render_host(face, tex, warp, rgb, alpha)
+            else:
+                ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
+                           out=(rgb, alpha), workspace=ws)
         if warp:
             with stage("photo_warp"):
                 if self.xp is np:
@@ -374,9 +374,11 @@ class FrameLoop:
                 draw_interior(rgb, self._mouth_card, self._mouth_verts, self._mouth_tris, self._mouth_uvs,
                               self._mouth[2:3], take, stream=st, workspace=ws)
         with stage("keep_still"):
-            moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
-                              face.height, face.width, take, stream=st, workspace=ws)
-            kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape))
+            if moved is None:
+                moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
+                                  face.height, face.width, take, stream=st, workspace=ws)
+            kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
+                              None if self.gpu else take("face.moved_wide", rgb.shape))
         with stage("composite"):
             # into its own buffer: the frame under the face stays readable (under_face)
             out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
@@ -401,20 +403,25 @@ class FrameLoop:
         own = rt.own if rt is not None and rt.own is not None else self._seen
         self.xp.multiply(own, self._read_photo, out=self._lookup[..., 2:3])
 
-    def _render_with_lookup(self, face: Box, tex, rgb, alpha):
-        """On the host, the face texture tex [S,S,C] and the photo lookup drawn by one render,
-        into rgb [h,w,C] and alpha [h,w]: rasterizing is most of a host render (1.5 of 1.6 ms on
-        single_face.jpg, 3 channels or 6), and each channel comes out as its own render draws
-        it, bit for bit. Returns the drawn lookup [h,w,3] (a view)."""
-        ws, c = self.ws, int(tex.shape[2])
-        self._lookup_weight()
-        both = ws.take("face.tex_lookup", tex.shape[:2] + (c + 3,), np.float32)
-        both[..., :c] = tex
-        both[..., c:] = self._lookup
-        drawn = ws.take("face.rgb_lookup", (face.height, face.width, c + 3), np.float32)
-        ops.render(both, self._verts, self._tris, self._uvs, face.height, face.width, out=(drawn, alpha))
-        rgb[...] = drawn[..., :c]
-        return drawn[..., c:]
+    def _render_host(self, face: Box, tex, warp: bool, rgb, alpha):
+        """On the host, the face texture tex [S,S,C], the photo lookup (warp: poce_rt.photo_warp)
+        and the texel motion (poce_rt.motion) drawn by one render (poce_rt.layers: each the same,
+        bit for bit, as a render of its own), the colour into rgb [h,w,C] and the coverage into
+        alpha [h,w] -> (the drawn lookup [h,w,3] or None, the `moved` weight [h,w,1])."""
+        ws = self.ws
+
+        def take(name, shape):
+            return ws.take(name, shape, np.float32)
+
+        h, w = face.height, face.width
+        motion = motion_texture(self._texels, self._vmotion, take)
+        if warp:
+            self._lookup_weight()
+        layers = [tex, self._lookup, motion] if warp else [tex, motion]
+        drawn, _ = render_layers(layers, self._verts, self._tris, self._uvs, h, w, take, "face.layers", alpha=alpha,
+                                 outs=[rgb] + [None] * (len(layers) - 1))
+        moved = moved_weight(drawn[-1], take("face.moved", (h, w, 1)), take("face.moved_work", (h, w, 1)))
+        return (drawn[1] if warp else None), moved
 
     def _source_texture(self):
         """The source's texture at this step's pose: the photo's, with the fill where the pose
@@ -433,18 +440,24 @@ class FrameLoop:
             if not edit:
                 return source
             return self._edit(source, steps)
-        # weight-free: uv * keep + colour * amount on the gap texels; keep = 1 exactly elsewhere,
-        # so untouched texels stay bit-identical
-        keep = ws.take("tex.keep", (s, s, 1), np.float32)
-        xp.multiply(self._gap, self._mouth[1:2], out=keep)
-        xp.add(keep, self._not_gap, out=keep)
-        dark = ws.take("tex.dark", (s, s, 1), np.float32)
-        xp.multiply(self._gap, self._mouth[0:1], out=dark)
+        # weight-free: uv * keep + colour * amount on the gap texels (keep = gap * (1 - amount) +
+        # 1 - gap), the source's texels elsewhere, as that formula gives them there bit for bit
         tex = ws.take("tex.out", (s, s, 3), np.float32)
-        colour = ws.take("tex.colour", (s, s, 3), np.float32)
-        xp.multiply(source, keep, out=tex)
-        xp.multiply(dark, self._mouth_colour, out=colour)
-        xp.add(tex, colour, out=tex)
+        xp.copyto(tex, source)
+        k = len(self._gap_idx)
+        if k:
+            keep = ws.take("tex.keep", (k, 1), np.float32)
+            xp.multiply(self._gap, self._mouth[1:2], out=keep)
+            xp.add(keep, self._not_gap, out=keep)
+            dark = ws.take("tex.dark", (k, 1), np.float32)
+            xp.multiply(self._gap, self._mouth[0:1], out=dark)
+            texels = ws.take("tex.gap", (k, 3), np.float32)
+            colour = ws.take("tex.colour", (k, 3), np.float32)
+            xp.take(source.reshape(-1, 3), self._gap_idx, axis=0, out=texels)
+            xp.multiply(texels, keep, out=texels)
+            xp.multiply(dark, self._mouth_colour, out=colour)
+            xp.add(texels, colour, out=texels)
+            tex.reshape(-1, 3)[self._gap_idx] = texels
         return tex
 
     def _edit(self, source, steps: int):

@@ -6,14 +6,16 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..ops._arrays import on_stream, to_host
-from ..surround import FACE_OVAL, FeatureMask, photo_texture, stretch_weights, stretched_box, stretched_patch
+from ..surround import (FACE_OVAL, RING_CHANNELS, FeatureMask, photo_texture, stretch_weights, stretched_box,
+                        stretched_patch, with_positions)
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
 
 
 class RingTexture(NamedTuple):
-    """texture [side,side,3] float32 in [0,1] (a workspace buffer) covering photo pixels lo..lo+side."""
+    """texture [side,side,RING_CHANNELS] float32 (a workspace buffer): colour in [0,1] of photo
+    pixels lo..lo+side and each texel's position (surround.with_positions)."""
 
     texture: Any
     lo: np.ndarray   # [2] int, (x, y) of the texture's first texel in the photo
@@ -75,16 +77,16 @@ class RingTextureCache:
         height, width = self.image.shape[:2]
         xp = self.xp
         host = known = None
-        tex = self.ws.take("ring.texture", (side, side, 3), np.float32)
+        tex = self.ws.take("ring.texture", (side, side, RING_CHANNELS), np.float32)
         if (lo >= 1).all() and lo[0] + side <= width - 1 and lo[1] + side <= height - 1:
             crop = self.image[lo[1]:lo[1] + side, lo[0]:lo[0] + side]
-            xp.multiply(crop.astype(xp.float32), np.float32(1 / 255), out=tex)
+            with_positions(crop.astype(xp.float32) * np.float32(1 / 255), out=tex)
         else:
             # only the part inside the photo comes to the host
             x0, y0 = max(lo[0], 0), max(lo[1], 0)
             part = to_host(self.image[y0:max(lo[1] + side, y0), x0:max(lo[0] + side, x0)], self.stream)
             host, known = photo_texture(part, lo - (x0, y0), side)
-            tex[...] = xp.asarray(host)
+            with_positions(xp.asarray(host), out=tex)
         self._plain_host, self._plain_known, self._patched = host, known, None
         self.current = RingTexture(tex, lo, side, known)
 
@@ -95,10 +97,10 @@ class RingTextureCache:
         rows, cols = self._patched
         tex, lo = self.current.texture, self.current.lo
         if self._plain_host is not None:
-            tex[rows, cols] = self.xp.asarray(self._plain_host[rows, cols])
+            tex[rows, cols, :3] = self.xp.asarray(self._plain_host[rows, cols])
         else:
             crop = self.image[lo[1] + rows.start:lo[1] + rows.stop, lo[0] + cols.start:lo[0] + cols.stop]
-            tex[rows, cols] = crop.astype(self.xp.float32) * np.float32(1 / 255)
+            tex[rows, cols, :3] = crop.astype(self.xp.float32) * np.float32(1 / 255)
         self._patched = None
 
     def _patch(self, ring: Ring, weights: np.ndarray) -> np.ndarray | None:
@@ -112,7 +114,7 @@ class RingTextureCache:
         if patch is None:
             return self._plain_known
         (rows, cols), texels, fill = patch
-        cur.texture[rows, cols] = self.xp.asarray(texels)
+        cur.texture[rows, cols, :3] = self.xp.asarray(texels)
         self._patched = (rows, cols)
         known = np.ones((cur.side, cur.side), np.float32) if self._plain_known is None else self._plain_known.copy()
         known[rows, cols] *= 1.0 - fill

@@ -2,7 +2,7 @@
 
 Plain NumPy references live in ``poce_rt.ops.ref`` (tests and benchmarks compare against them).
 """
-from ._arrays import Workspace, array_module, is_device_array, on_stream, to_host
+from ._arrays import Workspace, array_module, channel_dot, channel_sum, is_device_array, on_stream, to_host
 from .composite import composite
 from .interpolate import interpolate
 from .crop import crop
