@@ -24,8 +24,12 @@ from .photo_warp import keep_photo, lookup_positions, lookup_texture, own_share
 from .surround import silhouette_scales, skin_strip, warp_surround
 from .tracker import Face
 
-# Texels seen at more than ~81 degrees from the view are a smear of a few pixels; rendered facing
-# the camera after a pose change they show as blurred streaks, so completion redoes them instead.
+# Texels seen at more than ~81 degrees from the view ("edge-on") are a smear of a few pixels;
+# rendered facing the camera after a pose change they show as blurred streaks, so completion never
+# reads them (complete_face) and a pose change that turns them towards the camera draws its fill
+# (poce_rt.disocclusion). At the photo's pose, and where a pose change turns them away, they are
+# drawn as the photo saw them: their fill drew a band of skin over the hair or the backdrop along
+# the face's outline at the source pose (1-2% of its pixels, 50-90% of its round-trip error).
 MIN_FACING_COS = 0.15
 BORDER_PX = 1.0         # texels closer than this to the photo's border are unknown (off_photo)
 ERODE_BELOW_COS = 0.6   # texels of triangles turned further than ~53 degrees lose their border
@@ -78,9 +82,11 @@ def face_box(base_vertices: np.ndarray, height: int, width: int, margin: int) ->
     return int(x0), int(y0), int(max(x1, x0)), int(max(y1, y0))
 
 
-def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, stream=None):
+def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, stream=None,
+                edge_on: bool = True):
     """Eq. 15: image [H,W,3] uint8 + tracked face (or its [468,3] vertices) ->
-    uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible).
+    uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible). edge_on: the mask keeps the
+    texels seen edge-on (MIN_FACING_COS; seen_well drops them again); False: it never has them.
 
     A CuPy (or other CUDA) image is sampled on the GPU, on `stream`, and gives CuPy maps; the
     code after the kernel is the same array code on both devices, so the CPU tests cover it."""
@@ -109,6 +115,7 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
         cosine = facing_cosine(verts, geom.layout.tris)
         on_tri = xp.maximum(tri_id, 0)
         drop = xp.asarray(cosine < MIN_FACING_COS)[on_tri] & (tri_id >= 0)
+        seen = mask
         mask = xp.where(drop, xp.float32(0), mask)
         # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
         # alternately visible and back-facing texels there; one erosion drops those unreliable
@@ -118,10 +125,21 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
         steep = xp.asarray(cosine < ERODE_BELOW_COS)[on_tri]
         mask = xp.where(steep, erode3(mask), mask)
         off = off_photo(verts, geom, h, w)
+        if edge_on:   # back as seen, after the erosion: seen_well gives the mask without them
+            mask = xp.where(drop, seen, mask)
         if off is not None:
             mask = xp.where(xp.asarray(off), xp.float32(0), mask)
         uv = uv * (mask >= 0.5)[..., None]
     return uv, mask
+
+
+def seen_well(mask: np.ndarray, face: Face, geom: Geometry | None = None) -> np.ndarray:
+    """sample_face's mask [S,S] of `face` without the texels seen edge-on (MIN_FACING_COS): what
+    completion and the fill may read. -> [S,S] float32."""
+    geom = geom or geometry()
+    layout = geom.layout
+    edge_on = (facing_cosine(geom.posed(face.vertices), layout.tris) < MIN_FACING_COS)[np.maximum(layout.tri_id, 0)]
+    return np.where(edge_on & (layout.tri_id >= 0), np.float32(0), np.asarray(mask, np.float32))
 
 
 def off_photo(verts: np.ndarray, geom: Geometry, height: int, width: int):
@@ -202,9 +220,11 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     a target pose, poce_rt.shading.FillShading, or None where the photo's light could not be
     fitted). complete(uv, mask, layout): the completion that fills the untrusted texels (default:
     mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
-    outline is kept (poce_rt.hair)."""
+    outline is kept (poce_rt.hair). The photo texture has the texels seen edge-on as the photo
+    saw them; nothing else reads them (seen_well)."""
     geom = geom or geometry()
     verts = geom.posed(face.vertices)
+    drawn, mask = mask, seen_well(mask, face, geom)
     confidence = visibility_confidence(mask, verts, geom.layout, height, width,
                                        face.bbox[2] - face.bbox[0], texel_motion(geom))
     if image is not None:   # near the silhouette, texels unlike the backdrop are the head's own
@@ -218,6 +238,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
                        texel_positions(verts, geom.layout, texel_motion(geom)) - np.float32(0.5))
     photo, fill, filled = fill_unreliable(uv, mask, confidence, geom.layout, complete, hair,
                                           pixel_texels(verts, geom.layout))
+    photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     keep = trusted_texels(mask, confidence)
     normals = texel_values(vertex_normals(verts, geom.layout.tris), geom.layout, texel_motion(geom))
     shading = fill_shading(uv, keep, trust(mask, confidence, keep), fill, normals, geom.layout.coverage, face.pose)
