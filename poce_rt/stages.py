@@ -18,9 +18,9 @@ from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import hair_over_face
 from .shading import FillShading, fill_shading
-from .mouth import MouthInterior, draw_interior, interior_tris
+from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
-from .photo_warp import keep_photo, lookup_positions, lookup_texture, own_share
+from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .surround import silhouette_scales, skin_strip, warp_surround
 from .tracker import Face
 
@@ -389,8 +389,12 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     shape = perspective_shape(face.shape, face.pose, target, camera_distance_cm)
+    # the mouth's opening as Editor.edit draws it (FrameLoop): the photo's own where its lips are
+    # parted, turned with the head (the map has only a sliver of texels across the opening)
     rgb, alpha = render_face(completed, shape, target, h, w, geom,
-                             photo=(image, photo_lookup(face, mask, uv_filled, geom)))
+                             photo=(image, photo_lookup(face, mask, uv_filled, geom,
+                                                        outside_mouth(mouth_gap_texels(geom.layout), geom.size))))
+    draw_mouth(rgb, shape, target, 0.0, mouth_interior(image, face, skin_tone(photo, geom.layout.coverage)))
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
     moved, ring_filled = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
