@@ -86,7 +86,8 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
                 edge_on: bool = True):
     """Eq. 15: image [H,W,3] uint8 + tracked face (or its [468,3] vertices) ->
     uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible). edge_on: the mask keeps the
-    texels seen edge-on (MIN_FACING_COS; seen_well drops them again); False: it never has them.
+    texels seen edge-on (MIN_FACING_COS; seen_well drops them again); False: they are dropped
+    before the erosion along the steep parts (the mask seen_well gives).
 
     A CuPy (or other CUDA) image is sampled on the GPU, on `stream`, and gives CuPy maps; the
     code after the kernel is the same array code on both devices, so the CPU tests cover it."""
@@ -114,9 +115,9 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
         tri_id = layout.tri_id
         cosine = facing_cosine(verts, geom.layout.tris)
         on_tri = xp.maximum(tri_id, 0)
-        drop = xp.asarray(cosine < MIN_FACING_COS)[on_tri] & (tri_id >= 0)
-        seen = mask
-        mask = xp.where(drop, xp.float32(0), mask)
+        if not edge_on:
+            drop = xp.asarray(cosine < MIN_FACING_COS)[on_tri] & (tri_id >= 0)
+            mask = xp.where(drop, xp.float32(0), mask)
         # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
         # alternately visible and back-facing texels there; one erosion drops those unreliable
         # grazing-angle texels so completion fills them. Only there: on the face's border where it
@@ -125,8 +126,6 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
         steep = xp.asarray(cosine < ERODE_BELOW_COS)[on_tri]
         mask = xp.where(steep, erode3(mask), mask)
         off = off_photo(verts, geom, h, w)
-        if edge_on:   # back as seen, after the erosion: seen_well gives the mask without them
-            mask = xp.where(drop, seen, mask)
         if off is not None:
             mask = xp.where(xp.asarray(off), xp.float32(0), mask)
         uv = uv * (mask >= 0.5)[..., None]
@@ -134,12 +133,15 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
 
 
 def seen_well(mask: np.ndarray, face: Face, geom: Geometry | None = None) -> np.ndarray:
-    """sample_face's mask [S,S] of `face` without the texels seen edge-on (MIN_FACING_COS): what
-    completion and the fill may read. -> [S,S] float32."""
+    """sample_face's mask [S,S] of `face` as sample_face(edge_on=False) gives it: without the
+    texels seen edge-on (MIN_FACING_COS) nor, where the erosion runs, the texels beside them
+    (dropped first, they were absent to it): what completion and the fill read. -> [S,S] float32."""
     geom = geom or geometry()
     layout = geom.layout
-    edge_on = (facing_cosine(geom.posed(face.vertices), layout.tris) < MIN_FACING_COS)[np.maximum(layout.tri_id, 0)]
-    return np.where(edge_on & (layout.tri_id >= 0), np.float32(0), np.asarray(mask, np.float32))
+    cosine = facing_cosine(geom.posed(face.vertices), layout.tris)[np.maximum(layout.tri_id, 0)]
+    drop = (cosine < MIN_FACING_COS) & (layout.tri_id >= 0)
+    beside = (cosine < ERODE_BELOW_COS) & (erode3((~drop).astype(np.float32)) < 0.5)
+    return np.where(drop | beside, np.float32(0), np.asarray(mask, np.float32))
 
 
 def off_photo(verts: np.ndarray, geom: Geometry, height: int, width: int):

@@ -296,7 +296,7 @@ def test_the_render_at_the_source_pose_is_the_photo_open_mouth_and_all(editor, n
     over the face 28.2 / 28.4 dB (0-f1) and 28.1 / 29.6 (Image_with_alpha), the texels seen
     edge-on drawn as fill (a band of skin over the hair along the outline); over the mouth
     24.3 / 32.5 and 20.0 / 27.5 (pose: the opening from the map's sliver of texels; edit: the
-    photo's opening read half a pixel off). Now 43.2 / 39.4 and 41.0 / 36.9, the mouth
+    photo's opening read half a pixel off). Now 54.7 / 43.2 and 42.9 / 38.5, the mouth
     45.3 / 39.1 and 37.2 / 34.3 (edit: the Editor's 256 map)."""
     img = photo(name)
     src = editor.prepare(img)
