@@ -284,28 +284,44 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6, r
     return np.clip(cv2.GaussianBlur(out, (0, 0), sigmaX=sigma, sigmaY=sigma * rows / size), 0.0, 1.0).astype(np.float32)
 
 
-def sample_between(image: np.ndarray, top: np.ndarray, bottom: np.ndarray, rows: int, cols: int) -> np.ndarray:
+def sample_between(image: np.ndarray, top: np.ndarray, bottom: np.ndarray, rows: int, cols: int,
+                   as_drawn: bool = False) -> np.ndarray:
     """[rows,cols,3] float32 (0..1) bilinear samples of a photo [H,W,3] uint8 between two
-    polylines top / bottom [C,2] (x, y px, column for column): columns evenly along them, rows
-    from top to bottom."""
+    polylines top / bottom [C,2] (x, y in vertex coordinates: pixel centres at i + 0.5, as the
+    tracker's vertices and the render; read half a pixel off, the photo's own opening came out
+    shifted down and right by that much at the source pose), column for column: columns evenly
+    along them, rows from top to bottom. as_drawn: each cell between two columns as the two triangles the interior
+    mesh splits it into (interior_tris) rather than bilinearly: a band drawn by that mesh over
+    the same polylines puts every sample back where it was read (where the lips curve, a
+    bilinear cell missed by up to a pixel or two: the teeth's edges doubled at the source pose)."""
     import cv2
 
     k = np.linspace(0.0, len(top) - 1.0, cols)
-    idx = np.arange(len(top))
-    a = np.stack([np.interp(k, idx, np.asarray(top, np.float64)[:, i]) for i in (0, 1)], -1)
-    b = np.stack([np.interp(k, idx, np.asarray(bottom, np.float64)[:, i]) for i in (0, 1)], -1)
+    top, bottom = np.asarray(top, np.float64), np.asarray(bottom, np.float64)
     t = np.linspace(0.0, 1.0, rows)[:, None, None]
-    p = (a[None] + t * (b - a)[None]).astype(np.float32)
+    if as_drawn:
+        c = np.minimum(np.floor(k).astype(np.int64), len(top) - 2)
+        f = (k - c)[None, :, None]
+        p00, p10, p01, p11 = top[c][None], top[c + 1][None], bottom[c][None], bottom[c + 1][None]
+        p = np.where(f + t <= 1.0, p00 + f * (p10 - p00) + t * (p01 - p00),
+                     p11 + (1 - f) * (p01 - p11) + (1 - t) * (p10 - p11)).astype(np.float32)
+    else:
+        idx = np.arange(len(top))
+        a = np.stack([np.interp(k, idx, top[:, i]) for i in (0, 1)], -1)
+        b = np.stack([np.interp(k, idx, bottom[:, i]) for i in (0, 1)], -1)
+        p = (a[None] + t * (b - a)[None]).astype(np.float32)
     img = np.asarray(image, np.float32) / 255.0
+    p -= np.float32(0.5)   # photo array positions
     return cv2.remap(img, p[..., 0], p[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _lip_strip(image: np.ndarray, vertices: np.ndarray, t0: float, t1: float, rows: int, cols: int):
+def _lip_strip(image: np.ndarray, vertices: np.ndarray, t0: float, t1: float, rows: int, cols: int,
+               as_drawn: bool = False):
     """sample_between a photo's inner lips (vertices [468,3] px), corner to corner, from t0 to t1
     of the way from the upper lip to the lower one."""
     v = np.asarray(vertices, np.float64)[:, :2]
     up, lo = v[list(INNER_UPPER)], v[list(INNER_LOWER)]
-    return sample_between(image, up + t0 * (lo - up), up + t1 * (lo - up), rows, cols)
+    return sample_between(image, up + t0 * (lo - up), up + t1 * (lo - up), rows, cols, as_drawn)
 
 
 def tooth_like(px: np.ndarray, skin: np.ndarray) -> np.ndarray:
@@ -440,8 +456,9 @@ def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_S
         used = "upper,lower" if len(below) and below.mean() >= TOOTH_SHARE else "upper"
     n = int(round(size * PHOTO_SHARE))
     card = np.empty((size, size, 3), np.float32)
-    card[:n] = _lip_strip(image, v, 0.0, t_split, n, size)
-    card[size - n:] = _lip_strip(image, v, t_split, 1.0, n, size)
+    # each band is one row of the interior mesh's cells (lip to split): sampled as it draws them
+    card[:n] = _lip_strip(image, v, 0.0, t_split, n, size, as_drawn=True)
+    card[size - n:] = _lip_strip(image, v, t_split, 1.0, n, size, as_drawn=True)
     # the back an opening jaw adds comes out of the photo's own colour at its split (per column),
     # not at a hard edge; below, only where the photo's lower band borders it (no generic teeth),
     # over more of the back: the floor of the mouth catches light

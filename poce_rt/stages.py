@@ -19,14 +19,18 @@ from .fit import Pose, pose_vertices
 from .hair import PhotoColours, backdrop_colours, hair_over_face, texel_skin
 from .layers import render_layers
 from .shading import FillShading, fill_shading
-from .mouth import MouthInterior, draw_interior, interior_tris
+from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
-from .photo_warp import keep_photo, lookup_positions, lookup_texture, own_share
+from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .surround import face_colours, silhouette_scales, skin_strip, warp_surround
 from .tracker import Face
 
-# Texels seen at more than ~81 degrees from the view are a smear of a few pixels; rendered facing
-# the camera after a pose change they show as blurred streaks, so completion redoes them instead.
+# Texels seen at more than ~81 degrees from the view ("edge-on") are a smear of a few pixels;
+# rendered facing the camera after a pose change they show as blurred streaks, so completion never
+# reads them (complete_face) and a pose change that turns them towards the camera draws its fill
+# (poce_rt.disocclusion). At the photo's pose, and where a pose change turns them away, they are
+# drawn as the photo saw them: their fill drew a band of skin over the hair or the backdrop along
+# the face's outline at the source pose (1-2% of its pixels, 50-90% of its round-trip error).
 MIN_FACING_COS = 0.15
 BORDER_PX = 1.0         # texels closer than this to the photo's border are unknown (off_photo)
 ERODE_BELOW_COS = 0.6   # texels of triangles turned further than ~53 degrees lose their border
@@ -79,9 +83,12 @@ def face_box(base_vertices: np.ndarray, height: int, width: int, margin: int) ->
     return int(x0), int(y0), int(max(x1, x0)), int(max(y1, y0))
 
 
-def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, stream=None):
+def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, stream=None,
+                edge_on: bool = True):
     """Eq. 15: image [H,W,3] uint8 + tracked face (or its [468,3] vertices) ->
-    uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible).
+    uv [S,S,3] float32 in [0,1], mask [S,S] float32 (1 = visible). edge_on: the mask keeps the
+    texels seen edge-on (MIN_FACING_COS; seen_well drops them again); False: they are dropped
+    before the erosion along the steep parts (the mask seen_well gives).
 
     A CuPy (or other CUDA) image is sampled on the GPU, on `stream`, and gives CuPy maps; the
     code after the kernel is the same array code on both devices, so the CPU tests cover it."""
@@ -109,8 +116,9 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
         tri_id = layout.tri_id
         cosine = facing_cosine(verts, geom.layout.tris)
         on_tri = xp.maximum(tri_id, 0)
-        drop = xp.asarray(cosine < MIN_FACING_COS)[on_tri] & (tri_id >= 0)
-        mask = xp.where(drop, xp.float32(0), mask)
+        if not edge_on:
+            drop = xp.asarray(cosine < MIN_FACING_COS)[on_tri] & (tri_id >= 0)
+            mask = xp.where(drop, xp.float32(0), mask)
         # Tracked meshes fold over themselves near the silhouette, which leaves thin stripes of
         # alternately visible and back-facing texels there; one erosion drops those unreliable
         # grazing-angle texels so completion fills them. Only there: on the face's border where it
@@ -123,6 +131,18 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
             mask = xp.where(xp.asarray(off), xp.float32(0), mask)
         uv = uv * (mask >= 0.5)[..., None]
     return uv, mask
+
+
+def seen_well(mask: np.ndarray, face: Face, geom: Geometry | None = None) -> np.ndarray:
+    """sample_face's mask [S,S] of `face` as sample_face(edge_on=False) gives it: without the
+    texels seen edge-on (MIN_FACING_COS) nor, where the erosion runs, the texels beside them
+    (dropped first, they were absent to it): what completion and the fill read. -> [S,S] float32."""
+    geom = geom or geometry()
+    layout = geom.layout
+    cosine = facing_cosine(geom.posed(face.vertices), layout.tris)[np.maximum(layout.tri_id, 0)]
+    drop = (cosine < MIN_FACING_COS) & (layout.tri_id >= 0)
+    beside = (cosine < ERODE_BELOW_COS) & (erode3((~drop).astype(np.float32)) < 0.5)
+    return np.where(drop | beside, np.float32(0), np.asarray(mask, np.float32))
 
 
 def off_photo(verts: np.ndarray, geom: Geometry, height: int, width: int):
@@ -209,10 +229,12 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
     outline is kept (poce_rt.hair). colours: the photo's hair.photo_colours when the caller has
     them (None: its backdrop is read here). What several steps read (the facing cosines, the
-    texels' photo positions, the trust, the skin's colour) is worked out once."""
+    texels' photo positions, the trust, the skin's colour) is worked out once. The photo texture
+    has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well)."""
     geom = geom or geometry()
     lay, spread = geom.layout, texel_motion(geom)
     verts = geom.posed(face.vertices)
+    drawn, mask = mask, seen_well(mask, face, geom)
     cosine = facing_cosine(verts, lay.tris)
     positions = texel_positions(verts, lay, spread)
     confidence = visibility_confidence(mask, verts, lay, height, width, face.bbox[2] - face.bbox[0], spread,
@@ -234,6 +256,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
                        positions - np.float32(0.5), backdrop, skin)
     photo, fill, filled = fill_unreliable(uv, mask, confidence, lay, complete, hair,
                                           pixel_texels(verts, lay, cosine), (keep, t))
+    photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
     return photo, fill, filled, shading
@@ -384,8 +407,12 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     shape = perspective_shape(face.shape, face.pose, target, camera_distance_cm)
+    # the mouth's opening as Editor.edit draws it (FrameLoop): the photo's own where its lips are
+    # parted, turned with the head (the map has only a sliver of texels across the opening)
     rgb, alpha = render_face(completed, shape, target, h, w, geom,
-                             photo=(image, photo_lookup(face, mask, uv_filled, geom)))
+                             photo=(image, photo_lookup(face, mask, uv_filled, geom,
+                                                        outside_mouth(mouth_gap_texels(geom.layout), geom.size))))
+    draw_mouth(rgb, shape, target, 0.0, mouth_interior(image, face, skin_tone(photo, geom.layout.coverage)))
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
     moved, ring_filled = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)

@@ -89,8 +89,11 @@ class BuildReport:
 
 
 def _default_sampler():
+    import functools
+
     from poce_rt.stages import sample_face      # the lead's UV sampling stage
-    return sample_face
+    # the texels seen edge-on are a smear: not what completion learns to reproduce
+    return functools.partial(sample_face, edge_on=False)
 
 
 def _atomic_npz(path: Path, **arrays) -> None:
