@@ -27,6 +27,12 @@ import numpy as np
 
 from yaw_readback import dlib_found, identity, parse_config
 
+
+def embedding(found):
+    """[128] dlib embedding of a dlib_found face, or None."""
+    from poce_rt.metrics import embed
+    return None if found is None else embed(*found)
+
 SIDES = (400, 440, 480, 520, 560)
 SHIFTS = ((0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (0.5, 0.5))
 
@@ -85,7 +91,7 @@ def video(args) -> None:
                 fs = judge.track_one(small)
             except NoFaceError:
                 continue
-            frames.append((f.pose.yaw, f.pose.pitch, dlib_found(img, f), dlib_found(small, fs)))
+            frames.append((f.pose.yaw, f.pose.pitch, embedding(dlib_found(img, f)), embedding(dlib_found(small, fs))))
     yaw = np.array([f[0] for f in frames])
     pitch = np.array([f[1] for f in frames])
     print(f"{len(frames)} frames, MediaPipe yaw {yaw.min():+.1f}..{yaw.max():+.1f}")
@@ -95,7 +101,8 @@ def video(args) -> None:
     keep = np.abs(pitch[a] - pitch[b]) <= 5
     a, b = a[keep], b[keep]
     dyaw = np.abs(yaw[a] - yaw[b])
-    ied = [np.array([identity(frames[i][k], frames[j][k]) for i, j in zip(a, b)]) for k in (2, 3)]
+    ied = [np.array([np.nan if frames[i][k] is None or frames[j][k] is None else
+                     float(np.linalg.norm(frames[i][k] - frames[j][k])) for i, j in zip(a, b)]) for k in (2, 3)]
     for lo in range(0, 30, 5):
         sel = (dyaw >= lo) & (dyaw < lo + 5)
         if sel.any():
