@@ -136,9 +136,11 @@ def judged(judge: FaceTracker, img: np.ndarray, near):
 
 
 def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
-    """The largest face of the photo (the editor's default), judged where it is."""
-    img = load_image(data_path(name))
-    src = ed.prepare(img)
+    """The largest face of the photo (the editor's default), or with "NAME:K" its K-th face left
+    to right (as `--faces K`), judged where it is."""
+    file, _, index = name.partition(":")
+    img = load_image(data_path(file))
+    src = ed.prepare(img, ed.faces(img, int(index))[0] if index else None)
     face = src.face
     j0 = judged(judge, img, face.bbox)
     d0 = dlib_found(img, face)
