@@ -310,10 +310,17 @@ class FeatureMask:
 
 
 def _inside(polygon: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """[P] float64 signed distance (px) of pts [P,2] inside the convex hull of polygon [M,2]
-    (< 0 outside); continuous in both."""
-    hull = cv2.convexHull(np.asarray(polygon, np.float32))
-    return np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True) for x, y in pts], np.float64)
+    """[P] float64 how far (px) pts [P,2] lie inside the convex hull of polygon [M,2]: the least,
+    over the hull's edges, signed distance to the edge's line (inside: the distance to the
+    border; < 0 outside); continuous in both."""
+    h = cv2.convexHull(np.asarray(polygon, np.float32))[:, 0].astype(np.float64)
+    e = np.roll(h, -1, 0) - h
+    length = np.linalg.norm(e, axis=1)
+    keep = length > 1e-9
+    h, e, length = h[keep], e[keep], length[keep]
+    n = np.stack([-e[:, 1], e[:, 0]], 1) / length[:, None]
+    n *= np.sign(((h.mean(0) - h) * n).sum(1))[:, None]   # inwards: the hull's centroid lies inside
+    return ((np.asarray(pts, np.float64)[:, None] - h) * n).sum(2).min(1)
 
 
 def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
