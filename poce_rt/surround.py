@@ -125,6 +125,15 @@ FEATURE_MARGIN = 0.05   # x the oval's mean radius: lashes and brow hairs reach 
 # begin) is filled from HIDDEN_FILL[0] of its area, fully from [1], like a stretched one.
 HIDDEN_MARGIN = 0.04
 HIDDEN_FILL = (0.2, 0.5)
+# ... but only as far as the turn brings the triangle out from behind the face: by how much the
+# distance of its vertices inside the face oval's hull drops from the photo to the target (the
+# largest over its vertices, in oval radii), none from REVEAL_FILL[0], all from [1]. The photo's
+# own face texture drawn where it barely moved is right: at small turns the fill smeared the far
+# cheek's outline (Tom_Hanks_54745.png at +1: 89 levels off the photo; 45-m7-di-ph.jpg: 59), and a
+# turn away from the far side hides it deeper (nothing to fill). It is 0 at no turn and continuous
+# in the pose (no pop in the frame loop). 45-m7 at +25: every triangle more than half behind the
+# face comes out by >= 0.057 radii, at +1 by <= 0.020; Tom_Hanks at +1 by <= 0.007.
+REVEAL_FILL = (0.015, 0.05)
 # A head turned away folds its proxy's rings past the silhouette behind the rings in front, and the
 # depth test cuts the surface there: two neighbouring pixels read the photo far apart
 # (Tom_Hanks_54745.png at +25, beside the forehead: 20 photo pixels; elsewhere a ring's neighbours
@@ -253,8 +262,8 @@ class FeatureMask:
     """Where in the photo a band triangle must not read what it draws: the face's features
     (FEATURES: eyes, brows, lips), each landmark group's convex hull grown by FEATURE_MARGIN of
     the oval's radius (touches), and the face itself, which hides the head proxy's far side on a
-    turned head (hidden). src_vertices: the source face's [468,3] (or [468,2]) vertices in photo
-    pixels."""
+    turned head (hidden), and how far a turn brings that side out (revealed). src_vertices: the
+    source face's [468,3] (or [468,2]) vertices in photo pixels."""
 
     def __init__(self, src_vertices: np.ndarray):
         v = np.asarray(src_vertices, np.float64)[:, :2]
@@ -275,6 +284,7 @@ class FeatureMask:
         mask = np.zeros((int(size[1]), int(size[0])), np.uint8)
         cv2.fillConvexPoly(mask, cv2.convexHull(np.round(v - lo).astype(np.int32)), 1)
         r = max(int(np.ceil(HIDDEN_MARGIN * radius)), 1)
+        self.oval, self.radius = oval, float(radius)
         self.face = PhotoRegion(lo, cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))))
 
     def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
@@ -287,6 +297,31 @@ class FeatureMask:
         photo is behind the face, which the photo shows in its place."""
         return self.face.share(src, tris, n)
 
+    def revealed(self, verts: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
+        """[T] float64: how far (oval radii) a turn brings each triangle (tris [T,3]) of the head
+        proxy's band out from behind the face: the largest drop, over its vertices, of the distance
+        inside the oval's convex hull, from the photo (src [N,2] in the photo's oval) to the target
+        (verts [N,>=2] in the target's oval, the band's second ring); < 0: hidden deeper."""
+        k = len(FACE_OVAL)
+        used, inv = np.unique(tris, return_inverse=True)
+        depth = [_inside(self.oval, np.asarray(src, np.float64)[used]),
+                 _inside(np.asarray(verts, np.float64)[k:2 * k, :2], np.asarray(verts, np.float64)[used, :2])]
+        return ((depth[0] - depth[1])[inv.reshape(tris.shape)]).max(1) / self.radius
+
+
+def _inside(polygon: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """[P] float64 how far (px) pts [P,2] lie inside the convex hull of polygon [M,2]: the least,
+    over the hull's edges, signed distance to the edge's line (inside: the distance to the
+    border; < 0 outside); continuous in both."""
+    h = cv2.convexHull(np.asarray(polygon, np.float32))[:, 0].astype(np.float64)
+    e = np.roll(h, -1, 0) - h
+    length = np.linalg.norm(e, axis=1)
+    keep = length > 1e-9
+    h, e, length = h[keep], e[keep], length[keep]
+    n = np.stack([-e[:, 1], e[:, 0]], 1) / length[:, None]
+    n *= np.sign(((h.mean(0) - h) * n).sum(1))[:, None]   # inwards: the hull's centroid lies inside
+    return ((np.asarray(pts, np.float64)[:, None] - h) * n).sum(2).min(1)
+
 
 def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
     """0 below lo_hi[0], 1 above lo_hi[1], linear between."""
@@ -296,9 +331,10 @@ def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
 def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | None = None) -> np.ndarray:
     """[T] float64 in [0,1] for band_triangles(len(verts)): how much each is to be filled for being
     drawn more than STRETCH_FILL[0] times larger than the photo shows it, or more than
-    FEATURE_STRETCH[0] times where it reads one of the face's features (features: the source's
-    FeatureMask; None: not tested). verts [N,3] target, src [N,2] photo positions, as ring_band
-    gives them."""
+    FEATURE_STRETCH[0] times where it reads one of the face's features, or for lying behind the
+    face in the photo as far as the turn brings it out (HIDDEN_FILL x REVEAL_FILL: the head
+    proxy's band only) (features: the source's FeatureMask; None: neither tested). verts [N,3]
+    target, src [N,2] photo positions, as ring_band gives them."""
     tris = band_triangles(len(verts))
     s = stretch(verts, tris, src)
     w = ramp(s, STRETCH_FILL)
@@ -308,7 +344,11 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
         if check.any():
             w[check] = np.maximum(w[check], near[check] * features.touches(src, tris[check]))
         if len(verts) == PROXY_RINGS * len(FACE_OVAL):   # the head proxy's far side, behind the face
-            w = np.maximum(w, ramp(features.hidden(src, tris), HIDDEN_FILL))
+            behind = ramp(features.hidden(src, tris), HIDDEN_FILL)
+            hot = np.flatnonzero(behind > w)
+            if hot.size:
+                out = ramp(features.revealed(verts, src, tris[hot]), REVEAL_FILL)
+                w[hot] = np.maximum(w[hot], behind[hot] * out)
     return w
 
 

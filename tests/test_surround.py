@@ -279,3 +279,20 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
     left, right = cheeks & (plain[:, 0] < plain[:, 0].mean()), cheeks & (plain[:, 0] > plain[:, 0].mean())
     # the left cheek: the side +25 reveals; the right one turns away
     assert np.median(moved[left] / strip[left]) > 0.9 and (moved[right] == 0).all(), moved
+
+
+def test_inside_is_the_distance_to_the_hull_border():
+    """surround._inside (how far the proxy's vertices lie inside the oval, for the fill behind a
+    turned face): inside a convex hull it is cv2.pointPolygonTest's distance to the border,
+    outside it is negative."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    poly = rng.normal(size=(36, 2)) * [100, 140] + 300
+    pts = rng.normal(size=(300, 2)) * 150 + 300
+    hull = cv2.convexHull(poly.astype(np.float32))
+    ref = np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True) for x, y in pts])
+    got = surround._inside(poly, pts)
+    assert (ref > 0).sum() > 50 and (ref < 0).sum() > 50
+    np.testing.assert_allclose(got[ref > 0], ref[ref > 0], atol=1e-3)
+    assert (got[ref < 0] < 0).all()
