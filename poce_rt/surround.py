@@ -31,9 +31,10 @@ with it, so the hair turns with the head and the outer band holds background.
 Stretched strips (issue 15, held-out Tom_Hanks_54745.png at -25): a side of the head the photo
 sees at a grazing angle lies in a strip a few pixels wide between the tracked oval and the
 silhouette, and a turn towards the camera draws it several times wider. The photo has no texture
-for that much surface: a band triangle magnified more than STRETCH_FILL[0] times (linear; the
-hair beside that face's far temple, drawn as streaks) is filled instead, fully from
-STRETCH_FILL[1]: its texels are unknown to photo_texture, push-pulled from the photo around them,
+for that much surface: a band triangle drawn over more than STRETCH_FILL[0] times its area in
+the photo (the hair beside that face's far temple, drawn as streaks; a band merely sheared, as
+under a chin that slides over the still neck, keeps its area and is warped) is filled instead,
+fully from STRETCH_FILL[1]: its texels are unknown to photo_texture, push-pulled from the photo around them,
 and reported as filled like texels beyond the photo. So is a band triangle drawn more than
 FEATURE_STRETCH[0] times larger that reads one of the face's features (FEATURES): the oval of a
 far side can run through the outer corner of an eye or the end of a brow, which the face mesh
@@ -104,10 +105,16 @@ OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (
 PROXY_RINGS = len(PROXY_SCALES) + 3   # proxy_mesh's rings: inside the oval, oval, proxy, outer
 FILL_SHRINK = 4   # photo_texture's fill beyond the photo is push-pulled at 1/4 of the resolution
 FILL_MARGIN = 32   # photo pixels around a stretched strip that its fill is pulled from
-# a band triangle drawn this many times larger (largest singular value of its source -> target
-# map) starts to be filled, and is filled fully at the second: on the repository's and the held-out
-# photos at +-25 the proxy's bands beyond the oval stretch by 1.4-2.6 (90th percentile), their worst
-# triangles by up to ~5 near the silhouette; Tom_Hanks' (-25) by up to 9
+# a band triangle drawn over this many times the area the photo shows it in (area_stretch) starts
+# to be filled, and is filled fully at the second: on the repository's and the held-out photos at
+# +-25 the proxy's bands beyond the oval grow by 1.5-2.3 (90th percentile), their worst triangles by
+# up to ~5 near the silhouette; Tom_Hanks' by up to 9. Area, not the largest singular value
+# (stretch, the same on a revealed strip, which widens across the band): where the chin slides over
+# the neck, which does not turn (NECK_CM), the band under it is sheared, and a shear draws no
+# surface the photo lacks. On multi_face.jpg's face 0 (small, pitched up: the neck's ring 3-4 px
+# under the oval) at -25 that band's triangles reach 3.4-4.4 by the singular value but 2.2-3.1 in
+# area; filled, the fill pulled sky, shirt and skin into a grey smudge with a hard edge under the
+# chin, where the photo's own strip, warped, continues the chin's shadow.
 STRETCH_FILL = (3.0, 4.5)
 STRETCH_BLUR = 1.0   # texels: the fill's weight is softened this much at a triangle's edge
 # The face's features are drawn by the face mesh where they move to; a band triangle that reads
@@ -203,22 +210,36 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
-    """[T] float64 how many times larger each triangle is drawn than the photo shows it: the largest
-    singular value of its affine map from src [N,2] (photo) to verts [N,>=2] (target); inf where
-    the source triangle is degenerate (a line or a point read out over an area)."""
+def _affine(verts: np.ndarray, tris: np.ndarray, src: np.ndarray):
+    """([T,2,2] float64 affine map of each triangle from src [N,2] (photo) to verts [N,>=2]
+    (target), [T] bool: its source triangle is not degenerate (the map is defined))."""
     a = np.asarray(src, np.float64)[tris]
     b = np.asarray(verts, np.float64)[tris][..., :2]
     A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)       # [T,2,2], edges as columns
     B = np.stack([b[:, 1] - b[:, 0], b[:, 2] - b[:, 0]], 2)
-    det = np.linalg.det(A)
-    ok = np.abs(det) > 1e-9
-    m = B @ np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2)))
+    ok = np.abs(np.linalg.det(A)) > 1e-9
+    return B @ np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2))), ok
+
+
+def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """[T] float64 how many times larger each triangle is drawn than the photo shows it: the largest
+    singular value of its affine map from src [N,2] (photo) to verts [N,>=2] (target); inf where
+    the source triangle is degenerate (a line or a point read out over an area)."""
+    m, ok = _affine(verts, tris, src)
     # a 2x2 map's largest singular value: sqrt((F + sqrt(F^2 - 4 det^2)) / 2), F its squared norm
     fro = (m * m).sum((1, 2))
     det_m = np.linalg.det(m)
     top = np.sqrt(0.5 * (fro + np.sqrt(np.maximum(fro * fro - 4.0 * det_m * det_m, 0.0))))
     return np.where(ok, top, np.inf)
+
+
+def area_stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """[T] float64 how many times more area each triangle covers drawn (verts [N,>=2], target) than
+    in the photo (src [N,2]): |det| of its affine map, the photo pixels each drawn pixel has
+    fewer of; inf where the source triangle is degenerate. A shear (one ring sliding along the
+    next) keeps it at 1 however far the largest singular value (stretch) goes."""
+    m, ok = _affine(verts, tris, src)
+    return np.where(ok, np.abs(np.linalg.det(m)), np.inf)
 
 
 def band_triangles(n_verts: int) -> np.ndarray:
@@ -330,14 +351,14 @@ def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
 
 def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | None = None) -> np.ndarray:
     """[T] float64 in [0,1] for band_triangles(len(verts)): how much each is to be filled for being
-    drawn more than STRETCH_FILL[0] times larger than the photo shows it, or more than
-    FEATURE_STRETCH[0] times where it reads one of the face's features, or for lying behind the
+    drawn over more than STRETCH_FILL[0] times the area the photo shows it in (area_stretch), or
+    more than FEATURE_STRETCH[0] times larger (stretch) where it reads one of the face's features, or for lying behind the
     face in the photo as far as the turn brings it out (HIDDEN_FILL x REVEAL_FILL: the head
     proxy's band only) (features: the source's FeatureMask; None: neither tested). verts [N,3]
     target, src [N,2] photo positions, as ring_band gives them."""
     tris = band_triangles(len(verts))
     s = stretch(verts, tris, src)
-    w = ramp(s, STRETCH_FILL)
+    w = ramp(area_stretch(verts, tris, src), STRETCH_FILL)
     if features is not None:
         near = ramp(s, FEATURE_STRETCH)
         check = (near > w)
