@@ -72,7 +72,19 @@ INSET = 1.04   # the band's inner edge samples just outside the old oval, skippi
 MIN_MOVE_PX = 0.5
 # head proxy rings: scale about the oval's centre (canonical x, y); the last one is the head's
 # silhouette (hair cap, ears), where the surface has turned edge-on to the camera
-PROXY_SCALES = (1.1, 1.22, 1.4)
+PROXY_SCALES = (1.1, 1.22, 1.28, 1.34, 1.4)
+# The profile's bend near the silhouette: a single flat facet from 1.22 to 1.4 turned away past
+# edge-on all at once, and hid everything the photo showed on it (Tom_Hanks_54745.png, yaw +18,
+# at +15 and beyond: all of the far temple's hair, the forehead running flat and bright to the
+# outline), where a curved surface turning away hides its outer part first and the rest narrows.
+# The rings between the scales of CHORD_SCALES follow the curved profile where the surface turns
+# away from the camera (its facing cosine drops by BEND_AWAY[0] from the source's, fully from [1])
+# and lie on the chord of their neighbours elsewhere: where it turns towards the camera, the bend's
+# steep outer facet would spread the photo's outline (hair mixed with backdrop) over what the turn
+# reveals, where the chord spreads the hair band (single_face.jpg at +25: a filled wing beside the
+# hair on the side the turn reveals), and a still head is drawn as before.
+CHORD_SCALES = (1.1, 1.22, 1.4)
+BEND_AWAY = (0.03, 0.1)
 # the silhouette lies in the head's mid-depth plane: this far behind the face oval's rearmost
 # point (its sides, in front of the ears; the ear canal is ~1.5 cm further back)
 HEAD_MID_CM = 1.5
@@ -465,6 +477,8 @@ class HeadProxy:
         self.p = p = sv[list(FACE_OVAL)]
         self.p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
         self.rings = rings = head_proxy(shape, silhouette=silhouette)
+        self.chord, self.normal = chord_rings(rings), outer_normals(rings)
+        self.facing = facing(self.normal, src_pose)
         self.src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
         self.turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
         self.c = c = p[:, :2].mean(0)
@@ -481,8 +495,11 @@ class HeadProxy:
         p, c, r_src, k = self.p, self.c, self.r_src, len(self.p)
         q = dv[list(FACE_OVAL)]
         q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
+        rings = self.rings_at(dst_pose)
+        src_r = [a if r is b else pose_vertices(r, self.src_pose).astype(np.float64)
+                 for a, r, b in zip(self.src_r, rings, self.rings)]
         dst_r = [a + t * (pose_vertices(perspective_shape(r, self.src_pose, dst_pose, self.distance_cm), dst_pose) - a)
-                 for a, r, t in zip(self.src_r, self.rings, self.turn)]
+                 for a, r, t in zip(src_r, rings, self.turn)]
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + [q]] + [self.src_reach], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
@@ -496,8 +513,49 @@ class HeadProxy:
             u = (p[:, :2] - c) / r_src[:, None]
             out = (((q[:, :2] - p[:, :2]) - (q[:, :2] - p[:, :2]).mean(0)) * u).sum(1) / r_src.mean()
             p_read = p_read + (ramp(out, REVEAL_MOVE) * self.strip)[:, None] * u
-        src = np.concatenate([self.p_in[:, :2], p_read] + [x[:, :2] for x in self.src_r] + [outer])
+        src = np.concatenate([self.p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
         return verts, rings_tris(k, PROXY_RINGS), src
+
+    def rings_at(self, dst_pose) -> list:
+        """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to
+        dst_pose: the bend rings (between CHORD_SCALES) on the curved profile where the surface
+        turns away from the camera (BEND_AWAY), on the chord elsewhere; the others as they are
+        (the same arrays)."""
+        w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
+        return [r if ch is None else ch + w * (r - ch) for r, ch in zip(self.rings, self.chord)]
+
+
+def chord_rings(rings: np.ndarray) -> list:
+    """head_proxy's rings [R,K,3] (at PROXY_SCALES) -> [R] list: None for a ring at one of
+    CHORD_SCALES, else [K,3] the ring on the straight line between its neighbours there (by its
+    share of the way in scale)."""
+    out = []
+    for sc in PROXY_SCALES:
+        if sc in CHORD_SCALES:
+            out.append(None)
+            continue
+        lo = max(x for x in CHORD_SCALES if x < sc)
+        hi = min(x for x in CHORD_SCALES if x > sc)
+        a, b = rings[PROXY_SCALES.index(lo)], rings[PROXY_SCALES.index(hi)]
+        out.append(a + (sc - lo) / (hi - lo) * (b - a))
+    return out
+
+
+def outer_normals(rings: np.ndarray) -> np.ndarray:
+    """[R,K,3] canonical rings -> [K,3] unit normals of the proxy's outer facet (from the last
+    ring of CHORD_SCALES before the silhouette to the silhouette) at each oval vertex, outwards
+    (away from the head: their x, y along the way out)."""
+    a, b = rings[PROXY_SCALES.index(CHORD_SCALES[-2])], rings[-1]
+    along = np.roll(a, -1, axis=0) - np.roll(a, 1, axis=0) + np.roll(b, -1, axis=0) - np.roll(b, 1, axis=0)
+    n = np.cross(b - a, along)
+    n *= np.sign(((n[:, :2] * (b - a)[:, :2]).sum(1) + 1e-12))[:, None]
+    return n / (np.linalg.norm(n, axis=1, keepdims=True) + 1e-12)
+
+
+def facing(normals: np.ndarray, pose) -> np.ndarray:
+    """[K,3] canonical unit normals -> [K] their cosine with the direction towards the camera at
+    `pose` (depth grows away from it: the camera lies along -z of the camera frame)."""
+    return -(normals @ pose.rotation.T)[:, 2]
 
 
 def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, width: int,
