@@ -344,7 +344,8 @@ def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, shape, weights: np.ndar
     return np.clip(cv2.GaussianBlur(out, (0, 0), STRETCH_BLUR), 0.0, 1.0)
 
 
-def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | None = None) -> np.ndarray:
+def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | None = None,
+               view: np.ndarray | None = None) -> np.ndarray:
     """[468,3] canonical-frame shape (cm) -> [R,K,3] canonical rings of the head proxy beyond its
     face oval: ring r is the oval scaled about its centre in x, y by scales[r] (silhouette: None,
     or [K] the last ring's scale per oval vertex, silhouette_scales'; the rings between keep their
@@ -352,28 +353,54 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | 
     the face's own surface out of the oval (same slope there: no crease where face and proxy
     meet, which drew an arc over the forehead) and curves back to edge-on at the last ring, the
     silhouette, which lies in the head's mid-depth plane (HEAD_MID_CM behind the oval's sides).
-    The profile, t = 0 at the oval and 1 at the silhouette: depth = mid * (1 - (1 - t)^p)."""
+    The profile, t = 0 at the oval and 1 at the silhouette: depth = mid * (1 - (1 - t)^p).
+    view: None (the head seen from the front), or the [3,3] rotation a photo sees the head at
+    (the source's Pose.rotation): the same construction as that view sees the face, turned back
+    into the canonical frame: each ring out along the view's own radial direction (as far as the
+    frontal ring reaches that way), the profile along its line of sight, edge-on to it at the
+    silhouette in the mid-depth plane through the head's centre as that view sees it. All that
+    the photo shows from the oval out to the outline then lies on the proxy's front side."""
     s = np.asarray(shape, np.float64)
     o = s[list(FACE_OVAL)]
     inner = np.array([s[list(i)].mean(0) for i in OVAL_INNER])
     c = o[:, :2].mean(0)
     radial = o[:, :2] - c
     r_o = np.linalg.norm(radial, axis=1) + 1e-9
-    u = radial / r_o[:, None]
-    # the face's slope at the oval, outwards: depth gained per cm of radius
-    dr = np.maximum(((o[:, :2] - inner[:, :2]) * u).sum(1), 1e-3)
-    slope = np.maximum(o[:, 2] - inner[:, 2], 0.0) / dr
-    mid = np.maximum(o[:, 2].max() + HEAD_MID_CM - o[:, 2], 0.1)      # depth to the silhouette
     last = np.full(len(o), float(scales[-1])) if silhouette is None else np.asarray(silhouette, np.float64)
-    reach = (last - 1.0) * r_o
-    # d/dt of mid * (1 - (1 - t)^p) at t = 0 is p * mid, which must be slope * reach
-    p = np.clip(slope * reach / mid, P_MIN, P_MAX)
+    t = [(sc - 1.0) / (scales[-1] - 1.0) for sc in scales]
     out = np.empty((len(scales), len(o), 3))
-    for r, sc in enumerate(scales):
-        t = (sc - 1.0) / (scales[-1] - 1.0)
-        out[r, :, :2] = c + (1.0 + t * (last - 1.0))[:, None] * radial
-        out[r, :, 2] = o[:, 2] + mid * (1.0 - (1.0 - t) ** p)
-    return out
+    for r, tr in enumerate(t):
+        out[r, :, :2] = c + (1.0 + tr * (last - 1.0))[:, None] * radial
+    centre = np.array([*c, o[:, 2].max() + HEAD_MID_CM])    # on the head's mid-depth plane
+    out[..., 2] = profile(out, o, inner, t, centre[2])
+    if view is None:
+        return out
+    rot = np.asarray(view, np.float64)
+    out, o, inner, centre = out @ rot.T, o @ rot.T, inner @ rot.T, centre @ rot.T
+    c = o[:, :2].mean(0)
+    radial = o[:, :2] - c
+    r_o = np.linalg.norm(radial, axis=1) + 1e-9
+    u = radial / r_o[:, None]
+    for r, tr in enumerate(t):
+        far = np.maximum(((out[r, :, :2] - c) * u).sum(1), (1.0 + tr * (last - 1.0)) * r_o)
+        out[r, :, :2] = c + far[:, None] * u
+    out[..., 2] = profile(out, o, inner, t, centre[2])
+    return out @ rot
+
+
+def profile(rings: np.ndarray, o: np.ndarray, inner: np.ndarray, t, mid_depth: float) -> np.ndarray:
+    """head_proxy's depths of its rings [R,K,3] (x, y across a view; z, its depth, not read) over
+    the oval o [K,3] and the face's vertices next to it inner [K,3] (OVAL_INNER), at shares t [R]
+    of the way to the last ring, the silhouette, at depth mid_depth -> [R,K]: the face's own
+    slope at the oval, outwards, continued (d/dt of mid * (1 - (1 - t)^p) at t = 0 is p * mid,
+    which must be slope * reach) up to edge-on at the silhouette."""
+    toward = rings[-1, :, :2] - o[:, :2]
+    reach = np.linalg.norm(toward, axis=1) + 1e-9
+    dr = np.maximum(((o[:, :2] - inner[:, :2]) * toward / reach[:, None]).sum(1), 1e-3)
+    slope = np.maximum(o[:, 2] - inner[:, 2], 0.0) / dr      # depth gained per cm, outwards
+    mid = np.maximum(mid_depth - o[:, 2], 0.1)                # depth to the silhouette
+    p = np.clip(slope * reach / mid, P_MIN, P_MAX)
+    return np.stack([o[:, 2] + mid * (1.0 - (1.0 - tr) ** p) for tr in t])
 
 
 def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, colours=None) -> np.ndarray:
@@ -478,6 +505,7 @@ class HeadProxy:
         self.p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
         self.rings = rings = head_proxy(shape, silhouette=silhouette)
         self.chord, self.normal = chord_rings(rings), outer_normals(rings)
+        self.seen = head_proxy(shape, silhouette=silhouette, view=src_pose.rotation)
         self.facing = facing(self.normal, src_pose)
         self.src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
         self.turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
@@ -496,8 +524,7 @@ class HeadProxy:
         q = dv[list(FACE_OVAL)]
         q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
         rings = self.rings_at(dst_pose)
-        src_r = [a if r is b else pose_vertices(r, self.src_pose).astype(np.float64)
-                 for a, r, b in zip(self.src_r, rings, self.rings)]
+        src_r = [pose_vertices(r, self.src_pose).astype(np.float64) for r in rings]
         dst_r = [a + t * (pose_vertices(perspective_shape(r, self.src_pose, dst_pose, self.distance_cm), dst_pose) - a)
                  for a, r, t in zip(src_r, rings, self.turn)]
         # the outer ring stays outside everything that moves, or the band would fold over itself
@@ -522,7 +549,8 @@ class HeadProxy:
         turns away from the camera (BEND_AWAY), on the chord elsewhere; the others as they are
         (the same arrays)."""
         w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
-        return [r if ch is None else ch + w * (r - ch) for r, ch in zip(self.rings, self.chord)]
+        return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
+                for r, ch, v in zip(self.rings, self.chord, self.seen)]
 
 
 def chord_rings(rings: np.ndarray) -> list:

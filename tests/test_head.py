@@ -62,7 +62,8 @@ def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
     assert tris.max() == n * k - 1
     np.testing.assert_allclose(verts[-k:, :2], src[-k:], atol=1e-3)        # the background stays
     np.testing.assert_allclose(verts[k:2 * k], dst[list(surround.FACE_OVAL)], atol=1e-3)   # the oval
-    rings = surround.head_proxy(face.shape)
+    # the rings drawn for this turn (the bend rings between CHORD_SCALES as the turn sets them)
+    rings = surround.HeadProxy(face.vertices, face.shape, face.pose).rings_at(dst_pose)
     head = rings[0][:, 1] <= surround.NECK_CM[0]            # hair cap, ears, sides: turn rigidly
     for r, ring in enumerate(rings):
         got = verts[(2 + r) * k:(3 + r) * k]
