@@ -73,16 +73,19 @@ MIN_MOVE_PX = 0.5
 # head proxy rings: scale about the oval's centre (canonical x, y); the last one is the head's
 # silhouette (hair cap, ears), where the surface has turned edge-on to the camera
 PROXY_SCALES = (1.1, 1.22, 1.28, 1.34, 1.4)
-# The profile's bend near the silhouette: a single flat facet from 1.22 to 1.4 turned away past
-# edge-on all at once, and hid everything the photo showed on it (Tom_Hanks_54745.png, yaw +18,
-# at +15 and beyond: all of the far temple's hair, the forehead running flat and bright to the
-# outline), where a curved surface turning away hides its outer part first and the rest narrows.
-# The rings between the scales of CHORD_SCALES follow the curved profile where the surface turns
-# away from the camera (its facing cosine drops by BEND_AWAY[0] from the source's, fully from [1])
-# and lie on the chord of their neighbours elsewhere: where it turns towards the camera, the bend's
-# steep outer facet would spread the photo's outline (hair mixed with backdrop) over what the turn
-# reveals, where the chord spreads the hair band (single_face.jpg at +25: a filled wing beside the
-# hair on the side the turn reveals), and a still head is drawn as before.
+# Where the head turns away, the proxy is the head as the photo saw it: head_proxy(view=) at the
+# source's rotation, every ring at least as far out as the photo sees the frontal one and its
+# profile edge-on to the photo's line of sight. The frontal proxy of a turned photo (Tom_Hanks_54745.png,
+# yaw +18, pitch +23) put the far temple's hair on a band within a few degrees of edge-on, and
+# its outer facet (one flat facet from 1.22 to 1.4) turned past edge-on all at once: from +15 on,
+# all of that hair went behind the forehead, which ran flat and bright to the outline. The bend
+# rings (the scales between CHORD_SCALES) let the outer part hide first and the rest narrow, as
+# a curved surface does. Where the head turns towards the camera (the outer facet's facing cosine
+# drops by less than BEND_AWAY[0] from the source's; the seen proxy fully from a drop of [1]) the
+# rings are the frontal ones, the bend rings on the chord of their neighbours: the bend's steep
+# outer facet would spread the photo's outline (hair mixed with backdrop) over what the turn
+# reveals, a filled wing beside single_face.jpg's hair at +25, where the chord spreads the hair;
+# and a still head is drawn as before.
 CHORD_SCALES = (1.1, 1.22, 1.4)
 BEND_AWAY = (0.03, 0.1)
 # the silhouette lies in the head's mid-depth plane: this far behind the face oval's rearmost
@@ -507,11 +510,9 @@ class HeadProxy:
         self.chord, self.normal = chord_rings(rings), outer_normals(rings)
         self.seen = head_proxy(shape, silhouette=silhouette, view=src_pose.rotation)
         self.facing = facing(self.normal, src_pose)
-        self.src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
         self.turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
-        self.src_reach = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in self.src_r], axis=0)
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
         self.strip = None if strip is None else np.asarray(strip, np.float64)
 
@@ -528,7 +529,7 @@ class HeadProxy:
         dst_r = [a + t * (pose_vertices(perspective_shape(r, self.src_pose, dst_pose, self.distance_cm), dst_pose) - a)
                  for a, r, t in zip(src_r, rings, self.turn)]
         # the outer ring stays outside everything that moves, or the band would fold over itself
-        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + [q]] + [self.src_reach], axis=0)
+        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
         outer = c + scale * (p[:, :2] - c)
@@ -545,9 +546,9 @@ class HeadProxy:
 
     def rings_at(self, dst_pose) -> list:
         """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to
-        dst_pose: the bend rings (between CHORD_SCALES) on the curved profile where the surface
-        turns away from the camera (BEND_AWAY), on the chord elsewhere; the others as they are
-        (the same arrays)."""
+        dst_pose, per oval vertex: as the photo saw the head (head_proxy(view=)) where the outer
+        facet turns away from the camera (BEND_AWAY), the frontal rings elsewhere with the bend
+        rings (between CHORD_SCALES) on the chord of their neighbours."""
         w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
