@@ -496,7 +496,8 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
 
 class HeadProxy:
     """proxy_mesh of one source face (its arguments but the target's), the source's side (the
-    proxy's rings, where they read the photo) worked out once: a frame loop draws it every step."""
+    proxy's rings, frontal and as the photo saw them) worked out once: a frame loop draws it
+    every step (rings_at blends them per step, by how the turn faces each oval vertex)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):

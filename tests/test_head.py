@@ -224,3 +224,23 @@ def test_far_temple_keeps_its_hair_as_the_head_turns_away(prepared, editor):
     assert hair > 40
     out = editor.edit(image, pose=(0, 20, 0), source=src).image
     assert dark(out) >= 0.3 * hair, (dark(out), hair)
+
+
+def test_proxy_as_the_photo_saw_it(prepared):
+    """head_proxy(view=): seen from the front it is the frontal proxy; at a turned photo's pose
+    (Tom_Hanks_54745.png, yaw +18, pitch +23) its rings run outwards in the photo, ring after
+    ring, each as far out as the photo sees the frontal one or further, and deeper along the
+    photo's line of sight up to the silhouette: all of it faces the photo. The frontal proxy's
+    rings there fold back inwards in the photo (turned past edge-on already)."""
+    _, src = prepared("Tom_Hanks_54745.png")
+    shape, rot = src.face.shape, src.face.pose.rotation
+    np.testing.assert_allclose(surround.head_proxy(shape, view=np.eye(3)), surround.head_proxy(shape), atol=1e-9)
+    oval = np.asarray(shape, np.float64)[list(surround.FACE_OVAL)] @ rot.T
+    c = oval[:, :2].mean(0)
+    u = (oval[:, :2] - c) / np.linalg.norm(oval[:, :2] - c, axis=1, keepdims=True)
+    seen = np.concatenate([oval[None], surround.head_proxy(shape, view=rot) @ rot.T])     # as the photo sees them
+    frontal = np.concatenate([oval[None], surround.head_proxy(shape) @ rot.T])
+    out = lambda rings: ((rings[..., :2] - c) * u).sum(-1)        # [R,K] how far out, in the photo
+    assert (out(seen) >= out(frontal) - 1e-6).all()
+    assert (np.diff(out(seen), axis=0) > 0).all() and (np.diff(seen[..., 2], axis=0) > 0).all()
+    assert (np.diff(out(frontal), axis=0) < 0).any()
