@@ -760,8 +760,9 @@ def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=N
 
 def keep_ring_still(photo, rgb, pos, lo, centres, take):
     """The ring kept only where it moves the photo (issue 15, item 2; poce_rt.motion): photo
-    [h,w,3] uint8 under the ring's box, draw_ring's rgb [h,w,3] and pos [h,w,2], lo [2] float32
-    (the texture square's corner in the photo: an array on rgb's device), centres [h,w,2] float32
+    [h,w,3] uint8 under the ring's box, draw_ring's rgb [h,w,3] and pos [h,w,2], lo [w,2] float32
+    (the texture square's corner in the photo on each row, motion.read_motion's offset: an array
+    on rgb's device), centres [h,w,2] float32
     (the box's pixel centres in the photo, motion.pixel_centres) -> (kept [h,w,3] float32 in
     [0,1], moved [h,w,1] float32), buffers of take(name, shape). A pixel the ring reads less than
     motion.STILL_PX from itself is the photo's own, bit for bit: the texture is not, on its
@@ -910,7 +911,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
 
     rgb, alpha, pos = draw_ring(with_positions(texture), local, tris, uvs, bh, bw, take)
     photo = np.ascontiguousarray(image[y0:y1, x0:x1])
-    kept, moved = keep_ring_still(photo, rgb, pos, lo.astype(np.float32), pixel_centres(bh, bw, x0, y0), take)
+    kept, moved = keep_ring_still(photo, rgb, pos, np.tile(lo.astype(np.float32), (bw, 1)),
+                                  pixel_centres(bh, bw, x0, y0), take)
     if filled_out is not None:
         filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), bh, bw) * moved[..., 0]
     out = image.copy()

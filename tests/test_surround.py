@@ -315,7 +315,7 @@ def test_keep_ring_still_keeps_the_photo_where_the_ring_reads_the_pixel_itself()
     assert centres[2, 3].tolist() == [33.5, 52.5]
     pos = centres - lo.astype(np.float32) + np.stack([np.cos(angle), np.sin(angle)], -1) * move[None, :, None]
     take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
-    kept, moved = surround.keep_ring_still(photo, rgb, pos, lo.astype(np.float32), centres, take)
+    kept, moved = surround.keep_ring_still(photo, rgb, pos, np.tile(lo.astype(np.float32), (w, 1)), centres, take)
     t = np.clip((move - STILL_PX) / (MOVING_PX - STILL_PX), 0, 1)
     np.testing.assert_allclose(moved[..., 0], np.broadcast_to(t * t * (3 - 2 * t), (h, w)), atol=1e-4)
     np.testing.assert_allclose(kept, photo / 255 + moved * (rgb - photo / 255), atol=1e-5)

@@ -154,7 +154,7 @@ class FrameLoop:
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
             # the ring texture's corner in the photo, and each frame pixel's centre: where the ring
             # leaves a pixel in place it keeps the photo's own (surround.keep_ring_still)
-            self._ring_lo = self.ws.take("in.ring_lo", (2,), np.float32)
+            self._ring_lo = self.ws.take("in.ring_lo", (w, 2), np.float32)   # on each column (read_motion)
             self._centres = xp.asarray(pixel_centres(h, w))
             self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
                                          else band_tris(len(FACE_OVAL)))
@@ -293,7 +293,7 @@ class FrameLoop:
                 ring_texture = self.ring_texture.for_ring(ring)
                 uvs = ring_texture.uvs(ring.src)
                 self._put(self._ring_uvs, uvs)
-                self._put(self._ring_lo, ring_texture.lo.astype(np.float32))
+                self._put(self._ring_lo, np.tile(ring_texture.lo.astype(np.float32), (self.width, 1)))
                 self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
@@ -348,7 +348,7 @@ class FrameLoop:
                 take = functools.partial(ws.take, dtype=np.float32)
                 rgb, alpha, pos = draw_ring(self.ring_texture.current.texture, self._ring_verts, self._ring_tris,
                                             self._ring_uvs, ring.height, ring.width, take, stream=st, workspace=ws)
-                kept, _ = keep_ring_still(photo, rgb, pos, self._ring_lo, self._centres[ry, rx], take)
+                kept, _ = keep_ring_still(photo, rgb, pos, self._ring_lo[rx], self._centres[ry, rx], take)
                 ops.composite(photo, kept, alpha, 1, stream=st, out=photo, workspace=ws)
                 self.frame[ry, rx] = photo
             base[...] = self.frame[fy, fx]
