@@ -582,7 +582,8 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     on that outermost pixel, whose bilinear reads would be clamped to the edge, its texels are
     unknown and filled by push-pull from the photo around them: a smooth continuation, never the
     edge pixels stretched into streaks (edge replication drew an arc of them where a turn
-    brought that part into view). stretched: None, or (verts, src, weights) of a ring whose band
+    brought that part into view). Only pixels the ring moves show the fill: keep_ring_still keeps
+    the photo's own where it does not. stretched: None, or (verts, src, weights) of a ring whose band
     triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
     weight, and filled by the rest (stretched_patch)."""
     h, w = image.shape[:2]
