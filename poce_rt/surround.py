@@ -62,6 +62,7 @@ import numpy as np
 from . import masks, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .layers import copy_channels
+from .motion import keep_still, moved_weight, pixel_centres, read_motion
 
 # MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
@@ -669,7 +670,8 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     on that outermost pixel, whose bilinear reads would be clamped to the edge, its texels are
     unknown and filled by push-pull from the photo around them: a smooth continuation, never the
     edge pixels stretched into streaks (edge replication drew an arc of them where a turn
-    brought that part into view). stretched: None, or (verts, src, weights) of a ring whose band
+    brought that part into view). Only pixels the ring moves show the fill: keep_ring_still keeps
+    the photo's own where it does not. stretched: None, or (verts, src, weights) of a ring whose band
     triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
     weight, and filled by the rest (stretched_patch)."""
     h, w = image.shape[:2]
@@ -831,16 +833,36 @@ def with_positions(texture, out=None):
 def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=None, workspace=None):
     """The ring drawn over an h x w box, its folds antialiased: texture [side,side,RING_CHANNELS]
     (with_positions'), verts [NK,3] box-local, tris, uvs [NK,2] on the texture's square ->
-    (rgb [h,w,3], alpha [h,w]) float32 buffers of take(name, shape) (the frame loop's workspace,
-    or fresh arrays). One render draws the colour and the photo position each pixel reads, so
-    the same triangle wins each pixel for both (soften_folds). Host or device arrays (stream,
-    workspace: the render's on the GPU)."""
+    (rgb [h,w,3], alpha [h,w], pos [h,w,2]) float32 buffers of take(name, shape) (the frame
+    loop's workspace, or fresh arrays); pos: the photo position each pixel reads, relative to
+    the texture square's corner. One render draws the colour and the position, so the same
+    triangle wins each pixel for both (soften_folds, keep_ring_still). Host or device arrays
+    (stream, workspace: the render's on the GPU)."""
     both = take("ring.rgb_pos", (height, width, RING_CHANNELS))
     alpha = take("ring.alpha", (height, width))
     ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace)
     rgb = copy_channels(both, 0, take("ring.rgb", (height, width, 3)))
-    soften_folds(rgb, alpha, copy_channels(both, 3, take("ring.pos", (height, width, 2))), take)
-    return rgb, alpha
+    pos = copy_channels(both, 3, take("ring.pos", (height, width, 2)))
+    soften_folds(rgb, alpha, pos, take)
+    return rgb, alpha, pos
+
+
+def keep_ring_still(photo, rgb, pos, lo, centres, take):
+    """The ring kept only where it moves the photo (issue 15, item 2; poce_rt.motion): photo
+    [h,w,3] uint8 under the ring's box, draw_ring's rgb [h,w,3] and pos [h,w,2], lo [w,2] float32
+    (the texture square's corner in the photo on each row, motion.read_motion's offset: an array
+    on rgb's device), centres [h,w,2] float32
+    (the box's pixel centres in the photo, motion.pixel_centres) -> (kept [h,w,3] float32 in
+    [0,1], moved [h,w,1] float32), buffers of take(name, shape). A pixel the ring reads less than
+    motion.STILL_PX from itself is the photo's own, bit for bit: the texture is not, on its
+    outermost pixels (photo_texture fills them), which a still ring drew over the photo's border
+    (45-m7-di-ph.jpg: 138 levels on its bottom row at +0.3 degrees of yaw)."""
+    h, w = rgb.shape[:2]
+    moved = read_motion(pos, lo, centres, take("ring.moved", (h, w, 1)), take("ring.motion_work", (h, w, 2)))
+    moved_weight(moved, moved, take("ring.moved_work", (h, w, 1)))
+    kept = keep_still(photo, rgb, moved, take("ring.kept", (h, w, 3)), take("ring.kept_work", (h, w, 3)),
+                      None if ops.is_device_array(rgb) else take("ring.moved_wide", (h, w, 3)))
+    return kept, moved
 
 
 def soften_folds(rgb, alpha, pos, take):
@@ -971,11 +993,18 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     local = verts.copy()
     local[:, 0] -= x0
     local[:, 1] -= y0
-    rgb, alpha = draw_ring(with_positions(texture), local, tris, uvs, int(y1 - y0), int(x1 - x0),
-                           lambda name, shape: np.empty(shape, np.float32))
+    bh, bw = int(y1 - y0), int(x1 - x0)
+
+    def take(name, shape):
+        return np.empty(shape, np.float32)
+
+    rgb, alpha, pos = draw_ring(with_positions(texture), local, tris, uvs, bh, bw, take)
+    photo = np.ascontiguousarray(image[y0:y1, x0:x1])
+    kept, moved = keep_ring_still(photo, rgb, pos, np.tile(lo.astype(np.float32), (bw, 1)),
+                                  pixel_centres(bh, bw, x0, y0), take)
     if filled_out is not None:
-        filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), y1 - y0, x1 - x0)
+        filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), bh, bw) * moved[..., 0]
     out = image.copy()
     # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
-    out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(image[y0:y1, x0:x1]), rgb, alpha, 1)
+    out[y0:y1, x0:x1] = ops.composite(photo, kept, alpha, 1)
     return out
