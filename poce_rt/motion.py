@@ -81,6 +81,32 @@ def keep_still(photo, rgb, moved, out, work, wide=None):
     return out
 
 
+def pixel_centres(height: int, width: int, x0: int = 0, y0: int = 0) -> np.ndarray:
+    """[h,w,2] float32: each pixel's centre (x0 + j + 0.5, y0 + i + 0.5) in the photo's pixels,
+    the position a pixel that does not move reads (read_motion)."""
+    out = np.empty((int(height), int(width), 2), np.float32)
+    out[..., 0] = np.arange(int(width), dtype=np.float32)[None, :] + np.float32(x0 + 0.5)
+    out[..., 1] = np.arange(int(height), dtype=np.float32)[:, None] + np.float32(y0 + 0.5)
+    return out
+
+
+def read_motion(pos, offset, centres, out, work):
+    """out [h,w,1] float32 = |pos + offset - centres|: how far (px) from itself each pixel of a
+    warp drawn with the photo's positions (surround.draw_ring's pos [h,w,2] float32, relative to
+    offset [w,2] float32, the same (x, y) on each row: an array on pos's device, a per-step input
+    a CUDA graph reads; a row, not a [2], keeps NumPy's inner loop w*2 long, 10x faster) reads the
+    photo; centres [h,w,2] float32: the pixels' own (pixel_centres). A warp is piecewise affine,
+    so this is its motion at each pixel, exact, where vertex_motion is the face's per vertex.
+    work: an [h,w,2] float32 scratch buffer. NumPy or CuPy, nothing allocated; returns out."""
+    xp = ops.array_module(out)
+    xp.add(pos, offset, out=work)
+    xp.subtract(work, centres, out=work)
+    xp.multiply(work, work, out=work)
+    ops.channel_sum(work, out)
+    xp.sqrt(out, out=out)
+    return out
+
+
 def motion_texture(texels: TexelMotion, vmotion, take):
     """The per-vertex motion vmotion [N] spread over the texels -> [S,S,1] float32 (the texture
     moved_map draws). take(name, shape) -> a float32 buffer."""

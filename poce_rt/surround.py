@@ -63,6 +63,7 @@ import numpy as np
 from . import masks, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .layers import copy_channels
+from .motion import keep_still, moved_weight, pixel_centres, read_motion
 
 # MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
@@ -73,7 +74,22 @@ INSET = 1.04   # the band's inner edge samples just outside the old oval, skippi
 MIN_MOVE_PX = 0.5
 # head proxy rings: scale about the oval's centre (canonical x, y); the last one is the head's
 # silhouette (hair cap, ears), where the surface has turned edge-on to the camera
-PROXY_SCALES = (1.1, 1.22, 1.4)
+PROXY_SCALES = (1.1, 1.22, 1.28, 1.34, 1.4)
+# Where the head turns away, the proxy is the head as the photo saw it: head_proxy(view=) at the
+# source's rotation, every ring at least as far out as the photo sees the frontal one and its
+# profile edge-on to the photo's line of sight. The frontal proxy of a turned photo (Tom_Hanks_54745.png,
+# yaw +18, pitch +23) put the far temple's hair on a band within a few degrees of edge-on, and
+# its outer facet (one flat facet from 1.22 to 1.4) turned past edge-on all at once: from +15 on,
+# all of that hair went behind the forehead, which ran flat and bright to the outline. The bend
+# rings (the scales between CHORD_SCALES) let the outer part hide first and the rest narrow, as
+# a curved surface does. Where the head turns towards the camera (the outer facet's facing cosine
+# drops by less than BEND_AWAY[0] from the source's; the seen proxy fully from a drop of [1]) the
+# rings are the frontal ones, the bend rings on the chord of their neighbours: the bend's steep
+# outer facet would spread the photo's outline (hair mixed with backdrop) over what the turn
+# reveals, a filled wing beside single_face.jpg's hair at +25, where the chord spreads the hair;
+# and a still head is drawn as before.
+CHORD_SCALES = (1.1, 1.22, 1.4)
+BEND_AWAY = (0.03, 0.1)
 # the silhouette lies in the head's mid-depth plane: this far behind the face oval's rearmost
 # point (its sides, in front of the ears; the ear canal is ~1.5 cm further back)
 HEAD_MID_CM = 1.5
@@ -393,7 +409,8 @@ def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, shape, weights: np.ndar
     return np.clip(cv2.GaussianBlur(out, (0, 0), STRETCH_BLUR), 0.0, 1.0)
 
 
-def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | None = None) -> np.ndarray:
+def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | None = None,
+               view: np.ndarray | None = None) -> np.ndarray:
     """[468,3] canonical-frame shape (cm) -> [R,K,3] canonical rings of the head proxy beyond its
     face oval: ring r is the oval scaled about its centre in x, y by scales[r] (silhouette: None,
     or [K] the last ring's scale per oval vertex, silhouette_scales'; the rings between keep their
@@ -401,28 +418,54 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | 
     the face's own surface out of the oval (same slope there: no crease where face and proxy
     meet, which drew an arc over the forehead) and curves back to edge-on at the last ring, the
     silhouette, which lies in the head's mid-depth plane (HEAD_MID_CM behind the oval's sides).
-    The profile, t = 0 at the oval and 1 at the silhouette: depth = mid * (1 - (1 - t)^p)."""
+    The profile, t = 0 at the oval and 1 at the silhouette: depth = mid * (1 - (1 - t)^p).
+    view: None (the head seen from the front), or the [3,3] rotation a photo sees the head at
+    (the source's Pose.rotation): the same construction as that view sees the face, turned back
+    into the canonical frame: each ring out along the view's own radial direction (as far as the
+    frontal ring reaches that way), the profile along its line of sight, edge-on to it at the
+    silhouette in the mid-depth plane through the head's centre as that view sees it. All that
+    the photo shows from the oval out to the outline then lies on the proxy's front side."""
     s = np.asarray(shape, np.float64)
     o = s[list(FACE_OVAL)]
     inner = np.array([s[list(i)].mean(0) for i in OVAL_INNER])
     c = o[:, :2].mean(0)
     radial = o[:, :2] - c
     r_o = np.linalg.norm(radial, axis=1) + 1e-9
-    u = radial / r_o[:, None]
-    # the face's slope at the oval, outwards: depth gained per cm of radius
-    dr = np.maximum(((o[:, :2] - inner[:, :2]) * u).sum(1), 1e-3)
-    slope = np.maximum(o[:, 2] - inner[:, 2], 0.0) / dr
-    mid = np.maximum(o[:, 2].max() + HEAD_MID_CM - o[:, 2], 0.1)      # depth to the silhouette
     last = np.full(len(o), float(scales[-1])) if silhouette is None else np.asarray(silhouette, np.float64)
-    reach = (last - 1.0) * r_o
-    # d/dt of mid * (1 - (1 - t)^p) at t = 0 is p * mid, which must be slope * reach
-    p = np.clip(slope * reach / mid, P_MIN, P_MAX)
+    t = [(sc - 1.0) / (scales[-1] - 1.0) for sc in scales]
     out = np.empty((len(scales), len(o), 3))
-    for r, sc in enumerate(scales):
-        t = (sc - 1.0) / (scales[-1] - 1.0)
-        out[r, :, :2] = c + (1.0 + t * (last - 1.0))[:, None] * radial
-        out[r, :, 2] = o[:, 2] + mid * (1.0 - (1.0 - t) ** p)
-    return out
+    for r, tr in enumerate(t):
+        out[r, :, :2] = c + (1.0 + tr * (last - 1.0))[:, None] * radial
+    centre = np.array([*c, o[:, 2].max() + HEAD_MID_CM])    # on the head's mid-depth plane
+    out[..., 2] = profile(out, o, inner, t, centre[2])
+    if view is None:
+        return out
+    rot = np.asarray(view, np.float64)
+    out, o, inner, centre = out @ rot.T, o @ rot.T, inner @ rot.T, centre @ rot.T
+    c = o[:, :2].mean(0)
+    radial = o[:, :2] - c
+    r_o = np.linalg.norm(radial, axis=1) + 1e-9
+    u = radial / r_o[:, None]
+    for r, tr in enumerate(t):
+        far = np.maximum(((out[r, :, :2] - c) * u).sum(1), (1.0 + tr * (last - 1.0)) * r_o)
+        out[r, :, :2] = c + far[:, None] * u
+    out[..., 2] = profile(out, o, inner, t, centre[2])
+    return out @ rot
+
+
+def profile(rings: np.ndarray, o: np.ndarray, inner: np.ndarray, t, mid_depth: float) -> np.ndarray:
+    """head_proxy's depths of its rings [R,K,3] (x, y across a view; z, its depth, not read) over
+    the oval o [K,3] and the face's vertices next to it inner [K,3] (OVAL_INNER), at shares t [R]
+    of the way to the last ring, the silhouette, at depth mid_depth -> [R,K]: the face's own
+    slope at the oval, outwards, continued (d/dt of mid * (1 - (1 - t)^p) at t = 0 is p * mid,
+    which must be slope * reach) up to edge-on at the silhouette."""
+    toward = rings[-1, :, :2] - o[:, :2]
+    reach = np.linalg.norm(toward, axis=1) + 1e-9
+    dr = np.maximum(((o[:, :2] - inner[:, :2]) * toward / reach[:, None]).sum(1), 1e-3)
+    slope = np.maximum(o[:, 2] - inner[:, 2], 0.0) / dr      # depth gained per cm, outwards
+    mid = np.maximum(mid_depth - o[:, 2], 0.1)                # depth to the silhouette
+    p = np.clip(slope * reach / mid, P_MIN, P_MAX)
+    return np.stack([o[:, 2] + mid * (1.0 - (1.0 - tr) ** p) for tr in t])
 
 
 def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, colours=None) -> np.ndarray:
@@ -515,7 +558,8 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
 
 class HeadProxy:
     """proxy_mesh of one source face (its arguments but the target's), the source's side (the
-    proxy's rings, where they read the photo) worked out once: a frame loop draws it every step."""
+    proxy's rings, frontal and as the photo saw them) worked out once: a frame loop draws it
+    every step (rings_at blends them per step, by how the turn faces each oval vertex)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):
@@ -526,11 +570,12 @@ class HeadProxy:
         self.p = p = sv[list(FACE_OVAL)]
         self.p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
         self.rings = rings = head_proxy(shape, silhouette=silhouette)
-        self.src_r = [pose_vertices(r, src_pose).astype(np.float64) for r in rings]
+        self.chord, self.normal = chord_rings(rings), outer_normals(rings)
+        self.seen = head_proxy(shape, silhouette=silhouette, view=src_pose.rotation)
+        self.facing = facing(self.normal, src_pose)
         self.turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
-        self.src_reach = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in self.src_r], axis=0)
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
         self.strip = None if strip is None else np.asarray(strip, np.float64)
 
@@ -542,10 +587,12 @@ class HeadProxy:
         p, c, r_src, k = self.p, self.c, self.r_src, len(self.p)
         q = dv[list(FACE_OVAL)]
         q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
+        rings = self.rings_at(dst_pose)
+        src_r = [pose_vertices(r, self.src_pose).astype(np.float64) for r in rings]
         dst_r = [a + t * (pose_vertices(perspective_shape(r, self.src_pose, dst_pose, self.distance_cm), dst_pose) - a)
-                 for a, r, t in zip(self.src_r, self.rings, self.turn)]
+                 for a, r, t in zip(src_r, rings, self.turn)]
         # the outer ring stays outside everything that moves, or the band would fold over itself
-        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + [q]] + [self.src_reach], axis=0)
+        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
         outer = c + scale * (p[:, :2] - c)
@@ -557,8 +604,50 @@ class HeadProxy:
             u = (p[:, :2] - c) / r_src[:, None]
             out = (((q[:, :2] - p[:, :2]) - (q[:, :2] - p[:, :2]).mean(0)) * u).sum(1) / r_src.mean()
             p_read = p_read + (ramp(out, REVEAL_MOVE) * self.strip)[:, None] * u
-        src = np.concatenate([self.p_in[:, :2], p_read] + [x[:, :2] for x in self.src_r] + [outer])
+        src = np.concatenate([self.p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
         return verts, rings_tris(k, PROXY_RINGS), src
+
+    def rings_at(self, dst_pose) -> list:
+        """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to
+        dst_pose, per oval vertex: as the photo saw the head (head_proxy(view=)) where the outer
+        facet turns away from the camera (BEND_AWAY), the frontal rings elsewhere with the bend
+        rings (between CHORD_SCALES) on the chord of their neighbours."""
+        w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
+        return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
+                for r, ch, v in zip(self.rings, self.chord, self.seen)]
+
+
+def chord_rings(rings: np.ndarray) -> list:
+    """head_proxy's rings [R,K,3] (at PROXY_SCALES) -> [R] list: None for a ring at one of
+    CHORD_SCALES, else [K,3] the ring on the straight line between its neighbours there (by its
+    share of the way in scale)."""
+    out = []
+    for sc in PROXY_SCALES:
+        if sc in CHORD_SCALES:
+            out.append(None)
+            continue
+        lo = max(x for x in CHORD_SCALES if x < sc)
+        hi = min(x for x in CHORD_SCALES if x > sc)
+        a, b = rings[PROXY_SCALES.index(lo)], rings[PROXY_SCALES.index(hi)]
+        out.append(a + (sc - lo) / (hi - lo) * (b - a))
+    return out
+
+
+def outer_normals(rings: np.ndarray) -> np.ndarray:
+    """[R,K,3] canonical rings -> [K,3] unit normals of the proxy's outer facet (from the last
+    ring of CHORD_SCALES before the silhouette to the silhouette) at each oval vertex, outwards
+    (away from the head: their x, y along the way out)."""
+    a, b = rings[PROXY_SCALES.index(CHORD_SCALES[-2])], rings[-1]
+    along = np.roll(a, -1, axis=0) - np.roll(a, 1, axis=0) + np.roll(b, -1, axis=0) - np.roll(b, 1, axis=0)
+    n = np.cross(b - a, along)
+    n *= np.sign(((n[:, :2] * (b - a)[:, :2]).sum(1) + 1e-12))[:, None]
+    return n / (np.linalg.norm(n, axis=1, keepdims=True) + 1e-12)
+
+
+def facing(normals: np.ndarray, pose) -> np.ndarray:
+    """[K,3] canonical unit normals -> [K] their cosine with the direction towards the camera at
+    `pose` (depth grows away from it: the camera lies along -z of the camera frame)."""
+    return -(normals @ pose.rotation.T)[:, 2]
 
 
 def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, width: int,
@@ -602,7 +691,8 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     on that outermost pixel, whose bilinear reads would be clamped to the edge, its texels are
     unknown and filled by push-pull from the photo around them: a smooth continuation, never the
     edge pixels stretched into streaks (edge replication drew an arc of them where a turn
-    brought that part into view). stretched: None, or (verts, src, weights) of a ring whose band
+    brought that part into view). Only pixels the ring moves show the fill: keep_ring_still keeps
+    the photo's own where it does not. stretched: None, or (verts, src, weights) of a ring whose band
     triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
     weight, and filled by the rest (stretched_patch)."""
     h, w = image.shape[:2]
@@ -764,16 +854,36 @@ def with_positions(texture, out=None):
 def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=None, workspace=None):
     """The ring drawn over an h x w box, its folds antialiased: texture [side,side,RING_CHANNELS]
     (with_positions'), verts [NK,3] box-local, tris, uvs [NK,2] on the texture's square ->
-    (rgb [h,w,3], alpha [h,w]) float32 buffers of take(name, shape) (the frame loop's workspace,
-    or fresh arrays). One render draws the colour and the photo position each pixel reads, so
-    the same triangle wins each pixel for both (soften_folds). Host or device arrays (stream,
-    workspace: the render's on the GPU)."""
+    (rgb [h,w,3], alpha [h,w], pos [h,w,2]) float32 buffers of take(name, shape) (the frame
+    loop's workspace, or fresh arrays); pos: the photo position each pixel reads, relative to
+    the texture square's corner. One render draws the colour and the position, so the same
+    triangle wins each pixel for both (soften_folds, keep_ring_still). Host or device arrays
+    (stream, workspace: the render's on the GPU)."""
     both = take("ring.rgb_pos", (height, width, RING_CHANNELS))
     alpha = take("ring.alpha", (height, width))
     ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace)
     rgb = copy_channels(both, 0, take("ring.rgb", (height, width, 3)))
-    soften_folds(rgb, alpha, copy_channels(both, 3, take("ring.pos", (height, width, 2))), take)
-    return rgb, alpha
+    pos = copy_channels(both, 3, take("ring.pos", (height, width, 2)))
+    soften_folds(rgb, alpha, pos, take)
+    return rgb, alpha, pos
+
+
+def keep_ring_still(photo, rgb, pos, lo, centres, take):
+    """The ring kept only where it moves the photo (issue 15, item 2; poce_rt.motion): photo
+    [h,w,3] uint8 under the ring's box, draw_ring's rgb [h,w,3] and pos [h,w,2], lo [w,2] float32
+    (the texture square's corner in the photo on each row, motion.read_motion's offset: an array
+    on rgb's device), centres [h,w,2] float32
+    (the box's pixel centres in the photo, motion.pixel_centres) -> (kept [h,w,3] float32 in
+    [0,1], moved [h,w,1] float32), buffers of take(name, shape). A pixel the ring reads less than
+    motion.STILL_PX from itself is the photo's own, bit for bit: the texture is not, on its
+    outermost pixels (photo_texture fills them), which a still ring drew over the photo's border
+    (45-m7-di-ph.jpg: 138 levels on its bottom row at +0.3 degrees of yaw)."""
+    h, w = rgb.shape[:2]
+    moved = read_motion(pos, lo, centres, take("ring.moved", (h, w, 1)), take("ring.motion_work", (h, w, 2)))
+    moved_weight(moved, moved, take("ring.moved_work", (h, w, 1)))
+    kept = keep_still(photo, rgb, moved, take("ring.kept", (h, w, 3)), take("ring.kept_work", (h, w, 3)),
+                      None if ops.is_device_array(rgb) else take("ring.moved_wide", (h, w, 3)))
+    return kept, moved
 
 
 def soften_folds(rgb, alpha, pos, take):
@@ -904,11 +1014,18 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     local = verts.copy()
     local[:, 0] -= x0
     local[:, 1] -= y0
-    rgb, alpha = draw_ring(with_positions(texture), local, tris, uvs, int(y1 - y0), int(x1 - x0),
-                           lambda name, shape: np.empty(shape, np.float32))
+    bh, bw = int(y1 - y0), int(x1 - x0)
+
+    def take(name, shape):
+        return np.empty(shape, np.float32)
+
+    rgb, alpha, pos = draw_ring(with_positions(texture), local, tris, uvs, bh, bw, take)
+    photo = np.ascontiguousarray(image[y0:y1, x0:x1])
+    kept, moved = keep_ring_still(photo, rgb, pos, np.tile(lo.astype(np.float32), (bw, 1)),
+                                  pixel_centres(bh, bw, x0, y0), take)
     if filled_out is not None:
-        filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), y1 - y0, x1 - x0)
+        filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), bh, bw) * moved[..., 0]
     out = image.copy()
     # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
-    out[y0:y1, x0:x1] = ops.composite(np.ascontiguousarray(image[y0:y1, x0:x1]), rgb, alpha, 1)
+    out[y0:y1, x0:x1] = ops.composite(photo, kept, alpha, 1)
     return out

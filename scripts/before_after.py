@@ -8,7 +8,8 @@ now: head proxy, pinhole camera) and
 OUT_DIR/mouth.png (per photo: source | jawOpen 0.4 | jawOpen 0.8 | yaw +25 alone, crops around
 the mouth; Image_with_alpha.png, laughing, last) and
 OUT_DIR/heldout.png (the held-out photos no default was tuned on: source | yaw -25 | yaw +25 now,
-crops of twice the edited face's box).
+crops of twice the edited face's box; multi_face.jpg's young man with sunglasses,
+its leftmost face, among them).
 The "before" columns reproduce the old surround and rig; the motion-gated blend and the drawn
 mouth are on in both (the old code is in git history: check out a commit before issue 15 to see
 its exact output).
@@ -28,7 +29,7 @@ from poce_rt.assets import data_path, load_image
 from poce_rt.rig import load_rig
 
 PHOTOS = ("single_face.jpg", "15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg", "astronaut", "0-f1-su-ph.jpg")
-HELD_OUT = ("Image_with_alpha.png", "Tom_Hanks_54745.png", "t1.jpg")
+HELD_OUT = ("Image_with_alpha.png", "Tom_Hanks_54745.png", "t1.jpg", "multi_face.jpg:0")   # NAME:K: its K-th face
 TILE = 256
 
 
@@ -58,8 +59,10 @@ def mouth_row(ed: poce_rt.Editor, img: np.ndarray) -> np.ndarray:
     return np.hstack(tiles)
 
 
-def heldout_row(ed: poce_rt.Editor, img: np.ndarray) -> np.ndarray:
-    src = ed.prepare(img)
+def heldout_row(ed: poce_rt.Editor, name: str) -> np.ndarray:
+    file, _, index = name.partition(":")
+    img = load_image(data_path(file))
+    src = ed.prepare(img, ed.faces(img, int(index))[0] if index else None)
     x0, y0, x1, y1 = src.face.bbox
     cx, cy, r = int(0.5 * (x0 + x1)), int(0.5 * (y0 + y1)), int(x1 - x0)
     outs = [img] + [ed.edit(img, pose=(0, yaw, 0), source=src).image for yaw in (-25, 25)]
@@ -82,7 +85,7 @@ def main(out_dir: str) -> None:
         cv2.imwrite(str(out / "pose.png"), cv2.cvtColor(pose, cv2.COLOR_RGB2BGR))
         mouth = np.vstack([mouth_row(new, im) for im in images + [load_image(data_path("Image_with_alpha.png"))]])
         cv2.imwrite(str(out / "mouth.png"), cv2.cvtColor(mouth, cv2.COLOR_RGB2BGR))
-        held = np.vstack([heldout_row(new, load_image(data_path(n))) for n in HELD_OUT])
+        held = np.vstack([heldout_row(new, n) for n in HELD_OUT])
         cv2.imwrite(str(out / "heldout.png"), cv2.cvtColor(held, cv2.COLOR_RGB2BGR))
     print(f"wrote {out / 'pose.png'}, {out / 'mouth.png'} and {out / 'heldout.png'}")
 

@@ -204,8 +204,9 @@ def test_ring_texture_positions_read_the_photo_position():
     np.testing.assert_allclose(both[..., 3][inside], side * (0.1 + 0.6 * x[inside] / 40), atol=2e-3)
     np.testing.assert_allclose(both[..., 4][inside], side * (0.2 + 0.7 * y[inside] / 30), atol=2e-3)
     take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
-    drawn, drawn_alpha = surround.draw_ring(tex, verts, tris, uvs, 30, 40, take)
+    drawn, drawn_alpha, pos = surround.draw_ring(tex, verts, tris, uvs, 30, 40, take)
     np.testing.assert_array_equal(drawn_alpha, alpha)
+    np.testing.assert_array_equal(pos, both[..., 3:])
     np.testing.assert_array_equal(drawn, surround.soften_folds(rgb.copy(), alpha, both[..., 3:].copy(), take))
 
 
@@ -296,3 +297,77 @@ def test_inside_is_the_distance_to_the_hull_border():
     assert (ref > 0).sum() > 50 and (ref < 0).sum() > 50
     np.testing.assert_allclose(got[ref > 0], ref[ref > 0], atol=1e-3)
     assert (got[ref < 0] < 0).all()
+
+
+def test_keep_ring_still_keeps_the_photo_where_the_ring_reads_the_pixel_itself():
+    """keep_ring_still against its definition (poce_rt.motion): each pixel's read distance from
+    its own centre weighted by smoothstep over [STILL_PX, MOVING_PX]; still pixels composite back
+    to the photo bit for bit, moved ones are the ring's."""
+    from poce_rt.motion import MOVING_PX, STILL_PX, pixel_centres
+
+    h, w, lo = 24, 40, np.array([-7, 12])
+    rng = np.random.default_rng(5)
+    photo = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    rgb = rng.random((h, w, 3), dtype=np.float32)
+    move = np.repeat(np.float32([0.0, 0.1, 0.25, 0.4, 0.6, 0.9, 1.0, 3.0]), w // 8)      # px, along x
+    angle = rng.random((h, w), dtype=np.float32) * np.float32(2 * np.pi)
+    centres = pixel_centres(h, w, 30, 50)
+    assert centres[2, 3].tolist() == [33.5, 52.5]
+    pos = centres - lo.astype(np.float32) + np.stack([np.cos(angle), np.sin(angle)], -1) * move[None, :, None]
+    take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
+    kept, moved = surround.keep_ring_still(photo, rgb, pos, np.tile(lo.astype(np.float32), (w, 1)), centres, take)
+    t = np.clip((move - STILL_PX) / (MOVING_PX - STILL_PX), 0, 1)
+    np.testing.assert_allclose(moved[..., 0], np.broadcast_to(t * t * (3 - 2 * t), (h, w)), atol=1e-4)
+    np.testing.assert_allclose(kept, photo / 255 + moved * (rgb - photo / 255), atol=1e-5)
+    out = ops.composite(photo, kept, np.ones((h, w), np.float32), 1)
+    still, full = move <= STILL_PX, move >= MOVING_PX
+    np.testing.assert_array_equal(out[:, still], photo[:, still])
+    np.testing.assert_array_equal(out[:, full], ops.composite(photo, rgb, np.ones((h, w), np.float32), 1)[:, full])
+
+
+def _border(h: int, w: int) -> np.ndarray:
+    b = np.zeros((h, w), bool)
+    b[[0, -1]] = True
+    b[:, [0, -1]] = True
+    return b
+
+
+@pytest.mark.parametrize("yaw", [0.5, 2.0])
+def test_the_photo_border_is_kept_where_nothing_moves(editor, prepared, yaw):
+    """45-m7-di-ph.jpg: the head proxy's ring reaches the photo's bottom border, whose outermost
+    pixels the ring's texture fills (photo_texture). From the first frame of a turn that drew the
+    ring (+0.3 degrees) the fill replaced every still pixel there: 138 levels off on the bottom
+    row. Where neither the face nor the ring moves a border pixel it is the photo's own, through
+    Editor.edit (the frame loop) and through stages.blend_face (repose's path) alike."""
+    img, src = prepared("45-m7-di-ph.jpg")
+    h, w = img.shape[:2]
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    assert editor.frame_loop(src).last_ring
+    still = _border(h, w) & (res.moved == 0)
+    assert still.sum() > 1500
+    assert np.abs(res.image.astype(np.int32) - img)[still].max() <= 2
+
+    plan = editor.plan(src, pose=(0, yaw, 0))
+    moved = np.zeros((h, w), np.float32)
+    out = stages.blend_face(img, src.face, plan.shape, plan.target_pose, np.zeros((h, w, 3), np.float32),
+                            np.zeros((h, w), np.float32), 1, editor.geometry, moved_out=moved)
+    assert (out != img).any()            # the ring was drawn
+    still = _border(h, w) & (moved == 0)
+    assert still.sum() > 1500
+    assert np.abs(out.astype(np.int32) - img)[still].max() <= 2
+
+
+def test_a_border_cut_face_turns_without_a_pop_at_the_border(editor, prepared):
+    """Tom_Hanks_54745.png (the face cut by the photo's border) turned by 0.1 degree steps: its
+    border pixels change by a few levels a step as the ring starts to move them, with no pop on
+    the first frame that draws the ring (before: 101 levels between +0.5 and +0.6)."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    b = _border(*img.shape[:2])
+    prev, steps, rings = img.astype(np.int32), [], 0
+    for yaw in np.round(np.arange(0.3, 1.01, 0.1), 2):
+        out = editor.edit(img, pose=(0, float(yaw), 0), source=src).image.astype(np.int32)
+        rings += editor.frame_loop(src).last_ring
+        steps.append(np.abs(out - prev)[b].max())
+        prev = out
+    assert rings >= 3
+    assert max(steps) <= 12, steps

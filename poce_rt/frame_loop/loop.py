@@ -27,14 +27,15 @@ from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..layers import render_layers
-from ..motion import TexelMotion, keep_still, motion_texture, moved_map, moved_weight, vertex_motion
+from ..motion import (TexelMotion, keep_still, motion_texture, moved_map, moved_weight, pixel_centres,
+                      vertex_motion)
 from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, face_colours, ring_band,
-                        ring_filled, rings_tris, silhouette_scales, skin_strip)
+from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, face_colours, keep_ring_still,
+                        ring_band, ring_filled, rings_tris, silhouette_scales, skin_strip)
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -151,6 +152,10 @@ class FrameLoop:
             k = rings * len(FACE_OVAL)
             self._ring_verts = self.ws.take("in.ring_verts", (k, 3), np.float32)
             self._ring_uvs = self.ws.take("in.ring_uvs", (k, 2), np.float32)
+            # the ring texture's corner in the photo, and each frame pixel's centre: where the ring
+            # leaves a pixel in place it keeps the photo's own (surround.keep_ring_still)
+            self._ring_lo = self.ws.take("in.ring_lo", (w, 2), np.float32)   # on each column (read_motion)
+            self._centres = xp.asarray(pixel_centres(h, w))
             self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
                                          else band_tris(len(FACE_OVAL)))
             # (amount, 1 - amount, how much of the mouth's inside is drawn)
@@ -288,6 +293,7 @@ class FrameLoop:
                 ring_texture = self.ring_texture.for_ring(ring)
                 uvs = ring_texture.uvs(ring.src)
                 self._put(self._ring_uvs, uvs)
+                self._put(self._ring_lo, np.tile(ring_texture.lo.astype(np.float32), (self.width, 1)))
                 self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
@@ -339,10 +345,11 @@ class FrameLoop:
                 ry, rx = ring.slices()
                 photo = ws.take("ring.photo", (ring.height, ring.width, 3), np.uint8)
                 photo[...] = self._image[ry, rx]
-                rgb, alpha = draw_ring(self.ring_texture.current.texture, self._ring_verts, self._ring_tris,
-                                       self._ring_uvs, ring.height, ring.width,
-                                       lambda name, shape: ws.take(name, shape, np.float32), stream=st, workspace=ws)
-                ops.composite(photo, rgb, alpha, 1, stream=st, out=photo, workspace=ws)
+                take = functools.partial(ws.take, dtype=np.float32)
+                rgb, alpha, pos = draw_ring(self.ring_texture.current.texture, self._ring_verts, self._ring_tris,
+                                            self._ring_uvs, ring.height, ring.width, take, stream=st, workspace=ws)
+                kept, _ = keep_ring_still(photo, rgb, pos, self._ring_lo[rx], self._centres[ry, rx], take)
+                ops.composite(photo, kept, alpha, 1, stream=st, out=photo, workspace=ws)
                 self.frame[ry, rx] = photo
             base[...] = self.frame[fy, fx]
         else:
@@ -545,6 +552,8 @@ class FrameLoop:
             out[ys, xs] = ring_filled(tex.known, self.host(self._ring_verts), self.host(self._ring_tris),
                                       self.host(self._ring_uvs), self._ring_src, (ring.x0, ring.y0),
                                       ring.height, ring.width)
+            # where the ring kept the photo's own pixel, none of it is fill
+            out[ys, xs] *= self.host(self.ws.take("ring.moved", (ring.height, ring.width, 1), np.float32))[..., 0]
         return out
 
     def under_face(self) -> np.ndarray:
