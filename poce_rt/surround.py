@@ -34,8 +34,8 @@ silhouette, and a turn towards the camera draws it several times wider. The phot
 for that much surface: a band triangle drawn over more than STRETCH_FILL[0] times its area in
 the photo (the hair beside that face's far temple, drawn as streaks; a band merely sheared, as
 under a chin that slides over the still neck, keeps its area and is warped) is filled instead,
-fully from STRETCH_FILL[1]: its texels are unknown to photo_texture, push-pulled from the photo around them,
-and reported as filled like texels beyond the photo. So is a band triangle drawn more than
+fully from STRETCH_FILL[1]: its texels are unknown to photo_texture, push-pulled from the photo
+around them, and reported as filled like texels beyond the photo. So is a band triangle drawn more than
 FEATURE_STRETCH[0] times larger that reads one of the face's features (FEATURES): the oval of a
 far side can run through the outer corner of an eye or the end of a brow, which the face mesh
 draws where they move to, and the ring drew them a second time beside the face.
@@ -123,14 +123,14 @@ FILL_SHRINK = 4   # photo_texture's fill beyond the photo is push-pulled at 1/4 
 FILL_MARGIN = 32   # photo pixels around a stretched strip that its fill is pulled from
 # a band triangle drawn over this many times the area the photo shows it in (area_stretch) starts
 # to be filled, and is filled fully at the second: on the repository's and the held-out photos at
-# +-25 the proxy's bands beyond the oval grow by 1.5-2.3 (90th percentile), their worst triangles by
-# up to ~5 near the silhouette; Tom_Hanks' by up to 9. Area, not the largest singular value
-# (stretch, the same on a revealed strip, which widens across the band): where the chin slides over
-# the neck, which does not turn (NECK_CM), the band under it is sheared, and a shear draws no
-# surface the photo lacks. On multi_face.jpg's face 0 (small, pitched up: the neck's ring 3-4 px
-# under the oval) at -25 that band's triangles reach 3.4-4.4 by the singular value but 2.2-3.1 in
-# area; filled, the fill pulled sky, shirt and skin into a grey smudge with a hard edge under the
-# chin, where the photo's own strip, warped, continues the chin's shadow.
+# +-25 the proxy's bands beyond the oval grow by 1.5-2.5 (90th percentile), their worst triangles by
+# up to ~5 near the silhouette (Image_with_alpha +25: 8.8); Tom_Hanks' (-25) by up to 18. Area, not
+# the largest singular value (stretch): a strip revealed across the band grows as much in area as
+# in length, but where the chin slides over the neck, which does not turn (NECK_CM), the band under
+# it is sheared, which draws no surface the photo lacks. On multi_face.jpg's face 0 (small, pitched
+# up: the neck's ring 3-4 px under the oval) at -25 that band's triangles reach 3.4-4.4 by the
+# singular value and 2.2-3.1 in area; filled, the fill pulled sky, shirt and skin into a grey smudge
+# with a hard edge under the chin, where the photo's own strip, warped, continues the chin's shadow.
 STRETCH_FILL = (3.0, 4.5)
 STRETCH_BLUR = 1.0   # texels: the fill's weight is softened this much at a triangle's edge
 # The face's features are drawn by the face mesh where they move to; a band triangle that reads
@@ -368,8 +368,9 @@ def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
 def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | None = None) -> np.ndarray:
     """[T] float64 in [0,1] for band_triangles(len(verts)): how much each is to be filled for being
     drawn over more than STRETCH_FILL[0] times the area the photo shows it in (area_stretch), or
-    more than FEATURE_STRETCH[0] times larger (stretch) where it reads one of the face's features, or for lying behind the
-    face in the photo as far as the turn brings it out (HIDDEN_FILL x REVEAL_FILL: the head
+    more than FEATURE_STRETCH[0] times larger (stretch) where it reads one of the face's
+    features, or for lying behind the face in the photo as far as the turn brings it out
+    (HIDDEN_FILL x REVEAL_FILL: the head
     proxy's band only) (features: the source's FeatureMask; None: neither tested). verts [N,3]
     target, src [N,2] photo positions, as ring_band gives them."""
     tris = band_triangles(len(verts))
