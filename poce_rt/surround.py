@@ -370,9 +370,8 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
     drawn over more than STRETCH_FILL[0] times the area the photo shows it in (area_stretch), or
     more than FEATURE_STRETCH[0] times larger (stretch) where it reads one of the face's
     features, or for lying behind the face in the photo as far as the turn brings it out
-    (HIDDEN_FILL x REVEAL_FILL: the head
-    proxy's band only) (features: the source's FeatureMask; None: neither tested). verts [N,3]
-    target, src [N,2] photo positions, as ring_band gives them."""
+    (HIDDEN_FILL x REVEAL_FILL: the head proxy's band only) (features: the source's FeatureMask;
+    None: neither tested). verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
     tris = band_triangles(len(verts))
     s = stretch(verts, tris, src)
     w = ramp(area_stretch(verts, tris, src), STRETCH_FILL)
