@@ -15,6 +15,7 @@ fill or the outline.
 What was at fault in the picture: the head proxy's far side lies behind the face in such a photo,
 and its ring drew the face's own texture (a second nose and lip outline) beside the turned face
 (surround.FeatureMask.hidden: such triangles are filled, and marked)."""
+import numpy as np
 import pytest
 
 
@@ -59,15 +60,27 @@ def _proxy(editor, img, src, yaw):
     return verts, photo, S.FeatureMask(f.vertices)
 
 
+def _drawn_beside_face(verts, tris):
+    """[T] bool: band triangles drawn with a corner outside the drawn face's oval or within 2 px
+    of it (the others lie deep behind the drawn face, which hides them)."""
+    from poce_rt import surround as S
+
+    k, v = len(S.FACE_OVAL), np.asarray(verts, np.float64)
+    return S._inside(v[k:2 * k, :2], v[tris.ravel(), :2]).reshape(tris.shape).min(1) < 2.0
+
+
 def test_the_head_proxy_behind_a_turned_face_is_filled(editor, three_quarter, prepared):
     """At -43 degrees the head proxy's far side lies behind the face in the photo; its band
     triangles read the face there and, turned +25, drew a second nose and lip outline beside the
-    face. Those triangles (more than half their area on the face) are now filled fully (before:
-    most were not filled at all); a frontal face's proxy reads no face (its turns are unchanged)."""
+    face. Those triangles (more than half their area on the face) that the turn draws beside the
+    face (a corner outside the drawn face's oval, or within 2 px of it) are now filled fully
+    (before: most were not filled at all); those still deep behind the drawn face are hidden by
+    it. A frontal face's proxy reads no face (its turns are unchanged)."""
     from poce_rt import surround as S
 
     verts, photo, mask = _proxy(editor, *three_quarter, 25)
-    behind = mask.hidden(photo, S.band_triangles(len(verts))) > 0.5
+    tris = S.band_triangles(len(verts))
+    behind = (mask.hidden(photo, tris) > 0.5) & _drawn_beside_face(verts, tris)
     assert behind.sum() >= 20
     assert (S.stretch_weights(verts, photo, mask)[behind] == 1.0).all()
     for yaw in (-25, 25):
@@ -103,7 +116,8 @@ def test_beside_a_turned_three_quarter_face_the_fill_is_marked(editor, three_qua
 def test_the_fill_behind_a_turned_face_follows_the_turn(editor, three_quarter):
     """The fill of the head proxy's triangles behind the face (above) grows with how far the turn
     brings them out from behind it: none at +0.25, at most a third at +1 (before: full at every
-    turn), more at +5 and +10, full at +25; a turn away (-10) hides most of them deeper."""
+    turn), more at +5 and +10, full at +25 where drawn beside the face (the rest stays deep
+    behind it); a turn away (-10) hides most of them deeper."""
     import numpy as np
 
     from poce_rt import surround as S
@@ -118,7 +132,10 @@ def test_the_fill_behind_a_turned_face_follows_the_turn(editor, three_quarter):
             assert (w == 0).all()
         elif yaw == 1:
             assert w.max() < 0.35
-    assert mean[1] < mean[5] < mean[10] <= mean[25] == 1.0, mean
+        elif yaw == 25:
+            tris = S.band_triangles(len(verts))
+            assert (w[_drawn_beside_face(verts, tris)[behind]] == 1.0).all()
+    assert mean[1] < mean[5] < mean[10] <= mean[25], mean
     assert mean[-10] < 0.5 * mean[10], mean
 
 
