@@ -26,12 +26,15 @@ def sliding_chin(editor, real_image):
     builds it (silhouette sized to the hair, the skin strip beside the oval)."""
     img = real_image("multi_face.jpg")
     src = editor.prepare(img, editor.faces(img, 0)[0])
-    f = src.face
+    return img, src, _proxy(editor, img, src.face)
+
+
+def _proxy(editor, img, f):
+    """The HeadProxy of face f of img as the frame loop builds it."""
     colours = S.face_colours(img, f.vertices)
-    proxy = S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
-                        S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours),
-                        S.skin_strip(img, f.vertices, colours))
-    return img, src, proxy
+    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
+                       S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours),
+                       S.skin_strip(img, f.vertices, colours))
 
 
 def _band(editor, src, proxy, yaw):
@@ -110,12 +113,7 @@ def test_a_revealed_strip_is_still_filled(editor, prepared):
     the fixed outer ring over the top of the head slides along that ring: there one triangle is
     sheared 7.9x but drawn only 3.3x larger, and is warped now, where the image is unchanged.)"""
     img, src = prepared("Tom_Hanks_54745.png")
-    f = src.face
-    colours = S.face_colours(img, f.vertices)
-    proxy = S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
-                        S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours),
-                        S.skin_strip(img, f.vertices, colours))
-    verts, photo, tris, _ = _band(editor, src, proxy, -25)
+    verts, photo, tris, _ = _band(editor, src, _proxy(editor, img, src.face), -25)
     inside = (tris // len(S.FACE_OVAL) <= S.PROXY_RINGS - 2).all(1)
     long = inside & (S.stretch(verts, tris, photo) >= S.STRETCH_FILL[1])
     assert long.sum() >= 8
