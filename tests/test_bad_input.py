@@ -40,15 +40,9 @@ def listing(d: Path) -> list:
 
 # --------------------------------------------------------------------------- shared model directory
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    pytest.importorskip("torch")
-    pytest.importorskip("onnx_graphsurgeon")
-    from poce_rt.export import export_model_dir
-    from test_export import write_model_dir
-
-    d = write_model_dir(tmp_path_factory.mktemp("model"))
-    export_model_dir(d, progress=None, fp16=False)
-    return d
+def model_dir(model_dir_fp32):
+    """The session's fp32-only model directory (these tests copy it before they break it)."""
+    return model_dir_fp32
 
 
 def model_copy(model_dir, tmp_path, name="m") -> Path:
