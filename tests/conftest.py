@@ -96,6 +96,40 @@ def _image(name):
     return load_image(data_path(name))
 
 
+# ---- the small POCE networks of test_export.py (here, not there: a fixture imported into several
+# modules is set up once per module, and exporting costs ~1.5-5 s) --------------------------------
+
+def _exported(tmp_path_factory, name: str, fp16: bool):
+    """test_export.write_model_dir (seed 0) exported to ONNX (skips without torch / onnx_graphsurgeon)."""
+    from test_export import write_model_dir
+
+    from poce_rt.export import export_model_dir
+    d = write_model_dir(tmp_path_factory.mktemp(name))
+    export_model_dir(d, progress=None, fp16=fp16)
+    return d
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory):
+    """A small model directory exported to fp32 + fp16 ONNX (random init, seed 0). Shared: copy
+    it before changing anything in it."""
+    return _exported(tmp_path_factory, "model", fp16=True)
+
+
+@pytest.fixture(scope="session")
+def model_dir_fp32(tmp_path_factory):
+    """model_dir's networks exported to fp32 ONNX only. Shared: copy it before changing anything."""
+    return _exported(tmp_path_factory, "model_fp32", fp16=False)
+
+
+@pytest.fixture(scope="session")
+def nets():
+    """test_export.small_nets(0): (CompletionConfig, EditingConfig, UVCompletion, Editor), the
+    networks model_dir holds."""
+    from test_export import small_nets
+    return small_nets(0)
+
+
 @pytest.fixture(scope="session")
 def astronaut():
     """skimage's astronaut photo, 512x512x3 uint8 RGB."""

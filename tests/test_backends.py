@@ -11,12 +11,11 @@ from poce_rt.backends import BackendUnavailable, TensorSpec, doctor_report, load
 from poce_rt.backends.ort import OrtBackend
 
 pytest.importorskip("torch")
-from test_export import (KINDS, feeds, graph_file, model_dir, nets,  # noqa: E402,F401
-                         torch_module)
+from test_export import KINDS, feeds, graph_file, torch_module  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def editing(model_dir):  # noqa: F811
+def editing(model_dir):
     return OrtBackend(model_dir / graph_file("editing"))
 
 
@@ -105,7 +104,7 @@ def test_graph_missing_inputs(tmp_path):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_torch_backend_matches_ort_through_the_interface(model_dir, nets, kind):  # noqa: F811
+def test_torch_backend_matches_ort_through_the_interface(model_dir, nets, kind):
     from poce_rt.backends.torch_backend import TorchBackend
 
     ob = OrtBackend(model_dir / graph_file(kind))
@@ -133,7 +132,7 @@ def test_doctor_report_says_why():
         assert "SM75" in t["targets"] and "SM90" not in t["targets"]
 
 
-def test_trt_backend_without_gpu_is_a_clear_error(model_dir):  # noqa: F811
+def test_trt_backend_without_gpu_is_a_clear_error(model_dir):
     from poce_rt.backends.trt import TrtBackend, gpu_info, import_tensorrt
 
     try:
@@ -148,7 +147,7 @@ def test_trt_backend_without_gpu_is_a_clear_error(model_dir):  # noqa: F811
         load_backend("tensorrt", model_dir / graph_file("editing"))
 
 
-def test_load_backend(model_dir):  # noqa: F811
+def test_load_backend(model_dir):
     b = load_backend("onnxruntime", model_dir / graph_file("completion"))
     assert b.input_names == ["uv_sam", "mask"]
     with pytest.raises(ValueError, match="unknown backend"):
@@ -158,7 +157,7 @@ def test_load_backend(model_dir):  # noqa: F811
 @pytest.mark.gpu
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("prec", ["fp32", "fp16"])
-def test_trt_matches_ort_on_gpu(model_dir, nets, kind, prec, tmp_path):  # noqa: F811
+def test_trt_matches_ort_on_gpu(model_dir, nets, kind, prec, tmp_path):
     from poce_rt.backends.trt import gpu_info, import_tensorrt
 
     try:
@@ -198,7 +197,7 @@ def _skip_unless_flavour_runs_here():
 
 
 @pytest.mark.gpu
-def test_trt_shape_outside_the_profile_names_tensor_and_profile(model_dir, tmp_path):  # noqa: F811
+def test_trt_shape_outside_the_profile_names_tensor_and_profile(model_dir, tmp_path):
     from poce_rt.backends.trt import TrtBackend, gpu_info
     from poce_rt.backends.engines import EngineCache
 
@@ -216,7 +215,7 @@ def test_trt_shape_outside_the_profile_names_tensor_and_profile(model_dir, tmp_p
 
 
 @pytest.mark.gpu
-def test_unsupported_gpu_falls_back_from_tensorrt(model_dir, caplog):  # noqa: F811
+def test_unsupported_gpu_falls_back_from_tensorrt(model_dir, caplog):
     """On a GPU the TensorRT flavour has no target for (TensorRT-RTX on sm90), device='cuda' loads
     the networks on ONNX Runtime with one warning, and doctor says why TensorRT cannot run."""
     import logging

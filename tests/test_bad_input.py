@@ -40,15 +40,9 @@ def listing(d: Path) -> list:
 
 # --------------------------------------------------------------------------- shared model directory
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    pytest.importorskip("torch")
-    pytest.importorskip("onnx_graphsurgeon")
-    from poce_rt.export import export_model_dir
-    from test_export import write_model_dir
-
-    d = write_model_dir(tmp_path_factory.mktemp("model"))
-    export_model_dir(d, progress=None, fp16=False)
-    return d
+def model_dir(model_dir_fp32):
+    """The session's fp32-only model directory (these tests copy it before they break it)."""
+    return model_dir_fp32
 
 
 def model_copy(model_dir, tmp_path, name="m") -> Path:
@@ -277,9 +271,9 @@ def test_geometry_ranges():
 
 
 @pytest.fixture(scope="module")
-def prepared(tracker, single_face):
-    with poce_rt.Editor(tracker=tracker) as ed:
-        yield ed, ed.prepare(single_face)
+def planned(editor, prepared):
+    """The module's Editor and single_face.jpg's shared Source."""
+    return editor, prepared("single_face.jpg")[1]
 
 
 @pytest.mark.parametrize("kw", [
@@ -287,21 +281,21 @@ def prepared(tracker, single_face):
     dict(pose=(0, -57, 0)),   # an offset in range, but the pose it leads to is not (source yaw ~ -8)
     dict(expression={"jawOpen": -5.0}), dict(expression={"jawOpen": 2.0}, relative=False),
     dict(expression=np.full(52, 1.5, np.float32)), dict(intensity=50.0), dict(intensity=math.nan)])
-def test_editor_plan_ranges(prepared, kw):
-    ed, src = prepared
+def test_editor_plan_ranges(planned, kw):
+    ed, src = planned
     with pytest.raises(InputError):
         ed.plan(src, **kw)
 
 
-def test_editor_edit_steps_refused_before_any_work(prepared, single_face):
-    ed, src = prepared
+def test_editor_edit_steps_refused_before_any_work(planned, single_face):
+    ed, src = planned
     with pytest.raises(InputError, match="steps"):
         ed.edit(single_face, steps=1_000_000, source=src)
 
 
-def test_reenactment_clamps_a_wild_driver_pose(prepared):
+def test_reenactment_clamps_a_wild_driver_pose(planned):
     """A stream does not stop on one outlier frame: clamp_pose keeps the pose within the limits."""
-    ed, src = prepared
+    ed, src = planned
     plan = ed.plan(src, pose=(0, 170, 0), clamp_pose=True)
     assert abs(plan.target_pose.yaw) <= limits.POSE_DEG["yaw"]
 

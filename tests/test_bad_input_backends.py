@@ -14,7 +14,7 @@ from poce_rt.backends.trt import RTX_TARGETS, check_gpu_supported, flavour_suppo
 from poce_rt.backends.engines import MANIFEST, EngineCache
 
 pytest.importorskip("torch")
-from test_export import graph_file, model_dir  # noqa: E402,F401
+from test_export import graph_file  # noqa: E402
 
 try:
     from poce_rt.backends.trt import gpu_info, import_tensorrt
@@ -76,7 +76,7 @@ def test_clean_removes_set_aside_manifests(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("content", [CORRUPT_MANIFESTS["engines is a list"],
                                      CORRUPT_MANIFESTS["record is a number"]])
-def test_corrupt_manifest_engines_are_rebuilt_then_hit(model_dir, tmp_path, content):  # noqa: F811
+def test_corrupt_manifest_engines_are_rebuilt_then_hit(model_dir, tmp_path, content):
     onnx_path = model_dir / graph_file("generator")
     first = EngineCache(tmp_path, progress=False)
     path = first.get(onnx_path, "fp32")
@@ -182,14 +182,14 @@ def test_unknown_trt_flavour_forced_is_backend_unavailable(monkeypatch):
 
 
 # -- model directories
-def _copy(model_dir, tmp_path):  # noqa: F811
+def _copy(model_dir, tmp_path):
     d = tmp_path / "model"
     shutil.copytree(model_dir, d)
     return d
 
 
 @pytest.mark.parametrize("graph", ["completion.onnx", "edit_mapping.onnx", "edit_generator.onnx"])
-def test_model_dir_with_a_deleted_graph(model_dir, tmp_path, graph):  # noqa: F811
+def test_model_dir_with_a_deleted_graph(model_dir, tmp_path, graph):
     from poce_rt.networks import Networks
 
     d = _copy(model_dir, tmp_path)
@@ -198,7 +198,7 @@ def test_model_dir_with_a_deleted_graph(model_dir, tmp_path, graph):  # noqa: F8
         Networks.load(d, backend="onnxruntime")
 
 
-def test_model_dir_without_any_graph(model_dir, tmp_path):  # noqa: F811
+def test_model_dir_without_any_graph(model_dir, tmp_path):
     from poce_rt.networks import Networks
 
     d = _copy(model_dir, tmp_path)
@@ -210,7 +210,7 @@ def test_model_dir_without_any_graph(model_dir, tmp_path):  # noqa: F811
         Networks.load(tmp_path / "nowhere")
 
 
-def test_model_dir_without_the_fused_graph_still_loads(model_dir, tmp_path):  # noqa: F811
+def test_model_dir_without_the_fused_graph_still_loads(model_dir, tmp_path):
     """editing.onnx is an optimisation (the fused path): without it the unfused pair is used."""
     from poce_rt.networks import Networks
 
@@ -221,7 +221,7 @@ def test_model_dir_without_the_fused_graph_still_loads(model_dir, tmp_path):  # 
 
 
 @pytest.mark.skipif(HAS_GPU, reason="a GPU is present")
-def test_backend_tensorrt_without_gpu(model_dir):  # noqa: F811
+def test_backend_tensorrt_without_gpu(model_dir):
     from poce_rt.networks import Networks
 
     with pytest.raises(BackendUnavailable, match="tensorrt: .*CUDA GPU"):

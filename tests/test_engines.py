@@ -13,7 +13,7 @@ from poce_rt.backends import BackendUnavailable
 from poce_rt.backends.engines import MANIFEST, EngineCache, default_engine_dir, sha256_file
 
 pytest.importorskip("torch")
-from test_export import KINDS, graph_file, model_dir  # noqa: E402,F401
+from test_export import KINDS, graph_file  # noqa: E402
 
 try:
     from poce_rt.backends.trt import engine_validity, gpu_info, import_tensorrt
@@ -26,7 +26,7 @@ needs_build = pytest.mark.skipif(not can_build, reason="cannot build engines on 
 
 
 @pytest.fixture(scope="module")
-def built(model_dir, tmp_path_factory):  # noqa: F811
+def built(model_dir, tmp_path_factory):
     """One cache with an engine for every exported graph (fp32 and fp16)."""
     if not can_build:
         pytest.skip("cannot build engines on this machine")
@@ -59,7 +59,7 @@ def test_every_graph_builds_and_is_recorded(built):
 
 @needs_build
 @pytest.mark.slow
-def test_second_call_is_a_cache_hit(built, model_dir):  # noqa: F811
+def test_second_call_is_a_cache_hit(built, model_dir):
     cache, paths = built
     again = EngineCache(cache.engine_dir, progress=False)
     for (kind, prec), p in paths.items():
@@ -94,7 +94,7 @@ def _corrupt_header(p):
     (_corrupt_header, "sha256"),
     (lambda p: p.unlink(), None),
 ])
-def test_corrupted_engine_is_rebuilt(built, model_dir, corrupt, reason, caplog):  # noqa: F811
+def test_corrupted_engine_is_rebuilt(built, model_dir, corrupt, reason, caplog):
     cache, paths = built
     onnx_path = model_dir / graph_file("editing", "fp16")
     p = paths["editing", "fp16"]
@@ -114,7 +114,7 @@ def test_corrupted_engine_is_rebuilt(built, model_dir, corrupt, reason, caplog):
 
 @needs_build
 @pytest.mark.slow
-def test_header_check_catches_garbage_even_with_matching_manifest(built, model_dir):  # noqa: F811
+def test_header_check_catches_garbage_even_with_matching_manifest(built, model_dir):
     """A manifest rewritten to match a garbage file: the header check still refuses it."""
     cache, paths = built
     p = paths["completion", "fp32"]
@@ -146,7 +146,7 @@ def test_validity_facts_on_this_machine(built):
 
 @needs_build
 @pytest.mark.slow
-def test_key_depends_on_precision_profile_and_target(built, model_dir):  # noqa: F811
+def test_key_depends_on_precision_profile_and_target(built, model_dir):
     cache, paths = built
     onnx_path = model_dir / graph_file("mapping")
     base = cache.key_fields(onnx_path, "fp32")
@@ -169,7 +169,7 @@ def test_key_depends_on_precision_profile_and_target(built, model_dir):  # noqa:
 
 @needs_build
 @pytest.mark.slow
-def test_concurrent_builders_build_once(model_dir, tmp_path):  # noqa: F811
+def test_concurrent_builders_build_once(model_dir, tmp_path):
     caches = [EngineCache(tmp_path, progress=False) for _ in range(3)]
     results, errors = [], []
 
@@ -207,7 +207,7 @@ def test_unreadable_manifest_is_treated_as_empty(tmp_path):
 
 @needs_build
 @pytest.mark.slow
-def test_cli_engines_build_list_clean(model_dir, tmp_path, capsys):  # noqa: F811
+def test_cli_engines_build_list_clean(model_dir, tmp_path, capsys):
     from poce_rt.cli.backends import main
 
     ed = tmp_path / "eng"

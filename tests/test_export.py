@@ -20,7 +20,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx_graphsurgeon")
 
-from poce_rt.export import GRAPHS, export_model_dir, export_module, graph_file, to_fp16  # noqa: E402
+from poce_rt.export import GRAPHS, export_module, graph_file, to_fp16  # noqa: E402
 from poce_rt.backends.ort import OrtBackend  # noqa: E402
 
 UV = 64
@@ -119,19 +119,6 @@ def torch_module(kind: str, nets):
     cc, ec, comp, editor = nets
     return {"completion": comp, "mapping": editor.mapping, "generator": editor.generator,
             "editing": editor}[kind]
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory):
-    """A small model directory exported to fp32 + fp16 ONNX (random init, seed 0)."""
-    d = write_model_dir(tmp_path_factory.mktemp("model"))
-    export_model_dir(d, progress=None)
-    return d
-
-
-@pytest.fixture(scope="session")
-def nets():
-    return small_nets(0)
 
 
 # ---------------------------------------------------------------------------------------------

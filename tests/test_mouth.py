@@ -8,7 +8,6 @@ import pytest
 
 import poce_rt
 from poce_rt import stages
-from poce_rt.assets import data_path, load_image
 from poce_rt.fit import pose_vertices
 from poce_rt.mouth import (CARD_ROWS, CARD_SIZE, INNER_LOWER, INNER_UPPER, LO_EDGE, LOWER_TEETH_CM, MAX_LOWER,
                            MAX_UPPER, MESH_ROWS, REVEAL, STRETCH, UP_EDGE, UPPER_TEETH_CM, interior_mesh, interior_tris,
@@ -128,16 +127,11 @@ def test_the_photos_opening_rides_on_its_lips_and_the_card_fills_what_the_jaw_ad
     assert np.isclose(v[LIP_UP], card_v(1 - shown, share, 0)) and np.isclose(v[LIP_LO], card_v(shown, share, 1))
 
 
-def photo(name):
-    return load_image(data_path(name))
-
-
 @pytest.mark.parametrize("name,jaw", [("single_face.jpg", 0.7), ("astronaut", 0.7), ("15-f13-anc-ph.jpg", 0.8)])
-def test_open_mouth_shows_teeth_and_a_dark_back(editor, name, jaw):
+def test_open_mouth_shows_teeth_and_a_dark_back(editor, prepared, name, jaw):
     """Bright teeth and the dark back inside the opening: the photo's own teeth (single_face,
     astronaut) or the generic ones (15-f13: a closed mouth)."""
-    img = photo(name)
-    src = editor.prepare(img)
+    img, src = prepared(name)
     plan = editor.plan(src, expression={"jawOpen": jaw})
     res = editor.edit(img, expression={"jawOpen": jaw}, source=src)
     v = pose_vertices(plan.shape, plan.target_pose)
@@ -152,14 +146,13 @@ def test_open_mouth_shows_teeth_and_a_dark_back(editor, name, jaw):
     assert (y < 0.08).mean() > 0.25      # the dark back
 
 
-def test_read_back_and_opening_rise_with_the_command(editor, judge):
+def test_read_back_and_opening_rise_with_the_command(editor, judge, prepared):
     """The jaw calibration: on closed mouths the tracker's jawOpen read-back rises with every
     step of the command, and 0.8 opens visibly wider than 0.4 (before: 0.6 and 0.8 opened alike,
     0.4 reached 77% of 0.8's opening). Measured: single_face +0.35 +0.45 +0.53 +0.60, 15-f13
     +0.18 +0.26 +0.35 +0.48; extra inner-lip gap at 0.8 / at 0.4: 1.46 on both."""
     for name in ("single_face.jpg", "15-f13-anc-ph.jpg"):
-        img = photo(name)
-        src = editor.prepare(img)
+        img, src = prepared(name)
         j0 = judge.track_one(img).blendshape("jawOpen")
         gap0 = np.linalg.norm(src.face.vertices[13, :2] - src.face.vertices[14, :2])
         rise, gap = [], []
@@ -174,14 +167,14 @@ def test_read_back_and_opening_rise_with_the_command(editor, judge):
         assert rise[0] >= 0.1, (name, rise)
 
 
-def test_the_photos_own_teeth_where_its_lips_part_over_them(editor):
+def test_the_photos_own_teeth_where_its_lips_part_over_them(editor, prepared):
     """Smiles showing teeth (0-f15, single_face, astronaut) keep them: their upper teeth come from
     the photo (none for a closed mouth, 15-f13: the generic card; 0-f1's open mouth shows the
     tongue: its opening is the photo's, no teeth in its upper band, the generic ones nowhere)."""
     for name, want, opening in (("0-f15-hao-ph.jpg", "upper", True), ("single_face.jpg", "upper", True),
                                 ("astronaut", "upper", True), ("15-f13-anc-ph.jpg", "", False),
                                 ("0-f1-su-ph.jpg", "", True)):
-        src = editor.prepare(photo(name))
+        src = prepared(name)[1]
         inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
         assert inside.photo_teeth == want and inside.from_photo == opening, name
         own = inside.coverage(0.0, src.face.vertices, src.face.pose.scale)
@@ -207,14 +200,13 @@ def upper_teeth_profile(image, top, bottom):
 
 
 @pytest.mark.parametrize("name", ["0-f15-hao-ph.jpg", "single_face.jpg"])
-def test_open_mouth_keeps_the_photos_teeth(editor, monkeypatch, name):
+def test_open_mouth_keeps_the_photos_teeth(editor, prepared, monkeypatch, name):
     """At jawOpen 0.8 the upper teeth under the lip are the photo's: across the mouth the output's
     band of upper teeth follows the photo's teeth, tooth for tooth (correlation 0.74 on 0-f15,
     0.87 on single_face; with the generic teeth 0.22 and 0.41)."""
-    img = photo(name)
+    img, shared = prepared(name)
 
-    def correlation():
-        src = editor.prepare(img)     # a new source: a new frame loop, a new mouth
+    def correlation(src):
         inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
         out = editor.edit(img, expression={"jawOpen": 0.8}, source=src).image
         plan = editor.plan(src, expression={"jawOpen": 0.8})
@@ -226,10 +218,10 @@ def test_open_mouth_keeps_the_photos_teeth(editor, monkeypatch, name):
         drawn = upper_teeth_profile(out, top + 0.3 * (edge - top), top + 0.8 * (edge - top))
         return float(np.corrcoef(own, drawn)[0, 1])
 
-    own = correlation()
+    own = correlation(shared)
     assert own > 0.6
     monkeypatch.setattr(poce_rt.mouth, "MIN_PHOTO_GAP_CM", 100.0)   # never the photo's: the measure can fail
-    assert correlation() < own - 0.3
+    assert correlation(editor.prepare(img)) < own - 0.3   # a new source: a new frame loop, a new mouth
 
 
 def opening_luma(image, vertices):
@@ -241,15 +233,14 @@ def opening_luma(image, vertices):
 
 
 @pytest.mark.parametrize("name", ["Image_with_alpha.png", "0-f1-su-ph.jpg"])
-def test_a_pose_change_turns_the_photos_open_mouth_with_the_head(editor, name):
+def test_a_pose_change_turns_the_photos_open_mouth_with_the_head(editor, prepared, name):
     """A pose-only edit (yaw +25) of an open mouth draws the photo's own opening, turned with the
     head: between the posed inner lips the output follows the source's opening (Image_with_alpha:
     laughing, upper teeth over the dark back, tongue and lower teeth; 0-f1: open on the tongue).
     Before, the face's texture drew it from the sliver of texels the UV layout has across the
     opening: the teeth stretched into vertical bars over all of it (correlation 0.64 / 0.78,
     a tenth / a third of the source's contrast down each column; now 0.98 / 0.97 and ~1x)."""
-    img = photo(name)
-    src = editor.prepare(img)
+    img, src = prepared(name)
     plan = editor.plan(src, pose=(0, 25, 0))
     assert plan.mouth == 0.0                                   # no expression: nothing opens
     out = editor.edit(img, pose=(0, 25, 0), source=src).image
@@ -288,7 +279,7 @@ def psnr_db(a, b):
 
 
 @pytest.mark.parametrize("name", ["0-f1-su-ph.jpg", "Image_with_alpha.png"])
-def test_the_render_at_the_source_pose_is_the_photo_open_mouth_and_all(editor, name):
+def test_the_render_at_the_source_pose_is_the_photo_open_mouth_and_all(editor, prepared, name):
     """Issue 15's round trip on the two open-mouth photos: the face render alone at the source
     pose against the photo inside its alpha, `poce-rt pose`'s (stages.repose, S=512) and
     Editor.edit's (the frame loop), over the face and over the mouth (the inner lips' opening and
@@ -298,8 +289,7 @@ def test_the_render_at_the_source_pose_is_the_photo_open_mouth_and_all(editor, n
     24.3 / 32.5 and 20.0 / 27.5 (pose: the opening from the map's sliver of texels; edit: the
     photo's opening read half a pixel off). Now 54.7 / 43.2 and 42.9 / 38.5, the mouth
     45.3 / 39.1 and 37.2 / 34.3 (edit: the Editor's 256 map)."""
-    img = photo(name)
-    src = editor.prepare(img)
+    img, src = prepared(name)
     v = src.face.vertices[:, :2]
     lips = np.concatenate([v[list(INNER_UPPER)], v[list(INNER_LOWER[::-1])]])
     mouth = np.zeros(img.shape[:2], np.uint8)

@@ -6,21 +6,12 @@ pytest.importorskip("torch")
 pytest.importorskip("onnx_graphsurgeon")
 
 import poce_rt  # noqa: E402
-from poce_rt.export import export_model_dir  # noqa: E402
 from poce_rt.networks import Networks  # noqa: E402
-from test_export import write_model_dir  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    d = write_model_dir(tmp_path_factory.mktemp("nets"))
-    export_model_dir(d, progress=None, fp16=False)
-    return d
-
-
-def test_onnxruntime_and_torch_networks_agree(exported, single_face, tracker):
-    ort_nets = Networks.load(exported, backend="onnxruntime")
-    torch_nets = Networks.load(exported, backend="torch")
+def test_onnxruntime_and_torch_networks_agree(model_dir_fp32, single_face, tracker):
+    ort_nets = Networks.load(model_dir_fp32, backend="onnxruntime")
+    torch_nets = Networks.load(model_dir_fp32, backend="torch")
     assert ort_nets.backend == "onnxruntime" and ort_nets.uv_size == 64
     from poce_rt import stages
     face = tracker.track_one(single_face)
@@ -37,8 +28,8 @@ def test_onnxruntime_and_torch_networks_agree(exported, single_face, tracker):
                                torch_nets.transfer(a, a[:, ::-1].copy(), m), atol=1e-4)
 
 
-def test_editor_runs_with_networks(exported, single_face, tracker):
-    with poce_rt.Editor(exported, backend="onnxruntime", tracker=tracker) as ed:
+def test_editor_runs_with_networks(model_dir_fp32, single_face, tracker):
+    with poce_rt.Editor(model_dir_fp32, backend="onnxruntime", tracker=tracker) as ed:
         res = ed.edit(single_face, expression={"jawOpen": 0.5}, steps=2)
         assert res.uv_edited.shape == (64, 64, 3) and res.image.shape == single_face.shape
         ref = ed.edit(single_face, reference=single_face[:, ::-1].copy(), mask="mouth")
@@ -57,10 +48,10 @@ def test_bad_model_dirs(tmp_path):
 
 
 @pytest.mark.parametrize("backend", ["onnxruntime", "torch"])
-def test_frame_loop_edits_like_the_networks(exported, single_face, tracker, backend):
+def test_frame_loop_edits_like_the_networks(model_dir_fp32, single_face, tracker, backend):
     """The frame loop's texture edit (ONNX Runtime on host copies, torch in place through DLPack)
     is the cascade of Networks.edit calls."""
-    with poce_rt.Editor(exported, backend=backend, tracker=tracker) as ed:
+    with poce_rt.Editor(model_dir_fp32, backend=backend, tracker=tracker) as ed:
         src = ed.prepare(single_face)
         res = ed.edit(None, expression={"jawOpen": 0.6, "eyeBlinkLeft": 0.4}, steps=2, source=src)
         uv = src.uv_completed
