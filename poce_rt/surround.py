@@ -578,6 +578,8 @@ class HeadProxy:
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
         self.strip = None if strip is None else np.asarray(strip, np.float64)
+        self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
+        self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
 
     def mesh(self, dst_vertices, dst_pose):
         """-> proxy_mesh's (verts, tris, src) for the face's [468,3] vertices dst_vertices at dst_pose."""
@@ -600,9 +602,15 @@ class HeadProxy:
         verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
         p_read = p[:, :2]
         if self.strip is not None:
-            # how far each oval vertex moves out past the oval's mean move: the side the turn reveals
+            # how far the turn moves each oval vertex out past the oval's mean move: the side it
+            # reveals. The source's oval turned, not the target's: an expression moves the oval
+            # too (an opening jaw drops the chin, which shifts the mean, so the far temple of
+            # t1.jpg's profile face at x~906 read past its 'strip' into the far eye's lashes and
+            # drew them again beside the eye), but uncovers nothing beside it.
             u = (p[:, :2] - c) / r_src[:, None]
-            out = (((q[:, :2] - p[:, :2]) - (q[:, :2] - p[:, :2]).mean(0)) * u).sum(1) / r_src.mean()
+            turned = pose_vertices(perspective_shape(self.oval_shape, self.src_pose, dst_pose, self.distance_cm),
+                                   dst_pose)[:, :2] - self.oval_seen
+            out = ((turned - turned.mean(0)) * u).sum(1) / r_src.mean()
             p_read = p_read + (ramp(out, REVEAL_MOVE) * self.strip)[:, None] * u
         src = np.concatenate([self.p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
         return verts, rings_tris(k, PROXY_RINGS), src
