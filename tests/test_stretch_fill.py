@@ -118,3 +118,23 @@ def test_a_revealed_strip_is_still_filled(editor, prepared):
     long = inside & (S.stretch(verts, tris, photo) >= S.STRETCH_FILL[1])
     assert long.sum() >= 8
     assert (S.stretch_weights(verts, photo)[long] == 1.0).all()
+
+
+def test_an_expression_reads_no_skin_strip(editor, real_image):
+    """An expression moves the face oval (an opening jaw drops the chin) but turns nothing: the
+    oval ring reads the photo where the oval lies, past no skin strip (REVEAL_MOVE measures the
+    turn's move of the oval). t1.jpg's near-profile face (yaw -50) with jawOpen=0.7: the chin's
+    drop shifted the oval's mean move, so its far temple read 3.8 px outwards, into the far eye's
+    lashes, and drew them again beside the eye (75 levels darker than the photo)."""
+    img = real_image("t1.jpg")
+    f = max(editor.faces(img, "all"), key=lambda f: abs(f.pose.yaw))
+    src = editor.prepare(img, f)
+    proxy = _proxy(editor, img, src.face)
+    assert proxy.strip.max() > 0
+    plan = editor.plan(src, expression={"jawOpen": 0.7})
+    verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
+    k, oval = len(S.FACE_OVAL), np.asarray(src.face.vertices, np.float64)[list(S.FACE_OVAL), :2]
+    assert np.abs(verts[k:2 * k, :2] - oval).max() > 10          # the chin drops
+    assert np.array_equal(photo[k:2 * k], oval)
+    turned = proxy.mesh(pose_vertices(plan.shape, src.face.pose.offset(yaw=25)), src.face.pose.offset(yaw=25))[2]
+    assert np.abs(turned[k:2 * k] - oval).max() > 1               # a turn still reads past the strip
