@@ -174,9 +174,10 @@ FOLD_PX = (2.0, 4.0)
 # hair and backdrop at 27-37), which reads as a flat disc pasted on the head. skin_strip measures
 # the strip along each oval vertex's ray (hair found within STRIP_MAX of the oval's mean radius,
 # skin before it); proxy_mesh moves the oval ring's photo position out across it, by how much the
-# turn reveals there (REVEAL_MOVE: the oval vertex's outward move past the oval's mean move, in
-# oval radii), so the first band reads the hair from the face's new outline and the strip is
-# pressed into the ring under the face's feathered border.
+# turn reveals there (REVEAL_MOVE: the oval vertex's outward move by the turn, past the oval's
+# mean move, in oval radii; an expression's move of the oval reveals nothing beside it), so the
+# first band reads the hair from the face's new outline and the strip is pressed into the ring
+# under the face's feathered border.
 STRIP_MAX = 0.1
 REVEAL_MOVE = (0.05, 0.1)
 FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
