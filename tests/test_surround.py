@@ -64,19 +64,41 @@ def test_round_trip_is_untouched_by_the_warp(single_face, face):
                                                          pose_vertices(face.shape, face.pose)), single_face)
 
 
-def test_stretch_is_the_largest_singular_value():
-    """surround.stretch against numpy's SVD of each triangle's source -> target map."""
-    rng = np.random.default_rng(0)
+def _random_maps(seed):
+    """(verts [40,3], tris [T,3], src [40,2], maps [T,2,2]): random triangles and each one's
+    source -> target linear map, for the stretch measures' references."""
+    rng = np.random.default_rng(seed)
     src = rng.normal(size=(40, 2)) * 10
     verts = np.c_[rng.normal(size=(40, 2)) * 20, np.zeros(40)]
     tris = np.array([t for t in rng.integers(0, 40, (80, 3)) if len(set(t)) == 3])
     a, b = src[tris], verts[tris][..., :2]
     A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)
     B = np.stack([b[:, 1] - b[:, 0], b[:, 2] - b[:, 0]], 2)
-    want = np.linalg.svd(B @ np.linalg.inv(A), compute_uv=False)[:, 0]
+    return verts, tris, src, B @ np.linalg.inv(A)
+
+
+def test_stretch_is_the_largest_singular_value():
+    """surround.stretch against numpy's SVD of each triangle's source -> target map."""
+    verts, tris, src, maps = _random_maps(0)
+    want = np.linalg.svd(maps, compute_uv=False)[:, 0]
     np.testing.assert_allclose(surround.stretch(verts, tris, src), want, rtol=1e-9)
     flat = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])          # a line read out over an area
-    assert surround.stretch(np.c_[rng.normal(size=(3, 2)), np.zeros(3)], np.array([[0, 1, 2]]), flat)[0] == np.inf
+    assert surround.stretch(verts[:3], np.array([[0, 1, 2]]), flat)[0] == np.inf
+
+
+def test_area_stretch_is_the_determinant_and_a_shear_keeps_it():
+    """surround.area_stretch against numpy's |det| of each triangle's source -> target map; a
+    shear of 3 (one ring sliding 3 px per px of band along the next) keeps the area (1) where the
+    largest singular value reads 3.30; a degenerate source triangle reads inf."""
+    verts, tris, src, maps = _random_maps(1)
+    np.testing.assert_allclose(surround.area_stretch(verts, tris, src), np.abs(np.linalg.det(maps)), rtol=1e-9)
+    tri = np.array([[0, 1, 2]])
+    photo = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 1.0]])          # a strip 1 px across, 4 along
+    sheared = np.c_[photo @ np.array([[1.0, 0.0], [3.0, 1.0]]), np.zeros(3)]   # x += 3 y
+    assert surround.area_stretch(sheared, tri, photo)[0] == pytest.approx(1.0)
+    assert surround.stretch(sheared, tri, photo)[0] == pytest.approx(3.303, abs=1e-3)
+    flat = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    assert surround.area_stretch(sheared, tri, flat)[0] == np.inf
 
 
 def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
