@@ -133,13 +133,17 @@ def sample_face(image, face: Face | np.ndarray, geom: Geometry | None = None, st
     return uv, mask
 
 
-def seen_well(mask: np.ndarray, face: Face, geom: Geometry | None = None) -> np.ndarray:
+def seen_well(mask: np.ndarray, face: Face, geom: Geometry | None = None,
+              cosine: np.ndarray | None = None) -> np.ndarray:
     """sample_face's mask [S,S] of `face` as sample_face(edge_on=False) gives it: without the
     texels seen edge-on (MIN_FACING_COS) nor, where the erosion runs, the texels beside them
-    (dropped first, they were absent to it): what completion and the fill read. -> [S,S] float32."""
+    (dropped first, they were absent to it): what completion and the fill read. -> [S,S] float32.
+    cosine: [F] facing_cosine of the posed mesh when the caller has it (None: worked out here)."""
     geom = geom or geometry()
     layout = geom.layout
-    cosine = facing_cosine(geom.posed(face.vertices), layout.tris)[np.maximum(layout.tri_id, 0)]
+    if cosine is None:
+        cosine = facing_cosine(geom.posed(face.vertices), layout.tris)
+    cosine = cosine[np.maximum(layout.tri_id, 0)]
     drop = (cosine < MIN_FACING_COS) & (layout.tri_id >= 0)
     beside = (cosine < ERODE_BELOW_COS) & (erode3((~drop).astype(np.float32)) < 0.5)
     return np.where(drop | beside, np.float32(0), np.asarray(mask, np.float32))
@@ -234,8 +238,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     geom = geom or geometry()
     lay, spread = geom.layout, texel_motion(geom)
     verts = geom.posed(face.vertices)
-    drawn, mask = mask, seen_well(mask, face, geom)
     cosine = facing_cosine(verts, lay.tris)
+    drawn, mask = mask, seen_well(mask, face, geom, cosine)
     positions = texel_positions(verts, lay, spread)
     confidence = visibility_confidence(mask, verts, lay, height, width, face.bbox[2] - face.bbox[0], spread,
                                        cosine, positions)

@@ -242,7 +242,11 @@ def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
     """[T] float64 how many times larger each triangle is drawn than the photo shows it: the largest
     singular value of its affine map from src [N,2] (photo) to verts [N,>=2] (target); inf where
     the source triangle is degenerate (a line or a point read out over an area)."""
-    m, ok = _affine(verts, tris, src)
+    return _largest_singular(*_affine(verts, tris, src))
+
+
+def _largest_singular(m: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """stretch of _affine's maps m [T,2,2] (inf where not ok)."""
     # a 2x2 map's largest singular value: sqrt((F + sqrt(F^2 - 4 det^2)) / 2), F its squared norm
     fro = (m * m).sum((1, 2))
     det_m = np.linalg.det(m)
@@ -255,7 +259,11 @@ def area_stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.nda
     in the photo (src [N,2]): |det| of its affine map, the photo pixels each drawn pixel has
     fewer of; inf where the source triangle is degenerate. A shear (one ring sliding along the
     next) keeps it at 1 however far the largest singular value (stretch) goes."""
-    m, ok = _affine(verts, tris, src)
+    return _area(*_affine(verts, tris, src))
+
+
+def _area(m: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """area_stretch of _affine's maps m [T,2,2] (inf where not ok)."""
     return np.where(ok, np.abs(np.linalg.det(m)), np.inf)
 
 
@@ -374,8 +382,9 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
     (HIDDEN_FILL x REVEAL_FILL: the head proxy's band only) (features: the source's FeatureMask;
     None: neither tested). verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
     tris = band_triangles(len(verts))
-    s = stretch(verts, tris, src)
-    w = ramp(area_stretch(verts, tris, src), STRETCH_FILL)
+    maps = _affine(verts, tris, src)   # per frame: both measures from one set of maps
+    s = _largest_singular(*maps)
+    w = ramp(_area(*maps), STRETCH_FILL)
     if features is not None:
         near = ramp(s, FEATURE_STRETCH)
         check = (near > w)
