@@ -74,12 +74,17 @@ class Method:
     editor: object        # pipeline.Editor or systems.crop.CropEditor
     crop: bool
 
-    def edit(self, image, face, expression, reference, intensity):
-        """-> (edited [H,W,3] uint8, target code [52], target pose)."""
+    def prepare(self, image, face):
+        """The photo's prepared Source for edit(), made once for the edit and its round trip
+        (None for a crop system, which tracks the face itself)."""
+        return None if self.crop else self.editor.prepare(image, face)
+
+    def edit(self, image, face, expression, reference, intensity, source=None):
+        """-> (edited [H,W,3] uint8, target code [52], target pose). source: prepare(image, face)."""
         if self.crop:
             r = self.editor.edit(image, expression=expression, reference=reference, intensity=intensity, face=face)
             return r.image, r.target_code, r.target_pose
-        src = self.editor.prepare(image, face)
+        src = source if source is not None else self.prepare(image, face)
         r = self.editor.edit(image, expression=expression, reference=reference, intensity=intensity, source=src)
         return r.image, np.clip(r.source_code + r.relative_code, 0, 1), r.target_pose
 
@@ -171,10 +176,11 @@ def evaluate(method: Method, images: list, references: list | None, expression: 
                 if isinstance(ref, Exception):
                     raise ref
                 row["reference"] = rname
-            t0 = time.perf_counter()
-            out, target, tpose = method.edit(image, face, expression, ref, intensity)
+            t0 = time.perf_counter()    # an edit's time includes preparing its photo
+            src = method.prepare(image, face)
+            out, target, tpose = method.edit(image, face, expression, ref, intensity, src)
             row["seconds"] = time.perf_counter() - t0
-            same, _, _ = method.edit(image, face, None, None, 1.0)
+            same, _, _ = method.edit(image, face, None, None, 1.0, src)
             box = _face_box(face, *image.shape[:2])
             row["psnr"], row["ssim"] = psnr(same[box], image[box]), ssim(same[box], image[box])
             row["ied"] = _ied(have_dlib, image, out, face.bbox, row)
