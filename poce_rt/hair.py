@@ -135,6 +135,48 @@ def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray, mixes: bool = Fal
     return dark * not_skin * smoothstep(d, *BACKDROP_D)
 
 
+def ray_samples(image: np.ndarray, start: np.ndarray, end: np.ndarray):
+    """The photo read along rays from start [K,2] to end [K,2] (photo pixels), about a sample per
+    pixel: image [H,W,3] uint8 -> (t [n] float64, each sample's share of the way; colours [K,n,3]
+    Lab; inside [K,n] bool, the samples on the photo; length [K] float64, each ray's in pixels).
+    hair_reach's and backdrop_reach's reads."""
+    a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    length = np.linalg.norm(b - a, axis=1)
+    n = int(np.ceil(length.max())) + 2
+    t = np.linspace(0.0, 1.0, n)
+    pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)     # [K,n,2]
+    h, w = image.shape[:2]
+    inside = (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
+    px = cv2.remap(image, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return t, lab(px.astype(np.float32) / 255.0), inside, length
+
+
+def run_end(on: np.ndarray, t: np.ndarray, inside: np.ndarray, length: np.ndarray, begin, ends_on_ray: bool) -> np.ndarray:
+    """Where a run of `on` samples that starts before share `begin` [K] of each ray ends -> [K]
+    float64, the share of the last `on` sample before the first HAIR_GAP_PX pixels in a row that
+    are not (a stray gap of fewer is bridged), or the photo's edge; 0 where no run starts before
+    `begin` and where the run runs to the photo's edge (where it ends is unknown). on, inside
+    [K,n] bool and t [n], length [K] (ray_samples'). ends_on_ray: the gap must lie on the ray
+    (False: the run may end at the ray's end, beyond which nothing is `on`)."""
+    k, n = on.shape
+    rows = np.arange(k)
+    early = t[None, :] < np.asarray(begin, np.float64)[:, None]
+    start_at = on.argmax(1)                      # each ray's first `on` sample
+    starts = on[rows, start_at] & early[rows, start_at]
+    g = np.clip(np.ceil(HAIR_GAP_PX * (n - 1) / np.maximum(length, 1e-6)), 1, n).astype(int)    # samples
+    count = np.zeros((k, 2 * n + 1))
+    count[:, 1:n + 1] = np.cumsum(~on, axis=1)
+    # beyond the ray: not `on` (the run ends at the ray's end), or unknown (no gap found there)
+    count[:, n + 1:] = count[:, n:n + 1] + (0 if ends_on_ray else np.arange(1, n + 1))
+    i = np.arange(n)[None, :]
+    runs = (count[rows[:, None], i + g[:, None]] - count[rows[:, None], i] >= g[:, None]) | ~inside
+    runs &= i > start_at[:, None]
+    ended = runs.any(1)
+    first = np.where(ended, runs.argmax(1), n)       # the first sample of the ending run
+    at_edge = ~inside[rows, np.minimum(first, n - 1)]
+    return np.where(starts & ~at_edge & (ended | (not ends_on_ray)), t[np.maximum(first - 1, 0)], 0.0)
+
+
 def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin: np.ndarray, skin,
                backdrop: np.ndarray) -> np.ndarray:
     """How far the head's hair reaches along rays from start [K,2] to end [K,2] (photo pixels) ->
@@ -143,42 +185,37 @@ def hair_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin: np.
     the way (the head's hair: a teal curtain or a dark frame behind it is neither skin nor the side
     borders' backdrop either). On each ray the hair must start before `begin` (skin, a forehead,
     an ear may come first) and ends at the last hair pixel before HAIR_GAP_PX in a row that are
-    not (backdrop, skin: a neighbour's face or arm, something of another colour). 0 where no hair
-    starts before `begin`, where the hair runs to the photo's edge (where it ends is unknown), and
-    on all rays where the rays see less than HAIR_REF_MIN hair samples before `begin`.
-    image [H,W,3] uint8; skin and backdrop as hair_like's."""
-    a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
-    k = len(a)
-    n = int(np.ceil(np.linalg.norm(b - a, axis=1).max())) + 2        # about a sample per pixel
-    t = np.linspace(0.0, 1.0, n)
-    pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)     # [K,n,2]
-    h, w = image.shape[:2]
-    inside = (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
-    px = cv2.remap(image, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    colours = lab(px.astype(np.float32) / 255.0)
+    not (backdrop, skin: a neighbour's face or arm, something of another colour; run_end). 0 where
+    no hair starts before `begin`, where the hair runs to the photo's edge (a dark ceiling or frame
+    beyond the hair, which the side borders do not show, reads as hair too: where it ends is
+    unknown), and on all rays where the rays see less than HAIR_REF_MIN hair samples before
+    `begin`. image [H,W,3] uint8; skin and backdrop as hair_like's."""
+    t, colours, inside, length = ray_samples(image, start, end)
     hair = (hair_like(colours, skin, backdrop) >= 0.5) & inside
     early = t[None, :] < np.asarray(begin, np.float64)[:, None]
     if (hair & early).sum() < HAIR_REF_MIN:
-        return np.zeros(k)
+        return np.zeros(len(length))
     med, spread = robust_colour(colours[hair & early], HAIR_SPREAD_MIN)
     hair &= np.sqrt((((colours - med) / spread) ** 2).sum(-1)) <= HAIR_D
-    rows = np.arange(k)
-    start_at = hair.argmax(1)                    # each ray's first hair sample
-    starts = hair[rows, start_at] & early[rows, start_at]
-    # from there, the first run of HAIR_GAP_PX pixels (g samples on each ray) that are not hair, or
-    # the photo's edge, ends the hair
-    g = np.clip(np.ceil(HAIR_GAP_PX * (n - 1) / np.maximum(np.linalg.norm(b - a, axis=1), 1e-6)), 1, n).astype(int)
-    count = np.zeros((k, 2 * n + 1))
-    count[:, 1:n + 1] = np.cumsum(~hair, axis=1)
-    count[:, n + 1:] = count[:, n:n + 1] + np.arange(1, n + 1)     # beyond the ray: not hair
-    i = np.arange(n)[None, :]
-    runs = (count[rows[:, None], i + g[:, None]] - count[rows[:, None], i] >= g[:, None]) | ~inside
-    runs &= i > start_at[:, None]
-    first = np.where(runs.any(1), runs.argmax(1), n)       # the first sample of the ending run
-    # hair up to the photo's edge: its end is not in the photo (a dark ceiling or frame beyond the
-    # hair, which the side borders do not show, reads as hair too): not measured
-    at_edge = ~inside[rows, np.minimum(first, n - 1)]
-    return np.where(starts & ~at_edge, t[np.maximum(first - 1, 0)], 0.0)
+    return run_end(hair, t, inside, length, begin, ends_on_ray=False)
+
+
+def backdrop_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin: np.ndarray,
+                   backdrop: np.ndarray) -> np.ndarray:
+    """How far the head reaches along rays from start [K,2] to end [K,2] (photo pixels) against
+    the backdrop -> [K] float64 in [0,1], the share of each ray where it ends: the head is what is
+    not the backdrop (Lab distance to the nearest of `backdrop` [K',3], backdrop_colours', past
+    BACKDROP_D: hair of any colour, hair as red as the skin that hair_like cannot tell from it
+    included), from before share `begin` [K] (run_end) to the last such pixel before HAIR_GAP_PX
+    in a row of backdrop. 0 where the head does not start before `begin`, runs to the photo's
+    edge, or runs on to the ray's end: there something unlike the side borders lies beyond the
+    head (a ceiling, a lamp, a backdrop of another colour above it), and where the head ends is
+    unknown. A backdrop of the hair's colour ends the head where its hair starts (within the
+    default silhouette: nothing is measured). image [H,W,3] uint8."""
+    t, colours, inside, length = ray_samples(image, start, end)
+    d = np.sqrt(((colours[..., None, :] - np.asarray(backdrop, np.float32)) ** 2).sum(-1)).min(-1)
+    head = (smoothstep(d, *BACKDROP_D) >= 0.5) & inside
+    return run_end(head, t, inside, length, begin, ends_on_ray=True)
 
 
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:

@@ -26,7 +26,9 @@ second copy of the hair beside the turned head. Along each ray from the oval's c
 default silhouette, the photo's colour classes (poce_rt.hair: not skin, not the backdrop read on
 the photo's side borders) say how far the hair goes; the silhouette is moved out to it (never in,
 at most SILHOUETTE_GROW times as far, only above the jaw: HAIR_ROWS_CM), and the fixed outer ring
-with it, so the hair turns with the head and the outer band holds background.
+with it, so the hair turns with the head and the outer band holds background. Above the forehead
+the hair may be as red as the skin (multi_face.jpg's face 0), which the colour classes cannot
+tell; there the head reaches as far as the photo is unlike its backdrop (hair.backdrop_reach).
 
 Stretched strips (issue 15, held-out Tom_Hanks_54745.png at -25): a side of the head the photo
 sees at a grazing angle lies in a strip a few pixels wide between the tracked oval and the
@@ -109,6 +111,14 @@ HAIR_ROWS_CM = (1.5, 4.5)
 # front hair over the background into a smooth dark blob
 SILHOUETTE_YAW_DEG = (25.0, 35.0)
 SILHOUETTE_SMOOTH = 5   # oval vertices: the reach's running median along the ring (a stray strand)
+# Above the forehead the head's outline is its hair cap, and where the hair is as red as the skin
+# (multi_face.jpg's face 0: curls that hair_like cannot tell from his skin) the colour classes find
+# none; there the silhouette also grows to where the photo stops being backdrop (hair.backdrop_reach),
+# on oval vertices above canonical y = BACKDROP_ROWS_CM[0] (fully) to [1] (not at all; the brows
+# lie at about -4.5). Beside the temples and ears what is not backdrop is also ears, a hand, a
+# raised arm, loose strands: grown to the wisps beside Image_with_alpha.png's temple, a turn away
+# shredded them into streaks.
+BACKDROP_ROWS_CM = (-5.0, -4.0)
 # the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
 # pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
 NECK_CM = (3.0, 8.0)
@@ -484,12 +494,14 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     scale per oval vertex for head_proxy. Rays from each oval vertex out to SILHOUETTE_GROW times
     the default silhouette's (PROXY_SCALES[-1], posed) distance from the oval's centre: where the
     head's hair (poce_rt.hair.hair_reach) starts inside the default silhouette and runs on past
-    it, the silhouette moves out to its end, by the photo's distances; never inwards. Only above the jaw
+    it, the silhouette moves out to its end, by the photo's distances; never inwards. Above the
+    forehead (BACKDROP_ROWS_CM) also to where the head stops being unlike the backdrop
+    (poce_rt.hair.backdrop_reach), the further of the two. Only above the jaw
     (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
     (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
-    from .hair import hair_reach, photo_colours
+    from .hair import backdrop_reach, hair_reach, photo_colours
 
     image = np.asarray(image)
     sv = np.asarray(src_vertices, np.float64)
@@ -504,11 +516,19 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     ray = np.linalg.norm(end - oval, axis=1) + 1e-9
     begin = np.linalg.norm(sil - oval, axis=1) / ray
     colours = photo_colours(image, oval) if colours is None else colours
-    reach = hair_reach(image, oval, end, begin, colours.skin, colours.backdrop)
-    far = np.linalg.norm(oval + reach[:, None] * (end - oval) - c, axis=1) / (np.linalg.norm(sil - c, axis=1) + 1e-9)
+    y = np.asarray(shape, np.float64)[list(FACE_OVAL), 1]
+
+    def far(reach):   # each ray's reach -> its distance from the oval's centre, in the default's
+        return np.maximum(np.linalg.norm(oval + reach[:, None] * (end - oval) - c, axis=1)
+                          / (np.linalg.norm(sil - c, axis=1) + 1e-9), 1.0)
+
+    top = ramp(-y, (-BACKDROP_ROWS_CM[1], -BACKDROP_ROWS_CM[0]))
+    head = far(backdrop_reach(image, oval, end, begin, colours.backdrop)) if top.any() else 1.0
+    reach = np.maximum(far(hair_reach(image, oval, end, begin, colours.skin, colours.backdrop)),
+                       1.0 + top * (head - 1.0))
     w = SILHOUETTE_SMOOTH // 2
-    grow = np.median(np.stack([np.roll(np.maximum(far, 1.0), i) for i in range(-w, w + 1)]), 0)
-    rows = ramp(-np.asarray(shape, np.float64)[list(FACE_OVAL), 1], (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
+    grow = np.median(np.stack([np.roll(reach, i) for i in range(-w, w + 1)]), 0)
+    rows = ramp(-y, (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
     frontal = 1.0 - ramp(abs(float(pose.yaw)), SILHOUETTE_YAW_DEG)
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
 

@@ -155,3 +155,33 @@ def test_hair_reach_runs_through_the_hair_to_the_backdrop_and_stops_at_skin():
     # the backdrop has the hair's colour too: the hair is taken for backdrop, nothing is measured on
     # its rows (the teal row's curtain is a hair of its own then)
     assert (H.hair_reach(img, start, end, begin, skin, H.lab(np.stack([HAIR, BLUE]))) == 0)[:3].all()
+
+
+def test_backdrop_reach_runs_to_the_backdrop_whatever_the_hair_colour():
+    """backdrop_reach along rows of a synthetic photo, from the skin (x = 10) on: on a blue
+    backdrop, red hair hardly darker than the skin (which hair_like cannot tell from it) from x = 20 to
+    59; on the second row the hair runs to the ray's end (a ceiling unlike the side borders beyond
+    it: where the head ends is unknown), on the third out of the photo, on the fourth a 2-pixel gap
+    of backdrop in the hair is bridged, the fifth meets the head only past `begin`. A backdrop of
+    the hair's colour ends the head at once: nothing is measured (today's silhouette)."""
+    red_hair = np.array([0.7, 0.45, 0.35], np.float32)
+    img = np.empty((50, 100, 3), np.uint8)
+    img[:] = (BLUE * 255).astype(np.uint8)
+    img[:40, 10:20] = (SKIN * 255).astype(np.uint8)
+    img[:40, 20:60] = (red_hair * 255).astype(np.uint8)
+    img[10:20, 60:] = (red_hair * 255).astype(np.uint8)
+    img[20:30, 60:] = (red_hair * 255).astype(np.uint8)
+    img[35, 40:42] = (BLUE * 255).astype(np.uint8)
+    img[40:, 50:70] = (red_hair * 255).astype(np.uint8)
+    # the skin's spread as multi_face.jpg's face 0 reads it (sunglasses among the skin's pixels)
+    skin = (H.lab(SKIN), np.array([31.7, 11.2, 9.1], np.float32))
+    assert H.hair_like(H.lab(red_hair), skin, H.lab(BLUE)[None]) < 0.5   # not hair by colour
+    start = np.array([[10.0, 5.0], [10.0, 15.0], [10.0, 25.0], [10.0, 35.0], [10.0, 45.0]])
+    end = start + [[80.0, 0.0], [80.0, 0.0], [100.0, 0.0], [80.0, 0.0], [80.0, 0.0]]
+    begin = np.full(5, 0.3)
+    got = H.backdrop_reach(img, start, end, begin, H.lab(BLUE)[None])
+    want = [(59 - 10) / 80, 0.0, 0.0, (59 - 10) / 80, 0.0]
+    np.testing.assert_allclose(got, want, atol=1.5 / 80)
+    # the skin (x = 10..19) is not backdrop either, so the fifth row's head starts at x = 50,
+    # past begin: nothing; with the backdrop in the hair's colour the head ends at the skin's edge
+    assert (H.backdrop_reach(img, start, end, begin, H.lab(np.stack([red_hair, BLUE]))) < 0.3).all()

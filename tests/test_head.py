@@ -137,6 +137,39 @@ def test_silhouette_is_sized_to_the_hair(tracker, astronaut, real_image):
     np.testing.assert_array_equal(surround.silhouette_scales(img, turned.vertices, turned.shape, turned.pose), base)
 
 
+def test_silhouette_grows_to_hair_as_red_as_the_skin(editor, real_image):
+    """multi_face.jpg's face 0 (a young man with sunglasses, ~70 px face, on the sky): his curls
+    are about as red as his skin, which the sunglasses darken on average, so the colour classes
+    find no hair (hair_reach: none) and the silhouette stayed at the default, in the middle of
+    his curls; the curls beyond it did not turn with the head. Against the sky they are plainly
+    not backdrop: straight up from the forehead the head ends where the photo's curls end (the
+    first row from the top of the photo on that column darker than the sky, L < 60: the sky reads
+    L ~78 down to row 20, the curls 14-49 from row 22), and the silhouette grows above the
+    forehead, not beside the ears."""
+    from poce_rt import hair
+    from poce_rt.fit import pose_vertices
+
+    img = real_image("multi_face.jpg")
+    face = editor.prepare(img, editor.faces(img, 0)[0]).face
+    oval = face.vertices[list(surround.FACE_OVAL), :2].astype(np.float64)
+    sil = pose_vertices(surround.head_proxy(face.shape)[-1], face.pose)[:, :2].astype(np.float64)
+    c = oval.mean(0)
+    end = c + surround.SILHOUETTE_GROW * (sil - c)
+    begin = np.linalg.norm(sil - oval, axis=1) / np.linalg.norm(end - oval, axis=1)
+    colours = surround.face_colours(img, face.vertices)
+    assert (hair.hair_reach(img, oval, end, begin, colours.skin, colours.backdrop) == 0).all()
+    reach = hair.backdrop_reach(img, oval, end, begin, colours.backdrop)
+    top = oval[0] + reach[0] * (end[0] - oval[0])          # FACE_OVAL[0]: landmark 10, the forehead's top
+    column = hair.lab(img[:int(oval[0, 1]), int(round(top[0]))].astype(np.float32) / 255)[:, 0]
+    curls_top = np.flatnonzero(column < 60)[0]
+    assert reach[0] > begin[0] and abs(top[1] - curls_top) <= 2, (top, curls_top)
+    scales = surround.silhouette_scales(img, face.vertices, face.shape, face.pose, colours)
+    base = surround.PROXY_SCALES[-1]
+    y = face.shape[list(surround.FACE_OVAL), 1]
+    assert np.median(scales[y < -6]) > 1.2 * base, scales      # before: the default, 1.4
+    assert (scales[np.abs(y) < 2] == base).all(), scales       # beside the eyes and ears: as before
+
+
 def _outer_hair_edge(image, face, rows, skin, backdrop):
     """The outermost hair pixel left of the face oval on each of rows: from the oval's edge
     outwards, past skin, through the hair to HAIR_GAP_PX pixels in a row that are not hair
