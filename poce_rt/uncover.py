@@ -15,12 +15,15 @@ itself.
 The rule is the one for the background a turn uncovers beside the head (surround.revealed_background):
 what lay behind the face is drawn there, never the face, and it is marked as fill. Behind the
 face is the plate: the photo around the face continued over it (push-pull from the pixels beyond
-the face's coverage grown by UNCOVER_GROW of its radius). It is drawn where the source's face
-(that grown coverage) moves (its `moved` weight drawn at the source's place, poce_rt.motion, and
-grown the same way beyond the outline), as far as neither the face's render at the target nor a
-moving part of the ring covers the pixel: weight = uncovered * (1 - face alpha) * (1 - ring alpha
-* ring moved). A still face is left alone (moved = 0), and so is what the ring draws where it
-moves (the hair and background a turn brings in beside the head).
+the face's coverage grown by UNCOVER_GROW of its radius). It goes under the face where the
+source's face (that grown coverage) moves (its `moved` weight drawn at the source's place,
+poce_rt.motion, and grown the same way beyond the outline) and no moving part of the ring is
+drawn: weight = uncovered * (1 - ring alpha * ring moved). The face's composite goes over it:
+the plate shows where the moved face does not reach and in the composite's soft edge along the
+new outline; the face's still parts keep the photo's own (keep_still reads the frame before the
+plate: the plate under a partly moving pixel drew a dark crease on a smiling cheek). A still
+face is left alone (moved = 0), and so is what the ring draws where it moves (the hair and
+background a turn brings in beside the head).
 """
 from __future__ import annotations
 
@@ -101,19 +104,20 @@ class Uncover:
         return out
 
 
-def fill_uncovered(base, plate, uncovered, alpha, ring, weight, work):
+def fill_uncovered(base, plate, uncovered, ring, weight, work):
     """Draw the plate where the face's move uncovers the photo, in place: base [h,w,3] uint8 (the
     frame under the face, ring drawn) becomes base + weight * (plate * 255 - base), weight [h,w,1]
-    = uncovered * (1 - alpha) * (1 - ring): plate [h,w,3] and uncovered [h,w,1] (Uncover's, cropped
-    to the box), alpha [h,w] the face render's coverage at the target, ring [h,w,1] the ring's
-    coverage times its moved weight (None: no ring). weight and work ([h,w,3]) are float32 buffers;
-    NumPy or CuPy, nothing allocated. Returns weight (each pixel's share of fill)."""
+    = uncovered * (1 - ring): plate [h,w,3] and uncovered [h,w,1] (Uncover's, cropped to the box),
+    ring [h,w,1] the ring's coverage times its moved weight (None: no ring). The face's composite
+    goes over it afterwards, and its keep_still before (the face's still parts keep the photo's
+    own, not the plate). weight and work ([h,w,3]) are float32 buffers; NumPy or CuPy, nothing
+    allocated. Returns weight (each pixel's share of fill under the face)."""
     xp = ops.array_module(base)
-    xp.subtract(np.float32(1.0), alpha[..., None], out=weight)
-    xp.multiply(weight, uncovered, out=weight)
-    if ring is not None:
-        xp.multiply(weight, ring, out=work[..., :1])
-        xp.subtract(weight, work[..., :1], out=weight)
+    if ring is None:
+        weight[...] = uncovered
+    else:
+        xp.subtract(np.float32(1.0), ring, out=weight)
+        xp.multiply(weight, uncovered, out=weight)
     xp.multiply(plate, np.float32(255.0), out=work)
     xp.subtract(work, base, out=work)
     xp.multiply(work, weight, out=work)
