@@ -16,9 +16,10 @@ The rule is the one for the background a turn uncovers beside the head (surround
 what lay behind the face is drawn there, never the face, and it is marked as fill. Behind the
 face is the plate: the photo around the face continued over it (push-pull from the pixels beyond
 the face's coverage grown by UNCOVER_GROW of its radius). It goes under the face where the
-source's face (that grown coverage) moves (its `moved` weight drawn at the source's place,
-poce_rt.motion, and grown the same way beyond the outline) and no moving part of the ring is
-drawn: weight = uncovered * (1 - ring alpha * ring moved). The face's composite goes over it:
+source's face (that grown coverage) moves away by more than UNCOVER_PX (its motion drawn where
+the photo shows it, poce_rt.motion; beyond the outline, the outline's own: Uncover.weight), no
+moving part of the ring is drawn and the face is not drawn still: weight = uncovered * (1 - face
+alpha * (1 - face moved)) * (1 - ring alpha * ring moved). The face's composite goes over it:
 the plate shows where the moved face does not reach and in the composite's soft edge along the
 new outline; the face's still parts keep the photo's own (keep_still reads the frame before the
 plate: the plate under a partly moving pixel drew a dark crease on a smiling cheek). A still
@@ -31,10 +32,13 @@ import cv2
 import numpy as np
 
 from . import ops
-from .motion import moved_map
+from .motion import motion_texture
 
 UNCOVER_GROW = 0.04   # x the face oval's mean radius: the photo's edge of the face beyond the mesh's outline
 PLATE_MARGIN = 16     # photo pixels beyond the grown face that the plate is pulled from
+# a face that moves less than this (px) past a pixel uncovers none of it: a sub-pixel retreat
+# leaves the photo's antialiased edge as it was (a raised brow's temple moves ~0.5 px)
+UNCOVER_PX = 2.0
 
 
 def oval_radius(vertices: np.ndarray) -> float:
@@ -68,29 +72,39 @@ class Uncover:
         self.tris, self.uvs = np.ascontiguousarray(tris, np.int32), np.ascontiguousarray(uvs, np.float32)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         if bh <= 0 or bw <= 0:
-            self.cover = self.near = np.zeros((max(bh, 0), max(bw, 0)), np.float32)
+            self.cover = self.near = self.rim = self.beyond = np.zeros((max(bh, 0), max(bw, 0)), np.float32)
             self.plate = np.zeros((max(bh, 0), max(bw, 0), 3), np.float32)
             return
         _, self.cover = ops.render(np.ones((4, 4, 1), np.float32), self.local, self.tris, self.uvs, bh, bw)
         self.near = cv2.dilate(self.cover, self.kernel)
+        self.rim = (self.cover > cv2.erode(self.cover, np.ones((3, 3), np.uint8))).astype(np.float32)   # the outline's pixels
+        # each pixel's distance (px) beyond the coverage (0 inside)
+        self.beyond = cv2.distanceTransform((self.cover < 0.5).astype(np.uint8), cv2.DIST_L2, 3)
         photo = image[lo[1]:hi[1], lo[0]:hi[0]].astype(np.float32) * np.float32(1 / 255)
         beyond = self.near <= 0.0
         self.plate = push_pull(photo, beyond) if beyond.any() else photo
 
     def weight(self, texels, vmotion: np.ndarray):
-        """[h,w] float32 over the box: how much of each pixel is the source's face moving away
-        (its `moved` weight drawn where the photo shows it, inside the coverage; beyond it, the
-        largest within the grown outline), or None where nothing moves. texels: the layout's
-        motion.TexelMotion (host); vmotion [N] float32: each vertex's motion (motion.vertex_motion)."""
+        """[h,w] float32 over the box: how much of each pixel is the source's face moving away, or
+        None where nothing does. Inside the source's coverage: by how far the surface the photo
+        shows there moves, past UNCOVER_PX. Beyond it (the photo's edge of the face, within the
+        grown outline): by how far the outline's own pixels within the growth move (the largest;
+        not the face's inside: a raised brow moves the forehead beside a still temple) past the
+        pixel's distance from the outline, and UNCOVER_PX: an outline that retreats or slides
+        along itself (a lower lip seen near profile) leaves its edge behind, one that advances
+        covers it. texels: the layout's motion.TexelMotion (host); vmotion [N] float32: each
+        vertex's motion (motion.vertex_motion)."""
         bh, bw = self.cover.shape
-        if bh == 0 or bw == 0 or float(np.max(vmotion, initial=0.0)) <= 0.0:
+        if bh == 0 or bw == 0 or float(np.max(vmotion, initial=0.0)) <= UNCOVER_PX:
             return None
-        moved = moved_map(texels, np.asarray(vmotion, np.float32), self.local, self.tris, self.uvs, bh, bw,
-                          lambda name, shape: np.empty(shape, np.float32))[..., 0]
-        if not moved.any():
-            return None
-        grown = cv2.dilate(moved, self.kernel)
-        return self.cover * moved + (1.0 - self.cover) * self.near * grown
+        take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
+        motion, _ = ops.render(motion_texture(texels, np.asarray(vmotion, np.float32), take), self.local,
+                               self.tris, self.uvs, bh, bw)
+        motion = motion[..., 0]
+        edge = cv2.dilate(motion * self.rim, self.kernel)
+        out = self.cover * np.clip(motion - UNCOVER_PX, 0.0, 1.0) + \
+            (1.0 - self.cover) * self.near * np.clip(edge - self.beyond - UNCOVER_PX, 0.0, 1.0)
+        return out if out.any() else None
 
     def crop(self, a: np.ndarray, box) -> np.ndarray:
         """An array over this box (weight's [h,w] or plate's [h,w,3]) -> the same over frame box
@@ -104,20 +118,25 @@ class Uncover:
         return out
 
 
-def fill_uncovered(base, plate, uncovered, ring, weight, work):
+def fill_uncovered(base, plate, uncovered, alpha, moved, ring, weight, work):
     """Draw the plate where the face's move uncovers the photo, in place: base [h,w,3] uint8 (the
     frame under the face, ring drawn) becomes base + weight * (plate * 255 - base), weight [h,w,1]
-    = uncovered * (1 - ring): plate [h,w,3] and uncovered [h,w,1] (Uncover's, cropped to the box),
-    ring [h,w,1] the ring's coverage times its moved weight (None: no ring). The face's composite
-    goes over it afterwards, and its keep_still before (the face's still parts keep the photo's
-    own, not the plate). weight and work ([h,w,3]) are float32 buffers; NumPy or CuPy, nothing
-    allocated. Returns weight (each pixel's share of fill under the face)."""
+    = uncovered * (1 - alpha * (1 - moved)) * (1 - ring): plate [h,w,3] and uncovered [h,w,1]
+    (Uncover's, cropped to the box), alpha [h,w] and moved [h,w,1] the face render's coverage and
+    `moved` weight at the target (where the face is drawn still, the photo stays under it), ring
+    [h,w,1] the ring's coverage times its moved weight (None: no ring). The face's composite goes
+    over it afterwards, and its keep_still before (the face's still parts keep the photo's own).
+    weight and work ([h,w,3]) are float32 buffers; NumPy or CuPy, nothing allocated. Returns
+    weight (each pixel's share of plate under the face)."""
     xp = ops.array_module(base)
-    if ring is None:
-        weight[...] = uncovered
-    else:
-        xp.subtract(np.float32(1.0), ring, out=weight)
-        xp.multiply(weight, uncovered, out=weight)
+    still = work[..., :1]
+    xp.subtract(np.float32(1.0), moved, out=still)
+    xp.multiply(still, alpha[..., None], out=still)
+    xp.subtract(np.float32(1.0), still, out=weight)
+    xp.multiply(weight, uncovered, out=weight)
+    if ring is not None:
+        xp.multiply(weight, ring, out=still)
+        xp.subtract(weight, still, out=weight)
     xp.multiply(plate, np.float32(255.0), out=work)
     xp.subtract(work, base, out=work)
     xp.multiply(work, weight, out=work)
