@@ -24,7 +24,7 @@ from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .surround import face_colours, silhouette_scales, skin_strip, warp_surround
 from .tracker import Face
-from .uncover import Uncover, fill_uncovered, oval_radius
+from .uncover import UNCOVER_PX, Uncover, fill_uncovered, oval_radius
 
 # Texels seen at more than ~81 degrees from the view ("edge-on") are a smear of a few pixels;
 # rendered facing the camera after a pose change they show as blurred streaks, so completion never
@@ -345,11 +345,12 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                           y1 - y0, x1 - x0, lambda name, sh: np.empty(sh, np.float32))
         if moved_out is not None:
             moved_out[y0:y1, x0:x1] = moved[..., 0]
-        photo = np.ascontiguousarray(base[y0:y1, x0:x1])
+        photo = np.ascontiguousarray(out[y0:y1, x0:x1])   # out: never the caller's image (filled in place)
         kept = keep_still(photo, np.ascontiguousarray(rgb[y0:y1, x0:x1]), moved,
                           np.empty(photo.shape, np.float32), np.empty(photo.shape, np.float32))
-        uncover = Uncover(image, src, geom.layout.tris, geom.layout.uvs, oval_radius(face.vertices))
-        uncovered = uncover.weight(texel_motion(geom), vmotion)
+        uncover = Uncover(image, src, geom.layout.tris, geom.layout.uvs, oval_radius(face.vertices)) \
+            if float(vmotion.max(initial=0.0)) > UNCOVER_PX else None
+        uncovered = None if uncover is None else uncover.weight(texel_motion(geom), vmotion)
         if uncovered is not None:   # after keep_still, as FrameLoop draws it
             box = (x0, y0, x1, y1)
             ring = None if base is image else ring_moving[y0:y1, x0:x1, None]

@@ -24,7 +24,8 @@ the plate shows where the moved face does not reach and in the composite's soft 
 new outline; the face's still parts keep the photo's own (keep_still reads the frame before the
 plate: the plate under a partly moving pixel drew a dark crease on a smiling cheek). A still
 face is left alone (moved = 0), and so is what the ring draws where it moves (the hair and
-background a turn brings in beside the head).
+background a turn brings in beside the head). It is drawn within the face's box (FrameLoop's
+canvas, blend_face's: the moved face, the feather's width and 3 px around it), as the face is.
 """
 from __future__ import annotations
 
