@@ -355,7 +355,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
             box = (x0, y0, x1, y1)
             ring = None if base is image else ring_moving[y0:y1, x0:x1, None]
             share = fill_uncovered(photo, uncover.crop(uncover.plate, box), uncover.crop(uncovered, box)[..., None],
-                                   np.ascontiguousarray(alpha[y0:y1, x0:x1]), moved, ring,
+                                   np.ascontiguousarray(alpha[y0:y1, x0:x1]), ring,
                                    np.empty(photo.shape[:2] + (1,), np.float32), np.empty(photo.shape, np.float32))
             if uncovered_out is not None:
                 uncovered_out[y0:y1, x0:x1] = share[..., 0]

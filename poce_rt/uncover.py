@@ -15,17 +15,19 @@ itself.
 The rule is the one for the background a turn uncovers beside the head (surround.revealed_background):
 what lay behind the face is drawn there, never the face, and it is marked as fill. Behind the
 face is the plate: the photo around the face continued over it (push-pull from the pixels beyond
-the face's coverage grown by UNCOVER_GROW of its radius). It goes under the face where the
-source's face (that grown coverage) moves away by more than UNCOVER_PX (its motion drawn where
-the photo shows it, poce_rt.motion; beyond the outline, the outline's own: Uncover.weight), no
-moving part of the ring is drawn and the face is not drawn still: weight = uncovered * (1 - face
-alpha * (1 - face moved)) * (1 - ring alpha * ring moved). The face's composite goes over it:
-the plate shows where the moved face does not reach and in the composite's soft edge along the
-new outline; the face's still parts keep the photo's own (keep_still reads the frame before the
-plate: the plate under a partly moving pixel drew a dark crease on a smiling cheek). A still
-face is left alone (moved = 0), and so is what the ring draws where it moves (the hair and
-background a turn brings in beside the head). It is drawn within the face's box (FrameLoop's
-canvas, blend_face's: the moved face, the feather's width and 3 px around it), as the face is.
+the face's coverage grown by UNCOVER_GROW of its radius). It is drawn where the source's face
+(that grown coverage) moves away by more than UNCOVER_PX (its motion drawn where the photo shows
+it, poce_rt.motion; beyond the outline, the outline's own: Uncover.weight) and neither the moved
+face nor a moving part of the ring is drawn: weight = uncovered * (1 - face alpha) * (1 - ring
+alpha * ring moved). A still face is left alone, and so is what the ring draws where it moves
+(the hair and background a turn brings in beside the head). Under the face, in the composite's
+soft edge, the photo stays: the plate there (the hair's colour) drew a dark rim along a turned
+face's border and, where a raised brow moves the skin beside a still temple, a dark line. On
+t1.jpg's profile face the old lips and chin in front of the open mouth become the shirt and the
+sky behind them; on a three-quarter view (45-m7-di-ph.jpg, -43) a turn or an opening jaw no
+longer leaves a pale ghost of the old chin over the background. It is drawn within the face's
+box (FrameLoop's canvas, blend_face's: the moved face, the feather's width and 3 px around it),
+as the face is.
 """
 from __future__ import annotations
 
@@ -37,8 +39,9 @@ from .motion import motion_texture
 
 UNCOVER_GROW = 0.04   # x the face oval's mean radius: the photo's edge of the face beyond the mesh's outline
 PLATE_MARGIN = 16     # photo pixels beyond the grown face that the plate is pulled from
-# a face that moves less than this (px) past a pixel uncovers none of it: a sub-pixel retreat
-# leaves the photo's antialiased edge as it was (a raised brow's temple moves ~0.5 px)
+# a face that moves less than this (px) past a pixel uncovers none of it, fully from 1 px more:
+# the antialiased edge of a still outline stays (single_face.jpg's raised brows stretch the skin
+# beside the still temple, whose edge pixels move ~1.2 px; at 1 px they drew a dark line there)
 UNCOVER_PX = 2.0
 
 
@@ -119,25 +122,21 @@ class Uncover:
         return out
 
 
-def fill_uncovered(base, plate, uncovered, alpha, moved, ring, weight, work):
+def fill_uncovered(base, plate, uncovered, alpha, ring, weight, work):
     """Draw the plate where the face's move uncovers the photo, in place: base [h,w,3] uint8 (the
     frame under the face, ring drawn) becomes base + weight * (plate * 255 - base), weight [h,w,1]
-    = uncovered * (1 - alpha * (1 - moved)) * (1 - ring): plate [h,w,3] and uncovered [h,w,1]
-    (Uncover's, cropped to the box), alpha [h,w] and moved [h,w,1] the face render's coverage and
-    `moved` weight at the target (where the face is drawn still, the photo stays under it), ring
-    [h,w,1] the ring's coverage times its moved weight (None: no ring). The face's composite goes
-    over it afterwards, and its keep_still before (the face's still parts keep the photo's own).
+    = uncovered * (1 - alpha) * (1 - ring): plate [h,w,3] and uncovered [h,w,1] (Uncover's, cropped
+    to the box), alpha [h,w] the face render's coverage at the target, ring [h,w,1] the ring's
+    coverage times its moved weight (None: no ring). The face's composite goes over it afterwards
+    (keep_still before it: a pixel the face partly covers keeps the photo's own under the face).
     weight and work ([h,w,3]) are float32 buffers; NumPy or CuPy, nothing allocated. Returns
     weight (each pixel's share of plate under the face)."""
     xp = ops.array_module(base)
-    still = work[..., :1]
-    xp.subtract(np.float32(1.0), moved, out=still)
-    xp.multiply(still, alpha[..., None], out=still)
-    xp.subtract(np.float32(1.0), still, out=weight)
+    xp.subtract(np.float32(1.0), alpha[..., None], out=weight)
     xp.multiply(weight, uncovered, out=weight)
     if ring is not None:
-        xp.multiply(weight, ring, out=still)
-        xp.subtract(weight, still, out=weight)
+        xp.multiply(weight, ring, out=work[..., :1])
+        xp.subtract(weight, work[..., :1], out=weight)
     xp.multiply(plate, np.float32(255.0), out=work)
     xp.subtract(work, base, out=work)
     xp.multiply(work, weight, out=work)

@@ -200,7 +200,7 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     x0, y0, x1, y1 = stages.face_box(dst, h, w, margin=9 + 3)
     within = np.zeros((h, w, 1), np.float32)
     within[y0:y1, x0:x1] = behind.crop(share, (x0, y0, x1, y1))[..., None]
-    uncover.fill_uncovered(base, behind.crop(behind.plate, (0, 0, w, h)), within, full_alpha, moved, ring[..., None],
+    uncover.fill_uncovered(base, behind.crop(behind.plate, (0, 0, w, h)), within, full_alpha, ring[..., None],
                            np.empty((h, w, 1), np.float32), np.empty((h, w, 3), np.float32))
     assert np.array_equal(out, ops.composite(base, kept, full_alpha, 9))
     with pytest.raises(ValueError, match="must cover"):

@@ -407,7 +407,7 @@ class FrameLoop:
                               None if self.gpu else take("face.moved_wide", rgb.shape))
         if uncovered:   # after keep_still: under the face, only the composite's soft edge shows it
             with stage("uncover"):
-                self._fill_uncovered(face, base, alpha, moved, ring, ring_cover if ring is not None else None)
+                self._fill_uncovered(face, base, alpha, ring, ring_cover if ring is not None else None)
         with stage("composite"):
             # into its own buffer: the frame under the face stays readable (under_face)
             out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
@@ -415,7 +415,7 @@ class FrameLoop:
             self.frame[fy, fx] = out
         return tex
 
-    def _fill_uncovered(self, face: Box, base, alpha, moved, ring: Box | None, ring_cover) -> None:
+    def _fill_uncovered(self, face: Box, base, alpha, ring: Box | None, ring_cover) -> None:
         """The plate where the face's move uncovers the photo (poce_rt.uncover.fill_uncovered),
         into the face's base in place; ring_cover: the ring's (alpha [h,w], moved [h,w,1]) over
         its box, or None."""
@@ -432,7 +432,7 @@ class FrameLoop:
                 rs = (slice(y0 - ring.y0, y1 - ring.y0), slice(x0 - ring.x0, x1 - ring.x0))
                 xp.multiply(r_alpha[rs][..., None], r_moved[rs], out=cover[fs])
         fill_uncovered(base, ws.take("in.plate", (h, w, 3), np.float32), ws.take("in.uncovered", (h, w, 1), np.float32),
-                       alpha, moved, cover, ws.take("face.uncover", (h, w, 1), np.float32),
+                       alpha, cover, ws.take("face.uncover", (h, w, 1), np.float32),
                        ws.take("face.uncover_work", (h, w, 3), np.float32))
 
     def _keep_photo(self, face: Box, rgb) -> None:
