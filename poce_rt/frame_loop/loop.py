@@ -405,7 +405,7 @@ class FrameLoop:
                                   face.height, face.width, take, stream=st, workspace=ws)
             kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
                               None if self.gpu else take("face.moved_wide", rgb.shape))
-        if uncovered:   # after keep_still: under the face, only the composite's soft edge shows it
+        if uncovered:   # after keep_still: where the face is drawn partly, the photo stays under it
             with stage("uncover"):
                 self._fill_uncovered(face, base, alpha, ring, ring_cover if ring is not None else None)
         with stage("composite"):
