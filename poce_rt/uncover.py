@@ -99,15 +99,29 @@ class Uncover:
         covers it. texels: the layout's motion.TexelMotion (host); vmotion [N] float32: each
         vertex's motion (motion.vertex_motion)."""
         bh, bw = self.cover.shape
-        if bh == 0 or bw == 0 or float(np.max(vmotion, initial=0.0)) <= UNCOVER_PX:
+        vmotion = np.asarray(vmotion, np.float32)
+        fast = vmotion > UNCOVER_PX
+        if bh == 0 or bw == 0 or not fast.any():
             return None
+        # Only triangles with a vertex past UNCOVER_PX uncover anything (the motion is linear over
+        # each): the motion is drawn over their box alone (all triangles, for the depth test),
+        # grown by the growth and a pixel
+        pts = self.local[np.unique(self.tris[fast[self.tris].any(1)]), :2]
+        g = self.kernel.shape[0] // 2 + 2
+        x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int) - g, 0)
+        x1, y1 = np.minimum(np.ceil(pts.max(0)).astype(int) + g + 1, (bw, bh))
+        if x1 <= x0 or y1 <= y0:
+            return None
+        local = self.local - np.float32([x0, y0, 0])
         take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
-        motion, _ = ops.render(motion_texture(texels, np.asarray(vmotion, np.float32), take), self.local,
-                               self.tris, self.uvs, bh, bw)
+        motion, _ = ops.render(motion_texture(texels, vmotion, take), local, self.tris, self.uvs, y1 - y0, x1 - x0)
         motion = motion[..., 0]
-        edge = cv2.dilate(motion * self.rim, self.kernel)
-        out = self.cover * np.clip(motion - UNCOVER_PX, 0.0, 1.0) + \
-            (1.0 - self.cover) * self.near * np.clip(edge - self.beyond - UNCOVER_PX, 0.0, 1.0)
+        sub = (slice(y0, y1), slice(x0, x1))
+        cover = self.cover[sub]
+        edge = cv2.dilate(motion * self.rim[sub], self.kernel)
+        out = np.zeros((bh, bw), np.float32)
+        out[sub] = cover * np.clip(motion - UNCOVER_PX, 0.0, 1.0) + \
+            (1.0 - cover) * self.near[sub] * np.clip(edge - self.beyond[sub] - UNCOVER_PX, 0.0, 1.0)
         return out if out.any() else None
 
     def crop(self, a: np.ndarray, box) -> np.ndarray:
