@@ -81,7 +81,8 @@ class Uncover:
             return
         _, self.cover = ops.render(np.ones((4, 4, 1), np.float32), self.local, self.tris, self.uvs, bh, bw)
         self.near = cv2.dilate(self.cover, self.kernel)
-        self.rim = (self.cover > cv2.erode(self.cover, np.ones((3, 3), np.uint8))).astype(np.float32)   # the outline's pixels
+        # the outline's own pixels
+        self.rim = (self.cover > cv2.erode(self.cover, np.ones((3, 3), np.uint8))).astype(np.float32)
         # each pixel's distance (px) beyond the coverage (0 inside)
         self.beyond = cv2.distanceTransform((self.cover < 0.5).astype(np.uint8), cv2.DIST_L2, 3)
         photo = image[lo[1]:hi[1], lo[0]:hi[0]].astype(np.float32) * np.float32(1 / 255)
@@ -105,7 +106,7 @@ class Uncover:
             return None
         # Only triangles with a vertex past UNCOVER_PX uncover anything (the motion is linear over
         # each): the motion is drawn over their box alone (all triangles, for the depth test),
-        # grown by the growth and a pixel
+        # grown by the growth and two pixels
         pts = self.local[np.unique(self.tris[fast[self.tris].any(1)]), :2]
         g = self.kernel.shape[0] // 2 + 2
         x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int) - g, 0)

@@ -194,7 +194,8 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     kept = motion.keep_still(base, full_rgb, moved, np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32))
     # what the move uncovers of the photo's face: the plate behind it (poce_rt.uncover), within the
     # face's box (the feather's margin and 3 px around the moved face)
-    behind = uncover.Uncover(img, g.posed(face.vertices), g.layout.tris, g.layout.uvs, uncover.oval_radius(face.vertices))
+    behind = uncover.Uncover(img, g.posed(face.vertices), g.layout.tris, g.layout.uvs,
+                             uncover.oval_radius(face.vertices))
     share = behind.weight(stages.texel_motion(g), vmotion)
     assert share is not None
     x0, y0, x1, y1 = stages.face_box(dst, h, w, margin=9 + 3)
