@@ -24,6 +24,7 @@ from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .surround import face_colours, silhouette_scales, skin_strip, warp_surround
 from .tracker import Face
+from .uncover import UNCOVER_PX, Uncover, fill_uncovered, oval_radius
 
 # Texels seen at more than ~81 degrees from the view ("edge-on") are a smear of a few pixels;
 # rendered facing the camera after a pose change they show as blurred streaks, so completion never
@@ -303,7 +304,8 @@ def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, in
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
                alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
                moved_out: np.ndarray | None = None, head_proxy: bool = True,
-               camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None) -> np.ndarray:
+               camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None,
+               uncovered_out: np.ndarray | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
@@ -313,16 +315,20 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     with the face (poce_rt.surround); False: the plain band of the oval. camera_distance_cm: the
     camera the proxy's rings are projected with (poce_rt.camera; `shape` has it folded in already,
     as perspective_shape gives it). ring_filled_out: an optional [H,W] float32 array that receives
-    the ring's share of texels filled beyond the photo (warp_surround's filled_out). -> [H,W,3] uint8."""
+    the ring's share of texels filled beyond the photo (warp_surround's filled_out). Where the face's
+    move uncovers the photo, what lay behind the face is drawn under it (poce_rt.uncover);
+    uncovered_out: an optional [H,W] float32 array that receives its share (zero where none).
+    -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
     colours = face_colours(image, face.vertices) if head_proxy else None
+    h, w = image.shape[:2]
+    ring_moving = np.zeros((h, w), np.float32)
     base = warp_surround(image, face.vertices, target,
                          proxy=(face.shape, face.pose, pose, camera_distance_cm,
                                 silhouette_scales(image, face.vertices, face.shape, face.pose, colours),
                                 skin_strip(image, face.vertices, colours)) if head_proxy else None,
-                         filled_out=ring_filled_out)
-    h, w = image.shape[:2]
+                         filled_out=ring_filled_out, moving_out=ring_moving)
     for name, a in (("rgb", rgb), ("alpha", alpha)):
         if getattr(a, "shape", (None, None))[:2] != (h, w):
             raise ValueError(f"{name} must cover the {h}x{w} image, got shape {getattr(a, 'shape', None)}")
@@ -334,13 +340,25 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         local = dst.copy()
         local[:, 0] -= x0
         local[:, 1] -= y0
-        moved = moved_map(texel_motion(geom), vertex_motion(src, dst), local, geom.layout.tris, geom.layout.uvs,
+        vmotion = vertex_motion(src, dst)
+        moved = moved_map(texel_motion(geom), vmotion, local, geom.layout.tris, geom.layout.uvs,
                           y1 - y0, x1 - x0, lambda name, sh: np.empty(sh, np.float32))
         if moved_out is not None:
             moved_out[y0:y1, x0:x1] = moved[..., 0]
-        photo = np.ascontiguousarray(base[y0:y1, x0:x1])
+        photo = np.ascontiguousarray(out[y0:y1, x0:x1])   # out: never the caller's image (filled in place)
         kept = keep_still(photo, np.ascontiguousarray(rgb[y0:y1, x0:x1]), moved,
                           np.empty(photo.shape, np.float32), np.empty(photo.shape, np.float32))
+        uncover = Uncover(image, src, geom.layout.tris, geom.layout.uvs, oval_radius(face.vertices)) \
+            if float(vmotion.max(initial=0.0)) > UNCOVER_PX else None
+        uncovered = None if uncover is None else uncover.weight(texel_motion(geom), vmotion)
+        if uncovered is not None:   # after keep_still, as FrameLoop draws it
+            box = (x0, y0, x1, y1)
+            ring = None if base is image else ring_moving[y0:y1, x0:x1, None]
+            share = fill_uncovered(photo, uncover.crop(uncover.plate, box), uncover.crop(uncovered, box)[..., None],
+                                   np.ascontiguousarray(alpha[y0:y1, x0:x1]), ring,
+                                   np.empty(photo.shape[:2] + (1,), np.float32), np.empty(photo.shape, np.float32))
+            if uncovered_out is not None:
+                uncovered_out[y0:y1, x0:x1] = share[..., 0]
         out[y0:y1, x0:x1] = ops.composite(photo, kept, np.ascontiguousarray(alpha[y0:y1, x0:x1]), feather_px)
     return out
 
@@ -419,10 +437,11 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     draw_mouth(rgb, shape, target, 0.0, mouth_interior(image, face, skin_tone(photo, geom.layout.coverage)))
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
-    moved, ring_filled = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    moved, ring_filled, uncovered = (np.zeros((h, w), np.float32) for _ in range(3))
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
-                     camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled)
+                     camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered)
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
-    filled += ring_filled * (1.0 - drawn)   # the ring's fill beyond the photo, where the face leaves it
+    # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them
+    filled += (1.0 - (1.0 - ring_filled) * (1.0 - uncovered)) * (1.0 - drawn)
     return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target, uv_filled=uv_filled, filled=filled)

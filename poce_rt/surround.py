@@ -1033,12 +1033,16 @@ def _soften_folds_host(rgb, alpha, pos):
 
 
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
-                  reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None) -> np.ndarray:
+                  reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None,
+                  moving_out: np.ndarray | None = None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
     with the ring around the face warped to follow the face oval (a copy; the input is not changed);
     proxy: as ring_band's. filled_out: an optional [H,W] float32 array that receives each pixel's
     share of ring texels filled beyond the photo or for a stretched strip, or of background the
-    turn uncovered (ring_filled; untouched where the ring is not drawn). Returns the image unchanged (same object) when the oval does not move."""
+    turn uncovered (ring_filled; untouched where the ring is not drawn). moving_out: an optional [H,W]
+    float32 array that receives the ring's coverage times its moved weight (where it draws something
+    other than the photo's own pixel; untouched where the ring is not drawn). Returns the image
+    unchanged (same object) when the oval does not move."""
     h, w = image.shape[:2]
     band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
     if band is None:
@@ -1063,6 +1067,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
                                   pixel_centres(bh, bw, x0, y0), take)
     if filled_out is not None:
         filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), bh, bw) * moved[..., 0]
+    if moving_out is not None:
+        moving_out[y0:y1, x0:x1] = alpha * moved[..., 0]
     out = image.copy()
     # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
     out[y0:y1, x0:x1] = ops.composite(photo, kept, alpha, 1)

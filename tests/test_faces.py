@@ -126,11 +126,13 @@ def test_tiles_cover_every_small_face():
 def test_held_out_group_photo_every_face(tmp_path, real_image):
     """`poce-rt edit t1.jpg --faces all --expr jawOpen=0.7` (insightface's group photo, never used to
     tune anything): every face the tiled tracker finds opens its mouth by >= 0.2 (issue 15), none
-    is lost. Short of that on the near-profile face (judge's yaw -50): its edit reads +0.198 by
-    jawOpen with the lips well apart (mouthLowerDownLeft/Right +0.6 and more); it read over 0.2 only while
-    a ring defect drew the far eye's lashes again beside it (fixed: test_stretch_fill.py
-    test_an_expression_reads_no_skin_strip). There the jaw must read >= 0.15 and the lower lip
-    drop >= 0.4, and the shortfall is listed in the README's known gaps."""
+    is lost. The near-profile face (judge's yaw -50) reads +0.215 by jawOpen (+0.198 while its
+    old lips and chin stayed in front of the open mouth, now the backdrop behind them:
+    test_uncover.py) with the lips well apart (mouthLowerDownLeft/Right +0.6 and more), a margin
+    within the judge's own scatter there (+0.17..+0.23 over variants of that fill that look alike);
+    it read over 0.2 before only while a ring defect drew the far eye's lashes again beside it
+    (fixed: test_stretch_fill.py test_an_expression_reads_no_skin_strip). There the jaw must read
+    >= 0.15 and the lower lip drop >= 0.4, and the shortfall is listed in the README's known gaps."""
     from poce_rt.assets import data_path
     from poce_rt.fit_check import tracked_faces
     from poce_rt.tracker import FaceTracker

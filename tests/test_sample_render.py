@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from poce_rt import motion, ops, stages
+from poce_rt import motion, ops, stages, uncover
 from poce_rt.fit import pose_vertices
 from poce_rt.ops.ref import render_ref, sample_uv_ref
 from poce_rt.ops.sample_uv import default_depth_tol
@@ -184,11 +184,25 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     dst = pose_vertices(face.shape, target)
     sil = stages.silhouette_scales(img, face.vertices, face.shape, face.pose)   # sized to the hair
     strip = stages.skin_strip(img, face.vertices)   # the skin strip beside the oval, read past where revealed
+    ring = np.zeros((h, w), np.float32)
     base = stages.warp_surround(img, face.vertices, dst,
-                                proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, sil, strip))
-    moved = motion.moved_map(stages.texel_motion(g), motion.vertex_motion(g.posed(face.vertices), g.posed(dst)),
-                             g.posed(dst), g.layout.tris, g.layout.uvs, h, w, lambda n, sh: np.empty(sh, np.float32))
+                                proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, sil, strip),
+                                moving_out=ring)
+    vmotion = motion.vertex_motion(g.posed(face.vertices), g.posed(dst))
+    moved = motion.moved_map(stages.texel_motion(g), vmotion, g.posed(dst), g.layout.tris, g.layout.uvs, h, w,
+                             lambda n, sh: np.empty(sh, np.float32))
     kept = motion.keep_still(base, full_rgb, moved, np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32))
+    # what the move uncovers of the photo's face: the plate behind it (poce_rt.uncover), within the
+    # face's box (the feather's margin and 3 px around the moved face)
+    behind = uncover.Uncover(img, g.posed(face.vertices), g.layout.tris, g.layout.uvs,
+                             uncover.oval_radius(face.vertices))
+    share = behind.weight(stages.texel_motion(g), vmotion)
+    assert share is not None
+    x0, y0, x1, y1 = stages.face_box(dst, h, w, margin=9 + 3)
+    within = np.zeros((h, w, 1), np.float32)
+    within[y0:y1, x0:x1] = behind.crop(share, (x0, y0, x1, y1))[..., None]
+    uncover.fill_uncovered(base, behind.crop(behind.plate, (0, 0, w, h)), within, full_alpha, ring[..., None],
+                           np.empty((h, w, 1), np.float32), np.empty((h, w, 3), np.float32))
     assert np.array_equal(out, ops.composite(base, kept, full_alpha, 9))
     with pytest.raises(ValueError, match="must cover"):
         stages.blend_face(img, face, face.shape, target, rgb[:10], alpha, 9)

@@ -21,6 +21,7 @@ class StepKey(NamedTuple):
     ring_side: int          # side of the ring's texture (0: no ring)
     texture: str | bool     # "texture" (given), True (network edit) or False (no edit)
     steps: int
+    uncovered: bool = False  # the plate drawn where the face's move uncovers the photo (poce_rt.uncover)
 
 
 class Captured(NamedTuple):

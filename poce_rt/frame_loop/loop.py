@@ -36,6 +36,7 @@ from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
 from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, face_colours, keep_ring_still,
                         ring_band, ring_filled, rings_tris, silhouette_scales, skin_strip)
+from ..uncover import Uncover, fill_uncovered, oval_radius
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
@@ -203,6 +204,10 @@ class FrameLoop:
                 self._mouth_verts = self.ws.take("in.mouth_verts", (tris.max() + 1, 3), np.float32)
                 self._mouth_uvs = self.ws.take("in.mouth_uvs", (tris.max() + 1, 2), np.float32)
         self._src_verts = geometry.posed(source.face.vertices)
+        # what the face's move uncovers is drawn as what lay behind it (poce_rt.uncover)
+        self._uncover = Uncover(source.image, self._src_verts, geometry.layout.tris, geometry.layout.uvs,
+                                oval_radius(source.face.vertices))
+        self._uncovered = False   # whether the last step drew any of it
         self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream)
         self.canvases = Canvases(h, w, self.static)
         self.graph_cache = GraphCache(self.stream, self.ws) if self.graphs else None
@@ -273,7 +278,16 @@ class FrameLoop:
             local[:, 0] -= face.x0
             local[:, 1] -= face.y0
             self._put(self._verts, local)
-            self._put(self._vmotion, vertex_motion(self._src_verts, verts))
+            vmotion = vertex_motion(self._src_verts, verts)
+            self._put(self._vmotion, vmotion)
+            uncovered = self._uncover.weight(texel_motion(self.geometry), vmotion)
+            self._uncovered = uncovered is not None and not face.empty
+            if self._uncovered:
+                box = (face.x0, face.y0, face.x1, face.y1)
+                self._put(self.ws.take("in.uncovered", (face.height, face.width, 1), np.float32),
+                          self._uncover.crop(uncovered, box)[..., None])
+                self._put(self.ws.take("in.plate", (face.height, face.width, 3), np.float32),
+                          self._uncover.crop(self._uncover.plate, box))
             if self._reveal is not None:
                 self._revealed_host = self._reveal(target_pose)
                 self._put(self._revealed, self._revealed_host)
@@ -307,10 +321,12 @@ class FrameLoop:
                 self._put(self.ws.take("in.texture", self._uv_completed.shape, np.float32),
                           np.asarray(texture, np.float32))
             ring_side = self.ring_texture.current.side if ring is not None else 0
-            key = StepKey(face, ring_box, ring_side, "texture" if texture is not None else edit, int(steps))
+            key = StepKey(face, ring_box, ring_side, "texture" if texture is not None else edit, int(steps),
+                          self._uncovered)
             if self._events is not None:
                 self._events[0].record(self.stream)
-            draw = functools.partial(self._draw, face, ring_box, texture is not None, edit, int(steps))
+            draw = functools.partial(self._draw, face, ring_box, texture is not None, edit, int(steps),
+                                     self._uncovered)
             self.texture = draw() if self.graph_cache is None else self.graph_cache.run(key, draw)
             if self._events is not None:
                 self._events[1].record(self.stream)
@@ -330,8 +346,10 @@ class FrameLoop:
         return Ring(verts, src, Box(*box))
 
     # -- device work
-    def _draw(self, face: Box, ring: Box | None, given_texture: bool, edit: bool, steps: int):
-        """The device work of a step: every op on this loop's stream, into workspace buffers.
+    def _draw(self, face: Box, ring: Box | None, given_texture: bool, edit: bool, steps: int,
+              uncovered: bool = False):
+        """The device work of a step: every op on this loop's stream, into workspace buffers
+        (uncovered: draw what the face's move uncovers, poce_rt.uncover, from the step's inputs).
         Returns the texture buffer drawn."""
         ws, st = self.ws, self.stream
         with stage("edit_uv"):
@@ -348,8 +366,9 @@ class FrameLoop:
                 take = functools.partial(ws.take, dtype=np.float32)
                 rgb, alpha, pos = draw_ring(self.ring_texture.current.texture, self._ring_verts, self._ring_tris,
                                             self._ring_uvs, ring.height, ring.width, take, stream=st, workspace=ws)
-                kept, _ = keep_ring_still(photo, rgb, pos, self._ring_lo[rx], self._centres[ry, rx], take)
+                kept, ring_moved = keep_ring_still(photo, rgb, pos, self._ring_lo[rx], self._centres[ry, rx], take)
                 ops.composite(photo, kept, alpha, 1, stream=st, out=photo, workspace=ws)
+                ring_cover = (alpha, ring_moved)
                 self.frame[ry, rx] = photo
             base[...] = self.frame[fy, fx]
         else:
@@ -386,12 +405,35 @@ class FrameLoop:
                                   face.height, face.width, take, stream=st, workspace=ws)
             kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
                               None if self.gpu else take("face.moved_wide", rgb.shape))
+        if uncovered:   # after keep_still: where the face is drawn partly, the photo stays under it
+            with stage("uncover"):
+                self._fill_uncovered(face, base, alpha, ring, ring_cover if ring is not None else None)
         with stage("composite"):
             # into its own buffer: the frame under the face stays readable (under_face)
             out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
             ops.composite(base, kept, alpha, self.feather_px, stream=st, out=out, workspace=ws)
             self.frame[fy, fx] = out
         return tex
+
+    def _fill_uncovered(self, face: Box, base, alpha, ring: Box | None, ring_cover) -> None:
+        """The plate where the face's move uncovers the photo (poce_rt.uncover.fill_uncovered),
+        into the face's base in place; ring_cover: the ring's (alpha [h,w], moved [h,w,1]) over
+        its box, or None."""
+        ws, xp = self.ws, self.xp
+        h, w = face.height, face.width
+        cover = None
+        if ring_cover is not None:
+            cover = ws.take("face.ring_cover", (h, w, 1), np.float32)
+            cover[...] = 0.0
+            x0, y0, x1, y1 = max(face.x0, ring.x0), max(face.y0, ring.y0), min(face.x1, ring.x1), min(face.y1, ring.y1)
+            if x1 > x0 and y1 > y0:
+                r_alpha, r_moved = ring_cover
+                fs = (slice(y0 - face.y0, y1 - face.y0), slice(x0 - face.x0, x1 - face.x0))
+                rs = (slice(y0 - ring.y0, y1 - ring.y0), slice(x0 - ring.x0, x1 - ring.x0))
+                xp.multiply(r_alpha[rs][..., None], r_moved[rs], out=cover[fs])
+        fill_uncovered(base, ws.take("in.plate", (h, w, 3), np.float32), ws.take("in.uncovered", (h, w, 1), np.float32),
+                       alpha, cover, ws.take("face.uncover", (h, w, 1), np.float32),
+                       ws.take("face.uncover_work", (h, w, 3), np.float32))
 
     def _keep_photo(self, face: Box, rgb) -> None:
         """The photo's own pixels in the face render rgb [h,w,3], in place (poce_rt.photo_warp),
@@ -529,7 +571,10 @@ class FrameLoop:
             ys, xs = box.slices()
             alpha = self.host(self.ws.take("face.alpha", (box.height, box.width), np.float32))
             weight = self.moved()[ys, xs] * alpha
-            out[ys, xs] *= 1.0 - weight
+            if self._uncovered:   # the plate drawn where the face's move uncovered the photo
+                plate = self.host(self.ws.take("face.uncover", (box.height, box.width, 1), np.float32))[..., 0]
+                out[ys, xs] = 1.0 - (1.0 - out[ys, xs]) * (1.0 - plate)
+            out[ys, xs] *= 1.0 - weight   # the face's composite draws over both
         filled = getattr(self.source, "filled", None)
         if self._reveal is None or filled is None:
             return None, out
