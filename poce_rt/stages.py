@@ -10,6 +10,7 @@ import numpy as np
 
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
+from .accessories import completion_input, skin_core
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
                            pixel_texels, revealed_texture, smoothstep, texel_positions, texel_values, trusted_maps,
@@ -258,8 +259,10 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
                        positions - np.float32(0.5), backdrop, skin)
+    # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
+    sources = completion_input(uv, keep, lay.coverage & ~keep, skin_core(uv, keep & lay.coverage))
     photo, fill, filled = fill_unreliable(uv, mask, confidence, lay, complete, hair,
-                                          pixel_texels(verts, lay, cosine), (keep, t))
+                                          pixel_texels(verts, lay, cosine), (keep, t), sources)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
