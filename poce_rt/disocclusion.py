@@ -21,7 +21,9 @@ the outline ran inside the head there; unlike_backdrop, from a facing cosine of 
 Then
 
     F      = complete_uv_fallback(uv, c >= C_KEEP)   (mirror where the mirror texel is trusted,
-                                                      inpainting elsewhere: poce_rt.complete)
+                                                      inpainting elsewhere: poce_rt.complete; the
+                                                      lenses of glasses at the temples read as
+                                                      the skin: poce_rt.accessories)
     t      = smoothstep(c; C_DROP, C_KEEP)
     photo  = uv where the photo saw the texel, F elsewhere
     fill   = t * uv + (1 - t) * F,    filled = 1 - t   (push-pulled beyond the layout)

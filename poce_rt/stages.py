@@ -233,7 +233,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     fitted). complete(uv, mask, layout): the completion that fills the untrusted texels (default:
     mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
     outline is kept (poce_rt.hair). colours: the photo's hair.photo_colours when the caller has
-    them (None: its backdrop is read here). What several steps read (the facing cosines, the
+    them (None: its backdrop is read here). The completion reads the lenses of glasses at the
+    temples as skin (poce_rt.accessories). What several steps read (the facing cosines, the
     texels' photo positions, the trust, the skin's colour) is worked out once. The photo texture
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well)."""
     geom = geom or geometry()
