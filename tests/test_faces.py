@@ -126,13 +126,11 @@ def test_tiles_cover_every_small_face():
 def test_held_out_group_photo_every_face(tmp_path, real_image):
     """`poce-rt edit t1.jpg --faces all --expr jawOpen=0.7` (insightface's group photo, never used to
     tune anything): every face the tiled tracker finds opens its mouth by >= 0.2 (issue 15), none
-    is lost. The near-profile face (judge's yaw -50) reads +0.215 by jawOpen (+0.198 while its
-    old lips and chin stayed in front of the open mouth, now the backdrop behind them:
-    test_uncover.py) with the lips well apart (mouthLowerDownLeft/Right +0.6 and more), a margin
-    within the judge's own scatter there (+0.17..+0.23 over variants of that fill that look alike);
-    it read over 0.2 before only while a ring defect drew the far eye's lashes again beside it
-    (fixed: test_stretch_fill.py test_an_expression_reads_no_skin_strip). There the jaw must read
-    >= 0.15 and the lower lip drop >= 0.4, and the shortfall is listed in the README's known gaps."""
+    is lost. The near-profile face (judge's yaw -50) reads +0.215 (+0.198 while its old lips and
+    chin stayed in front of the open mouth, now the backdrop behind them: test_uncover.py), with
+    the lips well apart (mouthLowerDownLeft/Right +0.6 and more): the judge is least sensitive
+    there (+0.17..+0.23 over variants of that fill that look alike), so a change that moves it
+    under 0.2 deserves a look at the picture before anything else."""
     from poce_rt.assets import data_path
     from poce_rt.fit_check import tracked_faces
     from poce_rt.tracker import FaceTracker
@@ -147,11 +145,7 @@ def test_held_out_group_photo_every_face(tmp_path, real_image):
     for b, a in zip(before, after):
         assert abs(a.bbox[0] - b.bbox[0]) < 0.3 * (b.bbox[2] - b.bbox[0])   # the same person
         jaw = a.blendshape("jawOpen") - b.blendshape("jawOpen")
-        if abs(b.pose.yaw) <= 45:
-            assert jaw >= 0.2, (b.pose.yaw, jaw)
-        else:
-            lip = min(a.blendshape(k) - b.blendshape(k) for k in ("mouthLowerDownLeft", "mouthLowerDownRight"))
-            assert jaw >= 0.15 and lip >= 0.4, (b.pose.yaw, jaw, lip)
+        assert jaw >= 0.2, (b.pose.yaw, jaw)
 
 
 def test_per_face_lists_and_untouched_faces(editor, judge, pair):
