@@ -45,6 +45,11 @@ SKIN_SAMPLES = 4096              # ... read on about this many of its pixels (a 
 HAIR_REF_MIN = 12                # hair_reach: at least this many samples of the head's hair, else none is measured
 HAIR_SPREAD_MIN = (8.0, 3.0, 3.0)   # floor of the hair's spread in L, a, b (highlights, a flat colour)
 HAIR_D = 3.5                     # robust distance from the hair's colour (in spreads): still hair
+HAIR_RAYS = 0.4                  # photo_hair: rays from each oval vertex out to this share of its radius beyond it
+HAIR_DOWN = 0.7                  # ... but not those pointing down steeper than this (sine): the neck, the collar
+HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour (in spreads): hair, not a mix
+EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
+BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -73,16 +78,19 @@ def texel_skin(uv: np.ndarray, trusted: np.ndarray):
 class PhotoColours(NamedTuple):
     """The colour classes of a source photo that hair_like tells hair by, worked out once per
     source (photo_colours; pipeline.Source.colours): backdrop [K,3] Lab (backdrop_colours), skin
-    (median [3], spread [3]) Lab of the face in the photo (photo_skin)."""
+    (median [3], spread [3]) Lab of the face in the photo (photo_skin), hair: the same of the
+    head's hair beside the face (photo_hair), or None where none is seen."""
 
     backdrop: np.ndarray
     skin: tuple
+    hair: tuple | None = None
 
 
 def photo_colours(image: np.ndarray, oval: np.ndarray) -> PhotoColours:
     """image [H,W,3] uint8, oval [K,2] the face oval (pixels) -> PhotoColours."""
     image = np.asarray(image)[..., :3]
-    return PhotoColours(backdrop_colours(image), photo_skin(image, oval))
+    backdrop, skin = backdrop_colours(image), photo_skin(image, oval)
+    return PhotoColours(backdrop, skin, photo_hair(image, oval, skin, backdrop))
 
 
 def backdrop_colours(image: np.ndarray) -> np.ndarray:
@@ -115,6 +123,31 @@ def photo_skin(image: np.ndarray, oval: np.ndarray):
         px = image[lo[1]:hi[1], lo[0]:hi[0]].reshape(-1, 3)
     px = px[::max(1, len(px) // SKIN_SAMPLES)]
     return robust_colour(lab(px.astype(np.float32) / 255.0), SKIN_SPREAD_MIN)
+
+
+def photo_hair(image: np.ndarray, oval: np.ndarray, skin, backdrop: np.ndarray):
+    """The colour of the head's hair beside the face: image [H,W,3] uint8, oval [K,2] the face
+    oval (pixels), skin and backdrop as hair_like's -> (median [3], spread [3]) Lab, robust_colour
+    (spread floored at HAIR_SPREAD_MIN) of the photo's hair (hair_like >= 0.5) on rays from each
+    oval vertex out to HAIR_RAYS of its distance from the oval's centre beyond it, the rays that
+    point down under the chin (HAIR_DOWN: the neck, a collar) left out; None under HAIR_REF_MIN
+    such pixels. The hair the mesh's outline runs along is mostly a mix with the skin (the
+    outline lies on the hair's edge): hair_over_face tells the hair's own colour by this."""
+    oval = np.asarray(oval, np.float64)
+    radial = oval - oval.mean(0)
+    up = radial[:, 1] <= HAIR_DOWN * np.linalg.norm(radial, axis=1)
+    if not up.any():
+        return None
+    _, colours, inside, _ = ray_samples(image, oval[up], oval[up] + HAIR_RAYS * radial[up])
+    hair = (hair_like(colours, skin, backdrop) >= 0.5) & inside
+    return robust_colour(colours[hair], HAIR_SPREAD_MIN) if hair.sum() >= HAIR_REF_MIN else None
+
+
+def own_hair(colours: np.ndarray, hair) -> np.ndarray:
+    """[...,3] Lab colours -> [...] bool: within HAIR_CLEAN robust spreads of the hair's colour
+    (hair: photo_hair's (median, spread)): the hair itself, not a mix of it and the skin."""
+    med, spread = hair
+    return np.sqrt((((np.asarray(colours, np.float32) - med) / spread) ** 2).sum(-1)) <= HAIR_CLEAN
 
 
 def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray, mixes: bool = False) -> np.ndarray:
@@ -218,6 +251,25 @@ def backdrop_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin:
     return run_end(head, t, inside, length, begin, ends_on_ray=True)
 
 
+def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):
+    """The photo's hair beside each of `texels` [S,S] bool -> (colours [n,3] float32 in [0,1],
+    found [n] bool): read on the ray from the face's centre (the mean photo position of
+    centre_texels [S,S] bool) through each texel's photo position (positions [S,S,2], array
+    coordinates), from there out to BESIDE of the face's radius (the largest distance of those
+    positions), at the first pixel of the hair's own colour (own_hair of `hair`, photo_hair's):
+    past the hair's mix with the skin along the face's edge. image [H,W,3] uint8."""
+    pos = positions[texels].astype(np.float64)
+    c = positions[centre_texels].astype(np.float64).mean(0)
+    radial = pos - c
+    radius = float(np.linalg.norm(positions[centre_texels] - c, axis=1).max())
+    u = radial / np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-6)
+    t, colours, inside, _ = ray_samples(image, pos, pos + BESIDE * radius * u)
+    own = own_hair(colours, hair) & inside
+    first = own.argmax(1)
+    px = cv2.cvtColor(np.ascontiguousarray(colours[np.arange(len(pos)), first].reshape(-1, 1, 3)), cv2.COLOR_Lab2RGB)
+    return np.clip(px.reshape(-1, 3), 0, 1), own.any(1)
+
+
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:
     """[S,S] -> [S,S] float32: each texel takes the largest weight between it and the layout's
     centre along the ray from the centre (a running maximum outwards, in polar coordinates about
@@ -258,7 +310,7 @@ def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout: UVLayout,
                    image: np.ndarray, positions: np.ndarray | None = None, backdrop: np.ndarray | None = None,
-                   skin=None):
+                   skin=None, hair_colour=None):
     """The photo's hair over the face's outline, as a layer of the texture -> (weight [S,S]
     float32 in [0,1], colour [S,S,3] float32, photo [S,S] bool).
 
@@ -299,6 +351,16 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     hair = (weight >= 0.5) & sampled
     if hair.sum() < 16:
         return none
-    colour = np.where(hair[..., None], uv, push_pull(uv, hair)).astype(np.float32)
-    smooth = cv2.GaussianBlur(weight, (0, 0), SMOOTH * s)
-    return outward(smooth, layout) * (cov & ~trusted), colour, hair
+    smooth = smoothstep(cv2.GaussianBlur(weight, (0, 0), SMOOTH * s), *EDGE)
+    weight = outward(smooth, layout) * (cov & ~trusted)
+    seeds, known = uv, hair
+    if hair_colour is not None:   # the photo's hair, not its mix with the skin along the outline
+        hair = hair & own_hair(lab(uv), hair_colour)
+        seeds, known = uv.copy(), hair.copy()
+        if positions is not None:   # the layer's other texels: the hair the photo shows beside them
+            rest = (weight > 0) & ~hair
+            seeds[rest], known[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour)
+        if known.sum() < 16:
+            return none
+    colour = np.where(known[..., None], seeds, push_pull(seeds, known)).astype(np.float32)
+    return weight, colour, hair

@@ -17,7 +17,7 @@ from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_u
                            unlike_backdrop, vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
-from .hair import PhotoColours, backdrop_colours, hair_over_face, texel_skin
+from .hair import PhotoColours, hair_over_face, texel_skin
 from .layers import render_layers
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
@@ -234,7 +234,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     fitted). complete(uv, mask, layout): the completion that fills the untrusted texels (default:
     mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
     outline is kept (poce_rt.hair). colours: the photo's hair.photo_colours when the caller has
-    them (None: its backdrop is read here). The completion reads the lenses of glasses at the
+    them (None: read here; its backdrop and hair's colour are used). The completion reads the lenses of glasses at the
     temples as skin (poce_rt.accessories). What several steps read (the facing cosines, the
     texels' photo positions, the trust, the skin's colour) is worked out once. The photo texture
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well)."""
@@ -249,7 +249,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     backdrop = None
     if image is not None:   # near the silhouette, texels unlike the backdrop are the head's own
         image = np.asarray(image)
-        backdrop = backdrop_colours(image[..., :3]) if colours is None else colours.backdrop
+        colours = face_colours(image, face.vertices) if colours is None else colours
+        backdrop = colours.backdrop
         facing = smoothstep(cosine[np.maximum(lay.tri_id, 0)], *UNLIKE_FACING)
         confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, lay.coverage, image,
                                                                      backdrop))
@@ -260,7 +261,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
-                       positions - np.float32(0.5), backdrop, skin)
+                       positions - np.float32(0.5), backdrop, skin, colours.hair)
     # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
     sources = completion_input(uv, keep, lay.coverage & ~keep, skin_core(uv, keep & lay.coverage))
     photo, fill, filled = fill_unreliable(uv, mask, confidence, lay, complete, hair,

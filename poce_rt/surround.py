@@ -549,7 +549,7 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     photo's own skin and backdrop; often a hair/skin mix, which the read then starts on); 0 where
     no hair is found (a neck, an ear, a backdrop). colours: as silhouette_scales'. Once per
     source: ~1 ms."""
-    from .hair import hair_like, lab, photo_colours
+    from .hair import hair_like, lab, own_hair, photo_colours
 
     image = np.asarray(image)
     oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
@@ -564,7 +564,11 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
     px = image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1)].astype(np.float32) / 255.0
     colours = photo_colours(image, oval) if colours is None else colours
-    hair = (hair_like(lab(px), colours.skin, colours.backdrop) >= 0.5) & inside
+    px = lab(px)
+    hair = (hair_like(px, colours.skin, colours.backdrop) >= 0.5) & inside
+    if colours.hair is not None:   # past the hair's mix with the skin where the hair itself follows
+        own = hair & own_hair(px, colours.hair)
+        hair = np.where(own.any(1, keepdims=True), own, hair)
     first = np.argmax(hair, axis=1)
     return np.where(hair.any(1), steps[first].astype(np.float64), 0.0)
 
