@@ -256,18 +256,19 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     found [n] bool): read on the ray from the face's centre (the mean photo position of
     centre_texels [S,S] bool) through each texel's photo position (positions [S,S,2], array
     coordinates), from there out to BESIDE of the face's radius (the largest distance of those
-    positions), at the first pixel of the hair's own colour (own_hair of `hair`, photo_hair's):
+    positions), the mean of its pixels of the hair's own colour (own_hair of `hair`, photo_hair's):
     past the hair's mix with the skin along the face's edge. image [H,W,3] uint8."""
     pos = positions[texels].astype(np.float64)
     c = positions[centre_texels].astype(np.float64).mean(0)
     radial = pos - c
     radius = float(np.linalg.norm(positions[centre_texels] - c, axis=1).max())
     u = radial / np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-6)
-    t, colours, inside, _ = ray_samples(image, pos, pos + BESIDE * radius * u)
+    _, colours, inside, _ = ray_samples(image, pos, pos + BESIDE * radius * u)
     own = own_hair(colours, hair) & inside
-    first = own.argmax(1)
-    px = cv2.cvtColor(np.ascontiguousarray(colours[np.arange(len(pos)), first].reshape(-1, 1, 3)), cv2.COLOR_Lab2RGB)
-    return np.clip(px.reshape(-1, 3), 0, 1), own.any(1)
+    n = own.sum(1)
+    mean = (colours * own[..., None]).sum(1) / np.maximum(n, 1)[:, None]
+    rgb = cv2.cvtColor(np.ascontiguousarray(mean.reshape(-1, 1, 3), np.float32), cv2.COLOR_Lab2RGB)
+    return np.clip(rgb.reshape(-1, 3), 0, 1), n > 0
 
 
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:
@@ -354,12 +355,13 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     smooth = smoothstep(cv2.GaussianBlur(weight, (0, 0), SMOOTH * s), *EDGE)
     weight = outward(smooth, layout) * (cov & ~trusted)
     seeds, known = uv, hair
-    if hair_colour is not None:   # the photo's hair, not its mix with the skin along the outline
+    if hair_colour is not None and positions is not None:
+        # the photo's hair, not its mix with the skin along the face's edge: there the layer's
+        # colour is the hair the photo shows beside it
         hair = hair & own_hair(lab(uv), hair_colour)
         seeds, known = uv.copy(), hair.copy()
-        if positions is not None:   # the layer's other texels: the hair the photo shows beside them
-            rest = (weight > 0) & ~hair
-            seeds[rest], known[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour)
+        rest = (weight > 0) & ~hair
+        seeds[rest], known[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour)
         if known.sum() < 16:
             return none
     colour = np.where(known[..., None], seeds, push_pull(seeds, known)).astype(np.float32)
