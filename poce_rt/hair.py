@@ -13,7 +13,14 @@ the layout's border, as a layer laid over their fill:
     hair and backdrop look alike, the hair is filled as before.
   - hair over the face comes from beyond its outline: the texels between a hair texel and the
     border are under the hair too (outward), the ones the photo saw edge-on included.
-  - the layer's colour is the photo's own where it saw hair, else the hair's colour carried in.
+  - the layer's colour is the photo's own where it saw the hair itself (within HAIR_CLEAN spreads
+    of the colour of the photo's hair beside the face, photo_hair), else the hair the photo shows
+    beside the texel (hair_beside). The outline runs along the hair's edge, so most of the texels
+    there are a mix of hair and skin: carried outwards and stretched by a turn, they drew a grey
+    band over the revealed cheek (15-f13-anc-ph.jpg at +25).
+  - the layer is sharp where the hair starts (EDGE): the fade-out of a texel's chance of being
+    hair with its distance from the border (OUTLINE, for eyes and nostrils) drew a ramp of hair
+    over skin 0.06 of S wide (OUTLINE[0] to [1]) where the photo has an edge.
 
 The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.surround
 sizes the head proxy's silhouette to it, so that all of the hair turns with the head.
@@ -320,15 +327,16 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     spreads past SKIN_D) and not backdrop, nor a mix of skin and backdrop (Lab distance to the
     segments from the skin's median to backdrop_colours past BACKDROP_D), fading out from
     OUTLINE[0] to OUTLINE[1] of S inside the border (nostrils and eyes, seen edge-on, are not
-    hair). weight: that, smoothed, carried outwards to the border (outward), on the untrusted
-    texels. colour: the photo's texel where it is hair (`photo`), else the hair texels' colour
-    push-pulled. uv [S,S,3] in [0,1], seen / trusted [S,S] bool, image [H,W,3] uint8 the photo.
+    hair). weight: that, smoothed, made sharp (EDGE), carried outwards to the border (outward), on
+    the untrusted texels. colour: the photo's texel where it is hair (`photo`; with hair_colour,
+    of the hair's own colour: own_hair), else (with hair_colour and positions) the hair beside the
+    texel in the photo (hair_beside), else those colours push-pulled. uv [S,S,3] in [0,1], seen / trusted [S,S] bool, image [H,W,3] uint8 the photo.
     positions: None, or [S,S,2] each texel's photo array position (column, row; the vertex
     coordinates of disocclusion.texel_positions less 0.5, as photo_warp.lookup_positions): the
     texels the photo saw edge-on (not sampled: a smear of a pixel or two, mostly where the mesh's
     outline runs under the hair) are classified by the photo's colour there too. backdrop: the
     photo's backdrop_colours, skin: texel_skin(uv, trusted), when the caller has them (None:
-    worked out here)."""
+    worked out here). hair_colour: None, or the photo's photo_hair."""
     s = layout.size
     weight = np.zeros(seen.shape, np.float32)
     cov = layout.coverage

@@ -546,7 +546,9 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     where hair covers the head beyond it (image [H,W,3] uint8, the face's [468,3] vertices in it):
     the distance along the ray from the oval's centre through the vertex to the first pixel within
     STRIP_MAX of the oval's mean radius that is hair (poce_rt.hair.hair_like >= 0.5, read on the
-    photo's own skin and backdrop; often a hair/skin mix, which the read then starts on); 0 where
+    photo's own skin and backdrop), of the hair's own colour where some is (poce_rt.hair.own_hair:
+    past the hair/skin mix at its edge, which the oval ring drew as a pale rim under the face's
+    feathered border, 15-f13-anc-ph.jpg at +25; else the read starts on the mix); 0 where
     no hair is found (a neck, an ear, a backdrop). colours: as silhouette_scales'. Once per
     source: ~1 ms."""
     from .hair import hair_like, lab, own_hair, photo_colours
