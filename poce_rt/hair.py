@@ -330,7 +330,8 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     hair). weight: that, smoothed, made sharp (EDGE), carried outwards to the border (outward), on
     the untrusted texels. colour: the photo's texel where it is hair (`photo`; with hair_colour,
     of the hair's own colour: own_hair), else (with hair_colour and positions) the hair beside the
-    texel in the photo (hair_beside), else those colours push-pulled. uv [S,S,3] in [0,1], seen / trusted [S,S] bool, image [H,W,3] uint8 the photo.
+    texel in the photo (hair_beside), else those colours push-pulled. uv [S,S,3] in [0,1], seen /
+    trusted [S,S] bool, image [H,W,3] uint8 the photo.
     positions: None, or [S,S,2] each texel's photo array position (column, row; the vertex
     coordinates of disocclusion.texel_positions less 0.5, as photo_warp.lookup_positions): the
     texels the photo saw edge-on (not sampled: a smear of a pixel or two, mostly where the mesh's
