@@ -57,6 +57,7 @@ HAIR_DOWN = 0.7                  # ... but not those pointing down steeper than 
 HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour (in spreads): hair, not a mix
 EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
 BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
+REMAP_ROW = 4096                 # ray_samples: samples per row of its read
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -187,7 +188,15 @@ def ray_samples(image: np.ndarray, start: np.ndarray, end: np.ndarray):
     pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)     # [K,n,2]
     h, w = image.shape[:2]
     inside = (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
-    px = cv2.remap(image, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # read as rows of REMAP_ROW samples: remap takes maps of fewer than 32767 rows and columns
+    # (hair_beside casts a ray from each of up to S*S texels)
+    flat = pts.reshape(-1, 2)
+    rows = -(-len(flat) // REMAP_ROW)
+    grid = np.zeros((rows * REMAP_ROW, 2), np.float32)
+    grid[:len(flat)] = flat
+    grid = grid.reshape(rows, REMAP_ROW, 2)
+    px = cv2.remap(image, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    px = px.reshape(-1, px.shape[-1])[:len(flat)].reshape(pts.shape[:2] + (-1,))
     return t, lab(px.astype(np.float32) / 255.0), inside, length
 
 
@@ -265,6 +274,8 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     coordinates), from there out to BESIDE of the face's radius (the largest distance of those
     positions), the mean of its pixels of the hair's own colour (own_hair of `hair`, photo_hair's):
     past the hair's mix with the skin along the face's edge. image [H,W,3] uint8."""
+    if not texels.any():
+        return np.zeros((0, 3), np.float32), np.zeros(0, bool)
     pos = positions[texels].astype(np.float64)
     c = positions[centre_texels].astype(np.float64).mean(0)
     radial = pos - c
