@@ -270,13 +270,14 @@ def backdrop_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin:
 def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):
     """The photo's hair beside each of `texels` [S,S] bool -> (colours [n,3] float32 in [0,1],
     found [n] bool): read on the ray from the face's centre (the mean photo position of
-    centre_texels [S,S] bool) through each texel's photo position (positions [S,S,2], array
-    coordinates), from there out to BESIDE of the face's radius (the largest distance of those
+    centre_texels [S,S] bool) through each texel's photo pixel (positions [S,S,2], array
+    coordinates, rounded), from there out to BESIDE of the face's radius (the largest distance of those
     positions), the mean of its pixels of the hair's own colour (own_hair of `hair`, photo_hair's):
     past the hair's mix with the skin along the face's edge. image [H,W,3] uint8."""
     if not texels.any():
         return np.zeros((0, 3), np.float32), np.zeros(0, bool)
-    pos = positions[texels].astype(np.float64)
+    # one ray per pixel: the texels along the outline crowd onto a few pixels of the photo
+    pos, back = np.unique(np.round(positions[texels].astype(np.float64)), axis=0, return_inverse=True)
     c = positions[centre_texels].astype(np.float64).mean(0)
     radial = pos - c
     radius = float(np.linalg.norm(positions[centre_texels] - c, axis=1).max())
@@ -286,7 +287,8 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     n = own.sum(1)
     mean = (colours * own[..., None]).sum(1) / np.maximum(n, 1)[:, None]
     rgb = cv2.cvtColor(np.ascontiguousarray(mean.reshape(-1, 1, 3), np.float32), cv2.COLOR_Lab2RGB)
-    return np.clip(rgb.reshape(-1, 3), 0, 1), n > 0
+    back = back.reshape(-1)
+    return np.clip(rgb.reshape(-1, 3), 0, 1)[back], (n > 0)[back]
 
 
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:
@@ -378,7 +380,8 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     if hair_colour is not None and positions is not None:
         # the photo's hair, not its mix with the skin along the face's edge: there the layer's
         # colour is the hair the photo shows beside it
-        hair = hair & own_hair(lab(uv), hair_colour)
+        hair = hair.copy()
+        hair[hair] = own_hair(lab(uv[hair]), hair_colour)
         seeds, known = uv.copy(), hair.copy()
         rest = (weight > 0) & ~hair
         seeds[rest], known[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour)

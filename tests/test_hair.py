@@ -185,3 +185,36 @@ def test_backdrop_reach_runs_to_the_backdrop_whatever_the_hair_colour():
     # the skin (x = 10..19) is not backdrop either, so the fifth row's head starts at x = 50,
     # past begin: nothing; with the backdrop in the hair's colour the head ends at the skin's edge
     assert (H.backdrop_reach(img, start, end, begin, H.lab(np.stack([red_hair, BLUE]))) < 0.3).all()
+
+
+def test_ray_samples_reads_more_rays_than_remap_takes_rows():
+    """hair_beside casts a ray from every texel of the layer (S=512: more than remap's 32767 rows);
+    the read is the same as remap's row by row."""
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (40, 50, 3), np.uint8)
+    a = rng.uniform(-3, 53, (33000, 2))
+    b = a + rng.uniform(-8, 8, (33000, 2))
+    t, colours, inside, length = H.ray_samples(img, a, b)
+    pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)
+    ref = np.concatenate([cv2.remap(img, p[..., 0], p[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                          for p in np.array_split(pts, 40)])
+    np.testing.assert_array_equal(colours, H.lab(ref.astype(np.float32) / 255))
+    assert colours.shape == (33000, len(t), 3) and inside.shape == (33000, len(t))
+
+
+def test_photo_hair_is_the_hair_beside_the_face_not_the_collar():
+    """photo_hair reads the hair around the face oval (a dark brown cap and sides), not the dark
+    green collar under the chin (rays pointing down are left out) nor the skin/backdrop."""
+    img = np.empty((200, 200, 3), np.uint8)
+    img[:] = (BLUE * 255).astype(np.uint8)
+    cv2.circle(img, (100, 95), 75, tuple(int(v) for v in HAIR * 255), -1)
+    img[150:] = (20, 60, 25)                      # the collar
+    cv2.ellipse(img, (100, 100), (50, 65), 0, 0, 360, tuple(int(v) for v in SKIN * 255), -1)
+    ang = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    oval = np.c_[100 + 50 * np.cos(ang), 100 + 65 * np.sin(ang)]
+    colours = H.photo_colours(img, oval)
+    assert colours.hair is not None
+    np.testing.assert_allclose(colours.hair[0], H.lab(HAIR), atol=1.0)
+    img[:] = (BLUE * 255).astype(np.uint8)       # no hair: none
+    cv2.ellipse(img, (100, 100), (50, 65), 0, 0, 360, tuple(int(v) for v in SKIN * 255), -1)
+    assert H.photo_colours(img, oval).hair is None
