@@ -379,13 +379,13 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     seeds, known = uv, hair
     if hair_colour is not None and positions is not None:
         # the photo's hair, not its mix with the skin along the face's edge: there the layer's
-        # colour is the hair the photo shows beside it
-        hair = hair.copy()
-        hair[hair] = own_hair(lab(uv[hair]), hair_colour)
-        seeds, known = uv.copy(), hair.copy()
-        rest = (weight > 0) & ~hair
-        seeds[rest], known[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour)
-        if known.sum() < 16:
-            return none
+        # colour is the hair the photo shows beside it (too little of either: as without)
+        own = hair.copy()
+        own[hair] = own_hair(lab(uv[hair]), hair_colour)
+        beside, found = uv.copy(), own.copy()
+        rest = (weight > 0) & ~own
+        beside[rest], found[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour)
+        if found.sum() >= 16:
+            seeds, known, hair = beside, found, own
     colour = np.where(known[..., None], seeds, push_pull(seeds, known)).astype(np.float32)
     return weight, colour, hair

@@ -218,3 +218,35 @@ def test_photo_hair_is_the_hair_beside_the_face_not_the_collar():
     img[:] = (BLUE * 255).astype(np.uint8)       # no hair: none
     cv2.ellipse(img, (100, 100), (50, 65), 0, 0, 360, tuple(int(v) for v in SKIN * 255), -1)
     assert H.photo_colours(img, oval).hair is None
+
+
+def test_the_layer_over_a_hair_skin_mix_takes_the_hair_beside_it():
+    """The outline runs along the hair's edge: its texels there are a mix of hair and skin, which
+    the layer drew as a grey band over a revealed cheek (15-f13-anc-ph.jpg at +25). Given the
+    photo's hair colour (photo_hair), the mixed texels take the hair the photo shows beside them
+    (outwards from their photo position) and are not the photo's own; the hair texels keep theirs."""
+    lay, uv, seen, trusted, _, hair, _ = _synthetic_face()
+    s = lay.size
+    mix = hair & (_inside(lay) >= 0.03 * s)
+    uv[mix] = 0.5 * (HAIR + SKIN)
+    # the photo: the map three times larger on the backdrop, 40 px from its borders, hair beside
+    # the layout on the left
+    def big(a):
+        a = cv2.resize(a, (3 * s, 3 * s), interpolation=cv2.INTER_NEAREST)
+        return np.pad(a, ((40, 40), (40, 40)) + ((0, 0),) * (a.ndim - 2))
+    img = big((uv * 255).astype(np.uint8))
+    cov = big(lay.coverage.astype(np.uint8))
+    beside = (cv2.dilate(cov, np.ones((31, 31), np.uint8)) > 0) & (cov == 0) \
+        & (np.arange(img.shape[1])[None, :] < 40 + 1.5 * s)
+    img[cov == 0] = (BLUE * 255).astype(np.uint8)
+    img[beside] = (HAIR * 255).astype(np.uint8)
+    pos = (np.stack(np.meshgrid(np.arange(s), np.arange(s)), -1) * 3 + 41).astype(np.float32)
+    plain = H.hair_over_face(uv, seen, trusted, lay, img, pos)
+    weight, colour, photo = H.hair_over_face(uv, seen, trusted, lay, img, pos, hair_colour=(H.lab(HAIR), (8.0, 3.0, 3.0)))
+    assert weight[mix].mean() > 0.8
+    np.testing.assert_allclose(np.median(plain[1][mix], 0), 0.5 * (HAIR + SKIN), atol=0.02)   # (before: the mix)
+    np.testing.assert_allclose(np.median(colour[mix], 0), HAIR, atol=0.03)
+    assert not photo[mix].any() and plain[2][mix].all()
+    own = hair & ~mix
+    np.testing.assert_array_equal(colour[own & photo], uv[own & photo])
+    assert photo[own].mean() > 0.9
