@@ -242,7 +242,8 @@ def test_the_layer_over_a_hair_skin_mix_takes_the_hair_beside_it():
     img[beside] = (HAIR * 255).astype(np.uint8)
     pos = (np.stack(np.meshgrid(np.arange(s), np.arange(s)), -1) * 3 + 41).astype(np.float32)
     plain = H.hair_over_face(uv, seen, trusted, lay, img, pos)
-    weight, colour, photo = H.hair_over_face(uv, seen, trusted, lay, img, pos, hair_colour=(H.lab(HAIR), (8.0, 3.0, 3.0)))
+    weight, colour, photo = H.hair_over_face(uv, seen, trusted, lay, img, pos,
+                                             hair_colour=(H.lab(HAIR), (8.0, 3.0, 3.0)))
     assert weight[mix].mean() > 0.8
     np.testing.assert_allclose(np.median(plain[1][mix], 0), 0.5 * (HAIR + SKIN), atol=0.02)   # (before: the mix)
     np.testing.assert_allclose(np.median(colour[mix], 0), HAIR, atol=0.03)
