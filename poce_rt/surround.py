@@ -37,7 +37,11 @@ for that much surface: a band triangle drawn over more than STRETCH_FILL[0] time
 the photo (the hair beside that face's far temple, drawn as streaks; a band merely sheared, as
 under a chin that slides over the still neck, keeps its area and is warped) is filled instead,
 fully from STRETCH_FILL[1]: its texels are unknown to photo_texture, push-pulled from the photo
-around them, and reported as filled like texels beyond the photo. So is a band triangle drawn more than
+around them, and reported as filled like texels beyond the photo. Inside the proxy's silhouette
+the fill is the head's, pulled from the photo's texels unlike its backdrop (skin, hair), beside it
+(the outer band) the backdrop's (head_or_backdrop): the strip beyond Tom's far cheek lies on the
+grey backdrop, and pulled from all of it, it drew a pale smear over the side of the head, bright
+against the cheek's outline. So is a band triangle drawn more than
 FEATURE_STRETCH[0] times larger that reads one of the face's features (FEATURES): the oval of a
 far side can run through the outer corner of an eye or the end of a brow, which the face mesh
 draws where they move to, and the ring drew them a second time beside the face.
@@ -623,8 +627,8 @@ class HeadProxy:
         self.strip = None if strip is None else np.asarray(strip, np.float64)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head
-        self.bare = None if strip is None else \
-            ((((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0) & (self.strip <= 0)).astype(float)
+        folded = ((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0
+        self.bare = None if strip is None else (folded & (self.strip <= 0)).astype(float)
         self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
         self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
 

@@ -9,6 +9,10 @@
   Turned -25 (towards the camera), its far cheek, revealed, was filled by mirror from the near
   side, in deep shadow at the photo's border (20-40 levels against ~180): even relit (gain capped
   at 3) it drew a dark arc along the face's border (complete.RELIGHT_TRUST: inpainted instead).
+  Beyond that cheek the head proxy's rings lay on the grey backdrop in the photo; the turn drew
+  them as the side of the head, filled from the lit cheek and the backdrop together (a pale smear,
+  bright against the cheek's outline, with the backdrop under the face's feathered edge: a dark
+  line): now from the head's colours (surround.head_or_backdrop, surround.under_border).
 Regions come from the returned `filled` map and from the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
