@@ -811,7 +811,7 @@ def smooth_fill(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
     return texture * known[..., None] + pulled(texture, known) * (1.0 - known[..., None])
 
 
-def pulled(texture: np.ndarray, known: np.ndarray, shrink: int = FILL_SHRINK) -> np.ndarray:
+def pulled(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
     """[S,S',3] texture, known [S,S'] in [0,1] (not all 0) -> [S,S',3] float32 its known texels'
     colours push-pulled over the whole square: a smooth fill, worked out on a copy shrunk
     FILL_SHRINK times (the known texels' average over each block, each texel weighted by how
@@ -819,7 +819,7 @@ def pulled(texture: np.ndarray, known: np.ndarray, shrink: int = FILL_SHRINK) ->
     from .complete import push_pull
 
     h, w = known.shape
-    f = shrink if min(h, w) >= 8 * shrink else 1
+    f = FILL_SHRINK if min(h, w) >= 8 * FILL_SHRINK else 1
     small = (max(w // f, 1), max(h // f, 1))
     k = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
     c = cv2.resize(texture * known[..., None], small, interpolation=cv2.INTER_AREA)
@@ -827,15 +827,18 @@ def pulled(texture: np.ndarray, known: np.ndarray, shrink: int = FILL_SHRINK) ->
     return cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR).reshape(texture.shape)
 
 
-def backdrop_like(texture: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
-    """[h,w,3] float32 colours in [0,1], backdrop [K,3] Lab (poce_rt.hair.backdrop_colours) ->
-    [h,w] float32 in [0,1]: 1 for the backdrop's colours, 0 past hair.BACKDROP_D from all of them."""
+def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """[...,3] float32 colours in [0,1], backdrop [K,3] Lab (poce_rt.hair.backdrop_colours) ->
+    [...] float32 in [0,1]: 1 for the backdrop's colours, 0 past hair.BACKDROP_D from all of them."""
     from .disocclusion import smoothstep
     from .hair import BACKDROP_D, lab
 
-    c = lab(np.asarray(texture, np.float32).reshape(-1, 3))
-    d = np.sqrt(((c[:, None, :] - np.asarray(backdrop, np.float32)[None]) ** 2).sum(-1)).min(-1)
-    return (1.0 - smoothstep(d, *BACKDROP_D)).reshape(texture.shape[:2]).astype(np.float32)
+    c = lab(np.asarray(colours, np.float32).reshape(-1, 3))
+    x, y, z = (np.ascontiguousarray(c[:, i]) for i in range(3))   # (per channel: 20x a reduction over [N,3])
+    d2 = np.full(len(c), np.inf, np.float32)
+    for b in np.asarray(backdrop, np.float32):
+        np.minimum(d2, (x - b[0]) ** 2 + (y - b[1]) ** 2 + (z - b[2]) ** 2, out=d2)
+    return (1.0 - smoothstep(np.sqrt(d2), *BACKDROP_D)).reshape(np.shape(colours)[:-1]).astype(np.float32)
 
 
 def outer_band(n_verts: int) -> np.ndarray:
@@ -864,18 +867,19 @@ def head_or_backdrop(box: np.ndarray, known: np.ndarray, fill: np.ndarray, insid
     band the backdrop's. A texel both read (the far side of a three-quarter view, all of it
     behind the face in the photo), or where either has no texel to pull from, is filled from
     all of them as before, and so are texels beyond the photo that no stretched triangle reads."""
-    back = backdrop_like(box, backdrop)
+    # (read on every other texel: pulled weighs blocks of FILL_SHRINK^2 of them, and Lab on each
+    # texel cost more than the rest of a frame loop's patch)
+    h, w = known.shape
+    back = cv2.resize(backdrop_like(box[::2, ::2], backdrop), (w, h), interpolation=cv2.INTER_NEAREST)
     plain = pulled(box, known)
-    head = known * (1.0 - back) * (1.0 if avoid is None else ~avoid)
-    behind = known * back
-    head_c = pulled(box, head) if head.max() > 0 else plain
-    back_c = pulled(box, behind) if behind.max() > 0 else plain
     # of each texel's unknown part, the shares that are the head's strip and the outer band's
     # alone (the rest: beyond the photo, or read by both)
     unknown = np.maximum(1.0 - known, 1e-6)
-    to_head = np.clip(inside * (1.0 - beside) / unknown, 0.0, 1.0)[..., None]
-    to_back = np.clip(beside * (1.0 - inside) / unknown, 0.0, 1.0)[..., None]
-    colour = plain + to_head * (head_c - plain) + to_back * (back_c - plain)
+    colour = plain.copy()
+    head = known * (1.0 - back) * (1.0 if avoid is None else ~avoid)
+    for share, weight in ((inside * (1.0 - beside), head), (beside * (1.0 - inside), known * back)):
+        if weight.max() > 0 and share.max() > 0:
+            colour += np.clip(share / unknown, 0.0, 1.0)[..., None] * (pulled(box, weight) - plain)
     return box * known[..., None] + colour * (1.0 - known[..., None])
 
 
