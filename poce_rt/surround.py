@@ -797,7 +797,8 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None, backdrop: np
     if known.min() < 1.0 and known.max() > 0.0:
         texture = smooth_fill(texture, known)
     if stretched is not None:
-        patch = stretched_patch(image, (0, 0), (h, w), (x0, y0), side, *stretched, backdrop=backdrop, features=features)
+        patch = stretched_patch(image, (0, 0), (h, w), (x0, y0), side, *stretched, backdrop=backdrop,
+                                features=features)
         if patch is not None:
             sq, texels, fill = patch
             texture[sq] = texels
@@ -851,13 +852,12 @@ def outer_band(n_verts: int) -> np.ndarray:
     return out
 
 
-def head_or_backdrop(box: np.ndarray, known: np.ndarray, fill: np.ndarray, inside: np.ndarray,
-                     beside: np.ndarray, backdrop: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:
+def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, beside: np.ndarray,
+                     backdrop: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:
     """stretched_patch's texels with a head proxy: box [h,w,3] the photo (0 beyond it), known
-    [h,w] how far each texel keeps its photo colour, fill [h,w] stretch_fill of the ring's
-    stretched triangles, inside and beside [h,w] that of those inside its silhouette and of
-    those in its outer band beyond it -> [h,w,3] float32. The
-    stretched strip beyond a turned head's far oval lies mostly on the background beside the
+    [h,w] how far each texel keeps its photo colour, inside and beside [h,w] stretch_fill of the
+    ring's stretched triangles inside its silhouette and of those in its outer band beyond it
+    -> [h,w,3] float32. The stretched strip beyond a turned head's far oval lies mostly on the background beside the
     head: the photo saw that side of the head edge-on, or not at all (Tom_Hanks_54745.png, yaw
     +18, turned -25). A fill push-pulled from all the photo around it mixed the lit cheek with
     the backdrop: a pale smear over the revealed side of the head, bright along the face's
@@ -935,10 +935,10 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
         box = smooth_fill(box, keep)
     else:
         outer = outer_band(len(verts))
-        inside, beside = (stretch_fill(verts, src, a, fill.shape, np.where(m, weights, 0.0))
-                          if np.where(m, weights, 0.0).any() else np.zeros_like(fill) for m in (~outer, outer))
+        inside, beside = (stretch_fill(verts, src, a, fill.shape, part) if part.any() else np.zeros_like(fill)
+                          for part in (np.where(m, weights, 0.0) for m in (~outer, outer)))
         avoid = None if features is None else features.features.over(a, fill.shape)
-        box = head_or_backdrop(box, keep, fill, inside, beside, backdrop, avoid)
+        box = head_or_backdrop(box, keep, inside, beside, backdrop, avoid)
     sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
     bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
     return sq, box[bx], fill[bx]

@@ -136,9 +136,9 @@ def test_a_stretched_strip_takes_the_head_s_colour_inside_and_the_backdrop_s_bes
     fill[:, 24:40] = 1.0                    # the stretched strip, on the backdrop beside the cheek
     known *= 1.0 - fill
     zero = np.zeros_like(fill)
-    head = S.head_or_backdrop(box, known, fill, fill, zero, backdrop)
-    back = S.head_or_backdrop(box, known, fill, zero, fill, backdrop)
-    both = S.head_or_backdrop(box, known, fill, fill, fill, backdrop)
+    head = S.head_or_backdrop(box, known, fill, zero, backdrop)
+    back = S.head_or_backdrop(box, known, zero, fill, backdrop)
+    both = S.head_or_backdrop(box, known, fill, fill, backdrop)
     np.testing.assert_array_equal(head[known > 0], box[known > 0])   # the photo's own texels kept
     strip = fill > 0
     assert np.abs(head[strip] - box[0, 0]).max() < 0.02
