@@ -168,7 +168,7 @@ def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, pre
     from the lit cheek and the backdrop together, a pale smear bright against the face's edge,
     which itself was blended with the photo's backdrop under it: a dark line then a bright one
     down the cheek's outline. Mean ridge/valley across the face's edge (outline_line) on the
-    cheek's rows: before 33.1 levels, after 13.4."""
+    cheek's rows: before 33.1 levels, after 14.2."""
     img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, -25, 0), source=src)
     line = outline_line(res, src.face)
