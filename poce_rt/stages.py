@@ -333,7 +333,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                          proxy=(face.shape, face.pose, pose, camera_distance_cm,
                                 silhouette_scales(image, face.vertices, face.shape, face.pose, colours),
                                 skin_strip(image, face.vertices, colours)) if head_proxy else None,
-                         filled_out=ring_filled_out, moving_out=ring_moving)
+                         filled_out=ring_filled_out, moving_out=ring_moving,
+                         backdrop=None if colours is None else colours.backdrop)
     for name, a in (("rgb", rgb), ("alpha", alpha)):
         if getattr(a, "shape", (None, None))[:2] != (h, w):
             raise ValueError(f"{name} must cover the {h}x{w} image, got shape {getattr(a, 'shape', None)}")

@@ -37,7 +37,11 @@ for that much surface: a band triangle drawn over more than STRETCH_FILL[0] time
 the photo (the hair beside that face's far temple, drawn as streaks; a band merely sheared, as
 under a chin that slides over the still neck, keeps its area and is warped) is filled instead,
 fully from STRETCH_FILL[1]: its texels are unknown to photo_texture, push-pulled from the photo
-around them, and reported as filled like texels beyond the photo. So is a band triangle drawn more than
+around them, and reported as filled like texels beyond the photo. Inside the proxy's silhouette
+the fill is the head's, pulled from the photo's texels unlike its backdrop (skin, hair), beside it
+(the outer band) the backdrop's (head_or_backdrop): the strip beyond Tom's far cheek lies on the
+grey backdrop, and pulled from all of it, it drew a pale smear over the side of the head, bright
+against the cheek's outline. So is a band triangle drawn more than
 FEATURE_STRETCH[0] times larger that reads one of the face's features (FEATURES): the oval of a
 far side can run through the outer corner of an eye or the end of a brow, which the face mesh
 draws where they move to, and the ring drew them a second time beside the face.
@@ -190,6 +194,9 @@ FOLD_PX = (2.0, 4.0)
 # under the face's feathered border.
 STRIP_MAX = 0.1
 REVEAL_MOVE = (0.05, 0.1)
+# the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
+# oval: under the face's feathered border (about 0.06 of the radius), under_border
+INNER_MIN = 0.08
 FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
 
 
@@ -301,6 +308,16 @@ class PhotoRegion:
 
     def __init__(self, lo: np.ndarray, mask: np.ndarray):
         self.lo, self.mask = lo, mask
+
+    def over(self, lo, shape) -> np.ndarray:
+        """[h,w] bool: the region over the h x w (shape) box of photo pixels from lo (x, y)."""
+        out = np.zeros(tuple(int(n) for n in shape), bool)
+        a = np.maximum(np.asarray(lo, int), self.lo)
+        b = np.minimum(np.asarray(lo, int) + (int(shape[1]), int(shape[0])), self.lo + self.mask.shape[::-1])
+        if (b > a).all():
+            out[a[1] - lo[1]:b[1] - lo[1], a[0] - lo[0]:b[0] - lo[0]] = \
+                self.mask[a[1] - self.lo[1]:b[1] - self.lo[1], a[0] - self.lo[0]:b[0] - self.lo[0]] > 0
+        return out
 
     def share(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
         """[T] float64: the share of each triangle (src [N,2] photo positions, tris [T,3]) that
@@ -614,6 +631,10 @@ class HeadProxy:
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
         self.strip = None if strip is None else np.asarray(strip, np.float64)
+        # the oval vertices whose inner ring folds out past them in the photo, with no hair
+        # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head
+        folded = ((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0
+        self.bare = None if strip is None else (folded & (self.strip <= 0)).astype(float)
         self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
         self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
 
@@ -636,7 +657,7 @@ class HeadProxy:
         outer = c + scale * (p[:, :2] - c)
         far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
         verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
-        p_read = p[:, :2]
+        p_read, p_in = p[:, :2], self.p_in
         if self.strip is not None:
             # how far the turn moves each oval vertex out past the oval's mean move: the side it
             # reveals. The source's oval turned, not the target's: an expression moves the oval
@@ -646,9 +667,11 @@ class HeadProxy:
             u = (p[:, :2] - c) / r_src[:, None]
             turned = pose_vertices(perspective_shape(self.oval_shape, self.src_pose, dst_pose, self.distance_cm),
                                    dst_pose)[:, :2] - self.oval_seen
-            out = ((turned - turned.mean(0)) * u).sum(1) / r_src.mean()
-            p_read = p_read + (ramp(out, REVEAL_MOVE) * self.strip)[:, None] * u
-        src = np.concatenate([self.p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
+            reveal = ramp(((turned - turned.mean(0)) * u).sum(1) / r_src.mean(), REVEAL_MOVE)
+            p_read = p_read + (reveal * self.strip)[:, None] * u
+            p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
+        verts[:k, :2] = q_in[:, :2]
+        src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
         return verts, rings_tris(k, PROXY_RINGS), src
 
     def rings_at(self, dst_pose) -> list:
@@ -659,6 +682,32 @@ class HeadProxy:
         w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
+
+
+def under_border(p: np.ndarray, p_in: np.ndarray, q: np.ndarray, q_in: np.ndarray, weight: np.ndarray):
+    """The head proxy's innermost ring (OVAL_INNER's means) moved in towards INNER_MIN of the oval's
+    mean radius inside the face oval, in the photo and at the target alike, by weight [K] in
+    [0,1] per oval vertex (HeadProxy.mesh: where the turn reveals a side whose ring folds out
+    past the oval in the photo with no hair beyond it). p, p_in [K,>=2]: the oval and that ring
+    in the photo; q, q_in the same at the target -> (p_in, q_in) copies. The band between that
+    ring and the oval lies under the face's feathered border, which must blend the face with
+    its own surface. A face seen near edge-on folds there (Tom_Hanks_54745.png's far cheek, yaw
+    +18: the ring lay 5 px outside the oval in the photo, and on the oval at -25): the band was
+    empty, and the feather blended the face's edge with the photo's backdrop under it, a dark
+    line between the face and the side of the head drawn beyond it. Where hair lies beyond the
+    oval (a bob over the cheeks), it is what the feather blends with, as before."""
+    p_in, q_in = np.array(p_in, np.float64), np.array(q_in, np.float64)
+    w = np.asarray(weight, np.float64)
+    if not w.any():
+        return p_in, q_in
+    for o, i in ((np.asarray(p, np.float64), p_in), (np.asarray(q, np.float64), q_in)):
+        c = o[:, :2].mean(0)
+        r = np.linalg.norm(o[:, :2] - c, axis=1) + 1e-9
+        u = (o[:, :2] - c) / r[:, None]
+        want = o[:, :2] - INNER_MIN * r.mean() * u
+        short = ((o[:, :2] - i[:, :2]) * u).sum(1) < INNER_MIN * r.mean()
+        i[short, :2] += w[short, None] * (want[short] - i[short, :2])
+    return p_in, q_in
 
 
 def chord_rings(rings: np.ndarray) -> list:
@@ -727,7 +776,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     return verts, tris, src, (int(x0), int(y0), int(x1), int(y1))
 
 
-def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
+def photo_texture(image: np.ndarray, lo, side: int, stretched=None, backdrop: np.ndarray | None = None,
+                  features: FeatureMask | None = None):
     """The ring's texture: photo pixels lo..lo+side (x, y) of image [H,W,3] uint8 as a square
     [side,side,3] float32 texture in [0,1] (render needs a square one), and known [side,side]
     float32 (1 on the photo's pixels but its outermost row and column on each side). Where the
@@ -738,7 +788,8 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     brought that part into view). Only pixels the ring moves show the fill: keep_ring_still keeps
     the photo's own where it does not. stretched: None, or (verts, src, weights) of a ring whose band
     triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
-    weight, and filled by the rest (stretched_patch)."""
+    weight, and filled by the rest (stretched_patch, with the photo's backdrop colours `backdrop`
+    and the source's FeatureMask `features`)."""
     h, w = image.shape[:2]
     (x0, y0), side = np.asarray(lo, int), int(side)
     texture = np.zeros((side, side, 3), np.float32)
@@ -752,7 +803,8 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
     if known.min() < 1.0 and known.max() > 0.0:
         texture = smooth_fill(texture, known)
     if stretched is not None:
-        patch = stretched_patch(image, (0, 0), (h, w), (x0, y0), side, *stretched)
+        patch = stretched_patch(image, (0, 0), (h, w), (x0, y0), side, *stretched, backdrop=backdrop,
+                                features=features)
         if patch is not None:
             sq, texels, fill = patch
             texture[sq] = texels
@@ -762,9 +814,15 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None):
 
 def smooth_fill(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
     """[S,S',3] texture, known [S,S'] in [0,1] -> the texture with each texel's unknown part
-    (1 - known) push-pulled from the known texels around it: a smooth fill, worked out on a copy
-    shrunk FILL_SHRINK times (the known texels' average over each block, each texel weighted by
-    how well it is known), at a fraction of the cost."""
+    (1 - known) push-pulled from the known texels around it (pulled)."""
+    return texture * known[..., None] + pulled(texture, known) * (1.0 - known[..., None])
+
+
+def pulled(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """[S,S',3] texture, known [S,S'] in [0,1] (not all 0) -> [S,S',3] float32 its known texels'
+    colours push-pulled over the whole square: a smooth fill, worked out on a copy shrunk
+    FILL_SHRINK times (the known texels' average over each block, each texel weighted by how
+    well it is known), at a fraction of the cost."""
     from .complete import push_pull
 
     h, w = known.shape
@@ -773,8 +831,62 @@ def smooth_fill(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
     k = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
     c = cv2.resize(texture * known[..., None], small, interpolation=cv2.INTER_AREA)
     smooth = push_pull(c.reshape(k.shape + (-1,)) / np.maximum(k, 1e-6)[..., None], k > 0)
-    smooth = cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR).reshape(texture.shape)
-    return texture * known[..., None] + smooth * (1.0 - known[..., None])
+    return cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR).reshape(texture.shape)
+
+
+def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """[...,3] float32 colours in [0,1], backdrop [K,3] Lab (poce_rt.hair.backdrop_colours) ->
+    [...] float32 in [0,1]: 1 for the backdrop's colours, 0 past hair.BACKDROP_D from all of them."""
+    from .disocclusion import smoothstep
+    from .hair import BACKDROP_D, lab
+
+    c = lab(np.asarray(colours, np.float32).reshape(-1, 3))
+    x, y, z = (np.ascontiguousarray(c[:, i]) for i in range(3))   # (per channel: 20x a reduction over [N,3])
+    d2 = np.full(len(c), np.inf, np.float32)
+    for b in np.asarray(backdrop, np.float32):
+        np.minimum(d2, (x - b[0]) ** 2 + (y - b[1]) ** 2 + (z - b[2]) ** 2, out=d2)
+    return (1.0 - smoothstep(np.sqrt(d2), *BACKDROP_D)).reshape(np.shape(colours)[:-1]).astype(np.float32)
+
+
+def outer_band(n_verts: int) -> np.ndarray:
+    """[T] bool over band_triangles(n_verts): the head proxy's outer band, from its silhouette to
+    the fixed outer ring (beside the head: background); none for the plain band."""
+    tris = band_triangles(n_verts)
+    out = np.zeros(len(tris), bool)
+    if n_verts == PROXY_RINGS * len(FACE_OVAL):
+        out[-2 * len(FACE_OVAL):] = True
+    return out
+
+
+def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, beside: np.ndarray,
+                     backdrop: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:
+    """stretched_patch's texels with a head proxy: box [h,w,3] the photo (0 beyond it), known
+    [h,w] how far each texel keeps its photo colour, inside and beside [h,w] stretch_fill of the
+    ring's stretched triangles inside its silhouette and of those in its outer band beyond it
+    -> [h,w,3] float32. The stretched strip beyond a turned head's far oval lies mostly on the background beside the
+    head: the photo saw that side of the head edge-on, or not at all (Tom_Hanks_54745.png, yaw
+    +18, turned -25). A fill push-pulled from all the photo around it mixed the lit cheek with
+    the backdrop: a pale smear over the revealed side of the head, bright along the face's
+    outline. Inside the proxy's silhouette the fill is the head's (pulled from the texels unlike
+    the backdrop: skin, hair; not the face's features, avoid [h,w] bool or None: the far eye's
+    corner and brow end drew a dark band across the side of the head), beside it in the outer
+    band the backdrop's. A texel both read (the far side of a three-quarter view, all of it
+    behind the face in the photo), or where either has no texel to pull from, is filled from
+    all of them as before, and so are texels beyond the photo that no stretched triangle reads."""
+    # (read on every other texel: pulled weighs blocks of FILL_SHRINK^2 of them, and Lab on each
+    # texel cost more than the rest of a frame loop's patch)
+    h, w = known.shape
+    back = cv2.resize(backdrop_like(box[::2, ::2], backdrop), (w, h), interpolation=cv2.INTER_NEAREST)
+    plain = pulled(box, known)
+    # of each texel's unknown part, the shares that are the head's strip and the outer band's
+    # alone (the rest: beyond the photo, or read by both)
+    unknown = np.maximum(1.0 - known, 1e-6)
+    colour = plain.copy()
+    head = known * (1.0 - back) * (1.0 if avoid is None else ~avoid)
+    for share, weight in ((inside * (1.0 - beside), head), (beside * (1.0 - inside), known * back)):
+        if weight.max() > 0 and share.max() > 0:
+            colour += np.clip(share / unknown, 0.0, 1.0)[..., None] * (pulled(box, weight) - plain)
+    return box * known[..., None] + colour * (1.0 - known[..., None])
 
 
 def stretched_box(src: np.ndarray, verts_count: int, weights: np.ndarray):
@@ -791,7 +903,8 @@ def stretched_box(src: np.ndarray, verts_count: int, weights: np.ndarray):
     return a, b
 
 
-def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts, src, weights):
+def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts, src, weights,
+                    backdrop: np.ndarray | None = None, features: FeatureMask | None = None):
     """The fill of the texels that stretched band triangles read (stretch_fill of verts, src,
     weights), worked out over stretched_box alone, from the photo: image [h,w,3] uint8 holds the
     photo's pixels from origin (x, y) and covers the box's part in the photo (photo_shape (H, W));
@@ -799,7 +912,10 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
     pixels, so the fill depends neither on where the texture's square lies nor on its size (the
     frame loop's square is larger than warp_surround's), and costs the box's size.
     Returns None, or (sq, texels, fill): the box's part in the square (lo, side) as a pair of
-    slices, its [h',w',3] float32 texels and [h',w'] float32 fill weights."""
+    slices, its [h',w',3] float32 texels and [h',w'] float32 fill weights. backdrop: None (the fill
+    pulled from all the photo around), or the photo's [K,3] Lab backdrop_colours (poce_rt.hair):
+    the head proxy's fill pulled from the head inside its silhouette (not from the face's features:
+    features, the source's FeatureMask), from the backdrop beside it (head_or_backdrop)."""
     box_ab = stretched_box(src, len(verts), weights)
     if box_ab is None:
         return None
@@ -820,7 +936,15 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
     k0, k1 = np.maximum(a, 1), np.minimum(b, (w - 1, h - 1))  # off the photo's outermost pixels
     if (k1 > k0).all():
         known[k0[1] - a[1]:k1[1] - a[1], k0[0] - a[0]:k1[0] - a[0]] = 1.0
-    box = smooth_fill(box, known * (1.0 - fill))
+    keep = known * (1.0 - fill)
+    if backdrop is None:
+        box = smooth_fill(box, keep)
+    else:
+        outer = outer_band(len(verts))
+        inside, beside = (stretch_fill(verts, src, a, fill.shape, part) if part.any() else np.zeros_like(fill)
+                          for part in (np.where(m, weights, 0.0) for m in (~outer, outer)))
+        avoid = None if features is None else features.features.over(a, fill.shape)
+        box = head_or_backdrop(box, keep, inside, beside, backdrop, avoid)
     sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
     bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
     return sq, box[bx], fill[bx]
@@ -1040,15 +1164,17 @@ def _soften_folds_host(rgb, alpha, pos):
 
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
                   reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None,
-                  moving_out: np.ndarray | None = None) -> np.ndarray:
+                  moving_out: np.ndarray | None = None, backdrop: np.ndarray | None = None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
     with the ring around the face warped to follow the face oval (a copy; the input is not changed);
     proxy: as ring_band's. filled_out: an optional [H,W] float32 array that receives each pixel's
     share of ring texels filled beyond the photo or for a stretched strip, or of background the
     turn uncovered (ring_filled; untouched where the ring is not drawn). moving_out: an optional [H,W]
     float32 array that receives the ring's coverage times its moved weight (where it draws something
-    other than the photo's own pixel; untouched where the ring is not drawn). Returns the image
-    unchanged (same object) when the oval does not move."""
+    other than the photo's own pixel; untouched where the ring is not drawn). backdrop: the
+    photo's poce_rt.hair.backdrop_colours when the caller has them (None: read here for a head
+    proxy's stretched strips, stretched_patch). Returns the image unchanged (same object) when
+    the oval does not move."""
     h, w = image.shape[:2]
     band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
     if band is None:
@@ -1056,8 +1182,14 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     verts, tris, src, (x0, y0, x1, y1) = band
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
-    weights = stretch_weights(verts, src, FeatureMask(src_vertices))
-    texture, known = photo_texture(image, lo, side, (verts, src, weights) if weights.any() else None)
+    features = FeatureMask(src_vertices)
+    weights = stretch_weights(verts, src, features)
+    if weights.any() and backdrop is None and proxy is not None:
+        from .hair import backdrop_colours
+
+        backdrop = backdrop_colours(image[..., :3])
+    texture, known = photo_texture(image, lo, side, (verts, src, weights) if weights.any() else None,
+                                   backdrop if proxy is not None else None, features)
     uvs = ((src - lo) / side).astype(np.float32)
     local = verts.copy()
     local[:, 0] -= x0

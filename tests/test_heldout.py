@@ -9,6 +9,10 @@
   Turned -25 (towards the camera), its far cheek, revealed, was filled by mirror from the near
   side, in deep shadow at the photo's border (20-40 levels against ~180): even relit (gain capped
   at 3) it drew a dark arc along the face's border (complete.RELIGHT_TRUST: inpainted instead).
+  Beyond that cheek the head proxy's rings lay on the grey backdrop in the photo; the turn drew
+  them as the side of the head, filled from the lit cheek and the backdrop together (a pale smear,
+  bright against the cheek's outline, with the backdrop under the face's feathered edge: a dark
+  line): now from the head's colours (surround.head_or_backdrop, surround.under_border).
 Regions come from the returned `filled` map and from the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
@@ -139,6 +143,43 @@ def test_a_revealed_far_cheek_draws_no_dark_arc(editor, prepared):
     assert dark < 0.2, dark
     step = far_border_step(img, res, cx, far_right=True)
     assert step < 1.25, step
+
+
+def outline_line(res, face) -> float:
+    """The mean, over the rows from the far eye's outer corner (landmark 263) to the mouth's
+    corner (291), of the largest ridge or valley in the output's luma within 2 px of the face
+    render's edge on the viewer's right: |y(x) - (y(x-2) + y(x+2)) / 2|, levels."""
+    v = np.asarray(face.vertices)
+    y, drawn = luma(res.image), res.alpha > 0.5
+    lines = []
+    for r in range(int(round(v[263, 1])), int(round(v[291, 1])) + 1):
+        cols = np.flatnonzero(drawn[r])
+        xs = np.arange(cols[-1] - 2, cols[-1] + 3)
+        xs = xs[(xs >= 2) & (xs < y.shape[1] - 2)]
+        lines.append(np.abs(y[r, xs] - 0.5 * (y[r, xs - 2] + y[r, xs + 2])).max())
+    return float(np.mean(lines))
+
+
+def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, prepared):
+    """Tom_Hanks_54745.png (yaw +18: his far cheek seen nearly edge-on, the head proxy's rings
+    beyond it on the grey backdrop) turned -25: the side of the head the turn reveals is drawn
+    from the head's colours out to its silhouette (surround.head_or_backdrop), and the face's
+    feathered edge blends with it (surround.under_border). The ring's stretched strip was pulled
+    from the lit cheek and the backdrop together, a pale smear bright against the face's edge,
+    which itself was blended with the photo's backdrop under it: a dark line then a bright one
+    down the cheek's outline. Mean ridge/valley across the face's edge (outline_line) on the
+    cheek's rows: before 33.1 levels, after 14.2."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    line = outline_line(res, src.face)
+    assert line < 20, line
+    # the side of the head is fill, and marked so: past the face's edge on the cheek's rows
+    v = np.asarray(src.face.vertices)
+    rows = slice(int(round(v[263, 1])), int(round(v[291, 1])) + 1)
+    beyond = np.zeros(res.filled.shape, bool)
+    beyond[rows, int(np.flatnonzero((res.alpha > 0.5).any(0)).max()) + 2:] = True
+    side = beyond & (np.abs(luma(res.image) - luma(img)) > 20)
+    assert side.sum() > 50 and (res.filled[side] > 0.5).mean() > 0.8
 
 
 def laplacian_rms(y: np.ndarray, where: np.ndarray) -> float:

@@ -117,3 +117,57 @@ def test_an_expression_reads_no_skin_strip(editor, real_image):
     assert np.array_equal(photo[k:2 * k], oval)
     turned = proxy.mesh(pose_vertices(plan.shape, src.face.pose.offset(yaw=25)), src.face.pose.offset(yaw=25))[2]
     assert np.abs(turned[k:2 * k] - oval).max() > 1               # a turn still reads past the strip
+
+
+def test_a_stretched_strip_takes_the_head_s_colour_inside_and_the_backdrop_s_beside():
+    """head_or_backdrop: a strip on the backdrop beside a lit cheek (Tom_Hanks_54745.png at -25)
+    is filled with the head's colour where the proxy's bands inside its silhouette read it, with
+    the backdrop's where only its outer band does, and as before (from all the photo around)
+    where both read it. push-pulled from all of it, the strip beside the cheek was a pale mix."""
+    from poce_rt.hair import backdrop_colours, lab
+
+    h, w = 64, 64
+    box = np.zeros((h, w, 3), np.float32)
+    box[:, :24] = (0.85, 0.7, 0.6)          # skin
+    box[:, 24:] = (0.35, 0.45, 0.7)         # backdrop
+    backdrop = lab(np.float32([[0.35, 0.45, 0.7]]))
+    known = np.ones((h, w), np.float32)
+    fill = np.zeros((h, w), np.float32)
+    fill[:, 24:40] = 1.0                    # the stretched strip, on the backdrop beside the cheek
+    known *= 1.0 - fill
+    zero = np.zeros_like(fill)
+    head = S.head_or_backdrop(box, known, fill, zero, backdrop)
+    back = S.head_or_backdrop(box, known, zero, fill, backdrop)
+    both = S.head_or_backdrop(box, known, fill, fill, backdrop)
+    np.testing.assert_array_equal(head[known > 0], box[known > 0])   # the photo's own texels kept
+    strip = fill > 0
+    assert np.abs(head[strip] - box[0, 0]).max() < 0.02
+    assert np.abs(back[strip] - box[0, -1]).max() < 0.02
+    np.testing.assert_allclose(both, S.smooth_fill(box, known), atol=1e-6)
+    # the photo's backdrop read at its borders is such a colour
+    assert np.abs(backdrop_colours((box * 255).astype(np.uint8))[4:] - backdrop).max() < 1.0
+
+
+def test_under_border_moves_the_inner_ring_in_alike_and_only_where_asked():
+    """under_border moves the ring inside the oval to INNER_MIN of its mean radius inside it, in
+    the photo and at the target by the same weight, where it lies less far in (a fold: outside
+    the oval); weight 0 leaves it, and a still head's ring reads where it is drawn."""
+    t = np.linspace(0, 2 * np.pi, len(S.FACE_OVAL), endpoint=False)
+    p = np.stack([50 + 20 * np.cos(t), 60 + 25 * np.sin(t)], 1)
+    p_in = 50 + 0.9 * (p - 50)
+    p_in[3] = 50 + 1.05 * (p[3] - 50)        # folded out past the oval
+    q, q_in = p + np.float64([3, 0]), p_in + np.float64([3, 0])
+    w = np.zeros(len(p))
+    a, b = S.under_border(p, p_in, q, q_in, w)
+    np.testing.assert_array_equal(a, p_in)
+    np.testing.assert_array_equal(b, q_in)
+    w[3] = 1.0
+    a, b = S.under_border(p, p_in, q, q_in, w)
+    moved = np.flatnonzero(np.abs(a - p_in).max(1) > 0)
+    assert list(moved) == [3]
+    r = np.linalg.norm(p - p.mean(0), axis=1).mean()
+    depth = np.dot(p[3] - a[3], (p[3] - p.mean(0)) / np.linalg.norm(p[3] - p.mean(0)))
+    assert abs(depth - S.INNER_MIN * r) < 1e-6
+    np.testing.assert_allclose(b - a, q - p)                    # alike in both
+    a, b = S.under_border(p, p_in, p, p_in, w)                   # still: drawn where read
+    np.testing.assert_array_equal(a, b)

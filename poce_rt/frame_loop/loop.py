@@ -103,7 +103,7 @@ class FrameLoop:
         self.camera_distance_cm = float(camera_distance_cm)
         # the proxy's silhouette sized to the photo's hair and the skin strip beside the oval, once per source
         face = source.face
-        self._proxy = None
+        self._proxy = colours = None
         if self.head_proxy:
             colours = getattr(source, "colours", None)
             colours = face_colours(source.image, face.vertices) if colours is None else colours
@@ -208,7 +208,8 @@ class FrameLoop:
         self._uncover = Uncover(source.image, self._src_verts, geometry.layout.tris, geometry.layout.uvs,
                                 oval_radius(source.face.vertices))
         self._uncovered = False   # whether the last step drew any of it
-        self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream)
+        self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream,
+                                             None if colours is None else colours.backdrop)
         self.canvases = Canvases(h, w, self.static)
         self.graph_cache = GraphCache(self.stream, self.ws) if self.graphs else None
         self._written: tuple[Box | None, ...] = ()   # the (face, ring) boxes the last step drew in

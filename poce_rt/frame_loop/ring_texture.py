@@ -37,10 +37,13 @@ class RingTextureCache:
     poce_rt.surround.stretched_patch is written over it (worked out on the host over a box about
     the stretched strip; the previous patch's texels are restored first).
     `image`: the [H,W,3] uint8 photo on the loop's device; `src_vertices`: the source face's
-    [468,3] vertices in photo pixels."""
+    [468,3] vertices in photo pixels; backdrop: the photo's [K,3] Lab poce_rt.hair.backdrop_colours
+    (stretched_patch's: a head proxy's strips filled from the head, beside it from the backdrop),
+    or None."""
 
-    def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream):
+    def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream, backdrop=None):
         self.image, self.xp, self.ws, self.stream = image, xp, workspace, stream
+        self.backdrop = backdrop
         self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
         self.features = FeatureMask(src_vertices)
         self.current: RingTexture | None = None   # built on the first pose change
@@ -110,7 +113,8 @@ class RingTextureCache:
         a, b = np.maximum(box[0], 0), np.minimum(box[1], (width, height))
         part = to_host(self.image[a[1]:max(b[1], a[1]), a[0]:max(b[0], a[0])], self.stream)
         cur = self.current
-        patch = stretched_patch(part, a, (height, width), cur.lo, cur.side, ring.verts, ring.src, weights)
+        patch = stretched_patch(part, a, (height, width), cur.lo, cur.side, ring.verts, ring.src, weights,
+                                self.backdrop, self.features)
         if patch is None:
             return self._plain_known
         (rows, cols), texels, fill = patch
