@@ -254,12 +254,30 @@ def oval_inner(vertices: np.ndarray) -> np.ndarray:
 def _affine(verts: np.ndarray, tris: np.ndarray, src: np.ndarray):
     """([T,2,2] float64 affine map of each triangle from src [N,2] (photo) to verts [N,>=2]
     (target), [T] bool: its source triangle is not degenerate (the map is defined))."""
-    a = np.asarray(src, np.float64)[tris]
     b = np.asarray(verts, np.float64)[tris][..., :2]
-    A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)       # [T,2,2], edges as columns
     B = np.stack([b[:, 1] - b[:, 0], b[:, 2] - b[:, 0]], 2)
+    inverse, ok = _source_inverse(np.asarray(src, np.float64)[tris])
+    return B @ inverse, ok
+
+
+_SOURCE_INVERSE = [None]   # the last (source triangles' bytes, (inverse, ok)) of _source_inverse
+
+
+def _source_inverse(a: np.ndarray):
+    """a [T,3,2] float64 source triangles -> ([T,2,2] inverse of each one's edge matrix (the
+    identity's where degenerate), [T] bool not degenerate), read-only. The last result is kept:
+    a frame loop's ring reads the photo at the same positions step after step (only its target
+    moves), and the determinants and inverses were half of stretch_weights' maps."""
+    key = a.tobytes()
+    kept = _SOURCE_INVERSE[0]
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)       # [T,2,2], edges as columns
     ok = np.abs(np.linalg.det(A)) > 1e-9
-    return B @ np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2))), ok
+    inverse = np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2)))
+    inverse.flags.writeable = ok.flags.writeable = False
+    _SOURCE_INVERSE[0] = (key, (inverse, ok))
+    return inverse, ok
 
 
 def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
@@ -356,16 +374,25 @@ class FeatureMask:
         r = max(int(np.ceil(HIDDEN_MARGIN * radius)), 1)
         self.oval, self.radius = oval, float(radius)
         self.face = PhotoRegion(lo, cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))))
+        self._hidden = None   # the last (key, hidden's result)
 
     def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
         """[T] bool: does each triangle (src [N,2] photo positions, tris [T,3]) read a feature?"""
         return self.features.share(src, tris, n) > 0
 
     def hidden(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
-        """[T] float64: the share of each triangle that reads the face (the convex hull of its
-        vertices, HIDDEN_MARGIN inside it): a band triangle beyond the oval that lies there in the
-        photo is behind the face, which the photo shows in its place."""
-        return self.face.share(src, tris, n)
+        """[T] float64 (read-only): the share of each triangle that reads the face (the convex
+        hull of its vertices, HIDDEN_MARGIN inside it): a band triangle beyond the oval that lies
+        there in the photo is behind the face, which the photo shows in its place. The last result
+        is kept: a frame loop's ring reads the photo at the same positions step after step
+        (~0.4 ms a step)."""
+        key = (np.asarray(src, np.float64).tobytes(), np.asarray(tris).tobytes(), n)
+        kept = self._hidden
+        if kept is None or kept[0] != key:
+            share = self.face.share(src, tris, n)
+            share.flags.writeable = False
+            kept = self._hidden = (key, share)
+        return kept[1]
 
     def revealed(self, verts: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
         """[T] float64: how far (oval radii) a turn brings each triangle (tris [T,3]) of the head
