@@ -261,7 +261,7 @@ def _affine(verts: np.ndarray, tris: np.ndarray, src: np.ndarray):
     return B @ inverse, ok
 
 
-_SOURCE_INVERSE = [None]   # the last (source triangles' bytes, (inverse, ok)) of _source_inverse
+_SOURCE_INVERSE = [None]   # the last (source triangles' bytes, (inverse, ok)), replaced whole (threads)
 
 
 def _source_inverse(a: np.ndarray):
@@ -645,8 +645,8 @@ class HeadProxy:
         self.chord, self.normal = chord_rings(rings), outer_normals(rings)
         self.seen = head_proxy(shape, silhouette=silhouette, view=src_pose.rotation)
         self.facing = facing(self.normal, src_pose)
-        self.turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
-        self.turn_all = np.concatenate(self.turn)
+        # [R*K,1]: how far each ring vertex turns with the pose (the rings stacked as mesh() poses them)
+        self.turn = np.clip((NECK_CM[1] - rings[..., 1:2]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0).reshape(-1, 1)
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
@@ -666,7 +666,7 @@ class HeadProxy:
         # calls a step where a ring at a time took 15
         rings = np.concatenate(self.rings_at(dst_pose))
         src_all = pose_vertices(rings, self.src_pose).astype(np.float64)
-        dst_all = src_all + self.turn_all * (pose_vertices(
+        dst_all = src_all + self.turn * (pose_vertices(
             perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
         src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
         # the outer ring stays outside everything that moves, or the band would fold over itself
