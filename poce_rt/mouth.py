@@ -484,7 +484,7 @@ def draw_interior(rgb, card, verts, tris, uvs, amount, take, stream=None, worksp
 
     xp = ops.array_module(rgb)
     h, w = rgb.shape[:2]
-    out = rgb
+    out, rgb_size = rgb, h * w
     if xp is np:
         # on the host, drawn and blended over the mouth's box only (the render covers nothing
         # beyond it): its vertices moved by the box's whole-pixel corner, which float32 does
@@ -502,8 +502,10 @@ def draw_interior(rgb, card, verts, tris, uvs, amount, take, stream=None, worksp
         rgb = rgb[y0:y1, x0:x1]
         local = take("mouth.verts", (len(v) * 3,)).reshape(v.shape)
         np.subtract(v, np.array([x0, y0, 0], np.float32), out=local)
+        # (the first bytes of buffers the size of the face render: the box changes, they do not)
         h, w = y1 - y0, x1 - x0
-        mouth, cover = take("mouth.rgb", (h, w, 3)), take("mouth.alpha", (h, w, 1))
+        mouth = take("mouth.rgb", (rgb_size * 3,))[:h * w * 3].reshape(h, w, 3)
+        cover = take("mouth.alpha", (rgb_size,))[:h * w].reshape(h, w, 1)
         ops.render(card, local, tris, uvs, h, w, out=(mouth, cover.reshape(h, w)))
     else:
         mouth, cover = take("mouth.rgb", (h, w, 3)), take("mouth.alpha", (h, w, 1))
@@ -511,8 +513,7 @@ def draw_interior(rgb, card, verts, tris, uvs, amount, take, stream=None, worksp
                    workspace=workspace)
     xp.multiply(cover, amount, out=cover)
     xp.subtract(mouth, rgb, out=mouth)
-    # (the first bytes of a buffer the size of the render: the box changes, the buffer does not)
-    wide = take("mouth.wide", (h * w * 3,))[:mouth.size].reshape(mouth.shape) if xp is np else None
+    wide = take("mouth.wide", (rgb_size * 3,))[:mouth.size].reshape(mouth.shape) if xp is np else None
     xp.multiply(mouth, widen(cover, 3, wide), out=mouth)
     xp.add(rgb, mouth, out=rgb)
     return out
