@@ -150,6 +150,25 @@ py::array_t<uint8_t> composite(py::handle frame_o, py::handle rgb_o, py::handle 
   return out;
 }
 
+// ring_keep_still: kept_o [H,W,3] and moved_o [H,W,1] float32 are caller-owned outputs.
+void ring_keep_still(py::handle photo_o, py::handle rgb_o, py::handle pos_o, py::handle offset_o,
+                     py::handle centres_o, float still, float inv_range, float scale, py::object kept_o,
+                     py::object moved_o) {
+  auto photo = checked<uint8_t>(photo_o, "photo", {-1, -1, 3});
+  int64_t h = photo.shape(0), w = photo.shape(1);
+  check_size(h, w);
+  auto rgb = checked<float>(rgb_o, "rgb", {h, w, 3});
+  auto pos = checked<float>(pos_o, "pos", {h, w, 2});
+  auto offset = checked<float>(offset_o, "offset", {w, 2});
+  auto centres = checked<float>(centres_o, "centres", {h, w, 2});
+  if (kept_o.is_none() || moved_o.is_none()) bad_value("ring_keep_still: give both outputs");
+  auto kept = out_array<float>(kept_o, "kept", {h, w, 3});
+  auto moved = out_array<float>(moved_o, "moved", {h, w, 1});
+  py::gil_scoped_release nogil;
+  ring_keep_still_cpu(photo.data(), rgb.data(), pos.data(), offset.data(), centres.data(), int(h), int(w), still,
+                      inv_range, scale, kept.mutable_data(), moved.mutable_data());
+}
+
 constexpr int64_t kMaxBoxes = 1 << 20;
 constexpr int64_t kMaxSamples = 64;      // sr: samples per output pixel side
 
@@ -252,6 +271,9 @@ PYBIND11_MODULE(_C, m) {
   m.def("transfer", &transfer, py::arg("e_src"), py::arg("e_ref"), py::arg("mask"));
   m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"),
         py::arg("out") = py::none());
+  m.def("ring_keep_still", &ring_keep_still, py::arg("photo"), py::arg("rgb"), py::arg("pos"), py::arg("offset"),
+        py::arg("centres"), py::arg("still"), py::arg("inv_range"), py::arg("scale"), py::arg("kept"),
+        py::arg("moved"));
 
   m.def("num_threads", &num_threads, "Threads the CPU kernels use (the caller included).");
   m.def("set_num_threads", [](int n, bool adapt) {

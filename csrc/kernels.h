@@ -57,6 +57,12 @@ void transfer_cpu(const float* e_src, const float* e_ref, const float* mask, int
 // ---- composite: frame [H,W,3] u8, rgb [H,W,3] f32 in [0,1], alpha [H,W] -> out [H,W,3] u8
 void composite_cpu(const uint8_t* frame, const float* rgb, const float* alpha, int height, int width,
                    int feather_px, uint8_t* out);
+// ---- ring_keep_still: photo [H,W,3] u8, rgb [H,W,3], pos [H,W,2], offset [W,2], centres [H,W,2]
+// -> kept [H,W,3], moved [H,W] (poce_rt.surround.keep_ring_still; CPU only: on the GPU its CuPy
+// lines are one elementwise kernel each, captured in the frame loop's CUDA graph)
+void ring_keep_still_cpu(const uint8_t* photo, const float* rgb, const float* pos, const float* offset,
+                         const float* centres, int height, int width, float still, float inv_range, float scale,
+                         float* kept, float* moved);
 // ---- interpolate: attr [N,C] over the rasterizer's tri_id [H,W], bary [H,W,3] (tris [F,3]) ->
 // out [H,W,C], mask [H,W] (1 where a triangle covers the pixel centre). Only pixels in `box`
 // (x0, y0, x1, y1; half-open, within the frame) are read; the rest are written empty.

@@ -67,8 +67,15 @@ class Pose:
 
     @property
     def rotation(self) -> np.ndarray:
-        """[3,3] float64 rotation matrix."""
-        return matrix_from_euler(self.pitch, self.yaw, self.roll)
+        """[3,3] float64 rotation matrix, read-only: worked out once per (pitch, yaw, roll) and kept
+        on the pose (a frame loop step asks for it ~30 times; matrix_from_euler costs ~10 us)."""
+        angles = (self.pitch, self.yaw, self.roll)
+        kept = self.__dict__.get("_rotation")
+        if kept is None or kept[0] != angles:
+            r = matrix_from_euler(*angles)
+            r.flags.writeable = False
+            kept = self.__dict__["_rotation"] = (angles, r)
+        return kept[1]
 
     @property
     def translation(self) -> np.ndarray:

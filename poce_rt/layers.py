@@ -12,6 +12,8 @@ several, for NumPy's slow broadcasts) take either.
 """
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -65,6 +67,6 @@ def widen(x, channels: int, out=None):
         return x
     out = np.empty(x.shape[:-1] + (channels,), np.float32) if out is None else out
     c = int(channels)
-    n = int(np.prod(out.shape[:-1]))
+    n = math.prod(out.shape[:-1])
     cv2.merge([np.ascontiguousarray(x).reshape(n, 1, 1)] * c, dst=out.reshape(n, 1, c))
     return out

@@ -27,6 +27,7 @@ from .layers import widen
 
 STILL_PX = 0.25    # below this a surface point counts as still: the photo is kept exactly
 MOVING_PX = 1.0    # from this on the re-render is drawn fully
+KEEP_SCALE = np.float32(1 / 255)   # keep_still's photo (uint8) -> [0, 1]
 
 
 def vertex_motion(source_verts: np.ndarray, target_verts: np.ndarray) -> np.ndarray:
@@ -74,7 +75,7 @@ def keep_still(photo, rgb, moved, out, work, wide=None):
     float32 scratch; wide: [h,w,3] float32 scratch for moved on every channel (host, layers.widen;
     None: allocated)."""
     xp = ops.array_module(out)
-    xp.multiply(photo, np.float32(1 / 255), out=work)
+    xp.multiply(photo, KEEP_SCALE, out=work)
     xp.subtract(rgb, work, out=out)
     xp.multiply(out, widen(moved, 3, wide), out=out)
     xp.add(out, work, out=out)

@@ -69,7 +69,8 @@ import numpy as np
 from . import masks, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .layers import copy_channels
-from .motion import keep_still, moved_weight, pixel_centres, read_motion
+from .motion import KEEP_SCALE, MOVING_PX, STILL_PX, keep_still, moved_weight, pixel_centres, read_motion
+from .ops._arrays import native
 
 # MediaPipe's FACE_LANDMARKS_FACE_OVAL connections, as one closed loop (clockwise on screen).
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
@@ -133,6 +134,9 @@ OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (
               (135, 169), (135, 138), (138, 215), (177, 215), (177,), (137, 177), (137, 227), (34, 227),
               (34, 139), (71, 139), (68, 71), (68, 104), (69, 104), (69, 108))
 PROXY_RINGS = len(PROXY_SCALES) + 3   # proxy_mesh's rings: inside the oval, oval, proxy, outer
+# OVAL_INNER as index columns (a group's first vertex repeated past its end) and group sizes
+_INNER_IDX = np.array([g + (g[0],) * (max(map(len, OVAL_INNER)) - len(g)) for g in OVAL_INNER])
+_INNER_N = np.array([len(g) for g in OVAL_INNER])
 FILL_SHRINK = 4   # photo_texture's fill beyond the photo is push-pulled at 1/4 of the resolution
 FILL_MARGIN = 32   # photo pixels around a stretched strip that its fill is pulled from
 # a band triangle drawn over this many times the area the photo shows it in (area_stretch) starts
@@ -244,15 +248,44 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def oval_inner(vertices: np.ndarray) -> np.ndarray:
+    """[N,3] face vertices -> [K,3] float64: the mean of each oval vertex's OVAL_INNER neighbours,
+    the same values as a per-group mean(0) (added in order, divided by the count) without its
+    Python loop of K means (~0.3 ms a frame for the head proxy's inner ring)."""
+    v = np.asarray(vertices, np.float64)
+    s = v[_INNER_IDX[:, 0]]
+    for j in range(1, _INNER_IDX.shape[1]):
+        s = np.where(_INNER_N[:, None] > j, s + v[_INNER_IDX[:, j]], s)
+    return s / _INNER_N[:, None]
+
+
 def _affine(verts: np.ndarray, tris: np.ndarray, src: np.ndarray):
     """([T,2,2] float64 affine map of each triangle from src [N,2] (photo) to verts [N,>=2]
     (target), [T] bool: its source triangle is not degenerate (the map is defined))."""
-    a = np.asarray(src, np.float64)[tris]
     b = np.asarray(verts, np.float64)[tris][..., :2]
-    A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)       # [T,2,2], edges as columns
     B = np.stack([b[:, 1] - b[:, 0], b[:, 2] - b[:, 0]], 2)
+    inverse, ok = _source_inverse(np.asarray(src, np.float64)[tris])
+    return B @ inverse, ok
+
+
+_SOURCE_INVERSE = [None]   # the last (source triangles' bytes, (inverse, ok)), replaced whole (threads)
+
+
+def _source_inverse(a: np.ndarray):
+    """a [T,3,2] float64 source triangles -> ([T,2,2] inverse of each one's edge matrix (the
+    identity's where degenerate), [T] bool not degenerate), read-only. The last result is kept:
+    a frame loop's ring reads the photo at the same positions step after step (only its target
+    moves), and the determinants and inverses were half of stretch_weights' maps."""
+    key = a.tobytes()
+    kept = _SOURCE_INVERSE[0]
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)       # [T,2,2], edges as columns
     ok = np.abs(np.linalg.det(A)) > 1e-9
-    return B @ np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2))), ok
+    inverse = np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2)))
+    inverse.flags.writeable = ok.flags.writeable = False
+    _SOURCE_INVERSE[0] = (key, (inverse, ok))
+    return inverse, ok
 
 
 def stretch(verts: np.ndarray, tris: np.ndarray, src: np.ndarray) -> np.ndarray:
@@ -359,16 +392,25 @@ class FeatureMask:
         r = max(int(np.ceil(HIDDEN_MARGIN * radius)), 1)
         self.oval, self.radius = oval, float(radius)
         self.face = PhotoRegion(lo, cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))))
+        self._hidden = None   # the last (key, hidden's result)
 
     def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
         """[T] bool: does each triangle (src [N,2] photo positions, tris [T,3]) read a feature?"""
         return self.features.share(src, tris, n) > 0
 
     def hidden(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
-        """[T] float64: the share of each triangle that reads the face (the convex hull of its
-        vertices, HIDDEN_MARGIN inside it): a band triangle beyond the oval that lies there in the
-        photo is behind the face, which the photo shows in its place."""
-        return self.face.share(src, tris, n)
+        """[T] float64 (read-only): the share of each triangle that reads the face (the convex
+        hull of its vertices, HIDDEN_MARGIN inside it): a band triangle beyond the oval that lies
+        there in the photo is behind the face, which the photo shows in its place. The last result
+        is kept: a frame loop's ring reads the photo at the same positions step after step
+        (~0.4 ms a step)."""
+        key = (np.asarray(src, np.float64).tobytes(), np.asarray(tris).tobytes(), n)
+        kept = self._hidden
+        if kept is None or kept[0] != key:
+            share = self.face.share(src, tris, n)
+            share.flags.writeable = False
+            kept = self._hidden = (key, share)
+        return kept[1]
 
     def revealed(self, verts: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
         """[T] float64: how far (oval radii) a turn brings each triangle (tris [T,3]) of the head
@@ -464,7 +506,7 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | 
     the photo shows from the oval out to the outline then lies on the proxy's front side."""
     s = np.asarray(shape, np.float64)
     o = s[list(FACE_OVAL)]
-    inner = np.array([s[list(i)].mean(0) for i in OVAL_INNER])
+    inner = oval_inner(s)
     c = o[:, :2].mean(0)
     radial = o[:, :2] - c
     r_o = np.linalg.norm(radial, axis=1) + 1e-9
@@ -621,12 +663,13 @@ class HeadProxy:
         sv = np.asarray(src_vertices, np.float64)
         self.src_pose, self.distance_cm = src_pose, distance_cm
         self.p = p = sv[list(FACE_OVAL)]
-        self.p_in = np.array([sv[list(i)].mean(0) for i in OVAL_INNER])
+        self.p_in = oval_inner(sv)
         self.rings = rings = head_proxy(shape, silhouette=silhouette)
         self.chord, self.normal = chord_rings(rings), outer_normals(rings)
         self.seen = head_proxy(shape, silhouette=silhouette, view=src_pose.rotation)
         self.facing = facing(self.normal, src_pose)
-        self.turn = [np.clip((NECK_CM[1] - r[:, 1]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0)[:, None] for r in rings]
+        # [R*K,1]: how far each ring vertex turns with the pose (the rings stacked as mesh() poses them)
+        self.turn = np.clip((NECK_CM[1] - rings[..., 1:2]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0).reshape(-1, 1)
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
@@ -645,11 +688,14 @@ class HeadProxy:
         dv = np.asarray(dst_vertices, np.float64)
         p, c, r_src, k = self.p, self.c, self.r_src, len(self.p)
         q = dv[list(FACE_OVAL)]
-        q_in = np.array([dv[list(i)].mean(0) for i in OVAL_INNER])
-        rings = self.rings_at(dst_pose)
-        src_r = [pose_vertices(r, self.src_pose).astype(np.float64) for r in rings]
-        dst_r = [a + t * (pose_vertices(perspective_shape(r, self.src_pose, dst_pose, self.distance_cm), dst_pose) - a)
-                 for a, r, t in zip(src_r, rings, self.turn)]
+        q_in = oval_inner(dv)
+        # the rings posed all at once (a row's values do not depend on the rows beside it): 3
+        # calls a step where a ring at a time took 15
+        rings = np.concatenate(self.rings_at(dst_pose))
+        src_all = pose_vertices(rings, self.src_pose).astype(np.float64)
+        dst_all = src_all + self.turn * (pose_vertices(
+            perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
+        src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
@@ -1046,6 +1092,21 @@ def keep_ring_still(photo, rgb, pos, lo, centres, take):
     motion.STILL_PX from itself is the photo's own, bit for bit: the texture is not, on its
     outermost pixels (photo_texture fills them), which a still ring drew over the photo's border
     (45-m7-di-ph.jpg: 138 levels on its bottom row at +0.3 degrees of yaw)."""
+    if ops.is_device_array(rgb) or rgb.size == 0:
+        return keep_ring_still_arrays(photo, rgb, pos, lo, centres, take)
+    # on the host, one pass of the extension's: the same values bit for bit as the array code's
+    # ~15 passes through box-sized temporaries (1.0 -> 0.55 ms a step on single_face's 414x320 box)
+    h, w = rgb.shape[:2]
+    kept, moved = take("ring.kept", (h, w, 3)), take("ring.moved", (h, w, 1))
+    c = np.ascontiguousarray
+    native().ring_keep_still(c(photo), c(rgb), c(pos), c(lo), c(centres), float(np.float32(STILL_PX)),
+                             float(np.float32(1.0 / (MOVING_PX - STILL_PX))), float(KEEP_SCALE), kept, moved)
+    return kept, moved
+
+
+def keep_ring_still_arrays(photo, rgb, pos, lo, centres, take):
+    """keep_ring_still (same arguments) in array code (poce_rt.motion's functions): CuPy's path,
+    one kernel per line, and on NumPy the reference the host path is tested against."""
     h, w = rgb.shape[:2]
     moved = read_motion(pos, lo, centres, take("ring.moved", (h, w, 1)), take("ring.motion_work", (h, w, 2)))
     moved_weight(moved, moved, take("ring.moved_work", (h, w, 1)))
@@ -1065,7 +1126,7 @@ def soften_folds(rgb, alpha, pos, take):
     if h < 3 or w < 3:
         return rgb
     if xp is np:
-        return _soften_folds_host(rgb, alpha, pos)
+        return _soften_folds_host(rgb, alpha, pos, take)
     full = take("ring.fold_full", (h, w))      # 1 where the ring covers the pixel fully
     xp.subtract(alpha, np.float32(FOLD_FULL), out=full)
     xp.multiply(full, np.float32(1e6), out=full)
@@ -1105,12 +1166,14 @@ def soften_folds(rgb, alpha, pos, take):
     return rgb
 
 
-def _soften_folds_host(rgb, alpha, pos):
+def _soften_folds_host(rgb, alpha, pos, take):
     """soften_folds on host arrays, the same float32 operations in the same order (the same result
     bit for bit) at only the pixels it changes: a ring's folds touch ~1% of its box, and the dense
     version's full-box passes cost ~3 ms a frame (417x320). A pixel's jump exceeds FOLD_PX[0] only
     through a neighbour pair whose positions differ by more than that (full <= 1 only lowers it), so
-    those pairs alone are weighed, and the blur is gathered at the pixels they weigh."""
+    those pairs alone are weighed, and the blur is gathered at the pixels they weigh. Each pixel's
+    largest step is a scatter-max into a box-sized buffer of take's (a sort of the pairs by pixel
+    cost 0.8 of 3 ms at 1280x720 and yaw 15)."""
     h, w = alpha.shape
     lo = np.float32(FOLD_PX[0])
     pos = np.ascontiguousarray(pos)            # cv2 reads whole rows
@@ -1133,12 +1196,12 @@ def _soften_folds_host(rgb, alpha, pos):
     cover = alpha.ravel()
     full_a, full_b = (np.clip((cover.take(i) - np.float32(FOLD_FULL)) * np.float32(1e6), 0.0, 1.0) for i in (a, b))
     e = e * full_a * full_b
-    ends = np.concatenate([a, b])
-    order = np.lexsort((-np.concatenate([e, e]), ends))        # each pixel's largest step first
-    ends, first = np.unique(ends[order], return_index=True)
-    jump = np.concatenate([e, e])[order][first]
-    keep = jump > lo
-    ends, jump = ends[keep], jump[keep]
+    largest = take("ring.fold_largest", (h * w,))   # each pixel's largest step (e >= 0; 0: none)
+    largest[...] = 0.0
+    np.maximum.at(largest, a, e)
+    np.maximum.at(largest, b, e)
+    ends = np.flatnonzero(largest > lo)
+    jump = largest[ends]
     if not len(ends):
         return rgb
     weight = np.clip((jump - lo) * np.float32(1.0 / (FOLD_PX[1] - FOLD_PX[0])), 0.0, 1.0)[:, None]

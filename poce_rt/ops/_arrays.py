@@ -6,6 +6,8 @@ the CPU for NumPy arrays. Mixing the two is an error rather than a silent copy.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 MAX_SIDE = 16384
@@ -220,7 +222,7 @@ class Workspace:
     def take(self, name: str, shape, dtype):
         shape = tuple(int(d) for d in shape)
         dtype = np.dtype(dtype)
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)   # not np.prod: ~7 us a call, ~40 takes a frame-loop step
         flat = self._flat.get(name)
         if flat is None or flat.dtype != dtype or flat.size < n:
             flat = self.xp.empty(max(n, 1), dtype)
