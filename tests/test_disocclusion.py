@@ -125,8 +125,9 @@ def test_fill_unreliable_mirrors_untrusted_texels_and_marks_them():
     assert np.abs(fill[both][:, 0] - truth).mean() < 0.5 * np.abs(mirror[both][:, 0] - truth).mean()
     np.testing.assert_allclose(photo[hidden & both], fill[hidden & both], atol=1e-6)
     np.testing.assert_allclose(photo[smear], np.broadcast_to(blue, photo[smear].shape))   # at the source's pose the photo is drawn
-    # the same as the completion given only the trusted texels
-    ref = complete_uv_fallback(uv * trusted[..., None], trusted.astype(np.float32), lay)
+    # the same as the completion given only the trusted texels, joined to them (D.joined)
+    ref = D.joined(complete_uv_fallback(uv * trusted[..., None], trusted.astype(np.float32), lay), uv, trusted,
+                   lay.coverage)
     np.testing.assert_allclose(fill[cov & ~trusted & seen & (conf < D.C_DROP)],
                                ref[cov & ~trusted & seen & (conf < D.C_DROP)], atol=1e-6)
 
@@ -563,3 +564,27 @@ def test_nearest_known_is_the_nearest_known_texels_value():
         d = np.hypot(rows - y, cols - x)
         # DIST_L2 with a 5x5 mask is exact to within a fraction of a texel
         assert np.hypot(*(np.argwhere((out[y, x] == img).all(-1) & known)[0] - (y, x))) <= d.min() + 0.5
+
+
+def test_joined_meets_the_trusted_texels_and_fades_into_the_hole():
+    """A completion 0.1 darker than the trusted texels beside its hole (t1.jpg's far temple:
+    8-12 levels): joined lifts the hole's border texels to the trusted colour, by less deeper in
+    the hole (fading over JOIN_REACH of S), and leaves the trusted texels and the hole's own
+    detail (a stripe) as they were."""
+    s = 64
+    cov = np.ones((s, s), bool)
+    uv = np.full((s, s, 3), 0.6, np.float32)
+    keep = np.zeros((s, s), bool)
+    keep[:, 32:] = True
+    completion = uv - np.float32(0.1)
+    completion[:, 10] += 0.05                    # the hole's own detail
+    completion[keep] = uv[keep]
+    out = D.joined(completion, uv, keep, cov, reach=0.1)
+    np.testing.assert_array_equal(out[keep], uv[keep])
+    step = np.abs(out[:, 31] - uv[:, 32]).max()
+    assert step < 0.01, step                    # the border meets the trusted colour (was 0.1)
+    lift = (out - completion)[s // 2, :32, 0]
+    assert (np.diff(lift) > 0).all() and lift[0] < 0.1 * 0.1   # fades into the hole
+    np.testing.assert_allclose(out[:, 10] - out[:, 9], completion[:, 10] - completion[:, 9], atol=0.01)
+    # no trusted texel: nothing to join
+    np.testing.assert_array_equal(D.joined(completion, uv, np.zeros((s, s), bool), cov), completion)
