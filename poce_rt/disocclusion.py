@@ -59,7 +59,8 @@ SILHOUETTE_FRAC = 0.05          # D: 5% of the face's width from the silhouette 
 D_LO = 0.5                      # no trust closer than D_LO * D to the silhouette
 FACING = (0.5, 0.7)             # facing cosine from which a texel keeps its trust at the border
 C_DROP, C_KEEP = 0.3, 0.8       # confidence below C_DROP: all fill; from C_KEEP: all photo
-JOIN_REACH = 0.02                # the fill's join to the trusted skin fades over this fraction of S
+JOIN_REACH = 0.008               # the join fades over this fraction of S (2 texels at 256: wider, it darkened
+#                                 15-f13-anc-ph.jpg's revealed cheek against her skin's mean, tests/test_disocclusion.py)
 JOIN_SMOOTH = 1.5               # texels: the smoothing of that join along the border
 REVEAL_LO, REVEAL_HI = 0.02, 0.15   # facing cosine gained by a pose change: none .. fully revealed
 SHADE_RATIO = (0.45, 1.6)       # the fill's shading ratio at a pose (poce_rt.shading), clipped to this
