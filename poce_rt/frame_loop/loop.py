@@ -281,14 +281,13 @@ class FrameLoop:
             self._put(self._verts, local)
             vmotion = vertex_motion(self._src_verts, verts)
             self._put(self._vmotion, vmotion)
-            uncovered = self._uncover.weight(texel_motion(self.geometry), vmotion)
-            self._uncovered = uncovered is not None and not face.empty
+            box = (face.x0, face.y0, face.x1, face.y1)
+            uncovered = None if face.empty else self._uncover.weight_over(texel_motion(self.geometry), vmotion, box)
+            self._uncovered = uncovered is not None
             if self._uncovered:
-                box = (face.x0, face.y0, face.x1, face.y1)
-                self._put(self.ws.take("in.uncovered", (face.height, face.width, 1), np.float32),
-                          self._uncover.crop(uncovered, box)[..., None])
+                self._put(self.ws.take("in.uncovered", (face.height, face.width, 1), np.float32), uncovered[..., None])
                 self._put(self.ws.take("in.plate", (face.height, face.width, 3), np.float32),
-                          self._uncover.crop(self._uncover.plate, box))
+                          self._uncover.plate_over(box))
             if self._reveal is not None:
                 self._revealed_host = self._reveal(target_pose)
                 self._put(self._revealed, self._revealed_host)
