@@ -6,8 +6,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..ops._arrays import on_stream, to_host
-from ..surround import (FACE_OVAL, RING_CHANNELS, FeatureMask, photo_texture, stretch_weights, stretched_box,
-                        stretched_patch, with_positions)
+from ..surround import (FACE_OVAL, RING_CHANNELS, BackdropMap, FeatureMask, photo_texture, stretch_weights,
+                        stretched_box, stretched_patch, with_positions)
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -44,6 +44,7 @@ class RingTextureCache:
     def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream, backdrop=None):
         self.image, self.xp, self.ws, self.stream = image, xp, workspace, stream
         self.backdrop = backdrop
+        self._backdrop_map = None   # the photo's BackdropMap, made on the first stretched strip
         self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
         self.features = FeatureMask(src_vertices)
         self.current: RingTexture | None = None   # built on the first pose change
@@ -113,8 +114,11 @@ class RingTextureCache:
         a, b = np.maximum(box[0], 0), np.minimum(box[1], (width, height))
         part = to_host(self.image[a[1]:max(b[1], a[1]), a[0]:max(b[0], a[0])], self.stream)
         cur = self.current
+        if self.backdrop is not None and self._backdrop_map is None:
+            host = self.image if isinstance(self.image, np.ndarray) else to_host(self.image, self.stream)
+            self._backdrop_map = BackdropMap(host, self.backdrop)
         patch = stretched_patch(part, a, (height, width), cur.lo, cur.side, ring.verts, ring.src, weights,
-                                self.backdrop, self.features)
+                                self.backdrop, self.features, self._backdrop_map)
         if patch is None:
             return self._plain_known
         (rows, cols), texels, fill = patch
