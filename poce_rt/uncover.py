@@ -109,10 +109,11 @@ class Uncover:
         out[y0:y1, x0:x1] = values
         return out
 
-    def weight_over(self, texels, vmotion: np.ndarray, box):
+    def weight_over(self, texels, vmotion: np.ndarray, box, texture: np.ndarray | None = None):
         """weight cropped to frame box (x0, y0, x1, y1) -> [h,w] float32, or None where nothing
-        moves: crop(weight(...), box), without the weight over this whole box (the step's)."""
-        sub = self._moving(texels, vmotion)
+        moves: crop(weight(...), box), without the weight over this whole box (the step's).
+        texture: None, or motion_texture(texels, vmotion) worked out already ([S,S,1] host)."""
+        sub = self._moving(texels, vmotion, texture)
         if sub is None:
             return None
         values, (sx0, sy0, _, _) = sub
@@ -126,7 +127,7 @@ class Uncover:
             self._plate_crop, self._plate_box = self.crop(self.plate, box), box
         return self._plate_crop
 
-    def _moving(self, texels, vmotion: np.ndarray):
+    def _moving(self, texels, vmotion: np.ndarray, texture: np.ndarray | None = None):
         """weight's nonzero part: ([h',w'] float32, (x0, y0, x1, y1) its sub-box of this box), or None."""
         bh, bw = self.cover.shape
         vmotion = np.asarray(vmotion, np.float32)
@@ -143,7 +144,9 @@ class Uncover:
         if x1 <= x0 or y1 <= y0:
             return None
         local = self.local - np.float32([x0, y0, 0])
-        motion, _ = ops.render(motion_texture(texels, vmotion, self._take), local, self.tris, self.uvs, y1 - y0, x1 - x0)
+        if texture is None:
+            texture = motion_texture(texels, vmotion, self._take)
+        motion, _ = ops.render(texture, local, self.tris, self.uvs, y1 - y0, x1 - x0)
         motion = motion[..., 0]
         sub = (slice(y0, y1), slice(x0, x1))
         cover = self.cover[sub]
