@@ -967,13 +967,23 @@ def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, bes
     plain = pulled(box, known)
     # of each texel's unknown part, the shares that are the head's strip and the outer band's
     # alone (the rest: beyond the photo, or read by both)
-    unknown = np.maximum(1.0 - known, 1e-6)
+    unread = 1.0 - known
+    unknown = np.maximum(unread, 1e-6)
     colour = plain.copy()
     head = known * (1.0 - back) * (1.0 if avoid is None else ~avoid)
     for share, weight in ((inside * (1.0 - beside), head), (beside * (1.0 - inside), known * back)):
         if weight.max() > 0 and share.max() > 0:
-            colour += np.clip(share / unknown, 0.0, 1.0)[..., None] * (pulled(box, weight) - plain)
-    return box * known[..., None] + colour * (1.0 - known[..., None])
+            # colour += clip(share / unknown, 0, 1) * (pulled(box, weight) - plain), in place
+            pull = pulled(box, weight)
+            pull -= plain
+            np.divide(share, unknown, out=share)
+            np.clip(share, 0.0, 1.0, out=share)
+            pull *= share[..., None]
+            colour += pull
+    colour *= unread[..., None]
+    out = box * known[..., None]
+    out += colour
+    return out
 
 
 def stretched_box(src: np.ndarray, verts_count: int, weights: np.ndarray):
