@@ -51,6 +51,8 @@ class RingTextureCache:
         self._plain_host = None   # the unpatched texture on the host where it was built there
         self._plain_known = None  # its known map (None: all known)
         self._patched = None      # (row, column) slices of the square the patch covers
+        self._known = None        # the patched known map, kept: a patch rewrites only its own texels
+        self._known_patched = None  # (row, column) slices the last patch wrote in it
 
     def for_ring(self, ring: Ring) -> RingTexture:
         weights = stretch_weights(ring.verts, ring.src, self.features)
@@ -92,6 +94,7 @@ class RingTextureCache:
             host, known = photo_texture(part, lo - (x0, y0), side)
             with_positions(xp.asarray(host), out=tex)
         self._plain_host, self._plain_known, self._patched = host, known, None
+        self._known = self._known_patched = None
         self.current = RingTexture(tex, lo, side, known)
 
     def _unpatch(self) -> None:
@@ -124,6 +127,13 @@ class RingTextureCache:
         (rows, cols), texels, fill = patch
         cur.texture[rows, cols, :3] = self.xp.asarray(texels)
         self._patched = (rows, cols)
-        known = np.ones((cur.side, cur.side), np.float32) if self._plain_known is None else self._plain_known.copy()
+        plain = self._plain_known
+        known = self._known
+        if known is None:
+            known = self._known = np.ones((cur.side, cur.side), np.float32) if plain is None else plain.copy()
+        elif self._known_patched is not None:   # the last patch's texels back to the plain map's
+            r, c = self._known_patched
+            known[r, c] = 1.0 if plain is None else plain[r, c]
         known[rows, cols] *= 1.0 - fill
+        self._known_patched = (rows, cols)
         return known
