@@ -75,7 +75,6 @@ class Uncover:
         self.local[:, 1] -= np.float32(lo[1])
         self.tris, self.uvs = np.ascontiguousarray(tris, np.int32), np.ascontiguousarray(uvs, np.float32)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-        self._buffers: dict = {}
         self._plate_box, self._plate_crop = None, None
         if bh <= 0 or bw <= 0:
             self.cover = self.near = self.rim = self.beyond = np.zeros((max(bh, 0), max(bw, 0)), np.float32)
@@ -145,7 +144,7 @@ class Uncover:
             return None
         local = self.local - np.float32([x0, y0, 0])
         if texture is None:
-            texture = motion_texture(texels, vmotion, self._take)
+            texture = motion_texture(texels, vmotion, lambda name, shape: np.empty(shape, np.float32))
         motion, _ = ops.render(texture, local, self.tris, self.uvs, y1 - y0, x1 - x0)
         motion = motion[..., 0]
         sub = (slice(y0, y1), slice(x0, x1))
@@ -154,13 +153,6 @@ class Uncover:
         values = cover * np.clip(motion - UNCOVER_PX, 0.0, 1.0) + \
             (1.0 - cover) * self.near[sub] * np.clip(edge - self.beyond[sub] - UNCOVER_PX, 0.0, 1.0)
         return (values, (int(x0), int(y0), int(x1), int(y1))) if values.any() else None
-
-    def _take(self, name, shape):
-        """motion_texture's buffers, kept between steps (its texture is drawn before it is read)."""
-        buf = self._buffers.get(name)
-        if buf is None or buf.shape != tuple(shape):
-            buf = self._buffers[name] = np.empty(shape, np.float32)
-        return buf
 
     def crop(self, a: np.ndarray, box) -> np.ndarray:
         """An array over this box (weight's [h,w] or plate's [h,w,3]) -> the same over frame box
