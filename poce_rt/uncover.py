@@ -150,8 +150,18 @@ class Uncover:
         sub = (slice(y0, y1), slice(x0, x1))
         cover = self.cover[sub]
         edge = cv2.dilate(motion * self.rim[sub], self.kernel)
-        values = cover * np.clip(motion - UNCOVER_PX, 0.0, 1.0) + \
-            (1.0 - cover) * self.near[sub] * np.clip(edge - self.beyond[sub] - UNCOVER_PX, 0.0, 1.0)
+        # cover * clip(motion - UNCOVER_PX, 0, 1) + (1 - cover) * near * clip(edge - beyond - UNCOVER_PX, 0, 1),
+        # in place
+        values = motion - np.float32(UNCOVER_PX)
+        np.clip(values, 0.0, 1.0, out=values)
+        values *= cover
+        edge -= self.beyond[sub]
+        edge -= np.float32(UNCOVER_PX)
+        np.clip(edge, 0.0, 1.0, out=edge)
+        outside = 1.0 - cover
+        outside *= self.near[sub]
+        outside *= edge
+        values += outside
         return (values, (int(x0), int(y0), int(x1), int(y1))) if values.any() else None
 
     def crop(self, a: np.ndarray, box) -> np.ndarray:
