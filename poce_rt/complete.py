@@ -172,12 +172,13 @@ def push_pull(img: np.ndarray, known: np.ndarray) -> np.ndarray:
     to 1x1; push: fill holes from the coarser level on the way up). OpenCV has no such fill, and
     its inpainting spreads far too slowly over the large empty area outside the UV layout."""
     w = known.astype(np.float32)[..., None]
-    levels = [(img.astype(np.float32) * w, w)]
+    levels = [(img.astype(np.float32, copy=False) * w, w)]
     while min(levels[-1][1].shape[:2]) > 1:
         c, wt = levels[-1]
         h, wd = (c.shape[0] + 1) // 2 * 2, (c.shape[1] + 1) // 2 * 2
-        c = np.pad(c, ((0, h - c.shape[0]), (0, wd - c.shape[1]), (0, 0)))
-        wt = np.pad(wt, ((0, h - wt.shape[0]), (0, wd - wt.shape[1]), (0, 0)))
+        if (h, wd) != c.shape[:2]:   # (a small fill's cost is mostly these calls: only where odd)
+            c = np.pad(c, ((0, h - c.shape[0]), (0, wd - c.shape[1]), (0, 0)))
+            wt = np.pad(wt, ((0, h - wt.shape[0]), (0, wd - wt.shape[1]), (0, 0)))
         c = c.reshape(h // 2, 2, wd // 2, 2, -1).sum((1, 3))
         wt = wt.reshape(h // 2, 2, wd // 2, 2, -1).sum((1, 3))
         levels.append((c, wt))
@@ -185,9 +186,11 @@ def push_pull(img: np.ndarray, known: np.ndarray) -> np.ndarray:
     for c, wt in reversed(levels[:-1]):
         up = cv2.resize(colour, (colour.shape[1] * 2, colour.shape[0] * 2), interpolation=cv2.INTER_LINEAR)
         up = up.reshape(up.shape[0], up.shape[1], -1)[: c.shape[0], : c.shape[1]]
-        own = c / np.maximum(wt, 1e-8)
         a = np.clip(wt, 0, 1)
-        colour = own * a + up * (1 - a)
+        colour = c / np.maximum(wt, 1e-8)   # the level's own colour, blended in place:
+        colour *= a                         # own * a + up * (1 - a)
+        up *= 1 - a
+        colour += up
     return colour.astype(img.dtype)
 
 

@@ -894,6 +894,44 @@ def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     return (1.0 - smoothstep(np.sqrt(d2), *BACKDROP_D)).reshape(np.shape(colours)[:-1]).astype(np.float32)
 
 
+class BackdropMap:
+    """backdrop_like of a photo's pixels at even (x, y) (head_or_backdrop's `back`, read on every
+    other texel), worked out tile by tile as stretched strips reach them and kept: the photo and its
+    backdrop colours are the source's, and Lab on a strip's box each turning step cost ~1.5 ms of a
+    45-m7-di-ph.jpg patch. image: [H,W,3] uint8 host photo; backdrop: its [K,3] Lab backdrop colours."""
+
+    TILE = 64   # half-resolution pixels a side
+
+    def __init__(self, image: np.ndarray, backdrop: np.ndarray):
+        self.image, self.backdrop = image, backdrop
+        h2, w2 = (image.shape[0] + 1) // 2, (image.shape[1] + 1) // 2
+        self.map = np.empty((h2, w2), np.float32)
+        t = self.TILE
+        self.done = np.zeros((-(-h2 // t), -(-w2 // t)), bool)
+        self.outside = backdrop_like(np.zeros((1, 3), np.float32), backdrop)[0]   # beyond the photo: black
+
+    def over(self, a, shape) -> np.ndarray:
+        """[ceil(h/2), ceil(w/2)] float32: backdrop_like(box[::2, ::2]) of the box of shape (h, w)
+        from even photo pixel a (x, y), the photo's pixels as float32 / 255 and 0 beyond it."""
+        h, w = (int(d) for d in shape)
+        r0, c0 = int(a[1]) // 2, int(a[0]) // 2
+        out = np.full(((h + 1) // 2, (w + 1) // 2), self.outside, np.float32)
+        h2, w2 = self.map.shape
+        i0, j0, i1, j1 = max(r0, 0), max(c0, 0), min(r0 + out.shape[0], h2), min(c0 + out.shape[1], w2)
+        if i1 <= i0 or j1 <= j0:
+            return out
+        t = self.TILE
+        for ti in range(i0 // t, (i1 - 1) // t + 1):
+            for tj in range(j0 // t, (j1 - 1) // t + 1):
+                if not self.done[ti, tj]:
+                    y, x = 2 * ti * t, 2 * tj * t
+                    px = self.image[y:y + 2 * t:2, x:x + 2 * t:2] * np.float32(1 / 255)
+                    self.map[ti * t:ti * t + px.shape[0], tj * t:tj * t + px.shape[1]] = backdrop_like(px, self.backdrop)
+                    self.done[ti, tj] = True
+        out[i0 - r0:i1 - r0, j0 - c0:j1 - c0] = self.map[i0:i1, j0:j1]
+        return out
+
+
 def outer_band(n_verts: int) -> np.ndarray:
     """[T] bool over band_triangles(n_verts): the head proxy's outer band, from its silhouette to
     the fixed outer ring (beside the head: background); none for the plain band."""
@@ -905,7 +943,7 @@ def outer_band(n_verts: int) -> np.ndarray:
 
 
 def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, beside: np.ndarray,
-                     backdrop: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:
+                     backdrop: np.ndarray, avoid: np.ndarray | None = None, back: np.ndarray | None = None) -> np.ndarray:
     """stretched_patch's texels with a head proxy: box [h,w,3] the photo (0 beyond it), known
     [h,w] how far each texel keeps its photo colour, inside and beside [h,w] stretch_fill of the
     ring's stretched triangles inside its silhouette and of those in its outer band beyond it
@@ -918,21 +956,34 @@ def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, bes
     corner and brow end drew a dark band across the side of the head), beside it in the outer
     band the backdrop's. A texel both read (the far side of a three-quarter view, all of it
     behind the face in the photo), or where either has no texel to pull from, is filled from
-    all of them as before, and so are texels beyond the photo that no stretched triangle reads."""
+    all of them as before, and so are texels beyond the photo that no stretched triangle reads.
+    back: None, or backdrop_like(box[::2, ::2], backdrop) worked out already (BackdropMap.over)."""
     # (read on every other texel: pulled weighs blocks of FILL_SHRINK^2 of them, and Lab on each
     # texel cost more than the rest of a frame loop's patch)
     h, w = known.shape
-    back = cv2.resize(backdrop_like(box[::2, ::2], backdrop), (w, h), interpolation=cv2.INTER_NEAREST)
+    if back is None:
+        back = backdrop_like(box[::2, ::2], backdrop)
+    back = cv2.resize(back, (w, h), interpolation=cv2.INTER_NEAREST)
     plain = pulled(box, known)
     # of each texel's unknown part, the shares that are the head's strip and the outer band's
     # alone (the rest: beyond the photo, or read by both)
-    unknown = np.maximum(1.0 - known, 1e-6)
+    unread = 1.0 - known
+    unknown = np.maximum(unread, 1e-6)
     colour = plain.copy()
     head = known * (1.0 - back) * (1.0 if avoid is None else ~avoid)
     for share, weight in ((inside * (1.0 - beside), head), (beside * (1.0 - inside), known * back)):
         if weight.max() > 0 and share.max() > 0:
-            colour += np.clip(share / unknown, 0.0, 1.0)[..., None] * (pulled(box, weight) - plain)
-    return box * known[..., None] + colour * (1.0 - known[..., None])
+            # colour += clip(share / unknown, 0, 1) * (pulled(box, weight) - plain), in place
+            pull = pulled(box, weight)
+            pull -= plain
+            np.divide(share, unknown, out=share)
+            np.clip(share, 0.0, 1.0, out=share)
+            pull *= share[..., None]
+            colour += pull
+    colour *= unread[..., None]
+    out = box * known[..., None]
+    out += colour
+    return out
 
 
 def stretched_box(src: np.ndarray, verts_count: int, weights: np.ndarray):
@@ -950,7 +1001,8 @@ def stretched_box(src: np.ndarray, verts_count: int, weights: np.ndarray):
 
 
 def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts, src, weights,
-                    backdrop: np.ndarray | None = None, features: FeatureMask | None = None):
+                    backdrop: np.ndarray | None = None, features: FeatureMask | None = None,
+                    backdrop_map: BackdropMap | None = None):
     """The fill of the texels that stretched band triangles read (stretch_fill of verts, src,
     weights), worked out over stretched_box alone, from the photo: image [h,w,3] uint8 holds the
     photo's pixels from origin (x, y) and covers the box's part in the photo (photo_shape (H, W));
@@ -961,7 +1013,8 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
     slices, its [h',w',3] float32 texels and [h',w'] float32 fill weights. backdrop: None (the fill
     pulled from all the photo around), or the photo's [K,3] Lab backdrop_colours (poce_rt.hair):
     the head proxy's fill pulled from the head inside its silhouette (not from the face's features:
-    features, the source's FeatureMask), from the backdrop beside it (head_or_backdrop)."""
+    features, the source's FeatureMask), from the backdrop beside it (head_or_backdrop);
+    backdrop_map: None, or the photo's BackdropMap for backdrop (kept by the caller per source)."""
     box_ab = stretched_box(src, len(verts), weights)
     if box_ab is None:
         return None
@@ -990,7 +1043,8 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
         inside, beside = (stretch_fill(verts, src, a, fill.shape, part) if part.any() else np.zeros_like(fill)
                           for part in (np.where(m, weights, 0.0) for m in (~outer, outer)))
         avoid = None if features is None else features.features.over(a, fill.shape)
-        box = head_or_backdrop(box, keep, inside, beside, backdrop, avoid)
+        back = None if backdrop_map is None else backdrop_map.over(a, fill.shape)
+        box = head_or_backdrop(box, keep, inside, beside, backdrop, avoid, back)
     sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
     bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
     return sq, box[bx], fill[bx]

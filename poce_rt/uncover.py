@@ -75,6 +75,7 @@ class Uncover:
         self.local[:, 1] -= np.float32(lo[1])
         self.tris, self.uvs = np.ascontiguousarray(tris, np.int32), np.ascontiguousarray(uvs, np.float32)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        self._plate_box, self._plate_crop = None, None
         if bh <= 0 or bw <= 0:
             self.cover = self.near = self.rim = self.beyond = np.zeros((max(bh, 0), max(bw, 0)), np.float32)
             self.plate = np.zeros((max(bh, 0), max(bw, 0), 3), np.float32)
@@ -99,6 +100,34 @@ class Uncover:
         along itself (a lower lip seen near profile) leaves its edge behind, one that advances
         covers it. texels: the layout's motion.TexelMotion (host); vmotion [N] float32: each
         vertex's motion (motion.vertex_motion)."""
+        sub = self._moving(texels, vmotion)
+        if sub is None:
+            return None
+        values, (x0, y0, x1, y1) = sub
+        out = np.zeros(self.cover.shape, np.float32)
+        out[y0:y1, x0:x1] = values
+        return out
+
+    def weight_over(self, texels, vmotion: np.ndarray, box, texture: np.ndarray | None = None):
+        """weight cropped to frame box (x0, y0, x1, y1) -> [h,w] float32, or None where nothing
+        moves: crop(weight(...), box), without the weight over this whole box (the step's).
+        texture: None, or motion_texture(texels, vmotion) worked out already ([S,S,1] host)."""
+        sub = self._moving(texels, vmotion, texture)
+        if sub is None:
+            return None
+        values, (sx0, sy0, _, _) = sub
+        return _crop(values, (self.box[0] + sx0, self.box[1] + sy0), box)
+
+    def plate_over(self, box) -> np.ndarray:
+        """crop(plate, box), kept for the last box (the plate is the source's: a still face box
+        crops it once). Read-only: the caller copies it."""
+        box = tuple(int(c) for c in box)
+        if self._plate_box != box:
+            self._plate_crop, self._plate_box = self.crop(self.plate, box), box
+        return self._plate_crop
+
+    def _moving(self, texels, vmotion: np.ndarray, texture: np.ndarray | None = None):
+        """weight's nonzero part: ([h',w'] float32, (x0, y0, x1, y1) its sub-box of this box), or None."""
         bh, bw = self.cover.shape
         vmotion = np.asarray(vmotion, np.float32)
         fast = vmotion > UNCOVER_PX
@@ -114,27 +143,44 @@ class Uncover:
         if x1 <= x0 or y1 <= y0:
             return None
         local = self.local - np.float32([x0, y0, 0])
-        take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
-        motion, _ = ops.render(motion_texture(texels, vmotion, take), local, self.tris, self.uvs, y1 - y0, x1 - x0)
+        if texture is None:
+            texture = motion_texture(texels, vmotion, lambda name, shape: np.empty(shape, np.float32))
+        motion, _ = ops.render(texture, local, self.tris, self.uvs, y1 - y0, x1 - x0)
         motion = motion[..., 0]
         sub = (slice(y0, y1), slice(x0, x1))
         cover = self.cover[sub]
         edge = cv2.dilate(motion * self.rim[sub], self.kernel)
-        out = np.zeros((bh, bw), np.float32)
-        out[sub] = cover * np.clip(motion - UNCOVER_PX, 0.0, 1.0) + \
-            (1.0 - cover) * self.near[sub] * np.clip(edge - self.beyond[sub] - UNCOVER_PX, 0.0, 1.0)
-        return out if out.any() else None
+        # cover * clip(motion - UNCOVER_PX, 0, 1) + (1 - cover) * near * clip(edge - beyond - UNCOVER_PX, 0, 1),
+        # in place
+        values = motion - np.float32(UNCOVER_PX)
+        np.clip(values, 0.0, 1.0, out=values)
+        values *= cover
+        edge -= self.beyond[sub]
+        edge -= np.float32(UNCOVER_PX)
+        np.clip(edge, 0.0, 1.0, out=edge)
+        outside = 1.0 - cover
+        outside *= self.near[sub]
+        outside *= edge
+        values += outside
+        return (values, (int(x0), int(y0), int(x1), int(y1))) if values.any() else None
 
     def crop(self, a: np.ndarray, box) -> np.ndarray:
         """An array over this box (weight's [h,w] or plate's [h,w,3]) -> the same over frame box
         (x0, y0, x1, y1), zero where this box does not reach."""
-        x0, y0, x1, y1 = (int(c) for c in box)
-        out = np.zeros((y1 - y0, x1 - x0) + a.shape[2:], np.float32)
-        bx0, by0, bx1, by1 = self.box
-        ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
-        if ix1 > ix0 and iy1 > iy0:
-            out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = a[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
-        return out
+        return _crop(a, self.box[:2], box)
+
+
+def _crop(a: np.ndarray, origin, box) -> np.ndarray:
+    """a [h,w,...] over frame pixels from origin (x, y) -> [y1-y0,x1-x0,...] float32 over frame box
+    (x0, y0, x1, y1), zero where a does not reach."""
+    x0, y0, x1, y1 = (int(c) for c in box)
+    out = np.zeros((y1 - y0, x1 - x0) + a.shape[2:], np.float32)
+    bx0, by0 = (int(c) for c in origin)
+    bx1, by1 = bx0 + a.shape[1], by0 + a.shape[0]
+    ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
+    if ix1 > ix0 and iy1 > iy0:
+        out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = a[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+    return out
 
 
 def fill_uncovered(base, plate, uncovered, alpha, ring, weight, work):

@@ -148,6 +148,29 @@ def test_a_stretched_strip_takes_the_head_s_colour_inside_and_the_backdrop_s_bes
     assert np.abs(backdrop_colours((box * 255).astype(np.uint8))[4:] - backdrop).max() < 1.0
 
 
+def test_the_backdrop_map_is_backdrop_like_of_a_box_s_every_other_texel(real_image):
+    """BackdropMap (kept per source by the ring texture cache) gives bit for bit what
+    head_or_backdrop worked out on each stretched box: backdrop_like(box[::2, ::2]) of the photo's
+    pixels / 255, black beyond the photo; on boxes inside, across its borders and beyond it, in
+    any order (its tiles are worked out as boxes reach them)."""
+    img = real_image("45-m7-di-ph.jpg")
+    h, w = img.shape[:2]
+    backdrop = np.float32([[30.0, 10.0, -20.0], [70.0, -5.0, 15.0], [55.0, 0.0, 0.0]])
+    bmap = S.BackdropMap(img, backdrop)
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        a = (int(rng.integers(-80, w + 8)) // 4 * 4, int(rng.integers(-80, h + 8)) // 4 * 4)
+        shape = (int(rng.integers(1, 300)), int(rng.integers(1, 300)))
+        box = np.zeros(shape + (3,), np.float32)
+        p0, p1 = np.maximum(a, 0), np.minimum((a[0] + shape[1], a[1] + shape[0]), (w, h))
+        if (p1 > p0).all():
+            box[p0[1] - a[1]:p1[1] - a[1], p0[0] - a[0]:p1[0] - a[0]] = \
+                img[p0[1]:p1[1], p0[0]:p1[0]] * np.float32(1 / 255)
+        got = bmap.over(a, shape)
+        assert got.dtype == np.float32 and np.array_equal(got, S.backdrop_like(box[::2, ::2], backdrop)), (a, shape)
+    assert bmap.done.any()
+
+
 def test_under_border_moves_the_inner_ring_in_alike_and_only_where_asked():
     """under_border moves the ring inside the oval to INNER_MIN of its mean radius inside it, in
     the photo and at the target by the same weight, where it lies less far in (a fold: outside

@@ -69,3 +69,30 @@ def test_an_opening_jaw_on_a_turned_face_leaves_no_old_chin(editor, prepared):
     assert np.abs(img[old] - plate[old]).mean() > 15      # the photo there: the chin, not the backdrop
     assert np.abs(res.image[old] - plate[old]).mean() < 2   # now the backdrop
     assert (res.filled[old] >= 0.99).mean() > 0.95
+
+
+def test_the_weight_and_plate_over_a_box_are_the_crops_of_the_whole(editor, prepared):
+    """The frame loop's per-step reads (weight_over from the moving triangles' sub-box alone, the
+    plate's crop kept per box) are bit for bit crop(weight) and crop(plate), on boxes inside,
+    across and beyond Uncover's box, with and without the motion texture given."""
+    img, src = prepared("45-m7-di-ph.jpg")
+    g = editor.geometry
+    plan = editor.plan(src, {"jawOpen": 0.7}, pose=(0, 15, 0), clamp_pose=True)
+    posed = g.posed(src.face.vertices)
+    behind = uncover.Uncover(img, posed, g.layout.tris, g.layout.uvs, uncover.oval_radius(src.face.vertices))
+    texels = texel_motion(g)
+    vmotion = vertex_motion(posed, g.posed(pose_vertices(plan.shape, plan.target_pose)))
+    whole = behind.weight(texels, vmotion)
+    assert whole is not None
+    s = texels.vidx.shape[0]
+    texture = texels(vmotion, np.empty((s, s, 1), np.float32), np.empty((s, s, 3), np.float32))
+    x0, y0, x1, y1 = behind.box
+    boxes = [behind.box, (x0 + 20, y0 + 30, x1 - 10, y1 - 40), (x0 - 15, y0 - 7, x1 + 9, y1 + 11),
+             (x1 - 5, y0, x1 + 50, y1), (x1 + 5, y1 + 5, x1 + 40, y1 + 30)]
+    for box in boxes + boxes[::-1]:
+        want = behind.crop(whole, box)
+        for got in (behind.weight_over(texels, vmotion, box), behind.weight_over(texels, vmotion, box, texture)):
+            assert got is not None and got.dtype == np.float32 and np.array_equal(got, want)
+        plate = behind.plate_over(box)
+        assert np.array_equal(plate, behind.crop(behind.plate, box)) and plate is behind.plate_over(box)
+    assert behind.weight_over(texels, np.zeros(len(posed), np.float32), boxes[1]) is None

@@ -208,6 +208,7 @@ class FrameLoop:
         self._uncover = Uncover(source.image, self._src_verts, geometry.layout.tris, geometry.layout.uvs,
                                 oval_radius(source.face.vertices))
         self._uncovered = False   # whether the last step drew any of it
+        self._motion = None       # the step's host motion_texture (None: on the GPU, or no face drawn)
         self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream,
                                              None if colours is None else colours.backdrop)
         self.canvases = Canvases(h, w, self.static)
@@ -281,14 +282,17 @@ class FrameLoop:
             self._put(self._verts, local)
             vmotion = vertex_motion(self._src_verts, verts)
             self._put(self._vmotion, vmotion)
-            uncovered = self._uncover.weight(texel_motion(self.geometry), vmotion)
-            self._uncovered = uncovered is not None and not face.empty
+            box = (face.x0, face.y0, face.x1, face.y1)
+            # on the host the texel motion is spread once a step: the uncover weight and the face's
+            # render (_render_host) draw the same texture
+            self._motion = None if face.empty or self.gpu else motion_texture(self._texels, vmotion, self._take)
+            uncovered = None if face.empty else self._uncover.weight_over(texel_motion(self.geometry), vmotion, box,
+                                                                          self._motion)
+            self._uncovered = uncovered is not None
             if self._uncovered:
-                box = (face.x0, face.y0, face.x1, face.y1)
-                self._put(self.ws.take("in.uncovered", (face.height, face.width, 1), np.float32),
-                          self._uncover.crop(uncovered, box)[..., None])
+                self._put(self.ws.take("in.uncovered", (face.height, face.width, 1), np.float32), uncovered[..., None])
                 self._put(self.ws.take("in.plate", (face.height, face.width, 3), np.float32),
-                          self._uncover.crop(self._uncover.plate, box))
+                          self._uncover.plate_over(box))
             if self._reveal is not None:
                 self._revealed_host = self._reveal(target_pose)
                 self._put(self._revealed, self._revealed_host)
@@ -464,7 +468,7 @@ class FrameLoop:
             return ws.take(name, shape, np.float32)
 
         h, w = face.height, face.width
-        motion = motion_texture(self._texels, self._vmotion, take)
+        motion = self._motion if self._motion is not None else motion_texture(self._texels, self._vmotion, take)
         if warp:
             self._lookup_weight()
         layers = [tex, self._lookup, motion] if warp else [tex, motion]
@@ -531,6 +535,9 @@ class FrameLoop:
         return tex
 
     # -- helpers
+    def _take(self, name: str, shape):
+        return self.ws.take(name, shape, np.float32)
+
     def _put(self, dst, host: np.ndarray) -> None:
         if self.gpu:
             dst.set(np.ascontiguousarray(host, dst.dtype), stream=self.stream)

@@ -6,8 +6,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..ops._arrays import on_stream, to_host
-from ..surround import (FACE_OVAL, RING_CHANNELS, FeatureMask, photo_texture, stretch_weights, stretched_box,
-                        stretched_patch, with_positions)
+from ..surround import (FACE_OVAL, RING_CHANNELS, BackdropMap, FeatureMask, photo_texture, stretch_weights,
+                        stretched_box, stretched_patch, with_positions)
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -44,12 +44,15 @@ class RingTextureCache:
     def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream, backdrop=None):
         self.image, self.xp, self.ws, self.stream = image, xp, workspace, stream
         self.backdrop = backdrop
+        self._backdrop_map = None   # the photo's BackdropMap, made on the first stretched strip
         self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
         self.features = FeatureMask(src_vertices)
         self.current: RingTexture | None = None   # built on the first pose change
         self._plain_host = None   # the unpatched texture on the host where it was built there
         self._plain_known = None  # its known map (None: all known)
         self._patched = None      # (row, column) slices of the square the patch covers
+        self._known = None        # the patched known map, kept: a patch rewrites only its own texels
+        self._known_patched = None  # (row, column) slices the last patch wrote in it
 
     def for_ring(self, ring: Ring) -> RingTexture:
         weights = stretch_weights(ring.verts, ring.src, self.features)
@@ -91,6 +94,7 @@ class RingTextureCache:
             host, known = photo_texture(part, lo - (x0, y0), side)
             with_positions(xp.asarray(host), out=tex)
         self._plain_host, self._plain_known, self._patched = host, known, None
+        self._known = self._known_patched = None
         self.current = RingTexture(tex, lo, side, known)
 
     def _unpatch(self) -> None:
@@ -113,13 +117,23 @@ class RingTextureCache:
         a, b = np.maximum(box[0], 0), np.minimum(box[1], (width, height))
         part = to_host(self.image[a[1]:max(b[1], a[1]), a[0]:max(b[0], a[0])], self.stream)
         cur = self.current
+        if self.backdrop is not None and self._backdrop_map is None:
+            host = self.image if isinstance(self.image, np.ndarray) else to_host(self.image, self.stream)
+            self._backdrop_map = BackdropMap(host, self.backdrop)
         patch = stretched_patch(part, a, (height, width), cur.lo, cur.side, ring.verts, ring.src, weights,
-                                self.backdrop, self.features)
+                                self.backdrop, self.features, self._backdrop_map)
         if patch is None:
             return self._plain_known
         (rows, cols), texels, fill = patch
         cur.texture[rows, cols, :3] = self.xp.asarray(texels)
         self._patched = (rows, cols)
-        known = np.ones((cur.side, cur.side), np.float32) if self._plain_known is None else self._plain_known.copy()
+        plain = self._plain_known
+        known = self._known
+        if known is None:
+            known = self._known = np.ones((cur.side, cur.side), np.float32) if plain is None else plain.copy()
+        elif self._known_patched is not None:   # the last patch's texels back to the plain map's
+            r, c = self._known_patched
+            known[r, c] = 1.0 if plain is None else plain[r, c]
         known[rows, cols] *= 1.0 - fill
+        self._known_patched = (rows, cols)
         return known
