@@ -238,7 +238,8 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     sampled texels all the same."""
     keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
-    completion = joined(band_limit(complete(colours, known.astype(np.float32), layout), pixel), uv, keep,
+    # joined to what the completion read: beside a lens that is the skin, not the lens again
+    completion = joined(band_limit(complete(colours, known.astype(np.float32), layout), pixel), colours, known,
                         layout.coverage)
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
