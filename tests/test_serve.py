@@ -64,6 +64,22 @@ def test_serve_without_a_triton_python_says_what_to_install(tmp_path, capsys):
     assert re.search(r"numpy 2\.|No module named 'pytriton'", capsys.readouterr().err)
 
 
+def test_a_server_that_exits_at_start_is_reported_at_once_with_its_output():
+    """ServeProcess waited its full 300 s for a server that had already exited, and said only that
+    it was not ready: now the exit and the server's last output are reported as soon as it ends."""
+    import time
+
+    from poce_rt.scale.serve import ServeProcess
+
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(RuntimeError, match=r"exited with status 2(.|\n)*unrecognized arguments: --no-such-flag"):
+            ServeProcess("--no-such-flag", timeout_s=120)
+    except InputError as e:   # no PyTriton Python here (make triton-env)
+        pytest.skip(str(e))
+    assert time.monotonic() - t0 < 60
+
+
 @pytest.fixture(scope="module")
 def served(bundle):
     """`poce-rt serve` as a user runs it: the engine here, PyTriton in its own Python, on loopback."""

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Listener
@@ -156,13 +157,34 @@ class ServeProcess:
                *[a for k, p in self.ports.items() for a in (f"--{k}-port", str(p))]]
         if bundle is not None:
             cmd += ["--bundle", str(bundle)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        ready = threading.Event()
-        threading.Thread(target=lambda: [ready.set() for line in self.proc.stdout if line.startswith("serving")],
-                         daemon=True).start()
-        if not ready.wait(timeout_s):
-            self.proc.kill()
-            raise TimeoutError(f"poce-rt serve did not report ready in {timeout_s:.0f} s")
+        # stderr into a file, not a pipe nobody drains (a full pipe would stall the server); its
+        # tail is what a failed start reports
+        self._log = tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True)
+        ready, ended = threading.Event(), threading.Event()
+
+        def watch():
+            for line in self.proc.stdout:
+                if line.startswith("serving"):
+                    ready.set()
+            ended.set()   # stdout closed: the server exited
+
+        threading.Thread(target=watch, daemon=True).start()
+        deadline = time.monotonic() + timeout_s
+        while not ready.wait(0.2):
+            if ended.is_set() or time.monotonic() > deadline:
+                self.proc.kill()
+                code = self.proc.wait()
+                if ended.is_set():
+                    raise RuntimeError(f"poce-rt serve exited with status {code} before it was ready; "
+                                       f"its last output:\n{self._tail()}")
+                raise TimeoutError(f"poce-rt serve did not report ready in {timeout_s:.0f} s; "
+                                   f"its last output:\n{self._tail()}")
+
+    def _tail(self, lines: int = 20) -> str:
+        self._log.flush()
+        self._log.seek(0)
+        return "".join(self._log.readlines()[-lines:])
 
     def stop(self, timeout_s: float = 120) -> int:
         if self.proc.poll() is None:
@@ -172,6 +194,8 @@ class ServeProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait()
+        finally:
+            self._log.close()
 
     def __enter__(self):
         return self
