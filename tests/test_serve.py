@@ -80,6 +80,19 @@ def test_a_server_that_exits_at_start_is_reported_at_once_with_its_output():
     assert time.monotonic() - t0 < 60
 
 
+def test_a_start_that_is_not_ready_in_time_is_killed_and_tried_again():
+    """A start past its time is killed, process group and all, and started again on fresh ports;
+    the last one past its time raises with the server's output so far."""
+    from poce_rt.scale.serve import ServeProcess
+
+    try:
+        with pytest.warns(UserWarning, match="starting it again"), \
+                pytest.raises(TimeoutError, match="did not report ready in 0 s"):
+            ServeProcess(timeout_s=0.3, attempts=2)
+    except InputError as e:   # no PyTriton Python here (make triton-env)
+        pytest.skip(str(e))
+
+
 @pytest.fixture(scope="module")
 def served(bundle):
     """`poce-rt serve` as a user runs it: the engine here, PyTriton in its own Python, on loopback."""
