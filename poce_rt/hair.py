@@ -158,6 +158,20 @@ def own_hair(colours: np.ndarray, hair) -> np.ndarray:
     return np.sqrt((((np.asarray(colours, np.float32) - med) / spread) ** 2).sum(-1)) <= HAIR_CLEAN
 
 
+def backdrop_distance(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """[...,3] float32 Lab colours -> [...] float32 Lab distance of each to the nearest of backdrop
+    [K,3] Lab (backdrop_colours'): what hair_like, backdrop_reach and surround.backdrop_like
+    weigh against BACKDROP_D. Channel by channel (a broadcast over [...,K,3] cost ~20x on a
+    frame loop's strip)."""
+    c = np.asarray(colours, np.float32)
+    flat = c.reshape(-1, 3)
+    x, y, z = (np.ascontiguousarray(flat[:, i]) for i in range(3))
+    d2 = np.full(len(flat), np.inf, np.float32)
+    for b in np.asarray(backdrop, np.float32):
+        np.minimum(d2, (x - b[0]) ** 2 + (y - b[1]) ** 2 + (z - b[2]) ** 2, out=d2)
+    return np.sqrt(d2).reshape(c.shape[:-1])
+
+
 def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray, mixes: bool = False) -> np.ndarray:
     """[...,3] Lab colours -> [...] float32 in [0,1]: how surely each is hair: darker than the
     skin (skin: (median, spread), photo_skin's or texel_skin's; by DARK spreads of its L) and
@@ -172,7 +186,7 @@ def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray, mixes: bool = Fal
     if mixes:
         d = segment_distance(c.reshape(-1, 3), med, backdrop).reshape(c.shape[:-1])
     else:
-        d = np.sqrt(((c[..., None, :] - backdrop) ** 2).sum(-1)).min(-1)
+        d = backdrop_distance(c, backdrop)
     return dark * not_skin * smoothstep(d, *BACKDROP_D)
 
 
@@ -262,8 +276,7 @@ def backdrop_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin:
     unknown. A backdrop of the hair's colour ends the head where its hair starts (within the
     default silhouette: nothing is measured). image [H,W,3] uint8."""
     t, colours, inside, length = ray_samples(image, start, end)
-    d = np.sqrt(((colours[..., None, :] - np.asarray(backdrop, np.float32)) ** 2).sum(-1)).min(-1)
-    head = (smoothstep(d, *BACKDROP_D) >= 0.5) & inside
+    head = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
     return run_end(head, t, inside, length, begin, ends_on_ray=True)
 
 

@@ -23,9 +23,9 @@ from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
-from .surround import face_colours, silhouette_scales, skin_strip, warp_surround
+from .surround import face_colours, oval_radius, silhouette_scales, skin_strip, warp_surround
 from .tracker import Face
-from .uncover import UNCOVER_PX, Uncover, fill_uncovered, oval_radius
+from .uncover import UNCOVER_PX, Uncover, fill_uncovered
 
 # Texels seen at more than ~81 degrees from the view ("edge-on") are a smear of a few pixels;
 # rendered facing the camera after a pose change they show as blurred streaks, so completion never
@@ -356,11 +356,11 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                           np.empty(photo.shape, np.float32), np.empty(photo.shape, np.float32))
         uncover = Uncover(image, src, geom.layout.tris, geom.layout.uvs, oval_radius(face.vertices)) \
             if float(vmotion.max(initial=0.0)) > UNCOVER_PX else None
-        uncovered = None if uncover is None else uncover.weight(texel_motion(geom), vmotion)
+        box = (x0, y0, x1, y1)
+        uncovered = None if uncover is None else uncover.weight_over(texel_motion(geom), vmotion, box)
         if uncovered is not None:   # after keep_still, as FrameLoop draws it
-            box = (x0, y0, x1, y1)
             ring = None if base is image else ring_moving[y0:y1, x0:x1, None]
-            share = fill_uncovered(photo, uncover.crop(uncover.plate, box), uncover.crop(uncovered, box)[..., None],
+            share = fill_uncovered(photo, uncover.plate_over(box), uncovered[..., None],
                                    np.ascontiguousarray(alpha[y0:y1, x0:x1]), ring,
                                    np.empty(photo.shape[:2] + (1,), np.float32), np.empty(photo.shape, np.float32))
             if uncovered_out is not None:

@@ -204,6 +204,12 @@ INNER_MIN = 0.08
 FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
 
 
+def oval_radius(vertices: np.ndarray) -> float:
+    """The face oval's mean radius (px) of a face's [468,>=2] vertices."""
+    oval = np.asarray(vertices, np.float64)[list(FACE_OVAL), :2]
+    return float(np.linalg.norm(oval - oval.mean(0), axis=1).mean())
+
+
 def surround_mesh(src_oval: np.ndarray, dst_oval: np.ndarray, reach: float = REACH,
                   inset: float = INSET):
     """The band between the moving oval and the fixed outer ring.
@@ -374,7 +380,7 @@ class FeatureMask:
     def __init__(self, src_vertices: np.ndarray):
         v = np.asarray(src_vertices, np.float64)[:, :2]
         oval = v[list(FACE_OVAL)]
-        radius = np.linalg.norm(oval - oval.mean(0), axis=1).mean()
+        radius = oval_radius(v)
         grow = FEATURE_MARGIN * radius
         pts = np.concatenate([v[list(g)] for g in FEATURES])
         lo = np.floor(pts.min(0) - grow).astype(int) - 1
@@ -884,14 +890,10 @@ def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """[...,3] float32 colours in [0,1], backdrop [K,3] Lab (poce_rt.hair.backdrop_colours) ->
     [...] float32 in [0,1]: 1 for the backdrop's colours, 0 past hair.BACKDROP_D from all of them."""
     from .disocclusion import smoothstep
-    from .hair import BACKDROP_D, lab
+    from .hair import BACKDROP_D, backdrop_distance, lab
 
-    c = lab(np.asarray(colours, np.float32).reshape(-1, 3))
-    x, y, z = (np.ascontiguousarray(c[:, i]) for i in range(3))   # (per channel: 20x a reduction over [N,3])
-    d2 = np.full(len(c), np.inf, np.float32)
-    for b in np.asarray(backdrop, np.float32):
-        np.minimum(d2, (x - b[0]) ** 2 + (y - b[1]) ** 2 + (z - b[2]) ** 2, out=d2)
-    return (1.0 - smoothstep(np.sqrt(d2), *BACKDROP_D)).reshape(np.shape(colours)[:-1]).astype(np.float32)
+    d = backdrop_distance(lab(np.asarray(colours, np.float32).reshape(-1, 3)), backdrop)
+    return (1.0 - smoothstep(d, *BACKDROP_D)).reshape(np.shape(colours)[:-1]).astype(np.float32)
 
 
 class BackdropMap:

@@ -36,6 +36,7 @@ import numpy as np
 
 from . import ops
 from .motion import motion_texture
+from .surround import oval_radius  # noqa: F401 - the radius Uncover takes, for its callers
 
 UNCOVER_GROW = 0.04   # x the face oval's mean radius: the photo's edge of the face beyond the mesh's outline
 PLATE_MARGIN = 16     # photo pixels beyond the grown face that the plate is pulled from
@@ -43,14 +44,6 @@ PLATE_MARGIN = 16     # photo pixels beyond the grown face that the plate is pul
 # the antialiased edge of a still outline stays (single_face.jpg's raised brows stretch the skin
 # beside the still temple, whose edge pixels move ~1.2 px; at 1 px they drew a dark line there)
 UNCOVER_PX = 2.0
-
-
-def oval_radius(vertices: np.ndarray) -> float:
-    """The face oval's mean radius (px) of a face's [468,>=2] vertices."""
-    from .surround import FACE_OVAL
-
-    oval = np.asarray(vertices, np.float64)[list(FACE_OVAL), :2]
-    return float(np.linalg.norm(oval - oval.mean(0), axis=1).mean())
 
 
 class Uncover:

@@ -35,8 +35,8 @@ from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_m
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
 from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, face_colours, keep_ring_still,
-                        ring_band, ring_filled, rings_tris, silhouette_scales, skin_strip)
-from ..uncover import Uncover, fill_uncovered, oval_radius
+                        oval_radius, ring_band, ring_filled, rings_tris, silhouette_scales, skin_strip)
+from ..uncover import Uncover, fill_uncovered
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
 from .ring_texture import RingTextureCache
