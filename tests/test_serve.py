@@ -80,15 +80,14 @@ def test_a_server_that_exits_at_start_is_reported_at_once_with_its_output():
     assert time.monotonic() - t0 < 60
 
 
-def test_a_start_that_is_not_ready_in_time_is_killed_and_tried_again():
-    """A start past its time is killed, process group and all, and started again on fresh ports;
-    the last one past its time raises with the server's output so far."""
+def test_a_start_that_is_not_ready_in_time_is_killed_with_its_output():
+    """A start past its time is killed, its process group and all, and raises with the server's
+    output so far."""
     from poce_rt.scale.serve import ServeProcess
 
     try:
-        with pytest.warns(UserWarning, match="starting it again"), \
-                pytest.raises(TimeoutError, match="did not report ready in 0 s"):
-            ServeProcess(timeout_s=0.3, attempts=2)
+        with pytest.raises(TimeoutError, match="did not report ready in 0 s"):
+            ServeProcess(timeout_s=0.3)
     except InputError as e:   # no PyTriton Python here (make triton-env)
         pytest.skip(str(e))
 
@@ -124,6 +123,9 @@ def test_serve_answers_tritonclient(served, single_face, tracker):
     import tritonclient.http as httpclient
     from tritonclient.utils import InferenceServerException
 
+    # stdout carries the ready line alone: tritonserver's log, which PyTriton prints there a chunk
+    # at a time, once split that line now and then (1 start in ~10) and the start was never seen
+    assert served.before_ready == []
     ports = served.ports
     assert httpclient.InferenceServerClient(f"127.0.0.1:{ports['http']}").is_model_ready("poce_edit")
     before = tracker.track(single_face)[0].blendshapes[JAW]

@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 import traceback
-import warnings
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Listener
 from pathlib import Path
@@ -148,23 +147,16 @@ class ServeProcess:
         with ServeProcess(bundle=...) as s:   # s.ports: {"http", "grpc", "metrics"}
             ...                                # stopped by SIGTERM on exit (s.stop() -> exit status)
 
-    A start that is not ready within timeout_s is killed (the whole process group: the front and
-    its tritonserver too) and tried again on fresh ports, `attempts` times in all: now and then
-    PyTriton's start never returns (tritonserver up, its Python model stub started, `Triton.run`
-    waiting; seen twice in a day of runs on this 2-core machine, once with the machine otherwise
-    idle), where a second start is ready in seconds.
+    A start that is not ready within timeout_s (above PyTriton's own limits, 120 s for the server
+    and 60 s for the model, so its errors come through) is killed, the whole process group with
+    it (the front and its tritonserver too), and reported with the server's last output. Lines on
+    the server's stdout before its ready line are kept in `before_ready` (there should be none:
+    the front keeps stdout for that line alone).
     """
 
-    def __init__(self, *args: str, bundle=None, max_batch: int = 8, timeout_s: float = 120, attempts: int = 2):
+    def __init__(self, *args: str, bundle=None, max_batch: int = 8, timeout_s: float = 300):
         triton_python()   # InputError, with what to install, before anything starts
-        for attempt in range(1, attempts + 1):
-            try:
-                self._start(args, bundle, max_batch, timeout_s)
-                return
-            except TimeoutError as e:
-                if attempt == attempts:
-                    raise
-                warnings.warn(f"{e}; starting it again ({attempt + 1} of {attempts})", stacklevel=2)
+        self._start(args, bundle, max_batch, timeout_s)
 
     def _start(self, args, bundle, max_batch: int, timeout_s: float) -> None:
         from .ray_local import free_port
@@ -181,11 +173,14 @@ class ServeProcess:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True,
                                      start_new_session=True)
         ready, ended = threading.Event(), threading.Event()
+        self.before_ready: list[str] = []
 
         def watch():
             for line in self.proc.stdout:
                 if line.startswith("serving"):
                     ready.set()
+                elif not ready.is_set():
+                    self.before_ready.append(line)
             ended.set()   # stdout closed: the server exited
 
         threading.Thread(target=watch, daemon=True).start()

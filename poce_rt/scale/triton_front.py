@@ -78,6 +78,19 @@ def _libpython_first() -> None:
             os.environ["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [libdir, old]))
 
 
+def _stdout_for_ready_line_only():
+    """Point fd 1 at stderr and return a file on the real stdout, for the ready line alone.
+
+    PyTriton (verbose by default) prints tritonserver's log to stdout from a thread of its own, a
+    chunk at a time: a log line split in two met our ready line in between, and a reader waiting for
+    a line that starts with "serving" never saw one (1 start in ~10 here). The log goes to stderr
+    with everything else of Triton's; stdout says when serving starts, and nothing else."""
+    sys.stdout.flush()
+    ready_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    return ready_out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--engine", required=True, help="the engine's AF_UNIX socket")
@@ -97,6 +110,7 @@ def main(argv=None) -> int:
         signal.signal(s, lambda *_: stop.set())
     parent = os.getppid()
     _libpython_first()
+    ready_out = _stdout_for_ready_line_only()
     config = TritonConfig(http_address=a.host, http_port=a.http_port, grpc_address=a.host,
                           grpc_port=a.grpc_port, metrics_port=a.metrics_port, allow_metrics=True)
     with Triton(config=config) as triton:
@@ -111,8 +125,9 @@ def main(argv=None) -> int:
             strict=True,
         )
         triton.run()
-        print(f"serving {MODEL_NAME}: HTTP {a.host}:{a.http_port}, gRPC {a.host}:{a.grpc_port}, "
-              f"metrics {a.host}:{a.metrics_port}/metrics", flush=True)
+        ready_out.write(f"serving {MODEL_NAME}: HTTP {a.host}:{a.http_port}, gRPC {a.host}:{a.grpc_port}, "
+                        f"metrics {a.host}:{a.metrics_port}/metrics\n")
+        ready_out.flush()
         # the engine owns this process: when it is gone (even killed), there is nothing to serve
         while not stop.wait(1.0) and triton.is_alive() and os.getppid() == parent:
             pass
