@@ -61,7 +61,9 @@ the photo past it there (STRIP_MAX, REVEAL_MOVE).
 """
 from __future__ import annotations
 
+import collections
 import functools
+import threading
 
 import cv2
 import numpy as np
@@ -274,23 +276,32 @@ def _affine(verts: np.ndarray, tris: np.ndarray, src: np.ndarray):
     return B @ inverse, ok
 
 
-_SOURCE_INVERSE = [None]   # the last (source triangles' bytes, (inverse, ok)), replaced whole (threads)
+#: the last few (source triangles' bytes -> (inverse, ok)), most recent last: one per face of a
+#: frame loop with several faces (a single entry was replaced at every face, every step)
+_SOURCE_INVERSE: collections.OrderedDict = collections.OrderedDict()
+_SOURCE_INVERSE_KEEP = 8
+_SOURCE_INVERSE_LOCK = threading.Lock()
 
 
 def _source_inverse(a: np.ndarray):
     """a [T,3,2] float64 source triangles -> ([T,2,2] inverse of each one's edge matrix (the
-    identity's where degenerate), [T] bool not degenerate), read-only. The last result is kept:
+    identity's where degenerate), [T] bool not degenerate), read-only. Recent results are kept:
     a frame loop's ring reads the photo at the same positions step after step (only its target
     moves), and the determinants and inverses were half of stretch_weights' maps."""
     key = a.tobytes()
-    kept = _SOURCE_INVERSE[0]
-    if kept is not None and kept[0] == key:
-        return kept[1]
+    with _SOURCE_INVERSE_LOCK:
+        kept = _SOURCE_INVERSE.get(key)
+        if kept is not None:
+            _SOURCE_INVERSE.move_to_end(key)
+            return kept
     A = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)       # [T,2,2], edges as columns
     ok = np.abs(np.linalg.det(A)) > 1e-9
     inverse = np.linalg.inv(np.where(ok[:, None, None], A, np.eye(2)))
     inverse.flags.writeable = ok.flags.writeable = False
-    _SOURCE_INVERSE[0] = (key, (inverse, ok))
+    with _SOURCE_INVERSE_LOCK:
+        _SOURCE_INVERSE[key] = (inverse, ok)
+        while len(_SOURCE_INVERSE) > _SOURCE_INVERSE_KEEP:
+            _SOURCE_INVERSE.popitem(last=False)
     return inverse, ok
 
 

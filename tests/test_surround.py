@@ -393,3 +393,20 @@ def test_a_border_cut_face_turns_without_a_pop_at_the_border(editor, prepared):
         prev = out
     assert rings >= 3
     assert max(steps) <= 12, steps
+
+
+def test_source_inverse_keeps_one_per_face_of_a_frame_loop():
+    """The rings of three faces, read in turn step after step: each face's inverses are worked out
+    once and kept (a single kept entry was replaced at every face), and they are the inverses."""
+    from poce_rt.surround import _source_inverse
+
+    rng = np.random.default_rng(3)
+    faces = [rng.random((40, 3, 2)) * 100 for _ in range(3)]
+    first = [_source_inverse(a) for a in faces]
+    for _ in range(2):
+        for a, kept in zip(faces, first):
+            inverse, ok = _source_inverse(a)
+            assert inverse is kept[0] and ok is kept[1]
+    a = faces[1]
+    edges = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)
+    assert np.allclose(first[1][0] @ edges, np.eye(2), atol=1e-9) and first[1][1].all()
