@@ -90,9 +90,9 @@ class Zones(NamedTuple):
 @functools.lru_cache(maxsize=4)
 def zones(size: int) -> Zones:
     """The Zones of an S x S layout (cached)."""
-    from .masks import _layout_uvs   # (the face model, read on first use)
+    from .facemodel import load_face_model   # lazy: the face model reads the landmarker bundle
 
-    uvs = _layout_uvs()
+    uvs = np.asarray(load_face_model().uvs, np.float64)
     top = uvs[list(LEFT_EYEBROW + RIGHT_EYEBROW), 1].min() - BAND_ABOVE_BROWS
     (left, right), at = np.sort(uvs[list(EYE_CORNERS), 0]), (np.arange(size) + 0.5) / size
     band = np.broadcast_to(((at >= top) & (at <= uvs[NOSE_TIP, 1]))[:, None], (size, size))
