@@ -157,12 +157,20 @@ REAL_E = EditingConfig(uv_size=REAL_S, const_channels=32, gen_channels=(32, 64, 
                        map_channels=(16, 32, 64, 64), disc_channels=(16, 32, 64, 64))
 
 
+@pytest.fixture
+def two_threads():
+    """These runs on 2 torch threads (the CI machine's cores), the suite's own count given back after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.mark.slow
-def test_real_completion_beats_fallback_on_held_out_texels(wolfgang_dataset, tmp_path):
+def test_real_completion_beats_fallback_on_held_out_texels(wolfgang_dataset, tmp_path, two_threads):
     from poce_rt.complete import complete_uv_fallback
     from poce_rt.stages import geometry
     from poce_rt.train.completion import train_completion
-    torch.set_num_threads(2)
     K = len(UVDataset(wolfgang_dataset, size=REAL_S))
     ntest = K // 10                                        # the last 10% of the video is held out
     train = UVDataset(wolfgang_dataset, size=REAL_S, indices=range(K - ntest))
@@ -198,10 +206,9 @@ def test_real_completion_beats_fallback_on_held_out_texels(wolfgang_dataset, tmp
 
 
 @pytest.mark.slow
-def test_real_editing_cycle_loss_halves(wolfgang_dataset, tmp_path):
+def test_real_editing_cycle_loss_halves(wolfgang_dataset, tmp_path, two_threads):
     from poce_rt.train.completion import train_completion
     from poce_rt.train.editing import train_editing
-    torch.set_num_threads(2)
     ds = UVDataset(wolfgang_dataset, size=REAL_S)
     train_completion(None, tmp_path, steps=20, batch=4, cfg=REAL_C, dataset=ds, sample_every=0, progress=False)
     train_editing(None, tmp_path, steps=150, batch=4, cfg=REAL_E, dataset=ds, sample_every=0, log_every=5,
