@@ -9,6 +9,10 @@ A second judge that shares no model with poce-rt, dlib's 68 landmarks with a PnP
 points an expression hardly moves (nose and eye corners: poce_rt.judge_dlib.RIGID; not the
 outline, brows or mouth), reads the same changes.
 Per photo it also gives
+  - MediaPipe on 8 crops: the judge's change at +-25 read in eight crops about the face (two
+    margins, four scales: crop_yaws), source and output in the same crop, median and range: how
+    far a reading is the judge's and not the turn's (a small face with its eyes behind sunglasses
+    reads 81-88% over them; the others within a few percent),
   - IED: dlib's identity distance (poce_rt.metrics) between the source and the -25 and +25
     outputs (< 0.5 required; "lost" where dlib finds no face), on crops about the edited face,
     its roll undone; a value on a face found by dlib's CNN detector, where the HOG one finds
@@ -135,6 +139,38 @@ def judged(judge: FaceTracker, img: np.ndarray, near):
     return None if k is None else found[k]
 
 
+#: the crops the judge also reads each face in: a margin of 0.5 or 1 face width about its box, at
+#: 1, 1.5, 2 and 3 times the photo's scale (up to CROP_SIDE_MAX px)
+CROP_MARGINS = (0.5, 1.0)
+CROP_SCALES = (1.0, 1.5, 2.0, 3.0)
+CROP_SIDE_MAX = 1024
+
+
+def crop_yaws(judge: FaceTracker, img: np.ndarray, box) -> np.ndarray:
+    """[len(CROP_MARGINS) * len(CROP_SCALES)] the judge's yaw of the face at `box` in each crop
+    (nan where it finds none there). Where the eyes are hidden (sunglasses) on a small face, the
+    judge's reading moves with the region it is given by a few degrees (MediaPipe's landmark model
+    reads the crop its detector boxes); each crop's change between source and output, paired,
+    shows how far."""
+    from poce_rt.boxes import same_face
+
+    x0, y0, x1, y1 = box
+    out = []
+    for margin in CROP_MARGINS:
+        m = margin * (x1 - x0)
+        cx0, cy0 = int(max(0, x0 - m)), int(max(0, y0 - m))
+        cx1, cy1 = int(min(img.shape[1], x1 + m)), int(min(img.shape[0], y1 + m))
+        for scale in CROP_SCALES:
+            k = min(scale, CROP_SIDE_MAX / max(cx1 - cx0, cy1 - cy0))
+            crop = cv2.resize(img[cy0:cy1, cx0:cx1], None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
+            found = judge.track(crop)
+            boxes = [(f.bbox[0] / k + cx0, f.bbox[1] / k + cy0, f.bbox[2] / k + cx0, f.bbox[3] / k + cy0)
+                     for f in found]
+            j = same_face(boxes, box)
+            out.append(float("nan") if j is None else found[j].pose.yaw)
+    return np.array(out)
+
+
 def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
     """The largest face of the photo (the editor's default), or with "NAME:K" its K-th face left
     to right (as `--faces K`), judged where it is."""
@@ -145,7 +181,8 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
     j0 = judged(judge, img, face.bbox)
     d0 = dlib_found(img, face)
     row = {"photo": name, "source_yaw": j0.pose.yaw, "yaw": {}, "dlib_yaw": {}, "dlib_source_yaw": dlib_yaw(d0),
-           "dlib_far": set()}
+           "dlib_far": set(), "crops": {}}
+    c0 = crop_yaws(judge, img, face.bbox)
     outs, found = {}, {}
     for yaw in YAWS:
         try:
@@ -156,6 +193,8 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> dict:
         outs[yaw] = out
         j = judged(judge, out, face.bbox)
         row["yaw"][yaw] = float("nan") if j is None else j.pose.yaw - j0.pose.yaw   # nan: the judge lost it
+        if abs(yaw) == 25:
+            row["crops"][yaw] = crop_yaws(judge, out, face.bbox) - c0
         found[yaw] = dlib_found(out, face)
         absolute = dlib_yaw(found[yaw])
         row["dlib_yaw"][yaw] = absolute - row["dlib_source_yaw"]
@@ -187,6 +226,13 @@ def markdown(rows: list[dict], label: str) -> str:
     def f(v, spec="+.1f"):
         return "n/a" if v is None else "lost" if not np.isfinite(v) else format(v, spec)
 
+    def crops(r):
+        def one(a):
+            d = r["crops"].get(a)
+            d = None if d is None else np.sign(a) * d[np.isfinite(d)] / 25 * 100   # signed: a wrong way is < 0
+            return "n/a" if d is None or not d.size else f"{np.median(d):.0f}% ({d.min():.0f}-{d.max():.0f})"
+        return " / ".join(one(a) for a in (25, -25))
+
     def pct(y):
         return " / ".join(f"{100 * abs(y[a]) / 25:.0f}%" if y.get(a) is not None and np.isfinite(y[a]) else f(y.get(a))
                           for a in (25, -25))
@@ -195,17 +241,19 @@ def markdown(rows: list[dict], label: str) -> str:
              "by the MediaPipe judge and by dlib's 68 landmarks + PnP (nose and eye corners); marked c: dlib's CNN "
              "detector found the face of the source or of that output (its HOG detector finds none); marked ?: "
              f"the dlib judge reads the source or the output beyond {DLIB_RELIABLE_DEG:.0f} deg, where its landmarks "
-             "fail:", "",
-             "| photo (source yaw MP / dlib) | MediaPipe read-back | +25 / -25 (% of 25) | dlib PnP read-back | "
-             "+25 / -25 dlib (% of 25) | IED -25 / +25 | round trip +25 and back (dB) | forehead seam at +25 |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "fail. MediaPipe on 8 crops: the judge's change read in each of crop_yaws' crops of the source and "
+             "the output, median (range):", "",
+             "| photo (source yaw MP / dlib) | MediaPipe read-back | +25 / -25 (% of 25) | MediaPipe on 8 crops "
+             "+25 / -25 | dlib PnP read-back | +25 / -25 dlib (% of 25) | IED -25 / +25 | round trip +25 and back "
+             "(dB) | forehead seam at +25 |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         y, dy = r["yaw"], r["dlib_yaw"]
         c = {a: "c" if a in r["dlib_cnn"] else "" for a in YAWS}
         ied = " / ".join(f(v, ".3f") + c[a] for v, a in zip(r["ied"], (-25, 25)))
         pnp = " ".join(f(dy[a]) + c[a] + ("?" if a in r["dlib_far"] else "") for a in YAWS)
         lines.append(f"| {r['photo']} ({r['source_yaw']:+.0f} / {f(r['dlib_source_yaw'], '+.0f')}) | "
-                     f"{' '.join(f(y[a]) for a in YAWS)} | {pct(y)} | {pnp} | {pct(dy)} | "
+                     f"{' '.join(f(y[a]) for a in YAWS)} | {pct(y)} | {crops(r)} | {pnp} | {pct(dy)} | "
                      f"{ied} | {f(r.get('round_trip_db'), '.1f')} | {f(r.get('seam'), '.2f')} |")
     return "\n".join(lines) + "\n"
 
