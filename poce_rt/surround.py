@@ -200,22 +200,25 @@ STRIP_MAX = 0.1
 REVEAL_MOVE = (0.05, 0.1)
 # The backdrop beside the oval (issue 15, held-out Tom_Hanks_54745.png, yaw +18, turned -25
 # towards frontal): where the photo sees a side of the face edge-on against its backdrop, the head
-# as the photo saw it ends at the face's outline, a pixel or two past the oval, and the proxy's
-# rings beyond read the backdrop, squeezed into a strip 3-5 px wide. On the side a turn reveals
-# they were drawn turned with the head, out to 1.4x the oval: that strip stretched to ~20 px,
+# as the photo saw it ends at the face's outline, a few pixels past the oval, and the proxy's
+# rings beyond read the backdrop, squeezed into a strip 4-10 px wide. Where the turn widens that
+# side, they were drawn turned with the head, out to 1.4x the oval: the strip stretched to ~20 px,
 # which the stretched-strip fill painted with the head's colours, a flat pale crescent with an
 # oval edge bulging into the backdrop beside the cheek, the photo's own cheek contour gone.
 # backdrop_beside measures per oval vertex the share of the photo's pixels from BESIDE_SKIP_PX to
 # BESIDE_REACH of the oval's mean radius out along its ray that are backdrop (backdrop_like);
-# where that share reaches BESIDE_SHARE[0] (fully from [1]), HeadProxy.mesh draws the proxy's
-# rings on the side the turn reveals (REVEAL_MOVE) at the photo's own offsets from the moved
-# oval: the photo's cheek edge follows the face's new outline, and beyond it the backdrop,
-# warped by the outer band, stays backdrop. Hair or an ear beside the oval is not backdrop: there
-# the proxy turns as before.
+# from a share of BESIDE_SHARE[0] (fully from [1]), where the turn draws the band from the oval
+# to the silhouette wider than the photo shows it (BESIDE_GROWTH, the ratio of the two, along the
+# oval's normal) and the photo shows it past the oval (BESIDE_SEEN_PX; not behind the face,
+# HIDDEN_FILL's), HeadProxy.mesh draws the proxy's rings only as far out from the moved oval as
+# the photo shows them: the photo's own cheek edge is the head's outline at the face's new
+# outline, and beyond it the backdrop, warped by the outer band, stays backdrop. Hair or an ear
+# beside the oval is not backdrop: there the proxy turns as before. A still head widens nothing.
 BESIDE_REACH = 0.15
 BESIDE_SKIP_PX = 2
 BESIDE_SHARE = (0.3, 0.6)
-BESIDE_GROWTH = (1.0, 1.5)
+BESIDE_GROWTH = (1.0, 1.5)   # ... by how much wider than the photo shows it the turn draws that band
+BESIDE_SEEN_PX = (0.5, 1.5)  # ... where the photo shows the silhouette's ring this far out past the oval
 # the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
 # oval: under the face's feathered border (about 0.06 of the radius), under_border
 INNER_MIN = 0.08
@@ -777,8 +780,10 @@ class HeadProxy:
             # shows it beside a backdrop, the proxy's rings (2 .. PROXY_RINGS - 2) are drawn only
             # as far out from the moved oval as the photo shows them (all by one factor per
             # oval vertex: their order kept)
-            wide = outward(dst_r[-1], q) / np.maximum(outward(src_r[-1], p), 1.0)
-            follow = ramp(wide, BESIDE_GROWTH) * self.beside
+            # (not where the photo shows the proxy behind the face: HIDDEN_FILL's)
+            seen = outward(src_r[-1], p)
+            wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
+            follow = ramp(wide, BESIDE_GROWTH) * ramp(seen, BESIDE_SEEN_PX) * self.beside
             if follow.any():
                 ring = verts[2 * k:(PROXY_RINGS - 1) * k].reshape(-1, k, 3)
                 ring[..., :2] = q[:, :2] + (ring[..., :2] - q[:, :2]) * \
