@@ -219,6 +219,19 @@ BESIDE_SKIP_PX = 2
 BESIDE_SHARE = (0.3, 0.6)
 BESIDE_GROWTH = (1.0, 1.5)   # ... by how much wider than the photo shows it the turn draws that band
 BESIDE_SEEN_PX = (0.5, 1.5)  # ... where the photo shows the silhouette's ring this far out past the oval
+# ... and the photo sees that side edge-on: it shows the band from the oval to the silhouette at
+# most BESIDE_EDGE_ON[0] (fully; from [1] not at all) of its width seen from the front (the
+# silhouette's scale - 1, times the oval's mean radius). Seen from the front (a frontal face's
+# sides: the band ~1x that), the photo shows the head's side and what lies beside it, and a turn
+# widens the band by a little: turned with the head there, the side of a frontal head (curls
+# against the sky, multi_face.jpg's face 0 at +25: MediaPipe 81% of the turn, 72% when it followed
+# the oval) reads as turned.
+BESIDE_EDGE_ON = (0.6, 0.9)
+# ... where the proxy's outer facet turns towards the camera (its facing cosine gains this much:
+# none .. fully). A side turning away can widen that band too (the oval moving in faster than the
+# silhouette: Tom_Hanks at +25, beside his jaw), which uncovers what lay beside the head: the
+# outer band draws that, as before.
+BESIDE_TOWARD = (0.0, 0.05)
 # the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
 # oval: under the face's feathered border (about 0.06 of the radius), under_border
 INNER_MIN = 0.08
@@ -780,10 +793,13 @@ class HeadProxy:
             # shows it beside a backdrop, the proxy's rings (2 .. PROXY_RINGS - 2) are drawn only
             # as far out from the moved oval as the photo shows them (all by one factor per
             # oval vertex: their order kept)
-            # (not where the photo shows the proxy behind the face: HIDDEN_FILL's)
+            # (not where the photo shows the proxy behind the face: HIDDEN_FILL's), on a side the
+            # photo sees edge-on (BESIDE_EDGE_ON) that turns towards the camera (BESIDE_TOWARD)
             seen = outward(src_r[-1], p)
             wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
-            follow = ramp(wide, BESIDE_GROWTH) * ramp(seen, BESIDE_SEEN_PX) * self.beside
+            edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
+            toward = ramp(facing(self.normal, dst_pose) - self.facing, BESIDE_TOWARD)
+            follow = ramp(wide, BESIDE_GROWTH) * ramp(seen, BESIDE_SEEN_PX) * edge_on * toward * self.beside
             if follow.any():
                 ring = verts[2 * k:(PROXY_RINGS - 1) * k].reshape(-1, k, 3)
                 ring[..., :2] = q[:, :2] + (ring[..., :2] - q[:, :2]) * \

@@ -398,8 +398,11 @@ def test_a_border_cut_face_turns_without_a_pop_at_the_border(editor, prepared):
 def _far_backdrop_changed(img, out, face, target_vertices, margin=0.12, reach=0.6, levels=12):
     """(share, count): of the photo's backdrop pixels (backdrop_like >= 0.5) right of the face oval's
     centre that lie from `margin` to `reach` x the oval's mean radius outside both the photo's and
-    the target's face oval (beside the head whichever way it turned), the share the output changed
-    by more than `levels` grey levels."""
+    the target's face oval (beside the head whichever way it turned), on the rows from 0.6 radii
+    above the far eye's outer corner (landmark 263, the temple) to a quarter radius below the
+    mouth's corner (291; the hair above and the chair below are left out: this photo's backdrop
+    colours, read on its borders, take in the black of the hair at its left border), the share
+    the output changed by more than `levels` grey levels."""
     import cv2
 
     colours = surround.face_colours(img, face.vertices)
@@ -410,7 +413,9 @@ def _far_backdrop_changed(img, out, face, target_vertices, margin=0.12, reach=0.
         cv2.fillPoly(ovals, [np.round(np.asarray(v)[list(surround.FACE_OVAL), :2]).astype(np.int32)], 1)
     d = cv2.distanceTransform(1 - ovals, cv2.DIST_L2, 3)
     cx = np.asarray(face.vertices)[list(surround.FACE_OVAL), 0].mean()
-    region = back & (d > margin * r) & (d < reach * r) & (np.arange(img.shape[1]) > cx)[None, :]
+    v = np.asarray(face.vertices)
+    rows = (np.arange(img.shape[0]) > v[263, 1] - 0.6 * r) & (np.arange(img.shape[0]) < v[291, 1] + 0.25 * r)
+    region = back & (d > margin * r) & (d < reach * r) & (np.arange(img.shape[1]) > cx)[None, :] & rows[:, None]
     changed = np.abs(out.astype(int) - img.astype(int)).max(2) > levels
     return float(changed[region].mean()), int(region.sum())
 
@@ -423,18 +428,18 @@ def test_a_turn_towards_the_far_side_keeps_the_backdrop_beside_it(editor, prepar
     colours: a flat pale crescent with an oval edge, bulging into the backdrop. Drawn as far out
     from the moved oval as the photo shows them, the photo's own cheek edge is the head's outline
     and the backdrop beyond stays backdrop: of the backdrop right of the face, from 0.12 to 0.6
-    oval radii outside both ovals, the output changes 8% by more than 12 grey levels (before: 35%;
-    at -20 29% -> 9%). Still edits and the other way (+25, which turns the far side away) are as
-    before: nothing is widened there."""
+    oval radii outside both ovals from the temple to the mouth, the output changes 4% by more than
+    12 grey levels (before: 25%; at -20 25% -> 3%, at -10 13% -> 5%; +25, which turns the far side
+    away, 0.4% as before). A still head draws the rings where the photo shows them."""
     img, src = prepared("Tom_Hanks_54745.png")
     face = src.face
     beside = surround.backdrop_beside(img, face.vertices)
     assert beside[4:9].min() >= 0.6 and beside[:3].max() == 0.0    # far cheek / forehead (FACE_OVAL order)
-    for yaw, most in ((-25, 0.15), (-20, 0.15)):
+    for yaw, most in ((-25, 0.12), (-20, 0.12)):
         plan = editor.plan(src, pose=(0, yaw, 0))
         out = editor.edit(img, pose=(0, yaw, 0), source=src).image
         share, count = _far_backdrop_changed(img, out, face, pose_vertices(plan.shape, plan.target_pose))
-        assert count > 1500
+        assert count > 1000
         assert share < most, (yaw, share)
     # a still head: the proxy draws its rings where they lie (nothing widened, nothing followed)
     proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
