@@ -200,6 +200,40 @@ FOLD_PX = (2.0, 4.0)
 # under the face's feathered border.
 STRIP_MAX = 0.1
 REVEAL_MOVE = (0.05, 0.1)
+# The backdrop beside the oval (issue 15, held-out Tom_Hanks_54745.png, yaw +18, turned -25
+# towards frontal): where the photo sees a side of the face edge-on against its backdrop, the head
+# as the photo saw it ends at the face's outline, a few pixels past the oval, and the proxy's
+# rings beyond read the backdrop, squeezed into a strip 4-10 px wide. Where the turn widens that
+# side, they were drawn turned with the head, out to 1.4x the oval: the strip stretched to ~20 px,
+# which the stretched-strip fill painted with the head's colours, a flat pale crescent with an
+# oval edge bulging into the backdrop beside the cheek, the photo's own cheek contour gone.
+# backdrop_beside measures per oval vertex the share of the photo's pixels from BESIDE_SKIP_PX to
+# BESIDE_REACH of the oval's mean radius out along its ray that are backdrop (backdrop_like);
+# from a share of BESIDE_SHARE[0] (fully from [1]), where the turn draws the band from the oval
+# to the silhouette wider than the photo shows it (BESIDE_GROWTH, the ratio of the two, along the
+# oval's normal) and the photo shows it past the oval (BESIDE_SEEN_PX; not behind the face,
+# HIDDEN_FILL's), HeadProxy.mesh draws the proxy's rings only as far out from the moved oval as
+# the photo shows them: the photo's own cheek edge is the head's outline at the face's new
+# outline, and beyond it the backdrop, warped by the outer band, stays backdrop. Hair or an ear
+# beside the oval is not backdrop: there the proxy turns as before. A still head widens nothing.
+BESIDE_REACH = 0.15
+BESIDE_SKIP_PX = 2
+BESIDE_SHARE = (0.3, 0.6)
+BESIDE_GROWTH = (1.0, 1.5)   # ... by how much wider than the photo shows it the turn draws that band
+BESIDE_SEEN_PX = (0.5, 1.5)  # ... where the photo shows the silhouette's ring this far out past the oval
+# ... and the photo sees that side edge-on: it shows the band from the oval to the silhouette at
+# most BESIDE_EDGE_ON[0] (fully; from [1] not at all) of its width seen from the front (the
+# silhouette's scale - 1, times the oval's mean radius). Seen from the front (a frontal face's
+# sides: the band ~1x that), the photo shows the head's side and what lies beside it, and a turn
+# widens the band by a little: turned with the head there, the side of a frontal head (curls
+# against the sky, multi_face.jpg's face 0 at +25: MediaPipe 81% of the turn, 72% when it followed
+# the oval) reads as turned.
+BESIDE_EDGE_ON = (0.6, 0.9)
+# ... where the proxy's outer facet turns towards the camera (its facing cosine gains this much:
+# none .. fully). A side turning away can widen that band too (the oval moving in faster than the
+# silhouette: Tom_Hanks at +25, beside his jaw), which uncovers what lay beside the head: the
+# outer band draws that, as before.
+BESIDE_TOWARD = (0.0, 0.05)
 # the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
 # oval: under the face's feathered border (about 0.06 of the radius), under_border
 INNER_MIN = 0.08
@@ -651,21 +685,50 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     return np.where(hair.any(1), steps[first].astype(np.float64), 0.0)
 
 
+def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.ndarray:
+    """[K] float64 in [0,1]: per face oval vertex, the share of the photo's pixels along the ray
+    from the oval's centre through it, from BESIDE_SKIP_PX past it (its own edge, a mix) out to
+    BESIDE_REACH of the oval's mean radius, that are the photo's backdrop (backdrop_like >= 0.5;
+    pixels beyond the photo are not): ~1 where the photo sees the face's outline against its
+    backdrop, 0 beside hair, an ear, a neck, a collar. image [H,W,3] uint8, the face's [468,3]
+    vertices in it; colours: as silhouette_scales'. Once per source: < 1 ms."""
+    from .hair import photo_colours
+
+    image = np.asarray(image)
+    oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+    if not np.isfinite(oval).all():
+        raise ValueError("vertices contain NaN or inf")
+    c = oval.mean(0)
+    radial = oval - c
+    u = radial / (np.linalg.norm(radial, axis=1, keepdims=True) + 1e-9)
+    n = max(int(np.ceil(BESIDE_REACH * np.linalg.norm(radial, axis=1).mean())), BESIDE_SKIP_PX)
+    steps = np.arange(BESIDE_SKIP_PX, n + 1)
+    h, w = image.shape[:2]
+    pts = np.round(oval[:, None] + steps[None, :, None] * u[:, None]).astype(int)      # [K,S,2]
+    inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+    px = image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1), :3].astype(np.float32) / 255.0
+    colours = photo_colours(image, oval) if colours is None else colours
+    return ((backdrop_like(px, colours.backdrop) >= 0.5) & inside).mean(1).astype(np.float64)
+
+
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
-               silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):
+               silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
+               beside: np.ndarray | None = None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
     for PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
     strip: None, or [K] skin_strip's: on the side the turn reveals, the oval ring reads the photo
-    that far out, past the skin strip beside the oval (REVEAL_MOVE).
+    that far out, past the skin strip beside the oval (REVEAL_MOVE). beside: None, or [K]
+    backdrop_beside's: on the side the turn reveals, where the photo sees the backdrop beside the
+    oval, the proxy's rings are drawn at the photo's own offsets from the moved oval (BESIDE_SHARE).
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
     Returns verts [PROXY_RINGS*K,3] float32 (target positions, depth for the depth test), tris,
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
-    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip).mesh(dst_vertices, dst_pose)
+    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -674,7 +737,8 @@ class HeadProxy:
     every step (rings_at blends them per step, by how the turn faces each oval vertex)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
-                 silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):
+                 silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
+                 beside: np.ndarray | None = None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -691,6 +755,8 @@ class HeadProxy:
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
         self.strip = None if strip is None else np.asarray(strip, np.float64)
+        # [K] how far each oval vertex's proxy follows the oval where the turn reveals its side
+        self.beside = None if beside is None else ramp(np.asarray(beside, np.float64), BESIDE_SHARE)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head
         folded = ((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0
@@ -733,6 +799,22 @@ class HeadProxy:
             reveal = ramp(((turned - turned.mean(0)) * u).sum(1) / r_src.mean(), REVEAL_MOVE)
             p_read = p_read + (reveal * self.strip)[:, None] * u
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
+        if self.beside is not None and self.beside.any():
+            # where the turn draws the band from the oval to the silhouette wider than the photo
+            # shows it beside a backdrop, the proxy's rings (2 .. PROXY_RINGS - 2) are drawn only
+            # as far out from the moved oval as the photo shows them (all by one factor per
+            # oval vertex: their order kept)
+            # (not where the photo shows the proxy behind the face: HIDDEN_FILL's), on a side the
+            # photo sees edge-on (BESIDE_EDGE_ON) that turns towards the camera (BESIDE_TOWARD)
+            seen = outward(src_r[-1], p)
+            wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
+            edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
+            toward = ramp(facing(self.normal, dst_pose) - self.facing, BESIDE_TOWARD)
+            follow = ramp(wide, BESIDE_GROWTH) * ramp(seen, BESIDE_SEEN_PX) * edge_on * toward * self.beside
+            if follow.any():
+                ring = verts[2 * k:(PROXY_RINGS - 1) * k].reshape(-1, k, 3)
+                ring[..., :2] = q[:, :2] + (ring[..., :2] - q[:, :2]) * \
+                    (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
         return verts, rings_tris(k, PROXY_RINGS), src
@@ -745,6 +827,18 @@ class HeadProxy:
         w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
+
+
+def outward(ring: np.ndarray, oval: np.ndarray) -> np.ndarray:
+    """[K] float64: how far each vertex of a ring [K,>=2] lies out from the oval [K,>=2] (pixels),
+    along the oval's outward normal at the vertex's oval vertex (its neighbours' chord turned
+    away from the oval's centre); < 0 inside it."""
+    o = np.asarray(oval, np.float64)[:, :2]
+    chord = np.roll(o, -1, 0) - np.roll(o, 1, 0)
+    n = np.stack([chord[:, 1], -chord[:, 0]], 1)
+    n *= np.sign(((o - o.mean(0)) * n).sum(1) + 1e-12)[:, None]
+    n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
+    return ((np.asarray(ring, np.float64)[:, :2] - o) * n).sum(1)
 
 
 def under_border(p: np.ndarray, p_in: np.ndarray, q: np.ndarray, q_in: np.ndarray, weight: np.ndarray):
@@ -812,7 +906,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
-    [K] (silhouette_scales')[, strip [K] (skin_strip's)]]]) for the head proxy's rings, or
+    [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)]]]]) for the
+    head proxy's rings, or
     (HeadProxy, target Pose): the same with the source's side worked out once.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""

@@ -410,3 +410,72 @@ def test_source_inverse_keeps_one_per_face_of_a_frame_loop():
     a = faces[1]
     edges = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)
     assert np.allclose(first[1][0] @ edges, np.eye(2), atol=1e-9) and first[1][1].all()
+
+
+def _far_backdrop_changed(img, out, face, target_vertices, margin=0.12, reach=0.6, levels=12):
+    """(share, count): of the photo's backdrop pixels (backdrop_like >= 0.5) right of the face oval's
+    centre that lie from `margin` to `reach` x the oval's mean radius outside both the photo's and
+    the target's face oval (beside the head whichever way it turned), on the rows from 0.6 radii
+    above the far eye's outer corner (landmark 263, the temple) to a quarter radius below the
+    mouth's corner (291; the hair above and the chair below are left out: this photo's backdrop
+    colours, read on its borders, take in the black of the hair at its left border), the share
+    the output changed by more than `levels` grey levels."""
+    import cv2
+
+    colours = surround.face_colours(img, face.vertices)
+    back = surround.backdrop_like(img.astype(np.float32) / 255, colours.backdrop) >= 0.5
+    r = surround.oval_radius(face.vertices)
+    ovals = np.zeros(img.shape[:2], np.uint8)
+    for v in (face.vertices, target_vertices):
+        cv2.fillPoly(ovals, [np.round(np.asarray(v)[list(surround.FACE_OVAL), :2]).astype(np.int32)], 1)
+    d = cv2.distanceTransform(1 - ovals, cv2.DIST_L2, 3)
+    cx = np.asarray(face.vertices)[list(surround.FACE_OVAL), 0].mean()
+    v = np.asarray(face.vertices)
+    rows = (np.arange(img.shape[0]) > v[263, 1] - 0.6 * r) & (np.arange(img.shape[0]) < v[291, 1] + 0.25 * r)
+    region = back & (d > margin * r) & (d < reach * r) & (np.arange(img.shape[1]) > cx)[None, :] & rows[:, None]
+    changed = np.abs(out.astype(int) - img.astype(int)).max(2) > levels
+    return float(changed[region].mean()), int(region.sum())
+
+
+def test_a_turn_towards_the_far_side_keeps_the_backdrop_beside_it(editor, prepared):
+    """Tom_Hanks_54745.png (held out; yaw +18, his far cheek seen edge-on against a grey backdrop)
+    turned -25, towards frontal: the head proxy's rings beside the far cheek read the backdrop in
+    the photo (backdrop_beside ~1 there), and turned with the head they were drawn out to 1.4x the
+    oval, a strip of backdrop ~20 px wide that the stretched-strip fill painted with the head's
+    colours: a flat pale crescent with an oval edge, bulging into the backdrop. Drawn as far out
+    from the moved oval as the photo shows them, the photo's own cheek edge is the head's outline
+    and the backdrop beyond stays backdrop: of the backdrop right of the face, from 0.12 to 0.6
+    oval radii outside both ovals from the temple to the mouth, the output changes 4% by more than
+    12 grey levels (before: 25%; at -20 25% -> 3%, at -10 13% -> 5%; +25, which turns the far side
+    away, 0.4% as before). A still head draws the rings where the photo shows them."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    face = src.face
+    beside = surround.backdrop_beside(img, face.vertices)
+    assert beside[4:9].min() >= 0.6 and beside[:3].max() == 0.0    # far cheek / forehead (FACE_OVAL order)
+    for yaw, most in ((-25, 0.12), (-20, 0.12)):
+        plan = editor.plan(src, pose=(0, yaw, 0))
+        out = editor.edit(img, pose=(0, yaw, 0), source=src).image
+        share, count = _far_backdrop_changed(img, out, face, pose_vertices(plan.shape, plan.target_pose))
+        assert count > 1000
+        assert share < most, (yaw, share)
+    # a still head: the proxy draws its rings where they lie (nothing widened, nothing followed)
+    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+                               strip=surround.skin_strip(img, face.vertices), beside=beside)
+    verts, _, photo = proxy.mesh(face.vertices, face.pose)
+    k = len(surround.FACE_OVAL)
+    np.testing.assert_allclose(verts[k:-k, :2], photo[k:-k], atol=1e-3)
+
+
+def test_backdrop_beside_is_the_backdrop_s_share_past_the_oval(single_face, face):
+    """backdrop_beside on single_face.jpg: a share per oval vertex; the hair above the forehead is
+    not backdrop; rays that leave the photo count those pixels as not backdrop (the face moved
+    so that its right side lies on the photo's border); NaN vertices raise."""
+    b = surround.backdrop_beside(single_face, face.vertices)
+    assert b.shape == (len(surround.FACE_OVAL),) and ((b >= 0) & (b <= 1)).all()
+    assert b[0] == 0.0                          # the forehead's top: hair beyond it
+    v = np.array(face.vertices, np.float64)
+    v[:, 0] += single_face.shape[1] - 1 - v[list(surround.FACE_OVAL), 0].max()
+    right = v[list(surround.FACE_OVAL), 0] > v[list(surround.FACE_OVAL), 0].max() - 1
+    assert right.any() and (surround.backdrop_beside(single_face, v)[right] == 0.0).all()
+    with pytest.raises(ValueError):
+        surround.backdrop_beside(single_face, np.full_like(face.vertices, np.nan))
