@@ -58,6 +58,7 @@ HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour 
 EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
 BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
+FRINGE_D = 5.0                   # fringe_reach: Lab distance from the nearest backdrop colour: not backdrop
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -214,10 +215,12 @@ def ray_samples(image: np.ndarray, start: np.ndarray, end: np.ndarray):
     return t, lab(px.astype(np.float32) / 255.0), inside, length
 
 
-def run_end(on: np.ndarray, t: np.ndarray, inside: np.ndarray, length: np.ndarray, begin, ends_on_ray: bool) -> np.ndarray:
+def run_end(on: np.ndarray, t: np.ndarray, inside: np.ndarray, length: np.ndarray, begin, ends_on_ray: bool,
+            gap_px=HAIR_GAP_PX) -> np.ndarray:
     """Where a run of `on` samples that starts before share `begin` [K] of each ray ends -> [K]
-    float64, the share of the last `on` sample before the first HAIR_GAP_PX pixels in a row that
-    are not (a stray gap of fewer is bridged), or the photo's edge; 0 where no run starts before
+    float64, the share of the last `on` sample before the first gap_px (a scalar or [K]; default
+    HAIR_GAP_PX) pixels in a row that are not (a stray gap of fewer is bridged), or the photo's
+    edge; 0 where no run starts before
     `begin` and where the run runs to the photo's edge (where it ends is unknown). on, inside
     [K,n] bool and t [n], length [K] (ray_samples'). ends_on_ray: the gap must lie on the ray
     (False: the run may end at the ray's end, beyond which nothing is `on`)."""
@@ -226,7 +229,7 @@ def run_end(on: np.ndarray, t: np.ndarray, inside: np.ndarray, length: np.ndarra
     early = t[None, :] < np.asarray(begin, np.float64)[:, None]
     start_at = on.argmax(1)                      # each ray's first `on` sample
     starts = on[rows, start_at] & early[rows, start_at]
-    g = np.clip(np.ceil(HAIR_GAP_PX * (n - 1) / np.maximum(length, 1e-6)), 1, n).astype(int)    # samples
+    g = np.clip(np.ceil(gap_px * (n - 1) / np.maximum(length, 1e-6)), 1, n).astype(int)    # samples
     count = np.zeros((k, 2 * n + 1))
     count[:, 1:n + 1] = np.cumsum(~on, axis=1)
     # beyond the ray: not `on` (the run ends at the ray's end), or unknown (no gap found there)
@@ -278,6 +281,24 @@ def backdrop_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin:
     t, colours, inside, length = ray_samples(image, start, end)
     head = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
     return run_end(head, t, inside, length, begin, ends_on_ray=True)
+
+
+def fringe_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray, gap_px) -> np.ndarray:
+    """How far the band beyond the head's silhouette holds nothing of the background's own along
+    rays from start [K,2] (the silhouette in the photo) to end [K,2] (pixels) -> [K] float64 in
+    [0,1], a share of each ray: up to gap_px (scalar or [K]) before the last run of samples
+    unlike the backdrop (FRINGE_D from each of `backdrop` [K',3] Lab) that goes on to the ray's
+    end or past the photo's edge (a wall's edge, a ceiling, a neighbour), 1 where there is none.
+    Loose strands a pixel wide are mostly backdrop seen through and read as either; they lie
+    apart, and the background's things run on. image [H,W,3] uint8."""
+    t, colours, inside, length = ray_samples(image, start, end)
+    on = (backdrop_distance(colours, backdrop) >= FRINGE_D) | ~inside
+    n = on.shape[1]
+    off = ~on
+    tail = np.where(off.any(1), n - np.argmax(off[:, ::-1], axis=1), 0)   # the last run's first sample
+    tail = np.where(on[:, -1], tail, n)
+    share = np.where(tail < n, t[np.minimum(tail, n - 1)], 1.0)
+    return np.clip(share - np.asarray(gap_px, np.float64) / np.maximum(length, 1e-6), 0.0, 1.0)
 
 
 def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):

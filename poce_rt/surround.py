@@ -133,7 +133,25 @@ OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (
               (369, 394, 395), (369, 396), (396,), (171, 175, 396), (171,), (140, 171), (140, 169, 170),
               (135, 169), (135, 138), (138, 215), (177, 215), (177,), (137, 177), (137, 227), (34, 227),
               (34, 139), (71, 139), (68, 71), (68, 104), (69, 104), (69, 108))
-PROXY_RINGS = len(PROXY_SCALES) + 3   # proxy_mesh's rings: inside the oval, oval, proxy, outer
+PROXY_RINGS = len(PROXY_SCALES) + 4   # proxy_mesh's rings: inside the oval, oval, proxy, fringe, outer
+SILHOUETTE_RING = len(PROXY_SCALES) + 1   # the index of the proxy's last ring, its silhouette, among them
+# The hair's fringe beyond the silhouette (issue 15, 0-f1-su-ph.jpg and multi_face.jpg's face 0 at
+# -25): the silhouette lies where the hair's solid edge ends, and loose strands and curl tips
+# reach past it into the band to the fixed outer ring. On the side a turn takes away from the
+# camera the silhouette moves in, by the turn's foreshortening and, as it lies ~4 cm behind the
+# pose's pivot (the tracker's canonical origin), sideways against the face's move (0-f1: 58 px
+# while the oval moves 36), and that band was drawn 2-3x wider than the photo shows it: the strands
+# in it were smeared into long streaks flying off the head. A fringe ring FRINGE[1] of the way to
+# the outer ring goes with the silhouette as far as the band would be stretched outwards (never
+# wider than the photo shows it; narrowed with the band where a turn compresses it): the strands
+# keep their length, and the band beyond, on the background, takes the stretch. A strand a pixel
+# wide reads as backdrop seen through it, so the fringe is not where strands are found but the
+# band short of the background's own things (fringe_widths: a wall's edge, a ceiling, a
+# neighbour, which run on to the outer ring; FRINGE_GAP x the oval's mean radius short of them):
+# carried with the head they bent the wall's edge above 0-f1's head. FRINGE[0]: at least this
+# share (a band of no width reads no photo).
+FRINGE = (0.05, 0.6)
+FRINGE_GAP = 0.1
 # OVAL_INNER as index columns (a group's first vertex repeated past its end) and group sizes
 _INNER_IDX = np.array([g + (g[0],) * (max(map(len, OVAL_INNER)) - len(g)) for g in OVAL_INNER])
 _INNER_N = np.array([len(g) for g in OVAL_INNER])
@@ -598,6 +616,30 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
 
 
+def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
+                  colours=None) -> np.ndarray:
+    """The hair's fringe beyond the head proxy's silhouette -> [K] float64 photo pixels
+    (HeadProxy's fringe): FRINGE[1] of the way from each silhouette vertex (head_proxy with
+    silhouette [K], silhouette_scales', posed) to the outer ring, but short of the background's
+    own things (poce_rt.hair.fringe_reach, FRINGE_GAP x the oval's mean radius short). image
+    [H,W,3] uint8, the face's [468,3] vertices in it, its canonical shape and Pose; colours as
+    silhouette_scales'. Once per source: ~1 ms."""
+    from .fit import pose_vertices
+    from .hair import fringe_reach
+
+    sv = np.asarray(src_vertices, np.float64)
+    if not np.isfinite(sv).all():
+        raise ValueError("vertices contain NaN or inf")
+    oval = sv[list(FACE_OVAL), :2]
+    c = oval.mean(0)
+    sil = np.asarray(silhouette, np.float64)
+    rim = pose_vertices(head_proxy(shape, silhouette=sil)[-1], pose)[:, :2].astype(np.float64)
+    outer = c + (sil + PROXY_REACH - PROXY_SCALES[-1])[:, None] * (oval - c)
+    colours = face_colours(image, sv) if colours is None else colours
+    reach = fringe_reach(np.asarray(image)[..., :3], rim, outer, colours.backdrop, FRINGE_GAP * oval_radius(sv))
+    return np.minimum(reach, FRINGE[1]) * np.linalg.norm(outer - rim, axis=1)
+
+
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):
     """poce_rt.hair.photo_colours of the face with these [468,3] vertices in image [H,W,3] uint8
     (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
@@ -641,20 +683,22 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
-               silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):
+               silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
+               fringe: np.ndarray | None = None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
     for PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
     strip: None, or [K] skin_strip's: on the side the turn reveals, the oval ring reads the photo
-    that far out, past the skin strip beside the oval (REVEAL_MOVE).
+    that far out, past the skin strip beside the oval (REVEAL_MOVE). fringe: None, or [K]
+    fringe_widths': the hair's fringe ring between the silhouette and the outer ring (FRINGE).
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
     Returns verts [PROXY_RINGS*K,3] float32 (target positions, depth for the depth test), tris,
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
-    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip).mesh(dst_vertices, dst_pose)
+    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, fringe).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -663,7 +707,8 @@ class HeadProxy:
     every step (rings_at blends them per step, by how the turn faces each oval vertex)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
-                 silhouette: np.ndarray | None = None, strip: np.ndarray | None = None):
+                 silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
+                 fringe: np.ndarray | None = None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -680,6 +725,7 @@ class HeadProxy:
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
         self.strip = None if strip is None else np.asarray(strip, np.float64)
+        self.fringe = None if fringe is None else np.asarray(fringe, np.float64)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head
         folded = ((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0
@@ -708,7 +754,10 @@ class HeadProxy:
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
         outer = c + scale * (p[:, :2] - c)
         far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
-        verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
+        fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
+        depth = dst_r[-1][:, 2] + share * (far - dst_r[-1][:, 2])
+        verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([fringe_dst, depth]),
+                                                    np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
         p_read, p_in = p[:, :2], self.p_in
         if self.strip is not None:
             # how far the turn moves each oval vertex out past the oval's mean move: the side it
@@ -723,7 +772,7 @@ class HeadProxy:
             p_read = p_read + (reveal * self.strip)[:, None] * u
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
         verts[:k, :2] = q_in[:, :2]
-        src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
+        src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
 
     def rings_at(self, dst_pose) -> list:
@@ -734,6 +783,24 @@ class HeadProxy:
         w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
+
+
+def fringe_ring(sil_src: np.ndarray, sil_dst: np.ndarray, outer: np.ndarray, centre: np.ndarray, width=None):
+    """The hair's fringe ring between the silhouette, at sil_src [K,2] in the photo and sil_dst
+    [K,2] at the target, and the fixed outer ring outer [K,2] -> (src [K,2], dst [K,2], share [K]):
+    width [K] (fringe_widths', photo pixels; None: none) out in the photo, as a share of the way
+    to the outer ring, at least FRINGE[0]; at the target the same share of the way out, but no further
+    beyond the silhouette than in the photo, measured outwards from centre [2] (the oval's, in
+    the photo): where a turn moves the silhouette in, the strands go with it. (Outwards only: the
+    top of the head slides along the outer ring, and carried along, the band's background bent
+    the lines of a wall behind the head.)"""
+    w_src, w_dst = outer - sil_src, outer - sil_dst
+    l_src = np.linalg.norm(w_src, axis=1)
+    share = np.clip((0.0 if width is None else np.asarray(width, np.float64)) / np.maximum(l_src, 1e-9), FRINGE[0], 1.0)
+    u = outer - centre
+    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
+    grow = (w_dst * u).sum(1) / np.maximum((w_src * u).sum(1), 1e-9)
+    return sil_src + share[:, None] * w_src, sil_dst + (share / np.maximum(grow, 1.0))[:, None] * w_dst, share
 
 
 def under_border(p: np.ndarray, p_in: np.ndarray, q: np.ndarray, q_in: np.ndarray, weight: np.ndarray):
@@ -801,8 +868,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
-    [K] (silhouette_scales')[, strip [K] (skin_strip's)]]]) for the head proxy's rings, or
-    (HeadProxy, target Pose): the same with the source's side worked out once.
+    [K] (silhouette_scales')[, strip [K] (skin_strip's)[, fringe [K] (fringe_widths')]]]]) for the head
+    proxy's rings, or (HeadProxy, target Pose): the same with the source's side worked out once.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
@@ -935,12 +1002,13 @@ class BackdropMap:
 
 
 def outer_band(n_verts: int) -> np.ndarray:
-    """[T] bool over band_triangles(n_verts): the head proxy's outer band, from its silhouette to
-    the fixed outer ring (beside the head: background); none for the plain band."""
+    """[T] bool over band_triangles(n_verts): the head proxy's outer bands, from its silhouette
+    (SILHOUETTE_RING) by the fringe to the fixed outer ring (beside the head: background); none
+    for the plain band."""
     tris = band_triangles(n_verts)
     out = np.zeros(len(tris), bool)
     if n_verts == PROXY_RINGS * len(FACE_OVAL):
-        out[-2 * len(FACE_OVAL):] = True
+        out[-2 * (PROXY_RINGS - 1 - SILHOUETTE_RING) * len(FACE_OVAL):] = True
     return out
 
 
@@ -1062,7 +1130,7 @@ def revealed_background(verts: np.ndarray, src: np.ndarray, origin, height: int,
     k = len(FACE_OVAL)
     if len(verts) != PROXY_RINGS * k:
         return None
-    sil = (PROXY_RINGS - 2) * k
+    sil = SILHOUETTE_RING * k
     shift = 4   # cv2's fixed point: sub-pixel vertices, antialiased edges
 
     def fill(points):

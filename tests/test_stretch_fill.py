@@ -32,9 +32,10 @@ def sliding_chin(editor, real_image):
 def _proxy(editor, img, f):
     """The HeadProxy of face f of img as the frame loop builds it."""
     colours = S.face_colours(img, f.vertices)
-    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
-                       S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours),
-                       S.skin_strip(img, f.vertices, colours))
+    sil = S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours)
+    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil,
+                       S.skin_strip(img, f.vertices, colours),
+                       S.fringe_widths(img, f.vertices, f.shape, f.pose, sil, colours))
 
 
 def _band(editor, src, proxy, yaw):
@@ -93,7 +94,7 @@ def test_a_revealed_strip_is_still_filled(editor, prepared):
     sheared 7.9x but drawn only 3.3x larger, and is warped now, where the image is unchanged.)"""
     img, src = prepared("Tom_Hanks_54745.png")
     verts, photo, tris, _ = _band(editor, src, _proxy(editor, img, src.face), -25)
-    inside = (tris // len(S.FACE_OVAL) <= S.PROXY_RINGS - 2).all(1)
+    inside = (tris // len(S.FACE_OVAL) <= S.SILHOUETTE_RING).all(1)
     long = inside & (S.stretch(verts, tris, photo) >= S.STRETCH_FILL[1])
     assert long.sum() >= 8
     assert (S.stretch_weights(verts, photo)[long] == 1.0).all()
