@@ -58,7 +58,6 @@ HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour 
 EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
 BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
-FRINGE_D = 5.0                   # fringe_reach: Lab distance from the nearest backdrop colour: not backdrop
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -287,18 +286,19 @@ def fringe_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop
     """How far the band beyond the head's silhouette holds nothing of the background's own along
     rays from start [K,2] (the silhouette in the photo) to end [K,2] (pixels) -> [K] float64 in
     [0,1], a share of each ray: up to gap_px (scalar or [K]) before the last run of samples
-    unlike the backdrop (FRINGE_D from each of `backdrop` [K',3] Lab) that goes on to the ray's
-    end or past the photo's edge (a wall's edge, a ceiling, a neighbour), 1 where there is none.
-    Loose strands a pixel wide are mostly backdrop seen through and read as either; they lie
-    apart, and the background's things run on. image [H,W,3] uint8."""
+    unlike the backdrop (BACKDROP_D from each of `backdrop` [K',3] Lab, as backdrop_reach's) that
+    goes on to the ray's end or past the photo's edge after some backdrop (a wall's edge, a
+    ceiling, a neighbour), 1 where there is none (the band is backdrop and loose strands, which a
+    pixel or two wide read as backdrop seen through, or the head's own hair all the way).
+    image [H,W,3] uint8."""
     t, colours, inside, length = ray_samples(image, start, end)
-    on = (backdrop_distance(colours, backdrop) >= FRINGE_D) | ~inside
+    on = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) | ~inside
     n = on.shape[1]
     off = ~on
-    tail = np.where(off.any(1), n - np.argmax(off[:, ::-1], axis=1), 0)   # the last run's first sample
-    tail = np.where(on[:, -1], tail, n)
-    share = np.where(tail < n, t[np.minimum(tail, n - 1)], 1.0)
-    return np.clip(share - np.asarray(gap_px, np.float64) / np.maximum(length, 1e-6), 0.0, 1.0)
+    tail = n - np.argmax(off[:, ::-1], axis=1)          # the first sample of the last run of `on`
+    tail = np.where(on[:, -1] & off.any(1), tail, n)
+    short = t[np.minimum(tail, n - 1)] - np.asarray(gap_px, np.float64) / np.maximum(length, 1e-6)
+    return np.where(tail < n, np.clip(short, 0.0, 1.0), 1.0)
 
 
 def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):

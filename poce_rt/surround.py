@@ -151,7 +151,15 @@ SILHOUETTE_RING = len(PROXY_SCALES) + 1   # the index of the proxy's last ring, 
 # carried with the head they bent the wall's edge above 0-f1's head. FRINGE[0]: at least this
 # share (a band of no width reads no photo).
 FRINGE = (0.05, 0.6)
+# The hair's edge stays on the outline (issue 15, t1.jpg's face 2 at +25, pitched up 25 degrees in
+# the photo): on the side a turn takes away from the camera, the proxy's outer rings in front of
+# its silhouette (the hair over the temple) turn out past it, and the depth test drew them as the
+# outline: solid hair cut off along a straight ring edge against the background, the photo's soft
+# hair edge (between the last rings and the silhouette) hidden behind them. The rings are kept
+# inside the silhouette, EDGE_KEEP of their photo distance from it (inside_silhouette).
+EDGE_KEEP = 0.5
 FRINGE_GAP = 0.1
+FRINGE_SPAN = 2   # oval vertices either side whose reach bounds a vertex's fringe
 # OVAL_INNER as index columns (a group's first vertex repeated past its end) and group sizes
 _INNER_IDX = np.array([g + (g[0],) * (max(map(len, OVAL_INNER)) - len(g)) for g in OVAL_INNER])
 _INNER_N = np.array([len(g) for g in OVAL_INNER])
@@ -637,6 +645,9 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     outer = c + (sil + PROXY_REACH - PROXY_SCALES[-1])[:, None] * (oval - c)
     colours = face_colours(image, sv) if colours is None else colours
     reach = fringe_reach(np.asarray(image)[..., :3], rim, outer, colours.backdrop, FRINGE_GAP * oval_radius(sv))
+    # each vertex no further than its neighbours' (FRINGE_SPAN): a triangle between a ray that
+    # meets the background's things and one that does not would still stretch them
+    reach = np.min(np.stack([np.roll(reach, i) for i in range(-FRINGE_SPAN, FRINGE_SPAN + 1)]), 0)
     return np.minimum(reach, FRINGE[1]) * np.linalg.norm(outer - rim, axis=1)
 
 
@@ -748,6 +759,7 @@ class HeadProxy:
         dst_all = src_all + self.turn * (pose_vertices(
             perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
         src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
+        dst_r[:-1] = inside_silhouette(src_r, dst_r, q)
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
@@ -783,6 +795,48 @@ class HeadProxy:
         w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
+
+
+def ray_reach(centre: np.ndarray, directions: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """How far rays from centre [2] along unit directions [M,2] reach to the last crossing of the
+    closed polygon [K,2] -> [M] float64 (0 where a ray crosses none)."""
+    a = np.asarray(polygon, np.float64)
+    e = np.roll(a, -1, axis=0) - a                                  # [K,2] edges
+    d = np.asarray(directions, np.float64)[:, None, :]              # [M,1,2]
+    w = a[None] - np.asarray(centre, np.float64)                    # [1,K,2]
+    den = d[..., 0] * e[None, :, 1] - d[..., 1] * e[None, :, 0]     # cross(d, e)
+    ok = np.abs(den) > 1e-12
+    den = np.where(ok, den, 1.0)
+    t = (w[..., 0] * e[None, :, 1] - w[..., 1] * e[None, :, 0]) / den    # along the ray
+    s = (w[..., 0] * d[..., 1] - w[..., 1] * d[..., 0]) / den            # along the edge
+    hit = ok & (t > 0) & (s >= 0) & (s <= 1)
+    return np.where(hit, t, 0.0).max(1)
+
+
+def inside_silhouette(src_r: list, dst_r: list, q: np.ndarray) -> list:
+    """The head proxy's rings inside its silhouette at the target (EDGE_KEEP): src_r, dst_r [R]
+    lists of [K,3] rings in the photo and at the target (the silhouette last), q [K,>=2] the face
+    oval at the target -> the R-1 rings inside, copies: a vertex that lies past the silhouette
+    (seen from the oval's centre), or closer to it than EDGE_KEEP of its photo distance from the
+    silhouette's vertex, is moved in towards the centre to there (at most half of the way from
+    the silhouette to the oval)."""
+    qc = np.asarray(q, np.float64)[:, :2]
+    c = qc.mean(0)
+    sil = np.asarray(dst_r[-1], np.float64)[:, :2]
+    r_oval = np.linalg.norm(qc - c, axis=1)
+    out = []
+    for src, dst in zip(src_r[:-1], dst_r[:-1]):
+        ring = np.array(dst, np.float64)
+        off = ring[:, :2] - c
+        r = np.linalg.norm(off, axis=1)
+        u = off / np.maximum(r, 1e-9)[:, None]
+        reach = ray_reach(c, u, sil)
+        keep = EDGE_KEEP * np.linalg.norm(np.asarray(src_r[-1])[:, :2] - np.asarray(src)[:, :2], axis=1)
+        most = np.maximum(reach - keep, 0.5 * (reach + r_oval))
+        far = (reach > 0) & (r > most)
+        ring[far, :2] = c + most[far, None] * u[far]
+        out.append(ring)
+    return out
 
 
 def fringe_ring(sil_src: np.ndarray, sil_dst: np.ndarray, outer: np.ndarray, centre: np.ndarray, width=None):
