@@ -23,7 +23,9 @@ the layout's border, as a layer laid over their fill:
     over skin 0.06 of S wide (OUTLINE[0] to [1]) where the photo has an edge.
 
 The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.surround
-sizes the head proxy's silhouette to it, so that all of the hair turns with the head.
+sizes the head proxy's silhouette to it, so that all of the hair turns with the head; and how far
+past that silhouette the band holds nothing of the background's own (fringe_reach), where the
+proxy's fringe ring carries the hair's loose strands with the head.
 """
 from __future__ import annotations
 

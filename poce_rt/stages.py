@@ -329,11 +329,12 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     colours = face_colours(image, face.vertices) if head_proxy else None
     h, w = image.shape[:2]
     ring_moving = np.zeros((h, w), np.float32)
-    sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours) if head_proxy else None
-    base = warp_surround(image, face.vertices, target,
-                         proxy=(face.shape, face.pose, pose, camera_distance_cm, sil, skin_strip(image, face.vertices, colours),
-                                fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours))
-                         if head_proxy else None,
+    proxy = None
+    if head_proxy:
+        sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours)
+        proxy = (face.shape, face.pose, pose, camera_distance_cm, sil, skin_strip(image, face.vertices, colours),
+                 fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours))
+    base = warp_surround(image, face.vertices, target, proxy=proxy,
                          filled_out=ring_filled_out, moving_out=ring_moving,
                          backdrop=None if colours is None else colours.backdrop)
     for name, a in (("rgb", rgb), ("alpha", alpha)):

@@ -150,14 +150,7 @@ SILHOUETTE_RING = len(PROXY_SCALES) + 1   # the index of the proxy's last ring, 
 # neighbour, which run on to the outer ring; FRINGE_GAP x the oval's mean radius short of them):
 # carried with the head they bent the wall's edge above 0-f1's head. FRINGE[0]: at least this
 # share (a band of no width reads no photo).
-FRINGE = (0.05, 0.6)
-# The hair's edge stays on the outline (issue 15, t1.jpg's face 2 at +25, pitched up 25 degrees in
-# the photo): on the side a turn takes away from the camera, the proxy's outer rings in front of
-# its silhouette (the hair over the temple) turn out past it, and the depth test drew them as the
-# outline: solid hair cut off along a straight ring edge against the background, the photo's soft
-# hair edge (between the last rings and the silhouette) hidden behind them. The rings are kept
-# inside the silhouette, EDGE_KEEP of their photo distance from it (inside_silhouette).
-EDGE_KEEP = 0.5
+FRINGE = (0.05, 0.5)
 FRINGE_GAP = 0.1
 FRINGE_SPAN = 2   # oval vertices either side whose reach bounds a vertex's fringe
 # OVAL_INNER as index columns (a group's first vertex repeated past its end) and group sizes
@@ -481,11 +474,16 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
     more than FEATURE_STRETCH[0] times larger (stretch) where it reads one of the face's
     features, or for lying behind the face in the photo as far as the turn brings it out
     (HIDDEN_FILL x REVEAL_FILL: the head proxy's band only) (features: the source's FeatureMask;
-    None: neither tested). verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
+    None: neither tested). The head proxy's two bands beyond its silhouette, by the fringe to the
+    outer ring, are measured as one, from the silhouette to the outer ring (outer_area_stretch).
+    verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
     tris = band_triangles(len(verts))
     maps = _affine(verts, tris, src)   # per frame: both measures from one set of maps
     s = _largest_singular(*maps)
-    w = ramp(_area(*maps), STRETCH_FILL)
+    area = _area(*maps)
+    if len(verts) == PROXY_RINGS * len(FACE_OVAL):
+        area[outer_band(len(verts))] = np.tile(outer_area_stretch(verts, src), PROXY_RINGS - 1 - SILHOUETTE_RING)
+    w = ramp(area, STRETCH_FILL)
     if features is not None:
         near = ramp(s, FEATURE_STRETCH)
         check = (near > w)
@@ -498,6 +496,23 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
                 out = ramp(features.revealed(verts, src, tris[hot]), REVEAL_FILL)
                 w[hot] = np.maximum(w[hot], behind[hot] * out)
     return w
+
+
+def outer_area_stretch(verts: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """[2K] float64 area_stretch of the head proxy's band from its silhouette straight to the outer
+    ring (band_tris' order; inf where degenerate in the photo), verts [N,3] and src [N,2] a head
+    proxy's (N = PROXY_RINGS * K). The fringe (FRINGE) keeps the strands beside the hair from
+    stretching and so crowds the stretch into the background beyond them: measured alone, that
+    band was filled where the band as a whole was not (Image_with_alpha.png at +25: the tuft of
+    hair beside his temple cut off by a grey fill in ragged triangles)."""
+    k = len(FACE_OVAL)
+    t = band_tris(k)
+    t = np.where(t < k, t + SILHOUETTE_RING * k, t + (PROXY_RINGS - 2) * k)
+    def doubled(p):   # [T] twice the signed area
+        a, b, c = (np.asarray(p, np.float64)[t[:, i], :2] for i in range(3))
+        return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    photo = np.abs(doubled(src))
+    return np.where(photo > 1e-9, np.abs(doubled(verts)) / np.maximum(photo, 1e-9), np.inf)
 
 
 def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, shape, weights: np.ndarray | None = None,
@@ -629,7 +644,9 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     """The hair's fringe beyond the head proxy's silhouette -> [K] float64 photo pixels
     (HeadProxy's fringe): FRINGE[1] of the way from each silhouette vertex (head_proxy with
     silhouette [K], silhouette_scales', posed) to the outer ring, but short of the background's
-    own things (poce_rt.hair.fringe_reach, FRINGE_GAP x the oval's mean radius short). image
+    own things (poce_rt.hair.fringe_reach, FRINGE_GAP x the oval's mean radius short); only
+    above the jaw (HAIR_ROWS_CM, as the silhouette's growth: beside the jaw and the neck lie a
+    collar, shoulders, a neighbour's arm, which do not turn with the head). image
     [H,W,3] uint8, the face's [468,3] vertices in it, its canonical shape and Pose; colours as
     silhouette_scales'. Once per source: ~1 ms."""
     from .fit import pose_vertices
@@ -648,7 +665,8 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     # each vertex no further than its neighbours' (FRINGE_SPAN): a triangle between a ray that
     # meets the background's things and one that does not would still stretch them
     reach = np.min(np.stack([np.roll(reach, i) for i in range(-FRINGE_SPAN, FRINGE_SPAN + 1)]), 0)
-    return np.minimum(reach, FRINGE[1]) * np.linalg.norm(outer - rim, axis=1)
+    rows = ramp(-np.asarray(shape, np.float64)[list(FACE_OVAL), 1], (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
+    return rows * np.minimum(reach, FRINGE[1]) * np.linalg.norm(outer - rim, axis=1)
 
 
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):
@@ -759,7 +777,6 @@ class HeadProxy:
         dst_all = src_all + self.turn * (pose_vertices(
             perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
         src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
-        dst_r[:-1] = inside_silhouette(src_r, dst_r, q)
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
@@ -795,48 +812,6 @@ class HeadProxy:
         w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
-
-
-def ray_reach(centre: np.ndarray, directions: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """How far rays from centre [2] along unit directions [M,2] reach to the last crossing of the
-    closed polygon [K,2] -> [M] float64 (0 where a ray crosses none)."""
-    a = np.asarray(polygon, np.float64)
-    e = np.roll(a, -1, axis=0) - a                                  # [K,2] edges
-    d = np.asarray(directions, np.float64)[:, None, :]              # [M,1,2]
-    w = a[None] - np.asarray(centre, np.float64)                    # [1,K,2]
-    den = d[..., 0] * e[None, :, 1] - d[..., 1] * e[None, :, 0]     # cross(d, e)
-    ok = np.abs(den) > 1e-12
-    den = np.where(ok, den, 1.0)
-    t = (w[..., 0] * e[None, :, 1] - w[..., 1] * e[None, :, 0]) / den    # along the ray
-    s = (w[..., 0] * d[..., 1] - w[..., 1] * d[..., 0]) / den            # along the edge
-    hit = ok & (t > 0) & (s >= 0) & (s <= 1)
-    return np.where(hit, t, 0.0).max(1)
-
-
-def inside_silhouette(src_r: list, dst_r: list, q: np.ndarray) -> list:
-    """The head proxy's rings inside its silhouette at the target (EDGE_KEEP): src_r, dst_r [R]
-    lists of [K,3] rings in the photo and at the target (the silhouette last), q [K,>=2] the face
-    oval at the target -> the R-1 rings inside, copies: a vertex that lies past the silhouette
-    (seen from the oval's centre), or closer to it than EDGE_KEEP of its photo distance from the
-    silhouette's vertex, is moved in towards the centre to there (at most half of the way from
-    the silhouette to the oval)."""
-    qc = np.asarray(q, np.float64)[:, :2]
-    c = qc.mean(0)
-    sil = np.asarray(dst_r[-1], np.float64)[:, :2]
-    r_oval = np.linalg.norm(qc - c, axis=1)
-    out = []
-    for src, dst in zip(src_r[:-1], dst_r[:-1]):
-        ring = np.array(dst, np.float64)
-        off = ring[:, :2] - c
-        r = np.linalg.norm(off, axis=1)
-        u = off / np.maximum(r, 1e-9)[:, None]
-        reach = ray_reach(c, u, sil)
-        keep = EDGE_KEEP * np.linalg.norm(np.asarray(src_r[-1])[:, :2] - np.asarray(src)[:, :2], axis=1)
-        most = np.maximum(reach - keep, 0.5 * (reach + r_oval))
-        far = (reach > 0) & (r > most)
-        ring[far, :2] = c + most[far, None] * u[far]
-        out.append(ring)
-    return out
 
 
 def fringe_ring(sil_src: np.ndarray, sil_dst: np.ndarray, outer: np.ndarray, centre: np.ndarray, width=None):

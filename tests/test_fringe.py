@@ -76,3 +76,22 @@ def test_fringe_ring_goes_with_a_silhouette_moving_in_only():
     # no width measured: the least share, a band that still reads the photo
     _, _, share = S.fringe_ring(sil, moved, outer, np.zeros(2))
     np.testing.assert_allclose(share, S.FRINGE[0])
+
+
+def test_fringe_reach_stops_short_of_the_backgrounds_own_things():
+    """A ray over a plain backdrop with a few strands reads free all the way (1); one that meets a
+    wall's edge running on to its end stops gap_px short of it; one of the head's own hair all the
+    way reads free too (nothing of the background's there)."""
+    from poce_rt.hair import backdrop_colours, fringe_reach
+
+    img = np.zeros((40, 200, 3), np.uint8)
+    img[...] = (90, 110, 200)                         # a blue wall
+    img[5, 60:64] = img[15, 62:64] = (30, 30, 30)     # strands (rows 5 and 15)
+    img[15, 150:] = (230, 220, 230)                   # row 15: a wall's edge from x = 150 on
+    img[25, 50:] = (30, 25, 20)                       # row 25: dark hair all the way
+    backdrop = backdrop_colours(img)
+    start = np.array([[50.0, 5.0], [50.0, 15.0], [50.0, 25.0]])
+    end = np.array([[190.0, 5.0], [190.0, 15.0], [190.0, 25.0]])
+    reach = fringe_reach(img, start, end, backdrop, 10.0)
+    assert reach[0] == 1.0 and reach[2] == 1.0
+    assert abs(reach[1] * 140 - (100 - 10)) <= 1.5, reach[1] * 140
