@@ -291,8 +291,8 @@ def fringe_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop
     unlike the backdrop (BACKDROP_D from each of `backdrop` [K',3] Lab, as backdrop_reach's) that
     goes on to the ray's end or past the photo's edge after some backdrop (a wall's edge, a
     ceiling, a neighbour), 1 where there is none (the band is backdrop and loose strands, which a
-    pixel or two wide read as backdrop seen through, or the head's own hair all the way).
-    image [H,W,3] uint8."""
+    pixel or two wide read as backdrop seen through, or the head's own hair all the way), 0 on a
+    ray that leaves the photo with no backdrop on it. image [H,W,3] uint8."""
     t, colours, inside, length = ray_samples(image, start, end)
     on = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) | ~inside
     n = on.shape[1]
@@ -300,7 +300,17 @@ def fringe_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop
     tail = n - np.argmax(off[:, ::-1], axis=1)          # the first sample of the last run of `on`
     tail = np.where(on[:, -1] & off.any(1), tail, n)
     short = t[np.minimum(tail, n - 1)] - np.asarray(gap_px, np.float64) / np.maximum(length, 1e-6)
-    return np.where(tail < n, np.clip(short, 0.0, 1.0), 1.0)
+    # no backdrop at all on a ray that leaves the photo: what lies there is unknown
+    return np.where(tail < n, np.clip(short, 0.0, 1.0), np.where(inside.all(1), 1.0, 0.0))
+
+
+def hair_at(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """[K] float64: the share of each ray from start [K,2] to end [K,2] (pixels) on the photo that
+    is unlike the backdrop (backdrop_reach's classes; `backdrop` [K',3] Lab): whether the head
+    (its hair) reaches there. image [H,W,3] uint8."""
+    _, colours, inside, _ = ray_samples(image, start, end)
+    head = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
+    return head.sum(1) / np.maximum(inside.sum(1), 1)
 
 
 def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):

@@ -148,10 +148,13 @@ SILHOUETTE_RING = len(PROXY_SCALES) + 1   # the index of the proxy's last ring, 
 # wide reads as backdrop seen through it, so the fringe is not where strands are found but the
 # band short of the background's own things (fringe_widths: a wall's edge, a ceiling, a
 # neighbour, which run on to the outer ring; FRINGE_GAP x the oval's mean radius short of them):
-# carried with the head they bent the wall's edge above 0-f1's head. FRINGE[0]: at least this
-# share (a band of no width reads no photo).
+# carried with the head they bent the wall's edge above 0-f1's head. Only where the head reaches
+# the silhouette (FRINGE_HAIR): beyond a silhouette on the backdrop there are no strands, and
+# carried there the backdrop beside Tom_Hanks_54745.png's far cheek read 4 degrees less turn by
+# dlib's judge. FRINGE[0]: at least this share (a band of no width reads no photo).
 FRINGE = (0.05, 0.5)
 FRINGE_GAP = 0.1
+FRINGE_HAIR = 0.25   # ... only where at least this share of the proxy's last band is unlike the backdrop
 FRINGE_SPAN = 2   # oval vertices either side whose reach bounds a vertex's fringe
 # OVAL_INNER as index columns (a group's first vertex repeated past its end) and group sizes
 _INNER_IDX = np.array([g + (g[0],) * (max(map(len, OVAL_INNER)) - len(g)) for g in OVAL_INNER])
@@ -184,6 +187,7 @@ FEATURE_MARGIN = 0.05   # x the oval's mean radius: lashes and brow hairs reach 
 # its vertices, HIDDEN_MARGIN of the oval's radius inside its edge, where the oval's own triangles
 # begin) is filled from HIDDEN_FILL[0] of its area, fully from [1], like a stretched one.
 HIDDEN_MARGIN = 0.04
+HIDDEN_KEPT = 2   # FeatureMask.hidden's results kept
 HIDDEN_FILL = (0.2, 0.5)
 # ... but only as far as the turn brings the triangle out from behind the face: by how much the
 # distance of its vertices inside the face oval's hull drops from the photo to the target (the
@@ -417,7 +421,7 @@ class FeatureMask:
         r = max(int(np.ceil(HIDDEN_MARGIN * radius)), 1)
         self.oval, self.radius = oval, float(radius)
         self.face = PhotoRegion(lo, cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))))
-        self._hidden = None   # the last (key, hidden's result)
+        self._hidden = {}   # the last HIDDEN_KEPT results of hidden, by key
 
     def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
         """[T] bool: does each triangle (src [N,2] photo positions, tris [T,3]) read a feature?"""
@@ -430,12 +434,14 @@ class FeatureMask:
         is kept: a frame loop's ring reads the photo at the same positions step after step
         (~0.4 ms a step)."""
         key = (np.asarray(src, np.float64).tobytes(), np.asarray(tris).tobytes(), n)
-        kept = self._hidden
-        if kept is None or kept[0] != key:
+        share = self._hidden.get(key)
+        if share is None:
             share = self.face.share(src, tris, n)
             share.flags.writeable = False
-            kept = self._hidden = (key, share)
-        return kept[1]
+            if len(self._hidden) >= HIDDEN_KEPT:   # (stretch_weights asks for two sets a step)
+                del self._hidden[next(iter(self._hidden))]
+            self._hidden[key] = share
+        return share
 
     def revealed(self, verts: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
         """[T] float64: how far (oval radii) a turn brings each triangle (tris [T,3]) of the head
@@ -468,6 +474,26 @@ def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
     return np.clip((x - lo_hi[0]) / (lo_hi[1] - lo_hi[0]), 0.0, 1.0)
 
 
+@functools.lru_cache(maxsize=4)
+def weighed_triangles(n_verts: int) -> np.ndarray:
+    """band_triangles(n_verts) as stretch_weights measures them: each of the head proxy's two
+    bands beyond its silhouette (to the fringe, FRINGE, and on to the outer ring) as the triangle
+    of the band from the silhouette straight to the outer ring it lies in; cached, read-only. The
+    fringe keeps the strands beside the hair from stretching and so crowds the stretch into the
+    background beyond them: measured alone, that band was filled where the band as a whole was
+    not (Image_with_alpha.png at +25: the tuft of hair beside his temple cut off by a grey fill in
+    ragged triangles)."""
+    tris = band_triangles(n_verts)
+    if n_verts != PROXY_RINGS * len(FACE_OVAL):
+        return tris
+    k = len(FACE_OVAL)
+    whole = band_tris(k)
+    whole = np.where(whole < k, whole + SILHOUETTE_RING * k, whole + (PROXY_RINGS - 2) * k)
+    out = np.array(tris)
+    out[outer_band(n_verts)] = np.tile(whole, (PROXY_RINGS - 1 - SILHOUETTE_RING, 1))
+    return _read_only(out.astype(np.int32))
+
+
 def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | None = None) -> np.ndarray:
     """[T] float64 in [0,1] for band_triangles(len(verts)): how much each is to be filled for being
     drawn over more than STRETCH_FILL[0] times the area the photo shows it in (area_stretch), or
@@ -475,44 +501,28 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
     features, or for lying behind the face in the photo as far as the turn brings it out
     (HIDDEN_FILL x REVEAL_FILL: the head proxy's band only) (features: the source's FeatureMask;
     None: neither tested). The head proxy's two bands beyond its silhouette, by the fringe to the
-    outer ring, are measured as one, from the silhouette to the outer ring (outer_area_stretch).
-    verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
-    tris = band_triangles(len(verts))
+    outer ring, are measured as one (weighed_triangles). verts [N,3] target, src [N,2] photo
+    positions, as ring_band gives them."""
+    tris = weighed_triangles(len(verts))
     maps = _affine(verts, tris, src)   # per frame: both measures from one set of maps
     s = _largest_singular(*maps)
-    area = _area(*maps)
-    if len(verts) == PROXY_RINGS * len(FACE_OVAL):
-        area[outer_band(len(verts))] = np.tile(outer_area_stretch(verts, src), PROXY_RINGS - 1 - SILHOUETTE_RING)
-    w = ramp(area, STRETCH_FILL)
+    w = ramp(_area(*maps), STRETCH_FILL)
     if features is not None:
         near = ramp(s, FEATURE_STRETCH)
         check = (near > w)
         if check.any():
             w[check] = np.maximum(w[check], near[check] * features.touches(src, tris[check]))
         if len(verts) == PROXY_RINGS * len(FACE_OVAL):   # the head proxy's far side, behind the face
-            behind = ramp(features.hidden(src, tris), HIDDEN_FILL)
-            hot = np.flatnonzero(behind > w)
-            if hot.size:
-                out = ramp(features.revealed(verts, src, tris[hot]), REVEAL_FILL)
-                w[hot] = np.maximum(w[hot], behind[hot] * out)
+            # what lies behind the face: the bands beyond the silhouette as drawn too (a sliver of
+            # the fringe's along the silhouette can, where the band as a whole does not); how far
+            # the turn brings it out: the band's as a whole
+            for t in (tris, band_triangles(len(verts))):
+                behind = ramp(features.hidden(src, t), HIDDEN_FILL)
+                hot = np.flatnonzero(behind > w)
+                if hot.size:
+                    out = ramp(features.revealed(verts, src, tris[hot]), REVEAL_FILL)
+                    w[hot] = np.maximum(w[hot], behind[hot] * out)
     return w
-
-
-def outer_area_stretch(verts: np.ndarray, src: np.ndarray) -> np.ndarray:
-    """[2K] float64 area_stretch of the head proxy's band from its silhouette straight to the outer
-    ring (band_tris' order; inf where degenerate in the photo), verts [N,3] and src [N,2] a head
-    proxy's (N = PROXY_RINGS * K). The fringe (FRINGE) keeps the strands beside the hair from
-    stretching and so crowds the stretch into the background beyond them: measured alone, that
-    band was filled where the band as a whole was not (Image_with_alpha.png at +25: the tuft of
-    hair beside his temple cut off by a grey fill in ragged triangles)."""
-    k = len(FACE_OVAL)
-    t = band_tris(k)
-    t = np.where(t < k, t + SILHOUETTE_RING * k, t + (PROXY_RINGS - 2) * k)
-    def doubled(p):   # [T] twice the signed area
-        a, b, c = (np.asarray(p, np.float64)[t[:, i], :2] for i in range(3))
-        return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    photo = np.abs(doubled(src))
-    return np.where(photo > 1e-9, np.abs(doubled(verts)) / np.maximum(photo, 1e-9), np.inf)
 
 
 def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, shape, weights: np.ndarray | None = None,
@@ -644,13 +654,15 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     """The hair's fringe beyond the head proxy's silhouette -> [K] float64 photo pixels
     (HeadProxy's fringe): FRINGE[1] of the way from each silhouette vertex (head_proxy with
     silhouette [K], silhouette_scales', posed) to the outer ring, but short of the background's
-    own things (poce_rt.hair.fringe_reach, FRINGE_GAP x the oval's mean radius short); only
-    above the jaw (HAIR_ROWS_CM, as the silhouette's growth: beside the jaw and the neck lie a
-    collar, shoulders, a neighbour's arm, which do not turn with the head). image
+    own things (poce_rt.hair.fringe_reach, FRINGE_GAP x the oval's mean radius short, no further
+    than its FRINGE_SPAN neighbours); only where the head reaches the silhouette (FRINGE_HAIR of
+    the proxy's last band unlike the backdrop, poce_rt.hair.hair_at) and above the jaw
+    (HAIR_ROWS_CM, as the silhouette's growth: beside the jaw and the neck lie a collar,
+    shoulders, a neighbour's arm, which do not turn with the head). image
     [H,W,3] uint8, the face's [468,3] vertices in it, its canonical shape and Pose; colours as
     silhouette_scales'. Once per source: ~1 ms."""
     from .fit import pose_vertices
-    from .hair import fringe_reach
+    from .hair import fringe_reach, hair_at
 
     sv = np.asarray(src_vertices, np.float64)
     if not np.isfinite(sv).all():
@@ -658,13 +670,16 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     oval = sv[list(FACE_OVAL), :2]
     c = oval.mean(0)
     sil = np.asarray(silhouette, np.float64)
-    rim = pose_vertices(head_proxy(shape, silhouette=sil)[-1], pose)[:, :2].astype(np.float64)
+    rings = head_proxy(shape, silhouette=sil)
+    rim, last = (pose_vertices(rings[i], pose)[:, :2].astype(np.float64) for i in (-1, -2))
     outer = c + (sil + PROXY_REACH - PROXY_SCALES[-1])[:, None] * (oval - c)
     colours = face_colours(image, sv) if colours is None else colours
-    reach = fringe_reach(np.asarray(image)[..., :3], rim, outer, colours.backdrop, FRINGE_GAP * oval_radius(sv))
+    image = np.asarray(image)[..., :3]
+    reach = fringe_reach(image, rim, outer, colours.backdrop, FRINGE_GAP * oval_radius(sv))
     # each vertex no further than its neighbours' (FRINGE_SPAN): a triangle between a ray that
     # meets the background's things and one that does not would still stretch them
     reach = np.min(np.stack([np.roll(reach, i) for i in range(-FRINGE_SPAN, FRINGE_SPAN + 1)]), 0)
+    reach *= hair_at(image, last, rim, colours.backdrop) >= FRINGE_HAIR
     rows = ramp(-np.asarray(shape, np.float64)[list(FACE_OVAL), 1], (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
     return rows * np.minimum(reach, FRINGE[1]) * np.linalg.norm(outer - rim, axis=1)
 
