@@ -23,7 +23,9 @@ the layout's border, as a layer laid over their fill:
     over skin 0.06 of S wide (OUTLINE[0] to [1]) where the photo has an edge.
 
 The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.surround
-sizes the head proxy's silhouette to it, so that all of the hair turns with the head.
+sizes the head proxy's silhouette to it, so that all of the hair turns with the head; and how far
+past that silhouette the band holds nothing of the background's own (fringe_reach), where the
+proxy's fringe ring carries the hair's loose strands with the head.
 """
 from __future__ import annotations
 
@@ -214,10 +216,12 @@ def ray_samples(image: np.ndarray, start: np.ndarray, end: np.ndarray):
     return t, lab(px.astype(np.float32) / 255.0), inside, length
 
 
-def run_end(on: np.ndarray, t: np.ndarray, inside: np.ndarray, length: np.ndarray, begin, ends_on_ray: bool) -> np.ndarray:
+def run_end(on: np.ndarray, t: np.ndarray, inside: np.ndarray, length: np.ndarray, begin, ends_on_ray: bool,
+            gap_px=HAIR_GAP_PX) -> np.ndarray:
     """Where a run of `on` samples that starts before share `begin` [K] of each ray ends -> [K]
-    float64, the share of the last `on` sample before the first HAIR_GAP_PX pixels in a row that
-    are not (a stray gap of fewer is bridged), or the photo's edge; 0 where no run starts before
+    float64, the share of the last `on` sample before the first gap_px (a scalar or [K]; default
+    HAIR_GAP_PX) pixels in a row that are not (a stray gap of fewer is bridged), or the photo's
+    edge; 0 where no run starts before
     `begin` and where the run runs to the photo's edge (where it ends is unknown). on, inside
     [K,n] bool and t [n], length [K] (ray_samples'). ends_on_ray: the gap must lie on the ray
     (False: the run may end at the ray's end, beyond which nothing is `on`)."""
@@ -226,7 +230,7 @@ def run_end(on: np.ndarray, t: np.ndarray, inside: np.ndarray, length: np.ndarra
     early = t[None, :] < np.asarray(begin, np.float64)[:, None]
     start_at = on.argmax(1)                      # each ray's first `on` sample
     starts = on[rows, start_at] & early[rows, start_at]
-    g = np.clip(np.ceil(HAIR_GAP_PX * (n - 1) / np.maximum(length, 1e-6)), 1, n).astype(int)    # samples
+    g = np.clip(np.ceil(gap_px * (n - 1) / np.maximum(length, 1e-6)), 1, n).astype(int)    # samples
     count = np.zeros((k, 2 * n + 1))
     count[:, 1:n + 1] = np.cumsum(~on, axis=1)
     # beyond the ray: not `on` (the run ends at the ray's end), or unknown (no gap found there)
@@ -278,6 +282,35 @@ def backdrop_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin:
     t, colours, inside, length = ray_samples(image, start, end)
     head = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
     return run_end(head, t, inside, length, begin, ends_on_ray=True)
+
+
+def fringe_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray, gap_px) -> np.ndarray:
+    """How far the band beyond the head's silhouette holds nothing of the background's own along
+    rays from start [K,2] (the silhouette in the photo) to end [K,2] (pixels) -> [K] float64 in
+    [0,1], a share of each ray: up to gap_px (scalar or [K]) before the last run of samples
+    unlike the backdrop (BACKDROP_D from each of `backdrop` [K',3] Lab, as backdrop_reach's) that
+    goes on to the ray's end or past the photo's edge after some backdrop (a wall's edge, a
+    ceiling, a neighbour), 1 where there is none (the band is backdrop and loose strands, which a
+    pixel or two wide read as backdrop seen through, or the head's own hair all the way), 0 on a
+    ray that leaves the photo with no backdrop on it. image [H,W,3] uint8."""
+    t, colours, inside, length = ray_samples(image, start, end)
+    on = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) | ~inside
+    n = on.shape[1]
+    off = ~on
+    tail = n - np.argmax(off[:, ::-1], axis=1)          # the first sample of the last run of `on`
+    tail = np.where(on[:, -1] & off.any(1), tail, n)
+    short = t[np.minimum(tail, n - 1)] - np.asarray(gap_px, np.float64) / np.maximum(length, 1e-6)
+    # no backdrop at all on a ray that leaves the photo: what lies there is unknown
+    return np.where(tail < n, np.clip(short, 0.0, 1.0), np.where(inside.all(1), 1.0, 0.0))
+
+
+def hair_at(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """[K] float64: the share of each ray from start [K,2] to end [K,2] (pixels) on the photo that
+    is unlike the backdrop (backdrop_reach's classes; `backdrop` [K',3] Lab): whether the head
+    (its hair) reaches there. image [H,W,3] uint8."""
+    _, colours, inside, _ = ray_samples(image, start, end)
+    head = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
+    return head.sum(1) / np.maximum(inside.sum(1), 1)
 
 
 def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):

@@ -135,7 +135,29 @@ OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (
               (369, 394, 395), (369, 396), (396,), (171, 175, 396), (171,), (140, 171), (140, 169, 170),
               (135, 169), (135, 138), (138, 215), (177, 215), (177,), (137, 177), (137, 227), (34, 227),
               (34, 139), (71, 139), (68, 71), (68, 104), (69, 104), (69, 108))
-PROXY_RINGS = len(PROXY_SCALES) + 3   # proxy_mesh's rings: inside the oval, oval, proxy, outer
+PROXY_RINGS = len(PROXY_SCALES) + 4   # proxy_mesh's rings: inside the oval, oval, proxy, fringe, outer
+SILHOUETTE_RING = len(PROXY_SCALES) + 1   # the index of the proxy's last ring, its silhouette, among them
+# The hair's fringe beyond the silhouette (issue 15, 0-f1-su-ph.jpg and multi_face.jpg's face 0 at
+# -25): the silhouette lies where the hair's solid edge ends, and loose strands and curl tips
+# reach past it into the band to the fixed outer ring. On the side a turn takes away from the
+# camera the silhouette moves in, by the turn's foreshortening and, as it lies ~4 cm behind the
+# pose's pivot (the tracker's canonical origin), sideways against the face's move (0-f1: 58 px
+# while the oval moves 36), and that band was drawn 2-3x wider than the photo shows it: the strands
+# in it were smeared into long streaks flying off the head. A fringe ring FRINGE[1] of the way to
+# the outer ring goes with the silhouette as far as the band would be stretched outwards (never
+# wider than the photo shows it; narrowed with the band where a turn compresses it): the strands
+# keep their length, and the band beyond, on the background, takes the stretch. A strand a pixel
+# wide reads as backdrop seen through it, so the fringe is not where strands are found but the
+# band short of the background's own things (fringe_widths: a wall's edge, a ceiling, a
+# neighbour, which run on to the outer ring; FRINGE_GAP x the oval's mean radius short of them):
+# carried with the head they bent the wall's edge above 0-f1's head. Only where the head reaches
+# the silhouette (FRINGE_HAIR): beyond a silhouette on the backdrop there are no strands, and
+# carried there the backdrop beside Tom_Hanks_54745.png's far cheek read 4 degrees less turn by
+# dlib's judge. FRINGE[0]: at least this share (a band of no width reads no photo).
+FRINGE = (0.05, 0.5)
+FRINGE_GAP = 0.1
+FRINGE_HAIR = 0.25   # ... only where at least this share of the proxy's last band is unlike the backdrop
+FRINGE_SPAN = 2   # oval vertices either side whose reach bounds a vertex's fringe
 # OVAL_INNER as index columns (a group's first vertex repeated past its end) and group sizes
 _INNER_IDX = np.array([g + (g[0],) * (max(map(len, OVAL_INNER)) - len(g)) for g in OVAL_INNER])
 _INNER_N = np.array([len(g) for g in OVAL_INNER])
@@ -167,6 +189,7 @@ FEATURE_MARGIN = 0.05   # x the oval's mean radius: lashes and brow hairs reach 
 # its vertices, HIDDEN_MARGIN of the oval's radius inside its edge, where the oval's own triangles
 # begin) is filled from HIDDEN_FILL[0] of its area, fully from [1], like a stretched one.
 HIDDEN_MARGIN = 0.04
+HIDDEN_KEPT = 2   # FeatureMask.hidden's results kept
 HIDDEN_FILL = (0.2, 0.5)
 # ... but only as far as the turn brings the triangle out from behind the face: by how much the
 # distance of its vertices inside the face oval's hull drops from the photo to the target (the
@@ -443,7 +466,7 @@ class FeatureMask:
         r = max(int(np.ceil(HIDDEN_MARGIN * radius)), 1)
         self.oval, self.radius = oval, float(radius)
         self.face = PhotoRegion(lo, cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))))
-        self._hidden = None   # the last (key, hidden's result)
+        self._hidden = {}   # the last HIDDEN_KEPT results of hidden, by key
 
     def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
         """[T] bool: does each triangle (src [N,2] photo positions, tris [T,3]) read a feature?"""
@@ -456,12 +479,14 @@ class FeatureMask:
         is kept: a frame loop's ring reads the photo at the same positions step after step
         (~0.4 ms a step)."""
         key = (np.asarray(src, np.float64).tobytes(), np.asarray(tris).tobytes(), n)
-        kept = self._hidden
-        if kept is None or kept[0] != key:
+        share = self._hidden.get(key)
+        if share is None:
             share = self.face.share(src, tris, n)
             share.flags.writeable = False
-            kept = self._hidden = (key, share)
-        return kept[1]
+            if len(self._hidden) >= HIDDEN_KEPT:   # (stretch_weights asks for two sets a step)
+                del self._hidden[next(iter(self._hidden))]
+            self._hidden[key] = share
+        return share
 
     def revealed(self, verts: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
         """[T] float64: how far (oval radii) a turn brings each triangle (tris [T,3]) of the head
@@ -494,14 +519,36 @@ def ramp(x: np.ndarray, lo_hi) -> np.ndarray:
     return np.clip((x - lo_hi[0]) / (lo_hi[1] - lo_hi[0]), 0.0, 1.0)
 
 
+@functools.lru_cache(maxsize=4)
+def weighed_triangles(n_verts: int) -> np.ndarray:
+    """band_triangles(n_verts) as stretch_weights measures them: each of the head proxy's two
+    bands beyond its silhouette (to the fringe, FRINGE, and on to the outer ring) as the triangle
+    of the band from the silhouette straight to the outer ring it lies in; cached, read-only. The
+    fringe keeps the strands beside the hair from stretching and so crowds the stretch into the
+    background beyond them: measured alone, that band was filled where the band as a whole was
+    not (Image_with_alpha.png at +25: the tuft of hair beside his temple cut off by a grey fill in
+    ragged triangles)."""
+    tris = band_triangles(n_verts)
+    if n_verts != PROXY_RINGS * len(FACE_OVAL):
+        return tris
+    k = len(FACE_OVAL)
+    whole = band_tris(k)
+    whole = np.where(whole < k, whole + SILHOUETTE_RING * k, whole + (PROXY_RINGS - 2) * k)
+    out = np.array(tris)
+    out[outer_band(n_verts)] = np.tile(whole, (PROXY_RINGS - 1 - SILHOUETTE_RING, 1))
+    return _read_only(out.astype(np.int32))
+
+
 def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | None = None) -> np.ndarray:
     """[T] float64 in [0,1] for band_triangles(len(verts)): how much each is to be filled for being
     drawn over more than STRETCH_FILL[0] times the area the photo shows it in (area_stretch), or
     more than FEATURE_STRETCH[0] times larger (stretch) where it reads one of the face's
     features, or for lying behind the face in the photo as far as the turn brings it out
     (HIDDEN_FILL x REVEAL_FILL: the head proxy's band only) (features: the source's FeatureMask;
-    None: neither tested). verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
-    tris = band_triangles(len(verts))
+    None: neither tested). The head proxy's two bands beyond its silhouette, by the fringe to the
+    outer ring, are measured as one (weighed_triangles). verts [N,3] target, src [N,2] photo
+    positions, as ring_band gives them."""
+    tris = weighed_triangles(len(verts))
     maps = _affine(verts, tris, src)   # per frame: both measures from one set of maps
     s = _largest_singular(*maps)
     w = ramp(_area(*maps), STRETCH_FILL)
@@ -511,11 +558,15 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
         if check.any():
             w[check] = np.maximum(w[check], near[check] * features.touches(src, tris[check]))
         if len(verts) == PROXY_RINGS * len(FACE_OVAL):   # the head proxy's far side, behind the face
-            behind = ramp(features.hidden(src, tris), HIDDEN_FILL)
-            hot = np.flatnonzero(behind > w)
-            if hot.size:
-                out = ramp(features.revealed(verts, src, tris[hot]), REVEAL_FILL)
-                w[hot] = np.maximum(w[hot], behind[hot] * out)
+            # what lies behind the face: the bands beyond the silhouette as drawn too (a sliver of
+            # the fringe's along the silhouette can, where the band as a whole does not); how far
+            # the turn brings it out: the band's as a whole
+            for t in (tris, band_triangles(len(verts))):
+                behind = ramp(features.hidden(src, t), HIDDEN_FILL)
+                hot = np.flatnonzero(behind > w)
+                if hot.size:
+                    out = ramp(features.revealed(verts, src, tris[hot]), REVEAL_FILL)
+                    w[hot] = np.maximum(w[hot], behind[hot] * out)
     return w
 
 
@@ -643,6 +694,41 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
 
 
+def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
+                  colours=None) -> np.ndarray:
+    """The hair's fringe beyond the head proxy's silhouette -> [K] float64 photo pixels
+    (HeadProxy's fringe): FRINGE[1] of the way from each silhouette vertex (head_proxy with
+    silhouette [K], silhouette_scales', posed) to the outer ring, but short of the background's
+    own things (poce_rt.hair.fringe_reach, FRINGE_GAP x the oval's mean radius short, no further
+    than its FRINGE_SPAN neighbours); only where the head reaches the silhouette (FRINGE_HAIR of
+    the proxy's last band unlike the backdrop, poce_rt.hair.hair_at) and above the jaw
+    (HAIR_ROWS_CM, as the silhouette's growth: beside the jaw and the neck lie a collar,
+    shoulders, a neighbour's arm, which do not turn with the head). image
+    [H,W,3] uint8, the face's [468,3] vertices in it, its canonical shape and Pose; colours as
+    silhouette_scales'. Once per source: ~1 ms."""
+    from .fit import pose_vertices
+    from .hair import fringe_reach, hair_at
+
+    sv = np.asarray(src_vertices, np.float64)
+    if not np.isfinite(sv).all():
+        raise ValueError("vertices contain NaN or inf")
+    oval = sv[list(FACE_OVAL), :2]
+    c = oval.mean(0)
+    sil = np.asarray(silhouette, np.float64)
+    rings = head_proxy(shape, silhouette=sil)
+    rim, last = (pose_vertices(rings[i], pose)[:, :2].astype(np.float64) for i in (-1, -2))
+    outer = c + (sil + PROXY_REACH - PROXY_SCALES[-1])[:, None] * (oval - c)
+    colours = face_colours(image, sv) if colours is None else colours
+    image = np.asarray(image)[..., :3]
+    reach = fringe_reach(image, rim, outer, colours.backdrop, FRINGE_GAP * oval_radius(sv))
+    # each vertex no further than its neighbours' (FRINGE_SPAN): a triangle between a ray that
+    # meets the background's things and one that does not would still stretch them
+    reach = np.min(np.stack([np.roll(reach, i) for i in range(-FRINGE_SPAN, FRINGE_SPAN + 1)]), 0)
+    reach *= hair_at(image, last, rim, colours.backdrop) >= FRINGE_HAIR
+    rows = ramp(-np.asarray(shape, np.float64)[list(FACE_OVAL), 1], (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
+    return rows * np.minimum(reach, FRINGE[1]) * np.linalg.norm(outer - rim, axis=1)
+
+
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):
     """poce_rt.hair.photo_colours of the face with these [468,3] vertices in image [H,W,3] uint8
     (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
@@ -713,7 +799,7 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
-               beside: np.ndarray | None = None):
+               beside: np.ndarray | None = None, fringe: np.ndarray | None = None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
@@ -721,14 +807,16 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     strip: None, or [K] skin_strip's: on the side the turn reveals, the oval ring reads the photo
     that far out, past the skin strip beside the oval (REVEAL_MOVE). beside: None, or [K]
     backdrop_beside's: on the side the turn reveals, where the photo sees the backdrop beside the
-    oval, the proxy's rings are drawn at the photo's own offsets from the moved oval (BESIDE_SHARE).
+    oval, the proxy's rings are drawn at the photo's own offsets from the moved oval (BESIDE_SHARE). fringe: None, or [K]
+    fringe_widths': the hair's fringe ring between the silhouette and the outer ring (FRINGE).
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
     Returns verts [PROXY_RINGS*K,3] float32 (target positions, depth for the depth test), tris,
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
-    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside).mesh(dst_vertices, dst_pose)
+    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
+                     fringe).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -738,7 +826,7 @@ class HeadProxy:
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
-                 beside: np.ndarray | None = None):
+                 beside: np.ndarray | None = None, fringe: np.ndarray | None = None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -757,6 +845,7 @@ class HeadProxy:
         self.strip = None if strip is None else np.asarray(strip, np.float64)
         # [K] how far each oval vertex's proxy follows the oval where the turn reveals its side
         self.beside = None if beside is None else ramp(np.asarray(beside, np.float64), BESIDE_SHARE)
+        self.fringe = None if fringe is None else np.asarray(fringe, np.float64)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head
         folded = ((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0
@@ -785,7 +874,10 @@ class HeadProxy:
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
         outer = c + scale * (p[:, :2] - c)
         far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
-        verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
+        fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
+        depth = dst_r[-1][:, 2] + share * (far - dst_r[-1][:, 2])
+        verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([fringe_dst, depth]),
+                                                    np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
         p_read, p_in = p[:, :2], self.p_in
         if self.strip is not None:
             # how far the turn moves each oval vertex out past the oval's mean move: the side it
@@ -801,7 +893,7 @@ class HeadProxy:
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
         if self.beside is not None and self.beside.any():
             # where the turn draws the band from the oval to the silhouette wider than the photo
-            # shows it beside a backdrop, the proxy's rings (2 .. PROXY_RINGS - 2) are drawn only
+            # shows it beside a backdrop, the proxy's rings (2 .. SILHOUETTE_RING) are drawn only
             # as far out from the moved oval as the photo shows them (all by one factor per
             # oval vertex: their order kept)
             # (not where the photo shows the proxy behind the face: HIDDEN_FILL's), on a side the
@@ -812,11 +904,11 @@ class HeadProxy:
             toward = ramp(facing(self.normal, dst_pose) - self.facing, BESIDE_TOWARD)
             follow = ramp(wide, BESIDE_GROWTH) * ramp(seen, BESIDE_SEEN_PX) * edge_on * toward * self.beside
             if follow.any():
-                ring = verts[2 * k:(PROXY_RINGS - 1) * k].reshape(-1, k, 3)
+                ring = verts[2 * k:(SILHOUETTE_RING + 1) * k].reshape(-1, k, 3)
                 ring[..., :2] = q[:, :2] + (ring[..., :2] - q[:, :2]) * \
                     (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
         verts[:k, :2] = q_in[:, :2]
-        src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [outer])
+        src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
 
     def rings_at(self, dst_pose) -> list:
@@ -839,6 +931,24 @@ def outward(ring: np.ndarray, oval: np.ndarray) -> np.ndarray:
     n *= np.sign(((o - o.mean(0)) * n).sum(1) + 1e-12)[:, None]
     n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
     return ((np.asarray(ring, np.float64)[:, :2] - o) * n).sum(1)
+
+
+def fringe_ring(sil_src: np.ndarray, sil_dst: np.ndarray, outer: np.ndarray, centre: np.ndarray, width=None):
+    """The hair's fringe ring between the silhouette, at sil_src [K,2] in the photo and sil_dst
+    [K,2] at the target, and the fixed outer ring outer [K,2] -> (src [K,2], dst [K,2], share [K]):
+    width [K] (fringe_widths', photo pixels; None: none) out in the photo, as a share of the way
+    to the outer ring, at least FRINGE[0]; at the target the same share of the way out, but no further
+    beyond the silhouette than in the photo, measured outwards from centre [2] (the oval's, in
+    the photo): where a turn moves the silhouette in, the strands go with it. (Outwards only: the
+    top of the head slides along the outer ring, and carried along, the band's background bent
+    the lines of a wall behind the head.)"""
+    w_src, w_dst = outer - sil_src, outer - sil_dst
+    l_src = np.linalg.norm(w_src, axis=1)
+    share = np.clip((0.0 if width is None else np.asarray(width, np.float64)) / np.maximum(l_src, 1e-9), FRINGE[0], 1.0)
+    u = outer - centre
+    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
+    grow = (w_dst * u).sum(1) / np.maximum((w_src * u).sum(1), 1e-9)
+    return sil_src + share[:, None] * w_src, sil_dst + (share / np.maximum(grow, 1.0))[:, None] * w_dst, share
 
 
 def under_border(p: np.ndarray, p_in: np.ndarray, q: np.ndarray, q_in: np.ndarray, weight: np.ndarray):
@@ -906,8 +1016,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
-    [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)]]]]) for the
-    head proxy's rings, or
+    [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)[, fringe [K]
+    (fringe_widths')]]]]]) for the head proxy's rings, or
     (HeadProxy, target Pose): the same with the source's side worked out once.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
@@ -1041,12 +1151,13 @@ class BackdropMap:
 
 
 def outer_band(n_verts: int) -> np.ndarray:
-    """[T] bool over band_triangles(n_verts): the head proxy's outer band, from its silhouette to
-    the fixed outer ring (beside the head: background); none for the plain band."""
+    """[T] bool over band_triangles(n_verts): the head proxy's outer bands, from its silhouette
+    (SILHOUETTE_RING) by the fringe to the fixed outer ring (beside the head: background); none
+    for the plain band."""
     tris = band_triangles(n_verts)
     out = np.zeros(len(tris), bool)
     if n_verts == PROXY_RINGS * len(FACE_OVAL):
-        out[-2 * len(FACE_OVAL):] = True
+        out[-2 * (PROXY_RINGS - 1 - SILHOUETTE_RING) * len(FACE_OVAL):] = True
     return out
 
 
@@ -1168,7 +1279,7 @@ def revealed_background(verts: np.ndarray, src: np.ndarray, origin, height: int,
     k = len(FACE_OVAL)
     if len(verts) != PROXY_RINGS * k:
         return None
-    sil = (PROXY_RINGS - 2) * k
+    sil = SILHOUETTE_RING * k
     shift = 4   # cv2's fixed point: sub-pixel vertices, antialiased edges
 
     def fill(points):

@@ -71,7 +71,8 @@ def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
         np.testing.assert_allclose(got[head], want[head], atol=1e-3)
     # the forehead (in front of the pivot) follows the nose; the silhouette behind it goes the other way
     move_front = verts[2 * k:3 * k, 0] - src[2 * k:3 * k, 0]
-    move_back = verts[(n - 2) * k:(n - 1) * k, 0] - src[(n - 2) * k:(n - 1) * k, 0]
+    sil = surround.SILHOUETTE_RING
+    move_back = verts[sil * k:(sil + 1) * k, 0] - src[sil * k:(sil + 1) * k, 0]
     front, back = head & (rings[0][:, 2] < -1), head & (rings[-1][:, 2] > 3)
     assert front.any() and back.any()
     assert np.sign(move_front[front].mean()) == np.sign(yaw) == -np.sign(move_back[back].mean())

@@ -185,9 +185,11 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     sil = stages.silhouette_scales(img, face.vertices, face.shape, face.pose)   # sized to the hair
     strip = stages.skin_strip(img, face.vertices)   # the skin strip beside the oval, read past where revealed
     beside = stages.backdrop_beside(img, face.vertices)   # where the photo shows the backdrop beside the oval
+    fringe = stages.fringe_widths(img, face.vertices, face.shape, face.pose, sil)   # the strands past the silhouette
     ring = np.zeros((h, w), np.float32)
     base = stages.warp_surround(img, face.vertices, dst,
-                                proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, sil, strip, beside),
+                                proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, sil, strip, beside,
+                                       fringe),
                                 moving_out=ring)
     vmotion = motion.vertex_motion(g.posed(face.vertices), g.posed(dst))
     moved = motion.moved_map(stages.texel_motion(g), vmotion, g.posed(dst), g.layout.tris, g.layout.uvs, h, w,

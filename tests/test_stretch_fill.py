@@ -33,10 +33,11 @@ def _proxy(editor, img, f, beside: bool = True):
     """The HeadProxy of face f of img as the frame loop builds it (beside=False: without
     backdrop_beside, its rings turned with the head beside the backdrop too)."""
     colours = S.face_colours(img, f.vertices)
-    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
-                       S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours),
+    sil = S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours)
+    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil,
                        S.skin_strip(img, f.vertices, colours),
-                       S.backdrop_beside(img, f.vertices, colours) if beside else None)
+                       S.backdrop_beside(img, f.vertices, colours) if beside else None,
+                       S.fringe_widths(img, f.vertices, f.shape, f.pose, sil, colours))
 
 
 def _band(editor, src, proxy, yaw):
@@ -98,7 +99,7 @@ def test_a_revealed_strip_is_still_filled(editor, prepared):
     only as far out from the oval as the photo shows them (test_surround.py)."""
     img, src = prepared("Tom_Hanks_54745.png")
     verts, photo, tris, _ = _band(editor, src, _proxy(editor, img, src.face, beside=False), -25)
-    inside = (tris // len(S.FACE_OVAL) <= S.PROXY_RINGS - 2).all(1)
+    inside = (tris // len(S.FACE_OVAL) <= S.SILHOUETTE_RING).all(1)
     long = inside & (S.stretch(verts, tris, photo) >= S.STRETCH_FILL[1])
     assert long.sum() >= 8
     assert (S.stretch_weights(verts, photo)[long] == 1.0).all()

@@ -1,0 +1,96 @@
+"""The hair's fringe beyond the head proxy's silhouette (poce_rt.surround.FRINGE): loose strands
+past the silhouette go with it, and the band beyond them takes a turn's stretch.
+
+0-f1-su-ph.jpg turned -25: the silhouette on the far side (image left) moves in by ~58 px, the
+fixed outer ring stays, and the band between them was drawn 2.2x wider than the photo shows it:
+the strands beside her hair became long streaks flying off the head."""
+import numpy as np
+import pytest
+
+from poce_rt import surround as S
+from poce_rt.fit import pose_vertices
+
+STRAND = 0.05   # x the oval's mean radius: the strands' stretch read this far past the silhouette
+
+
+def _proxy(editor, img, f):
+    """The HeadProxy of face f of img as the frame loop builds it."""
+    colours = S.face_colours(img, f.vertices)
+    sil = S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours)
+    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil,
+                       S.skin_strip(img, f.vertices, colours), S.backdrop_beside(img, f.vertices, colours),
+                       S.fringe_widths(img, f.vertices, f.shape, f.pose, sil, colours))
+
+
+def strand_stretch(verts, tris, src, radius):
+    """[K] how many times longer each silhouette vertex's first STRAND x radius of photo beyond
+    it (along the ray from the oval's centre) is drawn: the point mapped through the ring's
+    triangle that reads it (NaN where none does)."""
+    k = len(S.FACE_OVAL)
+    sil = src[S.SILHOUETTE_RING * k:(S.SILHOUETTE_RING + 1) * k]
+    u = sil - src[k:2 * k].mean(0)
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    pts = sil + STRAND * radius * u
+    t = tris[(tris >= S.SILHOUETTE_RING * k).all(1)]
+    a = src[t]
+    m = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)
+    ok = np.abs(np.linalg.det(m)) > 1e-9
+    inv = np.linalg.inv(np.where(ok[:, None, None], m, np.eye(2)))
+    out = np.full(k, np.nan)
+    for i, p in enumerate(pts):
+        bc = (inv @ (p - a[:, 0])[..., None])[..., 0]
+        hit = np.flatnonzero(ok & (bc >= -1e-6).all(1) & (bc.sum(1) <= 1 + 1e-6))
+        if hit.size:
+            d = verts[t[hit[0]], :2].astype(np.float64)
+            q = d[0] + bc[hit[0], 0] * (d[1] - d[0]) + bc[hit[0], 1] * (d[2] - d[0])
+            out[i] = np.linalg.norm(q - verts[S.SILHOUETTE_RING * k + i, :2]) / (STRAND * radius)
+    return out
+
+
+def test_strands_past_the_silhouette_keep_their_length(editor, real_image):
+    """0-f1-su-ph.jpg at -25: the photo just past the silhouette (the strands beside the hair,
+    above the jaw) is drawn at most 1.5x longer (before: up to 2.15x)."""
+    img = real_image("0-f1-su-ph.jpg")
+    src = editor.prepare(img)
+    f = src.face
+    plan = editor.plan(src, pose=(0, -25, 0))
+    verts, tris, photo = _proxy(editor, img, f).mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
+    head = np.asarray(f.shape)[list(S.FACE_OVAL), 1] < S.HAIR_ROWS_CM[1]
+    s = strand_stretch(verts, tris, photo, S.oval_radius(f.vertices))[head]
+    assert np.isfinite(s).sum() >= 15
+    assert np.nanmax(s) < 1.5, np.round(s, 2)
+
+
+def test_fringe_ring_goes_with_a_silhouette_moving_in_only():
+    """Where the silhouette moves in, the fringe keeps its photo distance from it; where it moves
+    out, the fringe keeps its share of the way to the outer ring (the band as before)."""
+    outer = np.array([[-100.0, 0.0], [100.0, 0.0]])
+    sil = np.array([[-60.0, 0.0], [60.0, 0.0]])
+    moved = sil + np.array([[20.0, 0.0], [20.0, 0.0]])   # in on the left, out on the right
+    src, dst, share = S.fringe_ring(sil, moved, outer, np.zeros(2), np.array([20.0, 20.0]))
+    np.testing.assert_allclose(share, 0.5)
+    np.testing.assert_allclose(src, [[-80.0, 0.0], [80.0, 0.0]])
+    np.testing.assert_allclose(dst[0], [-60.0, 0.0])                  # 20 px beyond, as in the photo
+    np.testing.assert_allclose(dst[1], [80.0 + 0.5 * 20.0, 0.0])      # half of the narrowed band
+    # no width measured: the least share, a band that still reads the photo
+    _, _, share = S.fringe_ring(sil, moved, outer, np.zeros(2))
+    np.testing.assert_allclose(share, S.FRINGE[0])
+
+
+def test_fringe_reach_stops_short_of_the_backgrounds_own_things():
+    """A ray over a plain backdrop with a few strands reads free all the way (1); one that meets a
+    wall's edge running on to its end stops gap_px short of it; one of the head's own hair all the
+    way reads free too (nothing of the background's there)."""
+    from poce_rt.hair import backdrop_colours, fringe_reach
+
+    img = np.zeros((40, 200, 3), np.uint8)
+    img[...] = (90, 110, 200)                         # a blue wall
+    img[5, 60:64] = img[15, 62:64] = (30, 30, 30)     # strands (rows 5 and 15)
+    img[15, 150:] = (230, 220, 230)                   # row 15: a wall's edge from x = 150 on
+    img[25, 50:] = (30, 25, 20)                       # row 25: dark hair all the way
+    backdrop = backdrop_colours(img)
+    start = np.array([[50.0, 5.0], [50.0, 15.0], [50.0, 25.0]])
+    end = np.array([[190.0, 5.0], [190.0, 15.0], [190.0, 25.0]])
+    reach = fringe_reach(img, start, end, backdrop, 10.0)
+    assert reach[0] == 1.0 and reach[2] == 1.0
+    assert abs(reach[1] * 140 - (100 - 10)) <= 1.5, reach[1] * 140
