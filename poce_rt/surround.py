@@ -737,6 +737,24 @@ def face_colours(image: np.ndarray, src_vertices: np.ndarray):
     return photo_colours(image, np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2])
 
 
+def _past_oval(image: np.ndarray, src_vertices: np.ndarray, first: int, reach: float):
+    """The photo along the ray from the face oval's centre through each oval vertex, from `first`
+    pixels past the vertex out to `reach` x the oval's mean radius (at least to `first`):
+    (oval [K,2] float64, steps [S] int (pixels past the vertex), colours [K,S,3] float32 in [0,1],
+    inside [K,S] bool (the pixel lies in the photo; clamped to its border where not))."""
+    oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+    if not np.isfinite(oval).all():
+        raise ValueError("vertices contain NaN or inf")
+    radial = oval - oval.mean(0)
+    u = radial / (np.linalg.norm(radial, axis=1, keepdims=True) + 1e-9)
+    steps = np.arange(first, max(int(np.ceil(reach * np.linalg.norm(radial, axis=1).mean())), first) + 1)
+    h, w = image.shape[:2]
+    pts = np.round(oval[:, None] + steps[None, :, None] * u[:, None]).astype(int)      # [K,S,2]
+    inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+    px = image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1), :3].astype(np.float32) / 255.0
+    return oval, steps, px, inside
+
+
 def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.ndarray:
     """[K] float64 photo pixels: the width of the photo's skin strip beyond each face oval vertex
     where hair covers the head beyond it (image [H,W,3] uint8, the face's [468,3] vertices in it):
@@ -750,17 +768,7 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     from .hair import hair_like, lab, own_hair, photo_colours
 
     image = np.asarray(image)
-    oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
-    if not np.isfinite(oval).all():
-        raise ValueError("vertices contain NaN or inf")
-    c = oval.mean(0)
-    radial = oval - c
-    u = radial / (np.linalg.norm(radial, axis=1, keepdims=True) + 1e-9)
-    steps = np.arange(1, max(int(np.ceil(STRIP_MAX * np.linalg.norm(radial, axis=1).mean())), 1) + 1)
-    h, w = image.shape[:2]
-    pts = np.round(oval[:, None] + steps[None, :, None] * u[:, None]).astype(int)      # [K,S,2]
-    inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
-    px = image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1)].astype(np.float32) / 255.0
+    oval, steps, px, inside = _past_oval(image, src_vertices, 1, STRIP_MAX)
     colours = photo_colours(image, oval) if colours is None else colours
     px = lab(px)
     hair = (hair_like(px, colours.skin, colours.backdrop) >= 0.5) & inside
@@ -781,18 +789,7 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
     from .hair import photo_colours
 
     image = np.asarray(image)
-    oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
-    if not np.isfinite(oval).all():
-        raise ValueError("vertices contain NaN or inf")
-    c = oval.mean(0)
-    radial = oval - c
-    u = radial / (np.linalg.norm(radial, axis=1, keepdims=True) + 1e-9)
-    n = max(int(np.ceil(BESIDE_REACH * np.linalg.norm(radial, axis=1).mean())), BESIDE_SKIP_PX)
-    steps = np.arange(BESIDE_SKIP_PX, n + 1)
-    h, w = image.shape[:2]
-    pts = np.round(oval[:, None] + steps[None, :, None] * u[:, None]).astype(int)      # [K,S,2]
-    inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
-    px = image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1), :3].astype(np.float32) / 255.0
+    oval, _, px, inside = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
     colours = photo_colours(image, oval) if colours is None else colours
     return ((backdrop_like(px, colours.backdrop) >= 0.5) & inside).mean(1).astype(np.float64)
 
