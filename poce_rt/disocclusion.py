@@ -73,6 +73,18 @@ UNLIKE_BACKDROP = (20.0, 32.0)
 # texel seen more edge-on is a smear, and a hand's grey shadow beside a temple is unlike the
 # backdrop too: turned +25, Image_with_alpha's revealed temple took grey streaks from it)
 UNLIKE_FACING = (0.3, 0.6)
+# A texel the photo saw foreshortened is magnified by a turn towards the camera (by up to
+# 1 / its facing cosine): the photo holds too few pixels of it, and t1.jpg's face 1 (yaw -33)
+# turned +25 drew its far eye (facing cosine ~0.55, its mirror ~0.9) as a smear stretched 1.9x
+# with the old eye's highlight. Where the mirror texel was seen this much better (the ratio of
+# the two facing cosines: none .. all of its trust kept), the texel yields to the mirror
+# (resolution_trust); where it was not, no texel has more of the surface than its own.
+RESOLUTION = (0.5, 0.8)
+# the facing cosines are compared over this fraction of S (a Gaussian over the layout): a
+# surface's foreshortening is the head's, the mesh's facets inside an eye (its eyeball faces the
+# camera on a turned head) are not; compared facet by facet, the far eye kept its smeared pupil
+# in the mirrored eye
+RESOLUTION_SIGMA = 0.03
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -161,6 +173,22 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     d = segment_distance(lab(uv[seen]), med, backdrop)
     out[seen] = smoothstep(d, *UNLIKE_BACKDROP)
     return out
+
+
+def resolution_trust(facing: np.ndarray, confidence: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """[S,S] float32 in [0,1]: the share of its confidence a texel keeps against its mirror texel
+    (RESOLUTION): smoothstep of cos / cos_mirror where the mirror texel (column S-1-j) is trusted
+    (confidence >= C_KEEP) and on the layout, 1 elsewhere. facing [S,S]: each texel's facing
+    cosine in the photo (interpolated from the vertices'; low-passed: RESOLUTION_SIGMA),
+    confidence [S,S] visibility_confidence (and unlike_backdrop), coverage [S,S] bool."""
+    s = facing.shape[0]
+    cos, _ = low_pass(np.maximum(np.asarray(facing, np.float32), 0.0)[..., None], coverage,
+                      max(1.0, RESOLUTION_SIGMA * s))
+    cos = cos[..., 0]
+    mirror = cos[:, ::-1]
+    better = (confidence[:, ::-1] >= C_KEEP) & coverage[:, ::-1] & coverage
+    ratio = cos / np.maximum(mirror, np.float32(1e-3))
+    return np.where(better, smoothstep(ratio, *RESOLUTION), np.float32(1.0)).astype(np.float32)
 
 
 def trusted_texels(mask: np.ndarray, confidence: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, skin_core
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
-                           pixel_texels, revealed_texture, smoothstep, texel_positions, texel_values, trusted_maps,
+                           pixel_texels, resolution_trust, revealed_texture, smoothstep, texel_positions, texel_values, trusted_maps,
                            unlike_backdrop, vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
@@ -254,6 +254,10 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         facing = smoothstep(cosine[np.maximum(lay.tri_id, 0)], *UNLIKE_FACING)
         confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, lay.coverage, image,
                                                                      backdrop))
+    normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
+    # a texel the photo saw foreshortened yields to its mirror texel seen better
+    facing = -normals[..., 2] / np.maximum(np.linalg.norm(normals, axis=-1), np.float32(1e-6))
+    confidence = confidence * resolution_trust(facing, confidence, lay.coverage)
     keep, t = trusted_maps(mask, confidence)
     # the trusted skin's colour: hair_over_face's and fill_shading's (keep is confidence >= C_KEEP
     # wherever hair_over_face reads it: from 16 such texels)
@@ -267,7 +271,6 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     photo, fill, filled = fill_unreliable(uv, mask, confidence, lay, complete, hair,
                                           pixel_texels(verts, lay, cosine), (keep, t), sources)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
-    normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
     return photo, fill, filled, shading
 
