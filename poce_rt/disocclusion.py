@@ -75,16 +75,23 @@ UNLIKE_BACKDROP = (20.0, 32.0)
 UNLIKE_FACING = (0.3, 0.6)
 # A texel the photo saw foreshortened is magnified by a turn towards the camera (by up to
 # 1 / its facing cosine): the photo holds too few pixels of it, and t1.jpg's face 1 (yaw -33)
-# turned +25 drew its far eye (facing cosine ~0.55, its mirror ~0.9) as a smear stretched 1.9x
+# turned +25 drew its far eye (facing cosine ~0.55, its mirror's ~0.9) as a smear stretched ~1.9x
 # with the old eye's highlight. Where the mirror texel was seen this much better (the ratio of
-# the two facing cosines: none .. all of its trust kept), the texel yields to the mirror
-# (resolution_trust); where it was not, no texel has more of the surface than its own.
+# the two facing cosines: none .. all of its trust kept) and carries detail at the photo's pixel
+# scale (RESOLUTION_DETAIL), the texel yields to the mirror (resolution_trust). Smooth skin
+# magnified loses nothing the photo had, and there its own texels are kept: Tom_Hanks_54745.png's
+# far temple and cheek, all mirrored at -25, took his near side's light as a bright patch.
 RESOLUTION = (0.5, 0.8)
-# the facing cosines are compared over this fraction of S (a Gaussian over the layout): a
-# surface's foreshortening is the head's, the mesh's facets inside an eye (its eyeball faces the
-# camera on a turned head) are not; compared facet by facet, the far eye kept its smeared pupil
-# in the mirrored eye
+# the facing cosines and the detail are compared over this fraction of S (a Gaussian over the
+# layout): a surface's foreshortening is the head's, the mesh's facets inside an eye (its
+# eyeball faces the camera on a turned head) are not; compared facet by facet, the far eye kept
+# its smeared pupil in the mirrored eye
 RESOLUTION_SIGMA = 0.03
+# the mirror's detail: the mean absolute difference of its luminance from its low-pass at a photo
+# pixel (pixel_texels), averaged as above: none .. all of the yielding (an eye's ~0.03-0.05, the
+# cheeks' 0.001-0.008 on t1.jpg and Tom_Hanks_54745.png; from 0.004 Tom's temple was mirrored
+# with the bright patch, to 0.025 t1's far eye kept a ring of its smear around the mirrored one)
+RESOLUTION_DETAIL = (0.006, 0.015)
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -175,20 +182,29 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     return out
 
 
-def resolution_trust(facing: np.ndarray, confidence: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray, seen: np.ndarray,
+                     coverage: np.ndarray, pixel: float = 1.0) -> np.ndarray:
     """[S,S] float32 in [0,1]: the share of its confidence a texel keeps against its mirror texel
-    (RESOLUTION): smoothstep of cos / cos_mirror where the mirror texel (column S-1-j) is trusted
-    (confidence >= C_KEEP) and on the layout, 1 elsewhere. facing [S,S]: each texel's facing
-    cosine in the photo (interpolated from the vertices'; low-passed: RESOLUTION_SIGMA),
-    confidence [S,S] visibility_confidence (and unlike_backdrop), coverage [S,S] bool."""
+    (column S-1-j), where that one is trusted (confidence >= C_KEEP) and on the layout:
+
+        1 - (1 - smoothstep(cos / cos_mirror; RESOLUTION)) * smoothstep(detail_mirror; RESOLUTION_DETAIL)
+
+    and 1 elsewhere. facing [S,S]: each texel's facing cosine in the photo; confidence [S,S]
+    visibility_confidence (and unlike_backdrop); uv [S,S,3] the sampled texture, seen [S,S] bool
+    its texels the photo saw; coverage [S,S] bool; pixel: a photo pixel's side in texels
+    (pixel_texels). Both the cosines and the detail are low-passed over RESOLUTION_SIGMA of S."""
     s = facing.shape[0]
-    cos, _ = low_pass(np.maximum(np.asarray(facing, np.float32), 0.0)[..., None], coverage,
-                      max(1.0, RESOLUTION_SIGMA * s))
+    sigma = max(1.0, RESOLUTION_SIGMA * s)
+    cos, _ = low_pass(np.maximum(np.asarray(facing, np.float32), 0.0)[..., None], coverage, sigma)
     cos = cos[..., 0]
-    mirror = cos[:, ::-1]
+    seen = seen & coverage
+    lum = (np.asarray(uv, np.float32) @ np.float32([0.299, 0.587, 0.114]))[..., None]
+    smooth, _ = low_pass(lum, seen, max(1.0, float(pixel)))
+    detail, _ = low_pass(np.abs(lum - smooth), seen, sigma)
     better = (confidence[:, ::-1] >= C_KEEP) & coverage[:, ::-1] & coverage
-    ratio = cos / np.maximum(mirror, np.float32(1e-3))
-    return np.where(better, smoothstep(ratio, *RESOLUTION), np.float32(1.0)).astype(np.float32)
+    ratio = cos / np.maximum(cos[:, ::-1], np.float32(1e-3))
+    lose = (1.0 - smoothstep(ratio, *RESOLUTION)) * smoothstep(detail[:, ::-1, 0], *RESOLUTION_DETAIL)
+    return np.where(better, 1.0 - lose, np.float32(1.0)).astype(np.float32)
 
 
 def trusted_texels(mask: np.ndarray, confidence: np.ndarray) -> np.ndarray:

@@ -257,7 +257,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     # a texel the photo saw foreshortened yields to its mirror texel seen better
     facing = -normals[..., 2] / np.maximum(np.linalg.norm(normals, axis=-1), np.float32(1e-6))
-    confidence = confidence * resolution_trust(facing, confidence, lay.coverage)
+    pixel = pixel_texels(verts, lay, cosine)
+    confidence = confidence * resolution_trust(facing, confidence, uv, mask >= 0.5, lay.coverage, pixel)
     keep, t = trusted_maps(mask, confidence)
     # the trusted skin's colour: hair_over_face's and fill_shading's (keep is confidence >= C_KEEP
     # wherever hair_over_face reads it: from 16 such texels)
@@ -269,7 +270,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
     sources = completion_input(uv, keep, lay.coverage & ~keep, skin_core(uv, keep & lay.coverage))
     photo, fill, filled = fill_unreliable(uv, mask, confidence, lay, complete, hair,
-                                          pixel_texels(verts, lay, cosine), (keep, t), sources)
+                                          pixel, (keep, t), sources)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
     return photo, fill, filled, shading
