@@ -18,6 +18,12 @@ the outline ran inside the head there; unlike_backdrop, from a facing cosine of 
 
     c = max(c, visible * smoothstep(cos; UNLIKE_FACING) * unlike_backdrop)   (stages.complete_face)
 
+A texel the photo saw foreshortened, at fewer photo pixels than the map has texels, whose mirror
+texel was seen at a finer resolution and carries detail at the photo's pixel scale (a three-
+quarter view's far eye against the near one) yields its trust to the mirror (resolution_trust:
+t drops, and its fill is the completion without it; what the rest of the completion reads is
+unchanged: fill_unreliable's yielded).
+
 Then
 
     F      = complete_uv_fallback(uv, c >= C_KEEP)   (mirror where the mirror texel is trusted,
@@ -292,7 +298,8 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     completion reads without them (as `sources`). The completion reads them, and their own fill is
     the completion without them, so that the rest of the fill is what it was (a second
     completion: Tom_Hanks_54745.png's far eye, a hole joined to the band along his far cheek,
-    changed that band's fill and drew a line down the cheek's edge at -25)."""
+    changed that band's fill and drew a line down the cheek's edge at -25); the photo texture
+    keeps the first."""
     keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
 
@@ -300,17 +307,18 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
         return joined(band_limit(complete(colours, known.astype(np.float32), layout), pixel), colours,
                       known, layout.coverage)   # the skin, not the lens again
 
-    completion = completed(colours, known)
+    completion = at_source = completed(colours, known)
     if yielded is not None and yielded[0].any():
         # and the hole beside them (within YIELD_REACH): filled from their smear, a nose's hidden
-        # flank took the old eye's highlight beside t1.jpg's mirrored far eye
+        # flank took the old eye's highlight beside t1.jpg's mirrored far eye. Only the fill: at
+        # the source's pose the texture is what it was (its unseen texels, bilinear at the border)
         reach = YIELD_REACH * uv.shape[0]
         near = cv2.distanceTransform((~yielded[0]).astype(np.uint8), cv2.DIST_L2, 3)
         w = (1.0 - smoothstep(near, reach, 2.0 * reach))[..., None]
         completion = completion + w * (completed(*yielded[1]) - completion)
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
-    photo = np.where(seen, uv, completion)
+    photo = np.where(seen, uv, at_source)
     share = 1.0 - t
     if hair is not None:
         weight, colour, own = hair
