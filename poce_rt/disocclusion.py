@@ -19,10 +19,10 @@ the outline ran inside the head there; unlike_backdrop, from a facing cosine of 
     c = max(c, visible * smoothstep(cos; UNLIKE_FACING) * unlike_backdrop)   (stages.complete_face)
 
 A texel the photo saw foreshortened, at fewer photo pixels than the map has texels, whose mirror
-texel was seen at a finer resolution and carries detail at the photo's pixel scale (a three-
-quarter view's far eye against the near one) yields its trust to the mirror (resolution_trust:
-t drops, and its fill is the completion without it; what the rest of the completion reads is
-unchanged: fill_unreliable's yielded).
+texel was seen at a finer resolution, in no less light, and carries detail at the photo's pixel
+scale (a three-quarter view's far eye against the near one) yields its trust to the mirror
+(resolution_trust: t drops, and its fill is the completion without it; the rest of the
+completion reads it as that fill: fill_unreliable's yielded).
 
 Then
 
@@ -101,9 +101,14 @@ RESOLUTION_SIGMA = 0.03
 # cheeks' 0.001-0.008 on t1.jpg and Tom_Hanks_54745.png; from 0.004 Tom's temple was mirrored
 # with the bright patch, to 0.025 t1's far eye kept a ring of its smear around the mirrored one)
 RESOLUTION_DETAIL = (0.006, 0.015)
-# the hole beside the yielding texels takes their completion within this fraction of S (fully;
-# fading out over as much again: fill_unreliable's yielded)
-YIELD_REACH = 0.03
+# the light the photo saw on the texel's side over the mirror's (the luminance averaged as above):
+# all .. none of the yielding. A mirror in the face's shadow was not seen better: its detail there
+# is its shadow's shading, which the relit mirror (poce_rt.complete) keeps below a few texels.
+# Tom_Hanks_54745.png (lit from his far side: 1.4-2.3x his near side's light on the ~2200 texels
+# that yielded) drew his near nose flank's and smile fold's shadows over his lit far flank and
+# cheek at -25, a Laplacian of 29 over the filled pixels there; t1.jpg's face 1 (lit from her
+# near side: 0.5-0.75) yields its far eye as before
+RESOLUTION_LIGHT = (1.1, 1.4)
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -200,12 +205,14 @@ def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray,
     (column S-1-j), where that one is trusted (confidence >= C_KEEP) and on the layout:
 
         1 - (1 - smoothstep(res_mirror / res; RESOLUTION)) * smoothstep(detail_mirror; RESOLUTION_DETAIL)
+            * (1 - smoothstep(light / light_mirror; RESOLUTION_LIGHT))
 
     res = max(1, pixel / cos): texels a photo pixel where the photo saw the texel (module
     comment at RESOLUTION); 1 elsewhere. facing [S,S]: each texel's facing cosine in the photo;
     confidence [S,S] visibility_confidence (and unlike_backdrop); uv [S,S,3] the sampled texture, seen [S,S] bool
     its texels the photo saw; coverage [S,S] bool; pixel: a photo pixel's side in texels
-    (pixel_texels). Both the cosines and the detail are low-passed over RESOLUTION_SIGMA of S."""
+    (pixel_texels). The cosines, the detail and the light (the luminance of the seen texels) are
+    low-passed over RESOLUTION_SIGMA of S."""
     s = facing.shape[0]
     sigma = max(1.0, RESOLUTION_SIGMA * s)
     cos, _ = low_pass(np.maximum(np.asarray(facing, np.float32), 0.0)[..., None], coverage, sigma)
@@ -214,10 +221,13 @@ def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray,
     lum = (np.asarray(uv, np.float32) @ np.float32([0.299, 0.587, 0.114]))[..., None]
     smooth, _ = low_pass(lum, seen, max(1.0, float(pixel)))
     detail, _ = low_pass(np.abs(lum - smooth), seen, sigma)
+    light, _ = low_pass(lum, seen, sigma)
+    lit = light[..., 0] / np.maximum(light[:, ::-1, 0], np.float32(1e-3))
     better = (confidence[:, ::-1] >= C_KEEP) & coverage[:, ::-1] & coverage
     res = np.maximum(np.float32(pixel) / np.maximum(cos, np.float32(1e-3)), np.float32(1.0))
     ratio = res[:, ::-1] / res
-    lose = (1.0 - smoothstep(ratio, *RESOLUTION)) * smoothstep(detail[:, ::-1, 0], *RESOLUTION_DETAIL)
+    lose = (1.0 - smoothstep(ratio, *RESOLUTION)) * smoothstep(detail[:, ::-1, 0], *RESOLUTION_DETAIL) * \
+        (1.0 - smoothstep(lit, *RESOLUTION_LIGHT))
     return np.where(better, 1.0 - lose, np.float32(1.0)).astype(np.float32)
 
 
@@ -295,11 +305,12 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     beside the hole take the skin's colour there); the photo and the trusted texels' fill are the
     sampled texels all the same. yielded: None, or (where [S,S] bool, sources): kept texels whose
     trust yields to their mirror texels (resolution_trust; t is theirs after it) and what the
-    completion reads without them (as `sources`). The completion reads them, and their own fill is
-    the completion without them, so that the rest of the fill is what it was (a second
-    completion: Tom_Hanks_54745.png's far eye, a hole joined to the band along his far cheek,
-    changed that band's fill and drew a line down the cheek's edge at -25); the photo texture
-    keeps the first."""
+    completion reads without them (as `sources`). Their own fill is the completion without them
+    (a second one), and the rest of the fill is a third that reads them as that fill: the same
+    holes as the first, so that only what the hole took from their smear changes (the second's
+    fill of the hole beside them, its border joined to the band along Tom_Hanks_54745.png's far
+    cheek, was up to 0.25 brighter there and drew a bright band with a line beside it at -25).
+    The photo texture keeps the first."""
     keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
 
@@ -309,13 +320,12 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
 
     completion = at_source = completed(colours, known)
     if yielded is not None and yielded[0].any():
-        # and the hole beside them (within YIELD_REACH): filled from their smear, a nose's hidden
-        # flank took the old eye's highlight beside t1.jpg's mirrored far eye. Only the fill: at
-        # the source's pose the texture is what it was (its unseen texels, bilinear at the border)
-        reach = YIELD_REACH * uv.shape[0]
-        near = cv2.distanceTransform((~yielded[0]).astype(np.uint8), cv2.DIST_L2, 3)
-        w = (1.0 - smoothstep(near, reach, 2.0 * reach))[..., None]
-        completion = completion + w * (completed(*yielded[1]) - completion)
+        # and the hole beside them reads them so: from their smear, a nose's hidden flank took
+        # the old eye's highlight beside t1.jpg's mirrored far eye. Only the fill: at the source's
+        # pose the texture is what it was (its unseen texels, bilinear at the border)
+        where = yielded[0][..., None]
+        own = completed(*yielded[1])
+        completion = np.where(where, own, completed(np.where(where, own, colours), known))
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
     photo = np.where(seen, uv, at_source)

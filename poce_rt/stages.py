@@ -257,7 +257,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     keep, t = trusted_maps(mask, confidence)
     # a texel the photo saw foreshortened yields to its mirror texel seen better: its trust (t) and
-    # its fill only; what the rest reads (the completion, the hair, the skin, the light) is as was
+    # its fill (which the completion of the hole beside it reads); what the rest reads (the hair,
+    # the skin, the light) is as was
     facing = -normals[..., 2] / np.maximum(np.linalg.norm(normals, axis=-1), np.float32(1e-6))
     pixel = pixel_texels(verts, lay, cosine)
     yielding = confidence * resolution_trust(facing, confidence, uv, mask >= 0.5, lay.coverage, pixel)

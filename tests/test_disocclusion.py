@@ -594,8 +594,8 @@ def test_joined_meets_the_trusted_texels_and_fades_into_the_hole():
 
 def test_resolution_trust_yields_only_to_a_better_seen_detailed_mirror():
     """A texel seen at a facing cosine of 0.4 whose mirror texel (seen at 0.9, trusted) carries
-    fine detail loses its trust; against a smooth mirror, an as foreshortened mirror or an
-    untrusted one it keeps it, and so where the photo's pixels are finer than the texels even
+    fine detail loses its trust; against a smooth mirror, an as foreshortened mirror, an
+    untrusted one or one in the face's shadow it keeps it, and so where the photo's pixels are finer than the texels even
     foreshortened (a large face in the map)."""
     s = 64
     cov = np.ones((s, s), bool)
@@ -614,6 +614,10 @@ def test_resolution_trust_yields_only_to_a_better_seen_detailed_mirror():
     assert D.resolution_trust(np.full((s, s), 0.4, np.float32), conf, detailed, seen, cov)[far].min() == 1.0
     untrusted = np.where(j >= s // 2, 0.5, 1.0).astype(np.float32)
     assert D.resolution_trust(facing, untrusted, detailed, seen, cov)[far].min() == 1.0
+    # a mirror in the face's shadow (half the light) was not seen better; one in more light was
+    near_side = (j >= s // 2)[..., None]
+    assert D.resolution_trust(facing, conf, np.where(near_side, detailed * 0.5, detailed), seen, cov)[far].min() == 1.0
+    assert D.resolution_trust(facing, conf, np.where(near_side, detailed * 1.5, detailed), seen, cov)[far].max() < 0.05
 
 
 def far_eye_box(size: int, left: bool):
