@@ -18,6 +18,12 @@ the outline ran inside the head there; unlike_backdrop, from a facing cosine of 
 
     c = max(c, visible * smoothstep(cos; UNLIKE_FACING) * unlike_backdrop)   (stages.complete_face)
 
+A texel the photo saw foreshortened, at fewer photo pixels than the map has texels, whose mirror
+texel was seen at a finer resolution, in no less light, and carries detail at the photo's pixel
+scale (a three-quarter view's far eye against the near one) yields its trust to the mirror
+(resolution_trust: t drops, and its fill is the completion without it; the rest of the
+completion reads it as that fill: fill_unreliable's yielded).
+
 Then
 
     F      = complete_uv_fallback(uv, c >= C_KEEP)   (mirror where the mirror texel is trusted,
@@ -73,6 +79,36 @@ UNLIKE_BACKDROP = (20.0, 32.0)
 # texel seen more edge-on is a smear, and a hand's grey shadow beside a temple is unlike the
 # backdrop too: turned +25, Image_with_alpha's revealed temple took grey streaks from it)
 UNLIKE_FACING = (0.3, 0.6)
+# A texel the photo saw foreshortened is magnified by a turn towards the camera (by up to
+# 1 / its facing cosine), and where the photo's pixels are coarser than the map's texels there it
+# holds too little of it: t1.jpg's face 1 (yaw -33, ~100 px: 1.9 texels a photo pixel) turned +25
+# drew its far eye (facing cosine ~0.55, its mirror's ~0.9) as a smear stretched ~1.9x with the
+# old eye's highlight. A texel's resolution is max(1, pixel / cos) texels a photo pixel (the map's
+# own texel where the photo is finer: Image_with_alpha.png's 0.54 texels a pixel resolve its
+# foreshortened beard). Where its mirror texel's is this much finer (the ratio of the two: none ..
+# all of its trust kept) and the mirror carries detail at the photo's pixel scale
+# (RESOLUTION_DETAIL), the texel yields to the mirror (resolution_trust). Smooth skin magnified
+# loses nothing the photo had, and there its own texels are kept: Tom_Hanks_54745.png's far
+# temple and cheek, all mirrored at -25, took his near side's light as a bright patch.
+RESOLUTION = (0.5, 0.8)
+# the facing cosines and the detail are compared over this fraction of S (a Gaussian over the
+# layout): a surface's foreshortening is the head's, the mesh's facets inside an eye (its
+# eyeball faces the camera on a turned head) are not; compared facet by facet, the far eye kept
+# its smeared pupil in the mirrored eye
+RESOLUTION_SIGMA = 0.03
+# the mirror's detail: the mean absolute difference of its luminance from its low-pass at a photo
+# pixel (pixel_texels), averaged as above: none .. all of the yielding (an eye's ~0.03-0.05, the
+# cheeks' 0.001-0.008 on t1.jpg and Tom_Hanks_54745.png; from 0.004 Tom's temple was mirrored
+# with the bright patch, to 0.025 t1's far eye kept a ring of its smear around the mirrored one)
+RESOLUTION_DETAIL = (0.006, 0.015)
+# the light the photo saw on the texel's side over the mirror's (the luminance averaged as above):
+# all .. none of the yielding. A mirror in the face's shadow was not seen better: its detail there
+# is its shadow's shading, which the relit mirror (poce_rt.complete) keeps below a few texels.
+# Tom_Hanks_54745.png (lit from his far side: 1.4-2.3x his near side's light on the ~2200 texels
+# that yielded) drew his near nose flank's and smile fold's shadows over his lit far flank and
+# cheek at -25, a Laplacian of 29 over the filled pixels there; t1.jpg's face 1 (lit from her
+# near side: 0.5-0.75) yields its far eye as before
+RESOLUTION_LIGHT = (1.1, 1.4)
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -163,6 +199,38 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     return out
 
 
+def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray, seen: np.ndarray,
+                     coverage: np.ndarray, pixel: float = 1.0) -> np.ndarray:
+    """[S,S] float32 in [0,1]: the share of its confidence a texel keeps against its mirror texel
+    (column S-1-j), where that one is trusted (confidence >= C_KEEP) and on the layout:
+
+        1 - (1 - smoothstep(res_mirror / res; RESOLUTION)) * smoothstep(detail_mirror; RESOLUTION_DETAIL)
+            * (1 - smoothstep(light / light_mirror; RESOLUTION_LIGHT))
+
+    res = max(1, pixel / cos): texels a photo pixel where the photo saw the texel (module
+    comment at RESOLUTION); 1 elsewhere. facing [S,S]: each texel's facing cosine in the photo;
+    confidence [S,S] visibility_confidence (and unlike_backdrop); uv [S,S,3] the sampled texture, seen [S,S] bool
+    its texels the photo saw; coverage [S,S] bool; pixel: a photo pixel's side in texels
+    (pixel_texels). The cosines, the detail and the light (the luminance of the seen texels) are
+    low-passed over RESOLUTION_SIGMA of S."""
+    s = facing.shape[0]
+    sigma = max(1.0, RESOLUTION_SIGMA * s)
+    cos, _ = low_pass(np.maximum(np.asarray(facing, np.float32), 0.0)[..., None], coverage, sigma)
+    cos = cos[..., 0]
+    seen = seen & coverage
+    lum = (np.asarray(uv, np.float32) @ np.float32([0.299, 0.587, 0.114]))[..., None]
+    smooth, _ = low_pass(lum, seen, max(1.0, float(pixel)))
+    detail, _ = low_pass(np.abs(lum - smooth), seen, sigma)
+    light, _ = low_pass(lum, seen, sigma)
+    lit = light[..., 0] / np.maximum(light[:, ::-1, 0], np.float32(1e-3))
+    better = (confidence[:, ::-1] >= C_KEEP) & coverage[:, ::-1] & coverage
+    res = np.maximum(np.float32(pixel) / np.maximum(cos, np.float32(1e-3)), np.float32(1.0))
+    ratio = res[:, ::-1] / res
+    lose = (1.0 - smoothstep(ratio, *RESOLUTION)) * smoothstep(detail[:, ::-1, 0], *RESOLUTION_DETAIL) * \
+        (1.0 - smoothstep(lit, *RESOLUTION_LIGHT))
+    return np.where(better, 1.0 - lose, np.float32(1.0)).astype(np.float32)
+
+
 def trusted_texels(mask: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     """[S,S] bool: the texels the completion keeps and fills from (confidence >= C_KEEP; the
     sampled mask where none is)."""
@@ -216,7 +284,7 @@ def band_limit(tex: np.ndarray, pixel: float) -> np.ndarray:
 
 def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
                     complete=complete_uv_fallback, hair=None, pixel: float = 1.0, trusted=None,
-                    sources=None):
+                    sources=None, yielded=None):
     """The two textures of a source and the share of fill between them.
 
     uv [S,S,3] float32, mask [S,S] (sampled visibility), confidence [S,S] (visibility_confidence).
@@ -235,15 +303,32 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     (None: worked out here). sources: None, or (colours [S,S,3], known [S,S] bool) what the
     completion reads instead of the trusted texels' own colours (poce_rt.accessories: the glasses
     beside the hole take the skin's colour there); the photo and the trusted texels' fill are the
-    sampled texels all the same."""
+    sampled texels all the same. yielded: None, or (where [S,S] bool, sources): kept texels whose
+    trust yields to their mirror texels (resolution_trust; t is theirs after it) and what the
+    completion reads without them (as `sources`). Their own fill is the completion without them
+    (a second one), and the rest of the fill is a third that reads them as that fill: the same
+    holes as the first, so that only what the hole took from their smear changes (the second's
+    fill of the hole beside them, its border joined to the band along Tom_Hanks_54745.png's far
+    cheek, was up to 0.25 brighter there and drew a bright band with a line beside it at -25).
+    The photo texture keeps the first."""
     keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
-    # joined to what the completion read: beside a lens that is the skin, not the lens again
-    completion = joined(band_limit(complete(colours, known.astype(np.float32), layout), pixel), colours, known,
-                        layout.coverage)
+
+    def completed(colours, known):   # joined to what the completion read: beside a lens that is
+        return joined(band_limit(complete(colours, known.astype(np.float32), layout), pixel), colours,
+                      known, layout.coverage)   # the skin, not the lens again
+
+    completion = at_source = completed(colours, known)
+    if yielded is not None and yielded[0].any():
+        # and the hole beside them reads them so: from their smear, a nose's hidden flank took
+        # the old eye's highlight beside t1.jpg's mirrored far eye. Only the fill: at the source's
+        # pose the texture is what it was (its unseen texels, bilinear at the border)
+        where = yielded[0][..., None]
+        own = completed(*yielded[1])
+        completion = np.where(where, own, completed(np.where(where, own, colours), known))
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
-    photo = np.where(seen, uv, completion)
+    photo = np.where(seen, uv, at_source)
     share = 1.0 - t
     if hair is not None:
         weight, colour, own = hair

@@ -13,8 +13,8 @@ from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, skin_core
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
-                           pixel_texels, revealed_texture, smoothstep, texel_positions, texel_values, trusted_maps,
-                           unlike_backdrop, vertex_normals, visibility_confidence)
+                           pixel_texels, resolution_trust, revealed_texture, smoothstep, texel_positions,
+                           texel_values, trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
@@ -255,7 +255,16 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         facing = smoothstep(cosine[np.maximum(lay.tri_id, 0)], *UNLIKE_FACING)
         confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, lay.coverage, image,
                                                                      backdrop))
+    normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     keep, t = trusted_maps(mask, confidence)
+    # a texel the photo saw foreshortened yields to its mirror texel seen better: its trust (t) and
+    # its fill (which the completion of the hole beside it reads); what the rest reads (the hair,
+    # the skin, the light) is as was
+    facing = -normals[..., 2] / np.maximum(np.linalg.norm(normals, axis=-1), np.float32(1e-6))
+    pixel = pixel_texels(verts, lay, cosine)
+    yielding = confidence * resolution_trust(facing, confidence, uv, mask >= 0.5, lay.coverage, pixel)
+    _, t = trusted_maps(mask, yielding)
+    yielded = keep & (yielding < C_KEEP)
     # the trusted skin's colour: hair_over_face's and fill_shading's (keep is confidence >= C_KEEP
     # wherever hair_over_face reads it: from 16 such texels)
     skin = texel_skin(uv, keep & lay.coverage)
@@ -264,11 +273,13 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
                        positions - np.float32(0.5), backdrop, skin, colours.hair)
     # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
-    sources = completion_input(uv, keep, lay.coverage & ~keep, skin_core(uv, keep & lay.coverage))
-    photo, fill, filled = fill_unreliable(uv, mask, confidence, lay, complete, hair,
-                                          pixel_texels(verts, lay, cosine), (keep, t), sources)
+    core = skin_core(uv, keep & lay.coverage)
+    sources = completion_input(uv, keep, lay.coverage & ~keep, core)
+    without = keep & ~yielded
+    yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core)) if yielded.any() else None
+    photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
+                                          yielded)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
-    normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
     return photo, fill, filled, shading
 
