@@ -174,6 +174,13 @@ def backdrop_distance(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     return np.sqrt(d2).reshape(c.shape[:-1])
 
 
+def skin_distance(colours: np.ndarray, skin) -> np.ndarray:
+    """[...,3] Lab colours -> [...] float32: the robust distance of each from the skin's colour
+    (skin: (median, spread), photo_skin's or texel_skin's), in spreads: SKIN_D weighs it."""
+    med, spread = skin
+    return np.sqrt((((np.asarray(colours, np.float32) - med) / spread) ** 2).sum(-1))
+
+
 def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray, mixes: bool = False) -> np.ndarray:
     """[...,3] Lab colours -> [...] float32 in [0,1]: how surely each is hair: darker than the
     skin (skin: (median, spread), photo_skin's or texel_skin's; by DARK spreads of its L) and
@@ -184,7 +191,7 @@ def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray, mixes: bool = Fal
     med, spread = skin
     c = np.asarray(colours, np.float32)
     dark = smoothstep((med[0] - c[..., 0]) / spread[0], *DARK)
-    not_skin = smoothstep(np.sqrt((((c - med) / spread) ** 2).sum(-1)), *SKIN_D)
+    not_skin = smoothstep(skin_distance(c, skin), *SKIN_D)
     if mixes:
         d = segment_distance(c.reshape(-1, 3), med, backdrop).reshape(c.shape[:-1])
     else:

@@ -231,19 +231,30 @@ REVEAL_MOVE = (0.05, 0.1)
 # which the stretched-strip fill painted with the head's colours, a flat pale crescent with an
 # oval edge bulging into the backdrop beside the cheek, the photo's own cheek contour gone.
 # backdrop_beside measures per oval vertex the share of the photo's pixels from BESIDE_SKIP_PX to
-# BESIDE_REACH of the oval's mean radius out along its ray that are backdrop (backdrop_like);
+# BESIDE_REACH of the oval's mean radius out along its ray that are backdrop (backdrop_like) or,
+# the larger, that are not the face's skin (hair.skin_distance past the middle of hair.SKIN_D);
 # from a share of BESIDE_SHARE[0] (fully from [1]), where the turn draws the band from the oval
 # to the silhouette wider than the photo shows it (BESIDE_GROWTH, the ratio of the two, along the
-# oval's normal) and the photo shows it past the oval (BESIDE_SEEN_PX; not behind the face,
-# HIDDEN_FILL's), HeadProxy.mesh draws the proxy's rings only as far out from the moved oval as
+# oval's normal), HeadProxy.mesh draws the proxy's rings only as far out from the moved oval as
 # the photo shows them: the photo's own cheek edge is the head's outline at the face's new
-# outline, and beyond it the backdrop, warped by the outer band, stays backdrop. Hair or an ear
-# beside the oval is not backdrop: there the proxy turns as before. A still head widens nothing.
+# outline, and beyond it the backdrop, warped by the outer band, stays backdrop. An ear, a neck,
+# or the cheek running on past an oval tracked inside the face's outline (45-m7-di-ph.jpg's far
+# side) are skin beside the oval: there the proxy turns as before. Not the backdrop's colours
+# alone (t1.jpg's face 1, yaw -33, turned +25: her far side lies against a wooden wall that the
+# photo's side borders do not show, which the colour classes took for hair; and the head's hair
+# read beside the face, hair.photo_hair, was that wall): on a side the photo sees edge-on
+# (BESIDE_EDGE_ON) what lies beyond the outline is never the side of the head, which the outline
+# hides, but the backdrop or hair behind the head, and turned with the head the proxy stretched
+# a strip a few pixels wide out to 1.4x the oval, which the stretched-strip fill painted with the
+# face's outline and the wall pulled together: a pale translucent film bulging into the wall,
+# 35 px (0.73 oval radii) past the face's edge. Also where the photo shows the silhouette's ring
+# behind the face (there the band of her far temple was drawn turned, and filled: HIDDEN_FILL):
+# drawn at the photo's offsets (none) from the moved oval, the band collapses onto the face's
+# new outline. A still head widens nothing.
 BESIDE_REACH = 0.15
 BESIDE_SKIP_PX = 2
 BESIDE_SHARE = (0.3, 0.6)
 BESIDE_GROWTH = (1.0, 1.5)   # ... by how much wider than the photo shows it the turn draws that band
-BESIDE_SEEN_PX = (0.5, 1.5)  # ... where the photo shows the silhouette's ring this far out past the oval
 # ... and the photo sees that side edge-on: it shows the band from the oval to the silhouette at
 # most BESIDE_EDGE_ON[0] (fully; from [1] not at all) of its width seen from the front (the
 # silhouette's scale - 1, times the oval's mean radius). Seen from the front (a frontal face's
@@ -782,16 +793,20 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
 def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.ndarray:
     """[K] float64 in [0,1]: per face oval vertex, the share of the photo's pixels along the ray
     from the oval's centre through it, from BESIDE_SKIP_PX past it (its own edge, a mix) out to
-    BESIDE_REACH of the oval's mean radius, that are the photo's backdrop (backdrop_like >= 0.5;
-    pixels beyond the photo are not): ~1 where the photo sees the face's outline against its
-    backdrop, 0 beside hair, an ear, a neck, a collar. image [H,W,3] uint8, the face's [468,3]
-    vertices in it; colours: as silhouette_scales'. Once per source: < 1 ms."""
-    from .hair import photo_colours
+    BESIDE_REACH of the oval's mean radius, that are the photo's backdrop (backdrop_like >= 0.5)
+    or, the larger of the two, that are not the face's skin (hair.skin_distance from the middle
+    of SKIN_D: a greyscale photo's grey backdrop can be as near the skin as its skin's spread);
+    pixels beyond the photo are neither: ~1 where the photo sees the face's outline against what
+    lies behind the head, 0 beside an ear, a neck, more of the cheek. image [H,W,3] uint8, the
+    face's [468,3] vertices in it; colours: as silhouette_scales'. Once per source: < 1 ms."""
+    from .hair import SKIN_D, lab, photo_colours, skin_distance
 
     image = np.asarray(image)
     oval, _, px, inside = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
     colours = photo_colours(image, oval) if colours is None else colours
-    return ((backdrop_like(px, colours.backdrop) >= 0.5) & inside).mean(1).astype(np.float64)
+    backdrop = (backdrop_like(px, colours.backdrop) >= 0.5) & inside
+    not_skin = (skin_distance(lab(px), colours.skin) >= np.mean(SKIN_D)) & inside
+    return np.maximum(backdrop.mean(1), not_skin.mean(1)).astype(np.float64)
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
@@ -892,14 +907,13 @@ class HeadProxy:
             # where the turn draws the band from the oval to the silhouette wider than the photo
             # shows it beside a backdrop, the proxy's rings (2 .. SILHOUETTE_RING) are drawn only
             # as far out from the moved oval as the photo shows them (all by one factor per
-            # oval vertex: their order kept)
-            # (not where the photo shows the proxy behind the face: HIDDEN_FILL's), on a side the
-            # photo sees edge-on (BESIDE_EDGE_ON) that turns towards the camera (BESIDE_TOWARD)
+            # oval vertex: their order kept), on a side the photo sees edge-on (BESIDE_EDGE_ON)
+            # that turns towards the camera (BESIDE_TOWARD)
             seen = outward(src_r[-1], p)
             wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
             edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
             toward = ramp(facing(self.normal, dst_pose) - self.facing, BESIDE_TOWARD)
-            follow = ramp(wide, BESIDE_GROWTH) * ramp(seen, BESIDE_SEEN_PX) * edge_on * toward * self.beside
+            follow = ramp(wide, BESIDE_GROWTH) * edge_on * toward * self.beside
             if follow.any():
                 ring = verts[2 * k:(SILHOUETTE_RING + 1) * k].reshape(-1, k, 3)
                 ring[..., :2] = q[:, :2] + (ring[..., :2] - q[:, :2]) * \
