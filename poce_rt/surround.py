@@ -886,6 +886,22 @@ class HeadProxy:
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
         outer = c + scale * (p[:, :2] - c)
         far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
+        if self.beside is not None and self.beside.any():
+            # where the turn draws the band from the oval to the silhouette wider than the photo
+            # shows it beside what lies behind the head, the proxy's rings (2 .. SILHOUETTE_RING)
+            # are drawn only as far out from the moved oval as the photo shows them (all by one
+            # factor per oval vertex: their order kept), on a side the photo sees edge-on
+            # (BESIDE_EDGE_ON) that turns towards the camera (BESIDE_TOWARD); the fringe ring
+            # follows the silhouette so drawn (fringe_ring: no further beyond it than in the
+            # photo), and the outer band takes the stretch
+            seen = outward(src_r[-1], p)
+            wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
+            edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
+            toward = ramp(facing(self.normal, dst_pose) - self.facing, BESIDE_TOWARD)
+            follow = ramp(wide, BESIDE_GROWTH) * edge_on * toward * self.beside
+            if follow.any():
+                keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
+                dst_r = [np.column_stack([q[:, :2] + (x[:, :2] - q[:, :2]) * keep, x[:, 2]]) for x in dst_r]
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
         depth = dst_r[-1][:, 2] + share * (far - dst_r[-1][:, 2])
         verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([fringe_dst, depth]),
@@ -903,21 +919,6 @@ class HeadProxy:
             reveal = ramp(((turned - turned.mean(0)) * u).sum(1) / r_src.mean(), REVEAL_MOVE)
             p_read = p_read + (reveal * self.strip)[:, None] * u
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
-        if self.beside is not None and self.beside.any():
-            # where the turn draws the band from the oval to the silhouette wider than the photo
-            # shows it beside a backdrop, the proxy's rings (2 .. SILHOUETTE_RING) are drawn only
-            # as far out from the moved oval as the photo shows them (all by one factor per
-            # oval vertex: their order kept), on a side the photo sees edge-on (BESIDE_EDGE_ON)
-            # that turns towards the camera (BESIDE_TOWARD)
-            seen = outward(src_r[-1], p)
-            wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
-            edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
-            toward = ramp(facing(self.normal, dst_pose) - self.facing, BESIDE_TOWARD)
-            follow = ramp(wide, BESIDE_GROWTH) * edge_on * toward * self.beside
-            if follow.any():
-                ring = verts[2 * k:(SILHOUETTE_RING + 1) * k].reshape(-1, k, 3)
-                ring[..., :2] = q[:, :2] + (ring[..., :2] - q[:, :2]) * \
-                    (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
