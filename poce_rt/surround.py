@@ -250,7 +250,10 @@ REVEAL_MOVE = (0.05, 0.1)
 # 35 px (0.73 oval radii) past the face's edge. Also where the photo shows the silhouette's ring
 # behind the face (there the band of her far temple was drawn turned, and filled: HIDDEN_FILL):
 # drawn at the photo's offsets (none) from the moved oval, the band collapses onto the face's
-# new outline. A still head widens nothing.
+# new outline. The fringe ring goes with the silhouette so drawn (fringe_ring), and the outer
+# band, on the backdrop, takes the stretch: left where the turned silhouette was, the fringe's
+# band was drawn from the followed silhouette out to it and filled, a pale wedge beside her jaw.
+# A still head widens nothing.
 BESIDE_REACH = 0.15
 BESIDE_SKIP_PX = 2
 BESIDE_SHARE = (0.3, 0.6)

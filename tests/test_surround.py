@@ -475,10 +475,11 @@ def test_a_far_side_seen_edge_on_beside_a_wall_ends_at_the_face_s_outline(editor
     the face's outline and the wall pulled together, a pale translucent film bulging into the
     wall. Beside a side seen edge-on, what is not the head's skin (the backdrop, a wall, hair
     behind the head) is drawn as far out from the moved oval as the photo shows it
-    (backdrop_beside), also where the photo shows the rings behind the face. Left of the face
-    render (within 60 px), outside it: pixels that changed by more than 12 levels and are the
-    ring's fill: before 1129, now 258; their 95th-percentile distance from the render's edge:
-    before 35 px (0.73 oval radii), now 19."""
+    (backdrop_beside), also where the photo shows the rings behind the face, and the fringe ring
+    goes with the silhouette so drawn. Left of the face render (within 60 px), outside it: pixels
+    that changed by more than 12 levels and are the ring's fill: before 1129, now 260; their
+    95th-percentile distance from the render's edge: before 35 px (0.73 oval radii), now 19 (at
+    +20: 950 -> 187, 35 -> 23 px)."""
     from poce_rt.assets import data_path, load_image
 
     img = load_image(data_path("t1.jpg"))
