@@ -88,8 +88,8 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     in a large hole (the far cheek) g is push-pulled from where it is known, so that the mirror's
     larger structures (an eye, a beard's edge) are kept, only shifted to the border's lighting.
     uv [S,S,3], known / take [S,S] bool.
-    Where the mirror is lit darker than the hole's surroundings (RELIGHT_SHADOW), its structure
-    at the relighting's scale is its shadow's shading and is divided out (shadow_share).
+    Where the mirror is lit darker than the hole's surroundings (RELIGHT_SHADOW), its bright
+    structure at the relighting's scale is its shadow's shading and is divided out (shadow_share).
     Returns (relit [S,S,3] float32, lit_alike [S,S] bool: where the two sides' lighting differs
     by no more than RELIGHT_TRUST, the mirror's structure can be trusted as detail)."""
     s = uv.shape[0]
@@ -113,12 +113,12 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     lit_alike = (g >= RELIGHT_TRUST[0]) & (g <= RELIGHT_TRUST[1])
     relit = mirrored * np.clip(gain, *RELIGHT_GAIN)
     shadowed = shadow_share(g)
-    if shadowed.any():   # the mirror's structure between its detail's scale and the lighting's
+    if shadowed.any():   # the mirror's bright structure between its detail's scale and the lighting's
         seen = known[:, ::-1] & region
         mirror_low, _ = low_pass(mirrored, seen, sigma)
         mirror_fine, _ = low_pass(mirrored, seen, max(1.0, DETAIL_SIGMA * s))
         structure = (mirror_fine + _EPS) / (mirror_low + _EPS)
-        relit *= np.power(structure, -shadowed[..., None])
+        relit *= np.power(np.maximum(structure, 1.0), -shadowed[..., None])
     return np.clip(relit, 0.0, 1.0).astype(np.float32), lit_alike
 
 
@@ -129,9 +129,11 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
 # (Tom_Hanks_54745.png, lit from his far side, turned -25: the fill's 99th percentile along the
 # far jaw 17 levels above the skin's beside it, now level). There the relit mirror keeps only
 # its detail (finer than DETAIL_SIGMA: pores) on the lighting of the hole's surroundings: the
-# structure low_fine(m) / low(m) between the two scales is divided out. A mirror lit brighter
-# (g < 1: its structure is the skin's, seen in more light) keeps it, as a far eye mirrored from
-# the near one does.
+# structure low_fine(m) / low(m) between the two scales is divided out where it is above 1 (a lit
+# edge; its dark structure, a nostril's or a fold's shadow, is kept: the hole's surroundings are
+# shadowed there too, and divided out it moved a nostril's fill at single_face.jpg's own pose). A
+# mirror lit brighter (g < 1: its structure is the skin's, seen in more light) keeps all of it,
+# as a far eye mirrored from the near one does.
 RELIGHT_SHADOW = (1.2, 1.6)
 
 
