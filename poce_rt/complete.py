@@ -88,6 +88,8 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     in a large hole (the far cheek) g is push-pulled from where it is known, so that the mirror's
     larger structures (an eye, a beard's edge) are kept, only shifted to the border's lighting.
     uv [S,S,3], known / take [S,S] bool.
+    Where the mirror is lit darker than the hole's surroundings (RELIGHT_SHADOW), its bright
+    structure at the relighting's scale is its shadow's shading and is divided out (shadow_share).
     Returns (relit [S,S,3] float32, lit_alike [S,S] bool: where the two sides' lighting differs
     by no more than RELIGHT_TRUST, the mirror's structure can be trusted as detail)."""
     s = uv.shape[0]
@@ -109,7 +111,38 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     gain = push_pull(gain, trusted)
     g = gain.mean(-1)   # (the channels' lighting differs by a tint, not by a side's shadow)
     lit_alike = (g >= RELIGHT_TRUST[0]) & (g <= RELIGHT_TRUST[1])
-    return np.clip(mirrored * np.clip(gain, *RELIGHT_GAIN), 0.0, 1.0).astype(np.float32), lit_alike
+    relit = mirrored * np.clip(gain, *RELIGHT_GAIN)
+    shadowed = shadow_share(g)
+    if shadowed.any():   # the mirror's bright structure between its detail's scale and the lighting's
+        seen = known[:, ::-1] & region
+        mirror_low, _ = low_pass(mirrored, seen, sigma)
+        mirror_fine, _ = low_pass(mirrored, seen, max(1.0, DETAIL_SIGMA * s))
+        structure = (mirror_fine + _EPS) / (mirror_low + _EPS)
+        relit *= np.power(np.maximum(structure, 1.0), -shadowed[..., None])
+    return np.clip(relit, 0.0, 1.0).astype(np.float32), lit_alike
+
+
+# A mirror lit this much darker than the hole's surroundings (gain g: none .. all of it) holds its
+# shadow's shading, not the skin's: the terminator along a jaw in shadow, a fold's dark side. Its
+# structure at the relighting's scale (m / low(m)) is multiplied by g with the rest, and drew
+# the near side's lit jaw edge as a bright streak 40-50 levels above the lit far cheek's skin
+# (Tom_Hanks_54745.png, lit from his far side, turned -25: the fill's 99th percentile along the
+# far jaw 17 levels above the skin's beside it, now level). There the relit mirror keeps only
+# its detail (finer than DETAIL_SIGMA: pores) on the lighting of the hole's surroundings: the
+# structure low_fine(m) / low(m) between the two scales is divided out where it is above 1 (a lit
+# edge; its dark structure, a nostril's or a fold's shadow, is kept: the hole's surroundings are
+# shadowed there too, and divided out it moved a nostril's fill at single_face.jpg's own pose). A
+# mirror lit brighter (g < 1: its structure is the skin's, seen in more light) keeps all of it,
+# as a far eye mirrored from the near one does.
+RELIGHT_SHADOW = (1.2, 1.6)
+
+
+def shadow_share(g: np.ndarray) -> np.ndarray:
+    """[S,S] relighting gain (relight_mirror's g) -> [S,S] float32 in [0,1]: how much of the
+    mirror's structure is its shadow's shading (RELIGHT_SHADOW), dropped from the relit mirror."""
+    t = np.clip((np.log(np.maximum(g, 1e-6)) - np.log(RELIGHT_SHADOW[0]))
+                / np.log(RELIGHT_SHADOW[1] / RELIGHT_SHADOW[0]), 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
 
 
 DETAIL_SIGMA = 0.008    # the detail's low-pass scale, a fraction of S (~2 texels at 256): pores and

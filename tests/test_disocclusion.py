@@ -158,6 +158,40 @@ def test_relit_mirror_keeps_the_detail_and_takes_the_local_lighting():
     assert abs(plain[hole][:, 0].mean() - 0.8) < 0.03
 
 
+def test_a_shadowed_mirror_gives_its_detail_but_not_its_shading():
+    """A hole on the lit side (0.7) whose mirror lies in shadow (0.4) with a ridge (a lit jaw edge,
+    a few texels wide) and fine checker detail: relit, the ridge was multiplied by the lighting
+    ratio (1.75) and drawn bright above the skin around the hole; now the fill keeps the
+    checker and half the ridge at most (complete.RELIGHT_SHADOW: the ridge finer than the
+    detail's scale is kept). Lit the other way round, the mirror is
+    the better-seen side and keeps its ridge."""
+    from poce_rt.complete import mirror_fill
+
+    lay = stages.geometry(128).layout
+    s, cov = lay.size, lay.coverage
+    i, j = np.mgrid[0:s, 0:s]
+    ridge = 0.12 * np.exp(-0.5 * ((j - 44) / 2.0) ** 2) * (j < s // 2)
+    checker = np.where((i // 2 + j // 2) % 2 == 0, 0.02, -0.02) * (j < s // 2)
+    hole = cov & (j >= 78) & (j < 89) & (i > 30) & (i < 100)    # mirror: columns 39..49
+    for lit, dark, keeps in ((0.7, 0.4, False), (0.4, 0.7, True)):
+        level = np.where(j < s // 2, dark, lit)
+        uv = np.repeat((level * (1 + ridge / dark + checker))[..., None], 3, axis=2).astype(np.float32)
+        uv *= cov[..., None]
+        mask = cov.astype(np.float32)
+        mask[hole] = 0
+        uv[hole] = 0
+        out, known = mirror_fill(uv, mask, lay)
+        assert (known[hole] == 1).all()
+        relit = out[hole][:, 0]
+        bump = ridge[:, ::-1][hole] > 0.06
+        rise = relit[bump].mean() / relit[~bump].mean() - 1
+        if keeps:
+            assert rise > 0.06, rise   # (0.08: the relighting takes the rest)
+        else:
+            assert abs(rise) < 0.1, rise   # (before: 0.14)
+        assert np.corrcoef(relit[~bump], checker[:, ::-1][hole][~bump])[0, 1] > 0.8   # the detail
+
+
 def test_inpainted_texels_take_the_detail_of_the_skin_beside_them():
     """Both sides' outer bands hidden (no mirror texel to copy): the inpainted band keeps the
     level of the skin beside it and takes its fine grain (poce_rt.complete.add_detail), which

@@ -296,3 +296,22 @@ def test_a_revealed_temple_meets_the_trusted_skin_without_a_seam(editor, prepare
     cov = editor.geometry.layout.coverage
     fill, photo = trust_border_step(src, cov, src.uv_fill), trust_border_step(src, cov, src.uv_sampled)
     assert fill < max(5.0, photo), (fill, photo)
+
+
+def test_a_shadowed_mirror_draws_no_bright_streak_along_the_jaw(editor, prepared):
+    """Tom_Hanks_54745.png (lit from his far side) turned -25: his far jaw, revealed, was filled
+    by the mirror of his near one, in shadow there, and the relit mirror multiplied the near
+    side's lit jaw edge by the two sides' lighting ratio (~1.7): a bright streak along the lower
+    jaw (complete.RELIGHT_SHADOW). The brightest filled pixels (99th percentile) of the far lower
+    face against those of the unfilled skin within 12 px of them: before +17.5 levels, after 0."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    x0, y0, x1, y1 = src.face.bbox
+    yy, xx = np.mgrid[:img.shape[0], :img.shape[1]]
+    jaw = (yy > y0 + 0.55 * (y1 - y0)) & (xx > (x0 + x1) / 2)   # his far side: the photo's right
+    fill = (res.filled > 0.5) & jaw
+    near = cv2.distanceTransform((res.filled <= 0.5).astype(np.uint8), cv2.DIST_L2, 3) <= 12
+    skin = (res.filled < 0.05) & (res.alpha > 0.5) & near & jaw
+    assert fill.sum() > 300 and skin.sum() > 300
+    y = luma(res.image)
+    assert np.percentile(y[fill], 99) - np.percentile(y[skin], 99) < 8
