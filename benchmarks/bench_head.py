@@ -62,16 +62,13 @@ def test_fold_antialias(benchmark, editor, scene, folds):
     it), against the ring's colour alone, in the same run."""
     from poce_rt import ops
     from poce_rt.fit import pose_vertices
-    from poce_rt.surround import (CAMERA_DISTANCE_CM, backdrop_beside, draw_ring, fringe_widths, ring_band,
-                                  silhouette_scales, skin_strip, with_positions)
+    from poce_rt.surround import CAMERA_DISTANCE_CM, draw_ring, proxy_measures, ring_band, with_positions
 
     size, n, sources = scene
     rings = []
     for s in sources:
         p, f = editor.plan(s, pose=(0, 20, 0)), s.face
-        sil = silhouette_scales(s.image, f.vertices, f.shape, f.pose)
-        proxy = (f.shape, f.pose, p.target_pose, CAMERA_DISTANCE_CM, sil, skin_strip(s.image, f.vertices),
-                 backdrop_beside(s.image, f.vertices), fringe_widths(s.image, f.vertices, f.shape, f.pose, sil))
+        proxy = (f.shape, f.pose, p.target_pose, CAMERA_DISTANCE_CM, *proxy_measures(s.image, f))
         verts, tris, src, (x0, y0, x1, y1) = ring_band(f.vertices, pose_vertices(p.shape, p.target_pose),
                                                        *s.image.shape[:2], proxy=proxy)
         side = int(np.ceil((src - src.min(0)).max())) + 4

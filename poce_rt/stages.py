@@ -23,8 +23,7 @@ from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
-from .surround import (backdrop_beside, face_colours, fringe_widths, oval_radius, silhouette_scales, skin_strip,
-                       warp_surround)
+from .surround import face_colours, oval_radius, proxy_measures, warp_surround
 from .tracker import Face
 from .uncover import UNCOVER_PX, Uncover, fill_uncovered
 
@@ -341,12 +340,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     colours = face_colours(image, face.vertices) if head_proxy else None
     h, w = image.shape[:2]
     ring_moving = np.zeros((h, w), np.float32)
-    proxy = None
-    if head_proxy:
-        sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours)
-        proxy = (face.shape, face.pose, pose, camera_distance_cm, sil, skin_strip(image, face.vertices, colours),
-                 backdrop_beside(image, face.vertices, colours),
-                 fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours))
+    proxy = ((face.shape, face.pose, pose, camera_distance_cm, *proxy_measures(image, face, colours))
+             if head_proxy else None)
     base = warp_surround(image, face.vertices, target, proxy=proxy,
                          filled_out=ring_filled_out, moving_out=ring_moving,
                          backdrop=None if colours is None else colours.backdrop)

@@ -812,6 +812,17 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
     return np.maximum(backdrop.mean(1), not_skin.mean(1)).astype(np.float64)
 
 
+def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
+    """What the head proxy reads from the photo about a face (its [468,3] vertices, canonical shape
+    and Pose: a tracker Face), once per source, in HeadProxy's (and proxy_mesh's) argument order:
+    (silhouette [K] silhouette_scales', strip [K] skin_strip's, beside [K] backdrop_beside's,
+    fringe [K] fringe_widths'). image [H,W,3] uint8; colours: face_colours' (None: read here)."""
+    colours = face_colours(image, face.vertices) if colours is None else colours
+    sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours)
+    return (sil, skin_strip(image, face.vertices, colours), backdrop_beside(image, face.vertices, colours),
+            fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours))
+
+
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                beside: np.ndarray | None = None, fringe: np.ndarray | None = None):
@@ -821,9 +832,10 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     for PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
     strip: None, or [K] skin_strip's: on the side the turn reveals, the oval ring reads the photo
     that far out, past the skin strip beside the oval (REVEAL_MOVE). beside: None, or [K]
-    backdrop_beside's: on the side the turn reveals, where the photo sees the backdrop beside the
-    oval, the proxy's rings are drawn at the photo's own offsets from the moved oval (BESIDE_SHARE). fringe: None, or [K]
-    fringe_widths': the hair's fringe ring between the silhouette and the outer ring (FRINGE).
+    backdrop_beside's: on a side seen edge-on that the turn widens, where the photo shows what lies
+    behind the head beside the oval, the proxy's rings are drawn at the photo's own offsets from
+    the moved oval (BESIDE_SHARE). fringe: None, or [K] fringe_widths': the hair's fringe ring
+    between the silhouette and the outer ring (FRINGE). proxy_measures reads all four.
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).

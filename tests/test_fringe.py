@@ -15,11 +15,7 @@ STRAND = 0.05   # x the oval's mean radius: the strands' stretch read this far p
 
 def _proxy(editor, img, f):
     """The HeadProxy of face f of img as the frame loop builds it."""
-    colours = S.face_colours(img, f.vertices)
-    sil = S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours)
-    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil,
-                       S.skin_strip(img, f.vertices, colours), S.backdrop_beside(img, f.vertices, colours),
-                       S.fringe_widths(img, f.vertices, f.shape, f.pose, sil, colours))
+    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, *S.proxy_measures(img, f))
 
 
 def strand_stretch(verts, tris, src, radius):

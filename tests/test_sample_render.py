@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from poce_rt import motion, ops, stages, uncover
+from poce_rt import motion, ops, stages, surround, uncover
 from poce_rt.fit import pose_vertices
 from poce_rt.ops.ref import render_ref, sample_uv_ref
 from poce_rt.ops.sample_uv import default_depth_tol
@@ -182,14 +182,11 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     # the same blend over the whole frame: head-proxy ring warp, the render kept where the surface
     # moved (poce_rt.motion), feathered composite
     dst = pose_vertices(face.shape, target)
-    sil = stages.silhouette_scales(img, face.vertices, face.shape, face.pose)   # sized to the hair
-    strip = stages.skin_strip(img, face.vertices)   # the skin strip beside the oval, read past where revealed
-    beside = stages.backdrop_beside(img, face.vertices)   # where the photo shows the backdrop beside the oval
-    fringe = stages.fringe_widths(img, face.vertices, face.shape, face.pose, sil)   # the strands past the silhouette
+    # the proxy sized to the photo's hair, its skin strip, what lies beside the oval, the strands past it
+    measures = surround.proxy_measures(img, face)
     ring = np.zeros((h, w), np.float32)
     base = stages.warp_surround(img, face.vertices, dst,
-                                proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, sil, strip, beside,
-                                       fringe),
+                                proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, *measures),
                                 moving_out=ring)
     vmotion = motion.vertex_motion(g.posed(face.vertices), g.posed(dst))
     moved = motion.moved_map(stages.texel_motion(g), vmotion, g.posed(dst), g.layout.tris, g.layout.uvs, h, w,

@@ -32,12 +32,9 @@ def sliding_chin(editor, real_image):
 def _proxy(editor, img, f, beside: bool = True):
     """The HeadProxy of face f of img as the frame loop builds it (beside=False: without
     backdrop_beside, its rings turned with the head beside the backdrop too)."""
-    colours = S.face_colours(img, f.vertices)
-    sil = S.silhouette_scales(img, f.vertices, f.shape, f.pose, colours)
-    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil,
-                       S.skin_strip(img, f.vertices, colours),
-                       S.backdrop_beside(img, f.vertices, colours) if beside else None,
-                       S.fringe_widths(img, f.vertices, f.shape, f.pose, sil, colours))
+    sil, strip, near, fringe = S.proxy_measures(img, f)
+    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil, strip,
+                       near if beside else None, fringe)
 
 
 def _band(editor, src, proxy, yaw):

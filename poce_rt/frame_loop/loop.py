@@ -34,9 +34,8 @@ from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, backdrop_beside, band_tris, draw_ring, face_colours,
-                        fringe_widths, keep_ring_still, oval_radius, ring_band, ring_filled, rings_tris,
-                        silhouette_scales, skin_strip)
+from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, face_colours, keep_ring_still,
+                        oval_radius, proxy_measures, ring_band, ring_filled, rings_tris)
 from ..uncover import Uncover, fill_uncovered
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
@@ -108,11 +107,8 @@ class FrameLoop:
         if self.head_proxy:
             colours = getattr(source, "colours", None)
             colours = face_colours(source.image, face.vertices) if colours is None else colours
-            sil = silhouette_scales(source.image, face.vertices, face.shape, face.pose, colours)
-            self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm, sil,
-                                    skin_strip(source.image, face.vertices, colours),
-                                    backdrop_beside(source.image, face.vertices, colours),
-                                    fringe_widths(source.image, face.vertices, face.shape, face.pose, sil, colours))
+            self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm,
+                                    *proxy_measures(source.image, face, colours))
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
