@@ -35,6 +35,7 @@ def test_cell_reads_as_is_median_range_and_the_share_over_the_bar(yaw_spread):
     text = yaw_spread.cell(np.array([-21.0, -22.5, np.nan, -25.0]), -25.0)
     assert text == "84% | 90% (84-100, 1 lost) | 2/4"
     assert yaw_spread.cell(np.array([np.nan, np.nan]), 25.0) == "lost | lost | 0/2"
+    assert yaw_spread.spread(np.array([-11.9, -11.0, np.nan, -10.4])) == "-11.9 -11.0 (-11.9..-10.4)"
 
 
 def test_an_unchanged_photo_reads_no_turn_at_any_shift(yaw_spread, judge):
@@ -45,5 +46,7 @@ def test_an_unchanged_photo_reads_no_turn_at_any_shift(yaw_spread, judge):
     img = load_image(data_path("Tom_Hanks_54745.png"))
     found = judge.track(img)
     assert found
-    whole, crops = yaw_spread.readings(judge, img, img.copy(), found[0].bbox, yaw_spread.SHIFTS[:2])
+    whole, crops, own = yaw_spread.readings(judge, img, img.copy(), found[0].bbox, yaw_spread.SHIFTS[:2])
     assert np.array_equal(whole, [0.0, 0.0]) and np.array_equal(crops, [0.0, 0.0]), (whole, crops)
+    assert own.shape == (2, 2) and np.array_equal(own[:, 0], own[:, 1])
+    assert abs(own[0, 0] - found[0].pose.yaw) < 5      # the crops read the photo's own yaw
