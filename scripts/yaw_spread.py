@@ -74,7 +74,8 @@ def spread(v: np.ndarray) -> str:
     ok = v[np.isfinite(v)]
     if not ok.size:
         return "lost"
-    return f"{v[0]:+.1f} {np.median(ok):+.1f} ({ok.min():+.1f}..{ok.max():+.1f})"
+    first = f"{v[0]:+.1f}" if np.isfinite(v[0]) else "lost"
+    return f"{first} {np.median(ok):+.1f} ({ok.min():+.1f}..{ok.max():+.1f})"
 
 
 def main(argv=None) -> None:

@@ -36,6 +36,7 @@ def test_cell_reads_as_is_median_range_and_the_share_over_the_bar(yaw_spread):
     assert text == "84% | 90% (84-100, 1 lost) | 2/4"
     assert yaw_spread.cell(np.array([np.nan, np.nan]), 25.0) == "lost | lost | 0/2"
     assert yaw_spread.spread(np.array([-11.9, -11.0, np.nan, -10.4])) == "-11.9 -11.0 (-11.9..-10.4)"
+    assert yaw_spread.spread(np.array([np.nan, -35.1, -35.7])) == "lost -35.4 (-35.7..-35.1)"
 
 
 def test_an_unchanged_photo_reads_no_turn_at_any_shift(yaw_spread, judge):
