@@ -6,15 +6,15 @@ scripts/yaw_readback.py reads each edit once: the judge's yaw of the output less
 source, in the whole photo and in eight crops about the face (crop_yaws, median). Here the same
 pair (source, output) is read again with both images moved by the same whole number of pixels
 (0..2 px each way, the uncovered border replicated; the crops cut where they were): nothing of
-either face changes, only where the judge's detector, its crops and its resizes fall on them. The table gives, per edit, the
-reading as yaw_readback takes it, then the median and range over the shifts, and the share of
-shifts at or over 85% of the request (the issue's bar), for both readings. A reading that moves
-by several points between shifts (Image_with_alpha.png at -25: whole photo 78-101%, crops 80-88%)
-cannot tell an engine change of a few points from the judge's own scatter. A second table gives
-the two readings it is the difference of, the crops' median yaw of the source and of the output,
-so that it shows which of them scatters (Image_with_alpha.png: its own photo, the hand over the
-forehead, -11.9 as read unshifted, -11.0 (-11.9..-10.4) over the shifts; its -25 edit -32.7,
--33.0 (-33.6..-32.7)).
+either face changes, only where the judge's detector, its crops and its resizes fall on them.
+The table gives, per edit, the reading as yaw_readback takes it, then the median and range over
+the shifts, and the share of shifts at or over 85% of the request (the issue's bar), for both
+readings. A reading that moves by several points between shifts (Image_with_alpha.png at -25:
+whole photo 78-101%, crops 83-91%, median 88%) cannot tell an engine change of a few points from
+the judge's own scatter. A second table gives the two readings it is the difference of, the
+crops' median yaw of the source and of the output, so that it shows which of them scatters
+(Image_with_alpha.png: its own photo, the hand over the forehead, -11.9 as read unshifted, -11.0
+(-11.9..-10.4) over the shifts; its -25 edit -32.7, -33.0 (-33.6..-32.7)).
 """
 from __future__ import annotations
 
