@@ -16,6 +16,11 @@ their colour out of what the completion reads at the temples:
   - at the temples only (the eyes' band outside the eyes' outer corners): between the corners a
     hole in a lens (a speck the mesh saw edge-on) takes the lens's colour as before, and above
     and below the band a beard or a fringe beside a revealed cheek or forehead gives its own;
+  - the skin pushed over them is the skin beside the glasses, not their edge: a mix of frame and
+    skin a photo pixel or two wide (GLASSES_EDGE_PX), as like the skin by its colour as a
+    shadowed cheek is, which push_pull took first. With it, the fill beside the far lens of
+    multi_face.jpg's young man at -25 was still a grey smear: ~20 L darker than the temple's
+    skin above and below the lens, and greyer (tests/test_accessories.py);
   - clear glasses are not handled: their lenses are the skin behind them, their frames cover no eye.
 """
 from __future__ import annotations
@@ -44,6 +49,10 @@ EYE_SEEN = 0.25         # ... of each eye whose zone has this share of it truste
 SKIN_PIECE = 0.05       # completion_input's skin: pieces of at least this share of the texels like it
 FRAGMENT = 0.002        # with lenses, unlike pieces this small (of S^2: ~130 texels at 256) are their frame's
 ACCESSORY_RING = 0.5    # a hole with this share of its ring a lens's lies within it
+# the glasses' edge in the map is a mix of frame and skin this many photo pixels wide (the photo's
+# own blur, and the bilinear read that sampled the map): like the skin by its colour (a dark skin
+# is), it is not the skin the completion takes (beside_glasses)
+GLASSES_EDGE_PX = 2.0
 _SQUARE = np.ones((3, 3), np.uint8)
 
 
@@ -110,7 +119,15 @@ def zones(size: int) -> Zones:
     return out
 
 
-def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin):
+def beside_glasses(glasses: np.ndarray, pixel: float) -> np.ndarray:
+    """[S,S] bool: the texels within GLASSES_EDGE_PX photo pixels (pixel: a photo pixel's side in
+    texels, disocclusion.pixel_texels) of the glasses' (glasses [S,S] bool), not theirs."""
+    r = max(1, int(round(GLASSES_EDGE_PX * pixel)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    return (cv2.dilate(glasses.astype(np.uint8), disc) > 0) & ~glasses
+
+
+def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin, pixel: float = 1.0):
     """What the completion reads (disocclusion.fill_unreliable's `sources`) -> (colours [S,S,3]
     float32, known [S,S] bool): the trusted texels (keep [S,S] bool) with their colours, except
 
@@ -127,8 +144,10 @@ def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin):
     zone trusted). With the lenses: the pieces of FRAGMENT of the map or smaller (the arm and the
     hinge, cut off the lens by untrusted texels) and the pieces like the skin but cut off it (a
     lens's highlight). The colour pushed in comes from the skin: the trusted texels like it, in
-    pieces of SKIN_PIECE of them or more. hole [S,S] bool: the untrusted texels of the layout.
-    uv [S,S,3] in [0,1]; skin: skin_core's (None: the trusted texels as they are)."""
+    pieces of SKIN_PIECE of them or more, not on the glasses' edge (beside_glasses; at the
+    temples those texels are pushed over too). hole [S,S] bool: the untrusted texels of the
+    layout. uv [S,S,3] in [0,1]; skin: skin_core's (None: the trusted texels as they are);
+    pixel: a photo pixel's side in texels (disocclusion.pixel_texels), the edge's scale."""
     colours, known = uv * keep[..., None], keep
     if skin is None or not hole.any():
         return colours, known
@@ -145,15 +164,20 @@ def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin):
     lens = np.logical_or.reduce(covers)
     lens[0] = False
     # the skin: the trusted texels like it in pieces of SKIN_PIECE of them or more (a lens's
-    # highlight the colour of skin, pushed in with it, drew the fill grey)
+    # highlight the colour of skin, pushed in with it, drew the fill grey), but for the glasses'
+    # edge (beside_glasses): a mix of the dark frame and the skin, like the skin by its colour,
+    # it lies next to the lens at the temple, and push_pull took its colour first (a grey-brown
+    # ~20 L below the temple's skin on multi_face.jpg's young man), which the completion spread
+    # over the far temple (and mirrored from the near one): a grey smear beside the lens at -25
     m, pieces = cv2.connectedComponents((keep & ~unlike).astype(np.uint8), connectivity=8)
     size = np.bincount(pieces.ravel(), minlength=m)
-    like = (size >= SKIN_PIECE * size[1:].sum())[pieces] & (pieces > 0)
     # with the lenses, the bits of their frames and arms that the untrusted texels cut off them,
     # and a lens's highlights the colour of skin, cut off the skin by the lens and the hole
     frame = np.bincount(parts.ravel(), minlength=n) <= FRAGMENT * uv.shape[0] ** 2
     frame[0] = False
-    avoid = ((lens | frame)[parts] | (keep & ~unlike & ~like)) & z.temples
+    glasses = (lens | frame)[parts]
+    like = (size >= SKIN_PIECE * size[1:].sum())[pieces] & (pieces > 0) & ~beside_glasses(glasses, pixel)
+    avoid = (glasses | (keep & ~unlike & ~like)) & z.temples
     if not avoid.any() or not like.any():
         return colours, known
     # each ring texel (trusted, beside the hole) counts for the hole's piece beside it (the

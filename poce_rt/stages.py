@@ -273,9 +273,9 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
                        positions - np.float32(0.5), backdrop, skin, colours.hair)
     # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
     core = skin_core(uv, keep & lay.coverage)
-    sources = completion_input(uv, keep, lay.coverage & ~keep, core)
+    sources = completion_input(uv, keep, lay.coverage & ~keep, core, pixel)
     without = keep & ~yielded
-    yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core)) if yielded.any() else None
+    yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core, pixel)) if yielded.any() else None
     photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
                                           yielded)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
