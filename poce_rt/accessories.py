@@ -22,6 +22,14 @@ their colour out of what the completion reads at the temples:
     multi_face.jpg's young man at -25 was still a grey smear: ~20 L darker than the temple's
     skin above and below the lens, and greyer (tests/test_accessories.py);
   - clear glasses are not handled: their lenses are the skin behind them, their frames cover no eye.
+
+Sunglasses sit in front of the eyes, not on the skin (lens_card): painted on the face, a turn of
+35 degrees (multi_face.jpg's young man, at +10, turned +25) foreshortens the far lens with the
+skin under it and its nose hides the lens's inner part, where a real lens, at the nose bridge's
+depth, stays whole beside the nose. The lenses' vertices are moved towards the camera as the
+photo saw it (their photo positions, and so the texture and the render at the photo's own pose,
+stay as they are), by LENS_CM, never past the nose bridge, so that a turn draws them as a rigid
+card in front of the face.
 """
 from __future__ import annotations
 
@@ -49,6 +57,9 @@ EYE_SEEN = 0.25         # ... of each eye whose zone has this share of it truste
 SKIN_PIECE = 0.05       # completion_input's skin: pieces of at least this share of the texels like it
 FRAGMENT = 0.002        # with lenses, unlike pieces this small (of S^2: ~130 texels at 256) are their frame's
 ACCESSORY_RING = 0.5    # a hole with this share of its ring a lens's lies within it
+LENS_DARK = 30.0        # lens_card: lenses at least this much darker than the skin (median L): sunglasses
+LENS_CM = 1.0           # ... their vertices this far (cm) towards the camera,
+BRIDGE = 6              # ... never past the plane of the nose bridge (MediaPipe's landmark) facing forwards
 # the glasses' edge in the map is a mix of frame and skin this many photo pixels wide (the photo's
 # own blur, and the bilinear read that sampled the map): like the skin by its colour (a dark skin
 # is), it is not the skin the completion takes (beside_glasses)
@@ -127,6 +138,58 @@ def beside_glasses(glasses: np.ndarray, pixel: float) -> np.ndarray:
     return (cv2.dilate(glasses.astype(np.uint8), disc) > 0) & ~glasses
 
 
+def lens_pieces(uv: np.ndarray, keep: np.ndarray, skin):
+    """The lenses among the trusted texels (keep [S,S] bool) of uv [S,S,3] (completion_input's
+    definition) -> None where there are none, or (unlike [S,S] bool: the trusted texels unlike the
+    skin, n, parts [S,S] int32: the connected pieces of those in the eyes' band, numbered 1..n-1,
+    lens [n] bool: the pieces that are lenses). skin: skin_core's."""
+    z = zones(uv.shape[0])
+    unlike = np.zeros(keep.shape, bool)
+    unlike[keep] = np.sqrt((((skin_features(uv[keep]) - skin[0]) / skin[1]) ** 2).sum(-1)) > UNLIKE_SKIN
+    n, parts = cv2.connectedComponents((unlike & z.band).astype(np.uint8), connectivity=8)
+    # glasses cover both eyes (an eye the photo saw too little of is not asked): a hand's shadow
+    # over one eye is not a lens, and its fill beside the temple's hair drew a pale arc there
+    seen = [eye & keep for eye in z.eyes if (eye & keep).sum() >= EYE_SEEN * eye.sum()]
+    covers = [np.bincount(parts[eye], minlength=n) >= LENS_COVER * eye.sum() for eye in seen]
+    if not seen or not all(c[1:].any() for c in covers):
+        return None
+    lens = np.logical_or.reduce(covers)
+    lens[0] = False
+    return unlike, n, parts, lens
+
+
+def lens_card(uv: np.ndarray, mask: np.ndarray, coverage: np.ndarray, shape: np.ndarray, pose) -> np.ndarray | None:
+    """Sunglasses as a card in front of the eyes (module docstring) -> [N,3] float32 offsets of
+    the canonical shape's vertices (Editor.plan adds them to the shape it draws), or None where the
+    face wears none: lenses (lens_pieces, of the texels the photo saw: mask [S,S] >= 0.5 on the
+    layout, coverage [S,S] bool) at least LENS_DARK darker than the skin. Each vertex whose
+    texel is a lens's moves along the direction towards the camera at the photo's pose (pose:
+    the source's Pose), by LENS_CM, at most as far as the plane of the nose bridge (landmark
+    BRIDGE) facing the head's front (-z): the photo positions of every vertex stay where they
+    were (a weak projection does not see that direction), and so does the render at that pose.
+    shape: [N,3] canonical shape (N = the face model's vertices)."""
+    from .facemodel import load_face_model
+
+    keep = (np.asarray(mask) >= 0.5) & coverage
+    skin = skin_core(uv, keep)
+    pieces = None if skin is None else lens_pieces(uv, keep, skin)
+    if pieces is None:
+        return None
+    _, _, parts, lens = pieces
+    lenses = lens[parts]
+    if np.median(lab(uv[lenses])[:, 0]) > lab(uv[keep & ~pieces[0]])[:, 0].mean() - LENS_DARK:
+        return None   # eye make-up, a shadow: not a dark lens
+    s = lenses.shape[0]
+    texel = np.clip(np.floor(np.asarray(load_face_model().uvs, np.float64) * s).astype(int), 0, s - 1)
+    on = lenses[texel[:, 1], texel[:, 0]]
+    shape = np.asarray(shape, np.float64)
+    towards = -np.asarray(pose.rotation, np.float64)[2]      # the camera's -z in the canonical frame
+    # how far along `towards` the vertex may go: LENS_CM, or to the bridge's plane (z = its z)
+    room = (shape[:, 2] - shape[BRIDGE, 2]) / max(-float(towards[2]), 1e-3)
+    k = np.where(on, np.clip(room, 0.0, LENS_CM), 0.0)
+    return (k[:, None] * towards[None, :]).astype(np.float32) if k.any() else None
+
+
 def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin, pixel: float = 1.0):
     """What the completion reads (disocclusion.fill_unreliable's `sources`) -> (colours [S,S,3]
     float32, known [S,S] bool): the trusted texels (keep [S,S] bool) with their colours, except
@@ -151,18 +214,11 @@ def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin, p
     colours, known = uv * keep[..., None], keep
     if skin is None or not hole.any():
         return colours, known
-    z = zones(uv.shape[0])
-    unlike = np.zeros(keep.shape, bool)
-    unlike[keep] = np.sqrt((((skin_features(uv[keep]) - skin[0]) / skin[1]) ** 2).sum(-1)) > UNLIKE_SKIN
-    n, parts = cv2.connectedComponents((unlike & z.band).astype(np.uint8), connectivity=8)
-    # glasses cover both eyes (an eye the photo saw too little of is not asked): a hand's shadow
-    # over one eye is not a lens, and its fill beside the temple's hair drew a pale arc there
-    seen = [eye & keep for eye in z.eyes if (eye & keep).sum() >= EYE_SEEN * eye.sum()]
-    covers = [np.bincount(parts[eye], minlength=n) >= LENS_COVER * eye.sum() for eye in seen]
-    if not seen or not all(c[1:].any() for c in covers):
+    pieces = lens_pieces(uv, keep, skin)
+    if pieces is None:
         return colours, known
-    lens = np.logical_or.reduce(covers)
-    lens[0] = False
+    z = zones(uv.shape[0])
+    unlike, n, parts, lens = pieces
     # the skin: the trusted texels like it in pieces of SKIN_PIECE of them or more (a lens's
     # highlight the colour of skin, pushed in with it, drew the fill grey), but for the glasses'
     # edge (beside_glasses): a mix of the dark frame and the skin, like the skin by its colour,

@@ -17,6 +17,7 @@ from typing import Mapping
 import numpy as np
 
 from . import limits, ops, stages
+from .accessories import lens_card
 from .camera import CAMERA_DISTANCE_CM, MIN_DISTANCE_CM, perspective_shape
 from .codes import BLENDSHAPE_NAMES, N_CODES
 from .complete import complete_uv_fallback
@@ -98,6 +99,7 @@ class Source:
     filled: np.ndarray | None = None
     shading: object = None   # poce_rt.shading.FillShading: uv_fill shaded at a target pose, or None
     colours: object = None   # poce_rt.hair.PhotoColours of the photo and face (surround.face_colours), or None
+    lens_card: np.ndarray | None = None   # [468,3] sunglasses in front of the eyes (accessories.lens_card), or None
 
 
 @dataclass
@@ -293,7 +295,8 @@ class Editor:
             colours = face_colours(image, face.vertices)   # read once: completion and the ring's proxy
             completed, fill, filled, shading = stages.complete_face(uv, mask, face, *image.shape[:2],
                                                                     self.geometry, complete, image, colours)
-        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours)
+            card = lens_card(uv, mask, self.geometry.layout.coverage, face.shape, face.pose)
+        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card)
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,
@@ -320,6 +323,8 @@ class Editor:
             delta *= self._vertex_weights(region)[:, None]
         shape = face.shape + delta
         mouth = 0.0 if self.networks is not None else mouth_amount(face.shape, shape)
+        if source.lens_card is not None:   # sunglasses as a card in front of the eyes (poce_rt.accessories)
+            shape = shape + source.lens_card
         target_pose = self._target_pose(face.pose, pose, pose_relative, clamp_pose)
         shape = perspective_shape(shape, face.pose, target_pose, self.config.camera_distance_cm)
         return Plan(rel, shape, target_pose, region, ref, mouth)

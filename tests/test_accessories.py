@@ -229,3 +229,50 @@ def test_the_completion_reads_the_sources_and_the_photo_keeps_its_texels():
     beside = hole & (cv2.dilate((lens & A.zones(uv.shape[0]).temples).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
     assert beside.sum() > 20
     assert fill[beside].mean() > fill0[beside].mean() + 0.1
+
+
+def far_lens_pixels(editor, img, src, yaw: float) -> int:
+    """Dark (L < 30) pixels of the output turned by `yaw` in the eyes' rows on the far side of the
+    nose bridge (MediaPipe's landmark 6) as the edit draws it: the far lens that shows."""
+    from poce_rt.fit import pose_vertices
+
+    w = src.face.bbox[2] - src.face.bbox[0]
+    plan = editor.plan(src, pose=(0, yaw, 0))
+    v = pose_vertices(plan.shape, plan.target_pose)
+    out = editor.edit(img, pose=(0, yaw, 0), source=src).image
+    eye_y = 0.5 * (v[33, 1] + v[263, 1])
+    y0, y1 = int(eye_y - 0.15 * w), int(eye_y + 0.15 * w)
+    x0, x1 = (int(v[6, 0]), int(v[6, 0] + 0.7 * w)) if yaw > 0 else (int(v[6, 0] - 0.7 * w), int(v[6, 0]))
+    return int((lab(out[y0:y1, x0:x1].astype(np.float32) / 255)[..., 0] < 30).sum())
+
+
+def test_sunglasses_turn_as_a_card_in_front_of_the_eyes(editor, sunglasses):
+    """Sunglasses are drawn in front of the eyes (lens_card): their vertices move towards the
+    camera as the photo saw it, by at most LENS_CM and never past the nose bridge, so the photo
+    (and every edit that keeps the pose) is drawn as before, bit for bit; turned +25 (35 degrees
+    absolute), the far lens is no longer pressed onto the skin beside a nose that hides its inner
+    part: 261 -> 304 of its dark pixels show (the photo's 642)."""
+    import dataclasses
+
+    img, src = sunglasses
+    card = src.lens_card
+    assert card is not None
+    moved = np.linalg.norm(card, axis=1)
+    assert 50 < (moved > 0).sum() < 300 and moved.max() <= A.LENS_CM + 1e-5
+    # along the photo's line of sight: the photo positions stay
+    seen = card.astype(np.float64) @ src.face.pose.rotation.T
+    assert np.abs(seen[:, :2]).max() < 1e-5 and (seen[moved > 0, 2] < 0).all()
+    painted = dataclasses.replace(src, lens_card=None)
+    for kw in ({"expression": {"eyeBlinkLeft": 0.8}}, {"expression": {"mouthSmileLeft": 0.6}}):
+        assert np.array_equal(editor.edit(img, source=src, **kw).image, editor.edit(img, source=painted, **kw).image)
+    assert far_lens_pixels(editor, img, src, 25) > 1.1 * far_lens_pixels(editor, img, painted, 25)
+
+
+@pytest.mark.parametrize("name", ["Image_with_alpha.png", "t1.jpg:1"])
+def test_no_card_without_sunglasses(editor, real_image, name):
+    """No glasses (a hand's shadow over an eye), or eye make-up the lens check takes for lenses
+    (t1.jpg's face 1, lighter than dark lenses by far): no card, the face drawn as it is."""
+    file, _, k = name.partition(":")
+    img = real_image(file)
+    src = editor.prepare(img, editor.faces(img, int(k))[0] if k else None)
+    assert src.lens_card is None
