@@ -890,7 +890,8 @@ class HeadProxy:
         q_in = oval_inner(dv)
         # the rings posed all at once (a row's values do not depend on the rows beside it): 3
         # calls a step where a ring at a time took 15
-        rings = np.concatenate(self.rings_at(dst_pose))
+        turned = facing(self.normal, dst_pose)   # [K] each outer facet's cosine with the camera at the target
+        rings = np.concatenate(self.rings_at(dst_pose, turned))
         src_all = pose_vertices(rings, self.src_pose).astype(np.float64)
         dst_all = src_all + self.turn * (pose_vertices(
             perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
@@ -912,7 +913,7 @@ class HeadProxy:
             seen = outward(src_r[-1], p)
             wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
             edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
-            toward = ramp(facing(self.normal, dst_pose) - self.facing, BESIDE_TOWARD)
+            toward = ramp(turned - self.facing, BESIDE_TOWARD)
             follow = ramp(wide, BESIDE_GROWTH) * edge_on * toward * self.beside
             if follow.any():
                 keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
@@ -938,12 +939,14 @@ class HeadProxy:
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
 
-    def rings_at(self, dst_pose) -> list:
+    def rings_at(self, dst_pose, turned: np.ndarray | None = None) -> list:
         """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to
         dst_pose, per oval vertex: as the photo saw the head (head_proxy(view=)) where the outer
         facet turns away from the camera (BEND_AWAY), the frontal rings elsewhere with the bend
-        rings (between CHORD_SCALES) on the chord of their neighbours."""
-        w = ramp(self.facing - facing(self.normal, dst_pose), BEND_AWAY)[:, None]
+        rings (between CHORD_SCALES) on the chord of their neighbours. turned: [K] facing(normal,
+        dst_pose) when the caller has it (None: worked out here)."""
+        turned = facing(self.normal, dst_pose) if turned is None else turned
+        w = ramp(self.facing - turned, BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
 
