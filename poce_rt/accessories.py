@@ -175,9 +175,9 @@ def lens_card(uv: np.ndarray, mask: np.ndarray, coverage: np.ndarray, shape: np.
     pieces = None if skin is None else lens_pieces(uv, keep, skin)
     if pieces is None:
         return None
-    _, _, parts, lens = pieces
-    lenses = lens[parts]
-    if np.median(lab(uv[lenses])[:, 0]) > lab(uv[keep & ~pieces[0]])[:, 0].mean() - LENS_DARK:
+    unlike, _, parts, lens = pieces
+    lenses, like = lens[parts], keep & ~unlike
+    if like.sum() < 16 or np.median(lab(uv[lenses])[:, 0]) > np.median(lab(uv[like])[:, 0]) - LENS_DARK:
         return None   # eye make-up, a shadow: not a dark lens
     s = lenses.shape[0]
     texel = np.clip(np.floor(np.asarray(load_face_model().uvs, np.float64) * s).astype(int), 0, s - 1)

@@ -276,3 +276,31 @@ def test_no_card_without_sunglasses(editor, real_image, name):
     img = real_image(file)
     src = editor.prepare(img, editor.faces(img, int(k))[0] if k else None)
     assert src.lens_card is None
+
+
+def test_lens_card_on_a_synthetic_map():
+    """lens_card on a map with dark lenses over both eyes: the lenses' vertices (and no other) move
+    towards the camera at the photo's pose by at most LENS_CM, and not past the nose bridge; a
+    lighter "lens" (make-up, a shadow: ~20 L under the skin) and one eye alone get no card."""
+    from poce_rt.facemodel import load_face_model
+    from poce_rt.fit import Pose
+
+    uv, keep, _, lens = synthetic()
+    lay = stages.geometry().layout
+    model = load_face_model()
+    shape = np.asarray(model.vertices, np.float32)
+    pose = Pose(pitch=5.0, yaw=12.0, roll=-3.0, scale=6.0)
+    card = A.lens_card(uv, keep.astype(np.float32), lay.coverage, shape, pose)
+    assert card is not None
+    moved = np.linalg.norm(card, axis=1) > 0
+    s = lens.shape[0]
+    texel = np.clip(np.floor(np.asarray(model.uvs) * s).astype(int), 0, s - 1)
+    assert np.array_equal(moved, lens[texel[:, 1], texel[:, 0]] & moved) and moved.sum() > 20
+    seen = card.astype(np.float64) @ pose.rotation.T
+    assert np.abs(seen[:, :2]).max() < 1e-5 and (seen[moved, 2] < 0).all()
+    assert np.linalg.norm(card, axis=1).max() <= A.LENS_CM + 1e-5
+    assert ((shape + card)[moved, 2] >= shape[A.BRIDGE, 2] - 1e-4).all()
+    light = np.where(lens[..., None], np.float32([0.55, 0.38, 0.35]), uv)   # ~20 L under the skin: make-up
+    assert A.lens_card(light, keep.astype(np.float32), lay.coverage, shape, pose) is None
+    one, keep1, _, _ = synthetic(lens_on=(0,))
+    assert A.lens_card(one, keep1.astype(np.float32), lay.coverage, shape, pose) is None
