@@ -10,7 +10,7 @@ import numpy as np
 
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
-from .accessories import completion_input, skin_core
+from .accessories import completion_input, lens_card, skin_core
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
                            pixel_texels, resolution_trust, revealed_texture, smoothstep, texel_positions,
@@ -444,7 +444,10 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image)
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
-    shape = perspective_shape(face.shape, face.pose, target, camera_distance_cm)
+    # sunglasses drawn as a card in front of the eyes, as Editor.plan draws them (poce_rt.accessories)
+    card = lens_card(uv, mask, geom.layout.coverage, face.shape, face.pose)
+    shape = perspective_shape(face.shape if card is None else face.shape + card, face.pose, target,
+                              camera_distance_cm)
     # the mouth's opening as Editor.edit draws it (FrameLoop): the photo's own where its lips are
     # parted, turned with the head (the map has only a sliver of texels across the opening)
     rgb, alpha = render_face(completed, shape, target, h, w, geom,

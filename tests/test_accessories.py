@@ -266,6 +266,10 @@ def test_sunglasses_turn_as_a_card_in_front_of_the_eyes(editor, sunglasses):
     for kw in ({"expression": {"eyeBlinkLeft": 0.8}}, {"expression": {"mouthSmileLeft": 0.6}}):
         assert np.array_equal(editor.edit(img, source=src, **kw).image, editor.edit(img, source=painted, **kw).image)
     assert far_lens_pixels(editor, img, src, 25) > 1.1 * far_lens_pixels(editor, img, painted, 25)
+    # the functional path (stages.repose) draws the same card
+    reposed = stages.repose(img, src.face, yaw=25).image.astype(int)
+    edited = editor.edit(img, pose=(0, 25, 0), source=src).image.astype(int)
+    assert (np.abs(reposed - edited).max(-1) > 10).sum() == 0
 
 
 @pytest.mark.parametrize("name", ["Image_with_alpha.png", "t1.jpg:1"])
