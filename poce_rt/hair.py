@@ -37,7 +37,7 @@ import numpy as np
 from .complete import push_pull
 from .disocclusion import smoothstep
 from .ops.uv_layout import UVLayout
-from .person import person_map
+from .person import PersonMap, person_map
 
 SKIN_D = (2.5, 4.5)              # robust distance from the skin colour (in spreads): skin .. not skin
 SKIN_SPREAD_MIN = (4.0, 2.0, 2.0)   # floor of the skin's spread in L, a, b (a flat-lit face)
@@ -70,6 +70,7 @@ AROUND_SECTORS = 8
 AROUND_PERSON = 0.1
 AROUND_FACE = 0.8
 AROUND_MIN = 30
+PERSON_ON = 0.5                  # person_reach: the segmenter's chance of a person that is the head
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -99,11 +100,14 @@ class PhotoColours(NamedTuple):
     """The colour classes of a source photo that hair_like tells hair by, worked out once per
     source (photo_colours; pipeline.Source.colours): backdrop [K,3] Lab (backdrop_colours), skin
     (median [3], spread [3]) Lab of the face in the photo (photo_skin), hair: the same of the
-    head's hair beside the face (photo_hair), or None where none is seen."""
+    head's hair beside the face (photo_hair), or None where none is seen; person: the person
+    segmenter's poce_rt.person.PersonMap about the head where photo_colours read one (a group
+    photo) and it calls the face a person, else None (person_reach)."""
 
     backdrop: np.ndarray
     skin: tuple
     hair: tuple | None = None
+    person: PersonMap | None = None
 
 
 def photo_colours(image: np.ndarray, oval: np.ndarray) -> PhotoColours:
@@ -113,15 +117,20 @@ def photo_colours(image: np.ndarray, oval: np.ndarray) -> PhotoColours:
     photo's borders show other people, t1.jpg's a bare arm), the face itself would read as
     backdrop; there it is read about the head where the person segmenter sees no one
     (backdrop_around), if that is less like the skin. Portraits keep the borders' read (and
-    run no segmenter)."""
+    run no segmenter). The segmenter's map is kept (PhotoColours.person) where it calls the face
+    a person (backdrop_around reads it)."""
     image = np.asarray(image)[..., :3]
     backdrop, skin = backdrop_colours(image), photo_skin(image, oval)
     near = float(backdrop_distance(skin[0][None], backdrop)[0])
+    person = None
     if near < BACKDROP_D[1]:
-        around = backdrop_around(image, oval, person_map(image, oval))
-        if around is not None and float(backdrop_distance(skin[0][None], around)[0]) > near:
+        person = person_map(image, oval)
+        around = backdrop_around(image, oval, person)
+        if around is None:
+            person = None
+        elif float(backdrop_distance(skin[0][None], around)[0]) > near:
             backdrop = around
-    return PhotoColours(backdrop, skin, photo_hair(image, oval, skin, backdrop))
+    return PhotoColours(backdrop, skin, photo_hair(image, oval, skin, backdrop), person)
 
 
 def backdrop_around(image: np.ndarray, oval: np.ndarray, person) -> np.ndarray | None:
@@ -253,18 +262,26 @@ def hair_like(colours: np.ndarray, skin, backdrop: np.ndarray, mixes: bool = Fal
     return dark * not_skin * smoothstep(d, *BACKDROP_D)
 
 
-def ray_samples(image: np.ndarray, start: np.ndarray, end: np.ndarray):
-    """The photo read along rays from start [K,2] to end [K,2] (photo pixels), about a sample per
-    pixel: image [H,W,3] uint8 -> (t [n] float64, each sample's share of the way; colours [K,n,3]
-    Lab; inside [K,n] bool, the samples on the photo; length [K] float64, each ray's in pixels).
-    hair_reach's and backdrop_reach's reads."""
+def ray_points(start: np.ndarray, end: np.ndarray, shape):
+    """Rays from start [K,2] to end [K,2] (photo pixels), about a sample per pixel, on a photo of
+    shape (H, W, ...) -> (t [n] float64, each sample's share of the way; pts [K,n,2] float32;
+    inside [K,n] bool, the samples on the photo; length [K] float64, each ray's in pixels)."""
     a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
     length = np.linalg.norm(b - a, axis=1)
     n = int(np.ceil(length.max())) + 2
     t = np.linspace(0.0, 1.0, n)
     pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)     # [K,n,2]
-    h, w = image.shape[:2]
+    h, w = shape[:2]
     inside = (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
+    return t, pts, inside, length
+
+
+def ray_samples(image: np.ndarray, start: np.ndarray, end: np.ndarray):
+    """The photo read along rays from start [K,2] to end [K,2] (photo pixels), about a sample per
+    pixel: image [H,W,3] uint8 -> (t [n] float64, each sample's share of the way; colours [K,n,3]
+    Lab; inside [K,n] bool, the samples on the photo; length [K] float64, each ray's in pixels).
+    hair_reach's and backdrop_reach's reads."""
+    t, pts, inside, length = ray_points(start, end, image.shape)
     # read as rows of REMAP_ROW samples: remap takes maps of fewer than 32767 rows and columns
     # (hair_beside casts a ray from each of up to S*S texels)
     flat = pts.reshape(-1, 2)
@@ -343,6 +360,18 @@ def backdrop_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, begin:
     t, colours, inside, length = ray_samples(image, start, end)
     head = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
     return run_end(head, t, inside, length, begin, ends_on_ray=True)
+
+
+def person_reach(start: np.ndarray, end: np.ndarray, begin: np.ndarray, person, shape) -> np.ndarray:
+    """How far the head reaches along rays from start [K,2] to end [K,2] (photo pixels) by the
+    person segmenter -> [K] float64 in [0,1], backdrop_reach's read with the segmenter's person
+    (person: poce_rt.person.PersonMap, prob >= PERSON_ON) for the head: where the hair has the
+    colour of something behind it (t1.jpg's face 0: her darker strands are the orange wall's),
+    its colour ends the head at the first such strand, the segmenter does not. shape: the
+    photo's (H, W, ...)."""
+    t, pts, inside, length = ray_points(start, end, shape)
+    on = (person.at(pts) >= PERSON_ON) & inside
+    return run_end(on, t, inside, length, begin, ends_on_ray=True)
 
 
 def fringe_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray, gap_px) -> np.ndarray:

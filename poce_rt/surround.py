@@ -28,7 +28,13 @@ the photo's side borders) say how far the hair goes; the silhouette is moved out
 at most SILHOUETTE_GROW times as far, only above the jaw: HAIR_ROWS_CM), and the fixed outer ring
 with it, so the hair turns with the head and the outer band holds background. Above the forehead
 the hair may be as red as the skin (multi_face.jpg's face 0), which the colour classes cannot
-tell; there the head reaches as far as the photo is unlike its backdrop (hair.backdrop_reach).
+tell; there the head reaches as far as the photo is unlike its backdrop (hair.backdrop_reach),
+or, on a group photo where the person segmenter was read (hair.PhotoColours.person), as far as
+it sees a person (hair.person_reach): t1.jpg's face 0's darker strands are the colour of the
+orange wall behind her neighbour, and backdrop_reach ended her head at the first of them, inside
+the default silhouette, at her forehead's upper corner. There the proxy's top stayed a cliff
+(1.4x the oval, 3 cm above it and 8.8 cm behind it) beside the grown top (1.8x at the parting),
+and a turn to +25 drew her hair there as a stack of chevrons.
 
 Stretched strips (issue 15, held-out Tom_Hanks_54745.png at -25): a side of the head the photo
 sees at a grazing angle lies in a strip a few pixels wide between the tracked oval and the
@@ -122,7 +128,9 @@ SILHOUETTE_SMOOTH = 5   # oval vertices: the reach's running median along the ri
 # (multi_face.jpg's face 0: curls that hair_like cannot tell from his skin) the colour classes find
 # none; there the silhouette also grows to where the photo stops being backdrop (hair.backdrop_reach),
 # on oval vertices above canonical y = BACKDROP_ROWS_CM[0] (fully) to [1] (not at all; the brows
-# lie at about -4.5). Beside the temples and ears what is not backdrop is also ears, a hand, a
+# lie at about -4.5); on a group photo also to where the person segmenter stops seeing a person
+# (hair.person_reach: hair of the colour of something behind it). Beside the temples and ears
+# what is not backdrop is also ears, a hand, a
 # raised arm, loose strands: grown to the wisps beside Image_with_alpha.png's temple, a turn away
 # shredded them into streaks.
 BACKDROP_ROWS_CM = (-5.0, -4.0)
@@ -671,12 +679,14 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     head's hair (poce_rt.hair.hair_reach) starts inside the default silhouette and runs on past
     it, the silhouette moves out to its end, by the photo's distances; never inwards. Above the
     forehead (BACKDROP_ROWS_CM) also to where the head stops being unlike the backdrop
-    (poce_rt.hair.backdrop_reach), the further of the two. Only above the jaw
+    (poce_rt.hair.backdrop_reach) or, where colours hold the person segmenter's map (a group
+    photo), to where it stops seeing a person (poce_rt.hair.person_reach), the furthest of them.
+    Only above the jaw
     (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
     (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
-    from .hair import backdrop_reach, hair_reach, photo_colours
+    from .hair import backdrop_reach, hair_reach, person_reach, photo_colours
 
     image = np.asarray(image)
     sv = np.asarray(src_vertices, np.float64)
@@ -698,7 +708,12 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
                           / (np.linalg.norm(sil - c, axis=1) + 1e-9), 1.0)
 
     top = ramp(-y, (-BACKDROP_ROWS_CM[1], -BACKDROP_ROWS_CM[0]))
-    head = far(backdrop_reach(image, oval, end, begin, colours.backdrop)) if top.any() else 1.0
+    head = 1.0
+    if top.any():
+        reach = backdrop_reach(image, oval, end, begin, colours.backdrop)
+        if colours.person is not None:   # a group photo: the segmenter's head too
+            reach = np.maximum(reach, person_reach(oval, end, begin, colours.person, image.shape))
+        head = far(reach)
     reach = np.maximum(far(hair_reach(image, oval, end, begin, colours.skin, colours.backdrop)),
                        1.0 + top * (head - 1.0))
     w = SILHOUETTE_SMOOTH // 2

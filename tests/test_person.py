@@ -113,3 +113,42 @@ def test_a_portrait_keeps_its_borders_read_and_runs_no_segmenter(editor, real_im
         raise AssertionError("the segmenter ran on a portrait")
     monkeypatch.setattr(H, "person_map", not_run)
     assert H.photo_colours(img, oval).backdrop.tolist() == H.backdrop_colours(img).tolist()
+
+
+def test_person_reach_runs_to_where_the_segmenter_sees_no_one():
+    """person_reach along rows of a map whose person is a band from x = 10 to 49: from x = 10 on
+    the head ends at the band's end (a 2-pixel hole in it bridged); a ray on which the person runs
+    on past its end, one that meets it only past `begin`, and one that leaves the photo on it
+    measure nothing (where the head ends is unknown)."""
+    prob = np.zeros((60, 60), np.float32)
+    prob[:, 10:50] = 1.0
+    prob[25, 30:32] = 0.0                     # the second row: a hole
+    prob[35:45, 50:] = 1.0                    # the third: the person runs on past the ray's end
+    prob[45:55, :40] = 0.0                    # the fourth: the person starts at x = 40, past begin
+    prob[10:20, 50:] = 1.0                    # the fifth: on to the photo's edge (58 wide)
+    pm = person.PersonMap(prob, (0, 0))
+    start = np.array([[10.0, 5.0], [10.0, 25.0], [10.0, 40.0], [10.0, 50.0], [10.0, 15.0]])
+    end = start + [[45.0, 0.0], [45.0, 0.0], [45.0, 0.0], [45.0, 0.0], [60.0, 0.0]]
+    got = H.person_reach(start, end, np.full(5, 0.3), pm, (60, 58, 3))
+    np.testing.assert_allclose(got, [(49 - 10) / 45, (49 - 10) / 45, 0.0, 0.0, 0.0], atol=1.5 / 45)
+
+
+def test_her_hair_reaches_the_segmenters_outline_where_it_has_the_walls_colour(t1, monkeypatch):
+    """Face 0's darker strands at her forehead's upper corner (oval vertices 31-35) are as orange
+    as the wall beside her neighbour, part of the backdrop read about her head: backdrop_reach
+    ended her head at the first of them, inside the default silhouette, which stayed there (1.4
+    oval radii) beside the grown top (1.8 at the parting), a cliff the turn drew as chevrons. The
+    segmenter sees her hair to its outline, and the silhouette grows there too (1.5-1.8). A
+    portrait carries no segmenter's map (its colour classes are read as before)."""
+    from poce_rt import surround
+
+    img, face, _ = t1
+    colours = surround.face_colours(img, face.vertices)
+    assert colours.person is not None
+    sil = surround.proxy_measures(img, face, colours)[0]
+    corner = [31, 32, 33, 34, 35]
+    assert (sil[corner] > surround.REACH + 0.08).all() and sil[corner[-2:]].min() > surround.REACH + 0.3
+    without = surround.proxy_measures(img, face, colours._replace(person=None))[0]
+    np.testing.assert_allclose(without[corner], surround.REACH)
+    monkeypatch.setenv("POCE_RT_PERSON", "0")
+    assert surround.face_colours(img, face.vertices).person is None
