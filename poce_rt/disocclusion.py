@@ -124,6 +124,7 @@ RIM_MIRROR = (18.0, 24.0)
 RIM_REACH = (2.5, 3.5)
 RIM_FACING = (0.7, 0.85)
 RIM_HAIR = (2.5, 3.5)
+RIM_CLOSE = 3
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -258,7 +259,9 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     if hair is not None:
         out[rim] *= smoothstep(skin_distance(colours[rim[both]], hair), *RIM_HAIR)
     r = max(1, int(np.ceil(pixel)))
-    out = cv2.dilate(out, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    disc = lambda k: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
+    out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, disc(RIM_CLOSE * r))
+    out = cv2.dilate(out, disc(r))
     out *= rim * (1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)) * \
         (1.0 - smoothstep(cosine, *RIM_FACING))
     return out.astype(np.float32)
