@@ -22,7 +22,9 @@ A texel the photo saw foreshortened, at fewer photo pixels than the map has texe
 texel was seen at a finer resolution, in no less light, and carries detail at the photo's pixel
 scale (a three-quarter view's far eye against the near one) yields its trust to the mirror
 (resolution_trust: t drops, and its fill is the completion without it; the rest of the
-completion reads it as that fill: fill_unreliable's yielded).
+completion reads it as that fill: fill_unreliable's yielded). So does one beside the far
+silhouette that has the backdrop's colour where its mirror has the skin's (backdrop_rim: the
+tracker's outline ran outside the head there, and the texel read the backdrop).
 
 Then
 
@@ -112,15 +114,30 @@ RESOLUTION_LIGHT = (1.1, 1.4)
 # The tracker's outline on a three-quarter view's far side can run outside the head by more than D:
 # t1.jpg's face 1 (yaw -33, 102 px wide, D 5.1 px) has its mesh ~10 px beyond her far cheek and
 # temple, and those texels, 1-3 D inside the silhouette and trusted, held the orange wall beside
-# her (Lab 4-15 from the backdrop; their mirror texels on her near cheek 20-30). Turned +25 they
-# were drawn magnified as her far cheek, and the mirror relit to them took their colour: a
-# see-through film with the photo's outline as a ghost line down her far cheek. A trusted texel
-# whose colour is the backdrop's (Lab distance: all .. none of it) while its trusted mirror
-# texel's is not (none .. all), within RIM_REACH D of the silhouette (all .. none) on the
-# foreshortened side (facing cosine: all .. none), read across the silhouette and loses its
-# trust (backdrop_rim): its mirror fills it.
+# her (Lab 4-15 from the backdrop, 3-9 skin spreads from her skin; their mirror texels on her near
+# cheek 20-30 and under 2). Turned +25 they were drawn magnified as her far cheek, and the
+# mirror relit to them took their colour: a see-through film of the wall's colour with the
+# photo's outline as a ghost line down her far cheek (over the revealed cheek, 0.36 of the pixels
+# within 6 Lab of the backdrop). A seen texel within RIM_REACH D of the silhouette (all .. none)
+# on the foreshortened side (facing cosine RIM_FACING: all .. none) whose colour is the
+# backdrop's (Lab distance RIM_BACKDROP: all .. none) and not the skin's (hair.SKIN_D spreads:
+# none .. all) while its trusted mirror texel's is the skin's (SKIN_D: all .. none) read across
+# the silhouette: it yields its trust to its mirror (backdrop_rim; the yield of resolution_trust,
+# so that the far eye it surrounds is completed with it as one region: as two, a ring showed
+# where they met). Colour alone takes a backdrop the colour of the head's own for it:
+#   - the hair's (robust distance from photo_hair's colour in its spreads, RIM_HAIR: none ..
+#     all): t1.jpg's face 5, blonde against the same wall, had the strands over her far cheek
+#     mirrored into skin with a line beside them (0.4-2.6 spreads from her hair's colour; face 1's
+#     wall 3.6-5.2 from her black hair's);
+#   - the skin's: Tom_Hanks_54745.png (greyscale, greys at the photo's borders) and
+#     Image_with_alpha.png (a white backdrop, the hand over his brow) read 1.9-2.2 and 1.0-1.7
+#     skin spreads from their skin there (their edits at +-20 and +-25 are as they were, Image_with_alpha
+#     within 4 grey levels on 10 pixels);
+# the person segmenter (poce_rt.person) calls three quarters of face 1's wall texels a person.
+# The yield is closed over RIM_CLOSE photo pixels and spread over one (the outline's own line, a
+# photo pixel wide, lies beside the texels that read the wall): left out, the texels between
+# them, partly kept, drew specks and a dotted line down the mirrored cheek.
 RIM_BACKDROP = (12.0, 18.0)
-RIM_MIRROR = (18.0, 24.0)
 RIM_REACH = (2.5, 3.5)
 RIM_FACING = (0.7, 0.85)
 RIM_HAIR = (2.5, 3.5)
@@ -229,18 +246,16 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
                  cosine: np.ndarray, distance: np.ndarray, face_width: float, backdrop: np.ndarray, skin,
                  hair=None, pixel: float = 1.0) -> np.ndarray:
     """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
-    (column S-1-j) because it read the backdrop across the silhouette (module comment at
-    RIM_BACKDROP): its colour is the backdrop's (Lab distance to the nearest of backdrop [K,3]:
-    RIM_BACKDROP, all .. none), not the skin's (poce_rt.hair.skin_distance of skin, (median,
-    spread) texel_skin's: SKIN_D, none .. all) nor the hair's (hair: (median, spread) of
-    poce_rt.hair.photo_hair, or None; robust distance in its spreads: RIM_HAIR, none .. all),
-    while its trusted mirror texel's is the skin's (SKIN_D: all .. none); spread over a photo pixel (`pixel` texels: the outline's own line lies
-    beside them), within RIM_REACH silhouette distances D of the silhouette (all .. none), on the
-    foreshortened side (facing cosine: RIM_FACING, all .. none). uv [S,S,3] in [0,1]; mask [S,S]
-    the sampled visibility; confidence [S,S] (visibility_confidence and unlike_backdrop);
-    coverage [S,S] bool; cosine [S,S] each texel's facing cosine; distance [S,S]
-    texel_silhouette_distance; face_width in pixels. 0 elsewhere, and everywhere without a skin
-    colour (None)."""
+    (column S-1-j, trusted) because it read the backdrop across the silhouette (module comment
+    at RIM_BACKDROP): its colour is the backdrop's (Lab distance to the nearest of backdrop
+    [K,3]), not the skin's (poce_rt.hair.skin_distance of skin, (median, spread) texel_skin's)
+    nor the hair's (hair: (median, spread) of poce_rt.hair.photo_hair, or None), and its mirror
+    texel's is the skin's; closed and spread over photo pixels of `pixel` texels
+    (pixel_texels); within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of face_width, in
+    pixels) of the silhouette, on the foreshortened side. uv [S,S,3] in [0,1]; mask [S,S] the
+    sampled visibility; confidence [S,S] (visibility_confidence and unlike_backdrop); coverage
+    [S,S] bool; cosine [S,S] each texel's facing cosine; distance [S,S]
+    texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None)."""
     from .hair import SKIN_D, backdrop_distance, lab, skin_distance   # (hair imports this module)
 
     out = np.zeros(mask.shape, np.float32)
@@ -259,12 +274,16 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     if hair is not None:
         out[rim] *= smoothstep(skin_distance(colours[rim[both]], hair), *RIM_HAIR)
     r = max(1, int(np.ceil(pixel)))
-    disc = lambda k: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
-    out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, disc(RIM_CLOSE * r))
-    out = cv2.dilate(out, disc(r))
+    out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, _disc(RIM_CLOSE * r))
+    out = cv2.dilate(out, _disc(r))
     out *= rim * (1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)) * \
         (1.0 - smoothstep(cosine, *RIM_FACING))
     return out.astype(np.float32)
+
+
+def _disc(radius: int) -> np.ndarray:
+    """A disc of `radius` texels, cv2's structuring element."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
 def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray, seen: np.ndarray,

@@ -12,10 +12,10 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, lens_card, skin_core
 from .complete import complete_uv_fallback
-from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable, filled_pixels,
-                           pixel_texels, resolution_trust, revealed_texture, smoothstep, texel_positions,
-                           texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, vertex_normals,
-                           visibility_confidence)
+from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
+                           filled_pixels, pixel_texels, resolution_trust, revealed_texture, smoothstep,
+                           texel_positions, texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop,
+                           vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
