@@ -22,7 +22,9 @@ A texel the photo saw foreshortened, at fewer photo pixels than the map has texe
 texel was seen at a finer resolution, in no less light, and carries detail at the photo's pixel
 scale (a three-quarter view's far eye against the near one) yields its trust to the mirror
 (resolution_trust: t drops, and its fill is the completion without it; the rest of the
-completion reads it as that fill: fill_unreliable's yielded).
+completion reads it as that fill: fill_unreliable's yielded). So does one beside the far
+silhouette that has the backdrop's colour where its mirror has the skin's (backdrop_rim: the
+tracker's outline ran outside the head there, and the texel read the backdrop).
 
 Then
 
@@ -109,6 +111,37 @@ RESOLUTION_DETAIL = (0.006, 0.015)
 # cheek at -25, a Laplacian of 29 over the filled pixels there; t1.jpg's face 1 (lit from her
 # near side: 0.5-0.75) yields its far eye as before
 RESOLUTION_LIGHT = (1.1, 1.4)
+# The tracker's outline on a three-quarter view's far side can run outside the head by more than D:
+# t1.jpg's face 1 (yaw -33, 102 px wide, D 5.1 px) has its mesh ~10 px beyond her far cheek and
+# temple, and those texels, 1-3 D inside the silhouette and trusted, held the orange wall beside
+# her (Lab 4-15 from the backdrop, 3-9 skin spreads from her skin; their mirror texels on her near
+# cheek 20-30 and under 2). Turned +25 they were drawn magnified as her far cheek, and the
+# mirror relit to them took their colour: a see-through film of the wall's colour with the
+# photo's outline as a ghost line down her far cheek (over the revealed cheek, 0.36 of the pixels
+# within 6 Lab of the backdrop). A seen texel within RIM_REACH D of the silhouette (all .. none)
+# on the foreshortened side (facing cosine RIM_FACING: all .. none) whose colour is the
+# backdrop's (Lab distance RIM_BACKDROP: all .. none) and not the skin's (hair.SKIN_D spreads:
+# none .. all) while its trusted mirror texel's is the skin's (SKIN_D: all .. none) read across
+# the silhouette: it yields its trust to its mirror (backdrop_rim; the yield of resolution_trust,
+# so that the far eye it surrounds is completed with it as one region: as two, a ring showed
+# where they met). Colour alone takes a backdrop the colour of the head's own for it:
+#   - the hair's (robust distance from photo_hair's colour in its spreads, RIM_HAIR: none ..
+#     all): t1.jpg's face 5, blonde against the same wall, had the strands over her far cheek
+#     mirrored into skin with a line beside them (0.4-2.6 spreads from her hair's colour; face 1's
+#     wall 3.6-5.2 from her black hair's);
+#   - the skin's: Tom_Hanks_54745.png (greyscale, greys at the photo's borders) and
+#     Image_with_alpha.png (a white backdrop, the hand over his brow) read 1.9-2.2 and 1.0-1.7
+#     skin spreads from their skin there (their edits at +-20 and +-25 are as they were, Image_with_alpha
+#     within 4 grey levels on 10 pixels);
+# the person segmenter (poce_rt.person) calls three quarters of face 1's wall texels a person.
+# The yield is closed over RIM_CLOSE photo pixels and spread over one (the outline's own line, a
+# photo pixel wide, lies beside the texels that read the wall): left out, the texels between
+# them, partly kept, drew specks and a dotted line down the mirrored cheek.
+RIM_BACKDROP = (12.0, 18.0)
+RIM_REACH = (2.5, 3.5)
+RIM_FACING = (0.7, 0.85)
+RIM_HAIR = (2.5, 3.5)
+RIM_CLOSE = 3
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -151,23 +184,33 @@ def silhouette_distance(verts: np.ndarray, tris: np.ndarray, uvs: np.ndarray, he
     return cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1], (int(x0), int(y0))
 
 
+def texel_silhouette_distance(verts: np.ndarray, layout: ops.UVLayout, height: int, width: int,
+                              positions: np.ndarray) -> np.ndarray:
+    """[S,S] float32: each texel's distance in photo pixels to the mesh's silhouette
+    (silhouette_distance read at its photo position, positions [S,S,2] texel_positions of the
+    [N,3] image-space verts in the height x width photo)."""
+    dist, (x0, y0) = silhouette_distance(verts, layout.tris, layout.uvs, height, width)
+    xi = np.clip(np.round(positions[..., 0]).astype(np.int64) - x0, 0, dist.shape[1] - 1)
+    yi = np.clip(np.round(positions[..., 1]).astype(np.int64) - y0, 0, dist.shape[0] - 1)
+    return dist[yi, xi]
+
+
 def visibility_confidence(mask: np.ndarray, verts: np.ndarray, layout: ops.UVLayout, height: int,
                           width: int, face_width: float, spread: TexelMotion | None = None,
-                          facing: np.ndarray | None = None, positions: np.ndarray | None = None) -> np.ndarray:
+                          facing: np.ndarray | None = None, positions: np.ndarray | None = None,
+                          distance: np.ndarray | None = None) -> np.ndarray:
     """How far each sampled texel can be trusted (module docstring) -> [S,S] float32 in [0,1].
 
     mask: [S,S] the sampled visibility (stages.sample_face); verts: [N,3] the mesh's image-space
     vertices in the photo (height x width) it was sampled from; face_width: in pixels. facing
-    ([F] facing_cosine of verts) and positions (texel_positions of verts): given when the caller
-    has them (None: worked out here)."""
+    ([F] facing_cosine of verts), positions (texel_positions of verts) and distance
+    (texel_silhouette_distance): given when the caller has them (None: worked out here)."""
     tri = np.maximum(layout.tri_id, 0)
     cos = (facing_cosine(verts, layout.tris) if facing is None else facing).astype(np.float32)[tri]
-    dist, (x0, y0) = silhouette_distance(verts, layout.tris, layout.uvs, height, width)
     pos = texel_positions(verts, layout, spread) if positions is None else positions
-    xi = np.clip(np.round(pos[..., 0]).astype(np.int64) - x0, 0, dist.shape[1] - 1)
-    yi = np.clip(np.round(pos[..., 1]).astype(np.int64) - y0, 0, dist.shape[0] - 1)
+    dist = texel_silhouette_distance(verts, layout, height, width, pos) if distance is None else distance
     d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
-    near = np.maximum(smoothstep(dist[yi, xi], D_LO * d_max, d_max), smoothstep(cos, *FACING))
+    near = np.maximum(smoothstep(dist, D_LO * d_max, d_max), smoothstep(cos, *FACING))
     c = (mask >= 0.5) * smoothstep(cos, COS_LO, COS_HI) * near * layout.coverage
     return c.astype(np.float32)
 
@@ -197,6 +240,50 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     d = segment_distance(lab(uv[seen]), med, backdrop)
     out[seen] = smoothstep(d, *UNLIKE_BACKDROP)
     return out
+
+
+def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
+                 cosine: np.ndarray, distance: np.ndarray, face_width: float, backdrop: np.ndarray, skin,
+                 hair=None, pixel: float = 1.0) -> np.ndarray:
+    """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
+    (column S-1-j, trusted) because it read the backdrop across the silhouette (module comment
+    at RIM_BACKDROP): its colour is the backdrop's (Lab distance to the nearest of backdrop
+    [K,3]), not the skin's (poce_rt.hair.skin_distance of skin, (median, spread) texel_skin's)
+    nor the hair's (hair: (median, spread) of poce_rt.hair.photo_hair, or None), and its mirror
+    texel's is the skin's; closed and spread over photo pixels of `pixel` texels
+    (pixel_texels); within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of face_width, in
+    pixels) of the silhouette, on the foreshortened side. uv [S,S,3] in [0,1]; mask [S,S] the
+    sampled visibility; confidence [S,S] (visibility_confidence and unlike_backdrop); coverage
+    [S,S] bool; cosine [S,S] each texel's facing cosine; distance [S,S]
+    texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None)."""
+    from .hair import SKIN_D, backdrop_distance, lab, skin_distance   # (hair imports this module)
+
+    out = np.zeros(mask.shape, np.float32)
+    seen = (mask >= 0.5) & coverage
+    d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
+    rim = seen & (confidence > 0) & (seen & (confidence >= C_KEEP))[:, ::-1] & \
+        (distance < RIM_REACH[1] * d_max) & (cosine < RIM_FACING[1])
+    if skin is None or not rim.any():
+        return out
+    both = rim | rim[:, ::-1]
+    colours = lab(uv[both])
+    backdrop_d, skin_d = np.zeros(mask.shape, np.float32), np.zeros(mask.shape, np.float32)
+    backdrop_d[both], skin_d[both] = backdrop_distance(colours, backdrop), skin_distance(colours, skin)
+    out[rim] = (1.0 - smoothstep(backdrop_d[rim], *RIM_BACKDROP)) * smoothstep(skin_d[rim], *SKIN_D) * \
+        (1.0 - smoothstep(skin_d[:, ::-1][rim], *SKIN_D))
+    if hair is not None:
+        out[rim] *= smoothstep(skin_distance(colours[rim[both]], hair), *RIM_HAIR)
+    r = max(1, int(np.ceil(pixel)))
+    out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, _disc(RIM_CLOSE * r))
+    out = cv2.dilate(out, _disc(r))
+    out *= rim * (1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)) * \
+        (1.0 - smoothstep(cosine, *RIM_FACING))
+    return out.astype(np.float32)
+
+
+def _disc(radius: int) -> np.ndarray:
+    """A disc of `radius` texels, cv2's structuring element."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
 def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray, seen: np.ndarray,

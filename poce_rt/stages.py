@@ -12,9 +12,10 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, lens_card, skin_core
 from .complete import complete_uv_fallback
-from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, fill_share, fill_unreliable, filled_pixels,
-                           pixel_texels, resolution_trust, revealed_texture, smoothstep, texel_positions,
-                           texel_values, trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence)
+from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
+                           filled_pixels, pixel_texels, resolution_trust, revealed_texture, smoothstep,
+                           texel_positions, texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop,
+                           vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
@@ -244,14 +245,18 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     cosine = facing_cosine(verts, lay.tris)
     drawn, mask = mask, seen_well(mask, face, geom, cosine)
     positions = texel_positions(verts, lay, spread)
-    confidence = visibility_confidence(mask, verts, lay, height, width, face.bbox[2] - face.bbox[0], spread,
-                                       cosine, positions)
+    distance = texel_silhouette_distance(verts, lay, height, width, positions)
+    face_width = face.bbox[2] - face.bbox[0]
+    pixel = pixel_texels(verts, lay, cosine)
+    confidence = visibility_confidence(mask, verts, lay, height, width, face_width, spread, cosine, positions,
+                                       distance)
     backdrop = None
     if image is not None:   # near the silhouette, texels unlike the backdrop are the head's own
         image = np.asarray(image)
         colours = face_colours(image, face.vertices) if colours is None else colours
         backdrop = colours.backdrop
-        facing = smoothstep(cosine[np.maximum(lay.tri_id, 0)], *UNLIKE_FACING)
+        texel_cos = cosine[np.maximum(lay.tri_id, 0)]
+        facing = smoothstep(texel_cos, *UNLIKE_FACING)
         confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, lay.coverage, image,
                                                                      backdrop))
     normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
@@ -260,13 +265,15 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     # its fill (which the completion of the hole beside it reads); what the rest reads (the hair,
     # the skin, the light) is as was
     facing = -normals[..., 2] / np.maximum(np.linalg.norm(normals, axis=-1), np.float32(1e-6))
-    pixel = pixel_texels(verts, lay, cosine)
     yielding = confidence * resolution_trust(facing, confidence, uv, mask >= 0.5, lay.coverage, pixel)
+    # the trusted skin's colour: hair_over_face's, fill_shading's and backdrop_rim's (keep is
+    # confidence >= C_KEEP wherever hair_over_face reads it: from 16 such texels)
+    skin = texel_skin(uv, keep & lay.coverage)
+    if image is not None:   # and so does one that read the backdrop across the silhouette
+        yielding = yielding * (1.0 - backdrop_rim(uv, mask, confidence, lay.coverage, texel_cos, distance,
+                                                  face_width, backdrop, skin, colours.hair, pixel))
     _, t = trusted_maps(mask, yielding)
     yielded = keep & (yielding < C_KEEP)
-    # the trusted skin's colour: hair_over_face's and fill_shading's (keep is confidence >= C_KEEP
-    # wherever hair_over_face reads it: from 16 such texels)
-    skin = texel_skin(uv, keep & lay.coverage)
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5

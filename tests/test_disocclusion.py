@@ -667,20 +667,29 @@ def ncc(a, b):
     return float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum()))
 
 
-def test_a_foreshortened_far_eye_yields_to_the_mirrored_near_eye(editor):
-    """t1.jpg's face 1 (yaw about -33, a ~100 px face) turned +25 towards the camera: the photo
-    saw her far eye at a facing cosine of ~0.55 (the near eye's ~0.9), and its own texels, trusted
-    and magnified ~1.9x, drew a smear with the old eye's highlight. Read back from the output
-    through the mesh at the target pose, the far eye now looks like her near eye mirrored (NCC of
-    the luminance) and less like the smear the photo holds (before: 0.66 against 0.83)."""
+@pytest.fixture(scope="module")
+def three_quarter_woman(editor):
+    """(image, Source, EditResult at +25) of t1.jpg's face 1 (a group photo; yaw about -33, a
+    ~100 px face, her far cheek against an orange wall)."""
     from poce_rt.assets import data_path, load_image
-    from poce_rt.camera import perspective_shape
 
     img = load_image(data_path("t1.jpg"))
     face = editor.faces(img, 1)[0]
     assert -40 < face.pose.yaw < -25
     src = editor.prepare(img, face)
-    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    return img, src, editor.edit(img, pose=(0, 25, 0), source=src)
+
+
+def test_a_foreshortened_far_eye_yields_to_the_mirrored_near_eye(editor, three_quarter_woman):
+    """t1.jpg's face 1 (yaw about -33, a ~100 px face) turned +25 towards the camera: the photo
+    saw her far eye at a facing cosine of ~0.55 (the near eye's ~0.9), and its own texels, trusted
+    and magnified ~1.9x, drew a smear with the old eye's highlight. Read back from the output
+    through the mesh at the target pose, the far eye now looks like her near eye mirrored (NCC of
+    the luminance) and less like the smear the photo holds (before: 0.66 against 0.83)."""
+    from poce_rt.camera import perspective_shape
+
+    img, src, res = three_quarter_woman
+    face = src.face
     geom = editor.geometry
     target = res.target_pose
     out_uv, out_mask = stages.sample_face(res.image, pose_vertices(
@@ -697,3 +706,61 @@ def test_a_foreshortened_far_eye_yields_to_the_mirrored_near_eye(editor):
     assert mirrored > 0.8 and mirrored > own + 0.1, (mirrored, own)
     # and the far eye's fill is marked: most of its texels drawn at +25 are fill
     assert res.uv_filled[rows, cols][src.mask[rows, cols] > 0.5].mean() > 0.5
+
+
+# -- texels that read the backdrop across the silhouette (backdrop_rim) ---------------------------
+
+def test_backdrop_rim_yields_only_backdrop_coloured_texels_beside_the_silhouette():
+    """A foreshortened texel within RIM_REACH D of the silhouette whose colour is the backdrop's
+    while its mirror texel is skin yields its trust; one the hair's colour, one whose mirror is
+    the backdrop's too, one of the skin's colour, one facing the camera, one deep inside the face
+    and any without a skin colour keep it."""
+    from poce_rt.hair import HAIR_SPREAD_MIN, lab, texel_skin
+
+    s, width = 64, 80.0                          # D = 0.05 * 80 = 4 px: reach 10 .. 14 px
+    j = np.arange(s)[None, :].repeat(s, 0)
+    cov, mask, conf = np.ones((s, s), bool), np.ones((s, s), np.float32), np.ones((s, s), np.float32)
+    cosine = np.where(j < s // 2, 0.5, 0.95).astype(np.float32)
+    distance = np.where(j < s // 2, 1.0 + j, 30.0).astype(np.float32)   # px from the left silhouette
+    skin_rgb, wall_rgb = np.float32([0.85, 0.7, 0.6]), np.float32([0.55, 0.35, 0.2])
+    uv = np.broadcast_to(skin_rgb, (s, s, 3)).copy()
+    rim_cols = (slice(8, 56), slice(2, 8))
+    uv[rim_cols] = wall_rgb
+    backdrop = lab(wall_rgb[None])
+    skin = texel_skin(uv, j >= s // 2)
+    r = D.backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, skin)
+    assert r[rim_cols].min() > 0.9
+    assert r[:, s // 2:].max() == 0   # the near side keeps all of its own
+    assert r[:, 20:s // 2].max() == 0   # beyond RIM_REACH D of the silhouette (and beyond the spread)
+    assert D.backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, None).max() == 0
+    hair = (lab(wall_rgb), np.float32(HAIR_SPREAD_MIN))
+    assert D.backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, skin, hair).max() == 0
+    facing = np.full((s, s), 0.95, np.float32)
+    assert D.backdrop_rim(uv, mask, conf, cov, facing, distance, width, backdrop, skin).max() == 0
+    deep = np.where(j < s // 2, 20.0 + j, 30.0).astype(np.float32)
+    assert D.backdrop_rim(uv, mask, conf, cov, cosine, deep, width, backdrop, skin).max() == 0
+    both = uv.copy()
+    both[:, ::-1][rim_cols] = wall_rgb   # the mirror texels hold the backdrop's colour too
+    assert D.backdrop_rim(both, mask, conf, cov, cosine, distance, width, backdrop, skin)[rim_cols].max() == 0
+    untrusted = np.where(j >= s // 2, 0.5, 1.0).astype(np.float32)   # a mirror not trusted
+    assert D.backdrop_rim(uv, mask, untrusted, cov, cosine, distance, width, backdrop, skin).max() == 0
+    skin_only = np.broadcast_to(skin_rgb, (s, s, 3)).copy()
+    assert D.backdrop_rim(skin_only, mask, conf, cov, cosine, distance, width, backdrop, skin).max() == 0
+
+
+def test_a_far_cheek_that_read_the_wall_is_drawn_as_skin(three_quarter_woman):
+    """t1.jpg's face 1 turned +25: the tracker's outline runs ~10 px (2 D) outside her far cheek
+    and temple, and those texels, trusted, held the orange wall beside her; magnified by the turn
+    and taken by the relit mirror around them, they drew her far half as a see-through film of
+    the wall's colour with the photo's outline as a ghost line. Over the revealed cheek (the
+    triangles the photo saw at a grazing angle), the share of pixels within 6 Lab of the photo's
+    backdrop colours was 0.36 (their median 7.4 Lab from it); now 0.07 (12.9)."""
+    from poce_rt.hair import backdrop_distance, lab
+    from poce_rt.surround import face_colours
+
+    img, src, res = three_quarter_woman
+    region = revealed_cheek(src.face, res.target_pose, *img.shape[:2])
+    assert region.sum() > 1000
+    backdrop = face_colours(img[..., :3], src.face.vertices).backdrop
+    d = backdrop_distance(lab(res.image[region].astype(np.float32) / 255), backdrop)
+    assert (d < 6).mean() < 0.15 and np.median(d) > 10, ((d < 6).mean(), np.median(d))
