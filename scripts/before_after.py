@@ -9,7 +9,7 @@ OUT_DIR/mouth.png (per photo: source | jawOpen 0.4 | jawOpen 0.8 | yaw +25 alone
 the mouth; Image_with_alpha.png, laughing, last) and
 OUT_DIR/heldout.png (the held-out photos no default was tuned on: source | yaw -25 | yaw +25 now,
 crops of twice the edited face's box; multi_face.jpg's young man with sunglasses,
-its leftmost face, among them).
+its leftmost face, and t1.jpg's faces 0 and 1, among them).
 The "before" columns reproduce the old surround and rig; the motion-gated blend and the drawn
 mouth are on in both (the old code is in git history: check out a commit before issue 15 to see
 its exact output).
@@ -29,7 +29,8 @@ from poce_rt.assets import data_path, load_image
 from poce_rt.rig import load_rig
 
 PHOTOS = ("single_face.jpg", "15-f13-anc-ph.jpg", "0-f15-hao-ph.jpg", "astronaut", "0-f1-su-ph.jpg")
-HELD_OUT = ("Image_with_alpha.png", "Tom_Hanks_54745.png", "t1.jpg", "multi_face.jpg:0")   # NAME:K: its K-th face
+HELD_OUT = ("Image_with_alpha.png", "Tom_Hanks_54745.png", "t1.jpg", "multi_face.jpg:0", "t1.jpg:0",
+            "t1.jpg:1")   # NAME:K: its K-th face (t1.jpg alone: its largest)
 TILE = 256
 
 
