@@ -795,4 +795,5 @@ def test_revealed_fill_is_drawn_where_the_turn_barely_moves_the_surface(editor, 
     assert D.revealed_fill(src.filled, still, geom.layout.coverage).max() == 0
     motion = np.float32([[[0.0], [0.3]], [[2.5], [0.1]]])
     out = fill_moves(motion, np.float32([[[1.0], [0.0]], [[0.5], [0.2]]]), np.empty_like(motion))
-    np.testing.assert_array_equal(out[..., 0], np.float32([[FILL_PX, 0.3], [2.5, np.float32(0.2) * np.float32(FILL_PX)]]))
+    expected = np.float32([[FILL_PX, 0.3], [2.5, np.float32(0.2) * np.float32(FILL_PX)]])
+    np.testing.assert_array_equal(out[..., 0], expected)

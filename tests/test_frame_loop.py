@@ -40,9 +40,9 @@ def reference_frame(editor, src, plan):
     inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
     stages.draw_mouth(rgb, plan.shape, plan.target_pose, plan.mouth, inside)
     feather = editor.feather_px(src.face)
+    fill = revealed_fill(src.filled, revealed, editor.geometry.layout.coverage)
     return (stages.blend_face(src.image, src.face, plan.shape, plan.target_pose, rgb, alpha, feather,
-                              editor.geometry, fill=revealed_fill(src.filled, revealed, editor.geometry.layout.coverage)),
-            rgb, alpha)
+                              editor.geometry, fill=fill), rgb, alpha)
 
 
 def new_loop(editor, src, static=False):
