@@ -521,7 +521,7 @@ def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
     the moved oval 3-19 px (the backdrop-beside rule: the chin's move widened the band over the
     neck, as a revealed side does) while their neighbours stayed, and the outer band between was
     drawn 3.65x its area and filled: a flat pale patch over the neck with a straight edge. The
-    rings follow the oval only as far as the silhouette turns: where no ring turns, none moves."""
+    rings follow the oval only where the silhouette turns (BESIDE_NECK): where no ring turns, none moves."""
     from poce_rt.assets import data_path, load_image
 
     img = load_image(data_path("t1.jpg"))
