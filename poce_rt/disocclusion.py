@@ -539,7 +539,8 @@ class RevealedTexture:
     fill shaded at each step's pose: its light is passed to each call); seen_filled: None, or
     (mask [S,S] the sampled visibility, filled [S,S] fill_unreliable's share of fill): then `own`
     [S,S,1] holds each texel's share of the photo's own sample in the texture at each call's pose
-    (poce_rt.photo_warp; photo_warp.own_share of fill_share)."""
+    (poce_rt.photo_warp; photo_warp.own_share of fill_share), and `fill` [S,S,1] the share of
+    fill the pose revealed (revealed_fill's, which poce_rt.motion counts as motion)."""
 
     def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np, shading=None,
                  seen_filled=None):
@@ -548,10 +549,10 @@ class RevealedTexture:
         changes = np.any(diff != 0, axis=1)
         if shading is not None:   # a texel the photo did not see is its fill: shading changes it
             changes |= np.any(shading.gain.reshape(-1, 3) != 0, axis=1)
-        if seen_filled is not None:   # a seen texel with a share of fill: its own share changes
+        if seen_filled is not None:   # a texel with a share of fill: its revealed fill (and own share) changes
             seen = (np.asarray(seen_filled[0]) >= 0.5).reshape(-1)
             filled = np.asarray(seen_filled[1], np.float32).reshape(-1)
-            changes |= seen & (filled > 0)
+            changes |= filled > 0
         idx = np.flatnonzero(changes & (layout.tri_id.reshape(-1) >= 0))
         self.xp = xp
         self.idx = xp.asarray(idx.astype(np.int64))
@@ -573,9 +574,10 @@ class RevealedTexture:
             for m in (shading.normal, shading.anchor, shading.gain))
         self._work = (xp.empty(k, xp.float32), xp.empty((k, 1), xp.float32), xp.empty((k, 1), xp.float32),
                       xp.empty((k, 3), xp.float32))
-        self.own = None
+        self.own = self.fill = None
         if seen_filled is not None:
             self.own = xp.asarray(np.ascontiguousarray(seen.reshape(s, s, 1), np.float32))
+            self.fill = xp.zeros((s, s, 1), xp.float32)
             self._own_seen = xp.asarray(np.ascontiguousarray(seen[idx].reshape(-1, 1), np.float32))
             self._own_filled = xp.asarray(np.ascontiguousarray(filled[idx].reshape(-1, 1), np.float32))
             self._own_vals = xp.empty((k, 1), xp.float32)
@@ -590,8 +592,9 @@ class RevealedTexture:
             ops.channel_sum(self._w, self._r)
             revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
             self.texture.reshape(-1)[self.idx3] = self._vals.reshape(-1)
-            if self.own is not None:   # seen * (1 - filled * r)
+            if self.own is not None:   # filled * r (fill), seen * (1 - filled * r) (own)
                 xp.multiply(self._own_filled, self._r, out=self._own_vals)
+                self.fill.reshape(-1)[self.idx] = self._own_vals.reshape(-1)
                 xp.subtract(np.float32(1.0), self._own_vals, out=self._own_vals)
                 xp.multiply(self._own_vals, self._own_seen, out=self._own_vals)
                 self.own.reshape(-1)[self.idx] = self._own_vals.reshape(-1)
@@ -603,6 +606,16 @@ def fill_share(filled: np.ndarray, mask: np.ndarray, revealed: np.ndarray) -> np
     the texel (revealed [S,S] or [S,S,1]), all of it where the photo did not see the texel."""
     r = np.asarray(revealed, np.float32).reshape(filled.shape)
     return np.where(mask >= 0.5, filled * r, filled).astype(np.float32)
+
+
+def revealed_fill(filled: np.ndarray, revealed: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """[S,S,1] float32 share of fill that a pose change revealed in the texture drawn at one pose:
+    filled [S,S] (fill_unreliable's) times revealed [S,S,1] (reveal spread over the texels), on
+    the layout's coverage [S,S] bool. Unlike fill_share, none at the photo's own pose: what the
+    photo did not see is then drawn only where the photo shows something else (RevealedTexture.fill
+    is the same, bit for bit)."""
+    f = np.where(coverage, np.asarray(filled, np.float32), np.float32(0.0))[..., None]
+    return (f * np.asarray(revealed, np.float32).reshape(f.shape)).astype(np.float32)
 
 
 def filled_pixels(uv_filled: np.ndarray, verts: np.ndarray, layout: ops.UVLayout, weight: np.ndarray) -> np.ndarray:

@@ -15,6 +15,16 @@ per-vertex motion is spread over the UV layout's texels and drawn by the same `r
 same vertices, as the face. The transition then follows the motion (a wide, soft one around a
 small move; none under a pose change, where everything moves), not the mesh's border.
 
+Where the texture drawn is not the photo's own sample, the photo under it is not what the render
+draws there, however little the surface moved: a pose change that reveals texels the photo saw
+badly or not at all draws their fill (poce_rt.disocclusion), and a turn moves some of them by
+less than a pixel (a turn's motion passes through zero on its way across the head). Those texels
+count as moved by FILL_PX times their share of revealed fill (fill_moves), folded into the texel
+motion the render draws. On t1.jpg's face 1 (yaw -33) turned +20, 25 px under the far eye moved
+less than 0.5 px, and the photo kept there, her orange far outline where the render draws the
+mirrored cheek, read as a dark tear streak. At the photo's own pose (an expression edit) no fill
+is revealed and nothing changes.
+
 All functions take NumPy or CuPy arrays and write into the buffers given (the frame loop's
 workspace), so the CPU and the GPU run the same lines.
 """
@@ -27,6 +37,7 @@ from .layers import widen
 
 STILL_PX = 0.25    # below this a surface point counts as still: the photo is kept exactly
 MOVING_PX = 1.0    # from this on the re-render is drawn fully
+FILL_PX = 2 * MOVING_PX   # a texel all revealed fill counts as moved this far (fully drawn from half of it)
 KEEP_SCALE = np.float32(1 / 255)   # keep_still's photo (uint8) -> [0, 1]
 
 
@@ -53,6 +64,16 @@ class TexelMotion:
         xp.multiply(work, self.bary, out=work)
         ops.channel_sum(work, out)
         return out
+
+
+def fill_moves(motion, fill, out):
+    """out [S,S,1] float32 = max(motion, FILL_PX * fill): the texel motion [S,S,1] (px) with the
+    revealed fill [S,S,1] (disocclusion.revealed_fill; RevealedTexture.fill) counted as moved.
+    NumPy or CuPy, nothing allocated; out: a buffer of its own (not motion, not fill)."""
+    xp = ops.array_module(out)
+    xp.multiply(fill, np.float32(FILL_PX), out=out)
+    xp.maximum(motion, out, out=out)
+    return out
 
 
 def moved_weight(motion, out, work):
@@ -116,12 +137,14 @@ def motion_texture(texels: TexelMotion, vmotion, take):
 
 
 def moved_map(texels: TexelMotion, vmotion, verts, tris, uvs, height: int, width: int, take,
-              stream=None, workspace=None):
+              stream=None, workspace=None, fill=None):
     """The `moved` weight [h,w,1] float32 of a face drawn with `verts` (offset to an h x w box):
-    the per-vertex motion `vmotion` [N] spread over the texels (motion_texture), rendered like
-    the face, and weighted (moved_weight). take(name, shape) -> a float32 buffer (the loop's
-    workspace, or fresh arrays)."""
+    the per-vertex motion `vmotion` [N] spread over the texels (motion_texture; with the revealed
+    fill [S,S,1] counted, fill_moves, where given), rendered like the face, and weighted
+    (moved_weight). take(name, shape) -> a float32 buffer (the loop's workspace, or fresh arrays)."""
     tex = motion_texture(texels, vmotion, take)
+    if fill is not None:
+        tex = fill_moves(tex, fill, take("motion.fill_moves", tex.shape))
     moved = take("face.moved", (height, width, 1))
     ops.render(tex, verts, tris, uvs, height, width, stream=stream,
                out=(moved, take("face.moved_alpha", (height, width))), workspace=workspace)

@@ -13,7 +13,7 @@ from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, lens_card, skin_core
 from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
-                           filled_pixels, pixel_texels, resolution_trust, revealed_texture, smoothstep,
+                           filled_pixels, pixel_texels, resolution_trust, revealed_fill, revealed_texture, smoothstep,
                            texel_positions, texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop,
                            vertex_normals, visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
@@ -328,7 +328,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
                moved_out: np.ndarray | None = None, head_proxy: bool = True,
                camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None,
-               uncovered_out: np.ndarray | None = None) -> np.ndarray:
+               uncovered_out: np.ndarray | None = None, fill: np.ndarray | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
@@ -341,7 +341,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     the ring's share of texels filled beyond the photo (warp_surround's filled_out). Where the face's
     move uncovers the photo, what lay behind the face is drawn under it (poce_rt.uncover);
     uncovered_out: an optional [H,W] float32 array that receives its share (zero where none).
-    -> [H,W,3] uint8."""
+    fill: None, or [S,S,1] the texture's share of fill the pose revealed (disocclusion.revealed_fill),
+    which counts as moved (poce_rt.motion.fill_moves). -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
     colours = face_colours(image, face.vertices) if head_proxy else None
@@ -365,7 +366,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         local[:, 1] -= y0
         vmotion = vertex_motion(src, dst)
         moved = moved_map(texel_motion(geom), vmotion, local, geom.layout.tris, geom.layout.uvs,
-                          y1 - y0, x1 - x0, lambda name, sh: np.empty(sh, np.float32))
+                          y1 - y0, x1 - x0, lambda name, sh: np.empty(sh, np.float32), fill=fill)
         if moved_out is not None:
             moved_out[y0:y1, x0:x1] = moved[..., 0]
         photo = np.ascontiguousarray(out[y0:y1, x0:x1])   # out: never the caller's image (filled in place)
@@ -465,7 +466,8 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
     moved, ring_filled, uncovered = (np.zeros((h, w), np.float32) for _ in range(3))
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
-                     camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered)
+                     camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered,
+                     fill=revealed_fill(filled_uv, revealed, geom.layout.coverage))
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
     # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them

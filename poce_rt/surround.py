@@ -279,6 +279,15 @@ BESIDE_EDGE_ON = (0.6, 0.9)
 # silhouette: Tom_Hanks at +25, beside his jaw), which uncovers what lay beside the head: the
 # outer band draws that, as before.
 BESIDE_TOWARD = (0.0, 0.05)
+# ... and where the silhouette turns with the pose (NECK_CM), fully where it turns at least
+# BESIDE_NECK of it: under the chin the neck does not turn, and there a band the turn widens is
+# the chin sliding over the still neck, which shows no side of the head. Followed, the rings under
+# t1.jpg's face 1 (yaw -33, turned +20) at three oval vertices moved 15-19 px with the chin while
+# their neighbours stayed, and the outer band between them was drawn 3.65x its area and filled
+# (STRETCH_FILL): a flat pale patch over the neck with a straight edge. (By the turn itself, the
+# lower cheek of Tom_Hanks_54745.png at -25, whose silhouette turns 0.76 of the pose, followed
+# less, and its outline past the face's edge was no longer the photo's own.)
+BESIDE_NECK = 0.5
 # the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
 # oval: under the face's feathered border (about 0.06 of the radius), under_border
 INNER_MIN = 0.08
@@ -881,6 +890,8 @@ class HeadProxy:
         self.facing = facing(self.normal, src_pose)
         # [R*K,1]: how far each ring vertex turns with the pose (the rings stacked as mesh() poses them)
         self.turn = np.clip((NECK_CM[1] - rings[..., 1:2]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0).reshape(-1, 1)
+        # [K] how far the rings may follow the oval by how far the silhouette turns (BESIDE_NECK)
+        self.neck_follow = ramp(self.turn.reshape(len(rings), -1)[-1], (0.0, BESIDE_NECK))
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
@@ -929,7 +940,7 @@ class HeadProxy:
             wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
             edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
             toward = ramp(turned - self.facing, BESIDE_TOWARD)
-            follow = ramp(wide, BESIDE_GROWTH) * edge_on * toward * self.beside
+            follow = ramp(wide, BESIDE_GROWTH) * edge_on * toward * self.beside * self.neck_follow
             if follow.any():
                 keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
                 dst_r = [np.column_stack([q[:, :2] + (x[:, :2] - q[:, :2]) * keep, x[:, 2]]) for x in dst_r]

@@ -764,3 +764,36 @@ def test_a_far_cheek_that_read_the_wall_is_drawn_as_skin(three_quarter_woman):
     backdrop = face_colours(img[..., :3], src.face.vertices).backdrop
     d = backdrop_distance(lab(res.image[region].astype(np.float32) / 255), backdrop)
     assert (d < 6).mean() < 0.15 and np.median(d) > 10, ((d < 6).mean(), np.median(d))
+
+
+# -- the revealed fill counts as moved (poce_rt.motion.fill_moves) ---------------------------------
+
+def test_revealed_fill_is_drawn_where_the_turn_barely_moves_the_surface(editor, three_quarter_woman):
+    """t1.jpg's face 1 (yaw about -33) turned +20: under her far eye's outer corner the turn moves
+    the surface by less than half a pixel (a turn's motion passes through zero across the head),
+    and the motion gate kept the photo there (25 px with moved < 0.5): her orange far outline
+    where the render draws the mirrored cheek, a dark tear streak. Where the drawn texels are at
+    least half revealed fill, the render is now drawn in full (moved 1). At the photo's own pose
+    no fill is revealed (an expression edit keeps its gate as it was), and the frame loop's
+    revealed fill is disocclusion.revealed_fill's, bit for bit."""
+    from poce_rt.motion import FILL_PX, fill_moves
+
+    img, src, _ = three_quarter_woman
+    geom = editor.geometry
+    res = editor.edit(img, pose=(0, 20, 0), source=src)
+    plan = editor.plan(src, pose=(0, 20, 0))
+    _, revealed = stages.texture_at(src.uv_completed, src.uv_fill, src.face, plan.target_pose, geom, src.shading)
+    fill = D.revealed_fill(src.filled, revealed, geom.layout.coverage)
+    np.testing.assert_array_equal(editor.frame_loop(src)._revealed_texture.fill, fill)
+    drawn = D.filled_pixels(fill[..., 0], geom.posed(pose_vertices(plan.shape, plan.target_pose)), geom.layout,
+                            np.ones(img.shape[:2], np.float32))
+    revealed_px = (drawn >= 0.55) & (res.alpha >= 1)
+    assert revealed_px.sum() > 500
+    assert res.moved[revealed_px].min() > 0.99, (res.moved[revealed_px] < 0.5).sum()
+
+    _, still = stages.texture_at(src.uv_completed, src.uv_fill, src.face, src.face.pose, geom, src.shading)
+    assert D.revealed_fill(src.filled, still, geom.layout.coverage).max() == 0
+    motion = np.float32([[[0.0], [0.3]], [[2.5], [0.1]]])
+    out = fill_moves(motion, np.float32([[[1.0], [0.0]], [[0.5], [0.2]]]), np.empty_like(motion))
+    expected = np.float32([[FILL_PX, 0.3], [2.5, np.float32(0.2) * np.float32(FILL_PX)]])
+    np.testing.assert_array_equal(out[..., 0], expected)

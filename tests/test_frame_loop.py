@@ -10,7 +10,7 @@ import pytest
 
 import poce_rt
 from poce_rt import ops, photo_warp, stages
-from poce_rt.disocclusion import fill_share
+from poce_rt.disocclusion import fill_share, revealed_fill
 from poce_rt.frame_loop import Box, FrameLoop
 from poce_rt.mouth import mouth_interior, skin_tone
 
@@ -24,7 +24,8 @@ def sources(prepared):
 
 def reference_frame(editor, src, plan):
     """The functional path: the texture at the target pose (the fill where the turn reveals texels),
-    darken the mouth gap, render over the face's box, draw the inside of the mouth, ring warp, blend."""
+    darken the mouth gap, render over the face's box, draw the inside of the mouth, ring warp, blend
+    (the revealed fill counted as moved)."""
     tex, revealed = stages.texture_at(src.uv_completed, src.uv_fill, src.face, plan.target_pose, editor.geometry,
                                       src.shading)
     tex = tex.copy()
@@ -39,8 +40,9 @@ def reference_frame(editor, src, plan):
     inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
     stages.draw_mouth(rgb, plan.shape, plan.target_pose, plan.mouth, inside)
     feather = editor.feather_px(src.face)
+    fill = revealed_fill(src.filled, revealed, editor.geometry.layout.coverage)
     return (stages.blend_face(src.image, src.face, plan.shape, plan.target_pose, rgb, alpha, feather,
-                              editor.geometry), rgb, alpha)
+                              editor.geometry, fill=fill), rgb, alpha)
 
 
 def new_loop(editor, src, static=False):

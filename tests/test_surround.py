@@ -513,3 +513,25 @@ def test_backdrop_beside_is_the_backdrop_s_share_past_the_oval(single_face, face
     assert right.any() and (surround.backdrop_beside(single_face, v)[right] == 0.0).all()
     with pytest.raises(ValueError):
         surround.backdrop_beside(single_face, np.full_like(face.vertices, np.nan))
+
+
+def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
+    """t1.jpg's face 1 (yaw about -33, her head tilted towards her shoulder) turned +20: under the
+    chin, where the head proxy does not turn (NECK_CM), the rings at three oval vertices followed
+    the moved oval 3-19 px (the backdrop-beside rule: the chin's move widened the band over the
+    neck, as a revealed side does) while their neighbours stayed, and the outer band between was
+    drawn 3.65x its area and filled: a flat pale patch over the neck with a straight edge. The
+    rings follow the oval only where the silhouette turns (BESIDE_NECK): where no ring turns, none moves."""
+    from poce_rt.assets import data_path, load_image
+
+    img = load_image(data_path("t1.jpg"))
+    src = editor.prepare(img, editor.faces(img, 1)[0])
+    plan = editor.plan(src, pose=(0, 20, 0))
+    proxy = editor.frame_loop(src)._proxy
+    verts, _, read = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
+    k = len(surround.FACE_OVAL)
+    still = proxy.turn.reshape(-1, k).max(0) == 0   # no ring at these oval vertices turns
+    assert still.sum() >= 8
+    move = np.linalg.norm(verts[:, :2] - read, axis=1).reshape(surround.PROXY_RINGS, k)
+    # the proxy's rings and the fringe ring (the oval and the ring inside it move with the face)
+    assert move[2:-1][:, still].max() < 1e-3, move[2:-1][:, still].max()

@@ -27,7 +27,7 @@ from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..layers import render_layers
-from ..motion import (TexelMotion, keep_still, motion_texture, moved_map, moved_weight, pixel_centres,
+from ..motion import (TexelMotion, fill_moves, keep_still, motion_texture, moved_map, moved_weight, pixel_centres,
                       vertex_motion)
 from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
@@ -389,7 +389,7 @@ class FrameLoop:
             rgb = take("face.rgb", (face.height, face.width, 3))
             alpha = take("face.alpha", (face.height, face.width))
             if self.xp is np:
-                drawn, moved = self._render_host(face, tex, warp, rgb, alpha)
+                drawn, moved = self._render_host(face, tex, warp, rgb, alpha, self._fill(given_texture))
             else:
                 ops.render(tex, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
                            out=(rgb, alpha), workspace=ws)
@@ -406,7 +406,8 @@ class FrameLoop:
         with stage("keep_still"):
             if moved is None:
                 moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
-                                  face.height, face.width, take, stream=st, workspace=ws)
+                                  face.height, face.width, take, stream=st, workspace=ws,
+                                  fill=self._fill(given_texture))
             kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
                               None if self.gpu else take("face.moved_wide", rgb.shape))
         if uncovered:   # after keep_still: where the face is drawn partly, the photo stays under it
@@ -456,11 +457,19 @@ class FrameLoop:
         own = rt.own if rt is not None and rt.own is not None else self._seen
         self.xp.multiply(own, self._read_photo, out=self._lookup[..., 2:3])
 
-    def _render_host(self, face: Box, tex, warp: bool, rgb, alpha):
+    def _fill(self, given_texture: bool):
+        """The texture's share of fill this step's pose revealed, [S,S,1] on the loop's device
+        (RevealedTexture.fill, written by _texture), which counts as motion (motion.fill_moves);
+        None where there is none: no fill, or a given texture drawn instead of the source's."""
+        rt = getattr(self, "_revealed_texture", None) if self._reveal is not None else None
+        return None if given_texture or rt is None else rt.fill
+
+    def _render_host(self, face: Box, tex, warp: bool, rgb, alpha, fill=None):
         """On the host, the face texture tex [S,S,C], the photo lookup (warp: poce_rt.photo_warp)
-        and the texel motion (poce_rt.motion) drawn by one render (poce_rt.layers: each the same,
-        bit for bit, as a render of its own), the colour into rgb [h,w,C] and the coverage into
-        alpha [h,w] -> (the drawn lookup [h,w,3] or None, the `moved` weight [h,w,1])."""
+        and the texel motion (poce_rt.motion; with the revealed fill [S,S,1] counted where given,
+        fill_moves) drawn by one render (poce_rt.layers: each the same, bit for bit, as a render
+        of its own), the colour into rgb [h,w,C] and the coverage into alpha [h,w] -> (the drawn
+        lookup [h,w,3] or None, the `moved` weight [h,w,1])."""
         ws = self.ws
 
         def take(name, shape):
@@ -468,6 +477,8 @@ class FrameLoop:
 
         h, w = face.height, face.width
         motion = self._motion if self._motion is not None else motion_texture(self._texels, self._vmotion, take)
+        if fill is not None:   # into a buffer of its own: the uncover weight read the step's motion
+            motion = fill_moves(motion, fill, take("motion.fill_moves", motion.shape))
         if warp:
             self._lookup_weight()
         layers = [tex, self._lookup, motion] if warp else [tex, motion]
