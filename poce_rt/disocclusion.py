@@ -142,6 +142,25 @@ RIM_REACH = (2.5, 3.5)
 RIM_FACING = (0.7, 0.85)
 RIM_HAIR = (2.5, 3.5)
 RIM_CLOSE = 3
+# A region of fill that holds yielded texels (a three-quarter view's far eye and cheek, with the
+# nose's hidden far flank beside them) meets the kept photo along lines the photo drew as edges:
+# t1.jpg's face 1's nose ridge was her nose's outline, its kept border texels 10-40 levels darker
+# than the bridge 2-3 texels in (the shaded far flank behind it). Turned +25, the mirrored far
+# half met them at once (t from 0 to 1 in a texel) and drew the old outline as a hard line down
+# the nose bridge. The kept texels beside such a region yield too, by their distance to it in
+# photo pixels (YIELD_JOIN: all .. none of the trust kept), so that the fill takes the old edge
+# and meets the photo over a few pixels. Only beside a yield: a face whose texels yield nothing
+# is drawn as before, bit for bit.
+YIELD_JOIN = (1.0, 6.0)
+# photo pixels from a yielded texel within which the region's texels count: on t1.jpg's face 1
+# the nose's outline is 0-6 px from her yielded far eye and cheek; a near-frontal face whose few
+# texels yield (single_face.jpg: 53) is drawn as before beyond that
+YIELD_REACH = 8.0
+# a region whose yielded texels are fewer than this share of the layout is drawn as before: a
+# speck that yields (single_face.jpg's 53 texels, Tom_Hanks_54745.png's 37 beside his far brow,
+# 0.1% of the layout) is no far half meeting the photo along a line, and joined as above,
+# Tom's far brow at -25 was taken by the fill with the kept texels around it
+YIELD_MIN = 0.02
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -279,6 +298,37 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     out *= rim * (1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)) * \
         (1.0 - smoothstep(cosine, *RIM_FACING))
     return out.astype(np.float32)
+
+
+def yield_join(yielding: np.ndarray, keep: np.ndarray, coverage: np.ndarray, pixel: float = 1.0) -> np.ndarray:
+    """[S,S] float32 in [0,1]: the share of its trust a kept texel keeps beside a region of fill
+    that holds yielded texels (at least YIELD_MIN of the layout's texels; module comment at
+    YIELD_JOIN): smoothstep of its distance in
+    photo pixels (of `pixel` texels, pixel_texels) to that region's texels that are all fill
+    (yielding below C_DROP) within YIELD_REACH of a yielded texel, over YIELD_JOIN; 1 elsewhere,
+    and everywhere on a face whose texels yield nothing. yielding [S,S] the confidence after
+    the yields (resolution_trust, backdrop_rim); keep [S,S] bool the texels kept before them
+    (confidence >= C_KEEP); coverage [S,S] bool."""
+    out = np.ones(keep.shape, np.float32)
+    fill = coverage & (yielding < C_KEEP)
+    yielded = fill & keep
+    if not yielded.any():
+        return out
+    n, labels = cv2.connectedComponents(fill.astype(np.uint8), connectivity=8)
+    held = np.bincount(labels[yielded], minlength=n) >= YIELD_MIN * coverage.sum()
+    held[0] = False
+    if not held.any():
+        return out
+    px = max(1.0, float(pixel))
+    # measured from its texels that are all fill (a sliver of its own kept at a yielded texel's
+    # partial trust, the nose's outline, is joined like the rest) within YIELD_REACH of a
+    # yielded texel (the silhouette's untrusted band runs around the whole face: a few texels
+    # that yield on a frontal face join it)
+    beside = cv2.distanceTransform((~yielded).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    region = held[labels] & (yielding < C_DROP) & (beside <= YIELD_REACH * px)
+    far = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    share = smoothstep(far, YIELD_JOIN[0] * px, YIELD_JOIN[1] * px)
+    return np.where(coverage, share, out).astype(np.float32)
 
 
 def _disc(radius: int) -> np.ndarray:

@@ -15,7 +15,7 @@ from .complete import complete_uv_fallback
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
                            filled_pixels, pixel_texels, resolution_trust, revealed_fill, revealed_texture, smoothstep,
                            texel_positions, texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop,
-                           vertex_normals, visibility_confidence)
+                           vertex_normals, visibility_confidence, yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
@@ -272,6 +272,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     if image is not None:   # and so does one that read the backdrop across the silhouette
         yielding = yielding * (1.0 - backdrop_rim(uv, mask, confidence, lay.coverage, texel_cos, distance,
                                                   face_width, backdrop, skin, colours.hair, pixel))
+    # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels
+    yielding = yielding * yield_join(yielding, keep, lay.coverage, pixel)
     _, t = trusted_maps(mask, yielding)
     yielded = keep & (yielding < C_KEEP)
     hair = None if image is None else \
