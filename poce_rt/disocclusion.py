@@ -24,7 +24,9 @@ scale (a three-quarter view's far eye against the near one) yields its trust to 
 (resolution_trust: t drops, and its fill is the completion without it; the rest of the
 completion reads it as that fill: fill_unreliable's yielded). So does one beside the far
 silhouette that has the backdrop's colour where its mirror has the skin's (backdrop_rim: the
-tracker's outline ran outside the head there, and the texel read the backdrop).
+tracker's outline ran outside the head there, and the texel read the backdrop). Beside a far half
+that yielded, the kept texels yield by their distance to it, so that the fill meets the photo over
+a few pixels (yield_join).
 
 Then
 
