@@ -113,6 +113,13 @@ RESOLUTION_DETAIL = (0.006, 0.015)
 # cheek at -25, a Laplacian of 29 over the filled pixels there; t1.jpg's face 1 (lit from her
 # near side: 0.5-0.75) yields its far eye as before
 RESOLUTION_LIGHT = (1.1, 1.4)
+# An eye yields as one region: its eyeball's facets face the camera on a turned head, and where
+# the eye around it yielded, its pupil's own facing cosine (still high over RESOLUTION_SIGMA)
+# kept t1.jpg's face 1 (turned +25) the photo's smeared pupil as an island with an edge inside the
+# mirrored far eye (22 texels at t 0.05 .. 0.7). Where the median yield over an eye's hull
+# (eye_regions) is at least RESOLUTION_EYE, its texels yield at least that median; eyes that
+# yield less are left as they are, bit for bit
+RESOLUTION_EYE = 0.5
 # The tracker's outline on a three-quarter view's far side can run outside the head by more than D:
 # t1.jpg's face 1 (yaw -33, 102 px wide, D 5.1 px) has its mesh ~10 px beyond her far cheek and
 # temple, and those texels, 1-3 D inside the silhouette and trusted, held the orange wall beside
@@ -338,8 +345,16 @@ def _disc(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def eye_regions(layout: ops.UVLayout) -> tuple[np.ndarray, ...]:
+    """The two eyes' regions on the layout: [S,S] bool each, the convex hull of an eye's outline
+    landmarks widened by S // 64 texels (its lids)."""
+    from .masks import LEFT_EYE, RIGHT_EYE, hull_mask
+
+    return tuple(hull_mask((eye,), layout.size, layout.uvs) > 0.5 for eye in (LEFT_EYE, RIGHT_EYE))
+
+
 def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray, seen: np.ndarray,
-                     coverage: np.ndarray, pixel: float = 1.0) -> np.ndarray:
+                     coverage: np.ndarray, pixel: float = 1.0, regions=()) -> np.ndarray:
     """[S,S] float32 in [0,1]: the share of its confidence a texel keeps against its mirror texel
     (column S-1-j), where that one is trusted (confidence >= C_KEEP) and on the layout:
 
@@ -351,7 +366,8 @@ def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray,
     confidence [S,S] visibility_confidence (and unlike_backdrop); uv [S,S,3] the sampled texture, seen [S,S] bool
     its texels the photo saw; coverage [S,S] bool; pixel: a photo pixel's side in texels
     (pixel_texels). The cosines, the detail and the light (the luminance of the seen texels) are
-    low-passed over RESOLUTION_SIGMA of S."""
+    low-passed over RESOLUTION_SIGMA of S. regions: [S,S] bool masks (eye_regions) that yield as
+    one where most of them yields (RESOLUTION_EYE)."""
     s = facing.shape[0]
     sigma = max(1.0, RESOLUTION_SIGMA * s)
     cos, _ = low_pass(np.maximum(np.asarray(facing, np.float32), 0.0)[..., None], coverage, sigma)
@@ -367,6 +383,12 @@ def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray,
     ratio = res[:, ::-1] / res
     lose = (1.0 - smoothstep(ratio, *RESOLUTION)) * smoothstep(detail[:, ::-1, 0], *RESOLUTION_DETAIL) * \
         (1.0 - smoothstep(lit, *RESOLUTION_LIGHT))
+    lose = np.where(better, lose, np.float32(0.0))
+    for region in regions:
+        inside = region & coverage
+        median = float(np.median(lose[inside])) if inside.any() else 0.0
+        if median >= RESOLUTION_EYE:
+            lose = np.where(inside & better, np.maximum(lose, np.float32(median)), lose)
     return np.where(better, 1.0 - lose, np.float32(1.0)).astype(np.float32)
 
 

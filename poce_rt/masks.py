@@ -48,12 +48,19 @@ def region_mask(name: str, size: int = 256, uvs: Optional[np.ndarray] = None,
     canonical face model); ``dilate`` in texels (default size // 64, i.e. 4 texels at 256)."""
     if name not in REGIONS:
         raise InputError(f"unknown mask {name!r}; named masks: {', '.join(MASK_NAMES)}")
-    uvs = _layout_uvs() if uvs is None else np.asarray(uvs, dtype=np.float64)
+    return hull_mask(REGIONS[name], size, _layout_uvs() if uvs is None else uvs, dilate)
+
+
+def hull_mask(groups, size: int, uvs: np.ndarray, dilate: Optional[int] = None) -> np.ndarray:
+    """The union of the convex hulls of landmark groups (each a tuple of vertex ids) on the UV
+    layout -> float32 [size,size] (1 inside). uvs [468,2] in [0,1]; dilate in texels (default
+    size // 64)."""
+    uvs = np.asarray(uvs, dtype=np.float64)
     if uvs.ndim != 2 or uvs.shape[1] != 2 or uvs.shape[0] < 468:
         raise ValueError(f"uvs must be [468,2], got {uvs.shape}")
     out = np.zeros((size, size), np.uint8)
     shift = 4                                            # sub-texel precision for fillConvexPoly
-    for group in REGIONS[name]:
+    for group in groups:
         pts = uvs[list(group)] * size - 0.5              # texel centres sit at integer pixel coords
         hull = cv2.convexHull(np.round(pts * (1 << shift)).astype(np.int32))
         cv2.fillConvexPoly(out, hull, 1, lineType=cv2.LINE_8, shift=shift)

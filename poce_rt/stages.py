@@ -12,10 +12,10 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, lens_card, skin_core
 from .complete import complete_uv_fallback
-from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
-                           filled_pixels, pixel_texels, resolution_trust, revealed_fill, revealed_texture, smoothstep,
-                           texel_positions, texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop,
-                           vertex_normals, visibility_confidence, yield_join)
+from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
+                           fill_unreliable, filled_pixels, pixel_texels, resolution_trust, revealed_fill,
+                           revealed_texture, smoothstep, texel_positions, texel_silhouette_distance, texel_values,
+                           trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence, yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
@@ -265,7 +265,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     # its fill (which the completion of the hole beside it reads); what the rest reads (the hair,
     # the skin, the light) is as was
     facing = -normals[..., 2] / np.maximum(np.linalg.norm(normals, axis=-1), np.float32(1e-6))
-    yielding = confidence * resolution_trust(facing, confidence, uv, mask >= 0.5, lay.coverage, pixel)
+    yielding = confidence * resolution_trust(facing, confidence, uv, mask >= 0.5, lay.coverage, pixel,
+                                                eye_regions(lay))
     # the trusted skin's colour: hair_over_face's, fill_shading's and backdrop_rim's (keep is
     # confidence >= C_KEEP wherever hair_over_face reads it: from 16 such texels)
     skin = texel_skin(uv, keep & lay.coverage)

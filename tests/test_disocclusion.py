@@ -654,6 +654,32 @@ def test_resolution_trust_yields_only_to_a_better_seen_detailed_mirror():
     assert D.resolution_trust(facing, conf, np.where(near_side, detailed * 1.5, detailed), seen, cov)[far].max() < 0.05
 
 
+def test_resolution_trust_yields_an_eye_as_one_region_where_most_of_it_yields():
+    """A region (an eye) most of whose texels yield yields as one: an island inside it whose own
+    facing cosine is high (a pupil's facets face the camera) yields with it; without regions, or in
+    a region most of which keeps its trust, the island's trust is as it was, bit for bit."""
+    s = 64
+    cov = np.ones((s, s), bool)
+    j = np.arange(s)[None, :].repeat(s, 0)
+    facing = np.where(j < s // 2, 0.4, 0.9).astype(np.float32)
+    facing[28:36, 10:18] = 0.9                                    # the island: facing the camera
+    conf, seen = np.ones((s, s), np.float32), np.ones((s, s), bool)
+    rng = np.random.default_rng(0)
+    uv = np.full((s, s, 3), 0.5, np.float32) + rng.uniform(-0.15, 0.15, (s, s, 1)).astype(np.float32)
+    island = (slice(31, 33), slice(13, 15))
+    alone = D.resolution_trust(facing, conf, uv, seen, cov)
+    assert alone[island].min() > 0.5                              # it kept its trust
+    eye = np.zeros((s, s), bool)
+    eye[16:48, 2:26] = True                                       # most of it yields
+    r = D.resolution_trust(facing, conf, uv, seen, cov, regions=(eye, eye[:, ::-1]))
+    assert r[island].max() < 0.1
+    assert np.array_equal(r[~eye], alone[~eye])                   # nothing outside it changes
+    assert r[eye].max() <= np.median(alone[eye]) + 1e-6
+    kept = np.zeros((s, s), bool)
+    kept[28:36, 10:18] = True                                     # most of it is the island
+    assert np.array_equal(D.resolution_trust(facing, conf, uv, seen, cov, regions=(kept,)), alone)
+
+
 def far_eye_box(size: int, left: bool):
     """(rows, cols) of the UV box around the eye on the layout's left (u < 0.5) or right half."""
     uvs = stages.geometry(size).model.uvs[[33, 133, 159, 145]] * size
@@ -706,6 +732,10 @@ def test_a_foreshortened_far_eye_yields_to_the_mirrored_near_eye(editor, three_q
     assert mirrored > 0.8 and mirrored > own + 0.1, (mirrored, own)
     # and the far eye's fill is marked: most of its texels drawn at +25 are fill
     assert res.uv_filled[rows, cols][src.mask[rows, cols] > 0.5].mean() > 0.5
+    # all of the eye itself is fill: its pupil, whose facets face the camera, yields with the eye
+    # around it (it kept its own texels at t ~0.7, an island of the smear inside the mirrored eye)
+    far_eye = D.eye_regions(geom.layout)[1] & (src.mask > 0.5)
+    assert far_eye.sum() > 300 and src.filled[far_eye].min() > 0.9, src.filled[far_eye].min()
 
 
 # -- texels that read the backdrop across the silhouette (backdrop_rim) ---------------------------
