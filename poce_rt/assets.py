@@ -39,7 +39,7 @@ import numpy as np
 __all__ = [
     "AssetError", "BUNDLE_NAME", "BUNDLE_SHA256", "BUNDLE_SIZE", "BUNDLE_URL", "DATA_NAMES",
     "SEGMENTER_NAME", "SEGMENTER_SHA256", "cache_dir", "bundle_path", "data_path", "fetch_all",
-    "load_image", "segmenter_path", "sha256_file", "main",
+    "load_image", "segmenter_path", "segmenter_status", "sha256_file", "main",
 ]
 
 BUNDLE_NAME = "face_landmarker.task"
@@ -227,6 +227,16 @@ def segmenter_path(*, verbose: bool = False) -> Path:
                              f"expected {SEGMENTER_SHA256}")
         _atomic_write(cached, got.read_bytes())
     return cached
+
+
+def segmenter_status() -> dict:
+    """Where the person segmenter is and whether it verifies, without fetching it (`poce-rt doctor`)."""
+    path = cache_dir() / SEGMENTER_NAME
+    if os.environ.get("POCE_RT_PERSON", "1") == "0":
+        return {"path": str(path), "status": "off (POCE_RT_PERSON=0): group photos' backdrop read on the borders"}
+    if not path.is_file():
+        return {"path": str(path), "status": "missing (fetched on first use, from the mediapipe==0.10.14 wheel)"}
+    return {"path": str(path), "status": "ok" if sha256_file(path) == SEGMENTER_SHA256 else "corrupt (sha256 mismatch)"}
 
 
 # -------------------------------------------------------------------------------------------- data

@@ -331,7 +331,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
                moved_out: np.ndarray | None = None, head_proxy: bool = True,
                camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None,
-               uncovered_out: np.ndarray | None = None, fill: np.ndarray | None = None) -> np.ndarray:
+               uncovered_out: np.ndarray | None = None, fill: np.ndarray | None = None,
+               colours: PhotoColours | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
@@ -345,10 +346,15 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     move uncovers the photo, what lay behind the face is drawn under it (poce_rt.uncover);
     uncovered_out: an optional [H,W] float32 array that receives its share (zero where none).
     fill: None, or [S,S,1] the texture's share of fill the pose revealed (disocclusion.revealed_fill),
-    which counts as moved (poce_rt.motion.fill_moves). -> [H,W,3] uint8."""
+    which counts as moved (poce_rt.motion.fill_moves). colours: the photo's face_colours when the
+    caller has them (None: read here; on a group photo that runs the person segmenter).
+    -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
-    colours = face_colours(image, face.vertices) if head_proxy else None
+    if head_proxy and colours is None:
+        colours = face_colours(image, face.vertices)
+    elif not head_proxy:
+        colours = None
     h, w = image.shape[:2]
     ring_moving = np.zeros((h, w), np.float32)
     proxy = ((face.shape, face.pose, pose, camera_distance_cm, *proxy_measures(image, face, colours))
@@ -452,7 +458,8 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)
     h, w = image.shape[:2]
-    photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image)
+    colours = face_colours(image, face.vertices)   # read once: the completion's and the ring's
+    photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image, colours=colours)
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     # sunglasses drawn as a card in front of the eyes, as Editor.plan draws them (poce_rt.accessories)
@@ -470,7 +477,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     moved, ring_filled, uncovered = (np.zeros((h, w), np.float32) for _ in range(3))
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
                      camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered,
-                     fill=revealed_fill(filled_uv, revealed, geom.layout.coverage))
+                     fill=revealed_fill(filled_uv, revealed, geom.layout.coverage), colours=colours)
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
     # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them

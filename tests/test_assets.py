@@ -142,3 +142,14 @@ def test_segmenter_verified_and_a_corrupt_cache_replaced(tmp_path, monkeypatch):
     with pytest.raises(AssetError, match=assets.SEGMENTER_SHA256):
         assets.segmenter_path()
     assert not (tmp_path / assets.SEGMENTER_NAME).exists() and not list(tmp_path.glob("*.tmp"))
+
+
+def test_segmenter_status_fetches_nothing(tmp_path, monkeypatch):
+    """`poce-rt doctor`'s view of the segmenter: missing, corrupt, ok or off, never a download."""
+    monkeypatch.setenv("POCE_RT_CACHE", str(tmp_path))
+    monkeypatch.setattr(assets, "_fetch_members", lambda *a, **k: pytest.fail("status must not fetch"))
+    assert assets.segmenter_status()["status"].startswith("missing")
+    (tmp_path / assets.SEGMENTER_NAME).write_bytes(b"garbage")
+    assert assets.segmenter_status()["status"].startswith("corrupt")
+    monkeypatch.setenv("POCE_RT_PERSON", "0")
+    assert assets.segmenter_status()["status"].startswith("off")

@@ -226,12 +226,13 @@ def doctor_report() -> dict:
         rep["backends"] = backends_report()
     except Exception as e:  # noqa: BLE001
         rep["backends"] = f"unavailable: {e}"
-    from ..assets import AssetError, bundle_status
+    from ..assets import AssetError, bundle_status, segmenter_status
 
     try:
         rep["landmarker_bundle"] = bundle_status()
     except AssetError as e:
         rep["landmarker_bundle"] = f"missing: {e}"
+    rep["person_segmenter"] = segmenter_status()
     return rep
 
 
