@@ -30,6 +30,19 @@ depth, stays whole beside the nose. The lenses' vertices are moved towards the c
 photo saw it (their photo positions, and so the texture and the render at the photo's own pose,
 stay as they are), by LENS_CM, never past the nose bridge, so that a turn draws them as a rigid
 card in front of the face.
+
+The sunglasses' own texels (sunglasses: the lenses with the frame and arms joined to them) are
+the photo's wherever it saw them, trusted or not (stages.complete_face: their share of the photo
+in the fill is 1). Seen near the silhouette or edge-on they were untrusted, their fill was the
+skin the completion reads there (above), and a turn that reveals them drew it: the young man
+turned +25 showed a band of skin across his near arm, between its back end beyond the mesh (kept
+by the ear with the head proxy's ring) and the frame's corner (6.8% of the glasses' pixels on that
+side drawn like the skin), and turned -25 his far lens's outer part as skin, the lens cut short
+of its end piece by the ear (18.7%); now 0.7% and 1.0% (tests/test_accessories.py). The specks
+the sampling missed inside them take their colour (glasses_holes). The skin below that arm at +25
+is his temple: the photo shows it there (12 px between the ear and the lens at +10, UV columns
+7-54), and the turn widens it as it brings it round (27 px); the lens's outer edge is drawn from
+the same texels as in the photo.
 """
 from __future__ import annotations
 
@@ -158,6 +171,39 @@ def lens_pieces(uv: np.ndarray, keep: np.ndarray, skin):
     return unlike, n, parts, lens
 
 
+def sunglasses(uv: np.ndarray, seen: np.ndarray) -> np.ndarray | None:
+    """[S,S] bool: the dark lenses among the texels the photo saw (seen [S,S] bool) of uv [S,S,3]
+    (lens_pieces of them, with the frame and arms joined to them), or None where the face wears
+    none: no lenses, or lenses less than LENS_DARK darker than the skin (median L; eye make-up, a
+    shadow)."""
+    skin = skin_core(uv, seen)
+    pieces = None if skin is None else lens_pieces(uv, seen, skin)
+    if pieces is None:
+        return None
+    unlike, _, parts, lens = pieces
+    lenses, like = lens[parts], seen & ~unlike
+    if like.sum() < 16 or np.median(lab(uv[lenses])[:, 0]) > np.median(lab(uv[like])[:, 0]) - LENS_DARK:
+        return None
+    return lenses
+
+
+def glasses_holes(glasses: np.ndarray, seen: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """[S,S] bool: the texels the photo did not see (seen [S,S] bool) in holes of the glasses
+    (glasses [S,S] bool, sunglasses'): connected pieces of them on the layout (coverage) with at
+    least ACCESSORY_RING of the layout's texels around them the glasses'. Specks the sampling
+    missed where the mesh lies edge-on under the lens's outer part: completed from the skin, they
+    drew the far lens's corner as a sieve at -25 (multi_face.jpg's young man)."""
+    hole = coverage & ~seen & ~glasses
+    n, pieces = cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)
+    ring = coverage & ~hole
+    beside = np.where(ring, cv2.dilate(pieces.astype(np.float32), _SQUARE).astype(np.int32), 0)
+    share = np.bincount(beside.ravel(), weights=glasses.ravel(), minlength=n) / \
+        np.maximum(np.bincount(beside.ravel(), weights=ring.ravel(), minlength=n), 1)
+    within = share >= ACCESSORY_RING
+    within[0] = False
+    return within[pieces]
+
+
 def lens_card(uv: np.ndarray, mask: np.ndarray, coverage: np.ndarray, shape: np.ndarray, pose) -> np.ndarray | None:
     """Sunglasses as a card in front of the eyes (module docstring) -> [N,3] float32 offsets of
     the canonical shape's vertices (Editor.plan adds them to the shape it draws), or None where the
@@ -170,15 +216,9 @@ def lens_card(uv: np.ndarray, mask: np.ndarray, coverage: np.ndarray, shape: np.
     shape: [N,3] canonical shape (N = the face model's vertices)."""
     from .facemodel import load_face_model
 
-    keep = (np.asarray(mask) >= 0.5) & coverage
-    skin = skin_core(uv, keep)
-    pieces = None if skin is None else lens_pieces(uv, keep, skin)
-    if pieces is None:
+    lenses = sunglasses(uv, (np.asarray(mask) >= 0.5) & coverage)
+    if lenses is None:
         return None
-    unlike, _, parts, lens = pieces
-    lenses, like = lens[parts], keep & ~unlike
-    if like.sum() < 16 or np.median(lab(uv[lenses])[:, 0]) > np.median(lab(uv[like])[:, 0]) - LENS_DARK:
-        return None   # eye make-up, a shadow: not a dark lens
     s = lenses.shape[0]
     texel = np.clip(np.floor(np.asarray(load_face_model().uvs, np.float64) * s).astype(int), 0, s - 1)
     on = lenses[texel[:, 1], texel[:, 0]]

@@ -10,8 +10,8 @@ import numpy as np
 
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
-from .accessories import completion_input, lens_card, skin_core
-from .complete import complete_uv_fallback
+from .accessories import completion_input, glasses_holes, lens_card, skin_core, sunglasses
+from .complete import complete_uv_fallback, push_pull
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
                            fill_unreliable, filled_pixels, pixel_texels, resolution_trust, revealed_fill,
                            revealed_texture, smoothstep, texel_positions, texel_silhouette_distance, texel_values,
@@ -236,9 +236,11 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
     outline is kept (poce_rt.hair). colours: the photo's hair.photo_colours when the caller has
     them (None: read here; its backdrop and hair's colour are used). The completion reads the lenses of glasses at the
-    temples as skin (poce_rt.accessories). What several steps read (the facing cosines, the
+    temples as skin, and the sunglasses' own texels are the photo's wherever it saw them, trusted
+    or not (poce_rt.accessories). What several steps read (the facing cosines, the
     texels' photo positions, the trust, the skin's colour) is worked out once. The photo texture
-    has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well)."""
+    has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well) but the
+    sunglasses' fill."""
     geom = geom or geometry()
     lay, spread = geom.layout, texel_motion(geom)
     verts = geom.posed(face.vertices)
@@ -276,6 +278,9 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels
     yielding = yielding * yield_join(yielding, keep, lay.coverage, pixel)
     _, t = trusted_maps(mask, yielding)
+    glasses = sunglasses(uv, (drawn >= 0.5) & lay.coverage)
+    if glasses is not None:   # sunglasses are not skin: the photo's wherever it saw them (poce_rt.accessories)
+        t = np.maximum(t, glasses)
     yielded = keep & (yielding < C_KEEP)
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
@@ -288,6 +293,9 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core, pixel)) if yielded.any() else None
     photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
                                           yielded)
+    if glasses is not None:   # and what the sampling missed inside them is theirs too
+        holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
+        fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
     return photo, fill, filled, shading
