@@ -231,6 +231,25 @@ FOLD_PX = (2.0, 4.0)
 # under the face's feathered border.
 STRIP_MAX = 0.1
 REVEAL_MOVE = (0.05, 0.1)
+# The oval past the head's edge (issue 15, held-out multi_face.jpg's face 0, sunglasses, against
+# the sky, turned -25): the tracked oval can run a few pixels outside the head, there along his far
+# jaw by ~2 px onto the sky (the pixels at the oval vertex L* 88, the sky's; the jaw's edge 2-3 px
+# in). On the side a turn reveals, the face's new outline moves out past the photo's edge, and the
+# oval ring read the photo from the oval vertex: its band under the face's feathered border was
+# the sky, and the feather drew the jaw's edge as a pale rim on it (L* 74 within 2 px of the
+# outline, the photo's own jaw edge 61). edge_overshoot measures per oval vertex how far in from
+# it the photo still shows what lies beyond the head (within OVERSHOOT_LIKE Lab of the median
+# colour BESIDE_SKIP_PX .. BESIDE_REACH out along its ray), where OVERSHOOT_MAX of the oval's mean
+# radius in the photo shows something else (OVERSHOOT_STEP Lab from it: the head); proxy_mesh
+# has the oval ring read the photo that far in, past the mix at the edge (a pixel more), and
+# the ring inside the oval lies under the border there (under_border), so that the feather blends
+# the face with the photo's own edge, moved with the oval (his jaw's edge at -25: L* 69, and 33% of
+# it within 20 Lab of the sky where 56% was). Only below the eyes (above them what lies past the
+# oval is mostly hair: below_eyes); a head whose oval lies on its skin, on hair or on a textured
+# backdrop is drawn as before.
+OVERSHOOT_MAX = 0.1
+OVERSHOOT_LIKE = 10.0
+OVERSHOOT_STEP = 20.0
 # The backdrop beside the oval (issue 15, held-out Tom_Hanks_54745.png, yaw +18, turned -25
 # towards frontal): where the photo sees a side of the face edge-on against its backdrop, the head
 # as the photo saw it ends at the face's outline, a few pixels past the oval, and the proxy's
@@ -817,6 +836,43 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     return np.where(hair.any(1), steps[first].astype(np.float64), 0.0)
 
 
+def edge_overshoot(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
+    """[K] float64 photo pixels: how far each face oval vertex lies outside the head's edge in
+    image [H,W,3] uint8 (the face's [468,3] vertices in it), module comment at OVERSHOOT_MAX: the
+    pixels from the vertex inwards along the ray from the oval's centre that are like what lies
+    beyond it, plus the one of the edge's mix; 0 where the vertex is not like what lies beyond,
+    where the photo inside is like it too (no edge), or where the ray leaves the photo. Once per
+    source: < 1 ms."""
+    from .hair import lab
+
+    image = np.asarray(image)
+    oval, _, beyond, beyond_on = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
+    far = np.median(lab(beyond), axis=1)   # [K,3]
+    radial = oval - oval.mean(0)
+    u = radial / (np.linalg.norm(radial, axis=1, keepdims=True) + 1e-9)
+    n = max(1, int(np.ceil(OVERSHOOT_MAX * np.linalg.norm(radial, axis=1).mean())))
+    h, w = image.shape[:2]
+    pts = np.round(oval[:, None] - np.arange(n + 1)[None, :, None] * u[:, None]).astype(int)   # [K,n+1,2]
+    on = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+    px = lab(image[np.clip(pts[..., 1], 0, h - 1), np.clip(pts[..., 0], 0, w - 1), :3].astype(np.float32) / 255.0)
+    d = np.linalg.norm(px - far[:, None], axis=-1)
+    like = d < OVERSHOOT_LIKE
+    lead = np.where(like.all(1), 0, np.argmin(like, axis=1))   # the vertex's own pixel first
+    edge = (d[:, -1] > OVERSHOOT_STEP) & beyond_on.all(1) & on.all(1)
+    return np.where(edge & (lead > 0) & below_eyes(src_vertices), lead + 1.0, 0.0)
+
+
+def below_eyes(src_vertices: np.ndarray) -> np.ndarray:
+    """[K] bool: the face oval vertices below the line through the eyes' centres (the cheeks and
+    the jaw: above it, what lies past the oval is mostly hair) of the face's [468,3] vertices."""
+    v = np.asarray(src_vertices, np.float64)[:, :2]
+    eyes = np.stack([v[list(masks.LEFT_EYE)].mean(0), v[list(masks.RIGHT_EYE)].mean(0)])
+    across = eyes[1] - eyes[0]
+    down = np.array([-across[1], across[0]])
+    down *= np.sign(np.dot(down, v[152] - eyes.mean(0))) / (np.linalg.norm(down) + 1e-9)   # towards the chin
+    return (v[list(FACE_OVAL)] - eyes.mean(0)) @ down > 0
+
+
 def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.ndarray:
     """[K] float64 in [0,1]: per face oval vertex, the share of the photo's pixels along the ray
     from the oval's centre through it, from BESIDE_SKIP_PX past it (its own edge, a mix) out to
@@ -839,11 +895,14 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
 def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
     """What the head proxy reads from the photo about a face (its [468,3] vertices, canonical shape
     and Pose: a tracker Face), once per source, in HeadProxy's (and proxy_mesh's) argument order:
-    (silhouette [K] silhouette_scales', strip [K] skin_strip's, beside [K] backdrop_beside's,
-    fringe [K] fringe_widths'). image [H,W,3] uint8; colours: face_colours' (None: read here)."""
+    (silhouette [K] silhouette_scales', strip [K] skin_strip's, or less edge_overshoot's where
+    that is 0 (the oval past the head's edge: negative), beside [K] backdrop_beside's, fringe [K]
+    fringe_widths'). image [H,W,3] uint8; colours: face_colours' (None: read here)."""
     colours = face_colours(image, face.vertices) if colours is None else colours
     sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours)
-    return (sil, skin_strip(image, face.vertices, colours), backdrop_beside(image, face.vertices, colours),
+    strip = skin_strip(image, face.vertices, colours)
+    strip = np.where(strip > 0, strip, -edge_overshoot(image, face.vertices))
+    return (sil, strip, backdrop_beside(image, face.vertices, colours),
             fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours))
 
 
@@ -855,7 +914,9 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
     for PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
     strip: None, or [K] skin_strip's: on the side the turn reveals, the oval ring reads the photo
-    that far out, past the skin strip beside the oval (REVEAL_MOVE). beside: None, or [K]
+    that far out, past the skin strip beside the oval (REVEAL_MOVE); negative (proxy_measures:
+    edge_overshoot's), that far in, past the backdrop between the oval and the head's edge, with
+    the ring inside the oval under the face's border (under_border). beside: None, or [K]
     backdrop_beside's: on a side seen edge-on that the turn widens, where the photo shows what lies
     behind the head beside the oval, the proxy's rings are drawn at the photo's own offsets from
     the moved oval (BESIDE_SHARE). fringe: None, or [K] fringe_widths': the hair's fringe ring
@@ -900,9 +961,10 @@ class HeadProxy:
         self.beside = None if beside is None else ramp(np.asarray(beside, np.float64), BESIDE_SHARE)
         self.fringe = None if fringe is None else np.asarray(fringe, np.float64)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
-        # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head
+        # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head;
+        # and those past the head's edge (a negative strip: edge_overshoot's)
         folded = ((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0
-        self.bare = None if strip is None else (folded & (self.strip <= 0)).astype(float)
+        self.bare = None if strip is None else ((folded & (self.strip <= 0)) | (self.strip < 0)).astype(float)
         self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
         self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
 

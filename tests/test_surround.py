@@ -535,3 +535,84 @@ def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
     move = np.linalg.norm(verts[:, :2] - read, axis=1).reshape(surround.PROXY_RINGS, k)
     # the proxy's rings and the fringe ring (the oval and the ring inside it move with the face)
     assert move[2:-1][:, still].max() < 1e-3, move[2:-1][:, still].max()
+
+
+def test_edge_overshoot_measures_the_oval_past_the_head_below_the_eyes(tracker, single_face):
+    """A drawn head 3 px smaller than the tracked oval on a uniform backdrop: edge_overshoot finds
+    the backdrop from the vertex in to the head's edge (3-5 px along slanted rays, the edge's mix
+    counted) on the vertices below the eyes, none above them (hair lies past the oval there); a
+    head that fills its oval, or one whose backdrop inside is the head's own colour, gives 0."""
+    import cv2
+
+    face = tracker.track_one(single_face)
+    oval = np.round(face.vertices[list(surround.FACE_OVAL), :2]).astype(np.int32)
+    img = np.zeros_like(single_face)
+    img[...] = (200, 215, 225)
+    head = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(head, [oval], 1)
+    img[cv2.erode(head, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0] = (150, 100, 80)
+    over = surround.edge_overshoot(img, face.vertices)
+    below = surround.below_eyes(face.vertices)
+    assert below.sum() >= 10 and (~below).sum() >= 10
+    assert (over[below] >= 3).all() and (over[below] <= 6).all(), over
+    assert (over[~below] == 0).all(), over
+    img[head > 0] = (150, 100, 80)
+    assert (surround.edge_overshoot(img, face.vertices) == 0).all()
+    img[...] = (150, 100, 80)
+    assert (surround.edge_overshoot(img, face.vertices) == 0).all()
+
+
+def _jaw_edge(img, face, out, target, tracker_geometry, band):
+    """Mean L* of out over the drawn face's band (lo, hi] px inside its outline at `target` (the
+    face's [468,3] vertices there), image-right of the chin and below the nose tip, and the share
+    of it within 20 Lab of the sky (the photo's median 3-8 px outside the tracked oval there)."""
+    import cv2
+
+    from poce_rt.hair import lab
+
+    h, w = img.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    side = (ys > face.vertices[4, 1]) & (ys < face.vertices[152, 1] + 8) & (xs > face.vertices[152, 0])
+
+    def inside(v):
+        g = tracker_geometry
+        _, a = ops.render(np.ones((1, 1, 1), np.float32), g.posed(v).astype(np.float32), g.layout.tris,
+                          g.layout.uvs, h, w)
+        return a >= 0.5
+
+    src = inside(face.vertices)
+    beyond = cv2.distanceTransform((~src).astype(np.uint8), cv2.DIST_L2, 5)
+    sky = np.median(lab(img[side & (beyond >= 3) & (beyond <= 8)] / 255.0), 0)
+    tgt = inside(target)
+    depth = cv2.distanceTransform(tgt.astype(np.uint8), cv2.DIST_L2, 5)
+    c = lab(out[side & tgt & (depth > band[0]) & (depth <= band[1])] / 255.0)
+    return float(c[:, 0].mean()), float((np.linalg.norm(c - sky, axis=-1) < 20).mean())
+
+
+def test_the_sunglasses_face_s_far_jaw_keeps_its_edge_on_the_sky(editor, real_image):
+    """multi_face.jpg's leftmost face (sunglasses, against the sky, source yaw ~+10) turned -25:
+    his tracked oval runs ~2 px outside his far jaw, onto the sky, and the oval ring read the sky
+    under the face's feathered border at its new outline: a pale rim (L* 74 within 2 px of the
+    outline, 56% of it within 20 Lab of the sky; the photo's own jaw edge, 2-4 px inside its
+    outline, L* 62). The ring reads the photo's jaw inside its edge there now (edge_overshoot):
+    L* 69, 33%."""
+    from poce_rt.fit import pose_vertices
+
+    img = real_image("multi_face.jpg")
+    src = editor.prepare(img, editor.faces(img, 0)[0])
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    plan = editor.plan(src, pose=(0, -25, 0))
+    target = pose_vertices(plan.shape, plan.target_pose)
+    photo, _ = _jaw_edge(img, src.face, img, src.face.vertices, editor.geometry, (2, 4))
+    edge, sky = _jaw_edge(img, src.face, res.image, target, editor.geometry, (0, 2))
+    assert edge - photo < 10.5 and sky < 0.45, (edge, photo, sky)
+
+
+@pytest.mark.parametrize("name", ["Image_with_alpha.png", "Tom_Hanks_54745.png"])
+def test_an_oval_on_the_head_s_edge_reads_it_as_before(tracker, real_image, name):
+    """Held-out portraits whose ovals lie on their heads' edges below the eyes: no overshoot, the
+    head proxy's measures (and so every turn of theirs) are as before."""
+    img = real_image(name)
+    face = tracker.track_one(img)
+    assert (surround.edge_overshoot(img, face.vertices) == 0).all()
+    np.testing.assert_array_equal(surround.proxy_measures(img, face)[1], surround.skin_strip(img, face.vertices))
