@@ -311,6 +311,20 @@ BESIDE_NECK = 0.5
 # oval: under the face's feathered border (about 0.06 of the radius), under_border
 INNER_MIN = 0.08
 FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
+# The face itself past its oval (issue 15, held-out Tom_Hanks_54745.png, yaw +18, turned -25): a
+# face seen edge-on bulges past the oval tracked on it, its far cheek drawn over the oval, which
+# lies behind it (face_past_oval: 0.11-0.15 of the oval's mean radius beside Tom's far cheek, up
+# to 0.16 on t1.jpg's face 1 at -33). The proxy's rings past the oval read that strip of cheek,
+# and where backdrop_beside has them drawn at the photo's offsets from the moved oval, drew it a
+# second time past the face's render, which draws the same surface turned: a pale cheek-shaped
+# ghost past the revealed cheek (the photo's lit cheek rim, 200-213 levels, half filled with the
+# head's colours and blurred into the backdrop over 5-8 px; pale pixels past the face's edge on
+# the cheek's rows 3.6 px wide on average, now 0.6). There the rings are drawn that much nearer
+# the moved oval (by the ramp of BEHIND_FACE on that share: the meshes of faces within 12 degrees
+# of frontal reach past their oval by at most 0.042 of its radius, a tracker's fit, not a cheek
+# seen edge-on: left as they were; 45-m7-di-ph.jpg's far oval lies 0.45-0.75 radii behind its
+# face, where the silhouette ring does too: no more than the photo shows past the oval).
+BEHIND_FACE = (0.05, 0.1)
 
 
 def oval_radius(vertices: np.ndarray) -> float:
@@ -919,7 +933,8 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     the ring inside the oval under the face's border (under_border). beside: None, or [K]
     backdrop_beside's: on a side seen edge-on that the turn widens, where the photo shows what lies
     behind the head beside the oval, the proxy's rings are drawn at the photo's own offsets from
-    the moved oval (BESIDE_SHARE). fringe: None, or [K] fringe_widths': the hair's fringe ring
+    the moved oval (BESIDE_SHARE), less the strip past the oval that is the face itself on a side
+    seen edge-on (BEHIND_FACE). fringe: None, or [K] fringe_widths': the hair's fringe ring
     between the silhouette and the outer ring (FRINGE). proxy_measures reads all four.
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
@@ -967,6 +982,9 @@ class HeadProxy:
         self.bare = None if strip is None else ((folded & (self.strip <= 0)) | (self.strip < 0)).astype(float)
         self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
         self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
+        # [K] px: the strip past the oval that is the face itself, on a side seen edge-on (BEHIND_FACE)
+        past = face_past_oval(sv)
+        self.behind = past * ramp(past / oval_radius(sv), BEHIND_FACE)
 
     def mesh(self, dst_vertices, dst_pose):
         """-> proxy_mesh's (verts, tris, src) for the face's [468,3] vertices dst_vertices at dst_pose."""
@@ -1002,10 +1020,19 @@ class HeadProxy:
             wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
             edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
             toward = ramp(turned - self.facing, BESIDE_TOWARD)
-            follow = ramp(wide, BESIDE_GROWTH) * edge_on * toward * self.beside * self.neck_follow
+            beside = edge_on * toward * self.beside * self.neck_follow
+            follow = ramp(wide, BESIDE_GROWTH) * beside
             if follow.any():
                 keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
                 dst_r = [np.column_stack([q[:, :2] + (x[:, :2] - q[:, :2]) * keep, x[:, 2]]) for x in dst_r]
+            # ... less the strip of it that is the face itself, which the face's render draws
+            # (BEHIND_FACE), widened or not by the turn; no more than the photo shows past the
+            # oval (where the silhouette lies behind the face there, HIDDEN_FILL's case)
+            pull = beside * np.minimum(self.behind, np.maximum(seen, 0.0))
+            if pull.any():
+                hot = (pull > 0)[:, None]
+                dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
+                                          x[:, 2]]) for x in dst_r]
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
         depth = dst_r[-1][:, 2] + share * (far - dst_r[-1][:, 2])
         verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([fringe_dst, depth]),
@@ -1039,16 +1066,48 @@ class HeadProxy:
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
 
 
+def shortened(offset: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """[K,2] offsets each made `by` [K] shorter (pixels), none shorter than 0."""
+    length = np.linalg.norm(offset, axis=1)
+    return offset * (np.maximum(length - by, 0.0) / np.maximum(length, 1e-9))[:, None]
+
+
 def outward(ring: np.ndarray, oval: np.ndarray) -> np.ndarray:
     """[K] float64: how far each vertex of a ring [K,>=2] lies out from the oval [K,>=2] (pixels),
     along the oval's outward normal at the vertex's oval vertex (its neighbours' chord turned
     away from the oval's centre); < 0 inside it."""
     o = np.asarray(oval, np.float64)[:, :2]
+    return ((np.asarray(ring, np.float64)[:, :2] - o) * oval_normals(o)).sum(1)
+
+
+def oval_normals(oval: np.ndarray) -> np.ndarray:
+    """[K,2] float64 unit outward normals of an oval [K,>=2]: at each vertex its neighbours'
+    chord turned away from the oval's centre."""
+    o = np.asarray(oval, np.float64)[:, :2]
     chord = np.roll(o, -1, 0) - np.roll(o, 1, 0)
     n = np.stack([chord[:, 1], -chord[:, 0]], 1)
     n *= np.sign(((o - o.mean(0)) * n).sum(1) + 1e-12)[:, None]
     n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
-    return ((np.asarray(ring, np.float64)[:, :2] - o) * n).sum(1)
+    return n
+
+
+def face_past_oval(vertices: np.ndarray) -> np.ndarray:
+    """[K] float64: how far (pixels) the face itself reaches past each oval vertex in the photo,
+    along the oval's outward normal (oval_normals) to the convex hull of its [468,>=2] vertices.
+    A face seen frontally ends at its oval (0); seen edge-on, its far cheek bulges past the oval
+    tracked on it, which then lies behind that cheek (Tom_Hanks_54745.png, yaw +18: 5.5-6.8 px
+    of a 44 px oval radius beside the far cheek)."""
+    v = np.asarray(vertices, np.float64)[:, :2]
+    o = v[list(FACE_OVAL)]
+    n = oval_normals(o)
+    hull = cv2.convexHull(v.astype(np.float32)).reshape(-1, 2).astype(np.float64)
+    a, b = hull, np.roll(hull, -1, 0)
+    m = np.stack([(b - a)[:, 1], -(b - a)[:, 0]], 1)
+    m *= np.sign(((a - hull.mean(0)) * m).sum(1) + 1e-12)[:, None]   # each edge's outward normal
+    towards = n @ m.T                                      # [K,E]: the ray's approach to each edge
+    room = ((a[None] - o[:, None]) * m[None]).sum(-1)      # [K,E]: >= 0, the oval lies inside the hull
+    exit_at = np.where(towards > 1e-9, room / np.where(towards > 1e-9, towards, 1.0), np.inf)
+    return np.clip(exit_at.min(1), 0.0, None)
 
 
 def fringe_ring(sil_src: np.ndarray, sil_dst: np.ndarray, outer: np.ndarray, centre: np.ndarray, width=None):

@@ -48,7 +48,10 @@ def test_a_rolled_head_reads_back_the_turn(editor, judge, rolled):
 def test_the_ring_repeats_no_eye_corner_beside_a_close_crop(editor, prepared):
     """Tom_Hanks turned -25: beside the face (pixels it did not draw, within 15% of its width) at
     the height of its far eye, the ring draws no sharp feature (95th percentile of the gradient
-    < 25 levels/px; a smooth fill) and marks what it filled. Before: 40.5, nothing marked."""
+    < 25 levels/px; a smooth fill) and marks what it filled. Before: 40.5, nothing marked. Since
+    the rings skip the strip past the oval that is the face itself (surround.BEHIND_FACE) they
+    draw the photo's backdrop there: 2 of its 54 pixels changed by more than 12 levels (before 51,
+    12 of them not marked fill)."""
     img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, -25, 0), source=src)
     f = src.face
@@ -63,7 +66,8 @@ def test_the_ring_repeats_no_eye_corner_beside_a_close_crop(editor, prepared):
     grey = res.image.astype(np.float32).mean(2)
     grad = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)) / 8
     assert np.percentile(grad[region], 95) < 25
-    assert res.filled[region].mean() > 0.5
+    changed = region & (np.abs(res.image.astype(int) - img.astype(int)).max(2) > 12)
+    assert (changed & (res.filled <= 0.5)).sum() <= 0.1 * region.sum()
 
 
 def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor, prepared):

@@ -616,3 +616,30 @@ def test_an_oval_on_the_head_s_edge_reads_it_as_before(tracker, real_image, name
     face = tracker.track_one(img)
     assert (surround.edge_overshoot(img, face.vertices) == 0).all()
     np.testing.assert_array_equal(surround.proxy_measures(img, face)[1], surround.skin_strip(img, face.vertices))
+
+
+def test_face_past_oval_is_the_face_s_reach_past_its_oval(prepared, single_face, face):
+    """face_past_oval: how far the face's own mesh reaches past each oval vertex along its outward
+    normal. A square of vertices around an oval inside it reaches to the square's sides; a
+    near-frontal face (single_face.jpg, yaw -8) reaches past its oval by at most 0.042 of its
+    radius (BEHIND_FACE[0] is 0.05: its rings stay where they were); Tom_Hanks_54745.png (yaw
+    +18) 0.07-0.15 beside his far cheek (his near one, on the left: 0), the strip his rings skip."""
+    k = len(surround.FACE_OVAL)
+    t = np.linspace(0, 2 * np.pi, k, endpoint=False)
+    v = np.zeros((468, 2))
+    v[list(surround.FACE_OVAL)] = np.stack([np.cos(t), np.sin(t)], 1) * 10.0
+    v[[0, 1, 2, 3]] = [(-12, -12), (12, -12), (12, 12), (-12, 12)]
+    past = surround.face_past_oval(v)
+    np.testing.assert_allclose(past[t == 0], 2.0, atol=1e-6)           # (10, 0) to the side x = 12
+    assert (past > 1.9).all() and past.max() <= 12 * np.sqrt(2) - 10 + 1e-6
+    r = surround.oval_radius(face.vertices)
+    assert surround.face_past_oval(face.vertices).max() / r < surround.BEHIND_FACE[0]
+    img, src = prepared("Tom_Hanks_54745.png")
+    v = np.asarray(src.face.vertices)
+    rel = surround.face_past_oval(v) / surround.oval_radius(v)
+    oval = v[list(surround.FACE_OVAL)]
+    cheek = (oval[:, 1] > v[263, 1]) & (oval[:, 1] < v[291, 1])    # from the far eye's corner to the mouth's
+    far, near = cheek & (oval[:, 0] > v[1, 0]), cheek & (oval[:, 0] < v[1, 0])   # either side of the nose tip
+    assert far.sum() >= 3 and near.sum() >= 3
+    assert rel[far].min() > surround.BEHIND_FACE[0] and rel[far].max() > surround.BEHIND_FACE[1], rel
+    assert rel[near].max() == 0, rel
