@@ -22,6 +22,7 @@ from .camera import CAMERA_DISTANCE_CM, MIN_DISTANCE_CM, perspective_shape
 from .codes import BLENDSHAPE_NAMES, N_CODES
 from .complete import complete_uv_fallback
 from .errors import InputError
+from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose
 from .frame_loop import FrameLoop
 from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
@@ -326,6 +327,8 @@ class Editor:
         if source.lens_card is not None:   # sunglasses as a card in front of the eyes (poce_rt.accessories)
             shape = shape + source.lens_card
         target_pose = self._target_pose(face.pose, pose, pose_relative, clamp_pose)
+        # a far half the tracker fitted wider than the near half, brought in as the turn reveals it
+        shape = revealed_far_side(shape, far_side_offset(face.shape, face.pose), face.pose, target_pose)
         shape = perspective_shape(shape, face.pose, target_pose, self.config.camera_distance_cm)
         return Plan(rel, shape, target_pose, region, ref, mouth)
 

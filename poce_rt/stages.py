@@ -17,6 +17,7 @@ from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_
                            revealed_texture, smoothstep, texel_positions, texel_silhouette_distance, texel_values,
                            trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence, yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
+from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
 from .layers import render_layers
@@ -472,8 +473,9 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     uv_filled = fill_share(filled_uv, mask, revealed)
     # sunglasses drawn as a card in front of the eyes, as Editor.plan draws them (poce_rt.accessories)
     card = lens_card(uv, mask, geom.layout.coverage, face.shape, face.pose)
-    shape = perspective_shape(face.shape if card is None else face.shape + card, face.pose, target,
-                              camera_distance_cm)
+    shape = revealed_far_side(face.shape if card is None else face.shape + card,
+                              far_side_offset(face.shape, face.pose), face.pose, target)   # (poce_rt.far_side)
+    shape = perspective_shape(shape, face.pose, target, camera_distance_cm)
     # the mouth's opening as Editor.edit draws it (FrameLoop): the photo's own where its lips are
     # parted, turned with the head (the map has only a sliver of texels across the opening)
     rgb, alpha = render_face(completed, shape, target, h, w, geom,
