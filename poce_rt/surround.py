@@ -34,7 +34,9 @@ it sees a person (hair.person_reach): t1.jpg's face 0's darker strands are the c
 orange wall behind her neighbour, and backdrop_reach ended her head at the first of them, inside
 the default silhouette, at her forehead's upper corner. There the proxy's top stayed a cliff
 (1.4x the oval, 3 cm above it and 8.8 cm behind it) beside the grown top (1.8x at the parting),
-and a turn to +25 drew her hair there as a stack of chevrons.
+and a turn to +25 drew her hair there as a stack of chevrons. Beside her cheek too her long hair
+ran past the default silhouette, and a turn away drew it as waves with a pale, jagged edge: on a
+group photo the silhouette grows there to the segmenter's outline as well (side_reach, SIDE_TAPER).
 
 Stretched strips (issue 15, held-out Tom_Hanks_54745.png at -25): a side of the head the photo
 sees at a grazing angle lies in a strip a few pixels wide between the tracked oval and the
@@ -134,6 +136,25 @@ SILHOUETTE_SMOOTH = 5   # oval vertices: the reach's running median along the ri
 # raised arm, loose strands: grown to the wisps beside Image_with_alpha.png's temple, a turn away
 # shredded them into streaks.
 BACKDROP_ROWS_CM = (-5.0, -4.0)
+# Beside the temples and cheeks of a group photo (the person segmenter read) the silhouette also
+# grows to where the segmenter stops seeing a person (hair.person_reach), on the rows below
+# BACKDROP_ROWS_CM (where the top's read is not), still only above the jaw (HAIR_ROWS_CM): an
+# ear, a hand, a neighbour touching the head run on to the ray's end and leave it unmeasured.
+# t1.jpg's face 0 (long hair as light as her skin, which hair_reach cannot tell, and whose
+# darker strands are the colour of a wall the backdrop holds) kept the default 1.4x beside her
+# cheek, 9-17 px short of her hair's outer edge (the segmenter reads 1.19-1.42x the default out
+# along oval vertices 27-30). Turned -25 that side turns away: the silhouette moved in ~20 px
+# while the fixed outer ring stayed, and the band between, her hair's outer part, was drawn 2.8x
+# its width (11.5 -> 32 px at vertex 29): its strands, crossing the slanted band obliquely,
+# bent into waves, and its stretched triangles were filled from the backdrop, a pale, blurred,
+# jagged edge bulging 20 px into the wall. Grown there, the hair turns with the head and the
+# outer band holds the wall. Below her cheek her rays run on into her shoulder (unmeasured: the
+# default), and the step from the grown silhouette to the default there holds all of the shift
+# between the turned hair and the still hair under the jaw: the growth also reaches SIDE_TAPER
+# oval vertices further as a running mean (never below what was measured), so the step spreads
+# over two of them (strand bends under her jaw at -25, 90th percentile: 58 degrees with the step,
+# 51 spread; the photo's own strands: 6; before, with her hair's outer part in the outer band: 36).
+SIDE_TAPER = 2
 # the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
 # pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
 NECK_CM = (3.0, 8.0)
@@ -722,8 +743,8 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     it, the silhouette moves out to its end, by the photo's distances; never inwards. Above the
     forehead (BACKDROP_ROWS_CM) also to where the head stops being unlike the backdrop
     (poce_rt.hair.backdrop_reach) or, where colours hold the person segmenter's map (a group
-    photo), to where it stops seeing a person (poce_rt.hair.person_reach), the furthest of them.
-    Only above the jaw
+    photo), to where it stops seeing a person (poce_rt.hair.person_reach), the furthest of them;
+    on a group photo, below the forehead too to the segmenter's reach (side_reach). Only above the jaw
     (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
     (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
@@ -751,18 +772,34 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
 
     top = ramp(-y, (-BACKDROP_ROWS_CM[1], -BACKDROP_ROWS_CM[0]))
     head = 1.0
+    person = None if colours.person is None else person_reach(oval, end, begin, colours.person, image.shape)
     if top.any():
         reach = backdrop_reach(image, oval, end, begin, colours.backdrop)
-        if colours.person is not None:   # a group photo: the segmenter's head too
-            reach = np.maximum(reach, person_reach(oval, end, begin, colours.person, image.shape))
+        if person is not None:   # a group photo: the segmenter's head too
+            reach = np.maximum(reach, person)
         head = far(reach)
     reach = np.maximum(far(hair_reach(image, oval, end, begin, colours.skin, colours.backdrop)),
                        1.0 + top * (head - 1.0))
+    if person is not None:
+        reach = np.maximum(reach, side_reach(far(person), top))
     w = SILHOUETTE_SMOOTH // 2
     grow = np.median(np.stack([np.roll(reach, i) for i in range(-w, w + 1)]), 0)
     rows = ramp(-y, (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
     frontal = 1.0 - ramp(abs(float(pose.yaw)), SILHOUETTE_YAW_DEG)
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
+
+
+def side_reach(person: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """silhouette_scales' growth beside the face on a group photo: person [K] the segmenter's
+    reach (person_reach, as a distance from the oval's centre in the default silhouette's, >= 1),
+    top [K] in [0,1] the share of each oval vertex's ray read as the top of the head
+    (BACKDROP_ROWS_CM) -> [K] float64 >= 1: the reach on the rest, its stray rays left out
+    (SILHOUETTE_SMOOTH's running median) and tapered out along the ring (SIDE_TAPER's running
+    mean where it is larger)."""
+    g = 1.0 + (1.0 - top) * (np.asarray(person, np.float64) - 1.0)
+    w = SILHOUETTE_SMOOTH // 2
+    g = np.median(np.stack([np.roll(g, i) for i in range(-w, w + 1)]), 0)
+    return np.maximum(g, np.mean(np.stack([np.roll(g, i) for i in range(-SIDE_TAPER, SIDE_TAPER + 1)]), 0))
 
 
 def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
