@@ -77,7 +77,7 @@ JOIN_SMOOTH = 1.5               # texels: the smoothing of that join along the b
 # all .. none of it carried) lies on an edge the fill does not continue. Image_with_alpha.png's
 # palm beside its far temple, whose mirror is the dark gap between two fingers (steps of 100-216
 # levels), carried its brightness into the fill past white (to 1.17) and drew a bluish-white
-# speck beside the palm at +25; the other photos' steps are 34-115 levels at most
+# speck beside the palm at +25; the other held-out photos' largest steps are 41-115 levels
 JOIN_EDGE = (0.35, 0.5)
 REVEAL_LO, REVEAL_HI = 0.02, 0.15   # facing cosine gained by a pose change: none .. fully revealed
 SHADE_RATIO = (0.45, 1.6)       # the fill's shading ratio at a pose (poce_rt.shading), clipped to this
