@@ -177,6 +177,19 @@ YIELD_REACH = 8.0
 # 0.1% of the layout) is no far half meeting the photo along a line, and joined as above,
 # Tom's far brow at -25 was taken by the fill with the kept texels around it
 YIELD_MIN = 0.02
+# A fill texel the photo saw (untrusted: near the silhouette, seen edge-on) whose sample has the
+# colour of the trusted texels about it saw that surface go on over it; a structure of the
+# completion far darker than both is none of the photo's there. Image_with_alpha.png's far
+# temple under the heel of his palm (the photo's palm there, L 90-94) took its mirror from his
+# fingers on the near temple, and the dark gap between two of them (luma 0.25-0.45 against the
+# palm's 0.9) drew a dark brown speck at the palm's edge at +25. Such a texel's completion is
+# taken back towards the trusted texels' average (unseen_structure). Its mirror's other
+# structures, and the fill of texels the photo saw unlike what lies about them (the backdrop read
+# across the silhouette, a far eye's smear), are the completion's as before
+UNSEEN_SIGMA = 0.02             # the trusted texels about a texel: a Gaussian of this share of S
+UNSEEN_LIKE = (0.06, 0.1)       # the sample's largest channel difference from their average: like .. not
+UNSEEN_DARK = (0.2, 0.3)        # the completion's luma below both: none .. all of it taken back
+UNSEEN_NEAR = (0.005, 0.02)     # the trusted texels' weight in that Gaussian: none .. enough to tell
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -500,6 +513,7 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
         where = yielded[0][..., None]
         own = completed(*yielded[1])
         completion = np.where(where, own, completed(np.where(where, own, colours), known))
+    completion = unseen_structure(completion, uv, mask >= 0.5, keep, layout.coverage)
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
     photo = np.where(seen, uv, at_source)
@@ -512,6 +526,27 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     filled = push_pull(share[..., None], layout.coverage)[..., 0]
     return (np.ascontiguousarray(photo, np.float32), np.ascontiguousarray(fill, np.float32),
             np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
+
+
+def unseen_structure(completion: np.ndarray, uv: np.ndarray, seen: np.ndarray, keep: np.ndarray,
+                     coverage: np.ndarray) -> np.ndarray:
+    """completion [S,S,3] with the dark structure the photo did not see taken out (module comment at
+    UNSEEN_SIGMA) -> [S,S,3] float32: on each untrusted texel the photo saw (seen [S,S] bool, not
+    keep [S,S] bool, on coverage [S,S] bool) whose sample uv [S,S,3] is like the average of the
+    trusted texels about it (UNSEEN_LIKE; with UNSEEN_NEAR of them in the window), the completion
+    moves towards that average by how far its luma lies below both (UNSEEN_DARK). The completion
+    as it is elsewhere (the same array where no texel is such)."""
+    trusted = keep & coverage
+    if not trusted.any():
+        return completion
+    near, weight = low_pass(uv, trusted, max(1.0, UNSEEN_SIGMA * uv.shape[0]))
+    luma = np.float32([0.299, 0.587, 0.114])
+    share = smoothstep(weight, *UNSEEN_NEAR) * (seen & ~keep & coverage)
+    share *= 1.0 - smoothstep(np.abs(uv - near).max(-1), *UNSEEN_LIKE)
+    share *= smoothstep(np.minimum(near @ luma, uv @ luma) - completion @ luma, *UNSEEN_DARK)
+    if not share.any():
+        return completion
+    return np.ascontiguousarray(completion + share[..., None] * (near - completion), np.float32)
 
 
 def joined(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, coverage: np.ndarray,

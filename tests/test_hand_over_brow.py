@@ -8,9 +8,10 @@ neutral white, and the join carried the palm's brightness across the edge of a m
 between two fingers (steps of 100-216 levels) past white: a bluish-white speck beside the palm.
 Below the palm's heel the photo shows the backdrop in the hand's shadow (grey, L 55-62 against the
 backdrop's 88): unlike the backdrop by its Lab distance, it was trusted as the head's own and
-drew a grey streak between the palm and the cheek. (The fingers themselves are the mirror's
-source still: their colour is his lit cheek's, Lab 88/8/12 against 88/9/13, and nothing here
-tells a hand from the face.)"""
+drew a grey streak between the palm and the cheek. The mirror's dark gaps between the fingers,
+where the photo saw the palm over the temple, drew a brown speck at the palm's edge. (The fingers
+themselves are the mirror's source still: their colour is his lit cheek's, Lab 88/8/12 against
+88/9/13, and nothing here tells a hand from the face.)"""
 import numpy as np
 
 from poce_rt import complete as C
@@ -107,3 +108,37 @@ def test_the_revealed_temple_takes_no_white_and_no_shadowed_backdrop(prepared, e
         (seen[..., 0] > 45) & (seen[..., 0] < 70)
     assert grey.sum() > 200
     assert src.filled[grey].mean() > 0.83, src.filled[grey].mean()
+
+
+def test_the_palm_over_the_temple_takes_no_dark_gap_of_the_fingers(prepared, editor):
+    """Image_with_alpha.png: the fill texels of his far temple that the photo saw as the palm
+    (luma > 0.85) are never filled much darker than it: the mirror there is his fingers, and the
+    dark gap between two of them drew a brown speck at the palm's edge at +25 (darkest 0.21-0.24
+    before, now 0.36; disocclusion.unseen_structure)."""
+    img, src = prepared("Image_with_alpha.png")
+    lay = editor.geometry.layout
+    s = lay.size
+    v, u = (np.mgrid[0:s, 0:s] + 0.5) / s
+    luma = np.float32([0.299, 0.587, 0.114])
+    temple = lay.coverage & (u < 0.25) & (v > 0.15) & (v < 0.55)
+    palm = temple & (src.filled > 0.5) & (src.mask >= 0.5) & (src.uv_sampled @ luma > 0.85)
+    assert palm.sum() > 1000
+    assert (src.uv_fill @ luma)[palm].min() > 0.33
+
+
+def test_unseen_structure_takes_back_only_a_dark_line_the_photo_did_not_see():
+    """A trusted pale strip beside untrusted texels the photo saw pale (a palm over the temple) and
+    one it saw dark (unlike the strip: a far eye's smear): a dark line of the completion on the
+    first is taken back to the strip's colour, on the second it stays."""
+    s = 64
+    uv = np.full((s, s, 3), 0.9, np.float32)
+    uv[40:, : s // 2] = 0.3                                  # the photo saw something dark there
+    keep = np.zeros((s, s), bool)
+    keep[:, s // 2:] = True
+    completion = uv.copy()
+    completion[:, s // 2 - 3] = 0.25                         # the mirror's dark line
+    cov = np.ones((s, s), bool)
+    out = D.unseen_structure(completion, uv, np.ones((s, s), bool), keep, cov)
+    assert abs(out[10, s // 2 - 3, 0] - 0.9) < 0.02          # the palm: taken back
+    assert abs(out[52, s // 2 - 3, 0] - 0.25) < 1e-6         # the dark sample's: as it was
+    assert np.array_equal(D.unseen_structure(uv, uv, np.ones((s, s), bool), keep, cov), uv)
