@@ -90,6 +90,7 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     uv [S,S,3], known / take [S,S] bool.
     Where the mirror is lit darker than the hole's surroundings (RELIGHT_SHADOW), its bright
     structure at the relighting's scale is its shadow's shading and is divided out (shadow_share).
+    A relit colour past 1 is scaled back with its hue kept (in_gamut).
     Returns (relit [S,S,3] float32, lit_alike [S,S] bool: where the two sides' lighting differs
     by no more than RELIGHT_TRUST, the mirror's structure can be trusted as detail)."""
     s = uv.shape[0]
@@ -119,7 +120,18 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
         mirror_fine, _ = low_pass(mirrored, seen, max(1.0, DETAIL_SIGMA * s))
         structure = (mirror_fine + _EPS) / (mirror_low + _EPS)
         relit *= np.power(np.maximum(structure, 1.0), -shadowed[..., None])
-    return np.clip(relit, 0.0, 1.0).astype(np.float32), lit_alike
+    return np.clip(in_gamut(relit), 0.0, 1.0).astype(np.float32), lit_alike
+
+
+def in_gamut(rgb: np.ndarray) -> np.ndarray:
+    """[...,3] RGB -> the same with each colour past 1 in a channel scaled down to 1 there, its hue
+    kept (the rest as they are). The relit mirror is the mirror times a gain per channel: where a
+    warm mirror texel is relit to a pale neighbourhood (a gain of 1.2-1.8, the most in blue), a clip
+    channel by channel turns it neutral white: Image_with_alpha.png's far temple, its mirror the
+    fingers on his near temple relit to the palm beside the hole (212 texels past 1, to 1.22), drew
+    a bluish-white speck beside the palm at +25 (relight_mirror)."""
+    peak = rgb.max(-1, keepdims=True)
+    return np.where(peak > 1.0, rgb / np.maximum(peak, np.float32(1e-6)), rgb)
 
 
 # A mirror lit this much darker than the hole's surroundings (gain g: none .. all of it) holds its

@@ -72,6 +72,13 @@ C_DROP, C_KEEP = 0.3, 0.8       # confidence below C_DROP: all fill; from C_KEEP
 JOIN_REACH = 0.008               # the join fades over this fraction of S (2 texels at 256: wider, it darkened
 #                                 15-f13-anc-ph.jpg's revealed cheek against her skin's mean, tests/test_disocclusion.py)
 JOIN_SMOOTH = 1.5               # texels: the smoothing of that join along the border
+# The join carries a level (the lighting the fill missed: 8-12 grey levels on t1.jpg's temple), not
+# an edge: a border texel whose step to the fill beside it is this large (in its largest channel:
+# all .. none of it carried) lies on an edge the fill does not continue. Image_with_alpha.png's
+# palm beside its far temple, whose mirror is the dark gap between two fingers (steps of 100-216
+# levels), carried its brightness into the fill past white (to 1.17) and drew a bluish-white
+# speck beside the palm at +25; the other held-out photos' largest steps are 41-115 levels
+JOIN_EDGE = (0.35, 0.5)
 REVEAL_LO, REVEAL_HI = 0.02, 0.15   # facing cosine gained by a pose change: none .. fully revealed
 SHADE_RATIO = (0.45, 1.6)       # the fill's shading ratio at a pose (poce_rt.shading), clipped to this
 SHADE_EPS = 1e-3                # the anchor's shade, floored (a ratio follows)
@@ -170,6 +177,19 @@ YIELD_REACH = 8.0
 # 0.1% of the layout) is no far half meeting the photo along a line, and joined as above,
 # Tom's far brow at -25 was taken by the fill with the kept texels around it
 YIELD_MIN = 0.02
+# A fill texel the photo saw (untrusted: near the silhouette, seen edge-on) whose sample has the
+# colour of the trusted texels about it saw that surface go on over it; a structure of the
+# completion far darker than both is none of the photo's there. Image_with_alpha.png's far
+# temple under the heel of his palm (the photo's palm there, L 90-94) took its mirror from his
+# fingers on the near temple, and the dark gap between two of them (luma 0.25-0.45 against the
+# palm's 0.9) drew a dark brown speck at the palm's edge at +25. Such a texel's completion is
+# taken back towards the trusted texels' average (unseen_structure). Its mirror's other
+# structures, and the fill of texels the photo saw unlike what lies about them (the backdrop read
+# across the silhouette, a far eye's smear), are the completion's as before
+UNSEEN_SIGMA = 0.02             # the trusted texels about a texel: a Gaussian of this share of S
+UNSEEN_LIKE = (0.06, 0.1)       # the sample's largest channel difference from their average: like .. not
+UNSEEN_DARK = (0.2, 0.3)        # the completion's luma below both: none .. all of it taken back
+UNSEEN_NEAR = (0.005, 0.02)     # the trusted texels' weight in that Gaussian: none .. enough to tell
 
 
 def smoothstep(x, lo: float, hi: float):
@@ -247,7 +267,8 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
                     image: np.ndarray, backdrop: np.ndarray | None = None) -> np.ndarray:
     """[S,S] float32 in [0,1]: how far each seen texel's colour is from the photo's backdrop and
     from every mix of the face's skin and the backdrop (poce_rt.hair's backdrop_colours and
-    segment_distance, smoothstep over UNLIKE_BACKDROP): 1 for a texel that cannot have read
+    segment_distance, smoothstep over UNLIKE_BACKDROP), and from the backdrop in a shadow
+    (hair.in_shadow, the gap between a hand and the cheek): 1 for a texel that cannot have read
     across the silhouette. The silhouette's band is untrusted because the tracker's outline may be off by
     a few pixels and read the background beside the head (a three-quarter view's far cheek); where
     the outline runs inside the head (a sideburn, a beard), its texels are the head's own, and
@@ -256,7 +277,7 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     [0,1], mask / confidence [S,S] (sample_face, visibility_confidence), coverage [S,S] bool,
     image [H,W,3] uint8 the photo; backdrop: its backdrop_colours when the caller has them (None:
     worked out here). 0 on the trusted texels (confidence >= C_KEEP)."""
-    from .hair import backdrop_colours, lab, segment_distance   # (hair imports this module)
+    from .hair import backdrop_colours, in_shadow, lab, segment_distance   # (hair imports this module)
 
     out = np.zeros(mask.shape, np.float32)
     skin = confidence >= C_KEEP
@@ -265,8 +286,10 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
         return out
     med = np.median(lab(uv[skin & coverage]), 0)
     backdrop = backdrop_colours(np.asarray(image)[..., :3]) if backdrop is None else backdrop
-    d = segment_distance(lab(uv[seen]), med, backdrop)
-    out[seen] = smoothstep(d, *UNLIKE_BACKDROP)
+    colours = lab(uv[seen])
+    # nor the backdrop in a shadow (hair.in_shadow: the gap between a hand and the cheek)
+    out[seen] = smoothstep(segment_distance(colours, med, backdrop), *UNLIKE_BACKDROP) * \
+        (1.0 - in_shadow(colours, backdrop, med))
     return out
 
 
@@ -276,15 +299,16 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
     (column S-1-j, trusted) because it read the backdrop across the silhouette (module comment
     at RIM_BACKDROP): its colour is the backdrop's (Lab distance to the nearest of backdrop
-    [K,3]), not the skin's (poce_rt.hair.skin_distance of skin, (median, spread) texel_skin's)
-    nor the hair's (hair: (median, spread) of poce_rt.hair.photo_hair, or None), and its mirror
-    texel's is the skin's; closed and spread over photo pixels of `pixel` texels
+    [K,3], or the backdrop's in a shadow: hair.in_shadow), not the skin's
+    (poce_rt.hair.skin_distance of skin, (median, spread) texel_skin's) nor the hair's (hair:
+    (median, spread) of poce_rt.hair.photo_hair, or None), and its mirror texel's is the skin's;
+    closed and spread over photo pixels of `pixel` texels
     (pixel_texels); within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of face_width, in
     pixels) of the silhouette, on the foreshortened side. uv [S,S,3] in [0,1]; mask [S,S] the
     sampled visibility; confidence [S,S] (visibility_confidence and unlike_backdrop); coverage
     [S,S] bool; cosine [S,S] each texel's facing cosine; distance [S,S]
     texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None)."""
-    from .hair import SKIN_D, backdrop_distance, lab, skin_distance   # (hair imports this module)
+    from .hair import SKIN_D, backdrop_distance, in_shadow, lab, skin_distance   # (hair imports this module)
 
     out = np.zeros(mask.shape, np.float32)
     seen = (mask >= 0.5) & coverage
@@ -297,8 +321,10 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     colours = lab(uv[both])
     backdrop_d, skin_d = np.zeros(mask.shape, np.float32), np.zeros(mask.shape, np.float32)
     backdrop_d[both], skin_d[both] = backdrop_distance(colours, backdrop), skin_distance(colours, skin)
-    out[rim] = (1.0 - smoothstep(backdrop_d[rim], *RIM_BACKDROP)) * smoothstep(skin_d[rim], *SKIN_D) * \
-        (1.0 - smoothstep(skin_d[:, ::-1][rim], *SKIN_D))
+    # the backdrop's colour, or its colour in a shadow (hair.in_shadow)
+    like = np.maximum(1.0 - smoothstep(backdrop_d[rim], *RIM_BACKDROP),
+                      in_shadow(colours[rim[both]], backdrop, skin[0]))
+    out[rim] = like * smoothstep(skin_d[rim], *SKIN_D) * (1.0 - smoothstep(skin_d[:, ::-1][rim], *SKIN_D))
     if hair is not None:
         out[rim] *= smoothstep(skin_distance(colours[rim[both]], hair), *RIM_HAIR)
     r = max(1, int(np.ceil(pixel)))
@@ -487,6 +513,7 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
         where = yielded[0][..., None]
         own = completed(*yielded[1])
         completion = np.where(where, own, completed(np.where(where, own, colours), known))
+    completion = unseen_structure(completion, uv, mask >= 0.5, keep, layout.coverage)
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
     photo = np.where(seen, uv, at_source)
@@ -501,6 +528,27 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
             np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
 
 
+def unseen_structure(completion: np.ndarray, uv: np.ndarray, seen: np.ndarray, keep: np.ndarray,
+                     coverage: np.ndarray) -> np.ndarray:
+    """completion [S,S,3] with the dark structure the photo did not see taken out (module comment at
+    UNSEEN_SIGMA) -> [S,S,3] float32: on each untrusted texel the photo saw (seen [S,S] bool, not
+    keep [S,S] bool, on coverage [S,S] bool) whose sample uv [S,S,3] is like the average of the
+    trusted texels about it (UNSEEN_LIKE; with UNSEEN_NEAR of them in the window), the completion
+    moves towards that average by how far its luma lies below both (UNSEEN_DARK). The completion
+    as it is elsewhere (the same array where no texel is such)."""
+    trusted = keep & coverage
+    if not trusted.any():
+        return completion
+    near, weight = low_pass(uv, trusted, max(1.0, UNSEEN_SIGMA * uv.shape[0]))
+    luma = np.float32([0.299, 0.587, 0.114])
+    share = smoothstep(weight, *UNSEEN_NEAR) * (seen & ~keep & coverage)
+    share *= 1.0 - smoothstep(np.abs(uv - near).max(-1), *UNSEEN_LIKE)
+    share *= smoothstep(np.minimum(near @ luma, uv @ luma) - completion @ luma, *UNSEEN_DARK)
+    if not share.any():
+        return completion
+    return np.ascontiguousarray(completion + share[..., None] * (near - completion), np.float32)
+
+
 def joined(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, coverage: np.ndarray,
            reach: float = JOIN_REACH) -> np.ndarray:
     """completion [S,S,3] of the untrusted texels, shifted to meet the trusted photo texels beside
@@ -510,7 +558,8 @@ def joined(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, coverage: n
     darker than the trusted skin beside it, and a turn that reveals it (--yaw +25, all fill
     there) drew the trust boundary as a vertical seam down the forehead and cheek. The step
     between each border texel and its trusted neighbours' average is carried into the hole and
-    fades over reach * S texels (a one-sided Poisson-like join: the hole's own detail stays)."""
+    fades over reach * S texels (a one-sided Poisson-like join: the hole's own detail stays).
+    A step as large as an edge's (JOIN_EDGE) is carried in part or not at all."""
     hole = coverage & ~keep
     ring = hole & cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     if not ring.any():
@@ -518,6 +567,7 @@ def joined(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, coverage: n
     s = float(keep.shape[0]) * reach
     beside, _ = low_pass(uv, keep, 1.0)   # the trusted neighbours' colour at each border texel
     step = np.where(ring[..., None], beside - completion, 0.0).astype(np.float32)
+    step *= 1.0 - smoothstep(np.abs(step).max(-1, keepdims=True), *JOIN_EDGE)
     # each hole texel takes its nearest border texel's step, lightly smoothed (no Voronoi edges;
     # a wide average along the border left the step where it changes fast)
     spread = cv2.GaussianBlur(nearest_known(step, ring), (0, 0), JOIN_SMOOTH)

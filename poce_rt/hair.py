@@ -71,6 +71,17 @@ AROUND_PERSON = 0.1
 AROUND_FACE = 0.8
 AROUND_MIN = 30
 PERSON_ON = 0.5                  # person_reach: the segmenter's chance of a person that is the head
+# A shadow of the backdrop (in_shadow): the grey gap between Image_with_alpha.png's palm and his
+# far cheek (L 55-62 against the backdrop's 88, hue 3-5 from its light blue's) is the backdrop in
+# the hand's shadow. Unlike the backdrop by its Lab distance (28-37) it was trusted as the head's
+# own (disocclusion.unlike_backdrop) and not yielded (backdrop_rim), and turned +25 it was drawn
+# as a grey streak between the palm and the face. Its hue (a and b at a common lightness, as
+# accessories.skin_features scales them) is the backdrop colour's:
+SHADOW_HUE = (4.0, 8.0)          # hue distance to a backdrop colour's: its shadow .. not
+SHADOW_L = 0.5                   # down to this share of that colour's lightness (darker: hair, a beard)
+# ... of the backdrop colours whose hue is this far from the skin's (in a greyscale photo, or
+# before a wall the colour of skin, a shadow's hue tells nothing: none)
+SHADOW_TELL = 16.0
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -235,6 +246,33 @@ def backdrop_distance(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     for b in np.asarray(backdrop, np.float32):
         np.minimum(d2, (x - b[0]) ** 2 + (y - b[1]) ** 2 + (z - b[2]) ** 2, out=d2)
     return np.sqrt(d2).reshape(c.shape[:-1])
+
+
+def hue(colours: np.ndarray) -> np.ndarray:
+    """[...,3] Lab colours -> [...,2] float32: a and b scaled to a common lightness
+    (accessories.skin_features' CHROMA_AT, from CHROMA_FLOOR): what a shadow leaves of a colour."""
+    from .accessories import CHROMA_AT, CHROMA_FLOOR   # (accessories imports this module)
+
+    c = np.asarray(colours, np.float32)
+    return c[..., 1:] * (np.float32(CHROMA_AT) / np.maximum(c[..., :1], np.float32(CHROMA_FLOOR)))
+
+
+def in_shadow(colours: np.ndarray, backdrop: np.ndarray, skin_median: np.ndarray) -> np.ndarray:
+    """[N,3] Lab colours -> [N] float32 in [0,1]: how surely each is a backdrop colour in a shadow
+    (module comment at SHADOW_HUE): its hue within SHADOW_HUE of one of backdrop [K,3] Lab
+    (backdrop_colours') at SHADOW_L to 1 of its lightness, that colour's hue SHADOW_TELL or more
+    from the skin's (skin_median [3] Lab). 0 for all where no backdrop colour is told so."""
+    backdrop = np.asarray(backdrop, np.float32)
+    apart = np.linalg.norm(hue(backdrop) - hue(np.asarray(skin_median, np.float32)), axis=-1)
+    told = backdrop[apart >= SHADOW_TELL]
+    out = np.zeros(len(colours), np.float32)
+    if not len(told) or not len(colours):
+        return out
+    c = np.asarray(colours, np.float32)
+    d = np.linalg.norm(hue(c)[:, None, :] - hue(told)[None], axis=-1)           # [N,K]
+    share = c[:, None, 0] / np.maximum(told[None, :, 0], np.float32(1e-3))
+    d = np.where((share >= SHADOW_L) & (share <= 1.0), d, np.inf).min(1)
+    return (1.0 - smoothstep(d, *SHADOW_HUE)).astype(np.float32)
 
 
 def skin_distance(colours: np.ndarray, skin) -> np.ndarray:
