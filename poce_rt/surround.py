@@ -125,6 +125,21 @@ HAIR_ROWS_CM = (1.5, 4.5)
 # proxy's shell does not model; grown there, a turn towards the camera (45-m7 at +25) stretched the
 # front hair over the background into a smooth dark blob
 SILHOUETTE_YAW_DEG = (25.0, 35.0)
+# ... except above the forehead (oval vertices above canonical y = FOREHEAD_ROWS_CM[0], fully, to
+# [1], not at all: above the brows, which lie at about -4.5; lower, the ray from the temple runs
+# on over the side of the head, 45-m7's far temple), where the photo's forehead skin runs on past
+# the oval for at least FOREHEAD_SKIN[0] (none) .. [1] (fully) of the way to the default
+# silhouette (forehead_skin): the ray from there runs up the forehead and over the hair cap, the
+# top of the head, which the shell does model. Issue 15, t1.jpg's face 1 (yaw -33, hair pulled
+# back): the tracked oval lies 15-23 px under her hairline, 0.41-0.74 of the way to the default
+# silhouette; kept near the default (1.46-1.47) the silhouette cut through her hair cap, and the
+# rest of it was drawn between the turned silhouette and the unmoved outer ring: turned +25 the
+# forehead strip from the oval to her hairline was squeezed to 0.68-0.84 of its width while the
+# face's own forehead beside the oval widened by 2-6%, her hairline a straight cut with the wall
+# drawn into the hair above it. Grown (1.6-1.82) the forehead turns as forehead (0.97-1.0 of its
+# width) and the hairline with the hair cap.
+FOREHEAD_SKIN = (0.3, 0.5)
+FOREHEAD_ROWS_CM = (-5.5, -4.5)
 SILHOUETTE_SMOOTH = 5   # oval vertices: the reach's running median along the ring (a stray strand)
 # Above the forehead the head's outline is its hair cap, and where the hair is as red as the skin
 # (multi_face.jpg's face 0: curls that hair_like cannot tell from his skin) the colour classes find
@@ -745,7 +760,8 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     (poce_rt.hair.backdrop_reach) or, where colours hold the person segmenter's map (a group
     photo), to where it stops seeing a person (poce_rt.hair.person_reach), the furthest of them;
     on a group photo, below the forehead too to the segmenter's reach (side_reach). Only above the jaw
-    (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG), smoothed along the ring
+    (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG) or over a forehead whose skin the
+    photo shows running on well past the oval (FOREHEAD_SKIN), smoothed along the ring
     (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
@@ -786,6 +802,12 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     grow = np.median(np.stack([np.roll(reach, i) for i in range(-w, w + 1)]), 0)
     rows = ramp(-y, (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
     frontal = 1.0 - ramp(abs(float(pose.yaw)), SILHOUETTE_YAW_DEG)
+    forehead = ramp(-y, (-FOREHEAD_ROWS_CM[1], -FOREHEAD_ROWS_CM[0]))
+    if frontal < 1.0 and forehead.any():
+        skin = forehead * ramp(forehead_skin(image, oval, end, begin, colours.skin), FOREHEAD_SKIN)
+        # spread along the ring (SILHOUETTE_SMOOTH): a step between a grown vertex and its ungrown
+        # neighbour stretched the outer band between them (the wall drawn into her bun at -25)
+        frontal = np.maximum(frontal, np.mean(np.stack([np.roll(skin, i) for i in range(-w, w + 1)]), 0))
     return base * (1.0 + (np.minimum(grow, SILHOUETTE_GROW) - 1.0) * rows * frontal)
 
 
@@ -800,6 +822,21 @@ def side_reach(person: np.ndarray, top: np.ndarray) -> np.ndarray:
     w = SILHOUETTE_SMOOTH // 2
     g = np.median(np.stack([np.roll(g, i) for i in range(-w, w + 1)]), 0)
     return np.maximum(g, np.mean(np.stack([np.roll(g, i) for i in range(-SIDE_TAPER, SIDE_TAPER + 1)]), 0))
+
+
+def forehead_skin(image: np.ndarray, oval: np.ndarray, end: np.ndarray, begin: np.ndarray, skin) -> np.ndarray:
+    """How far the photo's skin runs on past each oval vertex [K,2] along its ray to end [K,2]
+    (photo pixels), in shares of the way to the default silhouette, at share begin [K] of the ray
+    -> [K] float64: where the first sample that is not skin (hair.skin_distance past the middle
+    of SKIN_D: the hairline's mix counts as hair) lies; the ray's full length where all are skin.
+    image [H,W,3] uint8, skin as hair_like's. silhouette_scales' FOREHEAD_SKIN."""
+    from .hair import SKIN_D, ray_samples, skin_distance
+
+    t, colours, inside, length = ray_samples(np.asarray(image)[..., :3], oval, end)
+    off = (skin_distance(colours, skin) >= np.mean(SKIN_D)) | ~inside
+    off &= t[None, :] * length[:, None] >= BESIDE_SKIP_PX   # past the oval's own edge, a mix
+    first = np.where(off.any(1), t[np.argmax(off, axis=1)], 1.0)
+    return first / np.maximum(np.asarray(begin, np.float64), 1e-6)
 
 
 def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
