@@ -50,7 +50,19 @@ RELIGHT_GAIN = (1 / 3, 3.0)
 # levels at the photo's border, mirrored onto the lit far cheek drew a dark arc there even relit
 RELIGHT_TRUST = (0.5, 2.0)
 RELIGHT_SCALES = 3
+# A texel takes its gain from a scale by that scale's share of visible texels in its window: none
+# at RELIGHT_BLEND * RELIGHT_NEAR .. all of what no finer scale took at RELIGHT_NEAR. Switched
+# at RELIGHT_NEAR alone, the gain stepped where a scale's reach ended (Tom_Hanks_54745.png's far
+# jaw: 1.35 -> 1.63 -> 2.0 within a few texels, a pale line along the jaw at -25); a texel any
+# finer scale reaches fully is relit as before
+RELIGHT_BLEND = 0.25
 _EPS = 0.02
+_MEASURED = 1e-3   # a texel's share of measured gain below which it is push-pulled (a ratio of tiny sums)
+
+
+def _smoothstep(x, lo: float, hi: float) -> np.ndarray:
+    t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
 
 
 def low_pass(img: np.ndarray, weight: np.ndarray, sigma: float):
@@ -83,43 +95,38 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
 
     low: a Gaussian average over the known texels only, at the finest of RELIGHT_SCALES scales
     (RELIGHT_SIGMA of S, then twice, four times that) whose window holds enough known texels
-    (RELIGHT_NEAR). So the mirror keeps its detail (pores, hair, the eye's lines) and takes the
-    lighting of the visible texels around the hole: a shadowed nose flank stays shadowed. Deeper
-    in a large hole (the far cheek) g is push-pulled from where it is known, so that the mirror's
-    larger structures (an eye, a beard's edge) are kept, only shifted to the border's lighting.
+    (RELIGHT_NEAR; blended with the next one where it holds fewer: relight_gain). So the mirror
+    keeps its detail (pores, hair, the eye's lines) and takes the lighting of the visible texels
+    around the hole: a shadowed nose flank stays shadowed. Deeper in a large hole (the far cheek)
+    g is push-pulled from where it is known, so that the mirror's larger structures (an eye, a
+    beard's edge) are kept, only shifted to the border's lighting.
     uv [S,S,3], known / take [S,S] bool.
     Where the mirror is lit darker than the hole's surroundings (RELIGHT_SHADOW), its bright
-    structure at the relighting's scale is its shadow's shading and is divided out (shadow_share).
-    A relit colour past 1 is scaled back with its hue kept (in_gamut).
+    structure at the scale its gain was measured at, and its dark structure wider than the finest
+    scale, are its shadow's shading and are divided out (shadow_share). A relit colour past 1 is
+    scaled back with its hue kept (in_gamut).
     Returns (relit [S,S,3] float32, lit_alike [S,S] bool: where the two sides' lighting differs
     by no more than RELIGHT_TRUST, the mirror's structure can be trusted as detail)."""
     s = uv.shape[0]
     sigma = max(1.0, RELIGHT_SIGMA * s)
     region = layout.coverage if layout is not None else np.ones(known.shape, bool)
     mirrored = uv[:, ::-1]
-    gain = np.ones_like(uv, dtype=np.float32)
-    trusted = np.zeros(known.shape, bool)
-    for k in range(RELIGHT_SCALES):
-        if not (take & ~trusted).any():
-            break
-        local, near = low_pass(uv, known & region, sigma * 2 ** k)
-        mirror_low, _ = low_pass(mirrored, known[:, ::-1] & region, sigma * 2 ** k)
-        here = take & ~trusted & (near >= RELIGHT_NEAR)
-        gain[here] = (local[here] + _EPS) / (mirror_low[here] + _EPS)
-        trusted |= here
-    if not trusted.any():
+    seen = known[:, ::-1] & region
+    measured = relight_gain(uv, known & region, seen, take, sigma)
+    if measured is None:
         return mirrored, np.ones(known.shape, bool)
-    gain = push_pull(gain, trusted)
+    gain, mirror_low = measured
     g = gain.mean(-1)   # (the channels' lighting differs by a tint, not by a side's shadow)
     lit_alike = (g >= RELIGHT_TRUST[0]) & (g <= RELIGHT_TRUST[1])
     relit = mirrored * np.clip(gain, *RELIGHT_GAIN)
-    shadowed = shadow_share(g)
-    if shadowed.any():   # the mirror's bright structure between its detail's scale and the lighting's
-        seen = known[:, ::-1] & region
-        mirror_low, _ = low_pass(mirrored, seen, sigma)
+    shadowed = shadow_share(g)[..., None]
+    if shadowed.any():   # the mirror's structure between its detail's scale and the lighting's
         mirror_fine, _ = low_pass(mirrored, seen, max(1.0, DETAIL_SIGMA * s))
         structure = (mirror_fine + _EPS) / (mirror_low + _EPS)
-        relit *= np.power(np.maximum(structure, 1.0), -shadowed[..., None])
+        relit *= np.power(np.maximum(structure, 1.0), -shadowed)
+        # its dark structure wider than the finest scale (RELIGHT_SHADOW)
+        base, _ = low_pass(mirrored, seen, sigma)
+        relit *= np.power(np.minimum((base + _EPS) / (mirror_low + _EPS), 1.0), -shadowed)
     return np.clip(in_gamut(relit), 0.0, 1.0).astype(np.float32), lit_alike
 
 
@@ -134,6 +141,34 @@ def in_gamut(rgb: np.ndarray) -> np.ndarray:
     return np.where(peak > 1.0, rgb / np.maximum(peak, np.float32(1e-6)), rgb)
 
 
+def relight_gain(uv: np.ndarray, visible: np.ndarray, seen: np.ndarray, take: np.ndarray, sigma: float):
+    """relight_mirror's gain low(uv; visible) / low(mirror; seen) and the mirror's low-pass it
+    was measured against -> ([S,S,3], [S,S,3]) float32, or None where no `take` texel has visible
+    texels within reach. Each texel's is the blend of RELIGHT_SCALES scales (sigma texels, twice,
+    four times that) by how many visible texels each window holds (RELIGHT_NEAR, RELIGHT_BLEND),
+    push-pulled where none holds enough. visible / seen (the mirror's visible texels, mirrored) /
+    take [S,S] bool."""
+    mirrored = uv[:, ::-1]
+    c = uv.shape[2]
+    acc = np.zeros(uv.shape[:2] + (2 * c,), np.float32)
+    left = take.astype(np.float32)    # each texel's share that no finer scale took
+    weight = np.zeros(take.shape, np.float32)
+    for k in range(RELIGHT_SCALES):
+        if not (left > 0).any():
+            break
+        local, near = low_pass(uv, visible, sigma * 2 ** k)
+        mirror_low, _ = low_pass(mirrored, seen, sigma * 2 ** k)
+        share = left * _smoothstep(near, RELIGHT_NEAR * RELIGHT_BLEND, RELIGHT_NEAR)
+        acc += share[..., None] * np.concatenate([(local + _EPS) / (mirror_low + _EPS), mirror_low], -1)
+        weight += share
+        left -= share
+    trusted = weight >= _MEASURED
+    if not trusted.any():
+        return None
+    acc = push_pull(acc / np.maximum(weight, _MEASURED)[..., None], trusted)
+    return acc[..., :c], acc[..., c:]
+
+
 # A mirror lit this much darker than the hole's surroundings (gain g: none .. all of it) holds its
 # shadow's shading, not the skin's: the terminator along a jaw in shadow, a fold's dark side. Its
 # structure at the relighting's scale (m / low(m)) is multiplied by g with the rest, and drew
@@ -146,6 +181,14 @@ def in_gamut(rgb: np.ndarray) -> np.ndarray:
 # shadowed there too, and divided out it moved a nostril's fill at single_face.jpg's own pose). A
 # mirror lit brighter (g < 1: its structure is the skin's, seen in more light) keeps all of it,
 # as a far eye mirrored from the near one does.
+# low(m) is the mirror's average at the scale the gain was measured at (relight_gain): deeper in a
+# hole that is a wider one, and measured against the finest, the near jaw's lit edge (~8 texels
+# wide) was kept whole and multiplied by 1.6-1.8 (Tom at -25: a pale streak along his far jaw by
+# the collar, 95th percentile of the fill 4-8 px inside the outline 208 levels against 191 deeper
+# in; now 191). There too the mirror's dark structure between the finest scale and that one is its
+# shade, not a nostril's: the near jaw turning away under the chin, mirrored, drew a band of the
+# collar's grey inside the far jaw's outline (10th percentile 1.5-4 px inside: 113 -> 138 levels,
+# the skin deeper in ~164); it is divided out, the finer dark structure kept as before.
 RELIGHT_SHADOW = (1.2, 1.6)
 
 

@@ -174,11 +174,15 @@ def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, pre
     radii) past the face's edge on those rows, then 8 (test_surround.py: the backdrop beyond it is
     kept). The photo's cheek edge past the oval, which those rings drew there, is the face itself
     (surround.BEHIND_FACE: test_a_revealed_far_cheek_is_drawn_once); the face's own edge is the
-    outline now (a crisp step scores high here: the photo's own cheek outline reads 25.9), 19.3."""
+    outline now (a crisp step scores high here: the photo's own cheek outline reads 25.9), 19.3.
+    The fill along the lower cheek's outline no longer carries the near jaw's shadowed falloff
+    (complete.relight_mirror; test_the_revealed_jaw_by_the_collar_matches_the_skin_inside_it): it
+    meets the outline at the skin's level, ~165 where it fell to 121-130 over the last 2 px on
+    the rows above the mouth's corner, a steeper step there, 20.6."""
     img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, -25, 0), source=src)
     line = outline_line(res, src.face)
-    assert line < 20, line
+    assert line < 22, line
     # past the face's edge on the cheek's rows: what the turn changed lies near the face's edge
     v = np.asarray(src.face.vertices)
     rows = slice(int(round(v[263, 1])), int(round(v[291, 1])) + 1)
@@ -339,6 +343,34 @@ def test_a_shadowed_mirror_draws_no_bright_streak_along_the_jaw(editor, prepared
     assert fill.sum() > 300 and skin.sum() > 300
     y = luma(res.image)
     assert np.percentile(y[fill], 99) - np.percentile(y[skin], 99) < 8
+
+
+def test_the_revealed_jaw_by_the_collar_matches_the_skin_inside_it(editor, prepared):
+    """Tom_Hanks_54745.png (lit from his far side) turned -25: his far jaw beside the collar is
+    filled by the relit mirror of his near jaw, in shadow. The relighting gain was taken at the
+    finest of three scales with enough visible texels around, so it stepped by ~20% where a
+    scale ended, and each scale's gain kept the mirror's structure below that scale: the near
+    jaw's lit edge, ~8 texels wide, drew a pale streak (204-215 levels against 180-195 a few
+    pixels inside) and its falloff under the chin a band of collar grey inside the outline
+    (complete.relight_mirror: the scales blended, the shadowed mirror's structure measured at
+    the gain's own scale). Pixels by their depth inside the face's outline on the far lower face:
+    the fill 4-8 px deep (95th percentile) against the skin 8-16 px deep, before 208 against 191
+    levels, after 191 against 190; the fill 1.5-4 px deep (10th percentile) against that skin's
+    median (164), before 51 levels under it, after 25."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    x0, y0, x1, y1 = src.face.bbox
+    yy, xx = np.mgrid[:img.shape[0], :img.shape[1]]
+    jaw = (yy > y0 + 0.55 * (y1 - y0)) & (xx > (x0 + x1) / 2)   # his far side: the photo's right
+    depth = cv2.distanceTransform((res.alpha > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    filled = res.filled > 0.5
+    edge = jaw & filled & (depth > 1.5) & (depth <= 4)
+    ridge = jaw & filled & (depth > 4) & (depth <= 8)
+    inside = jaw & (depth > 8) & (depth <= 16)
+    assert edge.sum() > 50 and ridge.sum() > 100 and inside.sum() > 200
+    y = luma(res.image)
+    assert np.percentile(y[ridge], 95) - np.percentile(y[inside], 95) < 8
+    assert np.median(y[inside]) - np.percentile(y[edge], 10) < 40
 
 
 def test_a_shadowed_mirror_gives_the_revealed_temple_no_grain(editor, prepared):
