@@ -170,6 +170,31 @@ BACKDROP_ROWS_CM = (-5.0, -4.0)
 # over two of them (strand bends under her jaw at -25, 90th percentile: 58 degrees with the step,
 # 51 spread; the photo's own strands: 6; before, with her hair's outer part in the outer band: 36).
 SIDE_TAPER = 2
+# Hanging hair (hanging_hair): below a silhouette grown beside the jaw, hair that hangs past it
+# turns with the head at the top and less and less down its length (its lower part lies on the
+# shoulders). The outer ring, fixed, lay just beyond the silhouette there, so all of the shift
+# between the turned hair above and the still hair below fell into the few band triangles at jaw
+# height: t1.jpg's face 0 turned -25 showed a notch in her hair's outer edge and zigzag strands
+# under it (silhouette vertices 27 .. 24 moving 23, 20, 9.5, 2 px with the outer ring 12-20 px
+# beyond them). There the outer ring reaches on down the photo (gravity), along the hair, so the
+# shift fades over its length (strand bends under her jaw, 90th percentile, -25: 51 -> 23
+# degrees, +25: 29 -> 10): by HANG_REACH x the oval's mean radius at most, as far as the photo
+# shows the hair (the colour of the hair in the inner part, HANG_REF, of the grown band beside
+# the cheek, within HAIR_D, where the person segmenter sees a person: a shoulder, a collar, the
+# wall end it), and across to below the silhouette by the same share (straight down from where
+# it lay, its band took in the wall's grey band beside her hair, whose top edge the head's rise
+# at -25 lifted by 1-4 px from 12 px short of the hair; across, the band follows the hair down
+# and that edge moves by 0-3 px, in the strip beside the hair the turn reveals), on oval vertices whose
+# silhouette grew by HANG_GROWTH of SILHOUETTE_GROW's growth (fully at [1]) and HANG_SPAN further
+# down the ring (tapered), below canonical y = HANG_ROWS_CM[0] (fully from [1]: above, the hair
+# beside the temple hangs on, past the jaw, with the next vertices'). Only on a group photo (the
+# segmenter read): where the head's hair is measured by colour alone, the silhouette's growth
+# beside the jaw is an ear or a neighbour as often as hair.
+HANG_GROWTH = (0.1, 0.3)
+HANG_SPAN = 4
+HANG_ROWS_CM = (-3.5, 0.5)
+HANG_REACH = 1.6
+HANG_REF = (0.2, 0.6)   # shares of the rays from the oval to the grown silhouette: its outer part may be a neighbour
 # the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
 # pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
 NECK_CM = (3.0, 8.0)
@@ -839,6 +864,60 @@ def forehead_skin(image: np.ndarray, oval: np.ndarray, end: np.ndarray, begin: n
     return first / np.maximum(np.asarray(begin, np.float64), 1e-6)
 
 
+def hanging_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
+                 colours=None) -> np.ndarray:
+    """How far the head proxy's outer ring reaches on down the photo below each oval vertex, along
+    the hair that hangs past a silhouette grown beside the jaw (HANG_GROWTH .. HANG_REACH) -> [K]
+    float64 photo pixels (0: the outer ring where it was). image [H,W,3] uint8, the face's
+    [468,3] vertices in it, its canonical shape and Pose, silhouette [K] silhouette_scales';
+    colours as silhouette_scales' (zeros unless it holds the person segmenter's map). ~1 ms."""
+    from .fit import pose_vertices
+    from .hair import HAIR_D, HAIR_SPREAD_MIN, PERSON_ON, ray_points, ray_samples, robust_colour, run_end
+
+    sv = np.asarray(src_vertices, np.float64)
+    if not np.isfinite(sv).all():
+        raise ValueError("vertices contain NaN or inf")
+    k = len(FACE_OVAL)
+    colours = face_colours(image, sv) if colours is None else colours
+    sil = np.asarray(silhouette, np.float64)
+    grown = ramp((sil / PROXY_SCALES[-1] - 1.0) / (SILHOUETTE_GROW - 1.0), HANG_GROWTH)
+    if colours.person is None or not grown.any():
+        return np.zeros(k)
+    y = np.asarray(shape, np.float64)[list(FACE_OVAL), 1]
+    if not hang_share(grown, y).any():
+        return np.zeros(k)
+    image = np.asarray(image)[..., :3]
+    oval = sv[list(FACE_OVAL), :2]
+    rim = pose_vertices(head_proxy(shape, silhouette=sil)[-1], pose)[:, :2].astype(np.float64)
+    # the hair's colour: across the grown band beside the cheek and temple, where it hangs from
+    ref = (grown >= 0.5) & (y > BACKDROP_ROWS_CM[1]) & (y < HAIR_ROWS_CM[1])
+    if not ref.any():
+        return np.zeros(k)
+    t, lab, inside, _ = ray_samples(image, oval[ref], rim[ref])
+    med, spread = robust_colour(lab[inside & (t[None, :] > HANG_REF[0]) & (t[None, :] < HANG_REF[1])], HAIR_SPREAD_MIN)
+    length = HANG_REACH * oval_radius(sv)
+    down = rim + np.array([0.0, length])
+    t, lab, inside, ray = ray_samples(image, rim, down)
+    pts = ray_points(rim, down, image.shape)[1]
+    hair = (np.sqrt((((lab - med) / spread) ** 2).sum(-1)) <= HAIR_D) & (colours.person.at(pts) >= PERSON_ON)
+    reach = run_end(hair & inside, t, inside, ray, np.full(k, 0.1), ends_on_ray=False)
+    # read below the grown vertices, where the hair hangs from, and carried down the ring with them
+    return hang_share(grown * reach, y) * length
+
+
+def hang_share(grown: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """hanging_hair's share of the full reach per oval vertex: grown [K] in [0,1] (HANG_GROWTH's
+    ramp of each silhouette vertex's growth, or that times the share of the reach the hair hangs
+    below it), y [K] the oval's canonical rows -> [K] in [0,1]: the vertex's own or that of one
+    up to HANG_SPAN above it along the ring (tapered by how far), from HANG_ROWS_CM's rows on."""
+    share = grown.copy()
+    for d in range(1, HANG_SPAN + 1):
+        for step in (d, -d):
+            above = np.roll(grown, step) * (np.roll(y, step) < y)
+            share = np.maximum(share, above * (HANG_SPAN + 1 - d) / HANG_SPAN)
+    return share * ramp(y, HANG_ROWS_CM)
+
+
 def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
                   colours=None) -> np.ndarray:
     """The hair's fringe beyond the head proxy's silhouette -> [K] float64 photo pixels
@@ -985,18 +1064,21 @@ def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
     and Pose: a tracker Face), once per source, in HeadProxy's (and proxy_mesh's) argument order:
     (silhouette [K] silhouette_scales', strip [K] skin_strip's, or less edge_overshoot's where
     that is 0 (the oval past the head's edge: negative), beside [K] backdrop_beside's, fringe [K]
-    fringe_widths'). image [H,W,3] uint8; colours: face_colours' (None: read here)."""
+    fringe_widths', hang [K] hanging_hair's). image [H,W,3] uint8; colours: face_colours' (None:
+    read here)."""
     colours = face_colours(image, face.vertices) if colours is None else colours
     sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours)
     strip = skin_strip(image, face.vertices, colours)
     strip = np.where(strip > 0, strip, -edge_overshoot(image, face.vertices))
     return (sil, strip, backdrop_beside(image, face.vertices, colours),
-            fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours))
+            fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours),
+            hanging_hair(image, face.vertices, face.shape, face.pose, sil, colours))
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
-               beside: np.ndarray | None = None, fringe: np.ndarray | None = None):
+               beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
+               hang: np.ndarray | None = None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
@@ -1009,7 +1091,9 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     behind the head beside the oval, the proxy's rings are drawn at the photo's own offsets from
     the moved oval (BESIDE_SHARE), less the strip past the oval that is the face itself on a side
     seen edge-on (BEHIND_FACE). fringe: None, or [K] fringe_widths': the hair's fringe ring
-    between the silhouette and the outer ring (FRINGE). proxy_measures reads all four.
+    between the silhouette and the outer ring (FRINGE). hang: None, or [K] hanging_hair's: the
+    outer ring that many pixels further down the photo, along hanging hair. proxy_measures reads
+    all five.
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
@@ -1017,7 +1101,7 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
     return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
-                     fringe).mesh(dst_vertices, dst_pose)
+                     fringe, hang).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -1027,7 +1111,8 @@ class HeadProxy:
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
-                 beside: np.ndarray | None = None, fringe: np.ndarray | None = None):
+                 beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
+                 hang: np.ndarray | None = None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -1049,6 +1134,8 @@ class HeadProxy:
         # [K] how far each oval vertex's proxy follows the oval where the turn reveals its side
         self.beside = None if beside is None else ramp(np.asarray(beside, np.float64), BESIDE_SHARE)
         self.fringe = None if fringe is None else np.asarray(fringe, np.float64)
+        # [K,2] px: the fixed outer ring's reach on down the photo along hanging hair (hanging_hair)
+        self.hang = None if hang is None or not np.any(hang) else np.asarray(hang, np.float64)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head;
         # and those past the head's edge (a negative strip: edge_overshoot's)
@@ -1081,6 +1168,11 @@ class HeadProxy:
         beyond = PROXY_REACH - PROXY_SCALES[-1]
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
         outer = c + scale * (p[:, :2] - c)
+        if self.hang is not None:
+            # down the photo, and across to below the silhouette by the share of the full reach:
+            # the band's outer edge follows the hair down, not the backdrop beside it
+            share = np.minimum(self.hang / (HANG_REACH * r_src.mean()), 1.0)
+            outer = outer + np.column_stack([share * (src_r[-1][:, 0] - outer[:, 0]), self.hang])
         far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
         if self.beside is not None and self.beside.any():
             # where the turn draws the band from the oval to the silhouette wider than the photo
@@ -1268,7 +1360,7 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
     [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)[, fringe [K]
-    (fringe_widths')]]]]]) for the head proxy's rings, or
+    (fringe_widths')[, hang [K] (hanging_hair's)]]]]]]) for the head proxy's rings, or
     (HeadProxy, target Pose): the same with the source's side worked out once.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
