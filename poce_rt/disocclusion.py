@@ -177,6 +177,36 @@ YIELD_REACH = 8.0
 # 0.1% of the layout) is no far half meeting the photo along a line, and joined as above,
 # Tom's far brow at -25 was taken by the fill with the kept texels around it
 YIELD_MIN = 0.02
+# The completion of a far half that yielded is the mirror of the near half relit to the trusted
+# skin around the hole (poce_rt.complete.relight_mirror): on a three-quarter view, the lit near side
+# and the bridge of the nose. t1.jpg's face 1 (lit from her near side, warm light off the wall on
+# her far cheek) turned +25 drew her far eye and cheek, and the hole past them, brighter than the
+# photo showed them (its own light there 0.75 of the fill's drawn, median, the eyes left out), pale
+# and grey-pink: a mask. The texels that yielded were seen: their detail is too coarse to draw
+# magnified, not their light. So the completion takes the photo's light at the scale of the
+# lighting, per channel (its hue too: scaled by the luma alone, the pale fill turned a grey patch):
+# the ratio of the photo to the completion, averaged over the texels kept before the yield (1 on
+# the trusted ones, whose completion is their own colour: it fades out across the trusted border,
+# no new edge), carried into the holes beyond them (push_pull), so that the mirrored far half and
+# the hole past it are lit alike (yielded_light). Her far half's drawn luma at +25: 0.735 -> 0.67
+# (the photo's 0.55; the pale streak at the far eye's outer corner 0.15-0.2 above the temple beside
+# it -> ~0.08); t1.jpg's faces 3 and 5 change by at most 9 and 2 levels, no other face changes
+YIELD_LIGHT_SIGMA = 0.05        # the lighting's scale, a fraction of S (a Gaussian; ~13 texels at 256)
+# a texel whose log ratio (mean over the channels) is this far from the estimate about it is not
+# the light but a structure the photo and its mirror do not share (a brow, the old eye's smear
+# around the mirrored eye: read, they drew a grey shadow under it); the eyes are left out
+YIELD_LIGHT_TRIM = 0.1
+YIELD_LIGHT_ROUNDS = 2          # rounds of that trimming
+YIELD_LIGHT_NEAR = 0.05         # the texels' weight in the window from which the estimate is used
+YIELD_LIGHT_GAIN = (0.5, 1.5)   # the gain, clipped to this
+# backdrop_rim's share of a texel's trust: its light read .. not read. A texel that yielded all
+# of its trust to the backdrop read the wall's light; one that yielded part of it (a colour
+# between the wall's and the skin's) is her far cheek's light as often as the wall's: t1.jpg's
+# far cheek below her eye, lit by the wall, is 3-6 Lab from it. Read, the texels that yielded it
+# all drew the hole to the far outline in the wall's colour (0.27 of the revealed cheek within 6
+# Lab of the backdrop, as with the wall's texels trusted: test_a_far_cheek_that_read_the_wall_...)
+YIELD_LIGHT_RIM = (0.9, 1.0)
+_LIGHT_EPS = 0.02               # (a dark texel's ratio stays finite)
 # A fill texel the photo saw (untrusted: near the silhouette, seen edge-on) whose sample has the
 # colour of the trusted texels about it saw that surface go on over it; a structure of the
 # completion far darker than both is none of the photo's there. Image_with_alpha.png's far
@@ -471,7 +501,7 @@ def band_limit(tex: np.ndarray, pixel: float) -> np.ndarray:
 
 def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
                     complete=complete_uv_fallback, hair=None, pixel: float = 1.0, trusted=None,
-                    sources=None, yielded=None):
+                    sources=None, yielded=None, rim=None):
     """The two textures of a source and the share of fill between them.
 
     uv [S,S,3] float32, mask [S,S] (sampled visibility), confidence [S,S] (visibility_confidence).
@@ -497,7 +527,9 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     holes as the first, so that only what the hole took from their smear changes (the second's
     fill of the hole beside them, its border joined to the band along Tom_Hanks_54745.png's far
     cheek, was up to 0.25 brighter there and drew a bright band with a line beside it at -25).
-    The photo texture keeps the first."""
+    The photo texture keeps the first. Where a far half yielded, the fill is brought to the
+    photo's light there (yielded_light; rim: None, or [S,S] backdrop_rim's share of each texel's
+    trust, whose texels that yielded it all are not read)."""
     keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
 
@@ -513,6 +545,7 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
         where = yielded[0][..., None]
         own = completed(*yielded[1])
         completion = np.where(where, own, completed(np.where(where, own, colours), known))
+        completion = yielded_light(completion, uv, keep, yielded[0], layout, rim)
     completion = unseen_structure(completion, uv, mask >= 0.5, keep, layout.coverage)
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
@@ -526,6 +559,35 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     filled = push_pull(share[..., None], layout.coverage)[..., 0]
     return (np.ascontiguousarray(photo, np.float32), np.ascontiguousarray(fill, np.float32),
             np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
+
+
+def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yielded: np.ndarray,
+                  layout: ops.UVLayout, rim: np.ndarray | None = None) -> np.ndarray:
+    """completion [S,S,3] brought to the photo's light where a far half yielded to its mirror (module
+    comment at YIELD_LIGHT_SIGMA) -> [S,S,3] float32: times exp(low(log(uv / completion))) per
+    channel, the log ratio low-passed (YIELD_LIGHT_SIGMA) over the kept texels (keep [S,S] bool:
+    the trusted ones and those that yielded, yielded [S,S] bool) off the eyes (eye_regions) and
+    off those that read the backdrop (rim [S,S]: backdrop_rim's share, over YIELD_LIGHT_RIM; None:
+    none did), trimmed of those unlike the estimate about them (YIELD_LIGHT_TRIM,
+    YIELD_LIGHT_ROUNDS), push-pulled where fewer of them lie in the window (YIELD_LIGHT_NEAR) and
+    clipped to YIELD_LIGHT_GAIN. The same array where fewer than YIELD_MIN of the layout's
+    texels yielded."""
+    coverage = layout.coverage
+    if (yielded & coverage).sum() < YIELD_MIN * coverage.sum():
+        return completion
+    light = (keep & coverage).astype(np.float32)
+    for eye in eye_regions(layout):
+        light[eye] = 0.0
+    if rim is not None:
+        light *= 1.0 - smoothstep(rim, *YIELD_LIGHT_RIM)
+    sigma = max(1.0, YIELD_LIGHT_SIGMA * keep.shape[0])
+    ratio = np.log((np.asarray(uv, np.float32) + _LIGHT_EPS) / (completion + _LIGHT_EPS))
+    estimate, weight = low_pass(ratio, light, sigma)
+    for _ in range(YIELD_LIGHT_ROUNDS):
+        read = light * (np.abs(ratio - estimate).mean(-1) < YIELD_LIGHT_TRIM)
+        estimate, weight = low_pass(ratio, read, sigma)
+    gain = np.clip(np.exp(push_pull(estimate, weight >= YIELD_LIGHT_NEAR)), *YIELD_LIGHT_GAIN)
+    return np.ascontiguousarray(completion * gain, np.float32)
 
 
 def unseen_structure(completion: np.ndarray, uv: np.ndarray, seen: np.ndarray, keep: np.ndarray,

@@ -273,9 +273,11 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     # the trusted skin's colour: hair_over_face's, fill_shading's and backdrop_rim's (keep is
     # confidence >= C_KEEP wherever hair_over_face reads it: from 16 such texels)
     skin = texel_skin(uv, keep & lay.coverage)
+    rim = None
     if image is not None:   # and so does one that read the backdrop across the silhouette
-        yielding = yielding * (1.0 - backdrop_rim(uv, mask, confidence, lay.coverage, texel_cos, distance,
-                                                  face_width, backdrop, skin, colours.hair, pixel))
+        rim = backdrop_rim(uv, mask, confidence, lay.coverage, texel_cos, distance, face_width, backdrop, skin,
+                           colours.hair, pixel)
+        yielding = yielding * (1.0 - rim)
     # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels
     yielding = yielding * yield_join(yielding, keep, lay.coverage, pixel)
     _, t = trusted_maps(mask, yielding)
@@ -293,7 +295,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     without = keep & ~yielded
     yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core, pixel)) if yielded.any() else None
     photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
-                                          yielded)
+                                          yielded, rim)
     if glasses is not None:   # and what the sampling missed inside them is theirs too
         holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
