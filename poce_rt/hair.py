@@ -82,6 +82,19 @@ SHADOW_L = 0.5                   # down to this share of that colour's lightness
 # ... of the backdrop colours whose hue is this far from the skin's (in a greyscale photo, or
 # before a wall the colour of skin, a shadow's hue tells nothing: none)
 SHADOW_TELL = 16.0
+# A beard (face_beard): Image_with_alpha.png's sideburn (L 40-50 against a lit cheek of 80) was
+# seen edge-on and filled from the lit cheek, a pale blur beside the ear turned -25. hair_like
+# missed it: the trusted texels' skin took in his palm (L 88) and his beard (L 45), an L spread
+# of 26, so the sideburn was 1 spread darker than the skin. Where the beard covers most of the
+# face below the nose, it is the face's own hair: the untrusted texels along the outline of its
+# colour (and darker than the skin's core, accessories.skin_core) are hair too, drawn as the
+# photo saw them. Shadowed skin keeps the skin's hue and lips are a small share: a clean-shaven
+# face reads at most 0.36 of its lower face so (single_face.jpg: lips, an open mouth, shade),
+# the bearded man 0.53.
+BEARD_SHARE = 0.45               # share of the trusted texels below the nose tip that are beard
+BEARD_HUE = 2.5                  # ... unlike the skin core's hue by this many of its spreads
+BEARD_SURE = 0.99                # ... and beard_like this surely (darker by DARK[1]: not its edge)
+NOSE_TIP = 1                     # MediaPipe's nose tip: the lower face starts at its row
 
 
 def lab(rgb: np.ndarray) -> np.ndarray:
@@ -465,6 +478,18 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     return np.clip(rgb.reshape(-1, 3), 0, 1)[back], (n > 0)[back]
 
 
+def beard_texels(colours: np.ndarray, beard, skin, backdrop: np.ndarray) -> np.ndarray:
+    """[N,3] RGB in [0,1] -> [N] bool: the beard's (beard: face_beard's (core, beard colour)):
+    beard_like the skin's core, within HAIR_CLEAN spreads of the beard's colour (own_hair), and
+    not a mix of the skin (skin: texel_skin's) and the backdrop ([K,3] Lab) by BACKDROP_D[1]."""
+    from .accessories import skin_features   # (accessories imports this module)
+
+    core, colour = beard
+    c = lab(colours)
+    return ((beard_like(skin_features(colours), core) >= 0.5) & own_hair(c, colour)
+            & (segment_distance(c, skin[0], backdrop) >= BACKDROP_D[1]))
+
+
 def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:
     """[S,S] -> [S,S] float32: each texel takes the largest weight between it and the layout's
     centre along the ray from the centre (a running maximum outwards, in polar coordinates about
@@ -493,6 +518,39 @@ def outward(weight: np.ndarray, layout: UVLayout) -> np.ndarray:
     back = cv2.remap(wrapped, rr.astype(np.float32), a.astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return np.clip(back, 0.0, 1.0).astype(np.float32)
+
+
+def face_beard(uv: np.ndarray, trusted: np.ndarray):
+    """The face's own beard in its UV map (module comment at BEARD_SHARE) -> None where there is
+    none, or (core, beard): core the skin_core of the trusted texels (uv [S,S,3] in [0,1],
+    trusted [S,S] bool), beard (median [3], spread [3]) Lab of those of them below the nose tip
+    that are beard_like (BEARD_SURE: DARK[1] of the core's L spreads darker than it, BEARD_HUE
+    of its spreads unlike its hue), robust_colour floored at HAIR_SPREAD_MIN; found where they
+    are BEARD_SHARE or more of the trusted texels there."""
+    from .accessories import skin_core, skin_features   # (accessories imports this module)
+    from .facemodel import load_face_model              # lazy: it reads the landmarker bundle
+
+    core = skin_core(uv, trusted)
+    if core is None:
+        return None
+    s = uv.shape[0]
+    tip = float(load_face_model().uvs[NOSE_TIP][1])
+    low = trusted & ((np.arange(s) + 0.5) / s >= tip)[:, None]
+    f = skin_features(uv[low])
+    beard = beard_like(f, core) >= BEARD_SURE
+    if beard.sum() < HAIR_REF_MIN or beard.mean() < BEARD_SHARE:
+        return None
+    return core, robust_colour(lab(uv[low][beard]), HAIR_SPREAD_MIN)
+
+
+def beard_like(features: np.ndarray, core) -> np.ndarray:
+    """[N,3] accessories.skin_features colours -> [N] float32 in [0,1]: darker than the skin's
+    core (core: skin_core's (median, spread)) by DARK of its L spreads, and its hue (a and b)
+    BEARD_HUE of its spreads from the core's."""
+    med, spread = core
+    dark = smoothstep((med[0] - features[:, 0]) / spread[0], *DARK)
+    apart = np.sqrt((((features[:, 1:] - med[1:]) / spread[1:]) ** 2).sum(-1))
+    return (dark * (apart >= BEARD_HUE)).astype(np.float32)
 
 
 def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -545,6 +603,11 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     skin = texel_skin(uv, trusted & cov) if skin is None else skin
     backdrop = backdrop_colours(image) if backdrop is None else backdrop
     weight[cand] = hair_like(lab(read[cand]), skin, backdrop, mixes=True) * near[cand]
+    beard = np.zeros(seen.shape, bool)
+    bearded = face_beard(uv, trusted & cov)
+    if bearded is not None:   # the outline's texels of the beard's own colour are hair, as seen
+        beard[cand] = beard_texels(read[cand], bearded, skin, backdrop)
+        weight = np.maximum(weight, beard * near)
     hair = (weight >= 0.5) & sampled
     if hair.sum() < 16:
         return none
@@ -555,7 +618,7 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
         # the photo's hair, not its mix with the skin along the face's edge: there the layer's
         # colour is the hair the photo shows beside it (too little of either: as without)
         own = hair.copy()
-        own[hair] = own_hair(lab(uv[hair]), hair_colour)
+        own[hair] = own_hair(lab(uv[hair]), hair_colour) | beard[hair]
         beside, found = uv.copy(), own.copy()
         rest = (weight > 0) & ~own
         beside[rest], found[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour)

@@ -585,6 +585,33 @@ def test_the_hair_over_a_revealed_cheek_stays_the_hair(editor, turned_away, prep
     assert hair_band_distance(editor, img, src, 25) < 20.0
 
 
+def test_a_revealed_sideburn_stays_the_beard(editor, prepared):
+    """Image_with_alpha.png turned -25: his sideburn between the cheek and the ear (the map's u >
+    0.76, 0.40 < v < 0.68; the texels the photo saw darker than L 60) was seen edge-on and filled
+    from his lit cheek, a pale blur beside the ear (poce_rt.hair's module comment at BEARD_SHARE).
+    The drawn sideburn's median L: the photo's 47, before 67, now 48; 1200 of its 2200 texels are
+    drawn as the photo's own hair (the layer found none of them before: 58 in all the map)."""
+    from poce_rt import hair
+    from poce_rt.camera import perspective_shape
+
+    img, src = prepared("Image_with_alpha.png")
+    g, f = editor.geometry, src.face
+    s = g.size
+    v, u = (np.mgrid[0:s, 0:s] + 0.5) / s
+    seen = hair.lab(src.uv_sampled)[..., 0]
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    tgt = res.target_pose
+    _, revealed = stages.texture_at(src.uv_completed, src.uv_fill, f, tgt, g, src.shading)
+    shape = perspective_shape(f.shape, f.pose, tgt, editor.config.camera_distance_cm)
+    pos = D.texel_positions(g.posed(pose_vertices(shape, tgt)), g.layout)
+    drawn = hair.lab(cv2.remap(res.image, pos[..., 0], pos[..., 1], cv2.INTER_LINEAR).astype(np.float32) / 255)
+    burn = g.layout.coverage & (u > 0.76) & (v > 0.40) & (v < 0.68) & (src.mask >= 0.5) & (seen < 60) \
+        & (revealed[..., 0] > 0.5)
+    assert burn.sum() > 500, burn.sum()
+    assert np.median(drawn[burn, 0]) < np.median(seen[burn]) + 10, (np.median(drawn[burn, 0]), np.median(seen[burn]))
+    assert (src.filled[burn] < 0.5).sum() > 500
+
+
 def test_nearest_known_is_the_nearest_known_texels_value():
     from poce_rt.complete import nearest_known
 

@@ -251,3 +251,24 @@ def test_the_layer_over_a_hair_skin_mix_takes_the_hair_beside_it():
     own = hair & ~mix
     np.testing.assert_array_equal(colour[own & photo], uv[own & photo])
     assert photo[own].mean() > 0.9
+
+
+def test_face_beard_is_a_beard_not_shade_or_lips():
+    """face_beard: a beard over most of the face below the nose tip (Image_with_alpha.png's: L 45
+    against his skin's 78) is found, with its colour; the same lower face in shade (the skin's
+    hue, darker) or with only its lips red and dark is not a beard."""
+    from poce_rt.facemodel import load_face_model
+
+    s = 64
+    cov = stages.geometry(s).layout.coverage
+    low = cov & ((np.arange(s) + 0.5) / s >= load_face_model().uvs[H.NOSE_TIP][1])[:, None]
+    rng = np.random.default_rng(0)
+    uv = np.where(cov[..., None], SKIN + rng.normal(0, 0.01, (s, s, 3)), 0).astype(np.float32)
+    beard = low & (rng.random((s, s)) < 0.8)
+    brown = np.float32([0.45, 0.38, 0.30])
+    for colour, where, found in ((brown, beard, True), (0.55 * SKIN, beard, False),
+                                 (np.float32([0.55, 0.25, 0.25]), low & (rng.random((s, s)) < 0.25), False)):
+        got = H.face_beard(np.where(where[..., None], colour, uv), cov)
+        assert (got is not None) == found, colour
+        if found:
+            np.testing.assert_allclose(got[1][0], H.lab(brown), atol=2.0)
