@@ -4,8 +4,21 @@ Real data comes from the local cache (fetched once by poce_rt.assets if missing;
 when the cache is warm: run `python -m poce_rt.assets fetch` beforehand on a fresh machine).
 """
 import contextlib
+import importlib
+import os
+import sys
 
 import pytest
+
+
+def script_module(name: str):
+    """A module of scripts/ (measurement scripts some tests check), imported by name."""
+    scripts = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts")
+    sys.path.insert(0, scripts)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
 
 
 @pytest.fixture(scope="session")

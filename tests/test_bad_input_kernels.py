@@ -313,11 +313,9 @@ print("survived")
 
 def test_fuzz_every_op_briefly():
     """scripts/fuzz_ops.py (make sanitize runs thousands of iterations under ASan; a few here)."""
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    try:
-        import fuzz_ops
-    finally:
-        sys.path.pop(0)
+    from conftest import script_module
+
+    fuzz_ops = script_module("fuzz_ops")
     with np.errstate(all="ignore"):
         stats = fuzz_ops.run(150, seed=1, start=0, verbose=False)
     assert stats["results"] > 0 and stats["raised"] > 0

@@ -1,22 +1,14 @@
 """scripts/judge_far.py: the MediaPipe judge on heads drawn at known absolute yaws (issue 15: the
 held-out faces that start away from frontal ask the judge for 35 and -58 degrees)."""
-import os
-import sys
-
 import numpy as np
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
 def judge_far():
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    try:
-        import judge_far
-    finally:
-        sys.path.pop(0)
-    return judge_far
+    from conftest import script_module
+
+    return script_module("judge_far")
 
 
 def test_a_face_drawn_at_its_own_yaw_is_the_photo_and_reads_as_it(judge_far, judge):

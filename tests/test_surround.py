@@ -267,6 +267,15 @@ def test_the_revealed_side_reads_no_skin_strip_beyond_the_oval(tracker, real_ima
     assert l_out < l_skin - 35, (l_out, l_skin)     # before: 34.9 at skin 64.5; after: 19.2
 
 
+def oval_mask(face, shape) -> np.ndarray:
+    """[H,W] uint8: 1 inside the tracked face's oval (a drawn head's skin)."""
+    import cv2
+
+    m = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(m, [np.round(face.vertices[list(surround.FACE_OVAL), :2]).astype(np.int32)], 1)
+    return m
+
+
 def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, single_face):
     """A drawn head: skin to 5 px beyond the tracked oval, dark hair 30 px further, a blue backdrop.
     skin_strip finds the hair 5-8 px out along each ray (radial rays cross the 5 px offset at a
@@ -277,11 +286,9 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
     from poce_rt.camera import CAMERA_DISTANCE_CM
 
     face = tracker.track_one(single_face)
-    oval = np.round(face.vertices[list(surround.FACE_OVAL), :2]).astype(np.int32)
     img = np.zeros_like(single_face)
     img[...] = (60, 90, 170)
-    skin = np.zeros(img.shape[:2], np.uint8)
-    cv2.fillPoly(skin, [oval], 1)
+    skin = oval_mask(face, img.shape)
     disc = lambda r: cv2.dilate(skin, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
     img[disc(35)] = (25, 20, 18)
     img[disc(5)] = (215, 170, 150)
@@ -545,11 +552,9 @@ def test_edge_overshoot_measures_the_oval_past_the_head_below_the_eyes(tracker, 
     import cv2
 
     face = tracker.track_one(single_face)
-    oval = np.round(face.vertices[list(surround.FACE_OVAL), :2]).astype(np.int32)
     img = np.zeros_like(single_face)
     img[...] = (200, 215, 225)
-    head = np.zeros(img.shape[:2], np.uint8)
-    cv2.fillPoly(head, [oval], 1)
+    head = oval_mask(face, img.shape)
     img[cv2.erode(head, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0] = (150, 100, 80)
     over = surround.edge_overshoot(img, face.vertices)
     below = surround.below_eyes(face.vertices)

@@ -1,23 +1,15 @@
 """scripts/yaw_spread.py: the MediaPipe judge's yaw read-back of one edit, re-read with source and
 output shifted together by whole pixels (issue 15: Image_with_alpha.png at -25 reads 83% over
 yaw_readback's 8 crops, 83-91% (median 88%) when both images move by 0-2 px)."""
-import os
-import sys
-
 import numpy as np
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
 def yaw_spread():
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    try:
-        import yaw_spread
-    finally:
-        sys.path.pop(0)
-    return yaw_spread
+    from conftest import script_module
+
+    return script_module("yaw_spread")
 
 
 def test_shifted_moves_the_content_by_whole_pixels(yaw_spread):
