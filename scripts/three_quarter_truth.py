@@ -25,6 +25,12 @@ from the drawn (turned) mesh's vertices (interior and face oval, px), and the ya
 landmarks give with the drawn mesh's depth in place of the depth the judge infers (the same
 similarity fit as the tracker's): where they agree with the target, the picture puts every landmark
 where the turned head has it and only the judge's inferred depth differs.
+It also splits the judge's shortfall (shortfall): the yaw from its landmarks with the drawn
+oval's positions, with all the drawn positions (its inferred depth kept), with the drawn depth (its
+positions kept) and with the drawn mesh whole; and how far its face oval lies out from the drawn
+oval (oval_sides; px, median) on the side the turn reveals and on the far side. --turns sets the
+turns of the --real photos (e.g. --turns -25 for Image_with_alpha.png, issue 15: the revealed
+sideburn drawn as beard, the judge reads 81%; its landmarks with the drawn depth 98%).
 --config sets EditorConfig fields as in yaw_readback.py (e.g. camera_distance_cm=inf).
 """
 from __future__ import annotations
@@ -37,13 +43,15 @@ import numpy as np
 
 import poce_rt
 from poce_rt.assets import data_path, load_image
+from poce_rt.errors import InputError
 from poce_rt.fit import fit_similarity, pose_vertices
 from poce_rt.surround import FACE_OVAL
 from poce_rt.tracker import FaceTracker
-from yaw_readback import dlib_found, dlib_yaw, parse_config
+from yaw_readback import dlib_found, dlib_yaw, judged, parse_config
 
 PHOTOS = ("single_face.jpg", "0-f15-hao-ph.jpg", "astronaut", "15-f13-anc-ph.jpg", "0-f1-su-ph.jpg")
 TURNS = (10, 25, 30)
+NOSE_TIP = 1   # MediaPipe's nose tip
 
 
 def readings(judge: FaceTracker, img: np.ndarray, face) -> tuple[float, float]:
@@ -77,29 +85,71 @@ def measure(ed: poce_rt.Editor, judge: FaceTracker, name: str, first: float) -> 
     return lines
 
 
-def landmark_check(ed: poce_rt.Editor, judge: FaceTracker, name: str) -> list[str]:
+def shortfall(marks: np.ndarray, drawn: np.ndarray, model, y0: float) -> dict:
+    """The yaw less y0 read from the judge's landmarks marks [468,3] (the tracker's similarity
+    fit) -> {"judge": as they are, "drawn_oval": with the drawn mesh's (drawn [468,3]) face oval
+    positions, "drawn_xy": with all its positions, "drawn_depth": with its depth (mean kept at
+    the judge's), "drawn": the drawn mesh whole}: where "drawn_depth" reads the drawn turn and
+    "drawn_xy" the judge's, the picture puts the landmarks where the turned head has them and the
+    judge's shortfall is the depth it infers."""
+    oval = list(FACE_OVAL)
+    depth = drawn[:, 2] - drawn[:, 2].mean() + marks[:, 2].mean()
+    with_oval = marks.copy()
+    with_oval[oval, :2] = drawn[oval, :2]
+
+    def read(v):
+        return fit_similarity(v, model.vertices, model.procrustes_weights)[0].yaw - y0
+
+    return {"judge": read(marks), "drawn_oval": read(with_oval), "drawn_xy": read(np.c_[drawn[:, :2], marks[:, 2]]),
+            "drawn_depth": read(np.c_[marks[:, :2], depth]), "drawn": read(np.c_[drawn[:, :2], depth])}
+
+
+def oval_sides(marks: np.ndarray, drawn: np.ndarray, src: np.ndarray) -> tuple[float, float]:
+    """(revealed, far): the median distance (px) the judge's face oval landmarks (marks [468,3])
+    lie out from the drawn oval's (drawn), along the drawn oval's radius (negative: inside it),
+    on the side the turn reveals (away from the nose tip's move from src [468,3] to drawn) and
+    on the far side."""
+    oval = list(FACE_OVAL)
+    d = drawn[oval, :2].astype(np.float64)
+    radius = d - d.mean(0)
+    out = ((marks[oval, :2] - d) * radius).sum(1) / np.maximum(np.linalg.norm(radius, axis=1), 1e-6)
+    revealed = (radius[:, 0] * (drawn[NOSE_TIP, 0] - src[NOSE_TIP, 0])) < 0
+    return float(np.median(out[revealed])), float(np.median(out[~revealed]))
+
+
+def landmark_check(ed: poce_rt.Editor, judge: FaceTracker, name: str, turns=TURNS) -> list[str]:
     """The drawn mesh against the judge's landmarks on the outputs of a real photo (see above)."""
     img = load_image(data_path(name))
     src = ed.prepare(img)
     f, model = src.face, judge.model
-    y0 = judge.track_one(img).pose.yaw
+    y0 = judged(judge, img, f.bbox).pose.yaw   # as yaw_readback.py reads it (whole photo and tiles)
     oval = np.array(FACE_OVAL)
     interior = np.setdiff1d(np.arange(len(model.vertices)), oval)
     lines = [f"{name}: source yaw {f.pose.yaw:+.1f} (editor) / {y0:+.1f} (judge)"]
-    for turn in TURNS:
-        plan = ed.plan(src, pose=(0, turn, 0))
+    for turn in turns:
+        try:
+            plan = ed.plan(src, pose=(0, turn, 0))
+        except InputError:
+            lines.append(f"  {turn:+g}: past the pose limits")
+            continue
         drawn = pose_vertices(plan.shape, plan.target_pose)
-        j = judge.track_one(ed.edit(img, pose=(0, turn, 0), source=src).image)
+        j = judged(judge, ed.edit(img, pose=(0, turn, 0), source=src).image, f.bbox)
+        if j is None:
+            lines.append(f"  {turn:+g}: the judge finds no face")
+            continue
         marks = j.vertices[:len(drawn)]
         err = np.linalg.norm(marks[:, :2] - drawn[:, :2], axis=1)
-        depth = drawn[:, 2] - drawn[:, 2].mean() + marks[:, 2].mean()
-        at_drawn_depth, _ = fit_similarity(np.c_[marks[:, :2], depth], model.vertices, model.procrustes_weights)
+        read = shortfall(marks, drawn, model, y0)
+        revealed, far = oval_sides(marks, drawn, f.vertices)
         iod = np.linalg.norm(drawn[33, :2] - drawn[263, :2])
-        lines.append(f"  +{turn}: target {plan.target_pose.yaw - f.pose.yaw:+.2f} (pitch "
+        lines.append(f"  {turn:+g}: target {plan.target_pose.yaw - f.pose.yaw:+.2f} (pitch "
                      f"{plan.target_pose.pitch - f.pose.pitch:+.2f}, roll {plan.target_pose.roll - f.pose.roll:+.2f}); "
-                     f"judge {j.pose.yaw - y0:+.1f}; its landmarks at the drawn depth {at_drawn_depth.yaw - y0:+.1f}; "
-                     f"landmark - drawn vertex: interior median {np.median(err[interior]):.1f} px, oval median "
-                     f"{np.median(err[oval]):.1f} px (inter-ocular {iod:.0f} px)")
+                     f"judge {j.pose.yaw - y0:+.1f}; its landmarks at the drawn depth {read['drawn_depth']:+.1f}, "
+                     f"at the drawn positions {read['drawn_xy']:+.1f}, with the drawn oval {read['drawn_oval']:+.1f}, "
+                     f"the drawn mesh {read['drawn']:+.1f}; landmark - drawn vertex: interior median "
+                     f"{np.median(err[interior]):.1f} px, oval median {np.median(err[oval]):.1f} px, judge's oval "
+                     f"out from the drawn {revealed:+.1f} px on the revealed side, {far:+.1f} on the far side "
+                     f"(inter-ocular {iod:.0f} px)")
     return lines
 
 
@@ -107,6 +157,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--photos", nargs="*", default=list(PHOTOS))
     ap.add_argument("--real", nargs="*", default=["45-m7-di-ph.jpg"])
+    ap.add_argument("--turns", nargs="*", type=float, default=list(TURNS), help="the --real photos' turns")
     ap.add_argument("--first", type=float, default=-35.0)
     ap.add_argument("--config", nargs="*", help="EditorConfig fields, KEY=VALUE")
     args = ap.parse_args(argv)
@@ -114,7 +165,7 @@ def main(argv=None) -> None:
     cfg = poce_rt.EditorConfig(**parse_config(args.config))
     with poce_rt.Editor(config=cfg) as ed, FaceTracker(max_faces=1) as judge:
         for name in args.real:
-            print("\n".join(landmark_check(ed, judge, name)), flush=True)
+            print("\n".join(landmark_check(ed, judge, name, args.turns)), flush=True)
         for name in args.photos:
             print("\n".join(measure(ed, judge, name, args.first)), flush=True)
 
