@@ -8,23 +8,15 @@ where it finds the face. Its face oval lies 12.4 px inside the drawn oval on the
 reveals (the sideburn, drawn as beard, hair.face_beard, where the turned mesh carries the photo's
 skin edge: its jaw line follows the skin's edge, not the jaw under the beard), which by itself
 costs 0.4 degrees of the fit. The frontal photos and Tom_Hanks_54745.png: within 3 px."""
-import os
-import sys
-
 import numpy as np
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
 def truth():
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    try:
-        import three_quarter_truth
-    finally:
-        sys.path.pop(0)
-    return three_quarter_truth
+    from conftest import script_module
+
+    return script_module("three_quarter_truth")
 
 
 @pytest.fixture(scope="module")
