@@ -320,6 +320,32 @@ def presharpen(tex: np.ndarray, where: np.ndarray) -> np.ndarray:
     return out
 
 
+# Telea reads the layout's outside too, given there the colour of the known texel nearest to it.
+# A mirror texel there is a copy of the other side, relit, with that side's structure: one of
+# them at the tip of the mirrored region ran out along the layout's border as a ray and was
+# inpainted over the hole beside it (multi_face.jpg's young man turned -25: a grey patch below
+# his far lens, from his near temple's skin mirrored onto the far one, a texel of the shadow under
+# his sunglasses' arm, L* 57 against the far temple's 72). Mirror texels give the outside the
+# known region's edge averaged along itself over this scale (a fraction of S, RELIGHT_SIGMA's);
+# the photo's own texels give their own colour (a beard's at the silhouette). Along the edge,
+# not over the known texels about it: those further in are lit more than the edge (a cheek's
+# falloff towards the outline), and averaged in they flattened the revealed cheek's fill there
+OUTSIDE_SIGMA = 0.02
+
+
+def outside_colours(filled: np.ndarray, known: np.ndarray, photo: np.ndarray, size: int) -> np.ndarray:
+    """[S,S,3] the colour each known texel (known [S,S] bool) gives the layout's outside it is
+    nearest to (OUTSIDE_SIGMA): the photo's own texels (photo [S,S] bool) theirs, the mirror's
+    (known, not photo) the known region's edge about them averaged along itself. filled [S,S,3]
+    the mirror-filled texture (mirror_fill), size S."""
+    taken = known & ~photo
+    if not taken.any():
+        return filled
+    edge = known & (cv2.erode(known.astype(np.uint8), np.ones((3, 3), np.uint8)) == 0)
+    along, _ = low_pass(filled, edge, max(1.0, OUTSIDE_SIGMA * size))
+    return np.where(taken[..., None], along, filled)
+
+
 def complete_uv_fallback(uv: np.ndarray, mask: np.ndarray, layout: UVLayout,
                          inpaint_radius: int = 5) -> np.ndarray:
     """Weight-free completion.
@@ -345,9 +371,11 @@ def complete_uv_fallback(uv: np.ndarray, mask: np.ndarray, layout: UVLayout,
         # Telea fills a hole from every texel around it, the layout's outside too: push-pulled
         # there, a face-wide average (a bearded face's border band was inpainted with the pale
         # skin of the hand and forehead). Outside, each texel takes its nearest known texel's
-        # colour, so that the band's outer border has the colours of the skin or beard beside it.
+        # colour (outside_colours), so that the band's outer border has the colours of the skin or
+        # beard beside it.
         outside = ~layout.coverage
-        out[outside] = nearest_known(filled, known >= 0.5)[outside]
+        seen = known >= 0.5
+        out[outside] = nearest_known(outside_colours(filled, seen, mask >= 0.5, uv.shape[0]), seen)[outside]
         u8 = np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
         painted = cv2.inpaint(u8, holes.astype(np.uint8), inpaint_radius, cv2.INPAINT_TELEA)
         out[holes] = painted[holes].astype(np.float32) / 255.0

@@ -39,6 +39,14 @@ SKIN_D = 2.5            # robust Lab distance from the skin's median (in spreads
 TRIM = 2.5              # residuals beyond this many robust spreads leave the fit (3 rounds)
 MIN_CONTRAST = 0.05     # |b| / a below this: light that does not follow the normal, no shading
 ANCHOR_SIGMA = 0.01     # the anchor normals' smoothing, a fraction of S
+# the share of the fitted skin's luma variance the fit explains (R^2 over the texels it kept):
+# none of its light's dependence on the normal (b) below the first, all of it from the second
+# (smoothstep between). The photos here read 0.44-0.89, multi_face.jpg's young man (sunglasses,
+# against the sky) 0.04: his trusted skin faces the camera on his near side only, where a pale
+# outline reads as light from that side or from behind the head alike (b_z +0.2: skin facing the
+# camera darker), and turned -25 the fit drew his far jaw's fill 1.13x brighter towards the new
+# outline, a pale edge against the sky
+EXPLAINED = (0.1, 0.3)
 _EPS = 1e-3
 
 
@@ -57,7 +65,9 @@ def skin_texels(uv: np.ndarray, trusted: np.ndarray, skin=None) -> np.ndarray:
 
 def fit_shading(luma: np.ndarray, normals: np.ndarray):
     """Y = a + b . n by least squares with outliers trimmed -> [4] float64 (a, b) or None when
-    the light does not follow the normal (|b| < MIN_CONTRAST * a) or a is not positive.
+    the light does not follow the normal (|b| < MIN_CONTRAST * a, or the fit explains too little of
+    the kept texels' luma variance: EXPLAINED) or a is not positive; b shrunk by the share it
+    explains (EXPLAINED).
     luma [K], normals [K,3] unit."""
     x = np.concatenate([np.ones((len(luma), 1)), np.asarray(normals, np.float64)], 1)
     y = np.asarray(luma, np.float64)
@@ -71,7 +81,17 @@ def fit_shading(luma: np.ndarray, normals: np.ndarray):
     # the shade at the normals it was fitted on must stay positive (a ratio of shades follows)
     if coef[0] <= 0 or np.linalg.norm(coef[1:]) < MIN_CONTRAST * coef[0] or (x[keep] @ coef).min() <= _EPS:
         return None
-    return coef
+    t = np.clip((explained(y[keep], x[keep] @ coef) - EXPLAINED[0]) / (EXPLAINED[1] - EXPLAINED[0]), 0.0, 1.0)
+    if t <= 0:
+        return None
+    return np.concatenate([coef[:1], coef[1:] * (t * t * (3.0 - 2.0 * t))])
+
+
+def explained(luma: np.ndarray, fitted: np.ndarray) -> float:
+    """The share of the variance of luma [K] that fitted [K] (its least-squares fit) explains,
+    R^2 (0 where luma does not vary)."""
+    var = float(np.var(luma))
+    return 1.0 - float(np.var(luma - fitted)) / var if var > 0 else 0.0
 
 
 def anchor_normals(normals: np.ndarray, trusted: np.ndarray, coverage: np.ndarray) -> np.ndarray:

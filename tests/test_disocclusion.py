@@ -983,3 +983,24 @@ def test_a_three_quarter_far_half_is_drawn_in_the_photos_light(editor, three_qua
     lum = np.float32([0.299, 0.587, 0.114])
     ratio = float(np.median(src.uv_sampled[sel] @ lum) / np.median(drawn[sel] @ lum))
     assert 0.74 < ratio < 1.0, ratio
+
+
+def test_a_mirror_texel_at_the_edge_gives_the_outside_its_edge_s_colour():
+    """complete.outside_colours: the layout's outside beside a known region takes its nearest known
+    texel's colour; a mirror texel (known, not the photo's) odd to the edge about it (the tip of a
+    mirrored region: the shadow under a sunglasses' arm) gives the edge's colour along it instead,
+    the photo's own texels their own (a beard at the silhouette)."""
+    from poce_rt.complete import outside_colours
+
+    s = 256
+    filled = np.full((s, s, 3), 0.7, np.float32)
+    known = np.zeros((s, s), bool)
+    known[64:192, 64:160] = True
+    photo = known.copy()
+    photo[64:192, 120:160] = False        # the region's right part is the mirror's
+    filled[128, 159] = 0.3                # a dark mirror texel on the edge
+    filled[80, 64] = 0.3                  # a dark photo texel on the edge
+    out = outside_colours(filled, known, photo, s)
+    assert abs(out[128, 159, 0] - 0.7) < 0.05 and out[80, 64, 0] == np.float32(0.3)
+    assert np.array_equal(out[photo], filled[photo])
+    assert np.array_equal(outside_colours(filled, known, known, s), filled)   # no mirror: as it was
