@@ -107,15 +107,8 @@ def test_the_sunglasses_face_s_far_jaw_is_drawn_as_dark_as_the_photo_s(editor, r
     1.13x brighter towards the new outline: 1-4 px inside it L* 68.6 against the photo's own jaw
     edge's 62.5 (2-4 px inside its outline). Such a fit is no light now (shading.EXPLAINED): 65.1
     (-20: 68.7 -> 65.2)."""
-    from poce_rt.fit import pose_vertices
-    from test_surround import _jaw_edge
+    from test_surround import sunglasses_jaw
 
-    img = real_image("multi_face.jpg")
-    src = editor.prepare(img, editor.faces(img, 0)[0])
-    res = editor.edit(img, pose=(0, -25, 0), source=src)
-    plan = editor.plan(src, pose=(0, -25, 0))
-    target = pose_vertices(plan.shape, plan.target_pose)
-    photo, _ = _jaw_edge(img, src.face, img, src.face.vertices, editor.geometry, (2, 4))
-    edge, _ = _jaw_edge(img, src.face, res.image, target, editor.geometry, (1, 4))
+    photo, edge, _, src = sunglasses_jaw(editor, real_image, -25, (1, 4))
     assert edge - photo < 4.5, (edge, photo)
     assert src.shading is None

@@ -601,16 +601,24 @@ def test_the_sunglasses_face_s_far_jaw_keeps_its_edge_on_the_sky(editor, real_im
     outline, 56% of it within 20 Lab of the sky; the photo's own jaw edge, 2-4 px inside its
     outline, L* 62). The ring reads the photo's jaw inside its edge there now (edge_overshoot):
     L* 69, 33%."""
+    photo, edge, sky, _ = sunglasses_jaw(editor, real_image, -25, (0, 2))
+    assert edge - photo < 10.5 and sky < 0.45, (edge, photo, sky)
+
+
+def sunglasses_jaw(editor, real_image, yaw: float, band):
+    """multi_face.jpg's leftmost face turned by yaw: (L* of the photo's own jaw edge 2-4 px inside
+    its outline, L* of the output's `band` px inside the turned outline, the share of that within
+    20 Lab of the sky, the prepared source); _jaw_edge's measures."""
     from poce_rt.fit import pose_vertices
 
     img = real_image("multi_face.jpg")
     src = editor.prepare(img, editor.faces(img, 0)[0])
-    res = editor.edit(img, pose=(0, -25, 0), source=src)
-    plan = editor.plan(src, pose=(0, -25, 0))
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    plan = editor.plan(src, pose=(0, yaw, 0))
     target = pose_vertices(plan.shape, plan.target_pose)
     photo, _ = _jaw_edge(img, src.face, img, src.face.vertices, editor.geometry, (2, 4))
-    edge, sky = _jaw_edge(img, src.face, res.image, target, editor.geometry, (0, 2))
-    assert edge - photo < 10.5 and sky < 0.45, (edge, photo, sky)
+    edge, sky = _jaw_edge(img, src.face, res.image, target, editor.geometry, band)
+    return photo, edge, sky, src
 
 
 @pytest.mark.parametrize("name", ["Image_with_alpha.png", "Tom_Hanks_54745.png"])
