@@ -1505,7 +1505,8 @@ def outer_band(n_verts: int) -> np.ndarray:
 
 
 def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, beside: np.ndarray,
-                     backdrop: np.ndarray, avoid: np.ndarray | None = None, back: np.ndarray | None = None) -> np.ndarray:
+                     backdrop: np.ndarray, avoid: np.ndarray | None = None, back: np.ndarray | None = None,
+                     silhouette: np.ndarray | None = None) -> np.ndarray:
     """stretched_patch's texels with a head proxy: box [h,w,3] the photo (0 beyond it), known
     [h,w] how far each texel keeps its photo colour, inside and beside [h,w] stretch_fill of the
     ring's stretched triangles inside its silhouette and of those in its outer band beyond it
@@ -1519,7 +1520,12 @@ def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, bes
     band the backdrop's. A texel both read (the far side of a three-quarter view, all of it
     behind the face in the photo), or where either has no texel to pull from, is filled from
     all of them as before, and so are texels beyond the photo that no stretched triangle reads.
-    back: None, or backdrop_like(box[::2, ::2], backdrop) worked out already (BackdropMap.over)."""
+    back: None, or backdrop_like(box[::2, ::2], backdrop) worked out already (BackdropMap.over).
+    silhouette: None, or [h,w] the head proxy's silhouette in the photo (source_silhouette): the
+    backdrop's fill is pulled from beyond it alone. A photo whose side border is dark hair or
+    clothes (Tom_Hanks_54745.png) counts black among its backdrop colours, and the strip above his
+    far temple, beyond the photo's top, took in the black hair at the border: a dark wedge over
+    the backdrop there, 15-30 levels below it."""
     # (read on every other texel: pulled weighs blocks of FILL_SHRINK^2 of them, and Lab on each
     # texel cost more than the rest of a frame loop's patch)
     h, w = known.shape
@@ -1533,7 +1539,8 @@ def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, bes
     unknown = np.maximum(unread, 1e-6)
     colour = plain.copy()
     head = known * (1.0 - back) * (1.0 if avoid is None else ~avoid)
-    for share, weight in ((inside * (1.0 - beside), head), (beside * (1.0 - inside), known * back)):
+    behind = known * back if silhouette is None else known * back * (1.0 - silhouette)
+    for share, weight in ((inside * (1.0 - beside), head), (beside * (1.0 - inside), behind)):
         if weight.max() > 0 and share.max() > 0:
             # colour += clip(share / unknown, 0, 1) * (pulled(box, weight) - plain), in place
             pull = pulled(box, weight)
@@ -1606,10 +1613,31 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
                           for part in (np.where(m, weights, 0.0) for m in (~outer, outer)))
         avoid = None if features is None else features.features.over(a, fill.shape)
         back = None if backdrop_map is None else backdrop_map.over(a, fill.shape)
-        box = head_or_backdrop(box, keep, inside, beside, backdrop, avoid, back)
+        box = head_or_backdrop(box, keep, inside, beside, backdrop, avoid, back,
+                               source_silhouette(src, a, fill.shape))
     sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
     bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
     return sq, box[bx], fill[bx]
+
+
+def source_silhouette(src: np.ndarray, a, shape) -> np.ndarray | None:
+    """[h,w] float32 in [0,1] over the photo pixels of shape (h, w) from a (x, y): the head proxy's
+    silhouette where the ring reads the photo (src [N,2], photo pixels; antialiased), None for a
+    ring without the head proxy."""
+    k = len(FACE_OVAL)
+    if len(src) != PROXY_RINGS * k:
+        return None
+    sil = SILHOUETTE_RING * k
+    return _filled(np.asarray(src[sil:sil + k], np.float32) - np.asarray(a, np.float32), *shape)
+
+
+def _filled(points: np.ndarray, height: int, width: int) -> np.ndarray:
+    """[h,w] float32: the polygon points [K,2] (pixels, sub-pixel) drawn antialiased, 1 inside."""
+    shift = 4   # cv2's fixed point: sub-pixel vertices, antialiased edges
+    out = np.zeros((int(height), int(width)), np.float32)
+    pts = np.round(np.asarray(points, np.float32)[:, :2].astype(np.float64) * (1 << shift)).astype(np.int32)
+    cv2.fillPoly(out, [pts], 1.0, lineType=cv2.LINE_AA, shift=shift)
+    return out
 
 
 def revealed_background(verts: np.ndarray, src: np.ndarray, origin, height: int, width: int) -> np.ndarray | None:
@@ -1623,13 +1651,9 @@ def revealed_background(verts: np.ndarray, src: np.ndarray, origin, height: int,
     if len(verts) != PROXY_RINGS * k:
         return None
     sil = SILHOUETTE_RING * k
-    shift = 4   # cv2's fixed point: sub-pixel vertices, antialiased edges
 
     def fill(points):
-        out = np.zeros((int(height), int(width)), np.float32)
-        pts = np.round(np.asarray(points, np.float32)[:, :2].astype(np.float64) * (1 << shift)).astype(np.int32)
-        cv2.fillPoly(out, [pts], 1.0, lineType=cv2.LINE_AA, shift=shift)
-        return out
+        return _filled(points, height, width)
 
     # the photo's positions as float32, like the drawn ones: a still head's silhouette cancels exactly
     was = fill(np.asarray(src[sil:sil + k], np.float32) - np.asarray(origin, np.float32))

@@ -198,6 +198,28 @@ def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, pre
     assert (xs - edge).max(initial=0) <= 0.22 * surround.oval_radius(v), (xs - edge).max()
 
 
+def test_the_backdrop_above_the_far_temple_takes_no_hair(editor, prepared):
+    """Tom_Hanks_54745.png turned -25: above his far temple the head proxy's outer band reads up
+    to 5 px beyond the photo's top, filled from the backdrop beside the head. The photo's side
+    border is his black hair and jacket, so black counts among its backdrop colours, and the fill
+    took in the black hair at the top border: a darker wedge over the grey backdrop (rows 0-12,
+    15-30 levels down). The backdrop's fill now reads beyond the proxy's silhouette alone
+    (surround.source_silhouette). Over the ring's filled pixels off the face on the far side
+    above the far brow (landmark 334) where the photo shows the backdrop: 90th percentile of
+    how far the output lies below it, before 16 levels, after 2."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    v = np.asarray(src.face.vertices)
+    x0, _, x1, _ = src.face.bbox
+    y, y_src = luma(res.image), luma(img)
+    yy, xx = np.mgrid[:img.shape[0], :img.shape[1]]
+    rows = yy < v[334, 1]
+    back = np.median(y_src[rows[:, 0]][:, -8:])   # the photo's rightmost pixels: the backdrop
+    sel = rows & (xx > 0.5 * (x0 + x1)) & (res.filled > 0.5) & (res.alpha < 0.5) & (np.abs(y_src - back) < 12)
+    assert sel.sum() > 200, sel.sum()
+    assert np.percentile(back - y[sel], 90) < 8, np.percentile(back - y[sel], 90)
+
+
 def pale_past_the_edge(img, res, face) -> np.ndarray:
     """Per row from the far eye's outer corner (landmark 263) to the mouth's corner (291): how far
     (px) past the face render's edge on the viewer's right the output stays more than 20 levels
