@@ -171,19 +171,20 @@ def lens_pieces(uv: np.ndarray, keep: np.ndarray, skin):
     return unlike, n, parts, lens
 
 
-def sunglasses(uv: np.ndarray, seen: np.ndarray) -> np.ndarray | None:
+def sunglasses(uv: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """[S,S] bool: the dark lenses among the texels the photo saw (seen [S,S] bool) of uv [S,S,3]
-    (lens_pieces of them, with the frame and arms joined to them), or None where the face wears
+    (lens_pieces of them, with the frame and arms joined to them); none set where the face wears
     none: no lenses, or lenses less than LENS_DARK darker than the skin (median L; eye make-up, a
-    shadow)."""
+    shadow). Read once per source (~13 ms at S=256): stages.complete_face and lens_card take it."""
+    none = np.zeros(np.shape(seen), bool)
     skin = skin_core(uv, seen)
     pieces = None if skin is None else lens_pieces(uv, seen, skin)
     if pieces is None:
-        return None
+        return none
     unlike, _, parts, lens = pieces
     lenses, like = lens[parts], seen & ~unlike
     if like.sum() < 16 or np.median(lab(uv[lenses])[:, 0]) > np.median(lab(uv[like])[:, 0]) - LENS_DARK:
-        return None
+        return none
     return lenses
 
 
@@ -204,7 +205,8 @@ def glasses_holes(glasses: np.ndarray, seen: np.ndarray, coverage: np.ndarray) -
     return within[pieces]
 
 
-def lens_card(uv: np.ndarray, mask: np.ndarray, coverage: np.ndarray, shape: np.ndarray, pose) -> np.ndarray | None:
+def lens_card(uv: np.ndarray, mask: np.ndarray, coverage: np.ndarray, shape: np.ndarray, pose,
+              lenses: np.ndarray | None = None) -> np.ndarray | None:
     """Sunglasses as a card in front of the eyes (module docstring) -> [N,3] float32 offsets of
     the canonical shape's vertices (Editor.plan adds them to the shape it draws), or None where the
     face wears none: lenses (lens_pieces, of the texels the photo saw: mask [S,S] >= 0.5 on the
@@ -213,11 +215,12 @@ def lens_card(uv: np.ndarray, mask: np.ndarray, coverage: np.ndarray, shape: np.
     the source's Pose), by LENS_CM, at most as far as the plane of the nose bridge (landmark
     BRIDGE) facing the head's front (-z): the photo positions of every vertex stay where they
     were (a weak projection does not see that direction), and so does the render at that pose.
-    shape: [N,3] canonical shape (N = the face model's vertices)."""
+    shape: [N,3] canonical shape (N = the face model's vertices). lenses: sunglasses' map of
+    them when the caller has it (None: read here)."""
     from .facemodel import load_face_model
 
-    lenses = sunglasses(uv, (np.asarray(mask) >= 0.5) & coverage)
-    if lenses is None:
+    lenses = sunglasses(uv, (np.asarray(mask) >= 0.5) & coverage) if lenses is None else lenses
+    if not lenses.any():
         return None
     s = lenses.shape[0]
     texel = np.clip(np.floor(np.asarray(load_face_model().uvs, np.float64) * s).astype(int), 0, s - 1)

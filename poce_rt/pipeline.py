@@ -17,7 +17,7 @@ from typing import Mapping
 import numpy as np
 
 from . import limits, ops, stages
-from .accessories import lens_card
+from .accessories import lens_card, sunglasses
 from .camera import CAMERA_DISTANCE_CM, MIN_DISTANCE_CM, perspective_shape
 from .codes import BLENDSHAPE_NAMES, N_CODES
 from .complete import complete_uv_fallback
@@ -294,9 +294,12 @@ class Editor:
             complete = complete_uv_fallback if self.networks is None else \
                 (lambda uv_known, known, layout: self.networks.complete(uv_known, known))
             colours = face_colours(image, face.vertices)   # read once: completion and the ring's proxy
+            coverage = self.geometry.layout.coverage
+            lenses = sunglasses(uv, (mask >= 0.5) & coverage)   # read once: completion and the card
             completed, fill, filled, shading = stages.complete_face(uv, mask, face, *image.shape[:2],
-                                                                    self.geometry, complete, image, colours)
-            card = lens_card(uv, mask, self.geometry.layout.coverage, face.shape, face.pose)
+                                                                    self.geometry, complete, image, colours,
+                                                                    lenses)
+            card = lens_card(uv, mask, coverage, face.shape, face.pose, lenses)
         return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card)
 
     # -- steps 5-7

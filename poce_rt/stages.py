@@ -227,7 +227,7 @@ def photo_lookup(face: Face, mask: np.ndarray, uv_filled: np.ndarray, geom: Geom
 
 def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
                   geom: Geometry | None = None, complete=complete_uv_fallback, image: np.ndarray | None = None,
-                  colours: PhotoColours | None = None):
+                  colours: PhotoColours | None = None, lenses: np.ndarray | None = None):
     """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
     uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
     texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
@@ -241,7 +241,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     or not (poce_rt.accessories). What several steps read (the facing cosines, the
     texels' photo positions, the trust, the skin's colour) is worked out once. The photo texture
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well) but the
-    sunglasses' fill."""
+    sunglasses' fill. lenses: accessories.sunglasses' map when the caller has it (None: read here;
+    lens_card takes the same)."""
     geom = geom or geometry()
     lay, spread = geom.layout, texel_motion(geom)
     verts = geom.posed(face.vertices)
@@ -281,8 +282,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels
     yielding = yielding * yield_join(yielding, keep, lay.coverage, pixel)
     _, t = trusted_maps(mask, yielding)
-    glasses = sunglasses(uv, (drawn >= 0.5) & lay.coverage)
-    if glasses is not None:   # sunglasses are not skin: the photo's wherever it saw them (poce_rt.accessories)
+    glasses = sunglasses(uv, (drawn >= 0.5) & lay.coverage) if lenses is None else lenses
+    if glasses.any():   # sunglasses are not skin: the photo's wherever it saw them (poce_rt.accessories)
         t = np.maximum(t, glasses)
     yielded = keep & (yielding < C_KEEP)
     hair = None if image is None else \
@@ -296,7 +297,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core, pixel)) if yielded.any() else None
     photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
                                           yielded, rim)
-    if glasses is not None:   # and what the sampling missed inside them is theirs too
+    if glasses.any():   # and what the sampling missed inside them is theirs too
         holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
@@ -470,11 +471,13 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     uv, mask = sample_face(image, face, geom)
     h, w = image.shape[:2]
     colours = face_colours(image, face.vertices)   # read once: the completion's and the ring's
-    photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image, colours=colours)
+    lenses = sunglasses(uv, (mask >= 0.5) & geom.layout.coverage)   # and the sunglasses: its and the card's
+    photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image, colours=colours,
+                                                    lenses=lenses)
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     # sunglasses drawn as a card in front of the eyes, as Editor.plan draws them (poce_rt.accessories)
-    card = lens_card(uv, mask, geom.layout.coverage, face.shape, face.pose)
+    card = lens_card(uv, mask, geom.layout.coverage, face.shape, face.pose, lenses)
     shape = revealed_far_side(face.shape if card is None else face.shape + card,
                               far_side_offset(face.shape, face.pose), face.pose, target)   # (poce_rt.far_side)
     shape = perspective_shape(shape, face.pose, target, camera_distance_cm)
