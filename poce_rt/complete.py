@@ -60,9 +60,11 @@ _EPS = 0.02
 _MEASURED = 1e-3   # a texel's share of measured gain below which it is push-pulled (a ratio of tiny sums)
 
 
-def _smoothstep(x, lo: float, hi: float) -> np.ndarray:
-    t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
-    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+def smoothstep(x, lo: float, hi: float):
+    """0 below lo, 1 above hi, 3t^2 - 2t^3 between (float32, any shape). (Here, below the modules
+    that ramp by it: disocclusion imports this module.)"""
+    t = np.clip((np.asarray(x, np.float32) - np.float32(lo)) / np.float32(hi - lo), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
 
 
 def low_pass(img: np.ndarray, weight: np.ndarray, sigma: float):
@@ -158,7 +160,7 @@ def relight_gain(uv: np.ndarray, visible: np.ndarray, seen: np.ndarray, take: np
             break
         local, near = low_pass(uv, visible, sigma * 2 ** k)
         mirror_low, _ = low_pass(mirrored, seen, sigma * 2 ** k)
-        share = left * _smoothstep(near, RELIGHT_NEAR * RELIGHT_BLEND, RELIGHT_NEAR)
+        share = left * smoothstep(near, RELIGHT_NEAR * RELIGHT_BLEND, RELIGHT_NEAR)
         acc += share[..., None] * np.concatenate([(local + _EPS) / (mirror_low + _EPS), mirror_low], -1)
         weight += share
         left -= share

@@ -58,7 +58,7 @@ import cv2
 import numpy as np
 
 from . import ops
-from .complete import complete_uv_fallback, low_pass, nearest_known, push_pull
+from .complete import complete_uv_fallback, low_pass, nearest_known, push_pull, smoothstep
 from .facemodel import facing_cosine, signed_area_px
 from .fit import Pose, pose_vertices
 from .layers import widen
@@ -220,12 +220,6 @@ UNSEEN_SIGMA = 0.02             # the trusted texels about a texel: a Gaussian o
 UNSEEN_LIKE = (0.06, 0.1)       # the sample's largest channel difference from their average: like .. not
 UNSEEN_DARK = (0.2, 0.3)        # the completion's luma below both: none .. all of it taken back
 UNSEEN_NEAR = (0.005, 0.02)     # the trusted texels' weight in that Gaussian: none .. enough to tell
-
-
-def smoothstep(x, lo: float, hi: float):
-    """0 below lo, 1 above hi, 3t^2 - 2t^3 between (float32, any shape)."""
-    t = np.clip((np.asarray(x, np.float32) - np.float32(lo)) / np.float32(hi - lo), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
 
 
 def texel_values(values: np.ndarray, layout: ops.UVLayout, spread: TexelMotion | None = None) -> np.ndarray:

@@ -34,8 +34,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from .complete import push_pull
-from .disocclusion import smoothstep
+from .complete import push_pull, smoothstep
 from .ops.uv_layout import UVLayout
 from .person import PersonMap, person_map
 

@@ -1448,7 +1448,7 @@ def pulled(texture: np.ndarray, known: np.ndarray) -> np.ndarray:
 def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """[...,3] float32 colours in [0,1], backdrop [K,3] Lab (poce_rt.hair.backdrop_colours) ->
     [...] float32 in [0,1]: 1 for the backdrop's colours, 0 past hair.BACKDROP_D from all of them."""
-    from .disocclusion import smoothstep
+    from .complete import smoothstep
     from .hair import BACKDROP_D, backdrop_distance, lab
 
     d = backdrop_distance(lab(np.asarray(colours, np.float32).reshape(-1, 3)), backdrop)
