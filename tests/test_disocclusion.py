@@ -551,7 +551,7 @@ def hair_band_distance(editor, img, src, yaw) -> float:
     rows and that side (the median of the pixels within 10% of the face's width outside the source
     oval that poce_rt.hair.hair_like takes for hair)."""
     from poce_rt import hair
-    from poce_rt.surround import FACE_OVAL
+    from poce_rt.head_proxy import FACE_OVAL
 
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     x0, y0, x1, y1 = src.face.bbox
@@ -813,7 +813,7 @@ def test_a_far_cheek_that_read_the_wall_is_drawn_as_skin(three_quarter_woman):
     triangles the photo saw at a grazing angle), the share of pixels within 6 Lab of the photo's
     backdrop colours was 0.36 (their median 7.4 Lab from it); now 0.07 (12.9)."""
     from poce_rt.hair import backdrop_distance, lab
-    from poce_rt.surround import face_colours
+    from poce_rt.silhouette import face_colours
 
     img, src, res = three_quarter_woman
     region = revealed_cheek(src.face, res.target_pose, *img.shape[:2])
