@@ -20,12 +20,14 @@ from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
+from .head_proxy import oval_radius
 from .layers import render_layers
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, keep_still, moved_map, vertex_motion
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
-from .surround import face_colours, oval_radius, proxy_measures, warp_surround
+from .silhouette import face_colours, proxy_measures
+from .surround import warp_surround
 from .tracker import Face
 from .uncover import UNCOVER_PX, Uncover, fill_uncovered
 

@@ -551,7 +551,7 @@ def hair_band_distance(editor, img, src, yaw) -> float:
     rows and that side (the median of the pixels within 10% of the face's width outside the source
     oval that poce_rt.hair.hair_like takes for hair)."""
     from poce_rt import hair
-    from poce_rt.surround import FACE_OVAL
+    from poce_rt.head_proxy import FACE_OVAL
 
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     x0, y0, x1, y1 = src.face.bbox
@@ -829,7 +829,7 @@ def test_a_far_cheek_that_read_the_wall_is_drawn_as_skin(three_quarter_woman):
     her own far cheek away from its outline, in the wall's warm light (the photo there 0.19 and
     8.9; with the wall's texels' light read too, 0.25-0.27)."""
     from poce_rt.hair import backdrop_distance, lab
-    from poce_rt.surround import face_colours
+    from poce_rt.silhouette import face_colours
 
     img, src, res = three_quarter_woman
     region = revealed_cheek(src.face, res.target_pose, *img.shape[:2])
