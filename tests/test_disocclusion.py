@@ -847,7 +847,7 @@ def far_outline_step(image, shape, pose):
     """The mean Lab step across the far (image-left) outline of a face drawn in `image` with
     (shape, pose): per face oval vertex left of the oval's centre, the colour 3-5 px inside it
     against 2-4 px outside it, along the ray from the centre."""
-    from poce_rt.surround import FACE_OVAL
+    from poce_rt.head_proxy import FACE_OVAL
 
     oval = pose_vertices(shape, pose)[list(FACE_OVAL), :2]
     c = oval.mean(0)
