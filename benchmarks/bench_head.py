@@ -61,8 +61,11 @@ def test_fold_antialias(benchmark, editor, scene, folds):
     and the blend across their jumps, over each face's ring box (the frame loop's CPU work for
     it), against the ring's colour alone, in the same run."""
     from poce_rt import ops
+    from poce_rt.camera import CAMERA_DISTANCE_CM
     from poce_rt.fit import pose_vertices
-    from poce_rt.surround import CAMERA_DISTANCE_CM, draw_ring, proxy_measures, ring_band, with_positions
+    from poce_rt.ring_photo import with_positions
+    from poce_rt.silhouette import proxy_measures
+    from poce_rt.surround import draw_ring, ring_band
 
     size, n, sources = scene
     rings = []

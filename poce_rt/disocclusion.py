@@ -206,6 +206,17 @@ YIELD_LIGHT_GAIN = (0.5, 1.5)   # the gain, clipped to this
 # all drew the hole to the far outline in the wall's colour (0.27 of the revealed cheek within 6
 # Lab of the backdrop, as with the wall's texels trusted: test_a_far_cheek_that_read_the_wall_...)
 YIELD_LIGHT_RIM = (0.9, 1.0)
+# ... unless its own colour is not the backdrop's: Lab distance to the nearest backdrop colour,
+# not read .. read. backdrop_rim's closing and spread (out to RIM_REACH) take the far cheek's own
+# texels beside those that read the wall: t1.jpg's face 1's far texels within 1 D of the
+# silhouette are 5.4-7.5 Lab from the wall (median; 37-58% within 6 Lab), those from 1 D on
+# 12-14 Lab (6-20%): her far cheek in the wall's warm light. Left out, the far half took the light
+# of the lit texels by the nose (push_pull) and was drawn pale to its outline, a mask's edge
+# against her shaded temple and the wall beside it (the step across the far outline at +25, 3-5
+# px inside against 2-4 px out: 12.0 Lab on average; read, 9.5). Read from 8-12 Lab, the wall's
+# own texels came with them (0.27 of the revealed cheek within 6 Lab of the backdrop, against the
+# photo's own far cheek's 0.19)
+YIELD_LIGHT_UNLIKE = (10.0, 15.0)
 _LIGHT_EPS = 0.02               # (a dark texel's ratio stays finite)
 # A fill texel the photo saw (untrusted: near the silhouette, seen edge-on) whose sample has the
 # colour of the trusted texels about it saw that surface go on over it; a structure of the
@@ -495,7 +506,7 @@ def band_limit(tex: np.ndarray, pixel: float) -> np.ndarray:
 
 def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
                     complete=complete_uv_fallback, hair=None, pixel: float = 1.0, trusted=None,
-                    sources=None, yielded=None, rim=None):
+                    sources=None, yielded=None, rim=None, backdrop=None):
     """The two textures of a source and the share of fill between them.
 
     uv [S,S,3] float32, mask [S,S] (sampled visibility), confidence [S,S] (visibility_confidence).
@@ -523,7 +534,8 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     cheek, was up to 0.25 brighter there and drew a bright band with a line beside it at -25).
     The photo texture keeps the first. Where a far half yielded, the fill is brought to the
     photo's light there (yielded_light; rim: None, or [S,S] backdrop_rim's share of each texel's
-    trust, whose texels that yielded it all are not read)."""
+    trust, whose texels that yielded it all are not read unless unlike the backdrop: backdrop,
+    None or [K,3] Lab backdrop_colours')."""
     keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
 
@@ -539,7 +551,7 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
         where = yielded[0][..., None]
         own = completed(*yielded[1])
         completion = np.where(where, own, completed(np.where(where, own, colours), known))
-        completion = yielded_light(completion, uv, keep, yielded[0], layout, rim)
+        completion = yielded_light(completion, uv, keep, yielded[0], layout, rim, backdrop)
     completion = unseen_structure(completion, uv, mask >= 0.5, keep, layout.coverage)
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
@@ -556,14 +568,16 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
 
 
 def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yielded: np.ndarray,
-                  layout: ops.UVLayout, rim: np.ndarray | None = None) -> np.ndarray:
+                  layout: ops.UVLayout, rim: np.ndarray | None = None, backdrop: np.ndarray | None = None
+                  ) -> np.ndarray:
     """completion [S,S,3] brought to the photo's light where a far half yielded to its mirror (module
     comment at YIELD_LIGHT_SIGMA) -> [S,S,3] float32: times exp(low(log(uv / completion))) per
     channel, the log ratio low-passed (YIELD_LIGHT_SIGMA) over the kept texels (keep [S,S] bool:
     the trusted ones and those that yielded, yielded [S,S] bool) off the eyes (eye_regions) and
     off those that read the backdrop (rim [S,S]: backdrop_rim's share, over YIELD_LIGHT_RIM; None:
-    none did), trimmed of those unlike the estimate about them (YIELD_LIGHT_TRIM,
-    YIELD_LIGHT_ROUNDS), push-pulled where fewer of them lie in the window (YIELD_LIGHT_NEAR) and
+    none did) but for those whose colour is unlike it (backdrop [K,3] Lab backdrop_colours', over
+    YIELD_LIGHT_UNLIKE; None: none is told so), trimmed of those unlike the estimate about them
+    (YIELD_LIGHT_TRIM, YIELD_LIGHT_ROUNDS), push-pulled where fewer of them lie in the window (YIELD_LIGHT_NEAR) and
     clipped to YIELD_LIGHT_GAIN. The same array where fewer than YIELD_MIN of the layout's
     texels yielded."""
     coverage = layout.coverage
@@ -573,7 +587,12 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
     for eye in eye_regions(layout):
         light[eye] = 0.0
     if rim is not None:
-        light *= 1.0 - smoothstep(rim, *YIELD_LIGHT_RIM)
+        read = 1.0 - smoothstep(rim, *YIELD_LIGHT_RIM)
+        if backdrop is not None:
+            from .hair import backdrop_distance, lab   # (hair imports this module)
+
+            read = np.maximum(read, smoothstep(backdrop_distance(lab(uv), backdrop), *YIELD_LIGHT_UNLIKE))
+        light *= read
     sigma = max(1.0, YIELD_LIGHT_SIGMA * keep.shape[0])
     ratio = np.log((np.asarray(uv, np.float32) + _LIGHT_EPS) / (completion + _LIGHT_EPS))
     estimate, weight = low_pass(ratio, light, sigma)

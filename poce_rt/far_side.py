@@ -61,7 +61,7 @@ def _mirror() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mirror [468] int64 each vertex's mirror, midline [M] int64 the self-mirrored vertices,
     oval [K] int64 the face oval's vertices)."""
     from .facemodel import load_face_model
-    from .surround import FACE_OVAL
+    from .head_proxy import FACE_OVAL
 
     mirror = np.asarray(load_face_model().mirror_vertices, np.int64)
     return mirror, np.flatnonzero(mirror == np.arange(len(mirror))), np.asarray(FACE_OVAL, np.int64)

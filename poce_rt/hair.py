@@ -22,7 +22,7 @@ the layout's border, as a layer laid over their fill:
     hair with its distance from the border (OUTLINE, for eyes and nostrils) drew a ramp of hair
     over skin 0.06 of S wide (OUTLINE[0] to [1]) where the photo has an edge.
 
-The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.surround
+The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.silhouette
 sizes the head proxy's silhouette to it, so that all of the hair turns with the head; and how far
 past that silhouette the band holds nothing of the background's own (fringe_reach), where the
 proxy's fringe ring carries the hair's loose strands with the head.
@@ -248,7 +248,7 @@ def own_hair(colours: np.ndarray, hair) -> np.ndarray:
 
 def backdrop_distance(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """[...,3] float32 Lab colours -> [...] float32 Lab distance of each to the nearest of backdrop
-    [K,3] Lab (backdrop_colours'): what hair_like, backdrop_reach and surround.backdrop_like
+    [K,3] Lab (backdrop_colours'): what hair_like, backdrop_reach and silhouette.backdrop_like
     weigh against BACKDROP_D. Channel by channel (a broadcast over [...,K,3] cost ~20x on a
     frame loop's strip)."""
     c = np.asarray(colours, np.float32)

@@ -28,7 +28,7 @@ from .frame_loop import FrameLoop
 from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
 from .occluder import occluder_map
 from .profiling import stage
-from .surround import face_colours
+from .silhouette import face_colours
 from .locality import default_rig
 from .rig import ExpressionRig
 from .tracker import Face, FaceTracker, validate_image
@@ -100,7 +100,7 @@ class Source:
     uv_fill: np.ndarray | None = None
     filled: np.ndarray | None = None
     shading: object = None   # poce_rt.shading.FillShading: uv_fill shaded at a target pose, or None
-    colours: object = None   # poce_rt.hair.PhotoColours of the photo and face (surround.face_colours), or None
+    colours: object = None   # poce_rt.hair.PhotoColours of the photo and face (silhouette.face_colours), or None
     lens_card: np.ndarray | None = None   # [468,3] sunglasses in front of the eyes (accessories.lens_card), or None
     held: np.ndarray | None = None   # [H,W] a hand over the face's outline (occluder.occluder_map), or None
 
@@ -131,7 +131,7 @@ class EditResult:
     share of fill at the target pose, filled [H,W] each output pixel's share of colour from filled
     texels (uv_filled drawn at the target pose, times the render's coverage and `moved`: 0
     wherever the photo was kept), plus the head proxy's ring where it draws texels filled beyond
-    the photo's border (poce_rt.surround.photo_texture).
+    the photo's border (poce_rt.ring_photo.photo_texture).
     """
 
     image: np.ndarray          # [H,W,3] uint8 (a CuPy array when the input was a CUDA array)

@@ -20,13 +20,15 @@ from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
+from .head_proxy import oval_radius
 from .layers import render_layers
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
-from .surround import face_colours, oval_radius, proxy_measures, warp_surround
+from .silhouette import face_colours, proxy_measures
+from .surround import warp_surround
 from .tracker import Face
 from .uncover import UNCOVER_PX, Uncover, fill_uncovered
 
@@ -297,7 +299,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     without = keep & ~yielded
     yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core, pixel)) if yielded.any() else None
     photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
-                                          yielded, rim)
+                                          yielded, rim, backdrop)
     if glasses.any():   # and what the sampling missed inside them is theirs too
         holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)

@@ -12,7 +12,7 @@ jaw. The photo's edge of the face also lies a pixel or two beyond the mesh's out
 antialiased edge, the fit), so the old edge stayed as a line even where the outline slid along
 itself.
 
-The rule is the one for the background a turn uncovers beside the head (surround.revealed_background):
+The rule is the one for the background a turn uncovers beside the head (ring_photo.revealed_background):
 what lay behind the face is drawn there, never the face, and it is marked as fill. Behind the
 face is the plate: the photo around the face continued over it (push-pull from the pixels beyond
 the face's coverage grown by UNCOVER_GROW of its radius). It is drawn where the source's face
@@ -36,7 +36,7 @@ import numpy as np
 
 from . import ops
 from .motion import motion_texture
-from .surround import oval_radius  # noqa: F401 - the radius Uncover takes, for its callers
+from .head_proxy import oval_radius  # noqa: F401 - the radius Uncover takes, for its callers
 
 UNCOVER_GROW = 0.04   # x the face oval's mean radius: the photo's edge of the face beyond the mesh's outline
 PLATE_MARGIN = 16     # photo pixels beyond the grown face that the plate is pulled from

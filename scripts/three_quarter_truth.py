@@ -45,7 +45,7 @@ import poce_rt
 from poce_rt.assets import data_path, load_image
 from poce_rt.errors import InputError
 from poce_rt.fit import fit_similarity, pose_vertices
-from poce_rt.surround import FACE_OVAL
+from poce_rt.head_proxy import FACE_OVAL
 from poce_rt.tracker import FaceTracker
 from yaw_readback import dlib_found, dlib_yaw, judged, parse_config
 

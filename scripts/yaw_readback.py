@@ -77,7 +77,7 @@ def border_step(image: np.ndarray, region: np.ndarray, top: float) -> float:
 
 def face_region(face, shape) -> np.ndarray:
     """[H,W] bool: the face oval's polygon."""
-    from poce_rt.surround import FACE_OVAL
+    from poce_rt.head_proxy import FACE_OVAL
 
     m = np.zeros(shape[:2], np.uint8)
     cv2.fillPoly(m, [np.round(face.vertices[list(FACE_OVAL), :2]).astype(np.int32)], 1)

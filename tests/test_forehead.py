@@ -1,4 +1,4 @@
-"""The forehead of a three-quarter face under its hair cap (issue 15; surround.forehead_skin,
+"""The forehead of a three-quarter face under its hair cap (issue 15; silhouette.forehead_skin,
 silhouette_scales' FOREHEAD_SKIN). The real-photo check is t1.jpg's face 1 (yaw about -33, dark
 hair pulled back, the tracked oval 10-18 px under her hairline): her head proxy's silhouette was
 left at its default above the forehead (a three-quarter view's silhouette is not sized to the
@@ -7,7 +7,7 @@ against the proxy's unmoved outer ring."""
 import numpy as np
 import pytest
 
-from poce_rt import surround as S
+from poce_rt import head_proxy, silhouette, surround
 from poce_rt.fit import pose_vertices
 
 TOP = [35, 0, 1, 2]          # FACE_OVAL indices above her forehead (the top of the oval, far side)
@@ -26,17 +26,17 @@ def her(editor):
 
 def test_her_forehead_skin_runs_past_the_oval_towards_the_default_silhouette(her):
     img, face = her
-    oval = face.vertices[list(S.FACE_OVAL), :2].astype(np.float64)
-    sil = pose_vertices(S.head_proxy(face.shape)[-1], face.pose)[:, :2].astype(np.float64)
+    oval = face.vertices[list(head_proxy.FACE_OVAL), :2].astype(np.float64)
+    sil = pose_vertices(head_proxy.head_proxy(face.shape)[-1], face.pose)[:, :2].astype(np.float64)
     c = oval.mean(0)
-    end = c + S.SILHOUETTE_GROW * (sil - c)
+    end = c + silhouette.SILHOUETTE_GROW * (sil - c)
     begin = np.linalg.norm(sil - oval, axis=1) / np.linalg.norm(end - oval, axis=1)
-    skin = S.forehead_skin(img, oval, end, begin, S.face_colours(img, face.vertices).skin)
-    assert skin.shape == (len(S.FACE_OVAL),)
+    skin = silhouette.forehead_skin(img, oval, end, begin, silhouette.face_colours(img, face.vertices).skin)
+    assert skin.shape == (len(head_proxy.FACE_OVAL),)
     # her forehead above the top of the oval runs 0.48-0.74 of the way to the default silhouette
     # before her hairline; beside the jaw the oval lies on the wall's edge
-    assert skin[[0, 1, 2]].min() >= S.FOREHEAD_SKIN[0] + 0.1
-    assert np.median(skin[CHEEK]) < S.FOREHEAD_SKIN[0]
+    assert skin[[0, 1, 2]].min() >= silhouette.FOREHEAD_SKIN[0] + 0.1
+    assert np.median(skin[CHEEK]) < silhouette.FOREHEAD_SKIN[0]
 
 
 def test_the_silhouette_over_her_forehead_reaches_her_hair_cap(her):
@@ -44,10 +44,10 @@ def test_the_silhouette_over_her_forehead_reaches_her_hair_cap(her):
     default 1.4, grown by the three-quarter gate's 15%), the hairline at 0.48-0.74 of the way to
     it; now 1.69-1.82, out to the hair cap's edge, with the jaw's as before."""
     img, face = her
-    sil = S.silhouette_scales(img, face.vertices, face.shape, face.pose)
+    sil = silhouette.silhouette_scales(img, face.vertices, face.shape, face.pose)
     assert sil[TOP].min() >= 1.6
-    np.testing.assert_allclose(sil[CHEEK], S.PROXY_SCALES[-1])
-    assert sil.max() <= S.PROXY_SCALES[-1] * S.SILHOUETTE_GROW + 1e-9
+    np.testing.assert_allclose(sil[CHEEK], head_proxy.PROXY_SCALES[-1])
+    assert sil.max() <= head_proxy.PROXY_SCALES[-1] * silhouette.SILHOUETTE_GROW + 1e-9
     # no step along the ring larger than the growth spread over SILHOUETTE_SMOOTH vertices
     assert np.abs(np.diff(np.r_[sil, sil[0]])).max() < 0.2
 
@@ -61,9 +61,9 @@ def test_a_frontal_face_is_sized_as_before(editor):
 
     img = load_image(data_path("Image_with_alpha.png"))[..., :3]
     face = editor.faces(img)[0]
-    assert abs(face.pose.yaw) < S.SILHOUETTE_YAW_DEG[0]
-    with mock.patch.object(S, "forehead_skin", side_effect=AssertionError("read")):
-        S.silhouette_scales(img, face.vertices, face.shape, face.pose)
+    assert abs(face.pose.yaw) < silhouette.SILHOUETTE_YAW_DEG[0]
+    with mock.patch.object(silhouette, "forehead_skin", side_effect=AssertionError("read")):
+        silhouette.silhouette_scales(img, face.vertices, face.shape, face.pose)
 
 
 def test_turned_towards_the_camera_her_forehead_keeps_its_width_up_to_her_hairline(editor, her):
@@ -79,19 +79,19 @@ def test_turned_towards_the_camera_her_forehead_keeps_its_width_up_to_her_hairli
     img, face = her
     src = editor.prepare(img, face)
     meshes = []
-    mesh = S.HeadProxy.mesh
+    mesh = surround.HeadProxy.mesh
 
     def capture(proxy, *args, **kwargs):
         meshes.append(mesh(proxy, *args, **kwargs))
         return meshes[-1]
 
-    with mock.patch.object(S.HeadProxy, "mesh", autospec=True, side_effect=capture):
+    with mock.patch.object(surround.HeadProxy, "mesh", autospec=True, side_effect=capture):
         editor.edit(img, pose=(0, 25, 0), source=src)
     verts, _, read = meshes[-1]
-    k = len(S.FACE_OVAL)
-    dst = verts.reshape(S.PROXY_RINGS, k, 3)[1:, :, :2].astype(np.float64)   # the oval outwards
-    seen = read.reshape(S.PROXY_RINGS, k, 2)[1:]
-    skin = S.face_colours(img, face.vertices).skin
+    k = len(head_proxy.FACE_OVAL)
+    dst = verts.reshape(head_proxy.PROXY_RINGS, k, 3)[1:, :, :2].astype(np.float64)   # the oval outwards
+    seen = read.reshape(head_proxy.PROXY_RINGS, k, 2)[1:]
+    skin = silhouette.face_colours(img, face.vertices).skin
     for i in (0, 1, 2):
         length = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(seen[:, i], axis=0), axis=1))]
         d = np.arange(2.0, length[-1], 0.5)

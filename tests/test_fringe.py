@@ -1,4 +1,4 @@
-"""The hair's fringe beyond the head proxy's silhouette (poce_rt.surround.FRINGE): loose strands
+"""The hair's fringe beyond the head proxy's silhouette (poce_rt.silhouette.FRINGE): loose strands
 past the silhouette go with it, and the band beyond them takes a turn's stretch.
 
 0-f1-su-ph.jpg turned -25: the silhouette on the far side (image left) moves in by ~58 px, the
@@ -7,7 +7,7 @@ the strands beside her hair became long streaks flying off the head."""
 import numpy as np
 import pytest
 
-from poce_rt import surround as S
+from poce_rt import head_proxy, silhouette, surround
 from poce_rt.fit import pose_vertices
 
 STRAND = 0.05   # x the oval's mean radius: the strands' stretch read this far past the silhouette
@@ -15,19 +15,20 @@ STRAND = 0.05   # x the oval's mean radius: the strands' stretch read this far p
 
 def _proxy(editor, img, f):
     """The HeadProxy of face f of img as the frame loop builds it."""
-    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, *S.proxy_measures(img, f))
+    return surround.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
+                              *silhouette.proxy_measures(img, f))
 
 
 def strand_stretch(verts, tris, src, radius):
     """[K] how many times longer each silhouette vertex's first STRAND x radius of photo beyond
     it (along the ray from the oval's centre) is drawn: the point mapped through the ring's
     triangle that reads it (NaN where none does)."""
-    k = len(S.FACE_OVAL)
-    sil = src[S.SILHOUETTE_RING * k:(S.SILHOUETTE_RING + 1) * k]
+    k = len(head_proxy.FACE_OVAL)
+    sil = src[head_proxy.SILHOUETTE_RING * k:(head_proxy.SILHOUETTE_RING + 1) * k]
     u = sil - src[k:2 * k].mean(0)
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     pts = sil + STRAND * radius * u
-    t = tris[(tris >= S.SILHOUETTE_RING * k).all(1)]
+    t = tris[(tris >= head_proxy.SILHOUETTE_RING * k).all(1)]
     a = src[t]
     m = np.stack([a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]], 2)
     ok = np.abs(np.linalg.det(m)) > 1e-9
@@ -39,7 +40,7 @@ def strand_stretch(verts, tris, src, radius):
         if hit.size:
             d = verts[t[hit[0]], :2].astype(np.float64)
             q = d[0] + bc[hit[0], 0] * (d[1] - d[0]) + bc[hit[0], 1] * (d[2] - d[0])
-            out[i] = np.linalg.norm(q - verts[S.SILHOUETTE_RING * k + i, :2]) / (STRAND * radius)
+            out[i] = np.linalg.norm(q - verts[head_proxy.SILHOUETTE_RING * k + i, :2]) / (STRAND * radius)
     return out
 
 
@@ -51,8 +52,8 @@ def test_strands_past_the_silhouette_keep_their_length(editor, real_image):
     f = src.face
     plan = editor.plan(src, pose=(0, -25, 0))
     verts, tris, photo = _proxy(editor, img, f).mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
-    head = np.asarray(f.shape)[list(S.FACE_OVAL), 1] < S.HAIR_ROWS_CM[1]
-    s = strand_stretch(verts, tris, photo, S.oval_radius(f.vertices))[head]
+    head = np.asarray(f.shape)[list(head_proxy.FACE_OVAL), 1] < silhouette.HAIR_ROWS_CM[1]
+    s = strand_stretch(verts, tris, photo, head_proxy.oval_radius(f.vertices))[head]
     assert np.isfinite(s).sum() >= 15
     assert np.nanmax(s) < 1.5, np.round(s, 2)
 
@@ -63,14 +64,14 @@ def test_fringe_ring_goes_with_a_silhouette_moving_in_only():
     outer = np.array([[-100.0, 0.0], [100.0, 0.0]])
     sil = np.array([[-60.0, 0.0], [60.0, 0.0]])
     moved = sil + np.array([[20.0, 0.0], [20.0, 0.0]])   # in on the left, out on the right
-    src, dst, share = S.fringe_ring(sil, moved, outer, np.zeros(2), np.array([20.0, 20.0]))
+    src, dst, share = surround.fringe_ring(sil, moved, outer, np.zeros(2), np.array([20.0, 20.0]))
     np.testing.assert_allclose(share, 0.5)
     np.testing.assert_allclose(src, [[-80.0, 0.0], [80.0, 0.0]])
     np.testing.assert_allclose(dst[0], [-60.0, 0.0])                  # 20 px beyond, as in the photo
     np.testing.assert_allclose(dst[1], [80.0 + 0.5 * 20.0, 0.0])      # half of the narrowed band
     # no width measured: the least share, a band that still reads the photo
-    _, _, share = S.fringe_ring(sil, moved, outer, np.zeros(2))
-    np.testing.assert_allclose(share, S.FRINGE[0])
+    _, _, share = surround.fringe_ring(sil, moved, outer, np.zeros(2))
+    np.testing.assert_allclose(share, silhouette.FRINGE[0])
 
 
 def test_fringe_reach_stops_short_of_the_backgrounds_own_things():

@@ -3,7 +3,7 @@ face oval over the hair, ears and neck turn with the face; the neck and the oute
 import numpy as np
 import pytest
 
-from poce_rt import surround
+from poce_rt import head_proxy, ring_photo, silhouette, surround
 from poce_rt.camera import perspective_shape
 from poce_rt.fit import pose_vertices
 
@@ -14,11 +14,11 @@ def face(tracker, single_face):
 
 
 def test_proxy_rings_lie_beyond_the_oval_and_behind_it(face):
-    rings = surround.head_proxy(face.shape)
-    oval = face.shape[list(surround.FACE_OVAL)]
+    rings = head_proxy.head_proxy(face.shape)
+    oval = face.shape[list(head_proxy.FACE_OVAL)]
     c = oval[:, :2].mean(0)
     r0 = np.linalg.norm(oval[:, :2] - c, axis=1)
-    for ring, sc in zip(rings, surround.PROXY_SCALES):
+    for ring, sc in zip(rings, head_proxy.PROXY_SCALES):
         np.testing.assert_allclose(np.linalg.norm(ring[:, :2] - c, axis=1), sc * r0, rtol=1e-6)
         assert (ring[:, 2] > oval[:, 2]).all()          # further from the camera
 
@@ -26,27 +26,27 @@ def test_proxy_rings_lie_beyond_the_oval_and_behind_it(face):
 def test_proxy_continues_the_face_surface_and_ends_edge_on(face):
     """No crease where the face meets the proxy (the forehead arc): the first ring gains depth at
     about the face's own slope at the oval; the last (the silhouette) lies in one mid-depth plane."""
-    rings = surround.head_proxy(face.shape)
+    rings = head_proxy.head_proxy(face.shape)
     s = face.shape.astype(np.float64)
-    oval = s[list(surround.FACE_OVAL)]
-    inner = np.array([s[list(i)].mean(0) for i in surround.OVAL_INNER])
+    oval = s[list(head_proxy.FACE_OVAL)]
+    inner = np.array([s[list(i)].mean(0) for i in head_proxy.OVAL_INNER])
     c = oval[:, :2].mean(0)
     r_oval = np.linalg.norm(oval[:, :2] - c, axis=1)
     top = 0                                    # landmark 10, mid-forehead: the face is nearly frontal there
     face_slope = (oval[top, 2] - inner[top, 2]) / (r_oval[top] - np.linalg.norm(inner[top, :2] - c))
     ring_slope = (rings[0][top, 2] - oval[top, 2]) / (np.linalg.norm(rings[0][top, :2] - c) - r_oval[top])
     assert 0 <= face_slope < 0.5 and ring_slope < 3 * max(face_slope, 0.2), (face_slope, ring_slope)
-    np.testing.assert_allclose(rings[-1][:, 2], oval[:, 2].max() + surround.HEAD_MID_CM, atol=1e-6)
+    np.testing.assert_allclose(rings[-1][:, 2], oval[:, 2].max() + head_proxy.HEAD_MID_CM, atol=1e-6)
     # edge-on at the silhouette: the depth climbs faster in the last step than in the first
-    step_first = (rings[1][top, 2] - rings[0][top, 2]) / (surround.PROXY_SCALES[1] - surround.PROXY_SCALES[0])
-    step_last = (rings[-1][top, 2] - rings[-2][top, 2]) / (surround.PROXY_SCALES[-1] - surround.PROXY_SCALES[-2])
+    step_first = (rings[1][top, 2] - rings[0][top, 2]) / (head_proxy.PROXY_SCALES[1] - head_proxy.PROXY_SCALES[0])
+    step_last = (rings[-1][top, 2] - rings[-2][top, 2]) / (head_proxy.PROXY_SCALES[-1] - head_proxy.PROXY_SCALES[-2])
     assert step_last > 2 * step_first
 
 
 def test_oval_inner_is_the_meshs_ring_inside_the_oval(face_model):
     """OVAL_INNER holds, for each oval vertex, its mesh neighbours that are not on the oval."""
-    oval = set(surround.FACE_OVAL)
-    for v, inner in zip(surround.FACE_OVAL, surround.OVAL_INNER):
+    oval = set(head_proxy.FACE_OVAL)
+    for v, inner in zip(head_proxy.FACE_OVAL, head_proxy.OVAL_INNER):
         nb = {int(b) for t in face_model.tris if v in t for b in t if b not in oval}
         assert set(inner) == nb, v
 
@@ -56,12 +56,12 @@ def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
     dst_pose = face.pose.offset(yaw=yaw)
     dst = pose_vertices(perspective_shape(face.shape, face.pose, dst_pose), dst_pose)
     verts, tris, src = surround.proxy_mesh(face.vertices, dst, face.shape, face.pose, dst_pose)
-    k = len(surround.FACE_OVAL)
-    n = surround.PROXY_RINGS
+    k = len(head_proxy.FACE_OVAL)
+    n = head_proxy.PROXY_RINGS
     assert verts.shape == (n * k, 3) and src.shape == (n * k, 2)
     assert tris.max() == n * k - 1
     np.testing.assert_allclose(verts[-k:, :2], src[-k:], atol=1e-3)        # the background stays
-    np.testing.assert_allclose(verts[k:2 * k], dst[list(surround.FACE_OVAL)], atol=1e-3)   # the oval
+    np.testing.assert_allclose(verts[k:2 * k], dst[list(head_proxy.FACE_OVAL)], atol=1e-3)   # the oval
     # the rings drawn for this turn (the bend rings between CHORD_SCALES as the turn sets them)
     rings = surround.HeadProxy(face.vertices, face.shape, face.pose).rings_at(dst_pose)
     head = rings[0][:, 1] <= surround.NECK_CM[0]            # hair cap, ears, sides: turn rigidly
@@ -71,7 +71,7 @@ def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
         np.testing.assert_allclose(got[head], want[head], atol=1e-3)
     # the forehead (in front of the pivot) follows the nose; the silhouette behind it goes the other way
     move_front = verts[2 * k:3 * k, 0] - src[2 * k:3 * k, 0]
-    sil = surround.SILHOUETTE_RING
+    sil = head_proxy.SILHOUETTE_RING
     move_back = verts[sil * k:(sil + 1) * k, 0] - src[sil * k:(sil + 1) * k, 0]
     front, back = head & (rings[0][:, 2] < -1), head & (rings[-1][:, 2] > 3)
     assert front.any() and back.any()
@@ -89,13 +89,13 @@ def test_expression_only_leaves_the_proxy_where_it_was(face, single_face):
     band = surround.ring_band(face.vertices, dst, *single_face.shape[:2],
                               proxy=(face.shape, face.pose, face.pose))
     verts, _, src, _ = band
-    k = len(surround.FACE_OVAL)
+    k = len(head_proxy.FACE_OVAL)
     np.testing.assert_allclose(verts[2 * k:, :2], src[2 * k:], atol=1e-3)
     out = surround.warp_surround(single_face, face.vertices, dst, proxy=(face.shape, face.pose, face.pose))
     x0, y0, x1, y1 = band[3]
     local = verts.copy()
     local[:, :2] -= (x0, y0)
-    assert not surround.revealed_background(local, src, (x0, y0), y1 - y0, x1 - x0).any()   # nothing uncovered
+    assert not ring_photo.revealed_background(local, src, (x0, y0), y1 - y0, x1 - x0).any()   # nothing uncovered
     ring1 = verts[2 * k:3 * k, :2]
     lo, hi = np.floor(ring1.min(0)).astype(int) - 2, np.ceil(ring1.max(0)).astype(int) + 2
     changed = np.argwhere(np.any(out != single_face, axis=2))
@@ -123,19 +123,19 @@ def test_silhouette_is_sized_to_the_hair(tracker, astronaut, real_image):
     """astronaut: her hair reaches past the default silhouette beside the temples and above; the
     silhouette moves out to it there, never inwards, at most SILHOUETTE_GROW times, and not under
     the jaw (neck, collar). A three-quarter view (45-m7) keeps the default."""
-    base = surround.PROXY_SCALES[-1]
+    base = head_proxy.PROXY_SCALES[-1]
     face = tracker.track_one(astronaut)
-    sil = surround.silhouette_scales(astronaut, face.vertices, face.shape, face.pose)
-    assert sil.shape == (len(surround.FACE_OVAL),)
-    assert (sil >= base - 1e-9).all() and (sil <= base * surround.SILHOUETTE_GROW + 1e-9).all()
-    y = face.shape[list(surround.FACE_OVAL), 1]
-    assert (sil[y >= surround.HAIR_ROWS_CM[1]] == base).all()
+    sil = silhouette.silhouette_scales(astronaut, face.vertices, face.shape, face.pose)
+    assert sil.shape == (len(head_proxy.FACE_OVAL),)
+    assert (sil >= base - 1e-9).all() and (sil <= base * silhouette.SILHOUETTE_GROW + 1e-9).all()
+    y = face.shape[list(head_proxy.FACE_OVAL), 1]
+    assert (sil[y >= silhouette.HAIR_ROWS_CM[1]] == base).all()
     temples = (y < 0) & (y > -5)
     assert np.median(sil[temples]) > 1.1 * base, sil
     img = real_image("45-m7-di-ph.jpg")
     turned = tracker.track_one(img)
-    assert abs(turned.pose.yaw) > surround.SILHOUETTE_YAW_DEG[1]
-    np.testing.assert_array_equal(surround.silhouette_scales(img, turned.vertices, turned.shape, turned.pose), base)
+    assert abs(turned.pose.yaw) > silhouette.SILHOUETTE_YAW_DEG[1]
+    np.testing.assert_array_equal(silhouette.silhouette_scales(img, turned.vertices, turned.shape, turned.pose), base)
 
 
 def test_silhouette_grows_to_hair_as_red_as_the_skin(editor, real_image):
@@ -152,21 +152,21 @@ def test_silhouette_grows_to_hair_as_red_as_the_skin(editor, real_image):
 
     img = real_image("multi_face.jpg")
     face = editor.prepare(img, editor.faces(img, 0)[0]).face
-    oval = face.vertices[list(surround.FACE_OVAL), :2].astype(np.float64)
-    sil = pose_vertices(surround.head_proxy(face.shape)[-1], face.pose)[:, :2].astype(np.float64)
+    oval = face.vertices[list(head_proxy.FACE_OVAL), :2].astype(np.float64)
+    sil = pose_vertices(head_proxy.head_proxy(face.shape)[-1], face.pose)[:, :2].astype(np.float64)
     c = oval.mean(0)
-    end = c + surround.SILHOUETTE_GROW * (sil - c)
+    end = c + silhouette.SILHOUETTE_GROW * (sil - c)
     begin = np.linalg.norm(sil - oval, axis=1) / np.linalg.norm(end - oval, axis=1)
-    colours = surround.face_colours(img, face.vertices)
+    colours = silhouette.face_colours(img, face.vertices)
     assert (hair.hair_reach(img, oval, end, begin, colours.skin, colours.backdrop) == 0).all()
     reach = hair.backdrop_reach(img, oval, end, begin, colours.backdrop)
     top = oval[0] + reach[0] * (end[0] - oval[0])          # FACE_OVAL[0]: landmark 10, the forehead's top
     column = hair.lab(img[:int(oval[0, 1]), int(round(top[0]))].astype(np.float32) / 255)[:, 0]
     curls_top = np.flatnonzero(column < 60)[0]
     assert reach[0] > begin[0] and abs(top[1] - curls_top) <= 2, (top, curls_top)
-    scales = surround.silhouette_scales(img, face.vertices, face.shape, face.pose, colours)
-    base = surround.PROXY_SCALES[-1]
-    y = face.shape[list(surround.FACE_OVAL), 1]
+    scales = silhouette.silhouette_scales(img, face.vertices, face.shape, face.pose, colours)
+    base = head_proxy.PROXY_SCALES[-1]
+    y = face.shape[list(head_proxy.FACE_OVAL), 1]
     assert np.median(scales[y < -6]) > 1.2 * base, scales      # before: the default, 1.4
     assert (scales[np.abs(y) < 2] == base).all(), scales       # beside the eyes and ears: as before
 
@@ -180,7 +180,7 @@ def _outer_hair_edge(image, face, rows, skin, backdrop):
     from poce_rt import hair
 
     oval = np.zeros(image.shape[:2], np.uint8)
-    cv2.fillPoly(oval, [np.round(face.vertices[list(surround.FACE_OVAL), :2]).astype(np.int32)], 1)
+    cv2.fillPoly(oval, [np.round(face.vertices[list(head_proxy.FACE_OVAL), :2]).astype(np.int32)], 1)
     out = []
     for r in rows:
         x0 = np.flatnonzero(oval[r])[0]
@@ -208,7 +208,7 @@ def test_the_hair_beside_the_head_turns_with_it(editor, prepared, yaw):
     face = src.face
     x0, y0, x1, y1 = face.bbox
     rows = np.arange(int(y0 + 0.1 * (y1 - y0)), int(y0 + 0.4 * (y1 - y0)))     # temples, beside the brows
-    skin = hair.photo_skin(astronaut, face.vertices[list(surround.FACE_OVAL), :2])
+    skin = hair.photo_skin(astronaut, face.vertices[list(head_proxy.FACE_OVAL), :2])
     backdrop = hair.backdrop_colours(astronaut)
     before = _outer_hair_edge(astronaut, face, rows, skin, backdrop)
     res = editor.edit(astronaut, pose=(0, yaw, 0), source=src)
@@ -233,11 +233,11 @@ def test_silhouette_of_a_face_cut_by_the_border_stays_in_bounds(tracker, astrona
     cut = int(face.vertices[:, 0].mean())
     img = np.ascontiguousarray(astronaut[:, cut:])
     verts = face.vertices - np.array([cut, 0, 0], np.float32)
-    sil = surround.silhouette_scales(img, verts, face.shape, face.pose)
-    base = surround.PROXY_SCALES[-1]
-    assert np.isfinite(sil).all() and (sil >= base - 1e-9).all() and (sil <= base * surround.SILHOUETTE_GROW + 1e-9).all()
+    sil = silhouette.silhouette_scales(img, verts, face.shape, face.pose)
+    base = head_proxy.PROXY_SCALES[-1]
+    assert np.isfinite(sil).all() and (sil >= base - 1e-9).all() and (sil <= base * silhouette.SILHOUETTE_GROW + 1e-9).all()
     with pytest.raises(ValueError, match="NaN"):
-        surround.silhouette_scales(img, np.full_like(verts, np.nan), face.shape, face.pose)
+        silhouette.silhouette_scales(img, np.full_like(verts, np.nan), face.shape, face.pose)
 
 
 def test_far_temple_keeps_its_hair_as_the_head_turns_away(prepared, editor):
@@ -268,19 +268,19 @@ def test_proxy_as_the_photo_saw_it(prepared):
     rings there fold back inwards in the photo (turned past edge-on already)."""
     _, src = prepared("Tom_Hanks_54745.png")
     shape, rot = src.face.shape, src.face.pose.rotation
-    np.testing.assert_allclose(surround.head_proxy(shape, view=np.eye(3)), surround.head_proxy(shape), atol=1e-9)
-    oval = np.asarray(shape, np.float64)[list(surround.FACE_OVAL)] @ rot.T
+    np.testing.assert_allclose(head_proxy.head_proxy(shape, view=np.eye(3)), head_proxy.head_proxy(shape), atol=1e-9)
+    oval = np.asarray(shape, np.float64)[list(head_proxy.FACE_OVAL)] @ rot.T
     c = oval[:, :2].mean(0)
     u = (oval[:, :2] - c) / np.linalg.norm(oval[:, :2] - c, axis=1, keepdims=True)
-    seen = np.concatenate([oval[None], surround.head_proxy(shape, view=rot) @ rot.T])     # as the photo sees them
-    frontal = np.concatenate([oval[None], surround.head_proxy(shape) @ rot.T])
+    seen = np.concatenate([oval[None], head_proxy.head_proxy(shape, view=rot) @ rot.T])     # as the photo sees them
+    frontal = np.concatenate([oval[None], head_proxy.head_proxy(shape) @ rot.T])
     out = lambda rings: ((rings[..., :2] - c) * u).sum(-1)        # [R,K] how far out, in the photo
     assert (out(seen) >= out(frontal) - 1e-6).all()
     assert (np.diff(out(seen), axis=0) > 0).all() and (np.diff(seen[..., 2], axis=0) > 0).all()
     assert (np.diff(out(frontal), axis=0) < 0).any()
 
 
-def _strand_kinks(image, face, verts, src, oval=None, bands=(1, surround.SILHOUETTE_RING), person=None):
+def _strand_kinks(image, face, verts, src, oval=None, bands=(1, head_proxy.SILHOUETTE_RING), person=None):
     """How sharply the head proxy's band map bends the photo's hair strands above the forehead:
     for each edge shared by two band triangles from the oval out to the silhouette, over oval
     vertices above canonical y = -5 (the top of the head), where the photo shows a clear strand
@@ -291,10 +291,10 @@ def _strand_kinks(image, face, verts, src, oval=None, bands=(1, surround.SILHOUE
     poce_rt.person.PersonMap, only edges whose midpoint it calls a person (the head's hair)."""
     import cv2
 
-    k = len(surround.FACE_OVAL)
-    tris = surround.rings_tris(k, surround.PROXY_RINGS)
+    k = len(head_proxy.FACE_OVAL)
+    tris = head_proxy.rings_tris(k, head_proxy.PROXY_RINGS)
     band, first = np.arange(len(tris)) // (2 * k), tris[:, 0] % k
-    y = np.asarray(face.shape)[list(surround.FACE_OVAL), 1]
+    y = np.asarray(face.shape)[list(head_proxy.FACE_OVAL), 1]
     oval = y < -5 if oval is None else np.asarray(oval, bool)
     keep = (band >= bands[0]) & (band < bands[1]) & oval[first] & oval[(first + 1) % k]
     edges = lambda p: np.transpose(p[tris][:, 1:] - p[tris][:, :1], (0, 2, 1))     # [T,2,2] columns
@@ -358,7 +358,7 @@ def test_a_turn_keeps_the_hair_strands_above_the_forehead_smooth(editor, real_im
     src = editor.prepare(img, face)
     plan = editor.plan(src, pose=(0, yaw, 0))
     proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                               *surround.proxy_measures(img, face))
+                               *silhouette.proxy_measures(img, face))
     verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
     kinks = _strand_kinks(img, face, verts, photo)
     assert len(kinks) > 100
@@ -373,13 +373,13 @@ def _long_hair_kinks(editor, img, yaw):
     src = editor.prepare(img, face)
     assert src.colours.person is not None            # a group photo: the segmenter was read
     proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                               *surround.proxy_measures(img, face, src.colours))
-    oval = np.asarray(face.vertices)[list(surround.FACE_OVAL)]
-    y = np.asarray(face.shape)[list(surround.FACE_OVAL), 1]
+                               *silhouette.proxy_measures(img, face, src.colours))
+    oval = np.asarray(face.vertices)[list(head_proxy.FACE_OVAL)]
+    y = np.asarray(face.shape)[list(head_proxy.FACE_OVAL), 1]
     side = (oval[:, 0] < oval[:, 0].mean()) & (y > -6) & (y < 0)
     plan = editor.plan(src, pose=(0, yaw, 0))
     verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
-    return _strand_kinks(img, face, verts, photo, side, (2, surround.PROXY_RINGS - 1), src.colours.person)
+    return _strand_kinks(img, face, verts, photo, side, (2, head_proxy.PROXY_RINGS - 1), src.colours.person)
 
 
 @pytest.mark.parametrize("yaw", [-25, 25])
@@ -395,7 +395,7 @@ def test_a_turn_keeps_long_straight_hair_beside_the_cheek_straight(editor, real_
     obliquely and bent at each ring (the waves), and its stretched triangles were filled from the
     backdrop (the pale edge). Strand kinks across the triangles beside her cheek and temple
     (oval vertices 28-31): -25 95th percentile 15.1 degrees, worst 43.3; +25 12.2 and 22.9.
-    Grown there to the segmenter's outline (surround.side_reach): 4.3 / 5.7 and 5.3 / 9.9. (A
+    Grown there to the segmenter's outline (silhouette.side_reach): 4.3 / 5.7 and 5.3 / 9.9. (A
     denser ring was not the cause: the same ring draws them straight where it holds her hair.)"""
     kinks = _long_hair_kinks(editor, real_image("t1.jpg"), yaw)
     assert len(kinks) > 20
@@ -433,8 +433,8 @@ def test_a_turn_away_keeps_the_long_hairs_outer_edge_clean(editor, real_image):
     face = editor.faces(img, 0)[0]
     src = editor.prepare(img, face)
     out = editor.edit(img, pose=(0, -25, 0), source=src).image
-    oval = np.asarray(face.vertices)[list(surround.FACE_OVAL), :2]
-    y = np.asarray(face.shape)[list(surround.FACE_OVAL), 1]
+    oval = np.asarray(face.vertices)[list(head_proxy.FACE_OVAL), :2]
+    y = np.asarray(face.shape)[list(head_proxy.FACE_OVAL), 1]
     side = (oval[:, 0] < oval[:, 0].mean()) & (y > -6) & (y < 0)
     rows = np.arange(int(np.ceil(oval[side, 1].min())), int(oval[side, 1].max()))
     limit = np.interp(rows, *zip(*sorted(zip(oval[side, 1], oval[side, 0])))).astype(int)
@@ -524,17 +524,17 @@ def test_a_turn_lets_long_hair_hanging_past_the_jaw_fade_smoothly(editor, real_i
     outer edge and zigzag strands. Strands traced in the photo beside and under her jaw, carried
     through the band mesh: their sharpest bend over 8 px chords, 90th percentile, was 51.3
     degrees at -25 and 29.5 at +25 (the photo's own: 6.4); with the outer ring reaching on down
-    the hanging hair (surround.hanging_hair) 23.1 and 11.0."""
+    the hanging hair (silhouette.hanging_hair) 23.1 and 11.0."""
     img = real_image("t1.jpg")
     face = editor.faces(img, 0)[0]
     src = editor.prepare(img, face)
-    measures = surround.proxy_measures(img, face, src.colours)
+    measures = silhouette.proxy_measures(img, face, src.colours)
     assert measures[4].max() > 0                        # her hair hangs: the outer ring reaches down
     proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm, *measures)
-    oval = np.asarray(face.vertices)[list(surround.FACE_OVAL), :2]
-    y = np.asarray(face.shape)[list(surround.FACE_OVAL), 1]
+    oval = np.asarray(face.vertices)[list(head_proxy.FACE_OVAL), :2]
+    y = np.asarray(face.shape)[list(head_proxy.FACE_OVAL), 1]
     side = (oval[:, 0] < oval[:, 0].mean()) & (y > -2)
-    rows = (oval[side, 1].min(), oval[:, 1].max() + 0.6 * surround.oval_radius(face.vertices))
+    rows = (oval[side, 1].min(), oval[:, 1].max() + 0.6 * head_proxy.oval_radius(face.vertices))
     strands = _traced_strands(img, src.colours.person, oval, rows)
     assert len(strands) > 100
     plan = editor.plan(src, pose=(0, yaw, 0))
@@ -545,12 +545,12 @@ def test_a_turn_lets_long_hair_hanging_past_the_jaw_fade_smoothly(editor, real_i
 
 
 def test_hanging_hair_only_on_a_group_photo(editor, real_image):
-    """surround.hanging_hair reads the person segmenter's map: on a photo of one person (no map)
+    """silhouette.hanging_hair reads the person segmenter's map: on a photo of one person (no map)
     the outer ring stays where it was (the head proxy's mesh as before, bit for bit)."""
     img = real_image("t1.jpg")
     face = editor.faces(img, 0)[0]
     src = editor.prepare(img, face)
-    sil = surround.silhouette_scales(img, face.vertices, face.shape, face.pose, src.colours)
+    sil = silhouette.silhouette_scales(img, face.vertices, face.shape, face.pose, src.colours)
     args = (img, face.vertices, face.shape, face.pose, sil)
-    assert surround.hanging_hair(*args, src.colours).max() > 0
-    assert not surround.hanging_hair(*args, src.colours._replace(person=None)).any()
+    assert silhouette.hanging_hair(*args, src.colours).max() > 0
+    assert not silhouette.hanging_hair(*args, src.colours._replace(person=None)).any()

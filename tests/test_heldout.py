@@ -5,20 +5,20 @@
   drew pale streaks along the nose (poce_rt.complete.relight_mirror keeps the local lighting).
 - insightface's Tom_Hanks_54745.png (a 112x112 greyscale close crop, the face cut by the photo's
   border): texels and the head proxy's ring read the edge pixels clamped, and a turn stretched
-  them into view (stages.off_photo, surround.photo_texture: there the texture is unknown).
+  them into view (stages.off_photo, ring_photo.photo_texture: there the texture is unknown).
   Turned -25 (towards the camera), its far cheek, revealed, was filled by mirror from the near
   side, in deep shadow at the photo's border (20-40 levels against ~180): even relit (gain capped
   at 3) it drew a dark arc along the face's border (complete.RELIGHT_TRUST: inpainted instead).
   Beyond that cheek the head proxy's rings lay on the grey backdrop in the photo; the turn drew
   them as the side of the head, filled from the lit cheek and the backdrop together (a pale smear,
   bright against the cheek's outline, with the backdrop under the face's feathered edge: a dark
-  line): now from the head's colours (surround.head_or_backdrop, surround.under_border).
+  line): now from the head's colours (ring_photo.head_or_backdrop, surround.under_border).
 Regions come from the returned `filled` map and from the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
 import pytest
 
-from poce_rt import seams, stages, surround
+from poce_rt import head_proxy, ring_photo, seams, stages
 from poce_rt.assets import data_path, load_image
 
 GREEN = (0, 255, 0)
@@ -169,14 +169,14 @@ def outline_line(res, face) -> float:
 def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, prepared):
     """Tom_Hanks_54745.png (yaw +18: his far cheek seen nearly edge-on, the head proxy's rings
     beyond it on the grey backdrop) turned -25: the side of the head the turn reveals is drawn
-    from the head's colours out to its silhouette (surround.head_or_backdrop), and the face's
+    from the head's colours out to its silhouette (ring_photo.head_or_backdrop), and the face's
     feathered edge blends with it (surround.under_border). The ring's stretched strip was pulled
     from the lit cheek and the backdrop together, a pale smear bright against the face's edge,
     which itself was blended with the photo's backdrop under it: a dark line then a bright one
     down the cheek's outline. Mean ridge/valley across the face's edge (outline_line) on the
     cheek's rows: before 33.1 levels, after 14.2.
     Beside the backdrop the proxy's rings are drawn only as far out from the moved oval as the
-    photo shows them (surround.backdrop_beside); the filled crescent reached 13 px (0.29 oval
+    photo shows them (silhouette.backdrop_beside); the filled crescent reached 13 px (0.29 oval
     radii) past the face's edge on those rows, then 8 (test_surround.py: the backdrop beyond it is
     kept). The photo's cheek edge past the oval, which those rings drew there, is the face itself
     (surround.BEHIND_FACE: test_a_revealed_far_cheek_is_drawn_once); the face's own edge is the
@@ -198,7 +198,7 @@ def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, pre
     y, y_src = luma(res.image), luma(img)
     side = beyond & (np.abs(y - y_src) > 20)
     ys, xs = np.nonzero(side)
-    assert (xs - edge).max(initial=0) <= 0.22 * surround.oval_radius(v), (xs - edge).max()
+    assert (xs - edge).max(initial=0) <= 0.22 * head_proxy.oval_radius(v), (xs - edge).max()
 
 
 def test_the_backdrop_above_the_far_temple_takes_no_hair(editor, prepared):
@@ -207,7 +207,7 @@ def test_the_backdrop_above_the_far_temple_takes_no_hair(editor, prepared):
     border is his black hair and jacket, so black counts among its backdrop colours, and the fill
     took in the black hair at the top border: a darker wedge over the grey backdrop (rows 0-12,
     15-30 levels down). The backdrop's fill now reads beyond the proxy's silhouette alone
-    (surround.source_silhouette). Over the ring's filled pixels off the face on the far side
+    (ring_photo.source_silhouette). Over the ring's filled pixels off the face on the far side
     above the far brow (landmark 334) where the photo shows the backdrop: 90th percentile of
     how far the output lies below it, before 16 levels, after 2."""
     img, src = prepared("Tom_Hanks_54745.png")
@@ -246,7 +246,7 @@ def test_a_revealed_far_cheek_is_drawn_once(editor, prepared, yaw):
     (backdrop_beside), read the photo's lit cheek rim past the oval, which is the face itself,
     and drew it again past the face's render, half filled with the head's colours: a second, paler
     cheek, 4-8 px wide with a soft ragged edge against the backdrop, beside the revealed one (a torn
-    mask). The rings are drawn that much nearer the moved oval (surround.face_past_oval,
+    mask). The rings are drawn that much nearer the moved oval (head_proxy.face_past_oval,
     BEHIND_FACE), and the face's own edge is the outline. Width past the face's edge of pixels
     20+ levels above the backdrop, mean / max over the cheek's rows: -25 before 3.62 / 8, after
     0.60 / 3; -20 3.21 / 7 -> 0.33 / 2."""
@@ -281,7 +281,7 @@ def test_a_small_face_s_fill_has_the_grain_of_the_skin_beside_it(editor, prepare
 def test_photo_texture_fills_beyond_the_photo_smoothly():
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (60, 50, 3), dtype=np.uint8)
-    tex, known = surround.photo_texture(img, (-10, 5), 40)
+    tex, known = ring_photo.photo_texture(img, (-10, 5), 40)
     assert tex.shape == (40, 40, 3) and known.shape == (40, 40)
     # the photo's own pixels, off its outermost ones, are kept; those and beyond are unknown
     np.testing.assert_array_equal(known[:, :11], 0)

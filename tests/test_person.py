@@ -9,7 +9,7 @@ import pytest
 
 from poce_rt import hair as H
 from poce_rt import person
-from poce_rt.surround import FACE_OVAL
+from poce_rt.head_proxy import FACE_OVAL
 
 
 def _oval(face):
@@ -55,15 +55,15 @@ def test_blonde_hair_is_hair_against_the_backdrop_about_her_head(t1, monkeypatch
     backdrop and the head proxy's silhouette stayed at REACH (1.4 oval radii) above the forehead; about her
     head the backdrop is the window and the wall, and above the forehead the silhouette grows to
     her hair's top."""
-    from poce_rt import surround
+    from poce_rt import head_proxy, silhouette
 
     img, face, _ = t1
-    grown = surround.proxy_measures(img, face)[0]
+    grown = silhouette.proxy_measures(img, face)[0]
     monkeypatch.setenv("POCE_RT_PERSON", "0")
-    borders = surround.proxy_measures(img, face)[0]
-    assert surround.FACE_OVAL[0] == 10                       # the oval's top, above the forehead
-    assert borders[0] == pytest.approx(surround.REACH) and borders.max() < surround.REACH + 0.1
-    assert grown[0] > surround.REACH + 0.3
+    borders = silhouette.proxy_measures(img, face)[0]
+    assert head_proxy.FACE_OVAL[0] == 10                       # the oval's top, above the forehead
+    assert borders[0] == pytest.approx(head_proxy.REACH) and borders.max() < head_proxy.REACH + 0.1
+    assert grown[0] > head_proxy.REACH + 0.3
 
 
 def test_without_a_segmenter_the_borders_are_read(t1, monkeypatch):
@@ -140,15 +140,15 @@ def test_her_hair_reaches_the_segmenters_outline_where_it_has_the_walls_colour(t
     oval radii) beside the grown top (1.8 at the parting), a cliff the turn drew as chevrons. The
     segmenter sees her hair to its outline, and the silhouette grows there too (1.5-1.8). A
     portrait carries no segmenter's map (its colour classes are read as before)."""
-    from poce_rt import surround
+    from poce_rt import head_proxy, silhouette
 
     img, face, _ = t1
-    colours = surround.face_colours(img, face.vertices)
+    colours = silhouette.face_colours(img, face.vertices)
     assert colours.person is not None
-    sil = surround.proxy_measures(img, face, colours)[0]
+    sil = silhouette.proxy_measures(img, face, colours)[0]
     corner = [31, 32, 33, 34, 35]
-    assert (sil[corner] > surround.REACH + 0.08).all() and sil[corner[-2:]].min() > surround.REACH + 0.3
-    without = surround.proxy_measures(img, face, colours._replace(person=None))[0]
-    np.testing.assert_allclose(without[corner], surround.REACH)
+    assert (sil[corner] > head_proxy.REACH + 0.08).all() and sil[corner[-2:]].min() > head_proxy.REACH + 0.3
+    without = silhouette.proxy_measures(img, face, colours._replace(person=None))[0]
+    np.testing.assert_allclose(without[corner], head_proxy.REACH)
     monkeypatch.setenv("POCE_RT_PERSON", "0")
-    assert surround.face_colours(img, face.vertices).person is None
+    assert silhouette.face_colours(img, face.vertices).person is None

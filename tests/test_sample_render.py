@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from poce_rt import motion, ops, stages, surround, uncover
+from poce_rt import motion, ops, silhouette, stages, uncover
 from poce_rt.fit import pose_vertices
 from poce_rt.ops.ref import render_ref, sample_uv_ref
 from poce_rt.ops.sample_uv import default_depth_tol
@@ -183,7 +183,7 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     # moved (poce_rt.motion), feathered composite
     dst = pose_vertices(face.shape, target)
     # the proxy sized to the photo's hair, its skin strip, what lies beside the oval, the strands past it
-    measures = surround.proxy_measures(img, face)
+    measures = silhouette.proxy_measures(img, face)
     ring = np.zeros((h, w), np.float32)
     base = stages.warp_surround(img, face.vertices, dst,
                                 proxy=(face.shape, face.pose, target, stages.CAMERA_DISTANCE_CM, *measures),

@@ -93,7 +93,7 @@ def test_locality_keeps_each_blendshape_near_its_feature():
     w = locality_weights(poce_rt.facemodel.load_face_model().vertices)
     from poce_rt.codes import BLENDSHAPE_NAMES as B
     from poce_rt.masks import LEFT_EYE, LIPS
-    from poce_rt.surround import FACE_OVAL
+    from poce_rt.head_proxy import FACE_OVAL
 
     blink, smile = B.index("eyeBlinkLeft"), B.index("mouthSmileLeft")
     assert (w[blink, list(LEFT_EYE)] == 1).all() and (w[smile, list(LIPS)] == 1).all()

@@ -1,4 +1,4 @@
-"""The ring's stretched-strip fill (poce_rt.surround.STRETCH_FILL) is for surface a turn reveals,
+"""The ring's stretched-strip fill (poce_rt.ring_photo.STRETCH_FILL) is for surface a turn reveals,
 not for a band merely sheared.
 
 multi_face.jpg's young man with sunglasses (face 0: small, pitched ~8.5 degrees up) turned -25:
@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from poce_rt import surround as S
+from poce_rt import head_proxy, ring_photo, silhouette, surround
 from poce_rt.fit import pose_vertices
 
 CHIN = np.arange(13, 21)   # FACE_OVAL positions along the chin (18: its tip, landmark 152)
@@ -32,9 +32,9 @@ def sliding_chin(editor, real_image):
 def _proxy(editor, img, f, beside: bool = True):
     """The HeadProxy of face f of img as the frame loop builds it (beside=False: without
     backdrop_beside, its rings turned with the head beside the backdrop too)."""
-    sil, strip, near, fringe, hang = S.proxy_measures(img, f)
-    return S.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil, strip,
-                       near if beside else None, fringe, hang)
+    sil, strip, near, fringe, hang = silhouette.proxy_measures(img, f)
+    return surround.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil, strip,
+                              near if beside else None, fringe, hang)
 
 
 def _band(editor, src, proxy, yaw):
@@ -42,8 +42,8 @@ def _band(editor, src, proxy, yaw):
     the first proxy ring along the chin) for a turn by yaw."""
     plan = editor.plan(src, pose=(0, yaw, 0))
     verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
-    tris = S.band_triangles(len(verts))
-    k = len(S.FACE_OVAL)
+    tris = head_proxy.band_triangles(len(verts))
+    k = len(head_proxy.FACE_OVAL)
     chin = (tris // k <= 2).all(1) & np.isin(tris % k, CHIN).all(1)
     return verts, photo, tris, chin
 
@@ -55,10 +55,10 @@ def test_a_chin_sliding_over_the_still_neck_is_not_filled(editor, sliding_chin):
     _, src, proxy = sliding_chin
     verts, photo, tris, chin = _band(editor, src, proxy, -25)
     assert chin.sum() >= 10
-    assert S.stretch(verts, tris, photo)[chin].max() > S.STRETCH_FILL[0]
-    assert S.stretch_weights(verts, photo)[chin].max() < 0.15
+    assert ring_photo.stretch(verts, tris, photo)[chin].max() > ring_photo.STRETCH_FILL[0]
+    assert ring_photo.stretch_weights(verts, photo)[chin].max() < 0.15
     verts, photo, tris, chin = _band(editor, src, proxy, -20)
-    assert S.stretch_weights(verts, photo)[chin].max() == 0.0
+    assert ring_photo.stretch_weights(verts, photo)[chin].max() == 0.0
 
 
 def test_under_a_turned_chin_the_photo_is_warped_not_smudged(editor, sliding_chin, monkeypatch):
@@ -67,14 +67,14 @@ def test_under_a_turned_chin_the_photo_is_warped_not_smudged(editor, sliding_chi
     more than 0.15 of it as strip fill (before 0.91)."""
     img, src, proxy = sliding_chin
     verts, _, _, _ = _band(editor, src, proxy, -25)
-    k = len(S.FACE_OVAL)
+    k = len(head_proxy.FACE_OVAL)
     poly = np.concatenate([verts[k + CHIN, :2], verts[2 * k + CHIN[::-1], :2]])
     region = np.zeros(img.shape[:2], np.uint8)
     cv2.fillPoly(region, [np.round(poly).astype(np.int32)], 1)
     region = cv2.dilate(region, np.ones((5, 5), np.uint8)).astype(bool)
     assert region.sum() > 300
     res = editor.edit(img, pose=(0, -25, 0), source=src)
-    monkeypatch.setattr(S, "STRETCH_FILL", (1e9, 2e9))
+    monkeypatch.setattr(ring_photo, "STRETCH_FILL", (1e9, 2e9))
     ref = editor.edit(img, pose=(0, -25, 0), source=src)
 
     def lab(x):
@@ -96,10 +96,10 @@ def test_a_revealed_strip_is_still_filled(editor, prepared):
     only as far out from the oval as the photo shows them (test_surround.py)."""
     img, src = prepared("Tom_Hanks_54745.png")
     verts, photo, tris, _ = _band(editor, src, _proxy(editor, img, src.face, beside=False), -25)
-    inside = (tris // len(S.FACE_OVAL) <= S.SILHOUETTE_RING).all(1)
-    long = inside & (S.stretch(verts, tris, photo) >= S.STRETCH_FILL[1])
+    inside = (tris // len(head_proxy.FACE_OVAL) <= head_proxy.SILHOUETTE_RING).all(1)
+    long = inside & (ring_photo.stretch(verts, tris, photo) >= ring_photo.STRETCH_FILL[1])
     assert long.sum() >= 8
-    assert (S.stretch_weights(verts, photo)[long] == 1.0).all()
+    assert (ring_photo.stretch_weights(verts, photo)[long] == 1.0).all()
 
 
 def test_an_expression_reads_no_skin_strip(editor, real_image):
@@ -115,7 +115,7 @@ def test_an_expression_reads_no_skin_strip(editor, real_image):
     assert proxy.strip.max() > 0
     plan = editor.plan(src, expression={"jawOpen": 0.7})
     verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
-    k, oval = len(S.FACE_OVAL), np.asarray(src.face.vertices, np.float64)[list(S.FACE_OVAL), :2]
+    k, oval = len(head_proxy.FACE_OVAL), np.asarray(src.face.vertices, np.float64)[list(head_proxy.FACE_OVAL), :2]
     assert np.abs(verts[k:2 * k, :2] - oval).max() > 10          # the chin drops
     assert np.array_equal(photo[k:2 * k], oval)
     turned = proxy.mesh(pose_vertices(plan.shape, src.face.pose.offset(yaw=25)), src.face.pose.offset(yaw=25))[2]
@@ -139,14 +139,14 @@ def test_a_stretched_strip_takes_the_head_s_colour_inside_and_the_backdrop_s_bes
     fill[:, 24:40] = 1.0                    # the stretched strip, on the backdrop beside the cheek
     known *= 1.0 - fill
     zero = np.zeros_like(fill)
-    head = S.head_or_backdrop(box, known, fill, zero, backdrop)
-    back = S.head_or_backdrop(box, known, zero, fill, backdrop)
-    both = S.head_or_backdrop(box, known, fill, fill, backdrop)
+    head = ring_photo.head_or_backdrop(box, known, fill, zero, backdrop)
+    back = ring_photo.head_or_backdrop(box, known, zero, fill, backdrop)
+    both = ring_photo.head_or_backdrop(box, known, fill, fill, backdrop)
     np.testing.assert_array_equal(head[known > 0], box[known > 0])   # the photo's own texels kept
     strip = fill > 0
     assert np.abs(head[strip] - box[0, 0]).max() < 0.02
     assert np.abs(back[strip] - box[0, -1]).max() < 0.02
-    np.testing.assert_allclose(both, S.smooth_fill(box, known), atol=1e-6)
+    np.testing.assert_allclose(both, ring_photo.smooth_fill(box, known), atol=1e-6)
     # the photo's backdrop read at its borders is such a colour
     assert np.abs(backdrop_colours((box * 255).astype(np.uint8))[4:] - backdrop).max() < 1.0
 
@@ -159,7 +159,7 @@ def test_the_backdrop_map_is_backdrop_like_of_a_box_s_every_other_texel(real_ima
     img = real_image("45-m7-di-ph.jpg")
     h, w = img.shape[:2]
     backdrop = np.float32([[30.0, 10.0, -20.0], [70.0, -5.0, 15.0], [55.0, 0.0, 0.0]])
-    bmap = S.BackdropMap(img, backdrop)
+    bmap = ring_photo.BackdropMap(img, backdrop)
     rng = np.random.default_rng(3)
     for _ in range(40):
         a = (int(rng.integers(-80, w + 8)) // 4 * 4, int(rng.integers(-80, h + 8)) // 4 * 4)
@@ -170,7 +170,8 @@ def test_the_backdrop_map_is_backdrop_like_of_a_box_s_every_other_texel(real_ima
             box[p0[1] - a[1]:p1[1] - a[1], p0[0] - a[0]:p1[0] - a[0]] = \
                 img[p0[1]:p1[1], p0[0]:p1[0]] * np.float32(1 / 255)
         got = bmap.over(a, shape)
-        assert got.dtype == np.float32 and np.array_equal(got, S.backdrop_like(box[::2, ::2], backdrop)), (a, shape)
+        want = silhouette.backdrop_like(box[::2, ::2], backdrop)
+        assert got.dtype == np.float32 and np.array_equal(got, want), (a, shape)
     assert bmap.done.any()
 
 
@@ -178,22 +179,22 @@ def test_under_border_moves_the_inner_ring_in_alike_and_only_where_asked():
     """under_border moves the ring inside the oval to INNER_MIN of its mean radius inside it, in
     the photo and at the target by the same weight, where it lies less far in (a fold: outside
     the oval); weight 0 leaves it, and a still head's ring reads where it is drawn."""
-    t = np.linspace(0, 2 * np.pi, len(S.FACE_OVAL), endpoint=False)
+    t = np.linspace(0, 2 * np.pi, len(head_proxy.FACE_OVAL), endpoint=False)
     p = np.stack([50 + 20 * np.cos(t), 60 + 25 * np.sin(t)], 1)
     p_in = 50 + 0.9 * (p - 50)
     p_in[3] = 50 + 1.05 * (p[3] - 50)        # folded out past the oval
     q, q_in = p + np.float64([3, 0]), p_in + np.float64([3, 0])
     w = np.zeros(len(p))
-    a, b = S.under_border(p, p_in, q, q_in, w)
+    a, b = surround.under_border(p, p_in, q, q_in, w)
     np.testing.assert_array_equal(a, p_in)
     np.testing.assert_array_equal(b, q_in)
     w[3] = 1.0
-    a, b = S.under_border(p, p_in, q, q_in, w)
+    a, b = surround.under_border(p, p_in, q, q_in, w)
     moved = np.flatnonzero(np.abs(a - p_in).max(1) > 0)
     assert list(moved) == [3]
     r = np.linalg.norm(p - p.mean(0), axis=1).mean()
     depth = np.dot(p[3] - a[3], (p[3] - p.mean(0)) / np.linalg.norm(p[3] - p.mean(0)))
-    assert abs(depth - S.INNER_MIN * r) < 1e-6
+    assert abs(depth - surround.INNER_MIN * r) < 1e-6
     np.testing.assert_allclose(b - a, q - p)                    # alike in both
-    a, b = S.under_border(p, p_in, p, p_in, w)                   # still: drawn where read
+    a, b = surround.under_border(p, p_in, p, p_in, w)                   # still: drawn where read
     np.testing.assert_array_equal(a, b)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from poce_rt import ops, stages, surround
+from poce_rt import head_proxy, ops, ring_photo, silhouette, stages, surround
 from poce_rt.facemodel import signed_area_px
 from poce_rt.fit import pose_vertices
 
@@ -19,8 +19,8 @@ def test_no_motion_is_the_identity(single_face, face):
 @pytest.mark.parametrize("yaw", [-40, -25, 25, 40])
 def test_band_never_folds_and_keeps_its_outer_ring(face, yaw):
     dst = pose_vertices(face.shape, face.pose.offset(yaw=yaw))
-    oval = list(surround.FACE_OVAL)
-    verts, tris, src = surround.surround_mesh(face.vertices[oval, :2], dst[oval, :2])
+    oval = list(head_proxy.FACE_OVAL)
+    verts, tris, src = head_proxy.surround_mesh(face.vertices[oval, :2], dst[oval, :2])
     area = signed_area_px(verts, tris)
     assert (area > 0).all() or (area < 0).all()          # one winding: no triangle flipped over
     k = len(oval)
@@ -31,8 +31,8 @@ def test_warp_changes_only_the_band(single_face, face):
     dst = pose_vertices(face.shape, face.pose.offset(yaw=25))
     out = surround.warp_surround(single_face, face.vertices, dst)
     assert out.shape == single_face.shape and out.dtype == np.uint8
-    oval = list(surround.FACE_OVAL)
-    verts, _, _ = surround.surround_mesh(face.vertices[oval, :2], dst[oval, :2])
+    oval = list(head_proxy.FACE_OVAL)
+    verts, _, _ = head_proxy.surround_mesh(face.vertices[oval, :2], dst[oval, :2])
     outer = verts[len(oval):, :2]
     lo, hi = np.floor(outer.min(0)).astype(int) - 2, np.ceil(outer.max(0)).astype(int) + 2
     changed = np.argwhere(np.any(out != single_face, axis=2))
@@ -78,27 +78,27 @@ def _random_maps(seed):
 
 
 def test_stretch_is_the_largest_singular_value():
-    """surround.stretch against numpy's SVD of each triangle's source -> target map."""
+    """ring_photo.stretch against numpy's SVD of each triangle's source -> target map."""
     verts, tris, src, maps = _random_maps(0)
     want = np.linalg.svd(maps, compute_uv=False)[:, 0]
-    np.testing.assert_allclose(surround.stretch(verts, tris, src), want, rtol=1e-9)
+    np.testing.assert_allclose(ring_photo.stretch(verts, tris, src), want, rtol=1e-9)
     flat = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])          # a line read out over an area
-    assert surround.stretch(verts[:3], np.array([[0, 1, 2]]), flat)[0] == np.inf
+    assert ring_photo.stretch(verts[:3], np.array([[0, 1, 2]]), flat)[0] == np.inf
 
 
 def test_area_stretch_is_the_determinant_and_a_shear_keeps_it():
-    """surround.area_stretch against numpy's |det| of each triangle's source -> target map; a
+    """ring_photo.area_stretch against numpy's |det| of each triangle's source -> target map; a
     shear of 3 (one ring sliding 3 px per px of band along the next) keeps the area (1) where the
     largest singular value reads 3.30; a degenerate source triangle reads inf."""
     verts, tris, src, maps = _random_maps(1)
-    np.testing.assert_allclose(surround.area_stretch(verts, tris, src), np.abs(np.linalg.det(maps)), rtol=1e-9)
+    np.testing.assert_allclose(ring_photo.area_stretch(verts, tris, src), np.abs(np.linalg.det(maps)), rtol=1e-9)
     tri = np.array([[0, 1, 2]])
     photo = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 1.0]])          # a strip 1 px across, 4 along
     sheared = np.c_[photo @ np.array([[1.0, 0.0], [3.0, 1.0]]), np.zeros(3)]   # x += 3 y
-    assert surround.area_stretch(sheared, tri, photo)[0] == pytest.approx(1.0)
-    assert surround.stretch(sheared, tri, photo)[0] == pytest.approx(3.303, abs=1e-3)
+    assert ring_photo.area_stretch(sheared, tri, photo)[0] == pytest.approx(1.0)
+    assert ring_photo.stretch(sheared, tri, photo)[0] == pytest.approx(3.303, abs=1e-3)
     flat = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
-    assert surround.area_stretch(sheared, tri, flat)[0] == np.inf
+    assert ring_photo.area_stretch(sheared, tri, flat)[0] == np.inf
 
 
 def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
@@ -108,16 +108,16 @@ def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
     dst = pose_vertices(face.shape, face.pose.offset(yaw=30))
     verts, tris, src, _ = surround.ring_band(face.vertices, dst, *single_face.shape[:2],
                                              proxy=(face.shape, face.pose, face.pose.offset(yaw=30)))
-    weights = surround.stretch_weights(verts, src, surround.FeatureMask(face.vertices))
+    weights = ring_photo.stretch_weights(verts, src, ring_photo.FeatureMask(face.vertices))
     assert weights.any()
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
-    tex_a, known_a = surround.photo_texture(single_face, lo, side, (verts, src, weights))
-    plain, _ = surround.photo_texture(single_face, lo, side)
+    tex_a, known_a = ring_photo.photo_texture(single_face, lo, side, (verts, src, weights))
+    plain, _ = ring_photo.photo_texture(single_face, lo, side)
     assert known_a.min() < 0.01 and (known_a < 1).mean() < 0.2
     assert np.abs(tex_a - plain)[known_a == 1].max() == 0           # known texels are the photo's
     big_lo = lo - 17
-    tex_b, known_b = surround.photo_texture(single_face, big_lo, side + 40, (verts, src, weights))
+    tex_b, known_b = ring_photo.photo_texture(single_face, big_lo, side + 40, (verts, src, weights))
     inner = (slice(17, 17 + side), slice(17, 17 + side))
     np.testing.assert_allclose(tex_b[inner], tex_a, atol=1e-6)
     np.testing.assert_allclose(known_b[inner], known_a, atol=1e-6)
@@ -134,7 +134,7 @@ def _soften_folds_reference(rgb, alpha, pos):
                 v, u = y + dy, x + dx
                 if 0 <= v < h and 0 <= u < w and full[y, x] and full[v, u]:
                     jump[y, x] = max(jump[y, x], np.abs(pos[v, u] - pos[y, x]).max())
-    weight = surround.ramp(jump, surround.FOLD_PX)
+    weight = head_proxy.ramp(jump, surround.FOLD_PX)
     k = np.array([0.25, 0.5, 0.25])
     rows = rgb.astype(np.float64).copy()
     for x in range(1, w - 1):
@@ -215,8 +215,8 @@ def test_ring_texture_positions_read_the_photo_position():
     tris = np.array([[0, 1, 2], [1, 3, 2]], np.int32)
     uvs = np.array([[0.1, 0.2], [0.7, 0.2], [0.1, 0.9], [0.7, 0.9]], np.float32)
     colour = np.random.default_rng(2).random((side, side, 3)).astype(np.float32)
-    tex = surround.with_positions(colour)
-    assert tex.shape == (side, side, surround.RING_CHANNELS)
+    tex = ring_photo.with_positions(colour)
+    assert tex.shape == (side, side, ring_photo.RING_CHANNELS)
     both, alpha = ops.render(tex, verts, tris, uvs, 30, 40)
     rgb, alpha3 = ops.render(colour, verts, tris, uvs, 30, 40)
     np.testing.assert_array_equal(both[..., :3], rgb)
@@ -243,10 +243,10 @@ def _crescent_l(image, face, strip):
     pose = face.pose.offset(yaw=25)
     target = pose_vertices(perspective_shape(face.shape, face.pose, pose, CAMERA_DISTANCE_CM), pose)
     proxy = (face.shape, face.pose, pose, CAMERA_DISTANCE_CM,
-             surround.silhouette_scales(image, face.vertices, face.shape, face.pose)) + \
-        ((surround.skin_strip(image, face.vertices),) if strip else ())
+             silhouette.silhouette_scales(image, face.vertices, face.shape, face.pose)) + \
+        ((silhouette.skin_strip(image, face.vertices),) if strip else ())
     out = surround.warp_surround(image, face.vertices, target, proxy=proxy)
-    oval = target[list(surround.FACE_OVAL), :2]
+    oval = target[list(head_proxy.FACE_OVAL), :2]
     inside = np.zeros(image.shape[:2], np.uint8)
     cv2.fillPoly(inside, [np.round(oval).astype(np.int32)], 1)
     d = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 5)
@@ -254,7 +254,7 @@ def _crescent_l(image, face, strip):
     band = (d > 0) & (d <= 8)
     band[:y0], band[y1:], band[:, int(oval[:, 0].mean()):] = False, False, False
     l_out = lab(out[band].astype(np.float32) / 255)[:, 0].mean()
-    return l_out, photo_skin(image, face.vertices[list(surround.FACE_OVAL), :2])[0][0]
+    return l_out, photo_skin(image, face.vertices[list(head_proxy.FACE_OVAL), :2])[0][0]
 
 
 def test_the_revealed_side_reads_no_skin_strip_beyond_the_oval(tracker, real_image):
@@ -272,7 +272,7 @@ def oval_mask(face, shape) -> np.ndarray:
     import cv2
 
     m = np.zeros(shape[:2], np.uint8)
-    cv2.fillPoly(m, [np.round(face.vertices[list(surround.FACE_OVAL), :2]).astype(np.int32)], 1)
+    cv2.fillPoly(m, [np.round(face.vertices[list(head_proxy.FACE_OVAL), :2]).astype(np.int32)], 1)
     return m
 
 
@@ -292,14 +292,14 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
     disc = lambda r: cv2.dilate(skin, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
     img[disc(35)] = (25, 20, 18)
     img[disc(5)] = (215, 170, 150)
-    strip = surround.skin_strip(img, face.vertices)
+    strip = silhouette.skin_strip(img, face.vertices)
     assert (strip >= 5).all() and (strip <= 9).all(), strip
     img[disc(35)] = (215, 170, 150)
-    assert (surround.skin_strip(img, face.vertices) == 0).all()
+    assert (silhouette.skin_strip(img, face.vertices) == 0).all()
 
     pose = face.pose.offset(yaw=25)
     dst = pose_vertices(face.shape, pose)
-    k = len(surround.FACE_OVAL)
+    k = len(head_proxy.FACE_OVAL)
     args = (face.vertices, dst, face.shape, face.pose, pose, CAMERA_DISTANCE_CM, None)
     plain = surround.proxy_mesh(*args)[2][k:2 * k]
     read = surround.proxy_mesh(*args, strip)[2][k:2 * k]
@@ -312,7 +312,7 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
 
 
 def test_inside_is_the_distance_to_the_hull_border():
-    """surround._inside (how far the proxy's vertices lie inside the oval, for the fill behind a
+    """ring_photo._inside (how far the proxy's vertices lie inside the oval, for the fill behind a
     turned face): inside a convex hull it is cv2.pointPolygonTest's distance to the border,
     outside it is negative."""
     import cv2
@@ -322,7 +322,7 @@ def test_inside_is_the_distance_to_the_hull_border():
     pts = rng.normal(size=(300, 2)) * 150 + 300
     hull = cv2.convexHull(poly.astype(np.float32))
     ref = np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True) for x, y in pts])
-    got = surround._inside(poly, pts)
+    got = ring_photo._inside(poly, pts)
     assert (ref > 0).sum() > 50 and (ref < 0).sum() > 50
     np.testing.assert_allclose(got[ref > 0], ref[ref > 0], atol=1e-3)
     assert (got[ref < 0] < 0).all()
@@ -405,7 +405,7 @@ def test_a_border_cut_face_turns_without_a_pop_at_the_border(editor, prepared):
 def test_source_inverse_keeps_one_per_face_of_a_frame_loop():
     """The rings of three faces, read in turn step after step: each face's inverses are worked out
     once and kept (a single kept entry was replaced at every face), and they are the inverses."""
-    from poce_rt.surround import _source_inverse
+    from poce_rt.ring_photo import _source_inverse
 
     rng = np.random.default_rng(3)
     faces = [rng.random((40, 3, 2)) * 100 for _ in range(3)]
@@ -429,14 +429,14 @@ def _far_backdrop_changed(img, out, face, target_vertices, margin=0.12, reach=0.
     the output changed by more than `levels` grey levels."""
     import cv2
 
-    colours = surround.face_colours(img, face.vertices)
-    back = surround.backdrop_like(img.astype(np.float32) / 255, colours.backdrop) >= 0.5
-    r = surround.oval_radius(face.vertices)
+    colours = silhouette.face_colours(img, face.vertices)
+    back = silhouette.backdrop_like(img.astype(np.float32) / 255, colours.backdrop) >= 0.5
+    r = head_proxy.oval_radius(face.vertices)
     ovals = np.zeros(img.shape[:2], np.uint8)
     for v in (face.vertices, target_vertices):
-        cv2.fillPoly(ovals, [np.round(np.asarray(v)[list(surround.FACE_OVAL), :2]).astype(np.int32)], 1)
+        cv2.fillPoly(ovals, [np.round(np.asarray(v)[list(head_proxy.FACE_OVAL), :2]).astype(np.int32)], 1)
     d = cv2.distanceTransform(1 - ovals, cv2.DIST_L2, 3)
-    cx = np.asarray(face.vertices)[list(surround.FACE_OVAL), 0].mean()
+    cx = np.asarray(face.vertices)[list(head_proxy.FACE_OVAL), 0].mean()
     v = np.asarray(face.vertices)
     rows = (np.arange(img.shape[0]) > v[263, 1] - 0.6 * r) & (np.arange(img.shape[0]) < v[291, 1] + 0.25 * r)
     region = back & (d > margin * r) & (d < reach * r) & (np.arange(img.shape[1]) > cx)[None, :] & rows[:, None]
@@ -457,7 +457,7 @@ def test_a_turn_towards_the_far_side_keeps_the_backdrop_beside_it(editor, prepar
     away, 0.4% as before). A still head draws the rings where the photo shows them."""
     img, src = prepared("Tom_Hanks_54745.png")
     face = src.face
-    beside = surround.backdrop_beside(img, face.vertices)
+    beside = silhouette.backdrop_beside(img, face.vertices)
     assert beside[4:9].min() >= 0.6 and beside[:3].max() == 0.0    # far cheek / forehead (FACE_OVAL order)
     for yaw, most in ((-25, 0.12), (-20, 0.12)):
         plan = editor.plan(src, pose=(0, yaw, 0))
@@ -467,9 +467,9 @@ def test_a_turn_towards_the_far_side_keeps_the_backdrop_beside_it(editor, prepar
         assert share < most, (yaw, share)
     # a still head: the proxy draws its rings where they lie (nothing widened, nothing followed)
     proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                               strip=surround.skin_strip(img, face.vertices), beside=beside)
+                               strip=silhouette.skin_strip(img, face.vertices), beside=beside)
     verts, _, photo = proxy.mesh(face.vertices, face.pose)
-    k = len(surround.FACE_OVAL)
+    k = len(head_proxy.FACE_OVAL)
     np.testing.assert_allclose(verts[k:-k, :2], photo[k:-k], atol=1e-3)
 
 
@@ -504,22 +504,22 @@ def test_a_far_side_seen_edge_on_beside_a_wall_ends_at_the_face_s_outline(editor
     assert film.sum() < 500, film.sum()
     ys, xs = np.nonzero(film)
     edge = np.array([np.flatnonzero(drawn[y])[0] for y in ys])
-    assert np.percentile(edge - xs, 95) < 0.5 * surround.oval_radius(face.vertices), np.percentile(edge - xs, 95)
+    assert np.percentile(edge - xs, 95) < 0.5 * head_proxy.oval_radius(face.vertices), np.percentile(edge - xs, 95)
 
 
 def test_backdrop_beside_is_the_backdrop_s_share_past_the_oval(single_face, face):
     """backdrop_beside on single_face.jpg: a share per oval vertex; the hair above the forehead is
     not backdrop; rays that leave the photo count those pixels as not backdrop (the face moved
     so that its right side lies on the photo's border); NaN vertices raise."""
-    b = surround.backdrop_beside(single_face, face.vertices)
-    assert b.shape == (len(surround.FACE_OVAL),) and ((b >= 0) & (b <= 1)).all()
+    b = silhouette.backdrop_beside(single_face, face.vertices)
+    assert b.shape == (len(head_proxy.FACE_OVAL),) and ((b >= 0) & (b <= 1)).all()
     assert b[0] == 0.0                          # the forehead's top: hair beyond it
     v = np.array(face.vertices, np.float64)
-    v[:, 0] += single_face.shape[1] - 1 - v[list(surround.FACE_OVAL), 0].max()
-    right = v[list(surround.FACE_OVAL), 0] > v[list(surround.FACE_OVAL), 0].max() - 1
-    assert right.any() and (surround.backdrop_beside(single_face, v)[right] == 0.0).all()
+    v[:, 0] += single_face.shape[1] - 1 - v[list(head_proxy.FACE_OVAL), 0].max()
+    right = v[list(head_proxy.FACE_OVAL), 0] > v[list(head_proxy.FACE_OVAL), 0].max() - 1
+    assert right.any() and (silhouette.backdrop_beside(single_face, v)[right] == 0.0).all()
     with pytest.raises(ValueError):
-        surround.backdrop_beside(single_face, np.full_like(face.vertices, np.nan))
+        silhouette.backdrop_beside(single_face, np.full_like(face.vertices, np.nan))
 
 
 def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
@@ -536,10 +536,10 @@ def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
     plan = editor.plan(src, pose=(0, 20, 0))
     proxy = editor.frame_loop(src)._proxy
     verts, _, read = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
-    k = len(surround.FACE_OVAL)
+    k = len(head_proxy.FACE_OVAL)
     still = proxy.turn.reshape(-1, k).max(0) == 0   # no ring at these oval vertices turns
     assert still.sum() >= 8
-    move = np.linalg.norm(verts[:, :2] - read, axis=1).reshape(surround.PROXY_RINGS, k)
+    move = np.linalg.norm(verts[:, :2] - read, axis=1).reshape(head_proxy.PROXY_RINGS, k)
     # the proxy's rings and the fringe ring (the oval and the ring inside it move with the face)
     assert move[2:-1][:, still].max() < 1e-3, move[2:-1][:, still].max()
 
@@ -556,15 +556,15 @@ def test_edge_overshoot_measures_the_oval_past_the_head_below_the_eyes(tracker, 
     img[...] = (200, 215, 225)
     head = oval_mask(face, img.shape)
     img[cv2.erode(head, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0] = (150, 100, 80)
-    over = surround.edge_overshoot(img, face.vertices)
-    below = surround.below_eyes(face.vertices)
+    over = silhouette.edge_overshoot(img, face.vertices)
+    below = silhouette.below_eyes(face.vertices)
     assert below.sum() >= 10 and (~below).sum() >= 10
     assert (over[below] >= 3).all() and (over[below] <= 6).all(), over
     assert (over[~below] == 0).all(), over
     img[head > 0] = (150, 100, 80)
-    assert (surround.edge_overshoot(img, face.vertices) == 0).all()
+    assert (silhouette.edge_overshoot(img, face.vertices) == 0).all()
     img[...] = (150, 100, 80)
-    assert (surround.edge_overshoot(img, face.vertices) == 0).all()
+    assert (silhouette.edge_overshoot(img, face.vertices) == 0).all()
 
 
 def _jaw_edge(img, face, out, target, tracker_geometry, band):
@@ -627,8 +627,8 @@ def test_an_oval_on_the_head_s_edge_reads_it_as_before(tracker, real_image, name
     head proxy's measures (and so every turn of theirs) are as before."""
     img = real_image(name)
     face = tracker.track_one(img)
-    assert (surround.edge_overshoot(img, face.vertices) == 0).all()
-    np.testing.assert_array_equal(surround.proxy_measures(img, face)[1], surround.skin_strip(img, face.vertices))
+    assert (silhouette.edge_overshoot(img, face.vertices) == 0).all()
+    np.testing.assert_array_equal(silhouette.proxy_measures(img, face)[1], silhouette.skin_strip(img, face.vertices))
 
 
 def test_face_past_oval_is_the_face_s_reach_past_its_oval(prepared, single_face, face):
@@ -637,20 +637,20 @@ def test_face_past_oval_is_the_face_s_reach_past_its_oval(prepared, single_face,
     near-frontal face (single_face.jpg, yaw -8) reaches past its oval by at most 0.042 of its
     radius (BEHIND_FACE[0] is 0.05: its rings stay where they were); Tom_Hanks_54745.png (yaw
     +18) 0.07-0.15 beside his far cheek (his near one, on the left: 0), the strip his rings skip."""
-    k = len(surround.FACE_OVAL)
+    k = len(head_proxy.FACE_OVAL)
     t = np.linspace(0, 2 * np.pi, k, endpoint=False)
     v = np.zeros((468, 2))
-    v[list(surround.FACE_OVAL)] = np.stack([np.cos(t), np.sin(t)], 1) * 10.0
+    v[list(head_proxy.FACE_OVAL)] = np.stack([np.cos(t), np.sin(t)], 1) * 10.0
     v[[0, 1, 2, 3]] = [(-12, -12), (12, -12), (12, 12), (-12, 12)]
-    past = surround.face_past_oval(v)
+    past = head_proxy.face_past_oval(v)
     np.testing.assert_allclose(past[t == 0], 2.0, atol=1e-6)           # (10, 0) to the side x = 12
     assert (past > 1.9).all() and past.max() <= 12 * np.sqrt(2) - 10 + 1e-6
-    r = surround.oval_radius(face.vertices)
-    assert surround.face_past_oval(face.vertices).max() / r < surround.BEHIND_FACE[0]
+    r = head_proxy.oval_radius(face.vertices)
+    assert head_proxy.face_past_oval(face.vertices).max() / r < surround.BEHIND_FACE[0]
     img, src = prepared("Tom_Hanks_54745.png")
     v = np.asarray(src.face.vertices)
-    rel = surround.face_past_oval(v) / surround.oval_radius(v)
-    oval = v[list(surround.FACE_OVAL)]
+    rel = head_proxy.face_past_oval(v) / head_proxy.oval_radius(v)
+    oval = v[list(head_proxy.FACE_OVAL)]
     cheek = (oval[:, 1] > v[263, 1]) & (oval[:, 1] < v[291, 1])    # from the far eye's corner to the mouth's
     far, near = cheek & (oval[:, 0] > v[1, 0]), cheek & (oval[:, 0] < v[1, 0])   # either side of the nose tip
     assert far.sum() >= 3 and near.sum() >= 3

@@ -64,7 +64,7 @@ def test_the_judges_oval_lies_inside_the_beard_on_the_revealed_side(bearded_turn
 def test_oval_sides_tells_the_revealed_side_from_the_nose_tips_move(truth):
     """A synthetic oval: the nose tip moves left, so the right half is the revealed side; the
     judge's marks 3 px inside on the right and 2 px outside on the left."""
-    from poce_rt.surround import FACE_OVAL
+    from poce_rt.head_proxy import FACE_OVAL
 
     n = 468
     src = np.zeros((n, 3), np.float32)

@@ -34,8 +34,10 @@ from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
-from ..surround import (FACE_OVAL, PROXY_RINGS, HeadProxy, band_tris, draw_ring, face_colours, keep_ring_still,
-                        oval_radius, proxy_measures, ring_band, ring_filled, rings_tris)
+from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
+from ..ring_photo import ring_filled
+from ..silhouette import face_colours, proxy_measures
+from ..surround import HeadProxy, draw_ring, keep_ring_still, ring_band
 from ..uncover import Uncover, fill_uncovered
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
@@ -627,7 +629,7 @@ class FrameLoop:
         return uv, out
 
     def _ring_filled(self) -> np.ndarray:
-        """[H,W] float32: the last step's ring's share of fill (surround.ring_filled: texels filled
+        """[H,W] float32: the last step's ring's share of fill (ring_photo.ring_filled: texels filled
         beyond the photo or for a stretched strip, background the turn uncovered)."""
         out = np.zeros((self.height, self.width), np.float32)
         ring = self._written[1] if len(self._written) > 1 else None

@@ -6,8 +6,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..ops._arrays import on_stream, to_host
-from ..surround import (FACE_OVAL, RING_CHANNELS, BackdropMap, FeatureMask, photo_texture, stretch_weights,
-                        stretched_box, stretched_patch, with_positions)
+from ..head_proxy import FACE_OVAL
+from ..ring_photo import (RING_CHANNELS, BackdropMap, FeatureMask, photo_texture, stretch_weights, stretched_box,
+                          stretched_patch, with_positions)
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -15,7 +16,7 @@ RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by th
 
 class RingTexture(NamedTuple):
     """texture [side,side,RING_CHANNELS] float32 (a workspace buffer): colour in [0,1] of photo
-    pixels lo..lo+side and each texel's position (surround.with_positions)."""
+    pixels lo..lo+side and each texel's position (ring_photo.with_positions)."""
 
     texture: Any
     lo: np.ndarray   # [2] int, (x, y) of the texture's first texel in the photo
@@ -32,9 +33,9 @@ class RingTexture(NamedTuple):
 
 class RingTextureCache:
     """The photo as the ring's texture: a square crop, grown when a pose change reads beyond it;
-    beyond the photo filled as poce_rt.surround.photo_texture fills it (on the host: only faces
+    beyond the photo filled as poce_rt.ring_photo.photo_texture fills it (on the host: only faces
     cut by the photo's border get there). Where band triangles are drawn stretched, a patch of
-    poce_rt.surround.stretched_patch is written over it (worked out on the host over a box about
+    poce_rt.ring_photo.stretched_patch is written over it (worked out on the host over a box about
     the stretched strip; the previous patch's texels are restored first).
     `image`: the [H,W,3] uint8 photo on the loop's device; `src_vertices`: the source face's
     [468,3] vertices in photo pixels; backdrop: the photo's [K,3] Lab poce_rt.hair.backdrop_colours
