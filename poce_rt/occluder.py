@@ -54,6 +54,7 @@ import numpy as np
 from . import hair
 from .complete import smoothstep
 from .disocclusion import RIM_HAIR, SILHOUETTE_FRAC, silhouette_distance
+from .head_proxy import FACE_OVAL
 from .person import person_map
 
 OCCLUDER_ZONE = 6.0      # D: how far past the outline the photo is read
@@ -167,8 +168,6 @@ def _by_person(arm: np.ndarray, image: np.ndarray, face, lab: np.ndarray, colour
     the skin's colour (SKIN_D[0], not hair) in `zone` that meet `arm` ([h,w] bool over the box at
     origin (x0, y0) of the photo; lab [N,3] the zone's colours); `arm` itself where no segmenter
     runs."""
-    from .surround import FACE_OVAL   # (surround imports hair, which this module imports)
-
     person = person_map(image, np.asarray(face.vertices, np.float64)[list(FACE_OVAL), :2])
     if person is None:
         return arm
