@@ -73,8 +73,10 @@ BEHIND_FACE = (0.05, 0.1)
 # backdrop (BESIDE_SHARE): the ray starts BESIDE_SKIP_PX past the oval, inside the very strip of
 # cheek the face bulges past it, so the wider the bulge the lower the share (Tom_Hanks_54745.png's
 # jaw, 6.7 px past its oval: 0.5 of the ray backdrop, pulled 0.67 of the strip) and the ring drew
-# the rest of the lit jaw again past the turned face (-25: a pale bulge 2-3 px wide beside the jaw,
-# 3-10 levels over the skin beside it; now 0-1 px, 0-2 levels).
+# the rest of the lit jaw again past the turned face (-25: a pale rim, 10+ levels over the backdrop
+# 1.7 px past the face on average over the jaw's rows, 4 at most, up to 10 levels paler than the
+# skin beside it; now 0.8 / 2 px, 1 level; 45-m7-di-ph.jpg at +25: what is not backdrop past its
+# far cheek 5.2 -> 4.1 px on average, a thinner ghost).
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
