@@ -479,7 +479,7 @@ def _soften_folds_host(rgb, alpha, pos, take):
 
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
                   reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None,
-                  moving_out: np.ndarray | None = None, backdrop: np.ndarray | None = None) -> np.ndarray:
+                  moving_out: np.ndarray | None = None, backdrop: np.ndarray | None = None, rim=None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
     with the ring around the face warped to follow the face oval (a copy; the input is not changed);
     proxy: as ring_band's. filled_out: an optional [H,W] float32 array that receives each pixel's
@@ -488,7 +488,9 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     float32 array that receives the ring's coverage times its moved weight (where it draws something
     other than the photo's own pixel; untouched where the ring is not drawn). backdrop: the
     photo's poce_rt.hair.backdrop_colours when the caller has them (None: read here for a head
-    proxy's stretched strips, stretched_patch). Returns the image unchanged (same object) when
+    proxy's stretched strips, stretched_patch). rim: None, or (poce_rt.rim_light.RimLight, reveal
+    [K] at the oval's vertices): the ring's texture relit about the oval (photo_texture's). Returns
+    the image unchanged (same object) when
     the oval does not move."""
     h, w = image.shape[:2]
     band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
@@ -504,7 +506,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
 
         backdrop = backdrop_colours(image[..., :3])
     texture, known = photo_texture(image, lo, side, (verts, src, weights) if weights.any() else None,
-                                   backdrop if proxy is not None else None, features)
+                                   backdrop if proxy is not None else None, features, rim)
     uvs = ((src - lo) / side).astype(np.float32)
     local = verts.copy()
     local[:, 0] -= x0
