@@ -247,7 +247,7 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
-    from .hair import backdrop_reach, hair_reach, person_reach, photo_colours
+    from .hair import backdrop_reach, hair_reach, person_reach
 
     image = np.asarray(image)
     sv = np.asarray(src_vertices, np.float64)
@@ -261,7 +261,7 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     # rays from the oval: the head's hair starts inside the default silhouette and runs on past it
     ray = np.linalg.norm(end - oval, axis=1) + 1e-9
     begin = np.linalg.norm(sil - oval, axis=1) / ray
-    colours = photo_colours(image, oval) if colours is None else colours
+    colours = face_colours(image, sv) if colours is None else colours
     y = np.asarray(shape, np.float64)[list(FACE_OVAL), 1]
 
     def far(reach):   # each ray's reach -> its distance from the oval's centre, in the default's
@@ -415,7 +415,9 @@ def face_colours(image: np.ndarray, src_vertices: np.ndarray):
     (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
     from .hair import photo_colours
 
-    return photo_colours(image, np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2])
+    sv = np.asarray(src_vertices, np.float64)
+    eyes = [sv[list(eye), :2] for eye in (masks.LEFT_EYE, masks.RIGHT_EYE)]   # sunglasses: photo_skin
+    return photo_colours(image, sv[list(FACE_OVAL), :2], eyes)
 
 
 def _past_oval(image: np.ndarray, src_vertices: np.ndarray, first: int, reach: float):
@@ -446,11 +448,11 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     feathered border, 15-f13-anc-ph.jpg at +25; else the read starts on the mix); 0 where
     no hair is found (a neck, an ear, a backdrop). colours: as silhouette_scales'. Once per
     source: ~1 ms."""
-    from .hair import hair_like, lab, own_hair, photo_colours
+    from .hair import hair_like, lab, own_hair
 
     image = np.asarray(image)
     oval, steps, px, inside = _past_oval(image, src_vertices, 1, STRIP_MAX)
-    colours = photo_colours(image, oval) if colours is None else colours
+    colours = face_colours(image, src_vertices) if colours is None else colours
     px = lab(px)
     hair = (hair_like(px, colours.skin, colours.backdrop) >= 0.5) & inside
     if colours.hair is not None:   # past the hair's mix with the skin where the hair itself follows
@@ -506,11 +508,11 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
     pixels beyond the photo are neither: ~1 where the photo sees the face's outline against what
     lies behind the head, 0 beside an ear, a neck, more of the cheek. image [H,W,3] uint8, the
     face's [468,3] vertices in it; colours: as silhouette_scales'. Once per source: < 1 ms."""
-    from .hair import SKIN_D, lab, photo_colours, skin_distance
+    from .hair import SKIN_D, lab, skin_distance
 
     image = np.asarray(image)
     oval, _, px, inside = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
-    colours = photo_colours(image, oval) if colours is None else colours
+    colours = face_colours(image, src_vertices) if colours is None else colours
     backdrop = (backdrop_like(px, colours.backdrop) >= 0.5) & inside
     not_skin = (skin_distance(lab(px), colours.skin) >= np.mean(SKIN_D)) & inside
     return np.maximum(backdrop.mean(1), not_skin.mean(1)).astype(np.float64)
