@@ -68,6 +68,7 @@ HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour 
 EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
 BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
+TIP_STEP_PX = 1.0                # strand_reach: rays across each vertex's band about this far apart (a strand is a pixel or two wide)
 # backdrop_around: the ring about the head (in the oval's mean radius: from, to, and the face's
 # own disc the segmenter must call a person), its sectors, the segmenter's "no person" and the
 # pixels a sector needs. From 1.3 radii: past a bun or a curly top; to 3: the wall behind the
@@ -488,6 +489,41 @@ def fringe_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop
     short = t[np.minimum(tail, n - 1)] - np.asarray(gap_px, np.float64) / np.maximum(length, 1e-6)
     # no backdrop at all on a ray that leaves the photo: what lies there is unknown
     return np.where(tail < n, np.clip(short, 0.0, 1.0), np.where(inside.all(1), 1.0, 0.0))
+
+
+def strand_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray, only=None) -> np.ndarray:
+    """How far the head's hair reaches on past a ring start [K,2] (the silhouette in the photo)
+    towards end [K,2] (pixels) -> [K] float64 in [0,1], a share of each vertex's ray: its last
+    sample unlike the backdrop (backdrop_reach's classes) short of the background's own things
+    (a last run of such samples that goes on to the ray's end, as fringe_reach's), over rays
+    across the ring's band TIP_STEP_PX apart, from half the way to the vertex before to half the
+    way to the one after (a curl's tip between two vertices, a few pixels of sky between it and the
+    rest, is missed by their own rays); 0 where there is none. only: None, or [K] bool, the
+    vertices to read (0 elsewhere: a large face's bands take ~0.1 s all round). image [H,W,3] uint8."""
+    a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    out = np.zeros(len(a))
+    only = np.ones(len(a), bool) if only is None else np.asarray(only, bool)
+    if not only.any():
+        return out
+    prev, after = (np.roll(np.stack([a, b]), s, 1)[:, only] for s in (1, -1))
+    a, b = a[only], b[only]
+    span = max(np.linalg.norm(x - y, axis=1).max() for x, y in ((a, prev[0]), (a, after[0]), (b, prev[1]), (b, after[1])))
+    rays = 2 * int(np.ceil(0.5 * span / TIP_STEP_PX)) + 1
+    f = np.linspace(-0.5, 0.5, rays)[None, :, None]
+
+    def across(x, before, next_):   # [k,2] -> [k,rays,2]: towards each neighbour by |f| of the way
+        return x[:, None] + np.where(f < 0, -f * (before - x)[:, None], f * (next_ - x)[:, None])
+
+    t, colours, inside, _ = ray_samples(image, across(a, prev[0], after[0]).reshape(-1, 2),
+                                        across(b, prev[1], after[1]).reshape(-1, 2))
+    on = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
+    n = on.shape[1]
+    tail = n - np.argmax(~on[:, ::-1], axis=1)          # the first sample of the last run of `on`
+    tail = np.where(on[:, -1] & (~on).any(1), tail, np.where(on[:, -1], 0, n))
+    strands = on & (np.arange(n)[None, :] < tail[:, None])
+    last = n - 1 - np.argmax(strands[:, ::-1], axis=1)
+    out[only] = np.where(strands.any(1), t[last], 0.0).reshape(len(a), rays).max(1)
+    return out
 
 
 def hair_at(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray) -> np.ndarray:

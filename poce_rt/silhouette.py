@@ -139,6 +139,18 @@ FRINGE = (0.05, 0.5)
 FRINGE_GAP = 0.1
 FRINGE_HAIR = 0.25   # ... only where at least this share of the proxy's last band is unlike the backdrop
 FRINGE_SPAN = 2   # oval vertices either side whose reach bounds a vertex's fringe
+# ... and out past the curl tips the hair reaches beyond FRINGE[1] (hair.strand_reach, read out to
+# TIP_REACH of the band; TIP_PX past a tip's last pixel: the photo's blur of it), to FRINGE_TIPS at
+# most (the band beyond keeps some of the photo to stretch), still short of the background's own
+# things; only where silhouette_scales grew the silhouette to the head's measured reach: there it
+# lies on the hair's solid edge, while at the default the hair's body runs on past it (carried as
+# a fringe, Image_with_alpha.png's was smeared at +25). multi_face.jpg's young man: curls reach
+# 0.62-0.65 of the band at his top-left, between two oval vertices, past the fringe (0.34-0.5);
+# turned -25 (the silhouette 15-19 px in, the outer ring still) the band beyond drew them ~3x
+# their length, streaks swept into the sky.
+FRINGE_TIPS = 0.8
+TIP_PX = 1.5
+TIP_REACH = 1.5   # ... read out to this share of the band: a tip that touches the outer ring is not the background's
 # The photo's skin strip beside the oval (issue 15, 15-f13-anc-ph.jpg at +25: a bob of dark hair
 # over both cheeks): the tracked oval runs a few pixels inside the face's visible edge, and where
 # hair covers the cheek beyond it a strip of skin 4-6 px wide lies between the oval and the hair.
@@ -388,7 +400,7 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     [H,W,3] uint8, the face's [468,3] vertices in it, its canonical shape and Pose; colours as
     silhouette_scales'. Once per source: ~1 ms."""
     from .fit import pose_vertices
-    from .hair import fringe_reach, hair_at
+    from .hair import fringe_reach, hair_at, strand_reach
 
     sv = np.asarray(src_vertices, np.float64)
     if not np.isfinite(sv).all():
@@ -407,7 +419,11 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     reach = np.min(np.stack([np.roll(reach, i) for i in range(-FRINGE_SPAN, FRINGE_SPAN + 1)]), 0)
     reach *= hair_at(image, last, rim, colours.backdrop) >= FRINGE_HAIR
     rows = ramp(-np.asarray(shape, np.float64)[list(FACE_OVAL), 1], (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
-    return rows * np.minimum(reach, FRINGE[1]) * np.linalg.norm(outer - rim, axis=1)
+    band = np.linalg.norm(outer - rim, axis=1)
+    grown = (sil > PROXY_SCALES[-1]) & (rows > 0) & (reach > FRINGE[1])
+    tips = TIP_REACH * strand_reach(image, rim, rim + TIP_REACH * (outer - rim), colours.backdrop, grown)
+    tips = np.where(tips > 0, np.minimum(tips + TIP_PX / np.maximum(band, 1e-6), FRINGE_TIPS), 0.0)
+    return rows * np.maximum(np.minimum(reach, FRINGE[1]), np.minimum(tips, reach)) * band
 
 
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):
