@@ -78,9 +78,10 @@ REVEAL_FILL = (0.015, 0.05)
 # edge-on whose outline lies on the oval (Tom_Hanks_54745.png's far temple, yaw +18: the backdrop
 # 1 px past the oval) has its proxy's first bands squeezed against the face's outline by a turn
 # towards the camera (area 0.4-0.8) and filled for the far eye's corner and brow end they read;
-# filled with the head's colour, pulled from the lit temple, they drew a pale rim 30-45 levels over
-# the backdrop beside the revealed temple (backdrop_read). A band the turn widens is the side of
-# the head it reveals, the head's fill (the jaw at +25: area 2.4-3.6).
+# filled with the head's colour, pulled from the lit temple, they drew a pale rim beside the
+# revealed temple and eye (at -25 and -20: 32-37 levels over the backdrop on average over those
+# rows, up to 46; now 3, up to 17; backdrop_read). A band the turn widens is the side of the head
+# it reveals, the head's fill (the jaw at +25: area 2.4-3.6).
 BACKDROP_READ = (0.3, 0.6)
 BACKDROP_GROWN = (1.0, 2.0)
 
