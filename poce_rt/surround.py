@@ -29,8 +29,8 @@ import numpy as np
 from . import ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .head_proxy import (BEND_AWAY, FACE_OVAL, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, REACH, chord_rings,
-                         face_past_oval, facing, head_proxy, outer_normals, outward, oval_inner, oval_radius, ramp,
-                         rings_tris, shortened, surround_mesh)
+                         face_past_oval, facing, head_centre, head_proxy, outer_normals, outward, oval_inner,
+                         oval_radius, ramp, rings_tris, shortened, surround_mesh)
 from .layers import copy_channels
 from .motion import KEEP_SCALE, MOVING_PX, STILL_PX, keep_still, moved_weight, pixel_centres, read_motion
 from .ops._arrays import native
@@ -69,6 +69,18 @@ FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its o
 # seen edge-on: left as they were; 45-m7-di-ph.jpg's far oval lies 0.45-0.75 radii behind its
 # face, where the silhouette ring does too: no more than the photo shows past the oval).
 BEHIND_FACE = (0.05, 0.1)
+# The far side's outline (issue 15, held-out t1.jpg's largest face, yaw -3, turned +25): the proxy
+# ends at its silhouette ring, in the head's mid-depth plane, ~4 cm behind the origin the pose turns
+# about; turned away, that ring swings in (22 px of a 70 px half-head beside t1's far temple)
+# while the face oval barely moves, and the band from the oval out to the silhouette, 38 px in the
+# photo, was drawn 9 px wide: the temple's hair squeezed into a hard straight edge against the
+# wall, the sideburn and ear gone, the far cheek meeting the wall (the wall drawn over what had
+# been head: revealed_background). A head is round behind that ring: turned, its outline is made by
+# the back of the head, which the proxy lacks; a sphere about the head's centre keeps it where the
+# photo saw it, moved with the centre. There (far_outline) the far side's rings are drawn out to
+# that outline (t1 +25: the far temple's band 19 px wide). FAR_MIN_PX: a silhouette drawn within
+# this of the moved oval's distance from the centre is left as drawn (the face covers it).
+FAR_MIN_PX = 1.0
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
@@ -119,6 +131,7 @@ class HeadProxy:
         self.chord, self.normal = chord_rings(rings), outer_normals(rings)
         self.seen = head_proxy(shape, silhouette=silhouette, view=src_pose.rotation)
         self.facing = facing(self.normal, src_pose)
+        self.centre = head_centre(shape)[None]
         # [R*K,1]: how far each ring vertex turns with the pose (the rings stacked as mesh() poses them)
         self.turn = np.clip((NECK_CM[1] - rings[..., 1:2]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0).reshape(-1, 1)
         # [K] how far the rings may follow the oval by how far the silhouette turns (BESIDE_NECK)
@@ -159,6 +172,7 @@ class HeadProxy:
         dst_all = src_all + self.turn * (pose_vertices(
             perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
         src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
+        dst_r = self.far_outline(src_r, dst_r, q, turned, dst_pose)
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
@@ -215,6 +229,36 @@ class HeadProxy:
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
+
+    def far_outline(self, src_r, dst_r, q, turned, dst_pose) -> list:
+        """dst_r (the proxy's rings posed at dst_pose, [K,3] each, src_r as the photo shows them)
+        with the far side's silhouette drawn out to the head's outline (FAR_MIN_PX's note): where the
+        outer facet turns away (BEND_AWAY) and the turned silhouette lies nearer the head's centre
+        (head_centre) than the photo's did, it is drawn where a round head's outline lies at the
+        target, the photo's moved with the centre, and the rings between the moved oval q [K,>=2]
+        and it by their share of the way out (PROXY_SCALES: their order kept). turned: [K]
+        facing(normal, dst_pose)."""
+        from .fit import pose_vertices
+
+        away = ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
+        if not away.any():
+            return dst_r
+        c_src = pose_vertices(self.centre, self.src_pose)[0, :2].astype(np.float64)
+        c_dst = pose_vertices(perspective_shape(self.centre, self.src_pose, dst_pose, self.distance_cm),
+                              dst_pose)[0, :2].astype(np.float64)
+        drawn = dst_r[-1][:, :2]
+        outline = c_dst + src_r[-1][:, :2] - c_src
+        radius = np.linalg.norm(drawn - c_dst, axis=1)
+        # out along the drawn silhouette's own ray from the centre, by how much further out the
+        # outline lies, and never in past the moved oval
+        gain = np.linalg.norm(outline - c_dst, axis=1) - radius
+        room = radius - np.linalg.norm(np.asarray(q, np.float64)[:, :2] - c_dst, axis=1)
+        gain = away * np.where(room > FAR_MIN_PX, np.maximum(gain, 0.0), 0.0)
+        if not (gain > 0).any():
+            return dst_r
+        move = ((drawn - c_dst) / np.maximum(radius, 1e-9)[:, None]) * gain[:, None]
+        share = [(sc - 1.0) / (PROXY_SCALES[-1] - 1.0) for sc in PROXY_SCALES]
+        return [np.column_stack([x[:, :2] + t * move, x[:, 2]]) for x, t in zip(dst_r, share)]
 
     def rings_at(self, dst_pose, turned: np.ndarray | None = None) -> list:
         """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to
