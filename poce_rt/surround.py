@@ -235,9 +235,9 @@ class HeadProxy:
         with the far side's silhouette drawn out to the head's outline (FAR_MIN_PX's note): where the
         outer facet turns away (BEND_AWAY) and the turned silhouette lies nearer the head's centre
         (head_centre) than the photo's did, it is drawn where a round head's outline lies at the
-        target, the photo's moved with the centre, and the rings between the moved oval q [K,>=2]
-        and it by their share of the way out (PROXY_SCALES: their order kept). turned: [K]
-        facing(normal, dst_pose)."""
+        target, the photo's moved with the centre, no further out from the moved oval q [K,>=2]
+        than the photo shows it beyond the oval, and the rings between by their share of the way
+        out (PROXY_SCALES: their order kept). turned: [K] facing(normal, dst_pose)."""
         from .fit import pose_vertices
 
         away = ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
@@ -247,13 +247,15 @@ class HeadProxy:
         c_dst = pose_vertices(perspective_shape(self.centre, self.src_pose, dst_pose, self.distance_cm),
                               dst_pose)[0, :2].astype(np.float64)
         drawn = dst_r[-1][:, :2]
-        outline = c_dst + src_r[-1][:, :2] - c_src
         radius = np.linalg.norm(drawn - c_dst, axis=1)
-        # out along the drawn silhouette's own ray from the centre, by how much further out the
-        # outline lies, and never in past the moved oval
-        gain = np.linalg.norm(outline - c_dst, axis=1) - radius
-        room = radius - np.linalg.norm(np.asarray(q, np.float64)[:, :2] - c_dst, axis=1)
-        gain = away * np.where(room > FAR_MIN_PX, np.maximum(gain, 0.0), 0.0)
+        oval = np.linalg.norm(np.asarray(q, np.float64)[:, :2] - c_dst, axis=1)
+        # the outline's distance from the centre, as in the photo; a side turned away shows no
+        # more beyond its oval than the photo does (a round head's band narrows as it turns away)
+        outline = np.linalg.norm(src_r[-1][:, :2] - c_src, axis=1)
+        band = outline - np.linalg.norm(self.p[:, :2] - c_src, axis=1)
+        # out along the drawn silhouette's own ray from the centre, never in past the moved oval
+        gain = np.minimum(outline, oval + np.maximum(band, 0.0)) - radius
+        gain = away * np.where(radius - oval > FAR_MIN_PX, np.maximum(gain, 0.0), 0.0)
         if not (gain > 0).any():
             return dst_r
         move = ((drawn - c_dst) / np.maximum(radius, 1e-9)[:, None]) * gain[:, None]

@@ -212,7 +212,7 @@ def test_the_hair_beside_the_head_turns_with_it(editor, prepared, yaw):
     of the hair beside the turned head. Now the hair's outer edge on the side the face turns from
     follows the head: it moves by more than 0.11 of the face's width (before: 0.09 at -25) - and
     by less than 0.2: it is a round head's outline, which moves with the head's centre
-    (surround.HeadProxy.far_outline: 0.12 at -25, 0.15 at -30), where the rigidly turned silhouette ring,
+    (surround.HeadProxy.far_outline: 0.13 at -25, 0.17 at -30), where the rigidly turned silhouette ring,
     which the proxy ends at, swung in past it (0.21, 0.27) and sliced the far side's hair off."""
     from poce_rt import hair
 
