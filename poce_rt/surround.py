@@ -69,6 +69,14 @@ FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its o
 # seen edge-on: left as they were; 45-m7-di-ph.jpg's far oval lies 0.45-0.75 radii behind its
 # face, where the silhouette ring does too: no more than the photo shows past the oval).
 BEHIND_FACE = (0.05, 0.1)
+# That strip is pulled in whole (HeadProxy.mesh), not by the share of backdrop_beside's ray that is
+# backdrop (BESIDE_SHARE): the ray starts BESIDE_SKIP_PX past the oval, inside the very strip of
+# cheek the face bulges past it, so the wider the bulge the lower the share (Tom_Hanks_54745.png's
+# jaw, 6.7 px past its oval: 0.5 of the ray backdrop, pulled 0.67 of the strip) and the ring drew
+# the rest of the lit jaw again past the turned face (-25: a pale rim, 10+ levels over the backdrop
+# 1.7 px past the face on average over the jaw's rows, 4 at most, up to 10 levels paler than the
+# skin beside it; now 0.8 / 2 px, 1 level; 45-m7-di-ph.jpg at +25: what is not backdrop past its
+# far cheek 5.2 -> 4.1 px on average, a thinner ghost).
 # The far side's outline (issue 15, held-out t1.jpg's largest face, yaw -3, turned +25): the proxy
 # ends at its silhouette ring, in the head's mid-depth plane, ~4 cm behind the origin the pose turns
 # about; turned away, that ring swings in (22 px of a 70 px half-head beside t1's far temple)
@@ -203,8 +211,11 @@ class HeadProxy:
                 dst_r = [np.column_stack([q[:, :2] + (x[:, :2] - q[:, :2]) * keep, x[:, 2]]) for x in dst_r]
             # ... less the strip of it that is the face itself, which the face's render draws
             # (BEHIND_FACE), widened or not by the turn; no more than the photo shows past the
-            # oval (where the silhouette lies behind the face there, HIDDEN_FILL's case)
-            pull = beside * np.minimum(self.behind, np.maximum(seen, 0.0))
+            # oval (where the silhouette lies behind the face there, HIDDEN_FILL's case). All of
+            # that strip, whatever lies beyond it (not by the backdrop's share, BESIDE_SHARE):
+            # the strip itself is skin on the ray backdrop_beside reads, so the more the face
+            # bulges past its oval the less of it was pulled (module comment at BEHIND_FACE)
+            pull = edge_on * toward * self.neck_follow * np.minimum(self.behind, np.maximum(seen, 0.0))
             if pull.any():
                 hot = (pull > 0)[:, None]
                 dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
