@@ -89,12 +89,23 @@ BEHIND_FACE = (0.05, 0.1)
 # that outline (t1 +25: the far temple's band 19 px wide). FAR_MIN_PX: a silhouette drawn within
 # this of the moved oval's distance from the centre is left as drawn (the face covers it).
 FAR_MIN_PX = 1.0
+# ... only where the photo shows hair beside the far side: band_hair's share of the photo between
+# the oval and the silhouette, over the vertices turned away (weighted as far_outline's `away`),
+# BAND_HAIR[0] none .. [1] fully. Where it shows skin or the backdrop, what lies there is a hand,
+# a cheek, a wall, not a round head's outline: drawn out, the turned-away side read fuller and
+# the judge read less turn (Image_with_alpha.png at -25, the hand over the far brow, hair 0.015:
+# drawn 27 px out, MediaPipe's read-back over 9 shifts 82% -> 78%, in the 8 crops 78% -> 73%;
+# multi_face.jpg's face 0 at +25, red curls that poce_rt.hair.hair_like cannot tell from his
+# skin, hair 0: 71% -> 62% in the whole photo). One share per side: gated vertex by vertex, t1.jpg's
+# face 0's long hair (0-1 along her far side) was drawn out in steps. t1.jpg's largest face: 0.22
+# at -25, 0.42 at +25; faces 0 and 1 at -25 0.18 and 0.20, Image_with_alpha.png 0.015 / 0.03.
+BAND_HAIR = (0.05, 0.15)
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-               hang: np.ndarray | None = None):
+               hang: np.ndarray | None = None, hair: np.ndarray | None = None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
@@ -108,8 +119,9 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     the moved oval (BESIDE_SHARE), less the strip past the oval that is the face itself on a side
     seen edge-on (BEHIND_FACE). fringe: None, or [K] fringe_widths': the hair's fringe ring
     between the silhouette and the outer ring (FRINGE). hang: None, or [K] hanging_hair's: the
-    outer ring that many pixels further down the photo, along hanging hair. proxy_measures reads
-    all five.
+    outer ring that many pixels further down the photo, along hanging hair. hair: None, or [K]
+    band_hair's: the far side of a turn drawn out to the head's outline only where the photo shows
+    hair beside the oval (far_outline, BAND_HAIR; None: everywhere). proxy_measures reads all six.
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
@@ -117,7 +129,7 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
     return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
-                     fringe, hang).mesh(dst_vertices, dst_pose)
+                     fringe, hang, hair).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -128,7 +140,7 @@ class HeadProxy:
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-                 hang: np.ndarray | None = None):
+                 hang: np.ndarray | None = None, hair: np.ndarray | None = None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -153,6 +165,8 @@ class HeadProxy:
         self.fringe = None if fringe is None else np.asarray(fringe, np.float64)
         # [K,2] px: the fixed outer ring's reach on down the photo along hanging hair (hanging_hair)
         self.hang = None if hang is None or not np.any(hang) else np.asarray(hang, np.float64)
+        # [K] the share of the photo beside each oval vertex that is hair (far_outline: BAND_HAIR)
+        self.hair = None if hair is None else np.asarray(hair, np.float64)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head;
         # and those past the head's edge (a negative strip: edge_overshoot's)
@@ -248,12 +262,18 @@ class HeadProxy:
         (head_centre) than the photo's did, it is drawn where a round head's outline lies at the
         target, the photo's moved with the centre, no further out from the moved oval q [K,>=2]
         than the photo shows it beyond the oval, and the rings between by their share of the way
-        out (PROXY_SCALES: their order kept). turned: [K] facing(normal, dst_pose)."""
+        out (PROXY_SCALES: their order kept); only where the photo shows hair there (BAND_HAIR).
+        turned: [K] facing(normal, dst_pose)."""
         from .fit import pose_vertices
 
         away = ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
         if not away.any():
             return dst_r
+        if self.hair is not None:
+            # one share for the whole far side: gated vertex by vertex, its outline was drawn in steps
+            away = away * ramp(np.array((away * self.hair).sum() / away.sum()), BAND_HAIR)
+            if not away.any():
+                return dst_r
         c_src = pose_vertices(self.centre, self.src_pose)[0, :2].astype(np.float64)
         c_dst = pose_vertices(perspective_shape(self.centre, self.src_pose, dst_pose, self.distance_cm),
                               dst_pose)[0, :2].astype(np.float64)
