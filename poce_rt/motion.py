@@ -90,6 +90,20 @@ def moved_weight(motion, out, work):
     return out
 
 
+def hold(moved, held, fill, out, work):
+    """out [h,w,1] float32 = moved * (1 - held * fill): the render's revealed fill is not drawn
+    where the photo shows something held in front of it (poce_rt.occluder: a hand over the face's
+    outline stays in the photo). moved [h,w,1] moved_map's weight (out may be it), held [h,w,1]
+    the photo's share held over the face's box (occluder_map's), fill [h,w,1] the render's share
+    of revealed fill (fill_moves' fill drawn like the face); work: an [h,w,1] float32 scratch
+    buffer. NumPy or CuPy, nothing allocated; returns out."""
+    xp = ops.array_module(out)
+    xp.multiply(held, fill, out=work)
+    xp.subtract(np.float32(1.0), work, out=work)
+    xp.multiply(moved, work, out=out)
+    return out
+
+
 def keep_still(photo, rgb, moved, out, work, wide=None):
     """out [h,w,3] float32 = photo/255 + moved * (rgb - photo/255): the render only where it moved.
     photo [h,w,3] uint8, rgb [h,w,3] float32 in [0,1], moved [h,w,1] float32; work: [h,w,3]

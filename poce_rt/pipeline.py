@@ -26,6 +26,7 @@ from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose
 from .frame_loop import FrameLoop
 from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
+from .occluder import occluder_map
 from .profiling import stage
 from .silhouette import face_colours
 from .locality import default_rig
@@ -101,6 +102,7 @@ class Source:
     shading: object = None   # poce_rt.shading.FillShading: uv_fill shaded at a target pose, or None
     colours: object = None   # poce_rt.hair.PhotoColours of the photo and face (silhouette.face_colours), or None
     lens_card: np.ndarray | None = None   # [468,3] sunglasses in front of the eyes (accessories.lens_card), or None
+    held: np.ndarray | None = None   # [H,W] a hand over the face's outline (occluder.occluder_map), or None
 
 
 @dataclass
@@ -300,7 +302,8 @@ class Editor:
                                                                     self.geometry, complete, image, colours,
                                                                     lenses)
             card = lens_card(uv, mask, coverage, face.shape, face.pose, lenses)
-        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card)
+            held = occluder_map(image, face, self.geometry, colours)   # a hand over the outline (poce_rt.occluder)
+        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card, held)
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,

@@ -24,7 +24,8 @@ from .head_proxy import oval_radius
 from .layers import render_layers
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
-from .motion import TexelMotion, keep_still, moved_map, vertex_motion
+from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
+from .occluder import occluder_map
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .silhouette import face_colours, proxy_measures
 from .surround import warp_surround
@@ -346,7 +347,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                moved_out: np.ndarray | None = None, head_proxy: bool = True,
                camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None,
                uncovered_out: np.ndarray | None = None, fill: np.ndarray | None = None,
-               colours: PhotoColours | None = None) -> np.ndarray:
+               colours: PhotoColours | None = None, held: np.ndarray | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
@@ -361,8 +362,9 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     uncovered_out: an optional [H,W] float32 array that receives its share (zero where none).
     fill: None, or [S,S,1] the texture's share of fill the pose revealed (disocclusion.revealed_fill),
     which counts as moved (poce_rt.motion.fill_moves). colours: the photo's face_colours when the
-    caller has them (None: read here; on a group photo that runs the person segmenter).
-    -> [H,W,3] uint8."""
+    caller has them (None: read here; on a group photo that runs the person segmenter). held:
+    None, or [H,W] float32 the photo's share held where the render draws that fill (a hand over
+    the face's outline: poce_rt.occluder's occluder_map; motion.hold). -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
     if head_proxy and colours is None:
@@ -390,6 +392,11 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         vmotion = vertex_motion(src, dst)
         moved = moved_map(texel_motion(geom), vmotion, local, geom.layout.tris, geom.layout.uvs,
                           y1 - y0, x1 - x0, lambda name, sh: np.empty(sh, np.float32), fill=fill)
+        if held is not None and fill is not None:   # the hand over the outline stays in the photo
+            fill_px, _ = ops.render(np.ascontiguousarray(fill, np.float32), local, geom.layout.tris, geom.layout.uvs,
+                                    y1 - y0, x1 - x0)
+            hold(moved, np.ascontiguousarray(held[y0:y1, x0:x1, None], np.float32), fill_px, moved,
+                 np.empty(moved.shape, np.float32))
         if moved_out is not None:
             moved_out[y0:y1, x0:x1] = moved[..., 0]
         photo = np.ascontiguousarray(out[y0:y1, x0:x1])   # out: never the caller's image (filled in place)
@@ -494,7 +501,8 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     moved, ring_filled, uncovered = (np.zeros((h, w), np.float32) for _ in range(3))
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
                      camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered,
-                     fill=revealed_fill(filled_uv, revealed, geom.layout.coverage), colours=colours)
+                     fill=revealed_fill(filled_uv, revealed, geom.layout.coverage), colours=colours,
+                     held=occluder_map(image, face, geom, colours))
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
     # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them

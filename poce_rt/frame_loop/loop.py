@@ -27,8 +27,8 @@ from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..layers import render_layers
-from ..motion import (TexelMotion, fill_moves, keep_still, motion_texture, moved_map, moved_weight, pixel_centres,
-                      vertex_motion)
+from ..motion import (TexelMotion, fill_moves, hold, keep_still, motion_texture, moved_map, moved_weight,
+                      pixel_centres, vertex_motion)
 from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
@@ -181,6 +181,10 @@ class FrameLoop:
                 self._revealed = self.ws.take("in.reveal", (n,), np.float32)
                 self._revealed_host = np.zeros(n, np.float32)
                 self._light = None if self._shading is None else self.ws.take("in.light", (4,), np.float32)
+            # a hand over the face's outline stays in the photo where the fill is drawn (poce_rt.occluder)
+            held = getattr(source, "held", None)
+            self._held = None if held is None or self._reveal is None else \
+                xp.asarray(np.ascontiguousarray(np.asarray(held, np.float32)[..., None]))
             # where the drawn texels are the photo's own, the render reads the photo once at their
             # position (poce_rt.photo_warp): (x, y) fixed, the weight written per step
             self._lookup = None
@@ -407,9 +411,14 @@ class FrameLoop:
                               self._mouth[2:3], take, stream=st, workspace=ws)
         with stage("keep_still"):
             if moved is None:
+                fill = self._fill(given_texture)
                 moved = moved_map(self._texels, self._vmotion, self._verts, self._tris, self._uvs,
-                                  face.height, face.width, take, stream=st, workspace=ws,
-                                  fill=self._fill(given_texture))
+                                  face.height, face.width, take, stream=st, workspace=ws, fill=fill)
+                if self._held is not None and fill is not None:
+                    drawn_fill = take("face.fill_drawn", (face.height, face.width, 1))
+                    ops.render(fill, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
+                               out=(drawn_fill, take("face.fill_alpha", (face.height, face.width))), workspace=ws)
+                    self._hold(face, moved, drawn_fill)
             kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
                               None if self.gpu else take("face.moved_wide", rgb.shape))
         if uncovered:   # after keep_still: where the face is drawn partly, the photo stays under it
@@ -484,10 +493,23 @@ class FrameLoop:
         if warp:
             self._lookup_weight()
         layers = [tex, self._lookup, motion] if warp else [tex, motion]
+        holds = self._held is not None and fill is not None
+        if holds:   # the fill's share drawn too: where the photo shows a hand over it, it is not (_hold)
+            layers.append(fill)
         drawn, _ = render_layers(layers, self._verts, self._tris, self._uvs, h, w, take, "face.layers", alpha=alpha,
                                  outs=[rgb] + [None] * (len(layers) - 1))
-        moved = moved_weight(drawn[-1], take("face.moved", (h, w, 1)), take("face.moved_work", (h, w, 1)))
+        drawn_motion = drawn[-2 if holds else -1]
+        moved = moved_weight(drawn_motion, take("face.moved", (h, w, 1)), take("face.moved_work", (h, w, 1)))
+        if holds:
+            self._hold(face, moved, drawn[-1])
         return (drawn[1] if warp else None), moved
+
+    def _hold(self, face: Box, moved, drawn_fill) -> None:
+        """The `moved` weight [h,w,1] of the face's box, in place, held where the photo shows a hand
+        over the face's outline and the render draws fill (motion.hold; drawn_fill [h,w,1] the
+        render's share of revealed fill)."""
+        fy, fx = face.slices()
+        hold(moved, self._held[fy, fx], drawn_fill, moved, self.ws.take("face.hold_work", moved.shape, np.float32))
 
     def _source_texture(self):
         """The source's texture at this step's pose: the photo's, with the fill where the pose

@@ -1,0 +1,181 @@
+"""A hand over the face's outline stays in the photo where the turn draws fill (issue 15: the hand
+over the brow).
+
+Image_with_alpha.png is a laughing man with his palm on his brow, its heel over his far temple and
+his forearm running off beside his head. The photo saw that temple edge-on, a strip a few pixels
+wide under the heel (untrusted: poce_rt.disocclusion), and turned +25 the strip is drawn 40-50 px
+wide, with the face beside it moved 30-55 px: over the heel the render drew the strip's fill, the
+mirror of his near temple (brown hair and skin), while his fingers (trusted texels) moved with the
+face and the heel and the arm beyond the outline stayed in the photo. The palm's lower edge became
+the mesh's smooth outline drawn across his face, with a brown wedge and a grey smear where the heel
+was: a hand torn in two (2459 pixels of the face's render beside his far eye that the photo shows
+as the palm drawn darker than luma 0.68). Nothing here tells a hand from skin by its colour (the
+same Lab as his lit cheek; the heel, lit to near white, lies 8-11 Lab from a grey of the photo's
+borders), and the person segmenter calls it a person.
+
+What does tell it: skin-coloured pixels that run from the face out past its outline, beside the
+head and above its eyes, further than the head's own skin reaches (an arm). Beside and above the
+eyes the head ends against the backdrop or its hair within a few silhouette distances D
+(disocclusion's SILHOUETTE_FRAC of the face's width) of the tracked outline: a three-quarter
+view's far forehead lies ~2 D past it (t1.jpg's face 1); an ear, the neck and the shoulders lie
+below the eyes. So:
+
+    1. skin: a pixel within SKIN_D[0] robust spreads of the photo's skin (hair.photo_skin), nearer
+       the skin than any backdrop colour by OCCLUDER_MARGIN spreads, not hair (hair.hair_like, the
+       photo's own hair colour past RIM_HAIR) nor the backdrop in a shadow, above the eye corners'
+       line (down to EYE_BELOW D under it); read over the face and OCCLUDER_ZONE D past its outline;
+    2. an arm: a connected run of such pixels with OCCLUDER_ARM D^2 or more of them beside the head
+       (more sideways from the face's centre than up or down) OCCLUDER_BEYOND D or more past the
+       outline: Image_with_alpha.png 25.7; Tom_Hanks_54745.png, t1.jpg's six faces and the other
+       portraits here at most 1.95, multi_face.jpg's faces 0 and 2 0 and 3.4 (none: the segmenter
+       is not run, nothing changes, bit for bit).
+       multi_face.jpg's faces 1 and 3 (6.5, 9.5) have their neighbours' arm and neck beside them:
+       held, but where their turns draw no fill (their edits are the same, bit for bit);
+    3. the hand: where the segmenter runs, the run is redrawn by it (a person there, skin by
+       colour: the near-white heel, 1.4-2.3 spreads from the skin but nearer a border grey than
+       the skin by Lab, is the hand's), closed over half a D;
+    4. held: the hand's pixels within OCCLUDER_HOLD D of where it crosses the outline beside the
+       arm (all .. none). The fingers across the face from the arm are not held: turned the other
+       way (-25), the fill drawn beside his fingertips at his near temple would have kept the
+       photo's fingertips, a copy beside the moved ones; and held out to 6 D, the hold reached his
+       far eye, whose yielded fill is drawn turned away too (92 pixels of his -25 changed).
+
+The render's fill is then drawn only where the photo does not show the hand there (motion.hold:
+the `moved` weight times 1 - held * the render's share of revealed fill): the heel and the arm stay
+in the photo, the fingers (the photo's own texels) move with the face, and the kept heel meets the
+moved palm where the fill begins, palm against palm: 764 torn pixels at +25 (left: the backdrop in
+the hand's shadow below the heel, a grey smear); his -25 is the same, bit for bit.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from . import hair
+from .complete import smoothstep
+from .disocclusion import RIM_HAIR, SILHOUETTE_FRAC, silhouette_distance
+from .head_proxy import FACE_OVAL
+from .person import person_map
+
+OCCLUDER_ZONE = 6.0      # D: how far past the outline the photo is read
+OCCLUDER_BEYOND = 3.0    # D: past this, skin beside the head is not the head's own (a far forehead: ~2 D)
+OCCLUDER_ARM = 4.0       # D^2: that much of it makes an arm (Image_with_alpha.png 25.7, heads' own <= 1.95)
+OCCLUDER_MARGIN = 1.0    # robust skin spreads: how much nearer the skin than the backdrop a hand's pixel is
+OCCLUDER_HOLD = (2.0, 4.0)   # D from where the hand crosses the outline beside the arm: held .. not
+EYE_CORNERS = (33, 263)  # MediaPipe's outer eye corners: the hand is read above their line
+EYE_BELOW = 1.0          # D: down to this below their line (the heel of a palm over a far eye)
+PERSON_ON = 0.5          # the segmenter's chance of a person that is the hand's
+
+
+def _disc(radius: float) -> np.ndarray:
+    """A disc of `radius` pixels (at least 1), cv2's structuring element."""
+    r = max(1, int(round(radius)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def skin_pixels(lab: np.ndarray, colours) -> np.ndarray:
+    """[N,3] Lab -> [N] bool: the skin's colour (module docstring, 1), not the backdrop's nor the
+    hair's. colours: the photo's hair.PhotoColours. The cheap test first, the rest on what passes."""
+    med, spread = colours.skin
+    skin_d = hair.skin_distance(lab, colours.skin)
+    out = skin_d < hair.SKIN_D[0]
+    c, near = lab[out], skin_d[out]
+    backdrop_d = np.full(len(c), np.inf, np.float32)
+    for b in np.asarray(colours.backdrop, np.float32):   # in the skin's spreads, as skin_d
+        backdrop_d = np.minimum(backdrop_d, np.sqrt((((c - b) / spread) ** 2).sum(-1)))
+    keep = (near + OCCLUDER_MARGIN < backdrop_d) & not_hair(c, colours)
+    keep[keep] = hair.in_shadow(c[keep], colours.backdrop, med) < 0.5
+    out[out] = keep
+    return out
+
+
+def not_hair(lab: np.ndarray, colours) -> np.ndarray:
+    """[...,3] Lab -> [...] bool: neither hair_like nor within RIM_HAIR[1] of the photo's hair."""
+    out = hair.hair_like(lab, colours.skin, colours.backdrop) < 0.5
+    if colours.hair is not None:
+        out &= hair.skin_distance(lab, colours.hair) > RIM_HAIR[1]
+    return out
+
+
+def occluder_map(image: np.ndarray, face, geom, colours) -> np.ndarray | None:
+    """The hand over the face's outline (module docstring) -> [H,W] float32 in [0,1], the share of
+    the photo held at each pixel where the render draws fill, or None where there is none. image
+    [H,W,3] uint8 the photo; face: its tracker.Face; geom: the stages.Geometry it is drawn with;
+    colours: the photo's hair.PhotoColours (surround.face_colours)."""
+    image = np.asarray(image)[..., :3]
+    h, w = image.shape[:2]
+    verts = geom.posed(face.vertices)
+    d = max(1.0, SILHOUETTE_FRAC * float(face.bbox[2] - face.bbox[0]))
+    inside, (x0, y0) = silhouette_distance(verts, geom.layout.tris, geom.layout.uvs, h, w)
+    pad = int(np.ceil((OCCLUDER_ZONE + 1) * d))
+    bx0, by0 = max(x0 - pad, 0), max(y0 - pad, 0)
+    bx1, by1 = min(x0 + inside.shape[1] + pad, w), min(y0 + inside.shape[0] + pad, h)
+    if bx1 <= bx0 or by1 <= by0:
+        return None
+    face_px = np.zeros((by1 - by0, bx1 - bx0), bool)
+    face_px[y0 - by0:y0 - by0 + inside.shape[0], x0 - bx0:x0 - bx0 + inside.shape[1]] = inside > 0
+    beyond = cv2.distanceTransform((~face_px).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    gy, gx = np.mgrid[by0:by1, bx0:bx1].astype(np.float32)
+    above = _above_eyes(face.vertices, gx, gy, d)
+    centre = np.asarray(face.vertices, np.float64)[:, :2].mean(0)
+    side = np.abs(gx - centre[0]) >= np.abs(gy - centre[1])
+    zone = (above > 0) & (face_px | (beyond <= OCCLUDER_ZONE * d))
+    lab = hair.lab(image[by0:by1, bx0:bx1][zone].astype(np.float32) / np.float32(255.0))   # [N,3] of the zone
+    skin = np.zeros(zone.shape, bool)
+    skin[zone] = skin_pixels(lab, colours)
+    arm = _arm(skin, beyond >= OCCLUDER_BEYOND * d, side, d)
+    if arm is None:
+        return None
+    hand = _by_person(arm, image, face, lab, colours, zone, (bx0, by0)).astype(np.uint8)
+    hand = cv2.morphologyEx(hand, cv2.MORPH_CLOSE, _disc(0.5 * d)) > 0
+    # held near where it crosses the outline beside the arm, not across the face from it
+    far = hand & (beyond >= OCCLUDER_BEYOND * d) & side
+    to_far = cv2.distanceTransform((~far).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    crossing = hand & ~face_px & (to_far <= OCCLUDER_BEYOND * d)
+    apart = cv2.distanceTransform((~crossing).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    held = hand * (1.0 - smoothstep(apart, OCCLUDER_HOLD[0] * d, OCCLUDER_HOLD[1] * d)) * above
+    out = np.zeros((h, w), np.float32)
+    out[by0:by1, bx0:bx1] = held
+    return out if out.any() else None
+
+
+def _above_eyes(vertices: np.ndarray, gx: np.ndarray, gy: np.ndarray, d: float) -> np.ndarray:
+    """[h,w] float32: how far each pixel (gx, gy) lies above the line through the eye corners,
+    smoothstep over one D from EYE_BELOW D under it (0 below that)."""
+    a, b = (np.asarray(vertices, np.float64)[i, :2] for i in EYE_CORNERS)
+    up = np.array([b[1] - a[1], a[0] - b[0]])
+    up /= max(float(np.linalg.norm(up)), 1e-6)
+    if up[1] > 0:   # towards the top of the face (image rows grow downwards)
+        up = -up
+    mid = 0.5 * (a + b)
+    height = (gx - mid[0]) * up[0] + (gy - mid[1]) * up[1]
+    return smoothstep(height, -EYE_BELOW * d, (1.0 - EYE_BELOW) * d).astype(np.float32)
+
+
+def _arm(skin: np.ndarray, past: np.ndarray, side: np.ndarray, d: float) -> np.ndarray | None:
+    """[h,w] bool: the connected runs of `skin` with OCCLUDER_ARM D^2 pixels or more `past` the
+    outline beside the head (`side`), or None where there is none."""
+    n, labels = cv2.connectedComponents(skin.astype(np.uint8), connectivity=8)
+    count = np.bincount(labels[skin & past & side], minlength=n)
+    count[0] = 0
+    arm = count >= OCCLUDER_ARM * d * d
+    return arm[labels] if arm.any() else None
+
+
+def _by_person(arm: np.ndarray, image: np.ndarray, face, lab: np.ndarray, colours, zone: np.ndarray,
+               origin) -> np.ndarray:
+    """The hand as the person segmenter sees it (module docstring, 3): its runs of a person with
+    the skin's colour (SKIN_D[0], not hair) in `zone` that meet `arm` ([h,w] bool over the box at
+    origin (x0, y0) of the photo; lab [N,3] the zone's colours); `arm` itself where no segmenter
+    runs."""
+    person = person_map(image, np.asarray(face.vertices, np.float64)[list(FACE_OVAL), :2])
+    if person is None:
+        return arm
+    ys, xs = np.nonzero(zone)
+    on = np.zeros(zone.shape, bool)
+    on[zone] = (person.at(np.stack([xs + origin[0], ys + origin[1]], -1)) >= PERSON_ON) & \
+        (hair.skin_distance(lab, colours.skin) < hair.SKIN_D[0]) & not_hair(lab, colours)
+    n, labels = cv2.connectedComponents(on.astype(np.uint8), connectivity=8)
+    meets = np.bincount(labels[arm & on], minlength=n) > 0
+    meets[0] = False
+    return meets[labels] | arm
