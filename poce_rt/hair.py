@@ -51,6 +51,14 @@ OUTWARD_SPREAD = 0.01            # outward's average across rays, a fraction of 
 HAIR_GAP_PX = 4                  # this many pixels in a row that are not hair end the hair along a ray
 SKIN_SHRINK = 0.8                # the photo's skin: inside the face oval shrunk this much about its centre
 SKIN_SAMPLES = 4096              # ... read on about this many of its pixels (a median: no need for all)
+# Sunglasses over the skin (photo_lenses): the skin about each eye, from its lids out to EYE_RING of
+# its width, is LENS_OVER (median L) darker than the face's other skin where a lens covers it
+# (multi_face.jpg's young man: 31; no bare eye over 15 on the test photos: shadowed sockets, dark
+# lids, small faces); then the lens's pixels are those within LENS_D robust spreads of its colour
+# (read on the eyes and those rings) or darker (its frame), grown by the photo's blur of its edge
+EYE_RING = 0.4
+LENS_OVER = 22.0
+LENS_D = 3.0
 HAIR_REF_MIN = 12                # hair_reach: at least this many samples of the head's hair, else none is measured
 HAIR_SPREAD_MIN = (8.0, 3.0, 3.0)   # floor of the hair's spread in L, a, b (highlights, a flat colour)
 HAIR_D = 3.5                     # robust distance from the hair's colour (in spreads): still hair
@@ -60,6 +68,7 @@ HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour 
 EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
 BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
+TIP_STEP_PX = 1.0                # strand_reach: rays across each vertex's band about this far apart (a strand is a pixel or two wide)
 # backdrop_around: the ring about the head (in the oval's mean radius: from, to, and the face's
 # own disc the segmenter must call a person), its sectors, the segmenter's "no person" and the
 # pixels a sector needs. From 1.3 radii: past a bun or a curly top; to 3: the wall behind the
@@ -133,8 +142,8 @@ class PhotoColours(NamedTuple):
     person: PersonMap | None = None
 
 
-def photo_colours(image: np.ndarray, oval: np.ndarray) -> PhotoColours:
-    """image [H,W,3] uint8, oval [K,2] the face oval (pixels) -> PhotoColours. The backdrop is
+def photo_colours(image: np.ndarray, oval: np.ndarray, eyes=None) -> PhotoColours:
+    """image [H,W,3] uint8, oval [K,2] the face oval (pixels), eyes photo_skin's -> PhotoColours. The backdrop is
     read on the photo's borders (backdrop_colours), where a portrait shows what lies behind the
     head. Where the borders hold the face's own skin (within BACKDROP_D[1] of its median: a group
     photo's borders show other people, t1.jpg's a bare arm), the face itself would read as
@@ -143,7 +152,7 @@ def photo_colours(image: np.ndarray, oval: np.ndarray) -> PhotoColours:
     run no segmenter). The segmenter's map is kept (PhotoColours.person) where it calls the face
     a person (backdrop_around reads it)."""
     image = np.asarray(image)[..., :3]
-    backdrop, skin = backdrop_colours(image), photo_skin(image, oval)
+    backdrop, skin = backdrop_colours(image), photo_skin(image, oval, eyes)
     near = float(backdrop_distance(skin[0][None], backdrop)[0])
     person = None
     if near < BACKDROP_D[1]:
@@ -202,10 +211,13 @@ def backdrop_colours(image: np.ndarray) -> np.ndarray:
     return np.array([np.median(p, 0) for p in px], np.float32)
 
 
-def photo_skin(image: np.ndarray, oval: np.ndarray):
+def photo_skin(image: np.ndarray, oval: np.ndarray, eyes=None):
     """The face's skin colour in the photo: image [H,W,3] uint8, oval [K,2] the face oval (pixels)
     -> (median [3], spread [3]) Lab of the pixels inside the oval shrunk SKIN_SHRINK about its
-    centre (robust: eyes, brows and lips are a minority), the spread floored at SKIN_SPREAD_MIN."""
+    centre (robust: eyes, brows and lips are a minority), the spread floored at SKIN_SPREAD_MIN.
+    eyes: each eye's contour [M,2] (pixels), or None: where sunglasses cover them (photo_lenses)
+    their pixels are left out. A quarter of the oval of multi_face.jpg's young man is lens: it
+    read L 41.7 +- 31.7 with them, so that his curls, his shirt and the sky were "skin"."""
     oval = np.asarray(oval, np.float64)
     c = oval.mean(0)
     h, w = image.shape[:2]
@@ -214,11 +226,46 @@ def photo_skin(image: np.ndarray, oval: np.ndarray):
     hi = np.clip(pts.max(0) + 1, lo + 1, (w, h))
     mask = np.zeros((hi[1] - lo[1], hi[0] - lo[0]), np.uint8)
     cv2.fillPoly(mask, [pts - lo], 1)
-    px = image[lo[1]:hi[1], lo[0]:hi[0]][mask > 0]
+    crop = image[lo[1]:hi[1], lo[0]:hi[0]]
+    if eyes is not None and mask.sum() >= 16:
+        lenses = photo_lenses(crop, mask > 0, [np.asarray(e, np.float64) - lo for e in eyes])
+        if lenses is not None:
+            mask[lenses] = 0
+    px = crop[mask > 0]
     if len(px) < 16:   # a face (nearly) beyond the photo: no skin to read
-        px = image[lo[1]:hi[1], lo[0]:hi[0]].reshape(-1, 3)
+        px = crop.reshape(-1, 3)
     px = px[::max(1, len(px) // SKIN_SAMPLES)]
     return robust_colour(lab(px.astype(np.float32) / 255.0), SKIN_SPREAD_MIN)
+
+
+def photo_lenses(image: np.ndarray, face: np.ndarray, eyes) -> np.ndarray | None:
+    """Sunglasses in the photo: image [h,w,3] uint8 (a crop), face [h,w] bool the pixels photo_skin
+    reads, eyes each eye's contour [M,2] in the crop -> [h,w] bool the lenses and frame, or None
+    where the skin about the eyes is not LENS_OVER darker than the face's other skin (bare eyes,
+    clear glasses). See EYE_RING."""
+    from .accessories import GLASSES_EDGE_PX
+
+    colours = lab(image.astype(np.float32) / 255.0)
+    near = np.zeros(face.shape, bool)
+    rings = []
+    for eye in eyes:
+        hull = np.zeros(face.shape, np.uint8)
+        cv2.fillConvexPoly(hull, cv2.convexHull(np.round(eye).astype(np.int32)), 1)
+        k = 2 * int(round(EYE_RING * np.ptp(eye[:, 0]))) + 1
+        zone = cv2.dilate(hull, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+        rings.append(zone & (hull == 0))
+        near |= zone
+    rest = face & ~near
+    if rest.sum() < 16 or any(r.sum() < 16 for r in rings):
+        return None
+    darkest = max(float(np.median(colours[r][:, 0])) for r in rings)
+    if float(np.median(colours[rest][:, 0])) - darkest < LENS_OVER:
+        return None
+    med, spread = robust_colour(colours[near], SKIN_SPREAD_MIN)
+    d = np.sqrt((((colours - med) / spread) ** 2).sum(-1))
+    lens = ((d < LENS_D) | (colours[..., 0] < med[0])).astype(np.uint8)
+    k = 2 * int(np.ceil(GLASSES_EDGE_PX)) + 1
+    return cv2.dilate(lens, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
 
 
 def photo_hair(image: np.ndarray, oval: np.ndarray, skin, backdrop: np.ndarray):
@@ -444,6 +491,41 @@ def fringe_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop
     return np.where(tail < n, np.clip(short, 0.0, 1.0), np.where(inside.all(1), 1.0, 0.0))
 
 
+def strand_reach(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray, only=None) -> np.ndarray:
+    """How far the head's hair reaches on past a ring start [K,2] (the silhouette in the photo)
+    towards end [K,2] (pixels) -> [K] float64 in [0,1], a share of each vertex's ray: its last
+    sample unlike the backdrop (backdrop_reach's classes) short of the background's own things
+    (a last run of such samples that goes on to the ray's end, as fringe_reach's), over rays
+    across the ring's band TIP_STEP_PX apart, from half the way to the vertex before to half the
+    way to the one after (a curl's tip between two vertices, a few pixels of sky between it and the
+    rest, is missed by their own rays); 0 where there is none. only: None, or [K] bool, the
+    vertices to read (0 elsewhere: a large face's bands take ~0.1 s all round). image [H,W,3] uint8."""
+    a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    out = np.zeros(len(a))
+    only = np.ones(len(a), bool) if only is None else np.asarray(only, bool)
+    if not only.any():
+        return out
+    prev, after = (np.roll(np.stack([a, b]), s, 1)[:, only] for s in (1, -1))
+    a, b = a[only], b[only]
+    span = max(np.linalg.norm(x - y, axis=1).max() for x, y in ((a, prev[0]), (a, after[0]), (b, prev[1]), (b, after[1])))
+    rays = 2 * int(np.ceil(0.5 * span / TIP_STEP_PX)) + 1
+    f = np.linspace(-0.5, 0.5, rays)[None, :, None]
+
+    def across(x, before, next_):   # [k,2] -> [k,rays,2]: towards each neighbour by |f| of the way
+        return x[:, None] + np.where(f < 0, -f * (before - x)[:, None], f * (next_ - x)[:, None])
+
+    t, colours, inside, _ = ray_samples(image, across(a, prev[0], after[0]).reshape(-1, 2),
+                                        across(b, prev[1], after[1]).reshape(-1, 2))
+    on = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
+    n = on.shape[1]
+    tail = n - np.argmax(~on[:, ::-1], axis=1)          # the first sample of the last run of `on`
+    tail = np.where(on[:, -1] & (~on).any(1), tail, np.where(on[:, -1], 0, n))
+    strands = on & (np.arange(n)[None, :] < tail[:, None])
+    last = n - 1 - np.argmax(strands[:, ::-1], axis=1)
+    out[only] = np.where(strands.any(1), t[last], 0.0).reshape(len(a), rays).max(1)
+    return out
+
+
 def hair_at(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """[K] float64: the share of each ray from start [K,2] to end [K,2] (pixels) on the photo that
     is unlike the backdrop (backdrop_reach's classes; `backdrop` [K',3] Lab): whether the head
@@ -451,6 +533,14 @@ def hair_at(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.
     _, colours, inside, _ = ray_samples(image, start, end)
     head = (smoothstep(backdrop_distance(colours, backdrop), *BACKDROP_D) >= 0.5) & inside
     return head.sum(1) / np.maximum(inside.sum(1), 1)
+
+
+def hair_share(image: np.ndarray, start: np.ndarray, end: np.ndarray, skin, backdrop: np.ndarray) -> np.ndarray:
+    """[K] float64: the share of each ray from start [K,2] to end [K,2] (pixels) on the photo that
+    is hair (hair_like >= 0.5; skin: photo_skin's, backdrop [K',3] Lab). image [H,W,3] uint8."""
+    _, colours, inside, _ = ray_samples(image, start, end)
+    hair = (hair_like(colours, skin, backdrop) >= 0.5) & inside
+    return hair.sum(1) / np.maximum(inside.sum(1), 1)
 
 
 def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):

@@ -72,6 +72,19 @@ HIDDEN_FILL = (0.2, 0.5)
 # in the pose (no pop in the frame loop). 45-m7 at +25: every triangle more than half behind the
 # face comes out by >= 0.057 radii, at +1 by <= 0.020; Tom_Hanks at +1 by <= 0.007.
 REVEAL_FILL = (0.015, 0.05)
+# ... and a band triangle inside the silhouette that the turn draws no larger than the photo shows
+# it (area_stretch under BACKDROP_GROWN[0], a head fill from [1] up as before), filled for the
+# features it reads, is filled from the backdrop where the photo shows backdrop on it (its share of
+# backdrop pixels from BACKDROP_READ[0], fully from [1]: BESIDE_SHARE's bounds). A face seen
+# edge-on whose outline lies on the oval (Tom_Hanks_54745.png's far temple, yaw +18: the backdrop
+# 1 px past the oval) has its proxy's first bands squeezed against the face's outline by a turn
+# towards the camera (area 0.4-0.8) and filled for the far eye's corner and brow end they read;
+# filled with the head's colour, pulled from the lit temple, they drew a pale rim beside the
+# revealed temple and eye (at -25 and -20: 32-37 levels over the backdrop on average over those
+# rows, up to 46; now 3, up to 17; backdrop_read). A band the turn widens is the side of the head
+# it reveals, the head's fill (the jaw at +25: area 2.4-3.6).
+BACKDROP_READ = (0.3, 0.6)
+BACKDROP_GROWN = (1.0, 2.0)
 
 
 def _affine(verts: np.ndarray, tris: np.ndarray, src: np.ndarray):
@@ -485,6 +498,29 @@ def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, bes
     return out
 
 
+def backdrop_read(back: np.ndarray, on_photo: np.ndarray, verts: np.ndarray, src: np.ndarray, a,
+                  weights: np.ndarray, n: int = 8) -> np.ndarray:
+    """[T] float64 in [0,1] for band_triangles(len(verts)): how far each triangle of weights [T] > 0
+    is filled from the backdrop rather than the head (module comment at BACKDROP_READ): the ramp
+    of the share of its photo pixels that are the backdrop (back [h',w'], head_or_backdrop's, at
+    every other photo pixel from a (x, y); of those on the photo, on_photo [h',w'] bool at the same
+    pixels; none: 0), on a triangle drawn no larger than the photo shows it (BACKDROP_GROWN of
+    area_stretch). verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
+    out = np.zeros(len(weights))
+    hot = np.flatnonzero(weights > 0)
+    if hot.size == 0:
+        return out
+    tris = band_triangles(len(verts))[hot]
+    xy = np.round((_barycentric_grid(n) @ np.asarray(src, np.float64)[tris] - np.asarray(a, np.float64)) / 2.0)
+    xy = xy.astype(int)
+    h, w = back.shape
+    x, y = np.clip(xy[..., 0], 0, w - 1), np.clip(xy[..., 1], 0, h - 1)
+    on = on_photo[y, x] & (xy[..., 0] == x) & (xy[..., 1] == y)
+    share = (back[y, x] * on).sum(1) / np.maximum(on.sum(1), 1)
+    out[hot] = ramp(share, BACKDROP_READ) * (1.0 - ramp(area_stretch(verts, tris, src), BACKDROP_GROWN))
+    return out
+
+
 def stretched_box(src: np.ndarray, verts_count: int, weights: np.ndarray):
     """(a, b): the photo pixels [a, b) (x, y) whose texture stretched_patch fills for the band
     triangles with weights > 0 (src [N,2] photo positions of a ring of verts_count vertices): their
@@ -512,7 +548,8 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
     slices, its [h',w',3] float32 texels and [h',w'] float32 fill weights. backdrop: None (the fill
     pulled from all the photo around), or the photo's [K,3] Lab backdrop_colours (poce_rt.hair):
     the head proxy's fill pulled from the head inside its silhouette (not from the face's features:
-    features, the source's FeatureMask), from the backdrop beside it (head_or_backdrop);
+    features, the source's FeatureMask), from the backdrop beside it (head_or_backdrop), and
+    inside it too for a triangle the turn squeezes that the photo shows on the backdrop (BACKDROP_READ);
     backdrop_map: None, or the photo's BackdropMap for backdrop (kept by the caller per source)."""
     box_ab = stretched_box(src, len(verts), weights)
     if box_ab is None:
@@ -539,10 +576,15 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
         box = smooth_fill(box, keep)
     else:
         outer = outer_band(len(verts))
+        back = backdrop_like(box[::2, ::2], backdrop) if backdrop_map is None else backdrop_map.over(a, fill.shape)
+        # the triangles inside the silhouette that the photo shows on the backdrop, squeezed by the
+        # turn, take the backdrop's fill as the outer band does (BACKDROP_READ)
+        inner = np.where(~outer, weights, 0.0)
+        seen = backdrop_read(back, known[::2, ::2] > 0, verts, src, a, inner)
+        parts = (inner * (1.0 - seen), np.where(outer, weights, 0.0) + inner * seen)
         inside, beside = (stretch_fill(verts, src, a, fill.shape, part) if part.any() else np.zeros_like(fill)
-                          for part in (np.where(m, weights, 0.0) for m in (~outer, outer)))
+                          for part in parts)
         avoid = None if features is None else features.features.over(a, fill.shape)
-        back = None if backdrop_map is None else backdrop_map.over(a, fill.shape)
         box = head_or_backdrop(box, keep, inside, beside, backdrop, avoid, back,
                                source_silhouette(src, a, fill.shape))
     sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))

@@ -2,8 +2,8 @@
 reaches (silhouette_scales), the hair's fringe beyond it (fringe_widths) and hanging below it
 (hanging_hair), the skin strip past the oval (skin_strip), the oval past the head's edge
 (edge_overshoot) and the backdrop beside it (backdrop_beside); proxy_measures reads them all, in
-the order poce_rt.surround's HeadProxy takes them. The geometry is poce_rt.head_proxy's, the
-photo's colour classes poce_rt.hair's.
+the order poce_rt.surround's HeadProxy takes them, with how much of the photo beside the oval is
+hair (band_hair). The geometry is poce_rt.head_proxy's, the photo's colour classes poce_rt.hair's.
 
 The silhouette is sized per photo (silhouette_scales): voluminous hair reaches past PROXY_SCALES[-1]
 of the oval (astronaut: to ~1.75 beside the temples), and the hair beyond the silhouette lay in the
@@ -139,6 +139,18 @@ FRINGE = (0.05, 0.5)
 FRINGE_GAP = 0.1
 FRINGE_HAIR = 0.25   # ... only where at least this share of the proxy's last band is unlike the backdrop
 FRINGE_SPAN = 2   # oval vertices either side whose reach bounds a vertex's fringe
+# ... and out past the curl tips the hair reaches beyond FRINGE[1] (hair.strand_reach, read out to
+# TIP_REACH of the band; TIP_PX past a tip's last pixel: the photo's blur of it), to FRINGE_TIPS at
+# most (the band beyond keeps some of the photo to stretch), still short of the background's own
+# things; only where silhouette_scales grew the silhouette to the head's measured reach: there it
+# lies on the hair's solid edge, while at the default the hair's body runs on past it (carried as
+# a fringe, Image_with_alpha.png's was smeared at +25). multi_face.jpg's young man: curls reach
+# 0.62-0.65 of the band at his top-left, between two oval vertices, past the fringe (0.34-0.5);
+# turned -25 (the silhouette 15-19 px in, the outer ring still) the band beyond drew them ~3x
+# their length, streaks swept into the sky.
+FRINGE_TIPS = 0.8
+TIP_PX = 1.5
+TIP_REACH = 1.5   # ... read out to this share of the band: a tip that touches the outer ring is not the background's
 # The photo's skin strip beside the oval (issue 15, 15-f13-anc-ph.jpg at +25: a bob of dark hair
 # over both cheeks): the tracked oval runs a few pixels inside the face's visible edge, and where
 # hair covers the cheek beyond it a strip of skin 4-6 px wide lies between the oval and the hair.
@@ -247,7 +259,7 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
-    from .hair import backdrop_reach, hair_reach, person_reach, photo_colours
+    from .hair import backdrop_reach, hair_reach, person_reach
 
     image = np.asarray(image)
     sv = np.asarray(src_vertices, np.float64)
@@ -261,7 +273,7 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     # rays from the oval: the head's hair starts inside the default silhouette and runs on past it
     ray = np.linalg.norm(end - oval, axis=1) + 1e-9
     begin = np.linalg.norm(sil - oval, axis=1) / ray
-    colours = photo_colours(image, oval) if colours is None else colours
+    colours = face_colours(image, sv) if colours is None else colours
     y = np.asarray(shape, np.float64)[list(FACE_OVAL), 1]
 
     def far(reach):   # each ray's reach -> its distance from the oval's centre, in the default's
@@ -388,7 +400,7 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     [H,W,3] uint8, the face's [468,3] vertices in it, its canonical shape and Pose; colours as
     silhouette_scales'. Once per source: ~1 ms."""
     from .fit import pose_vertices
-    from .hair import fringe_reach, hair_at
+    from .hair import fringe_reach, hair_at, strand_reach
 
     sv = np.asarray(src_vertices, np.float64)
     if not np.isfinite(sv).all():
@@ -407,7 +419,31 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     reach = np.min(np.stack([np.roll(reach, i) for i in range(-FRINGE_SPAN, FRINGE_SPAN + 1)]), 0)
     reach *= hair_at(image, last, rim, colours.backdrop) >= FRINGE_HAIR
     rows = ramp(-np.asarray(shape, np.float64)[list(FACE_OVAL), 1], (-HAIR_ROWS_CM[1], -HAIR_ROWS_CM[0]))
-    return rows * np.minimum(reach, FRINGE[1]) * np.linalg.norm(outer - rim, axis=1)
+    band = np.linalg.norm(outer - rim, axis=1)
+    grown = (sil > PROXY_SCALES[-1]) & (rows > 0) & (reach > FRINGE[1])
+    tips = TIP_REACH * strand_reach(image, rim, rim + TIP_REACH * (outer - rim), colours.backdrop, grown)
+    tips = np.where(tips > 0, np.minimum(tips + TIP_PX / np.maximum(band, 1e-6), FRINGE_TIPS), 0.0)
+    return rows * np.maximum(np.minimum(reach, FRINGE[1]), np.minimum(tips, reach)) * band
+
+
+def band_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
+              colours=None) -> np.ndarray:
+    """[K] float64 in [0,1]: the share of the photo between each face oval vertex and the head
+    proxy's silhouette beyond it (head_proxy with silhouette [K], silhouette_scales', posed) that
+    is hair (poce_rt.hair.hair_share: darker than the skin and unlike it and the backdrop): how
+    far the head's outline there is its hair (poce_rt.surround's BAND_HAIR). image [H,W,3] uint8,
+    the face's [468,3] vertices in it, its canonical shape and Pose; colours as silhouette_scales'.
+    Once per source: ~1 ms."""
+    from .fit import pose_vertices
+    from .hair import hair_share
+
+    sv = np.asarray(src_vertices, np.float64)
+    if not np.isfinite(sv).all():
+        raise ValueError("vertices contain NaN or inf")
+    rim = pose_vertices(head_proxy(shape, silhouette=np.asarray(silhouette, np.float64))[-1], pose)[:, :2]
+    colours = face_colours(image, sv) if colours is None else colours
+    return hair_share(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim.astype(np.float64), colours.skin,
+                      colours.backdrop)
 
 
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):
@@ -415,7 +451,9 @@ def face_colours(image: np.ndarray, src_vertices: np.ndarray):
     (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
     from .hair import photo_colours
 
-    return photo_colours(image, np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2])
+    sv = np.asarray(src_vertices, np.float64)
+    eyes = [sv[list(eye), :2] for eye in (masks.LEFT_EYE, masks.RIGHT_EYE)]   # sunglasses: photo_skin
+    return photo_colours(image, sv[list(FACE_OVAL), :2], eyes)
 
 
 def _past_oval(image: np.ndarray, src_vertices: np.ndarray, first: int, reach: float):
@@ -446,11 +484,11 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     feathered border, 15-f13-anc-ph.jpg at +25; else the read starts on the mix); 0 where
     no hair is found (a neck, an ear, a backdrop). colours: as silhouette_scales'. Once per
     source: ~1 ms."""
-    from .hair import hair_like, lab, own_hair, photo_colours
+    from .hair import hair_like, lab, own_hair
 
     image = np.asarray(image)
     oval, steps, px, inside = _past_oval(image, src_vertices, 1, STRIP_MAX)
-    colours = photo_colours(image, oval) if colours is None else colours
+    colours = face_colours(image, src_vertices) if colours is None else colours
     px = lab(px)
     hair = (hair_like(px, colours.skin, colours.backdrop) >= 0.5) & inside
     if colours.hair is not None:   # past the hair's mix with the skin where the hair itself follows
@@ -506,11 +544,11 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
     pixels beyond the photo are neither: ~1 where the photo sees the face's outline against what
     lies behind the head, 0 beside an ear, a neck, more of the cheek. image [H,W,3] uint8, the
     face's [468,3] vertices in it; colours: as silhouette_scales'. Once per source: < 1 ms."""
-    from .hair import SKIN_D, lab, photo_colours, skin_distance
+    from .hair import SKIN_D, lab, skin_distance
 
     image = np.asarray(image)
     oval, _, px, inside = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
-    colours = photo_colours(image, oval) if colours is None else colours
+    colours = face_colours(image, src_vertices) if colours is None else colours
     backdrop = (backdrop_like(px, colours.backdrop) >= 0.5) & inside
     not_skin = (skin_distance(lab(px), colours.skin) >= np.mean(SKIN_D)) & inside
     return np.maximum(backdrop.mean(1), not_skin.mean(1)).astype(np.float64)
@@ -521,15 +559,16 @@ def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
     and Pose: a tracker Face), once per source, in HeadProxy's (and proxy_mesh's) argument order:
     (silhouette [K] silhouette_scales', strip [K] skin_strip's, or less edge_overshoot's where
     that is 0 (the oval past the head's edge: negative), beside [K] backdrop_beside's, fringe [K]
-    fringe_widths', hang [K] hanging_hair's). image [H,W,3] uint8; colours: face_colours' (None:
-    read here)."""
+    fringe_widths', hang [K] hanging_hair's, hair [K] band_hair's). image [H,W,3] uint8;
+    colours: face_colours' (None: read here)."""
     colours = face_colours(image, face.vertices) if colours is None else colours
     sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours)
     strip = skin_strip(image, face.vertices, colours)
     strip = np.where(strip > 0, strip, -edge_overshoot(image, face.vertices))
     return (sil, strip, backdrop_beside(image, face.vertices, colours),
             fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours),
-            hanging_hair(image, face.vertices, face.shape, face.pose, sil, colours))
+            hanging_hair(image, face.vertices, face.shape, face.pose, sil, colours),
+            band_hair(image, face.vertices, face.shape, face.pose, sil, colours))
 
 
 def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:

@@ -91,3 +91,49 @@ def test_fringe_reach_stops_short_of_the_backgrounds_own_things():
     reach = fringe_reach(img, start, end, backdrop, 10.0)
     assert reach[0] == 1.0 and reach[2] == 1.0
     assert abs(reach[1] * 140 - (100 - 10)) <= 1.5, reach[1] * 140
+
+
+def test_curl_tips_past_the_fringe_go_with_the_head(editor, real_image):
+    """multi_face.jpg's young man at -25: his curls at his top-left reach 0.62-0.65 of the band
+    from the silhouette to the outer ring, between two oval vertices, past the fringe (0.34-0.5 of
+    it); the silhouette moves in 15-19 px and the outer ring stays, and the photo 0.12 of the
+    oval's radius past the silhouette (~7 px: the tips) was drawn 1.22-1.59x longer there (streaks
+    into the sky; between the vertices up to ~3x). The fringe now reaches past the tips
+    (hair.strand_reach): at most 1.25x."""
+    img = real_image("multi_face.jpg")
+    f = editor.faces(img, 0)[0]
+    src = editor.prepare(img, f)
+    plan = editor.plan(src, pose=(0, -25, 0))
+    verts, tris, photo = _proxy(editor, img, f).mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
+    global STRAND
+    old, STRAND = STRAND, 0.12
+    try:
+        s = strand_stretch(verts, tris, photo, head_proxy.oval_radius(f.vertices))[[32, 33, 34]]
+    finally:
+        STRAND = old
+    assert np.isfinite(s).all() and s.max() < 1.25, np.round(s, 2)
+
+
+def test_strand_reach_finds_a_tip_between_vertices_not_a_wall():
+    """Rays up the photo from a ring of three vertices 20 px apart (the band 20 px): a curl tip
+    midway between the first two vertices, 14 px out past 3 px of backdrop, is found on the rays
+    across both vertices' bands (0.7) though neither vertex's own ray meets it; a wall's edge
+    that runs on to the rays' end across the third vertex's band (its rays from x = 40 to 60: the
+    ring closes on the first) is the background's, not hair: with it the tip is not read there."""
+    from poce_rt import hair
+
+    blue, dark = np.array([90, 120, 200], np.uint8), np.array([40, 30, 25], np.uint8)
+    img = np.empty((60, 100, 3), np.uint8)
+    img[:] = blue
+    img[40:, :] = dark                     # the head's hair below the ring (y = 40)
+    img[37:40, 29:32] = dark               # hair just past the ring between the first two ...
+    img[26:34, 29:32] = dark               # ... and its tip past 3 px of backdrop, to y = 26
+    img[:40, 56:59] = dark                 # a wall's edge from the ring to the top
+    start = np.array([[20.0, 40.0], [40.0, 40.0], [60.0, 40.0]])
+    end = start - [0.0, 20.0]
+    backdrop = hair.lab(blue[None].astype(np.float32) / 255.0)
+    got = hair.strand_reach(img, start, end, backdrop)
+    np.testing.assert_allclose(got[:2], 14 / 20, atol=1.5 / 20)
+    assert got[2] == 0.0
+    img[:26, 56:59] = blue                 # the same edge ending short of the rays' end: a strand
+    np.testing.assert_allclose(hair.strand_reach(img, start, end, backdrop)[2], 14 / 20, atol=1.5 / 20)
