@@ -193,7 +193,19 @@ class RimLight:
         if (b <= a).any():
             return (np.zeros(0, np.int64),) * 3 + (np.zeros(0, np.float32), np.zeros((0, 3), np.float32))
         i, j = np.mgrid[a[1]:b[1], a[0]:b[0]]
-        p = np.stack([j.ravel() + lo[0] + 0.5, i.ravel() + lo[1] + 0.5], 1)   # texel centres, photo positions
+        shift = 4
+        pts = np.round((oval - lo - a - 0.5) * (1 << shift)).astype(np.int32)
+        inside = np.zeros((b[1] - a[1], b[0] - a[0]), np.uint8)
+        cv2.fillPoly(inside, [pts], 1, shift=shift)
+        # only the texels about each segment of the oval, as far as the relight reaches there, are
+        # measured against the segments (a [P,K] measure over the oval's whole box: ~40 ms a square)
+        band = np.zeros_like(inside)
+        for v in range(k):
+            far = max(self.widths[v], self.widths[(v + 1) % k], RIM_IN) + RIM_EDGE
+            cv2.line(band, tuple(int(c) for c in pts[v]), tuple(int(c) for c in pts[(v + 1) % k]), 1,
+                     thickness=2 * int(np.ceil(far)) + 3, shift=shift)
+        at = np.flatnonzero(band.ravel())
+        p = np.stack([j.ravel()[at] + lo[0] + 0.5, i.ravel()[at] + lo[1] + 0.5], 1)   # texel centres, photo positions
         e0, e1 = oval, np.roll(oval, -1, 0)
         d = e1 - e0
         t = np.clip(((p[:, None] - e0) * d).sum(2) / np.maximum((d * d).sum(1), 1e-12), 0, 1)   # [P,K]
@@ -201,19 +213,17 @@ class RimLight:
         near = dist.argmin(1)
         rows = np.arange(len(p))
         dist, t = dist[rows, near], t[rows, near]
-        inside = np.zeros((b[1] - a[1], b[0] - a[0]), np.uint8)
-        shift = 4
-        pts = np.round((oval - lo - a - 0.5) * (1 << shift)).astype(np.int32)
-        cv2.fillPoly(inside, [pts], 1, shift=shift)
-        signed = np.where(inside.ravel() > 0, -dist, dist)
+        signed = np.where(inside.ravel()[at] > 0, -dist, dist)
         second = (near + 1) % k
         width = (1 - t) * self.widths[near] + t * self.widths[second]
         w = np.clip((RIM_IN + signed) / RIM_EDGE, 0, 1) * np.clip((width - signed) / RIM_EDGE, 0, 1)
         w *= (1 - t) * self.share[near] + t * self.share[second]
-        keep = w > 0
-        near, second, t = near[keep], second[keep], t[keep]
+        relit = w > 0
+        keep = np.zeros(inside.size, bool)
+        keep[at[relit]] = True
+        near, second, t = near[relit], second[relit], t[relit]
         gain = self._gain(lo + a, b - a, keep, near, second, t) - 1.0
-        gain *= w[keep, None]
+        gain *= w[relit, None]
         return (flat_index(i, j, side)[keep], near.astype(np.int64), second.astype(np.int64),
                 t.astype(np.float32), gain.astype(np.float32))
 
