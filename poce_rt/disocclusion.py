@@ -567,6 +567,12 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
             np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
 
 
+def relights(yielded: np.ndarray, coverage: np.ndarray) -> bool:
+    """Whether a far half yielded (yielded, coverage [S,S] bool): yielded_light brings its fill
+    to the photo's light (YIELD_MIN of the layout's texels or more)."""
+    return bool((yielded & coverage).sum() >= YIELD_MIN * coverage.sum())
+
+
 def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yielded: np.ndarray,
                   layout: ops.UVLayout, rim: np.ndarray | None = None, backdrop: np.ndarray | None = None
                   ) -> np.ndarray:
@@ -581,7 +587,7 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
     clipped to YIELD_LIGHT_GAIN. The same array where fewer than YIELD_MIN of the layout's
     texels yielded."""
     coverage = layout.coverage
-    if (yielded & coverage).sum() < YIELD_MIN * coverage.sum():
+    if not relights(yielded, coverage):
         return completion
     light = (keep & coverage).astype(np.float32)
     for eye in eye_regions(layout):

@@ -535,6 +535,14 @@ def hair_at(image: np.ndarray, start: np.ndarray, end: np.ndarray, backdrop: np.
     return head.sum(1) / np.maximum(inside.sum(1), 1)
 
 
+def hair_share(image: np.ndarray, start: np.ndarray, end: np.ndarray, skin, backdrop: np.ndarray) -> np.ndarray:
+    """[K] float64: the share of each ray from start [K,2] to end [K,2] (pixels) on the photo that
+    is hair (hair_like >= 0.5; skin: photo_skin's, backdrop [K',3] Lab). image [H,W,3] uint8."""
+    _, colours, inside, _ = ray_samples(image, start, end)
+    hair = (hair_like(colours, skin, backdrop) >= 0.5) & inside
+    return hair.sum(1) / np.maximum(inside.sum(1), 1)
+
+
 def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):
     """The photo's hair beside each of `texels` [S,S] bool -> (colours [n,3] float32 in [0,1],
     found [n] bool): read on the ray from the face's centre (the mean photo position of

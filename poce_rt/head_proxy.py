@@ -168,7 +168,7 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | 
     out = np.empty((len(scales), len(o), 3))
     for r, tr in enumerate(t):
         out[r, :, :2] = c + (1.0 + tr * (last - 1.0))[:, None] * radial
-    centre = np.array([*c, o[:, 2].max() + HEAD_MID_CM])    # on the head's mid-depth plane
+    centre = head_centre(s)
     out[..., 2] = profile(out, o, inner, t, centre[2])
     if view is None:
         return out
@@ -183,6 +183,13 @@ def head_proxy(shape: np.ndarray, scales=PROXY_SCALES, silhouette: np.ndarray | 
         out[r, :, :2] = c + far[:, None] * u
     out[..., 2] = profile(out, o, inner, t, centre[2])
     return out @ rot
+
+
+def head_centre(shape: np.ndarray) -> np.ndarray:
+    """[3] float64: the head's centre in the canonical frame (cm): the face oval's centre (x, y) on
+    the head's mid-depth plane, HEAD_MID_CM behind the oval's rearmost point (head_proxy's)."""
+    o = np.asarray(shape, np.float64)[list(FACE_OVAL)]
+    return np.array([*o[:, :2].mean(0), o[:, 2].max() + HEAD_MID_CM])
 
 
 def profile(rings: np.ndarray, o: np.ndarray, inner: np.ndarray, t, mid_depth: float) -> np.ndarray:

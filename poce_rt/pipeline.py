@@ -103,6 +103,7 @@ class Source:
     colours: object = None   # poce_rt.hair.PhotoColours of the photo and face (silhouette.face_colours), or None
     lens_card: np.ndarray | None = None   # [468,3] sunglasses in front of the eyes (accessories.lens_card), or None
     held: np.ndarray | None = None   # [H,W] a hand over the face's outline (occluder.occluder_map), or None
+    rim_light: object = None   # poce_rt.rim_light.RimLight: the ring relit beside a relit far half, or None
 
 
 @dataclass
@@ -298,12 +299,14 @@ class Editor:
             colours = face_colours(image, face.vertices)   # read once: completion and the ring's proxy
             coverage = self.geometry.layout.coverage
             lenses = sunglasses(uv, (mask >= 0.5) & coverage)   # read once: completion and the card
+            rim = []
             completed, fill, filled, shading = stages.complete_face(uv, mask, face, *image.shape[:2],
                                                                     self.geometry, complete, image, colours,
-                                                                    lenses)
+                                                                    lenses, rim)
             card = lens_card(uv, mask, coverage, face.shape, face.pose, lenses)
             held = occluder_map(image, face, self.geometry, colours)   # a hand over the outline (poce_rt.occluder)
-        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card, held)
+        return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card, held,
+                      rim[0])
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,

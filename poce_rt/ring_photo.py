@@ -30,6 +30,7 @@ import numpy as np
 
 from . import masks, ops
 from .head_proxy import FACE_OVAL, PROXY_RINGS, SILHOUETTE_RING, band_tris, band_triangles, oval_radius, ramp, read_only
+from .rim_light import relit
 from .silhouette import backdrop_like
 
 FILL_SHRINK = 4   # photo_texture's fill beyond the photo is push-pulled at 1/4 of the resolution
@@ -338,7 +339,7 @@ def stretch_fill(verts: np.ndarray, src: np.ndarray, lo, shape, weights: np.ndar
 
 
 def photo_texture(image: np.ndarray, lo, side: int, stretched=None, backdrop: np.ndarray | None = None,
-                  features: FeatureMask | None = None):
+                  features: FeatureMask | None = None, rim=None):
     """The ring's texture: photo pixels lo..lo+side (x, y) of image [H,W,3] uint8 as a square
     [side,side,3] float32 texture in [0,1] (render needs a square one), and known [side,side]
     float32 (1 on the photo's pixels but its outermost row and column on each side). Where the
@@ -350,7 +351,8 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None, backdrop: np
     the photo's own where it does not. stretched: None, or (verts, src, weights) of a ring whose band
     triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
     weight, and filled by the rest (stretched_patch, with the photo's backdrop colours `backdrop`
-    and the source's FeatureMask `features`)."""
+    and the source's FeatureMask `features`). rim: None, or (poce_rt.rim_light.RimLight, reveal
+    [K]): the texels about the oval relit at the pose, over the fill (rim_light.relit)."""
     h, w = image.shape[:2]
     (x0, y0), side = np.asarray(lo, int), int(side)
     texture = np.zeros((side, side, 3), np.float32)
@@ -370,6 +372,7 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None, backdrop: np
             sq, texels, fill = patch
             texture[sq] = texels
             known[sq] *= 1.0 - fill
+    relit(texture, (x0, y0), side, rim)
     return texture, known
 
 

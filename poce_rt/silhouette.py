@@ -2,8 +2,8 @@
 reaches (silhouette_scales), the hair's fringe beyond it (fringe_widths) and hanging below it
 (hanging_hair), the skin strip past the oval (skin_strip), the oval past the head's edge
 (edge_overshoot) and the backdrop beside it (backdrop_beside); proxy_measures reads them all, in
-the order poce_rt.surround's HeadProxy takes them. The geometry is poce_rt.head_proxy's, the
-photo's colour classes poce_rt.hair's.
+the order poce_rt.surround's HeadProxy takes them, with how much of the photo beside the oval is
+hair (band_hair). The geometry is poce_rt.head_proxy's, the photo's colour classes poce_rt.hair's.
 
 The silhouette is sized per photo (silhouette_scales): voluminous hair reaches past PROXY_SCALES[-1]
 of the oval (astronaut: to ~1.75 beside the temples), and the hair beyond the silhouette lay in the
@@ -426,6 +426,26 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     return rows * np.maximum(np.minimum(reach, FRINGE[1]), np.minimum(tips, reach)) * band
 
 
+def band_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
+              colours=None) -> np.ndarray:
+    """[K] float64 in [0,1]: the share of the photo between each face oval vertex and the head
+    proxy's silhouette beyond it (head_proxy with silhouette [K], silhouette_scales', posed) that
+    is hair (poce_rt.hair.hair_share: darker than the skin and unlike it and the backdrop): how
+    far the head's outline there is its hair (poce_rt.surround's BAND_HAIR). image [H,W,3] uint8,
+    the face's [468,3] vertices in it, its canonical shape and Pose; colours as silhouette_scales'.
+    Once per source: ~1 ms."""
+    from .fit import pose_vertices
+    from .hair import hair_share
+
+    sv = np.asarray(src_vertices, np.float64)
+    if not np.isfinite(sv).all():
+        raise ValueError("vertices contain NaN or inf")
+    rim = pose_vertices(head_proxy(shape, silhouette=np.asarray(silhouette, np.float64))[-1], pose)[:, :2]
+    colours = face_colours(image, sv) if colours is None else colours
+    return hair_share(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim.astype(np.float64), colours.skin,
+                      colours.backdrop)
+
+
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):
     """poce_rt.hair.photo_colours of the face with these [468,3] vertices in image [H,W,3] uint8
     (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
@@ -539,15 +559,16 @@ def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
     and Pose: a tracker Face), once per source, in HeadProxy's (and proxy_mesh's) argument order:
     (silhouette [K] silhouette_scales', strip [K] skin_strip's, or less edge_overshoot's where
     that is 0 (the oval past the head's edge: negative), beside [K] backdrop_beside's, fringe [K]
-    fringe_widths', hang [K] hanging_hair's). image [H,W,3] uint8; colours: face_colours' (None:
-    read here)."""
+    fringe_widths', hang [K] hanging_hair's, hair [K] band_hair's). image [H,W,3] uint8;
+    colours: face_colours' (None: read here)."""
     colours = face_colours(image, face.vertices) if colours is None else colours
     sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours)
     strip = skin_strip(image, face.vertices, colours)
     strip = np.where(strip > 0, strip, -edge_overshoot(image, face.vertices))
     return (sil, strip, backdrop_beside(image, face.vertices, colours),
             fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours),
-            hanging_hair(image, face.vertices, face.shape, face.pose, sil, colours))
+            hanging_hair(image, face.vertices, face.shape, face.pose, sil, colours),
+            band_hair(image, face.vertices, face.shape, face.pose, sil, colours))
 
 
 def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:

@@ -13,15 +13,16 @@ from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, glasses_holes, lens_card, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
-                           fill_unreliable, filled_pixels, pixel_texels, resolution_trust, revealed_fill,
+                           fill_unreliable, filled_pixels, pixel_texels, relights, resolution_trust, revealed_fill,
                            revealed_texture, smoothstep, texel_positions, texel_silhouette_distance, texel_values,
                            trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence, yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
-from .head_proxy import oval_radius
+from .head_proxy import FACE_OVAL, oval_radius
 from .layers import render_layers
+from .rim_light import RimLight, rim_border
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
@@ -230,7 +231,8 @@ def photo_lookup(face: Face, mask: np.ndarray, uv_filled: np.ndarray, geom: Geom
 
 def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
                   geom: Geometry | None = None, complete=complete_uv_fallback, image: np.ndarray | None = None,
-                  colours: PhotoColours | None = None, lenses: np.ndarray | None = None):
+                  colours: PhotoColours | None = None, lenses: np.ndarray | None = None,
+                  rim_out: list | None = None):
     """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
     uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
     texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
@@ -245,7 +247,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     texels' photo positions, the trust, the skin's colour) is worked out once. The photo texture
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well) but the
     sunglasses' fill. lenses: accessories.sunglasses' map when the caller has it (None: read here;
-    lens_card takes the same)."""
+    lens_card takes the same). rim_out: None, or a list that receives the ring's relight about the
+    oval (poce_rt.rim_light.RimLight; None where no far half was relit or without the image)."""
     geom = geom or geometry()
     lay, spread = geom.layout, texel_motion(geom)
     verts = geom.posed(face.vertices)
@@ -305,6 +308,11 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
+    if rim_out is not None:   # the ring beside a relit far half takes its light (poce_rt.rim_light)
+        relit = image is not None and yielded is not None and relights(yielded[0], lay.coverage)
+        rim_out.append(RimLight(image, face.vertices, *rim_border(fill, lay.uvs[list(FACE_OVAL)], lay.coverage,
+                                                                     yielded[0]), colours.hair)
+                       if relit else None)
     return photo, fill, filled, shading
 
 
@@ -347,7 +355,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                moved_out: np.ndarray | None = None, head_proxy: bool = True,
                camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None,
                uncovered_out: np.ndarray | None = None, fill: np.ndarray | None = None,
-               colours: PhotoColours | None = None, held: np.ndarray | None = None) -> np.ndarray:
+               colours: PhotoColours | None = None, held: np.ndarray | None = None,
+               rim_light: RimLight | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
@@ -364,7 +373,9 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     which counts as moved (poce_rt.motion.fill_moves). colours: the photo's face_colours when the
     caller has them (None: read here; on a group photo that runs the person segmenter). held:
     None, or [H,W] float32 the photo's share held where the render draws that fill (a hand over
-    the face's outline: poce_rt.occluder's occluder_map; motion.hold). -> [H,W,3] uint8."""
+    the face's outline: poce_rt.occluder's occluder_map; motion.hold). rim_light: None, or the
+    source's poce_rt.rim_light.RimLight (complete_face's rim_out): the ring's texture about the
+    oval relit as far as the pose reveals it. -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
     if head_proxy and colours is None:
@@ -375,9 +386,11 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     ring_moving = np.zeros((h, w), np.float32)
     proxy = ((face.shape, face.pose, pose, camera_distance_cm, *proxy_measures(image, face, colours))
              if head_proxy else None)
+    rim = None if rim_light is None or not head_proxy else \
+        (rim_light, PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)])
     base = warp_surround(image, face.vertices, target, proxy=proxy,
                          filled_out=ring_filled_out, moving_out=ring_moving,
-                         backdrop=None if colours is None else colours.backdrop)
+                         backdrop=None if colours is None else colours.backdrop, rim=rim)
     for name, a in (("rgb", rgb), ("alpha", alpha)):
         if getattr(a, "shape", (None, None))[:2] != (h, w):
             raise ValueError(f"{name} must cover the {h}x{w} image, got shape {getattr(a, 'shape', None)}")
@@ -481,8 +494,9 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     h, w = image.shape[:2]
     colours = face_colours(image, face.vertices)   # read once: the completion's and the ring's
     lenses = sunglasses(uv, (mask >= 0.5) & geom.layout.coverage)   # and the sunglasses: its and the card's
+    rim = []
     photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image, colours=colours,
-                                                    lenses=lenses)
+                                                    lenses=lenses, rim_out=rim)
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     # sunglasses drawn as a card in front of the eyes, as Editor.plan draws them (poce_rt.accessories)
@@ -502,7 +516,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
                      camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered,
                      fill=revealed_fill(filled_uv, revealed, geom.layout.coverage), colours=colours,
-                     held=occluder_map(image, face, geom, colours))
+                     held=occluder_map(image, face, geom, colours), rim_light=rim[0])
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
     # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them

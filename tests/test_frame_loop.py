@@ -42,7 +42,7 @@ def reference_frame(editor, src, plan):
     feather = editor.feather_px(src.face)
     fill = revealed_fill(src.filled, revealed, editor.geometry.layout.coverage)
     return (stages.blend_face(src.image, src.face, plan.shape, plan.target_pose, rgb, alpha, feather,
-                              editor.geometry, fill=fill), rgb, alpha)
+                              editor.geometry, fill=fill, rim_light=src.rim_light), rgb, alpha)
 
 
 def new_loop(editor, src, static=False):
@@ -70,6 +70,22 @@ def test_loop_matches_the_functional_stages(editor, sources, name, pose):
     lrgb, lalpha = loop.maps()
     np.testing.assert_array_equal(lalpha, alpha)
     np.testing.assert_array_equal(lrgb, rgb)
+
+
+def test_loop_matches_the_stages_where_the_ring_is_relit(editor):
+    """t1.jpg's face 1 turned +25: her far half is drawn relit and the ring's texture about the
+    oval with it (poce_rt.rim_light), in the loop's texture cache as in blend_face's."""
+    from poce_rt.assets import data_path, load_image
+
+    img = load_image(data_path("t1.jpg"))
+    src = editor.prepare(img, editor.faces(img, 1)[0])
+    assert src.rim_light is not None
+    loop = new_loop(editor, src)
+    # relit, less, again (from the unrelit texels), and turned the other way: none of it relit
+    for pose in ((0, 25, 0), (0, 12, 0), (0, 25, 0), (0, -25, 0)):
+        plan = editor.plan(src, pose=pose)
+        frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+        assert_frames_match(frame, reference_frame(editor, src, plan)[0])
 
 
 def test_no_edit_leaves_the_surroundings_alone(editor, sources):

@@ -79,7 +79,9 @@ def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor, prepared
     of the forehead against the backdrop steps by 20-41 per pixel. Before: up to 65 (216 212 150,
     where the photo had 204 196 193 170 150). The far temple's hair, which the turn keeps at
     the outline as the photo has it (test_head.py), steps from the forehead by 120-160 in the
-    photo too: its pixels (darker than the backdrop) are not part of this edge."""
+    photo too: its pixels (darker than the backdrop) are not part of this edge, nor are their
+    light neighbours, the hair's own antialiased edge (drawn out to the head's outline,
+    surround.HeadProxy.far_outline, that line of hair lies on the forehead's edge: 200 151 117 140 151)."""
     img, src = prepared("Tom_Hanks_54745.png")
     out = editor.edit(img, pose=(0, 25, 0), source=src).image.astype(np.float32).mean(2)
     f = src.face
@@ -89,6 +91,7 @@ def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor, prepared
     backdrop = float(np.median(np.asarray(img, np.float32)[:, -1, :3].mean(-1)))
     band = out[rows, cols]
     light = band >= backdrop - 10
+    light[:, 1:-1] &= light[:, :-2] & light[:, 2:]   # not beside the hair
     steps = np.where(light[:, 1:] & light[:, :-1], np.abs(np.diff(band, axis=1)), 0.0).max(1)
     assert len(steps) > 20 and 140 <= backdrop <= 160
     assert steps.max() < 45, np.round(steps)

@@ -215,7 +215,8 @@ class FrameLoop:
         self._uncovered = False   # whether the last step drew any of it
         self._motion = None       # the step's host motion_texture (None: on the GPU, or no face drawn)
         self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream,
-                                             None if colours is None else colours.backdrop)
+                                             None if colours is None else colours.backdrop,
+                                             getattr(source, "rim_light", None) if self.head_proxy else None)
         self.canvases = Canvases(h, w, self.static)
         self.graph_cache = GraphCache(self.stream, self.ws) if self.graphs else None
         self._written: tuple[Box | None, ...] = ()   # the (face, ring) boxes the last step drew in
@@ -314,7 +315,8 @@ class FrameLoop:
                 rv[:, 0] -= ring_box.x0
                 rv[:, 1] -= ring_box.y0
                 self._put(self._ring_verts, rv)
-                ring_texture = self.ring_texture.for_ring(ring)
+                ring_texture = self.ring_texture.for_ring(
+                    ring, None if self._reveal is None else self._revealed_host[list(FACE_OVAL)])
                 uvs = ring_texture.uvs(ring.src)
                 self._put(self._ring_uvs, uvs)
                 self._put(self._ring_lo, np.tile(ring_texture.lo.astype(np.float32), (self.width, 1)))

@@ -9,6 +9,7 @@ from ..ops._arrays import on_stream, to_host
 from ..head_proxy import FACE_OVAL
 from ..ring_photo import (RING_CHANNELS, BackdropMap, FeatureMask, photo_texture, stretch_weights, stretched_box,
                           stretched_patch, with_positions)
+from ..rim_light import relight_texels, texel_gain
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -40,11 +41,16 @@ class RingTextureCache:
     `image`: the [H,W,3] uint8 photo on the loop's device; `src_vertices`: the source face's
     [468,3] vertices in photo pixels; backdrop: the photo's [K,3] Lab poce_rt.hair.backdrop_colours
     (stretched_patch's: a head proxy's strips filled from the head, beside it from the backdrop),
-    or None."""
+    or None. rim_light: None, or the source's poce_rt.rim_light.RimLight: the texels about the oval
+    relit at each pose (for_ring's reveal), over the patch, as photo_texture relights them."""
 
-    def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream, backdrop=None):
+    def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream, backdrop=None, rim_light=None):
         self.image, self.xp, self.ws, self.stream = image, xp, workspace, stream
         self.backdrop = backdrop
+        self.rim_light = rim_light
+        self._rim = None          # (lo, side, flat, first, second, t, gain) of the square's relit texels, on xp
+        self._rim_base = None     # their colours unrelit (the patched texture's), or None: none relit
+        self._rim_reveal = b""     # the reveal [K] they were relit at (b"": none)
         self._backdrop_map = None   # the photo's BackdropMap, made on the first stretched strip
         self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
         self.features = FeatureMask(src_vertices)
@@ -55,24 +61,60 @@ class RingTextureCache:
         self._known = None        # the patched known map, kept: a patch rewrites only its own texels
         self._known_patched = None  # (row, column) slices the last patch wrote in it
 
-    def for_ring(self, ring: Ring) -> RingTexture:
+    def for_ring(self, ring: Ring, reveal: np.ndarray | None = None) -> RingTexture:
+        """The texture for a step's ring; reveal: None, or [K] how far the step's pose reveals the
+        oval's vertices (disocclusion.reveal), which the rim light follows."""
         weights = stretch_weights(ring.verts, ring.src, self.features)
         stretched = np.round(weights * 16).astype(np.uint8).tobytes() if weights.any() else b""
         lo_need = np.floor(ring.src.min(0)).astype(int) - 2
         hi_need = np.ceil(ring.src.max(0)).astype(int) + 2
         cur = self.current
         covers = cur is not None and (lo_need >= cur.lo).all() and (hi_need <= cur.lo + cur.side).all()
+        rim = None if self.rim_light is None or reveal is None else np.asarray(reveal, np.float32)
+        reveal_key = rim.tobytes() if rim is not None and rim.any() else b""
         if covers and cur.stretched == stretched:
+            if reveal_key != self._rim_reveal:
+                with on_stream(self.stream):
+                    self._relight(rim, reveal_key)
             return cur
         with on_stream(self.stream):
+            self._unlight()
             if covers:
                 self._unpatch()
             else:
                 self._build(lo_need, hi_need)
             known = self._patch(ring, weights) if stretched else self._plain_known
-        cur = self.current
-        self.current = RingTexture(cur.texture, cur.lo, cur.side, known, stretched)
+            cur = self.current
+            self.current = RingTexture(cur.texture, cur.lo, cur.side, known, stretched)
+            self._relight(rim, reveal_key)
         return self.current
+
+    def _unlight(self) -> None:
+        """The relit texels back to their colours unrelit."""
+        if self._rim_base is not None:
+            flat = self._rim[2]
+            self.current.texture.reshape(-1, RING_CHANNELS)[flat, :3] = self._rim_base
+        self._rim_base, self._rim_reveal = None, b""
+
+    def _relight(self, reveal: np.ndarray | None, key: bytes) -> None:
+        """The texels about the oval relit at a pose that reveals its vertices by reveal [K] (key
+        its bytes, b"": none) from their colours unrelit (rim_light.texel_gain; a K-vector to the
+        device)."""
+        if not key:
+            self._unlight()
+            return
+        cur, xp = self.current, self.xp
+        if self._rim is None or self._rim[0] != tuple(cur.lo) or self._rim[1] != cur.side:
+            self._unlight()
+            texels = self.rim_light.texels(cur.lo, cur.side)
+            self._rim = (tuple(cur.lo), cur.side) + tuple(xp.asarray(a) for a in texels)
+        flat = self._rim[2]
+        if not len(flat):
+            return
+        if self._rim_base is None:
+            self._rim_base = cur.texture.reshape(-1, RING_CHANNELS)[flat, :3]
+        relight_texels(xp, cur.texture, flat, self._rim_base, texel_gain(xp, xp.asarray(reveal), *self._rim[3:]))
+        self._rim_reveal = key
 
     def _build(self, lo_need: np.ndarray, hi_need: np.ndarray) -> None:
         """The plain texture: the photo over a square about the oval that covers lo_need..hi_need."""

@@ -1,0 +1,295 @@
+"""The ring's texture relit along the face's oval where the face's far half is drawn relit.
+
+A far half that yielded to its mirror is drawn brought to the photo's light at the scale of the
+lighting (poce_rt.disocclusion.yielded_light), not with the photo's own shading at its outline:
+the edge-on rim of a three-quarter view's far temple and cheek, darker than the skin in front of
+it. The head proxy's ring beside it reads the photo there (poce_rt.ring_photo.photo_texture), its
+shaded rim and what lies on the oval (the far eye's corner), and a turn that reveals that side
+draws them stretched beside a face that no longer has them: on t1.jpg's face 1 (yaw -33, lit from
+her near side) at +25, a brown wedge by her far temple (the ring's band to its second ring read
+the temple's shaded rim, RGB (191,127,92), which no colour measure tells from the orange wall)
+and a dark line along her far outline (the eye's corner under the face's feather); the step in
+luma from the face's outermost 3 px to the ring's 3 px beside them at her temple (rows 165-191,
+x 255-299) was 14 levels against the photo's 6. Relit in the composite, the rim could not be
+told from the wall there (a pale halo); relit by a constant gain, the texels under the face's
+feather drew a bright patch.
+
+So the ring's texels about the oval take the face's own relit border colour: per oval vertex,
+the completion's fill texture about the vertex's UV (rim_border, on the half of the face that
+yielded), and each texel from RIM_IN inside the oval out to the photo's shaded rim beyond it
+(rim_widths: where the photo's colour still steps away from the colour further out, unlike the
+hair and darker than the border) is brought to it, per channel, over the photo's colour about
+the texel (its finer detail kept; RIM_GAIN). The gain is scaled at each pose by how far the pose
+reveals the vertex (disocclusion.reveal: the face draws photo + reveal * (fill - photo) there).
+It is done in the ring's texture, so that stages.blend_face and the frame loop
+(poce_rt.frame_loop.ring_texture, a K-vector a step) draw the same; a face whose far half was not
+relit keeps its texture bit for bit (no RimLight), and so does any pose that reveals none of its
+relit half (t1.jpg's face 1 at -25). Her temple's step at +25 (the box above): 14 -> 6 levels;
+within REACH of its oval vertex by the hair (tests/test_rim_light.py): 10.3 -> 2.5 (the photo's
+4.1). The dark line along her far eye's outline is not this: the face's outermost pixels there
+are as before.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .head_proxy import FACE_OVAL
+
+# px inside the oval: the ring's texels under the face's border (its feather mixes them into the
+# face's outermost pixels). Deeper, the relight took in wall texels that her far jaw's oval runs
+# through, and a band triangle under the border drawn beside the turned jaw showed them: a pale
+# speck on its outline (4 px: +35 levels, 2 px: +17, 1 px: +3); and it brightened her temple's
+# outermost pixels through the feather more than the ring beside them (the luma step there, the
+# photo's 4.1: 1 px 2.5, 2 px 7.2, unrelit 10.3)
+RIM_IN = 1.0
+RIM_EDGE = 1.0        # px over which the relight fades, inside both ends of its reach: stretched by a
+                      # turn, a relit texel beyond the oval beside the wall drew a pale line along the outline
+# The photo's shaded rim beyond the oval, per vertex: from the oval outwards along its normal, the
+# first step whose Lab colour lies within RIM_STEP[1] of the colour further out (RIM_FAR px on),
+# where the oval's own is at least RIM_STEP[0] from it (else none: the ring's own background).
+# t1.jpg's face 1: 12 px at her far temple (the shaded rim against the wall), 0 on the rest of
+# her far side; up to RIM_MAX. A step of fewer than RIM_MIN px is the outline's own edge, the oval
+# a little inside the silhouette (her far jaw: 3 px), no rim: brought to the border's colour, the
+# wall's texels there drew a pale speck on the jaw's outline.
+RIM_STEP = (20.0, 10.0)
+RIM_MAX = 12
+RIM_MIN = 6
+# ... and a step whose reach is at least RIM_HAIR the photo's hair colour (within hair.HAIR_D of
+# it) is hair over the outline, no shaded skin: t1.jpg's faces 3 and 5 (brown and blonde hair
+# over their far temples and cheeks) had their hair drawn as pale skin-coloured patches with a
+# hard edge across it. Her far temple's rim is 0.0 her black hair's colour. Nor is a step that
+# is no darker than the face's border (Lab L, on average over its reach) a shaded rim: face 5's
+# lit jaw beside her hair took a dark orange blotch, brought down to her border's colour.
+RIM_HAIR = 0.5
+RIM_FAR = (14, 18)    # px from the oval: the colour further out (averaged)
+RIM_TEXELS = 3.0      # texels about an oval vertex's UV whose fill is the face's border colour there (a disc)
+RIM_SMOOTH = 1.0      # the border colours smoothed along the oval, a Gaussian of this many vertices
+# Each relit texel is brought to the face's border colour (interpolated along the oval) over the
+# photo's colour about it (a Gaussian of RIM_BLUR px: its finer detail is kept), per channel: the
+# photo's rim is not the border's colour times a gain. Its shading deepens away from the oval,
+# and on t1.jpg's face 1 it takes the wall's warm light: the photo at her far oval reads RGB
+# (176,117,76)-(204,153,109) where her relit border is drawn about (225,182,141). Clipped to
+# RIM_GAIN[:2]; a texel that needs more (up to RIM_GAIN[2]: none of it) is no shaded skin but a
+# shadow or hair: t1.jpg's face 5's dark shadow under her jaw, beside her hair, drew orange streaks
+# brought up by 2x (her temple's rim needs at most ~1.5).
+RIM_BLUR = 2.0
+RIM_GAIN = (0.67, 1.6, 2.0)
+# Only the half of the face that yielded (its side of the layout's midline, u = 0.5) takes the
+# relight, fully from RIM_MIDLINE / 2 of u beyond the midline: the fill differs from the photo
+# along all of a turned face's outline (its texels there are seen edge-on), and t1.jpg's face 1
+# at -25 reveals her near side's outline (oval vertices 4-15), whose ring keeps its photo. (Her
+# yielded texels lie inside the far half, 0.15 S and more from most of its outline: a share of
+# them about each vertex left it unrelit.)
+RIM_MIDLINE = 0.1
+
+
+def oval_normals(oval: np.ndarray) -> np.ndarray:
+    """[K,2] unit outward normals of the closed polygon oval [K,2] at its vertices."""
+    tangent = np.roll(oval, -1, 0) - np.roll(oval, 1, 0)
+    n = np.stack([tangent[:, 1], -tangent[:, 0]], 1)
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    n *= np.sign(((oval - oval.mean(0)) * n).sum(1, keepdims=True) + 1e-12)
+    return n
+
+
+def rim_widths(image: np.ndarray, oval: np.ndarray, hair=None, border: np.ndarray | None = None) -> np.ndarray:
+    """[K] float64 px: how far beyond each vertex of the oval [K,2] (photo positions) the photo's
+    shaded rim reaches (module comment at RIM_STEP), none where it is the hair's colour (hair:
+    None, or the photo's (median [3], spread [3]) Lab, hair.PhotoColours'; RIM_HAIR) or no darker
+    than the face's border there (border: None, or [K,3] RGB in [0,1], rim_border's). image:
+    [H,W,3] uint8 RGB."""
+    n = oval_normals(oval)
+    steps = np.arange(0, RIM_FAR[1] + 1, dtype=np.float64)
+    pts = oval[:, None, :] + steps[None, :, None] * n[:, None, :] - 0.5   # pixel centres at i + 0.5
+    lo = np.maximum(np.floor(pts.reshape(-1, 2).min(0)).astype(int) - 1, 0)
+    hi = np.minimum(np.ceil(pts.reshape(-1, 2).max(0)).astype(int) + 2, image.shape[1::-1])
+    if (hi <= lo).any():
+        return np.zeros(len(oval))
+    rgb = np.ascontiguousarray(image[lo[1]:hi[1], lo[0]:hi[0], :3]).astype(np.float32) / 255
+    p = (pts - lo).astype(np.float32)
+    lab = cv2.cvtColor(cv2.remap(rgb, p[..., 0], p[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE),
+                       cv2.COLOR_RGB2Lab)   # [K,D,3]
+    reach = np.arange(1, RIM_MAX + 1)[None, :]
+    far = lab[:, RIM_FAR[0]:RIM_FAR[1] + 1].mean(1)
+    step = np.linalg.norm(lab[:, :RIM_MAX + 1] - far[:, None], axis=2)    # [K,RIM_MAX+1]
+    within = step < RIM_STEP[1]
+    first = np.where(within.any(1), within.argmax(1), RIM_MAX)
+    widths = np.where((step[:, 0] >= RIM_STEP[0]) & (first >= RIM_MIN), first, 0)
+    if hair is not None:
+        from .hair import HAIR_D
+
+        med, spread = (np.asarray(a, np.float32) for a in hair)
+        like = np.sqrt((((lab[:, 1:RIM_MAX + 1] - med) / spread) ** 2).sum(-1)) <= HAIR_D    # [K,RIM_MAX]
+        share = (like & (reach <= widths[:, None])).sum(1) / np.maximum(widths, 1)
+        widths = np.where(share < RIM_HAIR, widths, 0)
+    if border is not None:
+        from .hair import lab as to_lab   # (hair imports disocclusion, which this module's callers import)
+
+        lightness = (lab[:, 1:RIM_MAX + 1, 0] * (reach <= widths[:, None])).sum(1) / np.maximum(widths, 1)
+        widths = np.where(lightness < to_lab(np.asarray(border, np.float32))[:, 0], widths, 0)
+    return widths.astype(np.float64)
+
+
+def rim_border(fill: np.ndarray, uvs: np.ndarray, coverage: np.ndarray, yielded: np.ndarray):
+    """The face's relit border along its oval -> ([K,3] float64 RGB in [0,1]: per oval vertex, the
+    fill texture's ([S,S,3]) mean on the covered texels (coverage [S,S] bool) within RIM_TEXELS of
+    its UV (uvs [K,2]), smoothed along the oval (RIM_SMOOTH); [K] float64 in [0,1] how much each
+    vertex lies on the half of the face that yielded (yielded [S,S] bool; RIM_MIDLINE))."""
+    s = fill.shape[0]
+    i, j = np.mgrid[0:s, 0:s]
+    at = np.asarray(uvs, np.float64)
+    side = np.sign(j[yielded & coverage].mean() / s - 0.5) if (yielded & coverage).any() else 0.0
+    share = np.clip(0.5 + side * (at[:, 0] - 0.5) / RIM_MIDLINE, 0.0, 1.0)
+    out = np.zeros((len(uvs), 3))
+    for k, (u, v) in enumerate(at * s - 0.5):
+        near = coverage & ((j - u) ** 2 + (i - v) ** 2 <= RIM_TEXELS ** 2)
+        if near.any():
+            out[k] = fill[near].mean(0)
+        else:
+            share[k] = 0.0
+    return np.clip(along_oval(out), 0.0, 1.0), share
+
+
+def along_oval(values: np.ndarray) -> np.ndarray:
+    """[K,C] values per oval vertex smoothed along the closed oval (a Gaussian of RIM_SMOOTH)."""
+    r = int(np.ceil(3 * RIM_SMOOTH))
+    kernel = np.exp(-0.5 * (np.arange(-r, r + 1) / RIM_SMOOTH) ** 2)
+    kernel /= kernel.sum()
+    wrapped = np.concatenate([values[-r:], values, values[:r]])
+    return np.stack([np.convolve(wrapped[:, c], kernel, "valid") for c in range(values.shape[1])], 1)
+
+
+class RimLight:
+    """The relight of a source's ring texture about its oval: image [H,W,3] uint8 the photo,
+    src_vertices [468,>=2] the face in it (photo pixels), (border [K,3], share [K]) rim_border's,
+    hair: the photo's hair colour (rim_widths'). Its texels are worked out once per texture square
+    (texels)."""
+
+    def __init__(self, image: np.ndarray, src_vertices: np.ndarray, border: np.ndarray, share: np.ndarray,
+                 hair=None):
+        self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+        self.image = np.asarray(image)
+        self.border, self.share = np.asarray(border, np.float64), np.asarray(share, np.float64)
+        self.widths = rim_widths(self.image, self.oval, hair, self.border)
+        self._texels = {}
+
+    def texels(self, lo, side: int):
+        """The square's (lo (x, y), side) texels that the relight reaches -> (flat index [M] int64,
+        first and second vertex [M] int64, t [M] float32 the share of the second, gain [M,3]
+        float32 its gain minus 1 when the pose reveals it all, times how much of it is relit),
+        kept per square."""
+        key = (int(lo[0]), int(lo[1]), int(side))
+        kept = self._texels.get(key)
+        if kept is None:
+            kept = self._texels[key] = self._measure(np.asarray(lo, int), int(side))
+        return kept
+
+    def _measure(self, lo: np.ndarray, side: int):
+        oval, k = self.oval, len(self.oval)
+        reach = RIM_EDGE + max(float(self.widths.max()), 0.0) + 1
+        a = np.maximum(np.floor(oval.min(0) - reach).astype(int) - lo, 0)
+        b = np.minimum(np.ceil(oval.max(0) + reach).astype(int) + 1 - lo, side)
+        if (b <= a).any():
+            return (np.zeros(0, np.int64),) * 3 + (np.zeros(0, np.float32), np.zeros((0, 3), np.float32))
+        i, j = np.mgrid[a[1]:b[1], a[0]:b[0]]
+        shift = 4
+        pts = np.round((oval - lo - a - 0.5) * (1 << shift)).astype(np.int32)
+        inside = np.zeros((b[1] - a[1], b[0] - a[0]), np.uint8)
+        cv2.fillPoly(inside, [pts], 1, shift=shift)
+        # only the texels about each segment of the oval, as far as the relight reaches there, are
+        # measured against the segments (a [P,K] measure over the oval's whole box: ~40 ms a square)
+        band = np.zeros_like(inside)
+        for v in range(k):
+            far = max(self.widths[v], self.widths[(v + 1) % k], RIM_IN) + RIM_EDGE
+            cv2.line(band, tuple(int(c) for c in pts[v]), tuple(int(c) for c in pts[(v + 1) % k]), 1,
+                     thickness=2 * int(np.ceil(far)) + 3, shift=shift)
+        at = np.flatnonzero(band.ravel())
+        p = np.stack([j.ravel()[at] + lo[0] + 0.5, i.ravel()[at] + lo[1] + 0.5], 1)   # texel centres, photo positions
+        e0, e1 = oval, np.roll(oval, -1, 0)
+        d = e1 - e0
+        t = np.clip(((p[:, None] - e0) * d).sum(2) / np.maximum((d * d).sum(1), 1e-12), 0, 1)   # [P,K]
+        dist = np.linalg.norm(p[:, None] - (e0 + t[..., None] * d), axis=2)
+        near = dist.argmin(1)
+        rows = np.arange(len(p))
+        dist, t = dist[rows, near], t[rows, near]
+        signed = np.where(inside.ravel()[at] > 0, -dist, dist)
+        second = (near + 1) % k
+        width = (1 - t) * self.widths[near] + t * self.widths[second]
+        w = np.clip((RIM_IN + signed) / RIM_EDGE, 0, 1) * np.clip((width - signed) / RIM_EDGE, 0, 1)
+        w *= (1 - t) * self.share[near] + t * self.share[second]
+        relit = w > 0
+        keep = np.zeros(inside.size, bool)
+        keep[at[relit]] = True
+        near, second, t = near[relit], second[relit], t[relit]
+        gain = self._gain(lo + a, b - a, keep, near, second, t) - 1.0
+        gain *= w[relit, None]
+        return (flat_index(i, j, side)[keep], near.astype(np.int64), second.astype(np.int64),
+                t.astype(np.float32), gain.astype(np.float32))
+
+    def _gain(self, origin: np.ndarray, size: np.ndarray, keep: np.ndarray, near, second, t) -> np.ndarray:
+        """[M,3] float64 the gain of the kept texels (keep over the box of size (w, h) from photo
+        pixel origin (x, y)): the face's border colour (between the vertices near and second, by
+        t) over the photo's colour about the texel (RIM_BLUR), clipped and faded by RIM_GAIN."""
+        h, w = self.image.shape[:2]
+        m = int(np.ceil(3 * RIM_BLUR))
+        a = np.maximum(origin - m, 0)
+        b = np.minimum(origin + size + m, (w, h))
+        box = np.zeros((int(size[1]) + 2 * m, int(size[0]) + 2 * m, 3), np.float32)
+        if (b > a).all():
+            box[a[1] - origin[1] + m:b[1] - origin[1] + m, a[0] - origin[0] + m:b[0] - origin[0] + m] = \
+                self.image[a[1]:b[1], a[0]:b[0], :3] * np.float32(1 / 255)
+        about = cv2.GaussianBlur(box, (0, 0), RIM_BLUR)[m:m + int(size[1]), m:m + int(size[0])].reshape(-1, 3)[keep]
+        border = (1 - t)[:, None] * self.border[near] + t[:, None] * self.border[second]
+        gain = (border + 1e-3) / (about + 1e-3)
+        # a texel that needs more than RIM_GAIN[1] is no shaded skin: its relight fades out
+        fade = np.clip((RIM_GAIN[2] - gain.max(1)) / (RIM_GAIN[2] - RIM_GAIN[1]), 0, 1)[:, None]
+        return 1.0 + fade * (np.clip(gain, RIM_GAIN[0], RIM_GAIN[1]) - 1.0)
+
+    def texel_gains(self, lo, side: int, reveal: np.ndarray):
+        """(flat index [M], [M,3] float32 gain) of the square's texels at a pose that reveals the
+        oval's vertices by reveal [K] (disocclusion.reveal), or None where it relights none."""
+        r = np.asarray(reveal, np.float32)
+        if not r.any():
+            return None
+        flat, first, second, t, gain = self.texels(lo, side)
+        if not len(flat):
+            return None
+        return flat, texel_gain(np, r, first, second, t, gain)
+
+
+def flat_index(i: np.ndarray, j: np.ndarray, side: int) -> np.ndarray:
+    """[P] int64 flat texel index of rows i and columns j of a side x side square."""
+    return (i.ravel() * side + j.ravel()).astype(np.int64)
+
+
+def texel_gain(xp, reveal, first, second, t, gain):
+    """[M,3] float32 gain of the texels (RimLight.texels' first, second, t, gain) at a pose that
+    reveals the oval's vertices by reveal [K] float32: the face draws photo + reveal * (fill -
+    photo) there. NumPy or CuPy (xp): the same operations on both, so that the frame loop's
+    texture is stages.blend_face's."""
+    r = xp.take(reveal, first)
+    r *= 1 - t
+    r += xp.take(reveal, second) * t
+    out = gain * r[:, None]
+    out += np.float32(1.0)
+    return out
+
+
+def relight_texels(xp, texture, flat, base, gain) -> None:
+    """texture [side,side,C] (NumPy or CuPy, C-contiguous) texels at flat index flat [M] set to
+    base [M,3] x gain [M,3], at most 1."""
+    rgb = texture.reshape(-1, texture.shape[-1])
+    rgb[flat, :3] = xp.minimum(base * gain, np.float32(1.0))
+
+
+def relit(texture: np.ndarray, lo, side: int, rim) -> None:
+    """texture [side,side,>=3] host float32 ring texture relit in place by rim: None, or (RimLight,
+    reveal [K]) at a pose."""
+    if rim is None:
+        return
+    got = rim[0].texel_gains(lo, side, rim[1])
+    if got is None:
+        return
+    flat, gain = got
+    relight_texels(np, texture, flat, texture.reshape(-1, texture.shape[-1])[flat, :3], gain)
