@@ -69,6 +69,21 @@ FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its o
 # seen edge-on: left as they were; 45-m7-di-ph.jpg's far oval lies 0.45-0.75 radii behind its
 # face, where the silhouette ring does too: no more than the photo shows past the oval).
 BEHIND_FACE = (0.05, 0.1)
+# Under the chin (issue 15, Tom_Hanks_54745.png, yaw +18, turned +25): the proxy's rings there stay
+# with the neck (NECK_CM) while the chin moves 4-8 px in, away from the collar, and the band from
+# the moved oval to the first still ring read the photo's strip past the oval, 3.7-4.7 px of the
+# chin's own lit underside and stubble (160-194 levels), drawn 1.3-2.8x wider: pale streaks
+# between the new chin and the collar (72-88). Not a case for poce_rt.uncover: there the ring
+# moves (it reads 1-7 px off), and the strip lies beyond the face mesh's grown outline, where the
+# plate is pulled from that same lit skin. Where that band is drawn wider than the photo shows it
+# (from UNDER_CHIN[0], fully from [1]) and its ring stays with the neck, the ring is drawn at its
+# photo offset from the moved oval: the chin's underside goes with the chin, and the next band, the
+# collar or the neck, takes the stretch (beside the face below the lips: pixels over 120 levels
+# 45 of 101 -> 16, the 90th percentile 176 -> 132). The rings beyond it stay, unlike backdrop_beside's
+# (BESIDE_NECK): the chin slides over the still neck there. Below UNDER_CHIN[0] the band's width
+# is left to the turn: an expression that moves the chin turns the oval's normals beside it, and
+# measured along them a still ring lies a few hundredths further out (single_face.jpg, chin down 6 px).
+UNDER_CHIN = (1.1, 1.6)
 # That strip is pulled in whole (HeadProxy.mesh), not by the share of backdrop_beside's ray that is
 # backdrop (BESIDE_SHARE): the ray starts BESIDE_SKIP_PX past the oval, inside the very strip of
 # cheek the face bulges past it, so the wider the bulge the lower the share (Tom_Hanks_54745.png's
@@ -156,6 +171,8 @@ class HeadProxy:
         self.turn = np.clip((NECK_CM[1] - rings[..., 1:2]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0).reshape(-1, 1)
         # [K] how far the rings may follow the oval by how far the silhouette turns (BESIDE_NECK)
         self.neck_follow = ramp(self.turn.reshape(len(rings), -1)[-1], (0.0, BESIDE_NECK))
+        # [K] how far the proxy's first ring stays put by the neck (UNDER_CHIN)
+        self.neck_still = 1.0 - self.turn.reshape(len(rings), -1)[0]
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
@@ -234,6 +251,7 @@ class HeadProxy:
                 hot = (pull > 0)[:, None]
                 dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
                                           x[:, 2]]) for x in dst_r]
+        dst_r[0] = self.under_chin(src_r[0], dst_r[0], q)
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
         depth = dst_r[-1][:, 2] + share * (far - dst_r[-1][:, 2])
         verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([fringe_dst, depth]),
@@ -254,6 +272,18 @@ class HeadProxy:
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
+
+    def under_chin(self, first_src: np.ndarray, first_dst: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """The proxy's first ring at the target ([K,3], first_dst) drawn no further out from the
+        moved oval q [K,>=2] than the photo shows it (first_src [K,>=2] from the oval) where the
+        ring stays with the still neck and the oval moves away from it (UNDER_CHIN)."""
+        seen = outward(first_src, self.p)
+        wide = outward(first_dst, q) / np.maximum(seen, 1.0)
+        follow = ramp(wide, UNDER_CHIN) * self.neck_still
+        if not follow.any():
+            return first_dst
+        keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
+        return np.column_stack([q[:, :2] + (first_dst[:, :2] - q[:, :2]) * keep, first_dst[:, 2]])
 
     def far_outline(self, src_r, dst_r, q, turned, dst_pose) -> list:
         """dst_r (the proxy's rings posed at dst_pose, [K,3] each, src_r as the photo shows them)

@@ -87,7 +87,13 @@ def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
     assert np.sign(move_front[front].mean()) == np.sign(yaw) == -np.sign(move_back[back].mean())
     assert np.abs(move_front[head]).max() > 10
     neck = rings[0][:, 1] >= surround.NECK_CM[1]
-    assert neck.any() and np.abs(verts[2 * k:3 * k][neck, :2] - src[2 * k:3 * k][neck]).max() < 1e-3
+    assert neck.any() and np.abs(verts[3 * k:-2 * k][np.tile(neck, n - 5), :2]
+                                 - src[3 * k:-2 * k][np.tile(neck, n - 5)]).max() < 1e-3
+    # the first ring there goes with the chin only as far as keeps its band from the oval as wide
+    # as the photo shows it (surround.UNDER_CHIN)
+    went = neck & (np.abs(verts[2 * k:3 * k, :2] - src[2 * k:3 * k]).max(1) > 1e-3)
+    drawn = head_proxy.outward(verts[2 * k:3 * k], verts[k:2 * k])
+    assert (drawn >= head_proxy.outward(src[2 * k:3 * k], face.vertices[list(head_proxy.FACE_OVAL)]) - 1e-3)[went].all()
 
 
 def test_expression_only_leaves_the_proxy_where_it_was(face, single_face):

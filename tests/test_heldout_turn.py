@@ -10,13 +10,15 @@ for tuning.
   brow, and the head proxy's ring, drawn 2-3 times wider there, repeated them beside the face
   (ring_photo.FEATURES: such ring texels are filled, and marked). Turned +25, the head proxy's rings
   beyond its forehead fold behind the rings in front, and the depth test cut the surface there: a
-  hard 1-pixel vertical edge beside the forehead (surround.soften_folds antialiases it).
+  hard 1-pixel vertical edge beside the forehead (surround.soften_folds antialiases it); and
+  the band under his moved chin stretched the photo's own lit chin underside between the new chin
+  and the still collar (surround.UNDER_CHIN).
 Regions come from the returned maps and the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
 import pytest
 
-from poce_rt.masks import LEFT_EYE, RIGHT_EYE
+from poce_rt.masks import LEFT_EYE, LIPS, RIGHT_EYE
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +95,26 @@ def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor, prepared
     steps = np.where(light[:, 1:] & light[:, :-1], np.abs(np.diff(band, axis=1)), 0.0).max(1)
     assert len(steps) > 20 and 140 <= backdrop <= 160
     assert steps.max() < 45, np.round(steps)
+
+
+def test_the_old_chin_does_not_show_under_the_turned_one(editor, prepared):
+    """Tom_Hanks turned +25: his chin moves 4-8 px in, away from the collar, whose proxy rings stay
+    with the neck (surround.NECK_CM). The band from the moved oval to the first still ring read the
+    photo's strip past the oval, the chin's own lit underside (160-194 levels), drawn 2-2.8x wider:
+    pale streaks between the new chin and the collar (72-88). Beside the face (pixels it did not
+    draw, within 15% of its width), below the lips and right of the face's centre, at most a
+    quarter of the pixels are paler than 120 levels, the 90th percentile under 150 (the chin's
+    underside going with the chin, a few pixels). Before: 45 of 101, 176 (surround.UNDER_CHIN:
+    16, 132)."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    f = src.face
+    drawn = res.moved * res.alpha > 0.05
+    k = int(0.15 * (f.bbox[2] - f.bbox[0])) | 1
+    beside = cv2.dilate(drawn.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool) & ~drawn
+    rows, cols = np.mgrid[:img.shape[0], :img.shape[1]]
+    region = beside & (rows > f.vertices[list(LIPS), 1].max()) & (cols > f.vertices[:, 0].mean())
+    assert region.sum() > 60
+    grey = res.image.astype(np.float32).mean(2)
+    assert (grey[region] > 120).mean() <= 0.25, (grey[region] > 120).sum()
+    assert np.percentile(grey[region], 90) < 150
