@@ -223,17 +223,24 @@ def test_the_backdrop_above_the_far_temple_takes_no_hair(editor, prepared):
     assert np.percentile(back - y[sel], 90) < 8, np.percentile(back - y[sel], 90)
 
 
-def pale_past_the_edge(img, res, face) -> np.ndarray:
-    """Per row from the far eye's outer corner (landmark 263) to the mouth's corner (291): how far
-    (px) past the face render's edge on the viewer's right the output stays more than 20 levels
-    above the backdrop on that row (the photo's 8 rightmost pixels' median), 0 where it does not."""
+def beyond_edge(img, res, face, top: int, bottom: int):
+    """Per row from landmark `top` to landmark `bottom`: (the output's luma past the face render's
+    edge on the viewer's right, the backdrop's luma on that row: the photo's 8 rightmost pixels'
+    median)."""
     v = np.asarray(face.vertices)
     y, y_src = luma(res.image), luma(img)
     drawn = res.alpha > 0.5
+    for r in range(int(round(v[top, 1])), int(round(v[bottom, 1])) + 1):
+        yield y[r, np.flatnonzero(drawn[r]).max() + 1:], np.median(y_src[r, -8:])
+
+
+def pale_past_the_edge(img, res, face) -> np.ndarray:
+    """Per row from the far eye's outer corner (landmark 263) to the mouth's corner (291): how far
+    (px) past the face render's edge on the viewer's right the output stays more than 20 levels
+    above the backdrop on that row, 0 where it does not."""
     widths = []
-    for r in range(int(round(v[263, 1])), int(round(v[291, 1])) + 1):
-        e = np.flatnonzero(drawn[r]).max()
-        pale = np.flatnonzero(y[r, e + 1:] > np.median(y_src[r, -8:]) + 20)
+    for past, back in beyond_edge(img, res, face, 263, 291):
+        pale = np.flatnonzero(past > back + 20)
         widths.append(pale.max() + 1 if pale.size else 0)
     return np.array(widths)
 
@@ -295,15 +302,8 @@ def test_the_revealed_far_jaw_has_no_pale_rim(editor, prepared, yaw):
 def temple_rim(img, res, face):
     """Per row of the far temple and eye (between oval vertices 251 and 356, where Tom's outline
     lies on his oval): how much brighter the brightest pixel 1-5 px past the face render's edge on
-    the viewer's right is than the backdrop on that row (the photo's 8 rightmost pixels' median)."""
-    v = np.asarray(face.vertices)
-    y, y_src = luma(res.image), luma(img)
-    drawn = res.alpha > 0.5
-    excess = []
-    for r in range(int(round(v[251, 1])), int(round(v[356, 1])) + 1):
-        e = np.flatnonzero(drawn[r]).max()
-        excess.append(y[r, e + 1:e + 6].max() - np.median(y_src[r, -8:]))
-    return np.array(excess)
+    the viewer's right is than the backdrop on that row."""
+    return np.array([past[:5].max() - back for past, back in beyond_edge(img, res, face, 251, 356)])
 
 
 @pytest.mark.parametrize("yaw", [-25, -20])
