@@ -158,6 +158,20 @@ RIM_REACH = (2.5, 3.5)
 RIM_FACING = (0.7, 0.85)
 RIM_HAIR = (2.5, 3.5)
 RIM_CLOSE = 3
+# Beside a hand held over the outline (poce_rt.occluder), the photo saw the backdrop in the hand's
+# shadow (hair.in_shadow) between the hand and the cheek, and texels between that gap and the
+# skin took a mix of both: Image_with_alpha.png's, Lab 42-58 / a 0-9 / b -1-6 below the heel of
+# his palm, neither the shadow's hue nor the skin's, 0.6-0.9 trusted. Turned +25 his far cheek
+# there is stretched ~1.7x: kept, and read by the completion of the shadow's texels beside them,
+# they drew a grey wedge below the heel (241 grey pixels there; 72 with them yielding). A rim
+# texel whose colour lies on the segment between the local average of the shadow's texels and of
+# the trusted skin beside it (a Gaussian of MIX_SIGMA) yields as the shadow's do (shadow_mix). Only
+# beside a held hand: a wall's shadow beside a face (t1.jpg's face 1) is drawn as before, bit for bit.
+MIX_SIGMA = 3.0       # photo pixels: the Gaussian of the local shadow and skin colours
+MIX_NEAR = 0.05       # those texels' weight in it from which they are read
+MIX_T = (0.2, 0.35)   # share of the way from the skin to the shadow: skin .. a mix
+MIX_D = (2.0, 5.0)    # Lab distance from that segment: a mix .. not
+MIX_HELD = 2.0        # D: how far from a hand held over the outline (whose shadow it is) a mix is read
 # A region of fill that holds yielded texels (a three-quarter view's far eye and cheek, with the
 # nose's hidden far flank beside them) meets the kept photo along lines the photo drew as edges:
 # t1.jpg's face 1's nose ridge was her nose's outline, its kept border texels 10-40 levels darker
@@ -330,7 +344,7 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
 
 def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
                  cosine: np.ndarray, distance: np.ndarray, face_width: float, backdrop: np.ndarray, skin,
-                 hair=None, pixel: float = 1.0) -> np.ndarray:
+                 hair=None, pixel: float = 1.0, beside: np.ndarray | None = None) -> np.ndarray:
     """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
     (column S-1-j, trusted) because it read the backdrop across the silhouette (module comment
     at RIM_BACKDROP): its colour is the backdrop's (Lab distance to the nearest of backdrop
@@ -342,7 +356,9 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     pixels) of the silhouette, on the foreshortened side. uv [S,S,3] in [0,1]; mask [S,S] the
     sampled visibility; confidence [S,S] (visibility_confidence and unlike_backdrop); coverage
     [S,S] bool; cosine [S,S] each texel's facing cosine; distance [S,S]
-    texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None)."""
+    texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None).
+    beside: None, or [S,S] bool the texels beside a hand held over the outline (held_reach):
+    there a texel that mixed the backdrop's shadow with the skin yields too (shadow_mix)."""
     from .hair import SKIN_D, backdrop_distance, in_shadow, lab, skin_distance   # (hair imports this module)
 
     out = np.zeros(mask.shape, np.float32)
@@ -357,9 +373,13 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     backdrop_d, skin_d = np.zeros(mask.shape, np.float32), np.zeros(mask.shape, np.float32)
     backdrop_d[both], skin_d[both] = backdrop_distance(colours, backdrop), skin_distance(colours, skin)
     # the backdrop's colour, or its colour in a shadow (hair.in_shadow)
-    like = np.maximum(1.0 - smoothstep(backdrop_d[rim], *RIM_BACKDROP),
-                      in_shadow(colours[rim[both]], backdrop, skin[0]))
-    out[rim] = like * smoothstep(skin_d[rim], *SKIN_D) * (1.0 - smoothstep(skin_d[:, ::-1][rim], *SKIN_D))
+    shadow = in_shadow(colours[rim[both]], backdrop, skin[0])
+    like = np.maximum(1.0 - smoothstep(backdrop_d[rim], *RIM_BACKDROP), shadow)
+    out[rim] = like * smoothstep(skin_d[rim], *SKIN_D)
+    if beside is not None and (rim & beside).any():
+        out[rim] = np.maximum(out[rim], shadow_mix(uv, rim & beside, shadow[beside[rim]],
+                                                   seen & (confidence >= C_KEEP), skin, pixel)[rim])
+    out[rim] *= 1.0 - smoothstep(skin_d[:, ::-1][rim], *SKIN_D)
     if hair is not None:
         out[rim] *= smoothstep(skin_distance(colours[rim[both]], hair), *RIM_HAIR)
     r = max(1, int(np.ceil(pixel)))
@@ -368,6 +388,52 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     out *= rim * (1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)) * \
         (1.0 - smoothstep(cosine, *RIM_FACING))
     return out.astype(np.float32)
+
+
+def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.ndarray, skin,
+               pixel: float = 1.0) -> np.ndarray:
+    """[S,S] float32 in [0,1]: how surely each rim texel (rim [S,S] bool) read a mix of the
+    backdrop in a shadow (shadow [rim.sum()]: hair.in_shadow of the rim's colours) and the skin
+    beside it across the outline (module comment at MIX_SIGMA): its Lab colour lies on the segment
+    between the local averages of the two (MIX_D: on .. off it), MIX_T or more of the way to the
+    shadow's. trusted [S,S] bool: the texels whose skin-like ones (robust distance from skin,
+    (median, spread), within SKIN_D) give the skin's local colour. 0 where no shadow is near."""
+    from .hair import SKIN_D, lab, skin_distance   # (hair imports this module)
+
+    out = np.zeros(rim.shape, np.float32)
+    if skin is None or not (shadow > 0.5).any():
+        return out
+    colour = np.zeros(uv.shape, np.float32)
+    colour[rim | trusted] = lab(uv[rim | trusted])
+    w_shadow = np.zeros(rim.shape, np.float32)
+    w_shadow[rim] = np.where(shadow > 0.5, shadow, 0.0)
+    w_skin = trusted * (1.0 - smoothstep(skin_distance(colour, skin), *SKIN_D)) * (w_shadow == 0)
+    sigma = MIX_SIGMA * max(1.0, pixel)
+    s_mean, s_w = low_pass(colour, w_shadow, sigma)
+    k_mean, k_w = low_pass(colour, w_skin.astype(np.float32), sigma)
+    near = rim & (w_shadow == 0) & (s_w > MIX_NEAR) & (k_w > MIX_NEAR)   # (the shadow's own: backdrop_rim's)
+    if not near.any():
+        return out
+    c, a, d = colour[near], k_mean[near], s_mean[near] - k_mean[near]
+    t = np.clip(((c - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-6), 0.0, 1.0)
+    off = np.linalg.norm(c - a - t[:, None] * d, axis=-1)
+    out[near] = smoothstep(t, *MIX_T) * (1.0 - smoothstep(off, *MIX_D))
+    return out
+
+
+def held_reach(held: np.ndarray | None, positions: np.ndarray, face_width: float) -> np.ndarray | None:
+    """[S,S] bool: the texels whose photo position (positions [S,S,2], texel_positions') lies
+    within MIX_HELD silhouette distances D (SILHOUETTE_FRAC of face_width) of a pixel of the photo
+    held over the outline (held [H,W], poce_rt.occluder's occluder_map, over 0.5); None where
+    nothing is held."""
+    if held is None or not (held > 0.5).any():
+        return None
+    far = cv2.distanceTransform(np.where(held > 0.5, 0, 255).astype(np.uint8), cv2.DIST_L2, 5)
+    h, w = far.shape
+    # (photo array positions: sample_uv reads pixel centres at i + 0.5)
+    x = np.clip(np.rint(positions[..., 0] - 0.5).astype(np.int64), 0, w - 1)
+    y = np.clip(np.rint(positions[..., 1] - 0.5).astype(np.int64), 0, h - 1)
+    return far[y, x] < MIX_HELD * max(1.0, SILHOUETTE_FRAC * float(face_width))
 
 
 def yield_join(yielding: np.ndarray, keep: np.ndarray, coverage: np.ndarray, pixel: float = 1.0) -> np.ndarray:

@@ -300,11 +300,11 @@ class Editor:
             coverage = self.geometry.layout.coverage
             lenses = sunglasses(uv, (mask >= 0.5) & coverage)   # read once: completion and the card
             rim = []
+            held = occluder_map(image, face, self.geometry, colours)   # a hand over the outline (poce_rt.occluder)
             completed, fill, filled, shading = stages.complete_face(uv, mask, face, *image.shape[:2],
                                                                     self.geometry, complete, image, colours,
-                                                                    lenses, rim)
+                                                                    lenses, rim, held)
             card = lens_card(uv, mask, coverage, face.shape, face.pose, lenses)
-            held = occluder_map(image, face, self.geometry, colours)   # a hand over the outline (poce_rt.occluder)
         return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card, held,
                       rim[0])
 

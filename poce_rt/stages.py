@@ -13,9 +13,10 @@ from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, glasses_holes, lens_card, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
-                           fill_unreliable, filled_pixels, pixel_texels, relights, resolution_trust, revealed_fill,
-                           revealed_texture, smoothstep, texel_positions, texel_silhouette_distance, texel_values,
-                           trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence, yield_join)
+                           fill_unreliable, filled_pixels, held_reach, pixel_texels, relights, resolution_trust,
+                           revealed_fill, revealed_texture, smoothstep, texel_positions, texel_silhouette_distance,
+                           texel_values, trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence,
+                           yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose, pose_vertices
@@ -232,7 +233,7 @@ def photo_lookup(face: Face, mask: np.ndarray, uv_filled: np.ndarray, geom: Geom
 def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
                   geom: Geometry | None = None, complete=complete_uv_fallback, image: np.ndarray | None = None,
                   colours: PhotoColours | None = None, lenses: np.ndarray | None = None,
-                  rim_out: list | None = None):
+                  rim_out: list | None = None, held: np.ndarray | None = None):
     """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
     uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
     texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
@@ -248,7 +249,9 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well) but the
     sunglasses' fill. lenses: accessories.sunglasses' map when the caller has it (None: read here;
     lens_card takes the same). rim_out: None, or a list that receives the ring's relight about the
-    oval (poce_rt.rim_light.RimLight; None where no far half was relit or without the image)."""
+    oval (poce_rt.rim_light.RimLight; None where no far half was relit or without the image).
+    held: None, or [H,W] the photo's hand over the outline (poce_rt.occluder's occluder_map):
+    beside it, texels that mixed its shadow with the skin yield too (disocclusion.shadow_mix)."""
     geom = geom or geometry()
     lay, spread = geom.layout, texel_motion(geom)
     verts = geom.posed(face.vertices)
@@ -283,7 +286,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     rim = None
     if image is not None:   # and so does one that read the backdrop across the silhouette
         rim = backdrop_rim(uv, mask, confidence, lay.coverage, texel_cos, distance, face_width, backdrop, skin,
-                           colours.hair, pixel)
+                           colours.hair, pixel, held_reach(held, positions, face_width))
         yielding = yielding * (1.0 - rim)
     # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels
     yielding = yielding * yield_join(yielding, keep, lay.coverage, pixel)
@@ -495,8 +498,9 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     colours = face_colours(image, face.vertices)   # read once: the completion's and the ring's
     lenses = sunglasses(uv, (mask >= 0.5) & geom.layout.coverage)   # and the sunglasses: its and the card's
     rim = []
+    held = occluder_map(image, face, geom, colours)   # a hand over the outline (poce_rt.occluder)
     photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image, colours=colours,
-                                                    lenses=lenses, rim_out=rim)
+                                                    lenses=lenses, rim_out=rim, held=held)
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     # sunglasses drawn as a card in front of the eyes, as Editor.plan draws them (poce_rt.accessories)
@@ -516,7 +520,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
                      camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered,
                      fill=revealed_fill(filled_uv, revealed, geom.layout.coverage), colours=colours,
-                     held=occluder_map(image, face, geom, colours), rim_light=rim[0])
+                     held=held, rim_light=rim[0])
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
     # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them

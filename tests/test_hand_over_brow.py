@@ -208,3 +208,56 @@ def test_hold_keeps_the_photo_only_over_drawn_fill():
     fill = np.float32([1.0, 1.0, 0.0, 0.5]).reshape(2, 2, 1)
     out = motion.hold(moved, held, fill, moved.copy(), np.empty_like(moved))
     assert np.allclose(out.ravel(), [0.0, 1.0, 1.0, 0.25])
+
+
+def grey_below_heel(res, face):
+    """Pixels of the face's render (res: an EditResult) below his far eye (from 0.05 face widths
+    left of its outer corner to 0.1 right, down to 0.2 below it) drawn grey (Lab chroma under 8,
+    L over 35): the backdrop in the hand's shadow, and its mixes with his cheek, stretched by the
+    turn."""
+    from poce_rt.hair import lab
+    h, w = res.image.shape[:2]
+    fw = face.bbox[2] - face.bbox[0]
+    cx, cy = face.vertices[33, :2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    near = (xs > cx - 0.05 * fw) & (xs < cx + 0.1 * fw) & (ys > cy) & (ys < cy + 0.2 * fw) & (res.alpha > 0.5)
+    colours = lab((res.image[near] / 255.0).astype(np.float32))
+    return int(((np.hypot(colours[:, 1], colours[:, 2]) < 8) & (colours[:, 0] > 35)).sum())
+
+
+def test_the_shadow_gap_and_its_mixes_yield_turned_25(prepared, editor):
+    """Turned +25, his far cheek under the heel of his palm is stretched ~1.7x. The photo saw the
+    backdrop in the hand's shadow there beside his cheek, and texels between the two that took
+    a mix of both (Lab 42-58 / a 0-9 / b -1-6: neither the shadow's hue nor the skin's) were
+    kept, 0.6-0.9 trusted, and read by the completion of the shadow's texels beside them: a grey
+    wedge below the heel (241 grey pixels; 72 with the mixes yielding: left, a neutral grey strip
+    further down, where a watermark's line crosses the shadow)."""
+    img, src = prepared("Image_with_alpha.png")
+    grey = grey_below_heel(editor.edit(img, pose=(0, 25, 0), source=src), src.face)
+    assert grey < 130, grey
+
+
+def test_shadow_mix_reads_the_texels_between_a_shadow_and_the_skin():
+    """A band of the backdrop in a shadow beside a band of skin, with a column of their mix
+    between: the mix is told (within the rim), the skin and the far texels are not; without a
+    shadow nothing is."""
+    s = 32
+    shadow_lab, skin_lab = np.float32([60.0, -4.0, -6.0]), np.float32([35.0, 17.0, 10.0])
+    from poce_rt.hair import lab
+    import cv2
+    def rgb(c):
+        return cv2.cvtColor(np.float32([[[c[0], c[1], c[2]]]]), cv2.COLOR_Lab2RGB)[0, 0]
+    uv = np.zeros((s, s, 3), np.float32)
+    uv[:, :10] = rgb(shadow_lab)
+    uv[:, 10] = rgb(0.5 * (shadow_lab + skin_lab))
+    uv[:, 11:] = rgb(skin_lab)
+    rim = np.zeros((s, s), bool)
+    rim[:, :14] = True
+    trusted = np.zeros((s, s), bool)
+    trusted[:, 10:] = True
+    skin = (np.float32(lab(uv[:, 20:].reshape(-1, 3)).mean(0)), np.float32([10.0, 5.0, 5.0]))
+    shadow = np.where(np.arange(s)[None, :] < 10, 1.0, 0.0).repeat(s, 0)[rim].astype(np.float32)
+    got = D.shadow_mix(uv, rim, shadow, trusted, skin)
+    assert got[:, 10].min() > 0.9, got[:, 10]
+    assert got[:, 12:].max() == 0 and got[:, :10].max() == 0   # (the shadow's own are backdrop_rim's)
+    assert D.shadow_mix(uv, rim, np.zeros_like(shadow), trusted, skin).max() == 0
