@@ -17,7 +17,6 @@ from typing import Mapping
 import numpy as np
 
 from . import limits, ops, stages
-from .accessories import lens_card, sunglasses
 from .camera import CAMERA_DISTANCE_CM, MIN_DISTANCE_CM, perspective_shape
 from .codes import BLENDSHAPE_NAMES, N_CODES
 from .complete import complete_uv_fallback
@@ -26,9 +25,7 @@ from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose
 from .frame_loop import FrameLoop
 from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
-from .occluder import occluder_map
 from .profiling import stage
-from .silhouette import face_colours
 from .locality import default_rig
 from .rig import ExpressionRig
 from .tracker import Face, FaceTracker, validate_image
@@ -296,17 +293,10 @@ class Editor:
             # untrusted texels (edge-on, across the silhouette) are completed too (disocclusion)
             complete = complete_uv_fallback if self.networks is None else \
                 (lambda uv_known, known, layout: self.networks.complete(uv_known, known))
-            colours = face_colours(image, face.vertices)   # read once: completion and the ring's proxy
-            coverage = self.geometry.layout.coverage
-            lenses = sunglasses(uv, (mask >= 0.5) & coverage)   # read once: completion and the card
-            rim = []
-            held = occluder_map(image, face, self.geometry, colours)   # a hand over the outline (poce_rt.occluder)
-            completed, fill, filled, shading = stages.complete_face(uv, mask, face, *image.shape[:2],
-                                                                    self.geometry, complete, image, colours,
-                                                                    lenses, rim, held)
-            card = lens_card(uv, mask, coverage, face.shape, face.pose, lenses)
+            colours, (completed, fill, filled, shading, rim_light), card, held = \
+                stages.complete_source(image, face, uv, mask, self.geometry, complete)
         return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card, held,
-                      rim[0])
+                      rim_light)
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,

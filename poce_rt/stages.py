@@ -4,6 +4,7 @@ render_face (Eq. 16) and repose (all of them plus composite)."""
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -230,10 +231,23 @@ def photo_lookup(face: Face, mask: np.ndarray, uv_filled: np.ndarray, geom: Geom
     return lookup_texture(lookup_positions(geom.posed(face.vertices), geom.layout, texel_motion(geom)), own)
 
 
+class Completion(NamedTuple):
+    """complete_face's maps: photo [S,S,3] the texture at the source's pose, fill [S,S,3] the
+    texture where a pose change reveals texels, filled [S,S] each texel's share of fill, shading
+    (poce_rt.shading.FillShading or None), rim_light: the ring's relight beside a relit far half
+    (poce_rt.rim_light.RimLight), None where no far half was relit or without the photo."""
+
+    photo: np.ndarray
+    fill: np.ndarray
+    filled: np.ndarray
+    shading: FillShading | None
+    rim_light: RimLight | None
+
+
 def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
                   geom: Geometry | None = None, complete=complete_uv_fallback, image: np.ndarray | None = None,
                   colours: PhotoColours | None = None, lenses: np.ndarray | None = None,
-                  rim_out: list | None = None, held: np.ndarray | None = None):
+                  held: np.ndarray | None = None) -> Completion:
     """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
     uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
     texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
@@ -248,9 +262,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     texels' photo positions, the trust, the skin's colour) is worked out once. The photo texture
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well) but the
     sunglasses' fill. lenses: accessories.sunglasses' map when the caller has it (None: read here;
-    lens_card takes the same). rim_out: None, or a list that receives the ring's relight about the
-    oval (poce_rt.rim_light.RimLight; None where no far half was relit or without the image).
-    held: None, or [H,W] the photo's hand over the outline (poce_rt.occluder's occluder_map):
+    lens_card takes the same). held: None, or [H,W] the photo's hand over the outline (poce_rt.occluder's occluder_map):
     beside it, texels that mixed its shadow with the skin yield too (disocclusion.shadow_mix)."""
     geom = geom or geometry()
     lay, spread = geom.layout, texel_motion(geom)
@@ -311,12 +323,35 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
-    if rim_out is not None:   # the ring beside a relit far half takes its light (poce_rt.rim_light)
-        relit = image is not None and yielded is not None and relights(yielded[0], lay.coverage)
-        rim_out.append(RimLight(image, face.vertices, *rim_border(fill, lay.uvs[list(FACE_OVAL)], lay.coverage,
-                                                                     yielded[0]), colours.hair)
-                       if relit else None)
-    return photo, fill, filled, shading
+    # the ring beside a relit far half takes its light (poce_rt.rim_light)
+    relit = image is not None and yielded is not None and relights(yielded[0], lay.coverage)
+    rim_light = RimLight(image, face.vertices, *rim_border(fill, lay.uvs[list(FACE_OVAL)], lay.coverage, yielded[0]),
+                         colours.hair) if relit else None
+    return Completion(photo, fill, filled, shading, rim_light)
+
+
+class SourceMaps(NamedTuple):
+    """What a source is prepared with once (complete_source): the photo's colour classes
+    (hair.PhotoColours), the completion (Completion), the sunglasses as a card in front of the eyes
+    ([468,3], accessories.lens_card, or None) and the hand over the face's outline ([H,W], occluder's
+    occluder_map, or None)."""
+
+    colours: PhotoColours
+    completion: Completion
+    lens_card: np.ndarray | None
+    held: np.ndarray | None
+
+
+def complete_source(image: np.ndarray, face: Face, uv: np.ndarray, mask: np.ndarray, geom: Geometry,
+                    complete=complete_uv_fallback) -> SourceMaps:
+    """Steps 3-4 for a sampled source (uv [S,S,3], mask [S,S] of the photo image [H,W,3] uint8):
+    the maps read once per source, in the order they need each other (Editor.prepare and repose)."""
+    colours = face_colours(image, face.vertices)   # the completion's and the ring's
+    lenses = sunglasses(uv, (mask >= 0.5) & geom.layout.coverage)   # the completion's and the card's
+    held = occluder_map(image, face, geom, colours)   # a hand over the outline (poce_rt.occluder)
+    completion = complete_face(uv, mask, face, *image.shape[:2], geom, complete, image, colours, lenses, held)
+    card = lens_card(uv, mask, geom.layout.coverage, face.shape, face.pose, lenses)
+    return SourceMaps(colours, completion, card, held)
 
 
 def texture_at(photo: np.ndarray, fill: np.ndarray | None, face: Face, target: Pose,
@@ -377,7 +412,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     caller has them (None: read here; on a group photo that runs the person segmenter). held:
     None, or [H,W] float32 the photo's share held where the render draws that fill (a hand over
     the face's outline: poce_rt.occluder's occluder_map; motion.hold). rim_light: None, or the
-    source's poce_rt.rim_light.RimLight (complete_face's rim_out): the ring's texture about the
+    source's poce_rt.rim_light.RimLight (Completion.rim_light): the ring's texture about the
     oval relit as far as the pose reveals it. -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
@@ -495,16 +530,10 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)
     h, w = image.shape[:2]
-    colours = face_colours(image, face.vertices)   # read once: the completion's and the ring's
-    lenses = sunglasses(uv, (mask >= 0.5) & geom.layout.coverage)   # and the sunglasses: its and the card's
-    rim = []
-    held = occluder_map(image, face, geom, colours)   # a hand over the outline (poce_rt.occluder)
-    photo, fill, filled_uv, shading = complete_face(uv, mask, face, h, w, geom, image=image, colours=colours,
-                                                    lenses=lenses, rim_out=rim, held=held)
+    colours, (photo, fill, filled_uv, shading, rim_light), card, held = complete_source(image, face, uv, mask, geom)
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     # sunglasses drawn as a card in front of the eyes, as Editor.plan draws them (poce_rt.accessories)
-    card = lens_card(uv, mask, geom.layout.coverage, face.shape, face.pose, lenses)
     shape = revealed_far_side(face.shape if card is None else face.shape + card,
                               far_side_offset(face.shape, face.pose), face.pose, target)   # (poce_rt.far_side)
     shape = perspective_shape(shape, face.pose, target, camera_distance_cm)
@@ -520,7 +549,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
                      camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered,
                      fill=revealed_fill(filled_uv, revealed, geom.layout.coverage), colours=colours,
-                     held=held, rim_light=rim[0])
+                     held=held, rim_light=rim_light)
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
     # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them

@@ -154,7 +154,7 @@ def test_the_fill_that_borrows_the_lens_shows_in_the_check(editor, sunglasses, m
 
     img, src = sunglasses
     monkeypatch.setattr(stages, "completion_input", lambda uv, keep, hole, skin, *_: (uv * keep[..., None], keep))
-    photo, fill, filled, shading = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2],
+    photo, fill, filled, shading, _ = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2],
                                                         editor.geometry, image=img)
     old = dataclasses.replace(src, uv_completed=photo, uv_fill=fill, filled=filled, shading=shading)
     assert temple_greyness(editor, old, -25)[2] > 0.1
@@ -216,7 +216,7 @@ def test_the_glasses_edge_taken_for_skin_shows_in_the_check(editor, sunglasses, 
 
     img, src = sunglasses
     monkeypatch.setattr(A, "beside_glasses", lambda glasses, pixel: np.zeros_like(glasses))
-    photo, fill, filled, shading = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2],
+    photo, fill, filled, shading, _ = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2],
                                                         editor.geometry, image=img)
     old = dataclasses.replace(src, uv_completed=photo, uv_fill=fill, filled=filled, shading=shading)
     n, off, dark = far_temple_against_skin(editor, old, -25)

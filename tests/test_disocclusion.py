@@ -537,7 +537,7 @@ def test_skin_painted_over_the_hair_shows_in_the_check(editor, hair_over_temple)
     """The check above catches the fill before poce_rt.hair: the untrusted texels filled with skin
     whatever the photo showed there."""
     img, src = hair_over_temple
-    photo, fill, filled, shading = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2],
+    photo, fill, filled, shading, _ = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2],
                                                         editor.geometry)
     old = dataclasses.replace(src, uv_completed=photo, uv_fill=fill, filled=filled, shading=shading)
     assert hair_painted(editor, img, old, 25)[1] > 0.5
