@@ -383,8 +383,8 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     if hair is not None:
         out[rim] *= smoothstep(skin_distance(colours[rim[both]], hair), *RIM_HAIR)
     r = max(1, int(np.ceil(pixel)))
-    out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, _disc(RIM_CLOSE * r))
-    out = cv2.dilate(out, _disc(r))
+    out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, disc(RIM_CLOSE * r))
+    out = cv2.dilate(out, disc(r))
     out *= rim * (1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)) * \
         (1.0 - smoothstep(cosine, *RIM_FACING))
     return out.astype(np.float32)
@@ -467,9 +467,10 @@ def yield_join(yielding: np.ndarray, keep: np.ndarray, coverage: np.ndarray, pix
     return np.where(coverage, share, out).astype(np.float32)
 
 
-def _disc(radius: int) -> np.ndarray:
-    """A disc of `radius` texels, cv2's structuring element."""
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+def disc(radius: float) -> np.ndarray:
+    """A disc of `radius` texels or pixels (rounded, at least 1), cv2's structuring element."""
+    r = max(1, int(round(radius)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
 def eye_regions(layout: ops.UVLayout) -> tuple[np.ndarray, ...]:

@@ -53,7 +53,7 @@ import numpy as np
 
 from . import hair
 from .complete import smoothstep
-from .disocclusion import RIM_HAIR, SILHOUETTE_FRAC, silhouette_distance
+from .disocclusion import RIM_HAIR, SILHOUETTE_FRAC, disc, silhouette_distance
 from .head_proxy import FACE_OVAL
 from .person import person_map
 
@@ -65,12 +65,6 @@ OCCLUDER_HOLD = (2.0, 4.0)   # D from where the hand crosses the outline beside 
 EYE_CORNERS = (33, 263)  # MediaPipe's outer eye corners: the hand is read above their line
 EYE_BELOW = 1.0          # D: down to this below their line (the heel of a palm over a far eye)
 PERSON_ON = 0.5          # the segmenter's chance of a person that is the hand's
-
-
-def _disc(radius: float) -> np.ndarray:
-    """A disc of `radius` pixels (at least 1), cv2's structuring element."""
-    r = max(1, int(round(radius)))
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
 def skin_pixels(lab: np.ndarray, colours) -> np.ndarray:
@@ -127,7 +121,7 @@ def occluder_map(image: np.ndarray, face, geom, colours) -> np.ndarray | None:
     if arm is None:
         return None
     hand = _by_person(arm, image, face, lab, colours, zone, (bx0, by0)).astype(np.uint8)
-    hand = cv2.morphologyEx(hand, cv2.MORPH_CLOSE, _disc(0.5 * d)) > 0
+    hand = cv2.morphologyEx(hand, cv2.MORPH_CLOSE, disc(0.5 * d)) > 0
     # held near where it crosses the outline beside the arm, not across the face from it
     far = hand & (beyond >= OCCLUDER_BEYOND * d) & side
     to_far = cv2.distanceTransform((~far).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .head_proxy import FACE_OVAL
+from .head_proxy import FACE_OVAL, oval_normals
 
 # px inside the oval: the ring's texels under the face's border (its feather mixes them into the
 # face's outermost pixels). Deeper, the relight took in wall texels that her far jaw's oval runs
@@ -82,15 +82,6 @@ RIM_GAIN = (0.67, 1.6, 2.0)
 # yielded texels lie inside the far half, 0.15 S and more from most of its outline: a share of
 # them about each vertex left it unrelit.)
 RIM_MIDLINE = 0.1
-
-
-def oval_normals(oval: np.ndarray) -> np.ndarray:
-    """[K,2] unit outward normals of the closed polygon oval [K,2] at its vertices."""
-    tangent = np.roll(oval, -1, 0) - np.roll(oval, 1, 0)
-    n = np.stack([tangent[:, 1], -tangent[:, 0]], 1)
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
-    n *= np.sign(((oval - oval.mean(0)) * n).sum(1, keepdims=True) + 1e-12)
-    return n
 
 
 def rim_widths(image: np.ndarray, oval: np.ndarray, hair=None, border: np.ndarray | None = None) -> np.ndarray:
