@@ -35,8 +35,10 @@ from .head_proxy import FACE_OVAL, facing, head_proxy, outer_normals, oval_radiu
 # ... where the photo shows what lies behind the head beside the vertex: the share of the pixels
 # along silhouette.backdrop_beside's ray that are neither skin nor hair-like (behind();
 # backdrop_beside counts a beard beside a jaw), none from NECK_BACKDROP[0], fully from [1]
-# (multi_face.jpg's face 0: 0.7-1.0 beside his far jaw, 0 beside his neck under the chin)
-NECK_BACKDROP = (0.5, 0.8)
+# (multi_face.jpg's face 0: 0.57-1.0 beside his far jaw from the ear to the chin, 0.29 beside the
+# ear, 0 beside his neck under the chin; at 0.5 the jaw's vertex next to the chin, 0.57, was drawn
+# a quarter: the sky stayed between his chin and the neck)
+NECK_BACKDROP = (0.3, 0.55)
 # ... along NECK_RUN or more oval vertices in a row (at least half the gate each): a jaw turned out
 # over the backdrop along its length; one vertex beside the backdrop is a gap by an ear or beside
 # a beard (multi_face.jpg's near ear at +25, Image_with_alpha.png's beard beside his arm at +25: a

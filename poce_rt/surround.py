@@ -309,29 +309,34 @@ class HeadProxy:
         if not w.any():
             return src_r, dst_r, fringe_src, fringe_dst, None
         q2 = np.asarray(q, np.float64)[:, :2]
-        length = w * neck.foot(q2)
-        on = (length > 0)[:, None]
+        length = neck.foot(q2) * (w > 0)
+        on = length > 0
         if not on.any():
             return src_r, dst_r, fringe_src, fringe_dst, None
+        # the neck always reaches the collar; a turn that reveals the side in part draws its rings
+        # and reads part of the way from where they were to the neck's (no pop, and no neck ending
+        # in mid-air above the collar: its length by the weight did)
+        a = np.where(on, w, 0.0)[:, None]
         down = np.column_stack([np.zeros(len(q2)), length])
         # the neck's side, the drawn vertex nearest the ear on each side of the chin, reads the photo
         # where it did (beside the jaw): the band from it inwards reads across the jaw's edge, and
         # draws it as the neck's; read inside the jaw, the band beside it from the ear's vertex did,
         # a skin-coloured wedge jutting out under the ear
-        skin = on[:, 0].copy()
+        skin = on.copy()
         chin = np.flatnonzero(neck.side == 0)[0]
         for s in (-1, 1):
-            drawn = np.flatnonzero(on[:, 0] & (neck.side == s))
+            drawn = np.flatnonzero(on & (neck.side == s))
             if drawn.size:
                 skin[drawn[np.argmax(np.abs(drawn - chin))]] = False
+        read = np.where(skin, 1.0, 0.0)[:, None] * a
         src_r, dst_r = list(src_r), list(dst_r)
         for j, t in enumerate(NECK_SHARES):
-            dst_r[j] = np.column_stack([np.where(on, q2 + t * down, dst_r[j][:, :2]), dst_r[j][:, 2]])
-            src_r[j] = np.column_stack([np.where(skin[:, None], self.neck_read(t), src_r[j][:, :2]),
+            dst_r[j] = np.column_stack([dst_r[j][:, :2] + a * (q2 + t * down - dst_r[j][:, :2]), dst_r[j][:, 2]])
+            src_r[j] = np.column_stack([src_r[j][:, :2] + read * (self.neck_read(t) - src_r[j][:, :2]),
                                         src_r[j][:, 2]])
         foot = q2 + down
-        return (src_r, dst_r, np.where(on, foot, fringe_src), np.where(on, foot, fringe_dst),
-                np.where(on[:, 0], w, 0.0))
+        return (src_r, dst_r, fringe_src + a * (foot - fringe_src), fringe_dst + a * (foot - fringe_dst),
+                a[:, 0])
 
     def neck_read(self, t: float) -> np.ndarray:
         """[K,2] where the neck's ring t of the way down from the jaw reads the photo: the face's
