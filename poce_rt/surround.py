@@ -296,12 +296,12 @@ class HeadProxy:
     def neck_rings(self, src_r, dst_r, fringe_src, fringe_dst, q, reveal):
         """The proxy's rings (src_r, dst_r: [K,3] each) and fringe ring ([K,2] src, dst) with the
         vertices under a jaw that the turn to dst_pose reveals over the backdrop (poce_rt.neck:
-        NeckLayer.gate x reveal) drawn as the neck: from the moved jaw q [K,>=2] straight down the
-        photo to the collar (NeckLayer.foot), as far as the turn reveals it, reading the jaw's own
+        NeckLayer.weight of reveal, [K] reveal()'s at the target) drawn as the neck: from the moved
+        jaw q [K,>=2] straight down the photo to the collar (NeckLayer.foot), reading the jaw's own
         skin (neck_read); the fringe ring at the collar reads the photo there, so the band beyond
-        it to the still outer ring draws the photo in place. reveal: [K] reveal()'s at the target. -> (src_r,
-        dst_r, fringe src, fringe dst: copies, untouched where none is revealed; [K] how far each
-        vertex is drawn as neck, or None where none is)."""
+        it to the still outer ring draws the photo in place. -> (src_r, dst_r, fringe src, fringe
+        dst: copies, untouched where none is drawn; [K] how far each vertex is drawn as neck, or
+        None where none is)."""
         from .neck import NECK_SHARES
 
         neck = self.neck
