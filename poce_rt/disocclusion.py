@@ -232,6 +232,15 @@ YIELD_LIGHT_RIM = (0.9, 1.0)
 # photo's own far cheek's 0.19)
 YIELD_LIGHT_UNLIKE = (10.0, 15.0)
 _LIGHT_EPS = 0.02               # (a dark texel's ratio stays finite)
+# An eye the completion takes from its mirror texels is the photo's own near eye, read once from
+# the photo into the map and no finer than its pixels: band_limit is for the fill's texel-scale
+# detail (add_detail's ratios, the unsharp mask), the noise a render aliases into dots, and on a
+# mirrored eye it only blurred it once more. t1.jpg's face 1 turned +25 drew her far eye (the
+# mirror of her near one) with a soft lash line: Laplacian rms over it 21.9 against the near
+# eye's 24.9 (drawn from the photo); without the band limit (the completion's unsharp mask for
+# the render's second read kept) 34.5 / 24.9, the lash line and the lid's crease drawn as the near
+# eye's. Its edge is blended over a Gaussian of this many texels (the hull's dilation is skin).
+SHARP_EYE_EDGE = 1.0
 # A fill texel the photo saw (untrusted: near the silhouette, seen edge-on) whose sample has the
 # colour of the trusted texels about it saw that surface go on over it; a structure of the
 # completion far darker than both is none of the photo's there. Image_with_alpha.png's far
@@ -607,8 +616,12 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
 
     def completed(colours, known):   # joined to what the completion read: beside a lens that is
-        return joined(band_limit(complete(colours, known.astype(np.float32), layout), pixel), colours,
-                      known, layout.coverage)   # the skin, not the lens again
+        done = complete(colours, known.astype(np.float32), layout)
+        limited = band_limit(done, pixel)
+        eyes = sharp_eyes(known, layout)   # a mirrored eye is the photo's own, not the fill's noise
+        if eyes.any():
+            limited = limited + eyes[..., None] * (done - limited)
+        return joined(limited, colours, known, layout.coverage)   # the skin, not the lens again
 
     completion = at_source = completed(colours, known)
     if yielded is not None and yielded[0].any():
@@ -632,6 +645,15 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     filled = push_pull(share[..., None], layout.coverage)[..., 0]
     return (np.ascontiguousarray(photo, np.float32), np.ascontiguousarray(fill, np.float32),
             np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
+
+
+def sharp_eyes(known: np.ndarray, layout: ops.UVLayout) -> np.ndarray:
+    """[S,S] float32 in [0,1]: the texels of an eye (eye_regions) the completion takes from their
+    mirror texel (not known, known [S,S] bool, and their mirror known), their edge softened over
+    SHARP_EYE_EDGE texels: fill_unreliable does not band-limit them (module comment at SHARP_EYE_EDGE)."""
+    known = np.asarray(known, bool)
+    eyes = np.logical_or.reduce(eye_regions(layout)) & ~known & known[:, ::-1] & layout.coverage
+    return cv2.GaussianBlur(eyes.astype(np.float32), (0, 0), SHARP_EYE_EDGE)
 
 
 def relights(yielded: np.ndarray, coverage: np.ndarray) -> bool:

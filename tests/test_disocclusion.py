@@ -1054,6 +1054,30 @@ def test_a_three_quarter_far_half_is_drawn_in_the_photos_light(editor, three_qua
     assert 0.8 < ratio < 1.0, ratio
 
 
+def test_a_mirrored_far_eye_is_drawn_as_sharp_as_the_near_one(editor, three_quarter_woman):
+    """t1.jpg's face 1 turned +25 draws her far eye as the mirror of her near one (it yields as a
+    whole). The map's copy of the near eye is the photo read once, no finer than its pixels, but
+    the completion was band-limited like the fill's texel-scale detail and drew it soft: the
+    Laplacian's rms over the far eye 0.88 of the near eye's (drawn from the photo). A mirrored
+    eye is not band-limited (SHARP_EYE_EDGE): 1.39, its lash line the near eye's."""
+    img, src, res = three_quarter_woman
+    geom = editor.geometry
+    s = geom.size
+    plan = editor.plan(src, pose=(0, 25, 0))
+    v, u = np.mgrid[0:s, 0:s].astype(np.float32)
+    coords, alpha = stages.render_face(np.dstack([u, v, np.ones_like(u)]) / np.float32(s - 1), plan.shape,
+                                       plan.target_pose, *img.shape[:2], geom)
+    texel = np.clip(np.rint(coords[..., :2] * (s - 1)), 0, s - 1).astype(int)
+    luma = res.image[..., :3].astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
+    lap = cv2.Laplacian(luma, cv2.CV_32F)
+    rms = {}
+    for eye in D.eye_regions(geom.layout):
+        drawn = (alpha > 0.99) & eye[texel[..., 1], texel[..., 0]]
+        assert drawn.sum() > 150
+        rms["far" if np.nonzero(eye)[1].mean() < s / 2 else "near"] = float(np.sqrt((lap[drawn] ** 2).mean()))
+    assert 0.95 * rms["near"] < rms["far"] < 1.5 * rms["near"], rms
+
+
 def test_a_mirror_texel_at_the_edge_gives_the_outside_its_edge_s_colour():
     """complete.outside_colours: the layout's outside beside a known region takes its nearest known
     texel's colour; a mirror texel (known, not the photo's) odd to the edge about it (the tip of a
