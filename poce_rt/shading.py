@@ -132,7 +132,7 @@ def anchor_normals(normals: np.ndarray, trusted: np.ndarray, coverage: np.ndarra
 class FillShading:
     """What shades the fill at any target pose (module docstring). Maps [S,S,C] float32:
     normal (1, n) of each texel at the source pose, anchor (1, n_a) of the trusted skin its fill
-    colour came from, gain the fill's untrusted share (1 - t) * fill, whose shading changes."""
+    colour came from (times seen_calibration's scale where the photo saw the texel), gain the fill's untrusted share (1 - t) * fill, whose shading changes."""
 
     coeffs: np.ndarray           # [4] (a, b): luma = a + b . n at the source pose
     source_rotation: np.ndarray  # [3,3] the photo's head rotation
@@ -155,7 +155,9 @@ def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: n
     ones the completion kept, trust [S,S] t in [0,1] (each texel's share of photo in fill),
     fill [S,S,3] (disocclusion.fill_unreliable), normals [S,S,3] each texel's normal at the
     source pose (the vertex normals spread over the texels), coverage [S,S] bool. skin:
-    poce_rt.hair.texel_skin(uv, trusted & coverage) when the caller has it (None: worked out)."""
+    poce_rt.hair.texel_skin(uv, trusted & coverage) when the caller has it (None: worked out).
+    seen: None, or [S,S] the photo's visibility (sample_face's mask): the anchors of the texels it
+    saw are scaled by what it showed (seen_calibration; None: the fit's shading alone)."""
     n = normals / np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)
     skin = skin_texels(uv, trusted & coverage, skin)
     if skin.sum() < MIN_TEXELS * coverage.sum():
