@@ -67,6 +67,11 @@ HAIR_DOWN = 0.7                  # ... but not those pointing down steeper than 
 HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour (in spreads): hair, not a mix
 EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
 BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
+# ... whose pixels are this share or more of the hair's own colour: a ray that grazes the hair
+# (Image_with_alpha.png's sideburn, lit brown, beside his dark hair behind the ear: 1-5 of ~20
+# pixels) took the mean of those few, near-black texels amid the sideburn's brown
+# (push-pulled from the texels about them), dark specks on his temple turned -25
+BESIDE_SHARE = 0.25
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
 TIP_STEP_PX = 1.0                # strand_reach: rays across each vertex's band about this far apart (a strand is a pixel or two wide)
 # backdrop_around: the ring about the head (in the oval's mean radius: from, to, and the face's
@@ -549,7 +554,8 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     centre_texels [S,S] bool) through each texel's photo pixel (positions [S,S,2], array
     coordinates, rounded), from there out to BESIDE of the face's radius (the largest distance of those
     positions), the mean of its pixels of the hair's own colour (own_hair of `hair`, photo_hair's):
-    past the hair's mix with the skin along the face's edge. image [H,W,3] uint8."""
+    past the hair's mix with the skin along the face's edge; found where they are BESIDE_SHARE of
+    its pixels or more. image [H,W,3] uint8."""
     if not texels.any():
         return np.zeros((0, 3), np.float32), np.zeros(0, bool)
     # one ray per pixel: the texels along the outline crowd onto a few pixels of the photo
@@ -564,7 +570,8 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     mean = (colours * own[..., None]).sum(1) / np.maximum(n, 1)[:, None]
     rgb = cv2.cvtColor(np.ascontiguousarray(mean.reshape(-1, 1, 3), np.float32), cv2.COLOR_Lab2RGB)
     back = back.reshape(-1)
-    return np.clip(rgb.reshape(-1, 3), 0, 1)[back], (n > 0)[back]
+    found = (n > 0) & (n >= BESIDE_SHARE * inside.sum(1))
+    return np.clip(rgb.reshape(-1, 3), 0, 1)[back], found[back]
 
 
 def beard_texels(colours: np.ndarray, beard, skin, backdrop: np.ndarray) -> np.ndarray:
