@@ -322,7 +322,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
-    shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
+    shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin, drawn)
     # the ring beside a relit far half takes its light (poce_rt.rim_light)
     relit = image is not None and yielded is not None and relights(yielded[0], lay.coverage)
     rim_light = RimLight(image, face.vertices, *rim_border(fill, lay.uvs[list(FACE_OVAL)], lay.coverage, yielded[0]),

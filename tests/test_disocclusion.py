@@ -1147,3 +1147,38 @@ def test_a_mirror_texel_at_the_edge_gives_the_outside_its_edge_s_colour():
     assert abs(out[128, 159, 0] - 0.7) < 0.05 and out[80, 64, 0] == np.float32(0.3)
     assert np.array_equal(out[photo], filled[photo])
     assert np.array_equal(outside_colours(filled, known, known, s), filled)   # no mirror: as it was
+
+
+def test_the_beard_s_soft_inner_edge_stays_the_beard(editor, real_image, monkeypatch):
+    """Image_with_alpha.png turned -25: the soft inner edge of the beard on his revealed cheek, 11-13%
+    of S inside the map's border, was seen edge-on (facing cosine 0.33-0.36, trust 0-0.4) past
+    the hair layer's reach (hair.OUTLINE), and the mirror's lit cheek was drawn over it: a pale
+    strip (luma 200-220 over the photo's 120-160). Of the photo's beard texels (hair.beard_texels)
+    10-14% of S inside the border, 123 were drawn over 40 luma levels brighter than the photo saw
+    them (90th percentile +46); the beard's own reach (hair.BEARD_OUTLINE): 58 (+21)."""
+    from poce_rt import hair
+    from poce_rt.shading import LUMA
+
+    img = real_image("Image_with_alpha.png")
+    found = {}
+    layer = stages.hair_over_face
+
+    def kept(*args, **kwargs):
+        found["args"] = args
+        return layer(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "hair_over_face", kept)
+    src = editor.prepare(img)
+    uv, _, trusted, lay = found["args"][:4]
+    backdrop, skin = found["args"][6:8]
+    beard = hair.face_beard(uv, trusted & lay.coverage)
+    assert beard is not None
+    inside = cv2.distanceTransform(np.pad(lay.coverage.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1] / lay.size
+    band = (src.mask >= 0.5) & lay.coverage & (inside > 0.10) & (inside < 0.14)
+    edge = np.zeros(band.shape, bool)
+    edge[band] = hair.beard_texels(src.uv_sampled[band], beard, skin, backdrop)
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    brighter = ((res.uv_edited - src.uv_sampled) @ LUMA)[edge] * 255
+    assert edge.sum() > 800, edge.sum()
+    assert (brighter > 40).sum() < 80 and np.percentile(brighter, 90) < 30, \
+        ((brighter > 40).sum(), np.percentile(brighter, 90))
