@@ -12,8 +12,9 @@
 3. Inpainting is smooth: a revealed cheek filled so had half the fine detail of the skin beside it
    (a flat, waxy disc). Each inpainted texel takes the detail ratio m / low(m) of a known texel,
    its mirror texel where that one is known (its lighting was too unlike to copy it), else the
-   known skin in a band beside the hole, carried across its border (add_detail); the inpainted low
-   frequencies are kept.
+   known skin in a band beside the hole, carried across its border (add_detail), no stronger than
+   the skin's nearest the hole (a crease taken far along the border is not its texture); the
+   inpainted low frequencies are kept.
 4. The photo's own texels are drawn by reading the photo once (poce_rt.photo_warp), the fill by
    reading the map: one low-pass more. The fill is unsharp-masked by as much (presharpen).
 """
@@ -207,6 +208,15 @@ DETAIL_SIGMA = 0.008    # the detail's low-pass scale, a fraction of S (~2 texel
 DETAIL_BAND = 0.03      # the band of known texels beside a hole whose detail it repeats, a fraction of S
 DETAIL_SLIDE = 1.7      # each band's depth of a hole takes the skin this many bands along the border
 DETAIL_CLIP = (0.75, 1.33)   # a detail ratio outside this (a hair, a brow, an eye's edge) is not skin
+# The fill repeats the skin beside it, but a band texel's slide along the border can carry it far
+# from there: hole texels beside a mirrored cheek measure their distance to the photo's own texels
+# beyond it (k = 2..4 bands), and Image_with_alpha.png's slid up 26-60 texels to the known
+# region's corner under the hand's heel, the eye's crow's-feet creases and the hand's shadow edge
+# (ratios 0.76-0.90 and 1.10-1.27, inside DETAIL_CLIP), one texel in four landing off it: a column
+# of dashes down his revealed cheek at +25. A detail stronger than DETAIL_OUTLIER times the rms of
+# the detail of the skin nearest the hole (its own or its mirror's, over DETAIL_BAND) is a crease
+# or an edge there, not that skin's texture, and is scaled down to it
+DETAIL_OUTLIER = 3.0
 
 
 def detail_source(known: np.ndarray, holes: np.ndarray, mirror: np.ndarray, band: float):
@@ -244,7 +254,8 @@ def add_detail(filled: np.ndarray, uv: np.ndarray, known: np.ndarray, holes: np.
     m: the known texel detail_source picks (the mirror texel where it is known). A ratio, not a
     difference, so the detail scales with the fill's own brightness (a shadowed fill takes the
     lit side's pores at its own level), and its mean is ~1: the fill's colour stays. A ratio
-    outside DETAIL_CLIP in any channel (a hair, a brow, an eye's edge) gives no detail.
+    outside DETAIL_CLIP in any channel (a hair, a brow, an eye's edge) gives no detail, and one far
+    stronger than the detail of the skin nearest the hole is scaled down to it (within_skin_detail).
     A mirror texel lit darker than the fill gives its detail as a difference instead (m - low(m),
     at its own level; below).
     filled / uv [S,S,3], known / holes [S,S] bool."""
@@ -264,9 +275,30 @@ def add_detail(filled: np.ndarray, uv: np.ndarray, known: np.ndarray, holes: np.
     brighter = (filled[holes].mean(-1) + _EPS) / (low[sy, sx].mean(-1) + _EPS)
     scale = np.where(mirror[holes], np.minimum(1.0, 1.0 / brighter), 1.0)
     ratio = 1.0 + (ratio - 1.0) * scale[:, None]
+    ratio = within_skin_detail(ratio, uv, low, known & region, holes, region & ~known & ~holes,
+                               max(1.0, DETAIL_BAND * s))
     out = filled.copy()
     out[holes] = np.clip(filled[holes] * np.where(skin, ratio, 1.0), 0.0, 1.0)
     return out
+
+
+def within_skin_detail(ratio: np.ndarray, uv: np.ndarray, low: np.ndarray, known: np.ndarray,
+                       holes: np.ndarray, mirrored: np.ndarray, band: float) -> np.ndarray:
+    """The detail ratios [N,3] of the `holes` texels (raster order) with those stronger than
+    DETAIL_OUTLIER times the detail of the skin nearest them scaled down to it (in log, the
+    channels alike). That skin's detail: the rms of max |log(uv / low)| over the channels, over the
+    known texels within DETAIL_CLIP, low-passed over `band` texels; the `mirrored` texels (filled
+    from their mirror) have their mirror texel's. uv / low [S,S,3]; known / holes / mirrored [S,S] bool."""
+    strength = np.abs(np.log((uv + _EPS) / (low + _EPS))).max(-1) * known
+    skin = known & (strength <= min(np.log(DETAIL_CLIP[1]), -np.log(DETAIL_CLIP[0])))
+    power, _ = low_pass((strength * strength)[..., None], skin, band)
+    rms = np.sqrt(power[..., 0])
+    rms = np.where(mirrored, rms[:, ::-1], rms)[..., None]
+    near = nearest_known(rms, known | mirrored)[holes][:, 0] if (known | mirrored).any() else rms[holes][:, 0]
+    log_ratio = np.log(np.maximum(ratio, 1e-6))
+    own = np.abs(log_ratio).max(-1)
+    scale = np.minimum(1.0, DETAIL_OUTLIER * near / np.maximum(own, 1e-6))
+    return np.where((scale < 1.0)[:, None], np.exp(log_ratio * scale[:, None]), ratio).astype(ratio.dtype)
 
 
 def push_pull(img: np.ndarray, known: np.ndarray) -> np.ndarray:

@@ -231,7 +231,28 @@ YIELD_LIGHT_RIM = (0.9, 1.0)
 # own texels came with them (0.27 of the revealed cheek within 6 Lab of the backdrop, against the
 # photo's own far cheek's 0.19)
 YIELD_LIGHT_UNLIKE = (10.0, 15.0)
+# ... and those that did yield it all are read at this share of a kept texel's weight: as often
+# her shaded cheek as the wall (her far cheek 3-6 Lab from it). Left out, t1.jpg's face 1 at +25
+# read 1801 of its 5316 yielded texels (1442 left out as the wall's, 1565 trimmed as unlike the
+# estimate about them), and her far half took the light of a patch of ~600
+# texels of shaded cheek beside the nose (Lab 52 / 26 / 34), Gaussian-spread and push-pulled
+# round it: a red-brown blotch under the far eye, the rest of the far half the pale mirror (the
+# revealed cheek's a*, 95th percentile over the median, 13.0 against the photo's far cheek's
+# 9.3; its median a* 16 against the photo's 21). Read at half weight they spread that light over
+# the far half as the photo shows it: 8.5 (median a* 21.2), the step across the far outline 9.6 ->
+# 7.4 Lab, the revealed cheek's pixels within 6 Lab of the wall 0.236 -> 0.232 (the photo's
+# own far cheek 0.195; 0.232-0.234 from 0.4 to 0.7 of the weight, 0.285 at 0.3, 0.251 in full)
+YIELD_LIGHT_RIM_READ = 0.5
 _LIGHT_EPS = 0.02               # (a dark texel's ratio stays finite)
+# An eye the completion takes from its mirror texels is the photo's own near eye, read once from
+# the photo into the map and no finer than its pixels: band_limit is for the fill's texel-scale
+# detail (add_detail's ratios, the unsharp mask), the noise a render aliases into dots, and on a
+# mirrored eye it only blurred it once more. t1.jpg's face 1 turned +25 drew her far eye (the
+# mirror of her near one) with a soft lash line: Laplacian rms over it 21.9 against the near
+# eye's 24.9 (drawn from the photo); without the band limit (the completion's unsharp mask for
+# the render's second read kept) 34.5 / 24.9 (31.7 with her far half in the photo's light,
+# YIELD_LIGHT_RIM_READ), the lash line and the lid's crease drawn as the near eye's. Its edge is blended over a Gaussian of this many texels (the hull's dilation is skin).
+SHARP_EYE_EDGE = 1.0
 # A fill texel the photo saw (untrusted: near the silhouette, seen edge-on) whose sample has the
 # colour of the trusted texels about it saw that surface go on over it; a structure of the
 # completion far darker than both is none of the photo's there. Image_with_alpha.png's far
@@ -607,8 +628,12 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
 
     def completed(colours, known):   # joined to what the completion read: beside a lens that is
-        return joined(band_limit(complete(colours, known.astype(np.float32), layout), pixel), colours,
-                      known, layout.coverage)   # the skin, not the lens again
+        done = complete(colours, known.astype(np.float32), layout)
+        limited = band_limit(done, pixel)
+        eyes = sharp_eyes(known, layout)   # a mirrored eye is the photo's own, not the fill's noise
+        if eyes.any():
+            limited = limited + eyes[..., None] * (done - limited)
+        return joined(limited, colours, known, layout.coverage)   # the skin, not the lens again
 
     completion = at_source = completed(colours, known)
     if yielded is not None and yielded[0].any():
@@ -634,6 +659,15 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
             np.ascontiguousarray(np.clip(filled, 0, 1), np.float32))
 
 
+def sharp_eyes(known: np.ndarray, layout: ops.UVLayout) -> np.ndarray:
+    """[S,S] float32 in [0,1]: the texels of an eye (eye_regions) the completion takes from their
+    mirror texel (not known, known [S,S] bool, and their mirror known), their edge softened over
+    SHARP_EYE_EDGE texels: fill_unreliable does not band-limit them (module comment at SHARP_EYE_EDGE)."""
+    known = np.asarray(known, bool)
+    eyes = np.logical_or.reduce(eye_regions(layout)) & ~known & known[:, ::-1] & layout.coverage
+    return cv2.GaussianBlur(eyes.astype(np.float32), (0, 0), SHARP_EYE_EDGE)
+
+
 def relights(yielded: np.ndarray, coverage: np.ndarray) -> bool:
     """Whether a far half yielded (yielded, coverage [S,S] bool): yielded_light brings its fill
     to the photo's light (YIELD_MIN of the layout's texels or more)."""
@@ -646,10 +680,10 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
     """completion [S,S,3] brought to the photo's light where a far half yielded to its mirror (module
     comment at YIELD_LIGHT_SIGMA) -> [S,S,3] float32: times exp(low(log(uv / completion))) per
     channel, the log ratio low-passed (YIELD_LIGHT_SIGMA) over the kept texels (keep [S,S] bool:
-    the trusted ones and those that yielded, yielded [S,S] bool) off the eyes (eye_regions) and
-    off those that read the backdrop (rim [S,S]: backdrop_rim's share, over YIELD_LIGHT_RIM; None:
-    none did) but for those whose colour is unlike it (backdrop [K,3] Lab backdrop_colours', over
-    YIELD_LIGHT_UNLIKE; None: none is told so), trimmed of those unlike the estimate about them
+    the trusted ones and those that yielded, yielded [S,S] bool) off the eyes (eye_regions), those
+    that read the backdrop at YIELD_LIGHT_RIM_READ of the weight (rim [S,S]: backdrop_rim's share,
+    over YIELD_LIGHT_RIM; None: none did) but for those whose colour is unlike it (backdrop [K,3]
+    Lab backdrop_colours', over YIELD_LIGHT_UNLIKE; None: none is told so), trimmed of those unlike the estimate about them
     (YIELD_LIGHT_TRIM, YIELD_LIGHT_ROUNDS), push-pulled where fewer of them lie in the window (YIELD_LIGHT_NEAR) and
     clipped to YIELD_LIGHT_GAIN. The same array where fewer than YIELD_MIN of the layout's
     texels yielded."""
@@ -660,7 +694,7 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
     for eye in eye_regions(layout):
         light[eye] = 0.0
     if rim is not None:
-        read = 1.0 - smoothstep(rim, *YIELD_LIGHT_RIM)
+        read = 1.0 - (1.0 - YIELD_LIGHT_RIM_READ) * smoothstep(rim, *YIELD_LIGHT_RIM)
         if backdrop is not None:
             from .hair import backdrop_distance, lab   # (hair imports this module)
 

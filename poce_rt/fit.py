@@ -23,7 +23,15 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["Pose", "fit_similarity", "pose_vertices", "matrix_from_euler", "euler_from_matrix"]
+__all__ = ["Pose", "fit_similarity", "pose_vertices", "matrix_from_euler", "euler_from_matrix", "NECK_PIVOT_CM"]
+
+#: how far behind MediaPipe's canonical origin (cm, canonical +z) the neck's axis runs: the head
+#: turns on the dens (C1-C2) under the ear canals, ~12 cm behind the nose tip (canonical nose tip
+#: z = -7.5, the face's outline beside the ears +2.4), at the depth of the jaw's hinge just in front
+#: of them (poce_rt.rig.JawJoint.pivot). The canonical origin lies inside the face, 8 cm behind the
+#: nose tip: a head turned about it pivots in place, its face swinging round by this much times
+#: (sin of the new yaw - sin of the old) less than on a neck (EditorConfig.neck_pivot_cm)
+NECK_PIVOT_CM = 4.5
 
 
 def matrix_from_euler(pitch: float, yaw: float, roll: float) -> np.ndarray:
@@ -103,13 +111,22 @@ class Pose:
         tracker read +20.6 and +11.6. For an upright face (roll 0) a yaw offset is the same turn as
         before; a pitch offset of a turned face now nods about the face's own ear-to-ear axis.
         ``center`` [3] is the pivot in the canonical frame (default: the canonical origin, which MediaPipe
-        places inside the head behind the nose); it stays where it was in the image.
+        places inside the head behind the nose); it stays where it was in the image (turned_from).
         """
         R = self.rotation
         R2 = matrix_from_euler(self.pitch + pitch, self.yaw + yaw, self.roll + roll)
         c = np.asarray(center, np.float64)
         t2 = self.translation + self.scale * (R @ c - R2 @ c)
         return Pose.from_rt(R2, t2, self.scale)
+
+    def turned_from(self, before: "Pose", center) -> "Pose":
+        """This pose's rotation and scale, placed so that the point ``center`` [3] (canonical frame)
+        lies where ``before`` draws it: the head turned from ``before`` about that point, e.g. on its
+        neck (NECK_PIVOT_CM) rather than about the canonical origin. A centre at the origin gives
+        ``before``'s translation."""
+        c = np.asarray(center, np.float64)
+        t = before.translation + before.scale * (before.rotation @ c) - self.scale * (self.rotation @ c)
+        return dataclasses.replace(self, tx=float(t[0]), ty=float(t[1]), tz=float(t[2]))
 
 
 def pose_vertices(shape: np.ndarray, pose: Pose) -> np.ndarray:

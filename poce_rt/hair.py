@@ -45,6 +45,12 @@ BORDER = 0.03                    # the photo's border strips, a fraction of its 
 BORDER_SIDES = 0.6               # the upper share of the side borders (below: shoulders, clothes)
 SEGMENTS = 4                     # stretches of each side border, one backdrop colour each
 OUTLINE = (0.08, 0.14)           # distance from the layout's border, a fraction of S: outline .. inside
+# ... for the face's own beard (face_beard; its colour, beard_texels): it grows over the cheeks
+# from the jaw, further inside the outline than hair over the temples reaches. Image_with_alpha.png's
+# soft inner edge of the beard lies 11-13% of S inside the border (facing cosine 0.33-0.36, trust
+# 0-0.4), where OUTLINE's fade left it 0.02-0.05 of the hair layer: turned -25 the mirror's lit
+# cheek (luma 200-220) was drawn there as a pale strip over the photo's beard (120-160)
+BEARD_OUTLINE = (0.11, 0.17)
 DARK = (1.0, 2.5)                # how much darker than the skin (in spreads of its L): skin .. hair
 SMOOTH = 0.01                    # the hair weight's blur, a fraction of S (no speckles)
 OUTWARD_SPREAD = 0.01            # outward's average across rays, a fraction of a turn
@@ -67,6 +73,11 @@ HAIR_DOWN = 0.7                  # ... but not those pointing down steeper than 
 HAIR_CLEAN = 2.0                 # robust distance from the photo's hair colour (in spreads): hair, not a mix
 EDGE = (0.3, 0.7)                # hair_over_face's weight carried outwards: skin .. under the hair
 BESIDE = 0.15                    # hair_beside: rays out to this share of the face's radius
+# ... whose pixels are this share or more of the hair's own colour: a ray that grazes the hair
+# (Image_with_alpha.png's sideburn, lit brown, beside his dark hair behind the ear: 1-5 of ~20
+# pixels) took the mean of those few, near-black texels amid the sideburn's brown
+# (push-pulled from the texels about them), dark specks on his temple turned -25
+BESIDE_SHARE = 0.25
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
 TIP_STEP_PX = 1.0                # strand_reach: rays across each vertex's band about this far apart (a strand is a pixel or two wide)
 # backdrop_around: the ring about the head (in the oval's mean radius: from, to, and the face's
@@ -549,7 +560,8 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     centre_texels [S,S] bool) through each texel's photo pixel (positions [S,S,2], array
     coordinates, rounded), from there out to BESIDE of the face's radius (the largest distance of those
     positions), the mean of its pixels of the hair's own colour (own_hair of `hair`, photo_hair's):
-    past the hair's mix with the skin along the face's edge. image [H,W,3] uint8."""
+    past the hair's mix with the skin along the face's edge; found where they are BESIDE_SHARE of
+    its pixels or more. image [H,W,3] uint8."""
     if not texels.any():
         return np.zeros((0, 3), np.float32), np.zeros(0, bool)
     # one ray per pixel: the texels along the outline crowd onto a few pixels of the photo
@@ -564,7 +576,8 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     mean = (colours * own[..., None]).sum(1) / np.maximum(n, 1)[:, None]
     rgb = cv2.cvtColor(np.ascontiguousarray(mean.reshape(-1, 1, 3), np.float32), cv2.COLOR_Lab2RGB)
     back = back.reshape(-1)
-    return np.clip(rgb.reshape(-1, 3), 0, 1)[back], (n > 0)[back]
+    found = (n > 0) & (n >= BESIDE_SHARE * inside.sum(1))
+    return np.clip(rgb.reshape(-1, 3), 0, 1)[back], found[back]
 
 
 def beard_texels(colours: np.ndarray, beard, skin, backdrop: np.ndarray) -> np.ndarray:
@@ -660,8 +673,8 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     trusted texels' Lab median, by DARK spreads of its L) and not skin (robust distance in their
     spreads past SKIN_D) and not backdrop, nor a mix of skin and backdrop (Lab distance to the
     segments from the skin's median to backdrop_colours past BACKDROP_D), fading out from
-    OUTLINE[0] to OUTLINE[1] of S inside the border (nostrils and eyes, seen edge-on, are not
-    hair). weight: that, smoothed, made sharp (EDGE), carried outwards to the border (outward), on
+    OUTLINE[0] to OUTLINE[1] of S inside the border (the beard's own colour: BEARD_OUTLINE;
+    nostrils and eyes, seen edge-on, are not hair). weight: that, smoothed, made sharp (EDGE), carried outwards to the border (outward), on
     the untrusted texels. colour: the photo's texel where it is hair (`photo`; with hair_colour,
     of the hair's own colour: own_hair), else (with hair_colour and positions) the hair beside the
     texel in the photo (hair_beside), else those colours push-pulled. uv [S,S,3] in [0,1], seen /
@@ -686,7 +699,8 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
                                                        borderMode=cv2.BORDER_REPLICATE).astype(np.float32) / 255.0)
         seen = seen | (cov & (positions[..., 0] >= 0) & (positions[..., 1] >= 0)
                        & (positions[..., 0] <= image.shape[1] - 1) & (positions[..., 1] <= image.shape[0] - 1))
-    cand = seen & ~trusted & cov & (near > 0)
+    near_beard = 1.0 - smoothstep(inside, BEARD_OUTLINE[0] * s, BEARD_OUTLINE[1] * s)
+    cand = seen & ~trusted & cov & (np.maximum(near, near_beard) > 0)
     if not cand.any():
         return none
     skin = texel_skin(uv, trusted & cov) if skin is None else skin
@@ -696,7 +710,7 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     bearded = face_beard(uv, trusted & cov)
     if bearded is not None:   # the outline's texels of the beard's own colour are hair, as seen
         beard[cand] = beard_texels(read[cand], bearded, skin, backdrop)
-        weight = np.maximum(weight, beard * near)
+        weight = np.maximum(weight, beard * near_beard)
     hair = (weight >= 0.5) & sampled
     if hair.sum() < 16:
         return none

@@ -36,6 +36,7 @@ EXPR_ABSOLUTE = (0.0, 1.0)
 EXPR_RELATIVE = (-1.0, 1.0)
 MAX_INTENSITY = 10.0
 FEATHER = (0.0, 0.5)
+NECK_PIVOT_CM = (0.0, 15.0)   # EditorConfig.neck_pivot_cm: from the canonical origin to the back of a head
 MAX_FACES = (1, 64)
 
 

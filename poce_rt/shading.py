@@ -18,7 +18,25 @@ carried into the hole as the fill carries their colour):
 on each texel's untrusted share (1 - t). Trusted photo texels keep their baked shading (the fill
 starts at the trusted skin's brightness and falls off towards the outline), and per pose only
 the 4-vector light = (a, R^T b) changes: the frame loop uploads it like the reveal values
-(disocclusion.revealed_texture draws it). Where the fit is unreliable (few skin texels, light that
+(disocclusion.revealed_texture draws it).
+
+The photo's evidence: at the source pose (R = I) that ratio, m = shade(n) / shade(n_a), is the
+fit's word for how much darker than its anchor a texel looked in the photo. A texel the photo saw,
+if only edge-on, shows how it did look: its fill either carries the border's light (then m is
+right) or the photo's own light there (the relit mirror, the light of a texel that yielded: then
+the fill already holds its source shading, and shading it by m again darkens it twice). Such a
+texel is drawn at the source pose at the brightness b the photo shows relative to its fill (both
+averaged over the seen texels nearby), held between the two models, m and 1 (the fill as it is),
+and at a target pose changed from there by the turn:
+
+    fill' = fill * clip(shade(R n) / (shade(R n_a) * (m / b) ** w))      (w: the seen share)
+
+Image_with_alpha.png (edge-on nose flank beside the moustache, photo 220-230, fill 200-215, m
+0.55-0.7) turned -25 drew a hard-edged grey streak there, its texels at 0.6-0.8 of their fill
+while the turn changes their light by ~1.1. b is held to [m, 1]: past 1 it brightened t1.jpg's
+warm-lit cheek (revealed +25) to a saturated orange patch; below m it darkened skin-coloured fill
+towards whatever darker matter the photo saw there (a beard, a crease, a shadow: grey patches on
+t1.jpg's face 1 at +25). Texels the photo did not see (w = 0) are shaded as the fit says. Where the fit is unreliable (few skin texels, light that
 does not depend on the normal) there is no shading (FillShading is None): the fill is drawn as
 before.
 """
@@ -29,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .complete import low_pass, nearest_known
+from .disocclusion import SHADE_EPS, SHADE_RATIO
 from .fit import Pose
 from .hair import lab, texel_skin
 
@@ -39,6 +58,10 @@ SKIN_D = 2.5            # robust Lab distance from the skin's median (in spreads
 TRIM = 2.5              # residuals beyond this many robust spreads leave the fit (3 rounds)
 MIN_CONTRAST = 0.05     # |b| / a below this: light that does not follow the normal, no shading
 ANCHOR_SIGMA = 0.01     # the anchor normals' smoothing, a fraction of S
+# the photo's and the fill's brightness on the texels the photo saw are compared over this fraction
+# of S (a Gaussian over the seen texels; seen_calibration): ~3 texels at 256, the scale of the
+# fill's own light (the relit mirror's, yielded_light's), finer than the fit's shading over a cheek
+SEEN_SIGMA = 0.012
 # the share of the fitted skin's luma variance the fit explains (R^2 over the texels it kept):
 # none of its light's dependence on the normal (b) below the first, all of it from the second
 # (smoothstep between). The photos here read 0.44-0.89, multi_face.jpg's young man (sunglasses,
@@ -109,7 +132,7 @@ def anchor_normals(normals: np.ndarray, trusted: np.ndarray, coverage: np.ndarra
 class FillShading:
     """What shades the fill at any target pose (module docstring). Maps [S,S,C] float32:
     normal (1, n) of each texel at the source pose, anchor (1, n_a) of the trusted skin its fill
-    colour came from, gain the fill's untrusted share (1 - t) * fill, whose shading changes."""
+    colour came from (times seen_calibration's scale where the photo saw the texel), gain the fill's untrusted share (1 - t) * fill, whose shading changes."""
 
     coeffs: np.ndarray           # [4] (a, b): luma = a + b . n at the source pose
     source_rotation: np.ndarray  # [3,3] the photo's head rotation
@@ -125,13 +148,16 @@ class FillShading:
 
 
 def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: np.ndarray,
-                 normals: np.ndarray, coverage: np.ndarray, source_pose: Pose, skin=None) -> FillShading | None:
+                 normals: np.ndarray, coverage: np.ndarray, source_pose: Pose, skin=None,
+                 seen: np.ndarray | None = None) -> FillShading | None:
     """Fit the photo's shading and lay out what shades the fill (FillShading), or None where the
     fit is unreliable (module docstring). uv [S,S,3] the sampled texels, trusted [S,S] bool the
     ones the completion kept, trust [S,S] t in [0,1] (each texel's share of photo in fill),
     fill [S,S,3] (disocclusion.fill_unreliable), normals [S,S,3] each texel's normal at the
     source pose (the vertex normals spread over the texels), coverage [S,S] bool. skin:
-    poce_rt.hair.texel_skin(uv, trusted & coverage) when the caller has it (None: worked out)."""
+    poce_rt.hair.texel_skin(uv, trusted & coverage) when the caller has it (None: worked out).
+    seen: None, or [S,S] the photo's visibility (sample_face's mask): the anchors of the texels it
+    saw are scaled by what it showed (seen_calibration; None: the fit's shading alone)."""
     n = normals / np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)
     skin = skin_texels(uv, trusted & coverage, skin)
     if skin.sum() < MIN_TEXELS * coverage.sum():
@@ -143,6 +169,29 @@ def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: n
         return None
     anchor = anchor_normals(n, trusted, coverage)
     one = np.ones(n.shape[:2] + (1,), np.float32)
+    normal4 = np.concatenate([one, n], -1).astype(np.float32)
+    anchor4 = np.concatenate([one, anchor], -1).astype(np.float32)
+    if seen is not None:
+        anchor4 *= seen_calibration(uv, fill, normal4, anchor4, coeffs, seen, coverage)[..., None]
     gain = (1.0 - np.asarray(trust, np.float32))[..., None] * coverage[..., None] * fill
-    return FillShading(coeffs, np.asarray(source_pose.rotation), np.concatenate([one, n], -1).astype(np.float32),
-                       np.concatenate([one, anchor], -1).astype(np.float32), np.ascontiguousarray(gain, np.float32))
+    return FillShading(coeffs, np.asarray(source_pose.rotation), normal4, anchor4, np.ascontiguousarray(gain, np.float32))
+
+
+
+def seen_calibration(uv: np.ndarray, fill: np.ndarray, normal: np.ndarray, anchor: np.ndarray,
+                     coeffs: np.ndarray, seen: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """[S,S] float32: what each texel's anchor shade is scaled by (module docstring, "the photo's
+    evidence"): (m / b) ** w, m = clip(shade(n) / shade(n_a), SHADE_RATIO) the fit's shading at
+    the source pose, b = clip(low(photo) / low(fill), m .. 1) the brightness the texel is drawn at
+    there, w the seen share (all low-passed over SEEN_SIGMA of S). uv, fill [S,S,3]; normal,
+    anchor [S,S,4] (1, n); coeffs [4]; seen [S,S] the photo's visibility (>= 0.5: it saw the
+    texel); coverage [S,S] bool."""
+    s = seen.shape[0]
+    sigma = max(1.0, SEEN_SIGMA * s)
+    vis = (seen >= 0.5) & coverage
+    at_source = np.asarray(coeffs, np.float32)   # FillShading.light at the source pose
+    m = np.clip((normal @ at_source) / np.maximum(anchor @ at_source, SHADE_EPS), *SHADE_RATIO)
+    # the photo's and the fill's luma averaged over the seen texels, and the seen share
+    low, _ = low_pass(np.stack([(uv @ LUMA) * vis, (fill @ LUMA) * vis, vis], -1), coverage, sigma)
+    drawn = np.clip(low[..., 0] / np.maximum(low[..., 1], _EPS), np.minimum(m, 1.0), np.maximum(m, 1.0))
+    return np.power(m / drawn, low[..., 2]).astype(np.float32)

@@ -323,7 +323,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
-    shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin)
+    shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin, drawn)
     # the ring beside a relit far half takes its light (poce_rt.rim_light)
     relit = image is not None and yielded is not None and relights(yielded[0], lay.coverage)
     rim_light = RimLight(image, face.vertices, *rim_border(fill, lay.uvs[list(FACE_OVAL)], lay.coverage, yielded[0]),
@@ -521,15 +521,16 @@ class Reposed:
 
 def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, roll: float = 0.0,
            geom: Geometry | None = None, feather_px: int | None = None,
-           camera_distance_cm: float = CAMERA_DISTANCE_CM) -> Reposed:
+           camera_distance_cm: float = CAMERA_DISTANCE_CM, neck_pivot_cm: float = 0.0) -> Reposed:
     """Re-render the face at its pose plus (pitch, yaw, roll) degrees and blend it into the photo.
 
     With no offsets this is the round trip sample -> complete -> render -> composite; with offsets
     the ring around the face (ears, hair, jaw line) is first warped to follow the face oval. The
-    turned head is drawn as a pinhole camera camera_distance_cm from it sees it (poce_rt.camera).
+    turned head is drawn as a pinhole camera camera_distance_cm from it sees it (poce_rt.camera),
+    turned about the axis neck_pivot_cm behind the canonical origin (EditorConfig.neck_pivot_cm).
     Offsets and the pose they lead to must be within poce_rt.limits.POSE_DEG (else InputError)."""
     limits.check_angles(pitch, yaw, roll, "offset")
-    target = face.pose.offset(pitch=pitch, yaw=yaw, roll=roll)
+    target = face.pose.offset(pitch=pitch, yaw=yaw, roll=roll, center=(0.0, 0.0, neck_pivot_cm))
     limits.check_angles(target.pitch, target.yaw, target.roll, "target pose")
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)

@@ -67,6 +67,27 @@ def test_offset():
     np.testing.assert_allclose(pose_vertices(c, q), pose_vertices(c, base), atol=1e-4)
 
 
+def test_turned_from_is_offset_about_a_pivot():
+    """Pose.turned_from places a pose so that a pivot stays where the pose before drew it: the same
+    pose as Pose.offset about that pivot, and about the origin the translation before."""
+    base = Pose(8.5, 9.6, 9.7, 262, 117, 6.3, 25)
+    c = (0.0, 0.0, 4.5)
+    about_origin = base.offset(yaw=25)
+    np.testing.assert_allclose(about_origin.turned_from(base, c).as_array(), base.offset(yaw=25, center=c).as_array(),
+                               atol=1e-9)
+    assert about_origin.turned_from(base, (0, 0, 0)).translation.tolist() == base.translation.tolist()
+
+
+def test_neck_pivot_config():
+    import poce_rt
+    from poce_rt.errors import InputError
+
+    assert poce_rt.EditorConfig().neck_pivot_cm == 0.0          # the drawing before: about the origin
+    for bad in (-1.0, 16.0, float("nan")):
+        with pytest.raises(InputError, match="neck_pivot_cm"):
+            poce_rt.EditorConfig(neck_pivot_cm=bad)
+
+
 def test_bad_inputs():
     X = np.zeros((5, 3))
     with pytest.raises(ValueError):

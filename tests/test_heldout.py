@@ -490,3 +490,54 @@ def test_a_shadowed_mirror_gives_the_revealed_temple_no_grain(editor, prepared):
     assert (fill & temple).sum() > 150 and (skin & temple).sum() > 150
     assert laplacian_rms(y, fill & temple) / laplacian_rms(y, skin & temple) < 3.5
     assert laplacian_rms(y, fill & cheek) / laplacian_rms(y, skin & cheek) < 1.5
+
+
+def cheek_specks(editor, src) -> int:
+    """The fill's texels on the cheeks (src.uv_fill where src.filled, rows from the eyes' outer
+    corners to the mouth's, columns outside those corners) more than 15 levels of luma from the
+    median of the 5x5 texels about them."""
+    lay = editor.geometry.layout
+    s = lay.size
+    uvs = lay.uvs * s
+    y = (np.asarray(src.uv_fill) * 255) @ np.float32([0.299, 0.587, 0.114])
+    dev = np.abs(y - cv2.medianBlur(np.clip(y, 0, 255).astype(np.uint8), 5))
+    cheeks = np.zeros((s, s), bool)
+    for eye, mouth in ((33, 61), (263, 291)):
+        r0, r1 = sorted((int(uvs[eye, 1]), int(uvs[mouth, 1])))
+        c = int(uvs[eye, 0])
+        cheeks[r0:r1, :c] |= c < s // 2
+        cheeks[r0:r1, c:] |= c >= s // 2
+    fill = cheeks & (np.asarray(src.filled) > 0.99) & lay.coverage
+    assert fill.sum() > 2000
+    return int((dev[fill] > 15).sum())
+
+
+@pytest.mark.parametrize("name, most", [("Image_with_alpha.png", 120), ("single_face.jpg", 8)])
+def test_a_revealed_cheek_s_fill_draws_no_dotted_column(editor, prepared, name, most):
+    """Image_with_alpha.png at +25 drew a column of dashes down his revealed cheek: its fill's
+    texels beside the mirrored cheek measured their distance to the photo's texels beyond it, so
+    that their detail's band slid 26-60 texels up the border, onto the eye's crow's-feet creases
+    and the hand's shadow edge under its heel (complete.add_detail: detail ratios 0.76-0.90 and
+    1.10-1.27, a texel in four landing off the known texels: none). A detail that strong against
+    the skin nearest the hole is scaled down to it (complete.within_skin_detail). Cheek texels of
+    the fill 15+ levels off their 5x5 median: before 211, after 87 (the rest is the beard's edge
+    and the mouth's corner); single_face.jpg (its temples' specks) 21 -> 0."""
+    _, src = prepared(name)
+    assert cheek_specks(editor, src) < most
+
+
+def test_the_hair_over_a_sideburn_draws_no_dark_specks(prepared):
+    """Image_with_alpha.png turned -25 drew near-black specks on his temple above the sideburn:
+    the hair layer over the face's outline (poce_rt.hair.hair_over_face) colours the texels under
+    it that are a mix of hair and skin with the hair the photo shows beside them (hair_beside),
+    and where a texel's ray grazed his dark hair behind the ear (1-5 of ~20 pixels of the hair's
+    colour, L ~10, beside his lit brown sideburn, L ~48) it took the mean of those few (27, 9, 4
+    against the sideburn's push-pulled brown about it). A ray takes the hair beside it only where
+    BESIDE_SHARE of it is the hair's colour. Fill texels more than 50 levels of luma below the
+    median of the 5x5 about them: before 27, after 0."""
+    _, src = prepared("Image_with_alpha.png")
+    y = (np.asarray(src.uv_fill) * 255) @ np.float32([0.299, 0.587, 0.114])
+    median = cv2.medianBlur(np.clip(y, 0, 255).astype(np.uint8), 5).astype(np.float32)
+    fill = np.asarray(src.filled) > 0.5
+    assert fill.sum() > 5000
+    assert ((median - y > 50) & fill).sum() < 5
