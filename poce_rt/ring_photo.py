@@ -301,8 +301,9 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
     features, or for lying behind the face in the photo as far as the turn brings it out
     (HIDDEN_FILL x REVEAL_FILL: the head proxy's band only) (features: the source's FeatureMask;
     None: neither tested), but for its share that reads the sunglasses' frame (FeatureMask.frame).
-    The head proxy's two bands beyond its silhouette, by the fringe to the outer ring, are measured as one (weighed_triangles). verts [N,3] target, src [N,2] photo
-    positions, as ring_band gives them."""
+    The head proxy's two bands beyond its silhouette, by the fringe to the outer ring, are
+    measured as one (weighed_triangles). verts [N,3] target, src [N,2] photo positions, as
+    ring_band gives them."""
     tris = weighed_triangles(len(verts))
     maps = _affine(verts, tris, src)   # per frame: both measures from one set of maps
     s = _largest_singular(*maps)
