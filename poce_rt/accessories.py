@@ -77,6 +77,18 @@ BRIDGE = 6              # ... never past the plane of the nose bridge (MediaPipe
 # own blur, and the bilinear read that sampled the map): like the skin by its colour (a dark skin
 # is), it is not the skin the completion takes (beside_glasses)
 GLASSES_EDGE_PX = 2.0
+# Sunglasses past the face oval (frame_reach; poce_rt.surround's HeadProxy draws them): the oval
+# runs through the far lens's outer end, and the frame's end piece and hinge beyond it are the
+# head proxy's ring's, which a turn moves with the head's side, not with the glasses in front of
+# it: multi_face.jpg's young man (yaw +10) turned +25 had his far lens card drawn ~8 px further
+# out than the oval there, over the end piece, which the ring drew under it, and beyond the lens's
+# feathered edge the ring drew the sky (10 dark pixels of frame beyond the face's outline in the
+# photo, none in the output). The frame past the oval is measured along each oval vertex's ray,
+# within FRAME_REACH of the oval's mean radius, where a card vertex lies within FRAME_NEAR of it.
+FRAME_REACH = 0.25
+FRAME_NEAR = 0.1
+FRAME_IN_PX = 1   # frame_reach: the frame reaches an oval vertex where it lies this close inside it
+FRAME_READ_PX = 1.0   # the head proxy's oval ring reads the frame this far inside its edge (frame_region)
 _SQUARE = np.ones((3, 3), np.uint8)
 
 
@@ -292,3 +304,89 @@ def completion_input(uv: np.ndarray, keep: np.ndarray, hole: np.ndarray, skin, p
     if inner.any():
         colours = np.where(inner[..., None], push_pull(uv, avoid), colours)
     return colours.astype(np.float32), keep | inner
+
+
+def frame_reach(image: np.ndarray, src_vertices: np.ndarray, card: np.ndarray | None) -> np.ndarray | None:
+    """Where the sunglasses' frame ends beside the face oval in the photo (module comment at
+    FRAME_REACH): image [H,W,3] uint8, the face's [468,3] vertices in it, card: lens_card's
+    offsets (None: no sunglasses) -> None (no sunglasses, or none at the oval), or [K] float64
+    per FACE_OVAL vertex: the pixels from the vertex along the ray from the oval's centre to the
+    first one past the glasses' edge and its mix with what lies beyond (the first pixel past the
+    glasses' run is the mix; negative: inside the oval), NaN where the glasses do not reach it. A
+    pixel is the glasses' where its L* lies below the middle of the lenses' (the photo at the
+    card's vertices) and the face's other skin's (the photo at its other vertices); the glasses
+    reach a vertex where one lies within FRAME_IN_PX inside it and a card vertex within
+    FRAME_NEAR of the oval's mean radius (a dark curl or a shadow beside the cheek, away from the
+    lenses, is not their frame); the run is followed out to FRAME_REACH of that radius."""
+    from .hair import lab
+    from .head_proxy import FACE_OVAL, oval_radius
+
+    if card is None:
+        return None
+    on = np.abs(np.asarray(card)).sum(1) > 0
+    sv = np.asarray(src_vertices, np.float64)[:, :2]
+    if not on.any() or on.all():
+        return None
+    image = np.asarray(image)[..., :3]
+    h, w = image.shape[:2]
+
+    def lightness(pts):
+        p = np.round(pts).astype(int)
+        inside = (p[..., 0] >= 0) & (p[..., 0] < w) & (p[..., 1] >= 0) & (p[..., 1] < h)
+        px = image[np.clip(p[..., 1], 0, h - 1), np.clip(p[..., 0], 0, w - 1)]
+        return lab(px.astype(np.float32) / 255.0)[..., 0], inside
+
+    (lens, lens_in), (skin, skin_in) = lightness(sv[on]), lightness(sv[~on])
+    if not lens_in.any() or not skin_in.any():
+        return None
+    dark = 0.5 * (float(np.median(lens[lens_in])) + float(np.median(skin[skin_in])))
+    oval = sv[list(FACE_OVAL)]
+    radius = oval_radius(sv)
+    u = oval - oval.mean(0)
+    u /= np.linalg.norm(u, axis=1, keepdims=True) + 1e-9
+    steps = np.arange(-int(FRAME_IN_PX), int(np.ceil(FRAME_REACH * radius)) + 1)
+    light, inside = lightness(oval[:, None] + steps[None, :, None] * u[:, None])
+    frame = (light < dark) & inside                       # [K,S]
+    start = frame[:, steps <= 0].any(1)
+    # the last step of the run of the glasses' pixels that reaches the vertex's inner part
+    last = np.argmax(frame[:, steps <= 0][:, ::-1], axis=1)
+    first = int(np.count_nonzero(steps <= 0)) - 1 - last
+    # ... and the first pixel past it, outwards: the edge's mix
+    end = np.array([first[k] + int(np.argmin(np.r_[frame[k, first[k]:], False])) for k in range(len(oval))])
+    near = np.linalg.norm(oval[:, None] - sv[on][None], axis=-1).min(1) <= FRAME_NEAR * radius
+    reach = steps[np.minimum(end, len(steps) - 1)] + 1.0
+    return np.where(start & near, reach, np.nan) if (start & near).any() else None
+
+
+def ring_glasses(image: np.ndarray, src_vertices: np.ndarray, card: np.ndarray | None):
+    """The head proxy's sunglasses (poce_rt.surround.HeadProxy's glasses): None (no sunglasses,
+    or their frame reaches no oval vertex: frame_reach), or (reach [K], on [468] bool: the lens
+    card's vertices)."""
+    reach = frame_reach(image, src_vertices, card)
+    return None if reach is None else (reach, np.abs(np.asarray(card)).sum(1) > 0)
+
+
+def frame_region(src_vertices: np.ndarray, reach: np.ndarray):
+    """The photo's pixels of the sunglasses' frame that the head proxy's ring draws with the
+    glasses (poce_rt.surround's rigid_glasses: from FRAME_READ_PX inside the frame's edge to a
+    pixel past it, on the ray of each oval vertex it reaches; reach: frame_reach's) -> (lo [2]
+    int (x, y), mask [h,w] uint8) a pixel wider on each side, or None where it reaches none.
+    A band triangle there is the glasses, drawn where they move (poce_rt.ring_photo.stretch_weights
+    leaves it unfilled)."""
+    from .head_proxy import FACE_OVAL
+
+    reach = np.asarray(reach, np.float64)
+    at = np.isfinite(reach)
+    if not at.any():
+        return None
+    oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+    u = oval - oval.mean(0)
+    u /= np.linalg.norm(u, axis=1, keepdims=True) + 1e-9
+    ends = [oval[at] + (reach[at] - 1.0 - FRAME_READ_PX)[:, None] * u[at],
+            oval[at] + (reach[at] + 1.0)[:, None] * u[at]]
+    lo = np.floor(np.min([e.min(0) for e in ends], 0)).astype(int) - 3
+    hi = np.ceil(np.max([e.max(0) for e in ends], 0)).astype(int) + 3
+    mask = np.zeros((int(hi[1] - lo[1]) + 1, int(hi[0] - lo[0]) + 1), np.uint8)
+    for a, b in zip(*ends):
+        cv2.line(mask, tuple(int(v) for v in np.round(a - lo)), tuple(int(v) for v in np.round(b - lo)), 1, 3)
+    return lo, mask

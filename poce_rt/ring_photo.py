@@ -196,10 +196,17 @@ class FeatureMask:
     (FEATURES: eyes, brows, lips), each landmark group's convex hull grown by FEATURE_MARGIN of
     the oval's radius (touches), and the face itself, which hides the head proxy's far side on a
     turned head (hidden), and how far a turn brings that side out (revealed). src_vertices: the
-    source face's [468,3] (or [468,2]) vertices in photo pixels."""
+    source face's [468,3] (or [468,2]) vertices in photo pixels; glasses: None, or the head proxy's
+    sunglasses (accessories.ring_glasses), whose frame at the oval (frame) is no fill's."""
 
-    def __init__(self, src_vertices: np.ndarray):
+    def __init__(self, src_vertices: np.ndarray, glasses=None):
         v = np.asarray(src_vertices, np.float64)[:, :2]
+        # the sunglasses' frame at the oval, which the ring draws with the glasses (glasses: None, or
+        # poce_rt.accessories.ring_glasses'): stretched, it is not filled (stretch_weights)
+        from .accessories import frame_region
+
+        region = None if glasses is None else frame_region(v, glasses[0])
+        self.frame = None if region is None else PhotoRegion(*region)
         oval = v[list(FACE_OVAL)]
         radius = oval_radius(v)
         grow = FEATURE_MARGIN * radius
@@ -293,9 +300,10 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
     more than FEATURE_STRETCH[0] times larger (stretch) where it reads one of the face's
     features, or for lying behind the face in the photo as far as the turn brings it out
     (HIDDEN_FILL x REVEAL_FILL: the head proxy's band only) (features: the source's FeatureMask;
-    None: neither tested). The head proxy's two bands beyond its silhouette, by the fringe to the
-    outer ring, are measured as one (weighed_triangles). verts [N,3] target, src [N,2] photo
-    positions, as ring_band gives them."""
+    None: neither tested), but for its share that reads the sunglasses' frame (FeatureMask.frame).
+    The head proxy's two bands beyond its silhouette, by the fringe to the outer ring, are
+    measured as one (weighed_triangles). verts [N,3] target, src [N,2] photo positions, as
+    ring_band gives them."""
     tris = weighed_triangles(len(verts))
     maps = _affine(verts, tris, src)   # per frame: both measures from one set of maps
     s = _largest_singular(*maps)
@@ -315,6 +323,9 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
                 if hot.size:
                     out = ramp(features.revealed(verts, src, tris[hot]), REVEAL_FILL)
                     w[hot] = np.maximum(w[hot], behind[hot] * out)
+    if features is not None and features.frame is not None and w.any():
+        # the sunglasses' frame, drawn where the glasses move (surround.HeadProxy.rigid_glasses)
+        w *= 1.0 - features.frame.share(src, tris)
     return w
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
-from .accessories import completion_input, glasses_holes, lens_card, skin_core, sunglasses
+from .accessories import completion_input, glasses_holes, lens_card, ring_glasses, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
                            fill_unreliable, filled_pixels, held_reach, pixel_texels, relights, resolution_trust,
@@ -395,7 +395,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None,
                uncovered_out: np.ndarray | None = None, fill: np.ndarray | None = None,
                colours: PhotoColours | None = None, held: np.ndarray | None = None,
-               rim_light: RimLight | None = None) -> np.ndarray:
+               rim_light: RimLight | None = None, lens_card: np.ndarray | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
@@ -414,7 +414,9 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     None, or [H,W] float32 the photo's share held where the render draws that fill (a hand over
     the face's outline: poce_rt.occluder's occluder_map; motion.hold). rim_light: None, or the
     source's poce_rt.rim_light.RimLight (Completion.rim_light): the ring's texture about the
-    oval relit as far as the pose reveals it. -> [H,W,3] uint8."""
+    oval relit as far as the pose reveals it. lens_card: None, or the source's sunglasses
+    (accessories.lens_card): the ring moves their frame past the oval with them
+    (accessories.ring_glasses). -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
     if head_proxy and colours is None:
@@ -427,7 +429,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     if head_proxy:
         measures = proxy_measures(image, face, colours)
         proxy = (face.shape, face.pose, pose, camera_distance_cm, *measures,
-                 neck_layer(image, face, colours, measures[0]))
+                 neck_layer(image, face, colours, measures[0]), ring_glasses(image, face.vertices, lens_card))
     rim = None if rim_light is None or not head_proxy else \
         (rim_light, PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)])
     base = warp_surround(image, face.vertices, target, proxy=proxy,
@@ -554,7 +556,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
                      camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered,
                      fill=revealed_fill(filled_uv, revealed, geom.layout.coverage), colours=colours,
-                     held=held, rim_light=rim_light)
+                     held=held, rim_light=rim_light, lens_card=card)
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
     # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them

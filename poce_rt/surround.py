@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from . import ops
+from .accessories import FRAME_READ_PX
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .head_proxy import (BEND_AWAY, FACE_OVAL, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, REACH, chord_rings,
                          face_past_oval, facing, head_centre, head_proxy, outer_normals, outward, oval_inner,
@@ -115,12 +116,31 @@ FAR_MIN_PX = 1.0
 # face 0's long hair (0-1 along her far side) was drawn out in steps. t1.jpg's largest face: 0.22
 # at -25, 0.42 at +25; faces 0 and 1 at -25 0.18 and 0.20, Image_with_alpha.png 0.015 / 0.03.
 BAND_HAIR = (0.05, 0.15)
+# Sunglasses at the oval (issue 15, held-out multi_face.jpg's face 0, yaw +10, turned +25): the
+# tracked oval runs along the far lens's outer end, and its frame's end piece, 1-2 px past it, is
+# the ring's. The lens card (poce_rt.accessories.lens_card) draws the lens in front of the face,
+# ~8 px further out than the moved oval at +25, while the ring's rings there follow the head's side
+# in; the end piece went under the lens's render, and past its feathered edge the ring drew the
+# sky: the lens ended in a soft edge (10 dark pixels of frame past the face's outline in the
+# photo, 0 in the output). Where the frame reaches an oval vertex (accessories.frame_reach) the
+# ring is the glasses' there: the oval ring reads the frame accessories.FRAME_READ_PX inside its
+# edge, the first proxy ring a pixel past the edge's mix, drawn where the glasses' rigid move (the
+# mean move of the card's vertices within GLASSES_NEAR of the oval's mean radius of the vertex,
+# inverse-distance weighted) takes that point, and the rings beyond stay outside it; only as far
+# as that point lies past the moved oval (GLASSES_PAST px: none .. fully): inside it the face's
+# render, the lens in front, covers it, and the ring is drawn as before. That band, drawn from the
+# moved oval under the lens out to the frame's end, is far wider than the frame's pixel or two it
+# reads: it is the glasses, not a surface the photo lacks, and is left unfilled (ring_photo's
+# stretch_weights, accessories.frame_region).
+GLASSES_NEAR = 0.2
+GLASSES_PAST = (0.0, 1.0)
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-               hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None):
+               hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None,
+               glasses=None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
@@ -139,6 +159,8 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     hair beside the oval (far_outline, BAND_HAIR; None: everywhere). proxy_measures reads all six.
     neck: None, or poce_rt.neck.NeckLayer (neck_layer's): where the turn reveals a side whose jaw
     has the backdrop beside it, the rings under the jaw drawn as the neck (HeadProxy.neck_rings).
+    glasses: None, or (reach [K] accessories.frame_reach's, on [468] bool the lens card's
+    vertices): the ring moved with the sunglasses where their frame reaches the oval (GLASSES_PAST).
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
@@ -146,7 +168,7 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
     return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
-                     fringe, hang, hair, neck).mesh(dst_vertices, dst_pose)
+                     fringe, hang, hair, neck, glasses).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -157,7 +179,8 @@ class HeadProxy:
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-                 hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None):
+                 hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None,
+                 glasses=None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -197,6 +220,45 @@ class HeadProxy:
         past = face_past_oval(sv)
         self.behind = past * ramp(past / oval_radius(sv), BEHIND_FACE)
         self.neck = neck   # poce_rt.neck.NeckLayer, or None
+        self.ring_glasses = glasses   # as given (warp_surround's FeatureMask reads it)
+        self.sv_card = None if glasses is None else sv[np.asarray(glasses[1], bool), :2]
+        self.glasses = None if glasses is None or glasses[0] is None else self._glasses(sv, *glasses)
+
+    def _glasses(self, sv: np.ndarray, reach: np.ndarray, on: np.ndarray):
+        """(at [K] bool: the oval vertices the frame reaches, reach [K] frame_reach's (0 elsewhere),
+        near [K,M] indices of the M card vertices, weights [K,M] their inverse-distance weights, 0
+        beyond GLASSES_NEAR), or None where the frame reaches no oval vertex (GLASSES_PAST)."""
+        reach = np.asarray(reach, np.float64)
+        at = np.isfinite(reach)
+        idx = np.flatnonzero(np.asarray(on, bool))
+        if not at.any() or not len(idx):
+            return None
+        d = np.linalg.norm(self.p[:, None, :2] - sv[idx][None, :, :2], axis=-1)     # [K,M]
+        weights = np.where(d <= GLASSES_NEAR * self.r_src.mean(), 1.0 / (d + 1.0), 0.0)
+        at &= weights.sum(1) > 0
+        return (at, np.where(at, reach, 0.0), idx, weights) if at.any() else None
+
+    def rigid_glasses(self, src_r: list, dst_r: list, q: np.ndarray, dv: np.ndarray):
+        """The proxy's rings with the sunglasses' frame moved with the glasses (GLASSES_PAST):
+        src_r, dst_r the rings ([K,>=2] photo, [K,3] target), q [K,>=2] the moved oval, dv the
+        face's [468,>=2] target vertices -> (src_r, dst_r, read [K] float64: pixels the oval ring's
+        photo read moves out along its ray, <= 0)."""
+        at, reach, idx, weights = self.glasses
+        move = (weights @ (np.asarray(dv, np.float64)[idx, :2] - self.sv_card)) / \
+            np.maximum(weights.sum(1, keepdims=True), 1e-12)
+        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        edge = self.p[:, :2] + (reach + 1.0)[:, None] * u
+        w = at * ramp(outward(edge + move, q), GLASSES_PAST)
+        if not w.any():
+            return src_r, dst_r, np.zeros(len(w))
+        first = dst_r[0][:, :2] + w[:, None] * (edge + move - dst_r[0][:, :2])
+        src_r = [src_r[0].copy()] + list(src_r[1:])
+        src_r[0][:, :2] += w[:, None] * (edge - src_r[0][:, :2])
+        out = outward(first, q)
+        dst_r = [np.column_stack([first, dst_r[0][:, 2]])] + [
+            np.column_stack([np.where(((outward(x, q) < out) & (w > 0))[:, None], first, x[:, :2]), x[:, 2]])
+            for x in dst_r[1:]]
+        return src_r, dst_r, w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
 
     def mesh(self, dst_vertices, dst_pose):
         """-> proxy_mesh's (verts, tris, src) for the face's [468,3] vertices dst_vertices at dst_pose."""
@@ -255,6 +317,9 @@ class HeadProxy:
                 dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
                                           x[:, 2]]) for x in dst_r]
         dst_r[0] = self.under_chin(src_r[0], dst_r[0], q)
+        read = None
+        if self.glasses is not None:
+            src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
         # how far the turn reveals each oval vertex's side (reveal())
         reveal = None if self.strip is None and self.neck is None else self.reveal(dst_pose)
@@ -276,6 +341,8 @@ class HeadProxy:
             top = self.neck_read(0.0)
             p_in = p_in[:, :2] + neck[:, None] * (top - p_in[:, :2])
             p_read = p_read + neck[:, None] * (top - p_read)
+        if read is not None and read.any():   # onto the sunglasses' frame (rigid_glasses)
+            p_read = p_read + read[:, None] * (p[:, :2] - c) / r_src[:, None]
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
@@ -459,7 +526,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
     [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)[, fringe [K]
-    (fringe_widths')[, hang [K] (hanging_hair's)]]]]]]) for the head proxy's rings, or
+    (fringe_widths')[, hang [K] (hanging_hair's)[, hair [K] (band_hair's)[, glasses
+    (accessories.ring_glasses')]]]]]]]]) for the head proxy's rings, or
     (HeadProxy, target Pose): the same with the source's side worked out once.
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
@@ -668,7 +736,9 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     verts, tris, src, (x0, y0, x1, y1) = band
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
-    features = FeatureMask(src_vertices)
+    glasses = None if proxy is None else (proxy[0].ring_glasses if isinstance(proxy[0], HeadProxy) else
+                                          (proxy[11] if len(proxy) > 11 else None))
+    features = FeatureMask(src_vertices, glasses)
     weights = stretch_weights(verts, src, features)
     if weights.any() and backdrop is None and proxy is not None:
         from .hair import backdrop_colours

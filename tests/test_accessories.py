@@ -412,3 +412,48 @@ def test_the_photos_skin_leaves_out_the_sunglasses(editor, sunglasses):
     bare = editor.faces(img, 3)[0].vertices
     np.testing.assert_array_equal(silhouette.face_colours(img, bare).skin,
                                   hair.photo_skin(img, bare[list(FACE_OVAL), :2]))
+
+
+def frame_past_face(img, out, alpha, vertices, card) -> tuple[int, int]:
+    """The far lens's frame past the face's outline: dark pixels (L* < 30) on the rows of the far
+    lens (its card vertices' rows, right of the nose bridge) and right of its card vertices, that
+    lie beyond the face oval in the photo, and beyond the face's render (alpha < 0.5) in `out`:
+    (photo, output)."""
+    from poce_rt.head_proxy import FACE_OVAL
+
+    v = np.asarray(vertices, np.float64)
+    far = (np.abs(card).sum(1) > 0) & (v[:, 0] > v[6, 0])
+    y0, y1 = int(v[far, 1].min()) - 2, int(np.ceil(v[far, 1].max())) + 3
+    x0 = int(np.median(v[far, 0]))
+    oval = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(oval, [np.round(v[list(FACE_OVAL), :2]).astype(np.int32)], 1)
+    dark = lambda a: (lab(a[y0:y1, x0:].astype(np.float32) / 255.0)[..., 0] < 30)   # noqa: E731
+    return int((dark(img) & (oval[y0:y1, x0:] == 0)).sum()), int((dark(out) & (alpha[y0:y1, x0:] < 0.5)).sum())
+
+
+def test_the_far_lens_ends_in_its_frame_as_the_head_turns(editor, sunglasses):
+    """The tracked oval runs along the far lens's outer end, and its frame's end piece, 1-2 px past
+    it, is the head proxy's ring's. Turned +25, the lens card draws the lens ~8 px further out than
+    the moved oval while the ring followed the head's side in: the end piece went under the lens
+    and past the lens's feathered edge the ring drew the sky (10 dark pixels of frame beyond the
+    oval in the photo, 0 beyond the face's render). The ring now moves the frame with the glasses
+    (surround.HeadProxy.rigid_glasses): 11. Turned -25 the side comes round in front of them, the
+    face's render covers where they go, and the ring is drawn as before."""
+    img, src = sunglasses
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    photo, out = frame_past_face(img, res.image, res.alpha, src.face.vertices, src.lens_card)
+    assert photo >= 5 and out >= 0.6 * photo, (photo, out)
+    reach = A.frame_reach(img, src.face.vertices, src.lens_card)
+    assert reach is not None and 1 <= np.isfinite(reach).sum() <= 4
+    # the functional path draws the same frame
+    reposed = stages.repose(img, src.face, yaw=25)
+    assert frame_past_face(img, reposed.image, reposed.alpha, src.face.vertices, src.lens_card)[1] == out
+
+
+@pytest.mark.parametrize("name", ["Image_with_alpha.png", "t1.jpg:1"])
+def test_no_frame_without_sunglasses(editor, real_image, name):
+    """No sunglasses, no frame at the oval: the head proxy is drawn as before."""
+    file, _, k = name.partition(":")
+    img = real_image(file)
+    src = editor.prepare(img, editor.faces(img, int(k))[0] if k else None)
+    assert A.ring_glasses(img, src.face.vertices, src.lens_card) is None

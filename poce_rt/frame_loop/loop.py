@@ -23,6 +23,7 @@ import functools
 import numpy as np
 
 from .. import ops
+from ..accessories import ring_glasses
 from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
@@ -112,7 +113,9 @@ class FrameLoop:
             colours = face_colours(source.image, face.vertices) if colours is None else colours
             measures = proxy_measures(source.image, face, colours)
             self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm, *measures,
-                                    neck=neck_layer(source.image, face, colours, measures[0]))
+                                    neck=neck_layer(source.image, face, colours, measures[0]),
+                                    glasses=ring_glasses(source.image, face.vertices,
+                                                         getattr(source, "lens_card", None)))
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
@@ -218,7 +221,8 @@ class FrameLoop:
         self._motion = None       # the step's host motion_texture (None: on the GPU, or no face drawn)
         self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream,
                                              None if colours is None else colours.backdrop,
-                                             getattr(source, "rim_light", None) if self.head_proxy else None)
+                                             getattr(source, "rim_light", None) if self.head_proxy else None,
+                                             None if self._proxy is None else self._proxy.ring_glasses)
         self.canvases = Canvases(h, w, self.static)
         self.graph_cache = GraphCache(self.stream, self.ws) if self.graphs else None
         self._written: tuple[Box | None, ...] = ()   # the (face, ring) boxes the last step drew in

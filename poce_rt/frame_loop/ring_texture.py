@@ -42,9 +42,11 @@ class RingTextureCache:
     [468,3] vertices in photo pixels; backdrop: the photo's [K,3] Lab poce_rt.hair.backdrop_colours
     (stretched_patch's: a head proxy's strips filled from the head, beside it from the backdrop),
     or None. rim_light: None, or the source's poce_rt.rim_light.RimLight: the texels about the oval
-    relit at each pose (for_ring's reveal), over the patch, as photo_texture relights them."""
+    relit at each pose (for_ring's reveal), over the patch, as photo_texture relights them. glasses:
+    the head proxy's sunglasses (HeadProxy.ring_glasses; None: none), as FeatureMask takes them."""
 
-    def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream, backdrop=None, rim_light=None):
+    def __init__(self, image, src_vertices: np.ndarray, xp, workspace, stream, backdrop=None, rim_light=None,
+                 glasses=None):
         self.image, self.xp, self.ws, self.stream = image, xp, workspace, stream
         self.backdrop = backdrop
         self.rim_light = rim_light
@@ -53,7 +55,7 @@ class RingTextureCache:
         self._rim_reveal = b""     # the reveal [K] they were relit at (b"": none)
         self._backdrop_map = None   # the photo's BackdropMap, made on the first stretched strip
         self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
-        self.features = FeatureMask(src_vertices)
+        self.features = FeatureMask(src_vertices, glasses)
         self.current: RingTexture | None = None   # built on the first pose change
         self._plain_host = None   # the unpatched texture on the host where it was built there
         self._plain_known = None  # its known map (None: all known)
