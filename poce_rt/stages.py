@@ -30,6 +30,7 @@ from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
+from .neck import neck_layer
 from .silhouette import face_colours, proxy_measures
 from .surround import warp_surround
 from .tracker import Face
@@ -424,8 +425,11 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         colours = None
     h, w = image.shape[:2]
     ring_moving = np.zeros((h, w), np.float32)
-    proxy = ((face.shape, face.pose, pose, camera_distance_cm, *proxy_measures(image, face, colours),
-              ring_glasses(image, face.vertices, lens_card)) if head_proxy else None)
+    proxy = None
+    if head_proxy:
+        measures = proxy_measures(image, face, colours)
+        proxy = (face.shape, face.pose, pose, camera_distance_cm, *measures,
+                 neck_layer(image, face, colours, measures[0]), ring_glasses(image, face.vertices, lens_card))
     rim = None if rim_light is None or not head_proxy else \
         (rim_light, PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)])
     base = warp_surround(image, face.vertices, target, proxy=proxy,

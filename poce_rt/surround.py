@@ -139,7 +139,8 @@ GLASSES_PAST = (0.0, 1.0)
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-               hang: np.ndarray | None = None, hair: np.ndarray | None = None, glasses=None):
+               hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None,
+               glasses=None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
@@ -156,6 +157,8 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     outer ring that many pixels further down the photo, along hanging hair. hair: None, or [K]
     band_hair's: the far side of a turn drawn out to the head's outline only where the photo shows
     hair beside the oval (far_outline, BAND_HAIR; None: everywhere). proxy_measures reads all six.
+    neck: None, or poce_rt.neck.NeckLayer (neck_layer's): where the turn reveals a side whose jaw
+    has the backdrop beside it, the rings under the jaw drawn as the neck (HeadProxy.neck_rings).
     glasses: None, or (reach [K] accessories.frame_reach's, on [468] bool the lens card's
     vertices): the ring moved with the sunglasses where their frame reaches the oval (GLASSES_PAST).
     The ring inside the oval lies under the face's feathered border: there the face is blended
@@ -165,7 +168,7 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
     return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
-                     fringe, hang, hair, glasses).mesh(dst_vertices, dst_pose)
+                     fringe, hang, hair, neck, glasses).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -176,7 +179,8 @@ class HeadProxy:
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-                 hang: np.ndarray | None = None, hair: np.ndarray | None = None, glasses=None):
+                 hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None,
+                 glasses=None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -215,6 +219,7 @@ class HeadProxy:
         # [K] px: the strip past the oval that is the face itself, on a side seen edge-on (BEHIND_FACE)
         past = face_past_oval(sv)
         self.behind = past * ramp(past / oval_radius(sv), BEHIND_FACE)
+        self.neck = neck   # poce_rt.neck.NeckLayer, or None
         self.ring_glasses = glasses   # as given (warp_surround's FeatureMask reads it)
         self.sv_card = None if glasses is None else sv[np.asarray(glasses[1], bool), :2]
         self.glasses = None if glasses is None or glasses[0] is None else self._glasses(sv, *glasses)
@@ -316,27 +321,97 @@ class HeadProxy:
         if self.glasses is not None:
             src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
+        # how far the turn reveals each oval vertex's side (reveal())
+        reveal = None if self.strip is None and self.neck is None else self.reveal(dst_pose)
+        neck = None
+        if self.neck is not None:
+            src_r, dst_r, fringe_src, fringe_dst, neck = self.neck_rings(src_r, dst_r, fringe_src, fringe_dst, q,
+                                                                         reveal)
         depth = dst_r[-1][:, 2] + share * (far - dst_r[-1][:, 2])
         verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([fringe_dst, depth]),
                                                     np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
         p_read, p_in = p[:, :2], self.p_in
         if self.strip is not None:
-            # how far the turn moves each oval vertex out past the oval's mean move: the side it
-            # reveals. The source's oval turned, not the target's: an expression moves the oval
-            # too (an opening jaw drops the chin, which shifts the mean, so the far temple of
-            # t1.jpg's profile face at x~906 read past its 'strip' into the far eye's lashes and
-            # drew them again beside the eye), but uncovers nothing beside it.
             u = (p[:, :2] - c) / r_src[:, None]
-            turned = pose_vertices(perspective_shape(self.oval_shape, self.src_pose, dst_pose, self.distance_cm),
-                                   dst_pose)[:, :2] - self.oval_seen
-            reveal = ramp(((turned - turned.mean(0)) * u).sum(1) / r_src.mean(), REVEAL_MOVE)
             p_read = p_read + (reveal * self.strip)[:, None] * u
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
+        if neck is not None:
+            # under the jaw's feathered border, the neck: the border reads the neck's top, not the
+            # backdrop past the oval (a pale line between the jaw and the neck)
+            top = self.neck_read(0.0)
+            p_in = p_in[:, :2] + neck[:, None] * (top - p_in[:, :2])
+            p_read = p_read + neck[:, None] * (top - p_read)
         if read is not None and read.any():   # onto the sunglasses' frame (rigid_glasses)
             p_read = p_read + read[:, None] * (p[:, :2] - c) / r_src[:, None]
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
+
+    def reveal(self, dst_pose) -> np.ndarray:
+        """[K] in [0,1]: how far the turn to dst_pose moves each oval vertex out past the oval's mean
+        move (REVEAL_MOVE), the side it reveals. The source's oval turned, not the target's: an
+        expression moves the oval too (an opening jaw drops the chin, which shifts the mean, so the
+        far temple of t1.jpg's profile face at x~906 read past its 'strip' into the far eye's lashes
+        and drew them again beside the eye), but uncovers nothing beside it."""
+        from .fit import pose_vertices
+
+        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        turned = pose_vertices(perspective_shape(self.oval_shape, self.src_pose, dst_pose, self.distance_cm),
+                               dst_pose)[:, :2] - self.oval_seen
+        return ramp(((turned - turned.mean(0)) * u).sum(1) / self.r_src.mean(), REVEAL_MOVE)
+
+    def neck_rings(self, src_r, dst_r, fringe_src, fringe_dst, q, reveal):
+        """The proxy's rings (src_r, dst_r: [K,3] each) and fringe ring ([K,2] src, dst) with the
+        vertices under a jaw that the turn to dst_pose reveals over the backdrop (poce_rt.neck:
+        NeckLayer.weight of reveal, [K] reveal()'s at the target) drawn as the neck: from the moved
+        jaw q [K,>=2] straight down the photo to the collar (NeckLayer.foot), reading the jaw's own
+        skin (neck_read); the fringe ring at the collar reads the photo there, so the band beyond
+        it to the still outer ring draws the photo in place. -> (src_r, dst_r, fringe src, fringe
+        dst: copies, untouched where none is drawn; [K] how far each vertex is drawn as neck, or
+        None where none is)."""
+        from .neck import NECK_SHARES
+
+        neck = self.neck
+        w = neck.weight(reveal)
+        if not w.any():
+            return src_r, dst_r, fringe_src, fringe_dst, None
+        q2 = np.asarray(q, np.float64)[:, :2]
+        length = neck.foot(q2) * (w > 0)
+        on = length > 0
+        if not on.any():
+            return src_r, dst_r, fringe_src, fringe_dst, None
+        # the neck always reaches the collar; a turn that reveals the side in part draws its rings
+        # and reads part of the way from where they were to the neck's (no pop, and no neck ending
+        # in mid-air above the collar: its length by the weight did)
+        a = np.where(on, w, 0.0)[:, None]
+        down = np.column_stack([np.zeros(len(q2)), length])
+        # the neck's side, the drawn vertex nearest the ear on each side of the chin, reads the photo
+        # where it did (beside the jaw): the band from it inwards reads across the jaw's edge, and
+        # draws it as the neck's; read inside the jaw, the band beside it from the ear's vertex did,
+        # a skin-coloured wedge jutting out under the ear
+        skin = on.copy()
+        chin = np.flatnonzero(neck.side == 0)[0]
+        for s in (-1, 1):
+            drawn = np.flatnonzero(on & (neck.side == s))
+            if drawn.size:
+                skin[drawn[np.argmax(np.abs(drawn - chin))]] = False
+        read = np.where(skin, 1.0, 0.0)[:, None] * a
+        src_r, dst_r = list(src_r), list(dst_r)
+        for j, t in enumerate(NECK_SHARES):
+            dst_r[j] = np.column_stack([dst_r[j][:, :2] + a * (q2 + t * down - dst_r[j][:, :2]), dst_r[j][:, 2]])
+            src_r[j] = np.column_stack([src_r[j][:, :2] + read * (self.neck_read(t) - src_r[j][:, :2]),
+                                        src_r[j][:, 2]])
+        foot = q2 + down
+        return (src_r, dst_r, fringe_src + a * (foot - fringe_src), fringe_dst + a * (foot - fringe_dst),
+                a[:, 0])
+
+    def neck_read(self, t: float) -> np.ndarray:
+        """[K,2] where the neck's ring t of the way down from the jaw reads the photo: the face's
+        own skin inside the oval (poce_rt.neck.NECK_READ)."""
+        from .neck import NECK_READ
+
+        d = NECK_READ[0] + t * (NECK_READ[1] - NECK_READ[0])
+        return self.p[:, :2] + d * (self.c - self.p[:, :2])
 
     def under_chin(self, first_src: np.ndarray, first_dst: np.ndarray, q: np.ndarray) -> np.ndarray:
         """The proxy's first ring at the target ([K,3], first_dst) drawn no further out from the
@@ -662,7 +737,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
     glasses = None if proxy is None else (proxy[0].ring_glasses if isinstance(proxy[0], HeadProxy) else
-                                          (proxy[10] if len(proxy) > 10 else None))
+                                          (proxy[11] if len(proxy) > 11 else None))
     features = FeatureMask(src_vertices, glasses)
     weights = stretch_weights(verts, src, features)
     if weights.any() and backdrop is None and proxy is not None:

@@ -36,6 +36,7 @@ from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_m
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
+from ..neck import neck_layer
 from ..ring_photo import ring_filled
 from ..silhouette import face_colours, proxy_measures
 from ..surround import HeadProxy, draw_ring, keep_ring_still, ring_band
@@ -110,8 +111,9 @@ class FrameLoop:
         if self.head_proxy:
             colours = getattr(source, "colours", None)
             colours = face_colours(source.image, face.vertices) if colours is None else colours
-            self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm,
-                                    *proxy_measures(source.image, face, colours),
+            measures = proxy_measures(source.image, face, colours)
+            self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm, *measures,
+                                    neck=neck_layer(source.image, face, colours, measures[0]),
                                     glasses=ring_glasses(source.image, face.vertices,
                                                          getattr(source, "lens_card", None)))
         self.ws = Workspace(gpu=self.gpu)

@@ -1,0 +1,215 @@
+"""The neck under a jaw that turns out over the backdrop (issue 15).
+
+A face seen a little turned away (held-out multi_face.jpg's face 0, yaw +10) shows the backdrop
+right beside and under its far jaw: the side of the neck is behind the jaw there. Turned towards
+that side (-25), the head proxy (poce_rt.surround) drew its rings beside the jaw at the photo's
+own offsets from the moved oval (backdrop_beside), so the jaw swelled out over the sky and only
+sky lay under it down to the T-shirt: no neck. A head turned that way shows the side of its neck
+under the jaw and the ear, running down to the shoulder; the photo has none of it to show.
+
+So where a turn reveals such a side (HeadProxy.reveal), the proxy's rings under that jaw are
+drawn as a neck (HeadProxy.neck_rings): each oval vertex's rings hang straight down the photo
+from the moved jaw to the first of the photo's pixels below it that steps away from the backdrop
+(the collar, the shoulder: NeckLayer.foot; the neck does not turn, NECK_CM), as far as the turn
+reveals the side. They read the face's own skin inside that jaw (NECK_READ), drawn larger than
+the photo shows it and from behind the face's outline: the ring's texture fills those texels
+(poce_rt.ring_photo: STRETCH_FILL, HIDDEN_FILL) with the head's fill, pulled from the skin about
+the jaw, and marks them as fill (EditResult.filled). The vertex nearest the ear, the neck's side,
+reads the photo where it did, beside the jaw: the band from it inwards reads across the jaw's edge
+and draws the neck's side against the backdrop. Only a far jaw (NECK_FAR) that the photo shows
+bare (NECK_BARE) against the backdrop along its length (NECK_RUN) gets a neck; every other face, a
+still head and a turn the other way are drawn as before, bit for bit (of the held-out and the
+repository's photos, only multi_face.jpg's face 0 has one).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .head_proxy import FACE_OVAL, facing, head_proxy, outer_normals, oval_radius, ramp
+
+# the oval vertices whose rings may be drawn as neck: the sides of the jaw, where the proxy's first
+# ring turns with the head in part (between surround.NECK_CM's canonical y values: below the cheek,
+# above the chin, under which the proxy's rings stay with the neck and the collar)
+# ... where the photo shows what lies behind the head beside the vertex: the share of the pixels
+# along silhouette.backdrop_beside's ray that are neither skin nor hair-like (behind();
+# backdrop_beside counts a beard beside a jaw), none from NECK_BACKDROP[0], fully from [1]
+# (multi_face.jpg's face 0: 0.57-1.0 beside his far jaw from the ear to the chin, 0.29 beside the
+# ear, 0 beside his neck under the chin; at 0.5 the jaw's vertex next to the chin, 0.57, was drawn
+# a quarter: the sky stayed between his chin and the neck)
+NECK_BACKDROP = (0.3, 0.55)
+# ... along NECK_RUN or more oval vertices in a row (at least half the gate each): a jaw turned out
+# over the backdrop along its length; one vertex beside the backdrop is a gap by an ear or beside
+# a beard (multi_face.jpg's near ear at +25, Image_with_alpha.png's beard beside his arm at +25: a
+# neck drawn there was a thin skin-coloured streak)
+NECK_RUN = 3
+# ... on the far side of a face seen turned (the side the photo sees its neck behind the jaw):
+# the proxy's outer facet there faces the camera less than its mirror's by NECK_FAR[0] (cosine,
+# the side's mean), fully from [1] (multi_face.jpg's face 0, yaw +10: 0.19 under his far jaw).
+# Seen frontally, the photo shows a neck under either jaw, which does not turn with the head
+# (NECK_CM): drawn down from a turned jaw, the neck of the astronaut (yaw -1, 0.02 nearer) was
+# filled from her pale skin and the backdrop about it, a ragged pale patch beside her jaw.
+NECK_FAR = (0.05, 0.12)
+# ... under a jaw the photo shows bare: at least NECK_BARE of its strip inside the oval (JAW_IN of
+# the way to the oval's centre, JAW_SAMPLES a vertex) skin-like (hair.skin_distance under SKIN_D[0]);
+# under a beard, what a turn brings out is the beard's
+NECK_BARE = 0.5
+JAW_IN = (0.05, 0.25)
+JAW_SAMPLES = 8
+# the neck runs down from the moved jaw to the collar: the first pixel, within NECK_MAX of the
+# oval's mean radius, that steps NECK_STEP (Lab) from the first pixel under the jaw and is not
+# behind() (the sky to his dark T-shirt: ~70; a cloud in the sky steps less, and is behind()).
+# None where the column finds nothing behind the head within NECK_START radii under the jaw (the
+# photo's own neck, chin or shirt lie there) or no collar within NECK_MAX.
+NECK_MAX = 1.0
+NECK_START = 0.25
+NECK_STEP = 25.0
+# the neck's rings (the proxy's, PROXY_SCALES' order) as shares of the way from the jaw down to the
+# collar, the first just under the jaw (the face's feathered border lies over it)
+NECK_SHARES = (0.04, 0.3, 0.55, 0.8, 1.0)
+# ... reading the photo on the face inside the oval at the same vertex, from NECK_READ[0] of the way
+# to the oval's centre (the top of the neck) to [1] (at the collar): the jaw's own skin. Nearer the
+# oval, the rings read the jaw's outline itself (a dark line down the neck) and, where the tracked
+# oval runs past the head's edge (multi_face.jpg's far jaw: edge_overshoot), the sky.
+NECK_READ = (0.1, 0.3)
+
+
+class NeckLayer(NamedTuple):
+    """A source face's neck, measured once (neck_layer): gate [K] in [0,1] how far each oval vertex's
+    rings are drawn as neck where the turn reveals its side (side [K]: -1, 1 either side of the
+    chin, 0 the chin); start [h,w] bool and lab [h,w,3] float32 (photo_columns') over box (x0, y0,
+    x1, y1) of the photo, where the neck's foot is looked for; radius: the oval's mean radius."""
+
+    gate: np.ndarray
+    side: np.ndarray
+    start: np.ndarray
+    lab: np.ndarray
+    box: tuple
+    radius: float
+
+    def weight(self, reveal: np.ndarray) -> np.ndarray:
+        """[K] how far each oval vertex's rings are drawn as neck where the turn reveals the oval's
+        vertices by reveal [K] (surround.HeadProxy.reveal): the gate times the most its side is
+        revealed (beside the chin a turn hardly moves the oval out, yet the neck under the jaw
+        reaches there)."""
+        w = np.zeros(len(self.gate))
+        for s in (-1, 1):
+            on = (self.side == s) & (self.gate > 0)
+            if on.any():
+                w[on] = self.gate[on] * reveal[on].max()
+        return w
+
+    def foot(self, top: np.ndarray) -> np.ndarray:
+        """[K,2] points (the moved jaw, photo pixels) -> [K] px: how far straight down the photo from
+        each (where the gate is open) the neck runs to the collar (NECK_MAX's note), 0 where none."""
+        x0, y0, x1, y1 = self.box
+        steps = np.arange(1, int(np.ceil(NECK_MAX * self.radius)) + 1)
+        out = np.zeros(len(top))
+        for k in np.flatnonzero(self.gate > 0):
+            x, y = int(np.floor(top[k, 0])), np.floor(top[k, 1]).astype(int) + steps
+            rows = np.flatnonzero((y >= y0) & (y < y1))
+            if not x0 <= x < x1 or not rows.size:
+                continue
+            start = self.start[y[rows] - y0, x - x0]
+            first = np.flatnonzero(start)
+            if not first.size or steps[rows[first[0]]] > NECK_START * self.radius:
+                continue
+            col = self.lab[y[rows] - y0, x - x0]
+            i = first[0]
+            stop = np.flatnonzero((np.linalg.norm(col[i:] - col[i], axis=1) > NECK_STEP) & ~start[i:])
+            if stop.size:
+                out[k] = steps[rows[i + stop[0]]]
+        return out
+
+
+def neck_layer(image: np.ndarray, face, colours=None, silhouette: np.ndarray | None = None) -> NeckLayer | None:
+    """The source face's NeckLayer, or None where no side of its jaw shows the backdrop beside it
+    along its length (NECK_RUN) and bare (NECK_BARE). image [H,W,3] uint8; face: a tracker Face
+    (vertices, shape, pose); colours: silhouette.face_colours' (None: read here); silhouette: [K]
+    silhouette_scales' (head_proxy's). Once per source."""
+    from .silhouette import BESIDE_REACH, BESIDE_SKIP_PX, _past_oval, face_colours
+    from .surround import NECK_CM
+
+    image = np.asarray(image)[..., :3]
+    sv = np.asarray(face.vertices, np.float64)
+    colours = face_colours(image, sv) if colours is None else colours
+    rings = head_proxy(face.shape, silhouette=silhouette)
+    low = (rings[0, :, 1] > NECK_CM[0]) & (rings[0, :, 1] < NECK_CM[1])
+    # how much more each vertex's side of the head turns away from the camera than its mirror's
+    towards = facing(outer_normals(rings), face.pose)
+    away = towards[(-np.arange(len(towards))) % len(towards)] - towards
+    _, _, px, inside = _past_oval(image, sv, BESIDE_SKIP_PX, BESIDE_REACH)
+    gate = along_jaw(ramp((behind(px, colours) & inside).mean(1), NECK_BACKDROP) * low)
+    oval = sv[list(FACE_OVAL), :2]
+    chin = int(np.argmax(oval[:, 1]))
+    side = np.sign(np.arange(len(oval)) - chin)
+    for s in (-1, 1):
+        on = (side == s) & (gate > 0)
+        if not on.any():
+            continue
+        far = ramp(np.array(away[on].mean()), NECK_FAR)
+        gate = np.where(side == s, gate * far * (jaw_bare(image, oval, on, colours) >= NECK_BARE), gate)
+    if not gate.any():
+        return None
+    radius = oval_radius(sv)
+    h, w = image.shape[:2]
+    margin = int(np.ceil((NECK_MAX + 1.0) * radius))
+    box = (max(int(oval[:, 0].min()) - margin, 0), max(int(oval[:, 1].min()), 0),
+           min(int(oval[:, 0].max()) + margin, w), min(int(oval[:, 1].max()) + margin, h))
+    start, lab = photo_columns(image, box, colours)
+    return NeckLayer(gate, side, start, lab, box, radius)
+
+
+def along_jaw(gate: np.ndarray) -> np.ndarray:
+    """[K] gate -> the gate where NECK_RUN or more oval vertices in a row reach half of it (and at
+    the run's two neighbours), 0 elsewhere."""
+    full = np.asarray(gate) >= 0.5
+    keep = np.zeros(len(gate), bool)
+    k = 0
+    while k < len(gate):
+        end = k
+        while full[k] and end + 1 < len(gate) and full[end + 1]:
+            end += 1
+        if full[k] and end - k + 1 >= NECK_RUN:
+            keep[max(k - 1, 0):end + 2] = True
+        k = end + 1
+    return np.where(keep, gate, 0.0)
+
+
+def jaw_bare(image: np.ndarray, oval: np.ndarray, on: np.ndarray, colours) -> float:
+    """The share of the photo's pixels on the face inside the oval [K,2] at the vertices on [K]
+    (JAW_IN of the way to its centre: the tracked neighbours inside a far jaw seen edge-on can lie
+    past the oval, on the sky) that are skin-like (hair.skin_distance under SKIN_D[0])."""
+    from .hair import SKIN_D, lab, skin_distance
+
+    o = np.asarray(oval, np.float64)
+    t = np.linspace(*JAW_IN, JAW_SAMPLES)[:, None, None]
+    pts = (o[on][None] + t * (o.mean(0) - o[on])[None]).reshape(-1, 2)
+    h, w = image.shape[:2]
+    x = np.clip(np.floor(pts[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.floor(pts[:, 1]).astype(int), 0, h - 1)
+    px = image[y, x, :3].astype(np.float32) / 255
+    return float((skin_distance(lab(px), colours.skin) < SKIN_D[0]).mean())
+
+
+def photo_columns(image: np.ndarray, box, colours):
+    """The photo over box (x0, y0, x1, y1) of image [H,W,3] uint8 as NeckLayer.foot scans it ->
+    (start [h,w] bool: behind(); lab [h,w,3] float32: its Lab)."""
+    from .hair import lab
+
+    x0, y0, x1, y1 = box
+    crop = image[y0:y1, x0:x1].astype(np.float32) / 255
+    return behind(crop, colours), lab(crop)
+
+
+def behind(rgb: np.ndarray, colours) -> np.ndarray:
+    """[...,3] float32 RGB in [0,1] -> [...] bool: what may lie behind the head: unlike the face's
+    skin (hair.SKIN_D's middle, as backdrop_beside tells it) and not hair-like (hair.hair_like:
+    darker than the skin, unlike it and the backdrop: a beard, dark clothing). Not by the backdrop's
+    colours: a group photo's, read on its borders, take in other people's skin and leave out the
+    clouds (multi_face.jpg's sky beside his jaw)."""
+    from .hair import SKIN_D, hair_like, lab, skin_distance
+
+    c = lab(np.asarray(rgb, np.float32))
+    return (skin_distance(c, colours.skin) >= np.mean(SKIN_D)) & (hair_like(c, colours.skin, colours.backdrop) < 0.5)
