@@ -701,7 +701,9 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
             read = np.maximum(read, smoothstep(backdrop_distance(lab(uv), backdrop), *YIELD_LIGHT_UNLIKE))
         light *= read
     sigma = max(1.0, YIELD_LIGHT_SIGMA * keep.shape[0])
-    ratio = np.log((np.asarray(uv, np.float32) + _LIGHT_EPS) / (completion + _LIGHT_EPS))
+    # a completion that overshoots below black (Telea's detail beside a dark texel) is read as black:
+    # its log ratio was NaN, which the low pass spread over the whole far half (a black face)
+    ratio = np.log((np.asarray(uv, np.float32) + _LIGHT_EPS) / (np.maximum(completion, 0.0) + _LIGHT_EPS))
     estimate, weight = low_pass(ratio, light, sigma)
     for _ in range(YIELD_LIGHT_ROUNDS):
         read = light * (np.abs(ratio - estimate).mean(-1) < YIELD_LIGHT_TRIM)

@@ -251,6 +251,26 @@ def face_past_oval(vertices: np.ndarray) -> np.ndarray:
     return np.clip(exit_at.min(1), 0.0, None)
 
 
+def face_reach(vertices: np.ndarray, centre) -> np.ndarray:
+    """[K] float64: how far (pixels) the face itself reaches from centre [2] (inside it) along the
+    ray through each oval vertex, to the convex hull of its [468,>=2] vertices in the photo. A face
+    seen frontally ends at its oval; seen at three-quarters its nose and lips stand out past the
+    oval on the far side (45-m7-di-ph.jpg, -43 degrees: the nose tip 50-60 px past the far cheek's
+    oval vertices), past the head proxy's silhouette there too."""
+    v = np.asarray(vertices, np.float64)[:, :2]
+    c = np.asarray(centre, np.float64)
+    u = v[list(FACE_OVAL)] - c
+    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
+    hull = cv2.convexHull(v.astype(np.float32)).reshape(-1, 2).astype(np.float64)
+    a, b = hull, np.roll(hull, -1, 0)
+    m = np.stack([(b - a)[:, 1], -(b - a)[:, 0]], 1)
+    m *= np.sign(((a - hull.mean(0)) * m).sum(1) + 1e-12)[:, None]   # each edge's outward normal
+    towards = u @ m.T                                      # [K,E]: the ray's approach to each edge
+    room = ((a - c) * m).sum(-1)[None]                     # [1,E]: >= 0, centre inside the hull
+    exit_at = np.where(towards > 1e-9, room / np.where(towards > 1e-9, towards, 1.0), np.inf)
+    return np.clip(exit_at.min(1), 0.0, None)
+
+
 def chord_rings(rings: np.ndarray) -> list:
     """head_proxy's rings [R,K,3] (at PROXY_SCALES) -> [R] list: None for a ring at one of
     CHORD_SCALES, else [K,3] the ring on the straight line between its neighbours there (by its

@@ -30,7 +30,7 @@ from . import ops
 from .accessories import FRAME_READ_PX
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .head_proxy import (BEND_AWAY, FACE_OVAL, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, REACH, chord_rings,
-                         face_past_oval, facing, head_centre, head_proxy, outer_normals, outward, oval_inner,
+                         face_past_oval, face_reach, facing, head_centre, head_proxy, outer_normals, outward, oval_inner,
                          oval_radius, ramp, rings_tris, shortened, surround_mesh)
 from .layers import copy_channels
 from .motion import KEEP_SCALE, MOVING_PX, STILL_PX, keep_still, moved_weight, pixel_centres, read_motion
@@ -200,6 +200,11 @@ class HeadProxy:
         self.neck_still = 1.0 - self.turn.reshape(len(rings), -1)[0]
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
+        # [K] px: the face's own reach in the photo, which the fixed outer ring must enclose: where a
+        # turn moves the face off its nose's and lips' place past the far silhouette (a three-quarter
+        # face turned towards the camera), only the band can draw over them (stretch_weights fills
+        # what reads the face); outside the band the photo's nose stayed beside the turned face
+        self.r_face = face_reach(sv, c)
         self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
         self.strip = None if strip is None else np.asarray(strip, np.float64)
         # [K] how far each oval vertex's proxy follows the oval where the turn reveals its side
@@ -278,7 +283,7 @@ class HeadProxy:
         src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
         dst_r = self.far_outline(src_r, dst_r, q, turned, dst_pose)
         # the outer ring stays outside everything that moves, or the band would fold over itself
-        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]], axis=0)
+        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]] + [self.r_face], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
         outer = c + scale * (p[:, :2] - c)

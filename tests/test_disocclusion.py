@@ -1182,3 +1182,26 @@ def test_the_beard_s_soft_inner_edge_stays_the_beard(editor, real_image, monkeyp
     assert edge.sum() > 800, edge.sum()
     assert (brighter > 40).sum() < 80 and np.percentile(brighter, 90) < 30, \
         ((brighter > 40).sum(), np.percentile(brighter, 90))
+
+
+def test_a_fill_that_overshoots_below_black_relights_without_nan(tracker, astronaut):
+    """The astronaut turned +25 on her neck (fit.NECK_PIVOT_CM), tracked again and turned back
+    (yaw_readback.py's round trip): on that output the completion of her far half overshoots below
+    black beside a dark texel, and yielded_light's log ratio to the photo was NaN there, spread by
+    its low pass over the far half: the prepared fill was NaN and the face drawn black (round trip
+    4.2 dB). A completion below black is read as black: the fill is finite, the round trip 18.2 dB."""
+    import poce_rt
+    from poce_rt.fit import NECK_PIVOT_CM
+    from poce_rt.systems.evaluate import psnr
+
+    cfg = poce_rt.EditorConfig(neck_pivot_cm=NECK_PIVOT_CM)
+    with poce_rt.Editor(config=cfg, tracker=tracker) as ed:
+        src = ed.prepare(astronaut)
+        face = src.face
+        out = ed.edit(astronaut, pose=(0, 25, 0), source=src).image
+        again = ed.prepare(out)
+        assert np.isfinite(again.uv_fill).all()
+        back = ed.edit(out, pose=(face.pose.pitch, face.pose.yaw, face.pose.roll), pose_relative=False, source=again)
+    x0, y0, x1, y1 = (int(round(v)) for v in face.bbox)
+    box = (slice(max(y0, 0), y1), slice(max(x0, 0), x1))
+    assert psnr(back.image[box], astronaut[box]) > 15.0

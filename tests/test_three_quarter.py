@@ -144,7 +144,11 @@ def test_a_small_turn_keeps_the_photo_behind_the_far_cheek(editor, three_quarter
     """45-m7 turned +1: the head proxy's triangles behind the face are drawn within a pixel or two
     of where the photo shows them, so the photo's own texture is right there; filling them (as at
     every turn before) smeared the far cheek's outline. Where they are drawn, |output - photo|
-    (grey levels): 99th percentile 38.7 -> 18.7, max 59 -> 38."""
+    (grey levels): 99th percentile 38.7 -> 18.7, max 59 -> 38. Since the band's outer ring
+    encloses the face's own reach (head_proxy.face_reach: the nose tip stands past the far
+    silhouette), the band warps the nose tip with the turn where it was left still while the face
+    beside it moved: its edge against the backdrop a pixel along, 32 pixels over 40 levels, max 56
+    (99th percentile 20.7)."""
     import cv2
     import numpy as np
 
@@ -159,4 +163,38 @@ def test_a_small_turn_keeps_the_photo_behind_the_far_cheek(editor, three_quarter
     out = editor.edit(img, pose=(0, 1, 0), source=src).image
     diff = np.abs(out.astype(np.float32).mean(2) - img.astype(np.float32).mean(2))[drawn > 0]
     assert diff.size > 5000
-    assert np.percentile(diff, 99) < 28 and diff.max() < 50, (np.percentile(diff, 99), diff.max())
+    assert np.percentile(diff, 99) < 28 and diff.max() < 64, (np.percentile(diff, 99), diff.max())
+    assert (diff > 40).sum() < 100, (diff > 40).sum()
+
+
+def _photo_face_kept(img, src, res):
+    """Pixels of the source face's place in the photo (the convex hull of its vertices) that the
+    drawn face does not cover (alpha < 0.05) and the output keeps as the photo has them (within 2
+    levels): the photo's own nose and lips left beside a face that moved off them."""
+    import cv2
+    import numpy as np
+
+    hull = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(np.round(src.face.vertices[:, :2]).astype(np.int32)), 1)
+    beside = (hull > 0) & (res.alpha < 0.05)
+    return beside & (np.abs(res.image.astype(int) - img.astype(int)).max(2) <= 2)
+
+
+@pytest.mark.parametrize("pivot, yaw, before", [(0.0, 10, 217), ("neck", 25, 2117)])
+def test_a_face_turned_off_its_nose_leaves_no_second_nose(tracker, three_quarter, pivot, yaw, before):
+    """45-m7 (-43) turned towards the camera: its nose and lips stand 50-60 px out past the oval
+    on the far side, past the head proxy's silhouette there, and the band's fixed outer ring was
+    placed about the rings and the oval alone: when the face moved off them, nothing drew over
+    them and the photo's nose and lips stayed beside the turned face, a second profile. Turned on
+    its neck (fit.NECK_PIVOT_CM) the face swings 30 px further off them: at +25, 2117 such pixels
+    kept (now 13); about the canonical origin at +10, 217 (now 2). The outer ring now encloses the
+    face's own reach (head_proxy.face_reach), and the band triangles that read it are filled."""
+    import poce_rt
+    from poce_rt.fit import NECK_PIVOT_CM
+
+    img, _ = three_quarter
+    cfg = poce_rt.EditorConfig(neck_pivot_cm=NECK_PIVOT_CM if pivot == "neck" else pivot)
+    with poce_rt.Editor(config=cfg, tracker=tracker) as ed:
+        src = ed.prepare(img)
+        kept = _photo_face_kept(img, src, ed.edit(img, pose=(0, yaw, 0), source=src))
+    assert kept.sum() < 0.1 * before, kept.sum()
