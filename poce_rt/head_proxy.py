@@ -24,6 +24,10 @@ import numpy as np
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
              152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 
+# the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
+# pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
+NECK_CM = (3.0, 8.0)
+
 REACH = 1.4    # outer ring radius / oval radius: out to the ears and hair
 INSET = 1.04   # the band's inner edge samples just outside the old oval, skipping its contour line
 # head proxy rings: scale about the oval's centre (canonical x, y); the last one is the head's

@@ -27,10 +27,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .head_proxy import FACE_OVAL, facing, head_proxy, outer_normals, oval_radius, ramp
+from .head_proxy import FACE_OVAL, NECK_CM, facing, head_proxy, outer_normals, oval_radius, ramp
 
 # the oval vertices whose rings may be drawn as neck: the sides of the jaw, where the proxy's first
-# ring turns with the head in part (between surround.NECK_CM's canonical y values: below the cheek,
+# ring turns with the head in part (between head_proxy.NECK_CM's canonical y values: below the cheek,
 # above the chin, under which the proxy's rings stay with the neck and the collar)
 # ... where the photo shows what lies behind the head beside the vertex: the share of the pixels
 # along silhouette.backdrop_beside's ray that are neither skin nor hair-like (behind();
@@ -145,7 +145,6 @@ def neck_layer(image: np.ndarray, face, colours=None, silhouette: np.ndarray | N
     (vertices, shape, pose); colours: silhouette.face_colours' (None: read here); silhouette: [K]
     silhouette_scales' (head_proxy's). Once per source."""
     from .silhouette import BESIDE_REACH, BESIDE_SKIP_PX, _past_oval, face_colours
-    from .surround import NECK_CM
 
     image = np.asarray(image)[..., :3]
     sv = np.asarray(face.vertices, np.float64)

@@ -29,20 +29,19 @@ import numpy as np
 from . import ops
 from .accessories import FRAME_READ_PX
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
-from .head_proxy import (BEND_AWAY, FACE_OVAL, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, REACH, chord_rings,
-                         face_past_oval, face_reach, facing, head_centre, head_proxy, outer_normals, outward, oval_inner,
-                         oval_radius, ramp, rings_tris, shortened, surround_mesh)
+from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, REACH,
+                         chord_rings, face_past_oval, face_reach, facing, head_centre, head_proxy,
+                         outer_normals, outward, oval_inner, oval_radius, ramp, rings_tris, shortened,
+                         surround_mesh)
 from .layers import copy_channels
 from .motion import KEEP_SCALE, MOVING_PX, STILL_PX, keep_still, moved_weight, pixel_centres, read_motion
+from .neck import NECK_READ, NECK_SHARES
 from .ops._arrays import native
 from .ring_photo import RING_CHANNELS, FeatureMask, photo_texture, ring_filled, stretch_weights, with_positions
 from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
                          REVEAL_MOVE)
 
 MIN_MOVE_PX = 0.5   # ring_band: an oval that moves less than this (px) leaves the photo as it is
-# the neck and the collar under the chin do not turn with the head: the proxy's rings follow the
-# pose fully above canonical y = NECK_CM[0] (the cheeks) and not at all below NECK_CM[1] (chin)
-NECK_CM = (3.0, 8.0)
 # A head turned away folds its proxy's rings past the silhouette behind the rings in front, and the
 # depth test cuts the surface there: two neighbouring pixels read the photo far apart
 # (Tom_Hanks_54745.png at +25, beside the forehead: 20 photo pixels; elsewhere a ring's neighbours
@@ -374,7 +373,6 @@ class HeadProxy:
         it to the still outer ring draws the photo in place. -> (src_r, dst_r, fringe src, fringe
         dst: copies, untouched where none is drawn; [K] how far each vertex is drawn as neck, or
         None where none is)."""
-        from .neck import NECK_SHARES
 
         neck = self.neck
         w = neck.weight(reveal)
@@ -417,7 +415,6 @@ class HeadProxy:
     def neck_read(self, t: float) -> np.ndarray:
         """[K,2] where the neck's ring t of the way down from the jaw reads the photo: the face's
         own skin inside the oval (poce_rt.neck.NECK_READ)."""
-        from .neck import NECK_READ
 
         d = NECK_READ[0] + t * (NECK_READ[1] - NECK_READ[0])
         return self.p[:, :2] + d * (self.c - self.p[:, :2])
