@@ -59,7 +59,8 @@ JAW_IN = (0.05, 0.25)
 JAW_SAMPLES = 8
 # the neck runs down from the moved jaw to the collar: the first pixel, within NECK_MAX of the
 # oval's mean radius, that steps NECK_STEP (Lab) from the first pixel under the jaw and is not
-# behind() (the sky to his dark T-shirt: ~70; a cloud in the sky steps less, and is behind()).
+# behind() (the sky to his dark T-shirt: ~70; a cloud in the sky steps less, and is behind()),
+# to the collar's edge above it (edge(): half that step, between pixel centres).
 # None where the column finds nothing behind the head within NECK_START radii under the jaw (the
 # photo's own neck, chin or shirt lie there) or no collar within NECK_MAX.
 NECK_MAX = 1.0
@@ -102,7 +103,8 @@ class NeckLayer(NamedTuple):
 
     def foot(self, top: np.ndarray) -> np.ndarray:
         """[K,2] points (the moved jaw, photo pixels) -> [K] px: how far straight down the photo from
-        each (where the gate is open) the neck runs to the collar (NECK_MAX's note), 0 where none."""
+        each (where the gate is open) the neck runs to the collar's edge (NECK_MAX's note), 0 where
+        none."""
         x0, y0, x1, y1 = self.box
         steps = np.arange(1, int(np.ceil(NECK_MAX * self.radius)) + 1)
         out = np.zeros(len(top))
@@ -117,10 +119,24 @@ class NeckLayer(NamedTuple):
                 continue
             col = self.lab[y[rows] - y0, x - x0]
             i = first[0]
-            stop = np.flatnonzero((np.linalg.norm(col[i:] - col[i], axis=1) > NECK_STEP) & ~start[i:])
+            d = np.linalg.norm(col[i:] - col[i], axis=1)
+            stop = np.flatnonzero((d > NECK_STEP) & ~start[i:])
             if stop.size:
-                out[k] = steps[rows[i + stop[0]]]
+                out[k] = edge(d[:stop[0] + 1]) + y[rows[i]] - top[k, 1]
         return out
+
+
+def edge(d: np.ndarray) -> float:
+    """[n] Lab distances from the first backdrop pixel down a column to the collar's first pixel
+    (d[-1]) -> px below the first pixel's top: where the column crosses half that step, between
+    pixel centres. The pixels between the backdrop and the collar mix the two (multi_face.jpg's
+    sky over his T-shirt: 1-3 of them, read as behind the head): the neck drawn down to the
+    collar's first pixel covered them and ended 1-4 px inside the T-shirt, by how many the column
+    had (a stair-stepped collar under the neck)."""
+    e = int(np.flatnonzero(d >= 0.5 * d[-1])[0])
+    if e == 0:
+        return 0.0
+    return e - 0.5 + float((0.5 * d[-1] - d[e - 1]) / max(d[e] - d[e - 1], 1e-6))
 
 
 def neck_layer(image: np.ndarray, face, colours=None, silhouette: np.ndarray | None = None) -> NeckLayer | None:

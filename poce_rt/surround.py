@@ -389,9 +389,12 @@ class HeadProxy:
         a = np.where(on, w, 0.0)[:, None]
         down = np.column_stack([np.zeros(len(q2)), length])
         # the neck's side, the drawn vertex nearest the ear on each side of the chin, reads the photo
-        # where it did (beside the jaw): the band from it inwards reads across the jaw's edge, and
-        # draws it as the neck's; read inside the jaw, the band beside it from the ear's vertex did,
-        # a skin-coloured wedge jutting out under the ear
+        # where it is drawn (the backdrop: foot() runs down behind the head to the collar): the band
+        # from it inwards reads across the jaw's edge, and draws it as the neck's; read inside the
+        # jaw, the band beside it from the ear's vertex did, a skin-coloured wedge jutting out under
+        # the ear. Read where it was, beside the jaw, the backdrop there (paler by the head:
+        # multi_face.jpg's sky, 6-11 levels) was drawn down the neck's side into the band towards
+        # the ear, which met the still backdrop under it along a pale diagonal line
         skin = on.copy()
         chin = np.flatnonzero(neck.side == 0)[0]
         for s in (-1, 1):
@@ -399,11 +402,12 @@ class HeadProxy:
             if drawn.size:
                 skin[drawn[np.argmax(np.abs(drawn - chin))]] = False
         read = np.where(skin, 1.0, 0.0)[:, None] * a
+        side = np.where(on & ~skin, 1.0, 0.0)[:, None] * a
         src_r, dst_r = list(src_r), list(dst_r)
         for j, t in enumerate(NECK_SHARES):
             dst_r[j] = np.column_stack([dst_r[j][:, :2] + a * (q2 + t * down - dst_r[j][:, :2]), dst_r[j][:, 2]])
-            src_r[j] = np.column_stack([src_r[j][:, :2] + read * (self.neck_read(t) - src_r[j][:, :2]),
-                                        src_r[j][:, 2]])
+            at = src_r[j][:, :2] + side * (dst_r[j][:, :2] - src_r[j][:, :2])
+            src_r[j] = np.column_stack([at + read * (self.neck_read(t) - at), src_r[j][:, 2]])
         foot = q2 + down
         return (src_r, dst_r, fringe_src + a * (foot - fringe_src), fringe_dst + a * (foot - fringe_dst),
                 a[:, 0])

@@ -60,7 +60,8 @@ def test_a_turn_away_from_it_and_other_faces_draw_no_neck(editor, sunglasses, re
 
 def test_the_neck_runs_down_to_the_collar(sunglasses):
     """NeckLayer.foot: from the jaw's vertices beside the sky straight down to his T-shirt's edge
-    (the photo's first pixel there that steps from the sky and is not behind the head), none
+    (half way from the sky to the photo's first pixel there that steps from the sky and is not
+    behind the head: the sky's rows above it, his T-shirt's below), none
     where the photo shows his face or neck under the vertex."""
     img, src = sunglasses
     layer = neck.neck_layer(img, src.face, src.colours, silhouette.silhouette_scales(
@@ -70,6 +71,32 @@ def test_the_neck_runs_down_to_the_collar(sunglasses):
     assert (layer.gate[11:14] == 1).all() and not layer.gate[15:].any()
     for k in np.flatnonzero(foot):
         x, y = int(o[k, 0]), int(o[k, 1] + foot[k])
-        light = lab(img[y - 6:y + 6, x].astype(np.float32) / 255)[:, 0]
-        assert light[:3].min() > 60 and light[4:10].min() < 50, (k, light)   # the sky, then his T-shirt
+        light = lab(img[y - 2:y + 5, x].astype(np.float32) / 255)[:, 0]
+        assert light[:2].min() > 60 and light[3:].min() < 50, (k, light)   # the sky, then his T-shirt
     assert foot[11:14].min() > 0.2 * oval_radius(src.face.vertices)
+
+
+def test_the_neck_ends_at_the_collar_edge(editor, sunglasses):
+    """The neck ends where the photo's column crosses half the step from the sky to his T-shirt
+    (neck.edge), not at the T-shirt's first pixel that is not behind the head: drawn down to
+    that, it covered 1-4 rows of his T-shirt (the dark pixels between the sky's and its own read
+    as behind), a stair-stepped collar under the neck (11 of its pixels drawn over at -25)."""
+    img, src = sunglasses
+    box = under_far_jaw(src.face)
+    out = editor.edit(img, pose=(0, -25, 0), source=src).image[box]
+    light, drawn = (lab(a.astype(np.float32) / 255)[..., 0] for a in (img[box], out))
+    assert ((light < 35) & (drawn - light > 15)).sum() == 0
+
+
+def test_the_sky_beside_the_neck_stays_the_photos(editor, sunglasses):
+    """The neck's side reads the photo where it is drawn (the sky: the neck hangs behind the head
+    to the collar), so the band from it to the ear's vertex draws the sky in place: read beside
+    the jaw, the paler sky there was drawn down beside the neck and met the still sky under it
+    along a pale diagonal line (L +3.1 on average right of the neck, 0.3 now)."""
+    img, src = sunglasses
+    o = np.asarray(src.face.vertices, np.float64)[list(FACE_OVAL), :2]
+    r = oval_radius(src.face.vertices)
+    box = (slice(int(o[10, 1] + 0.2 * r), int(o[10, 1] + 0.55 * r)), slice(int(o[10, 0]) + 8, int(o[10, 0] + 8 + 0.25 * r)))
+    out = editor.edit(img, pose=(0, -25, 0), source=src).image[box]
+    light, drawn = (lab(a.astype(np.float32) / 255)[..., 0] for a in (img[box], out))
+    assert (drawn - light).mean() < 1.0, (drawn - light).mean()
