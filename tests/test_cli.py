@@ -41,6 +41,27 @@ def test_pose_writes_the_fill_map(tmp_path):
     assert 0.01 < (m > 127).mean() < 0.2   # the far cheek, not the whole photo
 
 
+def test_neck_pivot_swings_the_face_round(tmp_path, capsys):
+    """`pose` and `edit --neck-pivot 4.5` turn the head about its neck (EditorConfig.neck_pivot_cm):
+    the same yaw, the face drawn further round than about the canonical origin (the nose tip
+    moves further); out of range is a one-line error that writes nothing."""
+    photo = str(data_path("single_face.jpg"))
+    src = cv2.imread(photo).astype(int)
+    moved, outs = {}, {}
+    for cmd in ("pose", "edit"):
+        for pivot in ("0", "4.5"):
+            out = tmp_path / f"{cmd}{pivot}.png"
+            assert main([cmd, photo, "--yaw", "20", "--neck-pivot", pivot, "-o", str(out)]) == 0
+            outs[cmd, pivot] = cv2.imread(str(out)).astype(int)
+            moved[cmd, pivot] = (np.abs(outs[cmd, pivot] - src).max(-1) > 30).sum()
+    for cmd in ("pose", "edit"):   # (30155 -> 32377 pixels moved by > 30 levels on pose)
+        assert moved[cmd, "4.5"] > 1.03 * moved[cmd, "0"], moved
+        assert (np.abs(outs[cmd, "4.5"] - outs[cmd, "0"]).max(-1) > 30).mean() > 0.01
+    capsys.readouterr()
+    assert main(["pose", photo, "--yaw", "20", "--neck-pivot", "40", "-o", str(tmp_path / "x.png")]) == 2
+    assert "--neck-pivot" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
+
+
 def test_pose_without_offsets_is_nearly_the_photo(tmp_path):
     out = tmp_path / "out.png"
     assert main(["pose", str(data_path("astronaut")), "-o", str(out)]) == 0

@@ -169,7 +169,8 @@ def cmd_pose(args) -> None:
     frame = image
     filled = np.zeros(image.shape[:2], np.float32)
     for face in faces:   # left to right, each into the frame the previous one left
-        out = stages.repose(frame, face, pitch=args.pitch, yaw=args.yaw, roll=args.roll, geom=geom)
+        out = stages.repose(frame, face, pitch=args.pitch, yaw=args.yaw, roll=args.roll, geom=geom,
+                            neck_pivot_cm=args.neck_pivot)
         frame = out.image
         filled = np.maximum(filled, out.filled)
     _write_png(args.output, frame)
@@ -255,6 +256,14 @@ def add_bundle_option(s) -> None:
     s.add_argument("--bundle", default=argparse.SUPPRESS, help="path of face_landmarker.task")
 
 
+def add_neck_pivot_option(s) -> None:
+    """--neck-pivot of `edit` and `pose`: EditorConfig.neck_pivot_cm."""
+    lo, hi = limits.NECK_PIVOT_CM
+    s.add_argument("--neck-pivot", type=float_in(lo, hi), default=0.0, metavar="CM",
+                   help=f"turn the head about an axis this far behind MediaPipe's canonical origin, {lo:g}-{hi:g} "
+                        "cm (4.5: about the neck; default 0, the origin ~8 cm behind the nose tip)")
+
+
 def add_faces_option(s) -> None:
     """--faces of `edit` and `pose`: which faces of a photo to change."""
     s.add_argument("--faces", default="all", metavar="all|largest|INDEX[,INDEX...]",
@@ -289,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"UV size S, {limits.UV_SIZE[0]}-{limits.UV_SIZE[1]} (default 512)")
     s.add_argument("--subdivide", type=int_in(*limits.SUBDIVISIONS), default=0,
                    help="Loop subdivision levels of the mesh, 0-3 (default 0)")
+    add_neck_pivot_option(s)
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | output")
     s.add_argument("--filled-out", help="also write the fill map PNG: where the output's colour came from "
                    "texture the photo did not show (mirror / inpainting), 255 = all of it")

@@ -16,14 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from .. import limits
-from . import IMAGE_EXTS, _grid, _write_png, add_bundle_option, add_faces_option, check_output, float_in, int_in
+from . import (IMAGE_EXTS, _grid, _write_png, add_bundle_option, add_faces_option, add_neck_pivot_option, check_output,
+               float_in, int_in)
 from ..errors import InputError
 
 VIDEO_EXTS = (".mp4", ".m4v", ".mov")
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def _make_editor(model, backend, device="cpu", blend="feather", bundle=None, max_faces=4):
+def _make_editor(model, backend, device="cpu", blend="feather", bundle=None, max_faces=4, neck_pivot_cm=0.0):
     from .. import cuda_available
     from ..pipeline import Editor, EditorConfig
 
@@ -39,7 +40,8 @@ def _make_editor(model, backend, device="cpu", blend="feather", bundle=None, max
                            "(`poce-rt doctor` says which)")
     try:
         return Editor(model, backend=backend, device=device,
-                      config=EditorConfig(blend=blend, bundle=bundle, max_faces=max_faces))
+                      config=EditorConfig(blend=blend, bundle=bundle, max_faces=max_faces,
+                                          neck_pivot_cm=neck_pivot_cm))
     except ImportError as e:
         raise InputError(f"cannot load the networks for --model {model}: {e}") from None
 
@@ -138,7 +140,8 @@ def cmd_edit(args) -> None:
     faces = parse_faces(args.faces)
     image = load_image(args.image)
     max_faces = 4 if faces == "largest" else limits.MAX_FACES[1]
-    with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle, max_faces) as editor:
+    with _make_editor(args.model, args.backend, args.device, args.blend, args.bundle, max_faces,
+                      args.neck_pivot) as editor:
         mask = _check_mask(args.mask, editor.geometry.size) if args.mask else None
         try:
             chosen = editor.faces(image, faces)
@@ -454,6 +457,7 @@ def add_parser(sub) -> None:
                    help="how the face goes back into the frame (poisson: OpenCV, on the host)")
     s.add_argument("--grid", help="also write source | sampled UV | completed UV | edited UV | output")
     add_faces_option(s)
+    add_neck_pivot_option(s)
     s.set_defaults(func=cmd_edit)
 
     s = sub.add_parser("reenact", help="drive the source face with a video file or a camera")
