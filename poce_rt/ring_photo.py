@@ -85,6 +85,25 @@ REVEAL_FILL = (0.015, 0.05)
 # it reveals, the head's fill (the jaw at +25: area 2.4-3.6).
 BACKDROP_READ = (0.3, 0.6)
 BACKDROP_GROWN = (1.0, 2.0)
+# The face's own skin past its oval (issue 15, Tom_Hanks_54745.png, yaw +18, turned -25 on its
+# neck, EditorConfig.neck_pivot_cm): a face seen edge-on reaches past the oval tracked on it (the
+# convex hull of its vertices less the oval: FeatureMask.past; head_proxy.face_past_oval, 5.5-6.8
+# px of a 44 px radius by Tom's far jaw), and a turn that swings the face off that strip has the
+# band triangles reading it drawn beside the turned face: the lit far jaw's skin drawn again past
+# the face's render, which draws that surface turned, as a pale rim with sheared streaks (1.63 px
+# wide over the jaw's rows, none of it marked fill; about the canonical origin the rings are
+# pulled in by the moved oval, surround.BEHIND_FACE, and the rim is 0.79 px). A band triangle past
+# the oval that reads the strip (its share, HIDDEN_FILL's bounds), on a side seen edge-on
+# (OWN_FACE_EDGE_ON, BEHIND_FACE's bounds: a frontal face's mesh reaches past its oval by a
+# tracker's fit, not a cheek), drawn (area_stretch from OWN_FACE_DRAWN[0], fully from [1]: the
+# strip the oval pulls in is drawn collapsed) past the moved oval (its outermost vertex,
+# OWN_FACE_OUT) is filled, from what lies around the face in the photo (its texels outside the
+# hull: backdrop, collar, hair; head_or_backdrop's `own`), not from the head (the lit cheek: the
+# pale rim again) nor from the backdrop alone (beside an ear or a sideburn, a pale slab): 0.58 px,
+# 0.88 of the pixels 2-4 px past the face on those rows marked fill (0.02 before).
+OWN_FACE_DRAWN = (0.2, 0.5)
+OWN_FACE_EDGE_ON = (0.05, 0.1)   # x the oval's mean radius: the face's reach past the oval there
+OWN_FACE_OUT = (0.0, 0.02)   # x the oval's mean radius: the triangle's outermost vertex past the moved oval
 
 
 def _affine(verts: np.ndarray, tris: np.ndarray, src: np.ndarray):
@@ -226,6 +245,17 @@ class FeatureMask:
         r = max(int(np.ceil(HIDDEN_MARGIN * radius)), 1)
         self.oval, self.radius = oval, float(radius)
         self.face = PhotoRegion(lo, cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))))
+        # the face's own reach past its oval (OWN_FACE_DRAWN): its hull less the oval's polygon;
+        # what lies around the face: outside the hull
+        past = mask.copy()
+        cv2.fillPoly(past, [np.round(oval[:, :2] - lo).astype(np.int32)], 0)
+        self.past = PhotoRegion(lo, past)
+        self.hull = PhotoRegion(lo, mask)
+        # [K] how far the face is seen edge-on past each oval vertex (OWN_FACE_EDGE_ON)
+        from .head_proxy import face_past_oval
+
+        reach = face_past_oval(v)
+        self.edge_on = ramp(reach / radius, OWN_FACE_EDGE_ON)
         self._hidden = {}   # the last HIDDEN_KEPT results of hidden, by key
 
     def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
@@ -247,6 +277,22 @@ class FeatureMask:
                 del self._hidden[next(iter(self._hidden))]
             self._hidden[key] = share
         return share
+
+    def own_skin(self, verts: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
+        """[T] float64 in [0,1]: how far each triangle (tris [T,3], verts [N,>=2] target, src [N,2]
+        photo positions) is the face's own skin past its oval drawn beside the turned face
+        (OWN_FACE_DRAWN)."""
+        drawn = ramp(area_stretch(verts, tris, src), OWN_FACE_DRAWN) * self.edge_on[tris % len(FACE_OVAL)].max(1)
+        if drawn.any():   # drawn beside the turned face (a vertex past the moved oval), not under it
+            v = np.asarray(verts, np.float64)
+            k = len(FACE_OVAL)
+            past = -_inside(v[k:2 * k, :2], v[tris.ravel(), :2]).reshape(tris.shape).min(1) / self.radius
+            drawn *= ramp(past, OWN_FACE_OUT)
+        out = np.zeros(len(tris))
+        hot = np.flatnonzero(drawn > 0)
+        if hot.size:
+            out[hot] = ramp(self.past.share(src, tris[hot]), HIDDEN_FILL) * drawn[hot]
+        return out
 
     def revealed(self, verts: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
         """[T] float64: how far (oval radii) a turn brings each triangle (tris [T,3]) of the head
@@ -323,6 +369,9 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
                 if hot.size:
                     out = ramp(features.revealed(verts, src, tris[hot]), REVEAL_FILL)
                     w[hot] = np.maximum(w[hot], behind[hot] * out)
+            # past the oval (the band inside it lies under the face's feathered border) up to the silhouette
+            inner = ~outer_band(len(verts)) & (tris.min(1) >= len(FACE_OVAL))
+            w[inner] = np.maximum(w[inner], features.own_skin(verts, src, tris[inner]))
     if features is not None and features.frame is not None and w.any():
         # the sunglasses' frame, drawn where the glasses move (surround.HeadProxy.rigid_glasses)
         w *= 1.0 - features.frame.share(src, tris)
@@ -460,7 +509,8 @@ def outer_band(n_verts: int) -> np.ndarray:
 
 def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, beside: np.ndarray,
                      backdrop: np.ndarray, avoid: np.ndarray | None = None, back: np.ndarray | None = None,
-                     silhouette: np.ndarray | None = None) -> np.ndarray:
+                     silhouette: np.ndarray | None = None, own: np.ndarray | None = None,
+                     face: np.ndarray | None = None) -> np.ndarray:
     """stretched_patch's texels with a head proxy: box [h,w,3] the photo (0 beyond it), known
     [h,w] how far each texel keeps its photo colour, inside and beside [h,w] stretch_fill of the
     ring's stretched triangles inside its silhouette and of those in its outer band beyond it
@@ -479,7 +529,9 @@ def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, bes
     backdrop's fill is pulled from beyond it alone. A photo whose side border is dark hair or
     clothes (Tom_Hanks_54745.png) counts black among its backdrop colours, and the strip above his
     far temple, beyond the photo's top, took in the black hair at the border: a dark wedge over
-    the backdrop there, 15-30 levels below it."""
+    the backdrop there, 15-30 levels below it. own: None, or [h,w] stretch_fill of the band
+    triangles that read the face's own skin past its oval (OWN_FACE_DRAWN), filled from what lies
+    around the face in the photo: its texels outside face [h,w] (the hull of the face's vertices)."""
     # (read on every other texel: pulled weighs blocks of FILL_SHRINK^2 of them, and Lab on each
     # texel cost more than the rest of a frame loop's patch)
     h, w = known.shape
@@ -494,7 +546,10 @@ def head_or_backdrop(box: np.ndarray, known: np.ndarray, inside: np.ndarray, bes
     colour = plain.copy()
     head = known * (1.0 - back) * (1.0 if avoid is None else ~avoid)
     behind = known * back if silhouette is None else known * back * (1.0 - silhouette)
-    for share, weight in ((inside * (1.0 - beside), head), (beside * (1.0 - inside), behind)):
+    pairs = [(inside * (1.0 - beside), head), (beside * (1.0 - inside), behind)]
+    if own is not None and own.max() > 0:
+        pairs.append((own * (1.0 - inside) * (1.0 - beside), known * (1.0 - face)))
+    for share, weight in pairs:
         if weight.max() > 0 and share.max() > 0:
             # colour += clip(share / unknown, 0, 1) * (pulled(box, weight) - plain), in place
             pull = pulled(box, weight)
@@ -592,12 +647,18 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
         # turn, take the backdrop's fill as the outer band does (BACKDROP_READ)
         inner = np.where(~outer, weights, 0.0)
         seen = backdrop_read(back, known[::2, ::2] > 0, verts, src, a, inner)
-        parts = (inner * (1.0 - seen), np.where(outer, weights, 0.0) + inner * seen)
-        inside, beside = (stretch_fill(verts, src, a, fill.shape, part) if part.any() else np.zeros_like(fill)
-                          for part in parts)
+        # the face's own skin past its oval takes what lies around the face (OWN_FACE_DRAWN)
+        own = np.zeros_like(inner)
+        if features is not None and len(verts) == PROXY_RINGS * len(FACE_OVAL) and inner.any():
+            hot = np.flatnonzero((inner > 0) & (band_triangles(len(verts)).min(1) >= len(FACE_OVAL)))
+            own[hot] = np.minimum(features.own_skin(verts, src, band_triangles(len(verts))[hot]), inner[hot])
+        parts = ((inner - own) * (1.0 - seen), np.where(outer, weights, 0.0) + (inner - own) * seen, own)
+        inside, beside, skin = (stretch_fill(verts, src, a, fill.shape, part) if part.any() else np.zeros_like(fill)
+                                for part in parts)
         avoid = None if features is None else features.features.over(a, fill.shape)
+        face = None if not own.any() else features.hull.over(a, fill.shape).astype(np.float32)
         box = head_or_backdrop(box, keep, inside, beside, backdrop, avoid, back,
-                               source_silhouette(src, a, fill.shape))
+                               source_silhouette(src, a, fill.shape), skin if own.any() else None, face)
     sq = (slice(s0[1] - lo[1], s1[1] - lo[1]), slice(s0[0] - lo[0], s1[0] - lo[0]))
     bx = (slice(s0[1] - a[1], s1[1] - a[1]), slice(s0[0] - a[0], s1[0] - a[0]))
     return sq, box[bx], fill[bx]

@@ -299,6 +299,33 @@ def test_the_revealed_far_jaw_has_no_pale_rim(editor, prepared, yaw):
     assert widths.mean() < 1.2 and excess.max() < 3, (widths, excess)
 
 
+@pytest.mark.parametrize("yaw", [-25, -20])
+def test_the_far_jaw_a_turn_on_the_neck_swings_off_is_filled(tracker, prepared, yaw):
+    """Tom_Hanks_54745.png turned -25 and -20 on its neck (EditorConfig.neck_pivot_cm): the face
+    swings off the photo's own far jaw, the strip of lit skin past his oval (6.7 px), and the ring
+    drew that skin again past the turned face, sheared and stretched (ring_photo.OWN_FACE_GROWN): a
+    pale rim 1.63 / 0.89 px wide on average over the jaw's rows (jaw_rim), 2-4 px past the drawn
+    face on those rows 0.02 / 0.00 of the pixels marked fill. Now it is drawn as what lies around
+    the face there (the backdrop, the collar) and marked: 0.58 / 0.11 px, 0.88 / 0.86 marked. (About
+    the canonical origin, the default, the strip is pulled in by the moved oval, surround.BEHIND_FACE,
+    and what the ring still draws of it is filled too: 0.79 -> 0.58 px, 0.11 -> 0.05.)"""
+    import poce_rt
+    from poce_rt.fit import NECK_PIVOT_CM
+
+    img, src = prepared("Tom_Hanks_54745.png")
+    with poce_rt.Editor(config=poce_rt.EditorConfig(neck_pivot_cm=NECK_PIVOT_CM), tracker=tracker) as ed:
+        res = ed.edit(img, pose=(0, yaw, 0), source=src)
+    widths, _ = jaw_rim(img, res, src.face)
+    assert len(widths) > 15
+    assert widths.mean() < 0.7, widths
+    v = np.asarray(src.face.vertices)
+    marked = []
+    for r in range(int(round(v[323, 1])), int(round(v[288, 1])) + 1):
+        e = np.flatnonzero(res.alpha[r] > 0.5).max()
+        marked.append(res.filled[r, e + 2:e + 5])
+    assert np.mean(np.concatenate(marked) > 0.5) > 0.5, marked
+
+
 def temple_rim(img, res, face):
     """Per row of the far temple and eye (between oval vertices 251 and 356, where Tom's outline
     lies on his oval): how much brighter the brightest pixel 1-5 px past the face render's edge on
