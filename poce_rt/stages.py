@@ -32,7 +32,7 @@ from .occluder import occluder_map
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
 from .silhouette import face_colours, proxy_measures
-from .surround import warp_surround
+from .surround import HeadProxy, warp_surround
 from .tracker import Face
 from .uncover import UNCOVER_PX, Uncover, fill_uncovered
 
@@ -428,8 +428,9 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     proxy = None
     if head_proxy:
         measures = proxy_measures(image, face, colours)
-        proxy = (face.shape, face.pose, pose, camera_distance_cm, *measures,
-                 neck_layer(image, face, colours, measures[0]), ring_glasses(image, face.vertices, lens_card))
+        proxy = (HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
+                           neck=neck_layer(image, face, colours, measures[0]),
+                           glasses=ring_glasses(image, face.vertices, lens_card)), pose)
     rim = None if rim_light is None or not head_proxy else \
         (rim_light, PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)])
     base = warp_surround(image, face.vertices, target, proxy=proxy,

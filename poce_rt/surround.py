@@ -532,9 +532,10 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
     [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)[, fringe [K]
-    (fringe_widths')[, hang [K] (hanging_hair's)[, hair [K] (band_hair's)[, glasses
-    (accessories.ring_glasses')]]]]]]]]) for the head proxy's rings, or
-    (HeadProxy, target Pose): the same with the source's side worked out once.
+    (fringe_widths')[, hang [K] (hanging_hair's)[, hair [K] (band_hair's)[, neck
+    (poce_rt.neck.neck_layer's)[, glasses (accessories.ring_glasses')]]]]]]]]]) for the head
+    proxy's rings, or (HeadProxy, target Pose): the same with the source's side worked out once
+    (what stages and the frame loop pass).
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
