@@ -104,6 +104,15 @@ BACKDROP_GROWN = (1.0, 2.0)
 OWN_FACE_DRAWN = (0.2, 0.5)
 OWN_FACE_EDGE_ON = (0.05, 0.1)   # x the oval's mean radius: the face's reach past the oval there
 OWN_FACE_OUT = (0.0, 0.02)   # x the oval's mean radius: the triangle's outermost vertex past the moved oval
+# FRAME_SIDE (FeatureMask.frame_side): beside the sunglasses' end piece (held-out multi_face.jpg's
+# face 0, turned +25), the head proxy's first ring of the last oval vertex the frame reaches is
+# drawn at the end piece (surround.HeadProxy.rigid_glasses) and reads a pixel past the frame (the
+# ear's rim there), while its neighbour's turns in with the head: the triangle between the two
+# first rings and the oval spread a 3x9 px strip of ear rim over 17x8 px (4.9x), a red sliver
+# under the end piece (27 px with red - green > 40). Its share of the frame is no exemption from
+# the fill there, and the fill is the backdrop's (what lies beyond the turned-away ear, beside the
+# hinge), not the head's (skin-coloured: no better): 5 px. The triangle from the frame's first
+# ring to the neighbour's oval alone (the end piece's top edge) keeps the frame's exemption.
 
 
 def _affine(verts: np.ndarray, tris: np.ndarray, src: np.ndarray):
@@ -226,6 +235,7 @@ class FeatureMask:
 
         region = None if glasses is None else frame_region(v, glasses[0])
         self.frame = None if region is None else PhotoRegion(*region)
+        self.frame_at = None if region is None else np.isfinite(np.asarray(glasses[0], np.float64))
         oval = v[list(FACE_OVAL)]
         radius = oval_radius(v)
         grow = FEATURE_MARGIN * radius
@@ -257,6 +267,17 @@ class FeatureMask:
         reach = face_past_oval(v)
         self.edge_on = ramp(reach / radius, OWN_FACE_EDGE_ON)
         self._hidden = {}   # the last HIDDEN_KEPT results of hidden, by key
+
+    def frame_side(self, n_verts: int, tris: np.ndarray) -> np.ndarray:
+        """[T] bool for the band triangles tris [T,3] of a ring of n_verts: the head proxy's
+        triangles between the oval and its first proxy ring from a vertex the sunglasses' frame
+        reaches (surround.HeadProxy.rigid_glasses: its first ring drawn at the frame's end piece) to
+        a neighbour it does not reach (FRAME_SIDE)."""
+        k = len(FACE_OVAL)
+        if self.frame_at is None or n_verts != PROXY_RINGS * k:
+            return np.zeros(len(tris), bool)
+        ring, at = tris // k, self.frame_at[tris % k]
+        return (ring <= 2).all(1) & ((ring == 2) & at).any(1) & ((ring == 2) & ~at).any(1)
 
     def touches(self, src: np.ndarray, tris: np.ndarray, n: int = 8) -> np.ndarray:
         """[T] bool: does each triangle (src [N,2] photo positions, tris [T,3]) read a feature?"""
@@ -373,8 +394,9 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
             inner = ~outer_band(len(verts)) & (tris.min(1) >= len(FACE_OVAL))
             w[inner] = np.maximum(w[inner], features.own_skin(verts, src, tris[inner]))
     if features is not None and features.frame is not None and w.any():
-        # the sunglasses' frame, drawn where the glasses move (surround.HeadProxy.rigid_glasses)
-        w *= 1.0 - features.frame.share(src, tris)
+        # the sunglasses' frame, drawn where the glasses move (surround.HeadProxy.rigid_glasses),
+        # but for the wedge beside it (FRAME_SIDE)
+        w *= 1.0 - features.frame.share(src, tris) * ~features.frame_side(len(verts), tris)
     return w
 
 
@@ -647,6 +669,8 @@ def stretched_patch(image: np.ndarray, origin, photo_shape, lo, side: int, verts
         # turn, take the backdrop's fill as the outer band does (BACKDROP_READ)
         inner = np.where(~outer, weights, 0.0)
         seen = backdrop_read(back, known[::2, ::2] > 0, verts, src, a, inner)
+        if features is not None:   # the wedge beside the sunglasses' end piece (FRAME_SIDE)
+            seen = np.where(features.frame_side(len(verts), band_triangles(len(verts))) & (inner > 0), 1.0, seen)
         # the face's own skin past its oval takes what lies around the face (OWN_FACE_DRAWN)
         own = np.zeros_like(inner)
         if features is not None and len(verts) == PROXY_RINGS * len(FACE_OVAL) and inner.any():

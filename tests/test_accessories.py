@@ -457,3 +457,29 @@ def test_no_frame_without_sunglasses(editor, real_image, name):
     img = real_image(file)
     src = editor.prepare(img, editor.faces(img, int(k))[0] if k else None)
     assert A.ring_glasses(img, src.face.vertices, src.lens_card) is None
+
+
+def ear_rim_under_end_piece(img, out, alpha, vertices, card) -> int:
+    """The red pixels (red - green > 40: the ear's rim) the ring draws beyond the face's render
+    within 12 px of the photo's lowest oval vertex the frame reaches (the end piece's foot)."""
+    from poce_rt.head_proxy import FACE_OVAL
+
+    reach = A.frame_reach(img, vertices, card)
+    at = np.flatnonzero(np.isfinite(reach))
+    oval = np.asarray(vertices, np.float64)[list(FACE_OVAL), :2]
+    x, y = np.round(oval[at[np.argmax(oval[at, 1])]]).astype(int)
+    box = (slice(y - 12, y + 13), slice(x - 12, x + 13))
+    o = out[box].astype(int)
+    return int(((o[..., 0] - o[..., 1] > 40) & (alpha[box] < 0.5)).sum())
+
+
+def test_no_ear_rim_sliver_under_the_far_end_piece(editor, sunglasses):
+    """Turned +25, the head proxy's first ring of the last oval vertex the frame reaches is drawn at
+    the end piece and reads a pixel past it, the ear's rim, while its neighbour's turns in with the
+    head: the band between them spread a 3x9 px strip of the rim over 17x8 px, a red sliver under
+    the end piece (19 px here beyond the face's render). That wedge is filled from the backdrop
+    beyond the ear (ring_photo's FRAME_SIDE): 5."""
+    img, src = sunglasses
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    red = ear_rim_under_end_piece(img, res.image, res.alpha, src.face.vertices, src.lens_card)
+    assert red <= 12, red
