@@ -185,9 +185,9 @@ YIELD_JOIN = (1.0, 6.0)
 # Beside a hand held over the outline (poce_rt.occluder), the far temple under its heel yields
 # in runs with kept specks and slivers between them (Image_with_alpha.png: the light band between
 # his sideburn and skin, 0.8-1 trusted, 1-4 texels across). Turned +25 each is stretched ~1.7x
-# and drawn moved where the fill around it is held in the photo: grey streaks below the heel, and
-# the fill's edge, a texel staircase, drawn as the heel's jagged lower edge. There the yield is
-# closed over HELD_CLOSE photo pixels (held_holes). Only beside a held hand: nothing else changes.
+# and drawn moved where the fill around it is held in the photo: grey streaks below the heel (70
+# grey pixels; 22 closed). There the yield is closed over HELD_CLOSE photo pixels (held_holes).
+# Only beside a held hand: nothing else changes.
 HELD_CLOSE = 6.0
 # photo pixels from a yielded texel within which the region's texels count: on t1.jpg's face 1
 # the nose's outline is 0-6 px from her yielded far eye and cheek; a near-frontal face whose few
