@@ -182,6 +182,13 @@ MIX_HELD = 2.0        # D: how far from a hand held over the outline (whose shad
 # and meets the photo over a few pixels. Only beside a yield: a face whose texels yield nothing
 # is drawn as before, bit for bit.
 YIELD_JOIN = (1.0, 6.0)
+# Beside a hand held over the outline (poce_rt.occluder), the far temple under its heel yields
+# in runs with kept specks and slivers between them (Image_with_alpha.png: the light band between
+# his sideburn and skin, 0.8-1 trusted, 1-4 texels across). Turned +25 each is stretched ~1.7x
+# and drawn moved where the fill around it is held in the photo: grey streaks below the heel (70
+# grey pixels; 22 closed). There the yield is closed over HELD_CLOSE photo pixels (held_holes).
+# Only beside a held hand: nothing else changes.
+HELD_CLOSE = 6.0
 # photo pixels from a yielded texel within which the region's texels count: on t1.jpg's face 1
 # the nose's outline is 0-6 px from her yielded far eye and cheek; a near-frontal face whose few
 # texels yield (single_face.jpg: 53) is drawn as before beyond that
@@ -455,6 +462,22 @@ def held_reach(held: np.ndarray | None, positions: np.ndarray, face_width: float
     x = np.clip(np.rint(positions[..., 0] - 0.5).astype(np.int64), 0, w - 1)
     y = np.clip(np.rint(positions[..., 1] - 0.5).astype(np.int64), 0, h - 1)
     return far[y, x] < MIX_HELD * max(1.0, SILHOUETTE_FRAC * float(face_width))
+
+
+def held_holes(yielding: np.ndarray, coverage: np.ndarray, beside: np.ndarray | None,
+               pixel: float = 1.0) -> np.ndarray:
+    """yielding [S,S] (the confidence after the yields) with what its yield encloses beside a hand
+    held over the outline yielding too (beside [S,S] bool, held_reach's; module comment at
+    HELD_CLOSE) -> [S,S] float32: there at most 1 - the yield (1 - yielding, clipped, on the
+    coverage [S,S] bool) closed over HELD_CLOSE photo pixels (of `pixel` texels, pixel_texels);
+    the same values elsewhere; yielding itself where nothing is held (beside None)."""
+    if beside is None:
+        return yielding
+    out = np.array(yielding, np.float32)
+    fill = np.where(coverage, 1.0 - np.clip(out, 0.0, 1.0), 0.0).astype(np.float32)
+    closed = cv2.morphologyEx(fill, cv2.MORPH_CLOSE, disc(HELD_CLOSE * pixel))
+    out[beside] = np.minimum(out[beside], 1.0 - closed[beside])
+    return out
 
 
 def yield_join(yielding: np.ndarray, keep: np.ndarray, coverage: np.ndarray, pixel: float = 1.0) -> np.ndarray:

@@ -14,7 +14,7 @@ from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, glasses_holes, lens_card, ring_glasses, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
-                           fill_unreliable, filled_pixels, held_reach, pixel_texels, relights, resolution_trust,
+                           fill_unreliable, filled_pixels, held_holes, held_reach, pixel_texels, relights, resolution_trust,
                            revealed_fill, revealed_texture, smoothstep, texel_positions, texel_silhouette_distance,
                            texel_values, trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence,
                            yield_join)
@@ -298,9 +298,12 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     skin = texel_skin(uv, keep & lay.coverage)
     rim = None
     if image is not None:   # and so does one that read the backdrop across the silhouette
+        beside = held_reach(held, positions, face_width)
         rim = backdrop_rim(uv, mask, confidence, lay.coverage, texel_cos, distance, face_width, backdrop, skin,
-                           colours.hair, pixel, held_reach(held, positions, face_width))
+                           colours.hair, pixel, beside)
         yielding = yielding * (1.0 - rim)
+        # and beside a hand held over the outline, what the yield encloses yields with it
+        yielding = held_holes(yielding, lay.coverage, beside, pixel)
     # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels
     yielding = yielding * yield_join(yielding, keep, lay.coverage, pixel)
     _, t = trusted_maps(mask, yielding)

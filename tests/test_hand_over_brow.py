@@ -237,6 +237,34 @@ def test_the_shadow_gap_and_its_mixes_yield_turned_25(prepared, editor):
     assert grey < 130, grey
 
 
+def test_what_the_yield_encloses_beside_the_hand_yields_turned_25(prepared, editor):
+    """Turned +25, the fill of his far temple under the heel held kept specks and slivers of the
+    light band between his sideburn and skin (0.8-1 trusted, 1-4 texels across): each drawn
+    moved and stretched where the fill around it is held in the photo, grey streaks below the heel
+    (70 grey pixels there, as grey_below_heel counts them; 22 with what the yield encloses
+    yielding too: disocclusion.held_holes)."""
+    img, src = prepared("Image_with_alpha.png")
+    grey = grey_below_heel(editor.edit(img, pose=(0, 25, 0), source=src), src.face)
+    assert grey < 40, grey
+
+
+def test_held_holes_yields_what_the_yield_encloses_beside_the_hand_only():
+    """A kept speck inside a run that yields, beside a held hand, yields; the same speck elsewhere,
+    and the kept texels beside the run, keep their trust; nothing held: the very same array."""
+    s = 32
+    yielding = np.ones((s, s), np.float32)
+    yielding[8:24, 8:24] = 0.0
+    yielding[15:17, 15:17] = 1.0            # a speck enclosed by the yield
+    coverage = np.ones((s, s), bool)
+    beside = np.zeros((s, s), bool)
+    beside[:, :s // 2] = True               # (the speck's left half and the run's left edge)
+    got = D.held_holes(yielding, coverage, beside, pixel=0.5)
+    assert got[15:17, 15:17][:, 0].max() == 0, got[15:17, 15:17]
+    assert got[15:17, 16].min() == 1.0     # not beside the hand
+    assert got[8:24, :8].min() == 1.0 and got[:8].min() == 1.0   # the kept skin beside the run
+    assert D.held_holes(yielding, coverage, None, 0.5) is yielding
+
+
 def test_shadow_mix_reads_the_texels_between_a_shadow_and_the_skin():
     """A band of the backdrop in a shadow beside a band of skin, with a column of their mix
     between: the mix is told (within the rim), the skin and the far texels are not; without a
