@@ -342,9 +342,9 @@ class HeadProxy:
         if neck is not None:
             # under the jaw's feathered border, the neck: the border reads the neck's top, not the
             # backdrop past the oval (a pale line between the jaw and the neck)
-            top = self.neck_read(0.0)
-            p_in = p_in[:, :2] + neck[:, None] * (top - p_in[:, :2])
-            p_read = p_read + neck[:, None] * (top - p_read)
+            border, top = self.neck_border(neck)
+            p_in = p_in[:, :2] + border[:, None] * (top - p_in[:, :2])
+            p_read = p_read + border[:, None] * (top - p_read)
         if read is not None and read.any():   # onto the sunglasses' frame (rigid_glasses)
             p_read = p_read + read[:, None] * (p[:, :2] - c) / r_src[:, None]
         verts[:k, :2] = q_in[:, :2]
@@ -411,6 +411,28 @@ class HeadProxy:
         foot = q2 + down
         return (src_r, dst_r, fringe_src + a * (foot - fringe_src), fringe_dst + a * (foot - fringe_dst),
                 a[:, 0])
+
+    def neck_border(self, neck: np.ndarray):
+        """[K] how far each oval vertex is drawn as neck (neck_rings') -> ([K] how far the face's
+        feathered border at each vertex reads the neck's top, [K,2] where: neck_read(0)'s). Beside
+        the drawn vertex nearest the chin on each side, its neighbour towards the chin (not drawn:
+        its column has the photo's own chin or collar under it) reads that vertex's top as much: read
+        in place, its border is where the tracked oval runs past the chin over the backdrop between
+        the chin and the collar (multi_face.jpg's face 0 at -25: sky, 187/174/153 beside his skin's
+        196/152/115), and the border between the two spread it over the neck's top by the collar."""
+
+        border, top = neck.copy(), self.neck_read(0.0)
+        side = self.neck.side
+        chin = np.flatnonzero(side == 0)[0]
+        for s in (-1, 1):
+            drawn = np.flatnonzero((neck > 0) & (side == s))
+            if not drawn.size:
+                continue
+            k = drawn[np.argmin(np.abs(drawn - chin))]
+            n = k - s
+            if 0 <= n < len(neck) and neck[n] == 0:
+                border[n], top[n] = neck[k], top[k]
+        return border, top
 
     def neck_read(self, t: float) -> np.ndarray:
         """[K,2] where the neck's ring t of the way down from the jaw reads the photo: the face's
