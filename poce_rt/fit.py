@@ -113,11 +113,8 @@ class Pose:
         ``center`` [3] is the pivot in the canonical frame (default: the canonical origin, which MediaPipe
         places inside the head behind the nose); it stays where it was in the image (turned_from).
         """
-        R = self.rotation
         R2 = matrix_from_euler(self.pitch + pitch, self.yaw + yaw, self.roll + roll)
-        c = np.asarray(center, np.float64)
-        t2 = self.translation + self.scale * (R @ c - R2 @ c)
-        return Pose.from_rt(R2, t2, self.scale)
+        return Pose.from_rt(R2, self.translation, self.scale).turned_from(self, center)
 
     def turned_from(self, before: "Pose", center) -> "Pose":
         """This pose's rotation and scale, placed so that the point ``center`` [3] (canonical frame)
