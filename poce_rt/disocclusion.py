@@ -258,7 +258,8 @@ _LIGHT_EPS = 0.02               # (a dark texel's ratio stays finite)
 # mirror of her near one) with a soft lash line: Laplacian rms over it 21.9 against the near
 # eye's 24.9 (drawn from the photo); without the band limit (the completion's unsharp mask for
 # the render's second read kept) 34.5 / 24.9 (31.7 with her far half in the photo's light,
-# YIELD_LIGHT_RIM_READ), the lash line and the lid's crease drawn as the near eye's. Its edge is blended over a Gaussian of this many texels (the hull's dilation is skin).
+# YIELD_LIGHT_RIM_READ), the lash line and the lid's crease drawn as the near eye's. Its edge is
+# blended over a Gaussian of this many texels (the hull's dilation is skin).
 SHARP_EYE_EDGE = 1.0
 # A fill texel the photo saw (untrusted: near the silhouette, seen edge-on) whose sample has the
 # colour of the trusted texels about it saw that surface go on over it; a structure of the
@@ -706,10 +707,10 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
     the trusted ones and those that yielded, yielded [S,S] bool) off the eyes (eye_regions), those
     that read the backdrop at YIELD_LIGHT_RIM_READ of the weight (rim [S,S]: backdrop_rim's share,
     over YIELD_LIGHT_RIM; None: none did) but for those whose colour is unlike it (backdrop [K,3]
-    Lab backdrop_colours', over YIELD_LIGHT_UNLIKE; None: none is told so), trimmed of those unlike the estimate about them
-    (YIELD_LIGHT_TRIM, YIELD_LIGHT_ROUNDS), push-pulled where fewer of them lie in the window (YIELD_LIGHT_NEAR) and
-    clipped to YIELD_LIGHT_GAIN. The same array where fewer than YIELD_MIN of the layout's
-    texels yielded."""
+    Lab backdrop_colours', over YIELD_LIGHT_UNLIKE; None: none is told so), trimmed of those
+    unlike the estimate about them (YIELD_LIGHT_TRIM, YIELD_LIGHT_ROUNDS), push-pulled where
+    fewer of them lie in the window (YIELD_LIGHT_NEAR) and clipped to YIELD_LIGHT_GAIN. The same
+    array where fewer than YIELD_MIN of the layout's texels yielded."""
     coverage = layout.coverage
     if not relights(yielded, coverage):
         return completion

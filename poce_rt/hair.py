@@ -674,7 +674,8 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     spreads past SKIN_D) and not backdrop, nor a mix of skin and backdrop (Lab distance to the
     segments from the skin's median to backdrop_colours past BACKDROP_D), fading out from
     OUTLINE[0] to OUTLINE[1] of S inside the border (the beard's own colour: BEARD_OUTLINE;
-    nostrils and eyes, seen edge-on, are not hair). weight: that, smoothed, made sharp (EDGE), carried outwards to the border (outward), on
+    nostrils and eyes, seen edge-on, are not hair). weight: that, smoothed, made sharp (EDGE),
+    carried outwards to the border (outward), on
     the untrusted texels. colour: the photo's texel where it is hair (`photo`; with hair_colour,
     of the hair's own colour: own_hair), else (with hair_colour and positions) the hair beside the
     texel in the photo (hair_beside), else those colours push-pulled. uv [S,S,3] in [0,1], seen /

@@ -36,9 +36,10 @@ Image_with_alpha.png (edge-on nose flank beside the moustache, photo 220-230, fi
 while the turn changes their light by ~1.1. b is held to [m, 1]: past 1 it brightened t1.jpg's
 warm-lit cheek (revealed +25) to a saturated orange patch; below m it darkened skin-coloured fill
 towards whatever darker matter the photo saw there (a beard, a crease, a shadow: grey patches on
-t1.jpg's face 1 at +25). Texels the photo did not see (w = 0) are shaded as the fit says. Where the fit is unreliable (few skin texels, light that
-does not depend on the normal) there is no shading (FillShading is None): the fill is drawn as
-before.
+t1.jpg's face 1 at +25). Texels the photo did not see (w = 0) are shaded as the fit says.
+
+Where the fit is unreliable (few skin texels, light that does not depend on the normal) there is
+no shading (FillShading is None): the fill is drawn as before.
 """
 from __future__ import annotations
 
@@ -132,7 +133,8 @@ def anchor_normals(normals: np.ndarray, trusted: np.ndarray, coverage: np.ndarra
 class FillShading:
     """What shades the fill at any target pose (module docstring). Maps [S,S,C] float32:
     normal (1, n) of each texel at the source pose, anchor (1, n_a) of the trusted skin its fill
-    colour came from (times seen_calibration's scale where the photo saw the texel), gain the fill's untrusted share (1 - t) * fill, whose shading changes."""
+    colour came from (times seen_calibration's scale where the photo saw the texel), gain the
+    fill's untrusted share (1 - t) * fill, whose shading changes."""
 
     coeffs: np.ndarray           # [4] (a, b): luma = a + b . n at the source pose
     source_rotation: np.ndarray  # [3,3] the photo's head rotation
@@ -174,8 +176,8 @@ def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: n
     if seen is not None:
         anchor4 *= seen_calibration(uv, fill, normal4, anchor4, coeffs, seen, coverage)[..., None]
     gain = (1.0 - np.asarray(trust, np.float32))[..., None] * coverage[..., None] * fill
-    return FillShading(coeffs, np.asarray(source_pose.rotation), normal4, anchor4, np.ascontiguousarray(gain, np.float32))
-
+    return FillShading(coeffs, np.asarray(source_pose.rotation), normal4, anchor4,
+                       np.ascontiguousarray(gain, np.float32))
 
 
 def seen_calibration(uv: np.ndarray, fill: np.ndarray, normal: np.ndarray, anchor: np.ndarray,

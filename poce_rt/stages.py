@@ -14,10 +14,10 @@ from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, glasses_holes, lens_card, ring_glasses, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
-                           fill_unreliable, filled_pixels, held_holes, held_reach, pixel_texels, relights, resolution_trust,
-                           revealed_fill, revealed_texture, smoothstep, texel_positions, texel_silhouette_distance,
-                           texel_values, trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence,
-                           yield_join)
+                           fill_unreliable, filled_pixels, held_holes, held_reach, pixel_texels, relights,
+                           resolution_trust, revealed_fill, revealed_texture, smoothstep, texel_positions,
+                           texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, vertex_normals,
+                           visibility_confidence, yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose, pose_vertices
