@@ -92,6 +92,17 @@ UNDER_CHIN = (1.1, 1.6)
 # 1.7 px past the face on average over the jaw's rows, 4 at most, up to 10 levels paler than the
 # skin beside it; now 0.8 / 2 px, 1 level; 45-m7-di-ph.jpg at +25: what is not backdrop past its
 # far cheek 5.2 -> 4.1 px on average, a thinner ghost).
+# The edge strip: the face past its oval on a side the turn reveals, where the photo shows the
+# backdrop beyond it (issue 15, single_face.jpg, yaw -8, turned +25; silhouette.edge_strip): his
+# oval runs 8-10 px inside his near cheek's edge from the ear down to the jaw's corner, and the band
+# from the moved oval to the first proxy ring drew that strip and its lit rim past the face's
+# outline, a pale bulge over the backdrop. There the rings are drawn nearer the moved oval by the
+# strip (times reveal()'s weight, and BESIDE_NECK's follow: the chin slides over the still neck),
+# as BEHIND_FACE's strip is on a side seen edge-on, and a ring that read inside the strip reads
+# past it (read_past): the band that read the strip collapses onto the face's new outline, and the
+# next reads the backdrop from its edge. Skin-like pixels past his outline over those rows 7.4 ->
+# 2.1 px wide on average (12 -> 4 at most), pixels paler than the cheek beside them 166 -> 57;
+# MediaPipe +25 102 -> 101% (tests/test_surround.py).
 # The far side's outline (issue 15, held-out t1.jpg's largest face, yaw -3, turned +25): the proxy
 # ends at its silhouette ring, in the head's mid-depth plane, ~4 cm behind the origin the pose turns
 # about; turned away, that ring swings in (22 px of a 70 px half-head beside t1's far temple)
@@ -138,8 +149,8 @@ GLASSES_PAST = (0.0, 1.0)
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-               hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None,
-               glasses=None):
+               hang: np.ndarray | None = None, hair: np.ndarray | None = None,
+               edge: np.ndarray | None = None, neck=None, glasses=None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
@@ -155,7 +166,10 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     between the silhouette and the outer ring (FRINGE). hang: None, or [K] hanging_hair's: the
     outer ring that many pixels further down the photo, along hanging hair. hair: None, or [K]
     band_hair's: the far side of a turn drawn out to the head's outline only where the photo shows
-    hair beside the oval (far_outline, BAND_HAIR; None: everywhere). proxy_measures reads all six.
+    hair beside the oval (far_outline, BAND_HAIR; None: everywhere). edge: None, or [K]
+    edge_strip's: on the side the turn reveals, the proxy's rings drawn that much nearer the moved
+    oval, where the photo shows the face past the oval against the backdrop (module comment: the
+    edge strip). proxy_measures reads all seven.
     neck: None, or poce_rt.neck.NeckLayer (neck_layer's): where the turn reveals a side whose jaw
     has the backdrop beside it, the rings under the jaw drawn as the neck (HeadProxy.neck_rings).
     glasses: None, or (reach [K] accessories.frame_reach's, on [468] bool the lens card's
@@ -167,7 +181,7 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
     return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
-                     fringe, hang, hair, neck, glasses).mesh(dst_vertices, dst_pose)
+                     fringe, hang, hair, edge, neck, glasses).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -178,8 +192,8 @@ class HeadProxy:
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-                 hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None,
-                 glasses=None):
+                 hang: np.ndarray | None = None, hair: np.ndarray | None = None,
+                 edge: np.ndarray | None = None, neck=None, glasses=None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -223,6 +237,8 @@ class HeadProxy:
         # [K] px: the strip past the oval that is the face itself, on a side seen edge-on (BEHIND_FACE)
         past = face_past_oval(sv)
         self.behind = past * ramp(past / oval_radius(sv), BEHIND_FACE)
+        # [K] px: the photo's face past the oval out to the backdrop (module comment: the edge strip)
+        self.edge = None if edge is None or not np.any(edge) else np.asarray(edge, np.float64)
         self.neck = neck   # poce_rt.neck.NeckLayer, or None
         self.ring_glasses = glasses   # as given (warp_surround's FeatureMask reads it)
         self.sv_card = None if glasses is None else sv[np.asarray(glasses[1], bool), :2]
@@ -292,6 +308,7 @@ class HeadProxy:
             share = np.minimum(self.hang / (HANG_REACH * r_src.mean()), 1.0)
             outer = outer + np.column_stack([share * (src_r[-1][:, 0] - outer[:, 0]), self.hang])
         far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
+        pull = np.zeros(k)   # [K] px: the rings drawn this much nearer the moved oval (BEHIND_FACE, edge strip)
         if self.beside is not None and self.beside.any():
             # where the turn draws the band from the oval to the silhouette wider than the photo
             # shows it beside what lies behind the head, the proxy's rings (2 .. SILHOUETTE_RING)
@@ -316,17 +333,22 @@ class HeadProxy:
             # the strip itself is skin on the ray backdrop_beside reads, so the more the face
             # bulges past its oval the less of it was pulled (module comment at BEHIND_FACE)
             pull = edge_on * toward * self.neck_follow * np.minimum(self.behind, np.maximum(seen, 0.0))
-            if pull.any():
-                hot = (pull > 0)[:, None]
-                dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
-                                          x[:, 2]]) for x in dst_r]
+        # how far the turn reveals each oval vertex's side (reveal())
+        reveal = None if self.strip is None and self.neck is None and self.edge is None else self.reveal(dst_pose)
+        if self.edge is not None:   # ... the photo's face past the oval on the side revealed (the edge strip)
+            edge = reveal * self.neck_follow * self.edge
+            pull = np.maximum(pull, edge)
+            if edge.any():
+                src_r = self.read_past(src_r, edge)
+        if pull.any():
+            hot = (pull > 0)[:, None]
+            dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
+                                      x[:, 2]]) for x in dst_r]
         dst_r[0] = self.under_chin(src_r[0], dst_r[0], q)
         read = None
         if self.glasses is not None:
             src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
-        # how far the turn reveals each oval vertex's side (reveal())
-        reveal = None if self.strip is None and self.neck is None else self.reveal(dst_pose)
         neck = None
         if self.neck is not None:
             src_r, dst_r, fringe_src, fringe_dst, neck = self.neck_rings(src_r, dst_r, fringe_src, fringe_dst, q,
@@ -350,6 +372,20 @@ class HeadProxy:
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
+
+    def read_past(self, src_r: list, by: np.ndarray) -> list:
+        """The proxy's rings' photo reads (src_r, [K,3] each) at least by [K] px out from the oval
+        along each oval vertex's ray from its centre (edge_strip's ray): a ring read inside the
+        face's strip past the oval, drawn on the moved oval (module comment: the edge strip),
+        reads from the backdrop beyond the strip, not the rim of lit skin at its end. -> copies."""
+        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        out = []
+        for x in src_r:
+            t = ((x[:, :2] - self.p[:, :2]) * u).sum(1)   # px out from the oval
+            # a ring read behind the oval (a far side's silhouette hidden by the face) is left as it is
+            short = np.where((by > 0) & (t >= 0), np.maximum(by - t, 0.0), 0.0)
+            out.append(np.column_stack([x[:, :2] + short[:, None] * u, x[:, 2:]]))
+        return out
 
     def reveal(self, dst_pose) -> np.ndarray:
         """[K] in [0,1]: how far the turn to dst_pose moves each oval vertex out past the oval's mean
@@ -554,9 +590,9 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
     [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)[, fringe [K]
-    (fringe_widths')[, hang [K] (hanging_hair's)[, hair [K] (band_hair's)[, neck
-    (poce_rt.neck.neck_layer's)[, glasses (accessories.ring_glasses')]]]]]]]]]) for the head
-    proxy's rings, or (HeadProxy, target Pose): the same with the source's side worked out once
+    (fringe_widths')[, hang [K] (hanging_hair's)[, hair [K] (band_hair's)[, edge [K]
+    (edge_strip's)[, neck (poce_rt.neck.neck_layer's)[, glasses (accessories.ring_glasses')]]]]]]]]]])
+    for the head proxy's rings, or (HeadProxy, target Pose): the same with the source's side worked out once
     (what stages and the frame loop pass).
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
@@ -766,7 +802,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
     glasses = None if proxy is None else (proxy[0].ring_glasses if isinstance(proxy[0], HeadProxy) else
-                                          (proxy[11] if len(proxy) > 11 else None))
+                                          (proxy[12] if len(proxy) > 12 else None))
     features = FeatureMask(src_vertices, glasses)
     weights = stretch_weights(verts, src, features)
     if weights.any() and backdrop is None and proxy is not None:
