@@ -314,7 +314,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
-                       positions - np.float32(0.5), backdrop, skin, colours.hair)
+                       positions - np.float32(0.5), backdrop, skin, colours.hair, pixel)
     # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
     core = skin_core(uv, keep & lay.coverage)
     sources = completion_input(uv, keep, lay.coverage & ~keep, core, pixel)

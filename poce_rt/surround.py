@@ -144,6 +144,10 @@ BAND_HAIR = (0.05, 0.15)
 # stretch_weights, accessories.frame_region).
 GLASSES_NEAR = 0.2
 GLASSES_PAST = (0.0, 1.0)
+# under_hair: the band under the face's feathered border reads the hair this far past the oval
+# ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
+# +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
+UNDER_HAIR_PX = 2.0
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
@@ -360,7 +364,9 @@ class HeadProxy:
         if self.strip is not None:
             u = (p[:, :2] - c) / r_src[:, None]
             p_read = p_read + (reveal * self.strip)[:, None] * u
+            src_r = past_strip(src_r, p, u, np.maximum(reveal * self.strip, 0.0))
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
+            p_in = under_hair(p_in, p_read, u, reveal * (self.strip > 0))
         if neck is not None:
             # under the jaw's feathered border, the neck: the border reads the neck's top, not the
             # backdrop past the oval (a pale line between the jaw and the neck)
@@ -537,6 +543,51 @@ class HeadProxy:
         w = ramp(self.facing - turned, BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
+
+
+def under_hair(p_in: np.ndarray, p_read: np.ndarray, u: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """[K,2] where the ring inside the oval reads the photo (p_in [K,>=2]) under the face's
+    feathered border beside the hair, by weight [K] (how far the turn reveals a side whose oval
+    ring reads past the skin strip, at p_read [K,2]): there it reads the hair past the strip, from
+    p_read out to UNDER_HAIR_PX along u [K,2] (none at the photo's pose).
+
+    Issue 15, 0-f15-hao-ph.jpg at +25: that band, from the ring inside the oval to the oval, read
+    the photo from inside the oval out to the hair, the cheek's edge and its mix with the hair:
+    3-4 px of the photo drawn ~20 px wide under the revealed outline, which the feather (0.03 of
+    the face's width) blended in, a pale greyish-pink strip (L 45-53 over 6 px, the hair's
+    30-40) between the hair drawn past the outline and the hair the face's layer draws over it
+    (poce_rt.hair). Read so, the feather blends the face's edge into the hair (L 42-50 over those
+    pixels; the band's reads along the oval vertices' rays that are hair: 44% -> 80%)."""
+    w = np.asarray(weight, np.float64)[:, None]
+    return p_in[:, :2] + w * (p_read + UNDER_HAIR_PX * u - p_in[:, :2])
+
+
+def past_strip(src_r: list, p: np.ndarray, u: np.ndarray, moved: np.ndarray) -> list:
+    """The proxy's rings inside its silhouette (src_r [R] of [K,>=2] photo positions, the
+    silhouette last) read from the oval ring's read moved `moved` [K] px out along u [K,2] from the
+    oval p [K,>=2] (past the skin strip, HeadProxy.mesh) out to the silhouette, in the proportions
+    they read from the oval; the silhouette's read stays.
+
+    Issue 15, 0-f1-su-ph.jpg at +25: where the turn reveals a side, the oval ring reads the photo
+    past the skin strip beside the oval (silhouette.skin_strip, module comment at STRIP_MAX), out
+    to the hair's own colour past its mix with the skin: by 0-f1's image-left cheek 16 px out,
+    past the proxy's first ring (14 px out, scale 1.1). The band between them read a sliver of
+    0-2 px (folded) and was drawn 18 px wide (area 7-16x), all filled by the stretched-strip fill
+    (ring_photo.STRETCH_FILL): a smooth brownish column of the head's colours between the cheek
+    and the hair from the temple down past the cheek. Read so, the first band reads the hair's
+    strands and is warped (area 1.3-1.7x; 15-f13-anc-ph.jpg's, beside a skin strip 5-8 px wide
+    under her bob, 3.4 at most -> 1.8)."""
+    if not moved.any():
+        return src_r
+    span = ((src_r[-1][:, :2] - p[:, :2]) * u).sum(1)   # [K] px from the oval out to the silhouette
+    moved = np.minimum(moved, np.maximum(span, 0.0))   # (skin_strip reads within STRIP_MAX: never past it)
+    out = []
+    for x in src_r[:-1]:
+        share = np.clip(((x[:, :2] - p[:, :2]) * u).sum(1) / np.maximum(span, 1e-6), 0.0, 1.0)
+        x = x.copy()
+        x[:, :2] += ((1.0 - share) * moved)[:, None] * u
+        out.append(x)
+    return out + [src_r[-1]]
 
 
 def fringe_ring(sil_src: np.ndarray, sil_dst: np.ndarray, outer: np.ndarray, centre: np.ndarray, width=None):
