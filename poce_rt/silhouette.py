@@ -37,6 +37,8 @@ import numpy as np
 from . import masks
 from .head_proxy import FACE_OVAL, PROXY_REACH, PROXY_SCALES, face_past_oval, head_proxy, oval_radius, ramp
 
+# SkinRun: the photo read at most this many pixels apart along a way
+SKIN_RUN_STEP = 0.5
 # silhouette_scales: the silhouette moves out to where the photo's hair ends, at most this many
 # times its default distance from the oval's centre (a neighbour's hair, a dark backdrop the side
 # borders do not show), and only on oval vertices above canonical y = HAIR_ROWS_CM[0] (fully) to
@@ -539,6 +541,34 @@ def edge_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None, strip=
     on = back.any(1) & (at >= STRIP_BACKDROP_MIN) & below_eyes(src_vertices) & (hair == 0)
     wraps = ramp(face_past_oval(src_vertices) / oval_radius(src_vertices), EDGE_PAST)
     return np.where(on, at * wraps, 0.0)
+
+
+class SkinRun:
+    """How far the photo's skin runs from given photo positions towards others (run): the head
+    proxy's silhouette ring where a turn draws it on the face's outline reads the band beyond it
+    past the skin there (HeadProxy.past_skin). image [H,W,3] uint8, skin: the face's (median,
+    spread) Lab (hair.PhotoColours.skin)."""
+
+    def __init__(self, image: np.ndarray, skin):
+        self.image, self.skin = np.asarray(image), skin
+
+    def run(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """[N] float64 in [0,1): the share of the way from start [N,2] to end [N,2] (photo
+        positions, pixel centres at i + 0.5) over which the photo is skin (hair.SKIN_D's far bound,
+        read at most SKIN_RUN_STEP px apart), up to the first pixel that is not; 0 where none is on
+        the way (nothing tells where the skin ends: hair as red as the skin) or the first is not."""
+        from .hair import SKIN_D, lab, skin_distance
+
+        start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+        length = np.linalg.norm(end - start, axis=1)
+        n = max(int(np.ceil(length.max(initial=0.0) / SKIN_RUN_STEP)), 1)
+        t = np.arange(n) / n                                     # [S] shares of each way
+        pts = start[:, None] + t[None, :, None] * (end - start)[:, None]
+        h, w = self.image.shape[:2]
+        x = np.clip(np.floor(pts[..., 0]).astype(int), 0, w - 1)
+        y = np.clip(np.floor(pts[..., 1]).astype(int), 0, h - 1)
+        other = skin_distance(lab(self.image[y, x].astype(np.float32) / 255), self.skin) >= SKIN_D[1]
+        return np.where(other.any(1), t[np.argmax(other, axis=1)], 0.0)   # at the first that is not skin
 
 
 def edge_overshoot(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:

@@ -69,6 +69,17 @@ FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its o
 # seen edge-on: left as they were; 45-m7-di-ph.jpg's far oval lies 0.45-0.75 radii behind its
 # face, where the silhouette ring does too: no more than the photo shows past the oval).
 BEHIND_FACE = (0.05, 0.1)
+# ... and where that pull draws the band from the oval to the silhouette collapsed onto the moved
+# oval (as wide as COLLAPSED[0] of the photo's distance from oval to silhouette or less: fully;
+# none of this from COLLAPSED[1]), the band
+# beyond the silhouette is drawn right against the face's outline, and reads the photo from where
+# the silhouette ring lies in it: on a three-quarter face's far temple (t1.jpg's face 1 at +25,
+# oval vertices 31-33, 14-24 px past the oval in the photo, drawn 1 px from it) that is the
+# forehead's skin at the hairline, 3 px of it at vertex 33, drawn as a pale fleck (L* 65-68)
+# between her turned temple (55-60) and her dark lock of hair (30). The band reads past the skin
+# there: the silhouette ring's photo position moves out towards the fringe ring's to the first
+# pixel that is not skin (silhouette.SkinRun; past_skin), where one is on the way.
+COLLAPSED = (0.1, 0.2)
 # Under the chin (issue 15, Tom_Hanks_54745.png, yaw +18, turned +25): the proxy's rings there stay
 # with the neck (NECK_CM) while the chin moves 4-8 px in, away from the collar, and the band from
 # the moved oval to the first still ring read the photo's strip past the oval, 3.7-4.7 px of the
@@ -197,7 +208,7 @@ class HeadProxy:
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
                  hang: np.ndarray | None = None, hair: np.ndarray | None = None,
-                 edge: np.ndarray | None = None, neck=None, glasses=None):
+                 edge: np.ndarray | None = None, neck=None, glasses=None, skin=None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -244,6 +255,7 @@ class HeadProxy:
         # [K] px: the photo's face past the oval out to the backdrop (module comment: the edge strip)
         self.edge = None if edge is None or not np.any(edge) else np.asarray(edge, np.float64)
         self.neck = neck   # poce_rt.neck.NeckLayer, or None
+        self.skin = skin   # poce_rt.silhouette.SkinRun of the photo, or None (past_skin: none)
         self.ring_glasses = glasses   # as given (warp_surround's FeatureMask reads it)
         self.sv_card = None if glasses is None else sv[np.asarray(glasses[1], bool), :2]
         self.glasses = None if glasses is None or glasses[0] is None else self._glasses(sv, *glasses)
@@ -353,6 +365,7 @@ class HeadProxy:
         if self.glasses is not None:
             src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
+        src_r[-1] = self.past_skin(src_r[-1], dst_r[-1], q, fringe_src)
         neck = None
         if self.neck is not None:
             src_r, dst_r, fringe_src, fringe_dst, neck = self.neck_rings(src_r, dst_r, fringe_src, fringe_dst, q,
@@ -391,6 +404,24 @@ class HeadProxy:
             # a ring read behind the oval (a far side's silhouette hidden by the face) is left as it is
             short = np.where((by > 0) & (t >= 0), np.maximum(by - t, 0.0), 0.0)
             out.append(np.column_stack([x[:, :2] + short[:, None] * u, x[:, 2:]]))
+        return out
+
+    def past_skin(self, sil_src: np.ndarray, sil_dst: np.ndarray, q: np.ndarray, fringe_src: np.ndarray):
+        """The silhouette ring's photo positions (sil_src [K,>=2]; drawn at sil_dst [K,>=2]) moved out
+        towards the fringe ring's (fringe_src [K,2]) past the photo's skin where the band from the
+        moved oval q [K,>=2] to the silhouette is drawn collapsed (COLLAPSED) -> [K,...] (sil_src
+        itself where none is, or no skin reader was given)."""
+        if self.skin is None:
+            return sil_src
+        seen = np.linalg.norm(sil_src[:, :2] - self.p[:, :2], axis=1)
+        drawn = np.linalg.norm(sil_dst[:, :2] - np.asarray(q, np.float64)[:, :2], axis=1)
+        collapsed = np.where(seen > 0, 1.0 - ramp(drawn / np.maximum(seen, 1e-9), COLLAPSED), 0.0)
+        hot = np.flatnonzero(collapsed > 0)
+        if not hot.size:
+            return sil_src
+        way = fringe_src[hot] - sil_src[hot, :2]
+        out = sil_src.copy()
+        out[hot, :2] += (collapsed[hot] * self.skin.run(sil_src[hot, :2], fringe_src[hot]))[:, None] * way
         return out
 
     def reveal(self, dst_pose) -> np.ndarray:

@@ -738,3 +738,55 @@ def test_the_band_under_a_revealed_outline_reads_the_hair(editor, prepared):
     oval = face.vertices[list(head_proxy.FACE_OVAL), :2]
     like = hair.hair_like(hair.lab(px.astype(np.float32) / 255), hair.photo_skin(img, oval), hair.backdrop_colours(img))
     assert (like >= 0.5).mean() > 0.7, (like >= 0.5).mean()
+
+
+def _beside_collapsed_temple(editor, img, src, image, alpha):
+    """L* of the pixels of image [H,W,3] within BESIDE_PX outside the drawn face (alpha [H,W] >
+    0.5) and within REACH_PX of the target oval vertices where a turn of src to +25 draws the band
+    from the oval to the proxy's silhouette collapsed (surround.COLLAPSED), and of the face's own
+    outermost BESIDE_PX there."""
+    import cv2
+
+    face = src.face
+    plan = editor.plan(src, pose=(0, 25, 0))
+    target = pose_vertices(plan.shape, plan.target_pose)
+    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+                               *silhouette.proxy_measures(img, face, src.colours))
+    verts, _, photo = proxy.mesh(target, plan.target_pose)
+    k = len(head_proxy.FACE_OVAL)
+    sil, oval = head_proxy.SILHOUETTE_RING * k, k
+    drawn = np.linalg.norm(verts[sil:sil + k, :2] - verts[oval:oval + k, :2], axis=1)
+    seen = np.linalg.norm(photo[sil:sil + k] - photo[oval:oval + k], axis=1)
+    at = verts[oval:oval + k, :2][drawn < surround.COLLAPSED[0] * seen]
+    assert len(at) >= 2
+    inside = (alpha > 0.5).astype(np.uint8)
+    out = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)
+    into = cv2.distanceTransform(inside, cv2.DIST_L2, 3)
+    yy, xx = np.mgrid[0:alpha.shape[0], 0:alpha.shape[1]]
+    near = np.zeros(alpha.shape, bool)
+    for v in at:
+        near |= (xx + 0.5 - v[0]) ** 2 + (yy + 0.5 - v[1]) ** 2 <= REACH_PX ** 2
+    lightness = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * 100 / 255
+    return (lightness[near & (out > 0) & (out <= BESIDE_PX)],
+            lightness[near & (inside > 0) & (into <= BESIDE_PX)])
+
+
+BESIDE_PX = 5
+REACH_PX = 8   # px about those vertices (the relit temple above them, 11 px and more, is skin)
+
+
+def test_a_collapsed_far_temple_has_no_skin_beside_it(editor, real_image):
+    """t1.jpg's face 1 (yaw -33) at +25: on her far temple the proxy's rings from the oval to the
+    silhouette are drawn collapsed onto the turned face's outline (the face draws that strip), and
+    the band beyond the silhouette reads the photo from where the silhouette ring lies in it: the
+    forehead's skin at her hairline, drawn as a pale fleck (L* 65-68) between the turned temple
+    and her dark lock of hair. The silhouette ring reads past that skin now (HeadProxy.past_skin):
+    none of the pixels beside the face there is lighter than the face's own outermost pixels
+    (their median, L* 56; 16 were, up to 68)."""
+    img = real_image("t1.jpg")
+    face = editor.faces(img, 1)[0]
+    src = editor.prepare(img, face)
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    beside, edge = _beside_collapsed_temple(editor, img, src, res.image, res.alpha)
+    assert len(beside) >= 30 and len(edge) >= 30
+    assert (beside > np.median(edge)).sum() == 0, (np.sort(beside)[-5:], np.median(edge))
