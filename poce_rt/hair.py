@@ -78,6 +78,17 @@ BESIDE = 0.15                    # hair_beside: rays out to this share of the fa
 # pixels) took the mean of those few, near-black texels amid the sideburn's brown
 # (push-pulled from the texels about them), dark specks on his temple turned -25
 BESIDE_SHARE = 0.25
+# The hair's strands over the outline (issue 15, 0-f15-hao-ph.jpg and 0-f1-su-ph.jpg at +25): the
+# texels the photo saw edge-on along a cheek under the hair crowd onto a pixel or two of the photo
+# (0-f15's image-left cheek: 26 texels of a UV row on 1.3 px), and the layer's colour there, the
+# mean of the hair beside each texel, is one colour along each ray: a turn towards the camera
+# drew those texels ~20 px wide as a smooth dark-grey band between the cheek and the hair, no
+# strand in it. Each texel takes instead the photo's hair as far out past the hair's own edge on
+# its ray as the texel lies inside the layout's border (its depth, in photo pixels at the face's
+# scale, pixel_texels): the hair beside the face laid back over the outline at the photo's scale,
+# mirrored about the hair's edge, strands and all (times STRANDS: the photo's scale); the mean
+# where that pixel is not the hair's own colour.
+STRANDS = 1.0
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
 TIP_STEP_PX = 1.0                # strand_reach: rays across each vertex's band about this far apart (a strand is a pixel or two wide)
 # backdrop_around: the ring about the head (in the oval's mean radius: from, to, and the face's
@@ -390,16 +401,8 @@ def ray_samples(image: np.ndarray, start: np.ndarray, end: np.ndarray):
     Lab; inside [K,n] bool, the samples on the photo; length [K] float64, each ray's in pixels).
     hair_reach's and backdrop_reach's reads."""
     t, pts, inside, length = ray_points(start, end, image.shape)
-    # read as rows of REMAP_ROW samples: remap takes maps of fewer than 32767 rows and columns
-    # (hair_beside casts a ray from each of up to S*S texels)
-    flat = pts.reshape(-1, 2)
-    rows = -(-len(flat) // REMAP_ROW)
-    grid = np.zeros((rows * REMAP_ROW, 2), np.float32)
-    grid[:len(flat)] = flat
-    grid = grid.reshape(rows, REMAP_ROW, 2)
-    px = cv2.remap(image, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    px = px.reshape(-1, px.shape[-1])[:len(flat)].reshape(pts.shape[:2] + (-1,))
-    return t, lab(px.astype(np.float32) / 255.0), inside, length
+    px, _ = read_pixels(image, pts.reshape(-1, 2))
+    return t, lab(px.reshape(pts.shape[:2] + (-1,))), inside, length
 
 
 def run_end(on: np.ndarray, t: np.ndarray, inside: np.ndarray, length: np.ndarray, begin, ends_on_ray: bool,
@@ -554,14 +557,17 @@ def hair_share(image: np.ndarray, start: np.ndarray, end: np.ndarray, skin, back
     return hair.sum(1) / np.maximum(inside.sum(1), 1)
 
 
-def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair):
+def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, centre_texels: np.ndarray, hair,
+                depth: np.ndarray | None = None):
     """The photo's hair beside each of `texels` [S,S] bool -> (colours [n,3] float32 in [0,1],
     found [n] bool): read on the ray from the face's centre (the mean photo position of
     centre_texels [S,S] bool) through each texel's photo pixel (positions [S,S,2], array
     coordinates, rounded), from there out to BESIDE of the face's radius (the largest distance of those
     positions), the mean of its pixels of the hair's own colour (own_hair of `hair`, photo_hair's):
     past the hair's mix with the skin along the face's edge; found where they are BESIDE_SHARE of
-    its pixels or more. image [H,W,3] uint8."""
+    its pixels or more. image [H,W,3] uint8. depth: None, or [n] photo pixels: each texel takes
+    the photo's pixel that far out past the ray's first pixel of the hair's own colour where that
+    pixel is of it too (the hair's strands, module comment at STRANDS), the mean elsewhere."""
     if not texels.any():
         return np.zeros((0, 3), np.float32), np.zeros(0, bool)
     # one ray per pixel: the texels along the outline crowd onto a few pixels of the photo
@@ -570,14 +576,37 @@ def hair_beside(image: np.ndarray, positions: np.ndarray, texels: np.ndarray, ce
     radial = pos - c
     radius = float(np.linalg.norm(positions[centre_texels] - c, axis=1).max())
     u = radial / np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-6)
-    _, colours, inside, _ = ray_samples(image, pos, pos + BESIDE * radius * u)
+    t, colours, inside, length = ray_samples(image, pos, pos + BESIDE * radius * u)
     own = own_hair(colours, hair) & inside
     n = own.sum(1)
     mean = (colours * own[..., None]).sum(1) / np.maximum(n, 1)[:, None]
     rgb = cv2.cvtColor(np.ascontiguousarray(mean.reshape(-1, 1, 3), np.float32), cv2.COLOR_Lab2RGB)
     back = back.reshape(-1)
     found = (n > 0) & (n >= BESIDE_SHARE * inside.sum(1))
-    return np.clip(rgb.reshape(-1, 3), 0, 1)[back], found[back]
+    out = np.clip(rgb.reshape(-1, 3), 0, 1)[back]
+    if depth is not None and found.any():
+        first = t[own.argmax(1)] * length   # [K] px: the ray's first pixel of the hair's own colour
+        at = pos[back] + (first[back] + np.asarray(depth, np.float64))[:, None] * u[back]
+        strand, on = read_pixels(image, at)
+        keep = on & found[back] & own_hair(lab(strand), hair)
+        out[keep] = strand[keep]
+    return out, found[back]
+
+
+def read_pixels(image: np.ndarray, at: np.ndarray):
+    """image [H,W,3] uint8 read (bilinear, the border replicated) at at [n,2] photo array positions
+    (x, y) -> ([n,3] float32 RGB in [0,1], [n] bool: on the photo)."""
+    h, w = image.shape[:2]
+    on = (at[:, 0] >= 0) & (at[:, 1] >= 0) & (at[:, 0] <= w - 1) & (at[:, 1] <= h - 1)
+    # read as rows of REMAP_ROW samples: remap takes maps of fewer than 32767 rows and columns
+    # (hair_beside casts a ray from each of up to S*S texels)
+    rows = -(-len(at) // REMAP_ROW)
+    grid = np.zeros((rows * REMAP_ROW, 2), np.float32)
+    grid[:len(at)] = at
+    grid = grid.reshape(rows, REMAP_ROW, 2)
+    px = cv2.remap(image, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    px = px.reshape(-1, px.shape[-1])[:len(at), :3]
+    return px.astype(np.float32) / 255.0, on
 
 
 def beard_texels(colours: np.ndarray, beard, skin, backdrop: np.ndarray) -> np.ndarray:
@@ -665,7 +694,7 @@ def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout: UVLayout,
                    image: np.ndarray, positions: np.ndarray | None = None, backdrop: np.ndarray | None = None,
-                   skin=None, hair_colour=None):
+                   skin=None, hair_colour=None, pixel: float | None = None):
     """The photo's hair over the face's outline, as a layer of the texture -> (weight [S,S]
     float32 in [0,1], colour [S,S,3] float32, photo [S,S] bool).
 
@@ -685,7 +714,9 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     texels the photo saw edge-on (not sampled: a smear of a pixel or two, mostly where the mesh's
     outline runs under the hair) are classified by the photo's colour there too. backdrop: the
     photo's backdrop_colours, skin: texel_skin(uv, trusted), when the caller has them (None:
-    worked out here). hair_colour: None, or the photo's photo_hair."""
+    worked out here). hair_colour: None, or the photo's photo_hair. pixel: None (the mean of the
+    hair beside each texel), or a photo pixel's side in texels (disocclusion.pixel_texels): each
+    texel takes the hair's strands beside it (hair_beside's depth, module comment at STRANDS)."""
     s = layout.size
     weight = np.zeros(seen.shape, np.float32)
     cov = layout.coverage
@@ -725,7 +756,9 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
         own[hair] = own_hair(lab(uv[hair]), hair_colour) | beard[hair]
         beside, found = uv.copy(), own.copy()
         rest = (weight > 0) & ~own
-        beside[rest], found[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour)
+        # at the texel's depth inside the outline, in photo pixels: the hair's strands (STRANDS)
+        depth = None if pixel is None else STRANDS * inside[rest] / float(pixel)
+        beside[rest], found[rest] = hair_beside(image, positions, rest, trusted & cov, hair_colour, depth)
         if found.sum() >= 16:
             seeds, known, hair = beside, found, own
     colour = np.where(known[..., None], seeds, push_pull(seeds, known)).astype(np.float32)

@@ -35,8 +35,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import masks
-from .head_proxy import FACE_OVAL, PROXY_REACH, PROXY_SCALES, head_proxy, oval_radius, ramp
+from .head_proxy import FACE_OVAL, PROXY_REACH, PROXY_SCALES, face_past_oval, head_proxy, oval_radius, ramp
 
+# SkinRun: the photo read at most this many pixels apart along a way
+SKIN_RUN_STEP = 0.5
 # silhouette_scales: the silhouette moves out to where the photo's hair ends, at most this many
 # times its default distance from the oval's centre (a neighbour's hair, a dark backdrop the side
 # borders do not show), and only on oval vertices above canonical y = HAIR_ROWS_CM[0] (fully) to
@@ -165,6 +167,29 @@ TIP_REACH = 1.5   # ... read out to this share of the band: a tip that touches t
 # under the face's feathered border.
 STRIP_MAX = 0.1
 REVEAL_MOVE = (0.05, 0.1)
+# The face's edge past the oval against the backdrop (issue 15, single_face.jpg, yaw -8, turned
+# +25): below the eyes the tracked oval can run inside the face's visible edge with the backdrop
+# beyond it, his near cheek's from the ear down to the jaw's corner by 8-10 px (his face mesh
+# reaches 3.6 px of it: head_proxy.face_past_oval, under surround.BEHIND_FACE's 5% of the radius),
+# a strip ending in the photo's lit rim (L* 79-83 on a cheek of 64-70). On the side the turn
+# reveals, the proxy's first band drew strip and rim from the moved oval outwards, past the face's
+# outline: a pale bulge over the backdrop (skin-like pixels past the outline 7.4 px wide on average
+# over those rows, 12 at most; 166 of them paler than the cheek beside them). edge_strip measures
+# it along each oval vertex's ray, out to the backdrop's own colour (backdrop_like >= 0.5: past the
+# rim) within STRIP_MAX of the oval's mean radius, no nearer than STRIP_BACKDROP_MIN px (nearer, the
+# oval lies on the head's edge or past it: edge_overshoot's case), where skin_strip finds no hair;
+# HeadProxy.mesh draws the rings that much nearer the moved oval there (surround's module comment:
+# the edge strip). Read past by the oval ring alone, as the hair's strip is, the read went past the
+# first proxy ring's (8 px out at his cheek) and the band between, folded, was filled with the
+# head's colours: a paler, wider film.
+STRIP_BACKDROP_MIN = 3
+# ... only where the face mesh too reaches past the oval (face_past_oval, x the oval's mean radius:
+# none at EDGE_PAST[0], fully from [1]): there the tracker's fit wraps the cheek past its oval and
+# what the photo shows out to the backdrop is that cheek (single_face.jpg from the ear down: 0.032-
+# 0.037). Where the oval lies on the face's outline (0-0.018) what lies beyond it short of the
+# backdrop is an ear's lobe, an earring (multi_face.jpg's face 0, Image_with_alpha.png and t1.jpg
+# at -25: 3-8 px of it), which turns with the head.
+EDGE_PAST = (0.02, 0.03)
 # The oval past the head's edge (issue 15, held-out multi_face.jpg's face 0, sunglasses, against
 # the sky, turned -25): the tracked oval can run a few pixels outside the head, there along his far
 # jaw by ~2 px onto the sky (the pixels at the oval vertex L* 88, the sky's; the jaw's edge 2-3 px
@@ -498,6 +523,54 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     return np.where(hair.any(1), steps[first].astype(np.float64), 0.0)
 
 
+def edge_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None, strip=None) -> np.ndarray:
+    """[K] float64 photo pixels: below the eyes, how far the face's strip beyond each face oval
+    vertex runs out to the backdrop (STRIP_BACKDROP_MIN's note): the distance along the ray from the
+    oval's centre through the vertex to its first pixel of the backdrop's own colour within
+    STRIP_MAX of the oval's mean radius, if that is at least STRIP_BACKDROP_MIN, as far as the face
+    mesh reaches past the oval there (EDGE_PAST); 0 where skin_strip finds hair first, above the
+    eyes, or where no backdrop is found (a neck, an ear, a collar).
+    image [H,W,3] uint8, the face's [468,3] vertices in it; colours: as silhouette_scales'; strip:
+    skin_strip's when the caller has it. Once per source: ~1 ms."""
+    image = np.asarray(image)
+    _, steps, px, inside = _past_oval(image, src_vertices, 1, STRIP_MAX)
+    colours = face_colours(image, src_vertices) if colours is None else colours
+    back = (backdrop_like(px, colours.backdrop) >= 0.5) & inside
+    at = steps[np.argmax(back, axis=1)].astype(np.float64)
+    hair = skin_strip(image, src_vertices, colours) if strip is None else np.asarray(strip)
+    on = back.any(1) & (at >= STRIP_BACKDROP_MIN) & below_eyes(src_vertices) & (hair == 0)
+    wraps = ramp(face_past_oval(src_vertices) / oval_radius(src_vertices), EDGE_PAST)
+    return np.where(on, at * wraps, 0.0)
+
+
+class SkinRun:
+    """How far the photo's skin runs from given photo positions towards others (run): the head
+    proxy's silhouette ring where a turn draws it on the face's outline reads the band beyond it
+    past the skin there (HeadProxy.past_skin). image [H,W,3] uint8, skin: the face's (median,
+    spread) Lab (hair.PhotoColours.skin)."""
+
+    def __init__(self, image: np.ndarray, skin):
+        self.image, self.skin = np.asarray(image), skin
+
+    def run(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """[N] float64 in [0,1): the share of the way from start [N,2] to end [N,2] (photo
+        positions, pixel centres at i + 0.5) over which the photo is skin (hair.SKIN_D's far bound,
+        read at most SKIN_RUN_STEP px apart), up to the first pixel that is not; 0 where none is on
+        the way (nothing tells where the skin ends: hair as red as the skin) or the first is not."""
+        from .hair import SKIN_D, lab, skin_distance
+
+        start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+        length = np.linalg.norm(end - start, axis=1)
+        n = max(int(np.ceil(length.max(initial=0.0) / SKIN_RUN_STEP)), 1)
+        t = np.arange(n) / n                                     # [S] shares of each way
+        pts = start[:, None] + t[None, :, None] * (end - start)[:, None]
+        h, w = self.image.shape[:2]
+        x = np.clip(np.floor(pts[..., 0]).astype(int), 0, w - 1)
+        y = np.clip(np.floor(pts[..., 1]).astype(int), 0, h - 1)
+        other = skin_distance(lab(self.image[y, x].astype(np.float32) / 255), self.skin) >= SKIN_D[1]
+        return np.where(other.any(1), t[np.argmax(other, axis=1)], 0.0)   # at the first that is not skin
+
+
 def edge_overshoot(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
     """[K] float64 photo pixels: how far each face oval vertex lies outside the head's edge in
     image [H,W,3] uint8 (the face's [468,3] vertices in it), module comment at OVERSHOOT_MAX: the
@@ -559,8 +632,8 @@ def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
     and Pose: a tracker Face), once per source, in HeadProxy's (and proxy_mesh's) argument order:
     (silhouette [K] silhouette_scales', strip [K] skin_strip's, or less edge_overshoot's where
     that is 0 (the oval past the head's edge: negative), beside [K] backdrop_beside's, fringe [K]
-    fringe_widths', hang [K] hanging_hair's, hair [K] band_hair's). image [H,W,3] uint8;
-    colours: face_colours' (None: read here)."""
+    fringe_widths', hang [K] hanging_hair's, hair [K] band_hair's, edge [K] edge_strip's). image
+    [H,W,3] uint8; colours: face_colours' (None: read here)."""
     colours = face_colours(image, face.vertices) if colours is None else colours
     sil = silhouette_scales(image, face.vertices, face.shape, face.pose, colours)
     strip = skin_strip(image, face.vertices, colours)
@@ -568,7 +641,8 @@ def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
     return (sil, strip, backdrop_beside(image, face.vertices, colours),
             fringe_widths(image, face.vertices, face.shape, face.pose, sil, colours),
             hanging_hair(image, face.vertices, face.shape, face.pose, sil, colours),
-            band_hair(image, face.vertices, face.shape, face.pose, sil, colours))
+            band_hair(image, face.vertices, face.shape, face.pose, sil, colours),
+            edge_strip(image, face.vertices, colours, strip))
 
 
 def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
-from .silhouette import face_colours, proxy_measures
+from .silhouette import SkinRun, face_colours, proxy_measures
 from .surround import HeadProxy, warp_surround
 from .tracker import Face
 from .uncover import UNCOVER_PX, Uncover, fill_uncovered
@@ -317,7 +317,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
-                       positions - np.float32(0.5), backdrop, skin, colours.hair)
+                       positions - np.float32(0.5), backdrop, skin, colours.hair, pixel)
     # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
     core = skin_core(uv, keep & lay.coverage)
     sources = completion_input(uv, keep, lay.coverage & ~keep, core, pixel)
@@ -436,7 +436,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         measures = proxy_measures(image, face, colours)
         proxy = (HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
                            neck=neck_layer(image, face, colours, measures[0]),
-                           glasses=ring_glasses(image, face.vertices, lens_card)), pose)
+                           glasses=ring_glasses(image, face.vertices, lens_card),
+                           skin=SkinRun(image, colours.skin)), pose)
     rim = None if rim_light is None or not head_proxy else \
         (rim_light, PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)])
     base = warp_surround(image, face.vertices, target, proxy=proxy,

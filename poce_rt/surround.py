@@ -69,6 +69,17 @@ FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its o
 # seen edge-on: left as they were; 45-m7-di-ph.jpg's far oval lies 0.45-0.75 radii behind its
 # face, where the silhouette ring does too: no more than the photo shows past the oval).
 BEHIND_FACE = (0.05, 0.1)
+# ... and where that pull draws the band from the oval to the silhouette collapsed onto the moved
+# oval (as wide as COLLAPSED[0] of the photo's distance from oval to silhouette or less: fully;
+# none of this from COLLAPSED[1]), the band
+# beyond the silhouette is drawn right against the face's outline, and reads the photo from where
+# the silhouette ring lies in it: on a three-quarter face's far temple (t1.jpg's face 1 at +25,
+# oval vertices 31-33, 14-24 px past the oval in the photo, drawn 1 px from it) that is the
+# forehead's skin at the hairline, 3 px of it at vertex 33, drawn as a pale fleck (L* 65-68)
+# between her turned temple (55-60) and her dark lock of hair (30). The band reads past the skin
+# there: the silhouette ring's photo position moves out towards the fringe ring's to the first
+# pixel that is not skin (silhouette.SkinRun; past_skin), where one is on the way.
+COLLAPSED = (0.1, 0.2)
 # Under the chin (issue 15, Tom_Hanks_54745.png, yaw +18, turned +25): the proxy's rings there stay
 # with the neck (NECK_CM) while the chin moves 4-8 px in, away from the collar, and the band from
 # the moved oval to the first still ring read the photo's strip past the oval, 3.7-4.7 px of the
@@ -92,6 +103,17 @@ UNDER_CHIN = (1.1, 1.6)
 # 1.7 px past the face on average over the jaw's rows, 4 at most, up to 10 levels paler than the
 # skin beside it; now 0.8 / 2 px, 1 level; 45-m7-di-ph.jpg at +25: what is not backdrop past its
 # far cheek 5.2 -> 4.1 px on average, a thinner ghost).
+# The edge strip: the face past its oval on a side the turn reveals, where the photo shows the
+# backdrop beyond it (issue 15, single_face.jpg, yaw -8, turned +25; silhouette.edge_strip): his
+# oval runs 8-10 px inside his near cheek's edge from the ear down to the jaw's corner, and the band
+# from the moved oval to the first proxy ring drew that strip and its lit rim past the face's
+# outline, a pale bulge over the backdrop. There the rings are drawn nearer the moved oval by the
+# strip (times reveal()'s weight, and BESIDE_NECK's follow: the chin slides over the still neck),
+# as BEHIND_FACE's strip is on a side seen edge-on, and a ring that read inside the strip reads
+# past it (read_past): the band that read the strip collapses onto the face's new outline, and the
+# next reads the backdrop from its edge. Skin-like pixels past his outline over those rows 7.4 ->
+# 2.1 px wide on average (12 -> 4 at most), pixels paler than the cheek beside them 166 -> 57;
+# MediaPipe +25 102 -> 101% (tests/test_surround.py).
 # The far side's outline (issue 15, held-out t1.jpg's largest face, yaw -3, turned +25): the proxy
 # ends at its silhouette ring, in the head's mid-depth plane, ~4 cm behind the origin the pose turns
 # about; turned away, that ring swings in (22 px of a 70 px half-head beside t1's far temple)
@@ -133,13 +155,17 @@ BAND_HAIR = (0.05, 0.15)
 # stretch_weights, accessories.frame_region).
 GLASSES_NEAR = 0.2
 GLASSES_PAST = (0.0, 1.0)
+# under_hair: the band under the face's feathered border reads the hair this far past the oval
+# ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
+# +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
+UNDER_HAIR_PX = 2.0
 
 
 def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-               hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None,
-               glasses=None):
+               hang: np.ndarray | None = None, hair: np.ndarray | None = None,
+               edge: np.ndarray | None = None, neck=None, glasses=None):
     """The band with the head proxy, ring by ring: the face's own vertices next to its oval
     (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
     of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
@@ -155,7 +181,10 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     between the silhouette and the outer ring (FRINGE). hang: None, or [K] hanging_hair's: the
     outer ring that many pixels further down the photo, along hanging hair. hair: None, or [K]
     band_hair's: the far side of a turn drawn out to the head's outline only where the photo shows
-    hair beside the oval (far_outline, BAND_HAIR; None: everywhere). proxy_measures reads all six.
+    hair beside the oval (far_outline, BAND_HAIR; None: everywhere). edge: None, or [K]
+    edge_strip's: on the side the turn reveals, the proxy's rings drawn that much nearer the moved
+    oval, where the photo shows the face past the oval against the backdrop (module comment: the
+    edge strip). proxy_measures reads all seven.
     neck: None, or poce_rt.neck.NeckLayer (neck_layer's): where the turn reveals a side whose jaw
     has the backdrop beside it, the rings under the jaw drawn as the neck (HeadProxy.neck_rings).
     glasses: None, or (reach [K] accessories.frame_reach's, on [468] bool the lens card's
@@ -167,7 +196,7 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
     side once for many targets."""
     return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
-                     fringe, hang, hair, neck, glasses).mesh(dst_vertices, dst_pose)
+                     fringe, hang, hair, edge, neck, glasses).mesh(dst_vertices, dst_pose)
 
 
 class HeadProxy:
@@ -178,8 +207,8 @@ class HeadProxy:
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-                 hang: np.ndarray | None = None, hair: np.ndarray | None = None, neck=None,
-                 glasses=None):
+                 hang: np.ndarray | None = None, hair: np.ndarray | None = None,
+                 edge: np.ndarray | None = None, neck=None, glasses=None, skin=None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -223,7 +252,10 @@ class HeadProxy:
         # [K] px: the strip past the oval that is the face itself, on a side seen edge-on (BEHIND_FACE)
         past = face_past_oval(sv)
         self.behind = past * ramp(past / oval_radius(sv), BEHIND_FACE)
+        # [K] px: the photo's face past the oval out to the backdrop (module comment: the edge strip)
+        self.edge = None if edge is None or not np.any(edge) else np.asarray(edge, np.float64)
         self.neck = neck   # poce_rt.neck.NeckLayer, or None
+        self.skin = skin   # poce_rt.silhouette.SkinRun of the photo, or None (past_skin: none)
         self.ring_glasses = glasses   # as given (warp_surround's FeatureMask reads it)
         self.sv_card = None if glasses is None else sv[np.asarray(glasses[1], bool), :2]
         self.glasses = None if glasses is None or glasses[0] is None else self._glasses(sv, *glasses)
@@ -292,6 +324,7 @@ class HeadProxy:
             share = np.minimum(self.hang / (HANG_REACH * r_src.mean()), 1.0)
             outer = outer + np.column_stack([share * (src_r[-1][:, 0] - outer[:, 0]), self.hang])
         far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
+        pull = np.zeros(k)   # [K] px: the rings drawn this much nearer the moved oval (BEHIND_FACE, edge strip)
         if self.beside is not None and self.beside.any():
             # where the turn draws the band from the oval to the silhouette wider than the photo
             # shows it beside what lies behind the head, the proxy's rings (2 .. SILHOUETTE_RING)
@@ -316,17 +349,23 @@ class HeadProxy:
             # the strip itself is skin on the ray backdrop_beside reads, so the more the face
             # bulges past its oval the less of it was pulled (module comment at BEHIND_FACE)
             pull = edge_on * toward * self.neck_follow * np.minimum(self.behind, np.maximum(seen, 0.0))
-            if pull.any():
-                hot = (pull > 0)[:, None]
-                dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
-                                          x[:, 2]]) for x in dst_r]
+        # how far the turn reveals each oval vertex's side (reveal())
+        reveal = None if self.strip is None and self.neck is None and self.edge is None else self.reveal(dst_pose)
+        if self.edge is not None:   # ... the photo's face past the oval on the side revealed (the edge strip)
+            edge = reveal * self.neck_follow * self.edge
+            pull = np.maximum(pull, edge)
+            if edge.any():
+                src_r = self.read_past(src_r, edge)
+        if pull.any():
+            hot = (pull > 0)[:, None]
+            dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
+                                      x[:, 2]]) for x in dst_r]
         dst_r[0] = self.under_chin(src_r[0], dst_r[0], q)
         read = None
         if self.glasses is not None:
             src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
-        # how far the turn reveals each oval vertex's side (reveal())
-        reveal = None if self.strip is None and self.neck is None else self.reveal(dst_pose)
+        src_r[-1] = self.past_skin(src_r[-1], dst_r[-1], q, fringe_src)
         neck = None
         if self.neck is not None:
             src_r, dst_r, fringe_src, fringe_dst, neck = self.neck_rings(src_r, dst_r, fringe_src, fringe_dst, q,
@@ -338,7 +377,9 @@ class HeadProxy:
         if self.strip is not None:
             u = (p[:, :2] - c) / r_src[:, None]
             p_read = p_read + (reveal * self.strip)[:, None] * u
+            src_r = past_strip(src_r, p, u, np.maximum(reveal * self.strip, 0.0))
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
+            p_in = under_hair(p_in, p_read, u, reveal * (self.strip > 0))
         if neck is not None:
             # under the jaw's feathered border, the neck: the border reads the neck's top, not the
             # backdrop past the oval (a pale line between the jaw and the neck)
@@ -350,6 +391,38 @@ class HeadProxy:
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
+
+    def read_past(self, src_r: list, by: np.ndarray) -> list:
+        """The proxy's rings' photo reads (src_r, [K,3] each) at least by [K] px out from the oval
+        along each oval vertex's ray from its centre (edge_strip's ray): a ring read inside the
+        face's strip past the oval, drawn on the moved oval (module comment: the edge strip),
+        reads from the backdrop beyond the strip, not the rim of lit skin at its end. -> copies."""
+        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        out = []
+        for x in src_r:
+            t = ((x[:, :2] - self.p[:, :2]) * u).sum(1)   # px out from the oval
+            # a ring read behind the oval (a far side's silhouette hidden by the face) is left as it is
+            short = np.where((by > 0) & (t >= 0), np.maximum(by - t, 0.0), 0.0)
+            out.append(np.column_stack([x[:, :2] + short[:, None] * u, x[:, 2:]]))
+        return out
+
+    def past_skin(self, sil_src: np.ndarray, sil_dst: np.ndarray, q: np.ndarray, fringe_src: np.ndarray):
+        """The silhouette ring's photo positions (sil_src [K,>=2]; drawn at sil_dst [K,>=2]) moved out
+        towards the fringe ring's (fringe_src [K,2]) past the photo's skin where the band from the
+        moved oval q [K,>=2] to the silhouette is drawn collapsed (COLLAPSED) -> [K,...] (sil_src
+        itself where none is, or no skin reader was given)."""
+        if self.skin is None:
+            return sil_src
+        seen = np.linalg.norm(sil_src[:, :2] - self.p[:, :2], axis=1)
+        drawn = np.linalg.norm(sil_dst[:, :2] - np.asarray(q, np.float64)[:, :2], axis=1)
+        collapsed = np.where(seen > 0, 1.0 - ramp(drawn / np.maximum(seen, 1e-9), COLLAPSED), 0.0)
+        hot = np.flatnonzero(collapsed > 0)
+        if not hot.size:
+            return sil_src
+        way = fringe_src[hot] - sil_src[hot, :2]
+        out = sil_src.copy()
+        out[hot, :2] += (collapsed[hot] * self.skin.run(sil_src[hot, :2], fringe_src[hot]))[:, None] * way
+        return out
 
     def reveal(self, dst_pose) -> np.ndarray:
         """[K] in [0,1]: how far the turn to dst_pose moves each oval vertex out past the oval's mean
@@ -503,6 +576,51 @@ class HeadProxy:
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
 
 
+def under_hair(p_in: np.ndarray, p_read: np.ndarray, u: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """[K,2] where the ring inside the oval reads the photo (p_in [K,>=2]) under the face's
+    feathered border beside the hair, by weight [K] (how far the turn reveals a side whose oval
+    ring reads past the skin strip, at p_read [K,2]): there it reads the hair past the strip, from
+    p_read out to UNDER_HAIR_PX along u [K,2] (none at the photo's pose).
+
+    Issue 15, 0-f15-hao-ph.jpg at +25: that band, from the ring inside the oval to the oval, read
+    the photo from inside the oval out to the hair, the cheek's edge and its mix with the hair:
+    3-4 px of the photo drawn ~20 px wide under the revealed outline, which the feather (0.03 of
+    the face's width) blended in, a pale greyish-pink strip (L 45-53 over 6 px, the hair's
+    30-40) between the hair drawn past the outline and the hair the face's layer draws over it
+    (poce_rt.hair). Read so, the feather blends the face's edge into the hair (L 42-50 over those
+    pixels; the band's reads along the oval vertices' rays that are hair: 44% -> 80%)."""
+    w = np.asarray(weight, np.float64)[:, None]
+    return p_in[:, :2] + w * (p_read + UNDER_HAIR_PX * u - p_in[:, :2])
+
+
+def past_strip(src_r: list, p: np.ndarray, u: np.ndarray, moved: np.ndarray) -> list:
+    """The proxy's rings inside its silhouette (src_r [R] of [K,>=2] photo positions, the
+    silhouette last) read from the oval ring's read moved `moved` [K] px out along u [K,2] from the
+    oval p [K,>=2] (past the skin strip, HeadProxy.mesh) out to the silhouette, in the proportions
+    they read from the oval; the silhouette's read stays.
+
+    Issue 15, 0-f1-su-ph.jpg at +25: where the turn reveals a side, the oval ring reads the photo
+    past the skin strip beside the oval (silhouette.skin_strip, module comment at STRIP_MAX), out
+    to the hair's own colour past its mix with the skin: by 0-f1's image-left cheek 16 px out,
+    past the proxy's first ring (14 px out, scale 1.1). The band between them read a sliver of
+    0-2 px (folded) and was drawn 18 px wide (area 7-16x), all filled by the stretched-strip fill
+    (ring_photo.STRETCH_FILL): a smooth brownish column of the head's colours between the cheek
+    and the hair from the temple down past the cheek. Read so, the first band reads the hair's
+    strands and is warped (area 1.3-1.7x; 15-f13-anc-ph.jpg's, beside a skin strip 5-8 px wide
+    under her bob, 3.4 at most -> 1.8)."""
+    if not moved.any():
+        return src_r
+    span = ((src_r[-1][:, :2] - p[:, :2]) * u).sum(1)   # [K] px from the oval out to the silhouette
+    moved = np.minimum(moved, np.maximum(span, 0.0))   # (skin_strip reads within STRIP_MAX: never past it)
+    out = []
+    for x in src_r[:-1]:
+        share = np.clip(((x[:, :2] - p[:, :2]) * u).sum(1) / np.maximum(span, 1e-6), 0.0, 1.0)
+        x = x.copy()
+        x[:, :2] += ((1.0 - share) * moved)[:, None] * u
+        out.append(x)
+    return out + [src_r[-1]]
+
+
 def fringe_ring(sil_src: np.ndarray, sil_dst: np.ndarray, outer: np.ndarray, centre: np.ndarray, width=None):
     """The hair's fringe ring between the silhouette, at sil_src [K,2] in the photo and sil_dst
     [K,2] at the target, and the fixed outer ring outer [K,2] -> (src [K,2], dst [K,2], share [K]):
@@ -554,9 +672,9 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
     (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
     [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)[, fringe [K]
-    (fringe_widths')[, hang [K] (hanging_hair's)[, hair [K] (band_hair's)[, neck
-    (poce_rt.neck.neck_layer's)[, glasses (accessories.ring_glasses')]]]]]]]]]) for the head
-    proxy's rings, or (HeadProxy, target Pose): the same with the source's side worked out once
+    (fringe_widths')[, hang [K] (hanging_hair's)[, hair [K] (band_hair's)[, edge [K]
+    (edge_strip's)[, neck (poce_rt.neck.neck_layer's)[, glasses (accessories.ring_glasses')]]]]]]]]]])
+    for the head proxy's rings, or (HeadProxy, target Pose): the same with the source's side worked out once
     (what stages and the frame loop pass).
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
@@ -766,7 +884,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
     glasses = None if proxy is None else (proxy[0].ring_glasses if isinstance(proxy[0], HeadProxy) else
-                                          (proxy[11] if len(proxy) > 11 else None))
+                                          (proxy[12] if len(proxy) > 12 else None))
     features = FeatureMask(src_vertices, glasses)
     weights = stretch_weights(verts, src, features)
     if weights.any() and backdrop is None and proxy is not None:

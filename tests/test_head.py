@@ -622,3 +622,171 @@ def test_a_head_turned_on_its_neck_swings_its_face_round(tracker, real_image):
             j = judged(judge, ed.edit(img, pose=(0, yaw, 0), source=src).image, face.bbox)
             assert j is not None
             assert (j.pose.yaw - j0.pose.yaw) / yaw >= least, (yaw, j.pose.yaw - j0.pose.yaw)
+
+
+def _column_detail(editor, img, src, yaw=25):
+    """The strands in the column between a revealed cheek and the hair (a +yaw turn: the viewer's
+    left): the high-pass energy (|L - its Gaussian blur, 1.5 px|, grey levels) of the output's
+    hair-like pixels (poce_rt.hair.hair_like) on the cheek's rows (30-75% of the face's box),
+    inside the drawn face's outline (coverage times `moved`) within 10% of the face's width (the
+    face's hair layer) and outside it within 8% (the head proxy's first bands), each over the
+    same energy of the photo's hair beside the face on those rows and that side (10-25% of the
+    face's width outside the source oval): (inside, outside); 1 = as much detail as the photo's hair."""
+    import cv2
+
+    from poce_rt import hair
+
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    x0, y0, x1, y1 = src.face.bbox
+    w, (h, wd) = x1 - x0, img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:wd]
+    where = ((xx < 0.5 * (x0 + x1)) if yaw > 0 else (xx > 0.5 * (x0 + x1))) \
+        & (yy > y0 + 0.3 * (y1 - y0)) & (yy < y0 + 0.75 * (y1 - y0))
+    drawn = ((res.alpha * res.moved) > 0.5).astype(np.uint8)
+    inside = cv2.distanceTransform(np.pad(drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    outside = cv2.distanceTransform(np.pad(1 - drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    oval = src.face.vertices[list(head_proxy.FACE_OVAL), :2]
+    skin, back = hair.photo_skin(img, oval), hair.backdrop_colours(img)
+    face = np.zeros((h, wd), np.uint8)
+    cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 1)
+
+    def grown(r):
+        return cv2.dilate(face, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+
+    def hairy(image, m):
+        return m & (hair.hair_like(hair.lab(image.astype(np.float32) / 255), skin, back) >= 0.5)
+
+    def detail(image):
+        g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        return np.abs(g - cv2.GaussianBlur(g, (0, 0), 1.5))
+
+    ref = hairy(img, grown(int(0.25 * w)) & ~grown(int(0.1 * w)) & where)
+    out = detail(res.image)
+    parts = [hairy(res.image, where & (drawn > 0) & (inside <= 0.1 * w)),
+             hairy(res.image, where & (drawn == 0) & (outside <= 0.08 * w))]
+    assert ref.sum() > 500 and all(p.sum() > 500 for p in parts), (ref.sum(), [p.sum() for p in parts])
+    return tuple(float(out[p].mean() / detail(img)[ref].mean()) for p in parts)
+
+
+def test_a_turn_reads_the_hair_past_the_skin_strip_as_hair(editor, prepared):
+    """0-f1-su-ph.jpg turned +25: where the turn reveals her image-left cheek, the oval ring reads
+    the photo past the skin strip and the hair's mix with the skin (silhouette.skin_strip), 16 px
+    out there, past the proxy's first ring (14 px out): the band between them read a sliver of
+    0-2 px, folded, drawn 18 px wide (area 7-16x) and filled by the stretched-strip fill, a smooth
+    brownish column between the cheek and the hair from the temple down past the cheek. The rings
+    inside the silhouette read from the moved read out to it (surround.past_strip): that band's
+    triangles are drawn under STRETCH_FILL[0] (before: 16.3 at most) and warped, not filled, and
+    the hair drawn past the outline carries the photo's strands (detail 0.33 -> 0.46 of the
+    photo's hair beside the face). 15-f13-anc-ph.jpg's (a skin strip 5-8 px wide under her bob):
+    3.4 -> 1.8."""
+    k = len(head_proxy.FACE_OVAL)
+    for name in ("0-f1-su-ph.jpg", "15-f13-anc-ph.jpg"):
+        img, src = prepared(name)
+        face = src.face
+        plan = editor.plan(src, pose=(0, 25, 0))
+        proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+                                   *silhouette.proxy_measures(img, face))
+        verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
+        tris = head_proxy.band_triangles(len(verts))
+        moved = proxy.strip * proxy.reveal(plan.target_pose)     # [K] px the oval ring reads past the oval
+        first = (tris.max(1) < 3 * k) & (moved[tris % k].min(1) > 0.1)   # the band from it to the first ring
+        assert first.sum() >= 6, (name, first.sum())
+        area = ring_photo.area_stretch(verts, tris[first], photo)
+        assert area.max() < ring_photo.STRETCH_FILL[0], (name, area.max())
+    img, src = prepared("0-f1-su-ph.jpg")
+    assert _column_detail(editor, img, src)[1] > 0.4
+
+
+def test_the_hair_over_a_revealed_cheek_keeps_its_strands(editor, prepared):
+    """The texels the photo saw edge-on along a cheek under the hair crowd onto a pixel or two of
+    the photo (0-f15-hao-ph.jpg's image-left cheek: 26 texels of a UV row on 1.3 px), and the hair
+    layer's colour there was the mean of the hair beside each texel, one colour along each ray: at
+    +25 a smooth dark-grey band ~20 px wide between the cheek and the hair. Each texel takes the
+    photo's hair as far past the hair's edge as it lies inside the layout's border (poce_rt.hair,
+    STRANDS): the layer's detail against the photo's hair beside the face 0.79 -> 1.17 on 0-f15,
+    0.39 -> 0.58 on 0-f1-su-ph.jpg."""
+    for name, least in (("0-f15-hao-ph.jpg", 1.0), ("0-f1-su-ph.jpg", 0.5)):
+        img, src = prepared(name)
+        assert _column_detail(editor, img, src)[0] > least, name
+
+
+def test_the_band_under_a_revealed_outline_reads_the_hair(editor, prepared):
+    """0-f15-hao-ph.jpg turned +25: the ring's band under the face's feathered border (from the
+    ring inside the oval to the oval ring) read the photo from inside the oval out to the hair,
+    the cheek's edge and its mix with the hair, drawn ~20 px wide under the revealed outline: the
+    feather blended it in as a pale greyish-pink strip (L 45-53 over 6 px, the hair 30-40) between
+    the hair drawn past the outline and the hair layer over it. Where the oval ring reads past the
+    skin strip, it reads the hair there (surround.under_hair): the share of its reads along the
+    oval vertices' rays (those the turn reveals by half or more) that are hair-like, 0.44 -> 0.8."""
+    import cv2
+
+    from poce_rt import hair
+
+    img, src = prepared("0-f15-hao-ph.jpg")
+    face = src.face
+    plan = editor.plan(src, pose=(0, 25, 0))
+    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+                               *silhouette.proxy_measures(img, face))
+    _, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
+    k = len(head_proxy.FACE_OVAL)
+    reveal = proxy.reveal(plan.target_pose)
+    hot = (proxy.strip * reveal > 0.1) & (reveal > 0.5)
+    assert hot.sum() >= 4, hot.sum()
+    t = np.linspace(0.0, 1.0, 9)[:, None, None]
+    reads = (photo[:k][hot] + t * (photo[k:2 * k][hot] - photo[:k][hot])).reshape(-1, 2).astype(np.float32)
+    px = cv2.remap(img, reads[:, None, 0], reads[:, None, 1], cv2.INTER_LINEAR)[:, 0]
+    oval = face.vertices[list(head_proxy.FACE_OVAL), :2]
+    like = hair.hair_like(hair.lab(px.astype(np.float32) / 255), hair.photo_skin(img, oval), hair.backdrop_colours(img))
+    assert (like >= 0.5).mean() > 0.7, (like >= 0.5).mean()
+
+
+def _beside_collapsed_temple(editor, img, src, image, alpha):
+    """L* of the pixels of image [H,W,3] within BESIDE_PX outside the drawn face (alpha [H,W] >
+    0.5) and within REACH_PX of the target oval vertices where a turn of src to +25 draws the band
+    from the oval to the proxy's silhouette collapsed (surround.COLLAPSED), and of the face's own
+    outermost BESIDE_PX there."""
+    import cv2
+
+    face = src.face
+    plan = editor.plan(src, pose=(0, 25, 0))
+    target = pose_vertices(plan.shape, plan.target_pose)
+    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+                               *silhouette.proxy_measures(img, face, src.colours))
+    verts, _, photo = proxy.mesh(target, plan.target_pose)
+    k = len(head_proxy.FACE_OVAL)
+    sil, oval = head_proxy.SILHOUETTE_RING * k, k
+    drawn = np.linalg.norm(verts[sil:sil + k, :2] - verts[oval:oval + k, :2], axis=1)
+    seen = np.linalg.norm(photo[sil:sil + k] - photo[oval:oval + k], axis=1)
+    at = verts[oval:oval + k, :2][drawn < surround.COLLAPSED[0] * seen]
+    assert len(at) >= 2
+    inside = (alpha > 0.5).astype(np.uint8)
+    out = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)
+    into = cv2.distanceTransform(inside, cv2.DIST_L2, 3)
+    yy, xx = np.mgrid[0:alpha.shape[0], 0:alpha.shape[1]]
+    near = np.zeros(alpha.shape, bool)
+    for v in at:
+        near |= (xx + 0.5 - v[0]) ** 2 + (yy + 0.5 - v[1]) ** 2 <= REACH_PX ** 2
+    lightness = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * 100 / 255
+    return (lightness[near & (out > 0) & (out <= BESIDE_PX)],
+            lightness[near & (inside > 0) & (into <= BESIDE_PX)])
+
+
+BESIDE_PX = 5
+REACH_PX = 8   # px about those vertices (the relit temple above them, 11 px and more, is skin)
+
+
+def test_a_collapsed_far_temple_has_no_skin_beside_it(editor, real_image):
+    """t1.jpg's face 1 (yaw -33) at +25: on her far temple the proxy's rings from the oval to the
+    silhouette are drawn collapsed onto the turned face's outline (the face draws that strip), and
+    the band beyond the silhouette reads the photo from where the silhouette ring lies in it: the
+    forehead's skin at her hairline, drawn as a pale fleck (L* 65-68) between the turned temple
+    and her dark lock of hair. The silhouette ring reads past that skin now (HeadProxy.past_skin):
+    none of the pixels beside the face there is lighter than the face's own outermost pixels
+    (their median, L* 56; 16 were, up to 68)."""
+    img = real_image("t1.jpg")
+    face = editor.faces(img, 1)[0]
+    src = editor.prepare(img, face)
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    beside, edge = _beside_collapsed_temple(editor, img, src, res.image, res.alpha)
+    assert len(beside) >= 30 and len(edge) >= 30
+    assert (beside > np.median(edge)).sum() == 0, (np.sort(beside)[-5:], np.median(edge))

@@ -11,6 +11,7 @@ from poce_rt.head_proxy import FACE_OVAL
 TEMPLE = (35,)          # her far temple's oval vertex, by the hair
 BAND = 3                # px: the face's outermost pixels, and the ring's just beside them
 REACH = 14              # px about the temple's vertices that are measured
+HAIR_L = 40.0           # L*: her black hair (the skin by it 45 and up)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +66,28 @@ def test_the_ring_beside_a_relit_far_temple_takes_its_light(editor, woman):
                          oval)
     assert before > 9.5
     assert now < 6.0
+
+
+def test_the_relit_temple_has_no_pale_line_along_the_hair(editor, woman):
+    """Each relit texel is brought to the face's border colour over the photo's colour about it;
+    that Gaussian took in her black hair by the hairline, so the skin beside the hair read darker
+    than itself and was lit past the border: a pale line along the hair at her far temple (L*
+    77.6 against the border's 73.4). The hair is left out of it now: the brightest relit pixel
+    within 2 px of the hair is no lighter than the border (68.2)."""
+    import dataclasses
+
+    img, src = woman
+    rim = src.rim_light
+    relit_at = rim.widths * rim.share > 0
+    border = cv2.cvtColor(rim.border[None].astype(np.float32), cv2.COLOR_RGB2Lab)[0, relit_at, 0]
+    out = editor.edit(img, pose=(0, 25, 0), source=src).image
+    plain = editor.edit(img, pose=(0, 25, 0), source=dataclasses.replace(src, rim_light=None)).image
+    lightness = cv2.cvtColor(out, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * 100 / 255
+    relit = np.abs(out.astype(int) - plain.astype(int)).max(2) > 3
+    hair = (lightness < HAIR_L).astype(np.uint8)
+    beside = relit & (cv2.distanceTransform(1 - hair, cv2.DIST_L2, 3) <= 2)
+    assert beside.sum() >= 10
+    assert lightness[beside].max() <= border.min()
 
 
 def test_a_pose_that_reveals_none_of_the_relit_side_keeps_the_ring(editor, woman):

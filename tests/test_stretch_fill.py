@@ -32,9 +32,9 @@ def sliding_chin(editor, real_image):
 def _proxy(editor, img, f, beside: bool = True):
     """The HeadProxy of face f of img as the frame loop builds it (beside=False: without
     backdrop_beside, its rings turned with the head beside the backdrop too)."""
-    sil, strip, near, fringe, hang, hair = silhouette.proxy_measures(img, f)
+    sil, strip, near, fringe, hang, hair, edge = silhouette.proxy_measures(img, f)
     return surround.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil, strip,
-                              near if beside else None, fringe, hang, hair)
+                              near if beside else None, fringe, hang, hair, edge)
 
 
 def _band(editor, src, proxy, yaw):

@@ -311,6 +311,57 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
     assert np.median(moved[left] / strip[left]) > 0.9 and (moved[right] == 0).all(), moved
 
 
+def _past_revealed_cheek(editor, img, src, yaw: float = 25):
+    """The output of a turn to yaw beside the face's outline on the side it reveals (the left of the
+    picture), rows from the ear's bottom (target oval vertex 234) to the jaw's corner (58): (mean
+    width in px of the run of skin-like pixels, hair.SKIN_D[1], out from the outline, pixels within
+    16 px past it that are paler than the cheek 2-8 px inside it and not the backdrop)."""
+    from poce_rt.hair import SKIN_D, lab, skin_distance
+
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    plan = editor.plan(src, pose=(0, yaw, 0))
+    target = pose_vertices(plan.shape, plan.target_pose)
+    colours = silhouette.face_colours(img, src.face.vertices)
+    runs, pale = [], 0
+    for y in range(int(round(target[234, 1])), int(round(target[58, 1])) + 1):
+        x = np.flatnonzero(res.alpha[y] >= 0.5)[0]          # the face's drawn outline
+        past = res.image[y, max(x - 16, 0):x][::-1].astype(np.float32) / 255   # nearest first
+        c = lab(past)
+        skin = skin_distance(c, colours.skin) < SKIN_D[1]
+        runs.append(len(skin) if skin.all() else int(np.argmin(skin)))
+        cheek = np.median(lab(res.image[y, x + 2:x + 8].astype(np.float32) / 255)[:, 0])
+        pale += int(((c[:, 0] > cheek + 2) & (silhouette.backdrop_like(past, colours.backdrop) < 0.5)).sum())
+    return float(np.mean(runs)), pale
+
+
+def test_the_revealed_cheek_draws_no_rim_past_its_outline(editor, prepared):
+    """single_face.jpg (yaw -8) turned +25: his tracked oval runs 8-10 px inside his near cheek's
+    visible edge from the ear down to the jaw's corner, a strip of skin ending in a lit rim against
+    the green backdrop, and the proxy's first band drew it from the moved oval outwards, past the
+    face's outline: a pale bulge (skin-like pixels 7.4 px wide past the outline on average, 166
+    pixels paler than the cheek). The rings are drawn that much nearer the moved oval there now
+    (silhouette.edge_strip): 2.1 px (the outline's own mix), 57."""
+    img, src = prepared("single_face.jpg")
+    width, pale = _past_revealed_cheek(editor, img, src)
+    assert width < 4.0 and pale < 100, (width, pale)
+
+
+def test_edge_strip_is_the_cheek_past_an_oval_tracked_inside_it(editor, prepared, real_image):
+    """edge_strip finds single_face.jpg's near cheek past his oval (vertices 26-28, 4-10 px, where his
+    face mesh reaches 3.3-3.8 px past it), and nothing beside the ear lobes and earrings short of
+    the backdrop past the ovals of multi_face.jpg's face 0, Image_with_alpha.png and t1.jpg's
+    largest face (3-8 px of them; their meshes reach <= 0.9 px past the oval there), which turn
+    with the head."""
+    img, src = prepared("single_face.jpg")
+    e = silhouette.edge_strip(img, src.face.vertices)
+    assert (e[26:29] >= 4).all() and e[27] >= 8 and not e[:20].any(), e
+    for name in ("Image_with_alpha.png", "t1.jpg"):
+        img, src = prepared(name)
+        assert not silhouette.edge_strip(img, src.face.vertices).any(), name
+    img = real_image("multi_face.jpg")
+    assert not silhouette.edge_strip(img, editor.faces(img, 0)[0].vertices).any()
+
+
 def test_inside_is_the_distance_to_the_hull_border():
     """ring_photo._inside (how far the proxy's vertices lie inside the oval, for the fill behind a
     turned face): inside a convex hull it is cv2.pointPolygonTest's distance to the border,

@@ -38,7 +38,7 @@ from ..stages import Geometry, face_box, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
 from ..neck import neck_layer
 from ..ring_photo import ring_filled
-from ..silhouette import face_colours, proxy_measures
+from ..silhouette import SkinRun, face_colours, proxy_measures
 from ..surround import HeadProxy, draw_ring, keep_ring_still, ring_band
 from ..uncover import Uncover, fill_uncovered
 from .canvas import EMPTY, Box, Canvases, Ring
@@ -115,7 +115,8 @@ class FrameLoop:
             self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm, *measures,
                                     neck=neck_layer(source.image, face, colours, measures[0]),
                                     glasses=ring_glasses(source.image, face.vertices,
-                                                         getattr(source, "lens_card", None)))
+                                                         getattr(source, "lens_card", None)),
+                                    skin=SkinRun(source.image, colours.skin))
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
