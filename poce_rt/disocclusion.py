@@ -158,6 +158,37 @@ RIM_REACH = (2.5, 3.5)
 RIM_FACING = (0.7, 0.85)
 RIM_HAIR = (2.5, 3.5)
 RIM_CLOSE = 3
+# The far outline's own colour: skin at the outline lit by light off the backdrop. t1.jpg's largest
+# face (yaw -3, an orange wall behind him): along his far jaw the photo's last ~10 px of cheek are
+# redder than the skin inside them and than the outline beyond (L 53-58, a* 38-41 against a* 24-36
+# inside and 36-37 beyond; 18-24 Lab from every backdrop colour: his skin in the wall's warm light,
+# not the wall). The trust ends ~1 D inside the outline (its facets there face the camera at 0.2),
+# so that band's inner half (facing cosine 0.4-0.6, 0.7-2.2 D inside: confidence 0.6-1) was the
+# photo's own; turned -25, the turn put it in the middle of the revealed cheek with the fill beyond
+# it: an orange-red streak from beside the nose's tip to the jaw (a* 38.5 over the 14 x 6 px of
+# its core, the cheek and the fill about it 27-33; the photo's own lower cheek 33-35), read from
+# the photo itself (photo_warp's weight 0.6-1 there), not from the mirror, the shading or the ring.
+# A seen texel within RIM_REACH D of the silhouette on the foreshortened side (RIM_FACING) whose
+# chroma (Lab C*) stands GLOW_RIDGE (none .. all) above the larger of the untrusted outline's
+# beyond it (a Gaussian of D over those texels) and the kept skin's inside (2 D, from RIM_REACH D
+# in; GLOW_NEAR of each in the window) is such a glow: it yields its trust to its mirror (the
+# yield of resolution_trust), over its shoulders too (GLOW_GROW D), so that the revealed cheek is
+# drawn from the skin about it. A glow is smooth: a texel with detail at a photo pixel's scale
+# (GLOW_DETAIL: the mean absolute difference of its luma from its low-pass at a pixel, averaged
+# over two; the glow 0.002-0.003) is structure, not light (the chroma ridges along the outlines of
+# Image_with_alpha.png, the sunglasses face and t1.jpg's face 1: 0.006-0.03, 10th-90th
+# percentile), and so is a texel of the hair's colour (RIM_HAIR spreads: t1.jpg's face 0's
+# red-blonde strands over her cheek, 0.6-1.5 from it, were mirrored into skin). Nor is a glow a
+# few patches of colour along the outline: under GLOW_MIN of the layout's texels (Image_with_alpha's
+# 353 at over 0.5, single_face.jpg's 214, 15-f13-anc-ph.jpg's 143, the sunglasses face's 33, 0 on
+# Tom_Hanks_54745.png and t1.jpg's faces 0 and 1; t1.jpg's largest face 905, 2.1%, along his jaws
+# and temples) nothing yields, and such a face is drawn as before, bit for bit (any yield changes
+# its completion: fill_unreliable's yielded).
+GLOW_RIDGE = (3.0, 5.0)
+GLOW_NEAR = 0.05
+GLOW_DETAIL = (0.005, 0.007)
+GLOW_GROW = 0.5
+GLOW_MIN = 0.013
 # Beside a hand held over the outline (poce_rt.occluder), the photo saw the backdrop in the hand's
 # shadow (hair.in_shadow) between the hand and the cheek, and texels between that gap and the
 # skin took a mix of both: Image_with_alpha.png's, Lab 42-58 / a 0-9 / b -1-6 below the heel of
@@ -437,6 +468,49 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     out = cv2.dilate(out, disc(r))
     out *= rim * (1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)) * \
         (1.0 - smoothstep(cosine, *RIM_FACING))
+    return out.astype(np.float32)
+
+
+def rim_glow(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
+             cosine: np.ndarray, distance: np.ndarray, face_width: float, pixel: float = 1.0,
+             hair=None) -> np.ndarray:
+    """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
+    because its colour is the light along the far outline, not the skin's (module comment at
+    GLOW_RIDGE): within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of face_width, in
+    pixels) on the foreshortened side, its chroma GLOW_RIDGE above both the untrusted outline's
+    beyond it and the kept skin's inside, smooth (GLOW_DETAIL) and not the hair's colour (hair:
+    (median, spread) of poce_rt.hair.photo_hair, or None), spread over GLOW_GROW D; 0 everywhere
+    where fewer than GLOW_MIN of the layout's texels glow. uv [S,S,3] in [0,1], mask [S,S] the
+    sampled visibility, confidence [S,S] (visibility_confidence and unlike_backdrop), coverage
+    [S,S] bool, cosine [S,S] each texel's facing cosine, distance [S,S]
+    texel_silhouette_distance; pixel: a photo pixel's side in texels (pixel_texels)."""
+    from .hair import lab, skin_distance   # (hair imports this module)
+
+    out = np.zeros(mask.shape, np.float32)
+    seen = (mask >= 0.5) & coverage
+    d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
+    reach = 1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)
+    rim = seen & (confidence >= C_DROP) & (reach > 0) & (cosine < RIM_FACING[1])
+    beyond, inside = seen & (confidence < C_DROP), seen & (confidence >= C_KEEP) & (reach == 0)
+    if not (rim.any() and beyond.any() and inside.any()):
+        return out
+    colours = lab(uv).astype(np.float32)
+    chroma = np.hypot(colours[..., 1], colours[..., 2])[..., None]
+    sigma = d_max * max(1.0, float(pixel))
+    outer, w_out = low_pass(chroma, beyond, sigma)
+    inner, w_in = low_pass(chroma, inside, 2.0 * sigma)
+    ridge = (chroma - np.maximum(outer, inner))[..., 0]
+    near = rim & (w_out >= GLOW_NEAR) & (w_in >= GLOW_NEAR)
+    lum = (np.asarray(uv, np.float32) @ np.float32([0.299, 0.587, 0.114]))[..., None]
+    smooth, _ = low_pass(lum, seen, max(1.0, float(pixel)))
+    detail, _ = low_pass(np.abs(lum - smooth), seen, max(1.0, 2.0 * float(pixel)))
+    # (the hair's texels keep their trust beside a glow too: the spread below reaches them)
+    own = np.ones(mask.shape, np.float32) if hair is None else smoothstep(skin_distance(colours, hair), *RIM_HAIR)
+    out[near] = smoothstep(ridge[near], *GLOW_RIDGE) * (1.0 - smoothstep(detail[near, 0], *GLOW_DETAIL)) * own[near]
+    if (out > 0.5).sum() < GLOW_MIN * coverage.sum():
+        return np.zeros(mask.shape, np.float32)
+    out = cv2.dilate(out, disc(GLOW_GROW * sigma)) * rim
+    out = cv2.GaussianBlur(out, (0, 0), 1.0) * rim * reach * (1.0 - smoothstep(cosine, *RIM_FACING)) * own
     return out.astype(np.float32)
 
 
