@@ -543,6 +543,22 @@ def test_skin_painted_over_the_hair_shows_in_the_check(editor, hair_over_temple)
     assert hair_painted(editor, img, old, 25)[1] > 0.5
 
 
+def revealed_outline(editor, img, src, yaw):
+    """src turned by `yaw`, and where its drawn outline lies on the side the turn reveals (a +yaw
+    turn: the viewer's left) -> (the EditResult, the face box's width w, where [H,W] bool: that
+    side on the cheek's rows, 30-75% of the face's box; drawn [H,W] uint8: the face as drawn,
+    coverage times `moved` > 0.5; inside [H,W] float32: each pixel's distance inside it)."""
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    x0, y0, x1, y1 = src.face.bbox
+    h, wd = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:wd]
+    where = ((xx < 0.5 * (x0 + x1)) if yaw > 0 else (xx > 0.5 * (x0 + x1))) \
+        & (yy > y0 + 0.3 * (y1 - y0)) & (yy < y0 + 0.75 * (y1 - y0))
+    drawn = ((res.alpha * res.moved) > 0.5).astype(np.uint8)
+    inside = cv2.distanceTransform(np.pad(drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    return res, x1 - x0, where, drawn, inside
+
+
 def hair_band_distance(editor, img, src, yaw) -> float:
     """How far from the photo's hair the face's drawn outline is where a turn by `yaw` reveals the
     side of the face (a +yaw turn: the viewer's left): the median Lab distance of the output's
@@ -553,14 +569,8 @@ def hair_band_distance(editor, img, src, yaw) -> float:
     from poce_rt import hair
     from poce_rt.head_proxy import FACE_OVAL
 
-    res = editor.edit(img, pose=(0, yaw, 0), source=src)
-    x0, y0, x1, y1 = src.face.bbox
-    w, (h, wd) = x1 - x0, img.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:wd]
-    where = ((xx < 0.5 * (x0 + x1)) if yaw > 0 else (xx > 0.5 * (x0 + x1))) \
-        & (yy > y0 + 0.3 * (y1 - y0)) & (yy < y0 + 0.75 * (y1 - y0))
-    drawn = ((res.alpha * res.moved) > 0.5).astype(np.uint8)
-    inside = cv2.distanceTransform(np.pad(drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    res, w, where, drawn, inside = revealed_outline(editor, img, src, yaw)
+    h, wd = img.shape[:2]
     band = (drawn > 0) & (inside <= 0.06 * w) & where
     oval = src.face.vertices[list(FACE_OVAL), :2]
     face = np.zeros((h, wd), np.uint8)
