@@ -324,7 +324,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     without = keep & ~yielded
     yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core, pixel)) if yielded.any() else None
     photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
-                                          yielded, rim, backdrop)
+                                          yielded, rim, backdrop, normals)
     if glasses.any():   # and what the sampling missed inside them is theirs too
         holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)

@@ -1053,6 +1053,31 @@ def test_yielded_light_brings_a_yielded_half_to_the_photos_light():
     assert D.yielded_light(completion, uv, keep, speck, lay) is completion
 
 
+def test_facing_low_pass_reads_the_texels_that_face_alike():
+    """A hole between two groups of weighted texels that face apart (a nose's hidden far flank
+    between the far cheek and the bridge) takes the average of the group that faces like it, not of
+    the one nearest (but within a few texels of the other group, which it reads a little of: the
+    facing kernel is a Gaussian); a texel that faces like none of them takes the plain average; the
+    window's weight is low_pass's."""
+    s = 128
+    j = np.arange(s)[None, :].repeat(s, 0)
+    facing = np.zeros((s, s, 2), np.float32)
+    facing[..., 0] = np.where(j < 70, -0.9, -0.3)          # the cheek's side .. the bridge's
+    value = np.where(j < 60, -0.4, 0.0).astype(np.float32)[..., None]
+    weight = ((j < 60) | (j >= 70)).astype(np.float32)     # the hole: columns 60..69
+    facing[:, 60:70, 0] = -0.9                              # it faces like the cheek
+    got, den = D.facing_low_pass(value, weight, 6.0, facing)
+    plain, plain_den = D.low_pass(value, weight, 6.0)
+    np.testing.assert_allclose(den, plain_den, atol=1e-5)
+    hole, hole_plain = got[s // 2, 60:70, 0], plain[s // 2, 60:70, 0]
+    assert hole_plain.mean() > -0.25 and hole.mean() < -0.3, (hole, hole_plain)   # space alone: the bridge's
+    assert (hole <= hole_plain + 1e-3).all() and hole[:5].max() < -0.35
+    odd = facing.copy()
+    odd[:, 60:70] = (0.9, 0.9)                              # faces like nothing weighted
+    got, _ = D.facing_low_pass(value, weight, 6.0, odd)
+    np.testing.assert_allclose(got[s // 2, 60:70, 0], plain[s // 2, 60:70, 0], atol=0.02)
+
+
 def test_a_three_quarter_far_half_is_drawn_in_the_photos_light(editor, three_quarter_woman):
     """t1.jpg's face 1 turned +25 drew her far half (its eye and cheek yielded to the mirror of her
     lit near half, relit to the bridge of her nose) and the hole past it brighter than the photo
@@ -1073,6 +1098,41 @@ def test_a_three_quarter_far_half_is_drawn_in_the_photos_light(editor, three_qua
     lum = np.float32([0.299, 0.587, 0.114])
     ratio = float(np.median(src.uv_sampled[sel] @ lum) / np.median(drawn[sel] @ lum))
     assert 0.8 < ratio < 1.0, ratio
+
+
+def test_a_three_quarter_noses_hidden_flank_is_drawn_in_its_own_shade(editor, three_quarter_woman):
+    """t1.jpg's face 1 at -33 hides her nose's far flank (the texels the photo did not see between
+    the bridge and the far cheek, from the brows to the tip). Its fill is the mirror of her lit near
+    flank, and yielded_light brought it to the light of the texels about it, mostly the bridge's:
+    turned +25 it was drawn as a pale strip as wide as the nose (L* 67.8, median over its pixels;
+    the bridge beside it 82.4, the far cheek 60.0: 0.35 of the way from the cheek to the bridge).
+    Read from the texels that face like it (unseen_light, YIELD_LIGHT_FACING), the flank takes the
+    far cheek's shade: 61.2 (0.05 of the way), the bridge and the cheek as they were."""
+    img, src, res = three_quarter_woman
+    geom = editor.geometry
+    s, lay = geom.size, geom.layout
+    plan = editor.plan(src, pose=(0, 25, 0))
+    v, u = np.mgrid[0:s, 0:s].astype(np.float32)
+    coords, alpha = stages.render_face(np.dstack([u, v, np.ones_like(u)]) / np.float32(s - 1), plan.shape,
+                                       plan.target_pose, *img.shape[:2], geom)
+    texel = np.clip(np.rint(coords[..., :2] * (s - 1)), 0, s - 1).astype(int)
+    uvs = lay.uvs * (s - 1)
+    mid = uvs[4, 0]   # the nose's ridge, landmarks 168 (between the brows) .. 4 (its tip)
+    i, j = np.mgrid[0:s, 0:s]
+    rows = (i >= uvs[168, 1]) & (i <= uvs[4, 1]) & lay.coverage
+    seen = src.mask >= 0.5
+    eyes = np.logical_or.reduce(D.eye_regions(lay))
+    regions = {"flank": rows & ~seen & (j > mid - 0.12 * s) & (j < mid),
+               "bridge": rows & seen & (np.abs(j - mid) <= 4),
+               "cheek": rows & seen & ~eyes & (j > mid - 0.2 * s) & (j < mid - 0.12 * s)}
+    lstar = cv2.cvtColor(np.ascontiguousarray(res.image[..., :3]), cv2.COLOR_RGB2LAB)[..., 0] * (100 / 255)
+    median = {}
+    for name, region in regions.items():
+        drawn = (alpha > 0.99) & region[texel[..., 1], texel[..., 0]]
+        assert drawn.sum() > 100, (name, drawn.sum())
+        median[name] = float(np.median(lstar[drawn]))
+    way = (median["flank"] - median["cheek"]) / (median["bridge"] - median["cheek"])
+    assert median["bridge"] - median["cheek"] > 10 and way < 0.2, (median, way)
 
 
 def off_features(region, shape, pose):
