@@ -46,7 +46,9 @@ The render's fill is then drawn only where the photo does not show the hand ther
 the `moved` weight times 1 - held * the render's share of revealed fill): the heel and the arm stay
 in the photo, the fingers (the photo's own texels) move with the face, and the kept heel meets the
 moved palm where the fill begins, palm against palm: 764 torn pixels at +25 (left: the backdrop in
-the hand's shadow below the heel, a grey smear); his -25 is the same, bit for bit.
+the hand's shadow below the heel, a grey smear); his -25 is the same, bit for bit. The ring around
+the face keeps the held hand where the turn reveals the outline beside it as well (RingHold): the
+frame the face keeps there is the photo's, not the ring's hand moved with the outline.
 """
 from __future__ import annotations
 
@@ -74,6 +76,7 @@ PERSON_ON = 0.5          # the segmenter's chance of a person that is the hand's
 # there, and the kept mixes were a grey-blue patch at the heel's lower edge. A hand's pixel is
 # held none .. all from this far from that gap (photo pixels: its blur, not the face's size)
 GAP_BLUR = (1.0, 5.0)
+RING_HOLD_REACH = 1.0   # D: how far past the held hand the ring's hold reaches (RingHold)
 
 
 def skin_pixels(lab: np.ndarray, colours) -> np.ndarray:
@@ -196,3 +199,61 @@ def _by_person(arm: np.ndarray, image: np.ndarray, face, lab: np.ndarray, colour
     meets = np.bincount(labels[arm & on], minlength=n) > 0
     meets[0] = False
     return meets[labels] | arm
+
+
+class RingHold:
+    """The held hand as the ring around the face draws it (poce_rt.surround: the band past the
+    face's outline warped with the moved oval). The face keeps the photo where the hand is held
+    and the render draws fill (motion.hold), but the frame under it was the ring's, which moved
+    the hand with the outline: turned +25, Image_with_alpha.png's heel was drawn lifted by the
+    ring (its lower edge up to 17.6 px above the photo's) up to where the ring's band ends under
+    the face, then stepped 14 px onto the photo's. So the ring keeps the photo's hand too
+    (surround.hold_ring), where the pose reveals the outline beside it (where the render draws
+    the fill the face holds): the held share, grown RING_HOLD_REACH D past the hand and blurred
+    (_soft_reach), times the reveal of the oval's vertices (disocclusion.PoseReveal) read about
+    the face's centre at each pixel's angle, linear between the two vertices either side. Turned
+    the other way the outline is not revealed, the face draws the palm moved, and the ring moves
+    the heel with it as before, bit for bit. held [H,W] float32 (occluder_map's), oval [K,2] the
+    source's FACE_OVAL vertices (x, y)."""
+
+    def __init__(self, held: np.ndarray, oval: np.ndarray):
+        oval = np.asarray(oval, np.float64)
+        d = max(1.0, SILHOUETTE_FRAC * float(np.ptp(oval[:, 0])))
+        pad = int(np.ceil(3 * RING_HOLD_REACH * d)) + 1   # the soft reach, and an empty pixel past it
+        ys, xs = np.nonzero(held > 0)
+        h, w = held.shape[:2]
+        self.box = (max(int(xs.min()) - pad, 0), max(int(ys.min()) - pad, 0),
+                    min(int(xs.max()) + 1 + pad, w), min(int(ys.max()) + 1 + pad, h))   # x0, y0, x1, y1
+        x0, y0, x1, y1 = self.box
+        self.held = _soft_reach(np.ascontiguousarray(held[y0:y1, x0:x1], np.float32), d)
+        # a read clipped to the box past it reads none
+        self.held[[0, -1]] = 0.0
+        self.held[:, [0, -1]] = 0.0
+        centre = oval.mean(0)
+        angle = np.arctan2(oval[:, 1] - centre[1], oval[:, 0] - centre[0])
+        order = np.argsort(angle)
+        k = len(order)
+        at = np.concatenate([[angle[order[-1]] - 2 * np.pi], angle[order], [angle[order[0]] + 2 * np.pi]])
+        gy, gx = np.mgrid[y0:y1, x0:x1] + 0.5
+        pos = np.interp(np.arctan2(gy - centre[1], gx - centre[0]), at, np.arange(-1, k + 1)) % k
+        lo = np.floor(pos).astype(np.int64)
+        self.near = order[lo % k], order[(lo + 1) % k]     # [h,w] the oval vertices either side
+        self.t = (pos - lo).astype(np.float32)
+
+    def weight(self, reveal: np.ndarray) -> np.ndarray | None:
+        """The reveal [K] at the oval's vertices this step -> [h,w,1] float32 over self.box: the
+        photo's share the ring keeps; None where none is (nothing revealed beside the hand)."""
+        r = np.asarray(reveal, np.float32)
+        a, b = r[self.near[0]], r[self.near[1]]
+        out = self.held * (a + self.t * (b - a))
+        return out[..., None] if out.any() else None
+
+
+def _soft_reach(held: np.ndarray, d: float) -> np.ndarray:
+    """held [h,w] float32 grown RING_HOLD_REACH D past the hand and blurred over as far: the ring's
+    read is pulled back towards each pixel's own by this share (surround.hold_ring), and a share
+    that falls more slowly than the ring moves (its moves reach ~1 D) keeps that one warp, with
+    no fold."""
+    r = RING_HOLD_REACH * d
+    grown = cv2.dilate(held, disc(r))
+    return cv2.GaussianBlur(grown, (0, 0), r / 2).astype(np.float32)

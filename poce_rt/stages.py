@@ -28,7 +28,7 @@ from .rim_light import RimLight, rim_border
 from .shading import FillShading, fill_shading
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
-from .occluder import occluder_map
+from .occluder import RingHold, occluder_map
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
 from .silhouette import SkinRun, face_colours, proxy_measures
@@ -438,11 +438,17 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                            neck=neck_layer(image, face, colours, measures[0]),
                            glasses=ring_glasses(image, face.vertices, lens_card),
                            skin=SkinRun(image, colours.skin)), pose)
-    rim = None if rim_light is None or not head_proxy else \
-        (rim_light, PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)])
+    holds = held is not None and fill is not None
+    reveal = PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)] \
+        if holds or (rim_light is not None and head_proxy) else None
+    rim = None if rim_light is None or not head_proxy else (rim_light, reveal)
+    # the ring keeps the held hand where the pose reveals the outline beside it, as the face does
+    ring_hold = RingHold(held, np.asarray(face.vertices)[list(FACE_OVAL), :2]) if holds else None
+    weight = None if ring_hold is None else ring_hold.weight(reveal)
     base = warp_surround(image, face.vertices, target, proxy=proxy,
                          filled_out=ring_filled_out, moving_out=ring_moving,
-                         backdrop=None if colours is None else colours.backdrop, rim=rim)
+                         backdrop=None if colours is None else colours.backdrop, rim=rim,
+                         hold=None if weight is None else (weight, ring_hold.box[:2]))
     for name, a in (("rgb", rgb), ("alpha", alpha)):
         if getattr(a, "shape", (None, None))[:2] != (h, w):
             raise ValueError(f"{name} must cover the {h}x{w} image, got shape {getattr(a, 'shape', None)}")

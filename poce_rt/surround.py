@@ -956,9 +956,96 @@ def _soften_folds_host(rgb, alpha, pos, take, under=None):
     return rgb
 
 
+def held_read(hold, origin, at, out, work, index):
+    """out [h,w,1] float32 = hold [bh,bw,1] (a held hand's share over a box at origin (x0, y0) of the
+    photo, an empty pixel around it: occluder.RingHold's) read at the photo positions at [h,w,2]
+    float32 (x, y; a pixel's own centre, or where the ring reads it), nearest; work: an [h,w,2]
+    float32 and index an [h,w] int32 scratch buffer. NumPy or CuPy, nothing allocated."""
+    xp = ops.array_module(out)
+    bh, bw = hold.shape[:2]
+    xp.floor(at, out=work)
+    xp.subtract(work[..., 0], np.float32(origin[0]), out=work[..., 0])
+    xp.subtract(work[..., 1], np.float32(origin[1]), out=work[..., 1])
+    xp.clip(work[..., 0], 0, bw - 1, out=work[..., 0])
+    xp.clip(work[..., 1], 0, bh - 1, out=work[..., 1])
+    xp.multiply(work[..., 1], np.float32(bw), out=work[..., 1])   # exact: bh * bw < 2^24
+    xp.add(work[..., 1], work[..., 0], out=work[..., 1])
+    index[...] = work[..., 1]
+    xp.take(hold.reshape(-1), index, out=out.reshape(index.shape))
+    return out
+
+
+# The held share over which the ring's own colour gives way to its read of the photo pulled back
+# (hold_ring): under 2% of a move of ~1 D (~20 px) is under half a pixel, nothing to redraw
+HOLD_EDGE = (0.02, 0.1)
+
+
+def hold_ring(frame, photo, hold, origin, pos, lo, centres, alpha, drawn, take):
+    """The ring's frame over its box, in place, with the held hand not moved (occluder.RingHold):
+    each pixel reads the photo nearer its own position by the held share H there,
+
+        read' = centre + (1 - H) * (read - centre)
+
+    (bilinear), drawn over the ring's own from HOLD_EDGE[0] of it (fully from HOLD_EDGE[1]): turned +25, Image_with_alpha.png's
+    heel was drawn lifted by the ring (up to 17 px) up to where its band ends under the face and
+    from the photo past it, which the face keeps there (motion.hold): a step in the heel's lower
+    edge. The share is smooth across the hand's outline (RingHold), so the warp stays one warp:
+    kept colour by colour where the hand is held, the ring drew the hand it moves beside the
+    photo's (the thumb's outline twice, the backdrop's blue between). frame [h,w,3] uint8 (the
+    ring composited), photo [H,W,3] uint8 the whole photo, hold [bh,bw,1] float32 the held share
+    over a box at origin (x0, y0) of the photo; pos, lo, centres: keep_ring_still's, alpha [h,w]
+    the ring's coverage (draw_ring's) and drawn [h,w,1] its moved weight (keep_ring_still's); take(name,
+    shape, dtype=float32) -> a buffer. NumPy or CuPy."""
+    xp = ops.array_module(pos)
+    h, w = pos.shape[:2]
+    height, width = photo.shape[:2]
+    work, index = take("ring.hold_at", (h, w, 2)), take("ring.hold_index", (h, w), dtype=np.int32)
+    share = held_read(hold, origin, centres, take("ring.hold", (h, w, 1)), work, index)
+    at = take("ring.hold_pos", (h, w, 2))
+    xp.add(pos, lo, out=at)
+    xp.subtract(at, centres, out=at)
+    keep = xp.subtract(np.float32(1.0), share, out=take("ring.hold_keep", (h, w, 1)))
+    xp.multiply(keep, drawn, out=keep)      # where the ring is not drawn (or keeps still), the photo's own
+    xp.multiply(keep, alpha[..., None], out=keep)
+    xp.multiply(at, keep, out=at)
+    xp.add(at, centres, out=at)
+    xp.subtract(at, np.float32(0.5), out=at)                 # pixel centres -> sample grid
+    corner = take("ring.hold_corner", (h, w, 2))
+    xp.floor(at, out=corner)
+    xp.subtract(at, corner, out=at)                          # the bilinear weights (fx, fy)
+    colour, mixed = take("ring.hold_colour", (h, w, 3)), take("ring.hold_mixed", (h, w, 3))
+    texel = take("ring.hold_texel", (h, w, 3), dtype=np.uint8)
+    mixed[...] = 0.0
+    flat = photo.reshape(-1, 3)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            xp.add(corner[..., 0], np.float32(dx), out=work[..., 0])
+            xp.add(corner[..., 1], np.float32(dy), out=work[..., 1])
+            xp.clip(work[..., 0], 0, width - 1, out=work[..., 0])
+            xp.clip(work[..., 1], 0, height - 1, out=work[..., 1])
+            xp.multiply(work[..., 1], np.float32(width), out=work[..., 1])   # exact: H * W < 2^24
+            xp.add(work[..., 1], work[..., 0], out=work[..., 1])
+            index[...] = work[..., 1]
+            xp.take(flat, index, axis=0, out=texel)
+            wx = at[..., 0:1] if dx else xp.subtract(np.float32(1.0), at[..., 0:1], out=work[..., 0:1])
+            xp.multiply(texel, wx, out=colour)
+            wy = at[..., 1:2] if dy else xp.subtract(np.float32(1.0), at[..., 1:2], out=work[..., 1:2])
+            xp.multiply(colour, wy, out=colour)
+            xp.add(mixed, colour, out=mixed)
+    xp.subtract(mixed, frame, out=mixed)
+    xp.subtract(share, np.float32(HOLD_EDGE[0]), out=share)
+    xp.multiply(share, np.float32(1.0 / (HOLD_EDGE[1] - HOLD_EDGE[0])), out=share)
+    xp.clip(share, 0.0, 1.0, out=share)
+    xp.multiply(mixed, share, out=mixed)
+    xp.add(mixed, frame, out=mixed)
+    xp.rint(mixed, out=mixed)
+    frame[...] = mixed
+    return frame
+
 def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.ndarray,
                   reach: float = REACH, proxy=None, filled_out: np.ndarray | None = None,
-                  moving_out: np.ndarray | None = None, backdrop: np.ndarray | None = None, rim=None) -> np.ndarray:
+                  moving_out: np.ndarray | None = None, backdrop: np.ndarray | None = None, rim=None,
+                  hold=None) -> np.ndarray:
     """image [H,W,3] uint8, the face's [468,3] vertices in the photo and at the target -> [H,W,3] uint8
     with the ring around the face warped to follow the face oval (a copy; the input is not changed);
     proxy: as ring_band's. filled_out: an optional [H,W] float32 array that receives each pixel's
@@ -968,7 +1055,9 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     other than the photo's own pixel; untouched where the ring is not drawn). backdrop: the
     photo's poce_rt.hair.backdrop_colours when the caller has them (None: read here for a head
     proxy's stretched strips, stretched_patch). rim: None, or (poce_rt.rim_light.RimLight, reveal
-    [K] at the oval's vertices): the ring's texture relit about the oval (photo_texture's). Returns
+    [K] at the oval's vertices): the ring's texture relit about the oval (photo_texture's). hold:
+    None, or (weight [bh,bw,1] float32, (x0, y0)) the held hand's share of the photo the ring keeps
+    (occluder.RingHold's weight and box corner; ring_hold). Returns
     the image unchanged (same object) when
     the oval does not move."""
     h, w = image.shape[:2]
@@ -994,13 +1083,13 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     local[:, 1] -= y0
     bh, bw = int(y1 - y0), int(x1 - x0)
 
-    def take(name, shape):
-        return np.empty(shape, np.float32)
+    def take(name, shape, dtype=np.float32):
+        return np.empty(shape, dtype)
 
     rgb, alpha, pos = draw_ring(with_positions(texture), local, tris, uvs, bh, bw, take)
     photo = np.ascontiguousarray(image[y0:y1, x0:x1])
-    kept, moved = keep_ring_still(photo, rgb, pos, np.tile(lo.astype(np.float32), (bw, 1)),
-                                  pixel_centres(bh, bw, x0, y0), take)
+    lo_row, centres = np.tile(lo.astype(np.float32), (bw, 1)), pixel_centres(bh, bw, x0, y0)
+    kept, moved = keep_ring_still(photo, rgb, pos, lo_row, centres, take)
     if filled_out is not None:
         filled_out[y0:y1, x0:x1] = ring_filled(known, local, tris, uvs, src, (x0, y0), bh, bw) * moved[..., 0]
     if moving_out is not None:
@@ -1008,4 +1097,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     out = image.copy()
     # The outer ring does not move, so the band's edge already matches the photo: 1 px of feather.
     out[y0:y1, x0:x1] = ops.composite(photo, kept, alpha, 1)
+    if hold is not None:   # the held hand stays in the photo (occluder.RingHold)
+        box = np.ascontiguousarray(out[y0:y1, x0:x1])
+        out[y0:y1, x0:x1] = hold_ring(box, np.ascontiguousarray(image[..., :3]), *hold, pos, lo_row, centres, alpha,
+                                       moved, take)
     return out

@@ -22,7 +22,7 @@ def sources(prepared):
     return {"astronaut": prepared("astronaut")[1], "single_face": prepared("single_face.jpg")[1]}
 
 
-def reference_frame(editor, src, plan):
+def reference_frame(editor, src, plan, held=None):
     """The functional path: the texture at the target pose (the fill where the turn reveals texels),
     darken the mouth gap, render over the face's box, draw the inside of the mouth, ring warp, blend
     (the revealed fill counted as moved)."""
@@ -42,7 +42,7 @@ def reference_frame(editor, src, plan):
     feather = editor.feather_px(src.face)
     fill = revealed_fill(src.filled, revealed, editor.geometry.layout.coverage)
     return (stages.blend_face(src.image, src.face, plan.shape, plan.target_pose, rgb, alpha, feather,
-                              editor.geometry, fill=fill, rim_light=src.rim_light), rgb, alpha)
+                              editor.geometry, fill=fill, rim_light=src.rim_light, held=held), rgb, alpha)
 
 
 def new_loop(editor, src, static=False):
@@ -87,6 +87,20 @@ def test_loop_matches_the_stages_where_the_ring_is_relit(editor):
         frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
         assert_frames_match(frame, reference_frame(editor, src, plan)[0])
 
+
+def test_loop_matches_the_stages_where_a_hand_is_held(editor, prepared):
+    """Image_with_alpha.png: his hand over the face's outline is held, by the face where the fill is
+    drawn and by the ring where the pose reveals the outline beside it (poce_rt.occluder.RingHold,
+    surround.hold_ring), the weight written per step: turned +25, less, the other way (none held
+    by the ring) and back, on the exact boxes and on the GPU's fixed canvas (its CPU twin)."""
+    img, src = prepared("Image_with_alpha.png")
+    assert src.held is not None
+    for static in (False, True):
+        loop = new_loop(editor, src, static=static)
+        for pose in ((0, 25, 0), (0, 12, 0), (0, -25, 0), (0, 25, 0)):
+            plan = editor.plan(src, pose=pose)
+            frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+            assert_frames_match(frame, reference_frame(editor, src, plan, held=src.held)[0])
 
 def test_no_edit_leaves_the_surroundings_alone(editor, sources):
     src = sources["astronaut"]

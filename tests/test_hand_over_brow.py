@@ -371,3 +371,41 @@ def test_the_heel_is_held_but_not_the_gap_below_it(prepared):
     far = cv2.distanceTransform((~gap).astype(np.uint8), cv2.DIST_L2, 5)
     edge = below & (far > 0) & (far <= 3)
     assert (src.held[edge] > 0.25).sum() < 60, (src.held[edge] > 0.25).sum()
+
+
+def heel_edge(image, face, thr=0.72):
+    """The lower edge of his palm's heel (rows, subpixel) on the columns from 0.19 to 0.02 face
+    widths left of his far eye's outer corner: down from 0.1 face widths above the corner into the
+    heel (luma over 0.8), then down to where the luma falls below thr."""
+    fw = face.bbox[2] - face.bbox[0]
+    cx, cy = face.vertices[33, :2]
+    luma = image[..., :3] / 255.0 @ LUMA
+    rows = []
+    for x in range(int(cx - 0.19 * fw), int(cx - 0.02 * fw)):
+        y = int(cy - 0.1 * fw)
+        while luma[y, x] < 0.8:
+            y += 1
+        while luma[y + 1, x] > thr:
+            y += 1
+        a, b = luma[y, x], luma[y + 1, x]
+        rows.append(y + 0.5 + (a - thr) / max(a - b, 1e-6))
+    return np.array(rows)
+
+
+def test_the_heel_turned_25_keeps_the_photos_edge(prepared, editor):
+    """Turned +25, the face keeps the photo where the hand is held and the render draws fill, but the
+    frame under it was the ring's (poce_rt.surround), which moved the heel with the face's outline:
+    its lower edge was drawn up to 17.6 px above the photo's (3.6 px on average) up to where the
+    ring's band ends under the face, then stepped 14 px onto the photo's. The ring keeps the held
+    hand too (occluder.RingHold, surround.hold_ring): the edge is the photo's along those columns
+    (at most 0.5 px off). Turned the other way nothing changes; stages.repose draws the same."""
+    img, src = prepared("Image_with_alpha.png")
+    photo = heel_edge(img, src.face)
+    got = heel_edge(editor.edit(img, pose=(0, 25, 0), source=src).image, src.face)
+    assert np.abs(got - photo).max() < 1.0, np.abs(got - photo).max()
+    assert np.abs(np.diff(got)).max() <= np.abs(np.diff(photo)).max() + 0.5
+    rep = stages.repose(img, src.face, yaw=25, geom=editor.geometry)
+    assert np.abs(heel_edge(rep.image, src.face) - photo).max() < 1.0
+    without = dataclasses.replace(src, held=None)
+    away = editor.edit(img, pose=(0, -25, 0), source=src).image
+    assert np.array_equal(away, editor.edit(img, pose=(0, -25, 0), source=without).image)

@@ -36,10 +36,11 @@ from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_m
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
+from ..occluder import RingHold
 from ..neck import neck_layer
 from ..ring_photo import ring_filled
 from ..silhouette import SkinRun, face_colours, proxy_measures
-from ..surround import HeadProxy, draw_ring, keep_ring_still, ring_band
+from ..surround import HeadProxy, draw_ring, hold_ring, keep_ring_still, ring_band
 from ..uncover import Uncover, fill_uncovered
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey
@@ -191,6 +192,12 @@ class FrameLoop:
             held = getattr(source, "held", None)
             self._held = None if held is None or self._reveal is None else \
                 xp.asarray(np.ascontiguousarray(np.asarray(held, np.float32)[..., None]))
+            # and the ring keeps it too where the pose reveals the outline beside it (occluder.RingHold)
+            self._ring_hold = None if self._held is None else \
+                RingHold(held, np.asarray(source.face.vertices)[list(FACE_OVAL), :2])
+            if self._ring_hold is not None:
+                hx0, hy0, hx1, hy1 = self._ring_hold.box
+                self._ring_hold_weight = self.ws.take("in.ring_hold", (hy1 - hy0, hx1 - hx0, 1), np.float32)
             # where the drawn texels are the photo's own, the render reads the photo once at their
             # position (poce_rt.photo_warp): (x, y) fixed, the weight written per step
             self._lookup = None
@@ -328,6 +335,10 @@ class FrameLoop:
                 self._put(self._ring_uvs, uvs)
                 self._put(self._ring_lo, np.tile(ring_texture.lo.astype(np.float32), (self.width, 1)))
                 self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
+                if self._ring_hold is not None:   # none kept: a weight of 0 leaves the frame as it is
+                    weight = self._ring_hold.weight(self._revealed_host[list(FACE_OVAL)])
+                    self._put(self._ring_hold_weight,
+                              np.zeros(self._ring_hold_weight.shape, np.float32) if weight is None else weight)
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
             inside = self.mouth.coverage(amount, base, target_pose.scale) if self.draws_mouth and texture is None \
@@ -387,6 +398,9 @@ class FrameLoop:
                                             self._ring_uvs, ring.height, ring.width, take, stream=st, workspace=ws)
                 kept, ring_moved = keep_ring_still(photo, rgb, pos, self._ring_lo[rx], self._centres[ry, rx], take)
                 ops.composite(photo, kept, alpha, 1, stream=st, out=photo, workspace=ws)
+                if self._ring_hold is not None:   # the held hand stays in the photo (occluder.RingHold)
+                    hold_ring(photo, self._image, self._ring_hold_weight, self._ring_hold.box[:2], pos,
+                              self._ring_lo[rx], self._centres[ry, rx], alpha, ring_moved, take)
                 ring_cover = (alpha, ring_moved)
                 self.frame[ry, rx] = photo
             base[...] = self.frame[fy, fx]
