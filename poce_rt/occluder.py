@@ -46,16 +46,18 @@ The render's fill is then drawn only where the photo does not show the hand ther
 the `moved` weight times 1 - held * the render's share of revealed fill): the heel and the arm stay
 in the photo, the fingers (the photo's own texels) move with the face, and the kept heel meets the
 moved palm where the fill begins, palm against palm: 764 torn pixels at +25 (left: the backdrop in
-the hand's shadow below the heel, a grey smear); his -25 is the same, bit for bit. The ring around
-the face keeps the held hand where the turn reveals the outline beside it as well (RingHold): the
-frame the face keeps there is the photo's, not the ring's hand moved with the outline.
+the hand's shadow below the heel, a grey smear); his -25 is the same, bit for bit. Where the turn
+reveals the outline beside the hand (RingHold), the face holds it whatever its render draws there
+(the heel met the render's palm moved ~6 px lower where the fill ended: a notch), and the ring
+around the face keeps it too (surround.hold_ring): the frame the face keeps there is the photo's,
+not the ring's hand moved with the outline, and the hand is one piece from the arm to the palm.
 """
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from . import hair
+from . import hair, ops
 from .complete import smoothstep
 from .disocclusion import RIM_BACKDROP, RIM_HAIR, SILHOUETTE_FRAC, disc, silhouette_distance
 from .head_proxy import FACE_OVAL
@@ -240,13 +242,21 @@ class RingHold:
         self.near = order[lo % k], order[(lo + 1) % k]     # [h,w] the oval vertices either side
         self.t = (pos - lo).astype(np.float32)
 
-    def weight(self, reveal: np.ndarray) -> np.ndarray | None:
-        """The reveal [K] at the oval's vertices this step -> [h,w,1] float32 over self.box: the
-        photo's share the ring keeps; None where none is (nothing revealed beside the hand)."""
+    def share(self, reveal: np.ndarray) -> np.ndarray:
+        """The reveal [K] at the oval's vertices this step -> [h,w,1] float32 over self.box: how far
+        the outline beside each pixel is revealed. The face holds the hand by it too, not only by
+        the fill its render draws (motion.hold's fill: the most of the two): the render's fill
+        share fell from 0.3 to 0 within 2 px across Image_with_alpha.png's palm at +25, where the
+        held heel met the render's palm moved ~6 px lower, a dark notch in its lower edge."""
         r = np.asarray(reveal, np.float32)
         a, b = r[self.near[0]], r[self.near[1]]
-        out = self.held * (a + self.t * (b - a))
-        return out[..., None] if out.any() else None
+        return (a + self.t * (b - a))[..., None]
+
+    def weight(self, share: np.ndarray) -> np.ndarray | None:
+        """share [h,w,1] (self.share's) -> [h,w,1] float32 over self.box: the photo's share the
+        ring keeps; None where none is (nothing revealed beside the hand)."""
+        out = self.held[..., None] * share
+        return out if out.any() else None
 
 
 def _soft_reach(held: np.ndarray, d: float) -> np.ndarray:
@@ -257,3 +267,17 @@ def _soft_reach(held: np.ndarray, d: float) -> np.ndarray:
     r = RING_HOLD_REACH * d
     grown = cv2.dilate(held, disc(r))
     return cv2.GaussianBlur(grown, (0, 0), r / 2).astype(np.float32)
+
+
+def revealed_beside(fill, share, box, origin) -> None:
+    """fill [h,w,1] float32 (the render's fill share over a box at origin (x0, y0) of the photo),
+    in place = the most of it and share [bh,bw,1] (RingHold.share's, over `box` (x0, y0, x1, y1))
+    where the two boxes meet. NumPy or CuPy, nothing allocated."""
+    xp = ops.array_module(fill)
+    h, w = fill.shape[:2]
+    x0, y0 = max(box[0], origin[0]), max(box[1], origin[1])
+    x1, y1 = min(box[2], origin[0] + w), min(box[3], origin[1] + h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    at = fill[y0 - origin[1]:y1 - origin[1], x0 - origin[0]:x1 - origin[0]]
+    xp.maximum(at, share[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]], out=at)

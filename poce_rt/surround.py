@@ -986,16 +986,17 @@ def hold_ring(frame, photo, hold, origin, pos, lo, centres, alpha, drawn, take):
 
         read' = centre + (1 - H) * (read - centre)
 
-    (bilinear), drawn over the ring's own from HOLD_EDGE[0] of it (fully from HOLD_EDGE[1]): turned +25, Image_with_alpha.png's
-    heel was drawn lifted by the ring (up to 17 px) up to where its band ends under the face and
-    from the photo past it, which the face keeps there (motion.hold): a step in the heel's lower
-    edge. The share is smooth across the hand's outline (RingHold), so the warp stays one warp:
-    kept colour by colour where the hand is held, the ring drew the hand it moves beside the
-    photo's (the thumb's outline twice, the backdrop's blue between). frame [h,w,3] uint8 (the
-    ring composited), photo [H,W,3] uint8 the whole photo, hold [bh,bw,1] float32 the held share
-    over a box at origin (x0, y0) of the photo; pos, lo, centres: keep_ring_still's, alpha [h,w]
-    the ring's coverage (draw_ring's) and drawn [h,w,1] its moved weight (keep_ring_still's); take(name,
-    shape, dtype=float32) -> a buffer. NumPy or CuPy."""
+    (bilinear), drawn over the ring's own from HOLD_EDGE[0] of it (fully from HOLD_EDGE[1]):
+    turned +25, Image_with_alpha.png's heel was drawn lifted by the ring (up to 17.6 px) up to
+    where its band ends under the face and from the photo past it, which the face keeps there
+    (motion.hold): a 14 px step in the heel's lower edge. The share is smooth across the hand's
+    outline (RingHold), so the warp stays one warp: kept colour by colour where the hand is
+    held, the ring drew the hand it moves beside the photo's (the thumb's outline twice, the
+    backdrop's blue between). frame [h,w,3] uint8 (the ring composited), photo [H,W,3] uint8
+    the whole photo, hold [bh,bw,1] float32 the held share over a box at origin (x0, y0) of the
+    photo; pos, lo, centres: keep_ring_still's, alpha [h,w] the ring's coverage (draw_ring's) and
+    drawn [h,w,1] its moved weight (keep_ring_still's); take(name, shape, dtype=float32) -> a
+    buffer. NumPy or CuPy."""
     xp = ops.array_module(pos)
     h, w = pos.shape[:2]
     height, width = photo.shape[:2]

@@ -36,7 +36,7 @@ from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_m
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
-from ..occluder import RingHold
+from ..occluder import RingHold, revealed_beside
 from ..neck import neck_layer
 from ..ring_photo import ring_filled
 from ..silhouette import SkinRun, face_colours, proxy_measures
@@ -198,6 +198,7 @@ class FrameLoop:
             if self._ring_hold is not None:
                 hx0, hy0, hx1, hy1 = self._ring_hold.box
                 self._ring_hold_weight = self.ws.take("in.ring_hold", (hy1 - hy0, hx1 - hx0, 1), np.float32)
+                self._ring_hold_share = self.ws.take("in.ring_hold_share", (hy1 - hy0, hx1 - hx0, 1), np.float32)
             # where the drawn texels are the photo's own, the render reads the photo once at their
             # position (poce_rt.photo_warp): (x, y) fixed, the weight written per step
             self._lookup = None
@@ -316,6 +317,12 @@ class FrameLoop:
             if self._reveal is not None:
                 self._revealed_host = self._reveal(target_pose)
                 self._put(self._revealed, self._revealed_host)
+                if self._ring_hold is not None:   # none kept: a weight of 0 leaves the ring's frame as it is
+                    share = self._ring_hold.share(self._revealed_host[list(FACE_OVAL)])
+                    weight = self._ring_hold.weight(share)
+                    self._put(self._ring_hold_weight,
+                              np.zeros(self._ring_hold_weight.shape, np.float32) if weight is None else weight)
+                    self._put(self._ring_hold_share, share)
                 if self._light is not None:
                     self._put(self._light, self._shading.light(target_pose))
             if self.draws_mouth:
@@ -335,10 +342,6 @@ class FrameLoop:
                 self._put(self._ring_uvs, uvs)
                 self._put(self._ring_lo, np.tile(ring_texture.lo.astype(np.float32), (self.width, 1)))
                 self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
-                if self._ring_hold is not None:   # none kept: a weight of 0 leaves the frame as it is
-                    weight = self._ring_hold.weight(self._revealed_host[list(FACE_OVAL)])
-                    self._put(self._ring_hold_weight,
-                              np.zeros(self._ring_hold_weight.shape, np.float32) if weight is None else weight)
             amount = float(np.clip(mouth, 0.0, 1.0))
             # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
             inside = self.mouth.coverage(amount, base, target_pose.scale) if self.draws_mouth and texture is None \
@@ -532,6 +535,8 @@ class FrameLoop:
         over the face's outline and the render draws fill (motion.hold; drawn_fill [h,w,1] the
         render's share of revealed fill)."""
         fy, fx = face.slices()
+        if self._ring_hold is not None:   # and where the outline beside it is revealed (RingHold.share)
+            revealed_beside(drawn_fill, self._ring_hold_share, self._ring_hold.box, (face.x0, face.y0))
         hold(moved, self._held[fy, fx], drawn_fill, moved, self.ws.take("face.hold_work", moved.shape, np.float32))
 
     def _source_texture(self):
