@@ -198,10 +198,17 @@ GLOW_MIN = 0.013
 # texel whose colour lies on the segment between the local average of the shadow's texels and of
 # the trusted skin beside it (a Gaussian of MIX_SIGMA) yields as the shadow's do (shadow_mix). Only
 # beside a held hand: a wall's shadow beside a face (t1.jpg's face 1) is drawn as before, bit for bit.
+# The segment is drawn between their hues (hair.hue: a and b at a common lightness), not their Lab
+# colours: further down, the gap's edge is shaded darker than the gap and the skin beside it (Lab
+# 36-42 / a 7-10 / b 4-5 between a neutral grey of L 47-60 and skin of 31-43 / 15-18 / 10-11), off
+# their Lab segment by 4-8 but on their hues' (t 0.3-0.6, under 2 off). Kept, those texels drew a
+# grey-blue streak down the revealed temple turned +25 (331 pixels below the heel with b* under 7;
+# 59 with them yielding, the gap told as beside a held hand, hair.SHADOW_TELL_HELD, and the heel's
+# mixes with the gap not held, poce_rt.occluder's GAP_BLUR)
 MIX_SIGMA = 3.0       # photo pixels: the Gaussian of the local shadow and skin colours
 MIX_NEAR = 0.05       # those texels' weight in it from which they are read
-MIX_T = (0.2, 0.35)   # share of the way from the skin to the shadow: skin .. a mix
-MIX_D = (2.0, 5.0)    # Lab distance from that segment: a mix .. not
+MIX_T = (0.2, 0.35)   # share of the way from the skin's hue to the shadow's: skin .. a mix
+MIX_D = (2.0, 5.0)    # hue distance (hair.hue) from that segment: a mix .. not
 MIX_HELD = 2.0        # D: how far from a hand held over the outline (whose shadow it is) a mix is read
 # A region of fill that holds yielded texels (a three-quarter view's far eye and cheek, with the
 # nose's hidden far flank beside them) meets the kept photo along lines the photo drew as edges:
@@ -440,7 +447,8 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None).
     beside: None, or [S,S] bool the texels beside a hand held over the outline (held_reach):
     there a texel that mixed the backdrop's shadow with the skin yields too (shadow_mix)."""
-    from .hair import SKIN_D, backdrop_distance, in_shadow, lab, skin_distance   # (hair imports this module)
+    # (hair imports this module)
+    from .hair import SHADOW_TELL_HELD, SKIN_D, backdrop_distance, in_shadow, lab, skin_distance
 
     out = np.zeros(mask.shape, np.float32)
     seen = (mask >= 0.5) & coverage
@@ -455,10 +463,13 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     backdrop_d[both], skin_d[both] = backdrop_distance(colours, backdrop), skin_distance(colours, skin)
     # the backdrop's colour, or its colour in a shadow (hair.in_shadow)
     shadow = in_shadow(colours[rim[both]], backdrop, skin[0])
+    held = None if beside is None else beside[rim]
+    if held is not None and held.any():   # told from more backdrop colours beside a held hand
+        shadow[held] = in_shadow(colours[rim[both]][held], backdrop, skin[0], SHADOW_TELL_HELD)
     like = np.maximum(1.0 - smoothstep(backdrop_d[rim], *RIM_BACKDROP), shadow)
     out[rim] = like * smoothstep(skin_d[rim], *SKIN_D)
-    if beside is not None and (rim & beside).any():
-        out[rim] = np.maximum(out[rim], shadow_mix(uv, rim & beside, shadow[beside[rim]],
+    if held is not None and held.any():
+        out[rim] = np.maximum(out[rim], shadow_mix(uv, rim & beside, shadow[held],
                                                    seen & (confidence >= C_KEEP), skin, pixel)[rim])
     out[rim] *= 1.0 - smoothstep(skin_d[:, ::-1][rim], *SKIN_D)
     if hair is not None:
@@ -518,11 +529,11 @@ def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.
                pixel: float = 1.0) -> np.ndarray:
     """[S,S] float32 in [0,1]: how surely each rim texel (rim [S,S] bool) read a mix of the
     backdrop in a shadow (shadow [rim.sum()]: hair.in_shadow of the rim's colours) and the skin
-    beside it across the outline (module comment at MIX_SIGMA): its Lab colour lies on the segment
-    between the local averages of the two (MIX_D: on .. off it), MIX_T or more of the way to the
-    shadow's. trusted [S,S] bool: the texels whose skin-like ones (robust distance from skin,
+    beside it across the outline (module comment at MIX_SIGMA): its hue (hair.hue) lies on the
+    segment between the local averages of the two's (MIX_D: on .. off it), MIX_T or more of the
+    way to the shadow's. trusted [S,S] bool: the texels whose skin-like ones (robust distance from skin,
     (median, spread), within SKIN_D) give the skin's local colour. 0 where no shadow is near."""
-    from .hair import SKIN_D, lab, skin_distance   # (hair imports this module)
+    from .hair import SKIN_D, hue, lab, skin_distance   # (hair imports this module)
 
     out = np.zeros(rim.shape, np.float32)
     if skin is None or not (shadow > 0.5).any():
@@ -533,12 +544,13 @@ def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.
     w_shadow[rim] = np.where(shadow > 0.5, shadow, 0.0)
     w_skin = trusted * (1.0 - smoothstep(skin_distance(colour, skin), *SKIN_D)) * (w_shadow == 0)
     sigma = MIX_SIGMA * max(1.0, pixel)
-    s_mean, s_w = low_pass(colour, w_shadow, sigma)
-    k_mean, k_w = low_pass(colour, w_skin.astype(np.float32), sigma)
+    tint = hue(colour)   # (what a shade leaves of a colour: the gap's edge is darker than either)
+    s_mean, s_w = low_pass(tint, w_shadow, sigma)
+    k_mean, k_w = low_pass(tint, w_skin.astype(np.float32), sigma)
     near = rim & (w_shadow == 0) & (s_w > MIX_NEAR) & (k_w > MIX_NEAR)   # (the shadow's own: backdrop_rim's)
     if not near.any():
         return out
-    c, a, d = colour[near], k_mean[near], s_mean[near] - k_mean[near]
+    c, a, d = tint[near], k_mean[near], s_mean[near] - k_mean[near]
     t = np.clip(((c - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-6), 0.0, 1.0)
     off = np.linalg.norm(c - a - t[:, None] * d, axis=-1)
     out[near] = smoothstep(t, *MIX_T) * (1.0 - smoothstep(off, *MIX_D))
