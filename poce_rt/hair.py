@@ -21,6 +21,9 @@ the layout's border, as a layer laid over their fill:
   - the layer is sharp where the hair starts (EDGE): the fade-out of a texel's chance of being
     hair with its distance from the border (OUTLINE, for eyes and nostrils) drew a ramp of hair
     over skin 0.06 of S wide (OUTLINE[0] to [1]) where the photo has an edge.
+  - a cheek that turns away under the light darkens into the hair beside it: texels as dark as
+    the photo's light makes the skin at their facing (poce_rt.shading's fit) are the skin in
+    shade, not hair, unless the hair itself lies beside them (SHADED).
 
 The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.silhouette
 sizes the head proxy's silhouette to it, so that all of the hair turns with the head; and how far
@@ -89,6 +92,22 @@ BESIDE_SHARE = 0.25
 # mirrored about the hair's edge, strands and all (times STRANDS: the photo's scale); the mean
 # where that pixel is not the hair's own colour.
 STRANDS = 1.0
+# The skin in shade (issue 15, 0-f15-hao-ph.jpg at +25): her image-left cheek turns away into the
+# hair beside it under a light from the front, the skin darkening over 8-9 px (L* 49 -> 29, the
+# skin's own hue: blue share 0.30-0.31, the hair's 0.33-0.36) before a 2-3 px step into the hair.
+# Darker than the face's skin by DARK, the texels the photo saw there (26 texels of a UV row on
+# 1.3-8 px) were taken for hair, and the turn drew a dark crescent over the revealed cheek, a pale
+# line between it and the hair, its inner edge blurred, fading out halfway down. The photo's light
+# on the skin (poce_rt.shading's fit, luma = a + b . n at the source pose) says how dark the skin
+# is at each texel's facing: those texels read 0.71-0.90 of it (quartiles; the lower cheek's
+# 0.85-0.97), the hair over 0-f1-su-ph.jpg's cheek 0.31-0.47 and the core of 15-f13-anc-ph.jpg's
+# bob over hers 0.15-0.35. Share of that luma: hair .. the skin in shade
+SHADED = (0.6, 0.8)
+# ... but the hair's edge blurs it with the skin beside it: 15-f13's outline texels there read
+# 0.6-0.8 within a few texels of her hair. A texel within SEED_REACH of S of the hair itself (its
+# share under SEED; 0-f15's darkest texels on that cheek, at the step, 0.41 and up) stays hair
+SEED = (0.3, 0.42)
+SEED_REACH = 0.06
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
 TIP_STEP_PX = 1.0                # strand_reach: rays across each vertex's band about this far apart (a strand is a pixel or two wide)
 # backdrop_around: the ring about the head (in the oval's mean radius: from, to, and the face's
@@ -692,9 +711,27 @@ def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(((x[:, None, :] - a - t[..., None] * d) ** 2).sum(-1)).min(1)
 
 
+def not_in_shade(read: np.ndarray, shade: np.ndarray, weight: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """[S,S] float32 in [0,1]: how surely each of the texels `cand` [S,S] bool is not the skin
+    in shade (module comment at SHADED): its colour (read [S,S,3] RGB in [0,1]) darker than
+    SHADED of the skin's luma at its facing (shade [S,S]), or within SEED_REACH of S of a texel
+    of the hair itself (darker than SEED of it, weighed by `weight` [S,S], hair_over_face's
+    hair_like): the hair's mix with the skin beside it. 1 elsewhere."""
+    from .shading import LUMA   # (shading imports this module)
+
+    share = (read[cand] @ LUMA) / np.maximum(shade[cand], np.float32(1e-3))
+    hair = np.zeros(weight.shape, np.float32)
+    hair[cand] = weight[cand] * (1.0 - smoothstep(share, *SEED))
+    k = 2 * int(round(SEED_REACH * weight.shape[0])) + 1
+    beside = cv2.dilate(hair, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    out = np.ones(weight.shape, np.float32)
+    out[cand] = np.maximum(1.0 - smoothstep(share, *SHADED), beside[cand])
+    return out
+
+
 def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout: UVLayout,
                    image: np.ndarray, positions: np.ndarray | None = None, backdrop: np.ndarray | None = None,
-                   skin=None, hair_colour=None, pixel: float | None = None):
+                   skin=None, hair_colour=None, pixel: float | None = None, shade: np.ndarray | None = None):
     """The photo's hair over the face's outline, as a layer of the texture -> (weight [S,S]
     float32 in [0,1], colour [S,S,3] float32, photo [S,S] bool).
 
@@ -716,7 +753,9 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     photo's backdrop_colours, skin: texel_skin(uv, trusted), when the caller has them (None:
     worked out here). hair_colour: None, or the photo's photo_hair. pixel: None (the mean of the
     hair beside each texel), or a photo pixel's side in texels (disocclusion.pixel_texels): each
-    texel takes the hair's strands beside it (hair_beside's depth, module comment at STRANDS)."""
+    texel takes the hair's strands beside it (hair_beside's depth, module comment at STRANDS).
+    shade: None, or [S,S] the luma the photo's light gives the skin at each texel's facing
+    (stages.skin_shade): a texel that dark or nearly (SHADED) is the skin in shade, not hair."""
     s = layout.size
     weight = np.zeros(seen.shape, np.float32)
     cov = layout.coverage
@@ -738,15 +777,18 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     skin = texel_skin(uv, trusted & cov) if skin is None else skin
     backdrop = backdrop_colours(image) if backdrop is None else backdrop
     weight[cand] = hair_like(lab(read[cand]), skin, backdrop, mixes=True) * near[cand]
+    # the layer's extent leaves out the skin in shade; its colours are read as before
+    layer = weight if shade is None else weight * not_in_shade(read, shade, weight, cand)
     beard = np.zeros(seen.shape, bool)
     bearded = face_beard(uv, trusted & cov)
     if bearded is not None:   # the outline's texels of the beard's own colour are hair, as seen
         beard[cand] = beard_texels(read[cand], bearded, skin, backdrop)
         weight = np.maximum(weight, beard * near_beard)
+        layer = np.maximum(layer, beard * near_beard)
     hair = (weight >= 0.5) & sampled
     if hair.sum() < 16:
         return none
-    smooth = smoothstep(cv2.GaussianBlur(weight, (0, 0), SMOOTH * s), *EDGE)
+    smooth = smoothstep(cv2.GaussianBlur(layer, (0, 0), SMOOTH * s), *EDGE)
     weight = outward(smooth, layout) * (cov & ~trusted)
     seeds, known = uv, hair
     if hair_colour is not None and positions is not None:
