@@ -158,6 +158,37 @@ RIM_REACH = (2.5, 3.5)
 RIM_FACING = (0.7, 0.85)
 RIM_HAIR = (2.5, 3.5)
 RIM_CLOSE = 3
+# The far outline's own colour: skin at the outline lit by light off the backdrop. t1.jpg's largest
+# face (yaw -3, an orange wall behind him): along his far jaw the photo's last ~10 px of cheek are
+# redder than the skin inside them and than the outline beyond (L 53-58, a* 38-41 against a* 24-36
+# inside and 36-37 beyond; 18-24 Lab from every backdrop colour: his skin in the wall's warm light,
+# not the wall). The trust ends ~1 D inside the outline (its facets there face the camera at 0.2),
+# so that band's inner half (facing cosine 0.4-0.6, 0.7-2.2 D inside: confidence 0.6-1) was the
+# photo's own; turned -25, the turn put it in the middle of the revealed cheek with the fill beyond
+# it: an orange-red streak from beside the nose's tip to the jaw (a* 38.5 over the 14 x 6 px of
+# its core, the cheek and the fill about it 27-33; the photo's own lower cheek 33-35), read from
+# the photo itself (photo_warp's weight 0.6-1 there), not from the mirror, the shading or the ring.
+# A seen texel within RIM_REACH D of the silhouette on the foreshortened side (RIM_FACING) whose
+# chroma (Lab C*) stands GLOW_RIDGE (none .. all) above the larger of the untrusted outline's
+# beyond it (a Gaussian of D over those texels) and the kept skin's inside (2 D, from RIM_REACH D
+# in; GLOW_NEAR of each in the window) is such a glow: it yields its trust to its mirror (the
+# yield of resolution_trust), over its shoulders too (GLOW_GROW D), so that the revealed cheek is
+# drawn from the skin about it. A glow is smooth: a texel with detail at a photo pixel's scale
+# (GLOW_DETAIL: the mean absolute difference of its luma from its low-pass at a pixel, averaged
+# over two; the glow 0.002-0.003) is structure, not light (the chroma ridges along the outlines of
+# Image_with_alpha.png, the sunglasses face and t1.jpg's face 1: 0.006-0.03, 10th-90th
+# percentile), and so is a texel of the hair's colour (RIM_HAIR spreads: t1.jpg's face 0's
+# red-blonde strands over her cheek, 0.6-1.5 from it, were mirrored into skin). Nor is a glow a
+# few patches of colour along the outline: under GLOW_MIN of the layout's texels (Image_with_alpha's
+# 353 at over 0.5, single_face.jpg's 214, 15-f13-anc-ph.jpg's 143, the sunglasses face's 33, 0 on
+# Tom_Hanks_54745.png and t1.jpg's faces 0 and 1; t1.jpg's largest face 905, 2.1%, along his jaws
+# and temples) nothing yields, and such a face is drawn as before, bit for bit (any yield changes
+# its completion: fill_unreliable's yielded).
+GLOW_RIDGE = (3.0, 5.0)
+GLOW_NEAR = 0.05
+GLOW_DETAIL = (0.005, 0.007)
+GLOW_GROW = 0.5
+GLOW_MIN = 0.013
 # Beside a hand held over the outline (poce_rt.occluder), the photo saw the backdrop in the hand's
 # shadow (hair.in_shadow) between the hand and the cheek, and texels between that gap and the
 # skin took a mix of both: Image_with_alpha.png's, Lab 42-58 / a 0-9 / b -1-6 below the heel of
@@ -167,10 +198,17 @@ RIM_CLOSE = 3
 # texel whose colour lies on the segment between the local average of the shadow's texels and of
 # the trusted skin beside it (a Gaussian of MIX_SIGMA) yields as the shadow's do (shadow_mix). Only
 # beside a held hand: a wall's shadow beside a face (t1.jpg's face 1) is drawn as before, bit for bit.
+# The segment is drawn between their hues (hair.hue: a and b at a common lightness), not their Lab
+# colours: further down, the gap's edge is shaded darker than the gap and the skin beside it (Lab
+# 36-42 / a 7-10 / b 4-5 between a neutral grey of L 47-60 and skin of 31-43 / 15-18 / 10-11), off
+# their Lab segment by 4-8 but on their hues' (t 0.3-0.6, under 2 off). Kept, those texels drew a
+# grey-blue streak down the revealed temple turned +25 (331 pixels below the heel with b* under 7;
+# 59 with them yielding, the gap told as beside a held hand, hair.SHADOW_TELL_HELD, and the heel's
+# mixes with the gap not held, poce_rt.occluder's GAP_BLUR)
 MIX_SIGMA = 3.0       # photo pixels: the Gaussian of the local shadow and skin colours
 MIX_NEAR = 0.05       # those texels' weight in it from which they are read
-MIX_T = (0.2, 0.35)   # share of the way from the skin to the shadow: skin .. a mix
-MIX_D = (2.0, 5.0)    # Lab distance from that segment: a mix .. not
+MIX_T = (0.2, 0.35)   # share of the way from the skin's hue to the shadow's: skin .. a mix
+MIX_D = (2.0, 5.0)    # hue distance (hair.hue) from that segment: a mix .. not
 MIX_HELD = 2.0        # D: how far from a hand held over the outline (whose shadow it is) a mix is read
 # A region of fill that holds yielded texels (a three-quarter view's far eye and cheek, with the
 # nose's hidden far flank beside them) meets the kept photo along lines the photo drew as edges:
@@ -250,6 +288,27 @@ YIELD_LIGHT_UNLIKE = (10.0, 15.0)
 # 7.4 Lab, the revealed cheek's pixels within 6 Lab of the wall 0.236 -> 0.232 (the photo's
 # own far cheek 0.195; 0.232-0.234 from 0.4 to 0.7 of the weight, 0.285 at 0.3, 0.251 in full)
 YIELD_LIGHT_RIM_READ = 0.5
+# ... and a texel the photo did not see takes the light of the texels about it that face alike in
+# the photo (their unit normals' x and y at the source pose, a Gaussian of this spread on each: a
+# bilateral grid of that spacing, facing_low_pass). Light follows the normal: where a
+# three-quarter view hides the nose's far flank, the fill of that hole is the mirror of the lit
+# near flank, and the texels about it are the bridge (trusted, its light the completion's own:
+# ratio 1) and the far cheek (the photo's shade there, ~0.7). Averaged over space alone, the flank
+# took mostly the bridge's light: t1.jpg's face 1 at +25 drew it as a pale strip down the nose
+# from between the brows to the tip (L* 67.8 over its pixels, median; the bridge beside it 82.4,
+# the far cheek 60.0: 0.35 of the way from the cheek to the bridge; 2.4 px a row brighter than
+# halfway). It faces sideways like the far cheek, ~45 degrees from the bridge: read from the texels
+# facing like it, 61.2 (0.05 of the way; 0.9 px a row), the bridge and the cheek as they were
+YIELD_LIGHT_FACING = 0.2
+# where the texels facing alike hold less than this share of the plain window's weight (times
+# the grid's sum over its bins, ~3 at its spacing), the estimate is the plain one (no texel faces
+# like this one nearby)
+YIELD_LIGHT_FACING_MIN = 0.02
+# texels: the edge of the unseen texels that read it so (a Gaussian; a texel the photo saw keeps the
+# light it showed there: read by facing too, her far cheek's outer texels took the light of the
+# ones beside the outline that read the wall, and the revealed cheek within 6 Lab of it went
+# 0.23 -> 0.26, the photo's own far cheek 0.19)
+YIELD_LIGHT_UNSEEN_EDGE = 1.0
 _LIGHT_EPS = 0.02               # (a dark texel's ratio stays finite)
 # An eye the completion takes from its mirror texels is the photo's own near eye, read once from
 # the photo into the map and no finer than its pixels: band_limit is for the fill's texel-scale
@@ -388,7 +447,8 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None).
     beside: None, or [S,S] bool the texels beside a hand held over the outline (held_reach):
     there a texel that mixed the backdrop's shadow with the skin yields too (shadow_mix)."""
-    from .hair import SKIN_D, backdrop_distance, in_shadow, lab, skin_distance   # (hair imports this module)
+    # (hair imports this module)
+    from .hair import SHADOW_TELL_HELD, SKIN_D, backdrop_distance, in_shadow, lab, skin_distance
 
     out = np.zeros(mask.shape, np.float32)
     seen = (mask >= 0.5) & coverage
@@ -403,10 +463,13 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     backdrop_d[both], skin_d[both] = backdrop_distance(colours, backdrop), skin_distance(colours, skin)
     # the backdrop's colour, or its colour in a shadow (hair.in_shadow)
     shadow = in_shadow(colours[rim[both]], backdrop, skin[0])
+    held = None if beside is None else beside[rim]
+    if held is not None and held.any():   # told from more backdrop colours beside a held hand
+        shadow[held] = in_shadow(colours[rim[both]][held], backdrop, skin[0], SHADOW_TELL_HELD)
     like = np.maximum(1.0 - smoothstep(backdrop_d[rim], *RIM_BACKDROP), shadow)
     out[rim] = like * smoothstep(skin_d[rim], *SKIN_D)
-    if beside is not None and (rim & beside).any():
-        out[rim] = np.maximum(out[rim], shadow_mix(uv, rim & beside, shadow[beside[rim]],
+    if held is not None and held.any():
+        out[rim] = np.maximum(out[rim], shadow_mix(uv, rim & beside, shadow[held],
                                                    seen & (confidence >= C_KEEP), skin, pixel)[rim])
     out[rim] *= 1.0 - smoothstep(skin_d[:, ::-1][rim], *SKIN_D)
     if hair is not None:
@@ -419,15 +482,58 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     return out.astype(np.float32)
 
 
+def rim_glow(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
+             cosine: np.ndarray, distance: np.ndarray, face_width: float, pixel: float = 1.0,
+             hair=None) -> np.ndarray:
+    """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
+    because its colour is the light along the far outline, not the skin's (module comment at
+    GLOW_RIDGE): within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of face_width, in
+    pixels) on the foreshortened side, its chroma GLOW_RIDGE above both the untrusted outline's
+    beyond it and the kept skin's inside, smooth (GLOW_DETAIL) and not the hair's colour (hair:
+    (median, spread) of poce_rt.hair.photo_hair, or None), spread over GLOW_GROW D; 0 everywhere
+    where fewer than GLOW_MIN of the layout's texels glow. uv [S,S,3] in [0,1], mask [S,S] the
+    sampled visibility, confidence [S,S] (visibility_confidence and unlike_backdrop), coverage
+    [S,S] bool, cosine [S,S] each texel's facing cosine, distance [S,S]
+    texel_silhouette_distance; pixel: a photo pixel's side in texels (pixel_texels)."""
+    from .hair import lab, skin_distance   # (hair imports this module)
+
+    out = np.zeros(mask.shape, np.float32)
+    seen = (mask >= 0.5) & coverage
+    d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
+    reach = 1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)
+    rim = seen & (confidence >= C_DROP) & (reach > 0) & (cosine < RIM_FACING[1])
+    beyond, inside = seen & (confidence < C_DROP), seen & (confidence >= C_KEEP) & (reach == 0)
+    if not (rim.any() and beyond.any() and inside.any()):
+        return out
+    colours = lab(uv).astype(np.float32)
+    chroma = np.hypot(colours[..., 1], colours[..., 2])[..., None]
+    sigma = d_max * max(1.0, float(pixel))
+    outer, w_out = low_pass(chroma, beyond, sigma)
+    inner, w_in = low_pass(chroma, inside, 2.0 * sigma)
+    ridge = (chroma - np.maximum(outer, inner))[..., 0]
+    near = rim & (w_out >= GLOW_NEAR) & (w_in >= GLOW_NEAR)
+    lum = (np.asarray(uv, np.float32) @ np.float32([0.299, 0.587, 0.114]))[..., None]
+    smooth, _ = low_pass(lum, seen, max(1.0, float(pixel)))
+    detail, _ = low_pass(np.abs(lum - smooth), seen, max(1.0, 2.0 * float(pixel)))
+    # (the hair's texels keep their trust beside a glow too: the spread below reaches them)
+    own = np.ones(mask.shape, np.float32) if hair is None else smoothstep(skin_distance(colours, hair), *RIM_HAIR)
+    out[near] = smoothstep(ridge[near], *GLOW_RIDGE) * (1.0 - smoothstep(detail[near, 0], *GLOW_DETAIL)) * own[near]
+    if (out > 0.5).sum() < GLOW_MIN * coverage.sum():
+        return np.zeros(mask.shape, np.float32)
+    out = cv2.dilate(out, disc(GLOW_GROW * sigma)) * rim
+    out = cv2.GaussianBlur(out, (0, 0), 1.0) * rim * reach * (1.0 - smoothstep(cosine, *RIM_FACING)) * own
+    return out.astype(np.float32)
+
+
 def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.ndarray, skin,
                pixel: float = 1.0) -> np.ndarray:
     """[S,S] float32 in [0,1]: how surely each rim texel (rim [S,S] bool) read a mix of the
     backdrop in a shadow (shadow [rim.sum()]: hair.in_shadow of the rim's colours) and the skin
-    beside it across the outline (module comment at MIX_SIGMA): its Lab colour lies on the segment
-    between the local averages of the two (MIX_D: on .. off it), MIX_T or more of the way to the
-    shadow's. trusted [S,S] bool: the texels whose skin-like ones (robust distance from skin,
+    beside it across the outline (module comment at MIX_SIGMA): its hue (hair.hue) lies on the
+    segment between the local averages of the two's (MIX_D: on .. off it), MIX_T or more of the
+    way to the shadow's. trusted [S,S] bool: the texels whose skin-like ones (robust distance from skin,
     (median, spread), within SKIN_D) give the skin's local colour. 0 where no shadow is near."""
-    from .hair import SKIN_D, lab, skin_distance   # (hair imports this module)
+    from .hair import SKIN_D, hue, lab, skin_distance   # (hair imports this module)
 
     out = np.zeros(rim.shape, np.float32)
     if skin is None or not (shadow > 0.5).any():
@@ -438,12 +544,13 @@ def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.
     w_shadow[rim] = np.where(shadow > 0.5, shadow, 0.0)
     w_skin = trusted * (1.0 - smoothstep(skin_distance(colour, skin), *SKIN_D)) * (w_shadow == 0)
     sigma = MIX_SIGMA * max(1.0, pixel)
-    s_mean, s_w = low_pass(colour, w_shadow, sigma)
-    k_mean, k_w = low_pass(colour, w_skin.astype(np.float32), sigma)
+    tint = hue(colour)   # (what a shade leaves of a colour: the gap's edge is darker than either)
+    s_mean, s_w = low_pass(tint, w_shadow, sigma)
+    k_mean, k_w = low_pass(tint, w_skin.astype(np.float32), sigma)
     near = rim & (w_shadow == 0) & (s_w > MIX_NEAR) & (k_w > MIX_NEAR)   # (the shadow's own: backdrop_rim's)
     if not near.any():
         return out
-    c, a, d = colour[near], k_mean[near], s_mean[near] - k_mean[near]
+    c, a, d = tint[near], k_mean[near], s_mean[near] - k_mean[near]
     t = np.clip(((c - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-6), 0.0, 1.0)
     off = np.linalg.norm(c - a - t[:, None] * d, axis=-1)
     out[near] = smoothstep(t, *MIX_T) * (1.0 - smoothstep(off, *MIX_D))
@@ -618,7 +725,7 @@ def band_limit(tex: np.ndarray, pixel: float) -> np.ndarray:
 
 def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, layout: ops.UVLayout,
                     complete=complete_uv_fallback, hair=None, pixel: float = 1.0, trusted=None,
-                    sources=None, yielded=None, rim=None, backdrop=None):
+                    sources=None, yielded=None, rim=None, backdrop=None, normals=None):
     """The two textures of a source and the share of fill between them.
 
     uv [S,S,3] float32, mask [S,S] (sampled visibility), confidence [S,S] (visibility_confidence).
@@ -647,7 +754,8 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     The photo texture keeps the first. Where a far half yielded, the fill is brought to the
     photo's light there (yielded_light; rim: None, or [S,S] backdrop_rim's share of each texel's
     trust, whose texels that yielded it all are not read unless unlike the backdrop: backdrop,
-    None or [K,3] Lab backdrop_colours')."""
+    None or [K,3] Lab backdrop_colours'; normals: None, or [S,S,3] each texel's normal at the source
+    pose, which that light is read by)."""
     keep, t = trusted_maps(mask, confidence) if trusted is None else trusted
     colours, known = (uv * keep[..., None], keep) if sources is None else sources
 
@@ -667,7 +775,7 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
         where = yielded[0][..., None]
         own = completed(*yielded[1])
         completion = np.where(where, own, completed(np.where(where, own, colours), known))
-        completion = yielded_light(completion, uv, keep, yielded[0], layout, rim, backdrop)
+        completion = yielded_light(completion, uv, keep, yielded[0], layout, rim, backdrop, normals, mask >= 0.5)
     completion = unseen_structure(completion, uv, mask >= 0.5, keep, layout.coverage)
     seen = (mask >= 0.5)[..., None]
     fill = t[..., None] * uv + (1.0 - t[..., None]) * completion
@@ -699,8 +807,8 @@ def relights(yielded: np.ndarray, coverage: np.ndarray) -> bool:
 
 
 def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yielded: np.ndarray,
-                  layout: ops.UVLayout, rim: np.ndarray | None = None, backdrop: np.ndarray | None = None
-                  ) -> np.ndarray:
+                  layout: ops.UVLayout, rim: np.ndarray | None = None, backdrop: np.ndarray | None = None,
+                  normals: np.ndarray | None = None, seen: np.ndarray | None = None) -> np.ndarray:
     """completion [S,S,3] brought to the photo's light where a far half yielded to its mirror (module
     comment at YIELD_LIGHT_SIGMA) -> [S,S,3] float32: times exp(low(log(uv / completion))) per
     channel, the log ratio low-passed (YIELD_LIGHT_SIGMA) over the kept texels (keep [S,S] bool:
@@ -709,8 +817,11 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
     over YIELD_LIGHT_RIM; None: none did) but for those whose colour is unlike it (backdrop [K,3]
     Lab backdrop_colours', over YIELD_LIGHT_UNLIKE; None: none is told so), trimmed of those
     unlike the estimate about them (YIELD_LIGHT_TRIM, YIELD_LIGHT_ROUNDS), push-pulled where
-    fewer of them lie in the window (YIELD_LIGHT_NEAR) and clipped to YIELD_LIGHT_GAIN. The same
-    array where fewer than YIELD_MIN of the layout's texels yielded."""
+    fewer of them lie in the window (YIELD_LIGHT_NEAR) and clipped to YIELD_LIGHT_GAIN. normals
+    [S,S,3] (each texel's normal at the source pose) and seen [S,S] bool (the texels the photo saw):
+    given both, an unseen texel's light is read from the texels about it that face alike
+    (unseen_light, YIELD_LIGHT_FACING). The same array where fewer than YIELD_MIN of the layout's
+    texels yielded."""
     coverage = layout.coverage
     if not relights(yielded, coverage):
         return completion
@@ -728,12 +839,75 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
     # a completion that overshoots below black (Telea's detail beside a dark texel) is read as black:
     # its log ratio was NaN, which the low pass spread over the whole far half (a black face)
     ratio = np.log((np.asarray(uv, np.float32) + _LIGHT_EPS) / (np.maximum(completion, 0.0) + _LIGHT_EPS))
-    estimate, weight = low_pass(ratio, light, sigma)
+    read = light
+    estimate, weight = low_pass(ratio, read, sigma)
     for _ in range(YIELD_LIGHT_ROUNDS):
         read = light * (np.abs(ratio - estimate).mean(-1) < YIELD_LIGHT_TRIM)
         estimate, weight = low_pass(ratio, read, sigma)
+    if normals is not None and seen is not None:
+        estimate = unseen_light(estimate, ratio, read, sigma, normals, seen)
     gain = np.clip(np.exp(push_pull(estimate, weight >= YIELD_LIGHT_NEAR)), *YIELD_LIGHT_GAIN)
     return np.ascontiguousarray(completion * gain, np.float32)
+
+
+def unseen_light(estimate: np.ndarray, ratio: np.ndarray, read: np.ndarray, sigma: float, normals: np.ndarray,
+                 seen: np.ndarray) -> np.ndarray:
+    """yielded_light's estimate [S,S,C] of the light about each texel, where the photo did not see
+    the texel (seen [S,S] bool; the edge softened over YIELD_LIGHT_UNSEEN_EDGE texels) read instead
+    from the texels about it that face alike (facing_low_pass of ratio [S,S,C] over the read
+    weights [S,S], sigma texels; normals [S,S,3] at the source pose) -> [S,S,C] float32. A texel
+    the photo saw keeps the light it showed."""
+    facing = np.asarray(normals, np.float32)
+    facing = facing[..., :2] / np.maximum(np.linalg.norm(facing, axis=-1, keepdims=True), np.float32(1e-6))
+    unseen = cv2.GaussianBlur((~np.asarray(seen, bool)).astype(np.float32), (0, 0), YIELD_LIGHT_UNSEEN_EDGE)
+    if not unseen.any():
+        return estimate
+    alike, _ = facing_low_pass(ratio, read, sigma, facing)
+    return (estimate + unseen[..., None] * (alike - estimate)).astype(np.float32)
+
+
+def facing_low_pass(img: np.ndarray, weight: np.ndarray, sigma: float, facing: np.ndarray,
+                    spread: float = YIELD_LIGHT_FACING):
+    """low_pass whose window also weighs each texel by how alike it faces: img [S,S,C], weight
+    [S,S], facing [S,S,2] (the unit normal's x, y) -> (average [S,S,C], the plain window's weight
+    [S,S]). A bilateral grid: the weighted texels are split over Gaussian bins of `spread` on a grid
+    of that spacing over their facing, each bin low-passed, and each texel reads the bins about its
+    own facing; where the texels facing alike hold too little of the window
+    (YIELD_LIGHT_FACING_MIN), the plain average. Taken on the copy shrunk as low_pass's (its
+    cells' facing, the average over their weighted texels')."""
+    h, w = weight.shape
+    f = 2 ** max(0, int(np.log2(sigma / 2.0)))
+    wt = weight.astype(np.float32)
+    stack = np.concatenate([img * wt[..., None], facing * wt[..., None], wt[..., None]], -1).astype(np.float32)
+    own = np.ascontiguousarray(facing, np.float32)
+    if f > 1:
+        size = (max(1, w // f), max(1, h // f))
+        stack = cv2.resize(stack, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+        own = cv2.resize(own, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], 2)
+    c = img.shape[-1]
+    sums, wt = np.ascontiguousarray(np.concatenate([stack[..., :c], stack[..., -1:]], -1)), stack[..., -1]
+    cell = stack[..., c:c + 2] / np.maximum(wt, 1e-6)[..., None]   # the weighted texels' facing per cell
+    s = sigma / f
+    acc = np.zeros(sums.shape, np.float32)
+    inv = np.float32(-0.5 / (spread * spread))
+    axes = [np.arange(np.floor(cell[..., k][wt > 0].min() / spread), np.ceil(cell[..., k][wt > 0].max() / spread) + 1)
+            * np.float32(spread) for k in range(2)] if (wt > 0).any() else [[], []]
+    # (the kernel separates: a bin's weight is the product of one factor per component)
+    bins = [[np.exp((v[..., k] - x) ** 2 * inv) for x in axes[k]] for v in (cell, own) for k in range(2)]
+    for bx, ox in zip(bins[0], bins[2]):
+        for by, oy in zip(bins[1], bins[3]):
+            k = bx * by
+            if float((wt * k).sum()) < 0.5:   # (no weighted texel faces so)
+                continue
+            acc += (ox * oy)[..., None] * cv2.GaussianBlur(sums * k[..., None], (0, 0), s).reshape(sums.shape)
+    plain = cv2.GaussianBlur(sums, (0, 0), s).reshape(sums.shape)
+    floor = YIELD_LIGHT_FACING_MIN * plain[..., -1:]
+    avg = (acc[..., :c] + floor * plain[..., :c] / np.maximum(plain[..., -1:], 1e-6)) / np.maximum(acc[..., -1:] + floor, 1e-6)
+    den = plain[..., -1]
+    if f > 1:
+        avg = cv2.resize(avg, (w, h), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
+        den = cv2.resize(den, (w, h), interpolation=cv2.INTER_LINEAR)
+    return avg.astype(np.float32), den.astype(np.float32)
 
 
 def unseen_structure(completion: np.ndarray, uv: np.ndarray, seen: np.ndarray, keep: np.ndarray,

@@ -131,6 +131,13 @@ SHADOW_L = 0.5                   # down to this share of that colour's lightness
 # ... of the backdrop colours whose hue is this far from the skin's (in a greyscale photo, or
 # before a wall the colour of skin, a shadow's hue tells nothing: none)
 SHADOW_TELL = 16.0
+# Beside a hand held over the outline (poce_rt.occluder) the photo shows the hand's shadow, and
+# there a backdrop colour tells it from the hue SHADOW_HUE[1] on (where the skin's own hue reads as
+# no shadow of it): Image_with_alpha.png's gap below the heel of his palm runs from his light blue
+# wall's hue (under the palm) into a neutral grey (L 47-64, a -4..3, b -1..4) further down, the hue
+# of the photo's grey borders, 11.7 from his skin's: not told at SHADOW_TELL, it was kept and
+# drawn as a grey-blue streak down his revealed temple turned +25 (disocclusion.backdrop_rim)
+SHADOW_TELL_HELD = SHADOW_HUE[1]
 # A beard (face_beard): Image_with_alpha.png's sideburn (L 40-50 against a lit cheek of 80) was
 # seen edge-on and filled from the lit cheek, a pale blur beside the ear turned -25. hair_like
 # missed it: the trusted texels' skin took in his palm (L 88) and his beard (L 45), an L spread
@@ -357,14 +364,16 @@ def hue(colours: np.ndarray) -> np.ndarray:
     return c[..., 1:] * (np.float32(CHROMA_AT) / np.maximum(c[..., :1], np.float32(CHROMA_FLOOR)))
 
 
-def in_shadow(colours: np.ndarray, backdrop: np.ndarray, skin_median: np.ndarray) -> np.ndarray:
+def in_shadow(colours: np.ndarray, backdrop: np.ndarray, skin_median: np.ndarray,
+              tell: float = SHADOW_TELL) -> np.ndarray:
     """[N,3] Lab colours -> [N] float32 in [0,1]: how surely each is a backdrop colour in a shadow
     (module comment at SHADOW_HUE): its hue within SHADOW_HUE of one of backdrop [K,3] Lab
-    (backdrop_colours') at SHADOW_L to 1 of its lightness, that colour's hue SHADOW_TELL or more
-    from the skin's (skin_median [3] Lab). 0 for all where no backdrop colour is told so."""
+    (backdrop_colours') at SHADOW_L to 1 of its lightness, that colour's hue `tell` or more
+    from the skin's (skin_median [3] Lab; SHADOW_TELL, or SHADOW_TELL_HELD beside a held hand).
+    0 for all where no backdrop colour is told so."""
     backdrop = np.asarray(backdrop, np.float32)
     apart = np.linalg.norm(hue(backdrop) - hue(np.asarray(skin_median, np.float32)), axis=-1)
-    told = backdrop[apart >= SHADOW_TELL]
+    told = backdrop[apart >= tell]
     out = np.zeros(len(colours), np.float32)
     if not len(told) or not len(colours):
         return out

@@ -39,6 +39,8 @@ below the eyes. So:
        way (-25), the fill drawn beside his fingertips at his near temple would have kept the
        photo's fingertips, a copy beside the moved ones; and held out to 6 D, the hold reached his
        far eye, whose yielded fill is drawn turned away too (92 pixels of his -25 changed).
+       Nor is the backdrop in the hand's shadow below the heel held, nor the heel's last pixels
+       above it, its mixes with it (GAP_BLUR).
 
 The render's fill is then drawn only where the photo does not show the hand there (motion.hold:
 the `moved` weight times 1 - held * the render's share of revealed fill): the heel and the arm stay
@@ -53,7 +55,7 @@ import numpy as np
 
 from . import hair
 from .complete import smoothstep
-from .disocclusion import RIM_HAIR, SILHOUETTE_FRAC, disc, silhouette_distance
+from .disocclusion import RIM_BACKDROP, RIM_HAIR, SILHOUETTE_FRAC, disc, silhouette_distance
 from .head_proxy import FACE_OVAL
 from .person import person_map
 
@@ -65,6 +67,13 @@ OCCLUDER_HOLD = (2.0, 4.0)   # D from where the hand crosses the outline beside 
 EYE_CORNERS = (33, 263)  # MediaPipe's outer eye corners: the hand is read above their line
 EYE_BELOW = 1.0          # D: down to this below their line (the heel of a palm over a far eye)
 PERSON_ON = 0.5          # the segmenter's chance of a person that is the hand's
+# The backdrop in the hand's shadow (hair.in_shadow, told as beside a held hand: SHADOW_TELL_HELD;
+# not the backdrop itself: RIM_BACKDROP[1] Lab from it) lies between the heel and the cheek, and
+# the heel's last photo pixels above it are mixes of the two: Image_with_alpha.png's, L 50-63 /
+# a -2..5 / b 2-8 over ~5 px, 0.7-0.8 held. Turned +25 the render draws the revealed temple
+# there, and the kept mixes were a grey-blue patch at the heel's lower edge. A hand's pixel is
+# held none .. all from this far from that gap (photo pixels: its blur, not the face's size)
+GAP_BLUR = (1.0, 5.0)
 
 
 def skin_pixels(lab: np.ndarray, colours) -> np.ndarray:
@@ -127,10 +136,24 @@ def occluder_map(image: np.ndarray, face, geom, colours) -> np.ndarray | None:
     to_far = cv2.distanceTransform((~far).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     crossing = hand & ~face_px & (to_far <= OCCLUDER_BEYOND * d)
     apart = cv2.distanceTransform((~crossing).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    held = hand * (1.0 - smoothstep(apart, OCCLUDER_HOLD[0] * d, OCCLUDER_HOLD[1] * d)) * above
+    held = hand * (1.0 - smoothstep(apart, OCCLUDER_HOLD[0] * d, OCCLUDER_HOLD[1] * d)) * above * \
+        _off_gap(lab, zone, colours)
     out = np.zeros((h, w), np.float32)
     out[by0:by1, bx0:bx1] = held
     return out if out.any() else None
+
+
+def _off_gap(lab: np.ndarray, zone: np.ndarray, colours) -> np.ndarray | float:
+    """[h,w] float32: how far each pixel lies from the backdrop in the hand's shadow (GAP_BLUR:
+    none .. all of it held), read over `zone` [h,w] bool (lab [N,3]: its colours); 1.0 where the
+    zone shows none."""
+    gap = np.zeros(zone.shape, np.uint8)
+    gap[zone] = (hair.in_shadow(lab, colours.backdrop, colours.skin[0], hair.SHADOW_TELL_HELD) > 0.5) & \
+        (hair.backdrop_distance(lab, colours.backdrop) > RIM_BACKDROP[1])
+    if not gap.any():
+        return 1.0
+    far = cv2.distanceTransform(1 - gap, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return smoothstep(far, *GAP_BLUR).astype(np.float32)
 
 
 def _above_eyes(vertices: np.ndarray, gx: np.ndarray, gy: np.ndarray, d: float) -> np.ndarray:

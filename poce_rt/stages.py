@@ -15,7 +15,7 @@ from .accessories import completion_input, glasses_holes, lens_card, ring_glasse
 from .complete import complete_uv_fallback, push_pull
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
                            fill_unreliable, filled_pixels, held_holes, held_reach, pixel_texels, relights,
-                           resolution_trust, revealed_fill, revealed_texture, smoothstep, texel_positions,
+                           resolution_trust, revealed_fill, revealed_texture, rim_glow, smoothstep, texel_positions,
                            texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, vertex_normals,
                            visibility_confidence, yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
@@ -302,6 +302,9 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         rim = backdrop_rim(uv, mask, confidence, lay.coverage, texel_cos, distance, face_width, backdrop, skin,
                            colours.hair, pixel, beside)
         yielding = yielding * (1.0 - rim)
+        # and so does one that holds the light along the far outline, not the skin's colour
+        yielding = yielding * (1.0 - rim_glow(uv, mask, confidence, lay.coverage, texel_cos, distance, face_width,
+                                              pixel, colours.hair))
         # and beside a hand held over the outline, what the yield encloses yields with it
         yielding = held_holes(yielding, lay.coverage, beside, pixel)
     # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels
@@ -322,7 +325,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     without = keep & ~yielded
     yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core, pixel)) if yielded.any() else None
     photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
-                                          yielded, rim, backdrop)
+                                          yielded, rim, backdrop, normals)
     if glasses.any():   # and what the sampling missed inside them is theirs too
         holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)

@@ -543,6 +543,22 @@ def test_skin_painted_over_the_hair_shows_in_the_check(editor, hair_over_temple)
     assert hair_painted(editor, img, old, 25)[1] > 0.5
 
 
+def revealed_outline(editor, img, src, yaw):
+    """src turned by `yaw`, and where its drawn outline lies on the side the turn reveals (a +yaw
+    turn: the viewer's left) -> (the EditResult, the face box's width w, where [H,W] bool: that
+    side on the cheek's rows, 30-75% of the face's box; drawn [H,W] uint8: the face as drawn,
+    coverage times `moved` > 0.5; inside [H,W] float32: each pixel's distance inside it)."""
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    x0, y0, x1, y1 = src.face.bbox
+    h, wd = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:wd]
+    where = ((xx < 0.5 * (x0 + x1)) if yaw > 0 else (xx > 0.5 * (x0 + x1))) \
+        & (yy > y0 + 0.3 * (y1 - y0)) & (yy < y0 + 0.75 * (y1 - y0))
+    drawn = ((res.alpha * res.moved) > 0.5).astype(np.uint8)
+    inside = cv2.distanceTransform(np.pad(drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    return res, x1 - x0, where, drawn, inside
+
+
 def hair_band_distance(editor, img, src, yaw) -> float:
     """How far from the photo's hair the face's drawn outline is where a turn by `yaw` reveals the
     side of the face (a +yaw turn: the viewer's left): the median Lab distance of the output's
@@ -553,14 +569,8 @@ def hair_band_distance(editor, img, src, yaw) -> float:
     from poce_rt import hair
     from poce_rt.head_proxy import FACE_OVAL
 
-    res = editor.edit(img, pose=(0, yaw, 0), source=src)
-    x0, y0, x1, y1 = src.face.bbox
-    w, (h, wd) = x1 - x0, img.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:wd]
-    where = ((xx < 0.5 * (x0 + x1)) if yaw > 0 else (xx > 0.5 * (x0 + x1))) \
-        & (yy > y0 + 0.3 * (y1 - y0)) & (yy < y0 + 0.75 * (y1 - y0))
-    drawn = ((res.alpha * res.moved) > 0.5).astype(np.uint8)
-    inside = cv2.distanceTransform(np.pad(drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    res, w, where, drawn, inside = revealed_outline(editor, img, src, yaw)
+    h, wd = img.shape[:2]
     band = (drawn > 0) & (inside <= 0.06 * w) & where
     oval = src.face.vertices[list(FACE_OVAL), :2]
     face = np.zeros((h, wd), np.uint8)
@@ -1083,6 +1093,31 @@ def test_yielded_light_brings_a_yielded_half_to_the_photos_light():
     assert D.yielded_light(completion, uv, keep, speck, lay) is completion
 
 
+def test_facing_low_pass_reads_the_texels_that_face_alike():
+    """A hole between two groups of weighted texels that face apart (a nose's hidden far flank
+    between the far cheek and the bridge) takes the average of the group that faces like it, not of
+    the one nearest (but within a few texels of the other group, which it reads a little of: the
+    facing kernel is a Gaussian); a texel that faces like none of them takes the plain average; the
+    window's weight is low_pass's."""
+    s = 128
+    j = np.arange(s)[None, :].repeat(s, 0)
+    facing = np.zeros((s, s, 2), np.float32)
+    facing[..., 0] = np.where(j < 70, -0.9, -0.3)          # the cheek's side .. the bridge's
+    value = np.where(j < 60, -0.4, 0.0).astype(np.float32)[..., None]
+    weight = ((j < 60) | (j >= 70)).astype(np.float32)     # the hole: columns 60..69
+    facing[:, 60:70, 0] = -0.9                              # it faces like the cheek
+    got, den = D.facing_low_pass(value, weight, 6.0, facing)
+    plain, plain_den = D.low_pass(value, weight, 6.0)
+    np.testing.assert_allclose(den, plain_den, atol=1e-5)
+    hole, hole_plain = got[s // 2, 60:70, 0], plain[s // 2, 60:70, 0]
+    assert hole_plain.mean() > -0.25 and hole.mean() < -0.3, (hole, hole_plain)   # space alone: the bridge's
+    assert (hole <= hole_plain + 1e-3).all() and hole[:5].max() < -0.35
+    odd = facing.copy()
+    odd[:, 60:70] = (0.9, 0.9)                              # faces like nothing weighted
+    got, _ = D.facing_low_pass(value, weight, 6.0, odd)
+    np.testing.assert_allclose(got[s // 2, 60:70, 0], plain[s // 2, 60:70, 0], atol=0.02)
+
+
 def test_a_three_quarter_far_half_is_drawn_in_the_photos_light(editor, three_quarter_woman):
     """t1.jpg's face 1 turned +25 drew her far half (its eye and cheek yielded to the mirror of her
     lit near half, relit to the bridge of her nose) and the hole past it brighter than the photo
@@ -1103,6 +1138,41 @@ def test_a_three_quarter_far_half_is_drawn_in_the_photos_light(editor, three_qua
     lum = np.float32([0.299, 0.587, 0.114])
     ratio = float(np.median(src.uv_sampled[sel] @ lum) / np.median(drawn[sel] @ lum))
     assert 0.8 < ratio < 1.0, ratio
+
+
+def test_a_three_quarter_noses_hidden_flank_is_drawn_in_its_own_shade(editor, three_quarter_woman):
+    """t1.jpg's face 1 at -33 hides her nose's far flank (the texels the photo did not see between
+    the bridge and the far cheek, from the brows to the tip). Its fill is the mirror of her lit near
+    flank, and yielded_light brought it to the light of the texels about it, mostly the bridge's:
+    turned +25 it was drawn as a pale strip as wide as the nose (L* 67.8, median over its pixels;
+    the bridge beside it 82.4, the far cheek 60.0: 0.35 of the way from the cheek to the bridge).
+    Read from the texels that face like it (unseen_light, YIELD_LIGHT_FACING), the flank takes the
+    far cheek's shade: 61.2 (0.05 of the way), the bridge and the cheek as they were."""
+    img, src, res = three_quarter_woman
+    geom = editor.geometry
+    s, lay = geom.size, geom.layout
+    plan = editor.plan(src, pose=(0, 25, 0))
+    v, u = np.mgrid[0:s, 0:s].astype(np.float32)
+    coords, alpha = stages.render_face(np.dstack([u, v, np.ones_like(u)]) / np.float32(s - 1), plan.shape,
+                                       plan.target_pose, *img.shape[:2], geom)
+    texel = np.clip(np.rint(coords[..., :2] * (s - 1)), 0, s - 1).astype(int)
+    uvs = lay.uvs * (s - 1)
+    mid = uvs[4, 0]   # the nose's ridge, landmarks 168 (between the brows) .. 4 (its tip)
+    i, j = np.mgrid[0:s, 0:s]
+    rows = (i >= uvs[168, 1]) & (i <= uvs[4, 1]) & lay.coverage
+    seen = src.mask >= 0.5
+    eyes = np.logical_or.reduce(D.eye_regions(lay))
+    regions = {"flank": rows & ~seen & (j > mid - 0.12 * s) & (j < mid),
+               "bridge": rows & seen & (np.abs(j - mid) <= 4),
+               "cheek": rows & seen & ~eyes & (j > mid - 0.2 * s) & (j < mid - 0.12 * s)}
+    lstar = cv2.cvtColor(np.ascontiguousarray(res.image[..., :3]), cv2.COLOR_RGB2LAB)[..., 0] * (100 / 255)
+    median = {}
+    for name, region in regions.items():
+        drawn = (alpha > 0.99) & region[texel[..., 1], texel[..., 0]]
+        assert drawn.sum() > 100, (name, drawn.sum())
+        median[name] = float(np.median(lstar[drawn]))
+    way = (median["flank"] - median["cheek"]) / (median["bridge"] - median["cheek"])
+    assert median["bridge"] - median["cheek"] > 10 and way < 0.2, (median, way)
 
 
 def off_features(region, shape, pose):
@@ -1245,3 +1315,96 @@ def test_a_fill_that_overshoots_below_black_relights_without_nan(tracker, astron
     x0, y0, x1, y1 = (int(round(v)) for v in face.bbox)
     box = (slice(max(y0, 0), y1), slice(max(x0, 0), x1))
     assert psnr(back.image[box], astronaut[box]) > 15.0
+
+
+# -- the light along the far outline (rim_glow) -----------------------------------------------------
+
+def glow_scene(s=64, width=80.0):
+    """A far (left) half seen foreshortened, its outline's last columns untrusted, against a near
+    half facing the camera: (uv, mask, confidence, coverage, cosine, distance, width). D = 4 px:
+    the rim reaches 10 .. 14 px from the silhouette (columns 9 .. 13)."""
+    j = np.arange(s)[None, :].repeat(s, 0)
+    cov, mask = np.ones((s, s), bool), np.ones((s, s), np.float32)
+    conf = np.where(j < 2, 0.1, 1.0).astype(np.float32)           # the outline's band: fill
+    cosine = np.where(j < s // 2, 0.5, 0.95).astype(np.float32)
+    distance = (1.0 + j).astype(np.float32)                        # px from the left silhouette
+    uv = np.broadcast_to(np.float32([0.8, 0.6, 0.5]), (s, s, 3)).copy()
+    return uv, mask, conf, cov, cosine, distance, width
+
+
+def test_rim_glow_yields_a_smooth_saturated_band_along_the_far_outline():
+    """A soft band along the far outline more saturated than the skin inside it and than the
+    outline beyond it yields (with its shoulders); the same band with pixel-scale detail (hair,
+    a frame), of the hair's colour, facing the camera, too small to be more than specks, or no
+    more saturated than the outline beyond it keeps its trust; nothing deep inside yields."""
+    from poce_rt.hair import HAIR_SPREAD_MIN, lab
+
+    uv, mask, conf, cov, cosine, distance, width = glow_scene()
+    skin, warm = np.float32([0.8, 0.6, 0.5]), np.float32([0.85, 0.58, 0.38])   # redder, as light: its luma
+    j = np.arange(uv.shape[1], dtype=np.float32)
+    bump = np.exp(-((j - 6.0) / 3.0) ** 2)[None, :, None]        # a glow has no edges
+    rows = slice(4, 60)
+    uv[rows] = skin + bump * (warm - skin)
+    glow = (rows, slice(4, 9))
+    g = D.rim_glow(uv, mask, conf, cov, cosine, distance, width)
+    assert g[glow].min() > 0.9, g[glow].min()
+    assert g[:, 16:].max() == 0                                   # beyond RIM_REACH D, and the near half
+    stripes = uv.copy()
+    stripes[4:60:2, 2:11] *= np.float32(0.6)                      # strands: detail at the pixel scale
+    assert D.rim_glow(stripes, mask, conf, cov, cosine, distance, width).max() == 0
+    hair = (lab(warm), np.maximum(np.float32(HAIR_SPREAD_MIN), 4.0))   # strands of the hair's colour
+    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, hair=hair)[glow].max() < 0.1
+    facing = np.full(cosine.shape, 0.95, np.float32)
+    assert D.rim_glow(uv, mask, conf, cov, facing, distance, width).max() == 0
+    speck = uv.copy()
+    speck[:30] = skin
+    speck[32:] = skin                                             # two rows: under GLOW_MIN of the layout
+    assert D.rim_glow(speck, mask, conf, cov, cosine, distance, width).max() == 0
+    beyond = uv.copy()
+    beyond[:, :3] = warm                                          # the outline beyond is as saturated
+    assert D.rim_glow(beyond, mask, conf, cov, cosine, distance, width)[glow].max() < 0.1
+
+
+@pytest.fixture(scope="module")
+def turned_man(editor, prepared):
+    """(image, Source, EditResult at -25) of t1.jpg's largest face (yaw about -3, an orange wall
+    behind him)."""
+    img, src = prepared("t1.jpg")
+    assert abs(src.face.pose.yaw) < 10
+    return img, src, editor.edit(img, pose=(0, -25, 0), source=src)
+
+
+def test_a_revealed_cheek_holds_no_streak_of_the_outline_s_light(turned_man):
+    """t1.jpg's largest face turned -25: the photo's last ~10 px of cheek along his far jaw are
+    redder than the skin inside and the outline beyond (the wall's warm light on his skin; a* 38-41
+    against 24-36 inside), and the trust kept that band's inner half (0.7-2.2 D inside the
+    outline, facing cosine 0.4-0.6) while the fill took the rest: the turn drew it across the
+    revealed cheek as an orange-red streak from beside the nose's tip to the jaw (its core a* 38.5,
+    the cheek about it 27-33). Over the revealed far cheek (the triangles the photo saw at a facing
+    cosine under 0.7 that the turn brings 0.15 towards the camera), 110 pixels had a 5x5 mean a*
+    more than 1 above the photo's own far cheek's 95th percentile (36); with the glow yielding
+    to the skin about it (rim_glow), 1."""
+    img, src, res = turned_man
+    face = src.face
+    tris = stages.geometry().model.tris
+    here, there = pose_vertices(face.shape, face.pose), pose_vertices(face.shape, res.target_pose)
+    cs, ct = facing_cosine(here, tris), facing_cosine(there, tris)
+
+    def paint(sel, verts):
+        m = np.zeros(img.shape[:2], np.uint8)
+        for t in tris[sel]:
+            cv2.fillConvexPoly(m, np.round(verts[t, :2] * 16).astype(np.int32), 1, shift=4)
+        return m
+
+    inner = cv2.erode(paint(np.ones(len(tris), bool), there), np.ones((5, 5), np.uint8))
+    region = (paint((cs < 0.7) & (ct - cs > 0.15), there) & inner) > 0
+    own = paint((cs >= 0.45) & (cs < 0.7), here) > 0
+    own[:, :int(face.vertices[1, 0])] = False                     # his far (image-right) cheek
+    assert region.sum() > 2000 and own.sum() > 1000, (region.sum(), own.sum())
+
+    def a_star(im):
+        return cv2.cvtColor(im, cv2.COLOR_RGB2LAB).astype(np.float32)[..., 1] - 128
+
+    ceiling = np.percentile(a_star(img)[own], 95) + 1.0
+    hot = (cv2.blur(a_star(res.image), (5, 5))[region] > ceiling).sum()
+    assert hot < 30, (hot, ceiling)

@@ -289,3 +289,85 @@ def test_shadow_mix_reads_the_texels_between_a_shadow_and_the_skin():
     assert got[:, 10].min() > 0.9, got[:, 10]
     assert got[:, 12:].max() == 0 and got[:, :10].max() == 0   # (the shadow's own are backdrop_rim's)
     assert D.shadow_mix(uv, rim, np.zeros_like(shadow), trusted, skin).max() == 0
+
+
+def test_a_grey_backdrop_tells_its_shadow_beside_a_held_hand():
+    """A grey border (the photo's, 88.8/0/0) is 11.7 from the skin's hue: short of SHADOW_TELL, its
+    shadow is told only beside a held hand (SHADOW_TELL_HELD); the skin's hue is no shadow either way."""
+    backdrop = np.float32([[88.8, -0.3, 0.0]])
+    skin = np.float32([76.4, 12.5, 12.9])
+    colours = np.float32([[58.0, 0.0, 1.0],                # the gap below the heel: a neutral grey
+                          [60.0, 14.0, 14.0]])             # skin
+    assert not hair.in_shadow(colours, backdrop, skin).any()
+    got = hair.in_shadow(colours, backdrop, skin, hair.SHADOW_TELL_HELD)
+    assert got[0] > 0.99 and got[1] == 0
+
+
+def test_shadow_mix_reads_a_mix_shaded_darker_than_both():
+    """The gap's edge is shaded darker than the gap and the skin beside it (a neutral grey of L 58,
+    skin 33/17/10, their mix 38/8/4): off their Lab segment, on their hues' (hair.hue)."""
+    s = 32
+    import cv2
+    def rgb(c):
+        return cv2.cvtColor(np.float32([[c]]), cv2.COLOR_Lab2RGB)[0, 0]
+    shadow_lab, skin_lab = [58.0, 0.0, 1.0], [33.0, 17.0, 10.0]
+    uv = np.zeros((s, s, 3), np.float32)
+    uv[:, :10] = rgb(shadow_lab)
+    uv[:, 10] = rgb([38.0, 8.0, 4.0])
+    uv[:, 11:] = rgb(skin_lab)
+    rim = np.zeros((s, s), bool)
+    rim[:, :14] = True
+    trusted = np.zeros((s, s), bool)
+    trusted[:, 10:] = True
+    skin = (np.float32(skin_lab), np.float32([10.0, 5.0, 5.0]))
+    shadow = np.where(np.arange(s)[None, :] < 10, 1.0, 0.0).repeat(s, 0)[rim].astype(np.float32)
+    got = D.shadow_mix(uv, rim, shadow, trusted, skin)
+    assert got[:, 10].min() > 0.9, got[:, 10]
+    assert got[:, 12:].max() == 0
+
+
+def grey_blue_below_heel(res, face):
+    """Pixels below his far eye (0.1 face widths either side of its outer corner, down to 0.15 below
+    it: the revealed temple under the heel of his palm) drawn with Lab b* under 7 at L 30-80: his
+    skin there is b* 9-19, the backdrop in the hand's shadow and its mixes with his cheek -4..6."""
+    from poce_rt.hair import lab
+    h, w = res.image.shape[:2]
+    fw = face.bbox[2] - face.bbox[0]
+    cx, cy = face.vertices[33, :2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    near = (np.abs(xs - cx) < 0.1 * fw) & (ys > cy) & (ys < cy + 0.15 * fw)
+    colours = lab((res.image[near] / 255.0).astype(np.float32))
+    return int(((colours[:, 2] < 7) & (colours[:, 0] > 30) & (colours[:, 0] < 80)).sum())
+
+
+def test_the_revealed_temple_below_the_heel_is_skin_not_grey_blue_turned_25(prepared, editor):
+    """Turned +25, the revealed temple below the heel of his palm drew a grey-blue streak and patch
+    (331 pixels, as grey_blue_below_heel counts them): the gap's neutral grey further down (not
+    told as a shadow of the photo's grey borders) and its edge shaded darker than it and the skin
+    (off their Lab segment) were kept and stretched; the heel's last pixels above the gap, its
+    mixes with it, were held. Now 59."""
+    img, src = prepared("Image_with_alpha.png")
+    grey = grey_blue_below_heel(editor.edit(img, pose=(0, 25, 0), source=src), src.face)
+    assert grey < 120, grey
+
+
+def test_the_heel_is_held_but_not_the_gap_below_it(prepared):
+    """The backdrop in the hand's shadow below the heel (told as beside a held hand) is not the
+    hand: held up to 0.78 before (52 of its 268 pixels over 0.25), now none; nor are the heel's
+    mixes with it (121 pixels within 3 px of it held over 0.25 before, now 18)."""
+    import cv2
+    img, src = prepared("Image_with_alpha.png")
+    h, w = img.shape[:2]
+    fw = src.face.bbox[2] - src.face.bbox[0]
+    cx, cy = src.face.vertices[33, :2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    colours = hair.lab((img[..., :3] / 255.0).astype(np.float32))
+    gap = (hair.in_shadow(colours.reshape(-1, 3), src.colours.backdrop, src.colours.skin[0],
+                          hair.SHADOW_TELL_HELD) > 0.5).reshape(h, w) & \
+        (hair.backdrop_distance(colours, src.colours.backdrop) > D.RIM_BACKDROP[1])
+    below = (np.abs(xs - cx) < 0.15 * fw) & (ys > cy - 0.05 * fw) & (ys < cy + 0.15 * fw)
+    assert (gap & below).sum() > 200
+    assert src.held[gap & below].max() < 0.05, src.held[gap & below].max()
+    far = cv2.distanceTransform((~gap).astype(np.uint8), cv2.DIST_L2, 5)
+    edge = below & (far > 0) & (far <= 3)
+    assert (src.held[edge] > 0.25).sum() < 60, (src.held[edge] > 0.25).sum()

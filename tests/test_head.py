@@ -634,16 +634,12 @@ def _column_detail(editor, img, src, yaw=25):
     face's width outside the source oval): (inside, outside); 1 = as much detail as the photo's hair."""
     import cv2
 
+    from test_disocclusion import revealed_outline
+
     from poce_rt import hair
 
-    res = editor.edit(img, pose=(0, yaw, 0), source=src)
-    x0, y0, x1, y1 = src.face.bbox
-    w, (h, wd) = x1 - x0, img.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:wd]
-    where = ((xx < 0.5 * (x0 + x1)) if yaw > 0 else (xx > 0.5 * (x0 + x1))) \
-        & (yy > y0 + 0.3 * (y1 - y0)) & (yy < y0 + 0.75 * (y1 - y0))
-    drawn = ((res.alpha * res.moved) > 0.5).astype(np.uint8)
-    inside = cv2.distanceTransform(np.pad(drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    res, w, where, drawn, inside = revealed_outline(editor, img, src, yaw)
+    h, wd = img.shape[:2]
     outside = cv2.distanceTransform(np.pad(1 - drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
     oval = src.face.vertices[list(head_proxy.FACE_OVAL), :2]
     skin, back = hair.photo_skin(img, oval), hair.backdrop_colours(img)
