@@ -51,6 +51,18 @@ MIN_MOVE_PX = 0.5   # ring_band: an oval that moves less than this (px) leaves t
 # fully from [1], are blended with a 3x3 binomial blur of the ring: the occlusion edge antialiased
 # (soften_folds; 216 201 164 150).
 FOLD_PX = (2.0, 4.0)
+# ... and the pixels past the face's outline are blended with the ring past it alone: where a turn
+# reveals a side, the rings past the moved oval are pulled onto it (BEHIND_FACE, the edge strip)
+# and read past the strip of face beyond the photo's oval, so the read jumps at the oval between
+# the proxy's first band, under the face's render, and the bands past it (Tom_Hanks_54745.png at
+# -25, the far cheek: 6-8 photo px between the lit skin under the border and the backdrop). The
+# 3x3 blur spread that skin onto the first pixel past the face, a pale column beside the revealed
+# cheek and jaw (+10..+30 levels over the backdrop and the collar: a light streak along the
+# outline), which the face's render, antialiased by its own coverage, does not cover. A pixel past
+# the face takes the blur of the ring's pixels past the face only (under_face: the moved oval's
+# inside, not the first band, which folds out past the oval on a side seen edge-on; soften_folds'
+# `under`); one under the face is blended as before (the face's feather shows it).
+UNDER_COVERAGE = (0.25, 0.5)   # under_face: a pixel's coverage by the moved oval -> under it (none .. fully)
 # the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
 # oval: under the face's feathered border (about 0.06 of the radius), under_border
 INNER_MIN = 0.08
@@ -714,8 +726,40 @@ def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=N
     ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace)
     rgb = copy_channels(both, 0, take("ring.rgb", (height, width, 3)))
     pos = copy_channels(both, 3, take("ring.pos", (height, width, 2)))
-    soften_folds(rgb, alpha, pos, take)
+    soften_folds(rgb, alpha, pos, take, under_face(verts, tris, height, width, take, stream, workspace))
     return rgb, alpha, pos
+
+
+def under_face(verts, tris, height: int, width: int, take, stream=None, workspace=None):
+    """[h,w] float32 buffer of take's: each pixel's share under the face's render, from the coverage
+    of the moved oval (the head proxy's second ring, the face's outline; render's 4 sub-samples):
+    1 from half covered (UNDER_COVERAGE); None for a mesh without the face's own ring inside the
+    oval (the plain band of surround_mesh starts at the oval). The proxy's first band (its first
+    2K triangles) drawn with its inner ring on the oval's centre: the oval's fan. draw_ring's
+    arguments; soften_folds' `under`."""
+    k = len(FACE_OVAL)
+    if len(verts) != PROXY_RINGS * k:
+        return None
+    xp = ops.array_module(verts)
+    fan = take("ring.under_verts", (2 * k, 3))
+    fan[...] = verts[:2 * k]
+    centre = take("ring.under_centre", (1, 3))
+    xp.mean(verts[k:2 * k], axis=0, keepdims=True, out=centre)
+    fan[:k] = centre
+    ones = take("ring.under_texture", (1, 1, 1))
+    ones[...] = 1.0
+    uvs = take("ring.under_uvs", (2 * k, 2))
+    uvs[...] = 0.0
+    under = take("ring.under", (height, width))
+    ops.render(ones, fan, tris[:2 * k], uvs, height, width, stream=stream,
+               out=(take("ring.under_colour", (height, width, 1)), under), workspace=workspace)
+    # the ring draws a pixel from the band its centre falls in: under the face from half covered
+    # (a straight outline through the pixel's centre; coverage comes in quarters): ramp(coverage,
+    # UNDER_COVERAGE)
+    xp.subtract(under, np.float32(UNDER_COVERAGE[0]), out=under)
+    xp.multiply(under, np.float32(1.0 / (UNDER_COVERAGE[1] - UNDER_COVERAGE[0])), out=under)
+    xp.clip(under, 0.0, 1.0, out=under)
+    return under
 
 
 def keep_ring_still(photo, rgb, pos, lo, centres, take):
@@ -751,18 +795,27 @@ def keep_ring_still_arrays(photo, rgb, pos, lo, centres, take):
     return kept, moved
 
 
-def soften_folds(rgb, alpha, pos, take):
+def soften_folds(rgb, alpha, pos, take, under=None):
     """Antialias the ring's fold edges (FOLD_PX) in place. rgb [h,w,3] float32 and alpha [h,w]
     float32: the ring's render; pos [h,w,2] float32: the photo position each pixel reads (drawn
     by the same render, draw_ring, so the same triangle wins each pixel; a view will do).
     take(name, shape) -> a float32 buffer (the loop's workspace, or fresh arrays); host or device
-    arrays, no allocation but take's. Returns rgb."""
-    xp = ops.array_module(rgb)
+    arrays, no allocation but take's. under: None, or [h,w] float32 under_face's (1 under the
+    face's render, 0 past it): a pixel past the face is blended with the blur of the pixels past
+    it alone, each weighed by 1 - under (module comment at FOLD_PX). Returns rgb."""
     h, w = alpha.shape
     if h < 3 or w < 3:
         return rgb
-    if xp is np:
-        return _soften_folds_host(rgb, alpha, pos, take)
+    if ops.array_module(rgb) is np:
+        return _soften_folds_host(rgb, alpha, pos, take, under)
+    return soften_folds_arrays(rgb, alpha, pos, take, under)
+
+
+def soften_folds_arrays(rgb, alpha, pos, take, under=None):
+    """soften_folds (same arguments) over the whole box in array code: CuPy's path, and on NumPy
+    the reference the host path is tested against."""
+    xp = ops.array_module(rgb)
+    h, w = alpha.shape
     full = take("ring.fold_full", (h, w))      # 1 where the ring covers the pixel fully
     xp.subtract(alpha, np.float32(FOLD_FULL), out=full)
     xp.multiply(full, np.float32(1e6), out=full)
@@ -786,23 +839,42 @@ def soften_folds(rgb, alpha, pos, take):
     xp.subtract(jump, np.float32(FOLD_PX[0]), out=jump)        # the blend weight: ramp(jump, FOLD_PX)
     xp.multiply(jump, np.float32(1.0 / (FOLD_PX[1] - FOLD_PX[0])), out=jump)
     xp.clip(jump, 0.0, 1.0, out=jump)
-    blur = take("ring.fold_blur", (h, w, 3))  # separable [1 2 1]/4, the border rows and columns kept
-    work = take("ring.fold_work", (h, w, 3))
-    for src, dst, axis in ((rgb, work, 1), (work, blur, 0)):
-        dst[...] = src
-        lo, mid, hi = ((slice(None, -2), slice(1, -1), slice(2, None)) if axis == 0 else
-                       ((slice(None), slice(None, -2)), (slice(None), slice(1, -1)), (slice(None), slice(2, None))))
-        xp.add(src[lo], src[hi], out=dst[mid])
-        xp.add(dst[mid], src[mid], out=dst[mid])
-        xp.add(dst[mid], src[mid], out=dst[mid])
-        xp.multiply(dst[mid], np.float32(0.25), out=dst[mid])
+    blur = _binomial(rgb, take("ring.fold_blur", (h, w, 3)), take("ring.fold_work", (h, w, 3)))
+    if under is not None:   # past the face: the blur of the pixels past it, (blur of rgb past) / (blur of past)
+        past = take("ring.fold_past", (h, w, 1))
+        xp.subtract(np.float32(1.0), under[..., None], out=past)
+        masked = take("ring.fold_masked", (h, w, 3))
+        xp.multiply(rgb, past, out=masked)
+        masked = _binomial(masked, masked, take("ring.fold_work", (h, w, 3)))
+        share = _binomial(past, take("ring.fold_share", (h, w, 1)), take("ring.fold_share_work", (h, w, 1)))
+        xp.maximum(share, np.float32(1e-6), out=share)   # 0 only under the face, where past is 0
+        xp.divide(masked, share, out=masked)
+        xp.subtract(masked, blur, out=masked)
+        xp.multiply(masked, past, out=masked)
+        xp.add(blur, masked, out=blur)
     xp.subtract(blur, rgb, out=blur)
     xp.multiply(blur, jump, out=blur)
     xp.add(rgb, blur, out=rgb)
     return rgb
 
 
-def _soften_folds_host(rgb, alpha, pos, take):
+def _binomial(src, dst, work):
+    """dst [h,w,C]: src [h,w,C] blurred by the separable [1 2 1]/4, its border rows and columns kept
+    (soften_folds' dense path; dst may be src). Returns dst."""
+    xp = ops.array_module(src)
+    for a, b, axis in ((src, work, 1), (work, dst, 0)):
+        if b is not a:
+            b[...] = a
+        lo, mid, hi = ((slice(None, -2), slice(1, -1), slice(2, None)) if axis == 0 else
+                       ((slice(None), slice(None, -2)), (slice(None), slice(1, -1)), (slice(None), slice(2, None))))
+        xp.add(a[lo], a[hi], out=b[mid])
+        xp.add(b[mid], a[mid], out=b[mid])
+        xp.add(b[mid], a[mid], out=b[mid])
+        xp.multiply(b[mid], np.float32(0.25), out=b[mid])
+    return dst
+
+
+def _soften_folds_host(rgb, alpha, pos, take, under=None):
     """soften_folds on host arrays, the same float32 operations in the same order (the same result
     bit for bit) at only the pixels it changes: a ring's folds touch ~1% of its box, and the dense
     version's full-box passes cost ~3 ms a frame (417x320). A pixel's jump exceeds FOLD_PX[0] only
@@ -846,14 +918,37 @@ def _soften_folds_host(rgb, alpha, pos, take):
     left, right = (x > 0).astype(np.intp), (x < w - 1).astype(np.intp)
     inner_x = (left & right).astype(bool)[:, None]
 
-    def row_blur(at):                           # the horizontal pass at flat indices at (columns x)
-        m = flat.take(at, 0)
-        return np.where(inner_x, (flat.take(at - left, 0) + flat.take(at + right, 0) + m + m) * np.float32(0.25), m)
-
-    mid = row_blur(ends)
     up, down = (y > 0).astype(np.intp) * w, (y < h - 1).astype(np.intp) * w
-    blur = np.where(((up > 0) & (down > 0))[:, None],
-                    (row_blur(ends - up) + row_blur(ends + down) + mid + mid) * np.float32(0.25), mid)
+    inner_y = ((up > 0) & (down > 0))[:, None]
+
+    def binomial(values, sel=slice(None)):      # the 3x3 blur at ends[sel] of values(flat indices) [n,C]
+        at, lf, rt, ix = ends[sel], left[sel], right[sel], inner_x[sel]
+
+        def row_blur(i):                        # the horizontal pass at flat indices i (columns x)
+            m = values(i)
+            return np.where(ix, (values(i - lf) + values(i + rt) + m + m) * np.float32(0.25), m)
+
+        mid = row_blur(at)
+        return np.where(inner_y[sel], (row_blur(at - up[sel]) + row_blur(at + down[sel]) + mid + mid) *
+                        np.float32(0.25), mid)
+
+    blur = binomial(lambda at: flat.take(at, 0))
+    if under is not None:   # past the face: the blur of the pixels past it (soften_folds')
+        u = np.ascontiguousarray(under).reshape(-1, 1)
+
+        def past(at):
+            return np.float32(1.0) - u.take(at, 0)
+
+        # only a pixel past the face with a neighbour under it blurs otherwise (elsewhere the two are equal)
+        near = np.zeros(len(ends), bool)
+        for dy in (-up, 0, down):
+            for dx in (-left, 0, right):
+                near |= u.take(ends + dy + dx, 0)[:, 0] > 0
+        sel = np.flatnonzero(near & (past(ends)[:, 0] > 0))
+        if len(sel):
+            with np.errstate(invalid="ignore"):
+                masked = binomial(lambda at: flat.take(at, 0) * past(at), sel) / binomial(past, sel)
+            blur[sel] = blur[sel] + np.nan_to_num(masked - blur[sel]) * past(ends[sel])   # (0/0: past 0)
     here = flat.take(ends, 0)
     flat[ends] = here + (blur - here) * weight
     if not np.shares_memory(flat, rgb):

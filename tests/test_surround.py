@@ -123,7 +123,7 @@ def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
     np.testing.assert_allclose(known_b[inner], known_a, atol=1e-6)
 
 
-def _soften_folds_reference(rgb, alpha, pos):
+def _soften_folds_reference(rgb, alpha, pos, under=None):
     """surround.soften_folds written out pixel by pixel."""
     h, w = alpha.shape
     full = alpha >= surround.FOLD_FULL
@@ -136,12 +136,22 @@ def _soften_folds_reference(rgb, alpha, pos):
                     jump[y, x] = max(jump[y, x], np.abs(pos[v, u] - pos[y, x]).max())
     weight = head_proxy.ramp(jump, surround.FOLD_PX)
     k = np.array([0.25, 0.5, 0.25])
-    rows = rgb.astype(np.float64).copy()
-    for x in range(1, w - 1):
-        rows[:, x] = np.tensordot(k, rgb[:, x - 1:x + 2], axes=([0], [1]))
-    blur = rows.copy()
-    for y in range(1, h - 1):
-        blur[y] = np.tensordot(k, rows[y - 1:y + 2], axes=([0], [0]))
+
+    def blurred(a):   # the separable [1 2 1]/4, the border rows and columns kept
+        rows = a.astype(np.float64).copy()
+        for x in range(1, w - 1):
+            rows[:, x] = np.tensordot(k, a[:, x - 1:x + 2], axes=([0], [1]))
+        out = rows.copy()
+        for y in range(1, h - 1):
+            out[y] = np.tensordot(k, rows[y - 1:y + 2], axes=([0], [0]))
+        return out
+
+    blur = blurred(rgb)
+    if under is not None:   # past the face: the pixels past it alone, (blur of rgb past) / (blur of past)
+        past = 1.0 - under[..., None]
+        share = blurred(past)
+        masked = blurred(rgb * past) / np.where(share > 0, share, 1.0)
+        blur = blur + past * (masked - blur)
     return rgb + weight[..., None] * (blur - rgb)
 
 
@@ -180,6 +190,64 @@ def test_soften_folds_host_path_matches_its_reference_at_the_border_and_on_views
     np.testing.assert_array_equal(wide[:, :2], 0.0)
     np.testing.assert_array_equal(wide[:, -2:], 0.0)
     assert np.abs(want - rgb).max() > 0.05
+
+
+def test_soften_folds_past_the_face_takes_the_pixels_past_it_alone():
+    """With under_face's map (1 under the face's render), a pixel past the face beside a jump is
+    blurred with the pixels past the face alone (host path against the reference, borders
+    included), and a pixel under the face as without the map. The step at the face's outline on
+    Tom_Hanks_54745.png's revealed far cheek: lit skin under the border, backdrop past it, the
+    reads 7 photo px apart: the backdrop stays the backdrop."""
+    rng = np.random.default_rng(7)
+    h, w = 17, 21
+    rgb = rng.random((h, w, 3)).astype(np.float32)
+    pos = np.cumsum(rng.random((h, w, 2)) * rng.choice([1.0, 10.0], (h, w, 2), p=[0.7, 0.3]), 1).astype(np.float32)
+    alpha = np.ones((h, w), np.float32)
+    under = (rng.random((h, w)) < 0.4).astype(np.float32)
+    take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
+    want = _soften_folds_reference(rgb, alpha, pos, under)
+    got = surround.soften_folds(rgb.copy(), alpha, pos, take, under)
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    # the device's array code, run on NumPy: the host path's values bit for bit
+    np.testing.assert_array_equal(surround.soften_folds_arrays(rgb.copy(), alpha, pos, take, under), got)
+    np.testing.assert_array_equal(surround.soften_folds_arrays(rgb.copy(), alpha, pos, take),
+                                  surround.soften_folds(rgb.copy(), alpha, pos, take))
+    plain = _soften_folds_reference(rgb, alpha, pos)
+    inside = under > 0
+    np.testing.assert_allclose(want[inside], plain[inside], atol=1e-6)
+    assert np.abs(want - plain)[~inside].max() > 0.05
+    cheek = np.full((6, 12, 3), 0.55, np.float32)   # backdrop past the face (x >= 6), skin under it
+    cheek[:, :6] = 0.8
+    cols = np.broadcast_to(np.arange(12, dtype=np.float32), (6, 12))
+    reads = np.stack([cols, np.broadcast_to(np.arange(6, dtype=np.float32)[:, None], (6, 12))], -1).copy()
+    reads[:, 6:, 0] += 7.0
+    face = np.zeros((6, 12), np.float32)
+    face[:, :6] = 1.0
+    out = surround.soften_folds(cheek.copy(), np.ones((6, 12), np.float32), reads, take, face)
+    np.testing.assert_array_equal(out[:, 6:], cheek[:, 6:])
+    assert out[1:-1, 5, 0].max() < 0.8   # under the face: blended as before
+    before = surround.soften_folds(cheek.copy(), np.ones((6, 12), np.float32), reads, take)
+    assert before[1:-1, 6, 0].min() > 0.6   # without the map: the skin spread past the face
+
+
+def test_under_face_marks_the_moved_oval_s_inside():
+    """under_face on a head proxy mesh: 1 inside its second ring (the moved oval, the face's
+    outline), wherever its first ring lies (here past the oval, as on a side seen edge-on), 0 past
+    it, a share across it; None for the plain band."""
+    k = len(head_proxy.FACE_OVAL)
+    t = np.linspace(0.0, 2 * np.pi, k, endpoint=False)
+    radii = np.r_[12.0, 10.0, np.linspace(14.0, 24.0, head_proxy.PROXY_RINGS - 2)]
+    rings = [np.column_stack([30 + r * np.sin(t), 25 - r * np.cos(t), np.full(k, 1.0)]) for r in radii]
+    verts = np.concatenate(rings).astype(np.float32)
+    tris = head_proxy.rings_tris(k, head_proxy.PROXY_RINGS)
+    take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
+    under = surround.under_face(verts, tris, 50, 60, take)
+    y, x = np.mgrid[:50, :60] + 0.5
+    r = np.hypot(x - 30, y - 25)
+    assert under[r < radii[1] * np.cos(np.pi / k) - 0.75].min() == 1.0
+    assert under[r > radii[1] + 0.75].max() == 0.0
+    assert 0 < under[np.abs(r - radii[1]) < 0.5].mean() < 1
+    assert surround.under_face(verts[:2 * k], head_proxy.band_tris(k), 50, 60, take) is None
 
 
 def test_soften_folds_antialiases_a_fold_and_nothing_else():
