@@ -21,6 +21,10 @@ the layout's border, as a layer laid over their fill:
   - the layer is sharp where the hair starts (EDGE): the fade-out of a texel's chance of being
     hair with its distance from the border (OUTLINE, for eyes and nostrils) drew a ramp of hair
     over skin 0.06 of S wide (OUTLINE[0] to [1]) where the photo has an edge.
+  - a cheek that turns away under the light darkens into the hair beside it: texels as dark as
+    the photo's light makes the skin at their facing (poce_rt.shading's fit), of the skin's own
+    chromaticity, are the skin in shade, not hair, unless the hair itself lies beside them
+    (SHADED, SHADE_CHROMA).
 
 The same colour classes say how far the hair reaches beyond the face (hair_reach): poce_rt.silhouette
 sizes the head proxy's silhouette to it, so that all of the hair turns with the head; and how far
@@ -89,6 +93,33 @@ BESIDE_SHARE = 0.25
 # mirrored about the hair's edge, strands and all (times STRANDS: the photo's scale); the mean
 # where that pixel is not the hair's own colour.
 STRANDS = 1.0
+# The skin in shade (issue 15, 0-f15-hao-ph.jpg at +25): her image-left cheek turns away into the
+# hair beside it under a light from the front, the skin darkening over 8-9 px (L* 49 -> 29, the
+# skin's own hue: blue share 0.30-0.31, the hair's 0.33-0.36) before a 2-3 px step into the hair.
+# Darker than the face's skin by DARK, the texels the photo saw there (26 texels of a UV row on
+# 1.3-8 px) were taken for hair, and the turn drew a dark crescent over the revealed cheek, a pale
+# line between it and the hair, its inner edge blurred, fading out halfway down. The photo's light
+# on the skin (poce_rt.shading's fit, luma = a + b . n at the source pose) says how dark the skin
+# is at each texel's facing: those texels read 0.71-0.90 of it (quartiles; the lower cheek's
+# 0.85-0.97), the hair over 0-f1-su-ph.jpg's cheek 0.31-0.47 and the core of 15-f13-anc-ph.jpg's
+# bob over hers 0.15-0.35. Share of that luma: hair .. the skin in shade
+SHADED = (0.6, 0.8)
+# ... but the hair's edge blurs it with the skin beside it: 15-f13's outline texels there read
+# 0.6-0.8 within a few texels of her hair. A texel within SEED_REACH of S of the hair itself (its
+# share under SEED) stays hair. The hair that keeps 15-f13's and 0-f1's outline texels reads
+# 0.10-0.33 (0.36 at most), 0-f15's darkest texels on her cheek, at the step, 0.415 and up
+SEED = (0.32, 0.38)
+SEED_REACH = 0.06
+# ... and the skin in shade is still the skin: the light scales its three channels alike, so its
+# chromaticity (each channel's share of their sum) stays the skin's, where the hair mixed with
+# what lies behind it need not. 15-f13's bob hangs over her jaw in strands over the blue backdrop:
+# the outline's texels there read 0.72-0.88 of the light, as dark as 0-f15's cheek in shade, and
+# leaving the layer they ended the hair over her jaw turned +25 higher than the photo's, in a
+# blurred smudge. Their chromaticity lies 8.8-24 of the skin's robust spreads from the skin's
+# (5-95%; 7.9 and up), 0-f15's cheek in shade 1.8-4.7 (5.0 at most). In those spreads: the skin
+# in shade .. not
+SHADE_CHROMA = (5.5, 8.0)
+CHROMA_SPREAD_MIN = 0.004        # floor of the skin's chromaticity spread (15-f13's flat-lit skin: 0.0042-0.006)
 REMAP_ROW = 4096                 # ray_samples: samples per row of its read
 TIP_STEP_PX = 1.0                # strand_reach: rays across each vertex's band about this far apart (a strand is a pixel or two wide)
 # backdrop_around: the ring about the head (in the oval's mean radius: from, to, and the face's
@@ -701,9 +732,48 @@ def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(((x[:, None, :] - a - t[..., None] * d) ** 2).sum(-1)).min(1)
 
 
+def chromaticity(rgb: np.ndarray) -> np.ndarray:
+    """[...,3] RGB -> [...,3] float32: each channel's share of their sum (what shading leaves)."""
+    c = np.asarray(rgb, np.float32)
+    return c / np.maximum(c.sum(-1, keepdims=True), np.float32(1e-3))
+
+
+def skin_chroma(uv: np.ndarray, skin: np.ndarray):
+    """The chromaticity of the face's skin (median [3], robust spread [3] floored at
+    CHROMA_SPREAD_MIN) on its texels `skin` [S,S] bool (shading.skin_texels) of uv [S,S,3] in
+    [0,1]; None under 16 of them."""
+    if skin.sum() < 16:
+        return None
+    return robust_colour(chromaticity(uv[skin]), CHROMA_SPREAD_MIN)
+
+
+def not_in_shade(read: np.ndarray, shade: np.ndarray, weight: np.ndarray, cand: np.ndarray, chroma=None) -> np.ndarray:
+    """[S,S] float32 in [0,1]: how surely each of the texels `cand` [S,S] bool is not the skin
+    in shade (module comment at SHADED): its colour (read [S,S,3] RGB in [0,1]) darker than
+    SHADED of the skin's luma at its facing (shade [S,S]), or within SEED_REACH of S of a texel
+    of the hair itself (darker than SEED of it, weighed by `weight` [S,S], hair_over_face's
+    hair_like): the hair's mix with the skin beside it; or unlike the skin's chromaticity by
+    SHADE_CHROMA of its spreads (chroma: skin_chroma's, None: not weighed). 1 elsewhere."""
+    from .shading import LUMA   # (shading imports this module)
+
+    share = (read[cand] @ LUMA) / np.maximum(shade[cand], np.float32(1e-3))
+    hair = np.zeros(weight.shape, np.float32)
+    hair[cand] = weight[cand] * (1.0 - smoothstep(share, *SEED))
+    k = 2 * int(round(SEED_REACH * weight.shape[0])) + 1
+    beside = cv2.dilate(hair, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    shaded = smoothstep(share, *SHADED)
+    if chroma is not None:
+        med, spread = chroma
+        apart = np.sqrt((((chromaticity(read[cand]) - med) / spread) ** 2).sum(-1))
+        shaded = shaded * (1.0 - smoothstep(apart, *SHADE_CHROMA))
+    out = np.ones(weight.shape, np.float32)
+    out[cand] = np.maximum(1.0 - shaded, beside[cand])
+    return out
+
+
 def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout: UVLayout,
                    image: np.ndarray, positions: np.ndarray | None = None, backdrop: np.ndarray | None = None,
-                   skin=None, hair_colour=None, pixel: float | None = None):
+                   skin=None, hair_colour=None, pixel: float | None = None, shade: np.ndarray | None = None):
     """The photo's hair over the face's outline, as a layer of the texture -> (weight [S,S]
     float32 in [0,1], colour [S,S,3] float32, photo [S,S] bool).
 
@@ -725,7 +795,12 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     photo's backdrop_colours, skin: texel_skin(uv, trusted), when the caller has them (None:
     worked out here). hair_colour: None, or the photo's photo_hair. pixel: None (the mean of the
     hair beside each texel), or a photo pixel's side in texels (disocclusion.pixel_texels): each
-    texel takes the hair's strands beside it (hair_beside's depth, module comment at STRANDS)."""
+    texel takes the hair's strands beside it (hair_beside's depth, module comment at STRANDS).
+    shade: None, or [S,S] the luma the photo's light gives the skin at each texel's facing
+    (stages.skin_shade): a texel that dark or nearly (SHADED), of the skin's chromaticity
+    (SHADE_CHROMA), is the skin in shade, not hair."""
+    from .shading import skin_texels   # (shading imports this module)
+
     s = layout.size
     weight = np.zeros(seen.shape, np.float32)
     cov = layout.coverage
@@ -747,15 +822,19 @@ def hair_over_face(uv: np.ndarray, seen: np.ndarray, trusted: np.ndarray, layout
     skin = texel_skin(uv, trusted & cov) if skin is None else skin
     backdrop = backdrop_colours(image) if backdrop is None else backdrop
     weight[cand] = hair_like(lab(read[cand]), skin, backdrop, mixes=True) * near[cand]
+    # the layer's extent leaves out the skin in shade; its colours are read as before
+    layer = weight if shade is None else \
+        weight * not_in_shade(read, shade, weight, cand, skin_chroma(uv, skin_texels(uv, trusted & cov, skin)))
     beard = np.zeros(seen.shape, bool)
     bearded = face_beard(uv, trusted & cov)
     if bearded is not None:   # the outline's texels of the beard's own colour are hair, as seen
         beard[cand] = beard_texels(read[cand], bearded, skin, backdrop)
         weight = np.maximum(weight, beard * near_beard)
+        layer = np.maximum(layer, beard * near_beard)
     hair = (weight >= 0.5) & sampled
     if hair.sum() < 16:
         return none
-    smooth = smoothstep(cv2.GaussianBlur(weight, (0, 0), SMOOTH * s), *EDGE)
+    smooth = smoothstep(cv2.GaussianBlur(layer, (0, 0), SMOOTH * s), *EDGE)
     weight = outward(smooth, layout) * (cov & ~trusted)
     seeds, known = uv, hair
     if hair_colour is not None and positions is not None:

@@ -25,16 +25,17 @@ It is done in the ring's texture, so that stages.blend_face and the frame loop
 (poce_rt.frame_loop.ring_texture, a K-vector a step) draw the same; a face whose far half was not
 relit keeps its texture bit for bit (no RimLight), and so does any pose that reveals none of its
 relit half (t1.jpg's face 1 at -25). Her temple's step at +25 (the box above): 14 -> 6 levels;
-within REACH of its oval vertex by the hair (tests/test_rim_light.py): 10.3 -> 2.5 (the photo's
-4.1). The dark line along her far eye's outline is not this: the face's outermost pixels there
-are as before.
+within REACH of its oval vertex by the hair, where the face is drawn and her hair left out
+(tests/test_rim_light.py): unrelit +5.0, now -1.2. The ring's band under the face's feather takes
+the ring's relit colour beside it (RIM_BESIDE). The dark line along her far eye's outline is not
+this: the face's outermost pixels there are as before.
 """
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from .head_proxy import FACE_OVAL, oval_normals
+from .head_proxy import FACE_OVAL, oval_inner, oval_normals
 
 # px inside the oval: the ring's texels under the face's border (its feather mixes them into the
 # face's outermost pixels). Deeper, the relight took in wall texels that her far jaw's oval runs
@@ -43,6 +44,23 @@ from .head_proxy import FACE_OVAL, oval_normals
 # outermost pixels through the feather more than the ring beside them (the luma step there, the
 # photo's 4.1: 1 px 2.5, 2 px 7.2, unrelit 10.3)
 RIM_IN = 1.0
+# ... and where the photo's shaded rim lies beyond the oval (its ring relit beside the face), the
+# ring's band inside the oval, which lies under the face's feathered border (the head proxy's
+# first band, from the oval to the face's own vertices beside it, head_proxy.oval_inner, as the
+# photo's pose reads it), takes the ring's own relit colour just beside the oval (RIM_BESIDE px
+# out, per vertex), not the face's border colour: the feather then blends the face into the ring
+# it meets. That band read the rim's shading inside the oval (t1.jpg's face 1 at +25, her far
+# temple: L* 52-58) and the feather drew it as a dark diagonal join between the face (70-73) and
+# the ring beside it (67-76), from her brow up to the hair: over x 276-292 the feather's pixels
+# 4.6 L* on average below the mean of the two, 11.7 at worst; now 2.3 and 9.0, what is left a
+# 2-3 px notch where the hair meets the relit ring (there the band beside, under the hair, keeps
+# its photo: relit, it drew a pale pixel between the hair and the face). (A deeper RIM_IN, to the
+# border's colour, drew the feather lighter than the ring it meets: the border is lighter than the
+# relit rim, whose gain is clipped at RIM_GAIN[1].) The band's texels go with the segment whose
+# band draws them, not the nearest one: by the hair the face's vertices lie deep below the oval's
+# corner, in texels nearer the next segment, which were left unrelit (a dark wedge under the
+# feather).
+RIM_BESIDE = 3.0
 RIM_EDGE = 1.0        # px over which the relight fades, inside both ends of its reach: stretched by a
                       # turn, a relit texel beyond the oval beside the wall drew a pale line along the outline
 # The photo's shaded rim beyond the oval, per vertex: from the oval outwards along its normal, the
@@ -169,6 +187,7 @@ class RimLight:
     def __init__(self, image: np.ndarray, src_vertices: np.ndarray, border: np.ndarray, share: np.ndarray,
                  hair=None):
         self.oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
+        self.inner = oval_inner(src_vertices)[:, :2]   # the head proxy's ring under the face's border
         self.image = np.asarray(image)
         self.border, self.share = np.asarray(border, np.float64), np.asarray(share, np.float64)
         self.hair = hair
@@ -205,6 +224,9 @@ class RimLight:
             far = max(self.widths[v], self.widths[(v + 1) % k], RIM_IN) + RIM_EDGE
             cv2.line(band, tuple(int(c) for c in pts[v]), tuple(int(c) for c in pts[(v + 1) % k]), 1,
                      thickness=2 * int(np.ceil(far)) + 3, shift=shift)
+        under = self._under_band(np.round((self.inner - lo - a - 0.5) * (1 << shift)).astype(np.int32), pts,
+                                 inside, shift)
+        band |= under > 0
         at = np.flatnonzero(band.ravel())
         p = np.stack([j.ravel()[at] + lo[0] + 0.5, i.ravel()[at] + lo[1] + 0.5], 1)   # texel centres, photo positions
         e0, e1 = oval, np.roll(oval, -1, 0)
@@ -212,26 +234,82 @@ class RimLight:
         t = np.clip(((p[:, None] - e0) * d).sum(2) / np.maximum((d * d).sum(1), 1e-12), 0, 1)   # [P,K]
         dist = np.linalg.norm(p[:, None] - (e0 + t[..., None] * d), axis=2)
         near = dist.argmin(1)
+        seg = under.ravel()[at].astype(np.int64) - 1
+        banded = seg >= 0
+        banded[banded] = self._between_sides(p[banded], seg[banded])
+        near[banded] = seg[banded]
         rows = np.arange(len(p))
         dist, t = dist[rows, near], t[rows, near]
         signed = np.where(inside.ravel()[at] > 0, -dist, dist)
         second = (near + 1) % k
         width = (1 - t) * self.widths[near] + t * self.widths[second]
-        w = np.clip((RIM_IN + signed) / RIM_EDGE, 0, 1) * np.clip((width - signed) / RIM_EDGE, 0, 1)
+        # the band under the face's border where the rim beside it is relit: all of it (RIM_BESIDE)
+        w = np.where(banded, 1.0,
+                     np.clip((RIM_IN + signed) / RIM_EDGE, 0, 1) * np.clip((width - signed) / RIM_EDGE, 0, 1))
         w *= (1 - t) * self.share[near] + t * self.share[second]
+        about, skin, photo = self._about(lo + a, b - a, at)
+        gain = self._gain(self._along(self.border, near, second, t), about, skin)
+        if banded.any():
+            target = self._along(self._beside(photo, gain, w, signed, near, second, t), near, second, t)
+            gain[banded] = self._gain(target[banded], about[banded], skin[banded])
         relit = w > 0
         keep = np.zeros(inside.size, bool)
         keep[at[relit]] = True
-        near, second, t = near[relit], second[relit], t[relit]
-        gain = self._gain(lo + a, b - a, keep, near, second, t) - 1.0
-        gain *= w[relit, None]
-        return (flat_index(i, j, side)[keep], near.astype(np.int64), second.astype(np.int64),
-                t.astype(np.float32), gain.astype(np.float32))
+        gain = (gain[relit] - 1.0) * w[relit, None]
+        return (flat_index(i, j, side)[keep], near[relit].astype(np.int64), second[relit].astype(np.int64),
+                t[relit].astype(np.float32), gain.astype(np.float32))
 
-    def _gain(self, origin: np.ndarray, size: np.ndarray, keep: np.ndarray, near, second, t) -> np.ndarray:
-        """[M,3] float64 the gain of the kept texels (keep over the box of size (w, h) from photo
-        pixel origin (x, y)): the face's border colour (between the vertices near and second, by
-        t) over the photo's colour about the texel (RIM_BLUR), clipped and faded by RIM_GAIN."""
+    def _under_band(self, inner: np.ndarray, pts: np.ndarray, inside: np.ndarray, shift: int) -> np.ndarray:
+        """[h,w] uint8 over the box of `inside` ([h,w], 1 inside the oval): 1 + the oval's segment
+        whose band under the face's border (from the oval pts [K,2] to the face's vertices beside
+        it, inner [K,2], fixed point by shift) draws each texel inside the oval, where the photo's
+        shaded rim is relit beside the segment (module comment at RIM_BESIDE); 0 elsewhere."""
+        k = len(pts)
+        out = np.zeros_like(inside)
+        for v in np.flatnonzero((self.widths > 0) | (np.roll(self.widths, -1) > 0)):
+            n = (v + 1) % k
+            cv2.fillPoly(out, [np.stack([pts[v], pts[n], inner[n], inner[v]])], int(v) + 1, shift=shift)
+        return out * inside
+
+    def _between_sides(self, p: np.ndarray, seg: np.ndarray) -> np.ndarray:
+        """[P] bool: whether the texel centres p [P,2] lie between the sides of segment seg's [P]
+        band under the face's border (from each end of the segment on the oval to the face's
+        vertex beside it): cv2.fillPoly takes in the texels its sides graze, which the next band
+        draws (by her hair, the ring beside that band is her hair, and a texel relit there drew
+        a pale pixel between it and the face)."""
+        k = len(self.oval)
+        ok = np.ones(len(p), bool)
+        for end, other in ((seg, (seg + 1) % k), ((seg + 1) % k, seg)):
+            a, d = self.oval[end], self.inner[end] - self.oval[end]
+            ok &= cross(d, p - a) * cross(d, self.oval[other] - a) >= 0
+        return ok
+
+    @staticmethod
+    def _along(values: np.ndarray, near, second, t) -> np.ndarray:
+        """[M,3] per-vertex values [K,3] between the vertices near and second, by t."""
+        return (1 - t)[:, None] * values[near] + t[:, None] * values[second]
+
+    def _beside(self, photo, gain, w, signed, near, second, t) -> np.ndarray:
+        """[K,3] float64: per oval vertex, the ring's colour drawn just beside the oval (RIM_BESIDE
+        px out; the photo's colours `photo` [P,3] relit by gain [P,3] as far as w [P]) where its
+        shaded rim is relit (RimLight.widths), the face's border colour elsewhere (module comment
+        at RIM_BESIDE)."""
+        k = len(self.oval)
+        drawn = np.minimum(photo * (1 + w[:, None] * (gain - 1)), 1.0)
+        out = (signed > 0) & (signed <= RIM_BESIDE)
+        at = np.concatenate([near[out], second[out]])
+        weight = np.concatenate([(1 - t)[out], t[out]])
+        total = np.bincount(at, weight, k)
+        sums = np.stack([np.bincount(at, weight * np.concatenate([drawn[out, c]] * 2), k) for c in range(3)], 1)
+        known = (self.widths > 0) & (total > 0)
+        beside = self.border.copy()
+        beside[known] = sums[known] / total[known, None]
+        return beside
+
+    def _about(self, origin: np.ndarray, size: np.ndarray, at: np.ndarray):
+        """The texels at flat index `at` of the box of size (w, h) from photo pixel origin (x, y) ->
+        ([P,3] float64 the photo's skin colour about each (RIM_BLUR), [P] how far each is measured
+        (0 on the hair, or with no skin about it), [P,3] float32 its own photo colour)."""
         h, w = self.image.shape[:2]
         m = int(np.ceil(3 * RIM_BLUR))
         a = np.maximum(origin - m, 0)
@@ -242,15 +320,20 @@ class RimLight:
                 self.image[a[1]:b[1], a[0]:b[0], :3] * np.float32(1 / 255)
         skin = self._skin(box)
         inner = (slice(m, m + int(size[1])), slice(m, m + int(size[0])))
-        blur = cv2.GaussianBlur(box * skin[..., None], (0, 0), RIM_BLUR)[inner].reshape(-1, 3)[keep]
-        weight = cv2.GaussianBlur(skin, (0, 0), RIM_BLUR)[inner].reshape(-1)[keep]
+        blur = cv2.GaussianBlur(box * skin[..., None], (0, 0), RIM_BLUR)[inner].reshape(-1, 3)[at]
+        weight = cv2.GaussianBlur(skin, (0, 0), RIM_BLUR)[inner].reshape(-1)[at]
         about = blur / np.maximum(weight, RIM_SKIN_NEAR)[:, None]
-        border = (1 - t)[:, None] * self.border[near] + t[:, None] * self.border[second]
-        gain = (border + 1e-3) / (about + 1e-3)
+        return about, skin[inner].reshape(-1)[at] * (weight >= RIM_SKIN_NEAR), box[inner].reshape(-1, 3)[at]
+
+    @staticmethod
+    def _gain(target: np.ndarray, about: np.ndarray, skin: np.ndarray) -> np.ndarray:
+        """[M,3] float64 the gain of texels whose photo colour about them (RimLight._about's about
+        and skin) is brought to target [M,3]: their ratio, clipped and faded by RIM_GAIN."""
+        gain = (target + 1e-3) / (about + 1e-3)
         # a texel that needs more than RIM_GAIN[1] is no shaded skin: its relight fades out; nor is
         # the hair's own texel, nor one with no skin about it to measure against
         fade = np.clip((RIM_GAIN[2] - gain.max(1)) / (RIM_GAIN[2] - RIM_GAIN[1]), 0, 1)
-        fade *= skin[inner].reshape(-1)[keep] * (weight >= RIM_SKIN_NEAR)
+        fade *= skin
         return 1.0 + fade[:, None] * (np.clip(gain, RIM_GAIN[0], RIM_GAIN[1]) - 1.0)
 
     def _skin(self, box: np.ndarray) -> np.ndarray:
@@ -275,6 +358,11 @@ class RimLight:
         if not len(flat):
             return None
         return flat, texel_gain(np, r, first, second, t, gain)
+
+
+def cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """[N] the 2D cross products of [N,2] vectors u and v (its sign: which side of u v lies on)."""
+    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
 
 
 def flat_index(i: np.ndarray, j: np.ndarray, side: int) -> np.ndarray:

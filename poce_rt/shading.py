@@ -149,6 +149,19 @@ class FillShading:
         return np.concatenate([[self.coeffs[0]], rel.T @ self.coeffs[1:]]).astype(np.float32)
 
 
+def skin_light(uv: np.ndarray, trusted: np.ndarray, normals: np.ndarray, coverage: np.ndarray, skin=None):
+    """The photo's light on the face's skin at the source pose: fit_shading of the luma of its
+    skin_texels (uv [S,S,3], trusted [S,S] bool, skin as skin_texels') on their unit normals
+    [S,S,3] -> [4] (a, b), or None (too few skin texels, MIN_TEXELS of coverage [S,S] bool, or no
+    reliable fit). fill_shading's, and poce_rt.hair's (the skin in shade is not hair)."""
+    skin = skin_texels(uv, trusted & coverage, skin)
+    if skin.sum() < MIN_TEXELS * coverage.sum():
+        return None
+    rows, cols = np.nonzero(skin)
+    every = slice(None, None, max(1, len(rows) // FIT_TEXELS))   # (a sample fits the same 4 numbers)
+    return fit_shading(uv[rows[every], cols[every]] @ LUMA, normals[rows[every], cols[every]])
+
+
 def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: np.ndarray,
                  normals: np.ndarray, coverage: np.ndarray, source_pose: Pose, skin=None,
                  seen: np.ndarray | None = None) -> FillShading | None:
@@ -161,12 +174,7 @@ def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: n
     seen: None, or [S,S] the photo's visibility (sample_face's mask): the anchors of the texels it
     saw are scaled by what it showed (seen_calibration; None: the fit's shading alone)."""
     n = normals / np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)
-    skin = skin_texels(uv, trusted & coverage, skin)
-    if skin.sum() < MIN_TEXELS * coverage.sum():
-        return None
-    rows, cols = np.nonzero(skin)
-    every = slice(None, None, max(1, len(rows) // FIT_TEXELS))   # (a sample fits the same 4 numbers)
-    coeffs = fit_shading(uv[rows[every], cols[every]] @ LUMA, n[rows[every], cols[every]])
+    coeffs = skin_light(uv, trusted, n, coverage, skin)
     if coeffs is None:
         return None
     anchor = anchor_normals(n, trusted, coverage)

@@ -25,7 +25,7 @@ from .hair import PhotoColours, hair_over_face, texel_skin
 from .head_proxy import FACE_OVAL, oval_radius
 from .layers import render_layers
 from .rim_light import RimLight, rim_border
-from .shading import FillShading, fill_shading
+from .shading import FillShading, fill_shading, skin_light
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map
@@ -317,7 +317,8 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
-                       positions - np.float32(0.5), backdrop, skin, colours.hair, pixel)
+                       positions - np.float32(0.5), backdrop, skin, colours.hair, pixel,
+                       skin_shade(uv, keep, normals, lay.coverage, skin))
     # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
     core = skin_core(uv, keep & lay.coverage)
     sources = completion_input(uv, keep, lay.coverage & ~keep, core, pixel)
@@ -335,6 +336,16 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     rim_light = RimLight(image, face.vertices, *rim_border(fill, lay.uvs[list(FACE_OVAL)], lay.coverage, yielded[0]),
                          colours.hair) if relit else None
     return Completion(photo, fill, filled, shading, rim_light)
+
+
+def skin_shade(uv: np.ndarray, keep: np.ndarray, normals: np.ndarray, coverage: np.ndarray, skin) -> np.ndarray | None:
+    """[S,S] float32: the luma the photo's light (shading.skin_light, fitted on the kept skin
+    texels, keep [S,S] bool, of uv [S,S,3]) gives the skin at each texel's normal at the source
+    pose (normals [S,S,3]), or None where it was not fitted: what hair_over_face tells the skin in
+    shade from hair by."""
+    n = normals / np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)
+    light = skin_light(uv, keep, n, coverage, skin)
+    return None if light is None else (light[0] + n @ light[1:]).astype(np.float32)
 
 
 class SourceMaps(NamedTuple):

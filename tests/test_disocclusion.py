@@ -588,11 +588,74 @@ def test_the_hair_over_a_revealed_cheek_stays_the_hair(editor, turned_away, prep
     hair layer over it a grey hair/skin mix (the colour of the outline's mixed texels, the weight
     fading over the outline band), a face wider than the head. The hair's own colour beside the face
     and an edge where the photo's is (poce_rt.hair): 15-f13 +25 24.6 -> 4.5, 0-f15-hao +25 25.9 ->
-    15.4."""
+    15.4. (0-f15's band was her cheek in shade, not hair: test_a_cheek_in_shade_is_not_drawn_as_hair.)"""
     img, src = turned_away
     assert hair_band_distance(editor, img, src, 25) < 10.0
+
+
+def _band_rows(editor, img, src, rows, yaw=25):
+    """Across the drawn face's outline on the side a +yaw turn reveals (the viewer's left), on the
+    rows `rows` (from, to: shares of the face box's height): per row, its height in that share, how
+    many of the output's pixels within 15% of the face's width inside the outline are darker than
+    halfway from the hair beside it (2-5% of the width outside) to the cheek (15-20% inside), as a
+    share of the face's width, and how far L* dips below its running maximum from 3% outside to
+    15% inside (a pale line between the hair and a darker band) -> [K,3]."""
+    from poce_rt import hair
+
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    x0, y0, x1, y1 = src.face.bbox
+    w, h = x1 - x0, y1 - y0
+    L = hair.lab(res.image.astype(np.float32) / 255)[..., 0]
+    drawn = (res.alpha * res.moved) > 0.5
+    a, b, c, d = (int(round(f * w)) for f in (0.02, 0.05, 0.15, 0.2))
+    out = []
+    for y in range(int(y0 + rows[0] * h), int(y0 + rows[1] * h)):
+        e = int(np.argmax(drawn[y]))
+        mid = 0.5 * (np.median(L[y, e - b:e - a]) + np.median(L[y, e + c:e + d]))
+        p = L[y, e - a:e + c]
+        out.append(((y - y0) / h, (L[y, e:e + c] < mid).sum() / w, float((np.maximum.accumulate(p) - p).max())))
+    return np.array(out)
+
+
+def _dark_band(editor, img, src, yaw=25):
+    """_band_rows on the cheek's rows (30-75% of the face's box) -> the medians of the dark band's
+    width (a share of the face's width) and of the dip (L*)."""
+    band = _band_rows(editor, img, src, (0.3, 0.75), yaw)
+    return float(np.median(band[:, 1])), float(np.median(band[:, 2]))
+
+
+def test_a_cheek_in_shade_is_not_drawn_as_hair(editor, prepared):
+    """0-f15-hao-ph.jpg turned +25: her image-left cheek turns away into the hair beside it under a
+    light from the front, the skin darkening over 8-9 px (L* 49 -> 29, its own hue) before a 2-3 px
+    step into the hair. The texels the photo saw there, darker than the face's skin, were taken for
+    hair: the turn drew a dark crescent over the revealed cheek, a pale line between it and the
+    hair, its inner edge blurred, fading out halfway down. The photo's light on the skin says they
+    are as dark as the skin at their facing (0.8-0.93 of its luma; poce_rt.hair's SHADED): the
+    cheek meets the hair, as the photo's own edge does. The band darker than halfway from the hair
+    to the cheek: 0.055 -> 0.014 of the face's width (15.5 -> 4 px), the pale line's dip 5.0 -> 1.7
+    L*. 15-f13-anc-ph.jpg's bob over her cheek (0.15-0.55 of the skin's luma) stays: 0.067 (the
+    strands over her jaw too, of another chromaticity than the skin's: test_a_bob_over_the_jaw_stays_hair_down_the_jaw)."""
     img, src = prepared("0-f15-hao-ph.jpg")
-    assert hair_band_distance(editor, img, src, 25) < 20.0
+    width, dip = _dark_band(editor, img, src)
+    assert width < 0.03 and dip < 3.0, (width, dip)
+    img, src = prepared("15-f13-anc-ph.jpg")
+    assert _dark_band(editor, img, src)[0] > 0.05
+
+
+def test_a_bob_over_the_jaw_stays_hair_down_the_jaw(editor, prepared):
+    """15-f13-anc-ph.jpg turned +25: her bob hangs over her image-left jaw in strands over the blue
+    backdrop. The outline's texels there read as dark as the photo's light makes the skin at their
+    facing (0.72-0.88 of its luma): taken for the skin in shade, they left the hair layer, and the
+    hair over the revealed jaw ended higher than the photo's, in a blurred smudge, skin below it
+    where her hair hangs. Their chromaticity is not the skin's (8.8-24 of its robust spreads from
+    it; 0-f15-hao-ph.jpg's cheek in shade 1.8-4.7, poce_rt.hair's SHADE_CHROMA): they stay hair.
+    Down from 60% of the face box's height, the first row where the band darker than halfway from
+    the hair to the cheek (_band_rows) is under 0.05 of the face's width: 0.815 of the box's height
+    before the skin in shade was left out, 0.764 with it, now 0.815."""
+    img, src = prepared("15-f13-anc-ph.jpg")
+    band = _band_rows(editor, img, src, (0.6, 0.9))
+    narrow = band[band[:, 1] < 0.05, 0]
+    assert (narrow.min() if len(narrow) else 1.0) > 0.8, narrow[:1]
 
 
 def test_a_revealed_sideburn_stays_the_beard(editor, prepared):

@@ -91,6 +91,31 @@ def test_hair_over_face_finds_the_hair_not_the_backdrop():
     assert H.hair_over_face(uv, seen, trusted, lay, img)[0][hair].max() < 0.05
 
 
+def test_the_skin_in_shade_is_not_hair():
+    """The hair band's texels as dark as the photo's light makes the skin at their facing (shade:
+    stages.skin_shade; a cheek turning away, poce_rt.hair's SHADED) and of the skin's own
+    chromaticity (SHADE_CHROMA) are the skin in shade and leave the layer; where the light leaves
+    the skin bright (their luma well under it), or where they are as dark but of another
+    chromaticity (the hair, or its strands over the backdrop), they stay hair, their colours read
+    as before."""
+    lay, uv, seen, trusted, img, hair, _ = _synthetic_face()
+    shaded = uv.copy()
+    shaded[hair] = 0.3 * SKIN                      # the skin's chromaticity, as dark as hair
+    luma = np.float32([0.299, 0.587, 0.114])
+    for band, colour, leaves in ((shaded, 0.3 * SKIN, True), (uv, HAIR, False)):
+        y = float(colour @ luma)
+        plain = H.hair_over_face(band, seen, trusted, lay, img)
+        lit = H.hair_over_face(band, seen, trusted, lay, img, shade=np.full(seen.shape, 4.0 * y, np.float32))
+        dim = H.hair_over_face(band, seen, trusted, lay, img, shade=np.full(seen.shape, 1.1 * y, np.float32))
+        assert plain[0][hair].mean() > 0.8
+        np.testing.assert_array_equal(lit[0], plain[0])
+        if leaves:
+            assert dim[0][hair].max() < 0.05
+        else:
+            np.testing.assert_array_equal(dim[0], plain[0])
+        np.testing.assert_array_equal(dim[2], plain[2])   # (the photo's own hair texels: as before)
+
+
 def test_edge_on_texels_are_read_from_the_photo_at_their_position():
     """Texels the photo saw edge-on (not sampled) beyond a hair texel are hair by outward; ones
     with no sampled texel inwards are read from the photo where they lie."""
