@@ -106,7 +106,8 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     uv [S,S,3], known / take [S,S] bool.
     Where the mirror is lit darker than the hole's surroundings (RELIGHT_SHADOW), its bright
     structure at the scale its gain was measured at, and its dark structure wider than the finest
-    scale, are its shadow's shading and are divided out (shadow_share). A relit colour past 1 is
+    scale (finer too where the mirror lies in deep shadow: RELIGHT_DEEP), are its shadow's shading
+    and are divided out (shadow_share). A relit colour past 1 is
     scaled back with its hue kept (in_gamut).
     Returns (relit [S,S,3] float32, lit_alike [S,S] bool: where the two sides' lighting differs
     by no more than RELIGHT_TRUST, the mirror's structure can be trusted as detail)."""
@@ -130,6 +131,9 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
         # its dark structure wider than the finest scale (RELIGHT_SHADOW)
         base, _ = low_pass(mirrored, seen, sigma)
         relit *= np.power(np.minimum((base + _EPS) / (mirror_low + _EPS), 1.0), -shadowed)
+        # and where it lies in deep shadow, its dark structure finer than that too (RELIGHT_DEEP)
+        deep = shadowed * (1.0 - smoothstep(mirror_fine @ _LUMA, *RELIGHT_DEEP))[..., None]
+        relit *= np.power(np.minimum((mirror_fine + _EPS) / (base + _EPS), 1.0), -deep)
     return np.clip(in_gamut(relit), 0.0, 1.0).astype(np.float32), lit_alike
 
 
@@ -193,6 +197,18 @@ def relight_gain(uv: np.ndarray, visible: np.ndarray, seen: np.ndarray, take: np
 # collar's grey inside the far jaw's outline (10th percentile 1.5-4 px inside: 113 -> 138 levels,
 # the skin deeper in ~164); it is divided out, the finer dark structure kept as before.
 RELIGHT_SHADOW = (1.2, 1.6)
+# A shadowed mirror (RELIGHT_SHADOW) that is itself in deep shadow at the detail's scale (its luma
+# below this: all .. none) holds no skin's structure at the finest lighting scale either, only its
+# shade: the near side's jaw turning away from the light (30-50 levels along the terminator).
+# Tom_Hanks_54745.png's far jaw at -25 took it, relit at most 3x (RELIGHT_GAIN), as a rim of
+# 106-113 levels along the outline against the skin's 150-180, which the edge blend mixed with
+# the lit skin under it: a dark rim, the face's visible edge 1.9-3.7 px inside its outline. There
+# its dark structure at the finest scale (the mirror's detail low-pass against the finest
+# lighting scale) is divided out as well: the rim 106-113 -> 130-155 levels, the visible edge
+# 2.3 -> 0.2 px inside on average. Above it the finer dark structure is kept as before (a
+# nostril's or a fold's shadow on skin the light still reaches)
+RELIGHT_DEEP = (0.2, 0.3)
+_LUMA = np.float32([0.299, 0.587, 0.114])
 
 
 def shadow_share(g: np.ndarray) -> np.ndarray:

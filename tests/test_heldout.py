@@ -527,6 +527,38 @@ def test_the_revealed_jaw_by_the_collar_matches_the_skin_inside_it(editor, prepa
     assert np.median(y[inside]) - np.percentile(y[edge], 10) < 40
 
 
+def visible_edge_inset(res, face, top: int, bottom: int) -> np.ndarray:
+    """Per row between oval vertices `top` and `bottom` on the viewer's right: how far (px) inside
+    the face render's outline the output first falls below halfway from the skin 3-8 px inside it
+    (median) to what lies 2-4 px past it (median): where the face's edge is seen to be."""
+    v = np.asarray(face.vertices)
+    y = luma(res.image)
+    drawn = res.alpha > 0.5
+    inset = []
+    for r in range(int(round(v[top, 1])), int(round(v[bottom, 1])) + 1):
+        e = np.flatnonzero(drawn[r]).max()   # the last face pixel: the outline at e + 1
+        mid = 0.5 * (np.median(y[r, e - 8:e - 3]) + np.median(y[r, e + 2:e + 5]))
+        x = e - 6
+        while x < e + 3 and y[r, x + 1] >= mid:
+            x += 1
+        inset.append(e + 0.5 - x - (y[r, x] - mid) / max(y[r, x] - y[r, x + 1], 1e-3))
+    return np.array(inset)
+
+
+def test_a_mirror_in_deep_shadow_draws_no_dark_rim_on_the_far_jaw(editor, prepared):
+    """Tom_Hanks_54745.png (lit from his far side) turned -25: his lower far jaw, revealed, was
+    filled by the mirror of his near jaw, whose edge turns away from the light into deep shadow
+    (30-50 levels); relit at most 3x its outer texels came out at 106-113 levels against the
+    skin's 150-180, and the edge blend mixed them with the lit skin under them: a dark rim, the
+    face's visible edge drawn inside its outline (complete.RELIGHT_DEEP). Over the rows from oval
+    vertex 365 to 379 (by the collar), that edge's mean inset: before 2.3 px, after 0.2."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    inset = visible_edge_inset(res, src.face, 365, 379)
+    assert len(inset) >= 5
+    assert inset.mean() < 1.0, inset
+
+
 def test_a_shadowed_mirror_gives_the_revealed_temple_no_grain(editor, prepared):
     """Tom_Hanks_54745.png (lit from his far side) turned -25: his far temple, revealed, is
     inpainted at ~200 levels and takes its fine detail from its mirror texels on his near temple,
