@@ -216,14 +216,19 @@ class RingHold:
     the face's centre at each pixel's angle, linear between the two vertices either side. Turned
     the other way the outline is not revealed, the face draws the palm moved, and the ring moves
     the heel with it as before, bit for bit. held [H,W] float32 (occluder_map's), oval [K,2] the
-    source's FACE_OVAL vertices (x, y)."""
+    source's FACE_OVAL vertices (x, y). Only a hand over the outline is held so (crosses): a
+    neighbour's arm or neck beside a face, held where no fill is drawn (multi_face.jpg's faces 1
+    and 3), crosses no vertex of the oval, and kept by the ring it left slivers of the backdrop
+    between it and the hair the ring moves beside it."""
 
     def __init__(self, held: np.ndarray, oval: np.ndarray):
         oval = np.asarray(oval, np.float64)
+        h, w = held.shape[:2]
+        at = np.clip(np.floor(oval).astype(int), 0, (w - 1, h - 1))
+        self.crosses = bool((held[at[:, 1], at[:, 0]] > 0).any())
         d = max(1.0, SILHOUETTE_FRAC * float(np.ptp(oval[:, 0])))
         pad = int(np.ceil(3 * RING_HOLD_REACH * d)) + 1   # the soft reach, and an empty pixel past it
         ys, xs = np.nonzero(held > 0)
-        h, w = held.shape[:2]
         self.box = (max(int(xs.min()) - pad, 0), max(int(ys.min()) - pad, 0),
                     min(int(xs.max()) + 1 + pad, w), min(int(ys.max()) + 1 + pad, h))   # x0, y0, x1, y1
         x0, y0, x1, y1 = self.box
@@ -281,3 +286,11 @@ def revealed_beside(fill, share, box, origin) -> None:
         return
     at = fill[y0 - origin[1]:y1 - origin[1], x0 - origin[0]:x1 - origin[0]]
     xp.maximum(at, share[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]], out=at)
+
+
+def ring_hold(held: np.ndarray | None, oval: np.ndarray) -> RingHold | None:
+    """RingHold(held, oval) where a held hand crosses the face's outline, else None."""
+    if held is None:
+        return None
+    out = RingHold(held, oval)
+    return out if out.crosses else None

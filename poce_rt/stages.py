@@ -28,7 +28,7 @@ from .rim_light import RimLight, rim_border
 from .shading import FillShading, fill_shading, skin_light
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
-from .occluder import RingHold, occluder_map, revealed_beside
+from .occluder import occluder_map, revealed_beside, ring_hold as ring_hold_for
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
 from .silhouette import SkinRun, face_colours, proxy_measures
@@ -454,7 +454,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         if holds or (rim_light is not None and head_proxy) else None
     rim = None if rim_light is None or not head_proxy else (rim_light, reveal)
     # where the pose reveals the outline beside the held hand, the ring keeps it, and the face (occluder.RingHold)
-    ring_hold = RingHold(held, np.asarray(face.vertices)[list(FACE_OVAL), :2]) if holds else None
+    ring_hold = ring_hold_for(held, np.asarray(face.vertices)[list(FACE_OVAL), :2]) if holds else None
     share = None if ring_hold is None else ring_hold.share(reveal)
     weight = None if ring_hold is None else ring_hold.weight(share)
     base = warp_surround(image, face.vertices, target, proxy=proxy,
@@ -478,7 +478,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         if held is not None and fill is not None:   # the hand over the outline stays in the photo
             fill_px, _ = ops.render(np.ascontiguousarray(fill, np.float32), local, geom.layout.tris, geom.layout.uvs,
                                     y1 - y0, x1 - x0)
-            revealed_beside(fill_px, share, ring_hold.box, (x0, y0))
+            if ring_hold is not None:
+                revealed_beside(fill_px, share, ring_hold.box, (x0, y0))
             hold(moved, np.ascontiguousarray(held[y0:y1, x0:x1, None], np.float32), fill_px, moved,
                  np.empty(moved.shape, np.float32))
         if moved_out is not None:

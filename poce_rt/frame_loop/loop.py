@@ -36,7 +36,7 @@ from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_m
 from ..profiling import stage
 from ..stages import Geometry, face_box, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
-from ..occluder import RingHold, revealed_beside
+from ..occluder import revealed_beside, ring_hold
 from ..neck import neck_layer
 from ..ring_photo import ring_filled
 from ..silhouette import SkinRun, face_colours, proxy_measures
@@ -194,7 +194,7 @@ class FrameLoop:
                 xp.asarray(np.ascontiguousarray(np.asarray(held, np.float32)[..., None]))
             # and the ring keeps it too where the pose reveals the outline beside it (occluder.RingHold)
             self._ring_hold = None if self._held is None else \
-                RingHold(held, np.asarray(source.face.vertices)[list(FACE_OVAL), :2])
+                ring_hold(held, np.asarray(source.face.vertices)[list(FACE_OVAL), :2])
             if self._ring_hold is not None:
                 hx0, hy0, hx1, hy1 = self._ring_hold.box
                 self._ring_hold_weight = self.ws.take("in.ring_hold", (hy1 - hy0, hx1 - hx0, 1), np.float32)
