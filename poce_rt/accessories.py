@@ -77,7 +77,7 @@ BRIDGE = 6              # ... never past the plane of the nose bridge (MediaPipe
 # own blur, and the bilinear read that sampled the map): like the skin by its colour (a dark skin
 # is), it is not the skin the completion takes (beside_glasses)
 GLASSES_EDGE_PX = 2.0
-# Sunglasses past the face oval (frame_reach; poce_rt.surround's HeadProxy draws them): the oval
+# Sunglasses past the face oval (frame_reach; poce_rt.proxy_pose's HeadProxy draws them): the oval
 # runs through the far lens's outer end, and the frame's end piece and hinge beyond it are the
 # head proxy's ring's, which a turn moves with the head's side, not with the glasses in front of
 # it: multi_face.jpg's young man (yaw +10) turned +25 had his far lens card drawn ~8 px further
@@ -359,7 +359,7 @@ def frame_reach(image: np.ndarray, src_vertices: np.ndarray, card: np.ndarray | 
 
 
 def ring_glasses(image: np.ndarray, src_vertices: np.ndarray, card: np.ndarray | None):
-    """The head proxy's sunglasses (poce_rt.surround.HeadProxy's glasses): None (no sunglasses,
+    """The head proxy's sunglasses (poce_rt.proxy_pose.HeadProxy's glasses): None (no sunglasses,
     or their frame reaches no oval vertex: frame_reach), or (reach [K], on [468] bool: the lens
     card's vertices)."""
     reach = frame_reach(image, src_vertices, card)
@@ -368,7 +368,7 @@ def ring_glasses(image: np.ndarray, src_vertices: np.ndarray, card: np.ndarray |
 
 def frame_region(src_vertices: np.ndarray, reach: np.ndarray):
     """The photo's pixels of the sunglasses' frame that the head proxy's ring draws with the
-    glasses (poce_rt.surround's rigid_glasses: from FRAME_READ_PX inside the frame's edge to a
+    glasses (poce_rt.proxy_pose's rigid_glasses: from FRAME_READ_PX inside the frame's edge to a
     pixel past it, on the ray of each oval vertex it reaches; reach: frame_reach's) -> (lo [2]
     int (x, y), mask [h,w] uint8) a pixel wider on each side, or None where it reaches none.
     A band triangle there is the glasses, drawn where they move (poce_rt.ring_photo.stretch_weights

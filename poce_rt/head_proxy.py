@@ -10,8 +10,9 @@ so turn with the face as one 3D surface: the silhouette (cheek contour,
 ears, hair) moves the way a rotating head's does, and only the outermost ring, in the
 background, stays put. Each proxy vertex reads the photo where it lies at the source pose.
 
-This module is the geometry alone: poce_rt.silhouette sizes the silhouette per photo, and
-poce_rt.surround poses the rings (HeadProxy) and draws the ring with the photo (poce_rt.ring_photo).
+This module is the geometry alone: poce_rt.silhouette sizes the silhouette per photo,
+poce_rt.proxy_pose poses the rings (HeadProxy), and poce_rt.surround draws the ring with the photo
+(poce_rt.ring_photo).
 """
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ class NeckLayer(NamedTuple):
 
     def weight(self, reveal: np.ndarray) -> np.ndarray:
         """[K] how far each oval vertex's rings are drawn as neck where the turn reveals the oval's
-        vertices by reveal [K] (surround.HeadProxy.reveal): the gate times the most its side is
+        vertices by reveal [K] (proxy_pose.HeadProxy.reveal): the gate times the most its side is
         revealed (beside the chin a turn hardly moves the oval out, yet the neck under the jaw
         reaches there)."""
         w = np.zeros(len(self.gate))

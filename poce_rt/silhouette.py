@@ -2,7 +2,7 @@
 reaches (silhouette_scales), the hair's fringe beyond it (fringe_widths) and hanging below it
 (hanging_hair), the skin strip past the oval (skin_strip), the oval past the head's edge
 (edge_overshoot) and the backdrop beside it (backdrop_beside); proxy_measures reads them all, in
-the order poce_rt.surround's HeadProxy takes them, with how much of the photo beside the oval is
+the order poce_rt.proxy_pose's HeadProxy takes them, with how much of the photo beside the oval is
 hair (band_hair). The geometry is poce_rt.head_proxy's, the photo's colour classes poce_rt.hair's.
 
 The silhouette is sized per photo (silhouette_scales): voluminous hair reaches past PROXY_SCALES[-1]
@@ -170,7 +170,7 @@ REVEAL_MOVE = (0.05, 0.1)
 # The face's edge past the oval against the backdrop (issue 15, single_face.jpg, yaw -8, turned
 # +25): below the eyes the tracked oval can run inside the face's visible edge with the backdrop
 # beyond it, his near cheek's from the ear down to the jaw's corner by 8-10 px (his face mesh
-# reaches 3.6 px of it: head_proxy.face_past_oval, under surround.BEHIND_FACE's 5% of the radius),
+# reaches 3.6 px of it: head_proxy.face_past_oval, under proxy_pose.BEHIND_FACE's 5% of the radius),
 # a strip ending in the photo's lit rim (L* 79-83 on a cheek of 64-70). On the side the turn
 # reveals, the proxy's first band drew strip and rim from the moved oval outwards, past the face's
 # outline: a pale bulge over the backdrop (skin-like pixels past the outline 7.4 px wide on average
@@ -456,7 +456,7 @@ def band_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, po
     """[K] float64 in [0,1]: the share of the photo between each face oval vertex and the head
     proxy's silhouette beyond it (head_proxy with silhouette [K], silhouette_scales', posed) that
     is hair (poce_rt.hair.hair_share: darker than the skin and unlike it and the backdrop): how
-    far the head's outline there is its hair (poce_rt.surround's BAND_HAIR). image [H,W,3] uint8,
+    far the head's outline there is its hair (poce_rt.proxy_pose's BAND_HAIR). image [H,W,3] uint8,
     the face's [468,3] vertices in it, its canonical shape and Pose; colours as silhouette_scales'.
     Once per source: ~1 ms."""
     from .fit import pose_vertices

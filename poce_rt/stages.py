@@ -32,7 +32,8 @@ from .occluder import occluder_map, revealed_beside, ring_hold as ring_hold_for
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
 from .silhouette import SkinRun, face_colours, proxy_measures
-from .surround import HeadProxy, warp_surround
+from .proxy_pose import HeadProxy
+from .surround import warp_surround
 from .tracker import Face
 from .uncover import UNCOVER_PX, Uncover, fill_uncovered
 

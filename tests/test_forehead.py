@@ -7,7 +7,7 @@ against the proxy's unmoved outer ring."""
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, silhouette, surround
+from poce_rt import head_proxy, proxy_pose, silhouette
 from poce_rt.fit import pose_vertices
 
 TOP = [35, 0, 1, 2]          # FACE_OVAL indices above her forehead (the top of the oval, far side)
@@ -79,13 +79,13 @@ def test_turned_towards_the_camera_her_forehead_keeps_its_width_up_to_her_hairli
     img, face = her
     src = editor.prepare(img, face)
     meshes = []
-    mesh = surround.HeadProxy.mesh
+    mesh = proxy_pose.HeadProxy.mesh
 
     def capture(proxy, *args, **kwargs):
         meshes.append(mesh(proxy, *args, **kwargs))
         return meshes[-1]
 
-    with mock.patch.object(surround.HeadProxy, "mesh", autospec=True, side_effect=capture):
+    with mock.patch.object(proxy_pose.HeadProxy, "mesh", autospec=True, side_effect=capture):
         editor.edit(img, pose=(0, 25, 0), source=src)
     verts, _, read = meshes[-1]
     k = len(head_proxy.FACE_OVAL)

@@ -7,7 +7,7 @@ the strands beside her hair became long streaks flying off the head."""
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, silhouette, surround
+from poce_rt import head_proxy, proxy_pose, silhouette
 from poce_rt.fit import pose_vertices
 
 STRAND = 0.05   # x the oval's mean radius: the strands' stretch read this far past the silhouette
@@ -15,7 +15,7 @@ STRAND = 0.05   # x the oval's mean radius: the strands' stretch read this far p
 
 def _proxy(editor, img, f):
     """The HeadProxy of face f of img as the frame loop builds it."""
-    return surround.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
+    return proxy_pose.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
                               *silhouette.proxy_measures(img, f))
 
 
@@ -64,13 +64,13 @@ def test_fringe_ring_goes_with_a_silhouette_moving_in_only():
     outer = np.array([[-100.0, 0.0], [100.0, 0.0]])
     sil = np.array([[-60.0, 0.0], [60.0, 0.0]])
     moved = sil + np.array([[20.0, 0.0], [20.0, 0.0]])   # in on the left, out on the right
-    src, dst, share = surround.fringe_ring(sil, moved, outer, np.zeros(2), np.array([20.0, 20.0]))
+    src, dst, share = proxy_pose.fringe_ring(sil, moved, outer, np.zeros(2), np.array([20.0, 20.0]))
     np.testing.assert_allclose(share, 0.5)
     np.testing.assert_allclose(src, [[-80.0, 0.0], [80.0, 0.0]])
     np.testing.assert_allclose(dst[0], [-60.0, 0.0])                  # 20 px beyond, as in the photo
     np.testing.assert_allclose(dst[1], [80.0 + 0.5 * 20.0, 0.0])      # half of the narrowed band
     # no width measured: the least share, a band that still reads the photo
-    _, _, share = surround.fringe_ring(sil, moved, outer, np.zeros(2))
+    _, _, share = proxy_pose.fringe_ring(sil, moved, outer, np.zeros(2))
     np.testing.assert_allclose(share, silhouette.FRINGE[0])
 
 

@@ -3,7 +3,7 @@ face oval over the hair, ears and neck turn with the face; the neck and the oute
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, ring_photo, silhouette, surround
+from poce_rt import head_proxy, proxy_pose, ring_photo, silhouette, surround
 from poce_rt.camera import perspective_shape
 from poce_rt.fit import pose_vertices
 
@@ -55,7 +55,7 @@ def test_oval_inner_is_the_meshs_ring_inside_the_oval(face_model):
 def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
     dst_pose = face.pose.offset(yaw=yaw)
     dst = pose_vertices(perspective_shape(face.shape, face.pose, dst_pose), dst_pose)
-    verts, tris, src = surround.proxy_mesh(face.vertices, dst, face.shape, face.pose, dst_pose)
+    verts, tris, src = proxy_pose.proxy_mesh(face.vertices, dst, face.shape, face.pose, dst_pose)
     k = len(head_proxy.FACE_OVAL)
     n = head_proxy.PROXY_RINGS
     assert verts.shape == (n * k, 3) and src.shape == (n * k, 2)
@@ -63,11 +63,11 @@ def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
     np.testing.assert_allclose(verts[-k:, :2], src[-k:], atol=1e-3)        # the background stays
     np.testing.assert_allclose(verts[k:2 * k], dst[list(head_proxy.FACE_OVAL)], atol=1e-3)   # the oval
     # the rings drawn for this turn (the bend rings between CHORD_SCALES as the turn sets them)
-    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose)
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose)
     rings = proxy.rings_at(dst_pose)
-    head = rings[0][:, 1] <= surround.NECK_CM[0]            # hair cap, ears, sides: turn rigidly
+    head = rings[0][:, 1] <= head_proxy.NECK_CM[0]            # hair cap, ears, sides: turn rigidly
     # ... but where the outer facet turns away, the rings reach out to the round head's outline
-    # (surround.HeadProxy.far_outline): no nearer the head's centre than turned rigidly
+    # (proxy_pose.HeadProxy.far_outline): no nearer the head's centre than turned rigidly
     away = head_proxy.ramp(proxy.facing - head_proxy.facing(proxy.normal, dst_pose), head_proxy.BEND_AWAY) > 0
     assert (head & ~away).sum() >= 8
     centre = pose_vertices(perspective_shape(proxy.centre, face.pose, dst_pose), dst_pose)[0, :2]
@@ -86,11 +86,11 @@ def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
     assert front.any() and back.any()
     assert np.sign(move_front[front].mean()) == np.sign(yaw) == -np.sign(move_back[back].mean())
     assert np.abs(move_front[head]).max() > 10
-    neck = rings[0][:, 1] >= surround.NECK_CM[1]
+    neck = rings[0][:, 1] >= head_proxy.NECK_CM[1]
     assert neck.any() and np.abs(verts[3 * k:-2 * k][np.tile(neck, n - 5), :2]
                                  - src[3 * k:-2 * k][np.tile(neck, n - 5)]).max() < 1e-3
     # the first ring there goes with the chin only as far as keeps its band from the oval as wide
-    # as the photo shows it (surround.UNDER_CHIN)
+    # as the photo shows it (proxy_pose.UNDER_CHIN)
     went = neck & (np.abs(verts[2 * k:3 * k, :2] - src[2 * k:3 * k]).max(1) > 1e-3)
     drawn = head_proxy.outward(verts[2 * k:3 * k], verts[k:2 * k])
     assert (drawn >= head_proxy.outward(src[2 * k:3 * k], face.vertices[list(head_proxy.FACE_OVAL)]) - 1e-3)[went].all()
@@ -225,7 +225,7 @@ def test_the_hair_beside_the_head_turns_with_it(editor, prepared, yaw):
     of the hair beside the turned head. Now the hair's outer edge on the side the face turns from
     follows the head: it moves by more than 0.11 of the face's width (before: 0.09 at -25) - and
     by less than 0.2: it is a round head's outline, which moves with the head's centre
-    (surround.HeadProxy.far_outline: 0.13 at -25, 0.17 at -30), where the rigidly turned silhouette ring,
+    (proxy_pose.HeadProxy.far_outline: 0.13 at -25, 0.17 at -30), where the rigidly turned silhouette ring,
     which the proxy ends at, swung in past it (0.21, 0.27) and sliced the far side's hair off."""
     from poce_rt import hair
 
@@ -388,7 +388,7 @@ def test_a_turn_keeps_the_hair_strands_above_the_forehead_smooth(editor, real_im
     assert face.vertices[:, 0].mean() < 0.2 * img.shape[1]         # the leftmost face
     src = editor.prepare(img, face)
     plan = editor.plan(src, pose=(0, yaw, 0))
-    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
                                *silhouette.proxy_measures(img, face))
     verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
     kinks = _strand_kinks(img, face, verts, photo)
@@ -403,7 +403,7 @@ def _long_hair_kinks(editor, img, yaw):
     face = editor.faces(img, 0)[0]
     src = editor.prepare(img, face)
     assert src.colours.person is not None            # a group photo: the segmenter was read
-    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
                                *silhouette.proxy_measures(img, face, src.colours))
     oval = np.asarray(face.vertices)[list(head_proxy.FACE_OVAL)]
     y = np.asarray(face.shape)[list(head_proxy.FACE_OVAL), 1]
@@ -561,7 +561,7 @@ def test_a_turn_lets_long_hair_hanging_past_the_jaw_fade_smoothly(editor, real_i
     src = editor.prepare(img, face)
     measures = silhouette.proxy_measures(img, face, src.colours)
     assert measures[4].max() > 0                        # her hair hangs: the outer ring reaches down
-    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm, *measures)
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm, *measures)
     oval = np.asarray(face.vertices)[list(head_proxy.FACE_OVAL), :2]
     y = np.asarray(face.shape)[list(head_proxy.FACE_OVAL), 1]
     side = (oval[:, 0] < oval[:, 0].mean()) & (y > -2)
@@ -670,7 +670,7 @@ def test_a_turn_reads_the_hair_past_the_skin_strip_as_hair(editor, prepared):
     out there, past the proxy's first ring (14 px out): the band between them read a sliver of
     0-2 px, folded, drawn 18 px wide (area 7-16x) and filled by the stretched-strip fill, a smooth
     brownish column between the cheek and the hair from the temple down past the cheek. The rings
-    inside the silhouette read from the moved read out to it (surround.past_strip): that band's
+    inside the silhouette read from the moved read out to it (proxy_pose.past_strip): that band's
     triangles are drawn under STRETCH_FILL[0] (before: 16.3 at most) and warped, not filled, and
     the hair drawn past the outline carries the photo's strands (detail 0.33 -> 0.46 of the
     photo's hair beside the face). 15-f13-anc-ph.jpg's (a skin strip 5-8 px wide under her bob):
@@ -680,7 +680,7 @@ def test_a_turn_reads_the_hair_past_the_skin_strip_as_hair(editor, prepared):
         img, src = prepared(name)
         face = src.face
         plan = editor.plan(src, pose=(0, 25, 0))
-        proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+        proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
                                    *silhouette.proxy_measures(img, face))
         verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
         tris = head_proxy.band_triangles(len(verts))
@@ -713,7 +713,7 @@ def test_the_band_under_a_revealed_outline_reads_the_hair(editor, prepared):
     the cheek's edge and its mix with the hair, drawn ~20 px wide under the revealed outline: the
     feather blended it in as a pale greyish-pink strip (L 45-53 over 6 px, the hair 30-40) between
     the hair drawn past the outline and the hair layer over it. Where the oval ring reads past the
-    skin strip, it reads the hair there (surround.under_hair): the share of its reads along the
+    skin strip, it reads the hair there (proxy_pose.under_hair): the share of its reads along the
     oval vertices' rays (those the turn reveals by half or more) that are hair-like, 0.44 -> 0.8."""
     import cv2
 
@@ -722,7 +722,7 @@ def test_the_band_under_a_revealed_outline_reads_the_hair(editor, prepared):
     img, src = prepared("0-f15-hao-ph.jpg")
     face = src.face
     plan = editor.plan(src, pose=(0, 25, 0))
-    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
                                *silhouette.proxy_measures(img, face))
     _, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
     k = len(head_proxy.FACE_OVAL)
@@ -740,21 +740,21 @@ def test_the_band_under_a_revealed_outline_reads_the_hair(editor, prepared):
 def _beside_collapsed_temple(editor, img, src, image, alpha):
     """L* of the pixels of image [H,W,3] within BESIDE_PX outside the drawn face (alpha [H,W] >
     0.5) and within REACH_PX of the target oval vertices where a turn of src to +25 draws the band
-    from the oval to the proxy's silhouette collapsed (surround.COLLAPSED), and of the face's own
+    from the oval to the proxy's silhouette collapsed (proxy_pose.COLLAPSED), and of the face's own
     outermost BESIDE_PX there."""
     import cv2
 
     face = src.face
     plan = editor.plan(src, pose=(0, 25, 0))
     target = pose_vertices(plan.shape, plan.target_pose)
-    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
                                *silhouette.proxy_measures(img, face, src.colours))
     verts, _, photo = proxy.mesh(target, plan.target_pose)
     k = len(head_proxy.FACE_OVAL)
     sil, oval = head_proxy.SILHOUETTE_RING * k, k
     drawn = np.linalg.norm(verts[sil:sil + k, :2] - verts[oval:oval + k, :2], axis=1)
     seen = np.linalg.norm(photo[sil:sil + k] - photo[oval:oval + k], axis=1)
-    at = verts[oval:oval + k, :2][drawn < surround.COLLAPSED[0] * seen]
+    at = verts[oval:oval + k, :2][drawn < proxy_pose.COLLAPSED[0] * seen]
     assert len(at) >= 2
     inside = (alpha > 0.5).astype(np.uint8)
     out = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)

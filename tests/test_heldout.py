@@ -12,7 +12,7 @@
   Beyond that cheek the head proxy's rings lay on the grey backdrop in the photo; the turn drew
   them as the side of the head, filled from the lit cheek and the backdrop together (a pale smear,
   bright against the cheek's outline, with the backdrop under the face's feathered edge: a dark
-  line): now from the head's colours (ring_photo.head_or_backdrop, surround.under_border).
+  line): now from the head's colours (ring_photo.head_or_backdrop, proxy_pose.under_border).
 Regions come from the returned `filled` map and from the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
@@ -170,7 +170,7 @@ def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, pre
     """Tom_Hanks_54745.png (yaw +18: his far cheek seen nearly edge-on, the head proxy's rings
     beyond it on the grey backdrop) turned -25: the side of the head the turn reveals is drawn
     from the head's colours out to its silhouette (ring_photo.head_or_backdrop), and the face's
-    feathered edge blends with it (surround.under_border). The ring's stretched strip was pulled
+    feathered edge blends with it (proxy_pose.under_border). The ring's stretched strip was pulled
     from the lit cheek and the backdrop together, a pale smear bright against the face's edge,
     which itself was blended with the photo's backdrop under it: a dark line then a bright one
     down the cheek's outline. Mean ridge/valley across the face's edge (outline_line) on the
@@ -179,7 +179,7 @@ def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, pre
     photo shows them (silhouette.backdrop_beside); the filled crescent reached 13 px (0.29 oval
     radii) past the face's edge on those rows, then 8 (test_surround.py: the backdrop beyond it is
     kept). The photo's cheek edge past the oval, which those rings drew there, is the face itself
-    (surround.BEHIND_FACE: test_a_revealed_far_cheek_is_drawn_once); the face's own edge is the
+    (proxy_pose.BEHIND_FACE: test_a_revealed_far_cheek_is_drawn_once); the face's own edge is the
     outline now (a crisp step scores high here: the photo's own cheek outline reads 25.9), 19.3.
     The fill along the lower cheek's outline no longer carries the near jaw's shadowed falloff
     (complete.relight_mirror; test_the_revealed_jaw_by_the_collar_matches_the_skin_inside_it): it
@@ -291,7 +291,7 @@ def test_the_revealed_far_jaw_has_no_pale_rim(editor, prepared, yaw):
     in by the strip the face bulges past its oval (6.7 px there) times backdrop_beside's share,
     and that ray, 2-6.7 px past the oval, lies mostly on that very strip of lit cheek: a share of
     0.5, a pull of 0.67 of the strip. The rest of the lit jaw was drawn again past the turned face,
-    a pale rim paler than the skin beside it (surround.BEHIND_FACE: the strip is pulled whole).
+    a pale rim paler than the skin beside it (proxy_pose.BEHIND_FACE: the strip is pulled whole).
     Over the jaw's rows, width past the edge 10+ levels above the backdrop (mean) and the rim's
     excess over the skin beside it (max): -25 before 1.68 px / 10 levels, after 0.79 / 1; -20
     1.00 / 4 -> 0.11 / 1."""
@@ -310,7 +310,7 @@ def test_the_far_jaw_a_turn_on_the_neck_swings_off_is_filled(tracker, prepared, 
     pale rim 1.63 / 0.89 px wide on average over the jaw's rows (jaw_rim), 2-4 px past the drawn
     face on those rows 0.02 / 0.00 of the pixels marked fill. Now it is drawn as what lies around
     the face there (the backdrop, the collar) and marked: 0.58 / 0.11 px, 0.88 / 0.86 marked. (About
-    the canonical origin, the default, the strip is pulled in by the moved oval, surround.BEHIND_FACE,
+    the canonical origin, the default, the strip is pulled in by the moved oval, proxy_pose.BEHIND_FACE,
     and what the ring still draws of it is filled too: 0.79 -> 0.58 px, 0.11 -> 0.05.)"""
     import poce_rt
     from poce_rt.fit import NECK_PIVOT_CM

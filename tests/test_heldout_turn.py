@@ -12,7 +12,7 @@ for tuning.
   beyond its forehead fold behind the rings in front, and the depth test cut the surface there: a
   hard 1-pixel vertical edge beside the forehead (surround.soften_folds antialiases it); and
   the band under his moved chin stretched the photo's own lit chin underside between the new chin
-  and the still collar (surround.UNDER_CHIN).
+  and the still collar (proxy_pose.UNDER_CHIN).
 Regions come from the returned maps and the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
@@ -51,7 +51,7 @@ def test_the_ring_repeats_no_eye_corner_beside_a_close_crop(editor, prepared):
     """Tom_Hanks turned -25: beside the face (pixels it did not draw, within 15% of its width) at
     the height of its far eye, the ring draws no sharp feature (95th percentile of the gradient
     < 25 levels/px; a smooth fill) and marks what it filled. Before: 40.5, nothing marked. Since
-    the rings skip the strip past the oval that is the face itself (surround.BEHIND_FACE) they
+    the rings skip the strip past the oval that is the face itself (proxy_pose.BEHIND_FACE) they
     draw the photo's backdrop there: 2 of its 54 pixels changed by more than 12 levels (before 51,
     12 of them not marked fill)."""
     img, src = prepared("Tom_Hanks_54745.png")
@@ -81,7 +81,7 @@ def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor, prepared
     the outline as the photo has it (test_head.py), steps from the forehead by 120-160 in the
     photo too: its pixels (darker than the backdrop) are not part of this edge, nor are their
     light neighbours, the hair's own antialiased edge (drawn out to the head's outline,
-    surround.HeadProxy.far_outline, that line of hair lies on the forehead's edge: 200 151 117 140 151)."""
+    proxy_pose.HeadProxy.far_outline, that line of hair lies on the forehead's edge: 200 151 117 140 151)."""
     img, src = prepared("Tom_Hanks_54745.png")
     out = editor.edit(img, pose=(0, 25, 0), source=src).image.astype(np.float32).mean(2)
     f = src.face
@@ -99,12 +99,12 @@ def test_the_ring_folds_behind_the_forehead_without_a_hard_edge(editor, prepared
 
 def test_the_old_chin_does_not_show_under_the_turned_one(editor, prepared):
     """Tom_Hanks turned +25: his chin moves 4-8 px in, away from the collar, whose proxy rings stay
-    with the neck (surround.NECK_CM). The band from the moved oval to the first still ring read the
+    with the neck (head_proxy.NECK_CM). The band from the moved oval to the first still ring read the
     photo's strip past the oval, the chin's own lit underside (160-194 levels), drawn 2-2.8x wider:
     pale streaks between the new chin and the collar (72-88). Beside the face (pixels it did not
     draw, within 15% of its width), below the lips and right of the face's centre, at most a
     quarter of the pixels are paler than 120 levels, the 90th percentile under 150 (the chin's
-    underside going with the chin, a few pixels). Before: 45 of 101, 176 (surround.UNDER_CHIN:
+    underside going with the chin, a few pixels). Before: 45 of 101, 176 (proxy_pose.UNDER_CHIN:
     16, 132)."""
     img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, 25, 0), source=src)

@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from poce_rt import motion, ops, silhouette, stages, surround, uncover
+from poce_rt import motion, ops, proxy_pose, silhouette, stages, uncover
 from poce_rt.fit import pose_vertices
 from poce_rt.neck import neck_layer
 from poce_rt.ops.ref import render_ref, sample_uv_ref
@@ -187,7 +187,7 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     # it, built as blend_face builds it (the neck, the photo's skin for a collapsed far side)
     colours = silhouette.face_colours(img, face.vertices)
     measures = silhouette.proxy_measures(img, face, colours)
-    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, stages.CAMERA_DISTANCE_CM, *measures,
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, stages.CAMERA_DISTANCE_CM, *measures,
                                neck=neck_layer(img, face, colours, measures[0]),
                                skin=silhouette.SkinRun(img, colours.skin))
     ring = np.zeros((h, w), np.float32)

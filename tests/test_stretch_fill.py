@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, ring_photo, silhouette, surround
+from poce_rt import head_proxy, proxy_pose, ring_photo, silhouette
 from poce_rt.fit import pose_vertices
 
 CHIN = np.arange(13, 21)   # FACE_OVAL positions along the chin (18: its tip, landmark 152)
@@ -33,7 +33,7 @@ def _proxy(editor, img, f, beside: bool = True):
     """The HeadProxy of face f of img as the frame loop builds it (beside=False: without
     backdrop_beside, its rings turned with the head beside the backdrop too)."""
     sil, strip, near, fringe, hang, hair, edge = silhouette.proxy_measures(img, f)
-    return surround.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil, strip,
+    return proxy_pose.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil, strip,
                               near if beside else None, fringe, hang, hair, edge)
 
 
@@ -185,16 +185,16 @@ def test_under_border_moves_the_inner_ring_in_alike_and_only_where_asked():
     p_in[3] = 50 + 1.05 * (p[3] - 50)        # folded out past the oval
     q, q_in = p + np.float64([3, 0]), p_in + np.float64([3, 0])
     w = np.zeros(len(p))
-    a, b = surround.under_border(p, p_in, q, q_in, w)
+    a, b = proxy_pose.under_border(p, p_in, q, q_in, w)
     np.testing.assert_array_equal(a, p_in)
     np.testing.assert_array_equal(b, q_in)
     w[3] = 1.0
-    a, b = surround.under_border(p, p_in, q, q_in, w)
+    a, b = proxy_pose.under_border(p, p_in, q, q_in, w)
     moved = np.flatnonzero(np.abs(a - p_in).max(1) > 0)
     assert list(moved) == [3]
     r = np.linalg.norm(p - p.mean(0), axis=1).mean()
     depth = np.dot(p[3] - a[3], (p[3] - p.mean(0)) / np.linalg.norm(p[3] - p.mean(0)))
-    assert abs(depth - surround.INNER_MIN * r) < 1e-6
+    assert abs(depth - proxy_pose.INNER_MIN * r) < 1e-6
     np.testing.assert_allclose(b - a, q - p)                    # alike in both
-    a, b = surround.under_border(p, p_in, p, p_in, w)                   # still: drawn where read
+    a, b = proxy_pose.under_border(p, p_in, p, p_in, w)                   # still: drawn where read
     np.testing.assert_array_equal(a, b)

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, ops, ring_photo, silhouette, stages, surround
+from poce_rt import head_proxy, ops, proxy_pose, ring_photo, silhouette, stages, surround
+from poce_rt.camera import perspective_shape
 from poce_rt.facemodel import signed_area_px
 from poce_rt.fit import pose_vertices
 
@@ -369,8 +370,8 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
     dst = pose_vertices(face.shape, pose)
     k = len(head_proxy.FACE_OVAL)
     args = (face.vertices, dst, face.shape, face.pose, pose, CAMERA_DISTANCE_CM, None)
-    plain = surround.proxy_mesh(*args)[2][k:2 * k]
-    read = surround.proxy_mesh(*args, strip)[2][k:2 * k]
+    plain = proxy_pose.proxy_mesh(*args)[2][k:2 * k]
+    read = proxy_pose.proxy_mesh(*args, strip)[2][k:2 * k]
     moved = np.linalg.norm(read - plain, axis=1)
     y0, y1 = np.percentile(plain[:, 1], [25, 75])
     cheeks = (plain[:, 1] > y0) & (plain[:, 1] < y1)
@@ -585,7 +586,7 @@ def test_a_turn_towards_the_far_side_keeps_the_backdrop_beside_it(editor, prepar
         assert count > 1000
         assert share < most, (yaw, share)
     # a still head: the proxy draws its rings where they lie (nothing widened, nothing followed)
-    proxy = surround.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
                                strip=silhouette.skin_strip(img, face.vertices), beside=beside)
     verts, _, photo = proxy.mesh(face.vertices, face.pose)
     k = len(head_proxy.FACE_OVAL)
@@ -649,7 +650,7 @@ def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
     drawn 3.65x its area and filled: a flat pale patch over the neck with a straight edge. The
     rings follow the oval only where the silhouette turns (BESIDE_NECK): where no ring turns, none moves
     but the first, which goes with the chin only as far as keeps its band from the oval as wide as
-    the photo shows it (surround.UNDER_CHIN: the chin's underside goes with the chin)."""
+    the photo shows it (proxy_pose.UNDER_CHIN: the chin's underside goes with the chin)."""
     from poce_rt.assets import data_path, load_image
 
     img = load_image(data_path("t1.jpg"))
@@ -771,7 +772,7 @@ def test_face_past_oval_is_the_face_s_reach_past_its_oval(prepared, single_face,
     np.testing.assert_allclose(past[t == 0], 2.0, atol=1e-6)           # (10, 0) to the side x = 12
     assert (past > 1.9).all() and past.max() <= 12 * np.sqrt(2) - 10 + 1e-6
     r = head_proxy.oval_radius(face.vertices)
-    assert head_proxy.face_past_oval(face.vertices).max() / r < surround.BEHIND_FACE[0]
+    assert head_proxy.face_past_oval(face.vertices).max() / r < proxy_pose.BEHIND_FACE[0]
     img, src = prepared("Tom_Hanks_54745.png")
     v = np.asarray(src.face.vertices)
     rel = head_proxy.face_past_oval(v) / head_proxy.oval_radius(v)
@@ -779,7 +780,7 @@ def test_face_past_oval_is_the_face_s_reach_past_its_oval(prepared, single_face,
     cheek = (oval[:, 1] > v[263, 1]) & (oval[:, 1] < v[291, 1])    # from the far eye's corner to the mouth's
     far, near = cheek & (oval[:, 0] > v[1, 0]), cheek & (oval[:, 0] < v[1, 0])   # either side of the nose tip
     assert far.sum() >= 3 and near.sum() >= 3
-    assert rel[far].min() > surround.BEHIND_FACE[0] and rel[far].max() > surround.BEHIND_FACE[1], rel
+    assert rel[far].min() > proxy_pose.BEHIND_FACE[0] and rel[far].max() > proxy_pose.BEHIND_FACE[1], rel
     assert rel[near].max() == 0, rel
 
 
@@ -792,7 +793,7 @@ def test_a_far_side_turned_away_keeps_the_head_s_outline(editor, prepared, yaw):
     the far temple, was drawn 9 px wide, the temple's hair squeezed into a hard straight edge, the
     sideburn and ear gone, the far cheek meeting the wall, and the wall drawn (revealed
     background, ring fill) over what the photo showed as head. A round head keeps its outline
-    where the photo saw it, moved with the head's centre (surround.HeadProxy.far_outline): the far side's
+    where the photo saw it, moved with the head's centre (proxy_pose.HeadProxy.far_outline): the far side's
     silhouette is drawn no nearer that centre than the photo's (nor than the moved oval and the
     band the photo shows beyond it, where that is nearer), and the wall drawn over the head
     beside the far side is 0.16-0.17 of the face box's area (before 0.23-0.24)."""
@@ -808,7 +809,7 @@ def test_a_far_side_turned_away_keeps_the_head_s_outline(editor, prepared, yaw):
     oval = src.face.shape[list(head_proxy.FACE_OVAL)]   # the head's centre, on its mid-depth plane
     centre = np.array([[*oval[:, :2].mean(0), oval[:, 2].max() + head_proxy.HEAD_MID_CM]])
     c_src = pose_vertices(centre, src.face.pose)[0, :2]
-    c_dst = pose_vertices(surround.perspective_shape(centre, src.face.pose, plan.target_pose, proxy.distance_cm),
+    c_dst = pose_vertices(perspective_shape(centre, src.face.pose, plan.target_pose, proxy.distance_cm),
                           plan.target_pose)[0, :2]
     drawn = np.linalg.norm(verts[sil, :2] - c_dst, axis=1)[away]
     photo = np.linalg.norm(read[sil] - c_src, axis=1)[away]
@@ -848,7 +849,7 @@ def test_a_far_side_of_skin_is_not_drawn_out_to_a_head_s_outline(editor, prepare
         proxy = editor.frame_loop(src)._proxy
         with monkeypatch.context() as m:
             if skip:
-                m.setattr(surround.HeadProxy, "far_outline", lambda self, src_r, dst_r, *a: dst_r)
+                m.setattr(proxy_pose.HeadProxy, "far_outline", lambda self, src_r, dst_r, *a: dst_r)
             return proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)[0]
 
     np.testing.assert_array_equal(rings("Image_with_alpha.png", False), rings("Image_with_alpha.png", True))

@@ -50,12 +50,12 @@ def test_a_three_quarter_turn_reads_back_from_its_true_pose(turned):
 
 def _proxy(editor, img, src, yaw):
     """(verts, photo positions, FeatureMask) of the head proxy's band for a turn by yaw."""
-    from poce_rt import ring_photo, silhouette, surround
+    from poce_rt import proxy_pose, ring_photo, silhouette
     from poce_rt.fit import pose_vertices
 
     f = src.face
     plan = editor.plan(src, pose=(0, yaw, 0))
-    verts, _, photo = surround.proxy_mesh(f.vertices, pose_vertices(plan.shape, plan.target_pose), f.shape, f.pose,
+    verts, _, photo = proxy_pose.proxy_mesh(f.vertices, pose_vertices(plan.shape, plan.target_pose), f.shape, f.pose,
                                           plan.target_pose, 80.0,
                                           silhouette.silhouette_scales(img, f.vertices, f.shape, f.pose))
     return verts, photo, ring_photo.FeatureMask(f.vertices)

@@ -40,7 +40,8 @@ from ..occluder import revealed_beside, ring_hold
 from ..neck import neck_layer
 from ..ring_photo import ring_filled
 from ..silhouette import SkinRun, face_colours, proxy_measures
-from ..surround import HeadProxy, draw_ring, hold_ring, keep_ring_still, ring_band
+from ..proxy_pose import HeadProxy
+from ..surround import draw_ring, hold_ring, keep_ring_still, ring_band
 from ..uncover import Uncover, fill_uncovered
 from .canvas import EMPTY, Box, Canvases, Ring
 from .graph_cache import GraphCache, StepKey

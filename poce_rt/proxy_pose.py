@@ -1,0 +1,632 @@
+"""The head proxy posed with the face: its rings between the face oval and the fixed outer ring,
+frontal and as the photo saw them, turned with the face's pose (the neck less, fading to not at
+all under the chin) and drawn where the photo shows what lies beside the head (what is past the
+oval on a side seen edge-on, under the chin, the far side's outline, sunglasses at the oval), each
+vertex with where it reads the photo (HeadProxy, proxy_mesh; issue 15, DESIGN.md "Head, not
+face"). poce_rt.head_proxy is the proxy's geometry in the canonical frame, poce_rt.silhouette
+what it reads from the photo; poce_rt.surround draws the posed band with the photo (ring_band).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .accessories import FRAME_READ_PX
+from .camera import CAMERA_DISTANCE_CM, perspective_shape
+from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, chord_rings,
+                         face_past_oval, face_reach, facing, head_centre, head_proxy, outer_normals, outward,
+                         oval_inner, oval_radius, ramp, rings_tris, shortened)
+from .neck import NECK_READ, NECK_SHARES
+from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
+                         REVEAL_MOVE)
+
+# the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
+# oval: under the face's feathered border (about 0.06 of the radius), under_border
+INNER_MIN = 0.08
+# The face itself past its oval (issue 15, held-out Tom_Hanks_54745.png, yaw +18, turned -25): a
+# face seen edge-on bulges past the oval tracked on it, its far cheek drawn over the oval, which
+# lies behind it (face_past_oval: 0.11-0.15 of the oval's mean radius beside Tom's far cheek, up
+# to 0.16 on t1.jpg's face 1 at -33). The proxy's rings past the oval read that strip of cheek,
+# and where backdrop_beside has them drawn at the photo's offsets from the moved oval, drew it a
+# second time past the face's render, which draws the same surface turned: a pale cheek-shaped
+# ghost past the revealed cheek (the photo's lit cheek rim, 200-213 levels, half filled with the
+# head's colours and blurred into the backdrop over 5-8 px; pale pixels past the face's edge on
+# the cheek's rows 3.6 px wide on average, now 0.6). There the rings are drawn that much nearer
+# the moved oval (by the ramp of BEHIND_FACE on that share: the meshes of faces within 12 degrees
+# of frontal reach past their oval by at most 0.042 of its radius, a tracker's fit, not a cheek
+# seen edge-on: left as they were; 45-m7-di-ph.jpg's far oval lies 0.45-0.75 radii behind its
+# face, where the silhouette ring does too: no more than the photo shows past the oval).
+BEHIND_FACE = (0.05, 0.1)
+# ... and where that pull draws the band from the oval to the silhouette collapsed onto the moved
+# oval (as wide as COLLAPSED[0] of the photo's distance from oval to silhouette or less: fully;
+# none of this from COLLAPSED[1]), the band
+# beyond the silhouette is drawn right against the face's outline, and reads the photo from where
+# the silhouette ring lies in it: on a three-quarter face's far temple (t1.jpg's face 1 at +25,
+# oval vertices 31-33, 14-24 px past the oval in the photo, drawn 1 px from it) that is the
+# forehead's skin at the hairline, 3 px of it at vertex 33, drawn as a pale fleck (L* 65-68)
+# between her turned temple (55-60) and her dark lock of hair (30). The band reads past the skin
+# there: the silhouette ring's photo position moves out towards the fringe ring's to the first
+# pixel that is not skin (silhouette.SkinRun; past_skin), where one is on the way.
+COLLAPSED = (0.1, 0.2)
+# Under the chin (issue 15, Tom_Hanks_54745.png, yaw +18, turned +25): the proxy's rings there stay
+# with the neck (NECK_CM) while the chin moves 4-8 px in, away from the collar, and the band from
+# the moved oval to the first still ring read the photo's strip past the oval, 3.7-4.7 px of the
+# chin's own lit underside and stubble (160-194 levels), drawn 1.3-2.8x wider: pale streaks
+# between the new chin and the collar (72-88). Not a case for poce_rt.uncover: there the ring
+# moves (it reads 1-7 px off), and the strip lies beyond the face mesh's grown outline, where the
+# plate is pulled from that same lit skin. Where that band is drawn wider than the photo shows it
+# (from UNDER_CHIN[0], fully from [1]) and its ring stays with the neck, the ring is drawn at its
+# photo offset from the moved oval: the chin's underside goes with the chin, and the next band, the
+# collar or the neck, takes the stretch (beside the face below the lips: pixels over 120 levels
+# 45 of 101 -> 16, the 90th percentile 176 -> 132). The rings beyond it stay, unlike backdrop_beside's
+# (BESIDE_NECK): the chin slides over the still neck there. Below UNDER_CHIN[0] the band's width
+# is left to the turn: an expression that moves the chin turns the oval's normals beside it, and
+# measured along them a still ring lies a few hundredths further out (single_face.jpg, chin down 6 px).
+UNDER_CHIN = (1.1, 1.6)
+# That strip is pulled in whole (HeadProxy.mesh), not by the share of backdrop_beside's ray that is
+# backdrop (BESIDE_SHARE): the ray starts BESIDE_SKIP_PX past the oval, inside the very strip of
+# cheek the face bulges past it, so the wider the bulge the lower the share (Tom_Hanks_54745.png's
+# jaw, 6.7 px past its oval: 0.5 of the ray backdrop, pulled 0.67 of the strip) and the ring drew
+# the rest of the lit jaw again past the turned face (-25: a pale rim, 10+ levels over the backdrop
+# 1.7 px past the face on average over the jaw's rows, 4 at most, up to 10 levels paler than the
+# skin beside it; now 0.8 / 2 px, 1 level; 45-m7-di-ph.jpg at +25: what is not backdrop past its
+# far cheek 5.2 -> 4.1 px on average, a thinner ghost).
+# The edge strip: the face past its oval on a side the turn reveals, where the photo shows the
+# backdrop beyond it (issue 15, single_face.jpg, yaw -8, turned +25; silhouette.edge_strip): his
+# oval runs 8-10 px inside his near cheek's edge from the ear down to the jaw's corner, and the band
+# from the moved oval to the first proxy ring drew that strip and its lit rim past the face's
+# outline, a pale bulge over the backdrop. There the rings are drawn nearer the moved oval by the
+# strip (times reveal()'s weight, and BESIDE_NECK's follow: the chin slides over the still neck),
+# as BEHIND_FACE's strip is on a side seen edge-on, and a ring that read inside the strip reads
+# past it (read_past): the band that read the strip collapses onto the face's new outline, and the
+# next reads the backdrop from its edge. Skin-like pixels past his outline over those rows 7.4 ->
+# 2.1 px wide on average (12 -> 4 at most), pixels paler than the cheek beside them 166 -> 57;
+# MediaPipe +25 102 -> 101% (tests/test_surround.py).
+# The far side's outline (issue 15, held-out t1.jpg's largest face, yaw -3, turned +25): the proxy
+# ends at its silhouette ring, in the head's mid-depth plane, ~4 cm behind the origin the pose turns
+# about; turned away, that ring swings in (22 px of a 70 px half-head beside t1's far temple)
+# while the face oval barely moves, and the band from the oval out to the silhouette, 38 px in the
+# photo, was drawn 9 px wide: the temple's hair squeezed into a hard straight edge against the
+# wall, the sideburn and ear gone, the far cheek meeting the wall (the wall drawn over what had
+# been head: revealed_background). A head is round behind that ring: turned, its outline is made by
+# the back of the head, which the proxy lacks; a sphere about the head's centre keeps it where the
+# photo saw it, moved with the centre. There (far_outline) the far side's rings are drawn out to
+# that outline (t1 +25: the far temple's band 19 px wide). FAR_MIN_PX: a silhouette drawn within
+# this of the moved oval's distance from the centre is left as drawn (the face covers it).
+FAR_MIN_PX = 1.0
+# ... only where the photo shows hair beside the far side: band_hair's share of the photo between
+# the oval and the silhouette, over the vertices turned away (weighted as far_outline's `away`),
+# BAND_HAIR[0] none .. [1] fully. Where it shows skin or the backdrop, what lies there is a hand,
+# a cheek, a wall, not a round head's outline: drawn out, the turned-away side read fuller and
+# the judge read less turn (Image_with_alpha.png at -25, the hand over the far brow, hair 0.015:
+# drawn 27 px out, MediaPipe's read-back over 9 shifts 82% -> 78%, in the 8 crops 78% -> 73%;
+# multi_face.jpg's face 0 at +25, red curls that poce_rt.hair.hair_like cannot tell from his
+# skin, hair 0: 71% -> 62% in the whole photo). One share per side: gated vertex by vertex, t1.jpg's
+# face 0's long hair (0-1 along her far side) was drawn out in steps. t1.jpg's largest face: 0.22
+# at -25, 0.42 at +25; faces 0 and 1 at -25 0.18 and 0.20, Image_with_alpha.png 0.015 / 0.03.
+BAND_HAIR = (0.05, 0.15)
+# Sunglasses at the oval (issue 15, held-out multi_face.jpg's face 0, yaw +10, turned +25): the
+# tracked oval runs along the far lens's outer end, and its frame's end piece, 1-2 px past it, is
+# the ring's. The lens card (poce_rt.accessories.lens_card) draws the lens in front of the face,
+# ~8 px further out than the moved oval at +25, while the ring's rings there follow the head's side
+# in; the end piece went under the lens's render, and past its feathered edge the ring drew the
+# sky: the lens ended in a soft edge (10 dark pixels of frame past the face's outline in the
+# photo, 0 in the output). Where the frame reaches an oval vertex (accessories.frame_reach) the
+# ring is the glasses' there: the oval ring reads the frame accessories.FRAME_READ_PX inside its
+# edge, the first proxy ring a pixel past the edge's mix, drawn where the glasses' rigid move (the
+# mean move of the card's vertices within GLASSES_NEAR of the oval's mean radius of the vertex,
+# inverse-distance weighted) takes that point, and the rings beyond stay outside it; only as far
+# as that point lies past the moved oval (GLASSES_PAST px: none .. fully): inside it the face's
+# render, the lens in front, covers it, and the ring is drawn as before. That band, drawn from the
+# moved oval under the lens out to the frame's end, is far wider than the frame's pixel or two it
+# reads: it is the glasses, not a surface the photo lacks, and is left unfilled (ring_photo's
+# stretch_weights, accessories.frame_region).
+GLASSES_NEAR = 0.2
+GLASSES_PAST = (0.0, 1.0)
+# under_hair: the band under the face's feathered border reads the hair this far past the oval
+# ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
+# +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
+UNDER_HAIR_PX = 2.0
+
+
+def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
+               silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
+               beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
+               hang: np.ndarray | None = None, hair: np.ndarray | None = None,
+               edge: np.ndarray | None = None, neck=None, glasses=None):
+    """The band with the head proxy, ring by ring: the face's own vertices next to its oval
+    (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
+    of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
+    for PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
+    strip: None, or [K] skin_strip's: on the side the turn reveals, the oval ring reads the photo
+    that far out, past the skin strip beside the oval (REVEAL_MOVE); negative (proxy_measures:
+    edge_overshoot's), that far in, past the backdrop between the oval and the head's edge, with
+    the ring inside the oval under the face's border (under_border). beside: None, or [K]
+    backdrop_beside's: on a side seen edge-on that the turn widens, where the photo shows what lies
+    behind the head beside the oval, the proxy's rings are drawn at the photo's own offsets from
+    the moved oval (BESIDE_SHARE), less the strip past the oval that is the face itself on a side
+    seen edge-on (BEHIND_FACE). fringe: None, or [K] fringe_widths': the hair's fringe ring
+    between the silhouette and the outer ring (FRINGE). hang: None, or [K] hanging_hair's: the
+    outer ring that many pixels further down the photo, along hanging hair. hair: None, or [K]
+    band_hair's: the far side of a turn drawn out to the head's outline only where the photo shows
+    hair beside the oval (far_outline, BAND_HAIR; None: everywhere). edge: None, or [K]
+    edge_strip's: on the side the turn reveals, the proxy's rings drawn that much nearer the moved
+    oval, where the photo shows the face past the oval against the backdrop (module comment: the
+    edge strip). proxy_measures reads all seven.
+    neck: None, or poce_rt.neck.NeckLayer (neck_layer's): where the turn reveals a side whose jaw
+    has the backdrop beside it, the rings under the jaw drawn as the neck (HeadProxy.neck_rings).
+    glasses: None, or (reach [K] accessories.frame_reach's, on [468] bool the lens card's
+    vertices): the ring moved with the sunglasses where their frame reaches the oval (GLASSES_PAST).
+    The ring inside the oval lies under the face's feathered border: there the face is blended
+    with what lies under it, which must be the face's own surface warped the same way, not the
+    photo's unmoved forehead (that drew a bright arc along the border of a turned face).
+    Returns verts [PROXY_RINGS*K,3] float32 (target positions, depth for the depth test), tris,
+    src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
+    side once for many targets."""
+    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
+                     fringe, hang, hair, edge, neck, glasses).mesh(dst_vertices, dst_pose)
+
+
+class HeadProxy:
+    """proxy_mesh of one source face (its arguments but the target's), the source's side (the
+    proxy's rings, frontal and as the photo saw them) worked out once: a frame loop draws it
+    every step (rings_at blends them per step, by how the turn faces each oval vertex)."""
+
+    def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
+                 silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
+                 beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
+                 hang: np.ndarray | None = None, hair: np.ndarray | None = None,
+                 edge: np.ndarray | None = None, neck=None, glasses=None, skin=None):
+        from .fit import pose_vertices
+
+        sv = np.asarray(src_vertices, np.float64)
+        self.src_pose, self.distance_cm = src_pose, distance_cm
+        self.p = p = sv[list(FACE_OVAL)]
+        self.p_in = oval_inner(sv)
+        self.rings = rings = head_proxy(shape, silhouette=silhouette)
+        self.chord, self.normal = chord_rings(rings), outer_normals(rings)
+        self.seen = head_proxy(shape, silhouette=silhouette, view=src_pose.rotation)
+        self.facing = facing(self.normal, src_pose)
+        self.centre = head_centre(shape)[None]
+        # [R*K,1]: how far each ring vertex turns with the pose (the rings stacked as mesh() poses them)
+        self.turn = np.clip((NECK_CM[1] - rings[..., 1:2]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0).reshape(-1, 1)
+        # [K] how far the rings may follow the oval by how far the silhouette turns (BESIDE_NECK)
+        self.neck_follow = ramp(self.turn.reshape(len(rings), -1)[-1], (0.0, BESIDE_NECK))
+        # [K] how far the proxy's first ring stays put by the neck (UNDER_CHIN)
+        self.neck_still = 1.0 - self.turn.reshape(len(rings), -1)[0]
+        self.c = c = p[:, :2].mean(0)
+        self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
+        # [K] px: the face's own reach in the photo, which the fixed outer ring must enclose: where a
+        # turn moves the face off its nose's and lips' place past the far silhouette (a three-quarter
+        # face turned towards the camera), only the band can draw over them (stretch_weights fills
+        # what reads the face); outside the band the photo's nose stayed beside the turned face
+        self.r_face = face_reach(sv, c)
+        self.sil = PROXY_SCALES[-1] if silhouette is None else np.asarray(silhouette, np.float64)
+        self.strip = None if strip is None else np.asarray(strip, np.float64)
+        # [K] how far each oval vertex's proxy follows the oval where the turn reveals its side
+        self.beside = None if beside is None else ramp(np.asarray(beside, np.float64), BESIDE_SHARE)
+        self.fringe = None if fringe is None else np.asarray(fringe, np.float64)
+        # [K,2] px: the fixed outer ring's reach on down the photo along hanging hair (hanging_hair)
+        self.hang = None if hang is None or not np.any(hang) else np.asarray(hang, np.float64)
+        # [K] the share of the photo beside each oval vertex that is hair (far_outline: BAND_HAIR)
+        self.hair = None if hair is None else np.asarray(hair, np.float64)
+        # the oval vertices whose inner ring folds out past them in the photo, with no hair
+        # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head;
+        # and those past the head's edge (a negative strip: edge_overshoot's)
+        folded = ((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0
+        self.bare = None if strip is None else ((folded & (self.strip <= 0)) | (self.strip < 0)).astype(float)
+        self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
+        self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
+        # [K] px: the strip past the oval that is the face itself, on a side seen edge-on (BEHIND_FACE)
+        past = face_past_oval(sv)
+        self.behind = past * ramp(past / oval_radius(sv), BEHIND_FACE)
+        # [K] px: the photo's face past the oval out to the backdrop (module comment: the edge strip)
+        self.edge = None if edge is None or not np.any(edge) else np.asarray(edge, np.float64)
+        self.neck = neck   # poce_rt.neck.NeckLayer, or None
+        self.skin = skin   # poce_rt.silhouette.SkinRun of the photo, or None (past_skin: none)
+        self.ring_glasses = glasses   # as given (warp_surround's FeatureMask reads it)
+        self.sv_card = None if glasses is None else sv[np.asarray(glasses[1], bool), :2]
+        self.glasses = None if glasses is None or glasses[0] is None else self._glasses(sv, *glasses)
+
+    def _glasses(self, sv: np.ndarray, reach: np.ndarray, on: np.ndarray):
+        """(at [K] bool: the oval vertices the frame reaches, reach [K] frame_reach's (0 elsewhere),
+        near [K,M] indices of the M card vertices, weights [K,M] their inverse-distance weights, 0
+        beyond GLASSES_NEAR), or None where the frame reaches no oval vertex (GLASSES_PAST)."""
+        reach = np.asarray(reach, np.float64)
+        at = np.isfinite(reach)
+        idx = np.flatnonzero(np.asarray(on, bool))
+        if not at.any() or not len(idx):
+            return None
+        d = np.linalg.norm(self.p[:, None, :2] - sv[idx][None, :, :2], axis=-1)     # [K,M]
+        weights = np.where(d <= GLASSES_NEAR * self.r_src.mean(), 1.0 / (d + 1.0), 0.0)
+        at &= weights.sum(1) > 0
+        return (at, np.where(at, reach, 0.0), idx, weights) if at.any() else None
+
+    def rigid_glasses(self, src_r: list, dst_r: list, q: np.ndarray, dv: np.ndarray):
+        """The proxy's rings with the sunglasses' frame moved with the glasses (GLASSES_PAST):
+        src_r, dst_r the rings ([K,>=2] photo, [K,3] target), q [K,>=2] the moved oval, dv the
+        face's [468,>=2] target vertices -> (src_r, dst_r, read [K] float64: pixels the oval ring's
+        photo read moves out along its ray, <= 0)."""
+        at, reach, idx, weights = self.glasses
+        move = (weights @ (np.asarray(dv, np.float64)[idx, :2] - self.sv_card)) / \
+            np.maximum(weights.sum(1, keepdims=True), 1e-12)
+        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        edge = self.p[:, :2] + (reach + 1.0)[:, None] * u
+        w = at * ramp(outward(edge + move, q), GLASSES_PAST)
+        if not w.any():
+            return src_r, dst_r, np.zeros(len(w))
+        first = dst_r[0][:, :2] + w[:, None] * (edge + move - dst_r[0][:, :2])
+        src_r = [src_r[0].copy()] + list(src_r[1:])
+        src_r[0][:, :2] += w[:, None] * (edge - src_r[0][:, :2])
+        out = outward(first, q)
+        dst_r = [np.column_stack([first, dst_r[0][:, 2]])] + [
+            np.column_stack([np.where(((outward(x, q) < out) & (w > 0))[:, None], first, x[:, :2]), x[:, 2]])
+            for x in dst_r[1:]]
+        return src_r, dst_r, w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
+
+    def mesh(self, dst_vertices, dst_pose):
+        """-> proxy_mesh's (verts, tris, src) for the face's [468,3] vertices dst_vertices at dst_pose."""
+        from .fit import pose_vertices
+
+        dv = np.asarray(dst_vertices, np.float64)
+        p, c, r_src, k = self.p, self.c, self.r_src, len(self.p)
+        q = dv[list(FACE_OVAL)]
+        q_in = oval_inner(dv)
+        # the rings posed all at once (a row's values do not depend on the rows beside it): 3
+        # calls a step where a ring at a time took 15
+        turned = facing(self.normal, dst_pose)   # [K] each outer facet's cosine with the camera at the target
+        rings = np.concatenate(self.rings_at(dst_pose, turned))
+        src_all = pose_vertices(rings, self.src_pose).astype(np.float64)
+        dst_all = src_all + self.turn * (pose_vertices(
+            perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
+        src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
+        dst_r = self.far_outline(src_r, dst_r, q, turned, dst_pose)
+        # the outer ring stays outside everything that moves, or the band would fold over itself
+        r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]] + [self.r_face], axis=0)
+        beyond = PROXY_REACH - PROXY_SCALES[-1]
+        scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
+        outer = c + scale * (p[:, :2] - c)
+        if self.hang is not None:
+            # down the photo, and across to below the silhouette by the share of the full reach:
+            # the band's outer edge follows the hair down, not the backdrop beside it
+            share = np.minimum(self.hang / (HANG_REACH * r_src.mean()), 1.0)
+            outer = outer + np.column_stack([share * (src_r[-1][:, 0] - outer[:, 0]), self.hang])
+        far = max(float(x[:, 2].max()) for x in dst_r + [q]) + 1.0
+        pull = np.zeros(k)   # [K] px: the rings drawn this much nearer the moved oval (BEHIND_FACE, edge strip)
+        if self.beside is not None and self.beside.any():
+            # where the turn draws the band from the oval to the silhouette wider than the photo
+            # shows it beside what lies behind the head, the proxy's rings (2 .. SILHOUETTE_RING)
+            # are drawn only as far out from the moved oval as the photo shows them (all by one
+            # factor per oval vertex: their order kept), on a side the photo sees edge-on
+            # (BESIDE_EDGE_ON) that turns towards the camera (BESIDE_TOWARD); the fringe ring
+            # follows the silhouette so drawn (fringe_ring: no further beyond it than in the
+            # photo), and the outer band takes the stretch
+            seen = outward(src_r[-1], p)
+            wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
+            edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
+            toward = ramp(turned - self.facing, BESIDE_TOWARD)
+            beside = edge_on * toward * self.beside * self.neck_follow
+            follow = ramp(wide, BESIDE_GROWTH) * beside
+            if follow.any():
+                keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
+                dst_r = [np.column_stack([q[:, :2] + (x[:, :2] - q[:, :2]) * keep, x[:, 2]]) for x in dst_r]
+            # ... less the strip of it that is the face itself, which the face's render draws
+            # (BEHIND_FACE), widened or not by the turn; no more than the photo shows past the
+            # oval (where the silhouette lies behind the face there, HIDDEN_FILL's case). All of
+            # that strip, whatever lies beyond it (not by the backdrop's share, BESIDE_SHARE):
+            # the strip itself is skin on the ray backdrop_beside reads, so the more the face
+            # bulges past its oval the less of it was pulled (module comment at BEHIND_FACE)
+            pull = edge_on * toward * self.neck_follow * np.minimum(self.behind, np.maximum(seen, 0.0))
+        # how far the turn reveals each oval vertex's side (reveal())
+        reveal = None if self.strip is None and self.neck is None and self.edge is None else self.reveal(dst_pose)
+        if self.edge is not None:   # ... the photo's face past the oval on the side revealed (the edge strip)
+            edge = reveal * self.neck_follow * self.edge
+            pull = np.maximum(pull, edge)
+            if edge.any():
+                src_r = self.read_past(src_r, edge)
+        if pull.any():
+            hot = (pull > 0)[:, None]
+            dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
+                                      x[:, 2]]) for x in dst_r]
+        dst_r[0] = self.under_chin(src_r[0], dst_r[0], q)
+        read = None
+        if self.glasses is not None:
+            src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
+        fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
+        src_r[-1] = self.past_skin(src_r[-1], dst_r[-1], q, fringe_src)
+        neck = None
+        if self.neck is not None:
+            src_r, dst_r, fringe_src, fringe_dst, neck = self.neck_rings(src_r, dst_r, fringe_src, fringe_dst, q,
+                                                                         reveal)
+        depth = dst_r[-1][:, 2] + share * (far - dst_r[-1][:, 2])
+        verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([fringe_dst, depth]),
+                                                    np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
+        p_read, p_in = p[:, :2], self.p_in
+        if self.strip is not None:
+            u = (p[:, :2] - c) / r_src[:, None]
+            p_read = p_read + (reveal * self.strip)[:, None] * u
+            src_r = past_strip(src_r, p, u, np.maximum(reveal * self.strip, 0.0))
+            p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
+            p_in = under_hair(p_in, p_read, u, reveal * (self.strip > 0))
+        if neck is not None:
+            # under the jaw's feathered border, the neck: the border reads the neck's top, not the
+            # backdrop past the oval (a pale line between the jaw and the neck)
+            border, top = self.neck_border(neck)
+            p_in = p_in[:, :2] + border[:, None] * (top - p_in[:, :2])
+            p_read = p_read + border[:, None] * (top - p_read)
+        if read is not None and read.any():   # onto the sunglasses' frame (rigid_glasses)
+            p_read = p_read + read[:, None] * (p[:, :2] - c) / r_src[:, None]
+        verts[:k, :2] = q_in[:, :2]
+        src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
+        return verts, rings_tris(k, PROXY_RINGS), src
+
+    def read_past(self, src_r: list, by: np.ndarray) -> list:
+        """The proxy's rings' photo reads (src_r, [K,3] each) at least by [K] px out from the oval
+        along each oval vertex's ray from its centre (edge_strip's ray): a ring read inside the
+        face's strip past the oval, drawn on the moved oval (module comment: the edge strip),
+        reads from the backdrop beyond the strip, not the rim of lit skin at its end. -> copies."""
+        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        out = []
+        for x in src_r:
+            t = ((x[:, :2] - self.p[:, :2]) * u).sum(1)   # px out from the oval
+            # a ring read behind the oval (a far side's silhouette hidden by the face) is left as it is
+            short = np.where((by > 0) & (t >= 0), np.maximum(by - t, 0.0), 0.0)
+            out.append(np.column_stack([x[:, :2] + short[:, None] * u, x[:, 2:]]))
+        return out
+
+    def past_skin(self, sil_src: np.ndarray, sil_dst: np.ndarray, q: np.ndarray, fringe_src: np.ndarray):
+        """The silhouette ring's photo positions (sil_src [K,>=2]; drawn at sil_dst [K,>=2]) moved out
+        towards the fringe ring's (fringe_src [K,2]) past the photo's skin where the band from the
+        moved oval q [K,>=2] to the silhouette is drawn collapsed (COLLAPSED) -> [K,...] (sil_src
+        itself where none is, or no skin reader was given)."""
+        if self.skin is None:
+            return sil_src
+        seen = np.linalg.norm(sil_src[:, :2] - self.p[:, :2], axis=1)
+        drawn = np.linalg.norm(sil_dst[:, :2] - np.asarray(q, np.float64)[:, :2], axis=1)
+        collapsed = np.where(seen > 0, 1.0 - ramp(drawn / np.maximum(seen, 1e-9), COLLAPSED), 0.0)
+        hot = np.flatnonzero(collapsed > 0)
+        if not hot.size:
+            return sil_src
+        way = fringe_src[hot] - sil_src[hot, :2]
+        out = sil_src.copy()
+        out[hot, :2] += (collapsed[hot] * self.skin.run(sil_src[hot, :2], fringe_src[hot]))[:, None] * way
+        return out
+
+    def reveal(self, dst_pose) -> np.ndarray:
+        """[K] in [0,1]: how far the turn to dst_pose moves each oval vertex out past the oval's mean
+        move (REVEAL_MOVE), the side it reveals. The source's oval turned, not the target's: an
+        expression moves the oval too (an opening jaw drops the chin, which shifts the mean, so the
+        far temple of t1.jpg's profile face at x~906 read past its 'strip' into the far eye's lashes
+        and drew them again beside the eye), but uncovers nothing beside it."""
+        from .fit import pose_vertices
+
+        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        turned = pose_vertices(perspective_shape(self.oval_shape, self.src_pose, dst_pose, self.distance_cm),
+                               dst_pose)[:, :2] - self.oval_seen
+        return ramp(((turned - turned.mean(0)) * u).sum(1) / self.r_src.mean(), REVEAL_MOVE)
+
+    def neck_rings(self, src_r, dst_r, fringe_src, fringe_dst, q, reveal):
+        """The proxy's rings (src_r, dst_r: [K,3] each) and fringe ring ([K,2] src, dst) with the
+        vertices under a jaw that the turn to dst_pose reveals over the backdrop (poce_rt.neck:
+        NeckLayer.weight of reveal, [K] reveal()'s at the target) drawn as the neck: from the moved
+        jaw q [K,>=2] straight down the photo to the collar (NeckLayer.foot), reading the jaw's own
+        skin (neck_read); the fringe ring at the collar reads the photo there, so the band beyond
+        it to the still outer ring draws the photo in place. -> (src_r, dst_r, fringe src, fringe
+        dst: copies, untouched where none is drawn; [K] how far each vertex is drawn as neck, or
+        None where none is)."""
+
+        neck = self.neck
+        w = neck.weight(reveal)
+        if not w.any():
+            return src_r, dst_r, fringe_src, fringe_dst, None
+        q2 = np.asarray(q, np.float64)[:, :2]
+        length = neck.foot(q2) * (w > 0)
+        on = length > 0
+        if not on.any():
+            return src_r, dst_r, fringe_src, fringe_dst, None
+        # the neck always reaches the collar; a turn that reveals the side in part draws its rings
+        # and reads part of the way from where they were to the neck's (no pop, and no neck ending
+        # in mid-air above the collar: its length by the weight did)
+        a = np.where(on, w, 0.0)[:, None]
+        down = np.column_stack([np.zeros(len(q2)), length])
+        # the neck's side, the drawn vertex nearest the ear on each side of the chin, reads the photo
+        # where it is drawn (the backdrop: foot() runs down behind the head to the collar): the band
+        # from it inwards reads across the jaw's edge, and draws it as the neck's; read inside the
+        # jaw, the band beside it from the ear's vertex did, a skin-coloured wedge jutting out under
+        # the ear. Read where it was, beside the jaw, the backdrop there (paler by the head:
+        # multi_face.jpg's sky, 6-11 levels) was drawn down the neck's side into the band towards
+        # the ear, which met the still backdrop under it along a pale diagonal line
+        skin = on.copy()
+        chin = np.flatnonzero(neck.side == 0)[0]
+        for s in (-1, 1):
+            drawn = np.flatnonzero(on & (neck.side == s))
+            if drawn.size:
+                skin[drawn[np.argmax(np.abs(drawn - chin))]] = False
+        read = np.where(skin, 1.0, 0.0)[:, None] * a
+        side = np.where(on & ~skin, 1.0, 0.0)[:, None] * a
+        src_r, dst_r = list(src_r), list(dst_r)
+        for j, t in enumerate(NECK_SHARES):
+            dst_r[j] = np.column_stack([dst_r[j][:, :2] + a * (q2 + t * down - dst_r[j][:, :2]), dst_r[j][:, 2]])
+            at = src_r[j][:, :2] + side * (dst_r[j][:, :2] - src_r[j][:, :2])
+            src_r[j] = np.column_stack([at + read * (self.neck_read(t) - at), src_r[j][:, 2]])
+        foot = q2 + down
+        return (src_r, dst_r, fringe_src + a * (foot - fringe_src), fringe_dst + a * (foot - fringe_dst),
+                a[:, 0])
+
+    def neck_border(self, neck: np.ndarray):
+        """[K] how far each oval vertex is drawn as neck (neck_rings') -> ([K] how far the face's
+        feathered border at each vertex reads the neck's top, [K,2] where: neck_read(0)'s). Beside
+        the drawn vertex nearest the chin on each side, its neighbour towards the chin (not drawn:
+        its column has the photo's own chin or collar under it) reads that vertex's top as much: read
+        in place, its border is where the tracked oval runs past the chin over the backdrop between
+        the chin and the collar (multi_face.jpg's face 0 at -25: sky, 187/174/153 beside his skin's
+        196/152/115), and the border between the two spread it over the neck's top by the collar."""
+
+        border, top = neck.copy(), self.neck_read(0.0)
+        side = self.neck.side
+        chin = np.flatnonzero(side == 0)[0]
+        for s in (-1, 1):
+            drawn = np.flatnonzero((neck > 0) & (side == s))
+            if not drawn.size:
+                continue
+            k = drawn[np.argmin(np.abs(drawn - chin))]
+            n = k - s
+            if 0 <= n < len(neck) and neck[n] == 0:
+                border[n], top[n] = neck[k], top[k]
+        return border, top
+
+    def neck_read(self, t: float) -> np.ndarray:
+        """[K,2] where the neck's ring t of the way down from the jaw reads the photo: the face's
+        own skin inside the oval (poce_rt.neck.NECK_READ)."""
+
+        d = NECK_READ[0] + t * (NECK_READ[1] - NECK_READ[0])
+        return self.p[:, :2] + d * (self.c - self.p[:, :2])
+
+    def under_chin(self, first_src: np.ndarray, first_dst: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """The proxy's first ring at the target ([K,3], first_dst) drawn no further out from the
+        moved oval q [K,>=2] than the photo shows it (first_src [K,>=2] from the oval) where the
+        ring stays with the still neck and the oval moves away from it (UNDER_CHIN)."""
+        seen = outward(first_src, self.p)
+        wide = outward(first_dst, q) / np.maximum(seen, 1.0)
+        follow = ramp(wide, UNDER_CHIN) * self.neck_still
+        if not follow.any():
+            return first_dst
+        keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
+        return np.column_stack([q[:, :2] + (first_dst[:, :2] - q[:, :2]) * keep, first_dst[:, 2]])
+
+    def far_outline(self, src_r, dst_r, q, turned, dst_pose) -> list:
+        """dst_r (the proxy's rings posed at dst_pose, [K,3] each, src_r as the photo shows them)
+        with the far side's silhouette drawn out to the head's outline (FAR_MIN_PX's note): where the
+        outer facet turns away (BEND_AWAY) and the turned silhouette lies nearer the head's centre
+        (head_centre) than the photo's did, it is drawn where a round head's outline lies at the
+        target, the photo's moved with the centre, no further out from the moved oval q [K,>=2]
+        than the photo shows it beyond the oval, and the rings between by their share of the way
+        out (PROXY_SCALES: their order kept); only where the photo shows hair there (BAND_HAIR).
+        turned: [K] facing(normal, dst_pose)."""
+        from .fit import pose_vertices
+
+        away = ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
+        if not away.any():
+            return dst_r
+        if self.hair is not None:
+            # one share for the whole far side: gated vertex by vertex, its outline was drawn in steps
+            away = away * ramp(np.array((away * self.hair).sum() / away.sum()), BAND_HAIR)
+            if not away.any():
+                return dst_r
+        c_src = pose_vertices(self.centre, self.src_pose)[0, :2].astype(np.float64)
+        c_dst = pose_vertices(perspective_shape(self.centre, self.src_pose, dst_pose, self.distance_cm),
+                              dst_pose)[0, :2].astype(np.float64)
+        drawn = dst_r[-1][:, :2]
+        radius = np.linalg.norm(drawn - c_dst, axis=1)
+        oval = np.linalg.norm(np.asarray(q, np.float64)[:, :2] - c_dst, axis=1)
+        # the outline's distance from the centre, as in the photo; a side turned away shows no
+        # more beyond its oval than the photo does (a round head's band narrows as it turns away)
+        outline = np.linalg.norm(src_r[-1][:, :2] - c_src, axis=1)
+        band = outline - np.linalg.norm(self.p[:, :2] - c_src, axis=1)
+        # out along the drawn silhouette's own ray from the centre, never in past the moved oval
+        gain = np.minimum(outline, oval + np.maximum(band, 0.0)) - radius
+        gain = away * np.where(radius - oval > FAR_MIN_PX, np.maximum(gain, 0.0), 0.0)
+        if not (gain > 0).any():
+            return dst_r
+        move = ((drawn - c_dst) / np.maximum(radius, 1e-9)[:, None]) * gain[:, None]
+        share = [(sc - 1.0) / (PROXY_SCALES[-1] - 1.0) for sc in PROXY_SCALES]
+        return [np.column_stack([x[:, :2] + t * move, x[:, 2]]) for x, t in zip(dst_r, share)]
+
+    def rings_at(self, dst_pose, turned: np.ndarray | None = None) -> list:
+        """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to
+        dst_pose, per oval vertex: as the photo saw the head (head_proxy(view=)) where the outer
+        facet turns away from the camera (BEND_AWAY), the frontal rings elsewhere with the bend
+        rings (between CHORD_SCALES) on the chord of their neighbours. turned: [K] facing(normal,
+        dst_pose) when the caller has it (None: worked out here)."""
+        turned = facing(self.normal, dst_pose) if turned is None else turned
+        w = ramp(self.facing - turned, BEND_AWAY)[:, None]
+        return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
+                for r, ch, v in zip(self.rings, self.chord, self.seen)]
+
+
+def under_hair(p_in: np.ndarray, p_read: np.ndarray, u: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """[K,2] where the ring inside the oval reads the photo (p_in [K,>=2]) under the face's
+    feathered border beside the hair, by weight [K] (how far the turn reveals a side whose oval
+    ring reads past the skin strip, at p_read [K,2]): there it reads the hair past the strip, from
+    p_read out to UNDER_HAIR_PX along u [K,2] (none at the photo's pose).
+
+    Issue 15, 0-f15-hao-ph.jpg at +25: that band, from the ring inside the oval to the oval, read
+    the photo from inside the oval out to the hair, the cheek's edge and its mix with the hair:
+    3-4 px of the photo drawn ~20 px wide under the revealed outline, which the feather (0.03 of
+    the face's width) blended in, a pale greyish-pink strip (L 45-53 over 6 px, the hair's
+    30-40) between the hair drawn past the outline and the hair the face's layer draws over it
+    (poce_rt.hair). Read so, the feather blends the face's edge into the hair (L 42-50 over those
+    pixels; the band's reads along the oval vertices' rays that are hair: 44% -> 80%)."""
+    w = np.asarray(weight, np.float64)[:, None]
+    return p_in[:, :2] + w * (p_read + UNDER_HAIR_PX * u - p_in[:, :2])
+
+
+def past_strip(src_r: list, p: np.ndarray, u: np.ndarray, moved: np.ndarray) -> list:
+    """The proxy's rings inside its silhouette (src_r [R] of [K,>=2] photo positions, the
+    silhouette last) read from the oval ring's read moved `moved` [K] px out along u [K,2] from the
+    oval p [K,>=2] (past the skin strip, HeadProxy.mesh) out to the silhouette, in the proportions
+    they read from the oval; the silhouette's read stays.
+
+    Issue 15, 0-f1-su-ph.jpg at +25: where the turn reveals a side, the oval ring reads the photo
+    past the skin strip beside the oval (silhouette.skin_strip, module comment at STRIP_MAX), out
+    to the hair's own colour past its mix with the skin: by 0-f1's image-left cheek 16 px out,
+    past the proxy's first ring (14 px out, scale 1.1). The band between them read a sliver of
+    0-2 px (folded) and was drawn 18 px wide (area 7-16x), all filled by the stretched-strip fill
+    (ring_photo.STRETCH_FILL): a smooth brownish column of the head's colours between the cheek
+    and the hair from the temple down past the cheek. Read so, the first band reads the hair's
+    strands and is warped (area 1.3-1.7x; 15-f13-anc-ph.jpg's, beside a skin strip 5-8 px wide
+    under her bob, 3.4 at most -> 1.8)."""
+    if not moved.any():
+        return src_r
+    span = ((src_r[-1][:, :2] - p[:, :2]) * u).sum(1)   # [K] px from the oval out to the silhouette
+    moved = np.minimum(moved, np.maximum(span, 0.0))   # (skin_strip reads within STRIP_MAX: never past it)
+    out = []
+    for x in src_r[:-1]:
+        share = np.clip(((x[:, :2] - p[:, :2]) * u).sum(1) / np.maximum(span, 1e-6), 0.0, 1.0)
+        x = x.copy()
+        x[:, :2] += ((1.0 - share) * moved)[:, None] * u
+        out.append(x)
+    return out + [src_r[-1]]
+
+
+def fringe_ring(sil_src: np.ndarray, sil_dst: np.ndarray, outer: np.ndarray, centre: np.ndarray, width=None):
+    """The hair's fringe ring between the silhouette, at sil_src [K,2] in the photo and sil_dst
+    [K,2] at the target, and the fixed outer ring outer [K,2] -> (src [K,2], dst [K,2], share [K]):
+    width [K] (fringe_widths', photo pixels; None: none) out in the photo, as a share of the way
+    to the outer ring, at least FRINGE[0]; at the target the same share of the way out, but no further
+    beyond the silhouette than in the photo, measured outwards from centre [2] (the oval's, in
+    the photo): where a turn moves the silhouette in, the strands go with it. (Outwards only: the
+    top of the head slides along the outer ring, and carried along, the band's background bent
+    the lines of a wall behind the head.)"""
+    w_src, w_dst = outer - sil_src, outer - sil_dst
+    l_src = np.linalg.norm(w_src, axis=1)
+    share = np.clip((0.0 if width is None else np.asarray(width, np.float64)) / np.maximum(l_src, 1e-9), FRINGE[0], 1.0)
+    u = outer - centre
+    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
+    grow = (w_dst * u).sum(1) / np.maximum((w_src * u).sum(1), 1e-9)
+    return sil_src + share[:, None] * w_src, sil_dst + (share / np.maximum(grow, 1.0))[:, None] * w_dst, share
+
+
+def under_border(p: np.ndarray, p_in: np.ndarray, q: np.ndarray, q_in: np.ndarray, weight: np.ndarray):
+    """The head proxy's innermost ring (OVAL_INNER's means) moved in towards INNER_MIN of the oval's
+    mean radius inside the face oval, in the photo and at the target alike, by weight [K] in
+    [0,1] per oval vertex (HeadProxy.mesh: where the turn reveals a side whose ring folds out
+    past the oval in the photo with no hair beyond it). p, p_in [K,>=2]: the oval and that ring
+    in the photo; q, q_in the same at the target -> (p_in, q_in) copies. The band between that
+    ring and the oval lies under the face's feathered border, which must blend the face with
+    its own surface. A face seen near edge-on folds there (Tom_Hanks_54745.png's far cheek, yaw
+    +18: the ring lay 5 px outside the oval in the photo, and on the oval at -25): the band was
+    empty, and the feather blended the face's edge with the photo's backdrop under it, a dark
+    line between the face and the side of the head drawn beyond it. Where hair lies beyond the
+    oval (a bob over the cheeks), it is what the feather blends with, as before."""
+    p_in, q_in = np.array(p_in, np.float64), np.array(q_in, np.float64)
+    w = np.asarray(weight, np.float64)
+    if not w.any():
+        return p_in, q_in
+    for o, i in ((np.asarray(p, np.float64), p_in), (np.asarray(q, np.float64), q_in)):
+        c = o[:, :2].mean(0)
+        r = np.linalg.norm(o[:, :2] - c, axis=1) + 1e-9
+        u = (o[:, :2] - c) / r[:, None]
+        want = o[:, :2] - INNER_MIN * r.mean() * u
+        short = ((o[:, :2] - i[:, :2]) * u).sum(1) < INNER_MIN * r.mean()
+        i[short, :2] += w[short, None] * (want[short] - i[short, :2])
+    return p_in, q_in
