@@ -70,6 +70,12 @@ def hull_mask(groups, size: int, uvs: np.ndarray, dilate: Optional[int] = None) 
     return out.astype(np.float32)
 
 
+def eye_regions(layout) -> tuple[np.ndarray, ...]:
+    """The two eyes' regions on the layout (an ops.UVLayout): [S,S] bool each, the convex hull of
+    an eye's outline landmarks widened by S // 64 texels (its lids)."""
+    return tuple(hull_mask((eye,), layout.size, layout.uvs) > 0.5 for eye in (LEFT_EYE, RIGHT_EYE))
+
+
 def load_mask(path: Union[str, Path], size: int = 256) -> np.ndarray:
     """User mask image (any size / bit depth; gray, RGB or RGBA: alpha wins when it is not opaque)
     -> float32 [size,size] in [0,1], resized with area averaging (down) or linear (up)."""

@@ -1,7 +1,7 @@
 """The ring's texture relit along the face's oval where the face's far half is drawn relit.
 
 A far half that yielded to its mirror is drawn brought to the photo's light at the scale of the
-lighting (poce_rt.disocclusion.yielded_light), not with the photo's own shading at its outline:
+lighting (poce_rt.fill_light.yielded_light), not with the photo's own shading at its outline:
 the edge-on rim of a three-quarter view's far temple and cheek, darker than the skin in front of
 it. The head proxy's ring beside it reads the photo there (poce_rt.ring_photo.photo_texture), its
 shaded rim and what lies on the oval (the far eye's corner), and a turn that reveals that side

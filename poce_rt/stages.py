@@ -13,17 +13,19 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, glasses_holes, lens_card, ring_glasses, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
-from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, eye_regions, fill_share,
-                           fill_unreliable, filled_pixels, held_holes, held_reach, pixel_texels, relights,
-                           resolution_trust, revealed_fill, revealed_texture, rim_glow, smoothstep, texel_positions,
-                           texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, vertex_normals,
-                           visibility_confidence, yield_join)
+from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
+                           filled_pixels, held_holes, held_reach, pixel_texels, resolution_trust, revealed_fill,
+                           revealed_texture, rim_glow, smoothstep, texel_positions, texel_silhouette_distance,
+                           texel_values, trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence,
+                           yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
+from .fill_light import relights
 from .fit import Pose, pose_vertices
 from .hair import PhotoColours, hair_over_face, texel_skin
 from .head_proxy import FACE_OVAL, oval_radius
 from .layers import render_layers
+from .masks import eye_regions
 from .rim_light import RimLight, rim_border
 from .shading import FillShading, fill_shading, skin_light
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from poce_rt import disocclusion as D
-from poce_rt import ops, stages
+from poce_rt import fill_light, masks, ops, stages
 from poce_rt.complete import complete_uv_fallback
 from poce_rt.facemodel import facing_cosine
 from poce_rt.fit import Pose, pose_vertices
@@ -125,8 +125,8 @@ def test_fill_unreliable_mirrors_untrusted_texels_and_marks_them():
     assert np.abs(fill[both][:, 0] - truth).mean() < 0.5 * np.abs(mirror[both][:, 0] - truth).mean()
     np.testing.assert_allclose(photo[hidden & both], fill[hidden & both], atol=1e-6)
     np.testing.assert_allclose(photo[smear], np.broadcast_to(blue, photo[smear].shape))   # at the source's pose the photo is drawn
-    # the same as the completion given only the trusted texels, joined to them (D.joined)
-    ref = D.joined(complete_uv_fallback(uv * trusted[..., None], trusted.astype(np.float32), lay), uv, trusted,
+    # the same as the completion given only the trusted texels, joined to them (fill_light.joined)
+    ref = fill_light.joined(complete_uv_fallback(uv * trusted[..., None], trusted.astype(np.float32), lay), uv, trusted,
                    lay.coverage)
     np.testing.assert_allclose(fill[cov & ~trusted & seen & (conf < D.C_DROP)],
                                ref[cov & ~trusted & seen & (conf < D.C_DROP)], atol=1e-6)
@@ -713,7 +713,7 @@ def test_joined_meets_the_trusted_texels_and_fades_into_the_hole():
     completion = uv - np.float32(0.1)
     completion[:, 10] += 0.05                    # the hole's own detail
     completion[keep] = uv[keep]
-    out = D.joined(completion, uv, keep, cov, reach=0.1)
+    out = fill_light.joined(completion, uv, keep, cov, reach=0.1)
     np.testing.assert_array_equal(out[keep], uv[keep])
     step = np.abs(out[:, 31] - uv[:, 32]).max()
     assert step < 0.01, step                    # the border meets the trusted colour (was 0.1)
@@ -721,7 +721,7 @@ def test_joined_meets_the_trusted_texels_and_fades_into_the_hole():
     assert (np.diff(lift) > 0).all() and lift[0] < 0.1 * 0.1   # fades into the hole
     np.testing.assert_allclose(out[:, 10] - out[:, 9], completion[:, 10] - completion[:, 9], atol=0.01)
     # no trusted texel: nothing to join
-    np.testing.assert_array_equal(D.joined(completion, uv, np.zeros((s, s), bool), cov), completion)
+    np.testing.assert_array_equal(fill_light.joined(completion, uv, np.zeros((s, s), bool), cov), completion)
 
 
 # -- a foreshortened far eye (resolution_trust) ----------------------------------------------------
@@ -834,7 +834,7 @@ def test_a_foreshortened_far_eye_yields_to_the_mirrored_near_eye(editor, three_q
     assert res.uv_filled[rows, cols][src.mask[rows, cols] > 0.5].mean() > 0.5
     # all of the eye itself is fill: its pupil, whose facets face the camera, yields with the eye
     # around it (it kept its own texels at t ~0.7, an island of the smear inside the mirrored eye)
-    far_eye = D.eye_regions(geom.layout)[1] & (src.mask > 0.5)
+    far_eye = masks.eye_regions(geom.layout)[1] & (src.mask > 0.5)
     assert far_eye.sum() > 300 and src.filled[far_eye].min() > 0.9, src.filled[far_eye].min()
 
 
@@ -1077,8 +1077,8 @@ def test_yielded_light_brings_a_yielded_half_to_the_photos_light():
     keep = cov & (j >= s // 4)                          # seen and kept; the quarter beyond: a hole
     yielded = keep & (j < s // 2)
     completion = np.broadcast_to(skin, (s, s, 3)).copy()   # the relit mirror: the near half's light
-    out = D.yielded_light(completion, uv, keep, yielded, lay)
-    eyes = D.eye_regions(lay)
+    out = fill_light.yielded_light(completion, uv, keep, yielded, lay)
+    eyes = masks.eye_regions(lay)
     inner = cov & (j >= s // 4 + 20) & (j < s // 2 - 20) & ~eyes[0] & ~eyes[1]
     np.testing.assert_allclose(out[inner], uv[inner], rtol=0.03)
     hole = cov & (j < s // 4 - 10)
@@ -1095,25 +1095,25 @@ def test_yielded_light_brings_a_yielded_half_to_the_photos_light():
     uv_rim = np.where(rows[..., None], uv * np.float32(0.93), uv).astype(np.float32)
     rim = rows.astype(np.float32)
     inner = inner & (j < s // 2 - 40)                 # (3 Gaussians from the trusted texels' ratio of 1)
-    alike = np.log(D.yielded_light(completion, uv_rim, keep, yielded, lay)[inner][:, 0])
-    lit = np.log(D.yielded_light(completion, uv_rim, keep, yielded, lay, rim)[inner][:, 0])
-    own = np.log(D.yielded_light(completion, uv, keep, yielded, lay)[inner][:, 0])   # the other rows' light
+    alike = np.log(fill_light.yielded_light(completion, uv_rim, keep, yielded, lay)[inner][:, 0])
+    lit = np.log(fill_light.yielded_light(completion, uv_rim, keep, yielded, lay, rim)[inner][:, 0])
+    own = np.log(fill_light.yielded_light(completion, uv, keep, yielded, lay)[inner][:, 0])   # the other rows' light
     # weights w (rim) and 1 against 1 and 1: (1 - w) / (1 + w) of the way to the other rows' own
     share = float(np.median((lit - alike) / (own - alike)))
-    w = D.YIELD_LIGHT_RIM_READ
+    w = fill_light.YIELD_LIGHT_RIM_READ
     assert abs(share - (1 - w) / (1 + w)) < 0.1, share
     # ... and in full where their colour is not the backdrop's (YIELD_LIGHT_UNLIKE); a backdrop of
     # their own colour keeps them at that share
     from poce_rt.hair import lab
 
     shade = lab(uv_rim[rows][:1])[0]
-    for offset, expected in ((D.YIELD_LIGHT_UNLIKE[1] + 1, alike), (D.YIELD_LIGHT_UNLIKE[0] - 1, lit)):
+    for offset, expected in ((fill_light.YIELD_LIGHT_UNLIKE[1] + 1, alike), (fill_light.YIELD_LIGHT_UNLIKE[0] - 1, lit)):
         backdrop = (shade + np.float32([offset, 0, 0]))[None]
-        got = np.log(D.yielded_light(completion, uv_rim, keep, yielded, lay, rim, backdrop)[inner][:, 0])
+        got = np.log(fill_light.yielded_light(completion, uv_rim, keep, yielded, lay, rim, backdrop)[inner][:, 0])
         np.testing.assert_allclose(got, expected, atol=2e-3)
     # a speck that yielded: the completion as it was, the same array
     speck = keep & (j == s // 2 - 1) & (np.arange(s)[:, None] < s // 2)
-    assert D.yielded_light(completion, uv, keep, speck, lay) is completion
+    assert fill_light.yielded_light(completion, uv, keep, speck, lay) is completion
 
 
 def test_facing_low_pass_reads_the_texels_that_face_alike():
@@ -1129,7 +1129,7 @@ def test_facing_low_pass_reads_the_texels_that_face_alike():
     value = np.where(j < 60, -0.4, 0.0).astype(np.float32)[..., None]
     weight = ((j < 60) | (j >= 70)).astype(np.float32)     # the hole: columns 60..69
     facing[:, 60:70, 0] = -0.9                              # it faces like the cheek
-    got, den = D.facing_low_pass(value, weight, 6.0, facing)
+    got, den = fill_light.facing_low_pass(value, weight, 6.0, facing)
     plain, plain_den = D.low_pass(value, weight, 6.0)
     np.testing.assert_allclose(den, plain_den, atol=1e-5)
     hole, hole_plain = got[s // 2, 60:70, 0], plain[s // 2, 60:70, 0]
@@ -1137,7 +1137,7 @@ def test_facing_low_pass_reads_the_texels_that_face_alike():
     assert (hole <= hole_plain + 1e-3).all() and hole[:5].max() < -0.35
     odd = facing.copy()
     odd[:, 60:70] = (0.9, 0.9)                              # faces like nothing weighted
-    got, _ = D.facing_low_pass(value, weight, 6.0, odd)
+    got, _ = fill_light.facing_low_pass(value, weight, 6.0, odd)
     np.testing.assert_allclose(got[s // 2, 60:70, 0], plain[s // 2, 60:70, 0], atol=0.02)
 
 
@@ -1154,7 +1154,7 @@ def test_a_three_quarter_far_half_is_drawn_in_the_photos_light(editor, three_qua
     drawn, revealed = stages.texture_at(src.uv_completed, src.uv_fill, src.face, res.target_pose, geom,
                                         src.shading)
     s = geom.size
-    eyes = D.eye_regions(geom.layout)
+    eyes = masks.eye_regions(geom.layout)
     far = (np.arange(s)[None, :] < s // 2) & geom.layout.coverage & ~eyes[0] & ~eyes[1]
     sel = far & (src.mask >= 0.5) & (src.filled > 0.9) & (revealed[..., 0] > 0.5)
     assert sel.sum() > 5000
@@ -1184,7 +1184,7 @@ def test_a_three_quarter_noses_hidden_flank_is_drawn_in_its_own_shade(editor, th
     i, j = np.mgrid[0:s, 0:s]
     rows = (i >= uvs[168, 1]) & (i <= uvs[4, 1]) & lay.coverage
     seen = src.mask >= 0.5
-    eyes = np.logical_or.reduce(D.eye_regions(lay))
+    eyes = np.logical_or.reduce(masks.eye_regions(lay))
     regions = {"flank": rows & ~seen & (j > mid - 0.12 * s) & (j < mid),
                "bridge": rows & seen & (np.abs(j - mid) <= 4),
                "cheek": rows & seen & ~eyes & (j > mid - 0.2 * s) & (j < mid - 0.12 * s)}
@@ -1254,7 +1254,7 @@ def test_a_mirrored_far_eye_is_drawn_as_sharp_as_the_near_one(editor, three_quar
     luma = res.image[..., :3].astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
     lap = cv2.Laplacian(luma, cv2.CV_32F)
     rms = {}
-    for eye in D.eye_regions(geom.layout):
+    for eye in masks.eye_regions(geom.layout):
         drawn = (alpha > 0.99) & eye[texel[..., 1], texel[..., 0]]
         assert drawn.sum() > 150
         rms["far" if np.nonzero(eye)[1].mean() < s / 2 else "near"] = float(np.sqrt((lap[drawn] ** 2).mean()))

@@ -18,7 +18,7 @@ import numpy as np
 
 from poce_rt import complete as C
 from poce_rt import disocclusion as D
-from poce_rt import hair, motion, stages
+from poce_rt import fill_light, hair, motion, stages
 from poce_rt.ops.uv_layout import UVLayout
 
 
@@ -84,7 +84,7 @@ def test_the_join_carries_a_level_but_no_edge():
     completion = np.full((s, s, 3), 0.8 - 10 / 255, np.float32)
     completion[:, : s // 2] = uv[:, : s // 2]
     completion[40:, s // 2:] = 0.2                           # the edge
-    out = D.joined(completion, uv, keep, np.ones((s, s), bool))
+    out = fill_light.joined(completion, uv, keep, np.ones((s, s), bool))
     assert abs(out[10, s // 2, 0] - 0.8) < 3 / 255           # the level: joined
     assert out[52, s // 2 + 1, 0] < 0.25                     # the edge: not carried
 
@@ -117,7 +117,7 @@ def test_the_palm_over_the_temple_takes_no_dark_gap_of_the_fingers(prepared, edi
     """Image_with_alpha.png: the fill texels of his far temple that the photo saw as the palm
     (luma > 0.85) are never filled much darker than it: the mirror there is his fingers, and the
     dark gap between two of them drew a brown speck at the palm's edge at +25 (darkest 0.21-0.24
-    before, now 0.36; disocclusion.unseen_structure)."""
+    before, now 0.36; fill_light.unseen_structure)."""
     img, src = prepared("Image_with_alpha.png")
     lay = editor.geometry.layout
     s = lay.size
@@ -141,10 +141,10 @@ def test_unseen_structure_takes_back_only_a_dark_line_the_photo_did_not_see():
     completion = uv.copy()
     completion[:, s // 2 - 3] = 0.25                         # the mirror's dark line
     cov = np.ones((s, s), bool)
-    out = D.unseen_structure(completion, uv, np.ones((s, s), bool), keep, cov)
+    out = fill_light.unseen_structure(completion, uv, np.ones((s, s), bool), keep, cov)
     assert abs(out[10, s // 2 - 3, 0] - 0.9) < 0.02          # the palm: taken back
     assert abs(out[52, s // 2 - 3, 0] - 0.25) < 1e-6         # the dark sample's: as it was
-    assert np.array_equal(D.unseen_structure(uv, uv, np.ones((s, s), bool), keep, cov), uv)
+    assert np.array_equal(fill_light.unseen_structure(uv, uv, np.ones((s, s), bool), keep, cov), uv)
 
 
 LUMA = np.float32([0.299, 0.587, 0.114])

@@ -472,7 +472,7 @@ def test_a_revealed_temple_meets_the_trusted_skin_without_a_seam(editor, prepare
     grazing angle, is untrusted in a band ~20 texels wide, and the turn draws it all from fill.
     The fill (Telea from the trusted border, band-limited, detail added) was 8-12 levels darker
     than the trusted skin beside it: a vertical seam down the forehead and cheek at the trust
-    border (disocclusion.joined). Step across that border in the fill texture against the
+    border (fill_light.joined). Step across that border in the fill texture against the
     photo's own step between the same texels: before 7.6 (photo 4.1) levels, after 3.7."""
     _, src = prepared("t1.jpg")
     cov = editor.geometry.layout.coverage

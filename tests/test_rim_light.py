@@ -59,7 +59,7 @@ def temple(editor, woman, res):
 
 
 def test_the_ring_beside_a_relit_far_temple_takes_its_light(editor, woman):
-    """Her far half is drawn relit (disocclusion.yielded_light); the head proxy's ring beside it
+    """Her far half is drawn relit (fill_light.yielded_light); the head proxy's ring beside it
     read the photo's shaded, edge-on rim there, drawn stretched by the turn: a brown wedge between
     her far temple and her hair. The step in luma from the face's outermost pixels to the ring's
     beside them at the temple, measured where the face is drawn (the posed oval lies ~4 px off
