@@ -14,6 +14,7 @@ import numpy as np
 
 from . import ops
 from .complete import low_pass, nearest_known, push_pull, smoothstep
+from .hair import backdrop_distance, lab
 from .masks import eye_regions
 
 JOIN_REACH = 0.008               # the join fades over this fraction of S (2 texels at 256: wider, it darkened
@@ -152,8 +153,6 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
     if rim is not None:
         read = 1.0 - (1.0 - YIELD_LIGHT_RIM_READ) * smoothstep(rim, *YIELD_LIGHT_RIM)
         if backdrop is not None:
-            from .hair import backdrop_distance, lab   # (hair imports this module)
-
             read = np.maximum(read, smoothstep(backdrop_distance(lab(uv), backdrop), *YIELD_LIGHT_UNLIKE))
         light *= read
     sigma = max(1.0, YIELD_LIGHT_SIGMA * keep.shape[0])
