@@ -298,41 +298,41 @@ def _soften_folds_host(rgb, alpha, pos, take, under=None):
     flat = rgb.reshape(-1, 3) if rgb.flags.c_contiguous else np.ascontiguousarray(rgb).reshape(-1, 3)
     y, x = np.divmod(ends, w)
     left, right = (x > 0).astype(np.intp), (x < w - 1).astype(np.intp)
-    inner_x = (left & right).astype(bool)[:, None]
-
     up, down = (y > 0).astype(np.intp) * w, (y < h - 1).astype(np.intp) * w
+    # each end's 3x3 neighbourhood (columns left, at, right by rows above, at, below; a border's
+    # missing neighbour is the end's own column or row) as [3,3,n] flat indices, gathered once into
+    # planes of the same neighbour: one take for the blur and one for under in place of a take per
+    # neighbour and pass (with the masks and scatter below, ~2.5 -> ~2.3 ms a call at 1280x720)
+    zero = np.zeros_like(left)
+    hood = ends + np.stack([-left, zero, right])[:, None] + np.stack([-up, zero, down])[None]
+    inner_x = (left & right).astype(bool)[:, None]
     inner_y = ((up > 0) & (down > 0))[:, None]
 
-    def binomial(values, sel=slice(None)):      # the 3x3 blur at ends[sel] of values(flat indices) [n,C]
-        at, lf, rt, ix = ends[sel], left[sel], right[sel], inner_x[sel]
+    def binomial(v, sel=slice(None)):           # the 3x3 blur at ends[sel] of their neighbourhoods v [3,3,n,C]
+        # the masks as [n,C]: np.where broadcasting an [n,1] one over C=3 channels runs ~5x slower
+        ix, iy = (np.repeat(i[sel], v.shape[-1], 1) for i in (inner_x, inner_y))
+        m = v[1]                                # the horizontal pass on each of the three rows
+        row = np.where(ix, (v[0] + v[2] + m + m) * np.float32(0.25), m)
+        mid = row[1]
+        return np.where(iy, (row[0] + row[2] + mid + mid) * np.float32(0.25), mid)
 
-        def row_blur(i):                        # the horizontal pass at flat indices i (columns x)
-            m = values(i)
-            return np.where(ix, (values(i - lf) + values(i + rt) + m + m) * np.float32(0.25), m)
-
-        mid = row_blur(at)
-        return np.where(inner_y[sel], (row_blur(at - up[sel]) + row_blur(at + down[sel]) + mid + mid) *
-                        np.float32(0.25), mid)
-
-    blur = binomial(lambda at: flat.take(at, 0))
+    around = flat.take(hood, 0)                 # [3,3,n,3]
+    blur = binomial(around)
     if under is not None:   # past the face: the blur of the pixels past it (soften_folds')
-        u = np.ascontiguousarray(under).reshape(-1, 1)
-
-        def past(at):
-            return np.float32(1.0) - u.take(at, 0)
-
+        u = np.ascontiguousarray(under).reshape(-1, 1).take(hood, 0)   # [3,3,n,1]
         # only a pixel past the face with a neighbour under it blurs otherwise (elsewhere the two are equal)
-        near = np.zeros(len(ends), bool)
-        for dy in (-up, 0, down):
-            for dx in (-left, 0, right):
-                near |= u.take(ends + dy + dx, 0)[:, 0] > 0
-        sel = np.flatnonzero(near & (past(ends)[:, 0] > 0))
+        near = (u.reshape(9, -1) > 0).any(axis=0)
+        past = np.float32(1.0) - u
+        sel = np.flatnonzero(near & (past[1, 1, :, 0] > 0))
         if len(sel):
+            past = past[:, :, sel]
             with np.errstate(invalid="ignore"):
-                masked = binomial(lambda at: flat.take(at, 0) * past(at), sel) / binomial(past, sel)
-            blur[sel] = blur[sel] + np.nan_to_num(masked - blur[sel]) * past(ends[sel])   # (0/0: past 0)
-    here = flat.take(ends, 0)
-    flat[ends] = here + (blur - here) * weight
+                masked = binomial(around[:, :, sel] * past, sel) / binomial(past, sel)
+            blur[sel] = blur[sel] + np.nan_to_num(masked - blur[sel]) * past[1, 1]   # (0/0: past 0)
+    here = around[1, 1]
+    # written as 12-byte pixels: a scatter of [n,3] float32 rows costs ~6x more
+    pixel = np.dtype((np.void, 3 * flat.itemsize))
+    flat.view(pixel).reshape(-1)[ends] = np.ascontiguousarray(here + (blur - here) * weight).view(pixel).reshape(-1)
     if not np.shares_memory(flat, rgb):
         rgb[...] = flat.reshape(rgb.shape)
     return rgb
