@@ -218,12 +218,13 @@ def shortened(offset: np.ndarray, by: np.ndarray) -> np.ndarray:
     return offset * (np.maximum(length - by, 0.0) / np.maximum(length, 1e-9))[:, None]
 
 
-def outward(ring: np.ndarray, oval: np.ndarray) -> np.ndarray:
+def outward(ring: np.ndarray, oval: np.ndarray, normals: np.ndarray | None = None) -> np.ndarray:
     """[K] float64: how far each vertex of a ring [K,>=2] lies out from the oval [K,>=2] (pixels),
     along the oval's outward normal at the vertex's oval vertex (its neighbours' chord turned
-    away from the oval's centre); < 0 inside it."""
+    away from the oval's centre); < 0 inside it. normals: the oval's oval_normals, where the
+    caller has them (an oval measured against again and again)."""
     o = np.asarray(oval, np.float64)[:, :2]
-    return ((np.asarray(ring, np.float64)[:, :2] - o) * oval_normals(o)).sum(1)
+    return ((np.asarray(ring, np.float64)[:, :2] - o) * (oval_normals(o) if normals is None else normals)).sum(1)
 
 
 def oval_normals(oval: np.ndarray) -> np.ndarray:

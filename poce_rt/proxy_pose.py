@@ -14,7 +14,7 @@ from .accessories import FRAME_READ_PX
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, chord_rings,
                          face_past_oval, face_reach, facing, head_centre, head_proxy, outer_normals, outward,
-                         oval_inner, oval_radius, ramp, rings_tris, shortened)
+                         oval_inner, oval_normals, oval_radius, ramp, rings_tris, shortened)
 from .neck import NECK_READ, NECK_SHARES
 from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
                          REVEAL_MOVE)
@@ -187,6 +187,12 @@ class HeadProxy:
         self.seen = head_proxy(shape, silhouette=silhouette, view=src_pose.rotation)
         self.facing = facing(self.normal, src_pose)
         self.centre = head_centre(shape)[None]
+        # what the per-step mesh measures against the photo's oval and head centre, worked out once
+        # (~0.15 ms a step): the oval's outward normals (outward), the centre where the photo shows
+        # it and each oval vertex's distance from it (far_outline)
+        self.p_normals = oval_normals(p)
+        self.c_src = pose_vertices(self.centre, src_pose)[0, :2].astype(np.float64)
+        self.p_reach = np.linalg.norm(p[:, :2] - self.c_src, axis=1)
         # [R*K,1]: how far each ring vertex turns with the pose (the rings stacked as mesh() poses them)
         self.turn = np.clip((NECK_CM[1] - rings[..., 1:2]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0).reshape(-1, 1)
         # [K] how far the rings may follow the oval by how far the silhouette turns (BESIDE_NECK)
@@ -274,6 +280,7 @@ class HeadProxy:
         # the rings posed all at once (a row's values do not depend on the rows beside it): 3
         # calls a step where a ring at a time took 15
         turned = facing(self.normal, dst_pose)   # [K] each outer facet's cosine with the camera at the target
+        q_normals = oval_normals(q)   # the moved oval's, which outward measures against twice a step
         rings = np.concatenate(self.rings_at(dst_pose, turned))
         src_all = pose_vertices(rings, self.src_pose).astype(np.float64)
         dst_all = src_all + self.turn * (pose_vertices(
@@ -300,8 +307,8 @@ class HeadProxy:
             # (BESIDE_EDGE_ON) that turns towards the camera (BESIDE_TOWARD); the fringe ring
             # follows the silhouette so drawn (fringe_ring: no further beyond it than in the
             # photo), and the outer band takes the stretch
-            seen = outward(src_r[-1], p)
-            wide = outward(dst_r[-1], q) / np.maximum(seen, 1.0)
+            seen = outward(src_r[-1], p, self.p_normals)
+            wide = outward(dst_r[-1], q, q_normals) / np.maximum(seen, 1.0)
             edge_on = 1.0 - ramp(seen / ((self.sil - 1.0) * r_src.mean()), BESIDE_EDGE_ON)
             toward = ramp(turned - self.facing, BESIDE_TOWARD)
             beside = edge_on * toward * self.beside * self.neck_follow
@@ -327,7 +334,7 @@ class HeadProxy:
             hot = (pull > 0)[:, None]
             dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
                                       x[:, 2]]) for x in dst_r]
-        dst_r[0] = self.under_chin(src_r[0], dst_r[0], q)
+        dst_r[0] = self.under_chin(src_r[0], dst_r[0], q, q_normals)
         read = None
         if self.glasses is not None:
             src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
@@ -481,12 +488,14 @@ class HeadProxy:
         d = NECK_READ[0] + t * (NECK_READ[1] - NECK_READ[0])
         return self.p[:, :2] + d * (self.c - self.p[:, :2])
 
-    def under_chin(self, first_src: np.ndarray, first_dst: np.ndarray, q: np.ndarray) -> np.ndarray:
+    def under_chin(self, first_src: np.ndarray, first_dst: np.ndarray, q: np.ndarray,
+                   q_normals: np.ndarray | None = None) -> np.ndarray:
         """The proxy's first ring at the target ([K,3], first_dst) drawn no further out from the
-        moved oval q [K,>=2] than the photo shows it (first_src [K,>=2] from the oval) where the
-        ring stays with the still neck and the oval moves away from it (UNDER_CHIN)."""
-        seen = outward(first_src, self.p)
-        wide = outward(first_dst, q) / np.maximum(seen, 1.0)
+        moved oval q [K,>=2] (q_normals: its oval_normals, or None) than the photo shows it
+        (first_src [K,>=2] from the oval) where the ring stays with the still neck and the oval
+        moves away from it (UNDER_CHIN)."""
+        seen = outward(first_src, self.p, self.p_normals)
+        wide = outward(first_dst, q, q_normals) / np.maximum(seen, 1.0)
         follow = ramp(wide, UNDER_CHIN) * self.neck_still
         if not follow.any():
             return first_dst
@@ -512,7 +521,7 @@ class HeadProxy:
             away = away * ramp(np.array((away * self.hair).sum() / away.sum()), BAND_HAIR)
             if not away.any():
                 return dst_r
-        c_src = pose_vertices(self.centre, self.src_pose)[0, :2].astype(np.float64)
+        c_src = self.c_src
         c_dst = pose_vertices(perspective_shape(self.centre, self.src_pose, dst_pose, self.distance_cm),
                               dst_pose)[0, :2].astype(np.float64)
         drawn = dst_r[-1][:, :2]
@@ -521,7 +530,7 @@ class HeadProxy:
         # the outline's distance from the centre, as in the photo; a side turned away shows no
         # more beyond its oval than the photo does (a round head's band narrows as it turns away)
         outline = np.linalg.norm(src_r[-1][:, :2] - c_src, axis=1)
-        band = outline - np.linalg.norm(self.p[:, :2] - c_src, axis=1)
+        band = outline - self.p_reach
         # out along the drawn silhouette's own ray from the centre, never in past the moved oval
         gain = np.minimum(outline, oval + np.maximum(band, 0.0)) - radius
         gain = away * np.where(radius - oval > FAR_MIN_PX, np.maximum(gain, 0.0), 0.0)
