@@ -348,13 +348,20 @@ def held_read(hold, origin, at, out, work, index):
     xp.floor(at, out=work)
     xp.subtract(work[..., 0], np.float32(origin[0]), out=work[..., 0])
     xp.subtract(work[..., 1], np.float32(origin[1]), out=work[..., 1])
-    xp.clip(work[..., 0], 0, bw - 1, out=work[..., 0])
-    xp.clip(work[..., 1], 0, bh - 1, out=work[..., 1])
-    xp.multiply(work[..., 1], np.float32(bw), out=work[..., 1])   # exact: bh * bw < 2^24
+    xp.take(hold.reshape(-1), _flat_index(work, bw, bh, index), out=out.reshape(index.shape))
+    return out
+
+
+def _flat_index(work, width: int, height: int, index):
+    """index [h,w] int32 = the row-major index into a height x width grid of the whole-pixel
+    positions work [h,w,2] float32 (x, y), clamped to it (work is overwritten). Returns index."""
+    xp = ops.array_module(work)
+    xp.clip(work[..., 0], 0, width - 1, out=work[..., 0])
+    xp.clip(work[..., 1], 0, height - 1, out=work[..., 1])
+    xp.multiply(work[..., 1], np.float32(width), out=work[..., 1])   # exact: height * width < 2^24
     xp.add(work[..., 1], work[..., 0], out=work[..., 1])
     index[...] = work[..., 1]
-    xp.take(hold.reshape(-1), index, out=out.reshape(index.shape))
-    return out
+    return index
 
 
 # The held share over which the ring's own colour gives way to its read of the photo pulled back
@@ -404,12 +411,7 @@ def hold_ring(frame, photo, hold, origin, pos, lo, centres, alpha, drawn, take):
         for dx in (0, 1):
             xp.add(corner[..., 0], np.float32(dx), out=work[..., 0])
             xp.add(corner[..., 1], np.float32(dy), out=work[..., 1])
-            xp.clip(work[..., 0], 0, width - 1, out=work[..., 0])
-            xp.clip(work[..., 1], 0, height - 1, out=work[..., 1])
-            xp.multiply(work[..., 1], np.float32(width), out=work[..., 1])   # exact: H * W < 2^24
-            xp.add(work[..., 1], work[..., 0], out=work[..., 1])
-            index[...] = work[..., 1]
-            xp.take(flat, index, axis=0, out=texel)
+            xp.take(flat, _flat_index(work, width, height, index), axis=0, out=texel)
             wx = at[..., 0:1] if dx else xp.subtract(np.float32(1.0), at[..., 0:1], out=work[..., 0:1])
             xp.multiply(texel, wx, out=colour)
             wy = at[..., 1:2] if dy else xp.subtract(np.float32(1.0), at[..., 1:2], out=work[..., 1:2])
