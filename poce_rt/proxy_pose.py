@@ -169,7 +169,8 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
 class HeadProxy:
     """proxy_mesh of one source face (its arguments but the target's), the source's side (the
     proxy's rings, frontal and as the photo saw them) worked out once: a frame loop draws it
-    every step (rings_at blends them per step, by how the turn faces each oval vertex)."""
+    every step (rings_at blends them per step, by how the turn faces each oval vertex). skin: None,
+    or a poce_rt.silhouette.SkinRun of the photo, which past_skin reads (proxy_mesh reads none)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
