@@ -132,7 +132,7 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
         base, _ = low_pass(mirrored, seen, sigma)
         relit *= np.power(np.minimum((base + _EPS) / (mirror_low + _EPS), 1.0), -shadowed)
         # and where it lies in deep shadow, its dark structure finer than that too (RELIGHT_DEEP)
-        deep = shadowed * (1.0 - smoothstep(mirror_fine @ _LUMA, *RELIGHT_DEEP))[..., None]
+        deep = shadowed * (1.0 - smoothstep(mirror_fine @ LUMA, *RELIGHT_DEEP))[..., None]
         relit *= np.power(np.minimum((mirror_fine + _EPS) / (base + _EPS), 1.0), -deep)
     return np.clip(in_gamut(relit), 0.0, 1.0).astype(np.float32), lit_alike
 
@@ -208,7 +208,7 @@ RELIGHT_SHADOW = (1.2, 1.6)
 # 2.3 -> 0.2 px inside on average. Above it the finer dark structure is kept as before (a
 # nostril's or a fold's shadow on skin the light still reaches)
 RELIGHT_DEEP = (0.2, 0.3)
-_LUMA = np.float32([0.299, 0.587, 0.114])
+LUMA = np.float32([0.299, 0.587, 0.114])   # RGB -> luma (Rec. 601)
 
 
 def shadow_share(g: np.ndarray) -> np.ndarray:

@@ -61,7 +61,7 @@ import cv2
 import numpy as np
 
 from . import ops
-from .complete import complete_uv_fallback, low_pass, push_pull, smoothstep
+from .complete import LUMA, complete_uv_fallback, low_pass, push_pull, smoothstep
 from .facemodel import facing_cosine, signed_area_px
 from .fill_light import YIELD_MIN, joined, unseen_structure, yielded_light
 from .fit import Pose, pose_vertices
@@ -415,7 +415,7 @@ def rim_glow(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage:
     inner, w_in = low_pass(chroma, inside, 2.0 * sigma)
     ridge = (chroma - np.maximum(outer, inner))[..., 0]
     near = rim & (w_out >= GLOW_NEAR) & (w_in >= GLOW_NEAR)
-    lum = (np.asarray(uv, np.float32) @ np.float32([0.299, 0.587, 0.114]))[..., None]
+    lum = (np.asarray(uv, np.float32) @ LUMA)[..., None]
     smooth, _ = low_pass(lum, seen, max(1.0, float(pixel)))
     detail, _ = low_pass(np.abs(lum - smooth), seen, max(1.0, 2.0 * float(pixel)))
     # (the hair's texels keep their trust beside a glow too: the spread below reaches them)

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from . import ops
-from .complete import low_pass, nearest_known, push_pull, smoothstep
+from .complete import LUMA, low_pass, nearest_known, push_pull, smoothstep
 from .hair import backdrop_distance, lab
 from .masks import eye_regions
 
@@ -242,10 +242,9 @@ def unseen_structure(completion: np.ndarray, uv: np.ndarray, seen: np.ndarray, k
     if not trusted.any():
         return completion
     near, weight = low_pass(uv, trusted, max(1.0, UNSEEN_SIGMA * uv.shape[0]))
-    luma = np.float32([0.299, 0.587, 0.114])
     share = smoothstep(weight, *UNSEEN_NEAR) * (seen & ~keep & coverage)
     share *= 1.0 - smoothstep(np.abs(uv - near).max(-1), *UNSEEN_LIKE)
-    share *= smoothstep(np.minimum(near @ luma, uv @ luma) - completion @ luma, *UNSEEN_DARK)
+    share *= smoothstep(np.minimum(near @ LUMA, uv @ LUMA) - completion @ LUMA, *UNSEEN_DARK)
     if not share.any():
         return completion
     return np.ascontiguousarray(completion + share[..., None] * (near - completion), np.float32)
