@@ -74,7 +74,7 @@ def low_pass(img: np.ndarray, weight: np.ndarray, sigma: float):
     window is taken on a copy shrunk to keep sigma at 2-4 texels (the same average, at a fraction
     of the cost), then scaled back."""
     h, w = weight.shape
-    f = 2 ** max(0, int(np.log2(sigma / 2.0)))
+    f = shrink_factor(sigma)
     wt = weight.astype(np.float32)
     num = np.ascontiguousarray(img * wt[..., None], np.float32)
     if f > 1:
@@ -84,9 +84,19 @@ def low_pass(img: np.ndarray, weight: np.ndarray, sigma: float):
     num = cv2.GaussianBlur(num, (0, 0), sigma / f).reshape(wt.shape + img.shape[2:])
     den = cv2.GaussianBlur(wt, (0, 0), sigma / f)
     avg = num / np.maximum(den, 1e-6)[..., None]
+    return grow_back(avg, den, f, img.shape)
+
+
+def shrink_factor(sigma: float) -> int:
+    """The factor low_pass shrinks its copy by for a window of sigma texels (sigma 2-4 texels there)."""
+    return 2 ** max(0, int(np.log2(sigma / 2.0)))
+
+
+def grow_back(avg: np.ndarray, den: np.ndarray, f: int, shape) -> tuple:
+    """low_pass's (average, weight) taken on a copy shrunk by f, scaled back to shape [S,S,C]."""
     if f > 1:
-        avg = cv2.resize(avg, (w, h), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
-        den = cv2.resize(den, (w, h), interpolation=cv2.INTER_LINEAR)
+        avg = cv2.resize(avg, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR).reshape(shape)
+        den = cv2.resize(den, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
     return avg, den
 
 

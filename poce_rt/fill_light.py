@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from . import ops
-from .complete import LUMA, low_pass, nearest_known, push_pull, smoothstep
+from .complete import LUMA, grow_back, low_pass, nearest_known, push_pull, shrink_factor, smoothstep
 from .hair import backdrop_distance, lab
 from .masks import eye_regions
 
@@ -196,7 +196,7 @@ def facing_low_pass(img: np.ndarray, weight: np.ndarray, sigma: float, facing: n
     (YIELD_LIGHT_FACING_MIN), the plain average. Taken on the copy shrunk as low_pass's (its
     cells' facing, the average over their weighted texels')."""
     h, w = weight.shape
-    f = 2 ** max(0, int(np.log2(sigma / 2.0)))
+    f = shrink_factor(sigma)
     wt = weight.astype(np.float32)
     stack = np.concatenate([img * wt[..., None], facing * wt[..., None], wt[..., None]], -1).astype(np.float32)
     own = np.ascontiguousarray(facing, np.float32)
@@ -223,10 +223,7 @@ def facing_low_pass(img: np.ndarray, weight: np.ndarray, sigma: float, facing: n
     plain = cv2.GaussianBlur(sums, (0, 0), s).reshape(sums.shape)
     floor = YIELD_LIGHT_FACING_MIN * plain[..., -1:]
     avg = (acc[..., :c] + floor * plain[..., :c] / np.maximum(plain[..., -1:], 1e-6)) / np.maximum(acc[..., -1:] + floor, 1e-6)
-    den = plain[..., -1]
-    if f > 1:
-        avg = cv2.resize(avg, (w, h), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
-        den = cv2.resize(den, (w, h), interpolation=cv2.INTER_LINEAR)
+    avg, den = grow_back(avg, plain[..., -1], f, img.shape)
     return avg.astype(np.float32), den.astype(np.float32)
 
 
