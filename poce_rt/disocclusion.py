@@ -64,6 +64,8 @@ from . import ops
 from .complete import LUMA, complete_uv_fallback, low_pass, push_pull, smoothstep
 from .facemodel import facing_cosine, signed_area_px
 from .fill_light import YIELD_MIN, joined, unseen_structure, yielded_light
+from .hair import (SHADOW_TELL_HELD, SKIN_D, backdrop_colours, backdrop_distance, hue, in_shadow, lab,
+                   segment_distance, skin_distance)
 from .fit import Pose, pose_vertices
 from .layers import widen
 from .masks import eye_regions
@@ -317,8 +319,6 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     [0,1], mask / confidence [S,S] (sample_face, visibility_confidence), coverage [S,S] bool,
     image [H,W,3] uint8 the photo; backdrop: its backdrop_colours when the caller has them (None:
     worked out here). 0 on the trusted texels (confidence >= C_KEEP)."""
-    from .hair import backdrop_colours, in_shadow, lab, segment_distance   # (hair imports this module)
-
     out = np.zeros(mask.shape, np.float32)
     skin = confidence >= C_KEEP
     seen = (mask >= 0.5) & coverage & ~skin   # (the trusted ones are kept anyway: 0 there)
@@ -350,9 +350,6 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None).
     beside: None, or [S,S] bool the texels beside a hand held over the outline (held_reach):
     there a texel that mixed the backdrop's shadow with the skin yields too (shadow_mix)."""
-    # (hair imports this module)
-    from .hair import SHADOW_TELL_HELD, SKIN_D, backdrop_distance, in_shadow, lab, skin_distance
-
     out = np.zeros(mask.shape, np.float32)
     seen = (mask >= 0.5) & coverage
     d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
@@ -398,8 +395,6 @@ def rim_glow(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage:
     sampled visibility, confidence [S,S] (visibility_confidence and unlike_backdrop), coverage
     [S,S] bool, cosine [S,S] each texel's facing cosine, distance [S,S]
     texel_silhouette_distance; pixel: a photo pixel's side in texels (pixel_texels)."""
-    from .hair import lab, skin_distance   # (hair imports this module)
-
     out = np.zeros(mask.shape, np.float32)
     seen = (mask >= 0.5) & coverage
     d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
@@ -436,8 +431,6 @@ def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.
     segment between the local averages of the two's (MIX_D: on .. off it), MIX_T or more of the
     way to the shadow's. trusted [S,S] bool: the texels whose skin-like ones (robust distance from skin,
     (median, spread), within SKIN_D) give the skin's local colour. 0 where no shadow is near."""
-    from .hair import SKIN_D, hue, lab, skin_distance   # (hair imports this module)
-
     out = np.zeros(rim.shape, np.float32)
     if skin is None or not (shadow > 0.5).any():
         return out
