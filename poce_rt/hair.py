@@ -38,7 +38,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from .complete import push_pull, smoothstep
+from .complete import LUMA, push_pull, smoothstep
 from .ops.uv_layout import UVLayout
 from .person import PersonMap, person_map
 
@@ -754,8 +754,6 @@ def not_in_shade(read: np.ndarray, shade: np.ndarray, weight: np.ndarray, cand: 
     of the hair itself (darker than SEED of it, weighed by `weight` [S,S], hair_over_face's
     hair_like): the hair's mix with the skin beside it; or unlike the skin's chromaticity by
     SHADE_CHROMA of its spreads (chroma: skin_chroma's, None: not weighed). 1 elsewhere."""
-    from .shading import LUMA   # (shading imports this module)
-
     share = (read[cand] @ LUMA) / np.maximum(shade[cand], np.float32(1e-3))
     hair = np.zeros(weight.shape, np.float32)
     hair[cand] = weight[cand] * (1.0 - smoothstep(share, *SEED))
