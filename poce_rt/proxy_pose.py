@@ -202,6 +202,7 @@ class HeadProxy:
         self.neck_still = 1.0 - self.turn.reshape(len(rings), -1)[0]
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
+        self.u = (p[:, :2] - c) / self.r_src[:, None]   # [K,2] each oval vertex's unit ray out from c
         # [K] px: the face's own reach in the photo, which the fixed outer ring must enclose: where a
         # turn moves the face off its nose's and lips' place past the far silhouette (a three-quarter
         # face turned towards the camera), only the band can draw over them (stretch_weights fills
@@ -256,7 +257,7 @@ class HeadProxy:
         at, reach, idx, weights = self.glasses
         move = (weights @ (np.asarray(dv, np.float64)[idx, :2] - self.sv_card)) / \
             np.maximum(weights.sum(1, keepdims=True), 1e-12)
-        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        u = self.u
         edge = self.p[:, :2] + (reach + 1.0)[:, None] * u
         w = at * ramp(outward(edge + move, q), GLASSES_PAST)
         if not w.any():
@@ -350,7 +351,7 @@ class HeadProxy:
                                                     np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
         p_read, p_in = p[:, :2], self.p_in
         if self.strip is not None:
-            u = (p[:, :2] - c) / r_src[:, None]
+            u = self.u
             p_read = p_read + (reveal * self.strip)[:, None] * u
             src_r = past_strip(src_r, p, u, np.maximum(reveal * self.strip, 0.0))
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
@@ -372,7 +373,7 @@ class HeadProxy:
         along each oval vertex's ray from its centre (edge_strip's ray): a ring read inside the
         face's strip past the oval, drawn on the moved oval (module comment: the edge strip),
         reads from the backdrop beyond the strip, not the rim of lit skin at its end. -> copies."""
-        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        u = self.u
         out = []
         for x in src_r:
             t = ((x[:, :2] - self.p[:, :2]) * u).sum(1)   # px out from the oval
@@ -407,7 +408,7 @@ class HeadProxy:
         and drew them again beside the eye), but uncovers nothing beside it."""
         from .fit import pose_vertices
 
-        u = (self.p[:, :2] - self.c) / self.r_src[:, None]
+        u = self.u
         turned = pose_vertices(perspective_shape(self.oval_shape, self.src_pose, dst_pose, self.distance_cm),
                                dst_pose)[:, :2] - self.oval_seen
         return ramp(((turned - turned.mean(0)) * u).sum(1) / self.r_src.mean(), REVEAL_MOVE)
