@@ -178,10 +178,10 @@ REVEAL_MOVE = (0.05, 0.1)
 # it along each oval vertex's ray, out to the backdrop's own colour (backdrop_like >= 0.5: past the
 # rim) within STRIP_MAX of the oval's mean radius, no nearer than STRIP_BACKDROP_MIN px (nearer, the
 # oval lies on the head's edge or past it: edge_overshoot's case), where skin_strip finds no hair;
-# HeadProxy.mesh draws the rings that much nearer the moved oval there (surround's module comment:
-# the edge strip). Read past by the oval ring alone, as the hair's strip is, the read went past the
-# first proxy ring's (8 px out at his cheek) and the band between, folded, was filled with the
-# head's colours: a paler, wider film.
+# HeadProxy.mesh draws the rings that much nearer the moved oval there (poce_rt.proxy_pose's
+# module comment: the edge strip). Read past by the oval ring alone, as the hair's strip is, the
+# read went past the first proxy ring's (8 px out at his cheek) and the band between, folded, was
+# filled with the head's colours: a paler, wider film.
 STRIP_BACKDROP_MIN = 3
 # ... only where the face mesh too reaches past the oval (face_past_oval, x the oval's mean radius:
 # none at EDGE_PAST[0], fully from [1]): there the tracker's fit wraps the cheek past its oval and

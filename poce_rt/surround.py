@@ -45,16 +45,16 @@ MIN_MOVE_PX = 0.5   # ring_band: an oval that moves less than this (px) leaves t
 # (soften_folds; 216 201 164 150).
 FOLD_PX = (2.0, 4.0)
 # ... and the pixels past the face's outline are blended with the ring past it alone: where a turn
-# reveals a side, the rings past the moved oval are pulled onto it (BEHIND_FACE, the edge strip)
-# and read past the strip of face beyond the photo's oval, so the read jumps at the oval between
-# the proxy's first band, under the face's render, and the bands past it (Tom_Hanks_54745.png at
-# -25, the far cheek: 6-8 photo px between the lit skin under the border and the backdrop). The
-# 3x3 blur spread that skin onto the first pixel past the face, a pale column beside the revealed
-# cheek and jaw (+10..+30 levels over the backdrop and the collar: a light streak along the
-# outline), which the face's render, antialiased by its own coverage, does not cover. A pixel past
-# the face takes the blur of the ring's pixels past the face only (under_face: the moved oval's
-# inside, not the first band, which folds out past the oval on a side seen edge-on; soften_folds'
-# `under`); one under the face is blended as before (the face's feather shows it).
+# reveals a side, the rings past the moved oval are pulled onto it (proxy_pose: BEHIND_FACE, the
+# edge strip) and read past the strip of face beyond the photo's oval, so the read jumps at the oval
+# between the proxy's first band, under the face's render, and the bands past it
+# (Tom_Hanks_54745.png at -25, the far cheek: 6-8 photo px between the lit skin under the border and
+# the backdrop). The 3x3 blur spread that skin onto the first pixel past the face, a pale column
+# beside the revealed cheek and jaw (+10..+30 levels over the backdrop and the collar: a light
+# streak along the outline), which the face's render, antialiased by its own coverage, does not
+# cover. A pixel past the face takes the blur of the ring's pixels past the face only (under_face:
+# the moved oval's inside, not the first band, which folds out past the oval on a side seen edge-on;
+# soften_folds' `under`); one under the face is blended as before (the face's feather shows it).
 UNDER_COVERAGE = (0.25, 0.5)   # under_face: a pixel's coverage by the moved oval -> under it (none .. fully)
 FOLD_FULL = 0.999   # only jumps between pixels the ring covers fully (not its own outline)
 
