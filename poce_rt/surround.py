@@ -442,9 +442,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     proxy's stretched strips, stretched_patch). rim: None, or (poce_rt.rim_light.RimLight, reveal
     [K] at the oval's vertices): the ring's texture relit about the oval (photo_texture's). hold:
     None, or (weight [bh,bw,1] float32, (x0, y0)) the held hand's share of the photo the ring keeps
-    (occluder.RingHold's weight and box corner; ring_hold). Returns
-    the image unchanged (same object) when
-    the oval does not move."""
+    (occluder.RingHold's weight and box corner; hold_ring). Returns the image unchanged (same
+    object) when the oval does not move."""
     h, w = image.shape[:2]
     band = ring_band(src_vertices, dst_vertices, h, w, reach, proxy)
     if band is None:
