@@ -117,8 +117,8 @@ def relight_mirror(uv: np.ndarray, known: np.ndarray, take: np.ndarray, layout: 
     Where the mirror is lit darker than the hole's surroundings (RELIGHT_SHADOW), its bright
     structure at the scale its gain was measured at, and its dark structure wider than the finest
     scale (finer too where the mirror lies in deep shadow: RELIGHT_DEEP), are its shadow's shading
-    and are divided out (shadow_share). A relit colour past 1 is
-    scaled back with its hue kept (in_gamut).
+    and are divided out (shadow_share). A relit colour past 1 is scaled back with its hue kept
+    (in_gamut).
     Returns (relit [S,S,3] float32, lit_alike [S,S] bool: where the two sides' lighting differs
     by no more than RELIGHT_TRUST, the mirror's structure can be trusted as detail)."""
     s = uv.shape[0]
