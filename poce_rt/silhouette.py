@@ -531,7 +531,9 @@ def edge_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None, strip=
     mesh reaches past the oval there (EDGE_PAST); 0 where skin_strip finds hair first, above the
     eyes, or where no backdrop is found (a neck, an ear, a collar).
     image [H,W,3] uint8, the face's [468,3] vertices in it; colours: as silhouette_scales'; strip:
-    skin_strip's when the caller has it. Once per source: ~1 ms."""
+    skin_strip's when the caller has it (proxy_measures passes its own, negative where the oval lies
+    past the head's edge: 0 there too, where the backdrop lies nearer than STRIP_BACKDROP_MIN
+    anyway). Once per source: ~1 ms."""
     image = np.asarray(image)
     _, steps, px, inside = _past_oval(image, src_vertices, 1, STRIP_MAX)
     colours = face_colours(image, src_vertices) if colours is None else colours
