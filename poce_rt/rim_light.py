@@ -181,7 +181,8 @@ def along_oval(values: np.ndarray) -> np.ndarray:
 class RimLight:
     """The relight of a source's ring texture about its oval: image [H,W,3] uint8 the photo,
     src_vertices [468,>=2] the face in it (photo pixels), (border [K,3], share [K]) rim_border's,
-    hair: the photo's hair colour (rim_widths'). Its texels are worked out once per texture square
+    hair: the photo's hair colour (rim_widths'; and _skin's: each relit texel is measured against
+    the skin about it, the hair left out). Its texels are worked out once per texture square
     (texels)."""
 
     def __init__(self, image: np.ndarray, src_vertices: np.ndarray, border: np.ndarray, share: np.ndarray,
