@@ -224,8 +224,7 @@ class RingHold:
     def __init__(self, held: np.ndarray, oval: np.ndarray):
         oval = np.asarray(oval, np.float64)
         h, w = held.shape[:2]
-        at = np.clip(np.floor(oval).astype(int), 0, (w - 1, h - 1))
-        self.crosses = bool((held[at[:, 1], at[:, 0]] > 0).any())
+        self.crosses = crosses_outline(held, oval)
         d = max(1.0, SILHOUETTE_FRAC * float(np.ptp(oval[:, 0])))
         pad = int(np.ceil(3 * RING_HOLD_REACH * d)) + 1   # the soft reach, and an empty pixel past it
         ys, xs = np.nonzero(held > 0)
@@ -288,9 +287,16 @@ def revealed_beside(fill, share, box, origin) -> None:
     xp.maximum(at, share[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]], out=at)
 
 
+def crosses_outline(held: np.ndarray, oval: np.ndarray) -> bool:
+    """Whether the held map [H,W] covers a pixel under one of the oval's vertices [K,2] (x, y)."""
+    h, w = held.shape[:2]
+    at = np.clip(np.floor(np.asarray(oval, np.float64)).astype(int), 0, (w - 1, h - 1))
+    return bool((held[at[:, 1], at[:, 0]] > 0).any())
+
+
 def ring_hold(held: np.ndarray | None, oval: np.ndarray) -> RingHold | None:
-    """RingHold(held, oval) where a held hand crosses the face's outline, else None."""
-    if held is None:
+    """RingHold(held, oval) where a held hand crosses the face's outline, else None (the soft
+    reach is not worked out then)."""
+    if held is None or not crosses_outline(held, oval):
         return None
-    out = RingHold(held, oval)
-    return out if out.crosses else None
+    return RingHold(held, oval)
