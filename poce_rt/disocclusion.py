@@ -541,7 +541,7 @@ def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray,
     cos, _ = low_pass(np.maximum(np.asarray(facing, np.float32), 0.0)[..., None], coverage, sigma)
     cos = cos[..., 0]
     seen = seen & coverage
-    lum = (np.asarray(uv, np.float32) @ np.float32([0.299, 0.587, 0.114]))[..., None]
+    lum = (np.asarray(uv, np.float32) @ LUMA)[..., None]
     smooth, _ = low_pass(lum, seen, max(1.0, float(pixel)))
     detail, _ = low_pass(np.abs(lum - smooth), seen, sigma)
     light, _ = low_pass(lum, seen, sigma)

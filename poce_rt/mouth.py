@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .complete import LUMA
+
 __all__ = ["LIP_PAIRS", "LIP_CORNERS", "mouth_opening", "mouth_amount", "mouth_gap_texels", "mouth_cavity",
            "MouthInterior", "mouth_interior", "mouth_card", "interior_mesh", "skin_tone", "draw_interior",
            "sample_between", "tooth_like", "black_level", "lift_blacks"]
@@ -97,7 +99,6 @@ TOOTH_LENGTHS = {"upper": (1.0, 0.86, 0.95, 0.8, 0.75, 0.7), "lower": (1.0, 1.0,
 ENAMEL = np.array([0.86, 0.84, 0.78], np.float32)   # off-white, barely saturated
 TONGUE = np.array([0.58, 0.29, 0.30], np.float32)
 BACK = np.array([0.13, 0.045, 0.042], np.float32)
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 # photo teeth: a pixel of the parted lips is tooth-like when it is at least this bright relative
 # to the skin and less saturated than the lips; this share of the opening must be tooth-like
 TOOTH_LUMA, TOOTH_SHARE, MIN_PHOTO_GAP_CM = 0.8, 0.3, 0.25

@@ -19,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .complete import LUMA
+
 __all__ = ["boundary_band", "seam_score", "grey"]
 
 BAND_PX = 3   # half-width of the band along the border
@@ -29,7 +31,7 @@ def grey(image: np.ndarray) -> np.ndarray:
     a = np.asarray(image)
     if a.ndim == 2:
         return a.astype(np.float32)
-    return (a[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32))
+    return (a[..., :3].astype(np.float32) @ LUMA)
 
 
 def boundary_band(region: np.ndarray, width: int = BAND_PX):

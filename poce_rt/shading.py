@@ -47,12 +47,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .complete import low_pass, nearest_known
+from .complete import LUMA, low_pass, nearest_known
 from .disocclusion import SHADE_EPS, SHADE_RATIO
 from .fit import Pose
 from .hair import lab, texel_skin
 
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 MIN_TEXELS = 0.05       # skin texels the fit needs, a fraction of the layout's coverage
 FIT_TEXELS = 8000       # at most about this many of them are fitted
 SKIN_D = 2.5            # robust Lab distance from the skin's median (in spreads): skin for the fit

@@ -1290,7 +1290,7 @@ def test_the_beard_s_soft_inner_edge_stays_the_beard(editor, real_image, monkeyp
     10-14% of S inside the border, 123 were drawn over 40 luma levels brighter than the photo saw
     them (90th percentile +46); the beard's own reach (hair.BEARD_OUTLINE): 58 (+21)."""
     from poce_rt import hair
-    from poce_rt.shading import LUMA
+    from poce_rt.complete import LUMA
 
     img = real_image("Image_with_alpha.png")
     found = {}
