@@ -200,6 +200,9 @@ class FrameLoop:
                 hx0, hy0, hx1, hy1 = self._ring_hold.box
                 self._ring_hold_weight = self.ws.take("in.ring_hold", (hy1 - hy0, hx1 - hx0, 1), np.float32)
                 self._ring_hold_share = self.ws.take("in.ring_hold_share", (hy1 - hy0, hx1 - hx0, 1), np.float32)
+                # a step that holds none writes these zeros, once until a step holds some (_hold_weight)
+                self._ring_hold_none = np.zeros(self._ring_hold_weight.shape, np.float32)
+                self._ring_hold_zero = False   # the buffer as taken holds anything
             # where the drawn texels are the photo's own, the render reads the photo once at their
             # position (poce_rt.photo_warp): (x, y) fixed, the weight written per step
             self._lookup = None
@@ -318,11 +321,9 @@ class FrameLoop:
             if self._reveal is not None:
                 self._revealed_host = self._reveal(target_pose)
                 self._put(self._revealed, self._revealed_host)
-                if self._ring_hold is not None:   # none kept: a weight of 0 leaves the ring's frame as it is
+                if self._ring_hold is not None:
                     share = self._ring_hold.share(self._revealed_host[list(FACE_OVAL)])
-                    weight = self._ring_hold.weight(share)
-                    self._put(self._ring_hold_weight,
-                              np.zeros(self._ring_hold_weight.shape, np.float32) if weight is None else weight)
+                    self._hold_weight(self._ring_hold.weight(share))
                     self._put(self._ring_hold_share, share)
                 if self._light is not None:
                     self._put(self._light, self._shading.light(target_pose))
@@ -600,6 +601,16 @@ class FrameLoop:
     # -- helpers
     def _take(self, name: str, shape):
         return self.ws.take(name, shape, np.float32)
+
+    def _hold_weight(self, weight: np.ndarray | None) -> None:
+        """The ring's held share this step (RingHold.weight's) into its buffer. None (nothing
+        revealed beside the hand): zeros, which leave the ring's frame as it is (hold_ring), from
+        a buffer allocated once, and not written again while the buffer holds them."""
+        if weight is not None:
+            self._put(self._ring_hold_weight, weight)
+        elif not self._ring_hold_zero:
+            self._put(self._ring_hold_weight, self._ring_hold_none)
+        self._ring_hold_zero = weight is None
 
     def _put(self, dst, host: np.ndarray) -> None:
         if self.gpu:
