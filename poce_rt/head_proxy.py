@@ -62,7 +62,7 @@ OVAL_INNER = ((108, 151, 337), (299, 337), (299, 333), (298, 333), (298, 301), (
               (369, 394, 395), (369, 396), (396,), (171, 175, 396), (171,), (140, 171), (140, 169, 170),
               (135, 169), (135, 138), (138, 215), (177, 215), (177,), (137, 177), (137, 227), (34, 227),
               (34, 139), (71, 139), (68, 71), (68, 104), (69, 104), (69, 108))
-PROXY_RINGS = len(PROXY_SCALES) + 4   # proxy_mesh's rings: inside the oval, oval, proxy, fringe, outer
+PROXY_RINGS = len(PROXY_SCALES) + 4   # HeadProxy.mesh's rings: inside the oval, oval, proxy, fringe, outer
 SILHOUETTE_RING = len(PROXY_SCALES) + 1   # the index of the proxy's last ring, its silhouette, among them
 # OVAL_INNER as index columns (a group's first vertex repeated past its end) and group sizes
 _INNER_IDX = np.array([g + (g[0],) * (max(map(len, OVAL_INNER)) - len(g)) for g in OVAL_INNER])

@@ -2,7 +2,7 @@
 frontal and as the photo saw them, turned with the face's pose (the neck less, fading to not at
 all under the chin) and drawn where the photo shows what lies beside the head (what is past the
 oval on a side seen edge-on, under the chin, the far side's outline, sunglasses at the oval), each
-vertex with where it reads the photo (HeadProxy, proxy_mesh; issue 15, DESIGN.md "Head, not
+vertex with where it reads the photo (HeadProxy; issue 15, DESIGN.md "Head, not
 face"). poce_rt.head_proxy is the proxy's geometry in the canonical frame, poce_rt.silhouette
 what it reads from the photo; poce_rt.surround draws the posed band with the photo (ring_band).
 """
@@ -128,15 +128,15 @@ GLASSES_PAST = (0.0, 1.0)
 UNDER_HAIR_PX = 2.0
 
 
-def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_cm: float = CAMERA_DISTANCE_CM,
-               silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
-               beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
-               hang: np.ndarray | None = None, hair: np.ndarray | None = None,
-               edge: np.ndarray | None = None, neck=None, glasses=None):
-    """The band with the head proxy, ring by ring: the face's own vertices next to its oval
-    (OVAL_INNER), the oval, both moving with the face; the proxy rings (posed through the camera
-    of poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None
-    for PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
+class HeadProxy:
+    """The band with the head proxy of one source face, ring by ring (mesh: for a target), the
+    source's side (the proxy's rings, frontal and as the photo saw them) worked out once: a frame
+    loop draws it every step (rings_at blends them per step, by how the turn faces each oval
+    vertex). src_vertices [468,3] the face's vertices in the photo, shape its canonical shape,
+    src_pose its Pose. The rings: the face's own vertices next to its oval (OVAL_INNER), the
+    oval, both moving with the face; the proxy rings (posed through the camera of
+    poce_rt.camera, distance_cm from the head, like the face; silhouette: head_proxy's, None for
+    PROXY_SCALES); the outer ring (fixed), PROXY_REACH - PROXY_SCALES[-1] beyond the silhouette.
     strip: None, or [K] skin_strip's: on the side the turn reveals, the oval ring reads the photo
     that far out, past the skin strip beside the oval (REVEAL_MOVE); negative (proxy_measures:
     edge_overshoot's), that far in, past the backdrop between the oval and the head's edge, with
@@ -159,18 +159,9 @@ def proxy_mesh(src_vertices, dst_vertices, shape, src_pose, dst_pose, distance_c
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
-    Returns verts [PROXY_RINGS*K,3] float32 (target positions, depth for the depth test), tris,
-    src [PROXY_RINGS*K,2] (where each vertex reads the photo). HeadProxy works out the source's
-    side once for many targets."""
-    return HeadProxy(src_vertices, shape, src_pose, distance_cm, silhouette, strip, beside,
-                     fringe, hang, hair, edge, neck, glasses).mesh(dst_vertices, dst_pose)
-
-
-class HeadProxy:
-    """proxy_mesh of one source face (its arguments but the target's), the source's side (the
-    proxy's rings, frontal and as the photo saw them) worked out once: a frame loop draws it
-    every step (rings_at blends them per step, by how the turn faces each oval vertex). skin: None,
-    or a poce_rt.silhouette.SkinRun of the photo, which past_skin reads (proxy_mesh reads none)."""
+    skin: None, or a poce_rt.silhouette.SkinRun of the photo, which past_skin reads (None: the
+    silhouette ring is not moved past the photo's skin). stages.head_proxy_of builds it as the
+    stages and the frame loop draw it, with all of these read from the photo."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
@@ -272,7 +263,9 @@ class HeadProxy:
         return src_r, dst_r, w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
 
     def mesh(self, dst_vertices, dst_pose):
-        """-> proxy_mesh's (verts, tris, src) for the face's [468,3] vertices dst_vertices at dst_pose."""
+        """The band for the face's [468,3] vertices dst_vertices at dst_pose -> (verts [PROXY_RINGS*K,3]
+        float32 target positions, depth for the depth test; tris; src [PROXY_RINGS*K,2] where each
+        vertex reads the photo)."""
         from .fit import pose_vertices
 
         dv = np.asarray(dst_vertices, np.float64)

@@ -27,7 +27,7 @@ group photo the silhouette grows there to the segmenter's outline as well (side_
 Skin strip (issue 15, 15-f13-anc-ph.jpg at +25): where hair covers the cheek, the photo shows a
 strip of skin a few pixels wide between the tracked oval and the hair, and on the side a turn
 reveals the proxy's first band drew it outwards from the moved oval, a pale crescent beside the
-face. skin_strip measures it per oval vertex once per source, and proxy_mesh has the oval ring read
+face. skin_strip measures it per oval vertex once per source, and HeadProxy has the oval ring read
 the photo past it there (STRIP_MAX, REVEAL_MOVE).
 """
 from __future__ import annotations
@@ -160,7 +160,7 @@ TIP_REACH = 1.5   # ... read out to this share of the band: a tip that touches t
 # a pale crescent 6-8 px wide beside the re-rendered face (row 330: L 44-54 where the photo has
 # hair and backdrop at 27-37), which reads as a flat disc pasted on the head. skin_strip measures
 # the strip along each oval vertex's ray (hair found within STRIP_MAX of the oval's mean radius,
-# skin before it); proxy_mesh moves the oval ring's photo position out across it, by how much the
+# skin before it); HeadProxy moves the oval ring's photo position out across it, by how much the
 # turn reveals there (REVEAL_MOVE: the oval vertex's outward move by the turn, past the oval's
 # mean move, in oval radii; an expression's move of the oval reveals nothing beside it), so the
 # first band reads the hair from the face's new outline and the strip is pressed into the ring
@@ -199,7 +199,7 @@ EDGE_PAST = (0.02, 0.03)
 # outline, the photo's own jaw edge 61). edge_overshoot measures per oval vertex how far in from
 # it the photo still shows what lies beyond the head (within OVERSHOOT_LIKE Lab of the median
 # colour BESIDE_SKIP_PX .. BESIDE_REACH out along its ray), where OVERSHOOT_MAX of the oval's mean
-# radius in the photo shows something else (OVERSHOOT_STEP Lab from it: the head); proxy_mesh
+# radius in the photo shows something else (OVERSHOOT_STEP Lab from it: the head); HeadProxy
 # has the oval ring read the photo that far in, past the mix at the edge (a pixel more), and
 # the ring inside the oval lies under the border there (under_border), so that the feather blends
 # the face with the photo's own edge, moved with the oval (his jaw's edge at -25: L* 69, and 33% of
@@ -631,7 +631,7 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
 
 def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
     """What the head proxy reads from the photo about a face (its [468,3] vertices, canonical shape
-    and Pose: a tracker Face), once per source, in HeadProxy's (and proxy_mesh's) argument order:
+    and Pose: a tracker Face), once per source, in HeadProxy's argument order:
     (silhouette [K] silhouette_scales', strip [K] skin_strip's, or less edge_overshoot's where
     that is 0 (the oval past the head's edge: negative), beside [K] backdrop_beside's, fringe [K]
     fringe_widths', hang [K] hanging_hair's, hair [K] band_hair's, edge [K] edge_strip's). image

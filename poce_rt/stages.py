@@ -409,6 +409,19 @@ def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, in
                          lambda name, sh: np.empty(sh, np.float32))
 
 
+def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, lens_card: np.ndarray | None = None,
+                  camera_distance_cm: float = CAMERA_DISTANCE_CM) -> HeadProxy:
+    """The head proxy of a source face (poce_rt.proxy_pose.HeadProxy) with all it reads from the
+    photo image [H,W,3] uint8 (proxy_measures, the neck, the sunglasses' frame, the skin past the
+    silhouette), as blend_face and the frame loop draw it. colours: the photo's face_colours;
+    lens_card: the source's sunglasses (accessories.lens_card) or None; camera_distance_cm: the
+    camera the rings are projected with (poce_rt.camera)."""
+    measures = proxy_measures(image, face, colours)
+    return HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
+                     neck=neck_layer(image, face, colours, measures[0]),
+                     glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin))
+
+
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
                alpha: np.ndarray, feather_px: int, geom: Geometry | None = None,
                moved_out: np.ndarray | None = None, head_proxy: bool = True,
@@ -447,11 +460,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     ring_moving = np.zeros((h, w), np.float32)
     proxy = None
     if head_proxy:
-        measures = proxy_measures(image, face, colours)
-        proxy = (HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
-                           neck=neck_layer(image, face, colours, measures[0]),
-                           glasses=ring_glasses(image, face.vertices, lens_card),
-                           skin=SkinRun(image, colours.skin)), pose)
+        proxy = (head_proxy_of(image, face, colours, lens_card, camera_distance_cm), pose)
     holds = held is not None and fill is not None
     reveal = PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)] \
         if holds or (rim_light is not None and head_proxy) else None

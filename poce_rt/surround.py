@@ -31,7 +31,6 @@ from .head_proxy import FACE_OVAL, PROXY_RINGS, REACH, surround_mesh
 from .layers import copy_channels
 from .motion import KEEP_SCALE, MOVING_PX, STILL_PX, keep_still, moved_weight, pixel_centres, read_motion
 from .ops._arrays import native
-from .proxy_pose import HeadProxy, proxy_mesh
 from .ring_photo import RING_CHANNELS, FeatureMask, photo_texture, ring_filled, stretch_weights, with_positions
 
 MIN_MOVE_PX = 0.5   # ring_band: an oval that moves less than this (px) leaves the photo as it is
@@ -64,12 +63,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
     """The band of the ring warp for a move of the face, or None when the oval does not move (or
     the band misses the frame). src_vertices / dst_vertices: the face's [468,3] vertices in the
     photo and at the target. proxy: None (the band between the oval and a fixed ring), or
-    (source shape [468,3] canonical, source Pose, target Pose[, camera distance cm[, silhouette
-    [K] (silhouette_scales')[, strip [K] (skin_strip's)[, beside [K] (backdrop_beside's)[, fringe [K]
-    (fringe_widths')[, hang [K] (hanging_hair's)[, hair [K] (band_hair's)[, edge [K]
-    (edge_strip's)[, neck (poce_rt.neck.neck_layer's)[, glasses (accessories.ring_glasses')]]]]]]]]]])
-    for the head proxy's rings, or (HeadProxy, target Pose): the same with the source's side worked out once
-    (what stages and the frame loop pass).
+    (poce_rt.proxy_pose.HeadProxy of the source face, target Pose) for the head proxy's rings
+    (stages.head_proxy_of's, as the stages and the frame loop draw them).
     Returns (verts [NK,3] float32 target positions, tris [M,3] int32, src [NK,2] float64 where
     each vertex reads the photo, (x0, y0, x1, y1) the frame pixels it covers)."""
     src_oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
@@ -78,10 +73,8 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
         raise ValueError("vertices contain NaN or inf")
     if np.abs(dst_oval - src_oval).max() < MIN_MOVE_PX:
         return None
-    if proxy is not None and isinstance(proxy[0], HeadProxy):
+    if proxy is not None:
         verts, tris, src = proxy[0].mesh(dst_vertices, proxy[1])
-    elif proxy is not None:
-        verts, tris, src = proxy_mesh(src_vertices, dst_vertices, *proxy)
     else:
         verts, tris, src = surround_mesh(src_oval, dst_oval, reach)
     if np.ceil((src.max(0) - src.min(0)).max()) + 6 > 4 * max(height, width):
@@ -451,8 +444,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     verts, tris, src, (x0, y0, x1, y1) = band
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
-    glasses = None if proxy is None else (proxy[0].ring_glasses if isinstance(proxy[0], HeadProxy) else
-                                          (proxy[12] if len(proxy) > 12 else None))
+    glasses = None if proxy is None else proxy[0].ring_glasses
     features = FeatureMask(src_vertices, glasses)
     weights = stretch_weights(verts, src, features)
     if weights.any() and backdrop is None and proxy is not None:

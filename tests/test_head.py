@@ -55,7 +55,7 @@ def test_oval_inner_is_the_meshs_ring_inside_the_oval(face_model):
 def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
     dst_pose = face.pose.offset(yaw=yaw)
     dst = pose_vertices(perspective_shape(face.shape, face.pose, dst_pose), dst_pose)
-    verts, tris, src = proxy_pose.proxy_mesh(face.vertices, dst, face.shape, face.pose, dst_pose)
+    verts, tris, src = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose).mesh(dst, dst_pose)
     k = len(head_proxy.FACE_OVAL)
     n = head_proxy.PROXY_RINGS
     assert verts.shape == (n * k, 3) and src.shape == (n * k, 2)
@@ -101,12 +101,12 @@ def test_expression_only_leaves_the_proxy_where_it_was(face, single_face):
     ring) can change."""
     dst = face.vertices.copy()
     dst[152, 1] += 6.0          # the chin drops (a jaw opening)
-    band = surround.ring_band(face.vertices, dst, *single_face.shape[:2],
-                              proxy=(face.shape, face.pose, face.pose))
+    proxy = (proxy_pose.HeadProxy(face.vertices, face.shape, face.pose), face.pose)
+    band = surround.ring_band(face.vertices, dst, *single_face.shape[:2], proxy=proxy)
     verts, _, src, _ = band
     k = len(head_proxy.FACE_OVAL)
     np.testing.assert_allclose(verts[2 * k:, :2], src[2 * k:], atol=1e-3)
-    out = surround.warp_surround(single_face, face.vertices, dst, proxy=(face.shape, face.pose, face.pose))
+    out = surround.warp_surround(single_face, face.vertices, dst, proxy=proxy)
     x0, y0, x1, y1 = band[3]
     local = verts.copy()
     local[:, :2] -= (x0, y0)
@@ -312,7 +312,7 @@ def _strand_kinks(image, face, verts, src, oval=None, bands=(1, head_proxy.SILHO
     direction d (structure tensor coherence >= 0.3), the angle (degrees) between the two
     triangles' affine maps of d. A strand running across the edge kinks by that much there.
     oval: [K] bool, the oval vertices whose triangles count instead (both of a triangle's); bands:
-    (first, end) of the bands counted (band r: from ring r to r + 1 of proxy_mesh's); person: a
+    (first, end) of the bands counted (band r: from ring r to r + 1 of HeadProxy.mesh's); person: a
     poce_rt.person.PersonMap, only edges whose midpoint it calls a person (the head's hair).
     Triangles that read no area of the photo (a ring on the next one there: the fringe ring on
     the outer ring where fringe_widths' curl tips reach past the silhouette as the turn's view

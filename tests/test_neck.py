@@ -3,8 +3,7 @@ face 0 (sunglasses, yaw +10) turned -25 showed only sky under his far jaw down t
 import numpy as np
 import pytest
 
-from poce_rt import neck, silhouette
-from poce_rt.frame_loop import loop
+from poce_rt import neck, silhouette, stages
 from poce_rt.hair import SKIN_D, lab, skin_distance
 from poce_rt.head_proxy import FACE_OVAL, oval_radius
 
@@ -46,7 +45,7 @@ def test_a_turn_away_from_it_and_other_faces_draw_no_neck(editor, sunglasses, re
     (Image_with_alpha.png), a three-quarter face (t1.jpg's face 1, 45-m7) get none."""
     img, src = sunglasses
     with_neck = editor.edit(img, pose=(0, 25, 0), source=src).image
-    monkeypatch.setattr(loop, "neck_layer", lambda *a, **k: None)
+    monkeypatch.setattr(stages, "neck_layer", lambda *a, **k: None)   # stages.head_proxy_of's
     plain = editor.prepare(img, editor.faces(img, 0)[0])
     assert np.array_equal(editor.edit(img, pose=(0, 25, 0), source=plain).image, with_neck)
     assert neck.neck_layer(img, src.face, src.colours) is not None

@@ -4,9 +4,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from poce_rt import motion, ops, proxy_pose, silhouette, stages, uncover
+from poce_rt import motion, ops, silhouette, stages, uncover
 from poce_rt.fit import pose_vertices
-from poce_rt.neck import neck_layer
 from poce_rt.ops.ref import render_ref, sample_uv_ref
 from poce_rt.ops.sample_uv import default_depth_tol
 
@@ -185,11 +184,7 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     dst = pose_vertices(face.shape, target)
     # the proxy sized to the photo's hair, its skin strip, what lies beside the oval, the strands past
     # it, built as blend_face builds it (the neck, the photo's skin for a collapsed far side)
-    colours = silhouette.face_colours(img, face.vertices)
-    measures = silhouette.proxy_measures(img, face, colours)
-    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, stages.CAMERA_DISTANCE_CM, *measures,
-                               neck=neck_layer(img, face, colours, measures[0]),
-                               skin=silhouette.SkinRun(img, colours.skin))
+    proxy = stages.head_proxy_of(img, face, silhouette.face_colours(img, face.vertices))
     ring = np.zeros((h, w), np.float32)
     base = stages.warp_surround(img, face.vertices, dst, proxy=(proxy, target), moving_out=ring)
     vmotion = motion.vertex_motion(g.posed(face.vertices), g.posed(dst))

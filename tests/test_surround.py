@@ -107,8 +107,8 @@ def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
     (known < 1 there, and only near them), and the fill is the same whether the texture's square
     is tight around the band (warp_surround's) or larger (the frame loop's)."""
     dst = pose_vertices(face.shape, face.pose.offset(yaw=30))
-    verts, tris, src, _ = surround.ring_band(face.vertices, dst, *single_face.shape[:2],
-                                             proxy=(face.shape, face.pose, face.pose.offset(yaw=30)))
+    proxy = (proxy_pose.HeadProxy(face.vertices, face.shape, face.pose), face.pose.offset(yaw=30))
+    verts, tris, src, _ = surround.ring_band(face.vertices, dst, *single_face.shape[:2], proxy=proxy)
     weights = ring_photo.stretch_weights(verts, src, ring_photo.FeatureMask(face.vertices))
     assert weights.any()
     lo = np.floor(src.min(0)).astype(int) - 2
@@ -311,10 +311,10 @@ def _crescent_l(image, face, strip):
 
     pose = face.pose.offset(yaw=25)
     target = pose_vertices(perspective_shape(face.shape, face.pose, pose, CAMERA_DISTANCE_CM), pose)
-    proxy = (face.shape, face.pose, pose, CAMERA_DISTANCE_CM,
-             silhouette.silhouette_scales(image, face.vertices, face.shape, face.pose)) + \
+    measures = (silhouette.silhouette_scales(image, face.vertices, face.shape, face.pose),) + \
         ((silhouette.skin_strip(image, face.vertices),) if strip else ())
-    out = surround.warp_surround(image, face.vertices, target, proxy=proxy)
+    proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, CAMERA_DISTANCE_CM, *measures)
+    out = surround.warp_surround(image, face.vertices, target, proxy=(proxy, pose))
     oval = target[list(head_proxy.FACE_OVAL), :2]
     inside = np.zeros(image.shape[:2], np.uint8)
     cv2.fillPoly(inside, [np.round(oval).astype(np.int32)], 1)
@@ -369,9 +369,9 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
     pose = face.pose.offset(yaw=25)
     dst = pose_vertices(face.shape, pose)
     k = len(head_proxy.FACE_OVAL)
-    args = (face.vertices, dst, face.shape, face.pose, pose, CAMERA_DISTANCE_CM, None)
-    plain = proxy_pose.proxy_mesh(*args)[2][k:2 * k]
-    read = proxy_pose.proxy_mesh(*args, strip)[2][k:2 * k]
+    args = (face.vertices, face.shape, face.pose, CAMERA_DISTANCE_CM, None)
+    plain = proxy_pose.HeadProxy(*args).mesh(dst, pose)[2][k:2 * k]
+    read = proxy_pose.HeadProxy(*args, strip).mesh(dst, pose)[2][k:2 * k]
     moved = np.linalg.norm(read - plain, axis=1)
     y0, y1 = np.percentile(plain[:, 1], [25, 75])
     cheeks = (plain[:, 1] > y0) & (plain[:, 1] < y1)

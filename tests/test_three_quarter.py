@@ -55,9 +55,9 @@ def _proxy(editor, img, src, yaw):
 
     f = src.face
     plan = editor.plan(src, pose=(0, yaw, 0))
-    verts, _, photo = proxy_pose.proxy_mesh(f.vertices, pose_vertices(plan.shape, plan.target_pose), f.shape, f.pose,
-                                          plan.target_pose, 80.0,
-                                          silhouette.silhouette_scales(img, f.vertices, f.shape, f.pose))
+    proxy = proxy_pose.HeadProxy(f.vertices, f.shape, f.pose, 80.0,
+                                 silhouette.silhouette_scales(img, f.vertices, f.shape, f.pose))
+    verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
     return verts, photo, ring_photo.FeatureMask(f.vertices)
 
 

@@ -23,7 +23,6 @@ import functools
 import numpy as np
 
 from .. import ops
-from ..accessories import ring_glasses
 from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
 from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
@@ -34,13 +33,11 @@ from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profiling import stage
-from ..stages import Geometry, face_box, texel_motion
+from ..stages import Geometry, face_box, head_proxy_of, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
 from ..occluder import revealed_beside, ring_hold
-from ..neck import neck_layer
 from ..ring_photo import ring_filled
-from ..silhouette import SkinRun, face_colours, proxy_measures
-from ..proxy_pose import HeadProxy
+from ..silhouette import face_colours
 from ..surround import draw_ring, hold_ring, keep_ring_still, ring_band
 from ..uncover import Uncover, fill_uncovered
 from .canvas import EMPTY, Box, Canvases, Ring
@@ -113,12 +110,8 @@ class FrameLoop:
         if self.head_proxy:
             colours = getattr(source, "colours", None)
             colours = face_colours(source.image, face.vertices) if colours is None else colours
-            measures = proxy_measures(source.image, face, colours)
-            self._proxy = HeadProxy(face.vertices, face.shape, face.pose, self.camera_distance_cm, *measures,
-                                    neck=neck_layer(source.image, face, colours, measures[0]),
-                                    glasses=ring_glasses(source.image, face.vertices,
-                                                         getattr(source, "lens_card", None)),
-                                    skin=SkinRun(source.image, colours.skin))
+            self._proxy = head_proxy_of(source.image, face, colours, getattr(source, "lens_card", None),
+                                        self.camera_distance_cm)
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
