@@ -64,8 +64,8 @@ from . import ops
 from .complete import LUMA, complete_uv_fallback, low_pass, push_pull, smoothstep
 from .facemodel import facing_cosine, signed_area_px
 from .fill_light import YIELD_MIN, joined, unseen_structure, yielded_light
-from .hair import (SHADOW_TELL_HELD, SKIN_D, backdrop_colours, backdrop_distance, hue, in_shadow, lab,
-                   segment_distance, skin_distance)
+from .hair import (SHADOW_TELL_HELD, SKIN_D, backdrop_colours, backdrop_distance, chromaticity, hue, in_shadow,
+                   lab, segment_distance, skin_distance)
 from .fit import Pose, pose_vertices
 from .layers import widen
 from .masks import eye_regions
@@ -175,17 +175,33 @@ RIM_CLOSE = 3
 # over two; the glow 0.002-0.003) is structure, not light (the chroma ridges along the outlines of
 # Image_with_alpha.png, the sunglasses face and t1.jpg's face 1: 0.006-0.03, 10th-90th
 # percentile), and so is a texel of the hair's colour (RIM_HAIR spreads: t1.jpg's face 0's
-# red-blonde strands over her cheek, 0.6-1.5 from it, were mirrored into skin). Nor is a glow a
-# few patches of colour along the outline: under GLOW_MIN of the layout's texels (Image_with_alpha's
-# 353 at over 0.5, single_face.jpg's 214, 15-f13-anc-ph.jpg's 143, the sunglasses face's 33, 0 on
-# Tom_Hanks_54745.png and t1.jpg's faces 0 and 1; t1.jpg's largest face 905, 2.1%, along his jaws
-# and temples) nothing yields, and such a face is drawn as before, bit for bit (any yield changes
-# its completion: fill_unreliable's yielded).
+# red-blonde strands over her cheek, 0.6-1.5 from it, were mirrored into skin). And a glow is the
+# backdrop's light on the skin: the texel's colour over the kept skin's inside it (linear RGB, a
+# ratio: the light it took, as a share of the skin's) leans from white to a backdrop colour, and
+# that colour is a colour, not a grey (backdrop_light). Per texel: the ratio's chromaticity past
+# white's along the direction of a backdrop colour's chromaticity past white's (linear RGB;
+# hair.backdrop_colours') GLOW_LIGHT (none .. all), times that backdrop colour's own distance from
+# white's GLOW_BACKDROP (none .. all); the most over the backdrop colours. t1.jpg's largest face:
+# his wall 0.28-0.43 from white, his glow's light 0.075 (5th percentile), 0.087 (10th), 0.16
+# (median) along it. The chroma ridges along the other faces' outlines are no such light, and
+# nothing yields there: their backdrops are greys (single_face.jpg's 0.12 from white at most,
+# multi_face.jpg's 0.10, Image_with_alpha.png's 0.11, and his ridges lean away from them), or a
+# blue or a green their ridges do not lean to (15-f13-anc-ph.jpg's 0.31: its ridges' light along
+# it 0.015 at most; 0-f1-su-ph.jpg's and 0-f15-hao-ph.jpg's none; 45-m7-di-ph.jpg's 0.047). It is
+# decided texel by texel: a count over the map gated it before (nothing yielded under GLOW_MIN,
+# 1.3% of the layout's texels glowing, 1.6x the nearest other face's count, Image_with_alpha's
+# 0.83%), and a short glow kept its trust where a long one yielded. What changed with that:
+# t1.jpg's largest face yields 98% of what it did (his -25 as it was but 8 pixels by a level, +25
+# by up to 5 levels); his neighbour against the same wall (t1.jpg's face 3) yields along his far
+# jaw (up to 28 levels on ~100-150 pixels at +-25); the astronaut's faint ridges (a yield of 0.06
+# at most: the borders of her photo hold colours) change 2 levels at most; t1.jpg's faces 0 and 1
+# (yields under 0.09) and the other faces are as they were, bit for bit.
 GLOW_RIDGE = (3.0, 5.0)
 GLOW_NEAR = 0.05
 GLOW_DETAIL = (0.005, 0.007)
 GLOW_GROW = 0.5
-GLOW_MIN = 0.013
+GLOW_LIGHT = (0.06, 0.09)
+GLOW_BACKDROP = (0.15, 0.25)
 # Beside a hand held over the outline (poce_rt.occluder), the photo saw the backdrop in the hand's
 # shadow (hair.in_shadow) between the hand and the cheek, and texels between that gap and the
 # skin took a mix of both: Image_with_alpha.png's, Lab 42-58 / a 0-9 / b -1-6 below the heel of
@@ -383,18 +399,19 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
 
 
 def rim_glow(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
-             cosine: np.ndarray, distance: np.ndarray, face_width: float, pixel: float = 1.0,
-             hair=None) -> np.ndarray:
+             cosine: np.ndarray, distance: np.ndarray, face_width: float, backdrop: np.ndarray,
+             pixel: float = 1.0, hair=None) -> np.ndarray:
     """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
-    because its colour is the light along the far outline, not the skin's (module comment at
-    GLOW_RIDGE): within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of face_width, in
-    pixels) on the foreshortened side, its chroma GLOW_RIDGE above both the untrusted outline's
-    beyond it and the kept skin's inside, smooth (GLOW_DETAIL) and not the hair's colour (hair:
-    (median, spread) of poce_rt.hair.photo_hair, or None), spread over GLOW_GROW D; 0 everywhere
-    where fewer than GLOW_MIN of the layout's texels glow. uv [S,S,3] in [0,1], mask [S,S] the
-    sampled visibility, confidence [S,S] (visibility_confidence and unlike_backdrop), coverage
-    [S,S] bool, cosine [S,S] each texel's facing cosine, distance [S,S]
-    texel_silhouette_distance; pixel: a photo pixel's side in texels (pixel_texels)."""
+    because its colour is the backdrop's light along the far outline, not the skin's (module
+    comment at GLOW_RIDGE): within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of
+    face_width, in pixels) on the foreshortened side, its chroma GLOW_RIDGE above both the
+    untrusted outline's beyond it and the kept skin's inside, smooth (GLOW_DETAIL), not the hair's
+    colour (hair: (median, spread) of poce_rt.hair.photo_hair, or None) and lit by a colour of
+    the backdrop (backdrop [K,3] Lab, hair.backdrop_colours': backdrop_light), spread over
+    GLOW_GROW D. uv [S,S,3] in [0,1], mask [S,S] the sampled visibility, confidence [S,S]
+    (visibility_confidence and unlike_backdrop), coverage [S,S] bool, cosine [S,S] each texel's
+    facing cosine, distance [S,S] texel_silhouette_distance; pixel: a photo pixel's side in
+    texels (pixel_texels)."""
     out = np.zeros(mask.shape, np.float32)
     seen = (mask >= 0.5) & coverage
     d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
@@ -416,11 +433,44 @@ def rim_glow(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage:
     # (the hair's texels keep their trust beside a glow too: the spread below reaches them)
     own = np.ones(mask.shape, np.float32) if hair is None else smoothstep(skin_distance(colours, hair), *RIM_HAIR)
     out[near] = smoothstep(ridge[near], *GLOW_RIDGE) * (1.0 - smoothstep(detail[near, 0], *GLOW_DETAIL)) * own[near]
-    if (out > 0.5).sum() < GLOW_MIN * coverage.sum():
-        return np.zeros(mask.shape, np.float32)
+    glow = out > 0
+    if not glow.any():
+        return out
+    out[glow] *= backdrop_light(uv, glow, inside, 2.0 * sigma, backdrop)
     out = cv2.dilate(out, disc(GLOW_GROW * sigma)) * rim
     out = cv2.GaussianBlur(out, (0, 0), 1.0) * rim * reach * (1.0 - smoothstep(cosine, *RIM_FACING)) * own
     return out.astype(np.float32)
+
+
+def backdrop_light(uv: np.ndarray, texels: np.ndarray, inside: np.ndarray, sigma: float,
+                   backdrop: np.ndarray) -> np.ndarray:
+    """[N] float32 in [0,1]: how surely each of the texels `texels` [S,S] bool holds the light of a
+    backdrop colour (module comment at GLOW_RIDGE): the chromaticity of its colour over the skin's
+    (uv [S,S,3] in [0,1], linear RGB; the skin: a Gaussian of sigma texels over the texels
+    `inside` [S,S] bool) past white's along that of a colour of backdrop [K,3] Lab (GLOW_LIGHT),
+    times how far that colour's own chromaticity lies from white's (GLOW_BACKDROP); the most
+    over the K colours."""
+    rgb = linear(uv)
+    skin, _ = low_pass(rgb, inside, sigma)
+    ratio = rgb[texels] / np.maximum(skin[texels], np.float32(1e-4))
+    light = chromaticity(ratio) - np.float32(1.0 / 3.0)                       # [N,3]
+    lit = chromaticity(linear(lab_rgb(backdrop))) - np.float32(1.0 / 3.0)    # [K,3]
+    colour = np.linalg.norm(lit, axis=-1)
+    along = light @ (lit / np.maximum(colour, np.float32(1e-6))[:, None]).T   # [N,K]
+    return (smoothstep(along, *GLOW_LIGHT) * smoothstep(colour, *GLOW_BACKDROP)[None]).max(1).astype(np.float32)
+
+
+def linear(rgb: np.ndarray) -> np.ndarray:
+    """[...,3] sRGB in [0,1] -> [...,3] float32 linear RGB (light adds and multiplies there)."""
+    c = np.clip(np.asarray(rgb, np.float32), 0.0, 1.0)
+    return np.where(c <= 0.04045, c / np.float32(12.92), ((c + np.float32(0.055)) / np.float32(1.055)) ** 2.4) \
+        .astype(np.float32)
+
+
+def lab_rgb(colours: np.ndarray) -> np.ndarray:
+    """[K,3] Lab -> [K,3] float32 sRGB in [0,1] (hair.lab's inverse, clipped to the gamut)."""
+    a = np.ascontiguousarray(np.asarray(colours, np.float32).reshape(-1, 1, 3))
+    return np.clip(cv2.cvtColor(a, cv2.COLOR_Lab2RGB).reshape(-1, 3), 0.0, 1.0)
 
 
 def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.ndarray, skin,

@@ -307,7 +307,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         yielding = yielding * (1.0 - rim)
         # and so does one that holds the light along the far outline, not the skin's colour
         yielding = yielding * (1.0 - rim_glow(uv, mask, confidence, lay.coverage, texel_cos, distance, face_width,
-                                              pixel, colours.hair))
+                                              backdrop, pixel, colours.hair))
         # and beside a hand held over the outline, what the yield encloses yields with it
         yielding = held_holes(yielding, lay.coverage, beside, pixel)
     # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels

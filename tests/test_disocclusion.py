@@ -1355,11 +1355,18 @@ def glow_scene(s=64, width=80.0):
     return uv, mask, conf, cov, cosine, distance, width
 
 
+# backdrops (Lab): t1.jpg's orange wall, a grey one, 15-f13-anc-ph.jpg's blue
+WALL, GREY, BLUE = np.float32([[60.6, 19.3, 38.2]]), np.float32([[70.0, 0.5, 2.0]]), np.float32([[53.8, 3.9, -31.7]])
+
+
 def test_rim_glow_yields_a_smooth_saturated_band_along_the_far_outline():
     """A soft band along the far outline more saturated than the skin inside it and than the
-    outline beyond it yields (with its shoulders); the same band with pixel-scale detail (hair,
-    a frame), of the hair's colour, facing the camera, too small to be more than specks, or no
-    more saturated than the outline beyond it keeps its trust; nothing deep inside yields."""
+    outline beyond it, lit by the colour of the backdrop (an orange wall), yields (with its
+    shoulders); the same band with pixel-scale detail (hair, a frame), of the hair's colour,
+    facing the camera, no more saturated than the outline beyond it, or beside a backdrop whose
+    colour is a grey or a blue (no light of theirs) keeps its trust; nothing deep inside yields.
+    Texel by texel: a short stretch of the band yields as it does in the whole band (with a
+    count over the map, four rows of it, under 1.3% of the texels, kept their trust)."""
     from poce_rt.hair import HAIR_SPREAD_MIN, lab
 
     uv, mask, conf, cov, cosine, distance, width = glow_scene()
@@ -1369,23 +1376,28 @@ def test_rim_glow_yields_a_smooth_saturated_band_along_the_far_outline():
     rows = slice(4, 60)
     uv[rows] = skin + bump * (warm - skin)
     glow = (rows, slice(4, 9))
-    g = D.rim_glow(uv, mask, conf, cov, cosine, distance, width)
+    g = D.rim_glow(uv, mask, conf, cov, cosine, distance, width, WALL)
     assert g[glow].min() > 0.9, g[glow].min()
     assert g[:, 16:].max() == 0                                   # beyond RIM_REACH D, and the near half
+    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, GREY).max() == 0
+    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, BLUE).max() == 0
+    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, np.concatenate([GREY, WALL]))[glow].min() > 0.9
     stripes = uv.copy()
     stripes[4:60:2, 2:11] *= np.float32(0.6)                      # strands: detail at the pixel scale
-    assert D.rim_glow(stripes, mask, conf, cov, cosine, distance, width).max() == 0
+    assert D.rim_glow(stripes, mask, conf, cov, cosine, distance, width, WALL).max() == 0
     hair = (lab(warm), np.maximum(np.float32(HAIR_SPREAD_MIN), 4.0))   # strands of the hair's colour
-    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, hair=hair)[glow].max() < 0.1
+    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, WALL, hair=hair)[glow].max() < 0.1
     facing = np.full(cosine.shape, 0.95, np.float32)
-    assert D.rim_glow(uv, mask, conf, cov, facing, distance, width).max() == 0
-    speck = uv.copy()
-    speck[:30] = skin
-    speck[32:] = skin                                             # two rows: under GLOW_MIN of the layout
-    assert D.rim_glow(speck, mask, conf, cov, cosine, distance, width).max() == 0
+    assert D.rim_glow(uv, mask, conf, cov, facing, distance, width, WALL).max() == 0
     beyond = uv.copy()
     beyond[:, :3] = warm                                          # the outline beyond is as saturated
-    assert D.rim_glow(beyond, mask, conf, cov, cosine, distance, width)[glow].max() < 0.1
+    assert D.rim_glow(beyond, mask, conf, cov, cosine, distance, width, WALL)[glow].max() < 0.1
+    short = uv.copy()
+    short[:30] = skin
+    short[34:] = skin                                             # 4 rows of it: ~0.9% of the layout
+    s = D.rim_glow(short, mask, conf, cov, cosine, distance, width, WALL)
+    np.testing.assert_allclose(s[31:33], g[31:33], atol=0.01)
+    assert s[31:33, 4:9].min() > 0.9 and s[:24].max() == 0 and s[40:].max() == 0
 
 
 @pytest.fixture(scope="module")
