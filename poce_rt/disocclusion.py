@@ -238,8 +238,15 @@ YIELD_JOIN = (1.0, 6.0)
 # his sideburn and skin, 0.8-1 trusted, 1-4 texels across). Turned +25 each is stretched ~1.7x
 # and drawn moved where the fill around it is held in the photo: grey streaks below the heel (70
 # grey pixels; 22 closed). There the yield is closed over HELD_CLOSE photo pixels (held_holes).
-# Only beside a held hand: nothing else changes.
+# Only beside a held hand: nothing else changes. A speck the closing takes is taken whole where
+# any of it lies beside the hand: cut at the reach's edge (MIX_HELD, 35 px there), 13 texels of a
+# sliver below the heel that read the neutral grey stroke there mixed with his skin (0.5-0.84
+# trusted, 35-42 px from the heel) stayed kept and drew a grey-blue speck at +25
 HELD_CLOSE = 6.0
+# ... a texel the closing lowers by more than this (of confidence) is taken: partial trust beside
+# the yield is lowered a little everywhere along it, and chained through that, the speck's piece
+# ran on 868 texels to 69 px from the heel (4 D); the specks it takes are 23 and 65 texels there
+HELD_TAKEN = 0.1
 # photo pixels from a yielded texel within which the region's texels count: on t1.jpg's face 1
 # the nose's outline is 0-6 px from her yielded far eye and cheek; a near-frontal face whose few
 # texels yield (single_face.jpg: 53) is drawn as before beyond that
@@ -523,15 +530,28 @@ def held_holes(yielding: np.ndarray, coverage: np.ndarray, beside: np.ndarray | 
     """yielding [S,S] (the confidence after the yields) with what its yield encloses beside a hand
     held over the outline yielding too (beside [S,S] bool, held_reach's; module comment at
     HELD_CLOSE) -> [S,S] float32: there at most 1 - the yield (1 - yielding, clipped, on the
-    coverage [S,S] bool) closed over HELD_CLOSE photo pixels (of `pixel` texels, pixel_texels);
-    the same values elsewhere; yielding itself where nothing is held (beside None)."""
+    coverage [S,S] bool) closed over HELD_CLOSE photo pixels (of `pixel` texels, pixel_texels),
+    each speck the closing takes (lowers by over HELD_TAKEN) whole where any of it lies beside
+    (whole_specks); the same values elsewhere; yielding itself where nothing is held (beside
+    None)."""
     if beside is None:
         return yielding
     out = np.array(yielding, np.float32)
     fill = np.where(coverage, 1.0 - np.clip(out, 0.0, 1.0), 0.0).astype(np.float32)
     closed = cv2.morphologyEx(fill, cv2.MORPH_CLOSE, disc(HELD_CLOSE * pixel))
+    beside = whole_specks(beside, out - (1.0 - closed) > HELD_TAKEN)
     out[beside] = np.minimum(out[beside], 1.0 - closed[beside])
     return out
+
+
+def whole_specks(beside: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """beside [S,S] bool grown by every speck of `taken` [S,S] bool (8-connected) any of whose
+    texels lies in it: held_holes takes a speck whole, not cut at the reach's edge."""
+    n, labels = cv2.connectedComponents(taken.astype(np.uint8), connectivity=8)
+    hit = np.zeros(n, bool)
+    hit[labels[beside & taken]] = True
+    hit[0] = False
+    return beside | hit[labels]
 
 
 def yield_join(yielding: np.ndarray, keep: np.ndarray, coverage: np.ndarray, pixel: float = 1.0) -> np.ndarray:

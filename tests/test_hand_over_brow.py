@@ -249,18 +249,22 @@ def test_what_the_yield_encloses_beside_the_hand_yields_turned_25(prepared, edit
 
 
 def test_held_holes_yields_what_the_yield_encloses_beside_the_hand_only():
-    """A kept speck inside a run that yields, beside a held hand, yields; the same speck elsewhere,
-    and the kept texels beside the run, keep their trust; nothing held: the very same array."""
+    """A kept speck inside a run that yields, beside a held hand, yields, whole where only part of
+    it lies beside the hand; a speck wholly elsewhere, and the kept texels beside the run, keep
+    their trust; nothing held: the very same array."""
     s = 32
     yielding = np.ones((s, s), np.float32)
     yielding[8:24, 8:24] = 0.0
-    yielding[15:17, 15:17] = 1.0            # a speck enclosed by the yield
+    yielding[10:12, 13:15] = 1.0            # a speck enclosed by the yield, beside the hand
+    yielding[15:17, 15:17] = 1.0            # one across the reach's edge
+    yielding[20:22, 19:21] = 1.0            # and one past it
     coverage = np.ones((s, s), bool)
     beside = np.zeros((s, s), bool)
-    beside[:, :s // 2] = True               # (the speck's left half and the run's left edge)
+    beside[:, :s // 2] = True               # (the second speck's left half and the run's left edge)
     got = D.held_holes(yielding, coverage, beside, pixel=0.5)
-    assert got[15:17, 15:17][:, 0].max() == 0, got[15:17, 15:17]
-    assert got[15:17, 16].min() == 1.0     # not beside the hand
+    assert got[10:12, 13:15].max() == 0, got[10:12, 13:15]
+    assert got[15:17, 15:17].max() == 0, got[15:17, 15:17]   # not cut at the reach's edge
+    assert got[20:22, 19:21].min() == 1.0  # not beside the hand
     assert got[8:24, :8].min() == 1.0 and got[:8].min() == 1.0   # the kept skin beside the run
     assert D.held_holes(yielding, coverage, None, 0.5) is yielding
 
@@ -349,6 +353,16 @@ def test_the_revealed_temple_below_the_heel_is_skin_not_grey_blue_turned_25(prep
     img, src = prepared("Image_with_alpha.png")
     grey = grey_blue_below_heel(editor.edit(img, pose=(0, 25, 0), source=src), src.face)
     assert grey < 120, grey
+
+
+def test_a_speck_across_the_holds_reach_yields_whole_turned_25(prepared, editor):
+    """Turned +25, a grey-blue speck (5 x 9 px) below the heel of his palm: a sliver of 13 texels
+    that read the neutral grey stroke there mixed with his skin (0.5-0.84 trusted), enclosed by the
+    yield but 35-42 px from the heel, past the hold's reach (2 D, 35 px), where only its top was
+    closed (disocclusion.held_holes): 59 grey-blue pixels below the heel, 25 with the speck whole."""
+    img, src = prepared("Image_with_alpha.png")
+    grey = grey_blue_below_heel(editor.edit(img, pose=(0, 25, 0), source=src), src.face)
+    assert grey < 40, grey
 
 
 def test_the_heel_is_held_but_not_the_gap_below_it(prepared):
