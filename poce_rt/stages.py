@@ -33,7 +33,7 @@ from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map, revealed_beside, ring_hold as ring_hold_for
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
-from .silhouette import SkinRun, face_colours, proxy_measures
+from .silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
 from .surround import warp_surround
 from .tracker import Face
@@ -451,7 +451,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         proxy = (HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
                            neck=neck_layer(image, face, colours, measures[0]),
                            glasses=ring_glasses(image, face.vertices, lens_card),
-                           skin=SkinRun(image, colours.skin)), pose)
+                           skin=SkinRun(image, colours.skin),
+                           head=band_head_armless(image, face, measures[0], colours, geom)), pose)
     holds = held is not None and fill is not None
     reveal = PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)] \
         if holds or (rim_light is not None and head_proxy) else None

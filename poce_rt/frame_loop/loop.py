@@ -39,7 +39,7 @@ from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_t
 from ..occluder import revealed_beside, ring_hold
 from ..neck import neck_layer
 from ..ring_photo import ring_filled
-from ..silhouette import SkinRun, face_colours, proxy_measures
+from ..silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
 from ..proxy_pose import HeadProxy
 from ..surround import draw_ring, hold_ring, keep_ring_still, ring_band
 from ..uncover import Uncover, fill_uncovered
@@ -118,7 +118,9 @@ class FrameLoop:
                                     neck=neck_layer(source.image, face, colours, measures[0]),
                                     glasses=ring_glasses(source.image, face.vertices,
                                                          getattr(source, "lens_card", None)),
-                                    skin=SkinRun(source.image, colours.skin))
+                                    skin=SkinRun(source.image, colours.skin),
+                                    head=band_head_armless(source.image, face, measures[0], colours,
+                                                           geometry))
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
