@@ -93,6 +93,16 @@ UNDER_CHIN = (1.1, 1.6)
 # that outline (t1 +25: the far temple's band 19 px wide). FAR_MIN_PX: a silhouette drawn within
 # this of the moved oval's distance from the centre is left as drawn (the face covers it).
 FAR_MIN_PX = 1.0
+# ... and a head is not round: it is longer front to back than it is wide (a cephalic index of
+# 0.75-0.85; the hair adds about as much all round), so turned away from the camera its outline
+# is made by its longer back and lies further out across the image than the photo's (head_width;
+# where the turn brings it nearer, the outline is kept a round head's). As a sphere,
+# multi_face.jpg's face 0 (curls, yaw +10) turned +25 kept his far temple's outline 79 px from
+# the head's centre while his temple moved out from 56 to 62 px (that centre, 3 cm behind the
+# point the pose turns about, swings 10 px towards the near side): the band beside the temple
+# (oval vertex 4) drawn 16.7 px wide of the photo's 22.7, and the curls above his far lens 1-4 px
+# past its end (0-1 before, 13-17 in the photo); as this head 20.9 px, and 2-7.
+HEAD_LENGTH = 1.25
 # ... only where the photo shows hair beside the far side: band_hair's share of the photo between
 # the oval and the silhouette, over the vertices turned away (weighted as far_outline's `away`),
 # BAND_HAIR[0] none .. [1] fully. Where it shows skin or the backdrop, what lies there is a hand,
@@ -104,6 +114,17 @@ FAR_MIN_PX = 1.0
 # face 0's long hair (0-1 along her far side) was drawn out in steps. t1.jpg's largest face: 0.22
 # at -25, 0.42 at +25; faces 0 and 1 at -25 0.18 and 0.20, Image_with_alpha.png 0.015 / 0.03.
 BAND_HAIR = (0.05, 0.15)
+# ... or where the photo shows the head there, told from a hand by other means than the hair's
+# colour: red curls that read as skin (multi_face.jpg's face 0: hair 0.026 at +25) are
+# skin-coloured like a hand over the brow (Image_with_alpha.png 0.015), but no arm runs beside
+# his head (poce_rt.occluder.arm_beside: the head proxy is given `head` only then) and his band
+# is the head, not the backdrop (silhouette.band_head's share, over the vertices turned away as
+# BAND_HAIR's): BAND_HEAD[0] none .. [1] fully. multi_face.jpg's face 0: 0.73 at +25 (0.65 at -25,
+# where his hair's share draws it out already); Tom_Hanks_54745.png's wall 0.42 / 0.13 and t1.jpg's
+# face 5 0.22 are left as they were; an arm lies beside Image_with_alpha.png (0.69 / 0.77) and
+# multi_face.jpg's faces 1 and 3. t1.jpg's face 0 at +25 (her long light-brown hair, 0.044 hair
+# as its colours read it) is drawn out too: 0.82.
+BAND_HEAD = (0.5, 0.6)
 # Sunglasses at the oval (issue 15, held-out multi_face.jpg's face 0, yaw +10, turned +25): the
 # tracked oval runs along the far lens's outer end, and its frame's end piece, 1-2 px past it, is
 # the ring's. The lens card (poce_rt.accessories.lens_card) draws the lens in front of the face,
@@ -122,6 +143,13 @@ BAND_HAIR = (0.05, 0.15)
 # stretch_weights, accessories.frame_region).
 GLASSES_NEAR = 0.2
 GLASSES_PAST = (0.0, 1.0)
+# Beyond the frame's end: the rings beyond it (the temple's hair, the ear) lay inside that
+# point at +25 (the proxy's rings there follow the head's side in, the frame stays out in front)
+# and were all drawn on it: the bands between them 0 px wide, the hair beside the far lens gone
+# and the sky drawn up to the lens's end (multi_face.jpg's face 0: his rings 1.22 .. silhouette,
+# 9-18 px beyond the frame's end in the photo, all on the one point). They are drawn as far
+# beyond the moved frame's end as the photo shows them beyond its own, times the share of its
+# width the turn draws the band from the oval to the silhouette with there (none past the photo's).
 # under_hair: the band under the face's feathered border reads the hair this far past the oval
 # ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
 # +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
@@ -161,13 +189,15 @@ class HeadProxy:
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
     skin: None, or a poce_rt.silhouette.SkinRun of the photo, which past_skin reads (None: the
     silhouette ring is not moved past the photo's skin). stages.head_proxy_of builds it as the
-    stages and the frame loop draw it, with all of these read from the photo."""
+    stages and the frame loop draw it, with all of these read from the photo. head: None, or [K]
+    silhouette.band_head's where no arm lies beside the head (silhouette.band_head_armless): the
+    far side drawn out where that shows the head (BAND_HEAD)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
                  hang: np.ndarray | None = None, hair: np.ndarray | None = None,
-                 edge: np.ndarray | None = None, neck=None, glasses=None, skin=None):
+                 edge: np.ndarray | None = None, neck=None, glasses=None, skin=None, head=None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -208,6 +238,8 @@ class HeadProxy:
         self.hang = None if hang is None or not np.any(hang) else np.asarray(hang, np.float64)
         # [K] the share of the photo beside each oval vertex that is hair (far_outline: BAND_HAIR)
         self.hair = None if hair is None else np.asarray(hair, np.float64)
+        # [K] the share of it that is the head, not the backdrop, where no arm lies beside it (BAND_HEAD)
+        self.head = None if head is None else np.asarray(head, np.float64)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head;
         # and those past the head's edge (a negative strip: edge_overshoot's)
@@ -256,11 +288,18 @@ class HeadProxy:
         first = dst_r[0][:, :2] + w[:, None] * (edge + move - dst_r[0][:, :2])
         src_r = [src_r[0].copy()] + list(src_r[1:])
         src_r[0][:, :2] += w[:, None] * (edge - src_r[0][:, :2])
-        out = outward(first, q)
-        dst_r = [np.column_stack([first, dst_r[0][:, 2]])] + [
-            np.column_stack([np.where(((outward(x, q) < out) & (w > 0))[:, None], first, x[:, :2]), x[:, 2]])
-            for x in dst_r[1:]]
-        return src_r, dst_r, w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
+        # the rings beyond lie outside the frame's end by what the photo shows beyond it, narrowed
+        # as the turn narrows the band from the oval to the silhouette there (module comment at
+        # GLASSES_PAST: beyond the frame's end)
+        n = oval_normals(q)
+        narrowed = np.clip(outward(dst_r[-1], q, n) / np.maximum(outward(src_r[-1], self.p, self.p_normals), 1.0),
+                           0.0, 1.0)
+        rings = [np.column_stack([first, dst_r[0][:, 2]])]
+        for seen, drawn in zip(src_r[1:], dst_r[1:]):
+            beyond = first + (narrowed * np.maximum(((seen[:, :2] - edge) * u).sum(1), 0.0))[:, None] * n
+            inside = (outward(drawn, q, n) < outward(beyond, q, n)) & (w > 0)
+            rings.append(np.column_stack([np.where(inside[:, None], beyond, drawn[:, :2]), drawn[:, 2]]))
+        return src_r, rings, w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
 
     def mesh(self, dst_vertices, dst_pose):
         """The band for the face's [468,3] vertices dst_vertices at dst_pose -> (verts [PROXY_RINGS*K,3]
@@ -501,11 +540,12 @@ class HeadProxy:
         """dst_r (the proxy's rings posed at dst_pose, [K,3] each, src_r as the photo shows them)
         with the far side's silhouette drawn out to the head's outline (FAR_MIN_PX's note): where the
         outer facet turns away (BEND_AWAY) and the turned silhouette lies nearer the head's centre
-        (head_centre) than the photo's did, it is drawn where a round head's outline lies at the
-        target, the photo's moved with the centre, no further out from the moved oval q [K,>=2]
-        than the photo shows it beyond the oval, and the rings between by their share of the way
-        out (PROXY_SCALES: their order kept); only where the photo shows hair there (BAND_HAIR).
-        turned: [K] facing(normal, dst_pose)."""
+        (head_centre) than the photo's did, it is drawn where the head's outline lies at the
+        target, the photo's moved with the centre and grown as a head longer than it is wide
+        (HEAD_LENGTH), no further out from the moved oval q [K,>=2] than the photo shows it beyond
+        the oval, and the rings between by their share of the way out (PROXY_SCALES: their order
+        kept); only where the photo shows hair there (BAND_HAIR), or the head with no arm beside
+        it (BAND_HEAD). turned: [K] facing(normal, dst_pose)."""
         from .fit import pose_vertices
 
         away = ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
@@ -513,7 +553,10 @@ class HeadProxy:
             return dst_r
         if self.hair is not None:
             # one share for the whole far side: gated vertex by vertex, its outline was drawn in steps
-            away = away * ramp(np.array((away * self.hair).sum() / away.sum()), BAND_HAIR)
+            shown = ramp(np.array((away * self.hair).sum() / away.sum()), BAND_HAIR)
+            if self.head is not None:
+                shown = np.maximum(shown, ramp(np.array((away * self.head).sum() / away.sum()), BAND_HEAD))
+            away = away * shown
             if not away.any():
                 return dst_r
         c_src = self.c_src
@@ -522,10 +565,14 @@ class HeadProxy:
         drawn = dst_r[-1][:, :2]
         radius = np.linalg.norm(drawn - c_dst, axis=1)
         oval = np.linalg.norm(np.asarray(q, np.float64)[:, :2] - c_dst, axis=1)
-        # the outline's distance from the centre, as in the photo; a side turned away shows no
-        # more beyond its oval than the photo does (a round head's band narrows as it turns away)
-        outline = np.linalg.norm(src_r[-1][:, :2] - c_src, axis=1)
-        band = outline - self.p_reach
+        # the outline's distance from the centre, as in the photo, grown across the image as a
+        # long head's turned away (HEAD_LENGTH; never drawn nearer than a round head's); a side
+        # turned away shows no more beyond its oval than the photo does (a head's band narrows as
+        # it turns away)
+        seen = src_r[-1][:, :2] - c_src
+        band = np.linalg.norm(seen, axis=1) - self.p_reach
+        grown = max(head_width(dst_pose) / head_width(self.src_pose), 1.0)
+        outline = np.linalg.norm(seen * np.array([grown, 1.0]), axis=1)
         # out along the drawn silhouette's own ray from the centre, never in past the moved oval
         gain = np.minimum(outline, oval + np.maximum(band, 0.0)) - radius
         gain = away * np.where(radius - oval > FAR_MIN_PX, np.maximum(gain, 0.0), 0.0)
@@ -545,6 +592,13 @@ class HeadProxy:
         w = ramp(self.facing - turned, BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
+
+
+def head_width(pose) -> float:
+    """How far a head HEAD_LENGTH times as long front to back as it is wide reaches across the
+    image (along its x) at pose (a Pose), in its width: an ellipsoid's extent along the camera's
+    x axis, its long axis the canonical z (1 seen from the front, HEAD_LENGTH in profile)."""
+    return float(np.sqrt(1.0 + (HEAD_LENGTH ** 2 - 1.0) * np.asarray(pose.rotation, np.float64)[0, 2] ** 2))
 
 
 def under_hair(p_in: np.ndarray, p_read: np.ndarray, u: np.ndarray, weight: np.ndarray) -> np.ndarray:

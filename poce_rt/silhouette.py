@@ -459,16 +459,49 @@ def band_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, po
     far the head's outline there is its hair (poce_rt.proxy_pose's BAND_HAIR). image [H,W,3] uint8,
     the face's [468,3] vertices in it, its canonical shape and Pose; colours as silhouette_scales'.
     Once per source: ~1 ms."""
-    from .fit import pose_vertices
     from .hair import hair_share
+
+    sv, rim = _band_ends(src_vertices, shape, pose, silhouette)
+    colours = face_colours(image, sv) if colours is None else colours
+    return hair_share(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim, colours.skin, colours.backdrop)
+
+
+def band_head(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray,
+              colours=None) -> np.ndarray:
+    """[K] float64 in [0,1]: the share of the photo between each face oval vertex and the head
+    proxy's silhouette beyond it (as band_hair's) that is not the backdrop (backdrop_like under
+    0.5): the head, whatever its colour (poce_rt.proxy_pose's BAND_HEAD: red curls that
+    poce_rt.hair reads as skin). Arguments as band_hair's; once per source, < 1 ms."""
+    from .hair import BACKDROP_D, backdrop_distance, ray_samples
+
+    sv, rim = _band_ends(src_vertices, shape, pose, silhouette)
+    colours = face_colours(image, sv) if colours is None else colours
+    _, px, inside, _ = ray_samples(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim)
+    backdrop = backdrop_distance(px.reshape(-1, 3), colours.backdrop).reshape(inside.shape) < np.mean(BACKDROP_D)
+    return (inside & ~backdrop).sum(1) / np.maximum(inside.sum(1), 1)
+
+
+def band_head_armless(image: np.ndarray, face, silhouette: np.ndarray, colours, geom) -> np.ndarray | None:
+    """band_head's of a tracker Face (its silhouette [K] silhouette_scales', colours
+    face_colours') where the photo shows no arm beside the head (poce_rt.occluder.arm_beside,
+    geom the stages.Geometry the face is drawn with), else None: what HeadProxy's `head` takes."""
+    from .occluder import arm_beside
+
+    if arm_beside(image, face, geom, colours) is not None:
+        return None
+    return band_head(image, face.vertices, face.shape, face.pose, silhouette, colours)
+
+
+def _band_ends(src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray):
+    """band_hair's and band_head's rays: (the face's [468,3] vertices as float64, [K,2] float64
+    the head proxy's silhouette ring posed at pose)."""
+    from .fit import pose_vertices
 
     sv = np.asarray(src_vertices, np.float64)
     if not np.isfinite(sv).all():
         raise ValueError("vertices contain NaN or inf")
     rim = pose_vertices(head_proxy(shape, silhouette=np.asarray(silhouette, np.float64))[-1], pose)[:, :2]
-    colours = face_colours(image, sv) if colours is None else colours
-    return hair_share(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim.astype(np.float64), colours.skin,
-                      colours.backdrop)
+    return sv, rim.astype(np.float64)
 
 
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):

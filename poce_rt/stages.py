@@ -33,7 +33,7 @@ from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map, revealed_beside, ring_hold as ring_hold_for
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
-from .silhouette import SkinRun, face_colours, proxy_measures
+from .silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
 from .surround import warp_surround
 from .tracker import Face
@@ -409,17 +409,18 @@ def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, in
                          lambda name, sh: np.empty(sh, np.float32))
 
 
-def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, lens_card: np.ndarray | None = None,
-                  camera_distance_cm: float = CAMERA_DISTANCE_CM) -> HeadProxy:
+def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Geometry,
+                  lens_card: np.ndarray | None = None, camera_distance_cm: float = CAMERA_DISTANCE_CM) -> HeadProxy:
     """The head proxy of a source face (poce_rt.proxy_pose.HeadProxy) with all it reads from the
     photo image [H,W,3] uint8 (proxy_measures, the neck, the sunglasses' frame, the skin past the
-    silhouette), as blend_face and the frame loop draw it. colours: the photo's face_colours;
-    lens_card: the source's sunglasses (accessories.lens_card) or None; camera_distance_cm: the
+    silhouette, whether the far band shows the head), as blend_face and the frame loop draw it.
+    colours: the photo's face_colours; geom: the Geometry the face is drawn with; lens_card: the source's sunglasses (accessories.lens_card) or None; camera_distance_cm: the
     camera the rings are projected with (poce_rt.camera)."""
     measures = proxy_measures(image, face, colours)
     return HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
                      neck=neck_layer(image, face, colours, measures[0]),
-                     glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin))
+                     glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin),
+                     head=band_head_armless(image, face, measures[0], colours, geom))
 
 
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
@@ -460,7 +461,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     ring_moving = np.zeros((h, w), np.float32)
     proxy = None
     if head_proxy:
-        proxy = (head_proxy_of(image, face, colours, lens_card, camera_distance_cm), pose)
+        proxy = (head_proxy_of(image, face, colours, geom, lens_card, camera_distance_cm), pose)
     holds = held is not None and fill is not None
     reveal = PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)] \
         if holds or (rim_light is not None and head_proxy) else None

@@ -854,3 +854,58 @@ def test_a_far_side_of_skin_is_not_drawn_out_to_a_head_s_outline(editor, prepare
 
     np.testing.assert_array_equal(rings("Image_with_alpha.png", False), rings("Image_with_alpha.png", True))
     assert np.abs(rings("t1.jpg", False) - rings("t1.jpg", True)).max() > 5.0
+    # nor by its band's share that is the head (BAND_HEAD): an arm lies beside his head
+    assert editor.frame_loop(prepared("Image_with_alpha.png")[1])._proxy.head is None
+
+
+def test_red_curls_read_as_skin_keep_the_far_temple_s_hair(editor, real_image):
+    """multi_face.jpg's face 0 (held out; sunglasses, red curls that poce_rt.hair reads as skin,
+    the sky behind; yaw +10) turned +25: the proxy's silhouette ring lies in the head's mid-depth
+    plane, behind the point the pose turns about, and on the far side it swung in by 12-16 px
+    while his temple's oval moved 2-3 px: far_outline was gated off (band_hair's share 0.026: no
+    hair seen), so the silhouette beside his far temple (oval vertices 3-5, from the brow's end
+    down to the lens) was drawn 7.6 / -0.1 / 1.9 px past the moved oval of the photo's 31 / 23 /
+    21, and the rings beyond the far lens's end (the oval vertices its frame reaches) all on the
+    frame's end: the temple's curls squeezed to a straight edge against the sky. His band is the
+    head, not the sky (band_head's share 0.73) and no hand is held over his outline: drawn out to
+    a head's outline (HEAD_LENGTH), the silhouette lies 0.42 of the photo's width past the moved
+    oval there, 11-14 px beyond the frame's end, and on the rows above the lens the output's curls
+    reach 2-7 px past the frame's end (0-1 before; 13-17 in the photo)."""
+    from poce_rt.hair import lab
+
+    img = real_image("multi_face.jpg")
+    src = editor.prepare(img, editor.faces(img, 0)[0])
+    plan = editor.plan(src, pose=(0, 25, 0))
+    proxy = editor.frame_loop(src)._proxy
+    verts, _, read = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
+    k = len(head_proxy.FACE_OVAL)
+    drawn, photo = verts.reshape(-1, k, 3)[..., :2].astype(np.float64), read.reshape(-1, k, 2)
+    sil = head_proxy.SILHOUETTE_RING
+    oval = np.asarray(src.face.vertices, np.float64)[list(head_proxy.FACE_OVAL), :2]
+    temple = slice(3, 6)
+    width = head_proxy.outward(drawn[sil], drawn[1])[temple] / head_proxy.outward(photo[sil], oval)[temple]
+    assert width.mean() > 0.35, width
+    lens = np.flatnonzero(proxy.glasses[0])   # the frame's end: the first proxy ring there
+    assert lens.size and (np.linalg.norm(drawn[sil, lens] - drawn[2, lens], axis=1) > 8.0).all()
+
+    # the output's head past the moved frame's end, on the rows above it: to the first of 3 pixels
+    # in a row within 6 Lab of the sky 25-35 px out
+    out = lab(editor.edit(img, pose=(0, 25, 0), source=src).image.astype(np.float32) / 255.0)
+    tip = np.round(drawn[2, lens].mean(0)).astype(int)
+    reach = []
+    for y in range(tip[1] - 32, tip[1] - 20, 3):
+        row = out[y, tip[0]:tip[0] + 35]
+        sky = np.linalg.norm(row - np.median(row[25:], 0), axis=1) < 6.0
+        reach.append(int(np.argmax(np.convolve(sky, np.ones(3), "valid") == 3)))
+    assert max(reach) >= 5, reach
+
+
+def test_a_head_s_width_across_the_image_grows_as_it_turns_away():
+    """head_width: a head HEAD_LENGTH times as long as it is wide reaches 1 (its width) across
+    the image seen from the front, HEAD_LENGTH in profile, the same either way round."""
+    from poce_rt.fit import Pose
+
+    assert proxy_pose.head_width(Pose()) == pytest.approx(1.0)
+    assert proxy_pose.head_width(Pose(yaw=90.0)) == pytest.approx(proxy_pose.HEAD_LENGTH)
+    assert proxy_pose.head_width(Pose(yaw=-35.0)) == pytest.approx(proxy_pose.head_width(Pose(yaw=35.0)))
+    assert 1.0 < proxy_pose.head_width(Pose(yaw=35.0)) < proxy_pose.HEAD_LENGTH

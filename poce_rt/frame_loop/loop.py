@@ -110,7 +110,7 @@ class FrameLoop:
         if self.head_proxy:
             colours = getattr(source, "colours", None)
             colours = face_colours(source.image, face.vertices) if colours is None else colours
-            self._proxy = head_proxy_of(source.image, face, colours, getattr(source, "lens_card", None),
+            self._proxy = head_proxy_of(source.image, face, colours, geometry, getattr(source, "lens_card", None),
                                         self.camera_distance_cm)
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
