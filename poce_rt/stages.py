@@ -33,6 +33,7 @@ from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map, revealed_beside, ring_hold as ring_hold_for
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
+from .profile_edge import PROFILE_FEATHER_PX, profile_weight, sharpen_profile
 from .silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
 from .surround import warp_surround
@@ -432,8 +433,9 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                rim_light: RimLight | None = None, lens_card: np.ndarray | None = None) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
-    kept only where the surface moved (poce_rt.motion) and composited with a feather, over the
-    face's box only (the render is zero outside it). geom: the mesh the render was drawn with
+    kept only where the surface moved (poce_rt.motion) and composited with a feather (none along
+    the face's own profile: poce_rt.profile_edge), over the face's box only (the render is zero
+    outside it). geom: the mesh the render was drawn with
     (default geometry()). moved_out: an optional [H,W] float32 array that receives the `moved`
     weight (zero outside the box). head_proxy: the ring carries the head proxy's rings, which turn
     with the face (poce_rt.surround); False: the plain band of the oval. camera_distance_cm: the
@@ -511,7 +513,14 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                                    np.empty(photo.shape[:2] + (1,), np.float32), np.empty(photo.shape, np.float32))
             if uncovered_out is not None:
                 uncovered_out[y0:y1, x0:x1] = share[..., 0]
-        out[y0:y1, x0:x1] = ops.composite(photo, kept, np.ascontiguousarray(alpha[y0:y1, x0:x1]), feather_px)
+        cover = np.ascontiguousarray(alpha[y0:y1, x0:x1])
+        drawn = ops.composite(photo, kept, cover, feather_px)
+        profile = None if feather_px <= PROFILE_FEATHER_PX else \
+            profile_weight(target[list(FACE_OVAL), :2] - (x0, y0), target[:, :2] - (x0, y0), y1 - y0, x1 - x0)
+        if profile is not None:   # the face's own profile without the feather (poce_rt.profile_edge)
+            sharpen_profile(drawn, ops.composite(photo, kept, cover, PROFILE_FEATHER_PX), profile[..., None],
+                            np.empty(drawn.shape, np.float32))
+        out[y0:y1, x0:x1] = drawn
     return out
 
 

@@ -88,6 +88,24 @@ def test_loop_matches_the_stages_where_the_ring_is_relit(editor):
         assert_frames_match(frame, reference_frame(editor, src, plan)[0])
 
 
+def test_loop_matches_the_stages_along_a_profile(editor):
+    """t1.jpg's face 1 turned -25, towards profile: her brow, nose and lips are the outline and are
+    composited without the feather (poce_rt.profile_edge), in the loop as in blend_face; a step
+    with no profile between (-10) draws the feather everywhere, on the exact boxes and on the
+    GPU's fixed canvas (its CPU twin)."""
+    from poce_rt.assets import data_path, load_image
+
+    img = load_image(data_path("t1.jpg"))
+    src = editor.prepare(img, editor.faces(img, 1)[0])
+    for static in (False, True):
+        loop = new_loop(editor, src, static=static)
+        for pose, profile in (((0, -25, 0), True), ((0, -10, 0), False), ((0, -25, 0), True)):
+            plan = editor.plan(src, pose=pose)
+            frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
+            assert loop._profile == profile
+            assert_frames_match(frame, reference_frame(editor, src, plan)[0])
+
+
 def test_loop_matches_the_stages_where_a_hand_is_held(editor, prepared):
     """Image_with_alpha.png: his hand over the face's outline is held, by the face where the fill is
     drawn and by the ring where the pose reveals the outline beside it (poce_rt.occluder.RingHold,

@@ -22,6 +22,7 @@ class StepKey(NamedTuple):
     texture: str | bool     # "texture" (given), True (network edit) or False (no edit)
     steps: int
     uncovered: bool = False  # the plate drawn where the face's move uncovers the photo (poce_rt.uncover)
+    profile: bool = False    # the face's own profile composited without the feather (poce_rt.profile_edge)
 
 
 class Captured(NamedTuple):

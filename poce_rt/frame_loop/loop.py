@@ -32,6 +32,7 @@ from ..motion import (TexelMotion, fill_moves, hold, keep_still, motion_texture,
 from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
+from ..profile_edge import PROFILE_FEATHER_PX, profile_weight, sharpen_profile
 from ..profiling import stage
 from ..stages import Geometry, face_box, head_proxy_of, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
@@ -224,6 +225,7 @@ class FrameLoop:
         self._uncover = Uncover(source.image, self._src_verts, geometry.layout.tris, geometry.layout.uvs,
                                 oval_radius(source.face.vertices))
         self._uncovered = False   # whether the last step drew any of it
+        self._profile = False     # whether the last step drew the face's profile unfeathered
         self._motion = None       # the step's host motion_texture (None: on the GPU, or no face drawn)
         self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream,
                                              None if colours is None else colours.backdrop,
@@ -311,6 +313,13 @@ class FrameLoop:
                 self._put(self.ws.take("in.uncovered", (face.height, face.width, 1), np.float32), uncovered[..., None])
                 self._put(self.ws.take("in.plate", (face.height, face.width, 3), np.float32),
                           self._uncover.plate_over(box))
+            # the face's own profile, composited without the feather (poce_rt.profile_edge)
+            profile = None if face.empty or self.feather_px <= PROFILE_FEATHER_PX else \
+                profile_weight(base[list(FACE_OVAL), :2] - (face.x0, face.y0), base[:, :2] - (face.x0, face.y0),
+                               face.height, face.width)
+            self._profile = profile is not None
+            if self._profile:
+                self._put(self.ws.take("in.profile", (face.height, face.width, 1), np.float32), profile[..., None])
             if self._reveal is not None:
                 self._revealed_host = self._reveal(target_pose)
                 self._put(self._revealed, self._revealed_host)
@@ -350,11 +359,11 @@ class FrameLoop:
                           np.asarray(texture, np.float32))
             ring_side = self.ring_texture.current.side if ring is not None else 0
             key = StepKey(face, ring_box, ring_side, "texture" if texture is not None else edit, int(steps),
-                          self._uncovered)
+                          self._uncovered, self._profile)
             if self._events is not None:
                 self._events[0].record(self.stream)
             draw = functools.partial(self._draw, face, ring_box, texture is not None, edit, int(steps),
-                                     self._uncovered)
+                                     self._uncovered, self._profile)
             self.texture = draw() if self.graph_cache is None else self.graph_cache.run(key, draw)
             if self._events is not None:
                 self._events[1].record(self.stream)
@@ -375,10 +384,11 @@ class FrameLoop:
 
     # -- device work
     def _draw(self, face: Box, ring: Box | None, given_texture: bool, edit: bool, steps: int,
-              uncovered: bool = False):
+              uncovered: bool = False, profile: bool = False):
         """The device work of a step: every op on this loop's stream, into workspace buffers
-        (uncovered: draw what the face's move uncovers, poce_rt.uncover, from the step's inputs).
-        Returns the texture buffer drawn."""
+        (uncovered: draw what the face's move uncovers, poce_rt.uncover, from the step's inputs;
+        profile: the face's own profile without the feather, poce_rt.profile_edge, by the step's
+        weight). Returns the texture buffer drawn."""
         ws, st = self.ws, self.stream
         with stage("edit_uv"):
             tex = self._texture(given_texture, edit, steps)
@@ -449,6 +459,11 @@ class FrameLoop:
             # into its own buffer: the frame under the face stays readable (under_face)
             out = ws.take("face.out", (face.height, face.width, 3), np.uint8)
             ops.composite(base, kept, alpha, self.feather_px, stream=st, out=out, workspace=ws)
+            if profile:
+                sharp = ws.take("face.profile_out", (face.height, face.width, 3), np.uint8)
+                ops.composite(base, kept, alpha, PROFILE_FEATHER_PX, stream=st, out=sharp, workspace=ws)
+                sharpen_profile(out, sharp, take("in.profile", (face.height, face.width, 1)),
+                                take("face.profile_work", (face.height, face.width, 3)))
             self.frame[fy, fx] = out
         return tex
 
