@@ -95,11 +95,15 @@ def edge_sigmas(image: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     global _BASIS
     if _BASIS is None:
         _BASIS = _edge_basis()
-    luma = np.asarray(image, np.float32) @ LUMA
     oval = np.asarray(vertices, np.float64)[list(FACE_OVAL), :2]
     pts = oval[:, None] + EDGE_OFFS[None, :, None] * oval_normals(oval)[:, None]
-    prof = cv2.remap(luma, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE).astype(np.float64)   # [K,T]
+    # the luma of the box the profiles read (a pixel's margin for the bilinear reads), not the photo's
+    h, w = image.shape[:2]
+    x0, y0 = (int(np.clip(np.floor(pts[..., i].min()) - 1, 0, n - 1)) for i, n in ((0, w), (1, h)))
+    x1, y1 = (int(np.clip(np.ceil(pts[..., i].max()) + 2, 1, n)) for i, n in ((0, w), (1, h)))
+    luma = np.asarray(image[y0:y1, x0:x1], np.float32) @ LUMA
+    prof = cv2.remap(luma, (pts[..., 0] - x0).astype(np.float32), (pts[..., 1] - y0).astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float64)   # [K,T]
     # each profile ~ lo + step * basis: least squares for (lo, step) at every grid point
     b = _BASIS
     n = b.shape[1]
