@@ -31,6 +31,7 @@ from .shading import FillShading, fill_shading, skin_light
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map, revealed_beside, ring_hold as ring_hold_for
+from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import neck_layer
 from .profile_edge import PROFILE_FEATHER_PX, profile_weight, sharpen_profile
@@ -521,7 +522,26 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
             sharpen_profile(drawn, ops.composite(photo, kept, cover, PROFILE_FEATHER_PX), profile[..., None],
                             np.empty(drawn.shape, np.float32))
         out[y0:y1, x0:x1] = drawn
+        soften_revealed(out, box, local, alpha, fill, image, face, geom)
     return out
+
+
+def soften_revealed(out: np.ndarray, box, local: np.ndarray, alpha: np.ndarray, fill: np.ndarray | None,
+                    image: np.ndarray, face: Face, geom: Geometry) -> None:
+    """blend_face's frame out [H,W,3] uint8 over the face's box (x0, y0, x1, y1), in place: blurred
+    across the drawn outline where the revealed fill [S,S,1] is drawn and the photo shows that side
+    softer (poce_rt.outline; the frame loop's _soften). local: the render's box-local vertices."""
+    soft = None if fill is None else outline_soft(image, face.vertices, face.pose.yaw)
+    if soft is None or not soft.any():
+        return
+    x0, y0, x1, y1 = box
+    share = soft_texture(soft, geom.layout) * np.asarray(fill, np.float32)
+    drawn, _ = ops.render(np.ascontiguousarray(share, np.float32), local, geom.layout.tris, geom.layout.uvs,
+                          y1 - y0, x1 - x0)
+    frame = np.ascontiguousarray(out[y0:y1, x0:x1])
+    soften_outline(frame, np.ascontiguousarray(alpha[y0:y1, x0:x1]), drawn, gauss_taps(float(soft.max())),
+                   lambda name, shape: np.empty(shape, np.float32))
+    out[y0:y1, x0:x1] = frame
 
 
 def poisson_blend(base: np.ndarray, rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ from ..profiling import stage
 from ..stages import Geometry, face_box, head_proxy_of, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
 from ..occluder import revealed_beside, ring_hold
+from ..outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from ..ring_photo import ring_filled
 from ..silhouette import face_colours
 from ..surround import draw_ring, hold_ring, keep_ring_still, ring_band
@@ -183,6 +184,13 @@ class FrameLoop:
                 self._revealed = self.ws.take("in.reveal", (n,), np.float32)
                 self._revealed_host = np.zeros(n, np.float32)
                 self._light = None if self._shading is None else self.ws.take("in.light", (4,), np.float32)
+            # the revealed fill's outline blurred as soft as the photo shows that side (poce_rt.outline):
+            # (soft_texture on the device, the Gaussian's taps), or None where no side is softer
+            self._outline = None
+            if self._reveal is not None:
+                soft = outline_soft(source.image, source.face.vertices, source.face.pose.yaw)
+                if soft.any():
+                    self._outline = (xp.asarray(soft_texture(soft, geometry.layout)), gauss_taps(float(soft.max())))
             # a hand over the face's outline stays in the photo where the fill is drawn (poce_rt.occluder)
             held = getattr(source, "held", None)
             self._held = None if held is None or self._reveal is None else \
@@ -464,8 +472,25 @@ class FrameLoop:
                 ops.composite(base, kept, alpha, PROFILE_FEATHER_PX, stream=st, out=sharp, workspace=ws)
                 sharpen_profile(out, sharp, take("in.profile", (face.height, face.width, 1)),
                                 take("face.profile_work", (face.height, face.width, 3)))
+            self._soften(face, out, alpha, given_texture)
             self.frame[fy, fx] = out
         return tex
+
+    def _soften(self, face: Box, out, alpha, given_texture: bool) -> None:
+        """The composited face's box out [h,w,3] uint8 blurred across the outline where the step
+        draws revealed fill the photo shows softer (poce_rt.outline.soften_outline), in place."""
+        fill = self._fill(given_texture)
+        if self._outline is None or fill is None:
+            return
+        ws = self.ws
+        texture, taps = self._outline
+        share = ws.take("outline.texture", texture.shape, np.float32)
+        self.xp.multiply(texture, fill, out=share)
+        h, w = face.height, face.width
+        drawn = ws.take("outline.drawn", (h, w, 1), np.float32)
+        ops.render(share, self._verts, self._tris, self._uvs, h, w, stream=self.stream,
+                   out=(drawn, ws.take("outline.drawn_alpha", (h, w), np.float32)), workspace=ws)
+        soften_outline(out, alpha, drawn, taps, lambda name, shape: ws.take(name, shape, np.float32))
 
     def _fill_uncovered(self, face: Box, base, alpha, ring: Box | None, ring_cover) -> None:
         """The plate where the face's move uncovers the photo (poce_rt.uncover.fill_uncovered),
