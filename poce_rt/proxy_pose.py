@@ -150,6 +150,29 @@ GLASSES_PAST = (0.0, 1.0)
 # 9-18 px beyond the frame's end in the photo, all on the one point). They are drawn as far
 # beyond the moved frame's end as the photo shows them beyond its own, times the share of its
 # width the turn draws the band from the oval to the silhouette with there (none past the photo's).
+# ... and beside the frame's end, above it: the hair over the frame's arm, which runs back from
+# the end piece's top along the side of the head, keeps its place beside the end piece.
+# multi_face.jpg's face 0 at +25: the curls hanging down his far temple to the lens's end lie over
+# the oval vertices above it (4 and 5, 15 and 8 px from the end piece), 3-5 px past the oval,
+# where the proxy's rings follow the head's side in and swing up by 2-7 px with the turn while
+# the frame moves out a pixel: the band from the oval to the first proxy ring was drawn 2-3 px
+# wide across the image, half under the face's edge, the band past it read the sky beyond the
+# curls, and his temple's skin met the sky from the curls down to the lens (0-1 px of anything
+# but the sky past the face's edge on those rows; 7-8 px of curls past the skin in the photo).
+# There the rings are drawn at least as far out as the frame's rigid move takes their photo
+# positions: fully within GLASSES_BESIDE[0] of the oval's mean radius from the frame's end (as
+# the photo shows it: rigid_glasses' edge), none from [1] (his vertex 3, above the temple, 22 px
+# from it, follows the head as before), and only as far as the frame's own ring is moved
+# (GLASSES_PAST's weight). Below the end piece lie the cheek and the ear, which follow the head.
+GLASSES_BESIDE = (0.3, 0.45)
+# ... and those curls reach in over the face's rim (his: 3-4 px inside the oval, from the temple's
+# skin at L* 71-77 to 45-60), which the turn folds away behind the face's new outline with the
+# skin under them: there the oval ring reads from where the curls start (SkinRun.edge: the
+# sharpest colour step within RIM_IN of the oval's mean radius inside the oval, at least RIM_STEP
+# in Lab; his 18-26, the curls' own 6-8 from pixel to pixel), by the rings' weight. His rows from
+# those vertices down to the lens: 4-14 px of curls past the face's edge, 0-1 before.
+RIM_IN = 0.12
+RIM_STEP = 15.0
 # under_hair: the band under the face's feathered border reads the hair this far past the oval
 # ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
 # +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
@@ -183,7 +206,9 @@ class HeadProxy:
     neck: None, or poce_rt.neck.NeckLayer (neck_layer's): where the turn reveals a side whose jaw
     has the backdrop beside it, the rings under the jaw drawn as the neck (HeadProxy.neck_rings).
     glasses: None, or (reach [K] accessories.frame_reach's, on [468] bool the lens card's
-    vertices): the ring moved with the sunglasses where their frame reaches the oval (GLASSES_PAST).
+    vertices): the ring moved with the sunglasses where their frame reaches the oval (GLASSES_PAST),
+    and the hair over the frame's arm beside its end with it (GLASSES_BESIDE; skin: its SkinRun
+    tells where that hair starts over the face's rim, RIM_IN).
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
@@ -257,6 +282,7 @@ class HeadProxy:
         self.ring_glasses = glasses   # as given (warp_surround's FeatureMask reads it)
         self.sv_card = None if glasses is None else sv[np.asarray(glasses[1], bool), :2]
         self.glasses = None if glasses is None or glasses[0] is None else self._glasses(sv, *glasses)
+        self.frame_beside = None if self.glasses is None else self._frame_beside()
 
     def _glasses(self, sv: np.ndarray, reach: np.ndarray, on: np.ndarray):
         """(at [K] bool: the oval vertices the frame reaches, reach [K] frame_reach's (0 elsewhere),
@@ -272,8 +298,49 @@ class HeadProxy:
         at &= weights.sum(1) > 0
         return (at, np.where(at, reach, 0.0), idx, weights) if at.any() else None
 
+    def _frame_beside(self):
+        """(weight [K] float64 in [0,1]: how far each oval vertex the frame does not reach keeps
+        its rings beside the frame's end (GLASSES_BESIDE), nearest [K] int: the frame's oval vertex
+        whose end lies nearest it in the photo, rim [K] float64 px: how far inside the oval the hair
+        over its rim starts there (RIM_IN)), or None where none does."""
+        at, reach = self.glasses[:2]
+        g = np.flatnonzero(at)
+        ends = self.p[g, :2] + (reach[g] + 1.0)[:, None] * self.u[g]   # rigid_glasses' edge
+        d = np.linalg.norm(self.p[:, None, :2] - ends[None], axis=-1)   # [K,G]
+        near = np.argmin(d, axis=1)
+        # above it only (GLASSES_BESIDE): the oval's canonical y runs down the head, whatever the photo's roll
+        above = self.oval_shape[:, 1] < self.oval_shape[g[near], 1]
+        weight = np.where(at | ~above, 0.0, 1.0 - ramp(d[np.arange(len(d)), near] / self.r_src.mean(), GLASSES_BESIDE))
+        if not weight.any():
+            return None
+        rim = np.zeros(len(weight))   # [K] px inside the oval where the hair over its rim starts (RIM_IN)
+        on = weight > 0
+        if self.skin is not None:
+            inner = self.p[on, :2] - RIM_IN * self.r_src.mean() * self.u[on]
+            rim[on] = self.skin.edge(self.p[on, :2], inner, RIM_STEP)
+        return weight, g[near], rim
+
+    def beside_frame(self, src_r: list, dst_r: list, q: np.ndarray, n: np.ndarray, move: np.ndarray,
+                     w: np.ndarray) -> list:
+        """The proxy's rings dst_r ([K,3] each, drawn; src_r [K,>=2] as the photo shows them) beside
+        the frame's end drawn at least as far out from the moved oval q (normals n) as the frame's
+        rigid move ([K,2] move, at each oval vertex the frame reaches, by its weight w [K]) takes
+        their photo positions (module comment at GLASSES_BESIDE) -> the rings drawn."""
+        weight, near = self.frame_beside[:2]
+        b = weight * w[near]
+        if not b.any():
+            return dst_r
+        out = []
+        for seen, drawn in zip(src_r, dst_r):
+            moved = seen[:, :2] + move[near]
+            further = (b > 0) & (outward(moved, q, n) > outward(drawn, q, n))
+            xy = drawn[:, :2] + b[:, None] * (moved - drawn[:, :2])
+            out.append(np.column_stack([np.where(further[:, None], xy, drawn[:, :2]), drawn[:, 2]]))
+        return out
+
     def rigid_glasses(self, src_r: list, dst_r: list, q: np.ndarray, dv: np.ndarray):
-        """The proxy's rings with the sunglasses' frame moved with the glasses (GLASSES_PAST):
+        """The proxy's rings with the sunglasses' frame moved with the glasses (GLASSES_PAST), the
+        hair beside the frame's end with it (GLASSES_BESIDE):
         src_r, dst_r the rings ([K,>=2] photo, [K,3] target), q [K,>=2] the moved oval, dv the
         face's [468,>=2] target vertices -> (src_r, dst_r, read [K] float64: pixels the oval ring's
         photo read moves out along its ray, <= 0)."""
@@ -299,7 +366,12 @@ class HeadProxy:
             beyond = first + (narrowed * np.maximum(((seen[:, :2] - edge) * u).sum(1), 0.0))[:, None] * n
             inside = (outward(drawn, q, n) < outward(beyond, q, n)) & (w > 0)
             rings.append(np.column_stack([np.where(inside[:, None], beyond, drawn[:, :2]), drawn[:, 2]]))
-        return src_r, rings, w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
+        read = w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
+        if self.frame_beside is not None:   # the hair over the frame's arm beside its end, and over the rim
+            rings = self.beside_frame(src_r, rings, q, n, move, w)
+            weight, near, rim = self.frame_beside
+            read = read - weight * w[near] * rim
+        return src_r, rings, read
 
     def mesh(self, dst_vertices, dst_pose):
         """The band for the face's [468,3] vertices dst_vertices at dst_pose -> (verts [PROXY_RINGS*K,3]

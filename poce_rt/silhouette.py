@@ -605,6 +605,27 @@ class SkinRun:
         other = skin_distance(lab(self.image[y, x].astype(np.float32) / 255), self.skin) >= SKIN_D[1]
         return np.where(other.any(1), t[np.argmax(other, axis=1)], 0.0)   # at the first that is not skin
 
+    def edge(self, start: np.ndarray, end: np.ndarray, least: float) -> np.ndarray:
+        """[N] float64 px: how far from start [N,2] towards end [N,2] (photo positions, pixel
+        centres at i + 0.5) the photo's sharpest colour step lies, to its sample on start's side
+        (the Lab distance between samples a pixel apart, at least `least`; 0 where none is): where
+        what lies at start (hair over the face's rim, proxy_pose's GLASSES_BESIDE) meets the skin."""
+        from .hair import lab
+
+        start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+        n = max(int(np.ceil(np.linalg.norm(end - start, axis=1).max(initial=0.0))), 1)
+        way = (end - start) / np.maximum(np.linalg.norm(end - start, axis=1, keepdims=True), 1e-9)
+        pts = start[:, None] + np.arange(n + 1)[None, :, None] * way[:, None]   # a pixel apart
+        h, w = self.image.shape[:2]
+        x = np.clip(np.floor(pts[..., 0]).astype(int), 0, w - 1)
+        y = np.clip(np.floor(pts[..., 1]).astype(int), 0, h - 1)
+        c = lab(self.image[y, x, :3].astype(np.float32) / 255)
+        step = np.linalg.norm(np.diff(c, axis=1), axis=-1)   # [N,n]
+        # within each way's own length
+        step = np.where(np.arange(n)[None] < np.linalg.norm(end - start, axis=1)[:, None], step, 0.0)
+        at = np.argmax(step, axis=1)
+        return np.where(step[np.arange(len(step)), at] >= least, at.astype(np.float64), 0.0)
+
 
 def edge_overshoot(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
     """[K] float64 photo pixels: how far each face oval vertex lies outside the head's edge in

@@ -909,3 +909,36 @@ def test_a_head_s_width_across_the_image_grows_as_it_turns_away():
     assert proxy_pose.head_width(Pose(yaw=90.0)) == pytest.approx(proxy_pose.HEAD_LENGTH)
     assert proxy_pose.head_width(Pose(yaw=-35.0)) == pytest.approx(proxy_pose.head_width(Pose(yaw=35.0)))
     assert 1.0 < proxy_pose.head_width(Pose(yaw=35.0)) < proxy_pose.HEAD_LENGTH
+
+
+def test_the_curls_over_a_far_lens_s_arm_stay_beside_its_end(editor, real_image):
+    """multi_face.jpg's face 0 (held out; sunglasses, red curls, the sky behind; yaw +10) turned
+    +25: the curls hanging down his far temple to the lens's end lie over the oval vertices above
+    the frame's end (4-5), 3-4 px inside the oval and 3-5 px past it. The turn folds the face's
+    rim away with the skin under them, the proxy's rings there follow the head's side in and swing
+    up while the frame moves out a pixel: on the rows from those vertices down to the lens the
+    output showed 0-1 px of anything but the sky past the face's edge (his temple's skin against
+    the sky; the photo: 7-8 px of curls past the skin). Beside the frame's end the rings move with
+    the frame and the oval ring reads from where the curls start (proxy_pose.GLASSES_BESIDE,
+    RIM_IN): 4-8 px of curls there. Only the vertices above the frame's end: below it the cheek
+    and the ear follow the head."""
+    from poce_rt.hair import lab
+
+    img = real_image("multi_face.jpg")
+    src = editor.prepare(img, editor.faces(img, 0)[0])
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    plan = editor.plan(src, pose=(0, 25, 0))
+    beside = [4, 5]   # the oval vertices above the frame's end (6-7: accessories.frame_reach)
+    q = pose_vertices(plan.shape, plan.target_pose)[list(head_proxy.FACE_OVAL)][beside]
+    drawn = res.alpha * res.moved
+    out = res.image
+    runs = []
+    for y in range(int(np.floor(q[:, 1].min())), int(np.ceil(q[:, 1].max())) + 1):
+        edge = int(np.flatnonzero(drawn[y] >= 0.5).max())
+        sky = np.median(lab(img[y, edge + 20:edge + 30].astype(np.float32) / 255), axis=0)
+        past = np.linalg.norm(lab(out[y, edge + 1:edge + 15].astype(np.float32) / 255) - sky, axis=1) > 15.0
+        runs.append(int(np.argmin(past)) if not past.all() else past.size)
+    assert np.median(runs) >= 4, runs
+    weight, near, rim = editor.frame_loop(src)._proxy.frame_beside
+    assert (weight[beside] == 1.0).all() and (near[beside] == 6).all() and (rim[beside] >= 2).all()
+    assert (weight[6:] == 0).all()   # not on the frame, nor below it
