@@ -62,6 +62,12 @@ COLLAPSED = (0.1, 0.2)
 # is left to the turn: an expression that moves the chin turns the oval's normals beside it, and
 # measured along them a still ring lies a few hundredths further out (single_face.jpg, chin down 6 px).
 UNDER_CHIN = (1.1, 1.6)
+# ... and where the photo shows the jaw's shadow on the neck and the turn moves the chin towards the
+# still ring (the band drawn narrower than the photo shows it, UNDER_CHIN's ratios mirrored), the
+# ring is drawn as far out as the photo shows it (HeadProxy.shadow_kept; poce_rt.neck.SHADOW_DL's
+# note): the shadow moves with the jaw. Never within SHADOW_ROOM_PX of the ring beyond it, which
+# stays with the neck: the band between keeps its order.
+SHADOW_ROOM_PX = 1.0
 # That strip is pulled in whole (HeadProxy.mesh), not by the share of backdrop_beside's ray that is
 # backdrop (BESIDE_SHARE): the ray starts BESIDE_SKIP_PX past the oval, inside the very strip of
 # cheek the face bulges past it, so the wider the bulge the lower the share (Tom_Hanks_54745.png's
@@ -216,13 +222,16 @@ class HeadProxy:
     silhouette ring is not moved past the photo's skin). stages.head_proxy_of builds it as the
     stages and the frame loop draw it, with all of these read from the photo. head: None, or [K]
     silhouette.band_head's where no arm lies beside the head (silhouette.band_head_armless): the
-    far side drawn out where that shows the head (BAND_HEAD)."""
+    far side drawn out where that shows the head (BAND_HEAD). shadow: None, or [K]
+    poce_rt.neck.jaw_shadow's: where the photo shows the jaw's shadow on the neck, the first ring
+    under the jaw drawn no nearer the moved oval than the photo shows it (under_chin)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
                  hang: np.ndarray | None = None, hair: np.ndarray | None = None,
-                 edge: np.ndarray | None = None, neck=None, glasses=None, skin=None, head=None):
+                 edge: np.ndarray | None = None, neck=None, glasses=None, skin=None, head=None,
+                 shadow: np.ndarray | None = None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -246,6 +255,8 @@ class HeadProxy:
         self.neck_follow = ramp(self.turn.reshape(len(rings), -1)[-1], (0.0, BESIDE_NECK))
         # [K] how far the proxy's first ring stays put by the neck (UNDER_CHIN)
         self.neck_still = 1.0 - self.turn.reshape(len(rings), -1)[0]
+        # [K] how surely the photo shows the jaw's shadow on the neck there (neck.jaw_shadow)
+        self.shadow = None if shadow is None or not np.any(shadow) else np.asarray(shadow, np.float64)
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.u = (p[:, :2] - c) / self.r_src[:, None]   # [K,2] each oval vertex's unit ray out from c
@@ -440,7 +451,7 @@ class HeadProxy:
             hot = (pull > 0)[:, None]
             dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
                                       x[:, 2]]) for x in dst_r]
-        dst_r[0] = self.under_chin(src_r[0], dst_r[0], q, q_normals)
+        dst_r[0] = self.under_chin(src_r[0], dst_r[0], q, q_normals, dst_r[1])
         read = None
         if self.glasses is not None:
             src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
@@ -595,18 +606,40 @@ class HeadProxy:
         return self.p[:, :2] + d * (self.c - self.p[:, :2])
 
     def under_chin(self, first_src: np.ndarray, first_dst: np.ndarray, q: np.ndarray,
-                   q_normals: np.ndarray | None = None) -> np.ndarray:
+                   q_normals: np.ndarray | None = None, next_dst: np.ndarray | None = None) -> np.ndarray:
         """The proxy's first ring at the target ([K,3], first_dst) drawn no further out from the
         moved oval q [K,>=2] (q_normals: its oval_normals, or None) than the photo shows it
         (first_src [K,>=2] from the oval) where the ring stays with the still neck and the oval
-        moves away from it (UNDER_CHIN)."""
+        moves away from it (UNDER_CHIN); and, where the photo shows the jaw's shadow on the neck
+        (self.shadow) and the oval moves towards the ring, no nearer (shadow_kept; next_dst
+        [K,>=2]: the ring beyond, which it stays inside)."""
         seen = outward(first_src, self.p, self.p_normals)
-        wide = outward(first_dst, q, q_normals) / np.maximum(seen, 1.0)
+        drawn = outward(first_dst, q, q_normals)
+        wide = drawn / np.maximum(seen, 1.0)
         follow = ramp(wide, UNDER_CHIN) * self.neck_still
+        if follow.any():
+            keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
+            first_dst = np.column_stack([q[:, :2] + (first_dst[:, :2] - q[:, :2]) * keep, first_dst[:, 2]])
+        if self.shadow is not None and next_dst is not None:
+            first_dst = self.shadow_kept(first_dst, seen, drawn, q, q_normals, next_dst)
+        return first_dst
+
+    def shadow_kept(self, first_dst: np.ndarray, seen: np.ndarray, drawn: np.ndarray, q: np.ndarray,
+                    q_normals: np.ndarray | None, next_dst: np.ndarray) -> np.ndarray:
+        """The first ring first_dst [K,3] (seen, drawn [K]: px out from the photo's oval and from the
+        moved oval q) moved out along the moved oval's normals to as far from it as the photo shows
+        it, where the band between them is drawn narrower than that (UNDER_CHIN's ratios, mirrored),
+        the ring stays with the neck and the photo shows the jaw's shadow there (neck.SHADOW_DL's
+        note: the shadow moves with the jaw, its width kept); never out past the ring beyond it
+        (next_dst [K,>=2]), less SHADOW_ROOM_PX: the neck's band beyond takes the squeeze."""
+        narrow = np.where(seen > 0, drawn / np.maximum(seen, 1e-9), 1.0)
+        follow = (1.0 - ramp(narrow, (1.0 / UNDER_CHIN[1], 1.0 / UNDER_CHIN[0]))) * self.neck_still * self.shadow
         if not follow.any():
             return first_dst
-        keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
-        return np.column_stack([q[:, :2] + (first_dst[:, :2] - q[:, :2]) * keep, first_dst[:, 2]])
+        n = oval_normals(q) if q_normals is None else q_normals
+        room = outward(next_dst, q, n) - SHADOW_ROOM_PX
+        out = follow * np.maximum(np.minimum(seen, room) - drawn, 0.0)
+        return np.column_stack([first_dst[:, :2] + out[:, None] * n, first_dst[:, 2]])
 
     def far_outline(self, src_r, dst_r, q, turned, dst_pose) -> list:
         """dst_r (the proxy's rings posed at dst_pose, [K,3] each, src_r as the photo shows them)

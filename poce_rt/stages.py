@@ -33,7 +33,7 @@ from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_map, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
-from .neck import neck_layer
+from .neck import jaw_shadow, neck_layer
 from .profile_edge import PROFILE_FEATHER_PX, profile_weight, sharpen_profile
 from .silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
@@ -415,14 +415,16 @@ def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Ge
                   lens_card: np.ndarray | None = None, camera_distance_cm: float = CAMERA_DISTANCE_CM) -> HeadProxy:
     """The head proxy of a source face (poce_rt.proxy_pose.HeadProxy) with all it reads from the
     photo image [H,W,3] uint8 (proxy_measures, the neck, the sunglasses' frame, the skin past the
-    silhouette, whether the far band shows the head), as blend_face and the frame loop draw it.
+    silhouette, whether the far band shows the head, the jaw's shadow on the neck), as blend_face
+    and the frame loop draw it.
     colours: the photo's face_colours; geom: the Geometry the face is drawn with; lens_card: the source's sunglasses (accessories.lens_card) or None; camera_distance_cm: the
     camera the rings are projected with (poce_rt.camera)."""
     measures = proxy_measures(image, face, colours)
     return HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
                      neck=neck_layer(image, face, colours, measures[0]),
                      glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin),
-                     head=band_head_armless(image, face, measures[0], colours, geom))
+                     head=band_head_armless(image, face, measures[0], colours, geom),
+                     shadow=jaw_shadow(image, face, measures[0], colours))
 
 
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
