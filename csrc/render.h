@@ -9,6 +9,19 @@ namespace poce {
 POCE_HD float subsample_x(int s) { return s == 0 ? 0.375f : s == 1 ? 0.875f : s == 2 ? 0.625f : 0.125f; }
 POCE_HD float subsample_y(int s) { return s == 0 ? 0.125f : s == 1 ? 0.375f : s == 2 ? 0.875f : 0.625f; }
 
+// The sub-sample pattern's extreme offsets (of subsample_x and subsample_y alike).
+constexpr float kSampleMin = 0.125f, kSampleMax = 0.875f;
+
+// Narrows [lo, hi] to the pixels of row y with a sub-sample that may pass edge e: those whose
+// pattern corner furthest inside the edge passes it (edge values are monotonic in x and in y
+// alike, so a sub-sample that passes means that corner passes too): edge_run's exact run of it.
+// run: edge_slant(e).
+POCE_HD void sample_run(const Edge& e, float run, int y, int& lo, int& hi) {
+  float ox = -e.sign * e.dy > 0.f ? kSampleMax : kSampleMin;  // the value grows with x: the right
+  float oy = e.sign * e.dx > 0.f ? kSampleMax : kSampleMin;   // ... with y: the bottom
+  edge_run(e, run, ox, float(y) + oy, lo, hi);
+}
+
 // Per-pixel coverage word: bits 0-3 = sub-samples covered; kNeedsTest marks the pixels whose
 // sub-samples are tested against the triangles (all but the interior ones).
 constexpr uint32_t kAllSamples = 0xFu, kNeedsTest = 0x10u;
@@ -51,8 +64,17 @@ POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris,
   int y0 = pixel_of(min_f(s.y0, min_f(s.y1, s.y2)), box.y1), y1 = pixel_of(max_f(s.y0, max_f(s.y1, s.y2)), box.y1);
   x0 = x0 < box.x0 ? box.x0 : x0; y0 = y0 < box.y0 ? box.y0 : y0;
   x1 = x1 >= box.x1 ? box.x1 - 1 : x1; y1 = y1 >= box.y1 ? box.y1 - 1 : y1;
-  for (int y = y0; y <= y1; ++y)
-    for (int x = x0; x <= x1; ++x) {
+  const bool runs = runs_pay(s, x0, x1);
+  const float r0 = runs ? edge_slant(s.e0) : 0.f, r1 = runs ? edge_slant(s.e1) : 0.f,
+              r2 = runs ? edge_slant(s.e2) : 0.f;
+  for (int y = y0; y <= y1; ++y) {
+    int xlo = x0, xhi = x1;
+    if (runs) {  // skip the pixels where no sub-sample can pass all three edges
+      sample_run(s.e0, r0, y, xlo, xhi);
+      sample_run(s.e1, r1, y, xlo, xhi);
+      sample_run(s.e2, r2, y, xlo, xhi);
+    }
+    for (int x = xlo; x <= xhi; ++x) {
       int64_t q = int64_t(y - box.y0) * bw + (x - box.x0);
       uint32_t c = cov[q];
       if (!(c & kNeedsTest)) continue;
@@ -67,6 +89,7 @@ POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris,
       }
       if (bits & ~c) cov_or(q, bits);
     }
+  }
 }
 
 // Pixel (x, y) of the box, written at index p of the frame's outputs: colour from the triangle
