@@ -54,9 +54,12 @@ POCE_HD uint32_t coverage_seed(const int* tri_id, int bw, int bh, int lx, int ly
 // mesh many edge sub-samples belong to triangles that own no centre). Where the centre is empty,
 // `sub` keeps the nearest (depth, t, sub-sample) for the pixel's colour; it starts empty there
 // (the depth test's own empty word).
-template <typename OrFn, typename MinFn>
+// tested(x, y): the first pixel at or after x on row y that may need its sub-samples tested (x
+// itself will do; the CPU skips the ones kNeedsTest leaves out), past the box if none.
+template <typename OrFn, typename MinFn, typename NextFn>
 POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris, int t, const Box& box,
-                                const int* tri_id, const uint32_t* cov, OrFn&& cov_or, MinFn&& sub_min) {
+                                const int* tri_id, const uint32_t* cov, OrFn&& cov_or, MinFn&& sub_min,
+                                NextFn&& tested) {
   Tri2D s;
   if (!setup_shape(verts, nverts, tris, t, s)) return;
   const int bw = box.w();
@@ -74,7 +77,7 @@ POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris,
       sample_run(s.e1, r1, y, xlo, xhi);
       sample_run(s.e2, r2, y, xlo, xhi);
     }
-    for (int x = xlo; x <= xhi; ++x) {
+    for (int x = tested(xlo, y); x <= xhi; x = tested(x + 1, y)) {
       int64_t q = int64_t(y - box.y0) * bw + (x - box.x0);
       uint32_t c = cov[q];
       if (!(c & kNeedsTest)) continue;
@@ -90,6 +93,12 @@ POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris,
       if (bits & ~c) cov_or(q, bits);
     }
   }
+}
+
+template <typename OrFn, typename MinFn>
+POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris, int t, const Box& box,
+                                const int* tri_id, const uint32_t* cov, OrFn&& cov_or, MinFn&& sub_min) {
+  subsample_triangle(verts, nverts, tris, t, box, tri_id, cov, cov_or, sub_min, [](int x, int) { return x; });
 }
 
 // Pixel (x, y) of the box, written at index p of the frame's outputs: colour from the triangle

@@ -15,20 +15,41 @@ namespace {
 
 // coverage_seed over row ly of the box, into row[bw]: the same words, in one branch-free pass a
 // compiler vectorizes (tri_id is negative where a centre is empty: an OR of the 3x3 ids is
-// negative exactly where one of them is empty).
-void coverage_seed_row(const int* tri_id, int bw, int bh, int ly, uint32_t* row) {
+// negative exactly where one of them is empty); and the row's kNeedsTest pixels as bits of
+// tested[(bw + 63) / 64] (bit x % 64 of word x / 64), for next_tested.
+void coverage_seed_row(const int* tri_id, int bw, int bh, int ly, uint32_t* row, uint64_t* tested) {
   if (ly == 0 || ly == bh - 1 || bw < 3) {  // a neighbour off the box: tested
     std::fill_n(row, bw, kNeedsTest);
-    return;
+  } else {
+    const int* a = tri_id + int64_t(ly - 1) * bw;
+    const int* b = a + bw;
+    const int* c = b + bw;
+    row[0] = row[bw - 1] = kNeedsTest;
+    for (int x = 1; x < bw - 1; ++x) {
+      int any = a[x - 1] | a[x] | a[x + 1] | b[x - 1] | b[x] | b[x + 1] | c[x - 1] | c[x] | c[x + 1];
+      row[x] = any < 0 ? kNeedsTest : kAllSamples;
+    }
   }
-  const int* a = tri_id + int64_t(ly - 1) * bw;
-  const int* b = a + bw;
-  const int* c = b + bw;
-  row[0] = row[bw - 1] = kNeedsTest;
-  for (int x = 1; x < bw - 1; ++x) {
-    int any = a[x - 1] | a[x] | a[x + 1] | b[x - 1] | b[x] | b[x + 1] | c[x - 1] | c[x] | c[x + 1];
-    row[x] = any < 0 ? kNeedsTest : kAllSamples;
+  for (int w = 0; w < (bw + 63) / 64; ++w) {
+    uint64_t m = 0;
+    for (int j = 0, n = std::min(64, bw - 64 * w); j < n; ++j)
+      m |= uint64_t((row[64 * w + j] & kNeedsTest) != 0) << j;
+    tested[w] = m;
   }
+}
+
+// The first pixel at or after box-local x whose bit is set in a row of coverage_seed_row's
+// `tested` words, bw if none: subsample_triangle visits only the pixels it tests (on the head
+// proxy's rings, the pixels inside the mesh are most of each triangle's rows).
+inline int next_tested(const uint64_t* row, int words, int bw, int x) {
+  if (x >= bw) return bw;
+  int w = x >> 6;
+  uint64_t m = row[w] & (~0ull << (x & 63));
+  while (m == 0) {
+    if (++w >= words) return bw;
+    m = row[w];
+  }
+  return (w << 6) + __builtin_ctzll(m);
 }
 
 constexpr int kMaxFlatChannels = 8;
@@ -65,10 +86,13 @@ void render_cpu(const RenderParams& p) {
   int* tri_id = scratch<int>(kScratchTriId, nbox);
   float* bary = scratch<float>(kScratchBary, 3 * nbox);
   uint32_t* cov = scratch<uint32_t>(kScratchCov, nbox);
+  const int words = (bw + 63) / 64;
+  uint64_t* tested = scratch<uint64_t>(kScratchTested, size_t(words) * bh);
   raster_cpu(p.mesh.verts, p.mesh.nverts, p.mesh.tris, p.mesh.ntris, p.height, p.width, box, zbuf,
              PixelMap{bw, box.x0, box.y0}, tri_id, bary, nullptr);
   parallel_for(bh, grain_for(bh, 2.0 * bw), [&](int64_t b, int64_t e) {
-    for (int ly = int(b); ly < int(e); ++ly) coverage_seed_row(tri_id, bw, bh, ly, cov + int64_t(ly) * bw);
+    for (int ly = int(b); ly < int(e); ++ly)
+      coverage_seed_row(tri_id, bw, bh, ly, cov + int64_t(ly) * bw, tested + int64_t(ly) * words);
   });
   // zbuf now serves as `sub`: its words are empty exactly where the centre is.
   parallel_for(p.mesh.ntris, grain_for(p.mesh.ntris, 60.0), [&](int64_t b, int64_t e) {
@@ -81,6 +105,9 @@ void render_cpu(const RenderParams& p) {
           },
           [&](int64_t q, uint64_t w) {
             if (alone) { if (w < zbuf[q]) zbuf[q] = w; } else atomic_min_u64(zbuf + q, w);
+          },
+          [&](int x, int y) {
+            return box.x0 + next_tested(tested + int64_t(y - box.y0) * words, words, bw, x - box.x0);
           });
   });
   // A 1x1 texture: bilinear's clamps pin both coordinates to its one texel whatever the UV, so
