@@ -71,7 +71,9 @@ POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris,
   const float r0 = runs ? edge_slant(s.e0) : 0.f, r1 = runs ? edge_slant(s.e1) : 0.f,
               r2 = runs ? edge_slant(s.e2) : 0.f;
   for (int y = y0; y <= y1; ++y) {
-    int xlo = x0, xhi = x1;
+    const int first = tested(x0, y);
+    if (first > x1) continue;  // nothing to test on this row (inside the mesh)
+    int xlo = first, xhi = x1;
     if (runs) {  // skip the pixels where no sub-sample can pass all three edges
       sample_run(s.e0, r0, y, xlo, xhi);
       sample_run(s.e1, r1, y, xlo, xhi);
