@@ -74,8 +74,10 @@ py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, p
 }
 
 // `rgb_o`/`alpha_o` (optional): caller-owned outputs, written in place (a frame loop reuses them).
+// positions: the outputs get two channels more than the texture, each pixel's read of the texel
+// centres (render.h bilinear_positions).
 py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py::handle uvs_o,
-                 int64_t height, int64_t width, py::object rgb_o, py::object alpha_o) {
+                 int64_t height, int64_t width, py::object rgb_o, py::object alpha_o, bool positions) {
   check_size(height, width);
   auto texture = checked<float>(texture_o, "texture", {-1, -1, -1});
   int64_t size = texture.shape(0), channels = texture.shape(2);
@@ -84,13 +86,14 @@ py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py
   check_range("texture channels", channels, 1, kMaxChannels);
   auto [verts, tris] = checked_mesh(verts_o, tris_o);
   auto uvs = checked<float>(uvs_o, "uvs", {verts.shape(0), 2});
-  auto rgb = out_array<float>(rgb_o, "rgb out", {height, width, channels});
+  const int64_t out_channels = channels + (positions ? 2 : 0);
+  auto rgb = out_array<float>(rgb_o, "rgb out", {height, width, out_channels});
   auto alpha = out_array<float>(alpha_o, "alpha out", {height, width});
   {
     py::gil_scoped_release nogil;
     MeshParams mesh{verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0))};
-    render_cpu(RenderParams{texture.data(), int(size), int(channels), mesh, uvs.data(), int(height), int(width),
-                            rgb.mutable_data(), alpha.mutable_data()});
+    render_cpu(RenderParams{texture.data(), int(size), int(out_channels), mesh, uvs.data(), int(height), int(width),
+                            rgb.mutable_data(), alpha.mutable_data(), positions});
   }
   return py::make_tuple(rgb, alpha);
 }
@@ -266,7 +269,7 @@ PYBIND11_MODULE(_C, m) {
         py::arg("layout_tri"), py::arg("layout_bary"), py::arg("depth_tol"));
   m.def("render", &render, py::arg("texture"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
         py::arg("height"), py::arg("width"), py::arg("rgb_out") = py::none(),
-        py::arg("alpha_out") = py::none());
+        py::arg("alpha_out") = py::none(), py::arg("positions") = false);
   m.def("modulate", &modulate, py::arg("x"), py::arg("gamma"), py::arg("beta"), py::arg("eps"));
   m.def("transfer", &transfer, py::arg("e_src"), py::arg("e_ref"), py::arg("mask"));
   m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"),

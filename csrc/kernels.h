@@ -40,12 +40,13 @@ void sample_uv_cpu(const SampleUVParams& p);
 // ---- render: texture [S,S,C], uvs [N,2] -> rgb [H,W,C], alpha [H,W]
 struct RenderParams {
   const float* texture;
-  int size, channels;
+  int size, channels;  // channels: the output's (the texture's, 2 more with positions)
   MeshParams mesh;
   const float* uvs;
   int height, width;
   float* rgb;
   float* alpha;
+  bool positions = false;  // the texture has channels - 2; the last two are its texel centres (render.h)
 };
 void render_cpu(const RenderParams& p);
 // ---- modulate: x, gamma, beta [N,C,H,W] -> out [N,C,H,W]

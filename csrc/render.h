@@ -26,16 +26,48 @@ POCE_HD void sample_run(const Edge& e, float run, int y, int& lo, int& hi) {
 // sub-samples are tested against the triangles (all but the interior ones).
 constexpr uint32_t kAllSamples = 0xFu, kNeedsTest = 0x10u;
 
+// bilinear (scale 1) into c channels of a texture of c - 2, the last two each texel's centre
+// (j + 0.5, i + 0.5) (what poce_rt.ring_photo.with_positions stores there) worked out from the
+// texel indices by bilinear's own arithmetic: the same values, bit for bit, from a texture a third
+// smaller (the ring's: its reads from memory were a tenth of its render).
+POCE_HD void bilinear_positions(const float* img, int h, int w, int c, float x, float y, float* out) {
+  float fx = min_f(max_f(x - 0.5f, 0.f), float(w - 1));
+  float fy = min_f(max_f(y - 0.5f, 0.f), float(h - 1));
+  int x0 = (int)fx, y0 = (int)fy;
+  int x1 = x0 + 1 < w ? x0 + 1 : w - 1;
+  int y1 = y0 + 1 < h ? y0 + 1 : h - 1;
+  float ax = fx - x0, ay = fy - y0;
+  const int tc = c - 2;
+  for (int k = 0; k < tc; ++k) {
+    float v00 = img[(size_t(y0) * w + x0) * tc + k];
+    float v01 = img[(size_t(y0) * w + x1) * tc + k];
+    float v10 = img[(size_t(y1) * w + x0) * tc + k];
+    float v11 = img[(size_t(y1) * w + x1) * tc + k];
+    float top = v00 + (v01 - v00) * ax;
+    float bot = v10 + (v11 - v10) * ax;
+    out[k] = (top + (bot - top) * ay) * 1.f;
+  }
+  float cx0 = float(x0) + 0.5f, cx1 = float(x1) + 0.5f, cy0 = float(y0) + 0.5f, cy1 = float(y1) + 0.5f;
+  float top = cx0 + (cx1 - cx0) * ax;  // x: both rows alike (bot == top)
+  out[tc] = (top + (top - top) * ay) * 1.f;
+  float upper = cy0 + (cy0 - cy0) * ax, lower = cy1 + (cy1 - cy1) * ax;  // y: alike along each row
+  out[tc + 1] = (upper + (lower - upper) * ay) * 1.f;
+}
+
 // Colour of triangle `tri` at barycentrics (b0, b1, b2): interpolate the vertex UVs, then a
-// bilinear texture read (texel centres at (i + 0.5) / S).
+// bilinear texture read (texel centres at (i + 0.5) / S) into `channels`; positions: the texture
+// has channels - 2, the last two worked out (bilinear_positions).
 POCE_HD void shade(const float* texture, int size, int channels, const float* uvs, const int* tri,
-                   float b0, float b1, float b2, float* out) {
+                   float b0, float b1, float b2, float* out, bool positions = false) {
   const float* u0 = uvs + 2 * tri[0];
   const float* u1 = uvs + 2 * tri[1];
   const float* u2 = uvs + 2 * tri[2];
   float u = b0 * u0[0] + b1 * u1[0] + b2 * u2[0];
   float v = b0 * u0[1] + b1 * u1[1] + b2 * u2[1];
-  bilinear(texture, size, size, channels, u * size, v * size, 1.f, out);
+  if (positions)
+    bilinear_positions(texture, size, size, channels, u * size, v * size, out);
+  else
+    bilinear(texture, size, size, channels, u * size, v * size, 1.f, out);
 }
 
 // Interior pixels (the centres of all 3x3 neighbours covered, deep inside the face) are fully
@@ -111,7 +143,7 @@ POCE_HD void subsample_triangle(const float* verts, int nverts, const int* tris,
 POCE_HD void render_pixel(int x, int y, const Box& box, const float* texture, int size, int channels,
                           const float* verts, int nverts, const int* tris, const float* uvs,
                           const int* tri_id, const float* bary, const uint32_t* cov,
-                          const uint64_t* sub, int64_t p, float* rgb, float* alpha) {
+                          const uint64_t* sub, int64_t p, float* rgb, float* alpha, bool positions = false) {
   int64_t q = int64_t(y - box.y0) * box.w() + (x - box.x0);
   float* out = rgb + p * channels;
   for (int k = 0; k < channels; ++k) out[k] = 0.f;
@@ -120,7 +152,7 @@ POCE_HD void render_pixel(int x, int y, const Box& box, const float* texture, in
   int t = tri_id[q];
   if (t >= 0) {
     const float* b = bary + 3 * q;
-    shade(texture, size, channels, uvs, tris + 3 * t, b[0], b[1], b[2], out);
+    shade(texture, size, channels, uvs, tris + 3 * t, b[0], b[1], b[2], out, positions);
     alpha[p] = a < 0.25f ? 0.25f : a;
     return;
   }
@@ -132,7 +164,7 @@ POCE_HD void render_pixel(int x, int y, const Box& box, const float* texture, in
   if (!setup_shape(verts, nverts, tris, u, s)) return;
   float b0, b1, b2;
   barycentric(s, x + subsample_x(k), y + subsample_y(k), b0, b1, b2);
-  shade(texture, size, channels, uvs, tris + 3 * u, b0, b1, b2, out);
+  shade(texture, size, channels, uvs, tris + 3 * u, b0, b1, b2, out, positions);
 }
 
 }  // namespace poce

@@ -113,7 +113,7 @@ void render_cpu(const RenderParams& p) {
   // A 1x1 texture: bilinear's clamps pin both coordinates to its one texel whatever the UV, so
   // every pixel drawn gets the same colour, worked out once by the same arithmetic (shade's, at
   // any UV), without the pixel's barycentrics (the head proxy's under-face mask: issue 15).
-  const bool flat = p.size == 1 && p.channels <= kMaxFlatChannels;
+  const bool flat = p.size == 1 && !p.positions && p.channels <= kMaxFlatChannels;
   float flat_colour[kMaxFlatChannels] = {};
   if (flat) bilinear(p.texture, 1, 1, p.channels, 0.f, 0.f, 1.f, flat_colour);
   parallel_for(p.height, grain_for(p.height, 12.0 * p.width), [&](int64_t b, int64_t e) {
@@ -140,7 +140,7 @@ void render_cpu(const RenderParams& p) {
       auto row = [&](auto channels) {
         for (int x = box.x0; x < box.x1; ++x)
           render_pixel(x, y, box, p.texture, p.size, int(channels), p.mesh.verts, p.mesh.nverts, p.mesh.tris,
-                       p.uvs, tri_id, bary, cov, zbuf, int64_t(y) * p.width + x, p.rgb, p.alpha);
+                       p.uvs, tri_id, bary, cov, zbuf, int64_t(y) * p.width + x, p.rgb, p.alpha, p.positions);
       };
       switch (p.channels) {
         case 3: row(std::integral_constant<int, 3>()); break;

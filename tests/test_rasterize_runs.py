@@ -2,7 +2,7 @@
 where the edges cross it, not by a scan of the triangle's box) against an exact float32 emulation
 of the per-pixel test the scan applies: the same pixels, bit for bit, on long slanted triangles,
 slivers, wedges, edges through pixel centres (the fill rule's ties) and a fan; and render's
-one-texel and fixed-channel paths against its general one."""
+one-texel, fixed-channel and `positions` paths against its general one."""
 import numpy as np
 import pytest
 
@@ -206,3 +206,27 @@ def test_fixed_channel_counts_draw_each_channel_as_alone(channels):
         one, a = ops.render(np.ascontiguousarray(tex[..., k:k + 1]), verts, tris, uvs, 70, 60)
         np.testing.assert_array_equal(rgb[..., k], one[..., 0])
         np.testing.assert_array_equal(alpha, a)
+
+
+@pytest.mark.parametrize("side", [1, 2, 37])
+def test_positions_draw_what_a_texture_with_them_draws(side):
+    # ops.render's positions (the ring's texture on the host, surround.draw_ring) against the same
+    # colour with the texel centres stored (ring_photo.with_positions), UVs past the square included
+    from poce_rt.ring_photo import with_positions
+
+    rng = np.random.default_rng(side)
+    verts, tris = slanted(rng, 30, 70, 60)
+    fv, ft = fan(rng, 70, 60)
+    verts, tris = np.concatenate([verts, fv]), np.concatenate([tris, ft + len(verts)])
+    uvs = rng.uniform(-0.1, 1.1, (len(verts), 2)).astype(F)
+    colour = rng.uniform(0, 1, (side, side, 3)).astype(F)
+    rgb, alpha = ops.render(colour, verts, tris, uvs, 70, 60, positions=True)
+    ref_rgb, ref_alpha = ops.render(with_positions(colour), verts, tris, uvs, 70, 60)
+    assert rgb.shape == (70, 60, 5) and (alpha > 0).mean() > 0.3
+    np.testing.assert_array_equal(rgb, ref_rgb)
+    np.testing.assert_array_equal(alpha, ref_alpha)
+    out = (np.full((70, 60, 5), np.nan, F), np.full((70, 60), np.nan, F))   # into given buffers too
+    ops.render(colour, verts, tris, uvs, 70, 60, out=out, positions=True)
+    np.testing.assert_array_equal(out[0], ref_rgb)
+    with pytest.raises(ValueError):
+        ops.render(colour, verts, tris, uvs, 70, 60, out=(np.empty((70, 60, 3), F), out[1]), positions=True)
