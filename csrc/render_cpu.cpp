@@ -136,7 +136,7 @@ void render_cpu(const RenderParams& p) {
         continue;
       }
       // the channel counts the frame loop draws as constants: the texel loops unrolled (the same
-      // arithmetic), the row's pixels about a fifth faster
+      // arithmetic, fewer loop branches per pixel)
       auto row = [&](auto channels) {
         for (int x = box.x0; x < box.x1; ++x)
           render_pixel(x, y, box, p.texture, p.size, int(channels), p.mesh.verts, p.mesh.nverts, p.mesh.tris,

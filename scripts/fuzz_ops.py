@@ -195,9 +195,11 @@ def case_render(c: Case, C, ops):
     s2 = s if not c.flaw(0.2) else s + 1
     tex = c.rng.uniform(0, 1, (s, s2, ch)).astype(np.float32)
     uvs = c.floats((len(verts), 2), -0.5, 1.5)
+    positions = bool(c.rng.random() < 0.3)   # two more channels out: the texel centres read
+    oc = tex.shape[2] + 2 * positions
     out = None
     if c.rng.random() < 0.3 and fits(h, w):
-        rgb = np.empty((h, w, tex.shape[2]), np.float32)
+        rgb = np.empty((h, w, oc), np.float32)
         alpha = np.empty((h, w), np.float32)
         if c.flaw(0.5):
             spoil = c.pick("readonly", "shape", "array")
@@ -212,14 +214,17 @@ def case_render(c: Case, C, ops):
 
     def check(r):
         rgb, alpha = r
-        assert rgb.shape == (h, w, tex.shape[2]) and alpha.shape == (h, w)
+        assert rgb.shape == (h, w, oc) and alpha.shape == (h, w)
         assert np.all((alpha >= 0) & (alpha <= 1))
         # a bilinear read is a convex combination of texels in [0, 1]
-        assert np.all((rgb >= 0) & (rgb <= 1 + 1e-6)), (rgb.min(), rgb.max())
+        colour = rgb[..., :tex.shape[2]]
+        assert np.all((colour >= 0) & (colour <= 1 + 1e-6)), (colour.min(), colour.max())
+        # ... and of texel centres in [0.5, s - 0.5] (0: not drawn)
+        assert np.all((rgb[..., tex.shape[2]:] >= 0) & (rgb[..., tex.shape[2]:] <= tex.shape[0]))
 
     raw_out = out if out is not None else (None, None)
-    return [("ops.render", lambda: ops.render(*args, h, w, out=out), check),
-            ("_C.render", lambda: C.render(*args, h, w, *raw_out), check)]
+    return [("ops.render", lambda: ops.render(*args, h, w, out=out, positions=positions), check),
+            ("_C.render", lambda: C.render(*args, h, w, *raw_out, positions), check)]
 
 
 def case_modulate(c: Case, C, ops):
