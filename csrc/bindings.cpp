@@ -172,6 +172,22 @@ void ring_keep_still(py::handle photo_o, py::handle rgb_o, py::handle pos_o, py:
                       inv_range, scale, kept.mutable_data(), moved.mutable_data());
 }
 
+// soften_folds: rgb_o [H,W,3] float32 written in place; under_o: None or [H,W].
+void soften_folds(py::object rgb_o, py::handle alpha_o, py::handle pos_o, py::object under_o, float lo,
+                  float inv_range, float full_at, float full_scale) {
+  auto alpha = checked<float>(alpha_o, "alpha", {-1, -1});
+  int64_t h = alpha.shape(0), w = alpha.shape(1);
+  check_size(h, w);
+  if (rgb_o.is_none()) bad_value("soften_folds: rgb is written in place; give it");
+  auto rgb = out_array<float>(rgb_o, "rgb", {h, w, 3});
+  auto pos = checked<float>(pos_o, "pos", {h, w, 2});
+  py::array_t<float> under;
+  if (!under_o.is_none()) under = checked<float>(under_o, "under", {h, w});
+  py::gil_scoped_release nogil;
+  soften_folds_cpu(rgb.mutable_data(), alpha.data(), pos.data(), under_o.is_none() ? nullptr : under.data(), int(h),
+                   int(w), FoldParams{lo, inv_range, full_at, full_scale});
+}
+
 constexpr int64_t kMaxBoxes = 1 << 20;
 constexpr int64_t kMaxSamples = 64;      // sr: samples per output pixel side
 
@@ -274,6 +290,8 @@ PYBIND11_MODULE(_C, m) {
   m.def("transfer", &transfer, py::arg("e_src"), py::arg("e_ref"), py::arg("mask"));
   m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"),
         py::arg("out") = py::none());
+  m.def("soften_folds", &soften_folds, py::arg("rgb"), py::arg("alpha"), py::arg("pos"), py::arg("under"),
+        py::arg("lo"), py::arg("inv_range"), py::arg("full_at"), py::arg("full_scale"));
   m.def("ring_keep_still", &ring_keep_still, py::arg("photo"), py::arg("rgb"), py::arg("pos"), py::arg("offset"),
         py::arg("centres"), py::arg("still"), py::arg("inv_range"), py::arg("scale"), py::arg("kept"),
         py::arg("moved"));

@@ -193,8 +193,22 @@ def soften_folds(rgb, alpha, pos, take, under=None):
     if h < 3 or w < 3:
         return rgb
     if ops.array_module(rgb) is np:
+        if rgb.flags.c_contiguous:   # one pass of the extension's to find the folds, one to blend them
+            return _soften_folds_native(rgb, alpha, pos, under)
         return _soften_folds_host(rgb, alpha, pos, take, under)
     return soften_folds_arrays(rgb, alpha, pos, take, under)
+
+
+def _soften_folds_native(rgb, alpha, pos, under=None):
+    """soften_folds on a C-contiguous host rgb by the extension (csrc/soften_folds_cpu.cpp): the
+    same values bit for bit as _soften_folds_host (the reference it is tested against), whose
+    whole-box passes to find the folds and gathers about them cost ~1.5 ms a frame at 640x480
+    (the head proxy's 437x538 ring box) against ~0.3 ms."""
+    c = np.ascontiguousarray
+    native().soften_folds(rgb, c(alpha), c(pos), None if under is None else c(under), float(np.float32(FOLD_PX[0])),
+                          float(np.float32(1.0 / (FOLD_PX[1] - FOLD_PX[0]))), float(np.float32(FOLD_FULL)),
+                          float(np.float32(1e6)))
+    return rgb
 
 
 def soften_folds_arrays(rgb, alpha, pos, take, under=None):

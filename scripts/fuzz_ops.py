@@ -354,8 +354,29 @@ def case_cuda_ints(c: Case, C, ops):
     return [(f"_C.{name}", calls[name], check)]
 
 
+def case_soften_folds(c: Case, C, ops):
+    h, w = c.size2()
+    hh, ww = (h, w) if fits(h, w) else (2, 3)
+    rgb = c.rng.uniform(0, 1, (hh, ww, 3)).astype(np.float32)
+    alpha = c.rng.choice(np.float32([0.0, 0.5, 1.0, 1.0]), (hh, ww))
+    pos = np.cumsum(c.floats((hh, ww, 2), 0, 6), 1)   # steps past the fold threshold, NaN and inf too
+    under = None if c.rng.random() < 0.3 else c.rng.choice(np.float32([0.0, 0.5, 1.0]), (hh, ww))
+    out = c.array(rgb)
+    args = [c.array(alpha), c.array(pos), None if under is None else c.array(under)]
+
+    def call():
+        C.soften_folds(out, *args, 2.0, 0.5, 0.999, 1e6)
+        return out
+
+    def check(r):
+        # a blend of the ring's colours in [0, 1] towards their blur, by a weight in [0, 1]
+        assert np.all((r >= -1e-6) & (r <= 1 + 1e-6)), (r.min(), r.max())
+
+    return [("_C.soften_folds", call, check)]
+
+
 CASES = [case_rasterize, case_sample_uv, case_render, case_modulate, case_transfer, case_composite,
-         case_interpolate]
+         case_interpolate, case_soften_folds]
 
 
 def run(iterations: int, seed: int, start: int, verbose: bool) -> dict:
