@@ -202,8 +202,8 @@ def soften_folds(rgb, alpha, pos, take, under=None):
 def _soften_folds_native(rgb, alpha, pos, under=None):
     """soften_folds on a C-contiguous host rgb by the extension (csrc/soften_folds_cpu.cpp): the
     same values bit for bit as _soften_folds_host (the reference it is tested against), whose
-    whole-box passes to find the folds and gathers about them cost ~1.5 ms a frame at 640x480
-    (the head proxy's 437x538 ring box) against ~0.3 ms."""
+    whole-box passes to find the folds and gathers about them cost 1.1-2.1 ms of CPU a frame at
+    640x480 (the head proxy's 437x538 ring box, OpenCV's threads included) against 0.4-0.5 ms."""
     c = np.ascontiguousarray
     native().soften_folds(rgb, c(alpha), c(pos), None if under is None else c(under), float(np.float32(FOLD_PX[0])),
                           float(np.float32(1.0 / (FOLD_PX[1] - FOLD_PX[0]))), float(np.float32(FOLD_FULL)),
