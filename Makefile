@@ -84,7 +84,8 @@ dev:
 # (detect_leaks=0). Any report aborts with a non-zero status.
 FUZZ_ITERS ?= 5000
 KERNEL_TESTS = tests/test_rasterize.py tests/test_sample_render.py tests/test_modulate_transfer.py \
-	tests/test_bad_input_kernels.py tests/test_interpolate.py tests/test_ring_keep_still.py
+	tests/test_bad_input_kernels.py tests/test_interpolate.py tests/test_ring_keep_still.py \
+	tests/test_rasterize_runs.py
 SANITIZE_ENV = LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libstdc++.so)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	POCE_RT_NATIVE_SO=$$(ls build/asan/_C*.so) PYTHONPATH=scripts$${PYTHONPATH:+:$$PYTHONPATH}

@@ -74,8 +74,10 @@ py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, p
 }
 
 // `rgb_o`/`alpha_o` (optional): caller-owned outputs, written in place (a frame loop reuses them).
+// positions: the outputs get two channels more than the texture, each pixel's read of the texel
+// centres (render.h bilinear_positions).
 py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py::handle uvs_o,
-                 int64_t height, int64_t width, py::object rgb_o, py::object alpha_o) {
+                 int64_t height, int64_t width, py::object rgb_o, py::object alpha_o, bool positions) {
   check_size(height, width);
   auto texture = checked<float>(texture_o, "texture", {-1, -1, -1});
   int64_t size = texture.shape(0), channels = texture.shape(2);
@@ -84,13 +86,14 @@ py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py
   check_range("texture channels", channels, 1, kMaxChannels);
   auto [verts, tris] = checked_mesh(verts_o, tris_o);
   auto uvs = checked<float>(uvs_o, "uvs", {verts.shape(0), 2});
-  auto rgb = out_array<float>(rgb_o, "rgb out", {height, width, channels});
+  const int64_t out_channels = channels + (positions ? 2 : 0);
+  auto rgb = out_array<float>(rgb_o, "rgb out", {height, width, out_channels});
   auto alpha = out_array<float>(alpha_o, "alpha out", {height, width});
   {
     py::gil_scoped_release nogil;
     MeshParams mesh{verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0))};
-    render_cpu(RenderParams{texture.data(), int(size), int(channels), mesh, uvs.data(), int(height), int(width),
-                            rgb.mutable_data(), alpha.mutable_data()});
+    render_cpu(RenderParams{texture.data(), int(size), int(out_channels), mesh, uvs.data(), int(height), int(width),
+                            rgb.mutable_data(), alpha.mutable_data(), positions});
   }
   return py::make_tuple(rgb, alpha);
 }
@@ -167,6 +170,22 @@ void ring_keep_still(py::handle photo_o, py::handle rgb_o, py::handle pos_o, py:
   py::gil_scoped_release nogil;
   ring_keep_still_cpu(photo.data(), rgb.data(), pos.data(), offset.data(), centres.data(), int(h), int(w), still,
                       inv_range, scale, kept.mutable_data(), moved.mutable_data());
+}
+
+// soften_folds: rgb_o [H,W,3] float32 written in place; under_o: None or [H,W].
+void soften_folds(py::object rgb_o, py::handle alpha_o, py::handle pos_o, py::object under_o, float lo,
+                  float inv_range, float full_at, float full_scale) {
+  auto alpha = checked<float>(alpha_o, "alpha", {-1, -1});
+  int64_t h = alpha.shape(0), w = alpha.shape(1);
+  check_size(h, w);
+  if (rgb_o.is_none()) bad_value("soften_folds: rgb is written in place; give it");
+  auto rgb = out_array<float>(rgb_o, "rgb", {h, w, 3});
+  auto pos = checked<float>(pos_o, "pos", {h, w, 2});
+  py::array_t<float> under;
+  if (!under_o.is_none()) under = checked<float>(under_o, "under", {h, w});
+  py::gil_scoped_release nogil;
+  soften_folds_cpu(rgb.mutable_data(), alpha.data(), pos.data(), under_o.is_none() ? nullptr : under.data(), int(h),
+                   int(w), FoldParams{lo, inv_range, full_at, full_scale});
 }
 
 constexpr int64_t kMaxBoxes = 1 << 20;
@@ -266,11 +285,13 @@ PYBIND11_MODULE(_C, m) {
         py::arg("layout_tri"), py::arg("layout_bary"), py::arg("depth_tol"));
   m.def("render", &render, py::arg("texture"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
         py::arg("height"), py::arg("width"), py::arg("rgb_out") = py::none(),
-        py::arg("alpha_out") = py::none());
+        py::arg("alpha_out") = py::none(), py::arg("positions") = false);
   m.def("modulate", &modulate, py::arg("x"), py::arg("gamma"), py::arg("beta"), py::arg("eps"));
   m.def("transfer", &transfer, py::arg("e_src"), py::arg("e_ref"), py::arg("mask"));
   m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"),
         py::arg("out") = py::none());
+  m.def("soften_folds", &soften_folds, py::arg("rgb"), py::arg("alpha"), py::arg("pos"), py::arg("under"),
+        py::arg("lo"), py::arg("inv_range"), py::arg("full_at"), py::arg("full_scale"));
   m.def("ring_keep_still", &ring_keep_still, py::arg("photo"), py::arg("rgb"), py::arg("pos"), py::arg("offset"),
         py::arg("centres"), py::arg("still"), py::arg("inv_range"), py::arg("scale"), py::arg("kept"),
         py::arg("moved"));

@@ -178,6 +178,68 @@ POCE_HD bool inside(const Tri2D& s, float px, float py, float* w) {
   return in0 && in1 && in2;
 }
 
+// Whether point (px, py) passes edge e's test of inside() (the fill rule's tie included).
+POCE_HD bool edge_passes(const Edge& e, float px, float py) {
+  float v = edge_at(e, px, py);
+  return v > 0.f || (v == 0.f && e.tl);
+}
+
+// The row crossing of edge e's line, x = ox + run * (y - oy): run = dx / dy, 0 for an edge along
+// the rows (edge_run's starting point; float is close enough for that).
+POCE_HD float edge_slant(const Edge& e) { return e.dy != 0.f ? e.dx / e.dy : 0.f; }
+
+// Narrows [lo, hi] to the pixels x whose point (x + off, py) passes edge e's test (lo > hi when
+// none does); run: edge_slant(e). Along a row the float edge value is monotonic in x (x + off, the
+// subtraction, the product and the difference each round monotonically; no fused multiply-add:
+// -ffp-contract=off, --fmad=false), so the pixels that pass
+// are one run open on one side: its end is found exactly by the test itself, stepped to from where
+// the edge's line crosses the row (a step or two away). A scan of the row finds the same run pixel
+// by pixel; this costs a few edge values a row however long the row (issue 15: the head proxy's
+// long, slanted ring triangles scanned most of their boxes).
+POCE_HD void edge_run(const Edge& e, float run, float off, float py, int& lo, int& hi) {
+  if (lo > hi) return;
+  const float slope = -e.sign * e.dy;  // the sign of d(value)/dx
+  if (slope == 0.f) {                   // along the row: all of it passes or none
+    if (!edge_passes(e, float(lo) + off, py)) hi = lo - 1;
+    return;
+  }
+  float cross = e.ox + run * (py - e.oy) - off;
+  // kept in [lo - 1, hi + 1] (NaN at lo - 1) before the conversion; only a starting point
+  float c = cross >= float(lo - 1) ? (cross <= float(hi + 1) ? cross : float(hi + 1)) : float(lo - 1);
+  int x = floor_i(c);
+  if (slope > 0.f) {  // passes from some x on: the first that does
+    x = x + 1 < lo ? lo : (x + 1 > hi + 1 ? hi + 1 : x + 1);
+    if (x > hi || edge_passes(e, float(x) + off, py)) {
+      while (x > lo && edge_passes(e, float(x - 1) + off, py)) --x;
+    } else {
+      do ++x; while (x <= hi && !edge_passes(e, float(x) + off, py));
+    }
+    lo = x;
+  } else {            // passes up to some x: the last that does
+    x = x < lo - 1 ? lo - 1 : (x > hi ? hi : x);
+    if (x < lo || edge_passes(e, float(x) + off, py)) {
+      while (x < hi && edge_passes(e, float(x + 1) + off, py)) ++x;
+    } else {
+      do --x; while (x >= lo && !edge_passes(e, float(x) + off, py));
+    }
+    hi = x;
+  }
+}
+
+// Triangles whose box is narrower than this are scanned pixel by pixel: edge_run's few edge values
+// a row cost about what the scan does there (measured on the head proxy's smaller rings).
+constexpr int kRunMinWidth = 16;
+// Vertex coordinates up to this size keep every edge value finite (no inf - inf), which
+// edge_run's monotonic values need; a mesh past it is scanned.
+constexpr float kRunMaxCoord = 1e7f;
+
+// Whether triangle s's rows are narrowed with edge_run: boxes wide enough, coordinates sane.
+POCE_HD bool runs_pay(const Tri2D& s, int xmin, int xmax) {
+  float m = max_f(max_f(max_f(fabsf(s.x0), fabsf(s.y0)), max_f(fabsf(s.x1), fabsf(s.y1))),
+                  max_f(fabsf(s.x2), fabsf(s.y2)));
+  return xmax - xmin + 1 >= kRunMinWidth && m < kRunMaxCoord;
+}
+
 // Depth at a point inside, from its edge values; false if not finite.
 POCE_HD bool depth_at(const Tri2D& s, const float* w, float& z) {
   z = (w[0] * s.z0 + w[1] * s.z1 + w[2] * s.z2) * s.inv_area;

@@ -40,12 +40,13 @@ void sample_uv_cpu(const SampleUVParams& p);
 // ---- render: texture [S,S,C], uvs [N,2] -> rgb [H,W,C], alpha [H,W]
 struct RenderParams {
   const float* texture;
-  int size, channels;
+  int size, channels;  // channels: the output's (the texture's, 2 more with positions)
   MeshParams mesh;
   const float* uvs;
   int height, width;
   float* rgb;
   float* alpha;
+  bool positions = false;  // the texture has channels - 2; the last two are its texel centres (render.h)
 };
 void render_cpu(const RenderParams& p);
 // ---- modulate: x, gamma, beta [N,C,H,W] -> out [N,C,H,W]
@@ -63,6 +64,14 @@ void composite_cpu(const uint8_t* frame, const float* rgb, const float* alpha, i
 void ring_keep_still_cpu(const uint8_t* photo, const float* rgb, const float* pos, const float* offset,
                          const float* centres, int height, int width, float still, float inv_range, float scale,
                          float* kept, float* moved);
+// ---- soften_folds: rgb [H,W,3] in place, alpha [H,W], pos [H,W,2], under [H,W] or null
+// (poce_rt.surround.soften_folds' host path; CPU only: on the GPU its CuPy lines)
+struct FoldParams {
+  float lo, inv_range;       // FOLD_PX[0], 1 / (FOLD_PX[1] - FOLD_PX[0])
+  float full_at, full_scale;  // FOLD_FULL, its ramp's scale
+};
+void soften_folds_cpu(float* rgb, const float* alpha, const float* pos, const float* under, int height, int width,
+                      const FoldParams& f);
 // ---- interpolate: attr [N,C] over the rasterizer's tri_id [H,W], bary [H,W,3] (tris [F,3]) ->
 // out [H,W,C], mask [H,W] (1 where a triangle covers the pixel centre). Only pixels in `box`
 // (x0, y0, x1, y1; half-open, within the frame) are read; the rest are written empty.

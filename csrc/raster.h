@@ -24,10 +24,19 @@ POCE_HD void raster_triangle(const float* verts, int nverts, const int* tris, in
   Tri2D s;
   if (!setup_tri(verts, nverts, tris, t, height, width, s)) return;
   int y0 = s.ymin > ylo ? s.ymin : ylo, y1 = s.ymax < yhi - 1 ? s.ymax : yhi - 1;
+  const bool runs = runs_pay(s, s.xmin, s.xmax);
+  const float r0 = runs ? edge_slant(s.e0) : 0.f, r1 = runs ? edge_slant(s.e1) : 0.f,
+              r2 = runs ? edge_slant(s.e2) : 0.f;
   for (int y = y0; y <= y1; ++y) {
     float py = y + 0.5f;
+    int xlo = s.xmin, xhi = s.xmax;
+    if (runs) {  // the row's run of covered centres, found exactly (what the scan below finds)
+      edge_run(s.e0, r0, 0.5f, py, xlo, xhi);
+      edge_run(s.e1, r1, 0.5f, py, xlo, xhi);
+      edge_run(s.e2, r2, 0.5f, py, xlo, xhi);
+    }
     bool entered = false;
-    for (int x = s.xmin; x <= s.xmax; ++x) {
+    for (int x = xlo; x <= xhi; ++x) {
       float z, w[3];
       if (!inside(s, x + 0.5f, py, w)) {
         // Along a row each float edge value is monotonic in x (so is the fill rule's test), so

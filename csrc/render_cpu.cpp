@@ -1,6 +1,7 @@
 // render, CPU: rasterize the posed mesh over its box, test the sub-samples of the pixels off the
 // interior, shade the box; outside it the outputs are plain zeros.
 #include <algorithm>
+#include <type_traits>
 
 #include "kernels.h"
 #include "parallel.h"
@@ -9,6 +10,72 @@
 #include "scratch.h"
 
 namespace poce {
+
+namespace {
+
+// coverage_seed over row ly of the box, into row[bw]: the same words, in one branch-free pass a
+// compiler vectorizes (tri_id is negative where a centre is empty: an OR of the 3x3 ids is
+// negative exactly where one of them is empty); and the row's kNeedsTest pixels as bits of
+// tested[(bw + 63) / 64] (bit x % 64 of word x / 64), for next_tested.
+void coverage_seed_row(const int* tri_id, int bw, int bh, int ly, uint32_t* row, uint64_t* tested) {
+  if (ly == 0 || ly == bh - 1 || bw < 3) {  // a neighbour off the box: tested
+    std::fill_n(row, bw, kNeedsTest);
+  } else {
+    const int* a = tri_id + int64_t(ly - 1) * bw;
+    const int* b = a + bw;
+    const int* c = b + bw;
+    row[0] = row[bw - 1] = kNeedsTest;
+    for (int x = 1; x < bw - 1; ++x) {
+      int any = a[x - 1] | a[x] | a[x + 1] | b[x - 1] | b[x] | b[x + 1] | c[x - 1] | c[x] | c[x + 1];
+      row[x] = any < 0 ? kNeedsTest : kAllSamples;
+    }
+  }
+  for (int w = 0; w < (bw + 63) / 64; ++w) {
+    uint64_t m = 0;
+    for (int j = 0, n = std::min(64, bw - 64 * w); j < n; ++j)
+      m |= uint64_t((row[64 * w + j] & kNeedsTest) != 0) << j;
+    tested[w] = m;
+  }
+}
+
+// The first pixel at or after box-local x whose bit is set in a row of coverage_seed_row's
+// `tested` words, bw if none: subsample_triangle visits only the pixels it tests (on the head
+// proxy's rings, the pixels inside the mesh are most of each triangle's rows).
+inline int next_tested(const uint64_t* row, int words, int bw, int x) {
+  if (x >= bw) return bw;
+  int w = x >> 6;
+  uint64_t m = row[w] & (~0ull << (x & 63));
+  while (m == 0) {
+    if (++w >= words) return bw;
+    m = row[w];
+  }
+  return (w << 6) + __builtin_ctzll(m);
+}
+
+constexpr int kMaxFlatChannels = 8;
+
+// render_pixel for a texture of one texel, its colour given: the same outputs, bit for bit.
+inline void flat_pixel(int x, int y, const Box& box, const float* colour, int channels, const MeshParams& mesh,
+                       const int* tri_id, const uint32_t* cov, const uint64_t* sub, int64_t p, float* rgb,
+                       float* alpha) {
+  int64_t q = int64_t(y - box.y0) * box.w() + (x - box.x0);
+  float* out = rgb + p * channels;
+  uint32_t c = cov[q] & kAllSamples;
+  float a = float((c & 1u) + ((c >> 1) & 1u) + ((c >> 2) & 1u) + ((c >> 3) & 1u)) * 0.25f;
+  bool shaded;
+  if (tri_id[q] >= 0) {
+    alpha[p] = a < 0.25f ? 0.25f : a;
+    shaded = true;
+  } else {
+    alpha[p] = a;
+    uint64_t w = sub[q];
+    Tri2D s;  // render_pixel shades from the nearest sub-sample's triangle if it sets up
+    shaded = w != kEmptyWord && setup_shape(mesh.verts, mesh.nverts, mesh.tris, int(uint32_t(w & 0xffffffffu)) >> 2, s);
+  }
+  for (int k = 0; k < channels; ++k) out[k] = shaded ? colour[k] : 0.f;
+}
+
+}  // namespace
 
 void render_cpu(const RenderParams& p) {
   Box box =
@@ -19,11 +86,13 @@ void render_cpu(const RenderParams& p) {
   int* tri_id = scratch<int>(kScratchTriId, nbox);
   float* bary = scratch<float>(kScratchBary, 3 * nbox);
   uint32_t* cov = scratch<uint32_t>(kScratchCov, nbox);
+  const int words = (bw + 63) / 64;
+  uint64_t* tested = scratch<uint64_t>(kScratchTested, size_t(words) * bh);
   raster_cpu(p.mesh.verts, p.mesh.nverts, p.mesh.tris, p.mesh.ntris, p.height, p.width, box, zbuf,
              PixelMap{bw, box.x0, box.y0}, tri_id, bary, nullptr);
-  parallel_for(bh, grain_for(bh, 4.0 * bw), [&](int64_t b, int64_t e) {
+  parallel_for(bh, grain_for(bh, 2.0 * bw), [&](int64_t b, int64_t e) {
     for (int ly = int(b); ly < int(e); ++ly)
-      for (int lx = 0; lx < bw; ++lx) cov[int64_t(ly) * bw + lx] = coverage_seed(tri_id, bw, bh, lx, ly);
+      coverage_seed_row(tri_id, bw, bh, ly, cov + int64_t(ly) * bw, tested + int64_t(ly) * words);
   });
   // zbuf now serves as `sub`: its words are empty exactly where the centre is.
   parallel_for(p.mesh.ntris, grain_for(p.mesh.ntris, 60.0), [&](int64_t b, int64_t e) {
@@ -36,8 +105,17 @@ void render_cpu(const RenderParams& p) {
           },
           [&](int64_t q, uint64_t w) {
             if (alone) { if (w < zbuf[q]) zbuf[q] = w; } else atomic_min_u64(zbuf + q, w);
+          },
+          [&](int x, int y) {
+            return box.x0 + next_tested(tested + int64_t(y - box.y0) * words, words, bw, x - box.x0);
           });
   });
+  // A 1x1 texture: bilinear's clamps pin both coordinates to its one texel whatever the UV, so
+  // every pixel drawn gets the same colour, worked out once by the same arithmetic (shade's, at
+  // any UV), without the pixel's barycentrics (the head proxy's under-face mask: issue 15).
+  const bool flat = p.size == 1 && !p.positions && p.channels <= kMaxFlatChannels;
+  float flat_colour[kMaxFlatChannels] = {};
+  if (flat) bilinear(p.texture, 1, 1, p.channels, 0.f, 0.f, 1.f, flat_colour);
   parallel_for(p.height, grain_for(p.height, 12.0 * p.width), [&](int64_t b, int64_t e) {
     for (int y = int(b); y < int(e); ++y) {
       float* rrow = p.rgb + int64_t(y) * p.width * p.channels;
@@ -51,9 +129,25 @@ void render_cpu(const RenderParams& p) {
       std::fill_n(arow, box.x0, 0.f);
       std::fill_n(rrow + int64_t(box.x1) * p.channels, int64_t(p.width - box.x1) * p.channels, 0.f);
       std::fill_n(arow + box.x1, p.width - box.x1, 0.f);
-      for (int x = box.x0; x < box.x1; ++x)
-        render_pixel(x, y, box, p.texture, p.size, p.channels, p.mesh.verts, p.mesh.nverts, p.mesh.tris,
-                     p.uvs, tri_id, bary, cov, zbuf, int64_t(y) * p.width + x, p.rgb, p.alpha);
+      if (flat) {
+        for (int x = box.x0; x < box.x1; ++x)
+          flat_pixel(x, y, box, flat_colour, p.channels, p.mesh, tri_id, cov, zbuf, int64_t(y) * p.width + x,
+                     p.rgb, p.alpha);
+        continue;
+      }
+      // the channel counts the frame loop draws as constants: the texel loops unrolled (the same
+      // arithmetic, fewer loop branches per pixel)
+      auto row = [&](auto channels) {
+        for (int x = box.x0; x < box.x1; ++x)
+          render_pixel(x, y, box, p.texture, p.size, int(channels), p.mesh.verts, p.mesh.nverts, p.mesh.tris,
+                       p.uvs, tri_id, bary, cov, zbuf, int64_t(y) * p.width + x, p.rgb, p.alpha, p.positions);
+      };
+      switch (p.channels) {
+        case 3: row(std::integral_constant<int, 3>()); break;
+        case 5: row(std::integral_constant<int, 5>()); break;
+        case 7: row(std::integral_constant<int, 7>()); break;
+        default: row(p.channels);
+      }
     }
   });
 }

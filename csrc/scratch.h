@@ -7,7 +7,9 @@
 namespace poce {
 
 enum ScratchSlot { kScratchZbuf, kScratchTriId, kScratchBary, kScratchDepth, kScratchCov, kScratchWork, kScratchRows,
-                   kScratchBins, kScratchOrder, kScratchFill, kScratchPrefix,
+                   kScratchBins, kScratchOrder, kScratchFill, kScratchPrefix, kScratchTested,
+                   kScratchFoldLargest, kScratchFoldListed, kScratchFoldEnds, kScratchFoldOver,
+                   kScratchFoldOut,
                    kScratchSlots };
 
 void* scratch_bytes(int slot, size_t bytes);

@@ -17,9 +17,10 @@ poce_rt.silhouette: what it reads from the photo), posed with the face by poce_r
 Folds (issue 15, Tom_Hanks_54745.png at +25): a head turned away folds the proxy's rings beyond
 its forehead behind the rings in front, and the depth test cuts the surface along the fold, a
 hard 1-pixel edge that render (shading each pixel from its centre) does not antialias. The ring's
-texture carries each texel's photo position in two extra channels (with_positions), so the render
-that draws the ring gives the photo position each pixel reads too, and pixels beside a jump in it
-are blended with a small blur (soften_folds), on both paths (draw_ring).
+texture carries each texel's photo position in two extra channels (with_positions; on the host
+the render works them out, ops.render's positions), so the render that draws the ring gives the
+photo position each pixel reads too, and pixels beside a jump in it are blended with a small blur
+(soften_folds), on both paths (draw_ring).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from .head_proxy import FACE_OVAL, PROXY_RINGS, REACH, surround_mesh
 from .layers import copy_channels
 from .motion import KEEP_SCALE, MOVING_PX, STILL_PX, keep_still, moved_weight, pixel_centres, read_motion
 from .ops._arrays import native
-from .ring_photo import RING_CHANNELS, FeatureMask, photo_texture, ring_filled, stretch_weights, with_positions
+from .ring_photo import RING_CHANNELS, FeatureMask, photo_texture, ring_filled, stretch_weights
 
 MIN_MOVE_PX = 0.5   # ring_band: an oval that moves less than this (px) leaves the photo as it is
 # A head turned away folds its proxy's rings past the silhouette behind the rings in front, and the
@@ -90,15 +91,18 @@ def ring_band(src_vertices: np.ndarray, dst_vertices: np.ndarray, height: int, w
 
 def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=None, workspace=None):
     """The ring drawn over an h x w box, its folds antialiased: texture [side,side,RING_CHANNELS]
-    (with_positions'), verts [NK,3] box-local, tris, uvs [NK,2] on the texture's square ->
-    (rgb [h,w,3], alpha [h,w], pos [h,w,2]) float32 buffers of take(name, shape) (the frame
+    (with_positions'), or on the host [side,side,3], its colour alone (the positions worked out by
+    the render, ops.render's positions: the same values), verts [NK,3] box-local, tris, uvs [NK,2]
+    on the texture's square -> (rgb [h,w,3], alpha [h,w], pos [h,w,2]) float32 buffers of
+    take(name, shape) (the frame
     loop's workspace, or fresh arrays); pos: the photo position each pixel reads, relative to
     the texture square's corner. One render draws the colour and the position, so the same
     triangle wins each pixel for both (soften_folds, keep_ring_still). Host or device arrays
     (stream, workspace: the render's on the GPU)."""
     both = take("ring.rgb_pos", (height, width, RING_CHANNELS))
     alpha = take("ring.alpha", (height, width))
-    ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace)
+    ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace,
+               positions=texture.shape[-1] == 3)
     rgb = copy_channels(both, 0, take("ring.rgb", (height, width, 3)))
     pos = copy_channels(both, 3, take("ring.pos", (height, width, 2)))
     soften_folds(rgb, alpha, pos, take, under_face(verts, tris, height, width, take, stream, workspace))
@@ -182,8 +186,22 @@ def soften_folds(rgb, alpha, pos, take, under=None):
     if h < 3 or w < 3:
         return rgb
     if ops.array_module(rgb) is np:
+        if rgb.flags.c_contiguous:   # one pass of the extension's to find the folds, one to blend them
+            return _soften_folds_native(rgb, alpha, pos, under)
         return _soften_folds_host(rgb, alpha, pos, take, under)
     return soften_folds_arrays(rgb, alpha, pos, take, under)
+
+
+def _soften_folds_native(rgb, alpha, pos, under=None):
+    """soften_folds on a C-contiguous host rgb by the extension (csrc/soften_folds_cpu.cpp): the
+    same values bit for bit as _soften_folds_host (the reference it is tested against), whose
+    whole-box passes to find the folds and gathers about them cost 1.1-2.1 ms of CPU a frame at
+    640x480 (the head proxy's 437x538 ring box, OpenCV's threads included) against 0.4-0.5 ms."""
+    c = np.ascontiguousarray
+    native().soften_folds(rgb, c(alpha), c(pos), None if under is None else c(under), float(np.float32(FOLD_PX[0])),
+                          float(np.float32(1.0 / (FOLD_PX[1] - FOLD_PX[0]))), float(np.float32(FOLD_FULL)),
+                          float(np.float32(1e6)))
+    return rgb
 
 
 def soften_folds_arrays(rgb, alpha, pos, take, under=None):
@@ -462,7 +480,8 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     def take(name, shape, dtype=np.float32):
         return np.empty(shape, dtype)
 
-    rgb, alpha, pos = draw_ring(with_positions(texture), local, tris, uvs, bh, bw, take)
+    # the colour alone: the render works the positions out (draw_ring)
+    rgb, alpha, pos = draw_ring(np.ascontiguousarray(texture, np.float32), local, tris, uvs, bh, bw, take)
     photo = np.ascontiguousarray(image[y0:y1, x0:x1])
     lo_row, centres = np.tile(lo.astype(np.float32), (bw, 1)), pixel_centres(bh, bw, x0, y0)
     kept, moved = keep_ring_still(photo, rgb, pos, lo_row, centres, take)

@@ -195,9 +195,11 @@ def case_render(c: Case, C, ops):
     s2 = s if not c.flaw(0.2) else s + 1
     tex = c.rng.uniform(0, 1, (s, s2, ch)).astype(np.float32)
     uvs = c.floats((len(verts), 2), -0.5, 1.5)
+    positions = bool(c.rng.random() < 0.3)   # two more channels out: the texel centres read
+    oc = tex.shape[2] + 2 * positions
     out = None
     if c.rng.random() < 0.3 and fits(h, w):
-        rgb = np.empty((h, w, tex.shape[2]), np.float32)
+        rgb = np.empty((h, w, oc), np.float32)
         alpha = np.empty((h, w), np.float32)
         if c.flaw(0.5):
             spoil = c.pick("readonly", "shape", "array")
@@ -212,14 +214,17 @@ def case_render(c: Case, C, ops):
 
     def check(r):
         rgb, alpha = r
-        assert rgb.shape == (h, w, tex.shape[2]) and alpha.shape == (h, w)
+        assert rgb.shape == (h, w, oc) and alpha.shape == (h, w)
         assert np.all((alpha >= 0) & (alpha <= 1))
         # a bilinear read is a convex combination of texels in [0, 1]
-        assert np.all((rgb >= 0) & (rgb <= 1 + 1e-6)), (rgb.min(), rgb.max())
+        colour = rgb[..., :tex.shape[2]]
+        assert np.all((colour >= 0) & (colour <= 1 + 1e-6)), (colour.min(), colour.max())
+        # ... and of texel centres in [0.5, s - 0.5] (0: not drawn)
+        assert np.all((rgb[..., tex.shape[2]:] >= 0) & (rgb[..., tex.shape[2]:] <= tex.shape[0]))
 
     raw_out = out if out is not None else (None, None)
-    return [("ops.render", lambda: ops.render(*args, h, w, out=out), check),
-            ("_C.render", lambda: C.render(*args, h, w, *raw_out), check)]
+    return [("ops.render", lambda: ops.render(*args, h, w, out=out, positions=positions), check),
+            ("_C.render", lambda: C.render(*args, h, w, *raw_out, positions), check)]
 
 
 def case_modulate(c: Case, C, ops):
@@ -349,8 +354,29 @@ def case_cuda_ints(c: Case, C, ops):
     return [(f"_C.{name}", calls[name], check)]
 
 
+def case_soften_folds(c: Case, C, ops):
+    h, w = c.size2()
+    hh, ww = (h, w) if fits(h, w) else (2, 3)
+    rgb = c.rng.uniform(0, 1, (hh, ww, 3)).astype(np.float32)
+    alpha = c.rng.choice(np.float32([0.0, 0.5, 1.0, 1.0]), (hh, ww))
+    pos = np.cumsum(c.floats((hh, ww, 2), 0, 6), 1)   # steps past the fold threshold, NaN and inf too
+    under = None if c.rng.random() < 0.3 else c.rng.choice(np.float32([0.0, 0.5, 1.0]), (hh, ww))
+    out = c.array(rgb)
+    args = [c.array(alpha), c.array(pos), None if under is None else c.array(under)]
+
+    def call():
+        C.soften_folds(out, *args, 2.0, 0.5, 0.999, 1e6)
+        return out
+
+    def check(r):
+        # a blend of the ring's colours in [0, 1] towards their blur, by a weight in [0, 1]
+        assert np.all((r >= -1e-6) & (r <= 1 + 1e-6)), (r.min(), r.max())
+
+    return [("_C.soften_folds", call, check)]
+
+
 CASES = [case_rasterize, case_sample_uv, case_render, case_modulate, case_transfer, case_composite,
-         case_interpolate]
+         case_interpolate, case_soften_folds]
 
 
 def run(iterations: int, seed: int, start: int, verbose: bool) -> dict:

@@ -1005,3 +1005,23 @@ def test_the_curls_over_a_far_lens_s_arm_stay_beside_its_end(editor, real_image)
     weight, near, rim = editor.frame_loop(src)._proxy.frame_beside
     assert (weight[beside] == 1.0).all() and (near[beside] == 6).all() and (rim[beside] >= 2).all()
     assert (weight[6:] == 0).all()   # not on the frame, nor below it
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_soften_folds_native_path_is_the_numpy_host_path_bit_for_bit(seed):
+    """The extension's soften_folds (a C-contiguous host rgb) against _soften_folds_host, the NumPy
+    host path, and the device's array code on NumPy: folds on every border, partly covered pixels,
+    an under-face map with halves, with and without it."""
+    rng = np.random.default_rng(seed)
+    h, w = 31, 37
+    rgb = rng.random((h, w, 3)).astype(np.float32)
+    pos = np.cumsum(rng.random((h, w, 2)) * rng.choice([0.5, 3.0, 9.0], (h, w, 2), p=[0.6, 0.2, 0.2]),
+                    int(rng.integers(0, 2))).astype(np.float32)
+    alpha = rng.choice([1.0, 1.0, 1.0, 0.75, 0.5, surround.FOLD_FULL], (h, w)).astype(np.float32)
+    under = rng.choice([0.0, 0.0, 0.5, 1.0], (h, w)).astype(np.float32)
+    take = lambda name, shape: np.empty(shape, np.float32)   # noqa: E731
+    for u in (under, None):
+        want = surround._soften_folds_host(rgb.copy(), alpha, pos, take, u)
+        assert (want != rgb).any(-1).sum() > 50
+        np.testing.assert_array_equal(surround._soften_folds_native(rgb.copy(), alpha, pos, u), want)
+        np.testing.assert_array_equal(surround.soften_folds_arrays(rgb.copy(), alpha, pos, take, u), want)
