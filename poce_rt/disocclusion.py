@@ -356,6 +356,23 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     return out
 
 
+def on_skin(skin: np.ndarray, positions: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """[S,S] float32, 1 on the seen texels (mask [S,S] >= 0.5) whose photo position (positions
+    [S,S,2], texel_positions') lies on `skin` [H,W] bool: the person's skin a hand held over the
+    outline is one run with (poce_rt.occluder's occluder_maps: the person segmenter's, in the
+    skin's colour), which no texel reads across the silhouette. unlike_backdrop tells a texel by
+    its colour alone, and a hand's highlights lie in the backdrop's and their mixes with the
+    skin: Image_with_alpha.png's fingertips over his near temple, 8-12 Lab from the
+    skin-backdrop segment (a white-grey of the photo's borders), were untrusted within D of the
+    mesh's outline and, turned -25, drawn as the fill's skin up to a stair-stepped line across
+    the last finger (the triangles' facing cosines)."""
+    h, w = skin.shape[:2]
+    # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
+    xi = np.clip(np.floor(positions[..., 0]).astype(np.int64), 0, w - 1)
+    yi = np.clip(np.floor(positions[..., 1]).astype(np.int64), 0, h - 1)
+    return (skin[yi, xi] & (np.asarray(mask) >= 0.5)).astype(np.float32)
+
+
 def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
                  cosine: np.ndarray, distance: np.ndarray, face_width: float, backdrop: np.ndarray, skin,
                  hair=None, pixel: float = 1.0, beside: np.ndarray | None = None) -> np.ndarray:

@@ -51,6 +51,9 @@ reveals the outline beside the hand (RingHold), the face holds it whatever its r
 (the heel met the render's palm moved ~6 px lower where the fill ended: a notch), and the ring
 around the face keeps it too (surround.hold_ring): the frame the face keeps there is the photo's,
 not the ring's hand moved with the outline, and the hand is one piece from the arm to the palm.
+The skin the hand is one run with (3), where it is not held, is no backdrop either: its texels
+are the photo's own along the outline (occluder_maps; disocclusion.on_skin), and his
+fingertips over his near temple, turned -25, are drawn whole.
 """
 from __future__ import annotations
 
@@ -110,14 +113,22 @@ def occluder_map(image: np.ndarray, face, geom, colours) -> np.ndarray | None:
     the photo held at each pixel where the render draws fill, or None where there is none. image
     [H,W,3] uint8 the photo; face: its tracker.Face; geom: the stages.Geometry it is drawn with;
     colours: the photo's hair.PhotoColours (surround.face_colours)."""
+    return occluder_maps(image, face, geom, colours)[0]
+
+
+def occluder_maps(image: np.ndarray, face, geom, colours):
+    """occluder_map's arguments -> (held: occluder_map's, skin: [H,W] bool the person's skin the
+    hand is one run with, pixel by pixel, where it is not held (module docstring, 3: the fingers
+    across the face and the face's own skin above the eyes, not the backdrop)); (None, None)
+    where no arm is beside the head."""
     image = np.asarray(image)[..., :3]
     found = arm_beside(image, face, geom, colours)
     if found is None:
-        return None
+        return None, None
     arm, lab, zone, face_px, beyond, side, above, d, (bx0, by0, bx1, by1) = found
     h, w = image.shape[:2]
-    hand = _by_person(arm, image, face, lab, colours, zone, (bx0, by0)).astype(np.uint8)
-    hand = cv2.morphologyEx(hand, cv2.MORPH_CLOSE, disc(0.5 * d)) > 0
+    skin = _by_person(arm, image, face, lab, colours, zone, (bx0, by0))
+    hand = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, disc(0.5 * d)) > 0
     # held near where it crosses the outline beside the arm, not across the face from it
     far = hand & (beyond >= OCCLUDER_BEYOND * d) & side
     to_far = cv2.distanceTransform((~far).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
@@ -127,7 +138,12 @@ def occluder_map(image: np.ndarray, face, geom, colours) -> np.ndarray | None:
         _off_gap(lab, zone, colours)
     out = np.zeros((h, w), np.float32)
     out[by0:by1, bx0:bx1] = held
-    return out if out.any() else None
+    # each pixel's own (not the closing's, which may bridge a gap of the backdrop), and not where
+    # the hand is held: there the photo's hand is kept over the fill (motion.hold), whose texels
+    # yield as they did (held_holes, shadow_mix)
+    own = np.zeros((h, w), bool)
+    own[by0:by1, bx0:bx1] = skin & (held <= 0)
+    return out if out.any() else None, own
 
 
 def arm_beside(image: np.ndarray, face, geom, colours):

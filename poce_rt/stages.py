@@ -14,10 +14,10 @@ from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, glasses_holes, lens_card, ring_glasses, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
 from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
-                           filled_pixels, held_holes, held_reach, pixel_texels, resolution_trust, revealed_fill,
-                           revealed_texture, rim_glow, smoothstep, texel_positions, texel_silhouette_distance,
-                           texel_values, trusted_maps, unlike_backdrop, vertex_normals, visibility_confidence,
-                           yield_join)
+                           filled_pixels, held_holes, held_reach, on_skin, pixel_texels, resolution_trust,
+                           revealed_fill, revealed_texture, rim_glow, smoothstep, texel_positions,
+                           texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, vertex_normals,
+                           visibility_confidence, yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fill_light import relights
@@ -30,7 +30,7 @@ from .rim_light import RimLight, rim_border
 from .shading import FillShading, fill_shading, skin_light
 from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
-from .occluder import occluder_map, revealed_beside, ring_hold as ring_hold_for
+from .occluder import occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
@@ -253,7 +253,7 @@ class Completion(NamedTuple):
 def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, width: int,
                   geom: Geometry | None = None, complete=complete_uv_fallback, image: np.ndarray | None = None,
                   colours: PhotoColours | None = None, lenses: np.ndarray | None = None,
-                  held: np.ndarray | None = None) -> Completion:
+                  held: np.ndarray | None = None, skin: np.ndarray | None = None) -> Completion:
     """Completion of a sampled face that trusts texels by how they were seen (poce_rt.disocclusion):
     uv [S,S,3], mask [S,S] from sample_face of a height x width photo -> (photo [S,S,3] the
     texture at the source's pose, fill [S,S,3] the texture where a pose change reveals texels,
@@ -269,7 +269,9 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well) but the
     sunglasses' fill. lenses: accessories.sunglasses' map when the caller has it (None: read here;
     lens_card takes the same). held: None, or [H,W] the photo's hand over the outline (poce_rt.occluder's occluder_map):
-    beside it, texels that mixed its shadow with the skin yield too (disocclusion.shadow_mix)."""
+    beside it, texels that mixed its shadow with the skin yield too (disocclusion.shadow_mix). skin: None, or
+    [H,W] bool the person's skin such a hand is one run with, where it is not held (occluder_maps'): the seen
+    texels on it count as unlike the backdrop (disocclusion.on_skin: the fingertips over a temple)."""
     geom = geom or geometry()
     lay, spread = geom.layout, texel_motion(geom)
     verts = geom.posed(face.vertices)
@@ -288,8 +290,10 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         backdrop = colours.backdrop
         texel_cos = cosine[np.maximum(lay.tri_id, 0)]
         facing = smoothstep(texel_cos, *UNLIKE_FACING)
-        confidence = np.maximum(confidence, facing * unlike_backdrop(uv, mask, confidence, lay.coverage, image,
-                                                                     backdrop))
+        unlike = unlike_backdrop(uv, mask, confidence, lay.coverage, image, backdrop)
+        if skin is not None:   # and so are those on the skin a held hand is one run with (on_skin)
+            unlike = np.maximum(unlike, on_skin(skin, positions, mask))
+        confidence = np.maximum(confidence, facing * unlike)
     normals = texel_values(vertex_normals(verts, lay.tris), lay, spread)
     keep, t = trusted_maps(mask, confidence)
     # a texel the photo saw foreshortened yields to its mirror texel seen better: its trust (t) and
@@ -371,8 +375,9 @@ def complete_source(image: np.ndarray, face: Face, uv: np.ndarray, mask: np.ndar
     the maps read once per source, in the order they need each other (Editor.prepare and repose)."""
     colours = face_colours(image, face.vertices)   # the completion's and the ring's
     lenses = sunglasses(uv, (mask >= 0.5) & geom.layout.coverage)   # the completion's and the card's
-    held = occluder_map(image, face, geom, colours)   # a hand over the outline (poce_rt.occluder)
-    completion = complete_face(uv, mask, face, *image.shape[:2], geom, complete, image, colours, lenses, held)
+    held, skin = occluder_maps(image, face, geom, colours)   # a hand over the outline (poce_rt.occluder)
+    completion = complete_face(uv, mask, face, *image.shape[:2], geom, complete, image, colours, lenses, held,
+                               skin)
     card = lens_card(uv, mask, geom.layout.coverage, face.shape, face.pose, lenses)
     return SourceMaps(colours, completion, card, held)
 
