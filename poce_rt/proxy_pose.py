@@ -68,6 +68,26 @@ UNDER_CHIN = (1.1, 1.6)
 # note): the shadow moves with the jaw. Never within SHADOW_ROOM_PX of the ring beyond it, which
 # stays with the neck: the band between keeps its order.
 SHADOW_ROOM_PX = 1.0
+# That first ring alone (t1.jpg's face 1 at +25) kept the shadow's width, 4.6 px against the photo's
+# 5.2 under vertices 13-15, but the lit neck just beyond it (5.3-12 px out in the photo) was drawn
+# 2.8 px wide, and along the jaw the rings stayed where the photo has them while her jaw moved
+# 6-12 px along itself: under vertices 16-17 the neck drawn was the photo's lit neck under
+# vertices 14-15 (L* 76-80), where the photo shows her chin's shadow (52-58). The shadow and the
+# neck's shading beside it go with the jaw: the first SHADOW_RINGS rings are drawn at their photo
+# offset from the oval, out along its normal (as the first ring, each inside the next) and along
+# it, and the next SHADOW_EASE rings take that shift along the jaw in falling shares (2/3, 1/3),
+# so the still neck beyond is reached without a step (all of it on the first ring beyond the
+# kept ones drew a kink in the shadow's edge). L* 0-12 px out under vertices 12-17 against the
+# photo's, rms 8.1 -> 1.8 (per vertex 3,4,1,11,15,5 -> 3,1,1,1,1,3), at -25 8.5 -> 2.8; under
+# 0-f15-hao-ph.jpg's, 15-f13-anc-ph.jpg's and 45-m7-di-ph.jpg's jaws at +25 2.3 -> 0.8, 2.1 -> 0.3
+# and 2.5 -> 2.0 (45's shirt collar, within the eased rings, slides a few px with his jaw).
+SHADOW_RINGS = 3
+SHADOW_EASE = 2
+# ... once the jaw has slid along itself SHADOW_ALONG_PX[0] px from where the photo shows a ring
+# beside it (fully from [1]; in between a ring catches up): as UNDER_CHIN's ratios leave the first
+# degrees of a turn alone, a still neck (and the photo's border it may reach) is kept bit for bit
+# there (45-m7-di-ph.jpg, the ring at its bottom border: 2.4 px at 2 degrees, 25 at 25).
+SHADOW_ALONG_PX = (3.0, 6.0)
 # That strip is pulled in whole (HeadProxy.mesh), not by the share of backdrop_beside's ray that is
 # backdrop (BESIDE_SHARE): the ray starts BESIDE_SKIP_PX past the oval, inside the very strip of
 # cheek the face bulges past it, so the wider the bulge the lower the share (Tom_Hanks_54745.png's
@@ -224,7 +244,8 @@ class HeadProxy:
     silhouette.band_head's where no arm lies beside the head (silhouette.band_head_armless): the
     far side drawn out where that shows the head (BAND_HEAD). shadow: None, or [K]
     poce_rt.neck.jaw_shadow's: where the photo shows the jaw's shadow on the neck, the first ring
-    under the jaw drawn no nearer the moved oval than the photo shows it (under_chin)."""
+    under the jaw drawn no nearer the moved oval than the photo shows it (under_chin), and the
+    rings there going with the jaw (shadow_rings)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
@@ -451,6 +472,8 @@ class HeadProxy:
             hot = (pull > 0)[:, None]
             dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
                                       x[:, 2]]) for x in dst_r]
+        if self.shadow is not None:
+            dst_r = self.shadow_rings(src_r, dst_r, q, q_normals)
         dst_r[0] = self.under_chin(src_r[0], dst_r[0], q, q_normals, dst_r[1])
         read = None
         if self.glasses is not None:
@@ -621,25 +644,58 @@ class HeadProxy:
             keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
             first_dst = np.column_stack([q[:, :2] + (first_dst[:, :2] - q[:, :2]) * keep, first_dst[:, 2]])
         if self.shadow is not None and next_dst is not None:
-            first_dst = self.shadow_kept(first_dst, seen, drawn, q, q_normals, next_dst)
+            first_dst = self.shadow_kept(first_dst, first_src, seen, drawn, q, q_normals, next_dst, self.neck_still)
         return first_dst
 
-    def shadow_kept(self, first_dst: np.ndarray, seen: np.ndarray, drawn: np.ndarray, q: np.ndarray,
-                    q_normals: np.ndarray | None, next_dst: np.ndarray) -> np.ndarray:
-        """The first ring first_dst [K,3] (seen, drawn [K]: px out from the photo's oval and from the
-        moved oval q) moved out along the moved oval's normals to as far from it as the photo shows
-        it, where the band between them is drawn narrower than that (UNDER_CHIN's ratios, mirrored),
-        the ring stays with the neck and the photo shows the jaw's shadow there (neck.SHADOW_DL's
-        note: the shadow moves with the jaw, its width kept); never out past the ring beyond it
-        (next_dst [K,>=2]), less SHADOW_ROOM_PX: the neck's band beyond takes the squeeze."""
+    def shadow_rings(self, src_r: list, dst_r: list, q: np.ndarray, q_normals: np.ndarray | None) -> list:
+        """dst_r (the proxy's rings at the target, [K,3] each; src_r as the photo shows them) with
+        the rings after the first, up to SHADOW_RINGS, kept at their photo offset from the moved
+        oval q where the photo shows the jaw's shadow (shadow_kept; outermost first, each inside the
+        next; under_chin keeps the first), and the next SHADOW_EASE rings shifted along the jaw by
+        falling shares of the last kept ring's shift (SHADOW_RINGS' note)."""
+        n = oval_normals(q) if q_normals is None else q_normals
+        still = 1.0 - self.turn.reshape(len(self.rings), -1)
+        last = SHADOW_RINGS - 1
+        before = dst_r[last][:, :2]
+        dst_r = list(dst_r)
+        for j in range(last, 0, -1):
+            dst_r[j] = self.shadow_kept(dst_r[j], src_r[j], outward(src_r[j], self.p, self.p_normals),
+                                        outward(dst_r[j], q, n), q, n, dst_r[j + 1], still[j])
+        tangent = np.column_stack([-n[:, 1], n[:, 0]])
+        shift = ((dst_r[last][:, :2] - before) * tangent).sum(1)[:, None] * tangent
+        for i in range(1, min(SHADOW_EASE, len(dst_r) - 1 - last) + 1):
+            x = dst_r[last + i]
+            dst_r[last + i] = np.column_stack([x[:, :2] + (1.0 - i / (SHADOW_EASE + 1)) * shift, x[:, 2]])
+        return dst_r
+
+    def shadow_kept(self, ring_dst: np.ndarray, ring_src: np.ndarray, seen: np.ndarray, drawn: np.ndarray,
+                    q: np.ndarray, q_normals: np.ndarray | None, next_dst: np.ndarray,
+                    still: np.ndarray) -> np.ndarray:
+        """A ring ring_dst [K,3] (ring_src [K,>=2]: as the photo shows it; seen, drawn [K]: px out
+        from the photo's oval and from the moved oval q) moved out along the moved oval's normals to
+        as far from it as the photo shows it, where the band between them is drawn narrower than
+        that (UNDER_CHIN's ratios, mirrored), the ring stays with the neck (still [K]: its share
+        that does) and the photo shows the jaw's shadow there (neck.SHADOW_DL's note: the shadow
+        moves with the jaw, its width kept); never out past the ring beyond it (next_dst [K,>=2]),
+        less SHADOW_ROOM_PX: the neck's band beyond takes the squeeze. Along the moved oval it is
+        drawn where the photo shows it beside its oval vertex (SHADOW_RINGS' note), by the share
+        that stays with the neck where the photo shows the shadow, narrowed or not, once the jaw
+        has slid along itself far enough (SHADOW_ALONG_PX)."""
         narrow = np.where(seen > 0, drawn / np.maximum(seen, 1e-9), 1.0)
-        follow = (1.0 - ramp(narrow, (1.0 / UNDER_CHIN[1], 1.0 / UNDER_CHIN[0]))) * self.neck_still * self.shadow
-        if not follow.any():
-            return first_dst
+        held = still * self.shadow
+        follow = (1.0 - ramp(narrow, (1.0 / UNDER_CHIN[1], 1.0 / UNDER_CHIN[0]))) * held
+        if not held.any():
+            return ring_dst
         n = oval_normals(q) if q_normals is None else q_normals
         room = outward(next_dst, q, n) - SHADOW_ROOM_PX
         out = follow * np.maximum(np.minimum(seen, room) - drawn, 0.0)
-        return np.column_stack([first_dst[:, :2] + out[:, None] * n, first_dst[:, 2]])
+        xy = ring_dst[:, :2] + out[:, None] * n
+        # along the oval: the photo's offset from its vertex, in the moved oval's frame
+        t_q, t_p = (np.column_stack([-m[:, 1], m[:, 0]]) for m in (n, self.p_normals))
+        seen_along = ((np.asarray(ring_src, np.float64)[:, :2] - self.p[:, :2]) * t_p).sum(1)
+        slid = seen_along - ((xy - q[:, :2]) * t_q).sum(1)
+        along = held * ramp(np.abs(slid), SHADOW_ALONG_PX) * slid
+        return np.column_stack([xy + along[:, None] * t_q, ring_dst[:, 2]])
 
     def far_outline(self, src_r, dst_r, q, turned, dst_pose) -> list:
         """dst_r (the proxy's rings posed at dst_pose, [K,3] each, src_r as the photo shows them)
