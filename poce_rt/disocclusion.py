@@ -14,9 +14,10 @@ cos: the texel's triangle's facing cosine in the photo (1 facing the camera); d:
 photo pixels to the mesh's silhouette, D = SILHOUETTE_FRAC of the face's width (the tracker's
 outline error). Texels that face the camera keep their border (the forehead under the hair line
 is good photo), and so do those whose colour is unlike the photo's backdrop (a sideburn, a beard:
-the outline ran inside the head there; unlike_backdrop, from a facing cosine of UNLIKE_FACING):
+the outline ran inside the head there; unlike_backdrop, from a facing cosine of UNLIKE_FACING,
+the mean of each vertex's triangles', interpolated: unlike_facing):
 
-    c = max(c, visible * smoothstep(cos; UNLIKE_FACING) * unlike_backdrop)   (stages.complete_face)
+    c = max(c, visible * unlike_facing * unlike_backdrop)   (stages.complete_face)
 
 A texel the photo saw foreshortened, at fewer photo pixels than the map has texels, whose mirror
 texel was seen at a finer resolution, in no less light, and carries detail at the photo's pixel
@@ -273,6 +274,25 @@ def texel_values(values: np.ndarray, layout: ops.UVLayout, spread: TexelMotion |
     for k in range(c):
         spread(np.ascontiguousarray(values[:, k], np.float32), out[..., k:k + 1], work)
     return out
+
+
+def unlike_facing(cosine: np.ndarray, layout: ops.UVLayout, vertices: int,
+                  spread: TexelMotion | None = None) -> np.ndarray:
+    """[S,S] float32 in [0,1]: smoothstep(cos; UNLIKE_FACING) of each texel, from the triangles'
+    facing cosines cosine [F] (facing_cosine) of a mesh of `vertices` vertices: each vertex takes
+    the mean of its triangles', and the texels interpolate their triangle's vertices. Per
+    triangle, the trust stepped at the triangles' edges, and a less facing triangle beside a
+    trusted one was drawn as a block of fill: a stair-step of skin against the photo's hair along
+    the mesh's top edge (Image_with_alpha.png's near temple, turned -25). The mean keeps the
+    trust a band of triangles has (the most facing triangle's trusted the smear of the edge-on
+    ones beside a sideburn; the least facing's, or the normals interpolated, drew the skin's fill
+    over it)."""
+    tris = np.asarray(layout.tris, np.int64)
+    per_triangle = smoothstep(np.asarray(cosine, np.float32), *UNLIKE_FACING).astype(np.float32)
+    total = np.bincount(tris.ravel(), np.repeat(per_triangle, 3), minlength=vertices)
+    count = np.bincount(tris.ravel(), minlength=vertices)
+    per_vertex = (total / np.maximum(count, 1)).astype(np.float32)
+    return texel_values(per_vertex[:, None], layout, spread)[..., 0]
 
 
 def texel_positions(verts: np.ndarray, layout: ops.UVLayout, spread: TexelMotion | None = None) -> np.ndarray:

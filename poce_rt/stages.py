@@ -13,11 +13,11 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, glasses_holes, lens_card, ring_glasses, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
-from .disocclusion import (C_KEEP, UNLIKE_FACING, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
+from .disocclusion import (C_KEEP, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
                            filled_pixels, held_holes, held_reach, on_skin, pixel_texels, resolution_trust,
-                           revealed_fill, revealed_texture, rim_glow, smoothstep, texel_positions,
-                           texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, vertex_normals,
-                           visibility_confidence, yield_join)
+                           revealed_fill, revealed_texture, rim_glow, texel_positions,
+                           texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, unlike_facing,
+                           vertex_normals, visibility_confidence, yield_join)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fill_light import relights
@@ -289,7 +289,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         colours = face_colours(image, face.vertices) if colours is None else colours
         backdrop = colours.backdrop
         texel_cos = cosine[np.maximum(lay.tri_id, 0)]
-        facing = smoothstep(texel_cos, *UNLIKE_FACING)
+        facing = unlike_facing(cosine, lay, len(verts), spread)   # (continuous across the triangles' edges)
         unlike = unlike_backdrop(uv, mask, confidence, lay.coverage, image, backdrop)
         if skin is not None:   # and so are those on the skin a held hand is one run with (on_skin)
             unlike = np.maximum(unlike, on_skin(skin, positions, mask))
