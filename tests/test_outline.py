@@ -72,3 +72,32 @@ def test_blur_is_a_separable_gaussian_with_the_border_repeated():
         ref = cv2.sepFilter2D(src, -1, taps, taps, borderType=cv2.BORDER_REPLICATE).reshape(shape)
         assert np.abs(got - ref).max() < 1e-5, shape
         assert np.abs(outline.blur(src, *work, taps) - ref).max() < 1e-5, shape
+
+
+def test_the_host_softens_only_the_box_about_the_revealed_fill_the_same_bit_for_bit(editor, face1, monkeypatch):
+    """soften_outline on the host blurs the box about where the fill's share is drawn (soft_box):
+    at +25 her far jaw's strip, under half the face's box, and the frame is the one soften_box
+    draws over all of it, bit for bit."""
+    img, src = face1
+    from poce_rt.frame_loop import loop
+
+    calls = []
+
+    def record(frame, alpha, soft, taps, take):
+        calls.append((frame.copy(), alpha.copy(), soft.copy(), taps))
+        return outline.soften_outline(frame, alpha, soft, taps, take)
+
+    monkeypatch.setattr(loop, "soften_outline", record)
+    editor.edit(img, pose=(0, 25, 0), source=editor.prepare(img, editor.faces(img, 1)[0]))
+    assert calls
+    frame, alpha, soft, taps = calls[-1]
+    ys, xs = outline.soft_box(soft, len(taps) // 2)
+    assert (ys.stop - ys.start) * (xs.stop - xs.start) < 0.5 * alpha.size, (ys, xs, alpha.shape)
+
+    def take(name, shape):
+        return np.empty(shape, np.float32)
+
+    whole = outline.soften_box(frame.copy(), alpha, soft, taps, take)
+    boxed = outline.soften_outline(frame.copy(), alpha, soft, taps, take)
+    assert not np.array_equal(whole, frame)
+    assert np.array_equal(boxed, whole)

@@ -234,6 +234,7 @@ class FrameLoop:
                                 oval_radius(source.face.vertices))
         self._uncovered = False   # whether the last step drew any of it
         self._profile = False     # whether the last step drew the face's profile unfeathered
+        self._outline_drawn = None   # on the host: the step's outline share drawn with the face (_soften)
         self._motion = None       # the step's host motion_texture (None: on the GPU, or no face drawn)
         self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream,
                                              None if colours is None else colours.backdrop,
@@ -471,7 +472,8 @@ class FrameLoop:
                 sharp = ws.take("face.profile_out", (face.height, face.width, 3), np.uint8)
                 ops.composite(base, kept, alpha, PROFILE_FEATHER_PX, stream=st, out=sharp, workspace=ws)
                 sharpen_profile(out, sharp, take("in.profile", (face.height, face.width, 1)),
-                                take("face.profile_work", (face.height, face.width, 3)))
+                                take("face.profile_work", (face.height, face.width, 3)),
+                                None if self.gpu else take("face.profile_wide", (face.height, face.width, 3)))
             self._soften(face, out, alpha, given_texture)
             self.frame[fy, fx] = out
         return tex
@@ -479,18 +481,28 @@ class FrameLoop:
     def _soften(self, face: Box, out, alpha, given_texture: bool) -> None:
         """The composited face's box out [h,w,3] uint8 blurred across the outline where the step
         draws revealed fill the photo shows softer (poce_rt.outline.soften_outline), in place."""
-        fill = self._fill(given_texture)
-        if self._outline is None or fill is None:
-            return
         ws = self.ws
-        texture, taps = self._outline
-        share = ws.take("outline.texture", texture.shape, np.float32)
-        self.xp.multiply(texture, fill, out=share)
         h, w = face.height, face.width
-        drawn = ws.take("outline.drawn", (h, w, 1), np.float32)
-        ops.render(share, self._verts, self._tris, self._uvs, h, w, stream=self.stream,
-                   out=(drawn, ws.take("outline.drawn_alpha", (h, w), np.float32)), workspace=ws)
-        soften_outline(out, alpha, drawn, taps, lambda name, shape: ws.take(name, shape, np.float32))
+        if self.xp is np:   # drawn with the face (_render_host), or None where nothing is softened
+            drawn = self._outline_drawn
+            if drawn is None:
+                return
+        else:
+            share = self._outline_share(self._fill(given_texture))
+            if share is None:
+                return
+            drawn = ws.take("outline.drawn", (h, w, 1), np.float32)
+            ops.render(share, self._verts, self._tris, self._uvs, h, w, stream=self.stream,
+                       out=(drawn, ws.take("outline.drawn_alpha", (h, w), np.float32)), workspace=ws)
+        soften_outline(out, alpha, drawn, self._outline[1], lambda name, shape: ws.take(name, shape, np.float32))
+
+    def _outline_share(self, fill):
+        """[S,S,1] the revealed fill's share of the outline's softening (soft_texture times the
+        step's fill, _soften), or None where nothing is softened."""
+        if self._outline is None or fill is None:
+            return None
+        texture = self._outline[0]
+        return self.xp.multiply(texture, fill, out=self.ws.take("outline.texture", texture.shape, np.float32))
 
     def _fill_uncovered(self, face: Box, base, alpha, ring: Box | None, ring_cover) -> None:
         """The plate where the face's move uncovers the photo (poce_rt.uncover.fill_uncovered),
@@ -554,15 +566,27 @@ class FrameLoop:
         if warp:
             self._lookup_weight()
         layers = [tex, self._lookup, motion] if warp else [tex, motion]
+        outs = [rgb] + [None] * (len(layers) - 1)
+        at_motion = len(layers) - 1   # the layers drawn past it: the fill's share, the outline's
         holds = self._held is not None and fill is not None
         if holds:   # the fill's share drawn too: where the photo shows a hand over it, it is not (_hold)
             layers.append(fill)
+            outs.append(None)
+        # and the outline's softening share (_soften), into a buffer of its own: read at the composite;
+        # none where the step's fill reveals none of the softened outline (it would draw 0: no change)
+        self._outline_drawn = None
+        soft = self._outline_share(fill)
+        if soft is not None and not soft.any():
+            soft = None
+        if soft is not None:
+            self._outline_drawn = take("outline.drawn", (h, w, 1))
+            layers.append(soft)
+            outs.append(self._outline_drawn)
         drawn, _ = render_layers(layers, self._verts, self._tris, self._uvs, h, w, take, "face.layers", alpha=alpha,
-                                 outs=[rgb] + [None] * (len(layers) - 1))
-        drawn_motion = drawn[-2 if holds else -1]
-        moved = moved_weight(drawn_motion, take("face.moved", (h, w, 1)), take("face.moved_work", (h, w, 1)))
+                                 outs=outs)
+        moved = moved_weight(drawn[at_motion], take("face.moved", (h, w, 1)), take("face.moved_work", (h, w, 1)))
         if holds:
-            self._hold(face, moved, drawn[-1])
+            self._hold(face, moved, drawn[at_motion + 1])
         return (drawn[1] if warp else None), moved
 
     def _hold(self, face: Box, moved, drawn_fill) -> None:
