@@ -57,28 +57,26 @@ def test_pose_change(benchmark, editor, scene, proxy):
 @pytest.mark.parametrize("folds", [False, True], ids=["ring", "ring + fold antialias"])
 def test_fold_antialias(benchmark, editor, scene, folds):
     """What antialiasing the head proxy's folds (poce_rt.surround.draw_ring) adds to drawing the
-    ring of the pose change above: the photo positions as two more channels of the ring's render,
-    and the blend across their jumps, over each face's ring box (the frame loop's CPU work for
-    it), against the ring's colour alone, in the same run."""
+    ring of the pose change above: the photo positions the ring's render works out beside its colour
+    (ops.render's positions), the under-face mask and the blend across the positions' jumps, over
+    each face's ring box (the frame loop's CPU work for it), against the ring's colour alone, in the
+    same run."""
     from poce_rt import ops
-    from poce_rt.camera import CAMERA_DISTANCE_CM
     from poce_rt.fit import pose_vertices
-    from poce_rt.ring_photo import with_positions
-    from poce_rt.silhouette import proxy_measures
     from poce_rt.surround import draw_ring, ring_band
 
     size, n, sources = scene
     rings = []
     for s in sources:
         p, f = editor.plan(s, pose=(0, 20, 0)), s.face
-        proxy = (f.shape, f.pose, p.target_pose, CAMERA_DISTANCE_CM, *proxy_measures(s.image, f))
+        proxy = (editor.frame_loop(s)._proxy, p.target_pose)   # the head proxy as the loop draws it
         verts, tris, src, (x0, y0, x1, y1) = ring_band(f.vertices, pose_vertices(p.shape, p.target_pose),
                                                        *s.image.shape[:2], proxy=proxy)
         side = int(np.ceil((src - src.min(0)).max())) + 4
         uvs = ((src - src.min(0) + 2) / side).astype(np.float32)
         local = verts - np.float32([x0, y0, 0])
         tex = np.zeros((side, side, 3), np.float32)
-        rings.append((local, tris, uvs, with_positions(tex) if folds else tex, y1 - y0, x1 - x0))
+        rings.append((local, tris, uvs, tex, y1 - y0, x1 - x0))
     benchmark.group = f"pose change {size}, {n} face(s)"
     benchmark.name = f"{'ring + fold antialias' if folds else 'ring'} {size} {n}f"
     bufs = {}
