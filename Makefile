@@ -6,7 +6,7 @@ VENV ?= .venv
 VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip
 
-.PHONY: setup demo test bench dev gpu-check gpu-cache sanitize clean triton-env
+.PHONY: setup demo test bench bench-check dev gpu-check gpu-cache sanitize clean triton-env
 
 $(VENV)/.installed: pyproject.toml CMakeLists.txt
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: setup
 
 bench: setup
 	$(VPY) -m pytest -q benchmarks --benchmark-columns=median,iqr,ops --benchmark-sort=name
+
+# every benchmark run once, untimed: CI keeps the suites from rotting as the API moves
+bench-check: setup
+	$(VPY) -m poce_rt.assets fetch
+	$(VPY) -m pytest -q -p no:cacheprovider benchmarks --benchmark-disable
 
 # On a machine with an NVIDIA GPU, a CUDA 13 driver, nvcc, and Python with torch and CuPy: install
 # what the project needs (the machine's torch and CuPy are kept: pip gets them as constraints),
