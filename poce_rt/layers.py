@@ -70,3 +70,17 @@ def widen(x, channels: int, out=None):
     n = math.prod(out.shape[:-1])
     cv2.merge([np.ascontiguousarray(x).reshape(n, 1, 1)] * c, dst=out.reshape(n, 1, c))
     return out
+
+
+def mix_into(base, target, weight):
+    """base [h,w,C] uint8 moved towards target [h,w,C] float32 (levels, 0-255) by weight (same
+    shape, or broadcasting), in place and rounded: base + weight * (target - base). target is a
+    work buffer: it is overwritten. NumPy or CuPy, nothing allocated. Returns base."""
+    xp = ops.array_module(base)
+    xp.subtract(target, base, out=target)
+    xp.multiply(target, weight, out=target)
+    xp.add(target, base, out=target)
+    xp.add(target, np.float32(0.5), out=target)
+    xp.clip(target, 0.0, 255.0, out=target)
+    xp.copyto(base, target, casting="unsafe")   # truncates: rounded by the 0.5 above
+    return base

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from . import ops
-from .layers import widen
+from .layers import mix_into, widen
 
 # x the face oval's mean radius: an edge pixel this far from the projected oval is the face's own
 # profile, fully from the second value (module docstring)
@@ -74,13 +74,5 @@ def sharpen_profile(out, sharp, weight, work, wide=None):
     the host, a [h,w,3] float32 buffer the weight is widened into (layers.widen: NumPy's multiply
     by a broadcast [h,w,1] is ~2x slower; None: allocated). NumPy or CuPy, nothing allocated on
     the device; out is unchanged where weight is 0. Returns out."""
-    xp = ops.array_module(out)
-    weight = widen(weight, 3, out=wide)
-    xp.copyto(work, sharp)
-    xp.subtract(work, out, out=work)
-    xp.multiply(work, weight, out=work)
-    xp.add(work, out, out=work)
-    xp.add(work, np.float32(0.5), out=work)
-    xp.clip(work, 0.0, 255.0, out=work)
-    xp.copyto(out, work, casting="unsafe")   # truncates: rounded by the 0.5 above
-    return out
+    ops.array_module(out).copyto(work, sharp)
+    return mix_into(out, work, widen(weight, 3, out=wide))

@@ -36,6 +36,7 @@ import numpy as np
 
 from . import ops
 from .motion import motion_texture
+from .layers import mix_into
 from .head_proxy import oval_radius  # noqa: F401 - the radius Uncover takes, for its callers
 
 UNCOVER_GROW = 0.04   # x the face oval's mean radius: the photo's edge of the face beyond the mesh's outline
@@ -192,10 +193,5 @@ def fill_uncovered(base, plate, uncovered, alpha, ring, weight, work):
         xp.multiply(weight, ring, out=work[..., :1])
         xp.subtract(weight, work[..., :1], out=weight)
     xp.multiply(plate, np.float32(255.0), out=work)
-    xp.subtract(work, base, out=work)
-    xp.multiply(work, weight, out=work)
-    xp.add(work, base, out=work)
-    xp.add(work, np.float32(0.5), out=work)
-    xp.clip(work, 0.0, 255.0, out=work)
-    xp.copyto(base, work, casting="unsafe")   # truncates: rounded by the 0.5 above
+    mix_into(base, work, weight)
     return weight
