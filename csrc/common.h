@@ -309,18 +309,34 @@ POCE_HD void resolve_pixel(uint64_t word, const float* verts, int nverts, const 
     empty_pixel(tri_out, bary_out, depth_out);
 }
 
-// Bilinear sample of an HxWxC float image at continuous pixel coordinates where pixel (i, j)
-// has its centre at (j + 0.5, i + 0.5); clamps at the borders.
-template <typename T>
-POCE_HD void bilinear(const T* img, int h, int w, int c, float x, float y, float scale, float* out) {
+// The four texels a bilinear read of an HxW image at continuous pixel coordinates (x, y) takes,
+// where pixel (i, j) has its centre at (j + 0.5, i + 0.5), and their weights; clamps at the borders.
+struct BilinearTaps {
+  int x0, y0, x1, y1;
+  float ax, ay;
+};
+
+POCE_HD BilinearTaps bilinear_taps(int h, int w, float x, float y) {
   // max_f first: it turns NaN into 0 as fmaxf does (without the libm call); then fx >= 0, so
   // truncation is the floor.
   float fx = min_f(max_f(x - 0.5f, 0.f), float(w - 1));
   float fy = min_f(max_f(y - 0.5f, 0.f), float(h - 1));
-  int x0 = (int)fx, y0 = (int)fy;
-  int x1 = x0 + 1 < w ? x0 + 1 : w - 1;
-  int y1 = y0 + 1 < h ? y0 + 1 : h - 1;
-  float ax = fx - x0, ay = fy - y0;
+  BilinearTaps t;
+  t.x0 = (int)fx;
+  t.y0 = (int)fy;
+  t.x1 = t.x0 + 1 < w ? t.x0 + 1 : w - 1;
+  t.y1 = t.y0 + 1 < h ? t.y0 + 1 : h - 1;
+  t.ax = fx - t.x0;
+  t.ay = fy - t.y0;
+  return t;
+}
+
+// Bilinear sample of an HxWxC float image at continuous pixel coordinates (bilinear_taps').
+template <typename T>
+POCE_HD void bilinear(const T* img, int h, int w, int c, float x, float y, float scale, float* out) {
+  const BilinearTaps t = bilinear_taps(h, w, x, y);
+  const int x0 = t.x0, y0 = t.y0, x1 = t.x1, y1 = t.y1;
+  const float ax = t.ax, ay = t.ay;
   for (int k = 0; k < c; ++k) {
     float v00 = float(img[(size_t(y0) * w + x0) * c + k]);
     float v01 = float(img[(size_t(y0) * w + x1) * c + k]);

@@ -31,22 +31,11 @@ constexpr uint32_t kAllSamples = 0xFu, kNeedsTest = 0x10u;
 // texel indices by bilinear's own arithmetic: the same values, bit for bit, from a texture a third
 // smaller (the ring's: its reads from memory were a tenth of its render).
 POCE_HD void bilinear_positions(const float* img, int h, int w, int c, float x, float y, float* out) {
-  float fx = min_f(max_f(x - 0.5f, 0.f), float(w - 1));
-  float fy = min_f(max_f(y - 0.5f, 0.f), float(h - 1));
-  int x0 = (int)fx, y0 = (int)fy;
-  int x1 = x0 + 1 < w ? x0 + 1 : w - 1;
-  int y1 = y0 + 1 < h ? y0 + 1 : h - 1;
-  float ax = fx - x0, ay = fy - y0;
   const int tc = c - 2;
-  for (int k = 0; k < tc; ++k) {
-    float v00 = img[(size_t(y0) * w + x0) * tc + k];
-    float v01 = img[(size_t(y0) * w + x1) * tc + k];
-    float v10 = img[(size_t(y1) * w + x0) * tc + k];
-    float v11 = img[(size_t(y1) * w + x1) * tc + k];
-    float top = v00 + (v01 - v00) * ax;
-    float bot = v10 + (v11 - v10) * ax;
-    out[k] = (top + (bot - top) * ay) * 1.f;
-  }
+  bilinear(img, h, w, tc, x, y, 1.f, out);
+  const BilinearTaps t = bilinear_taps(h, w, x, y);
+  const int x0 = t.x0, y0 = t.y0, x1 = t.x1, y1 = t.y1;
+  const float ax = t.ax, ay = t.ay;
   float cx0 = float(x0) + 0.5f, cx1 = float(x1) + 0.5f, cy0 = float(y0) + 0.5f, cy1 = float(y1) + 0.5f;
   float top = cx0 + (cx1 - cx0) * ax;  // x: both rows alike (bot == top)
   out[tc] = (top + (top - top) * ay) * 1.f;
