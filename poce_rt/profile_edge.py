@@ -21,9 +21,10 @@ degrees bulges past its oval by less (at most 0.27 of the radius on the other ni
 proxy_pose's face_past_oval: 0.11-0.16 at the source's pose) and keeps its feather: a face whose
 outline stays within PROFILE_GAP[0] of its oval is composited exactly as before (profile_weight
 is None). Those that reach past it: t1.jpg's face 1 at -20 and -25, the three-quarter
-45-m7-di-ph.jpg (-43) at -10 and +10 and with its jaw opened, Tom_Hanks_54745.png (+18) at +20
-and +25, t1.jpg's near-profile face (-50) with its jaw opened - each a nose, lips or chin drawn as
-the silhouette against the backdrop.
+45-m7-di-ph.jpg (-43) at -10 and +10, Tom_Hanks_54745.png (+18) at +20 and +25 - each a nose,
+lips or chin drawn as the silhouette against the backdrop. A profile the photo already shows and
+an edit leaves where it is (45-m7's smile, t1.jpg's near-profile face opening its jaw) keeps its
+feather (TURN_DEG): under its edge lies the photo's own surroundings of it.
 """
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ from .layers import mix_into, widen
 PROFILE_GAP = (0.3, 0.4)
 # the profile's soft edge (px): the least feather the Editor uses (Editor.feather_px)
 PROFILE_FEATHER_PX = 1
+# degrees the head turns (its largest angle's change): none of the profile's own edge below the
+# first, all of it from the second. A head left where the photo has it (an expression edit) draws
+# under its profile's edge the photo's own surroundings of that same edge, and the feather blends
+# like with like, as everywhere else on the face's border (t1.jpg's near-profile face opening its
+# jaw: its judge read 0.215 feathered, 0.203 unfeathered); a ramp, not a step, so that a driver's
+# pose jitter about the source's does not switch the edge on and off from frame to frame.
+TURN_DEG = (0.5, 2.0)
 
 
 def _segment_distances(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
@@ -66,6 +74,24 @@ def profile_weight(oval: np.ndarray, vertices: np.ndarray, height: int, width: i
     cv2.polylines(line, [np.round(oval).astype(np.int32)], True, 0, 1)
     far = cv2.distanceTransform(line, cv2.DIST_L2, 3) / radius
     return np.clip((far - PROFILE_GAP[0]) / (PROFILE_GAP[1] - PROFILE_GAP[0]), 0.0, 1.0).astype(np.float32)
+
+
+def turn_share(src_pose, dst_pose) -> float:
+    """How far a pose change from src_pose to dst_pose (poce_rt.fit.Pose) turns the head for its
+    profile's own edge (TURN_DEG), 0..1."""
+    turn = max(abs(dst_pose.pitch - src_pose.pitch), abs(dst_pose.yaw - src_pose.yaw),
+               abs(dst_pose.roll - src_pose.roll))
+    return float(np.clip((turn - TURN_DEG[0]) / (TURN_DEG[1] - TURN_DEG[0]), 0.0, 1.0))
+
+
+def turned_profile(src_pose, dst_pose, oval: np.ndarray, vertices: np.ndarray, height: int,
+                   width: int) -> np.ndarray | None:
+    """profile_weight's, times turn_share's for the pose change (None where either is none)."""
+    share = turn_share(src_pose, dst_pose)
+    weight = None if share <= 0.0 else profile_weight(oval, vertices, height, width)
+    if weight is not None and share < 1.0:
+        weight *= np.float32(share)
+    return weight
 
 
 def sharpen_profile(out, sharp, weight, work, wide=None):

@@ -34,7 +34,7 @@ from .occluder import occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
-from .profile_edge import PROFILE_FEATHER_PX, profile_weight, sharpen_profile
+from .profile_edge import PROFILE_FEATHER_PX, sharpen_profile, turned_profile
 from .silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
 from .surround import warp_surround
@@ -524,7 +524,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         cover = np.ascontiguousarray(alpha[y0:y1, x0:x1])
         drawn = ops.composite(photo, kept, cover, feather_px)
         profile = None if feather_px <= PROFILE_FEATHER_PX else \
-            profile_weight(target[list(FACE_OVAL), :2] - (x0, y0), target[:, :2] - (x0, y0), y1 - y0, x1 - x0)
+            turned_profile(face.pose, pose, target[list(FACE_OVAL), :2] - (x0, y0), target[:, :2] - (x0, y0),
+                           y1 - y0, x1 - x0)
         if profile is not None:   # the face's own profile without the feather (poce_rt.profile_edge)
             sharpen_profile(drawn, ops.composite(photo, kept, cover, PROFILE_FEATHER_PX), profile[..., None],
                             np.empty(drawn.shape, np.float32))

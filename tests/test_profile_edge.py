@@ -8,7 +8,7 @@ import pytest
 from poce_rt import stages
 from poce_rt.fit import pose_vertices
 from poce_rt.head_proxy import FACE_OVAL
-from poce_rt.profile_edge import PROFILE_GAP, profile_weight, sharpen_profile
+from poce_rt.profile_edge import PROFILE_GAP, TURN_DEG, profile_weight, sharpen_profile, turned_profile
 
 
 def circle(n=36, r=40.0, c=(60.0, 60.0)):
@@ -28,6 +28,24 @@ def test_the_weight_ramps_with_the_distance_from_the_oval_and_is_none_within_it(
     assert w[60, 60 + 40] == 0.0                                        # on the oval
     assert w[60, 60 + 40 + int(np.ceil(PROFILE_GAP[1] * 40)) + 1] == 1.0   # past the gap
     assert 0.0 < w[60, 60 + 40 + int(round(np.mean(PROFILE_GAP) * 40))] < 1.0
+
+
+def test_only_a_turn_draws_the_profile_s_own_edge():
+    """A head left where the photo has it (an expression edit: t1.jpg's near-profile face opening
+    its jaw, 45-m7's smile) keeps its feather along a profile the photo already shows; the edge
+    comes in over TURN_DEG of turn, so a driver's jitter about the source's pose does not switch it."""
+    from poce_rt.fit import Pose
+
+    oval = circle()
+    nose = np.concatenate([oval, circle(20, 30.0), [[60.0 + 40 * 1.6, 60.0]]])
+    src = Pose(pitch=3.0, yaw=-50.0, roll=2.0)
+    full = profile_weight(oval, nose, 120, 120)
+    assert turned_profile(src, src, oval, nose, 120, 120) is None
+    assert turned_profile(src, Pose(pitch=3.0, yaw=-50.0 + 0.9 * TURN_DEG[0], roll=2.0), oval, nose, 120, 120) is None
+    half = turned_profile(src, Pose(pitch=3.0 + np.mean(TURN_DEG), yaw=-50.0, roll=2.0), oval, nose, 120, 120)
+    np.testing.assert_allclose(half, 0.5 * full, atol=1e-6)
+    np.testing.assert_array_equal(turned_profile(src, Pose(pitch=3.0, yaw=-25.0, roll=2.0), oval, nose, 120, 120),
+                                  full)
 
 
 def test_sharpen_profile_moves_by_the_weight_and_leaves_the_rest():
