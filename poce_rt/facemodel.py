@@ -300,7 +300,6 @@ def _subdivide_once(model: FaceModel, scheme: str) -> FaceModel:
     edges, tri_edges = edges_of(tris)
     ne = len(edges)
     # faces per edge, and the vertex opposite the edge in each face (for Loop's 1/8 weights)
-    face_of = np.repeat(np.arange(len(tris)), 3)
     opp = tris[:, [2, 0, 1]].reshape(-1)                       # opposite of edge (v0v1) is v2, etc.
     e_flat = tri_edges.reshape(-1)
     n_faces = np.bincount(e_flat, minlength=ne)

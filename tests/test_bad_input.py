@@ -1,7 +1,6 @@
 """Bad input, as a hostile user would give it (issue 11): every failing command exits non-zero with
 one line on stderr and no traceback, the API raises a clear error type, and nothing partial is
 left behind. A real bug (a TypeError in our own code) still shows its traceback."""
-import json
 import math
 import os
 import shutil

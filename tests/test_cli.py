@@ -4,7 +4,6 @@ import sys
 
 import cv2
 import numpy as np
-import pytest
 
 from poce_rt.assets import data_path
 from poce_rt.cli import main

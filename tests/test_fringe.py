@@ -5,7 +5,6 @@ past the silhouette go with it, and the band beyond them takes a turn's stretch.
 fixed outer ring stays, and the band between them was drawn 2.2x wider than the photo shows it:
 the strands beside her hair became long streaks flying off the head."""
 import numpy as np
-import pytest
 
 from poce_rt import head_proxy, proxy_pose, silhouette
 from poce_rt.fit import pose_vertices

@@ -19,7 +19,6 @@ import numpy as np
 from poce_rt import complete as C
 from poce_rt import disocclusion as D
 from poce_rt import fill_light, hair, motion, stages
-from poce_rt.ops.uv_layout import UVLayout
 
 
 def test_in_shadow_is_the_backdrops_hue_darker():

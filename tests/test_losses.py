@@ -1,5 +1,4 @@
 """POCE losses (Eq. 1-5, 9-13): gradient penalty by hand, symmetry pairing, finiteness."""
-import pytest
 import torch
 
 from poce_rt.models.completion import PatchDiscriminator, UVCompletion, crop_macro, mirror_macro_index

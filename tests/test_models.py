@@ -9,7 +9,7 @@ from poce_rt.models.completion import (PatchDiscriminator, UVCompletion, crop_ma
                                       symmetric_prior,
                                        macro_valid_fraction, micro_coords, mirror_macro_index)
 from poce_rt.models.config import CompletionConfig, EditingConfig, ModelConfig
-from poce_rt.models.editing import (EditDiscriminator, EditGenerator, Editor, MappingNet, feature_transfer,
+from poce_rt.models.editing import (EditDiscriminator, Editor, feature_transfer,
                                     modulate)
 from poce_rt.models.flops import count_flops, edit_generator_flops
 from poce_rt.models import io as mio

@@ -119,7 +119,6 @@ def test_the_fill_behind_a_turned_face_follows_the_turn(editor, three_quarter):
     brings them out from behind it: none at +0.25, at most a third at +1 (before: full at every
     turn), more at +5 and +10, full at +25 where drawn beside the face (the rest stays deep
     behind it); a turn away (-10) hides most of them deeper."""
-    import numpy as np
 
     from poce_rt import head_proxy, ring_photo
 
