@@ -28,7 +28,8 @@ from .layers import render_layers
 from .masks import eye_regions
 from .rim_light import RimLight, rim_border
 from .shading import FillShading, fill_shading, skin_light
-from .mouth import MouthInterior, draw_interior, interior_tris, mouth_gap_texels, mouth_interior, skin_tone
+from .mouth import (MouthInterior, draw_interior, gap_lips, interior_tris, mouth_gap_texels, mouth_interior,
+                    skin_tone, under_card)
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
@@ -624,10 +625,14 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     shape = perspective_shape(shape, face.pose, target, camera_distance_cm)
     # the mouth's opening as Editor.edit draws it (FrameLoop): the photo's own where its lips are
     # parted, turned with the head (the map has only a sliver of texels across the opening)
+    gap = mouth_gap_texels(geom.layout)
+    inside = mouth_interior(image, face, skin_tone(photo, geom.layout.coverage))
+    if inside.from_photo:   # under the card the gap's texels in their lips' colours (mouth.gap_lips)
+        completed = under_card(completed, np.flatnonzero(gap), gap_lips(gap, geom.layout.coverage),
+                               inside.coverage(0.0, pose_vertices(shape, target), target.scale))
     rgb, alpha = render_face(completed, shape, target, h, w, geom,
-                             photo=(image, photo_lookup(face, mask, uv_filled, geom,
-                                                        outside_mouth(mouth_gap_texels(geom.layout), geom.size))))
-    draw_mouth(rgb, shape, target, 0.0, mouth_interior(image, face, skin_tone(photo, geom.layout.coverage)))
+                             photo=(image, photo_lookup(face, mask, uv_filled, geom, outside_mouth(gap, geom.size))))
+    draw_mouth(rgb, shape, target, 0.0, inside)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))
     moved, ring_filled, uncovered = (np.zeros((h, w), np.float32) for _ in range(3))

@@ -11,8 +11,9 @@ import pytest
 import poce_rt
 from poce_rt import ops, photo_warp, stages
 from poce_rt.disocclusion import fill_share, revealed_fill
+from poce_rt.fit import pose_vertices
 from poce_rt.frame_loop import Box, FrameLoop
-from poce_rt.mouth import mouth_interior, skin_tone
+from poce_rt.mouth import gap_lips, mouth_interior, skin_tone, under_card
 
 POSES = [(0, 0, 0), (0, 20, 0), (10, -15, 5), (-8, 30, -4)]
 
@@ -24,20 +25,23 @@ def sources(prepared):
 
 def reference_frame(editor, src, plan, held=None):
     """The functional path: the texture at the target pose (the fill where the turn reveals texels),
-    darken the mouth gap, render over the face's box, draw the inside of the mouth, ring warp, blend
+    darken the mouth gap (under the photo's own opening: its lips' colours), render over the face's box, draw the inside of the mouth, ring warp, blend
     (the revealed fill counted as moved)."""
     tex, revealed = stages.texture_at(src.uv_completed, src.uv_fill, src.face, plan.target_pose, editor.geometry,
                                       src.shading)
     tex = tex.copy()
     g = editor._mouth_gap
     tex[g] = tex[g] * (1 - plan.mouth) + editor._mouth_colour[g] * plan.mouth
+    inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
+    if inside.from_photo:   # under the photo's own opening the gap's texels in their lips' colours
+        cover = inside.coverage(plan.mouth, pose_vertices(plan.shape, plan.target_pose), plan.target_pose.scale)
+        tex = under_card(tex, np.flatnonzero(g), gap_lips(g, editor.geometry.layout.coverage), cover)
     h, w = src.image.shape[:2]
     # the photo read once where the drawn texels are its own (poce_rt.photo_warp)
     lookup = stages.photo_lookup(src.face, src.mask, fill_share(src.filled, src.mask, revealed), editor.geometry,
                                  photo_warp.outside_mouth(g, editor.geometry.size))
     rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry,
                                     photo=(src.image, lookup))
-    inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
     stages.draw_mouth(rgb, plan.shape, plan.target_pose, plan.mouth, inside)
     feather = editor.feather_px(src.face)
     fill = revealed_fill(src.filled, revealed, editor.geometry.layout.coverage)

@@ -29,7 +29,7 @@ from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixel
 from ..layers import render_layers
 from ..motion import (TexelMotion, fill_moves, hold, keep_still, motion_texture, moved_map, moved_weight,
                       pixel_centres, vertex_motion)
-from ..mouth import draw_interior, interior_tris, mouth_interior, skin_tone
+from ..mouth import draw_interior, gap_lips, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profile_edge import PROFILE_FEATHER_PX, sharpen_profile, turned_profile
@@ -228,6 +228,12 @@ class FrameLoop:
                 self._mouth_tris = xp.asarray(tris)
                 self._mouth_verts = self.ws.take("in.mouth_verts", (tris.max() + 1, 3), np.float32)
                 self._mouth_uvs = self.ws.take("in.mouth_uvs", (tris.max() + 1, 2), np.float32)
+            # under the photo's own opening its gap's texels are drawn in their lips' colours, by
+            # the card's coverage (mouth.gap_lips: the card's soft edge showed the photo's teeth)
+            self._gap_lips = None
+            if self.draws_mouth and self.mouth.from_photo and len(idx):
+                self._gap_lips = xp.asarray(gap_lips(np.asarray(mouth_gap).reshape(s, s) > 0.5,
+                                                     geometry.layout.coverage))
         self._src_verts = geometry.posed(source.face.vertices)
         # what the face's move uncovers is drawn as what lay behind it (poce_rt.uncover)
         self._uncover = Uncover(source.image, self._src_verts, geometry.layout.tris, geometry.layout.uvs,
@@ -632,6 +638,12 @@ class FrameLoop:
             xp.multiply(texels, keep, out=texels)
             xp.multiply(dark, self._mouth_colour, out=colour)
             xp.add(texels, colour, out=texels)
+            if self._gap_lips is not None:
+                lips = ws.take("tex.lips", (k, 3), np.float32)
+                xp.take(source.reshape(-1, 3), self._gap_lips, axis=0, out=lips)
+                xp.subtract(lips, texels, out=lips)
+                xp.multiply(lips, self._mouth[2:3], out=lips)
+                xp.add(texels, lips, out=texels)
             tex.reshape(-1, 3)[self._gap_idx] = texels
         return tex
 
