@@ -248,6 +248,7 @@ def on_skin(skin: np.ndarray, positions: np.ndarray, mask: np.ndarray) -> np.nda
     yi = np.clip(np.floor(positions[..., 1]).astype(np.int64), 0, h - 1)
     return (skin[yi, xi] & (np.asarray(mask) >= 0.5)).astype(np.float32)
 
+
 def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray, seen: np.ndarray,
                      coverage: np.ndarray, pixel: float = 1.0, regions=()) -> np.ndarray:
     """[S,S] float32 in [0,1]: the share of its confidence a texel keeps against its mirror texel
