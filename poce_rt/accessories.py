@@ -368,7 +368,7 @@ def ring_glasses(image: np.ndarray, src_vertices: np.ndarray, card: np.ndarray |
 
 def frame_region(src_vertices: np.ndarray, reach: np.ndarray):
     """The photo's pixels of the sunglasses' frame that the head proxy's ring draws with the
-    glasses (poce_rt.proxy_pose's rigid_glasses: from FRAME_READ_PX inside the frame's edge to a
+    glasses (poce_rt.glasses_rings' rigid_glasses: from FRAME_READ_PX inside the frame's edge to a
     pixel past it, on the ray of each oval vertex it reaches; reach: frame_reach's) -> (lo [2]
     int (x, y), mask [h,w] uint8) a pixel wider on each side, or None where it reaches none.
     A band triangle there is the glasses, drawn where they move (poce_rt.ring_photo.stretch_weights

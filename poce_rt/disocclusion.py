@@ -1,5 +1,5 @@
-"""Disoccluded texture (issue 15, item 1): which sampled texels to trust, how the rest is filled,
-and where the fill shows in the output.
+"""Disoccluded texture (issue 15, item 1): which sampled texels to trust, and how the rest is
+filled (poce_rt.revealed draws the two at a pose).
 
 The UV map is read from the photo where the tracked mesh lies (stages.sample_face). On a turned
 face the mesh's outline on the far side is off by a few pixels and seen edge-on there, so the
@@ -24,10 +24,10 @@ texel was seen at a finer resolution, in no less light, and carries detail at th
 scale (a three-quarter view's far eye against the near one) yields its trust to the mirror
 (resolution_trust: t drops, and its fill is the completion without it; the rest of the
 completion reads it as that fill: fill_unreliable's yielded). So does one beside the far
-silhouette that has the backdrop's colour where its mirror has the skin's (backdrop_rim: the
-tracker's outline ran outside the head there, and the texel read the backdrop). Beside a far half
-that yielded, the kept texels yield by their distance to it, so that the fill meets the photo over
-a few pixels (yield_join).
+silhouette that has the backdrop's colour where its mirror has the skin's (poce_rt.backdrop_rim:
+the tracker's outline ran outside the head there, and the texel read the backdrop). Beside a far
+half that yielded, the kept texels yield by their distance to it, so that the fill meets the photo
+over a few pixels (poce_rt.yield_edges).
 
 Then
 
@@ -39,19 +39,8 @@ Then
     photo  = uv where the photo saw the texel, F elsewhere
     fill   = t * uv + (1 - t) * F,    filled = 1 - t   (push-pulled beyond the layout)
 
-At the photo's own pose the photo texture is right: every texel is drawn where it was read, so
-the far eye of a three-quarter view blinks as the photo showed it. A pose change reveals texels
-that turn towards the camera: per vertex, r = smoothstep of the facing cosine it gains (the
-source's rigid shape at the target pose against the photo's; an expression alone gains nothing),
-spread over the texels like poce_rt.motion's motion, and the texture drawn is
-
-    photo + r * (fill - photo)
-
-with r * filled (all of it on texels the photo did not see) its share of fill. The fill is shaded
-at the target pose (poce_rt.shading: it falls off towards the new outline as the turned skin's
-normal does; revealed_texture's `shaded`). Drawn at the target
-pose and weighted by the render's coverage and `moved`, that share is the [H,W] map of output
-pixels whose colour came from filled texels (EditResult.filled).
+How far a pose change reveals each texel, the texture drawn at a pose (photo + r * (fill - photo))
+and its share of fill in the output are poce_rt.revealed's.
 
 The fill's light (its level at the trusted border, the photo's light on a far half that yielded)
 is poce_rt.fill_light's.
@@ -64,11 +53,8 @@ import numpy as np
 from . import ops
 from .complete import LUMA, complete_uv_fallback, low_pass, push_pull, smoothstep
 from .facemodel import facing_cosine, signed_area_px
-from .fill_light import YIELD_MIN, joined, unseen_structure, yielded_light
-from .hair import (SHADOW_TELL_HELD, SKIN_D, backdrop_colours, backdrop_distance, chromaticity, hue, in_shadow,
-                   lab, segment_distance, skin_distance)
-from .fit import Pose, pose_vertices
-from .layers import widen
+from .fill_light import joined, unseen_structure, yielded_light
+from .hair import backdrop_colours, in_shadow, lab, segment_distance
 from .masks import eye_regions
 from .motion import TexelMotion
 
@@ -77,9 +63,6 @@ SILHOUETTE_FRAC = 0.05          # D: 5% of the face's width from the silhouette 
 D_LO = 0.5                      # no trust closer than D_LO * D to the silhouette
 FACING = (0.5, 0.7)             # facing cosine from which a texel keeps its trust at the border
 C_DROP, C_KEEP = 0.3, 0.8       # confidence below C_DROP: all fill; from C_KEEP: all photo
-REVEAL_LO, REVEAL_HI = 0.02, 0.15   # facing cosine gained by a pose change: none .. fully revealed
-SHADE_RATIO = (0.45, 1.6)       # the fill's shading ratio at a pose (poce_rt.shading), clipped to this
-SHADE_EPS = 1e-3                # the anchor's shade, floored (a ratio follows)
 # Lab distance from the backdrop (and skin-backdrop mixes): read across the silhouette .. the
 # head's own (unlike_backdrop). Wider than poce_rt.hair's BACKDROP_D: beside the head the backdrop
 # is shaded unlike the photo's borders, where it is read (45-m7-di: its texels up to ~26 away)
@@ -125,133 +108,6 @@ RESOLUTION_LIGHT = (1.1, 1.4)
 # (eye_regions) is at least RESOLUTION_EYE, its texels yield at least that median; eyes that
 # yield less are left as they are, bit for bit
 RESOLUTION_EYE = 0.5
-# The tracker's outline on a three-quarter view's far side can run outside the head by more than D:
-# t1.jpg's face 1 (yaw -33, 102 px wide, D 5.1 px) has its mesh ~10 px beyond her far cheek and
-# temple, and those texels, 1-3 D inside the silhouette and trusted, held the orange wall beside
-# her (Lab 4-15 from the backdrop, 3-9 skin spreads from her skin; their mirror texels on her near
-# cheek 20-30 and under 2). Turned +25 they were drawn magnified as her far cheek, and the
-# mirror relit to them took their colour: a see-through film of the wall's colour with the
-# photo's outline as a ghost line down her far cheek (over the revealed cheek, 0.36 of the pixels
-# within 6 Lab of the backdrop). A seen texel within RIM_REACH D of the silhouette (all .. none)
-# on the foreshortened side (facing cosine RIM_FACING: all .. none) whose colour is the
-# backdrop's (Lab distance RIM_BACKDROP: all .. none) and not the skin's (hair.SKIN_D spreads:
-# none .. all) while its trusted mirror texel's is the skin's (SKIN_D: all .. none) read across
-# the silhouette: it yields its trust to its mirror (backdrop_rim; the yield of resolution_trust,
-# so that the far eye it surrounds is completed with it as one region: as two, a ring showed
-# where they met). Colour alone takes a backdrop the colour of the head's own for it:
-#   - the hair's (robust distance from photo_hair's colour in its spreads, RIM_HAIR: none ..
-#     all): t1.jpg's face 5, blonde against the same wall, had the strands over her far cheek
-#     mirrored into skin with a line beside them (0.4-2.6 spreads from her hair's colour; face 1's
-#     wall 3.6-5.2 from her black hair's);
-#   - the skin's: Tom_Hanks_54745.png (greyscale, greys at the photo's borders) and
-#     Image_with_alpha.png (a white backdrop, the hand over his brow) read 1.9-2.2 and 1.0-1.7
-#     skin spreads from their skin there (their edits at +-20 and +-25 are as they were, Image_with_alpha
-#     within 4 grey levels on 10 pixels);
-# the person segmenter (poce_rt.person) calls three quarters of face 1's wall texels a person.
-# The yield is closed over RIM_CLOSE photo pixels and spread over one (the outline's own line, a
-# photo pixel wide, lies beside the texels that read the wall): left out, the texels between
-# them, partly kept, drew specks and a dotted line down the mirrored cheek.
-RIM_BACKDROP = (12.0, 18.0)
-RIM_REACH = (2.5, 3.5)
-RIM_FACING = (0.7, 0.85)
-RIM_HAIR = (2.5, 3.5)
-RIM_CLOSE = 3
-# The far outline's own colour: skin at the outline lit by light off the backdrop. t1.jpg's largest
-# face (yaw -3, an orange wall behind him): along his far jaw the photo's last ~10 px of cheek are
-# redder than the skin inside them and than the outline beyond (L 53-58, a* 38-41 against a* 24-36
-# inside and 36-37 beyond; 18-24 Lab from every backdrop colour: his skin in the wall's warm light,
-# not the wall). The trust ends ~1 D inside the outline (its facets there face the camera at 0.2),
-# so that band's inner half (facing cosine 0.4-0.6, 0.7-2.2 D inside: confidence 0.6-1) was the
-# photo's own; turned -25, the turn put it in the middle of the revealed cheek with the fill beyond
-# it: an orange-red streak from beside the nose's tip to the jaw (a* 38.5 over the 14 x 6 px of
-# its core, the cheek and the fill about it 27-33; the photo's own lower cheek 33-35), read from
-# the photo itself (photo_warp's weight 0.6-1 there), not from the mirror, the shading or the ring.
-# A seen texel within RIM_REACH D of the silhouette on the foreshortened side (RIM_FACING) whose
-# chroma (Lab C*) stands GLOW_RIDGE (none .. all) above the larger of the untrusted outline's
-# beyond it (a Gaussian of D over those texels) and the kept skin's inside (2 D, from RIM_REACH D
-# in; GLOW_NEAR of each in the window) is such a glow: it yields its trust to its mirror (the
-# yield of resolution_trust), over its shoulders too (GLOW_GROW D), so that the revealed cheek is
-# drawn from the skin about it. A glow is smooth: a texel with detail at a photo pixel's scale
-# (GLOW_DETAIL: the mean absolute difference of its luma from its low-pass at a pixel, averaged
-# over two; the glow 0.002-0.003) is structure, not light (the chroma ridges along the outlines of
-# Image_with_alpha.png, the sunglasses face and t1.jpg's face 1: 0.006-0.03, 10th-90th
-# percentile), and so is a texel of the hair's colour (RIM_HAIR spreads: t1.jpg's face 0's
-# red-blonde strands over her cheek, 0.6-1.5 from it, were mirrored into skin). And a glow is the
-# backdrop's light on the skin: the texel's colour over the kept skin's inside it (linear RGB, a
-# ratio: the light it took, as a share of the skin's) leans from white to a backdrop colour, and
-# that colour is a colour, not a grey (backdrop_light). Per texel: the ratio's chromaticity past
-# white's along the direction of a backdrop colour's chromaticity past white's (linear RGB;
-# hair.backdrop_colours') GLOW_LIGHT (none .. all), times that backdrop colour's own distance from
-# white's GLOW_BACKDROP (none .. all); the most over the backdrop colours. t1.jpg's largest face:
-# his wall 0.28-0.43 from white, his glow's light 0.075 (5th percentile), 0.087 (10th), 0.16
-# (median) along it. The chroma ridges along the other faces' outlines are no such light, and
-# nothing yields there: their backdrops are greys (single_face.jpg's 0.12 from white at most,
-# multi_face.jpg's 0.10, Image_with_alpha.png's 0.11, and his ridges lean away from them), or a
-# blue or a green their ridges do not lean to (15-f13-anc-ph.jpg's 0.31: its ridges' light along
-# it 0.015 at most; 0-f1-su-ph.jpg's and 0-f15-hao-ph.jpg's none; 45-m7-di-ph.jpg's 0.047). It is
-# decided texel by texel: a count over the map gated it before (nothing yielded under GLOW_MIN,
-# 1.3% of the layout's texels glowing, 1.6x the nearest other face's count, Image_with_alpha's
-# 0.83%), and a short glow kept its trust where a long one yielded. What changed with that:
-# t1.jpg's largest face yields 98% of what it did (his -25 as it was but 8 pixels by a level, +25
-# by up to 5 levels); his neighbour against the same wall (t1.jpg's face 3) yields along his far
-# jaw (up to 28 levels on ~100-150 pixels at +-25); the astronaut's faint ridges (a yield of 0.06
-# at most: the borders of her photo hold colours) change 2 levels at most; t1.jpg's faces 0 and 1
-# (yields under 0.09) and the other faces are as they were, bit for bit.
-GLOW_RIDGE = (3.0, 5.0)
-GLOW_NEAR = 0.05
-GLOW_DETAIL = (0.005, 0.007)
-GLOW_GROW = 0.5
-GLOW_LIGHT = (0.06, 0.09)
-GLOW_BACKDROP = (0.15, 0.25)
-# Beside a hand held over the outline (poce_rt.occluder), the photo saw the backdrop in the hand's
-# shadow (hair.in_shadow) between the hand and the cheek, and texels between that gap and the
-# skin took a mix of both: Image_with_alpha.png's, Lab 42-58 / a 0-9 / b -1-6 below the heel of
-# his palm, neither the shadow's hue nor the skin's, 0.6-0.9 trusted. Turned +25 his far cheek
-# there is stretched ~1.7x: kept, and read by the completion of the shadow's texels beside them,
-# they drew a grey wedge below the heel (241 grey pixels there; 72 with them yielding). A rim
-# texel whose colour lies on the segment between the local average of the shadow's texels and of
-# the trusted skin beside it (a Gaussian of MIX_SIGMA) yields as the shadow's do (shadow_mix). Only
-# beside a held hand: a wall's shadow beside a face (t1.jpg's face 1) is drawn as before, bit for bit.
-# The segment is drawn between their hues (hair.hue: a and b at a common lightness), not their Lab
-# colours: further down, the gap's edge is shaded darker than the gap and the skin beside it (Lab
-# 36-42 / a 7-10 / b 4-5 between a neutral grey of L 47-60 and skin of 31-43 / 15-18 / 10-11), off
-# their Lab segment by 4-8 but on their hues' (t 0.3-0.6, under 2 off). Kept, those texels drew a
-# grey-blue streak down the revealed temple turned +25 (331 pixels below the heel with b* under 7;
-# 59 with them yielding, the gap told as beside a held hand, hair.SHADOW_TELL_HELD, and the heel's
-# mixes with the gap not held, poce_rt.occluder's GAP_BLUR)
-MIX_SIGMA = 3.0       # photo pixels: the Gaussian of the local shadow and skin colours
-MIX_NEAR = 0.05       # those texels' weight in it from which they are read
-MIX_T = (0.2, 0.35)   # share of the way from the skin's hue to the shadow's: skin .. a mix
-MIX_D = (2.0, 5.0)    # hue distance (hair.hue) from that segment: a mix .. not
-MIX_HELD = 2.0        # D: how far from a hand held over the outline (whose shadow it is) a mix is read
-# A region of fill that holds yielded texels (a three-quarter view's far eye and cheek, with the
-# nose's hidden far flank beside them) meets the kept photo along lines the photo drew as edges:
-# t1.jpg's face 1's nose ridge was her nose's outline, its kept border texels 10-40 levels darker
-# than the bridge 2-3 texels in (the shaded far flank behind it). Turned +25, the mirrored far
-# half met them at once (t from 0 to 1 in a texel) and drew the old outline as a hard line down
-# the nose bridge. The kept texels beside such a region yield too, by their distance to it in
-# photo pixels (YIELD_JOIN: all .. none of the trust kept), so that the fill takes the old edge
-# and meets the photo over a few pixels. Only beside a yield: a face whose texels yield nothing
-# is drawn as before, bit for bit.
-YIELD_JOIN = (1.0, 6.0)
-# Beside a hand held over the outline (poce_rt.occluder), the far temple under its heel yields
-# in runs with kept specks and slivers between them (Image_with_alpha.png: the light band between
-# his sideburn and skin, 0.8-1 trusted, 1-4 texels across). Turned +25 each is stretched ~1.7x
-# and drawn moved where the fill around it is held in the photo: grey streaks below the heel (70
-# grey pixels; 22 closed). There the yield is closed over HELD_CLOSE photo pixels (held_holes).
-# Only beside a held hand: nothing else changes. A speck the closing takes is taken whole where
-# any of it lies beside the hand: cut at the reach's edge (MIX_HELD, 35 px there), 13 texels of a
-# sliver below the heel that read the neutral grey stroke there mixed with his skin (0.5-0.84
-# trusted, 35-42 px from the heel) stayed kept and drew a grey-blue speck at +25
-HELD_CLOSE = 6.0
-# ... a texel the closing lowers by more than this (of confidence) is taken: partial trust beside
-# the yield is lowered a little everywhere along it, and chained through that, the speck's piece
-# ran on 868 texels to 69 px from the heel (4 D); the specks it takes are 23 and 65 texels there
-HELD_TAKEN = 0.1
-# photo pixels from a yielded texel within which the region's texels count: on t1.jpg's face 1
-# the nose's outline is 0-6 px from her yielded far eye and cheek; a near-frontal face whose few
-# texels yield (single_face.jpg: 53) is drawn as before beyond that
-YIELD_REACH = 8.0
 # An eye the completion takes from its mirror texels is the photo's own near eye, read once from
 # the photo into the map and no finer than its pixels: band_limit is for the fill's texel-scale
 # detail (add_detail's ratios, the unsharp mask), the noise a render aliases into dots, and on a
@@ -393,241 +249,6 @@ def on_skin(skin: np.ndarray, positions: np.ndarray, mask: np.ndarray) -> np.nda
     return (skin[yi, xi] & (np.asarray(mask) >= 0.5)).astype(np.float32)
 
 
-def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
-                 cosine: np.ndarray, distance: np.ndarray, face_width: float, backdrop: np.ndarray, skin,
-                 hair=None, pixel: float = 1.0, beside: np.ndarray | None = None) -> np.ndarray:
-    """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
-    (column S-1-j, trusted) because it read the backdrop across the silhouette (module comment
-    at RIM_BACKDROP): its colour is the backdrop's (Lab distance to the nearest of backdrop
-    [K,3], or the backdrop's in a shadow: hair.in_shadow), not the skin's
-    (poce_rt.hair.skin_distance of skin, (median, spread) texel_skin's) nor the hair's (hair:
-    (median, spread) of poce_rt.hair.photo_hair, or None), and its mirror texel's is the skin's;
-    closed and spread over photo pixels of `pixel` texels
-    (pixel_texels); within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of face_width, in
-    pixels) of the silhouette, on the foreshortened side. uv [S,S,3] in [0,1]; mask [S,S] the
-    sampled visibility; confidence [S,S] (visibility_confidence and unlike_backdrop); coverage
-    [S,S] bool; cosine [S,S] each texel's facing cosine; distance [S,S]
-    texel_silhouette_distance. 0 elsewhere, and everywhere without a skin colour (skin None).
-    beside: None, or [S,S] bool the texels beside a hand held over the outline (held_reach):
-    there a texel that mixed the backdrop's shadow with the skin yields too (shadow_mix)."""
-    out = np.zeros(mask.shape, np.float32)
-    seen = (mask >= 0.5) & coverage
-    d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
-    rim = seen & (confidence > 0) & (seen & (confidence >= C_KEEP))[:, ::-1] & \
-        (distance < RIM_REACH[1] * d_max) & (cosine < RIM_FACING[1])
-    if skin is None or not rim.any():
-        return out
-    both = rim | rim[:, ::-1]
-    colours = lab(uv[both])
-    backdrop_d, skin_d = np.zeros(mask.shape, np.float32), np.zeros(mask.shape, np.float32)
-    backdrop_d[both], skin_d[both] = backdrop_distance(colours, backdrop), skin_distance(colours, skin)
-    # the backdrop's colour, or its colour in a shadow (hair.in_shadow)
-    shadow = in_shadow(colours[rim[both]], backdrop, skin[0])
-    held = None if beside is None else beside[rim]
-    if held is not None and held.any():   # told from more backdrop colours beside a held hand
-        shadow[held] = in_shadow(colours[rim[both]][held], backdrop, skin[0], SHADOW_TELL_HELD)
-    like = np.maximum(1.0 - smoothstep(backdrop_d[rim], *RIM_BACKDROP), shadow)
-    out[rim] = like * smoothstep(skin_d[rim], *SKIN_D)
-    if held is not None and held.any():
-        out[rim] = np.maximum(out[rim], shadow_mix(uv, rim & beside, shadow[held],
-                                                   seen & (confidence >= C_KEEP), skin, pixel)[rim])
-    out[rim] *= 1.0 - smoothstep(skin_d[:, ::-1][rim], *SKIN_D)
-    if hair is not None:
-        out[rim] *= smoothstep(skin_distance(colours[rim[both]], hair), *RIM_HAIR)
-    r = max(1, int(np.ceil(pixel)))
-    out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, disc(RIM_CLOSE * r))
-    out = cv2.dilate(out, disc(r))
-    out *= rim * (1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)) * \
-        (1.0 - smoothstep(cosine, *RIM_FACING))
-    return out.astype(np.float32)
-
-
-def rim_glow(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage: np.ndarray,
-             cosine: np.ndarray, distance: np.ndarray, face_width: float, backdrop: np.ndarray,
-             pixel: float = 1.0, hair=None) -> np.ndarray:
-    """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
-    because its colour is the backdrop's light along the far outline, not the skin's (module
-    comment at GLOW_RIDGE): within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of
-    face_width, in pixels) on the foreshortened side, its chroma GLOW_RIDGE above both the
-    untrusted outline's beyond it and the kept skin's inside, smooth (GLOW_DETAIL), not the hair's
-    colour (hair: (median, spread) of poce_rt.hair.photo_hair, or None) and lit by a colour of
-    the backdrop (backdrop [K,3] Lab, hair.backdrop_colours': backdrop_light), spread over
-    GLOW_GROW D. uv [S,S,3] in [0,1], mask [S,S] the sampled visibility, confidence [S,S]
-    (visibility_confidence and unlike_backdrop), coverage [S,S] bool, cosine [S,S] each texel's
-    facing cosine, distance [S,S] texel_silhouette_distance; pixel: a photo pixel's side in
-    texels (pixel_texels)."""
-    out = np.zeros(mask.shape, np.float32)
-    seen = (mask >= 0.5) & coverage
-    d_max = max(1.0, SILHOUETTE_FRAC * float(face_width))
-    reach = 1.0 - smoothstep(distance, RIM_REACH[0] * d_max, RIM_REACH[1] * d_max)
-    rim = seen & (confidence >= C_DROP) & (reach > 0) & (cosine < RIM_FACING[1])
-    beyond, inside = seen & (confidence < C_DROP), seen & (confidence >= C_KEEP) & (reach == 0)
-    if not (rim.any() and beyond.any() and inside.any()):
-        return out
-    colours = lab(uv).astype(np.float32)
-    chroma = np.hypot(colours[..., 1], colours[..., 2])[..., None]
-    sigma = d_max * max(1.0, float(pixel))
-    outer, w_out = low_pass(chroma, beyond, sigma)
-    inner, w_in = low_pass(chroma, inside, 2.0 * sigma)
-    ridge = (chroma - np.maximum(outer, inner))[..., 0]
-    near = rim & (w_out >= GLOW_NEAR) & (w_in >= GLOW_NEAR)
-    lum = (np.asarray(uv, np.float32) @ LUMA)[..., None]
-    smooth, _ = low_pass(lum, seen, max(1.0, float(pixel)))
-    detail, _ = low_pass(np.abs(lum - smooth), seen, max(1.0, 2.0 * float(pixel)))
-    # (the hair's texels keep their trust beside a glow too: the spread below reaches them)
-    own = np.ones(mask.shape, np.float32) if hair is None else smoothstep(skin_distance(colours, hair), *RIM_HAIR)
-    out[near] = smoothstep(ridge[near], *GLOW_RIDGE) * (1.0 - smoothstep(detail[near, 0], *GLOW_DETAIL)) * own[near]
-    glow = out > 0
-    if not glow.any():
-        return out
-    out[glow] *= backdrop_light(uv, glow, inside, 2.0 * sigma, backdrop)
-    out = cv2.dilate(out, disc(GLOW_GROW * sigma)) * rim
-    out = cv2.GaussianBlur(out, (0, 0), 1.0) * rim * reach * (1.0 - smoothstep(cosine, *RIM_FACING)) * own
-    return out.astype(np.float32)
-
-
-def backdrop_light(uv: np.ndarray, texels: np.ndarray, inside: np.ndarray, sigma: float,
-                   backdrop: np.ndarray) -> np.ndarray:
-    """[N] float32 in [0,1]: how surely each of the texels `texels` [S,S] bool holds the light of a
-    backdrop colour (module comment at GLOW_RIDGE): the chromaticity of its colour over the skin's
-    (uv [S,S,3] in [0,1], linear RGB; the skin: a Gaussian of sigma texels over the texels
-    `inside` [S,S] bool) past white's along that of a colour of backdrop [K,3] Lab (GLOW_LIGHT),
-    times how far that colour's own chromaticity lies from white's (GLOW_BACKDROP); the most
-    over the K colours."""
-    rgb = linear(uv)
-    skin, _ = low_pass(rgb, inside, sigma)
-    ratio = rgb[texels] / np.maximum(skin[texels], np.float32(1e-4))
-    light = chromaticity(ratio) - np.float32(1.0 / 3.0)                       # [N,3]
-    lit = chromaticity(linear(lab_rgb(backdrop))) - np.float32(1.0 / 3.0)    # [K,3]
-    colour = np.linalg.norm(lit, axis=-1)
-    along = light @ (lit / np.maximum(colour, np.float32(1e-6))[:, None]).T   # [N,K]
-    return (smoothstep(along, *GLOW_LIGHT) * smoothstep(colour, *GLOW_BACKDROP)[None]).max(1).astype(np.float32)
-
-
-def linear(rgb: np.ndarray) -> np.ndarray:
-    """[...,3] sRGB in [0,1] -> [...,3] float32 linear RGB (light adds and multiplies there)."""
-    c = np.clip(np.asarray(rgb, np.float32), 0.0, 1.0)
-    return np.where(c <= 0.04045, c / np.float32(12.92), ((c + np.float32(0.055)) / np.float32(1.055)) ** 2.4) \
-        .astype(np.float32)
-
-
-def lab_rgb(colours: np.ndarray) -> np.ndarray:
-    """[K,3] Lab -> [K,3] float32 sRGB in [0,1] (hair.lab's inverse, clipped to the gamut)."""
-    a = np.ascontiguousarray(np.asarray(colours, np.float32).reshape(-1, 1, 3))
-    return np.clip(cv2.cvtColor(a, cv2.COLOR_Lab2RGB).reshape(-1, 3), 0.0, 1.0)
-
-
-def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.ndarray, skin,
-               pixel: float = 1.0) -> np.ndarray:
-    """[S,S] float32 in [0,1]: how surely each rim texel (rim [S,S] bool) read a mix of the
-    backdrop in a shadow (shadow [rim.sum()]: hair.in_shadow of the rim's colours) and the skin
-    beside it across the outline (module comment at MIX_SIGMA): its hue (hair.hue) lies on the
-    segment between the local averages of the two's (MIX_D: on .. off it), MIX_T or more of the
-    way to the shadow's. trusted [S,S] bool: the texels whose skin-like ones (robust distance from skin,
-    (median, spread), within SKIN_D) give the skin's local colour. 0 where no shadow is near."""
-    out = np.zeros(rim.shape, np.float32)
-    if skin is None or not (shadow > 0.5).any():
-        return out
-    colour = np.zeros(uv.shape, np.float32)
-    colour[rim | trusted] = lab(uv[rim | trusted])
-    w_shadow = np.zeros(rim.shape, np.float32)
-    w_shadow[rim] = np.where(shadow > 0.5, shadow, 0.0)
-    w_skin = trusted * (1.0 - smoothstep(skin_distance(colour, skin), *SKIN_D)) * (w_shadow == 0)
-    sigma = MIX_SIGMA * max(1.0, pixel)
-    tint = hue(colour)   # (what a shade leaves of a colour: the gap's edge is darker than either)
-    s_mean, s_w = low_pass(tint, w_shadow, sigma)
-    k_mean, k_w = low_pass(tint, w_skin.astype(np.float32), sigma)
-    near = rim & (w_shadow == 0) & (s_w > MIX_NEAR) & (k_w > MIX_NEAR)   # (the shadow's own: backdrop_rim's)
-    if not near.any():
-        return out
-    c, a, d = tint[near], k_mean[near], s_mean[near] - k_mean[near]
-    t = np.clip(((c - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-6), 0.0, 1.0)
-    off = np.linalg.norm(c - a - t[:, None] * d, axis=-1)
-    out[near] = smoothstep(t, *MIX_T) * (1.0 - smoothstep(off, *MIX_D))
-    return out
-
-
-def held_reach(held: np.ndarray | None, positions: np.ndarray, face_width: float) -> np.ndarray | None:
-    """[S,S] bool: the texels whose photo position (positions [S,S,2], texel_positions') lies
-    within MIX_HELD silhouette distances D (SILHOUETTE_FRAC of face_width) of a pixel of the photo
-    held over the outline (held [H,W], poce_rt.occluder's occluder_map, over 0.5); None where
-    nothing is held."""
-    if held is None or not (held > 0.5).any():
-        return None
-    far = cv2.distanceTransform(np.where(held > 0.5, 0, 255).astype(np.uint8), cv2.DIST_L2, 5)
-    h, w = far.shape
-    # (photo array positions: sample_uv reads pixel centres at i + 0.5)
-    x = np.clip(np.rint(positions[..., 0] - 0.5).astype(np.int64), 0, w - 1)
-    y = np.clip(np.rint(positions[..., 1] - 0.5).astype(np.int64), 0, h - 1)
-    return far[y, x] < MIX_HELD * max(1.0, SILHOUETTE_FRAC * float(face_width))
-
-
-def held_holes(yielding: np.ndarray, coverage: np.ndarray, beside: np.ndarray | None,
-               pixel: float = 1.0) -> np.ndarray:
-    """yielding [S,S] (the confidence after the yields) with what its yield encloses beside a hand
-    held over the outline yielding too (beside [S,S] bool, held_reach's; module comment at
-    HELD_CLOSE) -> [S,S] float32: there at most 1 - the yield (1 - yielding, clipped, on the
-    coverage [S,S] bool) closed over HELD_CLOSE photo pixels (of `pixel` texels, pixel_texels),
-    each speck the closing takes (lowers by over HELD_TAKEN) whole where any of it lies beside
-    (whole_specks); the same values elsewhere; yielding itself where nothing is held (beside
-    None)."""
-    if beside is None:
-        return yielding
-    out = np.array(yielding, np.float32)
-    fill = np.where(coverage, 1.0 - np.clip(out, 0.0, 1.0), 0.0).astype(np.float32)
-    closed = cv2.morphologyEx(fill, cv2.MORPH_CLOSE, disc(HELD_CLOSE * pixel))
-    beside = whole_specks(beside, out - (1.0 - closed) > HELD_TAKEN)
-    out[beside] = np.minimum(out[beside], 1.0 - closed[beside])
-    return out
-
-
-def whole_specks(beside: np.ndarray, taken: np.ndarray) -> np.ndarray:
-    """beside [S,S] bool grown by every speck of `taken` [S,S] bool (8-connected) any of whose
-    texels lies in it: held_holes takes a speck whole, not cut at the reach's edge."""
-    n, labels = cv2.connectedComponents(taken.astype(np.uint8), connectivity=8)
-    hit = np.zeros(n, bool)
-    hit[labels[beside & taken]] = True
-    hit[0] = False
-    return beside | hit[labels]
-
-
-def yield_join(yielding: np.ndarray, keep: np.ndarray, coverage: np.ndarray, pixel: float = 1.0) -> np.ndarray:
-    """[S,S] float32 in [0,1]: the share of its trust a kept texel keeps beside a region of fill
-    that holds yielded texels (at least YIELD_MIN of the layout's texels; module comment at
-    YIELD_JOIN): smoothstep of its distance in
-    photo pixels (of `pixel` texels, pixel_texels) to that region's texels that are all fill
-    (yielding below C_DROP) within YIELD_REACH of a yielded texel, over YIELD_JOIN; 1 elsewhere,
-    and everywhere on a face whose texels yield nothing. yielding [S,S] the confidence after
-    the yields (resolution_trust, backdrop_rim); keep [S,S] bool the texels kept before them
-    (confidence >= C_KEEP); coverage [S,S] bool."""
-    out = np.ones(keep.shape, np.float32)
-    fill = coverage & (yielding < C_KEEP)
-    yielded = fill & keep
-    if not yielded.any():
-        return out
-    n, labels = cv2.connectedComponents(fill.astype(np.uint8), connectivity=8)
-    held = np.bincount(labels[yielded], minlength=n) >= YIELD_MIN * coverage.sum()
-    held[0] = False
-    if not held.any():
-        return out
-    px = max(1.0, float(pixel))
-    # measured from its texels that are all fill (a sliver of its own kept at a yielded texel's
-    # partial trust, the nose's outline, is joined like the rest) within YIELD_REACH of a
-    # yielded texel (the silhouette's untrusted band runs around the whole face: a few texels
-    # that yield on a frontal face join it)
-    beside = cv2.distanceTransform((~yielded).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    region = held[labels] & (yielding < C_DROP) & (beside <= YIELD_REACH * px)
-    far = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    share = smoothstep(far, YIELD_JOIN[0] * px, YIELD_JOIN[1] * px)
-    return np.where(coverage, share, out).astype(np.float32)
-
-
-def disc(radius: float) -> np.ndarray:
-    """A disc of `radius` texels or pixels (rounded, at least 1), cv2's structuring element."""
-    r = max(1, int(round(radius)))
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-
-
 def resolution_trust(facing: np.ndarray, confidence: np.ndarray, uv: np.ndarray, seen: np.ndarray,
                      coverage: np.ndarray, pixel: float = 1.0, regions=()) -> np.ndarray:
     """[S,S] float32 in [0,1]: the share of its confidence a texel keeps against its mirror texel
@@ -731,7 +352,7 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     texel's share of fill, 1 where the photo did not see it, push-pulled beyond the layout so that
     bilinear reads at its border see the values inside). At the source's pose the photo texture is
     the right one (every texel is drawn where it was read); where a pose change reveals texels,
-    the fill is (reveal). hair: None, or poce_rt.hair.hair_over_face's (weight, colour, photo):
+    the fill is (revealed.reveal). hair: None, or poce_rt.hair.hair_over_face's (weight, colour, photo):
     the photo's hair over the face's outline, laid over the fill by its weight (not skin painted
     over it); where it is the photo's own texel (`photo`), it is not marked filled. pixel: a photo
     pixel's side in texels (pixel_texels): the completion carries no detail finer (band_limit).
@@ -747,7 +368,7 @@ def fill_unreliable(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, la
     fill of the hole beside them, its border joined to the band along Tom_Hanks_54745.png's far
     cheek, was up to 0.25 brighter there and drew a bright band with a line beside it at -25).
     The photo texture keeps the first. Where a far half yielded, the fill is brought to the
-    photo's light there (yielded_light; rim: None, or [S,S] backdrop_rim's share of each texel's
+    photo's light there (yielded_light; rim: None, or [S,S] backdrop_rim.backdrop_rim's share of each texel's
     trust, whose texels that yielded it all are not read unless unlike the backdrop: backdrop,
     None or [K,3] Lab backdrop_colours'; normals: None, or [S,S,3] each texel's normal at the source
     pose, which that light is read by)."""
@@ -795,187 +416,8 @@ def sharp_eyes(known: np.ndarray, layout: ops.UVLayout) -> np.ndarray:
     return cv2.GaussianBlur(eyes.astype(np.float32), (0, 0), SHARP_EYE_EDGE)
 
 
-def vertex_normals(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """[N,3] image-space vertices -> [N,3] float32 unit normals (the area-weighted sum of each
-    vertex's triangles' normals; (0, 0, -1) faces the camera)."""
-    v = np.asarray(verts, np.float64)
-    t = np.asarray(tris, np.int64)
-    n = np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]])
-    acc = np.zeros_like(v)
-    for k in range(3):
-        np.add.at(acc, t[:, k], n)
-    return (acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-
-
-def vertex_facing(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """[N,3] image-space vertices -> [N] float32 facing cosine of each vertex's normal (the
-    area-weighted sum of its triangles' normals; 1 = facing the camera, as facing_cosine)."""
-    return -vertex_normals(verts, tris)[:, 2]
-
-
-def reveal(source_facing: np.ndarray, target_verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """[N] how far a pose change reveals each vertex: smoothstep of how much more it faces the
-    camera at the target than in the photo (REVEAL_LO..REVEAL_HI of facing cosine). source_facing:
-    vertex_facing of the source's rigid shape at its own pose; target_verts [N,3]: the same shape
-    at the target pose (so an expression alone reveals nothing). -> [N] float32 in [0,1]."""
-    gain = vertex_facing(target_verts, tris) - np.asarray(source_facing, np.float32)
-    return smoothstep(gain, REVEAL_LO, REVEAL_HI).astype(np.float32)
-
-
-class PoseReveal:
-    """reveal() of a source's rigid shape at any target pose, the source's side computed once.
-    posed: [468,3] image-space vertices -> [N,3] of the drawn mesh (stages.Geometry.posed); tris
-    [F,3] its triangles; shape [468,3] canonical; source_pose: the photo's."""
-
-    def __init__(self, posed, tris: np.ndarray, shape: np.ndarray, source_pose: Pose):
-        self.posed, self.tris, self.shape = posed, tris, shape
-        self.source_facing = vertex_facing(posed(pose_vertices(shape, source_pose)), tris)
-
-    def __call__(self, target_pose: Pose) -> np.ndarray:
-        """-> [N] float32 in [0,1]."""
-        return reveal(self.source_facing, self.posed(pose_vertices(self.shape, target_pose)), self.tris)
-
-
-def revealed_texture(photo, fill_minus_photo, revealed, out, shaded=None, light=None, work=None):
-    """out [S,S,3] = photo + revealed * (fill - photo): the texture drawn at one pose. photo,
-    fill_minus_photo [S,S,3], revealed [S,S,1] (reveal spread over the texels); NumPy or CuPy.
-    shaded: None, or (normal [S,S,4], anchor [S,S,4], gain [S,S,3]) of a poce_rt.shading
-    FillShading, with light [4] (FillShading.light at the pose): the fill is shaded at the pose,
-
-        fill' = fill + gain * (clip((normal . light) / (anchor . light), RATIO) - 1)
-
-    work: (w [S,S], shade [S,S,1], anchor_shade [S,S,1], wide [S,S,3]) scratch buffers (None:
-    allocated). Any leading shape works in place of [S,S] (the frame loop passes [K] texels).
-    On the host the [S,S,1] factors are widened to three channels first (layers.widen: a
-    broadcast multiply is 10x slower there), the same products bit for bit."""
-    xp = ops.array_module(out)
-    lead = out.shape[:-1]
-    if work is None:
-        work = (xp.empty(lead, xp.float32), xp.empty(lead + (1,), xp.float32),
-                xp.empty(lead + (1,), xp.float32), xp.empty(lead + (3,), xp.float32))
-    w, shade, at_anchor, wide = work
-    if shaded is None:
-        xp.multiply(fill_minus_photo, widen(revealed, 3, wide), out=out)
-        xp.add(out, photo, out=out)
-        return out
-    normal, anchor, gain = shaded
-    ops.channel_dot(normal, light, shade, w)
-    ops.channel_dot(anchor, light, at_anchor, w)
-    xp.maximum(at_anchor, SHADE_EPS, out=at_anchor)
-    xp.divide(shade, at_anchor, out=shade)
-    xp.clip(shade, SHADE_RATIO[0], SHADE_RATIO[1], out=shade)
-    xp.subtract(shade, 1.0, out=shade)
-    xp.multiply(gain, widen(shade, 3, wide), out=out)
-    xp.add(out, fill_minus_photo, out=out)
-    xp.multiply(out, widen(revealed, 3, wide), out=out)
-    xp.add(out, photo, out=out)
-    return out
-
-
-class RevealedTexture:
-    """revealed_texture for a frame loop: the texture at each step's pose in one buffer of its own,
-    rewritten only on the texels where the fill differs from the photo's texture (the untrusted
-    and hidden ones, a fraction of the map), with fixed shapes (CUDA graphs replay them).
-
-    photo, fill: [S,S,3] host textures (fill_unreliable); layout: the host UV layout; xp: NumPy
-    or CuPy (arrays are put there once); shading: None or a poce_rt.shading.FillShading (the
-    fill shaded at each step's pose: its light is passed to each call); seen_filled: None, or
-    (mask [S,S] the sampled visibility, filled [S,S] fill_unreliable's share of fill): then `own`
-    [S,S,1] holds each texel's share of the photo's own sample in the texture at each call's pose
-    (poce_rt.photo_warp; photo_warp.own_share of fill_share), and `fill` [S,S,1] the share of
-    fill the pose revealed (revealed_fill's, which poce_rt.motion counts as motion)."""
-
-    def __init__(self, photo: np.ndarray, fill: np.ndarray, layout: ops.UVLayout, xp=np, shading=None,
-                 seen_filled=None):
-        s = layout.size
-        diff = (np.asarray(fill, np.float32) - np.asarray(photo, np.float32)).reshape(-1, 3)
-        changes = np.any(diff != 0, axis=1)
-        if shading is not None:   # a texel the photo did not see is its fill: shading changes it
-            changes |= np.any(shading.gain.reshape(-1, 3) != 0, axis=1)
-        if seen_filled is not None:   # a texel with a share of fill: its revealed fill (and own share) changes
-            seen = (np.asarray(seen_filled[0]) >= 0.5).reshape(-1)
-            filled = np.asarray(seen_filled[1], np.float32).reshape(-1)
-            changes |= filled > 0
-        idx = np.flatnonzero(changes & (layout.tri_id.reshape(-1) >= 0))
-        self.xp = xp
-        self.idx = xp.asarray(idx.astype(np.int64))
-        # the texels' channels in the flat texture: a 1-D scatter (NumPy's scatter of [K,3] rows
-        # into [S*S,3] cost 4x more)
-        self.idx3 = xp.asarray((idx.astype(np.int64)[:, None] * 3 + np.arange(3)).reshape(-1))
-        tri = layout.tri_id.reshape(-1)[idx]
-        self.vidx = xp.asarray(np.ascontiguousarray(layout.tris[tri], np.int32))        # [K,3]
-        self.bary = xp.asarray(np.ascontiguousarray(layout.bary.reshape(-1, 3)[idx], np.float32))
-        self.photo = xp.asarray(np.ascontiguousarray(photo, np.float32).reshape(-1, 3)[idx])
-        self.diff = xp.asarray(np.ascontiguousarray(diff[idx]))
-        # a copy of its own: the scatter below writes into it (asarray would alias a NumPy photo)
-        self.texture = xp.array(np.asarray(photo, np.float32).reshape(s, s, 3), copy=True)
-        k = len(idx)
-        self._w, self._r, self._vals = (xp.empty((k, 3), xp.float32), xp.empty((k, 1), xp.float32),
-                                        xp.empty((k, 3), xp.float32))
-        self.shaded = None if shading is None else tuple(
-            xp.asarray(np.ascontiguousarray(m.reshape(-1, m.shape[-1])[idx], np.float32))
-            for m in (shading.normal, shading.anchor, shading.gain))
-        self._work = (xp.empty(k, xp.float32), xp.empty((k, 1), xp.float32), xp.empty((k, 1), xp.float32),
-                      xp.empty((k, 3), xp.float32))
-        self.own = self.fill = None
-        if seen_filled is not None:
-            self.own = xp.asarray(np.ascontiguousarray(seen.reshape(s, s, 1), np.float32))
-            self.fill = xp.zeros((s, s, 1), xp.float32)
-            self._own_seen = xp.asarray(np.ascontiguousarray(seen[idx].reshape(-1, 1), np.float32))
-            self._own_filled = xp.asarray(np.ascontiguousarray(filled[idx].reshape(-1, 1), np.float32))
-            self._own_vals = xp.empty((k, 1), xp.float32)
-
-    def __call__(self, reveal_values, light=None):
-        """reveal_values [N] float32 (reveal(), on xp), light [4] (FillShading.light, on xp; with
-        a shading) -> the [S,S,3] texture buffer at that pose."""
-        xp = self.xp
-        if len(self._w):
-            xp.take(reveal_values, self.vidx, out=self._w)
-            xp.multiply(self._w, self.bary, out=self._w)
-            ops.channel_sum(self._w, self._r)
-            revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
-            self.texture.reshape(-1)[self.idx3] = self._vals.reshape(-1)
-            if self.own is not None:   # filled * r (fill), seen * (1 - filled * r) (own)
-                xp.multiply(self._own_filled, self._r, out=self._own_vals)
-                self.fill.reshape(-1)[self.idx] = self._own_vals.reshape(-1)
-                xp.subtract(np.float32(1.0), self._own_vals, out=self._own_vals)
-                xp.multiply(self._own_vals, self._own_seen, out=self._own_vals)
-                self.own.reshape(-1)[self.idx] = self._own_vals.reshape(-1)
-        return self.texture
-
-
-def fill_share(filled: np.ndarray, mask: np.ndarray, revealed: np.ndarray) -> np.ndarray:
-    """[S,S] share of fill in the texture drawn at one pose: filled where a pose change revealed
-    the texel (revealed [S,S] or [S,S,1]), all of it where the photo did not see the texel."""
-    r = np.asarray(revealed, np.float32).reshape(filled.shape)
-    return np.where(mask >= 0.5, filled * r, filled).astype(np.float32)
-
-
-def revealed_fill(filled: np.ndarray, revealed: np.ndarray, coverage: np.ndarray) -> np.ndarray:
-    """[S,S,1] float32 share of fill that a pose change revealed in the texture drawn at one pose:
-    filled [S,S] (fill_unreliable's) times revealed [S,S,1] (reveal spread over the texels), on
-    the layout's coverage [S,S] bool. Unlike fill_share, none at the photo's own pose: what the
-    photo did not see is then drawn only where the photo shows something else (RevealedTexture.fill
-    is the same, bit for bit)."""
-    f = np.where(coverage, np.asarray(filled, np.float32), np.float32(0.0))[..., None]
-    return (f * np.asarray(revealed, np.float32).reshape(f.shape)).astype(np.float32)
-
-
-def filled_pixels(uv_filled: np.ndarray, verts: np.ndarray, layout: ops.UVLayout, weight: np.ndarray) -> np.ndarray:
-    """The [h,w] float32 map of how much of each output pixel's colour came from filled texels:
-    uv_filled [S,S] (fill_unreliable) drawn with the face's [N,3] vertices (in the h x w frame of
-    `weight`) by the same `render` op as the face, times `weight` [h,w] (the render's share of the
-    output there: coverage times poce_rt.motion's `moved`). Rendered over the vertices' box only."""
-    h, w = weight.shape
-    out = np.zeros((h, w), np.float32)
-    x0, y0 = np.maximum(np.floor(verts[:, :2].min(0)).astype(int) - 1, 0)
-    x1, y1 = np.minimum(np.ceil(verts[:, :2].max(0)).astype(int) + 2, (w, h))
-    if x1 <= x0 or y1 <= y0:
-        return out
-    local = np.ascontiguousarray(verts, np.float32).copy()
-    local[:, 0] -= x0
-    local[:, 1] -= y0
-    tex = np.ascontiguousarray(uv_filled, np.float32)[..., None]
-    rgb, _ = ops.render(tex, local, layout.tris, layout.uvs, int(y1 - y0), int(x1 - x0))
-    out[y0:y1, x0:x1] = np.clip(rgb[..., 0], 0.0, 1.0) * weight[y0:y1, x0:x1]
-    return out
+def disc(radius: float) -> np.ndarray:
+    """A disc of `radius` texels or pixels (rounded, at least 1), cv2's structuring element (the
+    yields' closings: poce_rt.backdrop_rim, poce_rt.yield_edges; poce_rt.occluder)."""
+    r = max(1, int(round(radius)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))

@@ -28,7 +28,7 @@ JOIN_SMOOTH = 1.5               # texels: the smoothing of that join along the b
 # speck beside the palm at +25; the other held-out photos' largest steps are 41-115 levels
 JOIN_EDGE = (0.35, 0.5)
 # a region whose yielded texels are fewer than this share of the layout is drawn as before (relights;
-# disocclusion.yield_join): a speck that yields (single_face.jpg's 53 texels, Tom_Hanks_54745.png's
+# yield_edges.yield_join): a speck that yields (single_face.jpg's 53 texels, Tom_Hanks_54745.png's
 # 37 beside his far brow, 0.1% of the layout) is no far half meeting the photo along a line, and
 # joined as disocclusion's YIELD_JOIN has it, Tom's far brow at -25 was taken by the fill with the
 # kept texels around it

@@ -148,7 +148,7 @@ SHADOW_TELL = 16.0
 # no shadow of it): Image_with_alpha.png's gap below the heel of his palm runs from his light blue
 # wall's hue (under the palm) into a neutral grey (L 47-64, a -4..3, b -1..4) further down, the hue
 # of the photo's grey borders, 11.7 from his skin's: not told at SHADOW_TELL, it was kept and
-# drawn as a grey-blue streak down his revealed temple turned +25 (disocclusion.backdrop_rim)
+# drawn as a grey-blue streak down his revealed temple turned +25 (backdrop_rim.backdrop_rim)
 SHADOW_TELL_HELD = SHADOW_HUE[1]
 # A beard (face_beard): Image_with_alpha.png's sideburn (L 40-50 against a lit cheek of 80) was
 # seen edge-on and filled from the lit cheek, a pale blur beside the ear turned -25. hair_like

@@ -68,7 +68,7 @@ class TexelMotion:
 
 def fill_moves(motion, fill, out):
     """out [S,S,1] float32 = max(motion, FILL_PX * fill): the texel motion [S,S,1] (px) with the
-    revealed fill [S,S,1] (disocclusion.revealed_fill; RevealedTexture.fill) counted as moved.
+    revealed fill [S,S,1] (revealed.revealed_fill; RevealedTexture.fill) counted as moved.
     NumPy or CuPy, nothing allocated; out: a buffer of its own (not motion, not fill)."""
     xp = ops.array_module(out)
     xp.multiply(fill, np.float32(FILL_PX), out=out)

@@ -8,7 +8,7 @@ sky lay under it down to the T-shirt: no neck. A head turned that way shows the 
 under the jaw and the ear, running down to the shoulder; the photo has none of it to show.
 
 So where a turn reveals such a side (HeadProxy.reveal), the proxy's rings under that jaw are
-drawn as a neck (HeadProxy.neck_rings): each oval vertex's rings hang straight down the photo
+drawn as a neck (jaw_rings.JawRings.neck_rings): each oval vertex's rings hang straight down the photo
 from the moved jaw to the first of the photo's pixels below it that steps away from the backdrop
 (the collar, the shoulder: NeckLayer.foot; the neck does not turn, NECK_CM), as far as the turn
 reveals the side. They read the face's own skin inside that jaw (NECK_READ), drawn larger than
@@ -236,7 +236,7 @@ def behind(rgb: np.ndarray, colours) -> np.ndarray:
 # neck (NECK_CM) while the turn moves her jaw 5-10 px towards it along the neck, and the band from
 # the moved jaw to the ring, which reads that shadow, was drawn 1.7-2.3 px wide: a thin dark line
 # with the lit neck right under the jaw, the turned face a pasted mask. A cast shadow moves with
-# what casts it (proxy_pose.HeadProxy.under_chin: the ring is drawn as far out from the moved jaw as
+# what casts it (jaw_rings.JawRings.under_chin: the ring is drawn as far out from the moved jaw as
 # the photo shows it). It is told by the band from the oval to the first ring being darker than
 # the photo further out (to the proxy's third ring), by SHADOW_DL[0] L* (none) .. [1] (fully) in
 # median: t1.jpg's face 1 14-25 under her near jaw; along NECK_RUN or more vertices in a row

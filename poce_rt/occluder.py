@@ -62,7 +62,8 @@ import numpy as np
 
 from . import hair, ops
 from .complete import smoothstep
-from .disocclusion import RIM_BACKDROP, RIM_HAIR, SILHOUETTE_FRAC, disc, silhouette_distance
+from .backdrop_rim import RIM_BACKDROP, RIM_HAIR
+from .disocclusion import SILHOUETTE_FRAC, disc, silhouette_distance
 from .head_proxy import FACE_OVAL
 from .person import person_map
 
@@ -242,7 +243,7 @@ class RingHold:
     the face, then stepped 14 px onto the photo's. So the ring keeps the photo's hand too
     (surround.hold_ring), where the pose reveals the outline beside it (where the render draws
     the fill the face holds): the held share, grown RING_HOLD_REACH D past the hand and blurred
-    (_soft_reach), times the reveal of the oval's vertices (disocclusion.PoseReveal) read about
+    (_soft_reach), times the reveal of the oval's vertices (revealed.PoseReveal) read about
     the face's centre at each pixel's angle, linear between the two vertices either side. Turned
     the other way the outline is not revealed, the face draws the palm moved, and the ring moves
     the heel with it as before, bit for bit. held [H,W] float32 (occluder_map's), oval [K,2] the

@@ -42,7 +42,7 @@ def lookup_positions(verts: np.ndarray, layout: ops.UVLayout, spread: TexelMotio
 def own_share(mask: np.ndarray, uv_filled: np.ndarray) -> np.ndarray:
     """[S,S] float32: each texel's share of the photo's own sample in the texture drawn at one
     pose. mask [S,S] the sampled visibility, uv_filled [S,S] the share of fill at that pose
-    (disocclusion.fill_share)."""
+    (revealed.fill_share)."""
     return ((np.asarray(mask) >= 0.5) * (1.0 - np.asarray(uv_filled, np.float32))).astype(np.float32)
 
 

@@ -4,18 +4,20 @@ all under the chin) and drawn where the photo shows what lies beside the head (w
 oval on a side seen edge-on, under the chin, the far side's outline, sunglasses at the oval), each
 vertex with where it reads the photo (HeadProxy; issue 15, DESIGN.md "Head, not
 face"). poce_rt.head_proxy is the proxy's geometry in the canonical frame, poce_rt.silhouette
-what it reads from the photo; poce_rt.surround draws the posed band with the photo (ring_band).
+what it reads from the photo; poce_rt.jaw_rings draws the rings under the jaw (the neck, the chin's
+underside, the jaw's shadow), poce_rt.glasses_rings those at the sunglasses' frame; poce_rt.surround
+draws the posed band with the photo (ring_band).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .accessories import FRAME_READ_PX
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
+from .glasses_rings import glasses_rings
 from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, chord_rings,
                          face_past_oval, face_reach, facing, head_centre, head_proxy, outer_normals, outward,
                          oval_inner, oval_normals, oval_radius, ramp, rings_tris, shortened)
-from .neck import NECK_READ, NECK_SHARES
+from .jaw_rings import JawRings
 from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
                          REVEAL_MOVE)
 
@@ -47,47 +49,6 @@ BEHIND_FACE = (0.05, 0.1)
 # there: the silhouette ring's photo position moves out towards the fringe ring's to the first
 # pixel that is not skin (silhouette.SkinRun; past_skin), where one is on the way.
 COLLAPSED = (0.1, 0.2)
-# Under the chin (issue 15, Tom_Hanks_54745.png, yaw +18, turned +25): the proxy's rings there stay
-# with the neck (NECK_CM) while the chin moves 4-8 px in, away from the collar, and the band from
-# the moved oval to the first still ring read the photo's strip past the oval, 3.7-4.7 px of the
-# chin's own lit underside and stubble (160-194 levels), drawn 1.3-2.8x wider: pale streaks
-# between the new chin and the collar (72-88). Not a case for poce_rt.uncover: there the ring
-# moves (it reads 1-7 px off), and the strip lies beyond the face mesh's grown outline, where the
-# plate is pulled from that same lit skin. Where that band is drawn wider than the photo shows it
-# (from UNDER_CHIN[0], fully from [1]) and its ring stays with the neck, the ring is drawn at its
-# photo offset from the moved oval: the chin's underside goes with the chin, and the next band, the
-# collar or the neck, takes the stretch (beside the face below the lips: pixels over 120 levels
-# 45 of 101 -> 16, the 90th percentile 176 -> 132). The rings beyond it stay, unlike backdrop_beside's
-# (BESIDE_NECK): the chin slides over the still neck there. Below UNDER_CHIN[0] the band's width
-# is left to the turn: an expression that moves the chin turns the oval's normals beside it, and
-# measured along them a still ring lies a few hundredths further out (single_face.jpg, chin down 6 px).
-UNDER_CHIN = (1.1, 1.6)
-# ... and where the photo shows the jaw's shadow on the neck and the turn moves the chin towards the
-# still ring (the band drawn narrower than the photo shows it, UNDER_CHIN's ratios mirrored), the
-# ring is drawn as far out as the photo shows it (HeadProxy.shadow_kept; poce_rt.neck.SHADOW_DL's
-# note): the shadow moves with the jaw. Never within SHADOW_ROOM_PX of the ring beyond it, which
-# stays with the neck: the band between keeps its order.
-SHADOW_ROOM_PX = 1.0
-# That first ring alone (t1.jpg's face 1 at +25) kept the shadow's width, 4.6 px against the photo's
-# 5.2 under vertices 13-15, but the lit neck just beyond it (5.3-12 px out in the photo) was drawn
-# 2.8 px wide, and along the jaw the rings stayed where the photo has them while her jaw moved
-# 6-12 px along itself: under vertices 16-17 the neck drawn was the photo's lit neck under
-# vertices 14-15 (L* 76-80), where the photo shows her chin's shadow (52-58). The shadow and the
-# neck's shading beside it go with the jaw: the first SHADOW_RINGS rings are drawn at their photo
-# offset from the oval, out along its normal (as the first ring, each inside the next) and along
-# it, and the next SHADOW_EASE rings take that shift along the jaw in falling shares (2/3, 1/3),
-# so the still neck beyond is reached without a step (all of it on the first ring beyond the
-# kept ones drew a kink in the shadow's edge). L* 0-12 px out under vertices 12-17 against the
-# photo's, rms 8.1 -> 1.8 (per vertex 3,4,1,11,15,5 -> 3,1,1,1,1,3), at -25 8.5 -> 2.8; under
-# 0-f15-hao-ph.jpg's, 15-f13-anc-ph.jpg's and 45-m7-di-ph.jpg's jaws at +25 2.3 -> 0.8, 2.1 -> 0.3
-# and 2.5 -> 2.0 (45's shirt collar, within the eased rings, slides a few px with his jaw).
-SHADOW_RINGS = 3
-SHADOW_EASE = 2
-# ... once the jaw has slid along itself SHADOW_ALONG_PX[0] px from where the photo shows a ring
-# beside it (fully from [1]; in between a ring catches up): as UNDER_CHIN's ratios leave the first
-# degrees of a turn alone, a still neck (and the photo's border it may reach) is kept bit for bit
-# there (45-m7-di-ph.jpg, the ring at its bottom border: 2.4 px at 2 degrees, 25 at 25).
-SHADOW_ALONG_PX = (3.0, 6.0)
 # That strip is pulled in whole (HeadProxy.mesh), not by the share of backdrop_beside's ray that is
 # backdrop (BESIDE_SHARE): the ray starts BESIDE_SKIP_PX past the oval, inside the very strip of
 # cheek the face bulges past it, so the wider the bulge the lower the share (Tom_Hanks_54745.png's
@@ -151,54 +112,6 @@ BAND_HAIR = (0.05, 0.15)
 # multi_face.jpg's faces 1 and 3. t1.jpg's face 0 at +25 (her long light-brown hair, 0.044 hair
 # as its colours read it) is drawn out too: 0.82.
 BAND_HEAD = (0.5, 0.6)
-# Sunglasses at the oval (issue 15, held-out multi_face.jpg's face 0, yaw +10, turned +25): the
-# tracked oval runs along the far lens's outer end, and its frame's end piece, 1-2 px past it, is
-# the ring's. The lens card (poce_rt.accessories.lens_card) draws the lens in front of the face,
-# ~8 px further out than the moved oval at +25, while the ring's rings there follow the head's side
-# in; the end piece went under the lens's render, and past its feathered edge the ring drew the
-# sky: the lens ended in a soft edge (10 dark pixels of frame past the face's outline in the
-# photo, 0 in the output). Where the frame reaches an oval vertex (accessories.frame_reach) the
-# ring is the glasses' there: the oval ring reads the frame accessories.FRAME_READ_PX inside its
-# edge, the first proxy ring a pixel past the edge's mix, drawn where the glasses' rigid move (the
-# mean move of the card's vertices within GLASSES_NEAR of the oval's mean radius of the vertex,
-# inverse-distance weighted) takes that point, and the rings beyond stay outside it; only as far
-# as that point lies past the moved oval (GLASSES_PAST px: none .. fully): inside it the face's
-# render, the lens in front, covers it, and the ring is drawn as before. That band, drawn from the
-# moved oval under the lens out to the frame's end, is far wider than the frame's pixel or two it
-# reads: it is the glasses, not a surface the photo lacks, and is left unfilled (ring_photo's
-# stretch_weights, accessories.frame_region).
-GLASSES_NEAR = 0.2
-GLASSES_PAST = (0.0, 1.0)
-# Beyond the frame's end: the rings beyond it (the temple's hair, the ear) lay inside that
-# point at +25 (the proxy's rings there follow the head's side in, the frame stays out in front)
-# and were all drawn on it: the bands between them 0 px wide, the hair beside the far lens gone
-# and the sky drawn up to the lens's end (multi_face.jpg's face 0: his rings 1.22 .. silhouette,
-# 9-18 px beyond the frame's end in the photo, all on the one point). They are drawn as far
-# beyond the moved frame's end as the photo shows them beyond its own, times the share of its
-# width the turn draws the band from the oval to the silhouette with there (none past the photo's).
-# ... and beside the frame's end, above it: the hair over the frame's arm, which runs back from
-# the end piece's top along the side of the head, keeps its place beside the end piece.
-# multi_face.jpg's face 0 at +25: the curls hanging down his far temple to the lens's end lie over
-# the oval vertices above it (4 and 5, 15 and 8 px from the end piece), 3-5 px past the oval,
-# where the proxy's rings follow the head's side in and swing up by 2-7 px with the turn while
-# the frame moves out a pixel: the band from the oval to the first proxy ring was drawn 2-3 px
-# wide across the image, half under the face's edge, the band past it read the sky beyond the
-# curls, and his temple's skin met the sky from the curls down to the lens (0-1 px of anything
-# but the sky past the face's edge on those rows; 7-8 px of curls past the skin in the photo).
-# There the rings are drawn at least as far out as the frame's rigid move takes their photo
-# positions: fully within GLASSES_BESIDE[0] of the oval's mean radius from the frame's end (as
-# the photo shows it: rigid_glasses' edge), none from [1] (his vertex 3, above the temple, 22 px
-# from it, follows the head as before), and only as far as the frame's own ring is moved
-# (GLASSES_PAST's weight). Below the end piece lie the cheek and the ear, which follow the head.
-GLASSES_BESIDE = (0.3, 0.45)
-# ... and those curls reach in over the face's rim (his: 3-4 px inside the oval, from the temple's
-# skin at L* 71-77 to 45-60), which the turn folds away behind the face's new outline with the
-# skin under them: there the oval ring reads from where the curls start (SkinRun.edge: the
-# sharpest colour step within RIM_IN of the oval's mean radius inside the oval, at least RIM_STEP
-# in Lab; his 18-26, the curls' own 6-8 from pixel to pixel), by the rings' weight. His rows from
-# those vertices down to the lens: 4-14 px of curls past the face's edge, 0-1 before.
-RIM_IN = 0.12
-RIM_STEP = 15.0
 # under_hair: the band under the face's feathered border reads the hair this far past the oval
 # ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
 # +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
@@ -230,11 +143,11 @@ class HeadProxy:
     oval, where the photo shows the face past the oval against the backdrop (module comment: the
     edge strip). proxy_measures reads all seven.
     neck: None, or poce_rt.neck.NeckLayer (neck_layer's): where the turn reveals a side whose jaw
-    has the backdrop beside it, the rings under the jaw drawn as the neck (HeadProxy.neck_rings).
+    has the backdrop beside it, the rings under the jaw drawn as the neck (jaw_rings.JawRings).
     glasses: None, or (reach [K] accessories.frame_reach's, on [468] bool the lens card's
-    vertices): the ring moved with the sunglasses where their frame reaches the oval (GLASSES_PAST),
-    and the hair over the frame's arm beside its end with it (GLASSES_BESIDE; skin: its SkinRun
-    tells where that hair starts over the face's rim, RIM_IN).
+    vertices): the ring moved with the sunglasses where their frame reaches the oval, and the hair
+    over the frame's arm beside its end with it (poce_rt.glasses_rings; skin: its SkinRun tells
+    where that hair starts over the face's rim).
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
@@ -243,9 +156,8 @@ class HeadProxy:
     stages and the frame loop draw it, with all of these read from the photo. head: None, or [K]
     silhouette.band_head's where no arm lies beside the head (silhouette.band_head_armless): the
     far side drawn out where that shows the head (BAND_HEAD). shadow: None, or [K]
-    poce_rt.neck.jaw_shadow's: where the photo shows the jaw's shadow on the neck, the first ring
-    under the jaw drawn no nearer the moved oval than the photo shows it (under_chin), and the
-    rings there going with the jaw (shadow_rings)."""
+    poce_rt.neck.jaw_shadow's: where the photo shows the jaw's shadow on the neck, the rings under
+    the jaw going with the jaw (jaw_rings.JawRings)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
@@ -274,10 +186,6 @@ class HeadProxy:
         self.turn = np.clip((NECK_CM[1] - rings[..., 1:2]) / (NECK_CM[1] - NECK_CM[0]), 0.0, 1.0).reshape(-1, 1)
         # [K] how far the rings may follow the oval by how far the silhouette turns (BESIDE_NECK)
         self.neck_follow = ramp(self.turn.reshape(len(rings), -1)[-1], (0.0, BESIDE_NECK))
-        # [K] how far the proxy's first ring stays put by the neck (UNDER_CHIN)
-        self.neck_still = 1.0 - self.turn.reshape(len(rings), -1)[0]
-        # [K] how surely the photo shows the jaw's shadow on the neck there (neck.jaw_shadow)
-        self.shadow = None if shadow is None or not np.any(shadow) else np.asarray(shadow, np.float64)
         self.c = c = p[:, :2].mean(0)
         self.r_src = np.linalg.norm(p[:, :2] - c, axis=1) + 1e-6
         self.u = (p[:, :2] - c) / self.r_src[:, None]   # [K,2] each oval vertex's unit ray out from c
@@ -311,99 +219,14 @@ class HeadProxy:
         self.edge = None if edge is None or not np.any(edge) else np.asarray(edge, np.float64)
         self.neck = neck   # poce_rt.neck.NeckLayer, or None
         self.skin = skin   # poce_rt.silhouette.SkinRun of the photo, or None (past_skin: none)
+        # the rings under the jaw (the neck, the chin's underside, the jaw's shadow), each ring by how
+        # far it stays with the neck
+        self.jaw = JawRings(p, self.p_normals, c, 1.0 - self.turn.reshape(len(rings), -1), neck, shadow)
+        self.shadow = self.jaw.shadow   # [K] or None: how surely the photo shows the jaw's shadow (neck.jaw_shadow)
         self.ring_glasses = glasses   # as given (warp_surround's FeatureMask reads it)
-        self.sv_card = None if glasses is None else sv[np.asarray(glasses[1], bool), :2]
-        self.glasses = None if glasses is None or glasses[0] is None else self._glasses(sv, *glasses)
-        self.frame_beside = None if self.glasses is None else self._frame_beside()
-
-    def _glasses(self, sv: np.ndarray, reach: np.ndarray, on: np.ndarray):
-        """(at [K] bool: the oval vertices the frame reaches, reach [K] frame_reach's (0 elsewhere),
-        near [K,M] indices of the M card vertices, weights [K,M] their inverse-distance weights, 0
-        beyond GLASSES_NEAR), or None where the frame reaches no oval vertex (GLASSES_PAST)."""
-        reach = np.asarray(reach, np.float64)
-        at = np.isfinite(reach)
-        idx = np.flatnonzero(np.asarray(on, bool))
-        if not at.any() or not len(idx):
-            return None
-        d = np.linalg.norm(self.p[:, None, :2] - sv[idx][None, :, :2], axis=-1)     # [K,M]
-        weights = np.where(d <= GLASSES_NEAR * self.r_src.mean(), 1.0 / (d + 1.0), 0.0)
-        at &= weights.sum(1) > 0
-        return (at, np.where(at, reach, 0.0), idx, weights) if at.any() else None
-
-    def _frame_beside(self):
-        """(weight [K] float64 in [0,1]: how far each oval vertex the frame does not reach keeps
-        its rings beside the frame's end (GLASSES_BESIDE), nearest [K] int: the frame's oval vertex
-        whose end lies nearest it in the photo, rim [K] float64 px: how far inside the oval the hair
-        over its rim starts there (RIM_IN)), or None where none does."""
-        at, reach = self.glasses[:2]
-        g = np.flatnonzero(at)
-        ends = self.p[g, :2] + (reach[g] + 1.0)[:, None] * self.u[g]   # rigid_glasses' edge
-        d = np.linalg.norm(self.p[:, None, :2] - ends[None], axis=-1)   # [K,G]
-        near = np.argmin(d, axis=1)
-        # above it only (GLASSES_BESIDE): the oval's canonical y runs down the head, whatever the photo's roll
-        above = self.oval_shape[:, 1] < self.oval_shape[g[near], 1]
-        weight = np.where(at | ~above, 0.0, 1.0 - ramp(d[np.arange(len(d)), near] / self.r_src.mean(), GLASSES_BESIDE))
-        if not weight.any():
-            return None
-        rim = np.zeros(len(weight))   # [K] px inside the oval where the hair over its rim starts (RIM_IN)
-        on = weight > 0
-        if self.skin is not None:
-            inner = self.p[on, :2] - RIM_IN * self.r_src.mean() * self.u[on]
-            rim[on] = self.skin.edge(self.p[on, :2], inner, RIM_STEP)
-        return weight, g[near], rim
-
-    def beside_frame(self, src_r: list, dst_r: list, q: np.ndarray, n: np.ndarray, move: np.ndarray,
-                     w: np.ndarray) -> list:
-        """The proxy's rings dst_r ([K,3] each, drawn; src_r [K,>=2] as the photo shows them) beside
-        the frame's end drawn at least as far out from the moved oval q (normals n) as the frame's
-        rigid move ([K,2] move, at each oval vertex the frame reaches, by its weight w [K]) takes
-        their photo positions (module comment at GLASSES_BESIDE) -> the rings drawn."""
-        weight, near = self.frame_beside[:2]
-        b = weight * w[near]
-        if not b.any():
-            return dst_r
-        out = []
-        for seen, drawn in zip(src_r, dst_r):
-            moved = seen[:, :2] + move[near]
-            further = (b > 0) & (outward(moved, q, n) > outward(drawn, q, n))
-            xy = drawn[:, :2] + b[:, None] * (moved - drawn[:, :2])
-            out.append(np.column_stack([np.where(further[:, None], xy, drawn[:, :2]), drawn[:, 2]]))
-        return out
-
-    def rigid_glasses(self, src_r: list, dst_r: list, q: np.ndarray, dv: np.ndarray):
-        """The proxy's rings with the sunglasses' frame moved with the glasses (GLASSES_PAST), the
-        hair beside the frame's end with it (GLASSES_BESIDE):
-        src_r, dst_r the rings ([K,>=2] photo, [K,3] target), q [K,>=2] the moved oval, dv the
-        face's [468,>=2] target vertices -> (src_r, dst_r, read [K] float64: pixels the oval ring's
-        photo read moves out along its ray, <= 0)."""
-        at, reach, idx, weights = self.glasses
-        move = (weights @ (np.asarray(dv, np.float64)[idx, :2] - self.sv_card)) / \
-            np.maximum(weights.sum(1, keepdims=True), 1e-12)
-        u = self.u
-        edge = self.p[:, :2] + (reach + 1.0)[:, None] * u
-        w = at * ramp(outward(edge + move, q), GLASSES_PAST)
-        if not w.any():
-            return src_r, dst_r, np.zeros(len(w))
-        first = dst_r[0][:, :2] + w[:, None] * (edge + move - dst_r[0][:, :2])
-        src_r = [src_r[0].copy()] + list(src_r[1:])
-        src_r[0][:, :2] += w[:, None] * (edge - src_r[0][:, :2])
-        # the rings beyond lie outside the frame's end by what the photo shows beyond it, narrowed
-        # as the turn narrows the band from the oval to the silhouette there (module comment at
-        # GLASSES_PAST: beyond the frame's end)
-        n = oval_normals(q)
-        narrowed = np.clip(outward(dst_r[-1], q, n) / np.maximum(outward(src_r[-1], self.p, self.p_normals), 1.0),
-                           0.0, 1.0)
-        rings = [np.column_stack([first, dst_r[0][:, 2]])]
-        for seen, drawn in zip(src_r[1:], dst_r[1:]):
-            beyond = first + (narrowed * np.maximum(((seen[:, :2] - edge) * u).sum(1), 0.0))[:, None] * n
-            inside = (outward(drawn, q, n) < outward(beyond, q, n)) & (w > 0)
-            rings.append(np.column_stack([np.where(inside[:, None], beyond, drawn[:, :2]), drawn[:, 2]]))
-        read = w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
-        if self.frame_beside is not None:   # the hair over the frame's arm beside its end, and over the rim
-            rings = self.beside_frame(src_r, rings, q, n, move, w)
-            weight, near, rim = self.frame_beside
-            read = read - weight * w[near] * rim
-        return src_r, rings, read
+        # the rings at the sunglasses' frame where it reaches the oval, or None
+        self.glasses = None if glasses is None or glasses[0] is None else \
+            glasses_rings(sv, *glasses, p, self.u, self.r_src, self.p_normals, self.oval_shape, skin)
 
     def mesh(self, dst_vertices, dst_pose):
         """The band for the face's [468,3] vertices dst_vertices at dst_pose -> (verts [PROXY_RINGS*K,3]
@@ -473,17 +296,17 @@ class HeadProxy:
             dst_r = [np.column_stack([np.where(hot, q[:, :2] + shortened(x[:, :2] - q[:, :2], pull), x[:, :2]),
                                       x[:, 2]]) for x in dst_r]
         if self.shadow is not None:
-            dst_r = self.shadow_rings(src_r, dst_r, q, q_normals)
-        dst_r[0] = self.under_chin(src_r[0], dst_r[0], q, q_normals, dst_r[1])
+            dst_r = self.jaw.shadow_rings(src_r, dst_r, q, q_normals)
+        dst_r[0] = self.jaw.under_chin(src_r[0], dst_r[0], q, q_normals, dst_r[1])
         read = None
         if self.glasses is not None:
-            src_r, dst_r, read = self.rigid_glasses(src_r, dst_r, q, dv)
+            src_r, dst_r, read = self.glasses.rigid_glasses(src_r, dst_r, q, dv)
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
         src_r[-1] = self.past_skin(src_r[-1], dst_r[-1], q, fringe_src)
         neck = None
         if self.neck is not None:
-            src_r, dst_r, fringe_src, fringe_dst, neck = self.neck_rings(src_r, dst_r, fringe_src, fringe_dst, q,
-                                                                         reveal)
+            src_r, dst_r, fringe_src, fringe_dst, neck = self.jaw.neck_rings(src_r, dst_r, fringe_src, fringe_dst, q,
+                                                                             reveal)
         depth = dst_r[-1][:, 2] + share * (far - dst_r[-1][:, 2])
         verts = np.concatenate([q_in, q] + dst_r + [np.column_stack([fringe_dst, depth]),
                                                     np.column_stack([outer, np.full(k, far)])]).astype(np.float32)
@@ -497,10 +320,10 @@ class HeadProxy:
         if neck is not None:
             # under the jaw's feathered border, the neck: the border reads the neck's top, not the
             # backdrop past the oval (a pale line between the jaw and the neck)
-            border, top = self.neck_border(neck)
+            border, top = self.jaw.neck_border(neck)
             p_in = p_in[:, :2] + border[:, None] * (top - p_in[:, :2])
             p_read = p_read + border[:, None] * (top - p_read)
-        if read is not None and read.any():   # onto the sunglasses' frame (rigid_glasses)
+        if read is not None and read.any():   # onto the sunglasses' frame (GlassesRings.rigid_glasses)
             p_read = p_read + read[:, None] * (p[:, :2] - c) / r_src[:, None]
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
@@ -550,152 +373,6 @@ class HeadProxy:
         turned = pose_vertices(perspective_shape(self.oval_shape, self.src_pose, dst_pose, self.distance_cm),
                                dst_pose)[:, :2] - self.oval_seen
         return ramp(((turned - turned.mean(0)) * u).sum(1) / self.r_src.mean(), REVEAL_MOVE)
-
-    def neck_rings(self, src_r, dst_r, fringe_src, fringe_dst, q, reveal):
-        """The proxy's rings (src_r, dst_r: [K,3] each) and fringe ring ([K,2] src, dst) with the
-        vertices under a jaw that the turn to dst_pose reveals over the backdrop (poce_rt.neck:
-        NeckLayer.weight of reveal, [K] reveal()'s at the target) drawn as the neck: from the moved
-        jaw q [K,>=2] straight down the photo to the collar (NeckLayer.foot), reading the jaw's own
-        skin (neck_read); the fringe ring at the collar reads the photo there, so the band beyond
-        it to the still outer ring draws the photo in place. -> (src_r, dst_r, fringe src, fringe
-        dst: copies, untouched where none is drawn; [K] how far each vertex is drawn as neck, or
-        None where none is)."""
-
-        neck = self.neck
-        w = neck.weight(reveal)
-        if not w.any():
-            return src_r, dst_r, fringe_src, fringe_dst, None
-        q2 = np.asarray(q, np.float64)[:, :2]
-        length = neck.foot(q2) * (w > 0)
-        on = length > 0
-        if not on.any():
-            return src_r, dst_r, fringe_src, fringe_dst, None
-        # the neck always reaches the collar; a turn that reveals the side in part draws its rings
-        # and reads part of the way from where they were to the neck's (no pop, and no neck ending
-        # in mid-air above the collar: its length by the weight did)
-        a = np.where(on, w, 0.0)[:, None]
-        down = np.column_stack([np.zeros(len(q2)), length])
-        # the neck's side, the drawn vertex nearest the ear on each side of the chin, reads the photo
-        # where it is drawn (the backdrop: foot() runs down behind the head to the collar): the band
-        # from it inwards reads across the jaw's edge, and draws it as the neck's; read inside the
-        # jaw, the band beside it from the ear's vertex did, a skin-coloured wedge jutting out under
-        # the ear. Read where it was, beside the jaw, the backdrop there (paler by the head:
-        # multi_face.jpg's sky, 6-11 levels) was drawn down the neck's side into the band towards
-        # the ear, which met the still backdrop under it along a pale diagonal line
-        skin = on.copy()
-        chin = np.flatnonzero(neck.side == 0)[0]
-        for s in (-1, 1):
-            drawn = np.flatnonzero(on & (neck.side == s))
-            if drawn.size:
-                skin[drawn[np.argmax(np.abs(drawn - chin))]] = False
-        read = np.where(skin, 1.0, 0.0)[:, None] * a
-        side = np.where(on & ~skin, 1.0, 0.0)[:, None] * a
-        src_r, dst_r = list(src_r), list(dst_r)
-        for j, t in enumerate(NECK_SHARES):
-            dst_r[j] = np.column_stack([dst_r[j][:, :2] + a * (q2 + t * down - dst_r[j][:, :2]), dst_r[j][:, 2]])
-            at = src_r[j][:, :2] + side * (dst_r[j][:, :2] - src_r[j][:, :2])
-            src_r[j] = np.column_stack([at + read * (self.neck_read(t) - at), src_r[j][:, 2]])
-        foot = q2 + down
-        return (src_r, dst_r, fringe_src + a * (foot - fringe_src), fringe_dst + a * (foot - fringe_dst),
-                a[:, 0])
-
-    def neck_border(self, neck: np.ndarray):
-        """[K] how far each oval vertex is drawn as neck (neck_rings') -> ([K] how far the face's
-        feathered border at each vertex reads the neck's top, [K,2] where: neck_read(0)'s). Beside
-        the drawn vertex nearest the chin on each side, its neighbour towards the chin (not drawn:
-        its column has the photo's own chin or collar under it) reads that vertex's top as much: read
-        in place, its border is where the tracked oval runs past the chin over the backdrop between
-        the chin and the collar (multi_face.jpg's face 0 at -25: sky, 187/174/153 beside his skin's
-        196/152/115), and the border between the two spread it over the neck's top by the collar."""
-
-        border, top = neck.copy(), self.neck_read(0.0)
-        side = self.neck.side
-        chin = np.flatnonzero(side == 0)[0]
-        for s in (-1, 1):
-            drawn = np.flatnonzero((neck > 0) & (side == s))
-            if not drawn.size:
-                continue
-            k = drawn[np.argmin(np.abs(drawn - chin))]
-            n = k - s
-            if 0 <= n < len(neck) and neck[n] == 0:
-                border[n], top[n] = neck[k], top[k]
-        return border, top
-
-    def neck_read(self, t: float) -> np.ndarray:
-        """[K,2] where the neck's ring t of the way down from the jaw reads the photo: the face's
-        own skin inside the oval (poce_rt.neck.NECK_READ)."""
-
-        d = NECK_READ[0] + t * (NECK_READ[1] - NECK_READ[0])
-        return self.p[:, :2] + d * (self.c - self.p[:, :2])
-
-    def under_chin(self, first_src: np.ndarray, first_dst: np.ndarray, q: np.ndarray,
-                   q_normals: np.ndarray | None = None, next_dst: np.ndarray | None = None) -> np.ndarray:
-        """The proxy's first ring at the target ([K,3], first_dst) drawn no further out from the
-        moved oval q [K,>=2] (q_normals: its oval_normals, or None) than the photo shows it
-        (first_src [K,>=2] from the oval) where the ring stays with the still neck and the oval
-        moves away from it (UNDER_CHIN); and, where the photo shows the jaw's shadow on the neck
-        (self.shadow) and the oval moves towards the ring, no nearer (shadow_kept; next_dst
-        [K,>=2]: the ring beyond, which it stays inside)."""
-        seen = outward(first_src, self.p, self.p_normals)
-        drawn = outward(first_dst, q, q_normals)
-        wide = drawn / np.maximum(seen, 1.0)
-        follow = ramp(wide, UNDER_CHIN) * self.neck_still
-        if follow.any():
-            keep = (1.0 - follow + follow / np.maximum(wide, 1.0))[:, None]
-            first_dst = np.column_stack([q[:, :2] + (first_dst[:, :2] - q[:, :2]) * keep, first_dst[:, 2]])
-        if self.shadow is not None and next_dst is not None:
-            first_dst = self.shadow_kept(first_dst, first_src, seen, drawn, q, q_normals, next_dst, self.neck_still)
-        return first_dst
-
-    def shadow_rings(self, src_r: list, dst_r: list, q: np.ndarray, q_normals: np.ndarray | None) -> list:
-        """dst_r (the proxy's rings at the target, [K,3] each; src_r as the photo shows them) with
-        the rings after the first, up to SHADOW_RINGS, kept at their photo offset from the moved
-        oval q where the photo shows the jaw's shadow (shadow_kept; outermost first, each inside the
-        next; under_chin keeps the first), and the next SHADOW_EASE rings shifted along the jaw by
-        falling shares of the last kept ring's shift (SHADOW_RINGS' note)."""
-        n = oval_normals(q) if q_normals is None else q_normals
-        still = 1.0 - self.turn.reshape(len(self.rings), -1)
-        last = SHADOW_RINGS - 1
-        before = dst_r[last][:, :2]
-        dst_r = list(dst_r)
-        for j in range(last, 0, -1):
-            dst_r[j] = self.shadow_kept(dst_r[j], src_r[j], outward(src_r[j], self.p, self.p_normals),
-                                        outward(dst_r[j], q, n), q, n, dst_r[j + 1], still[j])
-        tangent = np.column_stack([-n[:, 1], n[:, 0]])
-        shift = ((dst_r[last][:, :2] - before) * tangent).sum(1)[:, None] * tangent
-        for i in range(1, min(SHADOW_EASE, len(dst_r) - 1 - last) + 1):
-            x = dst_r[last + i]
-            dst_r[last + i] = np.column_stack([x[:, :2] + (1.0 - i / (SHADOW_EASE + 1)) * shift, x[:, 2]])
-        return dst_r
-
-    def shadow_kept(self, ring_dst: np.ndarray, ring_src: np.ndarray, seen: np.ndarray, drawn: np.ndarray,
-                    q: np.ndarray, q_normals: np.ndarray | None, next_dst: np.ndarray,
-                    still: np.ndarray) -> np.ndarray:
-        """A ring ring_dst [K,3] (ring_src [K,>=2]: as the photo shows it; seen, drawn [K]: px out
-        from the photo's oval and from the moved oval q) moved out along the moved oval's normals to
-        as far from it as the photo shows it, where the band between them is drawn narrower than
-        that (UNDER_CHIN's ratios, mirrored), the ring stays with the neck (still [K]: its share
-        that does) and the photo shows the jaw's shadow there (neck.SHADOW_DL's note: the shadow
-        moves with the jaw, its width kept); never out past the ring beyond it (next_dst [K,>=2]),
-        less SHADOW_ROOM_PX: the neck's band beyond takes the squeeze. Along the moved oval it is
-        drawn where the photo shows it beside its oval vertex (SHADOW_RINGS' note), by the share
-        that stays with the neck where the photo shows the shadow, narrowed or not, once the jaw
-        has slid along itself far enough (SHADOW_ALONG_PX)."""
-        narrow = np.where(seen > 0, drawn / np.maximum(seen, 1e-9), 1.0)
-        held = still * self.shadow
-        follow = (1.0 - ramp(narrow, (1.0 / UNDER_CHIN[1], 1.0 / UNDER_CHIN[0]))) * held
-        if not held.any():
-            return ring_dst
-        n = oval_normals(q) if q_normals is None else q_normals
-        room = outward(next_dst, q, n) - SHADOW_ROOM_PX
-        out = follow * np.maximum(np.minimum(seen, room) - drawn, 0.0)
-        xy = ring_dst[:, :2] + out[:, None] * n
-        # along the oval: the photo's offset from its vertex, in the moved oval's frame
-        t_q, t_p = (np.column_stack([-m[:, 1], m[:, 0]]) for m in (n, self.p_normals))
-        seen_along = ((np.asarray(ring_src, np.float64)[:, :2] - self.p[:, :2]) * t_p).sum(1)
-        slid = seen_along - ((xy - q[:, :2]) * t_q).sum(1)
-        along = held * ramp(np.abs(slid), SHADOW_ALONG_PX) * slid
-        return np.column_stack([xy + along[:, None] * t_q, ring_dst[:, 2]])
 
     def far_outline(self, src_r, dst_r, q, turned, dst_pose) -> list:
         """dst_r (the proxy's rings posed at dst_pose, [K,3] each, src_r as the photo shows them)

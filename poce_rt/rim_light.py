@@ -20,7 +20,7 @@ yielded), and each texel from RIM_IN inside the oval out to the photo's shaded r
 (rim_widths: where the photo's colour still steps away from the colour further out, unlike the
 hair and darker than the border) is brought to it, per channel, over the photo's colour about
 the texel (its finer detail kept; RIM_GAIN). The gain is scaled at each pose by how far the pose
-reveals the vertex (disocclusion.reveal: the face draws photo + reveal * (fill - photo) there).
+reveals the vertex (revealed.reveal: the face draws photo + reveal * (fill - photo) there).
 It is done in the ring's texture, so that stages.blend_face and the frame loop
 (poce_rt.frame_loop.ring_texture, a K-vector a step) draw the same; a face whose far half was not
 relit keeps its texture bit for bit (no RimLight), and so does any pose that reveals none of its
@@ -351,7 +351,7 @@ class RimLight:
 
     def texel_gains(self, lo, side: int, reveal: np.ndarray):
         """(flat index [M], [M,3] float32 gain) of the square's texels at a pose that reveals the
-        oval's vertices by reveal [K] (disocclusion.reveal), or None where it relights none."""
+        oval's vertices by reveal [K] (revealed.reveal), or None where it relights none."""
         r = np.asarray(reveal, np.float32)
         if not r.any():
             return None

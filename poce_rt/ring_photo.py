@@ -106,7 +106,7 @@ OWN_FACE_EDGE_ON = (0.05, 0.1)   # x the oval's mean radius: the face's reach pa
 OWN_FACE_OUT = (0.0, 0.02)   # x the oval's mean radius: the triangle's outermost vertex past the moved oval
 # FRAME_SIDE (FeatureMask.frame_side): beside the sunglasses' end piece (held-out multi_face.jpg's
 # face 0, turned +25), the head proxy's first ring of the last oval vertex the frame reaches is
-# drawn at the end piece (proxy_pose.HeadProxy.rigid_glasses) and reads a pixel past the frame (the
+# drawn at the end piece (glasses_rings.GlassesRings.rigid_glasses) and reads a pixel past the frame (the
 # ear's rim there), while its neighbour's turns in with the head: the triangle between the two
 # first rings and the oval spread a 3x9 px strip of ear rim over 17x8 px (4.9x), a red sliver
 # under the end piece (27 px with red - green > 40). Its share of the frame is no exemption from
@@ -272,7 +272,7 @@ class FeatureMask:
     def frame_side(self, n_verts: int, tris: np.ndarray) -> np.ndarray:
         """[T] bool for the band triangles tris [T,3] of a ring of n_verts: the head proxy's
         triangles between the oval and its first proxy ring from a vertex the sunglasses' frame
-        reaches (proxy_pose.HeadProxy.rigid_glasses: its first ring drawn at the frame's end piece) to
+        reaches (glasses_rings.GlassesRings.rigid_glasses: its first ring drawn at the frame's end piece) to
         a neighbour it does not reach (FRAME_SIDE)."""
         k = len(FACE_OVAL)
         if self.frame_at is None or n_verts != PROXY_RINGS * k:
@@ -412,7 +412,7 @@ def stretch_weights(verts: np.ndarray, src: np.ndarray, features: FeatureMask | 
             # past the oval up to the silhouette (the same triangles as band_triangles' there)
             w = np.maximum(w, features.own_band(verts, src))
     if features is not None and features.frame is not None and w.any():
-        # the sunglasses' frame, drawn where the glasses move (proxy_pose.HeadProxy.rigid_glasses),
+        # the sunglasses' frame, drawn where the glasses move (glasses_rings.GlassesRings.rigid_glasses),
         # but for the wedge beside it (FRAME_SIDE)
         w *= 1.0 - features.frame.share(src, tris) * ~features.frame_side(len(verts), tris)
     return w

@@ -18,7 +18,7 @@ carried into the hole as the fill carries their colour):
 on each texel's untrusted share (1 - t). Trusted photo texels keep their baked shading (the fill
 starts at the trusted skin's brightness and falls off towards the outline), and per pose only
 the 4-vector light = (a, R^T b) changes: the frame loop uploads it like the reveal values
-(disocclusion.revealed_texture draws it).
+(revealed.revealed_texture draws it).
 
 The photo's evidence: at the source pose (R = I) that ratio, m = shade(n) / shade(n_a), is the
 fit's word for how much darker than its anchor a texel looked in the photo. A texel the photo saw,
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .complete import LUMA, low_pass, nearest_known
-from .disocclusion import SHADE_EPS, SHADE_RATIO
+from .revealed import SHADE_EPS, SHADE_RATIO
 from .fit import Pose
 from .hair import lab, texel_skin
 

@@ -609,7 +609,7 @@ class SkinRun:
         """[N] float64 px: how far from start [N,2] towards end [N,2] (photo positions, pixel
         centres at i + 0.5) the photo's sharpest colour step lies, to its sample on start's side
         (the Lab distance between samples a pixel apart, at least `least`; 0 where none is): where
-        what lies at start (hair over the face's rim, proxy_pose's GLASSES_BESIDE) meets the skin."""
+        what lies at start (hair over the face's rim, glasses_rings.GLASSES_BESIDE) meets the skin."""
         from .hair import lab
 
         start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)

@@ -13,11 +13,10 @@ from . import limits, ops
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .accessories import completion_input, glasses_holes, lens_card, ring_glasses, skin_core, sunglasses
 from .complete import complete_uv_fallback, push_pull
-from .disocclusion import (C_KEEP, PoseReveal, backdrop_rim, fill_share, fill_unreliable,
-                           filled_pixels, held_holes, held_reach, on_skin, pixel_texels, resolution_trust,
-                           revealed_fill, revealed_texture, rim_glow, texel_positions,
+from .backdrop_rim import backdrop_rim, held_reach, rim_glow
+from .disocclusion import (C_KEEP, fill_unreliable, on_skin, pixel_texels, resolution_trust, texel_positions,
                            texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, unlike_facing,
-                           vertex_normals, visibility_confidence, yield_join)
+                           visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fill_light import relights
@@ -38,9 +37,11 @@ from .neck import jaw_shadow, neck_layer
 from .profile_edge import PROFILE_FEATHER_PX, sharpen_profile, turned_profile
 from .silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
+from .revealed import PoseReveal, fill_share, filled_pixels, revealed_fill, revealed_texture, vertex_normals
 from .surround import warp_surround
 from .tracker import Face
 from .uncover import UNCOVER_PX, Uncover, fill_uncovered
+from .yield_edges import held_holes, yield_join
 
 # Texels seen at more than ~81 degrees from the view ("edge-on") are a smear of a few pixels;
 # rendered facing the camera after a pose change they show as blurred streaks, so completion never
@@ -270,7 +271,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     has the texels seen edge-on as the photo saw them; nothing else reads them (seen_well) but the
     sunglasses' fill. lenses: accessories.sunglasses' map when the caller has it (None: read here;
     lens_card takes the same). held: None, or [H,W] the photo's hand over the outline (poce_rt.occluder's occluder_map):
-    beside it, texels that mixed its shadow with the skin yield too (disocclusion.shadow_mix). skin: None, or
+    beside it, texels that mixed its shadow with the skin yield too (backdrop_rim.shadow_mix). skin: None, or
     [H,W] bool the person's skin such a hand is one run with, where it is not held (occluder_maps'): the seen
     texels on it count as unlike the backdrop (disocclusion.on_skin: the fingertips over a temple)."""
     geom = geom or geometry()
@@ -453,7 +454,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     the ring's share of texels filled beyond the photo (warp_surround's filled_out). Where the face's
     move uncovers the photo, what lay behind the face is drawn under it (poce_rt.uncover);
     uncovered_out: an optional [H,W] float32 array that receives its share (zero where none).
-    fill: None, or [S,S,1] the texture's share of fill the pose revealed (disocclusion.revealed_fill),
+    fill: None, or [S,S,1] the texture's share of fill the pose revealed (revealed.revealed_fill),
     which counts as moved (poce_rt.motion.fill_moves). colours: the photo's face_colours when the
     caller has them (None: read here; on a group photo that runs the person segmenter). held:
     None, or [H,W] float32 the photo's share held where the render draws that fill (a hand over

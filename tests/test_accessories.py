@@ -437,7 +437,7 @@ def test_the_far_lens_ends_in_its_frame_as_the_head_turns(editor, sunglasses):
     the moved oval while the ring followed the head's side in: the end piece went under the lens
     and past the lens's feathered edge the ring drew the sky (10 dark pixels of frame beyond the
     oval in the photo, 0 beyond the face's render). The ring now moves the frame with the glasses
-    (proxy_pose.HeadProxy.rigid_glasses): 11. Turned -25 the side comes round in front of them, the
+    (glasses_rings.GlassesRings.rigid_glasses): 11. Turned -25 the side comes round in front of them, the
     face's render covers where they go, and the ring is drawn as before."""
     img, src = sunglasses
     res = editor.edit(img, pose=(0, 25, 0), source=src)

@@ -13,10 +13,14 @@ import pytest
 
 from poce_rt import disocclusion as D
 from poce_rt import fill_light, masks, ops, stages
+from poce_rt.backdrop_rim import backdrop_rim, rim_glow
 from poce_rt.complete import complete_uv_fallback
 from poce_rt.facemodel import facing_cosine
 from poce_rt.fit import Pose, pose_vertices
+from poce_rt.revealed import (REVEAL_HI, REVEAL_LO, SHADE_EPS, SHADE_RATIO, PoseReveal, RevealedTexture, fill_share,
+                              filled_pixels, revealed_fill, revealed_texture, vertex_facing)
 from poce_rt.shading import FillShading
+from poce_rt.yield_edges import YIELD_JOIN, yield_join
 
 
 # -- helpers against plain references ------------------------------------------------------------
@@ -37,7 +41,7 @@ def test_vertex_facing_matches_a_loop_over_triangles():
         for k in t:
             acc[k] += n
     ref = -acc[:, 2] / np.linalg.norm(acc, axis=1)
-    np.testing.assert_allclose(D.vertex_facing(verts, tris), ref, atol=1e-5)
+    np.testing.assert_allclose(vertex_facing(verts, tris), ref, atol=1e-5)
     # a flat grid turned by 60 degrees about the vertical axis faces the camera by cos(60)
     xs, ys = np.meshgrid(np.arange(4.0), np.arange(4.0))
     grid = np.stack([xs.ravel(), ys.ravel(), np.zeros(16)], 1)
@@ -45,7 +49,7 @@ def test_vertex_facing_matches_a_loop_over_triangles():
             [(i * 4 + j + 1, i * 4 + j + 5, i * 4 + j + 4) for i in range(3) for j in range(3)]
     r = np.deg2rad(60)
     rot = np.array([[np.cos(r), 0, np.sin(r)], [0, 1, 0], [-np.sin(r), 0, np.cos(r)]])
-    f = D.vertex_facing(grid @ rot.T, np.array(quads))
+    f = vertex_facing(grid @ rot.T, np.array(quads))
     np.testing.assert_allclose(np.abs(f), 0.5, atol=1e-6)
     np.testing.assert_allclose(np.abs(facing_cosine(grid @ rot.T, np.array(quads))), 0.5, atol=1e-6)
 
@@ -222,21 +226,21 @@ def test_reveal_and_the_texture_at_a_pose():
     g = stages.geometry(64)
     shape = g.model.vertices
     src = Pose(yaw=-40, tx=200, ty=200, scale=6)
-    pr = D.PoseReveal(g.posed, g.layout.tris, shape, src)
+    pr = PoseReveal(g.posed, g.layout.tris, shape, src)
     assert (pr(src) == 0).all()
     turned = dataclasses.replace(src, yaw=-15.0)
     r = pr(turned)
-    gain = D.vertex_facing(g.posed(pose_vertices(shape, turned)), g.layout.tris) - pr.source_facing
-    assert r.max() == 1 and (r[gain <= D.REVEAL_LO] == 0).all() and (r[gain >= D.REVEAL_HI] == 1).all()
+    gain = vertex_facing(g.posed(pose_vertices(shape, turned)), g.layout.tris) - pr.source_facing
+    assert r.max() == 1 and (r[gain <= REVEAL_LO] == 0).all() and (r[gain >= REVEAL_HI] == 1).all()
     assert 0.1 < (r > 0).mean() < 0.9   # one side of the face, not all of it
     rng = np.random.default_rng(0)
     photo, fill = rng.random((2, 64, 64, 3), dtype=np.float32)
     revealed = rng.random((64, 64, 1), dtype=np.float32)
-    out = D.revealed_texture(photo, fill - photo, revealed, np.empty_like(photo))
+    out = revealed_texture(photo, fill - photo, revealed, np.empty_like(photo))
     np.testing.assert_allclose(out, (1 - revealed) * photo + revealed * fill, atol=1e-6)
     filled = rng.random((64, 64), dtype=np.float32)
     mask = (rng.random((64, 64)) > 0.3).astype(np.float32)
-    share = D.fill_share(filled, mask, revealed)
+    share = fill_share(filled, mask, revealed)
     np.testing.assert_allclose(share, np.where(mask >= 0.5, filled * revealed[..., 0], filled), atol=1e-6)
 
 
@@ -267,17 +271,17 @@ def test_revealed_texture_of_the_loop_matches_the_full_map(shaded):
         sh = FillShading(np.array([0.45, 0.06, -0.11, -0.27]), np.eye(3),
                          *(np.concatenate([one, _hemisphere(64 * 64, rng).reshape(64, 64, 3)], -1).astype(np.float32)
                            for _ in range(2)), np.where((some | unseen)[..., None], fill, 0).astype(np.float32))
-    rt = D.RevealedTexture(photo, fill, lay, shading=sh)
+    rt = RevealedTexture(photo, fill, lay, shading=sh)
     spread = stages.texel_motion(g)
     for yaw in (10.0, -25.0):   # twice: the second pose rewrites what the first wrote
         r = rng.random(len(g.model.uvs), dtype=np.float32)
         revealed = spread(r, np.empty((64, 64, 1), np.float32), np.empty((64, 64, 3), np.float32))
         light = None if sh is None else sh.light(Pose(yaw=yaw))
         parts = None if sh is None else (sh.normal, sh.anchor, sh.gain)
-        ref = D.revealed_texture(photo, fill - photo, revealed, np.empty_like(photo), parts, light)
+        ref = revealed_texture(photo, fill - photo, revealed, np.empty_like(photo), parts, light)
         np.testing.assert_allclose(rt(r, light), ref, atol=1e-6 if sh is None else 1e-5)
         if sh is not None:   # fill' = fill + gain * (clipped shade ratio - 1), drawn where revealed
-            ratio = np.clip((sh.normal @ light) / np.maximum(sh.anchor @ light, D.SHADE_EPS), *D.SHADE_RATIO)
+            ratio = np.clip((sh.normal @ light) / np.maximum(sh.anchor @ light, SHADE_EPS), *SHADE_RATIO)
             np.testing.assert_allclose(ref, photo + revealed * (fill + sh.gain * (ratio[..., None] - 1) - photo),
                                        atol=1e-5)
             shown = unseen & (revealed[..., 0] > 0.5)
@@ -290,12 +294,12 @@ def test_filled_pixels_is_the_render_of_the_map_times_the_weight():
     verts = g.posed(pose_vertices(g.model.vertices, Pose(yaw=10, tx=60, ty=60, scale=4)))
     weight = np.full((128, 128), 0.5, np.float32)
     s = g.size
-    ones = D.filled_pixels(np.ones((s, s), np.float32), verts, g.layout, weight)
+    ones = filled_pixels(np.ones((s, s), np.float32), verts, g.layout, weight)
     _, alpha = ops.render(np.ones((s, s, 1), np.float32), verts, g.layout.tris, g.layout.uvs, 128, 128)
     assert ones.max() == pytest.approx(0.5)
     np.testing.assert_allclose(ones[alpha > 0], 0.5, atol=1e-6)   # covered pixels, bilinear of ones
     assert (ones[alpha == 0] == 0).all()
-    assert not D.filled_pixels(np.zeros((s, s), np.float32), verts, g.layout, weight).any()
+    assert not filled_pixels(np.zeros((s, s), np.float32), verts, g.layout, weight).any()
 
 
 # -- the known failure on a real three-quarter view ------------------------------------------------
@@ -858,24 +862,24 @@ def test_backdrop_rim_yields_only_backdrop_coloured_texels_beside_the_silhouette
     uv[rim_cols] = wall_rgb
     backdrop = lab(wall_rgb[None])
     skin = texel_skin(uv, j >= s // 2)
-    r = D.backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, skin)
+    r = backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, skin)
     assert r[rim_cols].min() > 0.9
     assert r[:, s // 2:].max() == 0   # the near side keeps all of its own
     assert r[:, 20:s // 2].max() == 0   # beyond RIM_REACH D of the silhouette (and beyond the spread)
-    assert D.backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, None).max() == 0
+    assert backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, None).max() == 0
     hair = (lab(wall_rgb), np.float32(HAIR_SPREAD_MIN))
-    assert D.backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, skin, hair).max() == 0
+    assert backdrop_rim(uv, mask, conf, cov, cosine, distance, width, backdrop, skin, hair).max() == 0
     facing = np.full((s, s), 0.95, np.float32)
-    assert D.backdrop_rim(uv, mask, conf, cov, facing, distance, width, backdrop, skin).max() == 0
+    assert backdrop_rim(uv, mask, conf, cov, facing, distance, width, backdrop, skin).max() == 0
     deep = np.where(j < s // 2, 20.0 + j, 30.0).astype(np.float32)
-    assert D.backdrop_rim(uv, mask, conf, cov, cosine, deep, width, backdrop, skin).max() == 0
+    assert backdrop_rim(uv, mask, conf, cov, cosine, deep, width, backdrop, skin).max() == 0
     both = uv.copy()
     both[:, ::-1][rim_cols] = wall_rgb   # the mirror texels hold the backdrop's colour too
-    assert D.backdrop_rim(both, mask, conf, cov, cosine, distance, width, backdrop, skin)[rim_cols].max() == 0
+    assert backdrop_rim(both, mask, conf, cov, cosine, distance, width, backdrop, skin)[rim_cols].max() == 0
     untrusted = np.where(j >= s // 2, 0.5, 1.0).astype(np.float32)   # a mirror not trusted
-    assert D.backdrop_rim(uv, mask, untrusted, cov, cosine, distance, width, backdrop, skin).max() == 0
+    assert backdrop_rim(uv, mask, untrusted, cov, cosine, distance, width, backdrop, skin).max() == 0
     skin_only = np.broadcast_to(skin_rgb, (s, s, 3)).copy()
-    assert D.backdrop_rim(skin_only, mask, conf, cov, cosine, distance, width, backdrop, skin).max() == 0
+    assert backdrop_rim(skin_only, mask, conf, cov, cosine, distance, width, backdrop, skin).max() == 0
 
 
 def far_cheek(face, height, width, facing=(0.45, 0.6)):
@@ -964,7 +968,7 @@ def test_revealed_fill_is_drawn_where_the_turn_barely_moves_the_surface(editor, 
     where the render draws the mirrored cheek, a dark tear streak. Where the drawn texels are at
     least half revealed fill, the render is now drawn in full (moved 1). At the photo's own pose
     no fill is revealed (an expression edit keeps its gate as it was), and the frame loop's
-    revealed fill is disocclusion.revealed_fill's, bit for bit."""
+    revealed fill is revealed.revealed_fill's, bit for bit."""
     from poce_rt.motion import FILL_PX, fill_moves
 
     img, src, _ = three_quarter_woman
@@ -972,16 +976,16 @@ def test_revealed_fill_is_drawn_where_the_turn_barely_moves_the_surface(editor, 
     res = editor.edit(img, pose=(0, 20, 0), source=src)
     plan = editor.plan(src, pose=(0, 20, 0))
     _, revealed = stages.texture_at(src.uv_completed, src.uv_fill, src.face, plan.target_pose, geom, src.shading)
-    fill = D.revealed_fill(src.filled, revealed, geom.layout.coverage)
+    fill = revealed_fill(src.filled, revealed, geom.layout.coverage)
     np.testing.assert_array_equal(editor.frame_loop(src)._revealed_texture.fill, fill)
-    drawn = D.filled_pixels(fill[..., 0], geom.posed(pose_vertices(plan.shape, plan.target_pose)), geom.layout,
+    drawn = filled_pixels(fill[..., 0], geom.posed(pose_vertices(plan.shape, plan.target_pose)), geom.layout,
                             np.ones(img.shape[:2], np.float32))
     revealed_px = (drawn >= 0.55) & (res.alpha >= 1)
     assert revealed_px.sum() > 500
     assert res.moved[revealed_px].min() > 0.99, (res.moved[revealed_px] < 0.5).sum()
 
     _, still = stages.texture_at(src.uv_completed, src.uv_fill, src.face, src.face.pose, geom, src.shading)
-    assert D.revealed_fill(src.filled, still, geom.layout.coverage).max() == 0
+    assert revealed_fill(src.filled, still, geom.layout.coverage).max() == 0
     motion = np.float32([[[0.0], [0.3]], [[2.5], [0.1]]])
     out = fill_moves(motion, np.float32([[[1.0], [0.0]], [[0.5], [0.2]]]), np.empty_like(motion))
     expected = np.float32([[FILL_PX, 0.3], [2.5, np.float32(0.2) * np.float32(FILL_PX)]])
@@ -1001,8 +1005,8 @@ def test_yield_join_ramps_the_trust_beside_a_yielded_region_only():
     keep = np.ones((s, s), bool)
     yielding = np.ones((s, s), np.float32)
     yielding[:, :40] = 0.0                       # a far half that yielded (kept before)
-    out = D.yield_join(yielding, keep, cov, pixel=2.0)
-    lo, hi = D.YIELD_JOIN[0] * 2.0, D.YIELD_JOIN[1] * 2.0
+    out = yield_join(yielding, keep, cov, pixel=2.0)
+    lo, hi = YIELD_JOIN[0] * 2.0, YIELD_JOIN[1] * 2.0
     row = out[s // 2]
     assert row[:40].max() == 0.0                 # the region itself: all fill
     dist = j[s // 2] - 39.0                      # texels from the region's last column
@@ -1011,18 +1015,18 @@ def test_yield_join_ramps_the_trust_beside_a_yielded_region_only():
     assert (np.diff(ramp) > 0).all()
     # a region that did not yield (a hole the photo did not see) is drawn as before
     hidden = keep & (j >= 40)
-    np.testing.assert_array_equal(D.yield_join(yielding, hidden, cov, pixel=2.0), np.ones((s, s), np.float32))
+    np.testing.assert_array_equal(yield_join(yielding, hidden, cov, pixel=2.0), np.ones((s, s), np.float32))
     # nor does a speck that yields (below YIELD_MIN of the layout) join its region
     speck = np.ones((s, s), np.float32)
     speck[60:63, 60:63] = 0.0
-    np.testing.assert_array_equal(D.yield_join(speck, keep, cov), np.ones((s, s), np.float32))
+    np.testing.assert_array_equal(yield_join(speck, keep, cov), np.ones((s, s), np.float32))
     # beyond YIELD_REACH of a yielded texel the region's border is not joined: a hole the photo did
     # not see (kept False) running down from a small yielded block
     wide = np.ones((s, s), np.float32)
     wide[:, 100:110] = 0.0
     seen = np.ones((s, s), bool)
     seen[40:, 100:110] = False                   # only rows 0..39 yielded (kept before)
-    far = D.yield_join(wide, seen, cov, pixel=1.0)
+    far = yield_join(wide, seen, cov, pixel=1.0)
     assert far[5, 112] < 1.0 and far[120, 112] == 1.0
 
 
@@ -1376,26 +1380,26 @@ def test_rim_glow_yields_a_smooth_saturated_band_along_the_far_outline():
     rows = slice(4, 60)
     uv[rows] = skin + bump * (warm - skin)
     glow = (rows, slice(4, 9))
-    g = D.rim_glow(uv, mask, conf, cov, cosine, distance, width, WALL)
+    g = rim_glow(uv, mask, conf, cov, cosine, distance, width, WALL)
     assert g[glow].min() > 0.9, g[glow].min()
     assert g[:, 16:].max() == 0                                   # beyond RIM_REACH D, and the near half
-    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, GREY).max() == 0
-    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, BLUE).max() == 0
-    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, np.concatenate([GREY, WALL]))[glow].min() > 0.9
+    assert rim_glow(uv, mask, conf, cov, cosine, distance, width, GREY).max() == 0
+    assert rim_glow(uv, mask, conf, cov, cosine, distance, width, BLUE).max() == 0
+    assert rim_glow(uv, mask, conf, cov, cosine, distance, width, np.concatenate([GREY, WALL]))[glow].min() > 0.9
     stripes = uv.copy()
     stripes[4:60:2, 2:11] *= np.float32(0.6)                      # strands: detail at the pixel scale
-    assert D.rim_glow(stripes, mask, conf, cov, cosine, distance, width, WALL).max() == 0
+    assert rim_glow(stripes, mask, conf, cov, cosine, distance, width, WALL).max() == 0
     hair = (lab(warm), np.maximum(np.float32(HAIR_SPREAD_MIN), 4.0))   # strands of the hair's colour
-    assert D.rim_glow(uv, mask, conf, cov, cosine, distance, width, WALL, hair=hair)[glow].max() < 0.1
+    assert rim_glow(uv, mask, conf, cov, cosine, distance, width, WALL, hair=hair)[glow].max() < 0.1
     facing = np.full(cosine.shape, 0.95, np.float32)
-    assert D.rim_glow(uv, mask, conf, cov, facing, distance, width, WALL).max() == 0
+    assert rim_glow(uv, mask, conf, cov, facing, distance, width, WALL).max() == 0
     beyond = uv.copy()
     beyond[:, :3] = warm                                          # the outline beyond is as saturated
-    assert D.rim_glow(beyond, mask, conf, cov, cosine, distance, width, WALL)[glow].max() < 0.1
+    assert rim_glow(beyond, mask, conf, cov, cosine, distance, width, WALL)[glow].max() < 0.1
     short = uv.copy()
     short[:30] = skin
     short[34:] = skin                                             # 4 rows of it: ~0.9% of the layout
-    s = D.rim_glow(short, mask, conf, cov, cosine, distance, width, WALL)
+    s = rim_glow(short, mask, conf, cov, cosine, distance, width, WALL)
     np.testing.assert_allclose(s[31:33], g[31:33], atol=0.01)
     assert s[31:33, 4:9].min() > 0.9 and s[:24].max() == 0 and s[40:].max() == 0
 

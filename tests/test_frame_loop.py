@@ -10,8 +10,8 @@ import pytest
 
 import poce_rt
 from poce_rt import ops, photo_warp, stages
-from poce_rt.disocclusion import fill_share, revealed_fill
 from poce_rt.fit import pose_vertices
+from poce_rt.revealed import fill_share, revealed_fill
 from poce_rt.frame_loop import Box, FrameLoop
 from poce_rt.mouth import gap_lips, mouth_interior, skin_tone, under_card
 

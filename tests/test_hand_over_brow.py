@@ -19,6 +19,9 @@ import numpy as np
 from poce_rt import complete as C
 from poce_rt import disocclusion as D
 from poce_rt import fill_light, hair, motion, stages
+from poce_rt.backdrop_rim import RIM_BACKDROP, shadow_mix
+from poce_rt.revealed import filled_pixels
+from poce_rt.yield_edges import held_holes
 
 
 def test_in_shadow_is_the_backdrops_hue_darker():
@@ -241,7 +244,7 @@ def test_what_the_yield_encloses_beside_the_hand_yields_turned_25(prepared, edit
     light band between his sideburn and skin (0.8-1 trusted, 1-4 texels across): each drawn
     moved and stretched where the fill around it is held in the photo, grey streaks below the heel
     (70 grey pixels there, as grey_below_heel counts them; 22 with what the yield encloses
-    yielding too: disocclusion.held_holes)."""
+    yielding too: yield_edges.held_holes)."""
     img, src = prepared("Image_with_alpha.png")
     grey = grey_below_heel(editor.edit(img, pose=(0, 25, 0), source=src), src.face)
     assert grey < 40, grey
@@ -260,12 +263,12 @@ def test_held_holes_yields_what_the_yield_encloses_beside_the_hand_only():
     coverage = np.ones((s, s), bool)
     beside = np.zeros((s, s), bool)
     beside[:, :s // 2] = True               # (the second speck's left half and the run's left edge)
-    got = D.held_holes(yielding, coverage, beside, pixel=0.5)
+    got = held_holes(yielding, coverage, beside, pixel=0.5)
     assert got[10:12, 13:15].max() == 0, got[10:12, 13:15]
     assert got[15:17, 15:17].max() == 0, got[15:17, 15:17]   # not cut at the reach's edge
     assert got[20:22, 19:21].min() == 1.0  # not beside the hand
     assert got[8:24, :8].min() == 1.0 and got[:8].min() == 1.0   # the kept skin beside the run
-    assert D.held_holes(yielding, coverage, None, 0.5) is yielding
+    assert held_holes(yielding, coverage, None, 0.5) is yielding
 
 
 def test_shadow_mix_reads_the_texels_between_a_shadow_and_the_skin():
@@ -288,10 +291,10 @@ def test_shadow_mix_reads_the_texels_between_a_shadow_and_the_skin():
     trusted[:, 10:] = True
     skin = (np.float32(lab(uv[:, 20:].reshape(-1, 3)).mean(0)), np.float32([10.0, 5.0, 5.0]))
     shadow = np.where(np.arange(s)[None, :] < 10, 1.0, 0.0).repeat(s, 0)[rim].astype(np.float32)
-    got = D.shadow_mix(uv, rim, shadow, trusted, skin)
+    got = shadow_mix(uv, rim, shadow, trusted, skin)
     assert got[:, 10].min() > 0.9, got[:, 10]
     assert got[:, 12:].max() == 0 and got[:, :10].max() == 0   # (the shadow's own are backdrop_rim's)
-    assert D.shadow_mix(uv, rim, np.zeros_like(shadow), trusted, skin).max() == 0
+    assert shadow_mix(uv, rim, np.zeros_like(shadow), trusted, skin).max() == 0
 
 
 def test_a_grey_backdrop_tells_its_shadow_beside_a_held_hand():
@@ -324,7 +327,7 @@ def test_shadow_mix_reads_a_mix_shaded_darker_than_both():
     trusted[:, 10:] = True
     skin = (np.float32(skin_lab), np.float32([10.0, 5.0, 5.0]))
     shadow = np.where(np.arange(s)[None, :] < 10, 1.0, 0.0).repeat(s, 0)[rim].astype(np.float32)
-    got = D.shadow_mix(uv, rim, shadow, trusted, skin)
+    got = shadow_mix(uv, rim, shadow, trusted, skin)
     assert got[:, 10].min() > 0.9, got[:, 10]
     assert got[:, 12:].max() == 0
 
@@ -358,7 +361,7 @@ def test_a_speck_across_the_holds_reach_yields_whole_turned_25(prepared, editor)
     """Turned +25, a grey-blue speck (5 x 9 px) below the heel of his palm: a sliver of 13 texels
     that read the neutral grey stroke there mixed with his skin (0.5-0.84 trusted), enclosed by the
     yield but 35-42 px from the heel, past the hold's reach (2 D, 35 px), where only its top was
-    closed (disocclusion.held_holes): 59 grey-blue pixels below the heel, 25 with the speck whole."""
+    closed (yield_edges.held_holes): 59 grey-blue pixels below the heel, 25 with the speck whole."""
     img, src = prepared("Image_with_alpha.png")
     grey = grey_blue_below_heel(editor.edit(img, pose=(0, 25, 0), source=src), src.face)
     assert grey < 40, grey
@@ -377,7 +380,7 @@ def test_the_heel_is_held_but_not_the_gap_below_it(prepared):
     colours = hair.lab((img[..., :3] / 255.0).astype(np.float32))
     gap = (hair.in_shadow(colours.reshape(-1, 3), src.colours.backdrop, src.colours.skin[0],
                           hair.SHADOW_TELL_HELD) > 0.5).reshape(h, w) & \
-        (hair.backdrop_distance(colours, src.colours.backdrop) > D.RIM_BACKDROP[1])
+        (hair.backdrop_distance(colours, src.colours.backdrop) > RIM_BACKDROP[1])
     below = (np.abs(xs - cx) < 0.15 * fw) & (ys > cy - 0.05 * fw) & (ys < cy + 0.15 * fw)
     assert (gap & below).sum() > 200
     assert src.held[gap & below].max() < 0.05, src.held[gap & below].max()
@@ -485,7 +488,7 @@ def fingertip_fill(img, src, editor, yaw):
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     drawn = seen & (res.uv_filled > 0.2)
     shape = perspective_shape(f.shape, f.pose, res.target_pose, editor.config.camera_distance_cm)
-    px = D.filled_pixels(drawn.astype(np.float32), g.posed(pose_vertices(shape, res.target_pose)), g.layout,
+    px = filled_pixels(drawn.astype(np.float32), g.posed(pose_vertices(shape, res.target_pose)), g.layout,
                          res.alpha * res.moved)
     return seen, drawn, px > 0.5
 

@@ -90,7 +90,7 @@ def test_proxy_turns_with_the_face_and_keeps_neck_and_background(face, yaw):
     assert neck.any() and np.abs(verts[3 * k:-2 * k][np.tile(neck, n - 5), :2]
                                  - src[3 * k:-2 * k][np.tile(neck, n - 5)]).max() < 1e-3
     # the first ring there goes with the chin only as far as keeps its band from the oval as wide
-    # as the photo shows it (proxy_pose.UNDER_CHIN)
+    # as the photo shows it (jaw_rings.UNDER_CHIN)
     went = neck & (np.abs(verts[2 * k:3 * k, :2] - src[2 * k:3 * k]).max(1) > 1e-3)
     drawn = head_proxy.outward(verts[2 * k:3 * k], verts[k:2 * k])
     assert (drawn >= head_proxy.outward(src[2 * k:3 * k], face.vertices[list(head_proxy.FACE_OVAL)]) - 1e-3)[went].all()
@@ -597,7 +597,7 @@ def test_a_head_turned_on_its_neck_swings_its_face_round(tracker, real_image):
     neck (EditorConfig.neck_pivot_cm) the nose tip lands 11 px (0.11 of the face's box) further
     along and the judge reads 86% (69-92% over the shifts, median 85%; 91% over the crops); -25
     reads 105% (98% before). With his far temple's curls drawn down to the lens's end
-    (proxy_pose.GLASSES_BESIDE) +25 reads 80% (83% just before: 71-90% over the shifts, then
+    (glasses_rings.GLASSES_BESIDE) +25 reads 80% (83% just before: 71-90% over the shifts, then
     71-82%; the crops 92 -> 88%, their median 86 -> 86%): the bar, 0.78, is within that scatter."""
     import poce_rt
     from conftest import script_module

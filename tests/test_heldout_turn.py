@@ -12,7 +12,7 @@ for tuning.
   beyond its forehead fold behind the rings in front, and the depth test cut the surface there: a
   hard 1-pixel vertical edge beside the forehead (surround.soften_folds antialiases it); and
   the band under his moved chin stretched the photo's own lit chin underside between the new chin
-  and the still collar (proxy_pose.UNDER_CHIN).
+  and the still collar (jaw_rings.UNDER_CHIN).
 Regions come from the returned maps and the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
@@ -104,7 +104,7 @@ def test_the_old_chin_does_not_show_under_the_turned_one(editor, prepared):
     pale streaks between the new chin and the collar (72-88). Beside the face (pixels it did not
     draw, within 15% of its width), below the lips and right of the face's centre, at most a
     quarter of the pixels are paler than 120 levels, the 90th percentile under 150 (the chin's
-    underside going with the chin, a few pixels). Before: 45 of 101, 176 (proxy_pose.UNDER_CHIN:
+    underside going with the chin, a few pixels). Before: 45 of 101, 176 (jaw_rings.UNDER_CHIN:
     16, 132)."""
     img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, 25, 0), source=src)

@@ -650,7 +650,7 @@ def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
     drawn 3.65x its area and filled: a flat pale patch over the neck with a straight edge. The
     rings follow the oval only where the silhouette turns (BESIDE_NECK): where no ring turns, none moves
     but the first, which goes with the chin only as far as keeps its band from the oval as wide as
-    the photo shows it (proxy_pose.UNDER_CHIN: the chin's underside goes with the chin; under her
+    the photo shows it (jaw_rings.UNDER_CHIN: the chin's underside goes with the chin; under her
     near jaw, where the chin moves towards it, out with the jaw's shadow no further)."""
     from poce_rt.assets import data_path, load_image
 
@@ -665,7 +665,7 @@ def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
     move = np.linalg.norm(verts[:, :2] - read, axis=1).reshape(head_proxy.PROXY_RINGS, k)
     shadow = np.zeros(k) if proxy.shadow is None else proxy.shadow
     # the proxy's rings past the first and the fringe ring (the oval and the ring inside it move with
-    # the face), but where her jaw's shadow lies on the neck (HeadProxy.shadow_rings): there they go
+    # the face), but where her jaw's shadow lies on the neck (JawRings.shadow_rings): there they go
     # with the jaw about as far as it moves (out to the photo's offsets along its turned normals: a
     # little further), their order kept, and the outer ring stays
     bare, shaded = still & (shadow == 0), still & (shadow > 0)
@@ -679,7 +679,7 @@ def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
     drawn = head_proxy.outward(verts[2 * k:3 * k], verts[k:2 * k])
     went = still & (move[2] > 1e-3)
     # ... where her jaw's shadow lies on the neck (neck.jaw_shadow), a chin moving towards the ring
-    # takes it out no further than the photo shows it (HeadProxy.shadow_kept)
+    # takes it out no further than the photo shows it (JawRings.shadow_kept)
     assert (drawn[went & (shadow == 0)] >= seen[went & (shadow == 0)] - 1e-3).all(), (drawn - seen)[went]
     assert (drawn[went & (shadow > 0)] <= seen[went & (shadow > 0)] + 1e-3).all(), (drawn - seen)[went]
 
@@ -707,7 +707,7 @@ def test_the_jaw_s_shadow_on_the_neck_keeps_its_width(editor):
     less 15). The proxy's first ring there stays with the neck while the jaw moves towards it, and
     the band that reads the shadow was drawn 1.7-2.3 px wide: 1.75-2.5 px of shadow, a thin dark line
     with the lit neck right under the jaw. Where the photo shows the jaw's shadow, the ring is drawn
-    as far out from the moved jaw as the photo shows it (neck.jaw_shadow, HeadProxy.shadow_kept):
+    as far out from the moved jaw as the photo shows it (neck.jaw_shadow, JawRings.shadow_kept):
     3.25-5.5 px."""
     from poce_rt.assets import data_path, load_image
 
@@ -742,7 +742,7 @@ def test_the_neck_s_shading_under_the_jaw_goes_with_the_jaw(editor):
     the neck the photo shows beside other oval vertices: under vertices 15-16, lit neck (L* 76-80)
     where the photo shows her chin's shadow (52-58); L* 0-12 px out under vertices 12-17 against the
     photo's, rms 8.1 (+25) and 8.5 (-25), 11-15 at the worst vertex. The rings in the shadow go with
-    the jaw, out and along it (HeadProxy.shadow_rings): 1.8 and 2.8, 3-4 at the worst."""
+    the jaw, out and along it (JawRings.shadow_rings): 1.8 and 2.8, 3-4 at the worst."""
     from poce_rt.assets import data_path, load_image
 
     img = load_image(data_path("t1.jpg"))
@@ -992,7 +992,7 @@ def test_red_curls_read_as_skin_keep_the_far_temple_s_hair(editor, real_image):
     temple = slice(3, 6)
     width = head_proxy.outward(drawn[sil], drawn[1])[temple] / head_proxy.outward(photo[sil], oval)[temple]
     assert width.mean() > 0.35, width
-    lens = np.flatnonzero(proxy.glasses[0])   # the frame's end: the first proxy ring there
+    lens = np.flatnonzero(proxy.glasses.at)   # the frame's end: the first proxy ring there
     assert lens.size and (np.linalg.norm(drawn[sil, lens] - drawn[2, lens], axis=1) > 8.0).all()
 
     # the output's head past the moved frame's end, on the rows above it: to the first of 3 pixels
@@ -1026,7 +1026,7 @@ def test_the_curls_over_a_far_lens_s_arm_stay_beside_its_end(editor, real_image)
     up while the frame moves out a pixel: on the rows from those vertices down to the lens the
     output showed 0-1 px of anything but the sky past the face's edge (his temple's skin against
     the sky; the photo: 7-8 px of curls past the skin). Beside the frame's end the rings move with
-    the frame and the oval ring reads from where the curls start (proxy_pose.GLASSES_BESIDE,
+    the frame and the oval ring reads from where the curls start (glasses_rings.GLASSES_BESIDE,
     RIM_IN): 4-8 px of curls there. Only the vertices above the frame's end: below it the cheek
     and the ear follow the head."""
     from poce_rt.hair import lab
@@ -1046,7 +1046,7 @@ def test_the_curls_over_a_far_lens_s_arm_stay_beside_its_end(editor, real_image)
         past = np.linalg.norm(lab(out[y, edge + 1:edge + 15].astype(np.float32) / 255) - sky, axis=1) > 15.0
         runs.append(int(np.argmin(past)) if not past.all() else past.size)
     assert np.median(runs) >= 4, runs
-    weight, near, rim = editor.frame_loop(src)._proxy.frame_beside
+    weight, near, rim = editor.frame_loop(src)._proxy.glasses.frame_beside
     assert (weight[beside] == 1.0).all() and (near[beside] == 6).all() and (rim[beside] >= 2).all()
     assert (weight[6:] == 0).all()   # not on the frame, nor below it
 

@@ -25,7 +25,6 @@ import numpy as np
 from .. import ops
 from ..camera import CAMERA_DISTANCE_CM
 from ..fit import Pose, pose_vertices
-from ..disocclusion import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..layers import render_layers
 from ..motion import (TexelMotion, fill_moves, hold, keep_still, motion_texture, moved_map, moved_weight,
                       pixel_centres, vertex_motion)
@@ -33,6 +32,7 @@ from ..mouth import draw_interior, gap_lips, interior_tris, mouth_interior, skin
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profile_edge import PROFILE_FEATHER_PX, sharpen_profile, turned_profile
+from ..revealed import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..profiling import stage
 from ..stages import Geometry, face_box, head_proxy_of, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris

@@ -67,7 +67,7 @@ class RingTextureCache:
 
     def for_ring(self, ring: Ring, reveal: np.ndarray | None = None) -> RingTexture:
         """The texture for a step's ring; reveal: None, or [K] how far the step's pose reveals the
-        oval's vertices (disocclusion.reveal), which the rim light follows."""
+        oval's vertices (revealed.reveal), which the rim light follows."""
         weights = stretch_weights(ring.verts, ring.src, self.features)
         stretched = np.round(weights * 16).astype(np.uint8).tobytes() if weights.any() else b""
         lo_need = np.floor(ring.src.min(0)).astype(int) - 2
