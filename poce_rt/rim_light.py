@@ -35,6 +35,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .hair import HAIR_D, lab as to_lab
 from .head_proxy import FACE_OVAL, oval_inner, oval_normals
 
 # px inside the oval: the ring's texels under the face's border (its feather mixes them into the
@@ -135,15 +136,11 @@ def rim_widths(image: np.ndarray, oval: np.ndarray, hair=None, border: np.ndarra
     first = np.where(within.any(1), within.argmax(1), RIM_MAX)
     widths = np.where((step[:, 0] >= RIM_STEP[0]) & (first >= RIM_MIN), first, 0)
     if hair is not None:
-        from .hair import HAIR_D
-
         med, spread = (np.asarray(a, np.float32) for a in hair)
         like = np.sqrt((((lab[:, 1:RIM_MAX + 1] - med) / spread) ** 2).sum(-1)) <= HAIR_D    # [K,RIM_MAX]
         share = (like & (reach <= widths[:, None])).sum(1) / np.maximum(widths, 1)
         widths = np.where(share < RIM_HAIR, widths, 0)
     if border is not None:
-        from .hair import lab as to_lab   # (hair imports disocclusion, which this module's callers import)
-
         lightness = (lab[:, 1:RIM_MAX + 1, 0] * (reach <= widths[:, None])).sum(1) / np.maximum(widths, 1)
         widths = np.where(lightness < to_lab(np.asarray(border, np.float32))[:, 0], widths, 0)
     return widths.astype(np.float64)
@@ -343,8 +340,6 @@ class RimLight:
         hair colour is not known."""
         if self.hair is None:
             return np.ones(box.shape[:2], np.float32)
-        from .hair import HAIR_D, lab as to_lab
-
         med, spread = (np.asarray(a, np.float32) for a in self.hair)
         d = np.sqrt((((to_lab(box) - med) / spread) ** 2).sum(-1))
         return (d > HAIR_D).astype(np.float32)
