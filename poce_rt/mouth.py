@@ -13,7 +13,7 @@ from .complete import LUMA
 
 __all__ = ["LIP_PAIRS", "LIP_CORNERS", "mouth_opening", "mouth_amount", "mouth_gap_texels", "gap_lips",
            "under_card", "mouth_cavity", "MouthInterior", "mouth_interior", "mouth_card", "interior_mesh",
-           "skin_tone", "draw_interior", "sample_between", "tooth_like", "black_level", "lift_blacks"]
+           "skin_tone", "in_photo_colour", "draw_interior", "sample_between", "tooth_like", "black_level", "lift_blacks"]
 
 # Inner-lip loop of the MediaPipe mesh, as (upper, lower) vertex pairs facing each other. The
 # triangles spanning the mouth opening use only these vertices.
@@ -256,6 +256,26 @@ def skin_tone(uv: np.ndarray, coverage: np.ndarray) -> np.ndarray:
     return np.median(px, axis=0).astype(np.float32) if len(px) else np.full(3, 0.6, np.float32)
 
 
+# a face whose skin's chroma (its median's max - min channel) reaches this is in colour: the drawn
+# inside keeps its colours; below, they fade to grey with it (a greyscale portrait: 0; the
+# repository's colour photos' faces: 0.12-0.48)
+SKIN_CHROMA_FULL = 0.06
+
+
+def in_photo_colour(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """rgb [...,3] with its chroma scaled to the photo's: as it is for a face in colour (the same
+    array), grey at its own luma for a greyscale photo (skin [3] with equal channels), between
+    for a nearly grey one. The drawn inside of the mouth (red-brown back, pink tongue) and the
+    weight-free cavity otherwise put the only colour into a black-and-white portrait."""
+    skin = np.asarray(skin, np.float32)
+    colour = float(np.clip((skin.max() - skin.min()) / SKIN_CHROMA_FULL, 0.0, 1.0))
+    if colour >= 1.0:
+        return rgb
+    rgb = np.asarray(rgb, np.float32)
+    luma = (rgb @ LUMA)[..., None]
+    return (luma + np.float32(colour) * (rgb - luma)).astype(np.float32)
+
+
 def _arch(u: np.ndarray, width_cm: float, row: str):
     """Where each card column u falls on a row of teeth seen from the front: (distance to the
     nearest tooth boundary along the arch in cm, the tooth's relative crown length, how much the
@@ -314,7 +334,8 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6, r
                  * (0.5 + 0.5 * np.clip(facing, 0, 1) ** 1.5) * (0.6 + 0.4 * corner))
         out = out + crown[..., None] * (enamel[None, None] * shade[..., None] - out)
     sigma = size / 256.0 if blur is None else float(blur)
-    return np.clip(cv2.GaussianBlur(out, (0, 0), sigmaX=sigma, sigmaY=sigma * rows / size), 0.0, 1.0).astype(np.float32)
+    out = np.clip(cv2.GaussianBlur(out, (0, 0), sigmaX=sigma, sigmaY=sigma * rows / size), 0.0, 1.0)
+    return in_photo_colour(out.astype(np.float32), skin)
 
 
 def sample_between(image: np.ndarray, top: np.ndarray, bottom: np.ndarray, rows: int, cols: int,

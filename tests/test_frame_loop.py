@@ -13,7 +13,7 @@ from poce_rt import ops, photo_warp, stages
 from poce_rt.fit import pose_vertices
 from poce_rt.revealed import fill_share, revealed_fill
 from poce_rt.frame_loop import Box, FrameLoop
-from poce_rt.mouth import gap_lips, mouth_interior, skin_tone, under_card
+from poce_rt.mouth import gap_lips, in_photo_colour, mouth_interior, skin_tone, under_card
 
 POSES = [(0, 0, 0), (0, 20, 0), (10, -15, 5), (-8, 30, -4)]
 
@@ -31,8 +31,9 @@ def reference_frame(editor, src, plan, held=None):
                                       src.shading)
     tex = tex.copy()
     g = editor._mouth_gap
-    tex[g] = tex[g] * (1 - plan.mouth) + editor._mouth_colour[g] * plan.mouth
-    inside = mouth_interior(src.image, src.face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
+    skin = skin_tone(src.uv_completed, editor.geometry.layout.coverage)
+    tex[g] = tex[g] * (1 - plan.mouth) + in_photo_colour(editor._mouth_colour[g], skin) * plan.mouth
+    inside = mouth_interior(src.image, src.face, skin)
     if inside.from_photo:   # under the photo's own opening the gap's texels in their lips' colours
         cover = inside.coverage(plan.mouth, pose_vertices(plan.shape, plan.target_pose), plan.target_pose.scale)
         tex = under_card(tex, np.flatnonzero(g), gap_lips(g, editor.geometry.layout.coverage), cover)

@@ -11,7 +11,8 @@ from poce_rt import stages
 from poce_rt.fit import pose_vertices
 from poce_rt.mouth import (CARD_ROWS, CARD_SIZE, INNER_LOWER, INNER_UPPER, LO_EDGE, LOWER_TEETH_CM, MAX_LOWER,
                            MAX_UPPER, MESH_ROWS, REVEAL, STRETCH, UP_EDGE, UPPER_TEETH_CM, interior_mesh, interior_tris,
-                           interior_uvs, interior_verts, mouth_card, mouth_interior, sample_between, skin_tone)
+                           in_photo_colour, interior_uvs, interior_verts, mouth_card, mouth_interior, sample_between,
+                           skin_tone)
 from poce_rt.rig import INNER_LOWER as RIG_LOWER, INNER_UPPER as RIG_UPPER
 
 
@@ -125,6 +126,22 @@ def test_the_photos_opening_rides_on_its_lips_and_the_card_fills_what_the_jaw_ad
     assert np.isclose(y[1], 110) and np.isclose(y[PHOTO_LO], 110)
     shown = 0.5 / (1 - STRETCH)
     assert np.isclose(v[LIP_UP], card_v(1 - shown, share, 0)) and np.isclose(v[LIP_LO], card_v(shown, share, 1))
+
+
+def test_a_greyscale_portraits_open_mouth_is_grey(editor, prepared):
+    """Tom_Hanks_54745.png is black and white: an opened mouth, turned or not, is drawn in grey
+    (teeth, back and tongue at their lumas; before: a red-brown back and a pink tongue, channels
+    74 levels apart); a colour photo's card keeps its colours bit for bit."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    assert np.ptp(img.astype(int), axis=2).max() == 0
+    for pose in (None, (0, 25, 0)):
+        out = editor.edit(img, expression={"jawOpen": 0.8}, pose=pose, source=src).image.astype(int)
+        assert (out != img).any() and np.ptp(out, axis=2).max() <= 1
+    skin = np.array([0.8, 0.62, 0.52], np.float32)
+    card = mouth_card(skin)
+    assert in_photo_colour(card, skin) is card and np.ptp(card, axis=2).max() > 0.2
+    grey = mouth_card(np.full(3, 0.6, np.float32))
+    assert np.ptp(grey, axis=2).max() < 1e-6 and abs(float(luma(grey).mean()) - float(luma(card).mean())) < 0.1
 
 
 @pytest.mark.parametrize("name,jaw", [("single_face.jpg", 0.7), ("astronaut", 0.7), ("15-f13-anc-ph.jpg", 0.8)])

@@ -28,7 +28,7 @@ from ..fit import Pose, pose_vertices
 from ..layers import render_layers
 from ..motion import (TexelMotion, fill_moves, hold, keep_still, motion_texture, moved_map, moved_weight,
                       pixel_centres, vertex_motion)
-from ..mouth import draw_interior, gap_lips, interior_tris, mouth_interior, skin_tone
+from ..mouth import draw_interior, gap_lips, in_photo_colour, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
 from ..profile_edge import PROFILE_FEATHER_PX, sharpen_profile, turned_profile
@@ -140,7 +140,10 @@ class FrameLoop:
             gap = np.zeros(s * s, np.float32) if mouth_gap is None else \
                 np.asarray(mouth_gap, np.float32).reshape(-1)
             idx = np.flatnonzero(gap != 0)
-            colour = np.asarray(MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32)
+            # the cavity in the photo's colour (grey in a greyscale portrait: mouth.in_photo_colour)
+            skin = skin_tone(source.uv_completed, geometry.layout.coverage)
+            colour = in_photo_colour(np.asarray(MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32),
+                                     skin)
             self._gap_idx = xp.asarray(idx.astype(np.int64))
             self._gap = xp.asarray(gap[idx, None])
             self._not_gap = xp.asarray(1.0 - gap[idx, None])
@@ -221,8 +224,7 @@ class FrameLoop:
             # back (poce_rt.mouth), lit by this face's skin; with networks the texture edit does it
             self.draws_mouth = networks is None
             if self.draws_mouth:
-                self.mouth = mouth_interior(source.image, source.face,
-                                            skin_tone(source.uv_completed, geometry.layout.coverage))
+                self.mouth = mouth_interior(source.image, source.face, skin)
                 self._mouth_card = xp.asarray(self.mouth.card)
                 tris = interior_tris()
                 self._mouth_tris = xp.asarray(tris)
