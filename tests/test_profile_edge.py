@@ -175,7 +175,7 @@ def test_a_far_side_turned_in_over_the_sky_keeps_its_own_edge(editor, sunglasses
     from poce_rt.hair import lab
 
     img, src, res = sunglasses_turned
-    assert src.face.pose.yaw > 0 and editor._loop._proxy.own_edge is not None
+    assert src.face.pose.yaw > 0 and editor.frame_loop(src)._proxy.own_edge is not None
     plan = editor.plan(src, pose=(0, 25, 0))
     base = pose_vertices(plan.shape, plan.target_pose)
     cover = (res.alpha >= 0.999).astype(np.uint8)
@@ -199,7 +199,6 @@ def test_a_jaw_beside_a_shirt_keeps_its_feather(prepared, editor):
     marks (the face's edge seen against what lies beside the head); the person segmenter sees a
     person there, so no edge of its own is drawn on a turn (it went jagged against the shirt)."""
     img, src = prepared("t1.jpg")
-    editor.edit(img, pose=(0, -25, 0), source=src)
-    proxy = editor._loop._proxy
+    proxy = editor.frame_loop(src)._proxy
     assert proxy.bare is not None and proxy.bare.any()
     assert proxy.own_edge is None
