@@ -1,4 +1,5 @@
-"""A face's edge where the face is its own profile, drawn without the composite's feather (issue 15).
+"""A face's edge where the face is its own profile, or seen against the backdrop a turn brings
+under it, drawn without the composite's feather (issue 15).
 
 The composite feathers the face's coverage over feather_px (0.03 of the face's width) inside its
 edge, so that the face's border blends with what lies under it: at the face oval that is the head
@@ -25,6 +26,28 @@ is None). Those that reach past it: t1.jpg's face 1 at -20 and -25, the three-qu
 lips or chin drawn as the silhouette against the backdrop. A profile the photo already shows and
 an edit leaves where it is (45-m7's smile, t1.jpg's near-profile face opening its jaw) keeps its
 feather (TURN_DEG): under its edge lies the photo's own surroundings of it.
+
+The same edge where a turn draws the face over the backdrop beside the head (own_edge_of,
+turned_edge, edge_weight). The turn moves the far side in, and the head proxy with it: the ring
+draws the photo's backdrop in past the photo's face edge, while the face's render reaches past
+its moved oval by the far cheek's bulge and the sunglasses' end piece (multi_face.jpg's face 0,
+sky behind, turned +25: ~10 px past the face the ring draws). The feather blended that render
+with the sky under it: 2-3 px inside the face's edge on its far side (what a 1 px edge leaves to
+the render) the output lay 17.2 levels off the render on average, 79 of 231 pixels over 20, and
+the far lens's black rim (render L* 21.8) was composited at L* 35.0; with its own edge 4.7, 14
+and 25.1. A bulge that small stays within PROFILE_GAP, so the oval's distance does not tell it.
+What does: the photo beside the oval vertex is backdrop (HeadProxy.bare: the face's edge seen
+edge-on against what lies beside the head, no hair beyond it; and the person segmenter sees no
+one there, BESIDE), and the turn does not move that side's oval out (OUTWARD: there the ring
+draws the side of the head the turn reveals, or the neck, under the face's border, and the
+feather blends like with like). Beside a jaw the photo may show the shirt, not the backdrop:
+`bare` marks it too, the segmenter does not (t1.jpg's largest face: its jaw against his dark
+shirt at -25 went jagged with the face's own edge), and the feather stays there, as along the
+hair, the neck and the face's border the ring continues. The photo's colours do not tell the
+backdrop there: read beside face 0's far side against the photo's border colours (hair.BACKDROP_D;
+a sunset sky), its sky is 0.0-0.4 backdrop, and patches of its pale skin 1. The faces this
+changes (turns only): multi_face.jpg's 0, 2 and 4, t1.jpg's 1, single_face.jpg,
+astronaut.png, Image_with_alpha.png, Tom_Hanks_54745.png; expression edits none.
 """
 from __future__ import annotations
 
@@ -46,6 +69,25 @@ PROFILE_FEATHER_PX = 1
 # jaw: its judge read 0.215 feathered, 0.203 unfeathered); a ramp, not a step, so that a driver's
 # pose jitter about the source's does not switch the edge on and off from frame to frame.
 TURN_DEG = (0.5, 2.0)
+# x the face oval's mean radius: how far out from each oval vertex (along its ray from the oval's
+# centre) the person segmenter's map is read for what lies beside it, at BESIDE_SAMPLES points;
+# nearer, its soft edge (a 256 px map about the head) still reads the face
+BESIDE = (0.1, 0.3)
+BESIDE_SAMPLES = 6
+# the segmenter's mean chance of a person there: the backdrop below the first, a person from the
+# second (a shirt, an arm, a neighbour: multi_face.jpg's face 0 reads 0.0-0.1 on its far side's
+# sky, t1.jpg's largest face 1.0 on the shirt beside its jaw)
+PERSON = (0.2, 0.5)
+# x the oval's mean radius: how far an oval vertex moves out from the photo's (along its ray) for
+# the ring to draw what the turn reveals beside it, not the backdrop: all of the face's own edge
+# below the first, none from the second (multi_face.jpg's face 0 at -25: its near jaw corner moves
+# out 0.035, and the ring draws the neck under it; its far side at +25 moves in 0.06-0.32)
+OUTWARD = (0.01, 0.03)
+# px: edge_weight reads each pixel's angle about the oval's centre on a grid this coarse (the
+# weight changes over 10 degrees between two oval vertices, ~9 px apart on a 50 px radius; one
+# flagged vertex alone peaks at ~0.9, at 4 px ~0.75): 0.22 -> 0.08 ms a step on a 150x140 face
+# box (300x280: 1.42 -> 0.23)
+EDGE_STEP = 2
 
 
 def _segment_distances(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
@@ -84,11 +126,84 @@ def turn_share(src_pose, dst_pose) -> float:
     return float(np.clip((turn - TURN_DEG[0]) / (TURN_DEG[1] - TURN_DEG[0]), 0.0, 1.0))
 
 
+def own_edge_of(image: np.ndarray, oval: np.ndarray, bare: np.ndarray | None, person=None) -> np.ndarray | None:
+    """[K] float64 in [0,1]: how far the photo beside each face oval vertex is the backdrop the
+    face's edge is seen against (module docstring): bare [K] (HeadProxy.bare) where the person
+    segmenter sees no one BESIDE it (PERSON). image [H,W,3] uint8; oval [K,2] the photo's face
+    oval (px); person: the segmenter's poce_rt.person.PersonMap about this head where the caller
+    has one (PhotoColours.person), else it is run here (only where a vertex is bare). None where
+    no vertex is bare or no segmenter runs."""
+    from .person import person_map
+
+    if bare is None or not np.any(bare):
+        return None
+    oval = np.asarray(oval, np.float64)[:, :2]
+    person = person_map(image, oval) if person is None else person
+    if person is None:
+        return None
+    c = oval.mean(0)
+    radius = np.linalg.norm(oval - c, axis=1)
+    u = (oval - c) / np.maximum(radius, 1e-9)[:, None]
+    out = np.linspace(BESIDE[0], BESIDE[1], BESIDE_SAMPLES) * radius.mean()
+    at = np.round(oval[:, None] + out[None, :, None] * u[:, None] - np.asarray(person.origin, np.float64)).astype(int)
+    n = person.prob.shape[0]
+    prob = person.prob[np.clip(at[..., 1], 0, n - 1), np.clip(at[..., 0], 0, n - 1)].mean(1)
+    edge = np.asarray(bare, np.float64) * (1.0 - np.clip((prob - PERSON[0]) / (PERSON[1] - PERSON[0]), 0.0, 1.0))
+    return edge if edge.any() else None
+
+
+def edge_weight(edge: np.ndarray, oval: np.ndarray, height: int, width: int, origin=(0, 0)) -> np.ndarray | None:
+    """[height,width] float32: edge [K] (one per oval vertex) spread over a box about the face's
+    oval [K,2] (the box's pixels) by each pixel's angle about the oval's centre, interpolated
+    between the vertices' (no step along the outline), or None where edge is 0 everywhere. The
+    angles are read every EDGE_STEP pixels of the photo and the weight resized (linear) to the
+    box: origin (x0, y0), the box's corner in the photo, puts the reads on the photo's grid, so
+    that any box about the face (the frame loop's canvas, blend_face's) draws the same weight."""
+    edge = np.asarray(edge, np.float64)
+    if height <= 0 or width <= 0 or not edge.any():
+        return None
+    oval = np.asarray(oval, np.float64)[:, :2]
+    c = oval.mean(0)
+    at = np.arctan2(oval[:, 1] - c[1], oval[:, 0] - c[0])
+    order = np.argsort(at)
+    s, (x0, y0) = EDGE_STEP, (int(v) for v in origin)
+    # the reads at the centres of the photo's s x s blocks that the box touches, where cv2.resize
+    # puts them (a read at block k's centre, s * k + (s - 1) / 2 in the photo)
+    ky, kx = y0 // s, x0 // s
+    rows, cols = -(-(y0 + height) // s) - ky, -(-(x0 + width) // s) - kx
+    half = (s - 1) / 2.0
+    ys = (np.arange(rows, dtype=np.float32) * s + np.float32(s * ky + half - y0 - c[1]))[:, None]
+    xs = (np.arange(cols, dtype=np.float32) * s + np.float32(s * kx + half - x0 - c[0]))[None, :]
+    theta = np.arctan2(np.broadcast_to(ys, (rows, cols)), np.broadcast_to(xs, (rows, cols)))
+    coarse = np.interp(theta, at[order], edge[order], period=2 * np.pi).astype(np.float32)
+    fine = cv2.resize(coarse, (cols * s, rows * s), interpolation=cv2.INTER_LINEAR)
+    return np.ascontiguousarray(fine[y0 - s * ky:y0 - s * ky + height, x0 - s * kx:x0 - s * kx + width])
+
+
+def turned_edge(proxy, oval: np.ndarray) -> np.ndarray | None:
+    """[K] float64: the proxy's own_edge (poce_rt.proxy_pose.HeadProxy's, own_edge_of's) where the
+    face's oval at the target [K,>=2] (the photo's pixels) does not move out past the photo's
+    (OUTWARD), or None where that is 0 everywhere (or the proxy is None or has none)."""
+    own = None if proxy is None else proxy.own_edge
+    if own is None:
+        return None
+    out = ((np.asarray(oval, np.float64)[:, :2] - proxy.p[:, :2]) * proxy.u).sum(1) / proxy.r_src.mean()
+    edge = own * (1.0 - np.clip((out - OUTWARD[0]) / (OUTWARD[1] - OUTWARD[0]), 0.0, 1.0))
+    return edge if edge.any() else None
+
+
 def turned_profile(src_pose, dst_pose, oval: np.ndarray, vertices: np.ndarray, height: int,
-                   width: int) -> np.ndarray | None:
-    """profile_weight's, times turn_share's for the pose change (None where either is none)."""
+                   width: int, edge: np.ndarray | None = None, origin=(0, 0)) -> np.ndarray | None:
+    """profile_weight's, or where edge [K] (turned_edge's, one per oval vertex) is given the
+    larger of it and edge_weight's (origin: the box's corner in the photo), times turn_share's
+    for the pose change (None where that or both are none)."""
     share = turn_share(src_pose, dst_pose)
-    weight = None if share <= 0.0 else profile_weight(oval, vertices, height, width)
+    if share <= 0.0:
+        return None
+    weight = profile_weight(oval, vertices, height, width)
+    spread = None if edge is None else edge_weight(edge, oval, height, width, origin)
+    if spread is not None:
+        weight = spread if weight is None else np.maximum(weight, spread)
     if weight is not None and share < 1.0:
         weight *= np.float32(share)
     return weight

@@ -210,6 +210,9 @@ class HeadProxy:
         # and those past the head's edge (a negative strip: edge_overshoot's)
         folded = ((p[:, :2] - self.p_in[:, :2]) * (p[:, :2] - p[:, :2].mean(0))).sum(1) < 0
         self.bare = None if strip is None else ((folded & (self.strip <= 0)) | (self.strip < 0)).astype(float)
+        # [K] how far the photo beside each oval vertex is the backdrop the face's edge is seen against
+        # (poce_rt.profile_edge.own_edge_of: stages.head_proxy_of sets it), or None
+        self.own_edge = None
         self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
         self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
         # [K] px: the strip past the oval that is the face itself, on a side seen edge-on (BEHIND_FACE)

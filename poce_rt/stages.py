@@ -34,7 +34,7 @@ from .occluder import occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
-from .profile_edge import PROFILE_FEATHER_PX, sharpen_profile, turned_profile
+from .profile_edge import PROFILE_FEATHER_PX, own_edge_of, sharpen_profile, turned_edge, turned_profile
 from .silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
 from .revealed import PoseReveal, fill_share, filled_pixels, revealed_fill, revealed_texture, vertex_normals
@@ -427,11 +427,14 @@ def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Ge
     colours: the photo's face_colours; geom: the Geometry the face is drawn with; lens_card: the source's sunglasses (accessories.lens_card) or None; camera_distance_cm: the
     camera the rings are projected with (poce_rt.camera)."""
     measures = proxy_measures(image, face, colours)
-    return HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
-                     neck=neck_layer(image, face, colours, measures[0]),
-                     glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin),
-                     head=band_head_armless(image, face, measures[0], colours, geom),
-                     shadow=jaw_shadow(image, face, measures[0], colours))
+    proxy = HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
+                      neck=neck_layer(image, face, colours, measures[0]),
+                      glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin),
+                      head=band_head_armless(image, face, measures[0], colours, geom),
+                      shadow=jaw_shadow(image, face, measures[0], colours))
+    # where the face's edge is seen against the backdrop beside the head (poce_rt.profile_edge)
+    proxy.own_edge = own_edge_of(image, np.asarray(face.vertices)[list(FACE_OVAL), :2], proxy.bare, colours.person)
+    return proxy
 
 
 def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb: np.ndarray,
@@ -527,7 +530,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         drawn = ops.composite(photo, kept, cover, feather_px)
         profile = None if feather_px <= PROFILE_FEATHER_PX else \
             turned_profile(face.pose, pose, target[list(FACE_OVAL), :2] - (x0, y0), target[:, :2] - (x0, y0),
-                           y1 - y0, x1 - x0)
+                           y1 - y0, x1 - x0, turned_edge(None if proxy is None else proxy[0], target[list(FACE_OVAL)]),
+                           (x0, y0))
         if profile is not None:   # the face's own profile without the feather (poce_rt.profile_edge)
             sharpen_profile(drawn, ops.composite(photo, kept, cover, PROFILE_FEATHER_PX), profile[..., None],
                             np.empty(drawn.shape, np.float32))

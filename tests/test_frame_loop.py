@@ -96,15 +96,16 @@ def test_loop_matches_the_stages_where_the_ring_is_relit(editor):
 def test_loop_matches_the_stages_along_a_profile(editor):
     """t1.jpg's face 1 turned -25, towards profile: her brow, nose and lips are the outline and are
     composited without the feather (poce_rt.profile_edge), in the loop as in blend_face; a step
-    with no profile between (-10) draws the feather everywhere, on the exact boxes and on the
-    GPU's fixed canvas (its CPU twin)."""
+    with none between (0.3 degrees, under TURN_DEG) draws the feather everywhere, and at -10 the
+    face keeps its own edge only where the backdrop lies beside her jaw (profile_edge.own_edge_of),
+    on the exact boxes and on the GPU's fixed canvas (its CPU twin)."""
     from poce_rt.assets import data_path, load_image
 
     img = load_image(data_path("t1.jpg"))
     src = editor.prepare(img, editor.faces(img, 1)[0])
     for static in (False, True):
         loop = new_loop(editor, src, static=static)
-        for pose, profile in (((0, -25, 0), True), ((0, -10, 0), False), ((0, -25, 0), True)):
+        for pose, profile in (((0, -25, 0), True), ((0, 0.3, 0), False), ((0, -10, 0), True), ((0, -25, 0), True)):
             plan = editor.plan(src, pose=pose)
             frame = loop.step(plan.rel, plan.shape, plan.target_pose, mouth=plan.mouth)
             assert loop._profile == profile

@@ -31,7 +31,7 @@ from ..motion import (TexelMotion, fill_moves, hold, keep_still, motion_texture,
 from ..mouth import draw_interior, gap_lips, in_photo_colour, interior_tris, mouth_interior, skin_tone
 from ..ops._arrays import Workspace, on_stream, to_host
 from ..photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth
-from ..profile_edge import PROFILE_FEATHER_PX, sharpen_profile, turned_profile
+from ..profile_edge import PROFILE_FEATHER_PX, sharpen_profile, turned_edge, turned_profile
 from ..revealed import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..profiling import stage
 from ..stages import Geometry, face_box, head_proxy_of, texel_motion
@@ -333,7 +333,8 @@ class FrameLoop:
             # the face's own profile, composited without the feather (poce_rt.profile_edge)
             profile = None if face.empty or self.feather_px <= PROFILE_FEATHER_PX else \
                 turned_profile(self.source.face.pose, target_pose, base[list(FACE_OVAL), :2] - (face.x0, face.y0),
-                               base[:, :2] - (face.x0, face.y0), face.height, face.width)
+                               base[:, :2] - (face.x0, face.y0), face.height, face.width,
+                               turned_edge(self._proxy, base[list(FACE_OVAL)]), (face.x0, face.y0))
             self._profile = profile is not None
             if self._profile:
                 self._put(self.ws.take("in.profile", (face.height, face.width, 1), np.float32), profile[..., None])
