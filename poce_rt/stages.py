@@ -513,7 +513,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
         if moved_out is not None:
             moved_out[y0:y1, x0:x1] = moved[..., 0]
         photo = np.ascontiguousarray(out[y0:y1, x0:x1])   # out: never the caller's image (filled in place)
-        kept = keep_still(photo, np.ascontiguousarray(rgb[y0:y1, x0:x1]), moved,
+        # a still face keeps the photo, not the ring drawn under it (FrameLoop._still)
+        kept = keep_still(np.ascontiguousarray(image[y0:y1, x0:x1, :3]), np.ascontiguousarray(rgb[y0:y1, x0:x1]), moved,
                           np.empty(photo.shape, np.float32), np.empty(photo.shape, np.float32))
         uncover = Uncover(image, src, geom.layout.tris, geom.layout.uvs, oval_radius(face.vertices)) \
             if float(vmotion.max(initial=0.0)) > UNCOVER_PX else None
@@ -647,6 +648,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
                      held=held, rim_light=rim_light, lens_card=card)
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
-    # the ring's fill beyond the photo and what the face's move uncovered, where the face leaves them
-    filled += (1.0 - (1.0 - ring_filled) * (1.0 - uncovered)) * (1.0 - drawn)
+    # the ring's fill beyond the photo and what the face's move uncovered, where the face, still or
+    # moved, leaves them (blend_face keeps the photo under a still face)
+    filled += (1.0 - (1.0 - ring_filled) * (1.0 - uncovered)) * (1.0 - alpha)
     return Reposed(out, uv, mask, completed, rgb, alpha, face.pose, target, uv_filled=uv_filled, filled=filled)

@@ -1,5 +1,6 @@
 """poce_rt.uncover: where a face's move uncovers the photo, what lay behind the face is drawn
 (the plate: the photo around the face continued over it), never the old face, and marked as fill."""
+import cv2
 import numpy as np
 import pytest
 
@@ -96,3 +97,21 @@ def test_the_weight_and_plate_over_a_box_are_the_crops_of_the_whole(editor, prep
         plate = behind.plate_over(box)
         assert np.array_equal(plate, behind.crop(behind.plate, box)) and plate is behind.plate_over(box)
     assert behind.weight_over(texels, np.zeros(len(posed), np.float32), boxes[1]) is None
+
+
+def test_a_still_face_keeps_the_photo_not_the_ring_under_it(editor, prepared):
+    """Tom_Hanks_54745.png (112 px, greyscale, lit from his far side) at jawOpen 0.8: the ring's
+    band about the jaw moves in with the outline and carries the dark backdrop beside his far jaw
+    under the face, where his cheek does not move. The still face kept the frame with the ring
+    drawn (a grey blob on the lit cheek: up to 67 levels below the photo, 18 px of it 4 px or more inside the
+    outline off by more than 8); it keeps the photo there, bit for bit, away from the
+    composite's soft edge."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, expression={"jawOpen": 0.8}, source=src)
+    inside = cv2.erode((res.alpha >= 1.0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0   # past the feather
+    still = inside & (res.moved == 0.0)
+    assert still.sum() > 2000, still.sum()
+    off = np.abs(res.image.astype(int) - img.astype(int)).max(-1)
+    assert off[still].max() == 0, (off[still].max(), (off[still] > 8).sum())
+    # and the ring's fill is not counted there
+    assert res.filled[still].max() == 0.0

@@ -468,7 +468,8 @@ class FrameLoop:
                     ops.render(fill, self._verts, self._tris, self._uvs, face.height, face.width, stream=st,
                                out=(drawn_fill, take("face.fill_alpha", (face.height, face.width))), workspace=ws)
                     self._hold(face, moved, drawn_fill)
-            kept = keep_still(base, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
+            still = self._still(face, fy, fx, base, ring is not None)
+            kept = keep_still(still, rgb, moved, take("face.kept", rgb.shape), take("face.kept_work", rgb.shape),
                               None if self.gpu else take("face.moved_wide", rgb.shape))
         if uncovered:   # after keep_still: where the face is drawn partly, the photo stays under it
             with stage("uncover"):
@@ -486,6 +487,21 @@ class FrameLoop:
             self._soften(face, out, alpha, given_texture)
             self.frame[fy, fx] = out
         return tex
+
+    def _still(self, face: Box, fy, fx, base, ring: bool):
+        """The photo a still face keeps (motion.keep_still) over the face's box [h,w,3] uint8: the
+        frame under the face (base) before the ring drew over it. The ring's inner band lies under
+        the face's outline, and where it moves and the face does not (an opening jaw pulls the
+        ring's band about the jaw in with the outline, the cheek above it still) the face is
+        drawn over it as the photo, not as the ring: Tom_Hanks_54745.png at jawOpen 0.8 kept the
+        backdrop the ring carried inward (its shade beside his far jaw) on his lit cheek, a grey
+        blob up to 70 levels below the photo over ~6 px inside the outline.
+        (stages.blend_face keeps the same photo.)"""
+        if not ring:
+            return base
+        still = self.ws.take("face.still", (face.height, face.width, 3), np.uint8)
+        still[...] = self._image[fy, fx]
+        return still
 
     def _soften(self, face: Box, out, alpha, given_texture: bool) -> None:
         """The composited face's box out [h,w,3] uint8 blurred across the outline where the step
@@ -728,7 +744,7 @@ class FrameLoop:
             if self._uncovered:   # the plate drawn where the face's move uncovered the photo
                 plate = self.host(self.ws.take("face.uncover", (box.height, box.width, 1), np.float32))[..., 0]
                 out[ys, xs] = 1.0 - (1.0 - out[ys, xs]) * (1.0 - plate)
-            out[ys, xs] *= 1.0 - weight   # the face's composite draws over both
+            out[ys, xs] *= 1.0 - alpha   # the face's composite draws over both, still or moved (_still)
         filled = getattr(self.source, "filled", None)
         if self._reveal is None or filled is None:
             return None, out
