@@ -276,27 +276,72 @@ def in_photo_colour(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
     return (luma + np.float32(colour) * (rgb - luma)).astype(np.float32)
 
 
-def _arch(u: np.ndarray, width_cm: float, row: str):
-    """Where each card column u falls on a row of teeth seen from the front: (distance to the
-    nearest tooth boundary along the arch in cm, the tooth's relative crown length, how much the
-    tooth faces the camera in [0,1])."""
+def _arch(u: np.ndarray, width_cm: float, row: str, turn=None):
+    """Where each card column u falls on a row of teeth: (distance to the nearest tooth boundary
+    along the arch in cm, the tooth's relative crown length, how much the tooth faces the camera
+    in [-1,1]; -1 also where the column sees past the arch). Seen from the front (turn None) or
+    through the lips of a turned head (turn: arch_turn's)."""
     r = ARCH_CM[row]
-    s = np.abs(r * np.arcsin(np.clip((u - 0.5) * width_cm / r, -1.0, 1.0)))   # arc length from the midline
+    if turn is None:
+        s = r * np.arcsin(np.clip((u - 0.5) * width_cm / r, -1.0, 1.0))   # arc length from the midline
+        facing = np.cos(s / r)
+    else:
+        s, facing = _turned_arch(u, r, *turn)
+    s = np.abs(s)
     widths = np.asarray(TOOTH_WIDTHS_CM[row])
     edges = np.concatenate([[0.0], np.cumsum(widths)])
     k = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, len(widths) - 1)
     d = np.maximum(np.minimum(s - edges[k], edges[k + 1] - s), 0.0)
-    return d, np.asarray(TOOTH_LENGTHS[row])[k], np.cos(s / r)
+    return d, np.asarray(TOOTH_LENGTHS[row])[k], facing
+
+
+# the teeth's labial faces lie this far behind the inner lips' front (cm, canonical frame)
+ARCH_SETBACK_CM = 0.3
+
+
+def arch_turn(shape: np.ndarray, rotation: np.ndarray):
+    """What mouth_card needs to draw the arch as a turned head shows it: (the inner lips' columns,
+    corner to corner, [C,2] canonical (x, z) cm, the way to the camera [3] in the canonical frame)
+    of a face's shape [468,3] cm under its pose's rotation [3,3]. Built for the photo's pose: a
+    pose edit keeps the card (the frame loop draws it at every step)."""
+    v = np.asarray(shape, np.float64)
+    lips = 0.5 * (v[list(INNER_UPPER)] + v[list(INNER_LOWER)])[:, [0, 2]]
+    view = np.asarray(rotation, np.float64).T @ np.array([0.0, 0.0, -1.0])   # image depth grows away from it
+    return lips, view
+
+
+def _turned_arch(u: np.ndarray, r: float, lips: np.ndarray, view: np.ndarray):
+    """(signed arc length from the midline cm, facing) of the arch point each card column u sees
+    through its lip column (u on the texel centres of a card as wide as u is long, each column
+    where _card_u puts it), looking along `view` (arch_turn): the arch a circle of radius r in the
+    canonical x-z plane, its front ARCH_SETBACK_CM behind the lips' middle. A column whose line of
+    sight misses the arch sees past it (facing -1): the far side of a turned mouth shows no teeth."""
+    k = np.linspace(0.0, 1.0, len(lips))
+    t = (np.asarray(u, np.float64) * len(u) - 0.5) / max(len(u) - 1, 1)   # card u -> lip column (_card_u)
+    p = np.stack([np.interp(t, k, lips[:, 0]), np.interp(t, k, lips[:, 1])], -1)
+    mid = lips[len(lips) // 2]
+    centre = np.array([mid[0], mid[1] + ARCH_SETBACK_CM + r])            # canonical z grows away from the face
+    d = np.array([view[0], view[2]])
+    d = d / max(float(np.linalg.norm(d)), 1e-9)
+    q = p - centre
+    b = q @ d
+    disc = b * b - (np.sum(q * q, -1) - r * r)
+    hit = q + (-b + np.sqrt(np.maximum(disc, 0.0)))[:, None] * d[None]    # the camera's side of the circle
+    s = r * np.arctan2(hit[:, 0], -hit[:, 1])
+    facing = np.where(disc > 0, (hit @ d) / r * float(np.hypot(view[0], view[2])), -1.0)
+    return s, facing
 
 
 def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6, rows: int | None = None,
-               tongue: bool = True, blur: float | None = None) -> np.ndarray:
+               tongue: bool = True, blur: float | None = None, turn=None) -> np.ndarray:
     """[rows,size,3] float32 (rows default: size) texture of the mouth's inside, lit like a face of colour `skin` [3],
     for a mouth `width_cm` wide at the inner-lip corners: upper crowns on v < UP_EDGE and lower
     ones on v > LO_EDGE (separate teeth along the arch, darker under the lips, towards the
     corners and where the arch turns away), the dark back between and the tongue rising behind
     the lower teeth (unless not `tongue`: where the photo's own shows below). Low saturation
-    everywhere but the tongue, soft edges (a Gaussian of `blur` texels, default size / 256)."""
+    everywhere but the tongue, soft edges (a Gaussian of `blur` texels, default size / 256). turn:
+    arch_turn's for a turned head (the teeth on the side turned away from the camera darker, then
+    hidden; those turned towards it lit), None: seen from the front."""
     import cv2
 
     skin = np.clip(np.asarray(skin, np.float32), 0.02, 1.0)
@@ -324,10 +369,10 @@ def mouth_card(skin: np.ndarray, size: int = CARD_SIZE, width_cm: float = 4.6, r
     enamel = ENAMEL * cast ** 0.5 * float(np.clip(1.25 * y_skin, 0.3, 0.88) / float(ENAMEL @ LUMA))
     x = np.abs(u[0] - 0.5) * width_cm
     for row, edge, dim, reach in (("upper", UP_EDGE, 1.0, 1.9), ("lower", 1 - LO_EDGE, 0.85, 1.0)):
-        d, length, facing = _arch(u[0], width_cm, row)
+        d, length, facing = _arch(u[0], width_cm, row, turn)
         vv = v if row == "upper" else 1 - v                     # from the gums to the incisal edge
         tip = edge * length * (1 - 0.08 * (1 - _smooth(0.0, 0.1, d)))   # rounded corners
-        crown = (1 - _smooth(tip - 0.015, tip + 0.015, vv)) * (1 - _smooth(reach - 0.4, reach, x))
+        crown = (1 - _smooth(tip - 0.015, tip + 0.015, vv)) * (1 - _smooth(reach - 0.4, reach, x)) * (facing >= 0)
         shade = (dim * (0.78 + 0.22 * _smooth(0.0, 0.06, d))          # soft gaps between the teeth
                  * (0.85 + 0.15 * _smooth(0.0, 0.5 * edge, vv))       # the lip's shadow
                  * (1 - 0.08 * _smooth(tip - 0.03, tip, vv))         # translucent incisal edge
@@ -478,8 +523,9 @@ def _photo_split(strip: np.ndarray, skin: np.ndarray):
 def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_SIZE) -> MouthInterior:
     """The mouth's inside for a tracked face (vertices [468,3] image px, pose.scale px/cm, shape
     [468,3] cm) of a photo [H,W,3] uint8, lit like skin [3], on a card of at most `size` texels
-    (about two per pixel of the mouth's width, at least MIN_CARD: a far finer card, read
-    bilinearly on a small face, aliased into hard, cartoonish edges). Where the photo's lips are
+    (about two per pixel of the mouth's unforeshortened width, at least MIN_CARD: a far finer card,
+    read bilinearly on a small face, aliased into hard, cartoonish edges), its teeth as the arch
+    shows them at the photo's turn (arch_turn). Where the photo's lips are
     parted (MIN_PHOTO_GAP_CM), its own opening is drawn, sampled between its inner lips: above its split
     (_photo_split) riding on the upper lip, below it on the jaw, each at its height in the photo;
     the generic card fills only what an opening jaw adds (the dark back, and the generic lower
@@ -488,15 +534,20 @@ def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_S
     width = float(np.linalg.norm(shape[LIP_CORNERS[1]] - shape[LIP_CORNERS[0]]))
     cols = len(INNER_UPPER)
     v = np.asarray(face.vertices, np.float64)
-    width_px = float(np.linalg.norm((v[LIP_CORNERS[1]] - v[LIP_CORNERS[0]])[:2]))
+    scale = float(face.pose.scale)
+    # the mouth's width as the photo would show it from the front: a turned mouth is foreshortened
+    # across, but its side turned to the camera and its height are not (t1.jpg's near-profile
+    # face, yaw -50: 16 px across, 31 px unforeshortened; a 32-texel card sized from the 16 px
+    # blurred its teeth and tongue into a pale mauve)
+    width_px = width * scale
     size = int(min(size, max(MIN_CARD, 2 ** int(np.ceil(np.log2(max(2.0 * width_px, 1.0)))))))
     # no sharper than a photo at its pixels: BLUR_PX as the card is drawn
     blur = max(size / 256.0, BLUR_PX * size / max(width_px, 1.0))
     gap_px = np.linalg.norm((v[list(INNER_LOWER)] - v[list(INNER_UPPER)])[:, :2], axis=1)
-    scale = float(face.pose.scale)
+    turn = arch_turn(shape, face.pose.rotation)
     black = black_level(image, v)
     if gap_px[cols // 2] < MIN_PHOTO_GAP_CM * scale:
-        card = lift_blacks(mouth_card(skin, size, width, blur=blur), black, skin)
+        card = lift_blacks(mouth_card(skin, size, width, blur=blur, turn=turn), black, skin)
         return MouthInterior(card, np.full(cols, UPPER_TEETH_CM), np.full(cols, LOWER_TEETH_CM))
     strip = _lip_strip(image, v, 0.0, 1.0, 32, 48)
     t_split, teeth = _photo_split(strip, skin)
@@ -516,7 +567,8 @@ def mouth_interior(image: np.ndarray, face, skin: np.ndarray, size: int = CARD_S
     # the back an opening jaw adds comes out of the photo's own colour at its split (per column),
     # not at a hard edge; below, only where the photo's lower band borders it (no generic teeth),
     # over more of the back: the floor of the mouth catches light
-    back = lift_blacks(mouth_card(skin, size, width, rows=size - 2 * n, tongue=not lower_teeth, blur=blur), black, skin)
+    back = lift_blacks(mouth_card(skin, size, width, rows=size - 2 * n, tongue=not lower_teeth, blur=blur,
+                                   turn=turn), black, skin)
     g = (np.arange(size - 2 * n, dtype=np.float32) + 0.5) / (size - 2 * n)
     back += (1 - _smooth(UP_EDGE, UP_EDGE + FADE, g))[:, None, None] * (card[n - 1][None] - back)
     if lower_teeth:

@@ -361,3 +361,36 @@ def test_the_render_at_the_source_pose_is_the_photo_open_mouth_and_all(editor, p
         face_db = psnr_db(np.asarray(rgb)[inside] * 255.0, img[inside])
         mouth_db = psnr_db(np.asarray(rgb)[mouth & inside] * 255.0, img[mouth & inside])
         assert face_db >= 34.0 and mouth_db >= 32.0, (path, face_db, mouth_db)
+
+
+def test_a_turned_mouths_card_is_sized_from_its_real_width(editor, real_image):
+    """t1.jpg's near-profile face (yaw -50): its mouth is 16 px across in the photo but 31 px wide
+    unforeshortened (the side turned to the camera and the opening's height are not foreshortened);
+    its card, sized from the 16 px, was 32 texels and blurred its teeth and tongue into a pale
+    mauve. Sized from the real width: 64 texels."""
+    img = real_image("t1.jpg")
+    face = min(editor.faces(img, "all"), key=lambda f: f.pose.yaw)
+    assert face.pose.yaw < -40
+    src = editor.prepare(img, face)
+    inside = mouth_interior(img, face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
+    assert inside.card.shape[0] == 64
+
+
+def test_the_turned_arch_hides_its_far_teeth(editor, prepared):
+    """45-m7-di-ph.jpg (yaw -43, a closed mouth: the generic card): the upper teeth on the side
+    turned away from the camera are darker than those on the near side (0.37 against 0.52 luma;
+    drawn as seen from the front, both 0.55), and its far corner shows none."""
+    _, src = prepared("45-m7-di-ph.jpg")
+    face = src.face
+    inside = mouth_interior(src.image, face, skin_tone(src.uv_completed, editor.geometry.layout.coverage))
+    assert not inside.from_photo and face.pose.yaw < -30
+    v = face.vertices
+    # the near corner lies further from the lips' middle in the photo; card u runs from 78 to 308
+    near_right = np.linalg.norm(v[308, :2] - v[13, :2]) > np.linalg.norm(v[78, :2] - v[13, :2])
+    s = inside.card.shape[0]
+    crowns = luma(inside.card[int(0.05 * s):int(0.2 * s)])           # the upper crowns' rows
+    left, right = crowns[:, int(0.3 * s):int(0.45 * s)].mean(), crowns[:, int(0.55 * s):int(0.7 * s)].mean()
+    far, near = (left, right) if near_right else (right, left)
+    assert far < 0.8 * near, (far, near)
+    corner = crowns[:, int(0.03 * s):int(0.1 * s)] if near_right else crowns[:, int(0.9 * s):int(0.97 * s)]
+    assert corner.max() < 0.3 * near
