@@ -319,7 +319,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         # and beside a hand held over the outline, what the yield encloses yields with it
         yielding = held_holes(yielding, lay.coverage, beside, pixel)
     # and the kept texels beside what yielded, so that the fill meets the photo over a few pixels
-    yielding = yielding * yield_join(yielding, keep, lay.coverage, pixel)
+    yielding = yielding * yield_join(yielding, keep, lay.coverage, pixel, uv)
     _, t = trusted_maps(mask, yielding)
     glasses = sunglasses(uv, (drawn >= 0.5) & lay.coverage) if lenses is None else lenses
     if glasses.any():   # sunglasses are not skin: the photo's wherever it saw them (poce_rt.accessories)

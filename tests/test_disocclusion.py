@@ -20,7 +20,7 @@ from poce_rt.fit import Pose, pose_vertices
 from poce_rt.revealed import (REVEAL_HI, REVEAL_LO, SHADE_EPS, SHADE_RATIO, PoseReveal, RevealedTexture, fill_share,
                               filled_pixels, revealed_fill, revealed_texture, vertex_facing)
 from poce_rt.shading import FillShading
-from poce_rt.yield_edges import YIELD_JOIN, yield_join
+from poce_rt.yield_edges import YIELD_JOIN, shaded_edge, yield_join
 
 
 # -- helpers against plain references ------------------------------------------------------------
@@ -1028,6 +1028,63 @@ def test_yield_join_ramps_the_trust_beside_a_yielded_region_only():
     seen[40:, 100:110] = False                   # only rows 0..39 yielded (kept before)
     far = yield_join(wide, seen, cov, pixel=1.0)
     assert far[5, 112] < 1.0 and far[120, 112] == 1.0
+
+
+
+def test_the_join_starts_past_the_photos_shaded_edge_beside_a_yielded_region():
+    """Kept texels beside the region that are darker than the photo beyond them (its shaded edge,
+    EDGE_DARK) count as the region: the join's ramp starts past them. Where the photo beside the
+    region is as light as beyond it, yield_join is what it was without the photo, bit for bit."""
+    s = 128
+    cov = np.ones((s, s), bool)
+    keep = np.ones((s, s), bool)
+    yielding = np.ones((s, s), np.float32)
+    yielding[:, :40] = 0.0
+    flat = np.full((s, s, 3), 0.7, np.float32)
+    plain = yield_join(yielding, keep, cov, pixel=1.0)
+    np.testing.assert_array_equal(yield_join(yielding, keep, cov, pixel=1.0, uv=flat), plain)
+    # the photo rises from 0.35 beside the region to 0.7 over 3 texels (a bridge's shaded side)
+    edge = flat.copy()
+    j = np.arange(s)
+    edge[:, :, :] = np.clip(0.35 + 0.35 * (j - 39) / 3.0, 0.35, 0.7)[None, :, None]
+    out = yield_join(yielding, keep, cov, pixel=1.0, uv=edge)
+    row, was = out[s // 2], plain[s // 2]
+    assert row[40:43].max() == 0.0 and was[41] > 0.0                   # the dark texels yield all
+    first = int(np.argmax(row > 0.0))
+    assert first > int(np.argmax(was > 0.0))                            # the ramp starts further out
+    assert row[first + int(YIELD_JOIN[1]) + 2:].min() == 1.0
+    assert (shaded_edge(yielding < 0.3, edge, keep, 1.0)[:, 40:42]).all()
+
+
+def test_a_three_quarter_far_brow_meets_the_bridge_without_a_line(editor, three_quarter_woman):
+    """t1.jpg's face 1 turned +25: between her brows the join of her mirrored far half ran over the
+    photo's shaded far side of the bridge (luma ~0.33 -> 0.75 over ~9 px), and the fill (the relit
+    mirror of her lit near side) met those dark texels halfway: a dark line from her far brow's
+    inner end to the bridge. Across the filled map's 0.5 contour about landmarks 9..6, the valley
+    of the luma profile (9 px along the contour's normal: how far it falls below both ends) was
+    24.6 levels at worst (mean of the 5 worst 13.3); the join now starts past that edge
+    (yield_edges.shaded_edge): 9.8 (5.2)."""
+    from poce_rt.camera import perspective_shape
+
+    img, src, res = three_quarter_woman
+    face = src.face
+    target = res.target_pose
+    verts = pose_vertices(perspective_shape(face.shape, face.pose, target, editor.config.camera_distance_cm), target)
+    width = float(face.bbox[2] - face.bbox[0])
+    band = np.zeros(res.filled.shape, np.uint8)
+    cv2.polylines(band, [np.round(verts[[9, 8, 168, 6], :2]).astype(np.int32)], False, 1, int(round(0.25 * width)))
+    lum = res.image.astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
+    f = cv2.GaussianBlur(res.filled.astype(np.float32), (0, 0), 1.0)
+    gy, gx = np.gradient(f)
+    g = np.hypot(gx, gy)
+    ys, xs = np.nonzero((band > 0) & (np.abs(f - 0.5) < 0.15) & (g > 0.05) & (res.alpha > 0.99))
+    assert len(ys) > 20
+    ny, nx = -gy[ys, xs] / g[ys, xs], -gx[ys, xs] / g[ys, xs]
+    k = np.arange(-4, 5, dtype=np.float32)
+    yy, xx = ys[:, None] + k[None] * ny[:, None], xs[:, None] + k[None] * nx[:, None]
+    p = cv2.remap(lum, xx.astype(np.float32), yy.astype(np.float32), cv2.INTER_LINEAR)
+    valley = np.sort(np.maximum(np.minimum(p[:, 0], p[:, -1]) - p.min(1), 0))[::-1]
+    assert valley[0] < 15.0 and valley[:5].mean() < 9.0, valley[:5]
 
 
 def test_the_join_down_a_three_quarter_nose_is_soft(editor, three_quarter_woman):
