@@ -4,8 +4,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from poce_rt import motion, ops, silhouette, stages, uncover
+from poce_rt import motion, ops, profile_edge, silhouette, stages, uncover
 from poce_rt.fit import pose_vertices
+from poce_rt.head_proxy import FACE_OVAL
 from poce_rt.ops.ref import render_ref, sample_uv_ref
 from poce_rt.ops.sample_uv import default_depth_tol
 
@@ -190,7 +191,8 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     vmotion = motion.vertex_motion(g.posed(face.vertices), g.posed(dst))
     moved = motion.moved_map(stages.texel_motion(g), vmotion, g.posed(dst), g.layout.tris, g.layout.uvs, h, w,
                              lambda n, sh: np.empty(sh, np.float32))
-    kept = motion.keep_still(base, full_rgb, moved, np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32))
+    # a still face keeps the photo, not the ring drawn under it
+    kept = motion.keep_still(img, full_rgb, moved, np.empty((h, w, 3), np.float32), np.empty((h, w, 3), np.float32))
     # what the move uncovers of the photo's face: the plate behind it (poce_rt.uncover), within the
     # face's box (the feather's margin and 3 px around the moved face)
     behind = uncover.Uncover(img, g.posed(face.vertices), g.layout.tris, g.layout.uvs,
@@ -202,7 +204,15 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     within[y0:y1, x0:x1] = behind.crop(share, (x0, y0, x1, y1))[..., None]
     uncover.fill_uncovered(base, behind.crop(behind.plate, (0, 0, w, h)), within, full_alpha, ring[..., None],
                            np.empty((h, w, 1), np.float32), np.empty((h, w, 3), np.float32))
-    assert np.array_equal(out, ops.composite(base, kept, full_alpha, 9))
+    ref = ops.composite(base, kept, full_alpha, 9)
+    # the face's own edge where the turn makes it an outline against the backdrop (poce_rt.profile_edge)
+    oval = dst[list(FACE_OVAL)]
+    profile = profile_edge.turned_profile(face.pose, target, oval[:, :2], dst[:, :2], h, w,
+                                          profile_edge.turned_edge(proxy, oval))
+    if profile is not None:
+        profile_edge.sharpen_profile(ref, ops.composite(base, kept, full_alpha, profile_edge.PROFILE_FEATHER_PX),
+                                     profile[..., None], np.empty((h, w, 3), np.float32))
+    assert np.array_equal(out, ref)
     with pytest.raises(ValueError, match="must cover"):
         stages.blend_face(img, face, face.shape, target, rgb[:10], alpha, 9)
 
