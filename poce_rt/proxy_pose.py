@@ -112,6 +112,21 @@ BAND_HAIR = (0.05, 0.15)
 # multi_face.jpg's faces 1 and 3. t1.jpg's face 0 at +25 (her long light-brown hair, 0.044 hair
 # as its colours read it) is drawn out too: 0.82.
 BAND_HEAD = (0.5, 0.6)
+# ... and where an arm lies beside the far side (silhouette.band_arm's share of the photo between
+# the oval and the silhouette, over the vertices turned away as BAND_HAIR's: BAND_ARM[0] none ..
+# [1] fully), what the photo shows past the oval there is the hand and arm, not the head's round
+# side: past the proxy's innermost ring (posed as the turn draws it) its rings are drawn at the
+# photo's own steps between them, narrowed as the band next to the oval is (flat_beside): the arm
+# moved with the face it lies on, not turned on the head proxy's profile. Posed on it
+# (Image_with_alpha.png at -25, the hand pressed on the far brow), the silhouette ring, in the
+# head's mid-depth plane, swung in 58 px where the ring inside it (1.34), near the face's depth,
+# moved 12: the band between them folded behind, and the ring's photo read jumped across the
+# turned silhouette by up to 67 px between neighbouring pixels (59 px over an 8 px step): the back
+# of the hand cut by an 86 px straight edge, the thumb stretched into a tube, the far ear and
+# a tuft of hair a striped zig-zag. Image_with_alpha.png: 0.44 at -25 (0.43-0.48 from -30 to
+# -15), 0.12-0.13 at +15..+30 (his far ear and hair: posed as before); multi_face.jpg's faces 1
+# and 3 0.02 / 0.15 at most (beside face 3 light hair that reads as skin: posed as before).
+BAND_ARM = (0.2, 0.35)
 # under_hair: the band under the face's feathered border reads the hair this far past the oval
 # ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
 # +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
@@ -157,14 +172,16 @@ class HeadProxy:
     silhouette.band_head's where no arm lies beside the head (silhouette.band_head_armless): the
     far side drawn out where that shows the head (BAND_HEAD). shadow: None, or [K]
     poce_rt.neck.jaw_shadow's: where the photo shows the jaw's shadow on the neck, the rings under
-    the jaw going with the jaw (jaw_rings.JawRings)."""
+    the jaw going with the jaw (jaw_rings.JawRings). arm: None, or [K] silhouette.band_arm's:
+    the far side drawn at the photo's steps between its rings (narrowed) where an arm lies there
+    (BAND_ARM)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
                  beside: np.ndarray | None = None, fringe: np.ndarray | None = None,
                  hang: np.ndarray | None = None, hair: np.ndarray | None = None,
                  edge: np.ndarray | None = None, neck=None, glasses=None, skin=None, head=None,
-                 shadow: np.ndarray | None = None):
+                 shadow: np.ndarray | None = None, arm: np.ndarray | None = None):
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
@@ -205,6 +222,8 @@ class HeadProxy:
         self.hair = None if hair is None else np.asarray(hair, np.float64)
         # [K] the share of it that is the head, not the backdrop, where no arm lies beside it (BAND_HEAD)
         self.head = None if head is None else np.asarray(head, np.float64)
+        # [K] the share of it that is an arm beside the head (BAND_ARM), or None
+        self.arm = None if arm is None else np.asarray(arm, np.float64)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head;
         # and those past the head's edge (a negative strip: edge_overshoot's)
@@ -386,12 +405,19 @@ class HeadProxy:
         (HEAD_LENGTH), no further out from the moved oval q [K,>=2] than the photo shows it beyond
         the oval, and the rings between by their share of the way out (PROXY_SCALES: their order
         kept); only where the photo shows hair there (BAND_HAIR), or the head with no arm beside
-        it (BAND_HEAD). turned: [K] facing(normal, dst_pose)."""
+        it (BAND_HEAD); where an arm lies there, at the photo's steps between the rings, narrowed,
+        instead (BAND_ARM, flat_beside). turned: [K] facing(normal, dst_pose)."""
         from .fit import pose_vertices
 
         away = ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
         if not away.any():
             return dst_r
+        if self.arm is not None:
+            flat = self.arm_away(away)
+            dst_r = self.flat_beside(src_r, dst_r, q, flat)
+            away = away - flat   # the rest of the far side: away * (1 - the arm's side share)
+            if not away.any():
+                return dst_r
         if self.hair is not None:
             # one share for the whole far side: gated vertex by vertex, its outline was drawn in steps
             shown = ramp(np.array((away * self.hair).sum() / away.sum()), BAND_HAIR)
@@ -422,6 +448,34 @@ class HeadProxy:
         move = ((drawn - c_dst) / np.maximum(radius, 1e-9)[:, None]) * gain[:, None]
         share = [(sc - 1.0) / (PROXY_SCALES[-1] - 1.0) for sc in PROXY_SCALES]
         return [np.column_stack([x[:, :2] + t * move, x[:, 2]]) for x, t in zip(dst_r, share)]
+
+    def arm_away(self, away: np.ndarray) -> np.ndarray:
+        """[K]: how far each oval vertex's rings are drawn at the photo's steps (flat_beside), by
+        away [K] (far_outline's: how far its outer facet turns away) and the share of that side's
+        band that is an arm (BAND_ARM: one share per side, as BAND_HAIR's); zeros where none is."""
+        if self.arm is None or not away.any():
+            return np.zeros_like(away)
+        return away * ramp(np.array((away * self.arm).sum() / away.sum()), BAND_ARM)
+
+    def flat_beside(self, src_r: list, dst_r: list, q, weight: np.ndarray) -> list:
+        """dst_r (the proxy's rings posed, [K,3] each; src_r as the photo shows them) with the rings
+        past the innermost drawn by weight [K] at the photo's own steps between them, narrowed as
+        the innermost ring's step from the moved oval q [K,>=2] is (BAND_ARM): what lies beside the
+        head moved with the face next to the oval, its order across the rings the photo's (no
+        fold). -> copies."""
+        if not weight.any():
+            return dst_r
+        p, q = self.p[:, :2], np.asarray(q, np.float64)[:, :2]
+        # the turn narrows the band as it does next to the oval, near the face's depth, not as the
+        # silhouette's, edge-on in the head's mid-depth plane (the whole band drawn at the photo's
+        # own width, the hand beside the far brow read less turn: MediaPipe 89% -> 80% of -25)
+        seen = np.maximum(np.linalg.norm(src_r[0][:, :2] - p, axis=1), 1e-6)
+        narrow = np.clip(np.linalg.norm(dst_r[0][:, :2] - q, axis=1) / seen, 0.0, 1.0)[:, None]
+        w, out = weight[:, None], [dst_r[0]]
+        for s0, s1, d in zip(src_r, src_r[1:], dst_r[1:]):
+            on = out[-1][:, :2] + narrow * (s1[:, :2] - s0[:, :2])
+            out.append(np.column_stack([d[:, :2] + w * (on - d[:, :2]), d[:, 2]]))
+        return out
 
     def rings_at(self, dst_pose, turned: np.ndarray | None = None) -> list:
         """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to

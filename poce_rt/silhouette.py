@@ -492,6 +492,27 @@ def band_head_armless(image: np.ndarray, face, silhouette: np.ndarray, colours, 
     return band_head(image, face.vertices, face.shape, face.pose, silhouette, colours)
 
 
+def band_arm(image: np.ndarray, face, silhouette: np.ndarray, colours, geom) -> np.ndarray | None:
+    """[K] float64 in [0,1]: the share of the photo between each face oval vertex and the head
+    proxy's silhouette beyond it (as band_hair's rays) that is the arm beside the head
+    (poce_rt.occluder.arm_beside's runs of skin; poce_rt.proxy_pose's BAND_ARM), or None where
+    the photo shows no arm beside the head. Arguments as band_head_armless'."""
+    from .hair import ray_points
+    from .occluder import arm_beside
+
+    found = arm_beside(image, face, geom, colours)
+    if found is None:
+        return None
+    arm, (x0, y0, x1, y1) = found[0], found[-1]
+    sv, rim = _band_ends(face.vertices, face.shape, face.pose, silhouette)
+    _, pts, inside, _ = ray_points(sv[list(FACE_OVAL), :2], rim, np.shape(image))
+    x, y = np.round(pts[..., 0]).astype(int) - x0, np.round(pts[..., 1]).astype(int) - y0
+    in_box = inside & (x >= 0) & (y >= 0) & (x < x1 - x0) & (y < y1 - y0)
+    on = np.zeros(inside.shape, bool)
+    on[in_box] = arm[y[in_box], x[in_box]]
+    return on.sum(1) / np.maximum(inside.sum(1), 1)
+
+
 def _band_ends(src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np.ndarray):
     """band_hair's and band_head's rays: (the face's [468,3] vertices as float64, [K,2] float64
     the head proxy's silhouette ring posed at pose)."""

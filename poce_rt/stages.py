@@ -35,7 +35,7 @@ from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
 from .profile_edge import PROFILE_FEATHER_PX, own_edge_of, sharpen_profile, turned_edge, turned_profile
-from .silhouette import SkinRun, band_head_armless, face_colours, proxy_measures
+from .silhouette import SkinRun, band_arm, band_head_armless, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
 from .revealed import PoseReveal, fill_share, filled_pixels, revealed_fill, revealed_texture, vertex_normals
 from .surround import warp_surround
@@ -422,7 +422,7 @@ def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Ge
                   lens_card: np.ndarray | None = None, camera_distance_cm: float = CAMERA_DISTANCE_CM) -> HeadProxy:
     """The head proxy of a source face (poce_rt.proxy_pose.HeadProxy) with all it reads from the
     photo image [H,W,3] uint8 (proxy_measures, the neck, the sunglasses' frame, the skin past the
-    silhouette, whether the far band shows the head, the jaw's shadow on the neck), as blend_face
+    silhouette, whether the far band shows the head or an arm, the jaw's shadow on the neck), as blend_face
     and the frame loop draw it.
     colours: the photo's face_colours; geom: the Geometry the face is drawn with; lens_card: the source's sunglasses (accessories.lens_card) or None; camera_distance_cm: the
     camera the rings are projected with (poce_rt.camera)."""
@@ -431,7 +431,8 @@ def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Ge
                       neck=neck_layer(image, face, colours, measures[0]),
                       glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin),
                       head=band_head_armless(image, face, measures[0], colours, geom),
-                      shadow=jaw_shadow(image, face, measures[0], colours))
+                      shadow=jaw_shadow(image, face, measures[0], colours),
+                      arm=band_arm(image, face, measures[0], colours, geom))
     # where the face's edge is seen against the backdrop beside the head (poce_rt.profile_edge)
     proxy.own_edge = own_edge_of(image, np.asarray(face.vertices)[list(FACE_OVAL), :2], proxy.bare, colours.person)
     return proxy

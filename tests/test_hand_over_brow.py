@@ -521,3 +521,42 @@ def test_a_face_without_an_arm_beside_it_has_no_skin_run(prepared, editor):
     for name in ("Tom_Hanks_54745.png", "t1.jpg"):
         img, src = prepared(name)
         assert occluder_maps(img, src.face, editor.geometry, src.colours) == (None, None), name
+
+
+def _proxy_mesh(editor, img, src, yaw, monkeypatch):
+    """The head proxy's band (HeadProxy.mesh: verts, tris, src) Editor.edit draws turned `yaw`."""
+    from poce_rt import proxy_pose
+
+    meshes, mesh = [], proxy_pose.HeadProxy.mesh
+    monkeypatch.setattr(proxy_pose.HeadProxy, "mesh", lambda *a: meshes.append(mesh(*a)) or meshes[-1])
+    editor.edit(img, pose=(0, yaw, 0), source=src)
+    monkeypatch.undo()
+    return meshes[-1]
+
+
+def test_the_ring_beside_the_arm_keeps_the_photo_s_order_turned_minus_25(prepared, editor, monkeypatch):
+    """Image_with_alpha.png turned -25: the back of his hand and his forearm lie past the far
+    side's oval. Posed on the head proxy's profile, its silhouette ring (in the head's mid-depth
+    plane) swung in past the ring inside it: 19 triangles of the proxy's bands on that side
+    flipped, and the ring's photo read jumped across the turned silhouette (up to 67 px between
+    neighbouring pixels): the hand cut by a long straight edge, its thumb a tube, the far ear a
+    striped smear. Drawn at the photo's steps between the rings where an arm lies there, narrowed as
+    the innermost is (proxy_pose.BAND_ARM), the bands keep the photo's order: none flips. At +25 his far side (his
+    ear and hair, no arm) is posed as before, its outer facet folding behind the head."""
+    from poce_rt.facemodel import signed_area_px
+    from poce_rt.head_proxy import FACE_OVAL
+
+    img, src = prepared("Image_with_alpha.png")
+    k = len(FACE_OVAL)
+    oval = np.asarray(src.face.vertices, np.float64)[list(FACE_OVAL), :2]
+    flipped = {}
+    for yaw in (-25, 25):
+        verts, tris, read = _proxy_mesh(editor, img, src, yaw, monkeypatch)
+        ring, vertex = tris // k, tris % k
+        band = (ring.min(1) >= 2) & (ring.max(1) <= 6)        # between the proxy's rings (1.1 .. silhouette)
+        far = ((oval[vertex, 0] < oval[:, 0].mean()) == (yaw < 0)).all(1)
+        flip = np.sign(signed_area_px(np.column_stack([read, np.zeros(len(read))]), tris)) != \
+            np.sign(signed_area_px(verts, tris))
+        flipped[yaw] = int((flip & band & far).sum())
+    assert flipped[-25] == 0, flipped
+    assert flipped[25] > 0, flipped    # the head's own fold, where no arm lies: left as it was
