@@ -481,35 +481,31 @@ def band_head(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, po
     return (inside & ~backdrop).sum(1) / np.maximum(inside.sum(1), 1)
 
 
-def band_head_armless(image: np.ndarray, face, silhouette: np.ndarray, colours, geom) -> np.ndarray | None:
+def band_head_armless(image: np.ndarray, face, silhouette: np.ndarray, colours, arm) -> np.ndarray | None:
     """band_head's of a tracker Face (its silhouette [K] silhouette_scales', colours
-    face_colours') where the photo shows no arm beside the head (poce_rt.occluder.arm_beside,
-    geom the stages.Geometry the face is drawn with), else None: what HeadProxy's `head` takes."""
-    from .occluder import arm_beside
-
-    if arm_beside(image, face, geom, colours) is not None:
+    face_colours') where the photo shows no arm beside the head (arm: poce_rt.occluder.arm_beside's
+    result, None where it finds none), else None: what HeadProxy's `head` takes."""
+    if arm is not None:
         return None
     return band_head(image, face.vertices, face.shape, face.pose, silhouette, colours)
 
 
-def band_arm(image: np.ndarray, face, silhouette: np.ndarray, colours, geom) -> np.ndarray | None:
+def band_arm(image: np.ndarray, face, silhouette: np.ndarray, arm) -> np.ndarray | None:
     """[K] float64 in [0,1]: the share of the photo between each face oval vertex and the head
-    proxy's silhouette beyond it (as band_hair's rays) that is the arm beside the head
-    (poce_rt.occluder.arm_beside's runs of skin; poce_rt.proxy_pose's BAND_ARM), or None where
-    the photo shows no arm beside the head. Arguments as band_head_armless'."""
+    proxy's silhouette beyond it (as band_hair's rays) that is the arm beside the head (arm:
+    poce_rt.occluder.arm_beside's result, its runs of skin; poce_rt.proxy_pose's BAND_ARM), or
+    None where it finds none."""
     from .hair import ray_points
-    from .occluder import arm_beside
 
-    found = arm_beside(image, face, geom, colours)
-    if found is None:
+    if arm is None:
         return None
-    arm, (x0, y0, x1, y1) = found[0], found[-1]
+    skin, (x0, y0, x1, y1) = arm[0], arm[-1]
     sv, rim = _band_ends(face.vertices, face.shape, face.pose, silhouette)
     _, pts, inside, _ = ray_points(sv[list(FACE_OVAL), :2], rim, np.shape(image))
     x, y = np.round(pts[..., 0]).astype(int) - x0, np.round(pts[..., 1]).astype(int) - y0
     in_box = inside & (x >= 0) & (y >= 0) & (x < x1 - x0) & (y < y1 - y0)
     on = np.zeros(inside.shape, bool)
-    on[in_box] = arm[y[in_box], x[in_box]]
+    on[in_box] = skin[y[in_box], x[in_box]]
     return on.sum(1) / np.maximum(inside.sum(1), 1)
 
 

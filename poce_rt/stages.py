@@ -30,7 +30,7 @@ from .shading import FillShading, fill_shading, skin_light
 from .mouth import (MouthInterior, draw_interior, gap_lips, interior_tris, mouth_gap_texels, mouth_interior,
                     skin_tone, under_card)
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
-from .occluder import occluder_maps, revealed_beside, ring_hold as ring_hold_for
+from .occluder import arm_beside, occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
@@ -427,12 +427,13 @@ def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Ge
     colours: the photo's face_colours; geom: the Geometry the face is drawn with; lens_card: the source's sunglasses (accessories.lens_card) or None; camera_distance_cm: the
     camera the rings are projected with (poce_rt.camera)."""
     measures = proxy_measures(image, face, colours)
+    arm = arm_beside(image, face, geom, colours)   # the far band: the head's, or an arm's beside it
     proxy = HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
                       neck=neck_layer(image, face, colours, measures[0]),
                       glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin),
-                      head=band_head_armless(image, face, measures[0], colours, geom),
+                      head=band_head_armless(image, face, measures[0], colours, arm),
                       shadow=jaw_shadow(image, face, measures[0], colours),
-                      arm=band_arm(image, face, measures[0], colours, geom))
+                      arm=band_arm(image, face, measures[0], arm))
     # where the face's edge is seen against the backdrop beside the head (poce_rt.profile_edge)
     proxy.own_edge = own_edge_of(image, np.asarray(face.vertices)[list(FACE_OVAL), :2], proxy.bare, colours.person)
     return proxy
