@@ -497,11 +497,8 @@ class FrameLoop:
         backdrop the ring carried inward (its shade beside his far jaw) on his lit cheek, a grey
         blob up to 70 levels below the photo over ~6 px inside the outline.
         (stages.blend_face keeps the same photo.)"""
-        if not ring:
-            return base
-        still = self.ws.take("face.still", (face.height, face.width, 3), np.uint8)
-        still[...] = self._image[fy, fx]
-        return still
+        # keep_still reads it through ufuncs: the photo's own box, a view, no copy a step
+        return self._image[fy, fx] if ring else base
 
     def _soften(self, face: Box, out, alpha, given_texture: bool) -> None:
         """The composited face's box out [h,w,3] uint8 blurred across the outline where the step
