@@ -55,6 +55,7 @@ import cv2
 import numpy as np
 
 from . import ops
+from .head_proxy import ramp
 from .layers import mix_into, widen
 
 # x the face oval's mean radius: an edge pixel this far from the projected oval is the face's own
@@ -115,7 +116,7 @@ def profile_weight(oval: np.ndarray, vertices: np.ndarray, height: int, width: i
     line = np.full((height, width), 255, np.uint8)
     cv2.polylines(line, [np.round(oval).astype(np.int32)], True, 0, 1)
     far = cv2.distanceTransform(line, cv2.DIST_L2, 3) / radius
-    return np.clip((far - PROFILE_GAP[0]) / (PROFILE_GAP[1] - PROFILE_GAP[0]), 0.0, 1.0).astype(np.float32)
+    return ramp(far, PROFILE_GAP).astype(np.float32)
 
 
 def turn_share(src_pose, dst_pose) -> float:
@@ -123,7 +124,7 @@ def turn_share(src_pose, dst_pose) -> float:
     profile's own edge (TURN_DEG), 0..1."""
     turn = max(abs(dst_pose.pitch - src_pose.pitch), abs(dst_pose.yaw - src_pose.yaw),
                abs(dst_pose.roll - src_pose.roll))
-    return float(np.clip((turn - TURN_DEG[0]) / (TURN_DEG[1] - TURN_DEG[0]), 0.0, 1.0))
+    return float(ramp(turn, TURN_DEG))
 
 
 def own_edge_of(image: np.ndarray, oval: np.ndarray, bare: np.ndarray | None, person=None) -> np.ndarray | None:
@@ -148,7 +149,7 @@ def own_edge_of(image: np.ndarray, oval: np.ndarray, bare: np.ndarray | None, pe
     at = np.round(oval[:, None] + out[None, :, None] * u[:, None] - np.asarray(person.origin, np.float64)).astype(int)
     n = person.prob.shape[0]
     prob = person.prob[np.clip(at[..., 1], 0, n - 1), np.clip(at[..., 0], 0, n - 1)].mean(1)
-    edge = np.asarray(bare, np.float64) * (1.0 - np.clip((prob - PERSON[0]) / (PERSON[1] - PERSON[0]), 0.0, 1.0))
+    edge = np.asarray(bare, np.float64) * (1.0 - ramp(prob, PERSON))
     return edge if edge.any() else None
 
 
@@ -188,7 +189,7 @@ def turned_edge(proxy, oval: np.ndarray) -> np.ndarray | None:
     if own is None:
         return None
     out = ((np.asarray(oval, np.float64)[:, :2] - proxy.p[:, :2]) * proxy.u).sum(1) / proxy.r_src.mean()
-    edge = own * (1.0 - np.clip((out - OUTWARD[0]) / (OUTWARD[1] - OUTWARD[0]), 0.0, 1.0))
+    edge = own * (1.0 - ramp(out, OUTWARD))
     return edge if edge.any() else None
 
 
