@@ -36,7 +36,7 @@ from ..revealed import PoseReveal, RevealedTexture, fill_share, filled_pixels
 from ..profiling import stage
 from ..stages import Geometry, face_box, head_proxy_of, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
-from ..occluder import revealed_beside, ring_hold
+from ..occluder import UNREAD, revealed_beside, ring_hold
 from ..outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from ..ring_photo import ring_filled
 from ..silhouette import face_colours
@@ -113,7 +113,7 @@ class FrameLoop:
             colours = getattr(source, "colours", None)
             colours = face_colours(source.image, face.vertices) if colours is None else colours
             self._proxy = head_proxy_of(source.image, face, colours, geometry, getattr(source, "lens_card", None),
-                                        self.camera_distance_cm)
+                                        self.camera_distance_cm, getattr(source, "arm", UNREAD))
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
