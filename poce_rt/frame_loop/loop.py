@@ -240,59 +240,11 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
                 if sync:
                     self.synchronize()
                 return self.frame
-            local = verts.copy()
-            local[:, 0] -= face.x0
-            local[:, 1] -= face.y0
-            self._put(self._verts, local)
-            vmotion = vertex_motion(self._src_verts, verts)
-            self._put(self._vmotion, vmotion)
-            box = (face.x0, face.y0, face.x1, face.y1)
-            # on the host the texel motion is spread once a step: the uncover weight and the face's
-            # render (_render_host) draw the same texture
-            self._motion = None if face.empty or self.gpu else motion_texture(self._texels, vmotion, self._take)
-            uncovered = None if face.empty else self._uncover.weight_over(texel_motion(self.geometry), vmotion, box,
-                                                                          self._motion)
-            self._uncovered = uncovered is not None
-            if self._uncovered:
-                self._put(self.ws.take("in.uncovered", (face.height, face.width, 1), np.float32), uncovered[..., None])
-                self._put(self.ws.take("in.plate", (face.height, face.width, 3), np.float32),
-                          self._uncover.plate_over(box))
-            # the face's own profile, composited without the feather (poce_rt.profile_edge)
-            profile = None if face.empty or self.feather_px <= PROFILE_FEATHER_PX else \
-                turned_profile(self.source.face.pose, target_pose, base[list(FACE_OVAL), :2] - (face.x0, face.y0),
-                               base[:, :2] - (face.x0, face.y0), face.height, face.width,
-                               turned_edge(self._proxy, base[list(FACE_OVAL)]), (face.x0, face.y0))
-            self._profile = profile is not None
-            if self._profile:
-                self._put(self.ws.take("in.profile", (face.height, face.width, 1), np.float32), profile[..., None])
-            if self._reveal is not None:
-                self._revealed_host = self._reveal(target_pose)
-                self._put(self._revealed, self._revealed_host)
-                self._hold_step(self._revealed_host[list(FACE_OVAL)])
-                if self._light is not None:
-                    self._put(self._light, self._shading.light(target_pose))
-            if self.draws_mouth:
-                mv, mu = self.mouth.mesh(base, target_pose.scale)
-                mv[:, 0] -= face.x0
-                mv[:, 1] -= face.y0
-                self._put(self._mouth_verts, mv)
-                self._put(self._mouth_uvs, mu)
+            self._face_inputs(face, base, verts, target_pose)
+            self._reveal_inputs(target_pose)
+            self._mouth_inputs(face, base, target_pose, mouth, texture is not None)
             if ring is not None:
-                rv = ring.verts.copy()
-                rv[:, 0] -= ring_box.x0
-                rv[:, 1] -= ring_box.y0
-                self._put(self._ring_verts, rv)
-                ring_texture = self.ring_texture.for_ring(
-                    ring, None if self._reveal is None else self._revealed_host[list(FACE_OVAL)])
-                uvs = ring_texture.uvs(ring.src)
-                self._put(self._ring_uvs, uvs)
-                self._put(self._ring_lo, np.tile(ring_texture.lo.astype(np.float32), (self.width, 1)))
-                self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
-            amount = float(np.clip(mouth, 0.0, 1.0))
-            # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
-            inside = self.mouth.coverage(amount, base, target_pose.scale) if self.draws_mouth and texture is None \
-                else amount
-            self._put(self._mouth, np.array([amount, 1.0 - amount, inside], np.float32))
+                self._ring_inputs(ring, ring_box)
             edit = self.networks is not None and texture is None and bool(np.any(np.asarray(rel_code) != 0))
             if edit:
                 self._put(self._code, np.asarray(rel_code, np.float32).reshape(1, 52))
@@ -312,6 +264,50 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
         if sync:
             self.synchronize()
         return self.frame
+
+    # -- a step's inputs, planned on the host and uploaded before its device work
+    def _face_inputs(self, face: Box, base: np.ndarray, verts: np.ndarray, target_pose: Pose) -> None:
+        """The face's posed vertices in its box, how far each moved, and the weights of what its
+        move uncovers (poce_rt.uncover) and of its own profile (poce_rt.profile_edge)."""
+        local = verts.copy()
+        local[:, 0] -= face.x0
+        local[:, 1] -= face.y0
+        self._put(self._verts, local)
+        vmotion = vertex_motion(self._src_verts, verts)
+        self._put(self._vmotion, vmotion)
+        box = (face.x0, face.y0, face.x1, face.y1)
+        # on the host the texel motion is spread once a step: the uncover weight and the face's
+        # render (_render_host) draw the same texture
+        self._motion = None if face.empty or self.gpu else motion_texture(self._texels, vmotion, self._take)
+        uncovered = None if face.empty else self._uncover.weight_over(texel_motion(self.geometry), vmotion, box,
+                                                                      self._motion)
+        self._uncovered = uncovered is not None
+        if self._uncovered:
+            self._put(self.ws.take("in.uncovered", (face.height, face.width, 1), np.float32), uncovered[..., None])
+            self._put(self.ws.take("in.plate", (face.height, face.width, 3), np.float32),
+                      self._uncover.plate_over(box))
+        # the face's own profile, composited without the feather (poce_rt.profile_edge)
+        profile = None if face.empty or self.feather_px <= PROFILE_FEATHER_PX else \
+            turned_profile(self.source.face.pose, target_pose, base[list(FACE_OVAL), :2] - (face.x0, face.y0),
+                           base[:, :2] - (face.x0, face.y0), face.height, face.width,
+                           turned_edge(self._proxy, base[list(FACE_OVAL)]), (face.x0, face.y0))
+        self._profile = profile is not None
+        if self._profile:
+            self._put(self.ws.take("in.profile", (face.height, face.width, 1), np.float32), profile[..., None])
+
+    def _ring_inputs(self, ring: Ring, ring_box: Box) -> None:
+        """The ring's vertices in its box and where they read its texture (the one cached for the
+        step's reveal about the oval: RingTextureCache)."""
+        rv = ring.verts.copy()
+        rv[:, 0] -= ring_box.x0
+        rv[:, 1] -= ring_box.y0
+        self._put(self._ring_verts, rv)
+        ring_texture = self.ring_texture.for_ring(
+            ring, None if self._reveal is None else self._revealed_host[list(FACE_OVAL)])
+        uvs = ring_texture.uvs(ring.src)
+        self._put(self._ring_uvs, uvs)
+        self._put(self._ring_lo, np.tile(ring_texture.lo.astype(np.float32), (self.width, 1)))
+        self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
 
     # -- host-side planning
     def _ring(self, target: np.ndarray, target_pose: Pose) -> Ring | None:

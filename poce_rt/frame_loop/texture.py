@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..fit import Pose
+from ..head_proxy import FACE_OVAL
 from ..mouth import gap_lips, in_photo_colour, interior_tris, mouth_interior, skin_tone
 from ..revealed import PoseReveal, RevealedTexture
+from .canvas import Box
 
 MOUTH_COLOUR = np.array([0.22, 0.07, 0.07], np.float32)  # a dark mouth cavity
 
@@ -77,6 +80,31 @@ class TextureStage:
         if self.draws_mouth and self.mouth.from_photo and len(self._gap_idx):
             self._gap_lips = xp.asarray(gap_lips(np.asarray(mouth_gap).reshape(s, s) > 0.5,
                                                  geometry.layout.coverage))
+
+    def _reveal_inputs(self, target_pose: Pose) -> None:
+        """How far the step's pose reveals each vertex, the fill's light at it, and the held
+        hand's ring hold beside the revealed outline (HeldHand._hold_step)."""
+        if self._reveal is not None:
+            self._revealed_host = self._reveal(target_pose)
+            self._put(self._revealed, self._revealed_host)
+            self._hold_step(self._revealed_host[list(FACE_OVAL)])
+            if self._light is not None:
+                self._put(self._light, self._shading.light(target_pose))
+
+    def _mouth_inputs(self, face: Box, base: np.ndarray, target_pose: Pose, mouth: float, given: bool) -> None:
+        """The mouth's inside posed in the face's box (weight-free), and the step's amounts: the
+        gap's darkening and how much of the inside is drawn."""
+        if self.draws_mouth:
+            mv, mu = self.mouth.mesh(base, target_pose.scale)
+            mv[:, 0] -= face.x0
+            mv[:, 1] -= face.y0
+            self._put(self._mouth_verts, mv)
+            self._put(self._mouth_uvs, mu)
+        amount = float(np.clip(mouth, 0.0, 1.0))
+        # a given texture (a feature transfer) brings its own mouth: the photo's opening only by `mouth`
+        inside = self.mouth.coverage(amount, base, target_pose.scale) if self.draws_mouth and not given \
+            else amount
+        self._put(self._mouth, np.array([amount, 1.0 - amount, inside], np.float32))
 
     def _fill(self, given_texture: bool):
         """The texture's share of fill this step's pose revealed, [S,S,1] on the loop's device
