@@ -83,6 +83,10 @@ PERSON_ON = 0.5          # the segmenter's chance of a person that is the hand's
 # held none .. all from this far from that gap (photo pixels: its blur, not the face's size)
 GAP_BLUR = (1.0, 5.0)
 RING_HOLD_REACH = 1.0   # D: how far past the held hand the ring's hold reaches (RingHold)
+# arm_beside's result not yet read (None is one: no arm). It costs ~4-5 ms a source (47 ms on
+# Image_with_alpha.png's photo) and the held hand and the head proxy's far band both read it, so a
+# prepared source carries it from the first to the second (stages.SourceMaps, pipeline.Source)
+UNREAD = object()
 
 
 def skin_pixels(lab: np.ndarray, colours) -> np.ndarray:
@@ -117,13 +121,14 @@ def occluder_map(image: np.ndarray, face, geom, colours) -> np.ndarray | None:
     return occluder_maps(image, face, geom, colours)[0]
 
 
-def occluder_maps(image: np.ndarray, face, geom, colours):
+def occluder_maps(image: np.ndarray, face, geom, colours, arm=UNREAD):
     """occluder_map's arguments -> (held: occluder_map's, skin: [H,W] bool the person's skin the
     hand is one run with, pixel by pixel, where it is not held (module docstring, 3: the fingers
     across the face and the face's own skin above the eyes, not the backdrop)); (None, None)
-    where no arm is beside the head."""
+    where no arm is beside the head. arm: arm_beside's result where the caller has it (UNREAD:
+    read here)."""
     image = np.asarray(image)[..., :3]
-    found = arm_beside(image, face, geom, colours)
+    found = arm_beside(image, face, geom, colours) if arm is UNREAD else arm
     if found is None:
         return None, None
     arm, lab, zone, face_px, beyond, side, above, d, (bx0, by0, bx1, by1) = found

@@ -25,6 +25,7 @@ from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose
 from .frame_loop import FrameLoop
 from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
+from .occluder import UNREAD
 from .profiling import stage
 from .locality import default_rig
 from .rig import ExpressionRig
@@ -110,6 +111,9 @@ class Source:
     lens_card: np.ndarray | None = None   # [468,3] sunglasses in front of the eyes (accessories.lens_card), or None
     held: np.ndarray | None = None   # [H,W] a hand over the face's outline (occluder.occluder_map), or None
     rim_light: object = None   # poce_rt.rim_light.RimLight: the ring relit beside a relit far half, or None
+    # occluder.arm_beside's result (stages.SourceMaps.arm): the frame loop's head proxy reads it
+    # again where it is UNREAD (a Source built by hand)
+    arm: object = UNREAD
 
 
 @dataclass
@@ -302,10 +306,10 @@ class Editor:
             # untrusted texels (edge-on, across the silhouette) are completed too (disocclusion)
             complete = complete_uv_fallback if self.networks is None else \
                 (lambda uv_known, known, layout: self.networks.complete(uv_known, known))
-            colours, (completed, fill, filled, shading, rim_light), card, held = \
+            colours, (completed, fill, filled, shading, rim_light), card, held, arm = \
                 stages.complete_source(image, face, uv, mask, self.geometry, complete)
         return Source(image, face, uv, mask, completed, device_image, fill, filled, shading, colours, card, held,
-                      rim_light)
+                      rim_light, arm)
 
     # -- steps 5-7
     def plan(self, source: Source, expression=None, relative: bool = True, reference=None, mask=None,

@@ -30,7 +30,7 @@ from .shading import FillShading, fill_shading, skin_light
 from .mouth import (MouthInterior, draw_interior, gap_lips, interior_tris, mouth_gap_texels, mouth_interior,
                     skin_tone, under_card)
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
-from .occluder import arm_beside, occluder_maps, revealed_beside, ring_hold as ring_hold_for
+from .occluder import UNREAD, arm_beside, occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
@@ -362,13 +362,15 @@ def skin_shade(uv: np.ndarray, keep: np.ndarray, normals: np.ndarray, coverage: 
 class SourceMaps(NamedTuple):
     """What a source is prepared with once (complete_source): the photo's colour classes
     (hair.PhotoColours), the completion (Completion), the sunglasses as a card in front of the eyes
-    ([468,3], accessories.lens_card, or None) and the hand over the face's outline ([H,W], occluder's
-    occluder_map, or None)."""
+    ([468,3], accessories.lens_card, or None), the hand over the face's outline ([H,W], occluder's
+    occluder_map, or None) and the arm beside the head it was read from (occluder.arm_beside's
+    result, None where there is none), which head_proxy_of takes too."""
 
     colours: PhotoColours
     completion: Completion
     lens_card: np.ndarray | None
     held: np.ndarray | None
+    arm: tuple | None
 
 
 def complete_source(image: np.ndarray, face: Face, uv: np.ndarray, mask: np.ndarray, geom: Geometry,
@@ -377,11 +379,12 @@ def complete_source(image: np.ndarray, face: Face, uv: np.ndarray, mask: np.ndar
     the maps read once per source, in the order they need each other (Editor.prepare and repose)."""
     colours = face_colours(image, face.vertices)   # the completion's and the ring's
     lenses = sunglasses(uv, (mask >= 0.5) & geom.layout.coverage)   # the completion's and the card's
-    held, skin = occluder_maps(image, face, geom, colours)   # a hand over the outline (poce_rt.occluder)
+    arm = arm_beside(image, face, geom, colours)   # the held hand's and the head proxy's (occluder.UNREAD)
+    held, skin = occluder_maps(image, face, geom, colours, arm)   # a hand over the outline (poce_rt.occluder)
     completion = complete_face(uv, mask, face, *image.shape[:2], geom, complete, image, colours, lenses, held,
                                skin)
     card = lens_card(uv, mask, geom.layout.coverage, face.shape, face.pose, lenses)
-    return SourceMaps(colours, completion, card, held)
+    return SourceMaps(colours, completion, card, held, arm)
 
 
 def texture_at(photo: np.ndarray, fill: np.ndarray | None, face: Face, target: Pose,
@@ -419,15 +422,18 @@ def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, in
 
 
 def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Geometry,
-                  lens_card: np.ndarray | None = None, camera_distance_cm: float = CAMERA_DISTANCE_CM) -> HeadProxy:
+                  lens_card: np.ndarray | None = None, camera_distance_cm: float = CAMERA_DISTANCE_CM,
+                  arm=UNREAD) -> HeadProxy:
     """The head proxy of a source face (poce_rt.proxy_pose.HeadProxy) with all it reads from the
     photo image [H,W,3] uint8 (proxy_measures, the neck, the sunglasses' frame, the skin past the
     silhouette, whether the far band shows the head or an arm, the jaw's shadow on the neck), as blend_face
     and the frame loop draw it.
     colours: the photo's face_colours; geom: the Geometry the face is drawn with; lens_card: the source's sunglasses (accessories.lens_card) or None; camera_distance_cm: the
-    camera the rings are projected with (poce_rt.camera)."""
+    camera the rings are projected with (poce_rt.camera); arm: the source's occluder.arm_beside (SourceMaps.arm)
+    where the caller has it (UNREAD: read here)."""
     measures = proxy_measures(image, face, colours)
-    arm = arm_beside(image, face, geom, colours)   # the far band: the head's, or an arm's beside it
+    if arm is UNREAD:   # the far band: the head's, or an arm's beside it
+        arm = arm_beside(image, face, geom, colours)
     proxy = HeadProxy(face.vertices, face.shape, face.pose, camera_distance_cm, *measures,
                       neck=neck_layer(image, face, colours, measures[0]),
                       glasses=ring_glasses(image, face.vertices, lens_card), skin=SkinRun(image, colours.skin),
@@ -445,7 +451,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
                camera_distance_cm: float = CAMERA_DISTANCE_CM, ring_filled_out: np.ndarray | None = None,
                uncovered_out: np.ndarray | None = None, fill: np.ndarray | None = None,
                colours: PhotoColours | None = None, held: np.ndarray | None = None,
-               rim_light: RimLight | None = None, lens_card: np.ndarray | None = None) -> np.ndarray:
+               rim_light: RimLight | None = None, lens_card: np.ndarray | None = None, arm=UNREAD) -> np.ndarray:
     """Blend a face rendered with (shape, pose) back into the photo it was tracked in: the ring
     around the face (ears, hair, jaw line) first follows the moved face oval, then the render is
     kept only where the surface moved (poce_rt.motion) and composited with a feather (none along
@@ -467,7 +473,8 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     source's poce_rt.rim_light.RimLight (Completion.rim_light): the ring's texture about the
     oval relit as far as the pose reveals it. lens_card: None, or the source's sunglasses
     (accessories.lens_card): the ring moves their frame past the oval with them
-    (accessories.ring_glasses). -> [H,W,3] uint8."""
+    (accessories.ring_glasses). arm: the source's occluder.arm_beside (SourceMaps.arm), or UNREAD:
+    head_proxy_of reads it. -> [H,W,3] uint8."""
     geom = geom or geometry()
     target = pose_vertices(shape, pose)
     if head_proxy and colours is None:
@@ -478,7 +485,7 @@ def blend_face(image: np.ndarray, face: Face, shape: np.ndarray, pose: Pose, rgb
     ring_moving = np.zeros((h, w), np.float32)
     proxy = None
     if head_proxy:
-        proxy = (head_proxy_of(image, face, colours, geom, lens_card, camera_distance_cm), pose)
+        proxy = (head_proxy_of(image, face, colours, geom, lens_card, camera_distance_cm, arm), pose)
     holds = held is not None and fill is not None
     reveal = PoseReveal(geom.posed, geom.layout.tris, face.shape, face.pose)(pose)[list(FACE_OVAL)] \
         if holds or (rim_light is not None and head_proxy) else None
@@ -624,7 +631,8 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     geom = geom or geometry()
     uv, mask = sample_face(image, face, geom)
     h, w = image.shape[:2]
-    colours, (photo, fill, filled_uv, shading, rim_light), card, held = complete_source(image, face, uv, mask, geom)
+    colours, (photo, fill, filled_uv, shading, rim_light), card, held, arm = complete_source(image, face, uv, mask,
+                                                                                            geom)
     completed, revealed = texture_at(photo, fill, face, target, geom, shading)
     uv_filled = fill_share(filled_uv, mask, revealed)
     # sunglasses drawn as a card in front of the eyes, as Editor.plan draws them (poce_rt.accessories)
@@ -647,7 +655,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     out = blend_face(image, face, shape, target, rgb, alpha, feather_px, geom, moved_out=moved,
                      camera_distance_cm=camera_distance_cm, ring_filled_out=ring_filled, uncovered_out=uncovered,
                      fill=revealed_fill(filled_uv, revealed, geom.layout.coverage), colours=colours,
-                     held=held, rim_light=rim_light, lens_card=card)
+                     held=held, rim_light=rim_light, lens_card=card, arm=arm)
     drawn = moved * alpha
     filled = filled_pixels(uv_filled, geom.posed(pose_vertices(shape, target)), geom.layout, drawn)
     # the ring's fill beyond the photo and what the face's move uncovered, where the face, still or

@@ -560,3 +560,29 @@ def test_the_ring_beside_the_arm_keeps_the_photo_s_order_turned_minus_25(prepare
         flipped[yaw] = int((flip & band & far).sum())
     assert flipped[-25] == 0, flipped
     assert flipped[25] > 0, flipped    # the head's own fold, where no arm lies: left as it was
+
+
+def test_the_arm_beside_the_head_is_read_once_per_source(editor, monkeypatch):
+    """occluder.arm_beside (47 ms on Image_with_alpha.png's photo, ~4-5 ms on others) is read by
+    the held hand (stages.complete_source) and by the head proxy's far band (stages.head_proxy_of):
+    the prepared Source carries it from one to the other, as repose hands it to blend_face. It ran
+    twice per source (once in occluder_maps, again when the frame loop built the head proxy)."""
+    from poce_rt import occluder
+    from poce_rt.assets import data_path, load_image
+
+    img = load_image(data_path("Image_with_alpha.png"))
+    calls, read = [], occluder.arm_beside
+
+    def counted(*a):
+        calls.append(1)
+        return read(*a)
+
+    monkeypatch.setattr(occluder, "arm_beside", counted)
+    monkeypatch.setattr(stages, "arm_beside", counted)
+    src = editor.prepare(img)
+    editor.edit(img, pose=(0, 25, 0), source=src)   # the frame loop's head proxy
+    assert len(calls) == 1, len(calls)
+    assert src.held is not None   # his forearm beside his head: the arm is there to be read
+    calls.clear()
+    stages.repose(img, src.face, yaw=25, geom=editor.geometry)
+    assert len(calls) == 1, len(calls)

@@ -52,9 +52,9 @@ def test_turned_away_the_softening_draws_nothing(editor, face1, monkeypatch):
     """At -25 her far side is not revealed: the frame is the one drawn without poce_rt.outline."""
     img, src = face1
     soft = editor.edit(img, pose=(0, -25, 0), source=src).image
-    from poce_rt.frame_loop import loop
+    from poce_rt.frame_loop import soften
 
-    monkeypatch.setattr(loop, "outline_soft", lambda *a, **k: np.zeros(len(FACE_OVAL)))
+    monkeypatch.setattr(soften, "outline_soft", lambda *a, **k: np.zeros(len(FACE_OVAL)))
     plain = editor.prepare(img, editor.faces(img, 1)[0])
     assert np.array_equal(editor.edit(img, pose=(0, -25, 0), source=plain).image, soft)
 
@@ -79,7 +79,7 @@ def test_the_host_softens_only_the_box_about_the_revealed_fill_the_same_bit_for_
     at +25 her far jaw's strip, under half the face's box, and the frame is the one soften_box
     draws over all of it, bit for bit."""
     img, src = face1
-    from poce_rt.frame_loop import loop
+    from poce_rt.frame_loop import soften
 
     calls = []
 
@@ -87,7 +87,7 @@ def test_the_host_softens_only_the_box_about_the_revealed_fill_the_same_bit_for_
         calls.append((frame.copy(), alpha.copy(), soft.copy(), taps))
         return outline.soften_outline(frame, alpha, soft, taps, take)
 
-    monkeypatch.setattr(loop, "soften_outline", record)
+    monkeypatch.setattr(soften, "soften_outline", record)
     editor.edit(img, pose=(0, 25, 0), source=editor.prepare(img, editor.faces(img, 1)[0]))
     assert calls
     frame, alpha, soft, taps = calls[-1]
