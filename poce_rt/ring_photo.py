@@ -85,6 +85,14 @@ REVEAL_FILL = (0.015, 0.05)
 # it reveals, the head's fill (the jaw at +25: area 2.4-3.6).
 BACKDROP_READ = (0.3, 0.6)
 BACKDROP_GROWN = (1.0, 2.0)
+# ... unless the photo shows nothing but the backdrop on it (its share of backdrop pixels from
+# BACKDROP_ONLY[0], fully from [1]): the proxy's silhouette runs past the head's outline there,
+# and widening the band reveals no head the photo saw. Tom_Hanks_54745.png at -25: the bands
+# beside the tuft of hair at his far temple read the backdrop alone (share 1.0, drawn 4.1-4.4x
+# larger), and the head's fill pulled there, his black hair mixed with his lit forehead, drew a
+# grey ghost 110-136 levels from the tuft down to the brow's end, on the backdrop's 150 (the
+# jaw's widened bands at +25 read 0.47-0.66 of it)
+BACKDROP_ONLY = (0.9, 0.98)
 # The face's own skin past its oval (issue 15, Tom_Hanks_54745.png, yaw +18, turned -25 on its
 # neck, EditorConfig.neck_pivot_cm): a face seen edge-on reaches past the oval tracked on it (the
 # convex hull of its vertices less the oval: FeatureMask.past; head_proxy.face_past_oval, 5.5-6.8
@@ -611,7 +619,7 @@ def backdrop_read(back: np.ndarray, on_photo: np.ndarray, verts: np.ndarray, src
     of the share of its photo pixels that are the backdrop (back [h',w'], head_or_backdrop's, at
     every other photo pixel from a (x, y); of those on the photo, on_photo [h',w'] bool at the same
     pixels; none: 0), on a triangle drawn no larger than the photo shows it (BACKDROP_GROWN of
-    area_stretch). verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
+    area_stretch) or that the photo shows on the backdrop alone (BACKDROP_ONLY). verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
     out = np.zeros(len(weights))
     hot = np.flatnonzero(weights > 0)
     if hot.size == 0:
@@ -623,7 +631,8 @@ def backdrop_read(back: np.ndarray, on_photo: np.ndarray, verts: np.ndarray, src
     x, y = np.clip(xy[..., 0], 0, w - 1), np.clip(xy[..., 1], 0, h - 1)
     on = on_photo[y, x] & (xy[..., 0] == x) & (xy[..., 1] == y)
     share = (back[y, x] * on).sum(1) / np.maximum(on.sum(1), 1)
-    out[hot] = ramp(share, BACKDROP_READ) * (1.0 - ramp(area_stretch(verts, tris, src), BACKDROP_GROWN))
+    grown = ramp(area_stretch(verts, tris, src), BACKDROP_GROWN) * (1.0 - ramp(share, BACKDROP_ONLY))
+    out[hot] = ramp(share, BACKDROP_READ) * (1.0 - grown)
     return out
 
 

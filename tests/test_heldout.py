@@ -226,6 +226,29 @@ def test_the_backdrop_above_the_far_temple_takes_no_hair(editor, prepared):
     assert np.percentile(back - y[sel], 90) < 8, np.percentile(back - y[sel], 90)
 
 
+def test_the_turn_draws_no_grey_ghost_from_the_far_temple_s_hair(editor, prepared):
+    """Tom_Hanks_54745.png turned -25: the head proxy's bands beside the tuft of hair at his far
+    temple read nothing but the backdrop in the photo (its silhouette runs past the head there),
+    and the turn draws them 4x larger; filled as the side of the head it reveals, with the head's
+    colour pulled from his black hair and lit forehead together, they drew a grey ghost from the
+    tuft down to the brow's end, darker than the backdrop (ring_photo.BACKDROP_ONLY: they take the
+    backdrop's fill). Over the ring's filled pixels off the face on the far side above the far
+    brow (landmark 334): pixels more than 10 levels below the backdrop, before 101 (49 by more
+    than 20), after 23 (7); their 10th percentile 132 -> 147 against the backdrop's 150."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    v = np.asarray(src.face.vertices)
+    x0, _, x1, _ = src.face.bbox
+    y, y_src = luma(res.image), luma(img)
+    yy, xx = np.mgrid[:img.shape[0], :img.shape[1]]
+    rows = yy < v[334, 1]
+    back = np.median(y_src[rows[:, 0]][:, -8:])   # the photo's rightmost pixels: the backdrop
+    sel = rows & (xx > 0.5 * (x0 + x1)) & (res.filled > 0.5) & (res.alpha < 0.5)
+    assert sel.sum() > 400, sel.sum()
+    assert (y[sel] < back - 10).sum() < 50, (y[sel] < back - 10).sum()
+    assert np.percentile(y[sel], 10) > back - 8, np.percentile(y[sel], 10)
+
+
 def beyond_edge(img, res, face, top: int, bottom: int):
     """Per row from landmark `top` to landmark `bottom`: (the output's luma past the face render's
     edge on the viewer's right, the backdrop's luma on that row: the photo's 8 rightmost pixels'
