@@ -619,7 +619,8 @@ def backdrop_read(back: np.ndarray, on_photo: np.ndarray, verts: np.ndarray, src
     of the share of its photo pixels that are the backdrop (back [h',w'], head_or_backdrop's, at
     every other photo pixel from a (x, y); of those on the photo, on_photo [h',w'] bool at the same
     pixels; none: 0), on a triangle drawn no larger than the photo shows it (BACKDROP_GROWN of
-    area_stretch) or that the photo shows on the backdrop alone (BACKDROP_ONLY). verts [N,3] target, src [N,2] photo positions, as ring_band gives them."""
+    area_stretch) or that the photo shows on the backdrop alone (BACKDROP_ONLY). verts [N,3] target,
+    src [N,2] photo positions, as ring_band gives them."""
     out = np.zeros(len(weights))
     hot = np.flatnonzero(weights > 0)
     if hot.size == 0:
