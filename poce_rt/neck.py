@@ -52,7 +52,7 @@ NECK_RUN = 3
 # filled from her pale skin and the backdrop about it, a ragged pale patch beside her jaw.
 NECK_FAR = (0.05, 0.12)
 # ... under a jaw the photo shows bare: at least NECK_BARE of its strip inside the oval (JAW_IN of
-# the way to the oval's centre, JAW_SAMPLES a vertex) skin-like (hair.skin_distance under SKIN_D[0]);
+# the way to the oval's centre, JAW_SAMPLES a vertex) skin-like (lab_colour.skin_distance under SKIN_D[0]);
 # under a beard, what a turn brings out is the beard's
 NECK_BARE = 0.5
 JAW_IN = (0.05, 0.25)
@@ -195,8 +195,9 @@ def along_jaw(gate: np.ndarray) -> np.ndarray:
 def jaw_bare(image: np.ndarray, oval: np.ndarray, on: np.ndarray, colours) -> float:
     """The share of the photo's pixels on the face inside the oval [K,2] at the vertices on [K]
     (JAW_IN of the way to its centre: the tracked neighbours inside a far jaw seen edge-on can lie
-    past the oval, on the sky) that are skin-like (hair.skin_distance under SKIN_D[0])."""
-    from .hair import SKIN_D, lab, skin_distance
+    past the oval, on the sky) that are skin-like (lab_colour.skin_distance under SKIN_D[0])."""
+    from .lab_colour import lab, skin_distance
+    from .colour_classes import SKIN_D
 
     o = np.asarray(oval, np.float64)
     t = np.linspace(*JAW_IN, JAW_SAMPLES)[:, None, None]
@@ -211,7 +212,7 @@ def jaw_bare(image: np.ndarray, oval: np.ndarray, on: np.ndarray, colours) -> fl
 def photo_columns(image: np.ndarray, box, colours):
     """The photo over box (x0, y0, x1, y1) of image [H,W,3] uint8 as NeckLayer.foot scans it ->
     (start [h,w] bool: behind(); lab [h,w,3] float32: its Lab)."""
-    from .hair import lab
+    from .lab_colour import lab
 
     x0, y0, x1, y1 = box
     crop = image[y0:y1, x0:x1].astype(np.float32) / 255
@@ -220,11 +221,12 @@ def photo_columns(image: np.ndarray, box, colours):
 
 def behind(rgb: np.ndarray, colours) -> np.ndarray:
     """[...,3] float32 RGB in [0,1] -> [...] bool: what may lie behind the head: unlike the face's
-    skin (hair.SKIN_D's middle, as backdrop_beside tells it) and not hair-like (hair.hair_like:
+    skin (colour_classes.SKIN_D's middle, as backdrop_beside tells it) and not hair-like (colour_classes.hair_like:
     darker than the skin, unlike it and the backdrop: a beard, dark clothing). Not by the backdrop's
     colours: a group photo's, read on its borders, take in other people's skin and leave out the
     clouds (multi_face.jpg's sky beside his jaw)."""
-    from .hair import SKIN_D, hair_like, lab, skin_distance
+    from .lab_colour import lab, skin_distance
+    from .colour_classes import SKIN_D, hair_like
 
     c = lab(np.asarray(rgb, np.float32))
     return (skin_distance(c, colours.skin) >= np.mean(SKIN_D)) & (hair_like(c, colours.skin, colours.backdrop) < 0.5)
@@ -260,7 +262,7 @@ def jaw_shadow(image: np.ndarray, face, silhouette: np.ndarray | None = None, co
     [H,W,3] uint8; face: a tracker Face (vertices, shape, pose); silhouette: [K] silhouette_scales'
     (head_proxy's); colours: silhouette.face_colours' (None: read here). Once per source."""
     from .fit import pose_vertices
-    from .hair import lab
+    from .lab_colour import lab
     from .head_proxy import outward, oval_normals
     from .silhouette import backdrop_like, face_colours
 

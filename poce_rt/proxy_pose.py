@@ -96,7 +96,7 @@ HEAD_LENGTH = 1.25
 # a cheek, a wall, not a round head's outline: drawn out, the turned-away side read fuller and
 # the judge read less turn (Image_with_alpha.png at -25, the hand over the far brow, hair 0.015:
 # drawn 27 px out, MediaPipe's read-back over 9 shifts 82% -> 78%, in the 8 crops 78% -> 73%;
-# multi_face.jpg's face 0 at +25, red curls that poce_rt.hair.hair_like cannot tell from his
+# multi_face.jpg's face 0 at +25, red curls that poce_rt.colour_classes.hair_like cannot tell from his
 # skin, hair 0: 71% -> 62% in the whole photo). One share per side: gated vertex by vertex, t1.jpg's
 # face 0's long hair (0-1 along her far side) was drawn out in steps. t1.jpg's largest face: 0.22
 # at -25, 0.42 at +25; faces 0 and 1 at -25 0.18 and 0.20, Image_with_alpha.png 0.015 / 0.03.

@@ -449,7 +449,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     turn uncovered (ring_filled; untouched where the ring is not drawn). moving_out: an optional [H,W]
     float32 array that receives the ring's coverage times its moved weight (where it draws something
     other than the photo's own pixel; untouched where the ring is not drawn). backdrop: the
-    photo's poce_rt.hair.backdrop_colours when the caller has them (None: read here for a head
+    photo's poce_rt.colour_classes.backdrop_colours when the caller has them (None: read here for a head
     proxy's stretched strips, stretched_patch). rim: None, or (poce_rt.rim_light.RimLight, reveal
     [K] at the oval's vertices): the ring's texture relit about the oval (photo_texture's). hold:
     None, or (weight [bh,bw,1] float32, (x0, y0)) the held hand's share of the photo the ring keeps
@@ -466,7 +466,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     features = FeatureMask(src_vertices, glasses)
     weights = stretch_weights(verts, src, features)
     if weights.any() and backdrop is None and proxy is not None:
-        from .hair import backdrop_colours
+        from .colour_classes import backdrop_colours
 
         backdrop = backdrop_colours(image[..., :3])
     texture, known = photo_texture(image, lo, side, (verts, src, weights) if weights.any() else None,

@@ -127,7 +127,8 @@ def test_a_stretched_strip_takes_the_head_s_colour_inside_and_the_backdrop_s_bes
     is filled with the head's colour where the proxy's bands inside its silhouette read it, with
     the backdrop's where only its outer band does, and as before (from all the photo around)
     where both read it. push-pulled from all of it, the strip beside the cheek was a pale mix."""
-    from poce_rt.hair import backdrop_colours, lab
+    from poce_rt.lab_colour import lab
+    from poce_rt.colour_classes import backdrop_colours
 
     h, w = 64, 64
     box = np.zeros((h, w, 3), np.float32)

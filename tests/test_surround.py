@@ -307,7 +307,8 @@ def _crescent_l(image, face, strip):
     import cv2
 
     from poce_rt.camera import CAMERA_DISTANCE_CM, perspective_shape
-    from poce_rt.hair import lab, photo_skin
+    from poce_rt.lab_colour import lab
+    from poce_rt.colour_classes import photo_skin
 
     pose = face.pose.offset(yaw=25)
     target = pose_vertices(perspective_shape(face.shape, face.pose, pose, CAMERA_DISTANCE_CM), pose)
@@ -383,9 +384,10 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
 def _past_revealed_cheek(editor, img, src, yaw: float = 25):
     """The output of a turn to yaw beside the face's outline on the side it reveals (the left of the
     picture), rows from the ear's bottom (target oval vertex 234) to the jaw's corner (58): (mean
-    width in px of the run of skin-like pixels, hair.SKIN_D[1], out from the outline, pixels within
+    width in px of the run of skin-like pixels, colour_classes.SKIN_D[1], out from the outline, pixels within
     16 px past it that are paler than the cheek 2-8 px inside it and not the backdrop)."""
-    from poce_rt.hair import SKIN_D, lab, skin_distance
+    from poce_rt.lab_colour import lab, skin_distance
+    from poce_rt.colour_classes import SKIN_D
 
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     plan = editor.plan(src, pose=(0, yaw, 0))
@@ -690,7 +692,7 @@ def _jaw_shadow_width(rgb, oval, ks, margin=15.0):
     shadow under the jaw."""
     import cv2
 
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     n = head_proxy.oval_normals(oval)
     light = lab(np.asarray(rgb, np.float32) / 255)[..., 0]
@@ -727,7 +729,7 @@ def _jaw_profile(rgb, oval, ks):
     """[len(ks),13] L* of rgb 0-12 px out from each oval vertex k of oval [K,2], along its normal."""
     import cv2
 
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     n = head_proxy.oval_normals(oval)
     light = lab(np.asarray(rgb, np.float32) / 255)[..., 0]
@@ -806,7 +808,7 @@ def _jaw_edge(img, face, out, target, tracker_geometry, band):
     of it within 20 Lab of the sky (the photo's median 3-8 px outside the tracked oval there)."""
     import cv2
 
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     h, w = img.shape[:2]
     ys, xs = np.mgrid[0:h, 0:w]
@@ -985,7 +987,7 @@ def test_red_curls_read_as_skin_keep_the_far_temple_s_hair(editor, real_image):
     a head's outline (HEAD_LENGTH), the silhouette lies 0.42 of the photo's width past the moved
     oval there, 11-14 px beyond the frame's end, and on the rows above the lens the output's curls
     reach 2-7 px past the frame's end (0-1 before; 13-17 in the photo)."""
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     img = real_image("multi_face.jpg")
     src = editor.prepare(img, editor.faces(img, 0)[0])
@@ -1036,7 +1038,7 @@ def test_the_curls_over_a_far_lens_s_arm_stay_beside_its_end(editor, real_image)
     the frame and the oval ring reads from where the curls start (glasses_rings.GLASSES_BESIDE,
     RIM_IN): 4-8 px of curls there. Only the vertices above the frame's end: below it the cheek
     and the ear follow the head."""
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     img = real_image("multi_face.jpg")
     src = editor.prepare(img, editor.faces(img, 0)[0])

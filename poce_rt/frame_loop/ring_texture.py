@@ -41,7 +41,7 @@ class RingTextureCache:
     poce_rt.ring_photo.stretched_patch is written over it (worked out on the host over a box about
     the stretched strip; the previous patch's texels are restored first).
     `image`: the [H,W,3] uint8 photo on the loop's device; `src_vertices`: the source face's
-    [468,3] vertices in photo pixels; backdrop: the photo's [K,3] Lab poce_rt.hair.backdrop_colours
+    [468,3] vertices in photo pixels; backdrop: the photo's [K,3] Lab poce_rt.colour_classes.backdrop_colours
     (stretched_patch's: a head proxy's strips filled from the head, beside it from the backdrop),
     or None. rim_light: None, or the source's poce_rt.rim_light.RimLight: the texels about the oval
     relit at each pose (for_ring's reveal), over the patch, as photo_texture relights them. glasses:
