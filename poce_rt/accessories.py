@@ -371,7 +371,7 @@ def frame_region(src_vertices: np.ndarray, reach: np.ndarray):
     glasses (poce_rt.glasses_rings' rigid_glasses: from FRAME_READ_PX inside the frame's edge to a
     pixel past it, on the ray of each oval vertex it reaches; reach: frame_reach's) -> (lo [2]
     int (x, y), mask [h,w] uint8) a pixel wider on each side, or None where it reaches none.
-    A band triangle there is the glasses, drawn where they move (poce_rt.ring_photo.stretch_weights
+    A band triangle there is the glasses, drawn where they move (poce_rt.band_stretch.stretch_weights
     leaves it unfilled)."""
     from .head_proxy import FACE_OVAL
 

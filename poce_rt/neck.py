@@ -13,7 +13,7 @@ from the moved jaw to the first of the photo's pixels below it that steps away f
 (the collar, the shoulder: NeckLayer.foot; the neck does not turn, NECK_CM), as far as the turn
 reveals the side. They read the face's own skin inside that jaw (NECK_READ), drawn larger than
 the photo shows it and from behind the face's outline: the ring's texture fills those texels
-(poce_rt.ring_photo: STRETCH_FILL, HIDDEN_FILL) with the head's fill, pulled from the skin about
+(poce_rt.band_stretch: STRETCH_FILL, feature_mask.HIDDEN_FILL) with the head's fill, pulled from the skin about
 the jaw, and marks them as fill (EditResult.filled). The vertex nearest the ear, the neck's side,
 reads the photo where it did, beside the jaw: the band from it inwards reads across the jaw's edge
 and draws the neck's side against the backdrop. Only a far jaw (NECK_FAR) that the photo shows

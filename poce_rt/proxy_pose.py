@@ -524,7 +524,7 @@ def past_strip(src_r: list, p: np.ndarray, u: np.ndarray, moved: np.ndarray) -> 
     to the hair's own colour past its mix with the skin: by 0-f1's image-left cheek 16 px out,
     past the proxy's first ring (14 px out, scale 1.1). The band between them read a sliver of
     0-2 px (folded) and was drawn 18 px wide (area 7-16x), all filled by the stretched-strip fill
-    (ring_photo.STRETCH_FILL): a smooth brownish column of the head's colours between the cheek
+    (band_stretch.STRETCH_FILL): a smooth brownish column of the head's colours between the cheek
     and the hair from the temple down past the cheek. Read so, the first band reads the hair's
     strands and is warped (area 1.3-1.7x; 15-f13-anc-ph.jpg's, beside a skin strip 5-8 px wide
     under her bob, 3.4 at most -> 1.8)."""

@@ -28,11 +28,13 @@ import cv2
 import numpy as np
 
 from . import ops
+from .band_stretch import stretch_weights
+from .feature_mask import FeatureMask
 from .head_proxy import FACE_OVAL, PROXY_RINGS, REACH, surround_mesh
 from .layers import copy_channels
 from .motion import KEEP_SCALE, MOVING_PX, STILL_PX, keep_still, moved_weight, pixel_centres, read_motion
 from .ops._arrays import native
-from .ring_photo import RING_CHANNELS, FeatureMask, photo_texture, ring_filled, stretch_weights
+from .ring_photo import RING_CHANNELS, photo_texture, ring_filled
 
 MIN_MOVE_PX = 0.5   # ring_band: an oval that moves less than this (px) leaves the photo as it is
 # A head turned away folds its proxy's rings past the silhouette behind the rings in front, and the

@@ -478,7 +478,7 @@ def test_no_ear_rim_sliver_under_the_far_end_piece(editor, sunglasses):
     the end piece and reads a pixel past it, the ear's rim, while its neighbour's turns in with the
     head: the band between them spread a 3x9 px strip of the rim over 17x8 px, a red sliver under
     the end piece (19 px here beyond the face's render). That wedge is filled from the backdrop
-    beyond the ear (ring_photo's FRAME_SIDE): 5."""
+    beyond the ear (feature_mask's FRAME_SIDE): 5."""
     img, src = sunglasses
     res = editor.edit(img, pose=(0, 25, 0), source=src)
     red = ear_rim_under_end_piece(img, res.image, res.alpha, src.face.vertices, src.lens_card)

@@ -3,7 +3,7 @@ face oval over the hair, ears and neck turn with the face; the neck and the oute
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, proxy_pose, ring_photo, silhouette, surround
+from poce_rt import band_maps, band_stretch, head_proxy, proxy_pose, ring_photo, silhouette, surround
 from poce_rt.camera import perspective_shape
 from poce_rt.fit import pose_vertices
 
@@ -319,7 +319,7 @@ def _strand_kinks(image, face, verts, src, oval=None, bands=(1, head_proxy.SILHO
     Triangles that read no area of the photo (a ring on the next one there: the fringe ring on
     the outer ring where fringe_widths' curl tips reach past the silhouette as the turn's view
     draws it, t1.jpg's face 0 at +25, oval vertex 0) map no strand and are left out, as
-    poce_rt.ring_photo's stretch leaves them."""
+    poce_rt.band_maps' stretch leaves them."""
     import cv2
 
     k = len(head_proxy.FACE_OVAL)
@@ -691,8 +691,8 @@ def test_a_turn_reads_the_hair_past_the_skin_strip_as_hair(editor, prepared):
         moved = proxy.strip * proxy.reveal(plan.target_pose)     # [K] px the oval ring reads past the oval
         first = (tris.max(1) < 3 * k) & (moved[tris % k].min(1) > 0.1)   # the band from it to the first ring
         assert first.sum() >= 6, (name, first.sum())
-        area = ring_photo.area_stretch(verts, tris[first], photo)
-        assert area.max() < ring_photo.STRETCH_FILL[0], (name, area.max())
+        area = band_maps.area_stretch(verts, tris[first], photo)
+        assert area.max() < band_stretch.STRETCH_FILL[0], (name, area.max())
     img, src = prepared("0-f1-su-ph.jpg")
     assert _column_detail(editor, img, src)[1] > 0.4
 
