@@ -27,7 +27,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .colour_classes import SKIN_D, hair_like
 from .head_proxy import FACE_OVAL, NECK_CM, facing, head_proxy, outer_normals, oval_radius, ramp
+from .lab_colour import lab, skin_distance
 
 # the oval vertices whose rings may be drawn as neck: the sides of the jaw, where the proxy's first
 # ring turns with the head in part (between head_proxy.NECK_CM's canonical y values: below the cheek,
@@ -196,9 +198,6 @@ def jaw_bare(image: np.ndarray, oval: np.ndarray, on: np.ndarray, colours) -> fl
     """The share of the photo's pixels on the face inside the oval [K,2] at the vertices on [K]
     (JAW_IN of the way to its centre: the tracked neighbours inside a far jaw seen edge-on can lie
     past the oval, on the sky) that are skin-like (lab_colour.skin_distance under SKIN_D[0])."""
-    from .lab_colour import lab, skin_distance
-    from .colour_classes import SKIN_D
-
     o = np.asarray(oval, np.float64)
     t = np.linspace(*JAW_IN, JAW_SAMPLES)[:, None, None]
     pts = (o[on][None] + t * (o.mean(0) - o[on])[None]).reshape(-1, 2)
@@ -212,8 +211,6 @@ def jaw_bare(image: np.ndarray, oval: np.ndarray, on: np.ndarray, colours) -> fl
 def photo_columns(image: np.ndarray, box, colours):
     """The photo over box (x0, y0, x1, y1) of image [H,W,3] uint8 as NeckLayer.foot scans it ->
     (start [h,w] bool: behind(); lab [h,w,3] float32: its Lab)."""
-    from .lab_colour import lab
-
     x0, y0, x1, y1 = box
     crop = image[y0:y1, x0:x1].astype(np.float32) / 255
     return behind(crop, colours), lab(crop)
@@ -225,9 +222,6 @@ def behind(rgb: np.ndarray, colours) -> np.ndarray:
     darker than the skin, unlike it and the backdrop: a beard, dark clothing). Not by the backdrop's
     colours: a group photo's, read on its borders, take in other people's skin and leave out the
     clouds (multi_face.jpg's sky beside his jaw)."""
-    from .lab_colour import lab, skin_distance
-    from .colour_classes import SKIN_D, hair_like
-
     c = lab(np.asarray(rgb, np.float32))
     return (skin_distance(c, colours.skin) >= np.mean(SKIN_D)) & (hair_like(c, colours.skin, colours.backdrop) < 0.5)
 
@@ -262,7 +256,6 @@ def jaw_shadow(image: np.ndarray, face, silhouette: np.ndarray | None = None, co
     [H,W,3] uint8; face: a tracker Face (vertices, shape, pose); silhouette: [K] silhouette_scales'
     (head_proxy's); colours: silhouette.face_colours' (None: read here). Once per source."""
     from .fit import pose_vertices
-    from .lab_colour import lab
     from .head_proxy import outward, oval_normals
     from .silhouette import backdrop_like, face_colours
 

@@ -35,7 +35,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import masks
+from .colour_classes import BACKDROP_D, HAIR_SPREAD_MIN, SKIN_D, hair_like, own_hair, photo_colours
 from .head_proxy import FACE_OVAL, PROXY_REACH, PROXY_SCALES, face_past_oval, head_proxy, oval_radius, ramp
+from .head_reach import (HAIR_D, PERSON_ON, backdrop_reach, fringe_reach, hair_at, hair_reach, hair_share, person_reach,
+                         run_end, strand_reach)
+from .lab_colour import backdrop_distance, lab, robust_colour, skin_distance
+from .photo_rays import ray_points, ray_samples
 
 # SkinRun: the photo read at most this many pixels apart along a way
 SKIN_RUN_STEP = 0.5
@@ -284,7 +289,6 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.colour_classes.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
-    from .head_reach import backdrop_reach, hair_reach, person_reach
 
     image = np.asarray(image)
     sv = np.asarray(src_vertices, np.float64)
@@ -349,10 +353,6 @@ def forehead_skin(image: np.ndarray, oval: np.ndarray, end: np.ndarray, begin: n
     -> [K] float64: where the first sample that is not skin (lab_colour.skin_distance past the middle
     of SKIN_D: the hairline's mix counts as hair) lies; the ray's full length where all are skin.
     image [H,W,3] uint8, skin as hair_like's. silhouette_scales' FOREHEAD_SKIN."""
-    from .lab_colour import skin_distance
-    from .colour_classes import SKIN_D
-    from .photo_rays import ray_samples
-
     t, colours, inside, length = ray_samples(np.asarray(image)[..., :3], oval, end)
     off = (skin_distance(colours, skin) >= np.mean(SKIN_D)) | ~inside
     off &= t[None, :] * length[:, None] >= BESIDE_SKIP_PX   # past the oval's own edge, a mix
@@ -368,10 +368,6 @@ def hanging_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray,
     [468,3] vertices in it, its canonical shape and Pose, silhouette [K] silhouette_scales';
     colours as silhouette_scales' (zeros unless it holds the person segmenter's map). ~1 ms."""
     from .fit import pose_vertices
-    from .head_reach import HAIR_D, PERSON_ON, run_end
-    from .lab_colour import robust_colour
-    from .colour_classes import HAIR_SPREAD_MIN
-    from .photo_rays import ray_points, ray_samples
 
     sv = np.asarray(src_vertices, np.float64)
     if not np.isfinite(sv).all():
@@ -430,7 +426,6 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     [H,W,3] uint8, the face's [468,3] vertices in it, its canonical shape and Pose; colours as
     silhouette_scales'. Once per source: ~1 ms."""
     from .fit import pose_vertices
-    from .head_reach import fringe_reach, hair_at, strand_reach
 
     sv = np.asarray(src_vertices, np.float64)
     if not np.isfinite(sv).all():
@@ -464,8 +459,6 @@ def band_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, po
     far the head's outline there is its hair (poce_rt.proxy_pose's BAND_HAIR). image [H,W,3] uint8,
     the face's [468,3] vertices in it, its canonical shape and Pose; colours as silhouette_scales'.
     Once per source: ~1 ms."""
-    from .head_reach import hair_share
-
     sv, rim = _band_ends(src_vertices, shape, pose, silhouette)
     colours = face_colours(image, sv) if colours is None else colours
     return hair_share(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim, colours.skin, colours.backdrop)
@@ -477,10 +470,6 @@ def band_head(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, po
     proxy's silhouette beyond it (as band_hair's) that is not the backdrop (backdrop_like under
     0.5): the head, whatever its colour (poce_rt.proxy_pose's BAND_HEAD: red curls that
     poce_rt.hair reads as skin). Arguments as band_hair's; once per source, < 1 ms."""
-    from .lab_colour import backdrop_distance
-    from .colour_classes import BACKDROP_D
-    from .photo_rays import ray_samples
-
     sv, rim = _band_ends(src_vertices, shape, pose, silhouette)
     colours = face_colours(image, sv) if colours is None else colours
     _, px, inside, _ = ray_samples(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim)
@@ -502,8 +491,6 @@ def band_arm(image: np.ndarray, face, silhouette: np.ndarray, arm) -> np.ndarray
     proxy's silhouette beyond it (as band_hair's rays) that is the arm beside the head (arm:
     poce_rt.occluder.arm_beside's result, its runs of skin; poce_rt.proxy_pose's BAND_ARM), or
     None where it finds none."""
-    from .photo_rays import ray_points
-
     if arm is None:
         return None
     skin, (x0, y0, x1, y1) = arm[0], arm[-1]
@@ -531,8 +518,6 @@ def _band_ends(src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):
     """poce_rt.colour_classes.photo_colours of the face with these [468,3] vertices in image [H,W,3] uint8
     (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
-    from .colour_classes import photo_colours
-
     sv = np.asarray(src_vertices, np.float64)
     eyes = [sv[list(eye), :2] for eye in (masks.LEFT_EYE, masks.RIGHT_EYE)]   # sunglasses: photo_skin
     return photo_colours(image, sv[list(FACE_OVAL), :2], eyes)
@@ -566,9 +551,6 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     feathered border, 15-f13-anc-ph.jpg at +25; else the read starts on the mix); 0 where
     no hair is found (a neck, an ear, a backdrop). colours: as silhouette_scales'. Once per
     source: ~1 ms."""
-    from .lab_colour import lab
-    from .colour_classes import hair_like, own_hair
-
     image = np.asarray(image)
     oval, steps, px, inside = _past_oval(image, src_vertices, 1, STRIP_MAX)
     colours = face_colours(image, src_vertices) if colours is None else colours
@@ -617,9 +599,6 @@ class SkinRun:
         positions, pixel centres at i + 0.5) over which the photo is skin (colour_classes.SKIN_D's far bound,
         read at most SKIN_RUN_STEP px apart), up to the first pixel that is not; 0 where none is on
         the way (nothing tells where the skin ends: hair as red as the skin) or the first is not."""
-        from .lab_colour import lab, skin_distance
-        from .colour_classes import SKIN_D
-
         start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
         length = np.linalg.norm(end - start, axis=1)
         n = max(int(np.ceil(length.max(initial=0.0) / SKIN_RUN_STEP)), 1)
@@ -636,8 +615,6 @@ class SkinRun:
         centres at i + 0.5) the photo's sharpest colour step lies, to its sample on start's side
         (the Lab distance between samples a pixel apart, at least `least`; 0 where none is): where
         what lies at start (hair over the face's rim, glasses_rings.GLASSES_BESIDE) meets the skin."""
-        from .lab_colour import lab
-
         start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
         n = max(int(np.ceil(np.linalg.norm(end - start, axis=1).max(initial=0.0))), 1)
         way = (end - start) / np.maximum(np.linalg.norm(end - start, axis=1, keepdims=True), 1e-9)
@@ -660,8 +637,6 @@ def edge_overshoot(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
     beyond it, plus the one of the edge's mix; 0 where the vertex is not like what lies beyond,
     where the photo inside is like it too (no edge), or where the ray leaves the photo. Once per
     source: < 1 ms."""
-    from .lab_colour import lab
-
     image = np.asarray(image)
     oval, _, beyond, beyond_on = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
     far = np.median(lab(beyond), axis=1)   # [K,3]
@@ -699,9 +674,6 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
     pixels beyond the photo are neither: ~1 where the photo sees the face's outline against what
     lies behind the head, 0 beside an ear, a neck, more of the cheek. image [H,W,3] uint8, the
     face's [468,3] vertices in it; colours: as silhouette_scales'. Once per source: < 1 ms."""
-    from .lab_colour import lab, skin_distance
-    from .colour_classes import SKIN_D
-
     image = np.asarray(image)
     oval, _, px, inside = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
     colours = face_colours(image, src_vertices) if colours is None else colours
@@ -732,8 +704,6 @@ def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """[...,3] float32 colours in [0,1], backdrop [K,3] Lab (poce_rt.colour_classes.backdrop_colours) ->
     [...] float32 in [0,1]: 1 for the backdrop's colours, 0 past colour_classes.BACKDROP_D from all of them."""
     from .complete import smoothstep
-    from .lab_colour import backdrop_distance, lab
-    from .colour_classes import BACKDROP_D
 
     d = backdrop_distance(lab(np.asarray(colours, np.float32).reshape(-1, 3)), backdrop)
     return (1.0 - smoothstep(d, *BACKDROP_D)).reshape(np.shape(colours)[:-1]).astype(np.float32)
