@@ -54,12 +54,10 @@ import numpy as np
 
 from .colour_classes import SKIN_SPREAD_MIN
 from .complete import push_pull
-from .lab_colour import lab, robust_colour
+from .lab_colour import CHROMA_AT, CHROMA_FLOOR, lab, robust_colour
 from .masks import LEFT_EYE, LEFT_EYEBROW, RIGHT_EYE, RIGHT_EYEBROW
 
 UNLIKE_SKIN = 3.0       # robust distance from skin_core's colour (skin_features), in spreads: not skin
-CHROMA_AT = 50.0        # skin_features: a and b as at this lightness ...
-CHROMA_FLOOR = 20.0     # ... from a lightness of at least this (a dark texel's hue is noise)
 SKIN_TRIM = 2.5         # skin_core: texels within this many spreads make the next estimate
 SKIN_TRIM_ROUNDS = 3
 BAND_ABOVE_BROWS = 0.03  # the temples start this far (a fraction of S) above the brows' top

@@ -10,6 +10,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+CHROMA_AT = 50.0        # hue, accessories.skin_features: a and b as at this lightness ...
+CHROMA_FLOOR = 20.0     # ... from a lightness of at least this (a dark texel's hue is noise)
+
 
 def lab(rgb: np.ndarray) -> np.ndarray:
     """[...,3] RGB in [0,1] -> [...,3] float32 CIE Lab (L 0-100)."""
@@ -56,9 +59,8 @@ def segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def hue(colours: np.ndarray) -> np.ndarray:
     """[...,3] Lab colours -> [...,2] float32: a and b scaled to a common lightness
-    (accessories.skin_features' CHROMA_AT, from CHROMA_FLOOR): what a shadow leaves of a colour."""
-    from .accessories import CHROMA_AT, CHROMA_FLOOR   # (accessories imports this module)
-
+    (CHROMA_AT, from CHROMA_FLOOR, as accessories.skin_features scales them): what a shadow leaves of
+    a colour."""
     c = np.asarray(colours, np.float32)
     return c[..., 1:] * (np.float32(CHROMA_AT) / np.maximum(c[..., :1], np.float32(CHROMA_FLOOR)))
 
