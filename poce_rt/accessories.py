@@ -52,13 +52,12 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from .colour_classes import SKIN_SPREAD_MIN
 from .complete import push_pull
-from .hair import SKIN_SPREAD_MIN, lab, robust_colour
+from .lab_colour import CHROMA_AT, CHROMA_FLOOR, lab, robust_colour
 from .masks import LEFT_EYE, LEFT_EYEBROW, RIGHT_EYE, RIGHT_EYEBROW
 
 UNLIKE_SKIN = 3.0       # robust distance from skin_core's colour (skin_features), in spreads: not skin
-CHROMA_AT = 50.0        # skin_features: a and b as at this lightness ...
-CHROMA_FLOOR = 20.0     # ... from a lightness of at least this (a dark texel's hue is noise)
 SKIN_TRIM = 2.5         # skin_core: texels within this many spreads make the next estimate
 SKIN_TRIM_ROUNDS = 3
 BAND_ABOVE_BROWS = 0.03  # the temples start this far (a fraction of S) above the brows' top
@@ -107,7 +106,7 @@ def skin_core(uv: np.ndarray, trusted: np.ndarray):
     """The face's skin colour (median [3], spread [3] in skin_features) of the trusted texels
     (uv [S,S,3] in [0,1], trusted [S,S] bool), trimmed: robust_colour of all of them, then
     SKIN_TRIM_ROUNDS times of those within SKIN_TRIM spreads of the last estimate (a quarter of a
-    face behind sunglasses is lens: hair.texel_skin's spread took it in, 25 L on multi_face.jpg's
+    face behind sunglasses is lens: colour_classes.texel_skin's spread took it in, 25 L on multi_face.jpg's
     young man). None under 16 trusted texels."""
     if trusted.sum() < 16:
         return None
@@ -318,7 +317,6 @@ def frame_reach(image: np.ndarray, src_vertices: np.ndarray, card: np.ndarray | 
     reach a vertex where one lies within FRAME_IN_PX inside it and a card vertex within
     FRAME_NEAR of the oval's mean radius (a dark curl or a shadow beside the cheek, away from the
     lenses, is not their frame); the run is followed out to FRAME_REACH of that radius."""
-    from .hair import lab
     from .head_proxy import FACE_OVAL, oval_radius
 
     if card is None:
@@ -371,7 +369,7 @@ def frame_region(src_vertices: np.ndarray, reach: np.ndarray):
     glasses (poce_rt.glasses_rings' rigid_glasses: from FRAME_READ_PX inside the frame's edge to a
     pixel past it, on the ray of each oval vertex it reaches; reach: frame_reach's) -> (lo [2]
     int (x, y), mask [h,w] uint8) a pixel wider on each side, or None where it reaches none.
-    A band triangle there is the glasses, drawn where they move (poce_rt.ring_photo.stretch_weights
+    A band triangle there is the glasses, drawn where they move (poce_rt.band_stretch.stretch_weights
     leaves it unfilled)."""
     from .head_proxy import FACE_OVAL
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .colour_classes import SHADOW_TELL_HELD, SKIN_D, in_shadow
 from .complete import LUMA, low_pass, smoothstep
 from .disocclusion import C_DROP, C_KEEP, SILHOUETTE_FRAC, disc
-from .hair import (SHADOW_TELL_HELD, SKIN_D, backdrop_distance, chromaticity, hue, in_shadow, lab,
-                   skin_distance)
+from .lab_colour import backdrop_distance, chromaticity, hue, lab, skin_distance
 
 # The tracker's outline on a three-quarter view's far side can run outside the head by more than D:
 # t1.jpg's face 1 (yaw -33, 102 px wide, D 5.1 px) has its mesh ~10 px beyond her far cheek and
@@ -24,7 +24,7 @@ from .hair import (SHADOW_TELL_HELD, SKIN_D, backdrop_distance, chromaticity, hu
 # photo's outline as a ghost line down her far cheek (over the revealed cheek, 0.36 of the pixels
 # within 6 Lab of the backdrop). A seen texel within RIM_REACH D of the silhouette (all .. none)
 # on the foreshortened side (facing cosine RIM_FACING: all .. none) whose colour is the
-# backdrop's (Lab distance RIM_BACKDROP: all .. none) and not the skin's (hair.SKIN_D spreads:
+# backdrop's (Lab distance RIM_BACKDROP: all .. none) and not the skin's (colour_classes.SKIN_D spreads:
 # none .. all) while its trusted mirror texel's is the skin's (SKIN_D: all .. none) read across
 # the silhouette: it yields its trust to its mirror (backdrop_rim; the yield of disocclusion.resolution_trust,
 # so that the far eye it surrounds is completed with it as one region: as two, a ring showed
@@ -71,7 +71,7 @@ RIM_CLOSE = 3
 # ratio: the light it took, as a share of the skin's) leans from white to a backdrop colour, and
 # that colour is a colour, not a grey (backdrop_light). Per texel: the ratio's chromaticity past
 # white's along the direction of a backdrop colour's chromaticity past white's (linear RGB;
-# hair.backdrop_colours') GLOW_LIGHT (none .. all), times that backdrop colour's own distance from
+# colour_classes.backdrop_colours') GLOW_LIGHT (none .. all), times that backdrop colour's own distance from
 # white's GLOW_BACKDROP (none .. all); the most over the backdrop colours. t1.jpg's largest face:
 # his wall 0.28-0.43 from white, his glow's light 0.075 (5th percentile), 0.087 (10th), 0.16
 # (median) along it. The chroma ridges along the other faces' outlines are no such light, and
@@ -94,7 +94,7 @@ GLOW_GROW = 0.5
 GLOW_LIGHT = (0.06, 0.09)
 GLOW_BACKDROP = (0.15, 0.25)
 # Beside a hand held over the outline (poce_rt.occluder), the photo saw the backdrop in the hand's
-# shadow (hair.in_shadow) between the hand and the cheek, and texels between that gap and the
+# shadow (colour_classes.in_shadow) between the hand and the cheek, and texels between that gap and the
 # skin took a mix of both: Image_with_alpha.png's, Lab 42-58 / a 0-9 / b -1-6 below the heel of
 # his palm, neither the shadow's hue nor the skin's, 0.6-0.9 trusted. Turned +25 his far cheek
 # there is stretched ~1.7x: kept, and read by the completion of the shadow's texels beside them,
@@ -102,17 +102,17 @@ GLOW_BACKDROP = (0.15, 0.25)
 # texel whose colour lies on the segment between the local average of the shadow's texels and of
 # the trusted skin beside it (a Gaussian of MIX_SIGMA) yields as the shadow's do (shadow_mix). Only
 # beside a held hand: a wall's shadow beside a face (t1.jpg's face 1) is drawn as before, bit for bit.
-# The segment is drawn between their hues (hair.hue: a and b at a common lightness), not their Lab
+# The segment is drawn between their hues (lab_colour.hue: a and b at a common lightness), not their Lab
 # colours: further down, the gap's edge is shaded darker than the gap and the skin beside it (Lab
 # 36-42 / a 7-10 / b 4-5 between a neutral grey of L 47-60 and skin of 31-43 / 15-18 / 10-11), off
 # their Lab segment by 4-8 but on their hues' (t 0.3-0.6, under 2 off). Kept, those texels drew a
 # grey-blue streak down the revealed temple turned +25 (331 pixels below the heel with b* under 7;
-# 59 with them yielding, the gap told as beside a held hand, hair.SHADOW_TELL_HELD, and the heel's
+# 59 with them yielding, the gap told as beside a held hand, colour_classes.SHADOW_TELL_HELD, and the heel's
 # mixes with the gap not held, poce_rt.occluder's GAP_BLUR)
 MIX_SIGMA = 3.0       # photo pixels: the Gaussian of the local shadow and skin colours
 MIX_NEAR = 0.05       # those texels' weight in it from which they are read
 MIX_T = (0.2, 0.35)   # share of the way from the skin's hue to the shadow's: skin .. a mix
-MIX_D = (2.0, 5.0)    # hue distance (hair.hue) from that segment: a mix .. not
+MIX_D = (2.0, 5.0)    # hue distance (lab_colour.hue) from that segment: a mix .. not
 MIX_HELD = 2.0        # D: how far from a hand held over the outline (whose shadow it is) a mix is read
 
 
@@ -122,9 +122,9 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     """[S,S] float32 in [0,1]: the share of its trust a seen texel yields to its mirror texel
     (column S-1-j, trusted) because it read the backdrop across the silhouette (module comment
     at RIM_BACKDROP): its colour is the backdrop's (Lab distance to the nearest of backdrop
-    [K,3], or the backdrop's in a shadow: hair.in_shadow), not the skin's
-    (poce_rt.hair.skin_distance of skin, (median, spread) texel_skin's) nor the hair's (hair:
-    (median, spread) of poce_rt.hair.photo_hair, or None), and its mirror texel's is the skin's;
+    [K,3], or the backdrop's in a shadow: colour_classes.in_shadow), not the skin's
+    (poce_rt.lab_colour.skin_distance of skin, (median, spread) texel_skin's) nor the hair's (hair:
+    (median, spread) of poce_rt.colour_classes.photo_hair, or None), and its mirror texel's is the skin's;
     closed and spread over photo pixels of `pixel` texels
     (disocclusion.pixel_texels); within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of face_width, in
     pixels) of the silhouette, on the foreshortened side. uv [S,S,3] in [0,1]; mask [S,S] the
@@ -144,7 +144,7 @@ def backdrop_rim(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, cover
     colours = lab(uv[both])
     backdrop_d, skin_d = np.zeros(mask.shape, np.float32), np.zeros(mask.shape, np.float32)
     backdrop_d[both], skin_d[both] = backdrop_distance(colours, backdrop), skin_distance(colours, skin)
-    # the backdrop's colour, or its colour in a shadow (hair.in_shadow)
+    # the backdrop's colour, or its colour in a shadow (colour_classes.in_shadow)
     shadow = in_shadow(colours[rim[both]], backdrop, skin[0])
     held = None if beside is None else beside[rim]
     if held is not None and held.any():   # told from more backdrop colours beside a held hand
@@ -173,8 +173,8 @@ def rim_glow(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, coverage:
     comment at GLOW_RIDGE): within RIM_REACH silhouette distances D (SILHOUETTE_FRAC of
     face_width, in pixels) on the foreshortened side, its chroma GLOW_RIDGE above both the
     untrusted outline's beyond it and the kept skin's inside, smooth (GLOW_DETAIL), not the hair's
-    colour (hair: (median, spread) of poce_rt.hair.photo_hair, or None) and lit by a colour of
-    the backdrop (backdrop [K,3] Lab, hair.backdrop_colours': backdrop_light), spread over
+    colour (hair: (median, spread) of poce_rt.colour_classes.photo_hair, or None) and lit by a colour of
+    the backdrop (backdrop [K,3] Lab, colour_classes.backdrop_colours': backdrop_light), spread over
     GLOW_GROW D. uv [S,S,3] in [0,1], mask [S,S] the sampled visibility, confidence [S,S]
     (disocclusion.visibility_confidence and unlike_backdrop), coverage [S,S] bool, cosine [S,S] each texel's
     facing cosine, distance [S,S] disocclusion.texel_silhouette_distance; pixel: a photo pixel's side in
@@ -235,7 +235,7 @@ def linear(rgb: np.ndarray) -> np.ndarray:
 
 
 def lab_rgb(colours: np.ndarray) -> np.ndarray:
-    """[K,3] Lab -> [K,3] float32 sRGB in [0,1] (hair.lab's inverse, clipped to the gamut)."""
+    """[K,3] Lab -> [K,3] float32 sRGB in [0,1] (lab_colour.lab's inverse, clipped to the gamut)."""
     a = np.ascontiguousarray(np.asarray(colours, np.float32).reshape(-1, 1, 3))
     return np.clip(cv2.cvtColor(a, cv2.COLOR_Lab2RGB).reshape(-1, 3), 0.0, 1.0)
 
@@ -243,8 +243,8 @@ def lab_rgb(colours: np.ndarray) -> np.ndarray:
 def shadow_mix(uv: np.ndarray, rim: np.ndarray, shadow: np.ndarray, trusted: np.ndarray, skin,
                pixel: float = 1.0) -> np.ndarray:
     """[S,S] float32 in [0,1]: how surely each rim texel (rim [S,S] bool) read a mix of the
-    backdrop in a shadow (shadow [rim.sum()]: hair.in_shadow of the rim's colours) and the skin
-    beside it across the outline (module comment at MIX_SIGMA): its hue (hair.hue) lies on the
+    backdrop in a shadow (shadow [rim.sum()]: colour_classes.in_shadow of the rim's colours) and the skin
+    beside it across the outline (module comment at MIX_SIGMA): its hue (lab_colour.hue) lies on the
     segment between the local averages of the two's (MIX_D: on .. off it), MIX_T or more of the
     way to the shadow's. trusted [S,S] bool: the texels whose skin-like ones (robust distance from skin,
     (median, spread), within SKIN_D) give the skin's local colour. 0 where no shadow is near."""

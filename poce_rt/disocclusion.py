@@ -51,10 +51,11 @@ import cv2
 import numpy as np
 
 from . import ops
+from .colour_classes import backdrop_colours, in_shadow
 from .complete import LUMA, complete_uv_fallback, low_pass, push_pull, smoothstep
 from .facemodel import facing_cosine, signed_area_px
 from .fill_light import joined, unseen_structure, yielded_light
-from .hair import backdrop_colours, in_shadow, lab, segment_distance
+from .lab_colour import lab, segment_distance
 from .masks import eye_regions
 from .motion import TexelMotion
 
@@ -209,7 +210,7 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     """[S,S] float32 in [0,1]: how far each seen texel's colour is from the photo's backdrop and
     from every mix of the face's skin and the backdrop (poce_rt.hair's backdrop_colours and
     segment_distance, smoothstep over UNLIKE_BACKDROP), and from the backdrop in a shadow
-    (hair.in_shadow, the gap between a hand and the cheek): 1 for a texel that cannot have read
+    (colour_classes.in_shadow, the gap between a hand and the cheek): 1 for a texel that cannot have read
     across the silhouette. The silhouette's band is untrusted because the tracker's outline may be off by
     a few pixels and read the background beside the head (a three-quarter view's far cheek); where
     the outline runs inside the head (a sideburn, a beard), its texels are the head's own, and
@@ -226,7 +227,7 @@ def unlike_backdrop(uv: np.ndarray, mask: np.ndarray, confidence: np.ndarray, co
     med = np.median(lab(uv[skin & coverage]), 0)
     backdrop = backdrop_colours(np.asarray(image)[..., :3]) if backdrop is None else backdrop
     colours = lab(uv[seen])
-    # nor the backdrop in a shadow (hair.in_shadow: the gap between a hand and the cheek)
+    # nor the backdrop in a shadow (colour_classes.in_shadow: the gap between a hand and the cheek)
     out[seen] = smoothstep(segment_distance(colours, med, backdrop), *UNLIKE_BACKDROP) * \
         (1.0 - in_shadow(colours, backdrop, med))
     return out

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import ops
 from .complete import LUMA, grow_back, low_pass, nearest_known, push_pull, shrink_factor, smoothstep
-from .hair import backdrop_distance, lab
+from .lab_colour import backdrop_distance, lab
 from .masks import eye_regions
 
 JOIN_REACH = 0.008               # the join fades over this fraction of S (2 texels at 256: wider, it darkened

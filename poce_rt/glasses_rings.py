@@ -25,7 +25,7 @@ from .head_proxy import outward, oval_normals, ramp
 # as that point lies past the moved oval (GLASSES_PAST px: none .. fully): inside it the face's
 # render, the lens in front, covers it, and the ring is drawn as before. That band, drawn from the
 # moved oval under the lens out to the frame's end, is far wider than the frame's pixel or two it
-# reads: it is the glasses, not a surface the photo lacks, and is left unfilled (ring_photo's
+# reads: it is the glasses, not a surface the photo lacks, and is left unfilled (band_stretch's
 # stretch_weights, accessories.frame_region).
 GLASSES_NEAR = 0.2
 GLASSES_PAST = (0.0, 1.0)

@@ -13,7 +13,7 @@ from the moved jaw to the first of the photo's pixels below it that steps away f
 (the collar, the shoulder: NeckLayer.foot; the neck does not turn, NECK_CM), as far as the turn
 reveals the side. They read the face's own skin inside that jaw (NECK_READ), drawn larger than
 the photo shows it and from behind the face's outline: the ring's texture fills those texels
-(poce_rt.ring_photo: STRETCH_FILL, HIDDEN_FILL) with the head's fill, pulled from the skin about
+(poce_rt.band_stretch: STRETCH_FILL, feature_mask.HIDDEN_FILL) with the head's fill, pulled from the skin about
 the jaw, and marks them as fill (EditResult.filled). The vertex nearest the ear, the neck's side,
 reads the photo where it did, beside the jaw: the band from it inwards reads across the jaw's edge
 and draws the neck's side against the backdrop. Only a far jaw (NECK_FAR) that the photo shows
@@ -27,7 +27,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .colour_classes import SKIN_D, hair_like
 from .head_proxy import FACE_OVAL, NECK_CM, facing, head_proxy, outer_normals, oval_radius, ramp
+from .lab_colour import lab, skin_distance
 
 # the oval vertices whose rings may be drawn as neck: the sides of the jaw, where the proxy's first
 # ring turns with the head in part (between head_proxy.NECK_CM's canonical y values: below the cheek,
@@ -52,7 +54,7 @@ NECK_RUN = 3
 # filled from her pale skin and the backdrop about it, a ragged pale patch beside her jaw.
 NECK_FAR = (0.05, 0.12)
 # ... under a jaw the photo shows bare: at least NECK_BARE of its strip inside the oval (JAW_IN of
-# the way to the oval's centre, JAW_SAMPLES a vertex) skin-like (hair.skin_distance under SKIN_D[0]);
+# the way to the oval's centre, JAW_SAMPLES a vertex) skin-like (lab_colour.skin_distance under SKIN_D[0]);
 # under a beard, what a turn brings out is the beard's
 NECK_BARE = 0.5
 JAW_IN = (0.05, 0.25)
@@ -195,9 +197,7 @@ def along_jaw(gate: np.ndarray) -> np.ndarray:
 def jaw_bare(image: np.ndarray, oval: np.ndarray, on: np.ndarray, colours) -> float:
     """The share of the photo's pixels on the face inside the oval [K,2] at the vertices on [K]
     (JAW_IN of the way to its centre: the tracked neighbours inside a far jaw seen edge-on can lie
-    past the oval, on the sky) that are skin-like (hair.skin_distance under SKIN_D[0])."""
-    from .hair import SKIN_D, lab, skin_distance
-
+    past the oval, on the sky) that are skin-like (lab_colour.skin_distance under SKIN_D[0])."""
     o = np.asarray(oval, np.float64)
     t = np.linspace(*JAW_IN, JAW_SAMPLES)[:, None, None]
     pts = (o[on][None] + t * (o.mean(0) - o[on])[None]).reshape(-1, 2)
@@ -211,8 +211,6 @@ def jaw_bare(image: np.ndarray, oval: np.ndarray, on: np.ndarray, colours) -> fl
 def photo_columns(image: np.ndarray, box, colours):
     """The photo over box (x0, y0, x1, y1) of image [H,W,3] uint8 as NeckLayer.foot scans it ->
     (start [h,w] bool: behind(); lab [h,w,3] float32: its Lab)."""
-    from .hair import lab
-
     x0, y0, x1, y1 = box
     crop = image[y0:y1, x0:x1].astype(np.float32) / 255
     return behind(crop, colours), lab(crop)
@@ -220,12 +218,10 @@ def photo_columns(image: np.ndarray, box, colours):
 
 def behind(rgb: np.ndarray, colours) -> np.ndarray:
     """[...,3] float32 RGB in [0,1] -> [...] bool: what may lie behind the head: unlike the face's
-    skin (hair.SKIN_D's middle, as backdrop_beside tells it) and not hair-like (hair.hair_like:
+    skin (colour_classes.SKIN_D's middle, as backdrop_beside tells it) and not hair-like (colour_classes.hair_like:
     darker than the skin, unlike it and the backdrop: a beard, dark clothing). Not by the backdrop's
     colours: a group photo's, read on its borders, take in other people's skin and leave out the
     clouds (multi_face.jpg's sky beside his jaw)."""
-    from .hair import SKIN_D, hair_like, lab, skin_distance
-
     c = lab(np.asarray(rgb, np.float32))
     return (skin_distance(c, colours.skin) >= np.mean(SKIN_D)) & (hair_like(c, colours.skin, colours.backdrop) < 0.5)
 
@@ -260,7 +256,6 @@ def jaw_shadow(image: np.ndarray, face, silhouette: np.ndarray | None = None, co
     [H,W,3] uint8; face: a tracker Face (vertices, shape, pose); silhouette: [K] silhouette_scales'
     (head_proxy's); colours: silhouette.face_colours' (None: read here). Once per source."""
     from .fit import pose_vertices
-    from .hair import lab
     from .head_proxy import outward, oval_normals
     from .silhouette import backdrop_like, face_colours
 

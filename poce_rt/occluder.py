@@ -20,8 +20,8 @@ eyes the head ends against the backdrop or its hair within a few silhouette dist
 view's far forehead lies ~2 D past it (t1.jpg's face 1); an ear, the neck and the shoulders lie
 below the eyes. So:
 
-    1. skin: a pixel within SKIN_D[0] robust spreads of the photo's skin (hair.photo_skin), nearer
-       the skin than any backdrop colour by OCCLUDER_MARGIN spreads, not hair (hair.hair_like, the
+    1. skin: a pixel within SKIN_D[0] robust spreads of the photo's skin (colour_classes.photo_skin), nearer
+       the skin than any backdrop colour by OCCLUDER_MARGIN spreads, not hair (colour_classes.hair_like, the
        photo's own hair colour past RIM_HAIR) nor the backdrop in a shadow, above the eye corners'
        line (down to EYE_BELOW D under it); read over the face and OCCLUDER_ZONE D past its outline;
     2. an arm: a connected run of such pixels with OCCLUDER_ARM D^2 or more of them beside the head
@@ -60,11 +60,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from . import hair, ops
+from . import ops
 from .complete import smoothstep
 from .backdrop_rim import RIM_BACKDROP, RIM_HAIR
+from .colour_classes import SHADOW_TELL_HELD, SKIN_D, hair_like, in_shadow
 from .disocclusion import SILHOUETTE_FRAC, disc, silhouette_distance
 from .head_proxy import FACE_OVAL
+from .lab_colour import backdrop_distance, lab as to_lab, skin_distance
 from .person import person_map
 
 OCCLUDER_ZONE = 6.0      # D: how far past the outline the photo is read
@@ -75,7 +77,7 @@ OCCLUDER_HOLD = (2.0, 4.0)   # D from where the hand crosses the outline beside 
 EYE_CORNERS = (33, 263)  # MediaPipe's outer eye corners: the hand is read above their line
 EYE_BELOW = 1.0          # D: down to this below their line (the heel of a palm over a far eye)
 PERSON_ON = 0.5          # the segmenter's chance of a person that is the hand's
-# The backdrop in the hand's shadow (hair.in_shadow, told as beside a held hand: SHADOW_TELL_HELD;
+# The backdrop in the hand's shadow (colour_classes.in_shadow, told as beside a held hand: SHADOW_TELL_HELD;
 # not the backdrop itself: RIM_BACKDROP[1] Lab from it) lies between the heel and the cheek, and
 # the heel's last photo pixels above it are mixes of the two: Image_with_alpha.png's, L 50-63 /
 # a -2..5 / b 2-8 over ~5 px, 0.7-0.8 held. Turned +25 the render draws the revealed temple
@@ -91,25 +93,25 @@ UNREAD = object()
 
 def skin_pixels(lab: np.ndarray, colours) -> np.ndarray:
     """[N,3] Lab -> [N] bool: the skin's colour (module docstring, 1), not the backdrop's nor the
-    hair's. colours: the photo's hair.PhotoColours. The cheap test first, the rest on what passes."""
+    hair's. colours: the photo's colour_classes.PhotoColours. The cheap test first, the rest on what passes."""
     med, spread = colours.skin
-    skin_d = hair.skin_distance(lab, colours.skin)
-    out = skin_d < hair.SKIN_D[0]
+    skin_d = skin_distance(lab, colours.skin)
+    out = skin_d < SKIN_D[0]
     c, near = lab[out], skin_d[out]
     backdrop_d = np.full(len(c), np.inf, np.float32)
     for b in np.asarray(colours.backdrop, np.float32):   # in the skin's spreads, as skin_d
         backdrop_d = np.minimum(backdrop_d, np.sqrt((((c - b) / spread) ** 2).sum(-1)))
     keep = (near + OCCLUDER_MARGIN < backdrop_d) & not_hair(c, colours)
-    keep[keep] = hair.in_shadow(c[keep], colours.backdrop, med) < 0.5
+    keep[keep] = in_shadow(c[keep], colours.backdrop, med) < 0.5
     out[out] = keep
     return out
 
 
 def not_hair(lab: np.ndarray, colours) -> np.ndarray:
     """[...,3] Lab -> [...] bool: neither hair_like nor within RIM_HAIR[1] of the photo's hair."""
-    out = hair.hair_like(lab, colours.skin, colours.backdrop) < 0.5
+    out = hair_like(lab, colours.skin, colours.backdrop) < 0.5
     if colours.hair is not None:
-        out &= hair.skin_distance(lab, colours.hair) > RIM_HAIR[1]
+        out &= skin_distance(lab, colours.hair) > RIM_HAIR[1]
     return out
 
 
@@ -117,7 +119,7 @@ def occluder_map(image: np.ndarray, face, geom, colours) -> np.ndarray | None:
     """The hand over the face's outline (module docstring) -> [H,W] float32 in [0,1], the share of
     the photo held at each pixel where the render draws fill, or None where there is none. image
     [H,W,3] uint8 the photo; face: its tracker.Face; geom: the stages.Geometry it is drawn with;
-    colours: the photo's hair.PhotoColours (surround.face_colours)."""
+    colours: the photo's colour_classes.PhotoColours (surround.face_colours)."""
     return occluder_maps(image, face, geom, colours)[0]
 
 
@@ -175,7 +177,7 @@ def arm_beside(image: np.ndarray, face, geom, colours):
     centre = np.asarray(face.vertices, np.float64)[:, :2].mean(0)
     side = np.abs(gx - centre[0]) >= np.abs(gy - centre[1])
     zone = (above > 0) & (face_px | (beyond <= OCCLUDER_ZONE * d))
-    lab = hair.lab(image[by0:by1, bx0:bx1][zone].astype(np.float32) / np.float32(255.0))   # [N,3] of the zone
+    lab = to_lab(image[by0:by1, bx0:bx1][zone].astype(np.float32) / np.float32(255.0))   # [N,3] of the zone
     skin = np.zeros(zone.shape, bool)
     skin[zone] = skin_pixels(lab, colours)
     arm = _arm(skin, beyond >= OCCLUDER_BEYOND * d, side, d)
@@ -189,8 +191,8 @@ def _off_gap(lab: np.ndarray, zone: np.ndarray, colours) -> np.ndarray | float:
     none .. all of it held), read over `zone` [h,w] bool (lab [N,3]: its colours); 1.0 where the
     zone shows none."""
     gap = np.zeros(zone.shape, np.uint8)
-    gap[zone] = (hair.in_shadow(lab, colours.backdrop, colours.skin[0], hair.SHADOW_TELL_HELD) > 0.5) & \
-        (hair.backdrop_distance(lab, colours.backdrop) > RIM_BACKDROP[1])
+    gap[zone] = (in_shadow(lab, colours.backdrop, colours.skin[0], SHADOW_TELL_HELD) > 0.5) & \
+        (backdrop_distance(lab, colours.backdrop) > RIM_BACKDROP[1])
     if not gap.any():
         return 1.0
     far = cv2.distanceTransform(1 - gap, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
@@ -232,7 +234,7 @@ def _by_person(arm: np.ndarray, image: np.ndarray, face, lab: np.ndarray, colour
     ys, xs = np.nonzero(zone)
     on = np.zeros(zone.shape, bool)
     on[zone] = (person.at(np.stack([xs + origin[0], ys + origin[1]], -1)) >= PERSON_ON) & \
-        (hair.skin_distance(lab, colours.skin) < hair.SKIN_D[0]) & not_hair(lab, colours)
+        (skin_distance(lab, colours.skin) < SKIN_D[0]) & not_hair(lab, colours)
     n, labels = cv2.connectedComponents(on.astype(np.uint8), connectivity=8)
     meets = np.bincount(labels[arm & on], minlength=n) > 0
     meets[0] = False

@@ -5,7 +5,7 @@ a portrait the photo's side borders show them; in a group photo they show other 
 a bare arm, an orange wall), and a face as pale as a neighbour's skin read as backdrop (53% of
 t1.jpg face 1's pixels within 8 Lab of a border colour), the wall beside it as hair, a blonde
 head of hair as backdrop (the head proxy then stopped at the forehead). Colour cannot settle
-it; a segmenter can (poce_rt.hair.photo_colours: only where the borders hold the face's skin).
+it; a segmenter can (poce_rt.colour_classes.photo_colours: only where the borders hold the face's skin).
 
 person_map reads a square about the head (CROP oval radii from its centre, the photo's edge
 replicated beyond it) at the model's 256 x 256 and returns the chance of a person there, in the

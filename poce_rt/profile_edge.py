@@ -44,7 +44,7 @@ feather blends like with like). Beside a jaw the photo may show the shirt, not t
 `bare` marks it too, the segmenter does not (t1.jpg's largest face: its jaw against his dark
 shirt at -25 went jagged with the face's own edge), and the feather stays there, as along the
 hair, the neck and the face's border the ring continues. The photo's colours do not tell the
-backdrop there: read beside face 0's far side against the photo's border colours (hair.BACKDROP_D;
+backdrop there: read beside face 0's far side against the photo's border colours (colour_classes.BACKDROP_D;
 a sunset sky), its sky is 0.0-0.4 backdrop, and patches of its pale skin 1. The faces this
 changes (turns only): multi_face.jpg's 0, 2 and 4, t1.jpg's 1, single_face.jpg,
 astronaut.png, Image_with_alpha.png, Tom_Hanks_54745.png; expression edits none.

@@ -96,7 +96,7 @@ HEAD_LENGTH = 1.25
 # a cheek, a wall, not a round head's outline: drawn out, the turned-away side read fuller and
 # the judge read less turn (Image_with_alpha.png at -25, the hand over the far brow, hair 0.015:
 # drawn 27 px out, MediaPipe's read-back over 9 shifts 82% -> 78%, in the 8 crops 78% -> 73%;
-# multi_face.jpg's face 0 at +25, red curls that poce_rt.hair.hair_like cannot tell from his
+# multi_face.jpg's face 0 at +25, red curls that poce_rt.colour_classes.hair_like cannot tell from his
 # skin, hair 0: 71% -> 62% in the whole photo). One share per side: gated vertex by vertex, t1.jpg's
 # face 0's long hair (0-1 along her far side) was drawn out in steps. t1.jpg's largest face: 0.22
 # at -25, 0.42 at +25; faces 0 and 1 at -25 0.18 and 0.20, Image_with_alpha.png 0.015 / 0.03.
@@ -524,7 +524,7 @@ def past_strip(src_r: list, p: np.ndarray, u: np.ndarray, moved: np.ndarray) -> 
     to the hair's own colour past its mix with the skin: by 0-f1's image-left cheek 16 px out,
     past the proxy's first ring (14 px out, scale 1.1). The band between them read a sliver of
     0-2 px (folded) and was drawn 18 px wide (area 7-16x), all filled by the stretched-strip fill
-    (ring_photo.STRETCH_FILL): a smooth brownish column of the head's colours between the cheek
+    (band_stretch.STRETCH_FILL): a smooth brownish column of the head's colours between the cheek
     and the hair from the temple down past the cheek. Read so, the first band reads the hair's
     strands and is warped (area 1.3-1.7x; 15-f13-anc-ph.jpg's, beside a skin strip 5-8 px wide
     under her bob, 3.4 at most -> 1.8)."""

@@ -35,8 +35,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .hair import HAIR_D, lab as to_lab
 from .head_proxy import FACE_OVAL, oval_inner, oval_normals
+from .head_reach import HAIR_D
+from .lab_colour import lab as to_lab
 
 # px inside the oval: the ring's texels under the face's border (its feather mixes them into the
 # face's outermost pixels). Deeper, the relight took in wall texels that her far jaw's oval runs
@@ -74,7 +75,7 @@ RIM_EDGE = 1.0        # px over which the relight fades, inside both ends of its
 RIM_STEP = (20.0, 10.0)
 RIM_MAX = 12
 RIM_MIN = 6
-# ... and a step whose reach is at least RIM_HAIR the photo's hair colour (within hair.HAIR_D of
+# ... and a step whose reach is at least RIM_HAIR the photo's hair colour (within head_reach.HAIR_D of
 # it) is hair over the outline, no shaded skin: t1.jpg's faces 3 and 5 (brown and blonde hair
 # over their far temples and cheeks) had their hair drawn as pale skin-coloured patches with a
 # hard edge across it. Her far temple's rim is 0.0 her black hair's colour. Nor is a step that
@@ -94,7 +95,7 @@ RIM_SMOOTH = 1.0      # the border colours smoothed along the oval, a Gaussian o
 # brought up by 2x (her temple's rim needs at most ~1.5).
 RIM_BLUR = 2.0
 RIM_GAIN = (0.67, 1.6, 2.0)
-# ... the photo's colour about the texel is its skin's: the photo's hair (within hair.HAIR_D of its
+# ... the photo's colour about the texel is its skin's: the photo's hair (within head_reach.HAIR_D of its
 # colour) is left out of that Gaussian, and the hair's own texels keep the photo's colour.
 # Measured against a Gaussian that took in her black hair, the texels of t1.jpg's face 1's far
 # temple beside the hairline read darker than themselves and were lit past the border (texels up
@@ -115,7 +116,7 @@ RIM_MIDLINE = 0.1
 def rim_widths(image: np.ndarray, oval: np.ndarray, hair=None, border: np.ndarray | None = None) -> np.ndarray:
     """[K] float64 px: how far beyond each vertex of the oval [K,2] (photo positions) the photo's
     shaded rim reaches (module comment at RIM_STEP), none where it is the hair's colour (hair:
-    None, or the photo's (median [3], spread [3]) Lab, hair.PhotoColours'; RIM_HAIR) or no darker
+    None, or the photo's (median [3], spread [3]) Lab, colour_classes.PhotoColours'; RIM_HAIR) or no darker
     than the face's border there (border: None, or [K,3] RGB in [0,1], rim_border's). image:
     [H,W,3] uint8 RGB."""
     n = oval_normals(oval)
@@ -336,7 +337,7 @@ class RimLight:
 
     def _skin(self, box: np.ndarray) -> np.ndarray:
         """[h,w] float32: 1 on the pixels of box [h,w,3] (RGB in [0,1]) the relight measures
-        against, 0 on the photo's hair (within hair.HAIR_D of its colour); all 1 where the photo's
+        against, 0 on the photo's hair (within head_reach.HAIR_D of its colour); all 1 where the photo's
         hair colour is not known."""
         if self.hair is None:
             return np.ones(box.shape[:2], np.float32)

@@ -47,10 +47,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .colour_classes import texel_skin
 from .complete import LUMA, low_pass, nearest_known
-from .revealed import SHADE_EPS, SHADE_RATIO
 from .fit import Pose
-from .hair import lab, texel_skin
+from .lab_colour import lab
+from .revealed import SHADE_EPS, SHADE_RATIO
 
 MIN_TEXELS = 0.05       # skin texels the fit needs, a fraction of the layout's coverage
 FIT_TEXELS = 8000       # at most about this many of them are fitted
@@ -76,7 +77,7 @@ _EPS = 1e-3
 def skin_texels(uv: np.ndarray, trusted: np.ndarray, skin=None) -> np.ndarray:
     """[S,S] bool: the trusted texels whose colour is the face's skin (robust Lab distance from
     the trusted texels' median within SKIN_D spreads: no brows, lips, eyes, hair). skin:
-    poce_rt.hair.texel_skin(uv, trusted) when the caller has it (None: worked out here)."""
+    poce_rt.colour_classes.texel_skin(uv, trusted) when the caller has it (None: worked out here)."""
     out = np.zeros(trusted.shape, bool)
     skin = texel_skin(uv, trusted) if skin is None else skin
     if skin is None:
@@ -169,7 +170,7 @@ def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: n
     ones the completion kept, trust [S,S] t in [0,1] (each texel's share of photo in fill),
     fill [S,S,3] (disocclusion.fill_unreliable), normals [S,S,3] each texel's normal at the
     source pose (the vertex normals spread over the texels), coverage [S,S] bool. skin:
-    poce_rt.hair.texel_skin(uv, trusted & coverage) when the caller has it (None: worked out).
+    poce_rt.colour_classes.texel_skin(uv, trusted & coverage) when the caller has it (None: worked out).
     seen: None, or [S,S] the photo's visibility (sample_face's mask): the anchors of the texels it
     saw are scaled by what it showed (seen_calibration; None: the fit's shading alone)."""
     n = normals / np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)

@@ -14,9 +14,9 @@ the photo's side borders) say how far the hair goes; the silhouette is moved out
 at most SILHOUETTE_GROW times as far, only above the jaw: HAIR_ROWS_CM), and the fixed outer ring
 with it, so the hair turns with the head and the outer band holds background. Above the forehead
 the hair may be as red as the skin (multi_face.jpg's face 0), which the colour classes cannot
-tell; there the head reaches as far as the photo is unlike its backdrop (hair.backdrop_reach),
-or, on a group photo where the person segmenter was read (hair.PhotoColours.person), as far as
-it sees a person (hair.person_reach): t1.jpg's face 0's darker strands are the colour of the
+tell; there the head reaches as far as the photo is unlike its backdrop (head_reach.backdrop_reach),
+or, on a group photo where the person segmenter was read (colour_classes.PhotoColours.person), as far as
+it sees a person (head_reach.person_reach): t1.jpg's face 0's darker strands are the colour of the
 orange wall behind her neighbour, and backdrop_reach ended her head at the first of them, inside
 the default silhouette, at her forehead's upper corner. There the proxy's top stayed a cliff
 (1.4x the oval, 3 cm above it and 8.8 cm behind it) beside the grown top (1.8x at the parting),
@@ -35,7 +35,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import masks
+from .colour_classes import BACKDROP_D, HAIR_SPREAD_MIN, SKIN_D, hair_like, own_hair, photo_colours
 from .head_proxy import FACE_OVAL, PROXY_REACH, PROXY_SCALES, face_past_oval, head_proxy, oval_radius, ramp
+from .head_reach import (HAIR_D, PERSON_ON, backdrop_reach, fringe_reach, hair_at, hair_reach, hair_share, person_reach,
+                         run_end, strand_reach)
+from .lab_colour import backdrop_distance, lab, robust_colour, skin_distance
+from .photo_rays import ray_points, ray_samples
 
 # SkinRun: the photo read at most this many pixels apart along a way
 SKIN_RUN_STEP = 0.5
@@ -68,16 +73,16 @@ FOREHEAD_ROWS_CM = (-5.5, -4.5)
 SILHOUETTE_SMOOTH = 5   # oval vertices: the reach's running median along the ring (a stray strand)
 # Above the forehead the head's outline is its hair cap, and where the hair is as red as the skin
 # (multi_face.jpg's face 0: curls that hair_like cannot tell from his skin) the colour classes find
-# none; there the silhouette also grows to where the photo stops being backdrop (hair.backdrop_reach),
+# none; there the silhouette also grows to where the photo stops being backdrop (head_reach.backdrop_reach),
 # on oval vertices above canonical y = BACKDROP_ROWS_CM[0] (fully) to [1] (not at all; the brows
 # lie at about -4.5); on a group photo also to where the person segmenter stops seeing a person
-# (hair.person_reach: hair of the colour of something behind it). Beside the temples and ears
+# (head_reach.person_reach: hair of the colour of something behind it). Beside the temples and ears
 # what is not backdrop is also ears, a hand, a
 # raised arm, loose strands: grown to the wisps beside Image_with_alpha.png's temple, a turn away
 # shredded them into streaks.
 BACKDROP_ROWS_CM = (-5.0, -4.0)
 # Beside the temples and cheeks of a group photo (the person segmenter read) the silhouette also
-# grows to where the segmenter stops seeing a person (hair.person_reach), on the rows below
+# grows to where the segmenter stops seeing a person (head_reach.person_reach), on the rows below
 # BACKDROP_ROWS_CM (where the top's read is not), still only above the jaw (HAIR_ROWS_CM): an
 # ear, a hand, a neighbour touching the head run on to the ray's end and leave it unmeasured.
 # t1.jpg's face 0 (long hair as light as her skin, which hair_reach cannot tell, and whose
@@ -141,7 +146,7 @@ FRINGE = (0.05, 0.5)
 FRINGE_GAP = 0.1
 FRINGE_HAIR = 0.25   # ... only where at least this share of the proxy's last band is unlike the backdrop
 FRINGE_SPAN = 2   # oval vertices either side whose reach bounds a vertex's fringe
-# ... and out past the curl tips the hair reaches beyond FRINGE[1] (hair.strand_reach, read out to
+# ... and out past the curl tips the hair reaches beyond FRINGE[1] (head_reach.strand_reach, read out to
 # TIP_REACH of the band; TIP_PX past a tip's last pixel: the photo's blur of it), to FRINGE_TIPS at
 # most (the band beyond keeps some of the photo to stretch), still short of the background's own
 # things; only where silhouette_scales grew the silhouette to the head's measured reach: there it
@@ -218,7 +223,7 @@ OVERSHOOT_STEP = 20.0
 # oval edge bulging into the backdrop beside the cheek, the photo's own cheek contour gone.
 # backdrop_beside measures per oval vertex the share of the photo's pixels from BESIDE_SKIP_PX to
 # BESIDE_REACH of the oval's mean radius out along its ray that are backdrop (backdrop_like) or,
-# the larger, that are not the face's skin (hair.skin_distance past the middle of hair.SKIN_D);
+# the larger, that are not the face's skin (lab_colour.skin_distance past the middle of colour_classes.SKIN_D);
 # from a share of BESIDE_SHARE[0] (fully from [1]), where the turn draws the band from the oval
 # to the silhouette wider than the photo shows it (BESIDE_GROWTH, the ratio of the two, along the
 # oval's normal), HeadProxy.mesh draws the proxy's rings only as far out from the moved oval as
@@ -228,7 +233,7 @@ OVERSHOOT_STEP = 20.0
 # side) are skin beside the oval: there the proxy turns as before. Not the backdrop's colours
 # alone (t1.jpg's face 1, yaw -33, turned +25: her far side lies against a wooden wall that the
 # photo's side borders do not show, which the colour classes took for hair; and the head's hair
-# read beside the face, hair.photo_hair, was that wall): on a side the photo sees edge-on
+# read beside the face, colour_classes.photo_hair, was that wall): on a side the photo sees edge-on
 # (BESIDE_EDGE_ON) what lies beyond the outline is never the side of the head, which the outline
 # hides, but the backdrop or hair behind the head, and turned with the head the proxy stretched
 # a strip a few pixels wide out to 1.4x the oval, which the stretched-strip fill painted with the
@@ -273,18 +278,17 @@ def silhouette_scales(image: np.ndarray, src_vertices: np.ndarray, shape: np.nda
     [468,3] vertices in it, its canonical shape [468,3] and Pose -> [K] float64, the last ring's
     scale per oval vertex for head_proxy. Rays from each oval vertex out to SILHOUETTE_GROW times
     the default silhouette's (PROXY_SCALES[-1], posed) distance from the oval's centre: where the
-    head's hair (poce_rt.hair.hair_reach) starts inside the default silhouette and runs on past
+    head's hair (poce_rt.head_reach.hair_reach) starts inside the default silhouette and runs on past
     it, the silhouette moves out to its end, by the photo's distances; never inwards. Above the
     forehead (BACKDROP_ROWS_CM) also to where the head stops being unlike the backdrop
-    (poce_rt.hair.backdrop_reach) or, where colours hold the person segmenter's map (a group
-    photo), to where it stops seeing a person (poce_rt.hair.person_reach), the furthest of them;
+    (poce_rt.head_reach.backdrop_reach) or, where colours hold the person segmenter's map (a group
+    photo), to where it stops seeing a person (poce_rt.head_reach.person_reach), the furthest of them;
     on a group photo, below the forehead too to the segmenter's reach (side_reach). Only above the jaw
     (HAIR_ROWS_CM), on a head near frontal (SILHOUETTE_YAW_DEG) or over a forehead whose skin the
     photo shows running on well past the oval (FOREHEAD_SKIN), smoothed along the ring
-    (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.hair.photo_colours when the caller has them
+    (SILHOUETTE_SMOOTH). colours: the photo's poce_rt.colour_classes.photo_colours when the caller has them
     (None: read here). Once per source: a few ms."""
     from .fit import pose_vertices
-    from .hair import backdrop_reach, hair_reach, person_reach
 
     image = np.asarray(image)
     sv = np.asarray(src_vertices, np.float64)
@@ -346,11 +350,9 @@ def side_reach(person: np.ndarray, top: np.ndarray) -> np.ndarray:
 def forehead_skin(image: np.ndarray, oval: np.ndarray, end: np.ndarray, begin: np.ndarray, skin) -> np.ndarray:
     """How far the photo's skin runs on past each oval vertex [K,2] along its ray to end [K,2]
     (photo pixels), in shares of the way to the default silhouette, at share begin [K] of the ray
-    -> [K] float64: where the first sample that is not skin (hair.skin_distance past the middle
+    -> [K] float64: where the first sample that is not skin (lab_colour.skin_distance past the middle
     of SKIN_D: the hairline's mix counts as hair) lies; the ray's full length where all are skin.
     image [H,W,3] uint8, skin as hair_like's. silhouette_scales' FOREHEAD_SKIN."""
-    from .hair import SKIN_D, ray_samples, skin_distance
-
     t, colours, inside, length = ray_samples(np.asarray(image)[..., :3], oval, end)
     off = (skin_distance(colours, skin) >= np.mean(SKIN_D)) | ~inside
     off &= t[None, :] * length[:, None] >= BESIDE_SKIP_PX   # past the oval's own edge, a mix
@@ -366,7 +368,6 @@ def hanging_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray,
     [468,3] vertices in it, its canonical shape and Pose, silhouette [K] silhouette_scales';
     colours as silhouette_scales' (zeros unless it holds the person segmenter's map). ~1 ms."""
     from .fit import pose_vertices
-    from .hair import HAIR_D, HAIR_SPREAD_MIN, PERSON_ON, ray_points, ray_samples, robust_colour, run_end
 
     sv = np.asarray(src_vertices, np.float64)
     if not np.isfinite(sv).all():
@@ -417,15 +418,14 @@ def fringe_widths(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray
     """The hair's fringe beyond the head proxy's silhouette -> [K] float64 photo pixels
     (HeadProxy's fringe): FRINGE[1] of the way from each silhouette vertex (head_proxy with
     silhouette [K], silhouette_scales', posed) to the outer ring, but short of the background's
-    own things (poce_rt.hair.fringe_reach, FRINGE_GAP x the oval's mean radius short, no further
+    own things (poce_rt.head_reach.fringe_reach, FRINGE_GAP x the oval's mean radius short, no further
     than its FRINGE_SPAN neighbours); only where the head reaches the silhouette (FRINGE_HAIR of
-    the proxy's last band unlike the backdrop, poce_rt.hair.hair_at) and above the jaw
+    the proxy's last band unlike the backdrop, poce_rt.head_reach.hair_at) and above the jaw
     (HAIR_ROWS_CM, as the silhouette's growth: beside the jaw and the neck lie a collar,
     shoulders, a neighbour's arm, which do not turn with the head). image
     [H,W,3] uint8, the face's [468,3] vertices in it, its canonical shape and Pose; colours as
     silhouette_scales'. Once per source: ~1 ms."""
     from .fit import pose_vertices
-    from .hair import fringe_reach, hair_at, strand_reach
 
     sv = np.asarray(src_vertices, np.float64)
     if not np.isfinite(sv).all():
@@ -455,12 +455,10 @@ def band_hair(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, po
               colours=None) -> np.ndarray:
     """[K] float64 in [0,1]: the share of the photo between each face oval vertex and the head
     proxy's silhouette beyond it (head_proxy with silhouette [K], silhouette_scales', posed) that
-    is hair (poce_rt.hair.hair_share: darker than the skin and unlike it and the backdrop): how
+    is hair (poce_rt.head_reach.hair_share: darker than the skin and unlike it and the backdrop): how
     far the head's outline there is its hair (poce_rt.proxy_pose's BAND_HAIR). image [H,W,3] uint8,
     the face's [468,3] vertices in it, its canonical shape and Pose; colours as silhouette_scales'.
     Once per source: ~1 ms."""
-    from .hair import hair_share
-
     sv, rim = _band_ends(src_vertices, shape, pose, silhouette)
     colours = face_colours(image, sv) if colours is None else colours
     return hair_share(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim, colours.skin, colours.backdrop)
@@ -472,8 +470,6 @@ def band_head(image: np.ndarray, src_vertices: np.ndarray, shape: np.ndarray, po
     proxy's silhouette beyond it (as band_hair's) that is not the backdrop (backdrop_like under
     0.5): the head, whatever its colour (poce_rt.proxy_pose's BAND_HEAD: red curls that
     poce_rt.hair reads as skin). Arguments as band_hair's; once per source, < 1 ms."""
-    from .hair import BACKDROP_D, backdrop_distance, ray_samples
-
     sv, rim = _band_ends(src_vertices, shape, pose, silhouette)
     colours = face_colours(image, sv) if colours is None else colours
     _, px, inside, _ = ray_samples(np.asarray(image)[..., :3], sv[list(FACE_OVAL), :2], rim)
@@ -495,8 +491,6 @@ def band_arm(image: np.ndarray, face, silhouette: np.ndarray, arm) -> np.ndarray
     proxy's silhouette beyond it (as band_hair's rays) that is the arm beside the head (arm:
     poce_rt.occluder.arm_beside's result, its runs of skin; poce_rt.proxy_pose's BAND_ARM), or
     None where it finds none."""
-    from .hair import ray_points
-
     if arm is None:
         return None
     skin, (x0, y0, x1, y1) = arm[0], arm[-1]
@@ -522,10 +516,8 @@ def _band_ends(src_vertices: np.ndarray, shape: np.ndarray, pose, silhouette: np
 
 
 def face_colours(image: np.ndarray, src_vertices: np.ndarray):
-    """poce_rt.hair.photo_colours of the face with these [468,3] vertices in image [H,W,3] uint8
+    """poce_rt.colour_classes.photo_colours of the face with these [468,3] vertices in image [H,W,3] uint8
     (its skin read inside its FACE_OVAL): silhouette_scales' and skin_strip's, once per source."""
-    from .hair import photo_colours
-
     sv = np.asarray(src_vertices, np.float64)
     eyes = [sv[list(eye), :2] for eye in (masks.LEFT_EYE, masks.RIGHT_EYE)]   # sunglasses: photo_skin
     return photo_colours(image, sv[list(FACE_OVAL), :2], eyes)
@@ -553,14 +545,12 @@ def skin_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.
     """[K] float64 photo pixels: the width of the photo's skin strip beyond each face oval vertex
     where hair covers the head beyond it (image [H,W,3] uint8, the face's [468,3] vertices in it):
     the distance along the ray from the oval's centre through the vertex to the first pixel within
-    STRIP_MAX of the oval's mean radius that is hair (poce_rt.hair.hair_like >= 0.5, read on the
-    photo's own skin and backdrop), of the hair's own colour where some is (poce_rt.hair.own_hair:
+    STRIP_MAX of the oval's mean radius that is hair (poce_rt.colour_classes.hair_like >= 0.5, read on the
+    photo's own skin and backdrop), of the hair's own colour where some is (poce_rt.colour_classes.own_hair:
     past the hair/skin mix at its edge, which the oval ring drew as a pale rim under the face's
     feathered border, 15-f13-anc-ph.jpg at +25; else the read starts on the mix); 0 where
     no hair is found (a neck, an ear, a backdrop). colours: as silhouette_scales'. Once per
     source: ~1 ms."""
-    from .hair import hair_like, lab, own_hair
-
     image = np.asarray(image)
     oval, steps, px, inside = _past_oval(image, src_vertices, 1, STRIP_MAX)
     colours = face_colours(image, src_vertices) if colours is None else colours
@@ -599,18 +589,16 @@ class SkinRun:
     """How far the photo's skin runs from given photo positions towards others (run): the head
     proxy's silhouette ring where a turn draws it on the face's outline reads the band beyond it
     past the skin there (HeadProxy.past_skin). image [H,W,3] uint8, skin: the face's (median,
-    spread) Lab (hair.PhotoColours.skin)."""
+    spread) Lab (colour_classes.PhotoColours.skin)."""
 
     def __init__(self, image: np.ndarray, skin):
         self.image, self.skin = np.asarray(image), skin
 
     def run(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """[N] float64 in [0,1): the share of the way from start [N,2] to end [N,2] (photo
-        positions, pixel centres at i + 0.5) over which the photo is skin (hair.SKIN_D's far bound,
+        positions, pixel centres at i + 0.5) over which the photo is skin (colour_classes.SKIN_D's far bound,
         read at most SKIN_RUN_STEP px apart), up to the first pixel that is not; 0 where none is on
         the way (nothing tells where the skin ends: hair as red as the skin) or the first is not."""
-        from .hair import SKIN_D, lab, skin_distance
-
         start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
         length = np.linalg.norm(end - start, axis=1)
         n = max(int(np.ceil(length.max(initial=0.0) / SKIN_RUN_STEP)), 1)
@@ -627,8 +615,6 @@ class SkinRun:
         centres at i + 0.5) the photo's sharpest colour step lies, to its sample on start's side
         (the Lab distance between samples a pixel apart, at least `least`; 0 where none is): where
         what lies at start (hair over the face's rim, glasses_rings.GLASSES_BESIDE) meets the skin."""
-        from .hair import lab
-
         start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
         n = max(int(np.ceil(np.linalg.norm(end - start, axis=1).max(initial=0.0))), 1)
         way = (end - start) / np.maximum(np.linalg.norm(end - start, axis=1, keepdims=True), 1e-9)
@@ -651,8 +637,6 @@ def edge_overshoot(image: np.ndarray, src_vertices: np.ndarray) -> np.ndarray:
     beyond it, plus the one of the edge's mix; 0 where the vertex is not like what lies beyond,
     where the photo inside is like it too (no edge), or where the ray leaves the photo. Once per
     source: < 1 ms."""
-    from .hair import lab
-
     image = np.asarray(image)
     oval, _, beyond, beyond_on = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
     far = np.median(lab(beyond), axis=1)   # [K,3]
@@ -685,13 +669,11 @@ def backdrop_beside(image: np.ndarray, src_vertices: np.ndarray, colours=None) -
     """[K] float64 in [0,1]: per face oval vertex, the share of the photo's pixels along the ray
     from the oval's centre through it, from BESIDE_SKIP_PX past it (its own edge, a mix) out to
     BESIDE_REACH of the oval's mean radius, that are the photo's backdrop (backdrop_like >= 0.5)
-    or, the larger of the two, that are not the face's skin (hair.skin_distance from the middle
+    or, the larger of the two, that are not the face's skin (lab_colour.skin_distance from the middle
     of SKIN_D: a greyscale photo's grey backdrop can be as near the skin as its skin's spread);
     pixels beyond the photo are neither: ~1 where the photo sees the face's outline against what
     lies behind the head, 0 beside an ear, a neck, more of the cheek. image [H,W,3] uint8, the
     face's [468,3] vertices in it; colours: as silhouette_scales'. Once per source: < 1 ms."""
-    from .hair import SKIN_D, lab, skin_distance
-
     image = np.asarray(image)
     oval, _, px, inside = _past_oval(image, src_vertices, BESIDE_SKIP_PX, BESIDE_REACH)
     colours = face_colours(image, src_vertices) if colours is None else colours
@@ -719,10 +701,9 @@ def proxy_measures(image: np.ndarray, face, colours=None) -> tuple:
 
 
 def backdrop_like(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
-    """[...,3] float32 colours in [0,1], backdrop [K,3] Lab (poce_rt.hair.backdrop_colours) ->
-    [...] float32 in [0,1]: 1 for the backdrop's colours, 0 past hair.BACKDROP_D from all of them."""
+    """[...,3] float32 colours in [0,1], backdrop [K,3] Lab (poce_rt.colour_classes.backdrop_colours) ->
+    [...] float32 in [0,1]: 1 for the backdrop's colours, 0 past colour_classes.BACKDROP_D from all of them."""
     from .complete import smoothstep
-    from .hair import BACKDROP_D, backdrop_distance, lab
 
     d = backdrop_distance(lab(np.asarray(colours, np.float32).reshape(-1, 3)), backdrop)
     return (1.0 - smoothstep(d, *BACKDROP_D)).reshape(np.shape(colours)[:-1]).astype(np.float32)

@@ -21,7 +21,8 @@ from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_side import far_side_offset, revealed_far_side
 from .fill_light import relights
 from .fit import Pose, pose_vertices
-from .hair import PhotoColours, hair_over_face, texel_skin
+from .colour_classes import PhotoColours, texel_skin
+from .hair import hair_over_face
 from .head_proxy import FACE_OVAL, oval_radius
 from .layers import render_layers
 from .masks import eye_regions
@@ -263,7 +264,7 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     a target pose, poce_rt.shading.FillShading, or None where the photo's light could not be
     fitted). complete(uv, mask, layout): the completion that fills the untrusted texels (default:
     mirror + inpainting). image: the photo [H,W,3] uint8; given, the photo's hair over the face's
-    outline is kept (poce_rt.hair). colours: the photo's hair.photo_colours when the caller has
+    outline is kept (poce_rt.hair). colours: the photo's colour_classes.photo_colours when the caller has
     them (None: read here; its backdrop and hair's colour are used). The completion reads the lenses of glasses at the
     temples as skin, and the sunglasses' own texels are the photo's wherever it saw them, trusted
     or not (poce_rt.accessories). What several steps read (the facing cosines, the
@@ -361,10 +362,10 @@ def skin_shade(uv: np.ndarray, keep: np.ndarray, normals: np.ndarray, coverage: 
 
 class SourceMaps(NamedTuple):
     """What a source is prepared with once (complete_source): the photo's colour classes
-    (hair.PhotoColours), the completion (Completion), the sunglasses as a card in front of the eyes
-    ([468,3], accessories.lens_card, or None), the hand over the face's outline ([H,W], occluder's
-    occluder_map, or None) and the arm beside the head it was read from (occluder.arm_beside's
-    result, None where there is none), which head_proxy_of takes too."""
+    (colour_classes.PhotoColours), the completion (Completion), the sunglasses as a card in front
+    of the eyes ([468,3], accessories.lens_card, or None), the hand over the face's outline ([H,W],
+    occluder's occluder_map, or None) and the arm beside the head it was read from
+    (occluder.arm_beside's result, None where there is none), which head_proxy_of takes too."""
 
     colours: PhotoColours
     completion: Completion

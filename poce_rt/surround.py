@@ -28,11 +28,13 @@ import cv2
 import numpy as np
 
 from . import ops
+from .band_stretch import stretch_weights
+from .feature_mask import FeatureMask
 from .head_proxy import FACE_OVAL, PROXY_RINGS, REACH, surround_mesh
 from .layers import copy_channels
 from .motion import KEEP_SCALE, MOVING_PX, STILL_PX, keep_still, moved_weight, pixel_centres, read_motion
 from .ops._arrays import native
-from .ring_photo import RING_CHANNELS, FeatureMask, photo_texture, ring_filled, stretch_weights
+from .ring_photo import RING_CHANNELS, photo_texture, ring_filled
 
 MIN_MOVE_PX = 0.5   # ring_band: an oval that moves less than this (px) leaves the photo as it is
 # A head turned away folds its proxy's rings past the silhouette behind the rings in front, and the
@@ -449,7 +451,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     turn uncovered (ring_filled; untouched where the ring is not drawn). moving_out: an optional [H,W]
     float32 array that receives the ring's coverage times its moved weight (where it draws something
     other than the photo's own pixel; untouched where the ring is not drawn). backdrop: the
-    photo's poce_rt.hair.backdrop_colours when the caller has them (None: read here for a head
+    photo's poce_rt.colour_classes.backdrop_colours when the caller has them (None: read here for a head
     proxy's stretched strips, stretched_patch). rim: None, or (poce_rt.rim_light.RimLight, reveal
     [K] at the oval's vertices): the ring's texture relit about the oval (photo_texture's). hold:
     None, or (weight [bh,bw,1] float32, (x0, y0)) the held hand's share of the photo the ring keeps
@@ -466,7 +468,7 @@ def warp_surround(image: np.ndarray, src_vertices: np.ndarray, dst_vertices: np.
     features = FeatureMask(src_vertices, glasses)
     weights = stretch_weights(verts, src, features)
     if weights.any() and backdrop is None and proxy is not None:
-        from .hair import backdrop_colours
+        from .colour_classes import backdrop_colours
 
         backdrop = backdrop_colours(image[..., :3])
     texture, known = photo_texture(image, lo, side, (verts, src, weights) if weights.any() else None,

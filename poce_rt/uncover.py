@@ -37,7 +37,6 @@ import numpy as np
 from . import ops
 from .motion import motion_texture
 from .layers import mix_into
-from .head_proxy import oval_radius  # noqa: F401 - the radius Uncover takes, for its callers
 
 UNCOVER_GROW = 0.04   # x the face oval's mean radius: the photo's edge of the face beyond the mesh's outline
 PLATE_MARGIN = 16     # photo pixels beyond the grown face that the plate is pulled from

@@ -9,7 +9,7 @@ import pytest
 
 from poce_rt import accessories as A
 from poce_rt import stages
-from poce_rt.hair import lab
+from poce_rt.lab_colour import lab
 
 SKIN = np.float32([0.85, 0.62, 0.52])
 LENS = np.float32([0.12, 0.13, 0.14])
@@ -395,15 +395,15 @@ def test_holes_in_the_glasses_are_theirs():
 def test_the_photos_skin_leaves_out_the_sunglasses(editor, sunglasses):
     """A quarter of the young man's face oval is lens: read with it, his skin was L 41.7 +- 31.7,
     so wide that the sky beside his near jaw (the photo shows it plainly there) was "skin" too and
-    silhouette.backdrop_beside saw 0.14-0.43 of it. Without the lenses and frame (hair.photo_lenses)
+    silhouette.backdrop_beside saw 0.14-0.43 of it. Without the lenses and frame (colour_classes.photo_lenses)
     the skin is his cheeks' and forehead's, and the sky beside the jaw is the backdrop. A bare-eyed
     face of the same photo reads exactly as before."""
-    from poce_rt import hair, silhouette
+    from poce_rt import colour_classes, silhouette
     from poce_rt.head_proxy import FACE_OVAL
 
     img, src = sunglasses
     v = src.face.vertices
-    old_med, old_spread = hair.photo_skin(img, v[list(FACE_OVAL), :2])   # no eyes given: the lenses count
+    old_med, old_spread = colour_classes.photo_skin(img, v[list(FACE_OVAL), :2])   # no eyes given: the lenses count
     assert old_med[0] < 45 and old_spread[0] > 25
     med, spread = src.colours.skin
     assert med[0] > 55 and spread[0] < 20
@@ -411,7 +411,7 @@ def test_the_photos_skin_leaves_out_the_sunglasses(editor, sunglasses):
     assert jaw.min() >= 0.9
     bare = editor.faces(img, 3)[0].vertices
     np.testing.assert_array_equal(silhouette.face_colours(img, bare).skin,
-                                  hair.photo_skin(img, bare[list(FACE_OVAL), :2]))
+                                  colour_classes.photo_skin(img, bare[list(FACE_OVAL), :2]))
 
 
 def frame_past_face(img, out, alpha, vertices, card) -> tuple[int, int]:
@@ -478,7 +478,7 @@ def test_no_ear_rim_sliver_under_the_far_end_piece(editor, sunglasses):
     the end piece and reads a pixel past it, the ear's rim, while its neighbour's turns in with the
     head: the band between them spread a 3x9 px strip of the rim over 17x8 px, a red sliver under
     the end piece (19 px here beyond the face's render). That wedge is filled from the backdrop
-    beyond the ear (ring_photo's FRAME_SIDE): 5."""
+    beyond the ear (feature_mask's FRAME_SIDE): 5."""
     img, src = sunglasses
     res = editor.edit(img, pose=(0, 25, 0), source=src)
     red = ear_rim_under_end_piece(img, res.image, res.alpha, src.face.vertices, src.lens_card)

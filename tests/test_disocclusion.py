@@ -569,8 +569,8 @@ def hair_band_distance(editor, img, src, yaw) -> float:
     pixels within 6% of the face's width inside the drawn face's outline (coverage times `moved`),
     on the cheek's rows (30-75% of the face's box), from the photo's hair beside the face on those
     rows and that side (the median of the pixels within 10% of the face's width outside the source
-    oval that poce_rt.hair.hair_like takes for hair)."""
-    from poce_rt import hair
+    oval that poce_rt.colour_classes.hair_like takes for hair)."""
+    from poce_rt import colour_classes, lab_colour
     from poce_rt.head_proxy import FACE_OVAL
 
     res, w, where, drawn, inside = revealed_outline(editor, img, src, yaw)
@@ -580,10 +580,11 @@ def hair_band_distance(editor, img, src, yaw) -> float:
     face = np.zeros((h, wd), np.uint8)
     cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 1)
     beside = (cv2.dilate(face, _disc(int(0.1 * w))) > 0) & (face == 0) & where
-    px = hair.lab(img[beside].astype(np.float32) / 255)
-    hairy = hair.hair_like(px, hair.photo_skin(img, oval), hair.backdrop_colours(img)) >= 0.5
+    px = lab_colour.lab(img[beside].astype(np.float32) / 255)
+    skin, backdrop = colour_classes.photo_skin(img, oval), colour_classes.backdrop_colours(img)
+    hairy = colour_classes.hair_like(px, skin, backdrop) >= 0.5
     assert band.sum() > 500 and hairy.sum() > 200
-    return float(np.median(np.linalg.norm(hair.lab(res.image[band].astype(np.float32) / 255)
+    return float(np.median(np.linalg.norm(lab_colour.lab(res.image[band].astype(np.float32) / 255)
                                           - np.median(px[hairy], 0), axis=1)))
 
 
@@ -604,12 +605,12 @@ def _band_rows(editor, img, src, rows, yaw=25):
     halfway from the hair beside it (2-5% of the width outside) to the cheek (15-20% inside), as a
     share of the face's width, and how far L* dips below its running maximum from 3% outside to
     15% inside (a pale line between the hair and a darker band) -> [K,3]."""
-    from poce_rt import hair
+    from poce_rt import lab_colour
 
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     x0, y0, x1, y1 = src.face.bbox
     w, h = x1 - x0, y1 - y0
-    L = hair.lab(res.image.astype(np.float32) / 255)[..., 0]
+    L = lab_colour.lab(res.image.astype(np.float32) / 255)[..., 0]
     drawn = (res.alpha * res.moved) > 0.5
     a, b, c, d = (int(round(f * w)) for f in (0.02, 0.05, 0.15, 0.2))
     out = []
@@ -668,20 +669,20 @@ def test_a_revealed_sideburn_stays_the_beard(editor, prepared):
     from his lit cheek, a pale blur beside the ear (poce_rt.hair's module comment at BEARD_SHARE).
     The drawn sideburn's median L: the photo's 47, before 67, now 48; 1200 of its 2200 texels are
     drawn as the photo's own hair (the layer found none of them before: 58 in all the map)."""
-    from poce_rt import hair
+    from poce_rt import lab_colour
     from poce_rt.camera import perspective_shape
 
     img, src = prepared("Image_with_alpha.png")
     g, f = editor.geometry, src.face
     s = g.size
     v, u = (np.mgrid[0:s, 0:s] + 0.5) / s
-    seen = hair.lab(src.uv_sampled)[..., 0]
+    seen = lab_colour.lab(src.uv_sampled)[..., 0]
     res = editor.edit(img, pose=(0, -25, 0), source=src)
     tgt = res.target_pose
     _, revealed = stages.texture_at(src.uv_completed, src.uv_fill, f, tgt, g, src.shading)
     shape = perspective_shape(f.shape, f.pose, tgt, editor.config.camera_distance_cm)
     pos = D.texel_positions(g.posed(pose_vertices(shape, tgt)), g.layout)
-    drawn = hair.lab(cv2.remap(res.image, pos[..., 0], pos[..., 1], cv2.INTER_LINEAR).astype(np.float32) / 255)
+    drawn = lab_colour.lab(cv2.remap(res.image, pos[..., 0], pos[..., 1], cv2.INTER_LINEAR).astype(np.float32) / 255)
     burn = g.layout.coverage & (u > 0.76) & (v > 0.40) & (v < 0.68) & (src.mask >= 0.5) & (seen < 60) \
         & (revealed[..., 0] > 0.5)
     assert burn.sum() > 500, burn.sum()
@@ -849,7 +850,8 @@ def test_backdrop_rim_yields_only_backdrop_coloured_texels_beside_the_silhouette
     while its mirror texel is skin yields its trust; one the hair's colour, one whose mirror is
     the backdrop's too, one of the skin's colour, one facing the camera, one deep inside the face
     and any without a skin colour keep it."""
-    from poce_rt.hair import HAIR_SPREAD_MIN, lab, texel_skin
+    from poce_rt.lab_colour import lab
+    from poce_rt.colour_classes import HAIR_SPREAD_MIN, texel_skin
 
     s, width = 64, 80.0                          # D = 0.05 * 80 = 4 px: reach 10 .. 14 px
     j = np.arange(s)[None, :].repeat(s, 0)
@@ -905,7 +907,7 @@ def test_a_far_cheek_that_read_the_wall_is_drawn_as_skin(three_quarter_woman):
     own texels read (yielded_light, YIELD_LIGHT_UNLIKE), 0.23 (10.1): no nearer the wall than
     her own far cheek away from its outline, in the wall's warm light (the photo there 0.19 and
     8.9; with the wall's texels' light read too, 0.25-0.27)."""
-    from poce_rt.hair import backdrop_distance, lab
+    from poce_rt.lab_colour import backdrop_distance, lab
     from poce_rt.silhouette import face_colours
 
     img, src, res = three_quarter_woman
@@ -1165,7 +1167,7 @@ def test_yielded_light_brings_a_yielded_half_to_the_photos_light():
     assert abs(share - (1 - w) / (1 + w)) < 0.1, share
     # ... and in full where their colour is not the backdrop's (YIELD_LIGHT_UNLIKE); a backdrop of
     # their own colour keeps them at that share
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     shade = lab(uv_rim[rows][:1])[0]
     for offset, expected in ((fill_light.YIELD_LIGHT_UNLIKE[1] + 1, alike), (fill_light.YIELD_LIGHT_UNLIKE[0] - 1, lit)):
@@ -1428,7 +1430,8 @@ def test_rim_glow_yields_a_smooth_saturated_band_along_the_far_outline():
     colour is a grey or a blue (no light of theirs) keeps its trust; nothing deep inside yields.
     Texel by texel: a short stretch of the band yields as it does in the whole band (with a
     count over the map, four rows of it, under 1.3% of the texels, kept their trust)."""
-    from poce_rt.hair import HAIR_SPREAD_MIN, lab
+    from poce_rt.lab_colour import lab
+    from poce_rt.colour_classes import HAIR_SPREAD_MIN
 
     uv, mask, conf, cov, cosine, distance, width = glow_scene()
     skin, warm = np.float32([0.8, 0.6, 0.5]), np.float32([0.85, 0.58, 0.38])   # redder, as light: its luma

@@ -74,7 +74,8 @@ def test_turned_towards_the_camera_her_forehead_keeps_its_width_up_to_her_hairli
     now 0.97-1.0."""
     from unittest import mock
 
-    from poce_rt.hair import SKIN_D, lab, skin_distance
+    from poce_rt.lab_colour import lab, skin_distance
+    from poce_rt.colour_classes import SKIN_D
 
     img, face = her
     src = editor.prepare(img, face)

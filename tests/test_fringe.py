@@ -77,7 +77,8 @@ def test_fringe_reach_stops_short_of_the_backgrounds_own_things():
     """A ray over a plain backdrop with a few strands reads free all the way (1); one that meets a
     wall's edge running on to its end stops gap_px short of it; one of the head's own hair all the
     way reads free too (nothing of the background's there)."""
-    from poce_rt.hair import backdrop_colours, fringe_reach
+    from poce_rt.head_reach import fringe_reach
+    from poce_rt.colour_classes import backdrop_colours
 
     img = np.zeros((40, 200, 3), np.uint8)
     img[...] = (90, 110, 200)                         # a blue wall
@@ -98,7 +99,7 @@ def test_curl_tips_past_the_fringe_go_with_the_head(editor, real_image):
     it); the silhouette moves in 15-19 px and the outer ring stays, and the photo 0.12 of the
     oval's radius past the silhouette (~7 px: the tips) was drawn 1.22-1.59x longer there (streaks
     into the sky; between the vertices up to ~3x). The fringe now reaches past the tips
-    (hair.strand_reach): 1.11-1.2x. With his skin read without the sunglasses (photo_skin(eyes=))
+    (head_reach.strand_reach): 1.11-1.2x. With his skin read without the sunglasses (photo_skin(eyes=))
     the colour classes find his curls beside his far temple (band_hair's share over the side
     turned away 0.153), so far_outline draws that side out to a round head's outline: the
     silhouette there moves in 3-7 px, not 7-14, and the fringe between it and the tips is drawn
@@ -125,7 +126,7 @@ def test_strand_reach_finds_a_tip_between_vertices_not_a_wall():
     across both vertices' bands (0.7) though neither vertex's own ray meets it; a wall's edge
     that runs on to the rays' end across the third vertex's band (its rays from x = 40 to 60: the
     ring closes on the first) is the background's, not hair: with it the tip is not read there."""
-    from poce_rt import hair
+    from poce_rt import head_reach, lab_colour
 
     blue, dark = np.array([90, 120, 200], np.uint8), np.array([40, 30, 25], np.uint8)
     img = np.empty((60, 100, 3), np.uint8)
@@ -136,9 +137,9 @@ def test_strand_reach_finds_a_tip_between_vertices_not_a_wall():
     img[:40, 56:59] = dark                 # a wall's edge from the ring to the top
     start = np.array([[20.0, 40.0], [40.0, 40.0], [60.0, 40.0]])
     end = start - [0.0, 20.0]
-    backdrop = hair.lab(blue[None].astype(np.float32) / 255.0)
-    got = hair.strand_reach(img, start, end, backdrop)
+    backdrop = lab_colour.lab(blue[None].astype(np.float32) / 255.0)
+    got = head_reach.strand_reach(img, start, end, backdrop)
     np.testing.assert_allclose(got[:2], 14 / 20, atol=1.5 / 20)
     assert got[2] == 0.0
     img[:26, 56:59] = blue                 # the same edge ending short of the rays' end: a strand
-    np.testing.assert_allclose(hair.strand_reach(img, start, end, backdrop)[2], 14 / 20, atol=1.5 / 20)
+    np.testing.assert_allclose(head_reach.strand_reach(img, start, end, backdrop)[2], 14 / 20, atol=1.5 / 20)

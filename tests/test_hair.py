@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from poce_rt import disocclusion as D
+from poce_rt import colour_classes, head_reach, lab_colour, photo_rays
 from poce_rt import hair as H
 from poce_rt import stages
 
@@ -18,12 +19,12 @@ def test_backdrop_colours_are_medians_of_the_side_borders():
     img[:8] = 20                       # a dark ceiling along the top border: not sampled
     img[130:] = (200, 30, 30)          # clothes below the upper 60% of the sides: not sampled
     img[40:43, :4] = 0                 # a stray strand in the left border: outvoted
-    cols = H.backdrop_colours(img)
-    assert cols.shape == (2 * H.SEGMENTS, 3)
-    want = H.lab(img[100, 0].astype(np.float32) / 255)
+    cols = colour_classes.backdrop_colours(img)
+    assert cols.shape == (2 * colour_classes.SEGMENTS, 3)
+    want = lab_colour.lab(img[100, 0].astype(np.float32) / 255)
     # the top 8 rows fall into the first stretch of each side: its median stays blue
     np.testing.assert_allclose(cols, np.broadcast_to(want, cols.shape), atol=0.6)
-    tiny = H.backdrop_colours(img[:2, :2])     # fewer rows than stretches: no empty median
+    tiny = colour_classes.backdrop_colours(img[:2, :2])     # fewer rows than stretches: no empty median
     assert len(tiny) == 4 and np.isfinite(tiny).all()
 
 
@@ -32,7 +33,7 @@ def test_segment_distance_matches_dense_sampling():
     x, a, b = rng.normal(size=(50, 3)) * 10, rng.normal(size=3) * 10, rng.normal(size=(4, 3)) * 10
     t = np.linspace(0, 1, 20001)[:, None]
     ref = np.array([min(np.linalg.norm(a + t * (bk - a) - xi, axis=1).min() for bk in b) for xi in x])
-    np.testing.assert_allclose(H.segment_distance(x, a, b), ref, atol=2e-3)
+    np.testing.assert_allclose(lab_colour.segment_distance(x, a, b), ref, atol=2e-3)
 
 
 def _inside(layout):
@@ -167,19 +168,19 @@ def test_hair_reach_runs_through_the_hair_to_the_backdrop_and_stops_at_skin():
     img[20:30, 60:] = (HAIR * 255).astype(np.uint8)
     img[30:40, 60:] = (teal * 255).astype(np.uint8)
     img[5, 40:42] = (BLUE * 255).astype(np.uint8)           # a 2-pixel gap in the hair: bridged
-    skin = (H.lab(SKIN), np.array(H.SKIN_SPREAD_MIN, np.float32))
-    backdrop = H.lab(BLUE)[None]
+    skin = (lab_colour.lab(SKIN), np.array(colour_classes.SKIN_SPREAD_MIN, np.float32))
+    backdrop = lab_colour.lab(BLUE)[None]
     start = np.array([[10.0, 5.0], [10.0, 15.0], [10.0, 25.0], [10.0, 35.0], [10.0, 45.0]])
     end = start + [[80.0, 0.0], [80.0, 0.0], [100.0, 0.0], [80.0, 0.0], [80.0, 0.0]]
     begin = np.full(5, 0.3)
-    got = H.hair_reach(img, start, end, begin, skin, backdrop)
+    got = head_reach.hair_reach(img, start, end, begin, skin, backdrop)
     want = [(59 - 10) / 80, (59 - 10) / 80, 0.0, (59 - 10) / 80, 0.0]
     np.testing.assert_allclose(got, want, atol=1.5 / 80)
     # the hair starts only past `begin`: not the head's
-    assert (H.hair_reach(img, start, end, np.full(5, 0.1), skin, backdrop) == 0).all()
+    assert (head_reach.hair_reach(img, start, end, np.full(5, 0.1), skin, backdrop) == 0).all()
     # the backdrop has the hair's colour too: the hair is taken for backdrop, nothing is measured on
     # its rows (the teal row's curtain is a hair of its own then)
-    assert (H.hair_reach(img, start, end, begin, skin, H.lab(np.stack([HAIR, BLUE]))) == 0)[:3].all()
+    assert (head_reach.hair_reach(img, start, end, begin, skin, lab_colour.lab(np.stack([HAIR, BLUE]))) == 0)[:3].all()
 
 
 def test_backdrop_reach_runs_to_the_backdrop_whatever_the_hair_colour():
@@ -199,17 +200,18 @@ def test_backdrop_reach_runs_to_the_backdrop_whatever_the_hair_colour():
     img[35, 40:42] = (BLUE * 255).astype(np.uint8)
     img[40:, 50:70] = (red_hair * 255).astype(np.uint8)
     # the skin's spread as multi_face.jpg's face 0 reads it (sunglasses among the skin's pixels)
-    skin = (H.lab(SKIN), np.array([31.7, 11.2, 9.1], np.float32))
-    assert H.hair_like(H.lab(red_hair), skin, H.lab(BLUE)[None]) < 0.5   # not hair by colour
+    skin = (lab_colour.lab(SKIN), np.array([31.7, 11.2, 9.1], np.float32))
+    # not hair by colour
+    assert colour_classes.hair_like(lab_colour.lab(red_hair), skin, lab_colour.lab(BLUE)[None]) < 0.5
     start = np.array([[10.0, 5.0], [10.0, 15.0], [10.0, 25.0], [10.0, 35.0], [10.0, 45.0]])
     end = start + [[80.0, 0.0], [80.0, 0.0], [100.0, 0.0], [80.0, 0.0], [80.0, 0.0]]
     begin = np.full(5, 0.3)
-    got = H.backdrop_reach(img, start, end, begin, H.lab(BLUE)[None])
+    got = head_reach.backdrop_reach(img, start, end, begin, lab_colour.lab(BLUE)[None])
     want = [(59 - 10) / 80, 0.0, 0.0, (59 - 10) / 80, 0.0]
     np.testing.assert_allclose(got, want, atol=1.5 / 80)
     # the skin (x = 10..19) is not backdrop either, so the fifth row's head starts at x = 50,
     # past begin: nothing; with the backdrop in the hair's colour the head ends at the skin's edge
-    assert (H.backdrop_reach(img, start, end, begin, H.lab(np.stack([red_hair, BLUE]))) < 0.3).all()
+    assert (head_reach.backdrop_reach(img, start, end, begin, lab_colour.lab(np.stack([red_hair, BLUE]))) < 0.3).all()
 
 
 def test_ray_samples_reads_more_rays_than_remap_takes_rows():
@@ -219,11 +221,11 @@ def test_ray_samples_reads_more_rays_than_remap_takes_rows():
     img = rng.integers(0, 256, (40, 50, 3), np.uint8)
     a = rng.uniform(-3, 53, (33000, 2))
     b = a + rng.uniform(-8, 8, (33000, 2))
-    t, colours, inside, length = H.ray_samples(img, a, b)
+    t, colours, inside, length = photo_rays.ray_samples(img, a, b)
     pts = (a[:, None] + t[None, :, None] * (b - a)[:, None]).astype(np.float32)
     ref = np.concatenate([cv2.remap(img, p[..., 0], p[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
                           for p in np.array_split(pts, 40)])
-    np.testing.assert_array_equal(colours, H.lab(ref.astype(np.float32) / 255))
+    np.testing.assert_array_equal(colours, lab_colour.lab(ref.astype(np.float32) / 255))
     assert colours.shape == (33000, len(t), 3) and inside.shape == (33000, len(t))
 
 
@@ -237,12 +239,12 @@ def test_photo_hair_is_the_hair_beside_the_face_not_the_collar():
     cv2.ellipse(img, (100, 100), (50, 65), 0, 0, 360, tuple(int(v) for v in SKIN * 255), -1)
     ang = np.linspace(0, 2 * np.pi, 36, endpoint=False)
     oval = np.c_[100 + 50 * np.cos(ang), 100 + 65 * np.sin(ang)]
-    colours = H.photo_colours(img, oval)
+    colours = colour_classes.photo_colours(img, oval)
     assert colours.hair is not None
-    np.testing.assert_allclose(colours.hair[0], H.lab(HAIR), atol=1.0)
+    np.testing.assert_allclose(colours.hair[0], lab_colour.lab(HAIR), atol=1.0)
     img[:] = (BLUE * 255).astype(np.uint8)       # no hair: none
     cv2.ellipse(img, (100, 100), (50, 65), 0, 0, 360, tuple(int(v) for v in SKIN * 255), -1)
-    assert H.photo_colours(img, oval).hair is None
+    assert colour_classes.photo_colours(img, oval).hair is None
 
 
 def test_the_layer_over_a_hair_skin_mix_takes_the_hair_beside_it():
@@ -268,7 +270,7 @@ def test_the_layer_over_a_hair_skin_mix_takes_the_hair_beside_it():
     pos = (np.stack(np.meshgrid(np.arange(s), np.arange(s)), -1) * 3 + 41).astype(np.float32)
     plain = H.hair_over_face(uv, seen, trusted, lay, img, pos)
     weight, colour, photo = H.hair_over_face(uv, seen, trusted, lay, img, pos,
-                                             hair_colour=(H.lab(HAIR), (8.0, 3.0, 3.0)))
+                                             hair_colour=(lab_colour.lab(HAIR), (8.0, 3.0, 3.0)))
     assert weight[mix].mean() > 0.8
     np.testing.assert_allclose(np.median(plain[1][mix], 0), 0.5 * (HAIR + SKIN), atol=0.02)   # (before: the mix)
     np.testing.assert_allclose(np.median(colour[mix], 0), HAIR, atol=0.03)
@@ -296,4 +298,4 @@ def test_face_beard_is_a_beard_not_shade_or_lips():
         got = H.face_beard(np.where(where[..., None], colour, uv), cov)
         assert (got is not None) == found, colour
         if found:
-            np.testing.assert_allclose(got[1][0], H.lab(brown), atol=2.0)
+            np.testing.assert_allclose(got[1][0], lab_colour.lab(brown), atol=2.0)

@@ -18,7 +18,7 @@ import numpy as np
 
 from poce_rt import complete as C
 from poce_rt import disocclusion as D
-from poce_rt import fill_light, hair, motion, stages
+from poce_rt import colour_classes, fill_light, lab_colour, motion, stages
 from poce_rt.backdrop_rim import RIM_BACKDROP, shadow_mix
 from poce_rt.revealed import filled_pixels
 from poce_rt.yield_edges import held_holes
@@ -32,12 +32,12 @@ def test_in_shadow_is_the_backdrops_hue_darker():
                           [45.0, 8.0, 15.0],                # a brown sideburn
                           [30.0, -2.4, -3.8],               # darker than SHADOW_L of it: hair, a beard
                           [60.0, 14.0, 14.0]])              # skin
-    got = hair.in_shadow(colours, backdrop, skin)
+    got = colour_classes.in_shadow(colours, backdrop, skin)
     assert got[0] > 0.99 and got[1] > 0.99
     assert got[2] == 0 and got[3] == 0 and got[4] == 0
     # a backdrop of the skin's hue (a greyscale photo: all of them grey) tells nothing
     grey = np.float32([[80.0, 0.0, 0.0]])
-    assert not hair.in_shadow(np.float32([[50.0, 0.0, 0.0]]), grey, np.float32([60.0, 0.5, 0.5])).any()
+    assert not colour_classes.in_shadow(np.float32([[50.0, 0.0, 0.0]]), grey, np.float32([60.0, 0.5, 0.5])).any()
 
 
 def test_in_gamut_keeps_the_hue():
@@ -104,11 +104,11 @@ def test_the_revealed_temple_takes_no_white_and_no_shadowed_backdrop(prepared, e
     temple = lay.coverage & (u < 0.25) & (v > 0.15) & (v < 0.55)
     fill = temple & (src.filled > 0.5)
     assert fill.sum() > 3000
-    colour = hair.lab(np.clip(src.uv_fill, 0, 1))
+    colour = lab_colour.lab(np.clip(src.uv_fill, 0, 1))
     white = fill & (colour[..., 0] > 80) & (colour[..., 2] < 4)
     assert white.sum() < 80, white.sum()
     assert src.uv_fill[fill].max() < 1.1
-    seen = hair.lab(src.uv_sampled)
+    seen = lab_colour.lab(src.uv_sampled)
     grey = temple & (src.mask >= 0.5) & (np.hypot(seen[..., 1], seen[..., 2]) < 8) & \
         (seen[..., 0] > 45) & (seen[..., 0] < 70)
     assert grey.sum() > 200
@@ -217,7 +217,7 @@ def grey_below_heel(res, face):
     left of its outer corner to 0.1 right, down to 0.2 below it) drawn grey (Lab chroma under 8,
     L over 35): the backdrop in the hand's shadow, and its mixes with his cheek, stretched by the
     turn."""
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
     h, w = res.image.shape[:2]
     fw = face.bbox[2] - face.bbox[0]
     cx, cy = face.vertices[33, :2]
@@ -277,7 +277,7 @@ def test_shadow_mix_reads_the_texels_between_a_shadow_and_the_skin():
     shadow nothing is."""
     s = 32
     shadow_lab, skin_lab = np.float32([60.0, -4.0, -6.0]), np.float32([35.0, 17.0, 10.0])
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
     import cv2
     def rgb(c):
         return cv2.cvtColor(np.float32([[[c[0], c[1], c[2]]]]), cv2.COLOR_Lab2RGB)[0, 0]
@@ -304,14 +304,14 @@ def test_a_grey_backdrop_tells_its_shadow_beside_a_held_hand():
     skin = np.float32([76.4, 12.5, 12.9])
     colours = np.float32([[58.0, 0.0, 1.0],                # the gap below the heel: a neutral grey
                           [60.0, 14.0, 14.0]])             # skin
-    assert not hair.in_shadow(colours, backdrop, skin).any()
-    got = hair.in_shadow(colours, backdrop, skin, hair.SHADOW_TELL_HELD)
+    assert not colour_classes.in_shadow(colours, backdrop, skin).any()
+    got = colour_classes.in_shadow(colours, backdrop, skin, colour_classes.SHADOW_TELL_HELD)
     assert got[0] > 0.99 and got[1] == 0
 
 
 def test_shadow_mix_reads_a_mix_shaded_darker_than_both():
     """The gap's edge is shaded darker than the gap and the skin beside it (a neutral grey of L 58,
-    skin 33/17/10, their mix 38/8/4): off their Lab segment, on their hues' (hair.hue)."""
+    skin 33/17/10, their mix 38/8/4): off their Lab segment, on their hues' (lab_colour.hue)."""
     s = 32
     import cv2
     def rgb(c):
@@ -336,7 +336,7 @@ def grey_blue_below_heel(res, face):
     """Pixels below his far eye (0.1 face widths either side of its outer corner, down to 0.15 below
     it: the revealed temple under the heel of his palm) drawn with Lab b* under 7 at L 30-80: his
     skin there is b* 9-19, the backdrop in the hand's shadow and its mixes with his cheek -4..6."""
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
     h, w = res.image.shape[:2]
     fw = face.bbox[2] - face.bbox[0]
     cx, cy = face.vertices[33, :2]
@@ -377,10 +377,10 @@ def test_the_heel_is_held_but_not_the_gap_below_it(prepared):
     fw = src.face.bbox[2] - src.face.bbox[0]
     cx, cy = src.face.vertices[33, :2]
     ys, xs = np.mgrid[0:h, 0:w]
-    colours = hair.lab((img[..., :3] / 255.0).astype(np.float32))
-    gap = (hair.in_shadow(colours.reshape(-1, 3), src.colours.backdrop, src.colours.skin[0],
-                          hair.SHADOW_TELL_HELD) > 0.5).reshape(h, w) & \
-        (hair.backdrop_distance(colours, src.colours.backdrop) > RIM_BACKDROP[1])
+    colours = lab_colour.lab((img[..., :3] / 255.0).astype(np.float32))
+    gap = (colour_classes.in_shadow(colours.reshape(-1, 3), src.colours.backdrop, src.colours.skin[0],
+                          colour_classes.SHADOW_TELL_HELD) > 0.5).reshape(h, w) & \
+        (lab_colour.backdrop_distance(colours, src.colours.backdrop) > RIM_BACKDROP[1])
     below = (np.abs(xs - cx) < 0.15 * fw) & (ys > cy - 0.05 * fw) & (ys < cy + 0.15 * fw)
     assert (gap & below).sum() > 200
     assert src.held[gap & below].max() < 0.05, src.held[gap & below].max()

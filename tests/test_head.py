@@ -3,7 +3,7 @@ face oval over the hair, ears and neck turn with the face; the neck and the oute
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, proxy_pose, ring_photo, silhouette, surround
+from poce_rt import band_maps, band_stretch, head_proxy, proxy_pose, ring_photo, silhouette, surround
 from poce_rt.camera import perspective_shape
 from poce_rt.fit import pose_vertices
 
@@ -166,7 +166,7 @@ def test_silhouette_grows_to_hair_as_red_as_the_skin(editor, real_image):
     sky, L < 60: the sky reads L ~78 down to row 20, the curls 14-49 from row 22), further than
     the colour classes reach at every vertex above the forehead, and the silhouette grows above
     the forehead to there, not beside the ears."""
-    from poce_rt import hair
+    from poce_rt import head_reach, lab_colour
     from poce_rt.fit import pose_vertices
 
     img = real_image("multi_face.jpg")
@@ -177,14 +177,14 @@ def test_silhouette_grows_to_hair_as_red_as_the_skin(editor, real_image):
     end = c + silhouette.SILHOUETTE_GROW * (sil - c)
     begin = np.linalg.norm(sil - oval, axis=1) / np.linalg.norm(end - oval, axis=1)
     colours = silhouette.face_colours(img, face.vertices)
-    found = hair.hair_reach(img, oval, end, begin, colours.skin, colours.backdrop)
-    reach = hair.backdrop_reach(img, oval, end, begin, colours.backdrop)
+    found = head_reach.hair_reach(img, oval, end, begin, colours.skin, colours.backdrop)
+    reach = head_reach.backdrop_reach(img, oval, end, begin, colours.backdrop)
     y = face.shape[list(head_proxy.FACE_OVAL), 1]
     # the colour classes alone leave the forehead's top at the default and end the curls short
     # of the sky: what grows the silhouette there is where the head stops being unlike the sky
     assert found[0] <= begin[0] and (found[y < -6] < reach[y < -6]).all(), (found, reach)
     top = oval[0] + reach[0] * (end[0] - oval[0])          # FACE_OVAL[0]: landmark 10, the forehead's top
-    column = hair.lab(img[:int(oval[0, 1]), int(round(top[0]))].astype(np.float32) / 255)[:, 0]
+    column = lab_colour.lab(img[:int(oval[0, 1]), int(round(top[0]))].astype(np.float32) / 255)[:, 0]
     curls_top = np.flatnonzero(column < 60)[0]
     assert reach[0] > begin[0] and abs(top[1] - curls_top) <= 2, (top, curls_top)
     scales = silhouette.silhouette_scales(img, face.vertices, face.shape, face.pose, colours)
@@ -199,19 +199,20 @@ def _outer_hair_edge(image, face, rows, skin, backdrop):
     (poce_rt.hair's classes, judged with the source's skin and backdrop). NaN: no hair."""
     import cv2
 
-    from poce_rt import hair
+    from poce_rt import colour_classes, head_reach, lab_colour
 
     oval = np.zeros(image.shape[:2], np.uint8)
     cv2.fillPoly(oval, [np.round(face.vertices[list(head_proxy.FACE_OVAL), :2]).astype(np.int32)], 1)
     out = []
     for r in rows:
         x0 = np.flatnonzero(oval[r])[0]
-        line = hair.hair_like(hair.lab(image[r, :x0 + 1][::-1].astype(np.float32) / 255), skin, backdrop) >= 0.5
+        row = lab_colour.lab(image[r, :x0 + 1][::-1].astype(np.float32) / 255)
+        line = colour_classes.hair_like(row, skin, backdrop) >= 0.5
         on = np.flatnonzero(line)
         edge = np.nan
         if on.size:
             gaps = np.flatnonzero(~line[on[0]:])
-            runs = [g for g in gaps if line[on[0] + g:on[0] + g + hair.HAIR_GAP_PX].sum() == 0]
+            runs = [g for g in gaps if line[on[0] + g:on[0] + g + head_reach.HAIR_GAP_PX].sum() == 0]
             end = on[0] + (runs[0] if runs else len(line) - on[0])
             edge = x0 - (end - 1)
         out.append(edge)
@@ -227,14 +228,14 @@ def test_the_hair_beside_the_head_turns_with_it(editor, prepared, yaw):
     by less than 0.2: it is a round head's outline, which moves with the head's centre
     (proxy_pose.HeadProxy.far_outline: 0.13 at -25, 0.17 at -30), where the rigidly turned silhouette ring,
     which the proxy ends at, swung in past it (0.21, 0.27) and sliced the far side's hair off."""
-    from poce_rt import hair
+    from poce_rt import colour_classes, lab_colour
 
     astronaut, src = prepared("astronaut")
     face = src.face
     x0, y0, x1, y1 = face.bbox
     rows = np.arange(int(y0 + 0.1 * (y1 - y0)), int(y0 + 0.4 * (y1 - y0)))     # temples, beside the brows
-    skin = hair.photo_skin(astronaut, face.vertices[list(head_proxy.FACE_OVAL), :2])
-    backdrop = hair.backdrop_colours(astronaut)
+    skin = colour_classes.photo_skin(astronaut, face.vertices[list(head_proxy.FACE_OVAL), :2])
+    backdrop = colour_classes.backdrop_colours(astronaut)
     before = _outer_hair_edge(astronaut, face, rows, skin, backdrop)
     res = editor.edit(astronaut, pose=(0, yaw, 0), source=src)
     after = _outer_hair_edge(res.image, face, rows, skin, backdrop)
@@ -248,7 +249,8 @@ def test_the_hair_beside_the_head_turns_with_it(editor, prepared, yaw):
             strip[r, int(a) + 2:int(b) - 1] = True
     assert strip.sum() > 200
     assert res.filled[strip].mean() > 0.8, res.filled[strip].mean()
-    assert (hair.hair_like(hair.lab(res.image[strip].astype(np.float32) / 255), skin, backdrop) >= 0.5).mean() < 0.1
+    drawn = lab_colour.lab(res.image[strip].astype(np.float32) / 255)
+    assert (colour_classes.hair_like(drawn, skin, backdrop) >= 0.5).mean() < 0.1
 
 
 def test_silhouette_of_a_face_cut_by_the_border_stays_in_bounds(tracker, astronaut):
@@ -317,7 +319,7 @@ def _strand_kinks(image, face, verts, src, oval=None, bands=(1, head_proxy.SILHO
     Triangles that read no area of the photo (a ring on the next one there: the fringe ring on
     the outer ring where fringe_widths' curl tips reach past the silhouette as the turn's view
     draws it, t1.jpg's face 0 at +25, oval vertex 0) map no strand and are left out, as
-    poce_rt.ring_photo's stretch leaves them."""
+    poce_rt.band_maps' stretch leaves them."""
     import cv2
 
     k = len(head_proxy.FACE_OVAL)
@@ -381,7 +383,7 @@ def test_a_turn_keeps_the_hair_strands_above_the_forehead_smooth(editor, real_im
     stood there beside the grown top; the measure read 30 / 36 (worst 122 / 148, on the radial
     edge between the two). It was right: at +25 the picture kept a stack of chevrons at that
     corner, and at -25 waves across the strands right of the parting. Grown there too to the
-    segmenter's outline (hair.person_reach: 1.5-1.8x), 15.1 / 24.8 (worst 40 / 36); what is left at
+    segmenter's outline (head_reach.person_reach: 1.5-1.8x), 15.1 / 24.8 (worst 40 / 36); what is left at
     -25 lies right of the parting, where the depth profile turns with the oval's upper corner."""
     img = real_image("t1.jpg")
     face = editor.faces(img, 0)[0]
@@ -629,7 +631,7 @@ def test_a_head_turned_on_its_neck_swings_its_face_round(tracker, real_image):
 def _column_detail(editor, img, src, yaw=25):
     """The strands in the column between a revealed cheek and the hair (a +yaw turn: the viewer's
     left): the high-pass energy (|L - its Gaussian blur, 1.5 px|, grey levels) of the output's
-    hair-like pixels (poce_rt.hair.hair_like) on the cheek's rows (30-75% of the face's box),
+    hair-like pixels (poce_rt.colour_classes.hair_like) on the cheek's rows (30-75% of the face's box),
     inside the drawn face's outline (coverage times `moved`) within 10% of the face's width (the
     face's hair layer) and outside it within 8% (the head proxy's first bands), each over the
     same energy of the photo's hair beside the face on those rows and that side (10-25% of the
@@ -638,13 +640,13 @@ def _column_detail(editor, img, src, yaw=25):
 
     from test_disocclusion import revealed_outline
 
-    from poce_rt import hair
+    from poce_rt import colour_classes, lab_colour
 
     res, w, where, drawn, inside = revealed_outline(editor, img, src, yaw)
     h, wd = img.shape[:2]
     outside = cv2.distanceTransform(np.pad(1 - drawn, 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
     oval = src.face.vertices[list(head_proxy.FACE_OVAL), :2]
-    skin, back = hair.photo_skin(img, oval), hair.backdrop_colours(img)
+    skin, back = colour_classes.photo_skin(img, oval), colour_classes.backdrop_colours(img)
     face = np.zeros((h, wd), np.uint8)
     cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 1)
 
@@ -652,7 +654,7 @@ def _column_detail(editor, img, src, yaw=25):
         return cv2.dilate(face, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
 
     def hairy(image, m):
-        return m & (hair.hair_like(hair.lab(image.astype(np.float32) / 255), skin, back) >= 0.5)
+        return m & (colour_classes.hair_like(lab_colour.lab(image.astype(np.float32) / 255), skin, back) >= 0.5)
 
     def detail(image):
         g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
@@ -689,8 +691,8 @@ def test_a_turn_reads_the_hair_past_the_skin_strip_as_hair(editor, prepared):
         moved = proxy.strip * proxy.reveal(plan.target_pose)     # [K] px the oval ring reads past the oval
         first = (tris.max(1) < 3 * k) & (moved[tris % k].min(1) > 0.1)   # the band from it to the first ring
         assert first.sum() >= 6, (name, first.sum())
-        area = ring_photo.area_stretch(verts, tris[first], photo)
-        assert area.max() < ring_photo.STRETCH_FILL[0], (name, area.max())
+        area = band_maps.area_stretch(verts, tris[first], photo)
+        assert area.max() < band_stretch.STRETCH_FILL[0], (name, area.max())
     img, src = prepared("0-f1-su-ph.jpg")
     assert _column_detail(editor, img, src)[1] > 0.4
 
@@ -719,7 +721,7 @@ def test_the_band_under_a_revealed_outline_reads_the_hair(editor, prepared):
     oval vertices' rays (those the turn reveals by half or more) that are hair-like, 0.44 -> 0.8."""
     import cv2
 
-    from poce_rt import hair
+    from poce_rt import colour_classes, lab_colour
 
     img, src = prepared("0-f15-hao-ph.jpg")
     face = src.face
@@ -735,7 +737,8 @@ def test_the_band_under_a_revealed_outline_reads_the_hair(editor, prepared):
     reads = (photo[:k][hot] + t * (photo[k:2 * k][hot] - photo[:k][hot])).reshape(-1, 2).astype(np.float32)
     px = cv2.remap(img, reads[:, None, 0], reads[:, None, 1], cv2.INTER_LINEAR)[:, 0]
     oval = face.vertices[list(head_proxy.FACE_OVAL), :2]
-    like = hair.hair_like(hair.lab(px.astype(np.float32) / 255), hair.photo_skin(img, oval), hair.backdrop_colours(img))
+    like = colour_classes.hair_like(lab_colour.lab(px.astype(np.float32) / 255), colour_classes.photo_skin(img, oval),
+                                    colour_classes.backdrop_colours(img))
     assert (like >= 0.5).mean() > 0.7, (like >= 0.5).mean()
 
 

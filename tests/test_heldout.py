@@ -12,7 +12,7 @@
   Beyond that cheek the head proxy's rings lay on the grey backdrop in the photo; the turn drew
   them as the side of the head, filled from the lit cheek and the backdrop together (a pale smear,
   bright against the cheek's outline, with the backdrop under the face's feathered edge: a dark
-  line): now from the head's colours (ring_photo.head_or_backdrop, proxy_pose.under_border).
+  line): now from the head's colours (stretched_patch.head_or_backdrop, proxy_pose.under_border).
 Regions come from the returned `filled` map and from the tracked face, not from pixel boxes."""
 import cv2
 import numpy as np
@@ -169,7 +169,7 @@ def outline_line(res, face) -> float:
 def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, prepared):
     """Tom_Hanks_54745.png (yaw +18: his far cheek seen nearly edge-on, the head proxy's rings
     beyond it on the grey backdrop) turned -25: the side of the head the turn reveals is drawn
-    from the head's colours out to its silhouette (ring_photo.head_or_backdrop), and the face's
+    from the head's colours out to its silhouette (stretched_patch.head_or_backdrop), and the face's
     feathered edge blends with it (proxy_pose.under_border). The ring's stretched strip was pulled
     from the lit cheek and the backdrop together, a pale smear bright against the face's edge,
     which itself was blended with the photo's backdrop under it: a dark line then a bright one
@@ -210,7 +210,7 @@ def test_the_backdrop_above_the_far_temple_takes_no_hair(editor, prepared):
     border is his black hair and jacket, so black counts among its backdrop colours, and the fill
     took in the black hair at the top border: a darker wedge over the grey backdrop (rows 0-12,
     15-30 levels down). The backdrop's fill now reads beyond the proxy's silhouette alone
-    (ring_photo.source_silhouette). Over the ring's filled pixels off the face on the far side
+    (stretched_patch.source_silhouette). Over the ring's filled pixels off the face on the far side
     above the far brow (landmark 334) where the photo shows the backdrop: 90th percentile of
     how far the output lies below it, before 16 levels, after 2."""
     img, src = prepared("Tom_Hanks_54745.png")
@@ -329,7 +329,7 @@ def test_the_revealed_far_jaw_has_no_pale_rim(editor, prepared, yaw):
 def test_the_far_jaw_a_turn_on_the_neck_swings_off_is_filled(tracker, prepared, yaw):
     """Tom_Hanks_54745.png turned -25 and -20 on its neck (EditorConfig.neck_pivot_cm): the face
     swings off the photo's own far jaw, the strip of lit skin past his oval (6.7 px), and the ring
-    drew that skin again past the turned face, sheared and stretched (ring_photo.OWN_FACE_GROWN): a
+    drew that skin again past the turned face, sheared and stretched (feature_mask.OWN_FACE_DRAWN): a
     pale rim 1.63 / 0.89 px wide on average over the jaw's rows (jaw_rim), 2-4 px past the drawn
     face on those rows 0.02 / 0.00 of the pixels marked fill. Now it is drawn as what lies around
     the face there (the backdrop, the collar) and marked: 0.58 / 0.11 px, 0.88 / 0.86 marked. (About
@@ -396,7 +396,7 @@ def test_the_revealed_far_temple_has_no_pale_rim(editor, prepared, yaw):
     backdrop 1 px past it), and the turn squeezes the head proxy's first bands there against the
     face's outline; filled for the far eye's corner and brow end they read, with the head's colour
     pulled from the lit temple, they drew a pale rim past the revealed temple and eye
-    (ring_photo.BACKDROP_READ: a squeezed band that the photo shows on the backdrop takes the
+    (stretched_patch.BACKDROP_READ: a squeezed band that the photo shows on the backdrop takes the
     backdrop's fill). Over those rows, the brightest pixel 1-5 px past the face's edge over the
     backdrop: -25 before 32 levels on average, 39 at most, after 3 / 17; -20 37 / 46 -> 3 / 11."""
     img, src = prepared("Tom_Hanks_54745.png")

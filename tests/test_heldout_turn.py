@@ -8,7 +8,7 @@ for tuning.
 - insightface's Tom_Hanks_54745.png (112 px, greyscale, the face cut by the border), turned -25:
   the tracked oval of its far side runs through the outer corner of the eye and the end of the
   brow, and the head proxy's ring, drawn 2-3 times wider there, repeated them beside the face
-  (ring_photo.FEATURES: such ring texels are filled, and marked). Turned +25, the head proxy's rings
+  (feature_mask.FEATURES: such ring texels are filled, and marked). Turned +25, the head proxy's rings
   beyond its forehead fold behind the rings in front, and the depth test cut the surface there: a
   hard 1-pixel vertical edge beside the forehead (surround.soften_folds antialiases it); and
   the band under his moved chin stretched the photo's own lit chin underside between the new chin

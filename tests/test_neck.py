@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from poce_rt import neck, silhouette, stages
-from poce_rt.hair import SKIN_D, lab, skin_distance
+from poce_rt.lab_colour import lab, skin_distance
+from poce_rt.colour_classes import SKIN_D
 from poce_rt.head_proxy import FACE_OVAL, oval_radius
 
 

@@ -1,5 +1,5 @@
 """Who is a person about a head (poce_rt.person) and the backdrop read where none is
-(poce_rt.hair.backdrop_around): on t1.jpg, a group photo whose side borders show other people's
+(poce_rt.colour_classes.backdrop_around): on t1.jpg, a group photo whose side borders show other people's
 skin and an orange wall, the colours the head's hair, skin and backdrop are told apart by come
 from the wall behind each head, not from the borders."""
 import warnings
@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from poce_rt import hair as H
+from poce_rt import colour_classes, head_reach, lab_colour
 from poce_rt import person
 from poce_rt.head_proxy import FACE_OVAL
 
@@ -41,13 +41,13 @@ def test_the_backdrop_about_a_group_photos_head_holds_no_skin(t1):
     segmenter sees no person, the backdrop is the wall's, and her face is not like it."""
     img, _, face = t1
     oval = _oval(face)
-    skin, _ = H.photo_skin(img, oval)
-    borders = H.backdrop_colours(img)
-    around = H.backdrop_around(img, oval, person.person_map(img, oval))
-    assert around is not None and 2 <= len(around) <= H.AROUND_SECTORS
-    assert H.backdrop_distance(skin[None], borders)[0] < H.BACKDROP_D[0]      # the old read: skin
-    assert H.backdrop_distance(skin[None], around)[0] > H.BACKDROP_D[1]       # the new one: none
-    assert H.photo_colours(img, oval).backdrop.tolist() == around.tolist()
+    skin, _ = colour_classes.photo_skin(img, oval)
+    borders = colour_classes.backdrop_colours(img)
+    around = colour_classes.backdrop_around(img, oval, person.person_map(img, oval))
+    assert around is not None and 2 <= len(around) <= colour_classes.AROUND_SECTORS
+    assert lab_colour.backdrop_distance(skin[None], borders)[0] < colour_classes.BACKDROP_D[0]      # the old read: skin
+    assert lab_colour.backdrop_distance(skin[None], around)[0] > colour_classes.BACKDROP_D[1]       # the new one: none
+    assert colour_classes.photo_colours(img, oval).backdrop.tolist() == around.tolist()
 
 
 def test_blonde_hair_is_hair_against_the_backdrop_about_her_head(t1, monkeypatch):
@@ -70,7 +70,8 @@ def test_without_a_segmenter_the_borders_are_read(t1, monkeypatch):
     img, _, face = t1
     monkeypatch.setenv("POCE_RT_PERSON", "0")
     assert person.person_map(img, _oval(face)) is None and not person.available()
-    assert H.photo_colours(img, _oval(face)).backdrop.tolist() == H.backdrop_colours(img).tolist()
+    assert (colour_classes.photo_colours(img, _oval(face)).backdrop.tolist()
+            == colour_classes.backdrop_colours(img).tolist())
 
 
 def test_a_segmenter_that_cannot_load_is_said_once_and_the_borders_are_read(t1, monkeypatch):
@@ -87,7 +88,8 @@ def test_a_segmenter_that_cannot_load_is_said_once_and_the_borders_are_read(t1, 
         assert person.person_map(img, _oval(face)) is None
     said = [x for x in w if "no person segmenter" in str(x.message)]
     assert len(said) == 1 and "no copy of the model here" in str(said[0].message)
-    assert H.photo_colours(img, _oval(face)).backdrop.tolist() == H.backdrop_colours(img).tolist()
+    assert (colour_classes.photo_colours(img, _oval(face)).backdrop.tolist()
+            == colour_classes.backdrop_colours(img).tolist())
 
 
 def test_a_face_the_segmenter_does_not_call_a_person_reads_the_borders():
@@ -97,7 +99,7 @@ def test_a_face_the_segmenter_does_not_call_a_person_reads_the_borders():
     t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
     oval = np.stack([100 + 30 * np.cos(t), 100 + 40 * np.sin(t)], 1)
     pm = person.person_map(img, oval)
-    assert pm is not None and H.backdrop_around(img, oval, pm) is None
+    assert pm is not None and colour_classes.backdrop_around(img, oval, pm) is None
     with pytest.raises(ValueError, match="oval"):
         person.person_map(img, np.full((36, 2), np.nan))
 
@@ -111,8 +113,8 @@ def test_a_portrait_keeps_its_borders_read_and_runs_no_segmenter(editor, real_im
 
     def not_run(*a):
         raise AssertionError("the segmenter ran on a portrait")
-    monkeypatch.setattr(H, "person_map", not_run)
-    assert H.photo_colours(img, oval).backdrop.tolist() == H.backdrop_colours(img).tolist()
+    monkeypatch.setattr(colour_classes, "person_map", not_run)
+    assert colour_classes.photo_colours(img, oval).backdrop.tolist() == colour_classes.backdrop_colours(img).tolist()
 
 
 def test_person_reach_runs_to_where_the_segmenter_sees_no_one():
@@ -129,7 +131,7 @@ def test_person_reach_runs_to_where_the_segmenter_sees_no_one():
     pm = person.PersonMap(prob, (0, 0))
     start = np.array([[10.0, 5.0], [10.0, 25.0], [10.0, 40.0], [10.0, 50.0], [10.0, 15.0]])
     end = start + [[45.0, 0.0], [45.0, 0.0], [45.0, 0.0], [45.0, 0.0], [60.0, 0.0]]
-    got = H.person_reach(start, end, np.full(5, 0.3), pm, (60, 58, 3))
+    got = head_reach.person_reach(start, end, np.full(5, 0.3), pm, (60, 58, 3))
     np.testing.assert_allclose(got, [(49 - 10) / 45, (49 - 10) / 45, 0.0, 0.0, 0.0], atol=1.5 / 45)
 
 

@@ -172,7 +172,7 @@ def test_a_far_side_turned_in_over_the_sky_keeps_its_own_edge(editor, sunglasses
     on the far side (what a 1 px edge leaves to the render): 17.2 levels off the render on
     average before, 4.7 now; the far lens's black rim (render L* 21.8) composited at L* 35.0
     before, 25.0 now. The functional stages draw the same edge."""
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     img, src, res = sunglasses_turned
     assert src.face.pose.yaw > 0 and editor.frame_loop(src)._proxy.own_edge is not None

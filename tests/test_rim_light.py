@@ -30,7 +30,8 @@ def temple_bands(image, covered, centre, hair):
     of centre (x, y): the face as drawn (covered [H,W]: the composite's alpha > 0), the ring's
     pixels of the photo's hair colour (hair: RimLight.hair) left out (hair beside the face is no
     step)."""
-    from poce_rt.hair import HAIR_D, lab
+    from poce_rt.head_reach import HAIR_D
+    from poce_rt.lab_colour import lab
 
     covered = covered.astype(np.uint8)
     k = np.ones((2 * BAND + 1, 2 * BAND + 1), np.uint8)

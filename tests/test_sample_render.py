@@ -6,7 +6,7 @@ import pytest
 
 from poce_rt import motion, ops, profile_edge, silhouette, stages, uncover
 from poce_rt.fit import pose_vertices
-from poce_rt.head_proxy import FACE_OVAL
+from poce_rt.head_proxy import FACE_OVAL, oval_radius
 from poce_rt.ops.ref import render_ref, sample_uv_ref
 from poce_rt.ops.sample_uv import default_depth_tol
 
@@ -196,7 +196,7 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     # what the move uncovers of the photo's face: the plate behind it (poce_rt.uncover), within the
     # face's box (the feather's margin and 3 px around the moved face)
     behind = uncover.Uncover(img, g.posed(face.vertices), g.layout.tris, g.layout.uvs,
-                             uncover.oval_radius(face.vertices))
+                             oval_radius(face.vertices))
     share = behind.weight(stages.texel_motion(g), vmotion)
     assert share is not None
     x0, y0, x1, y1 = stages.face_box(dst, h, w, margin=9 + 3)

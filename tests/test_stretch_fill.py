@@ -1,4 +1,4 @@
-"""The ring's stretched-strip fill (poce_rt.ring_photo.STRETCH_FILL) is for surface a turn reveals,
+"""The ring's stretched-strip fill (poce_rt.band_stretch.STRETCH_FILL) is for surface a turn reveals,
 not for a band merely sheared.
 
 multi_face.jpg's young man with sunglasses (face 0: small, pitched ~8.5 degrees up) turned -25:
@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, proxy_pose, ring_photo, silhouette
+from poce_rt import band_maps, band_stretch, head_proxy, proxy_pose, silhouette, stretched_patch
 from poce_rt.fit import pose_vertices
 
 CHIN = np.arange(13, 21)   # FACE_OVAL positions along the chin (18: its tip, landmark 152)
@@ -55,10 +55,10 @@ def test_a_chin_sliding_over_the_still_neck_is_not_filled(editor, sliding_chin):
     _, src, proxy = sliding_chin
     verts, photo, tris, chin = _band(editor, src, proxy, -25)
     assert chin.sum() >= 10
-    assert ring_photo.stretch(verts, tris, photo)[chin].max() > ring_photo.STRETCH_FILL[0]
-    assert ring_photo.stretch_weights(verts, photo)[chin].max() < 0.15
+    assert band_maps.stretch(verts, tris, photo)[chin].max() > band_stretch.STRETCH_FILL[0]
+    assert band_stretch.stretch_weights(verts, photo)[chin].max() < 0.15
     verts, photo, tris, chin = _band(editor, src, proxy, -20)
-    assert ring_photo.stretch_weights(verts, photo)[chin].max() == 0.0
+    assert band_stretch.stretch_weights(verts, photo)[chin].max() == 0.0
 
 
 def test_under_a_turned_chin_the_photo_is_warped_not_smudged(editor, sliding_chin, monkeypatch):
@@ -74,7 +74,7 @@ def test_under_a_turned_chin_the_photo_is_warped_not_smudged(editor, sliding_chi
     region = cv2.dilate(region, np.ones((5, 5), np.uint8)).astype(bool)
     assert region.sum() > 300
     res = editor.edit(img, pose=(0, -25, 0), source=src)
-    monkeypatch.setattr(ring_photo, "STRETCH_FILL", (1e9, 2e9))
+    monkeypatch.setattr(band_stretch, "STRETCH_FILL", (1e9, 2e9))
     ref = editor.edit(img, pose=(0, -25, 0), source=src)
 
     def lab(x):
@@ -97,9 +97,9 @@ def test_a_revealed_strip_is_still_filled(editor, prepared):
     img, src = prepared("Tom_Hanks_54745.png")
     verts, photo, tris, _ = _band(editor, src, _proxy(editor, img, src.face, beside=False), -25)
     inside = (tris // len(head_proxy.FACE_OVAL) <= head_proxy.SILHOUETTE_RING).all(1)
-    long = inside & (ring_photo.stretch(verts, tris, photo) >= ring_photo.STRETCH_FILL[1])
+    long = inside & (band_maps.stretch(verts, tris, photo) >= band_stretch.STRETCH_FILL[1])
     assert long.sum() >= 8
-    assert (ring_photo.stretch_weights(verts, photo)[long] == 1.0).all()
+    assert (band_stretch.stretch_weights(verts, photo)[long] == 1.0).all()
 
 
 def test_an_expression_reads_no_skin_strip(editor, real_image):
@@ -127,7 +127,8 @@ def test_a_stretched_strip_takes_the_head_s_colour_inside_and_the_backdrop_s_bes
     is filled with the head's colour where the proxy's bands inside its silhouette read it, with
     the backdrop's where only its outer band does, and as before (from all the photo around)
     where both read it. push-pulled from all of it, the strip beside the cheek was a pale mix."""
-    from poce_rt.hair import backdrop_colours, lab
+    from poce_rt.lab_colour import lab
+    from poce_rt.colour_classes import backdrop_colours
 
     h, w = 64, 64
     box = np.zeros((h, w, 3), np.float32)
@@ -139,14 +140,14 @@ def test_a_stretched_strip_takes_the_head_s_colour_inside_and_the_backdrop_s_bes
     fill[:, 24:40] = 1.0                    # the stretched strip, on the backdrop beside the cheek
     known *= 1.0 - fill
     zero = np.zeros_like(fill)
-    head = ring_photo.head_or_backdrop(box, known, fill, zero, backdrop)
-    back = ring_photo.head_or_backdrop(box, known, zero, fill, backdrop)
-    both = ring_photo.head_or_backdrop(box, known, fill, fill, backdrop)
+    head = stretched_patch.head_or_backdrop(box, known, fill, zero, backdrop)
+    back = stretched_patch.head_or_backdrop(box, known, zero, fill, backdrop)
+    both = stretched_patch.head_or_backdrop(box, known, fill, fill, backdrop)
     np.testing.assert_array_equal(head[known > 0], box[known > 0])   # the photo's own texels kept
     strip = fill > 0
     assert np.abs(head[strip] - box[0, 0]).max() < 0.02
     assert np.abs(back[strip] - box[0, -1]).max() < 0.02
-    np.testing.assert_allclose(both, ring_photo.smooth_fill(box, known), atol=1e-6)
+    np.testing.assert_allclose(both, stretched_patch.smooth_fill(box, known), atol=1e-6)
     # the photo's backdrop read at its borders is such a colour
     assert np.abs(backdrop_colours((box * 255).astype(np.uint8))[4:] - backdrop).max() < 1.0
 
@@ -159,7 +160,7 @@ def test_the_backdrop_map_is_backdrop_like_of_a_box_s_every_other_texel(real_ima
     img = real_image("45-m7-di-ph.jpg")
     h, w = img.shape[:2]
     backdrop = np.float32([[30.0, 10.0, -20.0], [70.0, -5.0, 15.0], [55.0, 0.0, 0.0]])
-    bmap = ring_photo.BackdropMap(img, backdrop)
+    bmap = stretched_patch.BackdropMap(img, backdrop)
     rng = np.random.default_rng(3)
     for _ in range(40):
         a = (int(rng.integers(-80, w + 8)) // 4 * 4, int(rng.integers(-80, h + 8)) // 4 * 4)

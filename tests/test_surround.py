@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, ops, proxy_pose, ring_photo, silhouette, stages, surround
+from poce_rt import (band_maps, band_stretch, feature_mask, head_proxy, ops, proxy_pose, ring_photo, silhouette, stages,
+                     surround)
 from poce_rt.camera import perspective_shape
 from poce_rt.facemodel import signed_area_px
 from poce_rt.fit import pose_vertices
@@ -79,27 +80,27 @@ def _random_maps(seed):
 
 
 def test_stretch_is_the_largest_singular_value():
-    """ring_photo.stretch against numpy's SVD of each triangle's source -> target map."""
+    """band_maps.stretch against numpy's SVD of each triangle's source -> target map."""
     verts, tris, src, maps = _random_maps(0)
     want = np.linalg.svd(maps, compute_uv=False)[:, 0]
-    np.testing.assert_allclose(ring_photo.stretch(verts, tris, src), want, rtol=1e-9)
+    np.testing.assert_allclose(band_maps.stretch(verts, tris, src), want, rtol=1e-9)
     flat = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])          # a line read out over an area
-    assert ring_photo.stretch(verts[:3], np.array([[0, 1, 2]]), flat)[0] == np.inf
+    assert band_maps.stretch(verts[:3], np.array([[0, 1, 2]]), flat)[0] == np.inf
 
 
 def test_area_stretch_is_the_determinant_and_a_shear_keeps_it():
-    """ring_photo.area_stretch against numpy's |det| of each triangle's source -> target map; a
+    """band_maps.area_stretch against numpy's |det| of each triangle's source -> target map; a
     shear of 3 (one ring sliding 3 px per px of band along the next) keeps the area (1) where the
     largest singular value reads 3.30; a degenerate source triangle reads inf."""
     verts, tris, src, maps = _random_maps(1)
-    np.testing.assert_allclose(ring_photo.area_stretch(verts, tris, src), np.abs(np.linalg.det(maps)), rtol=1e-9)
+    np.testing.assert_allclose(band_maps.area_stretch(verts, tris, src), np.abs(np.linalg.det(maps)), rtol=1e-9)
     tri = np.array([[0, 1, 2]])
     photo = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 1.0]])          # a strip 1 px across, 4 along
     sheared = np.c_[photo @ np.array([[1.0, 0.0], [3.0, 1.0]]), np.zeros(3)]   # x += 3 y
-    assert ring_photo.area_stretch(sheared, tri, photo)[0] == pytest.approx(1.0)
-    assert ring_photo.stretch(sheared, tri, photo)[0] == pytest.approx(3.303, abs=1e-3)
+    assert band_maps.area_stretch(sheared, tri, photo)[0] == pytest.approx(1.0)
+    assert band_maps.stretch(sheared, tri, photo)[0] == pytest.approx(3.303, abs=1e-3)
     flat = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
-    assert ring_photo.area_stretch(sheared, tri, flat)[0] == np.inf
+    assert band_maps.area_stretch(sheared, tri, flat)[0] == np.inf
 
 
 def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
@@ -109,7 +110,7 @@ def test_a_stretched_strip_is_filled_alike_in_any_square(single_face, face):
     dst = pose_vertices(face.shape, face.pose.offset(yaw=30))
     proxy = (proxy_pose.HeadProxy(face.vertices, face.shape, face.pose), face.pose.offset(yaw=30))
     verts, tris, src, _ = surround.ring_band(face.vertices, dst, *single_face.shape[:2], proxy=proxy)
-    weights = ring_photo.stretch_weights(verts, src, ring_photo.FeatureMask(face.vertices))
+    weights = band_stretch.stretch_weights(verts, src, feature_mask.FeatureMask(face.vertices))
     assert weights.any()
     lo = np.floor(src.min(0)).astype(int) - 2
     side = int(np.ceil((src.max(0) - lo).max())) + 2
@@ -307,7 +308,8 @@ def _crescent_l(image, face, strip):
     import cv2
 
     from poce_rt.camera import CAMERA_DISTANCE_CM, perspective_shape
-    from poce_rt.hair import lab, photo_skin
+    from poce_rt.lab_colour import lab
+    from poce_rt.colour_classes import photo_skin
 
     pose = face.pose.offset(yaw=25)
     target = pose_vertices(perspective_shape(face.shape, face.pose, pose, CAMERA_DISTANCE_CM), pose)
@@ -383,9 +385,10 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
 def _past_revealed_cheek(editor, img, src, yaw: float = 25):
     """The output of a turn to yaw beside the face's outline on the side it reveals (the left of the
     picture), rows from the ear's bottom (target oval vertex 234) to the jaw's corner (58): (mean
-    width in px of the run of skin-like pixels, hair.SKIN_D[1], out from the outline, pixels within
+    width in px of the run of skin-like pixels, colour_classes.SKIN_D[1], out from the outline, pixels within
     16 px past it that are paler than the cheek 2-8 px inside it and not the backdrop)."""
-    from poce_rt.hair import SKIN_D, lab, skin_distance
+    from poce_rt.lab_colour import lab, skin_distance
+    from poce_rt.colour_classes import SKIN_D
 
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     plan = editor.plan(src, pose=(0, yaw, 0))
@@ -432,7 +435,7 @@ def test_edge_strip_is_the_cheek_past_an_oval_tracked_inside_it(editor, prepared
 
 
 def test_inside_is_the_distance_to_the_hull_border():
-    """ring_photo._inside (how far the proxy's vertices lie inside the oval, for the fill behind a
+    """feature_mask._inside (how far the proxy's vertices lie inside the oval, for the fill behind a
     turned face): inside a convex hull it is cv2.pointPolygonTest's distance to the border,
     outside it is negative."""
     import cv2
@@ -442,7 +445,7 @@ def test_inside_is_the_distance_to_the_hull_border():
     pts = rng.normal(size=(300, 2)) * 150 + 300
     hull = cv2.convexHull(poly.astype(np.float32))
     ref = np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True) for x, y in pts])
-    got = ring_photo._inside(poly, pts)
+    got = feature_mask._inside(poly, pts)
     assert (ref > 0).sum() > 50 and (ref < 0).sum() > 50
     np.testing.assert_allclose(got[ref > 0], ref[ref > 0], atol=1e-3)
     assert (got[ref < 0] < 0).all()
@@ -525,7 +528,7 @@ def test_a_border_cut_face_turns_without_a_pop_at_the_border(editor, prepared):
 def test_source_inverse_keeps_one_per_face_of_a_frame_loop():
     """The rings of three faces, read in turn step after step: each face's inverses are worked out
     once and kept (a single kept entry was replaced at every face), and they are the inverses."""
-    from poce_rt.ring_photo import _source_inverse
+    from poce_rt.band_maps import _source_inverse
 
     rng = np.random.default_rng(3)
     faces = [rng.random((40, 3, 2)) * 100 for _ in range(3)]
@@ -690,7 +693,7 @@ def _jaw_shadow_width(rgb, oval, ks, margin=15.0):
     shadow under the jaw."""
     import cv2
 
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     n = head_proxy.oval_normals(oval)
     light = lab(np.asarray(rgb, np.float32) / 255)[..., 0]
@@ -727,7 +730,7 @@ def _jaw_profile(rgb, oval, ks):
     """[len(ks),13] L* of rgb 0-12 px out from each oval vertex k of oval [K,2], along its normal."""
     import cv2
 
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     n = head_proxy.oval_normals(oval)
     light = lab(np.asarray(rgb, np.float32) / 255)[..., 0]
@@ -806,7 +809,7 @@ def _jaw_edge(img, face, out, target, tracker_geometry, band):
     of it within 20 Lab of the sky (the photo's median 3-8 px outside the tracked oval there)."""
     import cv2
 
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     h, w = img.shape[:2]
     ys, xs = np.mgrid[0:h, 0:w]
@@ -985,7 +988,7 @@ def test_red_curls_read_as_skin_keep_the_far_temple_s_hair(editor, real_image):
     a head's outline (HEAD_LENGTH), the silhouette lies 0.42 of the photo's width past the moved
     oval there, 11-14 px beyond the frame's end, and on the rows above the lens the output's curls
     reach 2-7 px past the frame's end (0-1 before; 13-17 in the photo)."""
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     img = real_image("multi_face.jpg")
     src = editor.prepare(img, editor.faces(img, 0)[0])
@@ -1036,7 +1039,7 @@ def test_the_curls_over_a_far_lens_s_arm_stay_beside_its_end(editor, real_image)
     the frame and the oval ring reads from where the curls start (glasses_rings.GLASSES_BESIDE,
     RIM_IN): 4-8 px of curls there. Only the vertices above the frame's end: below it the cheek
     and the ear follow the head."""
-    from poce_rt.hair import lab
+    from poce_rt.lab_colour import lab
 
     img = real_image("multi_face.jpg")
     src = editor.prepare(img, editor.faces(img, 0)[0])

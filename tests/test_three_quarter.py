@@ -14,7 +14,7 @@ fill or the outline.
 
 What was at fault in the picture: the head proxy's far side lies behind the face in such a photo,
 and its ring drew the face's own texture (a second nose and lip outline) beside the turned face
-(ring_photo.FeatureMask.hidden: such triangles are filled, and marked)."""
+(feature_mask.FeatureMask.hidden: such triangles are filled, and marked)."""
 import numpy as np
 import pytest
 
@@ -50,7 +50,7 @@ def test_a_three_quarter_turn_reads_back_from_its_true_pose(turned):
 
 def _proxy(editor, img, src, yaw):
     """(verts, photo positions, FeatureMask) of the head proxy's band for a turn by yaw."""
-    from poce_rt import proxy_pose, ring_photo, silhouette
+    from poce_rt import feature_mask, proxy_pose, silhouette
     from poce_rt.fit import pose_vertices
 
     f = src.face
@@ -58,16 +58,16 @@ def _proxy(editor, img, src, yaw):
     proxy = proxy_pose.HeadProxy(f.vertices, f.shape, f.pose, 80.0,
                                  silhouette.silhouette_scales(img, f.vertices, f.shape, f.pose))
     verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
-    return verts, photo, ring_photo.FeatureMask(f.vertices)
+    return verts, photo, feature_mask.FeatureMask(f.vertices)
 
 
 def _drawn_beside_face(verts, tris):
     """[T] bool: band triangles drawn with a corner outside the drawn face's oval or within 2 px
     of it (the others lie deep behind the drawn face, which hides them)."""
-    from poce_rt import head_proxy, ring_photo
+    from poce_rt import feature_mask, head_proxy
 
     k, v = len(head_proxy.FACE_OVAL), np.asarray(verts, np.float64)
-    return ring_photo._inside(v[k:2 * k, :2], v[tris.ravel(), :2]).reshape(tris.shape).min(1) < 2.0
+    return feature_mask._inside(v[k:2 * k, :2], v[tris.ravel(), :2]).reshape(tris.shape).min(1) < 2.0
 
 
 def test_the_head_proxy_behind_a_turned_face_is_filled(editor, three_quarter, prepared):
@@ -77,16 +77,16 @@ def test_the_head_proxy_behind_a_turned_face_is_filled(editor, three_quarter, pr
     face (a corner outside the drawn face's oval, or within 2 px of it) are now filled fully
     (before: most were not filled at all); those still deep behind the drawn face are hidden by
     it. A frontal face's proxy reads no face (its turns are unchanged)."""
-    from poce_rt import head_proxy, ring_photo
+    from poce_rt import band_stretch, feature_mask, head_proxy
 
     verts, photo, mask = _proxy(editor, *three_quarter, 25)
     tris = head_proxy.band_triangles(len(verts))
     behind = (mask.hidden(photo, tris) > 0.5) & _drawn_beside_face(verts, tris)
     assert behind.sum() >= 20
-    assert (ring_photo.stretch_weights(verts, photo, mask)[behind] == 1.0).all()
+    assert (band_stretch.stretch_weights(verts, photo, mask)[behind] == 1.0).all()
     for yaw in (-25, 25):
         verts, photo, mask = _proxy(editor, *prepared("0-f15-hao-ph.jpg"), yaw)
-        assert (mask.hidden(photo, head_proxy.band_triangles(len(verts))) <= ring_photo.HIDDEN_FILL[0]).all()
+        assert (mask.hidden(photo, head_proxy.band_triangles(len(verts))) <= feature_mask.HIDDEN_FILL[0]).all()
 
 
 def test_beside_a_turned_three_quarter_face_the_fill_is_marked(editor, three_quarter):
@@ -120,13 +120,13 @@ def test_the_fill_behind_a_turned_face_follows_the_turn(editor, three_quarter):
     turn), more at +5 and +10, full at +25 where drawn beside the face (the rest stays deep
     behind it); a turn away (-10) hides most of them deeper."""
 
-    from poce_rt import head_proxy, ring_photo
+    from poce_rt import band_stretch, head_proxy
 
     mean = {}
     for yaw in (0.25, 1, 5, 10, 25, -10):
         verts, photo, mask = _proxy(editor, *three_quarter, yaw)
         behind = mask.hidden(photo, head_proxy.band_triangles(len(verts))) > 0.5
-        w = ring_photo.stretch_weights(verts, photo, mask)[behind]
+        w = band_stretch.stretch_weights(verts, photo, mask)[behind]
         mean[yaw] = w.mean()
         if yaw == 0.25:
             assert (w == 0).all()
@@ -151,13 +151,13 @@ def test_a_small_turn_keeps_the_photo_behind_the_far_cheek(editor, three_quarter
     import cv2
     import numpy as np
 
-    from poce_rt import head_proxy, ring_photo
+    from poce_rt import feature_mask, head_proxy
 
     img, src = three_quarter
     verts, photo, mask = _proxy(editor, img, src, 1)
     tris = head_proxy.band_triangles(len(verts))
     drawn = np.zeros(img.shape[:2], np.uint8)
-    for t in np.flatnonzero(mask.hidden(photo, tris) > ring_photo.HIDDEN_FILL[0]):
+    for t in np.flatnonzero(mask.hidden(photo, tris) > feature_mask.HIDDEN_FILL[0]):
         cv2.fillPoly(drawn, [np.round(verts[tris[t], :2]).astype(np.int32)], 1)
     out = editor.edit(img, pose=(0, 1, 0), source=src).image
     diff = np.abs(out.astype(np.float32).mean(2) - img.astype(np.float32).mean(2))[drawn > 0]

@@ -6,6 +6,7 @@ import pytest
 
 from poce_rt import uncover
 from poce_rt.fit import pose_vertices
+from poce_rt.head_proxy import oval_radius
 from poce_rt.motion import vertex_motion
 from poce_rt.stages import texel_motion
 
@@ -41,7 +42,7 @@ def test_the_plate_is_the_photo_beyond_the_face_and_a_small_move_uncovers_nothin
     img, src = prepared("45-m7-di-ph.jpg")
     g = editor.geometry
     posed = g.posed(src.face.vertices)
-    behind = uncover.Uncover(img, posed, g.layout.tris, g.layout.uvs, uncover.oval_radius(src.face.vertices))
+    behind = uncover.Uncover(img, posed, g.layout.tris, g.layout.uvs, oval_radius(src.face.vertices))
     x0, y0, x1, y1 = behind.box
     beyond = behind.near == 0
     assert beyond.any() and (~beyond).any()
@@ -61,7 +62,7 @@ def test_an_opening_jaw_on_a_turned_face_leaves_no_old_chin(editor, prepared):
     g = editor.geometry
     plan = editor.plan(src, {"jawOpen": 0.7})
     posed = g.posed(src.face.vertices)
-    behind = uncover.Uncover(img, posed, g.layout.tris, g.layout.uvs, uncover.oval_radius(src.face.vertices))
+    behind = uncover.Uncover(img, posed, g.layout.tris, g.layout.uvs, oval_radius(src.face.vertices))
     share = behind.weight(texel_motion(g), vertex_motion(posed, g.posed(pose_vertices(plan.shape, plan.target_pose))))
     h, w = img.shape[:2]
     old = (behind.crop(share, (0, 0, w, h)) >= 0.999) & (res.alpha == 0)   # the old face, the new one not over it
@@ -80,7 +81,7 @@ def test_the_weight_and_plate_over_a_box_are_the_crops_of_the_whole(editor, prep
     g = editor.geometry
     plan = editor.plan(src, {"jawOpen": 0.7}, pose=(0, 15, 0), clamp_pose=True)
     posed = g.posed(src.face.vertices)
-    behind = uncover.Uncover(img, posed, g.layout.tris, g.layout.uvs, uncover.oval_radius(src.face.vertices))
+    behind = uncover.Uncover(img, posed, g.layout.tris, g.layout.uvs, oval_radius(src.face.vertices))
     texels = texel_motion(g)
     vmotion = vertex_motion(posed, g.posed(pose_vertices(plan.shape, plan.target_pose)))
     whole = behind.weight(texels, vmotion)

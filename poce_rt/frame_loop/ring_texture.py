@@ -5,11 +5,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..ops._arrays import on_stream, to_host
+from ..band_stretch import stretch_weights
+from ..feature_mask import FeatureMask
 from ..head_proxy import FACE_OVAL
-from ..ring_photo import (RING_CHANNELS, BackdropMap, FeatureMask, photo_texture, stretch_weights, stretched_box,
-                          stretched_patch, with_positions)
+from ..ops._arrays import on_stream, to_host
 from ..rim_light import relight_texels, texel_gain
+from ..ring_photo import RING_CHANNELS, photo_texture, with_positions
+from ..stretched_patch import BackdropMap, stretched_box, stretched_patch
 from .canvas import Ring
 
 RING_TEXTURE_REACH = 2.5  # the ring's texture covers the face oval scaled by this about its centre
@@ -38,10 +40,10 @@ class RingTextureCache:
     """The photo as the ring's texture: a square crop, grown when a pose change reads beyond it;
     beyond the photo filled as poce_rt.ring_photo.photo_texture fills it (on the host: only faces
     cut by the photo's border get there). Where band triangles are drawn stretched, a patch of
-    poce_rt.ring_photo.stretched_patch is written over it (worked out on the host over a box about
-    the stretched strip; the previous patch's texels are restored first).
+    poce_rt.stretched_patch.stretched_patch is written over it (worked out on the host over a box
+    about the stretched strip; the previous patch's texels are restored first).
     `image`: the [H,W,3] uint8 photo on the loop's device; `src_vertices`: the source face's
-    [468,3] vertices in photo pixels; backdrop: the photo's [K,3] Lab poce_rt.hair.backdrop_colours
+    [468,3] vertices in photo pixels; backdrop: the photo's [K,3] Lab poce_rt.colour_classes.backdrop_colours
     (stretched_patch's: a head proxy's strips filled from the head, beside it from the backdrop),
     or None. rim_light: None, or the source's poce_rt.rim_light.RimLight: the texels about the oval
     relit at each pose (for_ring's reveal), over the patch, as photo_texture relights them. glasses:
