@@ -32,7 +32,11 @@ every depth at the drawn mesh's (its positions kept), and the drawn mesh's own.
 So the card drawn exactly at the turned pose costs the judge 0-30 points, by face and direction
 (none on single_face turned away from the camera to -33, the sunglasses face's case mirrored). The
 sunglasses face itself reads +10 83%, +20 81%, +25 81% (9 shifts 55-82%, crops 87%): the same ~0.8
-from the smallest turn up, where little of the far side is revealed or hidden.
+from the smallest turn up, where little of the far side is revealed or hidden. Painted over his own
+(--photos multi_face.jpg:0; the card covers his lenses and frame at +10, and at +25 the far lens
+is painted over the nose's side, which the editor draws in front of it) he reads +25 69 / 69%
+(53-78), crops 82%, +10 67 / 91%, -25 101 / 98%: no better than the editor's own drawing (81 / 66%,
+crops 87%; +10 83 / 83%; -25 97 / 101%).
 """
 from __future__ import annotations
 
