@@ -235,7 +235,13 @@ def lens_card(uv: np.ndarray, mask: np.ndarray, coverage: np.ndarray, shape: np.
         return None
     s = lenses.shape[0]
     texel = np.clip(np.floor(np.asarray(load_face_model().uvs, np.float64) * s).astype(int), 0, s - 1)
-    on = lenses[texel[:, 1], texel[:, 0]]
+    return card_offsets(lenses[texel[:, 1], texel[:, 0]], shape, pose)
+
+
+def card_offsets(on: np.ndarray, shape: np.ndarray, pose) -> np.ndarray | None:
+    """lens_card's move of the vertices on [N] bool (a lens's) of the canonical shape [N,3] seen
+    at pose (the photo's Pose) -> [N,3] float32 offsets, or None where none moves (module docstring;
+    scripts/sunglasses_judge.py draws the same card on faces without sunglasses)."""
     shape = np.asarray(shape, np.float64)
     towards = -np.asarray(pose.rotation, np.float64)[2]      # the camera's -z in the canonical frame
     # how far along `towards` the vertex may go: LENS_CM, or to the bridge's plane (z = its z)
