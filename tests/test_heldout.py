@@ -231,8 +231,8 @@ def test_the_turn_draws_no_grey_ghost_from_the_far_temple_s_hair(editor, prepare
     temple read nothing but the backdrop in the photo (its silhouette runs past the head there),
     and the turn draws them 4x larger; filled as the side of the head it reveals, with the head's
     colour pulled from his black hair and lit forehead together, they drew a grey ghost from the
-    tuft down to the brow's end, darker than the backdrop (stretched_patch.BACKDROP_ONLY: they take the
-    backdrop's fill). Over the ring's filled pixels off the face on the far side above the far
+    tuft down to the brow's end, darker than the backdrop (stretched_patch.BACKDROP_ONLY: they take
+    the backdrop's fill). Over the ring's filled pixels off the face on the far side above the far
     brow (landmark 334): pixels more than 10 levels below the backdrop, before 101 (49 by more
     than 20), after 23 (7); their 10th percentile 132 -> 147 against the backdrop's 150."""
     img, src = prepared("Tom_Hanks_54745.png")
