@@ -127,6 +127,16 @@ BAND_HEAD = (0.5, 0.6)
 # -15), 0.12-0.13 at +15..+30 (his far ear and hair: posed as before); multi_face.jpg's faces 1
 # and 3 0.02 / 0.15 at most (beside face 3 light hair that reads as skin: posed as before).
 BAND_ARM = (0.2, 0.35)
+# ... and the forearm beyond those rings, which the photo shows running off beside the head, is
+# no part of it: the fixed outer ring stays at the photo's forearm, and the band between it and the
+# silhouette, moved with the face, took the whole move. Image_with_alpha.png at -25: the wrist's
+# 54 px of photo drawn 111 px wide, the arm's hair swept into streaks along it and its top edge
+# kinked. Where the rings are drawn at the photo's steps (arm_away's weight), the outer ring
+# reaches on out along the arm until the band's stretch is ARM_STRETCH at most, and the move is
+# spread down the forearm as an arm's is that pivots at the elbow; out to ARM_REACH_MAX x the
+# oval's radius from its centre at most.
+ARM_STRETCH = 1.25
+ARM_REACH_MAX = 3.0
 # under_hair: the band under the face's feathered border reads the hair this far past the oval
 # ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
 # +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
@@ -174,7 +184,7 @@ class HeadProxy:
     poce_rt.neck.jaw_shadow's: where the photo shows the jaw's shadow on the neck, the rings under
     the jaw going with the jaw (jaw_rings.JawRings). arm: None, or [K] silhouette.band_arm's:
     the far side drawn at the photo's steps between its rings (narrowed) where an arm lies there
-    (BAND_ARM)."""
+    (BAND_ARM), the fixed outer ring reaching on out along the forearm (ARM_STRETCH)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
@@ -274,7 +284,7 @@ class HeadProxy:
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]] + [self.r_face], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
-        outer = c + scale * (p[:, :2] - c)
+        outer = self.arm_reach(c + scale * (p[:, :2] - c), src_r[-1], dst_r[-1], turned)
         if self.hang is not None:
             # down the photo, and across to below the silhouette by the share of the full reach:
             # the band's outer edge follows the hair down, not the backdrop beside it
@@ -409,7 +419,7 @@ class HeadProxy:
         instead (BAND_ARM, flat_beside). turned: [K] facing(normal, dst_pose)."""
         from .fit import pose_vertices
 
-        away = ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
+        away = self.far_side(turned)
         if not away.any():
             return dst_r
         if self.arm is not None:
@@ -448,6 +458,31 @@ class HeadProxy:
         move = ((drawn - c_dst) / np.maximum(radius, 1e-9)[:, None]) * gain[:, None]
         share = [(sc - 1.0) / (PROXY_SCALES[-1] - 1.0) for sc in PROXY_SCALES]
         return [np.column_stack([x[:, :2] + t * move, x[:, 2]]) for x, t in zip(dst_r, share)]
+
+    def far_side(self, turned: np.ndarray) -> np.ndarray:
+        """[K]: how far each oval vertex's outer facet turns away from the camera (BEND_AWAY; turned:
+        [K] facing(normal, dst_pose)), as far as its silhouette turns with the head (NECK_CM)."""
+        return ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
+
+    def arm_reach(self, outer: np.ndarray, sil_src: np.ndarray, sil_dst: np.ndarray, turned: np.ndarray) -> np.ndarray:
+        """The fixed outer ring outer [K,2] reaching on out along the arm beside the far side
+        (ARM_STRETCH), where its rings are drawn at the photo's steps (arm_away, flat_beside): the
+        silhouette, drawn at sil_dst [K,>=2] (sil_src [K,>=2] in the photo), moved with the face,
+        and the band beyond it, the forearm, takes that move over no less than the photo's length
+        that keeps it within ARM_STRETCH of its own (ARM_REACH_MAX of the oval's radius at most).
+        -> [K,2] (outer itself where no arm lies there)."""
+        if self.arm is None:
+            return outer
+        weight = self.arm_away(self.far_side(turned))
+        if not weight.any():
+            return outer
+        c, u = self.c, self.u
+        reach = ((outer - c) * u).sum(1)
+        seen, drawn = ((sil_src[:, :2] - c) * u).sum(1), ((sil_dst[:, :2] - c) * u).sum(1)
+        fringe = 0.0 if self.fringe is None else self.fringe   # the strands beyond it keep their length
+        need = (ARM_STRETCH * (seen + fringe) - drawn - fringe) / (ARM_STRETCH - 1.0)
+        need = np.maximum(np.minimum(need, ARM_REACH_MAX * self.r_src), reach)   # never nearer than it was
+        return np.where((weight > 0)[:, None], c + (reach + weight * (need - reach))[:, None] * u, outer)
 
     def arm_away(self, away: np.ndarray) -> np.ndarray:
         """[K]: how far each oval vertex's rings are drawn at the photo's steps (flat_beside), by

@@ -586,3 +586,32 @@ def test_the_arm_beside_the_head_is_read_once_per_source(editor, monkeypatch):
     calls.clear()
     stages.repose(img, src.face, yaw=25, geom=editor.geometry)
     assert len(calls) == 1, len(calls)
+
+
+def test_the_forearm_beside_the_head_is_not_streaked_turned_minus_25(prepared, editor, monkeypatch):
+    """Image_with_alpha.png turned -25: his forearm runs off beside the far side, past the head
+    proxy's silhouette. The rings there move with the face (the hand on his brow), the fixed outer
+    ring stayed ~54 px past the wrist, and the band between took the whole move: the wrist drawn
+    2.2-2.8x as long as the photo shows it along the band's rays, the arm's hair swept into
+    streaks. The outer ring reaches on out along the arm (proxy_pose.ARM_STRETCH): the band beyond
+    the silhouette stretches 1.5x at most there. At +25 (no arm on the far side) the outer ring is
+    where it was."""
+    from poce_rt.head_proxy import FACE_OVAL, SILHOUETTE_RING
+    from poce_rt.ring_photo import _affine, _largest_singular
+
+    img, src = prepared("Image_with_alpha.png")
+    k = len(FACE_OVAL)
+    oval = np.asarray(src.face.vertices, np.float64)[list(FACE_OVAL), :2]
+    wrist = np.flatnonzero((oval[:, 0] < oval[:, 0].mean()) & (oval[:, 1] > oval[:, 1].min() + 0.4 * np.ptp(oval[:, 1]))
+                           & (oval[:, 1] < oval[:, 1].min() + 0.8 * np.ptp(oval[:, 1])))   # beside his far cheek
+    verts, tris, read = _proxy_mesh(editor, img, src, -25, monkeypatch)
+    beyond = (tris // k).min(1) >= SILHOUETTE_RING
+    on = beyond & np.isin(tris % k, wrist).all(1)
+    stretch = _largest_singular(*_affine(verts, tris[on], read))
+    assert on.sum() >= 8 and stretch.max() < 1.5, (on.sum(), stretch.round(2))
+    c = oval.mean(0)
+    scale = np.linalg.norm(read[-k:] - c, axis=1)[wrist] / np.linalg.norm(oval - c, axis=1)[wrist]
+    assert scale.max() > 2.5, scale.round(2)   # out along the arm
+    verts, tris, read = _proxy_mesh(editor, img, src, 25, monkeypatch)
+    scale = np.linalg.norm(read[-k:] - c, axis=1)[wrist] / np.linalg.norm(oval - c, axis=1)[wrist]
+    assert scale.max() < 2.0, scale.round(2)   # as it was: outside the moved rings (1.75-1.94)
