@@ -54,7 +54,14 @@ YIELD_LIGHT_SIGMA = 0.05        # the lighting's scale, a fraction of S (a Gauss
 YIELD_LIGHT_TRIM = 0.1
 YIELD_LIGHT_ROUNDS = 2          # rounds of that trimming
 YIELD_LIGHT_NEAR = 0.05         # the texels' weight in the window from which the estimate is used
-YIELD_LIGHT_GAIN = (0.5, 1.5)   # the gain, clipped to this
+YIELD_LIGHT_GAIN = (0.5, 1.5)   # the gain's level (the channels' geometric mean), clipped to this
+# ... and each channel's gain within this factor of that level. Each channel clipped to
+# YIELD_LIGHT_GAIN on its own, the light lost its hue where it is dim and warm: t1.jpg's face 1
+# (her far cheek lit by the orange wall, RGB ratios to its pale mirror ~0.75 / 0.56 / 0.42) kept
+# the mirror's blue at 0.5 and drew her revealed cheek at +25 as a magenta-pink blotch between
+# her pale face and the orange wall and neck (b* 29 against a* 26; the photo's far side b* 32
+# against a* 21)
+YIELD_LIGHT_TINT = 1.5
 # backdrop_rim's share of a texel's trust: its light read .. not read. A texel that yielded all
 # of its trust to the backdrop read the wall's light; one that yielded part of it (a colour
 # between the wall's and the skin's) is her far cheek's light as often as the wall's: t1.jpg's
@@ -166,8 +173,16 @@ def yielded_light(completion: np.ndarray, uv: np.ndarray, keep: np.ndarray, yiel
         estimate, weight = low_pass(ratio, read, sigma)
     if normals is not None and seen is not None:
         estimate = unseen_light(estimate, ratio, read, sigma, normals, seen)
-    gain = np.clip(np.exp(push_pull(estimate, weight >= YIELD_LIGHT_NEAR)), *YIELD_LIGHT_GAIN)
+    gain = light_gain(push_pull(estimate, weight >= YIELD_LIGHT_NEAR))
     return np.ascontiguousarray(completion * gain, np.float32)
+
+
+def light_gain(log_ratio: np.ndarray) -> np.ndarray:
+    """yielded_light's [S,S,3] log gain -> [S,S,3] float32 gain: its level (the channels' mean)
+    clipped to YIELD_LIGHT_GAIN, its tint (each channel's difference from it) to YIELD_LIGHT_TINT."""
+    level = log_ratio.mean(-1, keepdims=True)
+    tint = np.clip(log_ratio - level, -np.log(YIELD_LIGHT_TINT), np.log(YIELD_LIGHT_TINT))
+    return np.exp(np.clip(level, *np.log(YIELD_LIGHT_GAIN)) + tint).astype(np.float32)
 
 
 def unseen_light(estimate: np.ndarray, ratio: np.ndarray, read: np.ndarray, sigma: float, normals: np.ndarray,
