@@ -75,31 +75,41 @@ class PoseReveal:
 def revealed_texture(photo, fill_minus_photo, revealed, out, shaded=None, light=None, work=None):
     """out [S,S,3] = photo + revealed * (fill - photo): the texture drawn at one pose. photo,
     fill_minus_photo [S,S,3], revealed [S,S,1] (reveal spread over the texels); NumPy or CuPy.
-    shaded: None, or (normal [S,S,4], anchor [S,S,4], gain [S,S,3]) of a poce_rt.shading
-    FillShading, with light [4] (FillShading.light at the pose): the fill is shaded at the pose,
+    shaded: None, or (normal [S,S,4], anchor [S,S,4], gain [S,S,3], own [S,S,1]) of a
+    poce_rt.shading FillShading, with light [4] (FillShading.light at the pose): the fill is
+    shaded at the pose,
 
-        fill' = fill + gain * (clip((normal . light) / (anchor . light), RATIO) - 1)
+        ratio = min(clip((normal . light) / (anchor . light), RATIO), max(1, (normal . light) / own))
+        fill' = fill + gain * (ratio - 1)
 
-    work: (w [S,S], shade [S,S,1], anchor_shade [S,S,1], wide [S,S,3]) scratch buffers (None:
-    allocated). Any leading shape works in place of [S,S] (the frame loop passes [K] texels).
+    (brighter than its anchor only as far as the turn brings the texel itself more light than
+    the photo's pose did, own being its shade there; own None: no such bound).
+    work: (w [S,S], shade [S,S,1], anchor_shade [S,S,1], wide [S,S,3], gained [S,S,1]) scratch
+    buffers (None: allocated). Any leading shape works in place of [S,S] (the frame loop passes [K] texels).
     On the host the [S,S,1] factors are widened to three channels first (layers.widen: a
     broadcast multiply is 10x slower there), the same products bit for bit."""
     xp = ops.array_module(out)
     lead = out.shape[:-1]
     if work is None:
         work = (xp.empty(lead, xp.float32), xp.empty(lead + (1,), xp.float32),
-                xp.empty(lead + (1,), xp.float32), xp.empty(lead + (3,), xp.float32))
-    w, shade, at_anchor, wide = work
+                xp.empty(lead + (1,), xp.float32), xp.empty(lead + (3,), xp.float32),
+                xp.empty(lead + (1,), xp.float32))
+    w, shade, at_anchor, wide, gained = work
     if shaded is None:
         xp.multiply(fill_minus_photo, widen(revealed, 3, wide), out=out)
         xp.add(out, photo, out=out)
         return out
-    normal, anchor, gain = shaded
+    normal, anchor, gain, own = shaded
     ops.channel_dot(normal, light, shade, w)
     ops.channel_dot(anchor, light, at_anchor, w)
     xp.maximum(at_anchor, SHADE_EPS, out=at_anchor)
+    if own is not None:
+        xp.divide(shade, own, out=gained)
+        xp.maximum(gained, 1.0, out=gained)
     xp.divide(shade, at_anchor, out=shade)
     xp.clip(shade, SHADE_RATIO[0], SHADE_RATIO[1], out=shade)
+    if own is not None:
+        xp.minimum(shade, gained, out=shade)
     xp.subtract(shade, 1.0, out=shade)
     xp.multiply(gain, widen(shade, 3, wide), out=out)
     xp.add(out, fill_minus_photo, out=out)
@@ -149,10 +159,10 @@ class RevealedTexture:
         self._w, self._r, self._vals = (xp.empty((k, 3), xp.float32), xp.empty((k, 1), xp.float32),
                                         xp.empty((k, 3), xp.float32))
         self.shaded = None if shading is None else tuple(
-            xp.asarray(np.ascontiguousarray(m.reshape(-1, m.shape[-1])[idx], np.float32))
-            for m in (shading.normal, shading.anchor, shading.gain))
+            None if m is None else xp.asarray(np.ascontiguousarray(m.reshape(-1, m.shape[-1])[idx], np.float32))
+            for m in (shading.normal, shading.anchor, shading.gain, shading.own))
         self._work = (xp.empty(k, xp.float32), xp.empty((k, 1), xp.float32), xp.empty((k, 1), xp.float32),
-                      xp.empty((k, 3), xp.float32))
+                      xp.empty((k, 3), xp.float32), xp.empty((k, 1), xp.float32))
         self.own = self.fill = None
         if seen_filled is not None:
             self.own = xp.asarray(np.ascontiguousarray(seen.reshape(s, s, 1), np.float32))

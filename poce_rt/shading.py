@@ -38,6 +38,21 @@ warm-lit cheek (revealed +25) to a saturated orange patch; below m it darkened s
 towards whatever darker matter the photo saw there (a beard, a crease, a shadow: grey patches on
 t1.jpg's face 1 at +25). Texels the photo did not see (w = 0) are shaded as the fit says.
 
+A filled texel is drawn brighter than its anchor only as far as the turn brings the texel itself
+more light than the photo's pose did (FillShading.own, its shade there):
+
+    ratio <= max(1, shade(R n) / shade(n))
+
+The fill carries its anchor's colour, and where the anchor's normal is far from the texel's the
+ratio reads the difference of the normals, not light the photo showed: Tom_Hanks_54745.png (lit
+from his far side) turned -25 drew the fill by his far brow's end and nose wing, whose anchors
+are trusted skin facing down (the eyelid under the brow, the nostril), 1.4x their fill: white
+specks up to +57 levels, where the turn itself adds ~1.07x. The fall-off (ratio below 1) is as was.
+
+A first-order fit of strong light from one side dips below the light's floor where the skin turns
+away from it (Tom_Hanks_54745.png's shadowed near cheek: -0.005, where the photo shows 0.09):
+the fit is held at the darkest skin it kept there (fit_shading), not refused.
+
 Where the fit is unreliable (few skin texels, light that does not depend on the normal) there is
 no shading (FillShading is None): the fill is drawn as before.
 """
@@ -88,7 +103,8 @@ def skin_texels(uv: np.ndarray, trusted: np.ndarray, skin=None) -> np.ndarray:
 
 
 def fit_shading(luma: np.ndarray, normals: np.ndarray):
-    """Y = a + b . n by least squares with outliers trimmed -> [4] float64 (a, b) or None when
+    """Y = a + b . n by least squares with outliers trimmed, its shade at the kept texels'
+    normals held at or above the darkest kept luma (floored_fit) -> [4] float64 (a, b) or None when
     the light does not follow the normal (|b| < MIN_CONTRAST * a, or the fit explains too little of
     the kept texels' luma variance: EXPLAINED) or a is not positive; b shrunk by the share it
     explains (EXPLAINED).
@@ -101,14 +117,33 @@ def fit_shading(luma: np.ndarray, normals: np.ndarray):
         res = y - x @ coef
         mad = 1.4826 * np.median(np.abs(res[keep])) + 1e-6
         keep = np.abs(res) <= TRIM * mad
-    coef = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
-    # the shade at the normals it was fitted on must stay positive (a ratio of shades follows)
-    if coef[0] <= 0 or np.linalg.norm(coef[1:]) < MIN_CONTRAST * coef[0] or (x[keep] @ coef).min() <= _EPS:
+    # the shade at the normals it was fitted on stays positive (a ratio of shades follows): no
+    # darker than the darkest skin kept, the light's floor (module docstring)
+    coef = floored_fit(x[keep], y[keep], max(float(y[keep].min()), _EPS))
+    if coef is None or coef[0] <= 0 or np.linalg.norm(coef[1:]) < MIN_CONTRAST * coef[0]:
         return None
     t = np.clip((explained(y[keep], x[keep] @ coef) - EXPLAINED[0]) / (EXPLAINED[1] - EXPLAINED[0]), 0.0, 1.0)
     if t <= 0:
         return None
     return np.concatenate([coef[:1], coef[1:] * (t * t * (3.0 - 2.0 * t))])
+
+
+def floored_fit(x: np.ndarray, y: np.ndarray, floor: float):
+    """The least-squares c of x [K,4] c = y [K] whose shade x c is at least `floor` at every row,
+    or None: the unconstrained fit where it is, else the constraint held as an equality at the
+    rows it binds on, added one at a time (the lowest first; at most the 4 unknowns)."""
+    c = np.linalg.lstsq(x, y, rcond=None)[0]
+    gram, rhs, bound = x.T @ x, x.T @ y, []
+    while True:
+        low = int(np.argmin(x @ c))
+        if x[low] @ c >= floor - 1e-9:
+            return c
+        if len(bound) == len(c) - 1:
+            return None
+        bound.append(low)
+        a = x[bound]
+        kkt = np.block([[gram, a.T], [a, np.zeros((len(bound), len(bound)))]])
+        c = np.linalg.lstsq(kkt, np.concatenate([rhs, np.full(len(bound), floor)]), rcond=None)[0][:len(c)]
 
 
 def explained(luma: np.ndarray, fitted: np.ndarray) -> float:
@@ -134,13 +169,15 @@ class FillShading:
     """What shades the fill at any target pose (module docstring). Maps [S,S,C] float32:
     normal (1, n) of each texel at the source pose, anchor (1, n_a) of the trusted skin its fill
     colour came from (times seen_calibration's scale where the photo saw the texel), gain the
-    fill's untrusted share (1 - t) * fill, whose shading changes."""
+    fill's untrusted share (1 - t) * fill, whose shading changes; own the texel's shade at the
+    source pose, which bounds how much brighter than its anchor it is drawn."""
 
     coeffs: np.ndarray           # [4] (a, b): luma = a + b . n at the source pose
     source_rotation: np.ndarray  # [3,3] the photo's head rotation
     normal: np.ndarray           # [S,S,4]
     anchor: np.ndarray           # [S,S,4]
     gain: np.ndarray             # [S,S,3]
+    own: np.ndarray | None = None   # [S,S,1] each texel's shade at the source pose (>= SHADE_EPS); None: no bound
 
     def light(self, target: Pose) -> np.ndarray:
         """[4] float32 (a, R^T b), R the rotation from the source's pose to `target`: so that
@@ -184,8 +221,9 @@ def fill_shading(uv: np.ndarray, trusted: np.ndarray, trust: np.ndarray, fill: n
     if seen is not None:
         anchor4 *= seen_calibration(uv, fill, normal4, anchor4, coeffs, seen, coverage)[..., None]
     gain = (1.0 - np.asarray(trust, np.float32))[..., None] * coverage[..., None] * fill
+    own = np.maximum(normal4 @ np.asarray(coeffs, np.float32), SHADE_EPS)[..., None]
     return FillShading(coeffs, np.asarray(source_pose.rotation), normal4, anchor4,
-                       np.ascontiguousarray(gain, np.float32))
+                       np.ascontiguousarray(gain, np.float32), np.ascontiguousarray(own, np.float32))
 
 
 def seen_calibration(uv: np.ndarray, fill: np.ndarray, normal: np.ndarray, anchor: np.ndarray,

@@ -400,7 +400,7 @@ def texture_at(photo: np.ndarray, fill: np.ndarray | None, face: Face, target: P
                                   np.empty((s, s, 1), np.float32), np.empty((s, s, 3), np.float32))
     if fill is None:
         return np.asarray(photo, np.float32), revealed * 0
-    shaded = None if shading is None else (shading.normal, shading.anchor, shading.gain)
+    shaded = None if shading is None else (shading.normal, shading.anchor, shading.gain, shading.own)
     light = None if shading is None else shading.light(target)
     return revealed_texture(photo, fill - photo, revealed, np.empty_like(photo), shaded, light), revealed
 

@@ -270,18 +270,21 @@ def test_revealed_texture_of_the_loop_matches_the_full_map(shaded):
         one = np.ones((64, 64, 1))
         sh = FillShading(np.array([0.45, 0.06, -0.11, -0.27]), np.eye(3),
                          *(np.concatenate([one, _hemisphere(64 * 64, rng).reshape(64, 64, 3)], -1).astype(np.float32)
-                           for _ in range(2)), np.where((some | unseen)[..., None], fill, 0).astype(np.float32))
+                           for _ in range(2)), np.where((some | unseen)[..., None], fill, 0).astype(np.float32),
+                         rng.uniform(0.3, 0.9, (64, 64, 1)).astype(np.float32))
     rt = RevealedTexture(photo, fill, lay, shading=sh)
     spread = stages.texel_motion(g)
     for yaw in (10.0, -25.0):   # twice: the second pose rewrites what the first wrote
         r = rng.random(len(g.model.uvs), dtype=np.float32)
         revealed = spread(r, np.empty((64, 64, 1), np.float32), np.empty((64, 64, 3), np.float32))
         light = None if sh is None else sh.light(Pose(yaw=yaw))
-        parts = None if sh is None else (sh.normal, sh.anchor, sh.gain)
+        parts = None if sh is None else (sh.normal, sh.anchor, sh.gain, sh.own)
         ref = revealed_texture(photo, fill - photo, revealed, np.empty_like(photo), parts, light)
         np.testing.assert_allclose(rt(r, light), ref, atol=1e-6 if sh is None else 1e-5)
         if sh is not None:   # fill' = fill + gain * (clipped shade ratio - 1), drawn where revealed
             ratio = np.clip((sh.normal @ light) / np.maximum(sh.anchor @ light, SHADE_EPS), *SHADE_RATIO)
+            # brighter than the anchor only by what the turn adds to the texel's own shade
+            ratio = np.minimum(ratio, np.maximum((sh.normal @ light) / sh.own[..., 0], 1.0))
             np.testing.assert_allclose(ref, photo + revealed * (fill + sh.gain * (ratio[..., None] - 1) - photo),
                                        atol=1e-5)
             shown = unseen & (revealed[..., 0] > 0.5)

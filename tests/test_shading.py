@@ -132,3 +132,48 @@ def test_seen_fill_keeps_the_photo_s_brightness(editor, prepared, yaw):
     ratio = (res.uv_edited @ S.LUMA)[own] / photo[own]
     assert own.sum() > 300, own.sum()
     assert (ratio < 0.8).sum() <= 12 and np.percentile(ratio, 1) > 0.78, ((ratio < 0.8).sum(), np.percentile(ratio, 1))
+
+
+def test_strong_light_from_one_side_is_floored_not_refused():
+    """Skin lit strongly from one side (Lambert with a dim ambient: the skin turned from the
+    light is at the ambient, not below it): a first-order fit of it says the darkest skin takes
+    less than no light, and was refused (no shading at all). Held at the darkest skin kept, it
+    stays a light from that side."""
+    rng = np.random.default_rng(3)
+    n = _hemisphere(4000, rng)
+    n[:1000, 0] = -np.abs(n[:1000, 0]) - 1.5   # skin turned away from the light
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    light = np.array([0.7, -0.2, -0.68]) / np.linalg.norm([0.7, -0.2, -0.68])
+    y = 0.09 + 0.75 * np.maximum(n @ light, 0.0) + rng.normal(0, 0.01, len(n))
+    x = np.c_[np.ones(len(n)), n]
+    free = np.linalg.lstsq(x, y, rcond=None)[0]
+    assert (x @ free).min() < 0.0   # the plain fit goes negative: refused before
+    coef = S.fit_shading(y, n)
+    assert coef is not None and (x @ coef).min() > 0.05, coef
+    assert coef[1] > 0.3 and coef[1] > 0.6 * coef[0], coef   # strong light from +x
+    c = S.floored_fit(x, y, 0.08)
+    assert (x @ c).min() >= 0.08 - 1e-6
+    np.testing.assert_allclose(S.floored_fit(x, y, -1.0), free)   # where it holds: the plain fit
+
+
+def test_tom_hanks_far_temple_is_lit_from_his_far_side_without_specks(editor, prepared):
+    """Tom_Hanks_54745.png, lit from his far side: the fit of his skin dipped to -0.005 at one
+    kept texel of his shadowed near cheek and the light was refused, so turned -25 the temple the
+    turn reveals beside his far eye was the inpainting's flat grey (8 px inside the far outline
+    157.6 against the backdrop's 148.7: the outline gone). Kept (floored at the darkest skin), the
+    fill there is lit (169.8, the outline's step 6 -> 16 levels); and a filled texel is drawn
+    brighter than the skin its colour came from only as far as the turn brings the texel itself
+    more light (FillShading.own): by the ratio of shades alone the fill at his far brow's end and
+    nose wing, beside trusted skin facing down (eyelid, nostril), was drawn 1.4x brighter, white
+    specks up to +57 levels over the unshaded texture."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    assert src.shading is not None
+    lay = editor.geometry.layout
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    flat = editor.edit(img, pose=(0, -25, 0), source=dataclasses.replace(src, shading=None))
+    gained = (res.uv_edited - flat.uv_edited) @ S.LUMA * 255
+    revealed = (res.uv_filled > 0.9) & lay.coverage
+    assert gained[revealed].max() < 30, gained[revealed].max()
+    # the far side (his left, the image's right: texels right of the layout's middle) is lit
+    far = revealed & (np.arange(lay.size) > 0.6 * lay.size)[None, :]
+    assert far.sum() > 500 and np.median(gained[far]) > 3, (far.sum(), np.median(gained[far]))
