@@ -597,7 +597,7 @@ def test_the_forearm_beside_the_head_is_not_streaked_turned_minus_25(prepared, e
     the silhouette stretches 1.5x at most there. At +25 (no arm on the far side) the outer ring is
     where it was."""
     from poce_rt.head_proxy import FACE_OVAL, SILHOUETTE_RING
-    from poce_rt.ring_photo import _affine, _largest_singular
+    from poce_rt.band_maps import affine_maps, largest_singular
 
     img, src = prepared("Image_with_alpha.png")
     k = len(FACE_OVAL)
@@ -607,7 +607,7 @@ def test_the_forearm_beside_the_head_is_not_streaked_turned_minus_25(prepared, e
     verts, tris, read = _proxy_mesh(editor, img, src, -25, monkeypatch)
     beyond = (tris // k).min(1) >= SILHOUETTE_RING
     on = beyond & np.isin(tris % k, wrist).all(1)
-    stretch = _largest_singular(*_affine(verts, tris[on], read))
+    stretch = largest_singular(*affine_maps(verts, tris[on], read))
     assert on.sum() >= 8 and stretch.max() < 1.5, (on.sum(), stretch.round(2))
     c = oval.mean(0)
     scale = np.linalg.norm(read[-k:] - c, axis=1)[wrist] / np.linalg.norm(oval - c, axis=1)[wrist]
