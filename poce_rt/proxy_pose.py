@@ -15,8 +15,8 @@ import numpy as np
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .glasses_rings import glasses_rings
 from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, chord_rings,
-                         face_past_oval, face_reach, facing, head_centre, head_proxy, outer_normals, outward,
-                         oval_inner, oval_normals, oval_radius, ramp, rings_tris, shortened)
+                         face_outline_reach, face_past_oval, face_reach, facing, head_centre, head_proxy,
+                         outer_normals, outward, oval_inner, oval_normals, oval_radius, ramp, rings_tris, shortened)
 from .jaw_rings import JawRings
 from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
                          REVEAL_MOVE)
@@ -137,6 +137,20 @@ BAND_ARM = (0.2, 0.35)
 # oval's radius from its centre at most.
 ARM_STRETCH = 1.25
 ARM_REACH_MAX = 3.0
+# The face over the arm's band: ... and the face's far side, turned away, is drawn out past the moved oval over
+# those rings (head_proxy.face_outline_reach: Image_with_alpha.png at -25, 34-51 px beside the
+# heel of the hand by the far eye, oval vertices 27-30), while the photo's face reaches 0-6 px
+# past its oval there: the band from the drawn face's edge out to the silhouette, narrowed to
+# 0.55-0.65 (flat_beside), was drawn 3.1-9.8x narrower than the photo's beyond its face's edge
+# (out to the fringe ring, vertices 28-30; the silhouette itself under the face at vertex 29): the heel a smear of
+# streaks against the face's straight edge. Where the photo shows the arm there (band_arm's share
+# per vertex, BAND_ARM's ramp), the rings are moved out along the oval vertex's ray until what
+# lay past the face's edge in the photo is drawn past its drawn edge (the narrowed photo's reach:
+# past_face): 1.3-2.6x narrower than the photo, as the band next to the oval. Not where the
+# photo shows the face's own shadowed rim and the backdrop beside the far cheek (band_arm 0):
+# drawn past the turned cheek, that rim drew a second cheek edge, and MediaPipe found his face
+# in none of the 8 read-back crops at -25 (4 before). The hull of the face's vertices (face_reach)
+# bridges the hollow by the far eye from the brow to the nose tip: 5-17 px further out there.
 # under_hair: the band under the face's feathered border reads the hair this far past the oval
 # ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
 # +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
@@ -234,6 +248,14 @@ class HeadProxy:
         self.head = None if head is None else np.asarray(head, np.float64)
         # [K] the share of it that is an arm beside the head (BAND_ARM), or None
         self.arm = None if arm is None else np.asarray(arm, np.float64)
+        # [K] px: where an arm lies beside the head, the photo's face past each oval vertex along its
+        # ray, and the mesh's edges that the drawn face's is measured on each step (flat_beside)
+        self.edges = self.past_src = None
+        if self.arm is not None:
+            from .facemodel import edges_of, load_face_model
+
+            self.edges = edges_of(load_face_model().tris)[0]
+            self.past_src = face_outline_reach(sv, self.edges, c, self.u) - ((p[:, :2] - c) * self.u).sum(1)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head;
         # and those past the head's edge (a negative strip: edge_overshoot's)
@@ -279,7 +301,7 @@ class HeadProxy:
         dst_all = src_all + self.turn * (pose_vertices(
             perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
         src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
-        dst_r = self.far_outline(src_r, dst_r, q, turned, dst_pose)
+        dst_r = self.far_outline(src_r, dst_r, dv, turned, dst_pose)
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]] + [self.r_face], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
@@ -406,7 +428,7 @@ class HeadProxy:
                                dst_pose)[:, :2] - self.oval_seen
         return ramp(((turned - turned.mean(0)) * u).sum(1) / self.r_src.mean(), REVEAL_MOVE)
 
-    def far_outline(self, src_r, dst_r, q, turned, dst_pose) -> list:
+    def far_outline(self, src_r, dst_r, dv, turned, dst_pose) -> list:
         """dst_r (the proxy's rings posed at dst_pose, [K,3] each, src_r as the photo shows them)
         with the far side's silhouette drawn out to the head's outline (FAR_MIN_PX's note): where the
         outer facet turns away (BEND_AWAY) and the turned silhouette lies nearer the head's centre
@@ -416,15 +438,17 @@ class HeadProxy:
         the oval, and the rings between by their share of the way out (PROXY_SCALES: their order
         kept); only where the photo shows hair there (BAND_HAIR), or the head with no arm beside
         it (BAND_HEAD); where an arm lies there, at the photo's steps between the rings, narrowed,
-        instead (BAND_ARM, flat_beside). turned: [K] facing(normal, dst_pose)."""
+        instead (BAND_ARM, flat_beside). dv: the face's [468,3] vertices at the target; turned: [K]
+        facing(normal, dst_pose)."""
         from .fit import pose_vertices
 
+        q = dv[list(FACE_OVAL)]
         away = self.far_side(turned)
         if not away.any():
             return dst_r
         if self.arm is not None:
             flat = self.arm_away(away)
-            dst_r = self.flat_beside(src_r, dst_r, q, flat)
+            dst_r = self.flat_beside(src_r, dst_r, dv, flat)
             away = away - flat   # the rest of the far side: away * (1 - the arm's side share)
             if not away.any():
                 return dst_r
@@ -492,25 +516,43 @@ class HeadProxy:
             return np.zeros_like(away)
         return away * ramp(np.array((away * self.arm).sum() / away.sum()), BAND_ARM)
 
-    def flat_beside(self, src_r: list, dst_r: list, q, weight: np.ndarray) -> list:
+    def flat_beside(self, src_r: list, dst_r: list, dv, weight: np.ndarray) -> list:
         """dst_r (the proxy's rings posed, [K,3] each; src_r as the photo shows them) with the rings
         past the innermost drawn by weight [K] at the photo's own steps between them, narrowed as
-        the innermost ring's step from the moved oval q [K,>=2] is (BAND_ARM): what lies beside the
-        head moved with the face next to the oval, its order across the rings the photo's (no
-        fold). -> copies."""
+        the innermost ring's step from the moved oval q [K,>=2] (of the face's [468,3] vertices dv)
+        is (BAND_ARM): what lies beside the head moved with the face next to the oval, its order
+        across the rings the photo's (no fold); out past the drawn face's far side where an arm lies
+        there (module comment: the face over the arm's band; past_face). -> copies."""
         if not weight.any():
             return dst_r
-        p, q = self.p[:, :2], np.asarray(q, np.float64)[:, :2]
+        dv = np.asarray(dv, np.float64)
+        p, q = self.p[:, :2], dv[list(FACE_OVAL), :2]
         # the turn narrows the band as it does next to the oval, near the face's depth, not as the
         # silhouette's, edge-on in the head's mid-depth plane (the whole band drawn at the photo's
         # own width, the hand beside the far brow read less turn: MediaPipe 89% -> 80% of -25)
         seen = np.maximum(np.linalg.norm(src_r[0][:, :2] - p, axis=1), 1e-6)
-        narrow = np.clip(np.linalg.norm(dst_r[0][:, :2] - q, axis=1) / seen, 0.0, 1.0)[:, None]
+        narrow = np.clip(np.linalg.norm(dst_r[0][:, :2] - q, axis=1) / seen, 0.0, 1.0)
         w, out = weight[:, None], [dst_r[0]]
         for s0, s1, d in zip(src_r, src_r[1:], dst_r[1:]):
-            on = out[-1][:, :2] + narrow * (s1[:, :2] - s0[:, :2])
+            on = out[-1][:, :2] + narrow[:, None] * (s1[:, :2] - s0[:, :2])
             out.append(np.column_stack([d[:, :2] + w * (on - d[:, :2]), d[:, 2]]))
-        return out
+        return self.past_face(out, q, dv, narrow, weight)
+
+    def past_face(self, dst_r: list, q: np.ndarray, dv: np.ndarray, narrow: np.ndarray, weight: np.ndarray) -> list:
+        """flat_beside's rings dst_r ([K,3] each, narrowed by narrow [K]) moved out along each oval
+        vertex's ray by weight [K] of how far the face's far side, drawn over them (dv [468,3]),
+        reaches past the moved oval q [K,2] beyond the narrowed photo's reach past its oval, where
+        the photo shows an arm there (module comment: the face over the arm's band). -> copies."""
+        hot = weight > 0
+        u = self.u[hot]
+        drawn = face_outline_reach(dv, self.edges, q.mean(0), u) - ((q[hot] - q.mean(0)) * u).sum(1)
+        by = np.zeros(len(q))
+        by[hot] = weight[hot] * ramp(self.arm[hot], BAND_ARM) * \
+            np.maximum(drawn - narrow[hot] * np.maximum(self.past_src[hot], 0.0), 0.0)
+        if not by.any():
+            return dst_r
+        move = by[:, None] * self.u
+        return [np.column_stack([x[:, :2] + move, x[:, 2]]) for x in dst_r]
 
     def rings_at(self, dst_pose, turned: np.ndarray | None = None) -> list:
         """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to

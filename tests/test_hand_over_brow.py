@@ -597,7 +597,7 @@ def test_the_forearm_beside_the_head_is_not_streaked_turned_minus_25(prepared, e
     the silhouette stretches 1.5x at most there. At +25 (no arm on the far side) the outer ring is
     where it was."""
     from poce_rt.head_proxy import FACE_OVAL, SILHOUETTE_RING
-    from poce_rt.ring_photo import _affine, _largest_singular
+    from poce_rt.band_maps import affine_maps, largest_singular
 
     img, src = prepared("Image_with_alpha.png")
     k = len(FACE_OVAL)
@@ -607,7 +607,7 @@ def test_the_forearm_beside_the_head_is_not_streaked_turned_minus_25(prepared, e
     verts, tris, read = _proxy_mesh(editor, img, src, -25, monkeypatch)
     beyond = (tris // k).min(1) >= SILHOUETTE_RING
     on = beyond & np.isin(tris % k, wrist).all(1)
-    stretch = _largest_singular(*_affine(verts, tris[on], read))
+    stretch = largest_singular(*affine_maps(verts, tris[on], read))
     assert on.sum() >= 8 and stretch.max() < 1.5, (on.sum(), stretch.round(2))
     c = oval.mean(0)
     scale = np.linalg.norm(read[-k:] - c, axis=1)[wrist] / np.linalg.norm(oval - c, axis=1)[wrist]
@@ -615,3 +615,49 @@ def test_the_forearm_beside_the_head_is_not_streaked_turned_minus_25(prepared, e
     verts, tris, read = _proxy_mesh(editor, img, src, 25, monkeypatch)
     scale = np.linalg.norm(read[-k:] - c, axis=1)[wrist] / np.linalg.norm(oval - c, axis=1)[wrist]
     assert scale.max() < 2.0, scale.round(2)   # as it was: outside the moved rings (1.75-1.94)
+
+
+def test_the_heel_of_the_hand_by_the_far_eye_is_drawn_past_the_face_turned_minus_25(prepared, editor, monkeypatch):
+    """Image_with_alpha.png turned -25: the heel of his hand lies past the far side's oval by his
+    far eye, and the face's far side, turned away, is drawn 34-51 px out past the moved oval over
+    the proxy's rings there, which were drawn at the photo's steps narrowed to 0.55-0.65 from the
+    moved oval (HeadProxy.flat_beside): what the photo shows from its face's edge out to the
+    fringe ring was drawn 2.0-9.8x narrower beyond the drawn face (3.1-9.8 at the three oval
+    vertices by the eye: the heel a smear of streaks against the face's edge). Moved out past the
+    drawn face (proxy_pose, module comment: the face over the arm's band), it is 1.3-2.6x
+    narrower, as the band next to the oval is. Measured along each
+    oval vertex's ray where the photo shows the arm (band_arm's share) and the drawn face covers
+    the band (past the moved oval by a tenth of its radius), on the face's triangles filled."""
+    import cv2
+
+    from poce_rt import proxy_pose
+    from poce_rt.facemodel import load_face_model
+    from poce_rt.head_proxy import FACE_OVAL, SILHOUETTE_RING
+
+    img, src = prepared("Image_with_alpha.png")
+    k, tris = len(FACE_OVAL), load_face_model().tris
+    calls, mesh = [], proxy_pose.HeadProxy.mesh
+    monkeypatch.setattr(proxy_pose.HeadProxy, "mesh",
+                        lambda self, dv, pose: calls.append((self, np.asarray(dv), mesh(self, dv, pose))) or calls[-1][2])
+    editor.edit(img, pose=(0, -25, 0), source=src)
+    monkeypatch.undo()
+    proxy, dv, (verts, _, read) = calls[-1]
+    sv = np.asarray(src.face.vertices, np.float64)
+    u, p, q = proxy.u, sv[list(FACE_OVAL), :2], dv[list(FACE_OVAL), :2]
+
+    def reach(vertices, oval):   # px past each oval vertex along its ray to the filled face's end
+        mask = np.zeros(img.shape[:2], np.uint8)
+        cv2.fillPoly(mask, list(np.round(vertices[tris, :2]).astype(np.int32)), 1)
+        t = np.arange(0.0, 120.0, 0.5)
+        pts = np.round(oval[:, None] + t[None, :, None] * u[:, None]).astype(int)
+        on = mask[np.clip(pts[..., 1], 0, mask.shape[0] - 1), np.clip(pts[..., 0], 0, mask.shape[1] - 1)] > 0
+        return np.where(on.any(1), (t[None] * on).max(1), 0.0)
+
+    covered, seen = reach(dv, q), reach(sv, p)
+    heel = np.flatnonzero((covered > 0.1 * proxy.r_src.mean()) & (proxy.arm > 0.3))
+    assert heel.size >= 3, heel
+    fringe = SILHOUETTE_RING + 1
+    drawn = ((verts[fringe * k:(fringe + 1) * k, :2] - q) * u).sum(1)[heel] - covered[heel]
+    photo = ((read[fringe * k:(fringe + 1) * k] - p) * u).sum(1)[heel] - seen[heel]
+    squeeze = photo / np.maximum(drawn, 1e-3)
+    assert squeeze.max() < 3.0, (heel, squeeze.round(2))

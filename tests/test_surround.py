@@ -955,10 +955,10 @@ def test_a_far_side_of_skin_is_not_drawn_out_to_a_head_s_outline(editor, prepare
     with far_outline left out but for the arm beside his far brow at -25, drawn at the photo's
     steps between the rings (narrowed, not widened: HeadProxy.flat_beside, BAND_ARM); on t1.jpg
     they are not."""
-    def arm_only(self, src_r, dst_r, q, turned, *a):
+    def arm_only(self, src_r, dst_r, dv, turned, *a):
         away = head_proxy.ramp(self.facing - turned, head_proxy.BEND_AWAY) * \
             self.turn.reshape(len(self.rings), -1)[-1]
-        return self.flat_beside(src_r, dst_r, q, self.arm_away(away))
+        return self.flat_beside(src_r, dst_r, dv, self.arm_away(away))
 
     def rings(name, skip):
         img, src = prepared(name)
