@@ -88,6 +88,8 @@ FRAME_REACH = 0.25
 FRAME_NEAR = 0.1
 FRAME_IN_PX = 1   # frame_reach: the frame reaches an oval vertex where it lies this close inside it
 FRAME_READ_PX = 1.0   # the head proxy's oval ring reads the frame this far inside its edge (frame_region)
+# ... and this far further in where the far side turns away (glasses_rings.FRAME_END_PX; frame_region)
+FRAME_DEEP_PX = 2.0
 _SQUARE = np.ones((3, 3), np.uint8)
 
 
@@ -372,8 +374,9 @@ def ring_glasses(image: np.ndarray, src_vertices: np.ndarray, card: np.ndarray |
 
 def frame_region(src_vertices: np.ndarray, reach: np.ndarray):
     """The photo's pixels of the sunglasses' frame that the head proxy's ring draws with the
-    glasses (poce_rt.glasses_rings' rigid_glasses: from FRAME_READ_PX inside the frame's edge to a
-    pixel past it, on the ray of each oval vertex it reaches; reach: frame_reach's) -> (lo [2]
+    glasses (poce_rt.glasses_rings' rigid_glasses: from the oval ring's read, FRAME_READ_PX inside
+    the frame's edge and FRAME_DEEP_PX further in, to a pixel past it, on the ray of each oval
+    vertex it reaches; reach: frame_reach's) -> (lo [2]
     int (x, y), mask [h,w] uint8) a pixel wider on each side, or None where it reaches none.
     A band triangle there is the glasses, drawn where they move (poce_rt.band_stretch.stretch_weights
     leaves it unfilled)."""
@@ -386,7 +389,7 @@ def frame_region(src_vertices: np.ndarray, reach: np.ndarray):
     oval = np.asarray(src_vertices, np.float64)[list(FACE_OVAL), :2]
     u = oval - oval.mean(0)
     u /= np.linalg.norm(u, axis=1, keepdims=True) + 1e-9
-    ends = [oval[at] + (reach[at] - 1.0 - FRAME_READ_PX)[:, None] * u[at],
+    ends = [oval[at] + (np.minimum(reach[at] - 1.0 - FRAME_READ_PX, 0.0) - FRAME_DEEP_PX)[:, None] * u[at],
             oval[at] + (reach[at] + 1.0)[:, None] * u[at]]
     lo = np.floor(np.min([e.min(0) for e in ends], 0)).astype(int) - 3
     hi = np.ceil(np.max([e.max(0) for e in ends], 0)).astype(int) + 3

@@ -1,14 +1,15 @@
 """The head proxy's rings at sunglasses whose frame reaches the face oval (issue 15, held-out
 multi_face.jpg's face 0; HeadProxy.mesh draws them through GlassesRings): the first ring drawn at
 the frame's end piece where the glasses' rigid move takes it, the rings beyond it outside it, and
-the hair over the frame's arm beside its end with it (rigid_glasses, beside_frame). Where the
-frame is, poce_rt.accessories reads (frame_reach, lens_card).
+the hair over the frame's arm beside its end with it (rigid_glasses, beside_frame); on a side
+turned away, the end piece drawn from the frame alone and the ear past it hidden (FRAME_END_PX).
+Where the frame is, poce_rt.accessories reads (frame_reach, lens_card).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .accessories import FRAME_READ_PX
+from .accessories import FRAME_DEEP_PX, FRAME_READ_PX
 from .head_proxy import outward, oval_normals, ramp
 
 # Sunglasses at the oval (issue 15, held-out multi_face.jpg's face 0, yaw +10, turned +25): the
@@ -59,6 +60,24 @@ GLASSES_BESIDE = (0.3, 0.45)
 # those vertices down to the lens: 4-14 px of curls past the face's edge, 0-1 before.
 RIM_IN = 0.12
 RIM_STEP = 15.0
+# The far end piece as the head turns away (multi_face.jpg's face 0 at +25, ~35 degrees): the band
+# from the moved oval to the first proxy ring, drawn out to the end piece 14-17 px wide, read the
+# photo from the frame's last pixel across the edge's mix to a pixel past it, 4 px in all: the
+# hinge's highlight, the sky and the far ear's rim, stretched into a pale grey box (L* 45-78 on 52
+# pixels past the face's render about the end piece) with a red dot, where the photo's end piece
+# is dark (L* 0-20). Where the far side turns away (the proxy's outer facet, BEND_AWAY's ramp, as
+# far_outline's) that band reads the frame alone: FRAME_END_PX of its run, from
+# accessories.FRAME_DEEP_PX inside its last pixel (the lens behind it is dark too: LENS_DARK).
+# Not at its last pixel: the glasses barely move at that turn, and a ring pixel that reads within
+# motion.MOVING_PX of itself counts as still, where the face's move draws the uncover plate
+# (pulled from the ear beside it): a pale line with a red dot down the end piece's inner side.
+# The band beyond it, which reads from there across what lies past the frame's end (his ear's
+# rim, red, 4-5 px between the frame and the sky), is drawn 0 px wide: the far side of the head
+# hides the ear at that turn, and the next band draws what lies beyond it in the photo (his: the
+# sky). Pale pixels 52 -> 28 there, dark ones (L* < 30) 13 -> 20, red ones 7 -> 0 (+10: 41 -> 1).
+# Turned towards the camera (-25) that side comes round in front of the glasses, the face's
+# render covers it, and the rings are drawn as before.
+FRAME_END_PX = 0.5
 
 
 def glasses_rings(sv: np.ndarray, reach: np.ndarray, on: np.ndarray, p: np.ndarray, u: np.ndarray,
@@ -137,11 +156,13 @@ class GlassesRings:
             out.append(np.column_stack([np.where(further[:, None], xy, drawn[:, :2]), drawn[:, 2]]))
         return out
 
-    def rigid_glasses(self, src_r: list, dst_r: list, q: np.ndarray, dv: np.ndarray):
+    def rigid_glasses(self, src_r: list, dst_r: list, q: np.ndarray, dv: np.ndarray, away=None):
         """The proxy's rings with the sunglasses' frame moved with the glasses (GLASSES_PAST), the
         hair beside the frame's end with it (GLASSES_BESIDE):
         src_r, dst_r the rings ([K,>=2] photo, [K,3] target), q [K,>=2] the moved oval, dv the
-        face's [468,>=2] target vertices -> (src_r, dst_r, read [K] float64: pixels the oval ring's
+        face's [468,>=2] target vertices, away: None, or [K] in [0,1] how far each oval vertex's
+        side turns away from the camera (the far end piece reads the frame alone and the band past
+        it is hidden: FRAME_END_PX) -> (src_r, dst_r, read [K] float64: pixels the oval ring's
         photo read moves out along its ray, <= 0)."""
         at, reach, idx, weights = self.at, self.reach, self.idx, self.weights
         move = (weights @ (np.asarray(dv, np.float64)[idx, :2] - self.card)) / \
@@ -154,6 +175,13 @@ class GlassesRings:
         first = dst_r[0][:, :2] + w[:, None] * (edge + move - dst_r[0][:, :2])
         src_r = [src_r[0].copy()] + list(src_r[1:])
         src_r[0][:, :2] += w[:, None] * (edge - src_r[0][:, :2])
+        # the oval ring reads the frame (px out from the oval along u; FRAME_READ_PX inside its
+        # edge), and where the far side turns away FRAME_DEEP_PX further in, the first proxy ring
+        # FRAME_END_PX out from there (FRAME_END_PX's comment), not past the frame
+        frame = np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
+        hide = w * (0.0 if away is None else np.asarray(away, np.float64))
+        end = self.p[:, :2] + (frame - FRAME_DEEP_PX + FRAME_END_PX)[:, None] * u
+        src_r[0][:, :2] += hide[:, None] * (end - src_r[0][:, :2])
         # the rings beyond lie outside the frame's end by what the photo shows beyond it, narrowed
         # as the turn narrows the band from the oval to the silhouette there (module comment at
         # GLASSES_PAST: beyond the frame's end)
@@ -164,8 +192,11 @@ class GlassesRings:
         for seen, drawn in zip(src_r[1:], dst_r[1:]):
             beyond = first + (narrowed * np.maximum(((seen[:, :2] - edge) * u).sum(1), 0.0))[:, None] * n
             inside = (outward(drawn, q, n) < outward(beyond, q, n)) & (w > 0)
-            rings.append(np.column_stack([np.where(inside[:, None], beyond, drawn[:, :2]), drawn[:, 2]]))
-        read = w * np.minimum(reach - 1.0 - FRAME_READ_PX, 0.0)
+            xy = np.where(inside[:, None], beyond, drawn[:, :2])
+            if len(rings) == 1:   # the band past the frame's end, hidden as the side turns away (FRAME_END_PX)
+                xy = xy + hide[:, None] * (first - xy)
+            rings.append(np.column_stack([xy, drawn[:, 2]]))
+        read = w * frame - hide * FRAME_DEEP_PX
         if self.frame_beside is not None:   # the hair over the frame's arm beside its end, and over the rim
             rings = self.beside_frame(src_r, rings, q, n, move, w)
             weight, near, rim = self.frame_beside

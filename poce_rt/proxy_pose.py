@@ -354,7 +354,8 @@ class HeadProxy:
         dst_r[0] = self.jaw.under_chin(src_r[0], dst_r[0], q, q_normals, dst_r[1])
         read = None
         if self.glasses is not None:
-            src_r, dst_r, read = self.glasses.rigid_glasses(src_r, dst_r, q, dv)
+            # the far end piece, where the side turns away (glasses_rings.FRAME_END_PX)
+            src_r, dst_r, read = self.glasses.rigid_glasses(src_r, dst_r, q, dv, ramp(self.facing - turned, BEND_AWAY))
         fringe_src, fringe_dst, share = fringe_ring(src_r[-1][:, :2], dst_r[-1][:, :2], outer, c, self.fringe)
         src_r[-1] = self.past_skin(src_r[-1], dst_r[-1], q, fringe_src)
         neck = None

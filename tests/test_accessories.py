@@ -483,3 +483,35 @@ def test_no_ear_rim_sliver_under_the_far_end_piece(editor, sunglasses):
     res = editor.edit(img, pose=(0, 25, 0), source=src)
     red = ear_rim_under_end_piece(img, res.image, res.alpha, src.face.vertices, src.lens_card)
     assert red <= 12, red
+
+
+def end_piece_pixels(img, out, alpha, vertices, card) -> tuple[int, int]:
+    """The far end piece as the ring draws it: of the pixels beyond the face's render (alpha < 0.5)
+    in the box about the oval vertices the frame reaches (6 px in, 7 px out across the image, their
+    rows and 2 below), (pale ones: L* 45-78, neither the frame nor the sky; dark ones: L* < 30)."""
+    from poce_rt.head_proxy import FACE_OVAL
+
+    reach = A.frame_reach(img, vertices, card)
+    o = np.asarray(vertices, np.float64)[list(FACE_OVAL), :2][np.isfinite(reach)]
+    box = (slice(int(np.floor(o[:, 1].min())), int(np.ceil(o[:, 1].max())) + 2),
+           slice(int(np.floor(o[:, 0].min())) - 6, int(np.ceil(o[:, 0].max())) + 7))
+    light = lab(out[box].astype(np.float32) / 255.0)[..., 0][alpha[box] < 0.5]
+    return int(((light >= 45) & (light < 78)).sum()), int((light < 30).sum())
+
+
+@pytest.mark.parametrize("yaw", [10, 25])
+def test_the_far_end_piece_stays_dark_and_hides_the_ear(editor, sunglasses, yaw):
+    """Turned away (+25, ~35 degrees), the band from the moved oval to the end piece, 14-17 px wide,
+    read the frame's last pixel, the edge's mix and a pixel past it (the hinge's highlight, the sky
+    and the far ear's rim): a pale grey box with a red dot (52 pale pixels about the end piece, 13
+    dark, 7 red; +10: 41 red, the ear's rim spread under the lens). It now reads the frame alone,
+    and the band past the frame's end, across the ear, is hidden by the far side of the head
+    (glasses_rings.FRAME_END_PX): 28 pale, 20 dark, no red; +10: 1 red. Turned -25 the far side
+    is the other one, and the rings are drawn as before."""
+    img, src = sunglasses
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    red = ear_rim_under_end_piece(img, res.image, res.alpha, src.face.vertices, src.lens_card)
+    assert red <= 2, red
+    if yaw == 25:
+        pale, dark = end_piece_pixels(img, res.image, res.alpha, src.face.vertices, src.lens_card)
+        assert pale <= 36 and dark >= 17, (pale, dark)
