@@ -151,6 +151,24 @@ ARM_REACH_MAX = 3.0
 # drawn past the turned cheek, that rim drew a second cheek edge, and MediaPipe found his face
 # in none of the 8 read-back crops at -25 (4 before). The hull of the face's vertices (face_reach)
 # bridges the hollow by the far eye from the brow to the nose tip: 5-17 px further out there.
+# The far cheek past the face's mesh: where no arm lies there (band_arm 0: below the heel of the
+# hand, Image_with_alpha.png's oval vertices 25-27 at -25), the turned face ended at its mesh's own
+# outline, straight from the heel of the hand to the nose (bulging 0.9 px past its chord on
+# average between the rays of vertices 26 and 29; the photo's outline 4.1), while the photo's face
+# runs on past where its mesh ends (6 px past the oval) to its own rounded outline (20-24 px:
+# silhouette.cheek_outline), a strip of the cheek's shadowed side (L* 16-26, 15 px wide) that the
+# band drew under the turned face. There (past_cheek) the band's first ring is drawn at the face's
+# drawn outline reading where the mesh ends in the photo, the next that strip further out,
+# narrowed as the band next to the oval is (flat_beside) and again as the proxy's outer facet turns
+# away from the camera (its facing cosine at the target over the photo's: 0.3-0.5 there), reading
+# as much of the strip as that cosine still shows (read_cheek: its outer part, the outline's rim
+# seen edge-on, turned away behind the rest), the rest beyond the photo's outline: the turned face
+# ends in a rounded outline (2.6-2.8 px past its chord) and its shadowed side, 7 px of it (L* 34).
+# The whole strip drawn there, the rim out to the outline, made the second cheek edge that
+# MediaPipe found in none of the 8 read-back crops at -25 (3 now, 4 before); read from the
+# cheek's skin inside the oval instead, the band between the cheek's rings and those of the heel
+# beside them (vertex 28) read across the photo's rim, a dark wedge at the heel's corner.
+CHEEK_STEP_PX = 0.5   # the rings beyond the photo's cheek outline, this far apart past it at least
 # under_hair: the band under the face's feathered border reads the hair this far past the oval
 # ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
 # +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
@@ -264,6 +282,9 @@ class HeadProxy:
         # [K] how far the photo beside each oval vertex is the backdrop the face's edge is seen against
         # (poce_rt.profile_edge.own_edge_of: stages.head_proxy_of sets it), or None
         self.own_edge = None
+        # [K] px: where an arm lies beside the head, how far the photo's face runs past each oval
+        # vertex to its own outline (silhouette.cheek_outline: stages.head_proxy_of sets it), or None
+        self.cheek = None
         self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
         self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
         # [K] px: the strip past the oval that is the face itself, on a side seen edge-on (BEHIND_FACE)
@@ -302,6 +323,7 @@ class HeadProxy:
             perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
         src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
         dst_r = self.far_outline(src_r, dst_r, dv, turned, dst_pose)
+        src_r = self.read_cheek(src_r, turned)
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]] + [self.r_face], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
@@ -449,7 +471,7 @@ class HeadProxy:
             return dst_r
         if self.arm is not None:
             flat = self.arm_away(away)
-            dst_r = self.flat_beside(src_r, dst_r, dv, flat)
+            dst_r = self.flat_beside(src_r, dst_r, dv, flat, turned)
             away = away - flat   # the rest of the far side: away * (1 - the arm's side share)
             if not away.any():
                 return dst_r
@@ -517,13 +539,15 @@ class HeadProxy:
             return np.zeros_like(away)
         return away * ramp(np.array((away * self.arm).sum() / away.sum()), BAND_ARM)
 
-    def flat_beside(self, src_r: list, dst_r: list, dv, weight: np.ndarray) -> list:
+    def flat_beside(self, src_r: list, dst_r: list, dv, weight: np.ndarray, turned: np.ndarray | None = None) -> list:
         """dst_r (the proxy's rings posed, [K,3] each; src_r as the photo shows them) with the rings
         past the innermost drawn by weight [K] at the photo's own steps between them, narrowed as
         the innermost ring's step from the moved oval q [K,>=2] (of the face's [468,3] vertices dv)
         is (BAND_ARM): what lies beside the head moved with the face next to the oval, its order
         across the rings the photo's (no fold); out past the drawn face's far side where an arm lies
-        there (module comment: the face over the arm's band; past_face). -> copies."""
+        there (module comment: the face over the arm's band; past_face), and the photo's cheek past
+        the face's drawn outline where none does (past_cheek; turned: [K] facing(normal, dst_pose),
+        None: not drawn). -> copies."""
         if not weight.any():
             return dst_r
         dv = np.asarray(dv, np.float64)
@@ -537,7 +561,8 @@ class HeadProxy:
         for s0, s1, d in zip(src_r, src_r[1:], dst_r[1:]):
             on = out[-1][:, :2] + narrow[:, None] * (s1[:, :2] - s0[:, :2])
             out.append(np.column_stack([d[:, :2] + w * (on - d[:, :2]), d[:, 2]]))
-        return self.past_face(out, q, dv, narrow, weight)
+        out = self.past_face(out, q, dv, narrow, weight)
+        return out if turned is None else self.past_cheek(out, q, dv, narrow, weight, turned)
 
     def past_face(self, dst_r: list, q: np.ndarray, dv: np.ndarray, narrow: np.ndarray, weight: np.ndarray) -> list:
         """flat_beside's rings dst_r ([K,3] each, narrowed by narrow [K]) moved out along each oval
@@ -554,6 +579,65 @@ class HeadProxy:
             return dst_r
         move = by[:, None] * self.u
         return [np.column_stack([x[:, :2] + move, x[:, 2]]) for x in dst_r]
+
+    def cheek_side(self, weight: np.ndarray) -> np.ndarray:
+        """[K]: how far each oval vertex's band draws the photo's cheek past the face's drawn outline
+        (past_cheek), by weight [K] (arm_away's) where no arm lies there (BAND_ARM) and the photo's
+        face runs on past where its mesh ends (cheek_outline); zeros where none does."""
+        if self.cheek is None or self.arm is None:
+            return np.zeros_like(weight)
+        return weight * (1.0 - ramp(self.arm, BAND_ARM)) * (self.cheek > np.maximum(self.past_src, 0.0))
+
+    def past_cheek(self, dst_r: list, q: np.ndarray, dv: np.ndarray, narrow: np.ndarray, weight: np.ndarray,
+                   turned: np.ndarray) -> list:
+        """flat_beside's rings dst_r ([K,3] each, narrowed by narrow [K]) drawn out along each oval
+        vertex's ray past the face's far side, drawn over them (dv [468,3], moved oval q [K,2]), by
+        cheek_side(weight) (module comment: the far cheek past the face's mesh): the first at the
+        drawn outline, the rest at least the photo's cheek past its mesh further out, narrowed by
+        narrow and the outer facet's facing cosine turned [K] over the photo's. -> copies."""
+        on = self.cheek_side(weight)
+        hot = on > 0
+        if not hot.any():
+            return dst_r
+        u = self.u[hot]
+        drawn = face_outline_reach(dv, self.edges, q.mean(0), u) - ((q[hot] - q.mean(0)) * u).sum(1)
+        facing_share = self.cheek_turned(turned)[hot]
+        strip = narrow[hot] * facing_share * (self.cheek[hot] - np.maximum(self.past_src[hot], 0.0))
+        out = []
+        for j, x in enumerate(dst_r):
+            x = x.copy()
+            at = ((x[hot, :2] - q[hot]) * u).sum(1)
+            # each ring beyond the first a hair further out than the one inside it: their order kept
+            want = drawn + (0.0 if j == 0 else strip + CHEEK_STEP_PX * (j - 1))
+            x[hot, :2] += (on[hot] * np.maximum(want - at, 0.0))[:, None] * u
+            out.append(x)
+        return out
+
+    def cheek_turned(self, turned: np.ndarray) -> np.ndarray:
+        """[K] in [0,1]: how much of the photo's cheek past its mesh each oval vertex still shows
+        turned away (past_cheek): the outer facet's facing cosine turned [K] at the target over
+        the photo's."""
+        return np.clip(turned / np.maximum(self.facing, 1e-6), 0.0, 1.0)
+
+    def read_cheek(self, src_r: list, turned: np.ndarray) -> list:
+        """The proxy's rings' photo reads (src_r, [K,3] each) where past_cheek draws the photo's
+        cheek past the face (cheek_side of the far side turned [K] away): the first from where the
+        face's mesh ends in the photo, the next from as much of the strip past it as the turn still
+        shows (cheek_turned: the rim at its outline turned away), the rest from the photo's cheek
+        outline or beyond it. -> copies."""
+        on = self.cheek_side(self.arm_away(self.far_side(turned)))
+        if not on.any():
+            return src_r
+        p, u = self.p[:, :2], self.u
+        past = np.maximum(self.past_src, 0.0)
+        # the strip's outer part, its outline's shadowed rim seen edge-on, turns away behind the rest
+        seen = past + self.cheek_turned(turned) * (self.cheek - past)
+        out = []
+        for j, x in enumerate(src_r):
+            t = ((x[:, :2] - p) * u).sum(1)   # px out from the oval
+            want = past if j == 0 else (seen if j == 1 else np.maximum(t, self.cheek + CHEEK_STEP_PX * (j - 1)))
+            out.append(np.column_stack([x[:, :2] + (on * (want - t))[:, None] * u, x[:, 2:]]))
+        return out
 
     def rings_at(self, dst_pose, turned: np.ndarray | None = None) -> list:
         """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to

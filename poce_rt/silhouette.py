@@ -585,6 +585,32 @@ def edge_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None, strip=
     return np.where(on, at * wraps, 0.0)
 
 
+# The face's own far cheek past its mesh (issue 15, Image_with_alpha.png, yaw -10, turned -25):
+# below the eyes the photo's face runs on past where the tracker's mesh ends beside the oval, out
+# to its own rounded outline against the backdrop (his far cheek beside the heel of his hand, oval
+# vertices 26-28: the mesh 6 px past the oval, the photo's face 20-24, a dark shadowed rim between).
+# cheek_outline measures it along each oval vertex's ray out to the backdrop's own colour within
+# CHEEK_REACH of the oval's mean radius (the beard under his far cheek: 31 px); proxy_pose
+# (HeadProxy.past_cheek) draws that strip, turned away, past the turned face's outline.
+CHEEK_REACH = 0.2
+
+
+def cheek_outline(image: np.ndarray, src_vertices: np.ndarray, colours=None) -> np.ndarray:
+    """[K] float64 photo pixels: below the eyes, how far the photo's face runs past each face
+    oval vertex to its own outline (CHEEK_REACH's note): the distance along the ray from the
+    oval's centre through the vertex to its first pixel of the backdrop's own colour
+    (backdrop_like >= 0.5) within CHEEK_REACH of the oval's mean radius, at least
+    STRIP_BACKDROP_MIN; 0 above the eyes or where no backdrop is found. image [H,W,3] uint8, the
+    face's [468,3] vertices in it; colours: as silhouette_scales'. Once per source: ~1 ms."""
+    image = np.asarray(image)
+    _, steps, px, inside = _past_oval(image, src_vertices, 1, CHEEK_REACH)
+    colours = face_colours(image, src_vertices) if colours is None else colours
+    back = (backdrop_like(px, colours.backdrop) >= 0.5) & inside
+    at = steps[np.argmax(back, axis=1)].astype(np.float64)
+    on = back.any(1) & (at >= STRIP_BACKDROP_MIN) & below_eyes(src_vertices)
+    return np.where(on, at, 0.0)
+
+
 class SkinRun:
     """How far the photo's skin runs from given photo positions towards others (run): the head
     proxy's silhouette ring where a turn draws it on the face's outline reads the band beyond it

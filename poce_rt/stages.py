@@ -36,7 +36,7 @@ from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
 from .profile_edge import PROFILE_FEATHER_PX, own_edge_of, sharpen_profile, turned_edge, turned_profile
-from .silhouette import SkinRun, band_arm, band_head_armless, face_colours, proxy_measures
+from .silhouette import SkinRun, band_arm, band_head_armless, cheek_outline, face_colours, proxy_measures
 from .proxy_pose import HeadProxy
 from .revealed import PoseReveal, fill_share, filled_pixels, revealed_fill, revealed_texture, vertex_normals
 from .surround import warp_surround
@@ -443,6 +443,8 @@ def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Ge
                       arm=band_arm(image, face, measures[0], arm))
     # where the face's edge is seen against the backdrop beside the head (poce_rt.profile_edge)
     proxy.own_edge = own_edge_of(image, np.asarray(face.vertices)[list(FACE_OVAL), :2], proxy.bare, colours.person)
+    if proxy.arm is not None:   # the far cheek past the face's mesh beside the arm (HeadProxy.past_cheek)
+        proxy.cheek = cheek_outline(image, face.vertices, colours)
     return proxy
 
 

@@ -661,3 +661,57 @@ def test_the_heel_of_the_hand_by_the_far_eye_is_drawn_past_the_face_turned_minus
     photo = ((read[fringe * k:(fringe + 1) * k] - p) * u).sum(1)[heel] - seen[heel]
     squeeze = photo / np.maximum(drawn, 1e-3)
     assert squeeze.max() < 3.0, (heel, squeeze.round(2))
+
+
+def cheek_outline_bulge(image, oval, first, last, n=45) -> float:
+    """How far (px, mean) the outline of the face against the photo's blue backdrop bulges out
+    past its chord between the rays from the oval's centre through oval vertices first and last
+    (oval [K,2]): along each of n rays, out from 0.8 of the first vertex's distance, the first
+    pixel of a run of 6 of the backdrop (L* > 70, b* < -2: the skin's b* is above 5)."""
+    from poce_rt.lab_colour import lab
+
+    c = oval.mean(0)
+    px = lab(np.asarray(image)[..., :3].astype(np.float32) / 255.0)
+    back = (px[..., 0] > 70) & (px[..., 2] < -2)
+    a0, a1 = (np.arctan2(*(oval[i] - c)[::-1]) for i in (first, last))
+    a1 = a0 + (a1 - a0 + np.pi) % (2 * np.pi) - np.pi
+    t = np.arange(0.8 * np.linalg.norm(oval[first] - c), 260.0, 0.5)
+    pts = []
+    for a in np.linspace(a0, a1, n):
+        xy = np.round(c + t[:, None] * [np.cos(a), np.sin(a)]).astype(int)
+        on = back[xy[:, 1], xy[:, 0]]
+        run = np.convolve(on, np.ones(12), "valid") == 12   # 6 px in half-pixel steps
+        if run.any():
+            pts.append(c + t[np.argmax(run)] * np.array([np.cos(a), np.sin(a)]))
+    pts = np.array(pts)
+    e = (pts[-1] - pts[0]) / np.linalg.norm(pts[-1] - pts[0])
+    normal = np.array([-e[1], e[0]])
+    normal *= -np.sign((c - pts[0]) @ normal)   # away from the face
+    return float(((pts - pts[0]) @ normal).mean())
+
+
+def test_the_far_cheek_below_the_heel_ends_in_the_photos_rounded_outline_turned_minus_25(prepared, editor,
+                                                                                          monkeypatch):
+    """Image_with_alpha.png turned -25: below the heel of his hand (oval vertices 26-29) the photo's
+    face runs on 14-18 px past where its mesh ends to its own rounded outline through a shadowed
+    rim (silhouette.cheek_outline); the band drew that strip under the turned face, which ended in
+    its mesh's outline, straight from the heel to the nose (bulging 1.0 px past its chord on
+    average, the photo's outline 4.0). Drawn past the turned face, turned away with it
+    (HeadProxy.past_cheek, read_cheek): 2.8 px, no rounder than the photo's. (The strip past the
+    photo's mesh there, as cheek_outline measures it: over 10 px.)"""
+    from poce_rt import proxy_pose
+    from poce_rt.head_proxy import FACE_OVAL, face_past_oval
+    from poce_rt.silhouette import cheek_outline
+
+    img, src = prepared("Image_with_alpha.png")
+    calls, mesh = [], proxy_pose.HeadProxy.mesh
+    monkeypatch.setattr(proxy_pose.HeadProxy, "mesh",
+                        lambda self, dv, pose: calls.append(np.array(dv, np.float64)) or mesh(self, dv, pose))
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    monkeypatch.undo()
+    photo = cheek_outline_bulge(img, np.asarray(src.face.vertices, np.float64)[list(FACE_OVAL), :2], 26, 29)
+    assert photo > 3.0, photo
+    drawn = cheek_outline_bulge(res.image, calls[-1][list(FACE_OVAL), :2], 26, 29)
+    assert 1.8 < drawn < photo, (drawn, photo)
+    strip = cheek_outline(img, src.face.vertices)[[26, 27]] - face_past_oval(src.face.vertices)[[26, 27]]
+    assert (strip > 10).all(), strip
