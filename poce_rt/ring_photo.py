@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
+from .beyond_border import border_fill
 from .feature_mask import FeatureMask
 from .head_proxy import FACE_OVAL, PROXY_RINGS, SILHOUETTE_RING
 from .rim_light import relit
-from .stretched_patch import filled_polygon, smooth_fill, stretched_patch
+from .stretched_patch import filled_polygon, stretched_patch
 
 
 def photo_texture(image: np.ndarray, lo, side: int, stretched=None, backdrop: np.ndarray | None = None,
@@ -23,13 +24,14 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None, backdrop: np
     float32 (1 on the photo's pixels but its outermost row and column on each side). Where the
     square leaves the photo (a face cut by the border: the head proxy's rings read beyond it) and
     on that outermost pixel, whose bilinear reads would be clamped to the edge, its texels are
-    unknown and filled by push-pull from the photo around them: a smooth continuation, never the
-    edge pixels stretched into streaks (edge replication drew an arc of them where a turn
-    brought that part into view). Only pixels the ring moves show the fill: keep_ring_still keeps
-    the photo's own where it does not. stretched: None, or (verts, src, weights) of a ring whose band
-    triangles are stretched (stretch_weights > 0): texels they read are known only by 1 - their
-    weight, and filled by the rest (stretched_patch, with the photo's backdrop colours `backdrop`
-    and the source's FeatureMask `features`). rim: None, or (poce_rt.rim_light.RimLight, reveal
+    unknown and filled with the photo's border carried out across it, smoothed along it the more
+    the further out (beyond_border.border_fill): the head the border cuts continues past it, never
+    the edge pixels stretched into streaks, nor the photo further in blended there. Only pixels
+    the ring moves show the fill: keep_ring_still keeps the photo's own where it does not.
+    stretched: None, or (verts, src, weights) of a ring whose band triangles are stretched
+    (stretch_weights > 0): texels they read are known only by 1 - their weight, and filled by the
+    rest (stretched_patch, with the photo's backdrop colours `backdrop` and the source's
+    FeatureMask `features`). rim: None, or (poce_rt.rim_light.RimLight, reveal
     [K]): the texels about the oval relit at the pose, over the fill (rim_light.relit)."""
     h, w = image.shape[:2]
     (x0, y0), side = np.asarray(lo, int), int(side)
@@ -42,7 +44,7 @@ def photo_texture(image: np.ndarray, lo, side: int, stretched=None, backdrop: np
     if kx1 > kx0 and ky1 > ky0:
         known[ky0 - y0:ky1 - y0, kx0 - x0:kx1 - x0] = 1.0
     if known.min() < 1.0 and known.max() > 0.0:
-        texture = smooth_fill(texture, known)
+        texture = border_fill(texture, (kx0 - x0, ky0 - y0, kx1 - x0, ky1 - y0))
     if stretched is not None:
         patch = stretched_patch(image, (0, 0), (h, w), (x0, y0), side, *stretched, backdrop=backdrop,
                                 features=features)

@@ -22,7 +22,7 @@ from .feature_mask import FeatureMask
 from .head_proxy import FACE_OVAL, PROXY_RINGS, SILHOUETTE_RING, band_triangles, ramp
 from .silhouette import backdrop_like
 
-FILL_SHRINK = 4   # photo_texture's fill beyond the photo is push-pulled at 1/4 of the resolution
+FILL_SHRINK = 4   # a stretched strip's fill (pulled) is push-pulled at 1/4 of the resolution
 FILL_MARGIN = 32   # photo pixels around a stretched strip that its fill is pulled from
 # A band triangle inside the silhouette that the turn draws no larger than the photo shows
 # it (area_stretch under BACKDROP_GROWN[0], a head fill from [1] up as before), filled for the

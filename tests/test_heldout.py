@@ -446,6 +446,31 @@ def test_photo_texture_fills_beyond_the_photo_smoothly():
     assert tex.min() >= 0 and tex.max() <= 1 and np.abs(np.diff(tex[:, :10], axis=1)).max() < 0.2
 
 
+def test_the_head_past_the_photo_s_border_continues_as_the_border_shows_it(editor, prepared):
+    """Tom_Hanks_54745.png turned +25 draws up to 14 px past the photo's left border beside his
+    temple (the ring's texels there unknown: res.filled, outside the face). They continue what
+    that border shows, his dark hair (18 levels along it); the fill push-pulled from the photo
+    around them reached in to his lit forehead and drew a grey hood there, 42.7 levels on average
+    (28-55), the border's own pixels a dark seam along its edge: 13.4 levels from the hood to the
+    4 px inside that edge (beyond_border.border_fill: 18.0 and -3.4)."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    res = editor.edit(img, pose=(0, 25, 0), source=src)
+    y, photo = luma(res.image), luma(img)
+    nose = np.asarray(src.face.vertices)[1, :2]
+    h, w = res.filled.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    hood = (res.filled > 0.9) & (res.alpha == 0) & (xx < nose[0]) & (yy < nose[1])
+    assert hood.sum() > 300
+    rows = np.unique(yy[hood])
+    assert abs(y[hood].mean() - photo[rows, :3].mean()) < 6, (y[hood].mean(), photo[rows, :3].mean())
+    steps = []
+    for r in rows:
+        edge = int(np.argmax(~hood[r]))   # the first pixel past the fill, beside it
+        if edge >= 5:
+            steps.append(y[r, edge - 4:edge - 1].mean() - y[r, edge + 2:edge + 6].mean())
+    assert len(steps) > 30 and abs(np.mean(steps)) < 6, np.mean(steps)
+
+
 def test_off_photo_marks_the_texels_read_at_the_border():
     g = stages.geometry(64)
     verts = np.asarray(g.posed(g.model.vertices * 4.0 + np.float32([20, 60, 0])), np.float32)
