@@ -129,7 +129,8 @@ class Uncover:
         # Only triangles with a vertex past UNCOVER_PX uncover anything (the motion is linear over
         # each): the motion is drawn over their box alone (all triangles, for the depth test),
         # grown by the growth and two pixels
-        pts = self.local[np.unique(self.tris[fast[self.tris].any(1)]), :2]
+        # (their corners' extent: min and max need no np.unique of the indices, ~0.1 ms a step)
+        pts = self.local[self.tris[fast[self.tris].any(1)].ravel(), :2]
         g = self.kernel.shape[0] // 2 + 2
         x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int) - g, 0)
         x1, y1 = np.minimum(np.ceil(pts.max(0)).astype(int) + g + 1, (bw, bh))

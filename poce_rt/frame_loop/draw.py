@@ -47,14 +47,15 @@ class FaceDraw:
                 take = functools.partial(ws.take, dtype=np.float32)
                 rgb, alpha, pos = draw_ring(self.ring_texture.current.texture, self._ring_verts, self._ring_tris,
                                             self._ring_uvs, ring.height, ring.width, take, stream=st, workspace=ws)
-                kept, ring_moved = keep_ring_still(photo, rgb, pos, self._ring_lo[rx], self._centres[ry, rx], take)
+                centres = self._ring_centres(ring)
+                kept, ring_moved = keep_ring_still(photo, rgb, pos, self._ring_lo[rx], centres, take)
                 ops.composite(photo, kept, alpha, 1, stream=st, out=photo, workspace=ws)
                 # the held hand stays in the photo (occluder.RingHold); a step that holds none leaves
                 # the frame as it is, bit for bit, and its box-sized passes are skipped (as
                 # stages.blend_face does: 16-21 ms a step on Image_with_alpha.png's photo turned -25)
                 if self._ring_hold is not None and not self._ring_hold_zero:
                     hold_ring(photo, self._image, self._ring_hold_weight, self._ring_hold.box[:2], pos,
-                              self._ring_lo[rx], self._centres[ry, rx], alpha, ring_moved, take)
+                              self._ring_lo[rx], centres, alpha, ring_moved, take)
                 ring_cover = (alpha, ring_moved)
                 self.frame[ry, rx] = photo
             base[...] = self.frame[fy, fx]

@@ -149,6 +149,7 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
             # the ring texture's corner in the photo, and each frame pixel's centre: where the ring
             # leaves a pixel in place it keeps the photo's own (surround.keep_ring_still)
             self._ring_lo = self.ws.take("in.ring_lo", (w, 2), np.float32)   # on each column (read_motion)
+            self._ring_lo_put = None   # the corner last put in it
             self._centres = xp.asarray(pixel_centres(h, w))
             self._ring_tris = xp.asarray(rings_tris(len(FACE_OVAL), rings) if self.head_proxy
                                          else band_tris(len(FACE_OVAL)))
@@ -179,6 +180,7 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
         self.graph_cache = GraphCache(self.stream, self.ws) if self.graphs else None
         self._written: tuple[Box | None, ...] = ()   # the (face, ring) boxes the last step drew in
         self._ring_src = None   # the last ring's photo positions (filled())
+        self._centres_box = None   # the ring box _ring_centres last copied the pixel centres of
         self.texture = self._uv_completed   # the texture drawn by the last step
         self.last_box = EMPTY
         self.last_ring = False
@@ -306,8 +308,24 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
             ring, None if self._reveal is None else self._revealed_host[list(FACE_OVAL)])
         uvs = ring_texture.uvs(ring.src)
         self._put(self._ring_uvs, uvs)
-        self._put(self._ring_lo, np.tile(ring_texture.lo.astype(np.float32), (self.width, 1)))
+        lo = ring_texture.lo.astype(np.float32)
+        if self._ring_lo_put is None or not np.array_equal(lo, self._ring_lo_put):   # the texture's, kept a while
+            self._put(self._ring_lo, np.tile(lo, (self.width, 1)))
+            self._ring_lo_put = lo
         self._ring_src = ring.src   # where each vertex reads the photo (host; for filled())
+
+    def _ring_centres(self, ring: Box):
+        """The pixel centres over the ring's box [h,w,2] (keep_ring_still, hold_ring): on the host a
+        contiguous copy kept while the box stays (the extension reads contiguous arrays: the view
+        was copied into a fresh box-sized array every step), on the GPU a view."""
+        ry, rx = ring.slices()
+        if self.gpu:
+            return self._centres[ry, rx]
+        out = self.ws.take("ring.centres", (ring.height, ring.width, 2), np.float32)
+        if self._centres_box != ring:
+            out[...] = self._centres[ry, rx]
+            self._centres_box = ring
+        return out
 
     # -- host-side planning
     def _ring(self, target: np.ndarray, target_pose: Pose) -> Ring | None:
