@@ -49,20 +49,6 @@ PROXY_SCALES = (1.1, 1.22, 1.28, 1.34, 1.4)
 # and a still head is drawn as before.
 CHORD_SCALES = (1.1, 1.22, 1.4)
 BEND_AWAY = (0.03, 0.1)
-# ... and the two meet gradually along the ring: the blend between the frontal and the seen
-# proxy is spread over an oval vertex either side (these weights, about each vertex). The seen
-# proxy puts each ring out along the view's own radial line, the frontal one along the canonical
-# one, so at a three-quarter face's upper corner they put the same ring vertex up to 2 cm apart
-# across the head (t1.jpg's face 1, yaw -33, roll -29: the ring at 1.22 over oval vertex 338 at
-# x 2.4 cm frontal, 0.4 cm seen; 1-2 of the ring's steps apart as the photo sees them on every
-# photo here). Switched over from one vertex to the next (ramp 0 at 338, 1 at 297, turned +25),
-# the ring jumped from one surface to the other there: the ring at 1.22 moved 12.7 px at 338
-# against 10.0 / 10.1 beside it, and was drawn 0.76 of the photo's length between 338 and 297
-# beside 1.16 between 10 and 338 (the band from 1.22 to 1.28 there 0.47 of its area beside
-# 1.39: the forehead's warm/cool boundary under her hairline squeezed onto that cell); spread,
-# 11.8 px, 0.93 / 1.13 (area 0.76 / 1.46), about as even as either surface alone draws that
-# turn (1.06 / 1.16 frontal). Every photo's ring changes a little where the two surfaces meet.
-BEND_SPREAD = (0.25, 0.5, 0.25)
 # the silhouette lies in the head's mid-depth plane: this far behind the face oval's rearmost
 # point (its sides, in front of the ears; the ear canal is ~1.5 cm further back)
 HEAD_MID_CM = 1.5

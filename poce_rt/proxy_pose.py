@@ -14,8 +14,8 @@ import numpy as np
 
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .glasses_rings import glasses_rings
-from .head_proxy import (BEND_AWAY, BEND_SPREAD, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES,
-                         chord_rings, face_outline_reach, face_past_oval, face_reach, facing, head_centre, head_proxy,
+from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, chord_rings,
+                         face_outline_reach, face_past_oval, face_reach, facing, head_centre, head_proxy,
                          outer_normals, outward, oval_inner, oval_normals, oval_radius, ramp, rings_tris, shortened)
 from .jaw_rings import JawRings
 from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
@@ -643,20 +643,12 @@ class HeadProxy:
         """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to
         dst_pose, per oval vertex: as the photo saw the head (head_proxy(view=)) where the outer
         facet turns away from the camera (BEND_AWAY), the frontal rings elsewhere with the bend
-        rings (between CHORD_SCALES) on the chord of their neighbours, the two blended gradually
-        along the ring (BEND_SPREAD). turned: [K] facing(normal, dst_pose) when the caller has it
-        (None: worked out here)."""
+        rings (between CHORD_SCALES) on the chord of their neighbours. turned: [K] facing(normal,
+        dst_pose) when the caller has it (None: worked out here)."""
         turned = facing(self.normal, dst_pose) if turned is None else turned
-        w = along_ring(ramp(self.facing - turned, BEND_AWAY), BEND_SPREAD)[:, None]
+        w = ramp(self.facing - turned, BEND_AWAY)[:, None]
         return [(r if ch is None else ch) + w * (v - (r if ch is None else ch))
                 for r, ch, v in zip(self.rings, self.chord, self.seen)]
-
-
-def along_ring(x: np.ndarray, weights) -> np.ndarray:
-    """[K] values on the closed ring of oval vertices, each the weights' (odd in number, centred
-    on the vertex) sum of it and its neighbours either side."""
-    half = len(weights) // 2
-    return sum(wt * np.roll(x, half - i) for i, wt in enumerate(weights))
 
 
 def head_width(pose) -> float:
