@@ -131,7 +131,8 @@ def fit_shading(luma: np.ndarray, normals: np.ndarray):
 def floored_fit(x: np.ndarray, y: np.ndarray, floor: float):
     """The least-squares c of x [K,4] c = y [K] whose shade x c is at least `floor` at every row,
     or None: the unconstrained fit where it is, else the constraint held as an equality at the
-    rows it binds on, added one at a time (the lowest first; at most the 4 unknowns)."""
+    rows it binds on, added one at a time (the lowest first; at most the 4 unknowns).
+    Written here: the runtime has no SciPy, and an active set over 4 unknowns is a few lines."""
     c = np.linalg.lstsq(x, y, rcond=None)[0]
     gram, rhs, bound = x.T @ x, x.T @ y, []
     while True:
