@@ -5,17 +5,19 @@ oval on a side seen edge-on, under the chin, the far side's outline, sunglasses 
 vertex with where it reads the photo (HeadProxy; issue 15, DESIGN.md "Head, not
 face"). poce_rt.head_proxy is the proxy's geometry in the canonical frame, poce_rt.silhouette
 what it reads from the photo; poce_rt.jaw_rings draws the rings under the jaw (the neck, the chin's
-underside, the jaw's shadow), poce_rt.glasses_rings those at the sunglasses' frame; poce_rt.surround
-draws the posed band with the photo (ring_band).
+underside, the jaw's shadow), poce_rt.glasses_rings those at the sunglasses' frame, poce_rt.arm_rings
+those beside the far side where an arm lies there; poce_rt.surround draws the posed band with the
+photo (ring_band).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .arm_rings import ArmRings
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .glasses_rings import glasses_rings
 from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, chord_rings,
-                         face_outline_reach, face_past_oval, face_reach, facing, head_centre, head_proxy,
+                         face_past_oval, face_reach, facing, head_centre, head_proxy,
                          outer_normals, outward, oval_inner, oval_normals, oval_radius, ramp, rings_tris, shortened)
 from .jaw_rings import JawRings
 from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
@@ -112,63 +114,8 @@ BAND_HAIR = (0.05, 0.15)
 # multi_face.jpg's faces 1 and 3. t1.jpg's face 0 at +25 (her long light-brown hair, 0.044 hair
 # as its colours read it) is drawn out too: 0.82.
 BAND_HEAD = (0.5, 0.6)
-# ... and where an arm lies beside the far side (silhouette.band_arm's share of the photo between
-# the oval and the silhouette, over the vertices turned away as BAND_HAIR's: BAND_ARM[0] none ..
-# [1] fully), what the photo shows past the oval there is the hand and arm, not the head's round
-# side: past the proxy's innermost ring (posed as the turn draws it) its rings are drawn at the
-# photo's own steps between them, narrowed as the band next to the oval is (flat_beside): the arm
-# moved with the face it lies on, not turned on the head proxy's profile. Posed on it
-# (Image_with_alpha.png at -25, the hand pressed on the far brow), the silhouette ring, in the
-# head's mid-depth plane, swung in 58 px where the ring inside it (1.34), near the face's depth,
-# moved 12: the band between them folded behind, and the ring's photo read jumped across the
-# turned silhouette by up to 67 px between neighbouring pixels (59 px over an 8 px step): the back
-# of the hand cut by an 86 px straight edge, the thumb stretched into a tube, the far ear and
-# a tuft of hair a striped zig-zag. Image_with_alpha.png: 0.44 at -25 (0.43-0.48 from -30 to
-# -15), 0.12-0.13 at +15..+30 (his far ear and hair: posed as before); multi_face.jpg's faces 1
-# and 3 0.02 / 0.15 at most (beside face 3 light hair that reads as skin: posed as before).
-BAND_ARM = (0.2, 0.35)
-# ... and the forearm beyond those rings, which the photo shows running off beside the head, is
-# no part of it: the fixed outer ring stays at the photo's forearm, and the band between it and the
-# silhouette, moved with the face, took the whole move. Image_with_alpha.png at -25: the wrist's
-# 54 px of photo drawn 111 px wide, the arm's hair swept into streaks along it and its top edge
-# kinked. Where the rings are drawn at the photo's steps (arm_away's weight), the outer ring
-# reaches on out along the arm until the band's stretch is ARM_STRETCH at most, and the move is
-# spread down the forearm as an arm's is that pivots at the elbow; out to ARM_REACH_MAX x the
-# oval's radius from its centre at most.
-ARM_STRETCH = 1.25
-ARM_REACH_MAX = 3.0
-# The face over the arm's band: ... and the face's far side, turned away, is drawn out past the moved oval over
-# those rings (head_proxy.face_outline_reach: Image_with_alpha.png at -25, 34-51 px beside the
-# heel of the hand by the far eye, oval vertices 27-30), while the photo's face reaches 0-6 px
-# past its oval there: the band from the drawn face's edge out to the silhouette, narrowed to
-# 0.55-0.65 (flat_beside), was drawn 3.1-9.8x narrower than the photo's beyond its face's edge
-# (out to the fringe ring, vertices 28-30; the silhouette itself under the face at vertex 29): the heel a smear of
-# streaks against the face's straight edge. Where the photo shows the arm there (band_arm's share
-# per vertex, BAND_ARM's ramp), the rings are moved out along the oval vertex's ray until what
-# lay past the face's edge in the photo is drawn past its drawn edge (the narrowed photo's reach:
-# past_face): 1.3-2.6x narrower than the photo, as the band next to the oval. Not where the
-# photo shows the face's own shadowed rim and the backdrop beside the far cheek (band_arm 0):
-# drawn past the turned cheek, that rim drew a second cheek edge, and MediaPipe found his face
-# in none of the 8 read-back crops at -25 (4 before). The hull of the face's vertices (face_reach)
-# bridges the hollow by the far eye from the brow to the nose tip: 5-17 px further out there.
-# The far cheek past the face's mesh: where no arm lies there (band_arm 0: below the heel of the
-# hand, Image_with_alpha.png's oval vertices 25-27 at -25), the turned face ended at its mesh's own
-# outline, straight from the heel of the hand to the nose (bulging 0.9 px past its chord on
-# average between the rays of vertices 26 and 29; the photo's outline 4.1), while the photo's face
-# runs on past where its mesh ends (6 px past the oval) to its own rounded outline (20-24 px:
-# silhouette.cheek_outline), a strip of the cheek's shadowed side (L* 16-26, 15 px wide) that the
-# band drew under the turned face. There (past_cheek) the band's first ring is drawn at the face's
-# drawn outline reading where the mesh ends in the photo, the next that strip further out,
-# narrowed as the band next to the oval is (flat_beside) and again as the proxy's outer facet turns
-# away from the camera (its facing cosine at the target over the photo's: 0.3-0.5 there), reading
-# as much of the strip as that cosine still shows (read_cheek: its outer part, the outline's rim
-# seen edge-on, turned away behind the rest), the rest beyond the photo's outline: the turned face
-# ends in a rounded outline (2.6-2.8 px past its chord) and its shadowed side, 7 px of it (L* 34).
-# The whole strip drawn there, the rim out to the outline, made the second cheek edge that
-# MediaPipe found in none of the 8 read-back crops at -25 (3 now, 4 before); read from the
-# cheek's skin inside the oval instead, the band between the cheek's rings and those of the heel
-# beside them (vertex 28) read across the photo's rim, a dark wedge at the heel's corner.
-CHEEK_STEP_PX = 0.5   # the rings beyond the photo's cheek outline, this far apart past it at least
+# ... and where an arm lies beside the far side, its rings are drawn at the photo's steps between
+# them instead (poce_rt.arm_rings: BAND_ARM, ArmRings.flat_beside)
 # under_hair: the band under the face's feathered border reads the hair this far past the oval
 # ring's read (mirrored about it). Not as far out as it read in (3-11 px): on t1.jpg's face 1 at
 # +25 that reached a dark lock and drew a 3x4 px speck on the cheek under the eye.
@@ -215,8 +162,9 @@ class HeadProxy:
     far side drawn out where that shows the head (BAND_HEAD). shadow: None, or [K]
     poce_rt.neck.jaw_shadow's: where the photo shows the jaw's shadow on the neck, the rings under
     the jaw going with the jaw (jaw_rings.JawRings). arm: None, or [K] silhouette.band_arm's:
-    the far side drawn at the photo's steps between its rings (narrowed) where an arm lies there
-    (BAND_ARM), the fixed outer ring reaching on out along the forearm (ARM_STRETCH)."""
+    the far side drawn at the photo's steps between its rings (narrowed) where an arm lies there,
+    the fixed outer ring reaching on out along the forearm, the far cheek below the hand past the
+    face's mesh (poce_rt.arm_rings.ArmRings, held as proxy.arm)."""
 
     def __init__(self, src_vertices, shape, src_pose, distance_cm: float = CAMERA_DISTANCE_CM,
                  silhouette: np.ndarray | None = None, strip: np.ndarray | None = None,
@@ -264,16 +212,8 @@ class HeadProxy:
         self.hair = None if hair is None else np.asarray(hair, np.float64)
         # [K] the share of it that is the head, not the backdrop, where no arm lies beside it (BAND_HEAD)
         self.head = None if head is None else np.asarray(head, np.float64)
-        # [K] the share of it that is an arm beside the head (BAND_ARM), or None
-        self.arm = None if arm is None else np.asarray(arm, np.float64)
-        # [K] px: where an arm lies beside the head, the photo's face past each oval vertex along its
-        # ray, and the mesh's edges that the drawn face's is measured on each step (flat_beside)
-        self.edges = self.past_src = None
-        if self.arm is not None:
-            from .facemodel import edges_of, load_face_model
-
-            self.edges = edges_of(load_face_model().tris)[0]
-            self.past_src = face_outline_reach(sv, self.edges, c, self.u) - ((p[:, :2] - c) * self.u).sum(1)
+        # the rings beside the far side where an arm lies there (its share of the band: arm_rings.BAND_ARM)
+        self.arm = None if arm is None else ArmRings(arm, sv, p, c, self.u, self.r_src, self.facing, self.fringe)
         # the oval vertices whose inner ring folds out past them in the photo, with no hair
         # beyond them (skin_strip's 0): a face's edge seen edge-on against what lies beside the head;
         # and those past the head's edge (a negative strip: edge_overshoot's)
@@ -282,9 +222,6 @@ class HeadProxy:
         # [K] how far the photo beside each oval vertex is the backdrop the face's edge is seen against
         # (poce_rt.profile_edge.own_edge_of: stages.head_proxy_of sets it), or None
         self.own_edge = None
-        # [K] px: where an arm lies beside the head, how far the photo's face runs past each oval
-        # vertex to its own outline (silhouette.cheek_outline: stages.head_proxy_of sets it), or None
-        self.cheek = None
         self.oval_shape = np.asarray(shape, np.float64)[list(FACE_OVAL)]
         self.oval_seen = pose_vertices(self.oval_shape, src_pose)[:, :2].astype(np.float64)
         # [K] px: the strip past the oval that is the face itself, on a side seen edge-on (BEHIND_FACE)
@@ -323,12 +260,16 @@ class HeadProxy:
             perspective_shape(rings, self.src_pose, dst_pose, self.distance_cm), dst_pose) - src_all)
         src_r, dst_r = np.split(src_all, len(self.rings)), np.split(dst_all, len(self.rings))
         dst_r = self.far_outline(src_r, dst_r, dv, turned, dst_pose)
-        src_r = self.read_cheek(src_r, turned)
+        away = self.far_side(turned)
+        if self.arm is not None:   # the far cheek below the arm, read past the face's mesh (ArmRings.read_cheek)
+            src_r = self.arm.read_cheek(src_r, away, turned)
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]] + [self.r_face], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
         scale = np.maximum(self.sil + beyond, 1.12 * r_dst / r_src)[:, None]
-        outer = self.arm_reach(c + scale * (p[:, :2] - c), src_r[-1], dst_r[-1], turned)
+        outer = c + scale * (p[:, :2] - c)
+        if self.arm is not None:   # ... reaching on out along the forearm (ArmRings.reach)
+            outer = self.arm.reach(outer, src_r[-1], dst_r[-1], away)
         if self.hang is not None:
             # down the photo, and across to below the silhouette by the share of the full reach:
             # the band's outer edge follows the hair down, not the backdrop beside it
@@ -461,8 +402,8 @@ class HeadProxy:
         the oval, and the rings between by their share of the way out (PROXY_SCALES: their order
         kept); only where the photo shows hair there (BAND_HAIR), or the head with no arm beside
         it (BAND_HEAD); where an arm lies there, at the photo's steps between the rings, narrowed,
-        instead (BAND_ARM, flat_beside). dv: the face's [468,3] vertices at the target; turned: [K]
-        facing(normal, dst_pose)."""
+        instead (arm_rings: BAND_ARM, ArmRings.flat_beside). dv: the face's [468,3] vertices at the
+        target; turned: [K] facing(normal, dst_pose)."""
         from .fit import pose_vertices
 
         q = dv[list(FACE_OVAL)]
@@ -470,8 +411,8 @@ class HeadProxy:
         if not away.any():
             return dst_r
         if self.arm is not None:
-            flat = self.arm_away(away)
-            dst_r = self.flat_beside(src_r, dst_r, dv, flat, turned)
+            flat = self.arm.weight(away)
+            dst_r = self.arm.flat_beside(src_r, dst_r, dv, flat, turned)
             away = away - flat   # the rest of the far side: away * (1 - the arm's side share)
             if not away.any():
                 return dst_r
@@ -510,134 +451,6 @@ class HeadProxy:
         """[K]: how far each oval vertex's outer facet turns away from the camera (BEND_AWAY; turned:
         [K] facing(normal, dst_pose)), as far as its silhouette turns with the head (NECK_CM)."""
         return ramp(self.facing - turned, BEND_AWAY) * self.turn.reshape(len(self.rings), -1)[-1]
-
-    def arm_reach(self, outer: np.ndarray, sil_src: np.ndarray, sil_dst: np.ndarray, turned: np.ndarray) -> np.ndarray:
-        """The fixed outer ring outer [K,2] reaching on out along the arm beside the far side
-        (ARM_STRETCH), where its rings are drawn at the photo's steps (arm_away, flat_beside): the
-        silhouette, drawn at sil_dst [K,>=2] (sil_src [K,>=2] in the photo), moved with the face,
-        and the band beyond it, the forearm, takes that move over no less than the photo's length
-        that keeps it within ARM_STRETCH of its own (ARM_REACH_MAX of the oval's radius at most).
-        -> [K,2] (outer itself where no arm lies there)."""
-        if self.arm is None:
-            return outer
-        weight = self.arm_away(self.far_side(turned))
-        if not weight.any():
-            return outer
-        c, u = self.c, self.u
-        reach = ((outer - c) * u).sum(1)
-        seen, drawn = ((sil_src[:, :2] - c) * u).sum(1), ((sil_dst[:, :2] - c) * u).sum(1)
-        fringe = 0.0 if self.fringe is None else self.fringe   # the strands beyond it keep their length
-        need = (ARM_STRETCH * (seen + fringe) - drawn - fringe) / (ARM_STRETCH - 1.0)
-        need = np.maximum(np.minimum(need, ARM_REACH_MAX * self.r_src), reach)   # never nearer than it was
-        return np.where((weight > 0)[:, None], c + (reach + weight * (need - reach))[:, None] * u, outer)
-
-    def arm_away(self, away: np.ndarray) -> np.ndarray:
-        """[K]: how far each oval vertex's rings are drawn at the photo's steps (flat_beside), by
-        away [K] (far_outline's: how far its outer facet turns away) and the share of that side's
-        band that is an arm (BAND_ARM: one share per side, as BAND_HAIR's); zeros where none is."""
-        if self.arm is None or not away.any():
-            return np.zeros_like(away)
-        return away * ramp(np.array((away * self.arm).sum() / away.sum()), BAND_ARM)
-
-    def flat_beside(self, src_r: list, dst_r: list, dv, weight: np.ndarray, turned: np.ndarray | None = None) -> list:
-        """dst_r (the proxy's rings posed, [K,3] each; src_r as the photo shows them) with the rings
-        past the innermost drawn by weight [K] at the photo's own steps between them, narrowed as
-        the innermost ring's step from the moved oval q [K,>=2] (of the face's [468,3] vertices dv)
-        is (BAND_ARM): what lies beside the head moved with the face next to the oval, its order
-        across the rings the photo's (no fold); out past the drawn face's far side where an arm lies
-        there (module comment: the face over the arm's band; past_face), and the photo's cheek past
-        the face's drawn outline where none does (past_cheek; turned: [K] facing(normal, dst_pose),
-        None: not drawn). -> copies."""
-        if not weight.any():
-            return dst_r
-        dv = np.asarray(dv, np.float64)
-        p, q = self.p[:, :2], dv[list(FACE_OVAL), :2]
-        # the turn narrows the band as it does next to the oval, near the face's depth, not as the
-        # silhouette's, edge-on in the head's mid-depth plane (the whole band drawn at the photo's
-        # own width, the hand beside the far brow read less turn: MediaPipe 89% -> 80% of -25)
-        seen = np.maximum(np.linalg.norm(src_r[0][:, :2] - p, axis=1), 1e-6)
-        narrow = np.clip(np.linalg.norm(dst_r[0][:, :2] - q, axis=1) / seen, 0.0, 1.0)
-        w, out = weight[:, None], [dst_r[0]]
-        for s0, s1, d in zip(src_r, src_r[1:], dst_r[1:]):
-            on = out[-1][:, :2] + narrow[:, None] * (s1[:, :2] - s0[:, :2])
-            out.append(np.column_stack([d[:, :2] + w * (on - d[:, :2]), d[:, 2]]))
-        out = self.past_face(out, q, dv, narrow, weight)
-        return out if turned is None else self.past_cheek(out, q, dv, narrow, weight, turned)
-
-    def past_face(self, dst_r: list, q: np.ndarray, dv: np.ndarray, narrow: np.ndarray, weight: np.ndarray) -> list:
-        """flat_beside's rings dst_r ([K,3] each, narrowed by narrow [K]) moved out along each oval
-        vertex's ray by weight [K] of how far the face's far side, drawn over them (dv [468,3]),
-        reaches past the moved oval q [K,2] beyond the narrowed photo's reach past its oval, where
-        the photo shows an arm there (module comment: the face over the arm's band). -> copies."""
-        hot = weight > 0
-        u = self.u[hot]
-        drawn = face_outline_reach(dv, self.edges, q.mean(0), u) - ((q[hot] - q.mean(0)) * u).sum(1)
-        by = np.zeros(len(q))
-        by[hot] = weight[hot] * ramp(self.arm[hot], BAND_ARM) * \
-            np.maximum(drawn - narrow[hot] * np.maximum(self.past_src[hot], 0.0), 0.0)
-        if not by.any():
-            return dst_r
-        move = by[:, None] * self.u
-        return [np.column_stack([x[:, :2] + move, x[:, 2]]) for x in dst_r]
-
-    def cheek_side(self, weight: np.ndarray) -> np.ndarray:
-        """[K]: how far each oval vertex's band draws the photo's cheek past the face's drawn outline
-        (past_cheek), by weight [K] (arm_away's) where no arm lies there (BAND_ARM) and the photo's
-        face runs on past where its mesh ends (cheek_outline); zeros where none does."""
-        if self.cheek is None or self.arm is None:
-            return np.zeros_like(weight)
-        return weight * (1.0 - ramp(self.arm, BAND_ARM)) * (self.cheek > np.maximum(self.past_src, 0.0))
-
-    def past_cheek(self, dst_r: list, q: np.ndarray, dv: np.ndarray, narrow: np.ndarray, weight: np.ndarray,
-                   turned: np.ndarray) -> list:
-        """flat_beside's rings dst_r ([K,3] each, narrowed by narrow [K]) drawn out along each oval
-        vertex's ray past the face's far side, drawn over them (dv [468,3], moved oval q [K,2]), by
-        cheek_side(weight) (module comment: the far cheek past the face's mesh): the first at the
-        drawn outline, the rest at least the photo's cheek past its mesh further out, narrowed by
-        narrow and the outer facet's facing cosine turned [K] over the photo's. -> copies."""
-        on = self.cheek_side(weight)
-        hot = on > 0
-        if not hot.any():
-            return dst_r
-        u = self.u[hot]
-        drawn = face_outline_reach(dv, self.edges, q.mean(0), u) - ((q[hot] - q.mean(0)) * u).sum(1)
-        facing_share = self.cheek_turned(turned)[hot]
-        strip = narrow[hot] * facing_share * (self.cheek[hot] - np.maximum(self.past_src[hot], 0.0))
-        out = []
-        for j, x in enumerate(dst_r):
-            x = x.copy()
-            at = ((x[hot, :2] - q[hot]) * u).sum(1)
-            # each ring beyond the first a hair further out than the one inside it: their order kept
-            want = drawn + (0.0 if j == 0 else strip + CHEEK_STEP_PX * (j - 1))
-            x[hot, :2] += (on[hot] * np.maximum(want - at, 0.0))[:, None] * u
-            out.append(x)
-        return out
-
-    def cheek_turned(self, turned: np.ndarray) -> np.ndarray:
-        """[K] in [0,1]: how much of the photo's cheek past its mesh each oval vertex still shows
-        turned away (past_cheek): the outer facet's facing cosine turned [K] at the target over
-        the photo's."""
-        return np.clip(turned / np.maximum(self.facing, 1e-6), 0.0, 1.0)
-
-    def read_cheek(self, src_r: list, turned: np.ndarray) -> list:
-        """The proxy's rings' photo reads (src_r, [K,3] each) where past_cheek draws the photo's
-        cheek past the face (cheek_side of the far side turned [K] away): the first from where the
-        face's mesh ends in the photo, the next from as much of the strip past it as the turn still
-        shows (cheek_turned: the rim at its outline turned away), the rest from the photo's cheek
-        outline or beyond it. -> copies."""
-        on = self.cheek_side(self.arm_away(self.far_side(turned)))
-        if not on.any():
-            return src_r
-        p, u = self.p[:, :2], self.u
-        past = np.maximum(self.past_src, 0.0)
-        # the strip's outer part, its outline's shadowed rim seen edge-on, turns away behind the rest
-        seen = past + self.cheek_turned(turned) * (self.cheek - past)
-        out = []
-        for j, x in enumerate(src_r):
-            t = ((x[:, :2] - p) * u).sum(1)   # px out from the oval
-            want = past if j == 0 else (seen if j == 1 else np.maximum(t, self.cheek + CHEEK_STEP_PX * (j - 1)))
-            out.append(np.column_stack([x[:, :2] + (on * (want - t))[:, None] * u, x[:, 2:]]))
-        return out
 
     def rings_at(self, dst_pose, turned: np.ndarray | None = None) -> list:
         """The proxy's canonical rings ([K,3] each, head_proxy's order) drawn for a turn to

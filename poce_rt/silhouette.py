@@ -489,7 +489,7 @@ def band_head_armless(image: np.ndarray, face, silhouette: np.ndarray, colours, 
 def band_arm(image: np.ndarray, face, silhouette: np.ndarray, arm) -> np.ndarray | None:
     """[K] float64 in [0,1]: the share of the photo between each face oval vertex and the head
     proxy's silhouette beyond it (as band_hair's rays) that is the arm beside the head (arm:
-    poce_rt.occluder.arm_beside's result, its runs of skin; poce_rt.proxy_pose's BAND_ARM), or
+    poce_rt.occluder.arm_beside's result, its runs of skin; poce_rt.arm_rings' BAND_ARM), or
     None where it finds none."""
     if arm is None:
         return None
@@ -590,8 +590,8 @@ def edge_strip(image: np.ndarray, src_vertices: np.ndarray, colours=None, strip=
 # to its own rounded outline against the backdrop (his far cheek beside the heel of his hand, oval
 # vertices 26-28: the mesh 6 px past the oval, the photo's face 20-24, a dark shadowed rim between).
 # cheek_outline measures it along each oval vertex's ray out to the backdrop's own colour within
-# CHEEK_REACH of the oval's mean radius (the beard under his far cheek: 31 px); proxy_pose
-# (HeadProxy.past_cheek) draws that strip, turned away, past the turned face's outline.
+# CHEEK_REACH of the oval's mean radius (the beard under his far cheek: 31 px); arm_rings
+# (ArmRings.past_cheek) draws that strip, turned away, past the turned face's outline.
 CHEEK_REACH = 0.2
 
 

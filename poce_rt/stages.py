@@ -443,8 +443,8 @@ def head_proxy_of(image: np.ndarray, face: Face, colours: PhotoColours, geom: Ge
                       arm=band_arm(image, face, measures[0], arm))
     # where the face's edge is seen against the backdrop beside the head (poce_rt.profile_edge)
     proxy.own_edge = own_edge_of(image, np.asarray(face.vertices)[list(FACE_OVAL), :2], proxy.bare, colours.person)
-    if proxy.arm is not None:   # the far cheek past the face's mesh beside the arm (HeadProxy.past_cheek)
-        proxy.cheek = cheek_outline(image, face.vertices, colours)
+    if proxy.arm is not None:   # the far cheek past the face's mesh beside the arm (arm_rings.ArmRings.past_cheek)
+        proxy.arm.cheek = cheek_outline(image, face.vertices, colours)
     return proxy
 
 

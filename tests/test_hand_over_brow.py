@@ -541,7 +541,7 @@ def test_the_ring_beside_the_arm_keeps_the_photo_s_order_turned_minus_25(prepare
     flipped, and the ring's photo read jumped across the turned silhouette (up to 67 px between
     neighbouring pixels): the hand cut by a long straight edge, its thumb a tube, the far ear a
     striped smear. Drawn at the photo's steps between the rings where an arm lies there, narrowed as
-    the innermost is (proxy_pose.BAND_ARM), the bands keep the photo's order: none flips. At +25 his far side (his
+    the innermost is (arm_rings.BAND_ARM), the bands keep the photo's order: none flips. At +25 his far side (his
     ear and hair, no arm) is posed as before, its outer facet folding behind the head."""
     from poce_rt.facemodel import signed_area_px
     from poce_rt.head_proxy import FACE_OVAL
@@ -593,7 +593,7 @@ def test_the_forearm_beside_the_head_is_not_streaked_turned_minus_25(prepared, e
     proxy's silhouette. The rings there move with the face (the hand on his brow), the fixed outer
     ring stayed ~54 px past the wrist, and the band between took the whole move: the wrist drawn
     2.2-2.8x as long as the photo shows it along the band's rays, the arm's hair swept into
-    streaks. The outer ring reaches on out along the arm (proxy_pose.ARM_STRETCH): the band beyond
+    streaks. The outer ring reaches on out along the arm (arm_rings.ARM_STRETCH): the band beyond
     the silhouette stretches 1.5x at most there. At +25 (no arm on the far side) the outer ring is
     where it was."""
     from poce_rt.head_proxy import FACE_OVAL, SILHOUETTE_RING
@@ -621,10 +621,10 @@ def test_the_heel_of_the_hand_by_the_far_eye_is_drawn_past_the_face_turned_minus
     """Image_with_alpha.png turned -25: the heel of his hand lies past the far side's oval by his
     far eye, and the face's far side, turned away, is drawn 34-51 px out past the moved oval over
     the proxy's rings there, which were drawn at the photo's steps narrowed to 0.55-0.65 from the
-    moved oval (HeadProxy.flat_beside): what the photo shows from its face's edge out to the
+    moved oval (ArmRings.flat_beside): what the photo shows from its face's edge out to the
     fringe ring was drawn 2.0-9.8x narrower beyond the drawn face (3.1-9.8 at the three oval
     vertices by the eye: the heel a smear of streaks against the face's edge). Moved out past the
-    drawn face (proxy_pose, module comment: the face over the arm's band), it is 1.3-2.6x
+    drawn face (arm_rings, module comment: the face over the arm's band), it is 1.3-2.6x
     narrower, as the band next to the oval is. Measured along each
     oval vertex's ray where the photo shows the arm (band_arm's share) and the drawn face covers
     the band (past the moved oval by a tenth of its radius), on the face's triangles filled."""
@@ -654,7 +654,7 @@ def test_the_heel_of_the_hand_by_the_far_eye_is_drawn_past_the_face_turned_minus
         return np.where(on.any(1), (t[None] * on).max(1), 0.0)
 
     covered, seen = reach(dv, q), reach(sv, p)
-    heel = np.flatnonzero((covered > 0.1 * proxy.r_src.mean()) & (proxy.arm > 0.3))
+    heel = np.flatnonzero((covered > 0.1 * proxy.r_src.mean()) & (proxy.arm.share > 0.3))
     assert heel.size >= 3, heel
     fringe = SILHOUETTE_RING + 1
     drawn = ((verts[fringe * k:(fringe + 1) * k, :2] - q) * u).sum(1)[heel] - covered[heel]
@@ -697,7 +697,7 @@ def test_the_far_cheek_below_the_heel_ends_in_the_photos_rounded_outline_turned_
     rim (silhouette.cheek_outline); the band drew that strip under the turned face, which ended in
     its mesh's outline, straight from the heel to the nose (bulging 1.0 px past its chord on
     average, the photo's outline 4.0). Drawn past the turned face, turned away with it
-    (HeadProxy.past_cheek, read_cheek): 2.8 px, no rounder than the photo's. (The strip past the
+    (ArmRings.past_cheek, read_cheek): 2.8 px, no rounder than the photo's. (The strip past the
     photo's mesh there, as cheek_outline measures it: over 10 px.)"""
     from poce_rt import proxy_pose
     from poce_rt.head_proxy import FACE_OVAL, face_past_oval

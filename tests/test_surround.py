@@ -953,12 +953,14 @@ def test_a_far_side_of_skin_is_not_drawn_out_to_a_head_s_outline(editor, prepare
     78% of the turn (82% as the turn draws it, median over 9 one-pixel shifts), 73% in the 8
     crops (78%). There the far side is not drawn out: the proxy's rings are the ones it draws
     with far_outline left out but for the arm beside his far brow at -25, drawn at the photo's
-    steps between the rings (narrowed, not widened: HeadProxy.flat_beside, BAND_ARM; the far cheek
-    below it past the face, past_cheek); on t1.jpg they are not."""
+    steps between the rings (narrowed, not widened: arm_rings.ArmRings.flat_beside, BAND_ARM; the
+    far cheek below it past the face, past_cheek); on t1.jpg they are not."""
     def arm_only(self, src_r, dst_r, dv, turned, *a):
+        if self.arm is None:
+            return dst_r
         away = head_proxy.ramp(self.facing - turned, head_proxy.BEND_AWAY) * \
             self.turn.reshape(len(self.rings), -1)[-1]
-        return self.flat_beside(src_r, dst_r, dv, self.arm_away(away), turned)
+        return self.arm.flat_beside(src_r, dst_r, dv, self.arm.weight(away), turned)
 
     def rings(name, skip):
         img, src = prepared(name)
