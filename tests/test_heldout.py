@@ -216,15 +216,8 @@ def test_the_backdrop_above_the_far_temple_takes_no_hair(editor, prepared):
     (stretched_patch.source_silhouette). Over the ring's filled pixels off the face on the far side
     above the far brow (landmark 334) where the photo shows the backdrop: 90th percentile of
     how far the output lies below it, before 16 levels, after 2."""
-    img, src = prepared("Tom_Hanks_54745.png")
-    res = editor.edit(img, pose=(0, -25, 0), source=src)
-    v = np.asarray(src.face.vertices)
-    x0, _, x1, _ = src.face.bbox
-    y, y_src = luma(res.image), luma(img)
-    yy, xx = np.mgrid[:img.shape[0], :img.shape[1]]
-    rows = yy < v[334, 1]
-    back = np.median(y_src[rows[:, 0]][:, -8:])   # the photo's rightmost pixels: the backdrop
-    sel = rows & (xx > 0.5 * (x0 + x1)) & (res.filled > 0.5) & (res.alpha < 0.5) & (np.abs(y_src - back) < 12)
+    y, y_src, back, sel = tom_far_temple_fill(editor, prepared)
+    sel &= np.abs(y_src - back) < 12
     assert sel.sum() > 200, sel.sum()
     assert np.percentile(back - y[sel], 90) < 8, np.percentile(back - y[sel], 90)
 
@@ -238,6 +231,16 @@ def test_the_turn_draws_no_grey_ghost_from_the_far_temple_s_hair(editor, prepare
     the backdrop's fill). Over the ring's filled pixels off the face on the far side above the far
     brow (landmark 334): pixels more than 10 levels below the backdrop, before 101 (49 by more
     than 20), after 23 (7); their 10th percentile 132 -> 147 against the backdrop's 150."""
+    y, _, back, sel = tom_far_temple_fill(editor, prepared)
+    assert sel.sum() > 400, sel.sum()
+    assert (y[sel] < back - 10).sum() < 50, (y[sel] < back - 10).sum()
+    assert np.percentile(y[sel], 10) > back - 8, np.percentile(y[sel], 10)
+
+
+def tom_far_temple_fill(editor, prepared):
+    """Tom_Hanks_54745.png turned -25 -> (output luma, photo luma, the backdrop's luma: the photo's 8
+    rightmost pixels' median above his far brow, [H,W] bool: the ring's filled pixels off the face
+    on the far side above the far brow, landmark 334)."""
     img, src = prepared("Tom_Hanks_54745.png")
     res = editor.edit(img, pose=(0, -25, 0), source=src)
     v = np.asarray(src.face.vertices)
@@ -247,9 +250,7 @@ def test_the_turn_draws_no_grey_ghost_from_the_far_temple_s_hair(editor, prepare
     rows = yy < v[334, 1]
     back = np.median(y_src[rows[:, 0]][:, -8:])   # the photo's rightmost pixels: the backdrop
     sel = rows & (xx > 0.5 * (x0 + x1)) & (res.filled > 0.5) & (res.alpha < 0.5)
-    assert sel.sum() > 400, sel.sum()
-    assert (y[sel] < back - 10).sum() < 50, (y[sel] < back - 10).sum()
-    assert np.percentile(y[sel], 10) > back - 8, np.percentile(y[sel], 10)
+    return y, y_src, back, sel
 
 
 def beyond_edge(img, res, face, top: int, bottom: int):
