@@ -33,7 +33,6 @@ from ..ops._arrays import Workspace, on_stream
 from ..profile_edge import PROFILE_FEATHER_PX, turned_edge, turned_profile
 from ..stages import Geometry, face_box, head_proxy_of, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
-from ..occluder import UNREAD
 from ..silhouette import face_colours
 from ..surround import ring_band
 from ..uncover import Uncover
@@ -109,10 +108,10 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
         face = source.face
         self._proxy = colours = None
         if self.head_proxy:
-            colours = getattr(source, "colours", None)
+            colours = source.colours
             colours = face_colours(source.image, face.vertices) if colours is None else colours
-            self._proxy = head_proxy_of(source.image, face, colours, geometry, getattr(source, "lens_card", None),
-                                        self.camera_distance_cm, getattr(source, "arm", UNREAD))
+            self._proxy = head_proxy_of(source.image, face, colours, geometry, source.lens_card,
+                                        self.camera_distance_cm, source.arm)
         self.ws = Workspace(gpu=self.gpu)
         if self.gpu:
             import cupy as cp
