@@ -28,6 +28,25 @@ def test_backdrop_colours_are_medians_of_the_side_borders():
     assert len(tiny) == 4 and np.isfinite(tiny).all()
 
 
+def test_backdrop_colours_leave_out_a_border_through_the_head():
+    """A face near the left border: its head (the oval scaled by HEAD_SCALE about its centre)
+    reaches over three of the four stretches of that border (rows 0-89 of the upper 120), which
+    show its hair, not what lies behind it: they are left out, the fourth (rows 90-119, below the
+    head) kept. A head clear of the borders leaves the read as it was, and one over every stretch
+    too (nothing else to read)."""
+    img = np.zeros((200, 160, 3), np.uint8)
+    img[:] = (BLUE * 255).astype(np.uint8)
+    img[:, :20] = (HAIR * 255).astype(np.uint8)
+    t = np.linspace(0, 2 * np.pi, 36, endpoint=False)
+    oval = np.column_stack([30 + 25 * np.cos(t), 50 + 30 * np.sin(t)])   # its head: x -5..65, y 8..92
+    plain = colour_classes.backdrop_colours(img)
+    assert len(plain) == 2 * colour_classes.SEGMENTS
+    np.testing.assert_allclose(colour_classes.backdrop_colours(img, oval), plain[3:])
+    np.testing.assert_allclose(colour_classes.backdrop_colours(img, oval + [60, 0]), plain)   # clear of them
+    wide = np.column_stack([80 + 100 * np.cos(t), 60 + 90 * np.sin(t)])
+    np.testing.assert_allclose(colour_classes.backdrop_colours(img, wide), plain)   # over them all
+
+
 def test_segment_distance_matches_dense_sampling():
     rng = np.random.default_rng(3)
     x, a, b = rng.normal(size=(50, 3)) * 10, rng.normal(size=3) * 10, rng.normal(size=(4, 3)) * 10

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, ring_photo, seams, stages
+from poce_rt import colour_classes, head_proxy, lab_colour, ring_photo, seams, stages
 from poce_rt.assets import data_path, load_image
 
 GREEN = (0, 255, 0)
@@ -470,6 +470,29 @@ def test_the_head_past_the_photo_s_border_continues_as_the_border_shows_it(edito
         if edge >= 5:
             steps.append(y[r, edge - 4:edge - 1].mean() - y[r, edge + 2:edge + 6].mean())
     assert len(steps) > 30 and abs(np.mean(steps)) < 6, np.mean(steps)
+
+
+def test_the_head_turned_away_keeps_its_hair_at_the_cut_border(editor, prepared):
+    """Tom_Hanks_54745.png: the photo's left border runs through his black hair and shadowed
+    cheek, and read as backdrop (colour_classes.backdrop_colours: 4 of its 8 colours, L* 4.7-6.4)
+    his band beside the side a turn to -25 takes away read as backdrop (silhouette.band_head 0.13
+    over it), so that side was not drawn out to the head's outline (proxy_pose.far_outline); its
+    silhouette ring turned in past the ring before it, and the outer band (fringe to the fixed
+    ring) stretched the fill beyond the photo's top-left corner over the corner of his hair: a
+    grey wedge, 31 px at 49.9 levels on average against the hair's 17 along the border. The
+    stretches of the border on his head are left out (colour_classes.HEAD_SCALE): the backdrop is
+    the wall, the band the head (0.97), and above and left of the oval's upper-left vertex
+    (landmark 54) the turn draws filled pixels on 12 px off the photo's top row, before 91."""
+    img, src = prepared("Tom_Hanks_54745.png")
+    side = img[:int(colour_classes.BORDER_SIDES * img.shape[0]), -3:]   # the right border: the wall
+    wall = lab_colour.lab(np.median(side.reshape(-1, 3), 0)[None].astype(np.float32) / 255.0)
+    assert (lab_colour.backdrop_distance(src.colours.backdrop, wall) < colour_classes.BACKDROP_D[0]).all(), \
+        src.colours.backdrop
+    res = editor.edit(img, pose=(0, -25, 0), source=src)
+    corner = np.asarray(src.face.vertices)[54, :2]
+    yy, xx = np.mgrid[0:img.shape[0], 0:img.shape[1]]
+    filled = (res.filled > 0.5) & (xx < corner[0]) & (yy < corner[1]) & (yy > 0)
+    assert filled.sum() < 40, filled.sum()
 
 
 def test_off_photo_marks_the_texels_read_at_the_border():
