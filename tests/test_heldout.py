@@ -210,7 +210,8 @@ def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, pre
 def test_the_backdrop_above_the_far_temple_takes_no_hair(editor, prepared):
     """Tom_Hanks_54745.png turned -25: above his far temple the head proxy's outer band reads up
     to 5 px beyond the photo's top, filled from the backdrop beside the head. The photo's side
-    border is his black hair and jacket, so black counts among its backdrop colours, and the fill
+    border is his black hair and jacket (black counted among its backdrop colours until
+    colour_classes.HEAD_SCALE left the border's stretches on the head out), and the fill
     took in the black hair at the top border: a darker wedge over the grey backdrop (rows 0-12,
     15-30 levels down). The backdrop's fill now reads beyond the proxy's silhouette alone
     (stretched_patch.source_silhouette). Over the ring's filled pixels off the face on the far side
