@@ -24,7 +24,7 @@ from .errors import InputError
 from .far_side import far_side_offset, revealed_far_side
 from .fit import Pose
 from .frame_loop import FrameLoop
-from .mouth import mouth_amount, mouth_cavity, mouth_gap_texels
+from .mouth.gap import mouth_amount, mouth_cavity, mouth_gap_texels
 from .occluder import UNREAD
 from .profiling import stage
 from .locality import default_rig

@@ -28,8 +28,11 @@ from .layers import render_layers
 from .masks import eye_regions
 from .rim_light import RimLight, rim_border
 from .shading import FillShading, fill_shading, skin_light
-from .mouth import (MouthInterior, draw_interior, gap_lips, interior_tris, mouth_gap_texels, mouth_interior,
-                    skin_tone, under_card)
+from .mouth.draw import draw_interior
+from .mouth.gap import gap_lips, mouth_gap_texels, under_card
+from .mouth.light import skin_tone
+from .mouth.mesh import interior_tris
+from .mouth.photo import MouthInterior, mouth_interior
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import UNREAD, arm_beside, occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
@@ -414,7 +417,7 @@ def texel_motion(geom: Geometry) -> TexelMotion:
 def draw_mouth(rgb: np.ndarray, shape: np.ndarray, pose: Pose, amount: float, inside: MouthInterior) -> np.ndarray:
     """The inside of the mouth (poce_rt.mouth) over a face render rgb [H,W,3] of (shape, pose),
     in place, by `amount` in [0,1] (Plan.mouth; all of it where the photo's own opening is drawn,
-    MouthInterior.coverage); inside from mouth.mouth_interior. Returns rgb."""
+    MouthInterior.coverage); inside from mouth.photo.mouth_interior. Returns rgb."""
     base = pose_vertices(shape, pose)
     verts, uvs = inside.mesh(base, pose.scale)
     return draw_interior(rgb, np.asarray(inside.card, np.float32), verts, interior_tris(), uvs,
@@ -646,7 +649,7 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     # parted, turned with the head (the map has only a sliver of texels across the opening)
     gap = mouth_gap_texels(geom.layout)
     inside = mouth_interior(image, face, skin_tone(photo, geom.layout.coverage))
-    if inside.from_photo:   # under the card the gap's texels in their lips' colours (mouth.gap_lips)
+    if inside.from_photo:   # under the card the gap's texels in their lips' colours (mouth.gap.gap_lips)
         completed = under_card(completed, np.flatnonzero(gap), gap_lips(gap, geom.layout.coverage),
                                inside.coverage(0.0, pose_vertices(shape, target), target.scale))
     rgb, alpha = render_face(completed, shape, target, h, w, geom,

@@ -127,7 +127,7 @@ def test_held_out_group_photo_every_face(tmp_path, real_image):
     """`poce-rt edit t1.jpg --faces all --expr jawOpen=0.7` (insightface's group photo, never used to
     tune anything): every face the tiled tracker finds opens its mouth by >= 0.2 (issue 15), none
     is lost. The near-profile face (judge's yaw -50) reads +0.239 (+0.209 while its mouth's card was
-    sized from its foreshortened width, poce_rt.mouth.mouth_interior; +0.203 while its profile's edge
+    sized from its foreshortened width, poce_rt.mouth.photo.mouth_interior; +0.203 while its profile's edge
     was drawn unfeathered for an expression edit too, poce_rt.profile_edge; +0.198 while its old lips and
     chin stayed in front of the open mouth, now the backdrop behind them: test_uncover.py), with
     the lips well apart (mouthLowerDownLeft/Right +0.6 and more): the judge is least sensitive

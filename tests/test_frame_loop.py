@@ -13,7 +13,9 @@ from poce_rt import ops, photo_warp, stages
 from poce_rt.fit import pose_vertices
 from poce_rt.revealed import fill_share, revealed_fill
 from poce_rt.frame_loop import Box, FrameLoop
-from poce_rt.mouth import gap_lips, in_photo_colour, mouth_interior, skin_tone, under_card
+from poce_rt.mouth.gap import gap_lips, under_card
+from poce_rt.mouth.light import in_photo_colour, skin_tone
+from poce_rt.mouth.photo import mouth_interior
 
 POSES = [(0, 0, 0), (0, 20, 0), (10, -15, 5), (-8, 30, -4)]
 

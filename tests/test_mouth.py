@@ -6,13 +6,15 @@ import cv2
 import numpy as np
 import pytest
 
-import poce_rt
 from poce_rt import stages
 from poce_rt.fit import pose_vertices
-from poce_rt.mouth import (CARD_ROWS, CARD_SIZE, INNER_LOWER, INNER_UPPER, LO_EDGE, LOWER_TEETH_CM, MAX_LOWER,
-                           MAX_UPPER, MESH_ROWS, REVEAL, STRETCH, UP_EDGE, UPPER_TEETH_CM, interior_mesh, interior_tris,
-                           in_photo_colour, interior_uvs, interior_verts, mouth_card, mouth_interior, sample_between,
-                           skin_tone)
+from poce_rt.mouth import photo as mouth_photo
+from poce_rt.mouth.card import CARD_SIZE, LO_EDGE, UP_EDGE, mouth_card
+from poce_rt.mouth.light import in_photo_colour, skin_tone
+from poce_rt.mouth.lips import INNER_LOWER, INNER_UPPER
+from poce_rt.mouth.mesh import (CARD_ROWS, LOWER_TEETH_CM, MAX_LOWER, MAX_UPPER, MESH_ROWS, REVEAL, STRETCH,
+                                UPPER_TEETH_CM, interior_mesh, interior_tris, interior_uvs, interior_verts)
+from poce_rt.mouth.photo import mouth_interior, sample_between
 from poce_rt.rig import INNER_LOWER as RIG_LOWER, INNER_UPPER as RIG_UPPER
 
 
@@ -237,7 +239,7 @@ def test_open_mouth_keeps_the_photos_teeth(editor, prepared, monkeypatch, name):
 
     own = correlation(shared)
     assert own > 0.6
-    monkeypatch.setattr(poce_rt.mouth, "MIN_PHOTO_GAP_CM", 100.0)   # never the photo's: the measure can fail
+    monkeypatch.setattr(mouth_photo, "MIN_PHOTO_GAP_CM", 100.0)   # never the photo's: the measure can fail
     assert correlation(editor.prepare(img)) < own - 0.3   # a new source: a new frame loop, a new mouth
 
 
@@ -300,7 +302,7 @@ def test_the_photos_opening_meets_the_upper_lip_without_a_light_line(editor, pre
     card, whose soft edge along the inner lips lets the face render beneath show: that drew the
     gap's texels, the photo's sliver of teeth, as a light line one pixel wide along his upper lip
     (ridge 0.078 / 0.071 / 0.085 at -25 / -10 / +25, the photo 0.016). Under the card they are
-    drawn in their lips' colours now (mouth.gap_lips; 0.027 / 0.012 / 0.039)."""
+    drawn in their lips' colours now (mouth.gap.gap_lips; 0.027 / 0.012 / 0.039)."""
     img, src = prepared("Image_with_alpha.png")
     plan = editor.plan(src, pose=(0, yaw, 0))
     out = editor.edit(img, pose=(0, yaw, 0), source=src).image
@@ -313,7 +315,7 @@ def test_a_soft_photos_mouth_is_not_a_black_hole():
     """In a low-contrast photo (the small faces of t1.jpg: the darkest 0.5% of a face at luma
     0.18-0.27) the generic card's darks are lifted by twice what its black exceeds 0.15; a photo
     with real blacks (the repository's portraits: 0.07-0.14) keeps the card as it is."""
-    from poce_rt.mouth import BLACK_FREE, black_level, lift_blacks
+    from poce_rt.mouth.light import BLACK_FREE, black_level, lift_blacks
 
     skin = np.array([0.8, 0.6, 0.5], np.float32)
     card = mouth_card(skin, 64)

@@ -13,7 +13,7 @@ import numpy as np
 from .. import ops
 from ..layers import render_layers
 from ..motion import fill_moves, keep_still, motion_texture, moved_map, moved_weight
-from ..mouth import draw_interior
+from ..mouth.draw import draw_interior
 from ..photo_warp import keep_photo
 from ..profile_edge import PROFILE_FEATHER_PX, sharpen_profile
 from ..profiling import stage

@@ -12,7 +12,10 @@ import numpy as np
 
 from ..fit import Pose
 from ..head_proxy import FACE_OVAL
-from ..mouth import gap_lips, in_photo_colour, interior_tris, mouth_interior, skin_tone
+from ..mouth.gap import gap_lips
+from ..mouth.light import in_photo_colour, skin_tone
+from ..mouth.mesh import interior_tris
+from ..mouth.photo import mouth_interior
 from ..revealed import PoseReveal, RevealedTexture
 from .canvas import Box
 
@@ -31,7 +34,7 @@ class TextureStage:
         gap = np.zeros(s * s, np.float32) if mouth_gap is None else \
             np.asarray(mouth_gap, np.float32).reshape(-1)
         idx = np.flatnonzero(gap != 0)
-        # the cavity in the photo's colour (grey in a greyscale portrait: mouth.in_photo_colour)
+        # the cavity in the photo's colour (grey in a greyscale portrait: mouth.light.in_photo_colour)
         skin = skin_tone(source.uv_completed, geometry.layout.coverage)
         colour = in_photo_colour(np.asarray(MOUTH_COLOUR if mouth_colour is None else mouth_colour, np.float32),
                                  skin)
@@ -75,7 +78,7 @@ class TextureStage:
             self._mouth_verts = self.ws.take("in.mouth_verts", (tris.max() + 1, 3), np.float32)
             self._mouth_uvs = self.ws.take("in.mouth_uvs", (tris.max() + 1, 2), np.float32)
         # under the photo's own opening its gap's texels are drawn in their lips' colours, by
-        # the card's coverage (mouth.gap_lips: the card's soft edge showed the photo's teeth)
+        # the card's coverage (mouth.gap.gap_lips: the card's soft edge showed the photo's teeth)
         self._gap_lips = None
         if self.draws_mouth and self.mouth.from_photo and len(self._gap_idx):
             self._gap_lips = xp.asarray(gap_lips(np.asarray(mouth_gap).reshape(s, s) > 0.5,
