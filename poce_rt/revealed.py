@@ -23,6 +23,7 @@ import numpy as np
 
 from . import ops
 from .complete import smoothstep
+from .far_light import far_gain, far_share, photo_read
 from .fit import Pose, pose_vertices
 from .layers import widen
 
@@ -138,6 +139,9 @@ class RevealedTexture:
         changes = np.any(diff != 0, axis=1)
         if shading is not None:   # a texel the photo did not see is its fill: shading changes it
             changes |= np.any(shading.gain.reshape(-1, 3) != 0, axis=1)
+        far = None if shading is None else getattr(shading, "far", None)
+        if far is not None:   # a texel the far light relights (poce_rt.far_light) changes with the pose
+            changes |= far.gate.reshape(-1) > 0
         if seen_filled is not None:   # a texel with a share of fill: its revealed fill (and own share) changes
             seen = (np.asarray(seen_filled[0]) >= 0.5).reshape(-1)
             filled = np.asarray(seen_filled[1], np.float32).reshape(-1)
@@ -163,6 +167,12 @@ class RevealedTexture:
             for m in (shading.normal, shading.anchor, shading.gain, shading.own))
         self._work = (xp.empty(k, xp.float32), xp.empty((k, 1), xp.float32), xp.empty((k, 1), xp.float32),
                       xp.empty((k, 3), xp.float32), xp.empty((k, 1), xp.float32))
+        self.far = None
+        if far is not None:   # (phi, own, gate) of the far light on the texels, and the gain's buffers
+            self.far = tuple(xp.asarray(np.ascontiguousarray(m.reshape(-1, m.shape[-1])[idx], np.float32))
+                             for m in (far.phi, far.own, far.gate)) + (xp.asarray(far.tint), far.full)
+            self._far_share, self._far_gain = xp.empty((k, 1), xp.float32), xp.empty((k, 3), xp.float32)
+            self._far_work = (xp.empty((k, 1), xp.float32), xp.empty((k, 1), xp.float32))
         self.own = self.fill = None
         if seen_filled is not None:
             self.own = xp.asarray(np.ascontiguousarray(seen.reshape(s, s, 1), np.float32))
@@ -171,21 +181,29 @@ class RevealedTexture:
             self._own_filled = xp.asarray(np.ascontiguousarray(filled[idx].reshape(-1, 1), np.float32))
             self._own_vals = xp.empty((k, 1), xp.float32)
 
-    def __call__(self, reveal_values, light=None):
+    def __call__(self, reveal_values, light=None, far_light=None):
         """reveal_values [N] float32 (reveal(), on xp), light [4] (FillShading.light, on xp; with
-        a shading) -> the [S,S,3] texture buffer at that pose."""
+        a shading), far_light [11,3] (FarLight.light, on xp; with a shading's far light) -> the
+        [S,S,3] texture buffer at that pose."""
         xp = self.xp
         if len(self._w):
             xp.take(reveal_values, self.vidx, out=self._w)
             xp.multiply(self._w, self.bary, out=self._w)
             ops.channel_sum(self._w, self._r)
             revealed_texture(self.photo, self.diff, self._r, self._vals, self.shaded, light, self._work)
+            if self.far is not None:   # relit, the photo's texels with the fill (stages.texture_at's)
+                phi, own, gate, tint, full = self.far
+                far_share(gate, far_light, self._far_share)
+                far_gain(phi, own, far_light, tint, full, self._far_share, self._far_gain, self._far_work)
+                xp.multiply(self._vals, self._far_gain, out=self._vals)
             self.texture.reshape(-1)[self.idx3] = self._vals.reshape(-1)
             if self.own is not None:   # filled * r (fill), seen * (1 - filled * r) (own)
                 xp.multiply(self._own_filled, self._r, out=self._own_vals)
                 self.fill.reshape(-1)[self.idx] = self._own_vals.reshape(-1)
                 xp.subtract(np.float32(1.0), self._own_vals, out=self._own_vals)
                 xp.multiply(self._own_vals, self._own_seen, out=self._own_vals)
+                if self.far is not None:   # the relit texels are the texture's (stages.far_read)
+                    xp.multiply(self._own_vals, photo_read(self._far_gain, self._far_work[0]), out=self._own_vals)
                 self.own.reshape(-1)[self.idx] = self._own_vals.reshape(-1)
         return self.texture
 

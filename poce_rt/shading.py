@@ -179,6 +179,9 @@ class FillShading:
     anchor: np.ndarray           # [S,S,4]
     gain: np.ndarray             # [S,S,3]
     own: np.ndarray | None = None   # [S,S,1] each texel's shade at the source pose (>= SHADE_EPS); None: no bound
+    # poce_rt.far_light.FarLight: a three-quarter view's far half relit at the target pose, the
+    # photo's texels and the fill alike (None: not a three-quarter view; stages.complete_face)
+    far: object = None
 
     def light(self, target: Pose) -> np.ndarray:
         """[4] float32 (a, R^T b), R the rotation from the source's pose to `target`: so that

@@ -18,6 +18,7 @@ from .disocclusion import (C_KEEP, fill_unreliable, on_skin, pixel_texels, resol
                            texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, unlike_facing,
                            visibility_confidence)
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
+from .far_light import far_gain, far_light, far_share, photo_read
 from .far_side import far_side_offset, revealed_far_side
 from .fill_light import relights
 from .fit import Pose, pose_vertices
@@ -346,6 +347,9 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
     photo = np.where((drawn >= 0.5)[..., None], uv, photo)
     shading = fill_shading(uv, keep, t, fill, normals, lay.coverage, face.pose, skin, drawn)
+    if shading is not None:   # a three-quarter view's far half lit as it turns (poce_rt.far_light)
+        shading.far = far_light(uv, (drawn >= 0.5) & lay.coverage, normals, lay.coverage,
+                                np.logical_or.reduce(eye_regions(lay)), face.pose)
     # the ring beside a relit far half takes its light (poce_rt.rim_light)
     relit = image is not None and yielded is not None and relights(yielded[0], lay.coverage)
     rim_light = RimLight(image, face.vertices, *rim_border(fill, lay.uvs[list(FACE_OVAL)], lay.coverage, yielded[0]),
@@ -405,7 +409,32 @@ def texture_at(photo: np.ndarray, fill: np.ndarray | None, face: Face, target: P
         return np.asarray(photo, np.float32), revealed * 0
     shaded = None if shading is None else (shading.normal, shading.anchor, shading.gain, shading.own)
     light = None if shading is None else shading.light(target)
-    return revealed_texture(photo, fill - photo, revealed, np.empty_like(photo), shaded, light), revealed
+    texture = revealed_texture(photo, fill - photo, revealed, np.empty_like(photo), shaded, light)
+    share = relit_share(shading, target)
+    if share is not None:   # the far half relit, the photo's texels with the fill (poce_rt.far_light)
+        far = shading.far
+        texture *= far_gain(far.phi, far.own, far.light(target), far.tint, far.full, share, np.empty_like(texture))
+    return texture, revealed
+
+
+def far_read(keep: np.ndarray, shading: FillShading | None, target: Pose) -> np.ndarray:
+    """photo_lookup's keep [S,S,1] (photo_warp.outside_mouth's) less the texels the far light
+    relights at `target`, which the texture draws relit and the photo warp leaves to it
+    (far_light.photo_read); keep itself where the source has no far light."""
+    relit = relit_share(shading, target)
+    if relit is None:
+        return keep
+    far = shading.far
+    gain = far_gain(far.phi, far.own, far.light(target), far.tint, far.full, relit, np.empty(far.own.shape, np.float32))
+    return keep * photo_read(gain, relit)
+
+
+def relit_share(shading: FillShading | None, target: Pose) -> np.ndarray | None:
+    """[S,S,1] float32: each texel's share of the far light's relight at `target`
+    (poce_rt.far_light.far_share), which the photo warp leaves to the texture; None where the
+    source has no far light."""
+    far = None if shading is None else shading.far
+    return None if far is None else far_share(far.gate, far.light(target), np.empty_like(far.gate))
 
 
 @functools.lru_cache(maxsize=8)
@@ -652,8 +681,9 @@ def repose(image: np.ndarray, face: Face, pitch: float = 0.0, yaw: float = 0.0, 
     if inside.from_photo:   # under the card the gap's texels in their lips' colours (mouth.gap.gap_lips)
         completed = under_card(completed, np.flatnonzero(gap), gap_lips(gap, geom.layout.coverage),
                                inside.coverage(0.0, pose_vertices(shape, target), target.scale))
+    read = far_read(outside_mouth(gap, geom.size), shading, target)
     rgb, alpha = render_face(completed, shape, target, h, w, geom,
-                             photo=(image, photo_lookup(face, mask, uv_filled, geom, outside_mouth(gap, geom.size))))
+                             photo=(image, photo_lookup(face, mask, uv_filled, geom, read)))
     draw_mouth(rgb, shape, target, 0.0, inside)
     if feather_px is None:  # about 3% of the face's width: hides the seam without eating the face
         feather_px = max(1, int(round(0.03 * (face.bbox[2] - face.bbox[0]))))

@@ -41,8 +41,10 @@ def reference_frame(editor, src, plan, held=None):
         tex = under_card(tex, np.flatnonzero(g), gap_lips(g, editor.geometry.layout.coverage), cover)
     h, w = src.image.shape[:2]
     # the photo read once where the drawn texels are its own (poce_rt.photo_warp)
+    # less the texels a three-quarter view's far light relights (poce_rt.far_light)
     lookup = stages.photo_lookup(src.face, src.mask, fill_share(src.filled, src.mask, revealed), editor.geometry,
-                                 photo_warp.outside_mouth(g, editor.geometry.size))
+                                 stages.far_read(photo_warp.outside_mouth(g, editor.geometry.size), src.shading,
+                                                 plan.target_pose))
     rgb, alpha = stages.render_face(tex, plan.shape, plan.target_pose, h, w, editor.geometry,
                                     photo=(src.image, lookup))
     stages.draw_mouth(rgb, plan.shape, plan.target_pose, plan.mouth, inside)

@@ -63,6 +63,9 @@ class TextureStage:
             self._revealed = self.ws.take("in.reveal", (n,), np.float32)
             self._revealed_host = np.zeros(n, np.float32)
             self._light = None if self._shading is None else self.ws.take("in.light", (4,), np.float32)
+            # a three-quarter view's far half relit at the pose (poce_rt.far_light): 33 numbers per step
+            far = None if self._shading is None else getattr(self._shading, "far", None)
+            self._far_light = None if far is None else self.ws.take("in.far_light", (11, 3), np.float32)
 
     def _init_mouth(self, source, geometry, mouth_gap, networks, skin) -> None:
         """The inside of the mouth drawn weight-free, and the gap's lips under the photo's opening."""
@@ -93,6 +96,8 @@ class TextureStage:
             self._hold_step(self._revealed_host[list(FACE_OVAL)])
             if self._light is not None:
                 self._put(self._light, self._shading.light(target_pose))
+            if self._far_light is not None:
+                self._put(self._far_light, self._shading.far.light(target_pose))
 
     def _mouth_inputs(self, face: Box, base: np.ndarray, target_pose: Pose, mouth: float, given: bool) -> None:
         """The mouth's inside posed in the face's box (weight-free), and the step's amounts: the
@@ -121,7 +126,7 @@ class TextureStage:
         change reveals texels (poce_rt.disocclusion)."""
         if self._reveal is None:
             return self._uv_completed
-        return self._revealed_texture(self._revealed, self._light)
+        return self._revealed_texture(self._revealed, self._light, self._far_light)
 
     def _texture(self, given: bool, edit: bool, steps: int):
         """The texture this step draws ([S,S,3] on the loop's device): the given one (uploaded by
