@@ -139,7 +139,7 @@ class RevealedTexture:
         changes = np.any(diff != 0, axis=1)
         if shading is not None:   # a texel the photo did not see is its fill: shading changes it
             changes |= np.any(shading.gain.reshape(-1, 3) != 0, axis=1)
-        far = None if shading is None else getattr(shading, "far", None)
+        far = None if shading is None else shading.far
         if far is not None:   # a texel the far light relights (poce_rt.far_light) changes with the pose
             changes |= far.gate.reshape(-1) > 0
         if seen_filled is not None:   # a texel with a share of fill: its revealed fill (and own share) changes

@@ -64,7 +64,7 @@ class TextureStage:
             self._revealed_host = np.zeros(n, np.float32)
             self._light = None if self._shading is None else self.ws.take("in.light", (4,), np.float32)
             # a three-quarter view's far half relit at the pose (poce_rt.far_light): 33 numbers per step
-            far = None if self._shading is None else getattr(self._shading, "far", None)
+            far = None if self._shading is None else self._shading.far
             self._far_light = None if far is None else self.ws.take("in.far_light", (11, 3), np.float32)
 
     def _init_mouth(self, source, geometry, mouth_gap, networks, skin) -> None:
