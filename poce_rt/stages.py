@@ -30,6 +30,7 @@ from .rim_light import RimLight, rim_border
 from .shading import FillShading, fill_shading, skin_light
 from .mouth import (MouthInterior, draw_interior, gap_lips, interior_tris, mouth_gap_texels, mouth_interior,
                     skin_tone, under_card)
+from .edge_cover import edge_cover, shade_edges
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import UNREAD, arm_beside, occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
@@ -213,16 +214,16 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
         verts[:, 1] -= y0
         texture = np.ascontiguousarray(texture, np.float32)
         if photo is None:
-            rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = ops.render(texture, verts, geom.layout.tris, geom.layout,
-                                                                y1 - y0, x1 - x0)
+            local, alpha[y0:y1, x0:x1] = ops.render(texture, verts, geom.layout.tris, geom.layout, y1 - y0, x1 - x0)
         else:   # the colour and the lookup drawn by one render (poce_rt.layers)
             image, lookup = photo
             local = np.empty((y1 - y0, x1 - x0, texture.shape[2]), np.float32)
             (local, drawn), alpha[y0:y1, x0:x1] = render_layers(
                 [texture, lookup], verts, geom.layout.tris, geom.layout.uvs, y1 - y0, x1 - x0,
                 lambda name, sh: np.empty(sh, np.float32), outs=[local, None])
-            rgb[y0:y1, x0:x1] = keep_photo(local, drawn, np.ascontiguousarray(image[..., :3], np.uint8),
-                                           lambda name, sh, dt: np.empty(sh, dt))
+            keep_photo(local, drawn, np.ascontiguousarray(image[..., :3], np.uint8), lambda name, sh, dt: np.empty(sh, dt))
+        # the face's own occlusion edges by their coverage (poce_rt.edge_cover; the frame loop's FaceDraw too)
+        rgb[y0:y1, x0:x1] = shade_edges(local, edge_cover(verts, geom.layout.tris, y1 - y0, x1 - x0))
     return rgb, alpha
 
 
