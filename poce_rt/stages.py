@@ -17,6 +17,7 @@ from .backdrop_rim import backdrop_rim, held_reach, rim_glow
 from .disocclusion import (C_KEEP, fill_unreliable, on_skin, pixel_texels, resolution_trust, texel_positions,
                            texel_silhouette_distance, texel_values, trusted_maps, unlike_backdrop, unlike_facing,
                            visibility_confidence)
+from .edge_cover import edge_cover, shade_edges
 from .facemodel import FaceModel, facing_cosine, load_face_model, subdivide
 from .far_light import far_gain, far_light, far_share, photo_read
 from .far_side import far_side_offset, revealed_far_side
@@ -217,16 +218,16 @@ def render_face(texture: np.ndarray, shape: np.ndarray, pose: Pose, height: int,
         verts[:, 1] -= y0
         texture = np.ascontiguousarray(texture, np.float32)
         if photo is None:
-            rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = ops.render(texture, verts, geom.layout.tris, geom.layout,
-                                                                y1 - y0, x1 - x0)
+            local, alpha[y0:y1, x0:x1] = ops.render(texture, verts, geom.layout.tris, geom.layout, y1 - y0, x1 - x0)
         else:   # the colour and the lookup drawn by one render (poce_rt.layers)
             image, lookup = photo
             local = np.empty((y1 - y0, x1 - x0, texture.shape[2]), np.float32)
             (local, drawn), alpha[y0:y1, x0:x1] = render_layers(
                 [texture, lookup], verts, geom.layout.tris, geom.layout.uvs, y1 - y0, x1 - x0,
                 lambda name, sh: np.empty(sh, np.float32), outs=[local, None])
-            rgb[y0:y1, x0:x1] = keep_photo(local, drawn, np.ascontiguousarray(image[..., :3], np.uint8),
-                                           lambda name, sh, dt: np.empty(sh, dt))
+            keep_photo(local, drawn, np.ascontiguousarray(image[..., :3], np.uint8), lambda name, sh, dt: np.empty(sh, dt))
+        # the face's own occlusion edges by their coverage (poce_rt.edge_cover; the frame loop's FaceDraw too)
+        rgb[y0:y1, x0:x1] = shade_edges(local, edge_cover(verts, geom.layout.tris, y1 - y0, x1 - x0))
     return rgb, alpha
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from poce_rt import motion, ops, profile_edge, silhouette, stages, uncover
+from poce_rt.edge_cover import edge_cover, shade_edges
 from poce_rt.fit import pose_vertices
 from poce_rt.head_proxy import FACE_OVAL, oval_radius
 from poce_rt.ops.ref import render_ref, sample_uv_ref
@@ -177,7 +178,10 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     target = face.pose.offset(yaw=20)
     h, w = img.shape[:2]
     rgb, alpha = stages.render_face(tex, face.shape, target, h, w, g)
-    full_rgb, full_alpha = ops.render(tex, g.posed(pose_vertices(face.shape, target)), g.layout.tris, g.layout, h, w)
+    full_verts = g.posed(pose_vertices(face.shape, target))
+    full_rgb, full_alpha = ops.render(tex, full_verts, g.layout.tris, g.layout, h, w)
+    # the face's own occlusion edges by their coverage, over the whole frame (poce_rt.edge_cover)
+    shade_edges(full_rgb, edge_cover(full_verts, g.layout.tris, h, w))
     assert np.array_equal(rgb, full_rgb) and np.array_equal(alpha, full_alpha)
     out = stages.blend_face(img, face, face.shape, target, rgb, alpha, 9, g)
     # the same blend over the whole frame: head-proxy ring warp, the render kept where the surface

@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from .. import ops
+from ..edge_cover import EdgeCover, edge_cover, padded, shade_edges
 from ..layers import render_layers
 from ..motion import fill_moves, keep_still, motion_texture, moved_map, moved_weight
 from ..mouth.draw import draw_interior
@@ -83,6 +84,8 @@ class FaceDraw:
                     keep_photo(rgb, drawn, self._image, ws.take)
                 else:
                     self._keep_photo(face, rgb)
+        with stage("edge_cover"):
+            shade_edges(rgb, self._edges, take)
         if self.draws_mouth:
             with stage("mouth"):
                 draw_interior(rgb, self._mouth_card, self._mouth_verts, self._mouth_tris, self._mouth_uvs,
@@ -116,6 +119,20 @@ class FaceDraw:
             self._soften(face, out, alpha, given_texture)
             self.frame[fy, fx] = out
         return tex
+
+    def _edge_inputs(self, face: Box, local: np.ndarray) -> None:
+        """The face's own occlusion edges in its box (poce_rt.edge_cover; stages.render_face's),
+        from its box-local vertices; on the GPU and on a fixed canvas in buffers of a fixed size
+        (padded) on the loop's device, which a captured graph replays."""
+        cover = None if face.empty else edge_cover(local, self.geometry.layout.tris, face.height, face.width)
+        if not (self.gpu or self.static):
+            self._edges = cover
+            return
+        cover = padded(cover)
+        bufs = [self.ws.take(f"in.edge_{name}", a.shape, a.dtype) for name, a in zip(EdgeCover._fields, cover)]
+        for buf, a in zip(bufs, cover):
+            self._put(buf, a)
+        self._edges = EdgeCover(*bufs)
 
     def _still(self, face: Box, fy, fx, base, ring: bool):
         """The photo a still face keeps (motion.keep_still) over the face's box [h,w,3] uint8: the

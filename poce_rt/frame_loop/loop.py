@@ -171,6 +171,7 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
         self._profile = False     # whether the last step drew the face's profile unfeathered
         self._outline_drawn = None   # on the host: the step's outline share drawn with the face (_soften)
         self._motion = None       # the step's host motion_texture (None: on the GPU, or no face drawn)
+        self._edges = None        # the step's occlusion edges in the face's box (poce_rt.edge_cover)
         self.ring_texture = RingTextureCache(self._image, source.face.vertices, xp, self.ws, self.stream,
                                              None if colours is None else colours.backdrop,
                                              getattr(source, "rim_light", None) if self.head_proxy else None,
@@ -274,6 +275,7 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
         local[:, 0] -= face.x0
         local[:, 1] -= face.y0
         self._put(self._verts, local)
+        self._edge_inputs(face, local)
         vmotion = vertex_motion(self._src_verts, verts)
         self._put(self._vmotion, vmotion)
         box = (face.x0, face.y0, face.x1, face.y1)
