@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .head_proxy import FACE_OVAL, face_outline_reach, ramp
+from .head_proxy import FACE_OVAL, face_outline_at, face_outline_reach, ramp
 
 # Where an arm lies beside the far side (silhouette.band_arm's share of the photo between the
 # oval and the silhouette, over the vertices turned away as proxy_pose.BAND_HAIR's: BAND_ARM[0]
@@ -59,16 +59,24 @@ ARM_REACH_MAX = 3.0
 # runs on past where its mesh ends (6 px past the oval) to its own rounded outline (20-24 px:
 # silhouette.cheek_outline), a strip of the cheek's shadowed side (L* 16-26, 15 px wide) that the
 # band drew under the turned face. There (past_cheek) the band's first ring is drawn at the face's
-# drawn outline reading where the mesh ends in the photo, the next that strip further out,
+# drawn outline reading the photo as that outline does (below), the next that strip further out,
 # narrowed as the band next to the oval is (flat_beside) and again as the proxy's outer facet turns
 # away from the camera (its facing cosine at the target over the photo's: 0.3-0.5 there), reading
 # as much of the strip as that cosine still shows (read_cheek: its outer part, the outline's rim
 # seen edge-on, turned away behind the rest), the rest beyond the photo's outline: the turned face
-# ends in a rounded outline (2.6-2.8 px past its chord) and its shadowed side, 7 px of it (L* 34).
+# ends in a rounded outline (2.6-2.8 px past its chord) and its shadowed side.
 # The whole strip drawn there, the rim out to the outline, made the second cheek edge that
 # MediaPipe found in none of the 8 read-back crops at -25 (3 now, 4 before); read from the
 # cheek's skin inside the oval instead, the band between the cheek's rings and those of the heel
 # beside them (vertex 28) read across the photo's rim, a dark wedge at the heel's corner.
+# That first ring read the photo where the face's mesh ends, on the shadowed rim (L* 21-37), while
+# the face's outline drawn beside it reads the photo 13-27 px inside the oval (L* 62-75: a cheek
+# turned away shows at its outline what lay further in, the shade by the oval behind it): the strip
+# began with a step from the face's edge to the rim, and the feather blended the rim under the
+# face's edge into it, a shadowed band ~7 px wide (L* 34) along the cheek's edge. It reads where the
+# face's outline reads the photo (outline_read): the strip continues the face's edge out to the rim
+# (rows 458-488 at -25: the 7 px from the cheek's edge L* 37 on average, 43 now; darker than L* 45
+# 6.1 px of them, 4.0 now; the face's edge beside the rim L* 37-56 -> 50-66).
 CHEEK_STEP_PX = 0.5   # the rings beyond the photo's cheek outline, this far apart past it at least
 
 
@@ -90,7 +98,8 @@ class ArmRings:
         # [K] px: the photo's face past each oval vertex along its ray, and the mesh's edges that the
         # drawn face's is measured on each step (flat_beside)
         self.edges = edges_of(load_face_model().tris)[0]
-        self.past_src = face_outline_reach(np.asarray(sv, np.float64), self.edges, c, u) - ((p[:, :2] - c) * u).sum(1)
+        self.sv = np.asarray(sv, np.float64)
+        self.past_src = face_outline_reach(self.sv, self.edges, c, u) - ((p[:, :2] - c) * u).sum(1)
         self.cheek = None
 
     def reach(self, outer: np.ndarray, sil_src: np.ndarray, sil_dst: np.ndarray, away: np.ndarray) -> np.ndarray:
@@ -201,23 +210,33 @@ class ArmRings:
         the photo's."""
         return np.clip(turned / np.maximum(self.facing, 1e-6), 0.0, 1.0)
 
-    def read_cheek(self, src_r: list, away: np.ndarray, turned: np.ndarray) -> list:
+    def read_cheek(self, src_r: list, away: np.ndarray, turned: np.ndarray, dv: np.ndarray) -> list:
         """The proxy's rings' photo reads (src_r, [K,3] each) where past_cheek draws the photo's
         cheek past the face (cheek_side of the far side turned away, away [K] HeadProxy.far_side's;
-        turned [K] facing(normal, dst_pose)): the first from where the face's mesh ends in the
-        photo, the next from as much of the strip past it as the turn still shows (cheek_turned:
-        the rim at its outline turned away), the rest from the photo's cheek outline or beyond it.
+        turned [K] facing(normal, dst_pose)): the first from where the face's outline drawn at dv
+        [468,>=2] reads the photo (outline_read: the strip continues the face's edge), the next
+        from as much of the strip past the mesh's end as the turn still shows (cheek_turned: the rim
+        at its outline turned away), the rest from the photo's cheek outline or beyond it.
         -> copies."""
         on = self.cheek_side(self.weight(away))
         if not on.any():
             return src_r
         p, u = self.p[:, :2], self.u
         past = np.maximum(self.past_src, 0.0)
+        first = self.outline_read(dv)
         # the strip's outer part, its outline's shadowed rim seen edge-on, turns away behind the rest
         seen = past + self.cheek_turned(turned) * (self.cheek - past)
         out = []
         for j, x in enumerate(src_r):
             t = ((x[:, :2] - p) * u).sum(1)   # px out from the oval
-            want = past if j == 0 else (seen if j == 1 else np.maximum(t, self.cheek + CHEEK_STEP_PX * (j - 1)))
+            want = first if j == 0 else (seen if j == 1 else np.maximum(t, self.cheek + CHEEK_STEP_PX * (j - 1)))
             out.append(np.column_stack([x[:, :2] + (on * (want - t))[:, None] * u, x[:, 2:]]))
         return out
+
+    def outline_read(self, dv: np.ndarray) -> np.ndarray:
+        """[K] px along each oval vertex's ray in the photo, out from the oval (negative: inside
+        it): where the face's outline drawn at dv [468,>=2] (past_cheek's, on the same rays) reads
+        the photo."""
+        q = np.asarray(dv, np.float64)[list(FACE_OVAL), :2]
+        _, at = face_outline_at(dv, self.edges, q.mean(0), self.u, self.sv)
+        return ((at - self.p[:, :2]) * self.u).sum(1)

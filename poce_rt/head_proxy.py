@@ -284,16 +284,55 @@ def face_outline_reach(vertices: np.ndarray, edges: np.ndarray, centre, u: np.nd
     convex hull bridges the hollow beside a turned face's far eye from the brow to the nose tip
     (Image_with_alpha.png at -25: 49-60 px past the moved oval at the heel of the hand beside it,
     the drawn face 43-51). 0 where a ray crosses none."""
+    return face_outline_at(vertices, edges, centre, u)[0]
+
+
+def face_outline_at(vertices: np.ndarray, edges: np.ndarray, centre, u: np.ndarray, read=None):
+    """face_outline_reach's [K] reach, and where the outline reads read [468,>=2] (the same
+    vertices elsewhere: in the photo): [K,2] float64, the crossing's point on its edge there
+    (None where read is None; the ray's centre where it crosses none)."""
     v = np.asarray(vertices, np.float64)[:, :2]
     a, d = v[edges[:, 0]] - np.asarray(centre, np.float64), v[edges[:, 1]] - v[edges[:, 0]]
     u = np.asarray(u, np.float64)
+    if not len(edges):
+        return np.zeros(len(u)), None
     cross = u[:, None, 0] * d[None, :, 1] - u[:, None, 1] * d[None, :, 0]   # [K,E]
     ok = np.abs(cross) > 1e-9
     den = np.where(ok, cross, 1.0)
     t = (a[None, :, 0] * d[None, :, 1] - a[None, :, 1] * d[None, :, 0]) / den   # along the ray
     s = (a[None, :, 0] * u[:, None, 1] - a[None, :, 1] * u[:, None, 0]) / den   # along the edge
     hit = ok & (s >= 0.0) & (s <= 1.0) & (t >= 0.0)
-    return np.where(hit, t, 0.0).max(1) if len(edges) else np.zeros(len(u))
+    t = np.where(hit, t, 0.0)
+    if read is None:
+        return t.max(1), None
+    at = t.argmax(1)
+    r = np.asarray(read, np.float64)[:, :2]
+    e, share = edges[at], np.clip(s[np.arange(len(u)), at], 0.0, 1.0)[:, None]
+    return t.max(1), r[e[:, 0]] + share * (r[e[:, 1]] - r[e[:, 0]])
+
+
+def face_read_at(points: np.ndarray, vertices: np.ndarray, read: np.ndarray, tris: np.ndarray):
+    """Where the face's mesh, its triangles tris [T,3] drawn at vertices [468,3] (depth: smaller
+    nearer, as ops.render's), reads read [468,>=2] (the same vertices in the photo) at points
+    [P,2]: the nearest triangle over each, read at its barycentrics -> ([P,2] float64, [P] bool
+    whether one covers it; 0 where none does)."""
+    v, pts = np.asarray(vertices, np.float64), np.asarray(points, np.float64)[:, :2]
+    a, b, c = (v[tris[:, j]] for j in range(3))
+    e1, e2 = b[:, :2] - a[:, :2], c[:, :2] - a[:, :2]
+    den = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]                      # [T]
+    ok = np.abs(den) > 1e-12
+    den = np.where(ok, den, 1.0)
+    w = pts[:, None] - a[None, :, :2]                                      # [P,T,2]
+    l1 = (w[..., 0] * e2[:, 1] - w[..., 1] * e2[:, 0]) / den
+    l2 = (e1[:, 0] * w[..., 1] - e1[:, 1] * w[..., 0]) / den
+    l0 = 1.0 - l1 - l2
+    over = ok & (l0 >= 0.0) & (l1 >= 0.0) & (l2 >= 0.0)
+    depth = np.where(over, l0 * a[:, 2] + l1 * b[:, 2] + l2 * c[:, 2], np.inf)
+    t, rows = depth.argmin(1), np.arange(len(pts))
+    r = np.asarray(read, np.float64)[:, :2]
+    got = l0[rows, t, None] * r[tris[t, 0]] + l1[rows, t, None] * r[tris[t, 1]] + l2[rows, t, None] * r[tris[t, 2]]
+    covered = over[rows, t]
+    return np.where(covered[:, None], got, 0.0), covered
 
 
 def chord_rings(rings: np.ndarray) -> list:

@@ -17,7 +17,7 @@ from .arm_rings import ArmRings
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .glasses_rings import glasses_rings
 from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, chord_rings,
-                         face_past_oval, face_reach, facing, head_centre, head_proxy,
+                         face_past_oval, face_reach, face_read_at, facing, head_centre, head_proxy,
                          outer_normals, outward, oval_inner, oval_normals, oval_radius, ramp, rings_tris, shortened)
 from .jaw_rings import JawRings
 from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
@@ -26,6 +26,22 @@ from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHAR
 # the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
 # oval: under the face's feathered border (about 0.06 of the radius), under_border
 INNER_MIN = 0.08
+# The face over its own oval (issue 15, held-out Image_with_alpha.png turned +25, away from his
+# far ear): turned towards edge-on, the far cheek is drawn out past the moved oval, which lies
+# behind it, and the innermost ring (the means of the oval's inner neighbours) with it (oval
+# vertices 8-11, up to 11.5 px past the oval), under the face's feathered edge. That ring read the
+# photo as at the source, about the oval: there his sideburn's dark strip between the cheek and
+# the ear (L* 42-56), which the turned cheek hides, and the feather blended it into the cheek's
+# edge (L* 85-90): a dark line 3-7 px inside the face's edge from the ear down to the beard (L* 70
+# at its darkest; on the rows between vertices 8 and 11 the output lay below the straight line
+# across the face's edge by 16.4 L* on average, 6.3 now). Where the ring lies past the oval (by
+# the ramp of OVER_OVAL, x the oval's mean radius) it reads the photo the face itself draws at its
+# place (under_own_face), so that the feather blends the face's edge with its own surface, as the
+# ring's inner band is meant to (under_border). Every turned face's far side folds so (1.6-22 px
+# past the oval at +-25 on the six held-out faces); where the photo about the oval is like the
+# face drawn over it little changes (t1.jpg's three faces and multi_face.jpg's 0: at most 28
+# levels on 14-152 px about the far edge; Tom_Hanks_54745.png, his feather 2 px: none).
+OVER_OVAL = (0.0, 0.01)
 # The face itself past its oval (issue 15, held-out Tom_Hanks_54745.png, yaw +18, turned -25): a
 # face seen edge-on bulges past the oval tracked on it, its far cheek drawn over the oval, which
 # lies behind it (face_past_oval: 0.11-0.15 of the oval's mean radius beside Tom's far cheek, up
@@ -172,10 +188,12 @@ class HeadProxy:
                  hang: np.ndarray | None = None, hair: np.ndarray | None = None,
                  edge: np.ndarray | None = None, neck=None, glasses=None, skin=None, head=None,
                  shadow: np.ndarray | None = None, arm: np.ndarray | None = None):
+        from .facemodel import load_face_model
         from .fit import pose_vertices
 
         sv = np.asarray(src_vertices, np.float64)
         self.src_pose, self.distance_cm = src_pose, distance_cm
+        self.sv, self.tris = sv, load_face_model().tris   # what the face draws over the inner ring (under_own_face)
         self.p = p = sv[list(FACE_OVAL)]
         self.p_in = oval_inner(sv)
         self.rings = rings = head_proxy(shape, silhouette=silhouette)
@@ -262,7 +280,7 @@ class HeadProxy:
         dst_r = self.far_outline(src_r, dst_r, dv, turned, dst_pose)
         away = self.far_side(turned)
         if self.arm is not None:   # the far cheek below the arm, read past the face's mesh (ArmRings.read_cheek)
-            src_r = self.arm.read_cheek(src_r, away, turned)
+            src_r = self.arm.read_cheek(src_r, away, turned, dv)
         # the outer ring stays outside everything that moves, or the band would fold over itself
         r_dst = np.max([np.linalg.norm(x[:, :2] - c, axis=1) for x in dst_r + src_r + [q]] + [self.r_face], axis=0)
         beyond = PROXY_REACH - PROXY_SCALES[-1]
@@ -335,6 +353,7 @@ class HeadProxy:
             src_r = past_strip(src_r, p, u, np.maximum(reveal * self.strip, 0.0))
             p_in, q_in = under_border(p, p_in, q, q_in, reveal * self.bare)
             p_in = under_hair(p_in, p_read, u, reveal * (self.strip > 0))
+        p_in = self.under_own_face(p_in, q_in, q, dv)
         if neck is not None:
             # under the jaw's feathered border, the neck: the border reads the neck's top, not the
             # backdrop past the oval (a pale line between the jaw and the neck)
@@ -346,6 +365,24 @@ class HeadProxy:
         verts[:k, :2] = q_in[:, :2]
         src = np.concatenate([p_in[:, :2], p_read] + [x[:, :2] for x in src_r] + [fringe_src, outer])
         return verts, rings_tris(k, PROXY_RINGS), src
+
+    def under_own_face(self, p_in: np.ndarray, q_in: np.ndarray, q: np.ndarray, dv: np.ndarray) -> np.ndarray:
+        """The innermost ring's photo reads p_in [K,>=2] where the face drawn at dv [468,3] covers
+        it past the moved oval q [K,>=2] (q_in [K,>=2]: that ring drawn; OVER_OVAL's ramp of how far
+        past): the photo the face itself draws there (face_read_at), so that the feather blends the
+        face's edge with its own surface (module comment: the face over its own oval). -> [K,2]."""
+        q, q_in = np.asarray(q, np.float64)[:, :2], np.asarray(q_in, np.float64)[:, :2]
+        c = q.mean(0)
+        r = np.linalg.norm(q - c, axis=1)
+        past = ((q_in - q) * (q - c)).sum(1) / np.maximum(r, 1e-9)
+        w = ramp(past / max(r.mean(), 1e-9), OVER_OVAL)
+        if not w.any():
+            return p_in
+        hot = np.flatnonzero(w > 0)
+        at, covered = face_read_at(q_in[hot], dv, self.sv, self.tris)
+        p_in = np.array(np.asarray(p_in, np.float64)[:, :2])
+        p_in[hot] += (w[hot] * covered)[:, None] * (at - p_in[hot])
+        return p_in
 
     def read_past(self, src_r: list, by: np.ndarray) -> list:
         """The proxy's rings' photo reads (src_r, [K,3] each) at least by [K] px out from the oval

@@ -715,3 +715,49 @@ def test_the_far_cheek_below_the_heel_ends_in_the_photos_rounded_outline_turned_
     assert 1.8 < drawn < photo, (drawn, photo)
     strip = cheek_outline(img, src.face.vertices)[[26, 27]] - face_past_oval(src.face.vertices)[[26, 27]]
     assert (strip > 10).all(), strip
+
+
+def _turned(prepared, editor, monkeypatch, yaw):
+    """Image_with_alpha.png turned yaw -> (the output's L* [H,W], the face's coverage [H,W], the
+    moved face oval [K,2])."""
+    from poce_rt import proxy_pose
+    from poce_rt.head_proxy import FACE_OVAL
+
+    img, src = prepared("Image_with_alpha.png")
+    calls, mesh = [], proxy_pose.HeadProxy.mesh
+    monkeypatch.setattr(proxy_pose.HeadProxy, "mesh",
+                        lambda self, dv, pose: calls.append(np.array(dv, np.float64)) or mesh(self, dv, pose))
+    res = editor.edit(img, pose=(0, yaw, 0), source=src)
+    monkeypatch.undo()
+    return lab_colour.lab(res.image.astype(np.float32) / 255)[..., 0], res.alpha, calls[-1][list(FACE_OVAL), :2]
+
+
+def test_the_far_cheek_turned_25_takes_no_dark_line_from_under_it(prepared, editor, monkeypatch):
+    """Image_with_alpha.png turned +25, away from his far ear: the cheek is drawn out past its
+    moved oval (oval vertices 8-11), and the head proxy's innermost ring with it, under the face's
+    feathered edge; that ring read his sideburn's dark strip between cheek and ear about the
+    photo's oval, which the turned cheek hides, and the feather blended it in: a dark line 3-7 px
+    inside the face's edge from the ear down to the beard (proxy_pose.OVER_OVAL). Across the
+    face's edge on those rows, the output lay below the straight line from 12 px inside the edge to
+    3 px past it by 16.4 L* on average (6.3 now)."""
+    light, cover, q = _turned(prepared, editor, monkeypatch, 25)
+    dips = []
+    for y in range(int(q[8, 1]), int(q[11, 1])):
+        e = int(np.flatnonzero(cover[y] >= 0.5).max())
+        xs = np.arange(e - 12, e + 4)
+        line = np.interp(xs, [e - 12, e + 3], [light[y, e - 12], light[y, e + 3]])
+        dips.append(max(float((line - light[y, xs]).max()), 0.0))
+    assert np.mean(dips) < 10.0, np.mean(dips)
+
+
+def test_the_far_cheek_below_the_heel_turned_minus_25_continues_its_edge(prepared, editor, monkeypatch):
+    """Image_with_alpha.png turned -25: below the heel of his hand (oval vertices 26-27) the strip
+    of cheek drawn past the turned face (ArmRings.past_cheek) began at the photo's shadowed rim
+    where the mesh ends (L* 21-37), while the face's outline beside it draws the photo 13-27 px
+    further in (L* 62-75): a shadowed band along the cheek's edge, the feather blending the rim
+    under the face into it. The strip reads on from where the face's outline reads the photo
+    (read_cheek's outline_read): the 8 px about the face's edge L* 36.2 on average (47.9 now)."""
+    light, cover, q = _turned(prepared, editor, monkeypatch, -25)
+    band = [light[y, e - 4:e + 4].mean() for y in range(int(q[27, 1]), int(q[26, 1]))
+            for e in [int(np.flatnonzero(cover[y] >= 0.5).min())]]
+    assert np.mean(band) > 42.0, np.mean(band)
