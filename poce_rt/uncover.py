@@ -69,6 +69,8 @@ class Uncover:
         self.tris, self.uvs = np.ascontiguousarray(tris, np.int32), np.ascontiguousarray(uvs, np.float32)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         self._plate_box, self._plate_crop = None, None
+        # the source's mesh stays put: while _moving's box does, its raster is drawn once
+        self._raster = ops.RasterKeep()
         if bh <= 0 or bw <= 0:
             self.cover = self.near = self.rim = self.beyond = np.zeros((max(bh, 0), max(bw, 0)), np.float32)
             self.plate = np.zeros((max(bh, 0), max(bw, 0), 3), np.float32)
@@ -139,7 +141,7 @@ class Uncover:
         local = self.local - np.float32([x0, y0, 0])
         if texture is None:
             texture = motion_texture(texels, vmotion, lambda name, shape: np.empty(shape, np.float32))
-        motion, _ = ops.render(texture, local, self.tris, self.uvs, y1 - y0, x1 - x0)
+        motion, _ = ops.render(texture, local, self.tris, self.uvs, y1 - y0, x1 - x0, keep=self._raster)
         motion = motion[..., 0]
         sub = (slice(y0, y1), slice(x0, x1))
         cover = self.cover[sub]
