@@ -36,6 +36,11 @@ def test_fill_uncovered_matches_its_formula(with_ring):
     np.testing.assert_allclose(weight[..., 0], w_ref, atol=1e-6)
     assert np.abs(out.astype(int) - ref.astype(int)).max() <= 1   # float32 against float64 rounding
     assert np.array_equal(out[:5], base[:5]) and np.array_equal(out[-3:], base[-3:])
+    # the weight widened onto the channels for the blend (the frame loop's host path): the same frame
+    wide = base.copy()
+    uncover.fill_uncovered(wide, plate, unc, alpha, ring, np.empty((h, w, 1), np.float32),
+                           np.empty((h, w, 3), np.float32), np.full((h, w, 3), np.nan, np.float32))
+    np.testing.assert_array_equal(wide, out)
 
 
 def test_the_plate_is_the_photo_beyond_the_face_and_a_small_move_uncovers_nothing(editor, prepared):
