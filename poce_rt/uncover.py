@@ -51,9 +51,13 @@ class Uncover:
     over a box of the photo about the face (box: (x0, y0, x1, y1) frame pixels).
 
     image: [H,W,3] uint8 photo; posed: [N,3] the face mesh's vertices in the photo (Geometry.posed);
-    tris [T,3], uvs [N,2]: the mesh's layout; radius: the face oval's mean radius (px)."""
+    tris [T,3], uvs [N,2]: the mesh's layout; radius: the face oval's mean radius (px). keep_raster:
+    the raster of the motion drawn where the photo shows the face (a mesh that stays put) is kept
+    from call to call while the moving box stays (ops.RasterKeep: the frame loop, which asks every
+    step; a one-off caller need not keep its buffer)."""
 
-    def __init__(self, image: np.ndarray, posed: np.ndarray, tris: np.ndarray, uvs: np.ndarray, radius: float):
+    def __init__(self, image: np.ndarray, posed: np.ndarray, tris: np.ndarray, uvs: np.ndarray, radius: float,
+                 keep_raster: bool = False):
         from .complete import push_pull
 
         h, w = image.shape[:2]
@@ -69,8 +73,7 @@ class Uncover:
         self.tris, self.uvs = np.ascontiguousarray(tris, np.int32), np.ascontiguousarray(uvs, np.float32)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         self._plate_box, self._plate_crop = None, None
-        # the source's mesh stays put: while _moving's box does, its raster is drawn once
-        self._raster = ops.RasterKeep()
+        self._raster = ops.RasterKeep() if keep_raster else None
         if bh <= 0 or bw <= 0:
             self.cover = self.near = self.rim = self.beyond = np.zeros((max(bh, 0), max(bw, 0)), np.float32)
             self.plate = np.zeros((max(bh, 0), max(bw, 0), 3), np.float32)

@@ -121,3 +121,25 @@ def test_a_still_face_keeps_the_photo_not_the_ring_under_it(editor, prepared):
     assert off[still].max() == 0, (off[still].max(), (off[still] > 8).sum())
     # and the ring's fill is not counted there
     assert res.filled[still].max() == 0.0
+
+
+def test_a_kept_raster_gives_the_same_weights(editor, prepared):
+    """Uncover(keep_raster=True) (the frame loop's) shades the motion from the raster it kept while
+    the moving box stays and draws it again when the box moves: the same weights, bit for bit, as
+    an Uncover that draws it every time, over a jaw opening and a turn of 45-m7-di-ph.jpg."""
+    img, src = prepared("45-m7-di-ph.jpg")
+    g = editor.geometry
+    posed = g.posed(src.face.vertices)
+    args = (img, posed, g.layout.tris, g.layout.uvs, oval_radius(src.face.vertices))
+    kept, plain = uncover.Uncover(*args, keep_raster=True), uncover.Uncover(*args)
+    texels, box = texel_motion(g), (0, 0, img.shape[1], img.shape[0])
+    drawn = 0
+    for jaw, yaw in ((0.3, 0), (0.5, 0), (0.7, 0), (0.7, 0), (0.2, 8), (0.2, 9), (0.6, -6)):
+        plan = editor.plan(src, {"jawOpen": jaw}, pose=src.face.pose.offset(yaw=yaw))
+        vmotion = vertex_motion(posed, g.posed(pose_vertices(plan.shape, plan.target_pose)))
+        a, b = kept.weight_over(texels, vmotion, box), plain.weight_over(texels, vmotion, box)
+        assert (a is None) == (b is None)
+        if a is not None:
+            drawn += 1
+            np.testing.assert_array_equal(a, b)
+    assert drawn >= 5
