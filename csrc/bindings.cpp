@@ -7,6 +7,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -75,9 +77,15 @@ py::tuple sample_uv(py::handle image_o, py::handle verts_o, py::handle tris_o, p
 
 // `rgb_o`/`alpha_o` (optional): caller-owned outputs, written in place (a frame loop reuses them).
 // positions: the outputs get two channels more than the texture, each pixel's read of the texel
-// centres (render.h bilinear_positions).
+// centres (render.h bilinear_positions). keep_o (optional): a uint8 buffer of at least
+// render_keep_bytes(height, width) the raster is drawn into (reuse=false) or shaded from
+// (reuse=true: it must hold one drawn for this size and the same vertex and triangle counts; the
+// same vertices and triangles are the caller's to ensure, poce_rt.ops.RasterKeep). pos_o
+// (optional, with positions): a caller-owned [H,W,2] output the positions are written into, rgb
+// then having the texture's channels (returned third).
 py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py::handle uvs_o,
-                 int64_t height, int64_t width, py::object rgb_o, py::object alpha_o, bool positions) {
+                 int64_t height, int64_t width, py::object rgb_o, py::object alpha_o, bool positions,
+                 py::object keep_o, bool reuse, py::object pos_o) {
   check_size(height, width);
   auto texture = checked<float>(texture_o, "texture", {-1, -1, -1});
   int64_t size = texture.shape(0), channels = texture.shape(2);
@@ -87,14 +95,44 @@ py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py
   auto [verts, tris] = checked_mesh(verts_o, tris_o);
   auto uvs = checked<float>(uvs_o, "uvs", {verts.shape(0), 2});
   const int64_t out_channels = channels + (positions ? 2 : 0);
-  auto rgb = out_array<float>(rgb_o, "rgb out", {height, width, out_channels});
+  const bool split = !pos_o.is_none();
+  if (split && !positions) bad_value("render: pos_out holds the positions; give positions=True");
+  if (split) check_range("texture channels with pos_out", out_channels, 3, kMaxSplitChannels);
+  auto rgb = out_array<float>(rgb_o, "rgb out", {height, width, split ? channels : out_channels});
+  py::array_t<float> pos;
+  if (split) pos = out_array<float>(pos_o, "pos out", {height, width, 2});
   auto alpha = out_array<float>(alpha_o, "alpha out", {height, width});
+  uint8_t* keep = nullptr;
+  py::array_t<uint8_t> keep_a;
+  if (!keep_o.is_none()) {
+    keep_a = out_array<uint8_t>(keep_o, "keep", {-1});
+    if (size_t(keep_a.shape(0)) < render_keep_bytes(int(height), int(width)))
+      bad_value("render: keep holds " + std::to_string(keep_a.shape(0)) + " bytes, needs " +
+                std::to_string(render_keep_bytes(int(height), int(width))));
+    keep = keep_a.mutable_data();
+    if (reinterpret_cast<uintptr_t>(keep) % alignof(uint64_t)) bad_value("render: keep must be 8-byte aligned");
+    if (reuse) {
+      int header[kKeepInts];
+      std::memcpy(header, keep, sizeof(header));
+      const int want[] = {int(height), int(width), int(verts.shape(0)), int(tris.shape(0)), kKeepMagic};
+      if (!std::equal(want, want + 5, header + 4) || header[0] < 0 || header[1] < 0 || header[2] > width ||
+          header[3] > height)
+        bad_value("render: keep holds no raster of this size and mesh to reuse");
+    }
+  } else if (reuse) {
+    bad_value("render: reuse needs keep");
+  }
   {
     py::gil_scoped_release nogil;
     MeshParams mesh{verts.data(), int(verts.shape(0)), tris.data(), int(tris.shape(0))};
-    render_cpu(RenderParams{texture.data(), int(size), int(out_channels), mesh, uvs.data(), int(height), int(width),
-                            rgb.mutable_data(), alpha.mutable_data(), positions});
+    RenderParams p{texture.data(), int(size), int(out_channels), mesh, uvs.data(), int(height), int(width),
+                   rgb.mutable_data(), alpha.mutable_data(), positions, split ? pos.mutable_data() : nullptr};
+    if (keep)
+      render_cpu_kept(p, keep, reuse);
+    else
+      render_cpu(p);
   }
+  if (split) return py::make_tuple(rgb, alpha, pos);
   return py::make_tuple(rgb, alpha);
 }
 
@@ -285,7 +323,8 @@ PYBIND11_MODULE(_C, m) {
         py::arg("layout_tri"), py::arg("layout_bary"), py::arg("depth_tol"));
   m.def("render", &render, py::arg("texture"), py::arg("verts"), py::arg("tris"), py::arg("uvs"),
         py::arg("height"), py::arg("width"), py::arg("rgb_out") = py::none(),
-        py::arg("alpha_out") = py::none(), py::arg("positions") = false);
+        py::arg("alpha_out") = py::none(), py::arg("positions") = false, py::arg("keep") = py::none(),
+        py::arg("reuse") = false, py::arg("pos_out") = py::none());
   m.def("modulate", &modulate, py::arg("x"), py::arg("gamma"), py::arg("beta"), py::arg("eps"));
   m.def("transfer", &transfer, py::arg("e_src"), py::arg("e_ref"), py::arg("mask"));
   m.def("composite", &composite, py::arg("frame"), py::arg("rgb"), py::arg("alpha"), py::arg("feather_px"),

@@ -3,6 +3,7 @@
 // owns every buffer, workspaces included. Shapes and dtypes are checked by the callers
 // (poce_rt/ops/*.py and bindings.cpp); these functions trust them.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace poce {
@@ -47,8 +48,25 @@ struct RenderParams {
   float* rgb;
   float* alpha;
   bool positions = false;  // the texture has channels - 2; the last two are its texel centres (render.h)
+  // CPU only, with positions: null, or [H,W,2] the texel centres are written into instead of rgb's
+  // last two channels (rgb then [H,W,channels - 2]; channels at most kMaxSplitChannels)
+  float* pos = nullptr;
 };
+constexpr int kMaxSplitChannels = 16;
 void render_cpu(const RenderParams& p);
+// render_cpu with its raster (the mesh's box, triangle ids, barycentrics, sub-sample coverage and
+// nearest sub-samples) kept in a caller's buffer of render_keep_bytes(h, w): reuse=false draws
+// it there, reuse=true shades from what an earlier call drew there (the same mesh, size and
+// vertices: the caller's to ensure; only the texture and uvs may change). A mesh that stays put
+// while its texture changes (poce_rt.uncover's motion drawn where the photo shows the face) is
+// then shaded alone: most of a host render is its raster.
+// The buffer's first ints (its header): the box drawn (x0, y0, x1, y1), then the height, width,
+// vertex and triangle counts it was drawn for and kKeepMagic once drawn (the binding checks them
+// before a reuse).
+constexpr int kKeepInts = 9;
+constexpr int kKeepMagic = 0x6b656570;
+std::size_t render_keep_bytes(int height, int width);
+void render_cpu_kept(const RenderParams& p, uint8_t* keep, bool reuse);
 // ---- modulate: x, gamma, beta [N,C,H,W] -> out [N,C,H,W]
 void modulate_cpu(const float* x, const float* gamma, const float* beta, int64_t planes,
                   int64_t plane_size, float eps, float* out);

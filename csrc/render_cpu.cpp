@@ -75,17 +75,10 @@ inline void flat_pixel(int x, int y, const Box& box, const float* colour, int ch
   for (int k = 0; k < channels; ++k) out[k] = shaded ? colour[k] : 0.f;
 }
 
-}  // namespace
-
-void render_cpu(const RenderParams& p) {
-  Box box =
-      p.mesh.ntris > 0 ? mesh_box_cpu(p.mesh.verts, p.mesh.nverts, p.height, p.width) : Box{0, 0, 0, 0};
+// The raster of render over its box: triangle ids and barycentrics of the pixel centres, the
+// sub-sample coverage words and, in zbuf, each empty centre's nearest sub-sample.
+void raster_box(const RenderParams& p, const Box& box, uint64_t* zbuf, int* tri_id, float* bary, uint32_t* cov) {
   const int bw = box.w(), bh = box.h();
-  const size_t nbox = size_t(bw) * bh;
-  uint64_t* zbuf = scratch<uint64_t>(kScratchZbuf, nbox);
-  int* tri_id = scratch<int>(kScratchTriId, nbox);
-  float* bary = scratch<float>(kScratchBary, 3 * nbox);
-  uint32_t* cov = scratch<uint32_t>(kScratchCov, nbox);
   const int words = (bw + 63) / 64;
   uint64_t* tested = scratch<uint64_t>(kScratchTested, size_t(words) * bh);
   raster_cpu(p.mesh.verts, p.mesh.nverts, p.mesh.tris, p.mesh.ntris, p.height, p.width, box, zbuf,
@@ -110,6 +103,38 @@ void render_cpu(const RenderParams& p) {
             return box.x0 + next_tested(tested + int64_t(y - box.y0) * words, words, bw, x - box.x0);
           });
   });
+}
+
+// Row y of the box shaded with the positions split off (RenderParams::pos): each pixel's
+// channels, texel centres last, as render_pixel writes them into rgb's row, then moved out: the
+// same values bit for bit, without a pass over [H,W,C + 2] to split them (surround.draw_ring).
+void split_row(const RenderParams& p, const Box& box, int y, const uint64_t* zbuf, const int* tri_id,
+               const float* bary, const uint32_t* cov) {
+  const int c = p.channels - 2;
+  float* rrow = p.rgb + int64_t(y) * p.width * c;
+  float* prow = p.pos + int64_t(y) * p.width * 2;
+  std::fill_n(prow, int64_t(box.x0) * 2, 0.f);
+  std::fill_n(prow + int64_t(box.x1) * 2, int64_t(p.width - box.x1) * 2, 0.f);
+  auto pixels = [&](auto channels) {
+    float px[kMaxSplitChannels];
+    for (int x = box.x0; x < box.x1; ++x) {
+      const int64_t i = int64_t(y) * p.width + x;
+      render_pixel(x, y, box, p.texture, p.size, int(channels), p.mesh.verts, p.mesh.nverts, p.mesh.tris, p.uvs,
+                   tri_id, bary, cov, zbuf, 0, px, p.alpha + i, true);
+      for (int k = 0; k < int(channels) - 2; ++k) rrow[int64_t(x) * c + k] = px[k];
+      prow[2 * x] = px[int(channels) - 2];
+      prow[2 * x + 1] = px[int(channels) - 1];
+    }
+  };
+  if (p.channels == 5)
+    pixels(std::integral_constant<int, 5>());
+  else
+    pixels(p.channels);
+}
+
+// The outputs shaded from raster_box's buffers: the box's pixels, zeros around it.
+void shade_box(const RenderParams& p, const Box& box, const uint64_t* zbuf, const int* tri_id, const float* bary,
+               const uint32_t* cov) {
   // A 1x1 texture: bilinear's clamps pin both coordinates to its one texel whatever the UV, so
   // every pixel drawn gets the same colour, worked out once by the same arithmetic (shade's, at
   // any UV), without the pixel's barycentrics (the head proxy's under-face mask: issue 15).
@@ -118,17 +143,23 @@ void render_cpu(const RenderParams& p) {
   if (flat) bilinear(p.texture, 1, 1, p.channels, 0.f, 0.f, 1.f, flat_colour);
   parallel_for(p.height, grain_for(p.height, 12.0 * p.width), [&](int64_t b, int64_t e) {
     for (int y = int(b); y < int(e); ++y) {
-      float* rrow = p.rgb + int64_t(y) * p.width * p.channels;
+      const int rc = p.pos ? p.channels - 2 : p.channels;   // rgb's channels
+      float* rrow = p.rgb + int64_t(y) * p.width * rc;
       float* arow = p.alpha + int64_t(y) * p.width;
       if (box.empty() || y < box.y0 || y >= box.y1) {
-        std::fill_n(rrow, int64_t(p.width) * p.channels, 0.f);
+        std::fill_n(rrow, int64_t(p.width) * rc, 0.f);
         std::fill_n(arow, p.width, 0.f);
+        if (p.pos) std::fill_n(p.pos + int64_t(y) * p.width * 2, int64_t(p.width) * 2, 0.f);
         continue;
       }
-      std::fill_n(rrow, int64_t(box.x0) * p.channels, 0.f);
+      std::fill_n(rrow, int64_t(box.x0) * rc, 0.f);
       std::fill_n(arow, box.x0, 0.f);
-      std::fill_n(rrow + int64_t(box.x1) * p.channels, int64_t(p.width - box.x1) * p.channels, 0.f);
+      std::fill_n(rrow + int64_t(box.x1) * rc, int64_t(p.width - box.x1) * rc, 0.f);
       std::fill_n(arow + box.x1, p.width - box.x1, 0.f);
+      if (p.pos) {
+        split_row(p, box, y, zbuf, tri_id, bary, cov);
+        continue;
+      }
       if (flat) {
         for (int x = box.x0; x < box.x1; ++x)
           flat_pixel(x, y, box, flat_colour, p.channels, p.mesh, tri_id, cov, zbuf, int64_t(y) * p.width + x,
@@ -143,6 +174,7 @@ void render_cpu(const RenderParams& p) {
                        p.uvs, tri_id, bary, cov, zbuf, int64_t(y) * p.width + x, p.rgb, p.alpha, p.positions);
       };
       switch (p.channels) {
+        case 1: row(std::integral_constant<int, 1>()); break;   // poce_rt.uncover's motion, shaded alone (RasterKeep)
         case 3: row(std::integral_constant<int, 3>()); break;
         case 5: row(std::integral_constant<int, 5>()); break;
         case 7: row(std::integral_constant<int, 7>()); break;
@@ -151,5 +183,58 @@ void render_cpu(const RenderParams& p) {
     }
   });
 }
+
+// render_keep_bytes' layout: a header (the box), then the box's sub-sample words, triangle ids,
+// barycentrics and coverage words, each at most height x width of them.
+constexpr size_t kKeepHeader = 64;   // bytes: kKeepInts ints (kernels.h), what follows kept 8-byte aligned
+
+struct KeptRaster {
+  uint64_t* zbuf;
+  int* tri_id;
+  float* bary;
+  uint32_t* cov;
+};
+
+KeptRaster kept_raster(uint8_t* keep, int height, int width) {
+  const size_t n = size_t(height) * width;
+  uint8_t* at = keep + kKeepHeader;
+  KeptRaster k;
+  k.zbuf = reinterpret_cast<uint64_t*>(at);
+  k.tri_id = reinterpret_cast<int*>(at + 8 * n);
+  k.bary = reinterpret_cast<float*>(at + 12 * n);
+  k.cov = reinterpret_cast<uint32_t*>(at + 24 * n);
+  return k;
+}
+
+// render_cpu(_kept): the raster drawn into the per-thread scratch (keep null) or into keep, or
+// read from keep (reuse), then shaded.
+void render_impl(const RenderParams& p, uint8_t* keep, bool reuse) {
+  int* kept_box = reinterpret_cast<int*>(keep);
+  Box box;
+  if (reuse) {
+    box = Box{kept_box[0], kept_box[1], kept_box[2], kept_box[3]};
+  } else {
+    box = p.mesh.ntris > 0 ? mesh_box_cpu(p.mesh.verts, p.mesh.nverts, p.height, p.width) : Box{0, 0, 0, 0};
+    if (keep) {
+      const int header[kKeepInts] = {box.x0, box.y0, box.x1, box.y1, p.height, p.width, p.mesh.nverts, p.mesh.ntris,
+                                     kKeepMagic};
+      std::copy_n(header, kKeepInts, kept_box);
+    }
+  }
+  const size_t nbox = size_t(box.w()) * box.h();
+  KeptRaster k = keep ? kept_raster(keep, p.height, p.width)
+                      : KeptRaster{scratch<uint64_t>(kScratchZbuf, nbox), scratch<int>(kScratchTriId, nbox),
+                                   scratch<float>(kScratchBary, 3 * nbox), scratch<uint32_t>(kScratchCov, nbox)};
+  if (!reuse) raster_box(p, box, k.zbuf, k.tri_id, k.bary, k.cov);
+  shade_box(p, box, k.zbuf, k.tri_id, k.bary, k.cov);
+}
+
+}  // namespace
+
+size_t render_keep_bytes(int height, int width) { return kKeepHeader + 28 * size_t(height) * width; }
+
+void render_cpu(const RenderParams& p) { render_impl(p, nullptr, false); }
+
+void render_cpu_kept(const RenderParams& p, uint8_t* keep, bool reuse) { render_impl(p, keep, reuse); }
 
 }  // namespace poce

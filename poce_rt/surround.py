@@ -101,12 +101,15 @@ def draw_ring(texture, verts, tris, uvs, height: int, width: int, take, stream=N
     the texture square's corner. One render draws the colour and the position, so the same
     triangle wins each pixel for both (soften_folds, keep_ring_still). Host or device arrays
     (stream, workspace: the render's on the GPU)."""
-    both = take("ring.rgb_pos", (height, width, RING_CHANNELS))
     alpha = take("ring.alpha", (height, width))
-    ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace,
-               positions=texture.shape[-1] == 3)
-    rgb = copy_channels(both, 0, take("ring.rgb", (height, width, 3)))
-    pos = copy_channels(both, 3, take("ring.pos", (height, width, 2)))
+    rgb, pos = take("ring.rgb", (height, width, 3)), take("ring.pos", (height, width, 2))
+    if texture.shape[-1] == 3:   # on the host the render writes the colour and positions apart
+        ops.render(texture, verts, tris, uvs, height, width, out=(rgb, alpha, pos), positions=True)
+    else:
+        both = take("ring.rgb_pos", (height, width, RING_CHANNELS))
+        ops.render(texture, verts, tris, uvs, height, width, stream=stream, out=(both, alpha), workspace=workspace)
+        copy_channels(both, 0, rgb)
+        copy_channels(both, 3, pos)
     soften_folds(rgb, alpha, pos, take, under_face(verts, tris, height, width, take, stream, workspace))
     return rgb, alpha, pos
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from . import ops
 from .motion import motion_texture
-from .layers import mix_into
+from .layers import mix_into, widen
 
 UNCOVER_GROW = 0.04   # x the face oval's mean radius: the photo's edge of the face beyond the mesh's outline
 PLATE_MARGIN = 16     # photo pixels beyond the grown face that the plate is pulled from
@@ -51,9 +51,13 @@ class Uncover:
     over a box of the photo about the face (box: (x0, y0, x1, y1) frame pixels).
 
     image: [H,W,3] uint8 photo; posed: [N,3] the face mesh's vertices in the photo (Geometry.posed);
-    tris [T,3], uvs [N,2]: the mesh's layout; radius: the face oval's mean radius (px)."""
+    tris [T,3], uvs [N,2]: the mesh's layout; radius: the face oval's mean radius (px). keep_raster:
+    the raster of the motion drawn where the photo shows the face (a mesh that stays put) is kept
+    from call to call while the moving box stays (ops.RasterKeep: the frame loop, which asks every
+    step; a one-off caller need not keep its buffer)."""
 
-    def __init__(self, image: np.ndarray, posed: np.ndarray, tris: np.ndarray, uvs: np.ndarray, radius: float):
+    def __init__(self, image: np.ndarray, posed: np.ndarray, tris: np.ndarray, uvs: np.ndarray, radius: float,
+                 keep_raster: bool = False):
         from .complete import push_pull
 
         h, w = image.shape[:2]
@@ -69,6 +73,7 @@ class Uncover:
         self.tris, self.uvs = np.ascontiguousarray(tris, np.int32), np.ascontiguousarray(uvs, np.float32)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         self._plate_box, self._plate_crop = None, None
+        self._raster = ops.RasterKeep() if keep_raster else None
         if bh <= 0 or bw <= 0:
             self.cover = self.near = self.rim = self.beyond = np.zeros((max(bh, 0), max(bw, 0)), np.float32)
             self.plate = np.zeros((max(bh, 0), max(bw, 0), 3), np.float32)
@@ -139,7 +144,7 @@ class Uncover:
         local = self.local - np.float32([x0, y0, 0])
         if texture is None:
             texture = motion_texture(texels, vmotion, lambda name, shape: np.empty(shape, np.float32))
-        motion, _ = ops.render(texture, local, self.tris, self.uvs, y1 - y0, x1 - x0)
+        motion, _ = ops.render(texture, local, self.tris, self.uvs, y1 - y0, x1 - x0, keep=self._raster)
         motion = motion[..., 0]
         sub = (slice(y0, y1), slice(x0, x1))
         cover = self.cover[sub]
@@ -177,15 +182,18 @@ def _crop(a: np.ndarray, origin, box) -> np.ndarray:
     return out
 
 
-def fill_uncovered(base, plate, uncovered, alpha, ring, weight, work):
+def fill_uncovered(base, plate, uncovered, alpha, ring, weight, work, wide=None):
     """Draw the plate where the face's move uncovers the photo, in place: base [h,w,3] uint8 (the
     frame under the face, ring drawn) becomes base + weight * (plate * 255 - base), weight [h,w,1]
     = uncovered * (1 - alpha) * (1 - ring): plate [h,w,3] and uncovered [h,w,1] (Uncover's, cropped
     to the box), alpha [h,w] the face render's coverage at the target, ring [h,w,1] the ring's
     coverage times its moved weight (None: no ring). The face's composite goes over it afterwards
     (keep_still before it: a pixel the face partly covers keeps the photo's own under the face).
-    weight and work ([h,w,3]) are float32 buffers; NumPy or CuPy, nothing allocated. Returns
-    weight (each pixel's share of plate under the face)."""
+    weight and work ([h,w,3]) are float32 buffers; NumPy or CuPy, nothing allocated. wide: None, or
+    on the host a [h,w,3] float32 buffer the weight is widened into for the blend (layers.widen:
+    NumPy's multiply by the broadcast [h,w,1] took 0.16-0.38 ms of a frame-loop step at 640x480 and
+    1280x720, the widened one with the widening 0.07-0.15; the same values). Returns weight (each
+    pixel's share of plate under the face)."""
     xp = ops.array_module(base)
     xp.subtract(np.float32(1.0), alpha[..., None], out=weight)
     xp.multiply(weight, uncovered, out=weight)
@@ -193,5 +201,5 @@ def fill_uncovered(base, plate, uncovered, alpha, ring, weight, work):
         xp.multiply(weight, ring, out=work[..., :1])
         xp.subtract(weight, work[..., :1], out=weight)
     xp.multiply(plate, np.float32(255.0), out=work)
-    mix_into(base, work, weight)
+    mix_into(base, work, weight if wide is None else widen(weight, 3, out=wide))
     return weight

@@ -230,3 +230,70 @@ def test_positions_draw_what_a_texture_with_them_draws(side):
     np.testing.assert_array_equal(out[0], ref_rgb)
     with pytest.raises(ValueError):
         ops.render(colour, verts, tris, uvs, 70, 60, out=(np.empty((70, 60, 3), F), out[1]), positions=True)
+
+
+def test_one_channel_draws_as_the_general_path():
+    # render_cpu's row for one channel (poce_rt.uncover's motion) against the same channel drawn
+    # beside another (two channels: the general loop)
+    rng = np.random.default_rng(11)
+    verts, tris = slanted(rng, 30, 70, 60)
+    uvs = rng.uniform(-0.1, 1.1, (len(verts), 2)).astype(F)
+    tex = rng.uniform(0, 1, (33, 33, 2)).astype(F)
+    two, alpha = ops.render(tex, verts, tris, uvs, 70, 60)
+    one, a = ops.render(np.ascontiguousarray(tex[..., :1]), verts, tris, uvs, 70, 60)
+    assert (alpha > 0).mean() > 0.05
+    np.testing.assert_array_equal(one[..., 0], two[..., 0])
+    np.testing.assert_array_equal(a, alpha)
+
+
+def test_raster_keep_shades_what_a_render_draws():
+    # ops.RasterKeep: a render of the same mesh with other textures and uvs shades from the raster
+    # the first one kept, the same outputs bit for bit; a moved vertex, another size or other
+    # triangles draw the raster again
+    rng = np.random.default_rng(5)
+    verts, tris = slanted(rng, 30, 70, 60)
+    fv, ft = fan(rng, 70, 60)
+    verts, tris = np.concatenate([verts, fv]), np.concatenate([tris, ft + len(verts)])
+    keep = ops.RasterKeep()
+    for step in range(4):
+        uvs = rng.uniform(-0.1, 1.1, (len(verts), 2)).astype(F)
+        tex = rng.uniform(0, 1, (17, 17, 1 + step % 3)).astype(F)
+        v = verts.copy()
+        if step == 2:
+            v[5, 0] += 0.25
+        h, w = (70, 60) if step < 3 else (71, 60)
+        ref = ops.render(tex, v, tris, uvs, h, w)
+        out = (np.full(ref[0].shape, np.nan, F), np.full((h, w), np.nan, F))
+        got = ops.render(tex, v, tris, uvs, h, w, out=out, keep=keep)
+        assert (ref[1] > 0).mean() > 0.3
+        for a, b in zip(got, ref):
+            np.testing.assert_array_equal(a, b)
+        if step == 0:   # kept: the raster is reused, not drawn (a tampered one shows it)
+            buffer, reuse = keep.prepare(verts, tris, 70, 60)
+            assert reuse
+    # the kernel checks what it reuses: a raster for another size or mesh is refused
+    from poce_rt.ops._arrays import native
+
+    buffer, _ = keep.prepare(verts, tris, 70, 60)
+    with pytest.raises(ValueError):
+        native().render(tex, verts, tris[:-1], uvs, 70, 60, None, None, False, buffer, True)
+    with pytest.raises(ValueError):
+        native().render(tex, verts, tris, uvs, 70, 61, None, None, False, buffer, True)
+
+
+def test_positions_into_their_own_buffer():
+    # ops.render's positions written into a buffer of their own (out's third: surround.draw_ring on
+    # the host) against the same render's last two channels
+    rng = np.random.default_rng(3)
+    verts, tris = slanted(rng, 30, 70, 60)
+    uvs = rng.uniform(-0.1, 1.1, (len(verts), 2)).astype(F)
+    colour = rng.uniform(0, 1, (37, 37, 3)).astype(F)
+    both, alpha = ops.render(colour, verts, tris, uvs, 70, 60, positions=True)
+    out = (np.full((70, 60, 3), np.nan, F), np.full((70, 60), np.nan, F), np.full((70, 60, 2), np.nan, F))
+    rgb, a, pos = ops.render(colour, verts, tris, uvs, 70, 60, out=out, positions=True)
+    assert rgb is out[0] and pos is out[2] and (alpha > 0).mean() > 0.2
+    np.testing.assert_array_equal(rgb, both[..., :3])
+    np.testing.assert_array_equal(pos, both[..., 3:])
+    np.testing.assert_array_equal(a, alpha)
+    with pytest.raises(ValueError):   # the positions need positions=True
+        ops.render(colour, verts, tris, uvs, 70, 60, out=out)

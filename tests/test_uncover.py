@@ -36,6 +36,11 @@ def test_fill_uncovered_matches_its_formula(with_ring):
     np.testing.assert_allclose(weight[..., 0], w_ref, atol=1e-6)
     assert np.abs(out.astype(int) - ref.astype(int)).max() <= 1   # float32 against float64 rounding
     assert np.array_equal(out[:5], base[:5]) and np.array_equal(out[-3:], base[-3:])
+    # the weight widened onto the channels for the blend (the frame loop's host path): the same frame
+    wide = base.copy()
+    uncover.fill_uncovered(wide, plate, unc, alpha, ring, np.empty((h, w, 1), np.float32),
+                           np.empty((h, w, 3), np.float32), np.full((h, w, 3), np.nan, np.float32))
+    np.testing.assert_array_equal(wide, out)
 
 
 def test_the_plate_is_the_photo_beyond_the_face_and_a_small_move_uncovers_nothing(editor, prepared):
@@ -116,3 +121,25 @@ def test_a_still_face_keeps_the_photo_not_the_ring_under_it(editor, prepared):
     assert off[still].max() == 0, (off[still].max(), (off[still] > 8).sum())
     # and the ring's fill is not counted there
     assert res.filled[still].max() == 0.0
+
+
+def test_a_kept_raster_gives_the_same_weights(editor, prepared):
+    """Uncover(keep_raster=True) (the frame loop's) shades the motion from the raster it kept while
+    the moving box stays and draws it again when the box moves: the same weights, bit for bit, as
+    an Uncover that draws it every time, over a jaw opening and a turn of 45-m7-di-ph.jpg."""
+    img, src = prepared("45-m7-di-ph.jpg")
+    g = editor.geometry
+    posed = g.posed(src.face.vertices)
+    args = (img, posed, g.layout.tris, g.layout.uvs, oval_radius(src.face.vertices))
+    kept, plain = uncover.Uncover(*args, keep_raster=True), uncover.Uncover(*args)
+    texels, box = texel_motion(g), (0, 0, img.shape[1], img.shape[0])
+    drawn = 0
+    for jaw, yaw in ((0.3, 0), (0.5, 0), (0.7, 0), (0.7, 0), (0.2, 8), (0.2, 9), (0.6, -6)):
+        plan = editor.plan(src, {"jawOpen": jaw}, pose=src.face.pose.offset(yaw=yaw))
+        vmotion = vertex_motion(posed, g.posed(pose_vertices(plan.shape, plan.target_pose)))
+        a, b = kept.weight_over(texels, vmotion, box), plain.weight_over(texels, vmotion, box)
+        assert (a is None) == (b is None)
+        if a is not None:
+            drawn += 1
+            np.testing.assert_array_equal(a, b)
+    assert drawn >= 5

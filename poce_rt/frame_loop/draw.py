@@ -164,7 +164,8 @@ class FaceDraw:
                 xp.multiply(r_alpha[rs][..., None], r_moved[rs], out=cover[fs])
         fill_uncovered(base, ws.take("in.plate", (h, w, 3), np.float32), ws.take("in.uncovered", (h, w, 1), np.float32),
                        alpha, cover, ws.take("face.uncover", (h, w, 1), np.float32),
-                       ws.take("face.uncover_work", (h, w, 3), np.float32))
+                       ws.take("face.uncover_work", (h, w, 3), np.float32),
+                       None if self.gpu else ws.take("face.uncover_wide", (h, w, 3), np.float32))
 
     def _render_host(self, face: Box, tex, warp: bool, rgb, alpha, fill=None):
         """On the host, the face texture tex [S,S,C], the photo lookup (warp: poce_rt.photo_warp)

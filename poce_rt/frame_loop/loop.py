@@ -166,7 +166,7 @@ class FrameLoop(TextureStage, FaceDraw, HeldHand, PhotoLookup, OutlineSoftening,
         self._src_verts = geometry.posed(source.face.vertices)
         # what the face's move uncovers is drawn as what lay behind it (poce_rt.uncover)
         self._uncover = Uncover(source.image, self._src_verts, geometry.layout.tris, geometry.layout.uvs,
-                                oval_radius(source.face.vertices))
+                                oval_radius(source.face.vertices), keep_raster=True)
         self._uncovered = False   # whether the last step drew any of it
         self._profile = False     # whether the last step drew the face's profile unfeathered
         self._outline_drawn = None   # on the host: the step's outline share drawn with the face (_soften)

@@ -9,12 +9,12 @@ from .crop import crop
 from .modulate import modulate
 from .threads import get_num_threads, set_num_threads
 from .rasterize import rasterize
-from .render import render
+from .render import RasterKeep, render
 from .sample_uv import default_depth_tol as sample_uv_depth_tol
 from .sample_uv import sample_uv
 from .transfer import transfer
 from .uv_layout import UVLayout, uv_layout
 
-__all__ = ["rasterize", "uv_layout", "UVLayout", "sample_uv", "render", "modulate", "transfer",
+__all__ = ["rasterize", "uv_layout", "UVLayout", "sample_uv", "render", "RasterKeep", "modulate", "transfer",
            "composite", "interpolate", "crop", "Workspace", "is_device_array",
            "array_module", "to_host", "on_stream", "set_num_threads", "get_num_threads"]
