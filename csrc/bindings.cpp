@@ -118,6 +118,9 @@ py::tuple render(py::handle texture_o, py::handle verts_o, py::handle tris_o, py
       if (!std::equal(want, want + 5, header + 4) || header[0] < 0 || header[1] < 0 || header[2] > width ||
           header[3] > height)
         bad_value("render: keep holds no raster of this size and mesh to reuse");
+      if (!render_keep_valid(keep, int(height), int(width), int(tris.shape(0))))
+        bad_value("render: keep's raster is corrupt (a box outside the frame, a triangle id out of range or a "
+                  "barycentric not finite)");
     }
   } else if (reuse) {
     bad_value("render: reuse needs keep");

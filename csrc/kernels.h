@@ -67,6 +67,9 @@ constexpr int kKeepInts = 9;
 constexpr int kKeepMagic = 0x6b656570;
 std::size_t render_keep_bytes(int height, int width);
 void render_cpu_kept(const RenderParams& p, uint8_t* keep, bool reuse);
+// Whether keep holds a raster render_cpu_kept could shade from for a mesh of ntris triangles at
+// this size (its box in the frame, its triangle ids in range, its barycentrics finite).
+bool render_keep_valid(const uint8_t* keep, int height, int width, int ntris);
 // ---- modulate: x, gamma, beta [N,C,H,W] -> out [N,C,H,W]
 void modulate_cpu(const float* x, const float* gamma, const float* beta, int64_t planes,
                   int64_t plane_size, float eps, float* out);

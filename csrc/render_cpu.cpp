@@ -1,6 +1,8 @@
 // render, CPU: rasterize the posed mesh over its box, test the sub-samples of the pixels off the
 // interior, shade the box; outside it the outputs are plain zeros.
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "kernels.h"
@@ -232,6 +234,32 @@ void render_impl(const RenderParams& p, uint8_t* keep, bool reuse) {
 }  // namespace
 
 size_t render_keep_bytes(int height, int width) { return kKeepHeader + 28 * size_t(height) * width; }
+
+// The raster a reuse would shade from, read as untrusted bytes (keep is a caller's array): its box
+// inside the frame, every triangle id it names (the centre's, the nearest sub-sample's) a
+// triangle of this mesh, every barycentric finite. shade_box indexes the mesh and texture with
+// them, so a buffer written by anything but render_cpu_kept must be refused before, not read out
+// of bounds. One pass over the box's words: ~5% of the shading it guards.
+bool render_keep_valid(const uint8_t* keep, int height, int width, int ntris) {
+  int box[4];
+  std::memcpy(box, keep, sizeof(box));
+  if (box[0] < 0 || box[1] < 0 || box[2] > width || box[3] > height || box[0] > box[2] || box[1] > box[3])
+    return false;
+  const size_t nbox = size_t(box[2] - box[0]) * size_t(box[3] - box[1]);
+  KeptRaster k = kept_raster(const_cast<uint8_t*>(keep), height, width);
+  for (size_t q = 0; q < nbox; ++q) {
+    const int t = k.tri_id[q];
+    if (t >= ntris) return false;
+    if (t >= 0) {
+      const float* b = k.bary + 3 * q;
+      if (!std::isfinite(b[0]) || !std::isfinite(b[1]) || !std::isfinite(b[2])) return false;
+    } else if (k.zbuf[q] != kEmptyWord) {
+      const int u = int(uint32_t(k.zbuf[q] & 0xffffffffu)) >> 2;
+      if (u < 0 || u >= ntris) return false;
+    }
+  }
+  return true;
+}
 
 void render_cpu(const RenderParams& p) { render_impl(p, nullptr, false); }
 

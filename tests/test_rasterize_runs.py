@@ -279,6 +279,28 @@ def test_raster_keep_shades_what_a_render_draws():
         native().render(tex, verts, tris[:-1], uvs, 70, 60, None, None, False, buffer, True)
     with pytest.raises(ValueError):
         native().render(tex, verts, tris, uvs, 70, 61, None, None, False, buffer, True)
+    # ... and so is a raster whose bytes were written by anything else (the keep is a caller's
+    # array): a triangle id past the mesh, a box past the frame, a barycentric not finite; the
+    # buffer as drawn is still taken
+    native().render(tex, verts, tris, uvs, 70, 60, None, None, False, buffer, False)
+    header = buffer[:16].view(np.int32)
+    x0, y0, x1, y1 = header.copy()
+    n = 70 * 60
+    ids = buffer[64 + 8 * n:64 + 12 * n].view(np.int32)[:(x1 - x0) * (y1 - y0)]
+    bary = buffer[64 + 12 * n:64 + 24 * n].view(np.float32)
+    drawn = int(np.flatnonzero(ids >= 0)[0])
+    for tamper in ("id", "box", "bary"):
+        saved = buffer.copy()
+        if tamper == "id":
+            ids[drawn] = len(tris)
+        elif tamper == "box":   # (one past the frame the size check refuses first)
+            header[0] = x1 + 1
+        else:
+            bary[3 * drawn] = np.nan
+        with pytest.raises(ValueError, match="corrupt"):
+            native().render(tex, verts, tris, uvs, 70, 60, None, None, False, buffer, True)
+        buffer[:] = saved
+    native().render(tex, verts, tris, uvs, 70, 60, None, None, False, buffer, True)
 
 
 def test_positions_into_their_own_buffer():
