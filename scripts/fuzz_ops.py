@@ -223,8 +223,32 @@ def case_render(c: Case, C, ops):
         assert np.all((rgb[..., tex.shape[2]:] >= 0) & (rgb[..., tex.shape[2]:] <= tex.shape[0]))
 
     raw_out = out if out is not None else (None, None)
-    return [("ops.render", lambda: ops.render(*args, h, w, out=out, positions=positions), check),
-            ("_C.render", lambda: C.render(*args, h, w, *raw_out, positions), check)]
+    calls = [("ops.render", lambda: ops.render(*args, h, w, out=out, positions=positions), check),
+             ("_C.render", lambda: C.render(*args, h, w, *raw_out, positions), check)]
+    if fits(h, w) and c.rng.random() < 0.3:
+        # a kept raster (ops.RasterKeep's buffer) reused from bytes the kernel did not draw: a
+        # header that claims this size and mesh over random words, or a drawn raster with some of
+        # its words spoilt (the kernel must refuse it, never read out of bounds)
+        keep = np.empty((64 + 28 * h * w) // 8 + 1, np.uint64).view(np.uint8)
+        n_tris = len(tris) if np.ndim(tris) == 2 else 0
+        n_verts = len(verts) if np.ndim(verts) == 2 else 0
+
+        def reuse_spoilt():
+            try:
+                C.render(*args, h, w, None, None, positions, keep, False)
+            except EXPECTED:
+                pass
+            words = keep[64:].view(np.uint8)
+            at = c.rng.integers(0, len(words), int(c.pick(1, 8, 64)))
+            words[at] = c.rng.integers(0, 256, len(at), dtype=np.uint8)
+            if c.flaw(0.5):
+                keep[:36].view(np.int32)[:] = [c.rng.integers(-2, w + 2), c.rng.integers(-2, h + 2),
+                                               c.rng.integers(-2, w + 2), c.rng.integers(-2, h + 2),
+                                               h, w, n_verts, n_tris, 0x6b656570]
+            return C.render(*args, h, w, None, None, positions, keep, True)
+
+        calls.append(("_C.render keep", reuse_spoilt, check))
+    return calls
 
 
 def case_modulate(c: Case, C, ops):
