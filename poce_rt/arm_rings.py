@@ -1,11 +1,11 @@
 """The head proxy's rings beside its far side where an arm lies there (issue 15, held-out
 Image_with_alpha.png, the hand pressed on the far brow; HeadProxy.mesh draws them through ArmRings,
-built where silhouette.band_arm's share is given): past the innermost ring, the rings drawn at the
+built where band_content.band_arm's share is given): past the innermost ring, the rings drawn at the
 photo's own steps between them, narrowed as the band next to the oval is (flat_beside), the fixed
 outer ring reaching on out along the forearm (reach); beside the heel of the hand, out past the
 turned face's far side (past_face); below it, where no arm lies, the photo's far cheek drawn past
 the face's mesh to its own rounded outline, turned away (past_cheek, read_cheek). Where the arm is,
-poce_rt.occluder (arm_beside) and poce_rt.silhouette (band_arm, cheek_outline) read.
+poce_rt.occluder (arm_beside), poce_rt.band_content (band_arm) and poce_rt.past_oval (cheek_outline) read.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from .head_proxy import FACE_OVAL, face_outline_at, face_outline_reach, ramp
 
-# Where an arm lies beside the far side (silhouette.band_arm's share of the photo between the
+# Where an arm lies beside the far side (band_content.band_arm's share of the photo between the
 # oval and the silhouette, over the vertices turned away as proxy_pose.BAND_HAIR's: BAND_ARM[0]
 # none .. [1] fully), what the photo shows past the oval there is the hand and arm, not the head's round
 # side: past the proxy's innermost ring (posed as the turn draws it) its rings are drawn at the
@@ -57,7 +57,7 @@ ARM_REACH_MAX = 3.0
 # outline, straight from the heel of the hand to the nose (bulging 0.9 px past its chord on
 # average between the rays of vertices 26 and 29; the photo's outline 4.1), while the photo's face
 # runs on past where its mesh ends (6 px past the oval) to its own rounded outline (20-24 px:
-# silhouette.cheek_outline), a strip of the cheek's shadowed side (L* 16-26, 15 px wide) that the
+# past_oval.cheek_outline), a strip of the cheek's shadowed side (L* 16-26, 15 px wide) that the
 # band drew under the turned face. There (past_cheek) the band's first ring is drawn at the face's
 # drawn outline reading the photo as that outline does (below), the next that strip further out,
 # narrowed as the band next to the oval is (flat_beside) and again as the proxy's outer facet turns
@@ -82,12 +82,12 @@ CHEEK_STEP_PX = 0.5   # the rings beyond the photo's cheek outline, this far apa
 
 class ArmRings:
     """The proxy's rings beside the arm of one source face, its side worked out once (HeadProxy
-    builds it where an arm is read, as proxy.arm). share [K]: silhouette.band_arm's, the share of the
+    builds it where an arm is read, as proxy.arm). share [K]: band_content.band_arm's, the share of the
     photo between each oval vertex and the silhouette that is an arm (BAND_ARM); sv [468,>=2] the
     face's vertices in the photo; p [K,>=2] its oval, c [2] the oval's centre, u [K,2] each oval
     vertex's unit ray out from c, r_src [K] its distance from c, facing [K] each outer facet's
     cosine with the camera at the photo's pose, fringe None or [K] the fringe widths (HeadProxy's).
-    cheek: None, or [K] px silhouette.cheek_outline's (stages.head_proxy_of sets it): how far the
+    cheek: None, or [K] px past_oval.cheek_outline's (stages.head_proxy_of sets it): how far the
     photo's face runs past each oval vertex to its own outline (past_cheek)."""
 
     def __init__(self, share, sv, p, c, u, r_src, facing, fringe=None):

@@ -1,5 +1,5 @@
 """The colour classes of a source photo (issue 15), worked out once per source (photo_colours;
-pipeline.Source.colours, silhouette.face_colours): the backdrop's colours, read on the photo's
+pipeline.Source.colours, face_colours.face_colours): the backdrop's colours, read on the photo's
 side borders off the head, where a portrait shows what lies behind it (backdrop_colours), or about the
 head where the person segmenter sees no one (backdrop_around, a group photo); the face's skin in
 the photo (photo_skin, sunglasses left out: photo_lenses) and in its UV map (texel_skin); and the

@@ -4,8 +4,8 @@ backdrop (backdrop_reach), the person segmenter's person (person_reach), and how
 silhouette the band holds nothing of the background's own (fringe_reach) and the hair's loose
 strands reach (strand_reach); each ray's share of hair or head (hair_share, hair_at). All of them
 end a run of samples where run_end finds it ending. poce_rt.silhouette sizes the head proxy's
-silhouette by them, so that all of the hair turns with the head, and its fringe ring, which
-carries the hair's loose strands with the head.
+silhouette by them, so that all of the hair turns with the head, and poce_rt.hair_beyond its fringe
+ring, which carries the hair's loose strands with the head.
 """
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ def skin_distance(colours: np.ndarray, skin) -> np.ndarray:
 
 def backdrop_distance(colours: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """[...,3] float32 Lab colours -> [...] float32 Lab distance of each to the nearest of backdrop
-    [K,3] Lab (backdrop_colours'): what hair_like, backdrop_reach and silhouette.backdrop_like
+    [K,3] Lab (backdrop_colours'): what hair_like, backdrop_reach and face_colours.backdrop_like
     weigh against BACKDROP_D. Channel by channel (a broadcast over [...,K,3] cost ~20x on a
     frame loop's strip)."""
     c = np.asarray(colours, np.float32)

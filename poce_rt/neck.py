@@ -35,7 +35,7 @@ from .lab_colour import lab, skin_distance
 # ring turns with the head in part (between head_proxy.NECK_CM's canonical y values: below the cheek,
 # above the chin, under which the proxy's rings stay with the neck and the collar)
 # ... where the photo shows what lies behind the head beside the vertex: the share of the pixels
-# along silhouette.backdrop_beside's ray that are neither skin nor hair-like (behind();
+# along past_oval.backdrop_beside's ray that are neither skin nor hair-like (behind();
 # backdrop_beside counts a beard beside a jaw), none from NECK_BACKDROP[0], fully from [1]
 # (multi_face.jpg's face 0: 0.57-1.0 beside his far jaw from the ear to the chin, 0.29 beside the
 # ear, 0 beside his neck under the chin; at 0.5 the jaw's vertex next to the chin, 0.57, was drawn
@@ -144,9 +144,10 @@ def edge(d: np.ndarray) -> float:
 def neck_layer(image: np.ndarray, face, colours=None, silhouette: np.ndarray | None = None) -> NeckLayer | None:
     """The source face's NeckLayer, or None where no side of its jaw shows the backdrop beside it
     along its length (NECK_RUN) and bare (NECK_BARE). image [H,W,3] uint8; face: a tracker Face
-    (vertices, shape, pose); colours: silhouette.face_colours' (None: read here); silhouette: [K]
+    (vertices, shape, pose); colours: face_colours.face_colours' (None: read here); silhouette: [K]
     silhouette_scales' (head_proxy's). Once per source."""
-    from .silhouette import BESIDE_REACH, BESIDE_SKIP_PX, _past_oval, face_colours
+    from .face_colours import face_colours
+    from .past_oval import BESIDE_REACH, BESIDE_SKIP_PX, _past_oval
 
     image = np.asarray(image)[..., :3]
     sv = np.asarray(face.vertices, np.float64)
@@ -254,10 +255,10 @@ def jaw_shadow(image: np.ndarray, face, silhouette: np.ndarray | None = None, co
     """[K] in [0,1]: how surely the photo shows a shadow the jaw casts on the neck past each oval
     vertex whose proxy rings stay with the neck (SHADOW_DL's note), or None where none does. image
     [H,W,3] uint8; face: a tracker Face (vertices, shape, pose); silhouette: [K] silhouette_scales'
-    (head_proxy's); colours: silhouette.face_colours' (None: read here). Once per source."""
+    (head_proxy's); colours: face_colours.face_colours' (None: read here). Once per source."""
     from .fit import pose_vertices
     from .head_proxy import outward, oval_normals
-    from .silhouette import backdrop_like, face_colours
+    from .face_colours import backdrop_like, face_colours
 
     image = np.asarray(image)[..., :3]
     sv = np.asarray(face.vertices, np.float64)

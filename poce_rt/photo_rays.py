@@ -2,7 +2,8 @@
 of photo positions to another (ray_points), the photo's Lab colours on them (ray_samples), and a
 bilinear read of the photo at any number of positions (read_pixels). poce_rt.colour_classes reads
 the head's hair beside the face on them, poce_rt.head_reach and poce_rt.silhouette how far the
-head reaches, and poce_rt.hair the hair beside each texel of the face's outline.
+head reaches, poce_rt.hair_beyond the hair past it, poce_rt.band_content what lies inside it, and
+poce_rt.hair the hair beside each texel of the face's outline.
 """
 from __future__ import annotations
 

@@ -107,7 +107,7 @@ class Source:
     uv_fill: np.ndarray | None = None
     filled: np.ndarray | None = None
     shading: object = None   # poce_rt.shading.FillShading: uv_fill shaded at a target pose, or None
-    colours: object = None   # colour_classes.PhotoColours of the photo and face (silhouette.face_colours), or None
+    colours: object = None   # colour_classes.PhotoColours of the photo and face (face_colours.face_colours), or None
     lens_card: np.ndarray | None = None   # [468,3] sunglasses in front of the eyes (accessories.lens_card), or None
     held: np.ndarray | None = None   # [H,W] a hand over the face's outline (occluder.occluder_map), or None
     rim_light: object = None   # poce_rt.rim_light.RimLight: the ring relit beside a relit far half, or None

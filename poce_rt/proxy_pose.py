@@ -16,12 +16,12 @@ import numpy as np
 from .arm_rings import ArmRings
 from .camera import CAMERA_DISTANCE_CM, perspective_shape
 from .glasses_rings import glasses_rings
+from .hair_beyond import FRINGE, HANG_REACH
 from .head_proxy import (BEND_AWAY, FACE_OVAL, NECK_CM, PROXY_REACH, PROXY_RINGS, PROXY_SCALES, chord_rings,
                          face_past_oval, face_reach, face_read_at, facing, head_centre, head_proxy,
                          outer_normals, outward, oval_inner, oval_normals, oval_radius, ramp, rings_tris, shortened)
 from .jaw_rings import JawRings
-from .silhouette import (BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, FRINGE, HANG_REACH,
-                         REVEAL_MOVE)
+from .past_oval import BESIDE_EDGE_ON, BESIDE_GROWTH, BESIDE_NECK, BESIDE_SHARE, BESIDE_TOWARD, REVEAL_MOVE
 
 # the head proxy's innermost ring lies at least this far (x the oval's mean radius) inside the
 # oval: under the face's feathered border (about 0.06 of the radius), under_border

@@ -41,7 +41,11 @@ from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
 from .profile_edge import PROFILE_FEATHER_PX, own_edge_of, sharpen_profile, turned_edge, turned_profile
-from .silhouette import SkinRun, band_arm, band_head_armless, cheek_outline, face_colours, proxy_measures
+from .band_content import band_arm, band_head_armless
+from .face_colours import face_colours
+from .past_oval import cheek_outline
+from .proxy_measures import proxy_measures
+from .skin_run import SkinRun
 from .proxy_pose import HeadProxy
 from .revealed import PoseReveal, fill_share, filled_pixels, revealed_fill, revealed_texture, vertex_normals
 from .surround import warp_surround

@@ -19,8 +19,8 @@ from .band_maps import area_stretch, barycentric_grid, outer_band
 from .band_stretch import stretch_fill
 from .complete import push_pull
 from .feature_mask import FeatureMask
+from .face_colours import backdrop_like
 from .head_proxy import FACE_OVAL, PROXY_RINGS, SILHOUETTE_RING, band_triangles, ramp
-from .silhouette import backdrop_like
 
 FILL_SHRINK = 4   # a stretched strip's fill (pulled) is push-pulled at 1/4 of the resolution
 FILL_MARGIN = 32   # photo pixels around a stretched strip that its fill is pulled from

@@ -405,10 +405,10 @@ def test_holes_in_the_glasses_are_theirs():
 def test_the_photos_skin_leaves_out_the_sunglasses(editor, sunglasses):
     """A quarter of the young man's face oval is lens: read with it, his skin was L 41.7 +- 31.7,
     so wide that the sky beside his near jaw (the photo shows it plainly there) was "skin" too and
-    silhouette.backdrop_beside saw 0.14-0.43 of it. Without the lenses and frame (colour_classes.photo_lenses)
+    past_oval.backdrop_beside saw 0.14-0.43 of it. Without the lenses and frame (colour_classes.photo_lenses)
     the skin is his cheeks' and forehead's, and the sky beside the jaw is the backdrop. A bare-eyed
     face of the same photo reads exactly as before."""
-    from poce_rt import colour_classes, silhouette
+    from poce_rt import colour_classes, face_colours, past_oval
     from poce_rt.head_proxy import FACE_OVAL
 
     img, src = sunglasses
@@ -417,10 +417,10 @@ def test_the_photos_skin_leaves_out_the_sunglasses(editor, sunglasses):
     assert old_med[0] < 45 and old_spread[0] > 25
     med, spread = src.colours.skin
     assert med[0] > 55 and spread[0] < 20
-    jaw = silhouette.backdrop_beside(img, v, src.colours)[11:14]   # his near jaw, below the ear
+    jaw = past_oval.backdrop_beside(img, v, src.colours)[11:14]   # his near jaw, below the ear
     assert jaw.min() >= 0.9
     bare = editor.faces(img, 3)[0].vertices
-    np.testing.assert_array_equal(silhouette.face_colours(img, bare).skin,
+    np.testing.assert_array_equal(face_colours.face_colours(img, bare).skin,
                                   colour_classes.photo_skin(img, bare[list(FACE_OVAL), :2]))
 
 

@@ -917,7 +917,7 @@ def test_a_far_cheek_that_read_the_wall_is_drawn_as_skin(three_quarter_woman):
     lips and eyes left out, 3.0 from the photo's own far cheek's, before 4.3): the pink was far
     from every backdrop colour. The see-through film (0.36, 7.4) stays outside the bound."""
     from poce_rt.lab_colour import backdrop_distance, lab
-    from poce_rt.silhouette import face_colours
+    from poce_rt.face_colours import face_colours
 
     img, src, res = three_quarter_woman
     region = revealed_cheek(src.face, res.target_pose, *img.shape[:2])

@@ -7,7 +7,7 @@ against the proxy's unmoved outer ring."""
 import numpy as np
 import pytest
 
-from poce_rt import head_proxy, proxy_pose, silhouette
+from poce_rt import face_colours, head_proxy, proxy_pose, silhouette
 from poce_rt.fit import pose_vertices
 
 TOP = [35, 0, 1, 2]          # FACE_OVAL indices above her forehead (the top of the oval, far side)
@@ -31,7 +31,7 @@ def test_her_forehead_skin_runs_past_the_oval_towards_the_default_silhouette(her
     c = oval.mean(0)
     end = c + silhouette.SILHOUETTE_GROW * (sil - c)
     begin = np.linalg.norm(sil - oval, axis=1) / np.linalg.norm(end - oval, axis=1)
-    skin = silhouette.forehead_skin(img, oval, end, begin, silhouette.face_colours(img, face.vertices).skin)
+    skin = silhouette.forehead_skin(img, oval, end, begin, face_colours.face_colours(img, face.vertices).skin)
     assert skin.shape == (len(head_proxy.FACE_OVAL),)
     # her forehead above the top of the oval runs 0.48-0.74 of the way to the default silhouette
     # before her hairline; beside the jaw the oval lies on the wall's edge
@@ -92,7 +92,7 @@ def test_turned_towards_the_camera_her_forehead_keeps_its_width_up_to_her_hairli
     k = len(head_proxy.FACE_OVAL)
     dst = verts.reshape(head_proxy.PROXY_RINGS, k, 3)[1:, :, :2].astype(np.float64)   # the oval outwards
     seen = read.reshape(head_proxy.PROXY_RINGS, k, 2)[1:]
-    skin = silhouette.face_colours(img, face.vertices).skin
+    skin = face_colours.face_colours(img, face.vertices).skin
     for i in (0, 1, 2):
         length = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(seen[:, i], axis=0), axis=1))]
         d = np.arange(2.0, length[-1], 0.5)

@@ -1,4 +1,4 @@
-"""The hair's fringe beyond the head proxy's silhouette (poce_rt.silhouette.FRINGE): loose strands
+"""The hair's fringe beyond the head proxy's silhouette (poce_rt.hair_beyond.FRINGE): loose strands
 past the silhouette go with it, and the band beyond them takes a turn's stretch.
 
 0-f1-su-ph.jpg turned -25: the silhouette on the far side (image left) moves in by ~58 px, the
@@ -6,7 +6,7 @@ fixed outer ring stays, and the band between them was drawn 2.2x wider than the 
 the strands beside her hair became long streaks flying off the head."""
 import numpy as np
 
-from poce_rt import head_proxy, proxy_pose, silhouette
+from poce_rt import hair_beyond, head_proxy, proxy_measures, proxy_pose, silhouette
 from poce_rt.fit import pose_vertices
 
 STRAND = 0.05   # x the oval's mean radius: the strands' stretch read this far past the silhouette
@@ -15,7 +15,7 @@ STRAND = 0.05   # x the oval's mean radius: the strands' stretch read this far p
 def _proxy(editor, img, f):
     """The HeadProxy of face f of img as the frame loop builds it."""
     return proxy_pose.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm,
-                              *silhouette.proxy_measures(img, f))
+                              *proxy_measures.proxy_measures(img, f))
 
 
 def strand_stretch(verts, tris, src, radius):
@@ -70,7 +70,7 @@ def test_fringe_ring_goes_with_a_silhouette_moving_in_only():
     np.testing.assert_allclose(dst[1], [80.0 + 0.5 * 20.0, 0.0])      # half of the narrowed band
     # no width measured: the least share, a band that still reads the photo
     _, _, share = proxy_pose.fringe_ring(sil, moved, outer, np.zeros(2))
-    np.testing.assert_allclose(share, silhouette.FRINGE[0])
+    np.testing.assert_allclose(share, hair_beyond.FRINGE[0])
 
 
 def test_fringe_reach_stops_short_of_the_backgrounds_own_things():

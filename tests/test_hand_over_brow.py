@@ -694,14 +694,14 @@ def test_the_far_cheek_below_the_heel_ends_in_the_photos_rounded_outline_turned_
                                                                                           monkeypatch):
     """Image_with_alpha.png turned -25: below the heel of his hand (oval vertices 26-29) the photo's
     face runs on 14-18 px past where its mesh ends to its own rounded outline through a shadowed
-    rim (silhouette.cheek_outline); the band drew that strip under the turned face, which ended in
+    rim (past_oval.cheek_outline); the band drew that strip under the turned face, which ended in
     its mesh's outline, straight from the heel to the nose (bulging 1.0 px past its chord on
     average, the photo's outline 4.0). Drawn past the turned face, turned away with it
     (ArmRings.past_cheek, read_cheek): 2.8 px, no rounder than the photo's. (The strip past the
     photo's mesh there, as cheek_outline measures it: over 10 px.)"""
     from poce_rt import proxy_pose
     from poce_rt.head_proxy import FACE_OVAL, face_past_oval
-    from poce_rt.silhouette import cheek_outline
+    from poce_rt.past_oval import cheek_outline
 
     img, src = prepared("Image_with_alpha.png")
     calls, mesh = [], proxy_pose.HeadProxy.mesh

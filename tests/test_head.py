@@ -3,7 +3,8 @@ face oval over the hair, ears and neck turn with the face; the neck and the oute
 import numpy as np
 import pytest
 
-from poce_rt import band_maps, band_stretch, head_proxy, proxy_pose, ring_photo, silhouette, surround
+from poce_rt import (band_maps, band_stretch, face_colours, hair_beyond, head_proxy, proxy_measures, proxy_pose,
+                     ring_photo, silhouette, surround)
 from poce_rt.camera import perspective_shape
 from poce_rt.fit import pose_vertices
 
@@ -176,7 +177,7 @@ def test_silhouette_grows_to_hair_as_red_as_the_skin(editor, real_image):
     c = oval.mean(0)
     end = c + silhouette.SILHOUETTE_GROW * (sil - c)
     begin = np.linalg.norm(sil - oval, axis=1) / np.linalg.norm(end - oval, axis=1)
-    colours = silhouette.face_colours(img, face.vertices)
+    colours = face_colours.face_colours(img, face.vertices)
     found = head_reach.hair_reach(img, oval, end, begin, colours.skin, colours.backdrop)
     reach = head_reach.backdrop_reach(img, oval, end, begin, colours.backdrop)
     y = face.shape[list(head_proxy.FACE_OVAL), 1]
@@ -391,7 +392,7 @@ def test_a_turn_keeps_the_hair_strands_above_the_forehead_smooth(editor, real_im
     src = editor.prepare(img, face)
     plan = editor.plan(src, pose=(0, yaw, 0))
     proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                               *silhouette.proxy_measures(img, face))
+                               *proxy_measures.proxy_measures(img, face))
     verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
     kinks = _strand_kinks(img, face, verts, photo)
     assert len(kinks) > 100
@@ -406,7 +407,7 @@ def _long_hair_kinks(editor, img, yaw):
     src = editor.prepare(img, face)
     assert src.colours.person is not None            # a group photo: the segmenter was read
     proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                               *silhouette.proxy_measures(img, face, src.colours))
+                               *proxy_measures.proxy_measures(img, face, src.colours))
     oval = np.asarray(face.vertices)[list(head_proxy.FACE_OVAL)]
     y = np.asarray(face.shape)[list(head_proxy.FACE_OVAL), 1]
     side = (oval[:, 0] < oval[:, 0].mean()) & (y > -6) & (y < 0)
@@ -557,11 +558,11 @@ def test_a_turn_lets_long_hair_hanging_past_the_jaw_fade_smoothly(editor, real_i
     outer edge and zigzag strands. Strands traced in the photo beside and under her jaw, carried
     through the band mesh: their sharpest bend over 8 px chords, 90th percentile, was 51.3
     degrees at -25 and 29.5 at +25 (the photo's own: 6.4); with the outer ring reaching on down
-    the hanging hair (silhouette.hanging_hair) 23.1 and 11.0."""
+    the hanging hair (hair_beyond.hanging_hair) 23.1 and 11.0."""
     img = real_image("t1.jpg")
     face = editor.faces(img, 0)[0]
     src = editor.prepare(img, face)
-    measures = silhouette.proxy_measures(img, face, src.colours)
+    measures = proxy_measures.proxy_measures(img, face, src.colours)
     assert measures[4].max() > 0                        # her hair hangs: the outer ring reaches down
     proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm, *measures)
     oval = np.asarray(face.vertices)[list(head_proxy.FACE_OVAL), :2]
@@ -578,15 +579,15 @@ def test_a_turn_lets_long_hair_hanging_past_the_jaw_fade_smoothly(editor, real_i
 
 
 def test_hanging_hair_only_on_a_group_photo(editor, real_image):
-    """silhouette.hanging_hair reads the person segmenter's map: on a photo of one person (no map)
+    """hair_beyond.hanging_hair reads the person segmenter's map: on a photo of one person (no map)
     the outer ring stays where it was (the head proxy's mesh as before, bit for bit)."""
     img = real_image("t1.jpg")
     face = editor.faces(img, 0)[0]
     src = editor.prepare(img, face)
     sil = silhouette.silhouette_scales(img, face.vertices, face.shape, face.pose, src.colours)
     args = (img, face.vertices, face.shape, face.pose, sil)
-    assert silhouette.hanging_hair(*args, src.colours).max() > 0
-    assert not silhouette.hanging_hair(*args, src.colours._replace(person=None)).any()
+    assert hair_beyond.hanging_hair(*args, src.colours).max() > 0
+    assert not hair_beyond.hanging_hair(*args, src.colours._replace(person=None)).any()
 
 
 def test_a_head_turned_on_its_neck_swings_its_face_round(tracker, real_image):
@@ -670,7 +671,7 @@ def _column_detail(editor, img, src, yaw=25):
 
 def test_a_turn_reads_the_hair_past_the_skin_strip_as_hair(editor, prepared):
     """0-f1-su-ph.jpg turned +25: where the turn reveals her image-left cheek, the oval ring reads
-    the photo past the skin strip and the hair's mix with the skin (silhouette.skin_strip), 16 px
+    the photo past the skin strip and the hair's mix with the skin (past_oval.skin_strip), 16 px
     out there, past the proxy's first ring (14 px out): the band between them read a sliver of
     0-2 px, folded, drawn 18 px wide (area 7-16x) and filled by the stretched-strip fill, a smooth
     brownish column between the cheek and the hair from the temple down past the cheek. The rings
@@ -685,7 +686,7 @@ def test_a_turn_reads_the_hair_past_the_skin_strip_as_hair(editor, prepared):
         face = src.face
         plan = editor.plan(src, pose=(0, 25, 0))
         proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                                   *silhouette.proxy_measures(img, face))
+                                   *proxy_measures.proxy_measures(img, face))
         verts, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
         tris = head_proxy.band_triangles(len(verts))
         moved = proxy.strip * proxy.reveal(plan.target_pose)     # [K] px the oval ring reads past the oval
@@ -727,7 +728,7 @@ def test_the_band_under_a_revealed_outline_reads_the_hair(editor, prepared):
     face = src.face
     plan = editor.plan(src, pose=(0, 25, 0))
     proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                               *silhouette.proxy_measures(img, face))
+                               *proxy_measures.proxy_measures(img, face))
     _, _, photo = proxy.mesh(pose_vertices(plan.shape, plan.target_pose), plan.target_pose)
     k = len(head_proxy.FACE_OVAL)
     reveal = proxy.reveal(plan.target_pose)
@@ -753,7 +754,7 @@ def _beside_collapsed_temple(editor, img, src, image, alpha):
     plan = editor.plan(src, pose=(0, 25, 0))
     target = pose_vertices(plan.shape, plan.target_pose)
     proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                               *silhouette.proxy_measures(img, face, src.colours))
+                               *proxy_measures.proxy_measures(img, face, src.colours))
     verts, _, photo = proxy.mesh(target, plan.target_pose)
     k = len(head_proxy.FACE_OVAL)
     sil, oval = head_proxy.SILHOUETTE_RING * k, k

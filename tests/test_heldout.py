@@ -176,7 +176,7 @@ def test_the_revealed_side_of_the_head_meets_the_face_without_a_line(editor, pre
     down the cheek's outline. Mean ridge/valley across the face's edge (outline_line) on the
     cheek's rows: before 33.1 levels, after 14.2.
     Beside the backdrop the proxy's rings are drawn only as far out from the moved oval as the
-    photo shows them (silhouette.backdrop_beside); the filled crescent reached 13 px (0.29 oval
+    photo shows them (past_oval.backdrop_beside); the filled crescent reached 13 px (0.29 oval
     radii) past the face's edge on those rows, then 8 (test_surround.py: the backdrop beyond it is
     kept). The photo's cheek edge past the oval, which those rings drew there, is the face itself
     (proxy_pose.BEHIND_FACE: test_a_revealed_far_cheek_is_drawn_once); the face's own edge is the
@@ -476,7 +476,7 @@ def test_the_head_past_the_photo_s_border_continues_as_the_border_shows_it(edito
 def test_the_head_turned_away_keeps_its_hair_at_the_cut_border(editor, prepared):
     """Tom_Hanks_54745.png: the photo's left border runs through his black hair and shadowed
     cheek, and read as backdrop (colour_classes.backdrop_colours: 4 of its 8 colours, L* 4.7-6.4)
-    his band beside the side a turn to -25 takes away read as backdrop (silhouette.band_head 0.13
+    his band beside the side a turn to -25 takes away read as backdrop (band_content.band_head 0.13
     over it), so that side was not drawn out to the head's outline (proxy_pose.far_outline); its
     silhouette ring turned in past the ring before it, and the outer band (fringe to the fixed
     ring) stretched the fill beyond the photo's top-left corner over the corner of his hair: a

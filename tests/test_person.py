@@ -55,12 +55,12 @@ def test_blonde_hair_is_hair_against_the_backdrop_about_her_head(t1, monkeypatch
     backdrop and the head proxy's silhouette stayed at REACH (1.4 oval radii) above the forehead; about her
     head the backdrop is the window and the wall, and above the forehead the silhouette grows to
     her hair's top."""
-    from poce_rt import head_proxy, silhouette
+    from poce_rt import head_proxy, proxy_measures
 
     img, face, _ = t1
-    grown = silhouette.proxy_measures(img, face)[0]
+    grown = proxy_measures.proxy_measures(img, face)[0]
     monkeypatch.setenv("POCE_RT_PERSON", "0")
-    borders = silhouette.proxy_measures(img, face)[0]
+    borders = proxy_measures.proxy_measures(img, face)[0]
     assert head_proxy.FACE_OVAL[0] == 10                       # the oval's top, above the forehead
     assert borders[0] == pytest.approx(head_proxy.REACH) and borders.max() < head_proxy.REACH + 0.1
     assert grown[0] > head_proxy.REACH + 0.3
@@ -142,15 +142,15 @@ def test_her_hair_reaches_the_segmenters_outline_where_it_has_the_walls_colour(t
     oval radii) beside the grown top (1.8 at the parting), a cliff the turn drew as chevrons. The
     segmenter sees her hair to its outline, and the silhouette grows there too (1.5-1.8). A
     portrait carries no segmenter's map (its colour classes are read as before)."""
-    from poce_rt import head_proxy, silhouette
+    from poce_rt import face_colours, head_proxy, proxy_measures
 
     img, face, _ = t1
-    colours = silhouette.face_colours(img, face.vertices)
+    colours = face_colours.face_colours(img, face.vertices)
     assert colours.person is not None
-    sil = silhouette.proxy_measures(img, face, colours)[0]
+    sil = proxy_measures.proxy_measures(img, face, colours)[0]
     corner = [31, 32, 33, 34, 35]
     assert (sil[corner] > head_proxy.REACH + 0.08).all() and sil[corner[-2:]].min() > head_proxy.REACH + 0.3
-    without = silhouette.proxy_measures(img, face, colours._replace(person=None))[0]
+    without = proxy_measures.proxy_measures(img, face, colours._replace(person=None))[0]
     np.testing.assert_allclose(without[corner], head_proxy.REACH)
     monkeypatch.setenv("POCE_RT_PERSON", "0")
-    assert silhouette.face_colours(img, face.vertices).person is None
+    assert face_colours.face_colours(img, face.vertices).person is None

@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from poce_rt import motion, ops, profile_edge, silhouette, stages, uncover
+from poce_rt import face_colours, motion, ops, profile_edge, stages, uncover
 from poce_rt.edge_cover import edge_cover, shade_edges
 from poce_rt.fit import pose_vertices
 from poce_rt.head_proxy import FACE_OVAL, oval_radius
@@ -189,7 +189,7 @@ def test_face_box_render_and_blend_equal_the_full_frame(geom, astronaut, astro_f
     dst = pose_vertices(face.shape, target)
     # the proxy sized to the photo's hair, its skin strip, what lies beside the oval, the strands past
     # it, built as blend_face builds it (the neck, the photo's skin for a collapsed far side)
-    proxy = stages.head_proxy_of(img, face, silhouette.face_colours(img, face.vertices), g)
+    proxy = stages.head_proxy_of(img, face, face_colours.face_colours(img, face.vertices), g)
     ring = np.zeros((h, w), np.float32)
     base = stages.warp_surround(img, face.vertices, dst, proxy=(proxy, target), moving_out=ring)
     vmotion = motion.vertex_motion(g.posed(face.vertices), g.posed(dst))

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from poce_rt import band_maps, band_stretch, head_proxy, proxy_pose, silhouette, stretched_patch
+from poce_rt import band_maps, band_stretch, face_colours, head_proxy, proxy_measures, proxy_pose, stretched_patch
 from poce_rt.fit import pose_vertices
 
 CHIN = np.arange(13, 21)   # FACE_OVAL positions along the chin (18: its tip, landmark 152)
@@ -32,7 +32,7 @@ def sliding_chin(editor, real_image):
 def _proxy(editor, img, f, beside: bool = True):
     """The HeadProxy of face f of img as the frame loop builds it (beside=False: without
     backdrop_beside, its rings turned with the head beside the backdrop too)."""
-    sil, strip, near, fringe, hang, hair, edge = silhouette.proxy_measures(img, f)
+    sil, strip, near, fringe, hang, hair, edge = proxy_measures.proxy_measures(img, f)
     return proxy_pose.HeadProxy(f.vertices, f.shape, f.pose, editor.config.camera_distance_cm, sil, strip,
                               near if beside else None, fringe, hang, hair, edge)
 
@@ -171,7 +171,7 @@ def test_the_backdrop_map_is_backdrop_like_of_a_box_s_every_other_texel(real_ima
             box[p0[1] - a[1]:p1[1] - a[1], p0[0] - a[0]:p1[0] - a[0]] = \
                 img[p0[1]:p1[1], p0[0]:p1[0]] * np.float32(1 / 255)
         got = bmap.over(a, shape)
-        want = silhouette.backdrop_like(box[::2, ::2], backdrop)
+        want = face_colours.backdrop_like(box[::2, ::2], backdrop)
         assert got.dtype == np.float32 and np.array_equal(got, want), (a, shape)
     assert bmap.done.any()
 

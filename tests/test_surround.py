@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from poce_rt import (band_maps, band_stretch, feature_mask, head_proxy, ops, proxy_pose, ring_photo, silhouette, stages,
-                     surround)
+from poce_rt import (band_maps, band_stretch, face_colours, feature_mask, head_proxy, ops, past_oval, proxy_measures,
+                     proxy_pose, ring_photo, silhouette, stages, surround)
 from poce_rt.camera import perspective_shape
 from poce_rt.facemodel import signed_area_px
 from poce_rt.fit import pose_vertices
@@ -314,7 +314,7 @@ def _crescent_l(image, face, strip):
     pose = face.pose.offset(yaw=25)
     target = pose_vertices(perspective_shape(face.shape, face.pose, pose, CAMERA_DISTANCE_CM), pose)
     measures = (silhouette.silhouette_scales(image, face.vertices, face.shape, face.pose),) + \
-        ((silhouette.skin_strip(image, face.vertices),) if strip else ())
+        ((past_oval.skin_strip(image, face.vertices),) if strip else ())
     proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, CAMERA_DISTANCE_CM, *measures)
     out = surround.warp_surround(image, face.vertices, target, proxy=(proxy, pose))
     oval = target[list(head_proxy.FACE_OVAL), :2]
@@ -363,10 +363,10 @@ def test_skin_strip_measures_the_skin_between_the_oval_and_the_hair(tracker, sin
     disc = lambda r: cv2.dilate(skin, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
     img[disc(35)] = (25, 20, 18)
     img[disc(5)] = (215, 170, 150)
-    strip = silhouette.skin_strip(img, face.vertices)
+    strip = past_oval.skin_strip(img, face.vertices)
     assert (strip >= 5).all() and (strip <= 9).all(), strip
     img[disc(35)] = (215, 170, 150)
-    assert (silhouette.skin_strip(img, face.vertices) == 0).all()
+    assert (past_oval.skin_strip(img, face.vertices) == 0).all()
 
     pose = face.pose.offset(yaw=25)
     dst = pose_vertices(face.shape, pose)
@@ -393,7 +393,7 @@ def _past_revealed_cheek(editor, img, src, yaw: float = 25):
     res = editor.edit(img, pose=(0, yaw, 0), source=src)
     plan = editor.plan(src, pose=(0, yaw, 0))
     target = pose_vertices(plan.shape, plan.target_pose)
-    colours = silhouette.face_colours(img, src.face.vertices)
+    colours = face_colours.face_colours(img, src.face.vertices)
     runs, pale = [], 0
     for y in range(int(round(target[234, 1])), int(round(target[58, 1])) + 1):
         x = np.flatnonzero(res.alpha[y] >= 0.5)[0]          # the face's drawn outline
@@ -402,7 +402,7 @@ def _past_revealed_cheek(editor, img, src, yaw: float = 25):
         skin = skin_distance(c, colours.skin) < SKIN_D[1]
         runs.append(len(skin) if skin.all() else int(np.argmin(skin)))
         cheek = np.median(lab(res.image[y, x + 2:x + 8].astype(np.float32) / 255)[:, 0])
-        pale += int(((c[:, 0] > cheek + 2) & (silhouette.backdrop_like(past, colours.backdrop) < 0.5)).sum())
+        pale += int(((c[:, 0] > cheek + 2) & (face_colours.backdrop_like(past, colours.backdrop) < 0.5)).sum())
     return float(np.mean(runs)), pale
 
 
@@ -412,7 +412,7 @@ def test_the_revealed_cheek_draws_no_rim_past_its_outline(editor, prepared):
     the green backdrop, and the proxy's first band drew it from the moved oval outwards, past the
     face's outline: a pale bulge (skin-like pixels 7.4 px wide past the outline on average, 166
     pixels paler than the cheek). The rings are drawn that much nearer the moved oval there now
-    (silhouette.edge_strip): 2.1 px (the outline's own mix), 57."""
+    (past_oval.edge_strip): 2.1 px (the outline's own mix), 57."""
     img, src = prepared("single_face.jpg")
     width, pale = _past_revealed_cheek(editor, img, src)
     assert width < 4.0 and pale < 100, (width, pale)
@@ -425,13 +425,13 @@ def test_edge_strip_is_the_cheek_past_an_oval_tracked_inside_it(editor, prepared
     largest face (3-8 px of them; their meshes reach <= 0.9 px past the oval there), which turn
     with the head."""
     img, src = prepared("single_face.jpg")
-    e = silhouette.edge_strip(img, src.face.vertices)
+    e = past_oval.edge_strip(img, src.face.vertices)
     assert (e[26:29] >= 4).all() and e[27] >= 8 and not e[:20].any(), e
     for name in ("Image_with_alpha.png", "t1.jpg"):
         img, src = prepared(name)
-        assert not silhouette.edge_strip(img, src.face.vertices).any(), name
+        assert not past_oval.edge_strip(img, src.face.vertices).any(), name
     img = real_image("multi_face.jpg")
-    assert not silhouette.edge_strip(img, editor.faces(img, 0)[0].vertices).any()
+    assert not past_oval.edge_strip(img, editor.faces(img, 0)[0].vertices).any()
 
 
 def test_inside_is_the_distance_to_the_hull_border():
@@ -552,8 +552,8 @@ def _far_backdrop_changed(img, out, face, target_vertices, margin=0.12, reach=0.
     the output changed by more than `levels` grey levels."""
     import cv2
 
-    colours = silhouette.face_colours(img, face.vertices)
-    back = silhouette.backdrop_like(img.astype(np.float32) / 255, colours.backdrop) >= 0.5
+    colours = face_colours.face_colours(img, face.vertices)
+    back = face_colours.backdrop_like(img.astype(np.float32) / 255, colours.backdrop) >= 0.5
     r = head_proxy.oval_radius(face.vertices)
     ovals = np.zeros(img.shape[:2], np.uint8)
     for v in (face.vertices, target_vertices):
@@ -580,7 +580,7 @@ def test_a_turn_towards_the_far_side_keeps_the_backdrop_beside_it(editor, prepar
     away, 0.4% as before). A still head draws the rings where the photo shows them."""
     img, src = prepared("Tom_Hanks_54745.png")
     face = src.face
-    beside = silhouette.backdrop_beside(img, face.vertices)
+    beside = past_oval.backdrop_beside(img, face.vertices)
     assert beside[4:9].min() >= 0.6 and beside[:3].max() == 0.0    # far cheek / forehead (FACE_OVAL order)
     for yaw, most in ((-25, 0.12), (-20, 0.12)):
         plan = editor.plan(src, pose=(0, yaw, 0))
@@ -590,7 +590,7 @@ def test_a_turn_towards_the_far_side_keeps_the_backdrop_beside_it(editor, prepar
         assert share < most, (yaw, share)
     # a still head: the proxy draws its rings where they lie (nothing widened, nothing followed)
     proxy = proxy_pose.HeadProxy(face.vertices, face.shape, face.pose, editor.config.camera_distance_cm,
-                               strip=silhouette.skin_strip(img, face.vertices), beside=beside)
+                               strip=past_oval.skin_strip(img, face.vertices), beside=beside)
     verts, _, photo = proxy.mesh(face.vertices, face.pose)
     k = len(head_proxy.FACE_OVAL)
     np.testing.assert_allclose(verts[k:-k, :2], photo[k:-k], atol=1e-3)
@@ -634,15 +634,15 @@ def test_backdrop_beside_is_the_backdrop_s_share_past_the_oval(single_face, face
     """backdrop_beside on single_face.jpg: a share per oval vertex; the hair above the forehead is
     not backdrop; rays that leave the photo count those pixels as not backdrop (the face moved
     so that its right side lies on the photo's border); NaN vertices raise."""
-    b = silhouette.backdrop_beside(single_face, face.vertices)
+    b = past_oval.backdrop_beside(single_face, face.vertices)
     assert b.shape == (len(head_proxy.FACE_OVAL),) and ((b >= 0) & (b <= 1)).all()
     assert b[0] == 0.0                          # the forehead's top: hair beyond it
     v = np.array(face.vertices, np.float64)
     v[:, 0] += single_face.shape[1] - 1 - v[list(head_proxy.FACE_OVAL), 0].max()
     right = v[list(head_proxy.FACE_OVAL), 0] > v[list(head_proxy.FACE_OVAL), 0].max() - 1
-    assert right.any() and (silhouette.backdrop_beside(single_face, v)[right] == 0.0).all()
+    assert right.any() and (past_oval.backdrop_beside(single_face, v)[right] == 0.0).all()
     with pytest.raises(ValueError):
-        silhouette.backdrop_beside(single_face, np.full_like(face.vertices, np.nan))
+        past_oval.backdrop_beside(single_face, np.full_like(face.vertices, np.nan))
 
 
 def test_the_neck_under_the_chin_stays_where_the_chin_turns_over_it(editor):
@@ -771,8 +771,8 @@ def test_jaw_shadow_is_found_under_a_jaw_s_shadow_and_nowhere_else(editor, real_
     def gate(name, k):
         img = real_image(name)
         face = editor.faces(img, k)[0]
-        colours = silhouette.face_colours(img, face.vertices)
-        return neck.jaw_shadow(img, face, silhouette.proxy_measures(img, face, colours)[0], colours)
+        colours = face_colours.face_colours(img, face.vertices)
+        return neck.jaw_shadow(img, face, proxy_measures.proxy_measures(img, face, colours)[0], colours)
 
     on = gate("t1.jpg", 1)
     assert on is not None and (np.flatnonzero(on > 0.5) == np.arange(12, 18)).all(), on
@@ -792,15 +792,15 @@ def test_edge_overshoot_measures_the_oval_past_the_head_below_the_eyes(tracker, 
     img[...] = (200, 215, 225)
     head = oval_mask(face, img.shape)
     img[cv2.erode(head, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0] = (150, 100, 80)
-    over = silhouette.edge_overshoot(img, face.vertices)
-    below = silhouette.below_eyes(face.vertices)
+    over = past_oval.edge_overshoot(img, face.vertices)
+    below = past_oval.below_eyes(face.vertices)
     assert below.sum() >= 10 and (~below).sum() >= 10
     assert (over[below] >= 3).all() and (over[below] <= 6).all(), over
     assert (over[~below] == 0).all(), over
     img[head > 0] = (150, 100, 80)
-    assert (silhouette.edge_overshoot(img, face.vertices) == 0).all()
+    assert (past_oval.edge_overshoot(img, face.vertices) == 0).all()
     img[...] = (150, 100, 80)
-    assert (silhouette.edge_overshoot(img, face.vertices) == 0).all()
+    assert (past_oval.edge_overshoot(img, face.vertices) == 0).all()
 
 
 def _jaw_edge(img, face, out, target, tracker_geometry, band):
@@ -863,8 +863,8 @@ def test_an_oval_on_the_head_s_edge_reads_it_as_before(tracker, real_image, name
     head proxy's measures (and so every turn of theirs) are as before."""
     img = real_image(name)
     face = tracker.track_one(img)
-    assert (silhouette.edge_overshoot(img, face.vertices) == 0).all()
-    np.testing.assert_array_equal(silhouette.proxy_measures(img, face)[1], silhouette.skin_strip(img, face.vertices))
+    assert (past_oval.edge_overshoot(img, face.vertices) == 0).all()
+    np.testing.assert_array_equal(proxy_measures.proxy_measures(img, face)[1], past_oval.skin_strip(img, face.vertices))
 
 
 def test_face_past_oval_is_the_face_s_reach_past_its_oval(prepared, single_face, face):

@@ -33,7 +33,7 @@ from ..ops._arrays import Workspace, on_stream
 from ..profile_edge import PROFILE_FEATHER_PX, turned_edge, turned_profile
 from ..stages import Geometry, face_box, head_proxy_of, texel_motion
 from ..head_proxy import FACE_OVAL, PROXY_RINGS, band_tris, oval_radius, rings_tris
-from ..silhouette import face_colours
+from ..face_colours import face_colours
 from ..surround import ring_band
 from ..uncover import Uncover
 from .canvas import EMPTY, Box, Canvases, Ring
