@@ -65,7 +65,7 @@ BEHIND_FACE = (0.05, 0.1)
 # forehead's skin at the hairline, 3 px of it at vertex 33, drawn as a pale fleck (L* 65-68)
 # between her turned temple (55-60) and her dark lock of hair (30). The band reads past the skin
 # there: the silhouette ring's photo position moves out towards the fringe ring's to the first
-# pixel that is not skin (silhouette.SkinRun; past_skin), where one is on the way.
+# pixel that is not skin (skin_run.SkinRun; past_skin), where one is on the way.
 COLLAPSED = (0.1, 0.2)
 # That strip is pulled in whole (HeadProxy.mesh), not by the share of backdrop_beside's ray that is
 # backdrop (BESIDE_SHARE): the ray starts BESIDE_SKIP_PX past the oval, inside the very strip of
@@ -76,7 +76,7 @@ COLLAPSED = (0.1, 0.2)
 # skin beside it; now 0.8 / 2 px, 1 level; 45-m7-di-ph.jpg at +25: what is not backdrop past its
 # far cheek 5.2 -> 4.1 px on average, a thinner ghost).
 # The edge strip: the face past its oval on a side the turn reveals, where the photo shows the
-# backdrop beyond it (issue 15, single_face.jpg, yaw -8, turned +25; silhouette.edge_strip): his
+# backdrop beyond it (issue 15, single_face.jpg, yaw -8, turned +25; past_oval.edge_strip): his
 # oval runs 8-10 px inside his near cheek's edge from the ear down to the jaw's corner, and the band
 # from the moved oval to the first proxy ring drew that strip and its lit rim past the face's
 # outline, a pale bulge over the backdrop. There the rings are drawn nearer the moved oval by the
@@ -123,7 +123,7 @@ BAND_HAIR = (0.05, 0.15)
 # colour: red curls that read as skin (multi_face.jpg's face 0: hair 0.026 at +25) are
 # skin-coloured like a hand over the brow (Image_with_alpha.png 0.015), but no arm runs beside
 # his head (poce_rt.occluder.arm_beside: the head proxy is given `head` only then) and his band
-# is the head, not the backdrop (silhouette.band_head's share, over the vertices turned away as
+# is the head, not the backdrop (band_content.band_head's share, over the vertices turned away as
 # BAND_HAIR's): BAND_HEAD[0] none .. [1] fully. multi_face.jpg's face 0: 0.73 at +25 (0.65 at -25,
 # where his hair's share draws it out already); Tom_Hanks_54745.png's wall 0.42 / 0.13 and t1.jpg's
 # face 5 0.22 are left as they were; an arm lies beside Image_with_alpha.png (0.69 / 0.77) and
@@ -171,13 +171,13 @@ class HeadProxy:
     The ring inside the oval lies under the face's feathered border: there the face is blended
     with what lies under it, which must be the face's own surface warped the same way, not the
     photo's unmoved forehead (that drew a bright arc along the border of a turned face).
-    skin: None, or a poce_rt.silhouette.SkinRun of the photo, which past_skin reads (None: the
+    skin: None, or a poce_rt.skin_run.SkinRun of the photo, which past_skin reads (None: the
     silhouette ring is not moved past the photo's skin). stages.head_proxy_of builds it as the
     stages and the frame loop draw it, with all of these read from the photo. head: None, or [K]
-    silhouette.band_head's where no arm lies beside the head (silhouette.band_head_armless): the
+    band_content.band_head's where no arm lies beside the head (band_content.band_head_armless): the
     far side drawn out where that shows the head (BAND_HEAD). shadow: None, or [K]
     poce_rt.neck.jaw_shadow's: where the photo shows the jaw's shadow on the neck, the rings under
-    the jaw going with the jaw (jaw_rings.JawRings). arm: None, or [K] silhouette.band_arm's:
+    the jaw going with the jaw (jaw_rings.JawRings). arm: None, or [K] band_content.band_arm's:
     the far side drawn at the photo's steps between its rings (narrowed) where an arm lies there,
     the fixed outer ring reaching on out along the forearm, the far cheek below the hand past the
     face's mesh (poce_rt.arm_rings.ArmRings, held as proxy.arm)."""
@@ -248,7 +248,7 @@ class HeadProxy:
         # [K] px: the photo's face past the oval out to the backdrop (module comment: the edge strip)
         self.edge = None if edge is None or not np.any(edge) else np.asarray(edge, np.float64)
         self.neck = neck   # poce_rt.neck.NeckLayer, or None
-        self.skin = skin   # poce_rt.silhouette.SkinRun of the photo, or None (past_skin: none)
+        self.skin = skin   # poce_rt.skin_run.SkinRun of the photo, or None (past_skin: none)
         # the rings under the jaw (the neck, the chin's underside, the jaw's shadow), each ring by how
         # far it stays with the neck
         self.jaw = JawRings(p, self.p_normals, c, 1.0 - self.turn.reshape(len(rings), -1), neck, shadow)
@@ -532,7 +532,7 @@ def past_strip(src_r: list, p: np.ndarray, u: np.ndarray, moved: np.ndarray) -> 
     they read from the oval; the silhouette's read stays.
 
     Issue 15, 0-f1-su-ph.jpg at +25: where the turn reveals a side, the oval ring reads the photo
-    past the skin strip beside the oval (silhouette.skin_strip, module comment at STRIP_MAX), out
+    past the skin strip beside the oval (past_oval.skin_strip, module comment at STRIP_MAX), out
     to the hair's own colour past its mix with the skin: by 0-f1's image-left cheek 16 px out,
     past the proxy's first ring (14 px out, scale 1.1). The band between them read a sliver of
     0-2 px (folded) and was drawn 18 px wide (area 7-16x), all filled by the stretched-strip fill
