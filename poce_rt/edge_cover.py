@@ -22,14 +22,17 @@ complex numbers: a few dozen array ops whatever the face's size), and the depth 
 which of them lie over another surface of the face (not the backdrop: the outline has its
 coverage; not the same surface past a small pleat at an eyelid or a lip, which a test on the
 render's coverage alone let through, 2-3x the pixels and worse than one sample a pixel there) and
-in front of everything read from a rasterization of only the triangles over the TILE_PX tiles
-those pixels lie in.
+in front of everything read from a rasterization, over the box of the TILE_PX tiles those pixels
+lie in, of only the triangles that may cover one of them (whose box spans a SELECT_PX cell holding
+one: a rasterization costs what its triangles cover, not its box).
 
 Against a render of 4x4 samples a pixel (the coverage and the texture filtered over each pixel),
 the pixels about the occlusion edges of six faces turned +-25 err by 1.54 levels where one sample
 a pixel erred by 2.05 (a rasterization of the edges' whole box, pairs of pixels found by their
-depth jump: 1.72). A frame loop step at 640x480 (one face turned +20) plans it in ~0.4 ms warm,
-0.8-0.9 ms within the step on the busy 2-core dev machine (that rasterization: ~1.8 ms there).
+depth jump: 1.72). A frame loop step at 640x480 (one face turned +20) plans it in ~0.3 ms warm,
+~0.6 ms within the step on the busy 2-core dev machine (that rasterization: ~1.8 ms there); of
+that ~1/3 is the depth test's rasterization, the rest ~160 Python-level calls (NumPy's own
+overhead per call: a gather by np.take is ~10x cheaper than fancy indexing of rows).
 """
 from __future__ import annotations
 
@@ -48,6 +51,10 @@ EDGE_JUMP = 0.05
 TILE_PX = 8
 # the frame loop's device buffers hold this many edge pixels (a fixed size a CUDA graph replays)
 EDGE_CAPACITY = 8192
+# the triangles rasterized are those whose box spans a cell of this many pixels holding one of the
+# pixels read (a power of two: each vertex's cell is exact); a rasterization costs what its
+# triangles cover, and cells of 2 px draw ~30% fewer than the tiles of 8 px (the same depths)
+SELECT_PX = 2
 
 
 class EdgeCover(NamedTuple):
@@ -61,14 +68,16 @@ class EdgeCover(NamedTuple):
 
 
 class Adjacency(NamedTuple):
-    """A mesh's interior edges: ends [M,2] vertex ids, faces [M,2] the two triangles on them,
-    third [M] the vertex of faces[:, 0] off the edge; corners [3,F] each triangle's vertex ids
-    (a gather of each corner is ~10x cheaper than NumPy's reductions over a [F,3,2] array)."""
+    """A mesh's interior edges and the index arrays a step gathers by, in rows (a gather by one
+    index array is one call, each row of what it returns contiguous): ends [3,M] each edge's two
+    vertex ids and the vertex of faces[0] off it, faces [2,M] the two triangles on each edge,
+    corners [3,F] each triangle's vertex ids (a gather of each corner is ~10x cheaper than
+    NumPy's reductions over a [F,3,2] array), tris [F,3] int32 (what the rasterizer reads)."""
 
     ends: np.ndarray
     faces: np.ndarray
-    third: np.ndarray
     corners: np.ndarray
+    tris: np.ndarray
 
 
 def _adjacent(t: np.ndarray) -> Adjacency:
@@ -79,7 +88,8 @@ def _adjacent(t: np.ndarray) -> Adjacency:
     order = np.lexsort((key[:, 1], key[:, 0]))
     key, e, third, face = key[order], e[order], third[order], face[order]
     pair = np.flatnonzero((key[1:] == key[:-1]).all(1))   # an interior edge: rows pair and pair + 1
-    return Adjacency(e[pair], np.stack([face[pair], face[pair + 1]], 1), third[pair], np.ascontiguousarray(t.T))
+    return Adjacency(np.stack([e[pair, 0], e[pair, 1], third[pair]]), np.stack([face[pair], face[pair + 1]]),
+                     np.ascontiguousarray(t.T), np.ascontiguousarray(t, np.int32))
 
 
 # the adjacency of the index arrays seen, by identity (a frame loop passes its mesh's every step:
@@ -115,18 +125,28 @@ class Folds(NamedTuple):
     dz: np.ndarray
 
 
-def fold_edges(verts: np.ndarray, adj: Adjacency) -> Folds:
-    """verts [N,3] posed vertices, the mesh's Adjacency -> its Folds."""
-    xy = verts[:, 0] + 1j * verts[:, 1].astype(np.float64)
-    a, b, c = (xy[i] for i in adj.corners)
+def fold_edges(verts: np.ndarray, adj: Adjacency) -> Folds | None:
+    """verts [N,3] posed vertices, the mesh's Adjacency -> its Folds (None: no edge folds)."""
+    # x + iy (the pairs of a float64 copy read as complex: what x + 1j * y sums, but for the sign
+    # of a zero coordinate, which no test or sum below tells apart)
+    xy = verts[:, :2].astype(np.float64).view(np.complex128)[:, 0]
+    a, b, c = xy[adj.corners]
     facing = ((b - a) * np.conj(c - a)).imag > 0
-    fold = np.flatnonzero(facing[adj.faces[:, 0]] != facing[adj.faces[:, 1]])
-    (i, j), third = adj.ends[fold].T, adj.third[fold]
-    start, step = xy[i], xy[j] - xy[i]
+    one, other = facing[adj.faces]
+    fold = (one != other).nonzero()[0]
+    if len(fold) == 0:
+        return None
+    ends = adj.ends[:, fold]
+    (start, end, third), (z, z_end) = xy[ends], verts[ends[:2], 2]
+    step = end - start
     length = np.maximum(np.abs(step), 1e-9)
     unit = step / length
-    side = np.where(((xy[third] - start) * np.conj(unit)).imag > 0, 1.0, -1.0)
-    return Folds(start, unit, length, side, verts[i, 2], verts[j, 2] - verts[i, 2])
+    side = np.where(((third - start) * np.conj(unit)).imag > 0, 1.0, -1.0)
+    return Folds(start, unit, length, side, z, z_end - z)
+
+
+# the 2 x 2 pixel centres nearest a point, from the one up and left of it (x + iy)
+_QUAD = np.array([0, 1, 1j, 1 + 1j])
 
 
 def _beside(folds: Folds, height: int, width: int):
@@ -136,46 +156,57 @@ def _beside(folds: Folds, height: int, width: int):
     # points along each edge a pixel apart or less: a centre within half a pixel of the edge lies
     # within 0.71 px on each axis of one of them, among the 2 x 2 centres nearest it
     count = np.ceil(folds.length).astype(np.int64) + 1
-    k = np.repeat(np.arange(len(count)), count)
-    at = np.arange(len(k)) - np.repeat(np.cumsum(count) - count, count)
-    pts = folds.start[k] + folds.unit[k] * (folds.length / (count - 1).clip(1))[k] * at
-    k = np.repeat(k, 4)
-    x = (np.floor(pts.real - 0.5).astype(np.int64)[:, None] + (0, 1, 0, 1)).ravel()
-    y = (np.floor(pts.imag - 0.5).astype(np.int64)[:, None] + (0, 0, 1, 1)).ravel()
+    k = np.arange(len(count)).repeat(count)   # edge by edge, point by point
+    at = np.arange(len(k)) - (count.cumsum() - count).repeat(count)
+    spaced = folds.unit * (folds.length / np.maximum(count - 1, 1))
+    pts = folds.start[k] + spaced[k] * at
+    # the centres as x + iy (half-integers: exact whichever way they are summed)
+    corner = (np.floor(pts.view(np.float64) - 0.5) + 0.5).view(np.complex128)
+    centre = (corner[:, None] + _QUAD).ravel()
+    k = k.repeat(4)
     # the centre in the edge's frame: along it from its start (real), across it (imag)
-    rel = (x + 0.5 + 1j * (y + 0.5) - folds.start[k]) * np.conj(folds.unit[k])
-    along = np.clip(rel.real, 0.0, folds.length[k])
+    rel = (centre - folds.start[k]) * np.conj(folds.unit)[k]
+    along = np.minimum(np.maximum(rel.real, 0.0), folds.length[k])
     gap = np.abs(rel - along)
-    keep = np.flatnonzero((gap < 0.5) & (x >= 0) & (y >= 0) & (x < width) & (y < height))
-    flat = (y * width + x)[keep]
+    cx, cy = centre.real, centre.imag
+    keep = ((gap < 0.5) & (cx > 0) & (cy > 0) & (cx < width) & (cy < height)).nonzero()[0]
+    x, y = (cx[keep] - 0.5).astype(np.int64), (cy[keep] - 0.5).astype(np.int64)
+    flat = y * width + x
     order = np.lexsort((gap[keep], flat))
-    first = keep[order[np.concatenate(([True], flat[order][1:] != flat[order][:-1]))]]
-    k = k[first]
-    return (x[first], y[first], k, rel.imag[first] * folds.side[k],
-            folds.z[k] + folds.dz[k] * (along[first] / folds.length[k]))
+    flat = flat[order]
+    first = order[np.concatenate(([True], flat[1:] != flat[:-1]))]
+    at = keep[first]
+    k = k[at]
+    return (x[first], y[first], k, rel.imag[at] * folds.side[k],
+            folds.z[k] + folds.dz[k] * (along[at] / folds.length[k]))
 
 
-def _depth_at(verts: np.ndarray, tris: np.ndarray, adj: Adjacency, xs: np.ndarray, ys: np.ndarray,
-              height: int, width: int):
-    """The rasterized depth (inf off the mesh) at pixels (xs, ys), from a rasterization of only the
-    triangles over the TILE_PX tiles they lie in, over those tiles' box."""
+def _depth_at(verts: np.ndarray, adj: Adjacency, xs: np.ndarray, ys: np.ndarray, height: int, width: int):
+    """The rasterized depth (inf off the mesh) at pixels (xs, ys), from a rasterization over the
+    box of the TILE_PX tiles they lie in of only the triangles that may cover one of them."""
     tx, ty = xs // TILE_PX, ys // TILE_PX
-    x0, y0, x1, y1 = int(tx.min()), int(ty.min()), int(tx.max()) + 1, int(ty.max()) + 1
-    grid = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.uint8)
-    grid[ty - y0 + 1, tx - x0 + 1] = 1
-    sums = cv2.integral(grid)[1:, 1:]   # [i, j]: the tiles at rows <= i, columns <= j
-    # the tiles each triangle's box spans (those holding a pixel centre it may cover), looked up
-    # in the occupancy grid's summed-area table
-    a, b, c = (verts[i, :2] for i in adj.corners)
-    lo = np.floor((np.minimum(np.minimum(a, b), c) - 0.5) / TILE_PX).astype(np.int64) - (x0, y0)
-    hi = np.floor((np.maximum(np.maximum(a, b), c) - 0.5) / TILE_PX).astype(np.int64) - (x0, y0) + 1
-    (lx, ly), (hx, hy) = np.clip(lo, 0, (x1 - x0, y1 - y0)).T, np.clip(hi, 0, (x1 - x0, y1 - y0)).T
-    over = sums[hy, hx] - sums[ly, hx] - sums[hy, lx] + sums[ly, lx]
-    bx0, by0 = x0 * TILE_PX, y0 * TILE_PX
-    tri, _, depth = ops.rasterize(verts - np.float32([bx0, by0, 0]), np.asarray(tris, np.int32)[over > 0],
-                                  min(y1 * TILE_PX, height) - by0, min(x1 * TILE_PX, width) - bx0)
-    at = (ys - by0, xs - bx0)
-    return np.where(tri[at] >= 0, depth[at], np.inf)
+    x0, y0 = int(tx.min()) * TILE_PX, int(ty.min()) * TILE_PX
+    w, h = min((int(tx.max()) + 1) * TILE_PX, width) - x0, min((int(ty.max()) + 1) * TILE_PX, height) - y0
+    # the SELECT_PX cells of the box holding a pixel, in a summed-area table: sums[i, j] the
+    # cells at rows < i, columns < j
+    cols, rows = -(-w // SELECT_PX), -(-h // SELECT_PX)
+    grid = np.zeros((rows, cols), np.uint8)
+    xs, ys = xs - x0, ys - y0
+    grid[ys // SELECT_PX, xs // SELECT_PX] = 1
+    sums = cv2.integral(grid).ravel()
+    # the cells each triangle's box spans (those holding a pixel centre it may cover), from each
+    # vertex's (the floor of a min is the min of the floors; a power of two divides exactly), as
+    # the columns and the rows (flat offsets in the table) its triangles' spans start and end at;
+    # the least start and the greatest end of each triangle's corners
+    cell = np.floor((verts[:, :2] - 0.5) / SELECT_PX).astype(np.int64) - (x0 // SELECT_PX, y0 // SELECT_PX)
+    ends = np.concatenate([cell, cell + 1], 1)
+    np.minimum(np.maximum(ends, 0, out=ends), (cols, rows, cols, rows), out=ends)
+    ends *= (1, cols + 1, 1, cols + 1)
+    a, b, c = np.take(ends, adj.corners, 0)
+    (lx, ly), (hx, hy) = np.minimum(np.minimum(a, b), c).T[:2], np.maximum(np.maximum(a, b), c).T[2:]
+    over = sums.take(hy + hx) - sums.take(ly + hx) - sums.take(hy + lx) + sums.take(ly + lx)
+    _, _, depth = ops.rasterize(verts - np.float32([x0, y0, 0]), adj.tris[over > 0], h, w)
+    return depth[ys, xs]   # +inf where no triangle is drawn
 
 
 def edge_cover(verts: np.ndarray, tris: np.ndarray, height: int, width: int) -> EdgeCover | None:
@@ -185,33 +216,36 @@ def edge_cover(verts: np.ndarray, tris: np.ndarray, height: int, width: int) -> 
     v = np.asarray(verts, np.float32)
     adj = adjacency(tris)
     folds = fold_edges(v, adj)
-    if len(folds.start) == 0:
+    if folds is None:
         return None
-    x, y, k, d, z = _beside(folds, int(height), int(width))
+    height, width = int(height), int(width)
+    x, y, k, d, z = _beside(folds, height, width)
     # the 4-neighbour across the edge, along its normal's longer axis (the normal towards the
-    # nearer surface: i * unit * side)
-    normal = 1j * folds.unit[k] * folds.side[k]
-    along_x = np.abs(normal.real) >= np.abs(normal.imag)
-    ahead = np.where(along_x, normal.real, normal.imag) * d < 0   # the far side lies + along that axis
-    step = np.where(ahead, 1, -1)
+    # nearer surface: i * unit * side, so its x is -unit.y * side and its y unit.x * side); the
+    # far side lies + along that axis where the normal's component there and d differ in sign
+    ux, uy = folds.unit.real, folds.unit.imag
+    along_x = np.abs(uy) >= np.abs(ux)
+    toward = np.where(along_x, -uy, ux) * folds.side
+    step = np.where(toward[k] * d < 0, 1, -1)
+    along_x = along_x[k]
     qx, qy = x + step * along_x, y + step * ~along_x
-    ok = np.flatnonzero((qx >= 0) & (qy >= 0) & (qx < width) & (qy < height))
+    ok = ((qx >= 0) & (qy >= 0) & (qx < width) & (qy < height)).nonzero()[0]
     if len(ok) == 0:
         return None
     x, y, qx, qy, d, z = x[ok], y[ok], qx[ok], qy[ok], d[ok], z[ok]
-    depth = _depth_at(v, tris, adj, np.concatenate([x, qx]), np.concatenate([y, qy]), int(height), int(width))
+    depth = _depth_at(v, adj, np.concatenate([x, qx]), np.concatenate([y, qy]), height, width)
     on_near = d > 0
     at_p, at_q = depth[:len(x)], depth[len(x):]
     zn, zf = np.where(on_near, at_p, at_q), np.where(on_near, at_q, at_p)
     jump = EDGE_JUMP * float(v[:, 2].max() - v[:, 2].min())
     # the edge is seen (the near pixel shows its surface) over another surface of the face
     with np.errstate(invalid="ignore"):   # inf - inf off the mesh
-        seen = np.flatnonzero((zf < np.inf) & (zf - zn > jump) & (zn <= z + 0.5 * jump) & (zf >= z + 0.5 * jump))
+        seen = ((zf < np.inf) & (zf - zn > jump) & (zn <= z + 0.5 * jump) & (zf >= z + 0.5 * jump)).nonzero()[0]
     if len(seen) == 0:
         return None
     p, q, on_near = (y * width + x)[seen], (qy * width + qx)[seen], on_near[seen]
     return EdgeCover(p, np.where(on_near, p, q), np.where(on_near, q, p),
-                     np.clip(0.5 + d[seen], 0.0, 1.0).astype(np.float32)[:, None])
+                     np.minimum(np.maximum(0.5 + d[seen], 0.0), 1.0).astype(np.float32)[:, None])
 
 
 def shade_edges(rgb, cover: EdgeCover | None, take=None):
