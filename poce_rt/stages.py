@@ -24,7 +24,7 @@ from .far_side import far_side_offset, revealed_far_side
 from .fill_light import relights
 from .fit import Pose, pose_vertices
 from .colour_classes import PhotoColours, texel_skin
-from .hair import hair_over_face
+from .hair import face_beard, hair_over_face
 from .head_proxy import FACE_OVAL, oval_radius
 from .layers import render_layers
 from .masks import eye_regions
@@ -38,6 +38,7 @@ from .mouth.photo import MouthInterior, mouth_interior
 from .motion import TexelMotion, hold, keep_still, moved_map, vertex_motion
 from .occluder import UNREAD, arm_beside, occluder_maps, revealed_beside, ring_hold as ring_hold_for
 from .outline import gauss_taps, outline_soft, soft_texture, soften_outline
+from .edge_strip import edge_on_light
 from .photo_warp import keep_photo, lookup_positions, lookup_texture, outside_mouth, own_share
 from .neck import jaw_shadow, neck_layer
 from .profile_edge import PROFILE_FEATHER_PX, own_edge_of, sharpen_profile, turned_edge, turned_profile
@@ -335,11 +336,11 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     if glasses.any():   # sunglasses are not skin: the photo's wherever it saw them (poce_rt.accessories)
         t = np.maximum(t, glasses)
     yielded = keep & (yielding < C_KEEP)
+    shade = None if image is None else skin_shade(uv, keep, normals, lay.coverage, skin)
     hair = None if image is None else \
         hair_over_face(uv, mask >= 0.5, confidence >= C_KEEP, lay, image,
                        # photo array positions: sample_uv reads pixel centres at vertex coordinates i + 0.5
-                       positions - np.float32(0.5), backdrop, skin, colours.hair, pixel,
-                       skin_shade(uv, keep, normals, lay.coverage, skin))
+                       positions - np.float32(0.5), backdrop, skin, colours.hair, pixel, shade)
     # the completion borrows no colour from the glasses beside its hole (poce_rt.accessories)
     core = skin_core(uv, keep & lay.coverage)
     sources = completion_input(uv, keep, lay.coverage & ~keep, core, pixel)
@@ -347,6 +348,11 @@ def complete_face(uv: np.ndarray, mask: np.ndarray, face: Face, height: int, wid
     yielded = (yielded, completion_input(uv, without, lay.coverage & ~without, core, pixel)) if yielded.any() else None
     photo, fill, filled = fill_unreliable(uv, mask, yielding, lay, complete, hair, pixel, (keep, t), sources,
                                           yielded, rim, backdrop, normals)
+    if image is not None and face_beard(uv, keep & lay.coverage) is None:
+        # the strip both halves saw edge-on takes the photo's light (poce_rt.edge_strip); on a
+        # bearded face it is the beard's, hair_over_face's beard layer
+        fill = edge_on_light(fill, t, lay.coverage, normals, image, positions - np.float32(0.5), skin, shade,
+                             () if colours.hair is None else (colours.hair[0],))
     if glasses.any():   # and what the sampling missed inside them is theirs too
         holes = glasses_holes(glasses, drawn >= 0.5, lay.coverage)
         fill = np.where(holes[..., None], push_pull(uv, glasses), fill).astype(np.float32)
