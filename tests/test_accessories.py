@@ -155,7 +155,8 @@ def test_the_fill_that_borrows_the_lens_shows_in_the_check(editor, sunglasses, m
     import dataclasses
 
     img, src = sunglasses
-    monkeypatch.setattr(stages, "completion_input", lambda uv, keep, hole, skin, *_: (uv * keep[..., None], keep))
+    monkeypatch.setattr(stages.completion, "completion_input",
+                        lambda uv, keep, hole, skin, *_: (uv * keep[..., None], keep))
     photo, fill, filled, shading, _ = stages.complete_face(src.uv_sampled, src.mask, src.face, *img.shape[:2],
                                                         editor.geometry, image=img)
     old = dataclasses.replace(src, uv_completed=photo, uv_fill=fill, filled=filled, shading=shading)
@@ -233,7 +234,8 @@ def test_faces_without_glasses_are_completed_as_before(editor, prepared, name, m
     img, src = prepared(name)
     args = (src.uv_sampled, src.mask, src.face, *img.shape[:2], editor.geometry)
     now = stages.complete_face(*args, image=img)
-    monkeypatch.setattr(stages, "completion_input", lambda uv, keep, hole, skin, *_: (uv * keep[..., None], keep))
+    monkeypatch.setattr(stages.completion, "completion_input",
+                        lambda uv, keep, hole, skin, *_: (uv * keep[..., None], keep))
     before = stages.complete_face(*args, image=img)
     for a, b in zip(now[:3], before[:3]):
         assert np.array_equal(a, b)

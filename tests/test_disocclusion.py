@@ -1395,13 +1395,13 @@ def test_the_beard_s_soft_inner_edge_stays_the_beard(editor, real_image, monkeyp
 
     img = real_image("Image_with_alpha.png")
     found = {}
-    layer = stages.hair_over_face
+    layer = stages.completion.hair_over_face   # complete_face's
 
     def kept(*args, **kwargs):
         found["args"] = args
         return layer(*args, **kwargs)
 
-    monkeypatch.setattr(stages, "hair_over_face", kept)
+    monkeypatch.setattr(stages.completion, "hair_over_face", kept)
     src = editor.prepare(img)
     uv, _, trusted, lay = found["args"][:4]
     backdrop, skin = found["args"][6:8]

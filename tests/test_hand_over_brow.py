@@ -578,7 +578,8 @@ def test_the_arm_beside_the_head_is_read_once_per_source(editor, monkeypatch):
         return read(*a)
 
     monkeypatch.setattr(occluder, "arm_beside", counted)
-    monkeypatch.setattr(stages, "arm_beside", counted)
+    monkeypatch.setattr(stages.completion, "arm_beside", counted)   # complete_source's
+    monkeypatch.setattr(stages.blend, "arm_beside", counted)   # head_proxy_of's
     src = editor.prepare(img)
     editor.edit(img, pose=(0, 25, 0), source=src)   # the frame loop's head proxy
     assert len(calls) == 1, len(calls)

@@ -46,7 +46,7 @@ def test_a_turn_away_from_it_and_other_faces_draw_no_neck(editor, sunglasses, re
     (Image_with_alpha.png), a three-quarter face (t1.jpg's face 1, 45-m7) get none."""
     img, src = sunglasses
     with_neck = editor.edit(img, pose=(0, 25, 0), source=src).image
-    monkeypatch.setattr(stages, "neck_layer", lambda *a, **k: None)   # stages.head_proxy_of's
+    monkeypatch.setattr(stages.blend, "neck_layer", lambda *a, **k: None)   # stages.head_proxy_of's
     plain = editor.prepare(img, editor.faces(img, 0)[0])
     assert np.array_equal(editor.edit(img, pose=(0, 25, 0), source=plain).image, with_neck)
     assert neck.neck_layer(img, src.face, src.colours) is not None
