@@ -274,12 +274,10 @@ def photo_read(gain, out):
 
 
 def channel_mean(x, out):
-    """out [...,1] = the mean of x [...,3] over its channels, by slices (a reduction over the last
-    axis of [42k,3] took 2.6 ms on the host, this 0.03). NumPy or CuPy. Returns out."""
-    xp = ops.array_module(out)
-    xp.add(x[..., 0:1], x[..., 1:2], out=out)
-    xp.add(out, x[..., 2:3], out=out)
-    xp.multiply(out, np.float32(1.0 / 3.0), out=out)
+    """out [...,1] = the mean of x [...,3] over its channels (ops.channel_sum: a reduction over
+    the last axis of [42k,3] took 2.6 ms on the host, that 0.03). NumPy or CuPy. Returns out."""
+    ops.channel_sum(x, out)
+    ops.array_module(out).multiply(out, np.float32(1.0 / 3.0), out=out)
     return out
 
 
